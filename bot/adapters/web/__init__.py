@@ -1,0 +1,186 @@
+"""The built-in web chat: a WeChat-like page over HTTP + WebSocket, same router as every platform.
+
+Private chats use the user's id as chat id (as WeChat uses the openid); the
+demo's group chat is ``group:main``. Bot replies come back on the POST; pushes
+and other people's group messages arrive on the WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+import weakref
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from bot.http import json_error, json_reply
+from bot.messages import ChatType, Inbound, Platform, Reply
+from bot.router import Router
+from storage.types import utcnow
+
+log = logging.getLogger("yishi.web")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+GROUP_PREFIX = "group:"
+DEFAULT_GROUP = "group:main"
+BOT_NAMES = ("@议事通", "@小助手", "@bot")
+MAX_ID = 128
+
+
+class WebSender:
+    """Delivers pushes to the browser tabs that have the chat open."""
+
+    def __init__(self, hub: WebHub) -> None:
+        self.hub = hub
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        await self.hub.deliver(
+            chat_id, {"type": "push", "chat_id": chat_id, "reply": reply.as_json()}
+        )
+
+
+class WebHub:
+    """Open WebSockets by user; a group message reaches every user's tabs."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, weakref.WeakSet[web.WebSocketResponse]] = {}
+
+    def add(self, user_id: str, ws: web.WebSocketResponse) -> None:
+        self.sockets.setdefault(user_id, weakref.WeakSet()).add(ws)
+
+    def remove(self, user_id: str, ws: web.WebSocketResponse) -> None:
+        self.sockets.get(user_id, weakref.WeakSet()).discard(ws)
+
+    def _targets(self, chat_id: str) -> list[web.WebSocketResponse]:
+        if chat_id.startswith(GROUP_PREFIX):
+            return [ws for group in self.sockets.values() for ws in group]
+        return list(self.sockets.get(chat_id, ()))
+
+    async def deliver(self, chat_id: str, event: dict[str, Any], skip: str | None = None) -> int:
+        targets = [
+            ws
+            for ws in self._targets(chat_id)
+            if not ws.closed and (skip is None or ws not in self.sockets.get(skip, ()))
+        ]
+        data = json.dumps(event, ensure_ascii=False)
+        await asyncio.gather(*(ws.send_str(data) for ws in targets), return_exceptions=True)
+        return len(targets)
+
+    @property
+    def connections(self) -> int:
+        return sum(len(s) for s in self.sockets.values())
+
+
+def _clean_id(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID:
+        raise json_error(400, f"{field} must be a non-empty string of at most {MAX_ID} characters")
+    return value.strip()
+
+
+class WebChatAdapter:
+    """HTTP routes of the web chat and its push sender."""
+
+    platform = Platform.WEB.value
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.hub = WebHub()
+        self.sender = WebSender(self.hub)
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/", self._index)
+        app.router.add_static("/static/", STATIC_DIR, name="webchat-static")
+        app.router.add_get("/api/people", self._people)
+        app.router.add_get("/api/history", self._history)
+        app.router.add_post("/api/messages", self._post_message)
+        app.router.add_get("/api/ws", self._websocket)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        for group in list(self.hub.sockets.values()):
+            for ws in list(group):
+                await ws.close()
+
+    def health(self) -> dict[str, Any]:
+        return {"state": "ok", "connections": self.hub.connections}
+
+    async def _index(self, _request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC_DIR / "index.html")
+
+    async def _people(self, _request: web.Request) -> web.Response:
+        people = await self.router.directory(self.platform)
+        return json_reply(
+            {"community": self.router.community.name, "group": DEFAULT_GROUP, "people": people}
+        )
+
+    async def _history(self, request: web.Request) -> web.Response:
+        chat_id = _clean_id(request.query.get("chat_id"), "chat_id")
+        return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
+
+    async def _post_message(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise json_error(400, "body must be JSON") from None
+        if not isinstance(body, dict):
+            raise json_error(400, "body must be a JSON object")
+        sender_id = _clean_id(body.get("sender_id"), "sender_id")
+        chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
+        text = body.get("text", "")
+        if not isinstance(text, str):
+            raise json_error(400, "text must be a string")
+        message_id = body.get("message_id") or uuid.uuid4().hex
+        message_id = _clean_id(str(message_id), "message_id")
+        name = body.get("sender_name")
+        is_group = chat_id.startswith(GROUP_PREFIX)
+        message = Inbound(
+            platform=self.platform,
+            chat_id=chat_id,
+            chat_type=ChatType.GROUP if is_group else ChatType.PRIVATE,
+            sender_id=sender_id,
+            message_id=message_id,
+            text=text,
+            sent_at=utcnow(),
+            sender_name=name if isinstance(name, str) else None,
+            addressed=not is_group or any(n in text for n in BOT_NAMES),
+        )
+        if is_group:
+            await self.hub.deliver(
+                chat_id,
+                {
+                    "type": "group_message",
+                    "chat_id": chat_id,
+                    "sender_id": sender_id,
+                    "sender_name": message.sender_name,
+                    "text": text,
+                },
+                skip=sender_id,
+            )
+        replies = await self.router.handle(message)
+        payload = [r.as_json() for r in replies]
+        if is_group and payload:
+            await self.hub.deliver(
+                chat_id,
+                {"type": "bot_replies", "chat_id": chat_id, "replies": payload},
+                skip=sender_id,
+            )
+        return json_reply({"message_id": message_id, "replies": payload})
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        user_id = _clean_id(request.query.get("user"), "user")
+        ws = web.WebSocketResponse(heartbeat=30)
+        await ws.prepare(request)
+        self.hub.add(user_id, ws)
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.hub.remove(user_id, ws)
+        return ws

@@ -1,0 +1,135 @@
+// 议事通 web chat: switch between the demo's people, chat privately or in the group,
+// see pushes arrive over the WebSocket. No build step, no framework.
+"use strict";
+const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null };
+const $ = (id) => document.getElementById(id);
+
+function chatsFor(me) {
+  return [
+    { id: me.user_id, title: "议事通（私聊）" },
+    { id: state.group, title: `${state.community}居民群` },
+  ];
+}
+
+function log(chatId) { return (state.logs[chatId] ||= []); }
+
+function addEntry(chatId, entry) {
+  log(chatId).push(entry);
+  if (chatId === state.chat) renderEntry(entry); else { state.unread[chatId] = (state.unread[chatId] || 0) + 1; renderChats(); }
+}
+
+function renderEntry(entry) {
+  const box = $("messages");
+  if (entry.kind === "system") {
+    const div = document.createElement("div"); div.className = "system"; div.textContent = entry.text; box.appendChild(div);
+  } else {
+    const row = document.createElement("div");
+    row.className = `row ${entry.kind}`;
+    const avatar = document.createElement("div"); avatar.className = "avatar"; avatar.textContent = (entry.name || "?").slice(0, 1);
+    const body = document.createElement("div"); body.className = "body";
+    const name = document.createElement("div"); name.className = "name"; name.textContent = entry.name || "";
+    const bubble = document.createElement("div"); bubble.className = "bubble" + (entry.push ? " push" : ""); bubble.textContent = entry.text;
+    body.append(name, bubble);
+    if (entry.buttons && entry.buttons.length) {
+      const bar = document.createElement("div"); bar.className = "buttons";
+      for (const b of entry.buttons) {
+        const btn = document.createElement("button"); btn.type = "button"; btn.textContent = b.label;
+        btn.addEventListener("click", () => send(b.data));
+        bar.appendChild(btn);
+      }
+      body.appendChild(bar);
+    }
+    row.append(avatar, body);
+    box.appendChild(row);
+  }
+  box.scrollTop = box.scrollHeight;
+}
+
+function renderChats() {
+  const ul = $("chats"); ul.innerHTML = "";
+  for (const c of chatsFor(state.me)) {
+    const li = document.createElement("li"); li.textContent = c.title; li.dataset.chat = c.id;
+    if (c.id === state.chat) li.classList.add("active");
+    if (state.unread[c.id]) { const b = document.createElement("span"); b.className = "badge"; b.textContent = state.unread[c.id]; li.appendChild(b); }
+    li.addEventListener("click", () => openChat(c.id));
+    ul.appendChild(li);
+  }
+}
+
+function openChat(chatId) {
+  state.chat = chatId; state.unread[chatId] = 0;
+  const c = chatsFor(state.me).find((x) => x.id === chatId);
+  $("chat-title").textContent = c ? c.title : chatId;
+  $("messages").innerHTML = "";
+  for (const e of log(chatId)) renderEntry(e);
+  renderChats();
+  $("input").focus();
+}
+
+function botEntry(reply, push) {
+  return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push };
+}
+
+async function send(text) {
+  text = text.trim(); if (!text) return;
+  const chatId = state.chat;
+  addEntry(chatId, { kind: "me", name: state.me.name, text });
+  const body = { sender_id: state.me.user_id, sender_name: state.me.name, chat_id: chatId, text, message_id: crypto.randomUUID() };
+  try {
+    const resp = await fetch("/api/messages", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const data = await resp.json();
+    if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "发送失败" }); return; }
+    for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
+  } catch (err) {
+    addEntry(chatId, { kind: "system", text: "网络不通，请稍后再试" });
+  }
+}
+
+function connect() {
+  if (state.ws) state.ws.close();
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/api/ws?user=${encodeURIComponent(state.me.user_id)}`);
+  ws.onmessage = (ev) => {
+    const event = JSON.parse(ev.data);
+    if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
+    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name || event.sender_id, text: event.text });
+    else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
+  };
+  state.ws = ws;
+}
+
+async function loadHistory() {
+  const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(state.me.user_id)}`);
+  if (!resp.ok) return;
+  const data = await resp.json();
+  for (const p of data.pushes) log(state.me.user_id).push(botEntry(p.reply, true));
+}
+
+async function become(userId) {
+  state.me = state.people.find((p) => p.user_id === userId);
+  state.logs = {}; state.unread = {};
+  await loadHistory();
+  connect();
+  openChat(state.me.user_id);
+}
+
+const ROLE_ZH = { moderator: "社区工作者", grid_worker: "网格员", committee: "协商委员" };
+
+async function init() {
+  const resp = await fetch("/api/people");
+  const data = await resp.json();
+  state.community = data.community; state.group = data.group;
+  state.people = data.people.length ? data.people : [{ user_id: "visitor-" + Math.random().toString(36).slice(2, 8), name: "访客", roles: [] }];
+  const select = $("person");
+  for (const p of state.people) {
+    const opt = document.createElement("option"); opt.value = p.user_id;
+    const roles = p.roles.map((r) => ROLE_ZH[r]).filter(Boolean);
+    opt.textContent = p.name + (roles.length ? `（${roles.join("、")}）` : p.verified === false ? "（未认证）" : "（居民）");
+    select.appendChild(opt);
+  }
+  select.addEventListener("change", () => become(select.value));
+  $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
+  await become(state.people[0].user_id);
+}
+
+init();

@@ -1,0 +1,154 @@
+"""Explicit wiring: settings → engine → router → adapters → one aiohttp server.
+
+:class:`Yishi` owns every long-lived part and their start/stop order, so tests,
+the CLI and the benchmark all build the very same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.adapters.base import Adapter
+from bot.config import Settings
+from bot.http import json_reply
+from bot.intents import IntentClassifier, KeywordClassifier
+from bot.push import PushService
+from bot.router import HandlerRegistry, Router
+from handlers import default_handlers
+from handlers.base import Community, Handler
+from storage.engine import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger("yishi.app")
+
+YISHI_KEY = web.AppKey("yishi", object)
+
+
+def load_default_classifier() -> IntentClassifier:
+    """The trained Chinese model when it is packaged, else the keyword stand-in."""
+    try:
+        nlu = importlib.import_module("bot.nlu")
+        return cast(IntentClassifier, nlu.load_classifier())
+    except (ImportError, AttributeError):
+        return KeywordClassifier()
+    except FileNotFoundError:
+        log.warning("no trained NLU model found; using the keyword classifier")
+        return KeywordClassifier()
+
+
+class Yishi:
+    """The running bot: storage, router, push service and adapters."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        classifier: IntentClassifier | None = None,
+        handlers: Sequence[Handler] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine = create_engine(
+            settings.storage.url, echo=settings.storage.echo, pool_size=settings.storage.pool_size
+        )
+        self.uow = UnitOfWorkFactory(session_factory(self.engine))
+        self.community = Community(
+            name=settings.community.name,
+            zone=settings.zone,
+            conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
+        )
+        self.push = PushService(self.uow, {}, settings.push, clock=clock)
+        self.router = Router(
+            self.uow,
+            classifier or load_default_classifier(),
+            HandlerRegistry(handlers if handlers is not None else default_handlers()),
+            self.community,
+            max_text_chars=settings.bot.max_text_chars,
+            clock=clock,
+            on_commit=self.push.wake,
+        )
+        self.adapters: list[Adapter] = []
+        self._started = False
+
+    def add_adapter(self, adapter: Adapter) -> None:
+        self.adapters.append(adapter)
+        self.push.register(adapter.platform, adapter.sender)
+
+    async def prepare_database(self) -> None:
+        """Create or upgrade the schema; an empty or older database is brought to head."""
+        await upgrade(self.engine)
+
+    async def start(self) -> None:
+        await self.push.start()
+        for adapter in self.adapters:
+            await adapter.start()
+        self._started = True
+
+    async def stop(self) -> None:
+        """Adapters first (no new messages), then pushes, then the database."""
+        for adapter in reversed(self.adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter stop failed", extra={"platform": adapter.platform})
+        await self.push.stop()
+        await self.engine.dispose()
+        self._started = False
+
+    async def health(self) -> tuple[bool, dict[str, Any]]:
+        """Database reachability and each adapter's own state."""
+        body: dict[str, Any] = {"status": "ok", "community": self.settings.community.name}
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+            body["database"] = "ok"
+        except Exception as exc:
+            body["database"] = f"error: {type(exc).__name__}"
+            body["status"] = "degraded"
+        body["adapters"] = {a.platform: a.health() for a in self.adapters}
+        return body["status"] == "ok", body
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    yishi = request.app[YISHI_KEY]
+    assert isinstance(yishi, Yishi)
+    ok, body = await yishi.health()
+    return json_reply(body, status=200 if ok else 503)
+
+
+def build_web_app(yishi: Yishi) -> web.Application:
+    """The one aiohttp application: health, then every adapter's routes."""
+    app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
+    app[YISHI_KEY] = yishi
+    app.router.add_get("/healthz", _healthz)
+    for adapter in yishi.adapters:
+        adapter.add_routes(app)
+
+    async def _lifecycle(_app: web.Application) -> Any:
+        await yishi.start()
+        yield
+        await yishi.stop()
+
+    app.cleanup_ctx.append(_lifecycle)
+    return app
+
+
+def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
+    """A :class:`Yishi` with every adapter the settings enable."""
+    from bot.adapters.web import WebChatAdapter
+
+    yishi = Yishi(settings, **kwargs)
+    if settings.web.enabled:
+        yishi.add_adapter(WebChatAdapter(yishi.router))
+    return yishi

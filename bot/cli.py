@@ -1,0 +1,161 @@
+"""The ``yishi`` command line (DESIGN.md, Contracts)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import setup_logging
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="TOML config file (default: $YISHI_CONFIG, else built-in defaults).",
+)
+
+
+def _settings(config_path: Path | None) -> Settings:
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    setup_logging(settings.log.level, settings.log.format)
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        return None
+
+
+@click.group()
+def main() -> None:
+    """议事通 Yishi — 社区居民自治聊天机器人."""
+
+
+@main.command()
+@CONFIG_OPTION
+def run(config_path: Path | None) -> None:
+    """Serve every enabled adapter (default: SQLite ./yishi.db, web chat on :8080)."""
+    from bot.app import build_yishi
+    from bot.serve import serve
+
+    _run(serve(build_yishi(_settings(config_path))))
+
+
+@main.command()
+@CONFIG_OPTION
+def demo(config_path: Path | None) -> None:
+    """Like run, on a seeded demo community (residents, a moderator, grid workers)."""
+    from bot.app import build_yishi
+    from bot.serve import serve
+
+    _run(serve(build_yishi(_settings(config_path)), demo=True))
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--as", "user_id", default="console", help="Who you are (a demo id such as zhang).")
+def chat(config_path: Path | None, user_id: str) -> None:
+    """Chat with the bot in this terminal (the console adapter)."""
+    from bot.adapters.console import run_console
+
+    _run(run_console(_settings(config_path), user_id))
+
+
+@main.command()
+def nlu() -> None:
+    """One message a line on stdin → one JSON object a line on stdout."""
+    from bot.nlu_cli import run_nlu_command
+
+    sys.exit(run_nlu_command(sys.stdin, sys.stdout))
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@CONFIG_OPTION
+def db_upgrade(config_path: Path | None) -> None:
+    """Migrate the configured database to the newest schema."""
+    from storage.engine import create_engine
+    from storage.migrate import current_revision, upgrade
+
+    settings = _settings(config_path)
+
+    async def go() -> str | None:
+        engine = create_engine(settings.storage.url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"database at revision {_run(go())}")
+
+
+@main.command()
+@CONFIG_OPTION
+@click.argument("kind")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+def export(config_path: Path | None, kind: str, fmt: str) -> None:
+    """Export KIND (tickets, topics, meetings, polls, votes, outcomes, …) to stdout."""
+    from storage.exports import EXPORTS, export_kind
+
+    if kind not in EXPORTS:
+        click.echo(
+            f"unknown export kind {kind!r}; choose from: {', '.join(sorted(EXPORTS))}", err=True
+        )
+        sys.exit(2)
+    settings = _settings(config_path)
+    _run(export_kind(settings.storage.url, kind, fmt, sys.stdout))
+
+
+@main.group()
+def residents() -> None:
+    """The residents register."""
+
+
+@residents.command("import")
+@CONFIG_OPTION
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def residents_import(config_path: Path | None, file: Path) -> None:
+    """Load residents, buildings and grids from FILE.csv (bad rows are reported, good kept)."""
+    from consultation.residents import import_residents
+    from storage.engine import create_engine, session_factory
+    from storage.migrate import upgrade
+    from storage.unit_of_work import UnitOfWorkFactory
+
+    settings = _settings(config_path)
+
+    async def go() -> Any:
+        engine = create_engine(settings.storage.url)
+        try:
+            await upgrade(engine)
+            with file.open(encoding="utf-8-sig", newline="") as stream:
+                return await import_residents(
+                    UnitOfWorkFactory(session_factory(engine)), stream, actor=f"import:{file.name}"
+                )
+        finally:
+            await engine.dispose()
+
+    report = _run(go())
+    for line, reason in report.errors:
+        click.echo(f"{file.name}:{line}: {reason}", err=True)
+    click.echo(
+        f"imported {report.imported}, updated {report.updated}, rejected {len(report.errors)}"
+    )
+    sys.exit(1 if report.errors else 0)

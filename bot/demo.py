@@ -1,0 +1,58 @@
+"""A small demo community, so a newcomer can try every role in the browser at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.messages import Platform
+from consultation.residents import rows_from, save_row
+from storage.unit_of_work import UnitOfWork
+
+DEMO_REGISTER = """\
+name,phone,building,unit,room,grid,grid_name,verified,roles
+张阿姨,13812345678,3号楼,2单元,301,G01,第一网格,是,
+刘大爷,13923456789,5号楼,1单元,102,G02,第二网格,是,
+小陈,13734567890,7号楼,3单元,602,G02,第二网格,否,
+李书记,13645678901,社区服务中心,,,,,是,moderator
+王网格员,13556789012,1号楼,1单元,101,G01,第一网格,是,grid_worker
+赵网格员,13467890123,6号楼,2单元,201,G02,第二网格,是,grid_worker
+陈委员,13378901234,2号楼,1单元,502,G01,第一网格,是,committee
+"""
+
+#: web chat user id → resident name; the ids are what the web page and tests use.
+DEMO_PEOPLE: dict[str, str] = {
+    "zhang": "张阿姨",
+    "liu": "刘大爷",
+    "xiaochen": "小陈",
+    "li": "李书记",
+    "wang": "王网格员",
+    "zhao": "赵网格员",
+    "chen": "陈委员",
+}
+
+EXTRA_BUILDINGS = {f"{n}号楼": "G01" if n <= 4 else "G02" for n in range(1, 9)}
+
+
+async def seed_demo(uow_factory: Callable[[], UnitOfWork]) -> bool:
+    """Seed the demo community once; False when it was already there."""
+    async with uow_factory() as uow:
+        if await uow.residents.count() > 0:
+            return False
+        grids = {
+            "G01": await uow.residents.ensure_grid("G01", "第一网格"),
+            "G02": await uow.residents.ensure_grid("G02", "第二网格"),
+        }
+        for building, grid in EXTRA_BUILDINGS.items():
+            await uow.residents.ensure_building(building, grids[grid].id)
+        by_name = {}
+        for row in rows_from(DEMO_REGISTER.splitlines()):
+            resident, _ = await save_row(uow, row, actor="demo")
+            by_name[resident.name] = resident
+        for user_id, name in DEMO_PEOPLE.items():
+            resident_id = by_name[name].id
+            assert resident_id is not None
+            for platform in (Platform.WEB, Platform.CONSOLE):
+                identity = await uow.identities.ensure(platform.value, user_id, name)
+                identity.resident_id = resident_id
+                uow.session.add(identity)
+    return True

@@ -1,0 +1,104 @@
+"""The platform-neutral message model every adapter translates to and from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Platform(StrEnum):
+    """Where a message came from or goes to."""
+
+    WEB = "web"
+    CONSOLE = "console"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    TELEGRAM = "telegram"
+
+
+class ChatType(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A shared location (WeChat/Telegram location messages)."""
+
+    latitude: float
+    longitude: float
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, whatever the platform.
+
+    ``message_id`` is the platform's own id; with ``platform`` it is the key that
+    makes a redelivery have its effect once. ``addressed`` is True when the bot
+    was @-mentioned in a group (or the chat is private).
+    """
+
+    platform: str
+    chat_id: str
+    chat_type: ChatType
+    sender_id: str
+    message_id: str
+    text: str
+    sent_at: datetime
+    sender_name: str | None = None
+    image_url: str | None = None
+    location: Location | None = None
+    addressed: bool = True
+
+    @property
+    def is_group(self) -> bool:
+        return self.chat_type is ChatType.GROUP
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice button; pressing it sends ``data`` back as the user's text."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot says. ``chat_id`` None means the chat the message came from."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    mentions: tuple[str, ...] = ()
+    chat_id: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
+            "mentions": list(self.mentions),
+            "chat_id": self.chat_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            text=str(data.get("text", "")),
+            buttons=tuple(Button(str(b["label"]), str(b["data"])) for b in data.get("buttons", [])),
+            mentions=tuple(str(m) for m in data.get("mentions", [])),
+            chat_id=data.get("chat_id"),
+        )
+
+
+@dataclass(slots=True)
+class Outbound:
+    """A push on its way to a platform chat."""
+
+    platform: str
+    chat_id: str
+    reply: Reply
+    push_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

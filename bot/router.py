@@ -1,0 +1,243 @@
+"""The router: commands first, then a conversation in progress, then the classifier.
+
+Each message is handled in one database transaction that also records the
+message's platform id, so a redelivered message finds its record and gets the
+stored reply instead of a second effect — across processes, because the
+database's unique key decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.intents import Intent, IntentClassifier
+from bot.messages import Inbound, Reply
+from bot.texts import t
+from consultation.roles import ROLE_NAMES_ZH, allowed, effective_roles
+from handlers.base import Community, Context, Conversation, Handler, User
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.router")
+
+CANCEL_WORDS = frozenset({"取消", "/cancel", "算了", "退出"})
+
+
+class HandlerRegistry:
+    """Which handler answers which command, flow and intent."""
+
+    def __init__(self, handlers: Sequence[Handler]) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}
+        self.intents: dict[Intent, Handler] = {}
+        for handler in handlers:
+            for command in handler.commands:
+                self.commands[command.lower()] = handler
+            for flow in handler.flows:
+                self.flows[flow] = handler
+            for intent in handler.intents:
+                self.intents[intent] = handler
+
+    def command_for(self, text: str) -> Handler | None:
+        key = text.strip().lower()
+        found = self.commands.get(key)
+        if found is None and key.startswith("/"):
+            found = self.commands.get(key.split()[0].split("@")[0])
+        return found
+
+
+def normalise(text: str) -> str:
+    """NFKC folds full-width digits and letters (３号楼 → 3号楼) and strips control chars."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+
+
+class Router:
+    """Routes one :class:`Inbound` to a handler and returns the replies for its chat."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        classifier: IntentClassifier,
+        registry: HandlerRegistry,
+        community: Community,
+        *,
+        max_text_chars: int = 2000,
+        clock: Callable[[], datetime] = utcnow,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.classifier = classifier
+        self.registry = registry
+        self.community = community
+        self.max_text_chars = max_text_chars
+        self.clock = clock
+        self.on_commit = on_commit
+
+    async def handle(self, message: Inbound) -> list[Reply]:
+        """Handle ``message`` once; a redelivery returns the first delivery's replies."""
+        started = time.perf_counter()
+        message = replace(message, text=normalise(message.text))
+        intent: str | None = None
+        async with self.uow_factory() as uow:
+            fresh = await uow.inbound.claim(
+                message.platform, message.message_id, message.chat_id, message.sender_id
+            )
+            if not fresh:
+                stored = await uow.inbound.get(message.platform, message.message_id)
+                log.info(
+                    "duplicate delivery",
+                    extra={"platform": message.platform, "message_id": message.message_id},
+                )
+                return [Reply.from_json(r) for r in (stored.reply if stored else [])]
+            ctx = await self._context(uow, message)
+            try:
+                replies, intent = await self._dispatch(ctx)
+            except Exception:
+                log.exception("handler failed", extra={"message_id": message.message_id})
+                await uow.rollback()
+                return await self._record_failure(message)
+            await self._save_conversation(ctx)
+            await uow.inbound.record_outcome(
+                message.platform, message.message_id, intent, [r.as_json() for r in replies]
+            )
+        if self.on_commit is not None:
+            self.on_commit()
+        log.info(
+            "handled",
+            extra={
+                "platform": message.platform,
+                "chat_id": message.chat_id,
+                "intent": intent,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return replies
+
+    async def directory(self, platform: str) -> list[dict[str, Any]]:
+        """People bound on ``platform`` (for the web chat's role switcher)."""
+        async with self.uow_factory() as uow:
+            return await uow.identities.directory(platform)
+
+    async def history(self, platform: str, chat_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Pushes recently sent to a chat, oldest first, for a client that just connected."""
+        async with self.uow_factory() as uow:
+            pushes = await uow.pushes.for_chat(platform, chat_id, limit)
+        return [
+            {"push_id": p.id, "created_at": p.created_at.isoformat(), "reply": p.payload}
+            for p in pushes
+        ]
+
+    async def _record_failure(self, message: Inbound) -> list[Reply]:
+        """A handler crashed: its effects are rolled back, but the delivery is recorded
+        so a retry does not run it again with the same bad luck."""
+        replies = [Reply(t("router.error"))]
+        async with self.uow_factory() as uow:
+            await uow.inbound.claim(
+                message.platform, message.message_id, message.chat_id, message.sender_id
+            )
+            await uow.inbound.record_outcome(
+                message.platform, message.message_id, "error", [r.as_json() for r in replies]
+            )
+        return replies
+
+    async def _context(self, uow: UnitOfWork, message: Inbound) -> Context:
+        now = self.clock()
+        identity = await uow.identities.ensure(
+            message.platform, message.sender_id, message.sender_name
+        )
+        resident = None
+        granted: list[str] = []
+        if identity.resident_id is not None:
+            resident = await uow.residents.get(identity.resident_id)
+            granted = [r.role for r in await uow.residents.roles_of(identity.resident_id)]
+        user = User(
+            platform=message.platform,
+            platform_user_id=message.sender_id,
+            display_name=message.sender_name or identity.display_name,
+            resident=resident,
+            roles=effective_roles(
+                granted,
+                bound=resident is not None,
+                verified=bool(resident and resident.verified),
+            ),
+        )
+        state = await uow.conversations.get(
+            message.platform, message.chat_id, message.sender_id, now
+        )
+        conversation = (
+            Conversation(flow=state.flow, step=state.step, data=dict(state.data))
+            if state is not None
+            else Conversation()
+        )
+        return Context(
+            message=message,
+            user=user,
+            uow=uow,
+            now=now,
+            community=self.community,
+            conversation=conversation,
+        )
+
+    async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
+        text = ctx.text
+        if not text:
+            if ctx.message.image_url:
+                return [Reply(t("router.image_only"))], None
+            return ([Reply(t("router.empty"))] if ctx.message.addressed else []), None
+        if len(text) > self.max_text_chars:
+            return [Reply(t("router.too_long", limit=self.max_text_chars))], None
+
+        if text.lower() in CANCEL_WORDS:
+            had = ctx.conversation.active
+            ctx.conversation.end()
+            return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
+
+        command = self.registry.command_for(text)
+        if command is not None:
+            return await self._run(command, ctx, resume=False), f"command:{text.split()[0]}"
+        if text.startswith("/"):
+            return [Reply(t("router.unknown_command", command=text.split()[0]))], None
+
+        if ctx.conversation.active:
+            flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
+            if flow_handler is not None:
+                flow = ctx.conversation.flow
+                return await self._run(flow_handler, ctx, resume=True), flow
+            ctx.conversation.end()
+
+        result = self.classifier.classify(text)
+        ctx.nlu = result
+        handler = self.registry.intents.get(result.intent)
+        if handler is None or (result.intent is Intent.OTHER and ctx.message.is_group):
+            quiet = ctx.message.is_group and not ctx.message.addressed
+            return ([] if quiet else [Reply(t("router.didnt_understand"))]), result.intent.value
+        if ctx.message.is_group and not ctx.message.addressed and result.confidence < 0.5:
+            return [], result.intent.value
+        return await self._run(handler, ctx, resume=False), result.intent.value
+
+    async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
+        if not allowed(ctx.user.roles, handler.required_roles):
+            needed = "、".join(ROLE_NAMES_ZH[r] for r in sorted(handler.required_roles or ()))
+            return [Reply(t("router.not_allowed", roles=needed))]
+        replies = await (handler.resume(ctx) if resume else handler.handle(ctx))
+        return list(replies)
+
+    async def _save_conversation(self, ctx: Context) -> None:
+        conv = ctx.conversation
+        if not conv.changed:
+            return
+        msg = ctx.message
+        if conv.flow is None or conv.step is None:
+            await ctx.uow.conversations.clear(msg.platform, msg.chat_id, msg.sender_id)
+            return
+        expires = ctx.now + self.community.conversation_ttl
+        await ctx.uow.conversations.save(
+            msg.platform, msg.chat_id, msg.sender_id, conv.flow, conv.step, conv.data, expires
+        )

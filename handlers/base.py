@@ -1,0 +1,166 @@
+"""What every handler gets and implements.
+
+A handler is thin: read the message and the user's role, call a service in
+``consultation/``, format the reply. The router builds the :class:`Context`,
+checks :attr:`Handler.required_roles`, and persists the conversation after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.intents import Intent, NluResult
+from bot.messages import Inbound, Reply
+from consultation.roles import Role
+from storage.models import Resident
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(slots=True)
+class User:
+    """The sender as the bot knows them: platform account, resident record, roles."""
+
+    platform: str
+    platform_user_id: str
+    display_name: str | None
+    resident: Resident | None
+    roles: frozenset[Role]
+
+    @property
+    def bound(self) -> bool:
+        return self.resident is not None
+
+    @property
+    def verified(self) -> bool:
+        return self.resident is not None and self.resident.verified
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this person."""
+        if self.resident is not None:
+            return f"resident:{self.resident.id}"
+        return f"{self.platform}:{self.platform_user_id}"
+
+    @property
+    def name(self) -> str:
+        if self.resident is not None:
+            return self.resident.name
+        return self.display_name or "居民"
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """This user's multi-turn state in this chat. Changes are saved by the router."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.flow is not None
+
+    def start(self, flow: str, step: str, **data: Any) -> None:
+        self.flow, self.step, self.data, self.changed = flow, step, dict(data), True
+
+    def advance(self, step: str, **data: Any) -> None:
+        self.step = step
+        self.data.update(data)
+        self.changed = True
+
+    def end(self) -> None:
+        self.flow, self.step, self.data, self.changed = None, None, {}, True
+
+
+@dataclass(slots=True)
+class Community:
+    """Facts about the community a handler may need to phrase a reply."""
+
+    name: str
+    zone: ZoneInfo
+    conversation_ttl: timedelta
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything one handler call may use; the transaction is ``uow``'s."""
+
+    message: Inbound
+    user: User
+    uow: UnitOfWork
+    now: datetime
+    community: Community
+    conversation: Conversation
+    nlu: NluResult | None = None
+
+    @property
+    def text(self) -> str:
+        return self.message.text.strip()
+
+    async def push(
+        self, platform: str, chat_id: str, reply: Reply, dedupe_key: str | None = None
+    ) -> bool:
+        """Queue a message for another chat; sent after this transaction commits."""
+        return await self.uow.pushes.enqueue(platform, chat_id, reply.as_json(), dedupe_key)
+
+    async def push_to_resident(
+        self, resident_id: int, reply: Reply, dedupe_key: str | None = None
+    ) -> int:
+        """Queue a private message on every platform the resident is bound on."""
+        sent = 0
+        for identity in await self.uow.identities.for_resident(resident_id):
+            key = f"{dedupe_key}:{identity.platform}" if dedupe_key else None
+            if await self.push(identity.platform, identity.platform_user_id, reply, key):
+                sent += 1
+        return sent
+
+    async def push_to_role(
+        self, role: Role, reply: Reply, *, grid_id: int | None = None, dedupe_key: str | None = None
+    ) -> int:
+        """Queue a private message to everyone holding ``role`` (in ``grid_id``)."""
+        total = 0
+        for person in await self.uow.residents.with_role(role.value, grid_id):
+            assert person.id is not None
+            key = f"{dedupe_key}:{person.id}" if dedupe_key else None
+            total += await self.push_to_resident(person.id, reply, key)
+        return total
+
+    async def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a state change with who and when."""
+        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id, before, after)
+
+
+class Handler:
+    """One intent's handler. Subclasses set the class attributes they answer to."""
+
+    #: Intents the router sends here.
+    intents: tuple[Intent, ...] = ()
+    #: Exact words or slash commands that reach this handler before classification.
+    commands: tuple[str, ...] = ()
+    #: Conversation flows this handler continues.
+    flows: tuple[str, ...] = ()
+    #: Roles of which the sender needs one; None lets anyone in.
+    required_roles: frozenset[Role] | None = None
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        """A fresh message routed by command or intent."""
+        raise NotImplementedError
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        """A message inside one of this handler's :attr:`flows`."""
+        return await self.handle(ctx)

@@ -1,0 +1,39 @@
+"""帮助 / 菜单: what the bot can do, for the roles the sender holds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.intents import Intent
+from bot.messages import Button, Reply
+from bot.texts import t
+from consultation.roles import Role
+from handlers.base import Context, Handler
+
+
+class HelpHandler(Handler):
+    """Answers /help, 帮助, 菜单 and the ``help`` intent."""
+
+    intents = (Intent.HELP,)
+    commands = ("/help", "/start", "帮助", "菜单", "help", "?", "？", "功能")
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        user = ctx.user
+        parts = [t("help.header", community=ctx.community.name), t("help.guest")]
+        if user.has(Role.RESIDENT):
+            parts.append(t("help.resident"))
+        elif not user.has(Role.MODERATOR, Role.GRID_WORKER, Role.COMMITTEE):
+            parts.append(t("help.unverified"))
+        for role, key in (
+            (Role.MODERATOR, "help.moderator"),
+            (Role.GRID_WORKER, "help.grid_worker"),
+            (Role.COMMITTEE, "help.committee"),
+        ):
+            if user.has(role):
+                parts.append(t(key))
+        buttons = (
+            Button("反映问题", "我要反映问题"),
+            Button("我的诉求", "我的诉求"),
+            Button("议事日安排", "这个月议事日是哪天"),
+        )
+        return [Reply("\n".join(parts), buttons=buttons)]

@@ -1,0 +1,155 @@
+"""SQLModel tables for the framework: people, places, identities, state and records.
+
+Uniqueness that users rely on (one identity per platform account, one effect per
+delivered message, one push per dedupe key) is declared here so the database
+enforces it across processes, not process memory.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if not nullable else None,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class Grid(SQLModel, table=True):
+    """A 网格 of 300–500 households, served by one or more grid workers."""
+
+    __tablename__ = "grids"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    name: str = Field(max_length=64)
+
+
+class Building(SQLModel, table=True):
+    """A 楼栋, belonging to one grid."""
+
+    __tablename__ = "buildings"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+
+
+class Resident(SQLModel, table=True):
+    """A person the bot knows: resident, moderator, grid worker or committee member.
+
+    ``phone`` is kept only for the moderator's own record; everything shown
+    elsewhere uses ``phone_masked``.
+    """
+
+    __tablename__ = "residents"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    phone_masked: str | None = Field(default=None, max_length=32)
+    building_id: int | None = Field(default=None, foreign_key="buildings.id", index=True)
+    unit: str | None = Field(default=None, max_length=16)
+    room: str | None = Field(default=None, max_length=16)
+    household: str | None = Field(default=None, max_length=64, index=True)
+    verified: bool = Field(default=False)
+    created_at: datetime = _ts()
+
+
+class RoleAssignment(SQLModel, table=True):
+    """A role held by a resident; grid workers carry the grid they serve."""
+
+    __tablename__ = "role_assignments"
+    __table_args__ = (UniqueConstraint("resident_id", "role", "grid_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="residents.id", index=True)
+    role: str = Field(max_length=32)
+    grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+
+
+class PlatformIdentity(SQLModel, table=True):
+    """A platform account (WeChat openid, Telegram user id, web chat user) → resident."""
+
+    __tablename__ = "platform_identities"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=128)
+    resident_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
+    display_name: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+class ConversationState(SQLModel, table=True):
+    """Where a multi-turn conversation stands, per user per chat; survives restarts."""
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    user_id: str = Field(max_length=128)
+    flow: str = Field(max_length=64)
+    step: str = Field(max_length=64)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every delivered message, once: the key makes a redelivery a no-op.
+
+    The reply is kept so a platform retry (WeChat calls back up to three times)
+    gets the same answer without running the handler again.
+    """
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("platform", "platform_message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_message_id: str = Field(max_length=128)
+    chat_id: str = Field(max_length=128)
+    sender_id: str = Field(max_length=128)
+    intent: str | None = Field(default=None, max_length=32)
+    reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    received_at: datetime = _ts(index=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the state before and after."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(index=True)
+    actor: str = Field(max_length=128)
+    action: str = Field(max_length=64)
+    entity_type: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Push(SQLModel, table=True):
+    """An outbound message: written in the same transaction as its cause (outbox),
+    then delivered by the push service under rate limits, with retries."""
+
+    __tablename__ = "pushes"
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str | None = Field(default=None, max_length=191, unique=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _ts()
+    next_attempt_at: datetime = _ts(index=True)
+    sent_at: datetime | None = _ts(nullable=True)

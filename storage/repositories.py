@@ -1,0 +1,386 @@
+"""Repositories: the only place the framework's SQL lives.
+
+Each repository wraps one :class:`AsyncSession`; a :class:`UnitOfWork` hands
+them out and commits them together, so a handler's effects, its pushes and the
+record that the message was handled land in one transaction or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    AuditEntry,
+    Building,
+    ConversationState,
+    Grid,
+    InboundMessage,
+    PlatformIdentity,
+    Push,
+    Resident,
+    RoleAssignment,
+)
+from storage.types import utcnow
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT for the session's dialect (both support ON CONFLICT DO NOTHING)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+class _Repo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+
+class InboundRepository(_Repo):
+    """The de-duplication log of delivered messages."""
+
+    async def claim(self, platform: str, message_id: str, chat_id: str, sender_id: str) -> bool:
+        """Record the message; False when it was already recorded (a redelivery)."""
+        stmt = (
+            _insert(self.session, InboundMessage)
+            .values(
+                platform=platform,
+                platform_message_id=message_id,
+                chat_id=chat_id,
+                sender_id=sender_id,
+                reply=[],
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
+            .returning(InboundMessage.id)
+        )
+        result = await self.session.execute(stmt)
+        return result.scalar_one_or_none() is not None
+
+    async def get(self, platform: str, message_id: str) -> InboundMessage | None:
+        stmt = select(InboundMessage).where(
+            InboundMessage.platform == platform,
+            InboundMessage.platform_message_id == message_id,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def record_outcome(
+        self, platform: str, message_id: str, intent: str | None, reply: list[dict[str, Any]]
+    ) -> None:
+        await self.session.execute(
+            update(InboundMessage)
+            .where(
+                col(InboundMessage.platform) == platform,
+                col(InboundMessage.platform_message_id) == message_id,
+            )
+            .values(intent=intent, reply=reply)
+        )
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Forget messages older than ``cutoff`` (platforms stop retrying long before)."""
+        result = await self.session.execute(
+            delete(InboundMessage).where(col(InboundMessage.received_at) < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+class IdentityRepository(_Repo):
+    """Platform accounts and the residents they belong to."""
+
+    async def ensure(
+        self, platform: str, user_id: str, display_name: str | None = None
+    ) -> PlatformIdentity:
+        """The identity for this account, created (unbound) on first contact."""
+        stmt = select(PlatformIdentity).where(
+            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        )
+        found = (await self.session.exec(stmt)).first()
+        if found is not None:
+            return found
+        await self.session.execute(
+            _insert(self.session, PlatformIdentity)
+            .values(
+                platform=platform,
+                platform_user_id=user_id,
+                display_name=display_name,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
+        )
+        return (await self.session.exec(stmt)).one()
+
+    async def bind(self, platform: str, user_id: str, resident_id: int) -> PlatformIdentity:
+        identity = await self.ensure(platform, user_id)
+        identity.resident_id = resident_id
+        self.session.add(identity)
+        await self.session.flush()
+        return identity
+
+    async def directory(self, platform: str) -> list[dict[str, Any]]:
+        """Bound accounts on ``platform`` with names and roles (the web chat's switcher)."""
+        stmt = (
+            select(PlatformIdentity, Resident)
+            .join(Resident, col(Resident.id) == col(PlatformIdentity.resident_id))
+            .where(PlatformIdentity.platform == platform)
+            .order_by(col(PlatformIdentity.id))
+        )
+        rows = (await self.session.exec(stmt)).all()
+        roles: dict[int, list[str]] = {}
+        ids = [r.id for _, r in rows if r.id is not None]
+        if ids:
+            found = await self.session.exec(
+                select(RoleAssignment).where(col(RoleAssignment.resident_id).in_(ids))
+            )
+            for assignment in found.all():
+                roles.setdefault(assignment.resident_id, []).append(assignment.role)
+        return [
+            {
+                "user_id": identity.platform_user_id,
+                "name": resident.name,
+                "verified": resident.verified,
+                "roles": sorted(set(roles.get(resident.id or 0, []))),
+            }
+            for identity, resident in rows
+        ]
+
+    async def for_resident(self, resident_id: int) -> Sequence[PlatformIdentity]:
+        stmt = select(PlatformIdentity).where(PlatformIdentity.resident_id == resident_id)
+        return (await self.session.exec(stmt)).all()
+
+
+class ResidentRepository(_Repo):
+    """Residents, buildings, grids and roles."""
+
+    async def get(self, resident_id: int) -> Resident | None:
+        return await self.session.get(Resident, resident_id)
+
+    async def add(self, resident: Resident) -> Resident:
+        self.session.add(resident)
+        await self.session.flush()
+        return resident
+
+    async def roles_of(self, resident_id: int) -> Sequence[RoleAssignment]:
+        stmt = select(RoleAssignment).where(RoleAssignment.resident_id == resident_id)
+        return (await self.session.exec(stmt)).all()
+
+    async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
+        await self.session.execute(
+            _insert(self.session, RoleAssignment)
+            .values(resident_id=resident_id, role=role, grid_id=grid_id)
+            .on_conflict_do_nothing(index_elements=["resident_id", "role", "grid_id"])
+        )
+
+    async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:
+        stmt = (
+            select(Resident)
+            .join(RoleAssignment, col(RoleAssignment.resident_id) == col(Resident.id))
+            .where(RoleAssignment.role == role)
+        )
+        if grid_id is not None:
+            stmt = stmt.where(RoleAssignment.grid_id == grid_id)
+        return (await self.session.exec(stmt.order_by(col(Resident.id)))).all()
+
+    async def grid_by_code(self, code: str) -> Grid | None:
+        return (await self.session.exec(select(Grid).where(Grid.code == code))).first()
+
+    async def ensure_grid(self, code: str, name: str | None = None) -> Grid:
+        grid = await self.grid_by_code(code)
+        if grid is None:
+            grid = Grid(code=code, name=name or code)
+            self.session.add(grid)
+            await self.session.flush()
+        return grid
+
+    async def building_by_name(self, name: str) -> Building | None:
+        stmt = select(Building).where(Building.name == name)
+        return (await self.session.exec(stmt)).first()
+
+    async def ensure_building(self, name: str, grid_id: int | None) -> Building:
+        building = await self.building_by_name(name)
+        if building is None:
+            building = Building(name=name, grid_id=grid_id)
+            self.session.add(building)
+            await self.session.flush()
+        elif grid_id is not None and building.grid_id != grid_id:
+            building.grid_id = grid_id
+            self.session.add(building)
+        return building
+
+    async def find_resident(
+        self, name: str, building_id: int | None, unit: str | None, room: str | None
+    ) -> Resident | None:
+        stmt = select(Resident).where(
+            Resident.name == name,
+            Resident.building_id == building_id,
+            Resident.unit == unit,
+            Resident.room == room,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def count(self) -> int:
+        return int((await self.session.exec(select(func.count(col(Resident.id))))).one())
+
+
+class ConversationRepository(_Repo):
+    """Multi-turn state, per user per chat, with an expiry."""
+
+    async def get(
+        self, platform: str, chat_id: str, user_id: str, now: datetime
+    ) -> ConversationState | None:
+        stmt = select(ConversationState).where(
+            ConversationState.platform == platform,
+            ConversationState.chat_id == chat_id,
+            ConversationState.user_id == user_id,
+        )
+        state = (await self.session.exec(stmt)).first()
+        if state is not None and state.expires_at <= now:
+            await self.session.delete(state)
+            return None
+        return state
+
+    async def save(
+        self,
+        platform: str,
+        chat_id: str,
+        user_id: str,
+        flow: str,
+        step: str,
+        data: dict[str, Any],
+        expires_at: datetime,
+    ) -> None:
+        stmt = select(ConversationState).where(
+            ConversationState.platform == platform,
+            ConversationState.chat_id == chat_id,
+            ConversationState.user_id == user_id,
+        )
+        state = (await self.session.exec(stmt)).first()
+        if state is None:
+            state = ConversationState(
+                platform=platform, chat_id=chat_id, user_id=user_id, flow=flow, step=step
+            )
+        state.flow, state.step, state.data = flow, step, dict(data)
+        state.expires_at, state.updated_at = expires_at, utcnow()
+        self.session.add(state)
+
+    async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
+        await self.session.execute(
+            delete(ConversationState).where(
+                col(ConversationState.platform) == platform,
+                col(ConversationState.chat_id) == chat_id,
+                col(ConversationState.user_id) == user_id,
+            )
+        )
+
+
+class AuditRepository(_Repo):
+    """The append-only record of who changed what."""
+
+    async def record(
+        self,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        self.session.add(
+            AuditEntry(
+                actor=actor,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                before=before,
+                after=after,
+            )
+        )
+
+    async def for_entity(self, entity_type: str, entity_id: str) -> Sequence[AuditEntry]:
+        stmt = (
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .order_by(col(AuditEntry.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+
+class PushRepository(_Repo):
+    """The outbox of pushes: enqueued in a transaction, claimed and settled by the sender."""
+
+    async def enqueue(
+        self,
+        platform: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        dedupe_key: str | None = None,
+    ) -> bool:
+        """Queue a push; False when ``dedupe_key`` was already queued once."""
+        now = utcnow()
+        stmt = _insert(self.session, Push).values(
+            platform=platform,
+            chat_id=chat_id,
+            payload=payload,
+            dedupe_key=dedupe_key,
+            status="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        if dedupe_key is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        result = await self.session.execute(stmt.returning(Push.id))
+        return result.scalar_one_or_none() is not None
+
+    async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Push]:
+        """Take up to ``limit`` due pushes for sending; a crashed sender's lease runs out."""
+        stmt = (
+            select(Push)
+            .where(
+                or_(col(Push.status) == "pending", col(Push.status) == "sending"),
+                col(Push.next_attempt_at) <= now,
+            )
+            .order_by(col(Push.next_attempt_at), col(Push.id))
+            .limit(limit)
+        )
+        candidates = (await self.session.exec(stmt)).all()
+        claimed: list[Push] = []
+        for push in candidates:
+            result = await self.session.execute(
+                update(Push)
+                .where(col(Push.id) == push.id, col(Push.attempts) == push.attempts)
+                .values(status="sending", attempts=push.attempts + 1, next_attempt_at=now + lease)
+            )
+            if getattr(result, "rowcount", 0) == 1:
+                push.status, push.attempts = "sending", push.attempts + 1
+                claimed.append(push)
+        return claimed
+
+    async def settle(
+        self,
+        push_id: int,
+        *,
+        status: str,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error}
+        if status == "sent":
+            values["sent_at"] = utcnow()
+        if retry_at is not None:
+            values["next_attempt_at"] = retry_at
+        await self.session.execute(update(Push).where(col(Push.id) == push_id).values(**values))
+
+    async def for_chat(self, platform: str, chat_id: str, limit: int = 50) -> Sequence[Push]:
+        stmt = (
+            select(Push)
+            .where(Push.platform == platform, Push.chat_id == chat_id)
+            .order_by(col(Push.id).desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.exec(stmt)).all()))

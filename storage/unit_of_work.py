@@ -1,0 +1,89 @@
+"""One transaction, all repositories: commit together or not at all."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.repositories import (
+    AuditRepository,
+    ConversationRepository,
+    IdentityRepository,
+    InboundRepository,
+    PushRepository,
+    ResidentRepository,
+)
+
+R = TypeVar("R")
+
+
+class UnitOfWork:
+    """``async with uow:`` opens a session; leave normally to commit, raise to roll back."""
+
+    session: AsyncSession
+    inbound: InboundRepository
+    identities: IdentityRepository
+    residents: ResidentRepository
+    conversations: ConversationRepository
+    audit: AuditRepository
+    pushes: PushRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._extra: dict[type[Any], Any] = {}
+
+    def get(self, repository: type[R]) -> R:
+        """The domain repository ``repository`` bound to this transaction's session.
+
+        Domains add repositories without touching this class:
+        ``uow.get(TicketRepository)``; each is created once per unit of work.
+        """
+        found: R | None = self._extra.get(repository)
+        if found is None:
+            found = repository(self.session)  # type: ignore[call-arg]
+            self._extra[repository] = found
+        return found
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self._extra = {}
+        self.inbound = InboundRepository(self.session)
+        self.identities = IdentityRepository(self.session)
+        self.residents = ResidentRepository(self.session)
+        self.conversations = ConversationRepository(self.session)
+        self.audit = AuditRepository(self.session)
+        self.pushes = PushRepository(self.session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                await self.session.commit()
+            else:
+                await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Makes a fresh :class:`UnitOfWork` per message or job."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)

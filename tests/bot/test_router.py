@@ -1,0 +1,139 @@
+"""The router end to end on a real database: commands, intents, flows, duplicates, roles."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from bot.app import Yishi
+from bot.messages import ChatType, Inbound, Reply
+from bot.router import normalise
+from storage.types import utcnow
+from tests.conftest import Clock
+
+
+def msg(
+    text: str,
+    sender: str = "zhang",
+    *,
+    chat: str | None = None,
+    mid: str | None = None,
+    group: bool = False,
+    addressed: bool | None = None,
+) -> Inbound:
+    return Inbound(
+        platform="web",
+        chat_id=chat or sender,
+        chat_type=ChatType.GROUP if group else ChatType.PRIVATE,
+        sender_id=sender,
+        message_id=mid or uuid.uuid4().hex,
+        text=text,
+        sent_at=utcnow(),
+        addressed=(not group) if addressed is None else addressed,
+    )
+
+
+async def say(yishi: Yishi, text: str, **kw: object) -> list[Reply]:
+    return await yishi.router.handle(msg(text, **kw))  # type: ignore[arg-type]
+
+
+async def test_help_command_lists_what_a_resident_can_do(yishi: Yishi) -> None:
+    [reply] = await say(yishi, "帮助")
+    assert "反映问题" in reply.text and "投票" in reply.text
+    assert [b.label for b in reply.buttons][:1] == ["反映问题"]
+
+
+async def test_help_shows_staff_sections_by_role(yishi: Yishi) -> None:
+    [moderator] = await say(yishi, "/help", sender="li")
+    [worker] = await say(yishi, "菜单", sender="wang")
+    assert "【社区工作者】" in moderator.text and "【网格员】" not in moderator.text
+    assert "【网格员】" in worker.text and "【社区工作者】" not in worker.text
+
+
+async def test_unverified_resident_is_told_how_to_verify(yishi: Yishi) -> None:
+    [reply] = await say(yishi, "帮助", sender="xiaochen")
+    assert "认证" in reply.text
+
+
+async def test_unknown_slash_command_gets_a_clear_answer(yishi: Yishi) -> None:
+    [reply] = await say(yishi, "/frobnicate now")
+    assert "/frobnicate" in reply.text and "帮助" in reply.text
+
+
+async def test_empty_and_oversized_messages_are_answered_not_stored(yishi: Yishi) -> None:
+    [empty] = await say(yishi, "   ")
+    [long] = await say(yishi, "灯" * 10_000)
+    assert "没有输入内容" in empty.text
+    assert "太长" in long.text or "有点长" in long.text
+
+
+async def test_every_intent_gets_a_reply(yishi: Yishi) -> None:
+    for text in ("我报的事有人管吗", "我想提个议题", "附议", "报名", "议事日几点", "投票", "满意"):
+        replies = await say(yishi, text)
+        assert replies and replies[0].text, text
+
+
+async def test_emoji_and_other_scripts_are_handled(yishi: Yishi) -> None:
+    for text in ("👍👍", "سلام", "Привет", "𠀀𠀁", "\u200b\u0000"):
+        replies = await say(yishi, text)
+        assert replies and replies[0].text
+
+
+async def test_full_width_digits_are_folded() -> None:
+    assert normalise("３号楼\u0007") == "3号楼"
+
+
+async def test_duplicate_delivery_has_its_effect_once(yishi: Yishi) -> None:
+    await say(yishi, "楼道灯坏了", mid="m1")
+    await say(yishi, "3号楼2单元", mid="m2")
+    first = await say(yishi, "确认提交", mid="m3")
+    again = await say(yishi, "确认提交", mid="m3")
+    assert first == again
+    await yishi.push.drain()
+    async with yishi.uow() as uow:
+        pushes = await uow.pushes.for_chat("web", "li")
+    assert len(pushes) == 1, "the moderator is told once"
+
+
+async def test_concurrent_duplicates_have_one_effect(yishi: Yishi) -> None:
+    await say(yishi, "楼道灯坏了", mid="c1")
+    await say(yishi, "3号楼", mid="c2")
+    results = await asyncio.gather(*(say(yishi, "确认提交", mid="c3") for _ in range(5)))
+    assert all(r == results[0] for r in results)
+    async with yishi.uow() as uow:
+        assert len(await uow.pushes.for_chat("web", "li")) == 1
+
+
+async def test_conversation_expires(yishi: Yishi, clock: Clock) -> None:
+    await say(yishi, "我要反映问题")
+    clock.advance(minutes=31)
+    [reply] = await say(yishi, "路灯不亮")
+    assert "在哪里" in reply.text, "an expired flow is dropped; the message starts afresh"
+
+
+async def test_cancel_ends_a_conversation(yishi: Yishi) -> None:
+    await say(yishi, "我要反映问题")
+    [reply] = await say(yishi, "取消")
+    assert "已取消" in reply.text
+    [again] = await say(yishi, "取消")
+    assert "没有进行中" in again.text
+
+
+async def test_group_chatter_is_ignored_unless_addressed(yishi: Yishi) -> None:
+    assert await say(yishi, "今天天气不错", chat="group:main", group=True) == []
+    replies = await say(
+        yishi, "@议事通 今天天气不错", chat="group:main", group=True, addressed=True
+    )
+    assert replies and "没太明白" in replies[0].text
+
+
+async def test_audit_records_who_submitted(yishi: Yishi) -> None:
+    await say(yishi, "垃圾没人清", mid="a1")
+    await say(yishi, "东门", mid="a2")
+    await say(yishi, "确认", mid="a3")
+    async with yishi.uow() as uow:
+        [entry] = await uow.audit.for_entity("report", "report:web:a3")
+    assert entry.actor.startswith("resident:") and entry.after == {
+        "description": "垃圾没人清",
+        "location": "东门",
+    }

@@ -1,0 +1,149 @@
+"""Shared fixtures: real databases (SQLite files, PostgreSQL when reachable) and a wired bot.
+
+PostgreSQL tests use ``YISHI_TEST_PG_URL`` (default ``postgresql://postgres@127.0.0.1:5432/test``);
+each test gets a fresh database of its own, created and dropped around it, so
+parallel runs never see each other's rows. Where no server answers they skip
+with the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.app import Yishi
+from bot.config import Settings
+from bot.intents import KeywordClassifier
+from storage.engine import create_engine
+from storage.migrate import upgrade
+
+PG_URL = os.environ.get("YISHI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+class Clock:
+    """A controllable clock: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file made once per run; each test copies it (fast, still real)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def build() -> None:
+        engine = create_engine(f"sqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()  # the last connection to close checkpoints the WAL
+
+    asyncio.run(build())
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, _sqlite_template: Path) -> str:
+    """A real, migrated SQLite database file for this test."""
+    target = tmp_path / "yishi.db"
+    shutil.copy(_sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+def _pg_available() -> str | None:
+    async def probe() -> str | None:
+        try:
+            import asyncpg
+
+            conn = await asyncio.wait_for(asyncpg.connect(_asyncpg_dsn(PG_URL)), 3)
+            await conn.close()
+            return None
+        except Exception as exc:
+            return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
+
+    return asyncio.run(probe())
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def _pg_reason() -> str | None:
+    return _pg_available()
+
+
+@pytest.fixture
+def pg_url(_pg_reason: str | None) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test (skips when no server)."""
+    if _pg_reason:
+        pytest.skip(_pg_reason)
+    import asyncpg
+
+    name = f"yishi_t_{uuid.uuid4().hex[:12]}"
+    admin = _asyncpg_dsn(PG_URL)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        engine = create_engine(make_url(PG_URL).set(database=name).render_as_string(False))
+        await upgrade(engine)
+        await engine.dispose()
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(create())
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(drop())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Runs the test once on a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("pg_url"))
+
+
+def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
+    data: dict[str, Any] = {"storage": {"url": url}, "log": {"format": "text"}}
+    for section, values in sections.items():
+        data.setdefault(section, {}).update(values)
+    return Settings(**data)
+
+
+@pytest.fixture
+async def yishi(sqlite_url: str, clock: Clock) -> AsyncIterator[Yishi]:
+    """A wired bot (keyword classifier, controllable clock) on a SQLite file, demo seeded."""
+    from bot.demo import seed_demo
+
+    bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow)
+    yield bot
+    await bot.stop()
