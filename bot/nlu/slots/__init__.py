@@ -1,0 +1,1 @@
+"""Slot extraction: ids, vote choices, ratings, places, categories, dates and times."""
