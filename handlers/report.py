@@ -146,7 +146,12 @@ class ReportHandler(Handler):
         data["urgent"] = bool(data.get("urgent")) or slots.urgent
         if not slots.place.empty or slots.place.unit:
             data["place"] = _store_place(_place(data).merged(slots.place))
-        place_only = not slots.place.empty and len(text) <= len(slots.place.label()) + 4
+        place_only = (
+            slots.category is None
+            and not slots.urgent
+            and not slots.place.empty
+            and len(text) <= len(slots.place.label()) + 4
+        )
         if describing or (not data.get("description") and not place_only):
             data["description"] = text[:500]
         elif correction and not place_only and not slots.category:
