@@ -22,8 +22,8 @@ from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
-from handlers import default_handlers
 from consultation.ticket_timers import TicketTimers
+from handlers import default_handlers
 from handlers.base import Community, Handler
 from handlers.ticket_notices import PushTicketNotifier
 from storage.engine import create_engine, session_factory

@@ -139,9 +139,7 @@ class ReportHandler(Handler):
         """Merge what ``text`` says into the draft."""
         data = ctx.conversation.data
         slots = read_message(text, self.catalogue)
-        if slots.category and (data.get("category") is None or not correction):
-            data["category"] = slots.category
-        elif slots.category and correction:
+        if (slots.category and (data.get("category") is None or not correction)) or (slots.category and correction):
             data["category"] = slots.category
         data["urgent"] = bool(data.get("urgent")) or slots.urgent
         if not slots.place.empty or slots.place.unit:
@@ -152,9 +150,7 @@ class ReportHandler(Handler):
             and not slots.place.empty
             and len(text) <= len(slots.place.label()) + 4
         )
-        if describing or (not data.get("description") and not place_only):
-            data["description"] = text[:500]
-        elif correction and not place_only and not slots.category:
+        if describing or (not data.get("description") and not place_only) or (correction and not place_only and not slots.category):
             data["description"] = text[:500]
         ctx.conversation.changed = True
 

@@ -2,7 +2,7 @@
 
 Revision ID: tickets_1
 Revises: 0001
-Create Date: 2026-11-22 17:07:58.519837
+Create Date: 2026-11-22 17:11:46.841254
 """
 
 from collections.abc import Sequence
@@ -101,6 +101,21 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_tickets_reporter_resident_id"), ["reporter_resident_id"], unique=False
         )
+        batch_op.create_index(
+            "ix_tickets_stats",
+            [
+                "received_at",
+                "grid_id",
+                "category",
+                "dispatched",
+                "accepted_at",
+                "response_due_at",
+                "resolved_at",
+                "resolution_due_at",
+                "rating",
+            ],
+            unique=False,
+        )
         batch_op.create_index(batch_op.f("ix_tickets_status"), ["status"], unique=False)
 
     op.create_table(
@@ -163,6 +178,7 @@ def downgrade() -> None:
     op.drop_table("ticket_events")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_status"))
+        batch_op.drop_index("ix_tickets_stats")
         batch_op.drop_index(batch_op.f("ix_tickets_reporter_resident_id"))
         batch_op.drop_index("ix_tickets_reporter")
         batch_op.drop_index(batch_op.f("ix_tickets_received_at"))

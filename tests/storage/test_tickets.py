@@ -42,7 +42,8 @@ async def test_export_masks_and_withholds_a_dispute_complainant(yishi: Yishi) ->
 
     await say("3号楼楼道灯坏了")
     await say("确认提交")
-    await say("投诉邻居家占用楼道堆杂物")
+    await say("我要反映问题")
+    await say("邻居家占用楼道堆杂物")
     await say("3号楼502")
     await say("确认提交")
     out = StringIO()
