@@ -87,7 +87,7 @@ class ReportHandler(Handler):
             conv.changed = True
             if step == "ask_location":
                 return await self._next(ctx)
-            return [Reply(t("ticket.location_added", label=label))] + list(await self._next(ctx))
+            return [Reply(t("ticket.location_added", label=label)), *await self._next(ctx)]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
                 return await self._submit(ctx)
@@ -139,7 +139,7 @@ class ReportHandler(Handler):
         """Merge what ``text`` says into the draft."""
         data = ctx.conversation.data
         slots = read_message(text, self.catalogue)
-        if (slots.category and (data.get("category") is None or not correction)) or (slots.category and correction):
+        if slots.category:
             data["category"] = slots.category
         data["urgent"] = bool(data.get("urgent")) or slots.urgent
         if not slots.place.empty or slots.place.unit:
@@ -150,7 +150,9 @@ class ReportHandler(Handler):
             and not slots.place.empty
             and len(text) <= len(slots.place.label()) + 4
         )
-        if describing or (not data.get("description") and not place_only) or (correction and not place_only and not slots.category):
+        fresh = not data.get("description") and not place_only
+        rewording = correction and not place_only and not slots.category
+        if describing or fresh or rewording:
             data["description"] = text[:500]
         ctx.conversation.changed = True
 

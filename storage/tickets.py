@@ -314,7 +314,9 @@ class TicketRepository:
         self, platform: str, user_id: str, resident_id: int | None, limit: int = 20
     ) -> Sequence[Ticket]:
         """A person's own tickets and those they follow, newest first."""
-        mine = and_(col(Ticket.reporter_platform) == platform, Ticket.reporter_user_id == user_id)
+        mine = and_(
+            col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id
+        )
         conditions = [mine]
         if resident_id is not None:
             conditions.append(col(Ticket.reporter_resident_id) == resident_id)
