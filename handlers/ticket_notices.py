@@ -98,7 +98,7 @@ class PushTicketNotifier:
                 targets.append((follower.platform, follower.user_id))
             for platform, user_id in dict.fromkeys(targets):
                 await uow.pushes.enqueue(
-                    platform, user_id, reply.as_json(), f"{base}:{platform}:{user_id}"
+                    platform, user_id, reply.as_json(), f"{base}:{platform}:{user_id}", now=now
                 )
             if notice.kind == "resolved" and ticket.wants_updates:
                 await self._await_rating(uow, ticket, now)
@@ -125,7 +125,7 @@ class PushTicketNotifier:
             for identity in await uow.identities.for_resident(person):
                 key = f"{base}:{identity.platform}:{identity.platform_user_id}"
                 await uow.pushes.enqueue(
-                    identity.platform, identity.platform_user_id, reply.as_json(), key
+                    identity.platform, identity.platform_user_id, reply.as_json(), key, now=now
                 )
 
     async def _await_rating(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:

@@ -157,6 +157,7 @@ async def test_both_escalation_steps_with_the_clock(yishi: Yishi, clock: Clock) 
     tk = await ticket(yishi, number)
     assert tk.level == "department" and tk.department == "街道环卫所"
     assert "街道环卫所" in (await pushes(yishi, "liu"))[-1].text
+    assert "部门报到" in (await pushes(yishi, "sun"))[-1].text
     [overdue] = await say(yishi, "超期诉求", "li")
     assert number in overdue.text and "部门" in overdue.text and "赵网格员" in overdue.text
 
