@@ -20,5 +20,5 @@ def test_example_config_is_the_default_catalogue() -> None:
 def test_a_bad_limit_is_reported_by_key(tmp_path: Path) -> None:
     bad = tmp_path / "c.toml"
     bad.write_text('[[tickets.categories]]\nname = "x"\nresponse_hours = 0\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="tickets.categories.0.response_hours"):
+    with pytest.raises(ConfigError, match=r"tickets\.categories\.0\.response_hours"):
         load_settings(bad)
