@@ -50,6 +50,9 @@ class HandlerRegistry:
         found = self.commands.get(key)
         if found is None and key.startswith("/"):
             found = self.commands.get(key.split()[0].split("@")[0])
+        elif found is None and " " in key:
+            # A button's data carries its object: "接单 R20261122-0007" reaches "接单".
+            found = self.commands.get(key.split()[0])
         return found
 
 
@@ -204,6 +207,12 @@ class Router:
 
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
+        if not text and ctx.conversation.active and (ctx.message.image_url or ctx.message.location):
+            # A photo or a shared location is an answer inside a flow (a report's draft).
+            flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
+            if flow_handler is not None:
+                flow = ctx.conversation.flow
+                return await self._run(flow_handler, ctx, resume=True), flow
         if not text:
             if ctx.message.image_url:
                 return [Reply(t("router.image_only"))], None

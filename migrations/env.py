@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage import tickets as _tickets  # noqa: F401  (the ticket tables)
 from storage.engine import async_url, create_engine
 
 config = context.config
