@@ -9,6 +9,7 @@ database's unique key decides.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -36,7 +37,10 @@ class HandlerRegistry:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
+        self.patterns: list[tuple[re.Pattern[str], Handler]] = []
         for handler in handlers:
+            for pattern in handler.patterns:
+                self.patterns.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), handler))
             for command in handler.commands:
                 self.commands[command.lower()] = handler
             for flow in handler.flows:
@@ -49,6 +53,8 @@ class HandlerRegistry:
         found = self.commands.get(key)
         if found is None and key.startswith("/"):
             found = self.commands.get(key.split()[0].split("@")[0])
+        if found is None:
+            found = next((h for p, h in self.patterns if p.fullmatch(text.strip())), None)
         return found
 
 
