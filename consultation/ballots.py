@@ -73,7 +73,7 @@ def options_for(kind: PollKind, options: Sequence[str]) -> tuple[str, ...]:
 def parse_vote(
     text: str, kind: PollKind, options: Sequence[str], max_choices: int = 1
 ) -> ParsedVote:
-    """"赞成" / "投2" / "选A和C" / "P3 反对" → a mask over ``options``."""
+    """ "赞成" / "投2" / "选A和C" / "P3 反对" → a mask over ``options``."""
     body = _PREFIX.sub("", text.strip(), count=1).strip().rstrip("。.!！")
     if kind is PollKind.YESNO:
         lowered = body.lower()

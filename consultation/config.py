@@ -1,4 +1,4 @@
-"""The consultation day's community-specific rules, as plain data (built from ``[consultation]``)."""
+"""The consultation day's community rules, as plain data (built from ``[consultation]``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ class ConsultationRules:
 
     cosign_threshold: int = 10
     cosign_per_household: bool = False
-    meeting: MeetingRule = MeetingRule()
+    meeting: MeetingRule = field(default_factory=MeetingRule)
     place: str = "社区党群服务中心议事厅"
     capacity: int = 60
     committee_members: tuple[str, ...] = ()

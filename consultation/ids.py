@@ -1,4 +1,4 @@
-"""The identifiers residents quote: topics ``T12``, polls ``P3``, meetings ``M202612``, decisions ``D5``."""
+"""Identifiers residents quote: topics ``T12``, polls ``P3``, meetings ``M202612``."""
 
 from __future__ import annotations
 

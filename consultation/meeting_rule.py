@@ -35,9 +35,7 @@ class MeetingRule:
 def day_in_month(rule: MeetingRule, year: int, month: int) -> date:
     """The rule's date in ``year``-``month``."""
     days = calendar.monthrange(year, month)[1]
-    matching = [
-        d for d in range(1, days + 1) if date(year, month, d).weekday() == rule.weekday
-    ]
+    matching = [d for d in range(1, days + 1) if date(year, month, d).weekday() == rule.weekday]
     return date(year, month, matching[rule.ordinal - 1 if rule.ordinal > 0 else -1])
 
 
@@ -69,5 +67,3 @@ def describe(rule: MeetingRule) -> str:
     """每月第一个周六 09:30"""
     which = "最后一个" if rule.ordinal == -1 else f"第{'一二三四'[rule.ordinal - 1]}个"
     return f"每月{which}{WEEKDAYS_ZH[rule.weekday]} {rule.at:%H:%M}"
-
-

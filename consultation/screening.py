@@ -83,6 +83,7 @@ def screen(
     not_discuss: Sequence[str] = DEFAULT_NOT_DISCUSS,
 ) -> ScreenHint:
     """Match ``text`` against the lists; a 不议 hit outweighs everything else."""
+
     def names(lines: Sequence[str]) -> tuple[str, ...]:
         return tuple(r.name for r in map(Rule.parse, lines) if r.hits(text))
 

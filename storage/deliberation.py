@@ -249,7 +249,10 @@ class TopicRepository(_Repo):
         stmt = (
             _insert(self.session, TopicCosign)
             .values(
-                topic_id=topic_id, resident_id=resident_id, signer_key=signer_key, created_at=utcnow()
+                topic_id=topic_id,
+                resident_id=resident_id,
+                signer_key=signer_key,
+                created_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["topic_id", "signer_key"])
             .returning(TopicCosign.id)
@@ -334,7 +337,9 @@ class MeetingRepository(_Repo):
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
         stmt = (
             _insert(self.session, MeetingInvite)
-            .values(meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow())
+            .values(
+                meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
+            )
             .on_conflict_do_nothing(index_elements=["meeting_id", "resident_id"])
             .returning(MeetingInvite.id)
         )
@@ -415,7 +420,9 @@ class PollRepository(_Repo):
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def voter(self, poll_id: int, voter_key: str) -> PollVoter | None:
-        stmt = select(PollVoter).where(PollVoter.poll_id == poll_id, PollVoter.voter_key == voter_key)
+        stmt = select(PollVoter).where(
+            PollVoter.poll_id == poll_id, PollVoter.voter_key == voter_key
+        )
         return (await self.session.exec(stmt)).first()
 
     async def cast_named(
@@ -517,9 +524,56 @@ class PollRepository(_Repo):
     async def named_votes(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
         return await self.participants(poll_id)
 
+    def _electorate_query(self, electorate: str, meeting_id: int | None) -> Any:
+        stmt = select(Resident)
+        if electorate == "committee":
+            return stmt.where(
+                col(Resident.id).in_(
+                    select(RoleAssignment.resident_id).where(RoleAssignment.role == "committee")
+                )
+            )
+        if electorate == "attendees":
+            return stmt.where(
+                col(Resident.id).in_(
+                    select(MeetingSignup.resident_id).where(
+                        MeetingSignup.meeting_id == (meeting_id or 0),
+                        col(MeetingSignup.checked_in_at).is_not(None),
+                    )
+                )
+            )
+        return stmt.where(col(Resident.verified).is_(True))
+
+    async def electorate_size(self, electorate: str, meeting_id: int | None) -> int:
+        """How many may vote: residents, households (distinct), committee or attendees."""
+        if electorate == "households":
+            verified = col(Resident.verified).is_(True)
+            households = select(func.count(func.distinct(Resident.household))).where(
+                verified, col(Resident.household).is_not(None)
+            )
+            singles = (
+                select(func.count())
+                .select_from(Resident)
+                .where(verified, col(Resident.household).is_(None))
+            )
+            return int((await self.session.exec(households)).one()) + int(
+                (await self.session.exec(singles)).one()
+            )
+        inner = self._electorate_query(electorate, meeting_id).subquery()
+        stmt = select(func.count()).select_from(inner)
+        return int((await self.session.exec(stmt)).one())
+
+    async def electorate_people(
+        self, electorate: str, meeting_id: int | None
+    ) -> Sequence[Resident]:
+        stmt = self._electorate_query(electorate, meeting_id).order_by(col(Resident.id))
+        found: Sequence[Resident] = (await self.session.exec(stmt)).all()
+        return found
+
     async def tallies(self, poll_id: int) -> Sequence[PollTally]:
-        stmt = select(PollTally).where(PollTally.poll_id == poll_id).order_by(
-            col(PollTally.choice_mask)
+        stmt = (
+            select(PollTally)
+            .where(PollTally.poll_id == poll_id)
+            .order_by(col(PollTally.choice_mask))
         )
         return (await self.session.exec(stmt)).all()
 
@@ -590,7 +644,9 @@ class DecisionRepository(_Repo):
         await self.session.flush()
 
     async def for_poll(self, poll_id: int) -> Decision | None:
-        return (await self.session.exec(select(Decision).where(Decision.poll_id == poll_id))).first()
+        return (
+            await self.session.exec(select(Decision).where(Decision.poll_id == poll_id))
+        ).first()
 
     async def for_meeting(self, meeting_id: int) -> Sequence[Decision]:
         stmt = select(Decision).where(Decision.meeting_id == meeting_id).order_by(col(Decision.id))
@@ -625,4 +681,3 @@ class DecisionRepository(_Repo):
         )
         counts = {bool(s): int(n) for s, n in (await self.session.exec(stmt)).all()}
         return counts.get(True, 0), counts.get(False, 0)
-
