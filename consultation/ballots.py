@@ -91,7 +91,7 @@ def parse_vote(
             picked.append(choices.index(token))
         elif token.isdigit():
             picked.append(int(token) - 1)
-        elif token.isascii() and token.isalpha() and token.upper() == token.upper():
+        elif token.isascii() and token.isalpha():
             picked.extend(LETTERS.find(ch) for ch in token.upper())
         else:
             return ParsedVote(error=VoteError.EMPTY)
@@ -114,27 +114,18 @@ def looks_like_vote(text: str) -> bool:
     return bool(_LOOKS.fullmatch(text.strip()))
 
 
-_LOOKS = re.compile(
+VOTE_PATTERN = (
     r"(?:(?:投票|表决)\s*P\s*\d+.*)"
     r"|(?:P\s*\d+\s*(?:赞成|同意|反对|不同意|弃权|投|选).*)"
     r"|(?:我?(?:赞成|同意|反对|不同意|弃权)[。.!！]?)"
     r"|(?:我?(?:投|选)\s*(?:第?\s*\d{1,2}|[A-Ja-j])(?:\s*[,，、和与及跟]?\s*(?:\d{1,2}|[A-Ja-j]))*"
-    r"\s*[项号]?[。.!！]?)",
-    re.IGNORECASE,
+    r"\s*[项号]?[。.!！]?)"
 )
+_LOOKS = re.compile(VOTE_PATTERN, re.IGNORECASE)
 
 
 def choices_of(mask: int, options: Sequence[str]) -> list[str]:
     return [o for i, o in enumerate(options) if mask >> i & 1]
-
-
-def describe_choice(mask: int, options: Sequence[str]) -> str:
-    labelled = [
-        f"{LETTERS[i]}.{o}" if len(options) and options is not YES_NO_OPTIONS else o
-        for i, o in enumerate(options)
-        if mask >> i & 1
-    ]
-    return "、".join(labelled)
 
 
 @dataclass(frozen=True, slots=True)

@@ -256,7 +256,7 @@ def _hours_label(hours: int) -> str:
 class MeetingEvents:
     """Announcements to the groups and reminders to those signed up, derived from ``meetings``."""
 
-    kinds = ("meeting.announce", "meeting.remind")
+    kinds: tuple[str, ...] = ("meeting.announce", "meeting.remind")
 
     def __init__(self, rules: ConsultationRules, zone: ZoneInfo, render: Renderer) -> None:
         self.rules, self.zone, self.render = rules, zone, render

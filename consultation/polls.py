@@ -487,7 +487,7 @@ def referenced_poll(text: str) -> int | None:
 class PollEvents:
     """Closing polls at their time and posting the tally where the poll was opened."""
 
-    kinds = ("poll.close",)
+    kinds: tuple[str, ...] = ("poll.close",)
 
     def __init__(self, render: Renderer) -> None:
         self.render = render

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import storage.deliberation  # noqa: F401
+import storage.deliberation
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.engine import async_url, create_engine
 
