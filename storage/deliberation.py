@@ -10,7 +10,7 @@ nothing (no id, no order, no timestamp) can be joined back to a voter.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +18,11 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint, func, update
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.exports import register
 from storage.models import PlatformIdentity, Resident, RoleAssignment
 from storage.repositories import _insert
 from storage.types import UTCDateTime, utcnow
+from storage.unit_of_work import UnitOfWork
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -681,3 +683,123 @@ class DecisionRepository(_Repo):
         )
         counts = {bool(s): int(n) for s, n in (await self.session.exec(stmt)).all()}
         return counts.get(True, 0), counts.get(False, 0)
+
+
+# ---------------------------------------------------------------- exports (yishi export KIND)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@register("topics")
+async def _export_topics(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    for topic in await uow.get(TopicRepository).all():
+        yield {
+            "topic": f"T{topic.id}",
+            "title": topic.title,
+            "description": topic.description,
+            "status": topic.status,
+            "proposer_id": topic.proposer_id,
+            "cosigns": topic.cosign_count,
+            "buildings": topic.buildings,
+            "screen_hint": topic.screen_hint.get("verdict") if topic.screen_hint else None,
+            "reason": topic.reason,
+            "merged_into": f"T{topic.merged_into_id}" if topic.merged_into_id else None,
+            "created_at": _iso(topic.created_at),
+            "updated_at": _iso(topic.updated_at),
+        }
+
+
+@register("meetings")
+async def _export_meetings(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    repo = uow.get(MeetingRepository)
+    for meeting in await repo.all():
+        assert meeting.id is not None
+        signups = await repo.signups(meeting.id, status=None)
+        signed = [s for s, _ in signups if s.status == "signed"]
+        yield {
+            "meeting": meeting.code,
+            "starts_at": _iso(meeting.starts_at),
+            "place": meeting.place,
+            "capacity": meeting.capacity,
+            "status": meeting.status,
+            "agenda": [f"T{t.id}" for _, t in await repo.agenda(meeting.id)],
+            "onsite": sum(1 for s in signed if s.mode == "onsite"),
+            "online": sum(1 for s in signed if s.mode == "online"),
+            "attended": sum(1 for s, _ in signups if s.checked_in_at is not None),
+            "minutes_published_at": _iso(meeting.minutes_published_at),
+        }
+
+
+@register("polls")
+async def _export_polls(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    for poll in await uow.get(PollRepository).all():
+        yield {
+            "poll": f"P{poll.id}",
+            "question": poll.question,
+            "kind": poll.kind,
+            "options": poll.options,
+            "max_choices": poll.max_choices,
+            "electorate": poll.electorate,
+            "anonymous": poll.anonymous,
+            "quorum_pct": poll.quorum_pct,
+            "pass_rule": poll.pass_rule,
+            "status": poll.status,
+            "topic": f"T{poll.topic_id}" if poll.topic_id else None,
+            "opened_at": _iso(poll.opened_at),
+            "closes_at": _iso(poll.closes_at),
+            "closed_at": _iso(poll.closed_at),
+            "result": poll.result,
+        }
+
+
+def _choices(mask: int, options: list[str]) -> str:
+    return "、".join(o for i, o in enumerate(options) if mask >> i & 1)
+
+
+@register("votes")
+async def _export_votes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    """Named polls: one row per voter. Anonymous polls: one row per ballot, no voter column."""
+    repo = uow.get(PollRepository)
+    for poll in await repo.all():
+        assert poll.id is not None
+        if poll.anonymous:
+            for counter in await repo.tallies(poll.id):
+                for _ in range(counter.votes):
+                    yield {
+                        "poll": f"P{poll.id}",
+                        "choice": _choices(counter.choice_mask, poll.options),
+                    }
+            continue
+        for vote, resident in await repo.participants(poll.id):
+            yield {
+                "poll": f"P{poll.id}",
+                "choice": _choices(vote.choice_mask or 0, poll.options),
+                "voter": resident.name,
+                "voter_id": resident.id,
+                "channel": vote.channel,
+                "cast_at": _iso(vote.cast_at),
+            }
+
+
+@register("outcomes")
+async def _export_outcomes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    repo = uow.get(DecisionRepository)
+    for decision in await repo.all():
+        assert decision.id is not None
+        satisfied, unsatisfied = await repo.evaluation_counts(decision.id)
+        yield {
+            "decision": f"D{decision.id}",
+            "topic": f"T{decision.topic_id}" if decision.topic_id else None,
+            "poll": f"P{decision.poll_id}" if decision.poll_id else None,
+            "text": decision.text,
+            "passed": decision.passed,
+            "owner": decision.owner,
+            "due_date": decision.due_date,
+            "status": decision.status,
+            "done_at": _iso(decision.done_at),
+            "progress": [u.note for u in await repo.updates(decision.id)],
+            "satisfied": satisfied,
+            "unsatisfied": unsatisfied,
+        }
