@@ -159,3 +159,41 @@ async def test_merge_tells_the_proposer(yishi: Yishi) -> None:
 async def test_unverified_cannot_propose(yishi: Yishi) -> None:
     [reply] = await say(yishi, "我想提个议题：楼道太黑", sender="xiaochen")
     assert "居民" in reply.text
+
+
+async def test_anonymous_vote_in_chat_confirms_and_stores_no_choice(yishi: Yishi) -> None:
+    [opened] = await say(
+        yishi, "开启投票 是否同意养犬公约 匿名", sender="li", chat="group:main", group=True
+    )
+    assert "匿名投票" in opened.text and "不能更改" in opened.text
+    [ask] = await say(yishi, "反对", mid="anon-1")
+    assert "不能更改" in ask.text and "反对" not in ask.text
+    [cast] = await say(yishi, "确认投票", mid="anon-2")
+    assert "匿名票已投出" in cast.text and "反对" not in cast.text
+    [again] = await say(yishi, "赞成")
+    assert "不能更改" in again.text
+    # The stored replies of this voter's messages never carry the choice.
+    async with yishi.uow() as uow:
+        for mid in ("anon-1", "anon-2"):
+            stored = await uow.inbound.get("web", mid)
+            assert stored is not None and "反对" not in str(stored.reply)
+        assert await uow.conversations.get("web", "zhang", "zhang", yishi.clock()) is None
+
+
+async def test_same_vote_delivered_twice_counts_once(yishi: Yishi) -> None:
+    await say(yishi, "开启投票 是否同意 截止:18:00", sender="li", chat="group:main", group=True)
+    first = await say(yishi, "赞成", sender="liu", mid="dup-1")
+    second = await say(yishi, "赞成", sender="liu", mid="dup-1")
+    assert first == second
+    [status] = await say(yishi, "投票情况 P1")
+    assert "已投 1/" in status.text
+
+
+async def test_reminders_go_only_to_eligible_non_voters(yishi: Yishi) -> None:
+    await say(yishi, "开启投票 是否同意", sender="li", chat="group:main", group=True)
+    await say(yishi, "赞成", sender="liu")
+    [reminded] = await say(yishi, "提醒投票 P1", sender="li")
+    assert "已提醒" in reminded.text
+    assert not any("投票提醒" in x for x in await pushes_to(yishi, "liu"))
+    assert not any("投票提醒" in x for x in await pushes_to(yishi, "xiaochen"))
+    assert any("投票提醒" in x for x in await pushes_to(yishi, "zhang"))
