@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from consultation.config import ConsultationRules
 from consultation.meeting_rule import MeetingRule
+from consultation.screening import DEFAULT_CATALOGUE, DEFAULT_DISCUSS, DEFAULT_NOT_DISCUSS
 
 CONFIG_ENV = "YISHI_CONFIG"
 
@@ -117,9 +118,9 @@ class ConsultationSettings(_Section):
     meeting_place: str = "社区党群服务中心议事厅"
     meeting_capacity: int = Field(default=60, ge=1)
     committee_members: list[str] = Field(default_factory=list)
-    catalogue: list[str] | None = None
-    discuss: list[str] | None = None
-    not_discuss: list[str] | None = None
+    catalogue: list[str] = Field(default_factory=lambda: list(DEFAULT_CATALOGUE))
+    discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_DISCUSS))
+    not_discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_NOT_DISCUSS))
     announce_chats: list[str] = Field(default_factory=lambda: ["web:group:main"])
     default_quorum_pct: int = Field(default=50, ge=0, le=100)
     announce_before_hours: list[int] = Field(default_factory=lambda: [168, 24, 2])
@@ -144,7 +145,6 @@ class ConsultationSettings(_Section):
 
     def rules(self) -> ConsultationRules:
         """The plain-data rules the domain services use."""
-        defaults = ConsultationRules()
         return ConsultationRules(
             cosign_threshold=self.cosign_threshold,
             cosign_per_household=self.cosign_per_household,
@@ -154,11 +154,9 @@ class ConsultationSettings(_Section):
             place=self.meeting_place,
             capacity=self.meeting_capacity,
             committee_members=tuple(self.committee_members),
-            catalogue=tuple(self.catalogue) if self.catalogue is not None else defaults.catalogue,
-            discuss=tuple(self.discuss) if self.discuss is not None else defaults.discuss,
-            not_discuss=(
-                tuple(self.not_discuss) if self.not_discuss is not None else defaults.not_discuss
-            ),
+            catalogue=tuple(self.catalogue),
+            discuss=tuple(self.discuss),
+            not_discuss=tuple(self.not_discuss),
             announce_chats=tuple(self.announce_chats),
             default_quorum_pct=self.default_quorum_pct,
             announce_before_hours=tuple(self.announce_before_hours),

@@ -197,3 +197,21 @@ async def test_reminders_go_only_to_eligible_non_voters(yishi: Yishi) -> None:
     assert not any("投票提醒" in x for x in await pushes_to(yishi, "liu"))
     assert not any("投票提醒" in x for x in await pushes_to(yishi, "xiaochen"))
     assert any("投票提醒" in x for x in await pushes_to(yishi, "zhang"))
+
+
+async def test_demo_seeds_a_meeting_and_a_topic_to_walk(yishi: Yishi, clock: Clock) -> None:
+    from bot.demo import seed_consultation_demo
+    from consultation.config import ConsultationRules
+
+    code = await seed_consultation_demo(
+        yishi.uow, ConsultationRules(), yishi.community.zone, clock()
+    )
+    assert code == "M202612"
+    assert (
+        await seed_consultation_demo(yishi.uow, ConsultationRules(), yishi.community.zone, clock())
+        is None
+    )
+    [cosigned] = await say(yishi, "附议 T1", sender="liu")
+    assert "1/10" in cosigned.text
+    [info] = await say(yishi, "议事日安排", sender="chen")
+    assert "M202612" in info.text
