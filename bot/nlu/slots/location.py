@@ -10,11 +10,47 @@ from bot.nlu.slots.numerals import CN_NUM, to_int
 PLACES: tuple[str, ...] = tuple(
     sorted(
         (
-            "东门", "南门", "西门", "北门", "后门", "正门", "大门", "侧门", "地下车库", "地下室",
-            "车库", "停车场", "小区广场", "广场", "中心花园", "花园", "垃圾站", "幼儿园",
-            "健身区", "篮球场", "自行车棚", "车棚", "楼顶", "天台", "物业办公室", "快递驿站",
-            "快递柜", "消防通道", "老年活动室", "儿童游乐场", "游乐场", "社区卫生站", "菜市场",
-            "主干道", "门岗", "绿化带", "配电房", "水泵房", "居委会", "社区服务中心", "党群服务中心",
+            "东门",
+            "南门",
+            "西门",
+            "北门",
+            "后门",
+            "正门",
+            "大门",
+            "侧门",
+            "地下车库",
+            "地下室",
+            "车库",
+            "停车场",
+            "小区广场",
+            "广场",
+            "中心花园",
+            "花园",
+            "垃圾站",
+            "幼儿园",
+            "健身区",
+            "篮球场",
+            "自行车棚",
+            "车棚",
+            "楼顶",
+            "天台",
+            "物业办公室",
+            "快递驿站",
+            "快递柜",
+            "消防通道",
+            "老年活动室",
+            "儿童游乐场",
+            "游乐场",
+            "社区卫生站",
+            "菜市场",
+            "主干道",
+            "门岗",
+            "绿化带",
+            "配电房",
+            "水泵房",
+            "居委会",
+            "社区服务中心",
+            "党群服务中心",
         ),
         key=len,
         reverse=True,
@@ -52,3 +88,15 @@ def parse_location(text: str) -> dict[str, str]:
             found["place"] = place
             break
     return found
+
+
+# What a location answer consists of, for the context-first residual check.
+LOCATION_PATTERNS: tuple[re.Pattern[str], ...] = (
+    _DASHED,
+    _BUILDING,
+    _UNIT,
+    _ROOM_AFTER_UNIT,
+    _ROOM,
+    re.compile(r"\d{3,4}"),
+    re.compile("|".join(map(re.escape, PLACES))),
+)
