@@ -54,8 +54,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def wait_healthy(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_healthy(base: str, patience: float = 60) -> None:
+    deadline = time.monotonic() + patience
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             try:
@@ -78,10 +78,13 @@ async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
 
         async def sender(index: int, count: int) -> None:
             nonlocal errors
-            texts = itertools.cycle(TEXTS[index % len(TEXTS):] + TEXTS[: index % len(TEXTS)])
+            texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
             for n in range(count):
-                body = {"sender_id": f"bench-{run}-{index}", "text": next(texts),
-                        "message_id": f"{run}-{index}-{n}"}
+                body = {
+                    "sender_id": f"bench-{run}-{index}",
+                    "text": next(texts),
+                    "message_id": f"{run}-{index}-{n}",
+                }
                 started = time.perf_counter()
                 async with session.post(base + "/api/messages", json=body) as resp:
                     await resp.read()
@@ -110,8 +113,9 @@ async def measure(base: str, levels: list[int], messages: int) -> dict[int, dict
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -133,8 +137,12 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="yishi-bench-")
     url = args.url or f"sqlite:///{tmp}/bench.db"
     port, bare_port = free_port(), free_port()
-    env = {**os.environ, "YISHI_STORAGE__URL": url, "YISHI_WEB__PORT": str(port),
-           "YISHI_LOG__LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "YISHI_STORAGE__URL": url,
+        "YISHI_WEB__PORT": str(port),
+        "YISHI_LOG__LEVEL": "WARNING",
+    }
 
     results: dict[str, dict[int, dict[str, float]]] = {}
     proc = start([sys.executable, "-m", "bot.cli", "demo"], env)
@@ -156,13 +164,17 @@ def main() -> None:
         stop(bare)
 
     print(f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}")
-    print(f"{'senders':>8} {'msgs':>6} {'yishi msg/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'bare msg/s':>11} {'ratio':>6} {'errors':>7}")
+    print(
+        f"{'senders':>8} {'msgs':>6} {'yishi msg/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'bare msg/s':>11} {'ratio':>6} {'errors':>7}"
+    )
     for c in levels:
         y, b = results["yishi"][c], results["bare"][c]
-        print(f"{c:>8} {int(y['messages']):>6} {y['throughput']:>12.0f} {y['p50_ms']:>8.1f} "
-              f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
-              f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}")
+        print(
+            f"{c:>8} {int(y['messages']):>6} {y['throughput']:>12.0f} {y['p50_ms']:>8.1f} "
+            f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
+            f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}"
+        )
     print(json.dumps(results))
 
 

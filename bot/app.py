@@ -20,11 +20,16 @@ from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
+from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
+from consultation.meetings import MeetingEvents
+from consultation.polls import PollEvents
+from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
 from handlers import default_handlers
 from handlers.base import Community, Handler
+from handlers.consultation_format import make_renderer
 from handlers.ticket_notices import PushTicketNotifier
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
@@ -78,13 +83,26 @@ class Yishi:
         self.router = Router(
             self.uow,
             classifier or load_default_classifier(),
-            HandlerRegistry(handlers if handlers is not None else default_handlers(self.tickets)),
+            HandlerRegistry(
+                handlers
+                if handlers is not None
+                else default_handlers(self.tickets, settings.consultation.rules())
+            ),
             self.community,
             max_text_chars=settings.bot.max_text_chars,
             clock=clock,
             on_commit=self.push.wake,
         )
         self.adapters: list[Adapter] = []
+        #: Other things serving HTTP on the one app (the public 居务公开 pages).
+        self.pages: list[Any] = [PublicPages(self.uow, self.community)]
+        rules = settings.consultation.rules()
+        render = make_renderer(self.community.zone)
+        #: The consultation day's timed behaviour, for the scheduler to run.
+        self.timed_sources: list[TimedEventSource] = [
+            MeetingEvents(rules, self.community.zone, render),
+            PollEvents(render),
+        ]
         self._started = False
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -140,6 +158,8 @@ def build_web_app(yishi: Yishi) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     for adapter in yishi.adapters:
         adapter.add_routes(app)
+    for page in yishi.pages:
+        page.add_routes(app)
 
     async def _lifecycle(_app: web.Application) -> Any:
         await yishi.start()

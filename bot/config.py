@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from consultation.config import ConsultationRules
+from consultation.meeting_rule import MeetingRule
+from consultation.screening import DEFAULT_CATALOGUE, DEFAULT_DISCUSS, DEFAULT_NOT_DISCUSS
 
 if TYPE_CHECKING:
     from consultation.ticket_parsing import Catalogue
@@ -103,6 +108,63 @@ class PushSettings(_Section):
     console_per_second: float = Field(default=50.0, gt=0)
     wechat_per_second: float = Field(default=20.0, gt=0)
     telegram_per_second: float = Field(default=30.0, gt=0)
+
+
+class ConsultationSettings(_Section):
+    """The consultation day (协商议事日): topics, meetings, polls. See config.example.toml."""
+
+    cosign_threshold: int = Field(default=10, ge=0, le=100_000)
+    cosign_per_household: bool = False
+    meeting_weekday: int = Field(default=5, ge=0, le=6)
+    meeting_ordinal: Literal[1, 2, 3, 4, -1] = 1
+    meeting_time: str = "09:30"
+    meeting_place: str = "社区党群服务中心议事厅"
+    meeting_capacity: int = Field(default=60, ge=1)
+    committee_members: list[str] = Field(default_factory=list)
+    catalogue: list[str] = Field(default_factory=lambda: list(DEFAULT_CATALOGUE))
+    discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_DISCUSS))
+    not_discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_NOT_DISCUSS))
+    announce_chats: list[str] = Field(default_factory=lambda: ["web:group:main"])
+    default_quorum_pct: int = Field(default=50, ge=0, le=100)
+    announce_before_hours: list[int] = Field(default_factory=lambda: [168, 24, 2])
+    remind_before_hours: int = Field(default=24, ge=1)
+
+    @field_validator("meeting_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be HH:MM, e.g. 09:30") from exc
+        return value
+
+    @field_validator("announce_chats")
+    @classmethod
+    def _platform_chat(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if ":" not in entry:
+                raise ValueError(f"{entry!r} must be platform:chat_id, e.g. web:group:main")
+        return value
+
+    def rules(self) -> ConsultationRules:
+        """The plain-data rules the domain services use."""
+        return ConsultationRules(
+            cosign_threshold=self.cosign_threshold,
+            cosign_per_household=self.cosign_per_household,
+            meeting=MeetingRule(
+                self.meeting_weekday, self.meeting_ordinal, time.fromisoformat(self.meeting_time)
+            ),
+            place=self.meeting_place,
+            capacity=self.meeting_capacity,
+            committee_members=tuple(self.committee_members),
+            catalogue=tuple(self.catalogue),
+            discuss=tuple(self.discuss),
+            not_discuss=tuple(self.not_discuss),
+            announce_chats=tuple(self.announce_chats),
+            default_quorum_pct=self.default_quorum_pct,
+            announce_before_hours=tuple(self.announce_before_hours),
+            remind_before_hours=self.remind_before_hours,
+        )
 
 
 class LogSettings(_Section):
@@ -207,6 +269,7 @@ class Settings(BaseSettings):
     push: PushSettings = PushSettings()
     log: LogSettings = LogSettings()
     tickets: TicketSettings = TicketSettings()
+    consultation: ConsultationSettings = ConsultationSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.messages import Platform
+from consultation.config import ConsultationRules
+from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
+from consultation.topics import Draft, TopicService, draft_from_text
+from storage.deliberation import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
 DEMO_REGISTER = """\
@@ -58,3 +64,32 @@ async def seed_demo(uow_factory: Callable[[], UnitOfWork]) -> bool:
                 identity.resident_id = resident_id
                 uow.session.add(identity)
     return True
+
+
+DEMO_TOPIC = "小区停车位太少，晚上回来经常没地方停，建议把3号楼东侧空地改成停车位"
+
+
+async def seed_consultation_demo(
+    uow_factory: Callable[[], UnitOfWork], rules: ConsultationRules, zone: ZoneInfo, now: datetime
+) -> str | None:
+    """The next consultation day and one accepted topic, so the flow can be walked at once.
+
+    Try it in the web chat: as ``liu`` send "附议 T1"; as ``li`` "议程 M… T1 20分钟",
+    "开启投票 T1"; as ``zhang`` "赞成"; as ``li`` "结束投票 P1", "发布纪要 M…".
+    Returns the meeting code (None when already seeded).
+    """
+    async with uow_factory() as uow:
+        topics = TopicService(uow, rules, now)
+        if await topics.list("proposed", "accepted", "qualified", "scheduled", "decided"):
+            return None
+        zhang = (await uow.get(PeopleRepository).by_name(DEMO_PEOPLE["zhang"]))[0]
+        topic = await topics.propose(
+            zhang, draft_from_text(DEMO_TOPIC) or Draft("停车", DEMO_TOPIC), "demo"
+        )
+        assert topic.id is not None
+        await topics.accept(topic.id, "demo")
+        try:
+            meeting = await MeetingService(uow, rules, zone, now).create_next("demo")
+        except MeetingError:
+            return None
+        return meeting.code

@@ -9,6 +9,7 @@ database's unique key decides.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -37,7 +38,10 @@ class HandlerRegistry:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
+        self.patterns: list[tuple[re.Pattern[str], Handler]] = []
         for handler in handlers:
+            for pattern in handler.patterns:
+                self.patterns.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), handler))
             for command in handler.commands:
                 self.commands[command.lower()] = handler
             for flow in handler.flows:
@@ -46,11 +50,19 @@ class HandlerRegistry:
                 self.intents[intent] = handler
 
     def command_for(self, text: str) -> Handler | None:
-        key = text.strip().lower()
+        """Exact word, then slash command, then a handler's pattern, then the first word.
+
+        Patterns come before the first word because they are the more specific:
+        "议程 M202612 T1 30分钟" is the agenda command, not "议程" (show the agenda).
+        """
+        stripped = text.strip()
+        key = stripped.lower()
         found = self.commands.get(key)
         if found is None and key.startswith("/"):
             found = self.commands.get(key.split()[0].split("@")[0])
-        elif found is None and " " in key:
+        if found is None:
+            found = next((h for p, h in self.patterns if p.fullmatch(stripped)), None)
+        if found is None and " " in key and not key.startswith("/"):
             # A button's data carries its object: "接单 R20261122-0007" reaches "接单".
             found = self.commands.get(key.split()[0])
         return found

@@ -173,7 +173,7 @@ ACTION_ZH = {
 class TicketRatingHandler(_TicketHandler):
     """满意 / 基本满意 / 不满意: context first (the ticket the bot just asked about)."""
 
-    intents = (Intent.FEEDBACK,)
+    intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
     flows = (RATING_FLOW,)
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
