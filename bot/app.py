@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.adapters.base import Adapter
+from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
@@ -79,6 +80,8 @@ class Yishi:
             on_commit=self.push.wake,
         )
         self.adapters: list[Adapter] = []
+        #: One client session for every platform API call (pooled, with timeouts).
+        self.http = HttpClient()
         self._started = False
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -103,6 +106,7 @@ class Yishi:
             except Exception:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
         await self.push.stop()
+        await self.http.close()
         await self.engine.dispose()
         self._started = False
 
@@ -151,4 +155,14 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     yishi = Yishi(settings, **kwargs)
     if settings.web.enabled:
         yishi.add_adapter(WebChatAdapter(yishi.router))
+
+    def platforms() -> set[str]:
+        return {a.platform for a in yishi.adapters}
+
+    if settings.wechat.enabled:
+        from bot.adapters.wechat import WechatAdapter
+
+        yishi.add_adapter(
+            WechatAdapter(yishi.router, settings.wechat, yishi.http, platforms=platforms)
+        )
     return yishi

@@ -36,7 +36,10 @@ class HandlerRegistry:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
+        self.prefixes: list[tuple[str, Handler]] = []
         for handler in handlers:
+            for prefix in handler.command_prefixes:
+                self.prefixes.append((prefix.lower(), handler))
             for command in handler.commands:
                 self.commands[command.lower()] = handler
             for flow in handler.flows:
@@ -49,6 +52,10 @@ class HandlerRegistry:
         found = self.commands.get(key)
         if found is None and key.startswith("/"):
             found = self.commands.get(key.split()[0].split("@")[0])
+        if found is None:
+            for prefix, handler in sorted(self.prefixes, key=lambda p: -len(p[0])):
+                if key.startswith(prefix):
+                    return handler
         return found
 
 

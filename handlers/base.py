@@ -154,6 +154,8 @@ class Handler:
     intents: tuple[Intent, ...] = ()
     #: Exact words or slash commands that reach this handler before classification.
     commands: tuple[str, ...] = ()
+    #: Words that reach this handler when a message starts with them ("绑定 483920").
+    command_prefixes: tuple[str, ...] = ()
     #: Conversation flows this handler continues.
     flows: tuple[str, ...] = ()
     #: Roles of which the sender needs one; None lets anyone in.

@@ -9,7 +9,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.models
+import storage.platforms  # noqa: F401
 from storage.engine import async_url, create_engine
 
 config = context.config

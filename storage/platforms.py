@@ -274,7 +274,9 @@ class PlatformRepository(_Repo):
         """The platform said the quota is spent (45047): stop trying until the user writes."""
         await self.session.execute(
             update(PlatformContact)
-            .where(col(PlatformContact.platform) == platform, col(PlatformContact.user_id) == user_id)
+            .where(
+                col(PlatformContact.platform) == platform, col(PlatformContact.user_id) == user_id
+            )
             .values(sent_in_window=quota)
         )
 
@@ -325,9 +327,7 @@ class PlatformRepository(_Repo):
         )
         await self.session.execute(stmt)
 
-    async def fallback_identities(
-        self, platform: str, user_id: str
-    ) -> list[PlatformIdentity]:
+    async def fallback_identities(self, platform: str, user_id: str) -> list[PlatformIdentity]:
         """The same person's other accounts, in their preferred order."""
         stmt = select(PlatformIdentity).where(
             PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id

@@ -78,9 +78,7 @@ class CallbackRunner:
             await self._settle(key, "pushed", [], replies, message.chat_id)
             return Outcome(passive=[])
         self.late += 1
-        task.add_done_callback(
-            lambda t: self._spawn(self._deliver_late(key, message.chat_id, t))
-        )
+        task.add_done_callback(lambda t: self._spawn(self._deliver_late(key, message.chat_id, t)))
         return Outcome(passive=[])
 
     def _spawn(self, coro: Coroutine[Any, Any, list[Reply]]) -> None:

@@ -65,5 +65,7 @@ class HttpClient:
                 last = exc
                 if attempt < self.retries:
                     await asyncio.sleep(self.backoff_seconds * (2**attempt))
-        log.warning("outbound request failed", extra={"url": url.split("?")[0], "error": repr(last)})
+        log.warning(
+            "outbound request failed", extra={"url": url.split("?")[0], "error": repr(last)}
+        )
         raise OutboundError(repr(last)) from last

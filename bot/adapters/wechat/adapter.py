@@ -48,7 +48,9 @@ def button_key(data: str) -> str:
     return "b" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:20]
 
 
-async def remember_buttons(uow_factory: Callable[[], UnitOfWork], buttons: tuple[Button, ...]) -> None:
+async def remember_buttons(
+    uow_factory: Callable[[], UnitOfWork], buttons: tuple[Button, ...]
+) -> None:
     """Store each button's data under its short key so a press can be mapped back."""
     if not buttons:
         return
@@ -396,7 +398,7 @@ class WechatAdapter:
             scene = fields.get("EventKey", "")
             for prefix in BIND_SCENES:
                 if scene.startswith(prefix) and scene[len(prefix) :].isdigit():
-                    return f"绑定 {scene[len(prefix):]}", {}
+                    return f"绑定 {scene[len(prefix) :]}", {}
             return "/welcome", {}
         if event == "click":
             return fields.get("EventKey", ""), {}
