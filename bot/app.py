@@ -165,4 +165,8 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
         yishi.add_adapter(
             WechatAdapter(yishi.router, settings.wechat, yishi.http, platforms=platforms)
         )
+    if settings.telegram.enabled:
+        from bot.adapters.telegram import TelegramAdapter
+
+        yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram))
     return yishi
