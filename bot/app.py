@@ -169,4 +169,8 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
         from bot.adapters.telegram import TelegramAdapter
 
         yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram))
+    if settings.wecom.enabled:
+        from bot.adapters.wecom import WecomAdapter
+
+        yishi.add_adapter(WecomAdapter(yishi.router, settings.wecom, yishi.http))
     return yishi
