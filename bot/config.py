@@ -136,6 +136,7 @@ class PushSettings(_Section):
     console_per_second: float = Field(default=50.0, gt=0)
     wechat_per_second: float = Field(default=20.0, gt=0)
     telegram_per_second: float = Field(default=30.0, gt=0)
+    wecom_per_second: float = Field(default=50.0, gt=0)
 
 
 class LogSettings(_Section):

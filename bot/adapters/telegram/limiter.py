@@ -44,7 +44,9 @@ class TelegramLimiter:
         self.settings = settings
         self.sleep = sleep
         self.group_window = group_window
-        self.overall = AsyncLimiter(settings.global_per_second, 1.0)
+        # 30 a second, counted over any one-second window (a bucket would allow 60 in one).
+        per_window = max(1, round(settings.global_per_second))
+        self.overall = SlidingWindow(per_window, per_window / settings.global_per_second)
         self._chats: dict[str, AsyncLimiter | SlidingWindow] = {}
         self.waited: list[float] = []
 
