@@ -62,12 +62,19 @@ class CallbackRunner:
             return False, [Reply.from_json(r) for r in record.reply]
         return False, None
 
-    async def run(self, key: str, message: Inbound) -> Outcome:
-        """Handle a freshly claimed callback within the deadline."""
+    async def run(self, key: str, message: Inbound, *, arrived: float | None = None) -> Outcome:
+        """Handle a freshly claimed callback within the deadline.
+
+        ``arrived`` (loop time) is when the request came in: time spent reading,
+        checking and claiming counts against the platform's patience too.
+        """
+        loop = asyncio.get_running_loop()
+        spent = loop.time() - arrived if arrived is not None else 0.0
+        budget = max(0.0, self.deadline_seconds - spent)
         task = asyncio.create_task(self.router.handle(message), name=f"{self.platform}:{key}")
         self.in_flight.add(task)
         task.add_done_callback(self.in_flight.discard)
-        done, _pending = await asyncio.wait({task}, timeout=self.deadline_seconds)
+        done, _pending = await asyncio.wait({task}, timeout=budget)
         if task in done and not task.exception():
             replies = task.result()
             own = [r for r in replies if r.chat_id in (None, message.chat_id)]

@@ -11,6 +11,7 @@ database by MsgId (events: FromUserName + CreateTime) and answered by
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import secrets
@@ -257,6 +258,7 @@ class WechatAdapter:
         return web.Response(text=request.query.get("echostr", ""))
 
     async def _callback(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
         self._check_url_signature(request)
         try:
             body = await read_bounded(request, self.settings.max_body_bytes)
@@ -280,7 +282,7 @@ class WechatAdapter:
             self.counts["rejected"] += 1
             raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
         self.counts["received"] += 1
-        replies = await self._handle(fields)
+        replies = await self._handle(fields, arrived)
         if not replies:
             return web.Response(text=SUCCESS)
         return self._passive(replies, fields, safe=safe, nonce=request.query.get("nonce", ""))
@@ -327,7 +329,7 @@ class WechatAdapter:
         return web.Response(text=reply_xml, content_type="application/xml")
 
     # -- messages ------------------------------------------------------------------------
-    async def _handle(self, fields: dict[str, str]) -> list[Reply]:
+    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
         openid = fields["FromUserName"]
         msg_type = fields["MsgType"]
         event = fields.get("Event", "").lower() if msg_type == "event" else ""
@@ -360,7 +362,7 @@ class WechatAdapter:
             image_url=extra.get("image_url"),
             location=extra.get("location"),
         )
-        outcome = await self.runner.run(key, message)
+        outcome = await self.runner.run(key, message, arrived=arrived)
         return outcome.passive
 
     async def _text_of(

@@ -220,6 +220,7 @@ class WecomAdapter:
         return web.Response(text=self._open(sig, ts, nonce, request.query.get("echostr", "")))
 
     async def _callback(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
         sig, ts, nonce = self._query(request)
         try:
             body = await read_bounded(request, self.settings.max_body_bytes)
@@ -241,7 +242,7 @@ class WecomAdapter:
             self.counts["rejected"] += 1
             raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
         self.counts["received"] += 1
-        replies = await self._handle(fields)
+        replies = await self._handle(fields, arrived)
         if not replies:
             return web.Response(text="")
         return self._passive(replies, fields, nonce)
@@ -269,7 +270,7 @@ class WecomAdapter:
         )
         return web.Response(text=body, content_type="application/xml")
 
-    async def _handle(self, fields: dict[str, str]) -> list[Reply]:
+    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
         user = fields["FromUserName"]
         msg_type = fields["MsgType"]
         event = fields.get("Event", "").lower()
@@ -295,4 +296,4 @@ class WecomAdapter:
             text=text,
             sent_at=utcnow(),
         )
-        return (await self.runner.run(key, message)).passive
+        return (await self.runner.run(key, message, arrived=arrived)).passive
