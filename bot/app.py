@@ -23,8 +23,10 @@ from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
+from consultation.ticket_timers import TicketTimers
 from handlers import default_handlers
 from handlers.base import Community, Handler
+from handlers.ticket_notices import PushTicketNotifier
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.types import utcnow
@@ -70,10 +72,14 @@ class Yishi:
             conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
+        self.tickets = settings.tickets.catalogue()
+        self.ticket_timers = TicketTimers(
+            self.tickets, settings.zone, PushTicketNotifier(self.tickets, settings.zone)
+        )
         self.router = Router(
             self.uow,
             classifier or load_default_classifier(),
-            HandlerRegistry(handlers if handlers is not None else default_handlers()),
+            HandlerRegistry(handlers if handlers is not None else default_handlers(self.tickets)),
             self.community,
             max_text_chars=settings.bot.max_text_chars,
             clock=clock,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from consultation.ticket_parsing import Catalogue
 
 CONFIG_ENV = "YISHI_CONFIG"
 
@@ -146,6 +149,82 @@ class LogSettings(_Section):
     format: Literal["json", "text"] = "json"
 
 
+class TicketCategorySettings(_Section):
+    """One category of the 诉求 catalogue."""
+
+    name: str = Field(min_length=1, max_length=32)
+    keywords: list[str] = []
+    response_hours: float = Field(default=4.0, gt=0)
+    resolution_hours: float = Field(default=72.0, gt=0)
+    questions: list[str] = []
+    department: str = "街道综合执法队"
+
+
+def _default_categories() -> list[TicketCategorySettings]:
+    from consultation.ticket_parsing import DEFAULT_CATEGORIES
+
+    return [
+        TicketCategorySettings(
+            name=c.name,
+            keywords=list(c.keywords),
+            response_hours=c.response_hours,
+            resolution_hours=c.resolution_hours,
+            questions=list(c.questions),
+            department=c.department,
+        )
+        for c in DEFAULT_CATEGORIES
+    ]
+
+
+def _default_urgent_words() -> list[str]:
+    from consultation.ticket_parsing import DEFAULT_URGENT_WORDS
+
+    return list(DEFAULT_URGENT_WORDS)
+
+
+class TicketSettings(_Section):
+    """诉求: the category catalogue, urgency, duplicates, rating and warnings."""
+
+    categories: list[TicketCategorySettings] = Field(
+        default_factory=_default_categories, min_length=1
+    )
+    urgent_words: list[str] = Field(default_factory=_default_urgent_words)
+    urgent_response_minutes: float = Field(default=30.0, gt=0)
+    urgent_resolution_hours: float = Field(default=24.0, gt=0)
+    warn_before_minutes: float = Field(default=60.0, ge=0)
+    duplicate_window_hours: float = Field(default=72.0, ge=0)
+    rating_timeout_hours: float = Field(default=72.0, gt=0)
+    confidential_categories: list[str] = ["邻里纠纷"]
+
+    def catalogue(self) -> Catalogue:
+        """The domain's view of this section."""
+        from consultation.ticket_parsing import Catalogue, Category
+
+        return Catalogue(
+            categories=tuple(
+                Category(
+                    name=c.name,
+                    keywords=tuple(c.keywords),
+                    response_hours=c.response_hours,
+                    resolution_hours=c.resolution_hours,
+                    questions=tuple(c.questions),
+                    department=c.department,
+                )
+                for c in self.categories
+            ),
+            urgent_words=tuple(self.urgent_words),
+            urgent_response_minutes=self.urgent_response_minutes,
+            urgent_resolution_hours=self.urgent_resolution_hours,
+            warn_before_minutes=self.warn_before_minutes,
+            duplicate_window_hours=self.duplicate_window_hours,
+            rating_timeout_hours=self.rating_timeout_hours,
+            confidential=tuple(self.confidential_categories),
+            fallback=self.categories[-1].name
+            if all(c.name != "其他" for c in self.categories)
+            else "其他",
+        )
+
+
 class Settings(BaseSettings):
     """All of Yishi's configuration; see ``config.example.toml`` for every key."""
 
@@ -165,6 +244,7 @@ class Settings(BaseSettings):
     bot: BotSettings = BotSettings()
     push: PushSettings = PushSettings()
     log: LogSettings = LogSettings()
+    tickets: TicketSettings = TicketSettings()
 
     @classmethod
     def settings_customise_sources(

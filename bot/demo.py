@@ -17,6 +17,7 @@ name,phone,building,unit,room,grid,grid_name,verified,roles
 王网格员,13556789012,1号楼,1单元,101,G01,第一网格,是,grid_worker
 赵网格员,13467890123,6号楼,2单元,201,G02,第二网格,是,grid_worker
 陈委员,13378901234,2号楼,1单元,502,G01,第一网格,是,committee
+孙科长,13212345678,街道办事处,,,,,是,department
 """
 
 #: web chat user id → resident name; the ids are what the web page and tests use.
@@ -28,6 +29,7 @@ DEMO_PEOPLE: dict[str, str] = {
     "wang": "王网格员",
     "zhao": "赵网格员",
     "chen": "陈委员",
+    "sun": "孙科长",
 }
 
 EXTRA_BUILDINGS = {f"{n}号楼": "G01" if n <= 4 else "G02" for n in range(1, 9)}

@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models
-import storage.platforms  # noqa: F401
+import storage.platforms  # noqa: F401  (platform tokens, bind codes, callbacks, deliveries)
+from storage import tickets as _tickets  # noqa: F401  (the ticket tables)
 from storage.engine import async_url, create_engine
 
 config = context.config

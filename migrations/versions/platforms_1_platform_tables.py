@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "platforms_1"
-down_revision: str | None = "0001"
+down_revision: str | None = "tickets_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

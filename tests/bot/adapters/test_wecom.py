@@ -28,11 +28,11 @@ TICKET = "R20261122-0007"
 class AcceptTask(Handler):
     """A test-only grid-worker action: the card's button data comes back as text."""
 
-    command_prefixes = ("接单",)
+    command_prefixes = ("认领",)
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         return [
-            Reply(f"{ctx.user.platform_user_id} 已接单：{ctx.text.removeprefix('接单').strip()}")
+            Reply(f"{ctx.user.platform_user_id} 已认领：{ctx.text.removeprefix('认领').strip()}")
         ]
 
 
@@ -153,7 +153,7 @@ async def test_task_card_button_press(
     bot, _adapter, client = await make_bot()
     task = Reply(
         f"【新任务】{TICKET}\n3号楼2单元楼道灯坏了，请48小时内处理",
-        buttons=(Button("接单", f"接单 {TICKET}"), Button("转交", f"转交 {TICKET}")),
+        buttons=(Button("认领", f"认领 {TICKET}"), Button("转交", f"转交 {TICKET}")),
     )
     async with bot.uow() as uow:
         await uow.pushes.enqueue("wecom", "WangWu", task.as_json())
@@ -163,7 +163,7 @@ async def test_task_card_button_press(
     assert sent["msgtype"] == "template_card" and sent["agentid"] == 1000002
     assert card["card_type"] == "button_interaction"
     assert card["main_title"]["title"] == f"【新任务】{TICKET}"
-    assert [b["key"] for b in card["button_list"]] == [f"接单 {TICKET}", f"转交 {TICKET}"]
+    assert [b["key"] for b in card["button_list"]] == [f"认领 {TICKET}", f"转交 {TICKET}"]
     press = {
         "ToUserName": fake.corp_id,
         "FromUserName": "WangWu",
@@ -176,7 +176,7 @@ async def test_task_card_button_press(
         "AgentID": 1000002,
     }
     status, body = await post(client, fake, press)
-    assert status == 200 and read(fake, body)["Content"] == f"WangWu 已接单：{TICKET}"
+    assert status == 200 and read(fake, body)["Content"] == f"WangWu 已认领：{TICKET}"
     async with bot.uow() as uow:
         [delivery] = await uow.get(PlatformRepository).deliveries("wecom", "WangWu")
     assert delivery.via == "app_message" and delivery.ok
