@@ -77,9 +77,10 @@ def chat(config_path: Path | None, user_id: str) -> None:
 @main.command()
 def nlu() -> None:
     """One message a line on stdin → one JSON object a line on stdout."""
-    from bot.nlu_cli import run_nlu_command
+    from bot.app import load_default_classifier
+    from bot.nlu.cli import run_nlu
 
-    sys.exit(run_nlu_command(sys.stdin, sys.stdout))
+    sys.exit(run_nlu(sys.stdin, sys.stdout, load_default_classifier()))
 
 
 @main.group()

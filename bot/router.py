@@ -17,8 +17,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.intents import Intent, IntentClassifier
-from bot.messages import Inbound, Reply
+from bot.intents import Intent, IntentClassifier, NluResult
+from bot.messages import Button, Inbound, Reply
+from bot.nlu.context import interpret_in_context
+from bot.nlu.policy import Action, decide
 from bot.texts import t
 from consultation.roles import ROLE_NAMES_ZH, allowed, effective_roles
 from handlers.base import Community, Context, Conversation, Handler, User
@@ -29,6 +31,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger("yishi.router")
 
 CANCEL_WORDS = frozenset({"取消", "/cancel", "算了", "退出"})
+CLARIFY_FLOW = "router.clarify"
+_HELP_BUTTONS = (Button("看看能做什么", "帮助"), Button("反映问题", "我要反映问题"))
 
 
 class HandlerRegistry:
@@ -249,21 +253,79 @@ class Router:
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
         if ctx.conversation.active:
+            if ctx.conversation.flow == CLARIFY_FLOW:
+                return await self._clarified(ctx)
             flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
             if flow_handler is not None:
-                flow = ctx.conversation.flow
-                return await self._run(flow_handler, ctx, resume=True), flow
+                diverted = self._diversion(flow_handler, ctx)
+                if diverted is None:
+                    flow = ctx.conversation.flow
+                    return await self._run(flow_handler, ctx, resume=True), flow
+                # Clearly something else: answer that, keep the conversation for later.
+                ctx.nlu = diverted
+                handler = self.registry.intents[diverted.intent]
+                return await self._run(handler, ctx, resume=False), diverted.intent.value
             ctx.conversation.end()
 
         result = self.classifier.classify(text)
         ctx.nlu = result
-        handler = self.registry.intents.get(result.intent)
-        if handler is None or (result.intent is Intent.OTHER and ctx.message.is_group):
-            quiet = ctx.message.is_group and not ctx.message.addressed
-            return ([] if quiet else [Reply(t("router.didnt_understand"))]), result.intent.value
-        if ctx.message.is_group and not ctx.message.addressed and result.confidence < 0.5:
+        decision = decide(result, addressed=ctx.message.addressed, in_group=ctx.message.is_group)
+        if decision.action is Action.STAY_QUIET:
             return [], result.intent.value
-        return await self._run(handler, ctx, resume=False), result.intent.value
+        chosen = self.registry.intents.get(result.intent)
+        if decision.action is Action.ACT and chosen is not None:
+            return await self._run(chosen, ctx, resume=False), result.intent.value
+        options: list[Intent] = [
+            i for i in decision.options if i is not Intent.OTHER and i in self.registry.intents
+        ]
+        if decision.action is Action.ASK and options:
+            return [self._ask(ctx, options)], f"ask:{result.intent.value}"
+        return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value
+
+    def _diversion(self, flow_handler: Handler, ctx: Context) -> NluResult | None:
+        """Inside a flow that expects a kind of answer (a rating, a yes/no), a message that
+        is not such an answer but clearly another request is routed to that request."""
+        kind = flow_handler.expects.get(ctx.conversation.step or "")
+        if kind is None or interpret_in_context(ctx.text, kind) is not None:
+            return None
+        result = self.classifier.classify(ctx.text)
+        other = self.registry.intents.get(result.intent)
+        if (
+            result.intent is Intent.OTHER
+            or other is None
+            or other is flow_handler
+            or decide(result, addressed=True, in_group=False).action is not Action.ACT
+        ):
+            return None
+        return result
+
+    def _ask(self, ctx: Context, options: list[Intent]) -> Reply:
+        """Not sure: ask with buttons for the likeliest meanings instead of guessing."""
+        ctx.conversation.start(
+            CLARIFY_FLOW, "choose", text=ctx.text, options=[o.value for o in options]
+        )
+        buttons = tuple(Button(t(f"intent.{o.value}"), t(f"intent.{o.value}")) for o in options)
+        return Reply(
+            t("router.clarify"),
+            buttons=(*buttons, Button(t("router.neither"), t("router.neither"))),
+        )
+
+    async def _clarified(self, ctx: Context) -> tuple[list[Reply], str | None]:
+        """The answer to :meth:`_ask`: run the original message as the chosen intent."""
+        data = dict(ctx.conversation.data)
+        ctx.conversation.end()
+        chosen = next(
+            (Intent(o) for o in data.get("options", []) if ctx.text == t(f"intent.{o}")), None
+        )
+        if chosen is None:
+            if ctx.text == t("router.neither"):
+                return [Reply(t("router.say_again"))], "clarify:none"
+            return await self._dispatch(ctx)  # a new message, not an answer
+        original = str(data.get("text", ""))
+        ctx.message = replace(ctx.message, text=original)
+        guess = self.classifier.classify(original)
+        ctx.nlu = NluResult(text=original, intent=chosen, confidence=1.0, slots=guess.slots)
+        return await self._run(self.registry.intents[chosen], ctx, resume=False), chosen.value
 
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
         if not allowed(ctx.user.roles, handler.required_roles):

@@ -158,6 +158,10 @@ class Handler:
     #: classification (commands with arguments, e.g. ``审核\s*T\d+.*``); tried after
     #: exact commands, in registration order.
     patterns: tuple[str, ...] = ()
+    #: Conversation step → the kind of answer it waits for ("rating", "vote", "confirm",
+    #: "location"). A message that is no such answer but clearly another request is
+    #: answered as that request, and the conversation stays open.
+    expects: dict[str, str] = {}  # noqa: RUF012  (read-only class default)
     #: Words that reach this handler when a message starts with them ("绑定 483920").
     command_prefixes: tuple[str, ...] = ()
     #: Conversation flows this handler continues.

@@ -103,6 +103,7 @@ class EvaluateHandler(Handler):
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
     flows = (FLOW,)
+    expects = {"verdict": "rating"}  # noqa: RUF012
     patterns = (r"评议\s*[Dd]\s*\d+\s*\S+\s*",)
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
 

@@ -175,6 +175,7 @@ class TicketRatingHandler(_TicketHandler):
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
     flows = (RATING_FLOW,)
+    expects = {"rating": "rating"}  # noqa: RUF012
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         number = find_ticket_number(ctx.text)

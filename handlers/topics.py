@@ -41,6 +41,7 @@ class ProposeTopicHandler(Handler):
 
     intents = (Intent.PROPOSE_TOPIC,)
     flows = (FLOW,)
+    expects = {"confirm": "confirm"}  # noqa: RUF012
     patterns = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
     required_roles = NEED_VERIFIED
 

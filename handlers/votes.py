@@ -61,6 +61,7 @@ class VoteHandler(Handler):
     intents = (Intent.VOTE,)
     patterns = (VOTE_PATTERN,)
     flows = (FLOW,)
+    expects = {"confirm": "confirm"}  # noqa: RUF012
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:

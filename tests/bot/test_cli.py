@@ -62,5 +62,6 @@ def test_unknown_export_kind_is_refused(tmp_path: Path) -> None:
 def test_nlu_prints_one_json_object_per_line(tmp_path: Path) -> None:
     result = yishi("nlu", cwd=tmp_path, stdin="帮助\n\n3号楼楼道灯坏了\n")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [set(x) for x in lines] == [{"text", "intent", "confidence", "slots"}] * 2
-    assert lines[0]["intent"] == "help" and lines[1]["intent"] == "report_issue"
+    assert [set(x) for x in lines] == [{"text", "intent", "confidence", "slots"}] * 3
+    assert lines[0]["intent"] == "help" and lines[2]["intent"] == "report_issue"
+    assert lines[2]["slots"]["building"] == "3", "the trained model and its slots are used"
