@@ -102,6 +102,61 @@ class PushSettings(_Section):
     telegram_per_second: float = Field(default=30.0, gt=0)
 
 
+class SchedulerSettings(_Section):
+    """Timed messages: announcements, reminders, poll closings, escalations, digests, reports.
+
+    Times are wall-clock times in ``[community] timezone``. Offsets are like
+    ``7d``, ``1d``, ``2h``, ``30m``. Chats are ``platform:chat_id``.
+    """
+
+    enabled: bool = True
+    refresh_seconds: float = Field(default=60.0, ge=1, le=3600)
+    lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    horizon_hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    late_tolerance_minutes: float = Field(default=5.0, ge=0)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    digest_enabled: bool = True
+    digest_time: str = "08:30"
+    report_enabled: bool = True
+    report_day: int = Field(default=1, ge=1, le=28)
+    report_time: str = "09:00"
+    meeting_offsets: list[str] = Field(default_factory=lambda: ["7d", "1d", "2h"])
+    reminder_offsets: list[str] = Field(default_factory=lambda: ["1d", "2h"])
+    announcement_chats: list[str] = Field(default_factory=lambda: ["web:group:main"])
+
+    @field_validator("digest_time", "report_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit()):
+            raise ValueError("must be a time like 08:30")
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError("must be a time like 08:30")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+    @field_validator("meeting_offsets", "reminder_offsets")
+    @classmethod
+    def _offsets(cls, values: list[str]) -> list[str]:
+        for value in values:
+            amount, unit = value.strip()[:-1], value.strip()[-1:].lower()
+            if not (amount.isdigit() and unit in ("d", "h", "m")):
+                raise ValueError(f"offsets look like 7d, 2h or 30m, not {value!r}")
+        return [v.strip().lower() for v in values]
+
+    @field_validator("announcement_chats")
+    @classmethod
+    def _chats(cls, values: list[str]) -> list[str]:
+        for value in values:
+            platform, sep, chat = value.partition(":")
+            if not (sep and platform and chat):
+                raise ValueError(f"chats look like web:group:main, not {value!r}")
+        return values
+
+    def chats(self) -> list[tuple[str, str]]:
+        """``announcement_chats`` as (platform, chat_id) pairs."""
+        return [(c.partition(":")[0], c.partition(":")[2]) for c in self.announcement_chats]
+
+
 class LogSettings(_Section):
     """Structured logs on stderr."""
 
@@ -126,6 +181,7 @@ class Settings(BaseSettings):
     community: CommunitySettings = CommunitySettings()
     bot: BotSettings = BotSettings()
     push: PushSettings = PushSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     log: LogSettings = LogSettings()
 
     @classmethod
