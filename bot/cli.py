@@ -159,3 +159,7 @@ def residents_import(config_path: Path | None, file: Path) -> None:
         f"imported {report.imported}, updated {report.updated}, rejected {len(report.errors)}"
     )
     sys.exit(1 if report.errors else 0)
+
+
+if __name__ == "__main__":
+    main()

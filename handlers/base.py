@@ -109,7 +109,9 @@ class Context:
         self, platform: str, chat_id: str, reply: Reply, dedupe_key: str | None = None
     ) -> bool:
         """Queue a message for another chat; sent after this transaction commits."""
-        return await self.uow.pushes.enqueue(platform, chat_id, reply.as_json(), dedupe_key)
+        return await self.uow.pushes.enqueue(
+            platform, chat_id, reply.as_json(), dedupe_key, now=self.now
+        )
 
     async def push_to_resident(
         self, resident_id: int, reply: Reply, dedupe_key: str | None = None

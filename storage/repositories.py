@@ -319,9 +319,11 @@ class PushRepository(_Repo):
         chat_id: str,
         payload: dict[str, Any],
         dedupe_key: str | None = None,
+        *,
+        now: datetime | None = None,
     ) -> bool:
-        """Queue a push; False when ``dedupe_key`` was already queued once."""
-        now = utcnow()
+        """Queue a push, due at ``now``; False when ``dedupe_key`` was already queued once."""
+        now = now or utcnow()
         stmt = _insert(self.session, Push).values(
             platform=platform,
             chat_id=chat_id,
@@ -357,8 +359,7 @@ class PushRepository(_Repo):
                 .values(status="sending", attempts=push.attempts + 1, next_attempt_at=now + lease)
             )
             if getattr(result, "rowcount", 0) == 1:
-                push.status, push.attempts = "sending", push.attempts + 1
-                claimed.append(push)
+                claimed.append(push)  # the UPDATE synchronised status and attempts in session
         return claimed
 
     async def settle(

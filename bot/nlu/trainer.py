@@ -22,6 +22,7 @@ from bot.nlu.normalize import normalize
 C = 2.0  # inverse L2 strength; 3-fold sweep inside train.jsonl was flat (0.995–0.997) for 0.5–8
 MIN_COUNT = 2  # drop features seen in fewer training messages: noise, and file size
 DECIMALS = 3
+PRUNE = 0.05  # drop features whose largest |weight| is below this: half the file, same accuracy
 
 
 def featurize(examples: Sequence[Example]) -> list[set[str]]:
@@ -46,14 +47,14 @@ def fit(examples: Sequence[Example], *, c: float = C, seed: int = 0) -> dict[str
     weights: dict[str, list[float]] = {}
     for j, name in enumerate(names):
         column = [round(float(model.coef_[i][j]), DECIMALS) for i in order]
-        if any(column):
+        if max(abs(w) for w in column) >= PRUNE:
             weights[str(name)] = column
     return {
         "format": FORMAT,
         "labels": list(INTENT_LABELS),
         "bias": [round(float(model.intercept_[i]), DECIMALS) for i in order],
         "weights": weights,
-        "meta": {"examples": len(examples), "c": c, "min_count": MIN_COUNT},
+        "meta": {"examples": len(examples), "c": c, "min_count": MIN_COUNT, "prune": PRUNE},
     }
 
 

@@ -1,0 +1,91 @@
+"""Benchmark the intent classifier: per-message latency and start-up load time.
+
+Run: ``python benchmarks/nlu.py``. Targets: median classification < 1 ms,
+model load (imports + model JSON + jieba dictionary) < 1 s in a fresh process.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+_LOAD_SNIPPET = """
+import time
+t0 = time.perf_counter()
+from bot.nlu import load_classifier
+classifier = load_classifier()
+classifier.classify("3号楼电梯坏了")
+print(time.perf_counter() - t0)
+"""
+
+
+def load_times(runs: int = 5) -> tuple[list[float], list[float]]:
+    """(in-process load seconds, whole-subprocess wall seconds) per fresh process."""
+    inner: list[float] = []
+    wall: list[float] = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", _LOAD_SNIPPET],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        wall.append(time.perf_counter() - t0)
+        inner.append(float(out.stdout.strip().splitlines()[-1]))
+    return inner, wall
+
+
+def classify_times() -> list[float]:
+    """Seconds per classify() over the held-out corpus, after one warm-up pass."""
+    from bot.nlu import load_classifier
+    from bot.nlu.corpus import HELDOUT_PATH, load_corpus
+
+    classifier = load_classifier()
+    texts = [e.text for e in load_corpus(HELDOUT_PATH)]
+    for text in texts:
+        classifier.classify(text)
+    gc.collect()
+    gc.freeze()
+    times: list[float] = []
+    for text in texts:
+        t0 = time.perf_counter()
+        classifier.classify(text)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    load_times(runs=1)  # the very first start builds jieba's dictionary cache; not counted
+    inner, wall = load_times()
+    times = classify_times()
+    print(f"messages classified: {len(times)} (held-out corpus, with slot extraction)")
+    print(f"classify median: {statistics.median(times) * 1000:.3f} ms")
+    print(f"classify p99:    {_p(times, 0.99) * 1000:.3f} ms")
+    print(f"classify max:    {max(times) * 1000:.3f} ms")
+    print(
+        f"load (fresh process, imports + model + jieba): median {statistics.median(inner):.3f} s, "
+        f"max {max(inner):.3f} s over {len(inner)} runs"
+    )
+    print(f"whole process incl. interpreter start: median {statistics.median(wall):.3f} s")
+    ok = statistics.median(times) < 0.001 and statistics.median(inner) < 1.0
+    print("targets met" if ok else "TARGETS MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""The trained intent classifier: normalize → features → linear model → slots."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.intents import Intent, NluResult
+from bot.nlu.features import extract
+from bot.nlu.model import LinearModel
+from bot.nlu.normalize import normalize
+from bot.nlu.slots import DEFAULT_TZ, extract_slots
+
+Clock = Callable[[], datetime]
+
+
+class TrainedClassifier:
+    """Implements :class:`bot.intents.IntentClassifier` with the exported model.
+
+    ``clock`` is injectable so that tests can pin "now" for date slots.
+    """
+
+    def __init__(
+        self,
+        model: LinearModel,
+        *,
+        tz: ZoneInfo | str = DEFAULT_TZ,
+        clock: Clock | None = None,
+    ) -> None:
+        self.model = model
+        self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+        self._clock = clock
+
+    def _now(self) -> datetime:
+        return self._clock() if self._clock else datetime.now(self.tz)
+
+    def rank(self, text: str) -> list[tuple[Intent, float]]:
+        """All labels with probabilities, best first."""
+        normalized = normalize(text)
+        if not normalized:
+            return [(Intent.OTHER, 1.0)]
+        probs = self.model.probabilities(extract(normalized))
+        return [(Intent(label), p) for label, p in probs]
+
+    def classify(self, text: str) -> NluResult:
+        ranked = self.rank(text)
+        intent, confidence = ranked[0]
+        slots = extract_slots(normalize(text), intent, now=self._now(), tz=self.tz)
+        return NluResult(
+            text=text,
+            intent=intent,
+            confidence=confidence,
+            slots=slots,
+            alternatives=tuple((i, round(p, 4)) for i, p in ranked[:3]),
+        )
