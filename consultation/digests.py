@@ -196,7 +196,9 @@ def format_report(
 
 def late_line(phrase: Phrase, event: TimedEvent, zone: ZoneInfo) -> str:
     """The line a late message starts with, naming when it was due."""
-    return phrase("schedule.late_note", due=event.due_at.astimezone(zone).strftime("%m月%d日 %H:%M"))
+    return phrase(
+        "schedule.late_note", due=event.due_at.astimezone(zone).strftime("%m月%d日 %H:%M")
+    )
 
 
 @dataclass
@@ -289,8 +291,10 @@ class MonthlyReportSource:
         year, month = (int(p) for p in str(event.data["month"]).split("-"))
         first = date(year, month, 1)
         following = date(year + month // 12, month % 12 + 1, 1)
-        return first, local_to_utc(first, time(0), self.zone), local_to_utc(
-            following, time(0), self.zone
+        return (
+            first,
+            local_to_utc(first, time(0), self.zone),
+            local_to_utc(following, time(0), self.zone),
         )
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
@@ -305,4 +309,3 @@ class MonthlyReportSource:
         text = format_report(self.phrase, month, tickets, consultation, note)
         for person_id in await self.moderators(uow):
             await push_to_resident(uow, person_id, text_payload(text), f"{event.key}:{person_id}")
-

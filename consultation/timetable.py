@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -108,14 +107,6 @@ class Outcome(StrEnum):
     CANCELLED = "cancelled"
 
 
-@dataclass(frozen=True, slots=True)
-class Upcoming:
-    """An event as the moderators' list shows it."""
-
-    event: TimedEvent
-    number: int
-
-
 class UnknownEvent(LookupError):
     """No upcoming event has that key or number (code for the handler's sentence)."""
 
@@ -187,17 +178,8 @@ class Timetable:
         A stale event is recorded as dropped and logged instead. ``manual`` (a
         moderator's 立即发送) fires ahead of time and is never late or stale.
         """
-        repo = uow.get(ScheduledSendRepository)
-        common = {
-            "key": event.key,
-            "kind": event.kind,
-            "ref": event.ref,
-            "due_at": event.due_at,
-            "now": now,
-            "actor": actor,
-        }
         if not manual and is_stale(event, now):
-            if await repo.claim(status="dropped", note="past its useful time", **common):
+            if await _claim(uow, event, now, actor, "dropped", note="past its useful time"):
                 log.warning(
                     "scheduled event dropped: no longer useful",
                     extra={"key": event.key, "due_at": event.due_at.isoformat()},
@@ -206,7 +188,7 @@ class Timetable:
             return Outcome.ALREADY
         late = not manual and is_late(event, now, self.late_tolerance)
         note = "sent by hand ahead of time" if manual else None
-        if not await repo.claim(status="sent", late=late, note=note, **common):
+        if not await _claim(uow, event, now, actor, "sent", late=late, note=note):
             return Outcome.ALREADY
         await self.source_for(event).fire(uow, event, now, late)
         if late:
@@ -218,32 +200,34 @@ class Timetable:
 
     async def cancel(self, uow: UnitOfWork, event: TimedEvent, now: datetime, actor: str) -> bool:
         """Record ``event`` as cancelled so no rebuild schedules it again; False if already done."""
-        claimed = await uow.get(ScheduledSendRepository).claim(
-            key=event.key,
-            kind=event.kind,
-            ref=event.ref,
-            due_at=event.due_at,
-            status="cancelled",
-            now=now,
-            actor=actor,
-        )
+        claimed = await _claim(uow, event, now, actor, "cancelled")
         if claimed:
             await uow.audit.record(actor, "schedule_cancelled", "scheduled_event", event.key)
         return claimed
 
     async def fail(self, uow: UnitOfWork, event: TimedEvent, now: datetime, error: str) -> None:
         """Give up on an event that kept failing, so it stops being retried (and is visible)."""
-        await uow.get(ScheduledSendRepository).claim(
-            key=event.key,
-            kind=event.kind,
-            ref=event.ref,
-            due_at=event.due_at,
-            status="failed",
-            now=now,
-            actor="scheduler",
-            note=error[:500],
-        )
+        await _claim(uow, event, now, "scheduler", "failed", note=error[:500])
 
 
-def keys(events: Iterable[TimedEvent]) -> list[str]:
-    return [e.key for e in events]
+async def _claim(
+    uow: UnitOfWork,
+    event: TimedEvent,
+    now: datetime,
+    actor: str,
+    status: str,
+    *,
+    late: bool = False,
+    note: str | None = None,
+) -> bool:
+    return await uow.get(ScheduledSendRepository).claim(
+        key=event.key,
+        kind=event.kind,
+        ref=event.ref,
+        due_at=event.due_at,
+        status=status,
+        now=now,
+        actor=actor,
+        late=late,
+        note=note,
+    )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import storage.scheduler as _scheduler_tables  # noqa: F401
 from storage.engine import async_url, create_engine
 
 config = context.config

@@ -22,10 +22,44 @@ EXPECTED_KINDS: tuple[str, ...] = ("vote", "rating", "location", "confirm")
 MAX_ANSWER_CHARS = 24
 """Longer texts are new messages that happen to contain an answer word."""
 
-CONFIRM_NO = ("不对", "不是", "取消", "算了", "不用", "不要", "错了", "不行", "不确认", "否", "no", "n")
-CONFIRM_YES = ("对", "是的", "是", "确认", "好的", "好", "嗯", "可以", "没错", "行", "ok", "yes",
-               "y", "确定", "👌", "👍", "没问题", "对的", "是滴")
-_FILLER = re.compile(r"[\s,，.。!！?？~～、…;；:：'\"]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|啊|呀|吧|呢|哈|的|嗯嗯|了")
+CONFIRM_NO = (
+    "不对",
+    "不是",
+    "取消",
+    "算了",
+    "不用",
+    "不要",
+    "错了",
+    "不行",
+    "不确认",
+    "否",
+    "no",
+    "n",
+)
+CONFIRM_YES = (
+    "对",
+    "是的",
+    "是",
+    "确认",
+    "好的",
+    "好",
+    "嗯",
+    "可以",
+    "没错",
+    "行",
+    "ok",
+    "yes",
+    "y",
+    "确定",
+    "👌",
+    "👍",
+    "没问题",
+    "对的",
+    "是滴",
+)
+_FILLER = re.compile(
+    r"[\s,，.。!！?？~～、…;；:：'\"]|[\U0001F300-\U0001FAFF\u2600-\u27BF]|啊|呀|吧|呢|哈|的|嗯嗯|了"
+)
 
 _REPEAT = re.compile(r"(.+?)\1+")
 

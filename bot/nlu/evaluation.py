@@ -57,9 +57,16 @@ def evaluate_examples(classifier: TrainedClassifier, examples: Sequence[Example]
 
 
 _SHORT = {
-    "report_issue": "rep", "query_status": "qry", "propose_topic": "prop", "second_topic": "sec",
-    "join_meeting": "join", "meeting_info": "minf", "vote": "vote", "feedback": "fdbk",
-    "help": "help", "other": "oth",
+    "report_issue": "rep",
+    "query_status": "qry",
+    "propose_topic": "prop",
+    "second_topic": "sec",
+    "join_meeting": "join",
+    "meeting_info": "minf",
+    "vote": "vote",
+    "feedback": "fdbk",
+    "help": "help",
+    "other": "oth",
 }
 
 

@@ -8,8 +8,7 @@ from bot.nlu.slots.numerals import NUM, to_int
 
 # Checked in this order, so that 不满意 is never read as 满意.
 RATING_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("unsatisfied", ("不满意", "不太满意", "差评", "太差", "很差", "不认可", "不行",
-                     "敷衍", "👎")),
+    ("unsatisfied", ("不满意", "不太满意", "差评", "太差", "很差", "不认可", "不行", "敷衍", "👎")),
     ("basic", ("基本满意", "还行", "一般", "凑合", "还可以", "马马虎虎", "过得去", "勉强")),
     ("satisfied", ("满意", "好评", "挺好", "很好", "不错", "点赞", "认可", "👍", "棒", "给力")),
 )

@@ -15,9 +15,7 @@ _EN = {"yes": "yes", "y": "yes", "no": "no", "n": "no", "abstain": "abstain"}
 
 _OPTION = r"(?:\d{1,2}|[a-h]|[一二三四五六七八九十])"
 _SEP = r"\s*(?:和|跟|与|及|、|,|，|/|\+|\s)?\s*"
-_TRIGGERED = re.compile(
-    rf"(?:投给?|选择?是?|选项|方案)\s*({_OPTION}(?:{_SEP}{_OPTION})*)(?![\d])"
-)
+_TRIGGERED = re.compile(rf"(?:投给?|选择?是?|选项|方案)\s*({_OPTION}(?:{_SEP}{_OPTION})*)(?![\d])")
 _ORDINAL = re.compile(rf"第\s*({_OPTION})\s*(?:个|项|号|种)")
 _NUMBERED = re.compile(r"(?<![\d\-])(\d{1,2})\s*号(?:方案|选项)?(?!楼|院|单元|[\d])")
 _BARE = re.compile(rf"^\s*({_OPTION}(?:{_SEP}{_OPTION})*)\s*(?:号)?\s*$")

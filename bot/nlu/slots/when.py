@@ -20,14 +20,46 @@ DEFAULT_TZ = "Asia/Shanghai"
 _N = rf"(\d{{1,2}}|{CN_NUM})"
 _ABSOLUTE = re.compile(rf"(?:(\d{{4}})\s*年\s*)?{_N}\s*月\s*{_N}\s*(?:日|号)?")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_RELATIVE = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1, "明早": 1, "明晚": 1,
-             "今天": 0, "今日": 0, "今儿": 0, "今晚": 0, "今早": 0, "昨天": -1, "前天": -2}
-_WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5,
-             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+_RELATIVE = {
+    "大后天": 3,
+    "后天": 2,
+    "明天": 1,
+    "明日": 1,
+    "明儿": 1,
+    "明早": 1,
+    "明晚": 1,
+    "今天": 0,
+    "今日": 0,
+    "今儿": 0,
+    "今晚": 0,
+    "今早": 0,
+    "昨天": -1,
+    "前天": -2,
+}
+_WEEKDAYS = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "末": 5,
+    "1": 0,
+    "2": 1,
+    "3": 2,
+    "4": 3,
+    "5": 4,
+    "6": 5,
+    "7": 6,
+}
 _WEEK = re.compile(r"(下下|下|这|本|上)?\s*个?\s*(?:周|星期|礼拜)\s*([一二三四五六日天末1-7])")
 _MONTH_PART = re.compile(r"(下个?月|本月|这个?月|当月)?\s*(月底|月末|月初|月中|底|初)")
 _YEAR_END = re.compile(r"(年底|年末)")
-_DAY_ONLY = re.compile(rf"(?<![\d月])(?:本月|这个月)?{_N}\s*(?:号|日)(?!\s*(?:楼|院|单元|门|线|房|议题|投票))")
+_DAY_ONLY = re.compile(
+    rf"(?<![\d月])(?:本月|这个月)?{_N}\s*(?:号|日)(?!\s*(?:楼|院|单元|门|线|房|议题|投票))"
+)
 _PERIOD = r"(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|今晚|明晚|明早|今早|夜里|晚)?"
 _CLOCK = re.compile(rf"{_PERIOD}\s*{_N}\s*(?:点|时)\s*(半|一刻|三刻|{_N}\s*分?)?")
 _COLON = re.compile(rf"{_PERIOD}\s*(\d{{1,2}}):(\d{{2}})")
@@ -139,8 +171,10 @@ def parse_datetime(
 ) -> dict[str, object]:
     """{"datetime": ISO 8601 with offset, "date_only": bool} or {} when no date or time."""
     zone = _zone(tz)
-    current = (now or datetime.now(zone)).astimezone(zone) if (now is None or now.tzinfo) else (
-        now.replace(tzinfo=zone)
+    current = (
+        (now or datetime.now(zone)).astimezone(zone)
+        if (now is None or now.tzinfo)
+        else (now.replace(tzinfo=zone))
     )
     day = parse_date(text, current.date())
     clock = parse_time(text, strict=day is None)
