@@ -146,6 +146,17 @@ class SchedulerService:
     async def tick(self, now: datetime | None = None) -> bool:
         """Take or renew the lease; a process that just became leader catches up at once."""
         now = now or self.clock()
+        was = self.leader
+        held = await self._acquire(now)
+        if held and not was:
+            log.info("scheduler leader", extra={"holder": self.holder})
+            await self.rebuild(now)
+        elif was and not held:
+            log.warning("scheduler leadership lost", extra={"holder": self.holder})
+            self._clear_timers()
+        return held
+
+    async def _acquire(self, now: datetime) -> bool:
         try:
             async with self.uow_factory() as uow:
                 held = await uow.get(SchedulerLeaseRepository).acquire(
@@ -154,15 +165,8 @@ class SchedulerService:
         except Exception:
             log.exception("scheduler lease check failed")
             held = False
-        was = self.leader
         self.leader = held
         self._lease_until = now + self.lease_ttl if held else None
-        if held and not was:
-            log.info("scheduler leader", extra={"holder": self.holder})
-            await self.rebuild(now)
-        elif was and not held:
-            log.warning("scheduler leadership lost", extra={"holder": self.holder})
-            self._clear_timers()
         return held
 
     def _leading(self, now: datetime) -> bool:
@@ -239,7 +243,7 @@ class SchedulerService:
         recorded is left alone.
         """
         now = now or self.clock()
-        if not self._leading(now):
+        if not self._leading(now) and not (self.leader and await self._acquire(now)):
             return {}
         outcomes: dict[str, Outcome] = {}
         async with self._fire_lock:

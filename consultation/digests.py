@@ -98,13 +98,14 @@ class ConsultationFiguresQuery(Protocol):
 
 
 async def push_to_resident(
-    uow: UnitOfWork, resident_id: int, payload: dict[str, Any], dedupe_key: str
+    uow: UnitOfWork, resident_id: int, payload: dict[str, Any], dedupe_key: str, now: datetime
 ) -> int:
     """Queue a private message on every platform the resident is bound on (once per key)."""
     sent = 0
     for identity in await uow.identities.for_resident(resident_id):
         key = f"{dedupe_key}:{identity.platform}:{identity.platform_user_id}"
-        if await uow.pushes.enqueue(identity.platform, identity.platform_user_id, payload, key):
+        chat = identity.platform_user_id
+        if await uow.pushes.enqueue(identity.platform, chat, payload, key, now=now):
             sent += 1
     return sent
 
@@ -242,7 +243,11 @@ class GridDigestSource:
                 continue
             text = format_digest(self.phrase, worker, now, self.zone, note)
             await push_to_resident(
-                uow, worker.resident_id, text_payload(text), f"{event.key}:{worker.resident_id}"
+                uow,
+                worker.resident_id,
+                text_payload(text),
+                f"{event.key}:{worker.resident_id}",
+                now,
             )
 
 
@@ -308,4 +313,5 @@ class MonthlyReportSource:
         note = late_line(self.phrase, event, self.zone) if late else None
         text = format_report(self.phrase, month, tickets, consultation, note)
         for person_id in await self.moderators(uow):
-            await push_to_resident(uow, person_id, text_payload(text), f"{event.key}:{person_id}")
+            key = f"{event.key}:{person_id}"
+            await push_to_resident(uow, person_id, text_payload(text), key, now)
