@@ -91,8 +91,11 @@ class SchedulerService:
 
     # -- life cycle -------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start APScheduler with the lease and rebuild jobs; the first tick runs at once."""
+    async def start(self, *, tick_now: bool = True) -> None:
+        """Start APScheduler with the lease and rebuild jobs; the first tick runs at once.
+
+        ``tick_now=False`` leaves the first tick to the caller (benchmarks time it).
+        """
         if self._aps is not None:
             return
         aps = AsyncIOScheduler(
@@ -101,14 +104,9 @@ class SchedulerService:
             executors={"default": AsyncIOExecutor()},
             job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
         )
-        now = datetime.now(self.zone)
-        aps.add_job(
-            self.tick,
-            "interval",
-            seconds=max(1.0, self.settings.lease_seconds / 3),
-            id="yishi:lease",
-            next_run_time=now,
-        )
+        every = max(1.0, self.settings.lease_seconds / 3)
+        first = datetime.now(self.zone) + timedelta(seconds=0 if tick_now else every)
+        aps.add_job(self.tick, "interval", seconds=every, id="yishi:lease", next_run_time=first)
         aps.add_job(
             self.rebuild,
             "interval",
