@@ -20,6 +20,7 @@ from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
+from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
 from bot.scheduler import SchedulerService
@@ -31,11 +32,16 @@ from consultation.digests import (
     OpenTasksQuery,
     TicketFiguresQuery,
 )
+from consultation.meetings import MeetingEvents
+from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
+from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
 from handlers.base import Community, Handler
+from handlers.consultation_format import make_renderer
 from handlers.schedule import ScheduleHandler
+from handlers.ticket_notices import PushTicketNotifier
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.types import utcnow
@@ -114,8 +120,25 @@ class Yishi:
             conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
+        self.tickets = settings.tickets.catalogue()
+        self.ticket_timers = TicketTimers(
+            self.tickets, settings.zone, PushTicketNotifier(self.tickets, settings.zone)
+        )
+        rules = settings.consultation.rules()
+        render = make_renderer(settings.zone)
+        #: Every domain's timed behaviour (meetings, polls, tickets, digest, report).
+        self.timed_sources: list[TimedEventSource] = (
+            list(timed_sources)
+            if timed_sources is not None
+            else [
+                MeetingEvents(rules, settings.zone, render),
+                PollEvents(render),
+                self.ticket_timers,
+                *default_timed_sources(settings),
+            ]
+        )
         self.timetable = Timetable(
-            timed_sources if timed_sources is not None else default_timed_sources(settings),
+            self.timed_sources,
             late_tolerance=timedelta(minutes=settings.scheduler.late_tolerance_minutes),
         )
         self.scheduler = SchedulerService(
@@ -126,7 +149,7 @@ class Yishi:
             clock=clock,
             on_fired=self.push.wake,
         )
-        chosen = list(handlers if handlers is not None else default_handlers())
+        chosen = list(handlers if handlers is not None else default_handlers(self.tickets, rules))
         for handler in chosen:
             if isinstance(handler, ScheduleHandler):
                 handler.timetable = self.timetable
@@ -140,6 +163,8 @@ class Yishi:
             on_commit=self.committed,
         )
         self.adapters: list[Adapter] = []
+        #: Other things serving HTTP on the one app (the public 居务公开 pages).
+        self.pages: list[Any] = [PublicPages(self.uow, self.community)]
         self._started = False
 
     def add_adapter(self, adapter: Adapter) -> None:
@@ -203,6 +228,8 @@ def build_web_app(yishi: Yishi) -> web.Application:
     app.router.add_get("/healthz", _healthz)
     for adapter in yishi.adapters:
         adapter.add_routes(app)
+    for page in yishi.pages:
+        page.add_routes(app)
 
     async def _lifecycle(_app: web.Application) -> Any:
         await yishi.start()

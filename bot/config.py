@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from consultation.config import ConsultationRules
+from consultation.meeting_rule import MeetingRule
+from consultation.screening import DEFAULT_CATALOGUE, DEFAULT_DISCUSS, DEFAULT_NOT_DISCUSS
+
+if TYPE_CHECKING:
+    from consultation.ticket_parsing import Catalogue
 
 CONFIG_ENV = "YISHI_CONFIG"
 
@@ -105,8 +113,8 @@ class PushSettings(_Section):
 class SchedulerSettings(_Section):
     """Timed messages: announcements, reminders, poll closings, escalations, digests, reports.
 
-    Times are wall-clock times in ``[community] timezone``. Offsets are like
-    ``7d``, ``1d``, ``2h``, ``30m``. Chats are ``platform:chat_id``.
+    Times are wall-clock times in ``[community] timezone``. Meeting announcement
+    offsets and groups are ``[consultation]``'s, ticket time limits ``[tickets]``'s.
     """
 
     enabled: bool = True
@@ -120,9 +128,6 @@ class SchedulerSettings(_Section):
     report_enabled: bool = True
     report_day: int = Field(default=1, ge=1, le=28)
     report_time: str = "09:00"
-    meeting_offsets: list[str] = Field(default_factory=lambda: ["7d", "1d", "2h"])
-    reminder_offsets: list[str] = Field(default_factory=lambda: ["1d", "2h"])
-    announcement_chats: list[str] = Field(default_factory=lambda: ["web:group:main"])
 
     @field_validator("digest_time", "report_time")
     @classmethod
@@ -134,27 +139,62 @@ class SchedulerSettings(_Section):
             raise ValueError("must be a time like 08:30")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
-    @field_validator("meeting_offsets", "reminder_offsets")
-    @classmethod
-    def _offsets(cls, values: list[str]) -> list[str]:
-        for value in values:
-            amount, unit = value.strip()[:-1], value.strip()[-1:].lower()
-            if not (amount.isdigit() and unit in ("d", "h", "m")):
-                raise ValueError(f"offsets look like 7d, 2h or 30m, not {value!r}")
-        return [v.strip().lower() for v in values]
 
-    @field_validator("announcement_chats")
-    @classmethod
-    def _chats(cls, values: list[str]) -> list[str]:
-        for value in values:
-            platform, sep, chat = value.partition(":")
-            if not (sep and platform and chat):
-                raise ValueError(f"chats look like web:group:main, not {value!r}")
-        return values
+class ConsultationSettings(_Section):
+    """The consultation day (协商议事日): topics, meetings, polls. See config.example.toml."""
 
-    def chats(self) -> list[tuple[str, str]]:
-        """``announcement_chats`` as (platform, chat_id) pairs."""
-        return [(c.partition(":")[0], c.partition(":")[2]) for c in self.announcement_chats]
+    cosign_threshold: int = Field(default=10, ge=0, le=100_000)
+    cosign_per_household: bool = False
+    meeting_weekday: int = Field(default=5, ge=0, le=6)
+    meeting_ordinal: Literal[1, 2, 3, 4, -1] = 1
+    meeting_time: str = "09:30"
+    meeting_place: str = "社区党群服务中心议事厅"
+    meeting_capacity: int = Field(default=60, ge=1)
+    committee_members: list[str] = Field(default_factory=list)
+    catalogue: list[str] = Field(default_factory=lambda: list(DEFAULT_CATALOGUE))
+    discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_DISCUSS))
+    not_discuss: list[str] = Field(default_factory=lambda: list(DEFAULT_NOT_DISCUSS))
+    announce_chats: list[str] = Field(default_factory=lambda: ["web:group:main"])
+    default_quorum_pct: int = Field(default=50, ge=0, le=100)
+    announce_before_hours: list[int] = Field(default_factory=lambda: [168, 24, 2])
+    remind_before_hours: int = Field(default=24, ge=1)
+
+    @field_validator("meeting_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError("must be HH:MM, e.g. 09:30") from exc
+        return value
+
+    @field_validator("announce_chats")
+    @classmethod
+    def _platform_chat(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if ":" not in entry:
+                raise ValueError(f"{entry!r} must be platform:chat_id, e.g. web:group:main")
+        return value
+
+    def rules(self) -> ConsultationRules:
+        """The plain-data rules the domain services use."""
+        return ConsultationRules(
+            cosign_threshold=self.cosign_threshold,
+            cosign_per_household=self.cosign_per_household,
+            meeting=MeetingRule(
+                self.meeting_weekday, self.meeting_ordinal, time.fromisoformat(self.meeting_time)
+            ),
+            place=self.meeting_place,
+            capacity=self.meeting_capacity,
+            committee_members=tuple(self.committee_members),
+            catalogue=tuple(self.catalogue),
+            discuss=tuple(self.discuss),
+            not_discuss=tuple(self.not_discuss),
+            announce_chats=tuple(self.announce_chats),
+            default_quorum_pct=self.default_quorum_pct,
+            announce_before_hours=tuple(self.announce_before_hours),
+            remind_before_hours=self.remind_before_hours,
+        )
 
 
 class LogSettings(_Section):
@@ -162,6 +202,82 @@ class LogSettings(_Section):
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
+
+
+class TicketCategorySettings(_Section):
+    """One category of the 诉求 catalogue."""
+
+    name: str = Field(min_length=1, max_length=32)
+    keywords: list[str] = []
+    response_hours: float = Field(default=4.0, gt=0)
+    resolution_hours: float = Field(default=72.0, gt=0)
+    questions: list[str] = []
+    department: str = "街道综合执法队"
+
+
+def _default_categories() -> list[TicketCategorySettings]:
+    from consultation.ticket_parsing import DEFAULT_CATEGORIES
+
+    return [
+        TicketCategorySettings(
+            name=c.name,
+            keywords=list(c.keywords),
+            response_hours=c.response_hours,
+            resolution_hours=c.resolution_hours,
+            questions=list(c.questions),
+            department=c.department,
+        )
+        for c in DEFAULT_CATEGORIES
+    ]
+
+
+def _default_urgent_words() -> list[str]:
+    from consultation.ticket_parsing import DEFAULT_URGENT_WORDS
+
+    return list(DEFAULT_URGENT_WORDS)
+
+
+class TicketSettings(_Section):
+    """诉求: the category catalogue, urgency, duplicates, rating and warnings."""
+
+    categories: list[TicketCategorySettings] = Field(
+        default_factory=_default_categories, min_length=1
+    )
+    urgent_words: list[str] = Field(default_factory=_default_urgent_words)
+    urgent_response_minutes: float = Field(default=30.0, gt=0)
+    urgent_resolution_hours: float = Field(default=24.0, gt=0)
+    warn_before_minutes: float = Field(default=60.0, ge=0)
+    duplicate_window_hours: float = Field(default=72.0, ge=0)
+    rating_timeout_hours: float = Field(default=72.0, gt=0)
+    confidential_categories: list[str] = ["邻里纠纷"]
+
+    def catalogue(self) -> Catalogue:
+        """The domain's view of this section."""
+        from consultation.ticket_parsing import Catalogue, Category
+
+        return Catalogue(
+            categories=tuple(
+                Category(
+                    name=c.name,
+                    keywords=tuple(c.keywords),
+                    response_hours=c.response_hours,
+                    resolution_hours=c.resolution_hours,
+                    questions=tuple(c.questions),
+                    department=c.department,
+                )
+                for c in self.categories
+            ),
+            urgent_words=tuple(self.urgent_words),
+            urgent_response_minutes=self.urgent_response_minutes,
+            urgent_resolution_hours=self.urgent_resolution_hours,
+            warn_before_minutes=self.warn_before_minutes,
+            duplicate_window_hours=self.duplicate_window_hours,
+            rating_timeout_hours=self.rating_timeout_hours,
+            confidential=tuple(self.confidential_categories),
+            fallback=self.categories[-1].name
+            if all(c.name != "其他" for c in self.categories)
+            else "其他",
+        )
 
 
 class Settings(BaseSettings):
@@ -183,6 +299,8 @@ class Settings(BaseSettings):
     push: PushSettings = PushSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     log: LogSettings = LogSettings()
+    tickets: TicketSettings = TicketSettings()
+    consultation: ConsultationSettings = ConsultationSettings()
 
     @classmethod
     def settings_customise_sources(

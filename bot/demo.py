@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.messages import Platform
+from consultation.config import ConsultationRules
+from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
+from consultation.topics import Draft, TopicService, draft_from_text
+from storage.deliberation import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
 DEMO_REGISTER = """\
@@ -17,6 +23,7 @@ name,phone,building,unit,room,grid,grid_name,verified,roles
 王网格员,13556789012,1号楼,1单元,101,G01,第一网格,是,grid_worker
 赵网格员,13467890123,6号楼,2单元,201,G02,第二网格,是,grid_worker
 陈委员,13378901234,2号楼,1单元,502,G01,第一网格,是,committee
+孙科长,13212345678,街道办事处,,,,,是,department
 """
 
 #: web chat user id → resident name; the ids are what the web page and tests use.
@@ -28,6 +35,7 @@ DEMO_PEOPLE: dict[str, str] = {
     "wang": "王网格员",
     "zhao": "赵网格员",
     "chen": "陈委员",
+    "sun": "孙科长",
 }
 
 EXTRA_BUILDINGS = {f"{n}号楼": "G01" if n <= 4 else "G02" for n in range(1, 9)}
@@ -56,3 +64,32 @@ async def seed_demo(uow_factory: Callable[[], UnitOfWork]) -> bool:
                 identity.resident_id = resident_id
                 uow.session.add(identity)
     return True
+
+
+DEMO_TOPIC = "小区停车位太少，晚上回来经常没地方停，建议把3号楼东侧空地改成停车位"
+
+
+async def seed_consultation_demo(
+    uow_factory: Callable[[], UnitOfWork], rules: ConsultationRules, zone: ZoneInfo, now: datetime
+) -> str | None:
+    """The next consultation day and one accepted topic, so the flow can be walked at once.
+
+    Try it in the web chat: as ``liu`` send "附议 T1"; as ``li`` "议程 M… T1 20分钟",
+    "开启投票 T1"; as ``zhang`` "赞成"; as ``li`` "结束投票 P1", "发布纪要 M…".
+    Returns the meeting code (None when already seeded).
+    """
+    async with uow_factory() as uow:
+        topics = TopicService(uow, rules, now)
+        if await topics.list("proposed", "accepted", "qualified", "scheduled", "decided"):
+            return None
+        zhang = (await uow.get(PeopleRepository).by_name(DEMO_PEOPLE["zhang"]))[0]
+        topic = await topics.propose(
+            zhang, draft_from_text(DEMO_TOPIC) or Draft("停车", DEMO_TOPIC), "demo"
+        )
+        assert topic.id is not None
+        await topics.accept(topic.id, "demo")
+        try:
+            meeting = await MeetingService(uow, rules, zone, now).create_next("demo")
+        except MeetingError:
+            return None
+        return meeting.code

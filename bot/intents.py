@@ -7,6 +7,7 @@ trained model in :mod:`bot.nlu` — implements :class:`IntentClassifier`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -73,6 +74,9 @@ _KEYWORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = (
 )
 
 
+_TICKET_NUMBER = re.compile(r"(?<![a-z0-9])r\s?20\d{6}\s?-\s?\d{1,4}(?![0-9])", re.IGNORECASE)
+
+
 class KeywordClassifier:
     """A keyword stand-in used until (or when) no trained model is available."""
 
@@ -81,4 +85,6 @@ class KeywordClassifier:
         for intent, words in _KEYWORDS:
             if any(w in lowered for w in words):
                 return NluResult(text=text, intent=intent, confidence=0.6)
+        if _TICKET_NUMBER.search(lowered):  # a bare ticket number asks how it stands
+            return NluResult(text=text, intent=Intent.QUERY_STATUS, confidence=0.6)
         return NluResult(text=text, intent=Intent.OTHER, confidence=0.3)

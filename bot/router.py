@@ -9,6 +9,7 @@ database's unique key decides.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from bot.messages import Inbound, Reply
 from bot.texts import t
 from consultation.roles import ROLE_NAMES_ZH, allowed, effective_roles
 from handlers.base import Community, Context, Conversation, Handler, User
+from storage.repositories import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -36,7 +38,10 @@ class HandlerRegistry:
         self.commands: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
+        self.patterns: list[tuple[re.Pattern[str], Handler]] = []
         for handler in handlers:
+            for pattern in handler.patterns:
+                self.patterns.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), handler))
             for command in handler.commands:
                 self.commands[command.lower()] = handler
             for flow in handler.flows:
@@ -45,10 +50,21 @@ class HandlerRegistry:
                 self.intents[intent] = handler
 
     def command_for(self, text: str) -> Handler | None:
-        key = text.strip().lower()
+        """Exact word, then slash command, then a handler's pattern, then the first word.
+
+        Patterns come before the first word because they are the more specific:
+        "议程 M202612 T1 30分钟" is the agenda command, not "议程" (show the agenda).
+        """
+        stripped = text.strip()
+        key = stripped.lower()
         found = self.commands.get(key)
         if found is None and key.startswith("/"):
             found = self.commands.get(key.split()[0].split("@")[0])
+        if found is None:
+            found = next((h for p, h in self.patterns if p.fullmatch(stripped)), None)
+        if found is None and " " in key and not key.startswith("/"):
+            # A button's data carries its object: "接单 R20261122-0007" reaches "接单".
+            found = self.commands.get(key.split()[0])
         return found
 
 
@@ -84,29 +100,41 @@ class Router:
         """Handle ``message`` once; a redelivery returns the first delivery's replies."""
         started = time.perf_counter()
         message = replace(message, text=normalise(message.text))
-        intent: str | None = None
         async with self.uow_factory() as uow:
-            fresh = await uow.inbound.claim(
-                message.platform, message.message_id, message.chat_id, message.sender_id
+            snapshot = await uow.inbound.snapshot(
+                message.platform,
+                message.message_id,
+                message.chat_id,
+                message.sender_id,
+                self.clock(),
             )
-            if not fresh:
-                stored = await uow.inbound.get(message.platform, message.message_id)
+            if snapshot.already_handled:
                 log.info(
                     "duplicate delivery",
                     extra={"platform": message.platform, "message_id": message.message_id},
                 )
-                return [Reply.from_json(r) for r in (stored.reply if stored else [])]
-            ctx = await self._context(uow, message)
+                return [Reply.from_json(r) for r in snapshot.stored_reply]
+            ctx = await self._context(uow, message, snapshot)
             try:
                 replies, intent = await self._dispatch(ctx)
             except Exception:
                 log.exception("handler failed", extra={"message_id": message.message_id})
                 await uow.rollback()
                 return await self._record_failure(message)
-            await self._save_conversation(ctx)
-            await uow.inbound.record_outcome(
-                message.platform, message.message_id, intent, [r.as_json() for r in replies]
+            fresh = await uow.inbound.record(
+                message.platform,
+                message.message_id,
+                message.chat_id,
+                message.sender_id,
+                intent,
+                [r.as_json() for r in replies],
+                ctx.now,
             )
+            if not fresh:
+                # A concurrent delivery of the same message committed first: undo ours.
+                await uow.rollback()
+                return await self._stored_reply(message)
+            await self._save_conversation(ctx)
         if self.on_commit is not None:
             self.on_commit()
         log.info(
@@ -119,6 +147,11 @@ class Router:
             },
         )
         return replies
+
+    async def _stored_reply(self, message: Inbound) -> list[Reply]:
+        async with self.uow_factory() as uow:
+            stored = await uow.inbound.get(message.platform, message.message_id)
+        return [Reply.from_json(r) for r in (stored.reply if stored else [])]
 
     async def directory(self, platform: str) -> list[dict[str, Any]]:
         """People bound on ``platform`` (for the web chat's role switcher)."""
@@ -139,38 +172,37 @@ class Router:
         so a retry does not run it again with the same bad luck."""
         replies = [Reply(t("router.error"))]
         async with self.uow_factory() as uow:
-            await uow.inbound.claim(
-                message.platform, message.message_id, message.chat_id, message.sender_id
+            fresh = await uow.inbound.record(
+                message.platform,
+                message.message_id,
+                message.chat_id,
+                message.sender_id,
+                "error",
+                [r.as_json() for r in replies],
+                self.clock(),
             )
-            await uow.inbound.record_outcome(
-                message.platform, message.message_id, "error", [r.as_json() for r in replies]
-            )
-        return replies
+        return replies if fresh else await self._stored_reply(message)
 
-    async def _context(self, uow: UnitOfWork, message: Inbound) -> Context:
+    async def _context(
+        self, uow: UnitOfWork, message: Inbound, snapshot: MessageSnapshot
+    ) -> Context:
         now = self.clock()
-        identity = await uow.identities.ensure(
-            message.platform, message.sender_id, message.sender_name
-        )
-        resident = None
-        granted: list[str] = []
-        if identity.resident_id is not None:
-            resident = await uow.residents.get(identity.resident_id)
-            granted = [r.role for r in await uow.residents.roles_of(identity.resident_id)]
+        name = message.sender_name or snapshot.identity_name
+        if snapshot.identity_id is None:
+            await uow.identities.ensure(message.platform, message.sender_id, message.sender_name)
+        resident = snapshot.resident
         user = User(
             platform=message.platform,
             platform_user_id=message.sender_id,
-            display_name=message.sender_name or identity.display_name,
+            display_name=name,
             resident=resident,
             roles=effective_roles(
-                granted,
+                snapshot.roles,
                 bound=resident is not None,
                 verified=bool(resident and resident.verified),
             ),
         )
-        state = await uow.conversations.get(
-            message.platform, message.chat_id, message.sender_id, now
-        )
+        state = snapshot.conversation
         conversation = (
             Conversation(flow=state.flow, step=state.step, data=dict(state.data))
             if state is not None
@@ -187,6 +219,12 @@ class Router:
 
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
+        if not text and ctx.conversation.active and (ctx.message.image_url or ctx.message.location):
+            # A photo or a shared location is an answer inside a flow (a report's draft).
+            flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
+            if flow_handler is not None:
+                flow = ctx.conversation.flow
+                return await self._run(flow_handler, ctx, resume=True), flow
         if not text:
             if ctx.message.image_url:
                 return [Reply(t("router.image_only"))], None

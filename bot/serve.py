@@ -9,7 +9,7 @@ import signal
 from aiohttp import web
 
 from bot.app import Yishi, build_web_app
-from bot.demo import seed_demo
+from bot.demo import seed_consultation_demo, seed_demo
 
 log = logging.getLogger("yishi.serve")
 
@@ -21,6 +21,10 @@ async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None
     await yishi.prepare_database()
     if demo and await seed_demo(yishi.uow):
         log.info("demo community seeded")
+        code = await seed_consultation_demo(
+            yishi.uow, yishi.settings.consultation.rules(), yishi.community.zone, yishi.clock()
+        )
+        log.info("demo consultation day seeded", extra={"meeting": code})
     settings = yishi.settings
     app = build_web_app(yishi)
     runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None)

@@ -3,14 +3,82 @@
 from __future__ import annotations
 
 from bot.intents import Intent
+from consultation.config import ConsultationRules
+from consultation.ticket_parsing import Catalogue
 from handlers.base import Handler
+from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
+from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
+from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.pending import PendingIntentHandler
 from handlers.report import ReportHandler
 from handlers.schedule import ScheduleHandler
+from handlers.tickets import (
+    GridWorkerHandler,
+    ModeratorTicketHandler,
+    TicketRatingHandler,
+    TicketStatusHandler,
+)
+from handlers.topics import ProposeTopicHandler, SecondTopicHandler, TopicModerationHandler
+from handlers.votes import PollAdminHandler, PollStatusHandler, VoteHandler
+
+CONSULTATION_INTENTS = (
+    Intent.PROPOSE_TOPIC,
+    Intent.SECOND_TOPIC,
+    Intent.JOIN_MEETING,
+    Intent.MEETING_INFO,
+    Intent.VOTE,
+)
+_SERVED = (
+    Intent.HELP,
+    Intent.REPORT_ISSUE,
+    Intent.QUERY_STATUS,
+    Intent.FEEDBACK,
+    Intent.OTHER,
+    *CONSULTATION_INTENTS,
+)
 
 
-def default_handlers() -> list[Handler]:
+def ticket_handlers(tickets: Catalogue | None) -> list[Handler]:
+    """诉求: reporting, status, worker actions, moderator tools."""
+    return [
+        ReportHandler(tickets),
+        TicketStatusHandler(tickets),
+        GridWorkerHandler(tickets),
+        ModeratorTicketHandler(tickets),
+    ]
+
+
+def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
+    """The consultation day: topics, meetings, votes, outcomes (moderator commands first)."""
+    return [
+        TopicModerationHandler(rules),
+        MeetingAdminHandler(rules),
+        PollAdminHandler(rules),
+        OutcomeAdminHandler(rules),
+        PollStatusHandler(),
+        ProposeTopicHandler(rules),
+        SecondTopicHandler(rules),
+        MeetingInfoHandler(rules),
+        JoinMeetingHandler(rules),
+        VoteHandler(),
+    ]
+
+
+def default_handlers(
+    tickets: Catalogue | None = None, rules: ConsultationRules | None = None
+) -> list[Handler]:
     """The handlers ``yishi run`` serves, in registration order."""
-    pending = [i for i in Intent if i not in (Intent.HELP, Intent.REPORT_ISSUE, Intent.OTHER)]
-    return [HelpHandler(), ReportHandler(), ScheduleHandler(), PendingIntentHandler(pending)]
+    rating, evaluation = TicketRatingHandler(tickets), EvaluateHandler()
+    # Both answer "满意" inside their own conversations; outside one, FeedbackHandler picks.
+    rating.intents = evaluation.intents = ()
+    return [
+        HelpHandler(),
+        *ticket_handlers(tickets),
+        *consultation_handlers(rules or ConsultationRules()),
+        rating,
+        evaluation,
+        FeedbackHandler(rating, evaluation),
+        ScheduleHandler(),
+        PendingIntentHandler([i for i in Intent if i not in _SERVED]),
+    ]

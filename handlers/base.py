@@ -154,6 +154,10 @@ class Handler:
     intents: tuple[Intent, ...] = ()
     #: Exact words or slash commands that reach this handler before classification.
     commands: tuple[str, ...] = ()
+    #: Regular expressions a whole message may match to reach this handler before
+    #: classification (commands with arguments, e.g. ``审核\s*T\d+.*``); tried after
+    #: exact commands, in registration order.
+    patterns: tuple[str, ...] = ()
     #: Conversation flows this handler continues.
     flows: tuple[str, ...] = ()
     #: Roles of which the sender needs one; None lets anyone in.

@@ -1,72 +1,288 @@
-"""反映问题: a short multi-turn draft (what, where, confirm), handed to the moderators.
+"""反映问题: a draft ticket filled from what the resident says, one question at a time.
 
-The full ticket life cycle (numbers, grids, escalation, rating) builds on this
-flow; until then a confirmed report reaches the community's moderators as a push.
+Category, urgency and place come out of the first message; only what is missing
+is asked for (the resident's registered address stands in for an unnamed
+place). A same-place, same-category open ticket is offered to follow instead.
+The draft carries an id, so filing it twice files one ticket.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from bot.intents import Intent
 from bot.messages import Button, Reply
 from bot.texts import t
-from consultation.roles import Role
+from consultation.ticket_parsing import (
+    Catalogue,
+    Place,
+    default_catalogue,
+    find_ticket_number,
+    read_message,
+)
+from consultation.tickets import Draft, TicketError, TicketService
 from handlers.base import Context, Handler
+from handlers.ticket_notices import PushTicketNotifier, status_zh, summary
+from handlers.tickets import actor_of, error_reply
 
 FLOW = "report"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
-START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修"})
+START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修", "我要反映", "投诉"})
+YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要", "通知我", "嗯"})
+NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
+FOLLOW_PREFIX = "关注 "
+FILE_ANYWAY = "继续提交"
+
+
+def _place(data: dict[str, Any]) -> Place:
+    raw = data.get("place") or {}
+    return Place(raw.get("building"), raw.get("unit"), raw.get("room"), raw.get("spot"))
+
+
+def _store_place(place: Place) -> dict[str, str | None]:
+    return {"building": place.building, "unit": place.unit, "room": place.room, "spot": place.spot}
 
 
 class ReportHandler(Handler):
-    """Collects description and place, asks one thing at a time, files on confirmation."""
+    """Fills the draft from free text, photos and shared locations; files on confirmation."""
 
     intents = (Intent.REPORT_ISSUE,)
     flows = (FLOW,)
 
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.catalogue = catalogue or default_catalogue()
+
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         text = ctx.text
-        if text in START_WORDS:
-            ctx.conversation.start(FLOW, "description")
-            return [Reply(t("report.ask_description"))]
-        ctx.conversation.start(FLOW, "location", description=text)
-        return [Reply(t("report.ask_location"))]
+        data: dict[str, Any] = {
+            "draft_id": uuid.uuid4().hex,
+            "description": "",
+            "category": None,
+            "urgent": False,
+            "place": None,
+            "photos": [],
+            "details": {},
+            "asked": [],
+        }
+        ctx.conversation.start(FLOW, "collect", **data)
+        if text not in START_WORDS:
+            self._absorb(ctx, text)
+        return await self._next(ctx)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv, text = ctx.conversation, ctx.text
-        if conv.step == "description":
-            conv.advance("location", description=text)
-            return [Reply(t("report.ask_location"))]
-        if conv.step == "location":
-            conv.advance("confirm", location=text)
-            return [self._confirmation(conv.data["description"], text)]
-        if conv.step == "confirm":
-            if text.lower() not in CONFIRM_WORDS:
-                return [Reply(t("report.not_understood_confirm"))]
-            return await self._submit(ctx)
-        conv.end()
+        step = conv.step or ""
+        if ctx.message.image_url and not text:
+            conv.data["photos"] = [*conv.data.get("photos", []), ctx.message.image_url]
+            conv.changed = True
+            if step == "confirm":
+                return [self._confirmation(conv.data)]
+            return [Reply(t("ticket.photo_added", count=len(conv.data["photos"])))]
+        if ctx.message.location is not None and not text:
+            loc = ctx.message.location
+            label = loc.label or f"{loc.latitude:.5f},{loc.longitude:.5f}"
+            conv.data["place"] = _store_place(Place(spot=label[:64]))
+            conv.changed = True
+            if step == "ask_location":
+                return await self._next(ctx)
+            return [Reply(t("ticket.location_added", label=label)), *await self._next(ctx)]
+        if step == "confirm":
+            if text.lower() in CONFIRM_WORDS:
+                return await self._submit(ctx)
+            self._absorb(ctx, text, correction=True)
+            return await self._next(ctx)
+        if step == "duplicate":
+            number = find_ticket_number(text)
+            if text.startswith(FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
+                return await self._follow(ctx, number or conv.data.get("duplicate", ""))
+            conv.data["duplicate_declined"] = True
+            conv.changed = True
+            if text != FILE_ANYWAY and text not in NO_WORDS:
+                self._absorb(ctx, text, correction=True)
+            return await self._next(ctx)
+        if step == "ask_updates":
+            if text in YES_WORDS or text.startswith("要"):
+                conv.advance("collect", wants_updates=True)
+            elif text in NO_WORDS or text.startswith("不"):
+                conv.advance("collect", wants_updates=False)
+            else:
+                return [self._updates_question()]
+            return await self._next(ctx)
+        if step == "ask_category":
+            chosen = text if text in self.catalogue.names else None
+            if chosen is None:
+                self._absorb(ctx, text)
+                chosen = conv.data.get("category")
+            if chosen is None:
+                return [self._category_question()]
+            conv.data["category"] = chosen
+            conv.changed = True
+            return await self._next(ctx)
+        if step.startswith("question:"):
+            question = step.split(":", 1)[1]
+            conv.data["details"][question] = text[:200]
+            conv.changed = True
+            return await self._next(ctx)
+        if step in ("ask_description", "ask_location", "collect"):
+            self._absorb(ctx, text, describing=step == "ask_description")
+            if step == "ask_location" and conv.data.get("place") is None:
+                conv.data["place"] = _store_place(Place(spot=text[:64]))
+            return await self._next(ctx)
+        ctx.conversation.end()
         return [Reply(t("router.expired"))]
 
-    @staticmethod
-    def _confirmation(description: str, location: str) -> Reply:
-        return Reply(
-            t("report.confirm", description=description, location=location),
-            buttons=(Button(t("report.confirm_button"), "确认提交"), Button("取消", "取消")),
+    def _absorb(
+        self, ctx: Context, text: str, *, correction: bool = False, describing: bool = False
+    ) -> None:
+        """Merge what ``text`` says into the draft."""
+        data = ctx.conversation.data
+        slots = read_message(text, self.catalogue)
+        if slots.category:
+            data["category"] = slots.category
+        data["urgent"] = bool(data.get("urgent")) or slots.urgent
+        if not slots.place.empty or slots.place.unit:
+            data["place"] = _store_place(_place(data).merged(slots.place))
+        place_only = (
+            slots.category is None
+            and not slots.urgent
+            and not slots.place.empty
+            and len(text) <= len(slots.place.label()) + 4
         )
+        fresh = not data.get("description") and not place_only
+        rewording = correction and not place_only and not slots.category
+        if describing or fresh or rewording:
+            data["description"] = text[:500]
+        ctx.conversation.changed = True
+
+    async def _next(self, ctx: Context) -> Sequence[Reply]:
+        """Ask for the first missing thing, or show the draft."""
+        conv = ctx.conversation
+        data = conv.data
+        if not data.get("description"):
+            conv.advance("ask_description")
+            return [Reply(t("ticket.ask_description"))]
+        if data.get("category") is None:
+            conv.advance("ask_category")
+            return [self._category_question()]
+        if data.get("place") is None or _place(data).empty:
+            home = self._home(ctx)
+            if home is None:
+                conv.advance("ask_location")
+                key = "ticket.ask_location" if ctx.user.bound else "ticket.ask_location_guest"
+                return [Reply(t(key))]
+            data["place"] = _store_place(home)
+        if not ctx.user.bound and "wants_updates" not in data:
+            conv.advance("ask_updates")
+            return [self._updates_question()]
+        category = self.catalogue.get(data["category"])
+        for question in category.questions:
+            if question not in data["details"]:
+                conv.advance(f"question:{question}")
+                return [Reply(question)]
+        if not data.get("duplicate_declined"):
+            service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+            found = await service.find_duplicate(data["category"], _place(data), ctx.now)
+            if found is not None:
+                conv.advance("duplicate", duplicate=found.number)
+                return [
+                    Reply(
+                        t(
+                            "ticket.duplicate",
+                            number=found.number,
+                            summary=summary(found),
+                            status=status_zh(found.status),
+                        ),
+                        buttons=(
+                            Button(t("ticket.follow_button"), f"{FOLLOW_PREFIX}{found.number}"),
+                            Button(t("ticket.file_anyway_button"), FILE_ANYWAY),
+                        ),
+                    )
+                ]
+        conv.advance("confirm")
+        return [self._confirmation(data)]
+
+    def _home(self, ctx: Context) -> Place | None:
+        resident = ctx.user.resident
+        if resident is None or resident.household is None:
+            return None
+        parsed = read_message(resident.household, self.catalogue).place
+        return None if parsed.empty else parsed
+
+    def _category_question(self) -> Reply:
+        return Reply(
+            t("ticket.ask_category"),
+            buttons=tuple(Button(name, name) for name in self.catalogue.names),
+        )
+
+    @staticmethod
+    def _updates_question() -> Reply:
+        return Reply(
+            t("ticket.ask_updates"),
+            buttons=(
+                Button(t("ticket.updates_yes"), t("ticket.updates_yes")),
+                Button(t("ticket.updates_no"), t("ticket.updates_no")),
+            ),
+        )
+
+    def _confirmation(self, data: dict[str, Any]) -> Reply:
+        details = "".join(f"\n{q}{a}" for q, a in data.get("details", {}).items())
+        photos = data.get("photos", [])
+        extra = details + (t("ticket.photos_line", count=len(photos)) if photos else "")
+        return Reply(
+            t(
+                "ticket.confirm",
+                category=data["category"],
+                urgent=t("ticket.urgent_mark") if data.get("urgent") else "",
+                location=_place(data).label() or "未说明",
+                description=data["description"],
+                extra=extra,
+            ),
+            buttons=(
+                Button(t("ticket.confirm_button"), "确认提交"),
+                Button(t("ticket.cancel_button"), "取消"),
+            ),
+        )
+
+    async def _follow(self, ctx: Context, number: str) -> Sequence[Reply]:
+        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        ctx.conversation.end()
+        try:
+            ticket = await service.follow(number, actor_of(ctx))
+        except TicketError as exc:
+            return [error_reply(exc)]
+        return [Reply(t("ticket.followed", number=ticket.number))]
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        note = Reply(
-            t(
-                "report.moderator_push",
-                who=ctx.user.name,
-                description=data["description"],
-                location=data["location"],
-            )
+        draft = Draft(
+            draft_id=data["draft_id"],
+            description=data["description"],
+            category=data["category"],
+            place=_place(data),
+            urgent=bool(data.get("urgent")),
+            photos=list(data.get("photos", [])),
+            details=dict(data.get("details", {})),
+            wants_updates=bool(data.get("wants_updates", True)),
         )
-        key = f"report:{ctx.message.platform}:{ctx.message.message_id}"
-        await ctx.push_to_role(Role.MODERATOR, note, dedupe_key=key)
-        await ctx.audit("report_submitted", "report", key, after=data)
-        return [Reply(t("report.submitted"))]
+        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        ticket, created, notices = await service.file(draft, actor_of(ctx), ctx.now)
+        if not created:
+            return [Reply(t("ticket.already_filed", number=ticket.number))]
+        await PushTicketNotifier(self.catalogue, ctx.community.zone).notify(
+            ctx.uow, notices, ctx.now
+        )
+        if not ticket.wants_updates:
+            return [Reply(t("ticket.filed_quiet", number=ticket.number))]
+        if ticket.grid_id is not None:
+            where = t("ticket.where_grid", grid=await service.grid_name(ticket.grid_id))
+        else:
+            where = t("ticket.where_community")
+        if ticket.urgent:
+            return [Reply(t("ticket.filed_urgent", number=ticket.number, where=where))]
+        response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
+        hours = response.total_seconds() / 3600
+        span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
+        return [Reply(t("ticket.filed", number=ticket.number, where=where, response=span))]

@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import sqlite_inline
+
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -58,6 +60,14 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
     kwargs: dict[str, Any] = {"echo": echo}
     if make_url(full).get_backend_name() == "postgresql":
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    else:
+        # SQLite has one writer at a time. One pooled connection per process makes
+        # writers queue in asyncio (first come, first served) instead of spinning
+        # in SQLite's busy handler, whose sleeps wreck latency under load; other
+        # processes on the same file still wait on busy_timeout.
+        kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
+        database = make_url(full).database or ":memory:"
+        kwargs["async_creator"] = lambda: sqlite_inline.connect(database)
     engine = create_async_engine(full, **kwargs)
     if is_sqlite(engine):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

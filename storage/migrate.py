@@ -38,7 +38,8 @@ async def upgrade(engine: AsyncEngine) -> None:
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The schema revision the database is at, or None when it is empty."""
     async with engine.connect() as conn:
-        return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+        heads = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_heads())
+    return ",".join(heads) if heads else None
 
 
 def head_revision(url: str) -> str | None:

@@ -7,11 +7,15 @@ record that the message was handled land in one transaction or not at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import and_, bindparam, delete, func, literal, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -42,11 +46,123 @@ class _Repo:
         self.session = session
 
 
-class InboundRepository(_Repo):
-    """The de-duplication log of delivered messages."""
+@cache
+def _snapshot_statement() -> Any:
+    """Built once: constructing this SELECT costs more than running it."""
+    platform: Any = bindparam("platform")
+    sender: Any = bindparam("sender_id")
+    roles = (
+        select(func.aggregate_strings(col(RoleAssignment.role), ","))
+        .where(col(RoleAssignment.resident_id) == col(PlatformIdentity.resident_id))
+        .scalar_subquery()
+    )
+    handled = (
+        select(InboundMessage.reply)
+        .where(
+            col(InboundMessage.platform) == platform,
+            col(InboundMessage.platform_message_id) == bindparam("message_id"),
+        )
+        .scalar_subquery()
+    )
+    anchor = select(literal(1).label("one")).subquery()
+    resident_cols = list(Resident.__table__.columns)  # type: ignore[attr-defined]
+    state_cols = list(ConversationState.__table__.columns)  # type: ignore[attr-defined]
+    columns: list[Any] = [
+        handled.label("handled"),
+        col(PlatformIdentity.id).label("identity_id"),
+        col(PlatformIdentity.display_name).label("display_name"),
+        *[c.label(f"r_{c.name}") for c in resident_cols],
+        roles.label("roles"),
+        *[c.label(f"cs_{c.name}") for c in state_cols],
+    ]
+    return (
+        sa_select(*columns)
+        .select_from(anchor)
+        .outerjoin(
+            PlatformIdentity,
+            and_(
+                col(PlatformIdentity.platform) == platform,
+                col(PlatformIdentity.platform_user_id) == sender,
+            ),
+        )
+        .outerjoin(Resident, col(Resident.id) == col(PlatformIdentity.resident_id))
+        .outerjoin(
+            ConversationState,
+            and_(
+                col(ConversationState.platform) == platform,
+                col(ConversationState.chat_id) == bindparam("chat_id"),
+                col(ConversationState.user_id) == sender,
+            ),
+        )
+    )
 
-    async def claim(self, platform: str, message_id: str, chat_id: str, sender_id: str) -> bool:
-        """Record the message; False when it was already recorded (a redelivery)."""
+
+@dataclass(frozen=True, slots=True)
+class MessageSnapshot:
+    """Everything the router needs before running a handler, read in one query."""
+
+    already_handled: bool
+    stored_reply: list[dict[str, Any]]
+    identity_id: int | None
+    identity_name: str | None
+    resident: Resident | None
+    roles: tuple[str, ...]
+    conversation: ConversationState | None
+
+
+class InboundRepository(_Repo):
+    """The de-duplication log of delivered messages.
+
+    The hot path is two statements: :meth:`snapshot` before the handler and
+    :meth:`record` after it, in the handler's own transaction. ``record`` is an
+    INSERT … ON CONFLICT DO NOTHING: if a concurrent delivery of the same
+    message got there first, it returns False and the caller rolls back.
+    """
+
+    async def snapshot(
+        self, platform: str, message_id: str, chat_id: str, sender_id: str, now: datetime
+    ) -> MessageSnapshot:
+        """The delivery record, sender identity, resident, roles and conversation at once."""
+        stmt = _snapshot_statement()
+        params = {
+            "platform": platform,
+            "message_id": message_id,
+            "chat_id": chat_id,
+            "sender_id": sender_id,
+        }
+        row = (await self.session.execute(stmt, params)).one()._mapping
+        resident = None
+        if row["r_id"] is not None:
+            resident = Resident(
+                **{c.name: row[f"r_{c.name}"] for c in Resident.__table__.columns}  # type: ignore[attr-defined]
+            )
+        conversation = None
+        if row["cs_id"] is not None and row["cs_expires_at"] > now:
+            conversation = ConversationState(
+                **{c.name: row[f"cs_{c.name}"] for c in ConversationState.__table__.columns}  # type: ignore[attr-defined]
+            )
+        stored = row["handled"]
+        return MessageSnapshot(
+            already_handled=stored is not None,
+            stored_reply=list(stored or []) if not isinstance(stored, str) else json.loads(stored),
+            identity_id=row["identity_id"],
+            identity_name=row["display_name"],
+            resident=resident,
+            roles=tuple(sorted(set(filter(None, (row["roles"] or "").split(","))))),
+            conversation=conversation,
+        )
+
+    async def record(
+        self,
+        platform: str,
+        message_id: str,
+        chat_id: str,
+        sender_id: str,
+        intent: str | None,
+        reply: list[dict[str, Any]],
+        now: datetime | None = None,
+    ) -> bool:
+        """Record the handled message with its reply; False when it was recorded already."""
         stmt = (
             _insert(self.session, InboundMessage)
             .values(
@@ -54,8 +170,9 @@ class InboundRepository(_Repo):
                 platform_message_id=message_id,
                 chat_id=chat_id,
                 sender_id=sender_id,
-                reply=[],
-                received_at=utcnow(),
+                intent=intent,
+                reply=reply,
+                received_at=now or utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
             .returning(InboundMessage.id)
@@ -69,18 +186,6 @@ class InboundRepository(_Repo):
             InboundMessage.platform_message_id == message_id,
         )
         return (await self.session.exec(stmt)).first()
-
-    async def record_outcome(
-        self, platform: str, message_id: str, intent: str | None, reply: list[dict[str, Any]]
-    ) -> None:
-        await self.session.execute(
-            update(InboundMessage)
-            .where(
-                col(InboundMessage.platform) == platform,
-                col(InboundMessage.platform_message_id) == message_id,
-            )
-            .values(intent=intent, reply=reply)
-        )
 
     async def purge_before(self, cutoff: datetime) -> int:
         """Forget messages older than ``cutoff`` (platforms stop retrying long before)."""

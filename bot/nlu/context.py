@@ -15,12 +15,32 @@ from typing import Any, Literal
 from bot.intents import Intent, NluResult
 from bot.nlu.normalize import normalize
 from bot.nlu.slots import parse_ids, parse_location, parse_rating, parse_vote_choice
+from bot.nlu.slots.ids import MEETING_RE, POLL_RE, TICKET_RE, TOPIC_RE
+from bot.nlu.slots.location import LOCATION_PATTERNS
+from bot.nlu.slots.rating import RATING_PATTERNS, is_weak
+from bot.nlu.slots.vote import VOTE_PATTERNS
 
 Expected = Literal["vote", "rating", "location", "confirm"]
 EXPECTED_KINDS: tuple[str, ...] = ("vote", "rating", "location", "confirm")
 
 MAX_ANSWER_CHARS = 24
 """Longer texts are new messages that happen to contain an answer word."""
+
+MAX_RESIDUAL: dict[str, int] = {"vote": 10, "rating": 10, "location": 6, "confirm": 99}
+"""Characters allowed besides the answer itself ("我赞成加装电梯" leaves 加装电梯).
+A yes/no is already matched whole or by its first word (确认无误), so no limit."""
+
+WEAK_RATING_RESIDUAL = 2
+"""A rating from an everyday word (不错) must be nearly all the message (挺不错的)."""
+
+_PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "vote": VOTE_PATTERNS,
+    "rating": RATING_PATTERNS,
+    "location": LOCATION_PATTERNS,
+    "confirm": (),
+}
+_IDS = (TICKET_RE, MEETING_RE, TOPIC_RE, POLL_RE)
+_SOFT = re.compile(r"我|就|是|在|还|挺|很|非常|比较|蛮|都|投|选|票|给|打|个|这|那边|吧")
 
 CONFIRM_NO = (
     "不对",
@@ -81,6 +101,14 @@ def parse_confirm(text: str) -> bool | None:
     return None
 
 
+def residual(normalized: str, expected: str) -> str:
+    """What is left of the text once the answer, ids and filler words are removed."""
+    rest = normalized
+    for pattern in (*_IDS, *_PATTERNS[expected]):
+        rest = pattern.sub("", rest)
+    return _SOFT.sub("", _FILLER.sub("", rest))
+
+
 def _answer(normalized: str, expected: str) -> dict[str, Any]:
     if expected == "vote":
         return parse_vote_choice(normalized)
@@ -99,6 +127,12 @@ def interpret_in_context(text: str, expected: str) -> NluResult | None:
     normalized = normalize(text)
     slots = _answer(normalized, expected)
     if not slots or len(normalized) > MAX_ANSWER_CHARS:
+        return None
+    rest = residual(normalized, expected)
+    limit = MAX_RESIDUAL[expected]
+    if expected == "rating" and is_weak(normalized):
+        limit = WEAK_RATING_RESIDUAL
+    if len(rest) > limit:
         return None
     slots = {**parse_ids(normalized), **slots}
     intent = _INTENT_OF[expected]

@@ -9,6 +9,7 @@ intent cues. Digits are folded to 0 so that numbers generalize.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 from bot.nlu.segment import cut
 from bot.nlu.slots.ids import parse_ids
@@ -28,7 +29,7 @@ def extract(normalized: str) -> set[str]:
                 feats.add("c:" + gram)
     words = ["<s>", *cut(folded), "</s>"]
     feats.update("w:" + w for w in words[1:-1])
-    feats.update(f"b:{a}|{b}" for a, b in zip(words, words[1:], strict=False))
+    feats.update(f"b:{a}|{b}" for a, b in pairwise(words))
     feats.update("id:" + kind for kind in parse_ids(normalized))
     length = len(normalized)
     feats.add(

@@ -69,7 +69,7 @@ def test_bad_values_are_one_clear_line(tmp_path: Path, text: str, expected: str)
 
 def test_bad_environment_value_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YISHI_WEB__PORT", "-1")
-    with pytest.raises(ConfigError, match="web.port"):
+    with pytest.raises(ConfigError, match=r"web\.port"):
         load_settings(None)
 
 

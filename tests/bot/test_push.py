@@ -143,4 +143,4 @@ async def test_router_commit_wakes_delivery(yishi: Yishi) -> None:
         import asyncio
 
         await asyncio.sleep(0.005)
-    assert sender.sent and sender.sent[0][0] == "li"
+    assert sender.sent and sender.sent[0][0] == "wang"

@@ -91,8 +91,8 @@ async def test_duplicate_delivery_has_its_effect_once(yishi: Yishi) -> None:
     assert first == again
     await yishi.push.drain()
     async with yishi.uow() as uow:
-        pushes = await uow.pushes.for_chat("web", "li")
-    assert len(pushes) == 1, "the moderator is told once"
+        pushes = await uow.pushes.for_chat("web", "wang")
+    assert len(pushes) == 1, "the grid worker is told once"
 
 
 async def test_concurrent_duplicates_have_one_effect(yishi: Yishi) -> None:
@@ -101,14 +101,14 @@ async def test_concurrent_duplicates_have_one_effect(yishi: Yishi) -> None:
     results = await asyncio.gather(*(say(yishi, "确认提交", mid="c3") for _ in range(5)))
     assert all(r == results[0] for r in results)
     async with yishi.uow() as uow:
-        assert len(await uow.pushes.for_chat("web", "li")) == 1
+        assert len(await uow.pushes.for_chat("web", "wang")) == 1
 
 
 async def test_conversation_expires(yishi: Yishi, clock: Clock) -> None:
     await say(yishi, "我要反映问题")
     clock.advance(minutes=31)
     [reply] = await say(yishi, "路灯不亮")
-    assert "在哪里" in reply.text, "an expired flow is dropped; the message starts afresh"
+    assert "请确认" in reply.text and "路灯不亮" in reply.text, "a fresh draft, not the old one"
 
 
 async def test_cancel_ends_a_conversation(yishi: Yishi) -> None:
@@ -130,10 +130,8 @@ async def test_group_chatter_is_ignored_unless_addressed(yishi: Yishi) -> None:
 async def test_audit_records_who_submitted(yishi: Yishi) -> None:
     await say(yishi, "垃圾没人清", mid="a1")
     await say(yishi, "东门", mid="a2")
-    await say(yishi, "确认", mid="a3")
+    [filed] = await say(yishi, "确认", mid="a3")
+    number = filed.text.split("诉求编号 ")[1][:14]
     async with yishi.uow() as uow:
-        [entry] = await uow.audit.for_entity("report", "report:web:a3")
-    assert entry.actor.startswith("resident:") and entry.after == {
-        "description": "垃圾没人清",
-        "location": "东门",
-    }
+        [entry] = await uow.audit.for_entity("ticket", number)
+    assert entry.actor.startswith("resident:") and entry.action == "ticket_filed"

@@ -33,7 +33,7 @@ from bot.nlu.normalize import normalize
 SEED = 20261122
 PER_LABEL = {"train": 700, "heldout": 150}
 
-_SIMP_TO_TRAD = {s: t for t, s in sorted(TRAD_TO_SIMP.items(), reverse=True)}
+_SIMP_TO_TRAD: dict[int, str] = {ord(s): t for t, s in sorted(TRAD_TO_SIMP.items(), reverse=True)}
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _CN_DIGITS = "零一二三四五六七八九十"
 
@@ -173,7 +173,7 @@ def add_noise(text: str, rng: random.Random) -> str:
     if rng.random() < 0.15:
         text = re.sub(r"[，。！？、,.!?]", rng.choice(["", " ", "，"]), text)
     if rng.random() < 0.08:
-        text = text.translate(str.maketrans(_SIMP_TO_TRAD))
+        text = text.translate(_SIMP_TO_TRAD)
     if rng.random() < 0.05:
         text = text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     return text.strip() or text

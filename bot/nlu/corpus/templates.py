@@ -9,6 +9,7 @@ and how residents write in WeChat groups.
 
 from __future__ import annotations
 
+# fmt: off
 # --- shared filler pools ---------------------------------------------------------------
 
 POOLS: dict[str, list[str]] = {
@@ -995,3 +996,4 @@ CONTEXT_SUFFIX = [
     "我晚上下班后都在家。",
     "电话不方便接，群里回复就行。",
 ]
+# fmt: on

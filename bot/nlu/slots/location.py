@@ -88,3 +88,15 @@ def parse_location(text: str) -> dict[str, str]:
             found["place"] = place
             break
     return found
+
+
+# What a location answer consists of, for the context-first residual check.
+LOCATION_PATTERNS: tuple[re.Pattern[str], ...] = (
+    _DASHED,
+    _BUILDING,
+    _UNIT,
+    _ROOM_AFTER_UNIT,
+    _ROOM,
+    re.compile(r"\d{3,4}"),
+    re.compile("|".join(map(re.escape, PLACES))),
+)

@@ -57,3 +57,15 @@ def parse_vote_choice(text: str) -> dict[str, object]:
         if any(w in body for w in words):
             return {"choice": choice}
     return {}
+
+
+# What a vote answer consists of, for the context-first residual check.
+VOTE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    _TRIGGERED,
+    _ORDINAL,
+    _NUMBERED,
+    _BARE,
+    re.compile(
+        "|".join(map(re.escape, sorted((*ABSTAIN_WORDS, *NO_WORDS, *YES_WORDS), key=len)[::-1]))
+    ),
+)

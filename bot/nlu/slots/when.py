@@ -108,7 +108,7 @@ def parse_date(text: str, today: date) -> date | None:
     if m := _WEEK.search(text):
         target = _WEEKDAYS[m.group(2)]
         monday = today - timedelta(days=today.weekday())
-        offset = {"下下": 14, "下": 7, "这": 0, "本": 0, "上": -7}.get(m.group(1) or "", None)
+        offset = {"下下": 14, "下": 7, "这": 0, "本": 0, "上": -7}.get(m.group(1) or "")
         if offset is None:  # bare 周五: the next one, today included
             return today + timedelta(days=(target - today.weekday()) % 7)
         return monday + timedelta(days=offset + target)
@@ -155,9 +155,7 @@ def parse_time(text: str, *, strict: bool = False) -> time | None:
             minute = to_int(m.group(4)) or 0
     else:
         return None
-    if period in _AFTERNOON and hour < 12:
-        hour += 12
-    elif period == "中午" and hour < 3:
+    if (period in _AFTERNOON and hour < 12) or (period == "中午" and hour < 3):
         hour += 12
     elif period == "凌晨" and hour == 12:
         hour = 0

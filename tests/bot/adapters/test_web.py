@@ -61,19 +61,19 @@ async def test_same_message_id_twice_has_one_effect(client: TestClient[Any, Any]
     first = await post(client, sender_id="zhang", text="确认提交", message_id="w3")
     second = await post(client, sender_id="zhang", text="确认提交", message_id="w3")
     assert first == second
-    history = await (await client.get("/api/history", params={"chat_id": "li"})).json()
+    history = await (await client.get("/api/history", params={"chat_id": "wang"})).json()
     assert len(history["pushes"]) == 1
 
 
-async def test_moderator_sees_the_push_arrive_on_the_websocket(
+async def test_grid_worker_sees_the_push_arrive_on_the_websocket(
     client: TestClient[Any, Any],
 ) -> None:
-    ws = await client.ws_connect("/api/ws", params={"user": "li"})
+    ws = await client.ws_connect("/api/ws", params={"user": "wang"})
     await post(client, sender_id="zhang", text="垃圾桶满了")
     await post(client, sender_id="zhang", text="东门")
     await post(client, sender_id="zhang", text="确认提交")
     event = await asyncio.wait_for(ws.receive_json(), 5)
-    assert event["type"] == "push" and event["chat_id"] == "li"
+    assert event["type"] == "push" and event["chat_id"] == "wang"
     assert "垃圾桶满了" in event["reply"]["text"] and "张阿姨" in event["reply"]["text"]
     await ws.close()
 
@@ -134,8 +134,8 @@ async def test_restart_resumes_a_half_finished_conversation(sqlite_url: str, clo
     clock.advance(minutes=5)
     second = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
     [done] = await say(second, "确认提交")
-    assert "已收到" in done.text
+    assert "已受理" in done.text
     async with second.uow() as uow:
-        [push] = await uow.pushes.for_chat("web", "li")
+        [push] = await uow.pushes.for_chat("web", "zhao")
     assert "路灯不亮了" in push.payload["text"] and "5号楼" in push.payload["text"]
     await second.stop()

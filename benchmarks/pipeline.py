@@ -1,0 +1,182 @@
+"""Messages through the whole inbound path: HTTP → router → handler → database → reply.
+
+Starts ``yishi`` (web chat adapter, SQLite file, demo community) in a subprocess,
+drives it with concurrent senders over loopback HTTP at 1, 50 and 200 at once,
+and prints throughput and p50/p99 latency. In the same run a bare aiohttp
+handler (same machine, same client, same payload size) gives the ceiling, and
+the ratio is printed.
+
+    .venv/bin/python benchmarks/pipeline.py [--messages 4000] [--url sqlite:///...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXTS = ("帮助", "这个月议事日是哪天", "我要反映问题", "取消", "我的诉求有人管吗", "菜单")
+
+BARE_SERVER = r"""
+import sys
+from aiohttp import web
+
+REPLY = {"message_id": "x", "replies": [{"text": "您好" * 40, "buttons": [], "mentions": [],
+                                          "chat_id": None}]}
+
+async def handle(request):
+    body = await request.json()
+    return web.json_response({**REPLY, "message_id": body.get("message_id")})
+
+app = web.Application()
+app.router.add_post("/api/messages", handle)
+app.router.add_get("/healthz", lambda r: web.json_response({"status": "ok"}))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_healthy(base: str, patience: float = 60) -> None:
+    deadline = time.monotonic() + patience
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(base + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise RuntimeError(f"{base} did not become healthy")
+
+
+async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
+    """``senders`` concurrent people, each sending its share of ``messages`` one after another."""
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=senders + 10)
+    run = uuid.uuid4().hex[:6]
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def sender(index: int, count: int) -> None:
+            nonlocal errors
+            texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
+            for n in range(count):
+                body = {
+                    "sender_id": f"bench-{run}-{index}",
+                    "text": next(texts),
+                    "message_id": f"{run}-{index}-{n}",
+                }
+                started = time.perf_counter()
+                async with session.post(base + "/api/messages", json=body) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - started)
+
+        share = max(1, messages // senders)
+        started = time.perf_counter()
+        await asyncio.gather(*(sender(i, share) for i in range(senders)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "messages": len(latencies),
+        "seconds": elapsed,
+        "throughput": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "errors": errors,
+    }
+
+
+async def measure(base: str, levels: list[int], messages: int) -> dict[int, dict[str, float]]:
+    await drive(base, 20, 400)  # warm-up: imports, caches, connection pools
+    return {c: await drive(base, c, messages if c > 1 else min(messages, 500)) for c in levels}
+
+
+def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=4000, help="messages per level")
+    parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--levels", default="1,50,200")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+
+    tmp = tempfile.mkdtemp(prefix="yishi-bench-")
+    url = args.url or f"sqlite:///{tmp}/bench.db"
+    port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "YISHI_STORAGE__URL": url,
+        "YISHI_WEB__PORT": str(port),
+        "YISHI_LOG__LEVEL": "WARNING",
+    }
+
+    results: dict[str, dict[int, dict[str, float]]] = {}
+    proc = start([sys.executable, "-m", "bot.cli", "demo"], env)
+    try:
+        asyncio.run(wait_healthy(f"http://127.0.0.1:{port}"))
+        results["yishi"] = asyncio.run(measure(f"http://127.0.0.1:{port}", levels, args.messages))
+    finally:
+        stop(proc)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.returncode not in (0, -15) and err:
+            print(err[-2000:], file=sys.stderr)
+    bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env)
+    try:
+        asyncio.run(wait_healthy(f"http://127.0.0.1:{bare_port}"))
+        results["bare"] = asyncio.run(
+            measure(f"http://127.0.0.1:{bare_port}", levels, args.messages)
+        )
+    finally:
+        stop(bare)
+
+    print(f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}")
+    print(
+        f"{'senders':>8} {'msgs':>6} {'yishi msg/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'bare msg/s':>11} {'ratio':>6} {'errors':>7}"
+    )
+    for c in levels:
+        y, b = results["yishi"][c], results["bare"][c]
+        print(
+            f"{c:>8} {int(y['messages']):>6} {y['throughput']:>12.0f} {y['p50_ms']:>8.1f} "
+            f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
+            f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}"
+        )
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

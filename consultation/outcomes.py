@@ -1,0 +1,229 @@
+"""决议 and 居务公开: decisions followed until carried out, evaluated, and the meeting minutes.
+
+The minutes are assembled from the records (attendance, agenda with the
+moderator's notes, decisions with their tallies), so the group post and the
+public page always agree with the database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from consultation.ballots import PassRule, PollKind, Tally
+from consultation.ids import decision_ref
+from consultation.roles import Role
+from storage.deliberation import (
+    AgendaItem,
+    Decision,
+    DecisionRepository,
+    DecisionUpdate,
+    Meeting,
+    MeetingRepository,
+    PeopleRepository,
+    Poll,
+    PollRepository,
+    Topic,
+    TopicRepository,
+)
+from storage.unit_of_work import UnitOfWork
+
+DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}
+
+
+class OutcomeError(Exception):
+    """A refused outcome action; ``code`` maps to a catalogue sentence."""
+
+    def __init__(self, code: str, /, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+@dataclass(slots=True)
+class DecisionView:
+    decision: Decision
+    topic: Topic | None
+    poll: Poll | None
+    tally: Tally | None
+    updates: list[DecisionUpdate]
+    satisfied: int
+    unsatisfied: int
+
+
+@dataclass(slots=True)
+class Minutes:
+    """会议纪要: everything the group post and the public page show."""
+
+    meeting: Meeting
+    committee: list[str]
+    signed_up_onsite: int
+    signed_up_online: int
+    attended: int
+    agenda: list[tuple[AgendaItem, Topic]]
+    decisions: list[DecisionView] = field(default_factory=list)
+
+
+def stored_tally(poll: Poll) -> Tally | None:
+    """A closed poll's result as a :class:`Tally` (recomputed from its stored counts)."""
+    if not poll.result:
+        return None
+    counts = poll.result["counts"]
+    return Tally(
+        options=tuple(poll.options),
+        counts=tuple(int(c) for c in counts),
+        voters=int(poll.result["voters"]),
+        electorate=int(poll.result["electorate"]),
+        quorum_pct=poll.quorum_pct,
+        rule=PassRule(poll.pass_rule),
+        kind=PollKind(poll.kind),
+        quorum_met=bool(poll.result["quorum_met"]),
+        rule_met=bool(poll.result["rule_met"]),
+        tie=bool(poll.result["tie"]),
+        winner=poll.result["winner"],
+    )
+
+
+def parse_due(text: str, today: date) -> str | None:
+    """ "2026-12-31" / "12月31日" / "12-31" → ISO date (None when absent or invalid)."""
+    found = re.search(r"(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?", text)
+    if not found:
+        return None
+    year = int(found.group(1) or today.year)
+    try:
+        return date(year, int(found.group(2)), int(found.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+class OutcomeService:
+    """Decisions after the vote: owner, due date, progress, done, 评议; and the minutes."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+        self.uow, self.now = uow, now
+        self.decisions = uow.get(DecisionRepository)
+
+    async def get(self, decision_id: int) -> Decision:
+        found = await self.decisions.get(decision_id)
+        if found is None:
+            raise OutcomeError("not_found", ref=decision_ref(decision_id))
+        return found
+
+    async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
+        await self.uow.audit.record(
+            actor,
+            action,
+            "decision",
+            decision_ref(decision.id or 0),
+            None,
+            {"status": decision.status, "at": self.now.isoformat(), **after},
+        )
+
+    async def assign(self, decision_id: int, owner: str, due: str | None, actor: str) -> Decision:
+        decision = await self.get(decision_id)
+        if decision.status == "done":
+            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision.owner, decision.due_date = owner[:64], due
+        decision.status = "in_progress"
+        await self.decisions.save(decision)
+        await self._audit(actor, "decision_assigned", decision, owner=owner, due=due)
+        return decision
+
+    async def progress(self, decision_id: int, note: str, actor: str) -> Decision:
+        decision = await self.get(decision_id)
+        if decision.status == "done":
+            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        assert decision.id is not None
+        await self.decisions.save(
+            DecisionUpdate(decision_id=decision.id, note=note[:1000], actor=actor, at=self.now)
+        )
+        if decision.status == "decided":
+            decision.status = "in_progress"
+            await self.decisions.save(decision)
+        await self._audit(actor, "decision_progress", decision, note=note[:200])
+        return decision
+
+    async def done(self, decision_id: int, actor: str) -> tuple[Decision, list[int]]:
+        """Mark carried out; returns who to ask for a 评议 (proposer, co-signers, attendees)."""
+        decision = await self.get(decision_id)
+        if decision.status == "done":
+            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision.status, decision.done_at = "done", self.now
+        await self.decisions.save(decision)
+        await self._audit(actor, "decision_done", decision)
+        audience: set[int] = set()
+        if decision.topic_id is not None:
+            topics = self.uow.get(TopicRepository)
+            topic = await topics.get(decision.topic_id)
+            if topic is not None:
+                audience.add(topic.proposer_id)
+                audience.update(await topics.cosigners(decision.topic_id))
+        if decision.meeting_id is not None:
+            audience.update(await self.uow.get(MeetingRepository).attendees(decision.meeting_id))
+        return decision, sorted(audience)
+
+    async def evaluate(
+        self, decision_id: int, resident_id: int, satisfied: bool, actor: str
+    ) -> Decision:
+        decision = await self.get(decision_id)
+        if decision.status != "done":
+            raise OutcomeError("not_done", ref=decision_ref(decision_id))
+        await self.decisions.evaluate(decision_id, resident_id, satisfied)
+        await self._audit(actor, "decision_evaluated", decision, satisfied=satisfied)
+        return decision
+
+    async def view(self, decision: Decision) -> DecisionView:
+        assert decision.id is not None
+        topic = (
+            await self.uow.get(TopicRepository).get(decision.topic_id)
+            if decision.topic_id
+            else None
+        )
+        poll = (
+            await self.uow.get(PollRepository).get(decision.poll_id) if decision.poll_id else None
+        )
+        yes, no = await self.decisions.evaluation_counts(decision.id)
+        return DecisionView(
+            decision,
+            topic,
+            poll,
+            stored_tally(poll) if poll else None,
+            list(await self.decisions.updates(decision.id)),
+            yes,
+            no,
+        )
+
+    async def minutes(self, meeting: Meeting) -> Minutes:
+        assert meeting.id is not None
+        meetings = self.uow.get(MeetingRepository)
+        signups = await meetings.signups(meeting.id, status=None)
+        committee = [
+            r.name for r in await self.uow.get(PeopleRepository).with_role(Role.COMMITTEE.value)
+        ]
+        invited = [r.name for i, r in await meetings.invites(meeting.id) if i.reason == "committee"]
+        names = list(dict.fromkeys([*committee, *invited]))
+        result = Minutes(
+            meeting=meeting,
+            committee=names,
+            signed_up_onsite=sum(
+                1 for s, _ in signups if s.status == "signed" and s.mode == "onsite"
+            ),
+            signed_up_online=sum(
+                1 for s, _ in signups if s.status == "signed" and s.mode == "online"
+            ),
+            attended=sum(1 for s, _ in signups if s.checked_in_at is not None),
+            agenda=await meetings.agenda(meeting.id),
+        )
+        for decision in await self.decisions.for_meeting(meeting.id):
+            result.decisions.append(await self.view(decision))
+        return result
+
+    async def publish_minutes(self, meeting: Meeting, actor: str) -> Minutes:
+        meeting.minutes_published_at = self.now
+        meeting.status = "held"
+        await self.uow.get(MeetingRepository).save(meeting)
+        await self.uow.audit.record(
+            actor, "minutes_published", "meeting", meeting.code, None, {"at": self.now.isoformat()}
+        )
+        return await self.minutes(meeting)

@@ -1,0 +1,520 @@
+"""表决: opening a poll, who may vote, casting (chat and paper), tallies and closing.
+
+One vote per voter key is enforced by the database (see :mod:`storage.deliberation`);
+this module decides the key (a resident, or a household) and whether the person
+may vote at all. Anonymous polls never store the choice next to the voter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from consultation.ballots import (
+    LETTERS,
+    MAX_OPTIONS,
+    Electorate,
+    PassRule,
+    PollKind,
+    Tally,
+    options_for,
+    tally,
+)
+from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
+from consultation.notices import Notice, Renderer
+from consultation.roles import Role
+from consultation.schedule import TimedEvent
+from storage.deliberation import (
+    Decision,
+    DecisionRepository,
+    MeetingRepository,
+    Poll,
+    PollRepository,
+    TopicRepository,
+)
+from storage.models import Resident
+from storage.unit_of_work import UnitOfWork
+
+ELECTORATE_WORDS = {
+    "居民": Electorate.RESIDENTS,
+    "每户": Electorate.HOUSEHOLDS,
+    "户": Electorate.HOUSEHOLDS,
+    "按户": Electorate.HOUSEHOLDS,
+    "委员": Electorate.COMMITTEE,
+    "委员会": Electorate.COMMITTEE,
+    "到会": Electorate.ATTENDEES,
+    "参会": Electorate.ATTENDEES,
+}
+RULE_WORDS = {
+    "过半": PassRule.MAJORITY,
+    "半数": PassRule.MAJORITY,
+    "三分之二": PassRule.TWO_THIRDS,
+    "2/3": PassRule.TWO_THIRDS,
+    "全体过半": PassRule.ELIGIBLE_MAJORITY,
+    "应投过半": PassRule.ELIGIBLE_MAJORITY,
+}
+
+
+class PollError(Exception):
+    """A refused poll action; ``code`` maps to a catalogue sentence."""
+
+    def __init__(self, code: str, /, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class PollSpec:
+    """What a moderator asked for in ``开启投票 …``."""
+
+    question: str
+    kind: PollKind = PollKind.YESNO
+    options: tuple[str, ...] = ()
+    max_choices: int = 1
+    electorate: Electorate = Electorate.RESIDENTS
+    anonymous: bool = False
+    quorum_pct: int | None = None
+    rule: PassRule = PassRule.MAJORITY
+    hide_results: bool = False
+    closes_at: datetime | None = None
+    topic_id: int | None = None
+    meeting_code: str | None = None
+
+
+_KV = re.compile(r"(选项|多选|范围|法定人数|法定|通过|截止)\s*[:：]\s*")
+_DEADLINE = re.compile(
+    r"截止\s*[:：]\s*(?:(\d{4})[-/年])?(?:(\d{1,2})[-/月](\d{1,2})日?\s*)?(\d{1,2})[:：点](\d{2})?分?"
+)
+
+
+def parse_poll_command(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
+    """``开启投票 是否增设停车位 T12 范围:每户 匿名 法定:60% 通过:三分之二 截止:12-06 18:00``.
+
+    Raises :class:`PollError` with a code for anything it cannot read.
+    """
+    body = re.sub(r"^\s*(?:开启投票|发起投票|开始投票)\s*", "", text.strip())
+    deadline: datetime | None = None
+    found = _DEADLINE.search(body)
+    if found:
+        year, month, day, hour, minute = found.groups()
+        local_now = now.astimezone(zone)
+        try:
+            deadline = datetime(
+                int(year or local_now.year),
+                int(month or local_now.month),
+                int(day or local_now.day),
+                int(hour),
+                int(minute or 0),
+                tzinfo=zone,
+            )
+        except ValueError as exc:
+            raise PollError("bad_deadline") from exc
+        if deadline <= now:
+            raise PollError("deadline_past")
+        body = body[: found.start()] + " " + body[found.end() :]
+    spec = PollSpec(question="", closes_at=deadline)
+    words: list[str] = []
+    tokens = _KV.sub(lambda m: " " + m.group(1) + "=", body).split()
+    for token in tokens:
+        key, eq, value = token.partition("=")
+        if not eq:
+            if token == "匿名":
+                spec = replace(spec, anonymous=True, hide_results=True)
+            elif token in ("实名", "记名"):
+                spec = replace(spec, anonymous=False)
+            elif token in ("隐藏结果", "结束后公布"):
+                spec = replace(spec, hide_results=True)
+            elif re.fullmatch(r"[Tt]\d+", token):
+                spec = replace(spec, topic_id=int(token[1:]))
+            elif re.fullmatch(r"[Mm]\d{6}", token):
+                spec = replace(spec, meeting_code=token.upper())
+            else:
+                words.append(token)
+            continue
+        if key == "选项":
+            options = tuple(o.strip() for o in re.split(r"[/／|、]", value) if o.strip())
+            if not 2 <= len(options) <= MAX_OPTIONS:
+                raise PollError("bad_options", max=MAX_OPTIONS)
+            kind = PollKind.MULTI if spec.kind is PollKind.MULTI else PollKind.SINGLE
+            spec = replace(spec, options=options, kind=kind)
+        elif key == "多选":
+            if not value.isdigit() or int(value) < 1:
+                raise PollError("bad_max")
+            spec = replace(spec, kind=PollKind.MULTI, max_choices=int(value))
+        elif key == "范围":
+            if value not in ELECTORATE_WORDS:
+                raise PollError("bad_electorate")
+            spec = replace(spec, electorate=ELECTORATE_WORDS[value])
+        elif key in ("法定", "法定人数"):
+            digits = value.rstrip("%％")
+            if not digits.isdigit() or not 0 <= int(digits) <= 100:
+                raise PollError("bad_quorum")
+            spec = replace(spec, quorum_pct=int(digits))
+        elif key == "通过":
+            if value not in RULE_WORDS:
+                raise PollError("bad_rule")
+            spec = replace(spec, rule=RULE_WORDS[value])
+    if spec.kind is PollKind.MULTI and not spec.options:
+        raise PollError("multi_needs_options")
+    if spec.kind is PollKind.MULTI and spec.max_choices > len(spec.options):
+        spec = replace(spec, max_choices=len(spec.options))
+    return replace(spec, question=" ".join(words).strip())
+
+
+@dataclass(frozen=True, slots=True)
+class CastOutcome:
+    """``new`` or ``changed``; ``poll`` for phrasing the reply."""
+
+    status: str
+    poll: Poll
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    voters: int
+    electorate: int
+    quorum_pct: int
+
+
+@dataclass(slots=True)
+class Closed:
+    poll: Poll
+    tally: Tally
+    decision: Decision | None = None
+    participants: list[str] = field(default_factory=list)
+
+
+class PollService:
+    """Polls end to end; the caller's transaction holds every step."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+        self.uow, self.now = uow, now
+        self.polls = uow.get(PollRepository)
+
+    async def _audit(self, actor: str, action: str, poll: Poll, **after: object) -> None:
+        await self.uow.audit.record(
+            actor,
+            action,
+            "poll",
+            poll_ref(poll.id or 0),
+            None,
+            {"status": poll.status, "at": self.now.isoformat(), **after},
+        )
+
+    async def get(self, poll_id: int) -> Poll:
+        poll = await self.polls.get(poll_id)
+        if poll is None:
+            raise PollError("not_found", ref=poll_ref(poll_id))
+        return poll
+
+    async def open(
+        self,
+        spec: PollSpec,
+        opener: Resident | None,
+        platform: str,
+        chat_id: str,
+        actor: str,
+        default_quorum_pct: int = 50,
+    ) -> Poll:
+        question, meeting_id = spec.question, None
+        if spec.topic_id is not None:
+            topic = await self.uow.get(TopicRepository).get(spec.topic_id)
+            if topic is None:
+                raise PollError("topic_not_found", ref=topic_ref(spec.topic_id))
+            question = question or f"是否同意：{topic.title}"
+            meeting_id = topic.meeting_id
+        if spec.meeting_code:
+            meeting = await self.uow.get(MeetingRepository).by_code(spec.meeting_code)
+            if meeting is None:
+                raise PollError("meeting_not_found", code=spec.meeting_code)
+            meeting_id = meeting.id
+        if not question:
+            raise PollError("no_question")
+        if spec.electorate is Electorate.ATTENDEES and meeting_id is None:
+            raise PollError("attendees_need_meeting")
+        poll = await self.polls.add(
+            Poll(
+                question=question[:300],
+                kind=spec.kind.value,
+                options=list(options_for(spec.kind, spec.options)),
+                max_choices=spec.max_choices,
+                electorate=spec.electorate.value,
+                anonymous=spec.anonymous,
+                quorum_pct=spec.quorum_pct if spec.quorum_pct is not None else default_quorum_pct,
+                pass_rule=spec.rule.value,
+                hide_results=spec.hide_results or spec.anonymous,
+                opened_by=opener.id if opener else None,
+                platform=platform,
+                chat_id=chat_id,
+                meeting_id=meeting_id,
+                topic_id=spec.topic_id,
+                opened_at=self.now,
+                closes_at=spec.closes_at,
+            )
+        )
+        poll.electorate_size = await self.electorate_size(poll)
+        await self.polls.save(poll)
+        await self._audit(
+            actor, "poll_opened", poll, question=poll.question, electorate=poll.electorate
+        )
+        return poll
+
+    async def electorate_size(self, poll: Poll) -> int:
+        return await self.polls.electorate_size(poll.electorate, poll.meeting_id)
+
+    def is_open(self, poll: Poll) -> bool:
+        return poll.status == "open" and (poll.closes_at is None or self.now < poll.closes_at)
+
+    async def voter_key(self, poll: Poll, resident: Resident) -> str:
+        """The key this resident votes under, or :class:`PollError` saying why not."""
+        assert resident.id is not None
+        electorate = Electorate(poll.electorate)
+        if electorate is Electorate.COMMITTEE:
+            roles = {r.role for r in await self.uow.residents.roles_of(resident.id)}
+            if Role.COMMITTEE.value not in roles:
+                raise PollError("only_committee", ref=poll_ref(poll.id or 0))
+            return f"r:{resident.id}"
+        if electorate is Electorate.ATTENDEES:
+            attendees = await self.uow.get(MeetingRepository).attendees(poll.meeting_id or 0)
+            if resident.id not in attendees:
+                raise PollError("only_attendees", ref=poll_ref(poll.id or 0))
+            return f"r:{resident.id}"
+        if not resident.verified:
+            raise PollError("not_verified", ref=poll_ref(poll.id or 0))
+        if electorate is Electorate.HOUSEHOLDS and resident.household:
+            return f"h:{resident.household}"
+        return f"r:{resident.id}"
+
+    async def check_choice(self, poll: Poll, mask: int) -> None:
+        options = poll.options
+        if mask <= 0 or mask >> len(options):
+            raise PollError("bad_choice")
+        chosen = bin(mask).count("1")
+        limit = poll.max_choices if poll.kind == PollKind.MULTI.value else 1
+        if chosen > limit:
+            raise PollError("too_many", max=limit)
+
+    async def cast(
+        self, poll_id: int, resident: Resident, mask: int, actor: str, channel: str = "chat"
+    ) -> CastOutcome:
+        """One vote; a named vote may be changed until close, an anonymous one is final."""
+        assert resident.id is not None
+        poll = await self.get(poll_id)
+        if not self.is_open(poll):
+            raise PollError("closed", ref=poll_ref(poll_id))
+        key = await self.voter_key(poll, resident)
+        await self.check_choice(poll, mask)
+        if poll.anonymous:
+            if not await self.polls.cast_anonymous(
+                poll_id, key, resident.id, mask, channel, self.now
+            ):
+                raise PollError("anonymous_final", ref=poll_ref(poll_id))
+            return CastOutcome("new", poll)
+        status = await self.polls.cast_named(poll_id, key, resident.id, mask, channel, self.now)
+        if status == "refused":
+            existing = await self.polls.voter(poll_id, key)
+            if existing is not None and existing.channel == "paper":
+                raise PollError("paper_stands", ref=poll_ref(poll_id))
+            if existing is not None and existing.resident_id != resident.id:
+                raise PollError("household_voted", ref=poll_ref(poll_id))
+            raise PollError("already_voted", ref=poll_ref(poll_id))
+        return CastOutcome(status, poll)
+
+    async def paper(self, poll_id: int, resident: Resident, mask: int, actor: str) -> CastOutcome:
+        """A paper ballot entered by a moderator; refused when the voter already voted."""
+        poll = await self.get(poll_id)
+        if not self.is_open(poll):
+            raise PollError("closed", ref=poll_ref(poll_id))
+        key = await self.voter_key(poll, resident)
+        await self.check_choice(poll, mask)
+        assert resident.id is not None
+        if poll.anonymous:
+            ok = await self.polls.cast_anonymous(poll_id, key, resident.id, mask, "paper", self.now)
+        else:
+            ok = (
+                await self.polls.cast_named(poll_id, key, resident.id, mask, "paper", self.now)
+                == "new"
+            )
+        if not ok:
+            raise PollError("paper_already", ref=poll_ref(poll_id), name=resident.name)
+        await self.uow.audit.record(
+            actor,
+            "paper_ballot_entered",
+            "poll",
+            poll_ref(poll_id),
+            None,
+            {"voter": resident.name, "at": self.now.isoformat()},
+        )
+        return CastOutcome("new", poll)
+
+    async def progress(self, poll: Poll) -> Progress:
+        assert poll.id is not None
+        return Progress(
+            await self.polls.turnout(poll.id), await self.electorate_size(poll), poll.quorum_pct
+        )
+
+    async def tally(self, poll: Poll, electorate: int | None = None) -> Tally:
+        size = electorate if electorate is not None else await self.electorate_size(poll)
+        return tally(
+            await self.polls.mask_counts(poll),
+            kind=PollKind(poll.kind),
+            options=poll.options,
+            electorate=size,
+            quorum_pct=poll.quorum_pct,
+            rule=PassRule(poll.pass_rule),
+        )
+
+    async def set_hidden(self, poll_id: int, hide: bool, actor: str) -> Poll:
+        """Hide results until close; once voting has started it cannot be switched off."""
+        poll = await self.get(poll_id)
+        if poll.status != "open":
+            raise PollError("closed", ref=poll_ref(poll_id))
+        if (
+            not hide
+            and poll.hide_results
+            and (poll.anonymous or await self.polls.turnout(poll_id) > 0)
+        ):
+            raise PollError("hide_locked", ref=poll_ref(poll_id))
+        poll.hide_results = hide
+        await self.polls.save(poll)
+        await self._audit(actor, "poll_hide_results" if hide else "poll_show_results", poll)
+        return poll
+
+    async def close(self, poll_id: int, actor: str) -> Closed:
+        """Close once (a second closer gets ``already_closed``), tally, record the decision."""
+        poll = await self.get(poll_id)
+        if not await self.polls.close_if_open(poll_id, self.now):
+            raise PollError("already_closed", ref=poll_ref(poll_id))
+        await self.uow.session.refresh(poll)
+        result = await self.tally(poll)
+        poll.result = result.as_json()
+        await self.polls.save(poll)
+        await self._audit(actor, "poll_closed", poll, result=poll.result)
+        decision = None
+        if poll.topic_id is not None:
+            decision = await self._decide(poll, result, actor)
+        names = [r.name for _, r in await self.polls.participants(poll_id)]
+        return Closed(poll, result, decision, names)
+
+    async def _decide(self, poll: Poll, result: Tally, actor: str) -> Decision:
+        topics = self.uow.get(TopicRepository)
+        topic = await topics.get(poll.topic_id or 0)
+        decisions = self.uow.get(DecisionRepository)
+        text = poll.question
+        if result.kind is not PollKind.YESNO and result.winner is not None:
+            text = f"{poll.question}：{LETTERS[result.winner]}.{result.options[result.winner]}"
+        decision = await decisions.add(
+            Decision(
+                meeting_id=poll.meeting_id,
+                topic_id=poll.topic_id,
+                poll_id=poll.id,
+                text=text[:1000],
+                passed=result.passed,
+                status="decided",
+                created_at=self.now,
+            )
+        )
+        if topic is not None:
+            before = topic.status
+            topic.status, topic.updated_at = "decided", self.now
+            await topics.save(topic)
+            await self.uow.audit.record(
+                actor,
+                "topic_decided",
+                "topic",
+                topic_ref(topic.id or 0),
+                {"status": before},
+                {
+                    "status": "decided",
+                    "decision": decision_ref(decision.id or 0),
+                    "at": self.now.isoformat(),
+                },
+            )
+        await self.uow.audit.record(
+            actor,
+            "decision_recorded",
+            "decision",
+            decision_ref(decision.id or 0),
+            None,
+            {"passed": decision.passed, "poll": poll_ref(poll.id or 0), "at": self.now.isoformat()},
+        )
+        return decision
+
+    async def participants(self, poll: Poll) -> list[str]:
+        """Who took part; for anonymous polls only after close."""
+        if poll.anonymous and poll.status == "open":
+            raise PollError("participants_after_close", ref=poll_ref(poll.id or 0))
+        return [r.name for _, r in await self.polls.participants(poll.id or 0)]
+
+    async def non_voters(self, poll: Poll) -> list[int]:
+        """Eligible residents whose vote (or household's) is not in yet: reminder targets."""
+        assert poll.id is not None
+        voted = await self.polls.voted_keys(poll.id)
+        out = []
+        for person in await self.polls.electorate_people(poll.electorate, poll.meeting_id):
+            assert person.id is not None
+            key = (
+                f"h:{person.household}"
+                if poll.electorate == Electorate.HOUSEHOLDS.value and person.household
+                else f"r:{person.id}"
+            )
+            if key not in voted:
+                out.append(person.id)
+        return out
+
+    async def pick_open_poll(self, chat_id: str, named: int | None) -> Poll:
+        """The poll a vote is for: the one named, else the open one (this chat's first)."""
+        if named is not None:
+            return await self.get(named)
+        live = [p for p in await self.polls.open_polls() if self.is_open(p)]
+        if not live:
+            raise PollError("none_open")
+        here = [p for p in live if p.chat_id == chat_id]
+        if len(here) == 1:
+            return here[0]
+        if len(live) == 1:
+            return live[0]
+        raise PollError("which", refs="、".join(poll_ref(p.id or 0) for p in live))
+
+
+def referenced_poll(text: str) -> int | None:
+    return find_ref(text, "P")
+
+
+class PollEvents:
+    """Closing polls at their time and posting the tally where the poll was opened."""
+
+    kinds: tuple[str, ...] = ("poll.close",)
+
+    def __init__(self, render: Renderer) -> None:
+        self.render = render
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        return [
+            TimedEvent(
+                key=f"poll.close:{poll_ref(p.id or 0)}",
+                kind="poll.close",
+                ref=poll_ref(p.id or 0),
+                due_at=p.closes_at,
+            )
+            for p in await uow.get(PollRepository).open_polls()
+            if p.closes_at is not None and p.closes_at <= now + horizon
+        ]
+
+    async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
+        poll_id = find_ref(event.ref, "P")
+        if poll_id is None:
+            return
+        try:
+            closed = await PollService(uow, now).close(poll_id, "scheduler")
+        except PollError:
+            return
+        payload = self.render(Notice("poll_result", {"closed": closed, "late": late}))
+        await uow.pushes.enqueue(
+            closed.poll.platform, closed.poll.chat_id, payload, f"{event.key}:result"
+        )

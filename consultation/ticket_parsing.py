@@ -1,0 +1,358 @@
+"""What a resident's words say about a ticket: category, urgency, place, ticket numbers, period.
+
+Pure functions over a configurable :class:`Catalogue`, so the domain owns its own
+categories and the rules can be tested without a database or a bot.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
+
+#: Ticket statuses (the export contract) and how residents see them.
+STATUS_ZH: dict[str, str] = {
+    "received": "已受理",
+    "assigned": "已分派",
+    "in_progress": "处理中",
+    "escalated": "已上报",
+    "resolved": "已办结",
+    "closed": "已评价",
+    "reopened": "重新处理",
+}
+RATINGS: tuple[str, ...] = ("满意", "基本满意", "不满意")
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """One kind of problem: the words that name it, its time limits, its own questions."""
+
+    name: str
+    keywords: tuple[str, ...] = ()
+    response_hours: float = 4.0
+    resolution_hours: float = 72.0
+    questions: tuple[str, ...] = ()
+    department: str = "街道综合执法队"
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The community's ticket rules, built from the ``[tickets]`` configuration."""
+
+    categories: tuple[Category, ...]
+    urgent_words: tuple[str, ...] = ()
+    urgent_response_minutes: float = 30.0
+    urgent_resolution_hours: float = 24.0
+    warn_before_minutes: float = 60.0
+    duplicate_window_hours: float = 72.0
+    rating_timeout_hours: float = 72.0
+    confidential: tuple[str, ...] = ("邻里纠纷",)
+    fallback: str = "其他"
+
+    def get(self, name: str) -> Category:
+        for category in self.categories:
+            if category.name == name:
+                return category
+        for category in self.categories:
+            if category.name == self.fallback:
+                return category
+        return self.categories[-1]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.categories)
+
+    def limits(self, name: str, urgent: bool) -> tuple[timedelta, timedelta]:
+        """(response limit, resolution limit) for a category and severity."""
+        cat = self.get(name)
+        response = timedelta(hours=cat.response_hours)
+        resolution = timedelta(hours=cat.resolution_hours)
+        if urgent:
+            response = min(response, timedelta(minutes=self.urgent_response_minutes))
+            resolution = min(resolution, timedelta(hours=self.urgent_resolution_hours))
+        return response, resolution
+
+    def warn_ahead(self, limit: timedelta) -> timedelta:
+        """How long before a deadline its holder is warned (never more than a quarter of it)."""
+        return min(timedelta(minutes=self.warn_before_minutes), limit / 4)
+
+
+DEFAULT_CATEGORIES: tuple[Category, ...] = (
+    Category(
+        "环境卫生",
+        ("垃圾", "卫生", "脏", "臭", "清运", "污水", "狗屎", "杂物", "小广告"),
+        4,
+        48,
+        department="街道环卫所",
+    ),
+    Category(
+        "公共设施",
+        ("灯", "电梯", "路面", "井盖", "水管", "漏水", "坏了", "健身器材", "门禁", "破损"),
+        4,
+        72,
+        department="街道城建办",
+    ),
+    Category(
+        "治安消防",
+        ("消防", "偷", "盗", "可疑", "通道堵", "灭火器", "电动车充电", "飞线"),
+        2,
+        24,
+        department="派出所",
+    ),
+    Category(
+        "邻里纠纷",
+        ("邻居", "纠纷", "吵架", "矛盾", "占用", "漏到我家"),
+        8,
+        120,
+        ("对方是几号楼几室？（我们会为您保密）",),
+        department="司法所",
+    ),
+    Category(
+        "物业服务",
+        ("物业", "保安", "保洁", "绿化", "维修基金", "物业费"),
+        4,
+        72,
+        department="街道物业办",
+    ),
+    Category(
+        "停车交通",
+        ("停车", "车位", "乱停", "占道", "堵车", "僵尸车", "充电桩"),
+        4,
+        72,
+        department="交警中队",
+    ),
+    Category(
+        "噪音扰民",
+        ("噪音", "吵", "装修", "广场舞", "施工", "扰民", "音响"),
+        2,
+        48,
+        ("这个声音持续多久了？一般在什么时段？",),
+        department="街道综合执法队",
+    ),
+    Category("其他", (), 8, 120, department="街道综合执法队"),
+)
+
+DEFAULT_URGENT_WORDS: tuple[str, ...] = (
+    "困人",
+    "被困",
+    "煤气",
+    "燃气",
+    "起火",
+    "着火",
+    "冒烟",
+    "漏电",
+    "触电",
+    "高空抛物",
+    "坠落",
+    "晕倒",
+)
+
+
+def default_catalogue() -> Catalogue:
+    """The catalogue used when the configuration names none."""
+    return Catalogue(categories=DEFAULT_CATEGORIES, urgent_words=DEFAULT_URGENT_WORDS)
+
+
+def classify_category(text: str, catalogue: Catalogue) -> str | None:
+    """The category whose keywords best match ``text`` (most, then longest hits), or None."""
+    best: tuple[int, int, int] | None = None
+    chosen: str | None = None
+    for order, category in enumerate(catalogue.categories):
+        if category.name in text:
+            return category.name
+        hits = [k for k in category.keywords if k and k in text]
+        if not hits:
+            continue
+        score = (len(hits), max(len(k) for k in hits), -order)
+        if best is None or score > best:
+            best, chosen = score, category.name
+    return chosen
+
+
+def is_urgent(text: str, catalogue: Catalogue) -> bool:
+    """True when ``text`` names a danger to life or safety."""
+    return any(w in text for w in catalogue.urgent_words)
+
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9, "十": 10})
+_NUM = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})"
+_BUILDING = re.compile(_NUM + r"\s*(?:号楼|栋|幢|号楼栋)")
+_UNIT = re.compile(_NUM + r"\s*单元")
+_ROOM = re.compile(r"(\d{3,4})\s*(?:室|房|号房)?(?!\d)")
+_PLACES = (
+    "东门",
+    "西门",
+    "南门",
+    "北门",
+    "正门",
+    "后门",
+    "大门",
+    "小区门口",
+    "广场",
+    "花园",
+    "停车场",
+    "地下车库",
+    "车库",
+    "健身区",
+    "垃圾站",
+    "活动中心",
+    "服务中心",
+    "篮球场",
+    "幼儿园",
+    "菜场",
+    "主干道",
+    "围墙",
+)
+_NEAR_PLACE = re.compile(r"([\u4e00-\u9fff]{1,6}(?:门口|旁边|附近|路口|路|街|巷))")
+
+
+def _number(raw: str) -> int:
+    if raw.isdigit():
+        return int(raw)
+    if raw == "十":
+        return 10
+    if raw.startswith("十"):
+        return 10 + _CN_DIGITS.get(raw[1], 0)
+    if len(raw) >= 2 and raw[1] == "十":
+        tail = _CN_DIGITS.get(raw[2], 0) if len(raw) > 2 else 0
+        return _CN_DIGITS.get(raw[0], 0) * 10 + tail
+    return _CN_DIGITS.get(raw, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a problem is: a building/unit/room, or a named spot like 东门."""
+
+    building: str | None = None
+    unit: str | None = None
+    room: str | None = None
+    spot: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.building or self.spot)
+
+    def label(self) -> str:
+        parts = [p for p in (self.building, self.unit, self.room) if p]
+        text = "".join(parts)
+        if self.room and not self.room.endswith("室"):
+            text += "室"
+        if self.spot:
+            text = f"{text}{self.spot}" if text else self.spot
+        return text
+
+    def merged(self, other: Place) -> Place:
+        """This place updated by what ``other`` says (a new building resets unit and room)."""
+        if other.building:
+            return Place(other.building, other.unit, other.room, other.spot)
+        if other.spot and not other.unit:
+            return Place(spot=other.spot)
+        return Place(
+            self.building,
+            other.unit or self.unit,
+            other.room or self.room,
+            other.spot or self.spot,
+        )
+
+
+def parse_place(text: str) -> Place:
+    """Building, unit and room ("3号楼2单元301"), or a named place ("东门")."""
+    building = unit = room = spot = None
+    found = _BUILDING.search(text)
+    rest = text
+    if found:
+        building = f"{_number(found.group(1))}号楼"
+        rest = text[found.end() :]
+    found_unit = _UNIT.search(rest)
+    if found_unit:
+        unit = f"{_number(found_unit.group(1))}单元"
+        rest = rest[found_unit.end() :]
+    if building or unit:
+        found_room = _ROOM.search(rest)
+        if found_room:
+            room = found_room.group(1)
+    for name in _PLACES:
+        if name in text:
+            spot = name
+            break
+    if spot is None and building is None:
+        near = _NEAR_PLACE.search(text)
+        if near:
+            spot = near.group(1)
+    return Place(building, unit, room, spot)
+
+
+_TICKET = re.compile(r"R\s*-?\s*(\d{8})\s*-\s*(\d{1,6})", re.IGNORECASE)
+
+
+def ticket_number(day: date, sequence: int) -> str:
+    """R20261122-0007: the day of receipt and that day's sequence."""
+    return f"R{day:%Y%m%d}-{sequence:04d}"
+
+
+def find_ticket_number(text: str) -> str | None:
+    """The first ticket number quoted in ``text``, normalised (r20261122-7 → R20261122-0007)."""
+    found = _TICKET.search(text)
+    if found is None:
+        return None
+    return f"R{found.group(1)}-{int(found.group(2)):04d}"
+
+
+_MONTH = re.compile(r"(\d{4})\s*[-年/.]\s*(\d{1,2})\s*月?")
+
+
+def parse_period(text: str, today: date) -> tuple[date, date, str]:
+    """A statistics period as [start, end) local dates and its label; this month by default."""
+    if "今天" in text or "今日" in text:
+        return today, today + timedelta(days=1), "今天"
+    if "本周" in text or "这周" in text:
+        start = today - timedelta(days=today.weekday())
+        return start, start + timedelta(days=7), "本周"
+    if "上月" in text or "上个月" in text:
+        first = today.replace(day=1)
+        prev = (first - timedelta(days=1)).replace(day=1)
+        return prev, first, f"{prev.year}年{prev.month}月"
+    if "今年" in text or "本年" in text:
+        return date(today.year, 1, 1), date(today.year + 1, 1, 1), f"{today.year}年"
+    found = _MONTH.search(text)
+    if found and 1 <= int(found.group(2)) <= 12:
+        start = date(int(found.group(1)), int(found.group(2)), 1)
+    else:
+        start = today.replace(day=1)
+    end = date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start, end, f"{start.year}年{start.month}月"
+
+
+def parse_rating(text: str) -> str | None:
+    """满意 / 基本满意 / 不满意 at the start of ``text`` (不满意 before 满意)."""
+    cleaned = text.strip().lstrip("【[").replace("非常满意", "满意")
+    for word in ("不满意", "基本满意", "满意"):
+        if cleaned.startswith(word):
+            return word
+    if cleaned.startswith(("不太满意", "很不满意", "没解决", "没有解决")):
+        return "不满意"
+    return None
+
+
+@dataclass(slots=True)
+class DraftSlots:
+    """Everything one message says about a draft ticket."""
+
+    category: str | None = None
+    urgent: bool = False
+    place: Place = field(default_factory=Place)
+
+
+def read_message(text: str, catalogue: Catalogue) -> DraftSlots:
+    """Category, urgency and place from one free-text message."""
+    return DraftSlots(
+        category=classify_category(text, catalogue),
+        urgent=is_urgent(text, catalogue),
+        place=parse_place(text),
+    )
+
+
+def local_day(moment: datetime, zone: tzinfo) -> date:
+    """The calendar day of ``moment`` in ``zone`` (the ticket number's date)."""
+    return moment.astimezone(zone).date()

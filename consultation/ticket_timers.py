@@ -1,0 +1,94 @@
+"""Ticket deadlines as timed events: warnings, both escalation steps, the unrated close.
+
+Implements :class:`consultation.schedule.TimedEventSource`. The truth is in the
+ticket rows (deadlines and the marker column of each step), so the events can be
+rebuilt at any time; firing sets the marker with a conditional UPDATE, so a step
+happens once even if two schedulers fire it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from consultation.schedule import TimedEvent
+from consultation.ticket_parsing import Catalogue
+from consultation.tickets import TicketNotifier, TicketService
+from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository
+from storage.unit_of_work import UnitOfWork
+
+LATE_AFTER = timedelta(minutes=5)
+
+
+class TicketTimers:
+    """The tickets' :class:`TimedEventSource`."""
+
+    kinds: tuple[str, ...] = ("ticket.warn", "ticket.escalate", "ticket.autoclose")
+
+    def __init__(self, catalogue: Catalogue, zone: tzinfo, notifier: TicketNotifier) -> None:
+        self.catalogue = catalogue
+        self.zone = zone
+        self.notifier = notifier
+
+    def events_for(self, ticket: Ticket) -> list[TimedEvent]:
+        """Every step still ahead of (or overdue for) one ticket."""
+        events: list[TimedEvent] = []
+        n, r = ticket.number, ticket.deadline_round
+        response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
+
+        def add(kind: str, step: str, due: datetime) -> None:
+            key = f"{kind}:{n}:{step}:{r}"
+            events.append(TimedEvent(key, kind, n, due, data={"step": step, "round": r}))
+
+        unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
+        if unaccepted and ticket.level == "grid" and ticket.response_escalated_at is None:
+            if ticket.response_warned_at is None:
+                add(
+                    "ticket.warn",
+                    "response",
+                    ticket.response_due_at - self.catalogue.warn_ahead(response),
+                )
+            add("ticket.escalate", "response", ticket.response_due_at)
+        if ticket.status in OPEN_STATUSES and ticket.resolution_escalated_at is None:
+            if ticket.resolution_warned_at is None:
+                add(
+                    "ticket.warn",
+                    "resolution",
+                    ticket.resolution_due_at - self.catalogue.warn_ahead(resolution),
+                )
+            add("ticket.escalate", "resolution", ticket.resolution_due_at)
+        if ticket.status == "resolved" and ticket.rating_due_at is not None:
+            add("ticket.autoclose", "rating", ticket.rating_due_at)
+        return events
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        until = now + horizon
+        lead = timedelta(minutes=self.catalogue.warn_before_minutes)
+        tickets = await uow.get(TicketRepository).due_for_timers(until, lead)
+        events = [e for t in tickets for e in self.events_for(t) if e.due_at <= until]
+        return sorted(events, key=lambda e: (e.due_at, e.key))
+
+    async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
+        step = str(event.data.get("step", ""))
+        kind = {
+            ("ticket.warn", "response"): "warn_response",
+            ("ticket.warn", "resolution"): "warn_resolution",
+            ("ticket.escalate", "response"): "escalate_response",
+            ("ticket.escalate", "resolution"): "escalate_resolution",
+            ("ticket.autoclose", "rating"): "autoclose",
+        }.get((event.kind, step))
+        if kind is None:
+            return
+        service = TicketService(uow, self.catalogue, self.zone)
+        round_ = int(event.data.get("round", 0))
+        notices = await service.timed(kind, event.ref, round_, now, late)
+        await self.notifier.notify(uow, notices, now)
+
+    async def run_due(self, uow: UnitOfWork, now: datetime) -> list[str]:
+        """Fire every step due by ``now`` (tests and a scheduler-less process call this)."""
+        fired = []
+        for event in await self.upcoming(uow, now, timedelta(0)):
+            await self.fire(uow, event, now, late=now - event.due_at > LATE_AFTER)
+            fired.append(event.key)
+        return fired

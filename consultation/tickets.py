@@ -1,0 +1,805 @@
+"""诉求: a resident's problem as a ticket — filed, routed to a grid, held, escalated, rated.
+
+"小事不出网格、大事不出社区": a ticket starts in the grid of its building; no
+acceptance in time brings in the community's moderators; no resolution in time
+sends it to the department configured for its category ("社区吹哨、部门报到").
+
+The service changes state and records history; it never phrases a message.
+Each change returns :class:`Notice` s (what happened, to whom) that a
+:class:`TicketNotifier` — implemented where the sentences live — turns into pushes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any, Protocol
+
+from consultation.roles import Role
+from consultation.ticket_parsing import (
+    RATINGS,
+    Catalogue,
+    Place,
+    local_day,
+    ticket_number,
+)
+from storage.tickets import (
+    OPEN_STATUSES,
+    UNACCEPTED,
+    Ticket,
+    TicketEvent,
+    TicketRepository,
+)
+from storage.unit_of_work import UnitOfWork
+
+HOLDING = ("assigned", "in_progress", "escalated")
+
+
+class TicketError(Exception):
+    """A refused ticket operation; ``code`` names the reason for the handler to phrase."""
+
+    def __init__(self, code: str, **info: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.info = info
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: their platform account, resident record (if bound) and roles."""
+
+    platform: str
+    user_id: str
+    name: str
+    resident_id: int | None = None
+    roles: frozenset[Role] = frozenset()
+
+    @property
+    def ref(self) -> str:
+        if self.resident_id is not None:
+            return f"resident:{self.resident_id}"
+        return f"{self.platform}:{self.user_id}"
+
+    @property
+    def is_moderator(self) -> bool:
+        return Role.MODERATOR in self.roles
+
+
+SYSTEM = Actor(platform="system", user_id="scheduler", name="系统")
+
+
+@dataclass(slots=True)
+class Draft:
+    """What the resident has told us so far; ``draft_id`` makes filing idempotent."""
+
+    draft_id: str
+    description: str
+    category: str
+    place: Place
+    urgent: bool = False
+    photos: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    wants_updates: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One change to tell people about. ``audience`` names groups the notifier resolves:
+    ``reporter`` (reporter and followers), ``grid`` (the grid's workers), ``holder``,
+    ``moderators``, ``department``, ``worker:<id>``."""
+
+    kind: str
+    ticket: Ticket
+    audience: tuple[str, ...]
+    event_id: int
+    note: str | None = None
+    actor_name: str | None = None
+    holder_name: str | None = None
+    late: bool = False
+
+
+class TicketNotifier(Protocol):
+    """Port: turns notices into pushes inside the same transaction."""
+
+    async def notify(self, uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """What "我的诉求 / R… 怎么样了" answers."""
+
+    ticket: Ticket
+    holder_name: str | None
+    last_action: str | None
+    last_note: str | None
+    last_at: datetime | None
+
+
+@dataclass(slots=True)
+class StatRow:
+    """收集/分理/办结/反馈 and the on-time and satisfaction figures of one slice."""
+
+    grid: str
+    category: str
+    received: int = 0
+    dispatched: int = 0
+    resolved: int = 0
+    rated: int = 0
+    response_due: int = 0
+    responded_on_time: int = 0
+    resolution_due: int = 0
+    resolved_on_time: int = 0
+    satisfied: int = 0
+
+    def add(self, other: StatRow) -> None:
+        for name in (
+            "received",
+            "dispatched",
+            "resolved",
+            "rated",
+            "response_due",
+            "responded_on_time",
+            "resolution_due",
+            "resolved_on_time",
+            "satisfied",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @staticmethod
+    def _rate(part: int, whole: int) -> float | None:
+        return None if whole == 0 else part / whole
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded_on_time, self.response_due)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved_on_time, self.resolution_due)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+
+@dataclass(slots=True)
+class Statistics:
+    """A period's figures: the total, and by grid and by category."""
+
+    start: date
+    end: date
+    total: StatRow
+    by_grid: list[StatRow]
+    by_category: list[StatRow]
+
+
+class TicketService:
+    """Every ticket operation, inside the caller's unit of work, at the caller's ``now``."""
+
+    def __init__(self, uow: UnitOfWork, catalogue: Catalogue, zone: tzinfo) -> None:
+        self.uow = uow
+        self.catalogue = catalogue
+        self.zone = zone
+        self.repo = uow.get(TicketRepository)
+
+    # ---- reporting -------------------------------------------------------------------
+
+    async def find_duplicate(self, category: str, place: Place, now: datetime) -> Ticket | None:
+        """An open ticket of the same category at the same place within the window."""
+        if category in self.catalogue.confidential or place.empty:
+            return None
+        since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
+        return await self.repo.find_open_near(category, place.building, place.spot, since)
+
+    async def grid_for(self, place: Place, reporter: Actor) -> int | None:
+        """Building → grid; a named place falls back to the reporter's own building's grid."""
+        if place.building:
+            building = await self.uow.residents.building_by_name(place.building)
+            if building is not None and building.grid_id is not None:
+                return building.grid_id
+        if reporter.resident_id is not None:
+            resident = await self.uow.residents.get(reporter.resident_id)
+            if resident is not None and resident.building_id is not None:
+                from storage.models import Building
+
+                home = await self.uow.session.get(Building, resident.building_id)
+                if home is not None and home.grid_id is not None and not place.building:
+                    return home.grid_id
+        return None
+
+    async def file(
+        self, draft: Draft, reporter: Actor, now: datetime
+    ) -> tuple[Ticket, bool, list[Notice]]:
+        """File the draft once: a second call with the same draft returns the first ticket."""
+        existing = await self.repo.by_draft(draft.draft_id)
+        if existing is not None:
+            return existing, False, []
+        category = self.catalogue.get(draft.category).name
+        response, resolution = self.catalogue.limits(category, draft.urgent)
+        grid_id = await self.grid_for(draft.place, reporter)
+        day = local_day(now, self.zone)
+        sequence = await self.repo.next_sequence(f"{day:%Y%m%d}")
+        ticket = await self.repo.add(
+            Ticket(
+                number=ticket_number(day, sequence),
+                draft_id=draft.draft_id,
+                category=category,
+                urgent=draft.urgent,
+                status="received",
+                level="grid" if grid_id is not None else "community",
+                description=draft.description[:2000],
+                building=draft.place.building,
+                unit=draft.place.unit,
+                room=draft.place.room,
+                spot=draft.place.spot,
+                details=dict(draft.details),
+                photos=list(draft.photos),
+                reporter_resident_id=reporter.resident_id,
+                reporter_platform=reporter.platform,
+                reporter_user_id=reporter.user_id,
+                reporter_name=reporter.name,
+                wants_updates=draft.wants_updates,
+                grid_id=grid_id,
+                received_at=now,
+                response_due_at=now + response,
+                resolution_due_at=now + resolution,
+                updated_at=now,
+            )
+        )
+        event = await self._event(ticket, reporter, "filed", None, "received", now)
+        audience: tuple[str, ...] = ("grid",) if grid_id is not None else ("moderators",)
+        if draft.urgent and grid_id is not None:
+            audience = ("grid", "moderators")
+        return ticket, True, [Notice("new_task", ticket, audience, event)]
+
+    async def grid_name(self, grid_id: int | None) -> str:
+        names = await self.repo.grid_names()
+        return names.get(grid_id, "") if grid_id is not None else ""
+
+    async def follow(self, number: str, person: Actor) -> Ticket:
+        ticket = await self._get(number)
+        assert ticket.id is not None
+        if ticket.category in self.catalogue.confidential:
+            raise TicketError("not_yours", number=number)
+        await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
+        await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
+        return ticket
+
+    # ---- grid workers ----------------------------------------------------------------
+
+    async def accept(self, number: str, worker: Actor, now: datetime) -> list[Notice]:
+        """接单: the database lets exactly one of simultaneous acceptances through."""
+        ticket = await self._get(number)
+        await self._check_worker(ticket, worker)
+        assert ticket.id is not None and worker.resident_id is not None
+        if ticket.holder_id == worker.resident_id:
+            raise TicketError("already_yours", number=number)
+        values: dict[str, Any] = {"status": "assigned"}
+        if ticket.accepted_at is None:
+            values["accepted_at"] = now
+        if not await self.repo.claim(ticket.id, worker.resident_id, UNACCEPTED, values):
+            await self.repo.refresh(ticket)
+            if ticket.holder_id is not None:
+                holder = await self._name(ticket.holder_id)
+                raise TicketError("taken", number=number, holder=holder)
+            raise TicketError("wrong_status", number=number, status=ticket.status)
+        before = ticket.status
+        await self.repo.refresh(ticket)
+        event = await self._event(ticket, worker, "accepted", before, "assigned", now)
+        return [Notice("accepted", ticket, ("reporter",), event, holder_name=worker.name)]
+
+    async def progress(self, number: str, worker: Actor, note: str, now: datetime) -> list[Notice]:
+        """处理中, with a note the resident sees."""
+        ticket = await self._held(number, worker)
+        if not note:
+            raise TicketError("note_required", number=number)
+        return await self._move(
+            ticket,
+            worker,
+            "progress",
+            ("assigned", "in_progress", "escalated"),
+            now,
+            note=note,
+            values={"status": "in_progress" if ticket.status != "escalated" else "escalated"},
+            audience=("reporter",),
+        )
+
+    async def resolve(
+        self, number: str, worker: Actor, note: str, photo: str | None, now: datetime
+    ) -> list[Notice]:
+        """办结: the resident is asked to rate; no answer in time closes it unrated."""
+        ticket = await self._held(number, worker)
+        if not note and not photo:
+            raise TicketError("note_required", number=number)
+        photos = [*ticket.photos, photo] if photo else ticket.photos
+        due = now + timedelta(hours=self.catalogue.rating_timeout_hours)
+        return await self._move(
+            ticket,
+            worker,
+            "resolved",
+            HOLDING,
+            now,
+            note=note or "（见照片）",
+            values={
+                "status": "resolved",
+                "resolved_at": now,
+                "rating_due_at": due,
+                "photos": photos,
+            },
+            audience=("reporter",),
+            data={"photo": photo} if photo else None,
+        )
+
+    async def hand_up(self, number: str, worker: Actor, reason: str, now: datetime) -> list[Notice]:
+        """上报: the grid can't handle it; the community's moderators take it over."""
+        ticket = await self._held(number, worker)
+        if not reason:
+            raise TicketError("reason_required", number=number)
+        return await self._move(
+            ticket,
+            worker,
+            "handed_up",
+            HOLDING,
+            now,
+            note=reason,
+            values={
+                "status": "escalated",
+                "level": "community",
+                "holder_id": None,
+                "dispatched": True,
+            },
+            audience=("moderators", "reporter"),
+        )
+
+    async def give_back(
+        self, number: str, worker: Actor, reason: str, now: datetime
+    ) -> list[Notice]:
+        """退单: back to the grid's pool, only with a reason the resident sees."""
+        ticket = await self._held(number, worker)
+        if not reason:
+            raise TicketError("reason_required", number=number)
+        return await self._move(
+            ticket,
+            worker,
+            "returned",
+            HOLDING,
+            now,
+            note=reason,
+            values={"status": "received", "holder_id": None},
+            audience=("grid", "moderators", "reporter"),
+        )
+
+    async def extend(
+        self, number: str, worker: Actor, hours: float, reason: str, now: datetime
+    ) -> list[Notice]:
+        """延期: a later resolution deadline, only with a reason the resident sees."""
+        ticket = await self._held(number, worker)
+        if not reason:
+            raise TicketError("reason_required", number=number)
+        hours = max(1.0, min(hours, 24.0 * 30))
+        new_due = max(ticket.resolution_due_at, now) + timedelta(hours=hours)
+        return await self._move(
+            ticket,
+            worker,
+            "extended",
+            HOLDING,
+            now,
+            note=reason,
+            values={
+                "resolution_due_at": new_due,
+                "deadline_round": ticket.deadline_round + 1,
+                "resolution_warned_at": None,
+                "resolution_escalated_at": None,
+                "extensions": ticket.extensions + 1,
+            },
+            audience=("reporter", "moderators"),
+            data={"hours": hours},
+        )
+
+    async def reassign(
+        self, number: str, by: Actor, to_worker: int, reason: str, now: datetime
+    ) -> list[Notice]:
+        """转派: to another grid worker of the community (by the holder or a moderator)."""
+        ticket = await self._get(number)
+        if not by.is_moderator and ticket.holder_id != by.resident_id:
+            raise TicketError("not_holder", number=number)
+        workers = {w.id: w for w in await self.uow.residents.with_role(Role.GRID_WORKER.value)}
+        target = workers.get(to_worker)
+        if target is None:
+            raise TicketError("unknown_worker", number=number)
+        grids = [
+            r.grid_id
+            for r in await self.uow.residents.roles_of(to_worker)
+            if r.role == Role.GRID_WORKER.value and r.grid_id is not None
+        ]
+        values: dict[str, Any] = {"holder_id": to_worker, "status": "assigned"}
+        if ticket.accepted_at is None:
+            values["accepted_at"] = now
+        if grids and ticket.grid_id not in grids:
+            values["dispatched"] = True
+            values["grid_id"] = grids[0]
+        notices = await self._move(
+            ticket,
+            by,
+            "reassigned",
+            OPEN_STATUSES,
+            now,
+            note=reason or None,
+            values=values,
+            audience=(f"worker:{to_worker}", "reporter"),
+            data={"to": target.name},
+        )
+        return [
+            Notice(n.kind, n.ticket, n.audience, n.event_id, n.note, n.actor_name, target.name)
+            for n in notices
+        ]
+
+    # ---- residents -------------------------------------------------------------------
+
+    async def rate(
+        self, number: str, rater: Actor, rating: str, comment: str | None, now: datetime
+    ) -> list[Notice]:
+        """满意 / 基本满意 close it; 不满意 reopens it to the same grid (and is counted)."""
+        if rating not in RATINGS:
+            raise TicketError("bad_rating", number=number)
+        ticket = await self._get(number)
+        if not self._is_reporter(ticket, rater):
+            raise TicketError("not_yours", number=number)
+        if ticket.status != "resolved":
+            raise TicketError("not_resolved", number=number, status=ticket.status)
+        if rating != "不满意":
+            return await self._move(
+                ticket,
+                rater,
+                "rated",
+                ("resolved",),
+                now,
+                note=comment,
+                values={
+                    "status": "closed",
+                    "rating": rating,
+                    "rating_comment": comment,
+                    "closed_at": now,
+                },
+                audience=("holder",),
+                data={"rating": rating},
+            )
+        response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
+        return await self._move(
+            ticket,
+            rater,
+            "reopened",
+            ("resolved",),
+            now,
+            note=comment,
+            values={
+                "status": "reopened",
+                "rating": rating,
+                "rating_comment": comment,
+                "holder_id": None,
+                "resolved_at": None,
+                "rating_due_at": None,
+                "reopen_count": ticket.reopen_count + 1,
+                "level": "grid" if ticket.grid_id is not None else "community",
+                "response_due_at": now + response,
+                "resolution_due_at": now + resolution,
+                "deadline_round": ticket.deadline_round + 1,
+                "response_warned_at": None,
+                "response_escalated_at": None,
+                "resolution_warned_at": None,
+                "resolution_escalated_at": None,
+            },
+            audience=("grid",) if ticket.grid_id is not None else ("moderators",),
+            data={"rating": rating},
+        )
+
+    async def comment(self, number: str, rater: Actor, comment: str, now: datetime) -> None:
+        """An optional comment after the rating, kept with the rating."""
+        ticket = await self._get(number)
+        if not self._is_reporter(ticket, rater) or ticket.rating is None:
+            raise TicketError("not_yours", number=number)
+        ticket.rating_comment = comment[:500]
+        await self.repo.save(ticket)
+        await self._event(
+            ticket, rater, "commented", ticket.status, ticket.status, now, note=comment[:500]
+        )
+
+    async def view(self, number: str, asker: Actor) -> StatusView:
+        """Status, holder's name (never a phone) and the last update — for whoever may see it."""
+        ticket = await self._get(number)
+        assert ticket.id is not None
+        if not await self._may_see(ticket, asker):
+            raise TicketError("not_yours", number=number)
+        last = await self.repo.last_event(ticket.id)
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+        return StatusView(
+            ticket,
+            holder,
+            last.action if last else None,
+            last.note if last else None,
+            last.at if last else None,
+        )
+
+    async def mine(self, asker: Actor) -> list[Ticket]:
+        return list(await self.repo.of_reporter(asker.platform, asker.user_id, asker.resident_id))
+
+    async def search_mine(self, asker: Actor, text: str) -> Ticket | None:
+        """The asker's ticket that "我反映的路灯怎么样了" is about (newest on a tie)."""
+        tickets = await self.mine(asker)
+        best, best_score = None, 0
+        for ticket in tickets:
+            haystack = f"{ticket.description}{ticket.category}{ticket.building or ''}"
+            score = sum(1 for i in range(len(text) - 1) if text[i : i + 2] in haystack)
+            if score > best_score:
+                best, best_score = ticket, score
+        return best
+
+    # ---- moderators ------------------------------------------------------------------
+
+    async def tasks(self, worker: Actor) -> list[Ticket]:
+        if worker.resident_id is None:
+            return []
+        grids = [
+            r.grid_id
+            for r in await self.uow.residents.roles_of(worker.resident_id)
+            if r.role == Role.GRID_WORKER.value and r.grid_id is not None
+        ]
+        return list(await self.repo.tasks_of(worker.resident_id, grids))
+
+    async def overdue(self, now: datetime) -> list[Ticket]:
+        return list(await self.repo.overdue(now))
+
+    async def merge(self, duplicate: str, into: str, by: Actor, now: datetime) -> list[Notice]:
+        """Mark ``duplicate`` as a duplicate of ``into``: its people follow ``into`` instead."""
+        if duplicate == into:
+            raise TicketError("same_ticket", number=duplicate)
+        dup, target = await self._get(duplicate), await self._get(into)
+        assert dup.id is not None and target.id is not None
+        if dup.status not in OPEN_STATUSES:
+            raise TicketError("wrong_status", number=duplicate, status=dup.status)
+        await self.repo.follow(
+            target.id, dup.reporter_platform, dup.reporter_user_id, dup.reporter_resident_id
+        )
+        for follower in await self.repo.followers(dup.id):
+            await self.repo.follow(
+                target.id, follower.platform, follower.user_id, follower.resident_id
+            )
+        notices = await self._move(
+            dup,
+            by,
+            "merged",
+            OPEN_STATUSES,
+            now,
+            note=into,
+            values={"status": "closed", "duplicate_of": into, "closed_at": now, "holder_id": None},
+            audience=("reporter",),
+            data={"into": into},
+        )
+        await self._event(
+            target, by, "merged_in", target.status, target.status, now, note=duplicate
+        )
+        return notices
+
+    async def statistics(self, start: date, end: date, now: datetime) -> Statistics:
+        """Figures for tickets received between local dates [start, end)."""
+        lo = datetime.combine(start, time(), self.zone)
+        hi = datetime.combine(end, time(), self.zone)
+        grids = await self.repo.grid_names()
+        total = StatRow("全部", "全部")
+        by_grid: dict[str, StatRow] = {}
+        by_cat: dict[str, StatRow] = {}
+        for grid_id, category, *counts in await self.repo.statistics(lo, hi, now):
+            row = StatRow(
+                grids.get(grid_id, "社区直办") if grid_id else "社区直办",
+                category,
+                *(int(c or 0) for c in counts),
+            )
+            total.add(row)
+            by_grid.setdefault(row.grid, StatRow(row.grid, "全部")).add(row)
+            by_cat.setdefault(category, StatRow("全部", category)).add(row)
+        return Statistics(
+            start,
+            end,
+            total,
+            sorted(by_grid.values(), key=lambda r: r.grid),
+            sorted(by_cat.values(), key=lambda r: -r.received),
+        )
+
+    # ---- timed steps (called by TicketTimers) ------------------------------------------
+
+    async def timed(
+        self, kind: str, number: str, round_: int, now: datetime, late: bool
+    ) -> list[Notice]:
+        """One deadline step, at most once per ticket and deadline round."""
+        ticket = await self.repo.by_number(number)
+        if ticket is None or ticket.id is None:
+            return []
+        markers = {
+            "warn_response": ("response_warned_at", UNACCEPTED),
+            "escalate_response": ("response_escalated_at", UNACCEPTED),
+            "warn_resolution": ("resolution_warned_at", OPEN_STATUSES),
+            "escalate_resolution": ("resolution_escalated_at", OPEN_STATUSES),
+        }
+        if kind == "autoclose":
+            if not await self.repo.transition(
+                ticket.id, ("resolved",), {"status": "closed", "closed_at": now}
+            ):
+                return []
+            await self.repo.refresh(ticket)
+            event = await self._event(ticket, SYSTEM, "closed_unrated", "resolved", "closed", now)
+            return [Notice("closed_unrated", ticket, ("reporter",), event, late=late)]
+        marker, allowed = markers[kind]
+        if kind.endswith("response") and ticket.holder_id is not None:
+            return []
+        if not await self.repo.mark_once(ticket.id, marker, round_, allowed, now):
+            return []
+        before = ticket.status
+        await self.repo.refresh(ticket)
+        if kind == "warn_response":
+            event = await self._event(ticket, SYSTEM, "warned_response", before, before, now)
+            return [Notice("warn_response", ticket, ("grid",), event, late=late)]
+        if kind == "warn_resolution":
+            event = await self._event(ticket, SYSTEM, "warned_resolution", before, before, now)
+            who = ("holder",) if ticket.holder_id else ("grid",)
+            holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+            return [Notice("warn_resolution", ticket, who, event, holder_name=holder, late=late)]
+        if kind == "escalate_response":
+            ticket.status, ticket.level = "escalated", "community"
+            await self.repo.save(ticket)
+            event = await self._event(
+                ticket, SYSTEM, "escalated_response", before, "escalated", now
+            )
+            return [
+                Notice("escalated_response", ticket, ("moderators", "reporter"), event, late=late)
+            ]
+        department = self.catalogue.get(ticket.category).department
+        ticket.status, ticket.level = "escalated", "department"
+        ticket.department, ticket.dispatched = department, True
+        await self.repo.save(ticket)
+        event = await self._event(
+            ticket, SYSTEM, "escalated_resolution", before, "escalated", now, note=department
+        )
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+        return [
+            Notice(
+                "escalated_resolution",
+                ticket,
+                ("department", "moderators", "holder", "reporter"),
+                event,
+                note=department,
+                holder_name=holder,
+                late=late,
+            )
+        ]
+
+    # ---- helpers ---------------------------------------------------------------------
+
+    async def _get(self, number: str) -> Ticket:
+        ticket = await self.repo.by_number(number)
+        if ticket is None:
+            raise TicketError("not_found", number=number)
+        return ticket
+
+    async def _name(self, resident_id: int | None) -> str | None:
+        if resident_id is None:
+            return None
+        person = await self.uow.residents.get(resident_id)
+        return person.name if person else None
+
+    async def _worker_grids(self, resident_id: int) -> list[int | None]:
+        return [
+            r.grid_id
+            for r in await self.uow.residents.roles_of(resident_id)
+            if r.role == Role.GRID_WORKER.value
+        ]
+
+    async def _check_worker(self, ticket: Ticket, worker: Actor) -> None:
+        if worker.resident_id is None:
+            raise TicketError("not_worker", number=ticket.number)
+        if worker.is_moderator:
+            return
+        grids = await self._worker_grids(worker.resident_id)
+        if not grids:
+            raise TicketError("not_worker", number=ticket.number)
+        if ticket.grid_id is not None and ticket.grid_id not in grids:
+            raise TicketError("other_grid", number=ticket.number)
+
+    async def _held(self, number: str, worker: Actor) -> Ticket:
+        ticket = await self._get(number)
+        if worker.resident_id is None or (
+            ticket.holder_id != worker.resident_id and not worker.is_moderator
+        ):
+            raise TicketError("not_holder", number=number)
+        return ticket
+
+    def _is_reporter(self, ticket: Ticket, person: Actor) -> bool:
+        if person.resident_id is not None and ticket.reporter_resident_id == person.resident_id:
+            return True
+        return (ticket.reporter_platform, ticket.reporter_user_id) == (
+            person.platform,
+            person.user_id,
+        )
+
+    async def _may_see(self, ticket: Ticket, person: Actor) -> bool:
+        assert ticket.id is not None
+        if self._is_reporter(ticket, person) or person.is_moderator:
+            return True
+        if person.resident_id is not None and Role.GRID_WORKER in person.roles:
+            if ticket.holder_id == person.resident_id:
+                return True
+            if ticket.grid_id in await self._worker_grids(person.resident_id):
+                return True
+        return await self.repo.is_follower(ticket.id, person.platform, person.user_id)
+
+    async def _event(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        action: str,
+        before: str | None,
+        after: str | None,
+        now: datetime | None,
+        *,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> int:
+        assert ticket.id is not None
+        event = TicketEvent(
+            ticket_id=ticket.id,
+            actor=actor.ref,
+            actor_name=actor.name,
+            action=action,
+            from_status=before,
+            to_status=after,
+            note=note[:1000] if note else None,
+            data=data or {},
+        )
+        if now is not None:
+            event.at = now
+        await self.repo.add_event(event)
+        await self.uow.audit.record(
+            actor.ref,
+            f"ticket_{action}",
+            "ticket",
+            ticket.number,
+            {"status": before},
+            {"status": after, "note": event.note, **(data or {})},
+        )
+        assert event.id is not None
+        return event.id
+
+    async def _move(
+        self,
+        ticket: Ticket,
+        actor: Actor,
+        action: str,
+        allowed: Sequence[str],
+        now: datetime,
+        *,
+        values: dict[str, Any],
+        audience: tuple[str, ...],
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> list[Notice]:
+        """A conditional state change, its history row, and the notice about it."""
+        assert ticket.id is not None
+        before = ticket.status
+        if not await self.repo.transition(ticket.id, allowed, values):
+            raise TicketError("wrong_status", number=ticket.number, status=before)
+        await self.repo.refresh(ticket)
+        event = await self._event(
+            ticket, actor, action, before, ticket.status, now, note=note, data=data
+        )
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+        return [
+            Notice(
+                action,
+                ticket,
+                audience,
+                event,
+                note=note,
+                actor_name=actor.name,
+                holder_name=holder,
+            )
+        ]

@@ -1,0 +1,223 @@
+"""议题: proposal, pre-screening, the moderator's decision, merging and co-signing (附议)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from consultation.config import ConsultationRules
+from consultation.ids import topic_ref
+from consultation.screening import ScreenHint, screen
+from storage.deliberation import Topic, TopicRepository
+from storage.models import Resident
+from storage.unit_of_work import UnitOfWork
+
+TITLE_MAX = 30
+
+#: status → Chinese, as residents see it.
+TOPIC_STATUS_ZH = {
+    "proposed": "待审核",
+    "accepted": "征集附议中",
+    "rejected": "未通过审核",
+    "merged": "已合并",
+    "qualified": "已达附议人数",
+    "scheduled": "已列入议程",
+    "decided": "已表决",
+}
+
+_LEAD = re.compile(
+    r"^(?:我(?:想|要)?(?:提|提出|发起)(?:一?个)?(?:议题|建议|提议)|提议题|议题|我有个提议|我建议)"
+    r"[:：,，\s]*"
+)
+_BUILDING = re.compile(r"(\d{1,3})\s*(?:号楼|栋|幢)")
+
+
+class TopicError(Exception):
+    """A refused topic action; ``code`` maps to a catalogue sentence."""
+
+    def __init__(self, code: str, /, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A proposal's title and description, as the bot confirms them."""
+
+    title: str
+    description: str
+
+
+def draft_from_text(text: str) -> Draft | None:
+    """ "我想提个议题：小区停车位太少，…" → title and description (None when empty)."""
+    body = _LEAD.sub("", text.strip()).strip()
+    if len(body) < 4:
+        return None
+    first = re.split(r"[，,。.!！？?；;\n]", body, maxsplit=1)[0].strip() or body
+    title = first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
+    return Draft(title=title, description=body)
+
+
+def buildings_in(text: str) -> list[str]:
+    """The buildings a topic names ("3号楼", "5栋" → "3号楼", "5号楼"), in order."""
+    seen: list[str] = []
+    for number in _BUILDING.findall(text):
+        name = f"{int(number)}号楼"
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def signer_key(resident: Resident, per_household: bool) -> str:
+    """One co-signature per resident, or per household when so configured."""
+    if per_household and resident.household:
+        return f"h:{resident.household}"
+    return f"r:{resident.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class CosignResult:
+    topic: Topic
+    qualified_now: bool
+    count: int
+    threshold: int
+
+
+class TopicService:
+    """Topic life cycle; every state change is audited with who and when."""
+
+    def __init__(self, uow: UnitOfWork, rules: ConsultationRules, now: datetime) -> None:
+        self.uow, self.rules, self.now = uow, rules, now
+        self.topics = uow.get(TopicRepository)
+
+    async def _record(
+        self, actor: str, action: str, topic: Topic, before: str | None, **extra: object
+    ) -> None:
+        after: dict[str, object] = {"status": topic.status, "at": self.now.isoformat(), **extra}
+        await self.uow.audit.record(
+            actor,
+            action,
+            "topic",
+            topic_ref(topic.id or 0),
+            {"status": before} if before else None,
+            after,
+        )
+
+    def hint(self, text: str) -> ScreenHint:
+        return screen(text, self.rules.catalogue, self.rules.discuss, self.rules.not_discuss)
+
+    async def propose(self, proposer: Resident, draft: Draft, actor: str) -> Topic:
+        assert proposer.id is not None
+        hint = self.hint(draft.title + " " + draft.description)
+        topic = await self.topics.add(
+            Topic(
+                title=draft.title,
+                description=draft.description,
+                proposer_id=proposer.id,
+                screen_hint=hint.as_json(),
+                buildings=buildings_in(draft.description),
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        )
+        await self._record(actor, "topic_proposed", topic, None, title=topic.title)
+        return topic
+
+    async def get(self, topic_id: int) -> Topic:
+        topic = await self.topics.get(topic_id)
+        if topic is None:
+            raise TopicError("not_found", ref=topic_ref(topic_id))
+        return topic
+
+    async def _change(
+        self, topic: Topic, status: str, actor: str, action: str, **extra: object
+    ) -> None:
+        before = topic.status
+        topic.status, topic.updated_at = status, self.now
+        await self.topics.save(topic)
+        await self._record(actor, action, topic, before, **extra)
+
+    async def accept(self, topic_id: int, actor: str) -> Topic:
+        topic = await self.get(topic_id)
+        if topic.status != "proposed":
+            raise TopicError(
+                "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
+            )
+        await self._change(topic, "accepted", actor, "topic_accepted")
+        if topic.cosign_count >= self.rules.cosign_threshold:
+            await self._change(topic, "qualified", actor, "topic_qualified")
+        return topic
+
+    async def reject(self, topic_id: int, reason: str, actor: str) -> Topic:
+        topic = await self.get(topic_id)
+        if topic.status not in ("proposed", "accepted"):
+            raise TopicError(
+                "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
+            )
+        if not reason.strip():
+            raise TopicError("reason_required")
+        topic.reason = reason.strip()[:500]
+        await self._change(topic, "rejected", actor, "topic_rejected", reason=topic.reason)
+        return topic
+
+    async def merge(self, topic_id: int, into_id: int, actor: str) -> tuple[Topic, Topic]:
+        topic, target = await self.get(topic_id), await self.get(into_id)
+        if topic_id == into_id:
+            raise TopicError("merge_self")
+        if topic.status not in ("proposed", "accepted") or target.status in ("rejected", "merged"):
+            raise TopicError("cannot_merge", ref=topic_ref(topic_id), into=topic_ref(into_id))
+        topic.merged_into_id = into_id
+        topic.reason = f"与{topic_ref(into_id)}合并"
+        await self._change(topic, "merged", actor, "topic_merged", into=topic_ref(into_id))
+        return topic, target
+
+    async def cosign(self, topic_id: int, resident: Resident, actor: str) -> CosignResult:
+        """Add a 附议; at the threshold the topic qualifies (once)."""
+        assert resident.id is not None
+        topic = await self.topics.get_for_update(topic_id)
+        if topic is None:
+            raise TopicError("not_found", ref=topic_ref(topic_id))
+        if topic.status == "merged" and topic.merged_into_id:
+            raise TopicError(
+                "merged", ref=topic_ref(topic_id), into=topic_ref(topic.merged_into_id)
+            )
+        if topic.status not in ("accepted", "qualified", "scheduled"):
+            raise TopicError(
+                "not_open", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
+            )
+        if topic.proposer_id == resident.id:
+            raise TopicError("own_topic", ref=topic_ref(topic_id))
+        key = signer_key(resident, self.rules.cosign_per_household)
+        if not await self.topics.cosign(topic_id, resident.id, key):
+            other = await self.topics.signer_of(topic_id, key)
+            code = "already" if other == resident.id else "household_already"
+            raise TopicError(code, ref=topic_ref(topic_id))
+        await self.uow.session.refresh(topic)
+        qualified_now = False
+        if topic.status == "accepted" and topic.cosign_count >= self.rules.cosign_threshold:
+            await self._change(
+                topic, "qualified", actor, "topic_qualified", cosigns=topic.cosign_count
+            )
+            qualified_now = True
+        await self.uow.audit.record(
+            actor,
+            "topic_cosigned",
+            "topic",
+            topic_ref(topic_id),
+            None,
+            {"count": topic.cosign_count},
+        )
+        return CosignResult(topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold)
+
+    async def audience(self, topic: Topic) -> list[int]:
+        """Proposer and co-signers: who is told when the topic moves on."""
+        assert topic.id is not None
+        return [topic.proposer_id, *await self.topics.cosigners(topic.id)]
+
+    async def proposer(self, topic: Topic) -> Resident | None:
+        return await self.uow.residents.get(topic.proposer_id)
+
+    async def list(self, *statuses: str) -> list[Topic]:
+        return list(await self.topics.with_status(*statuses))

@@ -1,0 +1,254 @@
+"""协商议事日: when and where, sign-up (现场/线上), withdrawal and 签到; the moderator's set-up.
+
+Resident words: ``议事日安排`` / "这个月议事日是哪天" · ``报名`` · ``线上报名`` ·
+``取消报名`` · ``签到``. Moderator commands: ``创建议事日 [2026-12]`` ·
+``议程 M202612 T12 20分钟`` · ``邀请 M202612`` · ``签到 M202612 刘大爷`` ·
+``记录 M202612 T12 讨论要点…`` · ``发布纪要 M202612``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.intents import Intent
+from bot.messages import Reply
+from bot.texts import t
+from consultation.config import ConsultationRules
+from consultation.ids import find_meeting_code, topic_ref
+from consultation.meeting_rule import describe
+from consultation.meetings import MODE_ZH, MeetingError, MeetingService
+from consultation.outcomes import OutcomeService
+from consultation.roles import Role
+from handlers.base import Context, Handler
+from handlers.consultation_format import error_reply, local, meeting_info, minutes_text
+from storage.deliberation import PeopleRepository, TopicRepository
+from storage.models import Resident
+
+PUBLIC_PATH = "/public/meetings/{code}"
+
+
+async def resolve_person(ctx: Context, token: str) -> Resident | Reply:
+    """``刘大爷`` or ``#12`` → the resident, or a reply saying what is wrong."""
+    token = token.strip()
+    if token.startswith(("#", "＃")) and token[1:].isdigit():
+        found = await ctx.uow.residents.get(int(token[1:]))
+        return found if found is not None else Reply(t("meeting.no_person", name=token))
+    people = await ctx.uow.get(PeopleRepository).by_name(token)
+    if not people:
+        return Reply(t("meeting.no_person", name=token))
+    if len(people) > 1:
+        return Reply(t("meeting.ambiguous_person", name=token, count=len(people)))
+    return people[0]
+
+
+def _service(ctx: Context, rules: ConsultationRules) -> MeetingService:
+    return MeetingService(ctx.uow, rules, ctx.community.zone, ctx.now)
+
+
+class MeetingInfoHandler(Handler):
+    """When, where and what: the next meeting with its agenda and seats."""
+
+    intents = (Intent.MEETING_INFO,)
+    commands = ("议事日安排", "议事日", "议程")
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        try:
+            view = await _service(ctx, self.rules).view(find_meeting_code(ctx.text))
+        except MeetingError as exc:
+            if exc.code == "none_scheduled":
+                return [Reply(t("meeting.none_scheduled", rule=describe(self.rules.meeting)))]
+            return [error_reply("meeting_error", exc.code, exc.values)]
+        return [meeting_info(view, ctx.community.zone)]
+
+
+class JoinMeetingHandler(Handler):
+    """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
+
+    intents = (Intent.JOIN_MEETING,)
+    commands = ("签到", "取消报名", "线上报名", "报名")
+    patterns = (r"(?:线上|在线|现场)?报名\s*[Mm]\d{6}", r"取消报名\s*[Mm]\d{6}")
+    required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        resident = ctx.user.resident
+        assert resident is not None
+        service = _service(ctx, self.rules)
+        code, text, actor = find_meeting_code(ctx.text), ctx.text, ctx.user.actor
+        zone = ctx.community.zone
+        try:
+            if text.startswith("取消报名") or "不去了" in text:
+                meeting = await service.withdraw(resident, code, actor)
+                return [Reply(t("meeting.withdrawn", code=meeting.code))]
+            if text == "签到":
+                meeting, fresh = await service.check_in(resident, code, actor)
+                key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
+                return [Reply(t(key, code=meeting.code))]
+            mode = "online" if ("线上" in text or "在线" in text or "网上" in text) else "onsite"
+            meeting, outcome = await service.sign_up(resident, mode, code, actor)
+        except MeetingError as exc:
+            return [error_reply("meeting_error", exc.code, exc.values)]
+        values = {
+            "code": meeting.code,
+            "when": local(meeting.starts_at, zone),
+            "place": meeting.place,
+            "mode": MODE_ZH[mode],
+        }
+        if outcome == "same":
+            return [Reply(t("meeting.same", **values))]
+        if outcome == "switched":
+            return [Reply(t("meeting.switched", **values))]
+        return [
+            Reply(
+                t("meeting.signed_up_online" if mode == "online" else "meeting.signed_up", **values)
+            )
+        ]
+
+
+_AGENDA = re.compile(
+    r"议程\s*([Mm]\d{6})\s*[Tt]\s*(\d+)\s*(?:(\d+)\s*分钟?)?\s*(?:第\s*(\d+)\s*项)?"
+)
+_NOTE = re.compile(r"记录\s*([Mm]\d{6})\s*[Tt]\s*(\d+)\s*(.+)", re.DOTALL)
+_CHECKIN = re.compile(r"签到\s*([Mm]\d{6})?\s*(\S+)")
+_CREATE = re.compile(r"创建议事日\s*(?:(\d{4})\s*[-年/]\s*(\d{1,2})月?)?")
+
+
+class MeetingAdminHandler(Handler):
+    """The moderator's side: create by rule, agenda, 7+X invitations, 签到, notes, minutes."""
+
+    commands = ("创建议事日",)
+    patterns = (
+        r"创建议事日.*",
+        r"议程\s*[Mm]\d{6}.*",
+        r"邀请\s*[Mm]\d{6}\s*",
+        r"签到\s+\S+.*",
+        r"记录\s*[Mm]\d{6}.*",
+        r"发布纪要.*",
+    )
+    required_roles = frozenset({Role.MODERATOR})
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        try:
+            return await self._dispatch(ctx)
+        except MeetingError as exc:
+            return [error_reply("meeting_error", exc.code, exc.values)]
+
+    async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
+        service, text, actor, zone = (
+            _service(ctx, self.rules),
+            ctx.text,
+            ctx.user.actor,
+            ctx.community.zone,
+        )
+        if text.startswith("创建议事日"):
+            found = _CREATE.fullmatch(text.strip())
+            if found is None:
+                return [Reply(t("meeting.syntax_create"))]
+            if found.group(1):
+                meeting = await service.create(int(found.group(1)), int(found.group(2)), actor)
+            else:
+                meeting = await service.create_next(actor)
+            return [
+                Reply(
+                    t(
+                        "meeting.created",
+                        code=meeting.code,
+                        when=local(meeting.starts_at, zone),
+                        place=meeting.place,
+                        capacity=meeting.capacity,
+                    )
+                )
+            ]
+        if text.startswith("议程"):
+            found = _AGENDA.fullmatch(text.strip())
+            if found is None:
+                return [Reply(t("meeting.syntax_agenda"))]
+            code, topic_id = found.group(1).upper(), int(found.group(2))
+            minutes = int(found.group(3) or 20)
+            position = int(found.group(4)) if found.group(4) else None
+            item = await service.add_to_agenda(code, topic_id, minutes, actor, position)
+            topic = await ctx.uow.get(TopicRepository).get(topic_id)
+            return [
+                Reply(
+                    t(
+                        "meeting.agenda_set",
+                        ref=topic_ref(topic_id),
+                        title=topic.title if topic else "",
+                        code=code,
+                        position=item.position,
+                        minutes=minutes,
+                    )
+                )
+            ]
+        if text.startswith("邀请"):
+            code = find_meeting_code(text) or ""
+            meeting = await service.get(code)
+            invited = await service.invite(code, actor)
+            for person, reason in invited:
+                why = (
+                    t("meeting.why_committee")
+                    if reason == "committee"
+                    else t("meeting.why_stakeholder", ref=reason.split(":", 1)[1])
+                )
+                note = Reply(
+                    t(
+                        "meeting.invite_push",
+                        name=person.name,
+                        code=meeting.code,
+                        why=why,
+                        when=local(meeting.starts_at, zone),
+                        place=meeting.place,
+                    )
+                )
+                assert person.id is not None
+                await ctx.push_to_resident(
+                    person.id, note, f"meeting.invite:{meeting.code}:{person.id}"
+                )
+            committee = sum(1 for _, r in invited if r == "committee")
+            return [
+                Reply(
+                    t(
+                        "meeting.invited",
+                        code=meeting.code,
+                        count=len(invited),
+                        committee=committee,
+                        stakeholders=len(invited) - committee,
+                    )
+                )
+            ]
+        if text.startswith("签到"):
+            found = _CHECKIN.fullmatch(text.strip())
+            if found is None:
+                return [Reply(t("meeting.syntax_checkin"))]
+            who = await resolve_person(ctx, found.group(2))
+            if isinstance(who, Reply):
+                return [who]
+            meeting, fresh = await service.check_in(
+                who, found.group(1).upper() if found.group(1) else None, actor
+            )
+            if not fresh:
+                return [Reply(t("meeting.already_checked_in"))]
+            return [Reply(t("meeting.checked_in_other", name=who.name, code=meeting.code))]
+        if text.startswith("记录"):
+            found = _NOTE.fullmatch(text.strip())
+            if found is None:
+                return [Reply(t("meeting.syntax_note"))]
+            await service.note(found.group(1).upper(), int(found.group(2)), found.group(3), actor)
+            return [Reply(t("meeting.noted", ref=topic_ref(int(found.group(2)))))]
+        # 发布纪要 M202612
+        meeting = await service.get(find_meeting_code(text))
+        record = await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
+        url = PUBLIC_PATH.format(code=meeting.code)
+        body = Reply(minutes_text(record, ctx.community.name, zone, url))
+        for platform, chat in self.rules.group_chats():
+            await ctx.push(platform, chat, body, f"minutes:{meeting.code}:{platform}:{chat}")
+        return [Reply(t("meeting.minutes_published", url=url))]

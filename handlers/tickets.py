@@ -1,0 +1,435 @@
+"""诉求 after filing: residents follow and rate, grid workers act on tasks, moderators oversee.
+
+Buttons send their ``data`` back as text ("接单 R20261122-0007"), so every action
+is also a command a person can type. Actions that need a note or a reason ask
+for it with a one-step flow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.intents import Intent
+from bot.messages import Button, Reply
+from bot.texts import t
+from consultation.roles import Role
+from consultation.ticket_parsing import (
+    Catalogue,
+    default_catalogue,
+    find_ticket_number,
+    parse_period,
+    parse_rating,
+)
+from consultation.tickets import Actor, Notice, StatRow, TicketError, TicketService
+from handlers.base import Context, Handler
+from handlers.ticket_notices import (
+    RATING_FLOW,
+    PushTicketNotifier,
+    local,
+    location_of,
+    status_zh,
+    summary,
+)
+
+ACTION_FLOW = "ticket_action"
+SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
+ACTION_WORDS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
+STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
+
+
+def actor_of(ctx: Context) -> Actor:
+    """The sender as the ticket domain sees them."""
+    resident = ctx.user.resident
+    return Actor(
+        platform=ctx.message.platform,
+        user_id=ctx.message.sender_id,
+        name=ctx.user.name,
+        resident_id=resident.id if resident is not None else None,
+        roles=ctx.user.roles,
+    )
+
+
+def error_reply(exc: TicketError) -> Reply:
+    """A refused operation in plain words."""
+    info = dict(exc.info)
+    if "status" in info:
+        info["status"] = status_zh(str(info["status"]))
+    info.setdefault("number", "")
+    info.setdefault("holder", "其他网格员")
+    return Reply(t(f"ticket.{exc.code}", **info))
+
+
+def _pct(value: float | None) -> str:
+    return t("ticket.rate_none") if value is None else f"{value * 100:.1f}%"
+
+
+class _TicketHandler(Handler):
+    def __init__(self, catalogue: Catalogue | None = None) -> None:
+        self.catalogue = catalogue or default_catalogue()
+
+    def service(self, ctx: Context) -> TicketService:
+        return TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+
+    async def notify(self, ctx: Context, notices: Sequence[Notice]) -> None:
+        notifier = PushTicketNotifier(self.catalogue, ctx.community.zone)
+        await notifier.notify(ctx.uow, notices, ctx.now)
+
+
+class TicketStatusHandler(_TicketHandler):
+    """我的诉求, a ticket number, or "我反映的路灯怎么样了"."""
+
+    intents = (Intent.QUERY_STATUS,)
+    commands = ("我的诉求", "/tickets", "查诉求")
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service, me = self.service(ctx), actor_of(ctx)
+        number = find_ticket_number(ctx.text)
+        if number is not None:
+            return [await self._view(ctx, number)]
+        if ctx.text.startswith(("我的诉求", "/tickets", "查诉求")):
+            return [self._list(ctx, await service.mine(me))]
+        found = await service.search_mine(me, ctx.text)
+        if found is not None:
+            return [await self._view(ctx, found.number)]
+        mine = await service.mine(me)
+        if len(mine) == 1:
+            return [await self._view(ctx, mine[0].number)]
+        return [self._list(ctx, mine)] if mine else [Reply(t("ticket.mine_empty"))]
+
+    async def _view(self, ctx: Context, number: str) -> Reply:
+        try:
+            view = await self.service(ctx).view(number, actor_of(ctx))
+        except TicketError as exc:
+            return error_reply(exc)
+        tk = view.ticket
+        last = "—"
+        if view.last_at is not None:
+            note = f"：{view.last_note}" if view.last_note else ""
+            last = t(
+                "ticket.status_last",
+                at=local(view.last_at, ctx.community.zone),
+                action=ACTION_ZH.get(view.last_action or "", view.last_action or ""),
+                note=note,
+            )
+        return Reply(
+            t(
+                "ticket.status",
+                number=tk.number,
+                category=tk.category,
+                status=status_zh(tk.status),
+                location=location_of(tk),
+                description=tk.description,
+                holder=view.holder_name or t("ticket.status_nobody"),
+                last=last,
+            )
+        )
+
+    @staticmethod
+    def _list(ctx: Context, tickets: Sequence[object]) -> Reply:
+        from storage.tickets import Ticket
+
+        rows = [tk for tk in tickets if isinstance(tk, Ticket)]
+        if not rows:
+            return Reply(t("ticket.mine_empty"))
+        lines = [t("ticket.mine_header")]
+        lines += [
+            t(
+                "ticket.status_line",
+                number=tk.number,
+                category=tk.category,
+                status=status_zh(tk.status),
+                summary=summary(tk),
+            )
+            for tk in rows
+        ]
+        lines.append(t("ticket.mine_footer"))
+        return Reply("\n".join(lines))
+
+
+ACTION_ZH = {
+    "filed": "已受理",
+    "accepted": "网格员接单",
+    "progress": "处理进展",
+    "resolved": "已办结",
+    "handed_up": "上报社区",
+    "returned": "退单",
+    "extended": "延期",
+    "reassigned": "转派",
+    "rated": "居民评价",
+    "reopened": "重新处理",
+    "commented": "居民补充意见",
+    "followed": "有居民关注",
+    "escalated_response": "超时上报社区",
+    "escalated_resolution": "超时上报部门",
+    "warned_response": "接单提醒",
+    "warned_resolution": "办结提醒",
+    "closed_unrated": "归档（未评价）",
+    "merged": "合并",
+    "merged_in": "合并了重复反映",
+}
+
+
+class TicketRatingHandler(_TicketHandler):
+    """满意 / 基本满意 / 不满意: context first (the ticket the bot just asked about)."""
+
+    intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
+    flows = (RATING_FLOW,)
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        number = find_ticket_number(ctx.text)
+        rating = parse_rating(ctx.text)
+        if number is None:
+            resolved = [
+                tk for tk in await self.service(ctx).mine(actor_of(ctx)) if tk.status == "resolved"
+            ]
+            if not resolved:
+                return [Reply(t("ticket.nothing_to_rate"))]
+            number = resolved[0].number
+        if rating is None:
+            return [Reply(t("ticket.rate_hint", number=number))]
+        return await self._rate(ctx, number, rating)
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        conv = ctx.conversation
+        number = find_ticket_number(ctx.text) or str(conv.data.get("number", ""))
+        if conv.step == "comment":
+            conv.end()
+            if ctx.text in SKIP_WORDS:
+                return [Reply(t("ticket.comment_skipped"))]
+            try:
+                await self.service(ctx).comment(number, actor_of(ctx), ctx.text, ctx.now)
+            except TicketError as exc:
+                return [error_reply(exc)]
+            return [Reply(t("ticket.comment_saved"))]
+        rating = parse_rating(ctx.text)
+        if rating is None:
+            return [Reply(t("ticket.rate_hint", number=number))]
+        return await self._rate(ctx, number, rating)
+
+    async def _rate(self, ctx: Context, number: str, rating: str) -> Sequence[Reply]:
+        comment = ctx.text[len(rating) :].replace(number, "").strip(" ，,：:") or None
+        try:
+            notices = await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
+        except TicketError as exc:
+            ctx.conversation.end()
+            return [error_reply(exc)]
+        await self.notify(ctx, notices)
+        if comment:
+            ctx.conversation.end()
+            return [Reply(t("ticket.comment_saved"))]
+        ctx.conversation.start(RATING_FLOW, "comment", number=number)
+        key = "ticket.reopened" if rating == "不满意" else "ticket.rated"
+        return [Reply(t(key, number=number, rating=rating))]
+
+
+_HOURS = re.compile(r"(\d{1,3})\s*(?:小时|h|H)?")
+
+
+class GridWorkerHandler(_TicketHandler):
+    """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务."""
+
+    commands = (*ACTION_WORDS, "我的任务", "/tasks")
+    flows = (ACTION_FLOW,)
+    required_roles = STAFF
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        text = ctx.text
+        action = text.split()[0]
+        if action in ("我的任务", "/tasks"):
+            return [await self._tasks(ctx)]
+        number = find_ticket_number(text)
+        if number is None:
+            return [Reply(t("ticket.need_number", action=action))]
+        rest = re.sub(
+            r"R\s*-?\s*\d{8}\s*-\s*\d{1,6}", "", text[len(action) :], flags=re.IGNORECASE
+        ).strip()
+        return await self._act(ctx, action, number, rest, ctx.message.image_url)
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        data = dict(ctx.conversation.data)
+        ctx.conversation.end()
+        return await self._act(
+            ctx,
+            str(data.get("action")),
+            str(data.get("number")),
+            ctx.text,
+            ctx.message.image_url,
+            hours=data.get("hours"),
+        )
+
+    async def _act(
+        self,
+        ctx: Context,
+        action: str,
+        number: str,
+        rest: str,
+        photo: str | None,
+        hours: object = None,
+    ) -> Sequence[Reply]:
+        service, me, now = self.service(ctx), actor_of(ctx), ctx.now
+        asks = {
+            "处理中": "ask_note_progress",
+            "办结": "ask_note_resolve",
+            "上报": "ask_reason_hand_up",
+            "退单": "ask_reason_return",
+            "延期": "ask_reason_extend",
+        }
+        try:
+            if action == "接单":
+                notices = await service.accept(number, me, now)
+                await self.notify(ctx, notices)
+                return [Reply(t("ticket.accepted", number=number))]
+            if action == "转派":
+                return await self._reassign(ctx, number, rest)
+            if action == "延期" and hours is None:
+                found = _HOURS.match(rest)
+                hours = int(found.group(1)) if found else 24
+                rest = rest[found.end() :].strip() if found else rest
+            if not rest and not (action == "办结" and photo):
+                await service.view(number, me)  # refuses unknown or foreign numbers first
+                ctx.conversation.start(
+                    ACTION_FLOW, "note", action=action, number=number, hours=hours
+                )
+                return [Reply(t(f"ticket.{asks[action]}"))]
+            if action == "处理中":
+                notices, done = await service.progress(number, me, rest, now), "done_progress"
+            elif action == "办结":
+                notices = await service.resolve(number, me, rest, photo, now)
+                done = "done_resolve"
+            elif action == "上报":
+                notices, done = await service.hand_up(number, me, rest, now), "done_hand_up"
+            elif action == "退单":
+                notices, done = await service.give_back(number, me, rest, now), "done_return"
+            else:
+                assert isinstance(hours, int | float)
+                notices = await service.extend(number, me, float(hours), rest, now)
+                done = "done_extend"
+        except TicketError as exc:
+            return [error_reply(exc)]
+        await self.notify(ctx, notices)
+        due = local(notices[0].ticket.resolution_due_at, ctx.community.zone) if notices else ""
+        return [Reply(t(f"ticket.{done}", number=number, due=due))]
+
+    async def _reassign(self, ctx: Context, number: str, rest: str) -> Sequence[Reply]:
+        service = self.service(ctx)
+        await service.view(number, actor_of(ctx))
+        parts = rest.split(maxsplit=1)
+        if not parts or not parts[0].isdigit():
+            workers = await ctx.uow.residents.with_role(Role.GRID_WORKER.value)
+            me = ctx.user.resident.id if ctx.user.resident else None
+            buttons = tuple(Button(w.name, f"转派 {number} {w.id}") for w in workers if w.id != me)
+            return [Reply(t("ticket.pick_worker", number=number), buttons=buttons)]
+        reason = parts[1] if len(parts) > 1 else ""
+        notices = await service.reassign(number, actor_of(ctx), int(parts[0]), reason, ctx.now)
+        await self.notify(ctx, notices)
+        return [
+            Reply(t("ticket.done_reassign", number=number, holder=notices[0].holder_name or ""))
+        ]
+
+    async def _tasks(self, ctx: Context) -> Reply:
+        tickets = await self.service(ctx).tasks(actor_of(ctx))
+        if not tickets:
+            return Reply(t("ticket.tasks_empty"))
+        lines = [t("ticket.tasks_header", count=len(tickets))]
+        lines += [
+            t(
+                "ticket.task_line",
+                number=tk.number,
+                status=status_zh(tk.status),
+                category=tk.category,
+                location=location_of(tk),
+                due=local(tk.resolution_due_at, ctx.community.zone),
+            )
+            for tk in tickets
+        ]
+        return Reply("\n".join(lines))
+
+
+class ModeratorTicketHandler(_TicketHandler):
+    """诉求统计 [period], 超期诉求, 合并诉求 R… R…."""
+
+    commands = ("诉求统计", "超期诉求", "合并诉求")
+    required_roles = frozenset({Role.MODERATOR})
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        action = ctx.text.split()[0]
+        if action == "超期诉求":
+            return [await self._overdue(ctx)]
+        if action == "合并诉求":
+            return [await self._merge(ctx)]
+        return [await self._statistics(ctx)]
+
+    async def _overdue(self, ctx: Context) -> Reply:
+        service = self.service(ctx)
+        tickets = await service.overdue(ctx.now)
+        if not tickets:
+            return Reply(t("ticket.overdue_empty"))
+        lines = [t("ticket.overdue_header", count=len(tickets))]
+        for tk in tickets:
+            view = await service.view(tk.number, actor_of(ctx))
+            lines.append(
+                t(
+                    "ticket.overdue_line",
+                    number=tk.number,
+                    status=status_zh(tk.status),
+                    level=t(f"ticket.level_{tk.level}"),
+                    category=tk.category,
+                    location=location_of(tk),
+                    holder=view.holder_name or "—",
+                    due=local(tk.resolution_due_at, ctx.community.zone),
+                )
+            )
+        return Reply("\n".join(lines))
+
+    async def _merge(self, ctx: Context) -> Reply:
+        numbers = [find_ticket_number(part) for part in ctx.text.split()[1:]]
+        found = [n for n in numbers if n]
+        if len(found) != 2:
+            return Reply(t("ticket.merge_usage"))
+        try:
+            notices = await self.service(ctx).merge(found[0], found[1], actor_of(ctx), ctx.now)
+        except TicketError as exc:
+            return error_reply(exc)
+        await self.notify(ctx, notices)
+        return Reply(t("ticket.merged", duplicate=found[0], into=found[1]))
+
+    async def _statistics(self, ctx: Context) -> Reply:
+        today = ctx.now.astimezone(ctx.community.zone).date()
+        start, end, label = parse_period(ctx.text, today)
+        stats = await self.service(ctx).statistics(start, end, ctx.now)
+        lines = [t("ticket.stats_header", community=ctx.community.name, period=label)]
+        if stats.total.received == 0:
+            lines.append(t("ticket.stats_empty"))
+            return Reply("\n".join(lines))
+        total = stats.total
+        lines.append(
+            t(
+                "ticket.stats_total",
+                received=total.received,
+                dispatched=total.dispatched,
+                resolved=total.resolved,
+                rated=total.rated,
+                response=_pct(total.response_rate),
+                resolution=_pct(total.resolution_rate),
+                satisfaction=_pct(total.satisfaction_rate),
+            )
+        )
+        lines.append(t("ticket.stats_by_grid"))
+        lines += [self._line(row.grid, row) for row in stats.by_grid]
+        lines.append(t("ticket.stats_by_category"))
+        lines += [self._line(row.category, row) for row in stats.by_category]
+        return Reply("\n".join(lines))
+
+    @staticmethod
+    def _line(name: str, row: StatRow) -> str:
+        return t(
+            "ticket.stats_line",
+            name=name,
+            received=row.received,
+            dispatched=row.dispatched,
+            resolved=row.resolved,
+            rated=row.rated,
+            resolution=_pct(row.resolution_rate),
+            satisfaction=_pct(row.satisfaction_rate),
+        )

@@ -1,0 +1,246 @@
+"""议题: residents propose and co-sign (附议); moderators screen, reject with a reason, merge.
+
+Moderator commands (also the data of the buttons on the new-topic message):
+``审核 T12 通过`` · ``驳回 T12 理由…`` · ``合并 T12 到 T5`` · ``待审议题``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.intents import Intent
+from bot.messages import Button, Reply
+from bot.texts import t
+from consultation.config import ConsultationRules
+from consultation.ids import find_ref, topic_ref
+from consultation.roles import Role
+from consultation.topics import Draft, TopicError, TopicService, draft_from_text
+from handlers.base import Context, Handler
+from handlers.consultation_format import error_reply
+from storage.deliberation import Topic
+
+FLOW = "topic"
+CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
+NEED_VERIFIED = frozenset({Role.RESIDENT})
+_MODERATION = re.compile(r"(审核|驳回|合并)\s*[Tt]\s*(\d+)\s*(.*)", re.DOTALL)
+
+
+def _hint_text(topic: Topic) -> str:
+    hint = topic.screen_hint or {}
+    if hint.get("verdict") == "not_discuss":
+        return t("topic.hint_not", matched="、".join(hint.get("not_discuss", [])))
+    if hint.get("verdict") == "ok":
+        matched = [*hint.get("catalogue", []), *hint.get("discuss", [])]
+        return t("topic.hint_ok", matched="、".join(dict.fromkeys(matched)))
+    return t("topic.hint_unclear")
+
+
+class ProposeTopicHandler(Handler):
+    """ "我想提个议题：…" → confirm title and description → T12, moderators get the pre-screen."""
+
+    intents = (Intent.PROPOSE_TOPIC,)
+    flows = (FLOW,)
+    patterns = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
+    required_roles = NEED_VERIFIED
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        draft = draft_from_text(ctx.text)
+        if draft is None:
+            ctx.conversation.start(FLOW, "describe")
+            return [Reply(t("topic.ask"))]
+        ctx.conversation.start(FLOW, "confirm", title=draft.title, description=draft.description)
+        return [self._confirm(draft)]
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        conv = ctx.conversation
+        if conv.step == "confirm" and ctx.text.lower() in CONFIRM_WORDS:
+            return await self._file(ctx)
+        draft = draft_from_text(ctx.text)
+        if draft is None:
+            return [
+                Reply(
+                    t(
+                        "topic.too_short"
+                        if conv.step == "describe"
+                        else "topic.not_understood_confirm"
+                    )
+                )
+            ]
+        conv.advance("confirm", title=draft.title, description=draft.description)
+        return [self._confirm(draft)]
+
+    @staticmethod
+    def _confirm(draft: Draft) -> Reply:
+        return Reply(
+            t("topic.confirm", title=draft.title, description=draft.description),
+            buttons=(Button(t("topic.confirm_button"), "确认提交"), Button("取消", "取消")),
+        )
+
+    async def _file(self, ctx: Context) -> Sequence[Reply]:
+        data = dict(ctx.conversation.data)
+        ctx.conversation.end()
+        assert ctx.user.resident is not None
+        service = TopicService(ctx.uow, self.rules, ctx.now)
+        topic = await service.propose(
+            ctx.user.resident, Draft(data["title"], data["description"]), ctx.user.actor
+        )
+        ref = topic_ref(topic.id or 0)
+        note = Reply(
+            t(
+                "topic.moderator_new",
+                ref=ref,
+                who=ctx.user.name,
+                title=topic.title,
+                description=topic.description,
+                hint=_hint_text(topic),
+            ),
+            buttons=(
+                Button("通过", f"审核 {ref} 通过"),
+                Button("驳回", f"驳回 {ref} 不属于社区协商事项"),
+            ),
+        )
+        await ctx.push_to_role(Role.MODERATOR, note, dedupe_key=f"topic.new:{ref}")
+        return [Reply(t("topic.filed", ref=ref))]
+
+
+class SecondTopicHandler(Handler):
+    """附议 T12 (or the intent without a number: list what is open for co-signing)."""
+
+    intents = (Intent.SECOND_TOPIC,)
+    patterns = (r"附议\s*[Tt]?\s*\d+\s*",)
+    required_roles = NEED_VERIFIED
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = TopicService(ctx.uow, self.rules, ctx.now)
+        topic_id = find_ref(ctx.text, "T")
+        if topic_id is None:
+            digits = "".join(ch for ch in ctx.text if ch.isdigit())
+            topic_id = int(digits) if digits and ctx.text.startswith("附议") else None
+        if topic_id is None:
+            open_topics = await service.list("accepted")
+            if not open_topics:
+                return [Reply(t("topic.none_to_cosign"))]
+            need = self.rules.cosign_threshold
+            lines = "\n".join(
+                f"{topic_ref(x.id or 0)} {x.title}（{x.cosign_count}/{need}）"
+                for x in open_topics[:10]
+            )
+            buttons = tuple(
+                Button(f"附议 {topic_ref(x.id or 0)}", f"附议 {topic_ref(x.id or 0)}")
+                for x in open_topics[:5]
+            )
+            return [Reply(t("topic.which_to_cosign", topics=lines), buttons=buttons)]
+        assert ctx.user.resident is not None
+        try:
+            result = await service.cosign(topic_id, ctx.user.resident, ctx.user.actor)
+        except TopicError as exc:
+            return [error_reply("topic_error", exc.code, exc.values)]
+        topic = result.topic
+        ref = topic_ref(topic.id or 0)
+        if not result.qualified_now:
+            return [
+                Reply(
+                    t(
+                        "topic.cosigned",
+                        ref=ref,
+                        title=topic.title,
+                        count=result.count,
+                        threshold=result.threshold,
+                    )
+                )
+            ]
+        notice = Reply(t("topic.qualified_notice", ref=ref, title=topic.title, count=result.count))
+        for resident_id in await service.audience(topic):
+            if resident_id != ctx.user.resident.id:
+                await ctx.push_to_resident(
+                    resident_id, notice, f"topic.qualified:{ref}:{resident_id}"
+                )
+        await ctx.push_to_role(
+            Role.MODERATOR,
+            Reply(t("topic.qualified_moderator", ref=ref, title=topic.title, count=result.count)),
+            dedupe_key=f"topic.qualified.mod:{ref}",
+        )
+        return [Reply(t("topic.cosigned_qualified", ref=ref, count=result.count))]
+
+
+class TopicModerationHandler(Handler):
+    """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题."""
+
+    commands = ("待审议题",)
+    patterns = (
+        r"审核\s*[Tt]\s*\d+.*",
+        r"驳回\s*[Tt]\s*\d+.*",
+        r"合并\s*[Tt]\s*\d+.*",
+    )
+    required_roles = frozenset({Role.MODERATOR})
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = TopicService(ctx.uow, self.rules, ctx.now)
+        text = ctx.text
+        if text == "待审议题":
+            pending = await service.list("proposed")
+            if not pending:
+                return [Reply(t("topic.pending_none"))]
+            lines = "\n".join(f"{topic_ref(x.id or 0)} {x.title}｜{_hint_text(x)}" for x in pending)
+            return [Reply(t("topic.pending_list", topics=lines))]
+        found = _MODERATION.fullmatch(text)
+        if found is None:
+            return [Reply(t("topic.syntax"))]
+        verb, topic_id, rest = found.group(1), int(found.group(2)), found.group(3).strip()
+        try:
+            if verb == "审核" and not rest.startswith(("驳回", "不通过")):
+                return await self._accept(ctx, service, topic_id)
+            if verb in ("审核", "驳回"):
+                reason = re.sub(r"^(?:驳回|不通过)", "", rest).strip(" ：:，,")
+                return await self._reject(ctx, service, topic_id, reason)
+            into = find_ref(rest, "T")
+            if into is None:
+                return [Reply(t("topic.syntax"))]
+            topic, target = await service.merge(topic_id, into, ctx.user.actor)
+            ref, into_ref = topic_ref(topic_id), topic_ref(into)
+            await ctx.push_to_resident(
+                topic.proposer_id,
+                Reply(t("topic.merged_proposer", ref=ref, into=into_ref, title=target.title)),
+                f"topic.merged:{ref}",
+            )
+            return [Reply(t("topic.merged_moderator", ref=ref, into=into_ref))]
+        except TopicError as exc:
+            return [error_reply("topic_error", exc.code, exc.values)]
+
+    async def _accept(self, ctx: Context, service: TopicService, topic_id: int) -> Sequence[Reply]:
+        topic = await service.accept(topic_id, ctx.user.actor)
+        ref = topic_ref(topic_id)
+        threshold = self.rules.cosign_threshold
+        await ctx.push_to_resident(
+            topic.proposer_id,
+            Reply(
+                t("topic.accepted_proposer", ref=ref, title=topic.title, threshold=threshold),
+                buttons=(Button(f"附议 {ref}", f"附议 {ref}"),),
+            ),
+            f"topic.accepted:{ref}",
+        )
+        return [Reply(t("topic.accepted_moderator", ref=ref, threshold=threshold))]
+
+    async def _reject(
+        self, ctx: Context, service: TopicService, topic_id: int, reason: str
+    ) -> Sequence[Reply]:
+        if not reason:
+            return [Reply(t("topic.need_reason"))]
+        topic = await service.reject(topic_id, reason, ctx.user.actor)
+        ref = topic_ref(topic_id)
+        await ctx.push_to_resident(
+            topic.proposer_id,
+            Reply(t("topic.rejected_proposer", ref=ref, title=topic.title, reason=topic.reason)),
+            f"topic.rejected:{ref}",
+        )
+        return [Reply(t("topic.rejected_moderator", ref=ref))]

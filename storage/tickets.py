@@ -1,0 +1,489 @@
+"""Tickets (诉求): tables, their repository and the ``tickets`` export.
+
+Guarantees that must hold across bot processes live in the database: the daily
+sequence is one counter row per day bumped by a single UPDATE; a draft is filed
+once (unique ``draft_id``); a ticket has one holder (conditional UPDATE on status
+and holder); each timed step fires once (conditional UPDATE on its marker column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, and_, func, or_, update
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.exports import register
+from storage.models import Resident
+from storage.repositories import _insert
+from storage.types import UTCDateTime, utcnow
+from storage.unit_of_work import UnitOfWork
+
+OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
+UNACCEPTED = ("received", "reopened", "escalated")
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if not nullable else None,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class TicketCounter(SQLModel, table=True):
+    """The last sequence number handed out on one local day."""
+
+    __tablename__ = "ticket_counters"
+    day: str = Field(primary_key=True, max_length=8)
+    last: int = Field(default=0)
+
+
+class Ticket(SQLModel, table=True):
+    """One resident's problem, from receipt to rating."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_open_place", "category", "status", "building", "spot"),
+        Index("ix_tickets_reporter", "reporter_platform", "reporter_user_id"),
+        # Covers the period statistics: SQLite answers them from the index alone.
+        Index(
+            "ix_tickets_stats",
+            "received_at",
+            "grid_id",
+            "category",
+            "dispatched",
+            "accepted_at",
+            "response_due_at",
+            "resolved_at",
+            "resolution_due_at",
+            "rating",
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(unique=True, max_length=16)
+    draft_id: str = Field(unique=True, max_length=64)
+    category: str = Field(max_length=32)
+    urgent: bool = Field(default=False)
+    status: str = Field(default="received", max_length=16, index=True)
+    level: str = Field(default="grid", max_length=16)
+    description: str = Field(max_length=2000)
+    building: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=16)
+    room: str | None = Field(default=None, max_length=16)
+    spot: str | None = Field(default=None, max_length=64)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    photos: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reporter_resident_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
+    reporter_platform: str = Field(max_length=16)
+    reporter_user_id: str = Field(max_length=128)
+    reporter_name: str | None = Field(default=None, max_length=64)
+    wants_updates: bool = Field(default=True)
+    grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
+    holder_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
+    department: str | None = Field(default=None, max_length=64)
+    dispatched: bool = Field(default=False)
+    duplicate_of: str | None = Field(default=None, max_length=16)
+    received_at: datetime = _ts(index=True)
+    response_due_at: datetime = _ts()
+    resolution_due_at: datetime = _ts()
+    accepted_at: datetime | None = _ts(nullable=True)
+    resolved_at: datetime | None = _ts(nullable=True)
+    closed_at: datetime | None = _ts(nullable=True)
+    rating_due_at: datetime | None = _ts(nullable=True)
+    response_warned_at: datetime | None = _ts(nullable=True)
+    response_escalated_at: datetime | None = _ts(nullable=True)
+    resolution_warned_at: datetime | None = _ts(nullable=True)
+    resolution_escalated_at: datetime | None = _ts(nullable=True)
+    deadline_round: int = Field(default=0)
+    rating: str | None = Field(default=None, max_length=16)
+    rating_comment: str | None = Field(default=None, max_length=500)
+    reopen_count: int = Field(default=0)
+    extensions: int = Field(default=0)
+    updated_at: datetime = _ts()
+
+
+class TicketEvent(SQLModel, table=True):
+    """One change in a ticket's life: who, what, when, the note."""
+
+    __tablename__ = "ticket_events"
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    at: datetime = _ts()
+    actor: str = Field(max_length=128)
+    actor_name: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    note: str | None = Field(default=None, max_length=1000)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class TicketFollower(SQLModel, table=True):
+    """Someone who gets a ticket's updates besides its reporter (已有人反映 → 关注)."""
+
+    __tablename__ = "ticket_followers"
+    __table_args__ = (UniqueConstraint("ticket_id", "platform", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    resident_id: int | None = Field(default=None, foreign_key="residents.id")
+    created_at: datetime = _ts()
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class TicketRepository:
+    """All SQL about tickets."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_sequence(self, day: str) -> int:
+        """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
+        await self.session.execute(
+            _insert(self.session, TicketCounter)
+            .values(day=day, last=0)
+            .on_conflict_do_nothing(index_elements=["day"])
+        )
+        result = await self.session.execute(
+            update(TicketCounter)
+            .where(col(TicketCounter.day) == day)
+            .values(last=col(TicketCounter.last) + 1)
+            .returning(col(TicketCounter.last))
+        )
+        return int(result.scalar_one())
+
+    async def add(self, ticket: Ticket) -> Ticket:
+        self.session.add(ticket)
+        await self.session.flush()
+        return ticket
+
+    async def by_number(self, number: str) -> Ticket | None:
+        stmt = select(Ticket).where(Ticket.number == number)
+        return (await self.session.exec(stmt)).first()
+
+    async def by_draft(self, draft_id: str) -> Ticket | None:
+        stmt = select(Ticket).where(Ticket.draft_id == draft_id)
+        return (await self.session.exec(stmt)).first()
+
+    async def refresh(self, ticket: Ticket) -> Ticket:
+        await self.session.refresh(ticket)
+        return ticket
+
+    async def save(self, ticket: Ticket) -> None:
+        ticket.updated_at = utcnow()
+        self.session.add(ticket)
+        await self.session.flush()
+
+    async def claim(
+        self,
+        ticket_id: int,
+        holder_id: int,
+        allowed: Sequence[str],
+        values: dict[str, Any],
+    ) -> bool:
+        """Make ``holder_id`` the holder if nobody holds it and its status allows: the
+        database decides between simultaneous claims."""
+        result = await self.session.execute(
+            update(Ticket)
+            .where(
+                col(Ticket.id) == ticket_id,
+                col(Ticket.holder_id).is_(None),
+                col(Ticket.status).in_(list(allowed)),
+            )
+            .values(holder_id=holder_id, updated_at=utcnow(), **values)
+        )
+        return _rowcount(result) == 1
+
+    async def transition(
+        self, ticket_id: int, allowed: Sequence[str], values: dict[str, Any]
+    ) -> bool:
+        """Change a ticket only if its status is still one of ``allowed``."""
+        result = await self.session.execute(
+            update(Ticket)
+            .where(col(Ticket.id) == ticket_id, col(Ticket.status).in_(list(allowed)))
+            .values(updated_at=utcnow(), **values)
+        )
+        return _rowcount(result) == 1
+
+    async def mark_once(
+        self, ticket_id: int, marker: str, round_: int, allowed: Sequence[str], now: datetime
+    ) -> bool:
+        """Set the timed-step marker column if unset (and still in ``round_``): fires once."""
+        column = getattr(Ticket, marker)
+        result = await self.session.execute(
+            update(Ticket)
+            .where(
+                col(Ticket.id) == ticket_id,
+                column.is_(None),
+                col(Ticket.deadline_round) == round_,
+                col(Ticket.status).in_(list(allowed)),
+            )
+            .values({marker: now})
+        )
+        return _rowcount(result) == 1
+
+    async def add_event(self, event: TicketEvent) -> TicketEvent:
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def history(self, ticket_id: int) -> Sequence[TicketEvent]:
+        stmt = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def last_event(self, ticket_id: int) -> TicketEvent | None:
+        stmt = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket_id)
+            .order_by(col(TicketEvent.id).desc())
+            .limit(1)
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def follow(
+        self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
+    ) -> bool:
+        result = await self.session.execute(
+            _insert(self.session, TicketFollower)
+            .values(
+                ticket_id=ticket_id,
+                platform=platform,
+                user_id=user_id,
+                resident_id=resident_id,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["ticket_id", "platform", "user_id"])
+        )
+        return _rowcount(result) == 1
+
+    async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
+        stmt = select(TicketFollower).where(TicketFollower.ticket_id == ticket_id)
+        return (await self.session.exec(stmt.order_by(col(TicketFollower.id)))).all()
+
+    async def is_follower(self, ticket_id: int, platform: str, user_id: str) -> bool:
+        stmt = select(TicketFollower.id).where(
+            TicketFollower.ticket_id == ticket_id,
+            TicketFollower.platform == platform,
+            TicketFollower.user_id == user_id,
+        )
+        return (await self.session.exec(stmt)).first() is not None
+
+    async def find_open_near(
+        self,
+        category: str,
+        building: str | None,
+        spot: str | None,
+        since: datetime,
+    ) -> Ticket | None:
+        """The newest open ticket of ``category`` at the same building or spot since ``since``."""
+        place = []
+        if building:
+            place.append(col(Ticket.building) == building)
+        if spot:
+            place.append(col(Ticket.spot) == spot)
+        if not place:
+            return None
+        stmt = (
+            select(Ticket)
+            .where(
+                Ticket.category == category,
+                col(Ticket.status).in_(OPEN_STATUSES),
+                col(Ticket.received_at) >= since,
+                col(Ticket.duplicate_of).is_(None),
+                or_(*place),
+            )
+            .order_by(col(Ticket.id).desc())
+            .limit(1)
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def of_reporter(
+        self, platform: str, user_id: str, resident_id: int | None, limit: int = 20
+    ) -> Sequence[Ticket]:
+        """A person's own tickets and those they follow, newest first."""
+        mine = and_(
+            col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id
+        )
+        conditions = [mine]
+        if resident_id is not None:
+            conditions.append(col(Ticket.reporter_resident_id) == resident_id)
+        followed = select(TicketFollower.ticket_id).where(
+            TicketFollower.platform == platform, TicketFollower.user_id == user_id
+        )
+        conditions.append(col(Ticket.id).in_(followed))
+        stmt = select(Ticket).where(or_(*conditions)).order_by(col(Ticket.id).desc()).limit(limit)
+        return (await self.session.exec(stmt)).all()
+
+    async def tasks_of(self, worker_id: int, grid_ids: Sequence[int]) -> Sequence[Ticket]:
+        """Open tickets the worker holds, and unheld ones waiting in the worker's grids."""
+        waiting = and_(col(Ticket.holder_id).is_(None), col(Ticket.grid_id).in_(list(grid_ids)))
+        stmt = (
+            select(Ticket)
+            .where(
+                col(Ticket.status).in_(OPEN_STATUSES),
+                or_(col(Ticket.holder_id) == worker_id, waiting),
+            )
+            .order_by(col(Ticket.resolution_due_at))
+            .limit(30)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def overdue(self, now: datetime, limit: int = 30) -> Sequence[Ticket]:
+        """Open tickets past a deadline: unaccepted past response, or past resolution."""
+        stmt = (
+            select(Ticket)
+            .where(
+                col(Ticket.status).in_(OPEN_STATUSES),
+                or_(
+                    col(Ticket.resolution_due_at) <= now,
+                    and_(col(Ticket.holder_id).is_(None), col(Ticket.response_due_at) <= now),
+                ),
+            )
+            .order_by(col(Ticket.resolution_due_at))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def due_for_timers(self, until: datetime, warn_lead_max: Any) -> Sequence[Ticket]:
+        """Tickets with a timed step possibly due before ``until`` (the source filters exactly)."""
+        soon = until + warn_lead_max
+        stmt = select(Ticket).where(
+            or_(
+                and_(
+                    col(Ticket.status).in_(UNACCEPTED),
+                    col(Ticket.holder_id).is_(None),
+                    col(Ticket.response_escalated_at).is_(None),
+                    col(Ticket.response_due_at) <= soon,
+                ),
+                and_(
+                    col(Ticket.status).in_(OPEN_STATUSES),
+                    col(Ticket.resolution_escalated_at).is_(None),
+                    col(Ticket.resolution_due_at) <= soon,
+                ),
+                and_(col(Ticket.status) == "resolved", col(Ticket.rating_due_at) <= until),
+            )
+        )
+        return (await self.session.exec(stmt.order_by(col(Ticket.id)))).all()
+
+    async def statistics(self, start: datetime, end: datetime, now: datetime) -> list[Any]:
+        """Per (grid, category) counts for tickets received in [start, end): one GROUP BY."""
+
+        def count_if(*cond: Any) -> Any:
+            # COUNT(*) FILTER (WHERE …): standard SQL, in SQLite ≥ 3.30 and PostgreSQL.
+            return func.count().filter(and_(*cond))
+
+        accepted = col(Ticket.accepted_at)
+        resolved = col(Ticket.resolved_at)
+        stmt = (
+            select(  # type: ignore[call-overload]
+                col(Ticket.grid_id),
+                col(Ticket.category),
+                func.count(col(Ticket.id)),
+                count_if(col(Ticket.dispatched).is_(True)),
+                count_if(resolved.is_not(None)),
+                count_if(col(Ticket.rating).in_(["满意", "基本满意", "不满意"])),
+                count_if(or_(accepted.is_not(None), col(Ticket.response_due_at) <= now)),
+                count_if(accepted.is_not(None), accepted <= col(Ticket.response_due_at)),
+                count_if(or_(resolved.is_not(None), col(Ticket.resolution_due_at) <= now)),
+                count_if(resolved.is_not(None), resolved <= col(Ticket.resolution_due_at)),
+                count_if(col(Ticket.rating).in_(["满意", "基本满意"])),
+            )
+            .where(col(Ticket.received_at) >= start, col(Ticket.received_at) < end)
+            .group_by(col(Ticket.grid_id), col(Ticket.category))
+        )
+        return list((await self.session.execute(stmt)).all())
+
+    async def grid_names(self) -> dict[int, str]:
+        from storage.models import Grid
+
+        rows = (await self.session.exec(select(Grid))).all()
+        return {g.id: g.name for g in rows if g.id is not None}
+
+    async def residents(self, ids: Sequence[int]) -> dict[int, Resident]:
+        if not ids:
+            return {}
+        stmt = select(Resident).where(col(Resident.id).in_(list(ids)))
+        return {r.id: r for r in (await self.session.exec(stmt)).all() if r.id is not None}
+
+    async def all_tickets(self, batch: int = 500) -> AsyncIterator[Ticket]:
+        last = 0
+        while True:
+            stmt = select(Ticket).where(col(Ticket.id) > last).order_by(col(Ticket.id)).limit(batch)
+            rows = (await self.session.exec(stmt)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield row
+            last = rows[-1].id or last
+
+
+CONFIDENTIAL_CATEGORIES = ("邻里纠纷",)
+
+
+@register("tickets")
+async def export_tickets(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    """One row per ticket with its history; phones masked; a dispute's complainant withheld."""
+    repo = uow.get(TicketRepository)
+    grids = await repo.grid_names()
+    async for ticket in repo.all_tickets():
+        assert ticket.id is not None
+        events = await repo.history(ticket.id)
+        people = await repo.residents(
+            [i for i in (ticket.reporter_resident_id, ticket.holder_id) if i is not None]
+        )
+        reporter = people.get(ticket.reporter_resident_id or -1)
+        holder = people.get(ticket.holder_id or -1)
+        confidential = ticket.category in CONFIDENTIAL_CATEGORIES
+        yield {
+            "number": ticket.number,
+            "status": ticket.status,
+            "category": ticket.category,
+            "urgent": ticket.urgent,
+            "level": ticket.level,
+            "grid": grids.get(ticket.grid_id or -1),
+            "location": "".join(
+                p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p
+            ),
+            "description": ticket.description,
+            "reporter": "（保密）"
+            if confidential
+            else (reporter.name if reporter else ticket.reporter_name),
+            "reporter_phone": None if confidential or reporter is None else reporter.phone_masked,
+            "holder": holder.name if holder else None,
+            "department": ticket.department,
+            "received_at": ticket.received_at.isoformat(),
+            "response_due_at": ticket.response_due_at.isoformat(),
+            "resolution_due_at": ticket.resolution_due_at.isoformat(),
+            "accepted_at": ticket.accepted_at.isoformat() if ticket.accepted_at else None,
+            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
+            "rating": ticket.rating,
+            "rating_comment": ticket.rating_comment,
+            "reopen_count": ticket.reopen_count,
+            "duplicate_of": ticket.duplicate_of,
+            "history": [
+                {
+                    "at": e.at.isoformat(),
+                    "actor": "（保密）"
+                    if confidential and e.action in ("filed", "rated")
+                    else (e.actor_name or e.actor),
+                    "action": e.action,
+                    "from": e.from_status,
+                    "to": e.to_status,
+                    "note": e.note,
+                }
+                for e in events
+            ],
+        }

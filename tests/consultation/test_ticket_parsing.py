@@ -1,0 +1,56 @@
+"""The pure rules that read a resident's words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from consultation.ticket_parsing import (
+    Place,
+    classify_category,
+    default_catalogue,
+    find_ticket_number,
+    is_urgent,
+    parse_period,
+    parse_place,
+    parse_rating,
+    ticket_number,
+)
+
+CAT = default_catalogue()
+
+
+def test_categories_by_keyword() -> None:
+    assert classify_category("3号楼2单元的楼道灯坏了好几天了", CAT) == "公共设施"
+    assert classify_category("楼下广场舞太吵了", CAT) == "噪音扰民"
+    assert classify_category("小区里乱停车", CAT) == "停车交通"
+    assert classify_category("今天天气不错", CAT) is None
+
+
+def test_urgent_words() -> None:
+    assert is_urgent("电梯困人了", CAT) and is_urgent("闻到煤气味", CAT)
+    assert not is_urgent("楼道灯坏了", CAT)
+
+
+def test_places() -> None:
+    assert parse_place("3号楼2单元301的水管漏了") == Place("3号楼", "2单元", "301")
+    assert parse_place("三栋二单元") == Place("3号楼", "2单元")
+    assert parse_place("东门垃圾没清").spot == "东门"
+    assert parse_place("路灯不亮").empty
+    assert Place("3号楼", "2单元").merged(Place(building="5号楼")) == Place("5号楼")
+    assert Place("3号楼", "2单元", "301").label() == "3号楼2单元301室"
+
+
+def test_ticket_numbers() -> None:
+    assert ticket_number(date(2026, 11, 22), 7) == "R20261122-0007"
+    assert find_ticket_number("查一下 r20261122-7 怎么样了") == "R20261122-0007"
+    assert find_ticket_number("没有编号") is None
+
+
+def test_periods_and_ratings() -> None:
+    today = date(2026, 11, 22)
+    assert parse_period("诉求统计", today) == (date(2026, 11, 1), date(2026, 12, 1), "2026年11月")
+    assert parse_period("统计 2026-12", today)[:2] == (date(2026, 12, 1), date(2027, 1, 1))
+    assert parse_period("上个月", today)[0] == date(2026, 10, 1)
+    assert parse_rating("不满意，还是坏的") == "不满意"
+    assert parse_rating("基本满意 R20261122-0001") == "基本满意"
+    assert parse_rating("满意") == "满意" and parse_rating("你好") is None

@@ -1,0 +1,339 @@
+"""A ticket's whole life through the router, as resident (zhang), grid worker (wang) and
+moderator (li), with the controllable clock driving both escalation steps."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from bot.app import Yishi
+from bot.messages import ChatType, Inbound, Location, Reply
+from consultation.roles import Role
+from storage.tickets import Ticket, TicketRepository
+from storage.types import utcnow
+from tests.conftest import Clock
+
+NUMBER = re.compile(r"R\d{8}-\d{4}")
+
+
+def msg(text: str, sender: str = "zhang", **kw: Any) -> Inbound:
+    return Inbound(
+        platform="web",
+        chat_id=sender,
+        chat_type=ChatType.PRIVATE,
+        sender_id=sender,
+        message_id=kw.pop("mid", None) or uuid.uuid4().hex,
+        text=text,
+        sent_at=utcnow(),
+        **kw,
+    )
+
+
+async def say(yishi: Yishi, text: str, sender: str = "zhang", **kw: Any) -> list[Reply]:
+    return await yishi.router.handle(msg(text, sender, **kw))
+
+
+async def pushes(yishi: Yishi, who: str) -> list[Reply]:
+    async with yishi.uow() as uow:
+        rows = await uow.pushes.for_chat("web", who, 200)
+    return [Reply.from_json(p.payload) for p in rows]
+
+
+async def ticket(yishi: Yishi, number: str) -> Ticket:
+    async with yishi.uow() as uow:
+        found = await uow.get(TicketRepository).by_number(number)
+    assert found is not None
+    return found
+
+
+async def file_ticket(yishi: Yishi, text: str, who: str = "zhang") -> str:
+    [draft] = await say(yishi, text, who)
+    assert "请确认" in draft.text, draft.text
+    [filed] = await say(yishi, "确认提交", who)
+    found = NUMBER.search(filed.text)
+    assert found, filed.text
+    return found.group(0)
+
+
+async def run_timers(yishi: Yishi, clock: Clock) -> list[str]:
+    async with yishi.uow() as uow:
+        return await yishi.ticket_timers.run_due(uow, clock())
+
+
+async def test_whole_life_with_reopening(yishi: Yishi, clock: Clock) -> None:
+    [draft] = await say(yishi, "3号楼2单元的楼道灯坏了好几天了")
+    assert "公共设施" in draft.text and "3号楼2单元" in draft.text
+    [filed] = await say(yishi, "确认提交")
+    number = NUMBER.search(filed.text).group(0)  # type: ignore[union-attr]
+    assert number == "R20261122-0001" and "第一网格" in filed.text
+    [again] = await say(yishi, "确认提交")
+    async with yishi.uow() as uow:
+        assert await uow.get(TicketRepository).by_number("R20261122-0002") is None
+    assert "R20261122-0002" not in again.text
+
+    [task] = await pushes(yishi, "wang")
+    assert number in task.text and "楼道灯" in task.text
+    assert [b.label for b in task.buttons] == ["接单", "处理中", "办结", "上报", "转派"]
+    assert await pushes(yishi, "li") == [], "not urgent: the moderators aren't disturbed"
+
+    [ok] = await say(yishi, task.buttons[0].data, "wang")
+    assert "已接单" in ok.text
+    told = await pushes(yishi, "zhang")
+    assert "王网格员" in told[-1].text and "接单" in told[-1].text
+
+    [ask] = await say(yishi, f"处理中 {number}", "wang")
+    assert "进展" in ask.text
+    await say(yishi, "已联系电工，明天上午来换", "wang")
+    assert "明天上午来换" in (await pushes(yishi, "zhang"))[-1].text
+
+    [status] = await say(yishi, number)
+    assert "处理中" in status.text and "王网格员" in status.text
+    assert "135" not in status.text, "the holder's phone is never shown"
+
+    await say(yishi, f"办结 {number} 灯已换好", "wang")
+    rate = (await pushes(yishi, "zhang"))[-1]
+    assert "请您评价" in rate.text and [b.label for b in rate.buttons] == [
+        "满意",
+        "基本满意",
+        "不满意",
+    ]
+    [reopened] = await say(yishi, "不满意")  # context first: the flow knows which ticket
+    assert "重新" in reopened.text
+    [noted] = await say(yishi, "灯还是一闪一闪的")
+    assert "记下" in noted.text
+    tk = await ticket(yishi, number)
+    assert tk.status == "reopened" and tk.reopen_count == 1 and tk.holder_id is None
+    assert tk.rating_comment == "灯还是一闪一闪的"
+    assert "重新处理" in (await pushes(yishi, "wang"))[-1].text
+
+    await say(yishi, f"接单 {number}", "wang")
+    await say(yishi, f"办结 {number} 换了整套灯具", "wang")
+    [thanks] = await say(yishi, (await pushes(yishi, "zhang"))[-1].buttons[0].data)
+    assert "谢谢" in thanks.text
+    tk = await ticket(yishi, number)
+    assert tk.status == "closed" and tk.rating == "满意"
+
+    async with yishi.uow() as uow:
+        history = [e.action for e in await uow.get(TicketRepository).history(tk.id or 0)]
+    assert history == [
+        "filed",
+        "accepted",
+        "progress",
+        "resolved",
+        "reopened",
+        "commented",
+        "accepted",
+        "resolved",
+        "rated",
+    ]
+    [mine] = await say(yishi, "我的诉求")
+    assert number in mine.text and "已评价" in mine.text
+
+
+async def test_both_escalation_steps_with_the_clock(yishi: Yishi, clock: Clock) -> None:
+    number = await file_ticket(yishi, "5号楼门口垃圾好几天没人清了", "liu")
+    assert (await ticket(yishi, number)).category == "环境卫生"
+    assert await run_timers(yishi, clock) == []
+    clock.advance(hours=3, minutes=5)  # response limit 4 h, warned an hour before
+    fired = await run_timers(yishi, clock)
+    assert fired == [f"ticket.warn:{number}:response:0"]
+    assert "还没有人接单" in (await pushes(yishi, "zhao"))[-1].text
+    clock.advance(hours=1)
+    assert await run_timers(yishi, clock) == [f"ticket.escalate:{number}:response:0"]
+    assert await run_timers(yishi, clock) == [], "each step fires once"
+    assert "超过接单时限" in (await pushes(yishi, "li"))[-1].text
+    assert "上报社区" in (await pushes(yishi, "liu"))[-1].text
+    tk = await ticket(yishi, number)
+    assert tk.status == "escalated" and tk.level == "community"
+
+    [ok] = await say(yishi, f"接单 {number}", "zhao")
+    assert "已接单" in ok.text
+    clock.advance(hours=43)  # resolution limit 48 h from filing (now 47:05)
+    assert await run_timers(yishi, clock) == [f"ticket.warn:{number}:resolution:0"]
+    assert "办结时限" in (await pushes(yishi, "zhao"))[-1].text
+    clock.advance(hours=1)
+    assert await run_timers(yishi, clock) == [f"ticket.escalate:{number}:resolution:0"]
+    tk = await ticket(yishi, number)
+    assert tk.level == "department" and tk.department == "街道环卫所"
+    assert "街道环卫所" in (await pushes(yishi, "liu"))[-1].text
+    assert "部门报到" in (await pushes(yishi, "sun"))[-1].text
+    [overdue] = await say(yishi, "超期诉求", "li")
+    assert number in overdue.text and "部门" in overdue.text and "赵网格员" in overdue.text
+
+
+async def test_extension_needs_a_reason_and_moves_the_deadline(yishi: Yishi, clock: Clock) -> None:
+    number = await file_ticket(yishi, "6号楼电梯坏了", "liu")
+    await say(yishi, f"接单 {number}", "zhao")
+    [ask] = await say(yishi, f"延期 {number} 24", "zhao")
+    assert "原因" in ask.text
+    [done] = await say(yishi, "等厂家配件", "zhao")
+    assert "已延期" in done.text
+    assert "等厂家配件" in (await pushes(yishi, "liu"))[-1].text
+    clock.advance(hours=71)
+    assert await run_timers(yishi, clock) == [], "the old deadline no longer applies"
+    [back] = await say(yishi, f"退单 {number}", "zhao")
+    assert "原因" in back.text
+    await say(yishi, "不归我们网格管", "zhao")
+    assert "不归我们网格管" in (await pushes(yishi, "liu"))[-1].text
+    assert (await ticket(yishi, number)).holder_id is None
+
+
+async def test_urgent_ticket_reaches_grid_and_community_at_once(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "2号楼电梯坏了，困人了！")
+    tk = await ticket(yishi, number)
+    assert (
+        tk.urgent and tk.response_due_at - tk.received_at <= tk.resolution_due_at - tk.received_at
+    )
+    assert (tk.response_due_at - tk.received_at).total_seconds() == 30 * 60
+    assert "紧急" in (await pushes(yishi, "wang"))[-1].text
+    assert number in (await pushes(yishi, "li"))[-1].text
+
+
+async def test_duplicate_is_offered_and_followed(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    [offer] = await say(yishi, "3号楼的灯不亮了", "chen")
+    assert f"已有人反映 {number}" in offer.text
+    [followed] = await say(yishi, offer.buttons[0].data, "chen")
+    assert "已关注" in followed.text
+    await say(yishi, f"接单 {number}", "wang")
+    assert "接单" in (await pushes(yishi, "chen"))[-1].text, "followers get the same updates"
+    [status] = await say(yishi, number, "chen")
+    assert "张阿姨" not in status.text
+
+    second = await file_ticket(yishi, "东门路灯不亮", "liu")
+    [merged] = await say(yishi, f"合并诉求 {second} {number}", "li")
+    assert "已把" in merged.text
+    assert (await ticket(yishi, second)).duplicate_of == number
+    assert number in (await pushes(yishi, "liu"))[-1].text
+
+
+async def test_guest_can_report_and_is_asked_where_and_whether_to_update(
+    yishi: Yishi,
+) -> None:
+    [where] = await say(yishi, "垃圾桶满了没人清", "stranger")
+    assert "在哪里" in where.text and "认证" not in where.text and "绑定" not in where.text
+    [updates] = await say(yishi, "4号楼", "stranger")
+    assert "通知" in updates.text
+    [draft] = await say(yishi, "要", "stranger")
+    assert "4号楼" in draft.text
+    [filed] = await say(yishi, "确认", "stranger")
+    number = NUMBER.search(filed.text).group(0)  # type: ignore[union-attr]
+    await say(yishi, f"接单 {number}", "wang")
+    assert number in (await pushes(yishi, "stranger"))[-1].text
+
+
+async def test_category_questions_photos_and_locations(yishi: Yishi) -> None:
+    [question] = await say(yishi, "楼上装修噪音太大了", "liu")
+    assert "持续多久" in question.text
+    [draft] = await say(yishi, "一个星期了，每天早上七点", "liu")
+    assert "噪音扰民" in draft.text and "一个星期" in draft.text
+    [photo] = await say(yishi, "", "liu", image_url="https://img.example/1.jpg")
+    assert "1 张" in photo.text
+    [moved, *_] = await say(yishi, "", "liu", location=Location(31.8, 117.2, "幸福里东门"))
+    assert "幸福里东门" in moved.text
+    await say(yishi, "确认提交", "liu")
+    async with yishi.uow() as uow:
+        [tk] = await uow.get(TicketRepository).of_reporter("web", "liu", None)
+    assert tk.photos == ["https://img.example/1.jpg"] and tk.spot == "幸福里东门"
+
+
+async def test_bad_input_changes_nothing(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    before = await ticket(yishi, number)
+    [empty] = await say(yishi, "")
+    [long] = await say(yishi, "灯" * 10_000)
+    [photo] = await say(yishi, "", image_url="https://img.example/2.jpg")
+    [unknown] = await say(yishi, "R20261122-0999")
+    [foreign] = await say(yishi, number, "liu")
+    [worker_foreign] = await say(yishi, f"接单 {number}", "zhao")
+    [resident_worker] = await say(yishi, f"接单 {number}", "liu")
+    assert "没有输入" in empty.text and "有点长" in long.text and "图片" in photo.text
+    assert "没有找到" in unknown.text
+    assert "不是您反映" in foreign.text
+    assert "不属于您负责的网格" in worker_foreign.text
+    assert "网格员" in resident_worker.text
+    after = await ticket(yishi, number)
+    assert (after.status, after.holder_id, after.updated_at) == (
+        before.status,
+        before.holder_id,
+        before.updated_at,
+    )
+    async with yishi.uow() as uow:
+        assert await uow.get(TicketRepository).by_number("R20261122-0002") is None
+
+
+async def test_unrated_ticket_closes_itself(yishi: Yishi, clock: Clock) -> None:
+    number = await file_ticket(yishi, "3号楼门禁坏了")
+    await say(yishi, f"接单 {number}", "wang")
+    await say(yishi, f"办结 {number} 门禁已修好", "wang")
+    clock.advance(hours=73)
+    assert f"ticket.autoclose:{number}:rating:0" in await run_timers(yishi, clock)
+    tk = await ticket(yishi, number)
+    assert tk.status == "closed" and tk.rating is None
+    assert "未评价" in (await pushes(yishi, "zhang"))[-1].text
+
+
+async def test_hand_up_and_reassign(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "3号楼下水管漏水")
+    await say(yishi, f"接单 {number}", "wang")
+    await say(yishi, f"上报 {number} 需要物业和住建一起处理", "wang")
+    assert "需要物业和住建" in (await pushes(yishi, "li"))[-1].text
+    [pick] = await say(yishi, f"转派 {number}", "li")
+    zhao = next(b for b in pick.buttons if b.label == "赵网格员")
+    [done] = await say(yishi, zhao.data, "li")
+    assert "赵网格员" in done.text
+    assert "转派给您" in (await pushes(yishi, "zhao"))[-1].text
+    tk = await ticket(yishi, number)
+    assert tk.dispatched and tk.status == "assigned"
+
+
+async def test_statistics_for_moderators(yishi: Yishi, clock: Clock) -> None:
+    first = await file_ticket(yishi, "3号楼楼道灯坏了")
+    await file_ticket(yishi, "5号楼门口垃圾没清", "liu")
+    await say(yishi, f"接单 {first}", "wang")
+    await say(yishi, f"办结 {first} 换好了", "wang")
+    await say(yishi, f"满意 {first}")
+    [stats] = await say(yishi, "诉求统计 2026-11", "li")
+    assert "收集 2 件" in stats.text and "办结 1 件" in stats.text and "反馈 1 件" in stats.text
+    assert "满意率 100.0%" in stats.text and "第一网格" in stats.text
+    [refused] = await say(yishi, "诉求统计", "zhang")
+    assert "社区工作者" in refused.text
+
+
+async def test_ten_workers_accept_at_once_sqlite(yishi: Yishi) -> None:
+    await _ten_workers(yishi)
+
+
+async def _ten_workers(yishi: Yishi) -> None:
+    import asyncio
+
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    async with yishi.uow() as uow:
+        grid = await uow.residents.grid_by_code("G01")
+        assert grid is not None and grid.id is not None
+        from storage.models import Resident
+
+        for i in range(10):
+            person = await uow.residents.add(Resident(name=f"网格员{i}", verified=True))
+            assert person.id is not None
+            await uow.residents.grant(person.id, Role.GRID_WORKER.value, grid.id)
+            await uow.identities.bind("web", f"w{i}", person.id)
+    replies = await asyncio.gather(*(say(yishi, f"接单 {number}", f"w{i}") for i in range(10)))
+    texts = [r[0].text for r in replies]
+    assert sum("已接单" in x for x in texts) == 1, texts
+    assert sum("已被" in x for x in texts) == 9, texts
+    assert (await ticket(yishi, number)).holder_id is not None
+
+
+async def test_ten_workers_accept_at_once_postgres(pg_url: str, clock: Clock) -> None:
+    from bot.demo import seed_demo
+    from bot.intents import KeywordClassifier
+    from tests.conftest import make_settings
+
+    bot = Yishi(make_settings(pg_url), classifier=KeywordClassifier(), clock=clock)
+    try:
+        await seed_demo(bot.uow)
+        await _ten_workers(bot)
+    finally:
+        await bot.stop()

@@ -1,0 +1,15 @@
+"""The migration history stays one straight line, so every database upgrades the same way."""
+
+from __future__ import annotations
+
+from alembic.script import ScriptDirectory
+
+from storage.migrate import alembic_config
+
+
+def test_one_head_and_a_linear_history() -> None:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(scripts.get_heads()) == 1, f"several heads: {scripts.get_heads()}"
+    revisions = list(scripts.walk_revisions())
+    assert all(not isinstance(r.down_revision, tuple) for r in revisions[:-1] if r.down_revision)
+    assert revisions[-1].down_revision is None
