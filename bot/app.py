@@ -17,6 +17,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.adapters.base import Adapter
+from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
@@ -163,6 +164,8 @@ class Yishi:
             on_commit=self.committed,
         )
         self.adapters: list[Adapter] = []
+        #: One client session for every platform API call (pooled, with timeouts).
+        self.http = HttpClient()
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
         self.pages: list[Any] = [PublicPages(self.uow, self.community)]
         self._started = False
@@ -197,6 +200,7 @@ class Yishi:
             except Exception:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
         await self.push.stop()
+        await self.http.close()
         await self.engine.dispose()
         self._started = False
 
@@ -247,4 +251,22 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     yishi = Yishi(settings, **kwargs)
     if settings.web.enabled:
         yishi.add_adapter(WebChatAdapter(yishi.router))
+
+    def platforms() -> set[str]:
+        return {a.platform for a in yishi.adapters}
+
+    if settings.wechat.enabled:
+        from bot.adapters.wechat import WechatAdapter
+
+        yishi.add_adapter(
+            WechatAdapter(yishi.router, settings.wechat, yishi.http, platforms=platforms)
+        )
+    if settings.telegram.enabled:
+        from bot.adapters.telegram import TelegramAdapter
+
+        yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram))
+    if settings.wecom.enabled:
+        from bot.adapters.wecom import WecomAdapter
+
+        yishi.add_adapter(WecomAdapter(yishi.router, settings.wecom, yishi.http))
     return yishi

@@ -64,6 +64,15 @@ class WechatSettings(_Section):
     app_id: str = ""
     app_secret: str = ""
     api_base_url: str = "https://api.weixin.qq.com"
+    #: WeChat gives up after 5 s; answer passively within this budget, else push.
+    reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    #: Customer-service messages are allowed this long after the user's last message …
+    cs_window_hours: int = Field(default=48, ge=1, le=48)
+    #: … and at most this many per window.
+    cs_quota: int = Field(default=5, ge=1)
+    #: Subscription-notice template for pushes outside the window ("" = none).
+    subscribe_template_id: str = ""
 
 
 class TelegramSettings(_Section):
@@ -74,6 +83,33 @@ class TelegramSettings(_Section):
     base_url: str = "https://api.telegram.org/bot"
     mode: Literal["polling", "webhook"] = "polling"
     webhook_secret: str = ""
+    #: Public URL Telegram should call in webhook mode ("" = set it by hand).
+    webhook_url: str = ""
+    #: Telegram's limits: overall, per private chat, per group.
+    global_per_second: float = Field(default=30.0, gt=0)
+    private_per_second: float = Field(default=1.0, gt=0)
+    group_per_minute: float = Field(default=20.0, gt=0)
+    #: How often a 429 (retry_after) is waited out before a message is given up.
+    max_retries: int = Field(default=5, ge=0, le=20)
+
+
+class WecomSettings(_Section):
+    """WeCom (企业微信) app callback and pushes for staff; group robots for announcements."""
+
+    enabled: bool = False
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
+    max_body_bytes: int = Field(default=65_536, ge=1024)
+    #: Group robots by name → webhook URL (…/cgi-bin/webhook/send?key=…).
+    robot_webhooks: dict[str, str] = Field(default_factory=dict)
+    #: A robot may post 20 messages a minute.
+    robot_per_minute: int = Field(default=20, ge=1)
+    robot_window_seconds: float = Field(default=60.0, gt=0)
 
 
 class CommunitySettings(_Section):
@@ -108,6 +144,7 @@ class PushSettings(_Section):
     console_per_second: float = Field(default=50.0, gt=0)
     wechat_per_second: float = Field(default=20.0, gt=0)
     telegram_per_second: float = Field(default=30.0, gt=0)
+    wecom_per_second: float = Field(default=50.0, gt=0)
 
 
 class SchedulerSettings(_Section):
@@ -294,6 +331,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     wechat: WechatSettings = WechatSettings()
     telegram: TelegramSettings = TelegramSettings()
+    wecom: WecomSettings = WecomSettings()
     community: CommunitySettings = CommunitySettings()
     bot: BotSettings = BotSettings()
     push: PushSettings = PushSettings()

@@ -90,13 +90,14 @@ class PushService:
 
     async def _loop(self) -> None:
         while True:
+            # Clear before looking, so a wake() that lands while we look is not lost.
+            self._wake.clear()
             try:
                 sent = await self.deliver_due()
             except Exception:
                 log.exception("push loop failed; retrying")
                 sent = 0
             if sent == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
 

@@ -42,6 +42,11 @@ class HandlerRegistry:
         for handler in handlers:
             for pattern in handler.patterns:
                 self.patterns.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), handler))
+            for prefix in handler.command_prefixes:
+                # "绑定 483920", "绑定483920": a prefix is a pattern for "starts with".
+                self.patterns.append(
+                    (re.compile(re.escape(prefix) + r".*", re.IGNORECASE | re.DOTALL), handler)
+                )
             for command in handler.commands:
                 self.commands[command.lower()] = handler
             for flow in handler.flows:

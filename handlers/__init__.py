@@ -6,6 +6,7 @@ from bot.intents import Intent
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
 from handlers.base import Handler
+from handlers.bind import BindHandler, IssueBindCodeHandler, WelcomeHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
@@ -79,6 +80,9 @@ def default_handlers(
         rating,
         evaluation,
         FeedbackHandler(rating, evaluation),
+        WelcomeHandler(),
+        BindHandler(),
+        IssueBindCodeHandler(),
         ScheduleHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

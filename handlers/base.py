@@ -158,6 +158,8 @@ class Handler:
     #: classification (commands with arguments, e.g. ``审核\s*T\d+.*``); tried after
     #: exact commands, in registration order.
     patterns: tuple[str, ...] = ()
+    #: Words that reach this handler when a message starts with them ("绑定 483920").
+    command_prefixes: tuple[str, ...] = ()
     #: Conversation flows this handler continues.
     flows: tuple[str, ...] = ()
     #: Roles of which the sender needs one; None lets anyone in.

@@ -1,7 +1,7 @@
 """scheduler tables
 
 Revision ID: scheduler_1
-Revises: deliberation_1
+Revises: platforms_1
 Create Date: 2026-11-22 17:05:29.554180
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "scheduler_1"
-down_revision: str | None = "deliberation_1"
+down_revision: str | None = "platforms_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,307 @@
+"""Telegram through python-telegram-bot v22, with our router as the one brain.
+
+PTB does the Bot API (its ``base_url`` points tests at a fake server); a single
+:class:`~telegram.ext.TypeHandler` turns each update into an :class:`Inbound`
+for the router and sends the replies back with inline keyboards. Updates come by
+long polling or by webhook on our own aiohttp server (``POST /telegram``,
+checked against ``X-Telegram-Bot-Api-Secret-Token``); each ``update_id`` is
+claimed in the database first, so a redelivery after a crash or a restart has
+no second effect.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.adapters.callbacks import BodyTooLarge, read_bounded
+from bot.adapters.telegram.limiter import TelegramLimiter
+from bot.adapters.wechat.adapter import button_key
+from bot.config import TelegramSettings
+from bot.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from bot.push import PermanentPushError
+from bot.router import Router
+from storage.platforms import PlatformRepository
+from storage.types import utcnow
+
+log = logging.getLogger("yishi.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_CALLBACK_BYTES = 64
+MAX_UPDATE_BYTES = 1_048_576
+KEY_PREFIX = "k:"
+
+#: Commands shown in Telegram's menu; descriptions in Chinese.
+COMMANDS = (
+    ("start", "开始使用"),
+    ("help", "帮助与功能菜单"),
+    ("bind", "绑定居民身份（/bind 六位绑定码）"),
+    ("cancel", "取消当前操作"),
+)
+
+
+class TelegramSender:
+    """Pushes to Telegram chats within the limits; records each delivery."""
+
+    records_deliveries = True
+
+    def __init__(self, adapter: TelegramAdapter) -> None:
+        self.adapter = adapter
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        try:
+            await self.adapter.send_reply(chat_id, reply)
+        except Forbidden as exc:  # blocked the bot, left the group
+            await self.adapter.record(chat_id, "bot_api", False, str(exc), reply)
+            raise PermanentPushError(str(exc)) from exc
+        except TelegramError as exc:
+            await self.adapter.record(chat_id, "bot_api", False, str(exc), reply)
+            raise
+        await self.adapter.record(chat_id, "bot_api", True, None, reply)
+
+
+class TelegramAdapter:
+    """A Telegram bot: polling or ``/telegram`` webhook, sends with inline keyboards."""
+
+    platform = Platform.TELEGRAM.value
+
+    def __init__(
+        self,
+        router: Router,
+        settings: TelegramSettings,
+        *,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self.router = router
+        self.settings = settings
+        builder = Application.builder().token(settings.token).base_url(settings.base_url)
+        if settings.mode == "webhook":
+            builder = builder.updater(None)
+        self.application = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.limiter = (
+            TelegramLimiter(settings, sleep=sleep) if sleep else TelegramLimiter(settings)
+        )
+        self.sender = TelegramSender(self)
+        self.state = "stopped"
+        self.counts = {"updates": 0, "duplicates": 0, "rejected": 0, "sent": 0, "edited": 0}
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/telegram", self._webhook)
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: who we are
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        await self.application.start()
+        if self.settings.mode == "polling":
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES
+            )
+        elif self.settings.webhook_url:
+            await self.bot.set_webhook(
+                self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        self.state = "ok"
+
+    async def stop(self) -> None:
+        if self.state == "stopped":
+            return
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        self.state = "stopped"
+
+    def health(self) -> dict[str, Any]:
+        return {"state": self.state, "mode": self.settings.mode, **self.counts}
+
+    # -- webhook -------------------------------------------------------------------------
+    async def _webhook(self, request: web.Request) -> web.Response:
+        secret = self.settings.webhook_secret
+        given = request.headers.get(SECRET_HEADER, "")
+        if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+            self.counts["rejected"] += 1
+            raise web.HTTPForbidden(text="bad secret token")
+        try:
+            body = await read_bounded(request, MAX_UPDATE_BYTES)
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.bot)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=MAX_UPDATE_BYTES, actual_size=request.content_length or 0
+            ) from None
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text=f"malformed update: {type(exc).__name__}") from None
+        await self.application.process_update(update)
+        return web.Response(text="ok")
+
+    # -- updates -------------------------------------------------------------------------
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        try:
+            await self._handle(update)
+        finally:
+            if query is not None:  # a pressed button always stops spinning
+                with contextlib.suppress(TelegramError):
+                    await query.answer()
+
+    async def _handle(self, update: Update) -> None:
+        async with self.router.uow_factory() as uow:
+            fresh = await uow.get(PlatformRepository).claim_callback(
+                self.platform, f"update:{update.update_id}"
+            )
+        if not fresh:
+            self.counts["duplicates"] += 1
+            return
+        self.counts["updates"] += 1
+        query = update.callback_query
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None or update.effective_chat is None:
+            return
+        chat = update.effective_chat
+        is_group = chat.type in ("group", "supergroup")
+        if query is not None:
+            text = await self._button_data(query.data or "")
+            addressed = True
+        else:
+            text, addressed = self._message_text(message, is_group)
+        photo = message.photo[-1].file_id if (query is None and message.photo) else None
+        location = (
+            Location(message.location.latitude, message.location.longitude)
+            if query is None and message.location is not None
+            else None
+        )
+        inbound = Inbound(
+            platform=self.platform,
+            chat_id=str(chat.id),
+            chat_type=ChatType.GROUP if is_group else ChatType.PRIVATE,
+            sender_id=str(user.id),
+            message_id=f"update:{update.update_id}",
+            text=text,
+            sent_at=message.date if query is None else utcnow(),
+            sender_name=user.full_name,
+            image_url=f"telegram-file:{photo}" if photo else None,
+            location=location,
+            addressed=addressed,
+        )
+        replies = await self.router.handle(inbound)
+        edit_target = message if query is not None else None
+        for reply in replies:
+            chat_id = reply.chat_id or str(chat.id)
+            if edit_target is not None and reply.buttons and chat_id == str(chat.id):
+                await self._edit(edit_target, reply)
+                edit_target = None
+                continue
+            try:
+                await self.send_reply(chat_id, reply)
+            except TelegramError as exc:
+                log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
+                await self.record(chat_id, "bot_api", False, str(exc), reply)
+
+    def _message_text(self, message: Message, is_group: bool) -> tuple[str, bool]:
+        text = message.text or message.caption or ""
+        if not is_group:
+            return text, True
+        try:
+            mention: str | None = f"@{self.bot.username}"
+        except RuntimeError:  # not initialised (no getMe yet)
+            mention = None
+        addressed = text.startswith("/")
+        if mention and mention.lower() in text.lower():
+            addressed = True
+            start = text.lower().index(mention.lower())
+            text = (text[:start] + text[start + len(mention) :]).strip()
+        replied = message.reply_to_message
+        if replied is not None and replied.from_user is not None and mention:
+            addressed = addressed or replied.from_user.id == self.bot.id
+        return text, addressed
+
+    async def _button_data(self, data: str) -> str:
+        if data.startswith(KEY_PREFIX):
+            async with self.router.uow_factory() as uow:
+                found = await uow.get(PlatformRepository).callback_data(data[len(KEY_PREFIX) :])
+            return found if found is not None else ""
+        return data
+
+    async def _keyboard(self, buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+        if not buttons:
+            return None
+        rows: list[list[InlineKeyboardButton]] = []
+        long: list[Button] = []
+        for button in buttons:
+            data = button.data
+            if len(data.encode("utf-8")) > MAX_CALLBACK_BYTES or data.startswith(KEY_PREFIX):
+                long.append(button)
+                data = KEY_PREFIX + button_key(button.data)
+            rows.append([InlineKeyboardButton(button.label, callback_data=data)])
+        if long:
+            async with self.router.uow_factory() as uow:
+                repo = uow.get(PlatformRepository)
+                for button in long:
+                    await repo.save_callback_data(button_key(button.data), button.data)
+        # Short choices (yes/no/abstain, ratings) sit side by side.
+        if len(rows) <= 5 and all(len(b.label) <= 6 for b in buttons):
+            return InlineKeyboardMarkup([[r[0] for r in rows]])
+        return InlineKeyboardMarkup(rows)
+
+    async def send_reply(self, chat_id: str, reply: Reply) -> None:
+        markup = await self._keyboard(reply.buttons)
+        await self.limiter.run(
+            chat_id, lambda: self.bot.send_message(chat_id, reply.text, reply_markup=markup)
+        )
+        self.counts["sent"] += 1
+
+    async def _edit(self, message: Message, reply: Reply) -> None:
+        """A button press whose answer carries buttons again (a live tally) edits in place."""
+        markup = await self._keyboard(reply.buttons)
+        chat_id = str(message.chat_id)
+        try:
+            await self.limiter.run(
+                chat_id,
+                lambda: self.bot.edit_message_text(
+                    reply.text,
+                    chat_id=message.chat_id,
+                    message_id=message.message_id,
+                    reply_markup=markup,
+                ),
+            )
+            self.counts["edited"] += 1
+        except BadRequest as exc:  # "message is not modified", too old to edit, …
+            log.info("edit refused; sending anew", extra={"error": str(exc)})
+            await self.send_reply(chat_id, reply)
+
+    async def record(
+        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
+    ) -> None:
+        async with self.router.uow_factory() as uow:
+            await uow.get(PlatformRepository).record_delivery(
+                self.platform, chat_id, via, ok, detail, reply.text
+            )

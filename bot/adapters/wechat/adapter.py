@@ -1,0 +1,414 @@
+"""The WeChat Official Account (公众号) callback on ``GET/POST /wechat`` and its sender.
+
+GET is the URL check (SHA-1 of token, timestamp, nonce; constant-time compare).
+POST carries one message in XML, plain or in safe mode (``encrypt_type=aes``:
+``msg_signature`` over the ciphertext, AES-256-CBC, the appid checked). WeChat
+waits five seconds and retries three times, so each callback is claimed in the
+database by MsgId (events: FromUserName + CreateTime) and answered by
+:class:`~bot.adapters.callbacks.CallbackRunner`: a passive reply when quick,
+``success`` and a customer-service push when not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from bot.adapters.callbacks import BodyTooLarge, CallbackRunner, read_bounded
+from bot.adapters.outbound import HttpClient, OutboundError
+from bot.adapters.wechat import xml
+from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
+from bot.adapters.wechat.crypto import CryptoError, MessageCrypt, check_signature
+from bot.config import WechatSettings
+from bot.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from bot.push import PermanentPushError
+from bot.router import Router
+from bot.texts import t
+from storage.platforms import PlatformRepository
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.wechat")
+
+PASSIVE_MAX_BYTES = 2048  # WeChat truncates longer passive text replies
+SUCCESS = "success"
+BIND_SCENES = ("qrscene_bind_", "bind_")
+
+
+def button_key(data: str) -> str:
+    """A short stable id for button data (WeChat msgmenuid, Telegram callback_data)."""
+    return "b" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:20]
+
+
+async def remember_buttons(
+    uow_factory: Callable[[], UnitOfWork], buttons: tuple[Button, ...]
+) -> None:
+    """Store each button's data under its short key so a press can be mapped back."""
+    if not buttons:
+        return
+    async with uow_factory() as uow:
+        repo = uow.get(PlatformRepository)
+        for button in buttons:
+            await repo.save_callback_data(button_key(button.data), button.data)
+
+
+def render_text(reply: Reply) -> str:
+    """Reply text with its buttons as WeChat menu links (a tap sends the choice back)."""
+    if not reply.buttons:
+        return reply.text
+    links = [
+        f'<a href="weixin://bizmsgmenu?msgmenucontent={quote(b.label)}'
+        f'&msgmenuid={button_key(b.data)}">{b.label}</a>'
+        for b in reply.buttons
+    ]
+    return reply.text + "\n" + "  ".join(links)
+
+
+class WechatSender:
+    """Pushes through the customer-service API within the 48-hour window, else falls back."""
+
+    records_deliveries = True
+
+    def __init__(
+        self,
+        api: WechatApi,
+        uow_factory: Callable[[], UnitOfWork],
+        settings: WechatSettings,
+        *,
+        clock: Callable[[], datetime],
+        platforms: Callable[[], set[str]],
+    ) -> None:
+        self.api = api
+        self.uow_factory = uow_factory
+        self.settings = settings
+        self.clock = clock
+        self.platforms = platforms
+        self.window = timedelta(hours=settings.cs_window_hours)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        async with self.uow_factory() as uow:
+            slot = await uow.get(PlatformRepository).take_window_slot(
+                Platform.WECHAT, chat_id, self.clock(), self.window, self.settings.cs_quota
+            )
+        if slot:
+            await remember_buttons(self.uow_factory, reply.buttons)
+            try:
+                await self.api.send_custom(self._custom_payload(chat_id, reply))
+            except WechatApiError as exc:
+                if exc.errcode in QUOTA_ERRORS:
+                    async with self.uow_factory() as uow:
+                        await uow.get(PlatformRepository).close_window(
+                            Platform.WECHAT, chat_id, self.settings.cs_quota
+                        )
+                    await self._record(chat_id, "customer_service", False, str(exc), reply)
+                    await self._fall_back(chat_id, reply, str(exc))
+                    return
+                await self._record(chat_id, "customer_service", False, str(exc), reply)
+                if exc.errcode in BLOCKED_ERRORS:
+                    raise PermanentPushError(str(exc)) from exc
+                raise
+            except OutboundError as exc:
+                await self._record(chat_id, "customer_service", False, str(exc), reply)
+                raise
+            await self._record(chat_id, "customer_service", True, None, reply)
+            return
+        await self._fall_back(chat_id, reply, "outside the 48-hour customer-service window")
+
+    def _custom_payload(self, chat_id: str, reply: Reply) -> dict[str, Any]:
+        if reply.buttons:
+            return {
+                "touser": chat_id,
+                "msgtype": "msgmenu",
+                "msgmenu": {
+                    "head_content": reply.text,
+                    "list": [{"id": button_key(b.data), "content": b.label} for b in reply.buttons],
+                    "tail_content": "",
+                },
+            }
+        return {"touser": chat_id, "msgtype": "text", "text": {"content": reply.text}}
+
+    async def _fall_back(self, chat_id: str, reply: Reply, why: str) -> None:
+        """Subscription notice if configured, else the person's next bound platform."""
+        template = self.settings.subscribe_template_id
+        if template:
+            payload = {
+                "touser": chat_id,
+                "template_id": template,
+                "data": {"thing1": {"value": reply.text[:20]}},
+            }
+            try:
+                await self.api.send_subscribe_notice(payload)
+            except (WechatApiError, OutboundError) as exc:
+                await self._record(chat_id, "subscribe_notice", False, str(exc), reply)
+            else:
+                await self._record(chat_id, "subscribe_notice", True, why, reply)
+                return
+        available = self.platforms() - {Platform.WECHAT.value}
+        async with self.uow_factory() as uow:
+            repo = uow.get(PlatformRepository)
+            for identity in await repo.fallback_identities(Platform.WECHAT, chat_id):
+                if identity.platform in available:
+                    await uow.pushes.enqueue(
+                        identity.platform, identity.platform_user_id, reply.as_json()
+                    )
+                    await repo.record_delivery(
+                        Platform.WECHAT,
+                        chat_id,
+                        f"forwarded:{identity.platform}",
+                        True,
+                        why,
+                        reply.text,
+                    )
+                    return
+            await repo.record_delivery(
+                Platform.WECHAT, chat_id, "undelivered", False, why, reply.text
+            )
+        raise PermanentPushError(f"undelivered: {why}")
+
+    async def _record(
+        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
+    ) -> None:
+        async with self.uow_factory() as uow:
+            await uow.get(PlatformRepository).record_delivery(
+                Platform.WECHAT, chat_id, via, ok, detail, reply.text
+            )
+
+
+class WechatAdapter:
+    """``/wechat`` callbacks and customer-service pushes for one Official Account."""
+
+    platform = Platform.WECHAT.value
+
+    def __init__(
+        self,
+        router: Router,
+        settings: WechatSettings,
+        http: HttpClient,
+        *,
+        platforms: Callable[[], set[str]] = lambda: {"wechat"},
+    ) -> None:
+        self.router = router
+        self.settings = settings
+        self.crypt = (
+            MessageCrypt(settings.token, settings.encoding_aes_key, settings.app_id)
+            if settings.encoding_aes_key
+            else None
+        )
+        self.api = WechatApi(
+            http,
+            router.uow_factory,
+            base_url=settings.api_base_url,
+            app_id=settings.app_id,
+            app_secret=settings.app_secret,
+            clock=router.clock,
+        )
+        self.sender = WechatSender(
+            self.api, router.uow_factory, settings, clock=router.clock, platforms=platforms
+        )
+        self.runner = CallbackRunner(
+            router,
+            self.platform,
+            deadline_seconds=settings.reply_deadline_seconds,
+            passive_ok=self._passive_fits,
+        )
+        self.counts = {"received": 0, "rejected": 0, "duplicates": 0}
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/wechat", self._verify_url)
+        app.router.add_post("/wechat", self._callback)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.runner.drain()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "state": "ok",
+            "mode": "safe" if self.crypt else "plain",
+            "in_flight": len(self.runner.in_flight),
+            "late_replies": self.runner.late,
+            "token_fetches": self.api.fetches,
+            **self.counts,
+        }
+
+    # -- HTTP ----------------------------------------------------------------------------
+    def _check_url_signature(self, request: web.Request) -> None:
+        q = request.query
+        sig, ts, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
+        if not sig or not ts or not nonce:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text="missing signature, timestamp or nonce")
+        if not check_signature(sig, self.settings.token, ts, nonce):
+            self.counts["rejected"] += 1
+            raise web.HTTPForbidden(text="bad signature")
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        self._check_url_signature(request)
+        return web.Response(text=request.query.get("echostr", ""))
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
+        self._check_url_signature(request)
+        try:
+            body = await read_bounded(request, self.settings.max_body_bytes)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
+            ) from None
+        safe = request.query.get("encrypt_type") == "aes"
+        try:
+            fields = xml.parse(body, limit=self.settings.max_body_bytes)
+            if safe:
+                fields = self._decrypt(request, fields)
+        except xml.XmlError as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        except CryptoError as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPForbidden(text=f"decryption failed: {exc}") from None
+        if not fields.get("FromUserName") or not fields.get("MsgType"):
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
+        self.counts["received"] += 1
+        replies = await self._handle(fields, arrived)
+        if not replies:
+            return web.Response(text=SUCCESS)
+        return self._passive(replies, fields, safe=safe, nonce=request.query.get("nonce", ""))
+
+    def _decrypt(self, request: web.Request, outer: dict[str, str]) -> dict[str, str]:
+        if self.crypt is None:
+            raise xml.XmlError("safe mode is not configured (no encoding_aes_key)")
+        encrypted = outer.get("Encrypt", "")
+        q = request.query
+        if not encrypted or not self.crypt.verify(
+            q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""), encrypted
+        ):
+            raise CryptoError("bad msg_signature")
+        return xml.parse(self.crypt.decrypt(encrypted).encode("utf-8"))
+
+    def _passive_fits(self, replies: list[Reply]) -> bool:
+        return len("\n\n".join(render_text(r) for r in replies).encode()) <= PASSIVE_MAX_BYTES
+
+    def _passive(
+        self, replies: list[Reply], fields: dict[str, str], *, safe: bool, nonce: str
+    ) -> web.Response:
+        content = "\n\n".join(render_text(r) for r in replies)
+        now = int(time.time())
+        reply_xml = xml.build(
+            {
+                "ToUserName": fields["FromUserName"],
+                "FromUserName": fields.get("ToUserName", ""),
+                "CreateTime": now,
+                "MsgType": "text",
+                "Content": content,
+            }
+        )
+        if safe and self.crypt is not None:
+            encrypted = self.crypt.encrypt(reply_xml)
+            nonce = nonce or secrets.token_hex(8)
+            reply_xml = xml.build(
+                {
+                    "Encrypt": encrypted,
+                    "MsgSignature": self.crypt.sign(str(now), nonce, encrypted),
+                    "TimeStamp": now,
+                    "Nonce": nonce,
+                }
+            )
+        return web.Response(text=reply_xml, content_type="application/xml")
+
+    # -- messages ------------------------------------------------------------------------
+    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
+        openid = fields["FromUserName"]
+        msg_type = fields["MsgType"]
+        event = fields.get("Event", "").lower() if msg_type == "event" else ""
+        key = fields.get("MsgId") or f"{openid}:{fields.get('CreateTime', '')}"
+        if event == "unsubscribe":
+            async with self.router.uow_factory() as uow:
+                await uow.get(PlatformRepository).touch_contact(
+                    self.platform, openid, self.router.clock(), subscribed=False
+                )
+            return []
+        if msg_type == "event" and event not in ("subscribe", "scan", "click"):
+            return []  # VIEW, LOCATION reports, send-job receipts: nothing to say
+        fresh, stored = await self.runner.claim(key, openid)
+        if not fresh:
+            self.counts["duplicates"] += 1
+            return stored or []
+        text, extra = await self._text_of(fields, msg_type, event)
+        if text is None:
+            reply = [Reply(extra.get("answer", t("wechat.unsupported")))]
+            await self.runner._settle(key, "passive", reply, [], openid)
+            return reply
+        message = Inbound(
+            platform=self.platform,
+            chat_id=openid,
+            chat_type=ChatType.PRIVATE,
+            sender_id=openid,
+            message_id=key,
+            text=text,
+            sent_at=_sent_at(fields),
+            image_url=extra.get("image_url"),
+            location=extra.get("location"),
+        )
+        outcome = await self.runner.run(key, message, arrived=arrived)
+        return outcome.passive
+
+    async def _text_of(
+        self, fields: dict[str, str], msg_type: str, event: str
+    ) -> tuple[str | None, dict[str, Any]]:
+        """The message as text for the router (None: answer ``extra['answer']`` directly)."""
+        if msg_type == "text":
+            menu_id = fields.get("bizmsgmenuid")
+            if menu_id:
+                async with self.router.uow_factory() as uow:
+                    data = await uow.get(PlatformRepository).callback_data(menu_id)
+                if data is not None:
+                    return data, {}
+            return fields.get("Content", ""), {}
+        if msg_type == "image":
+            return "", {"image_url": fields.get("PicUrl") or None}
+        if msg_type == "voice":
+            recognised = fields.get("Recognition", "").strip()
+            if recognised:
+                return recognised, {}
+            return None, {"answer": t("wechat.voice_unrecognised")}
+        if msg_type == "location":
+            try:
+                where = Location(
+                    float(fields.get("Location_X", "")),
+                    float(fields.get("Location_Y", "")),
+                    fields.get("Label") or None,
+                )
+            except ValueError:
+                return None, {"answer": t("wechat.unsupported")}
+            return where.label or t("wechat.location_text"), {"location": where}
+        if msg_type == "link":
+            return f"{fields.get('Title', '')} {fields.get('Url', '')}".strip(), {}
+        if event in ("subscribe", "scan"):
+            scene = fields.get("EventKey", "")
+            for prefix in BIND_SCENES:
+                if scene.startswith(prefix) and scene[len(prefix) :].isdigit():
+                    return f"绑定 {scene[len(prefix) :]}", {}
+            return "/welcome", {}
+        if event == "click":
+            return fields.get("EventKey", ""), {}
+        return None, {}
+
+
+def _sent_at(fields: dict[str, str]) -> datetime:
+    try:
+        return datetime.fromtimestamp(int(fields.get("CreateTime", "")), tz=utcnow().tzinfo)
+    except (ValueError, OverflowError, OSError):
+        return utcnow()

@@ -1,0 +1,146 @@
+"""The WeChat Official Account API: access token and customer-service messages.
+
+The token is kept in the database, so every process behind the webhook uses the
+same one (WeChat invalidates a token when a new one is fetched), and renewed a
+few minutes before it expires. When WeChat says a token is invalid or expired
+(40001, 40014, 42001) — another process refreshed it, or the clock was off — it
+is dropped and fetched again, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.adapters.outbound import HttpClient
+from storage.platforms import PlatformRepository
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.wechat.api")
+
+TOKEN_ERRORS = frozenset({40001, 40014, 42001})
+QUOTA_ERRORS = frozenset({45015, 45047})  # outside the 48 h window / reply count exceeded
+BLOCKED_ERRORS = frozenset({43004, 40003})  # unsubscribed / not a user of this account
+
+
+class WechatApiError(Exception):
+    """WeChat answered with a non-zero errcode."""
+
+    def __init__(self, errcode: int, errmsg: str) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class TokenApi:
+    """A token endpoint + an API root; subclassed by WeChat and WeCom."""
+
+    token_path = "/cgi-bin/token"
+
+    def __init__(
+        self,
+        http: HttpClient,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        base_url: str,
+        token_name: str,
+        clock: Callable[[], datetime],
+        refresh_margin: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.http = http
+        self.uow_factory = uow_factory
+        self.base_url = base_url.rstrip("/")
+        self.token_name = token_name
+        self.clock = clock
+        self.refresh_margin = refresh_margin
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    def token_params(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    async def access_token(self) -> str:
+        """The shared token, fetched when missing or about to expire."""
+        async with self.uow_factory() as uow:
+            found = await uow.get(PlatformRepository).token(self.token_name, self.clock())
+        if found is not None:
+            return found.value
+        async with self._lock:
+            async with self.uow_factory() as uow:
+                found = await uow.get(PlatformRepository).token(self.token_name, self.clock())
+            if found is not None:
+                return found.value
+            return await self._fetch()
+
+    async def _fetch(self) -> str:
+        _status, body = await self.http.request_json(
+            "GET", self.base_url + self.token_path, params=self.token_params()
+        )
+        if not isinstance(body, dict) or body.get("errcode", 0) or "access_token" not in body:
+            body = body if isinstance(body, dict) else {}
+            raise WechatApiError(int(body.get("errcode", -1)), str(body.get("errmsg", "no token")))
+        self.fetches += 1
+        value = str(body["access_token"])
+        lifetime = timedelta(seconds=int(body.get("expires_in", 7200)))
+        expires = self.clock() + max(lifetime - self.refresh_margin, lifetime / 2)
+        async with self.uow_factory() as uow:
+            await uow.get(PlatformRepository).save_token(self.token_name, value, expires)
+        log.info("access token refreshed", extra={"token": self.token_name})
+        return value
+
+    async def _drop(self, value: str) -> None:
+        async with self.uow_factory() as uow:
+            await uow.get(PlatformRepository).expire_token(self.token_name, value)
+
+    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST ``payload`` with the token; one refresh-and-retry on a token error."""
+        for attempt in range(2):
+            token = await self.access_token()
+            _status, body = await self.http.request_json(
+                "POST", self.base_url + path, params={"access_token": token}, json=payload
+            )
+            if not isinstance(body, dict):
+                raise WechatApiError(-1, "response is not a JSON object")
+            code = int(body.get("errcode", 0) or 0)
+            if code in TOKEN_ERRORS and attempt == 0:
+                log.info("access token rejected; refreshing", extra={"errcode": code})
+                await self._drop(token)
+                continue
+            if code:
+                raise WechatApiError(code, str(body.get("errmsg", "")))
+            return body
+        raise AssertionError("unreachable")
+
+
+class WechatApi(TokenApi):
+    """Official Account API client."""
+
+    def __init__(
+        self,
+        http: HttpClient,
+        uow_factory: Callable[[], UnitOfWork],
+        *,
+        base_url: str,
+        app_id: str,
+        app_secret: str,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(
+            http, uow_factory, base_url=base_url, token_name=f"wechat:{app_id}", clock=clock
+        )
+        self.app_id = app_id
+        self.app_secret = app_secret
+
+    def token_params(self) -> dict[str, str]:
+        return {"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret}
+
+    async def send_custom(self, payload: dict[str, Any]) -> None:
+        """A customer-service message (``touser`` + ``msgtype`` + body)."""
+        await self.call("/cgi-bin/message/custom/send", payload)
+
+    async def send_subscribe_notice(self, payload: dict[str, Any]) -> None:
+        """A subscription notice (订阅通知), allowed outside the 48-hour window."""
+        await self.call("/cgi-bin/message/subscribe/bizsend", payload)

@@ -1,0 +1,299 @@
+"""WeCom (企业微信) for community staff: the app callback on ``/wecom`` and app pushes.
+
+WeCom encrypts everything with the same WXBizMsgCrypt algorithm as the Official
+Account's safe mode, under the **corp id**; its URL check sends an encrypted
+``echostr`` that must be decrypted and echoed. Tasks reach grid workers and
+moderators as template cards (``button_interaction``); a press comes back as a
+``template_card_event`` whose ``EventKey`` is the button's data. Group robots
+post announcements into WeCom groups, at most 20 a minute each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.adapters.callbacks import BodyTooLarge, CallbackRunner, read_bounded
+from bot.adapters.outbound import HttpClient, OutboundError
+from bot.adapters.wechat import xml
+from bot.adapters.wechat.api import TokenApi, WechatApiError
+from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
+from bot.adapters.window import SlidingWindow
+from bot.config import WecomSettings
+from bot.messages import ChatType, Inbound, Platform, Reply
+from bot.push import PermanentPushError
+from bot.router import Router
+from storage.platforms import PlatformRepository
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.wecom")
+
+ROBOT_PREFIX = "robot:"
+RATE_LIMITED = 45009
+MAX_BUTTON_KEY = 1024
+
+
+class WecomApi(TokenApi):
+    """The WeCom app API (token per corp id + app secret)."""
+
+    token_path = "/cgi-bin/gettoken"
+
+    def __init__(
+        self,
+        http: HttpClient,
+        uow_factory: Callable[[], UnitOfWork],
+        settings: WecomSettings,
+        *,
+        clock: Callable[[], datetime],
+    ) -> None:
+        super().__init__(
+            http,
+            uow_factory,
+            base_url=settings.api_base_url,
+            token_name=f"wecom:{settings.corp_id}:{settings.agent_id}",
+            clock=clock,
+        )
+        self.settings = settings
+
+    def token_params(self) -> dict[str, str]:
+        return {"corpid": self.settings.corp_id, "corpsecret": self.settings.secret}
+
+    def payload(self, user_id: str, reply: Reply) -> dict[str, Any]:
+        """A text message, or a template card with one button per choice."""
+        base: dict[str, Any] = {"touser": user_id, "agentid": self.settings.agent_id}
+        buttons = [b for b in reply.buttons if len(b.data.encode()) <= MAX_BUTTON_KEY]
+        if not buttons:
+            return {**base, "msgtype": "text", "text": {"content": reply.text}}
+        title, _, rest = reply.text.partition("\n")
+        card: dict[str, Any] = {
+            "card_type": "button_interaction",
+            "main_title": {"title": title[:26], "desc": title[26:60]},
+            "task_id": f"t{uuid.uuid4().hex}",
+            "button_list": [
+                {"text": b.label[:10], "style": 1 if i == 0 else 2, "key": b.data}
+                for i, b in enumerate(buttons[:6])
+            ],
+        }
+        if rest:
+            card["sub_title_text"] = rest[:200]
+        return {**base, "msgtype": "template_card", "template_card": card}
+
+
+class WecomRobots:
+    """Group robots by name; each keeps within its own 20-a-minute window."""
+
+    def __init__(self, http: HttpClient, settings: WecomSettings) -> None:
+        self.http = http
+        self.webhooks = dict(settings.robot_webhooks)
+        self.windows = {
+            name: SlidingWindow(settings.robot_per_minute, settings.robot_window_seconds)
+            for name in self.webhooks
+        }
+        self.retries = 3
+        self.posted = 0
+
+    async def post(self, name: str, text: str) -> None:
+        """Post ``text`` to robot ``name``; waits out WeCom's "too frequent" (45009)."""
+        url = self.webhooks.get(name)
+        if url is None:
+            raise PermanentPushError(f"no WeCom robot named {name!r}")
+        window = self.windows[name]
+        payload = {"msgtype": "text", "text": {"content": text}}
+        for _attempt in range(self.retries + 1):
+            async with window:
+                _status, body = await self.http.request_json("POST", url, json=payload)
+            code = int(body.get("errcode", 0) or 0) if isinstance(body, dict) else -1
+            if code == 0:
+                self.posted += 1
+                return
+            if code != RATE_LIMITED:
+                raise WechatApiError(code, str(body))
+            window.penalise(window.seconds)
+        raise WechatApiError(RATE_LIMITED, "robot still rate limited")
+
+    async def announce(self, text: str, names: list[str] | None = None) -> int:
+        """Post to every named robot (default: all) concurrently; returns how many took it."""
+        chosen = names if names is not None else list(self.webhooks)
+        results = await asyncio.gather(
+            *(self.post(n, text) for n in chosen), return_exceptions=True
+        )
+        return sum(1 for r in results if r is None)
+
+
+class WecomSender:
+    """App messages to staff by WeCom user id; ``robot:<name>`` chats go to a group robot."""
+
+    records_deliveries = True
+
+    def __init__(
+        self, api: WecomApi, robots: WecomRobots, uow_factory: Callable[[], UnitOfWork]
+    ) -> None:
+        self.api = api
+        self.robots = robots
+        self.uow_factory = uow_factory
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        via = "robot" if chat_id.startswith(ROBOT_PREFIX) else "app_message"
+        try:
+            if via == "robot":
+                await self.robots.post(chat_id[len(ROBOT_PREFIX) :], reply.text)
+            else:
+                await self.api.call("/cgi-bin/message/send", self.api.payload(chat_id, reply))
+        except (WechatApiError, OutboundError, PermanentPushError) as exc:
+            await self._record(chat_id, via, False, str(exc), reply)
+            raise
+        await self._record(chat_id, via, True, None, reply)
+
+    async def _record(
+        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
+    ) -> None:
+        async with self.uow_factory() as uow:
+            await uow.get(PlatformRepository).record_delivery(
+                Platform.WECOM, chat_id, via, ok, detail, reply.text
+            )
+
+
+class WecomAdapter:
+    """``/wecom`` callbacks (always encrypted) and staff pushes for one WeCom app."""
+
+    platform = Platform.WECOM.value
+
+    def __init__(self, router: Router, settings: WecomSettings, http: HttpClient) -> None:
+        self.router = router
+        self.settings = settings
+        self.crypt = MessageCrypt(settings.token, settings.encoding_aes_key, settings.corp_id)
+        self.api = WecomApi(http, router.uow_factory, settings, clock=router.clock)
+        self.robots = WecomRobots(http, settings)
+        self.sender = WecomSender(self.api, self.robots, router.uow_factory)
+        self.runner = CallbackRunner(
+            router, self.platform, deadline_seconds=settings.reply_deadline_seconds
+        )
+        self.counts = {"received": 0, "rejected": 0, "duplicates": 0}
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/wecom", self._verify_url)
+        app.router.add_post("/wecom", self._callback)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        await self.runner.drain()
+
+    def health(self) -> dict[str, Any]:
+        return {
+            "state": "ok",
+            "robots": len(self.robots.webhooks),
+            "in_flight": len(self.runner.in_flight),
+            **self.counts,
+        }
+
+    def _query(self, request: web.Request) -> tuple[str, str, str]:
+        q = request.query
+        sig, ts, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
+        if not sig or not ts or not nonce:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text="missing msg_signature, timestamp or nonce")
+        return sig, ts, nonce
+
+    def _open(self, sig: str, ts: str, nonce: str, encrypted: str) -> str:
+        if not encrypted or not self.crypt.verify(sig, ts, nonce, encrypted):
+            self.counts["rejected"] += 1
+            raise web.HTTPForbidden(text="bad msg_signature")
+        try:
+            return self.crypt.decrypt(encrypted)
+        except CryptoError as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPForbidden(text=f"decryption failed: {exc}") from None
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        sig, ts, nonce = self._query(request)
+        return web.Response(text=self._open(sig, ts, nonce, request.query.get("echostr", "")))
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        arrived = asyncio.get_running_loop().time()
+        sig, ts, nonce = self._query(request)
+        try:
+            body = await read_bounded(request, self.settings.max_body_bytes)
+            outer = xml.parse(body, limit=self.settings.max_body_bytes)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
+            ) from None
+        except xml.XmlError as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        try:
+            fields = xml.parse(self._open(sig, ts, nonce, outer.get("Encrypt", "")).encode())
+        except xml.XmlError as exc:
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        if not fields.get("FromUserName") or not fields.get("MsgType"):
+            self.counts["rejected"] += 1
+            raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
+        self.counts["received"] += 1
+        replies = await self._handle(fields, arrived)
+        if not replies:
+            return web.Response(text="")
+        return self._passive(replies, fields, nonce)
+
+    def _passive(self, replies: list[Reply], fields: dict[str, str], nonce: str) -> web.Response:
+        now = int(time.time())
+        inner = xml.build(
+            {
+                "ToUserName": fields["FromUserName"],
+                "FromUserName": fields.get("ToUserName", self.settings.corp_id),
+                "CreateTime": now,
+                "MsgType": "text",
+                "Content": "\n\n".join(r.text for r in replies),
+            }
+        )
+        encrypted = self.crypt.encrypt(inner)
+        nonce = nonce or secrets.token_hex(8)
+        body = xml.build(
+            {
+                "Encrypt": encrypted,
+                "MsgSignature": self.crypt.sign(str(now), nonce, encrypted),
+                "TimeStamp": now,
+                "Nonce": nonce,
+            }
+        )
+        return web.Response(text=body, content_type="application/xml")
+
+    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
+        user = fields["FromUserName"]
+        msg_type = fields["MsgType"]
+        event = fields.get("Event", "").lower()
+        if msg_type == "text":
+            text = fields.get("Content", "")
+        elif msg_type == "event" and event in ("template_card_event", "click"):
+            text = fields.get("EventKey", "")
+        else:
+            return []  # enter_agent, view, location reports: nothing to say
+        key = fields.get("MsgId") or ":".join(
+            (user, fields.get("CreateTime", ""), fields.get("TaskId", ""), event)
+        )
+        fresh, stored = await self.runner.claim(key, user)
+        if not fresh:
+            self.counts["duplicates"] += 1
+            return stored or []
+        message = Inbound(
+            platform=self.platform,
+            chat_id=user,
+            chat_type=ChatType.PRIVATE,
+            sender_id=user,
+            message_id=key,
+            text=text,
+            sent_at=utcnow(),
+        )
+        return (await self.runner.run(key, message, arrived=arrived)).passive

@@ -1,0 +1,356 @@
+"""Platform plumbing kept in the database so every process shares it.
+
+Access tokens (WeChat allows a handful of refreshes a day, and a second process
+fetching its own would invalidate the first's), one-time bind codes (stored
+hashed), the callback log that lets a WeChat retry get the first answer, each
+user's customer-service window, the short keys behind long Telegram button
+data, and where every push went.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.models import PlatformIdentity, Resident
+from storage.repositories import _insert, _Repo
+from storage.types import UTCDateTime, utcnow
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default_factory=utcnow if not nullable else None,
+        sa_type=UTCDateTime,
+        nullable=nullable,
+        index=index,
+    )
+
+
+class PlatformToken(SQLModel, table=True):
+    """A platform access token, shared by every process that talks to that platform."""
+
+    __tablename__ = "platform_tokens"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128, unique=True)
+    value: str = Field(max_length=1024)
+    expires_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class BindCode(SQLModel, table=True):
+    """A one-time code a moderator issues so a resident can bind a platform account."""
+
+    __tablename__ = "bind_codes"
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    resident_id: int = Field(foreign_key="residents.id", index=True)
+    issued_by: str = Field(max_length=128)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts(index=True)
+    used_at: datetime | None = _ts(nullable=True)
+    used_by: str | None = Field(default=None, max_length=160)
+
+
+class CallbackRecord(SQLModel, table=True):
+    """One platform callback (WeChat MsgId, or FromUserName+CreateTime for events).
+
+    ``state`` is ``running`` while the first delivery is being handled,
+    ``passive`` when its answer went back in the HTTP reply (kept in ``reply``
+    for retries) and ``pushed`` when it was acknowledged and sent as a push.
+    """
+
+    __tablename__ = "platform_callbacks"
+    __table_args__ = (UniqueConstraint("platform", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    key: str = Field(max_length=191)
+    state: str = Field(default="running", max_length=16)
+    reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    created_at: datetime = _ts(index=True)
+
+
+class PlatformContact(SQLModel, table=True):
+    """When a user last wrote to us: WeChat's customer-service window opens from that."""
+
+    __tablename__ = "platform_contacts"
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=128)
+    last_inbound_at: datetime = _ts()
+    sent_in_window: int = Field(default=0)
+    subscribed: bool = Field(default=True)
+
+
+class CallbackData(SQLModel, table=True):
+    """Button data too long for a platform's limit (Telegram: 64 bytes), by short key."""
+
+    __tablename__ = "platform_callback_data"
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    data: str = Field(max_length=4096)
+    created_at: datetime = _ts()
+
+
+class PushDelivery(SQLModel, table=True):
+    """Where one push attempt went and whether it arrived (or why not)."""
+
+    __tablename__ = "push_deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16, index=True)
+    chat_id: str = Field(max_length=128, index=True)
+    via: str = Field(max_length=32)
+    ok: bool
+    detail: str | None = Field(default=None, max_length=500)
+    excerpt: str = Field(default="", max_length=80)
+    at: datetime = _ts(index=True)
+
+
+class PushPreference(SQLModel, table=True):
+    """The platforms a resident prefers pushes on, most preferred first."""
+
+    __tablename__ = "push_preferences"
+    id: int | None = Field(default=None, primary_key=True)
+    resident_id: int = Field(foreign_key="residents.id", unique=True)
+    platforms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _ts()
+
+
+class BindError(Exception):
+    """Why a bind code was refused; ``code`` is what the handler maps to a sentence."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class PlatformRepository(_Repo):
+    """Tokens, bind codes, callbacks, contacts, button keys, deliveries, preferences."""
+
+    # -- access tokens -----------------------------------------------------------------
+    async def token(self, name: str, now: datetime) -> PlatformToken | None:
+        """The stored token when it is still valid at ``now``."""
+        stmt = select(PlatformToken).where(PlatformToken.name == name)
+        found = (await self.session.exec(stmt)).first()
+        if found is None or found.expires_at <= now:
+            return None
+        return found
+
+    async def save_token(self, name: str, value: str, expires_at: datetime) -> None:
+        stmt = (
+            _insert(self.session, PlatformToken)
+            .values(name=name, value=value, expires_at=expires_at, updated_at=utcnow())
+            .on_conflict_do_update(
+                index_elements=["name"],
+                set_={"value": value, "expires_at": expires_at, "updated_at": utcnow()},
+            )
+        )
+        await self.session.execute(stmt)
+
+    async def expire_token(self, name: str, value: str) -> None:
+        """Forget ``value`` (the platform said it expired) unless another process replaced it."""
+        await self.session.execute(
+            update(PlatformToken)
+            .where(col(PlatformToken.name) == name, col(PlatformToken.value) == value)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+    # -- bind codes --------------------------------------------------------------------
+    async def add_bind_code(
+        self, code_hash: str, resident_id: int, issued_by: str, expires_at: datetime
+    ) -> bool:
+        result = await self.session.execute(
+            _insert(self.session, BindCode)
+            .values(
+                code_hash=code_hash,
+                resident_id=resident_id,
+                issued_by=issued_by,
+                created_at=utcnow(),
+                expires_at=expires_at,
+            )
+            .on_conflict_do_nothing(index_elements=["code_hash"])
+            .returning(BindCode.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
+        """Spend the code atomically and return its resident id; raise :class:`BindError`."""
+        stmt = select(BindCode).where(BindCode.code_hash == code_hash)
+        found = (await self.session.exec(stmt)).first()
+        if found is None:
+            raise BindError("unknown")
+        if found.used_at is not None:
+            raise BindError("used")
+        if found.expires_at <= now:
+            raise BindError("expired")
+        result = await self.session.execute(
+            update(BindCode)
+            .where(col(BindCode.id) == found.id, col(BindCode.used_at).is_(None))
+            .values(used_at=now, used_by=used_by)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise BindError("used")
+        return found.resident_id
+
+    async def residents_named(self, name: str) -> Sequence[Resident]:
+        stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
+        return (await self.session.exec(stmt)).all()
+
+    # -- callbacks ---------------------------------------------------------------------
+    async def claim_callback(self, platform: str, key: str) -> bool:
+        """True for the first delivery of ``key``; False for a retry or another process's."""
+        result = await self.session.execute(
+            _insert(self.session, CallbackRecord)
+            .values(platform=platform, key=key, state="running", reply=[], created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["platform", "key"])
+            .returning(CallbackRecord.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def callback(self, platform: str, key: str) -> CallbackRecord | None:
+        stmt = select(CallbackRecord).where(
+            CallbackRecord.platform == platform, CallbackRecord.key == key
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def settle_callback(
+        self, platform: str, key: str, state: str, reply: list[dict[str, Any]]
+    ) -> None:
+        await self.session.execute(
+            update(CallbackRecord)
+            .where(col(CallbackRecord.platform) == platform, col(CallbackRecord.key) == key)
+            .values(state=state, reply=reply)
+        )
+
+    # -- customer-service window -------------------------------------------------------
+    async def touch_contact(
+        self, platform: str, user_id: str, now: datetime, *, subscribed: bool = True
+    ) -> None:
+        """The user wrote (or subscribed): the window reopens and its count restarts."""
+        stmt = (
+            _insert(self.session, PlatformContact)
+            .values(
+                platform=platform,
+                user_id=user_id,
+                last_inbound_at=now,
+                sent_in_window=0,
+                subscribed=subscribed,
+            )
+            .on_conflict_do_update(
+                index_elements=["platform", "user_id"],
+                set_={"last_inbound_at": now, "sent_in_window": 0, "subscribed": subscribed},
+            )
+        )
+        await self.session.execute(stmt)
+
+    async def contact(self, platform: str, user_id: str) -> PlatformContact | None:
+        stmt = select(PlatformContact).where(
+            PlatformContact.platform == platform, PlatformContact.user_id == user_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def take_window_slot(
+        self, platform: str, user_id: str, now: datetime, window: timedelta, quota: int
+    ) -> bool:
+        """Count one customer-service message if the window is open and under quota."""
+        result = await self.session.execute(
+            update(PlatformContact)
+            .where(
+                col(PlatformContact.platform) == platform,
+                col(PlatformContact.user_id) == user_id,
+                col(PlatformContact.subscribed).is_(True),
+                col(PlatformContact.last_inbound_at) > now - window,
+                col(PlatformContact.sent_in_window) < quota,
+            )
+            .values(sent_in_window=col(PlatformContact.sent_in_window) + 1)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    async def close_window(self, platform: str, user_id: str, quota: int) -> None:
+        """The platform said the quota is spent (45047): stop trying until the user writes."""
+        await self.session.execute(
+            update(PlatformContact)
+            .where(
+                col(PlatformContact.platform) == platform, col(PlatformContact.user_id) == user_id
+            )
+            .values(sent_in_window=quota)
+        )
+
+    # -- long button data --------------------------------------------------------------
+    async def save_callback_data(self, key: str, data: str) -> None:
+        await self.session.execute(
+            _insert(self.session, CallbackData)
+            .values(key=key, data=data, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+
+    async def callback_data(self, key: str) -> str | None:
+        stmt = select(CallbackData).where(CallbackData.key == key)
+        found = (await self.session.exec(stmt)).first()
+        return found.data if found is not None else None
+
+    # -- deliveries and preferences ----------------------------------------------------
+    async def record_delivery(
+        self, platform: str, chat_id: str, via: str, ok: bool, detail: str | None, excerpt: str
+    ) -> None:
+        self.session.add(
+            PushDelivery(
+                platform=platform,
+                chat_id=chat_id,
+                via=via,
+                ok=ok,
+                detail=(detail or None) and detail[:500],
+                excerpt=excerpt[:80],
+            )
+        )
+
+    async def deliveries(self, platform: str, chat_id: str) -> Sequence[PushDelivery]:
+        stmt = (
+            select(PushDelivery)
+            .where(PushDelivery.platform == platform, PushDelivery.chat_id == chat_id)
+            .order_by(col(PushDelivery.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def set_preference(self, resident_id: int, platforms: list[str]) -> None:
+        stmt = (
+            _insert(self.session, PushPreference)
+            .values(resident_id=resident_id, platforms=platforms, updated_at=utcnow())
+            .on_conflict_do_update(
+                index_elements=["resident_id"],
+                set_={"platforms": platforms, "updated_at": utcnow()},
+            )
+        )
+        await self.session.execute(stmt)
+
+    async def fallback_identities(self, platform: str, user_id: str) -> list[PlatformIdentity]:
+        """The same person's other accounts, in their preferred order."""
+        stmt = select(PlatformIdentity).where(
+            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        )
+        me = (await self.session.exec(stmt)).first()
+        if me is None or me.resident_id is None:
+            return []
+        others = [
+            i
+            for i in (
+                await self.session.exec(
+                    select(PlatformIdentity)
+                    .where(PlatformIdentity.resident_id == me.resident_id)
+                    .order_by(col(PlatformIdentity.id))
+                )
+            ).all()
+            if i.platform != platform
+        ]
+        pref = (
+            await self.session.exec(
+                select(PushPreference).where(PushPreference.resident_id == me.resident_id)
+            )
+        ).first()
+        order = pref.platforms if pref is not None else []
+        rank = {p: i for i, p in enumerate(order)}
+        return sorted(others, key=lambda i: rank.get(i.platform, len(rank)))

@@ -1,0 +1,278 @@
+"""A local stand-in for WeChat's servers: it calls back as WeChat does and answers its API.
+
+It signs and encrypts callbacks with its **own** implementation of the
+WXBizMsgCrypt algorithm (``cryptography``'s PKCS7 padder at a 256-bit block,
+written separately from ``bot.adapters.wechat.crypto``), so a mistake in ours
+does not cancel out. Its API side implements ``/cgi-bin/token``,
+``/cgi-bin/message/custom/send`` and ``/cgi-bin/message/subscribe/bizsend``
+with WeChat's errcodes: 40001 (invalid token), 42001 (token expired), 45047
+(customer-service quota spent). WeCom's ``/cgi-bin/gettoken`` and
+``/cgi-bin/message/send`` and the group robot ``/cgi-bin/webhook/send`` (45009
+past 20 a minute) are here too, since WeCom speaks the same dialect.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import random
+import string
+import struct
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from xml.etree import ElementTree
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+
+def sha1_sign(*parts: str) -> str:
+    items = list(parts)
+    items.sort()
+    return hashlib.sha1("".join(items).encode()).hexdigest()
+
+
+class WxCrypt:
+    """WeChat's side of the message crypto, from the published algorithm."""
+
+    def __init__(self, token: str, encoding_aes_key: str, receive_id: str) -> None:
+        self.token = token
+        self.key = base64.b64decode(encoding_aes_key + "=")
+        self.receive_id = receive_id.encode()
+
+    def encrypt(self, text: str, random16: bytes | None = None) -> str:
+        raw = text.encode()
+        plain = (random16 or os.urandom(16)) + struct.pack("!I", len(raw)) + raw + self.receive_id
+        padder = padding.PKCS7(256).padder()
+        padded = padder.update(plain) + padder.finalize()
+        enc = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).encryptor()
+        return base64.b64encode(enc.update(padded) + enc.finalize()).decode()
+
+    def decrypt(self, encrypted: str) -> str:
+        dec = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).decryptor()
+        padded = dec.update(base64.b64decode(encrypted)) + dec.finalize()
+        unpadder = padding.PKCS7(256).unpadder()
+        plain = unpadder.update(padded) + unpadder.finalize()
+        length = struct.unpack("!I", plain[16:20])[0]
+        assert plain[20 + length :] == self.receive_id, "receive id mismatch"
+        return plain[20 : 20 + length].decode()
+
+
+def random_aes_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+def _nonce() -> str:
+    return "".join(random.choices(string.digits, k=10))
+
+
+def message_xml(fields: dict[str, str | int]) -> str:
+    """A callback body as WeChat writes it (CDATA strings, bare integers)."""
+    parts = ["<xml>"]
+    for key, value in fields.items():
+        inner = str(value) if isinstance(value, int) else f"<![CDATA[{value}]]>"
+        parts.append(f"<{key}>{inner}</{key}>")
+    return "".join([*parts, "</xml>"])
+
+
+def parse_xml(body: str) -> dict[str, str]:
+    root = ElementTree.fromstring(body)
+    return {child.tag: child.text or "" for child in root}
+
+
+@dataclass
+class Sent:
+    path: str
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass
+class FakeWechat:
+    """The platform: account credentials, issued tokens, received API calls."""
+
+    token: str = "yishi-token"
+    app_id: str = "wx1234567890abcdef"
+    app_secret: str = "s3cret"
+    encoding_aes_key: str = field(default_factory=random_aes_key)
+    account: str = "gh_0123456789ab"
+    token_lifetime: int = 7200
+    cs_quota: int = 100
+    corp_id: str = "ww0123456789abcdef"
+    corp_secret: str = "corp-s3cret"
+    robot_per_minute: int = 20
+    robot_window: float = 60.0
+    sent: list[Sent] = field(default_factory=list)
+    tokens_issued: int = 0
+    valid_tokens: set[str] = field(default_factory=set)
+    expired_tokens: set[str] = field(default_factory=set)
+    cs_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    robot_posts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    server: TestServer | None = None
+
+    @property
+    def crypt(self) -> WxCrypt:
+        return WxCrypt(self.token, self.encoding_aes_key, self.app_id)
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("")).rstrip("/")
+
+    # -- the API ------------------------------------------------------------------------
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/cgi-bin/token", self._token)
+        app.router.add_get("/cgi-bin/gettoken", self._corp_token)
+        app.router.add_post("/cgi-bin/message/custom/send", self._custom_send)
+        app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._bizsend)
+        app.router.add_post("/cgi-bin/message/send", self._wecom_send)
+        app.router.add_post("/cgi-bin/webhook/send", self._robot_send)
+        return app
+
+    async def start(self) -> FakeWechat:
+        self.server = TestServer(self.app(), host="127.0.0.1", port=0)
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far expires now (WeChat answers 42001 for them)."""
+        self.expired_tokens |= self.valid_tokens
+        self.valid_tokens.clear()
+
+    def _issue(self) -> web.Response:
+        self.tokens_issued += 1
+        value = f"ACCESS_TOKEN_{self.tokens_issued}_{os.urandom(4).hex()}"
+        self.valid_tokens.add(value)
+        return web.json_response({"access_token": value, "expires_in": self.token_lifetime})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("grant_type") != "client_credential" or q.get("appid") != self.app_id:
+            return web.json_response({"errcode": 40013, "errmsg": "invalid appid"})
+        if q.get("secret") != self.app_secret:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        return self._issue()
+
+    async def _corp_token(self, request: web.Request) -> web.Response:
+        q = request.query
+        if q.get("corpid") != self.corp_id or q.get("corpsecret") != self.corp_secret:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        return self._issue()
+
+    def _check_token(self, request: web.Request) -> web.Response | None:
+        token = request.query.get("access_token", "")
+        if token in self.expired_tokens:
+            return web.json_response({"errcode": 42001, "errmsg": "access_token expired"})
+        if token not in self.valid_tokens:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        return None
+
+    async def _custom_send(self, request: web.Request) -> web.Response:
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        if body.get("msgtype") not in ("text", "msgmenu", "news", "image"):
+            return web.json_response({"errcode": 40008, "errmsg": "invalid message type"})
+        user = body.get("touser", "")
+        if self.cs_counts[user] >= self.cs_quota:
+            return web.json_response({"errcode": 45047, "errmsg": "out of response count limit"})
+        self.cs_counts[user] += 1
+        self.sent.append(Sent("custom", body, time.monotonic()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _bizsend(self, request: web.Request) -> web.Response:
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        self.sent.append(Sent("subscribe", await request.json(), time.monotonic()))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _wecom_send(self, request: web.Request) -> web.Response:
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        self.sent.append(Sent("wecom", body, time.monotonic()))
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": f"m{len(self.sent)}"})
+
+    async def _robot_send(self, request: web.Request) -> web.Response:
+        key = request.query.get("key", "")
+        now = time.monotonic()
+        recent = [t for t in self.robot_posts[key] if now - t < self.robot_window]
+        if len(recent) >= self.robot_per_minute:
+            return web.json_response({"errcode": 45009, "errmsg": "api freq out of limit"})
+        recent.append(now)
+        self.robot_posts[key] = recent
+        self.sent.append(Sent(f"robot:{key}", await request.json(), now))
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    def customer_service(self, user: str | None = None) -> list[dict[str, Any]]:
+        return [
+            s.body
+            for s in self.sent
+            if s.path == "custom" and (user is None or s.body.get("touser") == user)
+        ]
+
+    # -- callbacks ----------------------------------------------------------------------
+    def callback(
+        self, fields: dict[str, str | int], *, safe: bool = False, openid: str | None = None
+    ) -> tuple[dict[str, str], bytes]:
+        """Query string and body of a callback, signed (and encrypted) as WeChat does."""
+        timestamp, nonce = str(int(time.time())), _nonce()
+        query = {
+            "signature": sha1_sign(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "openid": openid or str(fields.get("FromUserName", "")),
+        }
+        inner = message_xml(fields)
+        if not safe:
+            return query, inner.encode()
+        encrypted = self.crypt.encrypt(inner)
+        query["encrypt_type"] = "aes"
+        query["msg_signature"] = sha1_sign(self.token, timestamp, nonce, encrypted)
+        outer = message_xml({"ToUserName": self.account, "Encrypt": encrypted})
+        return query, outer.encode()
+
+    def text(self, openid: str, content: str, msg_id: int, **extra: str) -> dict[str, str | int]:
+        return {
+            "ToUserName": self.account,
+            "FromUserName": openid,
+            "CreateTime": int(time.time()),
+            "MsgType": "text",
+            "Content": content,
+            "MsgId": msg_id,
+            **extra,
+        }
+
+    def event(
+        self, openid: str, event: str, create_time: int, **extra: str
+    ) -> dict[str, str | int]:
+        return {
+            "ToUserName": self.account,
+            "FromUserName": openid,
+            "CreateTime": create_time,
+            "MsgType": "event",
+            "Event": event,
+            **extra,
+        }
+
+    def read_reply(self, body: str, query: dict[str, str]) -> dict[str, str]:
+        """A passive reply as WeChat reads it: decrypted and signature-checked in safe mode."""
+        outer = parse_xml(body)
+        if "Encrypt" not in outer:
+            return outer
+        expected = sha1_sign(self.token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"])
+        assert outer["MsgSignature"] == expected, "reply msg_signature is wrong"
+        return parse_xml(self.crypt.decrypt(outer["Encrypt"]))

@@ -1,0 +1,298 @@
+"""The Telegram adapter through python-telegram-bot against a local fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, ClassVar
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.adapters.telegram.limiter import TelegramLimiter
+from bot.app import Yishi, build_web_app, build_yishi
+from bot.demo import seed_demo
+from bot.intents import KeywordClassifier
+from bot.messages import Button, Reply
+from bot.router import normalise
+from handlers import default_handlers
+from handlers.base import Context, Handler
+from storage.platforms import PlatformRepository
+from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
+from tests.conftest import make_settings
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+SECRET = "webhook-s3cret"
+LONG = "评价 R20261122-0007 非常满意，处理及时，网格员态度很好，谢谢社区的各位工作人员"
+
+
+class TallyHandler(Handler):
+    """A test-only vote: each press answers with the live tally and the same buttons."""
+
+    commands = ("/vote",)
+    command_prefixes = ("投票 P1",)
+    tally: ClassVar[dict[str, int]] = {}
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        choice = ctx.text.removeprefix("投票 P1").strip()
+        if choice:
+            self.tally[choice] = self.tally.get(choice, 0) + 1
+        counts = " ".join(f"{k}{self.tally.get(k, 0)}" for k in ("赞成", "反对", "弃权"))
+        buttons = tuple(Button(k, f"投票 P1 {k}") for k in ("赞成", "反对", "弃权"))
+        return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, Button("评价", LONG)))]
+
+
+class RatingEcho(Handler):
+    command_prefixes = ("评价 R",)
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return [Reply(f"收到：{ctx.text}")]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = await FakeTelegram().start()
+    yield server
+    await server.close()
+
+
+Bot = tuple[Yishi, TelegramAdapter, TestClient[Any, Any]]
+
+
+@pytest.fixture
+def make_bot(
+    sqlite_url: str, fake: FakeTelegram, aiohttp_client: ClientFactory
+) -> Callable[..., Awaitable[Bot]]:
+    async def make(**telegram: Any) -> Bot:
+        TallyHandler.tally = {}
+        settings = make_settings(
+            sqlite_url,
+            telegram={
+                "enabled": True,
+                "token": fake.token,
+                "base_url": fake.base_url,
+                "mode": "webhook",
+                "webhook_secret": SECRET,
+                "global_per_second": 1000.0,
+                "private_per_second": 1000.0,
+                "group_per_minute": 60000.0,
+                **telegram,
+            },
+        )
+        bot = build_yishi(
+            settings,
+            classifier=KeywordClassifier(),
+            handlers=[TallyHandler(), RatingEcho(), *default_handlers()],
+        )
+        await seed_demo(bot.uow)
+        [adapter] = [a for a in bot.adapters if isinstance(a, TelegramAdapter)]
+
+        async def quick_sleep(_seconds: float) -> None:
+            await asyncio.sleep(0.001)
+
+        adapter.limiter.sleep = quick_sleep
+        client = await aiohttp_client(build_web_app(bot))
+        return bot, adapter, client
+
+    return make
+
+
+async def deliver(client: TestClient[Any, Any], update: dict[str, Any]) -> int:
+    resp = await client.post(
+        "/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    )
+    return resp.status
+
+
+async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.01)
+
+
+async def test_start_registers_chinese_commands_and_reports_health(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    assert [c.method for c in fake.calls][:2] == ["getMe", "setMyCommands"]
+    described = {c["command"]: c["description"] for c in fake.commands}
+    assert described["help"] == "帮助与功能菜单" and "bind" in described
+    health = await (await client.get("/healthz")).json()
+    assert health["adapters"]["telegram"]["state"] == "ok"
+
+
+async def test_private_help_comes_with_an_inline_keyboard(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    assert await deliver(client, fake.message("/help")) == 200
+    [sent] = fake.sent()
+    assert sent["chat_id"] == 42 and "反映问题" in sent["text"]
+    keyboard = sent["reply_markup"]["inline_keyboard"]
+    assert keyboard[0][0] == {"text": "反映问题", "callback_data": "我要反映问题"}
+
+
+async def test_webhook_checks_the_secret_and_the_body(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, adapter, client = await make_bot()
+    wrong = await client.post(
+        "/telegram", json=fake.message("/help"), headers={"X-Telegram-Bot-Api-Secret-Token": "x"}
+    )
+    assert wrong.status == 403
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    assert (await client.post("/telegram", data=b"{not json", headers=headers)).status == 400
+    assert (await client.post("/telegram", json=[1, 2], headers=headers)).status == 400
+    assert fake.sent() == [] and adapter.counts["rejected"] == 3
+    assert (await client.get("/healthz")).status == 200
+
+
+async def test_group_report_addressed_to_the_bot(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    await deliver(client, fake.message("今天天气真好", group=True))
+    assert fake.sent() == []  # not addressed, nothing to say
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 3号楼2单元楼道灯坏了", group=True))
+    for _step in range(6):  # answer the flow's questions: press the first offered button
+        last = latest(fake)
+        assert last["chat_id"] == -100123
+        if "已受理" in last["text"]:
+            break
+        keyboard = last.get("reply_markup") or {"inline_keyboard": []}
+        buttons = [b for row in keyboard["inline_keyboard"] for b in row]
+        if buttons:
+            await deliver(client, fake.press(buttons[0]["callback_data"], confirm_message(fake)))
+        else:
+            await deliver(client, fake.message(f"@{BOT_USERNAME} 3号楼2单元", group=True))
+    assert "已受理" in latest(fake)["text"] and "R20" in latest(fake)["text"]
+    assert fake.sent("answerCallbackQuery")
+
+
+def latest(fake: FakeTelegram) -> dict[str, Any]:
+    """The bot's newest words: a new message, or an older one edited (a button's answer)."""
+    return [c.params for c in fake.calls if c.method in ("sendMessage", "editMessageText")][-1]
+
+
+def confirm_message(fake: FakeTelegram) -> dict[str, Any]:
+    last = latest(fake)
+    return {
+        "message_id": 555,
+        "date": int(time.time()),
+        "chat": {"id": last["chat_id"], "type": "supergroup", "title": "群"},
+        "from": {"id": 7000001, "is_bot": True, "first_name": "议事通"},
+        "text": last["text"],
+    }
+
+
+async def test_inline_keyboard_vote_edits_the_tally_in_place(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    await deliver(client, fake.message("/vote", group=True))
+    [poll] = fake.sent()
+    buttons = [b for row in poll["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in buttons][:3] == [
+        "投票 P1 赞成",
+        "投票 P1 反对",
+        "投票 P1 弃权",
+    ]
+    long_key = buttons[3]["callback_data"]
+    assert long_key.startswith("k:") and len(long_key.encode()) <= 64
+    on = confirm_message(fake)
+    await deliver(client, fake.press("投票 P1 赞成", on, user_id=1))
+    await deliver(client, fake.press("投票 P1 赞成", on, user_id=2))
+    await deliver(client, fake.press("投票 P1 反对", on, user_id=3))
+    edits = fake.sent("editMessageText")
+    assert [e["message_id"] for e in edits] == [555, 555, 555]
+    assert edits[-1]["text"] == "P1 加装电梯：赞成2 反对1 弃权0"
+    assert len(fake.sent()) == 1  # no new messages: the tally was edited in place
+    assert len(fake.sent("answerCallbackQuery")) == 3
+    await deliver(client, fake.press(long_key, on, user_id=4))
+    assert fake.sent()[-1]["text"] == f"收到：{normalise(LONG)}"
+
+
+async def test_redelivered_update_has_one_effect(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    update = fake.message("/vote", group=True)
+    for _ in range(3):
+        assert await deliver(client, update) == 200
+    assert len(fake.sent()) == 1
+    async with bot.uow() as uow:
+        record = await uow.get(PlatformRepository).callback(
+            "telegram", f"update:{update['update_id']}"
+        )
+    assert record is not None
+
+
+async def test_429_burst_is_waited_out_and_nothing_is_lost(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, adapter, client = await make_bot()
+    fake.flood, fake.flood_retry_after = 3, 7
+    await deliver(client, fake.message("/help"))
+    assert adapter.limiter.waited == [7.0, 7.0, 7.0]
+    assert len(fake.sent()) == 1
+    fake.flood = 4
+    async with bot.uow() as uow:
+        for n in range(5):
+            await uow.pushes.enqueue("telegram", "-100123", Reply(f"公告{n}").as_json())
+    await bot.push.drain()
+    assert sorted(s["text"] for s in fake.sent()[1:]) == [f"公告{n}" for n in range(5)]
+    async with bot.uow() as uow:
+        records = await uow.get(PlatformRepository).deliveries("telegram", "-100123")
+    assert [r.ok for r in records] == [True] * 5
+
+
+class TimedLimiter(TelegramLimiter):
+    """Notes when each call is let through (what the limiter controls)."""
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.starts: list[tuple[str, float]] = []
+
+    async def run(self, chat_id: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        async def timed() -> Any:
+            self.starts.append((chat_id, time.monotonic()))
+            return await call()
+
+        return await super().run(chat_id, timed)
+
+
+async def test_rate_limits_per_private_chat_per_group_and_overall(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    # Scaled limits keep the test short; the buckets are the ones used at 30/s, 1/s, 20/min.
+    _bot, adapter, _client = await make_bot(
+        private_per_second=20.0, group_per_minute=5.0, global_per_second=40.0
+    )
+    adapter.limiter = limiter = TimedLimiter(adapter.settings, group_window=0.5)
+    await asyncio.gather(
+        *(adapter.send_reply("42", Reply(f"p{n}")) for n in range(6)),
+        *(adapter.send_reply("-100999", Reply(f"g{n}")) for n in range(8)),
+        *(adapter.send_reply(str(1000 + n), Reply("o")) for n in range(50)),
+    )
+    assert len(fake.sent()) == 64
+    starts = limiter.starts
+    private = [at for chat, at in starts if chat == "42"]
+    group = [at for chat, at in starts if chat.startswith("-")]
+    gaps = [b - a for a, b in itertools.pairwise(private)]
+    assert min(gaps) >= 0.04  # one per 1/20 s, no burst
+    assert max(sum(1 for t in group if t0 <= t < t0 + 0.45) for t0 in group) <= 5
+    assert starts[-1][1] - starts[0][1] >= 0.5  # 64 sends at 40/s: a burst of 40, then 24 × 25 ms
+
+
+async def test_polling_mode_receives_and_answers(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, adapter, _client = await make_bot(mode="polling")
+    fake.updates.append(fake.message("/help", user_id=77))
+    await until(lambda: any(s["chat_id"] == 77 for s in fake.sent()))
+    assert adapter.health()["mode"] == "polling"

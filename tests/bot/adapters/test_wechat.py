@@ -1,0 +1,425 @@
+"""The WeChat Official Account callback against a local stand-in for WeChat's servers.
+
+The stand-in signs and encrypts each callback as WeChat does, reads our passive
+replies as WeChat would, and receives our customer-service pushes on its API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlmodel import func, select
+
+from bot.adapters.wechat import xml as wxml
+from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
+from bot.app import Yishi, build_web_app, build_yishi
+from bot.demo import seed_demo
+from bot.intents import KeywordClassifier
+from bot.messages import Reply
+from consultation.binding import issue_code
+from handlers import default_handlers
+from handlers.base import Context, Handler
+from storage.models import InboundMessage
+from storage.platforms import PlatformRepository
+from storage.types import utcnow
+from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
+from tests.conftest import Clock, make_settings
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+
+
+class SlowHandler(Handler):
+    """A test-only handler that takes longer than the passive-reply budget."""
+
+    commands = ("慢慢来",)
+    delay = 0.6
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        await asyncio.sleep(self.delay)
+        return [Reply("久等了，这是答复。")]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWechat]:
+    platform = await FakeWechat().start()
+    yield platform
+    await platform.close()
+
+
+class LiveClock(Clock):
+    """Real time (the outbox stamps pushes with it), movable forward by ``advance``."""
+
+    def __init__(self) -> None:
+        super().__init__(utcnow())
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, **delta: float) -> datetime:
+        self.offset += timedelta(**delta)
+        return self()
+
+
+@pytest.fixture
+def now_clock() -> LiveClock:
+    return LiveClock()
+
+
+Bot = tuple[Yishi, TestClient[Any, Any]]
+
+
+@pytest.fixture
+def make_bot(
+    sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
+) -> Callable[..., Awaitable[Bot]]:
+    async def make(**wechat: Any) -> Bot:
+        settings = make_settings(
+            sqlite_url,
+            wechat={
+                "enabled": True,
+                "token": fake.token,
+                "encoding_aes_key": fake.encoding_aes_key,
+                "app_id": fake.app_id,
+                "app_secret": fake.app_secret,
+                "api_base_url": fake.url,
+                "reply_deadline_seconds": 2.0,
+                **wechat,
+            },
+            push={"retry_base_seconds": 0.0},
+        )
+        bot = build_yishi(
+            settings,
+            classifier=KeywordClassifier(),
+            clock=now_clock,
+            handlers=[*default_handlers(), SlowHandler()],
+        )
+        await seed_demo(bot.uow)
+        return bot, await aiohttp_client(build_web_app(bot))
+
+    return make
+
+
+async def call(
+    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any], *, safe: bool = False
+) -> tuple[int, str, dict[str, str]]:
+    query, body = fake.callback(fields, safe=safe)
+    resp = await client.post("/wechat", params=query, data=body)
+    return resp.status, await resp.text(), query
+
+
+async def ask(
+    client: TestClient[Any, Any], fake: FakeWechat, openid: str, text: str, mid: int, **kw: Any
+) -> str:
+    status, body, query = await call(client, fake, fake.text(openid, text, mid), **kw)
+    assert status == 200, body
+    if body == "success":
+        return body
+    return fake.read_reply(body, query)["Content"]
+
+
+async def inbound_count(bot: Yishi) -> int:
+    async with bot.uow() as uow:
+        return int((await uow.session.exec(select(func.count()).select_from(InboundMessage))).one())
+
+
+async def code_for(bot: Yishi, name: str) -> str:
+    async with bot.uow() as uow:
+        [person] = await uow.get(PlatformRepository).residents_named(name)
+        assert person.id is not None
+        return await issue_code(uow, person.id, "test", bot.clock())
+
+
+def answers(fake: FakeWechat, user: str) -> list[dict[str, Any]]:
+    """The slow handler's pushed answers (a quick reply may be pushed too under load)."""
+    return [m for m in fake.customer_service(user) if m["text"]["content"] == "久等了，这是答复。"]
+
+
+async def until(check: Callable[[], bool], seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.01)
+
+
+# -- crypto -----------------------------------------------------------------------------
+
+
+def test_crypto_agrees_with_an_independent_implementation() -> None:
+    platform = FakeWechat()
+    ours = MessageCrypt(platform.token, platform.encoding_aes_key, platform.app_id)
+    theirs = WxCrypt(platform.token, platform.encoding_aes_key, platform.app_id)
+    for text in ("", "a", "<xml>楼道灯坏了</xml>", "x" * 31, "y" * 32, "表情😀" * 100):
+        assert ours.decrypt(theirs.encrypt(text)) == text
+        assert theirs.decrypt(ours.encrypt(text)) == text
+    fixed = bytes(range(16))
+    assert ours.encrypt("你好", nonce16=fixed) == theirs.encrypt("你好", random16=fixed)
+
+
+def test_crypto_refuses_another_appid_and_tampering() -> None:
+    platform = FakeWechat()
+    other = WxCrypt(platform.token, platform.encoding_aes_key, "wxANOTHERAPP")
+    ours = MessageCrypt(platform.token, platform.encoding_aes_key, platform.app_id)
+    with pytest.raises(CryptoError, match="receive id"):
+        ours.decrypt(other.encrypt("hi"))
+    with pytest.raises(CryptoError):
+        ours.decrypt("not base64!!")
+    with pytest.raises(CryptoError):
+        MessageCrypt("t", "short", "id")
+
+
+def test_xml_refuses_entities_and_oversize() -> None:
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b"<xml><Content>&lol2;</Content></xml>"
+    )
+    with pytest.raises(wxml.XmlError):
+        wxml.parse(bomb)
+    with pytest.raises(wxml.XmlError):
+        wxml.parse(b"<xml>" + b"a" * 70_000 + b"</xml>")
+    assert wxml.parse(wxml.build({"Content": "a]]>b", "CreateTime": 1}).encode()) == {
+        "Content": "a]]>b",
+        "CreateTime": "1",
+    }
+
+
+# -- URL check --------------------------------------------------------------------------
+
+
+async def test_url_check_right_and_wrong(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot()
+    query, _ = fake.callback(fake.text("o1", "x", 1))
+    good = await client.get("/wechat", params={**query, "echostr": "8734289473"})
+    assert good.status == 200 and await good.text() == "8734289473"
+    bad = await client.get("/wechat", params={**query, "signature": "0" * 40, "echostr": "1"})
+    assert bad.status == 403
+    missing = await client.get("/wechat", params={"echostr": "1"})
+    assert missing.status == 400
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+async def test_plain_and_safe_mode_text_get_a_passive_reply(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot()
+    plain = await ask(client, fake, "oPlain", "帮助", 101)
+    safe = await ask(client, fake, "oSafe", "帮助", 102, safe=True)
+    assert "反映问题" in plain and "反映问题" in safe
+    assert "weixin://bizmsgmenu" in plain  # buttons become tappable menu links
+
+
+async def test_safe_mode_reply_is_addressed_back_and_signed(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot()
+    status, body, query = await call(client, fake, fake.text("oSafe", "帮助", 7), safe=True)
+    assert status == 200 and "<Encrypt>" in body and "帮助" not in body
+    reply = fake.read_reply(body, query)
+    assert reply["ToUserName"] == "oSafe" and reply["FromUserName"] == fake.account
+    assert reply["MsgType"] == "text"
+
+
+async def test_safe_mode_from_another_appid_is_refused(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    impostor = FakeWechat(
+        token=fake.token, encoding_aes_key=fake.encoding_aes_key, app_id="wxIMPOSTOR000000"
+    )
+    query, body = impostor.callback(impostor.text("oX", "帮助", 9), safe=True)
+    resp = await client.post("/wechat", params=query, data=body)
+    assert resp.status == 403 and await inbound_count(bot) == 0
+
+
+async def test_every_message_type(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot()
+    base = {"ToUserName": fake.account, "FromUserName": "oTypes", "CreateTime": int(time.time())}
+
+    async def send(mid: int, **fields: Any) -> str:
+        status, body, query = await call(client, fake, {**base, "MsgId": mid, **fields})
+        assert status == 200, body
+        return body if body == "success" else fake.read_reply(body, query)["Content"]
+
+    image = await send(1, MsgType="image", PicUrl="http://mmbiz/x.jpg", MediaId="m1")
+    assert "图片" in image
+    voice = await send(2, MsgType="voice", MediaId="m2", Format="amr", Recognition="帮助")
+    assert "反映问题" in voice
+    unheard = await send(3, MsgType="voice", MediaId="m3", Format="amr")
+    assert "没听清" in unheard
+    where = await send(
+        4,
+        MsgType="location",
+        Location_X="31.82",
+        Location_Y="117.22",
+        Scale="15",
+        Label="幸福里3号楼",
+    )
+    assert where
+    link = await send(5, MsgType="link", Title="帮助", Description="d", Url="http://e.com")
+    assert link
+    video = await send(6, MsgType="video", MediaId="m6", ThumbMediaId="t")
+    assert "文字" in video
+
+    async def event(name: str, at: int, **fields: Any) -> str:
+        status, body, query = await call(client, fake, fake.event("oTypes", name, at, **fields))
+        assert status == 200
+        return body if body == "success" else fake.read_reply(body, query)["Content"]
+
+    greeting = await event("subscribe", 1000)
+    assert "欢迎关注" in greeting and "绑定" in greeting
+    assert "反映问题" in await event("CLICK", 1001, EventKey="帮助")
+    assert await event("VIEW", 1002, EventKey="http://e.com") == "success"
+    assert await event("unsubscribe", 1003) == "success"
+
+
+async def test_subscribe_by_community_qr_code_binds(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    code = await code_for(bot, "刘大爷")
+    status, body, query = await call(
+        client, fake, fake.event("oLiu", "subscribe", 2000, EventKey=f"qrscene_bind_{code}")
+    )
+    assert status == 200 and "绑定成功" in fake.read_reply(body, query)["Content"]
+    assert "用过" in await ask(client, fake, "oLiu", f"绑定 {code}", 2001)  # single-use
+
+
+async def test_same_msgid_three_times_has_one_effect(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    code = await code_for(bot, "张阿姨")
+    fields = fake.text("oZhang", f"绑定 {code}", 555)
+    answers = [
+        fake.read_reply(b, q)["Content"]
+        for _s, b, q in [await call(client, fake, fields) for _ in range(3)]
+    ]
+    assert answers == [answers[0]] * 3 and "绑定成功" in answers[0]  # not "already used"
+    assert await inbound_count(bot) == 1
+
+
+async def test_concurrent_retries_act_once(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    fields = fake.text("oRace", "帮助", 777)
+    results = await asyncio.gather(*(call(client, fake, fields) for _ in range(3)))
+    assert all(status == 200 for status, _b, _q in results)
+    assert await inbound_count(bot) == 1
+
+
+async def test_slow_handler_is_acknowledged_then_pushed(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot(reply_deadline_seconds=0.2)
+    await ask(client, fake, "oSlow", "你好", 900)  # opens the customer-service window
+    fields = fake.text("oSlow", "慢慢来", 901)
+    started = time.monotonic()
+    status, body, _ = await call(client, fake, fields)
+    elapsed = time.monotonic() - started
+    assert status == 200 and body == "success" and elapsed < 0.5
+    _, retry_body, _ = await call(client, fake, fields)  # WeChat retries while we work
+    assert retry_body == "success"
+    await until(lambda: len(answers(fake, "oSlow")) == 1)
+    _, late_retry, _ = await call(client, fake, fields)
+    assert late_retry == "success"
+    await asyncio.sleep(0.05)
+    assert len(answers(fake, "oSlow")) == 1 and await inbound_count(bot) == 2
+
+
+async def test_token_expiring_mid_run_is_refreshed(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot(reply_deadline_seconds=0.05)
+    await ask(client, fake, "oTok", "你好", 1)
+    await call(client, fake, fake.text("oTok", "慢慢来", 2))
+    await until(lambda: len(answers(fake, "oTok")) == 1)
+    fake.expire_tokens()
+    await call(client, fake, fake.text("oTok", "慢慢来", 3))
+    await until(lambda: len(answers(fake, "oTok")) == 2)
+    assert fake.tokens_issued == 2
+
+
+async def test_push_outside_window_or_quota_falls_back_and_is_recorded(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, now_clock: Clock
+) -> None:
+    bot, client = await make_bot(cs_quota=2)
+    code = await code_for(bot, "张阿姨")
+    await ask(client, fake, "oZhang", f"绑定 {code}", 10)
+    async with bot.uow() as uow:
+        for n in range(3):
+            await uow.pushes.enqueue("wechat", "oZhang", Reply(f"通知{n}").as_json())
+    await bot.push.drain()
+    by_wechat = {m["text"]["content"] for m in fake.customer_service("oZhang")}
+    assert len(by_wechat) == 2 and by_wechat < {"通知0", "通知1", "通知2"}
+    now_clock.advance(hours=49)
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("wechat", "oGhost", Reply("没人收").as_json())
+    await bot.push.drain()
+    async with bot.uow() as uow:
+        repo = uow.get(PlatformRepository)
+        zhang = [(d.via, d.ok) for d in await repo.deliveries("wechat", "oZhang")]
+        ghost = [(d.via, d.ok) for d in await repo.deliveries("wechat", "oGhost")]
+        web_pushes = [p.payload["text"] for p in await uow.pushes.for_chat("web", "zhang")]
+    assert sorted(zhang) == [("customer_service", True)] * 2 + [("forwarded:web", True)]
+    assert web_pushes == list({"通知0", "通知1", "通知2"} - by_wechat)
+    assert ghost == [("undelivered", False)]
+
+
+async def test_platform_quota_error_falls_back(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    fake.cs_quota = 0
+    await ask(client, fake, "oQ", "你好", 1)
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("wechat", "oQ", Reply("通知").as_json())
+    await bot.push.drain()
+    async with bot.uow() as uow:
+        vias = [(d.via, d.ok) for d in await uow.get(PlatformRepository).deliveries("wechat", "oQ")]
+    assert vias == [("customer_service", False), ("undelivered", False)]
+
+
+# -- bad input --------------------------------------------------------------------------
+
+
+async def test_bad_input_is_a_clean_4xx_and_nothing_is_stored(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    query, body = fake.callback(fake.text("oBad", "帮助", 1))
+    forged = await client.post("/wechat", params={**query, "signature": "f" * 40}, data=body)
+    assert forged.status == 403
+    malformed = await client.post("/wechat", params=query, data=b"<xml><Content>oops</xml")
+    assert malformed.status == 400
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+        b"<xml><ToUserName>x</ToUserName><FromUserName>oBad</FromUserName>"
+        b"<MsgType>text</MsgType><Content>&c;</Content><MsgId>2</MsgId></xml>"
+    )
+    assert (await client.post("/wechat", params=query, data=bomb)).status == 400
+    huge = await client.post("/wechat", params=query, data=b"<xml>" + b"x" * 5_000_000)
+    assert huge.status == 413
+    _q, safe_body = fake.callback(fake.text("oBad", "帮助", 3), safe=True)
+    bad_sig = await client.post("/wechat", params={**_q, "msg_signature": "0" * 40}, data=safe_body)
+    assert bad_sig.status == 403
+    assert await inbound_count(bot) == 0
+    health = await client.get("/healthz")
+    assert health.status == 200
+    assert (await health.json())["adapters"]["wechat"]["rejected"] == 5
+    assert "反映问题" in await ask(client, fake, "oBad", "帮助", 4)

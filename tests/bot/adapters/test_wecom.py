@@ -1,0 +1,198 @@
+"""WeCom (企业微信) against the local stand-in: encrypted URL check, cards, robots."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.adapters.wecom import WecomAdapter
+from bot.app import Yishi, build_web_app, build_yishi
+from bot.demo import seed_demo
+from bot.intents import KeywordClassifier
+from bot.messages import Button, Reply
+from handlers import default_handlers
+from handlers.base import Context, Handler
+from storage.platforms import PlatformRepository
+from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml, sha1_sign
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+TICKET = "R20261122-0007"
+
+
+class AcceptTask(Handler):
+    """A test-only grid-worker action: the card's button data comes back as text."""
+
+    command_prefixes = ("认领",)
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return [
+            Reply(f"{ctx.user.platform_user_id} 已认领：{ctx.text.removeprefix('认领').strip()}")
+        ]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeWechat]:
+    platform = await FakeWechat().start()
+    yield platform
+    await platform.close()
+
+
+Bot = tuple[Yishi, WecomAdapter, TestClient[Any, Any]]
+
+
+@pytest.fixture
+def make_bot(
+    sqlite_url: str, fake: FakeWechat, aiohttp_client: ClientFactory
+) -> Callable[..., Awaitable[Bot]]:
+    from tests.conftest import make_settings
+
+    async def make(**wecom: Any) -> Bot:
+        settings = make_settings(
+            sqlite_url,
+            wecom={
+                "enabled": True,
+                "corp_id": fake.corp_id,
+                "agent_id": 1000002,
+                "secret": fake.corp_secret,
+                "token": fake.token,
+                "encoding_aes_key": fake.encoding_aes_key,
+                "api_base_url": fake.url,
+                "robot_webhooks": {
+                    f"群{n}": f"{fake.url}/cgi-bin/webhook/send?key=k{n}" for n in range(3)
+                },
+                **wecom,
+            },
+        )
+        bot = build_yishi(
+            settings, classifier=KeywordClassifier(), handlers=[*default_handlers(), AcceptTask()]
+        )
+        await seed_demo(bot.uow)
+        [adapter] = [a for a in bot.adapters if isinstance(a, WecomAdapter)]
+        return bot, adapter, await aiohttp_client(build_web_app(bot))
+
+    return make
+
+
+def corp_crypt(fake: FakeWechat) -> WxCrypt:
+    return WxCrypt(fake.token, fake.encoding_aes_key, fake.corp_id)
+
+
+def signed(fake: FakeWechat, encrypted: str) -> dict[str, str]:
+    ts, nonce = str(int(time.time())), "1372623149"
+    return {
+        "msg_signature": sha1_sign(fake.token, ts, nonce, encrypted),
+        "timestamp": ts,
+        "nonce": nonce,
+    }
+
+
+async def post(
+    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any]
+) -> tuple[int, str]:
+    encrypted = corp_crypt(fake).encrypt(message_xml(fields))
+    outer = message_xml({"ToUserName": fake.corp_id, "AgentID": "1000002", "Encrypt": encrypted})
+    resp = await client.post("/wecom", params=signed(fake, encrypted), data=outer.encode())
+    return resp.status, await resp.text()
+
+
+def read(fake: FakeWechat, body: str) -> dict[str, str]:
+    from tests.bot.adapters.fakes.wechat_server import parse_xml
+
+    outer = parse_xml(body)
+    assert outer["MsgSignature"] == sha1_sign(
+        fake.token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"]
+    )
+    return parse_xml(corp_crypt(fake).decrypt(outer["Encrypt"]))
+
+
+async def test_encrypted_url_check(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    echostr = corp_crypt(fake).encrypt("5927782489442352469")
+    good = await client.get("/wecom", params={**signed(fake, echostr), "echostr": echostr})
+    assert good.status == 200 and await good.text() == "5927782489442352469"
+    forged = {**signed(fake, echostr), "msg_signature": "0" * 40, "echostr": echostr}
+    assert (await client.get("/wecom", params=forged)).status == 403
+    other_corp = WxCrypt(fake.token, fake.encoding_aes_key, "wwANOTHERCORP").encrypt("1")
+    resp = await client.get("/wecom", params={**signed(fake, other_corp), "echostr": other_corp})
+    assert resp.status == 403
+
+
+async def test_staff_text_gets_an_encrypted_passive_reply(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    fields = {
+        "ToUserName": fake.corp_id,
+        "FromUserName": "WangWu",
+        "CreateTime": int(time.time()),
+        "MsgType": "text",
+        "Content": "帮助",
+        "MsgId": 1234567,
+        "AgentID": 1000002,
+    }
+    status, body = await post(client, fake, fields)
+    assert status == 200
+    reply = read(fake, body)
+    assert reply["ToUserName"] == "WangWu" and "反映问题" in reply["Content"]
+    assert (await post(client, fake, fields))[0] == 200  # a retry: same answer, no new effect
+    bad = await client.post("/wecom", params=signed(fake, "x"), data=b"<xml><Encrypt>x")
+    assert bad.status == 400
+
+
+async def test_task_card_button_press(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, _adapter, client = await make_bot()
+    task = Reply(
+        f"【新任务】{TICKET}\n3号楼2单元楼道灯坏了，请48小时内处理",
+        buttons=(Button("认领", f"认领 {TICKET}"), Button("转交", f"转交 {TICKET}")),
+    )
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("wecom", "WangWu", task.as_json())
+    await bot.push.drain()
+    [sent] = [s.body for s in fake.sent if s.path == "wecom"]
+    card = sent["template_card"]
+    assert sent["msgtype"] == "template_card" and sent["agentid"] == 1000002
+    assert card["card_type"] == "button_interaction"
+    assert card["main_title"]["title"] == f"【新任务】{TICKET}"
+    assert [b["key"] for b in card["button_list"]] == [f"认领 {TICKET}", f"转交 {TICKET}"]
+    press = {
+        "ToUserName": fake.corp_id,
+        "FromUserName": "WangWu",
+        "CreateTime": int(time.time()),
+        "MsgType": "event",
+        "Event": "template_card_event",
+        "EventKey": card["button_list"][0]["key"],
+        "TaskId": card["task_id"],
+        "CardType": "button_interaction",
+        "AgentID": 1000002,
+    }
+    status, body = await post(client, fake, press)
+    assert status == 200 and read(fake, body)["Content"] == f"WangWu 已认领：{TICKET}"
+    async with bot.uow() as uow:
+        [delivery] = await uow.get(PlatformRepository).deliveries("wecom", "WangWu")
+    assert delivery.via == "app_message" and delivery.ok
+
+
+async def test_group_robot_stays_within_its_rate(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    # WeCom's 20 a minute, with the window scaled to 0.4 s so the test is short.
+    fake.robot_window = 0.4
+    _bot, adapter, _client = await make_bot(robot_window_seconds=0.4)
+    started = time.monotonic()
+    await asyncio.gather(*(adapter.robots.post("群0", f"公告{n}") for n in range(25)))
+    elapsed = time.monotonic() - started
+    posts = [s for s in fake.sent if s.path == "robot:k0"]
+    assert len(posts) == 25 and elapsed >= 0.4
+    times = [p.at for p in posts]
+    assert max(sum(1 for t in times if t0 <= t < t0 + 0.4) for t0 in times) <= 20
+    assert await adapter.robots.announce("议事日通知") == 3
