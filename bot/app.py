@@ -24,13 +24,24 @@ from bot.intents import IntentClassifier, KeywordClassifier
 from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
+from bot.scheduler import SchedulerService
+from bot.texts import t
+from consultation.digests import (
+    ConsultationFiguresQuery,
+    GridDigestSource,
+    MonthlyReportSource,
+    OpenTasksQuery,
+    TicketFiguresQuery,
+)
 from consultation.meetings import MeetingEvents
 from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
+from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
 from handlers.base import Community, Handler
 from handlers.consultation_format import make_renderer
+from handlers.schedule import ScheduleHandler
 from handlers.ticket_notices import PushTicketNotifier
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
@@ -54,6 +65,38 @@ def load_default_classifier() -> IntentClassifier:
         return KeywordClassifier()
 
 
+def default_timed_sources(
+    settings: Settings,
+    *,
+    open_tasks: OpenTasksQuery | None = None,
+    ticket_figures: TicketFiguresQuery | None = None,
+    consultation_figures: ConsultationFiguresQuery | None = None,
+) -> list[TimedEventSource]:
+    """The timed events ``yishi run`` serves: each domain's source, plus digest and report.
+
+    The digest and the report read other domains through query ports; each is
+    scheduled once its data has a provider.
+    """
+    config = settings.scheduler
+    sources: list[TimedEventSource] = []
+    if config.digest_enabled and open_tasks is not None:
+        sources.append(
+            GridDigestSource(open_tasks, t, settings.zone, at=parse_clock(config.digest_time))
+        )
+    if config.report_enabled and (ticket_figures or consultation_figures):
+        sources.append(
+            MonthlyReportSource(
+                t,
+                settings.zone,
+                tickets=ticket_figures,
+                consultation=consultation_figures,
+                day=config.report_day,
+                at=parse_clock(config.report_time),
+            )
+        )
+    return sources
+
+
 class Yishi:
     """The running bot: storage, router, push service and adapters."""
 
@@ -64,6 +107,7 @@ class Yishi:
         classifier: IntentClassifier | None = None,
         handlers: Sequence[Handler] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        timed_sources: Sequence[TimedEventSource] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -81,36 +125,59 @@ class Yishi:
         self.ticket_timers = TicketTimers(
             self.tickets, settings.zone, PushTicketNotifier(self.tickets, settings.zone)
         )
+        rules = settings.consultation.rules()
+        render = make_renderer(settings.zone)
+        #: Every domain's timed behaviour (meetings, polls, tickets, digest, report).
+        self.timed_sources: list[TimedEventSource] = (
+            list(timed_sources)
+            if timed_sources is not None
+            else [
+                MeetingEvents(rules, settings.zone, render),
+                PollEvents(render),
+                self.ticket_timers,
+                *default_timed_sources(settings),
+            ]
+        )
+        self.timetable = Timetable(
+            self.timed_sources,
+            late_tolerance=timedelta(minutes=settings.scheduler.late_tolerance_minutes),
+        )
+        self.scheduler = SchedulerService(
+            self.uow,
+            self.timetable,
+            settings.scheduler,
+            zone=settings.zone,
+            clock=clock,
+            on_fired=self.push.wake,
+        )
+        chosen = list(handlers if handlers is not None else default_handlers(self.tickets, rules))
+        for handler in chosen:
+            if isinstance(handler, ScheduleHandler):
+                handler.timetable = self.timetable
         self.router = Router(
             self.uow,
             classifier or load_default_classifier(),
-            HandlerRegistry(
-                handlers
-                if handlers is not None
-                else default_handlers(self.tickets, settings.consultation.rules())
-            ),
+            HandlerRegistry(chosen),
             self.community,
             max_text_chars=settings.bot.max_text_chars,
             clock=clock,
-            on_commit=self.push.wake,
+            on_commit=self.committed,
         )
         self.adapters: list[Adapter] = []
         #: One client session for every platform API call (pooled, with timeouts).
         self.http = HttpClient()
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
         self.pages: list[Any] = [PublicPages(self.uow, self.community)]
-        rules = settings.consultation.rules()
-        render = make_renderer(self.community.zone)
-        #: The consultation day's timed behaviour, for the scheduler to run.
-        self.timed_sources: list[TimedEventSource] = [
-            MeetingEvents(rules, self.community.zone, render),
-            PollEvents(render),
-        ]
         self._started = False
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)
         self.push.register(adapter.platform, adapter.sender)
+
+    def committed(self) -> None:
+        """After a message's transaction: deliver its pushes, re-read the schedule soon."""
+        self.push.wake()
+        self.scheduler.refresh()
 
     async def prepare_database(self) -> None:
         """Create or upgrade the schema; an empty or older database is brought to head."""
@@ -120,10 +187,13 @@ class Yishi:
         await self.push.start()
         for adapter in self.adapters:
             await adapter.start()
+        if self.settings.scheduler.enabled:
+            await self.scheduler.start()
         self._started = True
 
     async def stop(self) -> None:
-        """Adapters first (no new messages), then pushes, then the database."""
+        """Scheduler and adapters first (nothing new comes in), then pushes, then the database."""
+        await self.scheduler.stop()
         for adapter in reversed(self.adapters):
             try:
                 await adapter.stop()

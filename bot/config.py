@@ -147,6 +147,36 @@ class PushSettings(_Section):
     wecom_per_second: float = Field(default=50.0, gt=0)
 
 
+class SchedulerSettings(_Section):
+    """Timed messages: announcements, reminders, poll closings, escalations, digests, reports.
+
+    Times are wall-clock times in ``[community] timezone``. Meeting announcement
+    offsets and groups are ``[consultation]``'s, ticket time limits ``[tickets]``'s.
+    """
+
+    enabled: bool = True
+    refresh_seconds: float = Field(default=60.0, ge=1, le=3600)
+    lease_seconds: float = Field(default=30.0, ge=3, le=3600)
+    horizon_hours: float = Field(default=24.0, gt=0, le=24 * 31)
+    late_tolerance_minutes: float = Field(default=5.0, ge=0)
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    digest_enabled: bool = True
+    digest_time: str = "08:30"
+    report_enabled: bool = True
+    report_day: int = Field(default=1, ge=1, le=28)
+    report_time: str = "09:00"
+
+    @field_validator("digest_time", "report_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, sep, minutes = value.partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit()):
+            raise ValueError("must be a time like 08:30")
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise ValueError("must be a time like 08:30")
+        return f"{int(hours):02d}:{int(minutes):02d}"
+
+
 class ConsultationSettings(_Section):
     """The consultation day (协商议事日): topics, meetings, polls. See config.example.toml."""
 
@@ -305,6 +335,7 @@ class Settings(BaseSettings):
     community: CommunitySettings = CommunitySettings()
     bot: BotSettings = BotSettings()
     push: PushSettings = PushSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     log: LogSettings = LogSettings()
     tickets: TicketSettings = TicketSettings()
     consultation: ConsultationSettings = ConsultationSettings()

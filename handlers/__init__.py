@@ -13,6 +13,7 @@ from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingIn
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.pending import PendingIntentHandler
 from handlers.report import ReportHandler
+from handlers.schedule import ScheduleHandler
 from handlers.tickets import (
     GridWorkerHandler,
     ModeratorTicketHandler,
@@ -82,5 +83,6 @@ def default_handlers(
         WelcomeHandler(),
         BindHandler(),
         IssueBindCodeHandler(),
+        ScheduleHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 import storage.deliberation
 import storage.models
 import storage.platforms  # noqa: F401  (registers every domain's tables on SQLModel.metadata)
+import storage.scheduler as _scheduler_tables  # noqa: F401
 from storage import tickets as _tickets  # noqa: F401  (the ticket tables)
 from storage.engine import async_url, create_engine
 

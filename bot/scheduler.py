@@ -1,0 +1,284 @@
+"""The scheduler service: APScheduler timers over the timetable, one leader per database.
+
+The truth is in the domains' tables, so APScheduler only keeps an in-memory
+job store of wake-up times derived from them; nothing is lost when the process
+dies, and the jobs are rebuilt at start-up, on :meth:`SchedulerService.refresh`
+(after a commit that may have changed the schedule) and every
+``refresh_seconds`` (which also picks up other processes' changes).
+
+APScheduler 3.x is configured explicitly: ``misfire_grace_time=None`` and
+``coalesce=True`` (its defaults of 1 s and per-run firing would silently skip a
+timer the event loop was late for), and our own catch-up at start-up fires what
+was missed while the process was down, marked late, or drops it when it is no
+longer useful. APScheduler's rule that a job store must not be shared between
+schedulers is kept by never sharing one: each process has its own memory store,
+and a lease row (``scheduler_leases``) lets exactly one of them run the jobs; a
+holder that stops renewing is taken over. The unique send record in
+``scheduled_sends`` still guards every message if two ever overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.config import SchedulerSettings
+from consultation.schedule import TimedEvent
+from consultation.timetable import Outcome, Timetable
+from storage.scheduler import SchedulerLeaseRepository
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.scheduler")
+
+LEASE_NAME = "scheduler"
+_TIMER_PREFIX = "at:"
+
+
+def default_holder() -> str:
+    """A name for this process that tells an operator where the leader runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class SchedulerService:
+    """Leader election, timers and firing; drivable by a controllable clock in tests.
+
+    Tests call :meth:`tick` (lease + catch-up) and :meth:`run_due` after moving
+    the clock; in production APScheduler calls the same methods.
+    """
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        timetable: Timetable,
+        settings: SchedulerSettings,
+        *,
+        zone: ZoneInfo,
+        clock: Callable[[], datetime] = utcnow,
+        holder: str | None = None,
+        on_fired: Callable[[], None] | None = None,
+        debounce_seconds: float = 1.0,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.timetable = timetable
+        self.settings = settings
+        self.zone = zone
+        self.clock = clock
+        self.holder = holder or default_holder()
+        self.on_fired = on_fired
+        self.debounce_seconds = debounce_seconds
+        self.lease_ttl = timedelta(seconds=settings.lease_seconds)
+        self.horizon = timedelta(hours=settings.horizon_hours)
+        self.leader = False
+        self._lease_until: datetime | None = None
+        self._failures: dict[str, int] = {}
+        self._fire_lock = asyncio.Lock()
+        self._aps: AsyncIOScheduler | None = None
+        self._timers: set[str] = set()
+        self._refresh_task: asyncio.Task[None] | None = None
+
+    # -- life cycle -------------------------------------------------------
+
+    async def start(self, *, tick_now: bool = True) -> None:
+        """Start APScheduler with the lease and rebuild jobs; the first tick runs at once.
+
+        ``tick_now=False`` leaves the first tick to the caller (benchmarks time it).
+        """
+        if self._aps is not None:
+            return
+        aps = AsyncIOScheduler(
+            timezone=self.zone,
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": AsyncIOExecutor()},
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
+        every = max(1.0, self.settings.lease_seconds / 3)
+        first = datetime.now(self.zone) + timedelta(seconds=0 if tick_now else every)
+        aps.add_job(self.tick, "interval", seconds=every, id="yishi:lease", next_run_time=first)
+        aps.add_job(
+            self.rebuild,
+            "interval",
+            seconds=self.settings.refresh_seconds,
+            id="yishi:rebuild",
+        )
+        aps.start()
+        self._aps = aps
+        log.info("scheduler started", extra={"holder": self.holder})
+
+    async def stop(self) -> None:
+        """Stop timers and hand the lease back so a standby takes over without waiting."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        self._timers.clear()
+        if self._refresh_task is not None:
+            self._refresh_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresh_task
+            self._refresh_task = None
+        if self.leader:
+            try:
+                async with self.uow_factory() as uow:
+                    await uow.get(SchedulerLeaseRepository).release(
+                        LEASE_NAME, self.holder, self.clock()
+                    )
+            except Exception:
+                log.exception("could not release the scheduler lease")
+        self.leader = False
+        self._lease_until = None
+
+    # -- leadership -------------------------------------------------------
+
+    async def tick(self, now: datetime | None = None) -> bool:
+        """Take or renew the lease; a process that just became leader catches up at once."""
+        now = now or self.clock()
+        was = self.leader
+        held = await self._acquire(now)
+        if held and not was:
+            log.info("scheduler leader", extra={"holder": self.holder})
+            await self.rebuild(now)
+        elif was and not held:
+            log.warning("scheduler leadership lost", extra={"holder": self.holder})
+            self._clear_timers()
+        return held
+
+    async def _acquire(self, now: datetime) -> bool:
+        try:
+            async with self.uow_factory() as uow:
+                held = await uow.get(SchedulerLeaseRepository).acquire(
+                    LEASE_NAME, self.holder, now, self.lease_ttl
+                )
+        except Exception:
+            log.exception("scheduler lease check failed")
+            held = False
+        self.leader = held
+        self._lease_until = now + self.lease_ttl if held else None
+        return held
+
+    def _leading(self, now: datetime) -> bool:
+        return self.leader and self._lease_until is not None and now < self._lease_until
+
+    # -- the schedule -----------------------------------------------------
+
+    def refresh(self) -> None:
+        """Hook for after a commit that may have changed the schedule: rebuild soon (debounced)."""
+        if self._aps is None or not self.leader:
+            return
+        if self._refresh_task is None or self._refresh_task.done():
+            self._refresh_task = asyncio.get_running_loop().create_task(self._debounced())
+
+    async def _debounced(self) -> None:
+        await asyncio.sleep(self.debounce_seconds)
+        await self.rebuild()
+
+    async def rebuild(self, now: datetime | None = None) -> list[TimedEvent]:
+        """Fire what is due (late if need be), then set one timer per upcoming due time."""
+        now = now or self.clock()
+        if not self._leading(now):
+            return []
+        await self.run_due(now)
+        try:
+            async with self.uow_factory() as uow:
+                events = await self.timetable.upcoming(uow, now, self.horizon)
+        except Exception:
+            log.exception("scheduler rebuild failed")
+            return []
+        self._plan(events, now)
+        return events
+
+    def _plan(self, events: list[TimedEvent], now: datetime) -> None:
+        if self._aps is None:
+            return
+        wanted = {
+            f"{_TIMER_PREFIX}{e.due_at.isoformat()}": e.due_at for e in events if e.due_at > now
+        }
+        for job_id in self._timers - wanted.keys():
+            with contextlib.suppress(JobLookupError):
+                self._aps.remove_job(job_id)
+        for job_id, due in wanted.items():
+            if job_id not in self._timers:
+                self._aps.add_job(
+                    self._on_timer, "date", run_date=due, id=job_id, replace_existing=True
+                )
+        self._timers = set(wanted)
+
+    def _clear_timers(self) -> None:
+        if self._aps is not None:
+            for job_id in self._timers:
+                with contextlib.suppress(JobLookupError):
+                    self._aps.remove_job(job_id)
+        self._timers.clear()
+
+    async def _on_timer(self) -> None:
+        await self.run_due(self.clock())
+
+    def planned(self) -> list[datetime]:
+        """The wake-up times APScheduler holds (for the health page and tests)."""
+        if self._aps is None:
+            return []
+        return sorted(
+            j.next_run_time for j in self._aps.get_jobs() if j.id.startswith(_TIMER_PREFIX)
+        )
+
+    # -- firing -----------------------------------------------------------
+
+    async def run_due(self, now: datetime | None = None) -> dict[str, Outcome]:
+        """Fire every event due at ``now``, each in its own transaction, once.
+
+        Only the leader fires; what a non-leader or a retried call finds already
+        recorded is left alone.
+        """
+        now = now or self.clock()
+        if not self._leading(now) and not (self.leader and await self._acquire(now)):
+            return {}
+        outcomes: dict[str, Outcome] = {}
+        async with self._fire_lock:
+            try:
+                async with self.uow_factory() as uow:
+                    due = await self.timetable.due(uow, now)
+            except Exception:
+                log.exception("could not read the due events")
+                return {}
+            for event in due:
+                outcome = await self._fire_one(event, now)
+                if outcome is not None:
+                    outcomes[event.key] = outcome
+        if self.on_fired is not None and any(
+            o in (Outcome.SENT, Outcome.LATE) for o in outcomes.values()
+        ):
+            self.on_fired()
+        return outcomes
+
+    async def _fire_one(self, event: TimedEvent, now: datetime) -> Outcome | None:
+        try:
+            async with self.uow_factory() as uow:
+                outcome = await self.timetable.fire(uow, event, now)
+        except Exception as exc:
+            count = self._failures.get(event.key, 0) + 1
+            self._failures[event.key] = count
+            log.exception("scheduled event failed", extra={"key": event.key, "attempt": count})
+            if count >= self.settings.max_attempts:
+                with contextlib.suppress(Exception):
+                    async with self.uow_factory() as uow:
+                        await self.timetable.fail(uow, event, now, repr(exc))
+                self._failures.pop(event.key, None)
+            return None
+        self._failures.pop(event.key, None)
+        if outcome in (Outcome.SENT, Outcome.LATE):
+            log.info(
+                "scheduled event sent",
+                extra={"key": event.key, "late": outcome is Outcome.LATE},
+            )
+        return outcome

@@ -1,0 +1,233 @@
+"""The timetable: every source's upcoming events, and firing one exactly once.
+
+This is the scheduler's core without any timer: :class:`Timetable` asks each
+registered :class:`~consultation.schedule.TimedEventSource` what is due, leaves
+out the keys already recorded (sent, dropped, cancelled), and fires an event in
+the caller's transaction after first claiming its key in ``scheduled_sends`` —
+the database's unique index, not process memory, makes each send happen once.
+The APScheduler service (``bot.scheduler``) and the moderators' commands
+(``handlers.schedule``) both go through it.
+
+Also here: the pure calendar arithmetic the sources share (offsets like ``7d``,
+daily and monthly local times), so that "08:30" means 08:30 in the community's
+zone whatever the server's clock says.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from consultation.schedule import TimedEvent, TimedEventSource
+from storage.scheduler import ScheduledSendRepository
+from storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("yishi.schedule")
+
+_OFFSET = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_offset(text: str) -> timedelta:
+    """``"7d"`` → 7 days, ``"2h"`` → 2 hours, ``"30m"`` → 30 minutes."""
+    found = _OFFSET.match(text.lower())
+    if found is None:
+        raise ValueError(f"not an offset like 7d, 2h or 30m: {text!r}")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def parse_clock(text: str) -> time:
+    """``"08:30"`` → 08:30 (a wall-clock time in the community's zone)."""
+    hours, _, minutes = text.strip().partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+def local_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """``day`` at ``at`` on the community's wall clock, as UTC."""
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def daily_occurrences(at: time, zone: ZoneInfo, start: datetime, end: datetime) -> Iterator[date]:
+    """Local days whose ``at`` falls in ``[start, end)`` (UTC instants)."""
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    last = end.astimezone(zone).date() + timedelta(days=1)
+    while day <= last:
+        moment = local_to_utc(day, at, zone)
+        if start <= moment < end:
+            yield day
+        day += timedelta(days=1)
+
+
+def monthly_occurrences(
+    day_of_month: int, at: time, zone: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[date]:
+    """Local dates (the ``day_of_month`` of each month) whose ``at`` falls in ``[start, end)``."""
+    first = start.astimezone(zone).date().replace(day=1)
+    first = previous_month(first)[0]
+    last = end.astimezone(zone).date()
+    while first <= last:
+        day = first.replace(day=min(day_of_month, 28))
+        moment = local_to_utc(day, at, zone)
+        if start <= moment < end:
+            yield day
+        first = next_month(first)
+
+
+def next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def previous_month(day: date) -> tuple[date, date]:
+    """The first and last day of the month before ``day``'s month."""
+    end = day.replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def is_late(event: TimedEvent, now: datetime, tolerance: timedelta) -> bool:
+    """True when ``now`` is noticeably past the due time (the message must say so)."""
+    return now - event.due_at > tolerance
+
+
+def is_stale(event: TimedEvent, now: datetime) -> bool:
+    """True when the event stopped being useful (e.g. the meeting has begun)."""
+    return event.stale_at is not None and now >= event.stale_at
+
+
+class Outcome(StrEnum):
+    """What :meth:`Timetable.fire` did."""
+
+    SENT = "sent"
+    LATE = "late"  # sent, marked late
+    DROPPED = "dropped"  # past its stale time: recorded, logged, not sent
+    ALREADY = "already"  # someone recorded the key first: nothing done
+    CANCELLED = "cancelled"
+
+
+class UnknownEvent(LookupError):
+    """No upcoming event has that key or number (code for the handler's sentence)."""
+
+    code = "unknown_event"
+
+
+class Timetable:
+    """All sources, one view: what is due, and firing each key once."""
+
+    def __init__(
+        self,
+        sources: Sequence[TimedEventSource] = (),
+        *,
+        late_tolerance: timedelta = timedelta(minutes=5),
+    ) -> None:
+        self.sources: list[TimedEventSource] = list(sources)
+        self.late_tolerance = late_tolerance
+
+    def register(self, source: TimedEventSource) -> None:
+        self.sources.append(source)
+
+    def source_for(self, event: TimedEvent) -> TimedEventSource:
+        for source in self.sources:
+            if any(event.kind == k or event.kind.startswith(f"{k}.") for k in source.kinds):
+                return source
+        raise LookupError(f"no source fires {event.kind!r}")
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        """Every not-yet-recorded event due before ``now + horizon``, soonest first."""
+        events: dict[str, TimedEvent] = {}
+        for source in self.sources:
+            for event in await source.upcoming(uow, now, horizon):
+                if event.due_at < now + horizon:
+                    events.setdefault(event.key, event)
+        done = await uow.get(ScheduledSendRepository).recorded(events)
+        pending = [e for k, e in events.items() if k not in done]
+        return sorted(pending, key=lambda e: (e.due_at, e.key))
+
+    async def due(self, uow: UnitOfWork, now: datetime) -> list[TimedEvent]:
+        """Events whose time has come (``due_at <= now``) and that nobody recorded yet."""
+        return [e for e in await self.upcoming(uow, now, timedelta(seconds=1)) if e.due_at <= now]
+
+    async def find(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta, ref: str
+    ) -> TimedEvent:
+        """The upcoming event named by its key or by its number in the listing (1-based)."""
+        events = await self.upcoming(uow, now, horizon)
+        wanted = ref.strip()
+        if wanted.isdigit() and 1 <= int(wanted) <= len(events):
+            return events[int(wanted) - 1]
+        for event in events:
+            if event.key == wanted:
+                return event
+        raise UnknownEvent(wanted)
+
+    async def fire(
+        self,
+        uow: UnitOfWork,
+        event: TimedEvent,
+        now: datetime,
+        *,
+        actor: str = "scheduler",
+        manual: bool = False,
+    ) -> Outcome:
+        """Claim ``event.key`` and, when the claim wins, do the event in ``uow``'s transaction.
+
+        A stale event is recorded as dropped and logged instead. ``manual`` (a
+        moderator's 立即发送) fires ahead of time and is never late or stale.
+        """
+        if not manual and is_stale(event, now):
+            if await _claim(uow, event, now, actor, "dropped", note="past its useful time"):
+                log.warning(
+                    "scheduled event dropped: no longer useful",
+                    extra={"key": event.key, "due_at": event.due_at.isoformat()},
+                )
+                return Outcome.DROPPED
+            return Outcome.ALREADY
+        late = not manual and is_late(event, now, self.late_tolerance)
+        note = "sent by hand ahead of time" if manual else None
+        if not await _claim(uow, event, now, actor, "sent", late=late, note=note):
+            return Outcome.ALREADY
+        await self.source_for(event).fire(uow, event, now, late)
+        if late:
+            log.warning(
+                "scheduled event sent late",
+                extra={"key": event.key, "due_at": event.due_at.isoformat()},
+            )
+        return Outcome.LATE if late else Outcome.SENT
+
+    async def cancel(self, uow: UnitOfWork, event: TimedEvent, now: datetime, actor: str) -> bool:
+        """Record ``event`` as cancelled so no rebuild schedules it again; False if already done."""
+        claimed = await _claim(uow, event, now, actor, "cancelled")
+        if claimed:
+            await uow.audit.record(actor, "schedule_cancelled", "scheduled_event", event.key)
+        return claimed
+
+    async def fail(self, uow: UnitOfWork, event: TimedEvent, now: datetime, error: str) -> None:
+        """Give up on an event that kept failing, so it stops being retried (and is visible)."""
+        await _claim(uow, event, now, "scheduler", "failed", note=error[:500])
+
+
+async def _claim(
+    uow: UnitOfWork,
+    event: TimedEvent,
+    now: datetime,
+    actor: str,
+    status: str,
+    *,
+    late: bool = False,
+    note: str | None = None,
+) -> bool:
+    return await uow.get(ScheduledSendRepository).claim(
+        key=event.key,
+        kind=event.kind,
+        ref=event.ref,
+        due_at=event.due_at,
+        status=status,
+        now=now,
+        actor=actor,
+        late=late,
+        note=note,
+    )

@@ -1,0 +1,117 @@
+"""接下来的通知: moderators see the timed messages coming up, cancel one or send one now.
+
+Numbers refer to the list the moderator was last shown (kept in the
+conversation), so "取消通知 2" means the second line they saw even if the
+schedule moved since; keys (``meeting.announce:M202612:7d``) work too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.messages import Reply
+from bot.texts import catalog, t
+from consultation.roles import Role
+from consultation.schedule import TimedEvent
+from consultation.timetable import Outcome, Timetable, UnknownEvent
+from handlers.base import Context, Handler
+
+FLOW = "schedule"
+LIST_WORDS = ("接下来的通知", "通知安排", "/notices")
+CANCEL_VERBS = ("取消通知", "/cancel_notice")
+SEND_VERBS = ("立即发送", "/send_now")
+LIST_DAYS = 14
+SHOWN = 20
+
+
+def describe(event: TimedEvent) -> str:
+    """What a moderator reads for an event: its kind in Chinese and the object it is for."""
+    label = catalog().get(f"schedule.kinds.{event.kind}", event.kind)
+    slot = event.key.rsplit(":", 1)[-1]
+    extra = f"（{slot}）" if slot not in (event.ref, "") and slot != event.kind else ""
+    return f"{label} {event.ref}{extra}"
+
+
+def local(when: datetime, zone: ZoneInfo) -> str:
+    return when.astimezone(zone).strftime("%m月%d日 %H:%M")
+
+
+def split_command(text: str) -> tuple[str, str] | None:
+    """("cancel" | "send", the rest) for 取消通知 / 立即发送 messages, else None."""
+    for verb, verbs in (("cancel", CANCEL_VERBS), ("send", SEND_VERBS)):
+        for word in verbs:
+            if text.startswith(word):
+                return verb, text[len(word) :].strip()
+    return None
+
+
+class ScheduleHandler(Handler):
+    """Lists, cancels and sends timed events; moderators only."""
+
+    commands = (*LIST_WORDS, *CANCEL_VERBS, *SEND_VERBS)
+    flows = (FLOW,)
+    required_roles = frozenset({Role.MODERATOR})
+
+    def __init__(self, timetable: Timetable | None = None) -> None:
+        self.timetable = timetable or Timetable()
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=LIST_DAYS)
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        parsed = split_command(ctx.text)
+        if parsed is not None:
+            return await self._act(ctx, *parsed)
+        return await self._list(ctx)
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        parsed = split_command(ctx.text)
+        if parsed is None:
+            ctx.conversation.end()
+            return [Reply(t("schedule.left"))]
+        return await self._act(ctx, *parsed)
+
+    async def _list(self, ctx: Context) -> Sequence[Reply]:
+        events = await self.timetable.upcoming(ctx.uow, ctx.now, self.horizon)
+        if not events:
+            ctx.conversation.end()
+            return [Reply(t("schedule.list_empty", days=LIST_DAYS))]
+        zone = ctx.community.zone
+        lines = [t("schedule.list_header")]
+        for number, event in enumerate(events[:SHOWN], start=1):
+            when = local(event.due_at, zone)
+            lines.append(t("schedule.list_item", number=number, when=when, what=describe(event)))
+        if len(events) > SHOWN:
+            lines.append(t("schedule.list_more", count=len(events) - SHOWN))
+        lines.append(t("schedule.list_footer"))
+        ctx.conversation.start(FLOW, "listed", keys=[e.key for e in events[:SHOWN]])
+        return [Reply("\n".join(lines))]
+
+    async def _find(self, ctx: Context, ref: str) -> TimedEvent:
+        shown: list[str] = list(ctx.conversation.data.get("keys", []))
+        if ref.isdigit() and shown and 1 <= int(ref) <= len(shown):
+            ref = shown[int(ref) - 1]
+        return await self.timetable.find(ctx.uow, ctx.now, self.horizon, ref)
+
+    async def _act(self, ctx: Context, verb: str, ref: str) -> Sequence[Reply]:
+        if not ref:
+            return [Reply(t("schedule.need_ref"))]
+        try:
+            event = await self._find(ctx, ref)
+        except UnknownEvent:
+            return [Reply(t("schedule.unknown", ref=ref))]
+        what, when = describe(event), local(event.due_at, ctx.community.zone)
+        if verb == "cancel":
+            if not await self.timetable.cancel(ctx.uow, event, ctx.now, ctx.user.actor):
+                return [Reply(t("schedule.already"))]
+            return [Reply(t("schedule.cancelled", what=what, when=when))]
+        outcome = await self.timetable.fire(
+            ctx.uow, event, ctx.now, actor=ctx.user.actor, manual=True
+        )
+        if outcome is Outcome.ALREADY:
+            return [Reply(t("schedule.already"))]
+        await ctx.audit("schedule_sent_now", "scheduled_event", event.key)
+        return [Reply(t("schedule.sent_now", what=what, when=when))]
