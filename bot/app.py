@@ -252,15 +252,10 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.web.enabled:
         yishi.add_adapter(WebChatAdapter(yishi.router))
 
-    def platforms() -> set[str]:
-        return {a.platform for a in yishi.adapters}
-
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter
 
-        yishi.add_adapter(
-            WechatAdapter(yishi.router, settings.wechat, yishi.http, platforms=platforms)
-        )
+        yishi.add_adapter(WechatAdapter(yishi.router, settings.wechat, yishi.http))
     if settings.telegram.enabled:
         from bot.adapters.telegram import TelegramAdapter
 

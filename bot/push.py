@@ -3,7 +3,12 @@
 Handlers queue pushes inside their own transaction (``Context.push``), so a push
 exists exactly when its cause was committed. This service claims due pushes,
 sends them through the platform's :class:`Sender`, and records the outcome;
-failures are retried with backoff up to ``max_attempts``.
+failures are retried with backoff up to ``max_attempts``. A push that cannot
+arrive (blocked, outside WeChat's window, no adapter, out of attempts) is handed
+to the person's next account in their preferred order, so every push to a
+person picks the preferred platform and falls back the same way; every attempt
+lands in ``push_deliveries`` (by the sender when it records its own, with how it
+went, else here).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,7 +25,9 @@ from aiolimiter import AsyncLimiter
 
 from bot.config import PushSettings
 from bot.messages import Reply
+from consultation.binding import FALLBACK
 from storage.models import Push
+from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -33,9 +41,24 @@ class PermanentPushError(Exception):
 
 
 class Sender(Protocol):
-    """Port: delivers one reply to one chat on one platform, raising on failure."""
+    """Port: delivers one reply to one chat on one platform, raising on failure.
+
+    A sender whose ``records_deliveries`` is true writes its own ``push_deliveries``
+    rows (it knows the route: customer service, subscription notice, robot).
+    """
 
     async def send(self, chat_id: str, reply: Reply) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """One attempt's result: the push's new status and whether the sender recorded it."""
+
+    status: str
+    error: str | None
+    retry_at: datetime | None
+    via: str = "push"
+    recorded: bool = False
 
 
 class PushService:
@@ -109,29 +132,68 @@ class PushService:
         if not claimed:
             return 0
         outcomes = await asyncio.gather(*(self._send_one(p) for p in claimed))
+        forwarded = False
         async with self.uow_factory() as uow:
-            for push, (status, error, retry_at) in zip(claimed, outcomes, strict=True):
+            for push, outcome in zip(claimed, outcomes, strict=True):
                 assert push.id is not None
-                await uow.pushes.settle(push.id, status=status, error=error, retry_at=retry_at)
+                await uow.pushes.settle(
+                    push.id, status=outcome.status, error=outcome.error, retry_at=outcome.retry_at
+                )
+                forwarded |= await self._account_for(uow, push, outcome)
+        if forwarded:
+            self.wake()
         return len(claimed)
 
-    async def _send_one(self, push: Push) -> tuple[str, str | None, datetime | None]:
+    async def _account_for(self, uow: UnitOfWork, push: Push, outcome: _Outcome) -> bool:
+        """Record where the push went (unless its sender did) and, when it cannot arrive,
+        hand it to the person's next account; True when it was handed on."""
+        repo = uow.get(PlatformRepository)
+        excerpt = str(push.payload.get("text", ""))
+        if not outcome.recorded and outcome.status != "pending":
+            ok = outcome.status == "sent"
+            await repo.record_delivery(
+                push.platform, push.chat_id, outcome.via, ok, outcome.error, excerpt
+            )
+        if outcome.status != "failed":
+            return False
+        # Only a push addressed to a person (see consultation.binding.push_to_person)
+        # knows their other accounts; a push to a chat has nowhere else to go.
+        route = push.payload.get(FALLBACK) or []
+        rest = [(str(p), str(c)) for p, c in route if p in self.senders]
+        if not rest:
+            await repo.record_delivery(
+                push.platform, push.chat_id, "undelivered", False, outcome.error, excerpt
+            )
+            return False
+        (platform, chat_id), *later = rest
+        payload = {**push.payload, FALLBACK: [list(a) for a in later]}
+        key = f"{push.dedupe_key}>{platform}" if push.dedupe_key else None
+        await uow.pushes.enqueue(platform, chat_id, payload, key[:191] if key else None)
+        await repo.record_delivery(
+            push.platform, push.chat_id, f"forwarded:{platform}", True, outcome.error, excerpt
+        )
+        return True
+
+    async def _send_one(self, push: Push) -> _Outcome:
         sender = self.senders.get(push.platform)
         if sender is None:
-            return "failed", f"no adapter for platform {push.platform!r}", None
+            error = f"no adapter for platform {push.platform!r}"
+            return _Outcome("failed", error, None, via="no_adapter", recorded=False)
+        recorded = bool(getattr(sender, "records_deliveries", False))
         try:
             async with self._limiter(push.platform):
                 await sender.send(push.chat_id, Reply.from_json(push.payload))
         except PermanentPushError as exc:
             log.warning("push undeliverable", extra={"push_id": push.id, "error": str(exc)})
-            return "failed", str(exc)[:500], None
+            return _Outcome("failed", str(exc)[:500], None, recorded=recorded)
         except Exception as exc:
             if push.attempts >= self.settings.max_attempts:
                 log.warning("push gave up", extra={"push_id": push.id, "error": repr(exc)})
-                return "failed", repr(exc)[:500], None
+                return _Outcome("failed", repr(exc)[:500], None, recorded=recorded)
             delay = self.settings.retry_base_seconds * (2 ** (push.attempts - 1))
-            return "pending", repr(exc)[:500], self.clock() + timedelta(seconds=delay)
-        return "sent", None, None
+            retry = self.clock() + timedelta(seconds=delay)
+            return _Outcome("pending", repr(exc)[:500], retry, recorded=recorded)
+        return _Outcome("sent", None, None, recorded=recorded)
 
     async def drain(self, rounds: int = 50) -> int:
         """Deliver until nothing is due (tests and shutdown)."""

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from consultation.binding import push_to_person
 from consultation.schedule import TimedEvent
 from consultation.timetable import (
     daily_occurrences,
@@ -100,14 +101,10 @@ class ConsultationFiguresQuery(Protocol):
 async def push_to_resident(
     uow: UnitOfWork, resident_id: int, payload: dict[str, Any], dedupe_key: str, now: datetime
 ) -> int:
-    """Queue a private message on every platform the resident is bound on (once per key)."""
-    sent = 0
-    for identity in await uow.identities.for_resident(resident_id):
-        key = f"{dedupe_key}:{identity.platform}:{identity.platform_user_id}"
-        chat = identity.platform_user_id
-        if await uow.pushes.enqueue(identity.platform, chat, payload, key, now=now):
-            sent += 1
-    return sent
+    """Queue a private message to the resident on their preferred platform (once per key)."""
+    return await push_to_person(
+        uow, resident_id, payload, lambda p, c: f"{dedupe_key}:{p}:{c}", now
+    )
 
 
 def text_payload(text: str) -> dict[str, Any]:

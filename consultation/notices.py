@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.deliberation import PeopleRepository
+from consultation.binding import push_to_person
 from storage.unit_of_work import UnitOfWork
 
 
@@ -45,12 +45,12 @@ async def push_to_residents(
     payload: dict[str, Any],
     dedupe_prefix: str,
 ) -> int:
-    """Queue ``payload`` to every platform each resident is bound on, once per key."""
-    people = uow.get(PeopleRepository)
+    """Queue ``payload`` to each resident on their preferred platform, once per key."""
     sent = 0
     for resident_id in sorted(set(resident_ids)):
-        for identity in await people.chats_of(resident_id):
-            key = f"{dedupe_prefix}:{resident_id}:{identity.platform}"
-            if await uow.pushes.enqueue(identity.platform, identity.platform_user_id, payload, key):
-                sent += 1
+
+        def key(platform: str, _chat: str, rid: int = resident_id) -> str:
+            return f"{dedupe_prefix}:{rid}:{platform}"
+
+        sent += await push_to_person(uow, resident_id, payload, key)
     return sent

@@ -10,6 +10,7 @@ from handlers.bind import BindHandler, IssueBindCodeHandler, WelcomeHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
+from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.pending import PendingIntentHandler
 from handlers.report import ReportHandler
@@ -83,6 +84,7 @@ def default_handlers(
         WelcomeHandler(),
         BindHandler(),
         IssueBindCodeHandler(),
+        NotifyPreferenceHandler(),
         ScheduleHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.intents import Intent, NluResult
 from bot.messages import Inbound, Reply
+from consultation.binding import push_to_person
 from consultation.roles import Role
 from storage.models import Resident
 from storage.unit_of_work import UnitOfWork
@@ -116,13 +117,17 @@ class Context:
     async def push_to_resident(
         self, resident_id: int, reply: Reply, dedupe_key: str | None = None
     ) -> int:
-        """Queue a private message on every platform the resident is bound on."""
-        sent = 0
-        for identity in await self.uow.identities.for_resident(resident_id):
-            key = f"{dedupe_key}:{identity.platform}" if dedupe_key else None
-            if await self.push(identity.platform, identity.platform_user_id, reply, key):
-                sent += 1
-        return sent
+        """Queue a private message to a person, on the platform they prefer.
+
+        One push goes to the first account of their route and carries the rest
+        as ``fallback``: the push service tries the next when one cannot be
+        reached. A person who asked for "all" gets one push on every account.
+        """
+
+        def key(platform: str, _chat: str) -> str | None:
+            return f"{dedupe_key}:{platform}" if dedupe_key else None
+
+        return await push_to_person(self.uow, resident_id, reply.as_json(), key, self.now)
 
     async def push_to_role(
         self, role: Role, reply: Reply, *, grid_id: int | None = None, dedupe_key: str | None = None

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot.messages import Button, Reply
 from bot.texts import t
+from consultation.binding import push_to_person
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Notice
@@ -122,11 +123,7 @@ class PushTicketNotifier:
         elif audience.startswith("worker:"):
             people = [int(audience.split(":", 1)[1])]
         for person in dict.fromkeys(people):
-            for identity in await uow.identities.for_resident(person):
-                key = f"{base}:{identity.platform}:{identity.platform_user_id}"
-                await uow.pushes.enqueue(
-                    identity.platform, identity.platform_user_id, reply.as_json(), key, now=now
-                )
+            await push_to_person(uow, person, reply.as_json(), lambda p, c: f"{base}:{p}:{c}", now)
 
     async def _await_rating(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         """Make the resident's next "满意" in private chat the rating of this ticket."""

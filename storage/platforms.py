@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, and_, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.models import PlatformIdentity, Resident
+from storage.models import InboundMessage, PlatformIdentity, Resident
 from storage.repositories import _insert, _Repo
 from storage.types import UTCDateTime, utcnow
 
@@ -118,6 +119,14 @@ class PushPreference(SQLModel, table=True):
     resident_id: int = Field(foreign_key="residents.id", unique=True)
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _ts()
+
+
+#: Finds the platform a resident last wrote on (the default first choice for pushes).
+INBOUND_BY_SENDER = Index(
+    "ix_inbound_messages_sender",
+    InboundMessage.platform,
+    InboundMessage.sender_id,
+)
 
 
 class BindError(Exception):
@@ -316,6 +325,12 @@ class PlatformRepository(_Repo):
         )
         return (await self.session.exec(stmt)).all()
 
+    async def preference(self, resident_id: int) -> list[str] | None:
+        """The stored order of platforms (or ``["all"]``); None when never set."""
+        stmt = select(PushPreference).where(PushPreference.resident_id == resident_id)
+        found = (await self.session.exec(stmt)).first()
+        return list(found.platforms) if found is not None else None
+
     async def set_preference(self, resident_id: int, platforms: list[str]) -> None:
         stmt = (
             _insert(self.session, PushPreference)
@@ -327,30 +342,29 @@ class PlatformRepository(_Repo):
         )
         await self.session.execute(stmt)
 
-    async def fallback_identities(self, platform: str, user_id: str) -> list[PlatformIdentity]:
-        """The same person's other accounts, in their preferred order."""
-        stmt = select(PlatformIdentity).where(
+    async def accounts_by_recency(
+        self, resident_id: int
+    ) -> list[tuple[PlatformIdentity, datetime | None]]:
+        """The resident's bound accounts with when each last wrote to us (None: never)."""
+        last = func.max(col(InboundMessage.received_at)).label("last")
+        stmt = (
+            sa_select(PlatformIdentity, last)
+            .outerjoin(
+                InboundMessage,
+                and_(
+                    col(InboundMessage.platform) == col(PlatformIdentity.platform),
+                    col(InboundMessage.sender_id) == col(PlatformIdentity.platform_user_id),
+                ),
+            )
+            .where(col(PlatformIdentity.resident_id) == resident_id)
+            .group_by(col(PlatformIdentity.id))
+            .order_by(col(PlatformIdentity.id))
+        )
+        rows = (await self.session.execute(stmt)).all()
+        return [(row[0], row[1]) for row in rows]
+
+    async def resident_of(self, platform: str, user_id: str) -> int | None:
+        stmt = select(PlatformIdentity.resident_id).where(
             PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
         )
-        me = (await self.session.exec(stmt)).first()
-        if me is None or me.resident_id is None:
-            return []
-        others = [
-            i
-            for i in (
-                await self.session.exec(
-                    select(PlatformIdentity)
-                    .where(PlatformIdentity.resident_id == me.resident_id)
-                    .order_by(col(PlatformIdentity.id))
-                )
-            ).all()
-            if i.platform != platform
-        ]
-        pref = (
-            await self.session.exec(
-                select(PushPreference).where(PushPreference.resident_id == me.resident_id)
-            )
-        ).first()
-        order = pref.platforms if pref is not None else []
-        rank = {p: i for i, p in enumerate(order)}
-        return sorted(others, key=lambda i: rank.get(i.platform, len(rank)))
+        return (await self.session.exec(stmt)).first()

@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from aiohttp import WSMsgType, web
 from bot.http import json_error, json_reply
 from bot.messages import ChatType, Inbound, Platform, Reply
 from bot.router import Router
+from storage.platforms import PlatformRepository
 from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.web")
 
@@ -32,15 +35,27 @@ MAX_ID = 128
 
 
 class WebSender:
-    """Delivers pushes to the browser tabs that have the chat open."""
+    """Delivers pushes to the browser tabs that have the chat open, and records it.
 
-    def __init__(self, hub: WebHub) -> None:
+    With no tab open the push still arrives: the chat shows it from its history
+    when the person next opens the page; the record says which of the two it was.
+    """
+
+    records_deliveries = True
+
+    def __init__(self, hub: WebHub, uow_factory: Callable[[], UnitOfWork]) -> None:
         self.hub = hub
+        self.uow_factory = uow_factory
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        await self.hub.deliver(
+        tabs = await self.hub.deliver(
             chat_id, {"type": "push", "chat_id": chat_id, "reply": reply.as_json()}
         )
+        via, detail = ("websocket", f"{tabs} open tab(s)") if tabs else ("history", "no open tab")
+        async with self.uow_factory() as uow:
+            await uow.get(PlatformRepository).record_delivery(
+                Platform.WEB, chat_id, via, True, detail, reply.text
+            )
 
 
 class WebHub:
@@ -89,7 +104,7 @@ class WebChatAdapter:
     def __init__(self, router: Router) -> None:
         self.router = router
         self.hub = WebHub()
-        self.sender = WebSender(self.hub)
+        self.sender = WebSender(self.hub, router.uow_factory)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)

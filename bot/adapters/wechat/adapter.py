@@ -85,13 +85,11 @@ class WechatSender:
         settings: WechatSettings,
         *,
         clock: Callable[[], datetime],
-        platforms: Callable[[], set[str]],
     ) -> None:
         self.api = api
         self.uow_factory = uow_factory
         self.settings = settings
         self.clock = clock
-        self.platforms = platforms
         self.window = timedelta(hours=settings.cs_window_hours)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
@@ -137,7 +135,8 @@ class WechatSender:
         return {"touser": chat_id, "msgtype": "text", "text": {"content": reply.text}}
 
     async def _fall_back(self, chat_id: str, reply: Reply, why: str) -> None:
-        """Subscription notice if configured, else the person's next bound platform."""
+        """Subscription notice if configured, else undeliverable here (the push service
+        then tries the person's next bound platform)."""
         template = self.settings.subscribe_template_id
         if template:
             payload = {
@@ -152,27 +151,8 @@ class WechatSender:
             else:
                 await self._record(chat_id, "subscribe_notice", True, why, reply)
                 return
-        available = self.platforms() - {Platform.WECHAT.value}
-        async with self.uow_factory() as uow:
-            repo = uow.get(PlatformRepository)
-            for identity in await repo.fallback_identities(Platform.WECHAT, chat_id):
-                if identity.platform in available:
-                    await uow.pushes.enqueue(
-                        identity.platform, identity.platform_user_id, reply.as_json()
-                    )
-                    await repo.record_delivery(
-                        Platform.WECHAT,
-                        chat_id,
-                        f"forwarded:{identity.platform}",
-                        True,
-                        why,
-                        reply.text,
-                    )
-                    return
-            await repo.record_delivery(
-                Platform.WECHAT, chat_id, "undelivered", False, why, reply.text
-            )
-        raise PermanentPushError(f"undelivered: {why}")
+        # The push service hands it to the person's next account, in their order.
+        raise PermanentPushError(why)
 
     async def _record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
@@ -193,8 +173,6 @@ class WechatAdapter:
         router: Router,
         settings: WechatSettings,
         http: HttpClient,
-        *,
-        platforms: Callable[[], set[str]] = lambda: {"wechat"},
     ) -> None:
         self.router = router
         self.settings = settings
@@ -211,9 +189,7 @@ class WechatAdapter:
             app_secret=settings.app_secret,
             clock=router.clock,
         )
-        self.sender = WechatSender(
-            self.api, router.uow_factory, settings, clock=router.clock, platforms=platforms
-        )
+        self.sender = WechatSender(self.api, router.uow_factory, settings, clock=router.clock)
         self.runner = CallbackRunner(
             router,
             self.platform,

@@ -23,7 +23,7 @@ from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from bot.intents import KeywordClassifier
 from bot.messages import Reply
-from consultation.binding import issue_code
+from consultation.binding import issue_code, push_to_person
 from handlers import default_handlers
 from handlers.base import Context, Handler
 from storage.models import InboundMessage
@@ -361,8 +361,10 @@ async def test_push_outside_window_or_quota_falls_back_and_is_recorded(
     code = await code_for(bot, "张阿姨")
     await ask(client, fake, "oZhang", f"绑定 {code}", 10)
     async with bot.uow() as uow:
-        for n in range(3):
-            await uow.pushes.enqueue("wechat", "oZhang", Reply(f"通知{n}").as_json())
+        zhang_id = await uow.get(PlatformRepository).resident_of("wechat", "oZhang")
+        assert zhang_id is not None
+        for n in range(3):  # to the person: WeChat first (last used), then the web chat
+            await push_to_person(uow, zhang_id, Reply(f"通知{n}").as_json(), lambda p, c: None)
     await bot.push.drain()
     by_wechat = {m["text"]["content"] for m in fake.customer_service("oZhang")}
     assert len(by_wechat) == 2 and by_wechat < {"通知0", "通知1", "通知2"}

@@ -1,0 +1,109 @@
+"""通知发到哪: a resident chooses the platforms their pushes go to, and in which order.
+
+"通知发到微信", "通知先发到Telegram再发微信", "通知都发", "通知发到哪" (and
+``/notify``). Without a choice, pushes go first to the platform the person last
+wrote on and fall back in order (see :func:`consultation.binding.push_route`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.messages import Button, Reply
+from bot.texts import t
+from consultation.binding import EVERYWHERE, PreferenceError, PushRoute, set_push_preference
+from consultation.binding import push_route as route_of
+from handlers.base import Context, Handler
+
+#: How residents name the platforms; longer names first ("企业微信" before "微信").
+PLATFORM_WORDS = (
+    ("企业微信", "wecom"),
+    ("企微", "wecom"),
+    ("公众号", "wechat"),
+    ("微信", "wechat"),
+    ("telegram", "telegram"),
+    ("电报", "telegram"),
+    ("tg", "telegram"),
+    ("网页版", "web"),
+    ("网页", "web"),
+    ("浏览器", "web"),
+    ("web", "web"),
+)
+_WORD = re.compile("|".join(re.escape(w) for w, _p in PLATFORM_WORDS), re.IGNORECASE)
+_BY_WORD = {w: p for w, p in PLATFORM_WORDS}
+_ALL = re.compile(r"都发|全发|全部|所有|每个|各.*发|都要")
+_WHERE = re.compile(r"哪|什么地方|设置")
+
+_VERB = r"(?:以后|今后)?的?(?:通知|提醒)(?:请|就|先|只|都|全都|全部|统统)?(?:发|推送|推|送)"
+_PATTERNS = (
+    _VERB + r"(?:到|给|去|在)\s*.+",  # 通知发到微信 / 通知先发到Telegram再发微信
+    r"(?:以后|今后)?的?(?:通知|提醒)(?:都|全都|全部|统统)(?:发|推送|送)(?:吧|过来|给我)?[。！!]?",
+    r"(?:我的)?(?:通知|提醒)(?:都)?(?:发到|发在|发)?(?:哪里|哪儿|哪)(?:了|呢)?[?？]?",
+    r"通知设置",
+)
+
+
+def platforms_named(text: str) -> list[str]:
+    """The platforms ``text`` names, in the order named, each once."""
+    found: list[str] = []
+    for match in _WORD.finditer(text):
+        platform = _BY_WORD[match.group(0).lower()]
+        if platform not in found:
+            found.append(platform)
+    return found
+
+
+def _name(platform: str) -> str:
+    return t(f"notify.platform.{platform}")
+
+
+def describe(route: PushRoute) -> str:
+    """The person's current route as a sentence."""
+    names = [_name(p) for p, _chat in route.accounts]
+    if route.everywhere:
+        return t("notify.now_all", platforms="、".join(names))
+    first, rest = names[0], "、".join(names[1:])
+    key = "notify.now_chosen" if route.chosen else "notify.now_default"
+    then = t("notify.then", others=rest) if rest else ""
+    return t(key, first=first, then=then)
+
+
+class NotifyPreferenceHandler(Handler):
+    """Sets or shows where this person's pushes go."""
+
+    commands = ("/notify",)
+    patterns = _PATTERNS
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        resident = ctx.user.resident
+        if resident is None or resident.id is None:
+            return [Reply(t("notify.unbound"))]
+        text = ctx.text.removeprefix("/notify").strip()
+        named = platforms_named(text)
+        if named:
+            wanted = named
+        elif _ALL.search(text) or text.lower() == EVERYWHERE:
+            wanted = [EVERYWHERE]
+        elif _WHERE.search(text) or not text:
+            route = await route_of(ctx.uow, resident.id)
+            if not route.accounts:
+                return [Reply(t("notify.unbound"))]
+            return [Reply(describe(route) + "\n" + t("notify.how"), buttons=self._buttons(route))]
+        else:
+            route = await route_of(ctx.uow, resident.id)
+            return [Reply(t("notify.ask"), buttons=self._buttons(route))]
+        try:
+            route = await set_push_preference(ctx.uow, resident.id, wanted, ctx.user.actor)
+        except PreferenceError as exc:
+            return [Reply(t(f"notify.{exc.code}", platform=_name(exc.platform or "")))]
+        return [Reply(t("notify.saved") + describe(route))]
+
+    def _buttons(self, route: PushRoute) -> tuple[Button, ...]:
+        platforms = list(dict.fromkeys(p for p, _chat in route.accounts))
+        choices = [
+            Button(t("notify.to", platform=_name(p)), f"通知发到{_name(p)}") for p in platforms
+        ]
+        if len(platforms) > 1:
+            choices.append(Button(t("notify.to_all"), "通知都发"))
+        return tuple(choices)

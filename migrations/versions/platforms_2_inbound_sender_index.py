@@ -1,0 +1,25 @@
+"""platforms: index inbound messages by sender (most recently used platform first)
+
+Revision ID: platforms_2
+Revises: scheduler_1
+Create Date: 2026-11-23 10:00:00.000000
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "platforms_2"
+down_revision: str | None = "scheduler_1"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_inbound_messages_sender", "inbound_messages", ["platform", "sender_id"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_inbound_messages_sender", table_name="inbound_messages")
