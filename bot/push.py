@@ -168,7 +168,8 @@ class PushService:
         (platform, chat_id), *later = rest
         payload = {**push.payload, FALLBACK: [list(a) for a in later]}
         key = f"{push.dedupe_key}>{platform}" if push.dedupe_key else None
-        await uow.pushes.enqueue(platform, chat_id, payload, key[:191] if key else None)
+        dedupe = key[:191] if key else None
+        await uow.pushes.enqueue(platform, chat_id, payload, dedupe, now=self.clock())
         await repo.record_delivery(
             push.platform, push.chat_id, f"forwarded:{platform}", True, outcome.error, excerpt
         )

@@ -10,9 +10,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.app import Yishi, build_web_app, build_yishi
+from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from bot.intents import KeywordClassifier
+from bot.messages import Reply
+from storage.platforms import PlatformRepository
 from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -76,6 +78,26 @@ async def test_grid_worker_sees_the_push_arrive_on_the_websocket(
     assert event["type"] == "push" and event["chat_id"] == "wang"
     assert "垃圾桶满了" in event["reply"]["text"] and "张阿姨" in event["reply"]["text"]
     await ws.close()
+    bot = client.server.app[YISHI_KEY]
+    assert isinstance(bot, Yishi)
+    async with bot.uow() as uow:
+        [record] = await uow.get(PlatformRepository).deliveries("web", "wang")
+    assert (record.via, record.ok, record.detail) == ("websocket", True, "1 open tab(s)")
+
+
+async def test_a_push_with_no_tab_open_is_kept_for_the_history_and_recorded(
+    client: TestClient[Any, Any],
+) -> None:
+    bot = client.server.app[YISHI_KEY]
+    assert isinstance(bot, Yishi)
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("web", "liu", Reply("明天停水").as_json(), now=bot.clock())
+    await bot.push.drain()
+    async with bot.uow() as uow:
+        [record] = await uow.get(PlatformRepository).deliveries("web", "liu")
+    assert (record.via, record.ok) == ("history", True)
+    history = await (await client.get("/api/history", params={"chat_id": "liu"})).json()
+    assert [p["reply"]["text"] for p in history["pushes"]] == ["明天停水"]
 
 
 async def test_group_messages_reach_other_members(client: TestClient[Any, Any]) -> None:
