@@ -40,6 +40,7 @@ from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
 from handlers.base import Community, Handler
+from handlers.bind import IssueBindQrHandler
 from handlers.consultation_format import make_renderer
 from handlers.schedule import ScheduleHandler
 from handlers.ticket_notices import PushTicketNotifier
@@ -255,7 +256,12 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter
 
-        yishi.add_adapter(WechatAdapter(yishi.router, settings.wechat, yishi.http))
+        wechat = WechatAdapter(yishi.router, settings.wechat, yishi.http)
+        yishi.add_adapter(wechat)
+        registry = yishi.router.registry
+        for handler in {*registry.commands.values(), *(h for _p, h in registry.patterns)}:
+            if isinstance(handler, IssueBindQrHandler):
+                handler.qrcodes = wechat.api  # 生成绑定二维码 makes its QR codes here
     if settings.telegram.enabled:
         from bot.adapters.telegram import TelegramAdapter
 

@@ -6,7 +6,12 @@ from bot.intents import Intent
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
 from handlers.base import Handler
-from handlers.bind import BindHandler, IssueBindCodeHandler, WelcomeHandler
+from handlers.bind import (
+    BindHandler,
+    IssueBindCodeHandler,
+    IssueBindQrHandler,
+    WelcomeHandler,
+)
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
@@ -83,6 +88,7 @@ def default_handlers(
         FeedbackHandler(rating, evaluation),
         WelcomeHandler(),
         BindHandler(),
+        IssueBindQrHandler(),
         IssueBindCodeHandler(),
         NotifyPreferenceHandler(),
         ScheduleHandler(),

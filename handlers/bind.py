@@ -1,20 +1,28 @@
-"""绑定: a platform account joins its resident record; 生成绑定码: a moderator issues the code.
+"""绑定: a platform account joins its resident record; 生成绑定码 / 生成绑定二维码: a
+moderator issues the code, as digits or inside a WeChat QR code.
 
 Also the greeting a new WeChat follower gets (``/welcome``), which offers binding.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from bot.messages import Reply
 from bot.texts import t
-from consultation.binding import BindError, issue_code, redeem
+from consultation.binding import CODE_TTL, BindError, issue_code, redeem
 from consultation.roles import Role
 from handlers.base import Context, Handler
+from storage.models import Resident
 from storage.platforms import PlatformRepository
+from storage.unit_of_work import UnitOfWork
 
+log = logging.getLogger("yishi.bind")
+
+HOURS = int(CODE_TTL.total_seconds() // 3600)
 CODE = re.compile(r"(\d{6})")
 RESIDENT_ID = re.compile(r"#\s*(\d+)")
 
@@ -47,6 +55,22 @@ class BindHandler(Handler):
         return [Reply(t(key, name=bound.resident.name))]
 
 
+async def find_person(ctx: Context, who: str) -> Resident | Reply:
+    """The one resident ``who`` names ("张阿姨" or "#12"), or the reply saying why not."""
+    by_id = RESIDENT_ID.fullmatch(who)
+    if by_id:
+        person = await ctx.uow.residents.get(int(by_id.group(1)))
+        people = [person] if person is not None else []
+    else:
+        people = list(await ctx.uow.get(PlatformRepository).residents_named(who))
+    if not people:
+        return Reply(t("bind.issue_not_found", who=who))
+    if len(people) > 1:
+        ids = "、".join(f"#{p.id}" for p in people)
+        return Reply(t("bind.issue_ambiguous", count=len(people), who=who, ids=ids))
+    return people[0]
+
+
 class IssueBindCodeHandler(Handler):
     """“生成绑定码 张阿姨” or “生成绑定码 #12” (moderators)."""
 
@@ -58,18 +82,75 @@ class IssueBindCodeHandler(Handler):
         who = ctx.text.removeprefix("生成绑定码").removeprefix("/bindcode").strip()
         if not who:
             return [Reply(t("bind.issue_ask"))]
-        by_id = RESIDENT_ID.fullmatch(who)
-        if by_id:
-            person = await ctx.uow.residents.get(int(by_id.group(1)))
-            people = [person] if person is not None else []
-        else:
-            people = list(await ctx.uow.get(PlatformRepository).residents_named(who))
-        if not people:
-            return [Reply(t("bind.issue_not_found", who=who))]
-        if len(people) > 1:
-            ids = "、".join(f"#{p.id}" for p in people)
-            return [Reply(t("bind.issue_ambiguous", count=len(people), who=who, ids=ids))]
-        [person] = people
+        person = await find_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
         assert person.id is not None
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
-        return [Reply(t("bind.issued", name=person.name, code=code, hours=24))]
+        return [Reply(t("bind.issued", name=person.name, code=code, hours=HOURS))]
+
+
+class QrImage(Protocol):
+    """A QR code made by the platform: a picture to show, and the link it encodes."""
+
+    @property
+    def image_url(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+
+class BindQrCodes(Protocol):
+    """Port: the WeChat API making a temporary QR code that carries a bind code;
+    scanning it follows the account and binds (the adapter handles the scan event)."""
+
+    async def bind_qrcode(
+        self, code: str, expire_seconds: int, uow: UnitOfWork | None = None
+    ) -> QrImage: ...
+
+
+class IssueBindQrHandler(Handler):
+    """“生成绑定二维码 张阿姨” (moderators): a bind code inside a WeChat QR code.
+
+    For residents who find typing six digits hard: they scan, follow, and are bound.
+    ``qrcodes`` is wired when the WeChat adapter runs.
+    """
+
+    commands = ("/bindqr",)
+    command_prefixes = ("生成绑定二维码", "绑定二维码")
+    required_roles = frozenset({Role.MODERATOR})
+
+    def __init__(self, qrcodes: BindQrCodes | None = None) -> None:
+        self.qrcodes = qrcodes
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        who = ctx.text
+        for prefix in ("/bindqr", *self.command_prefixes):
+            who = who.removeprefix(prefix)
+        who = who.strip()
+        if not who:
+            return [Reply(t("bind.qr_ask"))]
+        if self.qrcodes is None:
+            return [Reply(t("bind.qr_unavailable", who=who))]
+        person = await find_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        assert person.id is not None
+        code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now, CODE_TTL)
+        try:
+            qr = await self.qrcodes.bind_qrcode(code, int(CODE_TTL.total_seconds()), ctx.uow)
+        except Exception:
+            log.exception("bind QR code failed", extra={"resident_id": person.id})
+            return [Reply(t("bind.qr_failed", code=code, hours=HOURS))]
+        await ctx.audit("bind_qr_issued", "resident", str(person.id), None, {"qr": qr.url})
+        return [
+            Reply(
+                t(
+                    "bind.qr_issued",
+                    name=person.name,
+                    image_url=qr.image_url,
+                    code=code,
+                    hours=HOURS,
+                )
+            )
+        ]

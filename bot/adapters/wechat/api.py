@@ -1,4 +1,4 @@
-"""The WeChat Official Account API: access token and customer-service messages.
+"""The WeChat Official Account API: access token, customer-service messages, QR codes.
 
 The token is kept in the database, so every process behind the webhook uses the
 same one (WeChat invalidates a token when a new one is fetched), and renewed a
@@ -10,10 +10,13 @@ is dropped and fetched again, once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from bot.adapters.outbound import HttpClient
 from storage.platforms import PlatformRepository
@@ -24,6 +27,20 @@ log = logging.getLogger("yishi.wechat.api")
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 QUOTA_ERRORS = frozenset({45015, 45047})  # outside the 48 h window / reply count exceeded
 BLOCKED_ERRORS = frozenset({43004, 40003})  # unsubscribed / not a user of this account
+
+
+QR_MAX_SECONDS = 2_592_000  # a temporary QR code lives at most 30 days
+SHOW_QRCODE = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket="
+
+
+@dataclass(frozen=True, slots=True)
+class QrCode:
+    """A temporary QR code: show ``image_url`` (or encode ``url``) for people to scan."""
+
+    ticket: str
+    image_url: str
+    url: str
+    expire_seconds: int
 
 
 class WechatApiError(Exception):
@@ -62,20 +79,30 @@ class TokenApi:
     def token_params(self) -> dict[str, str]:
         raise NotImplementedError
 
-    async def access_token(self) -> str:
+    @contextlib.asynccontextmanager
+    async def _tokens(self, uow: UnitOfWork | None) -> AsyncIterator[PlatformRepository]:
+        """The token store: inside the caller's transaction when given one (a handler's,
+        whose connection may be the only one: SQLite's pool holds one), else our own."""
+        if uow is not None:
+            yield uow.get(PlatformRepository)
+            return
+        async with self.uow_factory() as own:
+            yield own.get(PlatformRepository)
+
+    async def access_token(self, uow: UnitOfWork | None = None) -> str:
         """The shared token, fetched when missing or about to expire."""
-        async with self.uow_factory() as uow:
-            found = await uow.get(PlatformRepository).token(self.token_name, self.clock())
+        async with self._tokens(uow) as repo:
+            found = await repo.token(self.token_name, self.clock())
         if found is not None:
             return found.value
         async with self._lock:
-            async with self.uow_factory() as uow:
-                found = await uow.get(PlatformRepository).token(self.token_name, self.clock())
+            async with self._tokens(uow) as repo:
+                found = await repo.token(self.token_name, self.clock())
             if found is not None:
                 return found.value
-            return await self._fetch()
+            return await self._fetch(uow)
 
-    async def _fetch(self) -> str:
+    async def _fetch(self, uow: UnitOfWork | None = None) -> str:
         _status, body = await self.http.request_json(
             "GET", self.base_url + self.token_path, params=self.token_params()
         )
@@ -86,19 +113,23 @@ class TokenApi:
         value = str(body["access_token"])
         lifetime = timedelta(seconds=int(body.get("expires_in", 7200)))
         expires = self.clock() + max(lifetime - self.refresh_margin, lifetime / 2)
-        async with self.uow_factory() as uow:
-            await uow.get(PlatformRepository).save_token(self.token_name, value, expires)
+        async with self._tokens(uow) as repo:
+            await repo.save_token(self.token_name, value, expires)
         log.info("access token refreshed", extra={"token": self.token_name})
         return value
 
-    async def _drop(self, value: str) -> None:
-        async with self.uow_factory() as uow:
-            await uow.get(PlatformRepository).expire_token(self.token_name, value)
+    async def _drop(self, value: str, uow: UnitOfWork | None = None) -> None:
+        async with self._tokens(uow) as repo:
+            await repo.expire_token(self.token_name, value)
 
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST ``payload`` with the token; one refresh-and-retry on a token error."""
+    async def call(
+        self, path: str, payload: dict[str, Any], uow: UnitOfWork | None = None
+    ) -> dict[str, Any]:
+        """POST ``payload`` with the token; one refresh-and-retry on a token error.
+
+        ``uow``: the caller's open transaction, for calls made from inside one."""
         for attempt in range(2):
-            token = await self.access_token()
+            token = await self.access_token(uow)
             _status, body = await self.http.request_json(
                 "POST", self.base_url + path, params={"access_token": token}, json=payload
             )
@@ -107,7 +138,7 @@ class TokenApi:
             code = int(body.get("errcode", 0) or 0)
             if code in TOKEN_ERRORS and attempt == 0:
                 log.info("access token rejected; refreshing", extra={"errcode": code})
-                await self._drop(token)
+                await self._drop(token, uow)
                 continue
             if code:
                 raise WechatApiError(code, str(body.get("errmsg", "")))
@@ -144,3 +175,33 @@ class WechatApi(TokenApi):
     async def send_subscribe_notice(self, payload: dict[str, Any]) -> None:
         """A subscription notice (订阅通知), allowed outside the 48-hour window."""
         await self.call("/cgi-bin/message/subscribe/bizsend", payload)
+
+    async def create_temporary_qrcode(
+        self, scene: str, expire_seconds: int, uow: UnitOfWork | None = None
+    ) -> QrCode:
+        """A temporary QR code carrying ``scene`` (scanning it sends us a subscribe or
+        SCAN event with that scene): ticket, the picture's address, and the link in it."""
+        body = await self.call(
+            "/cgi-bin/qrcode/create",
+            {
+                "expire_seconds": max(60, min(expire_seconds, QR_MAX_SECONDS)),
+                "action_name": "QR_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene}},
+            },
+            uow,
+        )
+        ticket = str(body.get("ticket", ""))
+        if not ticket:
+            raise WechatApiError(-1, "no ticket in the qrcode answer")
+        return QrCode(
+            ticket=ticket,
+            image_url=SHOW_QRCODE + quote(ticket, safe=""),
+            url=str(body.get("url", "")),
+            expire_seconds=int(body.get("expire_seconds", expire_seconds)),
+        )
+
+    async def bind_qrcode(
+        self, code: str, expire_seconds: int, uow: UnitOfWork | None = None
+    ) -> QrCode:
+        """The QR code that binds whoever scans it with bind code ``code``."""
+        return await self.create_temporary_qrcode(f"bind_{code}", expire_seconds, uow)

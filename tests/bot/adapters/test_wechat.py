@@ -7,10 +7,13 @@ replies as WeChat would, and receives our customer-service pushes on its API.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from aiohttp import web
@@ -22,7 +25,7 @@ from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from bot.intents import KeywordClassifier
-from bot.messages import Reply
+from bot.messages import ChatType, Inbound, Reply
 from consultation.binding import issue_code, push_to_person
 from handlers import default_handlers
 from handlers.base import Context, Handler
@@ -296,6 +299,59 @@ async def test_subscribe_by_community_qr_code_binds(
     )
     assert status == 200 and "绑定成功" in fake.read_reply(body, query)["Content"]
     assert "用过" in await ask(client, fake, "oLiu", f"绑定 {code}", 2001)  # single-use
+
+
+async def moderator_says(bot: Yishi, text: str) -> str:
+    """A moderator's message in the web chat (the QR code comes back as a link)."""
+    return await moderator_says_as(bot, "li", text)
+
+
+async def moderator_says_as(bot: Yishi, user: str, text: str) -> str:
+    replies = await bot.router.handle(
+        Inbound(
+            platform="web",
+            chat_id=user,
+            chat_type=ChatType.PRIVATE,
+            sender_id=user,
+            message_id=uuid.uuid4().hex,
+            text=text,
+            sent_at=utcnow(),
+        )
+    )
+    return "\n".join(r.text for r in replies)
+
+
+async def test_moderator_makes_a_bind_qr_code_and_scanning_it_binds(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    answer = await moderator_says(bot, "生成绑定二维码 刘大爷")
+    [ticket] = fake.qrcodes
+    [made] = [s.body for s in fake.sent if s.path == "qrcode"]
+    assert made["action_name"] == "QR_STR_SCENE" and made["expire_seconds"] == 86400
+    code = fake.qrcodes[ticket].removeprefix("bind_")
+    assert len(code) == 6 and code.isdigit()
+    assert "刘大爷的绑定二维码已生成" in answer and f"绑定 {code}" in answer
+    assert f"showqrcode?ticket={quote(ticket, safe='')}" in answer
+    # A new follower scans: the subscribe event carries qrscene_bind_<code> and binds.
+    status, body, query = await call(client, fake, fake.scan(ticket, "oLiu"), safe=True)
+    assert status == 200 and "绑定成功！您好，刘大爷" in fake.read_reply(body, query)["Content"]
+    async with bot.uow() as uow:
+        assert await uow.get(PlatformRepository).resident_of("wechat", "oLiu") is not None
+    # The same QR code scanned again (SCAN event of a follower) is spent.
+    _, body, query = await call(client, fake, fake.scan(ticket, "oOther", subscribed=True))
+    assert "用过" in fake.read_reply(body, query)["Content"]
+
+
+async def test_bind_qr_code_failures_get_a_clear_answer(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, yishi: Yishi
+) -> None:
+    assert "没有接入微信公众号" in await moderator_says(yishi, "生成绑定二维码 刘大爷")
+    assert "请说明给谁生成" in await moderator_says(yishi, "生成绑定二维码")
+    bot, _client = await make_bot(app_secret="wrong")  # WeChat refuses the token
+    answer = await moderator_says(bot, "生成绑定二维码 刘大爷")
+    assert "暂时生成失败" in answer and re.search(r"绑定码 \d{6}", answer)
+    assert "需要社区工作者身份" in await moderator_says_as(bot, "zhang", "生成绑定二维码 刘大爷")
 
 
 async def test_same_msgid_three_times_has_one_effect(

@@ -113,6 +113,7 @@ class FakeWechat:
     expired_tokens: set[str] = field(default_factory=set)
     cs_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     robot_posts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    qrcodes: dict[str, str] = field(default_factory=dict)
     server: TestServer | None = None
 
     @property
@@ -133,6 +134,7 @@ class FakeWechat:
         app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._bizsend)
         app.router.add_post("/cgi-bin/message/send", self._wecom_send)
         app.router.add_post("/cgi-bin/webhook/send", self._robot_send)
+        app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         return app
 
     async def start(self) -> FakeWechat:
@@ -216,6 +218,38 @@ class FakeWechat:
         self.robot_posts[key] = recent
         self.sent.append(Sent(f"robot:{key}", await request.json(), now))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _qrcode_create(self, request: web.Request) -> web.Response:
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        scene = body.get("action_info", {}).get("scene", {})
+        expire = body.get("expire_seconds", 60)
+        if body.get("action_name") != "QR_STR_SCENE" or not scene.get("scene_str"):
+            return web.json_response({"errcode": 40097, "errmsg": "invalid args"})
+        if not isinstance(expire, int) or not 60 <= expire <= 2_592_000:
+            return web.json_response({"errcode": 40097, "errmsg": "invalid expire_seconds"})
+        ticket = f"gQH47joAAAAAAAAAASxodHRwOi8v{os.urandom(6).hex()}=="
+        self.qrcodes[ticket] = str(scene["scene_str"])
+        self.sent.append(Sent("qrcode", body, time.monotonic()))
+        return web.json_response(
+            {
+                "ticket": ticket,
+                "expire_seconds": expire,
+                "url": f"http://weixin.qq.com/q/{ticket[-14:-2]}",
+            }
+        )
+
+    def scan(self, ticket: str, openid: str, *, subscribed: bool = False) -> dict[str, str | int]:
+        """The event WeChat sends when ``openid`` scans the QR code of ``ticket``: a
+        subscribe with ``qrscene_`` + scene for a new follower, else SCAN with the scene."""
+        scene = self.qrcodes[ticket]
+        if subscribed:
+            return self.event(openid, "SCAN", int(time.time()), EventKey=scene, Ticket=ticket)
+        return self.event(
+            openid, "subscribe", int(time.time()), EventKey=f"qrscene_{scene}", Ticket=ticket
+        )
 
     def customer_service(self, user: str | None = None) -> list[dict[str, Any]]:
         return [
