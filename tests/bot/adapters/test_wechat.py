@@ -481,3 +481,51 @@ async def test_bad_input_is_a_clean_4xx_and_nothing_is_stored(
     assert health.status == 200
     assert (await health.json())["adapters"]["wechat"]["rejected"] == 5
     assert "反映问题" in await ask(client, fake, "oBad", "帮助", 4)
+
+
+# -- several processes ------------------------------------------------------------------
+
+
+async def test_two_instances_on_postgres_act_once_on_the_same_msgid(
+    pg_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
+) -> None:
+    """Two bot processes behind one webhook address (two engines, one database) both
+    receive WeChat's delivery and its retry of one MsgId at the same moment."""
+    settings = make_settings(
+        pg_url,
+        wechat={
+            "enabled": True,
+            "token": fake.token,
+            "encoding_aes_key": fake.encoding_aes_key,
+            "app_id": fake.app_id,
+            "app_secret": fake.app_secret,
+            "api_base_url": fake.url,
+        },
+        push={"retry_base_seconds": 0.0},
+    )
+    bots = [
+        build_yishi(settings, classifier=KeywordClassifier(), clock=now_clock) for _ in range(2)
+    ]
+    await seed_demo(bots[0].uow)
+    clients = [await aiohttp_client(build_web_app(b)) for b in bots]
+    code = await code_for(bots[0], "张阿姨")
+    for round_ in range(5):
+        fields = fake.text(f"oTwin{round_}", f"绑定 {code}" if round_ == 0 else "帮助", 42 + round_)
+        results = await asyncio.gather(
+            *(call(c, fake, fields, safe=True) for c in clients for _ in range(2))
+        )
+        assert all(status == 200 for status, _b, _q in results)
+        # The first gets the answer; the others "success" (still running) or the same answer.
+        answers = {fake.read_reply(b, q)["Content"] for _s, b, q in results if b != "success"}
+        assert len(answers) == 1
+        if round_ == 0:
+            assert "绑定成功" in answers.pop()
+    async with bots[1].uow() as uow:
+        inbound = int(
+            (await uow.session.exec(select(func.count()).select_from(InboundMessage))).one()
+        )
+        bound = [e for e in await uow.audit.for_entity("platform_account", "wechat:oTwin0")]
+        callbacks = await uow.get(PlatformRepository).callback("wechat", "42")
+    assert inbound == 5
+    assert [e.action for e in bound] == ["bound"]  # not "bind_failed: used"
+    assert callbacks is not None and callbacks.state == "passive"
