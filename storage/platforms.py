@@ -59,9 +59,11 @@ class BindCode(SQLModel, table=True):
 class CallbackRecord(SQLModel, table=True):
     """One platform callback (WeChat MsgId, or FromUserName+CreateTime for events).
 
-    ``state`` is ``running`` while the first delivery is being handled,
-    ``passive`` when its answer went back in the HTTP reply (kept in ``reply``
-    for retries) and ``pushed`` when it was acknowledged and sent as a push.
+    ``state`` is ``running`` while the first delivery is being handled and after
+    a quick answer went back in the HTTP reply (the router's record of the message
+    keeps that answer for retries), ``passive`` when a stored answer is kept in
+    ``reply`` here, ``late`` once the deadline passed, ``pushed`` when the late
+    answer was queued as a push, ``failed`` when the late handling failed.
     """
 
     __tablename__ = "platform_callbacks"

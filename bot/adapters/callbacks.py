@@ -2,9 +2,10 @@
 
 The first delivery of a callback is claimed in the database; its handling runs
 in a task. If it finishes within the budget the answer goes back in the HTTP
-response (a passive reply) and is stored, so a later retry gets the very same
-answer. If not, the platform is told ``success`` and the answer is queued as a
-push when it is ready. A retry that arrives while the first is still running —
+response (a passive reply); the router has stored it with the message, so a
+later retry gets the very same answer without another write here. If not, the
+claim is marked ``late``, the platform is told ``success`` and the answer is
+queued as a push when it is ready. A retry that arrives while the first is still running —
 in this process or another — is told ``success`` and has no effect.
 """
 
@@ -48,7 +49,9 @@ class CallbackRunner:
         self.in_flight: set[asyncio.Task[list[Reply]]] = set()
         self.late = 0
 
-    async def claim(self, key: str, user_id: str | None) -> tuple[bool, list[Reply] | None]:
+    async def claim(
+        self, key: str, user_id: str | None, chat_id: str | None = None
+    ) -> tuple[bool, list[Reply] | None]:
         """(fresh, stored passive replies for a retry of a finished callback)."""
         async with self.router.uow_factory() as uow:
             repo = uow.get(PlatformRepository)
@@ -58,9 +61,17 @@ class CallbackRunner:
             if fresh:
                 return True, None
             record = await repo.callback(self.platform, key)
-        if record is not None and record.state == "passive":
-            return False, [Reply.from_json(r) for r in record.reply]
-        return False, None
+            if record is None or record.state in ("late", "pushed", "failed"):
+                return False, None
+            if record.state == "passive":
+                return False, [Reply.from_json(r) for r in record.reply]
+            # "running": still at work, or answered passively (the router's record of
+            # the message then holds the answer; a late answer is marked "late" first).
+            handled = await uow.inbound.get(self.platform, key)
+        if handled is None:
+            return False, None
+        replies = [Reply.from_json(r) for r in handled.reply]
+        return False, [r for r in replies if r.chat_id in (None, chat_id)]
 
     async def run(self, key: str, message: Inbound, *, arrived: float | None = None) -> Outcome:
         """Handle a freshly claimed callback within the deadline.
@@ -80,13 +91,28 @@ class CallbackRunner:
             own = [r for r in replies if r.chat_id in (None, message.chat_id)]
             others = [r for r in replies if r not in own]
             if self.passive_ok(own):
-                await self._settle(key, "passive", own, others, message.chat_id)
+                # The fast path writes nothing more: a retry finds the answer in the
+                # router's record of the message (the claim stays "running").
+                if others:
+                    await self._settle(key, "passive", own, others, message.chat_id)
                 return Outcome(passive=own)
             await self._settle(key, "pushed", [], replies, message.chat_id)
             return Outcome(passive=[])
         self.late += 1
-        task.add_done_callback(lambda t: self._spawn(self._deliver_late(key, message.chat_id, t)))
+        self._spawn(self._finish_late(key, message.chat_id, task))
         return Outcome(passive=[])
+
+    async def _finish_late(
+        self, key: str, chat_id: str, task: asyncio.Task[list[Reply]]
+    ) -> list[Reply]:
+        """Mark the claim ``late`` (a retry is then told "success", not the answer, which
+        goes out as a push), then deliver the answer when it is ready. The mark is not
+        awaited by the acknowledgement: on SQLite it may wait for the handler's
+        connection, but it is queued long before any retry can come."""
+        async with self.router.uow_factory() as uow:
+            await uow.get(PlatformRepository).settle_callback(self.platform, key, "late", [])
+        await asyncio.wait({task})
+        return await self._deliver_late(key, chat_id, task)
 
     def _spawn(self, coro: Coroutine[Any, Any, list[Reply]]) -> None:
         follow = asyncio.ensure_future(coro)

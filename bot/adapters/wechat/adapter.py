@@ -318,7 +318,7 @@ class WechatAdapter:
             return []
         if msg_type == "event" and event not in ("subscribe", "scan", "click"):
             return []  # VIEW, LOCATION reports, send-job receipts: nothing to say
-        fresh, stored = await self.runner.claim(key, openid)
+        fresh, stored = await self.runner.claim(key, openid, openid)
         if not fresh:
             self.counts["duplicates"] += 1
             return stored or []

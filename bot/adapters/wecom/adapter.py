@@ -283,7 +283,7 @@ class WecomAdapter:
         key = fields.get("MsgId") or ":".join(
             (user, fields.get("CreateTime", ""), fields.get("TaskId", ""), event)
         )
-        fresh, stored = await self.runner.claim(key, user)
+        fresh, stored = await self.runner.claim(key, user, user)
         if not fresh:
             self.counts["duplicates"] += 1
             return stored or []

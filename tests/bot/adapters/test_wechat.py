@@ -528,4 +528,4 @@ async def test_two_instances_on_postgres_act_once_on_the_same_msgid(
         callbacks = await uow.get(PlatformRepository).callback("wechat", "42")
     assert inbound == 5
     assert [e.action for e in bound] == ["bound"]  # not "bind_failed: used"
-    assert callbacks is not None and callbacks.state == "passive"
+    assert callbacks is not None and callbacks.state == "running"  # answered passively
