@@ -312,7 +312,10 @@ class MeetingRepository(_Repo):
 
         stmt = (
             select(Meeting)
-            .where(col(Meeting.starts_at) >= now - timedelta(hours=window_hours))
+            .where(
+                col(Meeting.starts_at) >= now - timedelta(hours=window_hours),
+                col(Meeting.status) != "cancelled",
+            )
             .order_by(col(Meeting.starts_at))
             .limit(1)
         )

@@ -28,10 +28,10 @@ async def test_announcements_fire_once_each_and_say_when_late(yishi: Yishi) -> N
         found = await events.upcoming(uow, NOW, timedelta(days=30))
     keys = [e.key for e in found]
     assert keys == [
-        "meeting.announce:M202612:7d",
-        "meeting.announce:M202612:1d",
-        "meeting.remind:M202612",
-        "meeting.announce:M202612:2h",
+        "meeting.announce:M202612:20261205:7d",
+        "meeting.announce:M202612:20261205:1d",
+        "meeting.remind:M202612:20261205",
+        "meeting.announce:M202612:20261205:2h",
     ]
     assert found[0].due_at == datetime(2026, 11, 28, 1, 30, tzinfo=UTC)
     assert all(e.stale_at == meeting.starts_at for e in found)

@@ -79,6 +79,10 @@ async def test_residents_and_grid_workers_may_not_touch_the_schedule(
         await bot.stop()
 
 
-async def test_nothing_scheduled_says_so(yishi: Yishi) -> None:
-    [reply] = await say(yishi, "接下来的通知", sender="li")
-    assert reply.text == "接下来14天没有安排的通知。"
+async def test_nothing_scheduled_says_so(yishi: Yishi, clock: Clock) -> None:
+    bot = Yishi(yishi.settings, clock=clock, timed_sources=[])  # no daily digest either
+    try:
+        [reply] = await say(bot, "接下来的通知", sender="li")
+        assert reply.text == "接下来14天没有安排的通知。"
+    finally:
+        await bot.stop()
