@@ -400,7 +400,11 @@ class MeetingEvents:
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
-        meetings = await uow.get(MeetingRepository).upcoming(now, limit=12)
+        # Every meeting whose earliest slot can fall in the horizon, however many there are.
+        ahead = timedelta(
+            hours=max((*self.rules.announce_before_hours, self.rules.remind_before_hours))
+        )
+        meetings = await uow.get(MeetingRepository).starting_between(now, now + horizon + ahead)
         changes = uow.get(MeetingChangeRepository)
         latest = await changes.latest([m.id for m in meetings if m.id is not None])
         events: list[TimedEvent] = []

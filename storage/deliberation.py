@@ -306,6 +306,19 @@ class MeetingRepository(_Repo):
         )
         return (await self.session.exec(stmt)).all()
 
+    async def starting_between(self, start: datetime, end: datetime) -> Sequence[Meeting]:
+        """Scheduled meetings starting in [start, end): an indexed range on ``starts_at``."""
+        stmt = (
+            select(Meeting)
+            .where(
+                col(Meeting.starts_at) >= start,
+                col(Meeting.starts_at) < end,
+                Meeting.status == "scheduled",
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
         """The meeting today (started within ``window_hours`` or the next one coming)."""
         from datetime import timedelta
