@@ -270,6 +270,8 @@ def main() -> None:
     parser.add_argument("--platform", default="web", choices=["web", "wechat", "telegram"])
     args = parser.parse_args()
     logging.getLogger("yishi").setLevel(logging.ERROR)
+    # The lease job still running when a timed restart stops is cancelled: expected here.
+    logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     warnings.filterwarnings(
         "ignore", category=DeprecationWarning
     )  # SQLModel on execute()  # one warning per late event otherwise
