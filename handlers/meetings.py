@@ -25,7 +25,7 @@ from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.roles import Role
 from handlers.base import Context, Handler
-from handlers.consultation_format import error_reply, local, meeting_info, minutes_text
+from handlers.consultation_format import error_reply, local, meeting_info, render_minutes
 from storage.deliberation import PeopleRepository, TopicRepository
 from storage.models import Resident
 
@@ -287,7 +287,7 @@ class MeetingAdminHandler(Handler):
         meeting = await service.get(find_meeting_code(text))
         record = await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
         url = PUBLIC_PATH.format(code=meeting.code)
-        body = Reply(minutes_text(record, ctx.community.name, zone, url))
+        body = Reply(render_minutes(record, ctx.community.name, zone, url))
         for platform, chat in self.rules.group_chats():
             await ctx.push(platform, chat, body, f"minutes:{meeting.code}:{platform}:{chat}")
         return [Reply(t("meeting.minutes_published", url=url))]
