@@ -1,7 +1,7 @@
 """platforms: index inbound messages by sender (most recently used platform first)
 
 Revision ID: platforms_2
-Revises: scheduler_1
+Revises: meeting_changes_1
 Create Date: 2026-11-23 10:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "platforms_2"
-down_revision: str | None = "scheduler_1"
+down_revision: str | None = "meeting_changes_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
