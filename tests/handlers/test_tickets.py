@@ -368,3 +368,31 @@ async def test_escalation_reaches_only_that_departments_people(yishi: Yishi, clo
     [card] = [p for p in await pushes(yishi, "zhou") if second in p.text]
     assert "部门报到" in card.text
     assert len(await pushes(yishi, "sun")) == before
+
+
+async def test_a_fresh_confirm_after_filing_gets_the_number(yishi: Yishi, clock: Clock) -> None:
+    """ "确认" typed again (a new message, not a redelivery) names the ticket filed a moment
+    ago instead of "没听懂"; later, or anything else, is routed as usual."""
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    for again in ("确认", "确认提交"):
+        [reply] = await say(yishi, again)
+        assert reply.text == f"这条已经提交过了（{number}），不用重复提交。"
+    [cancel] = await say(yishi, "取消")
+    assert "没有进行中的事项" in cancel.text, "取消 does not pretend to withdraw the ticket"
+    await say(yishi, "7号楼楼道灯坏了")  # a new draft after the settled step
+    [second] = await say(yishi, "确认提交")
+    other = NUMBER.search(second.text)
+    assert other and other.group(0) != number
+    clock.advance(minutes=11)
+    [late] = await say(yishi, "确认")
+    assert "已经提交过了" not in late.text
+    async with yishi.uow() as uow:
+        assert len(await uow.get(TicketRepository).of_reporter("web", "zhang", None)) >= 2
+
+
+async def test_a_new_problem_right_after_filing_starts_a_new_draft(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    [draft] = await say(yishi, "5号楼门口垃圾好几天没人清了")
+    assert "请确认" in draft.text and "环境卫生" in draft.text and number not in draft.text
+    [photo] = await say(yishi, "", image_url="https://example.invalid/p.jpg")
+    assert "照片" in photo.text
