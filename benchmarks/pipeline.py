@@ -44,7 +44,13 @@ async def handle(request):
 app = web.Application()
 app.router.add_post("/api/messages", handle)
 app.router.add_get("/healthz", lambda r: web.json_response({"status": "ok"}))
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+try:  # the same event loop as `yishi run`, so the ceiling is comparable
+    import uvloop
+    loop_factory = uvloop.new_event_loop
+except ImportError:
+    loop_factory = None
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None,
+            loop=loop_factory() if loop_factory else None)
 """
 
 

@@ -33,8 +33,16 @@ def _settings(config_path: Path | None) -> Settings:
 
 
 def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run on uvloop where it is installed (Linux, macOS): the HTTP path costs less CPU."""
     try:
-        return asyncio.run(coro)
+        import uvloop
+
+        factory: Any = uvloop.new_event_loop
+    except ImportError:  # pragma: no cover - Windows has no uvloop
+        factory = None
+    try:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            return runner.run(coro)
     except KeyboardInterrupt:
         return None
 

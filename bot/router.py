@@ -77,9 +77,21 @@ class HandlerRegistry:
         return found
 
 
+_FULL_WIDTH_ALNUM = {
+    **{0xFF10 + i: ord("0") + i for i in range(10)},
+    **{0xFF21 + i: ord("A") + i for i in range(26)},
+    **{0xFF41 + i: ord("a") + i for i in range(26)},
+    0x3000: ord(" "),
+}
+
+
 def normalise(text: str) -> str:
-    """NFKC folds full-width digits and letters (３号楼 → 3号楼) and strips control chars."""
-    folded = unicodedata.normalize("NFKC", text)
+    """Fold full-width digits and letters (３号楼 → 3号楼) and drop control characters.
+
+    Chinese punctuation (，。？) is kept as typed: the text is what residents see
+    again in drafts, tickets and minutes.
+    """
+    folded = text.translate(_FULL_WIDTH_ALNUM)
     return "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 

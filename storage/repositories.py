@@ -97,6 +97,29 @@ def _snapshot_statement() -> Any:
     )
 
 
+@cache
+def _record_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(InboundMessage)
+        .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
+        .returning(col(InboundMessage.id))
+    )
+
+
+@cache
+def _conversation_upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (platform, chat, user) DO UPDATE, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(ConversationState)
+    changed = ("flow", "step", "data", "expires_at", "updated_at")
+    return stmt.on_conflict_do_update(
+        index_elements=["platform", "chat_id", "user_id"],
+        set_={name: stmt.excluded[name] for name in changed},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class MessageSnapshot:
     """Everything the router needs before running a handler, read in one query."""
@@ -130,7 +153,9 @@ class InboundRepository(_Repo):
             "chat_id": chat_id,
             "sender_id": sender_id,
         }
-        row = (await self.session.execute(stmt, params)).one()._mapping
+        # Core on the session's connection: a third of the ORM's per-statement cost.
+        conn = await self.session.connection()
+        row = (await conn.execute(stmt, params)).one()._mapping
         resident = None
         if row["r_id"] is not None:
             resident = Resident(
@@ -163,21 +188,19 @@ class InboundRepository(_Repo):
         now: datetime | None = None,
     ) -> bool:
         """Record the handled message with its reply; False when it was recorded already."""
-        stmt = (
-            _insert(self.session, InboundMessage)
-            .values(
-                platform=platform,
-                platform_message_id=message_id,
-                chat_id=chat_id,
-                sender_id=sender_id,
-                intent=intent,
-                reply=reply,
-                received_at=now or utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
-            .returning(InboundMessage.id)
+        conn = await self.session.connection()
+        result = await conn.execute(
+            _record_statement(conn.dialect.name),
+            {
+                "platform": platform,
+                "platform_message_id": message_id,
+                "chat_id": chat_id,
+                "sender_id": sender_id,
+                "intent": intent,
+                "reply": reply,
+                "received_at": now or utcnow(),
+            },
         )
-        result = await self.session.execute(stmt)
         return result.scalar_one_or_none() is not None
 
     async def get(self, platform: str, message_id: str) -> InboundMessage | None:
@@ -359,22 +382,25 @@ class ConversationRepository(_Repo):
         data: dict[str, Any],
         expires_at: datetime,
     ) -> None:
-        stmt = select(ConversationState).where(
-            ConversationState.platform == platform,
-            ConversationState.chat_id == chat_id,
-            ConversationState.user_id == user_id,
+        """Create or replace this user's conversation in this chat (one upsert)."""
+        conn = await self.session.connection()
+        await conn.execute(
+            _conversation_upsert(conn.dialect.name),
+            {
+                "platform": platform,
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "flow": flow,
+                "step": step,
+                "data": dict(data),
+                "expires_at": expires_at,
+                "updated_at": utcnow(),
+            },
         )
-        state = (await self.session.exec(stmt)).first()
-        if state is None:
-            state = ConversationState(
-                platform=platform, chat_id=chat_id, user_id=user_id, flow=flow, step=step
-            )
-        state.flow, state.step, state.data = flow, step, dict(data)
-        state.expires_at, state.updated_at = expires_at, utcnow()
-        self.session.add(state)
 
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
-        await self.session.execute(
+        conn = await self.session.connection()
+        await conn.execute(
             delete(ConversationState).where(
                 col(ConversationState.platform) == platform,
                 col(ConversationState.chat_id) == chat_id,

@@ -135,3 +135,7 @@ async def test_audit_records_who_submitted(yishi: Yishi) -> None:
     async with yishi.uow() as uow:
         [entry] = await uow.audit.for_entity("ticket", number)
     assert entry.actor.startswith("resident:") and entry.action == "ticket_filed"
+
+
+async def test_chinese_punctuation_is_kept_as_typed() -> None:
+    assert normalise("Ｔ１２，好的！ＡＢ") == "T12，好的！AB"
