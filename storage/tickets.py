@@ -529,18 +529,23 @@ class TicketRepository:
 
     async def _planner_statistics(self) -> None:
         """SQLite skip-scans the few grids and categories straight to the period only once
-        it knows they are few: sample the tickets table (ANALYZE, bounded) the first time."""
+        it knows they are few: sample the tickets table (ANALYZE, bounded to 1,000 rows per
+        index) the first time and again whenever the table has doubled since."""
         if self.session.get_bind().dialect.name != "sqlite":
             return
+        rows = 0
         known = await self.session.execute(
             text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
         )
         if known.first() is not None:
             stat = await self.session.execute(
-                text("SELECT 1 FROM sqlite_stat1 WHERE idx = 'ix_tickets_period_stats'")
+                text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_tickets_period_stats'")
             )
-            if stat.first() is not None:
-                return
+            found = stat.scalar()
+            rows = int(str(found).split()[0]) if found else 0
+        newest = await self.session.execute(select(func.max(col(Ticket.id))))
+        if rows and int(newest.scalar() or 0) <= 2 * rows + 100:
+            return
         await self.session.execute(text("PRAGMA analysis_limit = 1000"))
         await self.session.execute(text("ANALYZE tickets"))
 
