@@ -33,6 +33,7 @@ from consultation.digests import (
     OpenTasksQuery,
     TicketFiguresQuery,
 )
+from consultation.figures import ConsultationQueries, TicketQueries
 from consultation.meetings import MeetingEvents
 from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
@@ -127,6 +128,7 @@ class Yishi:
         )
         rules = settings.consultation.rules()
         render = make_renderer(settings.zone)
+        ticket_queries = TicketQueries(self.tickets, settings.zone)
         #: Every domain's timed behaviour (meetings, polls, tickets, digest, report).
         self.timed_sources: list[TimedEventSource] = (
             list(timed_sources)
@@ -135,7 +137,12 @@ class Yishi:
                 MeetingEvents(rules, settings.zone, render),
                 PollEvents(render),
                 self.ticket_timers,
-                *default_timed_sources(settings),
+                *default_timed_sources(
+                    settings,
+                    open_tasks=ticket_queries,
+                    ticket_figures=ticket_queries,
+                    consultation_figures=ConsultationQueries(),
+                ),
             ]
         )
         self.timetable = Timetable(

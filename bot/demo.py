@@ -10,7 +10,7 @@ from bot.messages import Platform
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
-from consultation.topics import Draft, TopicService, draft_from_text
+from consultation.topics import Draft, TopicService, draft_from_message
 from storage.deliberation import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -84,7 +84,7 @@ async def seed_consultation_demo(
             return None
         zhang = (await uow.get(PeopleRepository).by_name(DEMO_PEOPLE["zhang"]))[0]
         topic = await topics.propose(
-            zhang, draft_from_text(DEMO_TOPIC) or Draft("停车", DEMO_TOPIC), "demo"
+            zhang, draft_from_message(DEMO_TOPIC) or Draft("停车", DEMO_TOPIC), "demo"
         )
         assert topic.id is not None
         await topics.accept(topic.id, "demo")

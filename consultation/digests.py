@@ -115,8 +115,9 @@ def text_payload(text: str) -> dict[str, Any]:
     return {"text": text, "buttons": [], "mentions": [], "chat_id": None}
 
 
-def _age_days(received_at: datetime, now: datetime) -> int:
-    return max(0, (now - received_at).days)
+def _age_days(received_at: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """Calendar days on the community's wall clock: yesterday evening is 1 day, not today."""
+    return max(0, (now.astimezone(zone).date() - received_at.astimezone(zone).date()).days)
 
 
 def format_digest(
@@ -126,7 +127,7 @@ def format_digest(
     tasks = sorted(worker.tasks, key=lambda t: (t.received_at, t.number))
     lines = [phrase("schedule.digest_header", name=worker.name, count=len(tasks))]
     for index, task in enumerate(tasks, start=1):
-        days = _age_days(task.received_at, now)
+        days = _age_days(task.received_at, now, zone)
         age = phrase("schedule.age_today") if days == 0 else phrase("schedule.age_days", days=days)
         where = f"（{task.location}）" if task.location else ""
         due = ""

@@ -2,7 +2,10 @@
 
 :class:`MeetingEvents` is the meetings' :class:`~consultation.schedule.TimedEventSource`:
 announcements to the community's groups 7 days, 1 day and 2 hours ahead, and a
-reminder to everyone signed up.
+reminder to everyone signed up — all derived from the meeting row, so moving a
+meeting (:meth:`MeetingService.move`) moves them and cancelling it
+(:meth:`MeetingService.cancel`) drops them. Each move or cancellation is
+announced once, to the groups and to those signed up.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from storage.deliberation import (
     Topic,
     TopicRepository,
 )
+from storage.meeting_changes import MeetingChange, MeetingChangeRepository
 from storage.models import Resident
 from storage.unit_of_work import UnitOfWork
 
@@ -187,6 +191,8 @@ class MeetingService:
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
         if meeting.starts_at + timedelta(hours=4) <= self.now:
             raise MeetingError("over", code=meeting.code)
         signup = await self.meetings.signup(meeting.id, resident.id)
@@ -236,6 +242,84 @@ class MeetingService:
         await self._audit(actor, "checked_in", meeting.code, resident=resident.id)
         return meeting, True
 
+    async def _changeable(self, code: str) -> Meeting:
+        meeting = await self.get(code)
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
+        if meeting.status != "scheduled" or meeting.starts_at <= self.now:
+            raise MeetingError("over", code=meeting.code)
+        return meeting
+
+    async def move(
+        self, code: str, starts_at: datetime, place: str | None, actor: str
+    ) -> tuple[Meeting, MeetingChange]:
+        """改期: a new time (and/or place). Its announcements follow; the change is announced."""
+        meeting = await self._changeable(code)
+        assert meeting.id is not None
+        new_place = (place or "").strip()[:120] or meeting.place
+        if starts_at <= self.now:
+            raise MeetingError("move_in_past", code=meeting.code)
+        if starts_at == meeting.starts_at and new_place == meeting.place:
+            raise MeetingError("move_same", code=meeting.code)
+        change = await self.uow.get(MeetingChangeRepository).add(
+            MeetingChange(
+                meeting_id=meeting.id,
+                kind="moved",
+                at=self.now,
+                actor=actor,
+                old_starts_at=meeting.starts_at,
+                new_starts_at=starts_at,
+                old_place=meeting.place,
+                new_place=new_place,
+                notice_until=starts_at,
+            )
+        )
+        before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
+        meeting.starts_at, meeting.place = starts_at, new_place
+        await self.meetings.save(meeting)
+        await self.uow.audit.record(
+            actor,
+            "meeting_moved",
+            "meeting",
+            meeting.code,
+            before,
+            {"starts_at": starts_at.isoformat(), "place": new_place, "at": self.now.isoformat()},
+        )
+        return meeting, change
+
+    async def cancel(self, code: str, reason: str, actor: str) -> tuple[Meeting, MeetingChange]:
+        """取消: with a reason residents are told; announcements stop, the cancellation goes out."""
+        meeting = await self._changeable(code)
+        assert meeting.id is not None
+        reason = reason.strip()[:500]
+        if not reason:
+            raise MeetingError("reason_required", code=meeting.code)
+        change = await self.uow.get(MeetingChangeRepository).add(
+            MeetingChange(
+                meeting_id=meeting.id,
+                kind="cancelled",
+                at=self.now,
+                actor=actor,
+                old_starts_at=meeting.starts_at,
+                new_starts_at=meeting.starts_at,
+                old_place=meeting.place,
+                new_place=meeting.place,
+                reason=reason,
+                notice_until=meeting.starts_at,
+            )
+        )
+        meeting.status = "cancelled"
+        await self.meetings.save(meeting)
+        await self.uow.audit.record(
+            actor,
+            "meeting_cancelled",
+            "meeting",
+            meeting.code,
+            {"status": "scheduled"},
+            {"status": "cancelled", "reason": reason, "at": self.now.isoformat()},
+        )
+        return meeting, change
+
     async def note(self, code: str, topic_id: int, text: str, actor: str) -> AgendaItem:
         """The moderator's discussion notes for an agenda item (appended)."""
         meeting = await self.get(code)
@@ -254,42 +338,82 @@ def _hours_label(hours: int) -> str:
 
 
 class MeetingEvents:
-    """Announcements to the groups and reminders to those signed up, derived from ``meetings``."""
+    """Announcements to the groups and reminders to those signed up, derived from ``meetings``.
 
-    kinds: tuple[str, ...] = ("meeting.announce", "meeting.remind")
+    Keys carry the meeting's local date (``meeting.announce:M202612:20261205:7d``):
+    moving it within the day keeps them, so what was sent is not sent again and
+    what is still ahead goes out at the new time; moving it to another day gives
+    new keys, so the 7d/1d/2h rhythm starts again for the new date. Either way,
+    slots already past when the meeting was moved are left out — the one change
+    notice (``meeting.moved:M202612:<change>``) tells everyone instead.
+    """
+
+    kinds: tuple[str, ...] = (
+        "meeting.announce",
+        "meeting.remind",
+        "meeting.moved",
+        "meeting.cancelled",
+    )
 
     def __init__(self, rules: ConsultationRules, zone: ZoneInfo, render: Renderer) -> None:
         self.rules, self.zone, self.render = rules, zone, render
 
+    def slots(self, meeting: Meeting, moved_at: datetime | None = None) -> list[TimedEvent]:
+        """Every announcement and the reminder of one meeting at its current time."""
+        day = f"{meeting.starts_at.astimezone(self.zone):%Y%m%d}"
+        events = [
+            TimedEvent(
+                key=f"meeting.announce:{meeting.code}:{day}:{_hours_label(hours)}",
+                kind="meeting.announce",
+                ref=meeting.code,
+                due_at=meeting.starts_at - timedelta(hours=hours),
+                stale_at=meeting.starts_at,
+                data={"hours": hours, "starts_at": meeting.starts_at.isoformat()},
+            )
+            for hours in self.rules.announce_before_hours
+        ]
+        events.append(
+            TimedEvent(
+                key=f"meeting.remind:{meeting.code}:{day}",
+                kind="meeting.remind",
+                ref=meeting.code,
+                due_at=meeting.starts_at - timedelta(hours=self.rules.remind_before_hours),
+                stale_at=meeting.starts_at,
+                data={"starts_at": meeting.starts_at.isoformat()},
+            )
+        )
+        if moved_at is not None:
+            events = [e for e in events if e.due_at >= moved_at]
+        return events
+
+    @staticmethod
+    def change_event(change: MeetingChange, meeting: Meeting) -> TimedEvent:
+        return TimedEvent(
+            key=f"meeting.{change.kind}:{meeting.code}:{change.id}",
+            kind=f"meeting.{change.kind}",
+            ref=meeting.code,
+            due_at=change.at,
+            stale_at=change.notice_until,
+            data={"change": change.id},
+        )
+
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
+        # Every meeting whose earliest slot can fall in the horizon, however many there are.
+        ahead = timedelta(
+            hours=max((*self.rules.announce_before_hours, self.rules.remind_before_hours))
+        )
+        meetings = await uow.get(MeetingRepository).starting_between(now, now + horizon + ahead)
+        changes = uow.get(MeetingChangeRepository)
+        latest = await changes.latest([m.id for m in meetings if m.id is not None])
         events: list[TimedEvent] = []
-        for meeting in await uow.get(MeetingRepository).upcoming(now, limit=12):
-            for hours in self.rules.announce_before_hours:
-                due = meeting.starts_at - timedelta(hours=hours)
-                if due <= now + horizon:
-                    events.append(
-                        TimedEvent(
-                            key=f"meeting.announce:{meeting.code}:{_hours_label(hours)}",
-                            kind="meeting.announce",
-                            ref=meeting.code,
-                            due_at=due,
-                            stale_at=meeting.starts_at,
-                            data={"hours": hours},
-                        )
-                    )
-            due = meeting.starts_at - timedelta(hours=self.rules.remind_before_hours)
-            if due <= now + horizon:
-                events.append(
-                    TimedEvent(
-                        key=f"meeting.remind:{meeting.code}",
-                        kind="meeting.remind",
-                        ref=meeting.code,
-                        due_at=due,
-                        stale_at=meeting.starts_at,
-                    )
-                )
+        for meeting in meetings:
+            change = latest.get(meeting.id or 0)
+            moved_at = change.at if change is not None and change.kind == "moved" else None
+            events.extend(e for e in self.slots(meeting, moved_at) if e.due_at <= now + horizon)
+        for change, meeting in await changes.to_announce(now):
+            events.append(self.change_event(change, meeting))
         return sorted(events, key=lambda e: e.due_at)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
@@ -299,36 +423,37 @@ class MeetingEvents:
         except MeetingError:
             return
         meeting = view.meeting
-        local = meeting.starts_at.astimezone(self.zone)
-        values: dict[str, object] = {
-            "code": meeting.code,
-            "when": f"{local:%m月%d日 %H:%M}",
-            "place": meeting.place,
-            "agenda": "；".join(f"{topic_ref(t.id or 0)} {t.title}" for _, t in view.agenda)
-            or "待定",
-            "seats": view.seats_left,
-            "late": late,
-        }
+        if event.kind in ("meeting.announce", "meeting.remind") and (
+            meeting.status != "scheduled"
+            or event.data.get("starts_at") != meeting.starts_at.isoformat()
+        ):
+            return  # moved or cancelled since this event was read: its successor speaks
+        values = self._values(view, late)
         if event.kind == "meeting.announce":
-            payload = self.render(
-                Notice(
-                    "announce",
-                    values,
-                    (
-                        ("button_onsite", f"报名 {meeting.code}"),
-                        ("button_online", f"线上报名 {meeting.code}"),
-                    ),
-                )
-            )
-            for platform, chat in self.rules.group_chats():
-                await uow.pushes.enqueue(platform, chat, payload, f"{event.key}:{platform}:{chat}")
-        else:
+            await self._to_groups(uow, event, self._announcement(meeting, values))
+        elif event.kind == "meeting.remind":
             assert meeting.id is not None
             signups = await uow.get(MeetingRepository).signups(meeting.id)
             for signup, person in signups:
                 assert person.id is not None
                 payload = self.render(Notice("remind", {**values, "mode": MODE_ZH[signup.mode]}))
                 await push_to_residents(uow, [person.id], payload, event.key)
+        else:
+            change = next(
+                (
+                    c
+                    for c in await uow.get(MeetingChangeRepository).of_meeting(meeting.id or 0)
+                    if c.id == event.data.get("change")
+                ),
+                None,
+            )
+            if change is None:
+                return
+            payload = self.render(self._change_notice(change, meeting, values))
+            await self._to_groups(uow, event, payload)
+            assert meeting.id is not None
+            people = [p.id for _, p in await uow.get(MeetingRepository).signups(meeting.id)]
+            await push_to_residents(uow, [i for i in people if i is not None], payload, event.key)
         await uow.audit.record(
             "scheduler",
             event.kind,
@@ -337,3 +462,59 @@ class MeetingEvents:
             None,
             {"key": event.key, "late": late, "at": now.isoformat()},
         )
+
+    def _local(self, when: datetime) -> str:
+        return f"{when.astimezone(self.zone):%m月%d日 %H:%M}"
+
+    def _values(self, view: MeetingView, late: bool) -> dict[str, object]:
+        meeting = view.meeting
+        return {
+            "code": meeting.code,
+            "when": self._local(meeting.starts_at),
+            "place": meeting.place,
+            "agenda": "；".join(f"{topic_ref(t.id or 0)} {t.title}" for _, t in view.agenda)
+            or "待定",
+            "seats": view.seats_left,
+            "late": late,
+        }
+
+    def _announcement(self, meeting: Meeting, values: dict[str, object]) -> dict[str, object]:
+        return self.render(
+            Notice(
+                "announce",
+                values,
+                (
+                    ("button_onsite", f"报名 {meeting.code}"),
+                    ("button_online", f"线上报名 {meeting.code}"),
+                ),
+            )
+        )
+
+    def _change_notice(
+        self, change: MeetingChange, meeting: Meeting, values: dict[str, object]
+    ) -> Notice:
+        if change.kind == "cancelled":
+            return Notice(
+                "meeting_cancelled",
+                {**values, "reason": change.reason or ""},
+            )
+        return Notice(
+            "meeting_moved",
+            {
+                **values,
+                "old_when": self._local(change.old_starts_at),
+                "old_place": change.old_place,
+            },
+            (
+                ("button_onsite", f"报名 {meeting.code}"),
+                ("button_online", f"线上报名 {meeting.code}"),
+            ),
+        )
+
+    async def _to_groups(
+        self, uow: UnitOfWork, event: TimedEvent, payload: dict[str, object]
+    ) -> None:
+        for platform, chat in self.rules.group_chats():
+            await uow.pushes.enqueue(
+                platform, chat, dict(payload), f"{event.key}:{platform}:{chat}"
+            )

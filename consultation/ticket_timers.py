@@ -35,17 +35,20 @@ class TicketTimers:
         n, r = ticket.number, ticket.deadline_round
         response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
 
-        def add(kind: str, step: str, due: datetime) -> None:
+        def add(kind: str, step: str, due: datetime, stale: datetime | None = None) -> None:
             key = f"{kind}:{n}:{step}:{r}"
-            events.append(TimedEvent(key, kind, n, due, data={"step": step, "round": r}))
+            data = {"step": step, "round": r}
+            events.append(TimedEvent(key, kind, n, due, stale_at=stale, data=data))
 
         unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
         if unaccepted and ticket.level == "grid" and ticket.response_escalated_at is None:
             if ticket.response_warned_at is None:
+                # A warning is useless once its deadline passed: the escalation says it all.
                 add(
                     "ticket.warn",
                     "response",
                     ticket.response_due_at - self.catalogue.warn_ahead(response),
+                    ticket.response_due_at,
                 )
             add("ticket.escalate", "response", ticket.response_due_at)
         if ticket.status in OPEN_STATUSES and ticket.resolution_escalated_at is None:
@@ -54,6 +57,7 @@ class TicketTimers:
                     "ticket.warn",
                     "resolution",
                     ticket.resolution_due_at - self.catalogue.warn_ahead(resolution),
+                    ticket.resolution_due_at,
                 )
             add("ticket.escalate", "resolution", ticket.resolution_due_at)
         if ticket.status == "resolved" and ticket.rating_due_at is not None:
@@ -89,6 +93,8 @@ class TicketTimers:
         """Fire every step due by ``now`` (tests and a scheduler-less process call this)."""
         fired = []
         for event in await self.upcoming(uow, now, timedelta(0)):
+            if event.stale_at is not None and now >= event.stale_at:
+                continue
             await self.fire(uow, event, now, late=now - event.due_at > LATE_AFTER)
             fired.append(event.key)
         return fired

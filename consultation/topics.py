@@ -50,7 +50,7 @@ class Draft:
     description: str
 
 
-def draft_from_text(text: str) -> Draft | None:
+def draft_from_message(text: str) -> Draft | None:
     """ "我想提个议题：小区停车位太少，…" → title and description (None when empty)."""
     body = _LEAD.sub("", text.strip()).strip()
     if len(body) < 4:

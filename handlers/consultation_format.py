@@ -42,7 +42,7 @@ def option_label(poll: Poll, index: int) -> str:
     return f"{LETTERS[index]}.{poll.options[index]}"
 
 
-def choice_text(poll: Poll, mask: int) -> str:
+def choice_label(poll: Poll, mask: int) -> str:
     return "、".join(option_label(poll, i) for i in range(len(poll.options)) if mask >> i & 1)
 
 
@@ -177,7 +177,7 @@ def meeting_info(view: MeetingView, zone: ZoneInfo) -> Reply:
     return Reply(text, buttons=buttons)
 
 
-def minutes_text(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -> str:
+def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -> str:
     meeting = minutes.meeting
     lines = [
         t("minutes.header", community=community, code=meeting.code),

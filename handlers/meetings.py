@@ -3,16 +3,20 @@
 Resident words: ``议事日安排`` / "这个月议事日是哪天" · ``报名`` · ``线上报名`` ·
 ``取消报名`` · ``签到``. Moderator commands: ``创建议事日 [2026-12]`` ·
 ``议程 M202612 T12 20分钟`` · ``邀请 M202612`` · ``签到 M202612 刘大爷`` ·
-``记录 M202612 T12 讨论要点…`` · ``发布纪要 M202612``.
+``记录 M202612 T12 讨论要点…`` · ``发布纪要 M202612`` ·
+``改期 M202612 12月12日 09:30 [地点：…]`` · ``取消议事日 M202612 原因``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from bot.intents import Intent
 from bot.messages import Reply
+from bot.nlu.slots import parse_date, parse_time
 from bot.texts import t
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, topic_ref
@@ -21,7 +25,7 @@ from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.roles import Role
 from handlers.base import Context, Handler
-from handlers.consultation_format import error_reply, local, meeting_info, minutes_text
+from handlers.consultation_format import error_reply, local, meeting_info, render_minutes
 from storage.deliberation import PeopleRepository, TopicRepository
 from storage.models import Resident
 
@@ -117,6 +121,21 @@ _AGENDA = re.compile(
 _NOTE = re.compile(r"记录\s*([Mm]\d{6})\s*[Tt]\s*(\d+)\s*(.+)", re.DOTALL)
 _CHECKIN = re.compile(r"签到\s*([Mm]\d{6})?\s*(\S+)")
 _CREATE = re.compile(r"创建议事日\s*(?:(\d{4})\s*[-年/]\s*(\d{1,2})月?)?")
+_MOVE = re.compile(r"改期\s*([Mm]\d{6})\s*(.*)", re.DOTALL)
+_PLACE = re.compile(r"(?:地点|改在|地址)\s*[:：]?\s*(.+)$", re.DOTALL)
+_CANCEL = re.compile(r"取消议事日\s*([Mm]\d{6})\s*(?:原因\s*[:：]?)?\s*(.*)", re.DOTALL)
+
+
+def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """ "12月12日 09:30" / "12月12日" / "下午3点" → the new start; what is not said stays."""
+    local_start = current.astimezone(zone)
+    day = parse_date(text, now.astimezone(zone).date())
+    clock = parse_time(text)
+    if day is None and clock is None:
+        return None
+    return datetime.combine(
+        day or local_start.date(), clock or local_start.time(), tzinfo=zone
+    ).astimezone(UTC)
 
 
 class MeetingAdminHandler(Handler):
@@ -130,6 +149,8 @@ class MeetingAdminHandler(Handler):
         r"签到\s+\S+.*",
         r"记录\s*[Mm]\d{6}.*",
         r"发布纪要.*",
+        r"改期\s*[Mm]\d{6}.*",
+        r"取消议事日.*",
     )
     required_roles = frozenset({Role.MODERATOR})
 
@@ -244,11 +265,55 @@ class MeetingAdminHandler(Handler):
                 return [Reply(t("meeting.syntax_note"))]
             await service.note(found.group(1).upper(), int(found.group(2)), found.group(3), actor)
             return [Reply(t("meeting.noted", ref=topic_ref(int(found.group(2)))))]
+        if text.startswith("改期"):
+            return await self._move(ctx, service)
+        if text.startswith("取消议事日"):
+            found = _CANCEL.fullmatch(text.strip())
+            if found is None:
+                return [Reply(t("meeting.syntax_cancel"))]
+            meeting, _ = await service.cancel(found.group(1).upper(), found.group(2), actor)
+            view = await service.view(meeting.code)
+            return [
+                Reply(
+                    t(
+                        "meeting.cancelled",
+                        code=meeting.code,
+                        when=local(meeting.starts_at, zone),
+                        count=view.onsite + view.online,
+                    )
+                )
+            ]
         # 发布纪要 M202612
         meeting = await service.get(find_meeting_code(text))
         record = await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
         url = PUBLIC_PATH.format(code=meeting.code)
-        body = Reply(minutes_text(record, ctx.community.name, zone, url))
+        body = Reply(render_minutes(record, ctx.community.name, zone, url))
         for platform, chat in self.rules.group_chats():
             await ctx.push(platform, chat, body, f"minutes:{meeting.code}:{platform}:{chat}")
         return [Reply(t("meeting.minutes_published", url=url))]
+
+    async def _move(self, ctx: Context, service: MeetingService) -> Sequence[Reply]:
+        """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them."""
+        found = _MOVE.fullmatch(ctx.text.strip())
+        if found is None:
+            return [Reply(t("meeting.syntax_move"))]
+        code, rest = found.group(1).upper(), found.group(2)
+        place_match = _PLACE.search(rest)
+        place = place_match.group(1).strip() if place_match else None
+        when_text = rest[: place_match.start()] if place_match else rest
+        meeting = await service.get(code)
+        zone = ctx.community.zone
+        starts = new_start(when_text, meeting.starts_at, ctx.now, zone)
+        if starts is None and not place:
+            return [Reply(t("meeting.syntax_move"))]
+        moved, _ = await service.move(code, starts or meeting.starts_at, place, ctx.user.actor)
+        return [
+            Reply(
+                t(
+                    "meeting.moved",
+                    code=moved.code,
+                    when=local(moved.starts_at, zone),
+                    place=moved.place,
+                )
+            )
+        ]

@@ -1,12 +1,14 @@
 """接下来的通知: moderators see the timed messages coming up, cancel one or send one now.
 
-Numbers refer to the list the moderator was last shown (kept in the
-conversation), so "取消通知 2" means the second line they saw even if the
-schedule moved since; keys (``meeting.announce:M202612:7d``) work too.
+Numbers refer to the current list, recomputed each time in its one order (due
+time, then key), so "取消通知 2" typed cold — without listing first — means the
+same line "接下来的通知" would show as 2 now; each reply names the event it acted
+on. Keys (``meeting.announce:M202612:20261205:7d``) work too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -40,10 +42,14 @@ def local(when: datetime, zone: ZoneInfo) -> str:
 
 def split_command(text: str) -> tuple[str, str] | None:
     """("cancel" | "send", the rest) for 取消通知 / 立即发送 messages, else None."""
+    text = text.strip()
     for verb, verbs in (("cancel", CANCEL_VERBS), ("send", SEND_VERBS)):
         for word in verbs:
             if text.startswith(word):
-                return verb, text[len(word) :].strip()
+                rest = text[len(word) :].strip()
+                if word.startswith("/"):  # /send_now@yishi_bot 3 (Telegram groups)
+                    rest = re.sub(r"^@\S+\s*", "", rest)
+                return verb, rest
     return None
 
 
@@ -51,6 +57,11 @@ class ScheduleHandler(Handler):
     """Lists, cancels and sends timed events; moderators only."""
 
     commands = (*LIST_WORDS, *CANCEL_VERBS, *SEND_VERBS)
+    #: "取消通知 2", "取消通知2", "立即发送 meeting.announce:…", "/send_now@bot 3".
+    patterns = (
+        r"(?:取消通知|立即发送)\s*\S+",
+        r"/(?:cancel_notice|send_now)(?:@\S+)?\s+\S+",
+    )
     flows = (FLOW,)
     required_roles = frozenset({Role.MODERATOR})
 
@@ -87,13 +98,11 @@ class ScheduleHandler(Handler):
         if len(events) > SHOWN:
             lines.append(t("schedule.list_more", count=len(events) - SHOWN))
         lines.append(t("schedule.list_footer"))
-        ctx.conversation.start(FLOW, "listed", keys=[e.key for e in events[:SHOWN]])
+        ctx.conversation.start(FLOW, "listed")
         return [Reply("\n".join(lines))]
 
     async def _find(self, ctx: Context, ref: str) -> TimedEvent:
-        shown: list[str] = list(ctx.conversation.data.get("keys", []))
-        if ref.isdigit() and shown and 1 <= int(ref) <= len(shown):
-            ref = shown[int(ref) - 1]
+        """By key, or by number in the current list (the order :meth:`_list` shows)."""
         return await self.timetable.find(ctx.uow, ctx.now, self.horizon, ref)
 
     async def _act(self, ctx: Context, verb: str, ref: str) -> Sequence[Reply]:

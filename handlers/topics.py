@@ -15,7 +15,7 @@ from bot.texts import t
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.roles import Role
-from consultation.topics import Draft, TopicError, TopicService, draft_from_text
+from consultation.topics import Draft, TopicError, TopicService, draft_from_message
 from handlers.base import Context, Handler
 from handlers.consultation_format import error_reply
 from storage.deliberation import Topic
@@ -26,7 +26,7 @@ NEED_VERIFIED = frozenset({Role.RESIDENT})
 _MODERATION = re.compile(r"(审核|驳回|合并)\s*[Tt]\s*(\d+)\s*(.*)", re.DOTALL)
 
 
-def _hint_text(topic: Topic) -> str:
+def _screening_hint(topic: Topic) -> str:
     hint = topic.screen_hint or {}
     if hint.get("verdict") == "not_discuss":
         return t("topic.hint_not", matched="、".join(hint.get("not_discuss", [])))
@@ -49,7 +49,7 @@ class ProposeTopicHandler(Handler):
         self.rules = rules
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        draft = draft_from_text(ctx.text)
+        draft = draft_from_message(ctx.text)
         if draft is None:
             ctx.conversation.start(FLOW, "describe")
             return [Reply(t("topic.ask"))]
@@ -60,7 +60,7 @@ class ProposeTopicHandler(Handler):
         conv = ctx.conversation
         if conv.step == "confirm" and ctx.text.lower() in CONFIRM_WORDS:
             return await self._file(ctx)
-        draft = draft_from_text(ctx.text)
+        draft = draft_from_message(ctx.text)
         if draft is None:
             return [
                 Reply(
@@ -97,7 +97,7 @@ class ProposeTopicHandler(Handler):
                 who=ctx.user.name,
                 title=topic.title,
                 description=topic.description,
-                hint=_hint_text(topic),
+                hint=_screening_hint(topic),
             ),
             buttons=(
                 Button("通过", f"审核 {ref} 通过"),
@@ -192,7 +192,9 @@ class TopicModerationHandler(Handler):
             pending = await service.list("proposed")
             if not pending:
                 return [Reply(t("topic.pending_none"))]
-            lines = "\n".join(f"{topic_ref(x.id or 0)} {x.title}｜{_hint_text(x)}" for x in pending)
+            lines = "\n".join(
+                f"{topic_ref(x.id or 0)} {x.title}｜{_screening_hint(x)}" for x in pending
+            )
             return [Reply(t("topic.pending_list", topics=lines))]
         found = _MODERATION.fullmatch(text)
         if found is None:

@@ -23,7 +23,7 @@ from consultation.polls import PollError, PollService, parse_poll_command
 from consultation.roles import Role
 from handlers.base import Context, Handler
 from handlers.consultation_format import (
-    choice_text,
+    choice_label,
     error_reply,
     example,
     option_label,
@@ -104,7 +104,7 @@ class VoteHandler(Handler):
                 t(
                     key,
                     ref=ref,
-                    choice=choice_text(poll, parsed.mask),
+                    choice=choice_label(poll, parsed.mask),
                     progress=await _progress(service, poll),
                 )
             )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.deliberation
+import storage.meeting_changes  # 改期/取消 history
 import storage.models
 import storage.platforms  # noqa: F401  (registers every domain's tables on SQLModel.metadata)
 import storage.scheduler as _scheduler_tables  # noqa: F401

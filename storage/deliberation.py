@@ -306,13 +306,29 @@ class MeetingRepository(_Repo):
         )
         return (await self.session.exec(stmt)).all()
 
+    async def starting_between(self, start: datetime, end: datetime) -> Sequence[Meeting]:
+        """Scheduled meetings starting in [start, end): an indexed range on ``starts_at``."""
+        stmt = (
+            select(Meeting)
+            .where(
+                col(Meeting.starts_at) >= start,
+                col(Meeting.starts_at) < end,
+                Meeting.status == "scheduled",
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
         """The meeting today (started within ``window_hours`` or the next one coming)."""
         from datetime import timedelta
 
         stmt = (
             select(Meeting)
-            .where(col(Meeting.starts_at) >= now - timedelta(hours=window_hours))
+            .where(
+                col(Meeting.starts_at) >= now - timedelta(hours=window_hours),
+                col(Meeting.status) != "cancelled",
+            )
             .order_by(col(Meeting.starts_at))
             .limit(1)
         )
@@ -683,6 +699,52 @@ class DecisionRepository(_Repo):
         )
         counts = {bool(s): int(n) for s, n in (await self.session.exec(stmt)).all()}
         return counts.get(True, 0), counts.get(False, 0)
+
+
+#: Topic statuses that mean a moderator accepted it (it may have moved on since).
+ACCEPTED_TOPIC_STATUSES = ("accepted", "qualified", "scheduled", "decided")
+
+
+class FiguresRepository(_Repo):
+    """Period counts for the moderators' monthly report: one COUNT per figure."""
+
+    async def _count(self, stmt: Any) -> int:
+        return int((await self.session.exec(stmt)).one() or 0)
+
+    async def meetings_held(self, start: datetime, end: datetime) -> int:
+        """Meetings that started in [start, end) and were not cancelled."""
+        return await self._count(
+            select(func.count(col(Meeting.id))).where(
+                col(Meeting.starts_at) >= start,
+                col(Meeting.starts_at) < end,
+                col(Meeting.status) != "cancelled",
+            )
+        )
+
+    async def topics_proposed(self, start: datetime, end: datetime) -> tuple[int, int]:
+        """Topics proposed in [start, end), and how many of those were accepted."""
+        in_period = (col(Topic.created_at) >= start, col(Topic.created_at) < end)
+        proposed = await self._count(select(func.count(col(Topic.id))).where(*in_period))
+        accepted = await self._count(
+            select(func.count(col(Topic.id))).where(
+                *in_period, col(Topic.status).in_(ACCEPTED_TOPIC_STATUSES)
+            )
+        )
+        return proposed, accepted
+
+    async def polls_closed(self, start: datetime, end: datetime) -> int:
+        return await self._count(
+            select(func.count(col(Poll.id))).where(
+                col(Poll.closed_at) >= start, col(Poll.closed_at) < end
+            )
+        )
+
+    async def decisions_recorded(self, start: datetime, end: datetime) -> int:
+        return await self._count(
+            select(func.count(col(Decision.id))).where(
+                col(Decision.created_at) >= start, col(Decision.created_at) < end
+            )
+        )
 
 
 # ---------------------------------------------------------------- exports (yishi export KIND)

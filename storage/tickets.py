@@ -452,6 +452,44 @@ class TicketRepository:
         )
         return (await self.session.exec(stmt)).all()
 
+    async def open_tasks(
+        self, worker_id: int, grid_ids: Sequence[int], limit: int = 30
+    ) -> Sequence[Ticket]:
+        """Like :meth:`tasks_of`, oldest first (the morning digest's order)."""
+        waiting = and_(col(Ticket.holder_id).is_(None), col(Ticket.grid_id).in_(list(grid_ids)))
+        stmt = (
+            select(Ticket)
+            .where(
+                col(Ticket.status).in_(OPEN_STATUSES),
+                col(Ticket.duplicate_of).is_(None),
+                or_(col(Ticket.holder_id) == worker_id, waiting),
+            )
+            .order_by(col(Ticket.received_at), col(Ticket.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def escalated_between(self, start: datetime, end: datetime) -> int:
+        """Tickets escalated (by the timers or handed up) in [start, end), each counted once."""
+        stmt = select(func.count(func.distinct(col(TicketEvent.ticket_id)))).where(
+            col(TicketEvent.action).in_(
+                ["escalated_response", "escalated_resolution", "handed_up"]
+            ),
+            col(TicketEvent.at) >= start,
+            col(TicketEvent.at) < end,
+        )
+        return int((await self.session.exec(stmt)).one() or 0)
+
+    async def open_at(self, end: datetime) -> int:
+        """Tickets received before ``end`` and not resolved or closed by then."""
+        stmt = select(func.count(col(Ticket.id))).where(
+            col(Ticket.received_at) < end,
+            col(Ticket.duplicate_of).is_(None),
+            or_(col(Ticket.resolved_at).is_(None), col(Ticket.resolved_at) >= end),
+            or_(col(Ticket.closed_at).is_(None), col(Ticket.closed_at) >= end),
+        )
+        return int((await self.session.exec(stmt)).one() or 0)
+
     async def overdue(self, now: datetime, limit: int = 30) -> Sequence[Ticket]:
         """Open tickets past a deadline: unaccepted past response, or past resolution."""
         stmt = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from consultation.screening import screen
-from consultation.topics import buildings_in, draft_from_text
+from consultation.topics import buildings_in, draft_from_message
 
 
 def test_public_matter_is_in_the_catalogue() -> None:
@@ -22,7 +22,7 @@ def test_unknown_is_left_to_the_moderator_and_lists_are_configurable() -> None:
 
 
 def test_draft_and_buildings() -> None:
-    draft = draft_from_text("我想提个议题：3号楼和5栋停车位太少，建议改造东侧空地")
+    draft = draft_from_message("我想提个议题：3号楼和5栋停车位太少，建议改造东侧空地")
     assert draft is not None and draft.title == "3号楼和5栋停车位太少"
     assert buildings_in(draft.description) == ["3号楼", "5号楼"]
-    assert draft_from_text("我想提个议题") is None
+    assert draft_from_message("我想提个议题") is None

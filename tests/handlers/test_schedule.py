@@ -33,8 +33,9 @@ async def test_moderator_lists_cancels_and_sends_now(yishi: Yishi, clock: Clock)
         [sent] = await say(bot, "立即发送 1", sender="li")
         assert sent.text == "已发出：议事会通知 M202612（7d）（原定11月28日 09:30）。"
         assert await group_texts(bot.uow) == ["M202612 议事会通知（提前7d）"]
-        [again] = await say(bot, "取消通知 1", sender="li")
-        assert "已经处理过" in again.text or "没找到" in again.text
+        # Numbers follow the current list; a key names one event for good.
+        [again] = await say(bot, "取消通知 meeting.announce:M202612:7d", sender="li")
+        assert "没找到" in again.text
 
         await bot.scheduler.tick()
         for days in (7, 1):  # neither the sent nor the cancelled one goes out again
@@ -79,6 +80,33 @@ async def test_residents_and_grid_workers_may_not_touch_the_schedule(
         await bot.stop()
 
 
-async def test_nothing_scheduled_says_so(yishi: Yishi) -> None:
-    [reply] = await say(yishi, "接下来的通知", sender="li")
-    assert reply.text == "接下来14天没有安排的通知。"
+async def test_nothing_scheduled_says_so(yishi: Yishi, clock: Clock) -> None:
+    bot = Yishi(yishi.settings, clock=clock, timed_sources=[])  # no daily digest either
+    try:
+        [reply] = await say(bot, "接下来的通知", sender="li")
+        assert reply.text == "接下来14天没有安排的通知。"
+    finally:
+        await bot.stop()
+
+
+async def test_numbers_typed_cold_refer_to_the_current_list(yishi: Yishi, clock: Clock) -> None:
+    bot, source = await _bot(yishi, clock)
+    try:
+        # Without listing first, and without a space: number 2 is the 1d announcement.
+        [cancelled] = await say(bot, "取消通知2", sender="li")
+        assert cancelled.text == "已取消：议事会通知 M202612（1d）（原定12月04日 09:30）。"
+        # The list is now 7d, 2h: number 2 is the 2h one, cold again.
+        [sent] = await say(bot, "立即发送 2", sender="li")
+        assert sent.text == "已发出：议事会通知 M202612（2h）（原定12月05日 07:30）。"
+        assert source.fired == [("meeting.announce:M202612:2h", False)]
+        [listing] = await say(bot, "接下来的通知", sender="li")
+        assert listing.text.splitlines()[1:2] == ["1. 11月28日 09:30  议事会通知 M202612（7d）"]
+        # A listing shown earlier does not pin the numbers: the 7d one went out meanwhile.
+        clock.now = START - timedelta(days=7)
+        await bot.scheduler.tick()
+        [reply] = await say(bot, "/send_now@yishi_bot 1", sender="li")
+        assert "没找到“1”" in reply.text
+        [reply] = await say(bot, "取消通知 1", sender="zhang")
+        assert "社区工作者" in reply.text  # residents still may not
+    finally:
+        await bot.stop()
