@@ -15,15 +15,15 @@ from storage.deliberation import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
 DEMO_REGISTER = """\
-name,phone,building,unit,room,grid,grid_name,verified,roles
-张阿姨,13812345678,3号楼,2单元,301,G01,第一网格,是,
-刘大爷,13923456789,5号楼,1单元,102,G02,第二网格,是,
-小陈,13734567890,7号楼,3单元,602,G02,第二网格,否,
-李书记,13645678901,社区服务中心,,,,,是,moderator
-王网格员,13556789012,1号楼,1单元,101,G01,第一网格,是,grid_worker
-赵网格员,13467890123,6号楼,2单元,201,G02,第二网格,是,grid_worker
-陈委员,13378901234,2号楼,1单元,502,G01,第一网格,是,committee
-孙科长,13212345678,街道办事处,,,,,是,department
+name,phone,building,unit,room,grid,grid_name,verified,roles,department
+张阿姨,13812345678,3号楼,2单元,301,G01,第一网格,是,,
+刘大爷,13923456789,5号楼,1单元,102,G02,第二网格,是,,
+小陈,13734567890,7号楼,3单元,602,G02,第二网格,否,,
+李书记,13645678901,社区服务中心,,,,,是,moderator,
+王网格员,13556789012,1号楼,1单元,101,G01,第一网格,是,grid_worker,
+赵网格员,13467890123,6号楼,2单元,201,G02,第二网格,是,grid_worker,
+陈委员,13378901234,2号楼,1单元,502,G01,第一网格,是,committee,
+孙科长,13212345678,街道办事处,,,,,是,department,街道环卫所
 """
 
 #: web chat user id → resident name; the ids are what the web page and tests use.

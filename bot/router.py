@@ -23,7 +23,7 @@ from bot.nlu.context import interpret_in_context
 from bot.nlu.policy import Action, decide
 from bot.texts import t
 from consultation.roles import ROLE_NAMES_ZH, allowed, effective_roles
-from handlers.base import Community, Context, Conversation, Handler, User
+from handlers.base import Community, Context, Conversation, Handler, NotForThisFlow, User
 from storage.repositories import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -245,7 +245,10 @@ class Router:
             flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
             if flow_handler is not None:
                 flow = ctx.conversation.flow
-                return await self._run(flow_handler, ctx, resume=True), flow
+                try:
+                    return await self._run(flow_handler, ctx, resume=True), flow
+                except NotForThisFlow:
+                    ctx.conversation.end()
         if not text:
             if ctx.message.image_url:
                 return [Reply(t("router.image_only"))], None
@@ -254,7 +257,9 @@ class Router:
             return [Reply(t("router.too_long", limit=self.max_text_chars))], None
 
         if text.lower() in CANCEL_WORDS:
-            had = ctx.conversation.active
+            owner = self.registry.flows.get(ctx.conversation.flow or "")
+            settled = owner is not None and ctx.conversation.step in owner.settled_steps
+            had = ctx.conversation.active and not settled
             ctx.conversation.end()
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
@@ -272,7 +277,11 @@ class Router:
                 diverted = self._diversion(flow_handler, ctx)
                 if diverted is None:
                     flow = ctx.conversation.flow
-                    return await self._run(flow_handler, ctx, resume=True), flow
+                    try:
+                        return await self._run(flow_handler, ctx, resume=True), flow
+                    except NotForThisFlow:
+                        ctx.conversation.end()
+                        return await self._dispatch(ctx)
                 # Clearly something else: answer that, keep the conversation for later.
                 ctx.nlu = diverted
                 handler = self.registry.intents[diverted.intent]

@@ -14,6 +14,7 @@ from typing import IO
 
 from consultation.roles import Role
 from storage.models import Resident
+from storage.tickets import DepartmentRepository
 from storage.unit_of_work import UnitOfWork
 
 COLUMNS = (
@@ -27,6 +28,7 @@ COLUMNS = (
     "grid_name",
     "verified",
     "roles",
+    "department",
 )
 REQUIRED = ("name", "building")
 _PHONE = re.compile(r"^\+?\d[\d\- ]{6,18}\d$")
@@ -58,6 +60,7 @@ class ResidentRow:
     grid_name: str | None = None
     verified: bool = True
     roles: tuple[Role, ...] = ()
+    department: str | None = None
     worker_of_grid: bool = field(default=False)
 
 
@@ -86,6 +89,12 @@ def parse_row(raw: dict[str, str | None]) -> ResidentRow:
         roles.append(Role(word))
     if Role.GRID_WORKER in roles and not row.get("grid"):
         raise RowError("网格员必须填写 grid")
+    department = row.get("department") or None
+    if department is not None:
+        if len(department) > 64:
+            raise RowError("department 过长（最多 64 字）")
+        if Role.DEPARTMENT not in roles:
+            roles.append(Role.DEPARTMENT)  # naming a department makes them its contact
     unit, room = row.get("unit") or None, row.get("room") or None
     household = row.get("household") or (
         "-".join(x for x in (row["building"], unit, room) if x) if room else None
@@ -101,6 +110,7 @@ def parse_row(raw: dict[str, str | None]) -> ResidentRow:
         grid_name=row.get("grid_name") or None,
         verified=flag in _TRUE,
         roles=tuple(roles),
+        department=department,
     )
 
 
@@ -132,6 +142,8 @@ async def save_row(uow: UnitOfWork, row: ResidentRow, actor: str) -> tuple[Resid
         await uow.residents.grant(
             resident.id, role.value, grid_id if role is Role.GRID_WORKER else None
         )
+    if row.department:
+        await uow.get(DepartmentRepository).add_member(row.department, resident.id)
     await uow.audit.record(
         actor,
         "resident_imported" if existing is None else "resident_updated",
@@ -144,6 +156,7 @@ async def save_row(uow: UnitOfWork, row: ResidentRow, actor: str) -> tuple[Resid
             "room": row.room,
             "phone": resident.phone_masked,
             "verified": row.verified,
+            "department": row.department,
         },
     )
     return resident, existing is None

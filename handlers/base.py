@@ -152,6 +152,12 @@ class Context:
         await self.uow.audit.record(self.user.actor, action, entity_type, entity_id, before, after)
 
 
+class NotForThisFlow(Exception):
+    """Raised by :meth:`Handler.resume` when the message is no answer to the open flow
+    (a ticket filed minutes ago, then "我想发起议题"): the router ends the flow and routes
+    the message afresh, as if no conversation were open."""
+
+
 class Handler:
     """One intent's handler. Subclasses set the class attributes they answer to."""
 
@@ -171,6 +177,9 @@ class Handler:
     command_prefixes: tuple[str, ...] = ()
     #: Conversation flows this handler continues.
     flows: tuple[str, ...] = ()
+    #: Steps kept open only to recognise a late answer after the work is done (a filed
+    #: ticket): "取消" there has nothing left to cancel.
+    settled_steps: tuple[str, ...] = ()
     #: Roles of which the sender needs one; None lets anyone in.
     required_roles: frozenset[Role] | None = None
 

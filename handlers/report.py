@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.intents import Intent
@@ -23,7 +24,7 @@ from consultation.ticket_parsing import (
     read_message,
 )
 from consultation.tickets import Draft, TicketError, TicketService
-from handlers.base import Context, Handler
+from handlers.base import Context, Handler, NotForThisFlow
 from handlers.ticket_notices import PushTicketNotifier, status_zh, summary
 from handlers.tickets import actor_of, error_reply
 
@@ -32,6 +33,8 @@ CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", 
 START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修", "我要反映", "投诉"})
 YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要", "通知我", "嗯"})
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
+#: After filing, a typed "确认" within this long means the same draft again.
+FILED_WINDOW = timedelta(minutes=10)
 FOLLOW_PREFIX = "关注 "
 FILE_ANYWAY = "继续提交"
 
@@ -50,6 +53,7 @@ class ReportHandler(Handler):
 
     intents = (Intent.REPORT_ISSUE,)
     flows = (FLOW,)
+    settled_steps = ("filed",)
 
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()
@@ -74,6 +78,8 @@ class ReportHandler(Handler):
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv, text = ctx.conversation, ctx.text
         step = conv.step or ""
+        if step == "filed":
+            return self._after_filing(ctx)
         if ctx.message.image_url and not text:
             conv.data["photos"] = [*conv.data.get("photos", []), ctx.message.image_url]
             conv.changed = True
@@ -132,6 +138,17 @@ class ReportHandler(Handler):
             return await self._next(ctx)
         ctx.conversation.end()
         return [Reply(t("router.expired"))]
+
+    @staticmethod
+    def _after_filing(ctx: Context) -> Sequence[Reply]:
+        """A fresh "确认" shortly after filing (a double tap, a late second thought) is
+        answered with the number; anything else is routed as a new message."""
+        data = ctx.conversation.data
+        filed_at = datetime.fromisoformat(str(data.get("filed_at")))
+        fresh = ctx.now - filed_at <= FILED_WINDOW
+        if fresh and ctx.text.lower() in CONFIRM_WORDS:
+            return [Reply(t("ticket.already_filed", number=data.get("number", "")))]
+        raise NotForThisFlow
 
     def _absorb(
         self, ctx: Context, text: str, *, correction: bool = False, describing: bool = False
@@ -269,6 +286,7 @@ class ReportHandler(Handler):
         )
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
         ticket, created, notices = await service.file(draft, actor_of(ctx), ctx.now)
+        ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
         await PushTicketNotifier(self.catalogue, ctx.community.zone).notify(

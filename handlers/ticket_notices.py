@@ -117,13 +117,43 @@ class PushTicketNotifier:
         elif audience == "moderators":
             people = [p.id for p in await uow.residents.with_role(Role.MODERATOR.value) if p.id]
         elif audience == "department":
-            people = [p.id for p in await uow.residents.with_role(Role.DEPARTMENT.value) if p.id]
+            people = await self._department_people(uow, notice, base, now)
         elif audience == "holder" and ticket.holder_id is not None:
             people = [ticket.holder_id]
         elif audience.startswith("worker:"):
             people = [int(audience.split(":", 1)[1])]
         for person in dict.fromkeys(people):
             await push_to_person(uow, person, reply.as_json(), lambda p, c: f"{base}:{p}:{c}", now)
+
+    async def _department_people(
+        self, uow: UnitOfWork, notice: Notice, base: str, now: datetime
+    ) -> list[int]:
+        """Only the people registered for the ticket's department; when there are none,
+        the moderators are told to call the department and register a contact."""
+        from storage.tickets import DepartmentRepository
+
+        department = notice.ticket.department or notice.note or ""
+        people = await uow.get(DepartmentRepository).members(department) if department else []
+        if people:
+            return people
+        reply = Reply(
+            t(
+                "ticket.s_no_department_contact",
+                number=notice.ticket.number,
+                department=department or t("ticket.level_department"),
+            )
+        )
+        for moderator in await uow.residents.with_role(Role.MODERATOR.value):
+            assert moderator.id is not None
+            for identity in await uow.identities.for_resident(moderator.id):
+                await uow.pushes.enqueue(
+                    identity.platform,
+                    identity.platform_user_id,
+                    reply.as_json(),
+                    f"{base}:no_department:{identity.platform}:{identity.platform_user_id}",
+                    now=now,
+                )
+        return []
 
     async def _await_rating(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         """Make the resident's next "满意" in private chat the rating of this ticket."""

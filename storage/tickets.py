@@ -12,7 +12,18 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, and_, func, or_, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Index,
+    UniqueConstraint,
+    and_,
+    case,
+    func,
+    or_,
+    text,
+    update,
+)
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +35,18 @@ from storage.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
 UNACCEPTED = ("received", "reopened", "escalated")
+RATED = ("满意", "基本满意", "不满意")
+SATISFIED = ("满意", "基本满意")
+# Per-ticket 0/1 figures, restamped on every write, so the statistics are plain SUMs.
+STAT_FLAGS = (
+    "st_dispatched",
+    "st_accepted",
+    "st_responded_on_time",
+    "st_resolved",
+    "st_resolved_on_time",
+    "st_rated",
+    "st_satisfied",
+)
 
 
 def _ts(*, nullable: bool = False, index: bool = False) -> Any:
@@ -50,18 +73,16 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tickets_open_place", "category", "status", "building", "spot"),
         Index("ix_tickets_reporter", "reporter_platform", "reporter_user_id"),
-        # Covers the period statistics: SQLite answers them from the index alone.
+        # Covers the period statistics: grouped columns first, so SQLite aggregates in
+        # index order (no sort); with ANALYZE it skip-scans straight to the period.
         Index(
-            "ix_tickets_stats",
-            "received_at",
+            "ix_tickets_period_stats",
             "grid_id",
             "category",
-            "dispatched",
-            "accepted_at",
-            "response_due_at",
-            "resolved_at",
-            "resolution_due_at",
-            "rating",
+            "received_at",
+            *STAT_FLAGS,
+            "st_response_open_due",
+            "st_resolution_open_due",
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -88,7 +109,7 @@ class Ticket(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=64)
     dispatched: bool = Field(default=False)
     duplicate_of: str | None = Field(default=None, max_length=16)
-    received_at: datetime = _ts(index=True)
+    received_at: datetime = _ts()
     response_due_at: datetime = _ts()
     resolution_due_at: datetime = _ts()
     accepted_at: datetime | None = _ts(nullable=True)
@@ -105,6 +126,45 @@ class Ticket(SQLModel, table=True):
     reopen_count: int = Field(default=0)
     extensions: int = Field(default=0)
     updated_at: datetime = _ts()
+    # Derived by TicketRepository.restamp from the columns above; never set by hand.
+    st_dispatched: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_accepted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_responded_on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_resolved: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_resolved_on_time: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_rated: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    st_satisfied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The deadline still running (not yet accepted / resolved), else NULL: "due by now"
+    # becomes one comparison.
+    st_response_open_due: datetime | None = _ts(nullable=True)
+    st_resolution_open_due: datetime | None = _ts(nullable=True)
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def _stamp_values() -> dict[str, Any]:
+    """The derived statistics columns as SQL over the ticket's own columns."""
+    accepted, resolved = col(Ticket.accepted_at), col(Ticket.resolved_at)
+    rating = col(Ticket.rating)
+    return {
+        "st_dispatched": _flag(col(Ticket.dispatched).is_(True)),
+        "st_accepted": _flag(accepted.is_not(None)),
+        "st_responded_on_time": _flag(
+            and_(accepted.is_not(None), accepted <= col(Ticket.response_due_at))
+        ),
+        "st_resolved": _flag(resolved.is_not(None)),
+        "st_resolved_on_time": _flag(
+            and_(resolved.is_not(None), resolved <= col(Ticket.resolution_due_at))
+        ),
+        "st_rated": _flag(rating.in_(RATED)),
+        "st_satisfied": _flag(rating.in_(SATISFIED)),
+        "st_response_open_due": case((accepted.is_(None), col(Ticket.response_due_at)), else_=None),
+        "st_resolution_open_due": case(
+            (resolved.is_(None), col(Ticket.resolution_due_at)), else_=None
+        ),
+    }
 
 
 class TicketEvent(SQLModel, table=True):
@@ -136,6 +196,41 @@ class TicketFollower(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class DepartmentMember(SQLModel, table=True):
+    """A person who answers for a department (职能部门) when a ticket is escalated to it."""
+
+    __tablename__ = "department_members"
+    __table_args__ = (UniqueConstraint("department", "resident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    department: str = Field(max_length=64, index=True)
+    resident_id: int = Field(foreign_key="residents.id", index=True)
+
+
+class DepartmentRepository:
+    """Which residents answer for which department."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_member(self, department: str, resident_id: int) -> bool:
+        result = await self.session.execute(
+            _insert(self.session, DepartmentMember)
+            .values(department=department, resident_id=resident_id)
+            .on_conflict_do_nothing(index_elements=["department", "resident_id"])
+        )
+        return _rowcount(result) == 1
+
+    async def members(self, department: str) -> list[int]:
+        stmt = select(DepartmentMember.resident_id).where(DepartmentMember.department == department)
+        return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
+
+    async def departments_of(self, resident_id: int) -> list[str]:
+        stmt = select(DepartmentMember.department).where(
+            DepartmentMember.resident_id == resident_id
+        )
+        return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
+
+
 def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
@@ -161,9 +256,18 @@ class TicketRepository:
         )
         return int(result.scalar_one())
 
+    async def restamp(self, ticket_id: int | None = None) -> None:
+        """Recompute the derived statistics columns of one ticket (or of all of them,
+        after a bulk load): called by every write below, in the same transaction."""
+        stmt = update(Ticket).values(_stamp_values())
+        if ticket_id is not None:
+            stmt = stmt.where(col(Ticket.id) == ticket_id)
+        await self.session.execute(stmt.execution_options(synchronize_session=False))
+
     async def add(self, ticket: Ticket) -> Ticket:
         self.session.add(ticket)
         await self.session.flush()
+        await self.restamp(ticket.id)
         return ticket
 
     async def by_number(self, number: str) -> Ticket | None:
@@ -182,6 +286,7 @@ class TicketRepository:
         ticket.updated_at = utcnow()
         self.session.add(ticket)
         await self.session.flush()
+        await self.restamp(ticket.id)
 
     async def claim(
         self,
@@ -201,7 +306,10 @@ class TicketRepository:
             )
             .values(holder_id=holder_id, updated_at=utcnow(), **values)
         )
-        return _rowcount(result) == 1
+        if _rowcount(result) != 1:
+            return False
+        await self.restamp(ticket_id)
+        return True
 
     async def transition(
         self, ticket_id: int, allowed: Sequence[str], values: dict[str, Any]
@@ -212,7 +320,10 @@ class TicketRepository:
             .where(col(Ticket.id) == ticket_id, col(Ticket.status).in_(list(allowed)))
             .values(updated_at=utcnow(), **values)
         )
-        return _rowcount(result) == 1
+        if _rowcount(result) != 1:
+            return False
+        await self.restamp(ticket_id)
+        return True
 
     async def mark_once(
         self, ticket_id: int, marker: str, round_: int, allowed: Sequence[str], now: datetime
@@ -417,32 +528,64 @@ class TicketRepository:
         return (await self.session.exec(stmt.order_by(col(Ticket.id)))).all()
 
     async def statistics(self, start: datetime, end: datetime, now: datetime) -> list[Any]:
-        """Per (grid, category) counts for tickets received in [start, end): one GROUP BY."""
-
-        def count_if(*cond: Any) -> Any:
-            # COUNT(*) FILTER (WHERE …): standard SQL, in SQLite ≥ 3.30 and PostgreSQL.
-            return func.count().filter(and_(*cond))
-
-        accepted = col(Ticket.accepted_at)
-        resolved = col(Ticket.resolved_at)
+        """Per (grid, category) counts for tickets received in [start, end): one GROUP BY
+        of plain SUMs over the covering index, plus two "deadline passed" comparisons."""
+        await self._planner_statistics()
         stmt = (
             select(  # type: ignore[call-overload]
                 col(Ticket.grid_id),
                 col(Ticket.category),
-                func.count(col(Ticket.id)),
-                count_if(col(Ticket.dispatched).is_(True)),
-                count_if(resolved.is_not(None)),
-                count_if(col(Ticket.rating).in_(["满意", "基本满意", "不满意"])),
-                count_if(or_(accepted.is_not(None), col(Ticket.response_due_at) <= now)),
-                count_if(accepted.is_not(None), accepted <= col(Ticket.response_due_at)),
-                count_if(or_(resolved.is_not(None), col(Ticket.resolution_due_at) <= now)),
-                count_if(resolved.is_not(None), resolved <= col(Ticket.resolution_due_at)),
-                count_if(col(Ticket.rating).in_(["满意", "基本满意"])),
+                func.count(),
+                *(func.sum(getattr(Ticket, name)) for name in STAT_FLAGS),
+                func.count().filter(col(Ticket.st_response_open_due) <= now),
+                func.count().filter(col(Ticket.st_resolution_open_due) <= now),
             )
             .where(col(Ticket.received_at) >= start, col(Ticket.received_at) < end)
             .group_by(col(Ticket.grid_id), col(Ticket.category))
         )
-        return list((await self.session.execute(stmt)).all())
+        rows = []
+        for grid_id, category, received, *sums, response_open, resolution_open in (
+            await self.session.execute(stmt)
+        ).all():
+            d, acc, resp_ok, res, res_ok, rated, sat = (int(x or 0) for x in sums)
+            rows.append(
+                (
+                    grid_id,
+                    category,
+                    received,
+                    d,
+                    res,
+                    rated,
+                    acc + int(response_open or 0),
+                    resp_ok,
+                    res + int(resolution_open or 0),
+                    res_ok,
+                    sat,
+                )
+            )
+        return rows
+
+    async def _planner_statistics(self) -> None:
+        """SQLite skip-scans the few grids and categories straight to the period only once
+        it knows they are few: sample the tickets table (ANALYZE, bounded to 1,000 rows per
+        index) the first time and again whenever the table has doubled since."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            return
+        rows = 0
+        known = await self.session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        )
+        if known.first() is not None:
+            stat = await self.session.execute(
+                text("SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_tickets_period_stats'")
+            )
+            found = stat.scalar()
+            rows = int(str(found).split()[0]) if found else 0
+        newest = await self.session.execute(select(func.max(col(Ticket.id))))
+        if rows and int(newest.scalar() or 0) <= 2 * rows + 100:
+            return
+        await self.session.execute(text("PRAGMA analysis_limit = 1000"))
+        await self.session.execute(text("ANALYZE tickets"))
 
     async def grid_names(self) -> dict[int, str]:
         from storage.models import Grid

@@ -96,3 +96,38 @@ async def test_import_without_required_header_is_refused(sqlite_url: str) -> Non
     finally:
         await engine.dispose()
     assert report.imported == 0 and report.errors[0][0] == 1
+
+
+async def test_import_registers_department_contacts(sqlite_url: str) -> None:
+    """The optional department column names whom escalations to that department reach;
+    naming a department makes the person a department contact even without the role."""
+    from storage.tickets import DepartmentRepository
+
+    register = (
+        "name,building,roles,department\n"
+        "孙科长,街道办事处,department,街道环卫所\n"
+        "周主任,街道办事处,,街道城建办\n"
+        "吴科员,街道办事处,department,\n"
+    )
+    engine = create_engine(sqlite_url)
+    factory = UnitOfWorkFactory(session_factory(engine))
+    try:
+        report = await import_residents(factory, io.StringIO(register))
+        assert (report.imported, report.errors) == (3, [])
+        await import_residents(factory, io.StringIO(register))  # again: no duplicates
+        async with factory() as uow:
+            departments = uow.get(DepartmentRepository)
+            sanitation = await departments.members("街道环卫所")
+            building = await departments.members("街道城建办")
+            contacts = {p.name for p in await uow.residents.with_role(Role.DEPARTMENT.value)}
+            names = {p.id: p.name for p in await uow.residents.with_role("department")}
+        assert [names[i] for i in sanitation] == ["孙科长"]
+        assert [names[i] for i in building] == ["周主任"]
+        assert contacts == {"孙科长", "周主任", "吴科员"}
+    finally:
+        await engine.dispose()
+
+
+def test_parse_row_refuses_an_overlong_department() -> None:
+    with pytest.raises(RowError, match="department"):
+        parse_row({"name": "孙", "building": "1号楼", "department": "部" * 65})

@@ -157,7 +157,7 @@ async def test_both_escalation_steps_with_the_clock(yishi: Yishi, clock: Clock) 
     tk = await ticket(yishi, number)
     assert tk.level == "department" and tk.department == "街道环卫所"
     assert "街道环卫所" in (await pushes(yishi, "liu"))[-1].text
-    assert "部门报到" in (await pushes(yishi, "sun"))[-1].text
+    assert "部门报到" in (await pushes(yishi, "sun"))[-1].text, "孙科长 is 街道环卫所's contact"
     [overdue] = await say(yishi, "超期诉求", "li")
     assert number in overdue.text and "部门" in overdue.text and "赵网格员" in overdue.text
 
@@ -337,3 +337,62 @@ async def test_ten_workers_accept_at_once_postgres(pg_url: str, clock: Clock) ->
         await _ten_workers(bot)
     finally:
         await bot.stop()
+
+
+async def test_escalation_reaches_only_that_departments_people(yishi: Yishi, clock: Clock) -> None:
+    """A 公共设施 ticket goes to 街道城建办: 孙科长 (街道环卫所) hears nothing, and with no
+    城建办 contact registered the moderators are told to call them and register one."""
+    number = await file_ticket(yishi, "3号楼楼道灯坏了好几天了")
+    assert (await ticket(yishi, number)).category == "公共设施"
+    await say(yishi, f"接单 {number}", "wang")
+    before = len(await pushes(yishi, "sun"))
+    clock.advance(hours=73)  # resolution limit 72 h
+    fired = await run_timers(yishi, clock)
+    assert f"ticket.escalate:{number}:resolution:0" in fired
+    assert (await ticket(yishi, number)).department == "街道城建办"
+    assert len(await pushes(yishi, "sun")) == before
+    told = [p.text for p in await pushes(yishi, "li")]
+    assert any("还没有登记街道城建办的联系人" in x and number in x for x in told), told
+
+    from consultation.residents import rows_from, save_row
+
+    async with yishi.uow() as uow:
+        [row] = rows_from(["name,building,department", "周主任,街道办事处,街道城建办"])
+        zhou, _ = await save_row(uow, row, actor="test")
+        assert zhou.id is not None
+        await uow.identities.bind("web", "zhou", zhou.id)
+    second = await file_ticket(yishi, "6号楼电梯按钮坏了", "liu")
+    await say(yishi, f"接单 {second}", "zhao")
+    clock.advance(hours=73)
+    await run_timers(yishi, clock)
+    [card] = [p for p in await pushes(yishi, "zhou") if second in p.text]
+    assert "部门报到" in card.text
+    assert len(await pushes(yishi, "sun")) == before
+
+
+async def test_a_fresh_confirm_after_filing_gets_the_number(yishi: Yishi, clock: Clock) -> None:
+    """ "确认" typed again (a new message, not a redelivery) names the ticket filed a moment
+    ago instead of "没听懂"; later, or anything else, is routed as usual."""
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    for again in ("确认", "确认提交"):
+        [reply] = await say(yishi, again)
+        assert reply.text == f"这条已经提交过了（{number}），不用重复提交。"
+    [cancel] = await say(yishi, "取消")
+    assert "没有进行中的事项" in cancel.text, "取消 does not pretend to withdraw the ticket"
+    await say(yishi, "7号楼楼道灯坏了")  # a new draft after the settled step
+    [second] = await say(yishi, "确认提交")
+    other = NUMBER.search(second.text)
+    assert other and other.group(0) != number
+    clock.advance(minutes=11)
+    [late] = await say(yishi, "确认")
+    assert "已经提交过了" not in late.text
+    async with yishi.uow() as uow:
+        assert len(await uow.get(TicketRepository).of_reporter("web", "zhang", None)) >= 2
+
+
+async def test_a_new_problem_right_after_filing_starts_a_new_draft(yishi: Yishi) -> None:
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    [draft] = await say(yishi, "5号楼门口垃圾好几天没人清了")
+    assert "请确认" in draft.text and "环境卫生" in draft.text and number not in draft.text
+    [photo] = await say(yishi, "", image_url="https://example.invalid/p.jpg")
+    assert "照片" in photo.text
