@@ -1,7 +1,7 @@
 """ticket statistics columns (plain SUMs over one covering index) and department members
 
 Revision ID: tickets_2
-Revises: meeting_changes_1
+Revises: platforms_2
 Create Date: 2026-11-22 17:37:58.518173
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "tickets_2"
-down_revision: str | None = "meeting_changes_1"
+down_revision: str | None = "platforms_2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
