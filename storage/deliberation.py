@@ -20,18 +20,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.exports import register
 from storage.models import PlatformIdentity, Resident, RoleAssignment
-from storage.repositories import _insert
-from storage.types import UTCDateTime, utcnow
+from storage.repositories import insert_for
+from storage.types import utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default_factory=utcnow if not nullable else None,
-        sa_type=UTCDateTime,
-        nullable=nullable,
-        index=index,
-    )
 
 
 class Topic(SQLModel, table=True):
@@ -49,8 +40,8 @@ class Topic(SQLModel, table=True):
     buildings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     cosign_count: int = Field(default=0)
     meeting_id: int | None = Field(default=None, index=True)
-    created_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
 
 
 class TopicCosign(SQLModel, table=True):
@@ -62,7 +53,7 @@ class TopicCosign(SQLModel, table=True):
     topic_id: int = Field(foreign_key="topics.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     signer_key: str = Field(max_length=80)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class Meeting(SQLModel, table=True):
@@ -71,12 +62,12 @@ class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=16)
-    starts_at: datetime = _ts(index=True)
+    starts_at: datetime = utc_field(index=True)
     place: str = Field(max_length=120)
     capacity: int = Field(default=60)
     status: str = Field(default="scheduled", max_length=16)
-    minutes_published_at: datetime | None = _ts(nullable=True)
-    created_at: datetime = _ts()
+    minutes_published_at: datetime | None = utc_field(nullable=True)
+    created_at: datetime = utc_field()
 
 
 class AgendaItem(SQLModel, table=True):
@@ -101,7 +92,7 @@ class MeetingInvite(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="meetings.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     reason: str = Field(max_length=40)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class MeetingSignup(SQLModel, table=True):
@@ -114,8 +105,8 @@ class MeetingSignup(SQLModel, table=True):
     resident_id: int = Field(foreign_key="residents.id")
     mode: str = Field(default="onsite", max_length=8)
     status: str = Field(default="signed", max_length=12)
-    signed_up_at: datetime = _ts()
-    checked_in_at: datetime | None = _ts(nullable=True)
+    signed_up_at: datetime = utc_field()
+    checked_in_at: datetime | None = utc_field(nullable=True)
 
 
 class Poll(SQLModel, table=True):
@@ -139,9 +130,9 @@ class Poll(SQLModel, table=True):
     meeting_id: int | None = Field(default=None, foreign_key="meetings.id")
     topic_id: int | None = Field(default=None, foreign_key="topics.id")
     electorate_size: int = Field(default=0)
-    opened_at: datetime = _ts()
-    closes_at: datetime | None = _ts(nullable=True, index=True)
-    closed_at: datetime | None = _ts(nullable=True)
+    opened_at: datetime = utc_field()
+    closes_at: datetime | None = utc_field(nullable=True, index=True)
+    closed_at: datetime | None = utc_field(nullable=True)
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
@@ -161,7 +152,7 @@ class PollVoter(SQLModel, table=True):
     channel: str = Field(default="chat", max_length=8)
     choice_mask: int | None = Field(default=None)
     entered_by: int | None = Field(default=None)
-    cast_at: datetime = _ts()
+    cast_at: datetime = utc_field()
 
 
 class PollTally(SQLModel, table=True):
@@ -188,8 +179,8 @@ class Decision(SQLModel, table=True):
     owner: str | None = Field(default=None, max_length=64)
     due_date: str | None = Field(default=None, max_length=10)
     status: str = Field(default="decided", max_length=16)
-    created_at: datetime = _ts()
-    done_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = utc_field()
+    done_at: datetime | None = utc_field(nullable=True)
 
 
 class DecisionUpdate(SQLModel, table=True):
@@ -200,7 +191,7 @@ class DecisionUpdate(SQLModel, table=True):
     decision_id: int = Field(foreign_key="decisions.id", index=True)
     note: str = Field(max_length=1000)
     actor: str = Field(max_length=128)
-    at: datetime = _ts()
+    at: datetime = utc_field()
 
 
 class DecisionEvaluation(SQLModel, table=True):
@@ -212,7 +203,7 @@ class DecisionEvaluation(SQLModel, table=True):
     decision_id: int = Field(foreign_key="decisions.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     satisfied: bool
-    at: datetime = _ts()
+    at: datetime = utc_field()
 
 
 class _Repo:
@@ -249,7 +240,7 @@ class TopicRepository(_Repo):
     async def cosign(self, topic_id: int, resident_id: int, signer_key: str) -> bool:
         """Record a co-signature; False when this signer (or household) already signed."""
         stmt = (
-            _insert(self.session, TopicCosign)
+            insert_for(self.session, TopicCosign)
             .values(
                 topic_id=topic_id,
                 resident_id=resident_id,
@@ -354,7 +345,7 @@ class MeetingRepository(_Repo):
 
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
         stmt = (
-            _insert(self.session, MeetingInvite)
+            insert_for(self.session, MeetingInvite)
             .values(
                 meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
             )
@@ -449,7 +440,7 @@ class PollRepository(_Repo):
         """Insert or change a named vote: ``new``, ``changed`` or ``refused`` (paper stands,
         or another member of the household cast it)."""
         inserted = await self.session.execute(
-            _insert(self.session, PollVoter)
+            insert_for(self.session, PollVoter)
             .values(
                 poll_id=poll_id,
                 voter_key=voter_key,
@@ -482,7 +473,7 @@ class PollRepository(_Repo):
     ) -> bool:
         """Record participation (unique) and bump the counter; False when already voted."""
         inserted = await self.session.execute(
-            _insert(self.session, PollVoter)
+            insert_for(self.session, PollVoter)
             .values(
                 poll_id=poll_id,
                 voter_key=voter_key,
@@ -496,7 +487,9 @@ class PollRepository(_Repo):
         )
         if inserted.scalar_one_or_none() is None:
             return False
-        stmt = _insert(self.session, PollTally).values(poll_id=poll_id, choice_mask=mask, votes=1)
+        stmt = insert_for(self.session, PollTally).values(
+            poll_id=poll_id, choice_mask=mask, votes=1
+        )
         stmt = stmt.on_conflict_do_update(
             index_elements=["poll_id", "choice_mask"],
             set_={"votes": PollTally.__table__.c.votes + 1},  # type: ignore[attr-defined]
@@ -682,7 +675,7 @@ class DecisionRepository(_Repo):
         return (await self.session.exec(stmt)).all()
 
     async def evaluate(self, decision_id: int, resident_id: int, satisfied: bool) -> None:
-        stmt = _insert(self.session, DecisionEvaluation).values(
+        stmt = insert_for(self.session, DecisionEvaluation).values(
             decision_id=decision_id, resident_id=resident_id, satisfied=satisfied, at=utcnow()
         )
         stmt = stmt.on_conflict_do_update(

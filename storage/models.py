@@ -13,16 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime, utcnow
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default_factory=utcnow if not nullable else None,
-        sa_type=UTCDateTime,
-        nullable=nullable,
-        index=index,
-    )
+from storage.types import utc_field
 
 
 class Grid(SQLModel, table=True):
@@ -60,7 +51,7 @@ class Resident(SQLModel, table=True):
     room: str | None = Field(default=None, max_length=16)
     household: str | None = Field(default=None, max_length=64, index=True)
     verified: bool = Field(default=False)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -84,7 +75,7 @@ class PlatformIdentity(SQLModel, table=True):
     platform_user_id: str = Field(max_length=128)
     resident_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
     display_name: str | None = Field(default=None, max_length=64)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class ConversationState(SQLModel, table=True):
@@ -99,8 +90,8 @@ class ConversationState(SQLModel, table=True):
     flow: str = Field(max_length=64)
     step: str = Field(max_length=64)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    expires_at: datetime = _ts(index=True)
-    updated_at: datetime = _ts()
+    expires_at: datetime = utc_field(index=True)
+    updated_at: datetime = utc_field()
 
 
 class InboundMessage(SQLModel, table=True):
@@ -119,7 +110,7 @@ class InboundMessage(SQLModel, table=True):
     sender_id: str = Field(max_length=128)
     intent: str | None = Field(default=None, max_length=32)
     reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    received_at: datetime = _ts(index=True)
+    received_at: datetime = utc_field(index=True)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -128,7 +119,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts(index=True)
+    at: datetime = utc_field(index=True)
     actor: str = Field(max_length=128)
     action: str = Field(max_length=64)
     entity_type: str = Field(max_length=32)
@@ -150,6 +141,6 @@ class Push(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = Field(default=0)
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = _ts()
-    next_attempt_at: datetime = _ts(index=True)
-    sent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = utc_field()
+    next_attempt_at: datetime = utc_field(index=True)
+    sent_at: datetime | None = utc_field(nullable=True)

@@ -18,17 +18,8 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import InboundMessage, PlatformIdentity, Resident
-from storage.repositories import _insert, _Repo
-from storage.types import UTCDateTime, utcnow
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default_factory=utcnow if not nullable else None,
-        sa_type=UTCDateTime,
-        nullable=nullable,
-        index=index,
-    )
+from storage.repositories import _Repo, insert_for
+from storage.types import utc_field, utcnow
 
 
 class PlatformToken(SQLModel, table=True):
@@ -38,8 +29,8 @@ class PlatformToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=128, unique=True)
     value: str = Field(max_length=1024)
-    expires_at: datetime = _ts()
-    updated_at: datetime = _ts()
+    expires_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
 
 
 class BindCode(SQLModel, table=True):
@@ -50,9 +41,9 @@ class BindCode(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True)
     resident_id: int = Field(foreign_key="residents.id", index=True)
     issued_by: str = Field(max_length=128)
-    created_at: datetime = _ts()
-    expires_at: datetime = _ts(index=True)
-    used_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field(index=True)
+    used_at: datetime | None = utc_field(nullable=True)
     used_by: str | None = Field(default=None, max_length=160)
 
 
@@ -73,7 +64,7 @@ class CallbackRecord(SQLModel, table=True):
     key: str = Field(max_length=191)
     state: str = Field(default="running", max_length=16)
     reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
-    created_at: datetime = _ts(index=True)
+    created_at: datetime = utc_field(index=True)
 
 
 class PlatformContact(SQLModel, table=True):
@@ -84,7 +75,7 @@ class PlatformContact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
-    last_inbound_at: datetime = _ts()
+    last_inbound_at: datetime = utc_field()
     sent_in_window: int = Field(default=0)
     subscribed: bool = Field(default=True)
 
@@ -96,7 +87,7 @@ class CallbackData(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
     data: str = Field(max_length=4096)
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class PushDelivery(SQLModel, table=True):
@@ -110,7 +101,7 @@ class PushDelivery(SQLModel, table=True):
     ok: bool
     detail: str | None = Field(default=None, max_length=500)
     excerpt: str = Field(default="", max_length=80)
-    at: datetime = _ts(index=True)
+    at: datetime = utc_field(index=True)
 
 
 class PushPreference(SQLModel, table=True):
@@ -120,7 +111,7 @@ class PushPreference(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="residents.id", unique=True)
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = _ts()
+    updated_at: datetime = utc_field()
 
 
 #: Finds the platform a resident last wrote on (the default first choice for pushes).
@@ -153,7 +144,7 @@ class PlatformRepository(_Repo):
 
     async def save_token(self, name: str, value: str, expires_at: datetime) -> None:
         stmt = (
-            _insert(self.session, PlatformToken)
+            insert_for(self.session, PlatformToken)
             .values(name=name, value=value, expires_at=expires_at, updated_at=utcnow())
             .on_conflict_do_update(
                 index_elements=["name"],
@@ -175,7 +166,7 @@ class PlatformRepository(_Repo):
         self, code_hash: str, resident_id: int, issued_by: str, expires_at: datetime
     ) -> bool:
         result = await self.session.execute(
-            _insert(self.session, BindCode)
+            insert_for(self.session, BindCode)
             .values(
                 code_hash=code_hash,
                 resident_id=resident_id,
@@ -215,7 +206,7 @@ class PlatformRepository(_Repo):
     async def claim_callback(self, platform: str, key: str) -> bool:
         """True for the first delivery of ``key``; False for a retry or another process's."""
         result = await self.session.execute(
-            _insert(self.session, CallbackRecord)
+            insert_for(self.session, CallbackRecord)
             .values(platform=platform, key=key, state="running", reply=[], created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["platform", "key"])
             .returning(CallbackRecord.id)
@@ -243,7 +234,7 @@ class PlatformRepository(_Repo):
     ) -> None:
         """The user wrote (or subscribed): the window reopens and its count restarts."""
         stmt = (
-            _insert(self.session, PlatformContact)
+            insert_for(self.session, PlatformContact)
             .values(
                 platform=platform,
                 user_id=user_id,
@@ -294,7 +285,7 @@ class PlatformRepository(_Repo):
     # -- long button data --------------------------------------------------------------
     async def save_callback_data(self, key: str, data: str) -> None:
         await self.session.execute(
-            _insert(self.session, CallbackData)
+            insert_for(self.session, CallbackData)
             .values(key=key, data=data, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["key"])
         )
@@ -335,7 +326,7 @@ class PlatformRepository(_Repo):
 
     async def set_preference(self, resident_id: int, platforms: list[str]) -> None:
         stmt = (
-            _insert(self.session, PushPreference)
+            insert_for(self.session, PushPreference)
             .values(resident_id=resident_id, platforms=platforms, updated_at=utcnow())
             .on_conflict_do_update(
                 index_elements=["resident_id"],

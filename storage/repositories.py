@@ -35,8 +35,9 @@ from storage.models import (
 from storage.types import utcnow
 
 
-def _insert(session: AsyncSession, table: Any) -> Any:
-    """INSERT for the session's dialect (both support ON CONFLICT DO NOTHING)."""
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """INSERT for the session's dialect (both support ON CONFLICT, which the portable
+    ``insert()`` lacks); every repository's upserts go through here."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
 
@@ -232,7 +233,7 @@ class IdentityRepository(_Repo):
         if found is not None:
             return found
         await self.session.execute(
-            _insert(self.session, PlatformIdentity)
+            insert_for(self.session, PlatformIdentity)
             .values(
                 platform=platform,
                 platform_user_id=user_id,
@@ -299,7 +300,7 @@ class ResidentRepository(_Repo):
 
     async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
         await self.session.execute(
-            _insert(self.session, RoleAssignment)
+            insert_for(self.session, RoleAssignment)
             .values(resident_id=resident_id, role=role, grid_id=grid_id)
             .on_conflict_do_nothing(index_elements=["resident_id", "role", "grid_id"])
         )
@@ -455,7 +456,7 @@ class PushRepository(_Repo):
     ) -> bool:
         """Queue a push, due at ``now``; False when ``dedupe_key`` was already queued once."""
         now = now or utcnow()
-        stmt = _insert(self.session, Push).values(
+        stmt = insert_for(self.session, Push).values(
             platform=platform,
             chat_id=chat_id,
             payload=payload,

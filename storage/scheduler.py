@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repositories import _insert, _Repo
+from storage.repositories import _Repo, insert_for
 from storage.types import UTCDateTime
 
 
@@ -67,7 +67,7 @@ class ScheduledSendRepository(_Repo):
     ) -> bool:
         """Record ``key``; False when it was already recorded (sent, dropped or cancelled)."""
         stmt = (
-            _insert(self.session, ScheduledSend)
+            insert_for(self.session, ScheduledSend)
             .values(
                 key=key,
                 kind=kind,
@@ -139,7 +139,7 @@ class SchedulerLeaseRepository(_Repo):
         if getattr(taken, "rowcount", 0) == 1:
             return True
         inserted = await self.session.execute(
-            _insert(self.session, SchedulerLease)
+            insert_for(self.session, SchedulerLease)
             .values(name=name, holder=holder, expires_at=expires, acquired_at=now)
             .on_conflict_do_nothing(index_elements=["name"])
             .returning(SchedulerLease.name)

@@ -29,8 +29,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.exports import register
 from storage.models import Resident
-from storage.repositories import _insert
-from storage.types import UTCDateTime, utcnow
+from storage.repositories import insert_for
+from storage.types import utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
@@ -47,15 +47,6 @@ STAT_FLAGS = (
     "st_rated",
     "st_satisfied",
 )
-
-
-def _ts(*, nullable: bool = False, index: bool = False) -> Any:
-    return Field(
-        default_factory=utcnow if not nullable else None,
-        sa_type=UTCDateTime,
-        nullable=nullable,
-        index=index,
-    )
 
 
 class TicketCounter(SQLModel, table=True):
@@ -109,23 +100,23 @@ class Ticket(SQLModel, table=True):
     department: str | None = Field(default=None, max_length=64)
     dispatched: bool = Field(default=False)
     duplicate_of: str | None = Field(default=None, max_length=16)
-    received_at: datetime = _ts()
-    response_due_at: datetime = _ts()
-    resolution_due_at: datetime = _ts()
-    accepted_at: datetime | None = _ts(nullable=True)
-    resolved_at: datetime | None = _ts(nullable=True)
-    closed_at: datetime | None = _ts(nullable=True)
-    rating_due_at: datetime | None = _ts(nullable=True)
-    response_warned_at: datetime | None = _ts(nullable=True)
-    response_escalated_at: datetime | None = _ts(nullable=True)
-    resolution_warned_at: datetime | None = _ts(nullable=True)
-    resolution_escalated_at: datetime | None = _ts(nullable=True)
+    received_at: datetime = utc_field()
+    response_due_at: datetime = utc_field()
+    resolution_due_at: datetime = utc_field()
+    accepted_at: datetime | None = utc_field(nullable=True)
+    resolved_at: datetime | None = utc_field(nullable=True)
+    closed_at: datetime | None = utc_field(nullable=True)
+    rating_due_at: datetime | None = utc_field(nullable=True)
+    response_warned_at: datetime | None = utc_field(nullable=True)
+    response_escalated_at: datetime | None = utc_field(nullable=True)
+    resolution_warned_at: datetime | None = utc_field(nullable=True)
+    resolution_escalated_at: datetime | None = utc_field(nullable=True)
     deadline_round: int = Field(default=0)
     rating: str | None = Field(default=None, max_length=16)
     rating_comment: str | None = Field(default=None, max_length=500)
     reopen_count: int = Field(default=0)
     extensions: int = Field(default=0)
-    updated_at: datetime = _ts()
+    updated_at: datetime = utc_field()
     # Derived by TicketRepository.restamp from the columns above; never set by hand.
     st_dispatched: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     st_accepted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -136,8 +127,8 @@ class Ticket(SQLModel, table=True):
     st_satisfied: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # The deadline still running (not yet accepted / resolved), else NULL: "due by now"
     # becomes one comparison.
-    st_response_open_due: datetime | None = _ts(nullable=True)
-    st_resolution_open_due: datetime | None = _ts(nullable=True)
+    st_response_open_due: datetime | None = utc_field(nullable=True)
+    st_resolution_open_due: datetime | None = utc_field(nullable=True)
 
 
 def _flag(condition: Any) -> Any:
@@ -173,7 +164,7 @@ class TicketEvent(SQLModel, table=True):
     __tablename__ = "ticket_events"
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
-    at: datetime = _ts()
+    at: datetime = utc_field()
     actor: str = Field(max_length=128)
     actor_name: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=32)
@@ -193,7 +184,7 @@ class TicketFollower(SQLModel, table=True):
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
     resident_id: int | None = Field(default=None, foreign_key="residents.id")
-    created_at: datetime = _ts()
+    created_at: datetime = utc_field()
 
 
 class DepartmentMember(SQLModel, table=True):
@@ -214,7 +205,7 @@ class DepartmentRepository:
 
     async def add_member(self, department: str, resident_id: int) -> bool:
         result = await self.session.execute(
-            _insert(self.session, DepartmentMember)
+            insert_for(self.session, DepartmentMember)
             .values(department=department, resident_id=resident_id)
             .on_conflict_do_nothing(index_elements=["department", "resident_id"])
         )
@@ -244,7 +235,7 @@ class TicketRepository:
     async def next_sequence(self, day: str) -> int:
         """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
         await self.session.execute(
-            _insert(self.session, TicketCounter)
+            insert_for(self.session, TicketCounter)
             .values(day=day, last=0)
             .on_conflict_do_nothing(index_elements=["day"])
         )
@@ -368,7 +359,7 @@ class TicketRepository:
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
         result = await self.session.execute(
-            _insert(self.session, TicketFollower)
+            insert_for(self.session, TicketFollower)
             .values(
                 ticket_id=ticket_id,
                 platform=platform,

@@ -292,15 +292,8 @@ class WechatAdapter:
             }
         )
         if safe and self.crypt is not None:
-            encrypted = self.crypt.encrypt(reply_xml)
-            nonce = nonce or secrets.token_hex(8)
             reply_xml = xml.build(
-                {
-                    "Encrypt": encrypted,
-                    "MsgSignature": self.crypt.sign(str(now), nonce, encrypted),
-                    "TimeStamp": now,
-                    "Nonce": nonce,
-                }
+                self.crypt.envelope(reply_xml, now, nonce or secrets.token_hex(8))
             )
         return web.Response(text=reply_xml, content_type="application/xml")
 

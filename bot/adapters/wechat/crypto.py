@@ -110,6 +110,16 @@ class MessageCrypt:
         except UnicodeDecodeError as exc:
             raise CryptoError("message is not UTF-8") from exc
 
+    def envelope(self, inner_xml: str, timestamp: int, nonce: str) -> dict[str, str | int]:
+        """The fields of an encrypted passive reply (WeChat and WeCom alike)."""
+        encrypted = self.encrypt(inner_xml)
+        return {
+            "Encrypt": encrypted,
+            "MsgSignature": self.sign(str(timestamp), nonce, encrypted),
+            "TimeStamp": timestamp,
+            "Nonce": nonce,
+        }
+
     def sign(self, timestamp: str, nonce: str, encrypted: str) -> str:
         return signature(self.token, timestamp, nonce, encrypted)
 

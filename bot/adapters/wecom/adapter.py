@@ -258,16 +258,7 @@ class WecomAdapter:
                 "Content": "\n\n".join(r.text for r in replies),
             }
         )
-        encrypted = self.crypt.encrypt(inner)
-        nonce = nonce or secrets.token_hex(8)
-        body = xml.build(
-            {
-                "Encrypt": encrypted,
-                "MsgSignature": self.crypt.sign(str(now), nonce, encrypted),
-                "TimeStamp": now,
-                "Nonce": nonce,
-            }
-        )
+        body = xml.build(self.crypt.envelope(inner, now, nonce or secrets.token_hex(8)))
         return web.Response(text=body, content_type="application/xml")
 
     async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
