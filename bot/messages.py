@@ -18,6 +18,11 @@ class Platform(StrEnum):
     TELEGRAM = "telegram"
 
 
+#: Platforms whose adapter edits a live message in place (a poll's running count);
+#: others get no per-vote updates, so a busy poll does not flood their group.
+EDITS_IN_PLACE = frozenset({Platform.TELEGRAM.value})
+
+
 class ChatType(StrEnum):
     PRIVATE = "private"
     GROUP = "group"
@@ -68,20 +73,29 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What the bot says. ``chat_id`` None means the chat the message came from."""
+    """What the bot says. ``chat_id`` None means the chat the message came from.
+
+    ``edit_key`` names a live message (``poll:P3``): on a platform that can edit
+    (:data:`EDITS_IN_PLACE`) the first reply with a key is sent and later ones edit
+    that same message; elsewhere the key is ignored.
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
     mentions: tuple[str, ...] = ()
     chat_id: str | None = None
+    edit_key: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "text": self.text,
             "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
             "mentions": list(self.mentions),
             "chat_id": self.chat_id,
         }
+        if self.edit_key is not None:
+            out["edit_key"] = self.edit_key
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
@@ -90,6 +104,7 @@ class Reply:
             buttons=tuple(Button(str(b["label"]), str(b["data"])) for b in data.get("buttons", [])),
             mentions=tuple(str(m) for m in data.get("mentions", [])),
             chat_id=data.get("chat_id"),
+            edit_key=data.get("edit_key"),
         )
 
 

@@ -518,3 +518,10 @@ class PollEvents:
         await uow.pushes.enqueue(
             closed.poll.platform, closed.poll.chat_id, payload, f"{event.key}:result"
         )
+        # The announcement's last edit; the renderer leaves it empty where nothing edits.
+        live = self.render(Notice("poll_live_closed", {"closed": closed}))
+        if live.get("edit_key"):
+            key = f"live:{closed.poll.platform}:{closed.poll.chat_id}:{live['edit_key']}"
+            await uow.pushes.enqueue_latest(
+                closed.poll.platform, closed.poll.chat_id, live, key[:191], now=now
+            )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import Button, Reply
+from bot.messages import EDITS_IN_PLACE, Button, Reply
 from bot.texts import t
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.ids import decision_ref, poll_ref, topic_ref
@@ -85,7 +85,30 @@ def poll_opened(poll: Poll, zone: ZoneInfo) -> Reply:
         hidden=t("poll.hidden_note") if poll.hide_results else "",
         example=example(poll),
     )
-    return Reply(text, buttons=poll_buttons(poll))
+    return Reply(text, buttons=poll_buttons(poll), edit_key=live_key(poll))
+
+
+def live_key(poll: Poll) -> str:
+    """The key of a poll's announcement, the message edited as votes arrive."""
+    return f"poll:{poll_ref(poll.id or 0)}"
+
+
+def poll_live(poll: Poll, zone: ZoneInfo, progress: str) -> Reply:
+    """The announcement with the running count under it (and its buttons while open)."""
+    opened = poll_opened(poll, zone)
+    return Reply(
+        f"{opened.text}\n{t('poll.live', progress=progress)}",
+        buttons=opened.buttons,
+        edit_key=opened.edit_key,
+    )
+
+
+def poll_live_closed(closed: Closed, zone: ZoneInfo) -> Reply:
+    """The announcement's last edit: closed, with the tally and no buttons."""
+    poll = closed.poll
+    lines = [poll_opened(poll, zone).text, t("poll.live_closed")]
+    lines += tally_lines(poll, closed.tally)
+    return Reply("\n".join(lines), edit_key=live_key(poll))
 
 
 def progress_line(poll: Poll, progress: Progress, tally: Tally | None = None) -> str:
@@ -240,6 +263,11 @@ def make_renderer(zone: ZoneInfo) -> Any:
         if notice.key == "poll_result":
             closed = notice.values["closed"]
             return poll_result(closed, zone, bool(notice.values.get("late"))).as_json()
+        if notice.key == "poll_live_closed":
+            closed = notice.values["closed"]
+            if closed.poll.platform not in EDITS_IN_PLACE:
+                return {}
+            return poll_live_closed(closed, zone).as_json()
         values = dict(notice.values)
         late = bool(values.pop("late", False))
         text = t(f"notice.{notice.key}", **values)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from bot.intents import Intent
-from bot.messages import Button, Reply
+from bot.messages import EDITS_IN_PLACE, Button, Reply
 from bot.texts import t
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
@@ -27,6 +27,8 @@ from handlers.consultation_format import (
     error_reply,
     example,
     option_label,
+    poll_live,
+    poll_live_closed,
     poll_opened,
     poll_result,
     progress_line,
@@ -46,6 +48,25 @@ async def _progress(service: PollService, poll: Poll) -> str:
         else await service.tally(poll, progress.electorate)
     )
     return progress_line(poll, progress, shown)
+
+
+async def queue_live(ctx: Context, poll: Poll, reply: Reply) -> None:
+    """Queue an edit of the poll's announcement where it was opened (latest state wins).
+
+    Only platforms that edit in place get one per vote; elsewhere a busy poll
+    would flood the group, so those chats keep the announcement and the result.
+    """
+    if poll.platform not in EDITS_IN_PLACE or reply.edit_key is None:
+        return
+    key = f"live:{poll.platform}:{poll.chat_id}:{reply.edit_key}"[:191]
+    await ctx.uow.pushes.enqueue_latest(
+        poll.platform, poll.chat_id, reply.as_json(), key, now=ctx.now
+    )
+
+
+async def _live_update(ctx: Context, service: PollService, poll: Poll) -> None:
+    if poll.platform in EDITS_IN_PLACE:
+        await queue_live(ctx, poll, poll_live(poll, ctx.community.zone, await _progress(service, poll)))
 
 
 def _bad_vote(poll: Poll) -> Reply:
@@ -98,6 +119,7 @@ class VoteHandler(Handler):
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [error_reply("poll_error", exc.code, exc.values)]
+        await _live_update(ctx, service, poll)
         key = "poll.changed" if outcome.status == "changed" else "poll.cast"
         return [
             Reply(
@@ -128,6 +150,7 @@ class VoteHandler(Handler):
         except PollError as exc:
             return [error_reply("poll_error", exc.code, exc.values)]
         poll = outcome.poll
+        await _live_update(ctx, service, poll)
         return [
             Reply(
                 t(
@@ -228,6 +251,7 @@ class PollAdminHandler(Handler):
             if not parsed.ok:
                 return [_bad_vote(poll)]
             await service.paper(poll.id or 0, person, parsed.mask, ctx.user.actor)
+            await _live_update(ctx, service, poll)
             return [
                 Reply(
                     t(
@@ -242,6 +266,7 @@ class PollAdminHandler(Handler):
         ref = poll_ref(poll_id)
         if text.startswith("结束投票"):
             closed = await service.close(poll_id, ctx.user.actor)
+            await queue_live(ctx, closed.poll, poll_live_closed(closed, zone))
             result = poll_result(closed, zone)
             here = (msg.platform, msg.chat_id) == (closed.poll.platform, closed.poll.chat_id)
             if not here:
@@ -267,5 +292,5 @@ class PollAdminHandler(Handler):
                 )
             return [Reply(t("poll.reminded", count=len(targets)))]
         hide = text.startswith("隐藏")
-        await service.set_hidden(poll_id, hide, ctx.user.actor)
+        await _live_update(ctx, service, await service.set_hidden(poll_id, hide, ctx.user.actor))
         return [Reply(t("poll.hidden_on" if hide else "poll.hidden_off", ref=ref))]

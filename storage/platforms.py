@@ -104,6 +104,19 @@ class PushDelivery(SQLModel, table=True):
     at: datetime = utc_field(index=True)
 
 
+class LiveMessage(SQLModel, table=True):
+    """A message the bot keeps editing (a poll's running count), by its ``edit_key``."""
+
+    __tablename__ = "platform_live_messages"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    key: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    updated_at: datetime = utc_field()
+
+
 class PushPreference(SQLModel, table=True):
     """The platforms a resident prefers pushes on, most preferred first."""
 
@@ -294,6 +307,42 @@ class PlatformRepository(_Repo):
         stmt = select(CallbackData).where(CallbackData.key == key)
         found = (await self.session.exec(stmt)).first()
         return found.data if found is not None else None
+
+    # -- live messages ---------------------------------------------------------------
+    async def live_message(self, platform: str, chat_id: str, key: str) -> str | None:
+        """The platform's id of the live message ``key`` in this chat, if one was sent."""
+        stmt = select(LiveMessage.message_id).where(
+            LiveMessage.platform == platform, LiveMessage.chat_id == chat_id, LiveMessage.key == key
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def live_key_of(self, platform: str, chat_id: str, message_id: str) -> str | None:
+        """The key of the live message with this platform id (a pressed poll), if it is one."""
+        stmt = select(LiveMessage.key).where(
+            LiveMessage.platform == platform,
+            LiveMessage.chat_id == chat_id,
+            LiveMessage.message_id == message_id,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def save_live_message(
+        self, platform: str, chat_id: str, key: str, message_id: str
+    ) -> None:
+        stmt = (
+            insert_for(self.session, LiveMessage)
+            .values(
+                platform=platform,
+                chat_id=chat_id,
+                key=key,
+                message_id=message_id,
+                updated_at=utcnow(),
+            )
+            .on_conflict_do_update(
+                index_elements=["platform", "chat_id", "key"],
+                set_={"message_id": message_id, "updated_at": utcnow()},
+            )
+        )
+        await self.session.execute(stmt)
 
     # -- deliveries and preferences ----------------------------------------------------
     async def record_delivery(

@@ -471,6 +471,32 @@ class PushRepository(_Repo):
         result = await self.session.execute(stmt.returning(Push.id))
         return result.scalar_one_or_none() is not None
 
+    async def enqueue_latest(
+        self,
+        platform: str,
+        chat_id: str,
+        payload: dict[str, Any],
+        dedupe_key: str,
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        """Queue a push that replaces a still-pending one with the same key (latest wins).
+
+        A burst of updates to one live message (a poll's count) thus leaves one push
+        waiting; once that one is being sent or done, its key is freed for the next.
+        """
+        pending = await self.session.execute(
+            update(Push)
+            .where(col(Push.dedupe_key) == dedupe_key, col(Push.status) == "pending")
+            .values(payload=payload)
+        )
+        if getattr(pending, "rowcount", 0) == 1:
+            return
+        await self.session.execute(
+            update(Push).where(col(Push.dedupe_key) == dedupe_key).values(dedupe_key=None)
+        )
+        await self.enqueue(platform, chat_id, payload, dedupe_key, now=now)
+
     async def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[Push]:
         """Take up to ``limit`` due pushes for sending; a crashed sender's lease runs out."""
         stmt = (

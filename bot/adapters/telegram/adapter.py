@@ -45,6 +45,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_CALLBACK_BYTES = 64
 MAX_UPDATE_BYTES = 1_048_576
 KEY_PREFIX = "k:"
+MAX_ALERT_CHARS = 200  # Telegram's limit for a callback answer's text
 
 #: Commands shown in Telegram's menu; descriptions in Chinese.
 COMMANDS = (
@@ -165,17 +166,28 @@ class TelegramAdapter:
     # -- updates -------------------------------------------------------------------------
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        notes: list[str] = []
         try:
-            await self._handle(update)
+            await self._handle(update, notes)
         finally:
             if query is not None:  # a pressed button always stops spinning
+                text = "\n".join(notes)
+                if len(text) > MAX_ALERT_CHARS:
+                    text = text[: MAX_ALERT_CHARS - 1] + "…"
                 with contextlib.suppress(TelegramError):
-                    await query.answer()
+                    await query.answer(text or None, show_alert=bool(text))
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, update: Update, notes: list[str]) -> None:
+        """Route one update; answers meant for the presser alone go into ``notes``."""
         async with self.router.uow_factory() as uow:
-            fresh = await uow.get(PlatformRepository).claim_callback(
-                self.platform, f"update:{update.update_id}"
+            repo = uow.get(PlatformRepository)
+            fresh = await repo.claim_callback(self.platform, f"update:{update.update_id}")
+            pressed = update.callback_query
+            on = pressed.message if pressed is not None else None
+            live = (
+                await repo.live_key_of(self.platform, str(on.chat.id), str(on.message_id))
+                if fresh and on is not None
+                else None
             )
         if not fresh:
             self.counts["duplicates"] += 1
@@ -213,9 +225,15 @@ class TelegramAdapter:
             addressed=addressed,
         )
         replies = await self.router.handle(inbound)
-        edit_target = message if query is not None else None
+        # A press on a live message (a poll) must not add to the group: the message
+        # itself is edited by its queued update, and the presser's own answer
+        # (their vote's confirmation) shows as an alert only they see.
+        edit_target = message if query is not None and live is None else None
         for reply in replies:
             chat_id = reply.chat_id or str(chat.id)
+            if live is not None and is_group and chat_id == str(chat.id) and not reply.buttons:
+                notes.append(reply.text)
+                continue
             if edit_target is not None and reply.buttons and chat_id == str(chat.id):
                 await self._edit(edit_target, reply)
                 edit_target = None
@@ -273,11 +291,42 @@ class TelegramAdapter:
         return InlineKeyboardMarkup(rows)
 
     async def send_reply(self, chat_id: str, reply: Reply) -> None:
+        """Send ``reply``; one with an ``edit_key`` edits the live message it names, if any."""
         markup = await self._keyboard(reply.buttons)
-        await self.limiter.run(
+        key = reply.edit_key
+        if key is not None:
+            async with self.router.uow_factory() as uow:
+                found = await uow.get(PlatformRepository).live_message(self.platform, chat_id, key)
+            if found is not None and await self._edit_live(chat_id, int(found), reply, markup):
+                return
+        sent: Message = await self.limiter.run(
             chat_id, lambda: self.bot.send_message(chat_id, reply.text, reply_markup=markup)
         )
         self.counts["sent"] += 1
+        if key is not None:
+            async with self.router.uow_factory() as uow:
+                await uow.get(PlatformRepository).save_live_message(
+                    self.platform, chat_id, key, str(sent.message_id)
+                )
+
+    async def _edit_live(
+        self, chat_id: str, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Edit a live message in place; False when Telegram refuses (send it anew)."""
+        try:
+            await self.limiter.run(
+                chat_id,
+                lambda: self.bot.edit_message_text(
+                    reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+                ),
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():  # the latest state is already shown
+                return True
+            log.info("live edit refused; sending anew", extra={"error": str(exc)})
+            return False
+        self.counts["edited"] += 1
+        return True
 
     async def _edit(self, message: Message, reply: Reply) -> None:
         """A button press whose answer carries buttons again (a live tally) edits in place."""

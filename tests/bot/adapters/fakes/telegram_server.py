@@ -4,7 +4,9 @@ It implements the methods PTB calls for us — getMe, setMyCommands, sendMessage
 editMessageText, answerCallbackQuery, getUpdates, setWebhook, deleteWebhook —
 with the Bot API's JSON envelope (``{"ok": true, "result": …}``), and can be
 told to answer the next sends with ``429 Too Many Requests`` and a
-``retry_after``, as Telegram does under flood control.
+``retry_after``, as Telegram does under flood control. Edits are refused as
+Telegram refuses them: "message to edit not found" for a message in ``lost``,
+"message is not modified" when nothing would change.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ class FakeTelegram:
     commands: list[dict[str, Any]] = field(default_factory=list)
     webhook: str = ""
     next_update_id: int = 1000
+    #: what each message the bot sent now shows: message_id → (text, reply_markup)
+    shown: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    #: message ids Telegram no longer lets the bot edit (deleted, too old)
+    lost: set[int] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:
@@ -152,6 +158,12 @@ class FakeTelegram:
             )
         if method != "getUpdates":
             self.calls.append(Call(method, params, time.monotonic()))
+        refusal = self._refuse_edit(params) if method == "editMessageText" else None
+        if refusal is not None:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {refusal}"},
+                status=400,
+            )
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return web.json_response(
@@ -201,11 +213,27 @@ class FakeTelegram:
             out["reply_markup"] = markup
         return out
 
+    def _refuse_edit(self, p: dict[str, Any]) -> str | None:
+        """Telegram's answers to an edit it will not make."""
+        message_id = int(p["message_id"])
+        if message_id in self.lost:
+            return "message to edit not found"
+        if self.shown.get(message_id) == (str(p["text"]), p.get("reply_markup")):
+            return (
+                "message is not modified: specified new message content and reply markup"
+                " are exactly the same as a current content and reply markup of the message"
+            )
+        return None
+
     async def _m_sendMessage(self, p: dict[str, Any]) -> Any:
-        return self._msg(p["chat_id"], str(p["text"]), p.get("reply_markup"))
+        out = self._msg(p["chat_id"], str(p["text"]), p.get("reply_markup"))
+        self.shown[out["message_id"]] = (str(p["text"]), p.get("reply_markup"))
+        return out
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> Any:
-        return self._msg(p["chat_id"], str(p["text"]), p.get("reply_markup"), int(p["message_id"]))
+        message_id = int(p["message_id"])
+        self.shown[message_id] = (str(p["text"]), p.get("reply_markup"))
+        return self._msg(p["chat_id"], str(p["text"]), p.get("reply_markup"), message_id)
 
     async def _m_getUpdates(self, p: dict[str, Any]) -> Any:
         offset = int(p.get("offset", 0) or 0)
