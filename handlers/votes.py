@@ -66,7 +66,9 @@ async def queue_live(ctx: Context, poll: Poll, reply: Reply) -> None:
 
 async def _live_update(ctx: Context, service: PollService, poll: Poll) -> None:
     if poll.platform in EDITS_IN_PLACE:
-        await queue_live(ctx, poll, poll_live(poll, ctx.community.zone, await _progress(service, poll)))
+        await queue_live(
+            ctx, poll, poll_live(poll, ctx.community.zone, await _progress(service, poll))
+        )
 
 
 def _bad_vote(poll: Poll) -> Reply:

@@ -144,3 +144,24 @@ async def test_router_commit_wakes_delivery(yishi: Yishi) -> None:
 
         await asyncio.sleep(0.005)
     assert sender.sent and sender.sent[0][0] == "wang"
+
+
+async def test_a_burst_of_live_updates_leaves_one_push_with_the_latest_state(
+    db_url: str, clock: Clock
+) -> None:
+    sender = RecordingSender()
+    service, uow = await _service(db_url, clock, sender)
+    key = "live:web:g1:poll:P1"
+    for n in range(1, 6):
+        async with uow() as tx:
+            await tx.pushes.enqueue_latest(
+                "web", "g1", Reply(f"已投 {n}/7").as_json(), key, now=clock()
+            )
+    await service.drain()
+    assert sender.sent == [("g1", "已投 5/7")]
+    async with uow() as tx:  # sent: the key is free again for the next update
+        await tx.pushes.enqueue_latest("web", "g1", Reply("已投 6/7").as_json(), key, now=clock())
+    await service.drain()
+    assert sender.sent[-1] == ("g1", "已投 6/7")
+    async with uow() as tx:
+        assert [p.status for p in await tx.pushes.for_chat("web", "g1")] == ["sent", "sent"]

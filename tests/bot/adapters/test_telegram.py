@@ -31,18 +31,19 @@ LONG = "评价 R20261122-0007 非常满意，处理及时，网格员态度很�
 
 
 class TallyHandler(Handler):
-    """A test-only vote: each press answers with the live tally and the same buttons."""
+    """A test-only count: each press answers with the tally and the same buttons again
+    (the pressed message is edited; real polls use live messages, tested below)."""
 
     commands = ("/vote",)
-    command_prefixes = ("投票 P1",)
+    command_prefixes = ("计数",)
     tally: ClassVar[dict[str, int]] = {}
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        choice = ctx.text.removeprefix("投票 P1").strip()
+        choice = ctx.text.removeprefix("计数").strip()
         if choice:
             self.tally[choice] = self.tally.get(choice, 0) + 1
         counts = " ".join(f"{k}{self.tally.get(k, 0)}" for k in ("赞成", "反对", "弃权"))
-        buttons = tuple(Button(k, f"投票 P1 {k}") for k in ("赞成", "反对", "弃权"))
+        buttons = tuple(Button(k, f"计数 {k}") for k in ("赞成", "反对", "弃权"))
         return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, Button("评价", LONG)))]
 
 
@@ -190,24 +191,20 @@ def confirm_message(fake: FakeTelegram) -> dict[str, Any]:
     }
 
 
-async def test_inline_keyboard_vote_edits_the_tally_in_place(
+async def test_a_press_answered_with_buttons_edits_the_pressed_message(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
 ) -> None:
     _bot, _adapter, client = await make_bot()
     await deliver(client, fake.message("/vote", group=True))
     [poll] = fake.sent()
     buttons = [b for row in poll["reply_markup"]["inline_keyboard"] for b in row]
-    assert [b["callback_data"] for b in buttons][:3] == [
-        "投票 P1 赞成",
-        "投票 P1 反对",
-        "投票 P1 弃权",
-    ]
+    assert [b["callback_data"] for b in buttons][:3] == ["计数 赞成", "计数 反对", "计数 弃权"]
     long_key = buttons[3]["callback_data"]
     assert long_key.startswith("k:") and len(long_key.encode()) <= 64
     on = confirm_message(fake)
-    await deliver(client, fake.press("投票 P1 赞成", on, user_id=1))
-    await deliver(client, fake.press("投票 P1 赞成", on, user_id=2))
-    await deliver(client, fake.press("投票 P1 反对", on, user_id=3))
+    await deliver(client, fake.press("计数 赞成", on, user_id=1))
+    await deliver(client, fake.press("计数 赞成", on, user_id=2))
+    await deliver(client, fake.press("计数 反对", on, user_id=3))
     edits = fake.sent("editMessageText")
     assert [e["message_id"] for e in edits] == [555, 555, 555]
     assert edits[-1]["text"] == "P1 加装电梯：赞成2 反对1 弃权0"
@@ -296,3 +293,182 @@ async def test_polling_mode_receives_and_answers(
     fake.updates.append(fake.message("/help", user_id=77))
     await until(lambda: any(s["chat_id"] == 77 for s in fake.sent()))
     assert adapter.health()["mode"] == "polling"
+
+
+# -- live poll messages: the real 表决 handlers, votes from every platform -------------------
+
+GROUP = -100123
+MODERATOR, ZHANG, WANG = 9, 1, 2
+
+
+async def bind_telegram(bot: Yishi) -> None:
+    """Telegram accounts of the demo's moderator and two residents."""
+    async with bot.uow() as uow:
+        repo = uow.get(PlatformRepository)
+        for user_id, name in ((MODERATOR, "李书记"), (ZHANG, "张阿姨"), (WANG, "王网格员")):
+            [person] = await repo.residents_named(name)
+            assert person.id is not None
+            await uow.identities.bind("telegram", str(user_id), person.id)
+
+
+def group_sends(fake: FakeTelegram) -> list[dict[str, Any]]:
+    return [s for s in fake.sent() if s["chat_id"] == GROUP]
+
+
+def as_message(fake: FakeTelegram, message_id: int) -> dict[str, Any]:
+    """The group message ``message_id`` as it now shows, for a button press on it."""
+    text, markup = fake.shown[message_id]
+    return {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "chat": {"id": GROUP, "type": "supergroup", "title": "幸福里居民群"},
+        "from": {"id": 7000001, "is_bot": True, "first_name": "议事通"},
+        "text": text,
+        "reply_markup": markup,
+    }
+
+
+async def web_says(client: TestClient[Any, Any], sender: str, text: str) -> str:
+    resp = await client.post("/api/messages", json={"sender_id": sender, "text": text})
+    assert resp.status == 200
+    return str((await resp.json())["replies"][0]["text"])
+
+
+async def settled(bot: Yishi, fake: FakeTelegram, message_id: int) -> str:
+    """Once every push to the group went out (here or by the running push loop):
+    what the live message shows."""
+    deadline = time.monotonic() + 5
+    while True:
+        await bot.push.drain()
+        async with bot.uow() as uow:
+            pushes = await uow.pushes.for_chat("telegram", str(GROUP))
+        if all(p.status in ("sent", "failed") for p in pushes):
+            return fake.shown[message_id][0]
+        assert time.monotonic() < deadline, "pushes not delivered"
+        await asyncio.sleep(0.01)
+
+
+async def open_poll(client: TestClient[Any, Any], fake: FakeTelegram, words: str) -> int:
+    await deliver(
+        client, fake.message(f"@{BOT_USERNAME} 开启投票 {words}", user_id=MODERATOR, group=True)
+    )
+    [announcement] = group_sends(fake)
+    assert announcement["text"].startswith("【表决 P1】")
+    [message_id] = [m for m, (text, _) in fake.shown.items() if text == announcement["text"]]
+    return message_id
+
+
+async def test_poll_message_is_edited_in_place_as_votes_arrive_from_everywhere(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    poll_id = await open_poll(client, fake, "是否加装电梯 法定:50%")
+    buttons = fake.shown[poll_id][1]["inline_keyboard"]
+    assert [b["callback_data"] for row in buttons for b in row] == [
+        "投票 P1 赞成",
+        "投票 P1 反对",
+        "投票 P1 弃权",
+    ]
+
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=ZHANG))
+    answer = fake.sent("answerCallbackQuery")[-1]
+    assert answer["show_alert"] is True and "已记录您对 P1 的投票：赞成" in answer["text"]
+    shown = await settled(bot, fake, poll_id)
+    assert "📊 已投 1/7，法定人数 50%｜当前：赞成 1，反对 0，弃权 0" in shown
+    assert shown.startswith("【表决 P1】是否加装电梯")
+
+    await deliver(client, fake.press("投票 P1 反对", as_message(fake, poll_id), user_id=WANG))
+    assert "已记录" in await web_says(client, "liu", "投票 P1 反对")
+    assert "已录入 陈委员 的纸质票" in await web_says(client, "li", "录入纸质票 P1 陈委员 赞成")
+    await deliver(client, fake.press("投票 P1 反对", as_message(fake, poll_id), user_id=ZHANG))
+    assert "已改票" in fake.sent("answerCallbackQuery")[-1]["text"]
+    shown = await settled(bot, fake, poll_id)
+    assert "已投 4/7，法定人数 50%｜当前：赞成 1，反对 3，弃权 0" in shown
+    assert fake.shown[poll_id][1] == {"inline_keyboard": buttons}  # the same keyboard
+    assert len(group_sends(fake)) == 1  # votes added nothing to the group
+
+    await deliver(
+        client, fake.message(f"@{BOT_USERNAME} 结束投票 P1", user_id=MODERATOR, group=True)
+    )
+    final = await settled(bot, fake, poll_id)
+    assert "🔒 投票已结束" in final and "反对：3 票（75.0%）" in final
+    assert fake.shown[poll_id][1] is None  # no buttons on a closed poll
+    edits = fake.sent("editMessageText")
+    assert {e["message_id"] for e in edits} == {poll_id} and len(edits) <= 6
+    [_, result] = group_sends(fake)  # the announcement, then the result as before
+    assert result["text"].startswith("【表决结果 P1】")
+    assert len(fake.sent("answerCallbackQuery")) == 3
+
+
+async def test_hidden_results_poll_edits_show_turnout_only(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    poll_id = await open_poll(client, fake, "是否更换物业 隐藏结果 法定:60%")
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=ZHANG))
+    await web_says(client, "liu", "投票 P1 反对")
+    shown = await settled(bot, fake, poll_id)
+    assert shown.endswith("📊 已投 2/7，法定人数 60%")
+    assert "当前" not in shown and "赞成 1" not in shown
+    answer = fake.sent("answerCallbackQuery")[0]["text"]
+    assert "当前" not in answer
+    await web_says(client, "li", "结束投票 P1")
+    final = await settled(bot, fake, poll_id)
+    assert "赞成：1 票" in final and "反对：1 票" in final
+
+
+async def test_refused_edit_falls_back_to_a_new_message_that_is_edited_next(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    poll_id = await open_poll(client, fake, "是否加装电梯")
+    fake.lost.add(poll_id)  # deleted by a group admin
+    await web_says(client, "liu", "投票 P1 反对")
+    await bot.push.drain()
+    [_, anew] = group_sends(fake)
+    assert "已投 1/7" in anew["text"] and anew["reply_markup"]["inline_keyboard"]
+    [new_id] = [m for m, (text, _) in fake.shown.items() if text == anew["text"] and m != poll_id]
+    async with bot.uow() as uow:
+        live = await uow.get(PlatformRepository).live_message("telegram", str(GROUP), "poll:P1")
+    assert live == str(new_id)
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, new_id), user_id=ZHANG))
+    assert "已投 2/7" in await settled(bot, fake, new_id)
+    assert len(group_sends(fake)) == 2
+    async with bot.uow() as uow:
+        records = await uow.get(PlatformRepository).deliveries("telegram", str(GROUP))
+    assert records and all(r.ok for r in records)
+
+
+async def test_web_chat_polls_get_no_update_per_vote(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    resp = await client.post(
+        "/api/messages",
+        json={"sender_id": "li", "chat_id": "group:main", "text": "开启投票 是否加装电梯"},
+    )
+    assert resp.status == 200
+    await web_says(client, "liu", "投票 P1 反对")
+    await web_says(client, "zhang", "投票 P1 赞成")
+    async with bot.uow() as uow:
+        assert await uow.pushes.for_chat("web", "group:main") == []
+    assert fake.sent() == []
+
+
+async def test_a_burst_of_votes_is_one_edit_showing_the_latest_count(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    poll_id = await open_poll(client, fake, "是否加装电梯")
+    await bot.push.stop()  # hold deliveries while the votes land
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=ZHANG))
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=WANG))
+    await web_says(client, "liu", "投票 P1 反对")
+    await bot.push.drain()
+    [edit] = fake.sent("editMessageText")
+    assert edit["message_id"] == poll_id and "已投 3/7" in edit["text"]
+    assert "赞成 2，反对 1" in edit["text"]
