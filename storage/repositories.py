@@ -8,16 +8,17 @@ record that the message was handled land in one transaction or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, literal, or_, update
+from sqlalchemy import and_, bindparam, delete, func, literal, literal_column, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +33,7 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
+from storage.sqlite_fast import CompiledStatement
 from storage.types import utcnow
 
 
@@ -48,12 +50,16 @@ class _Repo:
 
 
 @cache
-def _snapshot_statement() -> Any:
-    """Built once: constructing this SELECT costs more than running it."""
+def _snapshot_statement(dialect: str = "sqlite") -> Any:
+    """Built once per dialect: constructing this SELECT costs more than running it."""
     platform: Any = bindparam("platform")
     sender: Any = bindparam("sender_id")
     roles = (
-        select(func.aggregate_strings(col(RoleAssignment.role), ","))
+        select(
+            func.string_agg(col(RoleAssignment.role), literal_column("','"))
+            if dialect == "postgresql"
+            else func.group_concat(col(RoleAssignment.role), literal_column("','"))
+        )
         .where(col(RoleAssignment.resident_id) == col(PlatformIdentity.resident_id))
         .scalar_subquery()
     )
@@ -96,6 +102,20 @@ def _snapshot_statement() -> Any:
             ),
         )
     )
+
+
+_FAST: dict[tuple[int, tuple[str, ...] | None], CompiledStatement] = {}
+
+
+def _fast(
+    statement: Any, conn: AsyncConnection, column_keys: tuple[str, ...] | None = None
+) -> CompiledStatement:
+    """``statement`` compiled once for SQLite's driver (see storage/sqlite_fast.py)."""
+    key = (id(statement), column_keys)
+    found = _FAST.get(key)
+    if found is None:
+        found = _FAST[key] = CompiledStatement(statement, conn.dialect, column_keys)
+    return found
 
 
 @cache
@@ -147,16 +167,20 @@ class InboundRepository(_Repo):
         self, platform: str, message_id: str, chat_id: str, sender_id: str, now: datetime
     ) -> MessageSnapshot:
         """The delivery record, sender identity, resident, roles and conversation at once."""
-        stmt = _snapshot_statement()
         params = {
             "platform": platform,
             "message_id": message_id,
             "chat_id": chat_id,
             "sender_id": sender_id,
         }
-        # Core on the session's connection: a third of the ORM's per-statement cost.
         conn = await self.session.connection()
-        row = (await conn.execute(stmt, params)).one()._mapping
+        row: Mapping[str, Any] | None
+        if conn.dialect.name == "sqlite":
+            row = await _fast(_snapshot_statement("sqlite"), conn).fetchone(conn, params)
+        else:  # Core on the session's connection: a third of the ORM's per-statement cost
+            result = await conn.execute(_snapshot_statement(conn.dialect.name), params)
+            row = dict(result.one()._mapping)
+        assert row is not None
         resident = None
         if row["r_id"] is not None:
             resident = Resident(
@@ -189,19 +213,20 @@ class InboundRepository(_Repo):
         now: datetime | None = None,
     ) -> bool:
         """Record the handled message with its reply; False when it was recorded already."""
+        values = {
+            "platform": platform,
+            "platform_message_id": message_id,
+            "chat_id": chat_id,
+            "sender_id": sender_id,
+            "intent": intent,
+            "reply": reply,
+            "received_at": now or utcnow(),
+        }
         conn = await self.session.connection()
-        result = await conn.execute(
-            _record_statement(conn.dialect.name),
-            {
-                "platform": platform,
-                "platform_message_id": message_id,
-                "chat_id": chat_id,
-                "sender_id": sender_id,
-                "intent": intent,
-                "reply": reply,
-                "received_at": now or utcnow(),
-            },
-        )
+        if conn.dialect.name == "sqlite":
+            fast = _fast(_record_statement("sqlite"), conn, tuple(values))
+            return await fast.fetchone(conn, values) is not None
+        result = await conn.execute(_record_statement(conn.dialect.name), values)
         return result.scalar_one_or_none() is not None
 
     async def get(self, platform: str, message_id: str) -> InboundMessage | None:
