@@ -182,9 +182,11 @@ class Yishi:
         self.adapters.append(adapter)
         self.push.register(adapter.platform, adapter.sender)
 
-    def committed(self) -> None:
-        """After a message's transaction: deliver its pushes, re-read the schedule soon."""
-        self.push.wake()
+    def committed(self, *, pushed: bool = True) -> None:
+        """After a transaction that changed something: deliver its pushes (if it queued
+        any) and re-read the schedule soon. A read-only message (帮助) costs neither."""
+        if pushed:
+            self.push.wake()
         self.scheduler.refresh()
 
     async def prepare_database(self) -> None:

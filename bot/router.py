@@ -107,7 +107,7 @@ class Router:
         *,
         max_text_chars: int = 2000,
         clock: Callable[[], datetime] = utcnow,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: Callable[..., None] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.classifier = classifier
@@ -156,8 +156,8 @@ class Router:
                 await uow.rollback()
                 return await self._stored_reply(message)
             await self._save_conversation(ctx)
-        if self.on_commit is not None:
-            self.on_commit()
+        if self.on_commit is not None and uow.wrote:
+            self.on_commit(pushed=uow.pushed)
         log.info(
             "handled",
             extra={

@@ -54,6 +54,33 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+WROTE, PUSHED = "yishi_wrote", "yishi_pushed"
+
+
+def _note_writes(
+    conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+) -> None:
+    """Remember on the connection whether this transaction changed rows, and pushes.
+
+    The unit of work reads and clears the marks, so that after a commit the bot
+    wakes the push sender and re-reads the schedule only when there is a reason.
+    """
+    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        return
+    head = statement[:48]
+    if "inbound_messages" in head or "conversation_states" in head:
+        return  # every message writes these; they change no schedule and queue no push
+    conn.info[WROTE] = True
+    if " pushes" in head:
+        conn.info[PUSHED] = True
+
+
+def _clear_marks(conn: Any) -> None:
+    """A new transaction starts with no marks (a rolled-back one may have left some)."""
+    conn.info.pop(WROTE, None)
+    conn.info.pop(PUSHED, None)
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """An async engine for ``url`` with the backend's sensible settings."""
     full = async_url(url)
@@ -69,6 +96,8 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         database = make_url(full).database or ":memory:"
         kwargs["async_creator"] = lambda: sqlite_inline.connect(database)
     engine = create_async_engine(full, **kwargs)
+    event.listen(engine.sync_engine, "after_cursor_execute", _note_writes)
+    event.listen(engine.sync_engine, "begin", _clear_marks)
     if is_sqlite(engine):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

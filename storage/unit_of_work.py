@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.engine import PUSHED, WROTE
 from storage.repositories import (
     AuditRepository,
     ConversationRepository,
@@ -50,6 +51,8 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self.session = self._sessions()
         self._extra = {}
+        #: After commit: whether the transaction changed any row / queued any push.
+        self.wrote = self.pushed = False
         self.inbound = InboundRepository(self.session)
         self.identities = IdentityRepository(self.session)
         self.residents = ResidentRepository(self.session)
@@ -66,13 +69,23 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
+                await self._collect_marks()
                 await self.session.commit()
             else:
                 await self.session.rollback()
         finally:
             await self.session.close()
 
+    async def _collect_marks(self) -> None:
+        """Read (and clear) what this transaction changed, for after-commit hooks."""
+        if not self.session.in_transaction():
+            return
+        info = (await self.session.connection()).info
+        self.wrote = bool(info.pop(WROTE, False)) or self.wrote
+        self.pushed = bool(info.pop(PUSHED, False)) or self.pushed
+
     async def commit(self) -> None:
+        await self._collect_marks()
         await self.session.commit()
 
     async def rollback(self) -> None:

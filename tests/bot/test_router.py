@@ -139,3 +139,14 @@ async def test_audit_records_who_submitted(yishi: Yishi) -> None:
 
 async def test_chinese_punctuation_is_kept_as_typed() -> None:
     assert normalise("Ｔ１２，好的！ＡＢ") == "T12，好的！AB"
+
+
+async def test_after_commit_hook_runs_only_when_something_changed(yishi: Yishi) -> None:
+    calls: list[dict[str, bool]] = []
+    yishi.router.on_commit = lambda **kw: calls.append(kw)
+    await say(yishi, "帮助")
+    await say(yishi, "路灯不亮了")  # a draft: only the conversation changes
+    assert calls == [], "read-only messages wake neither the push sender nor the scheduler"
+    await say(yishi, "3号楼")
+    await say(yishi, "确认提交")
+    assert calls and calls[-1] == {"pushed": True}
