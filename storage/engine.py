@@ -47,6 +47,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA cache_size=-16000")
+    # Deleted rows are overwritten, not left in free pages: a withdrawn draft or an
+    # anonymous vote's pending choice (held in the conversation until confirmed) is gone.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

@@ -49,3 +49,13 @@ async def test_migrated_schema_matches_the_models(db_url: str) -> None:
         assert diff == []
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_overwrites_deleted_rows(sqlite_url: str) -> None:
+    """A deleted conversation (an anonymous vote's pending choice) leaves no bytes behind."""
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.exec_driver_sql("PRAGMA secure_delete")).scalar() == 1
+    finally:
+        await engine.dispose()
