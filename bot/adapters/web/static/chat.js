@@ -61,6 +61,9 @@ function openChat(chatId) {
   const c = chatsFor(state.me).find((x) => x.id === chatId);
   $("chat-title").textContent = c ? c.title : chatId;
   $("messages").innerHTML = "";
+  $("input").placeholder = chatId === state.group
+    ? "群里@议事通 提问，例如：@议事通 这个月议事日是哪天"
+    : "输入消息，例如：帮助";
   for (const e of log(chatId)) renderEntry(e);
   renderChats();
   $("input").focus();
