@@ -34,6 +34,13 @@ BOT_NAMES = ("@议事通", "@小助手", "@bot")
 MAX_ID = 128
 
 
+def _without_mentions(text: str) -> str:
+    """ "@议事通 楼下吵" is about 楼下吵: the mention addresses the bot, it isn't content."""
+    for name in BOT_NAMES:
+        text = text.replace(name, " ")
+    return text.strip()
+
+
 class WebSender:
     """Delivers pushes to the browser tabs that have the chat open, and records it.
 
@@ -160,7 +167,7 @@ class WebChatAdapter:
             chat_type=ChatType.GROUP if is_group else ChatType.PRIVATE,
             sender_id=sender_id,
             message_id=message_id,
-            text=text,
+            text=_without_mentions(text),
             sent_at=utcnow(),
             sender_name=name if isinstance(name, str) else None,
             addressed=not is_group or any(n in text for n in BOT_NAMES),

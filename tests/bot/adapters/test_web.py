@@ -161,3 +161,12 @@ async def test_restart_resumes_a_half_finished_conversation(sqlite_url: str, clo
         [push] = await uow.pushes.for_chat("web", "zhao")
     assert "路灯不亮了" in push.payload["text"] and "5号楼" in push.payload["text"]
     await second.stop()
+
+
+async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(
+    client: TestClient[Any, Any],
+) -> None:
+    _, quiet = await post(client, sender_id="liu", chat_id="group:main", text="大家晚上好")
+    assert quiet["replies"] == []
+    _, asked = await post(client, sender_id="liu", chat_id="group:main", text="@议事通 帮助")
+    assert "反映问题" in asked["replies"][0]["text"], "'@议事通 帮助' is the help command"
