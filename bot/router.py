@@ -22,7 +22,7 @@ from bot.messages import Button, Inbound, Reply
 from bot.nlu.context import interpret_in_context
 from bot.nlu.policy import Action, decide
 from bot.texts import t
-from consultation.roles import ROLE_NAMES_ZH, allowed, effective_roles
+from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from handlers.base import Community, Context, Conversation, Handler, NotForThisFlow, User
 from storage.repositories import MessageSnapshot
 from storage.types import utcnow
@@ -350,7 +350,11 @@ class Router:
 
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
         if not allowed(ctx.user.roles, handler.required_roles):
-            needed = "、".join(ROLE_NAMES_ZH[r] for r in sorted(handler.required_roles or ()))
+            required = handler.required_roles or frozenset()
+            if Role.RESIDENT in required:
+                # Voting, co-signing and signing up need a verified resident: say how.
+                return [Reply(t("router.verify_first"))]
+            needed = "、".join(ROLE_NAMES_ZH[r] for r in sorted(required))
             return [Reply(t("router.not_allowed", roles=needed))]
         replies = await (handler.resume(ctx) if resume else handler.handle(ctx))
         return list(replies)
