@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from consultation.config import ConsultationRules
@@ -29,6 +36,15 @@ CONFIG_ENV = "YISHI_CONFIG"
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+def _require_when_enabled(section: BaseModel, *keys: str) -> None:
+    """An enabled platform without its credentials can't work: refuse to start."""
+    if not getattr(section, "enabled", False):
+        return
+    missing = [k for k in keys if not getattr(section, k)]
+    if missing:
+        raise ValueError(f"{', '.join(missing)} required when enabled = true")
 
 
 class StorageSettings(_Section):
@@ -74,6 +90,11 @@ class WechatSettings(_Section):
     #: Subscription-notice template for pushes outside the window ("" = none).
     subscribe_template_id: str = ""
 
+    @model_validator(mode="after")
+    def _credentials(self) -> WechatSettings:
+        _require_when_enabled(self, "token", "app_id", "app_secret")
+        return self
+
 
 class TelegramSettings(_Section):
     """Telegram bot via python-telegram-bot."""
@@ -91,6 +112,13 @@ class TelegramSettings(_Section):
     group_per_minute: float = Field(default=20.0, gt=0)
     #: How often a 429 (retry_after) is waited out before a message is given up.
     max_retries: int = Field(default=5, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> TelegramSettings:
+        _require_when_enabled(self, "token")
+        if self.mode == "webhook":
+            _require_when_enabled(self, "webhook_secret")
+        return self
 
 
 class WecomSettings(_Section):
@@ -110,6 +138,11 @@ class WecomSettings(_Section):
     #: A robot may post 20 messages a minute.
     robot_per_minute: int = Field(default=20, ge=1)
     robot_window_seconds: float = Field(default=60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> WecomSettings:
+        _require_when_enabled(self, "corp_id", "secret", "token", "encoding_aes_key")
+        return self
 
 
 class CommunitySettings(_Section):

@@ -57,6 +57,12 @@ def test_yishi_config_variable_names_the_file(
         ("[web]\nprot = 80\n", "config error: web.prot: unknown key"),
         ("[nonsense]\nx = 1\n", "config error: nonsense: unknown key"),
         ("[web\n", "is not valid TOML"),
+        ("[wechat]\nenabled = true\n", "config error: wechat: token, app_id, app_secret required"),
+        (
+            '[telegram]\nenabled = true\ntoken = "1:x"\nmode = "webhook"\n',
+            "webhook_secret required",
+        ),
+        ("[wecom]\nenabled = true\n", "config error: wecom: corp_id, secret, token"),
     ],
 )
 def test_bad_values_are_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:
