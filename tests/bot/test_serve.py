@@ -1,0 +1,76 @@
+"""Graceful shutdown: a message in flight when SIGINT arrives is finished and recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+from collections.abc import Sequence
+
+import aiohttp
+
+from bot.app import build_yishi
+from bot.intents import KeywordClassifier
+from bot.messages import Reply
+from bot.serve import serve
+from handlers import default_handlers
+from handlers.base import Context, Handler
+from storage.engine import create_engine, session_factory
+from storage.unit_of_work import UnitOfWorkFactory
+from tests.conftest import make_settings
+
+
+class SlowHandler(Handler):
+    """Takes a while and writes an audit entry: shutdown must not cut it in half."""
+
+    commands = ("慢慢来",)
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        self.started.set()
+        await asyncio.sleep(0.5)
+        await ctx.audit("slow_done", "test", ctx.message.message_id)
+        return [Reply("好了")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_in_flight_message_finishes_on_sigint(sqlite_url: str) -> None:
+    port = free_port()
+    slow = SlowHandler()
+    bot = build_yishi(
+        make_settings(sqlite_url, web={"port": port}, scheduler={"enabled": False}),
+        classifier=KeywordClassifier(),
+        handlers=[slow, *default_handlers()],
+    )
+    ready = asyncio.Event()
+    server = asyncio.create_task(serve(bot, ready=ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    async with aiohttp.ClientSession() as session:
+        request = asyncio.create_task(
+            session.post(
+                f"http://127.0.0.1:{port}/api/messages",
+                json={"sender_id": "zhang", "text": "慢慢来", "message_id": "slow-1"},
+            )
+        )
+        await asyncio.wait_for(slow.started.wait(), 10)
+        os.kill(os.getpid(), signal.SIGINT)  # what Ctrl+C or systemd's stop sends
+        response = await asyncio.wait_for(request, 15)
+        assert response.status == 200
+        assert (await response.json())["replies"][0]["text"] == "好了"
+    await asyncio.wait_for(server, 30)
+
+    engine = create_engine(sqlite_url)
+    try:
+        async with UnitOfWorkFactory(session_factory(engine))() as uow:
+            assert len(await uow.audit.for_entity("test", "slow-1")) == 1
+            assert await uow.inbound.get("web", "slow-1") is not None
+    finally:
+        await engine.dispose()
