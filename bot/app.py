@@ -260,7 +260,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
 
     yishi = Yishi(settings, **kwargs)
     if settings.web.enabled:
-        yishi.add_adapter(WebChatAdapter(yishi.router))
+        yishi.add_adapter(WebChatAdapter(yishi.router, personas=settings.web.demo_personas))
 
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter

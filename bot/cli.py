@@ -69,7 +69,9 @@ def demo(config_path: Path | None) -> None:
     from bot.app import build_yishi
     from bot.serve import serve
 
-    _run(serve(build_yishi(_settings(config_path)), demo=True))
+    settings = _settings(config_path)
+    web = settings.web.model_copy(update={"demo_personas": True})
+    _run(serve(build_yishi(settings.model_copy(update={"web": web})), demo=True))
 
 
 @main.command()

@@ -69,6 +69,9 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    #: Let the page pick who it speaks as (the demo's role switcher). Off in `yishi run`:
+    #: each browser then gets its own unguessable identity, kept in a cookie.
+    demo_personas: bool = False
 
 
 class WechatSettings(_Section):

@@ -132,7 +132,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
-    data: dict[str, Any] = {"storage": {"url": url}, "log": {"format": "text"}}
+    """Settings for the demo community on ``url`` (the web chat lets tests pick the speaker)."""
+    data: dict[str, Any] = {
+        "storage": {"url": url},
+        "log": {"format": "text"},
+        "web": {"demo_personas": True},
+    }
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return Settings(**data)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
+import secrets
 import uuid
 import weakref
 from collections.abc import Callable
@@ -32,6 +34,17 @@ GROUP_PREFIX = "group:"
 DEFAULT_GROUP = "group:main"
 BOT_NAMES = ("@议事通", "@小助手", "@bot")
 MAX_ID = 128
+
+
+COOKIE = "yishi_web_id"
+BROWSER_PREFIX = "w-"
+_BROWSER_ID = re.compile(r"w-[0-9a-f]{32}")
+
+
+def _browser_identity(request: web.Request) -> str | None:
+    """This browser's identity from its cookie, if it is one the server could have issued."""
+    value = request.cookies.get(COOKIE)
+    return value if value is not None and _BROWSER_ID.fullmatch(value) else None
 
 
 def _without_mentions(text: str) -> str:
@@ -108,8 +121,9 @@ class WebChatAdapter:
 
     platform = Platform.WEB.value
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, *, personas: bool = False) -> None:
         self.router = router
+        self.personas = personas
         self.hub = WebHub()
         self.sender = WebSender(self.hub, router.uow_factory)
 
@@ -135,14 +149,34 @@ class WebChatAdapter:
     async def _index(self, _request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html")
 
-    async def _people(self, _request: web.Request) -> web.Response:
-        people = await self.router.directory(self.platform)
-        return json_reply(
-            {"community": self.router.community.name, "group": DEFAULT_GROUP, "people": people}
-        )
+    async def _people(self, request: web.Request) -> web.Response:
+        """The demo's people to switch between, or (outside the demo) just this browser."""
+        body: dict[str, Any] = {"community": self.router.community.name, "group": DEFAULT_GROUP}
+        if self.personas:
+            body["people"] = await self.router.directory(self.platform)
+            return json_reply(body)
+        me = _browser_identity(request) or f"{BROWSER_PREFIX}{secrets.token_hex(16)}"
+        body["people"] = [{"user_id": me, "name": "我", "verified": None, "roles": []}]
+        response = json_reply(body)
+        response.set_cookie(COOKIE, me, max_age=400 * 86400, httponly=True, samesite="Lax")
+        return response
+
+    def _speaker(self, request: web.Request, claimed: Any, field: str) -> str:
+        """Who this request speaks as: anyone in the demo, else only this browser's identity."""
+        if self.personas:
+            return _clean_id(claimed, field)
+        me = _browser_identity(request)
+        if me is None:
+            raise json_error(403, "open the chat page first (it gives this browser an identity)")
+        if claimed not in (None, me):
+            raise json_error(403, f"{field} must be this browser's own identity")
+        return me
 
     async def _history(self, request: web.Request) -> web.Response:
-        chat_id = _clean_id(request.query.get("chat_id"), "chat_id")
+        chat_id = request.query.get("chat_id")
+        if not (isinstance(chat_id, str) and chat_id.startswith(GROUP_PREFIX)):
+            chat_id = self._speaker(request, chat_id, "chat_id")
+        chat_id = _clean_id(chat_id, "chat_id")
         return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
 
     async def _post_message(self, request: web.Request) -> web.Response:
@@ -152,8 +186,10 @@ class WebChatAdapter:
             raise json_error(400, "body must be JSON") from None
         if not isinstance(body, dict):
             raise json_error(400, "body must be a JSON object")
-        sender_id = _clean_id(body.get("sender_id"), "sender_id")
+        sender_id = self._speaker(request, body.get("sender_id"), "sender_id")
         chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
+        if chat_id != sender_id and not chat_id.startswith(GROUP_PREFIX):
+            raise json_error(403, "chat_id must be your own private chat or a group")
         text = body.get("text", "")
         if not isinstance(text, str):
             raise json_error(400, "text must be a string")
@@ -195,7 +231,7 @@ class WebChatAdapter:
         return json_reply({"message_id": message_id, "replies": payload})
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        user_id = _clean_id(request.query.get("user"), "user")
+        user_id = self._speaker(request, request.query.get("user"), "user")
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
         self.hub.add(user_id, ws)

@@ -170,3 +170,30 @@ async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(
     assert quiet["replies"] == []
     _, asked = await post(client, sender_id="liu", chat_id="group:main", text="@议事通 帮助")
     assert "反映问题" in asked["replies"][0]["text"], "'@议事通 帮助' is the help command"
+
+
+async def test_outside_the_demo_a_browser_speaks_only_as_itself(
+    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
+) -> None:
+    """`yishi run`: nobody can post as the moderator or read someone else's pushes."""
+    settings = make_settings(sqlite_url, web={"demo_personas": False})
+    bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow)
+    client = await aiohttp_client(build_web_app(bot))
+
+    refused = await client.post("/api/messages", json={"sender_id": "li", "text": "帮助"})
+    assert refused.status == 403, "no identity cookie yet"
+
+    people = await (await client.get("/api/people")).json()
+    [me] = people["people"]
+    assert me["user_id"].startswith("w-") and len(me["user_id"]) == 34
+    as_li = await client.post("/api/messages", json={"sender_id": "li", "text": "诉求统计"})
+    assert as_li.status == 403, "a browser cannot claim the moderator's identity"
+    spying = await client.get("/api/history", params={"chat_id": "li"})
+    assert spying.status == 403
+
+    ok = await client.post("/api/messages", json={"text": "帮助"})
+    body = await ok.json()
+    assert ok.status == 200 and "反映问题" in body["replies"][0]["text"]
+    again = await (await client.get("/api/people")).json()
+    assert again["people"][0]["user_id"] == me["user_id"], "the cookie keeps the identity"

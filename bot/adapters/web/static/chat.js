@@ -127,7 +127,9 @@ async function init() {
   for (const p of state.people) {
     const opt = document.createElement("option"); opt.value = p.user_id;
     const roles = p.roles.map((r) => ROLE_ZH[r]).filter(Boolean);
-    opt.textContent = p.name + (roles.length ? `（${roles.join("、")}）` : p.verified === false ? "（未认证）" : "（居民）");
+    const standing = roles.length ? `（${roles.join("、")}）`
+      : p.verified === true ? "（居民）" : p.verified === false ? "（未认证）" : "";
+    opt.textContent = p.name + standing;
     select.appendChild(opt);
   }
   select.addEventListener("change", () => become(select.value));
