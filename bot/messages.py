@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -106,14 +106,3 @@ class Reply:
             chat_id=data.get("chat_id"),
             edit_key=data.get("edit_key"),
         )
-
-
-@dataclass(slots=True)
-class Outbound:
-    """A push on its way to a platform chat."""
-
-    platform: str
-    chat_id: str
-    reply: Reply
-    push_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)

@@ -244,11 +244,9 @@ class Router:
             # A photo or a shared location is an answer inside a flow (a report's draft).
             flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
             if flow_handler is not None:
-                flow = ctx.conversation.flow
-                try:
-                    return await self._run(flow_handler, ctx, resume=True), flow
-                except NotForThisFlow:
-                    ctx.conversation.end()
+                resumed = await self._resume(flow_handler, ctx)
+                if resumed is not None:
+                    return resumed
         if not text:
             if ctx.message.image_url:
                 return [Reply(t("router.image_only"))], None
@@ -276,12 +274,8 @@ class Router:
             if flow_handler is not None:
                 diverted = self._diversion(flow_handler, ctx)
                 if diverted is None:
-                    flow = ctx.conversation.flow
-                    try:
-                        return await self._run(flow_handler, ctx, resume=True), flow
-                    except NotForThisFlow:
-                        ctx.conversation.end()
-                        return await self._dispatch(ctx)
+                    resumed = await self._resume(flow_handler, ctx)
+                    return resumed if resumed is not None else await self._dispatch(ctx)
                 # Clearly something else: answer that, keep the conversation for later.
                 ctx.nlu = diverted
                 handler = self.registry.intents[diverted.intent]
@@ -302,6 +296,18 @@ class Router:
         if decision.action is Action.ASK and options:
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
         return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value
+
+    async def _resume(
+        self, flow_handler: Handler, ctx: Context
+    ) -> tuple[list[Reply], str | None] | None:
+        """Continue the conversation; None (and the conversation ended) when the handler
+        hands the message back to normal routing."""
+        flow = ctx.conversation.flow
+        try:
+            return await self._run(flow_handler, ctx, resume=True), flow
+        except NotForThisFlow:
+            ctx.conversation.end()
+            return None
 
     def _diversion(self, flow_handler: Handler, ctx: Context) -> NluResult | None:
         """Inside a flow that expects a kind of answer (a rating, a yes/no), a message that

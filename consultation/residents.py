@@ -61,7 +61,6 @@ class ResidentRow:
     verified: bool = True
     roles: tuple[Role, ...] = ()
     department: str | None = None
-    worker_of_grid: bool = field(default=False)
 
 
 class RowError(ValueError):

@@ -23,13 +23,6 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def sync_url(url: str) -> str:
-    """The blocking-driver twin of ``url`` (for Alembic's offline tooling)."""
-    parsed = make_url(async_url(url))
-    name = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg2"}[parsed.get_backend_name()]
-    return parsed.set(drivername=name).render_as_string(hide_password=False)
-
-
 def is_sqlite(engine: AsyncEngine) -> bool:
     """True for the SQLite backend (pragmas and locking differ)."""
     return engine.dialect.name == "sqlite"

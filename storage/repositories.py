@@ -236,13 +236,6 @@ class InboundRepository(_Repo):
         )
         return (await self.session.exec(stmt)).first()
 
-    async def purge_before(self, cutoff: datetime) -> int:
-        """Forget messages older than ``cutoff`` (platforms stop retrying long before)."""
-        result = await self.session.execute(
-            delete(InboundMessage).where(col(InboundMessage.received_at) < cutoff)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
 
 class IdentityRepository(_Repo):
     """Platform accounts and the residents they belong to."""
