@@ -211,6 +211,7 @@ class Yishi:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
         await self.push.stop()
         await self.http.close()
+        self.uow.close()
         await self.engine.dispose()
         self._started = False
 

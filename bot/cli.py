@@ -156,13 +156,13 @@ def residents_import(config_path: Path | None, file: Path) -> None:
 
     async def go() -> Any:
         engine = create_engine(settings.storage.url)
+        factory = UnitOfWorkFactory(session_factory(engine))
         try:
             await upgrade(engine)
             with file.open(encoding="utf-8-sig", newline="") as stream:
-                return await import_residents(
-                    UnitOfWorkFactory(session_factory(engine)), stream, actor=f"import:{file.name}"
-                )
+                return await import_residents(factory, stream, actor=f"import:{file.name}")
         finally:
+            factory.close()
             await engine.dispose()
 
     report = _run(go())

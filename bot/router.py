@@ -121,6 +121,9 @@ class Router:
         """Handle ``message`` once; a redelivery returns the first delivery's replies."""
         started = time.perf_counter()
         message = replace(message, text=normalise(message.text))
+        # What to do once the transaction is over, when the handler's work is not kept:
+        # "failed" (record the failure) or "raced" (another delivery won; use its reply).
+        undone: str | None = None
         async with self.uow_factory() as uow:
             snapshot = await uow.inbound.snapshot(
                 message.platform,
@@ -140,22 +143,27 @@ class Router:
                 replies, intent = await self._dispatch(ctx)
             except Exception:
                 log.exception("handler failed", extra={"message_id": message.message_id})
+                undone = "failed"
+            if undone is None:
+                fresh = await uow.inbound.record(
+                    message.platform,
+                    message.message_id,
+                    message.chat_id,
+                    message.sender_id,
+                    intent,
+                    [r.as_json() for r in replies],
+                    ctx.now,
+                )
+                # Not fresh: a concurrent delivery of the same message committed first.
+                undone = None if fresh else "raced"
+            if undone is None:
+                await self._save_conversation(ctx)
+            else:
                 await uow.rollback()
-                return await self._record_failure(message)
-            fresh = await uow.inbound.record(
-                message.platform,
-                message.message_id,
-                message.chat_id,
-                message.sender_id,
-                intent,
-                [r.as_json() for r in replies],
-                ctx.now,
-            )
-            if not fresh:
-                # A concurrent delivery of the same message committed first: undo ours.
-                await uow.rollback()
-                return await self._stored_reply(message)
-            await self._save_conversation(ctx)
+        if undone == "failed":
+            return await self._record_failure(message)
+        if undone == "raced":
+            return await self._stored_reply(message)
         if self.on_commit is not None and uow.wrote:
             self.on_commit(pushed=uow.pushed)
         log.info(

@@ -28,7 +28,7 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling is switched off (isolation_level
     # None) so that we can BEGIN IMMEDIATE: a writer takes the lock up front
     # and waits on busy_timeout instead of failing mid-transaction.
@@ -53,22 +53,29 @@ def _sqlite_begin(conn: Any) -> None:
 WROTE, PUSHED = "yishi_wrote", "yishi_pushed"
 
 
+def write_marks(statement: str, context: Any) -> tuple[str, ...]:
+    """What a statement tells the after-commit hooks: it changed rows (WROTE), it
+    queued a push (PUSHED), or nothing they care about.
+
+    Every message writes its inbound record and often its conversation state;
+    those change no schedule and queue no push, so they leave no mark, and the
+    bot wakes the push sender and re-reads the schedule only when there is a reason.
+    """
+    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
+        return ()
+    head = statement[:48]
+    if "inbound_messages" in head or "conversation_states" in head:
+        return ()
+    return (WROTE, PUSHED) if " pushes" in head else (WROTE,)
+
+
 def _note_writes(
     conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
 ) -> None:
-    """Remember on the connection whether this transaction changed rows, and pushes.
-
-    The unit of work reads and clears the marks, so that after a commit the bot
-    wakes the push sender and re-reads the schedule only when there is a reason.
-    """
-    if context is None or not (context.isinsert or context.isupdate or context.isdelete):
-        return
-    head = statement[:48]
-    if "inbound_messages" in head or "conversation_states" in head:
-        return  # every message writes these; they change no schedule and queue no push
-    conn.info[WROTE] = True
-    if " pushes" in head:
-        conn.info[PUSHED] = True
+    """Remember on the connection what this transaction changed; the unit of work
+    reads and clears the marks."""
+    for mark in write_marks(statement, context):
+        conn.info[mark] = True
 
 
 def _clear_marks(conn: Any) -> None:
@@ -95,7 +102,7 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
     event.listen(engine.sync_engine, "after_cursor_execute", _note_writes)
     event.listen(engine.sync_engine, "begin", _clear_marks)
     if is_sqlite(engine):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 

@@ -87,8 +87,10 @@ async def write_rows(rows: AsyncIterator[dict[str, Any]], fmt: str, out: TextIO)
 async def export_kind(url: str, kind: str, fmt: str, out: TextIO) -> int:
     """Open the database at ``url`` and write every row of ``kind``."""
     engine = create_engine(url)
+    factory = UnitOfWorkFactory(session_factory(engine))
     try:
-        async with UnitOfWorkFactory(session_factory(engine))() as uow:
+        async with factory() as uow:
             return await write_rows(EXPORTS[kind](uow), fmt, out)
     finally:
+        factory.close()
         await engine.dispose()

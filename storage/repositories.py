@@ -8,7 +8,8 @@ record that the message was handled land in one transaction or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import sqlite3
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,7 +19,6 @@ from sqlalchemy import and_, bindparam, delete, func, literal, literal_column, o
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,13 +40,26 @@ from storage.types import utcnow
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """INSERT for the session's dialect (both support ON CONFLICT, which the portable
     ``insert()`` lacks); every repository's upserts go through here."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = session.sync_session.get_bind().dialect.name
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
 
 
 class _Repo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+
+#: On SQLite, the unit of work's driver connection inside its transaction
+#: (see :meth:`storage.unit_of_work.UnitOfWork.driver`).
+Driver = Callable[[], Awaitable[sqlite3.Connection]]
+
+
+class _DriverRepo(_Repo):
+    """A repository on the router's hot path: on SQLite its statements skip the ORM."""
+
+    def __init__(self, session: AsyncSession, driver: Driver | None = None) -> None:
+        super().__init__(session)
+        self.driver = driver
 
 
 @cache
@@ -107,14 +120,12 @@ def _snapshot_statement(dialect: str = "sqlite") -> Any:
 _FAST: dict[tuple[int, tuple[str, ...] | None], CompiledStatement] = {}
 
 
-def _fast(
-    statement: Any, conn: AsyncConnection, column_keys: tuple[str, ...] | None = None
-) -> CompiledStatement:
+def _fast(statement: Any, column_keys: tuple[str, ...] | None = None) -> CompiledStatement:
     """``statement`` compiled once for SQLite's driver (see storage/sqlite_fast.py)."""
     key = (id(statement), column_keys)
     found = _FAST.get(key)
     if found is None:
-        found = _FAST[key] = CompiledStatement(statement, conn.dialect, column_keys)
+        found = _FAST[key] = CompiledStatement(statement, column_keys=column_keys)
     return found
 
 
@@ -141,6 +152,15 @@ def _conversation_upsert(dialect: str) -> Any:
     )
 
 
+@cache
+def _conversation_delete() -> Any:
+    return delete(ConversationState).where(
+        col(ConversationState.platform) == bindparam("platform"),
+        col(ConversationState.chat_id) == bindparam("chat_id"),
+        col(ConversationState.user_id) == bindparam("user_id"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class MessageSnapshot:
     """Everything the router needs before running a handler, read in one query."""
@@ -154,7 +174,7 @@ class MessageSnapshot:
     conversation: ConversationState | None
 
 
-class InboundRepository(_Repo):
+class InboundRepository(_DriverRepo):
     """The de-duplication log of delivered messages.
 
     The hot path is two statements: :meth:`snapshot` before the handler and
@@ -173,11 +193,11 @@ class InboundRepository(_Repo):
             "chat_id": chat_id,
             "sender_id": sender_id,
         }
-        conn = await self.session.connection()
         row: Mapping[str, Any] | None
-        if conn.dialect.name == "sqlite":
-            row = await _fast(_snapshot_statement("sqlite"), conn).fetchone(conn, params)
+        if self.driver is not None:
+            row = _fast(_snapshot_statement("sqlite")).fetchone(await self.driver(), params)
         else:  # Core on the session's connection: a third of the ORM's per-statement cost
+            conn = await self.session.connection()
             result = await conn.execute(_snapshot_statement(conn.dialect.name), params)
             row = dict(result.one()._mapping)
         assert row is not None
@@ -222,10 +242,10 @@ class InboundRepository(_Repo):
             "reply": reply,
             "received_at": now or utcnow(),
         }
+        if self.driver is not None:
+            fast = _fast(_record_statement("sqlite"), tuple(values))
+            return fast.fetchone(await self.driver(), values) is not None
         conn = await self.session.connection()
-        if conn.dialect.name == "sqlite":
-            fast = _fast(_record_statement("sqlite"), conn, tuple(values))
-            return await fast.fetchone(conn, values) is not None
         result = await conn.execute(_record_statement(conn.dialect.name), values)
         return result.scalar_one_or_none() is not None
 
@@ -374,7 +394,7 @@ class ResidentRepository(_Repo):
         return int((await self.session.exec(select(func.count(col(Resident.id))))).one())
 
 
-class ConversationRepository(_Repo):
+class ConversationRepository(_DriverRepo):
     """Multi-turn state, per user per chat, with an expiry."""
 
     async def get(
@@ -402,30 +422,29 @@ class ConversationRepository(_Repo):
         expires_at: datetime,
     ) -> None:
         """Create or replace this user's conversation in this chat (one upsert)."""
+        values = {
+            "platform": platform,
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "flow": flow,
+            "step": step,
+            "data": dict(data),
+            "expires_at": expires_at,
+            "updated_at": utcnow(),
+        }
+        if self.driver is not None:
+            fast = _fast(_conversation_upsert("sqlite"), tuple(values))
+            fast.execute(await self.driver(), values)
+            return
         conn = await self.session.connection()
-        await conn.execute(
-            _conversation_upsert(conn.dialect.name),
-            {
-                "platform": platform,
-                "chat_id": chat_id,
-                "user_id": user_id,
-                "flow": flow,
-                "step": step,
-                "data": dict(data),
-                "expires_at": expires_at,
-                "updated_at": utcnow(),
-            },
-        )
+        await conn.execute(_conversation_upsert(conn.dialect.name), values)
 
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
-        conn = await self.session.connection()
-        await conn.execute(
-            delete(ConversationState).where(
-                col(ConversationState.platform) == platform,
-                col(ConversationState.chat_id) == chat_id,
-                col(ConversationState.user_id) == user_id,
-            )
-        )
+        params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
+        if self.driver is not None:
+            _fast(_conversation_delete()).execute(await self.driver(), params)
+            return
+        await (await self.session.connection()).execute(_conversation_delete(), params)
 
 
 class AuditRepository(_Repo):

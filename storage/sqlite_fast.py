@@ -1,24 +1,27 @@
 """Statements compiled once and run on SQLite's driver connection directly.
 
-The router's two statements per message (the snapshot and the record) are the
-hottest path in the bot. Through SQLAlchemy each costs ~250 µs of Python on
-this machine, most of it generic execution machinery; compiled once here and
-run with the column types' own bind and result processors, they cost a fraction
-of that and return exactly what SQLAlchemy would. PostgreSQL keeps the regular
-path (its round trip dominates there).
+The router's statements per message (the snapshot, the record, the
+conversation's save or clear) are the hottest path in the bot. Through
+SQLAlchemy each costs ~250 µs of Python on this machine, most of it generic
+execution machinery; compiled once here and run on the unit of work's
+``sqlite3`` connection with the column types' own bind and result processors,
+they cost a few microseconds and return exactly what SQLAlchemy would.
+PostgreSQL keeps the regular path (its round trip dominates there).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
+SQLITE: Dialect = sqlite.dialect()
 
 
 class CompiledStatement:
@@ -27,7 +30,7 @@ class CompiledStatement:
     def __init__(
         self,
         statement: ClauseElement,
-        dialect: Dialect,
+        dialect: Dialect = SQLITE,
         column_keys: Sequence[str] | None = None,
     ) -> None:
         compiled = cast(
@@ -63,19 +66,18 @@ class CompiledStatement:
             values.append(binder(value) if binder is not None else value)
         return values
 
-    async def fetchone(
-        self, conn: AsyncConnection, params: Mapping[str, Any]
+    def fetchone(
+        self, conn: sqlite3.Connection, params: Mapping[str, Any]
     ) -> dict[str, Any] | None:
-        """Run on the connection's own transaction; one row as ``{key: value}`` or None."""
-        raw = await conn.get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        cursor = await driver.execute(self.sql, self.arguments(params))
-        row = await cursor.fetchone()
-        await cursor.close()
+        """One row as ``{key: value}`` (or None), in the connection's open transaction."""
+        row = conn.execute(self.sql, self.arguments(params)).fetchone()
         if row is None:
             return None
         return {
             key: (reader(value) if reader is not None else value)
             for key, reader, value in zip(self.keys, self.readers, row, strict=True)
         }
+
+    def execute(self, conn: sqlite3.Connection, params: Mapping[str, Any]) -> int:
+        """Run a statement without result rows; the number of rows it changed."""
+        return conn.execute(self.sql, self.arguments(params)).rowcount

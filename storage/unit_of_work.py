@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import PUSHED, WROTE
@@ -17,12 +19,19 @@ from storage.repositories import (
     PushRepository,
     ResidentRepository,
 )
+from storage.sqlite_session import InlineSession, SqliteLane
 
 R = TypeVar("R")
 
 
 class UnitOfWork:
-    """``async with uow:`` opens a session; leave normally to commit, raise to roll back."""
+    """``async with uow:`` opens a session; leave normally to commit, raise to roll back.
+
+    On SQLite the session is an :class:`InlineSession` on the process's
+    :class:`SqliteLane`: the unit of work takes the lane's turn at its first
+    statement and gives it back when it commits or rolls back, and the router's
+    own statements (see :meth:`driver`) run on the driver connection directly.
+    """
 
     session: AsyncSession
     inbound: InboundRepository
@@ -32,8 +41,12 @@ class UnitOfWork:
     audit: AuditRepository
     pushes: PushRepository
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], lane: SqliteLane | None = None
+    ) -> None:
         self._sessions = sessions
+        self._lane = lane
+        self._holding = False
         self._extra: dict[type[Any], Any] = {}
 
     def get(self, repository: type[R]) -> R:
@@ -49,14 +62,18 @@ class UnitOfWork:
         return found
 
     async def __aenter__(self) -> UnitOfWork:
-        self.session = self._sessions()
         self._extra = {}
         #: After commit: whether the transaction changed any row / queued any push.
         self.wrote = self.pushed = False
-        self.inbound = InboundRepository(self.session)
+        if self._lane is not None:
+            self.session = InlineSession(self._lane, self._take_turn)
+        else:
+            self.session = self._sessions()
+        driver = self.driver if self._lane is not None else None
+        self.inbound = InboundRepository(self.session, driver)
         self.identities = IdentityRepository(self.session)
         self.residents = ResidentRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
+        self.conversations = ConversationRepository(self.session, driver)
         self.audit = AuditRepository(self.session)
         self.pushes = PushRepository(self.session)
         return self
@@ -69,15 +86,37 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
-                await self._collect_marks()
-                await self.session.commit()
+                await self.commit()
             else:
-                await self.session.rollback()
+                await self.rollback()
         finally:
             await self.session.close()
+            self._give_back_turn()
+
+    async def driver(self) -> sqlite3.Connection:
+        """SQLite only: the driver connection, inside this unit of work's transaction."""
+        assert self._lane is not None, "driver access is for SQLite"
+        await self._take_turn()
+        return self._lane.begin()
+
+    async def _take_turn(self) -> None:
+        if self._lane is not None and not self._holding:
+            await self._lane.take_turn()
+            self._holding = True
+
+    def _give_back_turn(self) -> None:
+        if self._lane is not None and self._holding:
+            self._holding = False
+            self._lane.turn.release()
 
     async def _collect_marks(self) -> None:
         """Read (and clear) what this transaction changed, for after-commit hooks."""
+        if self._lane is not None:
+            marks = self._lane.marks
+            self.wrote = WROTE in marks or self.wrote
+            self.pushed = PUSHED in marks or self.pushed
+            marks.clear()
+            return
         if not self.session.in_transaction():
             return
         info = (await self.session.connection()).info
@@ -85,11 +124,25 @@ class UnitOfWork:
         self.pushed = bool(info.pop(PUSHED, False)) or self.pushed
 
     async def commit(self) -> None:
+        if self._lane is None:
+            await self._collect_marks()
+            await self.session.commit()
+            return
+        sync = self.session.sync_session
+        if sync.new or sync.dirty or sync.deleted:
+            await self._take_turn()  # the commit's flush writes
+        if sync.in_transaction():
+            sync.commit()
         await self._collect_marks()
-        await self.session.commit()
+        self._lane.commit()  # what ran on the driver alone
+        self._give_back_turn()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        if self._lane is not None:
+            self._lane.rollback()
+            self._lane.marks.clear()
+            self._give_back_turn()
 
 
 class UnitOfWorkFactory:
@@ -97,6 +150,15 @@ class UnitOfWorkFactory:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        self.lane: SqliteLane | None = None
+        if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
+            self.lane = SqliteLane(make_url(bind.url).database or ":memory:")
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+        return UnitOfWork(self.sessions, self.lane)
+
+    def close(self) -> None:
+        """Close the SQLite lane's connection (PostgreSQL connections belong to the engine)."""
+        if self.lane is not None:
+            self.lane.close()

@@ -30,9 +30,10 @@ async def test_snapshot_and_record_match_sqlalchemy(sqlite_url: str) -> None:
     params = {"platform": "web", "message_id": "m1", "chat_id": "zhang", "sender_id": "zhang"}
     try:
         async with uow() as u:
-            conn = await u.session.connection()
-            fast = await _fast(_snapshot_statement("sqlite"), conn).fetchone(conn, params)
-            slow = dict((await conn.execute(_snapshot_statement("sqlite"), params)).one()._mapping)
+            conn = await u.driver()
+            fast = _fast(_snapshot_statement("sqlite")).fetchone(conn, params)
+            sqlalchemy = u.session.sync_session
+            slow = dict(sqlalchemy.execute(_snapshot_statement("sqlite"), params).one()._mapping)
             assert fast == slow
             assert fast["handled"] == [{"text": "您好"}]
             assert fast["cs_data"] == {"description": "灯坏了，好几天"}
@@ -48,9 +49,10 @@ async def test_snapshot_and_record_match_sqlalchemy(sqlite_url: str) -> None:
                 "reply": [],
                 "received_at": NOW,
             }
-            record = _fast(_record_statement("sqlite"), conn, tuple(values))
-            first = await record.fetchone(conn, values)
+            record = _fast(_record_statement("sqlite"), tuple(values))
+            first = record.fetchone(conn, values)
             assert first is not None and isinstance(first["id"], int)
-            assert await record.fetchone(conn, values) is None, "a duplicate inserts nothing"
+            assert record.fetchone(conn, values) is None, "a duplicate inserts nothing"
     finally:
+        uow.close()
         await engine.dispose()
