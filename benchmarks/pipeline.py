@@ -1,12 +1,21 @@
 """Messages through the whole inbound path: HTTP → router → handler → database → reply.
 
-Starts ``yishi`` (web chat adapter, SQLite file, demo community) in a subprocess,
-drives it with concurrent senders over loopback HTTP at 1, 50 and 200 at once,
-and prints throughput and p50/p99 latency. In the same run a bare aiohttp
-handler (same machine, same client, same payload size) gives the ceiling, and
-the ratio is printed.
+Starts ``yishi`` (web chat adapter, SQLite file, demo community) in a subprocess
+and drives it over loopback HTTP in two ways:
 
-    .venv/bin/python benchmarks/pipeline.py [--messages 4000] [--url sqlite:///...]
+* **Closed loop** (capacity): 1, 50 and 200 senders each send their next message
+  the moment the previous reply arrives. This measures the most messages per
+  second the bot can take; latency here is only queueing (senders ÷ throughput).
+* **Open loop** (latency under load): 200 senders, each sending on its own
+  schedule so that together they offer ``--rate`` messages per second (1,000 by
+  default), as people in a chat do, whether or not the bot keeps up. Latency is
+  measured from each message's scheduled time, so a bot that falls behind pays
+  for the wait (no coordinated omission).
+
+In the same run a bare aiohttp handler (same machine, same client, same payload
+size) gives the closed-loop ceiling, and the ratio is printed.
+
+    .venv/bin/python benchmarks/pipeline.py [--messages 4000] [--rate 1000] [--url sqlite:///...]
 """
 
 from __future__ import annotations
@@ -113,6 +122,53 @@ async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
     }
 
 
+async def drive_open(base: str, senders: int, rate: float, seconds: float) -> dict[str, float]:
+    """``senders`` people offering ``rate`` messages/s in all, each on a fixed schedule."""
+    latencies: list[float] = []
+    errors = 0
+    period = senders / rate  # each sender's gap between messages
+    connector = aiohttp.TCPConnector(limit=senders + 10)
+    run = uuid.uuid4().hex[:6]
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.perf_counter() + 0.2
+
+        async def sender(index: int) -> None:
+            nonlocal errors
+            texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
+            scheduled = start + period * index / senders  # staggered, then every period
+            n = 0
+            while scheduled < start + seconds:
+                delay = scheduled - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                body = {
+                    "sender_id": f"open-{run}-{index}",
+                    "text": next(texts),
+                    "message_id": f"o{run}-{index}-{n}",
+                }
+                async with session.post(base + "/api/messages", json=body) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        errors += 1
+                latencies.append(time.perf_counter() - scheduled)
+                scheduled += period
+                n += 1
+
+        await asyncio.gather(*(sender(i) for i in range(senders)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "messages": len(latencies),
+        "seconds": elapsed,
+        "offered": rate,
+        "throughput": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "max_ms": latencies[-1] * 1000,
+        "errors": errors,
+    }
+
+
 async def measure(base: str, levels: list[int], messages: int) -> dict[int, dict[str, float]]:
     await drive(base, 20, 400)  # warm-up: imports, caches, connection pools
     return {c: await drive(base, c, messages if c > 1 else min(messages, 500)) for c in levels}
@@ -137,6 +193,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=4000, help="messages per level")
     parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--levels", default="1,50,200")
+    parser.add_argument("--rate", type=float, default=1000, help="open-loop messages/s offered")
+    parser.add_argument("--open-senders", type=int, default=200)
+    parser.add_argument("--open-seconds", type=float, default=10)
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
@@ -155,6 +214,9 @@ def main() -> None:
     try:
         asyncio.run(wait_healthy(f"http://127.0.0.1:{port}"))
         results["yishi"] = asyncio.run(measure(f"http://127.0.0.1:{port}", levels, args.messages))
+        opened = asyncio.run(
+            drive_open(f"http://127.0.0.1:{port}", args.open_senders, args.rate, args.open_seconds)
+        )
     finally:
         stop(proc)
         err = proc.stderr.read().decode() if proc.stderr else ""
@@ -181,7 +243,13 @@ def main() -> None:
             f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
             f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}"
         )
-    print(json.dumps(results))
+    print(
+        f"open loop: {args.open_senders} senders offering {args.rate:.0f} msg/s for "
+        f"{args.open_seconds:.0f} s: {opened['throughput']:.0f} msg/s answered, "
+        f"p50 {opened['p50_ms']:.1f} ms, p99 {opened['p99_ms']:.1f} ms, "
+        f"max {opened['max_ms']:.1f} ms, errors {int(opened['errors'])}"
+    )
+    print(json.dumps({**results, "open_loop": opened}))
 
 
 if __name__ == "__main__":

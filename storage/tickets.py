@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Index,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     func,
     or_,
@@ -226,6 +228,23 @@ def _rowcount(result: Any) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+@cache
+def _of_reporter(limit: int) -> Any:
+    """Built once (我的诉求 is asked often): filed by this account, by this resident
+    (a NULL resident matches nothing), or followed by this account."""
+    platform: Any = bindparam("platform")
+    user_id: Any = bindparam("user_id")
+    followed = select(TicketFollower.ticket_id).where(
+        col(TicketFollower.platform) == platform, col(TicketFollower.user_id) == user_id
+    )
+    mine = or_(
+        and_(col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id),
+        col(Ticket.reporter_resident_id) == bindparam("resident_id"),
+        col(Ticket.id).in_(followed),
+    )
+    return select(Ticket).where(mine).order_by(col(Ticket.id).desc()).limit(limit)
+
+
 class TicketRepository:
     """All SQL about tickets."""
 
@@ -416,18 +435,8 @@ class TicketRepository:
         self, platform: str, user_id: str, resident_id: int | None, limit: int = 20
     ) -> Sequence[Ticket]:
         """A person's own tickets and those they follow, newest first."""
-        mine = and_(
-            col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id
-        )
-        conditions = [mine]
-        if resident_id is not None:
-            conditions.append(col(Ticket.reporter_resident_id) == resident_id)
-        followed = select(TicketFollower.ticket_id).where(
-            TicketFollower.platform == platform, TicketFollower.user_id == user_id
-        )
-        conditions.append(col(Ticket.id).in_(followed))
-        stmt = select(Ticket).where(or_(*conditions)).order_by(col(Ticket.id).desc()).limit(limit)
-        return (await self.session.exec(stmt)).all()
+        params = {"platform": platform, "user_id": user_id, "resident_id": resident_id}
+        return (await self.session.exec(_of_reporter(limit), params=params)).all()
 
     async def tasks_of(self, worker_id: int, grid_ids: Sequence[int]) -> Sequence[Ticket]:
         """Open tickets the worker holds, and unheld ones waiting in the worker's grids."""
