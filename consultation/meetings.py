@@ -110,12 +110,15 @@ class MeetingService:
         return meeting
 
     async def view(self, code: str | None = None) -> MeetingView:
-        meeting = await self.get(code)
+        """What 议事日是哪天 shows (read-only: the meeting may be a copy)."""
+        meeting = await self.meetings.current_copy(self.now) if code is None else None
+        if meeting is None:
+            meeting = await self.get(code)
         assert meeting.id is not None
-        signups = await self.meetings.signups(meeting.id)
-        onsite = sum(1 for s, _ in signups if s.mode == "onsite")
+        counts = await self.meetings.signup_counts(meeting.id)
+        onsite = counts.get("onsite", 0)
         return MeetingView(
-            meeting, await self.meetings.agenda(meeting.id), onsite, len(signups) - onsite
+            meeting, await self.meetings.agenda(meeting.id), onsite, sum(counts.values()) - onsite
         )
 
     async def add_to_agenda(

@@ -16,11 +16,13 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint, bindparam, func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.exports import register
 from storage.models import PlatformIdentity, Resident, RoleAssignment
+from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repositories import insert_for
 from storage.types import utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -276,9 +278,10 @@ class TopicRepository(_Repo):
 
 
 @cache
-def _current_meeting() -> Any:
+def _current_meeting(copy: bool = False) -> Any:
+    columns = columns_of(Meeting, "m_") if copy else [Meeting]
     return (
-        select(Meeting)
+        select(*columns)
         .where(col(Meeting.starts_at) >= bindparam("since"), col(Meeting.status) != "cancelled")
         .order_by(col(Meeting.starts_at))
         .limit(1)
@@ -288,8 +291,8 @@ def _current_meeting() -> Any:
 @cache
 def _agenda() -> Any:
     return (
-        select(AgendaItem, Topic)
-        .join(Topic, col(Topic.id) == col(AgendaItem.topic_id))
+        sa_select(*columns_of(AgendaItem, "a_"), *columns_of(Topic, "t_"))
+        .join_from(AgendaItem, Topic, col(Topic.id) == col(AgendaItem.topic_id))
         .where(col(AgendaItem.meeting_id) == bindparam("meeting_id"))
         .order_by(col(AgendaItem.position), col(AgendaItem.id))
     )
@@ -304,6 +307,18 @@ def _signups(by_status: bool) -> Any:
         .order_by(col(MeetingSignup.id))
     )
     return stmt.where(col(MeetingSignup.status) == bindparam("status")) if by_status else stmt
+
+
+@cache
+def _signup_counts() -> Any:
+    return (
+        sa_select(col(MeetingSignup.mode).label("mode"), func.count().label("n"))
+        .where(
+            col(MeetingSignup.meeting_id) == bindparam("meeting_id"),
+            col(MeetingSignup.status) == "signed",
+        )
+        .group_by(col(MeetingSignup.mode))
+    )
 
 
 class MeetingRepository(_Repo):
@@ -349,14 +364,24 @@ class MeetingRepository(_Repo):
     async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
         """The meeting today (started within ``window_hours`` or the next one coming)."""
         since = now - timedelta(hours=window_hours)
-        return (await self.session.exec(_current_meeting(), params={"since": since})).first()
+        found: Meeting | None = (
+            await self.session.exec(_current_meeting(), params={"since": since})
+        ).first()
+        return found
+
+    async def current_copy(self, now: datetime, window_hours: float = 12) -> Meeting | None:
+        """:meth:`current` as a read-only copy (see storage.readonly), for display."""
+        since = now - timedelta(hours=window_hours)
+        rows = await fetch_all(self.session, _current_meeting(copy=True), {"since": since})
+        return copy_of(Meeting, rows[0], "m_") if rows else None
 
     async def all(self) -> Sequence[Meeting]:
         return (await self.session.exec(select(Meeting).order_by(col(Meeting.starts_at)))).all()
 
     async def agenda(self, meeting_id: int) -> list[tuple[AgendaItem, Topic]]:
-        rows = await self.session.exec(_agenda(), params={"meeting_id": meeting_id})
-        return [(a, t) for a, t in rows.all()]
+        """The agenda in order, as read-only copies (see storage.readonly)."""
+        rows = await fetch_all(self.session, _agenda(), {"meeting_id": meeting_id})
+        return [(copy_of(AgendaItem, r, "a_"), copy_of(Topic, r, "t_")) for r in rows]
 
     async def agenda_item(self, meeting_id: int, topic_id: int) -> AgendaItem | None:
         stmt = select(AgendaItem).where(
@@ -396,6 +421,11 @@ class MeetingRepository(_Repo):
         params = {"meeting_id": meeting_id, "status": status}
         rows = await self.session.exec(_signups(status is not None), params=params)
         return [(s, r) for s, r in rows.all()]
+
+    async def signup_counts(self, meeting_id: int) -> dict[str, int]:
+        """Signed-up people by mode ({"onsite": n, "online": m}): one aggregate, no rows."""
+        rows = await fetch_all(self.session, _signup_counts(), {"meeting_id": meeting_id})
+        return {str(r["mode"]): int(r["n"]) for r in rows}
 
     async def count_onsite(self, meeting_id: int) -> int:
         stmt = select(func.count(col(MeetingSignup.id))).where(

@@ -78,6 +78,18 @@ class CompiledStatement:
             for key, reader, value in zip(self.keys, self.readers, row, strict=True)
         }
 
+    def fetchall(self, conn: sqlite3.Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Every row as ``{key: value}``, in the connection's open transaction."""
+        rows = conn.execute(self.sql, self.arguments(params)).fetchall()
+        keyed = list(zip(self.keys, self.readers, strict=True))
+        return [
+            {
+                key: (reader(value) if reader is not None else value)
+                for (key, reader), value in zip(keyed, row, strict=True)
+            }
+            for row in rows
+        ]
+
     def execute(self, conn: sqlite3.Connection, params: Mapping[str, Any]) -> int:
         """Run a statement without result rows; the number of rows it changed."""
         return conn.execute(self.sql, self.arguments(params)).rowcount

@@ -124,6 +124,14 @@ class InlineSession(AsyncSession):
             bind=lane.engine, expire_on_commit=False
         )
         self._ready = ready
+        self._lane = lane
+
+    async def driver(self) -> sqlite3.Connection:
+        """The driver connection inside this session's transaction, pending changes flushed
+        (so that what is read there includes what this unit of work has written)."""
+        await self.flush()
+        await self._ready()
+        return self._lane.begin()
 
     async def exec(self, *args: Any, **kwargs: Any) -> Any:
         await self._ready()

@@ -26,11 +26,13 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.exports import register
 from storage.models import Resident
+from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repositories import insert_for
 from storage.types import utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -242,7 +244,12 @@ def _of_reporter(limit: int) -> Any:
         col(Ticket.reporter_resident_id) == bindparam("resident_id"),
         col(Ticket.id).in_(followed),
     )
-    return select(Ticket).where(mine).order_by(col(Ticket.id).desc()).limit(limit)
+    return (
+        sa_select(*columns_of(Ticket, "t_"))
+        .where(mine)
+        .order_by(col(Ticket.id).desc())
+        .limit(limit)
+    )
 
 
 class TicketRepository:
@@ -434,9 +441,11 @@ class TicketRepository:
     async def of_reporter(
         self, platform: str, user_id: str, resident_id: int | None, limit: int = 20
     ) -> Sequence[Ticket]:
-        """A person's own tickets and those they follow, newest first."""
+        """A person's own tickets and those they follow, newest first (read-only copies,
+        see storage.readonly: a list to show; change a ticket through :meth:`get`)."""
         params = {"platform": platform, "user_id": user_id, "resident_id": resident_id}
-        return (await self.session.exec(_of_reporter(limit), params=params)).all()
+        rows = await fetch_all(self.session, _of_reporter(limit), params)
+        return [copy_of(Ticket, r, "t_") for r in rows]
 
     async def tasks_of(self, worker_id: int, grid_ids: Sequence[int]) -> Sequence[Ticket]:
         """Open tickets the worker holds, and unheld ones waiting in the worker's grids."""
