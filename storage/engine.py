@@ -53,18 +53,22 @@ def _sqlite_begin(conn: Any) -> None:
 WROTE, PUSHED = "yishi_wrote", "yishi_pushed"
 
 
+_UNSCHEDULED = ("inbound_messages", "conversation_states", "platform_identities")
+
+
 def write_marks(statement: str, context: Any) -> tuple[str, ...]:
     """What a statement tells the after-commit hooks: it changed rows (WROTE), it
     queued a push (PUSHED), or nothing they care about.
 
-    Every message writes its inbound record and often its conversation state;
-    those change no schedule and queue no push, so they leave no mark, and the
-    bot wakes the push sender and re-reads the schedule only when there is a reason.
+    Every message writes its inbound record and often its conversation state, and
+    a newcomer's first message its platform identity; those change no schedule and
+    queue no push, so they leave no mark, and the bot wakes the push sender and
+    re-reads the schedule only when there is a reason.
     """
     if context is None or not (context.isinsert or context.isupdate or context.isdelete):
         return ()
     head = statement[:48]
-    if "inbound_messages" in head or "conversation_states" in head:
+    if any(table in head for table in _UNSCHEDULED):
         return ()
     return (WROTE, PUSHED) if " pushes" in head else (WROTE,)
 
