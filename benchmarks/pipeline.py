@@ -25,6 +25,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -230,6 +231,7 @@ def main() -> None:
         )
     finally:
         stop(bare)
+        shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}")
     print(
