@@ -19,12 +19,10 @@ from typing import Any, TypeVar, cast
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.sqlite_fast import CompiledStatement
+from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 
 M = TypeVar("M", bound=SQLModel)
-
-_COMPILED: dict[int, tuple[Any, CompiledStatement]] = {}
 
 
 def columns_of(model: type[SQLModel], prefix: str) -> list[Any]:
@@ -45,8 +43,5 @@ async def fetch_all(
 ) -> Sequence[Mapping[str, Any]]:
     """Rows of a statement built once (module-level, cached) as ``{label: value}``."""
     if isinstance(session, InlineSession):
-        entry = _COMPILED.get(id(statement))
-        if entry is None or entry[0] is not statement:
-            entry = _COMPILED[id(statement)] = (statement, CompiledStatement(statement))
-        return entry[1].fetchall(await session.driver(), params)
+        return compiled(statement).fetchall(await session.driver(), params)
     return [dict(m) for m in (await session.execute(statement, dict(params))).mappings()]

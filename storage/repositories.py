@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -33,7 +33,8 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
-from storage.sqlite_fast import CompiledStatement
+from storage.sqlite_fast import compiled
+from storage.sqlite_session import InlineSession
 from storage.types import utcnow
 
 
@@ -49,17 +50,14 @@ class _Repo:
         self.session = session
 
 
-#: On SQLite, the unit of work's driver connection inside its transaction
-#: (see :meth:`storage.unit_of_work.UnitOfWork.driver`).
-Driver = Callable[[], Awaitable[sqlite3.Connection]]
-
-
 class _DriverRepo(_Repo):
-    """A repository on the router's hot path: on SQLite its statements skip the ORM."""
+    """A repository on the router's hot path: on SQLite its statements skip the ORM
+    and run on the unit of work's driver connection."""
 
-    def __init__(self, session: AsyncSession, driver: Driver | None = None) -> None:
-        super().__init__(session)
-        self.driver = driver
+    async def _driver(self) -> sqlite3.Connection | None:
+        if isinstance(self.session, InlineSession):
+            return await self.session.driver()
+        return None
 
 
 @cache
@@ -115,18 +113,6 @@ def _snapshot_statement(dialect: str = "sqlite") -> Any:
             ),
         )
     )
-
-
-_FAST: dict[tuple[int, tuple[str, ...] | None], CompiledStatement] = {}
-
-
-def _fast(statement: Any, column_keys: tuple[str, ...] | None = None) -> CompiledStatement:
-    """``statement`` compiled once for SQLite's driver (see storage/sqlite_fast.py)."""
-    key = (id(statement), column_keys)
-    found = _FAST.get(key)
-    if found is None:
-        found = _FAST[key] = CompiledStatement(statement, column_keys=column_keys)
-    return found
 
 
 @cache
@@ -194,8 +180,9 @@ class InboundRepository(_DriverRepo):
             "sender_id": sender_id,
         }
         row: Mapping[str, Any] | None
-        if self.driver is not None:
-            row = _fast(_snapshot_statement("sqlite")).fetchone(await self.driver(), params)
+        driver = await self._driver()
+        if driver is not None:
+            row = compiled(_snapshot_statement("sqlite")).fetchone(driver, params)
         else:  # Core on the session's connection: a third of the ORM's per-statement cost
             conn = await self.session.connection()
             result = await conn.execute(_snapshot_statement(conn.dialect.name), params)
@@ -242,9 +229,10 @@ class InboundRepository(_DriverRepo):
             "reply": reply,
             "received_at": now or utcnow(),
         }
-        if self.driver is not None:
-            fast = _fast(_record_statement("sqlite"), tuple(values))
-            return fast.fetchone(await self.driver(), values) is not None
+        driver = await self._driver()
+        if driver is not None:
+            fast = compiled(_record_statement("sqlite"), tuple(values))
+            return fast.fetchone(driver, values) is not None
         conn = await self.session.connection()
         result = await conn.execute(_record_statement(conn.dialect.name), values)
         return result.scalar_one_or_none() is not None
@@ -432,17 +420,18 @@ class ConversationRepository(_DriverRepo):
             "expires_at": expires_at,
             "updated_at": utcnow(),
         }
-        if self.driver is not None:
-            fast = _fast(_conversation_upsert("sqlite"), tuple(values))
-            fast.execute(await self.driver(), values)
+        driver = await self._driver()
+        if driver is not None:
+            compiled(_conversation_upsert("sqlite"), tuple(values)).execute(driver, values)
             return
         conn = await self.session.connection()
         await conn.execute(_conversation_upsert(conn.dialect.name), values)
 
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
         params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
-        if self.driver is not None:
-            _fast(_conversation_delete()).execute(await self.driver(), params)
+        driver = await self._driver()
+        if driver is not None:
+            compiled(_conversation_delete()).execute(driver, params)
             return
         await (await self.session.connection()).execute(_conversation_delete(), params)
 

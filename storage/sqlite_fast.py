@@ -93,3 +93,16 @@ class CompiledStatement:
     def execute(self, conn: sqlite3.Connection, params: Mapping[str, Any]) -> int:
         """Run a statement without result rows; the number of rows it changed."""
         return conn.execute(self.sql, self.arguments(params)).rowcount
+
+
+_COMPILED: dict[tuple[int, tuple[str, ...] | None], tuple[Any, CompiledStatement]] = {}
+
+
+def compiled(statement: Any, column_keys: tuple[str, ...] | None = None) -> CompiledStatement:
+    """``statement`` compiled once. Meant for statements built once (module-level,
+    cached): the cache holds the statement, so its id cannot be reused by another."""
+    key = (id(statement), column_keys)
+    entry = _COMPILED.get(key)
+    if entry is None or entry[0] is not statement:
+        entry = _COMPILED[key] = (statement, CompiledStatement(statement, column_keys=column_keys))
+    return entry[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -30,7 +29,7 @@ class UnitOfWork:
     On SQLite the session is an :class:`InlineSession` on the process's
     :class:`SqliteLane`: the unit of work takes the lane's turn at its first
     statement and gives it back when it commits or rolls back, and the router's
-    own statements (see :meth:`driver`) run on the driver connection directly.
+    own statements (see ``InlineSession.driver``) run on the driver connection directly.
     """
 
     session: AsyncSession
@@ -69,11 +68,10 @@ class UnitOfWork:
             self.session = InlineSession(self._lane, self._take_turn)
         else:
             self.session = self._sessions()
-        driver = self.driver if self._lane is not None else None
-        self.inbound = InboundRepository(self.session, driver)
+        self.inbound = InboundRepository(self.session)
         self.identities = IdentityRepository(self.session)
         self.residents = ResidentRepository(self.session)
-        self.conversations = ConversationRepository(self.session, driver)
+        self.conversations = ConversationRepository(self.session)
         self.audit = AuditRepository(self.session)
         self.pushes = PushRepository(self.session)
         return self
@@ -92,12 +90,6 @@ class UnitOfWork:
         finally:
             await self.session.close()
             self._give_back_turn()
-
-    async def driver(self) -> sqlite3.Connection:
-        """SQLite only: the driver connection, inside this unit of work's transaction."""
-        assert self._lane is not None, "driver access is for SQLite"
-        await self._take_turn()
-        return self._lane.begin()
 
     async def _take_turn(self) -> None:
         if self._lane is not None and not self._holding:

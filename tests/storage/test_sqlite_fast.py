@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.demo import seed_demo
 from storage.engine import create_engine, session_factory
-from storage.repositories import _fast, _record_statement, _snapshot_statement
+from storage.repositories import _record_statement, _snapshot_statement
+from storage.sqlite_fast import compiled
+from storage.sqlite_session import InlineSession
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -30,8 +32,9 @@ async def test_snapshot_and_record_match_sqlalchemy(sqlite_url: str) -> None:
     params = {"platform": "web", "message_id": "m1", "chat_id": "zhang", "sender_id": "zhang"}
     try:
         async with uow() as u:
-            conn = await u.driver()
-            fast = _fast(_snapshot_statement("sqlite")).fetchone(conn, params)
+            assert isinstance(u.session, InlineSession)
+            conn = await u.session.driver()
+            fast = compiled(_snapshot_statement("sqlite")).fetchone(conn, params)
             sqlalchemy = u.session.sync_session
             slow = dict(sqlalchemy.execute(_snapshot_statement("sqlite"), params).one()._mapping)
             assert fast == slow
@@ -49,7 +52,7 @@ async def test_snapshot_and_record_match_sqlalchemy(sqlite_url: str) -> None:
                 "reply": [],
                 "received_at": NOW,
             }
-            record = _fast(_record_statement("sqlite"), tuple(values))
+            record = compiled(_record_statement("sqlite"), tuple(values))
             first = record.fetchone(conn, values)
             assert first is not None and isinstance(first["id"], int)
             assert record.fetchone(conn, values) is None, "a duplicate inserts nothing"
