@@ -120,7 +120,9 @@ class Router:
     async def handle(self, message: Inbound) -> list[Reply]:
         """Handle ``message`` once; a redelivery returns the first delivery's replies."""
         started = time.perf_counter()
-        message = replace(message, text=normalise(message.text))
+        text = normalise(message.text)
+        if text != message.text:
+            message = replace(message, text=text)
         # What to do once the transaction is over, when the handler's work is not kept:
         # "failed" (record the failure) or "raced" (another delivery won; use its reply).
         undone: str | None = None
@@ -166,15 +168,16 @@ class Router:
             return await self._stored_reply(message)
         if self.on_commit is not None and uow.wrote:
             self.on_commit(pushed=uow.pushed)
-        log.info(
-            "handled",
-            extra={
-                "platform": message.platform,
-                "chat_id": message.chat_id,
-                "intent": intent,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            },
-        )
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "handled",
+                extra={
+                    "platform": message.platform,
+                    "chat_id": message.chat_id,
+                    "intent": intent,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
         return replies
 
     async def _stored_reply(self, message: Inbound) -> list[Reply]:

@@ -47,6 +47,11 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
+    # This process's own group commit holds the write lock until the event loop
+    # runs it: waiting on busy_timeout here would wait for ourselves.
+    from storage.sqlite_session import settle_open_groups  # imports this module
+
+    settle_open_groups()
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -33,6 +33,7 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
+from storage.readonly import columns_of, copy_of
 from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 from storage.types import utcnow
@@ -83,15 +84,13 @@ def _snapshot_statement(dialect: str = "sqlite") -> Any:
         .scalar_subquery()
     )
     anchor = select(literal(1).label("one")).subquery()
-    resident_cols = list(Resident.__table__.columns)  # type: ignore[attr-defined]
-    state_cols = list(ConversationState.__table__.columns)  # type: ignore[attr-defined]
     columns: list[Any] = [
         handled.label("handled"),
         col(PlatformIdentity.id).label("identity_id"),
         col(PlatformIdentity.display_name).label("display_name"),
-        *[c.label(f"r_{c.name}") for c in resident_cols],
+        *columns_of(Resident, "r_"),
         roles.label("roles"),
-        *[c.label(f"cs_{c.name}") for c in state_cols],
+        *columns_of(ConversationState, "cs_"),
     ]
     return (
         sa_select(*columns)
@@ -149,7 +148,11 @@ def _conversation_delete() -> Any:
 
 @dataclass(frozen=True, slots=True)
 class MessageSnapshot:
-    """Everything the router needs before running a handler, read in one query."""
+    """Everything the router needs before running a handler, read in one query.
+
+    ``resident`` and ``conversation`` are read-only copies (see storage.readonly):
+    code that changes a resident loads it through :class:`ResidentRepository`.
+    """
 
     already_handled: bool
     stored_reply: list[dict[str, Any]]
@@ -188,16 +191,10 @@ class InboundRepository(_DriverRepo):
             result = await conn.execute(_snapshot_statement(conn.dialect.name), params)
             row = dict(result.one()._mapping)
         assert row is not None
-        resident = None
-        if row["r_id"] is not None:
-            resident = Resident(
-                **{c.name: row[f"r_{c.name}"] for c in Resident.__table__.columns}  # type: ignore[attr-defined]
-            )
+        resident = copy_of(Resident, row, "r_") if row["r_id"] is not None else None
         conversation = None
         if row["cs_id"] is not None and row["cs_expires_at"] > now:
-            conversation = ConversationState(
-                **{c.name: row[f"cs_{c.name}"] for c in ConversationState.__table__.columns}  # type: ignore[attr-defined]
-            )
+            conversation = copy_of(ConversationState, row, "cs_")
         stored = row["handled"]
         return MessageSnapshot(
             already_handled=stored is not None,

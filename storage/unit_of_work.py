@@ -33,12 +33,6 @@ class UnitOfWork:
     """
 
     session: AsyncSession
-    inbound: InboundRepository
-    identities: IdentityRepository
-    residents: ResidentRepository
-    conversations: ConversationRepository
-    audit: AuditRepository
-    pushes: PushRepository
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], lane: SqliteLane | None = None
@@ -68,13 +62,32 @@ class UnitOfWork:
             self.session = InlineSession(self._lane, self._take_turn)
         else:
             self.session = self._sessions()
-        self.inbound = InboundRepository(self.session)
-        self.identities = IdentityRepository(self.session)
-        self.residents = ResidentRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
-        self.audit = AuditRepository(self.session)
-        self.pushes = PushRepository(self.session)
         return self
+
+    # The framework's repositories, made (like any other, see get) when first used.
+    @property
+    def inbound(self) -> InboundRepository:
+        return self.get(InboundRepository)
+
+    @property
+    def identities(self) -> IdentityRepository:
+        return self.get(IdentityRepository)
+
+    @property
+    def residents(self) -> ResidentRepository:
+        return self.get(ResidentRepository)
+
+    @property
+    def conversations(self) -> ConversationRepository:
+        return self.get(ConversationRepository)
+
+    @property
+    def audit(self) -> AuditRepository:
+        return self.get(AuditRepository)
+
+    @property
+    def pushes(self) -> PushRepository:
+        return self.get(PushRepository)
 
     async def __aexit__(
         self,
@@ -89,17 +102,18 @@ class UnitOfWork:
                 await self.rollback()
         finally:
             await self.session.close()
-            self._give_back_turn()
+            self._abandon_turn()
 
     async def _take_turn(self) -> None:
         if self._lane is not None and not self._holding:
             await self._lane.take_turn()
             self._holding = True
 
-    def _give_back_turn(self) -> None:
+    def _abandon_turn(self) -> None:
+        """Still holding the turn on the way out (a commit that failed): roll back."""
         if self._lane is not None and self._holding:
             self._holding = False
-            self._lane.turn.release()
+            self._lane.rollback()
 
     async def _collect_marks(self) -> None:
         """Read (and clear) what this transaction changed, for after-commit hooks."""
@@ -116,25 +130,27 @@ class UnitOfWork:
         self.pushed = bool(info.pop(PUSHED, False)) or self.pushed
 
     async def commit(self) -> None:
+        """Make this transaction's work permanent; on SQLite, return once it is."""
         if self._lane is None:
             await self._collect_marks()
             await self.session.commit()
             return
-        sync = self.session.sync_session
-        if sync.new or sync.dirty or sync.deleted:
+        session = self.session
+        assert isinstance(session, InlineSession)
+        if session.pending():
             await self._take_turn()  # the commit's flush writes
-        if sync.in_transaction():
-            sync.commit()
+        if not self._holding:
+            return  # nothing ran since the last commit or rollback
+        await session.commit()  # flushes; the lane commits (LaneDialect)
         await self._collect_marks()
-        self._lane.commit()  # what ran on the driver alone
-        self._give_back_turn()
+        self._holding = False
+        await self._lane.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
-        if self._lane is not None:
+        if self._lane is not None and self._holding:
+            self._holding = False
             self._lane.rollback()
-            self._lane.marks.clear()
-            self._give_back_turn()
 
 
 class UnitOfWorkFactory:

@@ -29,6 +29,7 @@ class TrainedClassifier:
         clock: Clock | None = None,
     ) -> None:
         self.model = model
+        self._intents = {label: Intent(label) for label in model.labels}
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self._clock = clock
 
@@ -41,7 +42,8 @@ class TrainedClassifier:
         if not normalized:
             return [(Intent.OTHER, 1.0)]
         probs = self.model.probabilities(extract(normalized))
-        return [(Intent(label), p) for label, p in probs]
+        intents = self._intents
+        return [(intents[label], p) for label, p in probs]
 
     def classify(self, text: str) -> NluResult:
         ranked = self.rank(text)

@@ -19,14 +19,11 @@ _DIGITS = re.compile(r"\d")
 
 def extract(normalized: str) -> set[str]:
     """Feature names of one normalized message."""
-    feats: set[str] = set()
     folded = _DIGITS.sub("0", normalized)
     padded = f"^{folded}$"
-    for n in (1, 2, 3):
-        for i in range(len(padded) - n + 1):
-            gram = padded[i : i + n]
-            if gram != " ":
-                feats.add("c:" + gram)
+    size = len(padded)
+    feats = {"c:" + padded[i : i + n] for n in (1, 2, 3) for i in range(size - n + 1)}
+    feats.discard("c: ")  # a lone space carries nothing
     words = ["<s>", *cut(folded), "</s>"]
     feats.update("w:" + w for w in words[1:-1])
     feats.update(f"b:{a}|{b}" for a, b in pairwise(words))

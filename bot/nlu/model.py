@@ -45,13 +45,11 @@ class LinearModel:
 
     def probabilities(self, features: set[str]) -> list[tuple[str, float]]:
         """Labels with softmax probabilities, best first (ties by label order)."""
-        scores = list(self.bias)
-        n = len(scores)
-        for feat in features:
-            w = self.weights.get(feat)
-            if w is not None:
-                for i in range(n):
-                    scores[i] += w[i]
+        found = self.weights.get
+        # Each label's score is its bias plus the weights of the features present,
+        # summed column by column in C (zip, sum) rather than in a Python loop.
+        vectors = filter(None, map(found, features))
+        scores = list(map(sum, zip(self.bias, *vectors, strict=True)))
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from storage.engine import create_engine, session_factory
 from storage.models import AuditEntry, Push
+from storage.sqlite_session import InlineSession
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -98,3 +103,108 @@ async def test_reading_only_the_router_tables_leaves_no_marks(factory: UnitOfWor
         await uow.inbound.record("web", "m3", "c", "s", None, [], NOW)
         await uow.conversations.save("web", "c", "s", "report", "ask", {}, NOW + timedelta(1))
     assert not uow.wrote and not uow.pushed
+
+
+# Group commit: units of work that finish in the same turn of the event loop share
+# one COMMIT; each keeps its own fate until then (SAVEPOINTs) and none returns early.
+
+
+def _count_commits(factory: UnitOfWorkFactory) -> list[str]:
+    assert factory.lane is not None
+    seen: list[str] = []
+    factory.lane.connection.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.startswith("COMMIT") else None
+    )
+    return seen
+
+
+async def test_units_of_work_finishing_together_share_one_commit(
+    factory: UnitOfWorkFactory, sqlite_url: str
+) -> None:
+    commits = _count_commits(factory)
+
+    async def write(n: int) -> None:
+        async with factory() as uow:
+            await uow.audit.record("tester", f"w{n}", "thing", str(n))
+        # Back from the unit of work: committed, visible to another connection.
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+        try:
+            found = other.execute("SELECT 1 FROM audit_log WHERE action = ?", (f"w{n}",))
+            assert found.fetchone() is not None
+        finally:
+            other.close()
+
+    await asyncio.gather(*(write(n) for n in range(5)))
+    assert len(commits) == 1
+    assert await _audit_actions(factory) == [f"w{n}" for n in range(5)]
+
+
+async def test_a_member_that_fails_rolls_back_alone(factory: UnitOfWorkFactory) -> None:
+    async def write(n: int) -> None:
+        async with factory() as uow:
+            await uow.audit.record("tester", f"w{n}", "thing", str(n))
+            await uow.session.flush()
+            if n == 1:
+                raise RuntimeError("handler crashed")
+
+    results = await asyncio.gather(*(write(n) for n in range(3)), return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+    assert await _audit_actions(factory) == ["w0", "w2"]
+
+
+async def test_a_failed_commit_fails_every_member_and_keeps_nothing(
+    factory: UnitOfWorkFactory,
+) -> None:
+    """SQLite checks deferred foreign keys at COMMIT: the whole group is refused."""
+
+    async def write(n: int) -> None:
+        async with factory() as uow:
+            await uow.audit.record("tester", f"w{n}", "thing", str(n))
+            if n == 1:
+                driver = await cast(InlineSession, uow.session).driver()
+                driver.execute("PRAGMA defer_foreign_keys = ON")
+                driver.execute("INSERT INTO role_assignments (resident_id, role) VALUES (999, 'x')")
+
+    results = await asyncio.gather(*(write(n) for n in range(3)), return_exceptions=True)
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert await _audit_actions(factory) == []
+    async with factory() as uow:  # the lane is usable again
+        await uow.audit.record("tester", "after", "thing", "1")
+    assert await _audit_actions(factory) == ["after"]
+
+
+async def test_a_cancelled_member_does_not_cancel_the_group(factory: UnitOfWorkFactory) -> None:
+    async def write(n: int) -> None:
+        async with factory() as uow:
+            await uow.audit.record("tester", f"w{n}", "thing", str(n))
+
+    first = asyncio.ensure_future(write(0))
+    second = asyncio.ensure_future(write(1))
+    await asyncio.sleep(0)  # both have finished their work and wait for the COMMIT
+    first.cancel()
+    await asyncio.gather(first, second, return_exceptions=True)
+    assert second.exception() is None
+    assert await _audit_actions(factory) == ["w0", "w1"]  # committed all the same
+
+
+async def test_the_engine_does_not_wait_for_a_waiting_group(
+    factory: UnitOfWorkFactory, sqlite_url: str
+) -> None:
+    """The health check's own connection must not block on this process's group."""
+    engine = create_engine(sqlite_url)
+    try:
+
+        async def write() -> None:
+            async with factory() as uow:
+                await uow.audit.record("tester", "grouped", "thing", "1")
+
+        pending = asyncio.ensure_future(write())
+        await asyncio.sleep(0)  # the group holds the write lock until it commits
+        started = time.monotonic()
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT 1"))
+        assert time.monotonic() - started < 1
+        await pending
+    finally:
+        await engine.dispose()
+    assert await _audit_actions(factory) == ["grouped"]
