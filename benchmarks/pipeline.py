@@ -38,7 +38,10 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-TEXTS = ("帮助", "这个月议事日是哪天", "我要反映问题", "取消", "我的诉求有人管吗", "菜单")
+# Each sender cycles through: a command, free text (classifier) about the meeting, the
+# menu's report button (starts a report), cancelling it, free text about their tickets
+# and free text about the next meeting. Half the messages go through the classifier.
+TEXTS = ("帮助", "议事日在哪儿开", "我要反映问题", "取消", "我的诉求有人管吗", "下次议事日什么时候")
 
 BARE_SERVER = r"""
 import sys

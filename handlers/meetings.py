@@ -54,7 +54,8 @@ class MeetingInfoHandler(Handler):
     """When, where and what: the next meeting with its agenda and seats."""
 
     intents = (Intent.MEETING_INFO,)
-    commands = ("议事日安排", "议事日", "议程")
+    # "这个月议事日是哪天" is the menu's 议事日安排 button: a tap is always this.
+    commands = ("议事日安排", "议事日", "议程", "这个月议事日是哪天")
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules

@@ -52,6 +52,9 @@ class ReportHandler(Handler):
     """Fills the draft from free text, photos and shared locations; files on confirmation."""
 
     intents = (Intent.REPORT_ISSUE,)
+    # The menu's "反映问题" button says this: a tap starts a report directly, never
+    # via the classifier (which is unsure of a sentence with no problem in it).
+    commands = ("我要反映问题",)
     flows = (FLOW,)
     settled_steps = ("filed",)
 

@@ -66,3 +66,15 @@ async def test_another_request_inside_a_confirmation_is_answered(bot: Yishi) -> 
     assert "议题" not in status.text and ("反映" in status.text or "编号" in status.text)
     [filed] = await say(bot, "确认提交")
     assert "T1" in filed.text, "the topic draft waited while the other question was answered"
+
+
+async def test_every_menu_button_is_answered_without_a_question(bot: Yishi) -> None:
+    """A tap on the bot's own menu reaches its handler directly, whatever the model says."""
+    [menu] = await say(bot, "帮助")
+    assert len(menu.buttons) == 3
+    for button in menu.buttons:
+        [answer] = await say(bot, button.data)
+        assert not answer.text.startswith("我想确认一下"), (button, answer.text)
+        await say(bot, "取消")
+    registry = bot.router.registry
+    assert all(registry.command_for(b.data) is not None for b in menu.buttons)
