@@ -7,7 +7,6 @@ record that the message was handled land in one transaction or not at all.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from storage.models import (
 from storage.readonly import columns_of, copy_of
 from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
-from storage.types import utcnow
+from storage.types import json_value, utcnow
 
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
@@ -198,7 +197,7 @@ class InboundRepository(_DriverRepo):
         stored = row["handled"]
         return MessageSnapshot(
             already_handled=stored is not None,
-            stored_reply=list(stored or []) if not isinstance(stored, str) else json.loads(stored),
+            stored_reply=list(stored or []) if not isinstance(stored, str) else json_value(stored),
             identity_id=row["identity_id"],
             identity_name=row["display_name"],
             resident=resident,

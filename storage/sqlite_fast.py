@@ -20,8 +20,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from storage.types import json_text, json_value
+
 Processor = Callable[[Any], Any] | None
-SQLITE: Dialect = sqlite.dialect()
+SQLITE: Dialect = sqlite.dialect(json_serializer=json_text, json_deserializer=json_value)
 
 
 class CompiledStatement:

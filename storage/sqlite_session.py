@@ -47,6 +47,7 @@ from sqlmodel import Session as SqlModelSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.engine import sqlite_pragmas, write_marks
+from storage.types import json_text, json_value
 
 
 class LaneDialect(SQLiteDialect_pysqlite):
@@ -98,6 +99,8 @@ class SqliteLane:
             creator=lambda: self.connection,
             poolclass=StaticPool,
             pool_reset_on_return=None,
+            json_serializer=json_text,
+            json_deserializer=json_value,
         )
         event.listen(self.engine, "begin", self._begin)
         event.listen(self.engine, "after_cursor_execute", self._note_writes)

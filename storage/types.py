@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +31,16 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def json_text(value: Any) -> str:
+    """JSON for JSON columns: UTF-8 (a Chinese character stays 3 bytes instead of a
+    6-byte escape) and written by orjson, several times faster than ``json.dumps``."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+#: Reads what :func:`json_text` (or ``json.dumps``, for older rows) wrote.
+json_value = orjson.loads
 
 
 def utcnow() -> datetime:

@@ -8,7 +8,6 @@ and other people's group messages arrive on the WebSocket.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import secrets
@@ -20,11 +19,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.http import json_error, json_reply
+from bot.http import json_body, json_error, json_reply
 from bot.messages import ChatType, Inbound, Platform, Reply
 from bot.router import Router
 from storage.platforms import PlatformRepository
-from storage.types import utcnow
+from storage.types import json_text, utcnow
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.web")
@@ -101,7 +100,7 @@ class WebHub:
             for ws in self._targets(chat_id)
             if not ws.closed and (skip is None or ws not in self.sockets.get(skip, ()))
         ]
-        data = json.dumps(event, ensure_ascii=False)
+        data = json_text(event)
         await asyncio.gather(*(ws.send_str(data) for ws in targets), return_exceptions=True)
         return len(targets)
 
@@ -180,10 +179,7 @@ class WebChatAdapter:
         return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
 
     async def _post_message(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise json_error(400, "body must be JSON") from None
+        body = await json_body(request)
         if not isinstance(body, dict):
             raise json_error(400, "body must be a JSON object")
         sender_id = self._speaker(request, body.get("sender_id"), "sender_id")
