@@ -182,7 +182,11 @@ class TicketFollower(SQLModel, table=True):
     """Someone who gets a ticket's updates besides its reporter (已有人反映 → 关注)."""
 
     __tablename__ = "ticket_followers"
-    __table_args__ = (UniqueConstraint("ticket_id", "platform", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "platform", "user_id"),
+        # "我的诉求" looks up what a person follows: without it, a scan of every follow.
+        Index("ix_ticket_followers_person", "platform", "user_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     platform: str = Field(max_length=16)
