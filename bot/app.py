@@ -219,8 +219,10 @@ class Yishi:
         """Database reachability and each adapter's own state."""
         body: dict[str, Any] = {"status": "ok", "community": self.settings.community.name}
         try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), 2)
+            # Through a unit of work, as every other use of the database while serving:
+            # on SQLite a second connection taking the write lock could stall the loop.
+            async with self.uow() as uow:
+                await asyncio.wait_for(uow.session.execute(text("SELECT 1")), 2)
             body["database"] = "ok"
         except Exception as exc:
             body["database"] = f"error: {type(exc).__name__}"

@@ -41,6 +41,20 @@ async def test_healthz_reports_database_and_adapters(client: TestClient[Any, Any
     assert body["database"] == "ok" and body["adapters"]["web"]["state"] == "ok"
 
 
+async def test_healthz_while_messages_are_handled_does_not_stall(
+    client: TestClient[Any, Any],
+) -> None:
+    """The health check shares the database with messages in flight: neither waits on the
+    other's lock (on SQLite a second connection's write lock used to stall the loop 10 s)."""
+    started = asyncio.get_running_loop().time()
+    checks = [client.get("/healthz") for _ in range(5)]
+    messages = [post(client, sender_id="zhang", text="帮助", message_id=f"h{n}") for n in range(5)]
+    results = await asyncio.gather(*checks, *messages)
+    assert asyncio.get_running_loop().time() - started < 5
+    assert all(r.status == 200 for r in results[:5])
+    assert all(status == 200 for status, _ in results[5:])
+
+
 async def test_index_and_people(client: TestClient[Any, Any]) -> None:
     page = await client.get("/")
     assert page.status == 200 and "议事通" in await page.text()
