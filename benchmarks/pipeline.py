@@ -10,7 +10,9 @@ and drives it over loopback HTTP in two ways:
   schedule so that together they offer ``--rate`` messages per second (1,000 by
   default), as people in a chat do, whether or not the bot keeps up. Latency is
   measured from each message's scheduled time, so a bot that falls behind pays
-  for the wait (no coordinated omission).
+  for the wait (no coordinated omission). Before the schedule each sender says
+  hello once, all 200 at the same moment; that first-contact burst (new
+  identities, new connections) is reported on its own line.
 
 In the same run a bare aiohttp handler (same machine, same client, same payload
 size) gives the closed-loop ceiling, and the ratio is printed.
@@ -127,17 +129,37 @@ async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
 
 
 async def drive_open(base: str, senders: int, rate: float, seconds: float) -> dict[str, float]:
-    """``senders`` people offering ``rate`` messages/s in all, each on a fixed schedule."""
+    """``senders`` people offering ``rate`` messages/s in all, each on a fixed schedule.
+
+    Each person first says hello, all at once (their first contact: a new identity,
+    a new connection), and that burst is reported on its own; the schedule then
+    starts with people the bot knows, over open connections, as in a chat that is
+    under way.
+    """
     latencies: list[float] = []
     errors = 0
     period = senders / rate  # each sender's gap between messages
     connector = aiohttp.TCPConnector(limit=senders + 10)
     run = uuid.uuid4().hex[:6]
     async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(index: int, text: str, message_id: str) -> None:
+            nonlocal errors
+            body = {"sender_id": f"open-{run}-{index}", "text": text, "message_id": message_id}
+            async with session.post(base + "/api/messages", json=body) as resp:
+                await resp.read()
+                if resp.status != 200:
+                    errors += 1
+
+        async def first_contact(index: int) -> float:
+            started = time.perf_counter()
+            await post(index, "你好", f"o{run}-{index}-hello")
+            return time.perf_counter() - started
+
+        hello = sorted(await asyncio.gather(*(first_contact(i) for i in range(senders))))
         start = time.perf_counter() + 0.2
 
         async def sender(index: int) -> None:
-            nonlocal errors
             texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
             scheduled = start + period * index / senders  # staggered, then every period
             n = 0
@@ -145,15 +167,7 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
                 delay = scheduled - time.perf_counter()
                 if delay > 0:
                     await asyncio.sleep(delay)
-                body = {
-                    "sender_id": f"open-{run}-{index}",
-                    "text": next(texts),
-                    "message_id": f"o{run}-{index}-{n}",
-                }
-                async with session.post(base + "/api/messages", json=body) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        errors += 1
+                await post(index, next(texts), f"o{run}-{index}-{n}")
                 latencies.append(time.perf_counter() - scheduled)
                 scheduled += period
                 n += 1
@@ -170,6 +184,8 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
         "max_ms": latencies[-1] * 1000,
         "errors": errors,
+        "first_contact_p50_ms": statistics.median(hello) * 1000,
+        "first_contact_max_ms": hello[-1] * 1000,
     }
 
 
@@ -248,6 +264,10 @@ def main() -> None:
             f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
             f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}"
         )
+    print(
+        f"first contact: {args.open_senders} new senders at once: "
+        f"p50 {opened['first_contact_p50_ms']:.1f} ms, max {opened['first_contact_max_ms']:.1f} ms"
+    )
     print(
         f"open loop: {args.open_senders} senders offering {args.rate:.0f} msg/s for "
         f"{args.open_seconds:.0f} s: {opened['throughput']:.0f} msg/s answered, "
