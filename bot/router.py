@@ -221,7 +221,7 @@ class Router:
         now = self.clock()
         name = message.sender_name or snapshot.identity_name
         if snapshot.identity_id is None:
-            await uow.identities.ensure(message.platform, message.sender_id, message.sender_name)
+            await uow.identities.introduce(message.platform, message.sender_id, message.sender_name)
         resident = snapshot.resident
         user = User(
             platform=message.platform,

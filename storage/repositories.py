@@ -125,6 +125,15 @@ def _record_statement(dialect: str) -> Any:
 
 
 @cache
+def _introduce_statement(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING of a new (unbound) identity, built once per dialect."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(PlatformIdentity).on_conflict_do_nothing(
+        index_elements=["platform", "platform_user_id"]
+    )
+
+
+@cache
 def _conversation_upsert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (platform, chat, user) DO UPDATE, built once per dialect."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
@@ -241,8 +250,27 @@ class InboundRepository(_DriverRepo):
         return (await self.session.exec(stmt)).first()
 
 
-class IdentityRepository(_Repo):
+class IdentityRepository(_DriverRepo):
     """Platform accounts and the residents they belong to."""
+
+    async def introduce(self, platform: str, user_id: str, display_name: str | None) -> None:
+        """Record a first contact (an unbound identity) unless it is known already.
+
+        The router's path for a newcomer: one compiled INSERT … ON CONFLICT DO
+        NOTHING instead of :meth:`ensure`'s three ORM statements (~1.7 ms).
+        """
+        values = {
+            "platform": platform,
+            "platform_user_id": user_id,
+            "display_name": display_name[:64] if display_name else None,  # the column's size
+            "created_at": utcnow(),
+        }
+        driver = await self._driver()
+        if driver is not None:
+            compiled(_introduce_statement("sqlite"), tuple(values)).execute(driver, values)
+            return
+        conn = await self.session.connection()
+        await conn.execute(_introduce_statement(conn.dialect.name), values)
 
     async def ensure(
         self, platform: str, user_id: str, display_name: str | None = None
