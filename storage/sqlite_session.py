@@ -73,7 +73,7 @@ registry.register("sqlite.yishi_lane", __name__, "LaneDialect")
 _OPEN_GROUPS: weakref.WeakSet[SqliteLane] = weakref.WeakSet()
 
 
-def settle_open_groups(*_args: Any) -> None:
+def settle_open_groups() -> None:
     """Commit this process's waiting groups before a BEGIN IMMEDIATE that would block.
 
     Another connection of the same process (a second lane, the async engine) that
@@ -216,9 +216,18 @@ class SqliteLane:
             group.set_result(None)
 
     def close(self) -> None:
-        """Commit a group still waiting (shutdown), then close the connection."""
+        """Commit a group still waiting (shutdown), then close the connection.
+
+        With a unit of work still in the middle of its work the group cannot be
+        committed; its members are told so (their commit raises) rather than left
+        waiting for a COMMIT that will not come.
+        """
         if not self.turn.locked():
             self._commit_group()
+        group, self._group = self._group, None
+        if group is not None:
+            _OPEN_GROUPS.discard(self)
+            group.set_exception(sqlite3.OperationalError("closed before it could commit"))
         self.engine.dispose()
         if self._connection is not None:
             self._connection.close()

@@ -208,3 +208,31 @@ async def test_the_engine_does_not_wait_for_a_waiting_group(
     finally:
         await engine.dispose()
     assert await _audit_actions(factory) == ["grouped"]
+
+
+async def test_closing_with_work_in_progress_fails_the_waiting_group(
+    factory: UnitOfWorkFactory,
+) -> None:
+    """Shutdown while a unit of work holds the turn: finished ones are told, not left waiting."""
+    in_progress = asyncio.Event()
+
+    async def finished() -> None:
+        async with factory() as uow:
+            await uow.audit.record("tester", "finished", "thing", "1")
+
+    async def busy() -> None:  # takes the turn right after the first finished its work
+        async with factory() as uow:
+            await uow.audit.record("tester", "busy", "thing", "2")
+            await uow.session.flush()
+            in_progress.set()
+            await asyncio.sleep(10)
+
+    first = asyncio.ensure_future(finished())
+    second = asyncio.ensure_future(busy())
+    await asyncio.wait_for(in_progress.wait(), 5)
+    assert factory.lane is not None
+    factory.lane.close()
+    with pytest.raises(sqlite3.OperationalError):
+        await asyncio.wait_for(first, 5)
+    second.cancel()
+    await asyncio.gather(second, return_exceptions=True)
