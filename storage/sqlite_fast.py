@@ -59,12 +59,15 @@ class CompiledStatement:
         self.readers: list[Processor] = [
             c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
         ]
+        # Per parameter, in order: its name and its converter (None: as it is).
+        self._plan = [(name, self.binders.get(name)) for name in self.names]
+        self._keyed = list(zip(self.keys, self.readers, strict=True))
 
     def arguments(self, params: Mapping[str, Any]) -> list[Any]:
         values = []
-        for name in self.names:
-            value = params[name] if name in params else self.literals[name]
-            binder = self.binders.get(name)
+        literals = self.literals
+        for name, binder in self._plan:
+            value = params[name] if name in params else literals[name]
             values.append(binder(value) if binder is not None else value)
         return values
 
@@ -77,13 +80,13 @@ class CompiledStatement:
             return None
         return {
             key: (reader(value) if reader is not None else value)
-            for key, reader, value in zip(self.keys, self.readers, row, strict=True)
+            for (key, reader), value in zip(self._keyed, row, strict=True)
         }
 
     def fetchall(self, conn: sqlite3.Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """Every row as ``{key: value}``, in the connection's open transaction."""
         rows = conn.execute(self.sql, self.arguments(params)).fetchall()
-        keyed = list(zip(self.keys, self.readers, strict=True))
+        keyed = self._keyed
         return [
             {
                 key: (reader(value) if reader is not None else value)

@@ -38,7 +38,9 @@ class TrainedClassifier:
 
     def rank(self, text: str) -> list[tuple[Intent, float]]:
         """All labels with probabilities, best first."""
-        normalized = normalize(text)
+        return self._rank(normalize(text))
+
+    def _rank(self, normalized: str) -> list[tuple[Intent, float]]:
         if not normalized:
             return [(Intent.OTHER, 1.0)]
         probs = self.model.probabilities(extract(normalized))
@@ -46,9 +48,10 @@ class TrainedClassifier:
         return [(intents[label], p) for label, p in probs]
 
     def classify(self, text: str) -> NluResult:
-        ranked = self.rank(text)
+        normalized = normalize(text)
+        ranked = self._rank(normalized)
         intent, confidence = ranked[0]
-        slots = extract_slots(normalize(text), intent, now=self._now(), tz=self.tz)
+        slots = extract_slots(normalized, intent, now=self._now(), tz=self.tz)
         return NluResult(
             text=text,
             intent=intent,

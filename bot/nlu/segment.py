@@ -65,4 +65,4 @@ def _trimmed_main_dict() -> Path:
 
 def cut(text: str) -> list[str]:
     """Words of an already normalized text, without whitespace tokens."""
-    return [w for w in get_tokenizer().lcut(text) if not w.isspace()]
+    return [w for w in get_tokenizer().cut(text) if not w.isspace()]
