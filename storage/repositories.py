@@ -8,7 +8,7 @@ record that the message was handled land in one transaction or not at all.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -58,6 +58,16 @@ class _DriverRepo(_Repo):
         if isinstance(self.session, InlineSession):
             return await self.session.driver()
         return None
+
+    async def _write(self, statement: Callable[[str], Any], values: dict[str, Any]) -> None:
+        """Run the INSERT/UPDATE ``statement(dialect)`` builds (once per dialect) with
+        ``values``: compiled on SQLite's driver, as Core on the session elsewhere."""
+        driver = await self._driver()
+        if driver is not None:
+            compiled(statement("sqlite"), tuple(values)).execute(driver, values)
+            return
+        conn = await self.session.connection()
+        await conn.execute(statement(conn.dialect.name), values)
 
 
 @cache
@@ -265,12 +275,7 @@ class IdentityRepository(_DriverRepo):
             "display_name": display_name[:64] if display_name else None,  # the column's size
             "created_at": utcnow(),
         }
-        driver = await self._driver()
-        if driver is not None:
-            compiled(_introduce_statement("sqlite"), tuple(values)).execute(driver, values)
-            return
-        conn = await self.session.connection()
-        await conn.execute(_introduce_statement(conn.dialect.name), values)
+        await self._write(_introduce_statement, values)
 
     async def ensure(
         self, platform: str, user_id: str, display_name: str | None = None
@@ -444,12 +449,7 @@ class ConversationRepository(_DriverRepo):
             "expires_at": expires_at,
             "updated_at": utcnow(),
         }
-        driver = await self._driver()
-        if driver is not None:
-            compiled(_conversation_upsert("sqlite"), tuple(values)).execute(driver, values)
-            return
-        conn = await self.session.connection()
-        await conn.execute(_conversation_upsert(conn.dialect.name), values)
+        await self._write(_conversation_upsert, values)
 
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
         params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}

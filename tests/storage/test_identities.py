@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlmodel import select
 
-from bot.demo import seed_demo
-from storage.engine import create_engine, session_factory
 from storage.models import PlatformIdentity
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @pytest.fixture
-async def factory(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    made = UnitOfWorkFactory(session_factory(engine))
-    await seed_demo(made)
-    yield made
-    made.close()
-    await engine.dispose()
+def factory(seeded: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    return seeded
 
 
 async def _web_identities(uow: UnitOfWork) -> dict[str, PlatformIdentity]:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.orm.exc import UnmappedInstanceError
 
-from bot.demo import seed_consultation_demo, seed_demo
+from bot.demo import seed_consultation_demo
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingService
 from storage.deliberation import MeetingRepository, TopicRepository
-from storage.engine import create_engine, session_factory
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -21,13 +19,8 @@ ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-async def factory(db_url: str) -> AsyncIterator[UnitOfWorkFactory]:
-    engine = create_engine(db_url)
-    made = UnitOfWorkFactory(session_factory(engine))
-    await seed_demo(made)
-    yield made
-    made.close()
-    await engine.dispose()
+def factory(seeded: UnitOfWorkFactory) -> UnitOfWorkFactory:
+    return seeded
 
 
 async def test_meeting_copy_matches_the_tracked_row(factory: UnitOfWorkFactory) -> None:
