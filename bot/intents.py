@@ -56,9 +56,13 @@ class NluResult:
 
 
 class IntentClassifier(Protocol):
-    """Port: text in, intent with confidence and slots out. Must be pure and fast."""
+    """Port: text in, intent with confidence and slots out. Must be pure and fast.
 
-    def classify(self, text: str) -> NluResult: ...
+    ``slots=False`` asks for the intent alone: the router routes on it, and handlers
+    parse what they need from the text themselves (:mod:`bot.nlu.slots`).
+    """
+
+    def classify(self, text: str, *, slots: bool = True) -> NluResult: ...
 
 
 _KEYWORDS: tuple[tuple[Intent, tuple[str, ...]], ...] = (
@@ -80,7 +84,7 @@ _TICKET_NUMBER = re.compile(r"(?<![a-z0-9])r\s?20\d{6}\s?-\s?\d{1,4}(?![0-9])", 
 class KeywordClassifier:
     """A keyword stand-in used until (or when) no trained model is available."""
 
-    def classify(self, text: str) -> NluResult:
+    def classify(self, text: str, *, slots: bool = True) -> NluResult:
         lowered = text.strip().lower()
         for intent, words in _KEYWORDS:
             if any(w in lowered for w in words):

@@ -293,7 +293,7 @@ class Router:
                 return await self._run(handler, ctx, resume=False), diverted.intent.value
             ctx.conversation.end()
 
-        result = self.classifier.classify(text)
+        result = self.classifier.classify(text, slots=False)  # routing reads no slots
         ctx.nlu = result
         decision = decide(result, addressed=ctx.message.addressed, in_group=ctx.message.is_group)
         if decision.action is Action.STAY_QUIET:
@@ -326,7 +326,7 @@ class Router:
         kind = flow_handler.expects.get(ctx.conversation.step or "")
         if kind is None or interpret_in_context(ctx.text, kind) is not None:
             return None
-        result = self.classifier.classify(ctx.text)
+        result = self.classifier.classify(ctx.text, slots=False)
         other = self.registry.intents.get(result.intent)
         if (
             result.intent is Intent.OTHER
@@ -361,8 +361,7 @@ class Router:
             return await self._dispatch(ctx)  # a new message, not an answer
         original = str(data.get("text", ""))
         ctx.message = replace(ctx.message, text=original)
-        guess = self.classifier.classify(original)
-        ctx.nlu = NluResult(text=original, intent=chosen, confidence=1.0, slots=guess.slots)
+        ctx.nlu = NluResult(text=original, intent=chosen, confidence=1.0)
         return await self._run(self.registry.intents[chosen], ctx, resume=False), chosen.value
 
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:

@@ -100,6 +100,8 @@ class Context:
     now: datetime
     community: Community
     conversation: Conversation
+    #: What the classifier made of the message (None for commands and flows). Its
+    #: ``slots`` are left empty: a handler parses what it needs (bot.nlu.slots).
     nlu: NluResult | None = None
 
     @property

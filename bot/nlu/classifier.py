@@ -47,15 +47,15 @@ class TrainedClassifier:
         intents = self._intents
         return [(intents[label], p) for label, p in probs]
 
-    def classify(self, text: str) -> NluResult:
+    def classify(self, text: str, *, slots: bool = True) -> NluResult:
         normalized = normalize(text)
         ranked = self._rank(normalized)
         intent, confidence = ranked[0]
-        slots = extract_slots(normalized, intent, now=self._now(), tz=self.tz)
+        found = extract_slots(normalized, intent, now=self._now(), tz=self.tz) if slots else {}
         return NluResult(
             text=text,
             intent=intent,
             confidence=confidence,
-            slots=slots,
+            slots=found,
             alternatives=tuple((i, round(p, 4)) for i, p in ranked[:3]),
         )

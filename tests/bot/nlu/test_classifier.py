@@ -58,6 +58,18 @@ def test_slots_follow_intent(classifier: TrainedClassifier) -> None:
     assert "choice" not in classifier.classify("我赞成加装电梯这个议题，附议").slots
 
 
+def test_intent_alone_is_the_same_decision_without_slots(classifier: TrainedClassifier) -> None:
+    """What the router asks for: the same intent, confidence and alternatives, no slots."""
+    for text in ("我要报修：5栋2单元501楼上漏水", "R20261122-0007 评价 ★★★★★", "楼下吵"):
+        full, alone = classifier.classify(text), classifier.classify(text, slots=False)
+        assert full.slots and alone.slots == {}
+        assert (alone.intent, alone.confidence, alone.alternatives) == (
+            full.intent,
+            full.confidence,
+            full.alternatives,
+        )
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙂", "a", "？？？", "x" * 2000, "\u200b"])
 def test_odd_input_never_breaks(classifier: TrainedClassifier, text: str) -> None:
     result = classifier.classify(text)
