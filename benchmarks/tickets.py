@@ -140,9 +140,9 @@ async def main(files: int, stats: int, tasks: int, runs: int) -> None:
 
         rows = _stat_rows(stats - files)
         async with uow() as u:
-            connection = await u.session.connection()
-            for chunk in range(0, len(rows), 5000):
-                await connection.execute(insert(Ticket), rows[chunk : chunk + 5000])
+            table = Ticket.__table__  # type: ignore[attr-defined]
+            for chunk in range(0, len(rows), 5000):  # Core executemany through the session
+                await u.session.execute(insert(table), rows[chunk : chunk + 5000])
             await u.get(TicketRepository).restamp()
 
         async def period(start: date, end: date) -> Statistics:
