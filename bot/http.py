@@ -8,15 +8,16 @@ import orjson
 from aiohttp import web
 
 
-def _dumps(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+def json_bytes(data: Any) -> bytes:
+    """JSON with Chinese left readable (UTF-8, not escapes), written by orjson."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
 
 
 def json_reply(data: Any, status: int = 200) -> web.Response:
-    """JSON with Chinese left readable (UTF-8, not escapes), written by orjson
-    straight to the body's bytes."""
-    body = orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
-    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")
+    """A JSON response, its body written straight to bytes."""
+    return web.Response(
+        body=json_bytes(data), status=status, content_type="application/json", charset="utf-8"
+    )
 
 
 async def json_body(request: web.Request) -> Any:
@@ -37,4 +38,6 @@ _ERRORS: dict[int, type[web.HTTPClientError]] = {
 
 def json_error(status: int, message: str) -> web.HTTPException:
     """A clean 4xx with a JSON body, to ``raise``."""
-    return _ERRORS[status](text=_dumps({"error": message}), content_type="application/json")
+    return _ERRORS[status](
+        text=json_bytes({"error": message}).decode(), content_type="application/json"
+    )

@@ -264,19 +264,7 @@ class MeetingService:
             raise MeetingError("move_in_past", code=meeting.code)
         if starts_at == meeting.starts_at and new_place == meeting.place:
             raise MeetingError("move_same", code=meeting.code)
-        change = await self.uow.get(MeetingChangeRepository).add(
-            MeetingChange(
-                meeting_id=meeting.id,
-                kind="moved",
-                at=self.now,
-                actor=actor,
-                old_starts_at=meeting.starts_at,
-                new_starts_at=starts_at,
-                old_place=meeting.place,
-                new_place=new_place,
-                notice_until=starts_at,
-            )
-        )
+        change = await self._record_change(meeting, "moved", actor, starts_at, new_place)
         before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
         meeting.starts_at, meeting.place = starts_at, new_place
         await self.meetings.save(meeting)
@@ -290,6 +278,32 @@ class MeetingService:
         )
         return meeting, change
 
+    async def _record_change(
+        self,
+        meeting: Meeting,
+        kind: str,
+        actor: str,
+        new_starts_at: datetime,
+        new_place: str,
+        reason: str | None = None,
+    ) -> MeetingChange:
+        """The change from the meeting as it stands; residents hear of it until it starts."""
+        assert meeting.id is not None
+        return await self.uow.get(MeetingChangeRepository).add(
+            MeetingChange(
+                meeting_id=meeting.id,
+                kind=kind,
+                at=self.now,
+                actor=actor,
+                old_starts_at=meeting.starts_at,
+                new_starts_at=new_starts_at,
+                old_place=meeting.place,
+                new_place=new_place,
+                reason=reason,
+                notice_until=new_starts_at,
+            )
+        )
+
     async def cancel(self, code: str, reason: str, actor: str) -> tuple[Meeting, MeetingChange]:
         """取消: with a reason residents are told; announcements stop, the cancellation goes out."""
         meeting = await self._changeable(code)
@@ -297,19 +311,8 @@ class MeetingService:
         reason = reason.strip()[:500]
         if not reason:
             raise MeetingError("reason_required", code=meeting.code)
-        change = await self.uow.get(MeetingChangeRepository).add(
-            MeetingChange(
-                meeting_id=meeting.id,
-                kind="cancelled",
-                at=self.now,
-                actor=actor,
-                old_starts_at=meeting.starts_at,
-                new_starts_at=meeting.starts_at,
-                old_place=meeting.place,
-                new_place=meeting.place,
-                reason=reason,
-                notice_until=meeting.starts_at,
-            )
+        change = await self._record_change(
+            meeting, "cancelled", actor, meeting.starts_at, meeting.place, reason
         )
         meeting.status = "cancelled"
         await self.meetings.save(meeting)

@@ -287,16 +287,7 @@ class IdentityRepository(_DriverRepo):
         found = (await self.session.exec(stmt)).first()
         if found is not None:
             return found
-        await self.session.execute(
-            insert_for(self.session, PlatformIdentity)
-            .values(
-                platform=platform,
-                platform_user_id=user_id,
-                display_name=display_name,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
-        )
+        await self.introduce(platform, user_id, display_name)
         return (await self.session.exec(stmt)).one()
 
     async def bind(self, platform: str, user_id: str, resident_id: int) -> PlatformIdentity:

@@ -19,11 +19,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.http import json_body, json_error, json_reply
+from bot.http import json_body, json_bytes, json_error, json_reply
 from bot.messages import ChatType, Inbound, Platform, Reply
 from bot.router import Router
 from storage.platforms import PlatformRepository
-from storage.types import json_text, utcnow
+from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.web")
@@ -100,7 +100,7 @@ class WebHub:
             for ws in self._targets(chat_id)
             if not ws.closed and (skip is None or ws not in self.sockets.get(skip, ()))
         ]
-        data = json_text(event)
+        data = json_bytes(event).decode()
         await asyncio.gather(*(ws.send_str(data) for ws in targets), return_exceptions=True)
         return len(targets)
 

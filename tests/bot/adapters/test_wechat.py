@@ -79,6 +79,19 @@ def now_clock() -> LiveClock:
 Bot = tuple[Yishi, TestClient[Any, Any]]
 
 
+def wechat_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
+    """The [wechat] section that points the bot at the fake server."""
+    return {
+        "enabled": True,
+        "token": fake.token,
+        "encoding_aes_key": fake.encoding_aes_key,
+        "app_id": fake.app_id,
+        "app_secret": fake.app_secret,
+        "api_base_url": fake.url,
+        **more,
+    }
+
+
 @pytest.fixture
 def make_bot(
     sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
@@ -86,16 +99,7 @@ def make_bot(
     async def make(**wechat: Any) -> Bot:
         settings = make_settings(
             sqlite_url,
-            wechat={
-                "enabled": True,
-                "token": fake.token,
-                "encoding_aes_key": fake.encoding_aes_key,
-                "app_id": fake.app_id,
-                "app_secret": fake.app_secret,
-                "api_base_url": fake.url,
-                "reply_deadline_seconds": 2.0,
-                **wechat,
-            },
+            wechat=wechat_settings(fake, **{"reply_deadline_seconds": 2.0, **wechat}),
             push={"retry_base_seconds": 0.0},
         )
         bot = build_yishi(
@@ -493,14 +497,7 @@ async def test_two_instances_on_postgres_act_once_on_the_same_msgid(
     receive WeChat's delivery and its retry of one MsgId at the same moment."""
     settings = make_settings(
         pg_url,
-        wechat={
-            "enabled": True,
-            "token": fake.token,
-            "encoding_aes_key": fake.encoding_aes_key,
-            "app_id": fake.app_id,
-            "app_secret": fake.app_secret,
-            "api_base_url": fake.url,
-        },
+        wechat=wechat_settings(fake),
         push={"retry_base_seconds": 0.0},
     )
     bots = [
