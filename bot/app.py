@@ -19,6 +19,7 @@ from sqlalchemy import text
 from bot.adapters.base import Adapter
 from bot.adapters.outbound import HttpClient
 from bot.config import Settings
+from bot.housekeeping import HousekeepingSource
 from bot.http import json_reply
 from bot.intents import IntentClassifier, KeywordClassifier
 from bot.public import PublicPages
@@ -94,6 +95,14 @@ def default_timed_sources(
                 consultation=consultation_figures,
                 day=config.report_day,
                 at=parse_clock(config.report_time),
+            )
+        )
+    if config.housekeeping_enabled:
+        sources.append(
+            HousekeepingSource(
+                settings.zone,
+                keep=timedelta(days=settings.storage.message_log_days),
+                at=parse_clock(config.housekeeping_time),
             )
         )
     return sources

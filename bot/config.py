@@ -53,6 +53,7 @@ class StorageSettings(_Section):
     url: str = "sqlite:///./yishi.db"
     echo: bool = False
     pool_size: int = Field(default=10, ge=1, le=200)
+    message_log_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("url")
     @classmethod
@@ -201,8 +202,10 @@ class SchedulerSettings(_Section):
     report_enabled: bool = True
     report_day: int = Field(default=1, ge=1, le=28)
     report_time: str = "09:00"
+    housekeeping_enabled: bool = True
+    housekeeping_time: str = "03:30"
 
-    @field_validator("digest_time", "report_time")
+    @field_validator("digest_time", "report_time", "housekeeping_time")
     @classmethod
     def _clock_time(cls, value: str) -> str:
         hours, sep, minutes = value.partition(":")
