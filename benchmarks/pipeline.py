@@ -15,9 +15,11 @@ and drives it over loopback HTTP in two ways:
   identities, new connections) is reported on its own line.
 
 In the same run a bare aiohttp handler (same machine, same client, same payload
-size) gives the closed-loop ceiling, and the ratio is printed.
+size) gives the closed-loop ceiling, and the ratio is printed: the two servers run
+side by side and take turns, ``--rounds`` rounds per level (throughput is the
+median round's; "each round" is the range of the ratio paired round by round).
 
-    .venv/bin/python benchmarks/pipeline.py [--messages 4000] [--rate 1000] [--url sqlite:///...]
+    .venv/bin/python benchmarks/pipeline.py [--messages 4000] [--rounds 3] [--rate 1000]
 """
 
 from __future__ import annotations
@@ -38,7 +40,9 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -111,7 +115,7 @@ async def wait_healthy(base: str, patience: float = 60) -> None:
     raise RuntimeError(f"{base} did not become healthy")
 
 
-async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
+async def drive(base: str, senders: int, messages: int) -> Round:
     """``senders`` concurrent people, each sending its share of ``messages`` one after another."""
     latencies: list[float] = []
     errors = 0
@@ -139,14 +143,33 @@ async def drive(base: str, senders: int, messages: int) -> dict[str, float]:
         started = time.perf_counter()
         await asyncio.gather(*(sender(i, share) for i in range(senders)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
+    return Round(latencies, elapsed, errors)
+
+
+@dataclass
+class Round:
+    """One closed-loop run: each message's latency, the run's length, failed replies."""
+
+    latencies: list[float]
+    seconds: float
+    errors: int
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+
+def summarise(rounds: list[Round]) -> dict[str, Any]:
+    """Throughput: the median round's; latency percentiles: over every round's messages."""
+    latencies = sorted(itertools.chain.from_iterable(r.latencies for r in rounds))
     return {
         "messages": len(latencies),
-        "seconds": elapsed,
-        "throughput": len(latencies) / elapsed,
+        "rounds": len(rounds),
+        "throughput": statistics.median(r.throughput for r in rounds),
+        "throughputs": [r.throughput for r in rounds],
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "errors": errors,
+        "errors": sum(r.errors for r in rounds),
     }
 
 
@@ -211,9 +234,23 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
     }
 
 
-async def measure(base: str, levels: list[int], messages: int) -> dict[int, dict[str, float]]:
-    await drive(base, 20, 400)  # warm-up: imports, caches, connection pools
-    return {c: await drive(base, c, messages if c > 1 else min(messages, 500)) for c in levels}
+async def measure(
+    bases: dict[str, str], levels: list[int], messages: int, rounds: int
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Closed loop at each level, the servers taking turns round by round.
+
+    This machine's speed drifts by tens of percent within a minute; measuring one
+    server after the other put them in different phases (a ratio of 0.24 in one
+    run, 0.71 in the next). Alternating rounds level by level compares like with like.
+    """
+    for base in bases.values():
+        await drive(base, 20, 400)  # warm-up: imports, caches, connection pools
+    runs: dict[str, dict[int, list[Round]]] = {name: {c: [] for c in levels} for name in bases}
+    for c in levels:
+        for _ in range(rounds):
+            for name, base in bases.items():
+                runs[name][c].append(await drive(base, c, messages if c > 1 else 500))
+    return {name: {c: summarise(r) for c, r in per.items()} for name, per in runs.items()}
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -232,9 +269,12 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=4000, help="messages per level")
+    parser.add_argument(
+        "--messages", type=int, default=4000, help="messages per round (500 at 1 sender)"
+    )
     parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
     parser.add_argument("--levels", default="1,50,200")
+    parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds per level")
     parser.add_argument("--rate", type=float, default=1000, help="open-loop messages/s offered")
     parser.add_argument("--open-senders", type=int, default=200)
     parser.add_argument("--open-seconds", type=float, default=10)
@@ -251,46 +291,38 @@ def main() -> None:
         "YISHI_LOG__LEVEL": "WARNING",
     }
 
-    results: dict[str, dict[int, dict[str, float]]] = {}
     proc = start([sys.executable, "-m", "bot.cli", "demo"], env)
+    bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env)
+    bases = {"yishi": f"http://127.0.0.1:{port}", "bare": f"http://127.0.0.1:{bare_port}"}
     try:
-        asyncio.run(wait_healthy(f"http://127.0.0.1:{port}"))
+        for base in bases.values():
+            asyncio.run(wait_healthy(base))
         with generator_collector_off():
-            results["yishi"] = asyncio.run(
-                measure(f"http://127.0.0.1:{port}", levels, args.messages)
-            )
+            results = asyncio.run(measure(bases, levels, args.messages, args.rounds))
             opened = asyncio.run(
-                drive_open(
-                    f"http://127.0.0.1:{port}", args.open_senders, args.rate, args.open_seconds
-                )
+                drive_open(bases["yishi"], args.open_senders, args.rate, args.open_seconds)
             )
     finally:
+        stop(bare)
         stop(proc)
         err = proc.stderr.read().decode() if proc.stderr else ""
         if proc.returncode not in (0, -15) and err:
             print(err[-2000:], file=sys.stderr)
-    bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env)
-    try:
-        asyncio.run(wait_healthy(f"http://127.0.0.1:{bare_port}"))
-        with generator_collector_off():
-            results["bare"] = asyncio.run(
-                measure(f"http://127.0.0.1:{bare_port}", levels, args.messages)
-            )
-    finally:
-        stop(bare)
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}")
     print(
         f"{'senders':>8} {'msgs':>6} {'yishi msg/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'bare msg/s':>11} {'ratio':>6} {'errors':>7}"
+        f"{'bare msg/s':>11} {'ratio':>6} {'each round':>11} {'errors':>7}"
     )
     for c in levels:
         y, b = results["yishi"][c], results["bare"][c]
+        paired = [yt / bt for yt, bt in zip(y["throughputs"], b["throughputs"], strict=True)]
         print(
             f"{c:>8} {int(y['messages']):>6} {y['throughput']:>12.0f} {y['p50_ms']:>8.1f} "
             f"{y['p99_ms']:>8.1f} {b['throughput']:>11.0f} "
-            f"{y['throughput'] / b['throughput']:>6.2f} {int(y['errors']):>7}"
+            f"{y['throughput'] / b['throughput']:>6.2f} "
+            f"{f'{min(paired):.2f}-{max(paired):.2f}':>11} {int(y['errors']):>7}"
         )
     print(
         f"first contact: {args.open_senders} new senders at once: "
