@@ -39,7 +39,6 @@ class UnitOfWork:
     ) -> None:
         self._sessions = sessions
         self._lane = lane
-        self._holding = False
         self._extra: dict[type[Any], Any] = {}
 
     def get(self, repository: type[R]) -> R:
@@ -59,7 +58,7 @@ class UnitOfWork:
         #: After commit: whether the transaction changed any row / queued any push.
         self.wrote = self.pushed = False
         if self._lane is not None:
-            self.session = InlineSession(self._lane, self._take_turn)
+            self.session = InlineSession(self._lane)
         else:
             self.session = self._sessions()
         return self
@@ -104,15 +103,11 @@ class UnitOfWork:
             await self.session.close()
             self._abandon_turn()
 
-    async def _take_turn(self) -> None:
-        if self._lane is not None and not self._holding:
-            await self._lane.take_turn()
-            self._holding = True
-
     def _abandon_turn(self) -> None:
         """Still holding the turn on the way out (a commit that failed): roll back."""
-        if self._lane is not None and self._holding:
-            self._holding = False
+        session = self.session
+        if self._lane is not None and isinstance(session, InlineSession) and session.holding:
+            session.holding = False
             self._lane.rollback()
 
     async def _collect_marks(self) -> None:
@@ -138,19 +133,17 @@ class UnitOfWork:
         session = self.session
         assert isinstance(session, InlineSession)
         if session.pending():
-            await self._take_turn()  # the commit's flush writes
-        if not self._holding:
+            await session.take_turn()  # the commit's flush writes
+        if not session.holding:
             return  # nothing ran since the last commit or rollback
         await session.commit()  # flushes; the lane commits (LaneDialect)
         await self._collect_marks()
-        self._holding = False
+        session.holding = False
         await self._lane.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
-        if self._lane is not None and self._holding:
-            self._holding = False
-            self._lane.rollback()
+        self._abandon_turn()
 
 
 class UnitOfWorkFactory:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import time
+import weakref
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -236,3 +238,22 @@ async def test_closing_with_work_in_progress_fails_the_waiting_group(
         await asyncio.wait_for(first, 5)
     second.cancel()
     await asyncio.gather(second, return_exceptions=True)
+
+
+async def test_a_finished_unit_of_work_is_freed_without_the_collector(
+    factory: UnitOfWorkFactory,
+) -> None:
+    """No reference cycle per message: under load the collector's pauses were the tail."""
+    gc.collect()
+    gc.disable()
+    try:
+        async with factory() as uow:
+            await uow.inbound.snapshot("web", "m-gc", "c", "s", NOW)
+            await uow.audit.record("tester", "one", "thing", "1")
+            await uow.inbound.record("web", "m-gc", "c", "s", "help", [], NOW)
+        unit, session = weakref.ref(uow), weakref.ref(uow.session)
+        del uow
+        assert unit() is None, "the unit of work is freed as soon as it is dropped"
+        assert session() is None, "and so is its session"
+    finally:
+        gc.enable()
