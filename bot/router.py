@@ -92,6 +92,8 @@ def normalise(text: str) -> str:
     again in drafts, tickets and minutes.
     """
     folded = text.translate(_FULL_WIDTH_ALNUM)
+    if folded.isprintable():  # no control (C*) characters at all: the usual case, in C
+        return folded
     return "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 

@@ -83,6 +83,12 @@ async def test_full_width_digits_are_folded() -> None:
     assert normalise("３号楼\u0007") == "3号楼"
 
 
+async def test_invisible_characters_are_dropped_and_line_breaks_kept() -> None:
+    assert normalise("楼道\u200b灯坏了\ufeff") == "楼道灯坏了"  # zero-width, byte-order mark
+    assert normalise("3号楼\n2单元\t东侧\u00a0门口") == "3号楼\n2单元\t东侧\u00a0门口"
+    assert normalise("议事日什么时候") == "议事日什么时候"
+
+
 async def test_duplicate_delivery_has_its_effect_once(yishi: Yishi) -> None:
     await say(yishi, "楼道灯坏了", mid="m1")
     await say(yishi, "3号楼2单元", mid="m2")
