@@ -29,14 +29,14 @@ class HousekeepingSource:
     """Every night at ``at`` (local), records older than ``keep`` are purged.
 
     One event per day (``housekeeping.purge:2026-11-23``). A purge missed by
-    more than ``useful_for`` (the process was down) is dropped: the next night's
-    does the same work.
+    more than ``useful_for`` (the process was down) is not caught up at start-up:
+    daytime is when residents write, and the next night's purge does the same work.
     """
 
     zone: ZoneInfo
     keep: timedelta
     at: time = time(3, 30)
-    useful_for: timedelta = timedelta(hours=20)
+    useful_for: timedelta = timedelta(hours=2)
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
 
     async def upcoming(

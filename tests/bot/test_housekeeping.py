@@ -52,6 +52,24 @@ async def test_purge_runs_at_0330_local_once_and_is_audited(yishi: Yishi, clock:
         await bot.stop()
 
 
+async def test_a_purge_missed_in_the_night_waits_for_the_next(yishi: Yishi, clock: Clock) -> None:
+    bot = Yishi(yishi.settings, clock=clock, timed_sources=default_timed_sources(yishi.settings))
+    try:
+        clock.now = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
+        await _help(bot, "october-1")
+        clock.now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # started at 10:00 in Shanghai
+        await _help(bot, "november")
+        assert await bot.scheduler.tick()
+        assert await bot.scheduler.run_due() == {}
+        assert await _zhangs_messages(bot) == {"october-1", "november"}
+        upcoming = {e.key: e.due_at for e in await bot.scheduler.rebuild()}
+        assert upcoming == {
+            "housekeeping.purge:2026-11-24": datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
+        }
+    finally:
+        await bot.stop()
+
+
 async def test_purge_can_be_switched_off(sqlite_url: str) -> None:
     settings = make_settings(sqlite_url, scheduler={"housekeeping_enabled": False})
     kinds = {kind for source in default_timed_sources(settings) for kind in source.kinds}
