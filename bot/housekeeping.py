@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation.schedule import TimedEvent
-from consultation.timetable import daily_occurrences, local_to_utc
+from consultation.timetable import daily_events
 from storage.housekeeping import HousekeepingRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -42,20 +42,7 @@ class HousekeepingSource:
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
-        return [
-            self.event_for(day)
-            for day in daily_occurrences(self.at, self.zone, now - self.useful_for, now + horizon)
-        ]
-
-    def event_for(self, day: date) -> TimedEvent:
-        due = local_to_utc(day, self.at, self.zone)
-        return TimedEvent(
-            key=f"{PURGE_KIND}:{day.isoformat()}",
-            kind=PURGE_KIND,
-            ref=day.isoformat(),
-            due_at=due,
-            stale_at=due + self.useful_for,
-        )
+        return daily_events(PURGE_KIND, self.at, self.zone, self.useful_for, now, horizon)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from consultation.binding import push_to_person
 from consultation.schedule import TimedEvent
 from consultation.timetable import (
-    daily_occurrences,
+    daily_event,
+    daily_events,
     local_to_utc,
     monthly_occurrences,
     previous_month,
@@ -219,20 +220,10 @@ class GridDigestSource:
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
-        return [
-            self.event_for(day)
-            for day in daily_occurrences(self.at, self.zone, now - self.useful_for, now + horizon)
-        ]
+        return daily_events(DIGEST_KIND, self.at, self.zone, self.useful_for, now, horizon)
 
     def event_for(self, day: date) -> TimedEvent:
-        due = local_to_utc(day, self.at, self.zone)
-        return TimedEvent(
-            key=f"{DIGEST_KIND}:{day.isoformat()}",
-            kind=DIGEST_KIND,
-            ref=day.isoformat(),
-            due_at=due,
-            stale_at=due + self.useful_for,
-        )
+        return daily_event(DIGEST_KIND, day, self.at, self.zone, self.useful_for)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         note = late_line(self.phrase, event, self.zone) if late else None

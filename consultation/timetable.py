@@ -62,6 +62,29 @@ def daily_occurrences(at: time, zone: ZoneInfo, start: datetime, end: datetime) 
         day += timedelta(days=1)
 
 
+def daily_event(
+    kind: str, day: date, at: time, zone: ZoneInfo, useful_for: timedelta
+) -> TimedEvent:
+    """``day``'s ``kind`` event at ``at`` local (``kind:2026-11-23``), stale ``useful_for`` on."""
+    due = local_to_utc(day, at, zone)
+    return TimedEvent(
+        key=f"{kind}:{day.isoformat()}",
+        kind=kind,
+        ref=day.isoformat(),
+        due_at=due,
+        stale_at=due + useful_for,
+    )
+
+
+def daily_events(
+    kind: str, at: time, zone: ZoneInfo, useful_for: timedelta, now: datetime, horizon: timedelta
+) -> list[TimedEvent]:
+    """Each day's ``kind`` event due from ``useful_for`` ago (a missed one still worth
+    doing) to ``horizon`` ahead."""
+    days = daily_occurrences(at, zone, now - useful_for, now + horizon)
+    return [daily_event(kind, day, at, zone, useful_for) for day in days]
+
+
 def monthly_occurrences(
     day_of_month: int, at: time, zone: ZoneInfo, start: datetime, end: datetime
 ) -> Iterator[date]:
