@@ -249,7 +249,9 @@ async def measure(
     for c in levels:
         for _ in range(rounds):
             for name, base in bases.items():
-                runs[name][c].append(await drive(base, c, messages if c > 1 else 500))
+                runs[name][c].append(
+                    await drive(base, c, messages if c > 1 else min(messages, 500))
+                )
     return {name: {c: summarise(r) for c, r in per.items()} for name, per in runs.items()}
 
 
