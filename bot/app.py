@@ -218,6 +218,7 @@ class Yishi:
                 await adapter.stop()
             except Exception:
                 log.exception("adapter stop failed", extra={"platform": adapter.platform})
+        await self.router.settle_later()  # what handlers left for after their commit
         await self.push.stop()
         await self.http.close()
         self.uow.close()

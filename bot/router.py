@@ -8,11 +8,13 @@ database's unique key decides.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -23,7 +25,15 @@ from bot.nlu.context import interpret_in_context
 from bot.nlu.policy import Action, decide
 from bot.texts import t
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
-from handlers.base import Community, Context, Conversation, Handler, NotForThisFlow, User
+from handlers.base import (
+    Community,
+    Context,
+    Conversation,
+    Handler,
+    Later,
+    NotForThisFlow,
+    User,
+)
 from storage.repositories import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -118,6 +128,7 @@ class Router:
         self.max_text_chars = max_text_chars
         self.clock = clock
         self.on_commit = on_commit
+        self._later: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: Inbound) -> list[Reply]:
         """Handle ``message`` once; a redelivery returns the first delivery's replies."""
@@ -170,6 +181,8 @@ class Router:
             return await self._stored_reply(message)
         if self.on_commit is not None and uow.wrote:
             self.on_commit(pushed=uow.pushed)
+        for work in ctx.after_commit:
+            self._start_later(work)
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "handled",
@@ -181,6 +194,30 @@ class Router:
                 },
             )
         return replies
+
+    def _start_later(self, work: Later) -> None:
+        async def run() -> None:
+            try:
+                await work(self._unit)
+            except Exception:
+                log.exception("after-commit work failed")
+
+        task = asyncio.ensure_future(run())
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    @contextlib.asynccontextmanager
+    async def _unit(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for after-commit work; what it queues is sent at once."""
+        async with self.uow_factory() as uow:
+            yield uow
+        if self.on_commit is not None and uow.wrote:
+            self.on_commit(pushed=uow.pushed)
+
+    async def settle_later(self) -> None:
+        """Wait for the work handlers left for after their commit (shutdown, tests)."""
+        while self._later:
+            await asyncio.gather(*self._later)
 
     async def _stored_reply(self, message: Inbound) -> list[Reply]:
         async with self.uow_factory() as uow:

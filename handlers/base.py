@@ -7,7 +7,8 @@ checks :attr:`Handler.required_roles`, and persists the conversation after.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +91,12 @@ class Community:
     conversation_ttl: timedelta
 
 
+#: A fresh unit of work for after-commit work; leaving it commits (and wakes the pushes).
+Units = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+#: Work a handler leaves for after its commit (see :meth:`Context.later`).
+Later = Callable[[Units], Awaitable[None]]
+
+
 @dataclass(slots=True)
 class Context:
     """Everything one handler call may use; the transaction is ``uow``'s."""
@@ -103,10 +110,23 @@ class Context:
     #: What the classifier made of the message (None for commands and flows). Its
     #: ``slots`` are left empty: a handler parses what it needs (bot.nlu.slots).
     nlu: NluResult | None = None
+    #: Work to start once this message's transaction has committed (see :meth:`later`).
+    after_commit: list[Later] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         return self.message.text.strip()
+
+    def later(self, work: Later) -> None:
+        """Run ``work(units)`` after this message's transaction commits, outside it.
+
+        For a platform API call a reply depends on: made inside the handler it would
+        hold the transaction (on SQLite, every other message) for as long as the
+        platform takes to answer. ``work`` makes the call, then records and tells
+        the person by push in a unit of work of its own (``async with units() as
+        uow``). Nothing runs if the message's work is rolled back.
+        """
+        self.after_commit.append(work)
 
     async def push(
         self, platform: str, chat_id: str, reply: Reply, dedupe_key: str | None = None

@@ -9,16 +9,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.messages import Reply
 from bot.texts import t
 from consultation.binding import CODE_TTL, BindError, issue_code, redeem
 from consultation.roles import Role
-from handlers.base import Context, Handler
+from handlers.base import Context, Handler, Units
 from storage.models import Resident
 from storage.platforms import PlatformRepository
-from storage.unit_of_work import UnitOfWork
+from storage.types import utcnow
 
 log = logging.getLogger("yishi.bind")
 
@@ -104,9 +105,7 @@ class BindQrCodes(Protocol):
     """Port: the WeChat API making a temporary QR code that carries a bind code;
     scanning it follows the account and binds (the adapter handles the scan event)."""
 
-    async def bind_qrcode(
-        self, code: str, expire_seconds: int, uow: UnitOfWork | None = None
-    ) -> QrImage: ...
+    async def bind_qrcode(self, code: str, expire_seconds: int) -> QrImage: ...
 
 
 class IssueBindQrHandler(Handler):
@@ -137,20 +136,58 @@ class IssueBindQrHandler(Handler):
             return [person]
         assert person.id is not None
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now, CODE_TTL)
+        ctx.later(
+            QrDelivery(
+                self.qrcodes,
+                code,
+                person.id,
+                person.name,
+                ctx.user.actor,
+                ctx.message.platform,
+                ctx.message.chat_id,
+            )
+        )
+        return [Reply(t("bind.qr_making", name=person.name))]
+
+
+@dataclass(frozen=True, slots=True)
+class QrDelivery:
+    """After the bind code is committed: ask WeChat for its QR code (no transaction
+    open while WeChat answers), then record it and send it to the moderator's chat."""
+
+    qrcodes: BindQrCodes
+    code: str
+    resident_id: int
+    name: str
+    actor: str
+    platform: str
+    chat_id: str
+
+    async def __call__(self, units: Units) -> None:
+        qr_url: str | None = None
         try:
-            qr = await self.qrcodes.bind_qrcode(code, int(CODE_TTL.total_seconds()), ctx.uow)
+            qr = await self.qrcodes.bind_qrcode(self.code, int(CODE_TTL.total_seconds()))
         except Exception:
-            log.exception("bind QR code failed", extra={"resident_id": person.id})
-            return [Reply(t("bind.qr_failed", code=code, hours=HOURS))]
-        await ctx.audit("bind_qr_issued", "resident", str(person.id), None, {"qr": qr.url})
-        return [
-            Reply(
+            log.exception("bind QR code failed", extra={"resident_id": self.resident_id})
+            reply = Reply(t("bind.qr_failed", code=self.code, hours=HOURS))
+        else:
+            qr_url = qr.url
+            reply = Reply(
                 t(
                     "bind.qr_issued",
-                    name=person.name,
+                    name=self.name,
                     image_url=qr.image_url,
-                    code=code,
+                    code=self.code,
                     hours=HOURS,
                 )
             )
-        ]
+        async with units() as uow:
+            if qr_url is not None:
+                subject = str(self.resident_id)
+                after = {"qr": qr_url}
+                await uow.audit.record(
+                    self.actor, "bind_qr_issued", "resident", subject, None, after
+                )
+            await uow.pushes.enqueue(
+                self.platform, self.chat_id, reply.as_json(), f"bindqr:{self.code}", now=utcnow()
+            )

@@ -80,29 +80,26 @@ class TokenApi:
         raise NotImplementedError
 
     @contextlib.asynccontextmanager
-    async def _tokens(self, uow: UnitOfWork | None) -> AsyncIterator[PlatformRepository]:
-        """The token store: inside the caller's transaction when given one (a handler's,
-        whose connection may be the only one: SQLite's pool holds one), else our own."""
-        if uow is not None:
-            yield uow.get(PlatformRepository)
-            return
+    async def _tokens(self) -> AsyncIterator[PlatformRepository]:
+        """The token store, in a unit of work of its own: never held open while the
+        platform is asked for a token (on SQLite that would stall every message)."""
         async with self.uow_factory() as own:
             yield own.get(PlatformRepository)
 
-    async def access_token(self, uow: UnitOfWork | None = None) -> str:
+    async def access_token(self) -> str:
         """The shared token, fetched when missing or about to expire."""
-        async with self._tokens(uow) as repo:
+        async with self._tokens() as repo:
             found = await repo.token(self.token_name, self.clock())
         if found is not None:
             return found.value
         async with self._lock:
-            async with self._tokens(uow) as repo:
+            async with self._tokens() as repo:
                 found = await repo.token(self.token_name, self.clock())
             if found is not None:
                 return found.value
-            return await self._fetch(uow)
+            return await self._fetch()
 
-    async def _fetch(self, uow: UnitOfWork | None = None) -> str:
+    async def _fetch(self) -> str:
         _status, body = await self.http.request_json(
             "GET", self.base_url + self.token_path, params=self.token_params()
         )
@@ -113,23 +110,21 @@ class TokenApi:
         value = str(body["access_token"])
         lifetime = timedelta(seconds=int(body.get("expires_in", 7200)))
         expires = self.clock() + max(lifetime - self.refresh_margin, lifetime / 2)
-        async with self._tokens(uow) as repo:
+        async with self._tokens() as repo:
             await repo.save_token(self.token_name, value, expires)
         log.info("access token refreshed", extra={"token": self.token_name})
         return value
 
-    async def _drop(self, value: str, uow: UnitOfWork | None = None) -> None:
-        async with self._tokens(uow) as repo:
+    async def _drop(self, value: str) -> None:
+        async with self._tokens() as repo:
             await repo.expire_token(self.token_name, value)
 
-    async def call(
-        self, path: str, payload: dict[str, Any], uow: UnitOfWork | None = None
-    ) -> dict[str, Any]:
+    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the token; one refresh-and-retry on a token error.
 
-        ``uow``: the caller's open transaction, for calls made from inside one."""
+        Never from inside a unit of work: see :meth:`handlers.base.Context.later`."""
         for attempt in range(2):
-            token = await self.access_token(uow)
+            token = await self.access_token()
             _status, body = await self.http.request_json(
                 "POST", self.base_url + path, params={"access_token": token}, json=payload
             )
@@ -138,7 +133,7 @@ class TokenApi:
             code = int(body.get("errcode", 0) or 0)
             if code in TOKEN_ERRORS and attempt == 0:
                 log.info("access token rejected; refreshing", extra={"errcode": code})
-                await self._drop(token, uow)
+                await self._drop(token)
                 continue
             if code:
                 raise WechatApiError(code, str(body.get("errmsg", "")))
@@ -176,9 +171,7 @@ class WechatApi(TokenApi):
         """A subscription notice (订阅通知), allowed outside the 48-hour window."""
         await self.call("/cgi-bin/message/subscribe/bizsend", payload)
 
-    async def create_temporary_qrcode(
-        self, scene: str, expire_seconds: int, uow: UnitOfWork | None = None
-    ) -> QrCode:
+    async def create_temporary_qrcode(self, scene: str, expire_seconds: int) -> QrCode:
         """A temporary QR code carrying ``scene`` (scanning it sends us a subscribe or
         SCAN event with that scene): ticket, the picture's address, and the link in it."""
         body = await self.call(
@@ -188,7 +181,6 @@ class WechatApi(TokenApi):
                 "action_name": "QR_STR_SCENE",
                 "action_info": {"scene": {"scene_str": scene}},
             },
-            uow,
         )
         ticket = str(body.get("ticket", ""))
         if not ticket:
@@ -200,8 +192,6 @@ class WechatApi(TokenApi):
             expire_seconds=int(body.get("expire_seconds", expire_seconds)),
         )
 
-    async def bind_qrcode(
-        self, code: str, expire_seconds: int, uow: UnitOfWork | None = None
-    ) -> QrCode:
+    async def bind_qrcode(self, code: str, expire_seconds: int) -> QrCode:
         """The QR code that binds whoever scans it with bind code ``code``."""
-        return await self.create_temporary_qrcode(f"bind_{code}", expire_seconds, uow)
+        return await self.create_temporary_qrcode(f"bind_{code}", expire_seconds)

@@ -325,11 +325,20 @@ async def moderator_says_as(bot: Yishi, user: str, text: str) -> str:
     return "\n".join(r.text for r in replies)
 
 
+async def qr_sent_to_moderator(bot: Yishi) -> str:
+    """What reached the moderator's chat once the QR code's after-commit work is done."""
+    await bot.router.settle_later()
+    async with bot.uow() as uow:
+        pushes = await uow.pushes.for_chat("web", "li")
+    return "\n".join(str(p.payload["text"]) for p in pushes)
+
+
 async def test_moderator_makes_a_bind_qr_code_and_scanning_it_binds(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
     bot, client = await make_bot()
-    answer = await moderator_says(bot, "生成绑定二维码 刘大爷")
+    assert "正在生成刘大爷的绑定二维码" in await moderator_says(bot, "生成绑定二维码 刘大爷")
+    answer = await qr_sent_to_moderator(bot)
     [ticket] = fake.qrcodes
     [made] = [s.body for s in fake.sent if s.path == "qrcode"]
     assert made["action_name"] == "QR_STR_SCENE" and made["expire_seconds"] == 86400
@@ -353,9 +362,27 @@ async def test_bind_qr_code_failures_get_a_clear_answer(
     assert "没有接入微信公众号" in await moderator_says(yishi, "生成绑定二维码 刘大爷")
     assert "请说明给谁生成" in await moderator_says(yishi, "生成绑定二维码")
     bot, _client = await make_bot(app_secret="wrong")  # WeChat refuses the token
-    answer = await moderator_says(bot, "生成绑定二维码 刘大爷")
+    await moderator_says(bot, "生成绑定二维码 刘大爷")
+    answer = await qr_sent_to_moderator(bot)
     assert "暂时生成失败" in answer and re.search(r"绑定码 \d{6}", answer)
     assert "需要社区工作者身份" in await moderator_says_as(bot, "zhang", "生成绑定二维码 刘大爷")
+
+
+async def test_a_slow_qr_code_does_not_hold_up_other_messages(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """WeChat takes a second to make the code; meanwhile residents are answered at once."""
+    bot, _client = await make_bot()
+    fake.qrcode_delay = 1.0
+    started = time.monotonic()
+    making = await moderator_says(bot, "生成绑定二维码 刘大爷")
+    answered = []
+    for _ in range(3):
+        assert "反映问题" in await moderator_says_as(bot, "zhang", "帮助")
+        answered.append(time.monotonic() - started)
+    assert "正在生成" in making and max(answered) < 0.5
+    assert "刘大爷的绑定二维码已生成" in await qr_sent_to_moderator(bot)
+    assert time.monotonic() - started >= 1.0
 
 
 async def test_same_msgid_three_times_has_one_effect(

@@ -13,6 +13,7 @@ past 20 a minute) are here too, since WeCom speaks the same dialect.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -114,6 +115,8 @@ class FakeWechat:
     cs_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     robot_posts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     qrcodes: dict[str, str] = field(default_factory=dict)
+    #: Seconds the QR code API takes to answer (a slow platform).
+    qrcode_delay: float = 0.0
     server: TestServer | None = None
 
     @property
@@ -220,6 +223,7 @@ class FakeWechat:
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _qrcode_create(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.qrcode_delay)
         refused = self._check_token(request)
         if refused is not None:
             return refused
