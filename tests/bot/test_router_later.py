@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+
+import pytest
 
 from bot.app import Yishi
 from bot.intents import KeywordClassifier
@@ -37,48 +39,48 @@ class LaterHandler(Handler):
         return [Reply("马上")]
 
 
-async def _bot(sqlite_url: str, clock: Clock, handler: LaterHandler) -> Yishi:
+@pytest.fixture
+def handler() -> LaterHandler:
+    return LaterHandler()
+
+
+@pytest.fixture
+async def bot(sqlite_url: str, clock: Clock, handler: LaterHandler) -> AsyncIterator[Yishi]:
     from bot.demo import seed_demo
 
-    settings = make_settings(sqlite_url)
-    bot = Yishi(
-        settings,
+    made = Yishi(
+        make_settings(sqlite_url),
         classifier=KeywordClassifier(),
         clock=clock,
         handlers=[*default_handlers(), handler],
     )
-    await seed_demo(bot.uow)
-    return bot
+    await seed_demo(made.uow)
+    yield made
+    await made.stop()
+
+
+async def _send(bot: Yishi, text: str, message_id: str) -> tuple[Reply, list[str]]:
+    """The reply, and the texts pushed to the sender once the later work is done."""
+    [reply] = await bot.router.handle(msg(text, mid=message_id))
+    await bot.router.settle_later()
+    async with bot.uow() as uow:
+        pushed = await uow.pushes.for_chat("web", "zhang")
+    return reply, [str(p.payload["text"]) for p in pushed]
 
 
 async def test_later_work_runs_after_the_commit_and_its_push_is_sent(
-    sqlite_url: str, clock: Clock
+    bot: Yishi, handler: LaterHandler
 ) -> None:
-    handler = LaterHandler()
-    bot = await _bot(sqlite_url, clock, handler)
-    try:
-        [reply] = await bot.router.handle(msg("稍后", mid="m-later"))
-        await bot.router.settle_later()
-        async with bot.uow() as uow:
-            pushed = await uow.pushes.for_chat("web", "zhang")
-        assert reply.text == "马上"
-        assert handler.seen == [["tested"]], "the work saw the message's committed audit entry"
-        assert [p.payload["text"] for p in pushed] == ["好了"]
-    finally:
-        await bot.stop()
+    reply, pushed = await _send(bot, "稍后", "m-later")
+    assert reply.text == "马上"
+    assert handler.seen == [["tested"]], "the work saw the message's committed audit entry"
+    assert pushed == ["好了"]
 
 
-async def test_later_work_of_a_failed_message_never_runs(sqlite_url: str, clock: Clock) -> None:
-    handler = LaterHandler()
-    bot = await _bot(sqlite_url, clock, handler)
-    try:
-        [reply] = await bot.router.handle(msg("稍后失败", mid="m-fail"))
-        await bot.router.settle_later()
-        async with bot.uow() as uow:
-            kept = await uow.audit.for_entity("thing", "m-fail")
-            pushed = await uow.pushes.for_chat("web", "zhang")
-        assert reply.text == t("router.error")
-        assert handler.seen == [], "the work was never started"
-        assert list(kept) == [] and list(pushed) == []
-    finally:
-        await bot.stop()
+async def test_later_work_of_a_failed_message_never_runs(bot: Yishi, handler: LaterHandler) -> None:
+    reply, pushed = await _send(bot, "稍后失败", "m-fail")
+    async with bot.uow() as uow:
+        kept = await uow.audit.for_entity("thing", "m-fail")
+    assert reply.text == t("router.error")
+    assert handler.seen == [], "the work was never started"
+    assert list(kept) == [] and pushed == []
