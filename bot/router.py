@@ -179,8 +179,7 @@ class Router:
             return await self._record_failure(message)
         if undone == "raced":
             return await self._stored_reply(message)
-        if self.on_commit is not None and uow.wrote:
-            self.on_commit(pushed=uow.pushed)
+        self._committed(uow)
         for work in ctx.after_commit:
             self._start_later(work)
         if log.isEnabledFor(logging.INFO):
@@ -211,6 +210,10 @@ class Router:
         """A unit of work for after-commit work; what it queues is sent at once."""
         async with self.uow_factory() as uow:
             yield uow
+        self._committed(uow)
+
+    def _committed(self, uow: UnitOfWork) -> None:
+        """Tell the after-commit hook (push sender, schedule) when rows changed."""
         if self.on_commit is not None and uow.wrote:
             self.on_commit(pushed=uow.pushed)
 

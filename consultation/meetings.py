@@ -201,8 +201,10 @@ class MeetingService:
         signup = await self.meetings.signup(meeting.id, resident.id)
         if signup is not None and signup.status == "signed" and signup.mode == mode:
             return meeting, "same"
-        if mode == "onsite" and await self.meetings.count_onsite(meeting.id) >= meeting.capacity:
-            raise MeetingError("full", code=meeting.code, capacity=meeting.capacity)
+        if mode == "onsite":
+            signed = await self.meetings.signup_counts(meeting.id)
+            if signed.get("onsite", 0) >= meeting.capacity:
+                raise MeetingError("full", code=meeting.code, capacity=meeting.capacity)
         outcome = "new" if signup is None or signup.status != "signed" else "switched"
         if signup is None:
             signup = MeetingSignup(meeting_id=meeting.id, resident_id=resident.id)

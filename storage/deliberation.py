@@ -427,14 +427,6 @@ class MeetingRepository(_Repo):
         rows = await fetch_all(self.session, _signup_counts(), {"meeting_id": meeting_id})
         return {str(r["mode"]): int(r["n"]) for r in rows}
 
-    async def count_onsite(self, meeting_id: int) -> int:
-        stmt = select(func.count(col(MeetingSignup.id))).where(
-            MeetingSignup.meeting_id == meeting_id,
-            MeetingSignup.status == "signed",
-            MeetingSignup.mode == "onsite",
-        )
-        return int((await self.session.exec(stmt)).one())
-
     async def attendees(self, meeting_id: int) -> list[int]:
         stmt = select(MeetingSignup.resident_id).where(
             MeetingSignup.meeting_id == meeting_id, col(MeetingSignup.checked_in_at).is_not(None)

@@ -60,8 +60,8 @@ class _DriverRepo(_Repo):
         return None
 
     async def _write(self, statement: Callable[[str], Any], values: dict[str, Any]) -> None:
-        """Run the INSERT/UPDATE ``statement(dialect)`` builds (once per dialect) with
-        ``values``: compiled on SQLite's driver, as Core on the session elsewhere."""
+        """Run the INSERT/UPDATE/DELETE ``statement(dialect)`` builds (once per dialect)
+        with ``values``: compiled on SQLite's driver, as Core on the session elsewhere."""
         driver = await self._driver()
         if driver is not None:
             compiled(statement("sqlite"), tuple(values)).execute(driver, values)
@@ -156,7 +156,8 @@ def _conversation_upsert(dialect: str) -> Any:
 
 
 @cache
-def _conversation_delete() -> Any:
+def _conversation_delete(dialect: str = "sqlite") -> Any:
+    """The same DELETE on every database (the argument fits :meth:`_DriverRepo._write`)."""
     return delete(ConversationState).where(
         col(ConversationState.platform) == bindparam("platform"),
         col(ConversationState.chat_id) == bindparam("chat_id"),
@@ -444,11 +445,7 @@ class ConversationRepository(_DriverRepo):
 
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
         params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
-        driver = await self._driver()
-        if driver is not None:
-            compiled(_conversation_delete()).execute(driver, params)
-            return
-        await (await self.session.connection()).execute(_conversation_delete(), params)
+        await self._write(_conversation_delete, params)
 
 
 class AuditRepository(_Repo):
