@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
 _LOAD_SNIPPET = """
 import time
 t0 = time.perf_counter()
-from bot.nlu import load_classifier
+from nlu import load_classifier
 classifier = load_classifier()
 classifier.classify("3号楼电梯坏了")
 print(time.perf_counter() - t0)
@@ -54,8 +54,8 @@ def load_times(runs: int = 5, tmpdir: str | None = None) -> tuple[list[float], l
 
 def classify_times() -> list[float]:
     """Seconds per classify() over the held-out corpus, after one warm-up pass."""
-    from bot.nlu import load_classifier
-    from bot.nlu.corpus import HELDOUT_PATH, load_corpus
+    from nlu import load_classifier
+    from nlu.corpus import HELDOUT_PATH, load_corpus
 
     classifier = load_classifier()
     texts = [e.text for e in load_corpus(HELDOUT_PATH)]

@@ -38,11 +38,11 @@ from sqlmodel import col  # noqa: E402
 
 from bot.app import Yishi  # noqa: E402
 from bot.config import PushSettings, SchedulerSettings, Settings  # noqa: E402
-from bot.messages import Reply  # noqa: E402
 from bot.push import PushService  # noqa: E402
 from bot.scheduler import SchedulerService  # noqa: E402
 from consultation.schedule import TimedEvent  # noqa: E402
 from consultation.timetable import Timetable  # noqa: E402
+from kernel.messages import Reply  # noqa: E402
 from storage.deliberation import Meeting  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402

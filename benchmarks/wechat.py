@@ -29,8 +29,8 @@ from aiohttp import web  # noqa: E402
 
 from bot.app import Yishi, build_web_app, build_yishi  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.intents import KeywordClassifier  # noqa: E402
-from bot.messages import Reply  # noqa: E402
+from kernel.intents import KeywordClassifier  # noqa: E402
+from kernel.messages import Reply  # noqa: E402
 from tests.bot.adapters.fakes.telegram_server import FakeTelegram  # noqa: E402
 from tests.bot.adapters.fakes.wechat_server import FakeWechat  # noqa: E402
 

@@ -21,12 +21,10 @@ from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import json_reply
-from bot.intents import IntentClassifier, KeywordClassifier
 from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
 from bot.scheduler import SchedulerService
-from bot.texts import t
 from consultation.digests import (
     ConsultationFiguresQuery,
     GridDigestSource,
@@ -41,11 +39,14 @@ from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
-from handlers.base import Community, Handler
 from handlers.bind import IssueBindQrHandler
 from handlers.consultation_format import make_renderer
 from handlers.schedule import ScheduleHandler
 from handlers.ticket_notices import PushTicketNotifier
+from kernel.context import Community
+from kernel.handler import Handler
+from kernel.intents import IntentClassifier, KeywordClassifier
+from kernel.texts import t
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.types import utcnow
@@ -59,7 +60,7 @@ YISHI_KEY = web.AppKey("yishi", object)
 def load_default_classifier() -> IntentClassifier:
     """The trained Chinese model when it is packaged, else the keyword stand-in."""
     try:
-        nlu = importlib.import_module("bot.nlu")
+        nlu = importlib.import_module("nlu")
         return cast(IntentClassifier, nlu.load_classifier())
     except (ImportError, AttributeError):
         return KeywordClassifier()

@@ -88,7 +88,7 @@ def chat(config_path: Path | None, user_id: str) -> None:
 def nlu() -> None:
     """One message a line on stdin → one JSON object a line on stdout."""
     from bot.app import load_default_classifier
-    from bot.nlu.cli import run_nlu
+    from nlu.cli import run_nlu
 
     sys.exit(run_nlu(sys.stdin, sys.stdout, load_default_classifier()))
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Platform
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
 from consultation.topics import Draft, TopicService, draft_from_message
+from kernel.messages import Platform
 from storage.deliberation import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 

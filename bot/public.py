@@ -14,11 +14,11 @@ from html import escape
 
 from aiohttp import web
 
-from bot.texts import t
 from consultation.ids import decision_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH, Minutes, OutcomeService
-from handlers.base import Community
 from handlers.consultation_format import local, tally_lines
+from kernel.context import Community
+from kernel.texts import t
 from storage.deliberation import MeetingRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork

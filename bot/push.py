@@ -24,8 +24,8 @@ from typing import Protocol
 from aiolimiter import AsyncLimiter
 
 from bot.config import PushSettings
-from bot.messages import Reply
 from consultation.binding import FALLBACK
+from kernel.messages import Reply
 from storage.models import Push
 from storage.platforms import PlatformRepository
 from storage.types import utcnow

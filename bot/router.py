@@ -19,21 +19,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.intents import Intent, IntentClassifier, NluResult
-from bot.messages import Button, Inbound, Reply
-from bot.nlu.context import interpret_in_context
-from bot.nlu.policy import Action, decide
-from bot.texts import t
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
-from handlers.base import (
-    Community,
-    Context,
-    Conversation,
-    Handler,
-    Later,
-    NotForThisFlow,
-    User,
-)
+from kernel.context import Community, Context, Conversation, Later, User
+from kernel.handler import Handler, NotForThisFlow
+from kernel.intents import Intent, IntentClassifier, NluResult
+from kernel.messages import Button, Inbound, Reply
+from kernel.texts import t
+from nlu.context import interpret_in_context
+from nlu.policy import Action, decide
 from storage.repositories import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork

@@ -109,7 +109,7 @@ async def push_to_resident(
 
 
 def text_payload(text: str) -> dict[str, Any]:
-    """The outbox payload of a plain text message (``bot.messages.Reply`` JSON)."""
+    """The outbox payload of a plain text message (``kernel.messages.Reply`` JSON)."""
     return {"text": text, "buttons": [], "mentions": [], "chat_id": None}
 
 

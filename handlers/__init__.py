@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bot.intents import Intent
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
-from handlers.base import Handler
 from handlers.bind import (
     BindHandler,
     IssueBindCodeHandler,
@@ -28,6 +26,8 @@ from handlers.tickets import (
 )
 from handlers.topics import ProposeTopicHandler, SecondTopicHandler, TopicModerationHandler
 from handlers.votes import PollAdminHandler, PollStatusHandler, VoteHandler
+from kernel.handler import Handler
+from kernel.intents import Intent
 
 CONSULTATION_INTENTS = (
     Intent.PROPOSE_TOPIC,

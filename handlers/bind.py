@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.messages import Reply
-from bot.texts import t
 from consultation.binding import CODE_TTL, BindError, issue_code, redeem
 from consultation.roles import Role
-from handlers.base import Context, Handler, Units
+from kernel.context import Context, Units
+from kernel.handler import Handler
+from kernel.messages import Reply
+from kernel.texts import t
 from storage.models import Resident
 from storage.platforms import PlatformRepository
 from storage.types import utcnow

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import EDITS_IN_PLACE, Button, Reply
-from bot.texts import t
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.meetings import MeetingView
 from consultation.notices import Notice
 from consultation.outcomes import Minutes
 from consultation.polls import Closed, Progress
+from kernel.messages import EDITS_IN_PLACE, Button, Reply
+from kernel.texts import t
 from storage.deliberation import Poll
 
 ELECTORATE_ZH = {

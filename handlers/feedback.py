@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import Reply
-from bot.texts import t
 from consultation.ids import find_ref
 from consultation.roles import ROLE_NAMES_ZH, allowed
-from handlers.base import Context, Handler
 from handlers.outcomes import EvaluateHandler
 from handlers.tickets import TicketRatingHandler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Reply
+from kernel.texts import t
 
 
 class FeedbackHandler(Handler):

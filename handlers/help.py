@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.roles import Role
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Button, Reply
+from kernel.texts import t
 
 
 class HelpHandler(Handler):

@@ -14,18 +14,19 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.intents import Intent
-from bot.messages import Reply
-from bot.nlu.slots import parse_date, parse_time
-from bot.texts import t
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, topic_ref
 from consultation.meeting_rule import describe
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.roles import Role
-from handlers.base import Context, Handler
 from handlers.consultation_format import error_reply, local, meeting_info, render_minutes
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Reply
+from kernel.texts import t
+from nlu.slots import parse_date, parse_time
 from storage.deliberation import PeopleRepository, TopicRepository
 from storage.models import Resident
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.binding import EVERYWHERE, PreferenceError, PushRoute, set_push_preference
 from consultation.binding import push_route as route_of
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.messages import Button, Reply
+from kernel.texts import t
 
 #: How residents name the platforms; longer names first ("企业微信" before "微信").
 PLATFORM_WORDS = (

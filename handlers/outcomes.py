@@ -11,15 +11,16 @@ import re
 from collections.abc import Sequence
 from datetime import timedelta
 
-from bot.intents import Intent
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
-from handlers.base import Context, Handler
 from handlers.consultation_format import error_reply
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Button, Reply
+from kernel.texts import t
 
 FLOW = "evaluate"
 EVALUATION_WINDOW = timedelta(days=7)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import Reply
-from bot.texts import t
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Reply
+from kernel.texts import t
 
 
 class PendingIntentHandler(Handler):

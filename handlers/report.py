@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.intents import Intent
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.ticket_parsing import (
     Catalogue,
     Place,
@@ -24,9 +21,13 @@ from consultation.ticket_parsing import (
     read_message,
 )
 from consultation.tickets import Draft, TicketError, TicketService
-from handlers.base import Context, Handler, NotForThisFlow
 from handlers.ticket_notices import PushTicketNotifier, status_zh, summary
 from handlers.tickets import actor_of, error_reply
+from kernel.context import Context
+from kernel.handler import Handler, NotForThisFlow
+from kernel.intents import Intent
+from kernel.messages import Button, Reply
+from kernel.texts import t
 
 FLOW = "report"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})

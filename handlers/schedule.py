@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.messages import Reply
-from bot.texts import catalog, t
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable, UnknownEvent
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.messages import Reply
+from kernel.texts import catalog, t
 
 FLOW = "schedule"
 LIST_WORDS = ("接下来的通知", "通知安排", "/notices")

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.binding import push_to_person
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Notice
+from kernel.messages import Button, Reply
+from kernel.texts import t
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
 

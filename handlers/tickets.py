@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.roles import Role
 from consultation.ticket_parsing import (
     Catalogue,
@@ -22,7 +19,6 @@ from consultation.ticket_parsing import (
     parse_rating,
 )
 from consultation.tickets import Actor, Notice, StatRow, TicketError, TicketService
-from handlers.base import Context, Handler
 from handlers.ticket_notices import (
     RATING_FLOW,
     PushTicketNotifier,
@@ -31,6 +27,11 @@ from handlers.ticket_notices import (
     status_zh,
     summary,
 )
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Button, Reply
+from kernel.texts import t
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})

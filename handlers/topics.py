@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import Button, Reply
-from bot.texts import t
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.roles import Role
 from consultation.topics import Draft, TopicError, TopicService, draft_from_message
-from handlers.base import Context, Handler
 from handlers.consultation_format import error_reply
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import Button, Reply
+from kernel.texts import t
 from storage.deliberation import Topic
 
 FLOW = "topic"

@@ -13,15 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.intents import Intent
-from bot.messages import EDITS_IN_PLACE, Button, Reply
-from bot.texts import t
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
 from consultation.polls import PollError, PollService, parse_poll_command
 from consultation.roles import Role
-from handlers.base import Context, Handler
 from handlers.consultation_format import (
     choice_label,
     error_reply,
@@ -34,6 +30,11 @@ from handlers.consultation_format import (
     progress_line,
 )
 from handlers.meetings import resolve_person
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import Intent
+from kernel.messages import EDITS_IN_PLACE, Button, Reply
+from kernel.texts import t
 from storage.deliberation import Poll
 
 FLOW = "anon_vote"

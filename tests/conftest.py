@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Yishi
 from bot.config import Settings
-from bot.intents import KeywordClassifier
+from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
 from storage.migrate import upgrade
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bot.messages import Inbound, Reply
 from bot.router import Router
+from kernel.messages import Inbound, Reply
 from storage.platforms import PlatformRepository
 
 log = logging.getLogger("yishi.callbacks")

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from bot.app import Yishi
 from bot.config import Settings
 from bot.demo import seed_demo
-from bot.messages import ChatType, Inbound, Platform, Reply
+from kernel.messages import ChatType, Inbound, Platform, Reply
 from storage.types import utcnow
 
 

@@ -1,20 +1,6 @@
-"""``python -m bot.nlu.train [OUT]``: retrain the intent model from train.jsonl."""
+"""``python -m bot.nlu.train``: the same as ``python -m nlu.train``."""
 
-from __future__ import annotations
-
-import argparse
-from pathlib import Path
-
-from bot.nlu.cli import train
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="训练意图模型 / train the intent model")
-    parser.add_argument("out", nargs="?", type=Path, default=None, help="model JSON to write")
-    args = parser.parse_args(argv)
-    train(args.out)
-    return 0
-
+from nlu.train import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

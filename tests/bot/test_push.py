@@ -6,8 +6,8 @@ import time
 
 from bot.app import Yishi
 from bot.config import PushSettings
-from bot.messages import Reply
 from bot.push import PermanentPushError, PushService
+from kernel.messages import Reply
 from storage.engine import create_engine, session_factory
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.conftest import Clock

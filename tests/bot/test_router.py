@@ -6,8 +6,8 @@ import asyncio
 import uuid
 
 from bot.app import Yishi
-from bot.messages import ChatType, Inbound, Reply
 from bot.router import normalise
+from kernel.messages import ChatType, Inbound, Reply
 from storage.types import utcnow
 from tests.conftest import Clock
 

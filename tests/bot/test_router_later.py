@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from bot.app import Yishi
-from bot.intents import KeywordClassifier
-from bot.messages import Reply
-from bot.texts import t
 from handlers import default_handlers
-from handlers.base import Context, Handler, Units
+from kernel.context import Context, Units
+from kernel.handler import Handler
+from kernel.intents import KeywordClassifier
+from kernel.messages import Reply
+from kernel.texts import t
 from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import Yishi
 from bot.demo import seed_demo
-from bot.nlu import load_classifier
+from nlu import load_classifier
 from tests.bot.test_router import say
 from tests.conftest import Clock, make_settings
 

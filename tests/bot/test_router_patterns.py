@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.messages import Reply
 from bot.router import HandlerRegistry
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.messages import Reply
 
 
 class _Echo(Handler):

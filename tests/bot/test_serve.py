@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import aiohttp
 
 from bot.app import build_yishi
-from bot.intents import KeywordClassifier
-from bot.messages import Reply
 from bot.serve import GC_YOUNG_THRESHOLD, serve
 from handlers import default_handlers
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import KeywordClassifier
+from kernel.messages import Reply
 from storage.engine import create_engine, session_factory
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.conftest import make_settings

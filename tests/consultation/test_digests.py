@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.app import Yishi, default_timed_sources
-from bot.texts import t
 from consultation.digests import (
     ConsultationFigures,
     GridDigestSource,
@@ -22,6 +21,7 @@ from consultation.digests import (
     WorkerTasks,
     format_digest,
 )
+from kernel.texts import t
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import Clock, make_settings
 

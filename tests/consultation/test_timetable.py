@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.nlu.slots.when import parse_datetime
 from consultation.schedule import TimedEvent
 from consultation.timetable import (
     daily_occurrences,
@@ -18,6 +17,7 @@ from consultation.timetable import (
     parse_offset,
     previous_month,
 )
+from nlu.slots.when import parse_datetime
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import Yishi, build_web_app
 from bot.config import Settings
 from bot.demo import seed_demo
-from bot.intents import KeywordClassifier
+from kernel.intents import KeywordClassifier
 from tests.bot.test_router import say
 from tests.conftest import Clock, make_settings
 

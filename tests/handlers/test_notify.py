@@ -6,9 +6,9 @@ import re
 import uuid
 
 from bot.app import Yishi
-from bot.messages import ChatType, Inbound, Reply
 from bot.push import PermanentPushError
 from consultation.binding import push_to_person
+from kernel.messages import ChatType, Inbound, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from tests.conftest import Clock

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import Yishi
-from bot.intents import IntentClassifier
-from bot.messages import ChatType, Inbound, Reply
-from bot.nlu import load_classifier
+from kernel.intents import IntentClassifier
+from kernel.messages import ChatType, Inbound, Reply
+from nlu import load_classifier
 from storage.tickets import Ticket, TicketRepository
 from storage.types import utcnow
 from tests.conftest import Clock, make_settings

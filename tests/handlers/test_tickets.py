@@ -8,8 +8,8 @@ import uuid
 from typing import Any
 
 from bot.app import Yishi
-from bot.messages import ChatType, Inbound, Location, Reply
 from consultation.roles import Role
+from kernel.messages import ChatType, Inbound, Location, Reply
 from storage.tickets import Ticket, TicketRepository
 from storage.types import utcnow
 from tests.conftest import Clock
@@ -328,7 +328,7 @@ async def _ten_workers(yishi: Yishi) -> None:
 
 async def test_ten_workers_accept_at_once_postgres(pg_url: str, clock: Clock) -> None:
     from bot.demo import seed_demo
-    from bot.intents import KeywordClassifier
+    from kernel.intents import KeywordClassifier
     from tests.conftest import make_settings
 
     bot = Yishi(make_settings(pg_url), classifier=KeywordClassifier(), clock=clock)

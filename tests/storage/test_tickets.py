@@ -11,8 +11,8 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 from bot.app import Yishi
-from bot.messages import ChatType, Inbound
 from consultation.roles import Role
+from kernel.messages import ChatType, Inbound
 from storage.engine import create_engine, session_factory
 from storage.exports import EXPORTS, write_rows
 from storage.tickets import Ticket, TicketRepository

@@ -33,9 +33,9 @@ from bot.adapters.callbacks import BodyTooLarge, read_bounded
 from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.adapters.wechat.adapter import button_key
 from bot.config import TelegramSettings
-from bot.messages import Button, ChatType, Inbound, Location, Platform, Reply
 from bot.push import PermanentPushError
 from bot.router import Router
+from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 

@@ -20,8 +20,8 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.http import json_body, json_bytes, json_error, json_reply
-from bot.messages import ChatType, Inbound, Platform, Reply
 from bot.router import Router
+from kernel.messages import ChatType, Inbound, Platform, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork

@@ -29,10 +29,10 @@ from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt, check_signature
 from bot.config import WechatSettings
-from bot.messages import Button, ChatType, Inbound, Location, Platform, Reply
 from bot.push import PermanentPushError
 from bot.router import Router
-from bot.texts import t
+from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from kernel.texts import t
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork

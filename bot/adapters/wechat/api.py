@@ -122,7 +122,7 @@ class TokenApi:
     async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the token; one refresh-and-retry on a token error.
 
-        Never from inside a unit of work: see :meth:`handlers.base.Context.later`."""
+        Never from inside a unit of work: see :meth:`kernel.context.Context.later`."""
         for attempt in range(2):
             token = await self.access_token()
             _status, body = await self.http.request_json(

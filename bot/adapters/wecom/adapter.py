@@ -28,9 +28,9 @@ from bot.adapters.wechat.api import TokenApi, WechatApiError
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
 from bot.adapters.window import SlidingWindow
 from bot.config import WecomSettings
-from bot.messages import ChatType, Inbound, Platform, Reply
 from bot.push import PermanentPushError
 from bot.router import Router
+from kernel.messages import ChatType, Inbound, Platform, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork

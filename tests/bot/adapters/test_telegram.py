@@ -16,11 +16,12 @@ from bot.adapters.telegram import TelegramAdapter
 from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
-from bot.intents import KeywordClassifier
-from bot.messages import Button, Reply
 from bot.router import normalise
 from handlers import default_handlers
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import KeywordClassifier
+from kernel.messages import Button, Reply
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.conftest import make_settings

@@ -12,8 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
-from bot.intents import KeywordClassifier
-from bot.messages import Reply
+from kernel.intents import KeywordClassifier
+from kernel.messages import Reply
 from storage.platforms import PlatformRepository
 from tests.conftest import Clock, make_settings
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_yishi
-from bot.intents import KeywordClassifier
 from bot.serve import serve
+from kernel.intents import KeywordClassifier
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")

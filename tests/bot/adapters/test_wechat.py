@@ -24,11 +24,12 @@ from bot.adapters.wechat import xml as wxml
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
-from bot.intents import KeywordClassifier
-from bot.messages import ChatType, Inbound, Reply
 from consultation.binding import issue_code, push_to_person
 from handlers import default_handlers
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import KeywordClassifier
+from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
 from storage.platforms import PlatformRepository
 from storage.types import utcnow

@@ -14,10 +14,11 @@ from aiohttp.test_utils import TestClient
 from bot.adapters.wecom import WecomAdapter
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
-from bot.intents import KeywordClassifier
-from bot.messages import Button, Reply
 from handlers import default_handlers
-from handlers.base import Context, Handler
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import KeywordClassifier
+from kernel.messages import Button, Reply
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml, sha1_sign
 

@@ -1,0 +1,174 @@
+"""What every handler gets and implements.
+
+A handler is thin: read the message and the user's role, call a service in
+``consultation/``, format the reply. The router builds the :class:`Context`,
+checks :attr:`Handler.required_roles`, and persists the conversation after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from consultation.binding import push_to_person
+from consultation.roles import Role
+from kernel.intents import NluResult
+from kernel.messages import Inbound, Reply
+from storage.models import Resident
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(slots=True)
+class User:
+    """The sender as the bot knows them: platform account, resident record, roles."""
+
+    platform: str
+    platform_user_id: str
+    display_name: str | None
+    resident: Resident | None
+    roles: frozenset[Role]
+
+    @property
+    def bound(self) -> bool:
+        return self.resident is not None
+
+    @property
+    def verified(self) -> bool:
+        return self.resident is not None and self.resident.verified
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this person."""
+        if self.resident is not None:
+            return f"resident:{self.resident.id}"
+        return f"{self.platform}:{self.platform_user_id}"
+
+    @property
+    def name(self) -> str:
+        if self.resident is not None:
+            return self.resident.name
+        return self.display_name or "居民"
+
+    def has(self, *roles: Role) -> bool:
+        return any(r in self.roles for r in roles)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """This user's multi-turn state in this chat. Changes are saved by the router."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.flow is not None
+
+    def start(self, flow: str, step: str, **data: Any) -> None:
+        self.flow, self.step, self.data, self.changed = flow, step, dict(data), True
+
+    def advance(self, step: str, **data: Any) -> None:
+        self.step = step
+        self.data.update(data)
+        self.changed = True
+
+    def end(self) -> None:
+        self.flow, self.step, self.data, self.changed = None, None, {}, True
+
+
+@dataclass(slots=True)
+class Community:
+    """Facts about the community a handler may need to phrase a reply."""
+
+    name: str
+    zone: ZoneInfo
+    conversation_ttl: timedelta
+
+
+#: A fresh unit of work for after-commit work; leaving it commits (and wakes the pushes).
+Units = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+#: Work a handler leaves for after its commit (see :meth:`Context.later`).
+Later = Callable[[Units], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Context:
+    """Everything one handler call may use; the transaction is ``uow``'s."""
+
+    message: Inbound
+    user: User
+    uow: UnitOfWork
+    now: datetime
+    community: Community
+    conversation: Conversation
+    #: What the classifier made of the message (None for commands and flows). Its
+    #: ``slots`` are left empty: a handler parses what it needs (nlu.slots).
+    nlu: NluResult | None = None
+    #: Work to start once this message's transaction has committed (see :meth:`later`).
+    after_commit: list[Later] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.message.text.strip()
+
+    def later(self, work: Later) -> None:
+        """Run ``work(units)`` after this message's transaction commits, outside it.
+
+        For a platform API call a reply depends on: made inside the handler it would
+        hold the transaction (on SQLite, every other message) for as long as the
+        platform takes to answer. ``work`` makes the call, then records and tells
+        the person by push in a unit of work of its own (``async with units() as
+        uow``). Nothing runs if the message's work is rolled back.
+        """
+        self.after_commit.append(work)
+
+    async def push(
+        self, platform: str, chat_id: str, reply: Reply, dedupe_key: str | None = None
+    ) -> bool:
+        """Queue a message for another chat; sent after this transaction commits."""
+        return await self.uow.pushes.enqueue(
+            platform, chat_id, reply.as_json(), dedupe_key, now=self.now
+        )
+
+    async def push_to_resident(
+        self, resident_id: int, reply: Reply, dedupe_key: str | None = None
+    ) -> int:
+        """Queue a private message to a person, on the platform they prefer.
+
+        One push goes to the first account of their route and carries the rest
+        as ``fallback``: the push service tries the next when one cannot be
+        reached. A person who asked for "all" gets one push on every account.
+        """
+
+        def key(platform: str, _chat: str) -> str | None:
+            return f"{dedupe_key}:{platform}" if dedupe_key else None
+
+        return await push_to_person(self.uow, resident_id, reply.as_json(), key, self.now)
+
+    async def push_to_role(
+        self, role: Role, reply: Reply, *, grid_id: int | None = None, dedupe_key: str | None = None
+    ) -> int:
+        """Queue a private message to everyone holding ``role`` (in ``grid_id``)."""
+        total = 0
+        for person in await self.uow.residents.with_role(role.value, grid_id):
+            assert person.id is not None
+            key = f"{dedupe_key}:{person.id}" if dedupe_key else None
+            total += await self.push_to_resident(person.id, reply, key)
+        return total
+
+    async def audit(
+        self,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a state change with who and when."""
+        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id, before, after)

@@ -1,0 +1,89 @@
+"""Satisfaction ratings: 满意/基本满意/不满意, ★★★, 5星, 打8分."""
+
+from __future__ import annotations
+
+import re
+
+from nlu.slots.numerals import NUM, to_int
+
+# Checked in this order, so that 不满意 is never read as 满意.
+RATING_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("unsatisfied", ("不满意", "不太满意", "差评", "太差", "很差", "不认可", "不行", "敷衍", "👎")),
+    ("basic", ("基本满意", "还行", "一般", "凑合", "还可以", "马马虎虎", "过得去", "勉强")),
+    ("satisfied", ("满意", "好评", "挺好", "很好", "不错", "点赞", "认可", "👍", "棒", "给力")),
+)
+# Words that also occur in ordinary talk (今天天气不错): as a context answer they
+# must be nearly the whole message.
+WEAK_WORDS = (
+    "不错",
+    "很好",
+    "挺好",
+    "棒",
+    "给力",
+    "认可",
+    "一般",
+    "还行",
+    "还可以",
+    "不行",
+    "勉强",
+    "过得去",
+    "垃圾",
+    "👍",
+    "👎",
+)
+_STARS = re.compile(rf"({NUM})\s*(?:颗|个)?\s*星")
+_SCORE = re.compile(r"(\d{1,3}(?:\.\d)?)\s*分|(满)\s*分")
+
+
+def _from_score(score: float, scale: int) -> str:
+    ratio = score / scale
+    return "satisfied" if ratio >= 0.8 else "basic" if ratio >= 0.6 else "unsatisfied"
+
+
+def parse_rating(text: str) -> dict[str, object]:
+    """{"rating": satisfied|basic|unsatisfied, "score"?, "score_max"?} or {}.
+
+    An explicit word wins over a number ("5星 但是不满意" is unsatisfied).
+    """
+    score: int | float | None = None
+    scale = 5
+    stars = text.count("★") + text.count("⭐")
+    if stars:
+        score = min(stars, 5)
+    elif m := _STARS.search(text):
+        n = to_int(m.group(1))
+        if n is not None and 0 <= n <= 5:
+            score = n
+    elif m := _SCORE.search(text):
+        value = 10.0 if m.group(2) else float(m.group(1))
+        if value <= 100:
+            scale = 10 if value <= 10 else 100
+            score = int(value) if value.is_integer() else value
+    rating: str | None = None
+    for name, words in RATING_WORDS:
+        if any(w in text for w in words):
+            rating = name
+            break
+    if rating is None and score is not None:
+        rating = _from_score(float(score), scale)
+    if rating is None:
+        return {}
+    found: dict[str, object] = {"rating": rating}
+    if score is not None:
+        found.update(score=score, score_max=scale)
+    return found
+
+
+# What a rating answer consists of, for the context-first residual check.
+RATING_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile("[★⭐☆]"),
+    _STARS,
+    _SCORE,
+    re.compile("|".join(re.escape(w) for _, ws in RATING_WORDS for w in sorted(ws, key=len)[::-1])),
+)
+
+
+def is_weak(text: str) -> bool:
+    """True when the rating rests only on an everyday word, no star, score or 满意."""
+    strong = ("满意", "好评", "差评", "星", "分", "★", "⭐")
+    return not any(s in text for s in strong)
