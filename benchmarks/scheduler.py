@@ -43,8 +43,8 @@ from bot.scheduler import SchedulerService  # noqa: E402
 from consultation.schedule import TimedEvent  # noqa: E402
 from consultation.timetable import Timetable  # noqa: E402
 from kernel.messages import Reply  # noqa: E402
-from storage.deliberation import Meeting  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
+from storage.meetings import Meeting  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.scheduler import ScheduledSend  # noqa: E402
 from storage.tickets import Ticket  # noqa: E402

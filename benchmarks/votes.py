@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from consultation.polls import PollService, PollSpec
-from storage.deliberation import PeopleRepository
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Resident
+from storage.people import PeopleRepository
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)

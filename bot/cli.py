@@ -124,8 +124,7 @@ def db_upgrade(config_path: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 def export(config_path: Path | None, kind: str, fmt: str) -> None:
     """Export KIND (tickets, topics, meetings, polls, votes, outcomes, …) to stdout."""
-    import storage.deliberation
-    import storage.tickets  # noqa: F401  (registers the "tickets" export)
+    import storage.schema  # noqa: F401  (registers every aggregate's exports)
     from storage.exports import EXPORTS, export_kind
 
     if kind not in EXPORTS:

@@ -11,7 +11,7 @@ from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
 from consultation.topics import Draft, TopicService, draft_from_message
 from kernel.messages import Platform
-from storage.deliberation import PeopleRepository
+from storage.people import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
 DEMO_REGISTER = """\

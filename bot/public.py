@@ -19,7 +19,7 @@ from consultation.outcomes import DECISION_STATUS_ZH, Minutes, OutcomeService
 from handlers.consultation_format import local, tally_lines
 from kernel.context import Community
 from kernel.texts import t
-from storage.deliberation import MeetingRepository
+from storage.meetings import MeetingRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 

@@ -27,7 +27,7 @@ from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context
 from nlu.policy import Action, decide
-from storage.repositories import MessageSnapshot
+from storage.inbound import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 

@@ -20,7 +20,7 @@ from consultation.digests import (
 from consultation.roles import Role
 from consultation.ticket_parsing import Catalogue
 from consultation.tickets import TicketService
-from storage.deliberation import FiguresRepository
+from storage.figures import FiguresRepository
 from storage.tickets import Ticket, TicketRepository
 from storage.unit_of_work import UnitOfWork
 

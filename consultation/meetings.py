@@ -20,17 +20,11 @@ from consultation.meeting_rule import next_occurrence, occurrence
 from consultation.notices import Notice, Renderer, push_to_residents
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
-from storage.deliberation import (
-    AgendaItem,
-    Meeting,
-    MeetingRepository,
-    MeetingSignup,
-    PeopleRepository,
-    Topic,
-    TopicRepository,
-)
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
+from storage.meetings import AgendaItem, Meeting, MeetingRepository, MeetingSignup
 from storage.models import Resident
+from storage.people import PeopleRepository
+from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 MODE_ZH = {"onsite": "现场", "online": "线上"}

@@ -14,19 +14,11 @@ from datetime import date, datetime
 from consultation.ballots import PassRule, PollKind, Tally
 from consultation.ids import decision_ref
 from consultation.roles import Role
-from storage.deliberation import (
-    AgendaItem,
-    Decision,
-    DecisionRepository,
-    DecisionUpdate,
-    Meeting,
-    MeetingRepository,
-    PeopleRepository,
-    Poll,
-    PollRepository,
-    Topic,
-    TopicRepository,
-)
+from storage.meetings import AgendaItem, Meeting, MeetingRepository
+from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
+from storage.people import PeopleRepository
+from storage.polls import Poll, PollRepository
+from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}

@@ -1,6 +1,6 @@
 """表决: opening a poll, who may vote, casting (chat and paper), tallies and closing.
 
-One vote per voter key is enforced by the database (see :mod:`storage.deliberation`);
+One vote per voter key is enforced by the database (see :mod:`storage.polls`);
 this module decides the key (a resident, or a household) and whether the person
 may vote at all. Anonymous polls never store the choice next to the voter.
 """
@@ -26,15 +26,11 @@ from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.notices import Notice, Renderer
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
-from storage.deliberation import (
-    Decision,
-    DecisionRepository,
-    MeetingRepository,
-    Poll,
-    PollRepository,
-    TopicRepository,
-)
+from storage.meetings import MeetingRepository
 from storage.models import Resident
+from storage.outcomes import Decision, DecisionRepository
+from storage.polls import Poll, PollRepository
+from storage.topics import TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 ELECTORATE_WORDS = {

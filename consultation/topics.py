@@ -9,8 +9,8 @@ from datetime import datetime
 from consultation.config import ConsultationRules
 from consultation.ids import topic_ref
 from consultation.screening import ScreenHint, screen
-from storage.deliberation import Topic, TopicRepository
 from storage.models import Resident
+from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 TITLE_MAX = 30

@@ -17,7 +17,7 @@ from consultation.outcomes import Minutes
 from consultation.polls import Closed, Progress
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
-from storage.deliberation import Poll
+from storage.polls import Poll
 
 ELECTORATE_ZH = {
     Electorate.RESIDENTS.value: "已认证居民，每人一票",

@@ -27,8 +27,9 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
-from storage.deliberation import PeopleRepository, TopicRepository
 from storage.models import Resident
+from storage.people import PeopleRepository
+from storage.topics import TopicRepository
 
 PUBLIC_PATH = "/public/meetings/{code}"
 

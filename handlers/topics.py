@@ -19,7 +19,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from storage.deliberation import Topic
+from storage.topics import Topic
 
 FLOW = "topic"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})

@@ -35,7 +35,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
-from storage.deliberation import Poll
+from storage.polls import Poll
 
 FLOW = "anon_vote"
 CONFIRM = frozenset({"确认投票", "确认", "是", "确定"})

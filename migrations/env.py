@@ -9,12 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import storage.deliberation
-import storage.meeting_changes  # 改期/取消 history
-import storage.models
-import storage.platforms  # noqa: F401  (registers every domain's tables on SQLModel.metadata)
-import storage.scheduler as _scheduler_tables  # noqa: F401
-from storage import tickets as _tickets  # noqa: F401  (the ticket tables)
+import storage.schema  # noqa: F401  (every aggregate's tables on SQLModel.metadata)
 from storage.engine import async_url, create_engine
 
 config = context.config

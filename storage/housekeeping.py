@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from storage.models import ConversationState, InboundMessage
 from storage.platforms import CallbackRecord
-from storage.repositories import _Repo
+from storage.repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,7 @@ class PurgeCounts:
         return asdict(self)
 
 
-class HousekeepingRepository(_Repo):
+class HousekeepingRepository(Repository):
     """The purge's SQL: one DELETE per table, the same on SQLite and PostgreSQL."""
 
     async def purge(

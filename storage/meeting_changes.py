@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.deliberation import Meeting
-from storage.repositories import _Repo
+from storage.meetings import Meeting
+from storage.repository import Repository
 from storage.types import UTCDateTime
 
 
@@ -41,7 +41,7 @@ class MeetingChange(SQLModel, table=True):
     notice_until: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class MeetingChangeRepository(_Repo):
+class MeetingChangeRepository(Repository):
     """History of moves and cancellations, and the latest change per meeting."""
 
     async def add(self, change: MeetingChange) -> MeetingChange:

@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import InboundMessage, PlatformIdentity, Resident
-from storage.repositories import _Repo, insert_for
+from storage.repository import Repository, insert_for
 from storage.types import utc_field, utcnow
 
 
@@ -143,7 +143,7 @@ class BindError(Exception):
         self.code = code
 
 
-class PlatformRepository(_Repo):
+class PlatformRepository(Repository):
     """Tokens, bind codes, callbacks, contacts, button keys, deliveries, preferences."""
 
     # -- access tokens -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repositories import _Repo, insert_for
+from storage.repository import Repository, insert_for
 from storage.types import UTCDateTime
 
 
@@ -49,7 +49,7 @@ class SchedulerLease(SQLModel, table=True):
     acquired_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class ScheduledSendRepository(_Repo):
+class ScheduledSendRepository(Repository):
     """Claims event keys; the database's unique index decides who fires."""
 
     async def claim(
@@ -114,7 +114,7 @@ class ScheduledSendRepository(_Repo):
         return (await self.session.exec(stmt)).all()
 
 
-class SchedulerLeaseRepository(_Repo):
+class SchedulerLeaseRepository(Repository):
     """A lease row taken with one conditional UPDATE (or INSERT), on SQLite and PostgreSQL."""
 
     async def acquire(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:

@@ -33,7 +33,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.exports import register
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repositories import insert_for
+from storage.repository import insert_for
 from storage.types import utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 

@@ -84,3 +84,8 @@ def utc_field(*, nullable: bool = False, index: bool = False) -> Any:
         nullable=nullable,
         index=index,
     )
+
+
+def iso(value: datetime | None) -> str | None:
+    """An export's timestamp: ISO 8601, or None."""
+    return value.isoformat() if value is not None else None

@@ -9,15 +9,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.audit import AuditRepository
+from storage.conversations import ConversationRepository
 from storage.engine import PUSHED, WROTE
-from storage.repositories import (
-    AuditRepository,
-    ConversationRepository,
-    IdentityRepository,
-    InboundRepository,
-    PushRepository,
-    ResidentRepository,
-)
+from storage.identities import IdentityRepository
+from storage.inbound import InboundRepository
+from storage.pushes import PushRepository
+from storage.residents import ResidentRepository
 from storage.sqlite_session import InlineSession, SqliteLane
 
 R = TypeVar("R")

@@ -19,7 +19,7 @@ from consultation.ticket_parsing import Place
 from consultation.tickets import Actor, Draft, TicketService
 from consultation.topics import Draft as TopicDraft
 from consultation.topics import TopicService
-from storage.deliberation import PeopleRepository
+from storage.people import PeopleRepository
 from tests.conftest import Clock
 
 #: Mon 2 Nov 2026, 10:00 Shanghai.

@@ -64,7 +64,7 @@ async def test_capacity_signup_switch_and_withdraw(yishi: Yishi) -> None:
 
 
 async def _residents(uow: object) -> list[Resident]:
-    from storage.deliberation import PeopleRepository
+    from storage.people import PeopleRepository
 
     return list(await uow.get(PeopleRepository).verified())  # type: ignore[attr-defined]
 

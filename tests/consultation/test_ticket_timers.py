@@ -14,7 +14,7 @@ from bot.demo import DEMO_PEOPLE
 from consultation.ticket_parsing import Place
 from consultation.tickets import Actor, Draft, TicketService
 from consultation.timetable import Outcome
-from storage.deliberation import PeopleRepository
+from storage.people import PeopleRepository
 from storage.scheduler import ScheduledSendRepository
 from storage.tickets import TicketRepository
 from tests.conftest import Clock

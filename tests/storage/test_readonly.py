@@ -11,7 +11,8 @@ from sqlalchemy.orm.exc import UnmappedInstanceError
 from bot.demo import seed_consultation_demo
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingService
-from storage.deliberation import MeetingRepository, TopicRepository
+from storage.meetings import MeetingRepository
+from storage.topics import TopicRepository
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.demo import seed_demo
 from storage.engine import create_engine, session_factory
-from storage.repositories import _record_statement, _snapshot_statement
+from storage.inbound import _record_statement, _snapshot_statement
 from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 from storage.unit_of_work import UnitOfWorkFactory

@@ -1,0 +1,255 @@
+"""Meetings of the consultation day: agendas, invitations (7+X), sign-ups and attendance."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import UniqueConstraint, bindparam, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.exports import register
+from storage.models import Resident
+from storage.readonly import columns_of, copy_of, fetch_all
+from storage.repository import Repository, insert_for
+from storage.topics import Topic
+from storage.types import iso, utc_field, utcnow
+from storage.unit_of_work import UnitOfWork
+
+
+class Meeting(SQLModel, table=True):
+    """A 协商议事日, ``code`` like M202612."""
+
+    __tablename__ = "meetings"
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=16)
+    starts_at: datetime = utc_field(index=True)
+    place: str = Field(max_length=120)
+    capacity: int = Field(default=60)
+    status: str = Field(default="scheduled", max_length=16)
+    minutes_published_at: datetime | None = utc_field(nullable=True)
+    created_at: datetime = utc_field()
+
+
+class AgendaItem(SQLModel, table=True):
+    """A topic on a meeting's agenda, with its slot and the moderator's discussion notes."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("meeting_id", "topic_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    topic_id: int = Field(foreign_key="topics.id")
+    position: int = Field(default=1)
+    minutes_alloc: int = Field(default=20)
+    notes: str = Field(default="", max_length=4000)
+
+
+class MeetingInvite(SQLModel, table=True):
+    """An invitation of the 7+X: ``reason`` is ``committee`` or ``stakeholder:T12``."""
+
+    __tablename__ = "meeting_invites"
+    __table_args__ = (UniqueConstraint("meeting_id", "resident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    resident_id: int = Field(foreign_key="residents.id")
+    reason: str = Field(max_length=40)
+    created_at: datetime = utc_field()
+
+
+class MeetingSignup(SQLModel, table=True):
+    """A resident's sign-up (现场 onsite / 线上 online), withdrawal and 签到."""
+
+    __tablename__ = "meeting_signups"
+    __table_args__ = (UniqueConstraint("meeting_id", "resident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    resident_id: int = Field(foreign_key="residents.id")
+    mode: str = Field(default="onsite", max_length=8)
+    status: str = Field(default="signed", max_length=12)
+    signed_up_at: datetime = utc_field()
+    checked_in_at: datetime | None = utc_field(nullable=True)
+
+
+# The consultation-day view (议事日是哪天) is among the most asked questions; its
+# statements are built once (building a SELECT costs more than SQLite running it).
+
+
+@cache
+def _current_meeting(copy: bool = False) -> Any:
+    columns = columns_of(Meeting, "m_") if copy else [Meeting]
+    return (
+        select(*columns)
+        .where(col(Meeting.starts_at) >= bindparam("since"), col(Meeting.status) != "cancelled")
+        .order_by(col(Meeting.starts_at))
+        .limit(1)
+    )
+
+
+@cache
+def _agenda() -> Any:
+    return (
+        sa_select(*columns_of(AgendaItem, "a_"), *columns_of(Topic, "t_"))
+        .join_from(AgendaItem, Topic, col(Topic.id) == col(AgendaItem.topic_id))
+        .where(col(AgendaItem.meeting_id) == bindparam("meeting_id"))
+        .order_by(col(AgendaItem.position), col(AgendaItem.id))
+    )
+
+
+@cache
+def _signups(by_status: bool) -> Any:
+    stmt = (
+        select(MeetingSignup, Resident)
+        .join(Resident, col(Resident.id) == col(MeetingSignup.resident_id))
+        .where(col(MeetingSignup.meeting_id) == bindparam("meeting_id"))
+        .order_by(col(MeetingSignup.id))
+    )
+    return stmt.where(col(MeetingSignup.status) == bindparam("status")) if by_status else stmt
+
+
+@cache
+def _signup_counts() -> Any:
+    return (
+        sa_select(col(MeetingSignup.mode).label("mode"), func.count().label("n"))
+        .where(
+            col(MeetingSignup.meeting_id) == bindparam("meeting_id"),
+            col(MeetingSignup.status) == "signed",
+        )
+        .group_by(col(MeetingSignup.mode))
+    )
+
+
+class MeetingRepository(Repository):
+    """Meetings, agendas, invitations, sign-ups and attendance."""
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        self.session.add(meeting)
+        await self.session.flush()
+        return meeting
+
+    async def by_code(self, code: str) -> Meeting | None:
+        return (await self.session.exec(select(Meeting).where(Meeting.code == code))).first()
+
+    async def get(self, meeting_id: int) -> Meeting | None:
+        return await self.session.get(Meeting, meeting_id)
+
+    async def save(self, obj: Any) -> None:
+        self.session.add(obj)
+        await self.session.flush()
+
+    async def upcoming(self, now: datetime, limit: int = 3) -> Sequence[Meeting]:
+        stmt = (
+            select(Meeting)
+            .where(col(Meeting.starts_at) >= now, Meeting.status == "scheduled")
+            .order_by(col(Meeting.starts_at))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def starting_between(self, start: datetime, end: datetime) -> Sequence[Meeting]:
+        """Scheduled meetings starting in [start, end): an indexed range on ``starts_at``."""
+        stmt = (
+            select(Meeting)
+            .where(
+                col(Meeting.starts_at) >= start,
+                col(Meeting.starts_at) < end,
+                Meeting.status == "scheduled",
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
+        """The meeting today (started within ``window_hours`` or the next one coming)."""
+        since = now - timedelta(hours=window_hours)
+        found: Meeting | None = (
+            await self.session.exec(_current_meeting(), params={"since": since})
+        ).first()
+        return found
+
+    async def current_copy(self, now: datetime, window_hours: float = 12) -> Meeting | None:
+        """:meth:`current` as a read-only copy (see storage.readonly), for display."""
+        since = now - timedelta(hours=window_hours)
+        rows = await fetch_all(self.session, _current_meeting(copy=True), {"since": since})
+        return copy_of(Meeting, rows[0], "m_") if rows else None
+
+    async def all(self) -> Sequence[Meeting]:
+        return (await self.session.exec(select(Meeting).order_by(col(Meeting.starts_at)))).all()
+
+    async def agenda(self, meeting_id: int) -> list[tuple[AgendaItem, Topic]]:
+        """The agenda in order, as read-only copies (see storage.readonly)."""
+        rows = await fetch_all(self.session, _agenda(), {"meeting_id": meeting_id})
+        return [(copy_of(AgendaItem, r, "a_"), copy_of(Topic, r, "t_")) for r in rows]
+
+    async def agenda_item(self, meeting_id: int, topic_id: int) -> AgendaItem | None:
+        stmt = select(AgendaItem).where(
+            AgendaItem.meeting_id == meeting_id, AgendaItem.topic_id == topic_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
+        stmt = (
+            insert_for(self.session, MeetingInvite)
+            .values(
+                meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
+            )
+            .on_conflict_do_nothing(index_elements=["meeting_id", "resident_id"])
+            .returning(MeetingInvite.id)
+        )
+        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
+
+    async def invites(self, meeting_id: int) -> list[tuple[MeetingInvite, Resident]]:
+        stmt = (
+            select(MeetingInvite, Resident)
+            .join(Resident, col(Resident.id) == col(MeetingInvite.resident_id))
+            .where(MeetingInvite.meeting_id == meeting_id)
+            .order_by(col(MeetingInvite.id))
+        )
+        return [(i, r) for i, r in (await self.session.exec(stmt)).all()]
+
+    async def signup(self, meeting_id: int, resident_id: int) -> MeetingSignup | None:
+        stmt = select(MeetingSignup).where(
+            MeetingSignup.meeting_id == meeting_id, MeetingSignup.resident_id == resident_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def signups(
+        self, meeting_id: int, status: str | None = "signed"
+    ) -> list[tuple[MeetingSignup, Resident]]:
+        params = {"meeting_id": meeting_id, "status": status}
+        rows = await self.session.exec(_signups(status is not None), params=params)
+        return [(s, r) for s, r in rows.all()]
+
+    async def signup_counts(self, meeting_id: int) -> dict[str, int]:
+        """Signed-up people by mode ({"onsite": n, "online": m}): one aggregate, no rows."""
+        rows = await fetch_all(self.session, _signup_counts(), {"meeting_id": meeting_id})
+        return {str(r["mode"]): int(r["n"]) for r in rows}
+
+    async def attendees(self, meeting_id: int) -> list[int]:
+        stmt = select(MeetingSignup.resident_id).where(
+            MeetingSignup.meeting_id == meeting_id, col(MeetingSignup.checked_in_at).is_not(None)
+        )
+        return list((await self.session.exec(stmt)).all())
+
+
+@register("meetings")
+async def _export_meetings(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    repo = uow.get(MeetingRepository)
+    for meeting in await repo.all():
+        assert meeting.id is not None
+        signups = await repo.signups(meeting.id, status=None)
+        signed = [s for s, _ in signups if s.status == "signed"]
+        yield {
+            "meeting": meeting.code,
+            "starts_at": iso(meeting.starts_at),
+            "place": meeting.place,
+            "capacity": meeting.capacity,
+            "status": meeting.status,
+            "agenda": [f"T{t.id}" for _, t in await repo.agenda(meeting.id)],
+            "onsite": sum(1 for s in signed if s.mode == "onsite"),
+            "online": sum(1 for s in signed if s.mode == "online"),
+            "attended": sum(1 for s, _ in signups if s.checked_in_at is not None),
+            "minutes_published_at": iso(meeting.minutes_published_at),
+        }

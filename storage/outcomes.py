@@ -1,0 +1,132 @@
+"""Decisions (结果), their implementation progress and residents' evaluations (评议)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.exports import register
+from storage.repository import Repository, insert_for
+from storage.types import iso, utc_field, utcnow
+from storage.unit_of_work import UnitOfWork
+
+
+class Decision(SQLModel, table=True):
+    """A 决议 on a topic, followed until carried out and evaluated (评议)."""
+
+    __tablename__ = "decisions"
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int | None = Field(default=None, foreign_key="meetings.id", index=True)
+    topic_id: int | None = Field(default=None, foreign_key="topics.id")
+    poll_id: int | None = Field(default=None, foreign_key="polls.id")
+    text: str = Field(max_length=1000)
+    passed: bool = Field(default=False)
+    owner: str | None = Field(default=None, max_length=64)
+    due_date: str | None = Field(default=None, max_length=10)
+    status: str = Field(default="decided", max_length=16)
+    created_at: datetime = utc_field()
+    done_at: datetime | None = utc_field(nullable=True)
+
+
+class DecisionUpdate(SQLModel, table=True):
+    """A progress note on a decision."""
+
+    __tablename__ = "decision_updates"
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decisions.id", index=True)
+    note: str = Field(max_length=1000)
+    actor: str = Field(max_length=128)
+    at: datetime = utc_field()
+
+
+class DecisionEvaluation(SQLModel, table=True):
+    """A resident's 评议 of a carried-out decision: 满意 / 不满意, once (last stands)."""
+
+    __tablename__ = "decision_evaluations"
+    __table_args__ = (UniqueConstraint("decision_id", "resident_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decisions.id", index=True)
+    resident_id: int = Field(foreign_key="residents.id")
+    satisfied: bool
+    at: datetime = utc_field()
+
+
+class DecisionRepository(Repository):
+    """Decisions, their progress and their evaluations."""
+
+    async def add(self, decision: Decision) -> Decision:
+        self.session.add(decision)
+        await self.session.flush()
+        return decision
+
+    async def get(self, decision_id: int) -> Decision | None:
+        return await self.session.get(Decision, decision_id)
+
+    async def save(self, obj: Any) -> None:
+        self.session.add(obj)
+        await self.session.flush()
+
+    async def for_poll(self, poll_id: int) -> Decision | None:
+        return (
+            await self.session.exec(select(Decision).where(Decision.poll_id == poll_id))
+        ).first()
+
+    async def for_meeting(self, meeting_id: int) -> Sequence[Decision]:
+        stmt = select(Decision).where(Decision.meeting_id == meeting_id).order_by(col(Decision.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def all(self) -> Sequence[Decision]:
+        return (await self.session.exec(select(Decision).order_by(col(Decision.id)))).all()
+
+    async def updates(self, decision_id: int) -> Sequence[DecisionUpdate]:
+        stmt = (
+            select(DecisionUpdate)
+            .where(DecisionUpdate.decision_id == decision_id)
+            .order_by(col(DecisionUpdate.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def evaluate(self, decision_id: int, resident_id: int, satisfied: bool) -> None:
+        stmt = insert_for(self.session, DecisionEvaluation).values(
+            decision_id=decision_id, resident_id=resident_id, satisfied=satisfied, at=utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["decision_id", "resident_id"],
+            set_={"satisfied": satisfied, "at": utcnow()},
+        )
+        await self.session.execute(stmt)
+
+    async def evaluation_counts(self, decision_id: int) -> tuple[int, int]:
+        stmt = (
+            select(DecisionEvaluation.satisfied, func.count())
+            .where(DecisionEvaluation.decision_id == decision_id)
+            .group_by(col(DecisionEvaluation.satisfied))
+        )
+        counts = {bool(s): int(n) for s, n in (await self.session.exec(stmt)).all()}
+        return counts.get(True, 0), counts.get(False, 0)
+
+
+@register("outcomes")
+async def _export_outcomes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    repo = uow.get(DecisionRepository)
+    for decision in await repo.all():
+        assert decision.id is not None
+        satisfied, unsatisfied = await repo.evaluation_counts(decision.id)
+        yield {
+            "decision": f"D{decision.id}",
+            "topic": f"T{decision.topic_id}" if decision.topic_id else None,
+            "poll": f"P{decision.poll_id}" if decision.poll_id else None,
+            "text": decision.text,
+            "passed": decision.passed,
+            "owner": decision.owner,
+            "due_date": decision.due_date,
+            "status": decision.status,
+            "done_at": iso(decision.done_at),
+            "progress": [u.note for u in await repo.updates(decision.id)],
+            "satisfied": satisfied,
+            "unsatisfied": unsatisfied,
+        }

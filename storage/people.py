@@ -1,0 +1,60 @@
+"""The electorates and audiences the consultation day needs, read from the register."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from storage.models import PlatformIdentity, Resident, RoleAssignment
+from storage.repository import Repository
+
+
+class PeopleRepository(Repository):
+    """The electorates and audiences the consultation day needs."""
+
+    async def verified(self) -> Sequence[Resident]:
+        stmt = select(Resident).where(col(Resident.verified).is_(True)).order_by(col(Resident.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def by_ids(self, ids: Sequence[int]) -> Sequence[Resident]:
+        if not ids:
+            return []
+        stmt = select(Resident).where(col(Resident.id).in_(ids)).order_by(col(Resident.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def by_name(self, name: str) -> Sequence[Resident]:
+        stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def with_role(self, role: str) -> Sequence[Resident]:
+        stmt = (
+            select(Resident)
+            .join(RoleAssignment, col(RoleAssignment.resident_id) == col(Resident.id))
+            .where(RoleAssignment.role == role)
+            .distinct()
+            .order_by(col(Resident.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def in_buildings(self, names: Sequence[str]) -> Sequence[Resident]:
+        from storage.models import Building
+
+        if not names:
+            return []
+        stmt = (
+            select(Resident)
+            .join(Building, col(Building.id) == col(Resident.building_id))
+            .where(col(Building.name).in_(names), col(Resident.verified).is_(True))
+            .order_by(col(Resident.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def building_names(self) -> list[str]:
+        from storage.models import Building
+
+        return list((await self.session.exec(select(Building.name))).all())
+
+    async def chats_of(self, resident_id: int) -> Sequence[PlatformIdentity]:
+        stmt = select(PlatformIdentity).where(PlatformIdentity.resident_id == resident_id)
+        return (await self.session.exec(stmt)).all()

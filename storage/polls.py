@@ -1,0 +1,325 @@
+"""Polls, participation and tallies.
+
+Vote integrity is the database's job: one ``poll_voters`` row per (poll, voter
+key) — a resident, or a household when the poll counts households — so a second
+delivery, a second process or a paper ballot for someone who already voted in
+chat can never count twice. Anonymous polls keep no ballot rows at all: the
+choice only increments a per-(poll, choice) counter in ``poll_tallies``, so
+nothing (no id, no order, no timestamp) can be joined back to a voter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, func, update
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.exports import register
+from storage.meetings import MeetingSignup
+from storage.models import Resident, RoleAssignment
+from storage.repository import Repository, insert_for
+from storage.types import iso, utc_field
+from storage.unit_of_work import UnitOfWork
+
+
+class Poll(SQLModel, table=True):
+    """A 表决, ``P3``: kind, options, electorate, secrecy, quorum and pass rule."""
+
+    __tablename__ = "polls"
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(max_length=300)
+    kind: str = Field(default="yesno", max_length=8)
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    max_choices: int = Field(default=1)
+    electorate: str = Field(default="residents", max_length=16)
+    anonymous: bool = Field(default=False)
+    quorum_pct: int = Field(default=50)
+    pass_rule: str = Field(default="majority", max_length=16)
+    hide_results: bool = Field(default=False)
+    status: str = Field(default="open", max_length=8, index=True)
+    opened_by: int | None = Field(default=None, foreign_key="residents.id")
+    platform: str = Field(default="web", max_length=16)
+    chat_id: str = Field(default="group:main", max_length=128)
+    meeting_id: int | None = Field(default=None, foreign_key="meetings.id")
+    topic_id: int | None = Field(default=None, foreign_key="topics.id")
+    electorate_size: int = Field(default=0)
+    opened_at: datetime = utc_field()
+    closes_at: datetime | None = utc_field(nullable=True, index=True)
+    closed_at: datetime | None = utc_field(nullable=True)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class PollVoter(SQLModel, table=True):
+    """Who took part, once per (poll, voter key). Named polls also hold the choice here
+    (updated in place when changed); anonymous polls leave ``choice_mask`` empty."""
+
+    __tablename__ = "poll_voters"
+    __table_args__ = (
+        UniqueConstraint("poll_id", "voter_key"),
+        Index("ix_poll_voters_tally", "poll_id", "choice_mask"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="polls.id")
+    voter_key: str = Field(max_length=80)
+    resident_id: int = Field(foreign_key="residents.id")
+    channel: str = Field(default="chat", max_length=8)
+    choice_mask: int | None = Field(default=None)
+    entered_by: int | None = Field(default=None)
+    cast_at: datetime = utc_field()
+
+
+class PollTally(SQLModel, table=True):
+    """Anonymous polls' ballots, as counters only: (poll, choice) → votes."""
+
+    __tablename__ = "poll_tallies"
+    __table_args__ = (UniqueConstraint("poll_id", "choice_mask"),)
+    id: int | None = Field(default=None, primary_key=True)
+    poll_id: int = Field(foreign_key="polls.id")
+    choice_mask: int
+    votes: int = Field(default=0)
+
+
+class PollRepository(Repository):
+    """Polls, participation and tallies; the unique keys are the integrity."""
+
+    async def add(self, poll: Poll) -> Poll:
+        self.session.add(poll)
+        await self.session.flush()
+        return poll
+
+    async def get(self, poll_id: int) -> Poll | None:
+        return await self.session.get(Poll, poll_id)
+
+    async def save(self, poll: Poll) -> None:
+        self.session.add(poll)
+        await self.session.flush()
+
+    async def all(self) -> Sequence[Poll]:
+        return (await self.session.exec(select(Poll).order_by(col(Poll.id)))).all()
+
+    async def open_polls(self) -> Sequence[Poll]:
+        stmt = select(Poll).where(Poll.status == "open").order_by(col(Poll.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def close_if_open(self, poll_id: int, now: datetime) -> bool:
+        """Mark closed; False when someone else closed it first."""
+        result = await self.session.execute(
+            update(Poll)
+            .where(col(Poll.id) == poll_id, col(Poll.status) == "open")
+            .values(status="closed", closed_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def voter(self, poll_id: int, voter_key: str) -> PollVoter | None:
+        stmt = select(PollVoter).where(
+            PollVoter.poll_id == poll_id, PollVoter.voter_key == voter_key
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def cast_named(
+        self, poll_id: int, voter_key: str, resident_id: int, mask: int, channel: str, now: datetime
+    ) -> str:
+        """Insert or change a named vote: ``new``, ``changed`` or ``refused`` (paper stands,
+        or another member of the household cast it)."""
+        inserted = await self.session.execute(
+            insert_for(self.session, PollVoter)
+            .values(
+                poll_id=poll_id,
+                voter_key=voter_key,
+                resident_id=resident_id,
+                channel=channel,
+                choice_mask=mask,
+                cast_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
+            .returning(PollVoter.id)
+        )
+        if inserted.scalar_one_or_none() is not None:
+            return "new"
+        if channel != "chat":
+            return "refused"
+        changed = await self.session.execute(
+            update(PollVoter)
+            .where(
+                col(PollVoter.poll_id) == poll_id,
+                col(PollVoter.voter_key) == voter_key,
+                col(PollVoter.resident_id) == resident_id,
+                col(PollVoter.channel) == "chat",
+            )
+            .values(choice_mask=mask, cast_at=now)
+        )
+        return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
+
+    async def cast_anonymous(
+        self, poll_id: int, voter_key: str, resident_id: int, mask: int, channel: str, now: datetime
+    ) -> bool:
+        """Record participation (unique) and bump the counter; False when already voted."""
+        inserted = await self.session.execute(
+            insert_for(self.session, PollVoter)
+            .values(
+                poll_id=poll_id,
+                voter_key=voter_key,
+                resident_id=resident_id,
+                channel=channel,
+                choice_mask=None,
+                cast_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
+            .returning(PollVoter.id)
+        )
+        if inserted.scalar_one_or_none() is None:
+            return False
+        stmt = insert_for(self.session, PollTally).values(
+            poll_id=poll_id, choice_mask=mask, votes=1
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["poll_id", "choice_mask"],
+            set_={"votes": PollTally.__table__.c.votes + 1},  # type: ignore[attr-defined]
+        )
+        await self.session.execute(stmt)
+        return True
+
+    async def mask_counts(self, poll: Poll) -> dict[int, int]:
+        """choice mask → votes: counters for anonymous polls, a GROUP BY for named ones."""
+        if poll.anonymous:
+            stmt: Any = select(PollTally.choice_mask, PollTally.votes).where(
+                PollTally.poll_id == poll.id
+            )
+        else:
+            stmt = (
+                select(PollVoter.choice_mask, func.count())
+                .where(PollVoter.poll_id == poll.id)
+                .group_by(col(PollVoter.choice_mask))
+            )
+        return {int(m): int(n) for m, n in (await self.session.exec(stmt)).all() if m is not None}
+
+    async def turnout(self, poll_id: int) -> int:
+        stmt = select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll_id)
+        return int((await self.session.exec(stmt)).one())
+
+    async def participants(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
+        stmt = (
+            select(PollVoter, Resident)
+            .join(Resident, col(Resident.id) == col(PollVoter.resident_id))
+            .where(PollVoter.poll_id == poll_id)
+            .order_by(col(Resident.id))
+        )
+        return [(v, r) for v, r in (await self.session.exec(stmt)).all()]
+
+    async def voted_resident_ids(self, poll_id: int) -> set[int]:
+        stmt = select(PollVoter.resident_id).where(PollVoter.poll_id == poll_id)
+        return set((await self.session.exec(stmt)).all())
+
+    async def voted_keys(self, poll_id: int) -> set[str]:
+        stmt = select(PollVoter.voter_key).where(PollVoter.poll_id == poll_id)
+        return set((await self.session.exec(stmt)).all())
+
+    async def named_votes(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
+        return await self.participants(poll_id)
+
+    def _electorate_query(self, electorate: str, meeting_id: int | None) -> Any:
+        stmt = select(Resident)
+        if electorate == "committee":
+            return stmt.where(
+                col(Resident.id).in_(
+                    select(RoleAssignment.resident_id).where(RoleAssignment.role == "committee")
+                )
+            )
+        if electorate == "attendees":
+            return stmt.where(
+                col(Resident.id).in_(
+                    select(MeetingSignup.resident_id).where(
+                        MeetingSignup.meeting_id == (meeting_id or 0),
+                        col(MeetingSignup.checked_in_at).is_not(None),
+                    )
+                )
+            )
+        return stmt.where(col(Resident.verified).is_(True))
+
+    async def electorate_size(self, electorate: str, meeting_id: int | None) -> int:
+        """How many may vote: residents, households (distinct), committee or attendees."""
+        if electorate == "households":
+            verified = col(Resident.verified).is_(True)
+            households = select(func.count(func.distinct(Resident.household))).where(
+                verified, col(Resident.household).is_not(None)
+            )
+            singles = (
+                select(func.count())
+                .select_from(Resident)
+                .where(verified, col(Resident.household).is_(None))
+            )
+            return int((await self.session.exec(households)).one()) + int(
+                (await self.session.exec(singles)).one()
+            )
+        inner = self._electorate_query(electorate, meeting_id).subquery()
+        stmt = select(func.count()).select_from(inner)
+        return int((await self.session.exec(stmt)).one())
+
+    async def electorate_people(
+        self, electorate: str, meeting_id: int | None
+    ) -> Sequence[Resident]:
+        stmt = self._electorate_query(electorate, meeting_id).order_by(col(Resident.id))
+        found: Sequence[Resident] = (await self.session.exec(stmt)).all()
+        return found
+
+    async def tallies(self, poll_id: int) -> Sequence[PollTally]:
+        stmt = (
+            select(PollTally)
+            .where(PollTally.poll_id == poll_id)
+            .order_by(col(PollTally.choice_mask))
+        )
+        return (await self.session.exec(stmt)).all()
+
+
+@register("polls")
+async def _export_polls(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    for poll in await uow.get(PollRepository).all():
+        yield {
+            "poll": f"P{poll.id}",
+            "question": poll.question,
+            "kind": poll.kind,
+            "options": poll.options,
+            "max_choices": poll.max_choices,
+            "electorate": poll.electorate,
+            "anonymous": poll.anonymous,
+            "quorum_pct": poll.quorum_pct,
+            "pass_rule": poll.pass_rule,
+            "status": poll.status,
+            "topic": f"T{poll.topic_id}" if poll.topic_id else None,
+            "opened_at": iso(poll.opened_at),
+            "closes_at": iso(poll.closes_at),
+            "closed_at": iso(poll.closed_at),
+            "result": poll.result,
+        }
+
+
+def _choices(mask: int, options: list[str]) -> str:
+    return "、".join(o for i, o in enumerate(options) if mask >> i & 1)
+
+
+@register("votes")
+async def _export_votes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    """Named polls: one row per voter. Anonymous polls: one row per ballot, no voter column."""
+    repo = uow.get(PollRepository)
+    for poll in await repo.all():
+        assert poll.id is not None
+        if poll.anonymous:
+            for counter in await repo.tallies(poll.id):
+                for _ in range(counter.votes):
+                    yield {
+                        "poll": f"P{poll.id}",
+                        "choice": _choices(counter.choice_mask, poll.options),
+                    }
+            continue
+        for vote, resident in await repo.participants(poll.id):
+            yield {
+                "poll": f"P{poll.id}",
+                "choice": _choices(vote.choice_mask or 0, poll.options),
+                "voter": resident.name,
+                "voter_id": resident.id,
+                "channel": vote.channel,
+                "cast_at": iso(vote.cast_at),
+            }

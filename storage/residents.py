@@ -1,0 +1,89 @@
+"""The register of residents, buildings, grids and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from storage.models import (
+    Building,
+    Grid,
+    Resident,
+    RoleAssignment,
+)
+from storage.repository import Repository, insert_for
+
+
+class ResidentRepository(Repository):
+    """Residents, buildings, grids and roles."""
+
+    async def get(self, resident_id: int) -> Resident | None:
+        return await self.session.get(Resident, resident_id)
+
+    async def add(self, resident: Resident) -> Resident:
+        self.session.add(resident)
+        await self.session.flush()
+        return resident
+
+    async def roles_of(self, resident_id: int) -> Sequence[RoleAssignment]:
+        stmt = select(RoleAssignment).where(RoleAssignment.resident_id == resident_id)
+        return (await self.session.exec(stmt)).all()
+
+    async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
+        await self.session.execute(
+            insert_for(self.session, RoleAssignment)
+            .values(resident_id=resident_id, role=role, grid_id=grid_id)
+            .on_conflict_do_nothing(index_elements=["resident_id", "role", "grid_id"])
+        )
+
+    async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:
+        stmt = (
+            select(Resident)
+            .join(RoleAssignment, col(RoleAssignment.resident_id) == col(Resident.id))
+            .where(RoleAssignment.role == role)
+        )
+        if grid_id is not None:
+            stmt = stmt.where(RoleAssignment.grid_id == grid_id)
+        return (await self.session.exec(stmt.order_by(col(Resident.id)))).all()
+
+    async def grid_by_code(self, code: str) -> Grid | None:
+        return (await self.session.exec(select(Grid).where(Grid.code == code))).first()
+
+    async def ensure_grid(self, code: str, name: str | None = None) -> Grid:
+        grid = await self.grid_by_code(code)
+        if grid is None:
+            grid = Grid(code=code, name=name or code)
+            self.session.add(grid)
+            await self.session.flush()
+        return grid
+
+    async def building_by_name(self, name: str) -> Building | None:
+        stmt = select(Building).where(Building.name == name)
+        return (await self.session.exec(stmt)).first()
+
+    async def ensure_building(self, name: str, grid_id: int | None) -> Building:
+        building = await self.building_by_name(name)
+        if building is None:
+            building = Building(name=name, grid_id=grid_id)
+            self.session.add(building)
+            await self.session.flush()
+        elif grid_id is not None and building.grid_id != grid_id:
+            building.grid_id = grid_id
+            self.session.add(building)
+        return building
+
+    async def find_resident(
+        self, name: str, building_id: int | None, unit: str | None, room: str | None
+    ) -> Resident | None:
+        stmt = select(Resident).where(
+            Resident.name == name,
+            Resident.building_id == building_id,
+            Resident.unit == unit,
+            Resident.room == room,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def count(self) -> int:
+        return int((await self.session.exec(select(func.count(col(Resident.id))))).one())

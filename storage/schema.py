@@ -1,0 +1,18 @@
+"""Every aggregate's tables and exports in one import.
+
+SQLModel's metadata (what Alembic compares) and :data:`storage.exports.EXPORTS`
+(what ``yishi export`` offers) fill as modules are imported; this is the one place
+that imports them all.
+"""
+
+from __future__ import annotations
+
+import storage.meeting_changes
+import storage.meetings
+import storage.models
+import storage.outcomes
+import storage.platforms
+import storage.polls
+import storage.scheduler
+import storage.tickets
+import storage.topics  # noqa: F401

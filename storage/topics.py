@@ -1,0 +1,131 @@
+"""Topics for the consultation day and their co-signatures (附议)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.exports import register
+from storage.repository import Repository, insert_for
+from storage.types import iso, utc_field, utcnow
+from storage.unit_of_work import UnitOfWork
+
+
+class Topic(SQLModel, table=True):
+    """A 议题 proposed by a resident, screened by a moderator, co-signed by neighbours."""
+
+    __tablename__ = "topics"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=120)
+    description: str = Field(max_length=2000)
+    proposer_id: int = Field(foreign_key="residents.id", index=True)
+    status: str = Field(default="proposed", max_length=16, index=True)
+    screen_hint: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    reason: str | None = Field(default=None, max_length=500)
+    merged_into_id: int | None = Field(default=None)
+    buildings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    cosign_count: int = Field(default=0)
+    meeting_id: int | None = Field(default=None, index=True)
+    created_at: datetime = utc_field()
+    updated_at: datetime = utc_field()
+
+
+class TopicCosign(SQLModel, table=True):
+    """One 附议: per resident, or per household when so configured (``signer_key``)."""
+
+    __tablename__ = "topic_cosigns"
+    __table_args__ = (UniqueConstraint("topic_id", "signer_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="topics.id", index=True)
+    resident_id: int = Field(foreign_key="residents.id")
+    signer_key: str = Field(max_length=80)
+    created_at: datetime = utc_field()
+
+
+class TopicRepository(Repository):
+    """Topics and their co-signatures."""
+
+    async def add(self, topic: Topic) -> Topic:
+        self.session.add(topic)
+        await self.session.flush()
+        return topic
+
+    async def get(self, topic_id: int) -> Topic | None:
+        return await self.session.get(Topic, topic_id)
+
+    async def get_for_update(self, topic_id: int) -> Topic | None:
+        stmt = select(Topic).where(Topic.id == topic_id).with_for_update()
+        return (await self.session.exec(stmt)).first()
+
+    async def save(self, topic: Topic) -> None:
+        self.session.add(topic)
+        await self.session.flush()
+
+    async def with_status(self, *statuses: str) -> Sequence[Topic]:
+        stmt = select(Topic).where(col(Topic.status).in_(statuses)).order_by(col(Topic.id))
+        return (await self.session.exec(stmt)).all()
+
+    async def all(self) -> Sequence[Topic]:
+        return (await self.session.exec(select(Topic).order_by(col(Topic.id)))).all()
+
+    async def cosign(self, topic_id: int, resident_id: int, signer_key: str) -> bool:
+        """Record a co-signature; False when this signer (or household) already signed."""
+        stmt = (
+            insert_for(self.session, TopicCosign)
+            .values(
+                topic_id=topic_id,
+                resident_id=resident_id,
+                signer_key=signer_key,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["topic_id", "signer_key"])
+            .returning(TopicCosign.id)
+        )
+        added = (await self.session.execute(stmt)).scalar_one_or_none() is not None
+        if added:
+            await self.session.execute(
+                update(Topic)
+                .where(col(Topic.id) == topic_id)
+                .values(cosign_count=Topic.cosign_count + 1)
+            )
+        return added
+
+    async def cosigners(self, topic_id: int) -> list[int]:
+        stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)
+        return list((await self.session.exec(stmt)).all())
+
+    async def signer_of(self, topic_id: int, signer_key: str) -> int | None:
+        stmt = select(TopicCosign.resident_id).where(
+            TopicCosign.topic_id == topic_id, TopicCosign.signer_key == signer_key
+        )
+        return (await self.session.exec(stmt)).first()
+
+
+#: Topic statuses that mean a moderator accepted it (it may have moved on since).
+ACCEPTED_TOPIC_STATUSES = ("accepted", "qualified", "scheduled", "decided")
+
+
+# ---------------------------------------------------------------- exports (yishi export KIND)
+
+
+@register("topics")
+async def _export_topics(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
+    for topic in await uow.get(TopicRepository).all():
+        yield {
+            "topic": f"T{topic.id}",
+            "title": topic.title,
+            "description": topic.description,
+            "status": topic.status,
+            "proposer_id": topic.proposer_id,
+            "cosigns": topic.cosign_count,
+            "buildings": topic.buildings,
+            "screen_hint": topic.screen_hint.get("verdict") if topic.screen_hint else None,
+            "reason": topic.reason,
+            "merged_into": f"T{topic.merged_into_id}" if topic.merged_into_id else None,
+            "created_at": iso(topic.created_at),
+            "updated_at": iso(topic.updated_at),
+        }
