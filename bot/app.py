@@ -25,6 +25,7 @@ from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
 from bot.scheduler import SchedulerService
+from consultation.audiences import AudienceResolver
 from consultation.digests import (
     ConsultationFiguresQuery,
     GridDigestSource,
@@ -40,13 +41,13 @@ from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
 from handlers.bind import IssueBindQrHandler
-from handlers.consultation_format import make_renderer
 from handlers.schedule import ScheduleHandler
-from handlers.ticket_notices import PushTicketNotifier
 from kernel.context import Community
 from kernel.handler import Handler
 from kernel.intents import IntentClassifier, KeywordClassifier
 from kernel.texts import t
+from notices.dispatch import Dispatcher
+from notices.table import dispatch_table
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.types import utcnow
@@ -134,19 +135,22 @@ class Yishi:
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
         self.tickets = settings.tickets.catalogue()
-        self.ticket_timers = TicketTimers(
-            self.tickets, settings.zone, PushTicketNotifier(self.tickets, settings.zone)
-        )
+        self.ticket_timers = TicketTimers(self.tickets, settings.zone)
         rules = settings.consultation.rules()
-        render = make_renderer(settings.zone)
+        #: What follows from each domain event (pushes), run as each unit of work commits.
+        self.uow.publisher = Dispatcher(
+            dispatch_table(self.tickets, rules, settings.zone, settings.community.name),
+            AudienceResolver(rules),
+            clock,
+        )
         ticket_queries = TicketQueries(self.tickets, settings.zone)
         #: Every domain's timed behaviour (meetings, polls, tickets, digest, report).
         self.timed_sources: list[TimedEventSource] = (
             list(timed_sources)
             if timed_sources is not None
             else [
-                MeetingEvents(rules, settings.zone, render),
-                PollEvents(render),
+                MeetingEvents(rules, settings.zone),
+                PollEvents(),
                 self.ticket_timers,
                 *default_timed_sources(
                     settings,

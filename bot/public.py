@@ -16,9 +16,10 @@ from aiohttp import web
 
 from consultation.ids import decision_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH, Minutes, OutcomeService
-from handlers.consultation_format import local, tally_lines
 from kernel.context import Community
 from kernel.texts import t
+from notices.common import date_text
+from notices.polls import tally_lines
 from storage.meetings import MeetingRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -59,7 +60,8 @@ class PublicPages:
         published = meeting.minutes_published_at is not None
         parts = [
             f"<h1>{escape(self.community.name)} 协商议事日 {escape(meeting.code)}</h1>",
-            f"<p>时间：{escape(local(meeting.starts_at, zone))}　地点：{escape(meeting.place)}</p>",
+            f"<p>时间：{escape(date_text(meeting.starts_at, zone))}"
+            f"　地点：{escape(meeting.place)}</p>",
             f"<p>协商委员：{escape('、'.join(minutes.committee) or '—')}</p>",
             f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人；"
             f"签到 {minutes.attended} 人</p>",
@@ -100,7 +102,7 @@ class PublicPages:
                 parts.append(
                     "<ul>"
                     + "".join(
-                        f"<li>{escape(local(u.at, zone))} {escape(u.note)}</li>"
+                        f"<li>{escape(date_text(u.at, zone))} {escape(u.note)}</li>"
                         for u in view.updates
                     )
                     + "</ul>"

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from consultation import events as ev
 from consultation.config import ConsultationRules
 from consultation.ids import meeting_code, topic_ref
 from consultation.meeting_rule import next_occurrence, occurrence
-from consultation.notices import Notice, Renderer, push_to_residents
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
@@ -179,6 +179,8 @@ class MeetingService:
             if await self.meetings.invite(meeting.id, person.id, reason):
                 invited.append((person, reason))
         await self._audit(actor, "invited", meeting.code, count=len(invited))
+        invitees = [(p.id, p.name, reason) for p, reason in invited if p.id is not None]
+        self.uow.record(ev.MeetingInvited(meeting=meeting, invitees=invitees))
         return invited
 
     async def sign_up(
@@ -357,8 +359,8 @@ class MeetingEvents:
         "meeting.cancelled",
     )
 
-    def __init__(self, rules: ConsultationRules, zone: ZoneInfo, render: Renderer) -> None:
-        self.rules, self.zone, self.render = rules, zone, render
+    def __init__(self, rules: ConsultationRules, zone: ZoneInfo) -> None:
+        self.rules, self.zone = rules, zone
 
     def slots(self, meeting: Meeting, moved_at: datetime | None = None) -> list[TimedEvent]:
         """Every announcement and the reminder of one meeting at its current time."""
@@ -430,16 +432,15 @@ class MeetingEvents:
             or event.data.get("starts_at") != meeting.starts_at.isoformat()
         ):
             return  # moved or cancelled since this event was read: its successor speaks
-        values = self._values(view, late)
         if event.kind == "meeting.announce":
-            await self._to_groups(uow, event, self._announcement(meeting, values))
+            uow.record(ev.MeetingAnnounced(view=view, timed_key=event.key, late=late))
         elif event.kind == "meeting.remind":
             assert meeting.id is not None
             signups = await uow.get(MeetingRepository).signups(meeting.id)
-            for signup, person in signups:
-                assert person.id is not None
-                payload = self.render(Notice("remind", {**values, "mode": MODE_ZH[signup.mode]}))
-                await push_to_residents(uow, [person.id], payload, event.key)
+            modes = {p.id: MODE_ZH[s.mode] for s, p in signups if p.id is not None}
+            uow.record(
+                ev.MeetingReminderDue(view=view, modes=modes, timed_key=event.key, late=late)
+            )
         else:
             change = next(
                 (
@@ -449,13 +450,32 @@ class MeetingEvents:
                 ),
                 None,
             )
-            if change is None:
+            if change is None or change.id is None:
                 return
-            payload = self.render(self._change_notice(change, meeting, values))
-            await self._to_groups(uow, event, payload)
             assert meeting.id is not None
             people = [p.id for _, p in await uow.get(MeetingRepository).signups(meeting.id)]
-            await push_to_residents(uow, [i for i in people if i is not None], payload, event.key)
+            signed_up = [i for i in people if i is not None]
+            if change.kind == "cancelled":
+                uow.record(
+                    ev.MeetingCancelled(
+                        view=view,
+                        change_id=change.id,
+                        reason=change.reason or "",
+                        signed_up=signed_up,
+                        late=late,
+                    )
+                )
+            else:
+                uow.record(
+                    ev.MeetingMoved(
+                        view=view,
+                        change_id=change.id,
+                        old_when=change.old_starts_at,
+                        old_place=change.old_place,
+                        signed_up=signed_up,
+                        late=late,
+                    )
+                )
         await uow.audit.record(
             "scheduler",
             event.kind,
@@ -464,59 +484,3 @@ class MeetingEvents:
             None,
             {"key": event.key, "late": late, "at": now.isoformat()},
         )
-
-    def _local(self, when: datetime) -> str:
-        return f"{when.astimezone(self.zone):%m月%d日 %H:%M}"
-
-    def _values(self, view: MeetingView, late: bool) -> dict[str, object]:
-        meeting = view.meeting
-        return {
-            "code": meeting.code,
-            "when": self._local(meeting.starts_at),
-            "place": meeting.place,
-            "agenda": "；".join(f"{topic_ref(t.id or 0)} {t.title}" for _, t in view.agenda)
-            or "待定",
-            "seats": view.seats_left,
-            "late": late,
-        }
-
-    def _announcement(self, meeting: Meeting, values: dict[str, object]) -> dict[str, object]:
-        return self.render(
-            Notice(
-                "announce",
-                values,
-                (
-                    ("button_onsite", f"报名 {meeting.code}"),
-                    ("button_online", f"线上报名 {meeting.code}"),
-                ),
-            )
-        )
-
-    def _change_notice(
-        self, change: MeetingChange, meeting: Meeting, values: dict[str, object]
-    ) -> Notice:
-        if change.kind == "cancelled":
-            return Notice(
-                "meeting_cancelled",
-                {**values, "reason": change.reason or ""},
-            )
-        return Notice(
-            "meeting_moved",
-            {
-                **values,
-                "old_when": self._local(change.old_starts_at),
-                "old_place": change.old_place,
-            },
-            (
-                ("button_onsite", f"报名 {meeting.code}"),
-                ("button_online", f"线上报名 {meeting.code}"),
-            ),
-        )
-
-    async def _to_groups(
-        self, uow: UnitOfWork, event: TimedEvent, payload: dict[str, object]
-    ) -> None:
-        for platform, chat in self.rules.group_chats():
-            await uow.pushes.enqueue(
-                platform, chat, dict(payload), f"{event.key}:{platform}:{chat}"
-            )

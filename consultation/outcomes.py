@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from consultation import events as ev
 from consultation.ballots import PassRule, PollKind, Tally
 from consultation.ids import decision_ref
 from consultation.roles import Role
@@ -134,10 +135,12 @@ class OutcomeService:
             decision.status = "in_progress"
             await self.decisions.save(decision)
         await self._audit(actor, "decision_progress", decision, note=note[:200])
+        stamp = self.now.strftime("%Y%m%d%H%M%S")
+        self.uow.record(ev.DecisionProgressed(decision=decision, note=note, stamp=stamp))
         return decision
 
-    async def done(self, decision_id: int, actor: str) -> tuple[Decision, list[int]]:
-        """Mark carried out; returns who to ask for a 评议 (proposer, co-signers, attendees)."""
+    async def done(self, decision_id: int, actor: str) -> ev.DecisionCarriedOut:
+        """Mark carried out; the proposer, co-signers and attendees are asked for a 评议."""
         decision = await self.get(decision_id)
         if decision.status == "done":
             raise OutcomeError("already_done", ref=decision_ref(decision_id))
@@ -153,7 +156,9 @@ class OutcomeService:
                 audience.update(await topics.cosigners(decision.topic_id))
         if decision.meeting_id is not None:
             audience.update(await self.uow.get(MeetingRepository).attendees(decision.meeting_id))
-        return decision, sorted(audience)
+        done = ev.DecisionCarriedOut(decision=decision, residents=sorted(audience))
+        self.uow.record(done)
+        return done
 
     async def evaluate(
         self, decision_id: int, resident_id: int, satisfied: bool, actor: str
@@ -218,4 +223,6 @@ class OutcomeService:
         await self.uow.audit.record(
             actor, "minutes_published", "meeting", meeting.code, None, {"at": self.now.isoformat()}
         )
-        return await self.minutes(meeting)
+        minutes = await self.minutes(meeting)
+        self.uow.record(ev.MinutesPublished(minutes=minutes))
+        return minutes

@@ -8,10 +8,12 @@ may vote at all. Anonymous polls never store the choice next to the voter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from consultation import events as ev
 from consultation.ballots import (
     LETTERS,
     MAX_OPTIONS,
@@ -23,7 +25,6 @@ from consultation.ballots import (
     tally,
 )
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
-from consultation.notices import Notice, Renderer
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meetings import MeetingRepository
@@ -175,14 +176,6 @@ class Progress:
     quorum_pct: int
 
 
-@dataclass(slots=True)
-class Closed:
-    poll: Poll
-    tally: Tally
-    decision: Decision | None = None
-    participants: list[str] = field(default_factory=list)
-
-
 class PollService:
     """Polls end to end; the caller's transaction holds every step."""
 
@@ -214,6 +207,8 @@ class PollService:
         chat_id: str,
         actor: str,
         default_quorum_pct: int = 50,
+        *,
+        in_group: bool = False,
     ) -> Poll:
         question, meeting_id = spec.question, None
         if spec.topic_id is not None:
@@ -256,7 +251,12 @@ class PollService:
         await self._audit(
             actor, "poll_opened", poll, question=poll.question, electorate=poll.electorate
         )
+        electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
+        self.uow.record(ev.PollOpened(poll=poll, electorate=electorate, opened_in_group=in_group))
         return poll
+
+    async def _electorate(self, poll: Poll) -> Sequence[Resident]:
+        return await self.polls.electorate_people(poll.electorate, poll.meeting_id)
 
     async def electorate_size(self, poll: Poll) -> int:
         return await self.polls.electorate_size(poll.electorate, poll.meeting_id)
@@ -308,6 +308,7 @@ class PollService:
                 poll_id, key, resident.id, mask, channel, self.now
             ):
                 raise PollError("anonymous_final", ref=poll_ref(poll_id))
+            self.uow.record(ev.PollProgressed(poll=poll))
             return CastOutcome("new", poll)
         status = await self.polls.cast_named(poll_id, key, resident.id, mask, channel, self.now)
         if status == "refused":
@@ -317,6 +318,7 @@ class PollService:
             if existing is not None and existing.resident_id != resident.id:
                 raise PollError("household_voted", ref=poll_ref(poll_id))
             raise PollError("already_voted", ref=poll_ref(poll_id))
+        self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome(status, poll)
 
     async def paper(self, poll_id: int, resident: Resident, mask: int, actor: str) -> CastOutcome:
@@ -344,6 +346,7 @@ class PollService:
             None,
             {"voter": resident.name, "at": self.now.isoformat()},
         )
+        self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome("new", poll)
 
     async def progress(self, poll: Poll) -> Progress:
@@ -377,10 +380,22 @@ class PollService:
         poll.hide_results = hide
         await self.polls.save(poll)
         await self._audit(actor, "poll_hide_results" if hide else "poll_show_results", poll)
+        self.uow.record(ev.PollProgressed(poll=poll))
         return poll
 
-    async def close(self, poll_id: int, actor: str) -> Closed:
-        """Close once (a second closer gets ``already_closed``), tally, record the decision."""
+    async def close(
+        self,
+        poll_id: int,
+        actor: str,
+        *,
+        late: bool = False,
+        closed_in: tuple[str, str] | None = None,
+        closed_by: int | None = None,
+    ) -> ev.PollClosed:
+        """Close once (a second closer gets ``already_closed``), tally, record the decision.
+
+        Whoever closes it (a moderator, the scheduler at its time), everyone who could
+        vote hears the result: the event says so once, here."""
         poll = await self.get(poll_id)
         if not await self.polls.close_if_open(poll_id, self.now):
             raise PollError("already_closed", ref=poll_ref(poll_id))
@@ -393,7 +408,28 @@ class PollService:
         if poll.topic_id is not None:
             decision = await self._decide(poll, result, actor)
         names = [r.name for _, r in await self.polls.participants(poll_id)]
-        return Closed(poll, result, decision, names)
+        electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
+        closed = ev.PollClosed(
+            poll=poll,
+            tally=result,
+            decision=decision,
+            participants=names,
+            electorate=electorate,
+            closed_in=closed_in,
+            closed_by=closed_by,
+            late=late,
+        )
+        self.uow.record(closed)
+        return closed
+
+    async def remind(self, poll_id: int, stamp: str) -> ev.PollReminded:
+        """提醒投票: those who may vote and haven't (``stamp`` tells reminders apart)."""
+        poll = await self.get(poll_id)
+        if not self.is_open(poll):
+            raise PollError("closed", ref=poll_ref(poll_id))
+        reminded = ev.PollReminded(poll=poll, residents=await self.non_voters(poll), stamp=stamp)
+        self.uow.record(reminded)
+        return reminded
 
     async def _decide(self, poll: Poll, result: Tally, actor: str) -> Decision:
         topics = self.uow.get(TopicRepository)
@@ -450,7 +486,7 @@ class PollService:
         assert poll.id is not None
         voted = await self.polls.voted_keys(poll.id)
         out = []
-        for person in await self.polls.electorate_people(poll.electorate, poll.meeting_id):
+        for person in await self._electorate(poll):
             assert person.id is not None
             key = (
                 f"h:{person.household}"
@@ -481,12 +517,9 @@ def referenced_poll(text: str) -> int | None:
 
 
 class PollEvents:
-    """Closing polls at their time and posting the tally where the poll was opened."""
+    """Closing polls at their time; the result follows from the PollClosed event."""
 
     kinds: tuple[str, ...] = ("poll.close",)
-
-    def __init__(self, render: Renderer) -> None:
-        self.render = render
 
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
@@ -507,17 +540,6 @@ class PollEvents:
         if poll_id is None:
             return
         try:
-            closed = await PollService(uow, now).close(poll_id, "scheduler")
+            await PollService(uow, now).close(poll_id, "scheduler", late=late)
         except PollError:
             return
-        payload = self.render(Notice("poll_result", {"closed": closed, "late": late}))
-        await uow.pushes.enqueue(
-            closed.poll.platform, closed.poll.chat_id, payload, f"{event.key}:result"
-        )
-        # The announcement's last edit; the renderer leaves it empty where nothing edits.
-        live = self.render(Notice("poll_live_closed", {"closed": closed}))
-        if live.get("edit_key"):
-            key = f"live:{closed.poll.platform}:{closed.poll.chat_id}:{live['edit_key']}"
-            await uow.pushes.enqueue_latest(
-                closed.poll.platform, closed.poll.chat_id, live, key[:191], now=now
-            )

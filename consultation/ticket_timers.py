@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from consultation.schedule import TimedEvent
 from consultation.ticket_parsing import Catalogue
-from consultation.tickets import TicketNotifier, TicketService
+from consultation.tickets import TicketService
 from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -24,10 +24,9 @@ class TicketTimers:
 
     kinds: tuple[str, ...] = ("ticket.warn", "ticket.escalate", "ticket.autoclose")
 
-    def __init__(self, catalogue: Catalogue, zone: tzinfo, notifier: TicketNotifier) -> None:
+    def __init__(self, catalogue: Catalogue, zone: tzinfo) -> None:
         self.catalogue = catalogue
         self.zone = zone
-        self.notifier = notifier
 
     def events_for(self, ticket: Ticket) -> list[TimedEvent]:
         """Every step still ahead of (or overdue for) one ticket."""
@@ -86,8 +85,7 @@ class TicketTimers:
             return
         service = TicketService(uow, self.catalogue, self.zone)
         round_ = int(event.data.get("round", 0))
-        notices = await service.timed(kind, event.ref, round_, now, late)
-        await self.notifier.notify(uow, notices, now)
+        await service.timed(kind, event.ref, round_, now, late)
 
     async def run_due(self, uow: UnitOfWork, now: datetime) -> list[str]:
         """Fire every step due by ``now`` (tests and a scheduler-less process call this)."""

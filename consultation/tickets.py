@@ -5,8 +5,8 @@ acceptance in time brings in the community's moderators; no resolution in time
 sends it to the department configured for its category ("社区吹哨、部门报到").
 
 The service changes state and records history; it never phrases a message.
-Each change returns :class:`Notice` s (what happened, to whom) that a
-:class:`TicketNotifier` — implemented where the sentences live — turns into pushes.
+Each change records a typed event (:mod:`consultation.events`) on the unit of
+work; who is told what follows from the dispatch table (:mod:`notices.tickets`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Protocol
+from typing import Any
 
+from consultation import events as ev
 from consultation.roles import Role
 from consultation.ticket_parsing import (
     RATINGS,
@@ -81,28 +82,6 @@ class Draft:
     photos: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
     wants_updates: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """One change to tell people about. ``audience`` names groups the notifier resolves:
-    ``reporter`` (reporter and followers), ``grid`` (the grid's workers), ``holder``,
-    ``moderators``, ``department``, ``worker:<id>``."""
-
-    kind: str
-    ticket: Ticket
-    audience: tuple[str, ...]
-    event_id: int
-    note: str | None = None
-    actor_name: str | None = None
-    holder_name: str | None = None
-    late: bool = False
-
-
-class TicketNotifier(Protocol):
-    """Port: turns notices into pushes inside the same transaction."""
-
-    async def notify(self, uow: UnitOfWork, notices: Sequence[Notice], now: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +187,11 @@ class TicketService:
                     return home.grid_id
         return None
 
-    async def file(
-        self, draft: Draft, reporter: Actor, now: datetime
-    ) -> tuple[Ticket, bool, list[Notice]]:
+    async def file(self, draft: Draft, reporter: Actor, now: datetime) -> tuple[Ticket, bool]:
         """File the draft once: a second call with the same draft returns the first ticket."""
         existing = await self.repo.by_draft(draft.draft_id)
         if existing is not None:
-            return existing, False, []
+            return existing, False
         category = self.catalogue.get(draft.category).name
         response, resolution = self.catalogue.limits(category, draft.urgent)
         grid_id = await self.grid_for(draft.place, reporter)
@@ -247,11 +224,9 @@ class TicketService:
                 updated_at=now,
             )
         )
-        event = await self._event(ticket, reporter, "filed", None, "received", now)
-        audience: tuple[str, ...] = ("grid",) if grid_id is not None else ("moderators",)
-        if draft.urgent and grid_id is not None:
-            audience = ("grid", "moderators")
-        return ticket, True, [Notice("new_task", ticket, audience, event)]
+        history = await self._event(ticket, reporter, "filed", None, "received", now)
+        self.uow.record(ev.TicketFiled(ticket=ticket, history_id=history))
+        return ticket, True
 
     async def grid_name(self, grid_id: int | None) -> str:
         names = await self.repo.grid_names()
@@ -268,7 +243,7 @@ class TicketService:
 
     # ---- grid workers ----------------------------------------------------------------
 
-    async def accept(self, number: str, worker: Actor, now: datetime) -> list[Notice]:
+    async def accept(self, number: str, worker: Actor, now: datetime) -> ev.TicketAccepted:
         """接单: the database lets exactly one of simultaneous acceptances through."""
         ticket = await self._get(number)
         await self._check_worker(ticket, worker)
@@ -286,10 +261,14 @@ class TicketService:
             raise TicketError("wrong_status", number=number, status=ticket.status)
         before = ticket.status
         await self.repo.refresh(ticket)
-        event = await self._event(ticket, worker, "accepted", before, "assigned", now)
-        return [Notice("accepted", ticket, ("reporter",), event, holder_name=worker.name)]
+        history = await self._event(ticket, worker, "accepted", before, "assigned", now)
+        event = ev.TicketAccepted(ticket=ticket, history_id=history, holder_name=worker.name)
+        self.uow.record(event)
+        return event
 
-    async def progress(self, number: str, worker: Actor, note: str, now: datetime) -> list[Notice]:
+    async def progress(
+        self, number: str, worker: Actor, note: str, now: datetime
+    ) -> ev.TicketChanged:
         """处理中, with a note the resident sees."""
         ticket = await self._held(number, worker)
         if not note:
@@ -302,12 +281,12 @@ class TicketService:
             now,
             note=note,
             values={"status": "in_progress" if ticket.status != "escalated" else "escalated"},
-            audience=("reporter",),
+            event=ev.TicketProgressed,
         )
 
     async def resolve(
         self, number: str, worker: Actor, note: str, photo: str | None, now: datetime
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged:
         """办结: the resident is asked to rate; no answer in time closes it unrated."""
         ticket = await self._held(number, worker)
         if not note and not photo:
@@ -327,11 +306,13 @@ class TicketService:
                 "rating_due_at": due,
                 "photos": photos,
             },
-            audience=("reporter",),
+            event=ev.TicketResolved,
             data={"photo": photo} if photo else None,
         )
 
-    async def hand_up(self, number: str, worker: Actor, reason: str, now: datetime) -> list[Notice]:
+    async def hand_up(
+        self, number: str, worker: Actor, reason: str, now: datetime
+    ) -> ev.TicketChanged:
         """上报: the grid can't handle it; the community's moderators take it over."""
         ticket = await self._held(number, worker)
         if not reason:
@@ -349,12 +330,12 @@ class TicketService:
                 "holder_id": None,
                 "dispatched": True,
             },
-            audience=("moderators", "reporter"),
+            event=ev.TicketHandedUp,
         )
 
     async def give_back(
         self, number: str, worker: Actor, reason: str, now: datetime
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged:
         """退单: back to the grid's pool, only with a reason the resident sees."""
         ticket = await self._held(number, worker)
         if not reason:
@@ -367,12 +348,12 @@ class TicketService:
             now,
             note=reason,
             values={"status": "received", "holder_id": None},
-            audience=("grid", "moderators", "reporter"),
+            event=ev.TicketReturned,
         )
 
     async def extend(
         self, number: str, worker: Actor, hours: float, reason: str, now: datetime
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged:
         """延期: a later resolution deadline, only with a reason the resident sees."""
         ticket = await self._held(number, worker)
         if not reason:
@@ -393,13 +374,13 @@ class TicketService:
                 "resolution_escalated_at": None,
                 "extensions": ticket.extensions + 1,
             },
-            audience=("reporter", "moderators"),
+            event=ev.TicketExtended,
             data={"hours": hours},
         )
 
     async def reassign(
         self, number: str, by: Actor, to_worker: int, reason: str, now: datetime
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged:
         """转派: to another grid worker of the community (by the holder or a moderator)."""
         ticket = await self._get(number)
         if not by.is_moderator and ticket.holder_id != by.resident_id:
@@ -419,7 +400,7 @@ class TicketService:
         if grids and ticket.grid_id not in grids:
             values["dispatched"] = True
             values["grid_id"] = grids[0]
-        notices = await self._move(
+        return await self._move(
             ticket,
             by,
             "reassigned",
@@ -427,19 +408,16 @@ class TicketService:
             now,
             note=reason or None,
             values=values,
-            audience=(f"worker:{to_worker}", "reporter"),
+            event=ev.TicketReassigned,
             data={"to": target.name},
+            worker_id=to_worker,
         )
-        return [
-            Notice(n.kind, n.ticket, n.audience, n.event_id, n.note, n.actor_name, target.name)
-            for n in notices
-        ]
 
     # ---- residents -------------------------------------------------------------------
 
     async def rate(
         self, number: str, rater: Actor, rating: str, comment: str | None, now: datetime
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged:
         """满意 / 基本满意 close it; 不满意 reopens it to the same grid (and is counted)."""
         if rating not in RATINGS:
             raise TicketError("bad_rating", number=number)
@@ -462,7 +440,7 @@ class TicketService:
                     "rating_comment": comment,
                     "closed_at": now,
                 },
-                audience=("holder",),
+                event=ev.TicketRated,
                 data={"rating": rating},
             )
         response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
@@ -490,7 +468,7 @@ class TicketService:
                 "resolution_warned_at": None,
                 "resolution_escalated_at": None,
             },
-            audience=("grid",) if ticket.grid_id is not None else ("moderators",),
+            event=ev.TicketReopened,
             data={"rating": rating},
         )
 
@@ -550,7 +528,7 @@ class TicketService:
     async def overdue(self, now: datetime) -> list[Ticket]:
         return list(await self.repo.overdue(now))
 
-    async def merge(self, duplicate: str, into: str, by: Actor, now: datetime) -> list[Notice]:
+    async def merge(self, duplicate: str, into: str, by: Actor, now: datetime) -> ev.TicketChanged:
         """Mark ``duplicate`` as a duplicate of ``into``: its people follow ``into`` instead."""
         if duplicate == into:
             raise TicketError("same_ticket", number=duplicate)
@@ -565,7 +543,7 @@ class TicketService:
             await self.repo.follow(
                 target.id, follower.platform, follower.user_id, follower.resident_id
             )
-        notices = await self._move(
+        merged = await self._move(
             dup,
             by,
             "merged",
@@ -573,13 +551,13 @@ class TicketService:
             now,
             note=into,
             values={"status": "closed", "duplicate_of": into, "closed_at": now, "holder_id": None},
-            audience=("reporter",),
+            event=ev.TicketMerged,
             data={"into": into},
         )
         await self._event(
             target, by, "merged_in", target.status, target.status, now, note=duplicate
         )
-        return notices
+        return merged
 
     async def statistics(self, start: date, end: date, now: datetime) -> Statistics:
         """Figures for tickets received between local dates [start, end)."""
@@ -610,11 +588,11 @@ class TicketService:
 
     async def timed(
         self, kind: str, number: str, round_: int, now: datetime, late: bool
-    ) -> list[Notice]:
+    ) -> ev.TicketChanged | None:
         """One deadline step, at most once per ticket and deadline round."""
         ticket = await self.repo.by_number(number)
         if ticket is None or ticket.id is None:
-            return []
+            return None
         markers = {
             "warn_response": ("response_warned_at", UNACCEPTED),
             "escalate_response": ("response_escalated_at", UNACCEPTED),
@@ -625,53 +603,48 @@ class TicketService:
             if not await self.repo.transition(
                 ticket.id, ("resolved",), {"status": "closed", "closed_at": now}
             ):
-                return []
+                return None
             await self.repo.refresh(ticket)
-            event = await self._event(ticket, SYSTEM, "closed_unrated", "resolved", "closed", now)
-            return [Notice("closed_unrated", ticket, ("reporter",), event, late=late)]
+            history = await self._event(ticket, SYSTEM, "closed_unrated", "resolved", "closed", now)
+            return self._recorded(ev.TicketClosedUnrated, ticket, history, late=late)
         marker, allowed = markers[kind]
         if kind.endswith("response") and ticket.holder_id is not None:
-            return []
+            return None
         if not await self.repo.mark_once(ticket.id, marker, round_, allowed, now):
-            return []
+            return None
         before = ticket.status
         await self.repo.refresh(ticket)
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
         if kind == "warn_response":
-            event = await self._event(ticket, SYSTEM, "warned_response", before, before, now)
-            return [Notice("warn_response", ticket, ("grid",), event, late=late)]
+            history = await self._event(ticket, SYSTEM, "warned_response", before, before, now)
+            return self._recorded(ev.TicketResponseWarned, ticket, history, late=late)
         if kind == "warn_resolution":
-            event = await self._event(ticket, SYSTEM, "warned_resolution", before, before, now)
-            who = ("holder",) if ticket.holder_id else ("grid",)
-            holder = await self._name(ticket.holder_id) if ticket.holder_id else None
-            return [Notice("warn_resolution", ticket, who, event, holder_name=holder, late=late)]
+            history = await self._event(ticket, SYSTEM, "warned_resolution", before, before, now)
+            return self._recorded(
+                ev.TicketResolutionWarned, ticket, history, holder_name=holder, late=late
+            )
         if kind == "escalate_response":
             ticket.status, ticket.level = "escalated", "community"
             await self.repo.save(ticket)
-            event = await self._event(
+            history = await self._event(
                 ticket, SYSTEM, "escalated_response", before, "escalated", now
             )
-            return [
-                Notice("escalated_response", ticket, ("moderators", "reporter"), event, late=late)
-            ]
+            return self._recorded(ev.TicketEscalatedToCommunity, ticket, history, late=late)
         department = self.catalogue.get(ticket.category).department
         ticket.status, ticket.level = "escalated", "department"
         ticket.department, ticket.dispatched = department, True
         await self.repo.save(ticket)
-        event = await self._event(
+        history = await self._event(
             ticket, SYSTEM, "escalated_resolution", before, "escalated", now, note=department
         )
-        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
-        return [
-            Notice(
-                "escalated_resolution",
-                ticket,
-                ("department", "moderators", "holder", "reporter"),
-                event,
-                note=department,
-                holder_name=holder,
-                late=late,
-            )
-        ]
+        return self._recorded(
+            ev.TicketEscalatedToDepartment,
+            ticket,
+            history,
+            note=department,
+            holder_name=holder,
+            late=late,
+        )
 
     # ---- helpers ---------------------------------------------------------------------
 
@@ -769,6 +742,13 @@ class TicketService:
         assert event.id is not None
         return event.id
 
+    def _recorded(
+        self, event_type: type[ev.TicketChanged], ticket: Ticket, history: int, **fields: Any
+    ) -> ev.TicketChanged:
+        event = event_type(ticket=ticket, history_id=history, **fields)
+        self.uow.record(event)
+        return event
+
     async def _move(
         self,
         ticket: Ticket,
@@ -778,28 +758,27 @@ class TicketService:
         now: datetime,
         *,
         values: dict[str, Any],
-        audience: tuple[str, ...],
+        event: type[ev.TicketChanged],
         note: str | None = None,
         data: dict[str, Any] | None = None,
-    ) -> list[Notice]:
-        """A conditional state change, its history row, and the notice about it."""
+        **fields: Any,
+    ) -> ev.TicketChanged:
+        """A conditional state change, its history row, and the event about it."""
         assert ticket.id is not None
         before = ticket.status
         if not await self.repo.transition(ticket.id, allowed, values):
             raise TicketError("wrong_status", number=ticket.number, status=before)
         await self.repo.refresh(ticket)
-        event = await self._event(
+        history = await self._event(
             ticket, actor, action, before, ticket.status, now, note=note, data=data
         )
         holder = await self._name(ticket.holder_id) if ticket.holder_id else None
-        return [
-            Notice(
-                action,
-                ticket,
-                audience,
-                event,
-                note=note,
-                actor_name=actor.name,
-                holder_name=holder,
-            )
-        ]
+        return self._recorded(
+            event,
+            ticket,
+            history,
+            note=note,
+            actor_name=actor.name,
+            holder_name=holder,
+            **fields,
+        )

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from consultation import events as ev
 from consultation.config import ConsultationRules
 from consultation.ids import topic_ref
 from consultation.screening import ScreenHint, screen
@@ -123,6 +124,7 @@ class TopicService:
             )
         )
         await self._record(actor, "topic_proposed", topic, None, title=topic.title)
+        self.uow.record(ev.TopicProposed(topic=topic, proposer_name=proposer.name))
         return topic
 
     async def get(self, topic_id: int) -> Topic:
@@ -146,6 +148,7 @@ class TopicService:
                 "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
             )
         await self._change(topic, "accepted", actor, "topic_accepted")
+        self.uow.record(ev.TopicAccepted(topic=topic, threshold=self.rules.cosign_threshold))
         if topic.cosign_count >= self.rules.cosign_threshold:
             await self._change(topic, "qualified", actor, "topic_qualified")
         return topic
@@ -160,6 +163,7 @@ class TopicService:
             raise TopicError("reason_required")
         topic.reason = reason.strip()[:500]
         await self._change(topic, "rejected", actor, "topic_rejected", reason=topic.reason)
+        self.uow.record(ev.TopicRejected(topic=topic))
         return topic
 
     async def merge(self, topic_id: int, into_id: int, actor: str) -> tuple[Topic, Topic]:
@@ -171,6 +175,7 @@ class TopicService:
         topic.merged_into_id = into_id
         topic.reason = f"与{topic_ref(into_id)}合并"
         await self._change(topic, "merged", actor, "topic_merged", into=topic_ref(into_id))
+        self.uow.record(ev.TopicMerged(topic=topic, into=target))
         return topic, target
 
     async def cosign(self, topic_id: int, resident: Resident, actor: str) -> CosignResult:
@@ -201,6 +206,14 @@ class TopicService:
                 topic, "qualified", actor, "topic_qualified", cosigns=topic.cosign_count
             )
             qualified_now = True
+            self.uow.record(
+                ev.TopicQualified(
+                    topic=topic,
+                    count=topic.cosign_count,
+                    supporters=await self.audience(topic),
+                    by=resident.id,
+                )
+            )
         await self.uow.audit.record(
             actor,
             "topic_cosigned",

@@ -20,18 +20,17 @@ from consultation.meeting_rule import describe
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.roles import Role
-from handlers.consultation_format import error_reply, local, meeting_info, render_minutes
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
+from notices.common import date_text, refusal
+from notices.meetings import PUBLIC_PATH, meeting_info
 from storage.models import Resident
 from storage.people import PeopleRepository
 from storage.topics import TopicRepository
-
-PUBLIC_PATH = "/public/meetings/{code}"
 
 
 async def resolve_person(ctx: Context, token: str) -> Resident | Reply:
@@ -68,7 +67,7 @@ class MeetingInfoHandler(Handler):
         except MeetingError as exc:
             if exc.code == "none_scheduled":
                 return [Reply(t("meeting.none_scheduled", rule=describe(self.rules.meeting)))]
-            return [error_reply("meeting_error", exc.code, exc.values)]
+            return [refusal("meeting_error", exc.code, exc.values)]
         return [meeting_info(view, ctx.community.zone)]
 
 
@@ -100,10 +99,10 @@ class JoinMeetingHandler(Handler):
             mode = "online" if ("线上" in text or "在线" in text or "网上" in text) else "onsite"
             meeting, outcome = await service.sign_up(resident, mode, code, actor)
         except MeetingError as exc:
-            return [error_reply("meeting_error", exc.code, exc.values)]
+            return [refusal("meeting_error", exc.code, exc.values)]
         values = {
             "code": meeting.code,
-            "when": local(meeting.starts_at, zone),
+            "when": date_text(meeting.starts_at, zone),
             "place": meeting.place,
             "mode": MODE_ZH[mode],
         }
@@ -164,7 +163,7 @@ class MeetingAdminHandler(Handler):
         try:
             return await self._dispatch(ctx)
         except MeetingError as exc:
-            return [error_reply("meeting_error", exc.code, exc.values)]
+            return [refusal("meeting_error", exc.code, exc.values)]
 
     async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
         service, text, actor, zone = (
@@ -186,7 +185,7 @@ class MeetingAdminHandler(Handler):
                     t(
                         "meeting.created",
                         code=meeting.code,
-                        when=local(meeting.starts_at, zone),
+                        when=date_text(meeting.starts_at, zone),
                         place=meeting.place,
                         capacity=meeting.capacity,
                     )
@@ -217,26 +216,6 @@ class MeetingAdminHandler(Handler):
             code = find_meeting_code(text) or ""
             meeting = await service.get(code)
             invited = await service.invite(code, actor)
-            for person, reason in invited:
-                why = (
-                    t("meeting.why_committee")
-                    if reason == "committee"
-                    else t("meeting.why_stakeholder", ref=reason.split(":", 1)[1])
-                )
-                note = Reply(
-                    t(
-                        "meeting.invite_push",
-                        name=person.name,
-                        code=meeting.code,
-                        why=why,
-                        when=local(meeting.starts_at, zone),
-                        place=meeting.place,
-                    )
-                )
-                assert person.id is not None
-                await ctx.push_to_resident(
-                    person.id, note, f"meeting.invite:{meeting.code}:{person.id}"
-                )
             committee = sum(1 for _, r in invited if r == "committee")
             return [
                 Reply(
@@ -281,18 +260,15 @@ class MeetingAdminHandler(Handler):
                     t(
                         "meeting.cancelled",
                         code=meeting.code,
-                        when=local(meeting.starts_at, zone),
+                        when=date_text(meeting.starts_at, zone),
                         count=view.onsite + view.online,
                     )
                 )
             ]
         # 发布纪要 M202612
         meeting = await service.get(find_meeting_code(text))
-        record = await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
+        await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
         url = PUBLIC_PATH.format(code=meeting.code)
-        body = Reply(render_minutes(record, ctx.community.name, zone, url))
-        for platform, chat in self.rules.group_chats():
-            await ctx.push(platform, chat, body, f"minutes:{meeting.code}:{platform}:{chat}")
         return [Reply(t("meeting.minutes_published", url=url))]
 
     async def _move(self, ctx: Context, service: MeetingService) -> Sequence[Reply]:
@@ -315,7 +291,7 @@ class MeetingAdminHandler(Handler):
                 t(
                     "meeting.moved",
                     code=moved.code,
-                    when=local(moved.starts_at, zone),
+                    when=date_text(moved.starts_at, zone),
                     place=moved.place,
                 )
             )

@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import timedelta
 
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
-from handlers.consultation_format import error_reply
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
+from notices.common import refusal
+from notices.outcomes import EVALUATION_FLOW
 
-FLOW = "evaluate"
-EVALUATION_WINDOW = timedelta(days=7)
+FLOW = EVALUATION_FLOW
 _ASSIGN = re.compile(
     r"落实\s*[Dd]\s*(\d+)\s*(?:负责人|由)?\s*(\S+)\s*(?:期限|截止|完成时间)?\s*(.*)"
 )
@@ -65,38 +64,12 @@ class OutcomeAdminHandler(Handler):
                 note = re.sub(r"^进展\s*[Dd]\s*\d+\s*", "", text).strip()
                 if not note:
                     return [Reply(t("outcome.syntax"))]
-                decision = await service.progress(decision_id, note, actor)
-                push = Reply(t("outcome.progress_push", ref=ref, text=decision.text, note=note))
-                stamp = ctx.now.strftime("%Y%m%d%H%M%S")
-                for platform, chat in self.rules.group_chats():
-                    await ctx.push(platform, chat, push, f"decision.progress:{ref}:{stamp}:{chat}")
+                await service.progress(decision_id, note, actor)
                 return [Reply(t("outcome.progress", ref=ref))]
-            decision, audience = await service.done(decision_id, actor)
+            done = await service.done(decision_id, actor)
         except OutcomeError as exc:
-            return [error_reply("outcome_error", exc.code, exc.values)]
-        request = Reply(
-            t("outcome.evaluate_push", ref=ref, text=decision.text),
-            buttons=(
-                Button(t("outcome.satisfied_button"), f"评议 {ref} 满意"),
-                Button(t("outcome.unsatisfied_button"), f"评议 {ref} 不满意"),
-            ),
-        )
-        for resident_id in audience:
-            await ctx.push_to_resident(
-                resident_id, request, f"decision.evaluate:{ref}:{resident_id}"
-            )
-            # The request becomes the resident's open conversation: a bare "满意" answers it.
-            for identity in await ctx.uow.identities.for_resident(resident_id):
-                await ctx.uow.conversations.save(
-                    identity.platform,
-                    identity.platform_user_id,
-                    identity.platform_user_id,
-                    FLOW,
-                    "verdict",
-                    {"decision": decision_id},
-                    ctx.now + EVALUATION_WINDOW,
-                )
-        return [Reply(t("outcome.done", ref=ref, count=len(audience)))]
+            return [refusal("outcome_error", exc.code, exc.values)]
+        return [Reply(t("outcome.done", ref=ref, count=len(done.residents)))]
 
 
 class EvaluateHandler(Handler):
@@ -131,7 +104,7 @@ class EvaluateHandler(Handler):
                 decision_id, ctx.user.resident.id, verdict, ctx.user.actor
             )
         except OutcomeError as exc:
-            return [error_reply("outcome_error", exc.code, exc.values)]
+            return [refusal("outcome_error", exc.code, exc.values)]
         return [
             Reply(
                 t(

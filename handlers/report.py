@@ -21,13 +21,13 @@ from consultation.ticket_parsing import (
     read_message,
 )
 from consultation.tickets import Draft, TicketError, TicketService
-from handlers.ticket_notices import PushTicketNotifier, status_zh, summary
 from handlers.tickets import actor_of, error_reply
 from kernel.context import Context
 from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from notices.tickets import status_zh, summary
 
 FLOW = "report"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
@@ -289,13 +289,10 @@ class ReportHandler(Handler):
             wants_updates=bool(data.get("wants_updates", True)),
         )
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
-        ticket, created, notices = await service.file(draft, actor_of(ctx), ctx.now)
+        ticket, created = await service.file(draft, actor_of(ctx), ctx.now)
         ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
-        await PushTicketNotifier(self.catalogue, ctx.community.zone).notify(
-            ctx.uow, notices, ctx.now
-        )
         if not ticket.wants_updates:
             return [Reply(t("ticket.filed_quiet", number=ticket.number))]
         if ticket.grid_id is not None:

@@ -18,20 +18,13 @@ from consultation.ticket_parsing import (
     parse_period,
     parse_rating,
 )
-from consultation.tickets import Actor, Notice, StatRow, TicketError, TicketService
-from handlers.ticket_notices import (
-    RATING_FLOW,
-    PushTicketNotifier,
-    local,
-    location_of,
-    status_zh,
-    summary,
-)
+from consultation.tickets import Actor, StatRow, TicketError, TicketService
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from notices.tickets import RATING_FLOW, clock_text, location_of, status_zh, summary
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
@@ -72,10 +65,6 @@ class _TicketHandler(Handler):
     def service(self, ctx: Context) -> TicketService:
         return TicketService(ctx.uow, self.catalogue, ctx.community.zone)
 
-    async def notify(self, ctx: Context, notices: Sequence[Notice]) -> None:
-        notifier = PushTicketNotifier(self.catalogue, ctx.community.zone)
-        await notifier.notify(ctx.uow, notices, ctx.now)
-
 
 class TicketStatusHandler(_TicketHandler):
     """我的诉求, a ticket number, or "我反映的路灯怎么样了"."""
@@ -109,7 +98,7 @@ class TicketStatusHandler(_TicketHandler):
             note = f"：{view.last_note}" if view.last_note else ""
             last = t(
                 "ticket.status_last",
-                at=local(view.last_at, ctx.community.zone),
+                at=clock_text(view.last_at, ctx.community.zone),
                 action=ACTION_ZH.get(view.last_action or "", view.last_action or ""),
                 note=note,
             )
@@ -212,11 +201,10 @@ class TicketRatingHandler(_TicketHandler):
     async def _rate(self, ctx: Context, number: str, rating: str) -> Sequence[Reply]:
         comment = ctx.text[len(rating) :].replace(number, "").strip(" ，,：:") or None
         try:
-            notices = await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
+            await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
             ctx.conversation.end()
             return [error_reply(exc)]
-        await self.notify(ctx, notices)
         if comment:
             ctx.conversation.end()
             return [Reply(t("ticket.comment_saved"))]
@@ -279,8 +267,7 @@ class GridWorkerHandler(_TicketHandler):
         }
         try:
             if action == "接单":
-                notices = await service.accept(number, me, now)
-                await self.notify(ctx, notices)
+                await service.accept(number, me, now)
                 return [Reply(t("ticket.accepted", number=number))]
             if action == "转派":
                 return await self._reassign(ctx, number, rest)
@@ -295,22 +282,21 @@ class GridWorkerHandler(_TicketHandler):
                 )
                 return [Reply(t(f"ticket.{asks[action]}"))]
             if action == "处理中":
-                notices, done = await service.progress(number, me, rest, now), "done_progress"
+                event, done = await service.progress(number, me, rest, now), "done_progress"
             elif action == "办结":
-                notices = await service.resolve(number, me, rest, photo, now)
+                event = await service.resolve(number, me, rest, photo, now)
                 done = "done_resolve"
             elif action == "上报":
-                notices, done = await service.hand_up(number, me, rest, now), "done_hand_up"
+                event, done = await service.hand_up(number, me, rest, now), "done_hand_up"
             elif action == "退单":
-                notices, done = await service.give_back(number, me, rest, now), "done_return"
+                event, done = await service.give_back(number, me, rest, now), "done_return"
             else:
                 assert isinstance(hours, int | float)
-                notices = await service.extend(number, me, float(hours), rest, now)
+                event = await service.extend(number, me, float(hours), rest, now)
                 done = "done_extend"
         except TicketError as exc:
             return [error_reply(exc)]
-        await self.notify(ctx, notices)
-        due = local(notices[0].ticket.resolution_due_at, ctx.community.zone) if notices else ""
+        due = clock_text(event.ticket.resolution_due_at, ctx.community.zone)
         return [Reply(t(f"ticket.{done}", number=number, due=due))]
 
     async def _reassign(self, ctx: Context, number: str, rest: str) -> Sequence[Reply]:
@@ -323,11 +309,8 @@ class GridWorkerHandler(_TicketHandler):
             buttons = tuple(Button(w.name, f"转派 {number} {w.id}") for w in workers if w.id != me)
             return [Reply(t("ticket.pick_worker", number=number), buttons=buttons)]
         reason = parts[1] if len(parts) > 1 else ""
-        notices = await service.reassign(number, actor_of(ctx), int(parts[0]), reason, ctx.now)
-        await self.notify(ctx, notices)
-        return [
-            Reply(t("ticket.done_reassign", number=number, holder=notices[0].holder_name or ""))
-        ]
+        event = await service.reassign(number, actor_of(ctx), int(parts[0]), reason, ctx.now)
+        return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
 
     async def _tasks(self, ctx: Context) -> Reply:
         tickets = await self.service(ctx).tasks(actor_of(ctx))
@@ -341,7 +324,7 @@ class GridWorkerHandler(_TicketHandler):
                 status=status_zh(tk.status),
                 category=tk.category,
                 location=location_of(tk),
-                due=local(tk.resolution_due_at, ctx.community.zone),
+                due=clock_text(tk.resolution_due_at, ctx.community.zone),
             )
             for tk in tickets
         ]
@@ -379,7 +362,7 @@ class ModeratorTicketHandler(_TicketHandler):
                     category=tk.category,
                     location=location_of(tk),
                     holder=view.holder_name or "—",
-                    due=local(tk.resolution_due_at, ctx.community.zone),
+                    due=clock_text(tk.resolution_due_at, ctx.community.zone),
                 )
             )
         return Reply("\n".join(lines))
@@ -390,10 +373,9 @@ class ModeratorTicketHandler(_TicketHandler):
         if len(found) != 2:
             return Reply(t("ticket.merge_usage"))
         try:
-            notices = await self.service(ctx).merge(found[0], found[1], actor_of(ctx), ctx.now)
+            await self.service(ctx).merge(found[0], found[1], actor_of(ctx), ctx.now)
         except TicketError as exc:
             return error_reply(exc)
-        await self.notify(ctx, notices)
         return Reply(t("ticket.merged", duplicate=found[0], into=found[1]))
 
     async def _statistics(self, ctx: Context) -> Reply:

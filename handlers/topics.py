@@ -13,28 +13,18 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.roles import Role
 from consultation.topics import Draft, TopicError, TopicService, draft_from_message
-from handlers.consultation_format import error_reply
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from storage.topics import Topic
+from notices.common import refusal
+from notices.topics import screening_hint
 
 FLOW = "topic"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
 NEED_VERIFIED = frozenset({Role.RESIDENT})
 _MODERATION = re.compile(r"(审核|驳回|合并)\s*[Tt]\s*(\d+)\s*(.*)", re.DOTALL)
-
-
-def _screening_hint(topic: Topic) -> str:
-    hint = topic.screen_hint or {}
-    if hint.get("verdict") == "not_discuss":
-        return t("topic.hint_not", matched="、".join(hint.get("not_discuss", [])))
-    if hint.get("verdict") == "ok":
-        matched = [*hint.get("catalogue", []), *hint.get("discuss", [])]
-        return t("topic.hint_ok", matched="、".join(dict.fromkeys(matched)))
-    return t("topic.hint_unclear")
 
 
 class ProposeTopicHandler(Handler):
@@ -90,23 +80,7 @@ class ProposeTopicHandler(Handler):
         topic = await service.propose(
             ctx.user.resident, Draft(data["title"], data["description"]), ctx.user.actor
         )
-        ref = topic_ref(topic.id or 0)
-        note = Reply(
-            t(
-                "topic.moderator_new",
-                ref=ref,
-                who=ctx.user.name,
-                title=topic.title,
-                description=topic.description,
-                hint=_screening_hint(topic),
-            ),
-            buttons=(
-                Button("通过", f"审核 {ref} 通过"),
-                Button("驳回", f"驳回 {ref} 不属于社区协商事项"),
-            ),
-        )
-        await ctx.push_to_role(Role.MODERATOR, note, dedupe_key=f"topic.new:{ref}")
-        return [Reply(t("topic.filed", ref=ref))]
+        return [Reply(t("topic.filed", ref=topic_ref(topic.id or 0)))]
 
 
 class SecondTopicHandler(Handler):
@@ -143,7 +117,7 @@ class SecondTopicHandler(Handler):
         try:
             result = await service.cosign(topic_id, ctx.user.resident, ctx.user.actor)
         except TopicError as exc:
-            return [error_reply("topic_error", exc.code, exc.values)]
+            return [refusal("topic_error", exc.code, exc.values)]
         topic = result.topic
         ref = topic_ref(topic.id or 0)
         if not result.qualified_now:
@@ -158,17 +132,6 @@ class SecondTopicHandler(Handler):
                     )
                 )
             ]
-        notice = Reply(t("topic.qualified_notice", ref=ref, title=topic.title, count=result.count))
-        for resident_id in await service.audience(topic):
-            if resident_id != ctx.user.resident.id:
-                await ctx.push_to_resident(
-                    resident_id, notice, f"topic.qualified:{ref}:{resident_id}"
-                )
-        await ctx.push_to_role(
-            Role.MODERATOR,
-            Reply(t("topic.qualified_moderator", ref=ref, title=topic.title, count=result.count)),
-            dedupe_key=f"topic.qualified.mod:{ref}",
-        )
         return [Reply(t("topic.cosigned_qualified", ref=ref, count=result.count))]
 
 
@@ -194,7 +157,7 @@ class TopicModerationHandler(Handler):
             if not pending:
                 return [Reply(t("topic.pending_none"))]
             lines = "\n".join(
-                f"{topic_ref(x.id or 0)} {x.title}｜{_screening_hint(x)}" for x in pending
+                f"{topic_ref(x.id or 0)} {x.title}｜{screening_hint(x)}" for x in pending
             )
             return [Reply(t("topic.pending_list", topics=lines))]
         found = _MODERATION.fullmatch(text)
@@ -210,41 +173,22 @@ class TopicModerationHandler(Handler):
             into = find_ref(rest, "T")
             if into is None:
                 return [Reply(t("topic.syntax"))]
-            topic, target = await service.merge(topic_id, into, ctx.user.actor)
-            ref, into_ref = topic_ref(topic_id), topic_ref(into)
-            await ctx.push_to_resident(
-                topic.proposer_id,
-                Reply(t("topic.merged_proposer", ref=ref, into=into_ref, title=target.title)),
-                f"topic.merged:{ref}",
-            )
-            return [Reply(t("topic.merged_moderator", ref=ref, into=into_ref))]
+            await service.merge(topic_id, into, ctx.user.actor)
+            return [
+                Reply(t("topic.merged_moderator", ref=topic_ref(topic_id), into=topic_ref(into)))
+            ]
         except TopicError as exc:
-            return [error_reply("topic_error", exc.code, exc.values)]
+            return [refusal("topic_error", exc.code, exc.values)]
 
     async def _accept(self, ctx: Context, service: TopicService, topic_id: int) -> Sequence[Reply]:
-        topic = await service.accept(topic_id, ctx.user.actor)
-        ref = topic_ref(topic_id)
+        await service.accept(topic_id, ctx.user.actor)
         threshold = self.rules.cosign_threshold
-        await ctx.push_to_resident(
-            topic.proposer_id,
-            Reply(
-                t("topic.accepted_proposer", ref=ref, title=topic.title, threshold=threshold),
-                buttons=(Button(f"附议 {ref}", f"附议 {ref}"),),
-            ),
-            f"topic.accepted:{ref}",
-        )
-        return [Reply(t("topic.accepted_moderator", ref=ref, threshold=threshold))]
+        return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic_id), threshold=threshold))]
 
     async def _reject(
         self, ctx: Context, service: TopicService, topic_id: int, reason: str
     ) -> Sequence[Reply]:
         if not reason:
             return [Reply(t("topic.need_reason"))]
-        topic = await service.reject(topic_id, reason, ctx.user.actor)
-        ref = topic_ref(topic_id)
-        await ctx.push_to_resident(
-            topic.proposer_id,
-            Reply(t("topic.rejected_proposer", ref=ref, title=topic.title, reason=topic.reason)),
-            f"topic.rejected:{ref}",
-        )
-        return [Reply(t("topic.rejected_moderator", ref=ref))]
+        await service.reject(topic_id, reason, ctx.user.actor)
+        return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic_id)))]

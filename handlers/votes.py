@@ -18,58 +18,25 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
 from consultation.polls import PollError, PollService, parse_poll_command
 from consultation.roles import Role
-from handlers.consultation_format import (
-    choice_label,
-    error_reply,
-    example,
-    option_label,
-    poll_live,
-    poll_live_closed,
-    poll_opened,
-    poll_result,
-    progress_line,
-)
 from handlers.meetings import resolve_person
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import EDITS_IN_PLACE, Button, Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
+from notices.common import refusal
+from notices.polls import (
+    choice_label,
+    example,
+    option_label,
+    poll_opened,
+    poll_result,
+    running_count,
+)
 from storage.polls import Poll
 
 FLOW = "anon_vote"
 CONFIRM = frozenset({"确认投票", "确认", "是", "确定"})
-
-
-async def _progress(service: PollService, poll: Poll) -> str:
-    progress = await service.progress(poll)
-    shown = (
-        None
-        if poll.hide_results or poll.anonymous
-        else await service.tally(poll, progress.electorate)
-    )
-    return progress_line(poll, progress, shown)
-
-
-async def queue_live(ctx: Context, poll: Poll, reply: Reply) -> None:
-    """Queue an edit of the poll's announcement where it was opened (latest state wins).
-
-    Only platforms that edit in place get one per vote; elsewhere a busy poll
-    would flood the group, so those chats keep the announcement and the result.
-    """
-    if poll.platform not in EDITS_IN_PLACE or reply.edit_key is None:
-        return
-    key = f"live:{poll.platform}:{poll.chat_id}:{reply.edit_key}"[:191]
-    await ctx.uow.pushes.enqueue_latest(
-        poll.platform, poll.chat_id, reply.as_json(), key, now=ctx.now
-    )
-
-
-async def _live_update(ctx: Context, service: PollService, poll: Poll) -> None:
-    if poll.platform in EDITS_IN_PLACE:
-        await queue_live(
-            ctx, poll, poll_live(poll, ctx.community.zone, await _progress(service, poll))
-        )
 
 
 def _bad_vote(poll: Poll) -> Reply:
@@ -99,9 +66,7 @@ class VoteHandler(Handler):
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)
             if not parsed.ok:
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
-                    return [
-                        error_reply("poll_error", parsed.error.value, {"max": poll.max_choices})
-                    ]
+                    return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
                 return [_bad_vote(poll)]
             ref = poll_ref(poll.id or 0)
             if poll.anonymous:
@@ -121,8 +86,7 @@ class VoteHandler(Handler):
                 ]
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
-            return [error_reply("poll_error", exc.code, exc.values)]
-        await _live_update(ctx, service, poll)
+            return [refusal("poll_error", exc.code, exc.values)]
         key = "poll.changed" if outcome.status == "changed" else "poll.cast"
         return [
             Reply(
@@ -130,7 +94,7 @@ class VoteHandler(Handler):
                     key,
                     ref=ref,
                     choice=choice_label(poll, parsed.mask),
-                    progress=await _progress(service, poll),
+                    progress=await running_count(service, poll),
                 )
             )
         ]
@@ -151,15 +115,14 @@ class VoteHandler(Handler):
                 int(data["poll"]), ctx.user.resident, int(data["mask"]), ctx.user.actor
             )
         except PollError as exc:
-            return [error_reply("poll_error", exc.code, exc.values)]
+            return [refusal("poll_error", exc.code, exc.values)]
         poll = outcome.poll
-        await _live_update(ctx, service, poll)
         return [
             Reply(
                 t(
                     "poll.anonymous_cast",
                     ref=poll_ref(poll.id or 0),
-                    progress=await _progress(service, poll),
+                    progress=await running_count(service, poll),
                 )
             )
         ]
@@ -179,7 +142,7 @@ class PollStatusHandler(Handler):
                 names = await service.participants(poll)
                 return [Reply(t("poll.participants", ref=ref, names="、".join(names) or "—"))]
         except PollError as exc:
-            return [error_reply("poll_error", exc.code, exc.values)]
+            return [refusal("poll_error", exc.code, exc.values)]
         state = t("poll.state_open" if service.is_open(poll) else "poll.state_closed")
         return [
             Reply(
@@ -188,7 +151,7 @@ class PollStatusHandler(Handler):
                     ref=ref,
                     question=poll.question,
                     state=state,
-                    progress=await _progress(service, poll),
+                    progress=await running_count(service, poll),
                 )
             )
         ]
@@ -216,7 +179,7 @@ class PollAdminHandler(Handler):
         try:
             return await self._dispatch(ctx)
         except PollError as exc:
-            return [error_reply("poll_error", exc.code, exc.values)]
+            return [refusal("poll_error", exc.code, exc.values)]
 
     async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
         service, text, zone = PollService(ctx.uow, ctx.now), ctx.text, ctx.community.zone
@@ -232,15 +195,9 @@ class PollAdminHandler(Handler):
                 msg.chat_id,
                 ctx.user.actor,
                 self.rules.default_quorum_pct,
+                in_group=msg.is_group,
             )
-            announcement = poll_opened(poll, zone)
-            if msg.is_group:
-                return [announcement]
-            for resident_id in await service.non_voters(poll):
-                await ctx.push_to_resident(
-                    resident_id, announcement, f"poll.open:{poll_ref(poll.id or 0)}:{resident_id}"
-                )
-            return [announcement]
+            return [poll_opened(poll, zone)]
         poll_id = find_ref(text, "P")
         if text.startswith("录入纸质票"):
             found = _PAPER.fullmatch(text)
@@ -254,46 +211,29 @@ class PollAdminHandler(Handler):
             if not parsed.ok:
                 return [_bad_vote(poll)]
             await service.paper(poll.id or 0, person, parsed.mask, ctx.user.actor)
-            await _live_update(ctx, service, poll)
             return [
                 Reply(
                     t(
                         "poll.paper_entered",
                         name=person.name,
                         ref=poll_ref(poll.id or 0),
-                        progress=await _progress(service, poll),
+                        progress=await running_count(service, poll),
                     )
                 )
             ]
         assert poll_id is not None
         ref = poll_ref(poll_id)
         if text.startswith("结束投票"):
-            closed = await service.close(poll_id, ctx.user.actor)
-            await queue_live(ctx, closed.poll, poll_live_closed(closed, zone))
-            result = poll_result(closed, zone)
+            me = ctx.user.resident.id if ctx.user.resident else None
+            closed = await service.close(
+                poll_id, ctx.user.actor, closed_in=(msg.platform, msg.chat_id), closed_by=me
+            )
             here = (msg.platform, msg.chat_id) == (closed.poll.platform, closed.poll.chat_id)
-            if not here:
-                await ctx.push(
-                    closed.poll.platform, closed.poll.chat_id, result, f"poll.close:{ref}:result"
-                )
+            result = poll_result(closed, zone)
             return [result] if here else [result, Reply(t("poll.closed_moderator", ref=ref))]
         if text.startswith("提醒投票"):
-            poll = await service.get(poll_id)
-            if not service.is_open(poll):
-                raise PollError("closed", ref=ref)
-            deadline = (
-                f"（截止 {poll.closes_at.astimezone(zone):%m月%d日 %H:%M}）"
-                if poll.closes_at
-                else ""
-            )
-            note = Reply(t("poll.reminder", ref=ref, question=poll.question, deadline=deadline))
-            targets = await service.non_voters(poll)
-            stamp = ctx.now.strftime("%Y%m%d%H%M")
-            for resident_id in targets:
-                await ctx.push_to_resident(
-                    resident_id, note, f"poll.remind:{ref}:{stamp}:{resident_id}"
-                )
-            return [Reply(t("poll.reminded", count=len(targets)))]
+            reminded = await service.remind(poll_id, ctx.now.strftime("%Y%m%d%H%M"))
+            return [Reply(t("poll.reminded", count=len(reminded.residents)))]
         hide = text.startswith("隐藏")
-        await _live_update(ctx, service, await service.set_hidden(poll_id, hide, ctx.user.actor))
+        await service.set_hidden(poll_id, hide, ctx.user.actor)
         return [Reply(t("poll.hidden_on" if hide else "poll.hidden_off", ref=ref))]

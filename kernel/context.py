@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from consultation.binding import push_to_person
 from consultation.roles import Role
 from kernel.intents import NluResult
-from kernel.messages import Inbound, Reply
+from kernel.messages import Inbound
 from storage.models import Resident
 from storage.unit_of_work import UnitOfWork
 
@@ -127,40 +126,6 @@ class Context:
         uow``). Nothing runs if the message's work is rolled back.
         """
         self.after_commit.append(work)
-
-    async def push(
-        self, platform: str, chat_id: str, reply: Reply, dedupe_key: str | None = None
-    ) -> bool:
-        """Queue a message for another chat; sent after this transaction commits."""
-        return await self.uow.pushes.enqueue(
-            platform, chat_id, reply.as_json(), dedupe_key, now=self.now
-        )
-
-    async def push_to_resident(
-        self, resident_id: int, reply: Reply, dedupe_key: str | None = None
-    ) -> int:
-        """Queue a private message to a person, on the platform they prefer.
-
-        One push goes to the first account of their route and carries the rest
-        as ``fallback``: the push service tries the next when one cannot be
-        reached. A person who asked for "all" gets one push on every account.
-        """
-
-        def key(platform: str, _chat: str) -> str | None:
-            return f"{dedupe_key}:{platform}" if dedupe_key else None
-
-        return await push_to_person(self.uow, resident_id, reply.as_json(), key, self.now)
-
-    async def push_to_role(
-        self, role: Role, reply: Reply, *, grid_id: int | None = None, dedupe_key: str | None = None
-    ) -> int:
-        """Queue a private message to everyone holding ``role`` (in ``grid_id``)."""
-        total = 0
-        for person in await self.uow.residents.with_role(role.value, grid_id):
-            assert person.id is not None
-            key = f"{dedupe_key}:{person.id}" if dedupe_key else None
-            total += await self.push_to_resident(person.id, reply, key)
-        return total
 
     async def audit(
         self,

@@ -1,7 +1,14 @@
-"""One transaction, all repositories: commit together or not at all."""
+"""One transaction, all repositories: commit together or not at all.
+
+The unit of work also collects what happened (the domain's events, see
+:mod:`consultation.events`): before it commits, its publisher (installed by the
+wiring) turns them into pushes inside the same transaction, so a notice exists
+exactly when its cause was committed.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -20,6 +27,10 @@ from storage.sqlite_session import InlineSession, SqliteLane
 
 R = TypeVar("R")
 
+#: Turns a batch of events into their effects (pushes) inside ``uow``'s transaction;
+#: events it records in turn are published in the next round.
+Publisher = Callable[["UnitOfWork", list[Any]], Awaitable[None]]
+
 
 class UnitOfWork:
     """``async with uow:`` opens a session; leave normally to commit, raise to roll back.
@@ -33,11 +44,17 @@ class UnitOfWork:
     session: AsyncSession
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], lane: SqliteLane | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        lane: SqliteLane | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self._sessions = sessions
         self._lane = lane
+        self._publisher = publisher
         self._extra: dict[type[Any], Any] = {}
+        self.events: list[Any] = []
+        self.published: list[Any] = []
 
     def get(self, repository: type[R]) -> R:
         """The domain repository ``repository`` bound to this transaction's session.
@@ -51,8 +68,28 @@ class UnitOfWork:
             self._extra[repository] = found
         return found
 
+    def record(self, event: Any) -> None:
+        """Something happened that people must hear about; published at commit."""
+        self.events.append(event)
+
+    async def publish(self) -> None:
+        """Hand the recorded events to the publisher, round by round, until none are left.
+
+        Called by :meth:`commit`; after it, :attr:`published` holds every event of this
+        transaction (for after-commit hooks such as the scheduler's)."""
+        rounds = 0
+        while self.events:
+            batch, self.events = self.events, []
+            self.published.extend(batch)
+            if self._publisher is not None:
+                await self._publisher(self, batch)
+            rounds += 1
+            if rounds > 10:
+                raise RuntimeError("events keep causing events: a cycle in the dispatch table")
+
     async def __aenter__(self) -> UnitOfWork:
         self._extra = {}
+        self.events, self.published = [], []
         #: After commit: whether the transaction changed any row / queued any push.
         self.wrote = self.pushed = False
         if self._lane is not None:
@@ -123,7 +160,9 @@ class UnitOfWork:
         self.pushed = bool(info.pop(PUSHED, False)) or self.pushed
 
     async def commit(self) -> None:
-        """Make this transaction's work permanent; on SQLite, return once it is."""
+        """Publish its events, then make this transaction's work permanent; on SQLite,
+        return once it is."""
+        await self.publish()
         if self._lane is None:
             await self._collect_marks()
             await self.session.commit()
@@ -140,6 +179,7 @@ class UnitOfWork:
         await self._lane.commit()
 
     async def rollback(self) -> None:
+        self.events = []
         await self.session.rollback()
         self._abandon_turn()
 
@@ -147,15 +187,19 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes a fresh :class:`UnitOfWork` per message or job."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], publisher: Publisher | None = None
+    ) -> None:
         self.sessions = sessions
+        #: Set by the wiring once the dispatch table exists (see :mod:`notices`).
+        self.publisher = publisher
         bind = sessions.kw.get("bind")
         self.lane: SqliteLane | None = None
         if isinstance(bind, AsyncEngine) and bind.dialect.name == "sqlite":
             self.lane = SqliteLane(make_url(bind.url).database or ":memory:")
 
     def __call__(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.lane)
+        return UnitOfWork(self.sessions, self.lane, self.publisher)
 
     def close(self) -> None:
         """Close the SQLite lane's connection (PostgreSQL connections belong to the engine)."""

@@ -25,6 +25,7 @@ from bot.config import Settings
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
 from storage.migrate import upgrade
+from tests.kit import Town
 
 PG_URL = os.environ.get("YISHI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -152,3 +153,26 @@ async def yishi(sqlite_url: str, clock: Clock) -> AsyncIterator[Yishi]:
     await seed_demo(bot.uow)
     yield bot
     await bot.stop()
+
+
+async def _town(url: str, clock: Clock) -> AsyncIterator[Town]:
+    from bot.demo import seed_demo
+
+    bot = Yishi(make_settings(url), classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow)
+    yield Town(bot, clock)
+    await bot.stop()
+
+
+@pytest.fixture
+async def town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community in the web chat, on a SQLite file (see tests/kit.py)."""
+    async for found in _town(sqlite_url, clock):
+        yield found
+
+
+@pytest.fixture
+async def town_on_both(db_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community, once on SQLite and once on PostgreSQL."""
+    async for found in _town(db_url, clock):
+        yield found

@@ -46,7 +46,7 @@ async def _file(
 ) -> str:
     async with bot.uow() as uow:
         service = TicketService(uow, bot.tickets, bot.settings.zone)
-        ticket, _, _ = await service.file(
+        ticket, _ = await service.file(
             Draft(f"d-{text}", text, category, Place(building=building)), who, now
         )
     return ticket.number

@@ -10,7 +10,6 @@ import pytest
 from bot.app import Yishi
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingError, MeetingEvents, MeetingService
-from consultation.notices import plain_renderer
 from storage.meeting_changes import MeetingChangeRepository
 from storage.models import Resident
 from tests.bot.test_router import say
@@ -22,7 +21,7 @@ NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 async def test_announcements_fire_once_each_and_say_when_late(yishi: Yishi) -> None:
     rules = ConsultationRules(capacity=1)
-    events = MeetingEvents(rules, SH, plain_renderer)
+    events = MeetingEvents(rules, SH)
     async with yishi.uow() as uow:
         service = MeetingService(uow, rules, SH, NOW)
         meeting = await service.create_next("test")
@@ -41,8 +40,9 @@ async def test_announcements_fire_once_each_and_say_when_late(yishi: Yishi) -> N
     async with yishi.uow() as uow:
         await events.fire(uow, found[0], found[0].due_at + timedelta(hours=3), late=True)
         await events.fire(uow, found[0], found[0].due_at + timedelta(hours=4), late=True)
+    async with yishi.uow() as uow:
         pushes = await uow.pushes.for_chat("web", "group:main")
-    assert len(pushes) == 1 and "late=True" in pushes[0].payload["text"]
+    assert len(pushes) == 1 and "系统恢复后补发" in pushes[0].payload["text"]
 
 
 async def test_capacity_signup_switch_and_withdraw(yishi: Yishi) -> None:

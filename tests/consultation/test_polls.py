@@ -13,9 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from consultation.ballots import Electorate, PollKind
-from consultation.notices import plain_renderer
+from consultation import events as ev
 from consultation.polls import PollError, PollEvents, PollService, PollSpec, parse_poll_command
-from handlers.consultation_format import make_renderer
 from storage.engine import create_engine, session_factory
 from storage.exports import EXPORTS
 from storage.models import Resident
@@ -121,12 +120,13 @@ async def test_voting_after_close(uowf: UnitOfWorkFactory) -> None:
         await cast(uowf, poll_id, b, 1, at=NOW + timedelta(hours=1))
     assert late.value.code == "closed", "past closes_at even before the closer ran"
     async with uowf() as uow:
-        [event] = await PollEvents(plain_renderer).upcoming(uow, NOW, timedelta(days=1))
-        await PollEvents(plain_renderer).fire(uow, event, NOW + timedelta(hours=1), late=False)
-        await PollEvents(plain_renderer).fire(uow, event, NOW + timedelta(hours=2), late=True)
-        pushes = await uow.pushes.for_chat("web", "group:main")
+        [event] = await PollEvents().upcoming(uow, NOW, timedelta(days=1))
+        await PollEvents().fire(uow, event, NOW + timedelta(hours=1), late=False)
+        await PollEvents().fire(uow, event, NOW + timedelta(hours=2), late=True)
         poll = await PollService(uow, NOW).get(poll_id)
-    assert len(pushes) == 1 and poll.status == "closed" and poll.result["voters"] == 1
+    closings = [e for e in uow.published if isinstance(e, ev.PollClosed)]
+    assert len(closings) == 1 and not closings[0].late
+    assert poll.status == "closed" and poll.result["voters"] == 1
     with pytest.raises(PollError):
         await cast(uowf, poll_id, b, 1, at=NOW)
 
@@ -251,23 +251,3 @@ def test_poll_command_parsing() -> None:
         with pytest.raises(PollError) as err:
             parse_poll_command(bad, now, SH)
         assert err.value.code == code
-
-
-async def test_timed_close_of_a_telegram_poll_queues_the_final_edit(
-    uowf: UnitOfWorkFactory,
-) -> None:
-    [a] = await make_people(uowf, 1)
-    async with uowf() as uow:
-        spec = PollSpec("是否加装电梯", closes_at=NOW + timedelta(hours=1))
-        poll = await PollService(uow, NOW).open(spec, None, "telegram", "-100123", "test")
-    assert poll.id is not None
-    await cast(uowf, poll.id, a, 1)
-    events = PollEvents(make_renderer(SH))
-    async with uowf() as uow:
-        [event] = await events.upcoming(uow, NOW, timedelta(days=1))
-        await events.fire(uow, event, NOW + timedelta(hours=1), late=False)
-        pushes = await uow.pushes.for_chat("telegram", "-100123")
-    result, live = (p.payload for p in pushes)
-    assert result["text"].startswith("【表决结果 P") and "edit_key" not in result
-    assert live["edit_key"] == f"poll:P{poll.id}" and live["buttons"] == []
-    assert "投票已结束" in live["text"] and "赞成：1 票" in live["text"]

@@ -27,7 +27,7 @@ async def _file(bot: Yishi) -> str:
         [zhang] = await uow.get(PeopleRepository).by_name(DEMO_PEOPLE["zhang"])
         who = Actor("web", "zhang", zhang.name, zhang.id)
         service = TicketService(uow, bot.tickets, bot.settings.zone)
-        ticket, _, _ = await service.file(
+        ticket, _ = await service.file(
             Draft("d-1", "3号楼楼道灯坏了", "公共设施", Place(building="3号楼")), who, FILED
         )
     return ticket.number

@@ -112,7 +112,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
                     Place(rng.choice(["1号楼", "3号楼", "6号楼", None])),
                     urgent=rng.random() < 0.2,
                 )
-                ticket, _, _ = await service.file(draft, zhang, now)
+                ticket, _ = await service.file(draft, zhang, now)
                 numbers.append(ticket.number)
                 for number in rng.sample(numbers, min(3, len(numbers))):
                     step = rng.choice(

@@ -1,23 +1,28 @@
-"""Phrasing for the consultation day: tallies, meetings, minutes and timed notices.
+"""表决: how polls are phrased, and who is told what when one opens, moves or closes.
 
-Shared by the handlers, the timed notices and the public page so that every
-place says a result the same way.
+The phrasing is shared with the handlers and the public page, so every place
+says a result the same way. A poll's result goes to the chat it was opened in,
+the community's groups and, privately, to everyone who could vote.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from consultation import events as ev
+from consultation.audiences import Audience, Chat, People
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
-from consultation.ids import decision_ref, poll_ref, topic_ref
-from consultation.meetings import MeetingView
-from consultation.notices import Notice
-from consultation.outcomes import Minutes
-from consultation.polls import Closed, Progress
+from consultation.config import ConsultationRules
+from consultation.ids import poll_ref
+from consultation.polls import PollService, Progress
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
+from notices.common import date_text
+from notices.dispatch import Dispatcher, Notify, Route, Table
 from storage.polls import Poll
+from storage.unit_of_work import UnitOfWork
 
 ELECTORATE_ZH = {
     Electorate.RESIDENTS.value: "已认证居民，每人一票",
@@ -30,10 +35,6 @@ RULE_ZH = {
     PassRule.TWO_THIRDS.value: "三分之二（不少于投票数的三分之二）",
     PassRule.ELIGIBLE_MAJORITY.value: "全体过半（超过应投人数的一半）",
 }
-
-
-def local(when: Any, zone: ZoneInfo) -> str:
-    return f"{when.astimezone(zone):%m月%d日 %H:%M}"
 
 
 def option_label(poll: Poll, index: int) -> str:
@@ -78,7 +79,7 @@ def poll_opened(poll: Poll, zone: ZoneInfo) -> Reply:
         quorum=poll.quorum_pct,
         rule=RULE_ZH[poll.pass_rule],
         deadline=(
-            t("poll.deadline", when=local(poll.closes_at, zone))
+            t("poll.deadline", when=date_text(poll.closes_at, zone))
             if poll.closes_at
             else t("poll.no_deadline")
         ),
@@ -103,7 +104,7 @@ def poll_live(poll: Poll, zone: ZoneInfo, progress: str) -> Reply:
     )
 
 
-def poll_live_closed(closed: Closed, zone: ZoneInfo) -> Reply:
+def poll_live_closed(closed: ev.PollClosed, zone: ZoneInfo) -> Reply:
     """The announcement's last edit: closed, with the tally and no buttons."""
     poll = closed.poll
     lines = [poll_opened(poll, zone).text, t("poll.live_closed")]
@@ -166,119 +167,111 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
     return lines
 
 
-def poll_result(closed: Closed, zone: ZoneInfo, late: bool = False) -> Reply:
+def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Reply:
     poll = closed.poll
     lines = [t("poll.result_header", ref=poll_ref(poll.id or 0), question=poll.question)]
     lines += tally_lines(poll, closed.tally)
     if closed.participants and poll.anonymous:
         lines.append(t("poll.result_participants", names="、".join(closed.participants)))
     if late and poll.closes_at is not None:
-        lines.append(t("poll.result_late", when=local(poll.closes_at, zone)))
+        lines.append(t("poll.result_late", when=date_text(poll.closes_at, zone)))
     return Reply("\n".join(lines))
 
 
-def meeting_info(view: MeetingView, zone: ZoneInfo) -> Reply:
-    meeting = view.meeting
-    agenda = "\n".join(
-        f"{n}. {topic_ref(topic.id or 0)} {topic.title}（{item.minutes_alloc} 分钟）"
-        for n, (item, topic) in enumerate(view.agenda, start=1)
-    ) or t("meeting.info_agenda_empty")
-    text = t(
-        "meeting.info",
-        code=meeting.code,
-        when=local(meeting.starts_at, zone),
-        place=meeting.place,
-        agenda=agenda,
-        onsite=view.onsite,
-        seats=view.seats_left,
-        online=view.online,
-    )
-    buttons = (
-        Button(t("meeting.button_onsite"), f"报名 {meeting.code}"),
-        Button(t("meeting.button_online"), f"线上报名 {meeting.code}"),
-    )
-    return Reply(text, buttons=buttons)
+def _elsewhere(
+    poll: Poll, rules: ConsultationRules, *skip: tuple[str, str] | None
+) -> list[Audience]:
+    """The community's groups, and the chat the poll was opened in, except ``skip``."""
+    chats = [(poll.platform, poll.chat_id), *rules.group_chats()]
+    left = [c for c in dict.fromkeys(chats) if c not in skip]
+    return [Chat(p, c) for p, c in left]
 
 
-def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -> str:
-    meeting = minutes.meeting
-    lines = [
-        t("minutes.header", community=community, code=meeting.code),
-        t("minutes.when", when=local(meeting.starts_at, zone), place=meeting.place),
-        t("minutes.committee", names="、".join(minutes.committee) or "—"),
-        t(
-            "minutes.attendance",
-            onsite=minutes.signed_up_onsite,
-            online=minutes.signed_up_online,
-            attended=minutes.attended,
-        ),
-        t("minutes.agenda"),
-    ]
-    for n, (item, topic) in enumerate(minutes.agenda, start=1):
-        lines.append(
+class LiveCount:
+    """Where the platform edits a message in place (Telegram), the poll's announcement
+    shows the running count; elsewhere a busy poll would flood the group, so those chats
+    keep the announcement and get the result."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    async def run(self, uow: UnitOfWork, event: ev.PollProgressed, bus: Dispatcher) -> None:
+        poll = event.poll
+        if poll.platform not in EDITS_IN_PLACE:
+            return
+        service = PollService(uow, bus.clock())
+        line = await running_count(service, poll)
+        await bus.replace(uow, poll.platform, poll.chat_id, poll_live(poll, self.zone, line))
+
+
+class ClosedCount:
+    """The announcement's last edit: closed, with the tally and no buttons."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+
+    async def run(self, uow: UnitOfWork, event: ev.PollClosed, bus: Dispatcher) -> None:
+        poll = event.poll
+        if poll.platform in EDITS_IN_PLACE:
+            await bus.replace(uow, poll.platform, poll.chat_id, poll_live_closed(event, self.zone))
+
+
+async def running_count(service: PollService, poll: Poll) -> str:
+    """Turnout, and the counts unless the poll hides them (anonymous polls always do)."""
+    progress = await service.progress(poll)
+    shown = (
+        None
+        if poll.hide_results or poll.anonymous
+        else await service.tally(poll, progress.electorate)
+    )
+    return progress_line(poll, progress, shown)
+
+
+def routes(rules: ConsultationRules, zone: ZoneInfo) -> Table:
+    """The polls' rows of the dispatch table."""
+
+    def opened_to(event: ev.PollOpened) -> list[Audience]:
+        poll = event.poll
+        skip = (poll.platform, poll.chat_id)  # the opener's chat has it as the reply
+        audiences = _elsewhere(poll, rules, skip)
+        if not event.opened_in_group:
+            others = [r for r in event.electorate if r != poll.opened_by]
+            audiences.append(People(others, "electorate"))
+        return audiences
+
+    def closed_to(event: ev.PollClosed) -> list[Audience]:
+        audiences = _elsewhere(event.poll, rules, event.closed_in)
+        voters = [r for r in event.electorate if r != event.closed_by]
+        return [*audiences, People(voters, "electorate")]
+
+    def reminded(event: ev.PollReminded, _a: Audience) -> Reply:
+        poll = event.poll
+        deadline = (
+            t("poll.reminder_deadline", when=date_text(poll.closes_at, zone))
+            if poll.closes_at
+            else ""
+        )
+        return Reply(
             t(
-                "minutes.item",
-                n=n,
-                ref=topic_ref(topic.id or 0),
-                title=topic.title,
-                minutes=item.minutes_alloc,
-            )
+                "poll.reminder",
+                ref=poll_ref(poll.id or 0),
+                question=poll.question,
+                deadline=deadline,
+            ),
+            buttons=poll_buttons(poll),
         )
-        if item.notes:
-            lines.append(t("minutes.notes", notes=item.notes.replace("\n", "；")))
-    lines.append(t("minutes.decisions"))
-    if not minutes.decisions:
-        lines.append(t("minutes.no_decisions"))
-    for view in minutes.decisions:
-        lines.append(decision_line(view.decision.id or 0, view.decision.text, view))
-    lines.append(t("minutes.public", url=url))
-    return "\n".join(lines)
 
-
-def decision_line(decision_id: int, text: str, view: Any) -> str:
-    tally_text = ""
-    if view.tally is not None and view.poll is not None:
-        counts = "，".join(
-            f"{option_label(view.poll, i)} {c}" for i, c in enumerate(view.tally.counts)
-        )
-        tally_text = t(
-            "minutes.tally",
-            counts=counts,
-            voters=view.tally.voters,
-            electorate=view.tally.electorate,
-        )
-    return t(
-        "minutes.decision",
-        ref=decision_ref(decision_id),
-        text=text,
-        verdict=t("minutes.passed" if view.decision.passed else "minutes.failed"),
-        tally=tally_text,
-    )
-
-
-def make_renderer(zone: ZoneInfo) -> Any:
-    """The :data:`consultation.notices.Renderer` the timed events use."""
-
-    def render(notice: Notice) -> dict[str, Any]:
-        if notice.key == "poll_result":
-            closed = notice.values["closed"]
-            return poll_result(closed, zone, bool(notice.values.get("late"))).as_json()
-        if notice.key == "poll_live_closed":
-            closed = notice.values["closed"]
-            if closed.poll.platform not in EDITS_IN_PLACE:
-                return {}
-            return poll_live_closed(closed, zone).as_json()
-        values = dict(notice.values)
-        late = bool(values.pop("late", False))
-        text = t(f"notice.{notice.key}", **values)
-        if late:
-            text += "\n" + t("notice.announce_late")
-        buttons = tuple(Button(t(f"notice.{label}"), data) for label, data in notice.buttons)
-        return Reply(text, buttons=buttons).as_json()
-
-    return render
-
-
-def error_reply(section: str, code: str, values: dict[str, object]) -> Reply:
-    """A domain error's catalogue sentence (``topic_error.not_found`` …)."""
-    return Reply(t(f"{section}.{code}", **values))
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.PollOpened: [
+            Notify[ev.PollOpened](opened_to, lambda e, _a: poll_opened(e.poll, zone)),
+        ],
+        ev.PollProgressed: [LiveCount(zone)],
+        ev.PollReminded: [
+            Notify[ev.PollReminded](lambda e: [People(e.residents, "not_voted")], reminded)
+        ],
+        ev.PollClosed: [
+            ClosedCount(zone),
+            Notify[ev.PollClosed](closed_to, lambda e, _a: poll_result(e, zone)),
+        ],
+    }
+    return table

@@ -1,0 +1,147 @@
+"""Who hears about an event: typed audiences, and the people and chats each one means.
+
+The dispatch table (:mod:`notices`) names audiences by what they are — the
+reporter of a ticket, a grid's workers, the moderators, the community's groups —
+and this module, which knows the register, resolves them. A person is reached on
+the platforms they prefer (:func:`consultation.binding.push_to_person`); a chat
+(a group, the account that reported a ticket) is reached as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from consultation.config import ConsultationRules
+from consultation.roles import Role
+from storage.tickets import DepartmentRepository, Ticket, TicketRepository
+from storage.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Base: ``name`` goes into each push's de-duplication key."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Reporter(Audience):
+    """Whoever reported ``ticket`` (if they asked for updates) and everyone following it."""
+
+    ticket: Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class GridWorkers(Audience):
+    """The grid workers of one grid."""
+
+    grid_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Moderators(Audience):
+    """The community's moderators (社区工作者)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person(Audience):
+    """One resident (a ticket's holder, a topic's proposer, a re-assigned worker)."""
+
+    resident_id: int
+
+    @property
+    def name(self) -> str:
+        return f"person{self.resident_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class People(Audience):
+    """Several residents (a poll's electorate, those signed up for a meeting)."""
+
+    resident_ids: Sequence[int] = field(default_factory=tuple)
+    label: str = "people"
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+
+@dataclass(frozen=True, slots=True)
+class DepartmentContacts(Audience):
+    """The contacts registered for a department (职能部门)."""
+
+    department: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityGroups(Audience):
+    """The community's group chats (``[consultation] announce_chats``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Chat(Audience):
+    """One chat as it is (the group a poll was opened in)."""
+
+    platform: str
+    chat_id: str
+
+    @property
+    def name(self) -> str:
+        return f"chat:{self.platform}:{self.chat_id}"
+
+
+@dataclass(slots=True)
+class Targets:
+    """An audience resolved: residents (reached by their preferred route) and bare chats."""
+
+    people: list[int] = field(default_factory=list)
+    chats: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.people and not self.chats
+
+
+class AudienceResolver:
+    """Turns audiences into people and chats, reading the register in ``uow``."""
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def resolve(self, uow: UnitOfWork, audience: Audience) -> Targets:
+        if isinstance(audience, Reporter):
+            return await self._reporter(uow, audience.ticket)
+        if isinstance(audience, GridWorkers):
+            return Targets(people=await _with_role(uow, Role.GRID_WORKER, audience.grid_id))
+        if isinstance(audience, Moderators):
+            return Targets(people=await _with_role(uow, Role.MODERATOR))
+        if isinstance(audience, Person):
+            return Targets(people=[audience.resident_id])
+        if isinstance(audience, People):
+            return Targets(people=list(dict.fromkeys(audience.resident_ids)))
+        if isinstance(audience, DepartmentContacts):
+            members = await uow.get(DepartmentRepository).members(audience.department)
+            return Targets(people=list(dict.fromkeys(members)))
+        if isinstance(audience, CommunityGroups):
+            return Targets(chats=self.rules.group_chats())
+        if isinstance(audience, Chat):
+            return Targets(chats=[(audience.platform, audience.chat_id)])
+        raise TypeError(f"no resolution for {audience!r}")
+
+    @staticmethod
+    async def _reporter(uow: UnitOfWork, ticket: Ticket) -> Targets:
+        accounts: list[tuple[str, str]] = []
+        if ticket.wants_updates:
+            accounts.append((ticket.reporter_platform, ticket.reporter_user_id))
+        assert ticket.id is not None
+        for follower in await uow.get(TicketRepository).followers(ticket.id):
+            accounts.append((follower.platform, follower.user_id))
+        return Targets(chats=list(dict.fromkeys(accounts)))
+
+
+async def _with_role(uow: UnitOfWork, role: Role, grid_id: int | None = None) -> list[int]:
+    people = await uow.residents.with_role(role.value, grid_id)
+    return list(dict.fromkeys(p.id for p in people if p.id is not None))

@@ -1,0 +1,346 @@
+"""What happened in the domain, as typed events.
+
+A service records an event on its unit of work (``uow.record(event)``) when the
+state it changed is something people must hear about. Nothing in the domain
+phrases a message or picks a chat: when the unit of work commits, one dispatch
+table (:mod:`notices`) turns each event into its pushes, inside the same
+transaction, so a notice exists exactly when its cause was committed — whoever
+caused it (a resident, a moderator, the scheduler) and through whichever
+handler.
+
+Each event names its ``key``: the stable identity of this happening (a ticket's
+history row, a poll's closing), from which every push's de-duplication key is
+derived, so a retried job or a second process never sends it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from consultation.ballots import Tally
+from storage.meetings import Meeting
+from storage.outcomes import Decision
+from storage.polls import Poll
+from storage.tickets import Ticket
+from storage.topics import Topic
+
+if TYPE_CHECKING:
+    from consultation.meetings import MeetingView
+    from consultation.outcomes import Minutes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every domain event; ``late`` marks one a paused scheduler fires late."""
+
+    late: bool = False
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+
+# ---- 诉求 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketChanged(Event):
+    """A ticket moved; ``history_id`` is its history row (one event per row)."""
+
+    ticket: Ticket
+    history_id: int
+    actor_name: str | None = None
+    note: str | None = None
+    holder_name: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"ticket:{self.history_id}"
+
+
+class TicketFiled(TicketChanged):
+    """A resident's report became a ticket: the grid (or the community) gets the task."""
+
+
+class TicketAccepted(TicketChanged):
+    """接单: a grid worker holds it now."""
+
+
+class TicketProgressed(TicketChanged):
+    """处理中, with a note the resident sees."""
+
+
+class TicketResolved(TicketChanged):
+    """办结: the resident is asked to rate."""
+
+
+class TicketHandedUp(TicketChanged):
+    """上报: the grid hands it to the community."""
+
+
+class TicketReturned(TicketChanged):
+    """退单: back to the grid's pool."""
+
+
+class TicketExtended(TicketChanged):
+    """延期: a later resolution deadline, with a reason."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketReassigned(TicketChanged):
+    """转派: to ``worker_id``."""
+
+    worker_id: int
+
+
+class TicketRated(TicketChanged):
+    """满意 / 基本满意: closed with the resident's rating."""
+
+
+class TicketReopened(TicketChanged):
+    """不满意: back to the grid, deadlines restarted."""
+
+
+class TicketMerged(TicketChanged):
+    """Closed as a duplicate of ``note`` (the ticket it was merged into)."""
+
+
+class TicketClosedUnrated(TicketChanged):
+    """No rating in time: archived unrated."""
+
+
+class TicketResponseWarned(TicketChanged):
+    """The acceptance deadline is near and nobody took it."""
+
+
+class TicketResolutionWarned(TicketChanged):
+    """The resolution deadline is near."""
+
+
+class TicketEscalatedToCommunity(TicketChanged):
+    """Not accepted in time: the community's moderators take over."""
+
+
+class TicketEscalatedToDepartment(TicketChanged):
+    """Not resolved in time: sent to the department ``note`` ("社区吹哨、部门报到")."""
+
+
+# ---- 议题 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicChanged(Event):
+    """A topic's life cycle moved."""
+
+    topic: Topic
+
+    @property
+    def key(self) -> str:
+        return f"topic.{type(self).__name__}:T{self.topic.id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicProposed(TopicChanged):
+    """A resident proposed it: the moderators screen it."""
+
+    proposer_name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicAccepted(TopicChanged):
+    """Screened in: it collects co-signatures until ``threshold``."""
+
+    threshold: int
+
+
+class TopicRejected(TopicChanged):
+    """Screened out, with the reason the proposer sees."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicMerged(TopicChanged):
+    """Merged into ``into``."""
+
+    into: Topic
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicQualified(TopicChanged):
+    """Enough co-signatures: it may go on an agenda. ``supporters`` hear it (but not
+    ``by``, who just co-signed and is answered directly)."""
+
+    count: int
+    supporters: Sequence[int]
+    by: int | None = None
+
+
+# ---- 表决 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollOpened(Event):
+    """A poll opened; ``electorate`` is who may vote (resident ids)."""
+
+    poll: Poll
+    electorate: Sequence[int]
+    opened_in_group: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"poll.open:P{self.poll.id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollProgressed(Event):
+    """A vote or paper ballot came in, or the results were hidden or shown: the running
+    count may be shown again. Names no voter and no choice."""
+
+    poll: Poll
+
+    @property
+    def key(self) -> str:
+        return f"poll.live:P{self.poll.id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollReminded(Event):
+    """A moderator asked to remind those who haven't voted (``stamp`` tells reminders apart)."""
+
+    poll: Poll
+    residents: Sequence[int]
+    stamp: str
+
+    @property
+    def key(self) -> str:
+        return f"poll.remind:P{self.poll.id}:{self.stamp}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollClosed(Event):
+    """A poll closed (by a moderator or at its time): the result, the decision it made,
+    who took part (names only; anonymous polls never say who chose what), and who
+    could vote — everyone who could vote hears the result."""
+
+    poll: Poll
+    tally: Tally
+    decision: Decision | None = None
+    participants: Sequence[str] = ()
+    electorate: Sequence[int] = ()
+    #: The chat the closing command came from (it gets the result as the reply), and who.
+    closed_in: tuple[str, str] | None = None
+    closed_by: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"poll.close:P{self.poll.id}"
+
+
+# ---- 议事日 ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingAnnounced(Event):
+    """A scheduled announcement of the meeting to the community's groups."""
+
+    view: MeetingView
+    timed_key: str
+
+    @property
+    def key(self) -> str:
+        return self.timed_key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingReminderDue(Event):
+    """The reminder to everyone signed up, ``modes`` their resident id → 现场/线上."""
+
+    view: MeetingView
+    modes: dict[int, str]
+    timed_key: str
+
+    @property
+    def key(self) -> str:
+        return self.timed_key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingMoved(Event):
+    """改期: the groups and everyone signed up hear the new time and place."""
+
+    view: MeetingView
+    change_id: int
+    old_when: datetime
+    old_place: str
+    signed_up: Sequence[int]
+
+    @property
+    def key(self) -> str:
+        return f"meeting.moved:{self.view.meeting.code}:{self.change_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingCancelled(Event):
+    """取消议事日: the groups and everyone signed up hear why."""
+
+    view: MeetingView
+    change_id: int
+    reason: str
+    signed_up: Sequence[int]
+
+    @property
+    def key(self) -> str:
+        return f"meeting.cancelled:{self.view.meeting.code}:{self.change_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingInvited(Event):
+    """邀请 (7+X): each invitee with why — ``committee`` or ``stakeholder:T12``."""
+
+    meeting: Meeting
+    invitees: Sequence[tuple[int, str, str]]  # (resident id, name, reason)
+
+    @property
+    def key(self) -> str:
+        return f"meeting.invite:{self.meeting.code}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MinutesPublished(Event):
+    """发布纪要: the minutes go to the community's groups and the public page."""
+
+    minutes: Minutes
+
+    @property
+    def key(self) -> str:
+        return f"minutes:{self.minutes.meeting.code}"
+
+
+# ---- 结果 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionProgressed(Event):
+    """进展: a step in carrying a decision out, told to the groups."""
+
+    decision: Decision
+    note: str
+    stamp: str
+
+    @property
+    def key(self) -> str:
+        return f"decision.progress:D{self.decision.id}:{self.stamp}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionCarriedOut(Event):
+    """办结: those concerned are asked for their 评议."""
+
+    decision: Decision
+    residents: Sequence[int] = field(default_factory=tuple)
+
+    @property
+    def key(self) -> str:
+        return f"decision.evaluate:D{self.decision.id}"

@@ -1,0 +1,1 @@
+"""Notices: what follows from each domain event — who is told what, in Chinese."""

@@ -1,0 +1,18 @@
+"""Phrasing shared by every kind of notice and reply."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from kernel.messages import Reply
+from kernel.texts import t
+
+
+def date_text(when: datetime, zone: tzinfo) -> str:
+    """A meeting's or deadline's time as residents read it: ``12月05日 09:30``."""
+    return f"{when.astimezone(zone):%m月%d日 %H:%M}"
+
+
+def refusal(section: str, code: str, values: dict[str, object]) -> Reply:
+    """A domain error's catalogue sentence (``topic_error.not_found`` …)."""
+    return Reply(t(f"{section}.{code}", **values))

@@ -1,0 +1,214 @@
+"""议事日: how meetings and minutes are phrased, and who is told what as one nears or moves.
+
+Announcements go to the community's groups; reminders, moves and cancellations
+also to everyone signed up; invitations (7+X) to each invitee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from consultation import events as ev
+from consultation.audiences import Audience, CommunityGroups, People, Person
+from consultation.ids import decision_ref, topic_ref
+from consultation.meetings import MeetingView
+from consultation.outcomes import Minutes
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.common import date_text
+from notices.dispatch import Dispatcher, Notify, Route, Table
+from notices.polls import option_label
+from storage.meetings import Meeting
+from storage.unit_of_work import UnitOfWork
+
+#: A meeting's public page (居务公开).
+PUBLIC_PATH = "/public/meetings/{code}"
+
+
+def meeting_info(view: MeetingView, zone: ZoneInfo) -> Reply:
+    meeting = view.meeting
+    agenda = "\n".join(
+        f"{n}. {topic_ref(topic.id or 0)} {topic.title}（{item.minutes_alloc} 分钟）"
+        for n, (item, topic) in enumerate(view.agenda, start=1)
+    ) or t("meeting.info_agenda_empty")
+    text = t(
+        "meeting.info",
+        code=meeting.code,
+        when=date_text(meeting.starts_at, zone),
+        place=meeting.place,
+        agenda=agenda,
+        onsite=view.onsite,
+        seats=view.seats_left,
+        online=view.online,
+    )
+    buttons = (
+        Button(t("meeting.button_onsite"), f"报名 {meeting.code}"),
+        Button(t("meeting.button_online"), f"线上报名 {meeting.code}"),
+    )
+    return Reply(text, buttons=buttons)
+
+
+def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -> str:
+    meeting = minutes.meeting
+    lines = [
+        t("minutes.header", community=community, code=meeting.code),
+        t("minutes.when", when=date_text(meeting.starts_at, zone), place=meeting.place),
+        t("minutes.committee", names="、".join(minutes.committee) or "—"),
+        t(
+            "minutes.attendance",
+            onsite=minutes.signed_up_onsite,
+            online=minutes.signed_up_online,
+            attended=minutes.attended,
+        ),
+        t("minutes.agenda"),
+    ]
+    for n, (item, topic) in enumerate(minutes.agenda, start=1):
+        lines.append(
+            t(
+                "minutes.item",
+                n=n,
+                ref=topic_ref(topic.id or 0),
+                title=topic.title,
+                minutes=item.minutes_alloc,
+            )
+        )
+        if item.notes:
+            lines.append(t("minutes.notes", notes=item.notes.replace("\n", "；")))
+    lines.append(t("minutes.decisions"))
+    if not minutes.decisions:
+        lines.append(t("minutes.no_decisions"))
+    for view in minutes.decisions:
+        lines.append(decision_line(view.decision.id or 0, view.decision.text, view))
+    lines.append(t("minutes.public", url=url))
+    return "\n".join(lines)
+
+
+def decision_line(decision_id: int, text: str, view: Any) -> str:
+    tally_text = ""
+    if view.tally is not None and view.poll is not None:
+        counts = "，".join(
+            f"{option_label(view.poll, i)} {c}" for i, c in enumerate(view.tally.counts)
+        )
+        tally_text = t(
+            "minutes.tally",
+            counts=counts,
+            voters=view.tally.voters,
+            electorate=view.tally.electorate,
+        )
+    return t(
+        "minutes.decision",
+        ref=decision_ref(decision_id),
+        text=text,
+        verdict=t("minutes.passed" if view.decision.passed else "minutes.failed"),
+        tally=tally_text,
+    )
+
+
+def _signup_buttons(meeting: Meeting) -> tuple[Button, ...]:
+    return (
+        Button(t("notice.button_onsite"), f"报名 {meeting.code}"),
+        Button(t("notice.button_online"), f"线上报名 {meeting.code}"),
+    )
+
+
+def routes(community: str, zone: ZoneInfo) -> Table:
+    """The meetings' rows of the dispatch table."""
+
+    def values(view: MeetingView) -> dict[str, object]:
+        meeting = view.meeting
+        agenda = "；".join(f"{topic_ref(tp.id or 0)} {tp.title}" for _, tp in view.agenda)
+        return {
+            "code": meeting.code,
+            "when": date_text(meeting.starts_at, zone),
+            "place": meeting.place,
+            "agenda": agenda or "待定",
+            "seats": view.seats_left,
+        }
+
+    def notice(
+        key: str, event: ev.Event, view: MeetingView, *, buttons: bool, **more: object
+    ) -> Reply:
+        text = t(f"notice.{key}", **values(view), **more)
+        if event.late:
+            text += "\n" + t("notice.announce_late")
+        return Reply(text, buttons=_signup_buttons(view.meeting) if buttons else ())
+
+    def groups_and_signed_up(event: ev.MeetingMoved | ev.MeetingCancelled) -> list[Audience]:
+        return [CommunityGroups(), People(event.signed_up, "signed_up")]
+
+    def invited(event: ev.MeetingInvited) -> list[Audience]:
+        return [Person(rid) for rid, _name, _why in event.invitees]
+
+    def invitation(event: ev.MeetingInvited, audience: Audience) -> Reply | None:
+        assert isinstance(audience, Person)
+        for rid, name, reason in event.invitees:
+            if rid == audience.resident_id:
+                why = (
+                    t("meeting.why_committee")
+                    if reason == "committee"
+                    else t("meeting.why_stakeholder", ref=reason.split(":", 1)[1])
+                )
+                meeting = event.meeting
+                return Reply(
+                    t(
+                        "meeting.invite_push",
+                        name=name,
+                        code=meeting.code,
+                        why=why,
+                        when=date_text(meeting.starts_at, zone),
+                        place=meeting.place,
+                    )
+                )
+        return None
+
+    def minutes(event: ev.MinutesPublished, _a: Audience) -> Reply:
+        code = event.minutes.meeting.code
+        return Reply(render_minutes(event.minutes, community, zone, PUBLIC_PATH.format(code=code)))
+
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.MeetingAnnounced: [
+            Notify[ev.MeetingAnnounced](
+                lambda e: [CommunityGroups()],
+                lambda e, _a: notice("announce", e, e.view, buttons=True),
+            )
+        ],
+        ev.MeetingReminderDue: [Reminders(notice)],
+        ev.MeetingMoved: [
+            Notify[ev.MeetingMoved](
+                groups_and_signed_up,
+                lambda e, _a: notice(
+                    "meeting_moved",
+                    e,
+                    e.view,
+                    buttons=True,
+                    old_when=date_text(e.old_when, zone),
+                    old_place=e.old_place,
+                ),
+            )
+        ],
+        ev.MeetingCancelled: [
+            Notify[ev.MeetingCancelled](
+                groups_and_signed_up,
+                lambda e, _a: notice(
+                    "meeting_cancelled", e, e.view, buttons=False, reason=e.reason
+                ),
+            )
+        ],
+        ev.MeetingInvited: [Notify[ev.MeetingInvited](invited, invitation)],
+        ev.MinutesPublished: [Notify[ev.MinutesPublished](lambda e: [CommunityGroups()], minutes)],
+    }
+    return table
+
+
+class Reminders:
+    """Each person signed up is reminded, with the way they signed up (现场/线上)."""
+
+    def __init__(self, notice: Any) -> None:
+        self.notice = notice
+
+    async def run(self, uow: UnitOfWork, event: ev.MeetingReminderDue, bus: Dispatcher) -> None:
+        for resident_id, mode in event.modes.items():
+            reply = self.notice("remind", event, event.view, buttons=False, mode=mode)
+            await bus.tell(uow, event, Person(resident_id), reply)

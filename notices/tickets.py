@@ -1,0 +1,348 @@
+"""诉求: how tickets are phrased, and who is told what when one moves.
+
+The phrasing helpers are shared with the handlers (a task card looks the same
+whether pushed or asked for); :func:`routes` is the tickets' part of the
+dispatch table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from consultation import events as ev
+from consultation.audiences import (
+    Audience,
+    DepartmentContacts,
+    GridWorkers,
+    Moderators,
+    Person,
+    Reporter,
+)
+from consultation.ticket_parsing import STATUS_ZH, Catalogue
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.dispatch import Also, Dispatcher, Notify, Route, Table
+from storage.tickets import Ticket
+from storage.unit_of_work import UnitOfWork
+
+#: The conversation that makes a resident's next "满意" the rating of their ticket.
+RATING_FLOW = "ticket_rating"
+
+
+def location_of(ticket: Ticket) -> str:
+    parts = "".join(p for p in (ticket.building, ticket.unit) if p)
+    if ticket.room:
+        parts += f"{ticket.room}室"
+    if ticket.spot:
+        parts += ticket.spot
+    return parts or "未说明"
+
+
+def summary(ticket: Ticket, limit: int = 14) -> str:
+    text = ticket.description.replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def clock_text(moment: datetime | None, zone: tzinfo) -> str:
+    """A deadline as a task card shows it: ``12-05 18:00``."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+
+
+def status_zh(status: str) -> str:
+    return STATUS_ZH.get(status, status)
+
+
+def task_buttons(number: str) -> tuple[Button, ...]:
+    return (
+        Button(t("ticket.b_accept"), f"接单 {number}"),
+        Button(t("ticket.b_progress"), f"处理中 {number}"),
+        Button(t("ticket.b_resolve"), f"办结 {number}"),
+        Button(t("ticket.b_hand_up"), f"上报 {number}"),
+        Button(t("ticket.b_reassign"), f"转派 {number}"),
+    )
+
+
+def rating_buttons(number: str) -> tuple[Button, ...]:
+    return tuple(
+        Button(t(key), f"{t(key)} {number}")
+        for key in ("ticket.rate_satisfied", "ticket.rate_ok", "ticket.rate_unsatisfied")
+    )
+
+
+def extra_lines(ticket: Ticket) -> str:
+    lines = [f"\n{q}{a}" for q, a in ticket.details.items()]
+    if ticket.photos:
+        lines.append(t("ticket.photos_line", count=len(ticket.photos)))
+    return "".join(lines)
+
+
+def task_card(ticket: Ticket, title: str, zone: tzinfo, extra: str = "") -> Reply:
+    """The task card a grid worker gets, with its five buttons."""
+    return Reply(
+        t(
+            "ticket.task",
+            title=t(f"ticket.title_{title}"),
+            number=ticket.number,
+            urgent=t("ticket.urgent_mark") if ticket.urgent else "",
+            category=ticket.category,
+            location=location_of(ticket),
+            description=ticket.description,
+            extra=extra_lines(ticket) + extra,
+            reporter=ticket.reporter_name or "居民",
+            response_due=clock_text(ticket.response_due_at, zone),
+            resolution_due=clock_text(ticket.resolution_due_at, zone),
+        ),
+        buttons=task_buttons(ticket.number),
+    )
+
+
+def _grid_or_moderators(ticket: Ticket) -> Audience:
+    return GridWorkers(ticket.grid_id) if ticket.grid_id is not None else Moderators()
+
+
+def _holder(ticket: Ticket) -> list[Audience]:
+    return [Person(ticket.holder_id)] if ticket.holder_id is not None else []
+
+
+def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
+    """The tickets' rows of the dispatch table."""
+
+    def late(event: ev.TicketChanged, due: datetime) -> str:
+        return t("ticket.late", due=clock_text(due, zone)) if event.late else ""
+
+    def card(title: str, extra: str = "") -> Notify[ev.TicketChanged]:
+        """Staff get the task card (``new`` for the grid, ``community`` for moderators)."""
+
+        def say(event: ev.TicketChanged, audience: Audience) -> Reply:
+            shown = title or ("new" if isinstance(audience, GridWorkers) else "community")
+            note = t(extra, note=event.note or "—", actor=event.actor_name or "") if extra else ""
+            return task_card(event.ticket, shown, zone, note)
+
+        return Notify(lambda e: _staff_for(e), say)
+
+    def to_reporter(key: str, **fixed: str) -> Notify[ev.TicketChanged]:
+        def say(event: ev.TicketChanged, _audience: Audience) -> Reply:
+            tk = event.ticket
+            values = {
+                "number": tk.number,
+                "note": event.note or "",
+                "actor": event.actor_name or "",
+                "holder": event.holder_name or "",
+                "summary": summary(tk),
+                "due": clock_text(tk.resolution_due_at, zone),
+                "into": event.note or "",
+                "department": event.note or "",
+                **fixed,
+            }
+            return Reply(t(key, **values))
+
+        return Notify(lambda e: [Reporter(e.ticket)], say)
+
+    def staff(
+        audience: list[Audience] | None, key: str, *buttons: tuple[str, str]
+    ) -> Notify[ev.TicketChanged]:
+        def say(event: ev.TicketChanged, _audience: Audience) -> Reply:
+            tk = event.ticket
+            n = tk.number
+            text = t(
+                key,
+                number=n,
+                actor=event.actor_name or "",
+                note=event.note or "",
+                due=clock_text(tk.resolution_due_at, zone),
+                category=tk.category,
+                location=location_of(tk),
+                department=event.note or "",
+                description=tk.description,
+            )
+            return Reply(
+                text, buttons=tuple(Button(t(label), f"{verb} {n}") for label, verb in buttons)
+            )
+
+        return Notify(lambda e: audience if audience is not None else _holder(e.ticket), say)
+
+    def resolved_to_reporter(event: ev.TicketResolved, _a: Audience) -> Reply:
+        tk = event.ticket
+        text = t(
+            "ticket.rate_ask",
+            number=tk.number,
+            note=event.note or "",
+            holder=event.actor_name or "",
+        )
+        return Reply(text, buttons=rating_buttons(tk.number))
+
+    async def await_rating(uow: UnitOfWork, event: ev.TicketResolved, now: datetime) -> None:
+        """Make the reporter's next "满意" in private chat the rating of this ticket."""
+        ticket = event.ticket
+        if not ticket.wants_updates:
+            return
+        platform, user = ticket.reporter_platform, ticket.reporter_user_id
+        state = await uow.conversations.get(platform, user, user, now)
+        if state is not None and state.flow != RATING_FLOW:
+            return  # in the middle of something else; the buttons still work
+        expires = now + timedelta(hours=catalogue.rating_timeout_hours)
+        await uow.conversations.save(
+            platform, user, user, RATING_FLOW, "rating", {"number": ticket.number}, expires
+        )
+
+    def escalated_to_reporter(key: str, due_of: str) -> Notify[ev.TicketChanged]:
+        def say(event: ev.TicketChanged, _a: Audience) -> Reply:
+            tk = event.ticket
+            text = t(key, number=tk.number, department=event.note or "")
+            return Reply(text + late(event, getattr(tk, due_of)))
+
+        return Notify(lambda e: [Reporter(e.ticket)], say)
+
+    def escalated_staff(
+        key: str, due_of: str, *buttons: tuple[str, str]
+    ) -> Notify[ev.TicketChanged]:
+        def say(event: ev.TicketChanged, _a: Audience) -> Reply:
+            tk = event.ticket
+            text = t(
+                key,
+                number=tk.number,
+                category=tk.category,
+                location=location_of(tk),
+                department=event.note or "",
+                description=tk.description,
+            )
+            btns = tuple(Button(t(label), f"{verb} {tk.number}") for label, verb in buttons)
+            return Reply(text + late(event, getattr(tk, due_of)), buttons=btns)
+
+        def who(event: ev.TicketChanged) -> list[Audience]:
+            if isinstance(event, ev.TicketEscalatedToDepartment):
+                return [Moderators(), *_holder(event.ticket)]
+            return [Moderators()]
+
+        return Notify(who, say)
+
+    rated = Notify[ev.TicketRated](
+        lambda e: _holder(e.ticket),
+        lambda e, _a: Reply(
+            t(
+                "ticket.s_rated",
+                number=e.ticket.number,
+                rating=e.ticket.rating or "",
+                comment=f"，“{e.note}”" if e.note else "",
+            )
+        ),
+    )
+    reassigned_card = Notify[ev.TicketReassigned](
+        lambda e: [Person(e.worker_id)],
+        lambda e, _a: task_card(e.ticket, "reassigned", zone),
+    )
+    warn_resolution = Notify[ev.TicketResolutionWarned](
+        lambda e: _holder(e.ticket) or [_grid_or_moderators(e.ticket)],
+        lambda e, _a: Reply(
+            t(
+                "ticket.s_warn_resolution",
+                number=e.ticket.number,
+                due=clock_text(e.ticket.resolution_due_at, zone),
+            ),
+            buttons=(
+                Button(t("ticket.b_resolve"), f"办结 {e.ticket.number}"),
+                Button(t("ticket.b_extend"), f"延期 {e.ticket.number}"),
+            ),
+        ),
+    )
+    warn_response = Notify[ev.TicketResponseWarned](
+        lambda e: [GridWorkers(e.ticket.grid_id)] if e.ticket.grid_id is not None else [],
+        lambda e, _a: Reply(
+            t(
+                "ticket.s_warn_response",
+                number=e.ticket.number,
+                due=clock_text(e.ticket.response_due_at, zone),
+            ),
+            buttons=(Button(t("ticket.b_accept"), f"接单 {e.ticket.number}"),),
+        ),
+    )
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.TicketFiled: [card("")],
+        ev.TicketAccepted: [to_reporter("ticket.n_accepted")],
+        ev.TicketProgressed: [to_reporter("ticket.n_progress")],
+        ev.TicketResolved: [
+            Notify(lambda e: [Reporter(e.ticket)], resolved_to_reporter),
+            Also(await_rating),
+        ],
+        ev.TicketHandedUp: [
+            staff([Moderators()], "ticket.s_handed_up", ("ticket.b_reassign", "转派")),
+            to_reporter("ticket.n_handed_up"),
+        ],
+        ev.TicketReturned: [
+            card("returned", "ticket.returned_note"),
+            to_reporter("ticket.n_returned"),
+        ],
+        ev.TicketExtended: [
+            to_reporter("ticket.n_extended"),
+            staff([Moderators()], "ticket.s_extended"),
+        ],
+        ev.TicketReassigned: [reassigned_card, to_reporter("ticket.n_reassigned")],
+        ev.TicketRated: [rated],
+        ev.TicketReopened: [card("reopened", "ticket.reopened_note")],
+        ev.TicketMerged: [to_reporter("ticket.n_merged")],
+        ev.TicketClosedUnrated: [to_reporter("ticket.n_closed_unrated")],
+        ev.TicketResponseWarned: [warn_response],
+        ev.TicketResolutionWarned: [warn_resolution],
+        ev.TicketEscalatedToCommunity: [
+            escalated_staff(
+                "ticket.s_escalated_response", "response_due_at", ("ticket.b_reassign", "转派")
+            ),
+            escalated_to_reporter("ticket.n_escalated_response", "response_due_at"),
+        ],
+        ev.TicketEscalatedToDepartment: [
+            ToDepartment(zone),
+            escalated_staff("ticket.s_escalated_resolution", "resolution_due_at"),
+            escalated_to_reporter("ticket.n_escalated_resolution", "resolution_due_at"),
+        ],
+    }
+    return table
+
+
+def _staff_for(event: ev.TicketChanged) -> list[Audience]:
+    """Who gets the task card: the grid (or the moderators when it has none); an urgent new
+    ticket also the moderators; a returned one the grid and the moderators."""
+    ticket = event.ticket
+    first = _grid_or_moderators(ticket)
+    if isinstance(event, ev.TicketFiled) and ticket.urgent and ticket.grid_id is not None:
+        return [first, Moderators()]
+    if isinstance(event, ev.TicketReturned):
+        return [GridWorkers(ticket.grid_id), Moderators()] if ticket.grid_id else [Moderators()]
+    return [first]
+
+
+class ToDepartment:
+    """Escalated past the community: the department's registered contacts get it; with
+    none registered, the moderators are told to call the department and register one."""
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+
+    async def run(self, uow: UnitOfWork, event: ev.TicketChanged, bus: Dispatcher) -> None:
+        tk = event.ticket
+        department = tk.department or event.note or ""
+        text = t(
+            "ticket.s_escalated_resolution",
+            number=tk.number,
+            category=tk.category,
+            location=location_of(tk),
+            department=department,
+            description=tk.description,
+        )
+        if event.late:
+            text += t("ticket.late", due=clock_text(tk.resolution_due_at, self.zone))
+        if department and await bus.tell(uow, event, DepartmentContacts(department), Reply(text)):
+            return
+        missing = t(
+            "ticket.s_no_department_contact",
+            number=tk.number,
+            department=department or t("ticket.level_department"),
+        )
+        await bus.tell(uow, event, _NoContact(), Reply(missing))
+
+
+class _NoContact(Moderators):
+    """The moderators, told that a department has no contact (its own de-duplication name)."""

@@ -1,0 +1,110 @@
+"""议题: who is told what as a topic is proposed, screened, merged and qualifies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from consultation import events as ev
+from consultation.audiences import Audience, Moderators, People, Person
+from consultation.ids import topic_ref
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.dispatch import Notify, Route, Table
+from storage.topics import Topic
+
+
+def screening_hint(topic: Topic) -> str:
+    """The 六议六不议 pre-screen, as the moderator reads it."""
+    hint = topic.screen_hint or {}
+    if hint.get("verdict") == "not_discuss":
+        return t("topic.hint_not", matched="、".join(hint.get("not_discuss", [])))
+    if hint.get("verdict") == "ok":
+        matched = [*hint.get("catalogue", []), *hint.get("discuss", [])]
+        return t("topic.hint_ok", matched="、".join(dict.fromkeys(matched)))
+    return t("topic.hint_unclear")
+
+
+def _ref(event: ev.TopicChanged) -> str:
+    return topic_ref(event.topic.id or 0)
+
+
+def _proposer(event: ev.TopicChanged) -> list[Audience]:
+    return [Person(event.topic.proposer_id)]
+
+
+def _proposed(event: ev.TopicProposed, _a: Audience) -> Reply:
+    topic, ref = event.topic, _ref(event)
+    return Reply(
+        t(
+            "topic.moderator_new",
+            ref=ref,
+            who=event.proposer_name,
+            title=topic.title,
+            description=topic.description,
+            hint=screening_hint(topic),
+        ),
+        buttons=(
+            Button("通过", f"审核 {ref} 通过"),
+            Button("驳回", f"驳回 {ref} 不属于社区协商事项"),
+        ),
+    )
+
+
+def _accepted(event: ev.TopicAccepted, _a: Audience) -> Reply:
+    ref = _ref(event)
+    text = t("topic.accepted_proposer", ref=ref, title=event.topic.title, threshold=event.threshold)
+    return Reply(text, buttons=(Button(f"附议 {ref}", f"附议 {ref}"),))
+
+
+def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:
+    key = (
+        "topic.qualified_moderator"
+        if isinstance(audience, Moderators)
+        else "topic.qualified_notice"
+    )
+    return Reply(t(key, ref=_ref(event), title=event.topic.title, count=event.count))
+
+
+def routes() -> Table:
+    """The topics' rows of the dispatch table."""
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.TopicProposed: [Notify[ev.TopicProposed](lambda e: [Moderators()], _proposed)],
+        ev.TopicAccepted: [Notify[ev.TopicAccepted](_proposer, _accepted)],
+        ev.TopicRejected: [
+            Notify[ev.TopicRejected](
+                _proposer,
+                lambda e, _a: Reply(
+                    t(
+                        "topic.rejected_proposer",
+                        ref=_ref(e),
+                        title=e.topic.title,
+                        reason=e.topic.reason,
+                    )
+                ),
+            )
+        ],
+        ev.TopicMerged: [
+            Notify[ev.TopicMerged](
+                _proposer,
+                lambda e, _a: Reply(
+                    t(
+                        "topic.merged_proposer",
+                        ref=_ref(e),
+                        into=topic_ref(e.into.id or 0),
+                        title=e.into.title,
+                    )
+                ),
+            )
+        ],
+        ev.TopicQualified: [
+            Notify[ev.TopicQualified](
+                lambda e: [
+                    People([r for r in e.supporters if r != e.by], "supporters"),
+                    Moderators(),
+                ],
+                _qualified,
+            )
+        ],
+    }
+    return table

@@ -1,0 +1,50 @@
+"""A poll's notices, as people receive them: the result reaches everyone who could vote."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from consultation.polls import PollEvents, PollService, PollSpec
+from tests.kit import Town
+
+
+async def test_a_poll_closed_in_private_reaches_the_voters_and_the_group(town: Town) -> None:
+    opened = await town.li.says("开启投票 小区是否加装电梯")
+    assert "【表决 P1】" in opened
+    [invited] = await town.zhang.receives()
+    assert "【表决 P1】" in invited.text and [b.label for b in invited.buttons][:1] == ["赞成"]
+    [announced] = await town.group.new()
+    assert "【表决 P1】" in announced.text
+
+    assert "已记录" in await town.zhang.taps("赞成", invited)
+    assert "已记录" in await town.liu.says("投票 P1 反对")
+    assert "已记录" in await town.chen.says("投票 P1 赞成")
+
+    closed = await town.li.says("结束投票 P1")
+    assert "【表决结果 P1】" in closed and "赞成：2 票" in closed
+    [result] = await town.zhang.receives()
+    assert "赞成：2 票" in result.text
+    for voter in (town.liu, town.chen, town.wang):  # the opening notice, then the result
+        opening, result = await voter.receives()
+        assert "【表决 P1】" in opening.text and "赞成：2 票" in result.text, voter.key
+    [in_group] = await town.group.new()
+    assert "【表决结果 P1】" in in_group.text
+    assert await town.li.receives() == [], "the moderator has it as the reply, not twice"
+
+
+async def test_timed_close_of_a_telegram_poll_queues_the_final_edit(town: Town) -> None:
+    now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    async with town.bot.uow() as uow:
+        spec = PollSpec("是否加装电梯", closes_at=now + timedelta(hours=1))
+        poll = await PollService(uow, now).open(spec, None, "telegram", "-100123", "test")
+    assert poll.id is not None
+    events = PollEvents()
+    async with town.bot.uow() as uow:
+        [event] = await events.upcoming(uow, now, timedelta(days=1))
+        await events.fire(uow, event, now + timedelta(hours=1), late=False)
+    async with town.bot.uow() as uow:
+        pushes = await uow.pushes.for_chat("telegram", "-100123")
+    live, result = (p.payload for p in pushes)
+    assert result["text"].startswith("【表决结果 P") and "edit_key" not in result
+    assert live["edit_key"] == f"poll:P{poll.id}" and live["buttons"] == []
+    assert "投票已结束" in live["text"] and "赞成：0 票" in live["text"]
