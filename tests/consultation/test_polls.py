@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from consultation.ballots import Electorate, PollKind
 from consultation import events as ev
+from consultation.ballots import Electorate, PollKind
 from consultation.polls import PollError, PollEvents, PollService, PollSpec, parse_poll_command
 from storage.engine import create_engine, session_factory
 from storage.exports import EXPORTS
