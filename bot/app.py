@@ -286,7 +286,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
         wechat = WechatAdapter(yishi.router, settings.wechat, yishi.http)
         yishi.add_adapter(wechat)
         registry = yishi.router.registry
-        for handler in {*registry.commands.values(), *(h for _p, h in registry.patterns)}:
+        for handler in registry.handlers:
             if isinstance(handler, IssueBindQrHandler):
                 handler.qrcodes = wechat.api  # 生成绑定二维码 makes its QR codes here
     if settings.telegram.enabled:

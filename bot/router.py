@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
+from kernel.commands import Command, MissingArguments, Parsed, parse
 from kernel.context import Community, Context, Conversation, Later, User
 from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent, IntentClassifier, NluResult
@@ -39,45 +40,47 @@ _HELP_BUTTONS = (Button("看看能做什么", "帮助"), Button("反映问题", 
 
 
 class HandlerRegistry:
-    """Which handler answers which command, flow and intent."""
+    """Which handler answers which command, phrase, flow and intent."""
 
     def __init__(self, handlers: Sequence[Handler]) -> None:
-        self.commands: dict[str, Handler] = {}
+        self.handlers = list(handlers)
+        self.grammar: list[tuple[Command, Handler]] = []
         self.flows: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
-        self.patterns: list[tuple[re.Pattern[str], Handler]] = []
+        self.phrases: list[tuple[re.Pattern[str], Handler]] = []
         for handler in handlers:
-            for pattern in handler.patterns:
-                self.patterns.append((re.compile(pattern, re.IGNORECASE | re.DOTALL), handler))
-            for prefix in handler.command_prefixes:
-                # "绑定 483920", "绑定483920": a prefix is a pattern for "starts with".
-                self.patterns.append(
-                    (re.compile(re.escape(prefix) + r".*", re.IGNORECASE | re.DOTALL), handler)
-                )
-            for command in handler.commands:
-                self.commands[command.lower()] = handler
+            self.grammar.extend((command, handler) for command in handler.grammar)
+            for phrase in handler.phrases:
+                self.phrases.append((re.compile(phrase, re.IGNORECASE | re.DOTALL), handler))
             for flow in handler.flows:
                 self.flows[flow] = handler
             for intent in handler.intents:
                 self.intents[intent] = handler
 
-    def command_for(self, text: str) -> Handler | None:
-        """Exact word, then slash command, then a handler's pattern, then the first word.
+    @property
+    def commands(self) -> list[Command]:
+        return [command for command, _ in self.grammar]
 
-        Patterns come before the first word because they are the more specific:
-        "议程 M202612 T1 30分钟" is the agenda command, not "议程" (show the agenda).
-        """
+    def command_for(self, text: str) -> tuple[Handler, Parsed] | Command | None:
+        """The command ``text`` is (its handler and arguments); the :class:`Command` whose
+        verb it is with arguments missing (answered with the usage); else None."""
         stripped = text.strip()
-        key = stripped.lower()
-        found = self.commands.get(key)
-        if found is None and key.startswith("/"):
-            found = self.commands.get(key.split()[0].split("@")[0])
-        if found is None:
-            found = next((h for p, h in self.patterns if p.fullmatch(stripped)), None)
-        if found is None and " " in key and not key.startswith("/"):
-            # A button's data carries its object: "接单 R20261122-0007" reaches "接单".
-            found = self.commands.get(key.split()[0])
-        return found
+        missing: Command | None = None
+        best: tuple[Handler, Parsed] | None = None
+        for command, handler in self.grammar:
+            try:
+                parsed = parse(command, stripped)
+            except MissingArguments:
+                missing = missing or command
+                continue
+            # The longest verb wins ("绑定二维码 张阿姨" is not "绑定"), then the first declared.
+            if parsed is not None and (best is None or len(parsed.verb) > len(best[1].verb)):
+                best = handler, parsed
+        return best or missing
+
+    def phrase_for(self, text: str) -> Handler | None:
+        stripped = text.strip()
+        return next((h for p, h in self.phrases if p.fullmatch(stripped)), None)
 
 
 _FULL_WIDTH_ALNUM = {
@@ -308,8 +311,16 @@ class Router:
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
         command = self.registry.command_for(text)
+        if isinstance(command, Command):
+            if not allowed(ctx.user.roles, command.roles):
+                return [self._refused(command.roles)], f"command:{command.verb}"
+            return [Reply(t("router.usage", usage=command.usage))], f"command:{command.verb}"
         if command is not None:
-            return await self._run(command, ctx, resume=False), f"command:{text.split()[0]}"
+            handler, parsed = command
+            return await self._command(handler, parsed, ctx), f"command:{parsed.command.verb}"
+        phrase = self.registry.phrase_for(text)
+        if phrase is not None:
+            return await self._run(phrase, ctx, resume=False), "phrase"
         if text.startswith("/"):
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
@@ -399,16 +410,27 @@ class Router:
         ctx.nlu = NluResult(text=original, intent=chosen, confidence=1.0)
         return await self._run(self.registry.intents[chosen], ctx, resume=False), chosen.value
 
+    @staticmethod
+    def _refused(required: frozenset[Role] | None) -> Reply:
+        required = required or frozenset()
+        if Role.RESIDENT in required:
+            # Voting, co-signing and signing up need a verified resident: say how.
+            return Reply(t("router.verify_first"))
+        needed = "、".join(ROLE_NAMES_ZH[r] for r in sorted(required))
+        return Reply(t("router.not_allowed", roles=needed))
+
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
         if not allowed(ctx.user.roles, handler.required_roles):
-            required = handler.required_roles or frozenset()
-            if Role.RESIDENT in required:
-                # Voting, co-signing and signing up need a verified resident: say how.
-                return [Reply(t("router.verify_first"))]
-            needed = "、".join(ROLE_NAMES_ZH[r] for r in sorted(required))
-            return [Reply(t("router.not_allowed", roles=needed))]
+            return [self._refused(handler.required_roles)]
         replies = await (handler.resume(ctx) if resume else handler.handle(ctx))
         return list(replies)
+
+    async def _command(self, handler: Handler, parsed: Parsed, ctx: Context) -> list[Reply]:
+        roles = parsed.command.roles if parsed.command.roles is not None else handler.required_roles
+        if not allowed(ctx.user.roles, roles):
+            return [self._refused(roles)]
+        ctx.command = parsed
+        return list(await handler.run(ctx, parsed))
 
     async def _save_conversation(self, ctx: Context) -> None:
         conv = ctx.conversation

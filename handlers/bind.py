@@ -14,6 +14,7 @@ from typing import Protocol
 
 from consultation.binding import CODE_TTL, BindError, issue_code, redeem
 from consultation.roles import Role
+from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
 from kernel.handler import Handler
 from kernel.messages import Reply
@@ -27,25 +28,33 @@ log = logging.getLogger("yishi.bind")
 HOURS = int(CODE_TTL.total_seconds() // 3600)
 CODE = re.compile(r"(\d{6})")
 RESIDENT_ID = re.compile(r"#\s*(\d+)")
+MODERATOR = frozenset({Role.MODERATOR})
 
 
 class WelcomeHandler(Handler):
     """A new follower (WeChat subscribe) is greeted and offered binding."""
 
-    commands = ("/welcome",)
+    grammar = (Command("/welcome", "welcome", listed=False),)
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def welcome(self, ctx: Context) -> Sequence[Reply]:
         return [Reply(t("bind.welcome", community=ctx.community.name))]
 
 
 class BindHandler(Handler):
     """“绑定 483920” / “/bind 483920”."""
 
-    commands = ("/bind",)
-    command_prefixes = ("绑定",)
+    grammar = (
+        Command(
+            "绑定",
+            "bind",
+            (word("code", "483920", optional=True, pattern=r"\d{4,8}"),),
+            aliases=("/bind",),
+            listed=False,
+        ),
+    )
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        found = CODE.search(ctx.text)
+    async def bind(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        found = CODE.search(code or "")
         if found is None:
             return [Reply(t("bind.ask_code"))]
         msg = ctx.message
@@ -76,12 +85,18 @@ async def find_person(ctx: Context, who: str) -> Resident | Reply:
 class IssueBindCodeHandler(Handler):
     """“生成绑定码 张阿姨” or “生成绑定码 #12” (moderators)."""
 
-    commands = ("/bindcode",)
-    command_prefixes = ("生成绑定码",)
-    required_roles = frozenset({Role.MODERATOR})
+    grammar = (
+        Command(
+            "生成绑定码",
+            "issue",
+            (rest("who", "张阿姨"),),
+            aliases=("/bindcode",),
+            roles=MODERATOR,
+            section="绑定",
+        ),
+    )
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        who = ctx.text.removeprefix("生成绑定码").removeprefix("/bindcode").strip()
+    async def issue(self, ctx: Context, who: str | None) -> Sequence[Reply]:
         if not who:
             return [Reply(t("bind.issue_ask"))]
         person = await find_person(ctx, who)
@@ -116,18 +131,21 @@ class IssueBindQrHandler(Handler):
     ``qrcodes`` is wired when the WeChat adapter runs.
     """
 
-    commands = ("/bindqr",)
-    command_prefixes = ("生成绑定二维码", "绑定二维码")
-    required_roles = frozenset({Role.MODERATOR})
+    grammar = (
+        Command(
+            "生成绑定二维码",
+            "issue_qr",
+            (rest("who", "张阿姨"),),
+            aliases=("绑定二维码", "/bindqr"),
+            roles=MODERATOR,
+            section="绑定",
+        ),
+    )
 
     def __init__(self, qrcodes: BindQrCodes | None = None) -> None:
         self.qrcodes = qrcodes
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        who = ctx.text
-        for prefix in ("/bindqr", *self.command_prefixes):
-            who = who.removeprefix(prefix)
-        who = who.strip()
+    async def issue_qr(self, ctx: Context, who: str | None) -> Sequence[Reply]:
         if not who:
             return [Reply(t("bind.qr_ask"))]
         if self.qrcodes is None:

@@ -5,18 +5,31 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consultation.roles import Role
+from kernel.commands import Command, staff_help
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 
+#: The staff help's sections, in order (each command names its own).
+SECTIONS = ("诉求", "绑定", "议题", "议事日", "通知", "投票", "落实")
+
 
 class HelpHandler(Handler):
     """Answers /help, 帮助, 菜单 and the ``help`` intent."""
 
     intents = (Intent.HELP,)
-    commands = ("/help", "/start", "帮助", "菜单", "help", "?", "？", "功能")
+    grammar = (
+        Command(
+            "帮助",
+            "handle",
+            aliases=("/help", "/start", "菜单", "help", "?", "？", "功能"),
+            listed=False,
+        ),
+    )
+    #: Every handler's commands, set by the wiring: the staff sections list them.
+    commands: Sequence[Command] = ()
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         user = ctx.user
@@ -32,6 +45,8 @@ class HelpHandler(Handler):
         ):
             if user.has(role):
                 parts.append(t(key))
+                if role is not Role.COMMITTEE:
+                    parts.extend(staff_help(list(self.commands), role, SECTIONS))
         buttons = (
             Button("反映问题", "我要反映问题"),
             Button("我的诉求", "我的诉求"),

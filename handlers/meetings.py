@@ -20,6 +20,7 @@ from consultation.meeting_rule import describe
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.roles import Role
+from kernel.commands import Arg, Command, Parsed, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -31,6 +32,9 @@ from notices.meetings import PUBLIC_PATH, meeting_info
 from storage.models import Resident
 from storage.people import PeopleRepository
 from storage.topics import TopicRepository
+
+MODERATOR = frozenset({Role.MODERATOR})
+_MONTH = r"\d{4}\s*[-年/]\s*\d{1,2}月?"
 
 
 async def resolve_person(ctx: Context, token: str) -> Resident | Reply:
@@ -56,14 +60,22 @@ class MeetingInfoHandler(Handler):
 
     intents = (Intent.MEETING_INFO,)
     # "这个月议事日是哪天" is the menu's 议事日安排 button: a tap is always this.
-    commands = ("议事日安排", "议事日", "议程", "这个月议事日是哪天")
+    grammar = (
+        Command(
+            "议事日安排",
+            "handle",
+            (meeting(optional=True),),
+            aliases=("议事日", "议程", "这个月议事日是哪天"),
+            listed=False,
+        ),
+    )
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         try:
-            view = await _service(ctx, self.rules).view(find_meeting_code(ctx.text))
+            view = await _service(ctx, self.rules).view(code or find_meeting_code(ctx.text))
         except MeetingError as exc:
             if exc.code == "none_scheduled":
                 return [Reply(t("meeting.none_scheduled", rule=describe(self.rules.meeting)))]
@@ -75,24 +87,32 @@ class JoinMeetingHandler(Handler):
     """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
 
     intents = (Intent.JOIN_MEETING,)
-    commands = ("签到", "取消报名", "线上报名", "报名")
-    patterns = (r"(?:线上|在线|现场)?报名\s*[Mm]\d{6}", r"取消报名\s*[Mm]\d{6}")
+    grammar = tuple(
+        Command(verb, "handle", (meeting(optional=True),), aliases=aliases, listed=False)
+        for verb, aliases in (
+            ("报名", ("现场报名",)),
+            ("线上报名", ("在线报名", "网上报名")),
+            ("取消报名", ()),
+            ("签到", ()),
+        )
+    )
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         resident = ctx.user.resident
         assert resident is not None
         service = _service(ctx, self.rules)
-        code, text, actor = find_meeting_code(ctx.text), ctx.text, ctx.user.actor
+        code = code or find_meeting_code(ctx.text)
+        text, actor = ctx.text, ctx.user.actor
         zone = ctx.community.zone
         try:
             if text.startswith("取消报名") or "不去了" in text:
                 meeting = await service.withdraw(resident, code, actor)
                 return [Reply(t("meeting.withdrawn", code=meeting.code))]
-            if text == "签到":
+            if text.startswith("签到"):
                 meeting, fresh = await service.check_in(resident, code, actor)
                 key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
                 return [Reply(t(key, code=meeting.code))]
@@ -117,15 +137,7 @@ class JoinMeetingHandler(Handler):
         ]
 
 
-_AGENDA = re.compile(
-    r"议程\s*([Mm]\d{6})\s*[Tt]\s*(\d+)\s*(?:(\d+)\s*分钟?)?\s*(?:第\s*(\d+)\s*项)?"
-)
-_NOTE = re.compile(r"记录\s*([Mm]\d{6})\s*[Tt]\s*(\d+)\s*(.+)", re.DOTALL)
-_CHECKIN = re.compile(r"签到\s*([Mm]\d{6})?\s*(\S+)")
-_CREATE = re.compile(r"创建议事日\s*(?:(\d{4})\s*[-年/]\s*(\d{1,2})月?)?")
-_MOVE = re.compile(r"改期\s*([Mm]\d{6})\s*(.*)", re.DOTALL)
 _PLACE = re.compile(r"(?:地点|改在|地址)\s*[:：]?\s*(.+)$", re.DOTALL)
-_CANCEL = re.compile(r"取消议事日\s*([Mm]\d{6})\s*(?:原因\s*[:：]?)?\s*(.*)", re.DOTALL)
 
 
 def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> datetime | None:
@@ -140,152 +152,150 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
-class MeetingAdminHandler(Handler):
-    """The moderator's side: create by rule, agenda, 7+X invitations, 签到, notes, minutes."""
+def _admin(verb: str, action: str, *args: Arg) -> Command:
+    return Command(verb, action, args, roles=MODERATOR, section="议事日")
 
-    commands = ("创建议事日",)
-    patterns = (
-        r"创建议事日.*",
-        r"议程\s*[Mm]\d{6}.*",
-        r"邀请\s*[Mm]\d{6}\s*",
-        r"签到\s+\S+.*",
-        r"记录\s*[Mm]\d{6}.*",
-        r"发布纪要.*",
-        r"改期\s*[Mm]\d{6}.*",
-        r"取消议事日.*",
+
+class MeetingAdminHandler(Handler):
+    """The moderator's side: create by rule, agenda, 7+X invitations, 签到, notes, minutes,
+    moving and cancelling."""
+
+    grammar = (
+        _admin("创建议事日", "create", word("month", "2026-12", optional=True, pattern=_MONTH)),
+        _admin(
+            "议程",
+            "agenda",
+            meeting(),
+            ref("T", "topic", example="T12"),
+            word("minutes", "20分钟", optional=True, pattern=r"\d{1,3}(?:分钟?)?"),
+            word("position", "第1项", optional=True, pattern=r"第\d+项"),
+        ),
+        _admin("邀请", "invite", meeting()),
+        _admin("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
+        _admin(
+            "记录",
+            "note",
+            meeting(),
+            ref("T", "topic", example="T12"),
+            rest("text", "讨论要点…", optional=False),
+        ),
+        _admin("发布纪要", "minutes", meeting(optional=True)),
+        _admin("改期", "move", meeting(), rest("when", "12月12日 09:30 [地点：…]", optional=False)),
+        _admin("取消议事日", "cancel", meeting(), rest("reason", "原因")),
     )
-    required_roles = frozenset({Role.MODERATOR})
+    required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    def _service(self, ctx: Context) -> MeetingService:
+        return _service(ctx, self.rules)
+
+    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
         try:
-            return await self._dispatch(ctx)
+            return await super().run(ctx, parsed)
         except MeetingError as exc:
             return [refusal("meeting_error", exc.code, exc.values)]
 
-    async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
-        service, text, actor, zone = (
-            _service(ctx, self.rules),
-            ctx.text,
-            ctx.user.actor,
-            ctx.community.zone,
-        )
-        if text.startswith("创建议事日"):
-            found = _CREATE.fullmatch(text.strip())
-            if found is None:
-                return [Reply(t("meeting.syntax_create"))]
-            if found.group(1):
-                meeting = await service.create(int(found.group(1)), int(found.group(2)), actor)
-            else:
-                meeting = await service.create_next(actor)
-            return [
-                Reply(
-                    t(
-                        "meeting.created",
-                        code=meeting.code,
-                        when=date_text(meeting.starts_at, zone),
-                        place=meeting.place,
-                        capacity=meeting.capacity,
-                    )
+    async def create(self, ctx: Context, month: str | None) -> Sequence[Reply]:
+        service, actor = self._service(ctx), ctx.user.actor
+        if month:
+            year, number = (int(x) for x in re.findall(r"\d+", month)[:2])
+            created = await service.create(year, number, actor)
+        else:
+            created = await service.create_next(actor)
+        return [
+            Reply(
+                t(
+                    "meeting.created",
+                    code=created.code,
+                    when=date_text(created.starts_at, ctx.community.zone),
+                    place=created.place,
+                    capacity=created.capacity,
                 )
-            ]
-        if text.startswith("议程"):
-            found = _AGENDA.fullmatch(text.strip())
-            if found is None:
-                return [Reply(t("meeting.syntax_agenda"))]
-            code, topic_id = found.group(1).upper(), int(found.group(2))
-            minutes = int(found.group(3) or 20)
-            position = int(found.group(4)) if found.group(4) else None
-            item = await service.add_to_agenda(code, topic_id, minutes, actor, position)
-            topic = await ctx.uow.get(TopicRepository).get(topic_id)
-            return [
-                Reply(
-                    t(
-                        "meeting.agenda_set",
-                        ref=topic_ref(topic_id),
-                        title=topic.title if topic else "",
-                        code=code,
-                        position=item.position,
-                        minutes=minutes,
-                    )
-                )
-            ]
-        if text.startswith("邀请"):
-            code = find_meeting_code(text) or ""
-            meeting = await service.get(code)
-            invited = await service.invite(code, actor)
-            committee = sum(1 for _, r in invited if r == "committee")
-            return [
-                Reply(
-                    t(
-                        "meeting.invited",
-                        code=meeting.code,
-                        count=len(invited),
-                        committee=committee,
-                        stakeholders=len(invited) - committee,
-                    )
-                )
-            ]
-        if text.startswith("签到"):
-            found = _CHECKIN.fullmatch(text.strip())
-            if found is None:
-                return [Reply(t("meeting.syntax_checkin"))]
-            who = await resolve_person(ctx, found.group(2))
-            if isinstance(who, Reply):
-                return [who]
-            meeting, fresh = await service.check_in(
-                who, found.group(1).upper() if found.group(1) else None, actor
             )
-            if not fresh:
-                return [Reply(t("meeting.already_checked_in"))]
-            return [Reply(t("meeting.checked_in_other", name=who.name, code=meeting.code))]
-        if text.startswith("记录"):
-            found = _NOTE.fullmatch(text.strip())
-            if found is None:
-                return [Reply(t("meeting.syntax_note"))]
-            await service.note(found.group(1).upper(), int(found.group(2)), found.group(3), actor)
-            return [Reply(t("meeting.noted", ref=topic_ref(int(found.group(2)))))]
-        if text.startswith("改期"):
-            return await self._move(ctx, service)
-        if text.startswith("取消议事日"):
-            found = _CANCEL.fullmatch(text.strip())
-            if found is None:
-                return [Reply(t("meeting.syntax_cancel"))]
-            meeting, _ = await service.cancel(found.group(1).upper(), found.group(2), actor)
-            view = await service.view(meeting.code)
-            return [
-                Reply(
-                    t(
-                        "meeting.cancelled",
-                        code=meeting.code,
-                        when=date_text(meeting.starts_at, zone),
-                        count=view.onsite + view.online,
-                    )
-                )
-            ]
-        # 发布纪要 M202612
-        meeting = await service.get(find_meeting_code(text))
-        await OutcomeService(ctx.uow, ctx.now).publish_minutes(meeting, actor)
-        url = PUBLIC_PATH.format(code=meeting.code)
-        return [Reply(t("meeting.minutes_published", url=url))]
+        ]
 
-    async def _move(self, ctx: Context, service: MeetingService) -> Sequence[Reply]:
+    async def agenda(
+        self, ctx: Context, code: str, topic: int, minutes: str | None, position: str | None
+    ) -> Sequence[Reply]:
+        length = int(re.sub(r"\D", "", minutes)) if minutes else 20
+        at = int(re.sub(r"\D", "", position)) if position else None
+        item = await self._service(ctx).add_to_agenda(code, topic, length, ctx.user.actor, at)
+        found = await ctx.uow.get(TopicRepository).get(topic)
+        return [
+            Reply(
+                t(
+                    "meeting.agenda_set",
+                    ref=topic_ref(topic),
+                    title=found.title if found else "",
+                    code=code,
+                    position=item.position,
+                    minutes=length,
+                )
+            )
+        ]
+
+    async def invite(self, ctx: Context, code: str) -> Sequence[Reply]:
+        invited = await self._service(ctx).invite(code, ctx.user.actor)
+        committee = sum(1 for _, r in invited if r == "committee")
+        return [
+            Reply(
+                t(
+                    "meeting.invited",
+                    code=code,
+                    count=len(invited),
+                    committee=committee,
+                    stakeholders=len(invited) - committee,
+                )
+            )
+        ]
+
+    async def check_in_for(self, ctx: Context, code: str | None, who: str) -> Sequence[Reply]:
+        person = await resolve_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        meeting_, fresh = await self._service(ctx).check_in(person, code, ctx.user.actor)
+        if not fresh:
+            return [Reply(t("meeting.already_checked_in"))]
+        return [Reply(t("meeting.checked_in_other", name=person.name, code=meeting_.code))]
+
+    async def note(self, ctx: Context, code: str, topic: int, text: str) -> Sequence[Reply]:
+        await self._service(ctx).note(code, topic, text, ctx.user.actor)
+        return [Reply(t("meeting.noted", ref=topic_ref(topic)))]
+
+    async def minutes(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        found = await self._service(ctx).get(code)
+        await OutcomeService(ctx.uow, ctx.now).publish_minutes(found, ctx.user.actor)
+        return [Reply(t("meeting.minutes_published", url=PUBLIC_PATH.format(code=found.code)))]
+
+    async def cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
+        service = self._service(ctx)
+        cancelled, _ = await service.cancel(code, reason or "", ctx.user.actor)
+        view = await service.view(cancelled.code)
+        return [
+            Reply(
+                t(
+                    "meeting.cancelled",
+                    code=cancelled.code,
+                    when=date_text(cancelled.starts_at, ctx.community.zone),
+                    count=view.onsite + view.online,
+                )
+            )
+        ]
+
+    async def move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
         """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them."""
-        found = _MOVE.fullmatch(ctx.text.strip())
-        if found is None:
-            return [Reply(t("meeting.syntax_move"))]
-        code, rest = found.group(1).upper(), found.group(2)
-        place_match = _PLACE.search(rest)
+        service = self._service(ctx)
+        place_match = _PLACE.search(when)
         place = place_match.group(1).strip() if place_match else None
-        when_text = rest[: place_match.start()] if place_match else rest
-        meeting = await service.get(code)
+        when_text = when[: place_match.start()] if place_match else when
+        current = await service.get(code)
         zone = ctx.community.zone
-        starts = new_start(when_text, meeting.starts_at, ctx.now, zone)
+        starts = new_start(when_text, current.starts_at, ctx.now, zone)
         if starts is None and not place:
             return [Reply(t("meeting.syntax_move"))]
-        moved, _ = await service.move(code, starts or meeting.starts_at, place, ctx.user.actor)
+        moved, _ = await service.move(code, starts or current.starts_at, place, ctx.user.actor)
         return [
             Reply(
                 t(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from consultation.binding import EVERYWHERE, PreferenceError, PushRoute, set_push_preference
 from consultation.binding import push_route as route_of
+from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Button, Reply
@@ -73,14 +74,14 @@ def describe(route: PushRoute) -> str:
 class NotifyPreferenceHandler(Handler):
     """Sets or shows where this person's pushes go."""
 
-    commands = ("/notify",)
-    patterns = _PATTERNS
+    grammar = (Command("/notify", "handle", (rest("where", "微信"),), listed=False),)
+    phrases = _PATTERNS
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def handle(self, ctx: Context, where: str | None = None) -> Sequence[Reply]:
         resident = ctx.user.resident
         if resident is None or resident.id is None:
             return [Reply(t("notify.unbound"))]
-        text = ctx.text.removeprefix("/notify").strip()
+        text = (where or "") if ctx.command is not None else ctx.text
         named = platforms_named(text)
         if named:
             wanted = named

@@ -14,6 +14,7 @@ from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
+from kernel.commands import Arg, Command, Parsed, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -23,9 +24,8 @@ from notices.common import refusal
 from notices.outcomes import EVALUATION_FLOW
 
 FLOW = EVALUATION_FLOW
-_ASSIGN = re.compile(
-    r"落实\s*[Dd]\s*(\d+)\s*(?:负责人|由)?\s*(\S+)\s*(?:期限|截止|完成时间)?\s*(.*)"
-)
+MODERATOR = frozenset({Role.MODERATOR})
+_ASSIGN = re.compile(r"(?:负责人|由)?\s*(\S+)\s*(?:期限|截止|完成时间)?\s*(.*)", re.DOTALL)
 
 
 def verdict_of(text: str) -> bool | None:
@@ -37,39 +37,52 @@ def verdict_of(text: str) -> bool | None:
     return None
 
 
+def _admin(verb: str, action: str, *args: Arg) -> Command:
+    return Command(verb, action, args, roles=MODERATOR, section="落实")
+
+
 class OutcomeAdminHandler(Handler):
     """落实 · 进展 · 办结: the moderator follows a decision until it is carried out."""
 
-    patterns = (r"落实\s*[Dd]\s*\d+.*", r"进展\s*[Dd]\s*\d+.*", r"办结\s*[Dd]\s*\d+\s*")
-    required_roles = frozenset({Role.MODERATOR})
+    grammar = (
+        _admin(
+            "落实",
+            "assign",
+            ref("D", "decision"),
+            rest("assignment", "负责人 王网格员 期限 2026-12-31", optional=False),
+        ),
+        _admin("进展", "progress", ref("D", "decision"), rest("note", "……", optional=False)),
+        _admin("办结", "done", ref("D", "decision")),
+    )
+    required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        service, text, actor = OutcomeService(ctx.uow, ctx.now), ctx.text, ctx.user.actor
-        decision_id = find_ref(text, "D")
-        assert decision_id is not None
-        ref = decision_ref(decision_id)
+    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
         try:
-            if text.startswith("落实"):
-                found = _ASSIGN.fullmatch(text)
-                if found is None:
-                    return [Reply(t("outcome.syntax"))]
-                due = parse_due(found.group(3), ctx.now.astimezone(ctx.community.zone).date())
-                await service.assign(decision_id, found.group(2), due, actor)
-                due_text = t("outcome.due", due=due) if due else ""
-                return [Reply(t("outcome.assigned", ref=ref, owner=found.group(2), due=due_text))]
-            if text.startswith("进展"):
-                note = re.sub(r"^进展\s*[Dd]\s*\d+\s*", "", text).strip()
-                if not note:
-                    return [Reply(t("outcome.syntax"))]
-                await service.progress(decision_id, note, actor)
-                return [Reply(t("outcome.progress", ref=ref))]
-            done = await service.done(decision_id, actor)
+            return await super().run(ctx, parsed)
         except OutcomeError as exc:
             return [refusal("outcome_error", exc.code, exc.values)]
-        return [Reply(t("outcome.done", ref=ref, count=len(done.residents)))]
+
+    async def assign(self, ctx: Context, decision: int, assignment: str) -> Sequence[Reply]:
+        """落实 D3 负责人 王网格员 期限 2026-12-31 (负责人/期限 may be left out)."""
+        found = _ASSIGN.fullmatch(assignment)
+        if found is None:
+            return [Reply(t("outcome.syntax"))]
+        who, when = found.group(1), found.group(2)
+        due = parse_due(when, ctx.now.astimezone(ctx.community.zone).date())
+        await OutcomeService(ctx.uow, ctx.now).assign(decision, who, due, ctx.user.actor)
+        due_text = t("outcome.due", due=due) if due else ""
+        return [Reply(t("outcome.assigned", ref=decision_ref(decision), owner=who, due=due_text))]
+
+    async def progress(self, ctx: Context, decision: int, note: str) -> Sequence[Reply]:
+        await OutcomeService(ctx.uow, ctx.now).progress(decision, note, ctx.user.actor)
+        return [Reply(t("outcome.progress", ref=decision_ref(decision)))]
+
+    async def done(self, ctx: Context, decision: int) -> Sequence[Reply]:
+        done = await OutcomeService(ctx.uow, ctx.now).done(decision, ctx.user.actor)
+        return [Reply(t("outcome.done", ref=decision_ref(decision), count=len(done.residents)))]
 
 
 class EvaluateHandler(Handler):
@@ -78,8 +91,13 @@ class EvaluateHandler(Handler):
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
     flows = (FLOW,)
     expects = {"verdict": "rating"}  # noqa: RUF012
-    patterns = (r"评议\s*[Dd]\s*\d+\s*\S+\s*",)
+    grammar = (
+        Command("评议", "evaluate", (ref("D", "decision"), word("verdict", "满意")), listed=False),
+    )
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+
+    async def evaluate(self, ctx: Context, decision: int, verdict: str) -> Sequence[Reply]:
+        return await self._evaluate(ctx, decision)
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         decision_id = find_ref(ctx.text, "D")

@@ -22,6 +22,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.tickets import Draft, TicketError, TicketService
 from handlers.tickets import actor_of, error_reply
+from kernel.commands import Command
 from kernel.context import Context
 from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent
@@ -55,7 +56,7 @@ class ReportHandler(Handler):
     intents = (Intent.REPORT_ISSUE,)
     # The menu's "反映问题" button says this: a tap starts a report directly, never
     # via the classifier (which is unsure of a sentence with no problem in it).
-    commands = ("我要反映问题",)
+    grammar = (Command("我要反映问题", "handle", listed=False),)
     flows = (FLOW,)
     settled_steps = ("filed",)
 

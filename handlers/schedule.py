@@ -8,7 +8,6 @@ on. Keys (``meeting.announce:M202612:20261205:7d``) work too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,15 +15,14 @@ from zoneinfo import ZoneInfo
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable, UnknownEvent
+from kernel.commands import Command, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import catalog, t
 
 FLOW = "schedule"
-LIST_WORDS = ("接下来的通知", "通知安排", "/notices")
-CANCEL_VERBS = ("取消通知", "/cancel_notice")
-SEND_VERBS = ("立即发送", "/send_now")
+MODERATOR = frozenset({Role.MODERATOR})
 LIST_DAYS = 14
 SHOWN = 20
 
@@ -41,30 +39,18 @@ def local(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%m月%d日 %H:%M")
 
 
-def split_command(text: str) -> tuple[str, str] | None:
-    """("cancel" | "send", the rest) for 取消通知 / 立即发送 messages, else None."""
-    text = text.strip()
-    for verb, verbs in (("cancel", CANCEL_VERBS), ("send", SEND_VERBS)):
-        for word in verbs:
-            if text.startswith(word):
-                rest = text[len(word) :].strip()
-                if word.startswith("/"):  # /send_now@yishi_bot 3 (Telegram groups)
-                    rest = re.sub(r"^@\S+\s*", "", rest)
-                return verb, rest
-    return None
-
-
 class ScheduleHandler(Handler):
     """Lists, cancels and sends timed events; moderators only."""
 
-    commands = (*LIST_WORDS, *CANCEL_VERBS, *SEND_VERBS)
-    #: "取消通知 2", "取消通知2", "立即发送 meeting.announce:…", "/send_now@bot 3".
-    patterns = (
-        r"(?:取消通知|立即发送)\s*\S+",
-        r"/(?:cancel_notice|send_now)(?:@\S+)?\s+\S+",
+    grammar = (
+        Command("接下来的通知", "listing", aliases=("通知安排", "/notices"), section="通知"),
+        Command(
+            "取消通知", "cancel", (word("which", "2"),), aliases=("/cancel_notice",), section="通知"
+        ),
+        Command("立即发送", "send", (word("which", "2"),), aliases=("/send_now",), section="通知"),
     )
     flows = (FLOW,)
-    required_roles = frozenset({Role.MODERATOR})
+    required_roles = MODERATOR
 
     def __init__(self, timetable: Timetable | None = None) -> None:
         self.timetable = timetable or Timetable()
@@ -73,20 +59,19 @@ class ScheduleHandler(Handler):
     def horizon(self) -> timedelta:
         return timedelta(days=LIST_DAYS)
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        parsed = split_command(ctx.text)
-        if parsed is not None:
-            return await self._act(ctx, *parsed)
-        return await self._list(ctx)
-
     async def resume(self, ctx: Context) -> Sequence[Reply]:
-        parsed = split_command(ctx.text)
-        if parsed is None:
-            ctx.conversation.end()
-            return [Reply(t("schedule.left"))]
-        return await self._act(ctx, *parsed)
+        """After the list, anything that is not 取消通知/立即发送 (commands reach
+        :meth:`cancel` and :meth:`send` first) leaves it."""
+        ctx.conversation.end()
+        return [Reply(t("schedule.left"))]
 
-    async def _list(self, ctx: Context) -> Sequence[Reply]:
+    async def cancel(self, ctx: Context, which: str) -> Sequence[Reply]:
+        return await self._act(ctx, "cancel", which)
+
+    async def send(self, ctx: Context, which: str) -> Sequence[Reply]:
+        return await self._act(ctx, "send", which)
+
+    async def listing(self, ctx: Context) -> Sequence[Reply]:
         events = await self.timetable.upcoming(ctx.uow, ctx.now, self.horizon)
         if not events:
             ctx.conversation.end()

@@ -19,6 +19,7 @@ from consultation.ticket_parsing import (
     parse_rating,
 )
 from consultation.tickets import Actor, StatRow, TicketError, TicketService
+from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -30,6 +31,7 @@ ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
 ACTION_WORDS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
+MODERATOR = frozenset({Role.MODERATOR})
 
 
 def actor_of(ctx: Context) -> Actor:
@@ -70,7 +72,7 @@ class TicketStatusHandler(_TicketHandler):
     """我的诉求, a ticket number, or "我反映的路灯怎么样了"."""
 
     intents = (Intent.QUERY_STATUS,)
-    commands = ("我的诉求", "/tickets", "查诉求")
+    grammar = (Command("我的诉求", "handle", aliases=("/tickets", "查诉求"), listed=False),)
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         service, me = self.service(ctx), actor_of(ctx)
@@ -219,22 +221,31 @@ _HOURS = re.compile(r"(\d{1,3})\s*(?:小时|h|H)?")
 class GridWorkerHandler(_TicketHandler):
     """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务."""
 
-    commands = (*ACTION_WORDS, "我的任务", "/tasks")
+    grammar = (
+        *(
+            Command(verb, "act", (ticket(), rest("note", example)), roles=STAFF, section="诉求")
+            for verb, example in (
+                ("接单", ""),
+                ("处理中", "进展说明"),
+                ("办结", "处理结果"),
+                ("上报", "原因"),
+                ("转派", "网格员编号 原因"),
+                ("退单", "原因"),
+                ("延期", "24小时 原因"),
+            )
+        ),
+        Command("我的任务", "tasks", aliases=("/tasks",), roles=STAFF, section="诉求"),
+    )
     flows = (ACTION_FLOW,)
     required_roles = STAFF
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        text = ctx.text
-        action = text.split()[0]
-        if action in ("我的任务", "/tasks"):
-            return [await self._tasks(ctx)]
-        number = find_ticket_number(text)
-        if number is None:
-            return [Reply(t("ticket.need_number", action=action))]
-        rest = re.sub(
-            r"R\s*-?\s*\d{8}\s*-\s*\d{1,6}", "", text[len(action) :], flags=re.IGNORECASE
-        ).strip()
-        return await self._act(ctx, action, number, rest, ctx.message.image_url)
+    async def act(self, ctx: Context, number: str, note: str | None) -> Sequence[Reply]:
+        assert ctx.command is not None
+        action = ctx.command.command.verb
+        return await self._act(ctx, action, number, note or "", ctx.message.image_url)
+
+    async def tasks(self, ctx: Context) -> Sequence[Reply]:
+        return [await self._tasks(ctx)]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
@@ -334,22 +345,26 @@ class GridWorkerHandler(_TicketHandler):
 class ModeratorTicketHandler(_TicketHandler):
     """诉求统计 [period], 超期诉求, 合并诉求 R… R…."""
 
-    commands = ("诉求统计", "超期诉求", "合并诉求")
-    required_roles = frozenset({Role.MODERATOR})
+    grammar = (
+        Command(
+            "诉求统计", "statistics", (rest("period", "本月"),), roles=MODERATOR, section="诉求"
+        ),
+        Command("超期诉求", "overdue", roles=MODERATOR, section="诉求"),
+        Command(
+            "合并诉求",
+            "merge",
+            (ticket("duplicate"), ticket("into")),
+            roles=MODERATOR,
+            section="诉求",
+        ),
+    )
+    required_roles = MODERATOR
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        action = ctx.text.split()[0]
-        if action == "超期诉求":
-            return [await self._overdue(ctx)]
-        if action == "合并诉求":
-            return [await self._merge(ctx)]
-        return [await self._statistics(ctx)]
-
-    async def _overdue(self, ctx: Context) -> Reply:
+    async def overdue(self, ctx: Context) -> Sequence[Reply]:
         service = self.service(ctx)
         tickets = await service.overdue(ctx.now)
         if not tickets:
-            return Reply(t("ticket.overdue_empty"))
+            return [Reply(t("ticket.overdue_empty"))]
         lines = [t("ticket.overdue_header", count=len(tickets))]
         for tk in tickets:
             view = await service.view(tk.number, actor_of(ctx))
@@ -365,27 +380,23 @@ class ModeratorTicketHandler(_TicketHandler):
                     due=clock_text(tk.resolution_due_at, ctx.community.zone),
                 )
             )
-        return Reply("\n".join(lines))
+        return [Reply("\n".join(lines))]
 
-    async def _merge(self, ctx: Context) -> Reply:
-        numbers = [find_ticket_number(part) for part in ctx.text.split()[1:]]
-        found = [n for n in numbers if n]
-        if len(found) != 2:
-            return Reply(t("ticket.merge_usage"))
+    async def merge(self, ctx: Context, duplicate: str, into: str) -> Sequence[Reply]:
         try:
-            await self.service(ctx).merge(found[0], found[1], actor_of(ctx), ctx.now)
+            await self.service(ctx).merge(duplicate, into, actor_of(ctx), ctx.now)
         except TicketError as exc:
-            return error_reply(exc)
-        return Reply(t("ticket.merged", duplicate=found[0], into=found[1]))
+            return [error_reply(exc)]
+        return [Reply(t("ticket.merged", duplicate=duplicate, into=into))]
 
-    async def _statistics(self, ctx: Context) -> Reply:
+    async def statistics(self, ctx: Context, period: str | None) -> Sequence[Reply]:
         today = ctx.now.astimezone(ctx.community.zone).date()
-        start, end, label = parse_period(ctx.text, today)
+        start, end, label = parse_period(period or "", today)
         stats = await self.service(ctx).statistics(start, end, ctx.now)
         lines = [t("ticket.stats_header", community=ctx.community.name, period=label)]
         if stats.total.received == 0:
             lines.append(t("ticket.stats_empty"))
-            return Reply("\n".join(lines))
+            return [Reply("\n".join(lines))]
         total = stats.total
         lines.append(
             t(
@@ -403,7 +414,7 @@ class ModeratorTicketHandler(_TicketHandler):
         lines += [self._line(row.grid, row) for row in stats.by_grid]
         lines.append(t("ticket.stats_by_category"))
         lines += [self._line(row.category, row) for row in stats.by_category]
-        return Reply("\n".join(lines))
+        return [Reply("\n".join(lines))]
 
     @staticmethod
     def _line(name: str, row: StatRow) -> str:

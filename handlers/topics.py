@@ -13,6 +13,7 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.roles import Role
 from consultation.topics import Draft, TopicError, TopicService, draft_from_message
+from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -24,7 +25,7 @@ from notices.topics import screening_hint
 FLOW = "topic"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
 NEED_VERIFIED = frozenset({Role.RESIDENT})
-_MODERATION = re.compile(r"(审核|驳回|合并)\s*[Tt]\s*(\d+)\s*(.*)", re.DOTALL)
+MODERATOR = frozenset({Role.MODERATOR})
 
 
 class ProposeTopicHandler(Handler):
@@ -33,7 +34,7 @@ class ProposeTopicHandler(Handler):
     intents = (Intent.PROPOSE_TOPIC,)
     flows = (FLOW,)
     expects = {"confirm": "confirm"}  # noqa: RUF012
-    patterns = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
+    phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
     required_roles = NEED_VERIFIED
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -87,18 +88,18 @@ class SecondTopicHandler(Handler):
     """附议 T12 (or the intent without a number: list what is open for co-signing)."""
 
     intents = (Intent.SECOND_TOPIC,)
-    patterns = (r"附议\s*[Tt]?\s*\d+\s*",)
+    grammar = (Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),)
     required_roles = NEED_VERIFIED
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return await self.cosign(ctx, find_ref(ctx.text, "T"))
+
+    async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)
-        topic_id = find_ref(ctx.text, "T")
-        if topic_id is None:
-            digits = "".join(ch for ch in ctx.text if ch.isdigit())
-            topic_id = int(digits) if digits and ctx.text.startswith("附议") else None
+        topic_id = topic
         if topic_id is None:
             open_topics = await service.list("accepted")
             if not open_topics:
@@ -118,15 +119,15 @@ class SecondTopicHandler(Handler):
             result = await service.cosign(topic_id, ctx.user.resident, ctx.user.actor)
         except TopicError as exc:
             return [refusal("topic_error", exc.code, exc.values)]
-        topic = result.topic
-        ref = topic_ref(topic.id or 0)
+        signed = result.topic
+        ref = topic_ref(signed.id or 0)
         if not result.qualified_now:
             return [
                 Reply(
                     t(
                         "topic.cosigned",
                         ref=ref,
-                        title=topic.title,
+                        title=signed.title,
                         count=result.count,
                         threshold=result.threshold,
                     )
@@ -138,47 +139,71 @@ class SecondTopicHandler(Handler):
 class TopicModerationHandler(Handler):
     """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题."""
 
-    commands = ("待审议题",)
-    patterns = (
-        r"审核\s*[Tt]\s*\d+.*",
-        r"驳回\s*[Tt]\s*\d+.*",
-        r"合并\s*[Tt]\s*\d+.*",
+    grammar = (
+        Command("待审议题", "pending", roles=MODERATOR, section="议题"),
+        Command(
+            "审核",
+            "screen",
+            (ref("T", "topic"), rest("verdict", "通过")),
+            roles=MODERATOR,
+            section="议题",
+        ),
+        Command(
+            "驳回",
+            "reject",
+            (ref("T", "topic"), rest("reason", "理由…", optional=False)),
+            roles=MODERATOR,
+            section="议题",
+        ),
+        Command(
+            "合并",
+            "merge",
+            (
+                ref("T", "topic"),
+                word("to", "到", pattern="到|进|入|至", optional=True),
+                ref("T", "into", example="T5"),
+            ),
+            roles=MODERATOR,
+            section="议题",
+        ),
     )
-    required_roles = frozenset({Role.MODERATOR})
+    required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        service = TopicService(ctx.uow, self.rules, ctx.now)
-        text = ctx.text
-        if text == "待审议题":
-            pending = await service.list("proposed")
-            if not pending:
-                return [Reply(t("topic.pending_none"))]
-            lines = "\n".join(
-                f"{topic_ref(x.id or 0)} {x.title}｜{screening_hint(x)}" for x in pending
-            )
-            return [Reply(t("topic.pending_list", topics=lines))]
-        found = _MODERATION.fullmatch(text)
-        if found is None:
-            return [Reply(t("topic.syntax"))]
-        verb, topic_id, rest = found.group(1), int(found.group(2)), found.group(3).strip()
+    def _service(self, ctx: Context) -> TopicService:
+        return TopicService(ctx.uow, self.rules, ctx.now)
+
+    async def pending(self, ctx: Context) -> Sequence[Reply]:
+        pending = await self._service(ctx).list("proposed")
+        if not pending:
+            return [Reply(t("topic.pending_none"))]
+        lines = "\n".join(f"{topic_ref(x.id or 0)} {x.title}｜{screening_hint(x)}" for x in pending)
+        return [Reply(t("topic.pending_list", topics=lines))]
+
+    async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
+        """审核 T12 通过 · 审核 T12 驳回 理由."""
+        verdict = verdict or ""
+        if verdict.startswith(("驳回", "不通过")):
+            return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
         try:
-            if verb == "审核" and not rest.startswith(("驳回", "不通过")):
-                return await self._accept(ctx, service, topic_id)
-            if verb in ("审核", "驳回"):
-                reason = re.sub(r"^(?:驳回|不通过)", "", rest).strip(" ：:，,")
-                return await self._reject(ctx, service, topic_id, reason)
-            into = find_ref(rest, "T")
-            if into is None:
-                return [Reply(t("topic.syntax"))]
-            await service.merge(topic_id, into, ctx.user.actor)
-            return [
-                Reply(t("topic.merged_moderator", ref=topic_ref(topic_id), into=topic_ref(into)))
-            ]
+            return await self._accept(ctx, self._service(ctx), topic)
         except TopicError as exc:
             return [refusal("topic_error", exc.code, exc.values)]
+
+    async def reject(self, ctx: Context, topic: int, reason: str) -> Sequence[Reply]:
+        try:
+            return await self._reject(ctx, self._service(ctx), topic, reason.strip(" ：:，,"))
+        except TopicError as exc:
+            return [refusal("topic_error", exc.code, exc.values)]
+
+    async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
+        try:
+            await self._service(ctx).merge(topic, into, ctx.user.actor)
+        except TopicError as exc:
+            return [refusal("topic_error", exc.code, exc.values)]
+        return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]
 
     async def _accept(self, ctx: Context, service: TopicService, topic_id: int) -> Sequence[Reply]:
         await service.accept(topic_id, ctx.user.actor)

@@ -19,6 +19,7 @@ from consultation.ids import find_ref, poll_ref
 from consultation.polls import PollError, PollService, parse_poll_command
 from consultation.roles import Role
 from handlers.meetings import resolve_person
+from kernel.commands import Arg, Command, Parsed, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -37,6 +38,7 @@ from storage.polls import Poll
 
 FLOW = "anon_vote"
 CONFIRM = frozenset({"确认投票", "确认", "是", "确定"})
+MODERATOR = frozenset({Role.MODERATOR})
 
 
 def _bad_vote(poll: Poll) -> Reply:
@@ -50,7 +52,7 @@ class VoteHandler(Handler):
     """One vote by words or button; anonymous votes are confirmed first (they are final)."""
 
     intents = (Intent.VOTE,)
-    patterns = (VOTE_PATTERN,)
+    phrases = (VOTE_PATTERN,)
     flows = (FLOW,)
     expects = {"confirm": "confirm"}  # noqa: RUF012
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
@@ -131,109 +133,132 @@ class VoteHandler(Handler):
 class PollStatusHandler(Handler):
     """投票情况 P3 (turnout, counts unless hidden) · 参与名单 P3 (anonymous: after close)."""
 
-    patterns = (r"投票情况\s*[Pp]?\s*\d*\s*", r"参与名单\s*[Pp]\s*\d+\s*")
+    grammar = (
+        Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),
+        Command("参与名单", "participants", (ref("P", "poll"),), listed=False),
+    )
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def status(self, ctx: Context, poll: int | None) -> Sequence[Reply]:
         service = PollService(ctx.uow, ctx.now)
         try:
-            poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
-            ref = poll_ref(poll.id or 0)
-            if ctx.text.startswith("参与名单"):
-                names = await service.participants(poll)
-                return [Reply(t("poll.participants", ref=ref, names="、".join(names) or "—"))]
+            found = await service.pick_open_poll(ctx.message.chat_id, poll)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        state = t("poll.state_open" if service.is_open(poll) else "poll.state_closed")
+        state = t("poll.state_open" if service.is_open(found) else "poll.state_closed")
         return [
             Reply(
                 t(
                     "poll.status",
-                    ref=ref,
-                    question=poll.question,
+                    ref=poll_ref(found.id or 0),
+                    question=found.question,
                     state=state,
-                    progress=await running_count(service, poll),
+                    progress=await running_count(service, found),
                 )
             )
         ]
 
+    async def participants(self, ctx: Context, poll: int) -> Sequence[Reply]:
+        service = PollService(ctx.uow, ctx.now)
+        try:
+            found = await service.get(poll)
+            names = await service.participants(found)
+        except PollError as exc:
+            return [refusal("poll_error", exc.code, exc.values)]
+        return [Reply(t("poll.participants", ref=poll_ref(poll), names="、".join(names) or "—"))]
 
-_PAPER = re.compile(r"录入纸质票\s*[Pp]\s*(\d+)\s+(\S+)\s+(.+)", re.DOTALL)
+
+def _admin(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
+    return Command(verb, action, args, aliases=aliases, roles=MODERATOR, section="投票")
 
 
 class PollAdminHandler(Handler):
     """开启投票 · 结束投票 · 录入纸质票 · 提醒投票 · 隐藏结果 / 公开结果."""
 
-    patterns = (
-        r"(?:开启|发起|开始)投票.*",
-        r"结束投票\s*[Pp]\s*\d+\s*",
-        r"录入纸质票.*",
-        r"提醒投票\s*[Pp]\s*\d+\s*",
-        r"(?:隐藏|公开)结果\s*[Pp]\s*\d+\s*",
+    grammar = (
+        _admin(
+            "开启投票",
+            "open",
+            rest(
+                "spec",
+                "问题或T12 [选项:甲/乙] [多选:2] [范围:居民|每户|委员|到会] [匿名] [法定:60%] "
+                "[通过:过半|三分之二|全体过半] [截止:12-06 18:00] [隐藏结果]",
+            ),
+            aliases=("发起投票", "开始投票"),
+        ),
+        _admin("结束投票", "close", ref("P", "poll")),
+        _admin(
+            "录入纸质票",
+            "paper",
+            ref("P", "poll"),
+            word("who", "刘大爷"),
+            rest("choice", "赞成", optional=False),
+        ),
+        _admin("提醒投票", "remind", ref("P", "poll")),
+        _admin("隐藏结果", "hide", ref("P", "poll")),
+        _admin("公开结果", "show", ref("P", "poll")),
     )
-    required_roles = frozenset({Role.MODERATOR})
+    required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
         try:
-            return await self._dispatch(ctx)
+            return await super().run(ctx, parsed)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
 
-    async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
-        service, text, zone = PollService(ctx.uow, ctx.now), ctx.text, ctx.community.zone
+    async def open(self, ctx: Context, spec: str | None) -> Sequence[Reply]:
+        if not spec:
+            return [Reply(t("poll.syntax_open"))]
+        zone, msg = ctx.community.zone, ctx.message
+        poll = await PollService(ctx.uow, ctx.now).open(
+            parse_poll_command(spec, ctx.now, zone),
+            ctx.user.resident,
+            msg.platform,
+            msg.chat_id,
+            ctx.user.actor,
+            self.rules.default_quorum_pct,
+            in_group=msg.is_group,
+        )
+        return [poll_opened(poll, zone)]
+
+    async def paper(self, ctx: Context, poll: int, who: str, choice: str) -> Sequence[Reply]:
+        service = PollService(ctx.uow, ctx.now)
+        found = await service.get(poll)
+        person = await resolve_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        parsed = parse_vote(choice, PollKind(found.kind), found.options, found.max_choices)
+        if not parsed.ok:
+            return [_bad_vote(found)]
+        await service.paper(poll, person, parsed.mask, ctx.user.actor)
+        progress = await running_count(service, found)
+        return [
+            Reply(t("poll.paper_entered", name=person.name, ref=poll_ref(poll), progress=progress))
+        ]
+
+    async def close(self, ctx: Context, poll: int) -> Sequence[Reply]:
         msg = ctx.message
-        if re.match(r"(?:开启|发起|开始)投票", text):
-            if re.fullmatch(r"(?:开启|发起|开始)投票\s*", text):
-                return [Reply(t("poll.syntax_open"))]
-            spec = parse_poll_command(text, ctx.now, zone)
-            poll = await service.open(
-                spec,
-                ctx.user.resident,
-                msg.platform,
-                msg.chat_id,
-                ctx.user.actor,
-                self.rules.default_quorum_pct,
-                in_group=msg.is_group,
-            )
-            return [poll_opened(poll, zone)]
-        poll_id = find_ref(text, "P")
-        if text.startswith("录入纸质票"):
-            found = _PAPER.fullmatch(text)
-            if found is None:
-                return [Reply(t("poll.syntax_paper"))]
-            poll = await service.get(int(found.group(1)))
-            person = await resolve_person(ctx, found.group(2))
-            if isinstance(person, Reply):
-                return [person]
-            parsed = parse_vote(found.group(3), PollKind(poll.kind), poll.options, poll.max_choices)
-            if not parsed.ok:
-                return [_bad_vote(poll)]
-            await service.paper(poll.id or 0, person, parsed.mask, ctx.user.actor)
-            return [
-                Reply(
-                    t(
-                        "poll.paper_entered",
-                        name=person.name,
-                        ref=poll_ref(poll.id or 0),
-                        progress=await running_count(service, poll),
-                    )
-                )
-            ]
-        assert poll_id is not None
-        ref = poll_ref(poll_id)
-        if text.startswith("结束投票"):
-            me = ctx.user.resident.id if ctx.user.resident else None
-            closed = await service.close(
-                poll_id, ctx.user.actor, closed_in=(msg.platform, msg.chat_id), closed_by=me
-            )
-            here = (msg.platform, msg.chat_id) == (closed.poll.platform, closed.poll.chat_id)
-            result = poll_result(closed, zone)
-            return [result] if here else [result, Reply(t("poll.closed_moderator", ref=ref))]
-        if text.startswith("提醒投票"):
-            reminded = await service.remind(poll_id, ctx.now.strftime("%Y%m%d%H%M"))
-            return [Reply(t("poll.reminded", count=len(reminded.residents)))]
-        hide = text.startswith("隐藏")
-        await service.set_hidden(poll_id, hide, ctx.user.actor)
-        return [Reply(t("poll.hidden_on" if hide else "poll.hidden_off", ref=ref))]
+        me = ctx.user.resident.id if ctx.user.resident else None
+        closed = await PollService(ctx.uow, ctx.now).close(
+            poll, ctx.user.actor, closed_in=(msg.platform, msg.chat_id), closed_by=me
+        )
+        here = (msg.platform, msg.chat_id) == (closed.poll.platform, closed.poll.chat_id)
+        result = poll_result(closed, ctx.community.zone)
+        if here:
+            return [result]
+        return [result, Reply(t("poll.closed_moderator", ref=poll_ref(poll)))]
+
+    async def remind(self, ctx: Context, poll: int) -> Sequence[Reply]:
+        stamp = ctx.now.strftime("%Y%m%d%H%M")
+        reminded = await PollService(ctx.uow, ctx.now).remind(poll, stamp)
+        return [Reply(t("poll.reminded", count=len(reminded.residents)))]
+
+    async def hide(self, ctx: Context, poll: int) -> Sequence[Reply]:
+        await PollService(ctx.uow, ctx.now).set_hidden(poll, True, ctx.user.actor)
+        return [Reply(t("poll.hidden_on", ref=poll_ref(poll)))]
+
+    async def show(self, ctx: Context, poll: int) -> Sequence[Reply]:
+        await PollService(ctx.uow, ctx.now).set_hidden(poll, False, ctx.user.actor)
+        return [Reply(t("poll.hidden_off", ref=poll_ref(poll)))]

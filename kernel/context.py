@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation.roles import Role
+from kernel.commands import Parsed
 from kernel.intents import NluResult
 from kernel.messages import Inbound
 from storage.models import Resident
@@ -111,6 +112,8 @@ class Context:
     nlu: NluResult | None = None
     #: Work to start once this message's transaction has committed (see :meth:`later`).
     after_commit: list[Later] = field(default_factory=list)
+    #: The command the message was read as (None for phrases, flows and intents).
+    command: Parsed | None = None
 
     @property
     def text(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consultation.roles import Role
+from kernel.commands import Command, Parsed
 from kernel.context import Context
 from kernel.intents import Intent
 from kernel.messages import Reply
@@ -21,18 +22,17 @@ class Handler:
 
     #: Intents the router sends here.
     intents: tuple[Intent, ...] = ()
-    #: Exact words or slash commands that reach this handler before classification.
-    commands: tuple[str, ...] = ()
-    #: Regular expressions a whole message may match to reach this handler before
-    #: classification (commands with arguments, e.g. ``审核\s*T\d+.*``); tried after
-    #: exact commands, in registration order.
-    patterns: tuple[str, ...] = ()
+    #: The chat commands this handler runs (see :mod:`kernel.commands`): the router
+    #: parses them and calls the method each names with the parsed arguments.
+    grammar: tuple[Command, ...] = ()
+    #: Regular expressions for ways of saying something that are not commands ("赞成",
+    #: "通知发到微信", "我想提个议题：…"): a whole message that matches one reaches
+    #: :meth:`handle` before classification, in registration order.
+    phrases: tuple[str, ...] = ()
     #: Conversation step → the kind of answer it waits for ("rating", "vote", "confirm",
     #: "location"). A message that is no such answer but clearly another request is
     #: answered as that request, and the conversation stays open.
     expects: dict[str, str] = {}  # noqa: RUF012  (read-only class default)
-    #: Words that reach this handler when a message starts with them ("绑定 483920").
-    command_prefixes: tuple[str, ...] = ()
     #: Conversation flows this handler continues.
     flows: tuple[str, ...] = ()
     #: Steps kept open only to recognise a late answer after the work is done (a filed
@@ -42,8 +42,14 @@ class Handler:
     required_roles: frozenset[Role] | None = None
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        """A fresh message routed by command or intent."""
+        """A fresh message routed by phrase or intent."""
         raise NotImplementedError
+
+    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
+        """A command of :attr:`grammar`: its ``action`` method, with its arguments."""
+        action = getattr(self, parsed.command.action)
+        replies: Sequence[Reply] = await action(ctx, **parsed.values)
+        return replies
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         """A message inside one of this handler's :attr:`flows`."""

@@ -8,6 +8,7 @@ import pytest
 
 from bot.app import Yishi
 from handlers import default_handlers
+from kernel.commands import Command
 from kernel.context import Context, Units
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
@@ -20,7 +21,7 @@ from tests.conftest import Clock, make_settings
 class LaterHandler(Handler):
     """Records an audit entry, leaves work for after commit, and may then fail."""
 
-    commands = ("稍后", "稍后失败")
+    grammar = (Command("稍后", "handle", aliases=("稍后失败",)),)
 
     def __init__(self) -> None:
         self.seen: list[list[str]] = []

@@ -14,6 +14,7 @@ import aiohttp
 from bot.app import build_yishi
 from bot.serve import GC_YOUNG_THRESHOLD, serve
 from handlers import default_handlers
+from kernel.commands import Command
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
@@ -26,7 +27,7 @@ from tests.conftest import make_settings
 class SlowHandler(Handler):
     """Takes a while and writes an audit entry: shutdown must not cut it in half."""
 
-    commands = ("慢慢来",)
+    grammar = (Command("慢慢来", "handle"),)
 
     def __init__(self) -> None:
         self.started = asyncio.Event()

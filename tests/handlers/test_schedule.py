@@ -63,7 +63,7 @@ async def test_keys_work_and_bad_references_get_a_clear_answer(yishi: Yishi, clo
         [reply] = await say(bot, "/send_now 99", sender="li")
         assert "没找到“99”" in reply.text
         [reply] = await say(bot, "取消通知", sender="li")
-        assert "比如“取消通知 2”" in reply.text
+        assert "请这样发：取消通知 2" in reply.text
     finally:
         await bot.stop()
 

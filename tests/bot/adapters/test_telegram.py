@@ -18,6 +18,7 @@ from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from bot.router import normalise
 from handlers import default_handlers
+from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
@@ -35,12 +36,10 @@ class TallyHandler(Handler):
     """A test-only count: each press answers with the tally and the same buttons again
     (the pressed message is edited; real polls use live messages, tested below)."""
 
-    commands = ("/vote",)
-    command_prefixes = ("计数",)
+    grammar = (Command("/vote", "handle"), Command("计数", "handle", (rest("choice", "赞成"),)))
     tally: ClassVar[dict[str, int]] = {}
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        choice = ctx.text.removeprefix("计数").strip()
+    async def handle(self, ctx: Context, choice: str | None = None) -> Sequence[Reply]:
         if choice:
             self.tally[choice] = self.tally.get(choice, 0) + 1
         counts = " ".join(f"{k}{self.tally.get(k, 0)}" for k in ("赞成", "反对", "弃权"))
@@ -49,9 +48,9 @@ class TallyHandler(Handler):
 
 
 class RatingEcho(Handler):
-    command_prefixes = ("评价 R",)
+    grammar = (Command("评价", "handle", (rest("what", "R20261122-0007 满意"),)),)
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def handle(self, ctx: Context, what: str | None = None) -> Sequence[Reply]:
         return [Reply(f"收到：{ctx.text}")]
 
 

@@ -15,6 +15,7 @@ from bot.adapters.wecom import WecomAdapter
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from handlers import default_handlers
+from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
@@ -29,9 +30,9 @@ TICKET = "R20261122-0007"
 class AcceptTask(Handler):
     """A test-only grid-worker action: the card's button data comes back as text."""
 
-    command_prefixes = ("认领",)
+    grammar = (Command("认领", "handle", (rest("what", "R20261122-0007"),)),)
 
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
+    async def handle(self, ctx: Context, what: str | None = None) -> Sequence[Reply]:
         return [
             Reply(f"{ctx.user.platform_user_id} 已认领：{ctx.text.removeprefix('认领').strip()}")
         ]

@@ -117,6 +117,8 @@ class FakeWechat:
     qrcodes: dict[str, str] = field(default_factory=dict)
     #: Seconds the QR code API takes to answer (a slow platform).
     qrcode_delay: float = 0.0
+    #: When set, the QR code API answers only once the test opens this gate.
+    qrcode_gate: asyncio.Event | None = None
     server: TestServer | None = None
 
     @property
@@ -224,6 +226,8 @@ class FakeWechat:
 
     async def _qrcode_create(self, request: web.Request) -> web.Response:
         await asyncio.sleep(self.qrcode_delay)
+        if self.qrcode_gate is not None:
+            await self.qrcode_gate.wait()
         refused = self._check_token(request)
         if refused is not None:
             return refused
