@@ -413,8 +413,10 @@ async def read_bounded(request: object, limit: int) -> bytes:
     from aiohttp import web
 
     assert isinstance(request, web.Request)
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLarge
+    if request.content_length is not None:
+        if request.content_length > limit:
+            raise BodyTooLarge
+        return await request.read()  # no more than the declared length (aiohttp checks)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.content.iter_chunked(16384):

@@ -20,6 +20,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -53,6 +54,7 @@ SUCCESS = "success"
 BIND_SCENES = ("qrscene_bind_", "bind_")
 
 
+@lru_cache(maxsize=4096)
 def button_key(data: str) -> str:
     """A short stable id for button data (WeChat msgmenuid, Telegram callback_data)."""
     return "b" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:20]
@@ -70,8 +72,12 @@ async def remember_buttons(
             await repo.save_callback_data(button_key(button.data), button.data)
 
 
+@lru_cache(maxsize=1024)
 def render_text(reply: Reply) -> str:
-    """Reply text with its buttons as WeChat menu links (a tap sends the choice back)."""
+    """Reply text with its buttons as WeChat menu links (a tap sends the choice back).
+
+    Kept for the replies that recur (帮助's menu): each is rendered once, not once to
+    see whether it fits a passive reply and again to send it."""
     if not reply.buttons:
         return reply.text
     links = [

@@ -204,6 +204,25 @@ def test_xml_refuses_entities_and_oversize() -> None:
     }
 
 
+def test_xml_refuses_any_dtd_in_any_encoding_and_flattens_nesting() -> None:
+    declared = '<?xml version="1.0" encoding="UTF-16"?>'
+    utf16 = (declared + '<!DOCTYPE x [<!ENTITY a "b">]><xml><C>&a;</C></xml>').encode("utf-16")
+    external = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><C>&e;</C></xml>'
+    for refused in (utf16, external, b"<xml><C>&undefined;</C></xml>", b"<root><C>1</C></root>"):
+        with pytest.raises(wxml.XmlError):
+            wxml.parse(refused)
+    nested = (
+        b"<xml><Event><![CDATA[scancode_push]]></Event><ScanCodeInfo><ScanType>qrcode"
+        b"</ScanType><ScanResult> 1 </ScanResult></ScanCodeInfo><C>a &amp; b</C></xml>"
+    )
+    assert wxml.parse(nested) == {
+        "Event": "scancode_push",
+        "ScanType": "qrcode",
+        "ScanResult": "1",
+        "C": "a & b",
+    }
+
+
 # -- URL check --------------------------------------------------------------------------
 
 
