@@ -203,7 +203,8 @@ class CallbackRunner:
 
     async def recover(self) -> int:
         """Handle the kept (acknowledged, late) messages older than ``recover_after``
-        that no delivery in this process is working on; returns how many."""
+        that no delivery in this process is working on; returns how many were handled
+        here (a kept copy of a message handled before is just dropped)."""
         before = self.router.clock() - self.recover_after
         async with self.router.uow_factory() as uow:
             kept = await uow.get(PlatformRepository).late_callbacks(self.platform, before)
@@ -222,10 +223,11 @@ class CallbackRunner:
             await asyncio.wait({delivery.task})
             if delivery.task.exception() is not None:
                 continue  # kept for the next sweep
-            if not delivery.recorded_here:
-                # Handled before (its late answer queued then) or failed: nothing to push.
+            if delivery.recorded_here:
+                count += 1
+            else:
+                # Handled before (answered then, passively or by push) or failed.
                 await self._drop(record.sender_id, record.key)
-            count += 1
         if count:
             self.recovered += count
             log.warning(
@@ -249,8 +251,9 @@ class _Delivery:
         self.runner = runner
         self.message = message
         self.signed = signed
-        #: "running"; "answering" once the transaction is committing a passive answer;
-        #: "late" once the platform was (or will be) told "success".
+        #: "running"; "keeping" while its copy is written past the deadline; "late" once
+        #: the copy is kept (the platform is told "success", the answer is pushed);
+        #: "answering" once its transaction is committing a passive answer.
         self.state = "late" if late else "running"
         self.kept: asyncio.Future[None] | None = None
         self.recorded_here = False
@@ -293,9 +296,12 @@ class _Delivery:
         passive is not turned late (the commit is under way)."""
         self.recorded_here = True
         own, others = _split(replies, self.message.chat_id)
+        kept = self.state == "late" or self.kept is not None
         if self.state == "late" or not self.runner.passive_ok(own):
             push, kind = replies, ANSWER_PUSHED  # the answer itself goes as pushes
         else:
+            # Passive, even while a copy is being kept: this commit comes first (on
+            # SQLite the copy waits for it), the answer goes back in the response.
             push, kind = others, OTHER_CHATS
             self.state = "answering"
         runner, message = self.runner, self.message
@@ -308,7 +314,7 @@ class _Delivery:
                 push_key(runner.platform, kind, message, index),
                 now=now,
             )
-        if self.state == "late":
+        if kept:  # handled: its kept copy (if already written) is done with
             await uow.get(CallbackRepository).drop_late(
                 runner.platform, message.sender_id, message.message_id
             )
@@ -320,11 +326,11 @@ class _Delivery:
         task = self.task
         done, _pending = await asyncio.wait({task}, timeout=budget)
         if not done:
-            if self.state == "answering":
-                await asyncio.wait({task})  # committing the passive answer: moments
-            else:
-                await self._go_late()
-                return []
+            if self.state != "answering":
+                await self._keep()
+                if self.state == "late":
+                    return []
+            await asyncio.wait({task})  # committing a passive answer: moments
         error = task.exception()
         if error is not None:
             # Refused (a replayed signature), or the database failed: nothing was kept,
@@ -345,15 +351,18 @@ class _Delivery:
         async with self.runner.router.uow_factory() as uow:
             return await uow.get(CallbackRepository).push_queued(key)
 
-    async def _go_late(self) -> None:
-        """Keep the message before it is acknowledged, once for all its deliveries."""
+    async def _keep(self) -> None:
+        """Keep the message before it is acknowledged (once for all its deliveries);
+        then it is late, unless its transaction got to answer it first."""
         if self.kept is None:
+            self.state = "keeping"
+            self.kept = asyncio.ensure_future(self._write_copy())
+        await asyncio.shield(self.kept)
+        if self.state == "keeping":
             self.state = "late"
             self.runner.late += 1
-            self.kept = asyncio.ensure_future(self._keep())
-        await asyncio.shield(self.kept)
 
-    async def _keep(self) -> None:
+    async def _write_copy(self) -> None:
         runner, message = self.runner, self.message
         async with runner.router.uow_factory() as uow:
             await uow.get(PlatformRepository).hold_late(
