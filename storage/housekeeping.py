@@ -5,8 +5,8 @@ delivery record (``inbound_messages``: de-duplication and the reply a retry gets
 again), kept WeChat/WeCom callbacks (``platform_callbacks``: messages acknowledged
 before they were handled, normally deleted once handled; an old one is a leftover)
 and conversation state whose time ran out (``conversation_states``: a report draft
-left half-way holds what the resident typed). Keeping them for ever costs disk and holds residents' words
-longer than the bot needs them.
+left half-way holds what the resident typed). Keeping them for ever costs disk and
+holds residents' words longer than the bot needs them.
 """
 
 from __future__ import annotations
