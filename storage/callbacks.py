@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -22,6 +22,10 @@ from storage.models import Push
 from storage.platforms import CallbackRecord, PlatformContact, SignatureNonce
 from storage.repository import DriverRepository
 from storage.sqlite_fast import compiled
+from storage.types import UTCDateTime
+
+#: A sender whose contact to touch: (user id, now, written again only if before this).
+Touch = tuple[str, datetime, datetime]
 
 
 @cache
@@ -42,11 +46,47 @@ def _nonce_prune(dialect: str = "sqlite") -> Any:
     )
 
 
+_PG_TOUCH = """
+    touched AS (
+        UPDATE platform_contacts
+        SET last_inbound_at = :now, sent_in_window = 0, subscribed = true
+        WHERE platform = :platform AND user_id = :user_id
+          AND (last_inbound_at < :fresh_before OR sent_in_window > 0 OR NOT subscribed)
+        RETURNING id
+    ),
+    added AS (
+        INSERT INTO platform_contacts
+            (platform, user_id, last_inbound_at, sent_in_window, subscribed)
+        SELECT :platform, :user_id, :now, 0, true
+        WHERE NOT EXISTS (SELECT 1 FROM touched)
+        ON CONFLICT (platform, user_id) DO NOTHING
+        RETURNING id
+    )"""
+_PG_SPEND = """
+    spent AS (
+        INSERT INTO platform_nonces (platform, stamp, nonce) VALUES (:platform, :stamp, :nonce)
+        ON CONFLICT (platform, stamp, nonce) DO NOTHING
+        RETURNING id
+    )"""
+_TIMES = (bindparam("now", type_=UTCDateTime()), bindparam("fresh_before", type_=UTCDateTime()))
+#: PostgreSQL: the contact's UPDATE locks its row only when it changes it, and the
+#: INSERT adds a missing one (``ON CONFLICT DO UPDATE … WHERE`` would lock the row even
+#: when it writes nothing, and hold it to the commit: one person's concurrent messages
+#: would wait for each other). With the nonce, one statement: one round trip.
+_PG_CONTACT_TOUCH = text(f"WITH {_PG_TOUCH} SELECT count(*) FROM added").bindparams(*_TIMES)
+_PG_SPEND_AND_TOUCH = text(f"WITH {_PG_SPEND}, {_PG_TOUCH} SELECT count(*) FROM spent").bindparams(
+    *_TIMES
+)
+
+
 @cache
 def _contact_touch(dialect: str) -> Any:
     """Upsert of the sender's last-seen time that writes only when something changes:
     the window is reopened at most once a ``fresh_before`` interval, but at once when
-    pushes were counted in it or the user had unsubscribed."""
+    pushes were counted in it or the user had unsubscribed. (SQLite has no row locks;
+    PostgreSQL takes :data:`_PG_CONTACT_TOUCH`.)"""
+    if dialect == "postgresql":
+        return _PG_CONTACT_TOUCH
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(PlatformContact).values(
         platform=bindparam("platform"),
@@ -83,8 +123,12 @@ def _late_delete(dialect: str = "sqlite") -> Any:
 class CallbackRepository(DriverRepository):
     """Nonces, the customer-service window and late records, inside a message's transaction."""
 
-    async def spend_nonce(self, platform: str, stamp: int, nonce: str) -> bool:
-        """Record the signed (timestamp, nonce); False when it was used already.
+    async def spend_nonce(
+        self, platform: str, stamp: int, nonce: str, *, touch: Touch | None = None
+    ) -> bool:
+        """Record the signed (timestamp, nonce); False when it was used already. With
+        ``touch``, the sender's contact is touched too (see :meth:`touch_contact`), on
+        PostgreSQL in the same statement.
 
         On PostgreSQL a concurrent transaction with the same pair makes this wait
         for it: a replay racing the original is refused once the original commits.
@@ -93,9 +137,18 @@ class CallbackRepository(DriverRepository):
         driver = await self._driver()
         if driver is not None:
             fast = compiled(_nonce_insert("sqlite"), tuple(values))
-            return fast.fetchone(driver, values) is not None
+            fresh = fast.fetchone(driver, values) is not None
+            if touch is not None:
+                await self.touch_contact(platform, *touch)
+            return fresh
         conn = await self.session.connection()
+        if touch is not None and conn.dialect.name == "postgresql":
+            user_id, now, fresh_before = touch
+            params = {**values, "user_id": user_id, "now": now, "fresh_before": fresh_before}
+            return bool((await conn.execute(_PG_SPEND_AND_TOUCH, params)).scalar_one())
         result = await conn.execute(_nonce_insert(conn.dialect.name), values)
+        if touch is not None:
+            await self.touch_contact(platform, *touch)
         return result.scalar_one_or_none() is not None
 
     async def prune_nonces(self, platform: str, before: int) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Location, Reply
-from storage.callbacks import CallbackRepository
+from storage.callbacks import CallbackRepository, Touch
 from storage.platforms import PlatformRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -92,10 +92,11 @@ class SignatureGuard:
     def now(self) -> int:
         return int(self.clock().timestamp())
 
-    async def spend(self, uow: UnitOfWork, signed: Signed) -> None:
-        """Use the pair in ``uow``'s transaction; :class:`Refused` when it was used before."""
+    async def spend(self, uow: UnitOfWork, signed: Signed, touch: Touch | None = None) -> None:
+        """Use the pair in ``uow``'s transaction (and touch the sender's contact with it);
+        :class:`Refused` when it was used before."""
         repo = uow.get(CallbackRepository)
-        if not await repo.spend_nonce(self.platform, signed.stamp, signed.nonce):
+        if not await repo.spend_nonce(self.platform, signed.stamp, signed.nonce, touch=touch):
             raise Refused(403, "replayed signature (nonce already used)")
         now = self.now()
         if now >= self._next_prune:
@@ -283,13 +284,14 @@ class _Delivery:
     # -- inside the message's transaction (Within) -------------------------------------
     async def opened(self, uow: UnitOfWork) -> None:
         runner = self.runner
-        if self.signed is not None:
-            await runner.guard.spend(uow, self.signed)
+        touch: Touch | None = None
         if runner.touch_contacts:
             now = runner.router.clock()
-            await uow.get(CallbackRepository).touch_contact(
-                runner.platform, self.message.sender_id, now, now - CONTACT_RESOLUTION
-            )
+            touch = (self.message.sender_id, now, now - CONTACT_RESOLUTION)
+        if self.signed is not None:
+            await runner.guard.spend(uow, self.signed, touch)
+        elif touch is not None:
+            await uow.get(CallbackRepository).touch_contact(runner.platform, *touch)
 
     async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
         """Queue what cannot go back passively; once this returns, an answer decided
