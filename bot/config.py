@@ -86,6 +86,12 @@ class WechatSettings(_Section):
     api_base_url: str = "https://api.weixin.qq.com"
     #: WeChat gives up after 5 s; answer passively within this budget, else push.
     reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
+    #: A callback's signed timestamp must be this close to our clock (either way);
+    #: each signed (timestamp, nonce) is accepted once.
+    signature_max_age_seconds: int = Field(default=300, ge=10, le=3600)
+    #: A message acknowledged before it was handled, and left so by a crash, is
+    #: handled by a sweep once it is this old.
+    recover_after_seconds: float = Field(default=30.0, ge=5.0, le=3600.0)
     max_body_bytes: int = Field(default=65_536, ge=1024)
     #: Customer-service messages are allowed this long after the user's last message …
     cs_window_hours: int = Field(default=48, ge=1, le=48)
@@ -136,6 +142,9 @@ class WecomSettings(_Section):
     encoding_aes_key: str = ""
     api_base_url: str = "https://qyapi.weixin.qq.com"
     reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
+    #: As for [wechat]: signatures fresh within this many seconds, each used once.
+    signature_max_age_seconds: int = Field(default=300, ge=10, le=3600)
+    recover_after_seconds: float = Field(default=30.0, ge=5.0, le=3600.0)
     max_body_bytes: int = Field(default=65_536, ge=1024)
     #: Group robots by name → webhook URL (…/cgi-bin/webhook/send?key=…).
     robot_webhooks: dict[str, str] = Field(default_factory=dict)

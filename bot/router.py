@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from kernel.commands import Command, MissingArguments, Parsed, parse
@@ -37,6 +37,20 @@ log = logging.getLogger("yishi.router")
 CANCEL_WORDS = frozenset({"取消", "/cancel", "算了", "退出"})
 CLARIFY_FLOW = "router.clarify"
 _HELP_BUTTONS = (Button("看看能做什么", "帮助"), Button("反映问题", "我要反映问题"))
+
+
+class Within(Protocol):
+    """What an adapter adds to a message's own transaction (a platform callback's
+    signature nonce, its sender's last-seen time, its late answer's pushes), so the
+    callback is one transaction and nothing of it is kept unless all of it is."""
+
+    async def opened(self, uow: UnitOfWork) -> None:
+        """First in the transaction, before the message is looked up; raising refuses
+        the message and keeps nothing."""
+
+    async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
+        """After the message's first record is written, before the commit (not called
+        for a delivery that finds the message already handled)."""
 
 
 class HandlerRegistry:
@@ -126,7 +140,7 @@ class Router:
         self.on_commit = on_commit
         self._later: set[asyncio.Task[None]] = set()
 
-    async def handle(self, message: Inbound) -> list[Reply]:
+    async def handle(self, message: Inbound, within: Within | None = None) -> list[Reply]:
         """Handle ``message`` once; a redelivery returns the first delivery's replies."""
         started = time.perf_counter()
         text = normalise(message.text)
@@ -136,6 +150,8 @@ class Router:
         # "failed" (record the failure) or "raced" (another delivery won; use its reply).
         undone: str | None = None
         async with self.uow_factory() as uow:
+            if within is not None:
+                await within.opened(uow)
             snapshot = await uow.inbound.snapshot(
                 message.platform,
                 message.message_id,
@@ -169,6 +185,8 @@ class Router:
                 undone = None if fresh else "raced"
             if undone is None:
                 await self._save_conversation(ctx)
+                if within is not None:
+                    await within.recorded(uow, replies)
             else:
                 await uow.rollback()
         if undone == "failed":
@@ -220,7 +238,7 @@ class Router:
 
     async def _stored_reply(self, message: Inbound) -> list[Reply]:
         async with self.uow_factory() as uow:
-            stored = await uow.inbound.get(message.platform, message.message_id)
+            stored = await uow.inbound.get(message.platform, message.sender_id, message.message_id)
         return [Reply.from_json(r) for r in (stored.reply if stored else [])]
 
     async def directory(self, platform: str) -> list[dict[str, Any]]:

@@ -59,7 +59,14 @@ def _sqlite_begin(conn: Any) -> None:
 WROTE, PUSHED = "yishi_wrote", "yishi_pushed"
 
 
-_UNSCHEDULED = ("inbound_messages", "conversation_states", "platform_identities")
+_UNSCHEDULED = (
+    "inbound_messages",
+    "conversation_states",
+    "platform_identities",
+    "platform_nonces",
+    "platform_contacts",
+    "platform_callbacks",
+)
 
 
 def write_marks(statement: str, context: Any) -> tuple[str, ...]:
@@ -67,7 +74,8 @@ def write_marks(statement: str, context: Any) -> tuple[str, ...]:
     queued a push (PUSHED), or nothing they care about.
 
     Every message writes its inbound record and often its conversation state, and
-    a newcomer's first message its platform identity; those change no schedule and
+    a newcomer's first message its platform identity (a WeChat callback also its
+    signature nonce and its sender's last-seen time); those change no schedule and
     queue no push, so they leave no mark, and the bot wakes the push sender and
     re-reads the schedule only when there is a reason.
     """

@@ -1,12 +1,12 @@
 """Forgetting what the bot needed only for a while.
 
-Three tables grow with every message and are only useful for a short time:
-the delivery record (``inbound_messages``: de-duplication and the reply a retry
-gets again), WeChat's callback records (``platform_callbacks``: the same, for
-WeChat's three retries within 15 seconds) and conversation state whose time ran
-out (``conversation_states``: a report draft left half-way holds what the
-resident typed). Keeping them for ever costs disk and holds residents' words
-longer than the bot needs them.
+Tables that grow with messages and are only useful for a short time: the
+delivery record (``inbound_messages``: de-duplication and the reply a retry gets
+again), kept WeChat/WeCom callbacks (``platform_callbacks``: messages acknowledged
+before they were handled, normally deleted once handled; an old one is a leftover)
+and conversation state whose time ran out (``conversation_states``: a report draft
+left half-way holds what the resident typed). Keeping them for ever costs disk and
+holds residents' words longer than the bot needs them.
 """
 
 from __future__ import annotations

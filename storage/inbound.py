@@ -46,6 +46,7 @@ def _snapshot_statement(dialect: str = "sqlite") -> Any:
         select(InboundMessage.reply)
         .where(
             col(InboundMessage.platform) == platform,
+            col(InboundMessage.sender_id) == sender,
             col(InboundMessage.platform_message_id) == bindparam("message_id"),
         )
         .scalar_subquery()
@@ -87,7 +88,7 @@ def _record_statement(dialect: str) -> Any:
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
         insert(InboundMessage)
-        .on_conflict_do_nothing(index_elements=["platform", "platform_message_id"])
+        .on_conflict_do_nothing(index_elements=["platform", "sender_id", "platform_message_id"])
         .returning(col(InboundMessage.id))
     )
 
@@ -110,7 +111,7 @@ class MessageSnapshot:
 
 
 class InboundRepository(DriverRepository):
-    """The de-duplication log of delivered messages.
+    """The de-duplication log of delivered messages, keyed by platform, sender and id.
 
     The hot path is two statements: :meth:`snapshot` before the handler and
     :meth:`record` after it, in the handler's own transaction. ``record`` is an
@@ -180,9 +181,11 @@ class InboundRepository(DriverRepository):
         result = await conn.execute(_record_statement(conn.dialect.name), values)
         return result.scalar_one_or_none() is not None
 
-    async def get(self, platform: str, message_id: str) -> InboundMessage | None:
+    async def get(self, platform: str, sender_id: str, message_id: str) -> InboundMessage | None:
+        """The record of ``sender_id``'s message ``message_id`` (the key includes the sender)."""
         stmt = select(InboundMessage).where(
             InboundMessage.platform == platform,
+            InboundMessage.sender_id == sender_id,
             InboundMessage.platform_message_id == message_id,
         )
         return (await self.session.exec(stmt)).first()

@@ -97,12 +97,17 @@ class ConversationState(SQLModel, table=True):
 class InboundMessage(SQLModel, table=True):
     """Every delivered message, once: the key makes a redelivery a no-op.
 
+    The key is the platform, the **sender** and the platform's message id: a
+    message id is only the platform's word for one sender's message (WeChat's
+    MsgId repeats across users; a web client chooses its own), so another
+    sender's message with the same id is a message of its own. The key's first
+    columns also find a sender's latest message (the platform they last used).
     The reply is kept so a platform retry (WeChat calls back up to three times)
     gets the same answer without running the handler again.
     """
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("platform", "platform_message_id"),)
+    __table_args__ = (UniqueConstraint("platform", "sender_id", "platform_message_id"),)
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     platform_message_id: str = Field(max_length=128)

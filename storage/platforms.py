@@ -2,8 +2,8 @@
 
 Access tokens (WeChat allows a handful of refreshes a day, and a second process
 fetching its own would invalidate the first's), one-time bind codes (stored
-hashed), the callback log that lets a WeChat retry get the first answer, each
-user's customer-service window, the short keys behind long Telegram button
+hashed), callbacks acknowledged before they were handled, the signature nonces
+already used, each user's customer-service window, the short keys behind long Telegram button
 data, and where every push went.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, and_, func, update
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
@@ -48,23 +48,41 @@ class BindCode(SQLModel, table=True):
 
 
 class CallbackRecord(SQLModel, table=True):
-    """One platform callback (WeChat MsgId, or FromUserName+CreateTime for events).
+    """A platform callback acknowledged before it was handled (WeChat, WeCom).
 
-    ``state`` is ``running`` while the first delivery is being handled and after
-    a quick answer went back in the HTTP reply (the router's record of the message
-    keeps that answer for retries), ``passive`` when a stored answer is kept in
-    ``reply`` here, ``late`` once the deadline passed, ``pushed`` when the late
-    answer was queued as a push, ``failed`` when the late handling failed.
+    WeChat waits five seconds; a message whose handling takes longer is answered
+    ``success`` (WeChat then never retries it) and its answer pushed when ready. So
+    that a crash in between does not lose it, the message itself is kept here
+    *before* the acknowledgement, and deleted in the very transaction that handles
+    it. A row that outlives its process is handled by the next sweep (see
+    ``bot.adapters.callbacks``). Quick callbacks, nearly all of them, write no row
+    here: their answer goes back in the HTTP response and a retry finds the
+    message's own record.
     """
 
     __tablename__ = "platform_callbacks"
-    __table_args__ = (UniqueConstraint("platform", "key"),)
+    __table_args__ = (UniqueConstraint("platform", "sender_id", "key"),)
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
-    key: str = Field(max_length=191)
-    state: str = Field(default="running", max_length=16)
-    reply: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    sender_id: str = Field(max_length=128)
+    key: str = Field(max_length=128)
+    message: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = utc_field(index=True)
+
+
+class SignatureNonce(SQLModel, table=True):
+    """A (timestamp, nonce) pair a platform signed and we accepted: used once only.
+
+    Kept while its timestamp is inside the freshness window (a request outside it
+    is refused anyway), so the table holds at most a window's worth of callbacks.
+    """
+
+    __tablename__ = "platform_nonces"
+    __table_args__ = (UniqueConstraint("platform", "stamp", "nonce"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    stamp: int = Field(sa_type=BigInteger)
+    nonce: str = Field(max_length=64)
 
 
 class PlatformContact(SQLModel, table=True):
@@ -125,14 +143,6 @@ class PushPreference(SQLModel, table=True):
     resident_id: int = Field(foreign_key="residents.id", unique=True)
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = utc_field()
-
-
-#: Finds the platform a resident last wrote on (the default first choice for pushes).
-INBOUND_BY_SENDER = Index(
-    "ix_inbound_messages_sender",
-    InboundMessage.platform,
-    InboundMessage.sender_id,
-)
 
 
 class BindError(Exception):
@@ -215,30 +225,38 @@ class PlatformRepository(Repository):
         stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
         return (await self.session.exec(stmt)).all()
 
-    # -- callbacks ---------------------------------------------------------------------
-    async def claim_callback(self, platform: str, key: str) -> bool:
-        """True for the first delivery of ``key``; False for a retry or another process's."""
-        result = await self.session.execute(
-            insert_for(self.session, CallbackRecord)
-            .values(platform=platform, key=key, state="running", reply=[], created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["platform", "key"])
-            .returning(CallbackRecord.id)
-        )
-        return result.scalar_one_or_none() is not None
-
-    async def callback(self, platform: str, key: str) -> CallbackRecord | None:
-        stmt = select(CallbackRecord).where(
-            CallbackRecord.platform == platform, CallbackRecord.key == key
-        )
-        return (await self.session.exec(stmt)).first()
-
-    async def settle_callback(
-        self, platform: str, key: str, state: str, reply: list[dict[str, Any]]
+    # -- callbacks acknowledged before they were handled --------------------------------
+    async def hold_late(
+        self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
     ) -> None:
+        """Keep a message about to be acknowledged unhandled (idempotent)."""
         await self.session.execute(
-            update(CallbackRecord)
-            .where(col(CallbackRecord.platform) == platform, col(CallbackRecord.key) == key)
-            .values(state=state, reply=reply)
+            insert_for(self.session, CallbackRecord)
+            .values(
+                platform=platform, sender_id=sender_id, key=key, message=message, created_at=now
+            )
+            .on_conflict_do_nothing(index_elements=["platform", "sender_id", "key"])
+        )
+
+    async def late_callbacks(
+        self, platform: str, before: datetime, limit: int = 100
+    ) -> Sequence[CallbackRecord]:
+        """Acknowledged messages kept since before ``before``, oldest first."""
+        stmt = (
+            select(CallbackRecord)
+            .where(CallbackRecord.platform == platform, col(CallbackRecord.created_at) < before)
+            .order_by(col(CallbackRecord.created_at))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def drop_late(self, platform: str, sender_id: str, key: str) -> None:
+        await self.session.execute(
+            delete(CallbackRecord).where(
+                col(CallbackRecord.platform) == platform,
+                col(CallbackRecord.sender_id) == sender_id,
+                col(CallbackRecord.key) == key,
+            )
         )
 
     # -- customer-service window -------------------------------------------------------

@@ -175,7 +175,7 @@ async def test_anonymous_vote_in_chat_confirms_and_stores_no_choice(yishi: Yishi
     # The stored replies of this voter's messages never carry the choice.
     async with yishi.uow() as uow:
         for mid in ("anon-1", "anon-2"):
-            stored = await uow.inbound.get("web", mid)
+            stored = await uow.inbound.get("web", "zhang", mid)
             assert stored is not None and "反对" not in str(stored.reply)
         assert await uow.conversations.get("web", "zhang", "zhang", yishi.clock()) is None
 

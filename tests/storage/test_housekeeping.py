@@ -54,10 +54,10 @@ async def test_purge_removes_expired_conversations_and_old_callbacks(
         await uow.conversations.save(
             "web", "c1", "li", "report", "describe", {}, NOW + timedelta(1)
         )
-        uow.session.add(
-            CallbackRecord(platform="wechat", key="old", created_at=CUTOFF - timedelta(1))
-        )
-        uow.session.add(CallbackRecord(platform="wechat", key="new", created_at=NOW))
+        for key, at in (("old", CUTOFF - timedelta(1)), ("new", NOW)):
+            uow.session.add(
+                CallbackRecord(platform="wechat", sender_id="o1", key=key, created_at=at)
+            )
     async with seeded() as uow:
         counts = await uow.get(HousekeepingRepository).purge(messages_before=CUTOFF, now=NOW)
     async with seeded() as uow:

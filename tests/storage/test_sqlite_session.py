@@ -44,7 +44,7 @@ async def test_driver_and_orm_statements_commit_together(factory: UnitOfWorkFact
         await uow.audit.record("tester", "one", "thing", "1")
         await uow.inbound.record("web", "m1", "c", "s", "help", [{"text": "好"}], NOW)
     async with factory() as uow:
-        assert (await uow.inbound.get("web", "m1")) is not None
+        assert (await uow.inbound.get("web", "s", "m1")) is not None
     assert await _audit_actions(factory) == ["one"]
 
 
@@ -57,7 +57,7 @@ async def test_a_failure_rolls_back_both_kinds_of_statement(factory: UnitOfWorkF
             await uow.inbound.record("web", "m2", "c", "s", None, [], NOW)
             raise RuntimeError("handler crashed")
     async with factory() as uow:
-        assert await uow.inbound.get("web", "m2") is None
+        assert await uow.inbound.get("web", "s", "m2") is None
         assert await uow.conversations.get("web", "c", "s", NOW) is None
     assert await _audit_actions(factory) == []
 

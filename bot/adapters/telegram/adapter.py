@@ -4,9 +4,14 @@ PTB does the Bot API (its ``base_url`` points tests at a fake server); a single
 :class:`~telegram.ext.TypeHandler` turns each update into an :class:`Inbound`
 for the router and sends the replies back with inline keyboards. Updates come by
 long polling or by webhook on our own aiohttp server (``POST /telegram``,
-checked against ``X-Telegram-Bot-Api-Secret-Token``); each ``update_id`` is
-claimed in the database first, so a redelivery after a crash or a restart has
-no second effect.
+checked against ``X-Telegram-Bot-Api-Secret-Token``). Each update is handled in
+one transaction keyed by its sender and ``update_id``: a redelivery has no second
+effect, and one whose first delivery died with the process has its effect (nothing
+is claimed before the message is handled). A webhook update that fails is answered
+with an error, so Telegram delivers it again. Replies are sent after the commit;
+a redelivery of an update this process handled is not answered again, one it never
+saw (its first delivery died between the commit and the send) gets the stored
+replies.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import hmac
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -38,6 +44,7 @@ from bot.router import Router
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.telegram")
 
@@ -46,6 +53,8 @@ MAX_CALLBACK_BYTES = 64
 MAX_UPDATE_BYTES = 1_048_576
 KEY_PREFIX = "k:"
 MAX_ALERT_CHARS = 200  # Telegram's limit for a callback answer's text
+#: Updates this process remembers handling (a redelivery of one is not answered again).
+RECENT_UPDATES = 10_000
 
 #: Commands shown in Telegram's menu; descriptions in Chinese.
 COMMANDS = (
@@ -54,6 +63,19 @@ COMMANDS = (
     ("bind", "绑定居民身份（/bind 六位绑定码）"),
     ("cancel", "取消当前操作"),
 )
+
+
+class _FirstRecord:
+    """Notes whether the router recorded the update in this delivery (the first)."""
+
+    def __init__(self) -> None:
+        self.first = False
+
+    async def opened(self, uow: UnitOfWork) -> None:
+        return None
+
+    async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
+        self.first = True
 
 
 class TelegramSender:
@@ -100,7 +122,16 @@ class TelegramAdapter:
         )
         self.sender = TelegramSender(self)
         self.state = "stopped"
-        self.counts = {"updates": 0, "duplicates": 0, "rejected": 0, "sent": 0, "edited": 0}
+        self.counts = {
+            "updates": 0,
+            "duplicates": 0,
+            "rejected": 0,
+            "sent": 0,
+            "edited": 0,
+            "resent": 0,
+        }
+        #: Update keys this process took on (in order), bounded.
+        self._recent: OrderedDict[str, None] = OrderedDict()
 
     @property
     def bot(self) -> Any:
@@ -160,11 +191,13 @@ class TelegramAdapter:
         except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
             self.counts["rejected"] += 1
             raise web.HTTPBadRequest(text=f"malformed update: {type(exc).__name__}") from None
-        await self.application.process_update(update)
+        # Not through PTB's process_update, which logs a handler's exception and goes
+        # on: an update that failed must be answered with an error, so Telegram retries.
+        await self._on_update(update, None)
         return web.Response(text="ok")
 
     # -- updates -------------------------------------------------------------------------
-    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE | None) -> None:
         query = update.callback_query
         notes: list[str] = []
         try:
@@ -179,25 +212,35 @@ class TelegramAdapter:
 
     async def _handle(self, update: Update, notes: list[str]) -> None:
         """Route one update; answers meant for the presser alone go into ``notes``."""
-        async with self.router.uow_factory() as uow:
-            repo = uow.get(PlatformRepository)
-            fresh = await repo.claim_callback(self.platform, f"update:{update.update_id}")
-            pressed = update.callback_query
-            on = pressed.message if pressed is not None else None
-            live = (
-                await repo.live_key_of(self.platform, str(on.chat.id), str(on.message_id))
-                if fresh and on is not None
-                else None
-            )
-        if not fresh:
+        key = f"update:{update.update_id}"
+        if key in self._recent:  # handled here already (or at work here now)
             self.counts["duplicates"] += 1
             return
-        self.counts["updates"] += 1
+        self._remember(key)
+        try:
+            await self._route(update, key, notes)
+        except BaseException:
+            self._recent.pop(key, None)  # not handled: a redelivery gets its turn
+            raise
+
+    def _remember(self, key: str) -> None:
+        self._recent[key] = None
+        while len(self._recent) > RECENT_UPDATES:
+            self._recent.popitem(last=False)
+
+    async def _route(self, update: Update, key: str, notes: list[str]) -> None:
         query = update.callback_query
         message = update.effective_message
         user = update.effective_user
         if message is None or user is None or update.effective_chat is None:
             return
+        live = None
+        on = query.message if query is not None else None
+        if on is not None:
+            async with self.router.uow_factory() as uow:
+                live = await uow.get(PlatformRepository).live_key_of(
+                    self.platform, str(on.chat.id), str(on.message_id)
+                )
         chat = update.effective_chat
         is_group = chat.type in ("group", "supergroup")
         if query is not None:
@@ -216,7 +259,7 @@ class TelegramAdapter:
             chat_id=str(chat.id),
             chat_type=ChatType.GROUP if is_group else ChatType.PRIVATE,
             sender_id=str(user.id),
-            message_id=f"update:{update.update_id}",
+            message_id=key,
             text=text,
             sent_at=message.date if query is None else utcnow(),
             sender_name=user.full_name,
@@ -224,7 +267,14 @@ class TelegramAdapter:
             location=location,
             addressed=addressed,
         )
-        replies = await self.router.handle(inbound)
+        first = _FirstRecord()
+        replies = await self.router.handle(inbound, within=first)
+        if first.first:
+            self.counts["updates"] += 1
+        else:
+            # Recorded by a delivery this process never saw: one that died between its
+            # commit and its sends (or another process's). Its replies go out now.
+            self.counts["resent"] += 1
         # A press on a live message (a poll) must not add to the group: the message
         # itself is edited by its queued update, and the presser's own answer
         # (their vote's confirmation) shows as an alert only they see.

@@ -2,11 +2,14 @@
 
 GET is the URL check (SHA-1 of token, timestamp, nonce; constant-time compare).
 POST carries one message in XML, plain or in safe mode (``encrypt_type=aes``:
-``msg_signature`` over the ciphertext, AES-256-CBC, the appid checked). WeChat
-waits five seconds and retries three times, so each callback is claimed in the
-database by MsgId (events: FromUserName + CreateTime) and answered by
-:class:`~bot.adapters.callbacks.CallbackRunner`: a passive reply when quick,
-``success`` and a customer-service push when not.
+``msg_signature`` over the ciphertext, AES-256-CBC, the appid checked). With an
+EncodingAESKey configured only safe-mode bodies are accepted: a plaintext body is
+signed by nothing, so its FromUserName would be anyone's word. Every signature
+must be fresh and is used once (:class:`~bot.adapters.callbacks.SignatureGuard`).
+WeChat waits five seconds and retries three times; each message is handled once
+per sender and MsgId (events: sender, event and CreateTime) by
+:class:`~bot.adapters.callbacks.CallbackRunner`, in one transaction: a passive
+reply when quick, ``success`` and a customer-service push when not.
 """
 
 from __future__ import annotations
@@ -15,15 +18,22 @@ import asyncio
 import hashlib
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.adapters.callbacks import BodyTooLarge, CallbackRunner, read_bounded
+from bot.adapters.callbacks import (
+    BodyTooLarge,
+    CallbackRunner,
+    Refused,
+    SignatureGuard,
+    Signed,
+    read_bounded,
+)
 from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
@@ -44,6 +54,7 @@ SUCCESS = "success"
 BIND_SCENES = ("qrscene_bind_", "bind_")
 
 
+@lru_cache(maxsize=4096)
 def button_key(data: str) -> str:
     """A short stable id for button data (WeChat msgmenuid, Telegram callback_data)."""
     return "b" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:20]
@@ -61,8 +72,12 @@ async def remember_buttons(
             await repo.save_callback_data(button_key(button.data), button.data)
 
 
+@lru_cache(maxsize=1024)
 def render_text(reply: Reply) -> str:
-    """Reply text with its buttons as WeChat menu links (a tap sends the choice back)."""
+    """Reply text with its buttons as WeChat menu links (a tap sends the choice back).
+
+    Kept for the replies that recur (帮助's menu): each is rendered once, not once to
+    see whether it fits a passive reply and again to send it."""
     if not reply.buttons:
         return reply.text
     links = [
@@ -190,52 +205,77 @@ class WechatAdapter:
             clock=router.clock,
         )
         self.sender = WechatSender(self.api, router.uow_factory, settings, clock=router.clock)
+        self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
             self.platform,
+            self.guard,
             deadline_seconds=settings.reply_deadline_seconds,
+            recover_after_seconds=settings.recover_after_seconds,
             passive_ok=self._passive_fits,
+            touch_contacts=True,
         )
-        self.counts = {"received": 0, "rejected": 0, "duplicates": 0}
+        self.counts = {"received": 0, "rejected": 0}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/wechat", self._verify_url)
         app.router.add_post("/wechat", self._callback)
 
     async def start(self) -> None:
-        return None
+        self.runner.start()
 
     async def stop(self) -> None:
+        self.runner.stop()
         await self.runner.drain()
 
     def health(self) -> dict[str, Any]:
         return {
             "state": "ok",
             "mode": "safe" if self.crypt else "plain",
-            "in_flight": len(self.runner.in_flight),
+            "in_flight": self.runner.busy,
             "late_replies": self.runner.late,
+            "recovered": self.runner.recovered,
+            "duplicates": self.runner.joined,
             "token_fetches": self.api.fetches,
             **self.counts,
         }
 
     # -- HTTP ----------------------------------------------------------------------------
-    def _check_url_signature(self, request: web.Request) -> None:
+    def _refuse(self, status: int, reason: str) -> web.HTTPException:
+        self.counts["rejected"] += 1
+        if status == 403:
+            return web.HTTPForbidden(text=reason)
+        return web.HTTPBadRequest(text=reason)
+
+    def _check_url_signature(self, request: web.Request) -> Signed:
+        """The URL signature, fresh and right (not yet spent); else a 4xx to raise."""
         q = request.query
-        sig, ts, nonce = q.get("signature"), q.get("timestamp"), q.get("nonce")
-        if not sig or not ts or not nonce:
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text="missing signature, timestamp or nonce")
-        if not check_signature(sig, self.settings.token, ts, nonce):
-            self.counts["rejected"] += 1
-            raise web.HTTPForbidden(text="bad signature")
+        sig = q.get("signature")
+        if not sig:
+            raise self._refuse(400, "missing signature, timestamp or nonce")
+        try:
+            signed = self.guard.check(q.get("timestamp"), q.get("nonce"))
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+        if not check_signature(sig, self.settings.token, q["timestamp"], signed.nonce):
+            raise self._refuse(403, "bad signature")
+        return signed
 
     async def _verify_url(self, request: web.Request) -> web.Response:
-        self._check_url_signature(request)
+        signed = self._check_url_signature(request)
+        try:
+            await self.runner.spend(signed)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
         return web.Response(text=request.query.get("echostr", ""))
 
     async def _callback(self, request: web.Request) -> web.Response:
         arrived = asyncio.get_running_loop().time()
-        self._check_url_signature(request)
+        signed = self._check_url_signature(request)
+        safe = request.query.get("encrypt_type") == "aes"
+        if self.crypt is not None and not safe:
+            # Safe mode: WeChat encrypts every message; a plaintext one is not WeChat's.
+            raise self._refuse(403, "safe mode: only encrypted messages are accepted")
         try:
             body = await read_bounded(request, self.settings.max_body_bytes)
         except BodyTooLarge:
@@ -243,33 +283,36 @@ class WechatAdapter:
             raise web.HTTPRequestEntityTooLarge(
                 max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
             ) from None
-        safe = request.query.get("encrypt_type") == "aes"
         try:
             fields = xml.parse(body, limit=self.settings.max_body_bytes)
             if safe:
-                fields = self._decrypt(request, fields)
+                fields = self._decrypt(request, signed, fields)
         except xml.XmlError as exc:
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text=str(exc)) from None
+            raise self._refuse(400, str(exc)) from None
         except CryptoError as exc:
-            self.counts["rejected"] += 1
-            raise web.HTTPForbidden(text=f"decryption failed: {exc}") from None
+            raise self._refuse(403, f"decryption failed: {exc}") from None
         if not fields.get("FromUserName") or not fields.get("MsgType"):
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
+            raise self._refuse(400, "FromUserName and MsgType are required")
+        try:
+            replies = await self._handle(fields, signed, arrived)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
         self.counts["received"] += 1
-        replies = await self._handle(fields, arrived)
         if not replies:
             return web.Response(text=SUCCESS)
-        return self._passive(replies, fields, safe=safe, nonce=request.query.get("nonce", ""))
+        return self._passive(replies, fields, safe=safe, nonce=signed.nonce)
 
-    def _decrypt(self, request: web.Request, outer: dict[str, str]) -> dict[str, str]:
+    def _decrypt(
+        self, request: web.Request, signed: Signed, outer: dict[str, str]
+    ) -> dict[str, str]:
+        """The message inside ``Encrypt``, once ``msg_signature`` over it checks out (a
+        compatible-mode body's plaintext copy beside it is ignored: nothing signs it)."""
         if self.crypt is None:
             raise xml.XmlError("safe mode is not configured (no encoding_aes_key)")
         encrypted = outer.get("Encrypt", "")
-        q = request.query
+        stamp = request.query.get("timestamp", "")
         if not encrypted or not self.crypt.verify(
-            q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""), encrypted
+            request.query.get("msg_signature", ""), stamp, signed.nonce, encrypted
         ):
             raise CryptoError("bad msg_signature")
         return xml.parse(self.crypt.decrypt(encrypted).encode("utf-8"))
@@ -281,7 +324,7 @@ class WechatAdapter:
         self, replies: list[Reply], fields: dict[str, str], *, safe: bool, nonce: str
     ) -> web.Response:
         content = "\n\n".join(render_text(r) for r in replies)
-        now = int(time.time())
+        now = self.guard.now()
         reply_xml = xml.build(
             {
                 "ToUserName": fields["FromUserName"],
@@ -298,28 +341,27 @@ class WechatAdapter:
         return web.Response(text=reply_xml, content_type="application/xml")
 
     # -- messages ------------------------------------------------------------------------
-    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
+    async def _handle(self, fields: dict[str, str], signed: Signed, arrived: float) -> list[Reply]:
         openid = fields["FromUserName"]
         msg_type = fields["MsgType"]
         event = fields.get("Event", "").lower() if msg_type == "event" else ""
-        key = fields.get("MsgId") or f"{openid}:{fields.get('CreateTime', '')}"
+        # The sender is part of every key; an event's CreateTime alone is not unique
+        # (a LOCATION report and a VIEW click can share one), so the event is in it.
+        key = fields.get("MsgId") or f"{event}:{fields.get('CreateTime', '')}"
         if event == "unsubscribe":
             async with self.router.uow_factory() as uow:
+                await self.guard.spend(uow, signed)
                 await uow.get(PlatformRepository).touch_contact(
                     self.platform, openid, self.router.clock(), subscribed=False
                 )
             return []
         if msg_type == "event" and event not in ("subscribe", "scan", "click"):
+            await self.runner.spend(signed)
             return []  # VIEW, LOCATION reports, send-job receipts: nothing to say
-        fresh, stored = await self.runner.claim(key, openid, openid)
-        if not fresh:
-            self.counts["duplicates"] += 1
-            return stored or []
         text, extra = await self._text_of(fields, msg_type, event)
-        if text is None:
-            reply = [Reply(extra.get("answer", t("wechat.unsupported")))]
-            await self.runner._settle(key, "passive", reply, [], openid)
-            return reply
+        if text is None:  # answered as it is, with no effect to keep
+            await self.runner.spend(signed)
+            return [Reply(extra.get("answer", t("wechat.unsupported")))]
         message = Inbound(
             platform=self.platform,
             chat_id=openid,
@@ -331,8 +373,7 @@ class WechatAdapter:
             image_url=extra.get("image_url"),
             location=extra.get("location"),
         )
-        outcome = await self.runner.run(key, message, arrived=arrived)
-        return outcome.passive
+        return await self.runner.deliver(message, signed, arrived=arrived)
 
     async def _text_of(
         self, fields: dict[str, str], msg_type: str, event: str

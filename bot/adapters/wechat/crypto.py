@@ -70,20 +70,15 @@ class MessageCrypt:
         self.token = token
         self.key = aes_key(encoding_aes_key)
         self.receive_id = receive_id
-
-    def _cipher(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+        self._receive_id = receive_id.encode("utf-8")
+        # Made once: each message needs only a fresh encryptor or decryptor from it.
+        self._cipher = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
 
     def encrypt(self, message: str, *, nonce16: bytes | None = None) -> str:
         """Base64 ciphertext of ``message`` (the random prefix is fixed only in tests)."""
         body = message.encode("utf-8")
-        plain = (
-            (nonce16 or os.urandom(16))
-            + struct.pack(">I", len(body))
-            + body
-            + self.receive_id.encode("utf-8")
-        )
-        encryptor = self._cipher().encryptor()
+        plain = (nonce16 or os.urandom(16)) + struct.pack(">I", len(body)) + body + self._receive_id
+        encryptor = self._cipher.encryptor()
         data = encryptor.update(pkcs7_pad(plain)) + encryptor.finalize()
         return base64.b64encode(data).decode("ascii")
 
@@ -95,7 +90,7 @@ class MessageCrypt:
             raise CryptoError("ciphertext is not base64") from exc
         if not data or len(data) % 16:
             raise CryptoError("ciphertext length is not a multiple of the block size")
-        decryptor = self._cipher().decryptor()
+        decryptor = self._cipher.decryptor()
         plain = pkcs7_unpad(decryptor.update(data) + decryptor.finalize())
         if len(plain) < 20:
             raise CryptoError("plaintext too short")
@@ -103,7 +98,7 @@ class MessageCrypt:
         if 20 + length > len(plain):
             raise CryptoError("declared length exceeds plaintext")
         body, receive_id = plain[20 : 20 + length], plain[20 + length :]
-        if not hmac.compare_digest(receive_id, self.receive_id.encode("utf-8")):
+        if not hmac.compare_digest(receive_id, self._receive_id):
             raise CryptoError("receive id (appid / corp id) mismatch")
         try:
             return body.decode("utf-8")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -21,7 +20,14 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.callbacks import BodyTooLarge, CallbackRunner, read_bounded
+from bot.adapters.callbacks import (
+    BodyTooLarge,
+    CallbackRunner,
+    Refused,
+    SignatureGuard,
+    Signed,
+    read_bounded,
+)
 from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import TokenApi, WechatApiError
@@ -174,54 +180,76 @@ class WecomAdapter:
         self.api = WecomApi(http, router.uow_factory, settings, clock=router.clock)
         self.robots = WecomRobots(http, settings)
         self.sender = WecomSender(self.api, self.robots, router.uow_factory)
+        self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
-            router, self.platform, deadline_seconds=settings.reply_deadline_seconds
+            router,
+            self.platform,
+            self.guard,
+            deadline_seconds=settings.reply_deadline_seconds,
+            recover_after_seconds=settings.recover_after_seconds,
         )
-        self.counts = {"received": 0, "rejected": 0, "duplicates": 0}
+        self.counts = {"received": 0, "rejected": 0}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/wecom", self._verify_url)
         app.router.add_post("/wecom", self._callback)
 
     async def start(self) -> None:
-        return None
+        self.runner.start()
 
     async def stop(self) -> None:
+        self.runner.stop()
         await self.runner.drain()
 
     def health(self) -> dict[str, Any]:
         return {
             "state": "ok",
             "robots": len(self.robots.webhooks),
-            "in_flight": len(self.runner.in_flight),
+            "in_flight": self.runner.busy,
+            "late_replies": self.runner.late,
+            "recovered": self.runner.recovered,
+            "duplicates": self.runner.joined,
             **self.counts,
         }
 
-    def _query(self, request: web.Request) -> tuple[str, str, str]:
-        q = request.query
-        sig, ts, nonce = q.get("msg_signature"), q.get("timestamp"), q.get("nonce")
-        if not sig or not ts or not nonce:
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text="missing msg_signature, timestamp or nonce")
-        return sig, ts, nonce
+    def _refuse(self, status: int, reason: str) -> web.HTTPException:
+        self.counts["rejected"] += 1
+        if status == 403:
+            return web.HTTPForbidden(text=reason)
+        return web.HTTPBadRequest(text=reason)
 
-    def _open(self, sig: str, ts: str, nonce: str, encrypted: str) -> str:
-        if not encrypted or not self.crypt.verify(sig, ts, nonce, encrypted):
-            self.counts["rejected"] += 1
-            raise web.HTTPForbidden(text="bad msg_signature")
+    def _query(self, request: web.Request) -> tuple[str, str, Signed]:
+        """msg_signature, the raw timestamp and the fresh (timestamp, nonce); else a 4xx."""
+        q = request.query
+        sig = q.get("msg_signature")
+        if not sig:
+            raise self._refuse(400, "missing msg_signature, timestamp or nonce")
+        try:
+            signed = self.guard.check(q.get("timestamp"), q.get("nonce"))
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+        return sig, q["timestamp"], signed
+
+    def _open(self, sig: str, ts: str, signed: Signed, encrypted: str) -> str:
+        if not encrypted or not self.crypt.verify(sig, ts, signed.nonce, encrypted):
+            raise self._refuse(403, "bad msg_signature")
         try:
             return self.crypt.decrypt(encrypted)
         except CryptoError as exc:
-            self.counts["rejected"] += 1
-            raise web.HTTPForbidden(text=f"decryption failed: {exc}") from None
+            raise self._refuse(403, f"decryption failed: {exc}") from None
 
     async def _verify_url(self, request: web.Request) -> web.Response:
-        sig, ts, nonce = self._query(request)
-        return web.Response(text=self._open(sig, ts, nonce, request.query.get("echostr", "")))
+        sig, ts, signed = self._query(request)
+        echoed = self._open(sig, ts, signed, request.query.get("echostr", ""))
+        try:
+            await self.runner.spend(signed)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+        return web.Response(text=echoed)
 
     async def _callback(self, request: web.Request) -> web.Response:
         arrived = asyncio.get_running_loop().time()
-        sig, ts, nonce = self._query(request)
+        sig, ts, signed = self._query(request)
         try:
             body = await read_bounded(request, self.settings.max_body_bytes)
             outer = xml.parse(body, limit=self.settings.max_body_bytes)
@@ -234,21 +262,22 @@ class WecomAdapter:
             self.counts["rejected"] += 1
             raise web.HTTPBadRequest(text=str(exc)) from None
         try:
-            fields = xml.parse(self._open(sig, ts, nonce, outer.get("Encrypt", "")).encode())
+            fields = xml.parse(self._open(sig, ts, signed, outer.get("Encrypt", "")).encode())
         except xml.XmlError as exc:
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text=str(exc)) from None
+            raise self._refuse(400, str(exc)) from None
         if not fields.get("FromUserName") or not fields.get("MsgType"):
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text="FromUserName and MsgType are required")
+            raise self._refuse(400, "FromUserName and MsgType are required")
+        try:
+            replies = await self._handle(fields, signed, arrived)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
         self.counts["received"] += 1
-        replies = await self._handle(fields, arrived)
         if not replies:
             return web.Response(text="")
-        return self._passive(replies, fields, nonce)
+        return self._passive(replies, fields, signed.nonce)
 
     def _passive(self, replies: list[Reply], fields: dict[str, str], nonce: str) -> web.Response:
-        now = int(time.time())
+        now = self.guard.now()
         inner = xml.build(
             {
                 "ToUserName": fields["FromUserName"],
@@ -261,7 +290,7 @@ class WecomAdapter:
         body = xml.build(self.crypt.envelope(inner, now, nonce or secrets.token_hex(8)))
         return web.Response(text=body, content_type="application/xml")
 
-    async def _handle(self, fields: dict[str, str], arrived: float) -> list[Reply]:
+    async def _handle(self, fields: dict[str, str], signed: Signed, arrived: float) -> list[Reply]:
         user = fields["FromUserName"]
         msg_type = fields["MsgType"]
         event = fields.get("Event", "").lower()
@@ -270,14 +299,12 @@ class WecomAdapter:
         elif msg_type == "event" and event in ("template_card_event", "click"):
             text = fields.get("EventKey", "")
         else:
+            await self.runner.spend(signed)
             return []  # enter_agent, view, location reports: nothing to say
+        # The sender is part of every key (see storage.models.InboundMessage).
         key = fields.get("MsgId") or ":".join(
-            (user, fields.get("CreateTime", ""), fields.get("TaskId", ""), event)
+            (event, fields.get("CreateTime", ""), fields.get("TaskId", ""))
         )
-        fresh, stored = await self.runner.claim(key, user, user)
-        if not fresh:
-            self.counts["duplicates"] += 1
-            return stored or []
         message = Inbound(
             platform=self.platform,
             chat_id=user,
@@ -287,4 +314,4 @@ class WecomAdapter:
             text=text,
             sent_at=utcnow(),
         )
-        return (await self.runner.run(key, message, arrived=arrived)).passive
+        return await self.runner.deliver(message, signed, arrived=arrived)

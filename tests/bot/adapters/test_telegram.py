@@ -223,10 +223,8 @@ async def test_redelivered_update_has_one_effect(
         assert await deliver(client, update) == 200
     assert len(fake.sent()) == 1
     async with bot.uow() as uow:
-        record = await uow.get(PlatformRepository).callback(
-            "telegram", f"update:{update['update_id']}"
-        )
-    assert record is not None
+        record = await uow.inbound.get("telegram", "42", f"update:{update['update_id']}")
+    assert record is not None and record.reply[0]["text"].startswith("P1 加装电梯")
 
 
 async def test_429_burst_is_waited_out_and_nothing_is_lost(

@@ -32,7 +32,7 @@ from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
-from storage.platforms import PlatformRepository
+from storage.platforms import CallbackRecord, PlatformRepository, SignatureNonce
 from storage.types import utcnow
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
 from tests.conftest import Clock, make_settings
@@ -98,9 +98,9 @@ def wechat_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
 def make_bot(
     sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
 ) -> Callable[..., Awaitable[Bot]]:
-    async def make(**wechat: Any) -> Bot:
+    async def make(url: str | None = None, **wechat: Any) -> Bot:
         settings = make_settings(
-            sqlite_url,
+            url or sqlite_url,
             wechat=wechat_settings(fake, **{"reply_deadline_seconds": 2.0, **wechat}),
             push={"retry_base_seconds": 0.0},
         )
@@ -117,8 +117,9 @@ def make_bot(
 
 
 async def call(
-    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any], *, safe: bool = False
+    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any], *, safe: bool = True
 ) -> tuple[int, str, dict[str, str]]:
+    """One callback as WeChat sends it: signed afresh (a retry too), encrypted in safe mode."""
     query, body = fake.callback(fields, safe=safe)
     resp = await client.post("/wechat", params=query, data=body)
     return resp.status, await resp.text(), query
@@ -148,7 +149,11 @@ async def code_for(bot: Yishi, name: str) -> str:
 
 def answers(fake: FakeWechat, user: str) -> list[dict[str, Any]]:
     """The slow handler's pushed answers (a quick reply may be pushed too under load)."""
-    return [m for m in fake.customer_service(user) if m["text"]["content"] == "久等了，这是答复。"]
+    return [
+        m
+        for m in fake.customer_service(user)
+        if m.get("text", {}).get("content") == "久等了，这是答复。"
+    ]
 
 
 async def until(check: Callable[[], bool], seconds: float = 3.0) -> None:
@@ -200,6 +205,25 @@ def test_xml_refuses_entities_and_oversize() -> None:
     }
 
 
+def test_xml_refuses_any_dtd_in_any_encoding_and_flattens_nesting() -> None:
+    declared = '<?xml version="1.0" encoding="UTF-16"?>'
+    utf16 = (declared + '<!DOCTYPE x [<!ENTITY a "b">]><xml><C>&a;</C></xml>').encode("utf-16")
+    external = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><C>&e;</C></xml>'
+    for refused in (utf16, external, b"<xml><C>&undefined;</C></xml>", b"<root><C>1</C></root>"):
+        with pytest.raises(wxml.XmlError):
+            wxml.parse(refused)
+    nested = (
+        b"<xml><Event><![CDATA[scancode_push]]></Event><ScanCodeInfo><ScanType>qrcode"
+        b"</ScanType><ScanResult> 1 </ScanResult></ScanCodeInfo><C>a &amp; b</C></xml>"
+    )
+    assert wxml.parse(nested) == {
+        "Event": "scancode_push",
+        "ScanType": "qrcode",
+        "ScanResult": "1",
+        "C": "a & b",
+    }
+
+
 # -- URL check --------------------------------------------------------------------------
 
 
@@ -216,15 +240,253 @@ async def test_url_check_right_and_wrong(
     assert missing.status == 400
 
 
+# -- only WeChat's requests, each once ----------------------------------------------------
+
+
+def with_clock(fake: FakeWechat, at: float) -> FakeWechat:
+    """The same account, its callbacks signed at ``at`` (WeChat's clock set there)."""
+    from dataclasses import replace
+
+    return replace(fake, clock=lambda: at)
+
+
+async def nonces(bot: Yishi) -> list[tuple[int, str]]:
+    async with bot.uow() as uow:
+        rows = (await uow.session.exec(select(SignatureNonce))).all()
+    return sorted((r.stamp, r.nonce) for r in rows)
+
+
+async def test_plaintext_in_safe_mode_is_refused(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """With an EncodingAESKey, a correctly signed plaintext body names anyone it likes."""
+    bot, client = await make_bot()
+    code = await code_for(bot, "李书记")
+    forged = fake.text("oAttacker", f"绑定 {code}", 1)
+    status, body, _query = await call(client, fake, forged, safe=False)
+    assert status == 403 and "encrypted" in body
+    # Compatible mode's plaintext copy beside the ciphertext is not what counts either.
+    query, outer = fake.callback(fake.text("oHonest", "帮助", 2), safe=True)
+    doctored = outer.replace(b"<xml>", b"<xml><FromUserName><![CDATA[oAttacker]]></FromUserName>")
+    resp = await client.post("/wechat", params=query, data=doctored)
+    assert resp.status == 200
+    assert fake.read_reply(await resp.text(), query)["ToUserName"] == "oHonest"
+    async with bot.uow() as uow:
+        assert await uow.get(PlatformRepository).resident_of("wechat", "oAttacker") is None
+        senders = (await uow.session.exec(select(InboundMessage.sender_id))).all()
+    assert senders == ["oHonest"]
+
+
+async def test_a_stale_signature_is_refused_for_post_and_get(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, now_clock: LiveClock
+) -> None:
+    bot, client = await make_bot()
+    old = with_clock(fake, 1_600_000_000)  # a triple from 2020, from some access log
+    query, body = old.callback(old.text("oOld", "帮助", 1), safe=True)
+    assert (await client.post("/wechat", params=query, data=body)).status == 403
+    url_check = await client.get("/wechat", params={**query, "echostr": "42"})
+    assert url_check.status == 403
+    # Freshness is judged on the app's clock, both ways: 5 minutes is the window.
+    now = now_clock().timestamp()
+    for skew, expected in ((-301, 403), (301, 403), (-290, 200), (290, 200)):
+        shifted = with_clock(fake, now + skew)
+        q, b = shifted.callback(shifted.text("oSkew", "帮助", 100 + skew), safe=True)
+        assert (await client.post("/wechat", params=q, data=b)).status == expected, skew
+    fresh_query, fresh_body = fake.callback(fake.text("oNow", "帮助", 2), safe=True)
+    now_clock.advance(seconds=301)  # the same request, five minutes late
+    assert (await client.post("/wechat", params=fresh_query, data=fresh_body)).status == 403
+    assert await inbound_count(bot) == 2  # the two inside the window
+
+
+async def test_a_replayed_nonce_is_refused_and_a_fresh_one_accepted(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    query, body = fake.callback(fake.text("oReplay", "帮助", 1), safe=True)
+    assert (await client.post("/wechat", params=query, data=body)).status == 200
+    again = await client.post("/wechat", params=query, data=body)
+    assert again.status == 403 and "replayed" in await again.text()
+    # The URL check's triple is spent too.
+    triple = {k: query[k] for k in ("signature", "timestamp", "nonce")}
+    _q2, _b2 = fake.callback(fake.text("oReplay", "帮助", 2), safe=True)
+    url_query = {k: _q2[k] for k in ("signature", "timestamp", "nonce")}
+    assert (await client.get("/wechat", params={**url_query, "echostr": "1"})).status == 200
+    assert (await client.get("/wechat", params={**url_query, "echostr": "2"})).status == 403
+    assert (await client.get("/wechat", params={**triple, "echostr": "3"})).status == 403
+    # A fresh signature for the very same message: accepted (WeChat's retry), no new effect.
+    status, answer, _ = await call(client, fake, fake.text("oReplay", "帮助", 1))
+    assert status == 200 and "<Encrypt>" in answer
+    assert await inbound_count(bot) == 1
+
+
+async def test_a_triple_from_plain_mode_cannot_carry_another_body(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """Plain mode signs only (timestamp, nonce): a copied triple is good for one body."""
+    bot, client = await make_bot(encoding_aes_key="")
+    query, body = fake.callback(fake.text("oResident", "帮助", 1))
+    assert (await client.post("/wechat", params=query, data=body)).status == 200
+    code = await code_for(bot, "李书记")
+    forged = fake.callback(fake.text("oAttacker", f"绑定 {code}", 2))[1]
+    assert (await client.post("/wechat", params=query, data=forged)).status == 403
+    async with bot.uow() as uow:
+        assert await uow.get(PlatformRepository).resident_of("wechat", "oAttacker") is None
+
+
+async def test_used_nonces_are_forgotten_once_outside_the_window(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, now_clock: LiveClock
+) -> None:
+    bot, client = await make_bot()
+    for mid in range(3):
+        await call(client, fake, fake.text("oN", "帮助", mid))
+    assert len(await nonces(bot)) == 3
+    now_clock.advance(seconds=400)
+    later = with_clock(fake, now_clock().timestamp())
+    status, _b, query = await call(client, later, later.text("oN", "帮助", 9))
+    assert status == 200
+    assert await nonces(bot) == [(int(query["timestamp"]), query["nonce"])]
+
+
+async def test_two_processes_share_the_used_nonces(
+    pg_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
+) -> None:
+    """A replay sent to the other process behind the same address is refused too."""
+    settings = make_settings(pg_url, wechat=wechat_settings(fake))
+    bots = [
+        build_yishi(settings, classifier=KeywordClassifier(), clock=now_clock) for _ in range(2)
+    ]
+    await seed_demo(bots[0].uow)
+    first, second = [await aiohttp_client(build_web_app(b)) for b in bots]
+    query, body = fake.callback(fake.text("oTwin", "帮助", 1), safe=True)
+    assert (await first.post("/wechat", params=query, data=body)).status == 200
+    assert (await second.post("/wechat", params=query, data=body)).status == 403
+    # Sent to both at the same moment: one is answered, the other refused.
+    query, body = fake.callback(fake.text("oTwin", "帮助", 2), safe=True)
+    statuses = await asyncio.gather(
+        *(c.post("/wechat", params=query, data=body) for c in (first, second))
+    )
+    assert sorted(r.status for r in statuses) == [200, 403]
+
+
+# -- keys include the sender ------------------------------------------------------------
+
+
+async def test_the_same_msgid_from_two_openids_is_two_messages(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """WeChat's MsgId is not unique across users: each resident gets their own answer."""
+    bot, client = await make_bot()
+    zhang, liu = await code_for(bot, "张阿姨"), await code_for(bot, "刘大爷")
+    first = await ask(client, fake, "oZhang", f"绑定 {zhang}", 24_000_001)
+    second = await ask(client, fake, "oLiu", f"绑定 {liu}", 24_000_001)
+    assert "张阿姨" in first and "刘大爷" in second and "张阿姨" not in second
+    async with bot.uow() as uow:
+        repo = uow.get(PlatformRepository)
+        residents = [await repo.resident_of("wechat", o) for o in ("oZhang", "oLiu")]
+    assert None not in residents and residents[0] != residents[1]
+    assert await inbound_count(bot) == 2
+    # Each one's retry gets their own answer again, with no second effect.
+    assert await ask(client, fake, "oLiu", f"绑定 {liu}", 24_000_001) == second
+    assert await inbound_count(bot) == 2
+
+
+# -- late answers survive a crash -------------------------------------------------------
+
+
+async def test_a_late_message_left_by_a_crash_is_handled_by_the_sweep(
+    db_url: str, fake: FakeWechat, now_clock: LiveClock, aiohttp_client: ClientFactory
+) -> None:
+    """Acknowledged ("success") before it was handled, then the process died: WeChat
+    will not retry it, so the kept copy is handled by the next process's sweep."""
+
+    async def process(deadline: float) -> tuple[Yishi, TestClient[Any, Any], Any]:
+        settings = make_settings(
+            db_url,
+            wechat=wechat_settings(fake, reply_deadline_seconds=deadline),
+            push={"retry_base_seconds": 0.0},
+        )
+        bot = build_yishi(
+            settings,
+            classifier=KeywordClassifier(),
+            clock=now_clock,
+            handlers=[*default_handlers(), SlowHandler()],
+        )
+        await seed_demo(bot.uow)
+        client = await aiohttp_client(build_web_app(bot))
+        [wechat] = [a for a in bot.adapters if a.platform == "wechat"]
+        return bot, client, wechat
+
+    bot, client, wechat = await process(0.05)
+    async with bot.uow() as uow:  # oLate wrote before: the customer-service window is open
+        await uow.get(PlatformRepository).touch_contact("wechat", "oLate", now_clock())
+    late = fake.text("oLate", "慢慢来", 2)
+    if db_url.startswith("sqlite"):
+        # One process's SQLite connection is busy with the slow handler until it commits,
+        # so a crash after the acknowledgement leaves what this writes: the kept copy only.
+        async with bot.uow() as uow:
+            await uow.get(PlatformRepository).hold_late(
+                "wechat",
+                "oLate",
+                "2",
+                {**_kept(late), "sent_at": now_clock().isoformat()},
+                now_clock(),
+            )
+    else:
+        status, body, _ = await call(client, fake, late)
+        assert status == 200 and body == "success"
+        for delivery in list(wechat.runner.in_flight.values()):
+            delivery.task.cancel()  # the process dies mid-handling: its transaction is lost
+        await wechat.runner.drain()
+    async with bot.uow() as uow:
+        kept = (await uow.session.exec(select(CallbackRecord))).all()
+    assert [(k.sender_id, k.key) for k in kept] == [("oLate", "2")]
+    assert await inbound_count(bot) == 0 and answers(fake, "oLate") == []
+
+    restarted, client2, wechat2 = await process(2.0)  # a new process, the same database
+    now_clock.advance(seconds=20)
+    await ask(client2, fake, "oOther", "帮助", 3)  # not yet stale: left alone
+    await wechat2.runner.drain()
+    assert answers(fake, "oLate") == []
+    now_clock.advance(seconds=20)
+    await ask(client2, fake, "oOther", "帮助", 4)  # any traffic: the sweep looks again
+    await wechat2.runner.drain()
+    await until(lambda: len(answers(fake, "oLate")) == 1)
+    async with restarted.uow() as uow:
+        assert (await uow.session.exec(select(CallbackRecord))).all() == []
+        record = await uow.inbound.get("wechat", "oLate", "2")
+    assert record is not None and await inbound_count(restarted) == 3
+    assert (await (await client2.get("/healthz")).json())["adapters"]["wechat"]["recovered"] == 1
+    await ask(client2, fake, "oLate", "慢慢来", 2)  # a retry now: the pushed answer stands
+    await asyncio.sleep(0.7)
+    assert len(answers(fake, "oLate")) == 1
+
+
+def _kept(fields: dict[str, Any]) -> dict[str, Any]:
+    """The message a WeChat text callback becomes, as the runner keeps it."""
+    return {
+        "platform": "wechat",
+        "chat_id": fields["FromUserName"],
+        "chat_type": "private",
+        "sender_id": fields["FromUserName"],
+        "message_id": str(fields["MsgId"]),
+        "text": fields["Content"],
+        "sender_name": None,
+        "image_url": None,
+        "location": None,
+        "addressed": True,
+    }
+
+
 # -- messages ---------------------------------------------------------------------------
 
 
 async def test_plain_and_safe_mode_text_get_a_passive_reply(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
+    _bot, plain_client = await make_bot(encoding_aes_key="")  # plain mode: no key
+    plain = await ask(plain_client, fake, "oPlain", "帮助", 101, safe=False)
     _bot, client = await make_bot()
-    plain = await ask(client, fake, "oPlain", "帮助", 101)
-    safe = await ask(client, fake, "oSafe", "帮助", 102, safe=True)
+    safe = await ask(client, fake, "oSafe", "帮助", 102)
     assert "反映问题" in plain and "反映问题" in safe
     assert "weixin://bizmsgmenu" in plain  # buttons become tappable menu links
 
@@ -415,34 +677,46 @@ async def test_concurrent_retries_act_once(
 
 
 async def test_slow_handler_is_acknowledged_then_pushed(
-    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+    db_url: str, make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
-    bot, client = await make_bot(reply_deadline_seconds=0.2)
-    await ask(client, fake, "oSlow", "你好", 900)  # opens the customer-service window
+    bot, client = await make_bot(db_url, reply_deadline_seconds=0.2)
+    async with bot.uow() as uow:  # oSlow wrote before: the customer-service window is open
+        await uow.get(PlatformRepository).touch_contact("wechat", "oSlow", bot.clock())
     fields = fake.text("oSlow", "慢慢来", 901)
-    started = time.monotonic()
-    status, body, _ = await call(client, fake, fields)
-    elapsed = time.monotonic() - started
-    assert status == 200 and body == "success" and elapsed < 0.5
+    status, body, query = await call(client, fake, fields)
+    assert status == 200
+    if db_url.startswith("sqlite"):
+        # One SQLite connection per process: the copy kept before "success" would wait
+        # for the handler's commit, so that commit answers first, passively.
+        assert fake.read_reply(body, query)["Content"] == "久等了，这是答复。"
+        _, retry, query = await call(client, fake, fields)
+        assert fake.read_reply(retry, query)["Content"] == "久等了，这是答复。"
+        await asyncio.sleep(0.05)
+        assert answers(fake, "oSlow") == [] and await inbound_count(bot) == 1
+        return
+    assert body == "success"
     _, retry_body, _ = await call(client, fake, fields)  # WeChat retries while we work
     assert retry_body == "success"
     await until(lambda: len(answers(fake, "oSlow")) == 1)
     _, late_retry, _ = await call(client, fake, fields)
-    assert late_retry == "success"
+    assert late_retry == "success"  # the answer was pushed: not given twice
     await asyncio.sleep(0.05)
-    assert len(answers(fake, "oSlow")) == 1 and await inbound_count(bot) == 2
+    assert len(answers(fake, "oSlow")) == 1 and await inbound_count(bot) == 1
+    async with bot.uow() as uow:
+        assert (await uow.session.exec(select(CallbackRecord))).all() == []
 
 
 async def test_token_expiring_mid_run_is_refreshed(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
-    _bot, client = await make_bot(reply_deadline_seconds=0.05)
-    await ask(client, fake, "oTok", "你好", 1)
-    await call(client, fake, fake.text("oTok", "慢慢来", 2))
-    await until(lambda: len(answers(fake, "oTok")) == 1)
-    fake.expire_tokens()
-    await call(client, fake, fake.text("oTok", "慢慢来", 3))
-    await until(lambda: len(answers(fake, "oTok")) == 2)
+    bot, client = await make_bot()
+    await ask(client, fake, "oTok", "你好", 1)  # opens the customer-service window
+    for n in range(2):
+        async with bot.uow() as uow:
+            await uow.pushes.enqueue("wechat", "oTok", Reply(f"通知{n}").as_json())
+        await bot.push.drain()
+        fake.expire_tokens()
+    assert [m["text"]["content"] for m in fake.customer_service("oTok")] == ["通知0", "通知1"]
     assert fake.tokens_issued == 2
 
 
@@ -495,7 +769,7 @@ async def test_bad_input_is_a_clean_4xx_and_nothing_is_stored(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
     bot, client = await make_bot()
-    query, body = fake.callback(fake.text("oBad", "帮助", 1))
+    query, body = fake.callback(fake.text("oBad", "帮助", 1), safe=True)
     forged = await client.post("/wechat", params={**query, "signature": "f" * 40}, data=body)
     assert forged.status == 403
     malformed = await client.post("/wechat", params=query, data=b"<xml><Content>oops</xml")
@@ -554,7 +828,7 @@ async def test_two_instances_on_postgres_act_once_on_the_same_msgid(
             (await uow.session.exec(select(func.count()).select_from(InboundMessage))).one()
         )
         bound = [e for e in await uow.audit.for_entity("platform_account", "wechat:oTwin0")]
-        callbacks = await uow.get(PlatformRepository).callback("wechat", "42")
+        kept = (await uow.session.exec(select(func.count()).select_from(CallbackRecord))).one()
     assert inbound == 5
     assert [e.action for e in bound] == ["bound"]  # not "bind_failed: used"
-    assert callbacks is not None and callbacks.state == "running"  # answered passively
+    assert kept == 0  # answered passively: nothing but the message's own record written

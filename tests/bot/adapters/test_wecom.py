@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlmodel import func, select
 
 from bot.adapters.wecom import WecomAdapter
 from bot.app import Yishi, build_web_app, build_yishi
@@ -20,6 +22,7 @@ from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import Button, Reply
+from storage.models import InboundMessage
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml, sha1_sign
 
@@ -85,8 +88,12 @@ def corp_crypt(fake: FakeWechat) -> WxCrypt:
     return WxCrypt(fake.token, fake.encoding_aes_key, fake.corp_id)
 
 
-def signed(fake: FakeWechat, encrypted: str) -> dict[str, str]:
-    ts, nonce = str(int(time.time())), "1372623149"
+def signed(
+    fake: FakeWechat, encrypted: str, *, at: float | None = None, nonce: str | None = None
+) -> dict[str, str]:
+    """The query WeCom signs a request with: its clock's timestamp, a fresh nonce."""
+    ts = str(int(time.time() if at is None else at))
+    nonce = nonce or str(secrets.randbelow(10**10))
     return {
         "msg_signature": sha1_sign(fake.token, ts, nonce, encrypted),
         "timestamp": ts,
@@ -147,6 +154,44 @@ async def test_staff_text_gets_an_encrypted_passive_reply(
     assert (await post(client, fake, fields))[0] == 200  # a retry: same answer, no new effect
     bad = await client.post("/wecom", params=signed(fake, "x"), data=b"<xml><Encrypt>x")
     assert bad.status == 400
+
+
+async def test_stale_and_replayed_signatures_are_refused(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, _adapter, client = await make_bot()
+    crypt = corp_crypt(fake)
+    echostr = crypt.encrypt("5927782489442352469")
+    stale = {**signed(fake, echostr, at=1_600_000_000), "echostr": echostr}
+    assert (await client.get("/wecom", params=stale)).status == 403
+    fresh = {**signed(fake, echostr), "echostr": echostr}
+    assert (await client.get("/wecom", params=fresh)).status == 200
+    assert (await client.get("/wecom", params=fresh)).status == 403  # replayed
+
+    fields = {
+        "ToUserName": fake.corp_id,
+        "FromUserName": "WangWu",
+        "CreateTime": int(time.time()),
+        "MsgType": "text",
+        "Content": "帮助",
+        "MsgId": 7654321,
+        "AgentID": 1000002,
+    }
+    encrypted = crypt.encrypt(message_xml(fields))
+    outer = message_xml({"ToUserName": fake.corp_id, "Encrypt": encrypted}).encode()
+    old = signed(fake, encrypted, at=1_600_000_000)
+    assert (await client.post("/wecom", params=old, data=outer)).status == 403
+    query = signed(fake, encrypted)
+    assert (await client.post("/wecom", params=query, data=outer)).status == 200
+    replay = await client.post("/wecom", params=query, data=outer)
+    assert replay.status == 403
+    # The same message signed afresh (WeCom's retry): the same answer, no second record.
+    status, body = await post(client, fake, fields)
+    assert status == 200 and "反映问题" in read(fake, body)["Content"]
+    async with bot.uow() as uow:
+        assert await uow.inbound.get("wecom", "WangWu", "7654321") is not None
+        records = (await uow.session.exec(select(func.count()).select_from(InboundMessage))).one()
+    assert records == 1
 
 
 async def test_task_card_button_press(

@@ -22,6 +22,7 @@ import string
 import struct
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree
@@ -119,6 +120,8 @@ class FakeWechat:
     qrcode_delay: float = 0.0
     #: When set, the QR code API answers only once the test opens this gate.
     qrcode_gate: asyncio.Event | None = None
+    #: WeChat's clock, which stamps each callback's signature (seconds since the epoch).
+    clock: Callable[[], float] = time.time
     server: TestServer | None = None
 
     @property
@@ -270,8 +273,9 @@ class FakeWechat:
     def callback(
         self, fields: dict[str, str | int], *, safe: bool = False, openid: str | None = None
     ) -> tuple[dict[str, str], bytes]:
-        """Query string and body of a callback, signed (and encrypted) as WeChat does."""
-        timestamp, nonce = str(int(time.time())), _nonce()
+        """Query string and body of a callback, signed (and encrypted) as WeChat does:
+        each call is a new request with its own timestamp and nonce (a retry too)."""
+        timestamp, nonce = str(int(self.clock())), _nonce()
         query = {
             "signature": sha1_sign(self.token, timestamp, nonce),
             "timestamp": timestamp,
