@@ -33,6 +33,7 @@ _ERRORS: dict[int, type[web.HTTPClientError]] = {
     400: web.HTTPBadRequest,
     403: web.HTTPForbidden,
     404: web.HTTPNotFound,
+    409: web.HTTPConflict,
     415: web.HTTPUnsupportedMediaType,
 }
 

@@ -135,10 +135,7 @@ class WebChatAdapter:
         self.sender = WebSender(self.hub, router.uow_factory)
         self.proxies = TrustedProxies(trusted_proxies or [])
         self.guard = RequestGuard(self.proxies, allowed_origins or [])
-        # A demo session's persona can change (in any process): read it every time.
-        self.sessions = WebSessions(
-            router.uow_factory, router.clock, **({"cache_size": 0} if personas else {})
-        )
+        self.sessions = WebSessions(router.uow_factory, router.clock)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
@@ -225,7 +222,8 @@ class WebChatAdapter:
 
     async def _persona(self, request: web.Request) -> web.Response:
         """The demo's switcher: the server records whom this session speaks as."""
-        session = self.guard.check_write(request, await self.sessions.current(request))
+        found = await self.sessions.current(request, fresh=True)
+        session = self.guard.check_write(request, found)
         if not self.personas:
             raise json_error(403, "choosing a persona is only for the demo")
         body = await json_body(request)
@@ -246,22 +244,31 @@ class WebChatAdapter:
     # -- chat -------------------------------------------------------------------
 
     async def _history(self, request: web.Request) -> web.Response:
-        session = await self.sessions.current(request)
+        chat_id = request.query.get("chat_id")
+        group = chat_id is not None and chat_id.startswith(GROUP_PREFIX)
+        session = await self.sessions.current(request, expect=None if group else chat_id)
         if session is None:
             raise json_error(403, "open the chat page first (it gives this browser an identity)")
-        chat_id = request.query.get("chat_id")
-        if not (isinstance(chat_id, str) and chat_id.startswith(GROUP_PREFIX)):
+        if not group:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
         return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
 
     async def _post_message(self, request: web.Request) -> web.Response:
-        session = self.guard.check_write(request, await self.sessions.current(request))
+        self.guard.require_json(request)
+        self.guard.refuse_other_origins(request)
         body = await json_body(request)
         if not isinstance(body, dict):
             raise json_error(400, "body must be a JSON object")
+        claimed = body.get("sender_id")
+        found = await self.sessions.current(
+            request, expect=claimed if isinstance(claimed, str) else None
+        )
+        session = self.guard.check_write(request, found)
         sender_id = session.speaker
         if body.get("sender_id") not in (None, sender_id):
+            if self.personas:  # a tab that still shows the persona another tab left
+                raise json_error(409, "this browser now speaks as someone else: reload the page")
             raise json_error(403, "sender_id must be this browser's own identity")
         chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
         if not chat_id.startswith(GROUP_PREFIX):
@@ -307,7 +314,8 @@ class WebChatAdapter:
         return json_reply({"message_id": message_id, "replies": payload})
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        session = self.guard.check_socket(request, await self.sessions.current(request))
+        found = await self.sessions.current(request, fresh=True)
+        session = self.guard.check_socket(request, found)
         user_id = self._own_chat(session, request.query.get("user"), "user")
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)

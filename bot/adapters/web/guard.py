@@ -41,11 +41,14 @@ class RequestGuard:
         if request.content_type != "application/json":
             raise json_error(415, "body must be JSON (Content-Type: application/json)")
 
+    def refuse_other_origins(self, request: web.BaseRequest) -> None:
+        if self.origin_allowed(request) is False:
+            raise json_error(403, "requests from other sites are refused")
+
     def check_write(self, request: web.BaseRequest, session: Session | None) -> Session:
         """A request that acts: JSON, from this origin if it says, with the session's token."""
         self.require_json(request)
-        if self.origin_allowed(request) is False:
-            raise json_error(403, "requests from other sites are refused")
+        self.refuse_other_origins(request)
         if session is None:
             raise json_error(403, "open the chat page first (it gives this browser an identity)")
         if not session.carries_token(request):

@@ -89,40 +89,40 @@ class WebSessions:
     """Finds the session a request's cookie proves, and issues new ones."""
 
     def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Callable[[], datetime],
-        *,
-        cache_size: int = CACHE_SIZE,
+        self, uow_factory: Callable[[], UnitOfWork], clock: Callable[[], datetime]
     ) -> None:
-        """``cache_size`` 0 reads every request's session from the database: needed when
-        a session can change (the demo's persona) and another process may change it."""
         self.uow_factory = uow_factory
         self.clock = clock
-        self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
 
-    async def current(self, request: web.BaseRequest) -> Session | None:
-        """The session this request's cookie proves; None without one the server issued."""
+    async def current(
+        self, request: web.BaseRequest, *, expect: str | None = None, fresh: bool = False
+    ) -> Session | None:
+        """The session this request's cookie proves; None without one the server issued.
+
+        Sessions are remembered in this process. A demo session's persona may have been
+        switched through another process: when the request ``expect``s another speaker
+        than remembered, or asks ``fresh``, the database is asked.
+        """
         credential = request.cookies.get(COOKIE, "")
         if not _CREDENTIAL.fullmatch(credential):
             return None
         key = credential_hash(credential)
-        known = self._cache.get(key)
+        known = None if fresh else self._cache.get(key)
+        if known is not None and expect is not None and expect != (known[1] or known[0]):
+            known = None
         if known is None:
             async with self.uow_factory() as uow:
                 found = await uow.get(WebSessionRepository).find(key)
             if found is None:
                 return None
             known = (found.public_id, found.persona)
-            self._remember(key, known)
-        else:
-            self._cache.move_to_end(key)
+        self._remember(key, known)
         return Session(credential, known[0], known[1])
 
     async def ensure(self, request: web.BaseRequest) -> Session:
         """The request's session, or a new one (a fresh credential and public id)."""
-        found = await self.current(request)
+        found = await self.current(request, fresh=True)
         if found is not None:
             return found
         credential = secrets.token_urlsafe(32)
@@ -142,9 +142,7 @@ class WebSessions:
         return replace(session, persona=persona)
 
     def _remember(self, key: str, value: tuple[str, str | None]) -> None:
-        if not self.cache_size:
-            return
         self._cache[key] = value
         self._cache.move_to_end(key)
-        while len(self._cache) > self.cache_size:
+        while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

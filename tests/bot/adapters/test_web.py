@@ -77,6 +77,24 @@ async def test_help_reply_comes_back_on_the_post(chat: WebChat) -> None:
     assert body["replies"][0]["buttons"][0]["label"] == "反映问题"
 
 
+async def test_a_tab_left_behind_by_a_persona_switch_is_told_not_obeyed(
+    client: TestClient[Any, Any],
+) -> None:
+    """The persona is the browser's, on the server: a tab still showing 张阿姨 after
+    another tab switched to 刘大爷 gets 409 instead of speaking as either."""
+    browser = Browser(client.make_url("/"))
+    try:
+        await browser.open()
+        await browser.act_as("zhang")
+        await browser.act_as("liu")  # in another tab
+        status, body = await browser.post(sender_id="zhang", text="楼道灯坏了")
+        assert status == 409 and "reload" in body["error"]
+        status, body = await browser.post(sender_id="liu", text="帮助")
+        assert status == 200 and "反映问题" in body["replies"][0]["text"]
+    finally:
+        await browser.close()
+
+
 async def test_same_message_id_twice_has_one_effect(chat: WebChat) -> None:
     await chat.post("zhang", text="楼道灯坏了", message_id="w1")
     await chat.post("zhang", text="3号楼", message_id="w2")
@@ -235,3 +253,32 @@ async def test_outside_the_demo_a_browser_speaks_only_as_itself(
         assert again["user_id"] == me["user_id"], "the cookie keeps the identity"
     finally:
         await browser.close()
+
+
+async def test_a_persona_switched_through_another_process_is_obeyed(
+    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
+) -> None:
+    """Two processes serve one database: each remembers sessions, but a message that
+    says who it is from makes a process re-read a persona another process switched."""
+    bots = [
+        build_yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+        for _ in range(2)
+    ]
+    await seed_demo(bots[0].uow)
+    first, second = [await aiohttp_client(build_web_app(bot)) for bot in bots]
+    here, there = Browser(first.make_url("/")), Browser(second.make_url("/"))
+    try:
+        await here.open()
+        await here.act_as("zhang")
+        there.set_cookie(here.credential or "")
+        there.token = here.token
+        await there.say("帮助", sender_id="zhang")  # the second process now remembers 张阿姨
+        await here.act_as("liu")  # switched through the first
+        status, _ = await there.post(sender_id="liu", text="帮助", message_id="after-switch")
+        assert status == 200
+        async with bots[1].uow() as uow:
+            message = await uow.inbound.get("web", "after-switch")
+        assert message is not None and message.sender_id == "liu"
+    finally:
+        await here.close()
+        await there.close()

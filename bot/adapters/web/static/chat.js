@@ -80,10 +80,12 @@ async function send(text) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
   addEntry(chatId, { kind: "me", name: state.me.name, text });
-  const body = { chat_id: chatId, text, message_id: crypto.randomUUID() };
+  // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
+  const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID() };
   try {
     const resp = await postJson("/api/messages", body);
     const data = await resp.json();
+    if (resp.status === 409) { addEntry(chatId, { kind: "system", text: "您在另一个标签页换了身份，请刷新本页再发。" }); return; }
     if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "发送失败" }); return; }
     for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
   } catch (err) {
