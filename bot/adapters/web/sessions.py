@@ -19,7 +19,7 @@ import re
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from aiohttp import web
@@ -65,7 +65,7 @@ def public_tag(public_id: str) -> str:
 class Session:
     """This browser's session. ``credential`` goes into the cookie and nowhere else."""
 
-    credential: str
+    credential: str = field(repr=False)  # never in a log line or traceback
     public_id: str
     persona: str | None = None
     #: Issued by this request: the response must set the cookie.
