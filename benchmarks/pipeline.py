@@ -63,8 +63,14 @@ async def handle(request):
     body = await request.json()
     return web.json_response({**REPLY, "message_id": body.get("message_id")})
 
+async def session(request):
+    response = web.json_response({"csrf_token": "0" * 64})
+    response.set_cookie("yishi_session", "x" * 43)
+    return response
+
 app = web.Application()
 app.router.add_post("/api/messages", handle)
+app.router.add_get("/api/session", session)
 app.router.add_get("/healthz", lambda r: web.json_response({"status": "ok"}))
 try:  # the same event loop as `yishi run`, so the ceiling is comparable
     import uvloop
@@ -115,25 +121,42 @@ async def wait_healthy(base: str, patience: float = 60) -> None:
     raise RuntimeError(f"{base} did not become healthy")
 
 
+#: The web chat's session cookie and CSRF header (bot/adapters/web/sessions.py).
+COOKIE, CSRF_HEADER = "yishi_session", "X-Yishi-CSRF"
+
+
+async def open_sessions(http: aiohttp.ClientSession, base: str, count: int) -> list[dict[str, str]]:
+    """A browser session per sender, as the page opens one (cookie + CSRF token), before
+    the clock starts; each sender then sends these headers with every message."""
+
+    async def one() -> dict[str, str]:
+        async with http.get(base + "/api/session") as resp:
+            token = (await resp.json())["csrf_token"]
+            cookie = resp.cookies[COOKIE].value
+        return {"Cookie": f"{COOKIE}={cookie}", CSRF_HEADER: token}
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
+
+
 async def drive(base: str, senders: int, messages: int) -> Round:
     """``senders`` concurrent people, each sending its share of ``messages`` one after another."""
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=senders + 10)
     run = uuid.uuid4().hex[:6]
-    async with aiohttp.ClientSession(connector=connector) as session:
+    jar = aiohttp.DummyCookieJar()  # each sender sends its own cookie
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
+        headers = await open_sessions(session, base, senders)
 
         async def sender(index: int, count: int) -> None:
             nonlocal errors
             texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
             for n in range(count):
-                body = {
-                    "sender_id": f"bench-{run}-{index}",
-                    "text": next(texts),
-                    "message_id": f"{run}-{index}-{n}",
-                }
+                body = {"text": next(texts), "message_id": f"{run}-{index}-{n}"}
                 started = time.perf_counter()
-                async with session.post(base + "/api/messages", json=body) as resp:
+                async with session.post(
+                    base + "/api/messages", json=body, headers=headers[index]
+                ) as resp:
                     await resp.read()
                     if resp.status != 200:
                         errors += 1
@@ -186,12 +209,16 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
     period = senders / rate  # each sender's gap between messages
     connector = aiohttp.TCPConnector(limit=senders + 10)
     run = uuid.uuid4().hex[:6]
-    async with aiohttp.ClientSession(connector=connector) as session:
+    jar = aiohttp.DummyCookieJar()  # each sender sends its own cookie
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
+        headers = await open_sessions(session, base, senders)
 
         async def post(index: int, text: str, message_id: str) -> None:
             nonlocal errors
-            body = {"sender_id": f"open-{run}-{index}", "text": text, "message_id": message_id}
-            async with session.post(base + "/api/messages", json=body) as resp:
+            body = {"text": text, "message_id": message_id}
+            async with session.post(
+                base + "/api/messages", json=body, headers=headers[index]
+            ) as resp:
                 await resp.read()
                 if resp.status != 200:
                     errors += 1

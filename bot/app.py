@@ -20,7 +20,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.housekeeping import HousekeepingSource
-from bot.http import json_reply
+from bot.http import add_security_headers, json_reply
 from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
@@ -257,6 +257,7 @@ def build_web_app(yishi: Yishi) -> web.Application:
     """The one aiohttp application: health, then every adapter's routes."""
     app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
     app[YISHI_KEY] = yishi
+    app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", _healthz)
     for adapter in yishi.adapters:
         adapter.add_routes(app)
@@ -278,7 +279,14 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
 
     yishi = Yishi(settings, **kwargs)
     if settings.web.enabled:
-        yishi.add_adapter(WebChatAdapter(yishi.router, personas=settings.web.demo_personas))
+        yishi.add_adapter(
+            WebChatAdapter(
+                yishi.router,
+                personas=settings.web.demo_personas,
+                trusted_proxies=settings.web.trusted_proxies,
+                allowed_origins=settings.web.allowed_origins,
+            )
+        )
 
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter

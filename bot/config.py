@@ -7,6 +7,7 @@ bad key so an operator never sees a traceback for a typo.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from datetime import time
@@ -73,6 +74,33 @@ class WebSettings(_Section):
     #: Let the page pick who it speaks as (the demo's role switcher). Off in `yishi run`:
     #: each browser then gets its own unguessable identity, kept in a cookie.
     demo_personas: bool = False
+    #: Reverse proxies (addresses or networks) whose X-Forwarded-Proto and
+    #: X-Forwarded-Host are believed: then HTTPS at the proxy gives Secure cookies and
+    #: the page's https:// origin is its own. Nobody else's forwarded headers count.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: Origins besides the server's own (``https://yishi.example.org``) whose pages may
+    #: post to the web chat and open its WebSocket; every other origin is refused.
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        cleaned = [entry.rstrip("/").lower() for entry in value]
+        for entry in cleaned:
+            scheme, sep, host = entry.partition("://")
+            if scheme not in ("http", "https") or not sep or not host or "/" in host:
+                raise ValueError(f"{entry!r} is not an origin like https://yishi.example.org")
+        return cleaned
 
 
 class WechatSettings(_Section):

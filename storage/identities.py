@@ -1,22 +1,69 @@
-"""Platform identities: who a platform account is, and to which resident it is bound."""
+"""Platform identities: who a platform account is, and to which resident it is bound.
+
+Also the web chat's sessions: a browser proves who it is with a random credential
+the server issued (its cookie); the database keeps only the credential's hash and
+the separate public id that everyone else sees (in the group, logs, exports, the
+audit and ``platform_identities.platform_user_id``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlmodel import Field, SQLModel, col, select, update
 
 from storage.models import (
     PlatformIdentity,
     Resident,
     RoleAssignment,
 )
-from storage.repository import DriverRepository
-from storage.types import utcnow
+from storage.repository import DriverRepository, Repository
+from storage.types import utc_field, utcnow
+
+
+class WebSession(SQLModel, table=True):
+    """One browser's session on the web chat.
+
+    ``token_hash`` is the SHA-256 of the credential in the browser's cookie: the
+    credential itself is stored nowhere, so a copy of this table opens no session.
+    ``public_id`` is the browser's identity as others see it (its
+    ``platform_identities.platform_user_id`` on platform ``web``). ``persona`` is who
+    the demo's switcher chose to speak as (only with ``[web] demo_personas``).
+    """
+
+    __tablename__ = "web_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    public_id: str = Field(max_length=128, unique=True)
+    persona: str | None = Field(default=None, max_length=128)
+    created_at: datetime = utc_field()
+
+
+class WebSessionRepository(Repository):
+    """Web chat sessions, found by the hash of their credential."""
+
+    async def open(self, token_hash: str, public_id: str, now: datetime) -> WebSession:
+        session = WebSession(token_hash=token_hash, public_id=public_id, created_at=now)
+        self.session.add(session)
+        await self.session.flush()
+        return session
+
+    async def find(self, token_hash: str) -> WebSession | None:
+        stmt = select(WebSession).where(WebSession.token_hash == token_hash)
+        return (await self.session.exec(stmt)).first()
+
+    async def act_as(self, token_hash: str, persona: str | None) -> None:
+        """The demo's switcher: this session now speaks as ``persona`` (None: as itself)."""
+        await self.session.execute(
+            update(WebSession)
+            .where(col(WebSession.token_hash) == token_hash)
+            .values(persona=persona)
+        )
 
 
 @cache
@@ -91,6 +138,17 @@ class IdentityRepository(DriverRepository):
             }
             for identity, resident in rows
         ]
+
+    async def resident_name(self, platform: str, user_id: str) -> str | None:
+        """The name of the resident this account is bound to (None when unbound)."""
+        stmt = (
+            select(Resident.name)
+            .join(PlatformIdentity, col(PlatformIdentity.resident_id) == col(Resident.id))
+            .where(
+                PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+            )
+        )
+        return (await self.session.exec(stmt)).first()
 
     async def for_resident(self, resident_id: int) -> Sequence[PlatformIdentity]:
         stmt = select(PlatformIdentity).where(PlatformIdentity.resident_id == resident_id)

@@ -9,8 +9,6 @@ import signal
 import socket
 from collections.abc import Sequence
 
-import aiohttp
-
 from bot.app import build_yishi
 from bot.serve import GC_YOUNG_THRESHOLD, serve
 from handlers import default_handlers
@@ -21,6 +19,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.engine import create_engine, session_factory
 from storage.unit_of_work import UnitOfWorkFactory
+from tests.bot.adapters.webchat import Browser
 from tests.conftest import make_settings
 
 
@@ -59,11 +58,14 @@ async def test_in_flight_message_finishes_on_sigint(sqlite_url: str) -> None:
     await asyncio.wait_for(ready.wait(), 30)
     # Serving: what start-up built is out of the collector's way (see tune_garbage_collector).
     assert gc.get_freeze_count() > 0 and gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
-    async with aiohttp.ClientSession() as session:
+    browser = Browser(f"http://127.0.0.1:{port}/")
+    await browser.open()
+    async with browser.http as session:
         request = asyncio.create_task(
             session.post(
-                f"http://127.0.0.1:{port}/api/messages",
-                json={"sender_id": "zhang", "text": "慢慢来", "message_id": "slow-1"},
+                browser.url("/api/messages"),
+                json={"text": "慢慢来", "message_id": "slow-1"},
+                headers=browser.headers(),
             )
         )
         await asyncio.wait_for(slow.started.wait(), 10)

@@ -1,16 +1,17 @@
 """The built-in web chat: a WeChat-like page over HTTP + WebSocket, same router as every platform.
 
-Private chats use the user's id as chat id (as WeChat uses the openid); the
-demo's group chat is ``group:main``. Bot replies come back on the POST; pushes
-and other people's group messages arrive on the WebSocket.
+Each browser has a session (:mod:`bot.adapters.web.sessions`): a secret credential
+in its cookie, and a public id that is its ``platform_user_id``, its private chat's
+id (as WeChat uses the openid) and what others see. The demo's group chat is
+``group:main``. Bot replies come back on the POST; pushes and other people's group
+messages arrive on the WebSocket. Requests that act are checked by
+:mod:`bot.adapters.web.guard` (JSON, same origin, CSRF token).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import re
-import secrets
 import uuid
 import weakref
 from collections.abc import Callable
@@ -19,9 +20,20 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.http import json_body, json_bytes, json_error, json_reply
+from bot.adapters.web.guard import RequestGuard
+from bot.adapters.web.sessions import (
+    COOKIE,
+    COOKIE_MAX_AGE,
+    LEGACY_COOKIE,
+    Session,
+    WebSessions,
+    public_tag,
+)
+from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_reply
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Platform, Reply
+from kernel.texts import t
+from storage.identities import IdentityRepository
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -33,17 +45,6 @@ GROUP_PREFIX = "group:"
 DEFAULT_GROUP = "group:main"
 BOT_NAMES = ("@议事通", "@小助手", "@bot")
 MAX_ID = 128
-
-
-COOKIE = "yishi_web_id"
-BROWSER_PREFIX = "w-"
-_BROWSER_ID = re.compile(r"w-[0-9a-f]{32}")
-
-
-def _browser_identity(request: web.Request) -> str | None:
-    """This browser's identity from its cookie, if it is one the server could have issued."""
-    value = request.cookies.get(COOKIE)
-    return value if value is not None and _BROWSER_ID.fullmatch(value) else None
 
 
 def _without_mentions(text: str) -> str:
@@ -120,16 +121,28 @@ class WebChatAdapter:
 
     platform = Platform.WEB.value
 
-    def __init__(self, router: Router, *, personas: bool = False) -> None:
+    def __init__(
+        self,
+        router: Router,
+        *,
+        personas: bool = False,
+        trusted_proxies: list[str] | None = None,
+        allowed_origins: list[str] | None = None,
+    ) -> None:
         self.router = router
         self.personas = personas
         self.hub = WebHub()
         self.sender = WebSender(self.hub, router.uow_factory)
+        self.proxies = TrustedProxies(trusted_proxies or [])
+        self.guard = RequestGuard(self.proxies, allowed_origins or [])
+        self.sessions = WebSessions(router.uow_factory, router.clock)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
         app.router.add_static("/static/", STATIC_DIR, name="webchat-static")
+        app.router.add_get("/api/session", self._session)
         app.router.add_get("/api/people", self._people)
+        app.router.add_post("/api/persona", self._persona)
         app.router.add_get("/api/history", self._history)
         app.router.add_post("/api/messages", self._post_message)
         app.router.add_get("/api/ws", self._websocket)
@@ -148,50 +161,123 @@ class WebChatAdapter:
     async def _index(self, _request: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC_DIR / "index.html")
 
-    async def _people(self, request: web.Request) -> web.Response:
-        """The demo's people to switch between, or (outside the demo) just this browser."""
-        body: dict[str, Any] = {"community": self.router.community.name, "group": DEFAULT_GROUP}
-        if self.personas:
-            body["people"] = await self.router.directory(self.platform)
-            return json_reply(body)
-        me = _browser_identity(request) or f"{BROWSER_PREFIX}{secrets.token_hex(16)}"
-        body["people"] = [{"user_id": me, "name": "我", "verified": None, "roles": []}]
-        response = json_reply(body)
-        response.set_cookie(COOKIE, me, max_age=400 * 86400, httponly=True, samesite="Lax")
+    # -- sessions ---------------------------------------------------------------
+
+    def _with_cookie(
+        self, request: web.Request, session: Session, response: web.Response
+    ) -> web.Response:
+        """Give a new session's credential to the browser: HttpOnly (no script reads
+        it), SameSite=Strict, Secure whenever the browser came over HTTPS."""
+        if session.fresh:
+            response.set_cookie(
+                COOKIE,
+                session.credential,
+                max_age=COOKIE_MAX_AGE,
+                path="/",
+                httponly=True,
+                samesite="Strict",
+                secure=self.proxies.scheme(request) == "https",
+            )
+        if LEGACY_COOKIE in request.cookies:
+            response.del_cookie(LEGACY_COOKIE, path="/")
         return response
 
-    def _speaker(self, request: web.Request, claimed: Any, field: str) -> str:
-        """Who this request speaks as: anyone in the demo, else only this browser's identity."""
+    async def _name(self, user_id: str) -> str:
+        """How the group shows ``user_id``: the bound resident's name, else 居民 + a tag."""
+        async with self.router.uow_factory() as uow:
+            name = await uow.get(IdentityRepository).resident_name(self.platform, user_id)
+        return name or t("web.visitor", tag=public_tag(user_id))
+
+    async def _describe(self, session: Session) -> dict[str, Any]:
+        return {
+            "user_id": session.speaker,
+            "name": await self._name(session.speaker),
+            "persona": session.persona,
+            "personas": self.personas,
+            "csrf_token": session.csrf_token,
+        }
+
+    async def _session(self, request: web.Request) -> web.Response:
+        """This browser's session (a new one unless its cookie proves one): who it
+        speaks as, and the CSRF token its requests must carry."""
+        session = await self.sessions.ensure(request)
+        return self._with_cookie(request, session, json_reply(await self._describe(session)))
+
+    async def _people(self, request: web.Request) -> web.Response:
+        """The demo's people to switch between, or (outside the demo) just this browser."""
+        session = await self.sessions.ensure(request)
+        me = await self._describe(session)
+        body: dict[str, Any] = {
+            "community": self.router.community.name,
+            "group": DEFAULT_GROUP,
+            "me": me,
+        }
         if self.personas:
-            return _clean_id(claimed, field)
-        me = _browser_identity(request)
-        if me is None:
-            raise json_error(403, "open the chat page first (it gives this browser an identity)")
-        if claimed not in (None, me):
-            raise json_error(403, f"{field} must be this browser's own identity")
-        return me
+            body["people"] = await self.router.directory(self.platform)
+        else:
+            body["people"] = [
+                {"user_id": me["user_id"], "name": me["name"], "verified": None, "roles": []}
+            ]
+        return self._with_cookie(request, session, json_reply(body))
+
+    async def _persona(self, request: web.Request) -> web.Response:
+        """The demo's switcher: the server records whom this session speaks as."""
+        found = await self.sessions.current(request, fresh=True)
+        session = self.guard.check_write(request, found)
+        if not self.personas:
+            raise json_error(403, "choosing a persona is only for the demo")
+        body = await json_body(request)
+        chosen = body.get("user_id") if isinstance(body, dict) else None
+        if chosen is not None:
+            people = await self.router.directory(self.platform)
+            if chosen not in {p["user_id"] for p in people}:
+                raise json_error(400, "user_id must be one of the demo's people (or null)")
+        session = await self.sessions.act_as(session, chosen)
+        return json_reply(await self._describe(session))
+
+    def _own_chat(self, session: Session, claimed: Any, field: str) -> str:
+        """A private chat is the speaker's own: naming someone else's is refused."""
+        if claimed not in (None, session.speaker):
+            raise json_error(403, f"{field} must be your own private chat or a group")
+        return session.speaker
+
+    # -- chat -------------------------------------------------------------------
 
     async def _history(self, request: web.Request) -> web.Response:
         chat_id = request.query.get("chat_id")
-        if not (isinstance(chat_id, str) and chat_id.startswith(GROUP_PREFIX)):
-            chat_id = self._speaker(request, chat_id, "chat_id")
+        group = chat_id is not None and chat_id.startswith(GROUP_PREFIX)
+        session = await self.sessions.current(request, expect=None if group else chat_id)
+        if session is None:
+            raise json_error(403, "open the chat page first (it gives this browser an identity)")
+        if not group:
+            chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
         return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
 
     async def _post_message(self, request: web.Request) -> web.Response:
+        self.guard.require_json(request)
+        self.guard.refuse_other_origins(request)
         body = await json_body(request)
         if not isinstance(body, dict):
             raise json_error(400, "body must be a JSON object")
-        sender_id = self._speaker(request, body.get("sender_id"), "sender_id")
+        claimed = body.get("sender_id")
+        found = await self.sessions.current(
+            request, expect=claimed if isinstance(claimed, str) else None
+        )
+        session = self.guard.check_write(request, found)
+        sender_id = session.speaker
+        if body.get("sender_id") not in (None, sender_id):
+            if self.personas:  # a tab that still shows the persona another tab left
+                raise json_error(409, "this browser now speaks as someone else: reload the page")
+            raise json_error(403, "sender_id must be this browser's own identity")
         chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
-        if chat_id != sender_id and not chat_id.startswith(GROUP_PREFIX):
-            raise json_error(403, "chat_id must be your own private chat or a group")
+        if not chat_id.startswith(GROUP_PREFIX):
+            chat_id = self._own_chat(session, chat_id, "chat_id")
         text = body.get("text", "")
         if not isinstance(text, str):
             raise json_error(400, "text must be a string")
         message_id = body.get("message_id") or uuid.uuid4().hex
         message_id = _clean_id(str(message_id), "message_id")
-        name = body.get("sender_name")
         is_group = chat_id.startswith(GROUP_PREFIX)
         message = Inbound(
             platform=self.platform,
@@ -201,7 +287,8 @@ class WebChatAdapter:
             message_id=message_id,
             text=_without_mentions(text),
             sent_at=utcnow(),
-            sender_name=name if isinstance(name, str) else None,
+            # The name others see is the server's (_name), never one the browser sends.
+            sender_name=None,
             addressed=not is_group or any(n in text for n in BOT_NAMES),
         )
         if is_group:
@@ -211,7 +298,7 @@ class WebChatAdapter:
                     "type": "group_message",
                     "chat_id": chat_id,
                     "sender_id": sender_id,
-                    "sender_name": message.sender_name,
+                    "sender_name": await self._name(sender_id),
                     "text": text,
                 },
                 skip=sender_id,
@@ -227,7 +314,9 @@ class WebChatAdapter:
         return json_reply({"message_id": message_id, "replies": payload})
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
-        user_id = self._speaker(request, request.query.get("user"), "user")
+        found = await self.sessions.current(request, fresh=True)
+        session = self.guard.check_socket(request, found)
+        user_id = self._own_chat(session, request.query.get("user"), "user")
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
         self.hub.add(user_id, ws)

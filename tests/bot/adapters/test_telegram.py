@@ -25,6 +25,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Button, Reply
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
+from tests.bot.adapters.webchat import Browser
 from tests.conftest import make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -326,10 +327,15 @@ def as_message(fake: FakeTelegram, message_id: int) -> dict[str, Any]:
     }
 
 
-async def web_says(client: TestClient[Any, Any], sender: str, text: str) -> str:
-    resp = await client.post("/api/messages", json={"sender_id": sender, "text": text})
-    assert resp.status == 200
-    return str((await resp.json())["replies"][0]["text"])
+async def web_says(client: TestClient[Any, Any], sender: str, text: str, **body: Any) -> str:
+    """``sender`` (a demo person) says ``text`` in the web chat, from a browser of their own."""
+    browser = Browser(client.make_url("/"))
+    try:
+        await browser.open()
+        await browser.act_as(sender)
+        return (await browser.say(text, **body))[0]
+    finally:
+        await browser.close()
 
 
 async def settled(bot: Yishi, fake: FakeTelegram, message_id: int) -> str:
@@ -425,7 +431,7 @@ async def test_refused_edit_falls_back_to_a_new_message_that_is_edited_next(
     poll_id = await open_poll(client, fake, "是否加装电梯")
     fake.lost.add(poll_id)  # deleted by a group admin
     await web_says(client, "liu", "投票 P1 反对")
-    await bot.push.drain()
+    await settled(bot, fake, poll_id)  # the running push loop may be the one sending it
     [_, anew] = group_sends(fake)
     assert "已投 1/7" in anew["text"] and anew["reply_markup"]["inline_keyboard"]
     [new_id] = [m for m, (text, _) in fake.shown.items() if text == anew["text"] and m != poll_id]
@@ -444,11 +450,7 @@ async def test_web_chat_polls_get_no_update_per_vote(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
 ) -> None:
     bot, _adapter, client = await make_bot()
-    resp = await client.post(
-        "/api/messages",
-        json={"sender_id": "li", "chat_id": "group:main", "text": "开启投票 是否加装电梯"},
-    )
-    assert resp.status == 200
+    await web_says(client, "li", "开启投票 是否加装电梯", chat_id="group:main")
     await web_says(client, "liu", "投票 P1 反对")
     await web_says(client, "zhang", "投票 P1 赞成")
     async with bot.uow() as uow:

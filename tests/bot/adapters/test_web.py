@@ -15,6 +15,7 @@ from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.platforms import PlatformRepository
+from tests.bot.adapters.webchat import Browser, WebChat
 from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -29,9 +30,12 @@ async def client(
     yield await aiohttp_client(build_web_app(bot))
 
 
-async def post(client: TestClient[Any, Any], **body: Any) -> tuple[int, dict[str, Any]]:
-    resp = await client.post("/api/messages", json=body)
-    return resp.status, await resp.json()
+@pytest.fixture
+async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
+    """The demo's people, each in a browser of their own."""
+    people = WebChat(client.make_url("/"))
+    yield people
+    await people.close()
 
 
 async def test_healthz_reports_database_and_adapters(client: TestClient[Any, Any]) -> None:
@@ -42,13 +46,14 @@ async def test_healthz_reports_database_and_adapters(client: TestClient[Any, Any
 
 
 async def test_healthz_while_messages_are_handled_does_not_stall(
-    client: TestClient[Any, Any],
+    client: TestClient[Any, Any], chat: WebChat
 ) -> None:
     """The health check shares the database with messages in flight: neither waits on the
     other's lock (on SQLite a second connection's write lock used to stall the loop 10 s)."""
+    zhang = await chat.as_("zhang")
     started = asyncio.get_running_loop().time()
     checks = [client.get("/healthz") for _ in range(5)]
-    messages = [post(client, sender_id="zhang", text="帮助", message_id=f"h{n}") for n in range(5)]
+    messages = [zhang.post(text="帮助", message_id=f"h{n}") for n in range(5)]
     results = await asyncio.gather(*checks, *messages)
     assert asyncio.get_running_loop().time() - started < 5
     assert all(r.status == 200 for r in results[:5])
@@ -59,35 +64,54 @@ async def test_index_and_people(client: TestClient[Any, Any]) -> None:
     page = await client.get("/")
     assert page.status == 200 and "议事通" in await page.text()
     people = await (await client.get("/api/people")).json()
+    assert people["me"]["personas"] is True and people["me"]["csrf_token"]
     names = {p["user_id"]: p for p in people["people"]}
     assert names["li"]["roles"] == ["moderator"] and names["wang"]["roles"] == ["grid_worker"]
     assert "phone" not in names["zhang"]
 
 
-async def test_help_reply_comes_back_on_the_post(client: TestClient[Any, Any]) -> None:
-    status, body = await post(client, sender_id="zhang", text="帮助")
+async def test_help_reply_comes_back_on_the_post(chat: WebChat) -> None:
+    status, body = await chat.post("zhang", text="帮助")
     assert status == 200
     assert "反映问题" in body["replies"][0]["text"]
     assert body["replies"][0]["buttons"][0]["label"] == "反映问题"
 
 
-async def test_same_message_id_twice_has_one_effect(client: TestClient[Any, Any]) -> None:
-    await post(client, sender_id="zhang", text="楼道灯坏了", message_id="w1")
-    await post(client, sender_id="zhang", text="3号楼", message_id="w2")
-    first = await post(client, sender_id="zhang", text="确认提交", message_id="w3")
-    second = await post(client, sender_id="zhang", text="确认提交", message_id="w3")
+async def test_a_tab_left_behind_by_a_persona_switch_is_told_not_obeyed(
+    client: TestClient[Any, Any],
+) -> None:
+    """The persona is the browser's, on the server: a tab still showing 张阿姨 after
+    another tab switched to 刘大爷 gets 409 instead of speaking as either."""
+    browser = Browser(client.make_url("/"))
+    try:
+        await browser.open()
+        await browser.act_as("zhang")
+        await browser.act_as("liu")  # in another tab
+        status, body = await browser.post(sender_id="zhang", text="楼道灯坏了")
+        assert status == 409 and "reload" in body["error"]
+        status, body = await browser.post(sender_id="liu", text="帮助")
+        assert status == 200 and "反映问题" in body["replies"][0]["text"]
+    finally:
+        await browser.close()
+
+
+async def test_same_message_id_twice_has_one_effect(chat: WebChat) -> None:
+    await chat.post("zhang", text="楼道灯坏了", message_id="w1")
+    await chat.post("zhang", text="3号楼", message_id="w2")
+    first = await chat.post("zhang", text="确认提交", message_id="w3")
+    second = await chat.post("zhang", text="确认提交", message_id="w3")
     assert first == second
-    history = await (await client.get("/api/history", params={"chat_id": "wang"})).json()
+    _, history = await (await chat.as_("wang")).history("wang")
     assert len(history["pushes"]) == 1
 
 
 async def test_grid_worker_sees_the_push_arrive_on_the_websocket(
-    client: TestClient[Any, Any],
+    client: TestClient[Any, Any], chat: WebChat
 ) -> None:
-    ws = await client.ws_connect("/api/ws", params={"user": "wang"})
-    await post(client, sender_id="zhang", text="垃圾桶满了")
-    await post(client, sender_id="zhang", text="东门")
-    await post(client, sender_id="zhang", text="确认提交")
+    ws = await (await chat.as_("wang")).ws()
+    await chat.post("zhang", text="垃圾桶满了")
+    await chat.post("zhang", text="东门")
+    await chat.post("zhang", text="确认提交")
     event = await asyncio.wait_for(ws.receive_json(), 5)
     assert event["type"] == "push" and event["chat_id"] == "wang"
     assert "垃圾桶满了" in event["reply"]["text"] and "张阿姨" in event["reply"]["text"]
@@ -100,7 +124,7 @@ async def test_grid_worker_sees_the_push_arrive_on_the_websocket(
 
 
 async def test_a_push_with_no_tab_open_is_kept_for_the_history_and_recorded(
-    client: TestClient[Any, Any],
+    client: TestClient[Any, Any], chat: WebChat
 ) -> None:
     bot = client.server.app[YISHI_KEY]
     assert isinstance(bot, Yishi)
@@ -110,19 +134,20 @@ async def test_a_push_with_no_tab_open_is_kept_for_the_history_and_recorded(
     async with bot.uow() as uow:
         [record] = await uow.get(PlatformRepository).deliveries("web", "liu")
     assert (record.via, record.ok) == ("history", True)
-    history = await (await client.get("/api/history", params={"chat_id": "liu"})).json()
+    _, history = await (await chat.as_("liu")).history()
     assert [p["reply"]["text"] for p in history["pushes"]] == ["明天停水"]
 
 
-async def test_group_messages_reach_other_members(client: TestClient[Any, Any]) -> None:
-    ws = await client.ws_connect("/api/ws", params={"user": "liu"})
-    await post(client, sender_id="zhang", chat_id="group:main", text="大家好")
+async def test_group_messages_reach_other_members(chat: WebChat) -> None:
+    """Others see the sender's public id and the name the server has for them."""
+    ws = await (await chat.as_("liu")).ws()
+    await chat.post("zhang", chat_id="group:main", text="大家好")
     event = await asyncio.wait_for(ws.receive_json(), 5)
     assert event == {
         "type": "group_message",
         "chat_id": "group:main",
         "sender_id": "zhang",
-        "sender_name": None,
+        "sender_name": "张阿姨",
         "text": "大家好",
     }
     await ws.close()
@@ -133,25 +158,36 @@ async def test_group_messages_reach_other_members(client: TestClient[Any, Any]) 
     [
         b"not json",
         b"[1, 2]",
-        b'{"text": "hi"}',
-        b'{"sender_id": "", "text": "hi"}',
+        b'{"chat_id": "", "text": "hi"}',
         b'{"sender_id": "zhang", "text": 5}',
-        b'{"sender_id": "' + b"x" * 300 + b'", "text": "a"}',
+        b'{"chat_id": "' + b"x" * 300 + b'", "text": "a"}',
     ],
 )
-async def test_bad_bodies_are_clean_400s(client: TestClient[Any, Any], body: bytes) -> None:
-    resp = await client.post(
-        "/api/messages", data=body, headers={"Content-Type": "application/json"}
+async def test_bad_bodies_are_clean_400s(
+    client: TestClient[Any, Any], chat: WebChat, body: bytes
+) -> None:
+    zhang = await chat.as_("zhang")
+    resp = await zhang.http.post(
+        zhang.url("/api/messages"),
+        data=body,
+        headers=zhang.headers(**{"Content-Type": "application/json"}),
     )
     assert resp.status == 400
     assert "error" in await resp.json()
     assert (await client.get("/healthz")).status == 200
 
 
-async def test_oversized_body_is_413_and_server_keeps_serving(client: TestClient[Any, Any]) -> None:
-    resp = await client.post("/api/messages", data=b"x" * 2_000_000)
+async def test_oversized_body_is_413_and_server_keeps_serving(
+    client: TestClient[Any, Any], chat: WebChat
+) -> None:
+    zhang = await chat.as_("zhang")
+    resp = await zhang.http.post(
+        zhang.url("/api/messages"),
+        data=b"x" * 2_000_000,
+        headers=zhang.headers(**{"Content-Type": "application/json"}),
+    )
     assert resp.status == 413
-    status, _ = await post(client, sender_id="zhang", text="帮助")
+    status, _ = await chat.post("zhang", text="帮助")
     assert status == 200
 
 
@@ -177,12 +213,10 @@ async def test_restart_resumes_a_half_finished_conversation(sqlite_url: str, clo
     await second.stop()
 
 
-async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(
-    client: TestClient[Any, Any],
-) -> None:
-    _, quiet = await post(client, sender_id="liu", chat_id="group:main", text="大家晚上好")
+async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(chat: WebChat) -> None:
+    _, quiet = await chat.post("liu", chat_id="group:main", text="大家晚上好")
     assert quiet["replies"] == []
-    _, asked = await post(client, sender_id="liu", chat_id="group:main", text="@议事通 帮助")
+    _, asked = await chat.post("liu", chat_id="group:main", text="@议事通 帮助")
     assert "反映问题" in asked["replies"][0]["text"], "'@议事通 帮助' is the help command"
 
 
@@ -198,16 +232,53 @@ async def test_outside_the_demo_a_browser_speaks_only_as_itself(
     refused = await client.post("/api/messages", json={"sender_id": "li", "text": "帮助"})
     assert refused.status == 403, "no identity cookie yet"
 
-    people = await (await client.get("/api/people")).json()
-    [me] = people["people"]
-    assert me["user_id"].startswith("w-") and len(me["user_id"]) == 34
-    as_li = await client.post("/api/messages", json={"sender_id": "li", "text": "诉求统计"})
-    assert as_li.status == 403, "a browser cannot claim the moderator's identity"
-    spying = await client.get("/api/history", params={"chat_id": "li"})
-    assert spying.status == 403
+    browser = Browser(client.make_url("/"))
+    try:
+        people = await (await browser.http.get(browser.url("/api/people"))).json()
+        [me] = people["people"]
+        assert me["user_id"].startswith("w-") and len(me["user_id"]) == 18
+        assert me["name"] == f"居民·{me['user_id'][-4:]}"
+        browser.token = people["me"]["csrf_token"]
+        status, _ = await browser.post(sender_id="li", text="诉求统计")
+        assert status == 403, "a browser cannot claim the moderator's identity"
+        status, _ = await browser.history("li")
+        assert status == 403
+        async with browser.http.post(
+            browser.url("/api/persona"), json={"user_id": "li"}, headers=browser.headers()
+        ) as switch:
+            assert switch.status == 403, "no persona switcher outside the demo"
 
-    ok = await client.post("/api/messages", json={"text": "帮助"})
-    body = await ok.json()
-    assert ok.status == 200 and "反映问题" in body["replies"][0]["text"]
-    again = await (await client.get("/api/people")).json()
-    assert again["people"][0]["user_id"] == me["user_id"], "the cookie keeps the identity"
+        assert "反映问题" in (await browser.say("帮助"))[0]
+        again = await browser.open()
+        assert again["user_id"] == me["user_id"], "the cookie keeps the identity"
+    finally:
+        await browser.close()
+
+
+async def test_a_persona_switched_through_another_process_is_obeyed(
+    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
+) -> None:
+    """Two processes serve one database: each remembers sessions, but a message that
+    says who it is from makes a process re-read a persona another process switched."""
+    bots = [
+        build_yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+        for _ in range(2)
+    ]
+    await seed_demo(bots[0].uow)
+    first, second = [await aiohttp_client(build_web_app(bot)) for bot in bots]
+    here, there = Browser(first.make_url("/")), Browser(second.make_url("/"))
+    try:
+        await here.open()
+        await here.act_as("zhang")
+        there.set_cookie(here.credential or "")
+        there.token = here.token
+        await there.say("帮助", sender_id="zhang")  # the second process now remembers 张阿姨
+        await here.act_as("liu")  # switched through the first
+        status, _ = await there.post(sender_id="liu", text="帮助", message_id="after-switch")
+        assert status == 200
+        async with bots[1].uow() as uow:
+            message = await uow.inbound.get("web", "after-switch")
+        assert message is not None and message.sender_id == "liu"
+    finally:
+        await here.close()
+        await there.close()

@@ -1,4 +1,5 @@
-"""A real browser (Debian's chromium via Playwright) opens the web chat and talks to the bot."""
+"""A real browser (Debian's chromium via Playwright) opens the web chat and talks to the bot,
+under the Content-Security-Policy, and a page of another origin can't act in it."""
 
 from __future__ import annotations
 
@@ -6,12 +7,17 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.app import build_yishi
 from bot.serve import serve
 from kernel.intents import KeywordClassifier
+from storage.engine import create_engine
+from storage.models import InboundMessage
 from tests.conftest import make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,3 +110,167 @@ async def test_switching_to_the_grid_worker_shows_pushes(server: str) -> None:
             assert "张阿姨" in await push.inner_text()
         finally:
             await browser.close()
+
+
+#: Records every CSP violation the page reports (an init script runs outside the CSP).
+WATCH_CSP = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`);
+});
+"""
+
+
+async def test_the_chat_works_under_its_content_security_policy(
+    server: str, tmp_path: Path
+) -> None:
+    """Private chat, the persona switcher, the group and pushes all work with no
+    inline script or style: no CSP violation, no console error."""
+    from playwright.async_api import ConsoleMessage, async_playwright
+
+    complaints: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            complaints.append(message.text)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1000, "height": 700})
+            await context.add_init_script(WATCH_CSP)
+            page = await context.new_page()
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: complaints.append(str(error)))
+            response = await page.goto(server)
+            assert response is not None
+            assert "script-src 'self'" in (await response.all_headers())["content-security-policy"]
+            await page.wait_for_selector("#person option", state="attached")
+            await page.select_option("#person", "zhang")
+            await page.fill("#input", "帮助")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+
+            other_browser = await browser.new_context()  # another person's browser
+            await other_browser.add_init_script(WATCH_CSP)
+            neighbour = await other_browser.new_page()
+            neighbour.on("console", on_console)
+            await neighbour.goto(server)
+            await neighbour.wait_for_selector("#person option", state="attached")
+            await neighbour.select_option("#person", "liu")
+            await neighbour.wait_for_timeout(200)
+
+            await page.locator("#chats li").nth(1).click()  # the group
+            await page.fill("#input", "@议事通 这个月议事日是哪天")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
+            await neighbour.locator("#chats li").nth(1).click()
+            said = neighbour.locator(".row.other", has_text="这个月议事日是哪天")
+            await said.wait_for(timeout=10_000)
+            assert await said.locator(".name").inner_text() == "张阿姨", "the server's name"
+            await page.screenshot(path=str(tmp_path / "webchat-csp.png"))
+            await neighbour.screenshot(path=str(tmp_path / "webchat-group.png"))
+            for tab in (page, neighbour):
+                assert await tab.evaluate("window.__violations") == []
+        finally:
+            await browser.close()
+    assert not [c for c in complaints if "Content Security Policy" in c or "Refused" in c]
+    assert complaints == []
+
+
+EVIL_PAGE = """<!doctype html><html><head><title>抽奖</title></head>
+<body data-target="{target}"><script src="/evil.js"></script></body></html>"""
+
+#: What the issue's attacker page did: post as the visitor (a text/plain body needs no
+#: CORS preflight, so it is sent with the cookie) and listen to their pushes.
+EVIL_SCRIPT = """
+const target = document.body.dataset.target;
+const results = {};
+async function run() {
+  try {
+    const r = await fetch(target + "/api/messages", {
+      method: "POST", mode: "no-cors", credentials: "include",
+      headers: { "Content-Type": "text/plain" },
+      body: JSON.stringify({ text: "楼道灯坏了", sender_id: "li" }),
+    });
+    results.plain = r.type;
+  } catch (e) { results.plain = "error"; }
+  try {
+    const r = await fetch(target + "/api/messages", {
+      method: "POST", credentials: "include",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: "诉求统计" }),
+    });
+    results.json = r.status;
+  } catch (e) { results.json = "error"; }
+  results.ws = await new Promise((resolve) => {
+    const ws = new WebSocket(target.replace("http", "ws") + "/api/ws?user=li");
+    ws.onopen = () => resolve("open");
+    ws.onerror = () => resolve("refused");
+    setTimeout(() => resolve("timeout"), 5000);
+  });
+  window.results = results;
+}
+run();
+"""
+
+
+async def inbound_count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(InboundMessage))).scalar_one()
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def evil_site(server: str) -> AsyncIterator[str]:
+    """A page on another port of the same host, aimed at the chat."""
+    target = server.rstrip("/")
+
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text=EVIL_PAGE.format(target=target), content_type="text/html")
+
+    async def script(_request: web.Request) -> web.Response:
+        return web.Response(text=EVIL_SCRIPT, content_type="text/javascript")
+
+    app = web.Application()
+    app.router.add_get("/", page)
+    app.router.add_get("/evil.js", script)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    yield f"http://127.0.0.1:{port}/"
+    await runner.cleanup()
+
+
+async def test_a_page_on_another_port_can_neither_post_nor_listen_as_the_visitor(
+    server: str, evil_site: str, sqlite_url: str
+) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context()
+            chat = await context.new_page()
+            await chat.goto(server)  # the visitor has the chat open: the cookie is set
+            await chat.wait_for_selector("#person option", state="attached")
+            await chat.fill("#input", "帮助")
+            await chat.click("#send")
+            await chat.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
+            before = await inbound_count(sqlite_url)
+
+            evil = await context.new_page()
+            await evil.goto(evil_site)
+            await evil.wait_for_function("window.results !== undefined", timeout=15_000)
+            results: dict[str, Any] = await evil.evaluate("window.results")
+        finally:
+            await browser.close()
+    assert results["ws"] == "refused", results
+    assert results["json"] == "error", "the JSON post needs CORS, which the chat never grants"
+    assert await inbound_count(sqlite_url) == before, "the cross-origin post was handled"

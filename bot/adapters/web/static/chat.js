@@ -1,7 +1,10 @@
-// 议事通 web chat: switch between the demo's people, chat privately or in the group,
-// see pushes arrive over the WebSocket. No build step, no framework.
+// 议事通 web chat: chat privately or in the group, see pushes arrive over the WebSocket;
+// in the demo, switch between its people (the server records whom this browser speaks as).
+// The session cookie is HttpOnly: this page never sees it. What it holds is the CSRF token
+// that every request that acts must carry. No build step, no framework, no inline script.
 "use strict";
-const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null };
+const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null, csrf: "", personas: false };
+const CSRF_HEADER = "X-Yishi-CSRF";
 const $ = (id) => document.getElementById(id);
 
 function chatsFor(me) {
@@ -77,10 +80,12 @@ async function send(text) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
   addEntry(chatId, { kind: "me", name: state.me.name, text });
-  const body = { sender_id: state.me.user_id, sender_name: state.me.name, chat_id: chatId, text, message_id: crypto.randomUUID() };
+  // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
+  const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID() };
   try {
-    const resp = await fetch("/api/messages", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const resp = await postJson("/api/messages", body);
     const data = await resp.json();
+    if (resp.status === 409) { addEntry(chatId, { kind: "system", text: "您在另一个标签页换了身份，请刷新本页再发。" }); return; }
     if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "发送失败" }); return; }
     for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
   } catch (err) {
@@ -91,11 +96,11 @@ async function send(text) {
 function connect() {
   if (state.ws) state.ws.close();
   const proto = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${proto}://${location.host}/api/ws?user=${encodeURIComponent(state.me.user_id)}`);
+  const ws = new WebSocket(`${proto}://${location.host}/api/ws`);
   ws.onmessage = (ev) => {
     const event = JSON.parse(ev.data);
     if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
-    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name || event.sender_id, text: event.text });
+    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text });
     else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
   };
   state.ws = ws;
@@ -108,7 +113,19 @@ async function loadHistory() {
   for (const p of data.pushes) log(state.me.user_id).push(botEntry(p.reply, true));
 }
 
+function postJson(path, body) {
+  return fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", [CSRF_HEADER]: state.csrf },
+    body: JSON.stringify(body),
+  });
+}
+
 async function become(userId) {
+  if (state.personas) {
+    const resp = await postJson("/api/persona", { user_id: userId });
+    if (!resp.ok) return;
+  }
   state.me = state.people.find((p) => p.user_id === userId);
   state.logs = {}; state.unread = {};
   await loadHistory();
@@ -122,7 +139,8 @@ async function init() {
   const resp = await fetch("/api/people");
   const data = await resp.json();
   state.community = data.community; state.group = data.group;
-  state.people = data.people.length ? data.people : [{ user_id: "visitor-" + Math.random().toString(36).slice(2, 8), name: "访客", roles: [] }];
+  state.csrf = data.me.csrf_token; state.personas = data.me.personas;
+  state.people = data.people.length ? data.people : [{ user_id: data.me.user_id, name: data.me.name, roles: [] }];
   const select = $("person");
   for (const p of state.people) {
     const opt = document.createElement("option"); opt.value = p.user_id;
@@ -134,7 +152,9 @@ async function init() {
   }
   select.addEventListener("change", () => become(select.value));
   $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
-  await become(state.people[0].user_id);
+  const current = state.people.find((p) => p.user_id === data.me.user_id) || state.people[0];
+  select.value = current.user_id;
+  await become(current.user_id);
 }
 
 init();

@@ -1,0 +1,111 @@
+"""Browsers on the web chat, for tests: each with its own cookie jar and CSRF token.
+
+A :class:`Browser` does what the page does: ``GET /api/session`` for its session
+(the server sets the cookie, the body carries the CSRF token), then sends the token
+with every request that acts. :class:`WebChat` keeps one browser per demo person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from bot.adapters.web.sessions import COOKIE, CSRF_HEADER
+
+
+class Browser:
+    """One browser: a cookie jar of its own and the session's CSRF token."""
+
+    def __init__(self, base: str | URL) -> None:
+        self.base = URL(str(base))
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        self.token = ""
+        self.me: dict[str, Any] = {}
+
+    def url(self, path: str) -> URL:
+        return self.base.join(URL(path))
+
+    @property
+    def credential(self) -> str | None:
+        """The session cookie's value, as this browser holds it."""
+        for cookie in self.http.cookie_jar:
+            if cookie.key == COOKIE:
+                return cookie.value
+        return None
+
+    def set_cookie(self, value: str) -> None:
+        """Replace the session cookie (what an attacker does with a stolen value)."""
+        self.http.cookie_jar.clear()
+        self.http.cookie_jar.update_cookies({COOKIE: value}, self.base)
+
+    async def open(self) -> dict[str, Any]:
+        """Open the chat: the session (new unless the cookie proves one) and its token."""
+        async with self.http.get(self.url("/api/session")) as resp:
+            assert resp.status == 200, await resp.text()
+            self.me = await resp.json()
+        self.token = self.me["csrf_token"]
+        return self.me
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        return {CSRF_HEADER: self.token, **extra}
+
+    async def act_as(self, persona: str | None) -> None:
+        """The demo's switcher: speak as ``persona`` from now on."""
+        async with self.http.post(
+            self.url("/api/persona"), json={"user_id": persona}, headers=self.headers()
+        ) as resp:
+            assert resp.status == 200, await resp.text()
+            self.me = await resp.json()
+
+    async def post(self, **body: Any) -> tuple[int, dict[str, Any]]:
+        async with self.http.post(
+            self.url("/api/messages"), json=body, headers=self.headers()
+        ) as resp:
+            return resp.status, await resp.json()
+
+    async def say(self, text: str, **body: Any) -> list[str]:
+        """Send ``text``; the bot's reply texts."""
+        status, answer = await self.post(text=text, **body)
+        assert status == 200, answer
+        return [r["text"] for r in answer["replies"]]
+
+    async def history(self, chat_id: str | None = None) -> tuple[int, dict[str, Any]]:
+        params = {"chat_id": chat_id} if chat_id is not None else {}
+        async with self.http.get(self.url("/api/history"), params=params) as resp:
+            return resp.status, await resp.json()
+
+    async def ws(self, **headers: str) -> aiohttp.ClientWebSocketResponse:
+        """The page's WebSocket (a script's: no Origin, so the token goes in a header)."""
+        return await self.http.ws_connect(self.url("/api/ws"), headers=self.headers(**headers))
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+class WebChat:
+    """The demo's people, each in a browser of their own, opened on first use."""
+
+    def __init__(self, base: str | URL) -> None:
+        self.base = base
+        self.browsers: dict[str, Browser] = {}
+
+    async def as_(self, persona: str) -> Browser:
+        browser = self.browsers.get(persona)
+        if browser is None:
+            browser = Browser(self.base)
+            await browser.open()
+            await browser.act_as(persona)
+            self.browsers[persona] = browser
+        return browser
+
+    async def post(self, persona: str, **body: Any) -> tuple[int, dict[str, Any]]:
+        return await (await self.as_(persona)).post(**body)
+
+    async def say(self, persona: str, text: str, **body: Any) -> list[str]:
+        return await (await self.as_(persona)).say(text, **body)
+
+    async def close(self) -> None:
+        for browser in self.browsers.values():
+            await browser.close()
