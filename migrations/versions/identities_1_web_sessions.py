@@ -14,7 +14,7 @@ such value must be taken as known to others. They are retired, not carried over:
   resident and come back with the binding).
 
 Revision ID: identities_1
-Revises: tickets_3
+Revises: platforms_4
 Create Date: 2026-11-25 10:00:00.000000
 """
 
@@ -29,7 +29,7 @@ from alembic import op
 import storage.types
 
 revision: str = "identities_1"
-down_revision: str | None = "tickets_3"
+down_revision: str | None = "platforms_4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -277,8 +277,8 @@ async def test_a_persona_switched_through_another_process_is_obeyed(
         status, _ = await there.post(sender_id="liu", text="帮助", message_id="after-switch")
         assert status == 200
         async with bots[1].uow() as uow:
-            message = await uow.inbound.get("web", "after-switch")
-        assert message is not None and message.sender_id == "liu"
+            message = await uow.inbound.get("web", "liu", "after-switch")
+        assert message is not None, "recorded as 刘大爷's message"
     finally:
         await here.close()
         await there.close()
