@@ -166,7 +166,7 @@ class TicketService:
 
     async def find_duplicate(self, category: str, place: Place, now: datetime) -> Ticket | None:
         """An open ticket of the same category at the same place within the window."""
-        if category in self.catalogue.confidential or place.empty:
+        if not self.catalogue.confidentiality.may_merge(category) or place.empty:
             return None
         since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
         return await self.repo.find_open_near(category, place.building, place.spot, since)
@@ -235,7 +235,7 @@ class TicketService:
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
-        if ticket.category in self.catalogue.confidential:
+        if not self.catalogue.confidentiality.may_follow(ticket.category):
             raise TicketError("not_yours", number=number)
         await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
