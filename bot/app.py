@@ -124,9 +124,7 @@ class Yishi:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = create_engine(
-            settings.storage.url, echo=settings.storage.echo, pool_size=settings.storage.pool_size
-        )
+        self.engine = create_engine(settings.storage.url, **settings.storage.engine_options())
         self.uow = UnitOfWorkFactory(session_factory(self.engine))
         self.community = Community(
             name=settings.community.name,
