@@ -188,7 +188,9 @@ class TicketService:
         return None
 
     async def file(self, draft: Draft, reporter: Actor, now: datetime) -> tuple[Ticket, bool]:
-        """File the draft once: a second call with the same draft returns the first ticket."""
+        """File the draft once: a second call with the same draft returns the first ticket
+        (also when both run at once: the second waits for the first to commit)."""
+        await self.repo.lock_draft(draft.draft_id)
         existing = await self.repo.by_draft(draft.draft_id)
         if existing is not None:
             return existing, False

@@ -304,6 +304,17 @@ class TicketRepository:
         stmt = select(Ticket).where(Ticket.number == number)
         return (await self.session.exec(stmt)).first()
 
+    async def lock_draft(self, draft_id: str) -> None:
+        """Hold the draft until this transaction ends, so that a second 确认提交 of the same
+        draft (a double click, another process) waits for the first and then finds its
+        ticket instead of colliding on the unique ``draft_id``. SQLite needs nothing: its
+        write transactions already run one at a time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"ticket-draft:{draft_id}"},
+            )
+
     async def by_draft(self, draft_id: str) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.draft_id == draft_id)
         return (await self.session.exec(stmt)).first()
