@@ -21,6 +21,7 @@ from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import json_reply
+from bot.outage import storage_outage
 from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
@@ -254,6 +255,7 @@ async def _healthz(request: web.Request) -> web.Response:
 def build_web_app(yishi: Yishi) -> web.Application:
     """The one aiohttp application: health, then every adapter's routes."""
     app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
+    app.middlewares.append(storage_outage)  # a database outage: 503, JSON or a Chinese page
     app[YISHI_KEY] = yishi
     app.router.add_get("/healthz", _healthz)
     for adapter in yishi.adapters:

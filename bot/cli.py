@@ -66,7 +66,8 @@ def run(config_path: Path | None) -> None:
     from bot.app import build_yishi
     from bot.serve import serve
 
-    _run(serve(build_yishi(_settings(config_path))))
+    settings = _settings(config_path)
+    _run_on_database(serve(build_yishi(settings)), settings)
 
 
 @main.command()
@@ -78,7 +79,9 @@ def demo(config_path: Path | None) -> None:
 
     settings = _settings(config_path)
     web = settings.web.model_copy(update={"demo_personas": True})
-    _run(serve(build_yishi(settings.model_copy(update={"web": web})), demo=True))
+    _run_on_database(
+        serve(build_yishi(settings.model_copy(update={"web": web})), demo=True), settings
+    )
 
 
 @main.command()
