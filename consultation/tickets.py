@@ -46,6 +46,10 @@ class TicketError(Exception):
         self.info = info
 
 
+#: The longest name a ticket and its history keep (``reporter_name``, ``actor_name``).
+NAME_CHARS: int = Ticket.__table__.c.reporter_name.type.length  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts: their platform account, resident record (if bound) and roles."""
@@ -55,6 +59,13 @@ class Actor:
     name: str
     resident_id: int | None = None
     roles: frozenset[Role] = frozenset()
+
+    def __post_init__(self) -> None:
+        # A platform's display name may be longer than what a ticket keeps (Telegram
+        # allows 129 characters): kept to the stored length on every database alike,
+        # where PostgreSQL would refuse the ticket and SQLite keep it whole.
+        if len(self.name) > NAME_CHARS:
+            object.__setattr__(self, "name", self.name[:NAME_CHARS])
 
     @property
     def ref(self) -> str:
