@@ -21,6 +21,7 @@ from bot.adapters.outbound import HttpClient
 from bot.config import Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import add_security_headers, json_reply
+from bot.outage import storage_outage
 from bot.public import PublicPages
 from bot.push import PushService
 from bot.router import HandlerRegistry, Router
@@ -124,9 +125,7 @@ class Yishi:
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.engine = create_engine(
-            settings.storage.url, echo=settings.storage.echo, pool_size=settings.storage.pool_size
-        )
+        self.engine = create_engine(settings.storage.url, **settings.storage.engine_options())
         self.uow = UnitOfWorkFactory(session_factory(self.engine))
         self.community = Community(
             name=settings.community.name,
@@ -256,6 +255,7 @@ async def _healthz(request: web.Request) -> web.Response:
 def build_web_app(yishi: Yishi) -> web.Application:
     """The one aiohttp application: health, then every adapter's routes."""
     app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
+    app.middlewares.append(storage_outage)  # a database outage: 503, JSON or a Chinese page
     app[YISHI_KEY] = yishi
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", _healthz)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from storage.unit_of_work import UnitOfWorkFactory
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -48,6 +54,7 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 
 @click.group()
+@click.version_option(package_name="yishi", prog_name="yishi", message="%(prog)s %(version)s")
 def main() -> None:
     """议事通 Yishi — 社区居民自治聊天机器人."""
 
@@ -59,7 +66,8 @@ def run(config_path: Path | None) -> None:
     from bot.app import build_yishi
     from bot.serve import serve
 
-    _run(serve(build_yishi(_settings(config_path))))
+    settings = _settings(config_path)
+    _run_on_database(serve(build_yishi(settings)), settings)
 
 
 @main.command()
@@ -71,7 +79,9 @@ def demo(config_path: Path | None) -> None:
 
     settings = _settings(config_path)
     web = settings.web.model_copy(update={"demo_personas": True})
-    _run(serve(build_yishi(settings.model_copy(update={"web": web})), demo=True))
+    _run_on_database(
+        serve(build_yishi(settings.model_copy(update={"web": web})), demo=True), settings
+    )
 
 
 @main.command()
@@ -106,16 +116,73 @@ def db_upgrade(config_path: Path | None) -> None:
     from storage.migrate import current_revision, upgrade
 
     settings = _settings(config_path)
+    # A migration may take longer than any one request's statement: no statement limit.
+    options = settings.storage.engine_options() | {"statement_timeout": None}
 
     async def go() -> str | None:
-        engine = create_engine(settings.storage.url)
+        engine = create_engine(settings.storage.url, **options)
         try:
             await upgrade(engine)
             return await current_revision(engine)
         finally:
             await engine.dispose()
 
-    click.echo(f"database at revision {_run(go())}")
+    click.echo(f"database at revision {_run_on_database(go(), settings)}")
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(status)
+
+
+@contextlib.asynccontextmanager
+async def _database(settings: Settings, *, upgrade: bool) -> AsyncIterator[UnitOfWorkFactory]:
+    """Units of work on the configured database, at the newest schema.
+
+    ``upgrade``: bring an empty or older database up to date first (imports). Otherwise
+    (exports) refuse with one line saying what to run: reading is no reason to create
+    a database, or to change the schema under a bot that may still be running.
+    """
+    from storage.engine import create_engine, session_factory, sqlite_file
+    from storage.migrate import require_current
+    from storage.migrate import upgrade as upgrade_schema
+    from storage.unit_of_work import UnitOfWorkFactory
+
+    url = settings.storage.url
+    missing = sqlite_file(url)
+    if not upgrade and missing is not None and not missing.exists():
+        _fail(f"no database at {missing}: run `yishi db upgrade` (or `yishi run`) first")
+    engine = create_engine(url, **settings.storage.engine_options())
+    factory = UnitOfWorkFactory(session_factory(engine))
+    try:
+        if upgrade:
+            await upgrade_schema(engine)
+        else:
+            await require_current(engine)
+        yield factory
+    finally:
+        factory.close()
+        await engine.dispose()
+
+
+def _run_on_database(coro: Coroutine[Any, Any, Any], settings: Settings) -> Any:
+    """Run a command's work; a database that is out of date or out of reach is one line."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # stderr is the operator's
+    from sqlalchemy.engine import make_url
+
+    from storage.faults import is_outage
+    from storage.migrate import SchemaBehind
+
+    where = make_url(settings.storage.url).render_as_string(hide_password=True)
+    try:
+        return _run(coro)
+    except SchemaBehind as exc:
+        _fail(f"{where}: {exc}: run `yishi db upgrade` first")
+    except Exception as exc:
+        if not is_outage(exc):
+            raise
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        _fail(f"cannot use the database at {where}: {reason}", 3)
 
 
 @main.command()
@@ -124,16 +191,24 @@ def db_upgrade(config_path: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
 def export(config_path: Path | None, kind: str, fmt: str) -> None:
     """Export KIND (tickets, topics, meetings, polls, votes, outcomes, …) to stdout."""
-    import storage.schema  # noqa: F401  (registers every aggregate's exports)
-    from storage.exports import EXPORTS, export_kind
+    import consultation.exports  # noqa: F401  (registers every export kind)
+    from bot.progress import Progress
+    from storage.exports import KINDS, Rules, export_kind
 
-    if kind not in EXPORTS:
-        click.echo(
-            f"unknown export kind {kind!r}; choose from: {', '.join(sorted(EXPORTS))}", err=True
-        )
-        sys.exit(2)
+    if kind not in KINDS:
+        _fail(f"unknown export kind {kind!r}; choose from: {', '.join(sorted(KINDS))}")
     settings = _settings(config_path)
-    _run(export_kind(settings.storage.url, kind, fmt, sys.stdout))
+    rules = Rules(settings.tickets.confidentiality())
+    progress = Progress(sys.stderr, f"导出 {kind}")
+
+    async def go() -> int:
+        async with _database(settings, upgrade=False) as units:
+            return await export_kind(units, kind, fmt, sys.stdout, rules, progress)
+
+    try:
+        _run_on_database(go(), settings)
+    finally:
+        progress.close()
 
 
 @main.group()
@@ -145,26 +220,28 @@ def residents() -> None:
 @CONFIG_OPTION
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def residents_import(config_path: Path | None, file: Path) -> None:
-    """Load residents, buildings and grids from FILE.csv (bad rows are reported, good kept)."""
-    from consultation.residents import import_residents
-    from storage.engine import create_engine, session_factory
-    from storage.migrate import upgrade
-    from storage.unit_of_work import UnitOfWorkFactory
+    """Load residents, buildings and grids from FILE.csv (UTF-8 or GBK; bad rows are
+    reported with their line, good rows kept)."""
+    from bot.progress import Progress
+    from consultation.residents import RegisterEncodingError, decode_register, import_residents
 
     settings = _settings(config_path)
+    try:
+        text = decode_register(file.read_bytes())
+    except RegisterEncodingError as exc:
+        _fail(f"{file.name}: {exc}")
+    progress = Progress(sys.stderr, f"导入 {file.name}", total=max(0, text.count("\n") - 1))
 
     async def go() -> Any:
-        engine = create_engine(settings.storage.url)
-        factory = UnitOfWorkFactory(session_factory(engine))
-        try:
-            await upgrade(engine)
-            with file.open(encoding="utf-8-sig", newline="") as stream:
-                return await import_residents(factory, stream, actor=f"import:{file.name}")
-        finally:
-            factory.close()
-            await engine.dispose()
+        async with _database(settings, upgrade=True) as units:
+            return await import_residents(
+                units, io.StringIO(text, newline=""), actor=f"import:{file.name}", progress=progress
+            )
 
-    report = _run(go())
+    try:
+        report = _run_on_database(go(), settings)
+    finally:
+        progress.close()
     for line, reason in report.errors:
         click.echo(f"{file.name}:{line}: {reason}", err=True)
     click.echo(

@@ -30,6 +30,7 @@ from consultation.meeting_rule import MeetingRule
 from consultation.screening import DEFAULT_CATALOGUE, DEFAULT_DISCUSS, DEFAULT_NOT_DISCUSS
 
 if TYPE_CHECKING:
+    from consultation.confidentiality import Confidentiality
     from consultation.ticket_parsing import Catalogue
 
 CONFIG_ENV = "YISHI_CONFIG"
@@ -55,6 +56,20 @@ class StorageSettings(_Section):
     echo: bool = False
     pool_size: int = Field(default=10, ge=1, le=200)
     message_log_days: int = Field(default=30, ge=1, le=3650)
+    #: PostgreSQL: seconds to open a connection, and for any one statement (also the
+    #: longest wait for a free pooled connection). Past them a request is answered
+    #: "try again later" instead of hanging while the database is unreachable.
+    connect_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    statement_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    def engine_options(self) -> dict[str, Any]:
+        """Keyword arguments for :func:`storage.engine.create_engine`."""
+        return {
+            "echo": self.echo,
+            "pool_size": self.pool_size,
+            "connect_timeout": self.connect_timeout_seconds,
+            "statement_timeout": self.statement_timeout_seconds,
+        }
 
     @field_validator("url")
     @classmethod
@@ -350,6 +365,12 @@ def _default_urgent_words() -> list[str]:
     return list(DEFAULT_URGENT_WORDS)
 
 
+def _default_confidential() -> list[str]:
+    from consultation.confidentiality import DEFAULT_CONFIDENTIAL
+
+    return list(DEFAULT_CONFIDENTIAL)
+
+
 class TicketSettings(_Section):
     """诉求: the category catalogue, urgency, duplicates, rating and warnings."""
 
@@ -362,7 +383,13 @@ class TicketSettings(_Section):
     warn_before_minutes: float = Field(default=60.0, ge=0)
     duplicate_window_hours: float = Field(default=72.0, ge=0)
     rating_timeout_hours: float = Field(default=72.0, gt=0)
-    confidential_categories: list[str] = ["邻里纠纷"]
+    confidential_categories: list[str] = Field(default_factory=_default_confidential)
+
+    def confidentiality(self) -> Confidentiality:
+        """The one confidentiality rule (chat, exports and pages all read it)."""
+        from consultation.confidentiality import Confidentiality
+
+        return Confidentiality.of(self.confidential_categories)
 
     def catalogue(self) -> Catalogue:
         """The domain's view of this section."""
@@ -386,7 +413,7 @@ class TicketSettings(_Section):
             warn_before_minutes=self.warn_before_minutes,
             duplicate_window_hours=self.duplicate_window_hours,
             rating_timeout_hours=self.rating_timeout_hours,
-            confidential=tuple(self.confidential_categories),
+            confidentiality=self.confidentiality(),
             fallback=self.categories[-1].name
             if all(c.name != "其他" for c in self.categories)
             else "其他",

@@ -28,6 +28,7 @@ from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context
 from nlu.policy import Action, decide
+from storage.faults import StorageUnavailable, is_outage
 from storage.inbound import MessageSnapshot
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -51,6 +52,17 @@ class Within(Protocol):
     async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
         """After the message's first record is written, before the commit (not called
         for a delivery that finds the message already handled)."""
+
+
+def unavailable_reply() -> Reply:
+    """What a resident is told while the database is down: nothing was saved, send again."""
+    return Reply(t("router.unavailable"))
+
+
+def _fault(exc: BaseException) -> str:
+    """A short, credential-free description of a database fault for the log."""
+    orig = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
 
 
 class HandlerRegistry:
@@ -141,7 +153,24 @@ class Router:
         self._later: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: Inbound, within: Within | None = None) -> list[Reply]:
-        """Handle ``message`` once; a redelivery returns the first delivery's replies."""
+        """Handle ``message`` once; a redelivery returns the first delivery's replies.
+
+        While the database is unavailable nothing can be recorded: this raises
+        :class:`StorageUnavailable` (one warning logged, no traceback) and the adapter
+        answers with :func:`unavailable_reply` or HTTP 503.
+        """
+        try:
+            return await self._handle(message, within)
+        except Exception as exc:
+            if isinstance(exc, StorageUnavailable) or not is_outage(exc):
+                raise
+            log.warning(
+                "database unavailable",
+                extra={"platform": message.platform, "error": _fault(exc)},
+            )
+            raise StorageUnavailable(_fault(exc)) from exc
+
+    async def _handle(self, message: Inbound, within: Within | None) -> list[Reply]:
         started = time.perf_counter()
         text = normalise(message.text)
         if text != message.text:
@@ -168,7 +197,9 @@ class Router:
             ctx = await self._context(uow, message, snapshot)
             try:
                 replies, intent = await self._dispatch(ctx)
-            except Exception:
+            except Exception as exc:
+                if is_outage(exc):
+                    raise  # not the handler's fault, and nothing can be recorded
                 log.exception("handler failed", extra={"message_id": message.message_id})
                 undone = "failed"
             if undone is None:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
+from consultation.confidentiality import Confidentiality
+
 #: Ticket statuses (the export contract) and how residents see them.
 STATUS_ZH: dict[str, str] = {
     "received": "已受理",
@@ -46,7 +48,7 @@ class Catalogue:
     warn_before_minutes: float = 60.0
     duplicate_window_hours: float = 72.0
     rating_timeout_hours: float = 72.0
-    confidential: tuple[str, ...] = ("邻里纠纷",)
+    confidentiality: Confidentiality = field(default_factory=Confidentiality)
     fallback: str = "其他"
 
     def get(self, name: str) -> Category:

@@ -46,6 +46,10 @@ class TicketError(Exception):
         self.info = info
 
 
+#: The longest name a ticket and its history keep (``reporter_name``, ``actor_name``).
+NAME_CHARS: int = Ticket.__table__.c.reporter_name.type.length  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who acts: their platform account, resident record (if bound) and roles."""
@@ -55,6 +59,13 @@ class Actor:
     name: str
     resident_id: int | None = None
     roles: frozenset[Role] = frozenset()
+
+    def __post_init__(self) -> None:
+        # A platform's display name may be longer than what a ticket keeps (Telegram
+        # allows 129 characters): kept to the stored length on every database alike,
+        # where PostgreSQL would refuse the ticket and SQLite keep it whole.
+        if len(self.name) > NAME_CHARS:
+            object.__setattr__(self, "name", self.name[:NAME_CHARS])
 
     @property
     def ref(self) -> str:
@@ -166,7 +177,7 @@ class TicketService:
 
     async def find_duplicate(self, category: str, place: Place, now: datetime) -> Ticket | None:
         """An open ticket of the same category at the same place within the window."""
-        if category in self.catalogue.confidential or place.empty:
+        if not self.catalogue.confidentiality.may_merge(category) or place.empty:
             return None
         since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
         return await self.repo.find_open_near(category, place.building, place.spot, since)
@@ -188,7 +199,9 @@ class TicketService:
         return None
 
     async def file(self, draft: Draft, reporter: Actor, now: datetime) -> tuple[Ticket, bool]:
-        """File the draft once: a second call with the same draft returns the first ticket."""
+        """File the draft once: a second call with the same draft returns the first ticket
+        (also when both run at once: the second waits for the first to commit)."""
+        await self.repo.lock_draft(draft.draft_id)
         existing = await self.repo.by_draft(draft.draft_id)
         if existing is not None:
             return existing, False
@@ -235,7 +248,7 @@ class TicketService:
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
-        if ticket.category in self.catalogue.confidential:
+        if not self.catalogue.confidentiality.may_follow(ticket.category):
             raise TicketError("not_yours", number=number)
         await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -102,8 +103,31 @@ def _clear_marks(conn: Any) -> None:
     conn.info.pop(PUSHED, None)
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """An async engine for ``url`` with the backend's sensible settings."""
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    connect_timeout: float = 5.0,
+    statement_timeout: float | None = 30.0,
+) -> AsyncEngine:
+    """An async engine for ``url`` with the backend's sensible settings.
+
+    On PostgreSQL no wait is unbounded: opening a connection gives up after
+    ``connect_timeout`` seconds, a statement (the pool's ping, a commit, a rollback
+    included) after ``statement_timeout`` (None: no limit, for migrations), and waiting
+    for a free pooled connection after ``statement_timeout`` too. A silent network or a
+    stopped server then costs a request seconds, not as long as the fault lasts.
+    SQLite waits for another process's write lock up to its busy_timeout.
+    """
     full = async_url(url)
     kwargs: dict[str, Any] = {
         "echo": echo,
@@ -111,7 +135,13 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         "json_deserializer": json_value,
     }
     if make_url(full).get_backend_name() == "postgresql":
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        kwargs.update(
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_timeout=statement_timeout or 30.0,
+            connect_args={"timeout": connect_timeout, "command_timeout": statement_timeout},
+        )
     else:
         # SQLite has one writer at a time. One pooled connection per process makes
         # writers queue in asyncio (first come, first served) instead of spinning

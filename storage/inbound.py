@@ -27,6 +27,9 @@ from storage.repository import DriverRepository
 from storage.sqlite_fast import compiled
 from storage.types import json_value, utcnow
 
+#: The intent column's length (storage.models.InboundMessage.intent).
+_INTENT_CHARS: int = InboundMessage.__table__.c.intent.type.length  # type: ignore[attr-defined]
+
 
 @cache
 def _snapshot_statement(dialect: str = "sqlite") -> Any:
@@ -169,7 +172,9 @@ class InboundRepository(DriverRepository):
             "platform_message_id": message_id,
             "chat_id": chat_id,
             "sender_id": sender_id,
-            "intent": intent,
+            # A label, but "command:<first word>" can carry a resident's whole sentence:
+            # clipped to the column, so PostgreSQL (which enforces it) stores what SQLite does.
+            "intent": intent[:_INTENT_CHARS] if intent else intent,
             "reply": reply,
             "received_at": now or utcnow(),
         }

@@ -11,7 +11,7 @@ from sqlalchemy import UniqueConstraint, bindparam, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.exports import register
+from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import Repository, insert_for
@@ -234,22 +234,59 @@ class MeetingRepository(Repository):
         return list((await self.session.exec(stmt)).all())
 
 
-@register("meetings")
-async def _export_meetings(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
-    repo = uow.get(MeetingRepository)
-    for meeting in await repo.all():
-        assert meeting.id is not None
-        signups = await repo.signups(meeting.id, status=None)
-        signed = [s for s, _ in signups if s.status == "signed"]
-        yield {
+async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
+    """A page of meetings with their agendas and sign-up counts: three queries."""
+    stmt = select(Meeting).where(col(Meeting.id) > after).order_by(col(Meeting.id)).limit(size)
+    meetings = (await uow.session.exec(stmt)).all()
+    ids = [m.id for m in meetings if m.id is not None]
+    agendas: dict[int, list[str]] = {i: [] for i in ids}
+    counts: dict[int, dict[str, int]] = {i: {"onsite": 0, "online": 0, "attended": 0} for i in ids}
+    if ids:
+        items = (
+            select(AgendaItem.meeting_id, AgendaItem.topic_id)
+            .where(col(AgendaItem.meeting_id).in_(ids))
+            .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+        )
+        for meeting_id, topic_id in (await uow.session.exec(items)).all():
+            agendas[meeting_id].append(f"T{topic_id}")
+        checked_in = col(MeetingSignup.checked_in_at).is_not(None)
+        tally = (
+            sa_select(
+                col(MeetingSignup.meeting_id),
+                col(MeetingSignup.mode),
+                col(MeetingSignup.status),
+                checked_in,
+                func.count(),
+            )
+            .where(col(MeetingSignup.meeting_id).in_(ids))
+            .group_by(
+                col(MeetingSignup.meeting_id),
+                col(MeetingSignup.mode),
+                col(MeetingSignup.status),
+                checked_in,
+            )
+        )
+        for meeting_id, mode, status, attended, n in (await uow.session.execute(tally)).all():
+            if status == "signed" and mode in ("onsite", "online"):
+                counts[meeting_id][mode] += int(n)
+            if attended:
+                counts[meeting_id]["attended"] += int(n)
+    rows = [
+        {
             "meeting": meeting.code,
             "starts_at": iso(meeting.starts_at),
             "place": meeting.place,
             "capacity": meeting.capacity,
             "status": meeting.status,
-            "agenda": [f"T{t.id}" for _, t in await repo.agenda(meeting.id)],
-            "onsite": sum(1 for s in signed if s.mode == "onsite"),
-            "online": sum(1 for s in signed if s.mode == "online"),
-            "attended": sum(1 for s, _ in signups if s.checked_in_at is not None),
+            "agenda": agendas.get(meeting.id or -1, []),
+            **counts.get(meeting.id or -1, {}),
             "minutes_published_at": iso(meeting.minutes_published_at),
         }
+        for meeting in meetings
+    ]
+    return rows, last_id(ids, size)
+
+
+@register_paged("meetings")
+def _export_meetings(units: Units, _rules: Rules) -> AsyncIterator[Row]:
+    return in_pages(units, _meeting_page)

@@ -45,3 +45,20 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision(url: str) -> str | None:
     """The newest revision the code knows."""
     return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+class SchemaBehind(Exception):
+    """The database is not at the schema this code writes: empty, or older."""
+
+    def __init__(self, current: str | None, newest: str | None) -> None:
+        super().__init__(f"database schema is at {current or 'nothing'}, the code needs {newest}")
+        self.current = current
+        self.newest = newest
+
+
+async def require_current(engine: AsyncEngine) -> None:
+    """Raise :class:`SchemaBehind` unless the database is at the newest revision."""
+    current = await current_revision(engine)
+    newest = head_revision(str(engine.url))
+    if current != newest:
+        raise SchemaBehind(current, newest)

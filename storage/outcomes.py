@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.exports import register
+from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.repository import Repository, insert_for
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -110,23 +110,48 @@ class DecisionRepository(Repository):
         return counts.get(True, 0), counts.get(False, 0)
 
 
-@register("outcomes")
-async def _export_outcomes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
-    repo = uow.get(DecisionRepository)
-    for decision in await repo.all():
-        assert decision.id is not None
-        satisfied, unsatisfied = await repo.evaluation_counts(decision.id)
-        yield {
-            "decision": f"D{decision.id}",
-            "topic": f"T{decision.topic_id}" if decision.topic_id else None,
-            "poll": f"P{decision.poll_id}" if decision.poll_id else None,
-            "text": decision.text,
-            "passed": decision.passed,
-            "owner": decision.owner,
-            "due_date": decision.due_date,
-            "status": decision.status,
-            "done_at": iso(decision.done_at),
-            "progress": [u.note for u in await repo.updates(decision.id)],
-            "satisfied": satisfied,
-            "unsatisfied": unsatisfied,
+async def _outcome_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
+    """A page of decisions with their progress notes and evaluation counts: three queries."""
+    stmt = select(Decision).where(col(Decision.id) > after).order_by(col(Decision.id))
+    decisions = (await uow.session.exec(stmt.limit(size))).all()
+    ids = [d.id for d in decisions if d.id is not None]
+    notes: dict[int, list[str]] = {i: [] for i in ids}
+    counts: dict[tuple[int, bool], int] = {}
+    if ids:
+        updates = (
+            select(DecisionUpdate)
+            .where(col(DecisionUpdate.decision_id).in_(ids))
+            .order_by(col(DecisionUpdate.id))
+        )
+        for update in (await uow.session.exec(updates)).all():
+            notes[update.decision_id].append(update.note)
+        tally = (
+            select(DecisionEvaluation.decision_id, DecisionEvaluation.satisfied, func.count())
+            .where(col(DecisionEvaluation.decision_id).in_(ids))
+            .group_by(col(DecisionEvaluation.decision_id), col(DecisionEvaluation.satisfied))
+        )
+        for decision_id, satisfied, n in (await uow.session.exec(tally)).all():
+            counts[(decision_id, bool(satisfied))] = int(n)
+    rows = [
+        {
+            "decision": f"D{d.id}",
+            "topic": f"T{d.topic_id}" if d.topic_id else None,
+            "poll": f"P{d.poll_id}" if d.poll_id else None,
+            "text": d.text,
+            "passed": d.passed,
+            "owner": d.owner,
+            "due_date": d.due_date,
+            "status": d.status,
+            "done_at": iso(d.done_at),
+            "progress": notes.get(d.id or -1, []),
+            "satisfied": counts.get((d.id or -1, True), 0),
+            "unsatisfied": counts.get((d.id or -1, False), 0),
         }
+        for d in decisions
+    ]
+    return rows, last_id(ids, size)
+
+
+@register_paged("outcomes")
+def _export_outcomes(units: Units, _rules: Rules) -> AsyncIterator[Row]:
+    return in_pages(units, _outcome_page)

@@ -1,4 +1,5 @@
-"""Tickets (诉求): tables, their repository and the ``tickets`` export.
+"""Tickets (诉求): tables and their repository (the ``tickets`` export is the domain's,
+in :mod:`consultation.exports`, as it applies the confidentiality rule).
 
 Guarantees that must hold across bot processes live in the database: the daily
 sequence is one counter row per day bumped by a single UPDATE; a draft is filed
@@ -9,6 +10,7 @@ and holder); each timed step fires once (conditional UPDATE on its marker column
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -30,12 +32,10 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.exports import register
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import insert_for
 from storage.types import utc_field, utcnow
-from storage.unit_of_work import UnitOfWork
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
 UNACCEPTED = ("received", "reopened", "escalated")
@@ -160,6 +160,15 @@ def _stamp_values() -> dict[str, Any]:
             (resolved.is_(None), col(Ticket.resolution_due_at)), else_=None
         ),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class TicketPage:
+    """A page of tickets for an export: the tickets, each one's history, their people."""
+
+    tickets: list[Ticket]
+    history: dict[int, list[TicketEvent]]
+    people: dict[int, Resident]
 
 
 class TicketEvent(SQLModel, table=True):
@@ -294,6 +303,17 @@ class TicketRepository:
     async def by_number(self, number: str) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.number == number)
         return (await self.session.exec(stmt)).first()
+
+    async def lock_draft(self, draft_id: str) -> None:
+        """Hold the draft until this transaction ends, so that a second 确认提交 of the same
+        draft (a double click, another process) waits for the first and then finds its
+        ticket instead of colliding on the unique ``draft_id``. SQLite needs nothing: its
+        write transactions already run one at a time."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                {"key": f"ticket-draft:{draft_id}"},
+            )
 
     async def by_draft(self, draft_id: str) -> Ticket | None:
         stmt = select(Ticket).where(Ticket.draft_id == draft_id)
@@ -612,6 +632,24 @@ class TicketRepository:
         stmt = select(Resident).where(col(Resident.id).in_(list(ids)))
         return {r.id: r for r in (await self.session.exec(stmt)).all() if r.id is not None}
 
+    async def export_page(self, after: int, size: int) -> TicketPage:
+        """Up to ``size`` tickets after id ``after`` with their histories and people: three
+        queries for the whole page, never one per ticket."""
+        stmt = select(Ticket).where(col(Ticket.id) > after).order_by(col(Ticket.id)).limit(size)
+        tickets = list((await self.session.exec(stmt)).all())
+        ids = [t.id for t in tickets if t.id is not None]
+        history: dict[int, list[TicketEvent]] = {i: [] for i in ids}
+        if ids:
+            events = select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ids))
+            for event in (await self.session.exec(events.order_by(col(TicketEvent.id)))).all():
+                history[event.ticket_id].append(event)
+        people = await self.residents(
+            sorted(
+                {i for t in tickets for i in (t.reporter_resident_id, t.holder_id) if i is not None}
+            )
+        )
+        return TicketPage(tickets, history, people)
+
     async def all_tickets(self, batch: int = 500) -> AsyncIterator[Ticket]:
         last = 0
         while True:
@@ -622,62 +660,3 @@ class TicketRepository:
             for row in rows:
                 yield row
             last = rows[-1].id or last
-
-
-CONFIDENTIAL_CATEGORIES = ("邻里纠纷",)
-
-
-@register("tickets")
-async def export_tickets(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
-    """One row per ticket with its history; phones masked; a dispute's complainant withheld."""
-    repo = uow.get(TicketRepository)
-    grids = await repo.grid_names()
-    async for ticket in repo.all_tickets():
-        assert ticket.id is not None
-        events = await repo.history(ticket.id)
-        people = await repo.residents(
-            [i for i in (ticket.reporter_resident_id, ticket.holder_id) if i is not None]
-        )
-        reporter = people.get(ticket.reporter_resident_id or -1)
-        holder = people.get(ticket.holder_id or -1)
-        confidential = ticket.category in CONFIDENTIAL_CATEGORIES
-        yield {
-            "number": ticket.number,
-            "status": ticket.status,
-            "category": ticket.category,
-            "urgent": ticket.urgent,
-            "level": ticket.level,
-            "grid": grids.get(ticket.grid_id or -1),
-            "location": "".join(
-                p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p
-            ),
-            "description": ticket.description,
-            "reporter": "（保密）"
-            if confidential
-            else (reporter.name if reporter else ticket.reporter_name),
-            "reporter_phone": None if confidential or reporter is None else reporter.phone_masked,
-            "holder": holder.name if holder else None,
-            "department": ticket.department,
-            "received_at": ticket.received_at.isoformat(),
-            "response_due_at": ticket.response_due_at.isoformat(),
-            "resolution_due_at": ticket.resolution_due_at.isoformat(),
-            "accepted_at": ticket.accepted_at.isoformat() if ticket.accepted_at else None,
-            "resolved_at": ticket.resolved_at.isoformat() if ticket.resolved_at else None,
-            "rating": ticket.rating,
-            "rating_comment": ticket.rating_comment,
-            "reopen_count": ticket.reopen_count,
-            "duplicate_of": ticket.duplicate_of,
-            "history": [
-                {
-                    "at": e.at.isoformat(),
-                    "actor": "（保密）"
-                    if confidential and e.action in ("filed", "rated")
-                    else (e.actor_name or e.actor),
-                    "action": e.action,
-                    "from": e.from_status,
-                    "to": e.to_status,
-                    "note": e.note,
-                }
-                for e in events
-            ],
-        }

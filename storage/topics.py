@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, UniqueConstraint, update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.exports import register
+from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.repository import Repository, insert_for
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -112,10 +112,11 @@ ACCEPTED_TOPIC_STATUSES = ("accepted", "qualified", "scheduled", "decided")
 # ---------------------------------------------------------------- exports (yishi export KIND)
 
 
-@register("topics")
-async def _export_topics(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
-    for topic in await uow.get(TopicRepository).all():
-        yield {
+async def _topic_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
+    stmt = select(Topic).where(col(Topic.id) > after).order_by(col(Topic.id)).limit(size)
+    topics = (await uow.session.exec(stmt)).all()
+    rows = [
+        {
             "topic": f"T{topic.id}",
             "title": topic.title,
             "description": topic.description,
@@ -129,3 +130,11 @@ async def _export_topics(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
             "created_at": iso(topic.created_at),
             "updated_at": iso(topic.updated_at),
         }
+        for topic in topics
+    ]
+    return rows, last_id([t.id for t in topics], size)
+
+
+@register_paged("topics")
+def _export_topics(units: Units, _rules: Rules) -> AsyncIterator[Row]:
+    return in_pages(units, _topic_page)

@@ -10,7 +10,9 @@ from typing import Any, TextIO
 from bot.app import Yishi
 from bot.config import Settings
 from bot.demo import seed_demo
+from bot.router import unavailable_reply
 from kernel.messages import ChatType, Inbound, Platform, Reply
+from storage.faults import StorageUnavailable
 from storage.types import utcnow
 
 
@@ -72,7 +74,10 @@ class ConsoleAdapter:
             text=text,
             sent_at=utcnow(),
         )
-        replies = await self.yishi.router.handle(message)
+        try:
+            replies = await self.yishi.router.handle(message)
+        except StorageUnavailable:
+            replies = [unavailable_reply()]
         for reply in replies:
             self.out.write(render(reply) + "\n")
             self.last_buttons = tuple(b.data for b in reply.buttons)

@@ -16,9 +16,11 @@ REGISTER = (
 )
 
 
-def yishi(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("YISHI_")}
-    env["YISHI_LOG__FORMAT"] = "text"
+def yishi(
+    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("YISHI_")}
+    env = clean | {"YISHI_LOG__FORMAT": "text"} | (env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         capture_output=True,

@@ -80,6 +80,6 @@ async def test_in_flight_message_finishes_on_sigint(sqlite_url: str) -> None:
     try:
         async with UnitOfWorkFactory(session_factory(engine))() as uow:
             assert len(await uow.audit.for_entity("test", "slow-1")) == 1
-            assert await uow.inbound.get("web", "zhang", "slow-1") is not None
+            assert await uow.inbound.get("web", browser.me["user_id"], "slow-1") is not None
     finally:
         await engine.dispose()

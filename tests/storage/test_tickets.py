@@ -10,11 +10,12 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import consultation.exports  # noqa: F401  (registers the tickets export)
 from bot.app import Yishi
 from consultation.roles import Role
 from kernel.messages import ChatType, Inbound
 from storage.engine import create_engine, session_factory
-from storage.exports import EXPORTS, write_rows
+from storage.exports import KINDS, Rules, write_rows
 from storage.tickets import Ticket, TicketRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWorkFactory
@@ -51,8 +52,8 @@ async def test_export_masks_and_withholds_a_dispute_complainant(yishi: Yishi) ->
     await say("3号楼502")
     await say("确认提交")
     out = StringIO()
-    async with yishi.uow() as uow:
-        assert await write_rows(EXPORTS["tickets"](uow), "jsonl", out) == 2
+    rules = Rules(yishi.settings.tickets.confidentiality())
+    assert await write_rows(KINDS["tickets"](yishi.uow, rules), "jsonl", out) == 2
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert rows[0]["reporter"] == "张阿姨" and rows[0]["reporter_phone"] == "138****5678"
     assert rows[0]["history"][0]["action"] == "filed"

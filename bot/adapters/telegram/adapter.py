@@ -40,8 +40,9 @@ from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.adapters.wechat.adapter import button_key
 from bot.config import TelegramSettings
 from bot.push import PermanentPushError
-from bot.router import Router
+from bot.router import Router, unavailable_reply
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from storage.faults import is_outage
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
@@ -202,6 +203,15 @@ class TelegramAdapter:
         notes: list[str] = []
         try:
             await self._handle(update, notes)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Nothing was saved and Telegram will not deliver the update again: ask the
+            # resident to send it again later, in words.
+            log.warning("database unavailable", extra={"update_id": update.update_id})
+            if update.effective_chat is not None:
+                with contextlib.suppress(TelegramError):
+                    await self.send_reply(str(update.effective_chat.id), unavailable_reply())
         finally:
             if query is not None:  # a pressed button always stops spinning
                 text = "\n".join(notes)
