@@ -47,7 +47,19 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
         return None
 
 
-@click.group()
+class _Yishi(click.Group):
+    """A configuration problem found after loading (the ballot secret's file) is one
+    line for the operator, like any other, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Yishi)
 def main() -> None:
     """议事通 Yishi — 社区居民自治聊天机器人."""
 

@@ -309,7 +309,8 @@ class Router:
 
         command = self.registry.command_for(text)
         if command is not None:
-            return await self._run(command, ctx, resume=False), f"command:{text.split()[0]}"
+            label = command.record_as or f"command:{text.split()[0]}"
+            return await self._run(command, ctx, resume=False), label
         if text.startswith("/"):
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
@@ -339,6 +340,10 @@ class Router:
         options: list[Intent] = [
             i for i in decision.options if i is not Intent.OTHER and i in self.registry.intents
         ]
+        if decision.action is Action.ASK and Intent.VOTE in options:
+            # Asking keeps the message in the conversation to run it once chosen; a
+            # message that may be a vote is its choice, so it is never kept: say how.
+            return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
         if decision.action is Action.ASK and options:
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
         return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value

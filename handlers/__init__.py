@@ -25,7 +25,12 @@ from handlers.tickets import (
     TicketStatusHandler,
 )
 from handlers.topics import ProposeTopicHandler, SecondTopicHandler, TopicModerationHandler
-from handlers.votes import PollAdminHandler, PollStatusHandler, VoteHandler
+from handlers.votes import (
+    ParticipantsHandler,
+    PollAdminHandler,
+    PollStatusHandler,
+    VoteHandler,
+)
 from kernel.handler import Handler
 from kernel.intents import Intent
 
@@ -64,6 +69,7 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         PollAdminHandler(rules),
         OutcomeAdminHandler(rules),
         PollStatusHandler(),
+        ParticipantsHandler(),
         ProposeTopicHandler(rules),
         SecondTopicHandler(rules),
         MeetingInfoHandler(rules),

@@ -4,8 +4,9 @@ Resident words: "赞成" · "投2" · "选A和C" · "投票 P3 反对" · ``投�
 Moderator commands: ``开启投票 …`` (see ``poll.syntax_open``) · ``结束投票 P3`` ·
 ``录入纸质票 P3 刘大爷 赞成`` · ``提醒投票 P3`` · ``隐藏结果 P3`` / ``公开结果 P3``.
 
-Anonymous polls: the confirmation and the receipt never repeat the choice (the
-router stores replies), and nothing is logged about it.
+Anonymous polls: the receipt never repeats the choice (the router stores replies
+for redelivery), no conversation holds it, and nothing is logged about it; a
+changed vote replaces the voter's own sealed ballot (consultation.ballot_box).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from handlers.meetings import resolve_person
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import refusal
 from notices.polls import (
@@ -35,8 +36,10 @@ from notices.polls import (
 )
 from storage.polls import Poll
 
-FLOW = "anon_vote"
-CONFIRM = frozenset({"确认投票", "确认", "是", "确定"})
+
+def poll_service(ctx: Context) -> PollService:
+    """The poll service for this message, with the keys anonymous ballots are sealed with."""
+    return PollService(ctx.uow, ctx.now, ctx.community.ballots)
 
 
 def _bad_vote(poll: Poll) -> Reply:
@@ -47,16 +50,16 @@ def _bad_vote(poll: Poll) -> Reply:
 
 
 class VoteHandler(Handler):
-    """One vote by words or button; anonymous votes are confirmed first (they are final)."""
+    """One vote by words or button; until close a new vote replaces the voter's last."""
 
     intents = (Intent.VOTE,)
     patterns = (VOTE_PATTERN,)
-    flows = (FLOW,)
-    expects = {"confirm": "confirm"}  # noqa: RUF012
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+    #: What the router records for the message: the word "vote", never the choice.
+    record_as = Intent.VOTE.value
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         resident = ctx.user.resident
         assert resident is not None
         try:
@@ -68,79 +71,29 @@ class VoteHandler(Handler):
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
                 return [_bad_vote(poll)]
-            ref = poll_ref(poll.id or 0)
-            if poll.anonymous:
-                await service.voter_key(poll, resident)
-                assert poll.id is not None
-                if resident.id in await service.polls.voted_resident_ids(poll.id):
-                    raise PollError("anonymous_final", ref=ref)
-                ctx.conversation.start(FLOW, "confirm", poll=poll.id, mask=parsed.mask)
-                return [
-                    Reply(
-                        t("poll.anonymous_confirm", ref=ref),
-                        buttons=(
-                            Button(t("poll.confirm_button"), "确认投票"),
-                            Button("取消", "取消"),
-                        ),
-                    )
-                ]
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        key = "poll.changed" if outcome.status == "changed" else "poll.cast"
-        return [
-            Reply(
-                t(
-                    key,
-                    ref=ref,
-                    choice=choice_label(poll, parsed.mask),
-                    progress=await running_count(service, poll),
-                )
-            )
-        ]
-
-    async def resume(self, ctx: Context) -> Sequence[Reply]:
-        data = dict(ctx.conversation.data)
-        ctx.conversation.end()
-        if ctx.text not in CONFIRM:
-            return (
-                await self.handle(ctx)
-                if re.fullmatch(VOTE_PATTERN, ctx.text)
-                else [Reply(t("router.cancelled"))]
-            )
-        service = PollService(ctx.uow, ctx.now)
-        assert ctx.user.resident is not None
-        try:
-            outcome = await service.cast(
-                int(data["poll"]), ctx.user.resident, int(data["mask"]), ctx.user.actor
-            )
-        except PollError as exc:
-            return [refusal("poll_error", exc.code, exc.values)]
-        poll = outcome.poll
-        return [
-            Reply(
-                t(
-                    "poll.anonymous_cast",
-                    ref=poll_ref(poll.id or 0),
-                    progress=await running_count(service, poll),
-                )
-            )
-        ]
+        ref, progress = poll_ref(poll.id or 0), await running_count(service, poll)
+        changed = outcome.status == "changed"
+        if poll.anonymous:  # the receipt is stored for redelivery: no choice in it
+            key = "poll.anonymous_changed" if changed else "poll.anonymous_cast"
+            return [Reply(t(key, ref=ref, progress=progress))]
+        key = "poll.changed" if changed else "poll.cast"
+        choice = choice_label(poll, parsed.mask)
+        return [Reply(t(key, ref=ref, choice=choice, progress=progress))]
 
 
 class PollStatusHandler(Handler):
-    """投票情况 P3 (turnout, counts unless hidden) · 参与名单 P3 (anonymous: after close)."""
+    """投票情况 P3: turnout, and the counts unless they are hidden until close."""
 
-    patterns = (r"投票情况\s*[Pp]?\s*\d*\s*", r"参与名单\s*[Pp]\s*\d+\s*")
+    patterns = (r"投票情况\s*[Pp]?\s*\d*\s*",)
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         try:
             poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
             ref = poll_ref(poll.id or 0)
-            if ctx.text.startswith("参与名单"):
-                names = await service.participants(poll)
-                return [Reply(t("poll.participants", ref=ref, names="、".join(names) or "—"))]
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
         state = t("poll.state_open" if service.is_open(poll) else "poll.state_closed")
@@ -155,6 +108,24 @@ class PollStatusHandler(Handler):
                 )
             )
         ]
+
+
+class ParticipantsHandler(Handler):
+    """参与名单 P3: who took part (names, never choices), for moderators only; for an
+    anonymous poll only after close, so turnout can't be watched vote by vote."""
+
+    patterns = (r"参与名单\s*[Pp]\s*\d+\s*",)
+    required_roles = frozenset({Role.MODERATOR})
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = poll_service(ctx)
+        try:
+            poll = await service.get(find_ref(ctx.text, "P") or 0)
+            names = await service.participants(poll)
+        except PollError as exc:
+            return [refusal("poll_error", exc.code, exc.values)]
+        ref = poll_ref(poll.id or 0)
+        return [Reply(t("poll.participants", ref=ref, names="、".join(names) or "—"))]
 
 
 _PAPER = re.compile(r"录入纸质票\s*[Pp]\s*(\d+)\s+(\S+)\s+(.+)", re.DOTALL)
@@ -182,7 +153,7 @@ class PollAdminHandler(Handler):
             return [refusal("poll_error", exc.code, exc.values)]
 
     async def _dispatch(self, ctx: Context) -> Sequence[Reply]:
-        service, text, zone = PollService(ctx.uow, ctx.now), ctx.text, ctx.community.zone
+        service, text, zone = poll_service(ctx), ctx.text, ctx.community.zone
         msg = ctx.message
         if re.match(r"(?:开启|发起|开始)投票", text):
             if re.fullmatch(r"(?:开启|发起|开始)投票\s*", text):
