@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from consultation import events as ev
-from consultation.ballot_box import BallotKeys
+from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import Electorate, PollKind
 from consultation.polls import PollError, PollEvents, PollService, PollSpec, parse_poll_command
 from storage.engine import create_engine, session_factory
@@ -258,3 +258,109 @@ def test_poll_command_parsing() -> None:
         with pytest.raises(PollError) as err:
             parse_poll_command(bad, now, SH)
         assert err.value.code == code
+
+
+# -- anonymous polls: sealed ballots ---------------------------------------------------
+
+
+async def test_anonymous_household_and_paper_rules_hold_for_sealed_ballots(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    [mum, dad] = await make_people(uowf, 2, household="3-2-301")
+    [paper_voter, changer] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True, electorate=Electorate.HOUSEHOLDS))
+    assert await cast(uowf, poll_id, mum, 1) == "new"
+    with pytest.raises(PollError) as taken:
+        await cast(uowf, poll_id, dad, 2)
+    assert taken.value.code == "household_voted"
+    async with uowf() as uow:
+        await PollService(uow, NOW, KEYS).paper(poll_id, paper_voter, 2, "moderator")
+    with pytest.raises(PollError) as stands:
+        await cast(uowf, poll_id, paper_voter, 1)
+    assert stands.value.code == "paper_stands"
+    assert await cast(uowf, poll_id, changer, 4) == "new"
+    assert await cast(uowf, poll_id, changer, 2) == "changed"
+    async with uowf() as uow:
+        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+    assert closed.tally.counts == (1, 2, 0) and closed.tally.voters == 3
+
+
+async def test_a_wrong_ballot_secret_leaves_the_poll_open_and_uncounted(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    people = await make_people(uowf, 3)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    for p, mask in zip(people, (1, 1, 2), strict=True):
+        await cast(uowf, poll_id, p, mask)
+    other = BallotKeys(b"another-secret-entirely-" + b"1" * 32)
+    async with uowf() as uow:
+        with pytest.raises(PollError) as unreadable:
+            await PollService(uow, NOW, other).close(poll_id, "moderator")
+    assert unreadable.value.code == "ballots_unreadable"
+    async with uowf() as uow:
+        service = PollService(uow, NOW, KEYS)
+        assert (await service.get(poll_id)).status == "open"
+        closed = await service.close(poll_id, "moderator")
+    assert closed.tally.counts == (2, 1, 0)
+    # A ballot moved into another voter's slot (or poll) no longer opens.
+    slot = KEYS.slot(poll_id, "r:1")
+    sealed = KEYS.seal(poll_id, slot, 1)
+    with pytest.raises(BallotError):
+        KEYS.open(poll_id, KEYS.slot(poll_id, "r:2"), sealed)
+    with pytest.raises(BallotError):
+        KEYS.open(poll_id + 1, slot, sealed)
+    assert KEYS.open(poll_id, slot, sealed) == 1
+
+
+async def test_closing_while_a_vote_is_in_flight_counts_it(uowf: UnitOfWorkFactory) -> None:
+    """A vote holds the poll until it commits and closing waits for it: a vote that was
+    accepted is in the published count, and no sealed ballot is left behind."""
+    [early, late] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    await cast(uowf, poll_id, early, 1)
+
+    async def close() -> ev.PollClosed:
+        async with uowf() as uow:
+            return await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+
+    async with uowf() as vote:
+        await PollService(vote, NOW, KEYS).cast(poll_id, late, 2, "resident")
+        closing = asyncio.create_task(close())
+        await asyncio.sleep(0.3)
+        assert not closing.done(), "closing waits for the vote in flight"
+    closed = await closing
+    assert closed.tally.counts == (1, 1, 0) and closed.tally.voters == 2
+    async with uowf() as uow:
+        left = (await uow.session.execute(text("SELECT count(*) FROM poll_ballots"))).scalar()
+    assert left == 0
+    with pytest.raises(PollError) as after:
+        await cast(uowf, poll_id, late, 1)
+    assert after.value.code == "closed"
+
+
+async def test_counters_from_before_sealed_ballots_are_added_at_close(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    """An anonymous poll open across the upgrade: its old counters count, its old voters
+    (no sealed ballot to find) are told their vote can't be changed, new ones are sealed."""
+    [old_voter, new_voter] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    async with uowf() as uow:
+        await uow.session.execute(
+            text(
+                "INSERT INTO poll_voters (poll_id, voter_key, resident_id, channel) "
+                "VALUES (:p, :k, :r, 'chat')"
+            ),
+            {"p": poll_id, "k": f"r:{old_voter.id}", "r": old_voter.id},
+        )
+        await uow.session.execute(
+            text("INSERT INTO poll_tallies (poll_id, choice_mask, votes) VALUES (:p, 2, 1)"),
+            {"p": poll_id},
+        )
+    with pytest.raises(PollError) as final:
+        await cast(uowf, poll_id, old_voter, 1)
+    assert final.value.code == "anonymous_final"
+    assert await cast(uowf, poll_id, new_voter, 2) == "new"
+    async with uowf() as uow:
+        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+    assert closed.tally.counts == (0, 2, 0) and closed.tally.voters == 2
