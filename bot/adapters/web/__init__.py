@@ -203,6 +203,7 @@ class WebChatAdapter:
             sent_at=utcnow(),
             sender_name=name if isinstance(name, str) else None,
             addressed=not is_group or any(n in text for n in BOT_NAMES),
+            source=request.remote,
         )
         if is_group:
             await self.hub.deliver(
