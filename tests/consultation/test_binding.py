@@ -155,3 +155,23 @@ async def test_two_processes_share_the_limit(db_url: str) -> None:
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_buckets_that_refilled_are_purged(uowf: UnitOfWorkFactory) -> None:
+    from storage.throttle import ThrottleRepository
+
+    code = await issue(uowf, await resident(uowf))
+    for i in range(5):
+        await attempt(uowf, f"1000000{i}", "oMallory", NOW)  # locks this account
+    await attempt(uowf, "10000009", "oOnce", NOW)
+    assert code not in {f"1000000{i}" for i in range(10)}
+    async with uowf() as uow:
+        repo = uow.get(ThrottleRepository)
+        soon = (NOW + timedelta(minutes=5)).timestamp()
+        assert await repo.purge_full(soon, LIMITS) == 1, "everyone's refills fast"
+        later = (NOW + timedelta(minutes=50)).timestamp()
+        assert await repo.purge_full(later, LIMITS) == 1, "oOnce's is full again"
+        keys = (await uow.session.execute(text("SELECT key FROM rate_buckets"))).scalars()
+        assert list(keys) == ["bind:account:wechat:oMallory"]
+        much_later = (NOW + timedelta(minutes=61)).timestamp()
+        assert await repo.purge_full(much_later, LIMITS) == 1
