@@ -46,13 +46,18 @@ class BallotKeys:
             raise ValueError(f"the ballot secret needs at least {SECRET_BYTES} bytes")
         self._slot_key = self._derive(secret, b"slot")
         self._seal_key = self._derive(secret, b"seal")
+        self._ciphers: dict[int, AESGCM] = {}
 
     @staticmethod
     def _derive(secret: bytes, purpose: bytes) -> bytes:
         return hmac.new(secret, b"yishi-ballot:" + purpose, hashlib.sha256).digest()
 
     def _poll_key(self, poll_id: int) -> AESGCM:
-        return AESGCM(hmac.new(self._seal_key, b"poll:%d" % poll_id, hashlib.sha256).digest())
+        cipher = self._ciphers.get(poll_id)
+        if cipher is None:
+            key = hmac.new(self._seal_key, b"poll:%d" % poll_id, hashlib.sha256).digest()
+            cipher = self._ciphers[poll_id] = AESGCM(key)
+        return cipher
 
     def slot(self, poll_id: int, voter_key: str) -> str:
         """Where this voter's ballot lives in this poll (64 hex characters)."""
