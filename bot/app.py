@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from bot.adapters.base import Adapter
 from bot.adapters.outbound import HttpClient
+from bot.ballot_secret import load_ballot_keys
 from bot.config import Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import add_security_headers, json_reply
@@ -131,6 +132,7 @@ class Yishi:
             name=settings.community.name,
             zone=settings.zone,
             conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
+            ballots=load_ballot_keys(settings.polls),
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
         self.tickets = settings.tickets.catalogue()
@@ -149,7 +151,7 @@ class Yishi:
             if timed_sources is not None
             else [
                 MeetingEvents(rules, settings.zone),
-                PollEvents(),
+                PollEvents(self.community.ballots),
                 self.ticket_timers,
                 *default_timed_sources(
                     settings,

@@ -53,7 +53,19 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
         return None
 
 
-@click.group()
+class _Yishi(click.Group):
+    """A configuration problem found after loading (the ballot secret's file) is one
+    line for the operator, like any other, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Yishi)
 @click.version_option(package_name="yishi", prog_name="yishi", message="%(prog)s %(version)s")
 def main() -> None:
     """议事通 Yishi — 社区居民自治聊天机器人."""
@@ -248,6 +260,63 @@ def residents_import(config_path: Path | None, file: Path) -> None:
         f"imported {report.imported}, updated {report.updated}, rejected {len(report.errors)}"
     )
     sys.exit(1 if report.errors else 0)
+
+
+@residents.command("bind-code")
+@CONFIG_OPTION
+@click.argument("who")
+def residents_bind_code(config_path: Path | None, who: str) -> None:
+    """Issue a one-time bind code for WHO (a name, or #12 for resident 12) and print it.
+
+    How a deployment gets its first moderator: import them with roles=moderator,
+    issue their code here, and they send it to the bot from their own account.
+    """
+    import getpass
+
+    from consultation.binding import CODE_TTL, issue_code
+    from storage.engine import create_engine, session_factory
+    from storage.migrate import upgrade
+    from storage.platforms import PlatformRepository
+    from storage.types import utcnow
+    from storage.unit_of_work import UnitOfWorkFactory
+
+    settings = _settings(config_path)
+
+    async def go() -> tuple[list[tuple[int, str]], str | None]:
+        engine = create_engine(settings.storage.url)
+        factory = UnitOfWorkFactory(session_factory(engine))
+        try:
+            await upgrade(engine)
+            async with factory() as uow:
+                if who.startswith("#") and who[1:].strip().isdigit():
+                    person = await uow.residents.get(int(who[1:]))
+                    people = [person] if person is not None else []
+                else:
+                    people = list(await uow.get(PlatformRepository).residents_named(who))
+                found = [(p.id or 0, p.name) for p in people]
+                if len(found) != 1:
+                    return found, None
+                actor = f"cli:{getpass.getuser()}"
+                return found, await issue_code(uow, found[0][0], actor, utcnow())
+        finally:
+            factory.close()
+            await engine.dispose()
+
+    found, code = _run(go())
+    if not found:
+        click.echo(
+            f"no resident named {who!r}; import them first (yishi residents import)", err=True
+        )
+        sys.exit(1)
+    if code is None:
+        ids = ", ".join(f"#{rid}" for rid, _ in found)
+        click.echo(f"{len(found)} residents are named {who!r}: {ids}; give one as #id", err=True)
+        sys.exit(1)
+    hours = int(CODE_TTL.total_seconds() // 3600)
+    click.echo(f"bind code for {found[0][1]} (#{found[0][0]}): {code}")
+    click.echo(f"valid {hours} hours, once. Tell it to them in person or by phone; they send")
+    click.echo(f"    绑定 {code}")
+    click.echo("to the bot from their own WeChat, WeCom, Telegram or web chat.")
 
 
 if __name__ == "__main__":

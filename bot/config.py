@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from consultation.ticket_parsing import Catalogue
 
 CONFIG_ENV = "YISHI_CONFIG"
+#: Where a generated ballot secret is kept: beside the config file, else the working
+#: directory (like the default ``./yishi.db``).
+BALLOT_SECRET_FILE = "yishi-ballot.key"
 
 
 class _Section(BaseModel):
@@ -325,6 +328,26 @@ class ConsultationSettings(_Section):
         )
 
 
+class PollSettings(_Section):
+    """Anonymous ballots are sealed with a secret that is never in the database or logs.
+
+    ``ballot_secret`` (at least 32 characters; best set as ``YISHI_POLLS__BALLOT_SECRET``)
+    wins; without it the secret is read from ``ballot_secret_file``, and generated
+    there (mode 0600) on first start. Every process of one deployment must share it,
+    and it must survive restarts: an open anonymous poll can't be counted without it.
+    """
+
+    ballot_secret: str = Field(default="", repr=False)
+    ballot_secret_file: str = ""
+
+    @field_validator("ballot_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value.encode()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. openssl rand -hex 32)")
+        return value
+
+
 class LogSettings(_Section):
     """Structured logs on stderr."""
 
@@ -442,6 +465,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     tickets: TicketSettings = TicketSettings()
     consultation: ConsultationSettings = ConsultationSettings()
+    polls: PollSettings = PollSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -494,6 +518,12 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             raise ConfigError(f"config error: file not found: {file}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config error: {file} is not valid TOML: {exc}") from exc
+    if chosen:
+        # A generated ballot secret lives beside the config file (relative paths too).
+        polls = data.setdefault("polls", {})
+        if isinstance(polls, dict):
+            where = Path(str(polls.get("ballot_secret_file") or BALLOT_SECRET_FILE))
+            polls["ballot_secret_file"] = str(Path(chosen).parent / where)
     try:
         return Settings(**data)
     except ValidationError as exc:

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from consultation.binding import LIMITS
 from consultation.schedule import TimedEvent
 from consultation.timetable import daily_events
 from storage.housekeeping import HousekeepingRepository
+from storage.throttle import ThrottleRepository
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.housekeeping")
@@ -47,11 +49,13 @@ class HousekeepingSource:
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep
         counts = await uow.get(HousekeepingRepository).purge(messages_before=before, now=now)
+        buckets = await uow.get(ThrottleRepository).purge_full(now.timestamp(), LIMITS)
+        purged = {**counts.as_dict(), "rate_buckets": buckets}
         await uow.audit.record(
             "scheduler",
             "records_purged",
             "housekeeping",
             event.ref,
-            after={**counts.as_dict(), "before": before.isoformat()},
+            after={**purged, "before": before.isoformat()},
         )
-        log.info("purged", extra={"event": event.key, **counts.as_dict()})
+        log.info("purged", extra={"event": event.key, **purged})

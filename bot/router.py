@@ -366,10 +366,11 @@ class Router:
             return [Reply(t("router.usage", usage=command.usage))], f"command:{command.verb}"
         if command is not None:
             handler, parsed = command
-            return await self._command(handler, parsed, ctx), f"command:{parsed.command.verb}"
+            label = handler.record_as or f"command:{parsed.command.verb}"
+            return await self._command(handler, parsed, ctx), label
         phrase = self.registry.phrase_for(text)
         if phrase is not None:
-            return await self._run(phrase, ctx, resume=False), "phrase"
+            return await self._run(phrase, ctx, resume=False), phrase.record_as or "phrase"
         if text.startswith("/"):
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
@@ -399,6 +400,10 @@ class Router:
         options: list[Intent] = [
             i for i in decision.options if i is not Intent.OTHER and i in self.registry.intents
         ]
+        if decision.action is Action.ASK and Intent.VOTE in options:
+            # Asking keeps the message in the conversation to run it once chosen; a
+            # message that may be a vote is its choice, so it is never kept: say how.
+            return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
         if decision.action is Action.ASK and options:
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
         return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value

@@ -1,13 +1,23 @@
 """One person, many platforms: one-time bind codes a moderator issues to a resident.
 
-Codes are six digits, single-use and short-lived, and only their hash is
-stored, so a leaked database does not hand out accounts. Failed attempts are
-counted per platform account, so guessing is cut off long before it could pay.
+Codes are eight digits, single-use and valid for a day, and only their hash is
+stored, so a leaked database does not hand out accounts. Guessing is throttled
+where it comes from and as a whole: failed attempts empty token buckets per
+platform account, per source (a web client's address) and for the whole
+community (:mod:`storage.throttle`, in the database, so the limits hold across
+processes). A bad, used or expired code gets one answer, so a guesser learns
+nothing about which codes exist. Failures are counted, not audited one by one;
+a lock-out is one audit entry.
+
+What that buys, at most (README, "Guarantees"): the community-wide bucket lets
+through 100 failed attempts an hour, so a code lives through at most ~2,500
+guesses among 90,000,000 codes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,10 +26,19 @@ from typing import Any
 
 from storage.models import Resident
 from storage.platforms import BindError, PlatformRepository
+from storage.throttle import Limit, ThrottleRepository
 from storage.unit_of_work import UnitOfWork
 
 CODE_TTL = timedelta(hours=24)
-MAX_FAILURES_PER_HOUR = 5
+CODE_DIGITS = 8
+HOUR = 3600.0
+#: Failed bind attempts allowed, refilled over an hour: per platform account, per
+#: source (a web client's address), and for everyone together.
+LIMITS: dict[str, Limit] = {
+    "bind:account:": Limit(5, HOUR),
+    "bind:source:": Limit(20, HOUR),
+    "bind:all": Limit(100, HOUR),
+}
 
 __all__ = [
     "EVERYWHERE",
@@ -28,6 +47,7 @@ __all__ = [
     "Bound",
     "PreferenceError",
     "PushRoute",
+    "Throttled",
     "hash_code",
     "issue_code",
     "push_route",
@@ -46,8 +66,9 @@ async def issue_code(
 ) -> str:
     """A fresh code for ``resident_id``; recorded in the audit log (without the code)."""
     repo = uow.get(PlatformRepository)
+    low = 10 ** (CODE_DIGITS - 1)
     while True:
-        code = f"{secrets.randbelow(900_000) + 100_000}"
+        code = f"{secrets.randbelow(9 * low) + low}"
         if await repo.add_bind_code(hash_code(code), resident_id, actor, now + ttl):
             break
     await uow.audit.record(
@@ -62,25 +83,58 @@ class Bound:
     already: bool
 
 
-async def redeem(uow: UnitOfWork, code: str, platform: str, user_id: str, now: datetime) -> Bound:
-    """Bind the platform account to the code's resident; :class:`BindError` says why not."""
+class Throttled(BindError):
+    """Too many failed attempts from here (or from everywhere): try again in ``minutes``."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__("too_many")
+        self.minutes = minutes
+
+
+async def redeem(
+    uow: UnitOfWork,
+    code: str,
+    platform: str,
+    user_id: str,
+    now: datetime,
+    source: str | None = None,
+) -> Bound:
+    """Bind the platform account to the code's resident; :class:`BindError` says why not.
+
+    Every attempt first takes a token from each bucket (the community's, the
+    source's, the account's); one that finds a bucket empty is refused with the
+    wait (:class:`Throttled`) and takes nothing. A good code gives its tokens
+    back: only failures count.
+    """
     account = f"{platform}:{user_id}"
+    buckets = [("bind:all", LIMITS["bind:all"])]
+    if source:
+        buckets.append((f"bind:source:{source}", LIMITS["bind:source:"]))
+    buckets.append((f"bind:account:{account}", LIMITS["bind:account:"]))
+    throttle = uow.get(ThrottleRepository)
+    stamp = now.timestamp()
+    taken: list[tuple[str, Limit, bool]] = []
+    for key, limit in buckets:
+        took = await throttle.take(key, limit, stamp)
+        if took is None:
+            for back, back_limit, _ in taken:
+                await throttle.give_back(back, back_limit)
+            wait = await throttle.wait(key, limit, stamp)
+            raise Throttled(max(1, math.ceil(wait / 60)))
+        taken.append((key, limit, took.emptied))
     identity = await uow.identities.ensure(platform, user_id)
-    failures = [
-        e
-        for e in await uow.audit.for_entity("platform_account", account)
-        if e.action == "bind_failed" and e.at > now - timedelta(hours=1)
-    ]
-    if len(failures) >= MAX_FAILURES_PER_HOUR:
-        raise BindError("too_many")
     repo = uow.get(PlatformRepository)
     try:
         resident_id = await repo.use_bind_code(hash_code(code.strip()), account, now)
-    except BindError as exc:
-        await uow.audit.record(
-            account, "bind_failed", "platform_account", account, None, {"reason": exc.code}
-        )
-        raise
+    except BindError:
+        for key, limit, emptied in taken:
+            if emptied and await throttle.mark_locked(key, stamp, limit.period):
+                await uow.audit.record(
+                    account, "bind_locked", "bind_limit", key, None, {"at": now.isoformat()}
+                )
+        raise BindError("unknown") from None  # bad, used or expired: one answer
+    for key, limit, _ in taken:
+        await throttle.give_back(key, limit)
     resident = await uow.residents.get(resident_id)
     if resident is None:
         raise BindError("unknown")

@@ -2,7 +2,9 @@
 
 One vote per voter key is enforced by the database (see :mod:`storage.polls`);
 this module decides the key (a resident, or a household) and whether the person
-may vote at all. Anonymous polls never store the choice next to the voter.
+may vote at all. Anonymous polls never store the choice readably: each vote is a
+sealed ballot in the voter's own slot (:mod:`consultation.ballot_box`), opened
+only in memory to count, and the counts are written once, at close.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import (
     LETTERS,
     MAX_OPTIONS,
@@ -179,9 +182,17 @@ class Progress:
 class PollService:
     """Polls end to end; the caller's transaction holds every step."""
 
-    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, now: datetime, ballots: BallotKeys | None = None) -> None:
         self.uow, self.now = uow, now
         self.polls = uow.get(PollRepository)
+        self._ballots = ballots
+
+    @property
+    def ballots(self) -> BallotKeys:
+        """The keys anonymous ballots are sealed with (wired from ``[polls] ballot_secret``)."""
+        if self._ballots is None:
+            raise RuntimeError("anonymous polls need the ballot secret; none was wired")
+        return self._ballots
 
     async def _audit(self, actor: str, action: str, poll: Poll, **after: object) -> None:
         await self.uow.audit.record(
@@ -293,44 +304,71 @@ class PollService:
         if chosen > limit:
             raise PollError("too_many", max=limit)
 
+    async def _locked_open(self, poll_id: int) -> Poll:
+        """The poll, checked open while holding it against a concurrent close."""
+        poll = await self.get(poll_id)
+        state = await self.polls.lock_open(poll_id)
+        status, closes_at = state if state is not None else ("closed", None)
+        if status != "open" or (closes_at is not None and self.now >= closes_at):
+            raise PollError("closed", ref=poll_ref(poll_id))
+        return poll
+
     async def cast(
         self, poll_id: int, resident: Resident, mask: int, actor: str, channel: str = "chat"
     ) -> CastOutcome:
-        """One vote; a named vote may be changed until close, an anonymous one is final."""
+        """One vote; it may be changed until close (the last one counts), in chat."""
         assert resident.id is not None
-        poll = await self.get(poll_id)
-        if not self.is_open(poll):
-            raise PollError("closed", ref=poll_ref(poll_id))
+        poll = await self._locked_open(poll_id)
         key = await self.voter_key(poll, resident)
         await self.check_choice(poll, mask)
         if poll.anonymous:
-            if not await self.polls.cast_anonymous(
-                poll_id, key, resident.id, mask, channel, self.now
-            ):
-                raise PollError("anonymous_final", ref=poll_ref(poll_id))
-            self.uow.record(ev.PollProgressed(poll=poll))
-            return CastOutcome("new", poll)
-        status = await self.polls.cast_named(poll_id, key, resident.id, mask, channel, self.now)
+            status = await self._cast_sealed(poll_id, key, resident.id, mask, channel)
+        else:
+            status = await self.polls.cast_named(poll_id, key, resident.id, mask, channel, self.now)
         if status == "refused":
             existing = await self.polls.voter(poll_id, key)
             if existing is not None and existing.channel == "paper":
                 raise PollError("paper_stands", ref=poll_ref(poll_id))
             if existing is not None and existing.resident_id != resident.id:
                 raise PollError("household_voted", ref=poll_ref(poll_id))
+            if poll.anonymous:
+                raise PollError("anonymous_final", ref=poll_ref(poll_id))
             raise PollError("already_voted", ref=poll_ref(poll_id))
         self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome(status, poll)
 
+    async def _cast_sealed(
+        self, poll_id: int, key: str, resident_id: int, mask: int, channel: str
+    ) -> str:
+        """An anonymous vote: participation, and the choice sealed into the voter's slot.
+
+        ``new``, ``changed`` (the voter's own slot now holds the new choice) or
+        ``refused`` (a paper ballot, another household member's vote, or a vote
+        counted before ballots were sealed: none of them can be changed in chat).
+        """
+        slot = self.ballots.slot(poll_id, key)
+        sealed = self.ballots.seal(poll_id, slot, mask)
+        if await self.polls.join_anonymous(poll_id, key, resident_id, channel):
+            await self.polls.add_ballot(poll_id, slot, sealed)
+            return "new"
+        existing = await self.polls.voter(poll_id, key)
+        if (
+            channel != "chat"
+            or existing is None
+            or existing.channel != "chat"
+            or existing.resident_id != resident_id
+        ):
+            return "refused"
+        return "changed" if await self.polls.replace_ballot(poll_id, slot, sealed) else "refused"
+
     async def paper(self, poll_id: int, resident: Resident, mask: int, actor: str) -> CastOutcome:
         """A paper ballot entered by a moderator; refused when the voter already voted."""
-        poll = await self.get(poll_id)
-        if not self.is_open(poll):
-            raise PollError("closed", ref=poll_ref(poll_id))
+        poll = await self._locked_open(poll_id)
         key = await self.voter_key(poll, resident)
         await self.check_choice(poll, mask)
         assert resident.id is not None
         if poll.anonymous:
-            ok = await self.polls.cast_anonymous(poll_id, key, resident.id, mask, "paper", self.now)
+            ok = await self._cast_sealed(poll_id, key, resident.id, mask, "paper") == "new"
         else:
             ok = (
                 await self.polls.cast_named(poll_id, key, resident.id, mask, "paper", self.now)
@@ -357,8 +395,11 @@ class PollService:
 
     async def tally(self, poll: Poll, electorate: int | None = None) -> Tally:
         size = electorate if electorate is not None else await self.electorate_size(poll)
+        counts = await self.polls.mask_counts(poll)
+        if poll.anonymous and poll.status == "open":
+            counts = await self._count_sealed(poll, counts)
         return tally(
-            await self.polls.mask_counts(poll),
+            counts,
             kind=PollKind(poll.kind),
             options=poll.options,
             electorate=size,
@@ -397,8 +438,19 @@ class PollService:
         Whoever closes it (a moderator, the scheduler at its time), everyone who could
         vote hears the result: the event says so once, here."""
         poll = await self.get(poll_id)
+        if poll.anonymous and poll.status == "open":
+            try:  # before anything is written: a wrong secret must not close the poll
+                await self._count_sealed(poll, {})
+            except BallotError as exc:
+                raise PollError("ballots_unreadable", ref=poll_ref(poll_id)) from exc
         if not await self.polls.close_if_open(poll_id, self.now):
             raise PollError("already_closed", ref=poll_ref(poll_id))
+        if poll.anonymous:
+            # Every accepted vote is committed now (votes hold the poll until they
+            # commit, and closing waited for them): count them all, publish the counts
+            # once, and delete the sealed ballots.
+            counts = await self._count_sealed(poll, await self.polls.mask_counts(poll))
+            await self.polls.publish_counts(poll_id, counts)
         await self.uow.session.refresh(poll)
         result = await self.tally(poll)
         poll.result = result.as_json()
@@ -475,6 +527,15 @@ class PollService:
         )
         return decision
 
+    async def _count_sealed(self, poll: Poll, counts: dict[int, int]) -> dict[int, int]:
+        """``counts`` plus the poll's sealed ballots, opened in memory only."""
+        assert poll.id is not None
+        total = dict(counts)
+        for slot, sealed in await self.polls.sealed_ballots(poll.id):
+            mask = self.ballots.open(poll.id, slot, sealed)
+            total[mask] = total.get(mask, 0) + 1
+        return total
+
     async def participants(self, poll: Poll) -> list[str]:
         """Who took part; for anonymous polls only after close."""
         if poll.anonymous and poll.status == "open":
@@ -521,6 +582,9 @@ class PollEvents:
 
     kinds: tuple[str, ...] = ("poll.close",)
 
+    def __init__(self, ballots: BallotKeys | None = None) -> None:
+        self.ballots = ballots
+
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
@@ -540,6 +604,8 @@ class PollEvents:
         if poll_id is None:
             return
         try:
-            await PollService(uow, now).close(poll_id, "scheduler", late=late)
-        except PollError:
+            await PollService(uow, now, self.ballots).close(poll_id, "scheduler", late=late)
+        except PollError as exc:
+            if exc.code == "ballots_unreadable":  # a wrong secret: loud, and tried again
+                raise RuntimeError(f"{event.ref}: sealed ballots do not open") from exc
             return

@@ -25,7 +25,11 @@ from handlers.tickets import (
     TicketStatusHandler,
 )
 from handlers.topics import ProposeTopicHandler, SecondTopicHandler, TopicModerationHandler
-from handlers.votes import PollAdminHandler, PollStatusHandler, VoteHandler
+from handlers.votes import (
+    PollAdminHandler,
+    PollStatusHandler,
+    VoteHandler,
+)
 from kernel.handler import Handler
 from kernel.intents import Intent
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from consultation.binding import CODE_TTL, BindError, issue_code, redeem
+from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, redeem
 from consultation.roles import Role
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
@@ -26,7 +26,8 @@ from storage.types import utcnow
 log = logging.getLogger("yishi.bind")
 
 HOURS = int(CODE_TTL.total_seconds() // 3600)
-CODE = re.compile(r"(\d{6})")
+#: Eight digits (six from before codes grew: they still work until they expire).
+CODE = re.compile(r"(?<!\d)(\d{8}|\d{6})(?!\d)")
 RESIDENT_ID = re.compile(r"#\s*(\d+)")
 MODERATOR = frozenset({Role.MODERATOR})
 
@@ -41,7 +42,7 @@ class WelcomeHandler(Handler):
 
 
 class BindHandler(Handler):
-    """“绑定 483920” / “/bind 483920”."""
+    """“绑定 48392051” / “/bind 48392051”."""
 
     grammar = (
         Command(
@@ -59,7 +60,11 @@ class BindHandler(Handler):
             return [Reply(t("bind.ask_code"))]
         msg = ctx.message
         try:
-            bound = await redeem(ctx.uow, found.group(1), msg.platform, msg.sender_id, ctx.now)
+            bound = await redeem(
+                ctx.uow, found.group(1), msg.platform, msg.sender_id, ctx.now, msg.source
+            )
+        except Throttled as exc:
+            return [Reply(t("bind.too_many", minutes=exc.minutes))]
         except BindError as exc:
             return [Reply(t(f"bind.{exc.code}"))]
         key = "bind.already" if bound.already else "bind.done"

@@ -4,13 +4,13 @@ Resident words: "赞成" · "投2" · "选A和C" · "投票 P3 反对" · ``投�
 Moderator commands: ``开启投票 …`` (see ``poll.syntax_open``) · ``结束投票 P3`` ·
 ``录入纸质票 P3 刘大爷 赞成`` · ``提醒投票 P3`` · ``隐藏结果 P3`` / ``公开结果 P3``.
 
-Anonymous polls: the confirmation and the receipt never repeat the choice (the
-router stores replies), and nothing is logged about it.
+Anonymous polls: the receipt never repeats the choice (the router stores replies
+for redelivery), no conversation holds it, and nothing is logged about it; a
+changed vote replaces the voter's own sealed ballot (consultation.ballot_box).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
@@ -23,7 +23,7 @@ from kernel.commands import Arg, Command, Parsed, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import refusal
 from notices.polls import (
@@ -36,9 +36,12 @@ from notices.polls import (
 )
 from storage.polls import Poll
 
-FLOW = "anon_vote"
-CONFIRM = frozenset({"确认投票", "确认", "是", "确定"})
 MODERATOR = frozenset({Role.MODERATOR})
+
+
+def poll_service(ctx: Context) -> PollService:
+    """The poll service for this message, with the keys anonymous ballots are sealed with."""
+    return PollService(ctx.uow, ctx.now, ctx.community.ballots)
 
 
 def _bad_vote(poll: Poll) -> Reply:
@@ -49,16 +52,16 @@ def _bad_vote(poll: Poll) -> Reply:
 
 
 class VoteHandler(Handler):
-    """One vote by words or button; anonymous votes are confirmed first (they are final)."""
+    """One vote by words or button; until close a new vote replaces the voter's last."""
 
     intents = (Intent.VOTE,)
     phrases = (VOTE_PATTERN,)
-    flows = (FLOW,)
-    expects = {"confirm": "confirm"}  # noqa: RUF012
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+    #: What the router records for the message: the word "vote", never the choice.
+    record_as = Intent.VOTE.value
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         resident = ctx.user.resident
         assert resident is not None
         try:
@@ -70,76 +73,31 @@ class VoteHandler(Handler):
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
                 return [_bad_vote(poll)]
-            ref = poll_ref(poll.id or 0)
-            if poll.anonymous:
-                await service.voter_key(poll, resident)
-                assert poll.id is not None
-                if resident.id in await service.polls.voted_resident_ids(poll.id):
-                    raise PollError("anonymous_final", ref=ref)
-                ctx.conversation.start(FLOW, "confirm", poll=poll.id, mask=parsed.mask)
-                return [
-                    Reply(
-                        t("poll.anonymous_confirm", ref=ref),
-                        buttons=(
-                            Button(t("poll.confirm_button"), "确认投票"),
-                            Button("取消", "取消"),
-                        ),
-                    )
-                ]
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        key = "poll.changed" if outcome.status == "changed" else "poll.cast"
-        return [
-            Reply(
-                t(
-                    key,
-                    ref=ref,
-                    choice=choice_label(poll, parsed.mask),
-                    progress=await running_count(service, poll),
-                )
-            )
-        ]
-
-    async def resume(self, ctx: Context) -> Sequence[Reply]:
-        data = dict(ctx.conversation.data)
-        ctx.conversation.end()
-        if ctx.text not in CONFIRM:
-            return (
-                await self.handle(ctx)
-                if re.fullmatch(VOTE_PATTERN, ctx.text)
-                else [Reply(t("router.cancelled"))]
-            )
-        service = PollService(ctx.uow, ctx.now)
-        assert ctx.user.resident is not None
-        try:
-            outcome = await service.cast(
-                int(data["poll"]), ctx.user.resident, int(data["mask"]), ctx.user.actor
-            )
-        except PollError as exc:
-            return [refusal("poll_error", exc.code, exc.values)]
-        poll = outcome.poll
-        return [
-            Reply(
-                t(
-                    "poll.anonymous_cast",
-                    ref=poll_ref(poll.id or 0),
-                    progress=await running_count(service, poll),
-                )
-            )
-        ]
+        ref, progress = poll_ref(poll.id or 0), await running_count(service, poll)
+        changed = outcome.status == "changed"
+        if poll.anonymous:  # the receipt is stored for redelivery: no choice in it
+            key = "poll.anonymous_changed" if changed else "poll.anonymous_cast"
+            return [Reply(t(key, ref=ref, progress=progress))]
+        key = "poll.changed" if changed else "poll.cast"
+        choice = choice_label(poll, parsed.mask)
+        return [Reply(t(key, ref=ref, choice=choice, progress=progress))]
 
 
 class PollStatusHandler(Handler):
-    """投票情况 P3 (turnout, counts unless hidden) · 参与名单 P3 (anonymous: after close)."""
+    """投票情况 P3: turnout, and the counts unless hidden until close · 参与名单 P3: who took
+    part (names, never choices), for moderators only; for an anonymous poll only after
+    close, so turnout can't be watched vote by vote."""
 
     grammar = (
         Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),
-        Command("参与名单", "participants", (ref("P", "poll"),), listed=False),
+        Command("参与名单", "participants", (ref("P", "poll"),), roles=MODERATOR, listed=False),
     )
 
     async def status(self, ctx: Context, poll: int | None) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         try:
             found = await service.pick_open_poll(ctx.message.chat_id, poll)
         except PollError as exc:
@@ -158,7 +116,7 @@ class PollStatusHandler(Handler):
         ]
 
     async def participants(self, ctx: Context, poll: int) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         try:
             found = await service.get(poll)
             names = await service.participants(found)
@@ -212,7 +170,7 @@ class PollAdminHandler(Handler):
         if not spec:
             return [Reply(t("poll.syntax_open"))]
         zone, msg = ctx.community.zone, ctx.message
-        poll = await PollService(ctx.uow, ctx.now).open(
+        poll = await poll_service(ctx).open(
             parse_poll_command(spec, ctx.now, zone),
             ctx.user.resident,
             msg.platform,
@@ -224,7 +182,7 @@ class PollAdminHandler(Handler):
         return [poll_opened(poll, zone)]
 
     async def paper(self, ctx: Context, poll: int, who: str, choice: str) -> Sequence[Reply]:
-        service = PollService(ctx.uow, ctx.now)
+        service = poll_service(ctx)
         found = await service.get(poll)
         person = await resolve_person(ctx, who)
         if isinstance(person, Reply):
@@ -241,7 +199,7 @@ class PollAdminHandler(Handler):
     async def close(self, ctx: Context, poll: int) -> Sequence[Reply]:
         msg = ctx.message
         me = ctx.user.resident.id if ctx.user.resident else None
-        closed = await PollService(ctx.uow, ctx.now).close(
+        closed = await poll_service(ctx).close(
             poll, ctx.user.actor, closed_in=(msg.platform, msg.chat_id), closed_by=me
         )
         here = (msg.platform, msg.chat_id) == (closed.poll.platform, closed.poll.chat_id)
@@ -252,13 +210,13 @@ class PollAdminHandler(Handler):
 
     async def remind(self, ctx: Context, poll: int) -> Sequence[Reply]:
         stamp = ctx.now.strftime("%Y%m%d%H%M")
-        reminded = await PollService(ctx.uow, ctx.now).remind(poll, stamp)
+        reminded = await poll_service(ctx).remind(poll, stamp)
         return [Reply(t("poll.reminded", count=len(reminded.residents)))]
 
     async def hide(self, ctx: Context, poll: int) -> Sequence[Reply]:
-        await PollService(ctx.uow, ctx.now).set_hidden(poll, True, ctx.user.actor)
+        await poll_service(ctx).set_hidden(poll, True, ctx.user.actor)
         return [Reply(t("poll.hidden_on", ref=poll_ref(poll)))]
 
     async def show(self, ctx: Context, poll: int) -> Sequence[Reply]:
-        await PollService(ctx.uow, ctx.now).set_hidden(poll, False, ctx.user.actor)
+        await poll_service(ctx).set_hidden(poll, False, ctx.user.actor)
         return [Reply(t("poll.hidden_off", ref=poll_ref(poll)))]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from consultation.ballot_box import BallotKeys
 from consultation.roles import Role
 from kernel.commands import Parsed
 from kernel.intents import NluResult
@@ -89,6 +90,8 @@ class Community:
     name: str
     zone: ZoneInfo
     conversation_ttl: timedelta
+    #: The keys anonymous ballots are sealed with (from ``[polls] ballot_secret``).
+    ballots: BallotKeys | None = None
 
 
 #: A fresh unit of work for after-commit work; leaving it commits (and wakes the pushes).

@@ -40,6 +40,10 @@ class Handler:
     settled_steps: tuple[str, ...] = ()
     #: Roles of which the sender needs one; None lets anyone in.
     required_roles: frozenset[Role] | None = None
+    #: What the router records as the intent of a command this handler answers; None
+    #: records ``command:`` and the first word. A vote sets "vote": its words are the
+    #: choice, which must never sit next to the sender.
+    record_as: str | None = None
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         """A fresh message routed by phrase or intent."""

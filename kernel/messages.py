@@ -57,6 +57,9 @@ class Inbound:
     image_url: str | None = None
     location: Location | None = None
     addressed: bool = True
+    #: Where the request came from when the platform lets us know (a web client's
+    #: address): what limits guessing by anyone who can make up new accounts.
+    source: str | None = None
 
     @property
     def is_group(self) -> bool:

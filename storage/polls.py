@@ -3,9 +3,14 @@
 Vote integrity is the database's job: one ``poll_voters`` row per (poll, voter
 key) — a resident, or a household when the poll counts households — so a second
 delivery, a second process or a paper ballot for someone who already voted in
-chat can never count twice. Anonymous polls keep no ballot rows at all: the
-choice only increments a per-(poll, choice) counter in ``poll_tallies``, so
-nothing (no id, no order, no timestamp) can be joined back to a voter.
+chat can never count twice.
+
+Anonymous polls keep the participation row without a choice or a time, and one
+sealed ballot per voter in ``poll_ballots`` (see :mod:`consultation.ballot_box`:
+a slot and a ciphertext only the server's secret opens; no id sequence, no
+time). Nothing is counted while the poll is open; at close the counts are
+written once to ``poll_tallies`` and the sealed ballots deleted, so the rows a
+vote wrote (and their transaction ids) carry nothing readable about the choice.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, func, update
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, delete, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import register
@@ -53,8 +58,8 @@ class Poll(SQLModel, table=True):
 
 
 class PollVoter(SQLModel, table=True):
-    """Who took part, once per (poll, voter key). Named polls also hold the choice here
-    (updated in place when changed); anonymous polls leave ``choice_mask`` empty."""
+    """Who took part, once per (poll, voter key). Named polls also hold the choice and
+    its time here (updated in place when changed); anonymous polls leave both empty."""
 
     __tablename__ = "poll_voters"
     __table_args__ = (
@@ -68,11 +73,21 @@ class PollVoter(SQLModel, table=True):
     channel: str = Field(default="chat", max_length=8)
     choice_mask: int | None = Field(default=None)
     entered_by: int | None = Field(default=None)
-    cast_at: datetime = utc_field()
+    cast_at: datetime | None = utc_field(nullable=True)
+
+
+class PollBallot(SQLModel, table=True):
+    """An open anonymous poll's sealed ballot: a slot only the server can compute from
+    the voter, and the sealed choice. No id sequence and no time: nothing to order by."""
+
+    __tablename__ = "poll_ballots"
+    slot: str = Field(primary_key=True, max_length=64)
+    poll_id: int = Field(foreign_key="polls.id", index=True)
+    sealed: bytes = Field(sa_column=Column(LargeBinary(64), nullable=False))
 
 
 class PollTally(SQLModel, table=True):
-    """Anonymous polls' ballots, as counters only: (poll, choice) → votes."""
+    """An anonymous poll's published counts, (poll, choice) → votes, written once at close."""
 
     __tablename__ = "poll_tallies"
     __table_args__ = (UniqueConstraint("poll_id", "choice_mask"),)
@@ -153,10 +168,22 @@ class PollRepository(Repository):
         )
         return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
 
-    async def cast_anonymous(
-        self, poll_id: int, voter_key: str, resident_id: int, mask: int, channel: str, now: datetime
+    async def lock_open(self, poll_id: int) -> tuple[str, datetime | None] | None:
+        """The poll's status and deadline, read under a share lock (PostgreSQL): a vote
+        in flight holds it until it commits, and closing (an UPDATE) waits for it, so
+        every vote that was accepted is in the count and none arrives after."""
+        stmt = (
+            select(Poll.status, Poll.closes_at)
+            .where(col(Poll.id) == poll_id)
+            .with_for_update(read=True)
+        )
+        row = (await self.session.exec(stmt)).first()
+        return None if row is None else (row[0], row[1])
+
+    async def join_anonymous(
+        self, poll_id: int, voter_key: str, resident_id: int, channel: str
     ) -> bool:
-        """Record participation (unique) and bump the counter; False when already voted."""
+        """Record that ``voter_key`` took part (no choice, no time); False if already."""
         inserted = await self.session.execute(
             insert_for(self.session, PollVoter)
             .values(
@@ -165,25 +192,48 @@ class PollRepository(Repository):
                 resident_id=resident_id,
                 channel=channel,
                 choice_mask=None,
-                cast_at=now,
+                cast_at=None,
             )
             .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
             .returning(PollVoter.id)
         )
-        if inserted.scalar_one_or_none() is None:
-            return False
-        stmt = insert_for(self.session, PollTally).values(
-            poll_id=poll_id, choice_mask=mask, votes=1
+        return inserted.scalar_one_or_none() is not None
+
+    async def add_ballot(self, poll_id: int, slot: str, sealed: bytes) -> None:
+        await self.session.execute(
+            insert_for(self.session, PollBallot).values(slot=slot, poll_id=poll_id, sealed=sealed)
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["poll_id", "choice_mask"],
-            set_={"votes": PollTally.__table__.c.votes + 1},  # type: ignore[attr-defined]
+
+    async def replace_ballot(self, poll_id: int, slot: str, sealed: bytes) -> bool:
+        """Put a changed vote in the voter's own slot; False when the slot is empty
+        (a vote counted before sealed ballots existed: it can't be found to change)."""
+        changed = await self.session.execute(
+            update(PollBallot)
+            .where(col(PollBallot.poll_id) == poll_id, col(PollBallot.slot) == slot)
+            .values(sealed=sealed)
         )
-        await self.session.execute(stmt)
-        return True
+        return int(getattr(changed, "rowcount", 0) or 0) == 1
+
+    async def sealed_ballots(self, poll_id: int) -> list[tuple[str, bytes]]:
+        """Every sealed ballot of the poll, in slot order (which says nothing of time)."""
+        stmt = (
+            select(PollBallot.slot, PollBallot.sealed)
+            .where(PollBallot.poll_id == poll_id)
+            .order_by(col(PollBallot.slot))
+        )
+        return [(slot, bytes(sealed)) for slot, sealed in (await self.session.exec(stmt)).all()]
+
+    async def publish_counts(self, poll_id: int, counts: dict[int, int]) -> None:
+        """Write the anonymous poll's counts once and delete its sealed ballots."""
+        await self.session.execute(delete(PollTally).where(col(PollTally.poll_id) == poll_id))
+        for mask in sorted(counts):
+            self.session.add(PollTally(poll_id=poll_id, choice_mask=mask, votes=counts[mask]))
+        await self.session.flush()
+        await self.session.execute(delete(PollBallot).where(col(PollBallot.poll_id) == poll_id))
 
     async def mask_counts(self, poll: Poll) -> dict[int, int]:
-        """choice mask → votes: counters for anonymous polls, a GROUP BY for named ones."""
+        """choice mask → votes: the published (or, from before sealed ballots, running)
+        counts of an anonymous poll; a GROUP BY over the voters of a named one."""
         if poll.anonymous:
             stmt: Any = select(PollTally.choice_mask, PollTally.votes).where(
                 PollTally.poll_id == poll.id
@@ -302,11 +352,14 @@ def _choices(mask: int, options: list[str]) -> str:
 
 @register("votes")
 async def _export_votes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
-    """Named polls: one row per voter. Anonymous polls: one row per ballot, no voter column."""
+    """Named polls: one row per voter. Anonymous polls, once closed: one row per ballot from
+    the published counts, no voter column."""
     repo = uow.get(PollRepository)
     for poll in await repo.all():
         assert poll.id is not None
         if poll.anonymous:
+            if poll.status != "closed":
+                continue  # nothing is counted before close
             for counter in await repo.tallies(poll.id):
                 for _ in range(counter.votes):
                     yield {

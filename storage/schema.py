@@ -15,5 +15,6 @@ import storage.outcomes
 import storage.platforms
 import storage.polls
 import storage.scheduler
+import storage.throttle
 import storage.tickets
 import storage.topics  # noqa: F401

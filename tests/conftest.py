@@ -9,6 +9,7 @@ with the reason.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -99,6 +100,13 @@ def pg_url(_pg_reason: str | None) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this test (skips when no server)."""
     if _pg_reason:
         pytest.skip(_pg_reason)
+    with fresh_pg_database() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """Create and migrate a PostgreSQL database of its own; dropped on leaving."""
     import asyncpg
 
     name = f"yishi_t_{uuid.uuid4().hex[:12]}"
@@ -138,6 +146,7 @@ def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
         "storage": {"url": url},
         "log": {"format": "text"},
         "web": {"demo_personas": True},
+        "polls": {"ballot_secret": "test-ballot-secret-" + "0" * 32},
     }
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from consultation import events as ev
+from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import Electorate, PollKind
 from consultation.polls import PollError, PollEvents, PollService, PollSpec, parse_poll_command
 from storage.engine import create_engine, session_factory
@@ -21,6 +22,7 @@ from storage.models import Resident
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+KEYS = BallotKeys(b"test-ballot-secret-" + b"0" * 32)
 SH = ZoneInfo("Asia/Shanghai")
 
 
@@ -34,7 +36,7 @@ async def make_people(uow_factory: UnitOfWorkFactory, n: int, **kw: object) -> l
 
 async def open_poll(uow_factory: UnitOfWorkFactory, spec: PollSpec) -> int:
     async with uow_factory() as uow:
-        poll = await PollService(uow, NOW).open(spec, None, "web", "group:main", "test")
+        poll = await PollService(uow, NOW, KEYS).open(spec, None, "web", "group:main", "test")
         assert poll.id is not None
         return poll.id
 
@@ -43,7 +45,9 @@ async def cast(
     uow_factory: UnitOfWorkFactory, poll_id: int, who: Resident, mask: int, *, at: datetime = NOW
 ) -> str:
     async with uow_factory() as uow:
-        return (await PollService(uow, at).cast(poll_id, who, mask, f"resident:{who.id}")).status
+        return (
+            await PollService(uow, at, KEYS).cast(poll_id, who, mask, f"resident:{who.id}")
+        ).status
 
 
 @pytest.fixture
@@ -59,29 +63,32 @@ async def test_1000_concurrent_voters_tally_exactly(uowf: UnitOfWorkFactory) -> 
     masks = [1 << (i % 3) for i in range(1000)]  # 334 赞成, 333 反对, 333 弃权
     await asyncio.gather(*(cast(uowf, poll_id, p, m) for p, m in zip(people, masks, strict=True)))
     async with uowf() as uow:
-        service = PollService(uow, NOW)
+        service = PollService(uow, NOW, KEYS)
         poll = await service.get(poll_id)
         result = await service.tally(poll)
     assert result.counts == (334, 333, 333) and result.voters == 1000
     assert result.electorate == 1000 and result.quorum_met and not result.rule_met
 
 
-async def test_anonymous_1000_concurrent_with_duplicates(uowf: UnitOfWorkFactory) -> None:
+async def test_anonymous_1000_concurrent_votes_and_changes_count_once(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    """500 voters each send two different votes at once: one is new, the other (the one
+    that came second) changes it; at close each voter counts once, with the later choice."""
     people = await make_people(uowf, 500)
     poll_id = await open_poll(uowf, PollSpec("匿名表决", anonymous=True))
 
-    async def twice(p: Resident) -> list[object]:
-        return await asyncio.gather(
-            cast(uowf, poll_id, p, 1), cast(uowf, poll_id, p, 2), return_exceptions=True
-        )
+    async def twice(p: Resident) -> list[tuple[str, int]]:
+        first, second = await asyncio.gather(cast(uowf, poll_id, p, 1), cast(uowf, poll_id, p, 2))
+        return [(first, 1), (second, 2)]
 
     results = await asyncio.gather(*(twice(p) for p in people))
-    finals = [r for pair in results for r in pair if isinstance(r, PollError)]
-    assert len(finals) == 500 and all(e.code == "anonymous_final" for e in finals)
+    assert all(sorted(s for s, _ in pair) == ["changed", "new"] for pair in results)
+    last = [m for pair in results for s, m in pair if s == "changed"]
     async with uowf() as uow:
-        service = PollService(uow, NOW)
-        result = await service.tally(await service.get(poll_id))
-    assert result.voters == 500 and sum(result.counts) == 500
+        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+    assert closed.tally.voters == 500
+    assert closed.tally.counts == (last.count(1), last.count(2), 0)
 
 
 async def test_same_vote_twice_and_changed_vote(uowf: UnitOfWorkFactory) -> None:
@@ -91,7 +98,7 @@ async def test_same_vote_twice_and_changed_vote(uowf: UnitOfWorkFactory) -> None
     assert await cast(uowf, poll_id, a, 1) == "changed"
     assert await cast(uowf, poll_id, a, 2) == "changed"
     async with uowf() as uow:
-        service = PollService(uow, NOW)
+        service = PollService(uow, NOW, KEYS)
         result = await service.tally(await service.get(poll_id))
     assert result.counts == (0, 1, 0), "the last vote stands, counted once"
 
@@ -123,7 +130,7 @@ async def test_voting_after_close(uowf: UnitOfWorkFactory) -> None:
         [event] = await PollEvents().upcoming(uow, NOW, timedelta(days=1))
         await PollEvents().fire(uow, event, NOW + timedelta(hours=1), late=False)
         await PollEvents().fire(uow, event, NOW + timedelta(hours=2), late=True)
-        poll = await PollService(uow, NOW).get(poll_id)
+        poll = await PollService(uow, NOW, KEYS).get(poll_id)
     closings = [e for e in uow.published if isinstance(e, ev.PollClosed)]
     assert len(closings) == 1 and not closings[0].late
     assert poll.status == "closed" and poll.result["voters"] == 1
@@ -141,7 +148,7 @@ async def test_one_vote_per_household(uowf: UnitOfWorkFactory) -> None:
     assert taken.value.code == "household_voted"
     await cast(uowf, poll_id, single, 2)
     async with uowf() as uow:
-        service = PollService(uow, NOW)
+        service = PollService(uow, NOW, KEYS)
         poll = await service.get(poll_id)
         result = await service.tally(poll)
         assert result.counts == (1, 1, 0) and result.electorate == 2
@@ -154,15 +161,15 @@ async def test_paper_ballot_respects_one_vote_per_person(uowf: UnitOfWorkFactory
     await cast(uowf, poll_id, chat_voter, 1)
     async with uowf() as uow:
         with pytest.raises(PollError) as dup:
-            await PollService(uow, NOW).paper(poll_id, chat_voter, 2, "moderator")
+            await PollService(uow, NOW, KEYS).paper(poll_id, chat_voter, 2, "moderator")
     assert dup.value.code == "paper_already"
     async with uowf() as uow:
-        await PollService(uow, NOW).paper(poll_id, paper_voter, 2, "moderator")
+        await PollService(uow, NOW, KEYS).paper(poll_id, paper_voter, 2, "moderator")
     with pytest.raises(PollError) as stands:
         await cast(uowf, poll_id, paper_voter, 1)
     assert stands.value.code == "paper_stands"
     async with uowf() as uow:
-        service = PollService(uow, NOW)
+        service = PollService(uow, NOW, KEYS)
         assert (await service.tally(await service.get(poll_id))).counts == (1, 1, 0)
 
 
@@ -174,7 +181,7 @@ async def test_hidden_results_cannot_be_revealed_once_voting_started(
     await cast(uowf, poll_id, a, 1)
     async with uowf() as uow:
         with pytest.raises(PollError) as locked:
-            await PollService(uow, NOW).set_hidden(poll_id, False, "moderator")
+            await PollService(uow, NOW, KEYS).set_hidden(poll_id, False, "moderator")
     assert locked.value.code == "hide_locked"
 
 
@@ -189,7 +196,7 @@ async def test_anonymous_poll_keeps_no_link_between_voter_and_choice(
     for i, p in enumerate(people):
         await cast(uowf, poll_id, p, 1 if i < 2 else 2)
     async with uowf() as uow:
-        service = PollService(uow, NOW)
+        service = PollService(uow, NOW, KEYS)
         with pytest.raises(PollError):
             await service.participants(await service.get(poll_id))  # not before close
         await service.close(poll_id, "moderator")
@@ -251,3 +258,109 @@ def test_poll_command_parsing() -> None:
         with pytest.raises(PollError) as err:
             parse_poll_command(bad, now, SH)
         assert err.value.code == code
+
+
+# -- anonymous polls: sealed ballots ---------------------------------------------------
+
+
+async def test_anonymous_household_and_paper_rules_hold_for_sealed_ballots(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    [mum, dad] = await make_people(uowf, 2, household="3-2-301")
+    [paper_voter, changer] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True, electorate=Electorate.HOUSEHOLDS))
+    assert await cast(uowf, poll_id, mum, 1) == "new"
+    with pytest.raises(PollError) as taken:
+        await cast(uowf, poll_id, dad, 2)
+    assert taken.value.code == "household_voted"
+    async with uowf() as uow:
+        await PollService(uow, NOW, KEYS).paper(poll_id, paper_voter, 2, "moderator")
+    with pytest.raises(PollError) as stands:
+        await cast(uowf, poll_id, paper_voter, 1)
+    assert stands.value.code == "paper_stands"
+    assert await cast(uowf, poll_id, changer, 4) == "new"
+    assert await cast(uowf, poll_id, changer, 2) == "changed"
+    async with uowf() as uow:
+        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+    assert closed.tally.counts == (1, 2, 0) and closed.tally.voters == 3
+
+
+async def test_a_wrong_ballot_secret_leaves_the_poll_open_and_uncounted(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    people = await make_people(uowf, 3)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    for p, mask in zip(people, (1, 1, 2), strict=True):
+        await cast(uowf, poll_id, p, mask)
+    other = BallotKeys(b"another-secret-entirely-" + b"1" * 32)
+    async with uowf() as uow:
+        with pytest.raises(PollError) as unreadable:
+            await PollService(uow, NOW, other).close(poll_id, "moderator")
+    assert unreadable.value.code == "ballots_unreadable"
+    async with uowf() as uow:
+        service = PollService(uow, NOW, KEYS)
+        assert (await service.get(poll_id)).status == "open"
+        closed = await service.close(poll_id, "moderator")
+    assert closed.tally.counts == (2, 1, 0)
+    # A ballot moved into another voter's slot (or poll) no longer opens.
+    slot = KEYS.slot(poll_id, "r:1")
+    sealed = KEYS.seal(poll_id, slot, 1)
+    with pytest.raises(BallotError):
+        KEYS.open(poll_id, KEYS.slot(poll_id, "r:2"), sealed)
+    with pytest.raises(BallotError):
+        KEYS.open(poll_id + 1, slot, sealed)
+    assert KEYS.open(poll_id, slot, sealed) == 1
+
+
+async def test_closing_while_a_vote_is_in_flight_counts_it(uowf: UnitOfWorkFactory) -> None:
+    """A vote holds the poll until it commits and closing waits for it: a vote that was
+    accepted is in the published count, and no sealed ballot is left behind."""
+    [early, late] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    await cast(uowf, poll_id, early, 1)
+
+    async def close() -> ev.PollClosed:
+        async with uowf() as uow:
+            return await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+
+    async with uowf() as vote:
+        await PollService(vote, NOW, KEYS).cast(poll_id, late, 2, "resident")
+        closing = asyncio.create_task(close())
+        await asyncio.sleep(0.3)
+        assert not closing.done(), "closing waits for the vote in flight"
+    closed = await closing
+    assert closed.tally.counts == (1, 1, 0) and closed.tally.voters == 2
+    async with uowf() as uow:
+        left = (await uow.session.execute(text("SELECT count(*) FROM poll_ballots"))).scalar()
+    assert left == 0
+    with pytest.raises(PollError) as after:
+        await cast(uowf, poll_id, late, 1)
+    assert after.value.code == "closed"
+
+
+async def test_counters_from_before_sealed_ballots_are_added_at_close(
+    uowf: UnitOfWorkFactory,
+) -> None:
+    """An anonymous poll open across the upgrade: its old counters count, its old voters
+    (no sealed ballot to find) are told their vote can't be changed, new ones are sealed."""
+    [old_voter, new_voter] = await make_people(uowf, 2)
+    poll_id = await open_poll(uowf, PollSpec("Q", anonymous=True))
+    async with uowf() as uow:
+        await uow.session.execute(
+            text(
+                "INSERT INTO poll_voters (poll_id, voter_key, resident_id, channel) "
+                "VALUES (:p, :k, :r, 'chat')"
+            ),
+            {"p": poll_id, "k": f"r:{old_voter.id}", "r": old_voter.id},
+        )
+        await uow.session.execute(
+            text("INSERT INTO poll_tallies (poll_id, choice_mask, votes) VALUES (:p, 2, 1)"),
+            {"p": poll_id},
+        )
+    with pytest.raises(PollError) as final:
+        await cast(uowf, poll_id, old_voter, 1)
+    assert final.value.code == "anonymous_final"
+    assert await cast(uowf, poll_id, new_voter, 2) == "new"
+    async with uowf() as uow:
+        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+    assert closed.tally.counts == (0, 2, 0) and closed.tally.voters == 2

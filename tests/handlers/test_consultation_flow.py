@@ -161,23 +161,24 @@ async def test_unverified_cannot_propose(yishi: Yishi) -> None:
     assert "居民" in reply.text
 
 
-async def test_anonymous_vote_in_chat_confirms_and_stores_no_choice(yishi: Yishi) -> None:
+async def test_anonymous_vote_in_chat_can_be_changed_and_stores_no_choice(yishi: Yishi) -> None:
     [opened] = await say(
         yishi, "开启投票 是否同意养犬公约 匿名", sender="li", chat="group:main", group=True
     )
-    assert "匿名投票" in opened.text and "不能更改" in opened.text
-    [ask] = await say(yishi, "反对", mid="anon-1")
-    assert "不能更改" in ask.text and "反对" not in ask.text
-    [cast] = await say(yishi, "确认投票", mid="anon-2")
+    assert "匿名投票" in opened.text and "截止前可以改票" in opened.text
+    [cast] = await say(yishi, "反对", mid="anon-1")
     assert "匿名票已投出" in cast.text and "反对" not in cast.text
-    [again] = await say(yishi, "赞成")
-    assert "不能更改" in again.text
-    # The stored replies of this voter's messages never carry the choice.
+    [changed] = await say(yishi, "赞成", mid="anon-2")
+    assert "已改票" in changed.text and "赞成" not in changed.text
+    # The stored replies and intents of this voter's messages never carry the choice.
     async with yishi.uow() as uow:
         for mid in ("anon-1", "anon-2"):
             stored = await uow.inbound.get("web", "zhang", mid)
-            assert stored is not None and "反对" not in str(stored.reply)
+            assert stored is not None and stored.intent == "vote"
+            assert "反对" not in str(stored.reply) and "赞成" not in str(stored.reply)
         assert await uow.conversations.get("web", "zhang", "zhang", yishi.clock()) is None
+    [closed] = await say(yishi, "结束投票 P1", sender="li", chat="group:main", group=True)
+    assert "赞成：1 票" in closed.text and "反对：0 票" in closed.text
 
 
 async def test_same_vote_delivered_twice_counts_once(yishi: Yishi) -> None:

@@ -46,7 +46,7 @@ async def say(yishi: Yishi, text: str, sender: str = "zhang", platform: str = "w
 
 async def bind_telegram(yishi: Yishi, user: str = "tg-zhang") -> None:
     issued = await say(yishi, "生成绑定码 张阿姨", sender="li")
-    code = re.search(r"\d{6}", issued)
+    code = re.search(r"\d{8}", issued)
     assert code is not None
     assert "绑定成功" in await say(yishi, f"绑定 {code.group(0)}", sender=user, platform="telegram")
 

@@ -290,6 +290,7 @@ class WebChatAdapter:
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
             addressed=not is_group or any(n in text for n in BOT_NAMES),
+            source=request.remote,
         )
         if is_group:
             await self.hub.deliver(

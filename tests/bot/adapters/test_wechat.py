@@ -607,7 +607,7 @@ async def test_moderator_makes_a_bind_qr_code_and_scanning_it_binds(
     [made] = [s.body for s in fake.sent if s.path == "qrcode"]
     assert made["action_name"] == "QR_STR_SCENE" and made["expire_seconds"] == 86400
     code = fake.qrcodes[ticket].removeprefix("bind_")
-    assert len(code) == 6 and code.isdigit()
+    assert len(code) == 8 and code.isdigit()
     assert "刘大爷的绑定二维码已生成" in answer and f"绑定 {code}" in answer
     assert f"showqrcode?ticket={quote(ticket, safe='')}" in answer
     # A new follower scans: the subscribe event carries qrscene_bind_<code> and binds.

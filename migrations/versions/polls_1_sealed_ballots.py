@@ -1,0 +1,82 @@
+"""polls: sealed ballots for anonymous polls; no vote time, choice or pending choice kept
+
+Anonymous votes become sealed ballots (``poll_ballots``: a keyed slot and the
+encrypted choice, no id sequence, no time), counted once at close. Participation
+rows of anonymous polls lose their time; what older code left that linked a
+voter to a choice is removed: pending confirmations holding the choice
+(``conversation_states`` of the old ``anon_vote`` flow) and vote words recorded
+as the intent of a message (``command:反对`` → ``vote``). Counters of anonymous
+polls still open stay; the tally adds them to the sealed ballots at close.
+
+Revision ID: polls_1
+Revises: identities_1
+Create Date: 2026-11-25 10:00:00.000000
+"""
+
+import re
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+import storage.types
+
+revision: str = "polls_1"
+down_revision: str | None = "identities_1"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# The vote words the old router recorded as "command:<first word>" (frozen here).
+_VOTE_WORD = re.compile(
+    r"command:(?:.*(?:赞成|同意|反对|弃权|支持).*|我?(?:投|选)\s*(?:第?\s*\d|[A-Ja-j]).*"
+    r"|P\s*\d+.+)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "poll_ballots",
+        sa.Column("slot", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("poll_id", sa.Integer(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(length=64), nullable=False),
+        sa.ForeignKeyConstraint(["poll_id"], ["polls.id"]),
+        sa.PrimaryKeyConstraint("slot"),
+    )
+    with op.batch_alter_table("poll_ballots", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_poll_ballots_poll_id"), ["poll_id"], unique=False)
+    with op.batch_alter_table("poll_voters", schema=None) as batch_op:
+        batch_op.alter_column(
+            "cast_at", existing_type=storage.types.UTCDateTime(timezone=True), nullable=True
+        )
+    bind = op.get_bind()
+    bind.execute(
+        sa.text(
+            "UPDATE poll_voters SET cast_at = NULL"
+            " WHERE poll_id IN (SELECT id FROM polls WHERE anonymous)"
+        )
+    )
+    bind.execute(sa.text("DELETE FROM conversation_states WHERE flow = 'anon_vote'"))
+    intents = bind.execute(
+        sa.text("SELECT DISTINCT intent FROM inbound_messages WHERE intent LIKE 'command:%'")
+    ).scalars()
+    for intent in [i for i in intents if _VOTE_WORD.fullmatch(i)]:
+        bind.execute(
+            sa.text("UPDATE inbound_messages SET intent = 'vote' WHERE intent = :intent"),
+            {"intent": intent},
+        )
+
+
+def downgrade() -> None:
+    bind = op.get_bind()
+    bind.execute(
+        sa.text("UPDATE poll_voters SET cast_at = CURRENT_TIMESTAMP WHERE cast_at IS NULL")
+    )
+    with op.batch_alter_table("poll_voters", schema=None) as batch_op:
+        batch_op.alter_column(
+            "cast_at", existing_type=storage.types.UTCDateTime(timezone=True), nullable=False
+        )
+    with op.batch_alter_table("poll_ballots", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_poll_ballots_poll_id"))
+    op.drop_table("poll_ballots")
