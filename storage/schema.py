@@ -7,6 +7,7 @@ that imports them all.
 
 from __future__ import annotations
 
+import storage.console
 import storage.meeting_changes
 import storage.meetings
 import storage.models
