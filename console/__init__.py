@@ -3,7 +3,7 @@
 Server-rendered pages (aiohttp-jinja2), forms that work without JavaScript, and
 ECharts (vendored in ``static/``, Apache-2.0, see ``static/echarts.LICENSE``) for
 the charts. Login is a one-time link from chat (``工作台``); see
-:mod:`consultation.workbench` for links and sessions, :mod:`console.web` for the
+:mod:`consultation.workbench` for links and sessions, :mod:`console.desk` for the
 rules every route follows.
 """
 
@@ -23,7 +23,7 @@ from console.overview import OverviewPage
 from console.register import RegisterPages
 from console.reports import ReportPages
 from console.tickets import TicketPages
-from console.web import ALL_STAFF, COOKIE, CSP, JINJA, PREFIX, Desk, Visit
+from console.desk import ALL_STAFF, COOKIE, CSP, JINJA, PREFIX, Desk, Visit
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
 from consultation.timetable import Timetable

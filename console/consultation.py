@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from console.exports import csv_response
-from console.web import Desk, Refused, Visit, done
+from console.desk import Desk, Refused, Visit, done
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
@@ -72,7 +72,7 @@ class ConsultationPages:
 
     def add_routes(self) -> None:
         d = self.desk
-        from console.web import MODERATOR
+        from console.desk import MODERATOR
 
         for path, view in (
             ("/topics", self.topics),

@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from console.tickets import STATUS_OPEN, TicketPages, scope
-from console.web import MODERATOR, Desk, Visit
+from console.desk import MODERATOR, Desk, Visit
 from consultation.ticket_parsing import Catalogue
 from consultation.tickets import Statistics, StatRow, TicketService
 from consultation.worktime import RED, YELLOW

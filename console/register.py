@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlmodel import col, select
 
 from console.exports import csv_response
-from console.web import MODERATOR, Desk, Refused, Visit, done
+from console.desk import MODERATOR, Desk, Refused, Visit, done
 from consultation.binding import issue_code
 from consultation.register import Place, RegisterError, move, verify
 from consultation.residents import REQUIRED, ImportReport, RowError, parse_row, save_row

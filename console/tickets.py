@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from console.web import MODERATOR, Desk, Refused, Visit, done
+from console.desk import MODERATOR, Desk, Refused, Visit, done
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Actor, TicketError, TicketService
