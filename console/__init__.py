@@ -19,11 +19,11 @@ import jinja2
 from aiohttp import web
 
 from console.consultation import ConsultationPages
+from console.desk import ALL_STAFF, COOKIE, CSP, JINJA, PREFIX, Desk, Visit
 from console.overview import OverviewPage
 from console.register import RegisterPages
 from console.reports import ReportPages
 from console.tickets import TicketPages
-from console.desk import ALL_STAFF, COOKIE, CSP, JINJA, PREFIX, Desk, Visit
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
 from consultation.timetable import Timetable
@@ -161,6 +161,6 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
         return
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     if not request.path.startswith(f"{PREFIX}/static/"):
         response.headers.setdefault("Cache-Control", "no-store")

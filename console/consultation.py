@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from console.exports import csv_response
 from console.desk import Desk, Refused, Visit, done
+from console.exports import csv_response
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
 from consultation.config import ConsultationRules

@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
-from console.tickets import STATUS_OPEN, TicketPages, scope
 from console.desk import MODERATOR, Desk, Visit
+from console.tickets import STATUS_OPEN, TicketPages, scope
 from consultation.ticket_parsing import Catalogue
 from consultation.tickets import Statistics, StatRow, TicketService
 from consultation.worktime import RED, YELLOW

@@ -16,8 +16,8 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
-from console.exports import csv_response
 from console.desk import MODERATOR, Desk, Refused, Visit, done
+from console.exports import csv_response
 from consultation.binding import issue_code
 from consultation.register import Place, RegisterError, move, verify
 from consultation.residents import REQUIRED, ImportReport, RowError, parse_row, save_row

@@ -19,10 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlmodel import col, select
 
+from console.desk import MODERATOR, Desk, Visit
 from console.exports import safe_cell
 from console.overview import add_months, pct
 from console.tickets import ACTION_ZH
-from console.desk import MODERATOR, Desk, Visit
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH

@@ -29,7 +29,9 @@ async def test_a_resident_gets_no_link_and_a_group_gets_none(town: Town) -> None
     assert "/console/login" not in in_group.text and "私聊" in in_group.text
 
 
-async def test_a_link_expires_after_ten_minutes(town: Town, served: TestClient, clock: Clock) -> None:
+async def test_a_link_expires_after_ten_minutes(
+    town: Town, served: TestClient, clock: Clock
+) -> None:
     token = token_in((await town.wang.says("工作台")).text)
     clock.advance(minutes=10, seconds=1)
     response = await served.post("/console/login", data={"token": token})
@@ -45,9 +47,7 @@ async def test_without_a_session_the_visitor_is_told_how_to_log_in(served: TestC
 async def test_the_session_cookie_and_logout(town: Town, served: TestClient) -> None:
     token = token_in((await town.li.says("工作台")).text)
     await served.get(f"/console/login?token={token}")
-    response = await served.post(
-        "/console/login", data={"token": token}, allow_redirects=False
-    )
+    response = await served.post("/console/login", data={"token": token}, allow_redirects=False)
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/console" in cookie
     li = await login_with(served, "x")  # the jar already holds the session
@@ -73,14 +73,18 @@ async def test_every_change_without_a_valid_csrf_token_is_refused(
     posts = [
         r.resource.canonical
         for r in served.app.router.routes()
-        if r.method == "POST" and r.resource is not None and r.resource.canonical.startswith("/console/")
+        if r.method == "POST"
+        and r.resource is not None
+        and r.resource.canonical.startswith("/console/")
     ]
     assert len(posts) >= 25, posts
     async with town.bot.uow() as uow:
         before = len(await uow.audit.for_entity("resident", "4"))
     for path in posts:
         concrete = (
-            path.replace("{number}", "R20261122-0001").replace("{id}", "1").replace("{code}", "M202612")
+            path.replace("{number}", "R20261122-0001")
+            .replace("{id}", "1")
+            .replace("{code}", "M202612")
         )
         for form in ({}, {"csrf": "0" * 40}):
             response = await served.post(concrete, data=form, allow_redirects=False)

@@ -102,6 +102,8 @@ async def test_the_months_workbook_totals_equal_the_chats_statistics(
 def test_csv_cells_that_excel_would_run_are_neutralised() -> None:
     from console.exports import csv_text
 
-    text = csv_text(["问题"], [['=HYPERLINK("http://x","点我")'], ["+1"], ["-2"], ["@SUM(A1)"], ["正常"]])
+    text = csv_text(
+        ["问题"], [['=HYPERLINK("http://x","点我")'], ["+1"], ["-2"], ["@SUM(A1)"], ["正常"]]
+    )
     lines = text.splitlines()[1:]
     assert lines == ['"\'=HYPERLINK(""http://x"",""点我"")"', "'+1", "'-2", "'@SUM(A1)", "正常"]
