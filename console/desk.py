@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from consultation.roles import Role
 from consultation.workbench import Staff, csrf_for, session_staff
@@ -141,7 +141,7 @@ class Desk:
                         raise web.HTTPSeeOther(f"{PREFIX}/welcome")
                     csrf = csrf_for(token)
                     if change:
-                        sent = form.get("csrf") or request.headers.get("X-CSRF-Token", "")
+                        sent = form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
                         if not hmac.compare_digest(sent.encode(), csrf.encode()):
                             raise web.HTTPForbidden(text="表单已失效，请刷新页面后重试。")
                     if not staff.roles & roles:
@@ -214,7 +214,7 @@ async def _multipart(request: web.Request) -> dict[str, str]:
         part = await reader.next()
         if part is None:
             break
-        if not isinstance(part, web.BodyPartReader) or not part.name:
+        if not isinstance(part, BodyPartReader) or not part.name:
             continue
         data = await part.read(decode=True)
         if part.filename:

@@ -18,6 +18,7 @@ lights and the statistics (which compare against the stored deadlines) all use.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -53,8 +54,8 @@ def parse_periods(lines: Sequence[str]) -> tuple[tuple[time, time], ...]:
             raise ValueError(f"{line!r} ends before it starts")
         periods.append((begin, finish))
     periods.sort()
-    for (_, end), (start, _) in zip(periods, periods[1:], strict=False):
-        if start < end:
+    for (_, earlier_end), (later_start, _) in itertools.pairwise(periods):
+        if later_start < earlier_end:
             raise ValueError("working periods overlap")
     return tuple(periods)
 
