@@ -43,6 +43,7 @@ from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
 from handlers import default_handlers
 from handlers.bind import IssueBindQrHandler
+from handlers.console_link import ConsoleLinkHandler
 from handlers.schedule import ScheduleHandler
 from kernel.context import Community
 from kernel.handler import Handler
@@ -173,7 +174,12 @@ class Yishi:
             clock=clock,
             on_fired=self.push.wake,
         )
-        chosen = list(handlers if handlers is not None else default_handlers(self.tickets, rules))
+        link = ConsoleLinkHandler(
+            settings.web.base_url, timedelta(minutes=settings.web.console_link_minutes)
+        )
+        chosen = list(
+            handlers if handlers is not None else default_handlers(self.tickets, rules, link)
+        )
         for handler in chosen:
             if isinstance(handler, ScheduleHandler):
                 handler.timetable = self.timetable
@@ -265,6 +271,7 @@ def build_web_app(yishi: Yishi) -> web.Application:
         adapter.add_routes(app)
     for page in yishi.pages:
         page.add_routes(app)
+    _workbench(yishi).add_routes(app)
 
     async def _lifecycle(_app: web.Application) -> Any:
         await yishi.start()
@@ -273,6 +280,24 @@ def build_web_app(yishi: Yishi) -> web.Application:
 
     app.cleanup_ctx.append(_lifecycle)
     return app
+
+
+def _workbench(yishi: Yishi) -> Any:
+    """工作台 (/console/): the same services, timetable and clock as the chat."""
+    from console import Workbench
+
+    web_settings = yishi.settings.web
+    return Workbench(
+        yishi.uow,
+        yishi.community,
+        yishi.tickets,
+        yishi.settings.consultation.rules(),
+        yishi.timetable,
+        yishi.clock,
+        session_ttl=timedelta(hours=web_settings.console_session_hours),
+        secure_cookie=web_settings.base_url.startswith("https://"),
+        on_commit=yishi.committed,
+    )
 
 
 def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:

@@ -120,6 +120,25 @@ class WebSettings(_Section):
                 raise ValueError(f"{entry!r} is not an origin like https://yishi.example.org")
         return cleaned
 
+    #: Where people reach this server from outside ("" = http://host:port): links sent in
+    #: chat (the 工作台 login link) start with it.
+    public_url: str = ""
+    #: 工作台: a login link from chat is valid this long, once; a session this long.
+    console_link_minutes: int = Field(default=10, ge=1, le=60)
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """The public address, or this server's own."""
+        return self.public_url or f"http://{self.host}:{self.port}"
+
 
 class WechatSettings(_Section):
     """WeChat Official Account callback and API."""
@@ -364,6 +383,8 @@ class TicketCategorySettings(_Section):
     resolution_hours: float = Field(default=72.0, gt=0)
     questions: list[str] = []
     department: str = "街道综合执法队"
+    #: Its limits run on the plain clock instead of working time.
+    plain_clock: bool = False
 
 
 def _default_categories() -> list[TicketCategorySettings]:
@@ -414,9 +435,22 @@ class TicketSettings(_Section):
 
         return Confidentiality.of(self.confidential_categories)
 
+    #: Limits count working time: these periods of each working day (China's holidays
+    #: and make-up days apply); [] runs every limit on the plain clock.
+    working_hours: list[str] = Field(default_factory=lambda: ["08:30-12:00", "13:30-17:30"])
+
+    @field_validator("working_hours")
+    @classmethod
+    def _periods(cls, value: list[str]) -> list[str]:
+        from consultation.worktime import parse_periods
+
+        parse_periods(value)
+        return value
+
     def catalogue(self) -> Catalogue:
         """The domain's view of this section."""
         from consultation.ticket_parsing import Catalogue, Category
+        from consultation.worktime import parse_periods
 
         return Catalogue(
             categories=tuple(
@@ -427,6 +461,7 @@ class TicketSettings(_Section):
                     resolution_hours=c.resolution_hours,
                     questions=tuple(c.questions),
                     department=c.department,
+                    plain_clock=c.plain_clock,
                 )
                 for c in self.categories
             ),
@@ -437,6 +472,7 @@ class TicketSettings(_Section):
             duplicate_window_hours=self.duplicate_window_hours,
             rating_timeout_hours=self.rating_timeout_hours,
             confidentiality=self.confidentiality(),
+            working_hours=parse_periods(self.working_hours),
             fallback=self.categories[-1].name
             if all(c.name != "其他" for c in self.categories)
             else "其他",

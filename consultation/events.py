@@ -77,6 +77,10 @@ class TicketResolved(TicketChanged):
     """办结: the resident is asked to rate."""
 
 
+class TicketSentToDepartment(TicketChanged):
+    """吹哨: a moderator sent it to its category's department before any deadline passed."""
+
+
 class TicketHandedUp(TicketChanged):
     """上报: the grid hands it to the community."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from consultation.confidentiality import Confidentiality
 
@@ -23,6 +23,11 @@ STATUS_ZH: dict[str, str] = {
     "reopened": "重新处理",
 }
 RATINGS: tuple[str, ...] = ("满意", "基本满意", "不满意")
+#: The working periods of a working day (see :mod:`consultation.worktime`).
+WORKING_HOURS: tuple[tuple[time, time], ...] = (
+    (time(8, 30), time(12, 0)),
+    (time(13, 30), time(17, 30)),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,8 @@ class Category:
     resolution_hours: float = 72.0
     questions: tuple[str, ...] = ()
     department: str = "街道综合执法队"
+    #: Its limits run on the plain clock instead of working time.
+    plain_clock: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,8 @@ class Catalogue:
     rating_timeout_hours: float = 72.0
     confidentiality: Confidentiality = field(default_factory=Confidentiality)
     fallback: str = "其他"
+    #: Limits count these periods of each working day (empty: the plain clock for all).
+    working_hours: tuple[tuple[time, time], ...] = WORKING_HOURS
 
     def get(self, name: str) -> Category:
         for category in self.categories:

@@ -13,10 +13,13 @@ from datetime import datetime, timedelta, tzinfo
 from consultation.schedule import TimedEvent
 from consultation.ticket_parsing import Catalogue
 from consultation.tickets import TicketService
+from consultation.worktime import Deadlines
 from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository
 from storage.unit_of_work import UnitOfWork
 
 LATE_AFTER = timedelta(minutes=5)
+#: Longer than any stretch without working time (春节 with its weekends: nine days).
+LONGEST_BREAK = timedelta(days=12)
 
 
 class TicketTimers:
@@ -27,12 +30,13 @@ class TicketTimers:
     def __init__(self, catalogue: Catalogue, zone: tzinfo) -> None:
         self.catalogue = catalogue
         self.zone = zone
+        self.deadlines = Deadlines(catalogue, zone)
 
     def events_for(self, ticket: Ticket) -> list[TimedEvent]:
         """Every step still ahead of (or overdue for) one ticket."""
         events: list[TimedEvent] = []
         n, r = ticket.number, ticket.deadline_round
-        response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
+        rule = self.deadlines
 
         def add(kind: str, step: str, due: datetime, stale: datetime | None = None) -> None:
             key = f"{kind}:{n}:{step}:{r}"
@@ -46,7 +50,9 @@ class TicketTimers:
                 add(
                     "ticket.warn",
                     "response",
-                    ticket.response_due_at - self.catalogue.warn_ahead(response),
+                    rule.warn_at(
+                        ticket.category, ticket.urgent, "response", ticket.response_due_at
+                    ),
                     ticket.response_due_at,
                 )
             add("ticket.escalate", "response", ticket.response_due_at)
@@ -55,7 +61,9 @@ class TicketTimers:
                 add(
                     "ticket.warn",
                     "resolution",
-                    ticket.resolution_due_at - self.catalogue.warn_ahead(resolution),
+                    rule.warn_at(
+                        ticket.category, ticket.urgent, "resolution", ticket.resolution_due_at
+                    ),
                     ticket.resolution_due_at,
                 )
             add("ticket.escalate", "resolution", ticket.resolution_due_at)
@@ -68,6 +76,10 @@ class TicketTimers:
     ) -> list[TimedEvent]:
         until = now + horizon
         lead = timedelta(minutes=self.catalogue.warn_before_minutes)
+        if self.catalogue.working_hours:
+            # A warning an hour of working time ahead can fall days earlier on the plain
+            # clock (a weekend, the Spring Festival): look that far ahead, filter exactly.
+            lead += LONGEST_BREAK
         tickets = await uow.get(TicketRepository).due_for_timers(until, lead)
         events = [e for t in tickets for e in self.events_for(t) if e.due_at <= until]
         return sorted(events, key=lambda e: (e.due_at, e.key))

@@ -25,6 +25,7 @@ from consultation.ticket_parsing import (
     local_day,
     ticket_number,
 )
+from consultation.worktime import Deadlines
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
@@ -172,6 +173,8 @@ class TicketService:
         self.catalogue = catalogue
         self.zone = zone
         self.repo = uow.get(TicketRepository)
+        #: The one rule for time limits (working hours, holidays; urgent on the plain clock).
+        self.deadlines = Deadlines(catalogue, zone)
 
     # ---- reporting -------------------------------------------------------------------
 
@@ -206,7 +209,7 @@ class TicketService:
         if existing is not None:
             return existing, False
         category = self.catalogue.get(draft.category).name
-        response, resolution = self.catalogue.limits(category, draft.urgent)
+        response_due, resolution_due = self.deadlines.due(category, draft.urgent, now)
         grid_id = await self.grid_for(draft.place, reporter)
         day = local_day(now, self.zone)
         sequence = await self.repo.next_sequence(f"{day:%Y%m%d}")
@@ -232,8 +235,8 @@ class TicketService:
                 wants_updates=draft.wants_updates,
                 grid_id=grid_id,
                 received_at=now,
-                response_due_at=now + response,
-                resolution_due_at=now + resolution,
+                response_due_at=response_due,
+                resolution_due_at=resolution_due,
                 updated_at=now,
             )
         )
@@ -372,7 +375,12 @@ class TicketService:
         if not reason:
             raise TicketError("reason_required", number=number)
         hours = max(1.0, min(hours, 24.0 * 30))
-        new_due = max(ticket.resolution_due_at, now) + timedelta(hours=hours)
+        new_due = self.deadlines.after(
+            ticket.category,
+            ticket.urgent,
+            max(ticket.resolution_due_at, now),
+            timedelta(hours=hours),
+        )
         return await self._move(
             ticket,
             worker,
@@ -426,6 +434,33 @@ class TicketService:
             worker_id=to_worker,
         )
 
+    async def send_to_department(
+        self, number: str, by: Actor, reason: str, now: datetime
+    ) -> ev.TicketChanged:
+        """吹哨: a moderator hands an open ticket to its category's department now."""
+        if not by.is_moderator:
+            raise TicketError("not_holder", number=number)
+        if not reason:
+            raise TicketError("reason_required", number=number)
+        ticket = await self._get(number)
+        department = self.catalogue.get(ticket.category).department
+        return await self._move(
+            ticket,
+            by,
+            "sent_to_department",
+            OPEN_STATUSES,
+            now,
+            note=reason,
+            values={
+                "status": "escalated",
+                "level": "department",
+                "department": department,
+                "dispatched": True,
+            },
+            event=ev.TicketSentToDepartment,
+            data={"department": department},
+        )
+
     # ---- residents -------------------------------------------------------------------
 
     async def rate(
@@ -456,7 +491,7 @@ class TicketService:
                 event=ev.TicketRated,
                 data={"rating": rating},
             )
-        response, resolution = self.catalogue.limits(ticket.category, ticket.urgent)
+        response_due, resolution_due = self.deadlines.due(ticket.category, ticket.urgent, now)
         return await self._move(
             ticket,
             rater,
@@ -473,8 +508,8 @@ class TicketService:
                 "rating_due_at": None,
                 "reopen_count": ticket.reopen_count + 1,
                 "level": "grid" if ticket.grid_id is not None else "community",
-                "response_due_at": now + response,
-                "resolution_due_at": now + resolution,
+                "response_due_at": response_due,
+                "resolution_due_at": resolution_due,
                 "deadline_round": ticket.deadline_round + 1,
                 "response_warned_at": None,
                 "response_escalated_at": None,

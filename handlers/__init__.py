@@ -10,6 +10,7 @@ from handlers.bind import (
     IssueBindQrHandler,
     WelcomeHandler,
 )
+from handlers.console_link import ConsoleLinkHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
@@ -77,7 +78,9 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
 
 
 def default_handlers(
-    tickets: Catalogue | None = None, rules: ConsultationRules | None = None
+    tickets: Catalogue | None = None,
+    rules: ConsultationRules | None = None,
+    console: ConsoleLinkHandler | None = None,
 ) -> list[Handler]:
     """The handlers ``yishi run`` serves, in registration order."""
     rating, evaluation = TicketRatingHandler(tickets), EvaluateHandler()
@@ -96,5 +99,6 @@ def default_handlers(
         IssueBindCodeHandler(),
         NotifyPreferenceHandler(),
         ScheduleHandler(),
+        console or ConsoleLinkHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

@@ -159,6 +159,7 @@ ACTION_ZH = {
     "closed_unrated": "归档（未评价）",
     "merged": "合并",
     "merged_in": "合并了重复反映",
+    "sent_to_department": "社区吹哨转部门",
 }
 
 

@@ -135,7 +135,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 "summary": summary(tk),
                 "due": clock_text(tk.resolution_due_at, zone),
                 "into": event.note or "",
-                "department": event.note or "",
+                "department": tk.department or event.note or "",
                 **fixed,
             }
             return Reply(t(key, **values))
@@ -293,6 +293,10 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             ),
             escalated_to_reporter("ticket.n_escalated_response", "response_due_at"),
         ],
+        ev.TicketSentToDepartment: [
+            ToDepartment(zone, "ticket.s_sent_to_department"),
+            to_reporter("ticket.n_sent_to_department"),
+        ],
         ev.TicketEscalatedToDepartment: [
             ToDepartment(zone),
             escalated_staff("ticket.s_escalated_resolution", "resolution_due_at"),
@@ -318,14 +322,15 @@ class ToDepartment:
     """Escalated past the community: the department's registered contacts get it; with
     none registered, the moderators are told to call the department and register one."""
 
-    def __init__(self, zone: tzinfo) -> None:
+    def __init__(self, zone: tzinfo, key: str = "ticket.s_escalated_resolution") -> None:
         self.zone = zone
+        self.key = key
 
     async def run(self, uow: UnitOfWork, event: ev.TicketChanged, bus: Dispatcher) -> None:
         tk = event.ticket
         department = tk.department or event.note or ""
         text = t(
-            "ticket.s_escalated_resolution",
+            self.key,
             number=tk.number,
             category=tk.category,
             location=location_of(tk),

@@ -147,6 +147,10 @@ def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
         "log": {"format": "text"},
         "web": {"demo_personas": True},
         "polls": {"ballot_secret": "test-ballot-secret-" + "0" * 32},
+        # The clock-driven ticket tests count plain hours (a 4 h limit is 4 h later);
+        # working time (the default of `yishi run`) has its own tests, which set
+        # tickets.working_hours (tests/consultation/test_worktime.py, tests/console/).
+        "tickets": {"working_hours": []},
     }
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)

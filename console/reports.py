@@ -1,0 +1,357 @@
+"""The month's 台账: an Excel workbook (openpyxl) and a printable report page.
+
+Sheets: 诉求 (each ticket received in the month), 诉求记录 (their history, one row
+per step), 统计 (the chat's 诉求统计 for the month: total, by grid, by category),
+议题, 议事日, 表决, 决议. Text cells that Excel would take for a formula are
+neutralised; a confidential category's complainant is written as （保密）; phones
+are not in the workbook at all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from aiohttp import web
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlmodel import col, select
+
+from console.desk import MODERATOR, Desk, Visit
+from console.exports import safe_cell
+from console.overview import add_months, pct
+from console.tickets import ACTION_ZH
+from consultation.config import ConsultationRules
+from consultation.ids import decision_ref, poll_ref, topic_ref
+from consultation.outcomes import DECISION_STATUS_ZH
+from consultation.ticket_parsing import STATUS_ZH, Catalogue
+from consultation.tickets import Statistics, StatRow, TicketService
+from consultation.topics import TOPIC_STATUS_ZH
+from storage.meetings import Meeting
+from storage.outcomes import Decision
+from storage.polls import Poll
+from storage.tickets import Ticket, TicketRepository
+from storage.topics import Topic
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STAT_HEADER = ["名称", "收集", "分理", "办结", "反馈", "按时响应率", "按时办结率", "满意率"]
+
+
+def stat_line(name: str, row: StatRow) -> list[Any]:
+    return [
+        name,
+        row.received,
+        row.dispatched,
+        row.resolved,
+        row.rated,
+        pct(row.response_rate),
+        pct(row.resolution_rate),
+        pct(row.satisfaction_rate),
+    ]
+
+
+class ReportPages:
+    """``/console/reports``, ``/console/reports/YYYY-MM`` and ``/console/reports/YYYY-MM.xlsx``."""
+
+    def __init__(self, desk: Desk, catalogue: Catalogue, rules: ConsultationRules) -> None:
+        self.desk = desk
+        self.catalogue = catalogue
+        self.rules = rules
+
+    def add_routes(self) -> None:
+        self.desk.get("/reports", self.index, MODERATOR)
+        self.desk.get("/reports/{month}.xlsx", self.workbook, MODERATOR)
+        self.desk.get("/reports/{month}", self.printable, MODERATOR)
+
+    def _month(self, visit: Visit) -> date:
+        found = _MONTH.fullmatch(visit.request.match_info["month"])
+        if not found or not 1 <= int(found.group(2)) <= 12:
+            raise web.HTTPNotFound(text="月份格式应为 2026-11。")
+        return date(int(found.group(1)), int(found.group(2)), 1)
+
+    def _bounds(self, first: date) -> tuple[datetime, datetime]:
+        zone = self.desk.zone
+        return (
+            datetime.combine(first, time(), zone),
+            datetime.combine(add_months(first, 1), time(), zone),
+        )
+
+    def local(self, moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        return moment.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+
+    async def index(self, visit: Visit) -> web.StreamResponse:
+        today = visit.now.astimezone(self.desk.zone).date().replace(day=1)
+        months = [f"{add_months(today, -i):%Y-%m}" for i in range(12)]
+        return self.desk.render(visit, "reports.html", {"months": months})
+
+    async def statistics(self, visit: Visit, first: date) -> Statistics:
+        service = TicketService(visit.uow, self.catalogue, self.desk.zone)
+        return await service.statistics(first, add_months(first, 1), visit.now)
+
+    async def printable(self, visit: Visit) -> web.StreamResponse:
+        first = self._month(visit)
+        stats = await self.statistics(visit, first)
+        lo, hi = self._bounds(first)
+        session = visit.uow.session
+        topics = (
+            await session.exec(
+                select(Topic).where(col(Topic.created_at) >= lo, col(Topic.created_at) < hi)
+            )
+        ).all()
+        meetings = (
+            await session.exec(
+                select(Meeting).where(col(Meeting.starts_at) >= lo, col(Meeting.starts_at) < hi)
+            )
+        ).all()
+        polls = (
+            await session.exec(
+                select(Poll).where(col(Poll.opened_at) >= lo, col(Poll.opened_at) < hi)
+            )
+        ).all()
+        decisions = (
+            await session.exec(
+                select(Decision).where(
+                    col(Decision.created_at) >= lo, col(Decision.created_at) < hi
+                )
+            )
+        ).all()
+        return self.desk.render(
+            visit,
+            "report.html",
+            {
+                "month": f"{first:%Y-%m}",
+                "label": f"{first.year}年{first.month}月",
+                "total": stat_line("合计", stats.total),
+                "by_grid": [stat_line(r.grid, r) for r in stats.by_grid],
+                "by_category": [stat_line(r.category, r) for r in stats.by_category],
+                "header": STAT_HEADER,
+                "topics": len(topics),
+                "topics_accepted": sum(
+                    1 for tp in topics if tp.status not in ("proposed", "rejected")
+                ),
+                "meetings": [m.code for m in meetings],
+                "polls": len(polls),
+                "decisions": len(decisions),
+            },
+        )
+
+    async def workbook(self, visit: Visit) -> web.StreamResponse:
+        first = self._month(visit)
+        book = await self.build(visit, first)
+        out = io.BytesIO()
+        book.save(out)
+        await visit.uow.audit.record(
+            visit.staff.actor, "report_exported", "report", f"{first:%Y-%m}"
+        )
+        return web.Response(
+            body=out.getvalue(),
+            content_type=XLSX,
+            headers={
+                "Content-Disposition": f'attachment; filename="taizhang-{first:%Y-%m}.xlsx"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    async def build(self, visit: Visit, first: date) -> Workbook:
+        """The workbook for the month starting ``first``."""
+        lo, hi = self._bounds(first)
+        session = visit.uow.session
+        repo = visit.uow.get(TicketRepository)
+        grids = await repo.grid_names()
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "诉求"
+        history = book.create_sheet("诉求记录")
+        _header(
+            sheet,
+            [
+                "编号",
+                "类别",
+                "紧急",
+                "状态",
+                "网格",
+                "地点",
+                "问题",
+                "反映人",
+                "处理人",
+                "部门",
+                "受理时间",
+                "响应时限",
+                "办结时限",
+                "接单时间",
+                "办结时间",
+                "评价",
+                "重复于",
+            ],
+        )
+        _header(history, ["编号", "时间", "操作", "办理人", "状态", "说明"])
+        tickets = (
+            await session.exec(
+                select(Ticket)
+                .where(col(Ticket.received_at) >= lo, col(Ticket.received_at) < hi)
+                .order_by(col(Ticket.id))
+            )
+        ).all()
+        for tk in tickets:
+            assert tk.id is not None
+            secret = self.catalogue.confidentiality.covers(tk.category)
+            people = await repo.residents([i for i in (tk.holder_id,) if i is not None])
+            holder = people.get(tk.holder_id or -1)
+            _row(
+                sheet,
+                [
+                    tk.number,
+                    tk.category,
+                    "是" if tk.urgent else "",
+                    STATUS_ZH.get(tk.status, tk.status),
+                    grids.get(tk.grid_id or -1, "社区直办"),
+                    "".join(p for p in (tk.building, tk.unit, tk.room, tk.spot) if p),
+                    tk.description,
+                    "（保密）" if secret else (tk.reporter_name or "居民"),
+                    holder.name if holder else "",
+                    tk.department or "",
+                    self.local(tk.received_at),
+                    self.local(tk.response_due_at),
+                    self.local(tk.resolution_due_at),
+                    self.local(tk.accepted_at),
+                    self.local(tk.resolved_at),
+                    tk.rating or "",
+                    tk.duplicate_of or "",
+                ],
+            )
+            for e in await repo.history(tk.id):
+                who = e.actor_name or e.actor
+                if secret and e.action in ("filed", "rated", "reopened", "commented"):
+                    who = "（保密）"
+                _row(
+                    history,
+                    [
+                        tk.number,
+                        self.local(e.at),
+                        ACTION_ZH.get(e.action, e.action),
+                        who,
+                        STATUS_ZH.get(e.to_status or "", ""),
+                        e.note or "",
+                    ],
+                )
+        stats = await self.statistics(visit, first)
+        figures = book.create_sheet("统计")
+        figures.append([f"{first.year}年{first.month}月 诉求统计"])
+        figures["A1"].font = Font(bold=True)
+        _header(figures, STAT_HEADER, row=2)
+        figures.append(stat_line("合计", stats.total))
+        figures.append([])
+        figures.append(["按网格"])
+        for r in stats.by_grid:
+            figures.append(stat_line(r.grid, r))
+        figures.append([])
+        figures.append(["按类别"])
+        for r in stats.by_category:
+            figures.append(stat_line(r.category, r))
+        await self._consultation(visit, book, lo, hi)
+        for ws in book.worksheets:
+            for column in ws.columns:
+                letter = column[0].column_letter
+                width = max((len(str(c.value or "")) for c in column), default=8)
+                ws.column_dimensions[letter].width = min(60, max(8, width * 1.6))
+        return book
+
+    async def _consultation(self, visit: Visit, book: Workbook, lo: datetime, hi: datetime) -> None:
+        session = visit.uow.session
+        topics = book.create_sheet("议题")
+        _header(topics, ["编号", "标题", "状态", "附议", "理由", "提出时间"])
+        for tp in (
+            await session.exec(
+                select(Topic).where(col(Topic.created_at) >= lo, col(Topic.created_at) < hi)
+            )
+        ).all():
+            _row(
+                topics,
+                [
+                    topic_ref(tp.id or 0),
+                    tp.title,
+                    TOPIC_STATUS_ZH.get(tp.status, tp.status),
+                    tp.cosign_count,
+                    tp.reason or "",
+                    self.local(tp.created_at),
+                ],
+            )
+        meetings = book.create_sheet("议事日")
+        _header(meetings, ["编号", "时间", "地点", "状态", "纪要发布"])
+        for m in (
+            await session.exec(
+                select(Meeting).where(col(Meeting.starts_at) >= lo, col(Meeting.starts_at) < hi)
+            )
+        ).all():
+            _row(
+                meetings,
+                [
+                    m.code,
+                    self.local(m.starts_at),
+                    m.place,
+                    m.status,
+                    self.local(m.minutes_published_at),
+                ],
+            )
+        polls = book.create_sheet("表决")
+        _header(polls, ["编号", "问题", "状态", "匿名", "投票人数", "应投人数", "结果"])
+        for p in (
+            await session.exec(
+                select(Poll).where(col(Poll.opened_at) >= lo, col(Poll.opened_at) < hi)
+            )
+        ).all():
+            result = p.result or {}
+            shown = p.status != "open"
+            _row(
+                polls,
+                [
+                    poll_ref(p.id or 0),
+                    p.question,
+                    "进行中" if p.status == "open" else "已结束",
+                    "是" if p.anonymous else "否",
+                    result.get("voters", "") if shown else "",
+                    p.electorate_size,
+                    ("通过" if result.get("passed") else "未通过") if shown and result else "",
+                ],
+            )
+        decisions = book.create_sheet("决议")
+        _header(decisions, ["编号", "决议", "是否通过", "状态", "负责人", "期限"])
+        for d in (
+            await session.exec(
+                select(Decision).where(
+                    col(Decision.created_at) >= lo, col(Decision.created_at) < hi
+                )
+            )
+        ).all():
+            _row(
+                decisions,
+                [
+                    decision_ref(d.id or 0),
+                    d.text,
+                    "通过" if d.passed else "未通过",
+                    DECISION_STATUS_ZH.get(d.status, d.status),
+                    d.owner or "",
+                    d.due_date or "",
+                ],
+            )
+
+
+def _header(ws: Any, names: list[str], row: int | None = None) -> None:
+    if row is None:
+        ws.append(names)
+        row = ws.max_row
+    else:
+        for i, name in enumerate(names, start=1):
+            ws.cell(row=row, column=i, value=name)
+    for cell in ws[row]:
+        cell.font = Font(bold=True)
+
+
+def _row(ws: Any, values: list[Any]) -> None:
+    ws.append([v if isinstance(v, int | float) else safe_cell(v) for v in values])

@@ -1,0 +1,370 @@
+"""诉求 in the workbench: the list with its filters and lights, one ticket, and its actions.
+
+Each action is the chat's own service call (:class:`TicketService`), so it is
+audited the same way and its notices follow from its event when the request's
+unit of work commits. Who sees what: moderators every ticket; grid workers the
+tickets of their grids and those they hold; department contacts those sent to
+their department. A confidential category's reporter (a neighbour dispute) is
+shown to moderators only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from console.desk import MODERATOR, Desk, Refused, Visit, done
+from consultation.roles import Role
+from consultation.ticket_parsing import STATUS_ZH, Catalogue
+from consultation.tickets import Actor, TicketError, TicketService
+from consultation.workbench import Staff
+from consultation.worktime import LIGHT_ZH, Deadlines
+from kernel.texts import t
+from storage.models import Grid
+from storage.tickets import Ticket, TicketRepository
+
+PAGE_SIZE = 200
+ACTION_ZH = {
+    "filed": "受理",
+    "accepted": "接单",
+    "progress": "处理进展",
+    "resolved": "办结",
+    "handed_up": "上报社区",
+    "returned": "退单",
+    "extended": "延期",
+    "reassigned": "转派",
+    "rated": "居民评价",
+    "reopened": "重新处理",
+    "commented": "居民补充意见",
+    "followed": "有居民关注",
+    "escalated_response": "超时上报社区",
+    "escalated_resolution": "超时上报部门",
+    "sent_to_department": "社区吹哨转部门",
+    "warned_response": "接单提醒",
+    "warned_resolution": "办结提醒",
+    "closed_unrated": "归档（未评价）",
+    "merged": "标记为重复并合并",
+    "merged_in": "合并了重复反映",
+}
+
+
+def actor_of(staff: Staff) -> Actor:
+    """The worker as the ticket domain sees them (the same as in chat)."""
+    return Actor(
+        platform="console",
+        user_id=str(staff.id),
+        name=staff.resident.name,
+        resident_id=staff.id,
+        roles=staff.roles,
+    )
+
+
+def month_bounds(month: str, zone: Any) -> tuple[datetime, datetime] | None:
+    """``2026-11`` → the month's [start, end) in UTC-comparable datetimes."""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        start = date(year, mon, 1)
+    except ValueError:
+        return None
+    end = date(year + (mon == 12), mon % 12 + 1, 1)
+    return datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
+
+
+@dataclass
+class TicketFilter:
+    grid: int | None = None
+    status: str = ""
+    category: str = ""
+    month: str = ""
+
+
+def scope(staff: Staff) -> Any:
+    """The tickets this person may see, as a WHERE clause (None: all of them)."""
+    if staff.moderator:
+        return None
+    parts: list[Any] = []
+    if staff.has(Role.GRID_WORKER):
+        parts.append(col(Ticket.holder_id) == staff.id)
+        if staff.grids:
+            parts.append(col(Ticket.grid_id).in_(list(staff.grids)))
+    if staff.departments:
+        parts.append(col(Ticket.department).in_(list(staff.departments)))
+    return or_(*parts) if parts else col(Ticket.id) < 0
+
+
+def may_see_reporter(staff: Staff, ticket: Ticket, catalogue: Catalogue) -> bool:
+    """A confidential category's complainant is shown to moderators only (the other party
+    of a neighbour dispute may be a grid worker or a department's contact)."""
+    return staff.moderator or not catalogue.confidentiality.covers(ticket.category)
+
+
+class TicketPages:
+    """``/console/tickets`` (list, CSV) and ``/console/tickets/{number}`` (detail, actions)."""
+
+    def __init__(self, desk: Desk, catalogue: Catalogue) -> None:
+        self.desk = desk
+        self.catalogue = catalogue
+        self.deadlines = Deadlines(catalogue, desk.zone)
+
+    def add_routes(self) -> None:
+        d = self.desk
+        d.get("/tickets", self.list)
+        d.get("/tickets.csv", self.csv)
+        d.get("/tickets/{number}", self.detail)
+        d.post("/tickets/{number}/assign", self.assign)
+        d.post("/tickets/{number}/escalate", self.escalate)
+        d.post("/tickets/{number}/merge", self.merge)
+        staff = frozenset({Role.MODERATOR, Role.GRID_WORKER})
+        d.post("/tickets/{number}/accept", self.accept, staff)
+        d.post("/tickets/{number}/progress", self.progress, staff)
+        d.post("/tickets/{number}/resolve", self.resolve, staff)
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def _filter(self, visit: Visit) -> TicketFilter:
+        return TicketFilter(
+            grid=visit.number("grid"),
+            status=visit.arg("status"),
+            category=visit.arg("category"),
+            month=visit.arg("month"),
+        )
+
+    async def tickets(self, visit: Visit, wanted: TicketFilter) -> list[Ticket]:
+        stmt = select(Ticket)
+        where = scope(visit.staff)
+        if where is not None:
+            stmt = stmt.where(where)
+        if wanted.grid is not None:
+            stmt = stmt.where(col(Ticket.grid_id) == wanted.grid)
+        if wanted.status == "open":
+            stmt = stmt.where(col(Ticket.status).in_(list(STATUS_OPEN)))
+        elif wanted.status in STATUS_ZH:
+            stmt = stmt.where(col(Ticket.status) == wanted.status)
+        if wanted.category:
+            stmt = stmt.where(col(Ticket.category) == wanted.category)
+        bounds = month_bounds(wanted.month, self.desk.zone) if wanted.month else None
+        if bounds is not None:
+            stmt = stmt.where(col(Ticket.received_at) >= bounds[0])
+            stmt = stmt.where(col(Ticket.received_at) < bounds[1])
+        stmt = stmt.order_by(col(Ticket.id).desc()).limit(PAGE_SIZE)
+        return list((await visit.uow.session.exec(stmt)).all())
+
+    async def grids(self, visit: Visit) -> dict[int, str]:
+        rows = (await visit.uow.session.exec(select(Grid).order_by(col(Grid.id)))).all()
+        return {g.id: g.name for g in rows if g.id is not None}
+
+    def row(self, visit: Visit, ticket: Ticket, grids: dict[int, str]) -> dict[str, Any]:
+        light = self.deadlines.light(ticket, visit.now)
+        return {
+            "number": ticket.number,
+            "category": ticket.category,
+            "urgent": ticket.urgent,
+            "status": STATUS_ZH.get(ticket.status, ticket.status),
+            "grid": grids.get(ticket.grid_id or -1, "社区直办"),
+            "place": "".join(
+                p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p
+            )
+            or "—",
+            "summary": ticket.description[:40],
+            "received": self.local(ticket.received_at),
+            "due": self.local(ticket.resolution_due_at),
+            "light": light or "none",
+            "light_zh": LIGHT_ZH.get(light or "", "—"),
+        }
+
+    def local(self, moment: datetime | None) -> str:
+        if moment is None:
+            return "—"
+        return moment.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+
+    async def list(self, visit: Visit) -> web.StreamResponse:
+        wanted = self._filter(visit)
+        grids = await self.grids(visit)
+        rows = [self.row(visit, tk, grids) for tk in await self.tickets(visit, wanted)]
+        return self.desk.render(
+            visit,
+            "tickets.html",
+            {
+                "rows": rows,
+                "grids": grids,
+                "statuses": STATUS_ZH,
+                "categories": self.catalogue.names,
+                "wanted": wanted,
+                "query": visit.request.query_string,
+            },
+        )
+
+    async def csv(self, visit: Visit) -> web.StreamResponse:
+        from console.exports import csv_response
+
+        wanted = self._filter(visit)
+        grids = await self.grids(visit)
+        rows = [self.row(visit, tk, grids) for tk in await self.tickets(visit, wanted)]
+        header = [
+            "编号",
+            "类别",
+            "紧急",
+            "状态",
+            "网格",
+            "地点",
+            "摘要",
+            "受理时间",
+            "办结时限",
+            "时效",
+        ]
+        body = [
+            [
+                r["number"],
+                r["category"],
+                "是" if r["urgent"] else "",
+                r["status"],
+                r["grid"],
+                r["place"],
+                r["summary"],
+                r["received"],
+                r["due"],
+                r["light_zh"],
+            ]
+            for r in rows
+        ]
+        return csv_response("tickets.csv", header, body)
+
+    async def _visible(self, visit: Visit, number: str) -> Ticket:
+        repo = visit.uow.get(TicketRepository)
+        ticket = await repo.by_number(number)
+        where = scope(visit.staff)
+        if ticket is not None and where is not None:
+            stmt = select(Ticket.id).where(col(Ticket.id) == ticket.id, where)
+            if (await visit.uow.session.exec(stmt)).first() is None:
+                ticket = None
+        if ticket is None:
+            raise web.HTTPNotFound(text=f"没有找到诉求 {number}，或者您无权查看。")
+        return ticket
+
+    async def detail(self, visit: Visit) -> web.StreamResponse:
+        number = visit.request.match_info["number"]
+        ticket = await self._visible(visit, number)
+        assert ticket.id is not None
+        repo = visit.uow.get(TicketRepository)
+        grids = await self.grids(visit)
+        history = [
+            {
+                "at": self.local(e.at),
+                "who": self._who(visit, ticket, e.actor, e.actor_name, e.action),
+                "action": ACTION_ZH.get(e.action, e.action),
+                "status": STATUS_ZH.get(e.to_status or "", ""),
+                "note": e.note or "",
+            }
+            for e in await repo.history(ticket.id)
+        ]
+        people = await repo.residents([i for i in (ticket.holder_id,) if i is not None])
+        holder = people.get(ticket.holder_id or -1)
+        workers = await visit.uow.residents.with_role(Role.GRID_WORKER.value)
+        open_now = ticket.status in STATUS_OPEN
+        return self.desk.render(
+            visit,
+            "ticket.html",
+            {
+                "t": ticket,
+                "row": self.row(visit, ticket, grids),
+                "history": history,
+                "holder": holder.name if holder else "—",
+                "reporter": ticket.reporter_name or "居民"
+                if may_see_reporter(visit.staff, ticket, self.catalogue)
+                else "（保密）",
+                "details": ticket.details
+                if may_see_reporter(visit.staff, ticket, self.catalogue)
+                else {},
+                "photos": [p for p in ticket.photos if p.startswith(("https://", "http://", "/"))],
+                "workers": [(w.id, w.name) for w in workers],
+                "open": open_now,
+                "response_due": self.local(ticket.response_due_at),
+                "resolution_due": self.local(ticket.resolution_due_at),
+                "department": self.catalogue.get(ticket.category).department,
+                "mine": ticket.holder_id == visit.staff.id,
+                "can_accept": open_now
+                and ticket.holder_id is None
+                and visit.staff.has(Role.GRID_WORKER, Role.MODERATOR),
+            },
+        )
+
+    def _who(self, visit: Visit, ticket: Ticket, actor: str, name: str | None, action: str) -> str:
+        if action in ("filed", "rated", "reopened", "commented") and not may_see_reporter(
+            visit.staff, ticket, self.catalogue
+        ):
+            return "（保密）"
+        return name or actor
+
+    # ---- changing ----------------------------------------------------------------------
+
+    async def _act(self, visit: Visit, what: str, call: Any) -> web.StreamResponse:
+        number = visit.request.match_info["number"]
+        back = f"/console/tickets/{number}"
+        await self._visible(visit, number)
+        try:
+            await call(TicketService(visit.uow, self.catalogue, self.desk.zone), number)
+        except TicketError as exc:
+            info: dict[str, Any] = {"number": number, "holder": "其他网格员", **exc.info}
+            if "status" in info:
+                info["status"] = STATUS_ZH.get(str(info["status"]), str(info["status"]))
+            raise Refused(t(f"ticket.{exc.code}", **info), back) from exc
+        return done(back, what)
+
+    async def assign(self, visit: Visit) -> web.StreamResponse:
+        """分派 / 转派 to a grid worker (the chat's 转派, by a moderator)."""
+        worker = visit.number("worker")
+        if worker is None:
+            raise Refused(
+                "请选择网格员。", f"/console/tickets/{visit.request.match_info['number']}"
+            )
+        reason = visit.arg("reason")
+        me = actor_of(visit.staff)
+        return await self._act(
+            visit,
+            "已分派。",
+            lambda s, n: s.reassign(n, me, worker, reason, visit.now),
+        )
+
+    async def escalate(self, visit: Visit) -> web.StreamResponse:
+        reason = visit.arg("reason")
+        me = actor_of(visit.staff)
+        return await self._act(
+            visit, "已转职能部门。", lambda s, n: s.send_to_department(n, me, reason, visit.now)
+        )
+
+    async def merge(self, visit: Visit) -> web.StreamResponse:
+        """标记重复: this ticket is a duplicate of another; its people follow that one."""
+        into = visit.arg("into").upper()
+        me = actor_of(visit.staff)
+        return await self._act(
+            visit,
+            f"已标记为 {into} 的重复诉求并合并。",
+            lambda s, n: s.merge(n, into, me, visit.now),
+        )
+
+    async def accept(self, visit: Visit) -> web.StreamResponse:
+        me = actor_of(visit.staff)
+        return await self._act(visit, "已接单。", lambda s, n: s.accept(n, me, visit.now))
+
+    async def progress(self, visit: Visit) -> web.StreamResponse:
+        note = visit.arg("note")
+        me = actor_of(visit.staff)
+        return await self._act(
+            visit, "进展已记录。", lambda s, n: s.progress(n, me, note, visit.now)
+        )
+
+    async def resolve(self, visit: Visit) -> web.StreamResponse:
+        note = visit.arg("note")
+        me = actor_of(visit.staff)
+        return await self._act(
+            visit, "已办结，等待居民评价。", lambda s, n: s.resolve(n, me, note, None, visit.now)
+        )
+
+
+STATUS_OPEN = ("received", "assigned", "in_progress", "escalated", "reopened")
+__all__ = ["MODERATOR", "TicketPages"]

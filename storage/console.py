@@ -1,0 +1,108 @@
+"""工作台 access: one-time login links sent in chat, and the sessions they open.
+
+Only hashes of the link tokens and session tokens are stored, so the database (or
+a backup of it) hands nobody a way in. Using a link is one conditional UPDATE,
+so a link opens one session even if two processes get it at once; sessions live
+here, not in a process, so any worker process serves any request.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.types import utc_field
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A one-time login link: valid until ``expires_at``, used at most once."""
+
+    __tablename__ = "console_links"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    resident_id: int = Field(foreign_key="residents.id", index=True)
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field()
+    used_at: datetime | None = utc_field(nullable=True)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser: expires, and is revoked on logout."""
+
+    __tablename__ = "console_sessions"
+    id: int | None = Field(default=None, primary_key=True)
+    session_hash: str = Field(unique=True, max_length=64)
+    resident_id: int = Field(foreign_key="residents.id", index=True)
+    created_at: datetime = utc_field()
+    expires_at: datetime = utc_field(index=True)
+    revoked_at: datetime | None = utc_field(nullable=True)
+
+
+class ConsoleRepository:
+    """All SQL about links and sessions."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_link(self, link: ConsoleLink) -> ConsoleLink:
+        self.session.add(link)
+        await self.session.flush()
+        return link
+
+    async def use_link(self, token_hash: str, now: datetime) -> int | None:
+        """Mark the link used if it is unused and unexpired: its resident, else None."""
+        result = await self.session.execute(
+            update(ConsoleLink)
+            .where(
+                col(ConsoleLink.token_hash) == token_hash,
+                col(ConsoleLink.used_at).is_(None),
+                col(ConsoleLink.expires_at) > now,
+            )
+            .values(used_at=now)
+            .returning(col(ConsoleLink.resident_id))
+        )
+        found = result.scalar()
+        return int(found) if found is not None else None
+
+    async def link(self, token_hash: str) -> ConsoleLink | None:
+        stmt = select(ConsoleLink).where(ConsoleLink.token_hash == token_hash)
+        return (await self.session.exec(stmt)).first()
+
+    async def add_session(self, row: ConsoleSession) -> ConsoleSession:
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def live_session(self, session_hash: str, now: datetime) -> ConsoleSession | None:
+        stmt = select(ConsoleSession).where(
+            ConsoleSession.session_hash == session_hash,
+            col(ConsoleSession.revoked_at).is_(None),
+            col(ConsoleSession.expires_at) > now,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def revoke(self, session_hash: str, now: datetime) -> bool:
+        result = await self.session.execute(
+            update(ConsoleSession)
+            .where(
+                col(ConsoleSession.session_hash) == session_hash,
+                col(ConsoleSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    async def revoke_all(self, resident_id: int, now: datetime) -> int:
+        """Every open session of one person (their role was taken away, a lost phone)."""
+        result = await self.session.execute(
+            update(ConsoleSession)
+            .where(
+                col(ConsoleSession.resident_id) == resident_id,
+                col(ConsoleSession.revoked_at).is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

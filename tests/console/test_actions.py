@@ -1,0 +1,108 @@
+"""Workbench actions go through the chat's services: the same notices reach the same people."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+
+from openpyxl import load_workbook
+
+from tests.console.conftest import Browserless
+from tests.kit import Town
+
+
+async def _resident_id(town: Town, name: str) -> int:
+    async with town.bot.uow() as uow:
+        return next(r.id for r in await uow.residents.with_role("grid_worker") if r.name == name)
+
+
+async def test_a_topic_approved_in_the_workbench_reaches_its_proposer(
+    town: Town, as_li: Browserless
+) -> None:
+    draft = await town.zhang.says("我想提个议题：小区停车位太少，建议在3号楼旁边增设停车位")
+    await town.zhang.taps("确认提交", draft) if "确认" in draft.text else None
+    await town.zhang.receives()
+    status, page = await as_li.page("/console/topics")
+    topic = re.search(r'action="/console/topics/(\d+)/accept"', page)
+    assert topic and "停车位" in page and "预审" in page
+    status, page = await as_li.post(f"/console/topics/{topic.group(1)}/accept")
+    assert status == 200 and "已通过审核" in page
+    pushed = await town.zhang.receives()
+    assert any("停车位" in p.text and "附议" in p.text for p in pushed), [p.text for p in pushed]
+
+
+async def test_a_ticket_reassigned_in_the_workbench_reaches_the_new_worker(
+    town: Town, as_li: Browserless
+) -> None:
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    filed = await town.zhang.taps("确认提交", draft)
+    number = filed.ticket
+    await town.wang.taps("接单", (await town.wang.receives())[-1])
+    await town.zhao.receives()
+    zhao = await _resident_id(town, "赵网格员")
+    status, page = await as_li.page(f"/console/tickets/{number}")
+    assert status == 200 and "楼道灯" in page and "办理记录" in page
+    status, page = await as_li.post(
+        f"/console/tickets/{number}/assign", worker=str(zhao), reason="王网格员请假"
+    )
+    assert status == 200 and "已分派" in page and "转派" in page
+    [task] = await town.zhao.receives()
+    assert number in task.text
+    assert any(number in p.text for p in await town.zhang.receives())
+
+
+async def test_grid_workers_see_their_grid_and_a_dispute_complainant_stays_hidden(
+    town: Town, served: object, as_li: Browserless
+) -> None:
+    from tests.console.conftest import login_with, token_in
+
+    asked = await town.zhang.says("楼上邻居家漏水漏到我家了，和邻居吵架了，3号楼2单元")
+    assert "保密" in asked.text
+    filed = await town.zhang.taps("确认提交", await town.zhang.says("4号楼1单元502"))
+    status, page = await as_li.page(f"/console/tickets/{filed.ticket}")
+    assert status == 200 and "张阿姨" in page and "4号楼1单元502" in page
+    # 王网格员 signs in (the same test browser: its cookie now is his).
+    wang = await login_with(served, token_in((await town.wang.says("工作台")).text))  # type: ignore[arg-type]
+    status, page = await wang.page(f"/console/tickets/{filed.ticket}")
+    assert status == 200 and "王网格员" in page
+    assert "张阿姨" not in page and "（保密）" in page
+    assert "4号楼1单元502" not in page  # the other party's address stays with the moderators
+
+
+async def test_the_months_workbook_totals_equal_the_chats_statistics(
+    town: Town, as_li: Browserless
+) -> None:
+    for text in ("3号楼2单元的楼道灯坏了好几天了", "5号楼门口垃圾好几天没人清了"):
+        draft = await town.zhang.says(text)
+        await town.zhang.taps("确认提交", draft)
+    for push in await town.wang.receives():
+        if "接单" in push.text or push.buttons:
+            with contextlib.suppress(AssertionError):
+                await town.wang.taps("接单", push)
+    chat = (await town.li.says("诉求统计")).text
+    figures = re.search(r"收集 (\d+) 件，分理 (\d+) 件，办结 (\d+) 件，反馈 (\d+) 件", chat)
+    assert figures, chat
+    response = await as_li.client.get("/console/reports/2026-11.xlsx")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    book = load_workbook(io.BytesIO(await response.read()))
+    assert {"诉求", "诉求记录", "统计", "议题", "议事日", "表决", "决议"} <= set(book.sheetnames)
+    stats = book["统计"]
+    total = next(row for row in stats.iter_rows(values_only=True) if row[0] == "合计")
+    assert list(total[1:5]) == [int(x) for x in figures.groups()]
+    assert total[1] == 2 and book["诉求"].max_row == 3
+    history = [row for row in book["诉求记录"].iter_rows(min_row=2, values_only=True)]
+    assert any(r[2] == "接单" for r in history)
+
+
+def test_csv_cells_that_excel_would_run_are_neutralised() -> None:
+    from console.exports import csv_text
+
+    text = csv_text(
+        ["问题"], [['=HYPERLINK("http://x","点我")'], ["+1"], ["-2"], ["@SUM(A1)"], ["正常"]]
+    )
+    lines = text.splitlines()[1:]
+    assert lines == ['"\'=HYPERLINK(""http://x"",""点我"")"', "'+1", "'-2", "'@SUM(A1)", "正常"]
