@@ -2,7 +2,8 @@
 
 What is removed and why is :mod:`storage.housekeeping`'s; this module decides
 when (every night at ``[scheduler] housekeeping_time``, local) and how far back
-(``[storage] message_log_days``), and records each purge in the audit log with
+(``[storage] message_log_days``; messages kept for labelling go with them, labelled
+ones after ``[nlu] labels_keep_days``), and records each purge in the audit log with
 its counts, so that an auditor can see that records were removed, when and how
 many.
 """
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from consultation.schedule import TimedEvent
 from consultation.timetable import daily_events
 from storage.housekeeping import HousekeepingRepository
+from storage.nlu_samples import NluSampleRepository
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.housekeeping")
@@ -35,6 +37,7 @@ class HousekeepingSource:
 
     zone: ZoneInfo
     keep: timedelta
+    labels_keep: timedelta = timedelta(days=365)
     at: time = time(3, 30)
     useful_for: timedelta = timedelta(hours=2)
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
@@ -47,11 +50,14 @@ class HousekeepingSource:
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep
         counts = await uow.get(HousekeepingRepository).purge(messages_before=before, now=now)
+        samples = await uow.get(NluSampleRepository).purge(
+            unlabelled_before=before, labelled_before=now - self.labels_keep
+        )
         await uow.audit.record(
             "scheduler",
             "records_purged",
             "housekeeping",
             event.ref,
-            after={**counts.as_dict(), "before": before.isoformat()},
+            after={**counts.as_dict(), "nlu_samples": samples, "before": before.isoformat()},
         )
-        log.info("purged", extra={"event": event.key, **counts.as_dict()})
+        log.info("purged", extra={"event": event.key, **counts.as_dict(), "nlu_samples": samples})

@@ -13,6 +13,7 @@ from handlers.bind import (
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
+from handlers.nlu_labels import NluLabelHandler
 from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.pending import PendingIntentHandler
@@ -92,5 +93,6 @@ def default_handlers(
         IssueBindCodeHandler(),
         NotifyPreferenceHandler(),
         ScheduleHandler(),
+        NluLabelHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]
