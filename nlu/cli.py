@@ -208,4 +208,5 @@ def train_community(
             f"after {labels_after.correct}/{labels_after.total}",
             file=out,
         )
+    print("(retraining alone moves accuracy by up to about ±0.005)", file=out)
     return CommunityTraining(before, after, labels_before, labels_after, out_path)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-import random
+import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -47,23 +47,29 @@ def _sgd(
     targets: Sequence[int],
     weights: Sequence[float],
     n_features: int,
+    keys: Sequence[str],
     *,
     c: float,
     epochs: int,
     seed: int,
 ) -> tuple[list[list[float]], list[float]]:
-    """Weight vectors (one per feature) and biases minimizing the regularized log loss."""
+    """Weight vectors (one per feature) and biases minimizing the regularized log loss.
+
+    Each pass visits the examples in an order drawn from a hash of (seed, pass,
+    the example's key), not from a shuffle of positions: adding a few examples (a
+    community's labels) slots them in without reordering the others, so the
+    result moves because of what was added, not because the passes were reshuffled.
+    """
     k = len(INTENT_LABELS)
     lam = 1.0 / (c * sum(weights))
     vectors = [[0.0] * k for _ in range(n_features)]
     bias = [0.0] * k
     scale = 1.0
-    order = list(range(len(rows)))
-    rng = random.Random(seed)
     exp = math.exp
     step_count = 0
-    for _ in range(epochs):
-        rng.shuffle(order)
+    for epoch in range(epochs):
+        salt = f"{seed}:{epoch}:"
+        order = sorted(range(len(rows)), key=lambda i: (zlib.crc32((salt + keys[i]).encode()), i))
         for i in order:
             row = rows[i]
             eta = ETA0 / (1.0 + ETA0 * lam * step_count)
@@ -110,6 +116,7 @@ def fit(
     return fit_features(
         featurize(examples, segmenter),
         [e.intent for e in examples],
+        keys=[e.text for e in examples],
         c=c,
         epochs=epochs,
         seed=seed,
@@ -122,24 +129,29 @@ def fit_features(
     feature_sets: Sequence[set[str]],
     intents: Sequence[str],
     *,
+    keys: Sequence[str] | None = None,
     c: float = C,
     epochs: int = EPOCHS,
     seed: int = 0,
     weights: Sequence[float] | None = None,
     meta: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """:func:`fit` on features already extracted (cross-validation reuses them)."""
+    """:func:`fit` on features already extracted (cross-validation reuses them).
+    ``keys`` (default: the sorted features) order the passes; see :func:`_sgd`."""
     counts = Counter(f for feats in feature_sets for f in feats)
     names = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
     index = {name: j for j, name in enumerate(names)}
     rows = [sorted(index[f] for f in feats if f in index) for feats in feature_sets]
     label_index = {label: i for i, label in enumerate(INTENT_LABELS)}
     targets = [label_index[intent] for intent in intents]
+    order_keys = list(keys) if keys is not None else ["|".join(sorted(f)) for f in feature_sets]
+    order_keys = [f"{key}\t{intent}" for key, intent in zip(order_keys, intents, strict=True)]
     vectors, bias = _sgd(
         rows,
         targets,
         list(weights) if weights is not None else [1.0] * len(rows),
         len(names),
+        order_keys,
         c=c,
         epochs=epochs,
         seed=seed,
