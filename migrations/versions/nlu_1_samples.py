@@ -1,7 +1,7 @@
 """nlu: messages kept for the community to label (nlu_samples)
 
 Revision ID: nlu_1
-Revises: tickets_3
+Revises: identities_1
 Create Date: 2026-12-02 18:00:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision: str = "nlu_1"
-down_revision: str | None = "tickets_3"
+down_revision: str | None = "identities_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
