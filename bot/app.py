@@ -11,6 +11,7 @@ import importlib
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from aiohttp import web
@@ -19,7 +20,7 @@ from sqlalchemy import text
 from bot.adapters.base import Adapter
 from bot.adapters.outbound import HttpClient
 from bot.ballot_secret import load_ballot_keys
-from bot.config import Settings
+from bot.config import NluSettings, Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import add_security_headers, json_reply
 from bot.outage import storage_outage
@@ -61,11 +62,16 @@ log = logging.getLogger("yishi.app")
 YISHI_KEY = web.AppKey("yishi", object)
 
 
-def load_default_classifier() -> IntentClassifier:
-    """The trained Chinese model when it is packaged, else the keyword stand-in."""
+def load_default_classifier(settings: NluSettings | None = None) -> IntentClassifier:
+    """The community's model (``[nlu] model_path``, written by ``yishi nlu train``) when
+    it exists, else the shipped Chinese model, else the keyword stand-in; with the
+    configured community words."""
+    config = settings or NluSettings()
+    path = Path(config.model_path)
     try:
         nlu = importlib.import_module("nlu")
-        return cast(IntentClassifier, nlu.load_classifier())
+        model_path = path if path.is_file() else None
+        return cast(IntentClassifier, nlu.load_classifier(model_path, words=config.words()))
     except (ImportError, AttributeError):
         return KeywordClassifier()
     except FileNotFoundError:
@@ -107,6 +113,7 @@ def default_timed_sources(
             HousekeepingSource(
                 settings.zone,
                 keep=timedelta(days=settings.storage.message_log_days),
+                labels_keep=timedelta(days=settings.nlu.labels_keep_days),
                 at=parse_clock(config.housekeeping_time),
             )
         )
@@ -185,7 +192,7 @@ class Yishi:
                 handler.timetable = self.timetable
         self.router = Router(
             self.uow,
-            classifier or load_default_classifier(),
+            classifier or load_default_classifier(settings.nlu),
             HandlerRegistry(chosen),
             self.community,
             max_text_chars=settings.bot.max_text_chars,

@@ -106,13 +106,35 @@ def chat(config_path: Path | None, user_id: str) -> None:
     _run(run_console(_settings(config_path), user_id))
 
 
-@main.command()
-def nlu() -> None:
+@main.group(invoke_without_command=True)
+@CONFIG_OPTION
+@click.pass_context
+def nlu(ctx: click.Context, config_path: Path | None) -> None:
     """One message a line on stdin → one JSON object a line on stdout."""
+    if ctx.invoked_subcommand is not None:
+        return
     from bot.app import load_default_classifier
     from nlu.cli import run_nlu
 
-    sys.exit(run_nlu(sys.stdin, sys.stdout, load_default_classifier()))
+    try:  # no logging set-up: stdout carries only the JSON lines
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    sys.exit(run_nlu(sys.stdin, sys.stdout, load_default_classifier(settings.nlu)))
+
+
+@nlu.command("train")
+@CONFIG_OPTION
+@click.pass_context
+def nlu_train(ctx: click.Context, config_path: Path | None) -> None:
+    """Retrain the community's model: shipped corpus + labels given in chat (标注)."""
+    from bot.nlu_training import community_corpus, train
+
+    parent = ctx.parent.params.get("config_path") if ctx.parent is not None else None
+    settings = _settings(config_path or parent)
+    labelled, words = _run(community_corpus(settings))
+    train(settings, labelled, words, sys.stdout)
 
 
 @main.group()

@@ -246,6 +246,27 @@ class BotSettings(_Section):
     max_text_chars: int = Field(default=2000, ge=10)
 
 
+class NluSettings(_Section):
+    """Chinese understanding: the community's own model and words."""
+
+    #: The community's model, written by ``yishi nlu train``; until it exists the
+    #: shipped model serves.
+    model_path: str = "./yishi-nlu.json"
+    #: Local place names (小区、街巷、地标) kept whole and recognised as places.
+    places: list[str] = Field(default_factory=list)
+    #: The property company's name (物业公司), recognised as such.
+    property_company: str = ""
+    #: Labelled messages are kept this long (unlabelled ones go with the message log).
+    labels_keep_days: int = Field(default=365, ge=1, le=3650)
+
+    def words(self) -> dict[str, str]:
+        """The configured community words, word → tag."""
+        found = {p.strip(): "place" for p in self.places if p.strip()}
+        if self.property_company.strip():
+            found[self.property_company.strip()] = "company"
+        return found
+
+
 class PushSettings(_Section):
     """Outbound pushes: per-platform rate limits (messages per second) and retries."""
 
@@ -496,6 +517,7 @@ class Settings(BaseSettings):
     wecom: WecomSettings = WecomSettings()
     community: CommunitySettings = CommunitySettings()
     bot: BotSettings = BotSettings()
+    nlu: NluSettings = NluSettings()
     push: PushSettings = PushSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     log: LogSettings = LogSettings()

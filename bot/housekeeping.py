@@ -2,7 +2,8 @@
 
 What is removed and why is :mod:`storage.housekeeping`'s; this module decides
 when (every night at ``[scheduler] housekeeping_time``, local) and how far back
-(``[storage] message_log_days``), and records each purge in the audit log with
+(``[storage] message_log_days``; messages kept for labelling go with them, labelled
+ones after ``[nlu] labels_keep_days``), and records each purge in the audit log with
 its counts, so that an auditor can see that records were removed, when and how
 many.
 """
@@ -18,6 +19,7 @@ from consultation.binding import LIMITS
 from consultation.schedule import TimedEvent
 from consultation.timetable import daily_events
 from storage.housekeeping import HousekeepingRepository
+from storage.nlu_samples import NluSampleRepository
 from storage.throttle import ThrottleRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -37,6 +39,7 @@ class HousekeepingSource:
 
     zone: ZoneInfo
     keep: timedelta
+    labels_keep: timedelta = timedelta(days=365)
     at: time = time(3, 30)
     useful_for: timedelta = timedelta(hours=2)
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
@@ -50,7 +53,11 @@ class HousekeepingSource:
         before = now - self.keep
         counts = await uow.get(HousekeepingRepository).purge(messages_before=before, now=now)
         buckets = await uow.get(ThrottleRepository).purge_full(now.timestamp(), LIMITS)
-        purged = {**counts.as_dict(), "rate_buckets": buckets}
+
+        samples = await uow.get(NluSampleRepository).purge(
+            unlabelled_before=before, labelled_before=now - self.labels_keep
+        )
+        purged = {**counts.as_dict(), "rate_buckets": buckets, "nlu_samples": samples}
         await uow.audit.record(
             "scheduler",
             "records_purged",

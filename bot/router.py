@@ -26,10 +26,12 @@ from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
-from nlu.context import interpret_in_context
-from nlu.policy import Action, decide
+from nlu.context import interpret_in_context, parse_confirm
+from nlu.normalize import normalize as nlu_normalize
+from nlu.policy import Action, Decision, decide
 from storage.faults import StorageUnavailable, is_outage
 from storage.inbound import MessageSnapshot
+from storage.nlu_samples import NluSampleRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -397,6 +399,24 @@ class Router:
         chosen = self.registry.intents.get(result.intent)
         if decision.action is Action.ACT and chosen is not None:
             return await self._run(chosen, ctx, resume=False), result.intent.value
+        return await self._unsure(ctx, result, decision)
+
+    async def _unsure(
+        self, ctx: Context, result: NluResult, decision: Decision
+    ) -> tuple[list[Reply], str | None]:
+        """Not sure: confirm a possible report, ask between two meanings, or say so; and
+        keep the message for the community to label (never one that may be a vote)."""
+        if decision.action in (Action.ASK, Action.ASK_REPORT) and Intent.VOTE not in (
+            result.intent,
+            *decision.options,
+        ):
+            await ctx.uow.get(NluSampleRepository).keep(
+                ctx.text, result.intent.value, result.confidence, decision.action.value, ctx.now
+            )
+        if decision.action is Action.ASK_REPORT and Intent.REPORT_ISSUE in self.registry.intents:
+            ctx.conversation.start(CLARIFY_FLOW, "report", text=ctx.text)
+            yes, no = Button(t("router.report_yes"), "是的"), Button(t("router.report_no"), "不是")
+            return [Reply(t("router.confirm_report"), buttons=(yes, no))], "ask:report_issue"
         options: list[Intent] = [
             i for i in decision.options if i is not Intent.OTHER and i in self.registry.intents
         ]
@@ -449,15 +469,24 @@ class Router:
         )
 
     async def _clarified(self, ctx: Context) -> tuple[list[Reply], str | None]:
-        """The answer to :meth:`_ask`: run the original message as the chosen intent."""
+        """The answer to :meth:`_ask` or to "您是要反映这个问题吗？": run the original
+        message as the chosen intent; anything else is a new message."""
         data = dict(ctx.conversation.data)
+        step = ctx.conversation.step
         ctx.conversation.end()
-        chosen = next(
-            (Intent(o) for o in data.get("options", []) if ctx.text == t(f"intent.{o}")), None
-        )
-        if chosen is None:
-            if ctx.text == t("router.neither"):
+        chosen: Intent | None = None
+        if step == "report":
+            answer = parse_confirm(nlu_normalize(ctx.text))
+            if answer is False:
+                return [Reply(t("router.not_a_report"))], "clarify:not_report"
+            chosen = Intent.REPORT_ISSUE if answer else None
+        else:
+            chosen = next(
+                (Intent(o) for o in data.get("options", []) if ctx.text == t(f"intent.{o}")), None
+            )
+            if chosen is None and ctx.text == t("router.neither"):
                 return [Reply(t("router.say_again"))], "clarify:none"
+        if chosen is None:
             return await self._dispatch(ctx)  # a new message, not an answer
         original = str(data.get("text", ""))
         ctx.message = replace(ctx.message, text=original)

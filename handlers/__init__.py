@@ -14,6 +14,7 @@ from handlers.console_link import ConsoleLinkHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
+from handlers.nlu_labels import NluLabelHandler
 from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.pending import PendingIntentHandler
@@ -100,5 +101,6 @@ def default_handlers(
         NotifyPreferenceHandler(),
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
+        NluLabelHandler(),
         PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

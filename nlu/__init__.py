@@ -11,7 +11,7 @@ Public entry points:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,8 +29,10 @@ def load_classifier(
     *,
     tz: ZoneInfo | str = DEFAULT_TZ,
     clock: Callable[[], datetime] | None = None,
+    words: Mapping[str, str] | None = None,
 ) -> TrainedClassifier:
-    """Load the exported model and initialize jieba now, not on the first message."""
+    """Load the exported model (default: the shipped one) and initialize jieba now,
+    not on the first message. ``words`` are the community's (word → place/company)."""
     model = LinearModel.load(path or MODEL_PATH)
     get_tokenizer()
-    return TrainedClassifier(model, tz=tz, clock=clock)
+    return TrainedClassifier(model, tz=tz, clock=clock, words=words)

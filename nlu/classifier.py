@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from kernel.intents import Intent, NluResult
 from nlu.features import extract
 from nlu.model import LinearModel
 from nlu.normalize import normalize
+from nlu.segment import Segmenter
 from nlu.slots import DEFAULT_TZ, extract_slots
 
 Clock = Callable[[], datetime]
@@ -19,6 +20,8 @@ class TrainedClassifier:
     """Implements :class:`kernel.intents.IntentClassifier` with the exported model.
 
     ``clock`` is injectable so that tests can pin "now" for date slots.
+    ``words`` are community words (word → tag) added to those the model was
+    trained with (its ``dictionary``).
     """
 
     def __init__(
@@ -27,8 +30,10 @@ class TrainedClassifier:
         *,
         tz: ZoneInfo | str = DEFAULT_TZ,
         clock: Clock | None = None,
+        words: Mapping[str, str] | None = None,
     ) -> None:
         self.model = model
+        self.segmenter = Segmenter({**model.dictionary, **(words or {})})
         self._intents = {label: Intent(label) for label in model.labels}
         self.tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
         self._clock = clock
@@ -43,7 +48,7 @@ class TrainedClassifier:
     def _rank(self, normalized: str) -> list[tuple[Intent, float]]:
         if not normalized:
             return [(Intent.OTHER, 1.0)]
-        probs = self.model.probabilities(extract(normalized))
+        probs = self.model.probabilities(extract(normalized, self.segmenter))
         intents = self._intents
         return [(intents[label], p) for label, p in probs]
 

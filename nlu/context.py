@@ -17,7 +17,7 @@ from nlu.normalize import normalize
 from nlu.slots import parse_ids, parse_location, parse_rating, parse_vote_choice
 from nlu.slots.ids import MEETING_RE, POLL_RE, TICKET_RE, TOPIC_RE
 from nlu.slots.location import LOCATION_PATTERNS
-from nlu.slots.rating import RATING_PATTERNS, is_weak
+from nlu.slots.rating import RATING_PATTERNS, is_inferred, is_weak
 from nlu.slots.vote import VOTE_PATTERNS
 
 Expected = Literal["vote", "rating", "location", "confirm"]
@@ -32,6 +32,9 @@ A yes/no is already matched whole or by its first word (确认无误), so no lim
 
 WEAK_RATING_RESIDUAL = 2
 """A rating from an everyday word (不错) must be nearly all the message (挺不错的)."""
+
+INFERRED_RATING_RESIDUAL = 6
+"""A rating read from words about the fix (灯修好了 谢谢, 还是漏) may name the thing fixed."""
 
 _PATTERNS: dict[str, tuple[re.Pattern[str], ...]] = {
     "vote": VOTE_PATTERNS,
@@ -130,7 +133,9 @@ def interpret_in_context(text: str, expected: str) -> NluResult | None:
         return None
     rest = residual(normalized, expected)
     limit = MAX_RESIDUAL[expected]
-    if expected == "rating" and is_weak(normalized):
+    if expected == "rating" and is_inferred(normalized):
+        limit = INFERRED_RATING_RESIDUAL
+    elif expected == "rating" and is_weak(normalized):
         limit = WEAK_RATING_RESIDUAL
     if len(rest) > limit:
         return None

@@ -43,6 +43,11 @@ class LinearModel:
         with path.open(encoding="utf-8") as handle:
             return cls.from_json(json.load(handle))
 
+    @property
+    def dictionary(self) -> dict[str, str]:
+        """Community words the model was trained with (word → tag), if any."""
+        return {str(w): str(t) for w, t in dict(self.meta.get("dictionary") or {}).items()}
+
     def probabilities(self, features: set[str]) -> list[tuple[str, float]]:
         """Labels with softmax probabilities, best first (ties by label order)."""
         found = self.weights.get

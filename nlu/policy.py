@@ -1,8 +1,14 @@
-"""What to do with a classification: act, ask with two buttons, or stay quiet.
+"""What to do with a classification: act, ask, or stay quiet.
 
 Asking costs the resident a tap; a wrong action costs more (a bogus ticket, a
 vote they did not mean). In a busy group a bot that answers every unclear
 message is noise, so there it stays quiet unless addressed or sure.
+
+One exception to every threshold: a problem is never dropped. When a message
+describes something wrong in a place (the lexicon finds a problem word and a
+place word) and the model gives the report intent a fair chance, the bot asks
+"您是要反映这个问题吗？" with 是/不是 — in private, when addressed, and in a
+group too — instead of "没太明白", a two-button quiz, or silence.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from kernel.intents import Intent, NluResult
+from nlu.lexicon import describes_problem
+from nlu.normalize import normalize
 
 ACT_THRESHOLD = 0.6
 """Act on the top intent at or above this probability."""
@@ -18,10 +26,18 @@ ACT_THRESHOLD = 0.6
 GROUP_ACT_THRESHOLD = 0.85
 """In a group, when not addressed, act only at or above this probability."""
 
+REPORT_CHANCE = 0.15
+"""A message describing a problem is offered as a report when the model gives
+``report_issue`` at least this probability (private or addressed)."""
+
+GROUP_REPORT_CHANCE = 0.3
+"""The same in a group when the bot is not addressed: a little more evidence first."""
+
 
 class Action(StrEnum):
     ACT = "act"
     ASK = "ask"
+    ASK_REPORT = "ask_report"
     STAY_QUIET = "stay_quiet"
 
 
@@ -41,18 +57,36 @@ def _top_two(result: NluResult) -> tuple[Intent, ...]:
     return tuple(dict.fromkeys(ranked))[:2]
 
 
+def report_chance(result: NluResult) -> float:
+    """The probability the model gave ``report_issue`` (0 when not among the ranked)."""
+    if result.intent is Intent.REPORT_ISSUE:
+        return result.confidence
+    return next((p for i, p in result.alternatives if i is Intent.REPORT_ISSUE), 0.0)
+
+
 def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Decision:
     """Pure policy: the same result and context always give the same decision.
 
     - private chat or addressed (@bot / reply to the bot): act when confident,
-      otherwise ask with the top two intents as buttons;
-    - group, not addressed: act only when very confident and not small talk
-      (``other``), otherwise stay quiet.
+      unless it is small talk that describes a problem; a possible report is
+      confirmed with one question; anything else unsure asks with the top two
+      intents as buttons;
+    - group, not addressed: act only when very confident and not small talk,
+      confirm a likely report, otherwise stay quiet.
     """
+    chance = report_chance(result)
+    problem = describes_problem(normalize(result.text))
     if in_group and not addressed:
         if result.intent is not Intent.OTHER and result.confidence >= GROUP_ACT_THRESHOLD:
             return Decision(Action.ACT, result.intent)
+        if (result.intent is Intent.REPORT_ISSUE and result.confidence >= 0.5) or (
+            problem and chance >= GROUP_REPORT_CHANCE
+        ):
+            return Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
         return Decision(Action.STAY_QUIET, result.intent)
-    if result.confidence >= ACT_THRESHOLD:
+    confident = result.confidence >= ACT_THRESHOLD
+    if confident and not (result.intent is Intent.OTHER and problem and chance >= REPORT_CHANCE):
         return Decision(Action.ACT, result.intent)
+    if result.intent is Intent.REPORT_ISSUE or (problem and chance >= REPORT_CHANCE):
+        return Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
     return Decision(Action.ASK, result.intent, _top_two(result))

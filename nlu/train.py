@@ -1,4 +1,4 @@
-"""``python -m nlu.train [OUT]``: retrain the intent model from train.jsonl."""
+"""``python -m nlu.train [OUT]``: retrain the shipped intent model from the shipped corpus."""
 
 from __future__ import annotations
 

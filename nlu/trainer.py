@@ -1,15 +1,25 @@
-"""Offline training: scikit-learn logistic regression → exported JSON weights.
+"""Training in pure Python: multinomial logistic regression by SGD → JSON weights.
 
-scikit-learn is a dev dependency only; it is imported inside :func:`fit`. The
-export is deterministic (fixed solver, sorted features, rounded weights,
-sorted JSON keys), so the same corpus always yields byte-identical files.
+The same code trains the shipped model and a community's own (``yishi nlu
+train`` on the production machine), so it needs neither scikit-learn nor numpy.
+It is plain stochastic gradient descent on the L2-regularized log loss, with
+Bottou's trick for the regularization (all weights share one scale factor, so
+an update touches only the message's own features) and a decreasing step.
+On the written corpus, author-grouped 4-fold cross-validation gives the same
+accuracy as scikit-learn's L-BFGS solver with the same C (0.943 both).
+
+The export is deterministic (features numbered in sorted order, a seeded
+shuffle, rounded weights, sorted JSON keys): the same corpus always yields a
+byte-identical file, and a model change is a reviewable diff.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,48 +28,162 @@ from nlu.corpus import Example
 from nlu.features import extract
 from nlu.model import FORMAT
 from nlu.normalize import normalize
+from nlu.segment import Segmenter
 
-C = 2.0  # inverse L2 strength; 3-fold sweep inside train.jsonl was flat (0.995–0.997) for 0.5–8
+C = 2.0  # inverse L2 strength, as scikit-learn's C; a grouped-CV sweep was flat for 1–4
+EPOCHS = 8  # passes over the corpus; 5 and 15 gave the same CV accuracy
+ETA0 = 0.5  # first step size
 MIN_COUNT = 2  # drop features seen in fewer training messages: noise, and file size
 DECIMALS = 3
-PRUNE = 0.05  # drop features whose largest |weight| is below this: half the file, same accuracy
+PRUNE = 0.05  # drop features whose largest |weight| is below this: a smaller file, same accuracy
 
 
-def featurize(examples: Sequence[Example]) -> list[set[str]]:
-    return [extract(normalize(e.text)) for e in examples]
+def featurize(examples: Sequence[Example], segmenter: Segmenter | None = None) -> list[set[str]]:
+    return [extract(normalize(e.text), segmenter) for e in examples]
 
 
-def fit(examples: Sequence[Example], *, c: float = C, seed: int = 0) -> dict[str, Any]:
-    """Train on examples and return the JSON-ready model."""
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+def _sgd(
+    rows: Sequence[Sequence[int]],
+    targets: Sequence[int],
+    weights: Sequence[float],
+    n_features: int,
+    keys: Sequence[str],
+    *,
+    c: float,
+    epochs: int,
+    seed: int,
+) -> tuple[list[list[float]], list[float]]:
+    """Weight vectors (one per feature) and biases minimizing the regularized log loss.
 
-    feature_sets = featurize(examples)
+    Each pass visits the examples in an order drawn from a hash of (seed, pass,
+    the example's key), not from a shuffle of positions: adding a few examples (a
+    community's labels) slots them in without reordering the others, so the
+    result moves because of what was added, not because the passes were reshuffled.
+    """
+    k = len(INTENT_LABELS)
+    lam = 1.0 / (c * sum(weights))
+    vectors = [[0.0] * k for _ in range(n_features)]
+    bias = [0.0] * k
+    scale = 1.0
+    exp = math.exp
+    step_count = 0
+    for epoch in range(epochs):
+        salt = f"{seed}:{epoch}:"
+        order = sorted(range(len(rows)), key=lambda i: (zlib.crc32((salt + keys[i]).encode()), i))
+        for i in order:
+            row = rows[i]
+            eta = ETA0 / (1.0 + ETA0 * lam * step_count)
+            step_count += 1
+            raw = list(map(sum, zip(*[vectors[f] for f in row], strict=True))) if row else [0.0] * k
+            scores = [scale * r + b for r, b in zip(raw, bias, strict=True)]
+            top = max(scores)
+            exps = [exp(s - top) for s in scores]
+            total = sum(exps)
+            grad = [e / total for e in exps]
+            grad[targets[i]] -= 1.0
+            w = weights[i]
+            scale *= 1.0 - eta * lam
+            delta = [eta * w * g / scale for g in grad]
+            for f in row:
+                vectors[f] = [v - d for v, d in zip(vectors[f], delta, strict=True)]
+            bias = [b - eta * w * g for b, g in zip(bias, grad, strict=True)]
+            if scale < 1e-9:  # fold the scale in before it underflows
+                vectors = [[v * scale for v in vec] for vec in vectors]
+                scale = 1.0
+    return [[v * scale for v in vec] for vec in vectors], bias
+
+
+def fit(
+    examples: Sequence[Example],
+    *,
+    c: float = C,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    segmenter: Segmenter | None = None,
+    weights: Sequence[float] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train on examples and return the JSON-ready model.
+
+    ``weights`` (one per example, default 1) let a community's own labels count
+    more than the shipped corpus; ``segmenter`` carries its words, which are
+    saved in the model so that serving cuts text as training did.
+    """
+    info: dict[str, Any] = {}
+    if segmenter is not None and segmenter.words:
+        info["dictionary"] = dict(sorted(segmenter.words.items()))
+    info.update(meta or {})
+    return fit_features(
+        featurize(examples, segmenter),
+        [e.intent for e in examples],
+        keys=[e.text for e in examples],
+        c=c,
+        epochs=epochs,
+        seed=seed,
+        weights=weights,
+        meta=info,
+    )
+
+
+def fit_features(
+    feature_sets: Sequence[set[str]],
+    intents: Sequence[str],
+    *,
+    keys: Sequence[str] | None = None,
+    c: float = C,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    weights: Sequence[float] | None = None,
+    meta: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """:func:`fit` on features already extracted (cross-validation reuses them).
+    ``keys`` (default: the sorted features) order the passes; see :func:`_sgd`."""
     counts = Counter(f for feats in feature_sets for f in feats)
-    kept = [{f: 1.0 for f in feats if counts[f] >= MIN_COUNT} for feats in feature_sets]
-    vectorizer = DictVectorizer(sort=True)
-    matrix = vectorizer.fit_transform(kept)
-    labels = [e.intent for e in examples]
-    model = LogisticRegression(C=c, max_iter=3000, tol=1e-6, random_state=seed)
-    model.fit(matrix, labels)
-    order = [list(model.classes_).index(label) for label in INTENT_LABELS]
-    names = vectorizer.get_feature_names_out()
-    weights: dict[str, list[float]] = {}
-    for j, name in enumerate(names):
-        column = [round(float(model.coef_[i][j]), DECIMALS) for i in order]
+    names = sorted(f for f, n in counts.items() if n >= MIN_COUNT)
+    index = {name: j for j, name in enumerate(names)}
+    rows = [sorted(index[f] for f in feats if f in index) for feats in feature_sets]
+    label_index = {label: i for i, label in enumerate(INTENT_LABELS)}
+    targets = [label_index[intent] for intent in intents]
+    order_keys = list(keys) if keys is not None else ["|".join(sorted(f)) for f in feature_sets]
+    order_keys = [f"{key}\t{intent}" for key, intent in zip(order_keys, intents, strict=True)]
+    vectors, bias = _sgd(
+        rows,
+        targets,
+        list(weights) if weights is not None else [1.0] * len(rows),
+        len(names),
+        order_keys,
+        c=c,
+        epochs=epochs,
+        seed=seed,
+    )
+    exported: dict[str, list[float]] = {}
+    for name, vector in zip(names, vectors, strict=True):
+        column = [round(v, DECIMALS) + 0.0 for v in vector]  # + 0.0: no "-0.0" in the file
         if max(abs(w) for w in column) >= PRUNE:
-            weights[str(name)] = column
+            exported[name] = column
+    info: dict[str, Any] = {
+        "examples": len(rows),
+        "c": c,
+        "epochs": epochs,
+        "min_count": MIN_COUNT,
+        "prune": PRUNE,
+        **(meta or {}),
+    }
     return {
         "format": FORMAT,
         "labels": list(INTENT_LABELS),
-        "bias": [round(float(model.intercept_[i]), DECIMALS) for i in order],
-        "weights": weights,
-        "meta": {"examples": len(examples), "c": c, "min_count": MIN_COUNT, "prune": PRUNE},
+        "bias": [round(b, DECIMALS) + 0.0 for b in bias],
+        "weights": exported,
+        "meta": info,
     }
 
 
 def dump(model: dict[str, Any], path: Path) -> None:
-    """Write compactly, one feature per line so that diffs stay readable."""
+    """Write compactly, one feature per line so that diffs stay readable.
+
+    Written to a temporary file and renamed, so a process loading the model
+    never reads half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     head = {k: v for k, v in model.items() if k != "weights"}
     lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)[:-1] + ', "weights": {']
@@ -69,4 +193,6 @@ def dump(model: dict[str, Any], path: Path) -> None:
         key = json.dumps(name, ensure_ascii=False)
         lines.append(f"{key}: {json.dumps(column, separators=(',', ':'))}{sep}")
     lines.append("}}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)

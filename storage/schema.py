@@ -12,6 +12,7 @@ import storage.identities
 import storage.meeting_changes
 import storage.meetings
 import storage.models
+import storage.nlu_samples
 import storage.outcomes
 import storage.platforms
 import storage.polls

@@ -31,6 +31,53 @@ WEAK_WORDS = (
     "👍",
     "👎",
 )
+# After a repair, residents answer a rating prompt in their own words: a fix that
+# worked (修好了，谢谢) is satisfied, one that didn't (还是漏, 白修) is not. Read only
+# when no rating word, star or score says it, and, as a context answer, only when
+# these words and thanks are nearly the whole message.
+NOT_FIXED_WORDS = (
+    "没修好",
+    "没弄好",
+    "没解决",
+    "没有解决",
+    "还是坏",
+    "还是漏",
+    "又坏",
+    "还是不",
+    "还是没",
+    "还在漏",
+    "又漏",
+    "跟没修一样",
+    "等于没修",
+    "白修",
+    "修了个寂寞",
+    "根本没修",
+    "没人来",
+)
+FIXED_WORDS = (
+    "修好",
+    "弄好",
+    "整好",
+    "搞好",
+    "搞定",
+    "解决了",
+    "通了",
+    "亮了",
+    "热了",
+    "好了",
+    "恢复了",
+    "能用了",
+    "正常了",
+    "来水了",
+    "来电了",
+    "换好",
+    "清走了",
+    "拖走了",
+    "挪走了",
+    "整好咗",
+)
+THANKS_WORDS = ("谢谢", "感谢", "多谢", "谢了", "谢啦", "辛苦了", "辛苦", "唔该", "太感谢")
+
 _STARS = re.compile(rf"({NUM})\s*(?:颗|个)?\s*星")
 _SCORE = re.compile(r"(\d{1,3}(?:\.\d)?)\s*分|(满)\s*分")
 
@@ -67,11 +114,27 @@ def parse_rating(text: str) -> dict[str, object]:
     if rating is None and score is not None:
         rating = _from_score(float(score), scale)
     if rating is None:
+        rating = _inferred(text)
+    if rating is None:
         return {}
     found: dict[str, object] = {"rating": rating}
     if score is not None:
         found.update(score=score, score_max=scale)
     return found
+
+
+def _inferred(text: str) -> str | None:
+    """A rating read from how the resident describes the fix, or None."""
+    if any(w in text for w in NOT_FIXED_WORDS):
+        return "unsatisfied"
+    if any(w in text for w in FIXED_WORDS):
+        return "satisfied"
+    return None
+
+
+def is_inferred(text: str) -> bool:
+    """True when the rating comes only from words about the fix (修好了, 还是漏)."""
+    return not any(w in text for _, words in RATING_WORDS for w in words) and bool(_inferred(text))
 
 
 # What a rating answer consists of, for the context-first residual check.
@@ -80,6 +143,12 @@ RATING_PATTERNS: tuple[re.Pattern[str], ...] = (
     _STARS,
     _SCORE,
     re.compile("|".join(re.escape(w) for _, ws in RATING_WORDS for w in sorted(ws, key=len)[::-1])),
+    re.compile(
+        "|".join(
+            re.escape(w)
+            for w in sorted((*NOT_FIXED_WORDS, *FIXED_WORDS, *THANKS_WORDS), key=len, reverse=True)
+        )
+    ),
 )
 
 

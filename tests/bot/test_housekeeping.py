@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from bot.app import Yishi, default_timed_sources
 from storage.models import InboundMessage
+from storage.nlu_samples import NluSampleRepository
 from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
 
@@ -77,3 +78,34 @@ async def test_purge_can_be_switched_off(sqlite_url: str) -> None:
     assert "housekeeping.purge" in {
         kind for s in default_timed_sources(make_settings(sqlite_url)) for kind in s.kinds
     }
+
+
+async def test_purge_forgets_old_unlabelled_messages_kept_for_labelling(
+    yishi: Yishi, clock: Clock
+) -> None:
+    """Unlabelled ones go with the message log (30 days); labels stay a year."""
+    settings = make_settings(yishi.settings.storage.url, nlu={"labels_keep_days": 365})
+    bot = Yishi(settings, clock=clock, timed_sources=default_timed_sources(settings))
+    try:
+        async with bot.uow() as uow:
+            repo = uow.get(NluSampleRepository)
+            november = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+            october = datetime(2026, 10, 1, 2, 0, tzinfo=UTC)
+            await repo.keep("十月没人标", "other", 0.4, "ask", october)
+            labelled = await repo.keep("十月标了的", "other", 0.4, "ask", october)
+            await repo.label(labelled, "help", "resident:1", october)
+            await repo.keep("十一月的", "other", 0.4, "ask", november)
+        clock.now = datetime(2026, 11, 22, 19, 29, tzinfo=UTC)
+        assert await bot.scheduler.tick()
+        clock.advance(minutes=1)
+        assert list(await bot.scheduler.run_due()) == ["housekeeping.purge:2026-11-23"]
+        async with bot.uow() as uow:
+            repo = uow.get(NluSampleRepository)
+            left = [s.text for s in await repo.unlabelled()] + [
+                s.text for s in await repo.labelled()
+            ]
+            [entry] = await uow.audit.for_entity("housekeeping", "2026-11-23")
+        assert sorted(left) == ["十一月的", "十月标了的"]
+        assert entry.after is not None and entry.after["nlu_samples"] == 1
+    finally:
+        await bot.stop()

@@ -409,7 +409,7 @@ async def test_an_unsure_vote_is_never_kept_to_ask_about(sqlite_url: str, clock:
     from nlu.policy import Action, decide
 
     classifier = load_classifier()
-    words = "我觉得不太行"
+    words = "我支持"
     unsure = decide(classifier.classify(words, slots=False), addressed=True, in_group=False)
     assert unsure.action is Action.ASK and "vote" in [o.value for o in unsure.options]
     bot = Yishi(make_settings(sqlite_url), classifier=classifier, clock=clock)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from nlu import TrainedClassifier
 from nlu.cli import evaluate, run_nlu
+from nlu.corpus.written import Row, write_tsv
 
 
 def test_run_nlu_one_json_line_per_input_line(classifier: TrainedClassifier) -> None:
@@ -26,19 +27,26 @@ def test_run_nlu_one_json_line_per_input_line(classifier: TrainedClassifier) -> 
 
 
 def test_evaluate_prints_the_figures(tmp_path: Path) -> None:
-    heldout = tmp_path / "h.jsonl"
-    heldout.write_text(
-        '{"text": "电梯坏了", "intent": "report_issue"}\n{"text": "附议T3", "intent": "vote"}\n',
-        encoding="utf-8",
+    test_set = tmp_path / "test.tsv"
+    write_tsv(
+        [
+            Row("电梯坏了", "report_issue", "x1 测试者", "terse", "written:test/x1.txt"),
+            Row("附议T3", "vote", "x2 测试者", "voice", "written:test/x2.txt"),
+            Row("电梯坏了", "report_issue", "x1 测试者", "terse", "written:test/x1.txt"),
+        ],
+        test_set,
     )
     out = io.StringIO()
-    report = evaluate(heldout_path=heldout, stdout=out)
+    report = evaluate(test_path=test_set, stdout=out)
     text = out.getvalue()
-    assert report.total == 2
+    assert report.total == 2, "a message written twice counts once"
     assert report.accuracy == 0.5
+    assert "2 messages by 2 authors" in text
     assert "accuracy: 0.5000" in text
     assert "confusion matrix" in text
-    assert "[vote → second_topic" in text
+    assert "accuracy by style" in text and "voice" in text
+    assert "[vote → second_topic" in text and "(x2, voice)" in text
+    assert "targets" in text and "NOT met" in text
 
 
 def test_module_entry_point_runs(tmp_path: Path) -> None:
@@ -49,5 +57,6 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
         check=True,
         cwd=Path(__file__).resolve().parents[3],
     )
-    assert "accuracy:" in out.stdout
+    assert "unseen test set" in out.stdout and "accuracy:" in out.stdout
+    assert "targets" in out.stdout
     assert out.stderr == ""

@@ -75,3 +75,28 @@ def test_parse_confirm_direct() -> None:
     assert parse_confirm("ok") is True
     assert parse_confirm("no") is False
     assert parse_confirm("随便聊聊") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [
+        ("修好了 谢谢", "satisfied"),
+        ("灯修好了，谢谢", "satisfied"),
+        ("下水道通了，好用了", "satisfied"),
+        ("漏水问题解决了 太感谢了", "satisfied"),
+        ("还是漏", "unsatisfied"),
+        ("修了跟没修一样", "unsatisfied"),
+    ],
+)
+def test_after_a_rating_prompt_words_about_the_fix_are_feedback(text: str, rating: str) -> None:
+    """A rating prompt makes 修好了 谢谢 a rating, whatever the words alone would say."""
+    result = interpret_in_context(text, "rating")
+    assert result is not None and result.intent is Intent.FEEDBACK
+    assert result.slots["rating"] == rating
+
+
+@pytest.mark.parametrize(
+    "text", ["谢谢", "楼上又开始装修了，吵死了", "灯修好了，但是楼道的门还是坏的，什么时候修"]
+)
+def test_thanks_alone_or_a_new_problem_is_no_rating(text: str) -> None:
+    assert interpret_in_context(text, "rating") is None

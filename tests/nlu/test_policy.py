@@ -6,9 +6,9 @@ from kernel.intents import Intent, NluResult
 from nlu.policy import ACT_THRESHOLD, GROUP_ACT_THRESHOLD, Action, Decision, decide
 
 
-def _result(intent: Intent, p: float, second: Intent = Intent.OTHER) -> NluResult:
+def _result(intent: Intent, p: float, second: Intent = Intent.OTHER, text: str = "…") -> NluResult:
     return NluResult(
-        text="…", intent=intent, confidence=p, alternatives=((intent, p), (second, 1 - p))
+        text=text, intent=intent, confidence=p, alternatives=((intent, p), (second, 1 - p))
     )
 
 
@@ -31,7 +31,7 @@ def test_unsure_but_addressed_in_group_asks() -> None:
 
 @pytest.mark.parametrize("p", [0.3, ACT_THRESHOLD, GROUP_ACT_THRESHOLD - 0.01])
 def test_group_not_addressed_and_not_sure_stays_quiet(p: float) -> None:
-    d = decide(_result(Intent.REPORT_ISSUE, p), addressed=False, in_group=True)
+    d = decide(_result(Intent.MEETING_INFO, p), addressed=False, in_group=True)
     assert d.action is Action.STAY_QUIET
 
 
@@ -53,3 +53,41 @@ def test_threshold_boundary_acts() -> None:
 def test_ask_without_alternatives_still_offers_the_top_intent() -> None:
     r = NluResult(text="?", intent=Intent.HELP, confidence=0.2)
     assert decide(r, addressed=True, in_group=False).options == (Intent.HELP,)
+
+
+# Problems are never dropped: "您是要反映这个问题吗？" instead of silence or a quiz.
+
+
+@pytest.mark.parametrize("p", [0.3, 0.59])
+def test_an_unsure_report_is_confirmed_in_private(p: float) -> None:
+    d = decide(_result(Intent.REPORT_ISSUE, p), addressed=False, in_group=False)
+    assert d == Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
+
+
+def test_small_talk_describing_a_problem_in_a_place_is_offered_as_a_report() -> None:
+    text = "小区门口那个坑还在，车都绕着走"
+    r = _result(Intent.OTHER, 0.7, Intent.REPORT_ISSUE, text=text)
+    assert decide(r, addressed=False, in_group=False).action is Action.ASK_REPORT
+    assert decide(r, addressed=False, in_group=True).action is Action.ASK_REPORT
+
+
+def test_small_talk_without_a_problem_is_not_offered_as_a_report() -> None:
+    r = _result(Intent.OTHER, 0.7, Intent.REPORT_ISSUE, text="今天小区门口好热闹")
+    assert decide(r, addressed=False, in_group=False).action is Action.ACT
+    assert decide(r, addressed=False, in_group=True).action is Action.STAY_QUIET
+
+
+def test_a_problem_the_model_gives_no_chance_as_a_report_is_not_offered() -> None:
+    r = _result(Intent.VOTE, 0.55, Intent.SECOND_TOPIC, text="电梯那个方案我反对")
+    assert decide(r, addressed=True, in_group=False).action is Action.ASK
+
+
+@pytest.mark.parametrize("p", [0.5, GROUP_ACT_THRESHOLD - 0.01])
+def test_a_likely_report_in_a_group_is_confirmed_not_ignored(p: float) -> None:
+    d = decide(_result(Intent.REPORT_ISSUE, p), addressed=False, in_group=True)
+    assert d.action is Action.ASK_REPORT
+
+
+def test_an_unlikely_report_in_a_group_stays_quiet() -> None:
+    d = decide(_result(Intent.REPORT_ISSUE, 0.45), addressed=False, in_group=True)
+    assert d.action is Action.STAY_QUIET

@@ -1,0 +1,150 @@
+"""待标注 / 标注: moderators teach the classifier their community's words.
+
+Messages the bot didn't understand are kept (masked, never a vote; see
+:mod:`storage.nlu_samples`). A moderator lists the recent ones with 待标注 and
+labels one with ``标注 12 反映问题`` (or the English label, ``report_issue``);
+``标注 有人把车停在盲道上 反映问题`` teaches a sentence of their own, e.g. one the
+bot got wrong. ``yishi nlu train`` then learns from the labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from consultation.roles import Role
+from kernel.commands import Command, rest, word
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.intents import INTENT_LABELS, Intent
+from kernel.messages import Reply
+from kernel.texts import t
+from storage.nlu_samples import NluSampleRepository
+
+LIST_SIZE = 10
+
+#: Chinese names a moderator may use for each intent (the button names come first).
+INTENT_NAMES: dict[str, Intent] = {
+    **{t(f"intent.{i.value}"): i for i in Intent},
+    "反映": Intent.REPORT_ISSUE,
+    "报修": Intent.REPORT_ISSUE,
+    "投诉": Intent.REPORT_ISSUE,
+    "问题": Intent.REPORT_ISSUE,
+    "查询": Intent.QUERY_STATUS,
+    "查进度": Intent.QUERY_STATUS,
+    "进度": Intent.QUERY_STATUS,
+    "提议": Intent.PROPOSE_TOPIC,
+    "议题": Intent.PROPOSE_TOPIC,
+    "附议": Intent.SECOND_TOPIC,
+    "报名": Intent.JOIN_MEETING,
+    "议事日": Intent.MEETING_INFO,
+    "会议": Intent.MEETING_INFO,
+    "评价": Intent.FEEDBACK,
+    "帮助": Intent.HELP,
+    "其他": Intent.OTHER,
+    "闲聊": Intent.OTHER,
+}
+
+MODERATOR = frozenset({Role.MODERATOR})
+SECTION = "教我听懂"
+
+
+def parse_intent(word: str) -> Intent | None:
+    """An intent from its label (report_issue) or a Chinese name (反映问题, 其他)."""
+    word = word.strip().strip("“”\"'")
+    if word.lower() in INTENT_LABELS:
+        return Intent(word.lower())
+    return INTENT_NAMES.get(word)
+
+
+class NluLabelHandler(Handler):
+    """Lists kept messages and records a moderator's labels, with who and when."""
+
+    grammar = (
+        Command("待标注", "listing", roles=MODERATOR, section=SECTION),
+        Command(
+            "标注",
+            "label",
+            (word("sample", "12", pattern=r"#?\d{1,9}"), word("intent", "反映问题")),
+            roles=MODERATOR,
+            section=SECTION,
+        ),
+        Command(
+            "标注",
+            "teach",
+            (rest("sentence", "有人把车停在盲道上 反映问题", optional=False),),
+            roles=MODERATOR,
+            section=SECTION,
+        ),
+    )
+    required_roles = MODERATOR
+
+    async def listing(self, ctx: Context) -> Sequence[Reply]:
+        return [await self._list(ctx)]
+
+    async def label(self, ctx: Context, sample: str, intent: str) -> Sequence[Reply]:
+        """``标注 12 反映问题`` or ``标注 #12 report_issue`` (the list shows #12)."""
+        return [await self._label(ctx, int(sample.lstrip("#")), intent)]
+
+    async def teach(self, ctx: Context, sentence: str) -> Sequence[Reply]:
+        text, _, word = sentence.rpartition(" ")
+        if not text.strip():
+            return [Reply(t("nlu_label.usage"))]
+        return [await self._teach(ctx, text.strip(), word)]
+
+    async def _list(self, ctx: Context) -> Reply:
+        repo = ctx.uow.get(NluSampleRepository)
+        samples = await repo.unlabelled(LIST_SIZE)
+        if not samples:
+            return Reply(t("nlu_label.none"))
+        lines = [t("nlu_label.header", shown=len(samples), total=await repo.count_unlabelled())]
+        for s in samples:
+            guess = t(f"intent.{s.predicted}") if s.predicted in INTENT_LABELS else "—"
+            when = s.created_at.astimezone(ctx.community.zone).strftime("%m-%d %H:%M")
+            lines.append(
+                t("nlu_label.item", id=s.id, text=s.text, guess=guess, p=round(s.confidence * 100))
+                + f"（{when}）"
+            )
+        lines.append(t("nlu_label.how"))
+        return Reply("\n".join(lines))
+
+    async def _label(self, ctx: Context, sample_id: int, word: str) -> Reply:
+        intent = parse_intent(word)
+        if intent is None:
+            return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
+        repo = ctx.uow.get(NluSampleRepository)
+        sample = await repo.get(sample_id)
+        if sample is None:
+            return Reply(t("nlu_label.no_such", id=sample_id))
+        before = {"label": sample.label}
+        await repo.label(sample, intent.value, ctx.user.actor, ctx.now)
+        await ctx.uow.audit.record(
+            ctx.user.actor,
+            "nlu_labelled",
+            "nlu_sample",
+            str(sample_id),
+            before,
+            {"label": intent.value},
+        )
+        name = t(f"intent.{intent.value}")
+        return Reply(t("nlu_label.done", id=sample_id, text=sample.text, intent=name))
+
+    async def _teach(self, ctx: Context, text: str, word: str) -> Reply:
+        intent = parse_intent(word)
+        if intent is None:
+            return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
+        repo = ctx.uow.get(NluSampleRepository)
+        sample = await repo.teach(text, intent.value, ctx.user.actor, ctx.now)
+        await ctx.uow.audit.record(
+            ctx.user.actor,
+            "nlu_taught",
+            "nlu_sample",
+            str(sample.id),
+            None,
+            {"label": intent.value},
+        )
+        name = t(f"intent.{intent.value}")
+        return Reply(t("nlu_label.taught", id=sample.id, text=sample.text, intent=name))
+
+
+def _names() -> str:
+    return "、".join(t(f"intent.{i.value}") for i in Intent)

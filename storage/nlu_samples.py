@@ -1,0 +1,138 @@
+"""Messages kept for the community to teach the classifier, and their labels.
+
+What the bot didn't understand (it asked, or said it hadn't understood) and
+what a moderator labelled is kept here, so that ``yishi nlu train`` can learn
+the community's own words. Kept with care:
+
+- no sender: a kept message says what was written, not who wrote it;
+- phone numbers and ID-card numbers are masked before the text is stored;
+- never a vote (the router skips anything routed as one: an anonymous ballot's
+  text must not outlive its count);
+- unlabelled messages are purged with the message log
+  (``[storage] message_log_days``), labelled ones after ``[nlu] labels_keep_days``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Field, SQLModel, col, select
+
+from storage.models import Building
+from storage.repository import Repository
+from storage.types import utc_field
+
+MAX_TEXT = 500
+
+_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+_ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})(\d{4})(?!\d)")
+
+
+def mask_personal(text: str) -> str:
+    """Mask mobile, landline and ID-card numbers: 13812345678 → 138****5678."""
+    text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+
+
+class NluSample(SQLModel, table=True):
+    """One kept message: what the model said, why it was kept, and its label if any."""
+
+    __tablename__ = "nlu_samples"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = utc_field(index=True)
+    text: str = Field(max_length=MAX_TEXT)
+    predicted: str = Field(max_length=32)
+    confidence: float = Field(default=0.0)
+    reason: str = Field(max_length=32)
+    label: str | None = Field(default=None, max_length=32, index=True)
+    labelled_by: str | None = Field(default=None, max_length=64)
+    labelled_at: datetime | None = utc_field(nullable=True)
+
+
+class NluSampleRepository(Repository):
+    """Keeping, listing, labelling and purging kept messages."""
+
+    async def keep(
+        self, text: str, predicted: str, confidence: float, reason: str, now: datetime
+    ) -> NluSample:
+        """Store a masked copy of ``text`` (cut to 500 characters), unlabelled."""
+        sample = NluSample(
+            created_at=now,
+            text=mask_personal(text)[:MAX_TEXT],
+            predicted=predicted,
+            confidence=round(confidence, 4),
+            reason=reason,
+        )
+        self.session.add(sample)
+        await self.session.flush()
+        return sample
+
+    async def teach(self, text: str, label: str, by: str, now: datetime) -> NluSample:
+        """A moderator's own example, labelled as it is stored."""
+        sample = NluSample(
+            created_at=now,
+            text=mask_personal(text)[:MAX_TEXT],
+            predicted="",
+            reason="moderator",
+            label=label,
+            labelled_by=by,
+            labelled_at=now,
+        )
+        self.session.add(sample)
+        await self.session.flush()
+        return sample
+
+    async def unlabelled(self, limit: int = 10) -> Sequence[NluSample]:
+        """The most recent unlabelled messages, newest first."""
+        stmt = (
+            select(NluSample)
+            .where(col(NluSample.label).is_(None))
+            .order_by(col(NluSample.id).desc())
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def get(self, sample_id: int) -> NluSample | None:
+        return await self.session.get(NluSample, sample_id)
+
+    async def label(self, sample: NluSample, label: str, by: str, now: datetime) -> None:
+        sample.label, sample.labelled_by, sample.labelled_at = label, by, now
+        self.session.add(sample)
+        await self.session.flush()
+
+    async def labelled(self) -> Sequence[NluSample]:
+        """Every labelled message, oldest first (the community's training data)."""
+        stmt = select(NluSample).where(col(NluSample.label).is_not(None))
+        return (await self.session.exec(stmt.order_by(col(NluSample.id)))).all()
+
+    async def count_unlabelled(self) -> int:
+        stmt = select(func.count()).select_from(NluSample).where(col(NluSample.label).is_(None))
+        return int((await self.session.exec(stmt)).one())
+
+    async def building_names(self) -> list[str]:
+        """Names of the register's buildings (金桂苑1栋, 3号楼), for the community dictionary."""
+        stmt = select(Building.name).order_by(col(Building.name))
+        return list((await self.session.exec(stmt)).all())
+
+    async def purge(self, *, unlabelled_before: datetime, labelled_before: datetime) -> int:
+        """Remove unlabelled messages kept before the first date, labelled ones before
+        the second; returns how many rows went."""
+        statements = (
+            delete(NluSample).where(
+                col(NluSample.label).is_(None), col(NluSample.created_at) < unlabelled_before
+            ),
+            delete(NluSample).where(
+                col(NluSample.label).is_not(None), col(NluSample.created_at) < labelled_before
+            ),
+        )
+        removed = 0
+        for statement in statements:
+            result: Any = await self.session.execute(statement)
+            removed += int(result.rowcount or 0)
+        return removed
