@@ -49,7 +49,6 @@ from handlers.schedule import ScheduleHandler
 from kernel.context import Community
 from kernel.handler import Handler
 from kernel.intents import IntentClassifier, KeywordClassifier
-from kernel.texts import t
 from notices.dispatch import Dispatcher
 from notices.table import dispatch_table
 from storage.engine import create_engine, session_factory
@@ -95,12 +94,11 @@ def default_timed_sources(
     sources: list[TimedEventSource] = []
     if config.digest_enabled and open_tasks is not None:
         sources.append(
-            GridDigestSource(open_tasks, t, settings.zone, at=parse_clock(config.digest_time))
+            GridDigestSource(open_tasks, settings.zone, at=parse_clock(config.digest_time))
         )
     if config.report_enabled and (ticket_figures or consultation_figures):
         sources.append(
             MonthlyReportSource(
-                t,
                 settings.zone,
                 tickets=ticket_figures,
                 consultation=consultation_figures,

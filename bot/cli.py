@@ -296,9 +296,9 @@ def residents_bind_code(config_path: Path | None, who: str) -> None:
     import getpass
 
     from consultation.binding import CODE_TTL, issue_code
+    from consultation.residents import people_named
     from storage.engine import create_engine, session_factory
     from storage.migrate import upgrade
-    from storage.platforms import PlatformRepository
     from storage.types import utcnow
     from storage.unit_of_work import UnitOfWorkFactory
 
@@ -310,11 +310,7 @@ def residents_bind_code(config_path: Path | None, who: str) -> None:
         try:
             await upgrade(engine)
             async with factory() as uow:
-                if who.startswith("#") and who[1:].strip().isdigit():
-                    person = await uow.residents.get(int(who[1:]))
-                    people = [person] if person is not None else []
-                else:
-                    people = list(await uow.get(PlatformRepository).residents_named(who))
+                people = await people_named(uow, who)
                 found = [(p.id or 0, p.name) for p in people]
                 if len(found) != 1:
                     return found, None

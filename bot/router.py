@@ -80,8 +80,8 @@ class HandlerRegistry:
             self.grammar.extend((command, handler) for command in handler.grammar)
             for phrase in handler.phrases:
                 self.phrases.append((re.compile(phrase, re.IGNORECASE | re.DOTALL), handler))
-            for flow in handler.flows:
-                self.flows[flow] = handler
+            if handler.flow is not None:
+                self.flows[handler.flow.name] = handler
             for intent in handler.intents:
                 self.intents[intent] = handler
 
@@ -199,6 +199,7 @@ class Router:
             ctx = await self._context(uow, message, snapshot)
             try:
                 replies, intent = await self._dispatch(ctx)
+                self._check_moves(ctx)
             except Exception as exc:
                 if is_outage(exc):
                     raise  # not the handler's fault, and nothing can be recorded
@@ -356,7 +357,11 @@ class Router:
 
         if text.lower() in CANCEL_WORDS:
             owner = self.registry.flows.get(ctx.conversation.flow or "")
-            settled = owner is not None and ctx.conversation.step in owner.settled_steps
+            settled = (
+                owner is not None
+                and owner.flow is not None
+                and owner.flow.settled(ctx.conversation.step)
+            )
             had = ctx.conversation.active and not settled
             ctx.conversation.end()
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
@@ -443,7 +448,8 @@ class Router:
     def _diversion(self, flow_handler: Handler, ctx: Context) -> NluResult | None:
         """Inside a flow that expects a kind of answer (a rating, a yes/no), a message that
         is not such an answer but clearly another request is routed to that request."""
-        kind = flow_handler.expects.get(ctx.conversation.step or "")
+        assert flow_handler.flow is not None
+        kind = flow_handler.flow.expects(ctx.conversation.step)
         if kind is None or interpret_in_context(ctx.text, kind) is not None:
             return None
         result = self.classifier.classify(ctx.text, slots=False)
@@ -514,6 +520,13 @@ class Router:
             return [self._refused(roles)]
         ctx.command = parsed
         return list(await handler.run(ctx, parsed))
+
+    def _check_moves(self, ctx: Context) -> None:
+        """Every move the handlers made is one their flow declares (kernel.flows)."""
+        for flow_name, before, after in ctx.conversation.moves:
+            owner = self.registry.flows.get(flow_name)
+            if owner is not None and owner.flow is not None:
+                owner.flow.check(before, after)
 
     async def _save_conversation(self, ctx: Context) -> None:
         conv = ctx.conversation

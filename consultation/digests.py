@@ -3,8 +3,8 @@
 Both read other domains' data through small query ports (:class:`OpenTasksQuery`,
 :class:`TicketFiguresQuery`, :class:`ConsultationFiguresQuery`) that the ticket
 and consultation domains satisfy, so this module depends on no table of theirs.
-Sentences come from a ``phrase(key, **values)`` function handed in by the
-wiring (the catalogue lives in ``bot/``, which the domain may not import).
+Firing records an event (GridDigestDue, MonthlyReportDue); what the message says
+and who gets it follow from the dispatch table (:mod:`notices.digests`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from consultation.binding import push_to_person
+from consultation import events as ev
 from consultation.schedule import TimedEvent
 from consultation.timetable import (
     daily_event,
@@ -25,9 +25,6 @@ from consultation.timetable import (
     previous_month,
 )
 from storage.unit_of_work import UnitOfWork
-
-#: ``phrase("schedule.digest_header", name=…)`` → the catalogue sentence.
-Phrase = Callable[..., str]
 
 DIGEST_KIND = "digest.grid"
 REPORT_KIND = "report.monthly"
@@ -99,108 +96,6 @@ class ConsultationFiguresQuery(Protocol):
     ) -> ConsultationFigures: ...
 
 
-async def push_to_resident(
-    uow: UnitOfWork, resident_id: int, payload: dict[str, Any], dedupe_key: str, now: datetime
-) -> int:
-    """Queue a private message to the resident on their preferred platform (once per key)."""
-    return await push_to_person(
-        uow, resident_id, payload, lambda p, c: f"{dedupe_key}:{p}:{c}", now
-    )
-
-
-def text_payload(text: str) -> dict[str, Any]:
-    """The outbox payload of a plain text message (``kernel.messages.Reply`` JSON)."""
-    return {"text": text, "buttons": [], "mentions": [], "chat_id": None}
-
-
-def _age_days(received_at: datetime, now: datetime, zone: ZoneInfo) -> int:
-    """Calendar days on the community's wall clock: yesterday evening is 1 day, not today."""
-    return max(0, (now.astimezone(zone).date() - received_at.astimezone(zone).date()).days)
-
-
-def format_digest(
-    phrase: Phrase, worker: WorkerTasks, now: datetime, zone: ZoneInfo, late_note: str | None
-) -> str:
-    """The digest message: header, then the tasks oldest first, one per line."""
-    tasks = sorted(worker.tasks, key=lambda t: (t.received_at, t.number))
-    lines = [phrase("schedule.digest_header", name=worker.name, count=len(tasks))]
-    for index, task in enumerate(tasks, start=1):
-        days = _age_days(task.received_at, now, zone)
-        age = phrase("schedule.age_today") if days == 0 else phrase("schedule.age_days", days=days)
-        where = f"（{task.location}）" if task.location else ""
-        due = ""
-        if task.due_at is not None:
-            due = phrase(
-                "schedule.digest_due", due=task.due_at.astimezone(zone).strftime("%m-%d %H:%M")
-            )
-        lines.append(
-            phrase(
-                "schedule.digest_item",
-                index=index,
-                number=task.number,
-                summary=task.summary,
-                where=where,
-                age=age,
-                due=due,
-            )
-        )
-    if late_note:
-        lines.insert(0, late_note)
-    return "\n".join(lines)
-
-
-def format_report(
-    phrase: Phrase,
-    month: date,
-    tickets: TicketFigures | None,
-    consultation: ConsultationFigures | None,
-    late_note: str | None,
-) -> str:
-    """The monthly report: the previous month's ticket and consultation figures."""
-    lines = [phrase("schedule.report_header", year=month.year, month=month.month)]
-    if tickets is not None:
-        satisfied = (
-            phrase("schedule.report_satisfied", percent=f"{tickets.satisfied_percent:.0f}")
-            if tickets.satisfied_percent is not None
-            else ""
-        )
-        lines.append(
-            phrase(
-                "schedule.report_tickets",
-                received=tickets.received,
-                dispatched=tickets.dispatched,
-                resolved=tickets.resolved,
-                fed_back=tickets.fed_back,
-                escalated=tickets.escalated,
-                open=tickets.open_at_end,
-                satisfied=satisfied,
-            )
-        )
-    if consultation is not None:
-        lines.append(
-            phrase(
-                "schedule.report_consultation",
-                meetings=consultation.meetings_held,
-                proposed=consultation.topics_proposed,
-                accepted=consultation.topics_accepted,
-                polls=consultation.polls_closed,
-                outcomes=consultation.outcomes_published,
-            )
-        )
-    if tickets is None and consultation is None:
-        lines.append(phrase("schedule.report_no_figures"))
-    if late_note:
-        lines.insert(0, late_note)
-    return "\n".join(lines)
-
-
-def late_line(phrase: Phrase, event: TimedEvent, zone: ZoneInfo) -> str:
-    """The line a late message starts with, naming when it was due."""
-    return phrase(
-        "schedule.late_note", due=event.due_at.astimezone(zone).strftime("%m月%d日 %H:%M")
-    )
-
-
 @dataclass
 class GridDigestSource:
     """Every morning at ``at`` (local), each grid worker gets their open tasks, oldest first.
@@ -211,7 +106,6 @@ class GridDigestSource:
     """
 
     tasks: OpenTasksQuery
-    phrase: Phrase
     zone: ZoneInfo
     at: time = time(8, 30)
     useful_for: timedelta = timedelta(hours=12)
@@ -226,18 +120,17 @@ class GridDigestSource:
         return daily_event(DIGEST_KIND, day, self.at, self.zone, self.useful_for)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
-        note = late_line(self.phrase, event, self.zone) if late else None
         for worker in await self.tasks.open_tasks_by_worker(uow, now):
-            if not worker.tasks:
-                continue
-            text = format_digest(self.phrase, worker, now, self.zone, note)
-            await push_to_resident(
-                uow,
-                worker.resident_id,
-                text_payload(text),
-                f"{event.key}:{worker.resident_id}",
-                now,
-            )
+            if worker.tasks:
+                uow.record(
+                    ev.GridDigestDue(
+                        worker=worker,
+                        timed_key=event.key,
+                        due_at=event.due_at,
+                        at=now,
+                        late=late,
+                    )
+                )
 
 
 async def moderator_ids(uow: UnitOfWork) -> list[int]:
@@ -249,7 +142,6 @@ async def moderator_ids(uow: UnitOfWork) -> list[int]:
 class MonthlyReportSource:
     """On ``day`` of each month at ``at`` (local), moderators get the previous month's figures."""
 
-    phrase: Phrase
     zone: ZoneInfo
     tickets: TicketFiguresQuery | None = None
     consultation: ConsultationFiguresQuery | None = None
@@ -299,8 +191,14 @@ class MonthlyReportSource:
             if self.consultation
             else None
         )
-        note = late_line(self.phrase, event, self.zone) if late else None
-        text = format_report(self.phrase, month, tickets, consultation, note)
-        for person_id in await self.moderators(uow):
-            key = f"{event.key}:{person_id}"
-            await push_to_resident(uow, person_id, text_payload(text), key, now)
+        uow.record(
+            ev.MonthlyReportDue(
+                month=month,
+                tickets=tickets,
+                consultation=consultation,
+                moderators=await self.moderators(uow),
+                timed_key=event.key,
+                due_at=event.due_at,
+                late=late,
+            )
+        )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from consultation.ballots import Tally
@@ -28,6 +28,7 @@ from storage.tickets import Ticket
 from storage.topics import Topic
 
 if TYPE_CHECKING:
+    from consultation.digests import ConsultationFigures, TicketFigures, WorkerTasks
     from consultation.meetings import MeetingView
     from consultation.outcomes import Minutes
 
@@ -348,3 +349,55 @@ class DecisionCarriedOut(Event):
     @property
     def key(self) -> str:
         return f"decision.evaluate:D{self.decision.id}"
+
+
+# ---- 绑定 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BindQrReady(Event):
+    """The QR code a moderator asked for (生成绑定二维码) is made — or WeChat failed and
+    the plain code stands in: the moderator's chat gets it."""
+
+    platform: str
+    chat_id: str
+    code: str
+    name: str
+    image_url: str | None
+
+    @property
+    def key(self) -> str:
+        return f"bindqr:{self.code}"
+
+
+# ---- 日程 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GridDigestDue(Event):
+    """Morning: a grid worker's open tasks, oldest first."""
+
+    worker: WorkerTasks
+    timed_key: str
+    due_at: datetime
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"{self.timed_key}:{self.worker.resident_id}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonthlyReportDue(Event):
+    """The first of the month: last month's figures for the moderators."""
+
+    month: date
+    tickets: TicketFigures | None
+    consultation: ConsultationFigures | None
+    moderators: Sequence[int]
+    timed_key: str
+    due_at: datetime
+
+    @property
+    def key(self) -> str:
+        return self.timed_key

@@ -166,7 +166,7 @@ class MeetingService:
         meeting = await self.get(code)
         assert meeting.id is not None
         wanted: list[tuple[Resident, str]] = [
-            (r, "committee") for r in await self.people.with_role(Role.COMMITTEE.value)
+            (r, "committee") for r in await self.uow.residents.with_role(Role.COMMITTEE.value)
         ]
         for name in self.rules.committee_members:
             wanted.extend((r, "committee") for r in await self.people.by_name(name))

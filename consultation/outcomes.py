@@ -17,7 +17,6 @@ from consultation.ids import decision_ref
 from consultation.roles import Role
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
-from storage.people import PeopleRepository
 from storage.polls import Poll, PollRepository
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
@@ -195,9 +194,7 @@ class OutcomeService:
         assert meeting.id is not None
         meetings = self.uow.get(MeetingRepository)
         signups = await meetings.signups(meeting.id, status=None)
-        committee = [
-            r.name for r in await self.uow.get(PeopleRepository).with_role(Role.COMMITTEE.value)
-        ]
+        committee = [r.name for r in await self.uow.residents.with_role(Role.COMMITTEE.value)]
         invited = [r.name for i, r in await meetings.invites(meeting.id) if i.reason == "committee"]
         names = list(dict.fromkeys([*committee, *invited]))
         result = Minutes(

@@ -33,7 +33,8 @@ from consultation.schedule import TimedEvent
 from storage.meetings import MeetingRepository
 from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository
-from storage.polls import Poll, PollRepository
+from storage.polls import Poll as Poll  # the domain's poll, for the layers above
+from storage.polls import PollRepository
 from storage.topics import TopicRepository
 from storage.unit_of_work import UnitOfWork
 

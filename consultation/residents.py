@@ -23,7 +23,9 @@ from sqlmodel import SQLModel
 
 from consultation.roles import Role
 from storage.faults import StorageUnavailable, is_outage
-from storage.models import Building, Grid, Resident
+from storage.models import Building, Grid
+from storage.models import Resident as Resident  # the domain's person, for the layers above
+from storage.people import PeopleRepository
 from storage.tickets import DepartmentMember, DepartmentRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -315,3 +317,19 @@ async def import_residents(
 def rows_from(lines: Iterable[str]) -> list[ResidentRow]:
     """Parse an in-memory register (the demo's), raising on the first bad row."""
     return [parse_row(r) for r in csv.DictReader(list(lines))]
+
+
+_BY_ID = re.compile(r"[#＃]\s*(\d+)")
+
+
+async def people_named(uow: UnitOfWork, who: str) -> list[Resident]:
+    """The residents ``who`` names: ``张阿姨`` (namesakes too) or ``#12`` (one by id).
+
+    Moderators name residents this way in chat (生成绑定码, 签到, 录入纸质票) and on the
+    command line (yishi residents bind-code); each says itself what none or several mean.
+    """
+    by_id = _BY_ID.fullmatch(who.strip())
+    if by_id:
+        person = await uow.residents.get(int(by_id.group(1)))
+        return [person] if person is not None else []
+    return list(await uow.get(PeopleRepository).by_name(who.strip()))

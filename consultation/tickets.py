@@ -26,6 +26,7 @@ from consultation.ticket_parsing import (
     ticket_number,
 )
 from consultation.worktime import Deadlines
+from storage.models import Resident
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
@@ -247,6 +248,10 @@ class TicketService:
     async def grid_name(self, grid_id: int | None) -> str:
         names = await self.repo.grid_names()
         return names.get(grid_id, "") if grid_id is not None else ""
+
+    async def workers(self) -> Sequence[Resident]:
+        """The community's grid workers (转派 offers them), each once."""
+        return await self.uow.residents.with_role(Role.GRID_WORKER.value)
 
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)

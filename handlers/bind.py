@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, redeem
+from consultation.events import BindQrReady
+from consultation.residents import Resident, people_named
 from consultation.roles import Role
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import t
-from storage.models import Resident
-from storage.platforms import PlatformRepository
-from storage.types import utcnow
 
 log = logging.getLogger("yishi.bind")
 
@@ -73,12 +72,7 @@ class BindHandler(Handler):
 
 async def find_person(ctx: Context, who: str) -> Resident | Reply:
     """The one resident ``who`` names ("张阿姨" or "#12"), or the reply saying why not."""
-    by_id = RESIDENT_ID.fullmatch(who)
-    if by_id:
-        person = await ctx.uow.residents.get(int(by_id.group(1)))
-        people = [person] if person is not None else []
-    else:
-        people = list(await ctx.uow.get(PlatformRepository).residents_named(who))
+    people = await people_named(ctx.uow, who)
     if not people:
         return Reply(t("bind.issue_not_found", who=who))
     if len(people) > 1:
@@ -189,22 +183,13 @@ class QrDelivery:
 
     async def __call__(self, units: Units) -> None:
         qr_url: str | None = None
+        image_url: str | None = None
         try:
             qr = await self.qrcodes.bind_qrcode(self.code, int(CODE_TTL.total_seconds()))
         except Exception:
             log.exception("bind QR code failed", extra={"resident_id": self.resident_id})
-            reply = Reply(t("bind.qr_failed", code=self.code, hours=HOURS))
         else:
-            qr_url = qr.url
-            reply = Reply(
-                t(
-                    "bind.qr_issued",
-                    name=self.name,
-                    image_url=qr.image_url,
-                    code=self.code,
-                    hours=HOURS,
-                )
-            )
+            qr_url, image_url = qr.url, qr.image_url
         async with units() as uow:
             if qr_url is not None:
                 subject = str(self.resident_id)
@@ -212,6 +197,12 @@ class QrDelivery:
                 await uow.audit.record(
                     self.actor, "bind_qr_issued", "resident", subject, None, after
                 )
-            await uow.pushes.enqueue(
-                self.platform, self.chat_id, reply.as_json(), f"bindqr:{self.code}", now=utcnow()
+            uow.record(
+                BindQrReady(
+                    platform=self.platform,
+                    chat_id=self.chat_id,
+                    code=self.code,
+                    name=self.name,
+                    image_url=image_url,
+                )
             )

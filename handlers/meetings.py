@@ -19,7 +19,9 @@ from consultation.ids import find_meeting_code, topic_ref
 from consultation.meeting_rule import describe
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
+from consultation.residents import Resident, people_named
 from consultation.roles import Role
+from consultation.topics import TopicService
 from kernel.commands import Arg, Command, Parsed, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
@@ -29,9 +31,6 @@ from kernel.texts import t
 from nlu.slots import parse_date, parse_time
 from notices.common import date_text, refusal
 from notices.meetings import PUBLIC_PATH, meeting_info
-from storage.models import Resident
-from storage.people import PeopleRepository
-from storage.topics import TopicRepository
 
 MODERATOR = frozenset({Role.MODERATOR})
 _MONTH = r"\d{4}\s*[-年/]\s*\d{1,2}月?"
@@ -40,10 +39,7 @@ _MONTH = r"\d{4}\s*[-年/]\s*\d{1,2}月?"
 async def resolve_person(ctx: Context, token: str) -> Resident | Reply:
     """``刘大爷`` or ``#12`` → the resident, or a reply saying what is wrong."""
     token = token.strip()
-    if token.startswith(("#", "＃")) and token[1:].isdigit():
-        found = await ctx.uow.residents.get(int(token[1:]))
-        return found if found is not None else Reply(t("meeting.no_person", name=token))
-    people = await ctx.uow.get(PeopleRepository).by_name(token)
+    people = await people_named(ctx.uow, token)
     if not people:
         return Reply(t("meeting.no_person", name=token))
     if len(people) > 1:
@@ -222,13 +218,13 @@ class MeetingAdminHandler(Handler):
         length = int(re.sub(r"\D", "", minutes)) if minutes else 20
         at = int(re.sub(r"\D", "", position)) if position else None
         item = await self._service(ctx).add_to_agenda(code, topic, length, ctx.user.actor, at)
-        found = await ctx.uow.get(TopicRepository).get(topic)
+        found = await TopicService(ctx.uow, self.rules, ctx.now).get(topic)
         return [
             Reply(
                 t(
                     "meeting.agenda_set",
                     ref=topic_ref(topic),
-                    title=found.title if found else "",
+                    title=found.title,
                     code=code,
                     position=item.position,
                     minutes=length,

@@ -1,7 +1,7 @@
 """待标注 / 标注: moderators teach the classifier their community's words.
 
 Messages the bot didn't understand are kept (masked, never a vote; see
-:mod:`storage.nlu_samples`). A moderator lists the recent ones with 待标注 and
+:mod:`consultation.learning`). A moderator lists the recent ones with 待标注 and
 labels one with ``标注 12 反映问题`` (or the English label, ``report_issue``);
 ``标注 有人把车停在盲道上 反映问题`` teaches a sentence of their own, e.g. one the
 bot got wrong. ``yishi nlu train`` then learns from the labels.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consultation.learning import LearningService
 from consultation.roles import Role
 from kernel.commands import Command, rest, word
 from kernel.context import Context
@@ -18,7 +19,6 @@ from kernel.handler import Handler
 from kernel.intents import INTENT_LABELS, Intent
 from kernel.messages import Reply
 from kernel.texts import t
-from storage.nlu_samples import NluSampleRepository
 
 LIST_SIZE = 10
 
@@ -92,11 +92,10 @@ class NluLabelHandler(Handler):
         return [await self._teach(ctx, text.strip(), word)]
 
     async def _list(self, ctx: Context) -> Reply:
-        repo = ctx.uow.get(NluSampleRepository)
-        samples = await repo.unlabelled(LIST_SIZE)
+        samples, total = await LearningService(ctx.uow, ctx.now).pending(LIST_SIZE)
         if not samples:
             return Reply(t("nlu_label.none"))
-        lines = [t("nlu_label.header", shown=len(samples), total=await repo.count_unlabelled())]
+        lines = [t("nlu_label.header", shown=len(samples), total=total)]
         for s in samples:
             guess = t(f"intent.{s.predicted}") if s.predicted in INTENT_LABELS else "—"
             when = s.created_at.astimezone(ctx.community.zone).strftime("%m-%d %H:%M")
@@ -111,20 +110,10 @@ class NluLabelHandler(Handler):
         intent = parse_intent(word)
         if intent is None:
             return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
-        repo = ctx.uow.get(NluSampleRepository)
-        sample = await repo.get(sample_id)
+        learning = LearningService(ctx.uow, ctx.now)
+        sample = await learning.label(sample_id, intent.value, ctx.user.actor)
         if sample is None:
             return Reply(t("nlu_label.no_such", id=sample_id))
-        before = {"label": sample.label}
-        await repo.label(sample, intent.value, ctx.user.actor, ctx.now)
-        await ctx.uow.audit.record(
-            ctx.user.actor,
-            "nlu_labelled",
-            "nlu_sample",
-            str(sample_id),
-            before,
-            {"label": intent.value},
-        )
         name = t(f"intent.{intent.value}")
         return Reply(t("nlu_label.done", id=sample_id, text=sample.text, intent=name))
 
@@ -132,16 +121,7 @@ class NluLabelHandler(Handler):
         intent = parse_intent(word)
         if intent is None:
             return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
-        repo = ctx.uow.get(NluSampleRepository)
-        sample = await repo.teach(text, intent.value, ctx.user.actor, ctx.now)
-        await ctx.uow.audit.record(
-            ctx.user.actor,
-            "nlu_taught",
-            "nlu_sample",
-            str(sample.id),
-            None,
-            {"label": intent.value},
-        )
+        sample = await LearningService(ctx.uow, ctx.now).teach(text, intent.value, ctx.user.actor)
         name = t(f"intent.{intent.value}")
         return Reply(t("nlu_label.taught", id=sample.id, text=sample.text, intent=name))
 

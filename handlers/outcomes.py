@@ -16,6 +16,7 @@ from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
 from kernel.commands import Arg, Command, Parsed, ref, rest, word
 from kernel.context import Context
+from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
@@ -89,8 +90,8 @@ class EvaluateHandler(Handler):
     """评议 D3 满意 · or 满意/不满意 inside the evaluation conversation."""
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
-    flows = (FLOW,)
-    expects = {"verdict": "rating"}  # noqa: RUF012
+    #: Opened by the evaluation request (notices.outcomes): a bare 满意 answers it.
+    flow = Flow(FLOW, (Step("verdict", expects="rating"),), starts=("verdict",))
     grammar = (
         Command("评议", "evaluate", (ref("D", "decision"), word("verdict", "满意")), listed=False),
     )

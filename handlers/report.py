@@ -24,6 +24,7 @@ from consultation.tickets import Draft, TicketError, TicketService
 from handlers.tickets import actor_of, error_reply
 from kernel.commands import Command
 from kernel.context import Context
+from kernel.flows import Flow, Step
 from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
@@ -38,6 +39,18 @@ NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算�
 #: After filing, a typed "确认" within this long means the same draft again.
 FILED_WINDOW = timedelta(minutes=10)
 FOLLOW_PREFIX = "关注 "
+#: What the draft asks for next, in whatever order is missing (see ReportHandler._next);
+#: each may move to any other, and 确认 files it (the conversation then starts "filed").
+COLLECTING = (
+    "collect",
+    "ask_description",
+    "ask_category",
+    "ask_location",
+    "ask_updates",
+    "question:*",
+    "duplicate",
+    "confirm",
+)
 FILE_ANYWAY = "继续提交"
 
 
@@ -57,8 +70,14 @@ class ReportHandler(Handler):
     # The menu's "反映问题" button says this: a tap starts a report directly, never
     # via the classifier (which is unsure of a sentence with no problem in it).
     grammar = (Command("我要反映问题", "handle", listed=False),)
-    flows = (FLOW,)
-    settled_steps = ("filed",)
+    flow = Flow(
+        FLOW,
+        (
+            *(Step(step, then=COLLECTING) for step in COLLECTING),
+            Step("filed", settled=True),
+        ),
+        starts=("collect", "filed"),
+    )
 
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()

@@ -17,6 +17,7 @@ from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable, UnknownEvent
 from kernel.commands import Command, word
 from kernel.context import Context
+from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import catalog, t
@@ -49,7 +50,7 @@ class ScheduleHandler(Handler):
         ),
         Command("立即发送", "send", (word("which", "2"),), aliases=("/send_now",), section="通知"),
     )
-    flows = (FLOW,)
+    flow = Flow(FLOW, (Step("listed"),), starts=("listed",))
     required_roles = MODERATOR
 
     def __init__(self, timetable: Timetable | None = None) -> None:

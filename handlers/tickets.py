@@ -21,6 +21,7 @@ from consultation.ticket_parsing import (
 from consultation.tickets import Actor, StatRow, TicketError, TicketService
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
+from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
@@ -167,8 +168,12 @@ class TicketRatingHandler(_TicketHandler):
     """满意 / 基本满意 / 不满意: context first (the ticket the bot just asked about)."""
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
-    flows = (RATING_FLOW,)
-    expects = {"rating": "rating"}  # noqa: RUF012
+    #: Opened by the 办结 notice (notices.tickets); after the rating, one optional comment.
+    flow = Flow(
+        RATING_FLOW,
+        (Step("rating", then=("comment",), expects="rating"), Step("comment")),
+        starts=("rating", "comment"),
+    )
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         number = find_ticket_number(ctx.text)
@@ -237,7 +242,8 @@ class GridWorkerHandler(_TicketHandler):
         ),
         Command("我的任务", "tasks", aliases=("/tasks",), roles=STAFF, section="诉求"),
     )
-    flows = (ACTION_FLOW,)
+    #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
+    flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
     required_roles = STAFF
 
     async def act(self, ctx: Context, number: str, note: str | None) -> Sequence[Reply]:
@@ -316,7 +322,7 @@ class GridWorkerHandler(_TicketHandler):
         await service.view(number, actor_of(ctx))
         parts = rest.split(maxsplit=1)
         if not parts or not parts[0].isdigit():
-            workers = await ctx.uow.residents.with_role(Role.GRID_WORKER.value)
+            workers = await service.workers()
             me = ctx.user.resident.id if ctx.user.resident else None
             buttons = tuple(Button(w.name, f"转派 {number} {w.id}") for w in workers if w.id != me)
             return [Reply(t("ticket.pick_worker", number=number), buttons=buttons)]

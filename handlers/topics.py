@@ -15,6 +15,7 @@ from consultation.roles import Role
 from consultation.topics import Draft, TopicError, TopicService, draft_from_message
 from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
+from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
@@ -32,8 +33,11 @@ class ProposeTopicHandler(Handler):
     """ "我想提个议题：…" → confirm title and description → T12, moderators get the pre-screen."""
 
     intents = (Intent.PROPOSE_TOPIC,)
-    flows = (FLOW,)
-    expects = {"confirm": "confirm"}  # noqa: RUF012
+    flow = Flow(
+        FLOW,
+        (Step("describe", then=("confirm",)), Step("confirm", expects="confirm")),
+        starts=("describe", "confirm"),
+    )
     phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
     required_roles = NEED_VERIFIED
 

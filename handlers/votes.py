@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
-from consultation.polls import PollError, PollService, parse_poll_command
+from consultation.polls import Poll, PollError, PollService, parse_poll_command
 from consultation.roles import Role
 from handlers.meetings import resolve_person
 from kernel.commands import Arg, Command, Parsed, ref, rest, word
@@ -34,7 +34,6 @@ from notices.polls import (
     poll_result,
     running_count,
 )
-from storage.polls import Poll
 
 MODERATOR = frozenset({Role.MODERATOR})
 

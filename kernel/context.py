@@ -66,15 +66,21 @@ class Conversation:
     step: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
+    #: Every move made during this message, (flow, from step, to step): the router
+    #: checks each against the flow's declaration (:mod:`kernel.flows`).
+    moves: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
         return self.flow is not None
 
     def start(self, flow: str, step: str, **data: Any) -> None:
+        self.moves.append((flow, None, step))
         self.flow, self.step, self.data, self.changed = flow, step, dict(data), True
 
     def advance(self, step: str, **data: Any) -> None:
+        assert self.flow is not None, "advance inside a conversation"
+        self.moves.append((self.flow, self.step, step))
         self.step = step
         self.data.update(data)
         self.changed = True

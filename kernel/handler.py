@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from consultation.roles import Role
 from kernel.commands import Command, Parsed
 from kernel.context import Context
+from kernel.flows import Flow
 from kernel.intents import Intent
 from kernel.messages import Reply
 
@@ -29,15 +30,10 @@ class Handler:
     #: "通知发到微信", "我想提个议题：…"): a whole message that matches one reaches
     #: :meth:`handle` before classification, in registration order.
     phrases: tuple[str, ...] = ()
-    #: Conversation step → the kind of answer it waits for ("rating", "vote", "confirm",
-    #: "location"). A message that is no such answer but clearly another request is
-    #: answered as that request, and the conversation stays open.
-    expects: dict[str, str] = {}  # noqa: RUF012  (read-only class default)
-    #: Conversation flows this handler continues.
-    flows: tuple[str, ...] = ()
-    #: Steps kept open only to recognise a late answer after the work is done (a filed
-    #: ticket): "取消" there has nothing left to cancel.
-    settled_steps: tuple[str, ...] = ()
+    #: The multi-step conversation this handler holds, if any: its steps, their moves
+    #: and the answers they wait for (see :mod:`kernel.flows`). A message inside it
+    #: reaches :meth:`resume`.
+    flow: Flow | None = None
     #: Roles of which the sender needs one; None lets anyone in.
     required_roles: frozenset[Role] | None = None
     #: What the router records as the intent of a command this handler answers; None
@@ -56,5 +52,5 @@ class Handler:
         return replies
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
-        """A message inside one of this handler's :attr:`flows`."""
+        """A message inside this handler's :attr:`flow`."""
         return await self.handle(ctx)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
-from notices import meetings, outcomes, polls, tickets, topics
+from notices import binding, digests, meetings, outcomes, polls, tickets, topics
 from notices.dispatch import Table
 
 
@@ -20,5 +20,7 @@ def dispatch_table(
         **polls.routes(rules, zone),
         **meetings.routes(community, zone),
         **outcomes.routes(),
+        **binding.routes(),
+        **digests.routes(zone),
     }
     return table

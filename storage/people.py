@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import col, select
 
-from storage.models import PlatformIdentity, Resident, RoleAssignment
+from storage.models import PlatformIdentity, Resident
 from storage.repository import Repository
 
 
@@ -25,16 +25,6 @@ class PeopleRepository(Repository):
 
     async def by_name(self, name: str) -> Sequence[Resident]:
         stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
-        return (await self.session.exec(stmt)).all()
-
-    async def with_role(self, role: str) -> Sequence[Resident]:
-        stmt = (
-            select(Resident)
-            .join(RoleAssignment, col(RoleAssignment.resident_id) == col(Resident.id))
-            .where(RoleAssignment.role == role)
-            .distinct()
-            .order_by(col(Resident.id))
-        )
         return (await self.session.exec(stmt)).all()
 
     async def in_buildings(self, names: Sequence[str]) -> Sequence[Resident]:

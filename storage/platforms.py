@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, delete,
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.models import InboundMessage, PlatformIdentity, Resident
+from storage.models import InboundMessage, PlatformIdentity
 from storage.repository import Repository, insert_for
 from storage.types import utc_field, utcnow
 
@@ -220,10 +220,6 @@ class PlatformRepository(Repository):
         if getattr(result, "rowcount", 0) != 1:
             raise BindError("used")
         return found.resident_id
-
-    async def residents_named(self, name: str) -> Sequence[Resident]:
-        stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
-        return (await self.session.exec(stmt)).all()
 
     # -- callbacks acknowledged before they were handled --------------------------------
     async def hold_late(

@@ -46,7 +46,8 @@ class ResidentRepository(Repository):
         )
         if grid_id is not None:
             stmt = stmt.where(RoleAssignment.grid_id == grid_id)
-        return (await self.session.exec(stmt.order_by(col(Resident.id)))).all()
+        # A grid worker of two grids holds the role twice: listed once.
+        return (await self.session.exec(stmt.distinct().order_by(col(Resident.id)))).all()
 
     async def grid_by_code(self, code: str) -> Grid | None:
         return (await self.session.exec(select(Grid).where(Grid.code == code))).first()

@@ -19,9 +19,8 @@ from consultation.digests import (
     OpenTask,
     TicketFigures,
     WorkerTasks,
-    format_digest,
 )
-from kernel.texts import t
+from notices.digests import digest_text
 from storage.unit_of_work import UnitOfWork
 from tests.conftest import Clock, make_settings
 
@@ -75,7 +74,7 @@ def test_digest_lists_tasks_oldest_first_with_age_and_deadline() -> None:
             OpenTask("R1", "楼道灯坏了", now - timedelta(days=3), "3号楼", now + timedelta(days=1)),
         ],
     )
-    text = format_digest(t, worker, now, ZONE, None)
+    text = digest_text(worker, now, ZONE, None)
     assert text.splitlines() == [
         "王网格员，早上好！您目前有2件待办任务（先受理的在前）：",
         "1. R1 楼道灯坏了（3号楼），已3天，请于11-24 08:30前办结",
@@ -84,8 +83,8 @@ def test_digest_lists_tasks_oldest_first_with_age_and_deadline() -> None:
 
 
 def test_digest_and_report_times_are_shanghai_wall_clock() -> None:
-    digest = GridDigestSource(Tasks(), t, ZONE, at=time(8, 30))
-    report = MonthlyReportSource(t, ZONE, day=1, at=time(9, 0))
+    digest = GridDigestSource(Tasks(), ZONE, at=time(8, 30))
+    report = MonthlyReportSource(ZONE, day=1, at=time(9, 0))
     assert digest.event_for(date(2026, 11, 23)).due_at == datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
     event = report.event_for(date(2026, 12, 1))
     assert event.due_at == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

@@ -23,6 +23,7 @@ from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import Button, Reply
+from storage.people import PeopleRepository
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.bot.adapters.webchat import Browser
@@ -303,9 +304,8 @@ MODERATOR, ZHANG, WANG = 9, 1, 2
 async def bind_telegram(bot: Yishi) -> None:
     """Telegram accounts of the demo's moderator and two residents."""
     async with bot.uow() as uow:
-        repo = uow.get(PlatformRepository)
         for user_id, name in ((MODERATOR, "李书记"), (ZHANG, "张阿姨"), (WANG, "王网格员")):
-            [person] = await repo.residents_named(name)
+            [person] = await uow.get(PeopleRepository).by_name(name)
             assert person.id is not None
             await uow.identities.bind("telegram", str(user_id), person.id)
 

@@ -32,6 +32,7 @@ from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
+from storage.people import PeopleRepository
 from storage.platforms import CallbackRecord, PlatformRepository, SignatureNonce
 from storage.types import utcnow
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
@@ -142,7 +143,7 @@ async def inbound_count(bot: Yishi) -> int:
 
 async def code_for(bot: Yishi, name: str) -> str:
     async with bot.uow() as uow:
-        [person] = await uow.get(PlatformRepository).residents_named(name)
+        [person] = await uow.get(PeopleRepository).by_name(name)
         assert person.id is not None
         return await issue_code(uow, person.id, "test", bot.clock())
 

@@ -1,0 +1,79 @@
+"""Multi-step conversations declared as states and transitions, read in one place.
+
+Like python-telegram-bot's ``ConversationHandler``, a handler that talks in several
+steps declares its :class:`Flow`: each :class:`Step`, the steps it may move on to,
+the kind of answer it waits for, and whether it is only kept to recognise a late
+answer. The router reads the declaration (what a step expects decides whether a
+message is an answer or a new request) and holds the handler to it: a move the
+flow does not declare is a bug and fails the message instead of leaving a
+conversation in a state nobody wrote down.
+
+A step named ``"question:*"`` stands for every step with that prefix (one step per
+question a category asks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One state: ``then`` the steps it may move to (ending is always allowed);
+    ``expects`` the kind of answer it waits for ("rating", "confirm", "location",
+    "text"); ``settled`` when the work is done and it is only kept to recognise a
+    late answer (取消 there has nothing left to cancel)."""
+
+    name: str
+    then: tuple[str, ...] = ()
+    expects: str | None = None
+    settled: bool = False
+
+    def matches(self, step: str) -> bool:
+        if self.name.endswith("*"):
+            return step.startswith(self.name[:-1])
+        return step == self.name
+
+
+class FlowError(Exception):
+    """A handler moved its conversation in a way its flow does not declare."""
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A conversation's name (stored with the conversation) and its steps; the first
+    steps a fresh message may open are ``starts``."""
+
+    name: str
+    steps: tuple[Step, ...]
+    starts: tuple[str, ...] = ()
+
+    def step(self, name: str | None) -> Step | None:
+        if name is None:
+            return None
+        return next((s for s in self.steps if s.matches(name)), None)
+
+    def expects(self, name: str | None) -> str | None:
+        found = self.step(name)
+        return found.expects if found is not None else None
+
+    def settled(self, name: str | None) -> bool:
+        found = self.step(name)
+        return found is not None and found.settled
+
+    def check(self, before: str | None, after: str | None) -> None:
+        """Raise :class:`FlowError` unless ``before → after`` is declared (``None`` is
+        outside the flow: starting needs a declared start, ending is always allowed)."""
+        if after is None or before == after:
+            return
+        if self.step(after) is None:
+            raise FlowError(f"{self.name}: no step {after!r}")
+        if before is None:
+            if self.starts and not any(Step(s).matches(after) for s in self.starts):
+                raise FlowError(f"{self.name}: cannot start at {after!r}")
+            return
+        current = self.step(before)
+        if current is None:
+            raise FlowError(f"{self.name}: no step {before!r}")
+        if not any(Step(s).matches(after) for s in current.then):
+            raise FlowError(f"{self.name}: {before!r} cannot move to {after!r}")

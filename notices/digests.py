@@ -1,0 +1,119 @@
+"""The grid workers' morning digest and the moderators' monthly report, in Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from consultation import events as ev
+from consultation.audiences import Audience, People, Person
+from consultation.digests import ConsultationFigures, TicketFigures, WorkerTasks
+from kernel.messages import Reply
+from kernel.texts import t
+from notices.dispatch import Notify, Route, Table
+
+
+def _age_days(received_at: datetime, now: datetime, zone: ZoneInfo) -> int:
+    """Calendar days on the community's wall clock: yesterday evening is 1 day, not today."""
+    return max(0, (now.astimezone(zone).date() - received_at.astimezone(zone).date()).days)
+
+
+def digest_text(worker: WorkerTasks, now: datetime, zone: ZoneInfo, late_note: str | None) -> str:
+    """The digest message: header, then the tasks oldest first, one per line."""
+    tasks = sorted(worker.tasks, key=lambda t: (t.received_at, t.number))
+    lines = [t("schedule.digest_header", name=worker.name, count=len(tasks))]
+    for index, task in enumerate(tasks, start=1):
+        days = _age_days(task.received_at, now, zone)
+        age = t("schedule.age_today") if days == 0 else t("schedule.age_days", days=days)
+        where = f"（{task.location}）" if task.location else ""
+        due = ""
+        if task.due_at is not None:
+            due = t("schedule.digest_due", due=task.due_at.astimezone(zone).strftime("%m-%d %H:%M"))
+        lines.append(
+            t(
+                "schedule.digest_item",
+                index=index,
+                number=task.number,
+                summary=task.summary,
+                where=where,
+                age=age,
+                due=due,
+            )
+        )
+    if late_note:
+        lines.insert(0, late_note)
+    return "\n".join(lines)
+
+
+def monthly_report_text(
+    month: date,
+    tickets: TicketFigures | None,
+    consultation: ConsultationFigures | None,
+    late_note: str | None,
+) -> str:
+    """The monthly report: the previous month's ticket and consultation figures."""
+    lines = [t("schedule.report_header", year=month.year, month=month.month)]
+    if tickets is not None:
+        satisfied = (
+            t("schedule.report_satisfied", percent=f"{tickets.satisfied_percent:.0f}")
+            if tickets.satisfied_percent is not None
+            else ""
+        )
+        lines.append(
+            t(
+                "schedule.report_tickets",
+                received=tickets.received,
+                dispatched=tickets.dispatched,
+                resolved=tickets.resolved,
+                fed_back=tickets.fed_back,
+                escalated=tickets.escalated,
+                open=tickets.open_at_end,
+                satisfied=satisfied,
+            )
+        )
+    if consultation is not None:
+        lines.append(
+            t(
+                "schedule.report_consultation",
+                meetings=consultation.meetings_held,
+                proposed=consultation.topics_proposed,
+                accepted=consultation.topics_accepted,
+                polls=consultation.polls_closed,
+                outcomes=consultation.outcomes_published,
+            )
+        )
+    if tickets is None and consultation is None:
+        lines.append(t("schedule.report_no_figures"))
+    if late_note:
+        lines.insert(0, late_note)
+    return "\n".join(lines)
+
+
+def late_line(due_at: datetime, zone: ZoneInfo) -> str:
+    """The line a late message starts with, naming when it was due."""
+    return t("schedule.late_note", due=due_at.astimezone(zone).strftime("%m月%d日 %H:%M"))
+
+
+def routes(zone: ZoneInfo) -> Table:
+    """The digests' rows of the dispatch table."""
+
+    def digest(event: ev.GridDigestDue, _a: Audience) -> Reply:
+        note = late_line(event.due_at, zone) if event.late else None
+        return Reply(digest_text(event.worker, event.at, zone, note))
+
+    def report(event: ev.MonthlyReportDue, _a: Audience) -> Reply:
+        note = late_line(event.due_at, zone) if event.late else None
+        text = monthly_report_text(event.month, event.tickets, event.consultation, note)
+        return Reply(text)
+
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.GridDigestDue: [
+            Notify[ev.GridDigestDue](lambda e: [Person(e.worker.resident_id)], digest)
+        ],
+        ev.MonthlyReportDue: [
+            Notify[ev.MonthlyReportDue](lambda e: [People(e.moderators, "moderators")], report)
+        ],
+    }
+    return table
