@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -59,6 +59,11 @@ from storage.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger("yishi.app")
 
 YISHI_KEY = web.AppKey("yishi", object)
+
+#: The background loops :meth:`Yishi.start` runs unless told otherwise: the push
+#: sender and the scheduler (which also runs the nightly housekeeping). The test
+#: suite empties this, so a loop runs only in a test about it (``pytest.mark.loops``).
+LOOPS: frozenset[str] = frozenset({"push", "scheduler"})
 
 
 def load_default_classifier() -> IntentClassifier:
@@ -124,9 +129,12 @@ class Yishi:
         handlers: Sequence[Handler] | None = None,
         clock: Callable[[], datetime] = utcnow,
         timed_sources: Sequence[TimedEventSource] | None = None,
+        loops: Collection[str] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        #: Which of :data:`LOOPS` :meth:`start` runs.
+        self.loops = frozenset(LOOPS if loops is None else loops)
         self.engine = create_engine(settings.storage.url, **settings.storage.engine_options())
         self.uow = UnitOfWorkFactory(session_factory(self.engine))
         self.community = Community(
@@ -215,10 +223,11 @@ class Yishi:
         await upgrade(self.engine)
 
     async def start(self) -> None:
-        await self.push.start()
+        if "push" in self.loops:
+            await self.push.start()
         for adapter in self.adapters:
             await adapter.start()
-        if self.settings.scheduler.enabled:
+        if "scheduler" in self.loops and self.settings.scheduler.enabled:
             await self.scheduler.start()
         self._started = True
 
