@@ -181,7 +181,7 @@ async def yishi(sqlite_url: str, clock: Clock) -> AsyncIterator[Yishi]:
     from bot.demo import seed_demo
 
     bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
+    await seed_demo(bot.uow, clock())
     yield bot
     await bot.stop()
 
