@@ -16,7 +16,6 @@ from handlers.help import HelpHandler
 from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
 from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
-from handlers.pending import PendingIntentHandler
 from handlers.report import ReportHandler
 from handlers.schedule import ScheduleHandler
 from handlers.tickets import (
@@ -40,14 +39,6 @@ CONSULTATION_INTENTS = (
     Intent.JOIN_MEETING,
     Intent.MEETING_INFO,
     Intent.VOTE,
-)
-_SERVED = (
-    Intent.HELP,
-    Intent.REPORT_ISSUE,
-    Intent.QUERY_STATUS,
-    Intent.FEEDBACK,
-    Intent.OTHER,
-    *CONSULTATION_INTENTS,
 )
 
 
@@ -100,5 +91,4 @@ def default_handlers(
         NotifyPreferenceHandler(),
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
-        PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

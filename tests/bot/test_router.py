@@ -6,7 +6,9 @@ import asyncio
 import uuid
 
 from bot.app import Yishi
-from bot.router import normalise
+from bot.router import HandlerRegistry, normalise
+from handlers import default_handlers
+from kernel.intents import Intent
 from kernel.messages import ChatType, Inbound, Reply
 from storage.types import utcnow
 from tests.conftest import Clock
@@ -84,6 +86,11 @@ async def test_every_intent_reaches_its_handler(yishi: Yishi) -> None:
         [reply] = await say(yishi, text)
         assert answer in reply.text, (text, reply.text)
         await say(yishi, "取消")  # the next message starts afresh
+
+
+def test_every_intent_but_other_has_a_handler() -> None:
+    served = HandlerRegistry(default_handlers()).intents
+    assert {i for i in Intent if i not in served} == {Intent.OTHER}  # other: "didn't understand"
 
 
 async def test_emoji_and_other_scripts_are_handled(yishi: Yishi) -> None:
