@@ -11,7 +11,7 @@ STAMP   = $(VENV)/.installed
 LOWEST ?= .venv-lowest
 export UV_PYTHON_DOWNLOADS = never
 
-.PHONY: run test test-lowest lock format bench clean
+.PHONY: run test test-lowest mutate lock format bench clean
 
 # pip installs uv once; uv then makes the venv exactly what uv.lock says (uv included).
 $(UV):
@@ -39,6 +39,12 @@ test-lowest: $(STAMP)
 	VIRTUAL_ENV=$(LOWEST) $(UV) pip install --quiet --resolution lowest-direct -e '.[dev]'
 	$(LOWEST)/bin/pytest -p no:cacheprovider
 
+# Mutation testing of a few key modules ([tool.mutmut] in pyproject.toml; about half
+# an hour on two cores): every small change to them should make some test fail.
+mutate: $(STAMP)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) run --locked --extra dev --with "mutmut==3.8.1" mutmut run
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) run --locked --extra dev --with "mutmut==3.8.1" mutmut results
+
 # After changing dependencies in pyproject.toml: re-resolve uv.lock (then commit both).
 lock: | $(UV)
 	$(UV) lock
@@ -51,4 +57,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/pipeline.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) $(LOWEST) mutants .pytest_cache .mypy_cache .ruff_cache *.egg-info

@@ -100,7 +100,6 @@ class CountedSender:
     """A platform's push sender, counted: one attempt per call, one failure per raise."""
 
     def __init__(self, platform: str, sender: Sender) -> None:
-        self.platform = platform
         self.sender = sender
         self._attempts = PUSH_ATTEMPTS.labels(platform)
         self._failures = PUSH_FAILURES.labels(platform)
@@ -122,9 +121,7 @@ class CountedSender:
 
 def _statement_failed(context: ExceptionContext) -> None:
     """Every statement SQLAlchemy runs that the database refuses, on every engine."""
-    error = context.original_exception
-    setattr(error, "_yishi_counted", True)  # noqa: B010  (read back by CountingUnitOfWork)
-    DATABASE_ERRORS.labels(type(error).__name__).inc()
+    DATABASE_ERRORS.labels(type(context.original_exception).__name__).inc()
 
 
 if not event.contains(Engine, "handle_error", _statement_failed):
@@ -133,7 +130,8 @@ if not event.contains(Engine, "handle_error", _statement_failed):
 
 class CountingUnitOfWork(UnitOfWork):
     """Also counts what the SQLite driver raised directly (the router's own statements,
-    BEGIN IMMEDIATE, the group COMMIT), which SQLAlchemy never saw."""
+    BEGIN IMMEDIATE, the group COMMIT), which SQLAlchemy never saw (what it saw reaches
+    here wrapped in its own exception classes, already counted)."""
 
     async def __aexit__(
         self,

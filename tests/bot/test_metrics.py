@@ -168,3 +168,83 @@ async def test_no_label_names_a_choice_a_person_or_what_was_typed(
     assert labels <= fixed | {"cancel", "duplicate", "error"}
     assert "vote" in labels or "command" in labels
     assert intent_label("command:绑定483920") == "command"
+
+
+@pytest.mark.parametrize(
+    ("intent", "label"),
+    [
+        (None, "none"),
+        ("vote", "vote"),
+        ("command:帮助", "command"),
+        ("command:审核T2通过:x", "command"),
+        ("ask:report_issue", "ask"),
+        ("clarify:none", "clarify"),
+        ("report", "flow"),  # a flow's next step, by the flow's name
+        ("duplicate", "duplicate"),
+    ],
+)
+def test_intent_labels_are_a_fixed_list(intent: str | None, label: str) -> None:
+    assert intent_label(intent) == label
+
+
+async def test_how_late_the_schedule_and_the_pushes_run(
+    served: tuple[Yishi, TestClient[Any, Any]],
+) -> None:
+    from datetime import timedelta
+
+    from storage.scheduler import ScheduledSendRepository
+
+    bot, client = served
+    now = bot.clock()
+    async with bot.uow() as uow:
+        sends = uow.get(ScheduledSendRepository)
+        for key, status, due, recorded in (
+            (
+                "a",
+                "sent",
+                now - timedelta(hours=2),
+                now - timedelta(hours=2) + timedelta(seconds=5),
+            ),
+            (
+                "b",
+                "sent",
+                now - timedelta(minutes=3),
+                now - timedelta(minutes=3) + timedelta(seconds=90),
+            ),
+            ("c", "dropped", now - timedelta(days=3), now),  # too late to send: not a lag
+        ):
+            await sends.claim(
+                key=key, kind="t", ref=key, due_at=due, status=status, now=recorded, actor="t"
+            )
+        await uow.pushes.enqueue(
+            "web", "wang", Reply("x").as_json(), now=now - timedelta(minutes=2)
+        )
+    samples, _ = await scrape(client)
+    assert value(samples, "yishi_scheduler_lag_seconds") == 90.0
+    assert value(samples, "yishi_push_oldest_due_seconds") == 120.0
+    assert value(samples, "yishi_scheduler_leader") == 0  # not started here
+
+
+async def test_probes_within_a_few_seconds_share_one_reading(
+    served: tuple[Yishi, TestClient[Any, Any]],
+) -> None:
+    bot, client = served
+    bot.watch.ttl = 60.0
+    assert (await (await client.get("/healthz")).json())["push_backlog"] == 0
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("web", "wang", Reply("x").as_json(), now=bot.clock())
+    assert (await (await client.get("/healthz")).json())["push_backlog"] == 0  # cached
+    bot.watch.ttl = 0.0
+    assert (await (await client.get("/healthz")).json())["push_backlog"] == 1
+
+
+async def test_counting_leaves_a_failed_unit_of_work_rolled_back(
+    served: tuple[Yishi, TestClient[Any, Any]],
+) -> None:
+    bot, _client = served
+    with pytest.raises(RuntimeError):
+        async with bot.uow() as uow:
+            await uow.pushes.enqueue("web", "wang", Reply("x").as_json(), now=bot.clock())
+            raise RuntimeError("the handler failed")
+    async with bot.uow() as uow:
+        assert await uow.pushes.for_chat("web", "wang") == []
