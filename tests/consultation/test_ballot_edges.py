@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from consultation.ballots import PassRule, PollKind, VoteError, parse_vote, tally
+from consultation.ballots import (
+    PassRule,
+    PollKind,
+    VoteError,
+    parse_vote,
+    quorum_met,
+    rule_met,
+    tally,
+)
 
 ABC = ("东侧空地", "地下车库", "路边划线")
 
@@ -127,3 +135,29 @@ def test_one_vote_can_decide_a_choice_poll() -> None:
         True,
         1,
     )
+
+
+def test_boundaries_of_quorum_turnout_and_two_thirds() -> None:
+    assert not quorum_met(0, 10, 1) and not quorum_met(100, 101, 100)
+    assert not rule_met(0, 0, 10, PassRule.TWO_THIRDS) and rule_met(1, 1, 10, PassRule.TWO_THIRDS)
+    one_in_three = tally(
+        {0b001: 1},
+        kind=PollKind.YESNO,
+        options=(),
+        electorate=3,
+        quorum_pct=0,
+        rule=PassRule.MAJORITY,
+    )
+    assert one_in_three.as_json()["turnout_pct"] == 33.3
+
+
+def test_one_vote_each_at_the_top_is_a_tie() -> None:
+    result = tally(
+        {0b001: 1, 0b010: 1},
+        kind=PollKind.SINGLE,
+        options=ABC,
+        electorate=2,
+        quorum_pct=0,
+        rule=PassRule.MAJORITY,
+    )
+    assert (result.tie, result.winner, result.passed) == (True, None, False)
