@@ -190,7 +190,7 @@ async def _town(url: str, clock: Clock) -> AsyncIterator[Town]:
     from bot.demo import seed_demo
 
     bot = Yishi(make_settings(url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
+    await seed_demo(bot.uow, clock())
     yield Town(bot, clock)
     await bot.stop()
 
