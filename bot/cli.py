@@ -182,7 +182,8 @@ async def _database(settings: Settings, *, upgrade: bool) -> AsyncIterator[UnitO
 
 def _run_on_database(coro: Coroutine[Any, Any, Any], settings: Settings) -> Any:
     """Run a command's work; a database that is out of date or out of reach is one line."""
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # stderr is the operator's
+    for quiet in ("alembic", "yishi.storage"):  # stderr is the operator's
+        logging.getLogger(quiet).setLevel(logging.WARNING)
     from sqlalchemy.engine import make_url
 
     from storage.faults import is_outage

@@ -17,6 +17,7 @@ from bot.demo import seed_demo
 from bot.metrics import CountedSender, intent_label
 from kernel.intents import Intent, KeywordClassifier
 from kernel.messages import Reply
+from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -49,21 +50,19 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-async def send(client: TestClient[Any, Any], sender: str, words: str, mid: str) -> str:
-    resp = await client.post(
-        "/api/messages", json={"sender_id": sender, "text": words, "message_id": mid}
-    )
-    assert resp.status == 200
-    return "\n".join(r["text"] for r in (await resp.json())["replies"])
+async def send(bot: Yishi, sender: str, words: str, mid: str) -> str:
+    """A message in the web chat, through the router as every adapter hands it over."""
+    replies = await bot.router.handle(msg(words, sender, mid=mid))
+    return "\n".join(r.text for r in replies)
 
 
 async def test_a_message_moves_its_counter_and_the_latency_histogram(
     served: tuple[Yishi, TestClient[Any, Any]],
 ) -> None:
-    _bot, client = served
+    bot, client = served
     before, _ = await scrape(client)
-    assert "反映问题" in await send(client, "zhang", "帮助", "m1")
-    await send(client, "zhang", "帮助", "m1")  # WeChat-style redelivery: once, as a duplicate
+    assert "反映问题" in await send(bot, "zhang", "帮助", "m1")
+    await send(bot, "zhang", "帮助", "m1")  # WeChat-style redelivery: once, as a duplicate
     after, body = await scrape(client)
     web_command = {"platform": "web", "intent": "command"}
     assert value(after, "yishi_messages_total", **web_command) == (
@@ -155,11 +154,11 @@ async def test_a_process_without_the_scheduler_says_so(
 async def test_no_label_names_a_choice_a_person_or_what_was_typed(
     served: tuple[Yishi, TestClient[Any, Any]],
 ) -> None:
-    _bot, client = served
-    await send(client, "li", "开启投票 小区是否加装电梯", "v0")
+    bot, client = served
+    assert "【表决 P1】" in await send(bot, "li", "开启投票 小区是否加装电梯", "v0")
     for n, (who, choice) in enumerate((("zhang", "赞成"), ("liu", "反对"), ("chen", "弃权"))):
-        await send(client, who, f"投票 P1 {choice}", f"v{n + 1}")
-    await send(client, "zhang", "绑定483920", "b1")
+        assert "已记录您对 P1 的投票" in await send(bot, who, f"投票 P1 {choice}", f"v{n + 1}")
+    await send(bot, "zhang", "绑定483920", "b1")
     samples, body = await scrape(client)
     for word in ("赞成", "反对", "弃权", "zhang", "liu", "chen", "483920", "P1"):
         assert word not in body
