@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,10 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.types import json_text, json_value
+
+# aiosqlite logs each call it hands to its thread at DEBUG ("executing <function … at
+# 0x7f…>"): nothing a reader can use, and lines that differ from run to run by address.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
