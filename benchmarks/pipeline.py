@@ -282,10 +282,9 @@ async def measure(
     return {name: {c: summarise(r) for c, r in per.items()} for name, per in runs.items()}
 
 
-def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+def start(cmd: list[str], env: dict[str, str], log: Any) -> subprocess.Popen[bytes]:
+    """The server, its logs to a file: at INFO a pipe nobody reads would fill up."""
+    return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -307,6 +306,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000, help="open-loop messages/s offered")
     parser.add_argument("--open-senders", type=int, default=200)
     parser.add_argument("--open-seconds", type=float, default=10)
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="the bot's [log] level: INFO adds a JSON line per message and per request",
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
 
@@ -317,11 +321,12 @@ def main() -> None:
         **os.environ,
         "YISHI_STORAGE__URL": url,
         "YISHI_WEB__PORT": str(port),
-        "YISHI_LOG__LEVEL": "WARNING",
+        "YISHI_LOG__LEVEL": args.log_level,
     }
 
-    proc = start([sys.executable, "-m", "bot.cli", "demo"], env)
-    bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env)
+    log = open(f"{tmp}/server.log", "w+b")  # noqa: SIM115  (closed with tmp below)
+    proc = start([sys.executable, "-m", "bot.cli", "demo"], env, log)
+    bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env, subprocess.DEVNULL)
     bases = {"yishi": f"http://127.0.0.1:{port}", "bare": f"http://127.0.0.1:{bare_port}"}
     try:
         for base in bases.values():
@@ -334,12 +339,18 @@ def main() -> None:
     finally:
         stop(bare)
         stop(proc)
-        err = proc.stderr.read().decode() if proc.stderr else ""
+        log.seek(0)
+        err = log.read().decode(errors="replace")
+        logged = err.count("\n")
+        log.close()
         if proc.returncode not in (0, -15) and err:
             print(err[-2000:], file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}")
+    print(
+        f"inbound pipeline on {os.cpu_count()} cores, database {url.split(':')[0]}, "
+        f"log level {args.log_level} ({logged} log lines)"
+    )
     print(
         f"{'senders':>8} {'msgs':>6} {'yishi msg/s':>12} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'bare msg/s':>11} {'ratio':>6} {'each round':>11} {'errors':>7}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -23,6 +23,13 @@ from bot.ballot_secret import load_ballot_keys
 from bot.config import NluSettings, Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import add_security_headers, json_reply
+from bot.metrics import (
+    CONTENT_TYPE,
+    CountedSender,
+    CountingUnitOfWorkFactory,
+    Watch,
+    observe_message,
+)
 from bot.outage import storage_outage
 from bot.public import PublicPages
 from bot.push import PushService
@@ -59,6 +66,11 @@ from storage.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger("yishi.app")
 
 YISHI_KEY = web.AppKey("yishi", object)
+
+#: The background loops :meth:`Yishi.start` runs unless told otherwise: the push
+#: sender and the scheduler (which also runs the nightly housekeeping). The test
+#: suite empties this, so a loop runs only in a test about it (``pytest.mark.loops``).
+LOOPS: frozenset[str] = frozenset({"push", "scheduler"})
 
 
 def load_default_classifier(settings: NluSettings | None = None) -> IntentClassifier:
@@ -129,11 +141,14 @@ class Yishi:
         handlers: Sequence[Handler] | None = None,
         clock: Callable[[], datetime] = utcnow,
         timed_sources: Sequence[TimedEventSource] | None = None,
+        loops: Collection[str] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        #: Which of :data:`LOOPS` :meth:`start` runs.
+        self.loops = frozenset(LOOPS if loops is None else loops)
         self.engine = create_engine(settings.storage.url, **settings.storage.engine_options())
-        self.uow = UnitOfWorkFactory(session_factory(self.engine))
+        self.uow: UnitOfWorkFactory = CountingUnitOfWorkFactory(session_factory(self.engine))
         self.community = Community(
             name=settings.community.name,
             zone=settings.zone,
@@ -196,17 +211,20 @@ class Yishi:
             max_text_chars=settings.bot.max_text_chars,
             clock=clock,
             on_commit=self.committed,
+            on_handled=observe_message,
         )
         self.adapters: list[Adapter] = []
         #: One client session for every platform API call (pooled, with timeouts).
         self.http = HttpClient()
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
         self.pages: list[Any] = [PublicPages(self.uow, self.community)]
+        #: Metrics and the facts /healthz reports.
+        self.watch = Watch(self.uow, clock, lambda: self.scheduler.leader)
         self._started = False
 
     def add_adapter(self, adapter: Adapter) -> None:
         self.adapters.append(adapter)
-        self.push.register(adapter.platform, adapter.sender)
+        self.push.register(adapter.platform, CountedSender(adapter.platform, adapter.sender))
 
     def committed(self, *, pushed: bool = True) -> None:
         """After a transaction that changed something: deliver its pushes (if it queued
@@ -220,10 +238,11 @@ class Yishi:
         await upgrade(self.engine)
 
     async def start(self) -> None:
-        await self.push.start()
+        if "push" in self.loops:
+            await self.push.start()
         for adapter in self.adapters:
             await adapter.start()
-        if self.settings.scheduler.enabled:
+        if "scheduler" in self.loops and self.settings.scheduler.enabled:
             await self.scheduler.start()
         self._started = True
 
@@ -243,7 +262,10 @@ class Yishi:
         self._started = False
 
     async def health(self) -> tuple[bool, dict[str, Any]]:
-        """Database reachability and each adapter's own state."""
+        """Database reachability, push backlog, scheduler role and each adapter's state.
+
+        Cheap enough to probe every second: ``SELECT 1``, plus the backlog and the
+        lease read at most every few seconds (see :class:`bot.metrics.Watch`)."""
         body: dict[str, Any] = {"status": "ok", "community": self.settings.community.name}
         try:
             # Through a unit of work, as every other use of the database while serving:
@@ -251,11 +273,21 @@ class Yishi:
             async with self.uow() as uow:
                 await asyncio.wait_for(uow.session.execute(text("SELECT 1")), 2)
             body["database"] = "ok"
+            reading = await self.watch.read()
         except Exception as exc:
             body["database"] = f"error: {type(exc).__name__}"
             body["status"] = "degraded"
+        else:
+            body["push_backlog"] = reading.backlog
+            body["scheduler"] = {"role": self._scheduler_role(), "leader": reading.leader}
         body["adapters"] = {a.platform: a.health() for a in self.adapters}
         return body["status"] == "ok", body
+
+    def _scheduler_role(self) -> str:
+        """leader (this process fires the schedule), standby (ready to take over) or off."""
+        if not (self._started and "scheduler" in self.loops and self.settings.scheduler.enabled):
+            return "off"
+        return "leader" if self.scheduler.leader else "standby"
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -265,6 +297,13 @@ async def _healthz(request: web.Request) -> web.Response:
     return json_reply(body, status=200 if ok else 503)
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    yishi = request.app[YISHI_KEY]
+    assert isinstance(yishi, Yishi)
+    body = await yishi.watch.exposition()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
 def build_web_app(yishi: Yishi) -> web.Application:
     """The one aiohttp application: health, then every adapter's routes."""
     app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
@@ -272,6 +311,7 @@ def build_web_app(yishi: Yishi) -> web.Application:
     app[YISHI_KEY] = yishi
     app.on_response_prepare.append(add_security_headers)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
     for adapter in yishi.adapters:
         adapter.add_routes(app)
     for page in yishi.pages:

@@ -28,13 +28,15 @@ CONFIG_OPTION = click.option(
 )
 
 
-def _settings(config_path: Path | None) -> Settings:
+def _settings(config_path: Path | None, *, log_file: str = "") -> Settings:
+    """The settings, and logging set up by them (to ``[log] file``, else ``log_file``,
+    else stderr)."""
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)
-    setup_logging(settings.log.level, settings.log.format)
+    setup_logging(settings.log.level, settings.log.format, file=settings.log.file or log_file)
     return settings
 
 
@@ -103,7 +105,8 @@ def chat(config_path: Path | None, user_id: str) -> None:
     """Chat with the bot in this terminal (the console adapter)."""
     from bot.adapters.console import run_console
 
-    _run(run_console(_settings(config_path), user_id))
+    # Log lines on the terminal would land in the middle of the prompt.
+    _run(run_console(_settings(config_path, log_file="yishi-chat.log"), user_id))
 
 
 @main.group(invoke_without_command=True)
@@ -201,7 +204,8 @@ async def _database(settings: Settings, *, upgrade: bool) -> AsyncIterator[UnitO
 
 def _run_on_database(coro: Coroutine[Any, Any, Any], settings: Settings) -> Any:
     """Run a command's work; a database that is out of date or out of reach is one line."""
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # stderr is the operator's
+    for quiet in ("alembic", "yishi.storage"):  # stderr is the operator's
+        logging.getLogger(quiet).setLevel(logging.WARNING)
     from sqlalchemy.engine import make_url
 
     from storage.faults import is_outage

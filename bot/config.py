@@ -389,10 +389,12 @@ class PollSettings(_Section):
 
 
 class LogSettings(_Section):
-    """Structured logs on stderr."""
+    """Logs on stderr (or in ``file``): human lines on a terminal, JSON elsewhere."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    format: Literal["json", "text"] = "json"
+    format: Literal["auto", "json", "text"] = "auto"
+    file: str = ""
+    access: bool = True
 
 
 class TicketCategorySettings(_Section):

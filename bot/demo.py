@@ -41,8 +41,12 @@ DEMO_PEOPLE: dict[str, str] = {
 EXTRA_BUILDINGS = {f"{n}号楼": "G01" if n <= 4 else "G02" for n in range(1, 9)}
 
 
-async def seed_demo(uow_factory: Callable[[], UnitOfWork]) -> bool:
-    """Seed the demo community once; False when it was already there."""
+async def seed_demo(uow_factory: Callable[[], UnitOfWork], now: datetime | None = None) -> bool:
+    """Seed the demo community once; False when it was already there.
+
+    ``now`` (the bot's clock) is when its residents were registered: the community
+    begins then, and the monthly report covers no month before it.
+    """
     async with uow_factory() as uow:
         if await uow.residents.count() > 0:
             return False
@@ -55,6 +59,9 @@ async def seed_demo(uow_factory: Callable[[], UnitOfWork]) -> bool:
         by_name = {}
         for row in rows_from(DEMO_REGISTER.splitlines()):
             resident, _ = await save_row(uow, row, actor="demo")
+            if now is not None:
+                resident.created_at = now
+                uow.session.add(resident)
             by_name[resident.name] = resident
         for user_id, name in DEMO_PEOPLE.items():
             resident_id = by_name[name].id

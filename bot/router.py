@@ -144,6 +144,7 @@ class Router:
         max_text_chars: int = 2000,
         clock: Callable[[], datetime] = utcnow,
         on_commit: Callable[..., None] | None = None,
+        on_handled: Callable[[str, str | None, float], None] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.classifier = classifier
@@ -152,6 +153,9 @@ class Router:
         self.max_text_chars = max_text_chars
         self.clock = clock
         self.on_commit = on_commit
+        #: Told (platform, intent, seconds) of each message, for metrics; the intent is
+        #: "duplicate" for a redelivery and "error" for a message whose handler failed.
+        self.on_handled = on_handled
         self._later: set[asyncio.Task[None]] = set()
 
     async def handle(self, message: Inbound, within: Within | None = None) -> list[Reply]:
@@ -195,6 +199,7 @@ class Router:
                     "duplicate delivery",
                     extra={"platform": message.platform, "message_id": message.message_id},
                 )
+                self._handled(message, "duplicate", started)
                 return [Reply.from_json(r) for r in snapshot.stored_reply]
             ctx = await self._context(uow, message, snapshot)
             try:
@@ -224,12 +229,14 @@ class Router:
             else:
                 await uow.rollback()
         if undone == "failed":
+            self._handled(message, "error", started)
             return await self._record_failure(message)
         if undone == "raced":
             return await self._stored_reply(message)
         self._committed(uow)
         for work in ctx.after_commit:
             self._start_later(work)
+        seconds = self._handled(message, intent, started)
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "handled",
@@ -237,10 +244,16 @@ class Router:
                     "platform": message.platform,
                     "chat_id": message.chat_id,
                     "intent": intent,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "ms": round(seconds * 1000, 2),
                 },
             )
         return replies
+
+    def _handled(self, message: Inbound, intent: str | None, started: float) -> float:
+        seconds = time.perf_counter() - started
+        if self.on_handled is not None:
+            self.on_handled(message.platform, intent, seconds)
+        return seconds
 
     def _start_later(self, work: Later) -> None:
         async def run() -> None:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from bot.app import Yishi, build_web_app
 from bot.demo import seed_consultation_demo, seed_demo
+from bot.logs import AccessLog, access_logger
 
 log = logging.getLogger("yishi.serve")
 
@@ -44,7 +45,7 @@ def tune_garbage_collector() -> tuple[int, int, int]:
 async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:
     """Serve until SIGINT/SIGTERM; in-flight requests get a grace period to finish."""
     await yishi.prepare_database()
-    if demo and await seed_demo(yishi.uow):
+    if demo and await seed_demo(yishi.uow, yishi.clock()):
         log.info("demo community seeded")
         code = await seed_consultation_demo(
             yishi.uow, yishi.settings.consultation.rules(), yishi.community.zone, yishi.clock()
@@ -52,7 +53,12 @@ async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None
         log.info("demo consultation day seeded", extra={"meeting": code})
     settings = yishi.settings
     app = build_web_app(yishi)
-    runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None)
+    runner = web.AppRunner(
+        app,
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log_class=AccessLog,
+        access_log=access_logger() if settings.log.access else None,
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.web.host, settings.web.port)
     await site.start()

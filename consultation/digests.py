@@ -24,6 +24,7 @@ from consultation.timetable import (
     monthly_occurrences,
     previous_month,
 )
+from storage.people import PeopleRepository
 from storage.unit_of_work import UnitOfWork
 
 DIGEST_KIND = "digest.grid"
@@ -138,6 +139,11 @@ async def moderator_ids(uow: UnitOfWork) -> list[int]:
     return [r.id for r in await uow.residents.with_role("moderator") if r.id is not None]
 
 
+async def community_began(uow: UnitOfWork) -> datetime | None:
+    """When the first resident was registered (None while there is none)."""
+    return await uow.get(PeopleRepository).first_registered()
+
+
 @dataclass
 class MonthlyReportSource:
     """On ``day`` of each month at ``at`` (local), moderators get the previous month's figures."""
@@ -149,7 +155,10 @@ class MonthlyReportSource:
     at: time = time(9, 0)
     useful_for: timedelta = timedelta(days=7)
     moderators: Callable[[UnitOfWork], Awaitable[list[int]]] = moderator_ids
+    began: Callable[[UnitOfWork], Awaitable[datetime | None]] = community_began
     kinds: tuple[str, ...] = field(default=(REPORT_KIND,))
+    #: When the community began, once known (it does not change afterwards).
+    _began: datetime | None = field(default=None, init=False, repr=False)
 
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
@@ -157,7 +166,15 @@ class MonthlyReportSource:
         days = monthly_occurrences(
             self.day, self.at, self.zone, now - self.useful_for, now + horizon
         )
-        return [self.event_for(day) for day in days]
+        events = [self.event_for(day) for day in days]
+        if any(self.period(e)[2] <= now for e in events):
+            # A month that ended before the first resident was registered (a fresh demo,
+            # a register imported on the 2nd) was never lived: no report, none to catch up.
+            if self._began is None:
+                self._began = await self.began(uow)
+            began = self._began
+            events = [e for e in events if began is not None and self.period(e)[2] > began]
+        return events
 
     def event_for(self, day: date) -> TimedEvent:
         first, _ = previous_month(day)

@@ -10,7 +10,7 @@ announced once, to the groups and to those signed up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -387,8 +387,20 @@ class MeetingEvents:
             )
         )
         if moved_at is not None:
-            events = [e for e in events if e.due_at >= moved_at]
-        return events
+            return [e for e in events if e.due_at >= moved_at]
+        return self._from_creation(events, meeting.created_at)
+
+    @staticmethod
+    def _from_creation(events: list[TimedEvent], created_at: datetime) -> list[TimedEvent]:
+        """A meeting set up after some of its slots had passed (three days ahead: past its
+        7-day announcement) was not missed: the latest of those announcements goes out
+        when it is created, on time, and the earlier slots are left out."""
+        ahead = [e for e in events if e.due_at >= created_at]
+        passed = [e for e in events if e.due_at < created_at and e.kind == "meeting.announce"]
+        if passed:
+            latest = max(passed, key=lambda e: e.due_at)
+            ahead.insert(0, replace(latest, due_at=created_at))
+        return ahead
 
     @staticmethod
     def change_event(change: MeetingChange, meeting: Meeting) -> TimedEvent:

@@ -17,7 +17,6 @@ from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingIn
 from handlers.nlu_labels import NluLabelHandler
 from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
-from handlers.pending import PendingIntentHandler
 from handlers.report import ReportHandler
 from handlers.schedule import ScheduleHandler
 from handlers.tickets import (
@@ -41,14 +40,6 @@ CONSULTATION_INTENTS = (
     Intent.JOIN_MEETING,
     Intent.MEETING_INFO,
     Intent.VOTE,
-)
-_SERVED = (
-    Intent.HELP,
-    Intent.REPORT_ISSUE,
-    Intent.QUERY_STATUS,
-    Intent.FEEDBACK,
-    Intent.OTHER,
-    *CONSULTATION_INTENTS,
 )
 
 
@@ -102,5 +93,4 @@ def default_handlers(
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
         NluLabelHandler(),
-        PendingIntentHandler([i for i in Intent if i not in _SERVED]),
     ]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import sqlite_inline
 from storage.types import json_text, json_value
+
+# aiosqlite logs each call it hands to its thread at DEBUG ("executing <function … at
+# 0x7f…>"): nothing a reader can use, and lines that differ from run to run by address.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -143,13 +148,12 @@ def create_engine(
             connect_args={"timeout": connect_timeout, "command_timeout": statement_timeout},
         )
     else:
-        # SQLite has one writer at a time. One pooled connection per process makes
-        # writers queue in asyncio (first come, first served) instead of spinning
-        # in SQLite's busy handler, whose sleeps wreck latency under load; other
-        # processes on the same file still wait on busy_timeout.
-        kwargs.update(pool_size=1, max_overflow=0, pool_timeout=60)
-        database = make_url(full).database or ":memory:"
-        kwargs["async_creator"] = lambda: sqlite_inline.connect(database)
+        # Serving never uses this engine on SQLite: units of work run on the process's
+        # SqliteLane (storage.sqlite_session). It runs the migrations (Alembic wants an
+        # engine), on stock aiosqlite: one connection, its driver calls on aiosqlite's
+        # thread, so a wait for another process's write lock does not block the loop.
+        # The pool is named: earlier SQLAlchemy 2.0 releases gave file databases a NullPool.
+        kwargs.update(poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0, pool_timeout=60)
     engine = create_async_engine(full, **kwargs)
     event.listen(engine.sync_engine, "after_cursor_execute", _note_writes)
     event.listen(engine.sync_engine, "begin", _clear_marks)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
+
+log = logging.getLogger("yishi.storage")
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
@@ -24,15 +28,28 @@ def alembic_config(url: str) -> Config:
 
 
 async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database behind ``engine`` to the newest schema (idempotent)."""
+    """Bring the database behind ``engine`` to the newest schema (idempotent).
+
+    Says so in one log line when it changed anything (Alembic's own step-by-step
+    lines are kept below INFO, see bot.logs)."""
     cfg = alembic_config(str(engine.url))
 
-    def _run(connection: object) -> None:
+    def _run(connection: Connection) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        def heads() -> tuple[str, ...]:
+            return tuple(MigrationContext.configure(connection).get_current_heads())
+
+        before = heads()
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "heads")
+        return before, heads()
 
     async with engine.begin() as conn:
-        await conn.run_sync(_run)
+        before, after = await conn.run_sync(_run)
+    if before != after:
+        log.info(
+            "database upgraded",
+            extra={"from_revision": ",".join(before) or None, "to_revision": ",".join(after)},
+        )
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import col, select
 
@@ -16,6 +17,11 @@ class PeopleRepository(Repository):
     async def verified(self) -> Sequence[Resident]:
         stmt = select(Resident).where(col(Resident.verified).is_(True)).order_by(col(Resident.id))
         return (await self.session.exec(stmt)).all()
+
+    async def first_registered(self) -> datetime | None:
+        """When the register's first resident was added (the lowest id: one index step)."""
+        stmt = select(Resident.created_at).order_by(col(Resident.id)).limit(1)
+        return (await self.session.exec(stmt)).first()
 
     async def by_ids(self, ids: Sequence[int]) -> Sequence[Resident]:
         if not ids:

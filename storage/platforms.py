@@ -179,9 +179,9 @@ class PlatformRepository(Repository):
     async def expire_token(self, name: str, value: str) -> None:
         """Forget ``value`` (the platform said it expired) unless another process replaced it."""
         await self.session.execute(
-            update(PlatformToken)
-            .where(col(PlatformToken.name) == name, col(PlatformToken.value) == value)
-            .values(expires_at=utcnow() - timedelta(seconds=1))
+            delete(PlatformToken).where(
+                col(PlatformToken.name) == name, col(PlatformToken.value) == value
+            )
         )
 
     # -- bind codes --------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from storage.models import (
@@ -117,3 +117,16 @@ class PushRepository(Repository):
             .limit(limit)
         )
         return list(reversed((await self.session.exec(stmt)).all()))
+
+    async def backlog(self, cap: int = 10_000) -> tuple[int, datetime | None]:
+        """Pushes not yet delivered (counted up to ``cap``: the health page must stay cheap
+        however long the queue grows) and the earliest time one of those was due."""
+        waiting = (
+            select(col(Push.next_attempt_at).label("due"))
+            .where(col(Push.status).in_(("pending", "sending")))
+            .limit(cap)
+            .subquery()
+        )
+        stmt = select(func.count(), func.min(waiting.c.due)).select_from(waiting)
+        count, oldest = (await self.session.execute(stmt)).one()
+        return int(count), oldest

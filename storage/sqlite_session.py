@@ -26,9 +26,9 @@ COMMIT fails every member's ``commit()`` raises. SQLAlchemy's own COMMIT and
 ROLLBACK on this connection are switched off (:class:`LaneDialect`): the lane
 decides what a transaction is.
 
-The trade is the one :mod:`storage.sqlite_inline` already made: a statement that
-blocks (another *process* holding the write lock) blocks the loop for up to
-``busy_timeout``; deployments with several processes use PostgreSQL.
+The trade: a statement that blocks (another *process* holding the write lock)
+blocks the loop for up to ``busy_timeout``; deployments with several processes
+use PostgreSQL.
 """
 
 from __future__ import annotations

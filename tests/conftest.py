@@ -4,6 +4,12 @@ PostgreSQL tests use ``YISHI_TEST_PG_URL`` (default ``postgresql://postgres@127.
 each test gets a fresh database of its own, created and dropped around it, so
 parallel runs never see each other's rows. Where no server answers they skip
 with the reason.
+
+Time and background work are the test's: every bot runs on a :class:`Clock` the
+test moves, and the background loops (push sender, scheduler with its
+housekeeping) stay off unless a test is about them and says so with
+``@pytest.mark.loops("push")`` / ``("scheduler")``; other tests deliver pushes
+with ``push.drain()`` and fire timers with ``scheduler.tick()``/``run_due()``.
 """
 
 from __future__ import annotations
@@ -48,6 +54,18 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture(autouse=True)
+def _background_loops(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the loops a test names in ``pytest.mark.loops`` run when its bot starts."""
+    import bot.app
+
+    marker = request.node.get_closest_marker("loops")
+    wanted = frozenset(marker.args if marker else ())
+    unknown = wanted - bot.app.LOOPS
+    assert not unknown, f"no such background loop: {sorted(unknown)}"
+    monkeypatch.setattr(bot.app, "LOOPS", wanted)
 
 
 @pytest.fixture(scope="session")
@@ -163,7 +181,7 @@ async def yishi(sqlite_url: str, clock: Clock) -> AsyncIterator[Yishi]:
     from bot.demo import seed_demo
 
     bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
+    await seed_demo(bot.uow, clock())
     yield bot
     await bot.stop()
 
@@ -172,7 +190,7 @@ async def _town(url: str, clock: Clock) -> AsyncIterator[Town]:
     from bot.demo import seed_demo
 
     bot = Yishi(make_settings(url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
+    await seed_demo(bot.uow, clock())
     yield Town(bot, clock)
     await bot.stop()
 

@@ -94,7 +94,7 @@ async def run_console(settings: Settings, user_id: str) -> None:
     )
     yishi = build_yishi(settings)
     await yishi.prepare_database()
-    await seed_demo(yishi.uow)
+    await seed_demo(yishi.uow, yishi.clock())
     adapter = ConsoleAdapter(yishi, user_id)
     yishi.add_adapter(adapter)
     await yishi.start()

@@ -30,7 +30,9 @@ async def test_plain_requests_are_understood(bot: Yishi) -> None:
     [help_reply] = await say(bot, "你好，这个怎么用啊")
     assert "反映问题" in help_reply.text
     [report] = await say(bot, "3号楼2单元的楼道灯坏了好几天了", sender="liu")
-    assert "确认" in report.text or "？" in report.text
+    # The report's draft to confirm, not the "did you mean" question (我想确认一下…).
+    assert report.text.startswith("请确认：") and "位置：3号楼2单元" in report.text
+    assert "确认提交" in [b.label for b in report.buttons]
 
 
 ISSUE_COMPLAINTS = (

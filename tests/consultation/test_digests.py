@@ -144,7 +144,7 @@ async def test_monthly_report_reaches_moderators_on_the_first_at_0900(
         settings, ticket_figures=Figures(), consultation_figures=Figures()
     )
     bot = Yishi(settings, clock=clock, timed_sources=sources)
-    await seed_demo(bot.uow)
+    await seed_demo(bot.uow, clock())  # on 22 November: the community lived November
     try:
         clock.now = datetime(2026, 12, 1, 0, 59, tzinfo=UTC)
         await bot.scheduler.tick()

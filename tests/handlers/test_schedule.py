@@ -55,6 +55,18 @@ async def test_moderator_lists_cancels_and_sends_now(yishi: Yishi, clock: Clock)
         await bot.stop()
 
 
+async def test_something_else_inside_the_list_leaves_it(yishi: Yishi, clock: Clock) -> None:
+    bot, _ = await _bot(yishi, clock)
+    try:
+        await say(bot, "接下来的通知", sender="li")
+        [left] = await say(bot, "好的", sender="li")
+        assert left.text == "已退出通知管理。有别的事请再发一次。"
+        async with bot.uow() as uow:
+            assert await uow.conversations.get("web", "li", "li", bot.clock()) is None
+    finally:
+        await bot.stop()
+
+
 async def test_keys_work_and_bad_references_get_a_clear_answer(yishi: Yishi, clock: Clock) -> None:
     bot, _ = await _bot(yishi, clock)
     try:

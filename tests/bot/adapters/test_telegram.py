@@ -27,7 +27,7 @@ from storage.people import PeopleRepository
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.bot.adapters.webchat import Browser
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 SECRET = "webhook-s3cret"
@@ -68,7 +68,7 @@ Bot = tuple[Yishi, TelegramAdapter, TestClient[Any, Any]]
 
 @pytest.fixture
 def make_bot(
-    sqlite_url: str, fake: FakeTelegram, aiohttp_client: ClientFactory
+    sqlite_url: str, fake: FakeTelegram, clock: Clock, aiohttp_client: ClientFactory
 ) -> Callable[..., Awaitable[Bot]]:
     async def make(**telegram: Any) -> Bot:
         TallyHandler.tally = {}
@@ -90,6 +90,7 @@ def make_bot(
             settings,
             classifier=KeywordClassifier(),
             handlers=[TallyHandler(), RatingEcho(), *default_handlers()],
+            clock=clock,
         )
         await seed_demo(bot.uow)
         [adapter] = [a for a in bot.adapters if isinstance(a, TelegramAdapter)]
@@ -240,7 +241,9 @@ async def test_429_burst_is_waited_out_and_nothing_is_lost(
     fake.flood = 4
     async with bot.uow() as uow:
         for n in range(5):
-            await uow.pushes.enqueue("telegram", "-100123", Reply(f"公告{n}").as_json())
+            await uow.pushes.enqueue(
+                "telegram", "-100123", Reply(f"公告{n}").as_json(), now=bot.clock()
+            )
     await bot.push.drain()
     assert sorted(s["text"] for s in fake.sent()[1:]) == [f"公告{n}" for n in range(5)]
     async with bot.uow() as uow:

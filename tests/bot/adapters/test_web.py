@@ -105,6 +105,7 @@ async def test_same_message_id_twice_has_one_effect(chat: WebChat) -> None:
     assert len(history["pushes"]) == 1
 
 
+@pytest.mark.loops("push")  # the push arrives by itself, as in production
 async def test_grid_worker_sees_the_push_arrive_on_the_websocket(
     client: TestClient[Any, Any], chat: WebChat
 ) -> None:

@@ -18,7 +18,7 @@ from bot.serve import serve
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
 from storage.models import InboundMessage
-from tests.conftest import make_settings
+from tests.conftest import Clock, make_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,13 +48,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def server(sqlite_url: str) -> AsyncIterator[str]:
+async def server(sqlite_url: str, clock: Clock) -> AsyncIterator[str]:
     """``yishi demo`` in-process on a free port (the same serve() the command uses)."""
     port = free_port()
     settings = make_settings(sqlite_url, web={"port": port})
     ready = asyncio.Event()
     task = asyncio.create_task(
-        serve(build_yishi(settings, classifier=KeywordClassifier()), demo=True, ready=ready)
+        serve(
+            build_yishi(settings, classifier=KeywordClassifier(), clock=clock),
+            demo=True,
+            ready=ready,
+        )
     )
     await asyncio.wait_for(ready.wait(), 30)
     yield f"http://127.0.0.1:{port}/"
@@ -87,6 +91,7 @@ async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
             await browser.close()
 
 
+@pytest.mark.loops("push")  # the push arrives by itself, as in production
 async def test_switching_to_the_grid_worker_shows_pushes(server: str) -> None:
     from playwright.async_api import async_playwright
 

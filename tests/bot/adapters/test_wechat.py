@@ -394,6 +394,7 @@ async def test_the_same_msgid_from_two_openids_is_two_messages(
 # -- late answers survive a crash -------------------------------------------------------
 
 
+@pytest.mark.loops("push")  # the answer arrives as a push, by itself
 async def test_a_late_message_left_by_a_crash_is_handled_by_the_sweep(
     db_url: str, fake: FakeWechat, now_clock: LiveClock, aiohttp_client: ClientFactory
 ) -> None:
@@ -677,6 +678,7 @@ async def test_concurrent_retries_act_once(
     assert await inbound_count(bot) == 1
 
 
+@pytest.mark.loops("push")  # the answer arrives as a push, by itself
 async def test_slow_handler_is_acknowledged_then_pushed(
     db_url: str, make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:

@@ -1,0 +1,66 @@
+"""A fresh demo greets nobody with a late-delivery notice for a past it never had."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import Yishi
+from bot.demo import seed_consultation_demo, seed_demo
+from kernel.intents import KeywordClassifier
+from storage.models import Push
+from tests.conftest import Clock, make_settings
+
+# Wednesday 2 December 2026, 10:00 in Shanghai: a day after November's report was
+# due, three days before the consultation day (Saturday 5 December), so four days
+# past its 7-day announcement.
+DEC_2 = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+
+async def _pushes(bot: Yishi) -> list[Push]:
+    from sqlmodel import select
+
+    async with bot.uow() as uow:
+        return list((await uow.session.exec(select(Push).order_by(Push.id))).all())
+
+
+@pytest.mark.parametrize("when", [DEC_2, datetime(2026, 12, 31, 15, 59, 50, tzinfo=UTC)])
+async def test_a_fresh_demo_has_no_late_delivery_notices(
+    sqlite_url: str, clock: Clock, when: datetime
+) -> None:
+    clock.now = when
+    bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    try:
+        # What `yishi demo` does on a new database, then the scheduler's first tick.
+        assert await seed_demo(bot.uow, clock())
+        code = await seed_consultation_demo(
+            bot.uow, bot.settings.consultation.rules(), bot.community.zone, clock()
+        )
+        await bot.scheduler.tick()
+        await bot.scheduler.run_due()
+        texts = [str(p.payload.get("text", "")) for p in await _pushes(bot)]
+        assert not [t for t in texts if "补发" in t or "延后送达" in t], texts
+        assert not [t for t in texts if "工作月报" in t], "no report of a month before the demo"
+        if when == DEC_2:
+            [announcement] = [t for t in texts if "协商议事日通知" in t]
+            assert code == "M202612" and code in announcement  # announced now, on time
+    finally:
+        await bot.stop()
+
+
+async def test_a_community_that_lived_part_of_the_month_gets_its_report(
+    sqlite_url: str, clock: Clock
+) -> None:
+    clock.now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    try:
+        await seed_demo(bot.uow, clock())
+        clock.now = DEC_2 + timedelta(days=1)  # the bot was down on the 1st
+        await bot.scheduler.tick()
+        await bot.scheduler.run_due()
+        reports = [str(p.payload["text"]) for p in await _pushes(bot) if p.chat_id == "li"]
+        [report] = [t for t in reports if "2026年11月工作月报" in t]
+        assert report.startswith("【补发】")  # this one really was delayed
+    finally:
+        await bot.stop()
