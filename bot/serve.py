@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
+import socket
 
 from aiohttp import web
 
@@ -41,8 +42,19 @@ def tune_garbage_collector() -> tuple[int, int, int]:
     return previous
 
 
-async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests get a grace period to finish."""
+async def serve(
+    yishi: Yishi,
+    *,
+    demo: bool = False,
+    ready: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
+    banner: bool = True,
+) -> None:
+    """Serve until SIGINT/SIGTERM; in-flight requests get a grace period to finish.
+
+    ``sock``: a listening socket to accept on instead of binding ``[web]``'s address
+    (a worker of ``--workers N``, see bot/workers.py; its parent prints the banner).
+    """
     await yishi.prepare_database()
     if demo and await seed_demo(yishi.uow):
         log.info("demo community seeded")
@@ -54,12 +66,17 @@ async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None
     app = build_web_app(yishi)
     runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.web.host, settings.web.port)
+    site: web.BaseSite = (
+        web.TCPSite(runner, settings.web.host, settings.web.port)
+        if sock is None
+        else web.SockSite(runner, sock)
+    )
     await site.start()
     url = f"http://{settings.web.host}:{settings.web.port}/"
     log.info("serving", extra={"url": url, "database": yishi.engine.url.render_as_string()})
     gc_before = tune_garbage_collector()
-    print(f"议事通已启动：{url}  （Ctrl+C 停止）", flush=True)
+    if banner:
+        print(f"议事通已启动：{url}  （Ctrl+C 停止）", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
