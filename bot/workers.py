@@ -413,6 +413,16 @@ def tag_records(slot: int) -> None:
     logging.setLogRecordFactory(factory)
 
 
+def relay_web_chat(yishi: Any) -> None:
+    """The web chat's live events reach the tabs on every worker (bot/adapters/web/relay.py)."""
+    from bot.adapters.web import WebChatAdapter
+    from bot.adapters.web.relay import PgRelay
+
+    for adapter in yishi.adapters:
+        if isinstance(adapter, WebChatAdapter):
+            PgRelay(yishi.engine.url, adapter.hub, adapter.sessions)
+
+
 async def serve_worker(
     settings: Settings,
     *,
@@ -430,6 +440,8 @@ async def serve_worker(
     tag_records(slot)
     sock = socket.socket(fileno=socket_fd)
     yishi = build_yishi(share_limits(settings, workers))
+    if workers > 1:
+        relay_web_chat(yishi)
     ready = asyncio.Event()
     server = asyncio.ensure_future(serve(yishi, demo=demo, ready=ready, sock=sock, banner=False))
     serving = asyncio.ensure_future(ready.wait())

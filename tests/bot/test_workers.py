@@ -393,6 +393,77 @@ async def test_two_push_senders_send_each_push_once_within_the_rate(
     assert elapsed >= (count - 2 * 25) / 50, elapsed
 
 
+async def _expect(ws: aiohttp.ClientWebSocketResponse, kind: str, text: str) -> dict[str, Any]:
+    """The next event of ``kind`` whose text carries ``text`` (other events pass by)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        event = await ws.receive_json(timeout=deadline - time.monotonic())
+        said = event.get("text") or (event.get("reply") or {}).get("text", "")
+        if event.get("type") == kind and text in said:
+            return dict(event)
+    raise AssertionError(f"no {kind} with {text!r}")
+
+
+async def test_web_tabs_on_either_worker_see_pushes_and_group_messages(
+    pair: tuple[str, WorkerProcess, WorkerProcess], chat: WebChat
+) -> None:
+    """A tab's WebSocket is held by one worker: what another worker sends (a push it
+    claimed, a group message posted through it) still reaches the tab, live."""
+    url, a, b = pair
+    on_b = WebChat(b.base)
+    try:
+        zhang = await chat.as_("zhang")  # its tab on A
+        liu = await on_b.as_("liu")  # its tab on B
+        zhang_ws = await zhang.http.ws_connect(
+            f"{a.base}/api/ws?user=zhang", headers=zhang.headers()
+        )
+        liu_ws = await liu.http.ws_connect(f"{b.base}/api/ws?user=liu", headers=liu.headers())
+        run = uuid.uuid4().hex[:8]
+        status, _ = await post(zhang, a.base, text=f"大家好 {run}", chat_id="group:main")
+        assert status == 200
+        seen = await _expect(liu_ws, "group_message", run)
+        assert seen["sender_id"] == "zhang"
+        engine = create_engine(url)
+        try:
+            async with UnitOfWorkFactory(session_factory(engine))() as uow:
+                for who in ("zhang", "liu"):
+                    await uow.pushes.enqueue("web", who, {"text": f"通知{who} {run}"})
+        finally:
+            await engine.dispose()
+        await _expect(zhang_ws, "push", f"通知zhang {run}")
+        await _expect(liu_ws, "push", f"通知liu {run}")
+        await zhang_ws.close()
+        await liu_ws.close()
+    finally:
+        await on_b.close()
+
+
+async def test_a_persona_switched_on_one_worker_is_known_to_the_other(
+    pair: tuple[str, WorkerProcess, WorkerProcess],
+) -> None:
+    """The demo's switcher through A; a stale tab (still showing the old persona)
+    served by B gets 409, as it would from A, though B had that session cached."""
+    _url, a, b = pair
+    browser = Browser(a.base)
+    try:
+        await browser.open()
+        await browser.act_as("xiaochen")
+        status, _ = await post(browser, b.base, text="帮助", sender_id="xiaochen")
+        assert status == 200  # B now remembers the session as xiaochen
+        await browser.act_as("liu")  # through A
+        deadline = time.monotonic() + 10
+        while True:
+            status, answer = await post(browser, b.base, text="帮助", sender_id="xiaochen")
+            if status == 409 or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+        assert status == 409, answer
+        status, _ = await post(browser, b.base, text="帮助", sender_id="liu")
+        assert status == 200
+    finally:
+        await browser.close()
+
+
 # -- the parent: one port, restarts, signals --------------------------------------------
 
 
