@@ -20,7 +20,9 @@ messages a second to each. Printed per configuration and level:
         [--messages 4000] [--rounds 3] [--rate 600] [--open-seconds 10]
 
 PostgreSQL at ``--pg`` (default 127.0.0.1:5432, database ``test`` for the admin
-connection); each configuration's database is created and dropped here.
+connection); each configuration's database is created and dropped here. ``--workers``
+may name ``0``: one process on a SQLite file (plain ``yishi demo``), measured the same
+way, for comparing PostgreSQL's cost with SQLite's under the same conditions.
 """
 
 from __future__ import annotations
@@ -98,16 +100,25 @@ class Config:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def label(self) -> str:
+        return str(self.workers) if self.workers else "sqlite"
+
     def worker_processes(self) -> list[psutil.Process]:
-        return psutil.Process(self.proc.pid).children()
+        server = psutil.Process(self.proc.pid)
+        return server.children() if self.workers else [server]
 
     async def backends(self) -> list[psutil.Process]:
+        if not self.workers:
+            return []
         rows = await self.admin.fetch(
             "SELECT pid FROM pg_stat_activity WHERE datname = $1", self.database
         )
         return [psutil.Process(r["pid"]) for r in rows if psutil.pid_exists(r["pid"])]
 
     async def database_stats(self) -> dict[str, float]:
+        if not self.workers:
+            return {"active_time": 0.0, "xact_commit": 0.0, "written": 0.0}
         await self.admin.execute("SELECT pg_stat_clear_snapshot()")
         row = await self.admin.fetchrow(
             "SELECT active_time, xact_commit, tup_inserted + tup_updated + tup_deleted AS written"
@@ -137,17 +148,26 @@ class CpuProbe:
         self.database = spent(self._database, cpu_seconds(await self.config.backends()))
 
 
-def spawn_server(workers: int, url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def spawn_server(
+    workers: int, url: str, port: int, log: Path, pool_size: int
+) -> subprocess.Popen[bytes]:
     """``yishi demo --workers N`` on ``url``, logging warnings to ``log``."""
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("YISHI_")},
         "YISHI_STORAGE__URL": url,
+        "YISHI_STORAGE__POOL_SIZE": str(pool_size),
         "YISHI_WEB__PORT": str(port),
         "YISHI_LOG__LEVEL": "WARNING",
     }
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "demo", "--workers", str(workers)],
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "demo",
+                *(["--workers", str(workers)] * (workers > 0)),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -155,13 +175,16 @@ def spawn_server(workers: int, url: str, port: int, log: Path) -> subprocess.Pop
         )
 
 
-async def start_config(workers: int, pg: str, logs: Path) -> Config:
+async def start_config(workers: int, pg: str, logs: Path, pool_size: int) -> Config:
     database = f"yishi_bench_{workers}w_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(pg)
-    await admin.execute(f'CREATE DATABASE "{database}"')
     port = free_port()
-    url = pg.rsplit("/", 1)[0] + f"/{database}"
-    proc = spawn_server(workers, url, port, logs / f"{database}.log")
+    if workers:
+        await admin.execute(f'CREATE DATABASE "{database}"')
+        url = pg.rsplit("/", 1)[0] + f"/{database}"
+    else:
+        url = f"sqlite:///{logs / database}.db"  # logs: an absolute path (main)
+    proc = spawn_server(workers, url, port, logs / f"{database}.log", pool_size)
     config = Config(workers, database, port, proc, admin)
     await wait_healthy(config.base, patience=180)
     return config
@@ -173,7 +196,8 @@ async def stop_config(config: Config) -> None:
         config.proc.wait(60)
     except subprocess.TimeoutExpired:
         config.proc.kill()
-    await config.admin.execute(f'DROP DATABASE IF EXISTS "{config.database}" WITH (FORCE)')
+    if config.workers:
+        await config.admin.execute(f'DROP DATABASE IF EXISTS "{config.database}" WITH (FORCE)')
     await config.admin.close()
 
 
@@ -208,10 +232,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     configs: list[Config] = []
     try:
         for workers in counts:
-            configs.append(await start_config(workers, args.pg, logs))
+            configs.append(await start_config(workers, args.pg, logs, args.pool_size))
         with generator_collector_off():
             await measure(configs, levels, args.messages, args.rounds)
-            opened: dict[int, dict[str, float]] = {}
+            opened: dict[str, dict[str, float]] = {}
             for config in configs:
                 probe = CpuProbe(config)
                 result = await drive_open(
@@ -219,7 +243,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 result["server_ms"] = probe.server / result["messages"] * 1000
                 result["db_ms"] = probe.database / result["messages"] * 1000
-                opened[config.workers] = result
+                opened[config.label] = result
     finally:
         for config in configs:
             await stop_config(config)
@@ -227,7 +251,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
     print(
         f"inbound pipeline on PostgreSQL, {os.cpu_count()} cores, "
-        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
+        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after, "
+        f"pool_size {args.pool_size} (up to {2 * args.pool_size} connections a worker)"
     )
     print(
         f"{'workers':>7} {'senders':>7} {'msgs':>6} {'msg/s':>7} {'each round':>15} "
@@ -249,27 +274,27 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 f"{x:.0f}" for x in (min(summary["throughputs"]), max(summary["throughputs"]))
             )
             print(
-                f"{config.workers:>7} {level:>7} {summary['messages']:>6} "
+                f"{config.label:>7} {level:>7} {summary['messages']:>6} "
                 f"{summary['throughput']:>7.0f} {each:>15} {summary['p50_ms']:>7.1f} "
                 f"{summary['p99_ms']:>7.1f} {server:>18.2f} {db:>14.2f} {summary['errors']:>6}"
             )
-            report["levels"].setdefault(str(config.workers), {})[level] = {
+            report["levels"].setdefault(config.label, {})[level] = {
                 **summary,
                 "server_cpu_ms": server,
                 "db_cpu_ms": db,
             }
     for config in configs:
-        result = opened[config.workers]
+        result = opened[config.label]
         print(
-            f"open loop, {config.workers} worker(s): {args.open_senders} senders offering "
+            f"open loop, {config.label} worker(s): {args.open_senders} senders offering "
             f"{args.rate:.0f} msg/s for {args.open_seconds:.0f} s: "
             f"{result['throughput']:.0f} msg/s answered, p50 {result['p50_ms']:.1f} ms, "
             f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms, "
             f"server CPU {result['server_ms']:.2f} ms/msg, db CPU {result['db_ms']:.2f} ms/msg, "
             f"errors {int(result['errors'])}"
         )
-        report["open_loop"][str(config.workers)] = result
-    for config in configs:
+        report["open_loop"][config.label] = result
+    for config in (c for c in configs if c.workers):
         n = config.messages
         stats = config.stats
         print(
@@ -284,7 +309,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", default="1,2", help="worker counts to compare")
+    parser.add_argument(
+        "--workers", default="1,2", help="worker counts to compare (0: one process on SQLite)"
+    )
     parser.add_argument("--levels", default="1,50,200")
     parser.add_argument(
         "--messages", type=int, default=4000, help="messages per round (500 at 1 sender)"
@@ -293,9 +320,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=600, help="open-loop messages/s offered")
     parser.add_argument("--open-senders", type=int, default=200)
     parser.add_argument("--open-seconds", type=float, default=10)
+    parser.add_argument(
+        "--pool-size",
+        type=int,
+        default=10,
+        help="[storage] pool_size of each worker (10, the default; less on a shared server)",
+    )
     parser.add_argument("--pg", default=os.environ.get("YISHI_TEST_PG_URL", PG))
     parser.add_argument("--logs", default="/tmp/yishi-bench-postgres", help="servers' logs")
     args = parser.parse_args()
+    args.logs = str(Path(args.logs).resolve())
     Path(args.logs).mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     report = asyncio.run(main_async(args))
