@@ -628,6 +628,22 @@ async def test_sighup_restarts_each_worker_and_no_message_is_lost(
         ids=list(answered),
     )
     assert records == len(answered) > 0
+    # A parent killed outright: its workers notice (the lifeline pipe closes) and stop.
+    supervised.proc.kill()
+    supervised.proc.wait()
+    deadline = time.monotonic() + 60
+    while any(running(pid) for pid in after):
+        assert time.monotonic() < deadline, "workers outlived their parent"
+        await asyncio.sleep(0.2)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie no longer does)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_sqlite_refuses_several_workers(sqlite_url: str, tmp_path: Path) -> None:
