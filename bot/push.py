@@ -90,11 +90,23 @@ class PushService:
     def wake(self) -> None:
         self._wake.set()
 
+    def _rate(self, platform: str) -> float:
+        return float(getattr(self.settings, f"{platform}_per_second", 20.0))
+
+    def claim_size(self) -> int:
+        """How many pushes one claim takes: no more than the slowest platform sends in
+        half a lease. A claimed push still waiting for its turn when the lease runs out
+        would be claimed, and sent, again by another process (with ``--workers N`` each
+        sends at 1/N of the rate, so a full batch of 200 could wait longer than that)."""
+        slowest = min((self._rate(p) for p in self.senders), default=20.0)
+        return max(1, min(self.batch, int(slowest * LEASE.total_seconds() / 2)))
+
     def _limiter(self, platform: str) -> AsyncLimiter:
         limiter = self._limiters.get(platform)
         if limiter is None:
-            rate = getattr(self.settings, f"{platform}_per_second", 20.0)
-            limiter = AsyncLimiter(max(1.0, rate), 1.0)
+            rate = self._rate(platform)
+            # Below one a second (a small limit shared by many workers): one per 1/rate s.
+            limiter = AsyncLimiter(rate, 1.0) if rate >= 1 else AsyncLimiter(1, 1.0 / rate)
             self._limiters[platform] = limiter
         return limiter
 
@@ -128,7 +140,7 @@ class PushService:
         """Claim and send one batch of due pushes; returns how many were attempted."""
         now = self.clock()
         async with self.uow_factory() as uow:
-            claimed = await uow.pushes.claim_due(now, self.batch, LEASE)
+            claimed = await uow.pushes.claim_due(now, self.claim_size(), LEASE)
         if not claimed:
             return 0
         outcomes = await asyncio.gather(*(self._send_one(p) for p in claimed))

@@ -34,7 +34,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.workers import worker_command
+from bot.config import Settings
+from bot.push import PushService
+from bot.workers import share_limits, worker_command
+from kernel.messages import Reply
 from kernel.texts import t
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
@@ -462,6 +465,42 @@ async def test_a_persona_switched_on_one_worker_is_known_to_the_other(
         assert status == 200
     finally:
         await browser.close()
+
+
+async def test_a_worker_claims_no_more_pushes_than_it_sends_in_half_a_lease(
+    sqlite_url: str,
+) -> None:
+    """With 8 workers sharing WeChat's 20/s each sends 2.5/s: a claim of the usual 200
+    would still be waiting after the 60 s lease, and another worker would claim (and
+    send) the rest again. A claim takes 75 (30 s of sending); the limiter keeps 2.5/s."""
+    settings = share_limits(Settings(storage={"url": sqlite_url}), 8)
+    engine = create_engine(sqlite_url)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    sent: list[float] = []
+
+    class Sender:
+        async def send(self, chat_id: str, reply: Reply) -> None:
+            sent.append(time.monotonic())
+
+    service = PushService(uow, {"wechat": Sender(), "web": Sender()}, settings.push)
+    try:
+        async with uow() as u:
+            for n in range(120):
+                await u.pushes.enqueue("wechat", f"o-{n}", {"text": f"第{n}条"})
+        sending = asyncio.create_task(service.deliver_due())
+        await asyncio.sleep(1.5)
+        async with uow() as u:
+            rows = await u.session.execute(
+                text("SELECT count(*) FROM pushes WHERE status = 'sending'")
+            )
+            assert rows.scalar_one() == 75
+        sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sending
+        assert 3 <= len(sent) <= 5  # 2.5/s for 1.5 s, after one at once
+    finally:
+        uow.close()
+        await engine.dispose()
 
 
 # -- the parent: one port, restarts, signals --------------------------------------------
