@@ -72,7 +72,7 @@ class PgRelay:
         while True:
             conn: asyncpg.Connection | None = None
             try:
-                conn = await asyncpg.connect(self.dsn)
+                conn = await asyncpg.connect(self.dsn, timeout=5)
                 closed = asyncio.Event()
                 conn.add_termination_listener(lambda _c, done=closed: done.set())
                 await conn.add_listener(CHANNEL, self._received)
@@ -102,7 +102,7 @@ class PgRelay:
             return
         try:
             async with self._lock:  # one query at a time on an asyncpg connection
-                await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+                await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload, timeout=2)
         except Exception:
             log.exception("web relay could not publish")
 
