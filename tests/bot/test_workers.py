@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings
+from bot.config import PushSettings, Settings
 from bot.push import PushService
 from bot.workers import share_limits, worker_command
 from kernel.messages import Reply
@@ -43,7 +43,7 @@ from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.bot.adapters.webchat import Browser, WebChat
-from tests.conftest import PG_URL, _asyncpg_dsn
+from tests.conftest import PG_URL, Clock, _asyncpg_dsn
 
 pytestmark = pytest.mark.postgres
 
@@ -498,6 +498,50 @@ async def test_a_worker_claims_no_more_pushes_than_it_sends_in_half_a_lease(
         with contextlib.suppress(asyncio.CancelledError):
             await sending
         assert 0 < len(sent) < 75  # the claim is being sent at 2.5/s, not at once
+    finally:
+        uow.close()
+        await engine.dispose()
+
+
+async def test_a_stopping_worker_settles_what_it_sent_and_gives_back_the_rest(
+    sqlite_url: str,
+) -> None:
+    """A restart stops a worker mid-batch. What it sent is settled (not sent again when
+    the lease runs out), what it had not sent is due again at once for another worker,
+    and in the end every push arrived once."""
+    clock = Clock(datetime.now(UTC))
+    engine = create_engine(sqlite_url)
+    uow = UnitOfWorkFactory(session_factory(engine))
+    received: list[str] = []
+
+    class Sender:
+        async def send(self, chat_id: str, reply: Reply) -> None:
+            received.append(chat_id)
+
+    settings = PushSettings(web_per_second=2)
+    stopping = PushService(uow, {"web": Sender()}, settings, clock=clock)
+    try:
+        async with uow() as u:
+            for n in range(12):
+                await u.pushes.enqueue("web", f"w-{n}", {"text": f"第{n}条"}, now=clock())
+        await stopping.start()
+        deadline = time.monotonic() + 30
+        while len(received) < 4:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        await stopping.stop()
+        sent_before = len(received)
+        assert 4 <= sent_before < 12
+        async with uow() as u:
+            rows = await u.session.execute(
+                text("SELECT status, attempts, count(*) FROM pushes GROUP BY status, attempts")
+            )
+            states = {(status, attempts): count for status, attempts, count in rows.all()}
+        assert states == {("sent", 1): sent_before, ("pending", 0): 12 - sent_before}
+        clock.advance(seconds=61)  # past the claim's lease
+        other = PushService(uow, {"web": Sender()}, PushSettings(web_per_second=50), clock=clock)
+        await other.drain()
+        assert sorted(received) == sorted(f"w-{n}" for n in range(12))
     finally:
         uow.close()
         await engine.dispose()
