@@ -89,14 +89,14 @@ def _demo_settings(settings: Settings) -> Settings:
 @WORKERS_OPTION
 def run(config_path: Path | None, workers: int | None) -> None:
     """Serve every enabled adapter (default: SQLite ./yishi.db, web chat on :8080)."""
-    settings = _settings(config_path)
-    if workers is not None:
+    if workers is not None:  # the parent: it never loads the bot itself
         from bot.workers import supervise
 
-        sys.exit(supervise(settings, workers, config_path=config_path))
+        sys.exit(supervise(_settings(config_path), workers, config_path=config_path))
     from bot.app import build_yishi
     from bot.serve import serve
 
+    settings = _settings(config_path)
     _run_on_database(serve(build_yishi(settings)), settings)
 
 
@@ -105,14 +105,15 @@ def run(config_path: Path | None, workers: int | None) -> None:
 @WORKERS_OPTION
 def demo(config_path: Path | None, workers: int | None) -> None:
     """Like run, on a seeded demo community (residents, a moderator, grid workers)."""
-    settings = _settings(config_path)
     if workers is not None:
         from bot.workers import supervise
 
+        settings = _settings(config_path)
         sys.exit(supervise(settings, workers, config_path=config_path, demo=True))
     from bot.app import build_yishi
     from bot.serve import serve
 
+    settings = _settings(config_path)
     _run_on_database(serve(build_yishi(_demo_settings(settings)), demo=True), settings)
 
 
@@ -134,6 +135,7 @@ def worker(
     demo: bool,
 ) -> None:
     """One of ``--workers N``, started by its parent on the parent's socket."""
+    import bot.app  # noqa: F401  (before logging is set up, as run does: Alembic's import lines)
     from bot.workers import serve_worker
 
     settings = _settings(config_path)
