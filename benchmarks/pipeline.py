@@ -42,7 +42,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -138,7 +138,15 @@ async def open_sessions(http: aiohttp.ClientSession, base: str, count: int) -> l
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
-async def drive(base: str, senders: int, messages: int) -> Round:
+class Probe(Protocol):
+    """Something read around the measured part of a run (benchmarks/postgres.py: CPU)."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def drive(base: str, senders: int, messages: int, probe: Probe | None = None) -> Round:
     """``senders`` concurrent people, each sending its share of ``messages`` one after another."""
     latencies: list[float] = []
     errors = 0
@@ -163,9 +171,13 @@ async def drive(base: str, senders: int, messages: int) -> Round:
                 latencies.append(time.perf_counter() - started)
 
         share = max(1, messages // senders)
+        if probe is not None:
+            await probe.start()
         started = time.perf_counter()
         await asyncio.gather(*(sender(i, share) for i in range(senders)))
         elapsed = time.perf_counter() - started
+        if probe is not None:
+            await probe.stop()
     return Round(latencies, elapsed, errors)
 
 
@@ -196,7 +208,9 @@ def summarise(rounds: list[Round]) -> dict[str, Any]:
     }
 
 
-async def drive_open(base: str, senders: int, rate: float, seconds: float) -> dict[str, float]:
+async def drive_open(
+    base: str, senders: int, rate: float, seconds: float, probe: Probe | None = None
+) -> dict[str, float]:
     """``senders`` people offering ``rate`` messages/s in all, each on a fixed schedule.
 
     Each person first says hello, all at once (their first contact: a new identity,
@@ -229,6 +243,8 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
             return time.perf_counter() - started
 
         hello = sorted(await asyncio.gather(*(first_contact(i) for i in range(senders))))
+        if probe is not None:
+            await probe.start()
         start = time.perf_counter() + 0.2
 
         async def sender(index: int) -> None:
@@ -246,6 +262,8 @@ async def drive_open(base: str, senders: int, rate: float, seconds: float) -> di
 
         await asyncio.gather(*(sender(i) for i in range(senders)))
         elapsed = time.perf_counter() - start
+        if probe is not None:
+            await probe.stop()
     latencies.sort()
     return {
         "messages": len(latencies),

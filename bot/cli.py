@@ -73,10 +73,28 @@ def main() -> None:
     """议事通 Yishi — 社区居民自治聊天机器人."""
 
 
+WORKERS_OPTION = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Serve N processes on one port (PostgreSQL only; see bot/workers.py).",
+)
+
+
+def _demo_settings(settings: Settings) -> Settings:
+    web = settings.web.model_copy(update={"demo_personas": True})
+    return settings.model_copy(update={"web": web})
+
+
 @main.command()
 @CONFIG_OPTION
-def run(config_path: Path | None) -> None:
+@WORKERS_OPTION
+def run(config_path: Path | None, workers: int | None) -> None:
     """Serve every enabled adapter (default: SQLite ./yishi.db, web chat on :8080)."""
+    if workers is not None:  # the parent: it never loads the bot itself
+        from bot.workers import supervise
+
+        sys.exit(supervise(_settings(config_path), workers, config_path=config_path))
     from bot.app import build_yishi
     from bot.serve import serve
 
@@ -86,15 +104,54 @@ def run(config_path: Path | None) -> None:
 
 @main.command()
 @CONFIG_OPTION
-def demo(config_path: Path | None) -> None:
+@WORKERS_OPTION
+def demo(config_path: Path | None, workers: int | None) -> None:
     """Like run, on a seeded demo community (residents, a moderator, grid workers)."""
+    if workers is not None:
+        from bot.workers import supervise
+
+        settings = _settings(config_path)
+        sys.exit(supervise(settings, workers, config_path=config_path, demo=True))
     from bot.app import build_yishi
     from bot.serve import serve
 
     settings = _settings(config_path)
-    web = settings.web.model_copy(update={"demo_personas": True})
+    _run_on_database(serve(build_yishi(_demo_settings(settings)), demo=True), settings)
+
+
+@main.command(hidden=True)
+@CONFIG_OPTION
+@click.option("--workers", type=click.IntRange(min=1), required=True)
+@click.option("--slot", type=int, required=True)
+@click.option("--socket-fd", type=int, required=True)
+@click.option("--ready-fd", type=int, required=True)
+@click.option("--lifeline-fd", type=int, required=True)
+@click.option("--demo", is_flag=True)
+def worker(
+    config_path: Path | None,
+    workers: int,
+    slot: int,
+    socket_fd: int,
+    ready_fd: int,
+    lifeline_fd: int,
+    demo: bool,
+) -> None:
+    """One of ``--workers N``, started by its parent on the parent's socket."""
+    import bot.app  # noqa: F401  (before logging is set up, as run does: Alembic's import lines)
+    from bot.workers import serve_worker
+
+    settings = _settings(config_path)
     _run_on_database(
-        serve(build_yishi(settings.model_copy(update={"web": web})), demo=True), settings
+        serve_worker(
+            _demo_settings(settings) if demo else settings,
+            workers=workers,
+            slot=slot,
+            socket_fd=socket_fd,
+            ready_fd=ready_fd,
+            lifeline_fd=lifeline_fd,
+            demo=demo,
+        ),
+        settings,
     )
 
 

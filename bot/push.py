@@ -90,11 +90,23 @@ class PushService:
     def wake(self) -> None:
         self._wake.set()
 
+    def _rate(self, platform: str) -> float:
+        return float(getattr(self.settings, f"{platform}_per_second", 20.0))
+
+    def claim_size(self) -> int:
+        """How many pushes one claim takes: no more than the slowest platform sends in
+        half a lease. A claimed push still waiting for its turn when the lease runs out
+        would be claimed, and sent, again by another process (with ``--workers N`` each
+        sends at 1/N of the rate, so a full batch of 200 could wait longer than that)."""
+        slowest = min((self._rate(p) for p in self.senders), default=20.0)
+        return max(1, min(self.batch, int(slowest * LEASE.total_seconds() / 2)))
+
     def _limiter(self, platform: str) -> AsyncLimiter:
         limiter = self._limiters.get(platform)
         if limiter is None:
-            rate = getattr(self.settings, f"{platform}_per_second", 20.0)
-            limiter = AsyncLimiter(max(1.0, rate), 1.0)
+            rate = self._rate(platform)
+            # Below one a second (a small limit shared by many workers): one per 1/rate s.
+            limiter = AsyncLimiter(rate, 1.0) if rate >= 1 else AsyncLimiter(1, 1.0 / rate)
             self._limiters[platform] = limiter
         return limiter
 
@@ -103,7 +115,8 @@ class PushService:
             self._task = asyncio.create_task(self._loop(), name="push-service")
 
     async def stop(self) -> None:
-        """Finish the batch in flight, then stop."""
+        """Stop; of the batch in flight, what was sent is settled and what was not is
+        given back (see :meth:`deliver_due`)."""
         if self._task is None:
             return
         self._task.cancel()
@@ -128,21 +141,49 @@ class PushService:
         """Claim and send one batch of due pushes; returns how many were attempted."""
         now = self.clock()
         async with self.uow_factory() as uow:
-            claimed = await uow.pushes.claim_due(now, self.batch, LEASE)
+            claimed = await uow.pushes.claim_due(now, self.claim_size(), LEASE)
         if not claimed:
             return 0
-        outcomes = await asyncio.gather(*(self._send_one(p) for p in claimed))
+        done: dict[int, _Outcome] = {}
+        leaving: set[int] = set()
+
+        async def send(push: Push) -> None:
+            assert push.id is not None
+            done[push.id] = await self._send_one(push, leaving)
+
+        try:
+            await asyncio.gather(*(send(p) for p in claimed))
+        except asyncio.CancelledError:
+            # Stopped mid-batch (a restart): what went out is settled now, or the lease
+            # would send it again; what never left goes back at once for another worker.
+            await asyncio.shield(self._settle(claimed, done, leaving, stopping=True))
+            raise
+        if await self._settle(claimed, done, leaving):
+            self.wake()
+        return len(claimed)
+
+    async def _settle(
+        self,
+        claimed: list[Push],
+        done: dict[int, _Outcome],
+        leaving: set[int],
+        stopping: bool = False,
+    ) -> bool:
+        """Record each outcome; True when a push was handed on to another account."""
         forwarded = False
         async with self.uow_factory() as uow:
-            for push, outcome in zip(claimed, outcomes, strict=True):
+            for push in claimed:
                 assert push.id is not None
+                outcome = done.get(push.id)
+                if outcome is None:
+                    if stopping and push.id not in leaving:
+                        await uow.pushes.release(push.id, push.attempts, self.clock())
+                    continue  # cut off while sending: its lease decides
                 await uow.pushes.settle(
                     push.id, status=outcome.status, error=outcome.error, retry_at=outcome.retry_at
                 )
                 forwarded |= await self._account_for(uow, push, outcome)
-        if forwarded:
-            self.wake()
-        return len(claimed)
+        return forwarded
 
     async def _account_for(self, uow: UnitOfWork, push: Push, outcome: _Outcome) -> bool:
         """Record where the push went (unless its sender did) and, when it cannot arrive,
@@ -175,7 +216,7 @@ class PushService:
         )
         return True
 
-    async def _send_one(self, push: Push) -> _Outcome:
+    async def _send_one(self, push: Push, leaving: set[int] | None = None) -> _Outcome:
         sender = self.senders.get(push.platform)
         if sender is None:
             error = f"no adapter for platform {push.platform!r}"
@@ -183,6 +224,8 @@ class PushService:
         recorded = bool(getattr(sender, "records_deliveries", False))
         try:
             async with self._limiter(push.platform):
+                if leaving is not None and push.id is not None:
+                    leaving.add(push.id)
                 await sender.send(push.chat_id, Reply.from_json(push.payload))
         except PermanentPushError as exc:
             log.warning("push undeliverable", extra={"push_id": push.id, "error": str(exc)})

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 import signal
+import socket
 
 from aiohttp import web
 
@@ -42,8 +43,19 @@ def tune_garbage_collector() -> tuple[int, int, int]:
     return previous
 
 
-async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None = None) -> None:
-    """Serve until SIGINT/SIGTERM; in-flight requests get a grace period to finish."""
+async def serve(
+    yishi: Yishi,
+    *,
+    demo: bool = False,
+    ready: asyncio.Event | None = None,
+    sock: socket.socket | None = None,
+    banner: bool = True,
+) -> None:
+    """Serve until SIGINT/SIGTERM; in-flight requests get a grace period to finish.
+
+    ``sock``: a listening socket to accept on instead of binding ``[web]``'s address
+    (a worker of ``--workers N``, see bot/workers.py; its parent prints the banner).
+    """
     await yishi.prepare_database()
     if demo and await seed_demo(yishi.uow, yishi.clock()):
         log.info("demo community seeded")
@@ -60,12 +72,17 @@ async def serve(yishi: Yishi, *, demo: bool = False, ready: asyncio.Event | None
         access_log=access_logger() if settings.log.access else None,
     )
     await runner.setup()
-    site = web.TCPSite(runner, settings.web.host, settings.web.port)
+    site: web.BaseSite = (
+        web.TCPSite(runner, settings.web.host, settings.web.port)
+        if sock is None
+        else web.SockSite(runner, sock)
+    )
     await site.start()
     url = f"http://{settings.web.host}:{settings.web.port}/"
     log.info("serving", extra={"url": url, "database": yishi.engine.url.render_as_string()})
     gc_before = tune_garbage_collector()
-    print(f"议事通已启动：{url}  （Ctrl+C 停止）", flush=True)
+    if banner:
+        print(f"议事通已启动：{url}  （Ctrl+C 停止）", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -94,6 +94,19 @@ class PushRepository(Repository):
                 claimed.append(push)  # the UPDATE synchronised status and attempts in session
         return claimed
 
+    async def release(self, push_id: int, attempts: int, now: datetime) -> None:
+        """Give back a claimed push that was never sent (its sender stopped): due at once,
+        its claim's attempt not counted."""
+        await self.session.execute(
+            update(Push)
+            .where(
+                col(Push.id) == push_id,
+                col(Push.status) == "sending",
+                col(Push.attempts) == attempts,
+            )
+            .values(status="pending", attempts=attempts - 1, next_attempt_at=now)
+        )
+
     async def settle(
         self,
         push_id: int,

@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.adapters.web.guard import RequestGuard
+from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE,
     COOKIE_MAX_AGE,
@@ -83,6 +84,8 @@ class WebHub:
 
     def __init__(self) -> None:
         self.sockets: dict[str, weakref.WeakSet[web.WebSocketResponse]] = {}
+        #: With several worker processes: the other workers' tabs (see relay.py).
+        self.relay: PgRelay | None = None
 
     def add(self, user_id: str, ws: web.WebSocketResponse) -> None:
         self.sockets.setdefault(user_id, weakref.WeakSet()).add(ws)
@@ -96,6 +99,14 @@ class WebHub:
         return list(self.sockets.get(chat_id, ()))
 
     async def deliver(self, chat_id: str, event: dict[str, Any], skip: str | None = None) -> int:
+        """Show ``event`` to the chat's tabs, here and on the other workers; the tabs here."""
+        if self.relay is not None:
+            await self.relay.deliver(chat_id, event, skip)
+        return await self.deliver_here(chat_id, event, skip)
+
+    async def deliver_here(
+        self, chat_id: str, event: dict[str, Any], skip: str | None = None
+    ) -> int:
         targets = [
             ws
             for ws in self._targets(chat_id)
@@ -148,9 +159,12 @@ class WebChatAdapter:
         app.router.add_get("/api/ws", self._websocket)
 
     async def start(self) -> None:
-        return None
+        if self.hub.relay is not None:
+            await self.hub.relay.start()
 
     async def stop(self) -> None:
+        if self.hub.relay is not None:
+            await self.hub.relay.stop()
         for group in list(self.hub.sockets.values()):
             for ws in list(group):
                 await ws.close()

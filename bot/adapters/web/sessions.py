@@ -21,11 +21,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from storage.identities import WebSessionRepository
 from storage.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.adapters.web.relay import PgRelay
 
 COOKIE = "yishi_session"
 #: Where scripts and the page send the CSRF token.
@@ -94,6 +98,8 @@ class WebSessions:
         self.uow_factory = uow_factory
         self.clock = clock
         self._cache: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+        #: With several worker processes: tells the others a session changed (relay.py).
+        self.relay: PgRelay | None = None
 
     async def current(
         self, request: web.BaseRequest, *, expect: str | None = None, fresh: bool = False
@@ -139,7 +145,13 @@ class WebSessions:
         async with self.uow_factory() as uow:
             await uow.get(WebSessionRepository).act_as(key, persona)
         self._remember(key, (session.public_id, persona))
+        if self.relay is not None:
+            await self.relay.forget(key)
         return replace(session, persona=persona)
+
+    def forget(self, key: str) -> None:
+        """Another worker changed this session: read it again when next used."""
+        self._cache.pop(key, None)
 
     def _remember(self, key: str, value: tuple[str, str | None]) -> None:
         self._cache[key] = value
