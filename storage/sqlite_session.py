@@ -45,7 +45,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session as SqlModelSession
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.engine import sqlite_pragmas, write_marks
+from storage.connections import sqlite_pragmas, write_marks
 from storage.types import json_text, json_value
 
 

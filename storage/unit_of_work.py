@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.audit import AuditRepository
+from storage.connections import PUSHED, WROTE
 from storage.conversations import ConversationRepository
-from storage.engine import PUSHED, WROTE
 from storage.identities import IdentityRepository
 from storage.inbound import InboundRepository
 from storage.pushes import PushRepository
