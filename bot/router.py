@@ -67,6 +67,14 @@ def _fault(exc: BaseException) -> str:
     return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
 
 
+def _kept(reply: Reply) -> dict[str, Any]:
+    """What the delivery record keeps of a reply (for a redelivery of the message): a
+    reply that carries a credential is not kept, only a sentence saying it was sent."""
+    if reply.secret:
+        return Reply(t("router.secret_not_kept")).as_json()
+    return reply.as_json()
+
+
 class HandlerRegistry:
     """Which handler answers which command, phrase, flow and intent."""
 
@@ -217,7 +225,7 @@ class Router:
                     message.chat_id,
                     message.sender_id,
                     intent,
-                    [r.as_json() for r in replies],
+                    [_kept(r) for r in replies],
                     ctx.now,
                 )
                 # Not fresh: a concurrent delivery of the same message committed first.

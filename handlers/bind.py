@@ -103,7 +103,7 @@ class IssueBindCodeHandler(Handler):
             return [person]
         assert person.id is not None
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
-        return [Reply(t("bind.issued", name=person.name, code=code, hours=HOURS))]
+        return [Reply(t("bind.issued", name=person.name, code=code, hours=HOURS), secret=True)]
 
 
 class QrImage(Protocol):

@@ -54,4 +54,4 @@ class ConsoleLinkHandler(Handler):
             return [Reply(t("console.not_staff"))]
         url = f"{self.public_url}/console/login?token={token}"
         minutes = int(self.ttl.total_seconds() // 60)
-        return [Reply(t("console.link", url=url, minutes=minutes))]
+        return [Reply(t("console.link", url=url, minutes=minutes), secret=True)]

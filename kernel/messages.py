@@ -88,6 +88,9 @@ class Reply:
     mentions: tuple[str, ...] = ()
     chat_id: str | None = None
     edit_key: str | None = None
+    #: It carries a credential (a bind code, a workbench link): sent once, never kept
+    #: in the record of the message (a redelivery gets a sentence saying so instead).
+    secret: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
