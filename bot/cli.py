@@ -189,12 +189,12 @@ def nlu(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def nlu_train(ctx: click.Context, config_path: Path | None) -> None:
     """Retrain the community's model: shipped corpus + labels given in chat (标注)."""
-    from bot.nlu_training import community_corpus, train
+    from bot.nlu_training import community_corpus, train_community_model
 
     parent = ctx.parent.params.get("config_path") if ctx.parent is not None else None
     settings = _settings(config_path or parent)
     labelled, words = _run(community_corpus(settings))
-    train(settings, labelled, words, sys.stdout)
+    train_community_model(settings, labelled, words, sys.stdout)
 
 
 @main.group()

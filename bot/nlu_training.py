@@ -54,7 +54,7 @@ async def community_corpus(settings: Settings) -> tuple[list[tuple[str, str]], d
     return labelled, words
 
 
-def train(
+def train_community_model(
     settings: Settings, labelled: list[tuple[str, str]], words: dict[str, str], stdout: TextIO
 ) -> CommunityTraining:
     """Train and save the community's model where ``yishi run`` loads it."""

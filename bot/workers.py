@@ -58,7 +58,7 @@ MAX_PAUSE_SECONDS = 30.0
 BACKLOG = 1024
 
 
-def refusal(settings: Settings, workers: int) -> str | None:
+def why_not_workers(settings: Settings, workers: int) -> str | None:
     """Why ``workers`` processes can't serve these settings (one line), or None."""
     if workers < 2:
         return None
@@ -379,7 +379,7 @@ def supervise(
     settings: Settings, workers: int, *, config_path: Path | None, demo: bool = False
 ) -> int:
     """``yishi run/demo --workers N``: bind, spawn, supervise; the process's exit code."""
-    reason = refusal(settings, workers)
+    reason = why_not_workers(settings, workers)
     if reason is not None:
         print(reason, file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from console.desk import Desk, Refused, Visit, done
+from console.desk import ActionRefused, Desk, Visit, done
 from console.exports import csv_response
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
@@ -123,7 +123,7 @@ class ConsultationPages:
         try:
             return await call
         except DOMAIN_ERRORS as exc:
-            raise Refused(explain(exc), back) from exc
+            raise ActionRefused(explain(exc), back) from exc
 
     def _id(self, visit: Visit) -> int:
         raw = visit.request.match_info.get("id", "")
@@ -224,7 +224,7 @@ class ConsultationPages:
         topic_id = self._id(visit)
         into = visit.arg("into").upper().lstrip("T")
         if not into.isdigit():
-            raise Refused("请填写要合并到的议题编号，如 T3。", "/console/topics")
+            raise ActionRefused("请填写要合并到的议题编号，如 T3。", "/console/topics")
         await self._guard(
             "/console/topics",
             self._topics(visit).merge(topic_id, int(into), visit.staff.actor),
@@ -338,7 +338,7 @@ class ConsultationPages:
                 year, mon = (int(x) for x in month.split("-"))
                 date(year, mon, 1)
             except ValueError as exc:
-                raise Refused("月份格式应为 2026-12。", "/console/meetings") from exc
+                raise ActionRefused("月份格式应为 2026-12。", "/console/meetings") from exc
             meeting = await self._guard(
                 "/console/meetings", service.create(year, mon, visit.staff.actor)
             )
@@ -352,7 +352,7 @@ class ConsultationPages:
         topic = visit.number("topic")
         minutes = visit.number("minutes") or 20
         if topic is None:
-            raise Refused("请选择一个已达附议人数的议题。", back)
+            raise ActionRefused("请选择一个已达附议人数的议题。", back)
         await self._guard(
             back,
             self._meetings(visit).add_to_agenda(meeting.code, topic, minutes, visit.staff.actor),
@@ -382,7 +382,7 @@ class ConsultationPages:
         topic = visit.number("topic")
         text = visit.arg("notes")
         if topic is None or not text:
-            raise Refused("请选择议题并填写讨论要点。", back)
+            raise ActionRefused("请选择议题并填写讨论要点。", back)
         await self._guard(
             back, self._meetings(visit).note(meeting.code, topic, text, visit.staff.actor)
         )
@@ -400,7 +400,7 @@ class ConsultationPages:
         rid = visit.number("resident")
         person = await visit.uow.residents.get(rid) if rid is not None else None
         if person is None:
-            raise Refused("请选择居民。", back)
+            raise ActionRefused("请选择居民。", back)
         return person
 
     # ---- 表决 --------------------------------------------------------------------------
@@ -435,7 +435,7 @@ class ConsultationPages:
                     else 0,
                     "closes": self.local(poll.closes_at),
                     "hidden": not shown,
-                    "result": poll_result(poll, tally),
+                    "result": poll_tally_lines(poll, tally),
                 }
             )
         return rows
@@ -543,23 +543,23 @@ class ConsultationPages:
         question = visit.arg("question")[:300]
         kind = visit.arg("kind", "yesno")
         if kind not in {k.value for k in PollKind}:
-            raise Refused("请选择表决方式。", back)
+            raise ActionRefused("请选择表决方式。", back)
         options = tuple(
             o.strip() for o in visit.arg("options").replace("／", "/").split("/") if o.strip()
         )
         if kind != "yesno" and not 2 <= len(options) <= 9:
-            raise Refused(t("poll_error.bad_options", max=9), back)
+            raise ActionRefused(t("poll_error.bad_options", max=9), back)
         max_choices = visit.number("max_choices") or 1
         electorate = visit.arg("electorate", "residents")
         if electorate not in {e.value for e in Electorate}:
-            raise Refused(t("poll_error.bad_electorate"), back)
+            raise ActionRefused(t("poll_error.bad_electorate"), back)
         rule = visit.arg("rule", "majority")
         if rule not in {r.value for r in PassRule}:
-            raise Refused(t("poll_error.bad_rule"), back)
+            raise ActionRefused(t("poll_error.bad_rule"), back)
         quorum_raw = visit.arg("quorum")
         quorum = int(quorum_raw) if quorum_raw.isdigit() else None
         if quorum is not None and not 0 <= quorum <= 100:
-            raise Refused(t("poll_error.bad_quorum"), back)
+            raise ActionRefused(t("poll_error.bad_quorum"), back)
         closes = self._deadline(visit, back)
         topic = visit.number("topic")
         anonymous = visit.arg("anonymous") == "on"
@@ -585,10 +585,10 @@ class ConsultationPages:
         try:
             local = datetime.fromisoformat(raw)
         except ValueError as exc:
-            raise Refused(t("poll_error.bad_deadline"), back) from exc
+            raise ActionRefused(t("poll_error.bad_deadline"), back) from exc
         closes = local.replace(tzinfo=self.desk.zone) if local.tzinfo is None else local
         if closes <= visit.now:
-            raise Refused(t("poll_error.deadline_past"), back)
+            raise ActionRefused(t("poll_error.deadline_past"), back)
         return closes
 
     async def poll_close(self, visit: Visit) -> web.StreamResponse:
@@ -672,7 +672,7 @@ class ConsultationPages:
         decision = self._id(visit)
         owner = visit.arg("owner")
         if not owner:
-            raise Refused("请填写负责人。", "/console/decisions")
+            raise ActionRefused("请填写负责人。", "/console/decisions")
         today = visit.now.astimezone(self.desk.zone).date()
         due = parse_due(visit.arg("due"), today) if visit.arg("due") else None
         await self._guard(
@@ -685,7 +685,7 @@ class ConsultationPages:
         decision = self._id(visit)
         note = visit.arg("note")
         if not note:
-            raise Refused("请填写进展。", "/console/decisions")
+            raise ActionRefused("请填写进展。", "/console/decisions")
         await self._guard(
             "/console/decisions",
             OutcomeService(visit.uow, visit.now).progress(decision, note, visit.staff.actor),
@@ -705,7 +705,7 @@ def poll_options(poll: Poll) -> list[str]:
     return list(poll.options)
 
 
-def poll_result(poll: Poll, live: Any) -> list[str]:
+def poll_tally_lines(poll: Poll, live: Any) -> list[str]:
     """The tally as lines: the stored result once closed, the live one while open."""
     if poll.status != "open" and poll.result:
         counts = poll.result.get("counts", [])

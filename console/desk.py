@@ -41,7 +41,7 @@ ALL_STAFF = frozenset({Role.MODERATOR, Role.GRID_WORKER, Role.DEPARTMENT})
 MODERATOR = frozenset({Role.MODERATOR})
 
 
-class Refused(Exception):
+class ActionRefused(Exception):
     """A domain refusal already phrased for the worker; the view's changes roll back."""
 
     def __init__(self, message: str, back: str) -> None:
@@ -148,7 +148,7 @@ class Desk:
                         raise web.HTTPForbidden(text="您的身份不能做这项操作。")
                     visit = Visit(request, uow, staff, now, csrf, form)
                     response = await view(visit)
-            except Refused as refused:
+            except ActionRefused as refused:
                 response = done(refused.back, refused.message)
             if change and self.on_commit is not None:
                 self.on_commit()

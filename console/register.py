@@ -16,10 +16,10 @@ from typing import Any
 from aiohttp import web
 from sqlmodel import col, select
 
-from console.desk import MODERATOR, Desk, Refused, Visit, done
+from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import csv_response
 from consultation.binding import issue_code
-from consultation.register import Place, RegisterError, move, verify
+from consultation.register import Address, RegisterError, move, verify
 from consultation.residents import REQUIRED, ImportReport, RowError, parse_row, save_row
 from consultation.roles import ROLE_NAMES_ZH, Role
 from consultation.timetable import Outcome, Timetable, UnknownEvent
@@ -169,19 +169,19 @@ class RegisterPages:
         try:
             await verify(visit.uow, person.id or 0, visit.staff.actor)
         except RegisterError as exc:
-            raise Refused(str(exc), back) from exc
+            raise ActionRefused(str(exc), back) from exc
         return done(back, f"{person.name} 已认证。")
 
     async def place(self, visit: Visit) -> web.StreamResponse:
         person = await self._person(visit)
         back = f"/console/residents/{person.id}"
-        place = Place(
+        place = Address(
             visit.arg("building"), visit.arg("unit"), visit.arg("room"), visit.arg("household")
         )
         try:
             await move(visit.uow, person.id or 0, place, visit.staff.actor)
         except RegisterError as exc:
-            raise Refused(str(exc), back) from exc
+            raise ActionRefused(str(exc), back) from exc
         return done(back, "住址已更新。")
 
     async def bind_code(self, visit: Visit) -> web.StreamResponse:
@@ -195,7 +195,7 @@ class RegisterPages:
         """A register CSV: every good line kept, each bad one reported with its number."""
         text = visit.form.get("file:file", "")
         if not text.strip():
-            raise Refused("请选择一个 CSV 文件。", "/console/residents")
+            raise ActionRefused("请选择一个 CSV 文件。", "/console/residents")
         report = await load_register(visit, text)
         return self.desk.render(
             visit,
@@ -237,14 +237,14 @@ class RegisterPages:
         try:
             return await self.timetable.find(visit.uow, visit.now, timedelta(days=NOTICE_DAYS), key)
         except UnknownEvent as exc:
-            raise Refused(
+            raise ActionRefused(
                 "这条通知已不在计划里（可能刚发出或已取消）。", "/console/notices"
             ) from exc
 
     async def notice_cancel(self, visit: Visit) -> web.StreamResponse:
         event = await self._event(visit)
         if not await self.timetable.cancel(visit.uow, event, visit.now, visit.staff.actor):
-            raise Refused("这条通知已经处理过了。", "/console/notices")
+            raise ActionRefused("这条通知已经处理过了。", "/console/notices")
         return done("/console/notices", "已取消这条通知。")
 
     async def notice_send(self, visit: Visit) -> web.StreamResponse:
@@ -253,7 +253,7 @@ class RegisterPages:
             visit.uow, event, visit.now, actor=visit.staff.actor, manual=True
         )
         if outcome is Outcome.ALREADY:
-            raise Refused("这条通知已经处理过了。", "/console/notices")
+            raise ActionRefused("这条通知已经处理过了。", "/console/notices")
         await visit.uow.audit.record(
             visit.staff.actor, "schedule_sent_now", "scheduled_event", event.key
         )

@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from console.desk import MODERATOR, Desk, Refused, Visit, done
+from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Actor, TicketError, TicketService
@@ -53,7 +53,7 @@ ACTION_ZH = {
 }
 
 
-def actor_of(staff: Staff) -> Actor:
+def staff_actor(staff: Staff) -> Actor:
     """The worker as the ticket domain sees them (the same as in chat)."""
     return Actor(
         platform="console",
@@ -312,18 +312,18 @@ class TicketPages:
             info: dict[str, Any] = {"number": number, "holder": "其他网格员", **exc.info}
             if "status" in info:
                 info["status"] = STATUS_ZH.get(str(info["status"]), str(info["status"]))
-            raise Refused(t(f"ticket.{exc.code}", **info), back) from exc
+            raise ActionRefused(t(f"ticket.{exc.code}", **info), back) from exc
         return done(back, what)
 
     async def assign(self, visit: Visit) -> web.StreamResponse:
         """分派 / 转派 to a grid worker (the chat's 转派, by a moderator)."""
         worker = visit.number("worker")
         if worker is None:
-            raise Refused(
+            raise ActionRefused(
                 "请选择网格员。", f"/console/tickets/{visit.request.match_info['number']}"
             )
         reason = visit.arg("reason")
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(
             visit,
             "已分派。",
@@ -332,7 +332,7 @@ class TicketPages:
 
     async def escalate(self, visit: Visit) -> web.StreamResponse:
         reason = visit.arg("reason")
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(
             visit, "已转职能部门。", lambda s, n: s.send_to_department(n, me, reason, visit.now)
         )
@@ -340,7 +340,7 @@ class TicketPages:
     async def merge(self, visit: Visit) -> web.StreamResponse:
         """标记重复: this ticket is a duplicate of another; its people follow that one."""
         into = visit.arg("into").upper()
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(
             visit,
             f"已标记为 {into} 的重复诉求并合并。",
@@ -348,19 +348,19 @@ class TicketPages:
         )
 
     async def accept(self, visit: Visit) -> web.StreamResponse:
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(visit, "已接单。", lambda s, n: s.accept(n, me, visit.now))
 
     async def progress(self, visit: Visit) -> web.StreamResponse:
         note = visit.arg("note")
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(
             visit, "进展已记录。", lambda s, n: s.progress(n, me, note, visit.now)
         )
 
     async def resolve(self, visit: Visit) -> web.StreamResponse:
         note = visit.arg("note")
-        me = actor_of(visit.staff)
+        me = staff_actor(visit.staff)
         return await self._act(
             visit, "已办结，等待居民评价。", lambda s, n: s.resolve(n, me, note, None, visit.now)
         )

@@ -63,7 +63,7 @@ def following_month(now: datetime, zone: ZoneInfo) -> tuple[int, int]:
     return (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
 
 
-def describe(rule: MeetingRule) -> str:
+def describe_rule(rule: MeetingRule) -> str:
     """每月第一个周六 09:30"""
     which = "最后一个" if rule.ordinal == -1 else f"第{'一二三四'[rule.ordinal - 1]}个"
     return f"每月{which}{WEEKDAYS_ZH[rule.weekday]} {rule.at:%H:%M}"

@@ -17,7 +17,7 @@ class RegisterError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Place:
+class Address:
     building: str
     unit: str | None = None
     room: str | None = None
@@ -49,7 +49,7 @@ async def verify(uow: UnitOfWork, resident_id: int, actor: str) -> Resident:
     return person
 
 
-async def move(uow: UnitOfWork, resident_id: int, place: Place, actor: str) -> Resident:
+async def move(uow: UnitOfWork, resident_id: int, place: Address, actor: str) -> Resident:
     """Correct building, unit, room and household; the building (and its grid) must exist."""
     person = await _get(uow, resident_id)
     name = place.building.strip()

@@ -335,7 +335,7 @@ def parse_period(text: str, today: date) -> tuple[date, date, str]:
     return start, end, f"{start.year}年{start.month}月"
 
 
-def parse_rating(text: str) -> str | None:
+def rating_word(text: str) -> str | None:
     """满意 / 基本满意 / 不满意 at the start of ``text`` (不满意 before 满意)."""
     cleaned = text.strip().lstrip("【[").replace("非常满意", "满意")
     for word in ("不满意", "基本满意", "满意"):

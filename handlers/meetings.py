@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, topic_ref
-from consultation.meeting_rule import describe
+from consultation.meeting_rule import describe_rule
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
@@ -74,7 +74,7 @@ class MeetingInfoHandler(Handler):
             view = await _service(ctx, self.rules).view(code or find_meeting_code(ctx.text))
         except MeetingError as exc:
             if exc.code == "none_scheduled":
-                return [Reply(t("meeting.none_scheduled", rule=describe(self.rules.meeting)))]
+                return [Reply(t("meeting.none_scheduled", rule=describe_rule(self.rules.meeting)))]
             return [refusal("meeting_error", exc.code, exc.values)]
         return [meeting_info(view, ctx.community.zone)]
 

@@ -60,7 +60,7 @@ def _name(platform: str) -> str:
     return t(f"notify.platform.{platform}")
 
 
-def describe(route: PushRoute) -> str:
+def describe_route(route: PushRoute) -> str:
     """The person's current route as a sentence."""
     names = [_name(p) for p, _chat in route.accounts]
     if route.everywhere:
@@ -91,7 +91,9 @@ class NotifyPreferenceHandler(Handler):
             route = await route_of(ctx.uow, resident.id)
             if not route.accounts:
                 return [Reply(t("notify.unbound"))]
-            return [Reply(describe(route) + "\n" + t("notify.how"), buttons=self._buttons(route))]
+            return [
+                Reply(describe_route(route) + "\n" + t("notify.how"), buttons=self._buttons(route))
+            ]
         else:
             route = await route_of(ctx.uow, resident.id)
             return [Reply(t("notify.ask"), buttons=self._buttons(route))]
@@ -99,7 +101,7 @@ class NotifyPreferenceHandler(Handler):
             route = await set_push_preference(ctx.uow, resident.id, wanted, ctx.user.actor)
         except PreferenceError as exc:
             return [Reply(t(f"notify.{exc.code}", platform=_name(exc.platform or "")))]
-        return [Reply(t("notify.saved") + describe(route))]
+        return [Reply(t("notify.saved") + describe_route(route))]
 
     def _buttons(self, route: PushRoute) -> tuple[Button, ...]:
         platforms = list(dict.fromkeys(p for p, _chat in route.accounts))

@@ -9,8 +9,7 @@ on. Keys (``meeting.announce:M202612:20261205:7d``) work too.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
@@ -21,6 +20,7 @@ from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import catalog, t
+from notices.common import date_text
 
 FLOW = "schedule"
 MODERATOR = frozenset({Role.MODERATOR})
@@ -28,16 +28,12 @@ LIST_DAYS = 14
 SHOWN = 20
 
 
-def describe(event: TimedEvent) -> str:
+def describe_event(event: TimedEvent) -> str:
     """What a moderator reads for an event: its kind in Chinese and the object it is for."""
     label = catalog().get(f"schedule.kinds.{event.kind}", event.kind)
     slot = event.key.rsplit(":", 1)[-1]
     extra = f"（{slot}）" if slot not in (event.ref, "") and slot != event.kind else ""
     return f"{label} {event.ref}{extra}"
-
-
-def local(when: datetime, zone: ZoneInfo) -> str:
-    return when.astimezone(zone).strftime("%m月%d日 %H:%M")
 
 
 class ScheduleHandler(Handler):
@@ -80,8 +76,10 @@ class ScheduleHandler(Handler):
         zone = ctx.community.zone
         lines = [t("schedule.list_header")]
         for number, event in enumerate(events[:SHOWN], start=1):
-            when = local(event.due_at, zone)
-            lines.append(t("schedule.list_item", number=number, when=when, what=describe(event)))
+            when = date_text(event.due_at, zone)
+            lines.append(
+                t("schedule.list_item", number=number, when=when, what=describe_event(event))
+            )
         if len(events) > SHOWN:
             lines.append(t("schedule.list_more", count=len(events) - SHOWN))
         lines.append(t("schedule.list_footer"))
@@ -99,7 +97,7 @@ class ScheduleHandler(Handler):
             event = await self._find(ctx, ref)
         except UnknownEvent:
             return [Reply(t("schedule.unknown", ref=ref))]
-        what, when = describe(event), local(event.due_at, ctx.community.zone)
+        what, when = describe_event(event), date_text(event.due_at, ctx.community.zone)
         if verb == "cancel":
             if not await self.timetable.cancel(ctx.uow, event, ctx.now, ctx.user.actor):
                 return [Reply(t("schedule.already"))]

@@ -16,7 +16,7 @@ from consultation.ticket_parsing import (
     default_catalogue,
     find_ticket_number,
     parse_period,
-    parse_rating,
+    rating_word,
 )
 from consultation.tickets import Actor, StatRow, TicketError, TicketService
 from kernel.commands import Command, rest, ticket
@@ -177,7 +177,7 @@ class TicketRatingHandler(_TicketHandler):
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         number = find_ticket_number(ctx.text)
-        rating = parse_rating(ctx.text)
+        rating = rating_word(ctx.text)
         if number is None:
             resolved = [
                 tk for tk in await self.service(ctx).mine(actor_of(ctx)) if tk.status == "resolved"
@@ -201,7 +201,7 @@ class TicketRatingHandler(_TicketHandler):
             except TicketError as exc:
                 return [error_reply(exc)]
             return [Reply(t("ticket.comment_saved"))]
-        rating = parse_rating(ctx.text)
+        rating = rating_word(ctx.text)
         if rating is None:
             return [Reply(t("ticket.rate_hint", number=number))]
         return await self._rate(ctx, number, rating)

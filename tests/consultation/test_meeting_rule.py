@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from consultation.meeting_rule import MeetingRule, describe, next_occurrence, occurrence
+from consultation.meeting_rule import MeetingRule, describe_rule, next_occurrence, occurrence
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -34,7 +34,7 @@ def test_last_weekday_and_early_morning_crossing_midnight_utc() -> None:
     rule = MeetingRule(weekday=6, ordinal=-1, at=time(7, 0))  # last Sunday 07:00
     found = occurrence(rule, 2027, 2, SH)
     assert found == datetime(2027, 2, 27, 23, 0, tzinfo=UTC), "previous UTC day"
-    assert describe(MeetingRule()) == "每月第一个周六 09:30"
+    assert describe_rule(MeetingRule()) == "每月第一个周六 09:30"
 
 
 def test_bad_rules_are_refused() -> None:

@@ -12,7 +12,7 @@ from consultation.ticket_parsing import (
     is_urgent,
     parse_period,
     parse_place,
-    parse_rating,
+    rating_word,
     ticket_number,
 )
 
@@ -51,6 +51,6 @@ def test_periods_and_ratings() -> None:
     assert parse_period("诉求统计", today) == (date(2026, 11, 1), date(2026, 12, 1), "2026年11月")
     assert parse_period("统计 2026-12", today)[:2] == (date(2026, 12, 1), date(2027, 1, 1))
     assert parse_period("上个月", today)[0] == date(2026, 10, 1)
-    assert parse_rating("不满意，还是坏的") == "不满意"
-    assert parse_rating("基本满意 R20261122-0001") == "基本满意"
-    assert parse_rating("满意") == "满意" and parse_rating("你好") is None
+    assert rating_word("不满意，还是坏的") == "不满意"
+    assert rating_word("基本满意 R20261122-0001") == "基本满意"
+    assert rating_word("满意") == "满意" and rating_word("你好") is None
