@@ -249,6 +249,10 @@ class BotSettings(_Section):
 class NluSettings(_Section):
     """Chinese understanding: the community's own model and words."""
 
+    # ``model_path`` is the config key residents' operators write; older pydantic
+    # releases warn about the ``model_`` prefix unless the namespace is cleared.
+    model_config = ConfigDict(extra="forbid", validate_default=True, protected_namespaces=())
+
     #: The community's model, written by ``yishi nlu train``; until it exists the
     #: shipped model serves.
     model_path: str = "./yishi-nlu.json"

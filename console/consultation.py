@@ -17,11 +17,12 @@ from console.exports import csv_response
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
+from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
-from consultation.meetings import MODE_ZH, MeetingError, MeetingService
-from consultation.outcomes import DECISION_STATUS_ZH, OutcomeError, OutcomeService, parse_due
-from consultation.polls import PollError, PollService, PollSpec
-from consultation.topics import TOPIC_STATUS_ZH, TopicError, TopicService
+from consultation.meetings import MODE_ZH, MeetingService
+from consultation.outcomes import DECISION_STATUS_ZH, OutcomeService, parse_due
+from consultation.polls import PollService, PollSpec
+from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from storage.meetings import Meeting, MeetingRepository
 from storage.models import Resident
@@ -44,23 +45,16 @@ HINT_ZH = {
 }
 
 
-def explain(exc: Exception) -> str:
+def explain(exc: DomainError) -> str:
     """A domain refusal in the chat's own words (the same catalogue sentences)."""
-    section = {
-        TopicError: "topic_error",
-        MeetingError: "meeting_error",
-        PollError: "poll_error",
-        OutcomeError: "outcome_error",
-    }.get(type(exc), "")
-    code = getattr(exc, "code", "")
-    values = {str(k): str(v) for k, v in getattr(exc, "values", {}).items()}
+    values = {str(k): str(v) for k, v in exc.values.items()}
     try:
-        return t(f"{section}.{code}", **values)
+        return t(f"{exc.section}.{exc.code}", **values)
     except (KeyError, IndexError):
-        return f"操作未完成（{code}）。"
+        return f"操作未完成（{exc.code}）。"
 
 
-DOMAIN_ERRORS = (TopicError, MeetingError, PollError, OutcomeError)
+DOMAIN_ERRORS = (DomainError,)
 
 
 class ConsultationPages:

@@ -22,13 +22,13 @@ from sqlmodel import col, select
 from console.desk import MODERATOR, Desk, Visit
 from console.exports import safe_cell
 from console.overview import add_months, pct
-from console.tickets import ACTION_ZH
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Statistics, StatRow, TicketService
 from consultation.topics import TOPIC_STATUS_ZH
+from notices.tickets import action_zh
 from storage.meetings import Meeting
 from storage.outcomes import Decision
 from storage.polls import Poll
@@ -234,7 +234,7 @@ class ReportPages:
                     [
                         tk.number,
                         self.local(e.at),
-                        ACTION_ZH.get(e.action, e.action),
+                        action_zh(e.action),
                         who,
                         STATUS_ZH.get(e.to_status or "", ""),
                         e.note or "",

@@ -25,32 +25,11 @@ from consultation.tickets import Actor, TicketError, TicketService
 from consultation.workbench import Staff
 from consultation.worktime import LIGHT_ZH, Deadlines
 from kernel.texts import t
+from notices.tickets import action_zh
 from storage.models import Grid
 from storage.tickets import Ticket, TicketRepository
 
 PAGE_SIZE = 200
-ACTION_ZH = {
-    "filed": "受理",
-    "accepted": "接单",
-    "progress": "处理进展",
-    "resolved": "办结",
-    "handed_up": "上报社区",
-    "returned": "退单",
-    "extended": "延期",
-    "reassigned": "转派",
-    "rated": "居民评价",
-    "reopened": "重新处理",
-    "commented": "居民补充意见",
-    "followed": "有居民关注",
-    "escalated_response": "超时上报社区",
-    "escalated_resolution": "超时上报部门",
-    "sent_to_department": "社区吹哨转部门",
-    "warned_response": "接单提醒",
-    "warned_resolution": "办结提醒",
-    "closed_unrated": "归档（未评价）",
-    "merged": "标记为重复并合并",
-    "merged_in": "合并了重复反映",
-}
 
 
 def staff_actor(staff: Staff) -> Actor:
@@ -256,7 +235,7 @@ class TicketPages:
             {
                 "at": self.local(e.at),
                 "who": self._who(visit, ticket, e.actor, e.actor_name, e.action),
-                "action": ACTION_ZH.get(e.action, e.action),
+                "action": action_zh(e.action),
                 "status": STATUS_ZH.get(e.to_status or "", ""),
                 "note": e.note or "",
             }

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.config import ConsultationRules
+from consultation.errors import DomainError
 from consultation.ids import meeting_code, topic_ref
 from consultation.meeting_rule import next_occurrence, occurrence
 from consultation.roles import Role
@@ -30,13 +31,10 @@ from storage.unit_of_work import UnitOfWork
 MODE_ZH = {"onsite": "现场", "online": "线上"}
 
 
-class MeetingError(Exception):
-    """A refused meeting action; ``code`` maps to a catalogue sentence."""
+class MeetingError(DomainError):
+    """A refused meeting action (``meeting_error.<code>`` in the catalogue)."""
 
-    def __init__(self, code: str, /, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
+    section = "meeting_error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from consultation import events as ev
 from consultation.ballots import PassRule, PollKind, Tally
+from consultation.errors import DomainError
 from consultation.ids import decision_ref
 from consultation.roles import Role
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
@@ -24,13 +25,10 @@ from storage.unit_of_work import UnitOfWork
 DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}
 
 
-class OutcomeError(Exception):
-    """A refused outcome action; ``code`` maps to a catalogue sentence."""
+class OutcomeError(DomainError):
+    """A refused outcome action (``outcome_error.<code>`` in the catalogue)."""
 
-    def __init__(self, code: str, /, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
+    section = "outcome_error"
 
 
 @dataclass(slots=True)

@@ -27,6 +27,7 @@ from consultation.ballots import (
     options_for,
     tally,
 )
+from consultation.errors import DomainError
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
@@ -58,13 +59,10 @@ RULE_WORDS = {
 }
 
 
-class PollError(Exception):
-    """A refused poll action; ``code`` maps to a catalogue sentence."""
+class PollError(DomainError):
+    """A refused poll action (``poll_error.<code>`` in the catalogue)."""
 
-    def __init__(self, code: str, /, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
+    section = "poll_error"
 
 
 @dataclass(frozen=True, slots=True)

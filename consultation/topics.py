@@ -8,6 +8,7 @@ from datetime import datetime
 
 from consultation import events as ev
 from consultation.config import ConsultationRules
+from consultation.errors import DomainError
 from consultation.ids import topic_ref
 from consultation.screening import ScreenHint, screen
 from storage.models import Resident
@@ -34,13 +35,10 @@ _LEAD = re.compile(
 _BUILDING = re.compile(r"(\d{1,3})\s*(?:号楼|栋|幢)")
 
 
-class TopicError(Exception):
-    """A refused topic action; ``code`` maps to a catalogue sentence."""
+class TopicError(DomainError):
+    """A refused topic action (``topic_error.<code>`` in the catalogue)."""
 
-    def __init__(self, code: str, /, **values: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.values = values
+    section = "topic_error"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
 from consultation.roles import Role
 from consultation.topics import TopicService
-from kernel.commands import Arg, Command, Parsed, meeting, ref, rest, word
+from kernel.commands import Arg, Command, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -186,12 +186,6 @@ class MeetingAdminHandler(Handler):
 
     def _service(self, ctx: Context) -> MeetingService:
         return _service(ctx, self.rules)
-
-    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
-        try:
-            return await super().run(ctx, parsed)
-        except MeetingError as exc:
-            return [refusal("meeting_error", exc.code, exc.values)]
 
     async def create(self, ctx: Context, month: str | None) -> Sequence[Reply]:
         service, actor = self._service(ctx), ctx.user.actor

@@ -14,7 +14,7 @@ from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
-from kernel.commands import Arg, Command, Parsed, ref, rest, word
+from kernel.commands import Arg, Command, ref, rest, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
 from kernel.handler import Handler
@@ -59,12 +59,6 @@ class OutcomeAdminHandler(Handler):
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
-
-    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
-        try:
-            return await super().run(ctx, parsed)
-        except OutcomeError as exc:
-            return [refusal("outcome_error", exc.code, exc.values)]
 
     async def assign(self, ctx: Context, decision: int, assignment: str) -> Sequence[Reply]:
         """落实 D3 负责人 王网格员 期限 2026-12-31 (负责人/期限 may be left out)."""

@@ -26,7 +26,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from notices.tickets import RATING_FLOW, clock_text, location_of, status_zh, summary
+from notices.tickets import RATING_FLOW, action_zh, clock_text, location_of, status_zh, summary
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
@@ -102,7 +102,7 @@ class TicketStatusHandler(_TicketHandler):
             last = t(
                 "ticket.status_last",
                 at=clock_text(view.last_at, ctx.community.zone),
-                action=ACTION_ZH.get(view.last_action or "", view.last_action or ""),
+                action=action_zh(view.last_action or ""),
                 note=note,
             )
         return Reply(
@@ -138,30 +138,6 @@ class TicketStatusHandler(_TicketHandler):
         ]
         lines.append(t("ticket.mine_footer"))
         return Reply("\n".join(lines))
-
-
-ACTION_ZH = {
-    "filed": "已受理",
-    "accepted": "网格员接单",
-    "progress": "处理进展",
-    "resolved": "已办结",
-    "handed_up": "上报社区",
-    "returned": "退单",
-    "extended": "延期",
-    "reassigned": "转派",
-    "rated": "居民评价",
-    "reopened": "重新处理",
-    "commented": "居民补充意见",
-    "followed": "有居民关注",
-    "escalated_response": "超时上报社区",
-    "escalated_resolution": "超时上报部门",
-    "warned_response": "接单提醒",
-    "warned_resolution": "办结提醒",
-    "closed_unrated": "归档（未评价）",
-    "merged": "合并",
-    "merged_in": "合并了重复反映",
-    "sent_to_department": "社区吹哨转部门",
-}
 
 
 class TicketRatingHandler(_TicketHandler):

@@ -191,33 +191,17 @@ class TopicModerationHandler(Handler):
         verdict = verdict or ""
         if verdict.startswith(("驳回", "不通过")):
             return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
-        try:
-            return await self._accept(ctx, self._service(ctx), topic)
-        except TopicError as exc:
-            return [refusal("topic_error", exc.code, exc.values)]
+        await self._service(ctx).accept(topic, ctx.user.actor)
+        threshold = self.rules.cosign_threshold
+        return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic), threshold=threshold))]
 
     async def reject(self, ctx: Context, topic: int, reason: str) -> Sequence[Reply]:
-        try:
-            return await self._reject(ctx, self._service(ctx), topic, reason.strip(" ：:，,"))
-        except TopicError as exc:
-            return [refusal("topic_error", exc.code, exc.values)]
-
-    async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
-        try:
-            await self._service(ctx).merge(topic, into, ctx.user.actor)
-        except TopicError as exc:
-            return [refusal("topic_error", exc.code, exc.values)]
-        return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]
-
-    async def _accept(self, ctx: Context, service: TopicService, topic_id: int) -> Sequence[Reply]:
-        await service.accept(topic_id, ctx.user.actor)
-        threshold = self.rules.cosign_threshold
-        return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic_id), threshold=threshold))]
-
-    async def _reject(
-        self, ctx: Context, service: TopicService, topic_id: int, reason: str
-    ) -> Sequence[Reply]:
+        reason = reason.strip(" ：:，,")
         if not reason:
             return [Reply(t("topic.need_reason"))]
-        await service.reject(topic_id, reason, ctx.user.actor)
-        return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic_id)))]
+        await self._service(ctx).reject(topic, reason, ctx.user.actor)
+        return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic)))]
+
+    async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
+        await self._service(ctx).merge(topic, into, ctx.user.actor)
+        return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]

@@ -19,7 +19,7 @@ from consultation.ids import find_ref, poll_ref
 from consultation.polls import Poll, PollError, PollService, parse_poll_command
 from consultation.roles import Role
 from handlers.meetings import resolve_person
-from kernel.commands import Arg, Command, Parsed, ref, rest, word
+from kernel.commands import Arg, Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -158,12 +158,6 @@ class PollAdminHandler(Handler):
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
-
-    async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
-        try:
-            return await super().run(ctx, parsed)
-        except PollError as exc:
-            return [refusal("poll_error", exc.code, exc.values)]
 
     async def open(self, ctx: Context, spec: str | None) -> Sequence[Reply]:
         if not spec:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consultation.errors import DomainError
 from consultation.roles import Role
 from kernel.commands import Command, Parsed
 from kernel.context import Context
 from kernel.flows import Flow
 from kernel.intents import Intent
 from kernel.messages import Reply
+from kernel.texts import t
 
 
 class NotForThisFlow(Exception):
@@ -46,9 +48,14 @@ class Handler:
         raise NotImplementedError
 
     async def run(self, ctx: Context, parsed: Parsed) -> Sequence[Reply]:
-        """A command of :attr:`grammar`: its ``action`` method, with its arguments."""
+        """A command of :attr:`grammar`: its ``action`` method, with its arguments; a
+        refusal of the domain is answered with its sentence (its changes roll back with
+        the message only if the handler raised past this; a refusal changes nothing)."""
         action = getattr(self, parsed.command.action)
-        replies: Sequence[Reply] = await action(ctx, **parsed.values)
+        try:
+            replies: Sequence[Reply] = await action(ctx, **parsed.values)
+        except DomainError as exc:
+            return [Reply(t(f"{exc.section}.{exc.code}", **exc.values))]
         return replies
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:

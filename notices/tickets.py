@@ -22,7 +22,7 @@ from consultation.audiences import (
 )
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.messages import Button, Reply
-from kernel.texts import t
+from kernel.texts import catalog, t
 from notices.dispatch import Also, Dispatcher, Notify, Route, Table
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
@@ -54,6 +54,11 @@ def clock_text(moment: datetime | None, zone: tzinfo) -> str:
 
 def status_zh(status: str) -> str:
     return STATUS_ZH.get(status, status)
+
+
+def action_zh(action: str) -> str:
+    """A history step's name as people read it (``ticket_action`` in the catalogue)."""
+    return catalog().get(f"ticket_action.{action}", action)
 
 
 def task_buttons(number: str) -> tuple[Button, ...]:

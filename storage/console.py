@@ -63,6 +63,7 @@ class ConsoleRepository:
             )
             .values(used_at=now)
             .returning(col(ConsoleLink.resident_id))
+            .execution_options(synchronize_session=False)  # see storage/throttle.py
         )
         found = result.scalar()
         return int(found) if found is not None else None

@@ -70,6 +70,9 @@ class ThrottleRepository(Repository):
             .where(col(RateBucket.key) == key, level >= 1)
             .values(tokens=level - 1, stamp=now)
             .returning(col(RateBucket.tokens))
+            # No loaded buckets to keep in step; and older SQLAlchemy's "fetch" sync
+            # adds the key to RETURNING, which then came back as the token count.
+            .execution_options(synchronize_session=False)
         )
         left = result.scalar_one_or_none()
         return None if left is None else Taken(emptied=float(left) < 1)

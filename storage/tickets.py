@@ -283,6 +283,7 @@ class TicketRepository:
             .where(col(TicketCounter.day) == day)
             .values(last=col(TicketCounter.last) + 1)
             .returning(col(TicketCounter.last))
+            .execution_options(synchronize_session=False)  # see storage/throttle.py
         )
         return int(result.scalar_one())
 

@@ -24,13 +24,57 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.app import Yishi
 from kernel.messages import ChatType, Inbound, Location, Reply
+from storage.types import utcnow
 
 GROUP = "group:main"
 TICKET_NUMBER = re.compile(r"R\d{8}-\d{4}")
+
+
+def message(
+    text: str,
+    sender: str = "zhang",
+    *,
+    chat: str | None = None,
+    mid: str | None = None,
+    group: bool = False,
+    addressed: bool | None = None,
+    platform: str = "web",
+    sent_at: datetime | None = None,
+    **fields: Any,
+) -> Inbound:
+    """One message as an adapter hands it to the router (private unless ``group``)."""
+    return Inbound(
+        platform=platform,
+        chat_id=chat or (GROUP if group else sender),
+        chat_type=ChatType.GROUP if group else ChatType.PRIVATE,
+        sender_id=sender,
+        message_id=mid or uuid.uuid4().hex,
+        text=text,
+        sent_at=sent_at or utcnow(),
+        addressed=(not group) if addressed is None else addressed,
+        **fields,
+    )
+
+
+async def say(bot: Yishi, text: str, sender: str = "zhang", **kw: Any) -> list[Reply]:
+    """``sender`` says ``text`` (see :func:`message`); the bot's replies."""
+    return await bot.router.handle(message(text, sender, **kw))
+
+
+async def said(bot: Yishi, text: str, sender: str = "zhang", **kw: Any) -> str:
+    """The same as :func:`say`, the replies' texts as one string."""
+    return "\n".join(r.text for r in await say(bot, text, sender, **kw))
+
+
+async def pushes(bot: Yishi, who: str, platform: str = "web") -> list[Reply]:
+    """Everything the outbox holds for ``who``'s private chat, oldest first."""
+    async with bot.uow() as uow:
+        rows = await uow.pushes.for_chat(platform, who, 500)
+    return [Reply.from_json(p.payload) for p in rows]
 
 
 @dataclass

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.cli_runner import yishi
 
 REGISTER = (
     "name,phone,building,unit,room,grid,grid_name,verified,roles\n"
@@ -14,22 +13,6 @@ REGISTER = (
     "坏行,12,1号楼,1单元,102,G01,第一网格,是,\n"
     "李四,13800000003,2号楼,2单元,201,G01,第一网格,否,moderator\n"
 )
-
-
-def yishi(
-    *args: str, cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("YISHI_")}
-    env = clean | {"YISHI_LOG__FORMAT": "text"} | (env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        input=stdin,
-        timeout=120,
-        env=env,
-    )
 
 
 def test_db_upgrade_creates_yishi_db_in_the_working_directory(tmp_path: Path) -> None:

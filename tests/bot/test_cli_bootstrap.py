@@ -10,7 +10,7 @@ from bot.app import Yishi
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound
 from storage.types import utcnow
-from tests.bot.test_cli import yishi
+from tests.cli_runner import yishi
 from tests.conftest import make_settings
 
 REGISTER = (

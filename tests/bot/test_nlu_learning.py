@@ -20,8 +20,8 @@ from bot.config import load_settings
 from bot.demo import seed_demo
 from bot.nlu_training import place_words
 from storage.nlu_samples import NluSampleRepository
-from tests.bot.test_router import say
 from tests.conftest import Clock
+from tests.kit import say
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_WORD = "我要吹哨"  # 社区吹哨、部门报到: this community's way to say "report this"

@@ -8,8 +8,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.app import Yishi, build_web_app
-from tests.bot.test_router import say
 from tests.conftest import Clock
+from tests.kit import say
 
 CHROMIUM = "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()

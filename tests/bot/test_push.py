@@ -132,7 +132,7 @@ async def test_router_commit_wakes_delivery(yishi: Yishi) -> None:
     sender = RecordingSender()
     yishi.push.register("web", sender)
     await yishi.push.start()
-    from tests.bot.test_router import say
+    from tests.kit import say
 
     await say(yishi, "路灯不亮")
     await say(yishi, "东门")

@@ -3,40 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from bot.app import Yishi
 from bot.router import HandlerRegistry, normalise
 from handlers import default_handlers
 from kernel.intents import Intent
-from kernel.messages import ChatType, Inbound, Reply
-from storage.types import utcnow
 from tests.conftest import Clock
-
-
-def msg(
-    text: str,
-    sender: str = "zhang",
-    *,
-    chat: str | None = None,
-    mid: str | None = None,
-    group: bool = False,
-    addressed: bool | None = None,
-) -> Inbound:
-    return Inbound(
-        platform="web",
-        chat_id=chat or sender,
-        chat_type=ChatType.GROUP if group else ChatType.PRIVATE,
-        sender_id=sender,
-        message_id=mid or uuid.uuid4().hex,
-        text=text,
-        sent_at=utcnow(),
-        addressed=(not group) if addressed is None else addressed,
-    )
-
-
-async def say(yishi: Yishi, text: str, **kw: object) -> list[Reply]:
-    return await yishi.router.handle(msg(text, **kw))  # type: ignore[arg-type]
+from tests.kit import say
 
 
 async def test_help_command_lists_what_a_resident_can_do(yishi: Yishi) -> None:

@@ -14,8 +14,8 @@ from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from kernel.texts import t
-from tests.bot.test_router import msg
 from tests.conftest import Clock, make_settings
+from tests.kit import message as msg
 
 
 class LaterHandler(Handler):

@@ -9,8 +9,8 @@ import pytest
 from bot.app import Yishi
 from bot.demo import seed_demo
 from nlu import load_classifier
-from tests.bot.test_router import say
 from tests.conftest import Clock, make_settings
+from tests.kit import say
 
 
 @pytest.fixture(scope="module")

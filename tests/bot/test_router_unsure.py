@@ -16,8 +16,8 @@ from bot.demo import seed_demo
 from kernel.intents import Intent, NluResult
 from nlu import TrainedClassifier, load_classifier
 from storage.nlu_samples import NluSampleRepository
-from tests.bot.test_router import say
 from tests.conftest import Clock, make_settings
+from tests.kit import say
 
 UNSURE_PROBLEM = "楼道里那个味道又来了，说不上是啥"
 UNSURE_MEETING = "这次那个会的事"

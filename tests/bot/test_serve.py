@@ -6,7 +6,6 @@ import asyncio
 import gc
 import os
 import signal
-import socket
 from collections.abc import Sequence
 
 from bot.app import build_yishi
@@ -20,6 +19,7 @@ from kernel.messages import Reply
 from storage.engine import create_engine, session_factory
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.bot.adapters.webchat import Browser
+from tests.browser import free_port
 from tests.conftest import make_settings
 
 
@@ -36,12 +36,6 @@ class SlowHandler(Handler):
         await asyncio.sleep(0.5)
         await ctx.audit("slow_done", "test", ctx.message.message_id)
         return [Reply("好了")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_in_flight_message_finishes_on_sigint(sqlite_url: str) -> None:

@@ -43,6 +43,7 @@ from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.bot.adapters.webchat import Browser, WebChat
+from tests.browser import free_port
 from tests.conftest import PG_URL, Clock, _asyncpg_dsn
 
 pytestmark = pytest.mark.postgres
@@ -569,12 +570,6 @@ class Supervised:
             ["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True, check=False
         )
         return {int(p) for p in out.stdout.split()}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

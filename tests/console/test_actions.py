@@ -95,7 +95,7 @@ async def test_the_months_workbook_totals_equal_the_chats_statistics(
     assert list(total[1:5]) == [int(x) for x in figures.groups()]
     assert total[1] == 2 and book["诉求"].max_row == 3
     history = [row for row in book["诉求记录"].iter_rows(min_row=2, values_only=True)]
-    assert any(r[2] == "接单" for r in history)
+    assert any(r[2] == "网格员接单" for r in history)
 
 
 def test_csv_cells_that_excel_would_run_are_neutralised() -> None:

@@ -13,7 +13,7 @@ import pytest
 from bot.app import build_yishi
 from bot.serve import serve
 from kernel.intents import KeywordClassifier
-from tests.bot.adapters.test_web_browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.conftest import make_settings
 from tests.kit import Town
 

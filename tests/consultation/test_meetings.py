@@ -12,8 +12,8 @@ from consultation.config import ConsultationRules
 from consultation.meetings import MeetingError, MeetingEvents, MeetingService
 from storage.meeting_changes import MeetingChangeRepository
 from storage.models import Resident
-from tests.bot.test_router import say
 from tests.conftest import Clock
+from tests.kit import say
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from bot.app import Yishi, build_web_app
 from bot.config import Settings
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
-from tests.bot.test_router import say
 from tests.conftest import Clock, make_settings
+from tests.kit import say
 
 
 async def pushes_to(yishi: Yishi, chat: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.app import Yishi
 from storage.nlu_samples import NluSampleRepository
-from tests.bot.test_router import say
+from tests.kit import say
 
 
 async def _keep(bot: Yishi, *texts: str) -> list[int]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from bot.app import Yishi
 from bot.push import PermanentPushError
@@ -12,6 +11,7 @@ from kernel.messages import ChatType, Inbound, Reply
 from storage.platforms import PlatformRepository
 from storage.types import utcnow
 from tests.conftest import Clock
+from tests.kit import said as say
 
 
 class Platform:
@@ -27,21 +27,6 @@ class Platform:
         if self.refuse:
             raise PermanentPushError("the user blocked the bot")
         self.sent.append((chat_id, reply.text))
-
-
-async def say(yishi: Yishi, text: str, sender: str = "zhang", platform: str = "web") -> str:
-    replies = await yishi.router.handle(
-        Inbound(
-            platform=platform,
-            chat_id=sender,
-            chat_type=ChatType.PRIVATE,
-            sender_id=sender,
-            message_id=uuid.uuid4().hex,
-            text=text,
-            sent_at=utcnow(),
-        )
-    )
-    return "\n".join(r.text for r in replies)
 
 
 async def bind_telegram(yishi: Yishi, user: str = "tg-zhang") -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import Yishi
-from tests.bot.test_router import say
+from tests.kit import say
 
 
 async def test_only_a_moderator_sees_who_voted(yishi: Yishi) -> None:

@@ -4,19 +4,18 @@ category, place and urgency."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.app import Yishi
 from kernel.intents import IntentClassifier
-from kernel.messages import ChatType, Inbound, Reply
+from kernel.messages import Reply
 from nlu import load_classifier
 from storage.tickets import Ticket, TicketRepository
-from storage.types import utcnow
 from tests.conftest import Clock, make_settings
-from tests.handlers.test_tickets import NUMBER, pushes
+from tests.kit import TICKET_NUMBER as NUMBER
+from tests.kit import pushes, say
 
 
 @pytest.fixture(scope="module")
@@ -33,11 +32,6 @@ async def bot(sqlite_url: str, clock: Clock, model: IntentClassifier) -> AsyncIt
     await seed_demo(yishi.uow)
     yield yishi
     await yishi.stop()
-
-
-async def say(bot: Yishi, text: str, sender: str) -> list[Reply]:
-    message = Inbound("web", sender, ChatType.PRIVATE, sender, uuid.uuid4().hex, text, utcnow())
-    return await bot.router.handle(message)
 
 
 async def file(bot: Yishi, sender: str, *texts: str) -> Ticket:

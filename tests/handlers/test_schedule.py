@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from bot.app import Yishi
 from storage.scheduler import ScheduledSendRepository
-from tests.bot.test_router import say
-from tests.bot.test_scheduler import START, MeetingsStandIn, group_texts
+from tests.bot.scheduler_support import START, MeetingsStandIn, group_texts
 from tests.conftest import Clock
+from tests.kit import say
 
 
 async def _bot(yishi: Yishi, clock: Clock) -> tuple[Yishi, MeetingsStandIn]:

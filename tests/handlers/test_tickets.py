@@ -3,41 +3,13 @@ moderator (li), with the controllable clock driving both escalation steps."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from typing import Any
-
 from bot.app import Yishi
 from consultation.roles import Role
-from kernel.messages import ChatType, Inbound, Location, Reply
+from kernel.messages import Location
 from storage.tickets import Ticket, TicketRepository
-from storage.types import utcnow
 from tests.conftest import Clock
-
-NUMBER = re.compile(r"R\d{8}-\d{4}")
-
-
-def msg(text: str, sender: str = "zhang", **kw: Any) -> Inbound:
-    return Inbound(
-        platform="web",
-        chat_id=sender,
-        chat_type=ChatType.PRIVATE,
-        sender_id=sender,
-        message_id=kw.pop("mid", None) or uuid.uuid4().hex,
-        text=text,
-        sent_at=utcnow(),
-        **kw,
-    )
-
-
-async def say(yishi: Yishi, text: str, sender: str = "zhang", **kw: Any) -> list[Reply]:
-    return await yishi.router.handle(msg(text, sender, **kw))
-
-
-async def pushes(yishi: Yishi, who: str) -> list[Reply]:
-    async with yishi.uow() as uow:
-        rows = await uow.pushes.for_chat("web", who, 200)
-    return [Reply.from_json(p.payload) for p in rows]
+from tests.kit import TICKET_NUMBER as NUMBER
+from tests.kit import pushes, say
 
 
 async def ticket(yishi: Yishi, number: str) -> Ticket:

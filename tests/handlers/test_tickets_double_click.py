@@ -16,7 +16,7 @@ from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from storage.tickets import TicketRepository
 from tests.conftest import Clock, make_settings
-from tests.handlers.test_tickets import say
+from tests.kit import say
 
 NUMBER = re.compile(r"R\d{8}-\d{4}")
 

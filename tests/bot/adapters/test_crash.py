@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -36,6 +35,7 @@ from storage.platforms import CallbackRecord
 from storage.unit_of_work import UnitOfWorkFactory
 from tests.bot.adapters.fakes.telegram_server import FakeTelegram
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
+from tests.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 200  # of each platform
@@ -43,12 +43,6 @@ IN_FLIGHT = 50  # concurrent requests per platform
 KILL_AFTER = 120  # answered requests (both platforms) before the kill
 SECRET = "crash-s3cret"
 TIMEOUT = aiohttp.ClientTimeout(total=5)  # WeChat's patience
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def config(db_url: str, port: int, wechat: FakeWechat, telegram: FakeTelegram) -> str:

@@ -197,7 +197,7 @@ async def test_restart_resumes_a_half_finished_conversation(sqlite_url: str, clo
     settings = make_settings(sqlite_url)
     first = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
     await seed_demo(first.uow)
-    from tests.bot.test_router import say
+    from tests.kit import say
 
     await say(first, "路灯不亮了")
     [question] = await say(first, "5号楼")

@@ -4,7 +4,6 @@ under the Content-Security-Policy, and a page of another origin can't act in it.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,19 +17,8 @@ from bot.serve import serve
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
 from storage.models import InboundMessage
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.conftest import Clock, make_settings
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,12 +27,6 @@ pytestmark = [
         reason="Debian's chromium is not installed (apt-get install chromium; .ci/run does it)",
     ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
