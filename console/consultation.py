@@ -21,7 +21,7 @@ from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
 from consultation.meetings import MODE_ZH, MeetingService
 from consultation.outcomes import DECISION_STATUS_ZH, OutcomeService, parse_due
-from consultation.polls import PollService, PollSpec
+from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
 from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from storage.meetings import Meeting, MeetingRepository
@@ -499,7 +499,7 @@ class ConsultationPages:
         people = [
             (r.id, r.name)
             for r in await visit.uow.get(PollRepository).electorate_people(
-                poll.electorate, poll.meeting_id
+                poll.electorate, poll.meeting_id, WORKPLACE_ROLES
             )
         ]
         return self.desk.render(

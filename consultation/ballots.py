@@ -150,6 +150,18 @@ class Tally:
         return self.quorum_met and self.rule_met and not self.tie
 
     @property
+    def outcome(self) -> str:
+        """What the result is, said as what it is: ``no_votes`` (nobody voted),
+        ``no_quorum`` (too few voted for it to count), ``tie``, ``passed`` or ``failed``."""
+        if self.voters == 0:
+            return "no_votes"
+        if not self.quorum_met:
+            return "no_quorum"
+        if self.tie:
+            return "tie"
+        return "passed" if self.passed else "failed"
+
+    @property
     def turnout_pct(self) -> float:
         return 100.0 * self.voters / self.electorate if self.electorate else 0.0
 
@@ -170,6 +182,7 @@ class Tally:
             "tie": self.tie,
             "winner": self.winner,
             "passed": self.passed,
+            "outcome": self.outcome,
         }
 
 
@@ -212,7 +225,7 @@ def tally(
             if mask >> i & 1:
                 counts[i] += votes
     if kind is PollKind.YESNO:
-        winner_index, tie = 0, counts[0] == counts[1]
+        winner_index, tie = 0, counts[0] == counts[1] > 0
         support = counts[0]
     else:
         top = max(counts) if counts else 0

@@ -178,6 +178,17 @@ class Progress:
     quorum_pct: int
 
 
+#: Roles held for work, not for living here: such a person votes in residents' polls
+#: only with a home in the register (storage.polls.lives_here counts the same way).
+WORKPLACE_ROLES = frozenset({Role.MODERATOR.value, Role.GRID_WORKER.value, Role.DEPARTMENT.value})
+
+
+def lives_here(resident: Resident, roles: set[str]) -> bool:
+    """Staff and departments are not residents unless they live here (a room or a
+    household in the register); everyone else verified is."""
+    return bool(resident.room or resident.household) or not roles & WORKPLACE_ROLES
+
+
 class PollService:
     """Polls end to end; the caller's transaction holds every step."""
 
@@ -266,10 +277,10 @@ class PollService:
         return poll
 
     async def _electorate(self, poll: Poll) -> Sequence[Resident]:
-        return await self.polls.electorate_people(poll.electorate, poll.meeting_id)
+        return await self.polls.electorate_people(poll.electorate, poll.meeting_id, WORKPLACE_ROLES)
 
     async def electorate_size(self, poll: Poll) -> int:
-        return await self.polls.electorate_size(poll.electorate, poll.meeting_id)
+        return await self.polls.electorate_size(poll.electorate, poll.meeting_id, WORKPLACE_ROLES)
 
     def is_open(self, poll: Poll) -> bool:
         return poll.status == "open" and (poll.closes_at is None or self.now < poll.closes_at)
@@ -290,6 +301,10 @@ class PollService:
             return f"r:{resident.id}"
         if not resident.verified:
             raise PollError("not_verified", ref=poll_ref(poll.id or 0))
+        home = bool(resident.room or resident.household)
+        roles = set() if home else {r.role for r in await self.uow.residents.roles_of(resident.id)}
+        if not lives_here(resident, roles):
+            raise PollError("not_living_here", ref=poll_ref(poll.id or 0))
         if electorate is Electorate.HOUSEHOLDS and resident.household:
             return f"h:{resident.household}"
         return f"r:{resident.id}"

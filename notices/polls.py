@@ -74,7 +74,10 @@ def poll_opened(poll: Poll, zone: ZoneInfo) -> Reply:
         question=poll.question,
         options=options,
         electorate=ELECTORATE_ZH[poll.electorate],
-        size=poll.electorate_size,
+        size=t(
+            "poll.size_households" if poll.electorate == "households" else "poll.size_people",
+            size=poll.electorate_size,
+        ),
         secrecy=t("poll.anonymous_note" if poll.anonymous else "poll.named_note"),
         quorum=poll.quorum_pct,
         rule=RULE_ZH[poll.pass_rule],
@@ -155,15 +158,10 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
             rule_state=t("poll.met" if tally.rule_met else "poll.not_met"),
         )
     )
-    if tally.tie:
-        lines.append(t("poll.result_tie"))
-    elif tally.passed:
-        winner = ""
-        if tally.winner is not None and tuple(poll.options) != YES_NO_OPTIONS:
-            winner = f"：{option_label(poll, tally.winner)}"
-        lines.append(t("poll.result_passed", winner=winner))
-    else:
-        lines.append(t("poll.result_failed"))
+    winner = ""
+    if tally.winner is not None and tuple(poll.options) != YES_NO_OPTIONS:
+        winner = f"：{option_label(poll, tally.winner)}"
+    lines.append(t(f"poll.result_{tally.outcome}", winner=winner))
     return lines
 
 

@@ -15,7 +15,7 @@ vote wrote (and their transaction ids) carry nothing readable about the choice.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -95,6 +95,20 @@ class PollTally(SQLModel, table=True):
     poll_id: int = Field(foreign_key="polls.id")
     choice_mask: int
     votes: int = Field(default=0)
+
+
+def lives_here(workplace_roles: Collection[str]) -> Any:
+    """Residents' polls are for the people who live here: anyone verified, except a
+    person holding a workplace role (staff, a department's officer) with no home in
+    the register (no room, no household). The rule itself is consultation.polls'."""
+    staff = select(RoleAssignment.resident_id).where(
+        col(RoleAssignment.role).in_(list(workplace_roles))
+    )
+    return (
+        col(Resident.room).is_not(None)
+        | col(Resident.household).is_not(None)
+        | col(Resident.id).not_in(staff)
+    )
 
 
 class PollRepository(Repository):
@@ -270,7 +284,9 @@ class PollRepository(Repository):
     async def named_votes(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
         return await self.participants(poll_id)
 
-    def _electorate_query(self, electorate: str, meeting_id: int | None) -> Any:
+    def _electorate_query(
+        self, electorate: str, meeting_id: int | None, workplace_roles: Collection[str] = ()
+    ) -> Any:
         stmt = select(Resident)
         if electorate == "committee":
             return stmt.where(
@@ -287,9 +303,11 @@ class PollRepository(Repository):
                     )
                 )
             )
-        return stmt.where(col(Resident.verified).is_(True))
+        return stmt.where(col(Resident.verified).is_(True), lives_here(workplace_roles))
 
-    async def electorate_size(self, electorate: str, meeting_id: int | None) -> int:
+    async def electorate_size(
+        self, electorate: str, meeting_id: int | None, workplace_roles: Collection[str] = ()
+    ) -> int:
         """How many may vote: residents, households (distinct), committee or attendees."""
         if electorate == "households":
             verified = col(Resident.verified).is_(True)
@@ -299,19 +317,21 @@ class PollRepository(Repository):
             singles = (
                 select(func.count())
                 .select_from(Resident)
-                .where(verified, col(Resident.household).is_(None))
+                .where(verified, col(Resident.household).is_(None), lives_here(workplace_roles))
             )
             return int((await self.session.exec(households)).one()) + int(
                 (await self.session.exec(singles)).one()
             )
-        inner = self._electorate_query(electorate, meeting_id).subquery()
+        inner = self._electorate_query(electorate, meeting_id, workplace_roles).subquery()
         stmt = select(func.count()).select_from(inner)
         return int((await self.session.exec(stmt)).one())
 
     async def electorate_people(
-        self, electorate: str, meeting_id: int | None
+        self, electorate: str, meeting_id: int | None, workplace_roles: Collection[str] = ()
     ) -> Sequence[Resident]:
-        stmt = self._electorate_query(electorate, meeting_id).order_by(col(Resident.id))
+        stmt = self._electorate_query(electorate, meeting_id, workplace_roles).order_by(
+            col(Resident.id)
+        )
         found: Sequence[Resident] = (await self.session.exec(stmt)).all()
         return found
 

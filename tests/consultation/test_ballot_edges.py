@@ -86,6 +86,7 @@ def test_a_yes_no_poll_that_passes_names_yes_the_winner() -> None:
         "tie": False,
         "winner": 0,
         "passed": True,
+        "outcome": "passed",
     }
     assert result.pct(0) == 75.0
 
@@ -113,10 +114,11 @@ def test_a_poll_nobody_voted_in() -> None:
             result = tally({}, kind=kind, options=options, electorate=10, quorum_pct=0, rule=rule)
             assert (result.voters, result.tie, result.rule_met, result.winner) == (
                 0,
-                kind is PollKind.YESNO,  # 0 : 0 between 赞成 and 反对
+                False,  # 0 : 0 is nobody voting, not a tie
                 False,
                 None,
             ), (kind, rule)
+            assert result.outcome == "no_votes"
             assert result.pct(0) == 0.0 and result.turnout_pct == 0.0
 
 
@@ -161,3 +163,29 @@ def test_one_vote_each_at_the_top_is_a_tie() -> None:
         rule=PassRule.MAJORITY,
     )
     assert (result.tie, result.winner, result.passed) == (True, None, False)
+
+
+def test_no_votes_and_a_missed_quorum_are_said_as_what_they_are() -> None:
+    """Nobody voting is not a tie, and a quorum missed is not a vote lost."""
+    nobody = tally(
+        {}, kind=PollKind.YESNO, options=(), electorate=10, quorum_pct=0, rule=PassRule.MAJORITY
+    )
+    assert (nobody.tie, nobody.passed, nobody.outcome) == (False, False, "no_votes")
+    few = tally(
+        {0b001: 2},
+        kind=PollKind.YESNO,
+        options=(),
+        electorate=10,
+        quorum_pct=50,
+        rule=PassRule.MAJORITY,
+    )
+    assert (few.rule_met, few.passed, few.outcome) == (True, False, "no_quorum")
+    even = tally(
+        {0b001: 2, 0b010: 2},
+        kind=PollKind.YESNO,
+        options=(),
+        electorate=10,
+        quorum_pct=0,
+        rule=PassRule.MAJORITY,
+    )
+    assert (even.tie, even.outcome) == (True, "tie")

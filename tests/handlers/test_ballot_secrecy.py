@@ -111,6 +111,10 @@ async def run_scenario(
             web_li = await uow.identities.ensure("web", "li")
             li.resident_id = web_li.resident_id
             uow.session.add(li)
+            # 孙科长 lives here too (a home in the register), so he votes in residents' polls.
+            await uow.session.execute(
+                text("UPDATE residents SET unit = '1单元', room = '302' WHERE name = '孙科长'")
+            )
             rows = await uow.session.execute(text("SELECT id, name FROM residents"))
             by_name = {name: rid for rid, name in rows.all()}
         run.people = {who: by_name[DEMO_PEOPLE[who]] for who in FORMS}

@@ -81,7 +81,7 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     [opened] = await say(
         yishi, "开启投票 T1 范围:到会 法定:50%", sender="li", chat="group:main", group=True
     )
-    assert "【表决 P1】" in opened.text and "到会签到人员（2 人/户）" in opened.text
+    assert "【表决 P1】" in opened.text and "到会签到人员，应投 2 人" in opened.text
     assert [b.label for b in opened.buttons] == ["赞成", "反对", "弃权"]
     [outsider] = await say(yishi, "赞成", sender="zhang")
     assert "只限到会签到" in outsider.text
