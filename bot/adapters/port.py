@@ -6,8 +6,11 @@ window, access tokens, kept late callbacks, spent signature nonces, web sessions
 ask :class:`PlatformStore` for them, never a repository or the unit-of-work factory, so
 a change to the tables touches this module and not five adapters (import-linter checks
 it: ``bot.adapters`` imports ``storage`` only here). Each method is one transaction of
-its own; what a callback adds to its message's transaction goes through
-:class:`CallbackTransaction`, the only place adapters see a transaction at all.
+its own. A callback's writes that must commit with something else (its nonce, its
+sender's contact, its late answer's pushes) go through :class:`CallbackTransaction`:
+inside its message's transaction (:meth:`PlatformStore.joining`), or in one of their
+own when no message is handled (:meth:`PlatformStore.transaction`: a signature spent
+alone, an unfollow).
 """
 
 from __future__ import annotations
