@@ -347,13 +347,16 @@ def _workbench(yishi: Yishi) -> Any:
 
 def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     """A :class:`Yishi` with every adapter the settings enable."""
+    from bot.adapters.port import PlatformStore
     from bot.adapters.web import WebChatAdapter
 
     yishi = Yishi(settings, **kwargs)
+    store = PlatformStore(yishi.uow)  # the adapters' one way to storage
     if settings.web.enabled:
         yishi.add_adapter(
             WebChatAdapter(
                 yishi.router,
+                store,
                 personas=settings.web.demo_personas,
                 trusted_proxies=settings.web.trusted_proxies,
                 allowed_origins=settings.web.allowed_origins,
@@ -363,7 +366,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter
 
-        wechat = WechatAdapter(yishi.router, settings.wechat, yishi.http)
+        wechat = WechatAdapter(yishi.router, store, settings.wechat, yishi.http)
         yishi.add_adapter(wechat)
         registry = yishi.router.registry
         for handler in registry.handlers:
@@ -372,9 +375,9 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.telegram.enabled:
         from bot.adapters.telegram import TelegramAdapter
 
-        yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram))
+        yishi.add_adapter(TelegramAdapter(yishi.router, store, settings.telegram))
     if settings.wecom.enabled:
         from bot.adapters.wecom import WecomAdapter
 
-        yishi.add_adapter(WecomAdapter(yishi.router, settings.wecom, yishi.http))
+        yishi.add_adapter(WecomAdapter(yishi.router, store, settings.wecom, yishi.http))
     return yishi

@@ -31,11 +31,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.adapters.port import CallbackTransaction, MessageTransaction, PlatformStore, Touch
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Location, Reply
-from storage.callbacks import CallbackRepository, Touch
-from storage.platforms import PlatformRepository
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.callbacks")
 
@@ -92,21 +90,22 @@ class SignatureGuard:
     def now(self) -> int:
         return int(self.clock().timestamp())
 
-    async def spend(self, uow: UnitOfWork, signed: Signed, touch: Touch | None = None) -> None:
-        """Use the pair in ``uow``'s transaction (and touch the sender's contact with it);
+    async def spend(
+        self, tx: CallbackTransaction, signed: Signed, touch: Touch | None = None
+    ) -> None:
+        """Use the pair in ``tx`` (and touch the sender's contact with it);
         :class:`Refused` when it was used before."""
-        repo = uow.get(CallbackRepository)
-        if not await repo.spend_nonce(self.platform, signed.stamp, signed.nonce, touch=touch):
+        if not await tx.spend_nonce(self.platform, signed.stamp, signed.nonce, touch=touch):
             raise Refused(403, "replayed signature (nonce already used)")
         now = self.now()
         if now >= self._next_prune:
             self._next_prune = now + max(1, self.max_age // 10)
-            await repo.prune_nonces(self.platform, now - self.max_age)
+            await tx.prune_nonces(self.platform, now - self.max_age)
 
-    async def spend_alone(self, uow_factory: Callable[[], UnitOfWork], signed: Signed) -> None:
+    async def spend_alone(self, store: PlatformStore, signed: Signed) -> None:
         """Use the pair in a transaction of its own (a request that handles no message)."""
-        async with uow_factory() as uow:
-            await self.spend(uow, signed)
+        async with store.transaction() as tx:
+            await self.spend(tx, signed)
 
 
 class CallbackRunner:
@@ -116,6 +115,7 @@ class CallbackRunner:
     def __init__(
         self,
         router: Router,
+        store: PlatformStore,
         platform: str,
         guard: SignatureGuard,
         *,
@@ -125,6 +125,7 @@ class CallbackRunner:
         touch_contacts: bool = False,
     ) -> None:
         self.router = router
+        self.store = store
         self.platform = platform
         self.guard = guard
         self.deadline_seconds = deadline_seconds
@@ -157,7 +158,7 @@ class CallbackRunner:
             # A retry while the first delivery is still at work here: wait for it.
             self.joined += 1
             if signed is not None:
-                await self.guard.spend_alone(self.router.uow_factory, signed)
+                await self.guard.spend_alone(self.store, signed)
             return await found.answer(budget)
         delivery = _Delivery(self, message, signed)
         delivery.start()
@@ -166,7 +167,7 @@ class CallbackRunner:
     async def spend(self, signed: Signed | None) -> None:
         """Spend a request's signature without handling a message (ignored events)."""
         if signed is not None:
-            await self.guard.spend_alone(self.router.uow_factory, signed)
+            await self.guard.spend_alone(self.store, signed)
 
     def track(self, future: asyncio.Future[Any]) -> None:
         self._tasks.add(future)
@@ -207,8 +208,7 @@ class CallbackRunner:
         that no delivery in this process is working on; returns how many were handled
         here (a kept copy of a message handled before is just dropped)."""
         before = self.router.clock() - self.recover_after
-        async with self.router.uow_factory() as uow:
-            kept = await uow.get(PlatformRepository).late_callbacks(self.platform, before)
+        kept = await self.store.late_callbacks(self.platform, before)
         count = 0
         for record in kept:
             if (record.sender_id, record.key) in self.in_flight:
@@ -238,8 +238,7 @@ class CallbackRunner:
         return count
 
     async def _drop(self, sender_id: str, key: str) -> None:
-        async with self.router.uow_factory() as uow:
-            await uow.get(CallbackRepository).drop_late(self.platform, sender_id, key)
+        await self.store.drop_late(self.platform, sender_id, key)
 
 
 class _Delivery:
@@ -282,18 +281,19 @@ class _Delivery:
             )
 
     # -- inside the message's transaction (Within) -------------------------------------
-    async def opened(self, uow: UnitOfWork) -> None:
+    async def opened(self, uow: MessageTransaction) -> None:
         runner = self.runner
+        tx = runner.store.joining(uow)
         touch: Touch | None = None
         if runner.touch_contacts:
             now = runner.router.clock()
             touch = (self.message.sender_id, now, now - CONTACT_RESOLUTION)
         if self.signed is not None:
-            await runner.guard.spend(uow, self.signed, touch)
+            await runner.guard.spend(tx, self.signed, touch)
         elif touch is not None:
-            await uow.get(CallbackRepository).touch_contact(runner.platform, *touch)
+            await tx.touch_contact(runner.platform, touch)
 
-    async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
+    async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         """Queue what cannot go back passively; once this returns, an answer decided
         passive is not turned late (the commit is under way)."""
         self.recorded_here = True
@@ -307,19 +307,18 @@ class _Delivery:
             push, kind = others, OTHER_CHATS
             self.state = "answering"
         runner, message = self.runner, self.message
+        tx = runner.store.joining(uow)
         now = runner.router.clock()
         for index, reply in enumerate(push):
-            await uow.pushes.enqueue(
+            await tx.queue_push(
                 runner.platform,
                 reply.chat_id or message.chat_id,
                 reply.as_json(),
                 push_key(runner.platform, kind, message, index),
-                now=now,
+                now,
             )
         if kept:  # handled: its kept copy (if already written) is done with
-            await uow.get(CallbackRepository).drop_late(
-                runner.platform, message.sender_id, message.message_id
-            )
+            await tx.drop_late(runner.platform, message.sender_id, message.message_id)
 
     # -- the HTTP side ---------------------------------------------------------------
     async def answer(self, budget: float) -> list[Reply]:
@@ -349,8 +348,7 @@ class _Delivery:
     async def _answered_by_push(self) -> bool:
         """Whether this (already handled) message's answer went out as pushes."""
         key = push_key(self.runner.platform, ANSWER_PUSHED, self.message, 0)
-        async with self.runner.router.uow_factory() as uow:
-            return await uow.get(CallbackRepository).push_queued(key)
+        return await self.runner.store.push_queued(key)
 
     async def _keep(self) -> None:
         """Keep the message before it is acknowledged (once for all its deliveries);
@@ -365,14 +363,13 @@ class _Delivery:
 
     async def _write_copy(self) -> None:
         runner, message = self.runner, self.message
-        async with runner.router.uow_factory() as uow:
-            await uow.get(PlatformRepository).hold_late(
-                runner.platform,
-                message.sender_id,
-                message.message_id,
-                _inbound_json(message),
-                runner.router.clock(),
-            )
+        await runner.store.hold_late(
+            runner.platform,
+            message.sender_id,
+            message.message_id,
+            _inbound_json(message),
+            runner.router.clock(),
+        )
 
 
 ANSWER_PUSHED, OTHER_CHATS = "answer", "reply"

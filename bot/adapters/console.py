@@ -7,13 +7,12 @@ import sys
 import uuid
 from typing import Any, TextIO
 
+from bot.adapters.port import StorageUnavailable, utcnow
 from bot.app import Yishi
 from bot.config import Settings
 from bot.demo import seed_demo
 from bot.router import unavailable_reply
 from kernel.messages import ChatType, Inbound, Platform, Reply
-from storage.faults import StorageUnavailable
-from storage.types import utcnow
 
 
 def render(reply: Reply) -> str:

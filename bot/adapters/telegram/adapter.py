@@ -36,16 +36,13 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.adapters.callbacks import BodyTooLarge, read_bounded
+from bot.adapters.port import MessageTransaction, PlatformStore, is_outage, utcnow
 from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.adapters.wechat.adapter import button_key
 from bot.config import TelegramSettings
 from bot.push import PermanentPushError
 from bot.router import Router, unavailable_reply
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
-from storage.faults import is_outage
-from storage.platforms import PlatformRepository
-from storage.types import utcnow
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.telegram")
 
@@ -72,10 +69,10 @@ class _FirstRecord:
     def __init__(self) -> None:
         self.first = False
 
-    async def opened(self, uow: UnitOfWork) -> None:
+    async def opened(self, uow: MessageTransaction) -> None:
         return None
 
-    async def recorded(self, uow: UnitOfWork, replies: list[Reply]) -> None:
+    async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         self.first = True
 
 
@@ -107,11 +104,13 @@ class TelegramAdapter:
     def __init__(
         self,
         router: Router,
+        store: PlatformStore,
         settings: TelegramSettings,
         *,
         sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.router = router
+        self.store = store
         self.settings = settings
         builder = Application.builder().token(settings.token).base_url(settings.base_url)
         if settings.mode == "webhook":
@@ -247,10 +246,7 @@ class TelegramAdapter:
         live = None
         on = query.message if query is not None else None
         if on is not None:
-            async with self.router.uow_factory() as uow:
-                live = await uow.get(PlatformRepository).live_key_of(
-                    self.platform, str(on.chat.id), str(on.message_id)
-                )
+            live = await self.store.live_key_of(self.platform, str(on.chat.id), str(on.message_id))
         chat = update.effective_chat
         is_group = chat.type in ("group", "supergroup")
         if query is not None:
@@ -324,8 +320,7 @@ class TelegramAdapter:
 
     async def _button_data(self, data: str) -> str:
         if data.startswith(KEY_PREFIX):
-            async with self.router.uow_factory() as uow:
-                found = await uow.get(PlatformRepository).callback_data(data[len(KEY_PREFIX) :])
+            found = await self.store.callback_data(data[len(KEY_PREFIX) :])
             return found if found is not None else ""
         return data
 
@@ -341,10 +336,7 @@ class TelegramAdapter:
                 data = KEY_PREFIX + button_key(button.data)
             rows.append([InlineKeyboardButton(button.label, callback_data=data)])
         if long:
-            async with self.router.uow_factory() as uow:
-                repo = uow.get(PlatformRepository)
-                for button in long:
-                    await repo.save_callback_data(button_key(button.data), button.data)
+            await self.store.save_callback_data([(button_key(b.data), b.data) for b in long])
         # Short choices (yes/no/abstain, ratings) sit side by side.
         if len(rows) <= 5 and all(len(b.label) <= 6 for b in buttons):
             return InlineKeyboardMarkup([[r[0] for r in rows]])
@@ -355,8 +347,7 @@ class TelegramAdapter:
         markup = await self._keyboard(reply.buttons)
         key = reply.edit_key
         if key is not None:
-            async with self.router.uow_factory() as uow:
-                found = await uow.get(PlatformRepository).live_message(self.platform, chat_id, key)
+            found = await self.store.live_message(self.platform, chat_id, key)
             if found is not None and await self._edit_live(chat_id, int(found), reply, markup):
                 return
         sent: Message = await self.limiter.run(
@@ -364,10 +355,7 @@ class TelegramAdapter:
         )
         self.counts["sent"] += 1
         if key is not None:
-            async with self.router.uow_factory() as uow:
-                await uow.get(PlatformRepository).save_live_message(
-                    self.platform, chat_id, key, str(sent.message_id)
-                )
+            await self.store.save_live_message(self.platform, chat_id, key, str(sent.message_id))
 
     async def _edit_live(
         self, chat_id: str, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None
@@ -410,7 +398,4 @@ class TelegramAdapter:
     async def record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
     ) -> None:
-        async with self.router.uow_factory() as uow:
-            await uow.get(PlatformRepository).record_delivery(
-                self.platform, chat_id, via, ok, detail, reply.text
-            )
+        await self.store.record_delivery(self.platform, chat_id, via, ok, detail, reply.text)

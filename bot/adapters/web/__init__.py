@@ -14,12 +14,12 @@ import asyncio
 import logging
 import uuid
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
@@ -34,10 +34,6 @@ from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_rep
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Platform, Reply
 from kernel.texts import t
-from storage.identities import IdentityRepository
-from storage.platforms import PlatformRepository
-from storage.types import utcnow
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.web")
 
@@ -64,19 +60,16 @@ class WebSender:
 
     records_deliveries = True
 
-    def __init__(self, hub: WebHub, uow_factory: Callable[[], UnitOfWork]) -> None:
+    def __init__(self, hub: WebHub, store: PlatformStore) -> None:
         self.hub = hub
-        self.uow_factory = uow_factory
+        self.store = store
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         tabs = await self.hub.deliver(
             chat_id, {"type": "push", "chat_id": chat_id, "reply": reply.as_json()}
         )
         via, detail = ("websocket", f"{tabs} open tab(s)") if tabs else ("history", "no open tab")
-        async with self.uow_factory() as uow:
-            await uow.get(PlatformRepository).record_delivery(
-                Platform.WEB, chat_id, via, True, detail, reply.text
-            )
+        await self.store.record_delivery(Platform.WEB, chat_id, via, True, detail, reply.text)
 
 
 class WebHub:
@@ -135,18 +128,20 @@ class WebChatAdapter:
     def __init__(
         self,
         router: Router,
+        store: PlatformStore,
         *,
         personas: bool = False,
         trusted_proxies: list[str] | None = None,
         allowed_origins: list[str] | None = None,
     ) -> None:
         self.router = router
+        self.store = store
         self.personas = personas
         self.hub = WebHub()
-        self.sender = WebSender(self.hub, router.uow_factory)
+        self.sender = WebSender(self.hub, store)
         self.proxies = TrustedProxies(trusted_proxies or [])
         self.guard = RequestGuard(self.proxies, allowed_origins or [])
-        self.sessions = WebSessions(router.uow_factory, router.clock)
+        self.sessions = WebSessions(store, router.clock)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
@@ -198,8 +193,7 @@ class WebChatAdapter:
 
     async def _name(self, user_id: str) -> str:
         """How the group shows ``user_id``: the bound resident's name, else 居民 + a tag."""
-        async with self.router.uow_factory() as uow:
-            name = await uow.get(IdentityRepository).resident_name(self.platform, user_id)
+        name = await self.store.resident_name(self.platform, user_id)
         return name or t("web.visitor", tag=public_tag(user_id))
 
     async def _describe(self, session: Session) -> dict[str, Any]:

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from storage.identities import WebSessionRepository
-from storage.unit_of_work import UnitOfWork
+from bot.adapters.port import PlatformStore
 
 if TYPE_CHECKING:
     from bot.adapters.web.relay import PgRelay
@@ -92,10 +91,8 @@ class Session:
 class WebSessions:
     """Finds the session a request's cookie proves, and issues new ones."""
 
-    def __init__(
-        self, uow_factory: Callable[[], UnitOfWork], clock: Callable[[], datetime]
-    ) -> None:
-        self.uow_factory = uow_factory
+    def __init__(self, store: PlatformStore, clock: Callable[[], datetime]) -> None:
+        self.store = store
         self.clock = clock
         self._cache: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
         #: With several worker processes: tells the others a session changed (relay.py).
@@ -118,8 +115,7 @@ class WebSessions:
         if known is not None and expect is not None and expect != (known[1] or known[0]):
             known = None
         if known is None:
-            async with self.uow_factory() as uow:
-                found = await uow.get(WebSessionRepository).find(key)
+            found = await self.store.find_web_session(key)
             if found is None:
                 return None
             known = (found.public_id, found.persona)
@@ -133,17 +129,13 @@ class WebSessions:
             return found
         credential = secrets.token_urlsafe(32)
         public_id = new_public_id()
-        async with self.uow_factory() as uow:
-            await uow.get(WebSessionRepository).open(
-                credential_hash(credential), public_id, self.clock()
-            )
+        await self.store.open_web_session(credential_hash(credential), public_id, self.clock())
         return Session(credential, public_id, fresh=True)
 
     async def act_as(self, session: Session, persona: str | None) -> Session:
         """The demo's switcher: from now on ``session`` speaks as ``persona``."""
         key = credential_hash(session.credential)
-        async with self.uow_factory() as uow:
-            await uow.get(WebSessionRepository).act_as(key, persona)
+        await self.store.act_as(key, persona)
         self._remember(key, (session.public_id, persona))
         if self.relay is not None:
             await self.relay.forget(key)

@@ -35,6 +35,7 @@ from bot.adapters.callbacks import (
     read_bounded,
 )
 from bot.adapters.outbound import HttpClient, OutboundError
+from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt, check_signature
@@ -43,9 +44,6 @@ from bot.push import PermanentPushError
 from bot.router import Router
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
 from kernel.texts import t
-from storage.platforms import PlatformRepository
-from storage.types import utcnow
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.wechat")
 
@@ -60,16 +58,11 @@ def button_key(data: str) -> str:
     return "b" + hashlib.sha256(data.encode("utf-8")).hexdigest()[:20]
 
 
-async def remember_buttons(
-    uow_factory: Callable[[], UnitOfWork], buttons: tuple[Button, ...]
-) -> None:
+async def remember_buttons(store: PlatformStore, buttons: tuple[Button, ...]) -> None:
     """Store each button's data under its short key so a press can be mapped back."""
     if not buttons:
         return
-    async with uow_factory() as uow:
-        repo = uow.get(PlatformRepository)
-        for button in buttons:
-            await repo.save_callback_data(button_key(button.data), button.data)
+    await store.save_callback_data([(button_key(b.data), b.data) for b in buttons])
 
 
 @lru_cache(maxsize=1024)
@@ -96,32 +89,28 @@ class WechatSender:
     def __init__(
         self,
         api: WechatApi,
-        uow_factory: Callable[[], UnitOfWork],
+        store: PlatformStore,
         settings: WechatSettings,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         self.api = api
-        self.uow_factory = uow_factory
+        self.store = store
         self.settings = settings
         self.clock = clock
         self.window = timedelta(hours=settings.cs_window_hours)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        async with self.uow_factory() as uow:
-            slot = await uow.get(PlatformRepository).take_window_slot(
-                Platform.WECHAT, chat_id, self.clock(), self.window, self.settings.cs_quota
-            )
+        slot = await self.store.take_window_slot(
+            Platform.WECHAT, chat_id, self.clock(), self.window, self.settings.cs_quota
+        )
         if slot:
-            await remember_buttons(self.uow_factory, reply.buttons)
+            await remember_buttons(self.store, reply.buttons)
             try:
                 await self.api.send_custom(self._custom_payload(chat_id, reply))
             except WechatApiError as exc:
                 if exc.errcode in QUOTA_ERRORS:
-                    async with self.uow_factory() as uow:
-                        await uow.get(PlatformRepository).close_window(
-                            Platform.WECHAT, chat_id, self.settings.cs_quota
-                        )
+                    await self.store.close_window(Platform.WECHAT, chat_id, self.settings.cs_quota)
                     await self._record(chat_id, "customer_service", False, str(exc), reply)
                     await self._fall_back(chat_id, reply, str(exc))
                     return
@@ -172,10 +161,7 @@ class WechatSender:
     async def _record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
     ) -> None:
-        async with self.uow_factory() as uow:
-            await uow.get(PlatformRepository).record_delivery(
-                Platform.WECHAT, chat_id, via, ok, detail, reply.text
-            )
+        await self.store.record_delivery(Platform.WECHAT, chat_id, via, ok, detail, reply.text)
 
 
 class WechatAdapter:
@@ -186,10 +172,12 @@ class WechatAdapter:
     def __init__(
         self,
         router: Router,
+        store: PlatformStore,
         settings: WechatSettings,
         http: HttpClient,
     ) -> None:
         self.router = router
+        self.store = store
         self.settings = settings
         self.crypt = (
             MessageCrypt(settings.token, settings.encoding_aes_key, settings.app_id)
@@ -198,16 +186,17 @@ class WechatAdapter:
         )
         self.api = WechatApi(
             http,
-            router.uow_factory,
+            store,
             base_url=settings.api_base_url,
             app_id=settings.app_id,
             app_secret=settings.app_secret,
             clock=router.clock,
         )
-        self.sender = WechatSender(self.api, router.uow_factory, settings, clock=router.clock)
+        self.sender = WechatSender(self.api, store, settings, clock=router.clock)
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
+            store,
             self.platform,
             self.guard,
             deadline_seconds=settings.reply_deadline_seconds,
@@ -349,11 +338,9 @@ class WechatAdapter:
         # (a LOCATION report and a VIEW click can share one), so the event is in it.
         key = fields.get("MsgId") or f"{event}:{fields.get('CreateTime', '')}"
         if event == "unsubscribe":
-            async with self.router.uow_factory() as uow:
-                await self.guard.spend(uow, signed)
-                await uow.get(PlatformRepository).touch_contact(
-                    self.platform, openid, self.router.clock(), subscribed=False
-                )
+            async with self.store.transaction() as tx:
+                await self.guard.spend(tx, signed)
+                await tx.unsubscribed(self.platform, openid, self.router.clock())
             return []
         if msg_type == "event" and event not in ("subscribe", "scan", "click"):
             await self.runner.spend(signed)
@@ -382,8 +369,7 @@ class WechatAdapter:
         if msg_type == "text":
             menu_id = fields.get("bizmsgmenuid")
             if menu_id:
-                async with self.router.uow_factory() as uow:
-                    data = await uow.get(PlatformRepository).callback_data(menu_id)
+                data = await self.store.callback_data(menu_id)
                 if data is not None:
                     return data, {}
             return fields.get("Content", ""), {}

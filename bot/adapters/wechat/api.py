@@ -10,17 +10,15 @@ is dropped and fetched again, once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from bot.adapters.outbound import HttpClient
-from storage.platforms import PlatformRepository
-from storage.unit_of_work import UnitOfWork
+from bot.adapters.port import PlatformStore
 
 log = logging.getLogger("yishi.wechat.api")
 
@@ -60,7 +58,7 @@ class TokenApi:
     def __init__(
         self,
         http: HttpClient,
-        uow_factory: Callable[[], UnitOfWork],
+        store: PlatformStore,
         *,
         base_url: str,
         token_name: str,
@@ -68,7 +66,7 @@ class TokenApi:
         refresh_margin: timedelta = timedelta(minutes=5),
     ) -> None:
         self.http = http
-        self.uow_factory = uow_factory
+        self.store = store
         self.base_url = base_url.rstrip("/")
         self.token_name = token_name
         self.clock = clock
@@ -79,24 +77,17 @@ class TokenApi:
     def token_params(self) -> dict[str, str]:
         raise NotImplementedError
 
-    @contextlib.asynccontextmanager
-    async def _tokens(self) -> AsyncIterator[PlatformRepository]:
-        """The token store, in a unit of work of its own: never held open while the
-        platform is asked for a token (on SQLite that would stall every message)."""
-        async with self.uow_factory() as own:
-            yield own.get(PlatformRepository)
-
     async def access_token(self) -> str:
-        """The shared token, fetched when missing or about to expire."""
-        async with self._tokens() as repo:
-            found = await repo.token(self.token_name, self.clock())
+        """The shared token, fetched when missing or about to expire. Each look is a
+        transaction of its own: none is held open while the platform is asked for a
+        token (on SQLite that would stall every message)."""
+        found = await self.store.token(self.token_name, self.clock())
         if found is not None:
-            return found.value
+            return found
         async with self._lock:
-            async with self._tokens() as repo:
-                found = await repo.token(self.token_name, self.clock())
+            found = await self.store.token(self.token_name, self.clock())
             if found is not None:
-                return found.value
+                return found
             return await self._fetch()
 
     async def _fetch(self) -> str:
@@ -110,14 +101,12 @@ class TokenApi:
         value = str(body["access_token"])
         lifetime = timedelta(seconds=int(body.get("expires_in", 7200)))
         expires = self.clock() + max(lifetime - self.refresh_margin, lifetime / 2)
-        async with self._tokens() as repo:
-            await repo.save_token(self.token_name, value, expires)
+        await self.store.save_token(self.token_name, value, expires)
         log.info("access token refreshed", extra={"token": self.token_name})
         return value
 
     async def _drop(self, value: str) -> None:
-        async with self._tokens() as repo:
-            await repo.expire_token(self.token_name, value)
+        await self.store.expire_token(self.token_name, value)
 
     async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST ``payload`` with the token; one refresh-and-retry on a token error.
@@ -147,16 +136,14 @@ class WechatApi(TokenApi):
     def __init__(
         self,
         http: HttpClient,
-        uow_factory: Callable[[], UnitOfWork],
+        store: PlatformStore,
         *,
         base_url: str,
         app_id: str,
         app_secret: str,
         clock: Callable[[], datetime],
     ) -> None:
-        super().__init__(
-            http, uow_factory, base_url=base_url, token_name=f"wechat:{app_id}", clock=clock
-        )
+        super().__init__(http, store, base_url=base_url, token_name=f"wechat:{app_id}", clock=clock)
         self.app_id = app_id
         self.app_secret = app_secret
 

@@ -29,6 +29,7 @@ from bot.adapters.callbacks import (
     read_bounded,
 )
 from bot.adapters.outbound import HttpClient, OutboundError
+from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import TokenApi, WechatApiError
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
@@ -37,9 +38,6 @@ from bot.config import WecomSettings
 from bot.push import PermanentPushError
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Platform, Reply
-from storage.platforms import PlatformRepository
-from storage.types import utcnow
-from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.wecom")
 
@@ -56,14 +54,14 @@ class WecomApi(TokenApi):
     def __init__(
         self,
         http: HttpClient,
-        uow_factory: Callable[[], UnitOfWork],
+        store: PlatformStore,
         settings: WecomSettings,
         *,
         clock: Callable[[], datetime],
     ) -> None:
         super().__init__(
             http,
-            uow_factory,
+            store,
             base_url=settings.api_base_url,
             token_name=f"wecom:{settings.corp_id}:{settings.agent_id}",
             clock=clock,
@@ -140,12 +138,10 @@ class WecomSender:
 
     records_deliveries = True
 
-    def __init__(
-        self, api: WecomApi, robots: WecomRobots, uow_factory: Callable[[], UnitOfWork]
-    ) -> None:
+    def __init__(self, api: WecomApi, robots: WecomRobots, store: PlatformStore) -> None:
         self.api = api
         self.robots = robots
-        self.uow_factory = uow_factory
+        self.store = store
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         via = "robot" if chat_id.startswith(ROBOT_PREFIX) else "app_message"
@@ -162,10 +158,7 @@ class WecomSender:
     async def _record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
     ) -> None:
-        async with self.uow_factory() as uow:
-            await uow.get(PlatformRepository).record_delivery(
-                Platform.WECOM, chat_id, via, ok, detail, reply.text
-            )
+        await self.store.record_delivery(Platform.WECOM, chat_id, via, ok, detail, reply.text)
 
 
 class WecomAdapter:
@@ -173,16 +166,19 @@ class WecomAdapter:
 
     platform = Platform.WECOM.value
 
-    def __init__(self, router: Router, settings: WecomSettings, http: HttpClient) -> None:
+    def __init__(
+        self, router: Router, store: PlatformStore, settings: WecomSettings, http: HttpClient
+    ) -> None:
         self.router = router
         self.settings = settings
         self.crypt = MessageCrypt(settings.token, settings.encoding_aes_key, settings.corp_id)
-        self.api = WecomApi(http, router.uow_factory, settings, clock=router.clock)
+        self.api = WecomApi(http, store, settings, clock=router.clock)
         self.robots = WecomRobots(http, settings)
-        self.sender = WecomSender(self.api, self.robots, router.uow_factory)
+        self.sender = WecomSender(self.api, self.robots, store)
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
+            store,
             self.platform,
             self.guard,
             deadline_seconds=settings.reply_deadline_seconds,

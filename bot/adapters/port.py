@@ -1,0 +1,234 @@
+"""The platform adapters' one way to storage: what they keep, asked for by intention.
+
+The adapters (web chat, WeChat, WeCom, Telegram, the callback runner) keep a few
+things of their own: delivery records, button data, live messages, the customer-service
+window, access tokens, kept late callbacks, spent signature nonces, web sessions. They
+ask :class:`PlatformStore` for them, never a repository or the unit-of-work factory, so
+a change to the tables touches this module and not five adapters (import-linter checks
+it: ``bot.adapters`` imports ``storage`` only here). Each method is one transaction of
+its own. A callback's writes that must commit with something else (its nonce, its
+sender's contact, its late answer's pushes) go through :class:`CallbackTransaction`:
+inside its message's transaction (:meth:`PlatformStore.joining`), or in one of their
+own when no message is handled (:meth:`PlatformStore.transaction`: a signature spent
+alone, an unfollow).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from storage.callbacks import CallbackRepository, Touch
+from storage.faults import StorageUnavailable, is_outage
+from storage.identities import IdentityRepository, WebSessionRepository
+from storage.platforms import PlatformRepository
+from storage.types import utcnow
+from storage.unit_of_work import UnitOfWork
+
+#: The router's transaction for one message, as :class:`~bot.router.Within` hands it
+#: over: opaque to adapters, reached through :meth:`PlatformStore.joining`.
+MessageTransaction = UnitOfWork
+
+__all__ = [
+    "CallbackTransaction",
+    "LateCallback",
+    "MessageTransaction",
+    "PlatformStore",
+    "StorageUnavailable",
+    "Touch",
+    "WebSessionFound",
+    "is_outage",
+    "utcnow",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LateCallback:
+    """A message acknowledged before it was handled, kept until it is."""
+
+    sender_id: str
+    key: str
+    message: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WebSessionFound:
+    """A web chat session: its public id and the persona it speaks as (demo)."""
+
+    public_id: str
+    persona: str | None
+
+
+class CallbackTransaction:
+    """What a platform callback does inside one transaction: spend its signature's
+    nonce, touch its sender's contact, queue its late answer, end its kept copy."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    @property
+    def _callbacks(self) -> CallbackRepository:
+        return self._uow.get(CallbackRepository)
+
+    async def spend_nonce(
+        self, platform: str, stamp: int, nonce: str, *, touch: Touch | None = None
+    ) -> bool:
+        """Record the signed (timestamp, nonce), touching ``touch``'s contact with it;
+        False when the pair was used before."""
+        return await self._callbacks.spend_nonce(platform, stamp, nonce, touch=touch)
+
+    async def prune_nonces(self, platform: str, before: int) -> None:
+        await self._callbacks.prune_nonces(platform, before)
+
+    async def touch_contact(self, platform: str, touch: Touch) -> None:
+        """The sender wrote: their customer-service window reopens."""
+        await self._callbacks.touch_contact(platform, *touch)
+
+    async def unsubscribed(self, platform: str, user_id: str, now: datetime) -> None:
+        """The user unfollowed: no customer-service messages until they come back."""
+        await self._uow.get(PlatformRepository).touch_contact(
+            platform, user_id, now, subscribed=False
+        )
+
+    async def queue_push(
+        self, platform: str, chat_id: str, payload: dict[str, Any], dedupe_key: str, now: datetime
+    ) -> None:
+        await self._uow.pushes.enqueue(platform, chat_id, payload, dedupe_key, now=now)
+
+    async def drop_late(self, platform: str, sender_id: str, key: str) -> None:
+        """The kept message is handled in this transaction: its keeping ends."""
+        await self._callbacks.drop_late(platform, sender_id, key)
+
+
+class PlatformStore:
+    """The adapters' storage port, built once in the wiring from the unit-of-work factory."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+        self._uow = uow_factory
+
+    # -- callbacks -----------------------------------------------------------------------
+    def joining(self, uow: MessageTransaction) -> CallbackTransaction:
+        """A callback's part of its message's own transaction (the router's)."""
+        return CallbackTransaction(uow)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[CallbackTransaction]:
+        """A transaction of its own, for a request that handles no message (a signature
+        spent alone, an unsubscribe): all of it is kept, or none."""
+        async with self._uow() as uow:
+            yield CallbackTransaction(uow)
+
+    async def late_callbacks(self, platform: str, before: datetime) -> list[LateCallback]:
+        """Messages acknowledged unhandled and kept since before ``before``, oldest first."""
+        async with self._uow() as uow:
+            kept = await uow.get(PlatformRepository).late_callbacks(platform, before)
+            return [LateCallback(k.sender_id, k.key, k.message) for k in kept]
+
+    async def hold_late(
+        self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a message about to be acknowledged unhandled."""
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).hold_late(platform, sender_id, key, message, now)
+
+    async def drop_late(self, platform: str, sender_id: str, key: str) -> None:
+        """Forget a kept message (handled before, or unreadable)."""
+        async with self._uow() as uow:
+            await uow.get(CallbackRepository).drop_late(platform, sender_id, key)
+
+    async def push_queued(self, dedupe_key: str) -> bool:
+        """Whether a push with this dedupe key was ever queued."""
+        async with self._uow() as uow:
+            return await uow.get(CallbackRepository).push_queued(dedupe_key)
+
+    # -- deliveries ----------------------------------------------------------------------
+    async def record_delivery(
+        self, platform: str, chat_id: str, via: str, ok: bool, detail: str | None, excerpt: str
+    ) -> None:
+        """How a push went out (or didn't): for the delivery record and its health."""
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).record_delivery(
+                platform, chat_id, via, ok, detail, excerpt
+            )
+
+    # -- button data and live messages ---------------------------------------------------
+    async def save_callback_data(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Keep each button's data under its short key, so a press maps back."""
+        async with self._uow() as uow:
+            repo = uow.get(PlatformRepository)
+            for key, data in pairs:
+                await repo.save_callback_data(key, data)
+
+    async def callback_data(self, key: str) -> str | None:
+        async with self._uow() as uow:
+            return await uow.get(PlatformRepository).callback_data(key)
+
+    async def live_message(self, platform: str, chat_id: str, key: str) -> str | None:
+        """The platform's id of live message ``key`` in this chat, if one was sent."""
+        async with self._uow() as uow:
+            return await uow.get(PlatformRepository).live_message(platform, chat_id, key)
+
+    async def live_key_of(self, platform: str, chat_id: str, message_id: str) -> str | None:
+        """The key of the live message with this platform id, if it is one."""
+        async with self._uow() as uow:
+            return await uow.get(PlatformRepository).live_key_of(platform, chat_id, message_id)
+
+    async def save_live_message(
+        self, platform: str, chat_id: str, key: str, message_id: str
+    ) -> None:
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).save_live_message(platform, chat_id, key, message_id)
+
+    # -- the customer-service window -----------------------------------------------------
+    async def take_window_slot(
+        self, platform: str, user_id: str, now: datetime, window: timedelta, quota: int
+    ) -> bool:
+        """Count one customer-service message if the window is open and under quota."""
+        async with self._uow() as uow:
+            return await uow.get(PlatformRepository).take_window_slot(
+                platform, user_id, now, window, quota
+            )
+
+    async def close_window(self, platform: str, user_id: str, quota: int) -> None:
+        """The platform said the quota is spent: none until the user writes again."""
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).close_window(platform, user_id, quota)
+
+    # -- access tokens -------------------------------------------------------------------
+    async def token(self, name: str, now: datetime) -> str | None:
+        """The shared access token ``name`` if it is still good at ``now``."""
+        async with self._uow() as uow:
+            found = await uow.get(PlatformRepository).token(name, now)
+            return found.value if found is not None else None
+
+    async def save_token(self, name: str, value: str, expires_at: datetime) -> None:
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).save_token(name, value, expires_at)
+
+    async def expire_token(self, name: str, value: str) -> None:
+        """The platform rejected ``value``: the next caller fetches a new one."""
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).expire_token(name, value)
+
+    # -- web chat ------------------------------------------------------------------------
+    async def resident_name(self, platform: str, user_id: str) -> str | None:
+        """The bound resident's name, if this account is bound."""
+        async with self._uow() as uow:
+            return await uow.get(IdentityRepository).resident_name(platform, user_id)
+
+    async def find_web_session(self, token_hash: str) -> WebSessionFound | None:
+        async with self._uow() as uow:
+            found = await uow.get(WebSessionRepository).find(token_hash)
+            return WebSessionFound(found.public_id, found.persona) if found else None
+
+    async def open_web_session(self, token_hash: str, public_id: str, now: datetime) -> None:
+        async with self._uow() as uow:
+            await uow.get(WebSessionRepository).open(token_hash, public_id, now)
+
+    async def act_as(self, token_hash: str, persona: str | None) -> None:
+        """The demo's switcher: this session now speaks as ``persona``."""
+        async with self._uow() as uow:
+            await uow.get(WebSessionRepository).act_as(token_hash, persona)
