@@ -1,6 +1,7 @@
-"""居务公开: the public page of each consultation day, readable without login.
+"""居务公开: the public pages of the consultation days and their decisions, readable
+without login: an index (``/public/``), each meeting, and each decision.
 
-Server-rendered HTML, every value escaped. It shows the meeting, the agenda,
+Server-rendered HTML, every value escaped. A meeting's page shows the meeting, the agenda,
 attendance as counts, the committee members' names, the discussion notes once
 the minutes are published, each decision with its tally, progress and 评议 —
 and no other personal data (no proposer, no voter, no phone).
@@ -10,36 +11,62 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from html import escape
 from pathlib import Path
 
 from aiohttp import web
 
 from consultation.ids import decision_ref, topic_ref
-from consultation.outcomes import DECISION_STATUS_ZH, Minutes, OutcomeService
+from consultation.outcomes import DECISION_STATUS_ZH, DecisionView, Minutes, OutcomeService
 from kernel.context import Community
 from kernel.texts import t
 from notices.common import date_text
 from notices.polls import tally_lines
-from storage.meetings import MeetingRepository
+from storage.meetings import Meeting, MeetingRepository
+from storage.outcomes import Decision, DecisionRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
 _CODE = re.compile(r"M\d{6}")
+_DECISION = re.compile(r"D(\d{1,9})")
+#: How many meetings and decisions the index lists (newest first).
+INDEX_MEETINGS = 24
+INDEX_DECISIONS = 50
 
 #: The pages' stylesheet: a file, because the Content-Security-Policy allows no inline style.
 STYLESHEET = Path(__file__).resolve().parent / "static" / "public.css"
 
 
+def meeting_state(meeting: Meeting, now: datetime) -> str:
+    """Where a consultation day stands, as a resident reads it."""
+    if meeting.status == "cancelled":
+        return "已取消"
+    if meeting.minutes_published_at is not None:
+        return "纪要已发布"
+    return "即将召开" if meeting.starts_at > now else "已召开"
+
+
+def decision_state(decision: Decision) -> str:
+    """How a decision is being carried out; one that did not pass has nothing to do."""
+    if not decision.passed:
+        return "未通过，无需落实"
+    return DECISION_STATUS_ZH.get(decision.status, decision.status)
+
+
 class PublicPages:
-    """``GET /public/meetings/{code}``; plugs into the one aiohttp app like an adapter."""
+    """``GET /public/``, ``/public/meetings/{code}`` and ``/public/decisions/{ref}``;
+    plugs into the one aiohttp app like an adapter."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], community: Community) -> None:
         self.uow_factory = uow_factory
         self.community = community
 
     def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/public/", self.index)
+        app.router.add_get("/public", self.index)
         app.router.add_get("/public/meetings/{code}", self.meeting)
+        app.router.add_get("/public/decisions/{ref}", self.decision)
         app.router.add_get("/public/style.css", self.stylesheet)
 
     async def stylesheet(self, _request: web.Request) -> web.FileResponse:
@@ -55,6 +82,78 @@ class PublicPages:
                 return self._page("未找到", f"<p>没有找到协商议事日 {escape(code)}。</p>", 404)
             minutes = await OutcomeService(uow, utcnow()).minutes(meeting)
         return self._page(f"协商议事日 {code}", self.render(minutes))
+
+    async def index(self, _request: web.Request) -> web.Response:
+        """Every consultation day and every decision, newest first: where a resident
+        starts to look (居务公开)."""
+        now = utcnow()
+        async with self.uow_factory() as uow:
+            every = await uow.get(MeetingRepository).all()
+            meetings = sorted(every, key=lambda m: m.starts_at, reverse=True)[:INDEX_MEETINGS]
+            service = OutcomeService(uow, now)
+            decisions = list(reversed(await uow.get(DecisionRepository).all()))
+            views = [await service.view(d) for d in decisions[:INDEX_DECISIONS]]
+            codes = {m.id: m.code for m in every}
+        zone = self.community.zone
+        parts = [f"<h1>{escape(self.community.name)} 居务公开</h1>", "<h2>协商议事日</h2>"]
+        if not meetings:
+            parts.append('<p class="muted">还没有协商议事日。</p>')
+        parts.append('<ul class="index">')
+        for m in meetings:
+            parts.append(
+                f'<li><a href="/public/meetings/{escape(m.code)}">{escape(m.code)}</a> '
+                f"{escape(date_text(m.starts_at, zone))} {escape(m.place)} "
+                f'<span class="muted">{escape(meeting_state(m, now))}</span></li>'
+            )
+        parts.append("</ul><h2>决议与落实</h2>")
+        if not views:
+            parts.append('<p class="muted">还没有决议。</p>')
+        parts.append('<ul class="index">')
+        for view in views:
+            d = view.decision
+            ref = decision_ref(d.id or 0)
+            where = codes.get(d.meeting_id) if d.meeting_id else None
+            at = f"（{escape(where)}）" if where else ""
+            parts.append(
+                f'<li><a href="/public/decisions/{ref}">{ref} {escape(d.text)}</a>{at} '
+                f'<span class="{"passed" if d.passed else "failed"}">'
+                f"{'通过' if d.passed else '未通过'}</span>｜"
+                f"落实：{escape(decision_state(d))}｜"
+                f"评议：满意 {view.satisfied}，不满意 {view.unsatisfied}</li>"
+            )
+        parts.append("</ul>")
+        return self._page("居务公开", "\n".join(parts))
+
+    async def decision(self, request: web.Request) -> web.Response:
+        """One decision with its vote, its progress and residents' 评议, also when it was
+        not taken at a consultation day."""
+        found = _DECISION.fullmatch(request.match_info["ref"].upper())
+        if found is None:
+            return self._page("参数错误", "<p>决议编号格式应为 D3。</p>", status=400)
+        async with self.uow_factory() as uow:
+            decision = await uow.get(DecisionRepository).get(int(found.group(1)))
+            if decision is None:
+                ref = escape(request.match_info["ref"])
+                return self._page("未找到", f"<p>没有找到决议 {ref}。</p>", 404)
+            view = await OutcomeService(uow, utcnow()).view(decision)
+            meeting = (
+                await uow.get(MeetingRepository).get(decision.meeting_id)
+                if decision.meeting_id
+                else None
+            )
+        back = (
+            f'<p><a href="/public/meetings/{escape(meeting.code)}">协商议事日 '
+            f"{escape(meeting.code)}</a></p>"
+            if meeting is not None
+            else ""
+        )
+        body = (
+            f"<h1>{escape(self.community.name)} 决议 {decision_ref(decision.id or 0)}</h1>"
+            + back
+            + self.decision_html(view)
+            + '<p><a href="/public/">居务公开首页</a></p>'
+        )
+        return self._page(f"决议 {decision_ref(decision.id or 0)}", body)
 
     def render(self, minutes: Minutes) -> str:
         zone, meeting = self.community.zone, minutes.meeting
@@ -84,34 +183,41 @@ class PublicPages:
         if not minutes.decisions:
             parts.append(f'<p class="muted">{escape(t("minutes.no_decisions"))}</p>')
         for view in minutes.decisions:
-            decision = view.decision
-            verdict = "passed" if decision.passed else "failed"
+            parts.append(self.decision_html(view))
+        return "\n".join(parts)
+
+    def decision_html(self, view: DecisionView) -> str:
+        """One decision: its vote's tally, how it is being carried out, its 评议."""
+        zone = self.community.zone
+        parts: list[str] = []
+        decision = view.decision
+        verdict = "passed" if decision.passed else "failed"
+        parts.append(
+            f'<section class="decision" id="{decision_ref(decision.id or 0)}">'
+            f"<h3>{decision_ref(decision.id or 0)} {escape(decision.text)} "
+            f'<span class="{verdict}">'
+            f"{'通过' if decision.passed else '未通过'}</span></h3>"
+        )
+        if view.poll is not None and view.tally is not None:
+            lines = tally_lines(view.poll, view.tally)
+            parts.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>")
+        state = decision_state(decision)
+        owner = f"，负责人 {escape(decision.owner)}" if decision.owner else ""
+        due = f"，期限 {escape(decision.due_date)}" if decision.due_date else ""
+        parts.append(f"<p>落实情况：{escape(state)}{owner}{due}</p>")
+        if view.updates:
             parts.append(
-                f'<section class="decision" id="{decision_ref(decision.id or 0)}">'
-                f"<h3>{decision_ref(decision.id or 0)} {escape(decision.text)} "
-                f'<span class="{verdict}">'
-                f"{'通过' if decision.passed else '未通过'}</span></h3>"
-            )
-            if view.poll is not None and view.tally is not None:
-                lines = tally_lines(view.poll, view.tally)
-                parts.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>")
-            state = DECISION_STATUS_ZH.get(decision.status, decision.status)
-            owner = f"，负责人 {escape(decision.owner)}" if decision.owner else ""
-            due = f"，期限 {escape(decision.due_date)}" if decision.due_date else ""
-            parts.append(f"<p>落实情况：{escape(state)}{owner}{due}</p>")
-            if view.updates:
-                parts.append(
-                    "<ul>"
-                    + "".join(
-                        f"<li>{escape(date_text(u.at, zone))} {escape(u.note)}</li>"
-                        for u in view.updates
-                    )
-                    + "</ul>"
+                "<ul>"
+                + "".join(
+                    f"<li>{escape(date_text(u.at, zone))} {escape(u.note)}</li>"
+                    for u in view.updates
                 )
-            parts.append(
-                f'<p class="evaluation">居民评议：满意 {view.satisfied} 人，'
-                f"不满意 {view.unsatisfied} 人</p></section>"
+                + "</ul>"
             )
+        parts.append(
+            f'<p class="evaluation">居民评议：满意 {view.satisfied} 人，'
+            f"不满意 {view.unsatisfied} 人</p></section>"
+        )
         return "\n".join(parts)
 
     @staticmethod

@@ -470,9 +470,9 @@ class PollService:
         poll.result = result.as_json()
         await self.polls.save(poll)
         await self._audit(actor, "poll_closed", poll, result=poll.result)
-        decision = None
-        if poll.topic_id is not None:
-            decision = await self._decide(poll, result, actor)
+        # Every vote's outcome is a decision on the record (居务公开), passed or not,
+        # whether it was taken on a topic, at a consultation day or on its own.
+        decision = await self._decide(poll, result, actor)
         names = [r.name for _, r in await self.polls.participants(poll_id)]
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(

@@ -8,21 +8,14 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from bot.app import Yishi, build_web_app
+from tests.browser import CHROMIUM as CHROMIUM_PATH
+from tests.browser import CHROMIUM_ARGS as ARGS
 from tests.conftest import Clock
 from tests.kit import say
 
-CHROMIUM = "/usr/bin/chromium"
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = str(CHROMIUM_PATH)
+HAVE_CHROMIUM = CHROMIUM_PATH.exists()
+SHOTS = Path("/tmp/yishi-public")
 
 
 @pytest.mark.browser
@@ -54,6 +47,55 @@ async def test_public_meeting_page_in_chromium(yishi: Yishi, clock: Clock) -> No
             assert "刘大爷" not in body and "13" not in body.replace("2026", "")
             missing = await page.goto(str(server.make_url("/public/meetings/M209901")))
             assert missing is not None and missing.status == 404
+            await browser.close()
+    finally:
+        await server.close()
+
+
+@pytest.mark.browser
+async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, clock: Clock) -> None:
+    """居务公开 starts at /public/: the consultation days and every decision with its
+    vote, its progress and 评议 — also a poll decided outside a meeting — on a phone too."""
+    if not HAVE_CHROMIUM:
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    playwright = pytest.importorskip("playwright.async_api")
+    await say(yishi, "创建议事日", sender="li")
+    await say(
+        yishi, "开启投票 是否同意更换路灯 M202612", sender="li", chat="group:main", group=True
+    )
+    for who in ("liu", "zhang", "wang"):
+        await say(yishi, "赞成", sender=who)
+    await say(yishi, "结束投票 P1", sender="li", chat="group:main", group=True)
+    await say(yishi, "开启投票 是否同意在小区里养鸡", sender="li", chat="group:main", group=True)
+    await say(yishi, "结束投票 P2", sender="li", chat="group:main", group=True)
+    server = TestServer(build_web_app(yishi), host="127.0.0.1", port=0)
+    await server.start_server()
+    SHOTS.mkdir(exist_ok=True)  # noqa: ASYNC240 - once, before the browser starts
+    try:
+        async with playwright.async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for name, size in (("desktop", (1280, 800)), ("phone", (390, 844))):
+                page = await browser.new_page(viewport={"width": size[0], "height": size[1]})
+                response = await page.goto(str(server.make_url("/public/")))
+                assert response is not None and response.status == 200
+                body = await page.inner_text("body")
+                assert "居务公开" in body and "M202612" in body and "即将召开" in body
+                assert "是否同意更换路灯" in body and "通过" in body
+                assert "是否同意在小区里养鸡" in body and "未通过" in body
+                assert "刘大爷" not in body and "张阿姨" not in body
+                wide = await page.evaluate("document.documentElement.scrollWidth")
+                assert wide <= size[0], f"{name}: the page scrolls sideways ({wide}px)"
+                await page.screenshot(path=str(SHOTS / f"index-{name}.png"), full_page=True)
+                # The undecided poll's decision has a page of its own: no meeting to sit on.
+                await page.click("text=是否同意在小区里养鸡")
+                body = await page.inner_text("body")
+                assert "无人投票，未形成决定" in body and "落实情况" in body
+                assert "居民评议：满意 0 人" in body
+                await page.screenshot(path=str(SHOTS / f"decision-{name}.png"), full_page=True)
+                await page.close()
+            page = await browser.new_page()
+            bad = await page.goto(str(server.make_url("/public/decisions/D99")))
+            assert bad is not None and bad.status == 404
             await browser.close()
     finally:
         await server.close()
