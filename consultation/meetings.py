@@ -116,14 +116,21 @@ class MeetingService:
     async def add_to_agenda(
         self, code: str, topic_id: int, minutes: int, actor: str, position: int | None = None
     ) -> AgendaItem:
-        """Put a qualified topic on the agenda; its status becomes ``scheduled``."""
-        meeting = await self.get(code)
+        """Put a qualified topic on the agenda of a meeting still ahead; its status becomes
+        ``scheduled``. A topic sits on one agenda at a time."""
+        meeting = await self._changeable(code)
         topics = self.uow.get(TopicRepository)
         topic = await topics.get(topic_id)
         if topic is None:
             raise MeetingError("topic_not_found", ref=topic_ref(topic_id))
         if topic.status not in ("qualified", "scheduled"):
             raise MeetingError("topic_not_qualified", ref=topic_ref(topic_id))
+        if topic.status == "scheduled" and topic.meeting_id not in (None, meeting.id):
+            other = await self.meetings.get(topic.meeting_id or 0)
+            if other is not None and other.status != "cancelled":
+                raise MeetingError(
+                    "topic_on_other_agenda", ref=topic_ref(topic_id), other=other.code
+                )
         if not 1 <= minutes <= 240:
             raise MeetingError("bad_minutes")
         assert meeting.id is not None
@@ -182,9 +189,11 @@ class MeetingService:
         return invited
 
     async def sign_up(
-        self, resident: Resident, mode: str, code: str | None, actor: str
+        self, resident: Resident, mode: str, code: str | None, actor: str, switch: bool = False
     ) -> tuple[Meeting, str]:
-        """Sign up (or switch mode): returns the meeting and ``new``/``switched``/``same``."""
+        """Sign up, or switch mode when ``switch`` says the resident agreed to: returns the
+        meeting and ``new``/``switched``/``same``, or ``ask_switch`` (signed up the other
+        way; nothing changed)."""
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
@@ -195,6 +204,8 @@ class MeetingService:
         signup = await self.meetings.signup(meeting.id, resident.id)
         if signup is not None and signup.status == "signed" and signup.mode == mode:
             return meeting, "same"
+        if signup is not None and signup.status == "signed" and not switch:
+            return meeting, "ask_switch"
         if mode == "onsite":
             signed = await self.meetings.signup_counts(meeting.id)
             if signed.get("onsite", 0) >= meeting.capacity:
@@ -208,7 +219,15 @@ class MeetingService:
         return meeting, outcome
 
     async def withdraw(self, resident: Resident, code: str | None, actor: str) -> Meeting:
+        """取消报名. Without a code and with sign-ups for more than one meeting ahead,
+        :class:`MeetingError` ``which_signup`` names them (nothing is cancelled)."""
         assert resident.id is not None
+        if code is None:
+            ahead = await self.meetings.signed_up_ahead(resident.id, self.now)
+            if len(ahead) > 1:
+                raise MeetingError("which_signup", codes="、".join(m.code for m in ahead))
+            if ahead:
+                code = ahead[0].code
         meeting = await self.get(code)
         assert meeting.id is not None
         signup = await self.meetings.signup(meeting.id, resident.id)

@@ -212,6 +212,11 @@ class OutcomeService:
         return result
 
     async def publish_minutes(self, meeting: Meeting, actor: str) -> Minutes:
+        """纪要 once the meeting has begun, never for a cancelled one."""
+        if meeting.status == "cancelled":
+            raise OutcomeError("minutes_cancelled", code=meeting.code)
+        if meeting.starts_at > self.now:
+            raise OutcomeError("minutes_too_early", code=meeting.code)
         meeting.minutes_published_at = self.now
         meeting.status = "held"
         await self.uow.get(MeetingRepository).save(meeting)

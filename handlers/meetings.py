@@ -26,7 +26,7 @@ from kernel.commands import Arg, Command, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
 from notices.common import date_text, refusal
@@ -90,6 +90,8 @@ class JoinMeetingHandler(Handler):
             ("线上报名", ("在线报名", "网上报名")),
             ("取消报名", ()),
             ("签到", ()),
+            ("改为现场", ("改成现场", "改为现场参加")),
+            ("改为线上", ("改成线上", "改为线上参加")),
         )
     )
     required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
@@ -113,8 +115,13 @@ class JoinMeetingHandler(Handler):
                 key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
                 return [Reply(t(key, code=meeting.code))]
             mode = "online" if ("线上" in text or "在线" in text or "网上" in text) else "onsite"
-            meeting, outcome = await service.sign_up(resident, mode, code, actor)
+            switch = text.startswith(("改为", "改成"))
+            meeting, outcome = await service.sign_up(resident, mode, code, actor, switch=switch)
         except MeetingError as exc:
+            if exc.code == "which_signup":
+                codes = str(exc.values["codes"]).split("、")
+                buttons = tuple(Button(f"取消 {c}", f"取消报名 {c}") for c in codes)
+                return [Reply(t("meeting_error.which_signup", **exc.values), buttons=buttons)]
             return [refusal("meeting_error", exc.code, exc.values)]
         values = {
             "code": meeting.code,
@@ -126,6 +133,17 @@ class JoinMeetingHandler(Handler):
             return [Reply(t("meeting.same", **values))]
         if outcome == "switched":
             return [Reply(t("meeting.switched", **values))]
+        if outcome == "ask_switch":
+            other = "onsite" if mode == "online" else "online"
+            verb = "改为线上" if mode == "online" else "改为现场"
+            return [
+                Reply(
+                    t("meeting.ask_switch", current=MODE_ZH[other], **values),
+                    buttons=(
+                        Button(t("meeting.b_switch", mode=MODE_ZH[mode]), f"{verb} {meeting.code}"),
+                    ),
+                )
+            ]
         return [
             Reply(
                 t("meeting.signed_up_online" if mode == "online" else "meeting.signed_up", **values)

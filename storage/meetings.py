@@ -215,6 +215,21 @@ class MeetingRepository(Repository):
         )
         return (await self.session.exec(stmt)).first()
 
+    async def signed_up_ahead(self, resident_id: int, now: datetime) -> Sequence[Meeting]:
+        """The meetings not yet begun (nor cancelled) this resident is signed up for."""
+        stmt = (
+            select(Meeting)
+            .join(MeetingSignup, col(MeetingSignup.meeting_id) == col(Meeting.id))
+            .where(
+                MeetingSignup.resident_id == resident_id,
+                MeetingSignup.status == "signed",
+                col(Meeting.starts_at) > now,
+                Meeting.status != "cancelled",
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def signups(
         self, meeting_id: int, status: str | None = "signed"
     ) -> list[tuple[MeetingSignup, Resident]]:

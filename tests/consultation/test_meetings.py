@@ -56,10 +56,12 @@ async def test_capacity_signup_switch_and_withdraw(yishi: Yishi) -> None:
             await service.sign_up(people[1], "onsite", None, "b")
         _, online = await service.sign_up(people[1], "online", None, "b")
         await service.withdraw(people[0], None, "a")
-        _, switched = await service.sign_up(people[1], "onsite", None, "b")
+        _, asked = await service.sign_up(people[1], "onsite", None, "b")
+        _, switched = await service.sign_up(people[1], "onsite", None, "b", switch=True)
         with pytest.raises(MeetingError) as twice:
             await service.create_next("test")
-    assert (first, full.value.code, online, switched) == ("new", "full", "new", "switched")
+    assert (first, full.value.code, online) == ("new", "full", "new")
+    assert (asked, switched) == ("ask_switch", "switched")
     assert twice.value.code == "exists"
 
 

@@ -100,6 +100,7 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     # Outcome: notes, minutes to the group and the public page.
     [noted] = await say(yishi, "记录 M202612 T1 大家同意东侧空地改建，物业出方案", sender="li")
     assert "已记录" in noted.text
+    clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # noon: the meeting is over
     [published] = await say(yishi, "发布纪要 M202612", sender="li")
     assert "/public/meetings/M202612" in published.text
     minutes = [x for x in await pushes_to(yishi, "group:main") if "【会议纪要】" in x]

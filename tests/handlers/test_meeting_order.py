@@ -1,0 +1,76 @@
+"""Meetings follow their real order: minutes once the meeting has begun, an agenda only
+ahead of it and one agenda per topic, sign-up that asks before switching, 取消报名 that
+asks which (issue 18). Each reads as a conversation on the demo community."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import Yishi
+from bot.demo import seed_demo
+from kernel.intents import KeywordClassifier
+from tests.conftest import Clock, make_settings
+from tests.kit import Town
+
+
+@pytest.fixture
+async def low_bar(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community with one co-sign enough to qualify a topic."""
+    settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
+    bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow, clock())
+    yield Town(bot, clock)
+    await bot.stop()
+
+
+async def test_minutes_wait_for_the_meeting_to_begin(town: Town) -> None:
+    await town.li.says("创建议事日")
+    early = await town.li.says("发布纪要 M202612")
+    assert "还没开始" in early and "纪要" in early
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    published = await town.li.says("发布纪要 M202612")
+    assert "已发布" in published or "/public/meetings/M202612" in published, published.text
+
+
+async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: Town) -> None:
+    town = low_bar
+    await town.li.says("创建议事日")
+    await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    await town.liu.says("附议 T1")
+    first = await town.li.says("议程 M202612 T1 30分钟")
+    assert "第 1 项" in first, first.text
+    await town.li.says("创建议事日 2027-01")
+    second = await town.li.says("议程 M202701 T1 30分钟")
+    assert "已经列入 M202612 的议程" in second, second.text
+    town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
+    late = await town.li.says("议程 M202612 T1 20分钟")
+    assert "已经结束" in late, late.text
+
+
+async def test_a_second_sign_up_asks_before_switching(town: Town) -> None:
+    await town.li.says("创建议事日")
+    onsite = await town.liu.says("报名")
+    assert "报名成功" in onsite, onsite.text
+    asked = await town.liu.says("线上报名")
+    assert "已经报名现场参加" in asked and "改成线上" in asked, asked.text
+    switched = await town.liu.taps("改为线上", asked)
+    assert "已改为线上参加 M202612" in switched, switched.text
+
+
+async def test_cancelling_with_two_sign_ups_asks_which(town: Town) -> None:
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    await town.liu.says("报名 M202612")
+    await town.liu.says("报名 M202701")
+    which = await town.liu.says("取消报名")
+    assert "M202612" in which and "M202701" in which and "哪一次" in which, which.text
+    assert which.labels == ["取消 M202612", "取消 M202701"]
+    done = await town.liu.taps("取消 M202701", which)
+    assert "已取消 M202701 的报名" in done, done.text
+    still = await town.liu.says("取消报名")
+    assert "已取消 M202612 的报名" in still, still.text
