@@ -370,6 +370,18 @@ class BindQrReady(Event):
         return f"bindqr:{self.code}"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidentVerified(Event):
+    """A moderator verified a resident (认证): they are told what they can do now."""
+
+    resident_id: int
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"verified:{self.resident_id}"
+
+
 # ---- 日程 ------------------------------------------------------------------------------
 
 

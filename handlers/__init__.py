@@ -8,6 +8,7 @@ from handlers.bind import (
     BindHandler,
     IssueBindCodeHandler,
     IssueBindQrHandler,
+    VerifyHandler,
     WelcomeHandler,
 )
 from handlers.console_link import ConsoleLinkHandler
@@ -89,6 +90,7 @@ def default_handlers(
         BindHandler(),
         IssueBindQrHandler(),
         IssueBindCodeHandler(),
+        VerifyHandler(),
         NotifyPreferenceHandler(),
         ScheduleHandler(),
         console or ConsoleLinkHandler(),

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, redeem
 from consultation.events import BindQrReady
-from consultation.residents import Resident, people_named
+from consultation.residents import Resident, people_named, verify
 from consultation.roles import Role
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
@@ -103,7 +103,34 @@ class IssueBindCodeHandler(Handler):
             return [person]
         assert person.id is not None
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
-        return [Reply(t("bind.issued", name=person.name, code=code, hours=HOURS), secret=True)]
+        issued = t("bind.issued", name=person.name, code=code, hours=HOURS)
+        if not person.verified:
+            issued += "\n" + t("bind.issued_unverified", name=person.name)
+        return [Reply(issued, secret=True)]
+
+
+class VerifyHandler(Handler):
+    """“认证 张阿姨” or “认证 #12” (moderators): the resident's address and identity were
+    checked, so they may co-sign, sign up and vote."""
+
+    grammar = (
+        Command(
+            "认证",
+            "verify",
+            (rest("who", "张阿姨", optional=False),),
+            aliases=("认证居民",),
+            roles=MODERATOR,
+            section="绑定",
+        ),
+    )
+
+    async def verify(self, ctx: Context, who: str) -> Sequence[Reply]:
+        person = await find_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        if not await verify(ctx.uow, person, ctx.user.actor, ctx.now):
+            return [Reply(t("bind.already_verified", name=person.name))]
+        return [Reply(t("bind.verified", name=person.name))]
 
 
 class QrImage(Protocol):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from consultation import events as ev
-from consultation.audiences import Audience, Chat
+from consultation.audiences import Audience, Chat, Person
 from consultation.binding import CODE_TTL
 from kernel.messages import Reply
 from kernel.texts import t
@@ -30,9 +30,16 @@ def _qr(event: ev.BindQrReady, _a: Audience) -> Reply:
     )
 
 
+def _verified(event: ev.ResidentVerified, _a: Audience) -> Reply:
+    return Reply(t("bind.verified_push", name=event.name))
+
+
 def routes() -> Table:
     """The binding rows of the dispatch table."""
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.BindQrReady: [Notify[ev.BindQrReady](lambda e: [Chat(e.platform, e.chat_id)], _qr)],
+        ev.ResidentVerified: [
+            Notify[ev.ResidentVerified](lambda e: [Person(e.resident_id)], _verified)
+        ],
     }
     return table
