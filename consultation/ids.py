@@ -40,3 +40,18 @@ def find_ref(text: str, letter: str) -> int | None:
 def find_meeting_code(text: str) -> str | None:
     found = find_ref(text, "M")
     return None if found is None else f"M{found:06d}"
+
+
+_MONTH_WORDS = {"上个月": -1, "上月": -1, "下个月": 1, "下月": 1}
+
+
+def meeting_code_for_month_words(text: str, now: datetime, zone: ZoneInfo) -> str | None:
+    """``M…`` for 下个月/下月 or 上个月/上月 said in ``text`` (from the local month of
+    ``now``), so "下个月议事日是哪天" finds next month's meeting, not the next one ahead
+    (这个月 and 下次 mean the next one ahead, which needs no code)."""
+    for word, shift in _MONTH_WORDS.items():
+        if word in text:
+            local = now.astimezone(zone)
+            index = local.year * 12 + local.month - 1 + shift
+            return f"M{index // 12:04d}{index % 12 + 1:02d}"
+    return None

@@ -51,6 +51,12 @@ class MeetingView:
         return max(0, self.meeting.capacity - self.onsite)
 
 
+def sign_up_open(meeting: Meeting, now: datetime) -> bool:
+    """Sign-up stays open until four hours after the start (latecomers), never for a
+    cancelled meeting."""
+    return meeting.status != "cancelled" and now < meeting.starts_at + timedelta(hours=4)
+
+
 class MeetingService:
     """Meetings; every state change is audited with who and when."""
 
@@ -199,7 +205,7 @@ class MeetingService:
         assert meeting.id is not None
         if meeting.status == "cancelled":
             raise MeetingError("cancelled", code=meeting.code)
-        if meeting.starts_at + timedelta(hours=4) <= self.now:
+        if not sign_up_open(meeting, self.now):
             raise MeetingError("over", code=meeting.code)
         signup = await self.meetings.signup(meeting.id, resident.id)
         if signup is not None and signup.status == "signed" and signup.mode == mode:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
-from consultation.ids import find_meeting_code, topic_ref
+from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
 from consultation.meetings import MODE_ZH, MeetingError, MeetingService
 from consultation.outcomes import OutcomeService
@@ -71,12 +71,17 @@ class MeetingInfoHandler(Handler):
 
     async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         try:
-            view = await _service(ctx, self.rules).view(code or find_meeting_code(ctx.text))
+            code = (
+                code
+                or find_meeting_code(ctx.text)
+                or meeting_code_for_month_words(ctx.text, ctx.now, ctx.community.zone)
+            )
+            view = await _service(ctx, self.rules).view(code)
         except MeetingError as exc:
             if exc.code == "none_scheduled":
                 return [Reply(t("meeting.none_scheduled", rule=describe_rule(self.rules.meeting)))]
             return [refusal("meeting_error", exc.code, exc.values)]
-        return [meeting_info(view, ctx.community.zone)]
+        return [meeting_info(view, ctx.community.zone, ctx.now)]
 
 
 class JoinMeetingHandler(Handler):

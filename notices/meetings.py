@@ -7,13 +7,14 @@ also to everyone signed up; invitations (7+X) to each invitee.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.audiences import Audience, CommunityGroups, People, Person
 from consultation.ids import decision_ref, topic_ref
-from consultation.meetings import MeetingView
+from consultation.meetings import MeetingView, sign_up_open
 from consultation.outcomes import Minutes
 from kernel.messages import Button, Reply
 from kernel.texts import t
@@ -27,7 +28,7 @@ from storage.unit_of_work import UnitOfWork
 PUBLIC_PATH = "/public/meetings/{code}"
 
 
-def meeting_info(view: MeetingView, zone: ZoneInfo) -> Reply:
+def meeting_info(view: MeetingView, zone: ZoneInfo, now: datetime) -> Reply:
     meeting = view.meeting
     agenda = "\n".join(
         f"{n}. {topic_ref(topic.id or 0)} {topic.title}（{item.minutes_alloc} 分钟）"
@@ -36,13 +37,15 @@ def meeting_info(view: MeetingView, zone: ZoneInfo) -> Reply:
     text = t(
         "meeting.info",
         code=meeting.code,
-        when=date_text(meeting.starts_at, zone),
+        when=date_text(meeting.starts_at, zone, now),
         place=meeting.place,
         agenda=agenda,
         onsite=view.onsite,
         seats=view.seats_left,
         online=view.online,
     )
+    if not sign_up_open(meeting, now):
+        return Reply(text + "\n" + t("meeting.info_closed"))
     buttons = (
         Button(t("meeting.button_onsite"), f"报名 {meeting.code}"),
         Button(t("meeting.button_online"), f"线上报名 {meeting.code}"),

@@ -74,3 +74,20 @@ async def test_cancelling_with_two_sign_ups_asks_which(town: Town) -> None:
     assert "已取消 M202701 的报名" in done, done.text
     still = await town.liu.says("取消报名")
     assert "已取消 M202612 的报名" in still, still.text
+
+
+async def test_next_month_finds_next_months_meeting_with_its_year(town: Town) -> None:
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    ahead = await town.liu.says("下次议事日是哪天")
+    assert "M202612" in ahead and "2026年" not in ahead, ahead.text
+    nxt = await town.liu.says("下个月议事日是哪天")
+    assert "M202701" in nxt and "2027年01月" in nxt and len(nxt.labels) == 2, nxt.text
+
+
+async def test_a_meeting_that_is_over_offers_no_sign_up(town: Town) -> None:
+    await town.li.says("创建议事日")
+    town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
+    info = await town.liu.says("议事日 M202612")
+    assert "报名已截止" in info and info.labels == [], info.text
