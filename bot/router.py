@@ -438,7 +438,9 @@ class Router:
         kind = owner.flow.expects(step) if owner is not None and owner.flow is not None else None
         if kind is not None and interpret_in_context(text, kind) is not None:
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
-        for claimant in self.registry.claimants:
+        # A pleasantry or a question between neighbours in the group is not for the bot.
+        chatting = ctx.message.is_group and not ctx.message.addressed
+        for claimant in () if chatting else self.registry.claimants:
             if (claim := claimant.claims(text)) is not None:
                 return await self._aside(ctx, owner, claimant.claimed(ctx, claim), claim)
 

@@ -150,3 +150,16 @@ async def test_an_english_report_is_understood_and_answered_in_chinese(town: Tow
     assert "请确认" in answer and "位置：5号楼" in answer and "电梯坏了" in answer
     assert "投票" not in answer.labels and "都不是" not in answer.labels
     assert "您好" in await town.zhang.says("Hi")
+
+
+async def test_a_topic_draft_is_kept_with_a_word(town: Town) -> None:
+    draft = await town.zhang.says("我想提个议题：小区停车位太少，建议把东侧空地改成停车位")
+    assert "请确认您的议题" in draft
+    thanks = await town.zhang.says("谢谢")
+    assert "不客气" in thanks and "议题草稿还在" in thanks
+    assert "小区停车位太少" in await town.zhang.says("继续")
+
+
+async def test_thanks_between_neighbours_in_the_group_is_not_answered(town: Town) -> None:
+    assert not await town.zhang.says("谢谢", in_group=True)
+    assert "不客气" in await town.zhang.says("谢谢", in_group=True, addressed=True)
