@@ -66,7 +66,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: The category an emergency is filed under when the words name none.
-EMERGENCY_CATEGORY = {"fire": "治安消防", "hurt": "其他"}
+EMERGENCY_CATEGORY = {"fire": "治安消防", "trapped": "治安消防", "hurt": "其他"}
 
 
 def _place(data: dict[str, Any]) -> Place:

@@ -67,9 +67,10 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(
             r"电梯.{0,8}(?:困|关|卡|出不来|被困|停在半|下不来)"
             r"|(?:困|关|卡)(?:了|住了?)?.{0,4}在?电梯"
-            r"|困人|被困"
+            r"|电梯.{0,12}(?:困人|被困)"
         ),
     ),
+    ("trapped", re.compile(r"困人|被困|困住了|锁在.{0,4}(?:里|屋)")),
     ("gas", re.compile(r"(?:煤气|燃气|天然气|液化气).{0,6}(?:味|漏|泄)|闻到.{0,4}(?:煤气|燃气)")),
     ("fire", re.compile(r"着火|起火|失火|火灾|冒烟|烧起来|浓烟|火光")),
     (
@@ -94,8 +95,8 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def emergency_kind(text: str) -> str | None:
-    """The kind of danger ``text`` reports ("lift", "gas", "fire", "electric", "hurt",
-    "flood"), or None. Words, not a model: a missed emergency costs a life."""
+    """The kind of danger ``text`` reports ("lift", "trapped", "gas", "fire", "electric",
+    "hurt", "flood"), or None. Words, not a model: a missed emergency costs a life."""
     body = normalize(text)
     if len(body) > 300:
         body = body[:300]

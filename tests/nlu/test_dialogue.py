@@ -39,6 +39,7 @@ def test_a_report_with_a_cancel_word_in_it_is_no_cancel(text: str) -> None:
         ("电梯里有个老人出不来", "lift"),
         ("电梯困人了，快打119", "lift"),
         ("楼道里冒烟了", "fire"),
+        ("有个小孩被困在阳台上了", "trapped"),
         ("3楼厨房着火了", "fire"),
         ("闻到很重的煤气味", "gas"),
         ("电线冒火花了", "electric"),
