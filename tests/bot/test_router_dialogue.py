@@ -163,3 +163,17 @@ async def test_a_topic_draft_is_kept_with_a_word(town: Town) -> None:
 async def test_thanks_between_neighbours_in_the_group_is_not_answered(town: Town) -> None:
     assert not await town.zhang.says("谢谢", in_group=True)
     assert "不客气" in await town.zhang.says("谢谢", in_group=True, addressed=True)
+
+
+async def test_an_emergency_while_a_rating_is_asked_is_filed_not_rated(town: Town) -> None:
+    draft = await town.zhang.says("3号楼门口垃圾没人清")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.wang.says(f"接单 {number}")
+    await town.wang.says(f"办结 {number} 清好了")
+    await town.wang.receives()
+    answer = await town.zhang.says("不满意！3号楼电梯里困了人")
+    assert "96333" in answer and answer.ticket != number
+    assert any("（紧急）" in r.text for r in await town.wang.receives())
+    async with town.bot.uow() as uow:
+        stored = await uow.get(TicketRepository).by_number(number)
+    assert stored is not None and stored.rating is None
