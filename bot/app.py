@@ -56,6 +56,7 @@ from handlers.schedule import ScheduleHandler
 from kernel.context import Community
 from kernel.handler import Handler
 from kernel.intents import IntentClassifier, KeywordClassifier
+from nlu.faq import load_faq
 from notices.dispatch import Dispatcher
 from notices.table import dispatch_table
 from storage.engine import create_engine, session_factory
@@ -154,6 +155,7 @@ class Yishi:
             zone=settings.zone,
             conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
             ballots=load_ballot_keys(settings.polls),
+            duty_phone=settings.community.duty_phone,
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
         self.tickets = settings.tickets.catalogue()
@@ -198,7 +200,11 @@ class Yishi:
             settings.web.base_url, timedelta(minutes=settings.web.console_link_minutes)
         )
         chosen = list(
-            handlers if handlers is not None else default_handlers(self.tickets, rules, link)
+            handlers
+            if handlers is not None
+            else default_handlers(
+                self.tickets, rules, link, load_faq(settings.community.faq_path or None)
+            )
         )
         for handler in chosen:
             if isinstance(handler, ScheduleHandler):

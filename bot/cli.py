@@ -81,9 +81,21 @@ WORKERS_OPTION = click.option(
 )
 
 
+#: The demo community's duty phone (a made-up number).
+DEMO_DUTY_PHONE = "0551-6288 0000"
+
+
 def _demo_settings(settings: Settings) -> Settings:
     web = settings.web.model_copy(update={"demo_personas": True})
-    return settings.model_copy(update={"web": web})
+    community = settings.community
+    demo_faq = str(Path(__file__).with_name("demo_faq.toml"))
+    community = community.model_copy(
+        update={
+            "duty_phone": community.duty_phone or DEMO_DUTY_PHONE,
+            "faq_path": community.faq_path or demo_faq,
+        }
+    )
+    return settings.model_copy(update={"web": web, "community": community})
 
 
 @main.command()

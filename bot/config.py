@@ -228,6 +228,11 @@ class CommunitySettings(_Section):
 
     name: str = "幸福里社区"
     timezone: str = "Asia/Shanghai"
+    #: The community's duty phone, told to a resident with an emergency (empty: not told).
+    duty_phone: str = Field(default="", max_length=40)
+    #: The everyday questions the bot answers (TOML, see nlu/faq_default.toml); empty:
+    #: the shipped default.
+    faq_path: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -236,6 +241,18 @@ class CommunitySettings(_Section):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("faq_path")
+    @classmethod
+    def _readable_faq(cls, value: str) -> str:
+        if value:
+            from nlu.faq import FaqError, load_faq
+
+            try:
+                load_faq(value)
+            except FaqError as exc:
+                raise ValueError(str(exc)) from exc
         return value
 
 

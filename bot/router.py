@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,11 +22,12 @@ from typing import Any, Protocol
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from kernel.commands import Command, MissingArguments, Parsed, parse
 from kernel.context import Community, Context, Conversation, Later, User
-from kernel.handler import Handler, NotForThisFlow
+from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context, parse_confirm
+from nlu.dialogue import from_english, is_cancel, is_question
 from nlu.normalize import normalize as nlu_normalize
 from nlu.policy import Action, Decision, decide
 from storage.faults import StorageUnavailable, is_outage
@@ -37,7 +38,8 @@ from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.router")
 
-CANCEL_WORDS = frozenset({"取消", "/cancel", "算了", "退出"})
+#: A message that is only an identifier (R20261122-0007, M202612, T3, P2): never a detail.
+BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}\s?-\s?\d{1,4})\s*")
 CLARIFY_FLOW = "router.clarify"
 _HELP_BUTTONS = (Button("看看能做什么", "帮助"), Button("反映问题", "我要反映问题"))
 
@@ -92,6 +94,11 @@ class HandlerRegistry:
                 self.flows[handler.flow.name] = handler
             for intent in handler.intents:
                 self.intents[intent] = handler
+        claiming = [h for h in handlers if type(h).claims is not Handler.claims]
+        #: Handlers that recognise a message on its own before anything else (danger) …
+        self.urgent = [h for h in claiming if h.claims_first]
+        #: … and after the open dialogue's own answers (small talk, everyday questions).
+        self.claimants = [h for h in claiming if not h.claims_first]
 
     @property
     def commands(self) -> list[Command]:
@@ -125,6 +132,11 @@ _FULL_WIDTH_ALNUM = {
     **{0xFF41 + i: ord("a") + i for i in range(26)},
     0x3000: ord(" "),
 }
+
+
+def _words(data: dict[str, Any]) -> dict[str, str]:
+    """A conversation's values as text for a locale line ({number} of a rating)."""
+    return {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
 
 
 def normalise(text: str) -> str:
@@ -376,15 +388,32 @@ class Router:
         if len(text) > self.max_text_chars:
             return [Reply(t("router.too_long", limit=self.max_text_chars))], None
 
-        if text.lower() in CANCEL_WORDS:
-            owner = self.registry.flows.get(ctx.conversation.flow or "")
-            settled = (
-                owner is not None
-                and owner.flow is not None
-                and owner.flow.settled(ctx.conversation.step)
-            )
-            had = ctx.conversation.active and not settled
-            ctx.conversation.end()
+        english = from_english(text)
+        if english is not None:
+            # Understood through a small word map, answered in Chinese like any message.
+            ctx.message = replace(ctx.message, text=english)
+            text = english
+        return await self._understood(ctx, text)
+
+    async def _understood(self, ctx: Context, text: str) -> tuple[list[Reply], str | None]:
+        """One rule for every message, inside a dialogue or not: it is understood on its
+        own first, and reaches the open dialogue only when recognised as belonging to it
+        (a word its step takes, an answer of the kind it asked for, or free text its
+        handler reads as a detail). Anything else is answered as itself, and the dialogue
+        is kept with a word about it or closed (:meth:`_aside`)."""
+        conv = ctx.conversation
+        owner = self._owner(ctx)
+        step = conv.step
+        if (
+            owner is not None
+            and owner.flow is not None
+            and text.lower() in owner.flow.answers(step)
+        ):
+            return await self._resumed(owner, ctx)
+        if is_cancel(text):
+            settled = owner is not None and owner.flow is not None and owner.flow.settled(step)
+            had = conv.active and not settled
+            conv.end()
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
         command = self.registry.command_for(text)
@@ -395,28 +424,97 @@ class Router:
         if command is not None:
             handler, parsed = command
             label = handler.record_as or f"command:{parsed.command.verb}"
-            return await self._command(handler, parsed, ctx), label
+            return await self._aside(ctx, owner, self._command(handler, parsed, ctx), label)
         phrase = self.registry.phrase_for(text)
         if phrase is not None:
-            return await self._run(phrase, ctx, resume=False), phrase.record_as or "phrase"
+            answered = self._run(phrase, ctx, resume=False)
+            return await self._aside(ctx, owner, answered, phrase.record_as or "phrase")
         if text.startswith("/"):
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
-        if ctx.conversation.active:
-            if ctx.conversation.flow == CLARIFY_FLOW:
-                return await self._clarified(ctx)
-            flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
-            if flow_handler is not None:
-                diverted = self._diversion(flow_handler, ctx)
-                if diverted is None:
-                    resumed = await self._resume(flow_handler, ctx)
-                    return resumed if resumed is not None else await self._dispatch(ctx)
-                # Clearly something else: answer that, keep the conversation for later.
-                ctx.nlu = diverted
-                handler = self.registry.intents[diverted.intent]
-                return await self._run(handler, ctx, resume=False), diverted.intent.value
-            ctx.conversation.end()
+        for claimant in self.registry.urgent:  # danger first, whatever step
+            if (urgent := claimant.claims(text)) is not None:
+                return list(await claimant.claimed(ctx, urgent)), urgent
+        kind = owner.flow.expects(step) if owner is not None and owner.flow is not None else None
+        if kind is not None and interpret_in_context(text, kind) is not None:
+            return await self._resumed(owner, ctx)  # type: ignore[arg-type]
+        # A pleasantry or a question between neighbours in the group is not for the bot.
+        chatting = ctx.message.is_group and not ctx.message.addressed
+        for claimant in () if chatting else self.registry.claimants:
+            if (claim := claimant.claims(text)) is not None:
+                return await self._aside(ctx, owner, claimant.claimed(ctx, claim), claim)
 
+        if conv.flow == CLARIFY_FLOW:
+            return await self._clarified(ctx)
+        if owner is None:
+            if conv.active:
+                conv.end()  # a conversation of a flow no handler holds any more
+            return await self._fresh(ctx)
+        if BARE_ID.fullmatch(text):
+            return await self._aside(ctx, owner, self._fresh_replies(ctx), "query_status")
+        if kind is not None:
+            diverted = self._diversion(owner, ctx)
+            if diverted is None:
+                return await self._resumed(owner, ctx)
+            ctx.nlu = diverted
+            handler = self.registry.intents[diverted.intent]
+            answered = self._run(handler, ctx, resume=False)
+            return await self._aside(ctx, owner, answered, diverted.intent.value)
+        reading = owner.reads(ctx)
+        if reading is Reading.ANSWER:
+            return await self._resumed(owner, ctx)
+        if reading is Reading.FRESH:
+            return await self._run(owner, ctx, resume=False), conv.flow
+        return await self._aside(ctx, owner, self._fresh_replies(ctx), "elsewhere")
+
+    def _owner(self, ctx: Context) -> Handler | None:
+        """The handler whose flow is open (None outside one, or in the router's own)."""
+        flow = ctx.conversation.flow
+        if flow is None or flow == CLARIFY_FLOW:
+            return None
+        return self.registry.flows.get(flow)
+
+    async def _resumed(self, owner: Handler, ctx: Context) -> tuple[list[Reply], str | None]:
+        resumed = await self._resume(owner, ctx)
+        return resumed if resumed is not None else await self._fresh(ctx)
+
+    async def _fresh_replies(self, ctx: Context) -> list[Reply]:
+        replies, _intent = await self._fresh(ctx)
+        return replies
+
+    async def _aside(
+        self,
+        ctx: Context,
+        owner: Handler | None,
+        answering: Awaitable[Sequence[Reply]],
+        label: str | None,
+    ) -> tuple[list[Reply], str | None]:
+        """Answer a message as itself while ``owner``'s dialogue waits. If the answer left
+        the dialogue where it was, it is kept with a word about it (a draft: "您刚才的诉求
+        草稿还在"), kept quietly while it waits for a typed answer (a rating, a yes/no), or
+        closed (settled or free-text steps, which would take the next message)."""
+        conv = ctx.conversation
+        flow, step, moves = conv.flow, conv.step, len(conv.moves)
+        replies = list(await answering)
+        untouched = conv.flow == flow and conv.step == step and len(conv.moves) == moves
+        if owner is None or owner.flow is None or not untouched or not conv.active:
+            return replies, label
+        declared = owner.flow
+        if declared.settled(step):
+            conv.end()
+        elif declared.kept is not None:
+            replies.append(Reply(t(declared.kept, **_words(conv.data))))
+        elif declared.expects(step) is None:
+            conv.end()
+        return replies, label
+
+    async def _fresh(self, ctx: Context) -> tuple[list[Reply], str | None]:
+        """A message that is no part of a dialogue: a bare number, else the classifier."""
+        text = ctx.text
+        if BARE_ID.fullmatch(text) and Intent.QUERY_STATUS in self.registry.intents:
+            ctx.nlu = NluResult(text=text, intent=Intent.QUERY_STATUS, confidence=1.0)
+            handler = self.registry.intents[Intent.QUERY_STATUS]
+            return await self._run(handler, ctx, resume=False), Intent.QUERY_STATUS.value
         result = self.classifier.classify(text, slots=False)  # routing reads no slots
         ctx.nlu = result
         decision = decide(result, addressed=ctx.message.addressed, in_group=ctx.message.is_group)
@@ -443,6 +541,9 @@ class Router:
             ctx.conversation.start(CLARIFY_FLOW, "report", text=ctx.text)
             yes, no = Button(t("router.report_yes"), "是的"), Button(t("router.report_no"), "不是")
             return [Reply(t("router.confirm_report"), buttons=(yes, no))], "ask:report_issue"
+        if is_question(ctx.text):
+            # A question nobody here can answer: say so and name who can, never a quiz.
+            return [self._cannot_answer()], f"unanswered:{result.intent.value}"
         options: list[Intent] = [
             i for i in decision.options if i is not Intent.OTHER and i in self.registry.intents
         ]
@@ -453,6 +554,11 @@ class Router:
         if decision.action is Action.ASK and options:
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
         return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value
+
+    def _cannot_answer(self) -> Reply:
+        phone = self.community.duty_phone
+        who = t("router.ask_office_phone", phone=phone) if phone else t("router.ask_office")
+        return Reply(t("router.cannot_answer", who=who), buttons=_HELP_BUTTONS)
 
     async def _resume(
         self, flow_handler: Handler, ctx: Context

@@ -731,6 +731,11 @@ class TicketService:
         if ticket.grid_id is not None and ticket.grid_id not in grids:
             raise TicketError("other_grid", number=ticket.number)
 
+    async def may_act(self, number: str, worker: Actor) -> Ticket:
+        """The ticket, if ``worker`` may act on it (its holder or a moderator): checked
+        before a note or reason is asked for, so the answer is not refused after."""
+        return await self._held(number, worker)
+
     async def _held(self, number: str, worker: Actor) -> Ticket:
         ticket = await self._get(number)
         if worker.resident_id is None or (

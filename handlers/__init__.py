@@ -11,6 +11,7 @@ from handlers.bind import (
     VerifyHandler,
     WelcomeHandler,
 )
+from handlers.chat import EverydayHandler
 from handlers.console_link import ConsoleLinkHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
@@ -34,6 +35,7 @@ from handlers.votes import (
 )
 from kernel.handler import Handler
 from kernel.intents import Intent
+from nlu.faq import Faq
 
 CONSULTATION_INTENTS = (
     Intent.PROPOSE_TOPIC,
@@ -74,6 +76,7 @@ def default_handlers(
     tickets: Catalogue | None = None,
     rules: ConsultationRules | None = None,
     console: ConsoleLinkHandler | None = None,
+    faq: Faq | None = None,
 ) -> list[Handler]:
     """The handlers ``yishi run`` serves, in registration order."""
     rating, evaluation = TicketRatingHandler(tickets), EvaluateHandler()
@@ -95,4 +98,5 @@ def default_handlers(
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
         NluLabelHandler(),
+        EverydayHandler(faq),
     ]

@@ -8,6 +8,7 @@ The draft carries an id, so filing it twice files one ticket.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -25,10 +26,13 @@ from handlers.tickets import actor_of, error_reply
 from kernel.commands import Command
 from kernel.context import Context
 from kernel.flows import Flow, Step
-from kernel.handler import Handler, NotForThisFlow
+from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from nlu.dialogue import emergency_kind, is_question
+from nlu.lexicon import describes_problem
+from nlu.normalize import normalize
 from notices.tickets import status_zh, summary
 
 FLOW = "report"
@@ -52,6 +56,17 @@ COLLECTING = (
     "confirm",
 )
 FILE_ANYWAY = "继续提交"
+#: "继续" after the word about a kept draft: show where it stands.
+GO_ON = ("继续",)
+_ANSWERS: dict[str, tuple[str, ...]] = {
+    "confirm": (*sorted(CONFIRM_WORDS), *GO_ON),
+    "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
+    "duplicate": ("关注", "关注它", "要", "好", FILE_ANYWAY, *sorted(NO_WORDS), *GO_ON),
+}
+#: A message that corrects the draft rather than starting another one.
+CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
+#: The category an emergency is filed under when the words name none.
+EMERGENCY_CATEGORY = {"fire": "治安消防", "trapped": "治安消防", "hurt": "其他"}
 
 
 def _place(data: dict[str, Any]) -> Place:
@@ -73,17 +88,40 @@ class ReportHandler(Handler):
     flow = Flow(
         FLOW,
         (
-            *(Step(step, then=COLLECTING) for step in COLLECTING),
-            Step("filed", settled=True),
+            *(Step(s, then=COLLECTING, answers=_ANSWERS.get(s, GO_ON)) for s in COLLECTING),
+            Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
         ),
         starts=("collect", "filed"),
+        kept="ticket.kept",
     )
+    #: An emergency is recognised before anything else, whatever step a dialogue is in.
+    claims_first = True
 
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         text = ctx.text
+        pending = self._pending(ctx)
+        self._start(ctx)
+        if text not in START_WORDS:
+            self._absorb(ctx, text)
+        replies = list(await self._next(ctx))
+        if pending:
+            # A second report while a draft waited: the old one is put down with a word.
+            return [Reply(t("ticket.replaced", description=pending[:40])), *replies]
+        return replies
+
+    @staticmethod
+    def _pending(ctx: Context) -> str:
+        """The description of an unfiled draft this chat holds ("" for none)."""
+        conv = ctx.conversation
+        if conv.flow != FLOW or conv.step == "filed":
+            return ""
+        return str(conv.data.get("description") or "")
+
+    @staticmethod
+    def _start(ctx: Context) -> None:
         data: dict[str, Any] = {
             "draft_id": uuid.uuid4().hex,
             "description": "",
@@ -95,15 +133,88 @@ class ReportHandler(Handler):
             "asked": [],
         }
         ctx.conversation.start(FLOW, "collect", **data)
-        if text not in START_WORDS:
+
+    def reads(self, ctx: Context) -> Reading:
+        """A detail, a correction or a place belongs to the draft; a report of its own
+        (another category, said as a whole sentence) starts a new draft; a question that
+        names nothing of the draft is routed as itself."""
+        conv, text = ctx.conversation, ctx.text
+        data = conv.data
+        if conv.step == "filed" or not data.get("description") or CORRECTION.match(text):
+            return Reading.ANSWER
+        asking = conv.step in ("collect", "confirm", "duplicate")
+        if asking and is_question(text) and not describes_problem(normalize(text)):
+            return Reading.ELSEWHERE
+        slots = read_message(text, self.catalogue)
+        drafted = data.get("category")
+        if slots.category and drafted and slots.category != drafted and len(text) >= 8:
+            return Reading.FRESH
+        return Reading.ANSWER
+
+    def claims(self, text: str) -> str | None:
+        kind = emergency_kind(text)
+        return None if kind is None else f"emergency:{kind}"
+
+    async def claimed(self, ctx: Context, label: str) -> Sequence[Reply]:
+        """Danger to life: what to do at once, and the report filed urgent now (the grid's
+        workers and the moderators are pushed as it commits), whatever step was open."""
+        kind = label.split(":", 1)[1]
+        advice = t(f"emergency.{kind}")
+        if ctx.community.duty_phone:
+            advice += t("emergency.duty", phone=ctx.community.duty_phone)
+        conv, text = ctx.conversation, ctx.text
+        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        if conv.flow == FLOW and conv.step == "filed":
+            before = await self._urgent_just_filed(ctx, service)
+            if before is not None:
+                return [Reply(advice), Reply(t("emergency.filed_before", **before))]
+        if conv.flow == FLOW and conv.step != "filed" and conv.data.get("description"):
+            earlier = str(conv.data["description"])
             self._absorb(ctx, text)
-        return await self._next(ctx)
+            conv.data["description"] = f"{earlier}；{text}"[:500]
+        else:
+            self._start(ctx)
+            self._absorb(ctx, text)
+        data = conv.data
+        data["urgent"] = True
+        if not data.get("category"):
+            data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
+        if data.get("place") is None or _place(data).empty:
+            home = self._home(ctx)
+            data["place"] = _store_place(home or Place())
+        number, where = await self._file(ctx)
+        return [Reply(advice), Reply(t("emergency.filed", number=number, where=where))]
+
+    async def _urgent_just_filed(
+        self, ctx: Context, service: TicketService
+    ) -> dict[str, str] | None:
+        """The ticket this chat filed minutes ago, if it is urgent and still open."""
+        data = ctx.conversation.data
+        filed_at = datetime.fromisoformat(str(data.get("filed_at")))
+        if ctx.now - filed_at > FILED_WINDOW:
+            return None
+        try:
+            view = await service.view(str(data.get("number", "")), actor_of(ctx))
+        except TicketError:
+            return None
+        ticket = view.ticket
+        if not ticket.urgent or ticket.status in ("resolved", "closed"):
+            return None
+        return {"number": ticket.number, "where": await self._where(service, ticket.grid_id)}
+
+    @staticmethod
+    async def _where(service: TicketService, grid_id: int | None) -> str:
+        if grid_id is None:
+            return t("emergency.where_community")
+        return t("emergency.where_grid", grid=await service.grid_name(grid_id))
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv, text = ctx.conversation, ctx.text
         step = conv.step or ""
         if step == "filed":
             return self._after_filing(ctx)
+        if text in GO_ON:
+            return await self._next(ctx)
         if ctx.message.image_url and not text:
             conv.data["photos"] = [*conv.data.get("photos", []), ctx.message.image_url]
             conv.changed = True
@@ -294,6 +405,26 @@ class ReportHandler(Handler):
         except TicketError as exc:
             return [error_reply(exc)]
         return [Reply(t("ticket.followed", number=ticket.number))]
+
+    async def _file(self, ctx: Context) -> tuple[str, str]:
+        """File the draft now (the conversation then remembers it as "filed"): the ticket
+        and, for an urgent one, whom it went to."""
+        data = dict(ctx.conversation.data)
+        ctx.conversation.end()
+        draft = Draft(
+            draft_id=data["draft_id"],
+            description=data["description"],
+            category=data["category"],
+            place=_place(data),
+            urgent=bool(data.get("urgent")),
+            photos=list(data.get("photos", [])),
+            details=dict(data.get("details", {})),
+            wants_updates=bool(data.get("wants_updates", True)),
+        )
+        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        ticket, _created = await service.file(draft, actor_of(ctx), ctx.now)
+        ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
+        return ticket.number, await self._where(service, ticket.grid_id)
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)

@@ -17,7 +17,7 @@ from consultation.timetable import Outcome, Timetable, UnknownEvent
 from kernel.commands import Command, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
-from kernel.handler import Handler
+from kernel.handler import Handler, Reading
 from kernel.messages import Reply
 from kernel.texts import catalog, t
 from notices.common import date_text
@@ -56,9 +56,13 @@ class ScheduleHandler(Handler):
     def horizon(self) -> timedelta:
         return timedelta(days=LIST_DAYS)
 
-    async def resume(self, ctx: Context) -> Sequence[Reply]:
+    def reads(self, ctx: Context) -> Reading:
         """After the list, anything that is not 取消通知/立即发送 (commands reach
-        :meth:`cancel` and :meth:`send` first) leaves it."""
+        :meth:`cancel` and :meth:`send` first) is a message of its own: the list is left
+        and the message answered as itself ("所有诉求" is not eaten)."""
+        return Reading.ELSEWHERE
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
         ctx.conversation.end()
         return [Reply(t("schedule.left"))]
 

@@ -147,7 +147,9 @@ class TicketRatingHandler(_TicketHandler):
     #: Opened by the 办结 notice (notices.tickets); after the rating, one optional comment.
     flow = Flow(
         RATING_FLOW,
-        (Step("rating", then=("comment",), expects="rating"), Step("comment")),
+        # The comment is optional: a message that is no comment (a ticket number, a thanks)
+        # is answered as itself and the flow closed.
+        (Step("rating", then=("comment",), expects="rating"), Step("comment", settled=True)),
         starts=("rating", "comment"),
     )
 
@@ -270,7 +272,9 @@ class GridWorkerHandler(_TicketHandler):
                 hours = int(found.group(1)) if found else 24
                 rest = rest[found.end() :].strip() if found else rest
             if not rest and not (action == "办结" and photo):
-                await service.view(number, me)  # refuses unknown or foreign numbers first
+                # Refuses unknown or foreign numbers, and a ticket this worker may not
+                # act on, before asking for a note it would then refuse.
+                await service.may_act(number, me)
                 ctx.conversation.start(
                     ACTION_FLOW, "note", action=action, number=number, hours=hours
                 )

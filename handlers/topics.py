@@ -25,6 +25,8 @@ from notices.topics import screening_hint
 
 FLOW = "topic"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
+#: "继续" after the word about a kept draft: show where it stands.
+GO_ON = ("继续",)
 NEED_VERIFIED = frozenset({Role.RESIDENT})
 MODERATOR = frozenset({Role.MODERATOR})
 
@@ -35,8 +37,12 @@ class ProposeTopicHandler(Handler):
     intents = (Intent.PROPOSE_TOPIC,)
     flow = Flow(
         FLOW,
-        (Step("describe", then=("confirm",)), Step("confirm", expects="confirm")),
+        (
+            Step("describe", then=("confirm",), answers=GO_ON),
+            Step("confirm", expects="confirm", answers=(*sorted(CONFIRM_WORDS), *GO_ON)),
+        ),
         starts=("describe", "confirm"),
+        kept="topic.kept",
     )
     phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
     required_roles = NEED_VERIFIED
@@ -56,6 +62,11 @@ class ProposeTopicHandler(Handler):
         conv = ctx.conversation
         if conv.step == "confirm" and ctx.text.lower() in CONFIRM_WORDS:
             return await self._file(ctx)
+        if ctx.text in GO_ON:
+            if conv.step == "describe":
+                return [Reply(t("topic.ask"))]
+            title, description = conv.data.get("title", ""), conv.data.get("description", "")
+            return [self._confirm(Draft(str(title), str(description)))]
         draft = draft_from_message(ctx.text)
         if draft is None:
             return [

@@ -98,6 +98,8 @@ class Community:
     conversation_ttl: timedelta
     #: The keys anonymous ballots are sealed with (from ``[polls] ballot_secret``).
     ballots: BallotKeys | None = None
+    #: The community's duty phone (``[community] duty_phone``), told in an emergency.
+    duty_phone: str = ""
 
 
 #: A fresh unit of work for after-commit work; leaving it commits (and wakes the pushes).

@@ -4,7 +4,8 @@ Like python-telegram-bot's ``ConversationHandler``, a handler that talks in seve
 steps declares its :class:`Flow`: each :class:`Step`, the steps it may move on to,
 the kind of answer it waits for, and whether it is only kept to recognise a late
 answer. The router reads the declaration (what a step expects decides whether a
-message is an answer or a new request) and holds the handler to it: a move the
+message is an answer or a new request: a message must be recognised as
+belonging to the dialogue, else it is routed as new) and holds the handler to it: a move the
 flow does not declare is a bug and fails the message instead of leaving a
 conversation in a state nobody wrote down.
 
@@ -28,6 +29,9 @@ class Step:
     then: tuple[str, ...] = ()
     expects: str | None = None
     settled: bool = False
+    #: Words this step takes as its answer whatever else they could mean ("不用了" to
+    #: "要通知您进展吗？" is a no, not a cancel; "继续" after a word about a kept draft).
+    answers: tuple[str, ...] = ()
 
     def matches(self, step: str) -> bool:
         if self.name.endswith("*"):
@@ -47,6 +51,9 @@ class Flow:
     name: str
     steps: tuple[Step, ...]
     starts: tuple[str, ...] = ()
+    #: The locale key of the word added when a message is answered as itself while this
+    #: flow waits (its unsettled steps are kept); None: the flow is closed instead.
+    kept: str | None = None
 
     def step(self, name: str | None) -> Step | None:
         if name is None:
@@ -56,6 +63,10 @@ class Flow:
     def expects(self, name: str | None) -> str | None:
         found = self.step(name)
         return found.expects if found is not None else None
+
+    def answers(self, name: str | None) -> tuple[str, ...]:
+        found = self.step(name)
+        return found.answers if found is not None else ()
 
     def settled(self, name: str | None) -> bool:
         found = self.step(name)

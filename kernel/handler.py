@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
 
 from consultation.errors import DomainError
 from consultation.roles import Role
@@ -18,6 +19,17 @@ class NotForThisFlow(Exception):
     """Raised by :meth:`Handler.resume` when the message is no answer to the open flow
     (a ticket filed minutes ago, then "我想发起议题"): the router ends the flow and routes
     the message afresh, as if no conversation were open."""
+
+
+class Reading(StrEnum):
+    """What a free-text message inside a flow is to the flow's handler (:meth:`Handler.reads`)."""
+
+    #: It adds to the dialogue (a detail, a correction, a place).
+    ANSWER = "answer"
+    #: It starts this handler's work afresh (a second report while a draft waits).
+    FRESH = "fresh"
+    #: It is something else: route it as a new message.
+    ELSEWHERE = "elsewhere"
 
 
 class Handler:
@@ -42,6 +54,25 @@ class Handler:
     #: records ``command:`` and the first word. A vote sets "vote": its words are the
     #: choice, which must never sit next to the sender.
     record_as: str | None = None
+
+    #: :meth:`claims` is asked before the open dialogue's typed answers (an emergency
+    #: beats a rating); otherwise after them ("好的" to a yes/no is the answer).
+    claims_first: bool = False
+
+    def claims(self, text: str) -> str | None:
+        """What this handler recognises ``text`` to be on its own, whatever dialogue is
+        open and before any classifier (an emergency, a greeting, an everyday question):
+        a short label the router records, or None. The router then calls :meth:`claimed`."""
+        return None
+
+    async def claimed(self, ctx: Context, label: str) -> Sequence[Reply]:
+        """Answer a message :meth:`claims` recognised."""
+        raise NotImplementedError
+
+    def reads(self, ctx: Context) -> Reading:
+        """Inside this handler's flow, what a free-text message is (not a command, not a
+        cancel, not claimed by anyone, not a typed answer): by default part of it."""
+        return Reading.ANSWER
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         """A fresh message routed by phrase or intent."""

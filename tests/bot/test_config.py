@@ -53,6 +53,10 @@ def test_yishi_config_variable_names_the_file(
         ('[web]\nport = "eighty"\n', "config error: web.port:"),
         ('[storage]\nurl = "mysql://x"\n', "config error: storage.url: must be a sqlite"),
         ('[community]\ntimezone = "Mars/Olympus"\n', "unknown time zone"),
+        (
+            '[community]\nfaq_path = "/nonexistent/faq.toml"\n',
+            "config error: community.faq_path: cannot read /nonexistent/faq.toml",
+        ),
         ('[telegram]\nmode = "carrier-pigeon"\n', "config error: telegram.mode:"),
         ("[web]\nprot = 80\n", "config error: web.prot: unknown key"),
         ("[nonsense]\nx = 1\n", "config error: nonsense: unknown key"),

@@ -64,3 +64,14 @@ async def test_a_community_that_lived_part_of_the_month_gets_its_report(
         assert report.startswith("【补发】")  # this one really was delayed
     finally:
         await bot.stop()
+
+
+def test_the_demo_community_has_a_duty_phone_and_its_own_faq() -> None:
+    from bot.cli import DEMO_DUTY_PHONE, _demo_settings
+    from bot.config import Settings
+    from nlu.faq import load_faq
+
+    demo = _demo_settings(Settings())
+    assert demo.community.duty_phone == DEMO_DUTY_PHONE
+    answer = load_faq(demo.community.faq_path).answer("物业费多少钱")
+    assert answer is not None and "1.2 元" in answer

@@ -76,8 +76,9 @@ async def test_group_stays_quiet_on_small_talk(bot: Yishi) -> None:
 async def test_another_request_inside_a_confirmation_is_answered(bot: Yishi) -> None:
     [confirm] = await say(bot, "我想提个议题：小区停车位太少，建议把东侧空地改成停车位")
     assert "确认" in confirm.text
-    [status] = await say(bot, "我之前反映的路灯怎么样了")
+    status, kept = await say(bot, "我之前反映的路灯怎么样了")
     assert "议题" not in status.text and ("反映" in status.text or "编号" in status.text)
+    assert "议题草稿还在" in kept.text  # a word about the draft that waits
     [filed] = await say(bot, "确认提交")
     assert "T1" in filed.text, "the topic draft waited while the other question was answered"
 

@@ -59,8 +59,9 @@ async def test_something_else_inside_the_list_leaves_it(yishi: Yishi, clock: Clo
     bot, _ = await _bot(yishi, clock)
     try:
         await say(bot, "接下来的通知", sender="li")
+        # Answered as itself (not "已退出通知管理。有别的事请再发一次。"), the list left.
         [left] = await say(bot, "好的", sender="li")
-        assert left.text == "已退出通知管理。有别的事请再发一次。"
+        assert left.text == "好的。有事随时找我。"
         async with bot.uow() as uow:
             assert await uow.conversations.get("web", "li", "li", bot.clock()) is None
     finally:

@@ -152,7 +152,11 @@ async def test_extension_needs_a_reason_and_moves_the_deadline(yishi: Yishi, clo
 
 
 async def test_urgent_ticket_reaches_grid_and_community_at_once(yishi: Yishi) -> None:
-    number = await file_ticket(yishi, "2号楼电梯坏了，困人了！")
+    advice, filed = await say(yishi, "2号楼电梯坏了，困人了！")  # filed at once, unasked
+    assert "96333" in advice.text
+    found = NUMBER.search(filed.text)
+    assert found, filed.text
+    number = found.group(0)
     tk = await ticket(yishi, number)
     assert (
         tk.urgent and tk.response_due_at - tk.received_at <= tk.resolution_due_at - tk.received_at

@@ -1,0 +1,236 @@
+"""What a message is on its own, before any dialogue or classifier reads it.
+
+Residents do not answer the question they were asked: in the middle of a draft they
+say "算了，不说了", "谢谢", "电梯里困了人！" or ask when the clinic opens. These
+functions recognise such messages by their words alone, so the router can answer
+them as themselves whatever dialogue is open (see bot.router).
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.normalize import normalize
+
+_FILLER = re.compile(r"[\s,，.。!！?？~～、…;；:：'\"“”‘’()（）]+")
+_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
+
+#: Cancelling in the words people use (the whole message, punctuation aside).
+CANCEL_PHRASES = frozenset(
+    {
+        "取消",
+        "/cancel",
+        "退出",
+        "算了",
+        "算了吧",
+        "不用了",
+        "不说了",
+        "不报了",
+        "先不报了",
+        "先不说了",
+        "搞错了",
+        "弄错了",
+        "发错了",
+        "不要了",
+        "算了不说了",
+        "算了不报了",
+        "算了不用了",
+        "没事了",
+        "不弄了",
+        "取消吧",
+        "取消了",
+        "不提交了",
+        "先不提交了",
+    }
+)
+
+
+def squeeze(text: str) -> str:
+    """The words of ``text`` without punctuation, spaces and emoji (normalized)."""
+    return _EMOJI.sub("", _FILLER.sub("", normalize(text)))
+
+
+def is_cancel(text: str) -> bool:
+    """True when the whole message says to drop what is in progress."""
+    body = squeeze(text)
+    if body in CANCEL_PHRASES:
+        return True
+    return body.startswith("算了") and body[2:] in CANCEL_PHRASES
+
+
+# ---- emergencies -----------------------------------------------------------------------
+
+#: Danger to life, by kind; each kind has its advice in the locale ([emergency]).
+_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "lift",
+        re.compile(
+            r"电梯.{0,8}(?:困|关|卡|出不来|被困|停在半|下不来)"
+            r"|(?:困|关|卡)(?:了|住了?)?.{0,4}在?电梯"
+            r"|电梯.{0,12}(?:困人|被困)"
+        ),
+    ),
+    ("trapped", re.compile(r"困人|被困|困住了|锁在.{0,4}(?:里|屋)")),
+    ("gas", re.compile(r"(?:煤气|燃气|天然气|液化气).{0,6}(?:味|漏|泄)|闻到.{0,4}(?:煤气|燃气)")),
+    ("fire", re.compile(r"着火|起火|失火|火灾|冒烟|烧起来|浓烟|火光")),
+    (
+        "electric",
+        re.compile(
+            r"漏电|触电|电线.{0,6}(?:冒火|火花|打火|烧)|(?:冒|打|出)火花|电箱.{0,4}(?:冒|烧|炸)"
+        ),
+    ),
+    (
+        "hurt",
+        re.compile(
+            r"(?:摔|跌)(?:倒|伤|下来|了一跤)|晕倒|昏倒|昏迷|受伤|流血|出血|起不来|不省人事|没气|坠落|高空抛物.{0,4}砸"
+        ),
+    ),
+    (
+        "flood",
+        re.compile(
+            r"(?:水管|管子).{0,4}(?:爆|裂)|爆管|(?:大水|水).{0,4}(?:灌|涌|冲)进|进水了|淹了|水漫"
+        ),
+    ),
+)
+
+
+def emergency_kind(text: str) -> str | None:
+    """The kind of danger ``text`` reports ("lift", "trapped", "gas", "fire", "electric",
+    "hurt", "flood"), or None. Words, not a model: a missed emergency costs a life."""
+    body = normalize(text)
+    if len(body) > 300:
+        body = body[:300]
+    return next((kind for kind, pattern in _EMERGENCIES if pattern.search(body)), None)
+
+
+# ---- small talk --------------------------------------------------------------------------
+
+_SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "greeting",
+        re.compile(
+            r"(?:您|你)好(?:呀|啊)?|hi|hello|hey|早|早上好|上午好|中午好|下午好|晚上好"
+            r"|在吗|在不在|哈喽|嗨|有人吗"
+        ),
+    ),
+    (
+        "thanks",
+        re.compile(
+            r"(?:太|非常|十分|真是)?(?:谢谢|多谢|感谢|谢了|thanks|thankyou|thx)(?:你|您|你们|您们|大家|啦|了|哈|网格员|社区)*(?:辛苦了)?"
+            r"|辛苦(?:了|啦)?(?:谢谢)?"
+        ),
+    ),
+    (
+        "praise",
+        re.compile(
+            r"(?:你们|您们|你|社区|网格员)?(?:真|太|很|挺)?(?:棒|好|厉害|给力|靠谱|负责)(?:了|啊|呀|啦)?|点赞|赞一个"
+        ),
+    ),
+    ("ack", re.compile(r"好的?|好滴|嗯+|哦+|噢+|知道了|明白了?|收到|了解|行|ok|okay|可以|没问题")),
+    ("bye", re.compile(r"再见|拜拜|bye|晚安")),
+)
+_POSITIVE_EMOJI = re.compile(r"[👍👌🙏❤️💐🌹😊🙂😄😀👏🤝✌️💪🌸🥰😁☺]")
+
+
+def small_talk(text: str) -> str | None:
+    """ "greeting", "thanks", "praise", "ack", "bye" or "emoji" when the whole message is
+    a pleasantry (你好, 谢谢你们！, 👍), else None."""
+    raw = normalize(text)
+    body = squeeze(text)
+    if not body:
+        return "emoji" if _EMOJI.search(raw) else None
+    if len(body) > 16:
+        return None
+    for kind, pattern in _SMALL_TALK:
+        if pattern.fullmatch(body):
+            return kind
+    # Two pleasantries in one message ("你好，谢谢" / "好的谢谢"): the last one speaks.
+    for kind, pattern in reversed(_SMALL_TALK):
+        found = pattern.search(body)
+        if found and found.end() == len(body):
+            rest = body[: found.start()]
+            if rest and small_talk(rest) is not None:
+                return kind
+    return None
+
+
+def positive_emoji(text: str) -> bool:
+    return bool(_POSITIVE_EMOJI.search(text))
+
+
+# ---- questions ---------------------------------------------------------------------------
+
+_QUESTION = re.compile(
+    r"[?？]|吗$|吗[。！!]?$|呢$|多少|几点|几号|什么时候|(?:带|要|是|有|需要|办)什么|哪里|哪儿|在哪|怎么|如何|怎样|能不能|可不可以|可以.{0,6}吗|是不是|有没有|请问|咨询|电话|what|when|where|how"
+)
+
+
+def is_question(text: str) -> bool:
+    """True when the message asks something (a question mark, 吗, 多少, 几点, 怎么 …)."""
+    return bool(_QUESTION.search(normalize(text)))
+
+
+# ---- English -----------------------------------------------------------------------------
+
+_LATIN = re.compile(r"[a-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_BUILDING = re.compile(r"\b(?:building|bldg|block|tower)\s*(?:no\.?\s*)?(\d{1,3})\b")
+_UNIT = re.compile(r"\bunit\s*(\d{1,2})\b")
+_ROOM = re.compile(r"\b(?:room|apt|apartment|flat)\s*(\d{3,4})\b")
+#: A small map from English words residents use to the Chinese the rest of the bot reads.
+_WORDS: tuple[tuple[str, str], ...] = (
+    (r"trapped|stuck", "困人"),
+    (r"on fire|fire|burning", "着火"),
+    (r"smoke|smoking", "冒烟"),
+    (r"gas leak|smell(?:s)? (?:of )?gas|gas", "燃气泄漏"),
+    (r"sparks?|sparking|electric shock", "电线冒火花"),
+    (r"fell|fallen|fall down|injured|hurt|bleeding|unconscious", "有人摔倒受伤"),
+    (r"flood(?:ing|ed)?|water (?:is )?(?:pouring|coming) in|burst pipe", "水管爆了进水了"),
+    (r"elevators?|lifts?", "电梯"),
+    (r"street ?lights?|lights?|lamps?", "路灯"),
+    (r"garbage|rubbish|trash|waste", "垃圾"),
+    (r"leak(?:ing|s)?|leaky", "漏水"),
+    (r"noise|noisy|loud", "噪音扰民"),
+    (r"parking|parked", "乱停车"),
+    (r"door|gate|access control", "门禁"),
+    (r"broken|not working|doesn'?t work|does not work|out of order|damaged|stopped", "坏了"),
+    (r"dirty|smelly|stinks?", "很脏很臭"),
+    (r"property (?:management )?fees?", "物业费多少钱"),
+    (r"property (?:management|company|office)", "物业电话"),
+    (r"parcel lockers?|delivery lockers?|package lockers?", "快递柜在哪"),
+    (r"clinic|hospital|doctor|health (?:centre|center)", "社区卫生服务站几点开门"),
+    (r"opening hours|open(?:ing)? time|when .*open", "几点开门"),
+    (r"help|menu", "帮助"),
+    (r"thank(?:s| you)|thx", "谢谢"),
+    (r"hello|hi|hey|good (?:morning|afternoon|evening)", "你好"),
+    (r"my (?:report|ticket|complaint)s?|status", "我的诉求"),
+)
+_WORD_RES = tuple((re.compile(rf"\b(?:{en})\b"), zh) for en, zh in _WORDS)
+
+
+def from_english(text: str) -> str | None:
+    """The Chinese the bot understands for a message written in English ("Hello, the
+    elevator in building 5 is broken" → "5号楼电梯坏了"), or None when the message is not
+    English or names nothing the map knows."""
+    body = normalize(text)
+    if _HAN.search(body) or len(_LATIN.findall(body)) < 2:
+        return None
+    place = ""
+    if found := _BUILDING.search(body):
+        place += f"{found.group(1)}号楼"
+    if found := _UNIT.search(body):
+        place += f"{found.group(1)}单元"
+    if found := _ROOM.search(body):
+        place += f"{found.group(1)}室"
+    words: list[str] = []
+    for pattern, zh in _WORD_RES:
+        if pattern.search(body) and zh not in words:
+            words.append(zh)
+            body = pattern.sub(" ", body)
+    if not words:
+        return None
+    pleasantries = [w for w in words if w in ("你好", "谢谢")]
+    content = [w for w in words if w not in pleasantries]
+    if not content:
+        return "，".join(pleasantries)
+    return place + "".join(content)

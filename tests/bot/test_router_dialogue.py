@@ -1,0 +1,179 @@
+"""A message is understood on its own first, inside a dialogue too (issue 16, the dialogue).
+
+Every case a resident met on main: an emergency added to a draft, cancelling in
+natural words, a second report mid-draft, a ticket number after a rating, a stale
+moderator dialogue, a grid worker's reason, small talk, everyday questions, English.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.tickets import TicketRepository
+from tests.kit import Answer, Town
+
+
+async def test_people_trapped_in_the_lift_added_to_a_draft_is_urgent_at_once(town: Town) -> None:
+    draft = await town.liu.says("2号楼电梯坏了")
+    assert "请确认" in draft and "紧急" not in draft
+    urgent = await town.liu.says("2号楼电梯里困了人！快来")
+    assert "96333" in urgent and "119" in urgent and "0551" not in urgent
+    assert "紧急" in urgent and "请确认" not in urgent
+    number = urgent.ticket
+    [task] = await town.wang.receives()
+    assert number in task.text and "（紧急）" in task.text and "困了人" in task.text
+    assert "2号楼电梯坏了" in task.text  # the draft's own words are kept
+    [to_li] = [r for r in await town.li.receives() if number in r.text]
+    assert "（紧急）" in to_li.text
+    # Another word of the same danger: the advice again, no second ticket.
+    again = await town.liu.says("电梯里有个老人出不来")
+    assert "96333" in again and number in again
+    assert await town.wang.receives() == []
+
+
+async def test_an_emergency_as_a_first_message_is_filed_and_the_duty_phone_told(
+    town: Town,
+) -> None:
+    town.bot.router.community.duty_phone = "0551-6288 0000"
+    answer = await town.zhang.says("电梯困人了，快打119")
+    assert "96333" in answer and "社区值班电话：0551-6288 0000" in answer
+    number = answer.ticket
+    assert any(number in r.text and "紧急" in r.text for r in await town.wang.receives())
+    smoke = await town.liu.says("楼道里冒烟了")
+    assert "119" in smoke and "湿毛巾" in smoke and smoke.ticket != number
+
+
+@pytest.mark.parametrize(
+    "words",
+    ["算了", "不用了", "不说了", "先不报了", "搞错了", "不要了", "算了不说了", "算了，不说了"],
+)
+async def test_cancelling_in_the_words_people_use(town: Town, words: str) -> None:
+    await town.liu.says("2号楼电梯坏了")
+    answer = await town.liu.says(words)
+    assert answer.text == "好的，已取消。"
+    # Nothing was filed and no draft waits.
+    assert "当前没有进行中的事项" in await town.liu.says("取消")
+    assert "还没有" in await town.liu.says("我的诉求") or "暂无" in await town.liu.says("我的诉求")
+
+
+async def test_a_new_report_mid_draft_gets_its_own_draft(town: Town) -> None:
+    await town.liu.says("2号楼电梯坏了")
+    new = await town.liu.says("小区东门那边垃圾堆了三天没人清理，臭死了")
+    assert "“2号楼电梯坏了”还没提交" in new
+    assert "类别：环境卫生" in new and "位置：东门" in new
+    assert "问题：小区东门那边垃圾堆了三天没人清理，臭死了" in new
+    assert "电梯" not in new.text.split("下面是新的这条：")[1]
+    filed = await town.liu.says("确认提交")
+    view = await town.liu.says(filed.ticket)
+    assert "垃圾" in view and "电梯" not in view
+
+
+async def test_a_correction_stays_in_the_draft(town: Town) -> None:
+    await town.liu.says("2号楼电梯坏了")
+    corrected = await town.liu.says("是5号楼")
+    assert "位置：5号楼" in corrected and "类别：公共设施" in corrected
+
+
+async def test_a_ticket_number_after_rating_shows_the_ticket(town: Town) -> None:
+    draft = await town.zhang.says("3号楼门口垃圾没人清")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.wang.says(f"接单 {number}")
+    await town.wang.says(f"办结 {number} 清好了")
+    rated = await town.zhang.says("满意")
+    assert "想补充意见" in rated
+    shown = await town.zhang.says(number)
+    assert "您的意见已记下" not in shown and number in shown and "状态" in shown
+    async with town.bot.uow() as uow:
+        stored = await uow.get(TicketRepository).by_number(number)
+    assert stored is not None and stored.rating == "满意" and stored.rating_comment is None
+    # The comment step is closed: a later word is no comment either.
+    assert "您的意见已记下" not in await town.zhang.says("谢谢你们！")
+
+
+async def test_a_stale_moderator_list_does_not_eat_the_next_message(town: Town) -> None:
+    listed = await town.li.says("接下来的通知")
+    assert "取消通知 序号" in listed
+    answer = await town.li.says("所有诉求")
+    assert "已退出通知管理" not in answer
+    assert "请再发一次" not in answer
+
+
+async def test_a_grid_worker_is_told_before_the_reason_not_after(town: Town) -> None:
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    [task] = await town.wang.receives()
+    refused = await town.wang.taps("上报", task)
+    assert "不在您手上" in refused and "请说明上报原因" not in refused
+    await town.wang.says(f"接单 {number}")
+    asked = await town.wang.taps("上报", task)
+    assert "请说明上报原因" in asked
+    done = await town.wang.says("需要街道协调更换线路")
+    assert number in done and "不在您手上" not in done
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你好", "您好！"),
+        ("谢谢", "不客气"),
+        ("谢谢你们！", "不客气"),
+        ("👍", "谢谢"),
+        ("物业费多少钱", "物业费"),
+        ("社区医院几点开门", "卫生服务站"),
+    ],
+)
+async def test_small_talk_and_everyday_questions(town: Town, text: str, expected: str) -> None:
+    answer = await town.zhang.says(text)
+    assert expected in answer
+    assert "没太明白" not in answer and "都不是" not in answer.labels
+
+
+async def test_a_question_nobody_here_can_answer_names_who_can(town: Town) -> None:
+    answer = await town.zhang.says("小区附近有游泳馆吗？")
+    assert "答不上来" in answer and "网格员" in answer
+    assert "都不是" not in answer.labels
+
+
+async def test_small_talk_mid_draft_keeps_the_draft_with_a_word(town: Town) -> None:
+    await town.liu.says("2号楼电梯坏了")
+    thanks = await town.liu.says("谢谢")
+    assert "不客气" in thanks and "草稿还在" in thanks
+    back = await town.liu.says("继续")
+    assert "问题：2号楼电梯坏了" in back
+    faq = await town.liu.says("物业费多少钱")
+    assert "物业费" in faq and "草稿还在" in faq
+    assert (await town.liu.says("确认提交")).ticket
+
+
+async def test_an_english_report_is_understood_and_answered_in_chinese(town: Town) -> None:
+    answer: Answer = await town.zhang.says("Hello, the elevator in building 5 is broken")
+    assert "请确认" in answer and "位置：5号楼" in answer and "电梯坏了" in answer
+    assert "投票" not in answer.labels and "都不是" not in answer.labels
+    assert "您好" in await town.zhang.says("Hi")
+
+
+async def test_a_topic_draft_is_kept_with_a_word(town: Town) -> None:
+    draft = await town.zhang.says("我想提个议题：小区停车位太少，建议把东侧空地改成停车位")
+    assert "请确认您的议题" in draft
+    thanks = await town.zhang.says("谢谢")
+    assert "不客气" in thanks and "议题草稿还在" in thanks
+    assert "小区停车位太少" in await town.zhang.says("继续")
+
+
+async def test_thanks_between_neighbours_in_the_group_is_not_answered(town: Town) -> None:
+    assert not await town.zhang.says("谢谢", in_group=True)
+    assert "不客气" in await town.zhang.says("谢谢", in_group=True, addressed=True)
+
+
+async def test_an_emergency_while_a_rating_is_asked_is_filed_not_rated(town: Town) -> None:
+    draft = await town.zhang.says("3号楼门口垃圾没人清")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.wang.says(f"接单 {number}")
+    await town.wang.says(f"办结 {number} 清好了")
+    await town.wang.receives()
+    answer = await town.zhang.says("不满意！3号楼电梯里困了人")
+    assert "96333" in answer and answer.ticket != number
+    assert any("（紧急）" in r.text for r in await town.wang.receives())
+    async with town.bot.uow() as uow:
+        stored = await uow.get(TicketRepository).by_number(number)
+    assert stored is not None and stored.rating is None

@@ -1,0 +1,95 @@
+"""What a message is on its own (nlu.dialogue): cancels, emergencies, small talk,
+questions and English, read from the words alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.dialogue import emergency_kind, from_english, is_cancel, is_question, small_talk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "取消",
+        "算了",
+        "不用了",
+        "不说了",
+        "先不报了",
+        "搞错了",
+        "不要了",
+        "算了不说了",
+        "算了，不说了",
+        "算了吧。",
+    ],
+)
+def test_cancelling_words(text: str) -> None:
+    assert is_cancel(text)
+
+
+@pytest.mark.parametrize("text", ["算了，电梯还是坏的", "不用了的灯也坏了", "不要在楼道堆杂物"])
+def test_a_report_with_a_cancel_word_in_it_is_no_cancel(text: str) -> None:
+    assert not is_cancel(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("2号楼电梯里困了人！快来", "lift"),
+        ("电梯里有个老人出不来", "lift"),
+        ("电梯困人了，快打119", "lift"),
+        ("楼道里冒烟了", "fire"),
+        ("有个小孩被困在阳台上了", "trapped"),
+        ("3楼厨房着火了", "fire"),
+        ("闻到很重的煤气味", "gas"),
+        ("电线冒火花了", "electric"),
+        ("楼下有个老人摔倒了起不来", "hurt"),
+        ("水管爆了，水一直往屋里灌", "flood"),
+    ],
+)
+def test_emergencies(text: str, kind: str) -> None:
+    assert emergency_kind(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2号楼电梯坏了", "3号楼2单元的楼道灯坏了好几天了", "电梯什么时候修好", "东门垃圾没人清"],
+)
+def test_everyday_problems_are_no_emergency(text: str) -> None:
+    assert emergency_kind(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("你好", "greeting"),
+        ("您好！", "greeting"),
+        ("谢谢", "thanks"),
+        ("谢谢你们！", "thanks"),
+        ("辛苦了", "thanks"),
+        ("👍", "emoji"),
+        ("好的", "ack"),
+        ("你们真棒", "praise"),
+        ("好的，谢谢", "thanks"),
+    ],
+)
+def test_small_talk(text: str, kind: str) -> None:
+    assert small_talk(text) == kind
+
+
+@pytest.mark.parametrize("text", ["你好，3号楼的灯坏了", "谢谢你们把灯修好了但是又坏了", "投2"])
+def test_a_message_with_more_in_it_is_no_small_talk(text: str) -> None:
+    assert small_talk(text) is None
+
+
+def test_questions() -> None:
+    assert is_question("物业费多少钱") and is_question("社区医院几点开门")
+    assert not is_question("3号楼的灯坏了")
+
+
+def test_english() -> None:
+    assert from_english("Hello, the elevator in building 5 is broken") == "5号楼电梯坏了"
+    assert from_english("People are trapped in the lift!") == "困人电梯"
+    assert from_english("Thank you!") == "谢谢"
+    assert from_english("3号楼 light broken") is None  # Chinese is read as it is
+    assert from_english("ok") is None
