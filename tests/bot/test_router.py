@@ -153,6 +153,6 @@ async def test_after_commit_hook_runs_only_when_something_changed(yishi: Yishi) 
 
 async def test_unverified_resident_is_told_how_to_get_verified(yishi: Yishi) -> None:
     [reply] = await say(yishi, "附议 T1", sender="xiaochen")
-    assert "认证居民身份" in reply.text and "绑定" in reply.text
+    assert "认证居民身份" in reply.text and "身份证" in reply.text and "绑定码" not in reply.text
     [report] = await say(yishi, "楼道灯坏了", sender="xiaochen")
     assert "认证" not in report.text, "reporting a problem needs no verification"

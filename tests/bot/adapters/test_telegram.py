@@ -382,7 +382,7 @@ async def test_poll_message_is_edited_in_place_as_votes_arrive_from_everywhere(
     answer = fake.sent("answerCallbackQuery")[-1]
     assert answer["show_alert"] is True and "已记录您对 P1 的投票：赞成" in answer["text"]
     shown = await settled(bot, fake, poll_id)
-    assert "📊 已投 1/7，法定人数 50%｜当前：赞成 1，反对 0，弃权 0" in shown
+    assert "📊 已投 1/5，法定人数 50%｜当前：赞成 1，反对 0，弃权 0" in shown
     assert shown.startswith("【表决 P1】是否加装电梯")
 
     await deliver(client, fake.press("投票 P1 反对", as_message(fake, poll_id), user_id=WANG))
@@ -391,7 +391,7 @@ async def test_poll_message_is_edited_in_place_as_votes_arrive_from_everywhere(
     await deliver(client, fake.press("投票 P1 反对", as_message(fake, poll_id), user_id=ZHANG))
     assert "已改票" in fake.sent("answerCallbackQuery")[-1]["text"]
     shown = await settled(bot, fake, poll_id)
-    assert "已投 4/7，法定人数 50%｜当前：赞成 1，反对 3，弃权 0" in shown
+    assert "已投 4/5，法定人数 50%｜当前：赞成 1，反对 3，弃权 0" in shown
     assert fake.shown[poll_id][1] == {"inline_keyboard": buttons}  # the same keyboard
     assert len(group_sends(fake)) == 1  # votes added nothing to the group
 
@@ -417,7 +417,7 @@ async def test_hidden_results_poll_edits_show_turnout_only(
     await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=ZHANG))
     await web_says(client, "liu", "投票 P1 反对")
     shown = await settled(bot, fake, poll_id)
-    assert shown.endswith("📊 已投 2/7，法定人数 60%")
+    assert shown.endswith("📊 已投 2/5，法定人数 60%")
     assert "当前" not in shown and "赞成 1" not in shown
     answer = fake.sent("answerCallbackQuery")[0]["text"]
     assert "当前" not in answer
@@ -436,13 +436,13 @@ async def test_refused_edit_falls_back_to_a_new_message_that_is_edited_next(
     await web_says(client, "liu", "投票 P1 反对")
     await settled(bot, fake, poll_id)  # the running push loop may be the one sending it
     [_, anew] = group_sends(fake)
-    assert "已投 1/7" in anew["text"] and anew["reply_markup"]["inline_keyboard"]
+    assert "已投 1/5" in anew["text"] and anew["reply_markup"]["inline_keyboard"]
     [new_id] = [m for m, (text, _) in fake.shown.items() if text == anew["text"] and m != poll_id]
     async with bot.uow() as uow:
         live = await uow.get(PlatformRepository).live_message("telegram", str(GROUP), "poll:P1")
     assert live == str(new_id)
     await deliver(client, fake.press("投票 P1 赞成", as_message(fake, new_id), user_id=ZHANG))
-    assert "已投 2/7" in await settled(bot, fake, new_id)
+    assert "已投 2/5" in await settled(bot, fake, new_id)
     assert len(group_sends(fake)) == 2
     async with bot.uow() as uow:
         records = await uow.get(PlatformRepository).deliveries("telegram", str(GROUP))
@@ -473,5 +473,5 @@ async def test_a_burst_of_votes_is_one_edit_showing_the_latest_count(
     await web_says(client, "liu", "投票 P1 反对")
     await bot.push.drain()
     [edit] = fake.sent("editMessageText")
-    assert edit["message_id"] == poll_id and "已投 3/7" in edit["text"]
+    assert edit["message_id"] == poll_id and "已投 3/5" in edit["text"]
     assert "赞成 2，反对 1" in edit["text"]
