@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from bot.adapters.web.guard import RequestGuard
+from bot.adapters.web.history import conversation, record_message, record_replies
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE,
@@ -266,7 +267,15 @@ class WebChatAdapter:
         if not group:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
-        return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
+        entries = await conversation(
+            self.router.uow_factory, self.platform, chat_id, session.speaker, self._name
+        )
+        return json_reply(
+            {
+                "pushes": await self.router.history(self.platform, chat_id),
+                "entries": entries,
+            }
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         self.guard.require_json(request)
@@ -318,7 +327,15 @@ class WebChatAdapter:
                 },
                 skip=sender_id,
             )
+        async with self.router.uow_factory() as uow:
+            # A retry of a message already handled is not said again in the history.
+            fresh = await uow.inbound.get(self.platform, sender_id, message_id) is None
+            if fresh and text.strip():
+                record_message(uow, chat_id, sender_id, text, self.router.clock())
         replies = await self.router.handle(message)
+        if fresh and replies:
+            async with self.router.uow_factory() as uow:
+                record_replies(uow, chat_id, replies, self.router.clock())
         payload = [r.as_json() for r in replies]
         if is_group and payload:
             await self.hub.deliver(

@@ -50,6 +50,7 @@ function renderEntry(entry) {
 
 function renderChats() {
   const ul = $("chats"); ul.innerHTML = "";
+  $("menu").classList.toggle("unread", Object.values(state.unread).some((n) => n > 0));
   for (const c of chatsFor(state.me)) {
     const li = document.createElement("li"); li.textContent = c.title; li.dataset.chat = c.id;
     if (c.id === state.chat) li.classList.add("active");
@@ -59,8 +60,14 @@ function renderChats() {
   }
 }
 
+function showList(open) {
+  $("app").classList.toggle("list-open", open);
+  $("menu").setAttribute("aria-expanded", String(open));
+}
+
 function openChat(chatId) {
   state.chat = chatId; state.unread[chatId] = 0;
+  showList(false);
   const c = chatsFor(state.me).find((x) => x.id === chatId);
   $("chat-title").textContent = c ? c.title : chatId;
   $("messages").innerHTML = "";
@@ -69,7 +76,7 @@ function openChat(chatId) {
     : "输入消息，例如：帮助";
   for (const e of log(chatId)) renderEntry(e);
   renderChats();
-  $("input").focus();
+  if (!matchMedia("(max-width: 640px)").matches) $("input").focus();
 }
 
 function botEntry(reply, push) {
@@ -106,11 +113,15 @@ function connect() {
   state.ws = ws;
 }
 
-async function loadHistory() {
-  const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(state.me.user_id)}`);
+// The conversation is kept on the server: a reload or a persona switch shows it again.
+async function loadHistory(chatId) {
+  const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(chatId)}`);
   if (!resp.ok) return;
   const data = await resp.json();
-  for (const p of data.pushes) log(state.me.user_id).push(botEntry(p.reply, true));
+  const entries = data.entries.map((e) => e.kind === "bot" ? botEntry(e, e.push)
+    : e.kind === "me" ? { kind: "me", name: state.me.name, text: e.text }
+    : { kind: "other", name: e.name, text: e.text });
+  state.logs[chatId] = entries.concat(log(chatId));
 }
 
 function postJson(path, body) {
@@ -128,9 +139,10 @@ async function become(userId) {
   }
   state.me = state.people.find((p) => p.user_id === userId);
   state.logs = {}; state.unread = {};
-  await loadHistory();
+  await Promise.all([loadHistory(state.me.user_id), loadHistory(state.group)]);
   connect();
   openChat(state.me.user_id);
+  document.body.dataset.speaker = userId;  // ready: whom the page now speaks as
 }
 
 const ROLE_ZH = { moderator: "社区工作者", grid_worker: "网格员", committee: "协商委员" };
@@ -151,6 +163,8 @@ async function init() {
     select.appendChild(opt);
   }
   select.addEventListener("change", () => become(select.value));
+  $("menu").addEventListener("click", () => showList(!$("app").classList.contains("list-open")));
+  $("messages").addEventListener("click", () => showList(false));
   $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
   const current = state.people.find((p) => p.user_id === data.me.user_id) || state.people[0];
   select.value = current.user_id;
