@@ -140,6 +140,13 @@ class WebSettings(_Section):
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
+class MediaSettings(_Section):
+    """Where residents' photos are kept (bot/media.py) and how large one may be."""
+
+    dir: str = "./media"
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+
 class WechatSettings(_Section):
     """WeChat Official Account callback and API."""
 
@@ -518,6 +525,7 @@ class Settings(BaseSettings):
 
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
+    media: MediaSettings = MediaSettings()
     wechat: WechatSettings = WechatSettings()
     telegram: TelegramSettings = TelegramSettings()
     wecom: WecomSettings = WecomSettings()

@@ -34,8 +34,17 @@ def kept_reply(reply: Reply) -> dict[str, Any]:
     return reply.as_json()
 
 
-def record_message(uow: UnitOfWork, chat_id: str, sender_id: str, text: str, at: datetime) -> None:
-    uow.get(WebChatRepository).add(chat_id, sender_id, text, at)
+def record_message(
+    uow: UnitOfWork,
+    chat_id: str,
+    sender_id: str,
+    text: str,
+    at: datetime,
+    photo: str | None = None,
+) -> None:
+    uow.get(WebChatRepository).add(
+        chat_id, sender_id, text, at, {"photo": photo} if photo else None
+    )
 
 
 def record_replies(uow: UnitOfWork, chat_id: str, replies: list[Reply], at: datetime) -> None:
@@ -70,6 +79,8 @@ async def conversation(
             if line.sender_id not in names:
                 names[line.sender_id] = await name_of(line.sender_id)
             entry = {"kind": "other", "name": names[line.sender_id], "text": line.text}
+        if line.sender_id is not None and line.payload.get("photo"):
+            entry["photo"] = str(line.payload["photo"])
         entries.append((line.at, _LINE, line.id or 0, entry))
     for push in pushes:
         entries.append((push.created_at, _PUSH, push.id or 0, _bot(push.payload, True)))
