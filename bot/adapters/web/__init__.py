@@ -314,8 +314,7 @@ class WebChatAdapter:
         """A photo from the page (multipart: ``photo``, and ``chat_id``/``message_id``):
         checked (JPEG/PNG/WebP, at most ``[media] max_bytes``), kept, then handled as
         the photo message it is. A refused file gets a sentence the page shows."""
-        self.guard.refuse_other_origins(request)
-        session = self.guard.check_write(request, await self.sessions.current(request))
+        session = self.guard.check_upload(request, await self.sessions.current(request))
         if self.media is None:
             raise json_error(404, "this server keeps no photos")
         form, data = await read_upload(request, self.media.max_bytes)

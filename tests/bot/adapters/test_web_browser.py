@@ -263,6 +263,16 @@ async def test_a_page_on_another_port_can_neither_post_nor_listen_as_the_visitor
     assert await inbound_count(sqlite_url) == before, "the cross-origin post was handled"
 
 
+#: A 120×80 PNG (a real image the browser decodes), as a phone would send a photo.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000780000005008020000005df926de00000082494441"
+    "5478daedd0310d00000803b07dd8c42ace7041389a544153d31c8802d1a2112d5ab405d1a2112d5a"
+    "b405d1a2112d5a34a245235ab468448b46b468d188168d68d1a2112d1ad1a245235a34a2458b46b4"
+    "68448b168d68d188162d1ad1a2112d5a34a245235ab468448b46b468d188168d68d1a2112d1ad1a2"
+    "45235a34a2ff581d105e8644e55fa90000000049454e44ae426082"
+)
+
+
 #: What a phone must not do: scroll sideways, cut 发送 off, or zoom into a small input.
 PHONE_LAYOUT = """() => {
   const send = document.getElementById("send").getBoundingClientRect();
@@ -309,6 +319,10 @@ async def test_a_reload_on_a_phone_shows_the_history_and_fits(server: str) -> No
             await page.fill("#input", "帮助")
             await page.click("#send")
             await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+            await page.set_input_files(
+                "#photo", files=[{"name": "楼道.png", "mimeType": "image/png", "buffer": PNG}]
+            )
+            await page.locator(".row.me .bubble img").wait_for(timeout=10_000)
 
             await page.click("#menu")
             await page.locator("#chats li").nth(1).click()  # the group
@@ -324,6 +338,9 @@ async def test_a_reload_on_a_phone_shows_the_history_and_fits(server: str) -> No
             await mine.wait_for(timeout=10_000)
             await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
             assert await page.locator(".row.bot .buttons button").count() > 0
+            photo = page.locator(".row.me .bubble img")
+            await photo.wait_for(timeout=10_000)
+            assert await photo.evaluate("img => img.complete && img.naturalWidth") == 120
             fits(await page.evaluate(PHONE_LAYOUT))
             await page.wait_for_timeout(300)  # the list slides in 0.2 s
             await page.screenshot(path="/tmp/webchat-phone-reloaded.png")

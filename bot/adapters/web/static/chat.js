@@ -31,7 +31,12 @@ function renderEntry(entry) {
     const avatar = document.createElement("div"); avatar.className = "avatar"; avatar.textContent = (entry.name || "?").slice(0, 1);
     const body = document.createElement("div"); body.className = "body";
     const name = document.createElement("div"); name.className = "name"; name.textContent = entry.name || "";
-    const bubble = document.createElement("div"); bubble.className = "bubble" + (entry.push ? " push" : ""); bubble.textContent = entry.text;
+    const bubble = document.createElement("div"); bubble.className = "bubble" + (entry.push ? " push" : "");
+    if (entry.photo) {
+      const link = document.createElement("a"); link.href = entry.photo; link.target = "_blank"; link.rel = "noopener";
+      const img = document.createElement("img"); img.src = entry.photo; img.alt = entry.text || "照片";
+      link.appendChild(img); bubble.appendChild(link);
+    } else bubble.textContent = entry.text;
     body.append(name, bubble);
     if (entry.buttons && entry.buttons.length) {
       const bar = document.createElement("div"); bar.className = "buttons";
@@ -100,6 +105,22 @@ async function send(text) {
   }
 }
 
+// A photo goes up as multipart (checked and kept by the server), then shows in the chat.
+async function sendPhoto(file) {
+  const chatId = state.chat;
+  const form = new FormData();
+  form.append("chat_id", chatId); form.append("message_id", crypto.randomUUID()); form.append("photo", file);
+  try {
+    const resp = await fetch("/api/photos", { method: "POST", headers: { [CSRF_HEADER]: state.csrf }, body: form });
+    const data = await resp.json();
+    if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "照片没发出去" }); return; }
+    addEntry(chatId, { kind: "me", name: state.me.name, text: "[照片]", photo: data.photo });
+    for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
+  } catch (err) {
+    addEntry(chatId, { kind: "system", text: "网络不通，请稍后再试" });
+  }
+}
+
 function connect() {
   if (state.ws) state.ws.close();
   const proto = location.protocol === "https:" ? "wss" : "ws";
@@ -107,7 +128,7 @@ function connect() {
   ws.onmessage = (ev) => {
     const event = JSON.parse(ev.data);
     if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
-    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text });
+    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text, photo: event.photo });
     else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
   };
   state.ws = ws;
@@ -119,8 +140,8 @@ async function loadHistory(chatId) {
   if (!resp.ok) return;
   const data = await resp.json();
   const entries = data.entries.map((e) => e.kind === "bot" ? botEntry(e, e.push)
-    : e.kind === "me" ? { kind: "me", name: state.me.name, text: e.text }
-    : { kind: "other", name: e.name, text: e.text });
+    : e.kind === "me" ? { kind: "me", name: state.me.name, text: e.text, photo: e.photo }
+    : { kind: "other", name: e.name, text: e.text, photo: e.photo });
   state.logs[chatId] = entries.concat(log(chatId));
 }
 
@@ -163,6 +184,7 @@ async function init() {
     select.appendChild(opt);
   }
   select.addEventListener("change", () => become(select.value));
+  $("photo").addEventListener("change", () => { const f = $("photo").files[0]; $("photo").value = ""; if (f) sendPhoto(f); });
   $("menu").addEventListener("click", () => showList(!$("app").classList.contains("list-open")));
   $("messages").addEventListener("click", () => showList(false));
   $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
