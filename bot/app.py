@@ -379,7 +379,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.telegram.enabled:
         from bot.adapters.telegram import TelegramAdapter
 
-        yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram))
+        yishi.add_adapter(TelegramAdapter(yishi.router, settings.telegram, media=yishi.media))
     if settings.wecom.enabled:
         from bot.adapters.wecom import WecomAdapter
 

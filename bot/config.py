@@ -195,6 +195,12 @@ class TelegramSettings(_Section):
     #: How often a 429 (retry_after) is waited out before a message is given up.
     max_retries: int = Field(default=5, ge=0, le=20)
 
+    @property
+    def file_base_url(self) -> str:
+        """Where files are downloaded: ``…/bot`` becomes ``…/file/bot`` (as Telegram has it)."""
+        base = self.base_url.rstrip("/")
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
+
     @model_validator(mode="after")
     def _credentials(self) -> TelegramSettings:
         _require_when_enabled(self, "token")

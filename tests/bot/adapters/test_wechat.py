@@ -594,6 +594,26 @@ async def test_a_photo_is_kept_with_the_report_and_reaches_the_grid_worker(
     assert (await client.get("/media/" + "0" * 32 + ".jpg")).status == 404
 
 
+async def test_a_voice_message_is_filed_by_its_recognised_text(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """WeChat's speech recognition (Recognition) is the message; without it, please type."""
+    _bot, client = await make_bot()
+
+    async def voice(mid: int, **extra: str) -> str:
+        fields = {**fake.text("oVoice", "", mid), "MsgType": "voice", "MediaId": f"v{mid}"}
+        del fields["Content"]
+        status, body, query = await call(client, fake, {**fields, "Format": "amr", **extra})
+        assert status == 200
+        return fake.read_reply(body, query)["Content"]
+
+    assert "在哪里" in await voice(41, Recognition="楼道灯坏了。")
+    assert "打字" in await voice(42)
+    await ask(client, fake, "oVoice", "3号楼", 43)  # then: whether to send news of it
+    draft = await ask(client, fake, "oVoice", "不用了", 44)
+    assert "问题：楼道灯坏了" in draft, draft
+
+
 async def test_a_file_that_is_no_photo_or_too_big_is_refused_with_a_reason(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
