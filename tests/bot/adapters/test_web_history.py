@@ -97,3 +97,13 @@ async def test_a_late_arrival_gets_an_open_polls_buttons_until_it_closes(chat: W
     _, body = await late.history(GROUP)
     [poll] = [e for e in body["entries"] if ref in e["text"] and "赞成" in e["text"]][:1]
     assert poll["buttons"] == [], "a closed poll has no buttons to tap"
+
+
+async def test_a_workbench_link_is_shown_once_and_never_in_the_history(chat: WebChat) -> None:
+    li = await chat.as_("li")
+    [link] = await li.say("工作台")
+    token = re.search(r"token=([A-Za-z0-9_-]+)", link)
+    assert token, link
+    _, body = await li.history()
+    [kept] = [e["text"] for e in body["entries"] if e["kind"] == "bot"]
+    assert token.group(1) not in json.dumps(body) and "不再重复显示" in kept
