@@ -23,6 +23,7 @@ from bot.ballot_secret import load_ballot_keys
 from bot.config import NluSettings, Settings
 from bot.housekeeping import HousekeepingSource
 from bot.http import add_security_headers, json_reply
+from bot.media import MediaStore
 from bot.metrics import (
     CONTENT_TYPE,
     CountedSender,
@@ -224,6 +225,11 @@ class Yishi:
         self.http = HttpClient()
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
         self.pages: list[Any] = [PublicPages(self.uow, self.community)]
+        #: Residents' photos, kept with their tickets (served at /media/<name>).
+        self.media = MediaStore(
+            Path(settings.media.dir), settings.media.max_bytes, settings.web.base_url
+        )
+        self.pages.append(self.media)
         #: Metrics and the facts /healthz reports.
         self.watch = Watch(self.uow, clock, lambda: self.scheduler.leader)
         self._started = False
@@ -366,13 +372,14 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
                 personas=settings.web.demo_personas,
                 trusted_proxies=settings.web.trusted_proxies,
                 allowed_origins=settings.web.allowed_origins,
+                media=yishi.media,
             )
         )
 
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter
 
-        wechat = WechatAdapter(yishi.router, store, settings.wechat, yishi.http)
+        wechat = WechatAdapter(yishi.router, store, settings.wechat, yishi.http, media=yishi.media)
         yishi.add_adapter(wechat)
         registry = yishi.router.registry
         for handler in registry.handlers:
@@ -381,7 +388,9 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.telegram.enabled:
         from bot.adapters.telegram import TelegramAdapter
 
-        yishi.add_adapter(TelegramAdapter(yishi.router, store, settings.telegram))
+        yishi.add_adapter(
+            TelegramAdapter(yishi.router, store, settings.telegram, media=yishi.media)
+        )
     if settings.wecom.enabled:
         from bot.adapters.wecom import WecomAdapter
 

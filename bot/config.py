@@ -140,6 +140,13 @@ class WebSettings(_Section):
         return self.public_url or f"http://{self.host}:{self.port}"
 
 
+class MediaSettings(_Section):
+    """Where residents' photos are kept (bot/media.py) and how large one may be."""
+
+    dir: str = "./media"
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+
 class WechatSettings(_Section):
     """WeChat Official Account callback and API."""
 
@@ -187,6 +194,12 @@ class TelegramSettings(_Section):
     group_per_minute: float = Field(default=20.0, gt=0)
     #: How often a 429 (retry_after) is waited out before a message is given up.
     max_retries: int = Field(default=5, ge=0, le=20)
+
+    @property
+    def file_base_url(self) -> str:
+        """Where files are downloaded: ``…/bot`` becomes ``…/file/bot`` (as Telegram has it)."""
+        base = self.base_url.rstrip("/")
+        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
 
     @model_validator(mode="after")
     def _credentials(self) -> TelegramSettings:
@@ -535,6 +548,7 @@ class Settings(BaseSettings):
 
     storage: StorageSettings = StorageSettings()
     web: WebSettings = WebSettings()
+    media: MediaSettings = MediaSettings()
     wechat: WechatSettings = WechatSettings()
     telegram: TelegramSettings = TelegramSettings()
     wecom: WecomSettings = WecomSettings()

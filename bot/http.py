@@ -29,11 +29,18 @@ async def json_body(request: web.Request) -> Any:
         raise json_error(400, "body must be JSON") from None
 
 
+class _TooLarge(web.HTTPClientError):
+    """413 without aiohttp's own sizes (the message says what to do instead)."""
+
+    status_code = 413
+
+
 _ERRORS: dict[int, type[web.HTTPClientError]] = {
     400: web.HTTPBadRequest,
     403: web.HTTPForbidden,
     404: web.HTTPNotFound,
     409: web.HTTPConflict,
+    413: _TooLarge,
     415: web.HTTPUnsupportedMediaType,
 }
 

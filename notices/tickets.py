@@ -82,7 +82,13 @@ def extra_lines(ticket: Ticket) -> str:
     lines = [f"\n{q}{a}" for q, a in ticket.details.items()]
     if ticket.photos:
         lines.append(t("ticket.photos_line", count=len(ticket.photos)))
+        # The kept photos' links (bot/media.py), for the worker to open on the phone.
+        lines += [t("ticket.photo_link", url=p) for p in ticket.photos if _openable(p)]
     return "".join(lines)
+
+
+def _openable(photo: str) -> bool:
+    return photo.startswith(("https://", "http://"))
 
 
 def task_card(ticket: Ticket, title: str, zone: tzinfo, extra: str = "") -> Reply:

@@ -19,4 +19,5 @@ import storage.polls
 import storage.scheduler
 import storage.throttle
 import storage.tickets
-import storage.topics  # noqa: F401
+import storage.topics
+import storage.web_chat  # noqa: F401

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -158,6 +159,12 @@ def db_url(request: pytest.FixtureRequest) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+def _media_dir(url: str) -> Path:
+    if url.startswith("sqlite") and "///" in url:
+        return Path(url.split("///", 1)[1]).parent / "media"
+    return Path(tempfile.gettempdir()) / f"yishi-test-media-{os.getpid()}"
+
+
 def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
     """Settings for the demo community on ``url`` (the web chat lets tests pick the speaker)."""
     data: dict[str, Any] = {
@@ -169,6 +176,8 @@ def make_settings(url: str, **sections: dict[str, Any]) -> Settings:
         # working time (the default of `yishi run`) has its own tests, which set
         # tickets.working_hours (tests/consultation/test_worktime.py, tests/console/).
         "tickets": {"working_hours": []},
+        # Photos beside the test's database (never in the working directory).
+        "media": {"dir": str(_media_dir(url))},
     }
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)

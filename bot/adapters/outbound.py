@@ -44,6 +44,22 @@ class HttpClient:
             await self._session.close()
         self._session = None
 
+    async def download(
+        self, url: str, *, params: dict[str, str] | None = None, limit: int
+    ) -> tuple[str, bytes]:
+        """The body's Content-Type and bytes (a file: no retry); OutboundError on a failure
+        or a body over ``limit`` bytes (read no further than that)."""
+        try:
+            async with self.session.get(url, params=params) as resp:
+                if resp.status != 200:
+                    raise OutboundError(f"GET {url.split('?')[0]}: HTTP {resp.status}")
+                body = bytearray()
+                while len(body) <= limit and (chunk := await resp.content.read(64 * 1024)):
+                    body += chunk
+                return resp.content_type, bytes(body[: limit + 1])
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise OutboundError(repr(exc)) from exc
+
     async def request_json(
         self,
         method: str,

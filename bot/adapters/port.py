@@ -25,8 +25,10 @@ from storage.callbacks import CallbackRepository, Touch
 from storage.faults import StorageUnavailable, is_outage
 from storage.identities import IdentityRepository, WebSessionRepository
 from storage.platforms import PlatformRepository
+from storage.polls import PollRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
+from storage.web_chat import WebChatRepository
 
 #: The router's transaction for one message, as :class:`~bot.router.Within` hands it
 #: over: opaque to adapters, reached through :meth:`PlatformStore.joining`.
@@ -34,6 +36,8 @@ MessageTransaction = UnitOfWork
 
 __all__ = [
     "CallbackTransaction",
+    "ChatLine",
+    "ChatView",
     "LateCallback",
     "MessageTransaction",
     "PlatformStore",
@@ -60,6 +64,27 @@ class WebSessionFound:
 
     public_id: str
     persona: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One line of a web chat's kept conversation, or one push to it (``sender_id``
+    None: the bot's); ``order`` breaks ties at one instant."""
+
+    at: datetime
+    order: int
+    sender_id: str | None
+    text: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatView:
+    """What a web chat shows: its lines, its pushes, and which polls are still open."""
+
+    lines: list[ChatLine]
+    pushes: list[ChatLine]
+    open_polls: set[int]
 
 
 class CallbackTransaction:
@@ -232,3 +257,44 @@ class PlatformStore:
         """The demo's switcher: this session now speaks as ``persona``."""
         async with self._uow() as uow:
             await uow.get(WebSessionRepository).act_as(token_hash, persona)
+
+    async def chat_view(self, platform: str, chat_id: str, limit: int) -> ChatView:
+        """A web chat's kept lines and pushes (at most ``limit`` of each) and the open
+        polls, read in one transaction."""
+        async with self._uow() as uow:
+            lines = await uow.get(WebChatRepository).recent(chat_id, limit)
+            pushes = await uow.pushes.for_chat(platform, chat_id, limit)
+            open_polls = {p.id for p in await uow.get(PollRepository).open_polls() if p.id}
+        return ChatView(
+            [ChatLine(x.at, x.id or 0, x.sender_id, x.text, dict(x.payload or {})) for x in lines],
+            [ChatLine(p.created_at, p.id or 0, None, "", dict(p.payload)) for p in pushes],
+            open_polls,
+        )
+
+    async def keep_message(
+        self,
+        platform: str,
+        message_id: str,
+        chat_id: str,
+        sender_id: str,
+        text: str,
+        at: datetime,
+        payload: dict[str, Any] | None,
+    ) -> bool:
+        """Keep what a person said in a web chat, unless this message was handled before
+        (a retry is not said twice): False then."""
+        async with self._uow() as uow:
+            if await uow.inbound.get(platform, sender_id, message_id) is not None:
+                return False
+            if text.strip():
+                uow.get(WebChatRepository).add(chat_id, sender_id, text, at, payload)
+        return True
+
+    async def keep_replies(
+        self, lines: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """Keep the bot's replies in their chats: (chat id, text, payload) each."""
+        async with self._uow() as uow:
+            chats = uow.get(WebChatRepository)
+            for chat_id, text, payload in lines:
+                chats.add(chat_id, None, text, at, payload)

@@ -106,3 +106,21 @@ def test_csv_cells_that_excel_would_run_are_neutralised() -> None:
     )
     lines = text.splitlines()[1:]
     assert lines == ['"\'=HYPERLINK(""http://x"",""点我"")"', "'+1", "'-2", "'@SUM(A1)", "正常"]
+
+
+async def test_the_moderator_sees_a_kept_photo_on_the_ticket_page(
+    town: Town, as_li: Browserless, served: object
+) -> None:
+    """A photo kept in the media store (as the adapters keep one) is shown on 工作台's
+    ticket page, and its link opens the photo."""
+    from yarl import URL
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    link = await town.bot.media.save(png)
+    await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    draft = await town.zhang.says("", image=link)
+    filed = await town.zhang.taps("确认提交", draft)
+    status, page = await as_li.page(f"/console/tickets/{filed.ticket}")
+    assert status == 200 and f'<img src="{link}"' in page
+    shown = await as_li.client.get(URL(link).path)
+    assert shown.status == 200 and await shown.read() == png

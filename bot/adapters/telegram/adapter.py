@@ -40,9 +40,11 @@ from bot.adapters.port import MessageTransaction, PlatformStore, is_outage, utcn
 from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.adapters.wechat.adapter import button_key
 from bot.config import TelegramSettings
+from bot.media import MediaRefused, MediaStore
 from bot.push import PermanentPushError
 from bot.router import Router, unavailable_reply
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from kernel.texts import t
 
 log = logging.getLogger("yishi.telegram")
 
@@ -108,11 +110,19 @@ class TelegramAdapter:
         settings: TelegramSettings,
         *,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.router = router
         self.store = store
         self.settings = settings
-        builder = Application.builder().token(settings.token).base_url(settings.base_url)
+        #: Where photos are kept (None: a photo is kept as its file id).
+        self.media = media
+        builder = (
+            Application.builder()
+            .token(settings.token)
+            .base_url(settings.base_url)
+            .base_file_url(settings.file_base_url)
+        )
         if settings.mode == "webhook":
             builder = builder.updater(None)
         self.application = builder.build()
@@ -255,6 +265,12 @@ class TelegramAdapter:
         else:
             text, addressed = self._message_text(message, is_group)
         photo = message.photo[-1].file_id if (query is None and message.photo) else None
+        image_url = f"telegram-file:{photo}" if photo else None
+        if photo and self.media is not None:
+            image_url, refusal = await self._keep_photo(photo)
+            if refusal is not None:
+                await self.send_reply(str(chat.id), Reply(refusal))
+                return
         location = (
             Location(message.location.latitude, message.location.longitude)
             if query is None and message.location is not None
@@ -269,7 +285,7 @@ class TelegramAdapter:
             text=text,
             sent_at=message.date if query is None else utcnow(),
             sender_name=user.full_name,
-            image_url=f"telegram-file:{photo}" if photo else None,
+            image_url=image_url,
             location=location,
             addressed=addressed,
         )
@@ -299,6 +315,21 @@ class TelegramAdapter:
             except TelegramError as exc:
                 log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
                 await self.record(chat_id, "bot_api", False, str(exc), reply)
+
+    async def _keep_photo(self, file_id: str) -> tuple[str | None, str | None]:
+        """The kept copy's link, or the sentence saying why the photo was not kept."""
+        assert self.media is not None
+        try:
+            found = await self.bot.get_file(file_id)
+            if found.file_size and found.file_size > self.media.max_bytes:
+                raise MediaRefused("too_big")
+            data = bytes(await found.download_as_bytearray())
+            return await self.media.save(data), None
+        except MediaRefused as refused:
+            return None, t(f"media.{refused.reason}")
+        except TelegramError as exc:
+            log.warning("photo not fetched", extra={"error": type(exc).__name__})
+            return None, t("media.unavailable")
 
     def _message_text(self, message: Message, is_group: bool) -> tuple[str, bool]:
         text = message.text or message.caption or ""

@@ -21,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
+from bot.adapters.web.history import conversation, record_message, record_replies
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE,
@@ -30,7 +31,9 @@ from bot.adapters.web.sessions import (
     WebSessions,
     public_tag,
 )
+from bot.adapters.web.upload import read_upload
 from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_reply
+from bot.media import MediaRefused, MediaStore
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Platform, Reply
 from kernel.texts import t
@@ -133,9 +136,12 @@ class WebChatAdapter:
         personas: bool = False,
         trusted_proxies: list[str] | None = None,
         allowed_origins: list[str] | None = None,
+        media: MediaStore | None = None,
     ) -> None:
         self.router = router
         self.store = store
+        #: Where uploaded photos are kept (None: the chat takes no photos).
+        self.media = media
         self.personas = personas
         self.hub = WebHub()
         self.sender = WebSender(self.hub, store)
@@ -151,6 +157,7 @@ class WebChatAdapter:
         app.router.add_post("/api/persona", self._persona)
         app.router.add_get("/api/history", self._history)
         app.router.add_post("/api/messages", self._post_message)
+        app.router.add_post("/api/photos", self._post_photo)
         app.router.add_get("/api/ws", self._websocket)
 
     async def start(self) -> None:
@@ -260,7 +267,15 @@ class WebChatAdapter:
         if not group:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
-        return json_reply({"pushes": await self.router.history(self.platform, chat_id)})
+        entries = await conversation(
+            self.store, self.platform, chat_id, session.speaker, self._name
+        )
+        return json_reply(
+            {
+                "pushes": await self.router.history(self.platform, chat_id),
+                "entries": entries,
+            }
+        )
 
     async def _post_message(self, request: web.Request) -> web.Response:
         self.guard.require_json(request)
@@ -286,6 +301,41 @@ class WebChatAdapter:
             raise json_error(400, "text must be a string")
         message_id = body.get("message_id") or uuid.uuid4().hex
         message_id = _clean_id(str(message_id), "message_id")
+        payload = await self._converse(request, sender_id, chat_id, text, message_id)
+        return json_reply({"message_id": message_id, "replies": payload})
+
+    async def _post_photo(self, request: web.Request) -> web.Response:
+        """A photo from the page (multipart: ``photo``, and ``chat_id``/``message_id``):
+        checked (JPEG/PNG/WebP, at most ``[media] max_bytes``), kept, then handled as
+        the photo message it is. A refused file gets a sentence the page shows."""
+        session = self.guard.check_upload(request, await self.sessions.current(request))
+        if self.media is None:
+            raise json_error(404, "this server keeps no photos")
+        form, data = await read_upload(request, self.media.max_bytes)
+        chat_id = _clean_id(form.get("chat_id") or session.speaker, "chat_id")
+        if not chat_id.startswith(GROUP_PREFIX):
+            chat_id = self._own_chat(session, chat_id, "chat_id")
+        message_id = _clean_id(form.get("message_id") or uuid.uuid4().hex, "message_id")
+        try:
+            link = await self.media.save(data)
+        except MediaRefused as refused:
+            status = 413 if refused.reason == "too_big" else 415
+            raise json_error(status, t(f"media.{refused.reason}")) from None
+        payload = await self._converse(request, session.speaker, chat_id, "", message_id, link)
+        return json_reply({"message_id": message_id, "photo": link, "replies": payload})
+
+    async def _converse(
+        self,
+        request: web.Request,
+        sender_id: str,
+        chat_id: str,
+        text: str,
+        message_id: str,
+        photo: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Hand a message to the router, show it in the group, keep it in the history;
+        the replies. A photo is shown as the locale's [照片] with its link."""
+        shown = t("media.web_photo") if photo else text
         is_group = chat_id.startswith(GROUP_PREFIX)
         message = Inbound(
             platform=self.platform,
@@ -294,6 +344,7 @@ class WebChatAdapter:
             sender_id=sender_id,
             message_id=message_id,
             text=_without_mentions(text),
+            image_url=photo,
             sent_at=utcnow(),
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
@@ -308,11 +359,25 @@ class WebChatAdapter:
                     "chat_id": chat_id,
                     "sender_id": sender_id,
                     "sender_name": await self._name(sender_id),
-                    "text": text,
+                    "text": shown,
+                    **({"photo": photo} if photo else {}),
                 },
                 skip=sender_id,
             )
+        # A retry of a message already handled is not said again in the history.
+        fresh = await record_message(
+            self.store,
+            self.platform,
+            message_id,
+            chat_id,
+            sender_id,
+            shown,
+            self.router.clock(),
+            photo,
+        )
         replies = await self.router.handle(message)
+        if fresh and replies:
+            await record_replies(self.store, chat_id, replies, self.router.clock())
         payload = [r.as_json() for r in replies]
         if is_group and payload:
             await self.hub.deliver(
@@ -320,7 +385,7 @@ class WebChatAdapter:
                 {"type": "bot_replies", "chat_id": chat_id, "replies": payload},
                 skip=sender_id,
             )
-        return json_reply({"message_id": message_id, "replies": payload})
+        return payload
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         found = await self.sessions.current(request, fresh=True)

@@ -48,6 +48,11 @@ class RequestGuard:
     def check_write(self, request: web.BaseRequest, session: Session | None) -> Session:
         """A request that acts: JSON, from this origin if it says, with the session's token."""
         self.require_json(request)
+        return self.check_upload(request, session)
+
+    def check_upload(self, request: web.BaseRequest, session: Session | None) -> Session:
+        """A photo upload (multipart, which a page of any site may post without asking):
+        from this origin if it says, and the token header, which no other site can set."""
         self.refuse_other_origins(request)
         if session is None:
             raise json_error(403, "open the chat page first (it gives this browser an identity)")

@@ -40,6 +40,7 @@ from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt, check_signature
 from bot.config import WechatSettings
+from bot.media import MediaRefused, MediaStore
 from bot.push import PermanentPushError
 from bot.router import Router
 from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
@@ -175,10 +176,13 @@ class WechatAdapter:
         store: PlatformStore,
         settings: WechatSettings,
         http: HttpClient,
+        media: MediaStore | None = None,
     ) -> None:
         self.router = router
         self.store = store
         self.settings = settings
+        #: Where photos are kept (None: a photo is kept as WeChat's link, which expires).
+        self.media = media
         self.crypt = (
             MessageCrypt(settings.token, settings.encoding_aes_key, settings.app_id)
             if settings.encoding_aes_key
@@ -374,7 +378,7 @@ class WechatAdapter:
                     return data, {}
             return fields.get("Content", ""), {}
         if msg_type == "image":
-            return "", {"image_url": fields.get("PicUrl") or None}
+            return await self._photo(fields)
         if msg_type == "voice":
             recognised = fields.get("Recognition", "").strip()
             if recognised:
@@ -401,6 +405,22 @@ class WechatAdapter:
         if event == "click":
             return fields.get("EventKey", ""), {}
         return None, {}
+
+    async def _photo(self, fields: dict[str, str]) -> tuple[str | None, dict[str, Any]]:
+        """A photo is downloaded at once (its MediaId lasts three days) and kept with the
+        report; one that can't be fetched or isn't a photo is answered, not filed."""
+        media_id = fields.get("MediaId", "")
+        if self.media is None or not media_id:
+            return "", {"image_url": fields.get("PicUrl") or None}
+        try:
+            data = await self.api.media_get(media_id, self.media.max_bytes)
+            link = await self.media.save(data)
+        except MediaRefused as refused:
+            return None, {"answer": t(f"media.{refused.reason}")}
+        except (OutboundError, WechatApiError) as exc:
+            log.warning("photo not fetched", extra={"error": type(exc).__name__})
+            return None, {"answer": t("media.unavailable")}
+        return "", {"image_url": link}
 
 
 def _sent_at(fields: dict[str, str]) -> datetime:

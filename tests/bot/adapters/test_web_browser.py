@@ -261,3 +261,106 @@ async def test_a_page_on_another_port_can_neither_post_nor_listen_as_the_visitor
     assert results["ws"] == "refused", results
     assert results["json"] == "error", "the JSON post needs CORS, which the chat never grants"
     assert await inbound_count(sqlite_url) == before, "the cross-origin post was handled"
+
+
+#: A 120×80 PNG (a real image the browser decodes), as a phone would send a photo.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000780000005008020000005df926de00000082494441"
+    "5478daedd0310d00000803b07dd8c42ace7041389a544153d31c8802d1a2112d5ab405d1a2112d5a"
+    "b405d1a2112d5a34a245235ab468448b46b468d188168d68d1a2112d1ad1a245235a34a2458b46b4"
+    "68448b168d68d188162d1ad1a2112d5a34a245235ab468448b46b468d188168d68d1a2112d1ad1a2"
+    "45235a34a2ff581d105e8644e55fa90000000049454e44ae426082"
+)
+
+
+#: What a phone must not do: scroll sideways, cut 发送 off, or zoom into a small input.
+PHONE_LAYOUT = """() => {
+  const send = document.getElementById("send").getBoundingClientRect();
+  return {
+    scroll: document.documentElement.scrollWidth,
+    width: window.innerWidth,
+    height: window.innerHeight,
+    send: [send.left, send.top, send.right, send.bottom],
+    input: parseFloat(getComputedStyle(document.getElementById("input")).fontSize),
+    sidebar: document.getElementById("sidebar").getBoundingClientRect().right,
+  };
+}"""
+
+
+def fits(layout: dict[str, Any]) -> None:
+    left, top, right, bottom = layout["send"]
+    assert layout["scroll"] <= layout["width"], layout
+    assert left >= 0 and right <= layout["width"] and top >= 0 and bottom <= layout["height"]
+    assert layout["input"] >= 16, "a smaller input makes iOS zoom in"
+
+
+async def test_a_reload_on_a_phone_shows_the_history_and_fits(server: str) -> None:
+    """At 390×844: the chat list folds away behind ☰, nothing scrolls sideways, 发送 is
+    on screen; after a reload both the private chat and the group show what was said."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            phone = await browser.new_context(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True
+            )
+            page = await phone.new_page()
+            await page.goto(server)
+            await page.wait_for_selector("#person option", state="attached")
+            layout = await page.evaluate(PHONE_LAYOUT)
+            fits(layout)
+            assert layout["sidebar"] <= 0, "the chat list is folded away"
+            await page.click("#menu")
+            await page.select_option("#person", "zhang")
+            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
+            await page.click("#menu")
+            await page.locator("#chats li").first.click()  # the private chat
+            await page.fill("#input", "帮助")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+            await page.set_input_files(
+                "#photo", files=[{"name": "楼道.png", "mimeType": "image/png", "buffer": PNG}]
+            )
+            await page.locator(".row.me .bubble img").wait_for(timeout=10_000)
+
+            await page.click("#menu")
+            await page.locator("#chats li").nth(1).click()  # the group
+            await page.fill("#input", "明天上午一起打扫楼道，欢迎参加")
+            await page.click("#send")
+            await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
+            await page.wait_for_timeout(300)  # the list slides in 0.2 s
+            await page.screenshot(path="/tmp/webchat-phone-before.png")
+
+            await page.reload()
+            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
+            mine = page.locator(".row.me .bubble", has_text="帮助")
+            await mine.wait_for(timeout=10_000)
+            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+            assert await page.locator(".row.bot .buttons button").count() > 0
+            photo = page.locator(".row.me .bubble img")
+            await photo.wait_for(timeout=10_000)
+            assert await photo.evaluate("img => img.complete && img.naturalWidth") == 120
+            fits(await page.evaluate(PHONE_LAYOUT))
+            await page.wait_for_timeout(300)  # the list slides in 0.2 s
+            await page.screenshot(path="/tmp/webchat-phone-reloaded.png")
+            await page.click("#menu")
+            await page.wait_for_timeout(300)  # the list slides in 0.2 s
+            await page.screenshot(path="/tmp/webchat-phone-list.png")
+            await page.locator("#chats li").nth(1).click()
+            await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
+            fits(await page.evaluate(PHONE_LAYOUT))
+            await page.wait_for_timeout(300)  # the list slides in 0.2 s
+            await page.screenshot(path="/tmp/webchat-phone-group.png")
+
+            neighbour = await (await browser.new_context()).new_page()  # opens it later
+            await neighbour.goto(server)
+            await neighbour.wait_for_selector("#person option", state="attached")
+            await neighbour.select_option("#person", "liu")
+            await neighbour.wait_for_selector("body[data-speaker=liu]", state="attached")
+            await neighbour.locator("#chats li").nth(1).click()
+            said = neighbour.locator(".row.other", has_text="打扫楼道")
+            await said.wait_for(timeout=10_000)
+            assert await said.locator(".name").inner_text() == "张阿姨"
+        finally:
+            await browser.close()

@@ -527,6 +527,7 @@ async def test_every_message_type(
         assert status == 200, body
         return body if body == "success" else fake.read_reply(body, query)["Content"]
 
+    fake.media["m1"] = JPEG
     image = await send(1, MsgType="image", PicUrl="http://mmbiz/x.jpg", MediaId="m1")
     assert "图片" in image
     voice = await send(2, MsgType="voice", MediaId="m2", Format="amr", Recognition="帮助")
@@ -557,6 +558,76 @@ async def test_every_message_type(
     assert "反映问题" in await event("CLICK", 1001, EventKey="帮助")
     assert await event("VIEW", 1002, EventKey="http://e.com") == "success"
     assert await event("unsubscribe", 1003) == "success"
+
+
+#: The start of a real JPEG (its magic bytes) and some data: what a phone's photo begins with.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+
+async def test_a_photo_is_kept_with_the_report_and_reaches_the_grid_worker(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """Signed and encrypted as WeChat sends it; the photo is fetched by its MediaId at once
+    (WeChat keeps it three days) and the worker's task card links the kept copy."""
+    bot, client = await make_bot()
+    fake.media["MEDIA_abc"] = JPEG
+    await ask(client, fake, "oPhoto", "楼道灯坏了", 11)
+    photo = {**fake.text("oPhoto", "", 12), "MsgType": "image", "MediaId": "MEDIA_abc"}
+    photo["PicUrl"] = "http://mmbiz.qpic.cn/expires-in-three-days"
+    del photo["Content"]
+    status, body, query = await call(client, fake, photo, safe=True)
+    assert status == 200 and "照片收到了" in fake.read_reply(body, query)["Content"]
+    await ask(client, fake, "oPhoto", "3号楼", 13)
+    # WeChat first asks whether to send news of the ticket, then shows the draft again.
+    assert "通知您" in await ask(client, fake, "oPhoto", "确认提交", 14)
+    assert "照片：1 张" in await ask(client, fake, "oPhoto", "不用了", 15)
+    assert "已受理" in await ask(client, fake, "oPhoto", "确认提交", 16)
+    async with bot.uow() as uow:
+        [card] = [p.payload["text"] for p in await uow.pushes.for_chat("web", "wang")]
+    assert "楼道灯坏了" in card and "照片：1 张" in card
+    found = re.search(r"https?://\S+/media/([0-9a-f]{32}\.jpg)", card)
+    assert found, card
+    assert "mmbiz" not in card, "not WeChat's link, which expires"
+    shown = await client.get(f"/media/{found.group(1)}")
+    assert shown.status == 200 and shown.content_type == "image/jpeg"
+    assert await shown.read() == JPEG
+    assert (await client.get("/media/" + "0" * 32 + ".jpg")).status == 404
+
+
+async def test_a_voice_message_is_filed_by_its_recognised_text(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    """WeChat's speech recognition (Recognition) is the message; without it, please type."""
+    _bot, client = await make_bot()
+
+    async def voice(mid: int, **extra: str) -> str:
+        fields = {**fake.text("oVoice", "", mid), "MsgType": "voice", "MediaId": f"v{mid}"}
+        del fields["Content"]
+        status, body, query = await call(client, fake, {**fields, "Format": "amr", **extra})
+        assert status == 200
+        return fake.read_reply(body, query)["Content"]
+
+    assert "在哪里" in await voice(41, Recognition="楼道灯坏了。")
+    assert "打字" in await voice(42)
+    await ask(client, fake, "oVoice", "3号楼", 43)  # then: whether to send news of it
+    draft = await ask(client, fake, "oVoice", "不用了", 44)
+    assert "问题：楼道灯坏了" in draft, draft
+
+
+async def test_a_file_that_is_no_photo_or_too_big_is_refused_with_a_reason(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    _bot, client = await make_bot(url=None)
+    fake.media["gif"] = b"GIF89a" + bytes(100)
+    fake.media["huge"] = JPEG[:3] + bytes(11 * 1024 * 1024)
+    answers = []
+    for n, media_id in enumerate(("gif", "huge", "gone")):
+        fields = {**fake.text("oFile", "", 30 + n), "MsgType": "image", "MediaId": media_id}
+        del fields["Content"]
+        status, body, query = await call(client, fake, fields)
+        assert status == 200
+        answers.append(fake.read_reply(body, query)["Content"])
+    assert "不是照片" in answers[0] and "太大" in answers[1] and "再发一次" in answers[2]
 
 
 async def test_subscribe_by_community_qr_code_binds(

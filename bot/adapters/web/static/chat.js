@@ -31,7 +31,12 @@ function renderEntry(entry) {
     const avatar = document.createElement("div"); avatar.className = "avatar"; avatar.textContent = (entry.name || "?").slice(0, 1);
     const body = document.createElement("div"); body.className = "body";
     const name = document.createElement("div"); name.className = "name"; name.textContent = entry.name || "";
-    const bubble = document.createElement("div"); bubble.className = "bubble" + (entry.push ? " push" : ""); bubble.textContent = entry.text;
+    const bubble = document.createElement("div"); bubble.className = "bubble" + (entry.push ? " push" : "");
+    if (entry.photo) {
+      const link = document.createElement("a"); link.href = entry.photo; link.target = "_blank"; link.rel = "noopener";
+      const img = document.createElement("img"); img.src = entry.photo; img.alt = entry.text || "照片";
+      link.appendChild(img); bubble.appendChild(link);
+    } else bubble.textContent = entry.text;
     body.append(name, bubble);
     if (entry.buttons && entry.buttons.length) {
       const bar = document.createElement("div"); bar.className = "buttons";
@@ -50,6 +55,7 @@ function renderEntry(entry) {
 
 function renderChats() {
   const ul = $("chats"); ul.innerHTML = "";
+  $("menu").classList.toggle("unread", Object.values(state.unread).some((n) => n > 0));
   for (const c of chatsFor(state.me)) {
     const li = document.createElement("li"); li.textContent = c.title; li.dataset.chat = c.id;
     if (c.id === state.chat) li.classList.add("active");
@@ -59,8 +65,14 @@ function renderChats() {
   }
 }
 
+function showList(open) {
+  $("app").classList.toggle("list-open", open);
+  $("menu").setAttribute("aria-expanded", String(open));
+}
+
 function openChat(chatId) {
   state.chat = chatId; state.unread[chatId] = 0;
+  showList(false);
   const c = chatsFor(state.me).find((x) => x.id === chatId);
   $("chat-title").textContent = c ? c.title : chatId;
   $("messages").innerHTML = "";
@@ -69,7 +81,7 @@ function openChat(chatId) {
     : "输入消息，例如：帮助";
   for (const e of log(chatId)) renderEntry(e);
   renderChats();
-  $("input").focus();
+  if (!matchMedia("(max-width: 640px)").matches) $("input").focus();
 }
 
 function botEntry(reply, push) {
@@ -93,6 +105,22 @@ async function send(text) {
   }
 }
 
+// A photo goes up as multipart (checked and kept by the server), then shows in the chat.
+async function sendPhoto(file) {
+  const chatId = state.chat;
+  const form = new FormData();
+  form.append("chat_id", chatId); form.append("message_id", crypto.randomUUID()); form.append("photo", file);
+  try {
+    const resp = await fetch("/api/photos", { method: "POST", headers: { [CSRF_HEADER]: state.csrf }, body: form });
+    const data = await resp.json();
+    if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "照片没发出去" }); return; }
+    addEntry(chatId, { kind: "me", name: state.me.name, text: "[照片]", photo: data.photo });
+    for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
+  } catch (err) {
+    addEntry(chatId, { kind: "system", text: "网络不通，请稍后再试" });
+  }
+}
+
 function connect() {
   if (state.ws) state.ws.close();
   const proto = location.protocol === "https:" ? "wss" : "ws";
@@ -100,17 +128,21 @@ function connect() {
   ws.onmessage = (ev) => {
     const event = JSON.parse(ev.data);
     if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
-    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text });
+    else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text, photo: event.photo });
     else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
   };
   state.ws = ws;
 }
 
-async function loadHistory() {
-  const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(state.me.user_id)}`);
+// The conversation is kept on the server: a reload or a persona switch shows it again.
+async function loadHistory(chatId) {
+  const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(chatId)}`);
   if (!resp.ok) return;
   const data = await resp.json();
-  for (const p of data.pushes) log(state.me.user_id).push(botEntry(p.reply, true));
+  const entries = data.entries.map((e) => e.kind === "bot" ? botEntry(e, e.push)
+    : e.kind === "me" ? { kind: "me", name: state.me.name, text: e.text, photo: e.photo }
+    : { kind: "other", name: e.name, text: e.text, photo: e.photo });
+  state.logs[chatId] = entries.concat(log(chatId));
 }
 
 function postJson(path, body) {
@@ -128,9 +160,10 @@ async function become(userId) {
   }
   state.me = state.people.find((p) => p.user_id === userId);
   state.logs = {}; state.unread = {};
-  await loadHistory();
+  await Promise.all([loadHistory(state.me.user_id), loadHistory(state.group)]);
   connect();
   openChat(state.me.user_id);
+  document.body.dataset.speaker = userId;  // ready: whom the page now speaks as
 }
 
 const ROLE_ZH = { moderator: "社区工作者", grid_worker: "网格员", committee: "协商委员" };
@@ -151,6 +184,9 @@ async function init() {
     select.appendChild(opt);
   }
   select.addEventListener("change", () => become(select.value));
+  $("photo").addEventListener("change", () => { const f = $("photo").files[0]; $("photo").value = ""; if (f) sendPhoto(f); });
+  $("menu").addEventListener("click", () => showList(!$("app").classList.contains("list-open")));
+  $("messages").addEventListener("click", () => showList(false));
   $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
   const current = state.people.find((p) => p.user_id === data.me.user_id) || state.people[0];
   select.value = current.user_id;

@@ -47,6 +47,8 @@ class FakeTelegram:
     shown: dict[int, tuple[str, Any]] = field(default_factory=dict)
     #: message ids Telegram no longer lets the bot edit (deleted, too old)
     lost: set[int] = field(default_factory=set)
+    #: Files users sent (a photo's bytes by its file_id), for getFile and /file/bot….
+    files: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -57,6 +59,7 @@ class FakeTelegram:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._dispatch)
         app.router.add_get("/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self.server = TestServer(app, host="127.0.0.1", port=0)
         await self.server.start_server()
         return self
@@ -172,6 +175,41 @@ class FakeTelegram:
             )
         result = await handler(params)
         return web.json_response({"ok": True, "result": result})
+
+    async def _m_getFile(self, p: dict[str, Any]) -> Any:
+        file_id = str(p.get("file_id", ""))
+        data = self.files.get(file_id)
+        if data is None:
+            return None  # _dispatch answers ok; the test asks for a known id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """The download URL getFile's file_path points to (with the bot's token)."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        name = request.match_info["path"].removeprefix("photos/").removesuffix(".jpg")
+        data = self.files.get(name)
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    def photo(self, file_id: str, *, user_id: int = 42, caption: str = "") -> dict[str, Any]:
+        """A private photo message: Telegram sends its sizes, the largest last."""
+        update = self.message("", user_id=user_id)
+        message = update["message"]
+        del message["text"], message["entities"]
+        message["photo"] = [
+            {"file_id": f"{file_id}-small", "file_unique_id": "s", "width": 90, "height": 60},
+            {"file_id": file_id, "file_unique_id": "b", "width": 1280, "height": 960},
+        ]
+        if caption:
+            message["caption"] = caption
+        return update
 
     async def _m_getMe(self, _p: dict[str, Any]) -> Any:
         return {

@@ -116,6 +116,8 @@ class FakeWechat:
     cs_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     robot_posts: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     qrcodes: dict[str, str] = field(default_factory=dict)
+    #: Media a user sent (a photo's bytes by its MediaId), for /cgi-bin/media/get.
+    media: dict[str, bytes] = field(default_factory=dict)
     #: Seconds the QR code API takes to answer (a slow platform).
     qrcode_delay: float = 0.0
     #: When set, the QR code API answers only once the test opens this gate.
@@ -143,6 +145,7 @@ class FakeWechat:
         app.router.add_post("/cgi-bin/message/send", self._wecom_send)
         app.router.add_post("/cgi-bin/webhook/send", self._robot_send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
+        app.router.add_get("/cgi-bin/media/get", self._media_get)
         return app
 
     async def start(self) -> FakeWechat:
@@ -186,6 +189,20 @@ class FakeWechat:
         if token not in self.valid_tokens:
             return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
         return None
+
+    async def _media_get(self, request: web.Request) -> web.Response:
+        """The file as WeChat sends it (its type in Content-Type), or a JSON error."""
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        data = self.media.get(request.query.get("media_id", ""))
+        if data is None:
+            return web.json_response({"errcode": 40007, "errmsg": "invalid media_id"})
+        return web.Response(
+            body=data,
+            content_type="image/jpeg",
+            headers={"Content-disposition": 'attachment; filename="photo.jpg"'},
+        )
 
     async def _custom_send(self, request: web.Request) -> web.Response:
         refused = self._check_token(request)

@@ -1,0 +1,108 @@
+"""A web chat's conversation, kept on the server so a reload or a persona switch shows it.
+
+The page shows what it is served here: the lines people and the bot said in the chat
+and the pushes sent to it (kept through the adapters' port), in the order they
+happened. Nothing in it names a sender's id: the reader's own lines are ``me``, the
+others' carry the name the group shows. A poll's vote buttons are served only while
+the poll is open, so someone who opens the group later can still vote with a tap and
+nobody taps a closed poll.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from bot.adapters.port import PlatformStore
+from kernel.messages import Reply
+from kernel.texts import t
+
+#: A vote button's data names its poll: 投票 P3 赞成.
+_VOTE = re.compile(r"^投票 P(\d+)\b")
+#: At the same instant (one transaction): the chat's lines in their order, then pushes.
+_LINE, _PUSH = 0, 1
+
+
+def kept_reply(reply: Reply) -> dict[str, Any]:
+    """What the chat keeps of a reply: one carrying a credential is shown once, never kept."""
+    if reply.secret:
+        return Reply(t("router.secret_not_kept")).as_json()
+    return reply.as_json()
+
+
+async def record_message(
+    store: PlatformStore,
+    platform: str,
+    message_id: str,
+    chat_id: str,
+    sender_id: str,
+    text: str,
+    at: datetime,
+    photo: str | None = None,
+) -> bool:
+    """Keep what a person said; False for a retry of a message already handled."""
+    payload = {"photo": photo} if photo else None
+    return await store.keep_message(platform, message_id, chat_id, sender_id, text, at, payload)
+
+
+async def record_replies(
+    store: PlatformStore, chat_id: str, replies: list[Reply], at: datetime
+) -> None:
+    kept = [kept_reply(r) for r in replies]
+    await store.keep_replies(
+        [(r.chat_id or chat_id, k["text"], k) for r, k in zip(replies, kept, strict=True)], at
+    )
+
+
+async def conversation(
+    store: PlatformStore,
+    platform: str,
+    chat_id: str,
+    reader: str,
+    name_of: Callable[[str], Awaitable[str]],
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """The chat as ``reader`` sees it, oldest first: at most ``limit`` lines and pushes."""
+    view = await store.chat_view(platform, chat_id, limit)
+    open_polls = view.open_polls
+    # Names are looked up after the transaction (each lookup is one of its own).
+    names: dict[str, str] = {}
+    entries: list[tuple[datetime, int, int, dict[str, Any]]] = []
+    for line in view.lines:
+        if line.sender_id is None:
+            entry = _bot(line.payload or {"text": line.text}, push=False)
+        elif line.sender_id == reader:
+            entry = {"kind": "me", "text": line.text}
+        else:
+            if line.sender_id not in names:
+                names[line.sender_id] = await name_of(line.sender_id)
+            entry = {"kind": "other", "name": names[line.sender_id], "text": line.text}
+        if line.sender_id is not None and line.payload.get("photo"):
+            entry["photo"] = str(line.payload["photo"])
+        entries.append((line.at, _LINE, line.order, entry))
+    for push in view.pushes:
+        entries.append((push.at, _PUSH, push.order, _bot(push.payload, True)))
+    entries.sort(key=lambda e: e[:3])
+    shown = [e[3] for e in entries][-limit:]
+    for entry in shown:
+        if entry.get("buttons"):
+            entry["buttons"] = [b for b in entry["buttons"] if _still_open(b, open_polls)]
+    return shown
+
+
+def _bot(reply: dict[str, Any], push: bool) -> dict[str, Any]:
+    return {
+        "kind": "bot",
+        "text": str(reply.get("text", "")),
+        "buttons": [
+            {"label": str(b["label"]), "data": str(b["data"])} for b in reply.get("buttons", [])
+        ],
+        "push": push,
+    }
+
+
+def _still_open(button: dict[str, str], open_polls: set[int]) -> bool:
+    vote = _VOTE.match(button["data"])
+    return vote is None or int(vote.group(1)) in open_polls

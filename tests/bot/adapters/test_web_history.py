@@ -1,0 +1,109 @@
+"""The web chat's history: what a reload shows, and to whom (real HTTP on loopback)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import build_web_app, build_yishi
+from bot.demo import seed_demo
+from kernel.intents import KeywordClassifier
+from tests.bot.adapters.webchat import Browser, WebChat
+from tests.conftest import Clock, make_settings
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+GROUP = "group:main"
+
+
+@pytest.fixture
+async def client(
+    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
+) -> AsyncIterator[TestClient[Any, Any]]:
+    bot = build_yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow)
+    yield await aiohttp_client(build_web_app(bot))
+
+
+@pytest.fixture
+async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
+    people = WebChat(client.make_url("/"))
+    yield people
+    await people.close()
+
+
+def said(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["kind"], e["text"].splitlines()[0]) for e in entries]
+
+
+async def test_a_reload_shows_the_private_conversation(chat: WebChat) -> None:
+    zhang = await chat.as_("zhang")
+    [reply] = await zhang.say("帮助")
+    await zhang.say("帮助", message_id="again")
+    await zhang.post(text="帮助", message_id="again")  # a retry is not said twice
+    status, body = await zhang.history("zhang")  # what the page asks for after a reload
+    assert status == 200
+    assert said(body["entries"]) == [
+        ("me", "帮助"),
+        ("bot", reply.splitlines()[0]),
+        ("me", "帮助"),
+        ("bot", reply.splitlines()[0]),
+    ]
+    assert body["entries"][1]["buttons"][0]["label"] == "反映问题"
+
+
+async def test_the_group_history_names_people_but_not_their_ids(chat: WebChat) -> None:
+    await chat.say("zhang", "大家好，明天一起打扫楼道", chat_id=GROUP)
+    await chat.say("liu", "好的", chat_id=GROUP)
+    _, body = await (await chat.as_("liu")).history(GROUP)
+    assert [(e["kind"], e.get("name"), e["text"]) for e in body["entries"]] == [
+        ("other", "张阿姨", "大家好，明天一起打扫楼道"),
+        ("me", None, "好的"),
+    ]
+    assert "zhang" not in json.dumps(body["entries"]) and "sender" not in json.dumps(body)
+
+
+async def test_a_stranger_gets_no_one_elses_private_history(
+    chat: WebChat, client: TestClient[Any, Any]
+) -> None:
+    await chat.say("zhang", "楼道灯坏了")
+    stranger = Browser(client.make_url("/"))
+    try:
+        await stranger.open()
+        status, _ = await stranger.history("zhang")
+        assert status == 403
+        _, own = await stranger.history()
+        assert own["entries"] == []
+    finally:
+        await stranger.close()
+
+
+async def test_a_late_arrival_gets_an_open_polls_buttons_until_it_closes(chat: WebChat) -> None:
+    [opened, *_] = await chat.say("li", "开启投票 明年是否更换物业", chat_id=GROUP)
+    found = re.search(r"P(\d+)", opened)
+    assert found, opened
+    ref = found.group(0)
+    late = await chat.as_("chen")  # opens the group only now
+    _, body = await late.history(GROUP)
+    [poll] = [e for e in body["entries"] if ref in e["text"]]
+    assert [b["label"] for b in poll["buttons"]] == ["赞成", "反对", "弃权"]
+    await late.post(text=poll["buttons"][0]["data"], chat_id=GROUP)
+    await chat.say("li", f"结束投票 {ref}", chat_id=GROUP)
+    _, body = await late.history(GROUP)
+    [poll] = [e for e in body["entries"] if ref in e["text"] and "赞成" in e["text"]][:1]
+    assert poll["buttons"] == [], "a closed poll has no buttons to tap"
+
+
+async def test_a_workbench_link_is_shown_once_and_never_in_the_history(chat: WebChat) -> None:
+    li = await chat.as_("li")
+    [link] = await li.say("工作台")
+    token = re.search(r"token=([A-Za-z0-9_-]+)", link)
+    assert token, link
+    _, body = await li.history()
+    [kept] = [e["text"] for e in body["entries"] if e["kind"] == "bot"]
+    assert token.group(1) not in json.dumps(body) and "不再重复显示" in kept

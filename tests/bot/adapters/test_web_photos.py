@@ -1,0 +1,100 @@
+"""A photo uploaded in the web chat (multipart over real HTTP): checked, kept, filed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from yarl import URL
+
+from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
+from bot.demo import seed_demo
+from kernel.intents import KeywordClassifier
+from tests.bot.adapters.webchat import Browser, WebChat
+from tests.conftest import Clock, make_settings
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+MAX = 8192
+
+
+@pytest.fixture
+async def client(
+    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
+) -> AsyncIterator[TestClient[Any, Any]]:
+    settings = make_settings(sqlite_url, media={"max_bytes": MAX})
+    bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow)
+    yield await aiohttp_client(build_web_app(bot))
+
+
+@pytest.fixture
+async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
+    people = WebChat(client.make_url("/"))
+    yield people
+    await people.close()
+
+
+def media_dir(client: TestClient[Any, Any]) -> Path:
+    bot = client.server.app[YISHI_KEY]
+    assert isinstance(bot, Yishi)
+    return bot.media.directory
+
+
+async def upload(
+    browser: Browser, data: bytes, *, token: bool = True, **fields: str
+) -> tuple[int, dict[str, Any]]:
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    form.add_field("photo", data, filename="IMG_0001.jpg", content_type="image/jpeg")
+    headers = browser.headers() if token else {}
+    async with browser.http.post(browser.url("/api/photos"), data=form, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def test_a_photo_in_a_report_reaches_the_grid_worker(
+    chat: WebChat, client: TestClient[Any, Any]
+) -> None:
+    zhang = await chat.as_("zhang")
+    await zhang.say("楼道灯坏了")
+    status, body = await upload(zhang, PNG, chat_id="zhang")
+    assert status == 200, body
+    assert "照片：1 张" in body["replies"][0]["text"], "her home address was known: the draft"
+    link = body["photo"]
+    assert link.endswith(".png")
+    shown = await zhang.http.get(zhang.url(URL(link).path))
+    assert shown.content_type == "image/png" and await shown.read() == PNG
+    assert "已受理" in (await zhang.say("确认提交"))[0]
+    _, wang = await (await chat.as_("wang")).history("wang")
+    [card] = [e["text"] for e in wang["entries"] if e.get("push")]
+    assert "照片：1 张" in card and link in card
+    _, mine = await zhang.history()
+    assert [e.get("photo") for e in mine["entries"] if e["kind"] == "me"] == [None, link, None]
+
+
+async def test_what_is_no_photo_or_too_big_is_refused_and_not_kept(
+    chat: WebChat, client: TestClient[Any, Any]
+) -> None:
+    zhang = await chat.as_("zhang")
+    status, body = await upload(zhang, b"GIF89a" + bytes(64))
+    assert status == 415 and "不是照片" in body["error"]
+    status, body = await upload(zhang, PNG[:8] + bytes(MAX))
+    assert status == 413 and "太大" in body["error"]
+    status, body = await upload(zhang, PNG, token=False)
+    assert status == 403, "no CSRF token, no photo"
+    status, body = await upload(zhang, PNG, chat_id="li")
+    assert status == 403, "not into someone else's private chat"
+    async with zhang.http.post(
+        zhang.url("/api/photos"), json={"photo": "x"}, headers=zhang.headers()
+    ) as resp:
+        assert resp.status == 415
+    kept = list(media_dir(client).glob("*")) if media_dir(client).exists() else []
+    assert kept == []
+    _, mine = await zhang.history()
+    assert mine["entries"] == []
