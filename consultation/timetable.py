@@ -30,6 +30,8 @@ log = logging.getLogger("yishi.schedule")
 
 _OFFSET = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+#: Keys looked up in ``scheduled_sends`` per page of a rebuild.
+RECORDED_PAGE = 500
 
 
 def parse_offset(text: str) -> timedelta:
@@ -166,7 +168,10 @@ class Timetable:
             for event in await source.upcoming(uow, now, horizon):
                 if event.due_at < now + horizon:
                     events.setdefault(event.key, event)
-        done = await uow.get(ScheduledSendRepository).recorded(events)
+        sends, keys, done = uow.get(ScheduledSendRepository), list(events), set[str]()
+        for start in range(0, len(keys), RECORDED_PAGE):
+            done |= await sends.recorded(keys[start : start + RECORDED_PAGE])
+            await uow.between_pages()
         pending = [e for k, e in events.items() if k not in done]
         return sorted(pending, key=lambda e: (e.due_at, e.key))
 
