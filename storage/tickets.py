@@ -54,7 +54,7 @@ STAT_FLAGS = (
 
 
 #: Tickets per page when the scheduler reads the deadlines (hydrating one page is a few ms).
-TIMER_PAGE = 200
+TIMER_PAGE = 100
 #: Ids scanned per page, in pages: the database looks at no more than this many rows.
 TIMER_WINDOW = 10
 
