@@ -20,13 +20,16 @@ holder that stops renewing is taken over. The unique send record in
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -213,9 +216,10 @@ class SchedulerService:
             except Exception:
                 log.exception("scheduler rebuild failed")
                 return []
-            await self._fire_all([e for e in events if e.due_at <= now], now)
-            ahead = [e for e in events if e.due_at > now]
-            self._plan = {e.key: e for e in ahead}
+            split = bisect.bisect_right(events, now, key=attrgetter("due_at"))  # soonest first
+            await self._fire_all(events[:split], now)
+            ahead = events[split:]
+            self._plan = {e.key: e for e in ahead}  # kept in due order: the first is next
             self._wake()
             return ahead
 
@@ -227,7 +231,7 @@ class SchedulerService:
             with contextlib.suppress(JobLookupError):
                 self._aps.remove_job(_WAKE)
             return
-        soonest = min(e.due_at for e in self._plan.values())
+        soonest = next(iter(self._plan.values())).due_at
         self._aps.add_job(self._on_timer, "date", run_date=soonest, id=_WAKE, replace_existing=True)
 
     def _clear_timers(self) -> None:
@@ -238,10 +242,8 @@ class SchedulerService:
         """Fire the planned events whose time has come (read at the last rebuild; each
         source checks its row again when it fires), then wait for the next."""
         now = self.clock()
-        due = sorted(
-            (e for e in self._plan.values() if e.due_at <= now), key=lambda e: (e.due_at, e.key)
-        )
-        for event in due:
+        due = list(itertools.takewhile(lambda e: e.due_at <= now, self._plan.values()))
+        for event in due:  # the plan is in due order: what is due is at its head
             self._plan.pop(event.key, None)
         if due and (self._leading(now) or await self._acquire(now)):
             await self._fire_all(due, now)

@@ -90,7 +90,7 @@ class TicketTimers:
         async for tickets in pages:
             events.extend(e for t in tickets for e in self.events_for(t) if e.due_at <= until)
             await uow.between_pages()  # the event loop and other messages go in between
-        return sorted(events, key=lambda e: (e.due_at, e.key))
+        return events  # in ticket order: the timetable sorts what all sources give
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         step = str(event.data.get("step", ""))
@@ -110,7 +110,8 @@ class TicketTimers:
     async def run_due(self, uow: UnitOfWork, now: datetime) -> list[str]:
         """Fire every step due by ``now`` (tests and a scheduler-less process call this)."""
         fired = []
-        for event in await self.upcoming(uow, now, timedelta(0)):
+        events = await self.upcoming(uow, now, timedelta(0))
+        for event in sorted(events, key=lambda e: (e.due_at, e.key)):
             if event.stale_at is not None and now >= event.stale_at:
                 continue
             await self.fire(uow, event, now, late=now - event.due_at > LATE_AFTER)
