@@ -196,7 +196,8 @@ async def restart(url: str, n_meetings: int, n_tickets: int) -> None:
         print(
             f"restart, horizon {hours:>5.0f} h: {took:6.2f} s "
             f"(caught up {missed:,} missed events, marked late or dropped; {events:,} upcoming "
-            f"events, {timers:,} APScheduler timers); a periodic rebuild then takes {again:.2f} s"
+            f"events at {timers:,} wake-up times, one APScheduler job); "
+            f"a periodic rebuild then takes {again:.2f} s"
         )
     async with yishi.uow() as u:
         rows = await u.session.execute(
