@@ -11,7 +11,13 @@ Run: ``python benchmarks/scheduler.py [--url URL] [--groups 1000] [--platform we
    digest and report sources) takes the lease, fires what it missed (late:
    real pushes, ticket history and escalations), and sets its timers for the
    horizon.
-2. One announcement to N groups through the real outbox and PushService under the
+2. Under load: the same tables (times from the real clock), ``yishi``'s scheduler
+   running for real (lease, APScheduler timer, the periodic rebuild and the rebuild
+   after every writing commit) while 100 messages a second (``帮助``) go through the
+   router and the schedule changes every half second (a ticket filed, a ticket
+   accepted, a meeting moved by a day). A probe task sleeps 1 ms in a loop and
+   records how late it wakes: the largest event-loop stall.
+3. One announcement to N groups through the real outbox and PushService under the
    platform's configured rate limit (a loopback sender that records each message).
 """
 
@@ -40,9 +46,10 @@ from bot.app import Yishi  # noqa: E402
 from bot.config import PushSettings, SchedulerSettings, Settings  # noqa: E402
 from bot.push import PushService  # noqa: E402
 from bot.scheduler import SchedulerService  # noqa: E402
+from bot.serve import tune_garbage_collector  # noqa: E402
 from consultation.schedule import TimedEvent  # noqa: E402
 from consultation.timetable import Timetable  # noqa: E402
-from kernel.messages import Reply  # noqa: E402
+from kernel.messages import ChatType, Inbound, Reply  # noqa: E402
 from storage.engine import create_engine, session_factory  # noqa: E402
 from storage.meetings import Meeting  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -189,7 +196,8 @@ async def restart(url: str, n_meetings: int, n_tickets: int) -> None:
         print(
             f"restart, horizon {hours:>5.0f} h: {took:6.2f} s "
             f"(caught up {missed:,} missed events, marked late or dropped; {events:,} upcoming "
-            f"events, {timers:,} APScheduler timers); a periodic rebuild then takes {again:.2f} s"
+            f"events at {timers:,} wake-up times, one APScheduler job); "
+            f"a periodic rebuild then takes {again:.2f} s"
         )
     async with yishi.uow() as u:
         rows = await u.session.execute(
@@ -202,6 +210,140 @@ async def restart(url: str, n_meetings: int, n_tickets: int) -> None:
         )
     print(f"what the catch-up recorded: {summary}")
     await yishi.stop()
+
+
+async def probe(stop: asyncio.Event, lags: list[float], busy: list[float]) -> None:
+    """Sleep 1 ms over and over; how late each wake-up is, is how long the loop was held.
+
+    ``busy`` is the loop thread's own CPU time over the same stretch: on a shared
+    machine the wall-clock lag also counts time the OS gave to other processes.
+    """
+    while not stop.is_set():
+        t0, c0 = time.perf_counter(), time.thread_time()
+        await asyncio.sleep(0.001)
+        lags.append(time.perf_counter() - t0 - 0.001)
+        busy.append(time.thread_time() - c0)
+
+
+async def change_schedule(yishi: Yishi, step: int, now: datetime) -> str:
+    """One change a moderator or a resident makes: file, accept, move a meeting."""
+    async with yishi.uow() as u:
+        if step % 3 == 0:
+            row = _ticket_row(900_000 + step, random.Random(step), yishi)
+            row.update(received_at=now, response_warned_at=None, response_escalated_at=None)
+            row.update(resolution_warned_at=None, resolution_escalated_at=None)
+            row.update(status="received", level="grid")
+            await u.session.execute(insert(Ticket.__table__), [row])  # type: ignore[attr-defined]
+            what = "ticket filed"
+        elif step % 3 == 1:
+            ticket = (
+                await u.session.execute(
+                    select(Ticket).where(col(Ticket.status) == "received").limit(1)
+                )
+            ).scalar()
+            if ticket is not None:
+                ticket.status, ticket.accepted_at = "assigned", now
+                u.session.add(ticket)
+            what = "ticket accepted"
+        else:
+            meeting = (
+                await u.session.execute(
+                    select(Meeting).where(col(Meeting.code) == f"M{step % 500:07d}")
+                )
+            ).scalar()
+            if meeting is not None:
+                meeting.starts_at = meeting.starts_at + timedelta(days=1)
+                u.session.add(meeting)
+            what = "meeting moved"
+    yishi.committed()
+    return what
+
+
+async def under_load(url: str, n_meetings: int, n_tickets: int, seconds: float) -> None:
+    global NOW
+    NOW = datetime.now(UTC).replace(microsecond=0)
+    settings = Settings(storage={"url": url}, log={"format": "text"})
+    yishi = Yishi(settings)
+    await yishi.prepare_database()
+    await seed(yishi, n_meetings, n_tickets)
+    if yishi.uow.lane is not None:  # the bulk load's WAL written back before the clock starts
+        yishi.uow.lane.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yishi.push.register("web", Loopback())
+    tune_garbage_collector()  # as `yishi run` does before serving
+    await yishi.start()
+    for _ in range(3000):  # the first tick takes the lease and catches up the missed hour
+        if yishi.scheduler.leader and yishi.scheduler.planned():
+            break
+        await asyncio.sleep(0.01)
+    print(
+        f"under load: leader with {len(yishi.scheduler.planned()):,} wake-up times "
+        f"in the {yishi.settings.scheduler.horizon_hours:.0f} h horizon"
+    )
+    stop, lags, busy, replies = asyncio.Event(), list[float](), list[float](), list[float]()
+    cpu0 = time.process_time()
+    probing = asyncio.create_task(probe(stop, lags, busy))
+
+    async def one(i: int) -> None:
+        t0 = time.perf_counter()
+        await yishi.router.handle(
+            Inbound(
+                platform="web",
+                chat_id=f"bench{i % 50}",
+                chat_type=ChatType.PRIVATE,
+                sender_id=f"bench{i % 50}",
+                message_id=f"load-{i}",
+                text="帮助",
+                sent_at=datetime.now(UTC),
+            )
+        )
+        replies.append(time.perf_counter() - t0)
+
+    changes: dict[str, int] = {}
+    tasks: set[asyncio.Task[None]] = set()
+    start = time.perf_counter()
+    i = 0
+    while (elapsed := time.perf_counter() - start) < seconds:
+        task = asyncio.create_task(one(i))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        if i % 50 == 25:
+            what = await change_schedule(yishi, i // 50, datetime.now(UTC))
+            changes[what] = changes.get(what, 0) + 1
+        i += 1
+        await asyncio.sleep(max(0.0, start + i / 100 - time.perf_counter()))
+    await asyncio.gather(*tasks)
+    stop.set()
+    await probing
+    fired = await _sent_since(yishi, NOW)
+    await yishi.stop()
+    print(
+        f"under load for {elapsed:.0f} s: {len(replies):,} messages at 100/s, "
+        + ", ".join(f"{n} {what}" for what, n in changes.items())
+        + f", {fired:,} scheduled events fired"
+    )
+    cpu = time.process_time() - cpu0
+    lags.sort()
+    replies.sort()
+    print(f"largest event-loop stall: {lags[-1] * 1000:.0f} ms")
+    print(
+        f"largest stretch of the loop thread's own CPU between two probe wake-ups: "
+        f"{max(busy) * 1000:.0f} ms (the rest of a stall is the OS running other work; "
+        f"this process used {cpu / elapsed:.0%} of a core)"
+    )
+    print(
+        f"loop lag p50 {lags[len(lags) // 2] * 1000:.1f} ms, p99 "
+        f"{lags[int(len(lags) * 0.99)] * 1000:.1f} ms; reply time p50 "
+        f"{replies[len(replies) // 2] * 1000:.1f} ms, p99 "
+        f"{replies[int(len(replies) * 0.99)] * 1000:.1f} ms, slowest {replies[-1] * 1000:.0f} ms"
+    )
+
+
+async def _sent_since(yishi: Yishi, since: datetime) -> int:
+    async with yishi.uow() as u:
+        found = await u.session.execute(
+            select(func.count()).where(col(ScheduledSend.recorded_at) >= since)
+        )
+        return int(found.scalar_one())
 
 
 class Loopback:
@@ -268,6 +410,10 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--groups", type=int, default=1_000)
     parser.add_argument("--platform", default="web", choices=["web", "wechat", "telegram"])
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the load runs")
+    parser.add_argument(
+        "--only", choices=["restart", "load", "broadcast"], help="run one part (default: all)"
+    )
     args = parser.parse_args()
     logging.getLogger("yishi").setLevel(logging.ERROR)
     # The lease job still running when a timed restart stops is cancelled: expected here.
@@ -276,10 +422,16 @@ def main() -> None:
         "ignore", category=DeprecationWarning
     )  # SQLModel on execute()  # one warning per late event otherwise
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.url or f"sqlite:///{tmp}/restart.db"
-        asyncio.run(restart(url, args.meetings, args.tickets))
-        url = args.url or f"sqlite:///{tmp}/broadcast.db"
-        asyncio.run(broadcast(url, args.groups, args.platform))
+        if args.only in (None, "restart"):
+            url = args.url or f"sqlite:///{tmp}/restart.db"
+            asyncio.run(restart(url, args.meetings, args.tickets))
+        if args.only in (None, "load"):
+            # A database of its own (on PostgreSQL: pass a fresh one with --only load).
+            url = args.url or f"sqlite:///{tmp}/load.db"
+            asyncio.run(under_load(url, args.meetings, args.tickets, args.seconds))
+        if args.only in (None, "broadcast"):
+            url = args.url or f"sqlite:///{tmp}/broadcast.db"
+            asyncio.run(broadcast(url, args.groups, args.platform))
 
 
 if __name__ == "__main__":

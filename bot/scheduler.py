@@ -20,13 +20,16 @@ holder that stops renewing is taken over. The unique send record in
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
@@ -44,7 +47,7 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger("yishi.scheduler")
 
 LEASE_NAME = "scheduler"
-_TIMER_PREFIX = "at:"
+_WAKE = "yishi:wake"
 
 
 def default_holder() -> str:
@@ -86,8 +89,12 @@ class SchedulerService:
         self._failures: dict[str, int] = {}
         self._fire_lock = asyncio.Lock()
         self._aps: AsyncIOScheduler | None = None
-        self._timers: set[str] = set()
+        #: The events ahead within the horizon, by key; one APScheduler job wakes the
+        #: service at the soonest of them (thousands of jobs cost seconds to add).
+        self._plan: dict[str, TimedEvent] = {}
         self._refresh_task: asyncio.Task[None] | None = None
+        self._again = False
+        self._rebuild_lock = asyncio.Lock()
 
     # -- life cycle -------------------------------------------------------
 
@@ -122,7 +129,7 @@ class SchedulerService:
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
-        self._timers.clear()
+        self._plan.clear()
         if self._refresh_task is not None:
             self._refresh_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -173,64 +180,80 @@ class SchedulerService:
     # -- the schedule -----------------------------------------------------
 
     def refresh(self) -> None:
-        """Hook for after a commit that may have changed the schedule: rebuild soon (debounced)."""
+        """Hook for after a commit that may have changed the schedule: rebuild soon (debounced).
+
+        A change that lands while a rebuild is reading makes it read once more.
+        """
         if self._aps is None or not self.leader:
             return
         if self._refresh_task is None or self._refresh_task.done():
             self._refresh_task = asyncio.get_running_loop().create_task(self._debounced())
+        else:
+            self._again = True
 
     async def _debounced(self) -> None:
-        await asyncio.sleep(self.debounce_seconds)
-        await self.rebuild()
+        self._again = True
+        while self._again:
+            await asyncio.sleep(self.debounce_seconds)
+            self._again = False
+            await self.rebuild()
 
     async def rebuild(self, now: datetime | None = None) -> list[TimedEvent]:
-        """Fire what is due (late if need be), then set one timer per upcoming due time."""
+        """Fire what is due (late if need be), then plan the rest of the horizon.
+
+        The sources read their tables a page at a time and the event loop runs between
+        pages (and, on SQLite, messages get the connection), so no rebuild holds up
+        replies however many meetings and tickets there are.
+        """
         now = now or self.clock()
         if not self._leading(now):
             return []
-        await self.run_due(now)
-        try:
-            async with self.uow_factory() as uow:
-                events = await self.timetable.upcoming(uow, now, self.horizon)
-        except Exception:
-            log.exception("scheduler rebuild failed")
-            return []
-        self._plan(events, now)
-        return events
+        async with self._rebuild_lock:
+            try:
+                async with self.uow_factory() as uow:
+                    uow.reads_in_pages = True
+                    events = await self.timetable.upcoming(uow, now, self.horizon)
+            except Exception:
+                log.exception("scheduler rebuild failed")
+                return []
+            split = bisect.bisect_right(events, now, key=attrgetter("due_at"))  # soonest first
+            await self._fire_all(events[:split], now)
+            ahead = events[split:]
+            self._plan = {e.key: e for e in ahead}  # kept in due order: the first is next
+            self._wake()
+            return ahead
 
-    def _plan(self, events: list[TimedEvent], now: datetime) -> None:
+    def _wake(self) -> None:
+        """Point the one timer at the soonest planned event (or remove it)."""
         if self._aps is None:
             return
-        wanted = {
-            f"{_TIMER_PREFIX}{e.due_at.isoformat()}": e.due_at for e in events if e.due_at > now
-        }
-        for job_id in self._timers - wanted.keys():
+        if not self._plan:
             with contextlib.suppress(JobLookupError):
-                self._aps.remove_job(job_id)
-        for job_id, due in wanted.items():
-            if job_id not in self._timers:
-                self._aps.add_job(
-                    self._on_timer, "date", run_date=due, id=job_id, replace_existing=True
-                )
-        self._timers = set(wanted)
+                self._aps.remove_job(_WAKE)
+            return
+        soonest = next(iter(self._plan.values())).due_at
+        self._aps.add_job(self._on_timer, "date", run_date=soonest, id=_WAKE, replace_existing=True)
 
     def _clear_timers(self) -> None:
-        if self._aps is not None:
-            for job_id in self._timers:
-                with contextlib.suppress(JobLookupError):
-                    self._aps.remove_job(job_id)
-        self._timers.clear()
+        self._plan.clear()
+        self._wake()
 
     async def _on_timer(self) -> None:
-        await self.run_due(self.clock())
+        """Fire the planned events whose time has come (read at the last rebuild; each
+        source checks its row again when it fires), then wait for the next."""
+        now = self.clock()
+        due = list(itertools.takewhile(lambda e: e.due_at <= now, self._plan.values()))
+        for event in due:  # the plan is in due order: what is due is at its head
+            self._plan.pop(event.key, None)
+        if due and (self._leading(now) or await self._acquire(now)):
+            await self._fire_all(due, now)
+        self._wake()
 
     def planned(self) -> list[datetime]:
-        """The wake-up times APScheduler holds (for the health page and tests)."""
+        """The wake-up times ahead (for the health page and tests)."""
         if self._aps is None:
             return []
-        return sorted(
-            j.next_run_time for j in self._aps.get_jobs() if j.id.startswith(_TIMER_PREFIX)
-        )
+        return sorted({e.due_at.astimezone(self.zone) for e in self._plan.values()})
 
     # -- firing -----------------------------------------------------------
 
@@ -243,14 +266,19 @@ class SchedulerService:
         now = now or self.clock()
         if not self._leading(now) and not (self.leader and await self._acquire(now)):
             return {}
+        try:
+            async with self.uow_factory() as uow:
+                uow.reads_in_pages = True
+                due = await self.timetable.due(uow, now)
+        except Exception:
+            log.exception("could not read the due events")
+            return {}
+        return await self._fire_all(due, now)
+
+    async def _fire_all(self, due: list[TimedEvent], now: datetime) -> dict[str, Outcome]:
+        """Fire ``due`` one transaction each; tell ``on_fired`` when something went out."""
         outcomes: dict[str, Outcome] = {}
         async with self._fire_lock:
-            try:
-                async with self.uow_factory() as uow:
-                    due = await self.timetable.due(uow, now)
-            except Exception:
-                log.exception("could not read the due events")
-                return {}
             for event in due:
                 outcome = await self._fire_one(event, now)
                 if outcome is not None:

@@ -443,14 +443,16 @@ class MeetingEvents:
         ahead = timedelta(
             hours=max((*self.rules.announce_before_hours, self.rules.remind_before_hours))
         )
-        meetings = await uow.get(MeetingRepository).starting_between(now, now + horizon + ahead)
         changes = uow.get(MeetingChangeRepository)
-        latest = await changes.latest([m.id for m in meetings if m.id is not None])
         events: list[TimedEvent] = []
-        for meeting in meetings:
-            change = latest.get(meeting.id or 0)
-            moved_at = change.at if change is not None and change.kind == "moved" else None
-            events.extend(e for e in self.slots(meeting, moved_at) if e.due_at <= now + horizon)
+        pages = uow.get(MeetingRepository).starting_between(now, now + horizon + ahead)
+        async for meetings in pages:  # a page at a time: the event loop answers in between
+            latest = await changes.latest([m.id for m in meetings if m.id is not None])
+            for meeting in meetings:
+                change = latest.get(meeting.id or 0)
+                moved_at = change.at if change is not None and change.kind == "moved" else None
+                events.extend(e for e in self.slots(meeting, moved_at) if e.due_at <= now + horizon)
+            await uow.between_pages()
         for change, meeting in await changes.to_announce(now):
             events.append(self.change_event(change, meeting))
         return sorted(events, key=lambda e: e.due_at)

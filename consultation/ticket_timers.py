@@ -18,8 +18,6 @@ from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository
 from storage.unit_of_work import UnitOfWork
 
 LATE_AFTER = timedelta(minutes=5)
-#: Longer than any stretch without working time (春节 with its weekends: nine days).
-LONGEST_BREAK = timedelta(days=12)
 
 
 class TicketTimers:
@@ -71,18 +69,28 @@ class TicketTimers:
             add("ticket.autoclose", "rating", ticket.rating_due_at)
         return events
 
+    def reach(self, until: datetime) -> datetime:
+        """The latest deadline whose warning can fall before ``until``.
+
+        A warning is up to ``warn_before_minutes`` ahead of its deadline: on the plain
+        clock, or in working time (the evening before a weekend reaches into Monday
+        morning, the eve of 春节 past the holiday). One second more carries a deadline
+        that ends a working day over to the next working moment.
+        """
+        lead = timedelta(minutes=self.catalogue.warn_before_minutes)
+        plain = until + lead
+        return max(plain, self.deadlines.calendar.add(until, lead + timedelta(seconds=1)))
+
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
         until = now + horizon
-        lead = timedelta(minutes=self.catalogue.warn_before_minutes)
-        if self.catalogue.working_hours:
-            # A warning an hour of working time ahead can fall days earlier on the plain
-            # clock (a weekend, the Spring Festival): look that far ahead, filter exactly.
-            lead += LONGEST_BREAK
-        tickets = await uow.get(TicketRepository).due_for_timers(until, lead)
-        events = [e for t in tickets for e in self.events_for(t) if e.due_at <= until]
-        return sorted(events, key=lambda e: (e.due_at, e.key))
+        events: list[TimedEvent] = []
+        pages = uow.get(TicketRepository).due_for_timers(until, self.reach(until) - until)
+        async for tickets in pages:
+            events.extend(e for t in tickets for e in self.events_for(t) if e.due_at <= until)
+            await uow.between_pages()  # the event loop and other messages go in between
+        return events  # in ticket order: the timetable sorts what all sources give
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         step = str(event.data.get("step", ""))
@@ -102,7 +110,8 @@ class TicketTimers:
     async def run_due(self, uow: UnitOfWork, now: datetime) -> list[str]:
         """Fire every step due by ``now`` (tests and a scheduler-less process call this)."""
         fired = []
-        for event in await self.upcoming(uow, now, timedelta(0)):
+        events = await self.upcoming(uow, now, timedelta(0))
+        for event in sorted(events, key=lambda e: (e.due_at, e.key)):
             if event.stale_at is not None and now >= event.stale_at:
                 continue
             await self.fire(uow, event, now, late=now - event.due_at > LATE_AFTER)

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from consultation.schedule import TimedEvent, TimedEventSource
@@ -30,6 +31,8 @@ log = logging.getLogger("yishi.schedule")
 
 _OFFSET = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+#: Keys looked up in ``scheduled_sends`` per page of a rebuild.
+RECORDED_PAGE = 500
 
 
 def parse_offset(text: str) -> timedelta:
@@ -161,14 +164,23 @@ class Timetable:
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
     ) -> list[TimedEvent]:
         """Every not-yet-recorded event due before ``now + horizon``, soonest first."""
+        until = now + horizon
         events: dict[str, TimedEvent] = {}
         for source in self.sources:
             for event in await source.upcoming(uow, now, horizon):
-                if event.due_at < now + horizon:
+                if event.due_at < until:
                     events.setdefault(event.key, event)
-        done = await uow.get(ScheduledSendRepository).recorded(events)
-        pending = [e for k, e in events.items() if k not in done]
-        return sorted(pending, key=lambda e: (e.due_at, e.key))
+        sends, keys, pending = uow.get(ScheduledSendRepository), list(events), list[TimedEvent]()
+        for start in range(0, len(keys), RECORDED_PAGE):
+            page = keys[start : start + RECORDED_PAGE]
+            done = await sends.recorded(page)
+            pending.extend(events[k] for k in page if k not in done)
+            await uow.between_pages()
+        # Two stable sorts on plain attributes: soonest first, then by key (thousands of
+        # events; no tuple built per event).
+        pending.sort(key=attrgetter("key"))
+        pending.sort(key=attrgetter("due_at"))
+        return pending
 
     async def due(self, uow: UnitOfWork, now: datetime) -> list[TimedEvent]:
         """Events whose time has come (``due_at <= now``) and that nobody recorded yet."""

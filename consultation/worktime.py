@@ -18,6 +18,7 @@ lights and the statistics (which compare against the stored deadlines) all use.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -84,13 +85,8 @@ class WorkCalendar:
         days, rest = divmod(limit, DAY)
         return self.day_length * days + rest
 
-    def _spans(self, day: date) -> list[tuple[datetime, datetime]]:
-        if not self.workday(day):
-            return []
-        return [
-            (datetime.combine(day, s, self.zone), datetime.combine(day, e, self.zone))
-            for s, e in self.periods
-        ]
+    def _spans(self, day: date) -> tuple[tuple[datetime, datetime], ...]:
+        return _day_spans(self, day)
 
     def _forward(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
         day = start.astimezone(self.zone).date()
@@ -140,6 +136,18 @@ class WorkCalendar:
                 break
             total += min(hi, end) - lo
         return total
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_spans(calendar: WorkCalendar, day: date) -> tuple[tuple[datetime, datetime], ...]:
+    """One day's working spans, remembered: the scheduler's rebuild asks for the same
+    few days for every one of thousands of open tickets' warnings."""
+    if not calendar.workday(day):
+        return ()
+    return tuple(
+        (datetime.combine(day, s, calendar.zone), datetime.combine(day, e, calendar.zone))
+        for s, e in calendar.periods
+    )
 
 
 #: Light colours, as 数字城管 systems show them.

@@ -148,18 +148,30 @@ class MeetingRepository(Repository):
         )
         return (await self.session.exec(stmt)).all()
 
-    async def starting_between(self, start: datetime, end: datetime) -> Sequence[Meeting]:
-        """Scheduled meetings starting in [start, end): an indexed range on ``starts_at``."""
-        stmt = (
-            select(Meeting)
-            .where(
-                col(Meeting.starts_at) >= start,
-                col(Meeting.starts_at) < end,
-                Meeting.status == "scheduled",
+    async def starting_between(
+        self, start: datetime, end: datetime, *, page: int = 200
+    ) -> AsyncIterator[Sequence[Meeting]]:
+        """Scheduled meetings starting in [start, end), ``page`` at a time (the
+        scheduler's rebuild lets the event loop run between pages)."""
+        after = 0
+        while True:
+            stmt = (
+                select(Meeting)
+                .where(
+                    col(Meeting.starts_at) >= start,
+                    col(Meeting.starts_at) < end,
+                    Meeting.status == "scheduled",
+                    col(Meeting.id) > after,
+                )
+                .order_by(col(Meeting.id))
+                .limit(page)
             )
-            .order_by(col(Meeting.starts_at))
-        )
-        return (await self.session.exec(stmt)).all()
+            rows = (await self.session.exec(stmt)).all()
+            if rows:
+                yield rows
+            if len(rows) < page:
+                return
+            after = rows[-1].id or 0
 
     async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
         """The meeting today (started within ``window_hours`` or the next one coming)."""

@@ -8,6 +8,7 @@ exactly when its cause was committed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -87,8 +88,22 @@ class UnitOfWork:
             if rounds > 10:
                 raise RuntimeError("events keep causing events: a cycle in the dispatch table")
 
+    async def between_pages(self) -> None:
+        """A long read (the scheduler's tables, a page at a time) lets others in between.
+
+        Always lets the event loop run. When :attr:`reads_in_pages` is set (by a caller
+        that only reads, such as the scheduler's rebuild) it also ends the transaction,
+        so on SQLite the connection's turn goes to the messages waiting for it; rows
+        read before are plain values to the caller from then on.
+        """
+        if self.reads_in_pages and not self.events:
+            await self.commit()
+        await asyncio.sleep(0)
+
     async def __aenter__(self) -> UnitOfWork:
         self._extra = {}
+        #: Set by a read-only caller: :meth:`between_pages` may end the transaction.
+        self.reads_in_pages = False
         self.events, self.published = [], []
         #: After commit: whether the transaction changed any row / queued any push.
         self.wrote = self.pushed = False
