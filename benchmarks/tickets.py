@@ -28,7 +28,7 @@ from sqlalchemy import insert
 
 from bot.demo import seed_demo
 from consultation.ticket_parsing import Place, default_catalogue
-from consultation.tickets import Actor, Draft, Statistics, TicketService
+from consultation.tickets import Actor, Statistics, TicketDraft, TicketService
 from storage.engine import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.tickets import Ticket, TicketRepository
@@ -40,8 +40,8 @@ REPORTER = Actor("web", "zhang", "张阿姨", 1)
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
 
-def _draft(i: int) -> Draft:
-    return Draft(
+def _draft(i: int) -> TicketDraft:
+    return TicketDraft(
         draft_id=uuid.uuid4().hex,
         description=f"{i % 8 + 1}号楼楼道灯坏了",
         category="公共设施",

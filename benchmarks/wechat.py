@@ -69,10 +69,10 @@ async def callback(request):
     q = request.query
     if not check_signature(q["signature"], TOKEN, q["timestamp"], q["nonce"]):
         raise web.HTTPForbidden()
-    outer = xml.parse(await request.read())
+    outer = xml.read_fields(await request.read())
     if not crypt.verify(q["msg_signature"], q["timestamp"], q["nonce"], outer["Encrypt"]):
         raise web.HTTPForbidden()
-    fields = xml.parse(crypt.decrypt(outer["Encrypt"]).encode())
+    fields = xml.read_fields(crypt.decrypt(outer["Encrypt"]).encode())
     now = int(time.time())
     inner = xml.build({"ToUserName": fields["FromUserName"], "FromUserName": fields["ToUserName"],
                        "CreateTime": now, "MsgType": "text", "Content": fields["Content"]})
@@ -207,9 +207,9 @@ def crypto_and_xml_cost(fake: FakeWechat, count: int = 2000) -> tuple[float, flo
     inner: dict[str, str] = {}
     for query, body in made:
         check_signature(query["signature"], fake.token, query["timestamp"], query["nonce"])
-        outer = xml.parse(body)
+        outer = xml.read_fields(body)
         crypt.verify(query["msg_signature"], query["timestamp"], query["nonce"], outer["Encrypt"])
-        inner = xml.parse(crypt.decrypt(outer["Encrypt"]).encode())
+        inner = xml.read_fields(crypt.decrypt(outer["Encrypt"]).encode())
     inbound = (time.perf_counter() - started) / count * 1e6
     text = "您好！我是议事通，可以帮您：\n1. 反映问题 2. 查询进度 3. 提议题" * 3
     started = time.perf_counter()

@@ -299,14 +299,14 @@ def _run_on_database(coro: Coroutine[Any, Any, Any], settings: Settings) -> Any:
 def export(config_path: Path | None, kind: str, fmt: str) -> None:
     """Export KIND (tickets, topics, meetings, polls, votes, outcomes, …) to stdout."""
     import consultation.exports  # noqa: F401  (registers every export kind)
-    from bot.progress import Progress
+    from bot.progress import ProgressMeter
     from storage.exports import KINDS, Rules, export_kind
 
     if kind not in KINDS:
         _fail(f"unknown export kind {kind!r}; choose from: {', '.join(sorted(KINDS))}")
     settings = _settings(config_path)
     rules = Rules(settings.tickets.confidentiality())
-    progress = Progress(sys.stderr, f"导出 {kind}")
+    progress = ProgressMeter(sys.stderr, f"导出 {kind}")
 
     async def go() -> int:
         async with _database(settings, upgrade=False) as units:
@@ -329,7 +329,7 @@ def residents() -> None:
 def residents_import(config_path: Path | None, file: Path) -> None:
     """Load residents, buildings and grids from FILE.csv (UTF-8 or GBK; bad rows are
     reported with their line, good rows kept)."""
-    from bot.progress import Progress
+    from bot.progress import ProgressMeter
     from consultation.residents import RegisterEncodingError, decode_register, import_residents
 
     settings = _settings(config_path)
@@ -337,7 +337,7 @@ def residents_import(config_path: Path | None, file: Path) -> None:
         text = decode_register(file.read_bytes())
     except RegisterEncodingError as exc:
         _fail(f"{file.name}: {exc}")
-    progress = Progress(sys.stderr, f"导入 {file.name}", total=max(0, text.count("\n") - 1))
+    progress = ProgressMeter(sys.stderr, f"导入 {file.name}", total=max(0, text.count("\n") - 1))
 
     async def go() -> Any:
         async with _database(settings, upgrade=True) as units:

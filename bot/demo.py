@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from consultation.config import ConsultationRules
 from consultation.meetings import MeetingError, MeetingService
 from consultation.residents import rows_from, save_row
-from consultation.topics import Draft, TopicService, draft_from_message
+from consultation.topics import TopicDraft, TopicService, draft_from_message
 from kernel.messages import Platform
 from storage.people import PeopleRepository
 from storage.unit_of_work import UnitOfWork
@@ -91,7 +91,7 @@ async def seed_consultation_demo(
             return None
         zhang = (await uow.get(PeopleRepository).by_name(DEMO_PEOPLE["zhang"]))[0]
         topic = await topics.propose(
-            zhang, draft_from_message(DEMO_TOPIC) or Draft("停车", DEMO_TOPIC), "demo"
+            zhang, draft_from_message(DEMO_TOPIC) or TopicDraft("停车", DEMO_TOPIC), "demo"
         )
         assert topic.id is not None
         await topics.accept(topic.id, "demo")

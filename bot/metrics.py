@@ -159,7 +159,7 @@ class CountingUnitOfWorkFactory(UnitOfWorkFactory):
 
 
 @dataclass(frozen=True, slots=True)
-class Reading:
+class HealthReading:
     """What was read from the database for the health page and the gauges."""
 
     at: float
@@ -188,7 +188,7 @@ class Watch:
         self.clock = clock
         self.is_leader = is_leader
         self.ttl = ttl
-        self._reading: Reading | None = None
+        self._reading: HealthReading | None = None
         self._lock = asyncio.Lock()
         self.registry = CollectorRegistry(auto_describe=True)
         for metric in _PROCESS_METRICS:
@@ -214,7 +214,7 @@ class Watch:
             registry=self.registry,
         )
 
-    async def read(self) -> Reading:
+    async def read(self) -> HealthReading:
         reading = self._reading
         if reading is not None and time.monotonic() - reading.at < self.ttl:
             return reading
@@ -224,7 +224,7 @@ class Watch:
                 reading = self._reading = await self._read()
         return reading
 
-    async def _read(self) -> Reading:
+    async def _read(self) -> HealthReading:
         async with self.uow_factory() as uow:
             backlog, oldest = await uow.pushes.backlog()
             lease = await uow.get(SchedulerLeaseRepository).current(LEASE_NAME)
@@ -233,7 +233,7 @@ class Watch:
         leader = lease.holder if lease is not None and lease.expires_at > now else None
         sent = next((s for s in recent if s.status == "sent"), None)
         lag = (sent.recorded_at - sent.due_at).total_seconds() if sent is not None else None
-        return Reading(time.monotonic(), backlog, oldest, leader, lag)
+        return HealthReading(time.monotonic(), backlog, oldest, leader, lag)
 
     async def exposition(self) -> bytes:
         """The Prometheus text for a scrape."""

@@ -10,7 +10,7 @@ import time
 from typing import TextIO
 
 
-class Progress:
+class ProgressMeter:
     """``progress(done)`` after each row; :meth:`close` ends the line."""
 
     def __init__(

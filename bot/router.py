@@ -29,7 +29,7 @@ from kernel.texts import t
 from nlu.context import interpret_in_context, parse_confirm
 from nlu.dialogue import from_english, is_cancel, is_question
 from nlu.normalize import normalize as nlu_normalize
-from nlu.policy import Action, Decision, decide
+from nlu.policy import Action, Verdict, decide
 from storage.faults import StorageUnavailable, is_outage
 from storage.inbound import MessageSnapshot
 from storage.nlu_samples import NluSampleRepository
@@ -526,7 +526,7 @@ class Router:
         return await self._unsure(ctx, result, decision)
 
     async def _unsure(
-        self, ctx: Context, result: NluResult, decision: Decision
+        self, ctx: Context, result: NluResult, decision: Verdict
     ) -> tuple[list[Reply], str | None]:
         """Not sure: confirm a possible report, ask between two meanings, or say so; and
         keep the message for the community to label (never one that may be a vote)."""

@@ -19,7 +19,7 @@ import jinja2
 from aiohttp import web
 
 from console.consultation import ConsultationPages
-from console.desk import ALL_STAFF, COOKIE, CSP, JINJA, PREFIX, Desk, Visit
+from console.desk import ALL_STAFF, CONSOLE_COOKIE, CSP, JINJA, PREFIX, Desk, Visit
 from console.overview import OverviewPage
 from console.register import RegisterPages
 from console.reports import ReportPages
@@ -132,7 +132,7 @@ class Workbench:
             )
         response = web.HTTPSeeOther(f"{PREFIX}/")
         response.set_cookie(
-            COOKIE,
+            CONSOLE_COOKIE,
             session_token,
             max_age=int(self.session_ttl.total_seconds()),
             path=PREFIX,
@@ -144,10 +144,10 @@ class Workbench:
 
     async def logout(self, visit: Visit) -> web.StreamResponse:
         await close_session(
-            visit.uow, visit.request.cookies.get(COOKIE, ""), visit.staff, visit.now
+            visit.uow, visit.request.cookies.get(CONSOLE_COOKIE, ""), visit.staff, visit.now
         )
         response = web.HTTPSeeOther(f"{PREFIX}/welcome")
-        response.del_cookie(COOKIE, path=PREFIX)
+        response.del_cookie(CONSOLE_COOKIE, path=PREFIX)
         return response
 
 

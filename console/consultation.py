@@ -31,13 +31,13 @@ from storage.polls import Poll, PollRepository
 from storage.topics import TopicRepository
 
 KIND_ZH = {"yesno": "赞成/反对/弃权", "single": "单选", "multi": "多选"}
-ELECTORATE_ZH = {
+ELECTORATE_SHORT = {
     "residents": "认证居民（每人一票）",
     "households": "每户一票",
     "committee": "协商委员",
     "attendees": "到会人员",
 }
-RULE_ZH = {"majority": "过半数", "two_thirds": "三分之二", "eligible_majority": "全体过半"}
+RULE_SHORT = {"majority": "过半数", "two_thirds": "三分之二", "eligible_majority": "全体过半"}
 HINT_ZH = {
     "ok": "属于可议事项",
     "not_discuss": "可能属于“六不议”",
@@ -418,9 +418,9 @@ class ConsultationPages:
                     "status": "进行中" if poll.status == "open" else "已结束",
                     "open": poll.status == "open",
                     "kind": KIND_ZH.get(poll.kind, poll.kind),
-                    "electorate": ELECTORATE_ZH.get(poll.electorate, poll.electorate),
+                    "electorate": ELECTORATE_SHORT.get(poll.electorate, poll.electorate),
                     "anonymous": poll.anonymous,
-                    "rule": RULE_ZH.get(poll.pass_rule, poll.pass_rule),
+                    "rule": RULE_SHORT.get(poll.pass_rule, poll.pass_rule),
                     "quorum": poll.quorum_pct,
                     "voters": progress.voters,
                     "size": progress.electorate,
@@ -448,8 +448,8 @@ class ConsultationPages:
                 "rows": rows,
                 "topics": topics,
                 "meetings": meetings,
-                "electorates": ELECTORATE_ZH,
-                "rules": RULE_ZH,
+                "electorates": ELECTORATE_SHORT,
+                "rules": RULE_SHORT,
                 "quorum": self.rules.default_quorum_pct,
             },
         )

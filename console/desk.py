@@ -29,7 +29,7 @@ from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("yishi.console")
 
-COOKIE = "yishi_console"
+CONSOLE_COOKIE = "yishi_console"
 PREFIX = "/console"
 #: Content-Security-Policy of every workbench response: no inline script or style.
 CSP = (
@@ -121,7 +121,7 @@ class Desk:
         self, view: View, roles: frozenset[Role], *, change: bool
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handler(request: web.Request) -> web.StreamResponse:
-            token = request.cookies.get(COOKIE, "")
+            token = request.cookies.get(CONSOLE_COOKIE, "")
             form: dict[str, str] = {}
             if change:
                 if not self._same_origin(request):

@@ -172,14 +172,14 @@ class CastOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class Progress:
+class Turnout:
     voters: int
     electorate: int
     quorum_pct: int
 
 
 #: Roles held for work, not for living here: such a person votes in residents' polls
-#: only with a home in the register (storage.polls.lives_here counts the same way).
+#: only with a home in the register (storage.polls.lives_here_clause counts the same way).
 WORKPLACE_ROLES = frozenset({Role.MODERATOR.value, Role.GRID_WORKER.value, Role.DEPARTMENT.value})
 
 
@@ -401,9 +401,9 @@ class PollService:
         self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome("new", poll)
 
-    async def progress(self, poll: Poll) -> Progress:
+    async def progress(self, poll: Poll) -> Turnout:
         assert poll.id is not None
-        return Progress(
+        return Turnout(
             await self.polls.turnout(poll.id), await self.electorate_size(poll), poll.quorum_pct
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consultation.events import ResidentVerified
 from storage.models import Resident
 from storage.unit_of_work import UnitOfWork
 
@@ -32,7 +33,8 @@ async def _get(uow: UnitOfWork, resident_id: int) -> Resident:
 
 
 async def verify(uow: UnitOfWork, resident_id: int, actor: str) -> Resident:
-    """认证: the moderator has checked who this is and where they live."""
+    """认证: the moderator has checked who this is and where they live (in chat or on the
+    工作台). Recorded with who and when; the resident is told (ResidentVerified)."""
     person = await _get(uow, resident_id)
     if person.verified:
         raise RegisterError(f"{person.name} 已经认证过了。")
@@ -46,6 +48,7 @@ async def verify(uow: UnitOfWork, resident_id: int, actor: str) -> Resident:
         {"verified": False},
         {"verified": True},
     )
+    uow.record(ResidentVerified(resident_id=resident_id, name=person.name))
     return person
 
 

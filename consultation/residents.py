@@ -17,12 +17,10 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import IO, Any
 
 from sqlmodel import SQLModel
 
-from consultation.events import ResidentVerified
 from consultation.roles import Role
 from storage.faults import StorageUnavailable, is_outage
 from storage.models import Building, Grid
@@ -335,24 +333,3 @@ async def people_named(uow: UnitOfWork, who: str) -> list[Resident]:
         person = await uow.residents.get(int(by_id.group(1)))
         return [person] if person is not None else []
     return list(await uow.get(PeopleRepository).by_name(who.strip()))
-
-
-async def verify(uow: UnitOfWork, person: Resident, actor: str, now: datetime) -> bool:
-    """认证: a moderator has checked that ``person`` lives here (ID and address, in
-    person or by the grid worker). Recorded with who and when; the person is told.
-    False when they were verified already (nothing changes)."""
-    if person.verified:
-        return False
-    assert person.id is not None
-    person.verified = True
-    uow.session.add(person)
-    await uow.audit.record(
-        actor,
-        "resident_verified",
-        "resident",
-        f"#{person.id}",
-        {"verified": False},
-        {"verified": True, "at": now.isoformat()},
-    )
-    uow.record(ResidentVerified(resident_id=person.id, name=person.name))
-    return True

@@ -84,7 +84,7 @@ SYSTEM = Actor(platform="system", user_id="scheduler", name="系统")
 
 
 @dataclass(slots=True)
-class Draft:
+class TicketDraft:
     """What the resident has told us so far; ``draft_id`` makes filing idempotent."""
 
     draft_id: str
@@ -202,7 +202,7 @@ class TicketService:
                     return home.grid_id
         return None
 
-    async def file(self, draft: Draft, reporter: Actor, now: datetime) -> tuple[Ticket, bool]:
+    async def file(self, draft: TicketDraft, reporter: Actor, now: datetime) -> tuple[Ticket, bool]:
         """File the draft once: a second call with the same draft returns the first ticket
         (also when both run at once: the second waits for the first to commit)."""
         await self.repo.lock_draft(draft.draft_id)

@@ -42,21 +42,21 @@ class TopicError(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
-class Draft:
+class TopicDraft:
     """A proposal's title and description, as the bot confirms them."""
 
     title: str
     description: str
 
 
-def draft_from_message(text: str) -> Draft | None:
+def draft_from_message(text: str) -> TopicDraft | None:
     """ "我想提个议题：小区停车位太少，…" → title and description (None when empty)."""
     body = _LEAD.sub("", text.strip()).strip()
     if len(body) < 4:
         return None
     first = re.split(r"[，,。.!！？?；;\n]", body, maxsplit=1)[0].strip() or body
     title = first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
-    return Draft(title=title, description=body)
+    return TopicDraft(title=title, description=body)
 
 
 def buildings_in(text: str) -> list[str]:
@@ -107,7 +107,7 @@ class TopicService:
     def hint(self, text: str) -> ScreenHint:
         return screen(text, self.rules.catalogue, self.rules.discuss, self.rules.not_discuss)
 
-    async def propose(self, proposer: Resident, draft: Draft, actor: str) -> Topic:
+    async def propose(self, proposer: Resident, draft: TopicDraft, actor: str) -> Topic:
         assert proposer.id is not None
         hint = self.hint(draft.title + " " + draft.description)
         topic = await self.topics.add(

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, redeem
 from consultation.events import BindQrReady
-from consultation.residents import Resident, people_named, verify
+from consultation.register import RegisterError, verify
+from consultation.residents import Resident, people_named
 from consultation.roles import Role
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
@@ -128,7 +129,9 @@ class VerifyHandler(Handler):
         person = await find_person(ctx, who)
         if isinstance(person, Reply):
             return [person]
-        if not await verify(ctx.uow, person, ctx.user.actor, ctx.now):
+        try:
+            await verify(ctx.uow, person.id or 0, ctx.user.actor)
+        except RegisterError:
             return [Reply(t("bind.already_verified", name=person.name))]
         return [Reply(t("bind.verified", name=person.name))]
 

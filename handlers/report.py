@@ -21,7 +21,7 @@ from consultation.ticket_parsing import (
     find_ticket_number,
     read_message,
 )
-from consultation.tickets import Draft, TicketError, TicketService
+from consultation.tickets import TicketDraft, TicketError, TicketService
 from handlers.tickets import actor_of, error_reply
 from kernel.commands import Command
 from kernel.context import Context
@@ -411,7 +411,7 @@ class ReportHandler(Handler):
         and, for an urgent one, whom it went to."""
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        draft = Draft(
+        draft = TicketDraft(
             draft_id=data["draft_id"],
             description=data["description"],
             category=data["category"],
@@ -429,7 +429,7 @@ class ReportHandler(Handler):
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        draft = Draft(
+        draft = TicketDraft(
             draft_id=data["draft_id"],
             description=data["description"],
             category=data["category"],

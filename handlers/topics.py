@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.roles import Role
-from consultation.topics import Draft, TopicError, TopicService, draft_from_message
+from consultation.topics import TopicDraft, TopicError, TopicService, draft_from_message
 from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -66,7 +66,7 @@ class ProposeTopicHandler(Handler):
             if conv.step == "describe":
                 return [Reply(t("topic.ask"))]
             title, description = conv.data.get("title", ""), conv.data.get("description", "")
-            return [self._confirm(Draft(str(title), str(description)))]
+            return [self._confirm(TopicDraft(str(title), str(description)))]
         draft = draft_from_message(ctx.text)
         if draft is None:
             return [
@@ -82,7 +82,7 @@ class ProposeTopicHandler(Handler):
         return [self._confirm(draft)]
 
     @staticmethod
-    def _confirm(draft: Draft) -> Reply:
+    def _confirm(draft: TopicDraft) -> Reply:
         return Reply(
             t("topic.confirm", title=draft.title, description=draft.description),
             buttons=(Button(t("topic.confirm_button"), "确认提交"), Button("取消", "取消")),
@@ -94,7 +94,7 @@ class ProposeTopicHandler(Handler):
         assert ctx.user.resident is not None
         service = TopicService(ctx.uow, self.rules, ctx.now)
         topic = await service.propose(
-            ctx.user.resident, Draft(data["title"], data["description"]), ctx.user.actor
+            ctx.user.resident, TopicDraft(data["title"], data["description"]), ctx.user.actor
         )
         return [Reply(t("topic.filed", ref=topic_ref(topic.id or 0)))]
 

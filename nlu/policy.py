@@ -42,7 +42,7 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class Verdict:
     """The policy's verdict. ``options`` holds the two intents to offer when asking."""
 
     action: Action
@@ -64,7 +64,7 @@ def report_chance(result: NluResult) -> float:
     return next((p for i, p in result.alternatives if i is Intent.REPORT_ISSUE), 0.0)
 
 
-def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Decision:
+def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Verdict:
     """Pure policy: the same result and context always give the same decision.
 
     - private chat or addressed (@bot / reply to the bot): act when confident,
@@ -78,15 +78,15 @@ def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Decision:
     problem = describes_problem(normalize(result.text))
     if in_group and not addressed:
         if result.intent is not Intent.OTHER and result.confidence >= GROUP_ACT_THRESHOLD:
-            return Decision(Action.ACT, result.intent)
+            return Verdict(Action.ACT, result.intent)
         if (result.intent is Intent.REPORT_ISSUE and result.confidence >= 0.5) or (
             problem and chance >= GROUP_REPORT_CHANCE
         ):
-            return Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
-        return Decision(Action.STAY_QUIET, result.intent)
+            return Verdict(Action.ASK_REPORT, Intent.REPORT_ISSUE)
+        return Verdict(Action.STAY_QUIET, result.intent)
     confident = result.confidence >= ACT_THRESHOLD
     if confident and not (result.intent is Intent.OTHER and problem and chance >= REPORT_CHANCE):
-        return Decision(Action.ACT, result.intent)
+        return Verdict(Action.ACT, result.intent)
     if result.intent is Intent.REPORT_ISSUE or (problem and chance >= REPORT_CHANCE):
-        return Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
-    return Decision(Action.ASK, result.intent, _top_two(result))
+        return Verdict(Action.ASK_REPORT, Intent.REPORT_ISSUE)
+    return Verdict(Action.ASK, result.intent, _top_two(result))

@@ -16,7 +16,7 @@ from consultation.audiences import Audience, Chat, People
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.config import ConsultationRules
 from consultation.ids import poll_ref
-from consultation.polls import PollService, Progress
+from consultation.polls import PollService, Turnout
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
 from notices.common import date_text
@@ -115,7 +115,7 @@ def poll_live_closed(closed: ev.PollClosed, zone: ZoneInfo) -> Reply:
     return Reply("\n".join(lines), edit_key=live_key(poll))
 
 
-def progress_line(poll: Poll, progress: Progress, tally: Tally | None = None) -> str:
+def progress_line(poll: Poll, progress: Turnout, tally: Tally | None = None) -> str:
     values = {
         "voters": progress.voters,
         "electorate": progress.electorate,

@@ -30,7 +30,7 @@ Source = Callable[[Units, "Rules"], AsyncIterator[Row]]
 PageReader = Callable[[UnitOfWork, int, int], Awaitable[tuple[list[Row], int | None]]]
 
 #: Told the number of rows written so far, after each row (the CLI shows it on a terminal).
-Progress = Callable[[int], None]
+RowsDone = Callable[[int], None]
 
 #: Every kind ``yishi export`` offers.
 KINDS: dict[str, Source] = {}
@@ -178,7 +178,7 @@ def _cell(value: Any) -> Any:
 
 
 async def write_rows(
-    rows: AsyncIterator[Row], fmt: str, out: TextIO, progress: Progress | None = None
+    rows: AsyncIterator[Row], fmt: str, out: TextIO, progress: RowsDone | None = None
 ) -> int:
     """Write rows to ``out`` as ``jsonl`` or ``csv``; returns the count.
 
@@ -202,7 +202,7 @@ async def write_rows(
 
 
 async def export_kind(
-    units: Units, kind: str, fmt: str, out: TextIO, rules: Rules, progress: Progress | None = None
+    units: Units, kind: str, fmt: str, out: TextIO, rules: Rules, progress: RowsDone | None = None
 ) -> int:
     """Write every row of ``kind`` to ``out``; returns the count."""
     return await write_rows(KINDS[kind](units, rules), fmt, out, progress)

@@ -97,7 +97,7 @@ class PollTally(SQLModel, table=True):
     votes: int = Field(default=0)
 
 
-def lives_here(workplace_roles: Collection[str]) -> Any:
+def lives_here_clause(workplace_roles: Collection[str]) -> Any:
     """Residents' polls are for the people who live here: anyone verified, except a
     person holding a workplace role (staff, a department's officer) with no home in
     the register (no room, no household). The rule itself is consultation.polls'."""
@@ -303,7 +303,7 @@ class PollRepository(Repository):
                     )
                 )
             )
-        return stmt.where(col(Resident.verified).is_(True), lives_here(workplace_roles))
+        return stmt.where(col(Resident.verified).is_(True), lives_here_clause(workplace_roles))
 
     async def electorate_size(
         self, electorate: str, meeting_id: int | None, workplace_roles: Collection[str] = ()
@@ -317,7 +317,9 @@ class PollRepository(Repository):
             singles = (
                 select(func.count())
                 .select_from(Resident)
-                .where(verified, col(Resident.household).is_(None), lives_here(workplace_roles))
+                .where(
+                    verified, col(Resident.household).is_(None), lives_here_clause(workplace_roles)
+                )
             )
             return int((await self.session.exec(households)).one()) + int(
                 (await self.session.exec(singles)).one()

@@ -16,7 +16,7 @@ from consultation.meetings import MeetingService
 from consultation.polls import PollService, PollSpec
 from consultation.roles import Role
 from consultation.ticket_parsing import Place
-from consultation.tickets import Actor, Draft, TicketService
+from consultation.tickets import Actor, TicketDraft, TicketService
 from consultation.topics import Draft as TopicDraft
 from consultation.topics import TopicService
 from storage.people import PeopleRepository
@@ -47,7 +47,7 @@ async def _file(
     async with bot.uow() as uow:
         service = TicketService(uow, bot.tickets, bot.settings.zone)
         ticket, _ = await service.file(
-            Draft(f"d-{text}", text, category, Place(building=building)), who, now
+            TicketDraft(f"d-{text}", text, category, Place(building=building)), who, now
         )
     return ticket.number
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import Yishi
 from bot.demo import DEMO_PEOPLE
 from consultation.ticket_parsing import Place
-from consultation.tickets import Actor, Draft, TicketService
+from consultation.tickets import Actor, TicketDraft, TicketService
 from consultation.timetable import Outcome
 from storage.people import PeopleRepository
 from storage.scheduler import ScheduledSendRepository
@@ -28,7 +28,7 @@ async def _file(bot: Yishi) -> str:
         who = Actor("web", "zhang", zhang.name, zhang.id)
         service = TicketService(uow, bot.tickets, bot.settings.zone)
         ticket, _ = await service.file(
-            Draft("d-1", "3号楼楼道灯坏了", "公共设施", Place(building="3号楼")), who, FILED
+            TicketDraft("d-1", "3号楼楼道灯坏了", "公共设施", Place(building="3号楼")), who, FILED
         )
     return ticket.number
 

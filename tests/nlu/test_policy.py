@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kernel.intents import Intent, NluResult
-from nlu.policy import ACT_THRESHOLD, GROUP_ACT_THRESHOLD, Action, Decision, decide
+from nlu.policy import ACT_THRESHOLD, GROUP_ACT_THRESHOLD, Action, Verdict, decide
 
 
 def _result(intent: Intent, p: float, second: Intent = Intent.OTHER, text: str = "…") -> NluResult:
@@ -14,7 +14,7 @@ def _result(intent: Intent, p: float, second: Intent = Intent.OTHER, text: str =
 
 def test_confident_private_message_acts() -> None:
     d = decide(_result(Intent.VOTE, 0.9), addressed=False, in_group=False)
-    assert d == Decision(Action.ACT, Intent.VOTE)
+    assert d == Verdict(Action.ACT, Intent.VOTE)
 
 
 def test_unsure_private_message_asks_top_two() -> None:
@@ -61,7 +61,7 @@ def test_ask_without_alternatives_still_offers_the_top_intent() -> None:
 @pytest.mark.parametrize("p", [0.3, 0.59])
 def test_an_unsure_report_is_confirmed_in_private(p: float) -> None:
     d = decide(_result(Intent.REPORT_ISSUE, p), addressed=False, in_group=False)
-    assert d == Decision(Action.ASK_REPORT, Intent.REPORT_ISSUE)
+    assert d == Verdict(Action.ASK_REPORT, Intent.REPORT_ISSUE)
 
 
 def test_small_talk_describing_a_problem_in_a_place_is_offered_as_a_report() -> None:

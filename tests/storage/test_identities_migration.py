@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, Table, select
 from sqlalchemy.engine import make_url
 
-from bot.adapters.web.sessions import COOKIE, LEGACY_COOKIE
+from bot.adapters.web.sessions import LEGACY_COOKIE, SESSION_COOKIE
 from bot.app import build_web_app, build_yishi
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
@@ -161,7 +161,7 @@ async def test_the_old_cookie_gets_a_new_identity(upgraded: str, aiohttp_client:
     browser = Browser(client.make_url("/"))
     try:
         browser.http.cookie_jar.update_cookies(
-            {LEGACY_COOKIE: LEGACY, COOKIE: LEGACY}, client.make_url("/")
+            {LEGACY_COOKIE: LEGACY, SESSION_COOKIE: LEGACY}, client.make_url("/")
         )
         async with browser.http.get(browser.url("/api/session")) as resp:
             me = await resp.json()

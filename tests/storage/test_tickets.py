@@ -88,7 +88,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
     recount from the tickets' own columns, at several moments."""
     from bot.demo import seed_demo
     from consultation.ticket_parsing import Place, default_catalogue
-    from consultation.tickets import Actor, Draft, TicketError, TicketService
+    from consultation.tickets import Actor, TicketDraft, TicketError, TicketService
 
     engine = create_engine(db_url)
     factory = UnitOfWorkFactory(session_factory(engine))
@@ -106,7 +106,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
             now = start + timedelta(hours=7 * i)
             async with factory() as uow:
                 service = TicketService(uow, cat, zone)
-                draft = Draft(
+                draft = TicketDraft(
                     uuid.uuid4().hex,
                     "灯坏了",
                     rng.choice(cat.names),

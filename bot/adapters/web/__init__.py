@@ -24,9 +24,9 @@ from bot.adapters.web.guard import RequestGuard
 from bot.adapters.web.history import conversation, record_message, record_replies
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
-    COOKIE,
     COOKIE_MAX_AGE,
     LEGACY_COOKIE,
+    SESSION_COOKIE,
     Session,
     WebSessions,
     public_tag,
@@ -186,7 +186,7 @@ class WebChatAdapter:
         it), SameSite=Strict, Secure whenever the browser came over HTTPS."""
         if session.fresh:
             response.set_cookie(
-                COOKIE,
+                SESSION_COOKIE,
                 session.credential,
                 max_age=COOKIE_MAX_AGE,
                 path="/",

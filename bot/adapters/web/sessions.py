@@ -30,7 +30,7 @@ from bot.adapters.port import PlatformStore
 if TYPE_CHECKING:
     from bot.adapters.web.relay import PgRelay
 
-COOKIE = "yishi_session"
+SESSION_COOKIE = "yishi_session"
 #: Where scripts and the page send the CSRF token.
 CSRF_HEADER = "X-Yishi-CSRF"
 #: The pre-upgrade cookie (its value was the identity itself); cleared when seen.
@@ -107,7 +107,7 @@ class WebSessions:
         switched through another process: when the request ``expect``s another speaker
         than remembered, or asks ``fresh``, the database is asked.
         """
-        credential = request.cookies.get(COOKIE, "")
+        credential = request.cookies.get(SESSION_COOKIE, "")
         if not _CREDENTIAL.fullmatch(credential):
             return None
         key = credential_hash(credential)

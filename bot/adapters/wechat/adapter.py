@@ -277,7 +277,7 @@ class WechatAdapter:
                 max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
             ) from None
         try:
-            fields = xml.parse(body, limit=self.settings.max_body_bytes)
+            fields = xml.read_fields(body, limit=self.settings.max_body_bytes)
             if safe:
                 fields = self._decrypt(request, signed, fields)
         except xml.XmlError as exc:
@@ -308,7 +308,7 @@ class WechatAdapter:
             request.query.get("msg_signature", ""), stamp, signed.nonce, encrypted
         ):
             raise CryptoError("bad msg_signature")
-        return xml.parse(self.crypt.decrypt(encrypted).encode("utf-8"))
+        return xml.read_fields(self.crypt.decrypt(encrypted).encode("utf-8"))
 
     def _passive_fits(self, replies: list[Reply]) -> bool:
         return len("\n\n".join(render_text(r) for r in replies).encode()) <= PASSIVE_MAX_BYTES

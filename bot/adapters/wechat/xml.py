@@ -26,7 +26,7 @@ def _refuse(*_args: Any) -> NoReturn:
     raise XmlError("DTDs and entity declarations are not accepted")
 
 
-def parse(data: bytes, *, limit: int = MAX_XML_BYTES) -> dict[str, str]:
+def read_fields(data: bytes, *, limit: int = MAX_XML_BYTES) -> dict[str, str]:
     """The ``<xml>`` document's leaf fields (nested ones flattened by tag, first wins)."""
     if len(data) > limit:
         raise XmlError(f"body larger than {limit} bytes")

@@ -248,7 +248,7 @@ class WecomAdapter:
         sig, ts, signed = self._query(request)
         try:
             body = await read_bounded(request, self.settings.max_body_bytes)
-            outer = xml.parse(body, limit=self.settings.max_body_bytes)
+            outer = xml.read_fields(body, limit=self.settings.max_body_bytes)
         except BodyTooLarge:
             self.counts["rejected"] += 1
             raise web.HTTPRequestEntityTooLarge(
@@ -258,7 +258,7 @@ class WecomAdapter:
             self.counts["rejected"] += 1
             raise web.HTTPBadRequest(text=str(exc)) from None
         try:
-            fields = xml.parse(self._open(sig, ts, signed, outer.get("Encrypt", "")).encode())
+            fields = xml.read_fields(self._open(sig, ts, signed, outer.get("Encrypt", "")).encode())
         except xml.XmlError as exc:
             raise self._refuse(400, str(exc)) from None
         if not fields.get("FromUserName") or not fields.get("MsgType"):

@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
-from bot.adapters.web.sessions import COOKIE, CSRF_HEADER
+from bot.adapters.web.sessions import CSRF_HEADER, SESSION_COOKIE
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
@@ -225,7 +225,7 @@ async def cookie_of(client: TestClient[Any, Any], **headers: str) -> str:
         fresh.get(client.make_url("/api/session"), headers=headers) as resp,
     ):
         [cookie] = resp.headers.getall("Set-Cookie")
-    assert cookie.startswith(f"{COOKIE}=")
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
     return cookie.lower()
 
 

@@ -197,10 +197,10 @@ def test_xml_refuses_entities_and_oversize() -> None:
         b"<xml><Content>&lol2;</Content></xml>"
     )
     with pytest.raises(wxml.XmlError):
-        wxml.parse(bomb)
+        wxml.read_fields(bomb)
     with pytest.raises(wxml.XmlError):
-        wxml.parse(b"<xml>" + b"a" * 70_000 + b"</xml>")
-    assert wxml.parse(wxml.build({"Content": "a]]>b", "CreateTime": 1}).encode()) == {
+        wxml.read_fields(b"<xml>" + b"a" * 70_000 + b"</xml>")
+    assert wxml.read_fields(wxml.build({"Content": "a]]>b", "CreateTime": 1}).encode()) == {
         "Content": "a]]>b",
         "CreateTime": "1",
     }
@@ -212,12 +212,12 @@ def test_xml_refuses_any_dtd_in_any_encoding_and_flattens_nesting() -> None:
     external = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><C>&e;</C></xml>'
     for refused in (utf16, external, b"<xml><C>&undefined;</C></xml>", b"<root><C>1</C></root>"):
         with pytest.raises(wxml.XmlError):
-            wxml.parse(refused)
+            wxml.read_fields(refused)
     nested = (
         b"<xml><Event><![CDATA[scancode_push]]></Event><ScanCodeInfo><ScanType>qrcode"
         b"</ScanType><ScanResult> 1 </ScanResult></ScanCodeInfo><C>a &amp; b</C></xml>"
     )
-    assert wxml.parse(nested) == {
+    assert wxml.read_fields(nested) == {
         "Event": "scancode_push",
         "ScanType": "qrcode",
         "ScanResult": "1",

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from bot.adapters.web.sessions import COOKIE, CSRF_HEADER
+from bot.adapters.web.sessions import CSRF_HEADER, SESSION_COOKIE
 
 
 class Browser:
@@ -31,14 +31,14 @@ class Browser:
     def credential(self) -> str | None:
         """The session cookie's value, as this browser holds it."""
         for cookie in self.http.cookie_jar:
-            if cookie.key == COOKIE:
+            if cookie.key == SESSION_COOKIE:
                 return cookie.value
         return None
 
     def set_cookie(self, value: str) -> None:
         """Replace the session cookie (what an attacker does with a stolen value)."""
         self.http.cookie_jar.clear()
-        self.http.cookie_jar.update_cookies({COOKIE: value}, self.base)
+        self.http.cookie_jar.update_cookies({SESSION_COOKIE: value}, self.base)
 
     async def open(self) -> dict[str, Any]:
         """Open the chat: the session (new unless the cookie proves one) and its token."""
