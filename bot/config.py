@@ -485,6 +485,10 @@ class TicketSettings(_Section):
     duplicate_window_hours: float = Field(default=72.0, ge=0)
     rating_timeout_hours: float = Field(default=72.0, gt=0)
     confidential_categories: list[str] = Field(default_factory=_default_confidential)
+    #: Where the buildings stand, so a shared location names one: {"3号楼" = [lat, lon]}.
+    building_coordinates: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    #: A location farther than this from every building names none.
+    nearest_within_metres: float = Field(default=150.0, gt=0, le=5000)
 
     def confidentiality(self) -> Confidentiality:
         """The one confidentiality rule (chat, exports and pages all read it)."""
@@ -528,6 +532,10 @@ class TicketSettings(_Section):
             warn_before_minutes=self.warn_before_minutes,
             duplicate_window_hours=self.duplicate_window_hours,
             rating_timeout_hours=self.rating_timeout_hours,
+            building_coordinates=tuple(
+                (name, lat, lon) for name, (lat, lon) in self.building_coordinates.items()
+            ),
+            nearest_within_metres=self.nearest_within_metres,
             confidentiality=self.confidentiality(),
             working_hours=parse_periods(self.working_hours),
             fallback=self.categories[-1].name

@@ -6,6 +6,7 @@ categories and the rules can be tested without a database or a bot.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -44,6 +45,14 @@ class Category:
     plain_clock: bool = False
 
 
+def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), plenty for a community's few hundred metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
+
+
 @dataclass(frozen=True, slots=True)
 class Catalogue:
     """The community's ticket rules, built from the ``[tickets]`` configuration."""
@@ -59,6 +68,20 @@ class Catalogue:
     fallback: str = "其他"
     #: Limits count these periods of each working day (empty: the plain clock for all).
     working_hours: tuple[tuple[time, time], ...] = WORKING_HOURS
+    #: Where each building stands (name → latitude, longitude), for shared locations.
+    building_coordinates: tuple[tuple[str, float, float], ...] = ()
+    #: A shared location farther than this from every building names no building.
+    nearest_within_metres: float = 150.0
+
+    def nearest_building(self, latitude: float, longitude: float) -> str | None:
+        """The configured building nearest to a shared location, if one is close enough
+        (a resident who sends their location means where they stand)."""
+        best: tuple[float, str] | None = None
+        for name, lat, lon in self.building_coordinates:
+            metres = distance_metres(latitude, longitude, lat, lon)
+            if metres <= self.nearest_within_metres and (best is None or metres < best[0]):
+                best = (metres, name)
+        return None if best is None else best[1]
 
     def get(self, name: str) -> Category:
         for category in self.categories:

@@ -224,7 +224,12 @@ class ReportHandler(Handler):
         if ctx.message.location is not None and not text:
             loc = ctx.message.location
             label = loc.label or f"{loc.latitude:.5f},{loc.longitude:.5f}"
-            conv.data["place"] = _store_place(Place(spot=label[:64]))
+            place = Place(spot=label[:64])
+            building = self.catalogue.nearest_building(loc.latitude, loc.longitude)
+            if building is not None:  # the grid follows the building
+                place = Place(building=building, spot=(loc.label or "")[:64] or None)
+                label = f"{building}（{loc.label}）" if loc.label else building
+            conv.data["place"] = _store_place(place)
             conv.changed = True
             if step == "ask_location":
                 return await self._next(ctx)
