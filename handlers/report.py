@@ -168,11 +168,15 @@ class ReportHandler(Handler):
             before = await self._urgent_just_filed(ctx, service)
             if before is not None:
                 return [Reply(advice), Reply(t("emergency.filed_before", **before))]
-        if conv.flow == FLOW and conv.step != "filed" and conv.data.get("description"):
+        kept: dict[str, Any] | None = None
+        drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
+        if drafting and self._same_problem(conv.data, text):
             earlier = str(conv.data["description"])
             self._absorb(ctx, text)
             conv.data["description"] = f"{earlier}；{text}"[:500]
         else:
+            if drafting:  # another problem: the emergency is filed alone, the draft waits
+                kept = dict(conv.data)
             self._start(ctx)
             self._absorb(ctx, text)
         data = conv.data
@@ -183,7 +187,22 @@ class ReportHandler(Handler):
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
-        return [Reply(advice), Reply(t("emergency.filed", number=number, where=where))]
+        replies = [Reply(advice), Reply(t("emergency.filed", number=number, where=where))]
+        if kept is not None:
+            conv.start(FLOW, "collect", **kept)
+            replies.append(Reply(t("ticket.kept")))
+        return replies
+
+    def _same_problem(self, data: dict[str, Any], text: str) -> bool:
+        """Does an emergency said during a draft belong to it? Not when it names another
+        building or another kind of problem (a corridor light in 3号楼, then people
+        trapped in 2号楼's lift): two problems are two tickets."""
+        slots = read_message(text, self.catalogue)
+        drafted = _place(data)
+        if slots.place.building and drafted.building and slots.place.building != drafted.building:
+            return False
+        category = data.get("category")
+        return not (slots.category and category and slots.category != category)
 
     async def _urgent_just_filed(
         self, ctx: Context, service: TicketService

@@ -31,6 +31,24 @@ async def test_people_trapped_in_the_lift_added_to_a_draft_is_urgent_at_once(tow
     assert await town.wang.receives() == []
 
 
+async def test_an_emergency_about_another_place_is_its_own_ticket_and_the_draft_waits(
+    town: Town,
+) -> None:
+    """A corridor light in 3号楼 in the draft, then people trapped in 2号楼's lift: two
+    problems, two tickets (the walk through the demo had filed them as one, in 2号楼)."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    assert "请确认" in draft
+    urgent = await town.zhang.says("2号楼电梯里困了人！快来")
+    assert "96333" in urgent and "草稿还在" in urgent, urgent.text
+    async with town.bot.uow() as uow:
+        [ticket] = await uow.get(TicketRepository).of_reporter("web", "zhang", None)
+    assert ticket.urgent and ticket.building == "2号楼" and "楼道灯" not in ticket.description
+    back = await town.zhang.says("继续")
+    assert "楼道灯" in back and "3号楼" in back and "请确认" in back, back.text
+    filed = await town.zhang.says("确认提交")
+    assert filed.ticket != urgent.ticket
+
+
 async def test_an_emergency_as_a_first_message_is_filed_and_the_duty_phone_told(
     town: Town,
 ) -> None:

@@ -17,8 +17,7 @@ from consultation.polls import PollService, PollSpec
 from consultation.roles import Role
 from consultation.ticket_parsing import Place
 from consultation.tickets import Actor, TicketDraft, TicketService
-from consultation.topics import TopicDraft
-from consultation.topics import TopicService
+from consultation.topics import TopicDraft, TopicService
 from storage.people import PeopleRepository
 from tests.conftest import Clock
 
