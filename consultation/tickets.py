@@ -30,10 +30,10 @@ from storage.models import Resident
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
-    Ticket,
     TicketEvent,
     TicketRepository,
 )
+from storage.tickets import Ticket as Ticket  # the domain's ticket, for the layers above
 from storage.unit_of_work import UnitOfWork
 
 HOLDING = ("assigned", "in_progress", "escalated")
@@ -580,6 +580,10 @@ class TicketService:
 
     async def overdue(self, now: datetime) -> list[Ticket]:
         return list(await self.repo.overdue(now))
+
+    async def open_tickets(self, limit: int = 30) -> list[Ticket]:
+        """What is still being handled, the longest waiting first (所有诉求)."""
+        return list(await self.repo.open_oldest(limit))
 
     async def merge(self, duplicate: str, into: str, by: Actor, now: datetime) -> ev.TicketChanged:
         """Mark ``duplicate`` as a duplicate of ``into``: its people follow ``into`` instead."""

@@ -18,7 +18,7 @@ from consultation.ticket_parsing import (
     parse_period,
     rating_word,
 )
-from consultation.tickets import Actor, StatRow, TicketError, TicketService
+from consultation.tickets import Actor, StatRow, Ticket, TicketError, TicketService
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -33,6 +33,8 @@ SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"}
 ACTION_WORDS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 MODERATOR = frozenset({Role.MODERATOR})
+#: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
+LISTED = 30
 
 
 def actor_of(ctx: Context) -> Actor:
@@ -120,8 +122,6 @@ class TicketStatusHandler(_TicketHandler):
 
     @staticmethod
     def _list(ctx: Context, tickets: Sequence[object]) -> Reply:
-        from storage.tickets import Ticket
-
         rows = [tk for tk in tickets if isinstance(tk, Ticket)]
         if not rows:
             return Reply(t("ticket.mine_empty"))
@@ -330,13 +330,20 @@ class GridWorkerHandler(_TicketHandler):
 
 
 class ModeratorTicketHandler(_TicketHandler):
-    """诉求统计 [period], 超期诉求, 合并诉求 R… R…."""
+    """诉求统计 [period], 超期诉求, 所有诉求, 合并诉求 R… R…."""
 
     grammar = (
         Command(
             "诉求统计", "statistics", (rest("period", "本月"),), roles=MODERATOR, section="诉求"
         ),
         Command("超期诉求", "overdue", roles=MODERATOR, section="诉求"),
+        Command(
+            "所有诉求",
+            "open_tickets",
+            aliases=("全部诉求", "诉求列表", "在办诉求"),
+            roles=MODERATOR,
+            section="诉求",
+        ),
         Command(
             "合并诉求",
             "merge",
@@ -352,7 +359,22 @@ class ModeratorTicketHandler(_TicketHandler):
         tickets = await service.overdue(ctx.now)
         if not tickets:
             return [Reply(t("ticket.overdue_empty"))]
-        lines = [t("ticket.overdue_header", count=len(tickets))]
+        return [await self._listing(ctx, t("ticket.overdue_header", count=len(tickets)), tickets)]
+
+    async def open_tickets(self, ctx: Context) -> Sequence[Reply]:
+        tickets = await self.service(ctx).open_tickets(LISTED)
+        if not tickets:
+            return [Reply(t("ticket.open_empty"))]
+        header = t("ticket.open_header", count=len(tickets))
+        listing = await self._listing(ctx, header, tickets)
+        if len(tickets) == LISTED:
+            return [listing, Reply(t("ticket.open_more", count=LISTED))]
+        return [listing]
+
+    async def _listing(self, ctx: Context, header: str, tickets: list[Ticket]) -> Reply:
+        """One line per ticket: number, status, level, category, place, holder, deadline."""
+        service = self.service(ctx)
+        lines = [header]
         for tk in tickets:
             view = await service.view(tk.number, actor_of(ctx))
             lines.append(
@@ -367,7 +389,7 @@ class ModeratorTicketHandler(_TicketHandler):
                     due=clock_text(tk.resolution_due_at, ctx.community.zone),
                 )
             )
-        return [Reply("\n".join(lines))]
+        return Reply("\n".join(lines))
 
     async def merge(self, ctx: Context, duplicate: str, into: str) -> Sequence[Reply]:
         try:

@@ -530,6 +530,16 @@ class TicketRepository:
         )
         return int((await self.session.exec(stmt)).one() or 0)
 
+    async def open_oldest(self, limit: int = 30) -> Sequence[Ticket]:
+        """Open tickets (duplicates left out), the longest waiting first."""
+        stmt = (
+            select(Ticket)
+            .where(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.duplicate_of).is_(None))
+            .order_by(col(Ticket.received_at), col(Ticket.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def overdue(self, now: datetime, limit: int = 30) -> Sequence[Ticket]:
         """Open tickets past a deadline: unaccepted past response, or past resolution."""
         stmt = (

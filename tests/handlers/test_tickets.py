@@ -372,3 +372,13 @@ async def test_a_new_problem_right_after_filing_starts_a_new_draft(yishi: Yishi)
     assert "请确认" in draft.text and "环境卫生" in draft.text and number not in draft.text
     [photo] = await say(yishi, "", image_url="https://example.invalid/p.jpg")
     assert "照片" in photo.text
+
+
+async def test_a_moderator_lists_the_open_tickets_longest_waiting_first(yishi: Yishi) -> None:
+    first = await file_ticket(yishi, "3号楼楼道灯坏了")
+    second = await file_ticket(yishi, "5号楼门口垃圾没人清理", "liu")
+    [listing] = await say(yishi, "所有诉求", "li")
+    assert "在办诉求（2 件" in listing.text
+    assert listing.text.index(first) < listing.text.index(second)
+    [refused] = await say(yishi, "所有诉求", "zhang")
+    assert first not in refused.text and second not in refused.text
