@@ -435,16 +435,7 @@ class ReportHandler(Handler):
         and, for an urgent one, whom it went to."""
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        draft = TicketDraft(
-            draft_id=data["draft_id"],
-            description=data["description"],
-            category=data["category"],
-            place=_place(data),
-            urgent=bool(data.get("urgent")),
-            photos=list(data.get("photos", [])),
-            details=dict(data.get("details", {})),
-            wants_updates=bool(data.get("wants_updates", True)),
-        )
+        draft = _draft_of(data)
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
         ticket, _created = await service.file(draft, actor_of(ctx), ctx.now)
         ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
@@ -453,16 +444,7 @@ class ReportHandler(Handler):
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        draft = TicketDraft(
-            draft_id=data["draft_id"],
-            description=data["description"],
-            category=data["category"],
-            place=_place(data),
-            urgent=bool(data.get("urgent")),
-            photos=list(data.get("photos", [])),
-            details=dict(data.get("details", {})),
-            wants_updates=bool(data.get("wants_updates", True)),
-        )
+        draft = _draft_of(data)
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
         ticket, created = await service.file(draft, actor_of(ctx), ctx.now)
         ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
@@ -480,3 +462,17 @@ class ReportHandler(Handler):
         hours = response.total_seconds() / 3600
         span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
         return [Reply(t("ticket.filed", number=ticket.number, where=where, response=span))]
+
+
+def _draft_of(data: dict[str, Any]) -> TicketDraft:
+    """The conversation's draft as the ticket domain takes it."""
+    return TicketDraft(
+        draft_id=data["draft_id"],
+        description=data["description"],
+        category=data["category"],
+        place=_place(data),
+        urgent=bool(data.get("urgent")),
+        photos=list(data.get("photos", [])),
+        details=dict(data.get("details", {})),
+        wants_updates=bool(data.get("wants_updates", True)),
+    )

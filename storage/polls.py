@@ -153,20 +153,7 @@ class PollRepository(Repository):
     ) -> str:
         """Insert or change a named vote: ``new``, ``changed`` or ``refused`` (paper stands,
         or another member of the household cast it)."""
-        inserted = await self.session.execute(
-            insert_for(self.session, PollVoter)
-            .values(
-                poll_id=poll_id,
-                voter_key=voter_key,
-                resident_id=resident_id,
-                channel=channel,
-                choice_mask=mask,
-                cast_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
-            .returning(PollVoter.id)
-        )
-        if inserted.scalar_one_or_none() is not None:
+        if await self._insert_voter(poll_id, voter_key, resident_id, channel, mask, now):
             return "new"
         if channel != "chat":
             return "refused"
@@ -198,6 +185,18 @@ class PollRepository(Repository):
         self, poll_id: int, voter_key: str, resident_id: int, channel: str
     ) -> bool:
         """Record that ``voter_key`` took part (no choice, no time); False if already."""
+        return await self._insert_voter(poll_id, voter_key, resident_id, channel, None, None)
+
+    async def _insert_voter(
+        self,
+        poll_id: int,
+        voter_key: str,
+        resident_id: int,
+        channel: str,
+        mask: int | None,
+        cast_at: datetime | None,
+    ) -> bool:
+        """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
         inserted = await self.session.execute(
             insert_for(self.session, PollVoter)
             .values(
@@ -205,8 +204,8 @@ class PollRepository(Repository):
                 voter_key=voter_key,
                 resident_id=resident_id,
                 channel=channel,
-                choice_mask=None,
-                cast_at=None,
+                choice_mask=mask,
+                cast_at=cast_at,
             )
             .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
             .returning(PollVoter.id)

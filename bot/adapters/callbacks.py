@@ -31,6 +31,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from aiohttp import web
+
 from bot.adapters.port import CallbackTransaction, MessageTransaction, PlatformStore, Touch
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Location, Reply
@@ -440,11 +442,8 @@ class BodyTooLarge(Exception):
     """The request body is over the limit (answered 413 without reading the rest)."""
 
 
-async def read_bounded(request: object, limit: int) -> bytes:
+async def read_bounded(request: web.Request, limit: int) -> bytes:
     """Read at most ``limit`` bytes of an aiohttp request body, refusing more."""
-    from aiohttp import web
-
-    assert isinstance(request, web.Request)
     if request.content_length is not None:
         if request.content_length > limit:
             raise BodyTooLarge
@@ -457,3 +456,47 @@ async def read_bounded(request: object, limit: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class SignedCallbackAdapter:
+    """What a platform that calls us with signed callbacks (WeChat, WeCom) shares: its
+    path (GET checks the URL, POST brings messages), a :class:`CallbackRunner` started and
+    drained with the server, its counts and health, and refusals that are counted."""
+
+    #: ``/wechat``, ``/wecom``.
+    path: str
+    runner: CallbackRunner
+    counts: dict[str, int]
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get(self.path, self._verify_url)
+        app.router.add_post(self.path, self._callback)
+
+    async def start(self) -> None:
+        self.runner.start()
+
+    async def stop(self) -> None:
+        self.runner.stop()
+        await self.runner.drain()
+
+    def runner_health(self) -> dict[str, Any]:
+        """The runner's figures and the request counts, for ``/healthz``."""
+        return {
+            "in_flight": self.runner.busy,
+            "late_replies": self.runner.late,
+            "recovered": self.runner.recovered,
+            "duplicates": self.runner.joined,
+            **self.counts,
+        }
+
+    def _refuse(self, status: int, reason: str) -> web.HTTPException:
+        self.counts["rejected"] += 1
+        if status == 403:
+            return web.HTTPForbidden(text=reason)
+        return web.HTTPBadRequest(text=reason)
+
+    async def _verify_url(self, request: web.Request) -> web.Response:
+        raise NotImplementedError
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        raise NotImplementedError

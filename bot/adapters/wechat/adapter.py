@@ -32,6 +32,7 @@ from bot.adapters.callbacks import (
     Refused,
     SignatureGuard,
     Signed,
+    SignedCallbackAdapter,
     read_bounded,
 )
 from bot.adapters.outbound import HttpClient, OutboundError
@@ -165,10 +166,11 @@ class WechatSender:
         await self.store.record_delivery(Platform.WECHAT, chat_id, via, ok, detail, reply.text)
 
 
-class WechatAdapter:
+class WechatAdapter(SignedCallbackAdapter):
     """``/wechat`` callbacks and customer-service pushes for one Official Account."""
 
     platform = Platform.WECHAT.value
+    path = "/wechat"
 
     def __init__(
         self,
@@ -210,36 +212,15 @@ class WechatAdapter:
         )
         self.counts = {"received": 0, "rejected": 0}
 
-    def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/wechat", self._verify_url)
-        app.router.add_post("/wechat", self._callback)
-
-    async def start(self) -> None:
-        self.runner.start()
-
-    async def stop(self) -> None:
-        self.runner.stop()
-        await self.runner.drain()
-
     def health(self) -> dict[str, Any]:
         return {
             "state": "ok",
             "mode": "safe" if self.crypt else "plain",
-            "in_flight": self.runner.busy,
-            "late_replies": self.runner.late,
-            "recovered": self.runner.recovered,
-            "duplicates": self.runner.joined,
             "token_fetches": self.api.fetches,
-            **self.counts,
+            **self.runner_health(),
         }
 
     # -- HTTP ----------------------------------------------------------------------------
-    def _refuse(self, status: int, reason: str) -> web.HTTPException:
-        self.counts["rejected"] += 1
-        if status == 403:
-            return web.HTTPForbidden(text=reason)
-        return web.HTTPBadRequest(text=reason)
-
     def _check_url_signature(self, request: web.Request) -> Signed:
         """The URL signature, fresh and right (not yet spent); else a 4xx to raise."""
         q = request.query

@@ -26,6 +26,7 @@ from bot.adapters.callbacks import (
     Refused,
     SignatureGuard,
     Signed,
+    SignedCallbackAdapter,
     read_bounded,
 )
 from bot.adapters.outbound import HttpClient, OutboundError
@@ -161,10 +162,11 @@ class WecomSender:
         await self.store.record_delivery(Platform.WECOM, chat_id, via, ok, detail, reply.text)
 
 
-class WecomAdapter:
+class WecomAdapter(SignedCallbackAdapter):
     """``/wecom`` callbacks (always encrypted) and staff pushes for one WeCom app."""
 
     platform = Platform.WECOM.value
+    path = "/wecom"
 
     def __init__(
         self, router: Router, store: PlatformStore, settings: WecomSettings, http: HttpClient
@@ -186,33 +188,12 @@ class WecomAdapter:
         )
         self.counts = {"received": 0, "rejected": 0}
 
-    def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/wecom", self._verify_url)
-        app.router.add_post("/wecom", self._callback)
-
-    async def start(self) -> None:
-        self.runner.start()
-
-    async def stop(self) -> None:
-        self.runner.stop()
-        await self.runner.drain()
-
     def health(self) -> dict[str, Any]:
         return {
             "state": "ok",
             "robots": len(self.robots.webhooks),
-            "in_flight": self.runner.busy,
-            "late_replies": self.runner.late,
-            "recovered": self.runner.recovered,
-            "duplicates": self.runner.joined,
-            **self.counts,
+            **self.runner_health(),
         }
-
-    def _refuse(self, status: int, reason: str) -> web.HTTPException:
-        self.counts["rejected"] += 1
-        if status == 403:
-            return web.HTTPForbidden(text=reason)
-        return web.HTTPBadRequest(text=reason)
 
     def _query(self, request: web.Request) -> tuple[str, str, Signed]:
         """msg_signature, the raw timestamp and the fresh (timestamp, nonce); else a 4xx."""
