@@ -20,6 +20,7 @@ from aiohttp import web
 
 from console.consultation import ConsultationPages
 from console.desk import ALL_STAFF, CONSOLE_COOKIE, CSP, JINJA, PREFIX, Desk, Visit
+from console.learning import LearningPages
 from console.overview import OverviewPage
 from console.register import RegisterPages
 from console.reports import ReportPages
@@ -69,6 +70,7 @@ class Workbench:
             ConsultationPages(self.desk, rules),
             RegisterPages(self.desk, timetable, uow),
             ReportPages(self.desk, catalogue, rules),
+            LearningPages(self.desk),
         ]
 
     @property

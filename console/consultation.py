@@ -101,9 +101,7 @@ class ConsultationPages:
             d.post(path, view)
 
     def local(self, moment: datetime | None) -> str:
-        if moment is None:
-            return "—"
-        return moment.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+        return self.desk.local(moment)
 
     async def _names(self, visit: Visit, ids: list[int]) -> dict[int, str]:
         names: dict[int, str] = {}

@@ -107,6 +107,12 @@ class Desk:
     def bind(self, app: web.Application) -> None:
         self._app = app
 
+    def local(self, moment: datetime | None) -> str:
+        """A stored (UTC) time as the community reads it: 2026-12-02 09:30."""
+        if moment is None:
+            return "—"
+        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
+
     def get(self, path: str, view: View, roles: frozenset[Role] = ALL_STAFF) -> None:
         assert self._app is not None
         self._app.router.add_get(PREFIX + path, self._wrap(view, roles, change=False))
@@ -202,6 +208,7 @@ def menu(staff: Staff) -> list[tuple[str, str]]:
             ("/console/residents", "居民"),
             ("/console/notices", "通知"),
             ("/console/reports", "台账"),
+            ("/console/nlu", "教我听懂"),
         ]
     return items
 

@@ -80,9 +80,7 @@ class ReportPages:
         )
 
     def local(self, moment: datetime | None) -> str:
-        if moment is None:
-            return ""
-        return moment.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+        return "" if moment is None else self.desk.local(moment)  # an empty cell in 台账
 
     async def index(self, visit: Visit) -> web.StreamResponse:
         today = visit.now.astimezone(self.desk.zone).date().replace(day=1)

@@ -157,9 +157,7 @@ class TicketPages:
         }
 
     def local(self, moment: datetime | None) -> str:
-        if moment is None:
-            return "—"
-        return moment.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M")
+        return self.desk.local(moment)
 
     async def list(self, visit: Visit) -> web.StreamResponse:
         wanted = self._filter(visit)
