@@ -224,7 +224,7 @@ class Yishi:
         #: One client session for every platform API call (pooled, with timeouts).
         self.http = HttpClient()
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
-        self.pages: list[Any] = [PublicPages(self.uow, self.community)]
+        self.pages: list[Any] = [PublicPages(self.uow, self.community, self.clock)]
         #: Residents' photos, kept with their tickets (served at /media/<name>).
         self.media = MediaStore(
             Path(settings.media.dir), settings.media.max_bytes, settings.web.base_url

@@ -58,9 +58,16 @@ class PublicPages:
     """``GET /public/``, ``/public/meetings/{code}`` and ``/public/decisions/{ref}``;
     plugs into the one aiohttp app like an adapter."""
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], community: Community) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        community: Community,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.uow_factory = uow_factory
         self.community = community
+        #: The bot's clock (a test's own), for what is ahead and what is past.
+        self.clock = clock
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/public/", self.index)
@@ -80,13 +87,13 @@ class PublicPages:
             meeting = await uow.get(MeetingRepository).by_code(code)
             if meeting is None:
                 return self._page("未找到", f"<p>没有找到协商议事日 {escape(code)}。</p>", 404)
-            minutes = await OutcomeService(uow, utcnow()).minutes(meeting)
+            minutes = await OutcomeService(uow, self.clock()).minutes(meeting)
         return self._page(f"协商议事日 {code}", self.render(minutes))
 
     async def index(self, _request: web.Request) -> web.Response:
         """Every consultation day and every decision, newest first: where a resident
         starts to look (居务公开)."""
-        now = utcnow()
+        now = self.clock()
         async with self.uow_factory() as uow:
             every = await uow.get(MeetingRepository).all()
             meetings = sorted(every, key=lambda m: m.starts_at, reverse=True)[:INDEX_MEETINGS]
@@ -135,7 +142,7 @@ class PublicPages:
             if decision is None:
                 ref = escape(request.match_info["ref"])
                 return self._page("未找到", f"<p>没有找到决议 {ref}。</p>", 404)
-            view = await OutcomeService(uow, utcnow()).view(decision)
+            view = await OutcomeService(uow, self.clock()).view(decision)
             meeting = (
                 await uow.get(MeetingRepository).get(decision.meeting_id)
                 if decision.meeting_id
