@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
@@ -15,27 +13,8 @@ from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.platforms import PlatformRepository
-from tests.bot.adapters.webchat import Browser, WebChat
+from tests.bot.adapters.webchat import Browser, ClientFactory, WebChat
 from tests.conftest import Clock, make_settings
-
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-
-
-@pytest.fixture
-async def client(
-    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
-) -> AsyncIterator[TestClient[Any, Any]]:
-    bot = build_yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
-    yield await aiohttp_client(build_web_app(bot))
-
-
-@pytest.fixture
-async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
-    """The demo's people, each in a browser of their own."""
-    people = WebChat(client.make_url("/"))
-    yield people
-    await people.close()
 
 
 async def test_healthz_reports_database_and_adapters(client: TestClient[Any, Any]) -> None:

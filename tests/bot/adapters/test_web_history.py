@@ -4,37 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.app import build_web_app, build_yishi
-from bot.demo import seed_demo
-from kernel.intents import KeywordClassifier
 from tests.bot.adapters.webchat import Browser, WebChat
-from tests.conftest import Clock, make_settings
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 GROUP = "group:main"
-
-
-@pytest.fixture
-async def client(
-    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
-) -> AsyncIterator[TestClient[Any, Any]]:
-    bot = build_yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
-    yield await aiohttp_client(build_web_app(bot))
-
-
-@pytest.fixture
-async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
-    people = WebChat(client.make_url("/"))
-    yield people
-    await people.close()
 
 
 def said(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:

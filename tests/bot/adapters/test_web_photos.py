@@ -2,42 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
-from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
-from bot.demo import seed_demo
-from kernel.intents import KeywordClassifier
+from bot.app import YISHI_KEY, Yishi
 from tests.bot.adapters.webchat import Browser, WebChat
-from tests.conftest import Clock, make_settings
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 MAX = 8192
 
 
 @pytest.fixture
-async def client(
-    sqlite_url: str, clock: Clock, aiohttp_client: ClientFactory
-) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = make_settings(sqlite_url, media={"max_bytes": MAX})
-    bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow)
-    yield await aiohttp_client(build_web_app(bot))
-
-
-@pytest.fixture
-async def chat(client: TestClient[Any, Any]) -> AsyncIterator[WebChat]:
-    people = WebChat(client.make_url("/"))
-    yield people
-    await people.close()
+def web_settings() -> dict[str, Any]:
+    return {"media": {"max_bytes": MAX}}
 
 
 def media_dir(client: TestClient[Any, Any]) -> Path:

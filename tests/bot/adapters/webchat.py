@@ -7,12 +7,18 @@ with every request that acts. :class:`WebChat` keeps one browser per demo person
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from bot.adapters.web.sessions import CSRF_HEADER, SESSION_COOKIE
+
+#: pytest-aiohttp's ``aiohttp_client``: an app in, a client on a loopback server out.
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 
 
 class Browser:
