@@ -21,7 +21,12 @@ if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]{4}- ]]; then times=("$1"); shift; fi
 
 status=0
 for at in "${times[@]}"; do
-  export LD_PRELOAD="$lib" FAKETIME="@$at" TZ=UTC
+  # An offset from the real clock, not a start time: every process (the worker processes
+  # test_workers starts, yishi subprocesses) then sees the same moved clock; with "@…"
+  # each would start its own clock at that moment, minutes apart.
+  offset=$(( $(date -u -d "$at" +%s) - $(date -u +%s) ))
+  [ "$offset" -ge 0 ] && offset="+$offset"
+  export LD_PRELOAD="$lib" FAKETIME="$offset" TZ=UTC
   seen="$(.venv/bin/python -c 'import datetime; print(datetime.datetime.now(datetime.UTC))')"
   echo "== suite at $at UTC (the test process sees $seen)"
   .venv/bin/pytest -q -p no:cacheprovider "$@" || status=1
