@@ -98,8 +98,8 @@ class PublicPages:
             every = await uow.get(MeetingRepository).all()
             meetings = sorted(every, key=lambda m: m.starts_at, reverse=True)[:INDEX_MEETINGS]
             service = OutcomeService(uow, now)
-            decisions = list(reversed(await uow.get(DecisionRepository).all()))
-            views = [await service.view(d) for d in decisions[:INDEX_DECISIONS]]
+            newest = await uow.get(DecisionRepository).newest(INDEX_DECISIONS)
+            views = [await service.view(d) for d in newest]
             codes = {m.id: m.code for m in every}
         zone = self.community.zone
         parts = [f"<h1>{escape(self.community.name)} 居务公开</h1>", "<h2>协商议事日</h2>"]

@@ -21,7 +21,7 @@ from consultation.ticket_parsing import (
     find_ticket_number,
     read_message,
 )
-from consultation.tickets import TicketDraft, TicketError, TicketService
+from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import actor_of, error_reply
 from kernel.commands import Command
 from kernel.context import Context
@@ -430,24 +430,23 @@ class ReportHandler(Handler):
             return [error_reply(exc)]
         return [Reply(t("ticket.followed", number=ticket.number))]
 
-    async def _file(self, ctx: Context) -> tuple[str, str]:
-        """File the draft now (the conversation then remembers it as "filed"): the ticket
-        and, for an urgent one, whom it went to."""
+    async def _filed(self, ctx: Context) -> tuple[Ticket, bool, TicketService]:
+        """File the conversation's draft (the conversation then remembers it as "filed"):
+        the ticket, whether this call created it, and the service that did."""
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        draft = _draft_of(data)
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
-        ticket, _created = await service.file(draft, actor_of(ctx), ctx.now)
+        ticket, created = await service.file(_draft_of(data), actor_of(ctx), ctx.now)
         ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
+        return ticket, created, service
+
+    async def _file(self, ctx: Context) -> tuple[str, str]:
+        """File the draft now: its number and, for an urgent one, whom it went to."""
+        ticket, _created, service = await self._filed(ctx)
         return ticket.number, await self._where(service, ticket.grid_id)
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
-        data = dict(ctx.conversation.data)
-        ctx.conversation.end()
-        draft = _draft_of(data)
-        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
-        ticket, created = await service.file(draft, actor_of(ctx), ctx.now)
-        ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
+        ticket, created, service = await self._filed(ctx)
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
         if not ticket.wants_updates:

@@ -79,6 +79,11 @@ class DecisionRepository(Repository):
         stmt = select(Decision).where(Decision.meeting_id == meeting_id).order_by(col(Decision.id))
         return (await self.session.exec(stmt)).all()
 
+    async def newest(self, limit: int) -> Sequence[Decision]:
+        """The latest ``limit`` decisions, newest first (居务公开's index)."""
+        stmt = select(Decision).order_by(col(Decision.id).desc()).limit(limit)
+        return (await self.session.exec(stmt)).all()
+
     async def all(self) -> Sequence[Decision]:
         return (await self.session.exec(select(Decision).order_by(col(Decision.id)))).all()
 

@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
-from bot.adapters.web.history import conversation, record_message, record_replies
+from bot.adapters.web.history import conversation, record_replies
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE_MAX_AGE,
@@ -365,15 +365,14 @@ class WebChatAdapter:
                 skip=sender_id,
             )
         # A retry of a message already handled is not said again in the history.
-        fresh = await record_message(
-            self.store,
+        fresh = await self.store.keep_message(
             self.platform,
             message_id,
             chat_id,
             sender_id,
             shown,
             self.router.clock(),
-            photo,
+            {"photo": photo} if photo else None,
         )
         replies = await self.router.handle(message)
         if fresh and replies:

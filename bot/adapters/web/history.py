@@ -32,21 +32,6 @@ def kept_reply(reply: Reply) -> dict[str, Any]:
     return reply.as_json()
 
 
-async def record_message(
-    store: PlatformStore,
-    platform: str,
-    message_id: str,
-    chat_id: str,
-    sender_id: str,
-    text: str,
-    at: datetime,
-    photo: str | None = None,
-) -> bool:
-    """Keep what a person said; False for a retry of a message already handled."""
-    payload = {"photo": photo} if photo else None
-    return await store.keep_message(platform, message_id, chat_id, sender_id, text, at, payload)
-
-
 async def record_replies(
     store: PlatformStore, chat_id: str, replies: list[Reply], at: datetime
 ) -> None:
