@@ -226,9 +226,7 @@ class Yishi:
         #: Other things serving HTTP on the one app (the public 居务公开 pages).
         self.pages: list[Any] = [PublicPages(self.uow, self.community, self.clock)]
         #: Residents' photos, kept with their tickets (served at /media/<name>).
-        self.media = MediaStore(
-            Path(settings.media.dir), settings.media.max_bytes, settings.web.base_url
-        )
+        self.media = MediaStore.from_settings(settings.media, settings.web.base_url)
         self.pages.append(self.media)
         #: Metrics and the facts /healthz reports.
         self.watch = Watch(self.uow, clock, lambda: self.scheduler.leader)

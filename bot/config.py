@@ -141,10 +141,29 @@ class WebSettings(_Section):
 
 
 class MediaSettings(_Section):
-    """Where residents' photos are kept (bot/media.py) and how large one may be."""
+    """Where residents' photos are kept (bot/media.py) and how large one may be.
 
+    ``backend = "local"`` keeps them under ``dir``; ``"s3"`` in a private bucket of an
+    S3-compatible service (AWS, MinIO, OSS, COS). Empty S3 credentials mean boto3's own
+    chain (``AWS_ACCESS_KEY_ID`` …, an instance role); the secret is never shown.
+    """
+
+    backend: Literal["local", "s3"] = "local"
     dir: str = "./media"
     max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    s3_bucket: str = ""
+    s3_prefix: str = "media/"
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(default="", repr=False)
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> MediaSettings:
+        if self.backend == "s3" and not self.s3_bucket:
+            raise ValueError('[media] backend = "s3" needs s3_bucket')
+        return self
 
 
 class WechatSettings(_Section):

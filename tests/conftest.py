@@ -216,3 +216,38 @@ async def town_on_both(db_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community, once on SQLite and once on PostgreSQL."""
     async for found in _town(db_url, clock):
         yield found
+
+
+@pytest.fixture(scope="session")
+def _s3_server() -> Iterator[str]:
+    """A local S3 server (moto's, speaking S3's REST protocol over loopback HTTP)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_media(_s3_server: str) -> dict[str, Any]:
+    """``[media]`` settings for a fresh private bucket on the local S3 server."""
+    import boto3
+
+    settings: dict[str, Any] = {
+        "backend": "s3",
+        "s3_bucket": f"yishi-{uuid.uuid4().hex[:12]}",
+        "s3_endpoint_url": _s3_server,
+        "s3_region": "us-east-1",
+        "s3_access_key_id": "test-key",
+        "s3_secret_access_key": "test-secret",
+    }
+    boto3.client(
+        "s3",
+        endpoint_url=_s3_server,
+        region_name="us-east-1",
+        aws_access_key_id="test-key",
+        aws_secret_access_key="test-secret",
+    ).create_bucket(Bucket=settings["s3_bucket"])
+    return settings

@@ -319,7 +319,7 @@ class WebChatAdapter:
         try:
             link = await self.media.save(data)
         except MediaRefused as refused:
-            status = 413 if refused.reason == "too_big" else 415
+            status = {"too_big": 413, "not_image": 415}.get(refused.reason, 503)
             raise json_error(status, t(f"media.{refused.reason}")) from None
         payload = await self._converse(request, session.speaker, chat_id, "", message_id, link)
         return json_reply({"message_id": message_id, "photo": link, "replies": payload})

@@ -11,21 +11,32 @@ from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from bot.app import YISHI_KEY, Yishi
+from bot.media import LocalBlobs, S3Blobs
 from tests.bot.adapters.webchat import Browser, WebChat
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 MAX = 8192
 
 
-@pytest.fixture
-def web_settings() -> dict[str, Any]:
+@pytest.fixture(params=["local", "s3"])
+def web_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The photos kept in a local directory, then in a bucket of a local S3 server."""
+    if request.param == "s3":
+        return {"media": {**request.getfixturevalue("s3_media"), "max_bytes": MAX}}
     return {"media": {"max_bytes": MAX}}
 
 
-def media_dir(client: TestClient[Any, Any]) -> Path:
+def kept_files(client: TestClient[Any, Any]) -> list[str]:
+    """What the bot's media store holds, read from the store itself (disk or bucket)."""
     bot = client.server.app[YISHI_KEY]
     assert isinstance(bot, Yishi)
-    return bot.media.directory
+    blobs = bot.media.blobs
+    if isinstance(blobs, LocalBlobs):
+        directory: Path = blobs.directory
+        return [p.name for p in directory.glob("*")] if directory.exists() else []
+    assert isinstance(blobs, S3Blobs)
+    listed = blobs.client.list_objects_v2(Bucket=blobs.bucket)
+    return [item["Key"] for item in listed.get("Contents", [])]
 
 
 async def upload(
@@ -56,6 +67,7 @@ async def test_a_photo_in_a_report_reaches_the_grid_worker(
     _, wang = await (await chat.as_("wang")).history("wang")
     [card] = [e["text"] for e in wang["entries"] if e.get("push")]
     assert "照片：1 张" in card and link in card
+    assert [name.rsplit("/", 1)[-1] for name in kept_files(client)] == [URL(link).name]
     _, mine = await zhang.history()
     assert [e.get("photo") for e in mine["entries"] if e["kind"] == "me"] == [None, link, None]
 
@@ -76,7 +88,6 @@ async def test_what_is_no_photo_or_too_big_is_refused_and_not_kept(
         zhang.url("/api/photos"), json={"photo": "x"}, headers=zhang.headers()
     ) as resp:
         assert resp.status == 415
-    kept = list(media_dir(client).glob("*")) if media_dir(client).exists() else []
-    assert kept == []
+    assert kept_files(client) == []
     _, mine = await zhang.history()
     assert mine["entries"] == []
