@@ -120,17 +120,21 @@ class AccessLog(AbstractAccessLogger):
     """One line per HTTP request, after its response: method, path, status, size, latency.
 
     No client address and no query string: the log must not link a person to what
-    they sent, nor carry a signature or a login token.
+    they sent, nor carry a signature or a login token. A photo's name is the capability
+    to open it (bot/media.py), so ``/media/`` paths are logged without it.
     """
 
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         logger = self.logger
         if not logger.isEnabledFor(logging.INFO):
             return
+        path = request.path
+        if path.startswith("/media/"):
+            path = "/media/{name}"
         logger.info(
             "%s %s",
             request.method,
-            request.path,
+            path,
             extra={
                 "status": response.status,
                 "ms": round(time * 1000, 2),

@@ -106,6 +106,9 @@ async def test_each_request_gets_an_access_line_with_its_latency_and_no_query(
             assert resp.status == 200
         async with session.get(f"{base}/public/nowhere?token=secret-token") as resp:
             assert resp.status == 404
+        photo = await bot.media.save(b"\x89PNG\r\n\x1a\n" + bytes(64))
+        async with session.get(f"{base}/media/{photo.rsplit('/', 1)[1]}") as resp:
+            assert resp.status == 200
     os.kill(os.getpid(), signal.SIGINT)
     await asyncio.wait_for(server, 30)
     stop_logging()
@@ -114,9 +117,11 @@ async def test_each_request_gets_an_access_line_with_its_latency_and_no_query(
     assert [(r["message"], r["status"]) for r in access] == [
         ("GET /healthz", 200),
         ("GET /public/nowhere", 404),
+        ("GET /media/{name}", 200),
     ]
     assert all(isinstance(r["ms"], float) and r["ms"] > 0 for r in access)
     assert "secret-token" not in out.getvalue() and '127.0.0.1"' not in out.getvalue()
+    assert photo.rsplit("/", 1)[1] not in out.getvalue(), "a photo's name opens it"
 
 
 def test_yishi_chat_keeps_log_lines_out_of_the_prompt(tmp_path: Path) -> None:
