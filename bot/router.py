@@ -57,6 +57,11 @@ class Within(Protocol):
         """After the message's first record is written, before the commit (not called
         for a delivery that finds the message already handled)."""
 
+    async def failed(self, uow: UnitOfWork, replies: list[Reply]) -> None:
+        """The handler crashed (its effects rolled back): in the transaction that records
+        the delivery with the error reply, before its commit; only when that record is
+        the first."""
+
 
 def unavailable_reply() -> Reply:
     """What a resident is told while the database is down: nothing was saved, send again."""
@@ -94,6 +99,12 @@ class HandlerRegistry:
                 self.flows[handler.flow.name] = handler
             for intent in handler.intents:
                 self.intents[intent] = handler
+        #: The commands by the first character of their verbs (lower-cased): a message is
+        #: parsed only against those that could start it, not all sixty.
+        self.by_initial: dict[str, list[tuple[Command, Handler]]] = {}
+        for command, handler in self.grammar:
+            for initial in dict.fromkeys(verb[:1].lower() for verb in command.verbs):
+                self.by_initial.setdefault(initial, []).append((command, handler))
         claiming = [h for h in handlers if type(h).claims is not Handler.claims]
         #: Handlers that recognise a message on its own before anything else (danger) …
         self.urgent = [h for h in claiming if h.claims_first]
@@ -110,7 +121,7 @@ class HandlerRegistry:
         stripped = text.strip()
         missing: Command | None = None
         best: tuple[Handler, Parsed] | None = None
-        for command, handler in self.grammar:
+        for command, handler in self.by_initial.get(stripped[:1].lower(), ()):
             try:
                 parsed = parse(command, stripped)
             except MissingArguments:
@@ -250,7 +261,7 @@ class Router:
                 await uow.rollback()
         if undone == "failed":
             self._handled(message, "error", started)
-            return await self._record_failure(message)
+            return await self._record_failure(message, within)
         if undone == "raced":
             return await self._stored_reply(message)
         self._committed(uow)
@@ -322,7 +333,7 @@ class Router:
             for p in pushes
         ]
 
-    async def _record_failure(self, message: Inbound) -> list[Reply]:
+    async def _record_failure(self, message: Inbound, within: Within | None) -> list[Reply]:
         """A handler crashed: its effects are rolled back, but the delivery is recorded
         so a retry does not run it again with the same bad luck."""
         replies = [Reply(t("router.error"))]
@@ -336,6 +347,8 @@ class Router:
                 [r.as_json() for r in replies],
                 self.clock(),
             )
+            if fresh and within is not None:
+                await within.failed(uow, replies)
         return replies if fresh else await self._stored_reply(message)
 
     async def _context(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
@@ -364,6 +365,18 @@ def _hours_label(hours: int) -> str:
     return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
 
 
+class TimedMeeting(Protocol):
+    """What a meeting's slots are computed from: a :class:`Meeting`, or the plain row
+    the scheduler reads (``MeetingRepository.starting_between``)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
 class MeetingEvents:
     """Announcements to the groups and reminders to those signed up, derived from ``meetings``.
 
@@ -385,7 +398,7 @@ class MeetingEvents:
     def __init__(self, rules: ConsultationRules, zone: ZoneInfo) -> None:
         self.rules, self.zone = rules, zone
 
-    def slots(self, meeting: Meeting, moved_at: datetime | None = None) -> list[TimedEvent]:
+    def slots(self, meeting: TimedMeeting, moved_at: datetime | None = None) -> list[TimedEvent]:
         """Every announcement and the reminder of one meeting at its current time."""
         day = f"{meeting.starts_at.astimezone(self.zone):%Y%m%d}"
         events = [

@@ -14,6 +14,7 @@ not the command (``办结了吗`` is a question, not 办结).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -149,11 +150,17 @@ def _take(arg: Arg, text: str) -> tuple[Any, str] | None:
     return found.group(0), text[found.end() :].lstrip()
 
 
+@functools.cache
+def _longest_first(verbs: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(verb, its lower case), the longest first: "绑定二维码" is tried before "绑定"."""
+    return tuple((verb, verb.lower()) for verb in sorted(verbs, key=len, reverse=True))
+
+
 def _strip_verb(command: Command, text: str) -> tuple[str, str] | None:
     """(the verb used, what follows it), or None when ``text`` doesn't start with one."""
     lowered = text.lower()
-    for verb in sorted(command.verbs, key=len, reverse=True):
-        if lowered.startswith(verb.lower()):
+    for verb, verb_lower in _longest_first(command.verbs):
+        if lowered.startswith(verb_lower):
             left = text[len(verb) :]
             if verb.startswith("/"):  # /bindcode@yishi_bot 张阿姨 (Telegram groups)
                 left = re.sub(r"^@\S+", "", left)

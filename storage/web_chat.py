@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, insert
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository
+from storage.repository import DriverRepository
 from storage.types import utc_field
 
 
@@ -34,22 +35,28 @@ class WebChatLine(SQLModel, table=True):
     at: datetime = utc_field()
 
 
-class WebChatRepository(Repository):
+@cache
+def _line_insert(dialect: str = "sqlite") -> Any:
+    return insert(WebChatLine)
+
+
+class WebChatRepository(DriverRepository):
     """The lines of web chats, newest last."""
 
-    def add(
-        self,
-        chat_id: str,
-        sender_id: str | None,
-        text: str,
-        at: datetime,
-        payload: dict[str, Any] | None = None,
+    async def add(
+        self, lines: Sequence[tuple[str, str | None, str, dict[str, Any]]], at: datetime
     ) -> None:
-        self.session.add(
-            WebChatLine(
-                chat_id=chat_id, sender_id=sender_id, text=text, payload=payload or {}, at=at
-            )
-        )
+        """Keep ``(chat id, sender id or None for the bot, text, payload)`` lines, in
+        their order, in one statement (no ORM objects: this is on every message's path)."""
+        for chat_id, sender_id, text, payload in lines:
+            values = {
+                "chat_id": chat_id,
+                "sender_id": sender_id,
+                "text": text,
+                "payload": payload,
+                "at": at,
+            }
+            await self._write(_line_insert, values)
 
     async def recent(self, chat_id: str, limit: int = 100) -> Sequence[WebChatLine]:
         """The chat's last ``limit`` lines, oldest first."""

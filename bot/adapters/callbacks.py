@@ -295,6 +295,9 @@ class _Delivery:
         elif touch is not None:
             await tx.touch_contact(runner.platform, touch)
 
+    async def failed(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        """A crashed handler's error reply is answered like any reply (see deliver)."""
+
     async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         """Queue what cannot go back passively; once this returns, an answer decided
         passive is not turned late (the commit is under way)."""

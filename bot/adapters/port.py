@@ -127,6 +127,13 @@ class CallbackTransaction:
         """The kept message is handled in this transaction: its keeping ends."""
         await self._callbacks.drop_late(platform, sender_id, key)
 
+    async def keep_lines(
+        self, lines: Sequence[tuple[str, str | None, str, dict[str, Any]]], at: datetime
+    ) -> None:
+        """Keep web chat lines, ``(chat id, sender id or None for the bot, text,
+        payload)`` each, with the message they belong to."""
+        await self._uow.get(WebChatRepository).add(lines, at)
+
 
 class PlatformStore:
     """The adapters' storage port, built once in the wiring from the unit-of-work factory."""
@@ -270,31 +277,3 @@ class PlatformStore:
             [ChatLine(p.created_at, p.id or 0, None, "", dict(p.payload)) for p in pushes],
             open_polls,
         )
-
-    async def keep_message(
-        self,
-        platform: str,
-        message_id: str,
-        chat_id: str,
-        sender_id: str,
-        text: str,
-        at: datetime,
-        payload: dict[str, Any] | None,
-    ) -> bool:
-        """Keep what a person said in a web chat, unless this message was handled before
-        (a retry is not said twice): False then."""
-        async with self._uow() as uow:
-            if await uow.inbound.get(platform, sender_id, message_id) is not None:
-                return False
-            if text.strip():
-                uow.get(WebChatRepository).add(chat_id, sender_id, text, at, payload)
-        return True
-
-    async def keep_replies(
-        self, lines: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
-    ) -> None:
-        """Keep the bot's replies in their chats: (chat id, text, payload) each."""
-        async with self._uow() as uow:
-            chats = uow.get(WebChatRepository)
-            for chat_id, text, payload in lines:
-                chats.add(chat_id, None, text, at, payload)

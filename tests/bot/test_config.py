@@ -67,6 +67,11 @@ def test_yishi_config_variable_names_the_file(
             "webhook_secret required",
         ),
         ("[wecom]\nenabled = true\n", "config error: wecom: corp_id, secret, token"),
+        ('[media]\nbackend = "s3"\n', 'media: [media] backend = "s3" needs s3_bucket'),
+        (
+            "[scheduler]\nhorizon_hours = 0.01\n",
+            "horizon_hours must reach at least twice refresh_seconds ahead",
+        ),
     ],
 )
 def test_bad_values_are_one_clear_line(tmp_path: Path, text: str, expected: str) -> None:

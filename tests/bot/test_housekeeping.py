@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
@@ -63,6 +63,7 @@ async def test_a_purge_missed_in_the_night_waits_for_the_next(yishi: Yishi, cloc
         assert await bot.scheduler.tick()
         assert await bot.scheduler.run_due() == {}
         assert await _zhangs_messages(bot) == {"october-1", "november"}
+        bot.scheduler.horizon = timedelta(hours=24)  # a plan reaching the next night
         upcoming = {e.key: e.due_at for e in await bot.scheduler.rebuild()}
         assert upcoming == {
             "housekeeping.purge:2026-11-24": datetime(2026, 11, 23, 19, 30, tzinfo=UTC)

@@ -99,6 +99,7 @@ async def test_messages_go_through_while_a_rebuild_reads_a_thousand_tickets(
             )
             for i in range(1000)
         )
+    yishi.scheduler.horizon = timedelta(hours=24)  # a plan reaching every ticket's steps
     assert await yishi.scheduler.tick()  # the lease (and a first rebuild)
     rebuilding = asyncio.ensure_future(yishi.scheduler.rebuild())
     written = 0
@@ -107,7 +108,7 @@ async def test_messages_go_through_while_a_rebuild_reads_a_thousand_tickets(
             await uow.audit.record("web:li", "said_hello", "resident", "li")
         written += 1
     ahead = await rebuilding
-    # Ten pages of tickets: the rebuild gave the database back between them.
+    # Forty pages of tickets: the rebuild gave the database back between them.
     assert written >= 5
     # Every ticket's two warnings and two escalations, all within the day.
     assert len([e for e in ahead if e.kind.startswith("ticket.")]) == 4000

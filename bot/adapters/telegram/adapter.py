@@ -77,6 +77,9 @@ class _FirstRecord:
     async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         self.first = True
 
+    async def failed(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        self.first = True  # the first delivery: its error reply is sent once too
+
 
 class TelegramSender:
     """Pushes to Telegram chats within the limits; records each delivery."""

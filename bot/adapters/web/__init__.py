@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
-from bot.adapters.web.history import conversation, record_replies
+from bot.adapters.web.history import KeptInHistory, conversation
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE_MAX_AGE,
@@ -364,19 +364,17 @@ class WebChatAdapter:
                 },
                 skip=sender_id,
             )
-        # A retry of a message already handled is not said again in the history.
-        fresh = await self.store.keep_message(
-            self.platform,
-            message_id,
+        # Kept with the message, in its transaction: a retry already handled is not
+        # said again in the history.
+        history = KeptInHistory(
+            self.store,
             chat_id,
             sender_id,
             shown,
-            self.router.clock(),
             {"photo": photo} if photo else None,
+            self.router.clock(),
         )
-        replies = await self.router.handle(message)
-        if fresh and replies:
-            await record_replies(self.store, chat_id, replies, self.router.clock())
+        replies = await self.router.handle(message, within=history)
         payload = [r.as_json() for r in replies]
         if is_group and payload:
             await self.hub.deliver(

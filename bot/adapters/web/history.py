@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.port import PlatformStore
+from bot.adapters.port import MessageTransaction, PlatformStore
 from kernel.messages import Reply
 from kernel.texts import t
 
@@ -32,13 +32,39 @@ def kept_reply(reply: Reply) -> dict[str, Any]:
     return reply.as_json()
 
 
-async def record_replies(
-    store: PlatformStore, chat_id: str, replies: list[Reply], at: datetime
-) -> None:
-    kept = [kept_reply(r) for r in replies]
-    await store.keep_replies(
-        [(r.chat_id or chat_id, k["text"], k) for r, k in zip(replies, kept, strict=True)], at
-    )
+class KeptInHistory:
+    """The router's :class:`~bot.router.Within` for a web chat message: what the person
+    said and the bot's replies are kept in the message's own transaction, so a retry
+    (already handled) is not said twice and a message is kept only if it was handled."""
+
+    def __init__(
+        self,
+        store: PlatformStore,
+        chat_id: str,
+        sender_id: str,
+        shown: str,
+        payload: dict[str, Any] | None,
+        at: datetime,
+    ) -> None:
+        self.store, self.chat_id, self.at = store, chat_id, at
+        said = shown.strip()
+        self.said = [(chat_id, sender_id, shown, payload or {})] if said else []
+
+    async def opened(self, uow: MessageTransaction) -> None:
+        return None
+
+    async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        await self._keep(uow, replies)
+
+    async def failed(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        await self._keep(uow, replies)
+
+    async def _keep(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        lines: list[tuple[str, str | None, str, dict[str, Any]]] = list(self.said)
+        for reply in replies:
+            kept = kept_reply(reply)
+            lines.append((reply.chat_id or self.chat_id, None, kept["text"], kept))
+        await self.store.joining(uow).keep_lines(lines, self.at)
 
 
 async def conversation(

@@ -6,8 +6,11 @@ import json
 import re
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 
+from handlers.help import HelpHandler
+from kernel.texts import t
 from tests.bot.adapters.webchat import Browser, WebChat
 
 GROUP = "group:main"
@@ -83,3 +86,18 @@ async def test_a_workbench_link_is_shown_once_and_never_in_the_history(chat: Web
     _, body = await li.history()
     [kept] = [e["text"] for e in body["entries"] if e["kind"] == "bot"]
     assert token.group(1) not in json.dumps(body) and "不再重复显示" in kept
+
+
+async def test_a_message_whose_handler_crashed_is_kept_with_the_apology(
+    chat: WebChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the help handler")
+
+    monkeypatch.setattr(HelpHandler, "handle", broken)
+    zhang = await chat.as_("zhang")
+    [apology] = await zhang.say("帮助", message_id="m1")
+    assert apology == t("router.error")
+    await zhang.post(text="帮助", message_id="m1")  # the retry gets the same answer
+    _, body = await zhang.history("zhang")
+    assert said(body["entries"]) == [("me", "帮助"), ("bot", apology.splitlines()[0])]
