@@ -61,7 +61,16 @@ GO_ON = ("继续",)
 _ANSWERS: dict[str, tuple[str, ...]] = {
     "confirm": (*sorted(CONFIRM_WORDS), *GO_ON),
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
-    "duplicate": ("关注", "关注它", "要", "好", FILE_ANYWAY, *sorted(NO_WORDS), *GO_ON),
+    "duplicate": (
+        "关注",
+        "关注它",
+        "要",
+        "好",
+        FILE_ANYWAY,
+        *sorted(NO_WORDS),
+        *sorted(CONFIRM_WORDS),
+        *GO_ON,
+    ),
 }
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
@@ -264,7 +273,8 @@ class ReportHandler(Handler):
                 return await self._follow(ctx, number or conv.data.get("duplicate", ""))
             conv.data["duplicate_declined"] = True
             conv.changed = True
-            if text != FILE_ANYWAY and text not in NO_WORDS:
+            # 确认 here means "mine is another one, file it": shown for confirmation.
+            if text != FILE_ANYWAY and text not in NO_WORDS and text.lower() not in CONFIRM_WORDS:
                 self._absorb(ctx, text, correction=True)
             return await self._next(ctx)
         if step == "ask_updates":

@@ -184,6 +184,26 @@ async def test_duplicate_is_offered_and_followed(yishi: Yishi) -> None:
     assert number in (await pushes(yishi, "liu"))[-1].text
 
 
+async def test_confirming_when_offered_a_duplicate_files_the_draft_not_the_word(
+    yishi: Yishi,
+) -> None:
+    """Found walking the web chat: a photo, then 确认提交 typed at "已有人反映…要关注它吗"
+    became the draft's problem text ("问题：确认提交")."""
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    [offer] = await say(yishi, "3号楼楼道灯坏了，晚上黑乎乎的", "liu")
+    assert f"已有人反映 {number}" in offer.text
+    [photo] = await say(yishi, "", "liu", image_url="https://img.example/2.jpg")
+    assert "1 张" in photo.text
+    [draft] = await say(yishi, "确认提交", "liu")
+    assert "问题：3号楼楼道灯坏了，晚上黑乎乎的" in draft.text and "确认提交" in draft.text
+    assert "问题：确认提交" not in draft.text
+    [filed] = await say(yishi, "确认提交", "liu")
+    async with yishi.uow() as uow:
+        [tk] = await uow.get(TicketRepository).of_reporter("web", "liu", None)
+    assert tk.number in filed.text and tk.number != number
+    assert tk.description == "3号楼楼道灯坏了，晚上黑乎乎的"
+
+
 async def test_guest_can_report_and_is_asked_where_and_whether_to_update(
     yishi: Yishi,
 ) -> None:

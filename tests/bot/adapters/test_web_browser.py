@@ -364,3 +364,46 @@ async def test_a_reload_on_a_phone_shows_the_history_and_fits(server: str) -> No
             assert await said.locator(".name").inner_text() == "张阿姨"
         finally:
             await browser.close()
+
+
+async def test_the_grid_worker_opens_the_reported_photo_from_the_card(server: str) -> None:
+    """The card's photo link is a tap (查看照片) that opens the kept photo; a look-alike
+    link a resident typed, repeated in the bot's words, stays text."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context()).new_page()
+            await page.goto(server)
+            await page.wait_for_selector("#person option", state="attached")
+            await page.select_option("#person", "zhang")
+            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
+            await page.fill("#input", "3号楼电梯按钮坏了")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble", has_text="请确认").wait_for(timeout=10_000)
+            await page.set_input_files(
+                "#photo", files=[{"name": "电梯.png", "mimeType": "image/png", "buffer": PNG}]
+            )
+            await page.locator(".row.bot .bubble", has_text="照片").last.wait_for(timeout=10_000)
+            await page.fill("#input", "确认提交")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble", has_text="已受理").wait_for(timeout=10_000)
+            fake = f"{server.rstrip('/')}/media/{'0' * 32}.png".replace("127.0.0.1", "evil.test")
+            await page.fill("#input", f"2号楼楼道灯坏了，照片在这 {fake}")
+            await page.click("#send")
+            echoed = page.locator(".row.bot .bubble", has_text="evil.test")
+            await echoed.last.wait_for(timeout=10_000)  # the draft repeats what she wrote
+            assert await echoed.locator("a").count() == 0, "a look-alike link stays text"
+
+            await page.select_option("#person", "wang")
+            await page.wait_for_selector("body[data-speaker=wang]", state="attached")
+            await page.locator("#chats li").first.click()
+            link = page.locator(".row.bot .bubble a.photo-link", has_text="查看照片")
+            await link.wait_for(timeout=10_000)
+            href = await link.get_attribute("href")
+            assert href is not None and "/media/" in href
+            shown = await page.request.get(href)
+            assert shown.status == 200 and await shown.body() == PNG
+        finally:
+            await browser.close()

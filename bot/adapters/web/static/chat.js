@@ -21,6 +21,21 @@ function addEntry(chatId, entry) {
   if (chatId === state.chat) renderEntry(entry); else { state.unread[chatId] = (state.unread[chatId] || 0) + 1; renderChats(); }
 }
 
+// A kept photo's link in the bot's words (a grid worker's card) opens the photo. Only
+// links to this server's /media/ are made links: a look-alike typed by someone is text.
+const PHOTO_LINK = /https?:\/\/[^\s/]+\/media\/[0-9a-f]{32}\.(?:jpg|png|webp)/g;
+function fillText(bubble, text, linked) {
+  let at = 0;
+  for (const m of linked ? text.matchAll(PHOTO_LINK) : []) {
+    if (new URL(m[0]).origin !== location.origin) continue;
+    bubble.append(document.createTextNode(text.slice(at, m.index)));
+    const a = document.createElement("a"); a.href = m[0]; a.target = "_blank"; a.rel = "noopener";
+    a.className = "photo-link"; a.textContent = "查看照片";
+    bubble.append(a); at = m.index + m[0].length;
+  }
+  bubble.append(document.createTextNode(text.slice(at)));
+}
+
 function renderEntry(entry) {
   const box = $("messages");
   if (entry.kind === "system") {
@@ -36,7 +51,7 @@ function renderEntry(entry) {
       const link = document.createElement("a"); link.href = entry.photo; link.target = "_blank"; link.rel = "noopener";
       const img = document.createElement("img"); img.src = entry.photo; img.alt = entry.text || "照片";
       link.appendChild(img); bubble.appendChild(link);
-    } else bubble.textContent = entry.text;
+    } else fillText(bubble, entry.text || "", entry.kind === "bot");
     body.append(name, bubble);
     if (entry.buttons && entry.buttons.length) {
       const bar = document.createElement("div"); bar.className = "buttons";
