@@ -40,7 +40,14 @@ log = logging.getLogger("yishi.router")
 
 #: A message that is only an identifier (R20261122-0007, M202612, T3, P2): never a detail.
 BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}\s?-\s?\d{1,4})\s*")
+#: A message correcting what a dialogue holds ("不是3号楼，是5号楼"): always the dialogue's.
+CORRECTION_START = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 CLARIFY_FLOW = "router.clarify"
+#: Requests no draft takes as a detail: signing up, voting, co-signing, meeting dates,
+#: help. (A suggestion, "建议装个感应灯", or a "满意" can be a report's detail.)
+NEVER_DETAILS = frozenset(
+    {Intent.JOIN_MEETING, Intent.MEETING_INFO, Intent.VOTE, Intent.SECOND_TOPIC, Intent.HELP}
+)
 _HELP_BUTTONS = (Button("看看能做什么", "帮助"), Button("反映问题", "我要反映问题"))
 
 
@@ -474,6 +481,10 @@ class Router:
             answered = self._run(handler, ctx, resume=False)
             return await self._aside(ctx, owner, answered, diverted.intent.value)
         reading = owner.reads(ctx)
+        if reading is Reading.ANSWER and (other := self._other_request(owner, ctx)) is not None:
+            ctx.nlu = other  # read as a detail, but clearly another request: answered as that
+            answered = self._run(self.registry.intents[other.intent], ctx, resume=False)
+            return await self._aside(ctx, owner, answered, other.intent.value)
         if reading is Reading.ANSWER:
             return await self._resumed(owner, ctx)
         if reading is Reading.FRESH:
@@ -598,6 +609,23 @@ class Router:
             result.intent is Intent.OTHER
             or other is None
             or other is flow_handler
+            or decide(result, addressed=True, in_group=False).action is not Action.ACT
+        ):
+            return None
+        return result
+
+    def _other_request(self, owner: Handler, ctx: Context) -> NluResult | None:
+        """Free text a draft would take as a detail ("线上参加" while a report is being
+        written) that the classifier confidently reads as another of the bot's requests
+        (not a report, not small talk): that request, so the draft is not overwritten."""
+        if ctx.conversation.step == "filed" or CORRECTION_START.match(ctx.text):
+            return None
+        result = self.classifier.classify(ctx.text, slots=False)
+        other = self.registry.intents.get(result.intent)
+        if (
+            result.intent not in NEVER_DETAILS
+            or other is None
+            or other is owner
             or decide(result, addressed=True, in_group=False).action is not Action.ACT
         ):
             return None

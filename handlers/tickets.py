@@ -144,6 +144,9 @@ class TicketRatingHandler(_TicketHandler):
     """满意 / 基本满意 / 不满意: context first (the ticket the bot just asked about)."""
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
+    #: The rating buttons ("基本满意 R20261122-0007"): a tap rates that ticket whatever
+    #: dialogue is open, never a guess of the classifier's.
+    phrases = (r"(?:不满意|基本满意|满意)\s*R\s*-?\s*20\d{6}\s*-\s*\d{1,6}(?:\s.*)?",)
     #: Opened by the 办结 notice (notices.tickets); after the rating, one optional comment.
     flow = Flow(
         RATING_FLOW,

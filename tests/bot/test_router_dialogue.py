@@ -196,3 +196,14 @@ async def test_an_emergency_while_a_rating_is_asked_is_filed_not_rated(town: Tow
     async with town.bot.uow() as uow:
         stored = await uow.get(TicketRepository).by_number(number)
     assert stored is not None and stored.rating is None
+
+
+async def test_signing_up_mid_draft_is_a_sign_up_and_the_draft_is_kept(town: Town) -> None:
+    """Found in the browser: "线上参加" (a meeting card's button word) typed while a report
+    was open became the report's problem text."""
+    draft = await town.liu.says("2号楼电梯坏了")
+    assert "请确认" in draft
+    signed = await town.liu.says("线上参加")
+    assert "议事日" in signed and "草稿还在" in signed, signed.text
+    back = await town.liu.says("继续")
+    assert "问题：2号楼电梯坏了" in back and "线上参加" not in back

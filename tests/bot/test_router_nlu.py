@@ -9,8 +9,9 @@ import pytest
 from bot.app import Yishi
 from bot.demo import seed_demo
 from nlu import load_classifier
+from storage.tickets import TicketRepository
 from tests.conftest import Clock, make_settings
-from tests.kit import say
+from tests.kit import TICKET_NUMBER, pushes, say
 
 
 @pytest.fixture(scope="module")
@@ -93,3 +94,21 @@ async def test_every_menu_button_is_answered_without_a_question(bot: Yishi) -> N
         await say(bot, "取消")
     registry = bot.router.registry
     assert all(registry.command_for(b.data) is not None for b in menu.buttons)
+
+
+async def test_a_rating_button_rates_whatever_dialogue_came_between(bot: Yishi) -> None:
+    """Found in the browser: after another dialogue, the 基本满意 button got "我想确认一下，
+    您是想：评价 / 查询诉求进度 / 都不是"."""
+    await say(bot, "3号楼楼道灯坏了")
+    [filed] = await say(bot, "确认提交")
+    number = TICKET_NUMBER.search(filed.text).group(0)  # type: ignore[union-attr]
+    await say(bot, f"接单 {number}", "wang")
+    await say(bot, f"办结 {number} 灯已换好", "wang")
+    rate = (await pushes(bot, "zhang"))[-1]
+    basic = next(b for b in rate.buttons if b.label == "基本满意")
+    await say(bot, "我想提个议题：小区停车位太少，建议把东侧空地改成停车位")
+    [rated, *_] = await say(bot, basic.data)
+    assert "都不是" not in [b.label for b in rated.buttons], rated.text
+    async with bot.uow() as uow:
+        found = await uow.get(TicketRepository).by_number(number)
+    assert found is not None and found.status == "closed"
