@@ -370,6 +370,26 @@ class ReportHandler(Handler):
         if not data.get("duplicate_declined"):
             service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
             found = await service.find_duplicate(data["category"], _place(data), ctx.now)
+            own = found is not None and (found.reporter_platform, found.reporter_user_id) == (
+                ctx.message.platform,
+                ctx.message.sender_id,
+            )
+            if found is not None and own:  # her own report: nothing to follow, say so
+                conv.advance("duplicate", duplicate=found.number)
+                return [
+                    Reply(
+                        t(
+                            "ticket.duplicate_own",
+                            number=found.number,
+                            summary=summary(found),
+                            status=status_zh(found.status),
+                        ),
+                        buttons=(
+                            Button(t("ticket.progress_button"), found.number),
+                            Button(t("ticket.file_anyway_button"), FILE_ANYWAY),
+                        ),
+                    )
+                ]
             if found is not None:
                 conv.advance("duplicate", duplicate=found.number)
                 return [

@@ -402,3 +402,14 @@ async def test_a_moderator_lists_the_open_tickets_longest_waiting_first(yishi: Y
     assert listing.text.index(first) < listing.text.index(second)
     [refused] = await say(yishi, "所有诉求", "zhang")
     assert first not in refused.text and second not in refused.text
+
+
+async def test_her_own_report_is_not_offered_to_her_as_someone_elses(yishi: Yishi) -> None:
+    """Found in the browser: 张阿姨 reported the same light again and was told "已有人反映
+    R…，要关注它吗" about her own ticket."""
+    number = await file_ticket(yishi, "3号楼楼道灯坏了")
+    [again] = await say(yishi, "3号楼楼道灯坏了，还是不亮")
+    assert f"您已经反映过 {number}" in again.text and "已有人反映" not in again.text
+    assert [b.label for b in again.buttons] == ["查看进度", "不是同一件事，继续提交"]
+    [status, *_] = await say(yishi, again.buttons[0].data)
+    assert number in status.text
