@@ -27,7 +27,7 @@ from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context, parse_confirm
-from nlu.dialogue import from_english, is_cancel, is_question
+from nlu.dialogue import CORRECTION, from_english, is_cancel, is_question
 from nlu.normalize import normalize as nlu_normalize
 from nlu.policy import Action, Verdict, decide
 from storage.faults import StorageUnavailable, is_outage
@@ -40,8 +40,6 @@ log = logging.getLogger("yishi.router")
 
 #: A message that is only an identifier (R20261122-0007, M202612, T3, P2): never a detail.
 BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}\s?-\s?\d{1,4})\s*")
-#: A message correcting what a dialogue holds ("不是3号楼，是5号楼"): always the dialogue's.
-CORRECTION_START = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 CLARIFY_FLOW = "router.clarify"
 #: Requests no draft takes as a detail: signing up, voting, co-signing, meeting dates,
 #: help. (A suggestion, "建议装个感应灯", or a "满意" can be a report's detail.)
@@ -618,7 +616,7 @@ class Router:
         """Free text a draft would take as a detail ("线上参加" while a report is being
         written) that the classifier confidently reads as another of the bot's requests
         (not a report, not small talk): that request, so the draft is not overwritten."""
-        if ctx.conversation.step == "filed" or CORRECTION_START.match(ctx.text):
+        if ctx.conversation.step == "filed" or CORRECTION.match(ctx.text):
             return None
         result = self.classifier.classify(ctx.text, slots=False)
         other = self.registry.intents.get(result.intent)
