@@ -367,44 +367,34 @@ class ReportHandler(Handler):
         if not data.get("duplicate_declined"):
             service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
             found = await service.find_duplicate(data["category"], _place(data), ctx.now)
-            own = found is not None and (found.reporter_platform, found.reporter_user_id) == (
-                ctx.message.platform,
-                ctx.message.sender_id,
-            )
-            if found is not None and own:  # her own report: nothing to follow, say so
-                conv.advance("duplicate", duplicate=found.number)
-                return [
-                    Reply(
-                        t(
-                            "ticket.duplicate_own",
-                            number=found.number,
-                            summary=summary(found),
-                            status=status_zh(found.status),
-                        ),
-                        buttons=(
-                            Button(t("ticket.progress_button"), found.number),
-                            Button(t("ticket.file_anyway_button"), FILE_ANYWAY),
-                        ),
-                    )
-                ]
             if found is not None:
                 conv.advance("duplicate", duplicate=found.number)
-                return [
-                    Reply(
-                        t(
-                            "ticket.duplicate",
-                            number=found.number,
-                            summary=summary(found),
-                            status=status_zh(found.status),
-                        ),
-                        buttons=(
-                            Button(t("ticket.follow_button"), f"{FOLLOW_PREFIX}{found.number}"),
-                            Button(t("ticket.file_anyway_button"), FILE_ANYWAY),
-                        ),
-                    )
-                ]
+                return [self._duplicate_offer(ctx, found)]
         conv.advance("confirm")
         return [self._confirmation(data)]
+
+    @staticmethod
+    def _duplicate_offer(ctx: Context, found: Ticket) -> Reply:
+        """An open ticket like the draft: a neighbour's is offered to follow; her own is
+        named as hers (nothing to follow), with its progress a tap away."""
+        own = (found.reporter_platform, found.reporter_user_id) == (
+            ctx.message.platform,
+            ctx.message.sender_id,
+        )
+        first = (
+            Button(t("ticket.progress_button"), found.number)
+            if own
+            else Button(t("ticket.follow_button"), f"{FOLLOW_PREFIX}{found.number}")
+        )
+        return Reply(
+            t(
+                "ticket.duplicate_own" if own else "ticket.duplicate",
+                number=found.number,
+                summary=summary(found),
+                status=status_zh(found.status),
+            ),
+            buttons=(first, Button(t("ticket.file_anyway_button"), FILE_ANYWAY)),
+        )
 
     def _home(self, ctx: Context) -> Place | None:
         resident = ctx.user.resident
