@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,7 +27,7 @@ from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context, parse_confirm
-from nlu.dialogue import CORRECTION, from_english, is_cancel, is_question
+from nlu.dialogue import from_english, is_cancel, is_question
 from nlu.normalize import normalize as nlu_normalize
 from nlu.policy import Action, Verdict, decide
 from storage.faults import StorageUnavailable, is_outage
@@ -470,24 +470,21 @@ class Router:
             return await self._fresh(ctx)
         if BARE_ID.fullmatch(text):
             return await self._aside(ctx, owner, self._fresh_replies(ctx), "query_status")
-        if kind is not None:
+        if kind is not None:  # not the kind of answer asked for: another request?
             diverted = self._diversion(owner, ctx)
-            if diverted is None:
-                return await self._resumed(owner, ctx)
-            ctx.nlu = diverted
-            handler = self.registry.intents[diverted.intent]
-            answered = self._run(handler, ctx, resume=False)
-            return await self._aside(ctx, owner, answered, diverted.intent.value)
-        reading = owner.reads(ctx)
-        if reading is Reading.ANSWER and (other := self._other_request(owner, ctx)) is not None:
-            ctx.nlu = other  # read as a detail, but clearly another request: answered as that
-            answered = self._run(self.registry.intents[other.intent], ctx, resume=False)
-            return await self._aside(ctx, owner, answered, other.intent.value)
-        if reading is Reading.ANSWER:
+        else:
+            reading = owner.reads(ctx)
+            if reading is Reading.FRESH:
+                return await self._run(owner, ctx, resume=False), conv.flow
+            if reading is Reading.ELSEWHERE:
+                return await self._aside(ctx, owner, self._fresh_replies(ctx), "elsewhere")
+            # Read as a detail, unless clearly a request no draft takes ("线上参加").
+            diverted = self._diversion(owner, ctx, among=NEVER_DETAILS)
+        if diverted is None:
             return await self._resumed(owner, ctx)
-        if reading is Reading.FRESH:
-            return await self._run(owner, ctx, resume=False), conv.flow
-        return await self._aside(ctx, owner, self._fresh_replies(ctx), "elsewhere")
+        ctx.nlu = diverted
+        answered = self._run(self.registry.intents[diverted.intent], ctx, resume=False)
+        return await self._aside(ctx, owner, answered, diverted.intent.value)
 
     def _owner(self, ctx: Context) -> Handler | None:
         """The handler whose flow is open (None outside one, or in the router's own)."""
@@ -594,34 +591,17 @@ class Router:
             ctx.conversation.end()
             return None
 
-    def _diversion(self, flow_handler: Handler, ctx: Context) -> NluResult | None:
-        """Inside a flow that expects a kind of answer (a rating, a yes/no), a message that
-        is not such an answer but clearly another request is routed to that request."""
-        assert flow_handler.flow is not None
-        kind = flow_handler.flow.expects(ctx.conversation.step)
-        if kind is None or interpret_in_context(ctx.text, kind) is not None:
-            return None
+    def _diversion(
+        self, owner: Handler, ctx: Context, among: Collection[Intent] | None = None
+    ) -> NluResult | None:
+        """A message inside a dialogue that is not what its step asked for (a rating, a
+        yes/no) or that it would take as a detail: the classifier's confident reading of
+        it as another of the bot's requests (of ``among``, when given), else None."""
         result = self.classifier.classify(ctx.text, slots=False)
         other = self.registry.intents.get(result.intent)
         if (
             result.intent is Intent.OTHER
-            or other is None
-            or other is flow_handler
-            or decide(result, addressed=True, in_group=False).action is not Action.ACT
-        ):
-            return None
-        return result
-
-    def _other_request(self, owner: Handler, ctx: Context) -> NluResult | None:
-        """Free text a draft would take as a detail ("线上参加" while a report is being
-        written) that the classifier confidently reads as another of the bot's requests
-        (not a report, not small talk): that request, so the draft is not overwritten."""
-        if ctx.conversation.step == "filed" or CORRECTION.match(ctx.text):
-            return None
-        result = self.classifier.classify(ctx.text, slots=False)
-        other = self.registry.intents.get(result.intent)
-        if (
-            result.intent not in NEVER_DETAILS
+            or (among is not None and result.intent not in among)
             or other is None
             or other is owner
             or decide(result, addressed=True, in_group=False).action is not Action.ACT

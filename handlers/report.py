@@ -8,6 +8,7 @@ The draft carries an id, so filing it twice files one ticket.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from nlu.dialogue import CORRECTION, emergency_kind, is_question
+from nlu.dialogue import emergency_kind, is_question
 from nlu.lexicon import describes_problem
 from nlu.normalize import normalize
 from notices.tickets import status_zh, summary
@@ -71,6 +72,8 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
         *GO_ON,
     ),
 }
+#: A message that corrects the draft rather than starting another one.
+CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: The category an emergency is filed under when the words name none.
 EMERGENCY_CATEGORY = {"fire": "治安消防", "trapped": "治安消防", "hurt": "其他"}
 

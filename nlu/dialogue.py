@@ -12,8 +12,6 @@ import re
 
 from nlu.normalize import normalize
 
-#: A message that corrects what a dialogue holds ("不是3号楼，是5号楼"): the dialogue's.
-CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 _FILLER = re.compile(r"[\s,，.。!！?？~～、…;；:：'\"“”‘’()（）]+")
 _EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200D]")
 

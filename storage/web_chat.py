@@ -47,7 +47,8 @@ class WebChatRepository(DriverRepository):
         self, lines: Sequence[tuple[str, str | None, str, dict[str, Any]]], at: datetime
     ) -> None:
         """Keep ``(chat id, sender id or None for the bot, text, payload)`` lines, in
-        their order, in one statement (no ORM objects: this is on every message's path)."""
+        their order: no ORM objects (this is on every message's path), each INSERT compiled
+        once and run on SQLite's driver connection."""
         for chat_id, sender_id, text, payload in lines:
             values = {
                 "chat_id": chat_id,
