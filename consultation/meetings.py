@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
@@ -23,7 +22,7 @@ from consultation.meeting_rule import next_occurrence, occurrence
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
-from storage.meetings import AgendaItem, Meeting, MeetingRepository, MeetingSignup
+from storage.meetings import AgendaItem, Meeting, MeetingRepository, MeetingSignup, MeetingTimes
 from storage.models import Resident
 from storage.people import PeopleRepository
 from storage.topics import Topic, TopicRepository
@@ -365,18 +364,6 @@ def _hours_label(hours: int) -> str:
     return f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
 
 
-class TimedMeeting(Protocol):
-    """What a meeting's slots are computed from: a :class:`Meeting`, or the plain row
-    the scheduler reads (``MeetingRepository.starting_between``)."""
-
-    @property
-    def code(self) -> str: ...
-    @property
-    def starts_at(self) -> datetime: ...
-    @property
-    def created_at(self) -> datetime: ...
-
-
 class MeetingEvents:
     """Announcements to the groups and reminders to those signed up, derived from ``meetings``.
 
@@ -398,7 +385,9 @@ class MeetingEvents:
     def __init__(self, rules: ConsultationRules, zone: ZoneInfo) -> None:
         self.rules, self.zone = rules, zone
 
-    def slots(self, meeting: TimedMeeting, moved_at: datetime | None = None) -> list[TimedEvent]:
+    def slots(
+        self, meeting: Meeting | MeetingTimes, moved_at: datetime | None = None
+    ) -> list[TimedEvent]:
         """Every announcement and the reminder of one meeting at its current time."""
         day = f"{meeting.starts_at.astimezone(self.zone):%Y%m%d}"
         events = [
@@ -460,11 +449,11 @@ class MeetingEvents:
         events: list[TimedEvent] = []
         pages = uow.get(MeetingRepository).starting_between(now, now + horizon + ahead)
         async for meetings in pages:  # a page at a time: the event loop answers in between
-            latest = await changes.latest([m.id for m in meetings if m.id is not None])
-            for meeting in meetings:
-                change = latest.get(meeting.id or 0)
+            latest = await changes.latest([m.id for m in meetings])
+            for times in meetings:
+                change = latest.get(times.id)
                 moved_at = change.at if change is not None and change.kind == "moved" else None
-                events.extend(e for e in self.slots(meeting, moved_at) if e.due_at <= now + horizon)
+                events.extend(e for e in self.slots(times, moved_at) if e.due_at <= now + horizon)
             await uow.between_pages()
         for change, meeting in await changes.to_announce(now):
             events.append(self.change_event(change, meeting))

@@ -9,50 +9,15 @@ happens once even if two schedulers fire it.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
-from typing import Protocol
 
 from consultation.schedule import TimedEvent
 from consultation.ticket_parsing import Catalogue
 from consultation.tickets import TicketService
 from consultation.worktime import Deadlines
-from storage.tickets import OPEN_STATUSES, UNACCEPTED, TicketRepository
+from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository, TicketTimes
 from storage.unit_of_work import UnitOfWork
 
 LATE_AFTER = timedelta(minutes=5)
-
-
-class TimedTicket(Protocol):
-    """What a ticket's steps are computed from: a :class:`Ticket`, or the plain row the
-    scheduler reads (``storage.tickets.TIMER_FIELDS``)."""
-
-    @property
-    def number(self) -> str: ...
-    @property
-    def category(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def urgent(self) -> bool: ...
-    @property
-    def level(self) -> str: ...
-    @property
-    def holder_id(self) -> int | None: ...
-    @property
-    def deadline_round(self) -> int: ...
-    @property
-    def response_due_at(self) -> datetime: ...
-    @property
-    def response_warned_at(self) -> datetime | None: ...
-    @property
-    def response_escalated_at(self) -> datetime | None: ...
-    @property
-    def resolution_due_at(self) -> datetime: ...
-    @property
-    def resolution_warned_at(self) -> datetime | None: ...
-    @property
-    def resolution_escalated_at(self) -> datetime | None: ...
-    @property
-    def rating_due_at(self) -> datetime | None: ...
 
 
 class TicketTimers:
@@ -65,7 +30,7 @@ class TicketTimers:
         self.zone = zone
         self.deadlines = Deadlines(catalogue, zone)
 
-    def events_for(self, ticket: TimedTicket) -> list[TimedEvent]:
+    def events_for(self, ticket: Ticket | TicketTimes) -> list[TimedEvent]:
         """Every step still ahead of (or overdue for) one ticket."""
         events: list[TimedEvent] = []
         n, r = ticket.number, ticket.deadline_round

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -32,6 +33,17 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default="scheduled", max_length=16)
     minutes_published_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field()
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingTimes:
+    """What a meeting's timed slots are computed from, as the scheduler reads them: plain
+    values, no ORM state (whose reference cycles kept the garbage collector busy)."""
+
+    id: int
+    code: str
+    starts_at: datetime
+    created_at: datetime
 
 
 class AgendaItem(SQLModel, table=True):
@@ -150,20 +162,14 @@ class MeetingRepository(Repository):
 
     async def starting_between(
         self, start: datetime, end: datetime, *, page: int = 40
-    ) -> AsyncIterator[Sequence[Any]]:
+    ) -> AsyncIterator[Sequence[MeetingTimes]]:
         """Scheduled meetings starting in [start, end), ``page`` at a time (the
-        scheduler's rebuild lets the event loop run between pages), as plain rows of
-        ``id, code, starts_at, created_at``: what their timed slots are computed from,
-        without ORM state (whose reference cycles kept the garbage collector busy)."""
+        scheduler's rebuild lets the event loop run between pages), as
+        :class:`MeetingTimes`."""
         after = 0
         while True:
             stmt = (
-                sa_select(
-                    col(Meeting.id),
-                    col(Meeting.code),
-                    col(Meeting.starts_at),
-                    col(Meeting.created_at),
-                )
+                sa_select(*(getattr(Meeting, name) for name in MeetingTimes.__slots__))
                 .where(
                     col(Meeting.starts_at) >= start,
                     col(Meeting.starts_at) < end,
@@ -173,12 +179,12 @@ class MeetingRepository(Repository):
                 .order_by(col(Meeting.id))
                 .limit(page)
             )
-            rows = (await self.session.execute(stmt)).all()
+            rows = [MeetingTimes(*row) for row in (await self.session.execute(stmt)).all()]
             if rows:
                 yield rows
             if len(rows) < page:
                 return
-            after = rows[-1].id or 0
+            after = rows[-1].id
 
     async def current(self, now: datetime, window_hours: float = 12) -> Meeting | None:
         """The meeting today (started within ``window_hours`` or the next one coming)."""
