@@ -377,7 +377,14 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     if settings.wechat.enabled:
         from bot.adapters.wechat import WechatAdapter
 
-        wechat = WechatAdapter(yishi.router, store, settings.wechat, yishi.http, media=yishi.media)
+        wechat = WechatAdapter(
+            yishi.router,
+            store,
+            settings.wechat,
+            yishi.http,
+            media=yishi.media,
+            base_url=settings.web.base_url,
+        )
         yishi.add_adapter(wechat)
         registry = yishi.router.registry
         for handler in registry.handlers:

@@ -166,6 +166,31 @@ class MediaSettings(_Section):
         return self
 
 
+#: The notices a subscription template can carry, by the domain event's family.
+NoticeFamily = Literal["ticket", "topic", "poll", "meeting", "minutes", "decision", "all"]
+
+
+class SubscribeTemplate(_Section):
+    """One subscription-notice template (订阅通知) of the account, chosen in WeChat's
+    admin console: the notices it carries and where the text goes in it."""
+
+    id: str = Field(min_length=1, max_length=128)
+    #: "long": 长期订阅, usable until the person withdraws; "once": 一次性订阅, each
+    #: agreement allows one notice.
+    kind: Literal["long", "once"] = "long"
+    #: Which notices it carries (the event's family: ticket, meeting, poll, …; "all").
+    notices: list[NoticeFamily] = Field(default_factory=lambda: list[NoticeFamily](["all"]))
+    #: The template's keyword that takes the notice's text (thing: ≤ 20 characters).
+    text_field: str = "thing1"
+    #: A keyword that takes when it was sent ("" = none), e.g. "time2".
+    time_field: str = ""
+    #: The page a tap on the notice opens ("" = none).
+    page: str = ""
+
+    def carries(self, family: str | None) -> bool:
+        return "all" in self.notices or family in self.notices
+
+
 class WechatSettings(_Section):
     """WeChat Official Account callback and API."""
 
@@ -188,13 +213,25 @@ class WechatSettings(_Section):
     cs_window_hours: int = Field(default=48, ge=1, le=48)
     #: … and at most this many per window.
     cs_quota: int = Field(default=5, ge=1)
-    #: Subscription-notice template for pushes outside the window ("" = none).
+    #: Subscription-notice templates for pushes outside the window, tried in order;
+    #: each is used only for people who agreed to it (recorded from WeChat's events).
+    subscribe_templates: list[SubscribeTemplate] = Field(default_factory=list)
+    #: Older single-template form: a long-term template for every notice ("" = none).
     subscribe_template_id: str = ""
 
     @model_validator(mode="after")
     def _credentials(self) -> WechatSettings:
         _require_when_enabled(self, "token", "app_id", "app_secret")
         return self
+
+    def templates(self) -> list[SubscribeTemplate]:
+        """Every configured template, the older single one last."""
+        if not self.subscribe_template_id:
+            return self.subscribe_templates
+        return [*self.subscribe_templates, SubscribeTemplate(id=self.subscribe_template_id)]
+
+    def template(self, template_id: str) -> SubscribeTemplate | None:
+        return next((t for t in self.templates() if t.id == template_id), None)
 
 
 class TelegramSettings(_Section):

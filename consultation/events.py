@@ -43,6 +43,12 @@ class Event:
     def key(self) -> str:
         raise NotImplementedError
 
+    @property
+    def family(self) -> str:
+        """What kind of happening this is ("ticket", "poll", "meeting", …): the first
+        word of its key, for whoever sorts notices by kind (subscription templates)."""
+        return self.key.split(":", 1)[0].split(".", 1)[0]
+
 
 # ---- 诉求 ------------------------------------------------------------------------------
 

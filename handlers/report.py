@@ -480,7 +480,8 @@ class ReportHandler(Handler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         hours = response.total_seconds() / 3600
         span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
-        return [Reply(t("ticket.filed", number=ticket.number, where=where, response=span))]
+        filed = t("ticket.filed", number=ticket.number, where=where, response=span)
+        return [Reply(filed, offers_notices="ticket")]
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

@@ -91,6 +91,12 @@ class Reply:
     #: It carries a credential (a bind code, a workbench link): sent once, never kept
     #: in the record of the message (a redelivery gets a sentence saying so instead).
     secret: bool = False
+    #: What the notice is about (the domain event's family: "ticket", "meeting", …):
+    #: a platform that needs the person's consent per kind of notice picks by it.
+    about: str | None = None
+    #: Later notices of this family the person may want (a report just filed:
+    #: "ticket"); a platform that needs consent to push later asks for it here.
+    offers_notices: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -101,6 +107,10 @@ class Reply:
         }
         if self.edit_key is not None:
             out["edit_key"] = self.edit_key
+        if self.about is not None:
+            out["about"] = self.about
+        if self.offers_notices is not None:
+            out["offers_notices"] = self.offers_notices
         return out
 
     @classmethod
@@ -111,4 +121,6 @@ class Reply:
             mentions=tuple(str(m) for m in data.get("mentions", [])),
             chat_id=data.get("chat_id"),
             edit_key=data.get("edit_key"),
+            about=data.get("about"),
+            offers_notices=data.get("offers_notices"),
         )

@@ -93,6 +93,7 @@ class Dispatcher:
         targets = await self.resolver.resolve(uow, audience)
         base = f"{event.key}:{audience.name}"
         payload = reply.as_json()
+        payload.setdefault("about", event.family)
         now = self.clock()
         sent = 0
         for person in targets.people:

@@ -7,6 +7,7 @@ that imports them all.
 
 from __future__ import annotations
 
+import storage.consents
 import storage.console
 import storage.identities
 import storage.meeting_changes

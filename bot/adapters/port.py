@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from storage.callbacks import CallbackRepository, Touch
+from storage.consents import ConsentRepository
 from storage.faults import StorageUnavailable, is_outage
 from storage.identities import IdentityRepository, WebSessionRepository
 from storage.platforms import PlatformRepository
@@ -117,6 +118,34 @@ class CallbackTransaction:
         await self._uow.get(PlatformRepository).touch_contact(
             platform, user_id, now, subscribed=False
         )
+
+    async def record_consents(
+        self,
+        platform: str,
+        user_id: str,
+        changes: Sequence[tuple[str, bool, bool]],
+        *,
+        stamp: str,
+        now: datetime,
+        why: str,
+    ) -> int:
+        """Apply ``(template id, accepted?, one-time?)`` changes the platform reported in
+        one event (``stamp``: its time, so a retried event changes nothing); how many
+        changed."""
+        repo = self._uow.get(ConsentRepository)
+        changed = 0
+        for template_id, accepted, once in changes:
+            changed += await repo.record(
+                platform,
+                user_id,
+                template_id,
+                accepted=accepted,
+                once=once,
+                stamp=stamp,
+                now=now,
+                why=why,
+            )
+        return changed
 
     async def queue_push(
         self, platform: str, chat_id: str, payload: dict[str, Any], dedupe_key: str, now: datetime
@@ -228,6 +257,27 @@ class PlatformStore:
         """The platform said the quota is spent: none until the user writes again."""
         async with self._uow() as uow:
             await uow.get(PlatformRepository).close_window(platform, user_id, quota)
+
+    # -- subscription-notice consent -----------------------------------------------------
+    async def take_consent(
+        self, platform: str, user_id: str, templates: Sequence[tuple[str, bool]]
+    ) -> str | None:
+        """The first of ``(template id, one-time?)`` the person agreed to, a one-time
+        agreement spent by taking it; None when no notice may be sent."""
+        async with self._uow() as uow:
+            return await uow.get(ConsentRepository).take(platform, user_id, templates)
+
+    async def give_back_consent(self, platform: str, user_id: str, template_id: str) -> None:
+        """A one-time agreement taken for a notice that never reached the platform."""
+        async with self._uow() as uow:
+            await uow.get(ConsentRepository).give_back(platform, user_id, template_id)
+
+    async def consented(self, platform: str, user_id: str) -> dict[str, int]:
+        """The templates this person agreed to, each with the one-time notices its
+        agreements still allow (a long-term template's count means nothing)."""
+        async with self._uow() as uow:
+            rows = await uow.get(ConsentRepository).of(platform, user_id)
+        return {r.template_id: r.uses_left for r in rows if r.accepted}
 
     # -- access tokens -------------------------------------------------------------------
     async def token(self, name: str, now: datetime) -> str | None:

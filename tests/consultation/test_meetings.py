@@ -43,6 +43,8 @@ async def test_announcements_fire_once_each_and_say_when_late(yishi: Yishi) -> N
     async with yishi.uow() as uow:
         pushes = await uow.pushes.for_chat("web", "group:main")
     assert len(pushes) == 1 and "系统恢复后补发" in pushes[0].payload["text"]
+    # Each push says what it is about, for platforms whose consent is per kind of notice.
+    assert pushes[0].payload["about"] == "meeting"
 
 
 async def test_capacity_signup_switch_and_withdraw(yishi: Yishi) -> None:

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -39,6 +40,13 @@ from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
 from bot.adapters.wechat.api import BLOCKED_ERRORS, QUOTA_ERRORS, WechatApi, WechatApiError
+from bot.adapters.wechat.consent import (
+    CONSENT_EVENTS,
+    ConsentOffer,
+    SubscribeNotices,
+    SubscribePage,
+    consent_changes,
+)
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt, check_signature
 from bot.config import WechatSettings
 from bot.media import MediaRefused, MediaStore
@@ -95,14 +103,23 @@ class WechatSender:
         settings: WechatSettings,
         *,
         clock: Callable[[], datetime],
+        zone: ZoneInfo,
+        offer: ConsentOffer,
     ) -> None:
         self.api = api
         self.store = store
         self.settings = settings
         self.clock = clock
         self.window = timedelta(hours=settings.cs_window_hours)
+        self.notices = SubscribeNotices(api, store, settings, clock=clock, zone=zone)
+        self.offer = offer
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        """A push (a late answer, a notice): the consent offer rides along when due."""
+        [reply] = await self.offer.add(chat_id, [reply])
+        await self._send(chat_id, reply)
+
+    async def _send(self, chat_id: str, reply: Reply) -> None:
         slot = await self.store.take_window_slot(
             Platform.WECHAT, chat_id, self.clock(), self.window, self.settings.cs_quota
         )
@@ -141,24 +158,21 @@ class WechatSender:
         return {"touser": chat_id, "msgtype": "text", "text": {"content": reply.text}}
 
     async def _fall_back(self, chat_id: str, reply: Reply, why: str) -> None:
-        """Subscription notice if configured, else undeliverable here (the push service
-        then tries the person's next bound platform)."""
-        template = self.settings.subscribe_template_id
-        if template:
-            payload = {
-                "touser": chat_id,
-                "template_id": template,
-                "data": {"thing1": {"value": reply.text[:20]}},
-            }
-            try:
-                await self.api.send_subscribe_notice(payload)
-            except (WechatApiError, OutboundError) as exc:
-                await self._record(chat_id, "subscribe_notice", False, str(exc), reply)
-            else:
-                await self._record(chat_id, "subscribe_notice", True, why, reply)
-                return
+        """A subscription notice on a template the person agreed to, else undeliverable
+        here (the push service then tries the person's next bound platform)."""
+        if not self.notices.carriers(reply):
+            raise PermanentPushError(why)
+        try:
+            refused = await self.notices.send(chat_id, reply)
+        except OutboundError as exc:
+            await self._record(chat_id, "subscribe_notice", False, str(exc), reply)
+            raise
+        if refused is None:
+            await self._record(chat_id, "subscribe_notice", True, why, reply)
+            return
+        await self._record(chat_id, "subscribe_notice", False, refused, reply)
         # The push service hands it to the person's next account, in their order.
-        raise PermanentPushError(why)
+        raise PermanentPushError(f"{why}; {refused}")
 
     async def _record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
@@ -179,6 +193,8 @@ class WechatAdapter(SignedCallbackAdapter):
         settings: WechatSettings,
         http: HttpClient,
         media: MediaStore | None = None,
+        *,
+        base_url: str = "",
     ) -> None:
         self.router = router
         self.store = store
@@ -198,7 +214,18 @@ class WechatAdapter(SignedCallbackAdapter):
             app_secret=settings.app_secret,
             clock=router.clock,
         )
-        self.sender = WechatSender(self.api, store, settings, clock=router.clock)
+        #: Where residents' phones reach this server (the consent page's address).
+        self.base_url = base_url or "http://localhost"
+        self.consent_offer = ConsentOffer(store, settings, self.base_url)
+        self.subscribe_page = SubscribePage(self.api, settings, self.base_url)
+        self.sender = WechatSender(
+            self.api,
+            store,
+            settings,
+            clock=router.clock,
+            zone=router.community.zone,
+            offer=self.consent_offer,
+        )
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
@@ -219,6 +246,10 @@ class WechatAdapter(SignedCallbackAdapter):
             "token_fetches": self.api.fetches,
             **self.runner_health(),
         }
+
+    def add_routes(self, app: web.Application) -> None:
+        super().add_routes(app)
+        self.subscribe_page.add_routes(app)
 
     # -- HTTP ----------------------------------------------------------------------------
     def _check_url_signature(self, request: web.Request) -> Signed:
@@ -327,6 +358,18 @@ class WechatAdapter(SignedCallbackAdapter):
                 await self.guard.spend(tx, signed)
                 await tx.unsubscribed(self.platform, openid, self.router.clock())
             return []
+        if event in CONSENT_EVENTS:
+            async with self.store.transaction() as tx:
+                await self.guard.spend(tx, signed)
+                await tx.record_consents(
+                    self.platform,
+                    openid,
+                    consent_changes(fields, event, self.settings),
+                    stamp=f"{event}:{fields.get('CreateTime', '')}",
+                    now=self.router.clock(),
+                    why=event,
+                )
+            return []
         if msg_type == "event" and event not in ("subscribe", "scan", "click"):
             await self.runner.spend(signed)
             return []  # VIEW, LOCATION reports, send-job receipts: nothing to say
@@ -345,7 +388,8 @@ class WechatAdapter(SignedCallbackAdapter):
             image_url=extra.get("image_url"),
             location=extra.get("location"),
         )
-        return await self.runner.deliver(message, signed, arrived=arrived)
+        replies = await self.runner.deliver(message, signed, arrived=arrived)
+        return await self.consent_offer.add(openid, replies)
 
     async def _text_of(
         self, fields: dict[str, str], msg_type: str, event: str

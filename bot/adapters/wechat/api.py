@@ -109,14 +109,20 @@ class TokenApi:
     async def _drop(self, value: str) -> None:
         await self.store.expire_token(self.token_name, value)
 
-    async def call(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """POST ``payload`` with the token; one refresh-and-retry on a token error.
+    async def call(
+        self, path: str, payload: dict[str, Any] | None, *, query: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """POST ``payload`` (None: a GET) with the token and ``query``; one
+        refresh-and-retry on a token error.
 
         Never from inside a unit of work: see :meth:`kernel.context.Context.later`."""
         for attempt in range(2):
             token = await self.access_token()
             _status, body = await self.http.request_json(
-                "POST", self.base_url + path, params={"access_token": token}, json=payload
+                "POST" if payload is not None else "GET",
+                self.base_url + path,
+                params={**(query or {}), "access_token": token},
+                json=payload,
             )
             if not isinstance(body, dict):
                 raise WechatApiError(-1, "response is not a JSON object")
@@ -183,6 +189,21 @@ class WechatApi(TokenApi):
     async def send_subscribe_notice(self, payload: dict[str, Any]) -> None:
         """A subscription notice (订阅通知), allowed outside the 48-hour window."""
         await self.call("/cgi-bin/message/subscribe/bizsend", payload)
+
+    async def jsapi_ticket(self) -> str:
+        """The JS-SDK ticket our pages inside WeChat are signed with: kept with the token
+        (every process uses the same one) and renewed before it expires."""
+        name = f"wechat-jsapi:{self.app_id}"
+        found = await self.store.token(name, self.clock())
+        if found is not None:
+            return found
+        body = await self.call("/cgi-bin/ticket/getticket", None, query={"type": "jsapi"})
+        ticket = str(body.get("ticket", ""))
+        if not ticket:
+            raise WechatApiError(-1, "no ticket in the getticket answer")
+        lifetime = timedelta(seconds=int(body.get("expires_in", 7200)))
+        await self.store.save_token(name, ticket, self.clock() + lifetime - self.refresh_margin)
+        return ticket
 
     async def create_temporary_qrcode(self, scene: str, expire_seconds: int) -> QrCode:
         """A temporary QR code carrying ``scene`` (scanning it sends us a subscribe or

@@ -7,11 +7,14 @@ replies as WeChat would, and receives our customer-service pushes on its API.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from html import unescape
 from typing import Any
 from urllib.parse import quote
 
@@ -906,3 +909,173 @@ async def test_two_instances_on_postgres_act_once_on_the_same_msgid(
     assert inbound == 5
     assert [e.action for e in bound] == ["bound"]  # not "bind_failed: used"
     assert kept == 0  # answered passively: nothing but the message's own record written
+
+
+# -- subscription notices: consent ------------------------------------------------------
+
+ONCE, LONG = "TPL_DONE_once", "TPL_NEWS_long"
+TEMPLATES = [
+    {"id": ONCE, "kind": "once", "notices": ["ticket"]},
+    {"id": LONG, "kind": "long", "notices": ["meeting"], "time_field": "time2"},
+]
+
+
+async def consent_bot(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, **wechat: Any
+) -> Bot:
+    fake.template_kinds = {ONCE: "once", LONG: "long"}
+    return await make_bot(subscribe_templates=TEMPLATES, **wechat)
+
+
+async def event_xml(client: TestClient[Any, Any], fake: FakeWechat, document: str) -> str:
+    query, body = fake.callback(document, safe=True)
+    resp = await client.post("/wechat", params=query, data=body)
+    assert resp.status == 200
+    return await resp.text()
+
+
+async def notify(bot: Yishi, openid: str, text: str, about: str) -> list[tuple[str, bool]]:
+    """A push outside the 48-hour window; how it went (via, ok), in order."""
+    async with bot.uow() as uow:
+        await uow.pushes.enqueue("wechat", openid, Reply(text, about=about).as_json())
+    await bot.push.drain()
+    async with bot.uow() as uow:
+        return [
+            (d.via, d.ok) for d in await uow.get(PlatformRepository).deliveries("wechat", openid)
+        ]
+
+
+async def test_long_term_consent_lets_a_notice_out_of_the_window_until_withdrawn(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await consent_bot(make_bot, fake)
+    # Never asked: WeChat would refuse it, so nothing is sent there.
+    assert await notify(bot, "oLi", "本周六上午九点议事日", "meeting") == [
+        ("subscribe_notice", False),
+        ("undelivered", False),
+    ]
+    assert fake.subscribe_notices("oLi") == [] and fake.refused_notices == []
+    assert await event_xml(client, fake, fake.consent("oLi", {LONG: "accept", ONCE: "reject"})) == (
+        "success"
+    )
+    long_text = "12月6日（周六）上午9点在社区活动室召开协商议事日，议题：电动车充电棚"
+    await notify(bot, "oLi", long_text, "meeting")
+    await notify(bot, "oLi", "议事日改到下午两点", "meeting")
+    [first, second] = fake.subscribe_notices("oLi")
+    assert first["template_id"] == LONG
+    thing = first["data"]["thing1"]["value"]
+    assert len(thing) == 20 and thing.endswith("…") and long_text.startswith(thing[:-1])
+    assert re.fullmatch(r"\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}", first["data"]["time2"]["value"])
+    assert second["data"]["thing1"]["value"] == "议事日改到下午两点"
+    # A ticket notice is not what the meeting template carries, and ONCE was refused.
+    assert (await notify(bot, "oLi", "诉求已办结", "ticket"))[-2:] == [
+        ("subscribe_notice", False),
+        ("undelivered", False),
+    ]
+    # Withdrawn in the account's settings: not sent any more.
+    await event_xml(client, fake, fake.withdraw("oLi", LONG))
+    assert (await notify(bot, "oLi", "议事日提醒", "meeting"))[-1] == ("undelivered", False)
+    assert len(fake.subscribe_notices("oLi")) == 2 and fake.refused_notices == []
+    async with bot.uow() as uow:
+        trail = [
+            e.action for e in await uow.audit.for_entity("notice_consent", f"wechat:oLi:{LONG}")
+        ]
+    assert trail == ["consent_accepted", "consent_withdrawn"]
+
+
+async def test_one_time_consent_is_used_once_and_a_retried_event_counts_once(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await consent_bot(make_bot, fake)
+    agreed = fake.consent("oWang", {ONCE: "accept"}, create_time=1_700_000_000)
+    await event_xml(client, fake, agreed)
+    await event_xml(client, fake, agreed)  # WeChat's retry: a new signature, the same event
+    await notify(bot, "oWang", "您反映的R1已办结", "ticket")
+    vias = await notify(bot, "oWang", "您反映的R1已回访", "ticket")
+    assert [n["data"]["thing1"]["value"] for n in fake.subscribe_notices("oWang")] == [
+        "您反映的R1已办结"
+    ]
+    assert vias == [("subscribe_notice", True), ("subscribe_notice", False), ("undelivered", False)]
+    assert fake.refused_notices == []  # the spent agreement was not tried at WeChat
+    # Agreeing again allows one more.
+    await event_xml(client, fake, fake.consent("oWang", {ONCE: "accept"}))
+    await notify(bot, "oWang", "第三条", "ticket")
+    assert len(fake.subscribe_notices("oWang")) == 2
+
+
+async def test_without_consent_the_notice_goes_to_the_persons_other_account(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat, now_clock: LiveClock
+) -> None:
+    bot, client = await consent_bot(make_bot, fake)
+    code = await code_for(bot, "张阿姨")
+    await ask(client, fake, "oZhang", f"绑定 {code}", 10)
+    await event_xml(client, fake, fake.consent("oZhang", {ONCE: "accept"}))
+    fake.agreed.clear()  # withdrawn on WeChat's side without an event reaching us
+    now_clock.advance(hours=49)
+    async with bot.uow() as uow:
+        zhang_id = await uow.get(PlatformRepository).resident_of("wechat", "oZhang")
+        assert zhang_id is not None
+        for text in ("R1 已办结", "R1 已回访"):
+            payload = Reply(text, about="ticket").as_json()
+            await push_to_person(uow, zhang_id, payload, lambda p, c: None)
+    await bot.push.drain()
+    async with bot.uow() as uow:
+        vias = [
+            (d.via, d.ok) for d in await uow.get(PlatformRepository).deliveries("wechat", "oZhang")
+        ]
+        on_web = sorted(p.payload["text"] for p in await uow.pushes.for_chat("web", "zhang"))
+    # WeChat refused the first (43101): recorded as withdrawn, so the second isn't tried.
+    assert vias.count(("subscribe_notice", False)) == 2 and vias.count(("forwarded:web", True)) == 2
+    assert fake.subscribe_notices("oZhang") == [] and len(fake.refused_notices) == 1
+    assert on_web == ["R1 已办结", "R1 已回访"]
+    async with bot.uow() as uow:
+        trail = [
+            e.action for e in await uow.audit.for_entity("notice_consent", f"wechat:oZhang:{ONCE}")
+        ]
+    assert trail == ["consent_accepted", "consent_withdrawn"]
+
+
+async def test_filing_a_report_offers_consent_until_given(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await consent_bot(make_bot, fake)
+    code = await code_for(bot, "张阿姨")
+    await ask(client, fake, "oZhang", f"绑定 {code}", 20)
+
+    async def report(problem: str, first: int) -> str:
+        await ask(client, fake, "oZhang", problem, first)
+        return await ask(client, fake, "oZhang", "确认提交", first + 1)
+
+    filed = await report("3号楼楼道灯坏了，晚上很黑", 21)
+    assert "已受理" in filed and "办结时通知您？" in filed
+    [link] = re.findall(r'<a href="([^"]+)">', filed)
+    assert link.endswith("/wechat/subscribe?about=ticket")
+    page = await client.get(link[link.index("/wechat/") :])
+    assert page.status == 200
+    html = await page.text()
+    assert f'template="{ONCE}"' in html and "wx-open-subscribe" in html
+    assert "res.wx.qq.com" in page.headers["Content-Security-Policy"]
+    # Agreed: the next report is filed without asking again.
+    await event_xml(client, fake, fake.consent("oZhang", {ONCE: "accept"}))
+    again = await report("小区东门的垃圾桶满了没人清", 31)
+    assert "已受理" in again and "办结时通知您" not in again
+    assert (await client.get("/wechat/subscribe?about=nothing")).status == 404
+
+
+async def test_the_consent_page_is_signed_for_the_js_sdk(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await consent_bot(make_bot, fake)
+    page = await client.get("/wechat/subscribe?about=ticket")
+    html = await page.text()
+    raw = re.search(r'data-wx="([^"]+)"', html)
+    assert raw is not None
+    config = json.loads(unescape(raw.group(1)))
+    [ticket] = fake.jsapi_tickets
+    address = f"{bot.settings.web.base_url}/wechat/subscribe?about=ticket"  # as phones see it
+    stamp, nonce = config["timestamp"], config["nonceStr"]
+    plain = f"jsapi_ticket={ticket}&noncestr={nonce}&timestamp={stamp}&url={address}"
+    assert config["signature"] == hashlib.sha1(plain.encode()).hexdigest()
+    assert config["appId"] == fake.app_id
+    await client.get("/wechat/subscribe?about=ticket")
+    assert len(fake.jsapi_tickets) == 1  # kept, not fetched per page

@@ -122,6 +122,13 @@ class FakeWechat:
     qrcode_delay: float = 0.0
     #: When set, the QR code API answers only once the test opens this gate.
     qrcode_gate: asyncio.Event | None = None
+    #: Subscription templates' kinds ("once" or "long"); what each person agreed to on
+    #: WeChat's side: a long-term template (None) or one-time notices left.
+    template_kinds: dict[str, str] = field(default_factory=dict)
+    agreed: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    jsapi_tickets: list[str] = field(default_factory=list)
+    #: Subscription notices refused for want of consent (43101).
+    refused_notices: list[dict[str, Any]] = field(default_factory=list)
     #: WeChat's clock, which stamps each callback's signature (seconds since the epoch).
     clock: Callable[[], float] = time.time
     server: TestServer | None = None
@@ -146,6 +153,7 @@ class FakeWechat:
         app.router.add_post("/cgi-bin/webhook/send", self._robot_send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         app.router.add_get("/cgi-bin/media/get", self._media_get)
+        app.router.add_get("/cgi-bin/ticket/getticket", self._jsapi_ticket)
         return app
 
     async def start(self) -> FakeWechat:
@@ -219,11 +227,74 @@ class FakeWechat:
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _bizsend(self, request: web.Request) -> web.Response:
+        """A subscription notice goes only to someone who agreed to its template
+        (43101 otherwise); a one-time agreement is used up by it."""
         refused = self._check_token(request)
         if refused is not None:
             return refused
-        self.sent.append(Sent("subscribe", await request.json(), time.monotonic()))
+        body = await request.json()
+        key = (body.get("touser", ""), body.get("template_id", ""))
+        if key not in self.agreed:
+            self.refused_notices.append(body)
+            return web.json_response({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+        left = self.agreed[key]
+        if left is not None:
+            if left <= 1:
+                del self.agreed[key]
+            else:
+                self.agreed[key] = left - 1
+        self.sent.append(Sent("subscribe", body, time.monotonic()))
         return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _jsapi_ticket(self, request: web.Request) -> web.Response:
+        refused = self._check_token(request)
+        if refused is not None:
+            return refused
+        if request.query.get("type") != "jsapi":
+            return web.json_response({"errcode": 40097, "errmsg": "invalid args"})
+        self.jsapi_tickets.append(f"JSAPI_{len(self.jsapi_tickets) + 1}_{os.urandom(4).hex()}")
+        return web.json_response(
+            {"errcode": 0, "errmsg": "ok", "ticket": self.jsapi_tickets[-1], "expires_in": 7200}
+        )
+
+    def subscribe_notices(self, user: str) -> list[dict[str, Any]]:
+        return [s.body for s in self.sent if s.path == "subscribe" and s.body["touser"] == user]
+
+    def consent(self, openid: str, choices: dict[str, str], create_time: int | None = None) -> str:
+        """The consent popup's event: each template accepted or rejected (and WeChat's
+        own record of it updated)."""
+        for template, status in choices.items():
+            if status != "accept":
+                self.agreed.pop((openid, template), None)
+            elif self.template_kinds.get(template, "long") == "once":
+                self.agreed[(openid, template)] = (self.agreed.get((openid, template)) or 0) + 1
+            else:
+                self.agreed[(openid, template)] = None
+        items = "".join(
+            f"<List><TemplateId><![CDATA[{t}]]></TemplateId><SubscribeStatusString>"
+            f"<![CDATA[{s}]]></SubscribeStatusString><PopupScene>2</PopupScene></List>"
+            for t, s in choices.items()
+        )
+        return self._event_xml(
+            openid, "subscribe_msg_popup_event", create_time, "SubscribeMsgPopupEvent", items
+        )
+
+    def withdraw(self, openid: str, template: str, create_time: int | None = None) -> str:
+        """The person turned the template off in the account's settings."""
+        self.agreed.pop((openid, template), None)
+        item = (
+            f"<List><TemplateId><![CDATA[{template}]]></TemplateId><SubscribeStatusString>"
+            "<![CDATA[reject]]></SubscribeStatusString></List>"
+        )
+        return self._event_xml(
+            openid, "subscribe_msg_change_event", create_time, "SubscribeMsgChangeEvent", item
+        )
+
+    def _event_xml(
+        self, openid: str, event: str, create_time: int | None, wrapper: str, inner: str
+    ) -> str:
+        head = message_xml(self.event(openid, event, create_time or int(time.time())))
+        return head.removesuffix("</xml>") + f"<{wrapper}>{inner}</{wrapper}></xml>"
 
     async def _wecom_send(self, request: web.Request) -> web.Response:
         refused = self._check_token(request)
@@ -288,18 +359,23 @@ class FakeWechat:
 
     # -- callbacks ----------------------------------------------------------------------
     def callback(
-        self, fields: dict[str, str | int], *, safe: bool = False, openid: str | None = None
+        self,
+        fields: dict[str, str | int] | str,
+        *,
+        safe: bool = False,
+        openid: str | None = None,
     ) -> tuple[dict[str, str], bytes]:
-        """Query string and body of a callback, signed (and encrypted) as WeChat does:
-        each call is a new request with its own timestamp and nonce (a retry too)."""
+        """Query string and body of a callback (``fields``, or a whole message document
+        as WeChat writes it), signed (and encrypted) as WeChat does: each call is a new
+        request with its own timestamp and nonce (a retry too)."""
         timestamp, nonce = str(int(self.clock())), _nonce()
+        inner = fields if isinstance(fields, str) else message_xml(fields)
         query = {
             "signature": sha1_sign(self.token, timestamp, nonce),
             "timestamp": timestamp,
             "nonce": nonce,
-            "openid": openid or str(fields.get("FromUserName", "")),
+            "openid": openid or parse_xml(inner).get("FromUserName", ""),
         }
-        inner = message_xml(fields)
         if not safe:
             return query, inner.encode()
         encrypted = self.crypt.encrypt(inner)
