@@ -308,6 +308,28 @@ class FakeWechat:
         outer = message_xml({"ToUserName": self.account, "Encrypt": encrypted})
         return query, outer.encode()
 
+    def callback_document(
+        self, document: str, *, openid: str, safe: bool = True
+    ) -> tuple[dict[str, str], bytes]:
+        """Query string and body of a callback carrying ``document`` exactly as given,
+        signed (and encrypted) as :meth:`callback` does: a recorded message keeps its
+        nested elements (``<ScanCodeInfo>``, ``<SendPicsInfo><PicList><item>``) and
+        whitespace, which a dict of fields cannot hold."""
+        timestamp, nonce = str(int(self.clock())), _nonce()
+        query = {
+            "signature": sha1_sign(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "openid": openid,
+        }
+        if not safe:
+            return query, document.encode()
+        encrypted = self.crypt.encrypt(document)
+        query["encrypt_type"] = "aes"
+        query["msg_signature"] = sha1_sign(self.token, timestamp, nonce, encrypted)
+        outer = message_xml({"ToUserName": self.account, "Encrypt": encrypted})
+        return query, outer.encode()
+
     def text(self, openid: str, content: str, msg_id: int, **extra: str) -> dict[str, str | int]:
         return {
             "ToUserName": self.account,
