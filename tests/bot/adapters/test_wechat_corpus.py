@@ -109,24 +109,9 @@ EXPECTED: dict[str, Expect] = {
 }
 
 
-#: Samples the adapter gets wrong today, and how (each fails until it is fixed).
-KNOWN_BUGS: dict[str, str] = {
-    "parser.device_text_event": "a device's data is answered 'please type' (wechat.unsupported)",
-    "parser.device_bind_event": "a device bind event is answered 'please type'",
-}
-
-
-def replayed(sample: Sample) -> Any:
-    """The sample as a test case, expected to fail while it is a known bug."""
-    reason = KNOWN_BUGS.get(sample.name)
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(sample, id=sample.name, marks=marks)
-
-
 def test_every_sample_has_an_expectation() -> None:
     """A sample added to the corpus is replayed only once someone says what it should do."""
     assert sorted(EXPECTED) == sorted(s.name for s in SAMPLES)
-    assert set(KNOWN_BUGS) <= set(EXPECTED)
 
 
 def addressed(sample: Sample, account: str, openid: str, create_time: int, msg_id: int) -> str:
@@ -188,7 +173,7 @@ async def pushed(bot: Yishi, openid: str) -> int:
         return len(await uow.pushes.for_chat("wechat", openid))
 
 
-@pytest.mark.parametrize("sample", [replayed(s) for s in SAMPLES])
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
 async def test_a_wechatpy_sample_is_answered_in_time_and_once(
     sample: Sample,
     make_bot: Callable[..., Awaitable[Bot]],
