@@ -60,6 +60,9 @@ log = logging.getLogger("yishi.wechat")
 PASSIVE_MAX_BYTES = 2048  # WeChat truncates longer passive text replies
 SUCCESS = "success"
 BIND_SCENES = ("qrscene_bind_", "bind_")
+#: WeChat hardware's messages (device_text, device_event): a device's data or its
+#: binding, not words a resident typed, so not answered "please type it".
+DEVICE_PREFIX = "device_"
 
 
 @lru_cache(maxsize=4096)
@@ -370,9 +373,11 @@ class WechatAdapter(SignedCallbackAdapter):
                     why=event,
                 )
             return []
-        if msg_type == "event" and event not in ("subscribe", "scan", "click"):
+        if msg_type.startswith(DEVICE_PREFIX) or (
+            msg_type == "event" and event not in ("subscribe", "scan", "click")
+        ):
             await self.runner.spend(signed)
-            return []  # VIEW, LOCATION reports, send-job receipts: nothing to say
+            return []  # VIEW, LOCATION reports, send-job receipts, devices: nothing to say
         text, extra = await self._text_of(fields, msg_type, event)
         if text is None:  # answered as it is, with no effect to keep
             await self.runner.spend(signed)

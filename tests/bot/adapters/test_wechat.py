@@ -12,8 +12,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable
 from html import unescape
 from typing import Any
 from urllib.parse import quote
@@ -29,95 +28,17 @@ from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from consultation.binding import issue_code, push_to_person
 from handlers import default_handlers
-from kernel.commands import Command
-from kernel.context import Context
-from kernel.handler import Handler
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
 from storage.people import PeopleRepository
 from storage.platforms import CallbackRecord, PlatformRepository, SignatureNonce
 from storage.types import utcnow
+from tests.bot.adapters.conftest import Bot, LiveClock, SlowHandler, wechat_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
 from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-
-
-class SlowHandler(Handler):
-    """A test-only handler that takes longer than the passive-reply budget."""
-
-    grammar = (Command("慢慢来", "handle"),)
-    delay = 0.6
-
-    async def handle(self, ctx: Context) -> Sequence[Reply]:
-        await asyncio.sleep(self.delay)
-        return [Reply("久等了，这是答复。")]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWechat]:
-    platform = await FakeWechat().start()
-    yield platform
-    await platform.close()
-
-
-class LiveClock(Clock):
-    """Real time (the outbox stamps pushes with it), movable forward by ``advance``."""
-
-    def __init__(self) -> None:
-        super().__init__(utcnow())
-        self.offset = timedelta()
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
-
-    def advance(self, **delta: float) -> datetime:
-        self.offset += timedelta(**delta)
-        return self()
-
-
-@pytest.fixture
-def now_clock() -> LiveClock:
-    return LiveClock()
-
-
-Bot = tuple[Yishi, TestClient[Any, Any]]
-
-
-def wechat_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
-    """The [wechat] section that points the bot at the fake server."""
-    return {
-        "enabled": True,
-        "token": fake.token,
-        "encoding_aes_key": fake.encoding_aes_key,
-        "app_id": fake.app_id,
-        "app_secret": fake.app_secret,
-        "api_base_url": fake.url,
-        **more,
-    }
-
-
-@pytest.fixture
-def make_bot(
-    sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
-) -> Callable[..., Awaitable[Bot]]:
-    async def make(url: str | None = None, **wechat: Any) -> Bot:
-        settings = make_settings(
-            url or sqlite_url,
-            wechat=wechat_settings(fake, **{"reply_deadline_seconds": 2.0, **wechat}),
-            push={"retry_base_seconds": 0.0},
-        )
-        bot = build_yishi(
-            settings,
-            classifier=KeywordClassifier(),
-            clock=now_clock,
-            handlers=[*default_handlers(), SlowHandler()],
-        )
-        await seed_demo(bot.uow)
-        return bot, await aiohttp_client(build_web_app(bot))
-
-    return make
 
 
 async def call(

@@ -384,6 +384,15 @@ class FakeWechat:
         outer = message_xml({"ToUserName": self.account, "Encrypt": encrypted})
         return query, outer.encode()
 
+    def callback_document(
+        self, document: str, *, openid: str, safe: bool = True
+    ) -> tuple[dict[str, str], bytes]:
+        """Query string and body of a callback carrying ``document`` exactly as given,
+        signed (and encrypted) as :meth:`callback` does: a recorded message keeps its
+        nested elements (``<ScanCodeInfo>``, ``<SendPicsInfo><PicList><item>``) and
+        whitespace, which a dict of fields cannot hold."""
+        return self.callback(document, safe=safe, openid=openid)
+
     def text(self, openid: str, content: str, msg_id: int, **extra: str) -> dict[str, str | int]:
         return {
             "ToUserName": self.account,
