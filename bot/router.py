@@ -110,6 +110,8 @@ class HandlerRegistry:
         for command, handler in self.grammar:
             for initial in dict.fromkeys(verb[:1].lower() for verb in command.verbs):
                 self.by_initial.setdefault(initial, []).append((command, handler))
+        #: Where a location or link shared outside a dialogue goes (None: nowhere).
+        self.shared_taker = next((h for h in handlers if h.takes_shared), None)
         claiming = [h for h in handlers if type(h).claims is not Handler.claims]
         #: Handlers that recognise a message on its own before anything else (danger) …
         self.urgent = [h for h in claiming if h.claims_first]
@@ -392,15 +394,20 @@ class Router:
 
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
-        if not text and ctx.conversation.active and (ctx.message.image_url or ctx.message.location):
-            # A photo or a shared location is an answer inside a flow (a report's draft).
+        message = ctx.message
+        shared = message.location is not None or message.link is not None
+        if not text and ctx.conversation.active and (message.image_url or shared):
+            # A photo, a location or a link is an answer inside a flow (a report's draft).
             flow_handler = self.registry.flows.get(ctx.conversation.flow or "")
             if flow_handler is not None:
                 resumed = await self._resume(flow_handler, ctx)
                 if resumed is not None:
                     return resumed
+        taker = self.registry.shared_taker
+        if not text and shared and taker is not None and message.addressed:
+            return await self._run(taker, ctx, resume=False), "shared"
         if not text:
-            if ctx.message.image_url:
+            if message.image_url:
                 return [Reply(t("router.image_only"))], None
             return ([Reply(t("router.empty"))] if ctx.message.addressed else []), None
         if len(text) > self.max_text_chars:

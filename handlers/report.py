@@ -91,6 +91,7 @@ class ReportHandler(Handler):
     """Fills the draft from free text, photos and shared locations; files on confirmation."""
 
     intents = (Intent.REPORT_ISSUE,)
+    takes_shared = True
     # The menu's "反映问题" button says this: a tap starts a report directly, never
     # via the classifier (which is unsure of a sentence with no problem in it).
     grammar = (Command("我要反映问题", "handle", listed=False),)
@@ -111,8 +112,18 @@ class ReportHandler(Handler):
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         text = ctx.text
+        if not text and ctx.message.link is not None:
+            # A link on its own is acknowledged; it joins a report only inside one.
+            link = ctx.message.link
+            return [Reply(t("ticket.link_outside", title=link.title or link.url))]
         pending = self._pending(ctx)
         self._start(ctx)
+        if not text and ctx.message.location is not None:
+            # A location shared outside a dialogue: offer to report a problem there.
+            label = self._take_location(ctx)
+            ctx.conversation.advance("ask_description")
+            no = Button(t("ticket.place_offer_no"), "取消")
+            return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
         if text not in START_WORDS:
             self._absorb(ctx, text)
         replies = list(await self._next(ctx))
@@ -120,6 +131,31 @@ class ReportHandler(Handler):
             # A second report while a draft waited: the old one is put down with a word.
             return [Reply(t("ticket.replaced", description=pending[:40])), *replies]
         return replies
+
+    def _take_location(self, ctx: Context) -> str:
+        """Put the shared location in the draft (as the nearest configured building when
+        one is close); how it reads."""
+        loc = ctx.message.location
+        assert loc is not None
+        label = loc.label or f"{loc.latitude:.5f},{loc.longitude:.5f}"
+        place = Place(spot=label[:64])
+        building = self.catalogue.nearest_building(loc.latitude, loc.longitude)
+        if building is not None:  # the grid follows the building
+            place = Place(building=building, spot=(loc.label or "")[:64] or None)
+            label = f"{building}（{loc.label}）" if loc.label else building
+        ctx.conversation.data["place"] = _store_place(place)
+        ctx.conversation.changed = True
+        return label
+
+    @staticmethod
+    def _take_link(ctx: Context) -> None:
+        """Keep a shared link with the draft, among its details (the worker sees it)."""
+        link = ctx.message.link
+        assert link is not None
+        details = ctx.conversation.data.setdefault("details", {})
+        key = t("ticket.link_detail")
+        details[key] = " ".join(filter(None, [details.get(key), link.url]))
+        ctx.conversation.changed = True
 
     @staticmethod
     def _pending(ctx: Context) -> str:
@@ -250,18 +286,15 @@ class ReportHandler(Handler):
                 return [self._confirmation(conv.data)]
             return [Reply(t("ticket.photo_added", count=len(conv.data["photos"])))]
         if ctx.message.location is not None and not text:
-            loc = ctx.message.location
-            label = loc.label or f"{loc.latitude:.5f},{loc.longitude:.5f}"
-            place = Place(spot=label[:64])
-            building = self.catalogue.nearest_building(loc.latitude, loc.longitude)
-            if building is not None:  # the grid follows the building
-                place = Place(building=building, spot=(loc.label or "")[:64] or None)
-                label = f"{building}（{loc.label}）" if loc.label else building
-            conv.data["place"] = _store_place(place)
-            conv.changed = True
+            label = self._take_location(ctx)
             if step == "ask_location":
                 return await self._next(ctx)
             return [Reply(t("ticket.location_added", label=label)), *await self._next(ctx)]
+        if ctx.message.link is not None and not text:
+            self._take_link(ctx)
+            if step == "confirm":
+                return [Reply(t("ticket.link_added")), self._confirmation(conv.data)]
+            return [Reply(t("ticket.link_added")), *await self._next(ctx)]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
                 return await self._submit(ctx)

@@ -38,6 +38,14 @@ class Location:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A shared link (WeChat link messages): where it points and what it is called."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a person, whatever the platform.
 
@@ -56,6 +64,7 @@ class Inbound:
     sender_name: str | None = None
     image_url: str | None = None
     location: Location | None = None
+    link: Link | None = None
     addressed: bool = True
     #: Where the request came from when the platform lets us know (a web client's
     #: address): what limits guessing by anyone who can make up new accounts.

@@ -35,7 +35,7 @@ from aiohttp import web
 
 from bot.adapters.port import CallbackTransaction, MessageTransaction, PlatformStore, Touch
 from bot.router import Router
-from kernel.messages import ChatType, Inbound, Location, Reply
+from kernel.messages import ChatType, Inbound, Link, Location, Reply
 
 log = logging.getLogger("yishi.callbacks")
 
@@ -426,6 +426,7 @@ def _inbound_json(message: Inbound) -> dict[str, Any]:
 
 def _inbound_from(data: dict[str, Any]) -> Inbound:
     where = data.get("location")
+    link = data.get("link")
     return Inbound(
         platform=str(data["platform"]),
         chat_id=str(data["chat_id"]),
@@ -437,6 +438,7 @@ def _inbound_from(data: dict[str, Any]) -> Inbound:
         sender_name=data.get("sender_name"),
         image_url=data.get("image_url"),
         location=Location(**where) if where else None,
+        link=Link(**link) if link else None,
         addressed=bool(data.get("addressed", True)),
     )
 

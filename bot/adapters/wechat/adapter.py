@@ -52,7 +52,7 @@ from bot.config import WechatSettings
 from bot.media import MediaRefused, MediaStore
 from bot.push import PermanentPushError
 from bot.router import Router
-from kernel.messages import Button, ChatType, Inbound, Location, Platform, Reply
+from kernel.messages import Button, ChatType, Inbound, Link, Location, Platform, Reply
 from kernel.texts import t
 
 log = logging.getLogger("yishi.wechat")
@@ -392,6 +392,7 @@ class WechatAdapter(SignedCallbackAdapter):
             sent_at=_sent_at(fields),
             image_url=extra.get("image_url"),
             location=extra.get("location"),
+            link=extra.get("link"),
         )
         replies = await self.runner.deliver(message, signed, arrived=arrived)
         return await self.consent_offer.add(openid, replies)
@@ -423,9 +424,12 @@ class WechatAdapter(SignedCallbackAdapter):
                 )
             except ValueError:
                 return None, {"answer": t("wechat.unsupported")}
-            return where.label or t("wechat.location_text"), {"location": where}
+            return "", {"location": where}
         if msg_type == "link":
-            return f"{fields.get('Title', '')} {fields.get('Url', '')}".strip(), {}
+            url = fields.get("Url", "").strip()
+            if not url:
+                return None, {"answer": t("wechat.unsupported")}
+            return "", {"link": Link(url[:1000], fields.get("Title", "").strip()[:100])}
         if event in ("subscribe", "scan"):
             scene = fields.get("EventKey", "")
             for prefix in BIND_SCENES:

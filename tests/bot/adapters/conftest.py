@@ -112,17 +112,20 @@ def wechat_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
 def make_bot(
     sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory
 ) -> Callable[..., Awaitable[Bot]]:
-    async def make(url: str | None = None, **wechat: Any) -> Bot:
+    async def make(
+        url: str | None = None, *, tickets: dict[str, Any] | None = None, **wechat: Any
+    ) -> Bot:
         settings = make_settings(
             url or sqlite_url,
             wechat=wechat_settings(fake, **{"reply_deadline_seconds": 2.0, **wechat}),
             push={"retry_base_seconds": 0.0},
+            **({"tickets": tickets} if tickets else {}),
         )
         bot = build_yishi(
             settings,
             classifier=KeywordClassifier(),
             clock=now_clock,
-            handlers=[*default_handlers(), SlowHandler()],
+            handlers=[*default_handlers(settings.tickets.catalogue()), SlowHandler()],
         )
         await seed_demo(bot.uow)
         return bot, await aiohttp_client(build_web_app(bot))

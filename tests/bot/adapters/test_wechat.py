@@ -33,6 +33,7 @@ from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
 from storage.people import PeopleRepository
 from storage.platforms import CallbackRecord, PlatformRepository, SignatureNonce
+from storage.tickets import TicketRepository
 from storage.types import utcnow
 from tests.bot.adapters.conftest import Bot, LiveClock, SlowHandler, wechat_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
@@ -1000,3 +1001,73 @@ async def test_the_consent_page_is_signed_for_the_js_sdk(
     assert config["appId"] == fake.app_id
     await client.get("/wechat/subscribe?about=ticket")
     assert len(fake.jsapi_tickets) == 1  # kept, not fetched per page
+
+
+# -- places and links -------------------------------------------------------------------
+
+
+def location(
+    fake: FakeWechat, openid: str, mid: int, lat: float, lon: float, label: str
+) -> dict[str, Any]:
+    return {
+        **fake.text(openid, "", mid),
+        "MsgType": "location",
+        "Location_X": str(lat),
+        "Location_Y": str(lon),
+        "Scale": "15",
+        "Label": label,
+    }
+
+
+def link(fake: FakeWechat, openid: str, mid: int, title: str, url: str) -> dict[str, Any]:
+    return {**fake.text(openid, "", mid), "MsgType": "link", "Title": title, "Url": url}
+
+
+async def said(client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any]) -> str:
+    status, body, query = await call(client, fake, fields)
+    assert status == 200 and body != "success", body
+    return fake.read_reply(body, query)["Content"]
+
+
+async def test_a_location_outside_a_dialogue_offers_a_report_at_the_nearest_building(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot(tickets={"building_coordinates": {"5号楼": [31.8206, 117.2272]}})
+    code = await code_for(bot, "张阿姨")
+    await ask(client, fake, "oZhang", f"绑定 {code}", 1)
+    offer = await said(client, fake, location(fake, "oZhang", 2, 31.82061, 117.22721, "幸福里小区"))
+    assert "要反映这里的问题吗" in offer and "5号楼" in offer
+    assert "不用了" in offer  # a button to say no
+    draft = await ask(client, fake, "oZhang", "路灯不亮，晚上很黑", 3)
+    assert "请确认" in draft and "5号楼" in draft and "路灯不亮" in draft
+    # Far from every building: the place is kept as WeChat named it.
+    await ask(client, fake, "oZhang", "取消", 4)
+    far = await said(client, fake, location(fake, "oZhang", 5, 31.9, 117.3, "滨湖公园北门"))
+    assert "滨湖公园北门" in far and "要反映这里的问题吗" in far
+    await ask(client, fake, "oZhang", "不用了", 6)
+    async with bot.uow() as uow:
+        assert await uow.conversations.get("wechat", "oZhang", "oZhang", bot.clock()) is None
+    # Not the "did you mean" quiz, and not a location-shaped text.
+    assert "您是想" not in offer + far
+
+
+async def test_a_link_is_acknowledged_and_kept_with_a_report_draft(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
+) -> None:
+    bot, client = await make_bot()
+    code = await code_for(bot, "张阿姨")
+    await ask(client, fake, "oZhang", f"绑定 {code}", 1)
+    alone = await said(client, fake, link(fake, "oZhang", 2, "停水通知", "https://example.org/n/1"))
+    assert "收到您分享的链接“停水通知”" in alone and "您是想" not in alone
+    await ask(client, fake, "oZhang", "3号楼楼道灯坏了", 3)
+    kept = await said(client, fake, link(fake, "oZhang", 4, "照片", "https://example.org/p/2"))
+    assert "链接收到了" in kept
+    confirm = await ask(client, fake, "oZhang", "3号楼", 5)
+    assert "https://example.org/p/2" in confirm and "请确认" in confirm
+    filed = await ask(client, fake, "oZhang", "确认提交", 6)
+    assert "已受理" in filed
+    number = re.search(r"R\d+", filed)
+    assert number is not None
+    async with bot.uow() as uow:
+        [ticket] = await uow.get(TicketRepository).of_reporter("wechat", "oZhang", None)
+    assert "https://example.org/p/2" in json.dumps(ticket.details, ensure_ascii=False)
