@@ -35,6 +35,7 @@ from bot.adapters.callbacks import (
     SignedCallbackAdapter,
     read_bounded,
 )
+from bot.adapters.menu import menu_keys
 from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
@@ -199,6 +200,8 @@ class WechatAdapter(SignedCallbackAdapter):
             clock=router.clock,
         )
         self.sender = WechatSender(self.api, store, settings, clock=router.clock)
+        #: The configured menu's CLICK keys → the text each tap sends.
+        self.menu = menu_keys(settings.menu)
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
@@ -383,8 +386,11 @@ class WechatAdapter(SignedCallbackAdapter):
                 if scene.startswith(prefix) and scene[len(prefix) :].isdigit():
                     return f"绑定 {scene[len(prefix) :]}", {}
             return "/welcome", {}
-        if event == "click":
-            return fields.get("EventKey", ""), {}
+        if event == "click":  # a menu button: the words it stands for, as if typed
+            send = self.menu.get(fields.get("EventKey", ""))
+            if send is None:
+                return None, {"answer": t("menu.unknown")}
+            return send, {}
         return None, {}
 
     async def _photo(self, fields: dict[str, str]) -> tuple[str | None, dict[str, Any]]:

@@ -32,6 +32,8 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tests.bot.adapters.fakes.menu_server import FakeMenus
+
 
 def sha1_sign(*parts: str) -> str:
     items = list(parts)
@@ -122,6 +124,8 @@ class FakeWechat:
     qrcode_delay: float = 0.0
     #: When set, the QR code API answers only once the test opens this gate.
     qrcode_gate: asyncio.Event | None = None
+    #: The account's and the WeCom apps' custom menus (fakes/menu_server.py).
+    menus: FakeMenus = field(default_factory=FakeMenus)
     #: WeChat's clock, which stamps each callback's signature (seconds since the epoch).
     clock: Callable[[], float] = time.time
     server: TestServer | None = None
@@ -146,6 +150,7 @@ class FakeWechat:
         app.router.add_post("/cgi-bin/webhook/send", self._robot_send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         app.router.add_get("/cgi-bin/media/get", self._media_get)
+        self.menus.add_routes(app, self._check_token)
         return app
 
     async def start(self) -> FakeWechat:
