@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiohttp import web
@@ -26,7 +26,13 @@ from bot.demo import seed_consultation_demo, seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.texts import t
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
-from tests.bot.adapters.test_wechat import LiveClock, call, code_for, wechat_settings
+from tests.bot.adapters.test_wechat import (
+    LiveClock,
+    call,
+    code_for,
+    inbound_count,
+    wechat_settings,
+)
 from tests.bot.adapters.test_wecom import post, read
 from tests.conftest import make_settings
 
@@ -119,6 +125,15 @@ class Wecom:
         return await self._send(
             {"CreateTime": next(self.ids), "MsgType": "event", "Event": "click", "EventKey": key}
         )
+
+
+Person = TypeVar("Person", Wechat, Wecom)
+
+
+async def bound(person: Person, bot: Yishi, name: str) -> Person:
+    """``person`` once bound to the demo resident ``name`` with a moderator's code."""
+    assert "绑定成功" in await person.says(f"绑定 {await code_for(bot, name)}")
+    return person
 
 
 # -- the model ----------------------------------------------------------------------------
@@ -296,8 +311,7 @@ async def test_a_verified_resident_reports_signs_up_and_proposes_by_taps(
     served: Bot, fake: FakeWechat
 ) -> None:
     bot, client = served
-    zhang = Wechat(client, fake, "oZhang")
-    assert "绑定成功" in await zhang.says(f"绑定 {await code_for(bot, '张阿姨')}")
+    zhang = await bound(Wechat(client, fake, "oZhang"), bot, "张阿姨")
     keys = {send: key for key, send in menu_keys(DEFAULT_MENU).items()}
     assert await zhang.taps(keys["我要反映问题"]) == t("ticket.ask_description")
     assert "取消" in await zhang.says("取消")
@@ -312,8 +326,6 @@ async def test_a_verified_resident_reports_signs_up_and_proposes_by_taps(
 async def test_an_unknown_wechat_key_points_at_the_menu_and_keeps_nothing(
     served: Bot, fake: FakeWechat
 ) -> None:
-    from tests.bot.adapters.test_wechat import inbound_count
-
     bot, client = served
     before = await inbound_count(bot)
     # wechatpy's sample key, an old menu's key, and a command sent as a raw key.
@@ -328,8 +340,7 @@ async def test_a_tap_on_each_wecom_entry_is_answered_as_its_words_typed(
     served: Bot, fake: FakeWechat
 ) -> None:
     bot, client = served
-    wang = Wecom(client, fake, "WangWu")
-    assert "绑定成功" in await wang.says(f"绑定 {await code_for(bot, '王网格员')}")
+    wang = await bound(Wecom(client, fake, "WangWu"), bot, "王网格员")
     for n, (key, send) in enumerate(menu_keys(DEFAULT_STAFF_MENU).items()):
         stranger_typed = await Wecom(client, fake, f"Typed{n}").says(send)
         stranger_tapped = await Wecom(client, fake, f"Tapped{n}").taps(key)
