@@ -209,8 +209,11 @@ def describe(body: dict[str, Any], keys: dict[str, str]) -> list[str]:
 
     def line(button: dict[str, Any], indent: str) -> str:
         name = button.get("name", "")
-        if button.get("type") == "view":
+        kind = button.get("type")
+        if kind == "view":
             return f"{indent}{name} → opens {button.get('url', '')}"
+        if kind != "click":  # made in WeChat's own backend (a reply text, a mini program)
+            return f"{indent}{name} → {kind} (not in the configuration)"
         key = str(button.get("key", ""))
         sends = keys.get(key)
         does = f"sends “{sends}”" if sends is not None else f"key {key} (not in the configuration)"

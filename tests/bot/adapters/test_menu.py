@@ -408,11 +408,15 @@ async def test_publish_then_show_the_wechat_menu(
 
     # Someone changes it in WeChat's own backend: show says so, and what was meant.
     fake.menus.wechat = {
-        "button": [{"type": "click", "name": "今日歌曲", "key": "V1001_TODAY_MUSIC"}]
+        "button": [
+            {"type": "click", "name": "今日歌曲", "key": "V1001_TODAY_MUSIC"},
+            {"type": "text", "name": "联系我们", "value": "电话 0551-6288 0000"},
+        ]
     }
     code, out, _ = await yishi_async("wechat", "menu", "show", "--config", config, cwd=tmp_path)
     assert code == 1
     assert "今日歌曲 → key V1001_TODAY_MUSIC (not in the configuration)" in out
+    assert "联系我们 → text (not in the configuration)" in out
     assert "反映问题 → sends “我要反映问题”" in out
 
 
