@@ -17,6 +17,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
+    from bot.adapters.menu import MenuApi
+    from bot.adapters.outbound import HttpClient
+    from bot.adapters.port import PlatformStore
     from storage.unit_of_work import UnitOfWorkFactory
 
 CONFIG_OPTION = click.option(
@@ -408,6 +411,110 @@ def residents_bind_code(config_path: Path | None, who: str) -> None:
     click.echo(f"valid {hours} hours, once. Tell it to them in person or by phone; they send")
     click.echo(f"    绑定 {code}")
     click.echo("to the bot from their own WeChat, WeCom, Telegram or web chat.")
+
+
+@main.group()
+def wechat() -> None:
+    """The WeChat Official Account (公众号)."""
+
+
+@main.group()
+def wecom() -> None:
+    """The WeCom (企业微信) app."""
+
+
+def _menu_api(settings: Settings, platform: str, http: HttpClient, store: PlatformStore) -> MenuApi:
+    """The platform's API client for its menu (its token shared through the database)."""
+    from storage.types import utcnow
+
+    if platform == "wechat":
+        from bot.adapters.wechat.api import WechatApi
+
+        wx = settings.wechat
+        return WechatApi(
+            http,
+            store,
+            base_url=wx.api_base_url,
+            app_id=wx.app_id,
+            app_secret=wx.app_secret,
+            clock=utcnow,
+        )
+    from bot.adapters.wecom.adapter import WecomApi
+
+    return WecomApi(http, store, settings.wecom, clock=utcnow)
+
+
+def _menu(config_path: Path | None, platform: str, *, publish: bool) -> NoReturn:
+    """Publish the configured menu (or not), read back what the platform shows, print it
+    and whether it is the configured one: exit 0 when it is, 1 when not."""
+    from bot.adapters.menu import describe, menu_keys, publish_menu, render
+    from bot.adapters.outbound import HttpClient, OutboundError
+    from bot.adapters.port import PlatformStore
+    from bot.adapters.wechat.api import WechatApiError
+
+    settings = _settings(config_path)
+    section = settings.wechat if platform == "wechat" else settings.wecom
+    needed = ("app_id", "app_secret") if platform == "wechat" else ("corp_id", "secret")
+    missing = [f"{platform}.{key}" for key in needed if not getattr(section, key)]
+    if missing:
+        _fail(f"config error: {', '.join(missing)} needed to reach the platform")
+    body, left_out = render(section.menu, settings.web.public_url)
+    keys = menu_keys(section.menu)
+    for note in left_out:
+        click.echo(f"left out: {note}", err=True)
+
+    async def go() -> dict[str, Any]:
+        async with _database(settings, upgrade=False) as units:
+            http = HttpClient()
+            try:
+                api = _menu_api(settings, platform, http, PlatformStore(units))
+                return await publish_menu(api, body if publish else None)
+            finally:
+                await http.close()
+
+    name = "WeChat" if platform == "wechat" else "WeCom"
+    try:
+        shown = _run_on_database(go(), settings)
+    except WechatApiError as exc:
+        _fail(f"{name} refused: {exc}", 1)
+    except OutboundError as exc:
+        _fail(f"{name} not reached: {exc}", 3)
+    if publish:
+        click.echo(f"published to {name}: {len(body['button'])} buttons")
+    click.echo(f"{name} shows:")
+    click.echo("\n".join(describe(shown, keys)))
+    if shown == body:
+        click.echo("matches the configuration")
+        sys.exit(0)
+    click.echo("differs from the configuration, which is:")
+    click.echo("\n".join(describe(body, keys)))
+    if not publish:
+        click.echo(f"publish it with: yishi {platform} menu publish")
+    sys.exit(1)
+
+
+def _menu_commands(parent: click.Group, platform: str) -> None:
+    """``yishi PLATFORM menu publish|show``: the same two commands for each platform."""
+
+    @parent.group("menu", help=f"The custom menu at the bottom of the chat ([{platform}] menu).")
+    def menu() -> None:
+        pass
+
+    @menu.command("publish")
+    @CONFIG_OPTION
+    def publish(config_path: Path | None) -> None:
+        """Publish the configured menu, then print what the platform shows."""
+        _menu(config_path, platform, publish=True)
+
+    @menu.command("show")
+    @CONFIG_OPTION
+    def show(config_path: Path | None) -> None:
+        """Print the menu the platform shows and whether it is the configured one."""
+        _menu(config_path, platform, publish=False)
+
+
+_menu_commands(wechat, "wechat")
+_menu_commands(wecom, "wecom")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.adapters.menu import DEFAULT_MENU, DEFAULT_STAFF_MENU, Menu, check_menu
 from consultation.config import ConsultationRules
 from consultation.meeting_rule import MeetingRule
 from consultation.screening import DEFAULT_CATALOGUE, DEFAULT_DISCUSS, DEFAULT_NOT_DISCUSS
@@ -218,6 +219,9 @@ class WechatSettings(_Section):
     subscribe_templates: list[SubscribeTemplate] = Field(default_factory=list)
     #: Older single-template form: a long-term template for every notice ("" = none).
     subscribe_template_id: str = ""
+    #: The account's menu (bot/adapters/menu.py), published by `yishi wechat menu publish`.
+    menu: Menu = DEFAULT_MENU
+    _menu_fits = field_validator("menu")(check_menu)
 
     @model_validator(mode="after")
     def _credentials(self) -> WechatSettings:
@@ -285,6 +289,9 @@ class WecomSettings(_Section):
     #: A robot may post 20 messages a minute.
     robot_per_minute: int = Field(default=20, ge=1)
     robot_window_seconds: float = Field(default=60.0, gt=0)
+    #: The app's menu, as [wechat]'s; published by `yishi wecom menu publish`.
+    menu: Menu = DEFAULT_STAFF_MENU
+    _menu_fits = field_validator("menu")(check_menu)
 
     @model_validator(mode="after")
     def _credentials(self) -> WecomSettings:

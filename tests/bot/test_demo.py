@@ -75,3 +75,22 @@ def test_the_demo_community_has_a_duty_phone_and_its_own_faq() -> None:
     assert demo.community.duty_phone == DEMO_DUTY_PHONE
     answer = load_faq(demo.community.faq_path).answer("物业费多少钱")
     assert answer is not None and "1.2 元" in answer
+
+
+def test_the_demo_account_has_the_community_menu() -> None:
+    """反映问题 · 我的诉求 · 议事日 (tapped through WeChat in tests/bot/adapters/test_menu.py);
+    居务公开 opens the demo's own /public/ page once it has a public address."""
+    from bot.adapters.menu import DEFAULT_MENU, render
+    from bot.cli import _demo_settings
+    from bot.config import Settings
+
+    demo = _demo_settings(Settings(web={"public_url": "https://demo.example.org"}))
+    assert demo.wechat.menu == DEFAULT_MENU
+    body, left_out = render(demo.wechat.menu, demo.web.public_url)
+    assert [b["name"] for b in body["button"]] == ["反映问题", "我的诉求", "议事日"]
+    assert body["button"][2]["sub_button"][-1] == {
+        "type": "view",
+        "name": "居务公开",
+        "url": "https://demo.example.org/public/",
+    }
+    assert left_out == []

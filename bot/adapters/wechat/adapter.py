@@ -36,6 +36,7 @@ from bot.adapters.callbacks import (
     SignedCallbackAdapter,
     read_bounded,
 )
+from bot.adapters.menu import menu_keys
 from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
@@ -229,6 +230,8 @@ class WechatAdapter(SignedCallbackAdapter):
             zone=router.community.zone,
             offer=self.consent_offer,
         )
+        #: The configured menu's CLICK keys → the text each tap sends.
+        self.menu = menu_keys(settings.menu)
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
@@ -436,8 +439,11 @@ class WechatAdapter(SignedCallbackAdapter):
                 if scene.startswith(prefix) and scene[len(prefix) :].isdigit():
                     return f"绑定 {scene[len(prefix) :]}", {}
             return "/welcome", {}
-        if event == "click":
-            return fields.get("EventKey", ""), {}
+        if event == "click":  # a menu button: the words it stands for, as if typed
+            send = self.menu.get(fields.get("EventKey", ""))
+            if send is None:
+                return None, {"answer": t("menu.unknown")}
+            return send, {}
         return None, {}
 
     async def _photo(self, fields: dict[str, str]) -> tuple[str | None, dict[str, Any]]:

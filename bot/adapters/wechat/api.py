@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from bot.adapters.menu import from_selfmenu
 from bot.adapters.outbound import HttpClient
 from bot.adapters.port import PlatformStore
 
@@ -110,18 +111,23 @@ class TokenApi:
         await self.store.expire_token(self.token_name, value)
 
     async def call(
-        self, path: str, payload: dict[str, Any] | None, *, query: dict[str, str] | None = None
+        self,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
-        """POST ``payload`` (None: a GET) with the token and ``query``; one
+        """POST ``payload`` (GET without one) with the token and any other ``params``; one
         refresh-and-retry on a token error.
 
         Never from inside a unit of work: see :meth:`kernel.context.Context.later`."""
+        method = "GET" if payload is None else "POST"
         for attempt in range(2):
             token = await self.access_token()
             _status, body = await self.http.request_json(
-                "POST" if payload is not None else "GET",
+                method,
                 self.base_url + path,
-                params={**(query or {}), "access_token": token},
+                params={**(params or {}), "access_token": token},
                 json=payload,
             )
             if not isinstance(body, dict):
@@ -197,7 +203,7 @@ class WechatApi(TokenApi):
         found = await self.store.token(name, self.clock())
         if found is not None:
             return found
-        body = await self.call("/cgi-bin/ticket/getticket", None, query={"type": "jsapi"})
+        body = await self.call("/cgi-bin/ticket/getticket", params={"type": "jsapi"})
         ticket = str(body.get("ticket", ""))
         if not ticket:
             raise WechatApiError(-1, "no ticket in the getticket answer")
@@ -229,3 +235,11 @@ class WechatApi(TokenApi):
     async def bind_qrcode(self, code: str, expire_seconds: int) -> QrCode:
         """The QR code that binds whoever scans it with bind code ``code``."""
         return await self.create_temporary_qrcode(f"bind_{code}", expire_seconds)
+
+    async def create_menu(self, body: dict[str, Any]) -> None:
+        """Replace the account's custom menu (bot/adapters/menu.py renders ``body``)."""
+        await self.call("/cgi-bin/menu/create", body)
+
+    async def current_menu(self) -> dict[str, Any]:
+        """The menu people see now, as create's body (WeChat answers in its own shape)."""
+        return from_selfmenu(await self.call("/cgi-bin/get_current_selfmenu_info"))

@@ -29,6 +29,7 @@ from bot.adapters.callbacks import (
     SignedCallbackAdapter,
     read_bounded,
 )
+from bot.adapters.menu import menu_keys
 from bot.adapters.outbound import HttpClient, OutboundError
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.wechat import xml
@@ -39,12 +40,14 @@ from bot.config import WecomSettings
 from bot.push import PermanentPushError
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Platform, Reply
+from kernel.texts import t
 
 log = logging.getLogger("yishi.wecom")
 
 ROBOT_PREFIX = "robot:"
 RATE_LIMITED = 45009
 MAX_BUTTON_KEY = 1024
+NO_MENU = 46003  # menu/get before any menu was created
 
 
 class WecomApi(TokenApi):
@@ -71,6 +74,22 @@ class WecomApi(TokenApi):
 
     def token_params(self) -> dict[str, str]:
         return {"corpid": self.settings.corp_id, "corpsecret": self.settings.secret}
+
+    async def create_menu(self, body: dict[str, Any]) -> None:
+        """Replace the app's menu (bot/adapters/menu.py renders ``body``)."""
+        await self.call("/cgi-bin/menu/create", body, params=self._agent())
+
+    async def current_menu(self) -> dict[str, Any]:
+        """The app's menu now, as create's body (none yet: WeCom says 46003)."""
+        try:
+            return await self.call("/cgi-bin/menu/get", params=self._agent())
+        except WechatApiError as exc:
+            if exc.errcode == NO_MENU:
+                return {"button": []}
+            raise
+
+    def _agent(self) -> dict[str, str]:
+        return {"agentid": str(self.settings.agent_id)}
 
     def payload(self, user_id: str, reply: Reply) -> dict[str, Any]:
         """A text message, or a template card with one button per choice."""
@@ -177,6 +196,8 @@ class WecomAdapter(SignedCallbackAdapter):
         self.api = WecomApi(http, store, settings, clock=router.clock)
         self.robots = WecomRobots(http, settings)
         self.sender = WecomSender(self.api, self.robots, store)
+        #: The configured menu's CLICK keys → the text each tap sends.
+        self.menu = menu_keys(settings.menu)
         self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
         self.runner = CallbackRunner(
             router,
@@ -273,8 +294,14 @@ class WecomAdapter(SignedCallbackAdapter):
         event = fields.get("Event", "").lower()
         if msg_type == "text":
             text = fields.get("Content", "")
-        elif msg_type == "event" and event in ("template_card_event", "click"):
+        elif msg_type == "event" and event == "template_card_event":
             text = fields.get("EventKey", "")
+        elif msg_type == "event" and event == "click":  # the app's menu: its words
+            found = self.menu.get(fields.get("EventKey", ""))
+            if found is None:
+                await self.runner.spend(signed)
+                return [Reply(t("menu.unknown"))]
+            text = found
         else:
             await self.runner.spend(signed)
             return []  # enter_agent, view, location reports: nothing to say

@@ -32,6 +32,8 @@ from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from tests.bot.adapters.fakes.menu_server import FakeMenus
+
 
 def sha1_sign(*parts: str) -> str:
     items = list(parts)
@@ -129,6 +131,8 @@ class FakeWechat:
     jsapi_tickets: list[str] = field(default_factory=list)
     #: Subscription notices refused for want of consent (43101).
     refused_notices: list[dict[str, Any]] = field(default_factory=list)
+    #: The account's and the WeCom apps' custom menus (fakes/menu_server.py).
+    menus: FakeMenus = field(default_factory=FakeMenus)
     #: WeChat's clock, which stamps each callback's signature (seconds since the epoch).
     clock: Callable[[], float] = time.time
     server: TestServer | None = None
@@ -154,6 +158,7 @@ class FakeWechat:
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode_create)
         app.router.add_get("/cgi-bin/media/get", self._media_get)
         app.router.add_get("/cgi-bin/ticket/getticket", self._jsapi_ticket)
+        self.menus.add_routes(app, self._check_token)
         return app
 
     async def start(self) -> FakeWechat:
