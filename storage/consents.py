@@ -59,10 +59,7 @@ class ConsentRepository(Repository):
             .values(platform=platform, user_id=user_id, template_id=template_id, updated_at=now)
             .on_conflict_do_nothing(index_elements=["platform", "user_id", "template_id"])
         )
-        if accepted:
-            uses = col(NoticeConsent.uses_left) + (1 if once else 0)
-        else:
-            uses = col(NoticeConsent.uses_left) * 0
+        uses = col(NoticeConsent.uses_left) + (1 if once else 0) if accepted else 0
         result = await self.session.execute(
             update(NoticeConsent)
             .where(self._row(platform, user_id, template_id))

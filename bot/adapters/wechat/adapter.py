@@ -164,10 +164,11 @@ class WechatSender:
     async def _fall_back(self, chat_id: str, reply: Reply, why: str) -> None:
         """A subscription notice on a template the person agreed to, else undeliverable
         here (the push service then tries the person's next bound platform)."""
-        if not self.notices.carriers(reply):
+        templates = self.notices.carriers(reply)
+        if not templates:
             raise PermanentPushError(why)
         try:
-            refused = await self.notices.send(chat_id, reply)
+            refused = await self.notices.send(chat_id, reply, templates)
         except OutboundError as exc:
             await self._record(chat_id, "subscribe_notice", False, str(exc), reply)
             raise

@@ -88,10 +88,12 @@ class SubscribeNotices:
         """The configured templates that may carry this notice."""
         return [t for t in self.settings.templates() if t.carries(reply.about)]
 
-    async def send(self, openid: str, reply: Reply) -> str | None:
-        """Send ``reply`` on a template the person agreed to; the reason it could not
-        go (None: it went). Raises :class:`OutboundError` to be tried again later."""
-        templates = self.carriers(reply)
+    async def send(
+        self, openid: str, reply: Reply, templates: list[SubscribeTemplate]
+    ) -> str | None:
+        """Send ``reply`` on one of ``templates`` (its :meth:`carriers`) the person agreed
+        to; the reason it could not go (None: it went). Raises :class:`OutboundError` to
+        be tried again later."""
         offered = [(t.id, t.kind == "once") for t in templates]
         taken = await self.store.take_consent(Platform.WECHAT, openid, offered)
         template = self.settings.template(taken) if taken else None
