@@ -436,6 +436,9 @@ class ConsultationSettings(_Section):
     default_quorum_pct: int = Field(default=50, ge=0, le=100)
     announce_before_hours: list[int] = Field(default_factory=lambda: [168, 24, 2])
     remind_before_hours: int = Field(default=24, ge=1)
+    recurring_ticket_count: int = Field(default=3, ge=0, le=1000)
+    recurring_window_days: int = Field(default=90, ge=1, le=3660)
+    recurring_reopen_count: int = Field(default=2, ge=0, le=100)
 
     @field_validator("meeting_time")
     @classmethod
@@ -444,6 +447,13 @@ class ConsultationSettings(_Section):
             time.fromisoformat(value)
         except ValueError as exc:
             raise ValueError("must be HH:MM, e.g. 09:30") from exc
+        return value
+
+    @field_validator("recurring_ticket_count")
+    @classmethod
+    def _off_or_several(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("must be 0 (off) or at least 2: one ticket is not a recurring problem")
         return value
 
     @field_validator("announce_chats")
@@ -472,6 +482,9 @@ class ConsultationSettings(_Section):
             default_quorum_pct=self.default_quorum_pct,
             announce_before_hours=tuple(self.announce_before_hours),
             remind_before_hours=self.remind_before_hours,
+            recurring_ticket_count=self.recurring_ticket_count,
+            recurring_window_days=self.recurring_window_days,
+            recurring_reopen_count=self.recurring_reopen_count,
         )
 
 

@@ -25,6 +25,12 @@ class ConsultationRules:
     default_quorum_pct: int = 50
     announce_before_hours: tuple[int, ...] = (168, 24, 2)
     remind_before_hours: int = 24
+    #: Tickets become topics: this many tickets of one category in one building within
+    #: ``recurring_window_days`` (or one ticket reopened ``recurring_reopen_count``
+    #: times) are offered to the moderators as a topic; 0 turns each check off.
+    recurring_ticket_count: int = 3
+    recurring_window_days: int = 90
+    recurring_reopen_count: int = 2
     extra: dict[str, str] = field(default_factory=dict)
 
     def group_chats(self) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from consultation.ballots import Tally
 from storage.meetings import Meeting
 from storage.outcomes import Decision
 from storage.polls import Poll
+from storage.recurring import RecurringOffer
 from storage.tickets import Ticket
 from storage.topics import Topic
 
@@ -186,6 +187,21 @@ class TopicQualified(TopicChanged):
     count: int
     supporters: Sequence[int]
     by: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecurringProblemOffered(Event):
+    """A problem keeps coming back (one category in one building ``offer.tickets``
+    times within ``days``, or one ticket reopened ``reopen_count`` times): the
+    moderators are offered a topic draft citing the tickets."""
+
+    offer: RecurringOffer
+    days: int
+    reopen_count: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"recurring:O{self.offer.id}"
 
 
 # ---- 表决 ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """议题: residents propose and co-sign (附议); moderators screen, reject with a reason, merge.
 
 Moderator commands (also the data of the buttons on the new-topic message):
-``审核 T12 通过`` · ``驳回 T12 理由…`` · ``合并 T12 到 T5`` · ``待审议题``.
+``审核 T12 通过`` · ``驳回 T12 理由…`` · ``合并 T12 到 T5`` · ``待审议题``; and on the offer of a
+recurring problem (:mod:`consultation.recurring`): ``转为议题 R…`` · ``暂不转议题 R…``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from collections.abc import Sequence
 
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
+from consultation.recurring import Decision, RecurringError, RecurringProblems
 from consultation.roles import Role
 from consultation.topics import TopicDraft, TopicError, TopicService, draft_from_message
-from kernel.commands import Command, ref, rest, word
+from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
 from kernel.handler import Handler
@@ -152,7 +154,7 @@ class SecondTopicHandler(Handler):
 
 
 class TopicModerationHandler(Handler):
-    """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题."""
+    """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题 · 转为议题 R… · 暂不转议题 R…."""
 
     grammar = (
         Command("待审议题", "pending", roles=MODERATOR, section="议题"),
@@ -180,6 +182,15 @@ class TopicModerationHandler(Handler):
             ),
             roles=MODERATOR,
             section="议题",
+        ),
+        Command("转为议题", "from_tickets", (ticket(),), roles=MODERATOR, section="议题"),
+        Command(
+            "暂不转议题",
+            "not_from_tickets",
+            (ticket(),),
+            roles=MODERATOR,
+            section="议题",
+            listed=False,
         ),
     )
     required_roles = MODERATOR
@@ -216,3 +227,36 @@ class TopicModerationHandler(Handler):
     async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
         await self._service(ctx).merge(topic, into, ctx.user.actor)
         return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]
+
+    def _recurring(self, ctx: Context) -> RecurringProblems:
+        return RecurringProblems(ctx.uow, self.rules, ctx.community.zone)
+
+    async def from_tickets(self, ctx: Context, number: str) -> Sequence[Reply]:
+        """提交初审 on a recurring problem's offer: a topic draft citing its tickets."""
+        if ctx.user.resident is None:
+            raise RecurringError("no_resident")
+        done = await self._recurring(ctx).accept(number, ctx.user.resident, ctx.user.actor, ctx.now)
+        return [self._decided(done)]
+
+    async def not_from_tickets(self, ctx: Context, number: str) -> Sequence[Reply]:
+        """暂不提交: the offer is closed, recorded with who and when."""
+        done = await self._recurring(ctx).decline(
+            number, ctx.user.resident, ctx.user.actor, ctx.now
+        )
+        if done.decided_now:
+            return [Reply(t("recurring.declined"))]
+        return [self._decided(done)]
+
+    @staticmethod
+    def _decided(done: Decision) -> Reply:
+        """What a tap made, or what an earlier one had (a second tap changes nothing)."""
+        offer, topic = done.offer, done.topic
+        who = offer.decided_by_name or ""
+        if topic is None:
+            return Reply(t("recurring.declined_before", who=who))
+        ref = topic_ref(topic.id or 0)
+        if not done.decided_now:
+            return Reply(t("recurring.accepted_before", who=who, ref=ref))
+        return Reply(
+            t("recurring.accepted", ref=ref, title=topic.title, tickets="、".join(offer.tickets))
+        )

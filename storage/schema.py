@@ -17,6 +17,7 @@ import storage.nlu_samples
 import storage.outcomes
 import storage.platforms
 import storage.polls
+import storage.recurring
 import storage.scheduler
 import storage.throttle
 import storage.tickets

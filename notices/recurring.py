@@ -1,0 +1,72 @@
+"""Tickets become topics: the checks on each filed or reopened ticket, and the offer the
+moderators get (one tap puts the draft to screening, another declines it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from consultation import events as ev
+from consultation.audiences import Audience, Moderators
+from consultation.config import ConsultationRules
+from consultation.recurring import RecurringProblems
+from consultation.ticket_parsing import Catalogue
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.dispatch import Also, Notify, Route, Table
+from storage.unit_of_work import UnitOfWork
+
+
+def offer_text(event: ev.RecurringProblemOffered) -> str:
+    """What the moderators read: ticket numbers, category, building — never who reported."""
+    offer = event.offer
+    if offer.kind == "reopened":
+        return t(
+            "recurring.offer_reopened",
+            building=offer.building or "",
+            number=offer.tickets[0],
+            category=offer.category,
+            count=event.reopen_count,
+        )
+    return t(
+        "recurring.offer",
+        building=offer.building or "",
+        days=event.days,
+        count=len(offer.tickets),
+        category=offer.category,
+        tickets="、".join(offer.tickets),
+    )
+
+
+def _offer(event: ev.RecurringProblemOffered, _a: Audience) -> Reply:
+    number = event.offer.tickets[-1]
+    return Reply(
+        offer_text(event),
+        buttons=(
+            Button(t("recurring.b_accept"), f"转为议题 {number}"),
+            Button(t("recurring.b_decline"), f"暂不转议题 {number}"),
+        ),
+    )
+
+
+def routes(catalogue: Catalogue, rules: ConsultationRules, zone: tzinfo) -> Table:
+    """The rows that check tickets for recurring problems and offer them as topics."""
+
+    def problems(uow: UnitOfWork) -> RecurringProblems:
+        return RecurringProblems(uow, rules, zone, catalogue.confidentiality)
+
+    async def filed(uow: UnitOfWork, event: ev.TicketFiled, now: datetime) -> None:
+        await problems(uow).after_filed(event.ticket, now)
+
+    async def reopened(uow: UnitOfWork, event: ev.TicketReopened, now: datetime) -> None:
+        await problems(uow).after_reopened(event.ticket, now)
+
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.TicketFiled: [Also(filed)],
+        ev.TicketReopened: [Also(reopened)],
+        ev.RecurringProblemOffered: [
+            Notify[ev.RecurringProblemOffered](lambda e: [Moderators()], _offer)
+        ],
+    }
+    return table
