@@ -10,13 +10,14 @@ it is screened, co-signed and scheduled as usual.
 
 Checked on the ticket events that already exist (filed, reopened: the dispatch table
 calls :meth:`RecurringProblems.after_filed` / :meth:`after_reopened`). Offered once per
-cluster while the offer is open (the database keeps one open offer per cluster); once
-decided, only tickets received after the decision count towards the next offer, so a
-declined offer is not repeated by the very next ticket. Confidential categories (a
-neighbour dispute, :mod:`consultation.confidentiality`) are never offered: a private
-dispute is one of the 六不议, and a topic would show it to the whole community. The
-offer cites ticket numbers, the category and the building; the draft quotes the
-tickets' descriptions with phone and ID numbers masked and without room numbers.
+cluster while the offer is open (the database keeps one open offer per cluster), and each
+ticket is cited by one offer only: once an offer is decided, the tickets it did not cite
+count towards the next one, so a declined offer is not repeated by the very next ticket.
+Confidential categories (a neighbour dispute, :mod:`consultation.confidentiality`) are
+never offered: a private dispute is one of the 六不议, and a topic would show it to the
+whole community. The offer cites ticket numbers, the category and the building; the
+draft quotes the tickets' descriptions with phone and ID numbers masked and without
+room numbers.
 """
 
 from __future__ import annotations
@@ -94,10 +95,12 @@ class RecurringProblems:
             return None
         cluster = place_cluster(ticket.category, ticket.building)
         since = now - timedelta(days=self.rules.recurring_window_days)
-        decided = await self.offers.last_decided(cluster)
-        if decided is not None and decided > since:
-            since = decided  # what was decided on is not counted again
-        found = await self.offers.tickets_at(ticket.category, ticket.building, since)
+        cited = {n for o in await self.offers.of_clusters([cluster]) for n in o.tickets}
+        found = [
+            t
+            for t in await self.offers.tickets_at(ticket.category, ticket.building, since)
+            if t.number not in cited  # each ticket is offered once, whatever became of it
+        ]
         if len(found) < need:
             return None
         return await self._offer(cluster, "place", ticket, [t.number for t in found], now)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, func, update
+from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.repository import Repository, insert_for
@@ -74,13 +74,6 @@ class RecurringOfferRepository(Repository):
             .execution_options(populate_existing=True)
         )
         return (await self.session.exec(stmt)).all()
-
-    async def last_decided(self, cluster: str) -> datetime | None:
-        """When the cluster's latest decided offer was decided (None: never)."""
-        stmt = select(func.max(col(RecurringOffer.decided_at))).where(
-            RecurringOffer.cluster == cluster
-        )
-        return (await self.session.exec(stmt)).first()
 
     async def decide(
         self,
