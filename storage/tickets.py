@@ -100,6 +100,9 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tickets_open_place", "category", "status", "building", "spot"),
         Index("ix_tickets_reporter", "reporter_platform", "reporter_user_id"),
+        # A filed ticket's recurring check counts its category in its building lately
+        # (consultation/recurring.py): one range read, however many tickets a city keeps.
+        Index("ix_tickets_recurring", "category", "building", "received_at"),
         # Covers the period statistics: grouped columns first, so SQLite aggregates in
         # index order (no sort); with ANALYZE it skip-scans straight to the period.
         Index(
