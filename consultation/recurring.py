@@ -63,7 +63,7 @@ def reopened_cluster(number: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class OfferOutcome:
     """What a tap did: the offer, the topic (when there is one), and whether this tap
     made it (False: someone had already decided; the answer says so)."""
 
@@ -164,7 +164,9 @@ class RecurringProblems:
             raise RecurringError("not_found", number=number)
         return next((o for o in citing if o.status == "open"), citing[0])
 
-    async def accept(self, number: str, moderator: Resident, actor: str, now: datetime) -> Decision:
+    async def accept(
+        self, number: str, moderator: Resident, actor: str, now: datetime
+    ) -> OfferOutcome:
         """Turn the offer into a topic draft in screening, proposed by ``moderator``; a
         second tap (by anyone) finds the topic the first one made."""
         offer = await self.offer_for(number)
@@ -187,11 +189,11 @@ class RecurringProblems:
         )
         found = await self.offers.get(offer.id)
         assert found is not None
-        return Decision(found, topic, True)
+        return OfferOutcome(found, topic, True)
 
     async def decline(
         self, number: str, who: Resident | None, actor: str, now: datetime
-    ) -> Decision:
+    ) -> OfferOutcome:
         """暂不提交: the offer is closed (recorded); later tickets may offer again."""
         offer = await self.offer_for(number)
         assert offer.id is not None
@@ -208,15 +210,15 @@ class RecurringProblems:
         )
         found = await self.offers.get(offer.id)
         assert found is not None
-        return Decision(found, None, True)
+        return OfferOutcome(found, None, True)
 
-    async def _already(self, offer_id: int) -> Decision:
+    async def _already(self, offer_id: int) -> OfferOutcome:
         offer = await self.offers.get(offer_id)
         assert offer is not None
         topic = None
         if offer.topic_id is not None:
             topic = await self.uow.get(TopicRepository).get(offer.topic_id)
-        return Decision(offer, topic, False)
+        return OfferOutcome(offer, topic, False)
 
     # ---- the draft -------------------------------------------------------------------
 
@@ -225,7 +227,7 @@ class RecurringProblems:
         place = offer.building or ""
         if offer.kind == "reopened" and tickets:
             first = tickets[0]
-            title = f"{place}“{offer.category}”问题多次处理仍未解决"
+            title = f"{place}{offer.category}问题多次处理仍未解决"
             lead = (
                 f"{place}的诉求 {first.number}（{offer.category}）已重新处理"
                 f"{first.reopen_count}次，居民仍不满意："
@@ -233,7 +235,7 @@ class RecurringProblems:
             closing = "问题反复，建议作为议题在协商议事日商量一个长效解决办法。"
         else:
             days = self.rules.recurring_window_days
-            title = f"{place}“{offer.category}”问题反复出现"
+            title = f"{place}{offer.category}问题反复出现"
             lead = f"近{days}天{place}收到{len(tickets)}件“{offer.category}”方面的诉求："
             closing = "同类问题反复出现，建议作为议题在协商议事日讨论，研究长效解决办法。"
         lines = [lead]
@@ -241,9 +243,7 @@ class RecurringProblems:
             day = ticket.received_at.astimezone(self.zone)
             where = "".join(p for p in (ticket.building, ticket.unit) if p)
             spot = f"，{ticket.spot}" if ticket.spot else ""
-            lines.append(
-                f"{i}. {ticket.number}（{day.month}月{day.day}日，{where}{spot}）：{_quote(ticket)}"
-            )
+            lines.append(f"{i}. {ticket.number}（{day:%m月%d日}，{where}{spot}）：{_quote(ticket)}")
         if len(tickets) > QUOTED:
             lines.append(f"……共{len(tickets)}件")
         lines.append(closing)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
-from consultation.recurring import Decision, RecurringError, RecurringProblems
+from consultation.recurring import OfferOutcome, RecurringError, RecurringProblems
 from consultation.roles import Role
 from consultation.topics import TopicDraft, TopicError, TopicService, draft_from_message
 from kernel.commands import Command, ref, rest, ticket, word
@@ -248,7 +248,7 @@ class TopicModerationHandler(Handler):
         return [self._decided(done)]
 
     @staticmethod
-    def _decided(done: Decision) -> Reply:
+    def _decided(done: OfferOutcome) -> Reply:
         """What a tap made, or what an earlier one had (a second tap changes nothing)."""
         offer, topic = done.offer, done.topic
         who = offer.decided_by_name or ""

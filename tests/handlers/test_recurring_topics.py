@@ -113,7 +113,8 @@ async def test_three_reports_in_one_building_become_a_topic_in_screening(
     ref = TOPIC.search(done.text)
     assert ref, done.text
     [card] = [p for p in await town.li.receives() if f"【新议题 {ref.group(0)}】" in p.text]
-    assert "李书记：5号楼“公共设施”问题反复出现" in card.text
+    assert "李书记：5号楼公共设施问题反复出现" in card.text
+    assert f"1. {numbers[0]}（11月22日，5号楼1单元）：5号楼1单元楼道灯坏了" in card.text
     assert f"来源：{'、'.join(numbers)}" in card.text
     assert "楼道灯坏了" in card.text and "路灯不亮了" in card.text, "drawn from the tickets"
     assert "13812345678" not in card.text and "138****5678" in card.text, "phones masked"
