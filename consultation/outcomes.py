@@ -100,6 +100,17 @@ class OutcomeService:
             raise OutcomeError("not_found", ref=decision_ref(decision_id))
         return found
 
+    async def _to_carry_out(self, decision_id: int) -> Decision:
+        """A decision that is still to be carried out: passed, and not yet done. A poll
+        that failed, tied or missed its quorum decided nothing, so there is nothing to
+        follow up (its page says 未通过，无需落实)."""
+        decision = await self.get(decision_id)
+        if not decision.passed:
+            raise OutcomeError("not_passed", ref=decision_ref(decision_id))
+        if decision.status == "done":
+            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        return decision
+
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
         await self.uow.audit.record(
             actor,
@@ -111,9 +122,7 @@ class OutcomeService:
         )
 
     async def assign(self, decision_id: int, owner: str, due: str | None, actor: str) -> Decision:
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         decision.owner, decision.due_date = owner[:64], due
         decision.status = "in_progress"
         await self.decisions.save(decision)
@@ -121,9 +130,7 @@ class OutcomeService:
         return decision
 
     async def progress(self, decision_id: int, note: str, actor: str) -> Decision:
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         assert decision.id is not None
         await self.decisions.save(
             DecisionUpdate(decision_id=decision.id, note=note[:1000], actor=actor, at=self.now)
@@ -138,9 +145,7 @@ class OutcomeService:
 
     async def done(self, decision_id: int, actor: str) -> ev.DecisionCarriedOut:
         """Mark carried out; the proposer, co-signers and attendees are asked for a 评议."""
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         decision.status, decision.done_at = "done", self.now
         await self.decisions.save(decision)
         await self._audit(actor, "decision_done", decision)
