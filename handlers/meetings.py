@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
-from consultation.meetings import MODE_ZH, MeetingError, MeetingService
+from consultation.meetings import (
+    MODE_ZH,
+    ChangePreview,
+    MeetingError,
+    MeetingService,
+    cancel_reason,
+)
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
 from consultation.roles import Role
@@ -171,8 +177,8 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
-def _admin(verb: str, action: str, *args: Arg) -> Command:
-    return Command(verb, action, args, roles=MODERATOR, section="议事日")
+def _admin(verb: str, action: str, *args: Arg, listed: bool = True) -> Command:
+    return Command(verb, action, args, roles=MODERATOR, section="议事日", listed=listed)
 
 
 class MeetingAdminHandler(Handler):
@@ -201,6 +207,11 @@ class MeetingAdminHandler(Handler):
         _admin("发布纪要", "minutes", meeting(optional=True)),
         _admin("改期", "move", meeting(), rest("when", "12月12日 09:30 [地点：…]", optional=False)),
         _admin("取消议事日", "cancel", meeting(), rest("reason", "原因")),
+        # The buttons under the previews: 改期 and 取消议事日 reach every group at once.
+        _admin(
+            "确认改期", "confirm_move", meeting(), rest("when", "…", optional=False), listed=False
+        ),
+        _admin("确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False),
     )
     required_roles = MODERATOR
 
@@ -283,6 +294,27 @@ class MeetingAdminHandler(Handler):
         return [Reply(t("meeting.minutes_published", url=PUBLIC_PATH.format(code=found.code)))]
 
     async def cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
+        """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
+        preview = await self._service(ctx).preview_cancel(code, reason or "")
+        return [
+            Reply(
+                t(
+                    "meeting.cancel_preview",
+                    code=preview.meeting.code,
+                    when=date_text(preview.starts_at, ctx.community.zone, ctx.now),
+                    reason=cancel_reason(reason or ""),
+                    **_reach(preview),
+                ),
+                buttons=(
+                    Button(
+                        t("meeting.b_confirm_cancel"),
+                        f"确认取消议事日 {preview.meeting.code} {(reason or '').strip()}",
+                    ),
+                ),
+            )
+        ]
+
+    async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
         cancelled, _ = await service.cancel(code, reason or "", ctx.user.actor)
         view = await service.view(cancelled.code)
@@ -291,31 +323,78 @@ class MeetingAdminHandler(Handler):
                 t(
                     "meeting.cancelled",
                     code=cancelled.code,
-                    when=date_text(cancelled.starts_at, ctx.community.zone),
+                    when=date_text(cancelled.starts_at, ctx.community.zone, ctx.now),
                     count=view.onsite + view.online,
                 )
             )
         ]
 
-    async def move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
-        """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them."""
-        service = self._service(ctx)
+    async def _new_place_and_time(
+        self, ctx: Context, code: str, when: str
+    ) -> tuple[datetime, str | None] | None:
+        """改期's words (12月12日 09:30, 下周六上午9点半, 地点：…) → the new start and place."""
         place_match = _PLACE.search(when)
         place = place_match.group(1).strip() if place_match else None
         when_text = when[: place_match.start()] if place_match else when
-        current = await service.get(code)
-        zone = ctx.community.zone
-        starts = new_start(when_text, current.starts_at, ctx.now, zone)
+        current = await self._service(ctx).get(code)
+        starts = new_start(when_text, current.starts_at, ctx.now, ctx.community.zone)
         if starts is None and not place:
+            return None
+        return starts or current.starts_at, place
+
+    async def move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
+        """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them; the
+        preview says the new time in full, what goes to how many, and waits for 确认改期."""
+        wanted = await self._new_place_and_time(ctx, code, when)
+        if wanted is None:
             return [Reply(t("meeting.syntax_move"))]
-        moved, _ = await service.move(code, starts or current.starts_at, place, ctx.user.actor)
+        preview = await self._service(ctx).preview_move(code, *wanted)
+        zone, meeting_ = ctx.community.zone, preview.meeting
+        local = preview.starts_at.astimezone(zone)
+        exact = f"{local:%Y年%m月%d日 %H:%M}"
+        if preview.place != meeting_.place:
+            exact += f" 地点：{preview.place}"
+        month = ""
+        if preview.new_month:
+            month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
+            if preview.clash:
+                month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
+        return [
+            Reply(
+                t(
+                    "meeting.move_preview",
+                    code=meeting_.code,
+                    old_when=date_text(meeting_.starts_at, zone, ctx.now),
+                    when=date_text(preview.starts_at, zone, ctx.now),
+                    place=preview.place,
+                    month=month,
+                    **_reach(preview),
+                ),
+                buttons=(Button(t("meeting.b_confirm_move"), f"确认改期 {meeting_.code} {exact}"),),
+            )
+        ]
+
+    async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
+        wanted = await self._new_place_and_time(ctx, code, when)
+        if wanted is None:
+            return [Reply(t("meeting.syntax_move"))]
+        try:
+            moved, _ = await self._service(ctx).move(code, *wanted, ctx.user.actor)
+        except MeetingError as exc:
+            if exc.code != "move_same":
+                raise
+            return [Reply(t("meeting.already_moved", code=code))]  # 确认改期 tapped twice
         return [
             Reply(
                 t(
                     "meeting.moved",
                     code=moved.code,
-                    when=date_text(moved.starts_at, zone),
+                    when=date_text(moved.starts_at, ctx.community.zone, ctx.now),
                     place=moved.place,
                 )
             )
         ]
+
+
+def _reach(preview: ChangePreview) -> dict[str, object]:
+    return {"groups": preview.groups, "signed_up": preview.signed_up}

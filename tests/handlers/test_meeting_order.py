@@ -91,3 +91,47 @@ async def test_a_meeting_that_is_over_offers_no_sign_up(town: Town) -> None:
     town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
     info = await town.liu.says("议事日 M202612")
     assert "报名已截止" in info and info.labels == [], info.text
+
+
+async def test_a_move_across_months_says_what_goes_to_how_many_and_waits(town: Town) -> None:
+    """改期 M202701 下周六 used to move January's meeting into December and tell everyone
+    at once: now the moderator reads the new date in full, the month it lands in, the
+    meeting already there and how many will be told, and confirms."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    await town.liu.says("报名 M202701")
+    await town.scheduler_runs()
+    await town.group.new()
+    preview = await town.li.says("改期 M202701 下周六上午9点半")
+    assert "12月12日 09:30" in preview and "2027年01月02日" in preview, preview.text
+    assert "会改到2026年12月开" in preview and "已经有议事日 M202612" in preview, preview.text
+    assert "1 个居民群和已报名的 1 位居民" in preview, preview.text
+    assert preview.labels == ["确认改期"]
+    await town.scheduler_runs()
+    assert await town.group.new() == [] and await town.liu.receives() == []
+    stranger = await town.liu.taps("确认改期", preview)
+    assert "已将" not in stranger, stranger.text
+    info = await town.liu.says("议事日 M202701")
+    assert "2027年01月02日" in info, "nothing moved before the moderator confirmed"
+
+    moved = await town.li.taps("确认改期", preview)
+    assert "已将 M202701 改到 12月12日 09:30" in moved, moved.text
+    again = await town.li.taps("确认改期", preview)
+    assert "已经改好了" in again, again.text
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text.startswith("【协商议事日改期】M202701"), notice.text
+    assert [r.text for r in await town.liu.receives()] == [notice.text]
+
+
+async def test_cancelling_a_meeting_waits_for_the_confirmation(town: Town) -> None:
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    preview = await town.li.says("取消议事日 M202612 原因：台风预警")
+    assert "原因：台风预警。" in preview and "已报名的 1 位居民" in preview, preview.text
+    assert "报名成功" in await town.zhang.says("报名"), "still open until confirmed"
+    done = await town.li.taps("确认取消", preview)
+    assert "已取消 M202612" in done and "2 位居民" in done, done.text
+    again = await town.li.taps("确认取消", preview)
+    assert "已经取消了" in again, again.text
