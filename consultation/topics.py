@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from consultation import events as ev
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
-from consultation.ids import topic_ref
+from consultation.ids import find_ref, topic_ref
+from consultation.schedule import TimedEvent
 from consultation.screening import ScreenHint, screen
 from storage.models import Resident
 from storage.topics import Topic, TopicRepository
@@ -33,6 +34,39 @@ _LEAD = re.compile(
     r"[:：,，\s]*"
 )
 _BUILDING = re.compile(r"(\d{1,3})\s*(?:号楼|栋|幢)")
+
+
+class TopicThresholds:
+    """A co-sign threshold lowered in the configuration qualifies the topics that
+    already reach it (T2 at 2 co-signatures stayed off every agenda when 10 became 2).
+
+    A :class:`~consultation.schedule.TimedEventSource`: every rebuild of the schedule
+    (start-up, which reads the configuration, included) finds those topics, and the
+    scheduler fires each once, as if the last co-signature had just arrived."""
+
+    kinds: tuple[str, ...] = ("topic.qualify",)
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        threshold = self.rules.cosign_threshold
+        return [
+            TimedEvent(
+                key=f"topic.qualify:{threshold}:{topic_ref(topic.id or 0)}",
+                kind="topic.qualify",
+                ref=topic_ref(topic.id or 0),
+                due_at=now,
+            )
+            for topic in await uow.get(TopicRepository).accepted_reaching(threshold)
+        ]
+
+    async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
+        topic_id = find_ref(event.ref, "T")
+        if topic_id is not None:
+            await TopicService(uow, self.rules, now).requalify(topic_id, "scheduler")
 
 
 class TopicError(DomainError):
@@ -198,20 +232,7 @@ class TopicService:
             code = "already" if other == resident.id else "household_already"
             raise TopicError(code, ref=topic_ref(topic_id))
         await self.uow.session.refresh(topic)
-        qualified_now = False
-        if topic.status == "accepted" and topic.cosign_count >= self.rules.cosign_threshold:
-            await self._change(
-                topic, "qualified", actor, "topic_qualified", cosigns=topic.cosign_count
-            )
-            qualified_now = True
-            self.uow.record(
-                ev.TopicQualified(
-                    topic=topic,
-                    count=topic.cosign_count,
-                    supporters=await self.audience(topic),
-                    by=resident.id,
-                )
-            )
+        qualified_now = await self._qualify_if_reached(topic, actor, by=resident.id)
         await self.uow.audit.record(
             actor,
             "topic_cosigned",
@@ -221,6 +242,34 @@ class TopicService:
             {"count": topic.cosign_count},
         )
         return CosignResult(topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold)
+
+    async def _qualify_if_reached(self, topic: Topic, actor: str, by: int | None) -> bool:
+        """At the threshold a topic collecting co-signatures qualifies, once; its
+        supporters (but not ``by``, answered directly) and the moderators are told."""
+        if topic.status != "accepted" or topic.cosign_count < self.rules.cosign_threshold:
+            return False
+        await self._change(
+            topic,
+            "qualified",
+            actor,
+            "topic_qualified",
+            cosigns=topic.cosign_count,
+            threshold=self.rules.cosign_threshold,
+        )
+        self.uow.record(
+            ev.TopicQualified(
+                topic=topic,
+                count=topic.cosign_count,
+                supporters=await self.audience(topic),
+                by=by,
+            )
+        )
+        return True
+
+    async def requalify(self, topic_id: int, actor: str) -> bool:
+        """The threshold as configured now, applied to a topic that may reach it."""
+        topic = await self.topics.get_for_update(topic_id)
+        return topic is not None and await self._qualify_if_reached(topic, actor, by=None)
 
     async def audience(self, topic: Topic) -> list[int]:
         """Proposer and co-signers: who is told when the topic moves on."""

@@ -98,6 +98,14 @@ class TopicRepository(Repository):
         stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)
         return list((await self.session.exec(stmt)).all())
 
+    async def accepted_reaching(self, threshold: int) -> Sequence[Topic]:
+        """Topics still collecting co-signatures that already have ``threshold`` of them
+        (after the threshold was lowered in the configuration)."""
+        stmt = select(Topic).where(
+            col(Topic.status) == "accepted", col(Topic.cosign_count) >= threshold
+        )
+        return (await self.session.exec(stmt.order_by(col(Topic.id)))).all()
+
     async def signer_of(self, topic_id: int, signer_key: str) -> int | None:
         stmt = select(TopicCosign.resident_id).where(
             TopicCosign.topic_id == topic_id, TopicCosign.signer_key == signer_key

@@ -135,3 +135,46 @@ async def test_cancelling_a_meeting_waits_for_the_confirmation(town: Town) -> No
     assert "已取消 M202612" in done and "2 位居民" in done, done.text
     again = await town.li.taps("确认取消", preview)
     assert "已经取消了" in again, again.text
+
+
+async def test_a_lowered_threshold_qualifies_topics_that_reach_it(
+    sqlite_url: str, clock: Clock
+) -> None:
+    """T1 at 2 co-signatures stayed off every agenda when 10 became 2: after the restart
+    that reads the new configuration it qualifies, once, as if the last 附议 had come."""
+    strict = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(strict.uow, clock())
+    town = Town(strict, clock)
+    await town.li.says("创建议事日")
+    await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    for person in (town.liu, town.chen):
+        assert "已附议 T1" in await person.says("附议 T1")
+    refused = await town.li.says("议程 M202612 T1 30分钟")
+    assert "第 1 项" not in refused, refused.text
+    await strict.stop()
+
+    lowered = make_settings(sqlite_url, consultation={"cosign_threshold": 2})
+    bot = Yishi(lowered, classifier=KeywordClassifier(), clock=clock)
+    town = Town(bot, clock)
+    try:
+        await town.zhang.receives(), await town.li.receives()
+        await town.scheduler_runs()  # the leader's first rebuild reads the new threshold
+        [told] = await town.li.receives()
+        assert "T1" in told.text and "可以安排进议程" in told.text, told.text
+        assert any("将列入下一次协商议事日议程" in r.text for r in await town.zhang.receives())
+        await town.later(minutes=5)
+        await bot.scheduler.rebuild()
+        assert await town.li.receives() == [], "once"
+        placed = await town.li.says("议程 M202612 T1 30分钟")
+        assert "第 1 项" in placed, placed.text
+        async with bot.uow() as uow:
+            [entry] = [
+                a
+                for a in await uow.audit.for_entity("topic", "T1")
+                if a.action == "topic_qualified"
+            ]
+        assert entry.actor == "scheduler" and entry.after and entry.after["threshold"] == 2
+    finally:
+        await bot.stop()
