@@ -61,9 +61,10 @@ def reach_html(key: str, reach: Reach) -> str:
     """Proof of notice in one line: the figure, what it counts, the groups apart."""
     groups = t("public.reach_groups", groups=reach.groups) if reach.groups else ""
     figure = t(key, reached=reach.reached, eligible=reach.eligible)
+    how = t("public.reach_how") + groups
     return (
-        f'<p class="reach"><strong>{escape(figure)}</strong>'
-        f"{escape(t('public.reach_how'))}{escape(groups)}</p>"
+        f'<p class="reach"><strong>{escape(figure)}</strong> '
+        f'<span class="muted">（{escape(how)}）</span></p>'
     )
 
 
@@ -192,7 +193,10 @@ class PublicPages:
             parts.append(reach_html("public.reach_meeting", reach))
         if not published:
             parts.append('<p class="muted">会议纪要尚未发布。</p>')
-        parts.append("<h2>议程</h2><ol>")
+        parts.append("<h2>议程</h2>")
+        if not minutes.agenda:
+            parts.append(f'<p class="muted">{escape(t("public.agenda_empty"))}</p>')
+        parts.append("<ol>")
         for item, topic in minutes.agenda:
             notes = (
                 f"<br><span>讨论要点：{escape(item.notes)}</span>"
