@@ -20,6 +20,7 @@ from bot.demo import DEMO_PEOPLE
 from bot.push import PermanentPushError, PushService
 from kernel.messages import Reply
 from storage.models import Push
+from storage.people import PeopleRepository
 from tests.kit import GROUP, Town
 
 #: The demo's households that may take part: verified and living here (张阿姨, 刘大爷,
@@ -157,3 +158,26 @@ async def test_a_decisions_page_says_how_many_households_its_result_reached(
 
 async def person_signs_up(town: Town, who: str) -> str:
     return (await town.person(who).says("报名")).text
+
+
+async def test_a_household_counts_once_whichever_members_were_reached(
+    town_on_both: Town,
+) -> None:
+    """张阿姨 and 刘大爷 share a 户号: both reminders arrive, one household is reached."""
+    town = town_on_both
+    async with town.bot.uow() as uow:
+        for name in ("张阿姨", "刘大爷"):
+            [person] = await uow.get(PeopleRepository).by_name(name)
+            person.household = "3-2-301"
+            uow.session.add(person)
+    await town.li.says("创建议事日")
+    await town.scheduler_runs()
+    for person in ("zhang", "liu", "chen"):
+        assert "报名成功" in await person_signs_up(town, person)
+    await town.at(REMINDER)
+    await _deliver(town, Platform(refused=set(), unreachable={"chen"}))
+    outbox = await _outbox(town, ABOUT_M202612)
+    assert {p.status for p in outbox["zhang"] + outbox["liu"]} == {"sent"}
+    assert {p.status for p in outbox["chen"]} == {"pending"}
+    html = await _page(town, "/public/meetings/M202612")
+    assert _figure(html, "已通知") == (1, 4), "one household of four: 3-2-301, 王, 赵, 陈"
