@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
+from handlers.assisted import AssistAnswerHandler, AssistHandler
 from handlers.bind import (
     BindHandler,
     IssueBindCodeHandler,
@@ -63,6 +64,8 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         MeetingAdminHandler(rules),
         PollAdminHandler(rules),
         OutcomeAdminHandler(rules),
+        AssistHandler(rules),
+        AssistAnswerHandler(rules),
         PollStatusHandler(),
         ProposeTopicHandler(rules),
         SecondTopicHandler(rules),
