@@ -123,8 +123,8 @@ class PollStatusHandler(Handler):
             people = await service.participants(found)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        listed = names(people) + of_which_in(people)
-        return [Reply(t("poll.participants", ref=poll_ref(poll), names=listed))]
+        listed = {"names": names(people), "assisted": of_which_in(people)}
+        return [Reply(t("poll.participants", ref=poll_ref(poll), **listed))]
 
 
 def _admin(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
