@@ -58,7 +58,9 @@ async def test_an_assisted_vote_confirmed_is_counted_once_and_marked(town_on_bot
 
     assert "已记录" in await town.liu.says("投票 P1 反对")
     named = await town.li.says("参与名单 P1")
-    assert named.text == "P1 参与投票的有（其中代办 1 人）：张阿姨（王网格员代办，本人已确认）、刘大爷"
+    assert (
+        named.text == "P1 参与投票的有（其中代办 1 人）：张阿姨（王网格员代办，本人已确认）、刘大爷"
+    )
 
     closed = await town.li.says("结束投票 P1")
     assert "赞成：1 票" in closed and "反对：1 票" in closed, closed.text
@@ -68,8 +70,7 @@ async def test_an_assisted_vote_confirmed_is_counted_once_and_marked(town_on_bot
         assert poll is not None and poll.result is not None
         assert poll.result["voters"] == 2 and poll.result["assisted"] == 1
         decision_views = [
-            await OutcomeService(uow, town.clock()).view(d)
-            for d in await _decisions(uow)
+            await OutcomeService(uow, town.clock()).view(d) for d in await _decisions(uow)
         ]
     page = PublicPages(town.bot.uow, town.bot.community, town.clock).decision_html(
         decision_views[0]
@@ -232,3 +233,14 @@ async def test_an_assisted_vote_undone_before_close_is_withdrawn(town: Town) -> 
     assert "已投 0/" in await town.li.says("投票情况 P1")
     own = await town.liu.says("投票 P1 赞成")
     assert "已记录" in own, own.text
+
+
+async def test_the_grid_workers_help_shows_how_to_assist(town: Town) -> None:
+    shown = await town.wang.says("帮助")
+    assert (
+        "代办：代办 附议 T3 刘大爷｜代办 报名 [M202612] 刘大爷 [线上]｜代办 投票 P3 赞成 刘大爷"
+        in shown
+    ), shown.text
+    usage = await town.wang.says("代办")
+    assert "代办 投票 P2 赞成 刘大爷" in usage and "匿名投票不能代办" in usage, usage.text
+    assert "代办" not in await town.zhang.says("帮助")
