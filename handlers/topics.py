@@ -202,11 +202,11 @@ class TopicModerationHandler(Handler):
     async def cosigners(self, ctx: Context, topic: int) -> Sequence[Reply]:
         """附议名单 T12: who co-signed, those signed for by a grid worker marked 代办."""
         found, people = await self._service(ctx).cosign_list(topic)
-        ref_, title = topic_ref(topic), found.title
+        label, title = topic_ref(topic), found.title
         if not people:
-            return [Reply(t("topic.cosigns_none", ref=ref_, title=title))]
+            return [Reply(t("topic.cosigns_none", ref=label, title=title))]
         listed = {"count": len(people), "assisted": of_which_in(people), "names": names(people)}
-        return [Reply(t("topic.cosigns_list", ref=ref_, title=title, **listed))]
+        return [Reply(t("topic.cosigns_list", ref=label, title=title, **listed))]
 
     async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
         """审核 T12 通过 · 审核 T12 驳回 理由."""
