@@ -2,10 +2,11 @@
 without login: an index (``/public/``), each meeting, and each decision.
 
 Server-rendered HTML, every value escaped. A meeting's page shows the meeting, the agenda,
-attendance as counts, the committee members' names, the discussion notes once
-the minutes are published, each decision with its tally, progress and 评议, and how
-many households the meeting's notices (a decision page: the poll's result) actually
-reached (consultation.notice_reach) — and no other personal data (no proposer, no voter,
+attendance as counts (saying how many were signed up by a grid worker, 代办), the
+committee members' names, the discussion notes once the minutes are published,
+each decision with its tally, progress and 评议, and how many households the
+meeting's notices (a decision page: the poll's result) actually reached
+(consultation.notice_reach) — and no other personal data (no proposer, no voter,
 no phone, no list of who was reached).
 """
 
@@ -24,6 +25,7 @@ from consultation.notice_reach import NoticeReach, Reach
 from consultation.outcomes import DECISION_STATUS_ZH, DecisionView, Minutes, OutcomeService
 from kernel.context import Community
 from kernel.texts import t
+from notices.assisted import of_which
 from notices.common import date_text
 from notices.polls import tally_lines
 from storage.meetings import Meeting, MeetingRepository
@@ -186,8 +188,8 @@ class PublicPages:
             f"<p>时间：{escape(date_text(meeting.starts_at, zone))}"
             f"　地点：{escape(meeting.place)}</p>",
             f"<p>协商委员：{escape('、'.join(minutes.committee) or '—')}</p>",
-            f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人；"
-            f"签到 {minutes.attended} 人</p>",
+            f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人"
+            f"{escape(of_which(minutes.signed_up_assisted))}；签到 {minutes.attended} 人</p>",
         ]
         if reach is not None:
             parts.append(reach_html("public.reach_meeting", reach))

@@ -20,6 +20,7 @@ from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import meeting_code, topic_ref
 from consultation.meeting_rule import next_occurrence, occurrence
+from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
@@ -217,11 +218,18 @@ class MeetingService:
         return invited
 
     async def sign_up(
-        self, resident: Resident, mode: str, code: str | None, actor: str, switch: bool = False
+        self,
+        resident: Resident,
+        mode: str,
+        code: str | None,
+        actor: str,
+        switch: bool = False,
+        assisted_by: Resident | None = None,
     ) -> tuple[Meeting, str]:
         """Sign up, or switch mode when ``switch`` says the resident agreed to: returns the
         meeting and ``new``/``switched``/``same``, or ``ask_switch`` (signed up the other
-        way; nothing changed)."""
+        way; nothing changed). ``assisted_by``: a grid worker or moderator signs the
+        resident up for them (代办); the resident's own sign-up makes it theirs."""
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
@@ -242,8 +250,14 @@ class MeetingService:
         if signup is None:
             signup = MeetingSignup(meeting_id=meeting.id, resident_id=resident.id)
         signup.mode, signup.status, signup.signed_up_at = mode, "signed", self.now
+        signup.assisted_by = assisted_by.id if assisted_by is not None else None
+        signup.assisted_at = self.now if assisted_by is not None else None
+        signup.assist_confirmed_at = None
         await self.meetings.save(signup)
-        await self._audit(actor, f"signup_{outcome}", meeting.code, resident=resident.id, mode=mode)
+        extra = {"assisted_by": signup.assisted_by} if assisted_by is not None else {}
+        await self._audit(
+            actor, f"signup_{outcome}", meeting.code, resident=resident.id, mode=mode, **extra
+        )
         return meeting, outcome
 
     async def withdraw(self, resident: Resident, code: str | None, actor: str) -> Meeting:
@@ -265,6 +279,15 @@ class MeetingService:
         await self.meetings.save(signup)
         await self._audit(actor, "signup_withdrawn", meeting.code, resident=resident.id)
         return meeting
+
+    async def signup_list(self, code: str | None) -> tuple[Meeting, list[tuple[Participant, str]]]:
+        """报名名单: who is signed up and how (onsite/online), those signed up by someone
+        else marked."""
+        meeting = await self.get(code)
+        assert meeting.id is not None
+        rows = await self.meetings.signups(meeting.id)
+        people = await participants(self.uow, rows)
+        return meeting, [(p, s.mode) for p, (s, _) in zip(people, rows, strict=True)]
 
     async def check_in(
         self, resident: Resident, code: str | None, actor: str

@@ -53,6 +53,8 @@ class Minutes:
     attended: int
     agenda: list[tuple[AgendaItem, Topic]]
     decisions: list[DecisionView] = field(default_factory=list)
+    #: Of those signed up, how many a grid worker or moderator signed up for them (代办).
+    signed_up_assisted: int = 0
 
 
 def stored_tally(poll: Poll) -> Tally | None:
@@ -72,6 +74,7 @@ def stored_tally(poll: Poll) -> Tally | None:
         rule_met=bool(poll.result["rule_met"]),
         tie=bool(poll.result["tie"]),
         winner=poll.result["winner"],
+        extra={"assisted": int(poll.result.get("assisted", 0))},
     )
 
 
@@ -211,6 +214,9 @@ class OutcomeService:
             ),
             attended=sum(1 for s, _ in signups if s.checked_in_at is not None),
             agenda=await meetings.agenda(meeting.id),
+            signed_up_assisted=sum(
+                1 for s, _ in signups if s.status == "signed" and s.assisted_by is not None
+            ),
         )
         for decision in await self.decisions.for_meeting(meeting.id):
             result.decisions.append(await self.view(decision))

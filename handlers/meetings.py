@@ -26,7 +26,7 @@ from consultation.meetings import (
 )
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
-from consultation.roles import Role
+from consultation.roles import PARTICIPANTS, Role
 from consultation.topics import TopicService
 from kernel.commands import Arg, Command, meeting, ref, rest, word
 from kernel.context import Context
@@ -35,6 +35,7 @@ from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
+from notices.assisted import marked, of_which_in
 from notices.common import date_text, refusal
 from notices.meetings import PUBLIC_PATH, meeting_info
 
@@ -105,7 +106,7 @@ class JoinMeetingHandler(Handler):
             ("改为线上", ("改成线上", "改为线上参加")),
         )
     )
-    required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+    required_roles = PARTICIPANTS
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
@@ -196,6 +197,7 @@ class MeetingAdminHandler(Handler):
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
         _admin("邀请", "invite", meeting()),
+        _admin("报名名单", "signups", meeting(optional=True)),
         _admin("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
         _admin(
             "记录",
@@ -271,6 +273,26 @@ class MeetingAdminHandler(Handler):
                     count=len(invited),
                     committee=committee,
                     stakeholders=len(invited) - committee,
+                )
+            )
+        ]
+
+    async def signups(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        """报名名单 M202612: who comes and how, those signed up by a grid worker marked 代办."""
+        found, people = await self._service(ctx).signup_list(code)
+        if not people:
+            return [Reply(t("meeting.signups_none", code=found.code))]
+        lines = [f"{marked(p)}｜{MODE_ZH[mode]}" for p, mode in people]
+        onsite = sum(1 for _, mode in people if mode == "onsite")
+        return [
+            Reply(
+                t(
+                    "meeting.signups_list",
+                    code=found.code,
+                    onsite=onsite,
+                    online=len(people) - onsite,
+                    assisted=of_which_in([p for p, _ in people]),
+                    names="\n".join(lines),
                 )
             )
         ]

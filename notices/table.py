@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
-from notices import binding, digests, meetings, outcomes, polls, tickets, topics
+from notices import assisted, binding, digests, meetings, outcomes, polls, tickets, topics
 from notices.dispatch import Table
 
 
@@ -22,5 +22,6 @@ def dispatch_table(
         **outcomes.routes(),
         **binding.routes(),
         **digests.routes(zone),
+        **assisted.routes(zone),
     }
     return table
