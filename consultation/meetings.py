@@ -10,6 +10,7 @@ announced once, to the groups and to those signed up.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -67,6 +68,13 @@ class ChangePreview:
     #: (M202701 moved into December), and another meeting already in that month.
     new_month: str | None = None
     clash: str | None = None
+
+    @property
+    def stamp(self) -> str:
+        """The meeting as the preview saw it (time, place, how many told): a confirmation
+        made on an older preview is asked again instead of carried out."""
+        seen = f"{self.meeting.starts_at.isoformat()}|{self.meeting.place}|{self.signed_up}"
+        return "v" + hashlib.sha256(seen.encode()).hexdigest()[:6]
 
 
 def cancel_reason(text: str) -> str:

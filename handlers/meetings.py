@@ -315,30 +315,33 @@ class MeetingAdminHandler(Handler):
         await OutcomeService(ctx.uow, ctx.now).publish_minutes(found, ctx.user.actor)
         return [Reply(t("meeting.minutes_published", url=PUBLIC_PATH.format(code=found.code)))]
 
-    async def cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
+    async def cancel(
+        self, ctx: Context, code: str, reason: str | None, changed: bool = False
+    ) -> Sequence[Reply]:
         """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
-        preview = await self._service(ctx).preview_cancel(code, reason or "")
+        why = cancel_reason(reason or "")
+        preview = await self._service(ctx).preview_cancel(code, why)
+        text = t(
+            "meeting.cancel_preview",
+            code=preview.meeting.code,
+            when=date_text(preview.starts_at, ctx.community.zone, ctx.now),
+            reason=why,
+            **_reach(preview),
+        )
+        data = f"确认取消议事日 {preview.meeting.code} {preview.stamp} {why}"
         return [
             Reply(
-                t(
-                    "meeting.cancel_preview",
-                    code=preview.meeting.code,
-                    when=date_text(preview.starts_at, ctx.community.zone, ctx.now),
-                    reason=cancel_reason(reason or ""),
-                    **_reach(preview),
-                ),
-                buttons=(
-                    Button(
-                        t("meeting.b_confirm_cancel"),
-                        f"确认取消议事日 {preview.meeting.code} {(reason or '').strip()}",
-                    ),
-                ),
+                t("meeting.preview_changed") + text if changed else text,
+                buttons=(Button(t("meeting.b_confirm_cancel"), data),),
             )
         ]
 
     async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
-        cancelled, _ = await service.cancel(code, reason or "", ctx.user.actor)
+        stamp, why = _stamped(reason or "")
+        if stamp and stamp != (await service.preview_cancel(code, why)).stamp:
+            return await self.cancel(ctx, code, why, changed=True)
+        cancelled, _ = await service.cancel(code, why, ctx.user.actor)
         view = await service.view(cancelled.code)
         return [
             Reply(
@@ -364,7 +367,9 @@ class MeetingAdminHandler(Handler):
             return None
         return starts or current.starts_at, place
 
-    async def move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
+    async def move(
+        self, ctx: Context, code: str, when: str, changed: bool = False
+    ) -> Sequence[Reply]:
         """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them; the
         preview says the new time in full, what goes to how many, and waits for 确认改期."""
         wanted = await self._new_place_and_time(ctx, code, when)
@@ -381,25 +386,37 @@ class MeetingAdminHandler(Handler):
             month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
             if preview.clash:
                 month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
+        text = t(
+            "meeting.move_preview",
+            code=meeting_.code,
+            old_when=date_text(meeting_.starts_at, zone, ctx.now),
+            when=date_text(preview.starts_at, zone, ctx.now),
+            place=preview.place,
+            month=month,
+            **_reach(preview),
+        )
+        data = f"确认改期 {meeting_.code} {preview.stamp} {exact}"
         return [
             Reply(
-                t(
-                    "meeting.move_preview",
-                    code=meeting_.code,
-                    old_when=date_text(meeting_.starts_at, zone, ctx.now),
-                    when=date_text(preview.starts_at, zone, ctx.now),
-                    place=preview.place,
-                    month=month,
-                    **_reach(preview),
-                ),
-                buttons=(Button(t("meeting.b_confirm_move"), f"确认改期 {meeting_.code} {exact}"),),
+                t("meeting.preview_changed") + text if changed else text,
+                buttons=(Button(t("meeting.b_confirm_move"), data),),
             )
         ]
 
     async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
+        stamp, when = _stamped(when)
         wanted = await self._new_place_and_time(ctx, code, when)
         if wanted is None:
             return [Reply(t("meeting.syntax_move"))]
+        if stamp:
+            try:
+                current = (await self._service(ctx).preview_move(code, *wanted)).stamp
+            except MeetingError as exc:
+                if exc.code != "move_same":
+                    raise
+                return [Reply(t("meeting.already_moved", code=code))]  # tapped twice
+            if stamp != current:
+                return await self.move(ctx, code, when, changed=True)
         try:
             moved, _ = await self._service(ctx).move(code, *wanted, ctx.user.actor)
         except MeetingError as exc:
@@ -416,6 +433,16 @@ class MeetingAdminHandler(Handler):
                 )
             )
         ]
+
+
+_STAMP = re.compile(r"^(v[0-9a-f]{6})\s*")
+
+
+def _stamped(text: str) -> tuple[str | None, str]:
+    """A confirmation's words: the preview's stamp (see ChangePreview.stamp), if the
+    button carried one, and the rest."""
+    found = _STAMP.match(text.strip())
+    return (found.group(1), text.strip()[found.end() :]) if found else (None, text)
 
 
 def _reach(preview: ChangePreview) -> dict[str, object]:

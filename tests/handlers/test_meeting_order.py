@@ -131,7 +131,9 @@ async def test_cancelling_a_meeting_waits_for_the_confirmation(town: Town) -> No
     preview = await town.li.says("取消议事日 M202612 原因：台风预警")
     assert "原因：台风预警。" in preview and "已报名的 1 位居民" in preview, preview.text
     assert "报名成功" in await town.zhang.says("报名"), "still open until confirmed"
-    done = await town.li.taps("确认取消", preview)
+    asked = await town.li.taps("确认取消", preview)
+    assert "情况有变" in asked and "已报名的 2 位居民" in asked, asked.text
+    done = await town.li.taps("确认取消", asked)
     assert "已取消 M202612" in done and "2 位居民" in done, done.text
     again = await town.li.taps("确认取消", preview)
     assert "已经取消了" in again, again.text
@@ -178,3 +180,27 @@ async def test_a_lowered_threshold_qualifies_topics_that_reach_it(
         assert entry.actor == "scheduler" and entry.after and entry.after["threshold"] == 2
     finally:
         await bot.stop()
+
+
+async def test_a_confirmation_made_on_an_older_preview_is_asked_again(town: Town) -> None:
+    """确认取消 tapped after the meeting moved, or 确认改期 after more people signed up,
+    would tell what the moderator never saw: the preview comes again with today's figures."""
+    await town.li.says("创建议事日")
+    cancel = await town.li.says("取消议事日 M202612 台风")
+    move = await town.li.says("改期 M202612 12月12日 09:30")
+    await town.li.taps("确认改期", move)
+    stale = await town.li.taps("确认取消", cancel)
+    assert "情况有变" in stale and "12月12日 09:30" in stale, stale.text
+    info = await town.liu.says("议事日 M202612")
+    assert "已取消" not in info and "报名已截止" not in info, "still on: it was not cancelled"
+
+    again = await town.li.says("改期 M202612 12月19日 09:30")
+    await town.liu.says("报名 M202612")
+    asked = await town.li.taps("确认改期", again)
+    assert "情况有变" in asked and "已报名的 1 位居民" in asked, asked.text
+    moved = await town.li.taps("确认改期", asked)
+    assert "已将 M202612 改到 12月19日 09:30" in moved, moved.text
+    stale_again = await town.li.taps("确认取消", stale)
+    assert "情况有变" in stale_again and "12月19日" in stale_again, stale_again.text
+    done = await town.li.taps("确认取消", stale_again)
+    assert "已取消 M202612" in done, done.text
