@@ -191,9 +191,12 @@ class PublicPages:
             f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人"
             f"{escape(of_which(minutes.signed_up_assisted))}；签到 {minutes.attended} 人</p>",
         ]
+        if minutes.cancelled_because is not None:
+            said = t("public.cancelled", reason=minutes.cancelled_because or "—")
+            parts.insert(1, f'<p class="cancelled"><strong>{escape(said)}</strong></p>')
         if reach is not None:
             parts.append(reach_html("public.reach_meeting", reach))
-        if not published:
+        if not published and minutes.cancelled_because is None:
             parts.append('<p class="muted">会议纪要尚未发布。</p>')
         parts.append("<h2>议程</h2>")
         if not minutes.agenda:

@@ -16,6 +16,7 @@ from consultation.ballots import PassRule, PollKind, Tally
 from consultation.errors import DomainError
 from consultation.ids import decision_ref
 from consultation.roles import Role
+from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
 from storage.polls import Poll, PollRepository
@@ -53,6 +54,8 @@ class Minutes:
     attended: int
     agenda: list[tuple[AgendaItem, Topic]]
     decisions: list[DecisionView] = field(default_factory=list)
+    #: Why it was cancelled, when it was (the page must say so before anything else).
+    cancelled_because: str | None = None
     #: Of those signed up, how many a grid worker or moderator signed up for them (代办).
     signed_up_assisted: int = 0
 
@@ -220,6 +223,10 @@ class OutcomeService:
         )
         for decision in await self.decisions.for_meeting(meeting.id):
             result.decisions.append(await self.view(decision))
+        if meeting.status == "cancelled":
+            changes = await self.uow.get(MeetingChangeRepository).of_meeting(meeting.id)
+            reasons = [c.reason or "" for c in changes if c.kind == "cancelled"]
+            result.cancelled_because = reasons[-1] if reasons else ""
         return result
 
     async def publish_minutes(self, meeting: Meeting, actor: str) -> Minutes:

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Yishi
+from bot.app import Yishi, build_web_app
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from tests.conftest import Clock, make_settings
@@ -204,3 +205,15 @@ async def test_a_confirmation_made_on_an_older_preview_is_asked_again(town: Town
     assert "情况有变" in stale_again and "12月19日" in stale_again, stale_again.text
     done = await town.li.taps("确认取消", stale_again)
     assert "已取消 M202612" in done, done.text
+
+
+async def test_a_cancelled_meetings_public_page_says_so_first(town: Town) -> None:
+    """A resident opening the meeting's 居务公开 link must not turn up on the day."""
+    await town.li.says("创建议事日")
+    preview = await town.li.says("取消议事日 M202612 台风预警")
+    await town.li.taps("确认取消", preview)
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        page = await (await web.get("/public/meetings/M202612")).text()
+    head = page[: page.index("时间：")]
+    assert "本次议事日已取消" in head and "原因：台风预警" in head, page
+    assert "会议纪要尚未发布" not in page
