@@ -50,6 +50,7 @@ from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
 from consultation.timetable import Timetable, parse_clock
+from consultation.topics import TopicThresholds
 from handlers import default_handlers
 from handlers.bind import IssueBindQrHandler
 from handlers.console_link import ConsoleLinkHandler
@@ -176,6 +177,7 @@ class Yishi:
             else [
                 MeetingEvents(rules, settings.zone),
                 PollEvents(self.community.ballots),
+                TopicThresholds(rules),
                 self.ticket_timers,
                 *default_timed_sources(
                     settings,

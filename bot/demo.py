@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
+from consultation.meeting_rule import next_occurrence, occurrence
 from consultation.meetings import MeetingError, MeetingService
+from consultation.outcomes import OutcomeService
+from consultation.polls import PollService, PollSpec
 from consultation.residents import rows_from, save_row
 from consultation.topics import TopicDraft, TopicService, draft_from_message
 from kernel.messages import Platform
 from storage.people import PeopleRepository
-from storage.unit_of_work import UnitOfWork
+from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 DEMO_REGISTER = """\
 name,phone,building,unit,room,grid,grid_name,verified,roles,department
@@ -100,3 +103,118 @@ async def seed_consultation_demo(
         except MeetingError:
             return None
         return meeting.code
+
+
+#: Neighbours of the demo, verified, without a chat of their own: with them a topic can
+#: reach the co-sign threshold and a vote can meet its quorum, as in a real community.
+DEMO_NEIGHBOURS = """\
+name,phone,building,unit,room,grid,grid_name,verified,roles,department
+周奶奶,13800000101,1号楼,2单元,201,G01,第一网格,是,,
+吴师傅,13800000102,1号楼,3单元,402,G01,第一网格,是,,
+郑老师,13800000103,2号楼,2单元,301,G01,第一网格,是,,
+冯大姐,13800000104,2号楼,3单元,102,G01,第一网格,是,,
+陈阿婆,13800000105,3号楼,1单元,502,G01,第一网格,是,,
+褚先生,13800000106,4号楼,1单元,201,G01,第一网格,是,,
+卫阿姨,13800000107,4号楼,2单元,602,G01,第一网格,是,,
+蒋大爷,13800000108,5号楼,2单元,301,G02,第二网格,是,,
+沈女士,13800000109,6号楼,1单元,101,G02,第二网格,是,,
+韩师傅,13800000110,7号楼,1单元,402,G02,第二网格,是,,
+杨大妈,13800000111,8号楼,1单元,201,G02,第二网格,是,,
+朱先生,13800000112,8号楼,2单元,502,G02,第二网格,是,,
+"""
+
+STORY_TOPIC = "楼道里堆放杂物太多，有消防隐患，建议统一清理并定期检查"
+STORY_PROGRESS = "1-4号楼楼道已清理完毕，5-8号楼本周内完成"
+
+
+async def seed_demo_story(
+    uow_factory: Callable[[], UnitOfWork], rules: ConsultationRules, zone: ZoneInfo, now: datetime
+) -> None:
+    """The loop a newcomer should see in the demo, told by the records themselves:
+
+    - last month's consultation day was held: 刘大爷's topic on the clutter in the
+      stairwells was co-signed, put to a vote, passed, its minutes published, and the
+      decision is being carried out by 王网格员 (居务公开 shows all of it);
+    - this month's topic (张阿姨's parking, T1) has one co-signature to go: 刘大爷's
+      ``附议 T1`` qualifies it.
+
+    ``uow_factory`` should publish nothing (a bare factory): these are past events, and
+    nobody should be told of them again when the demo starts.
+    """
+    async with uow_factory() as uow:
+        neighbours = []
+        for row in rows_from(DEMO_NEIGHBOURS.splitlines()):
+            resident, _ = await save_row(uow, row, actor="demo")
+            resident.created_at = now
+            uow.session.add(resident)
+            neighbours.append(resident)
+        people = uow.get(PeopleRepository)
+        zhang, liu, li, wang = [
+            (await people.by_name(DEMO_PEOPLE[key]))[0] for key in ("zhang", "liu", "li", "wang")
+        ]
+        this_month = await TopicService(uow, rules, now).list("accepted")
+        parking = next((t for t in this_month if t.proposer_id == zhang.id), None)
+        if parking is not None and parking.id is not None:
+            need = max(0, rules.cosign_threshold - parking.cosign_count - 1)
+            for neighbour in neighbours[:need]:
+                await TopicService(uow, rules, now).cosign(parking.id, neighbour, "demo")
+
+        upcoming = next_occurrence(rules.meeting, now, zone).astimezone(zone)
+        year, month = (
+            (upcoming.year, upcoming.month - 1)
+            if upcoming.month > 1
+            else (
+                upcoming.year - 1,
+                12,
+            )
+        )
+        held = occurrence(rules.meeting, year, month, zone)
+        before = held - timedelta(days=10)
+        meeting = await MeetingService(uow, rules, zone, before).create(year, month, "demo")
+        topics = TopicService(uow, rules, before)
+        topic = await topics.propose(
+            liu, draft_from_message(STORY_TOPIC) or TopicDraft("楼道杂物", STORY_TOPIC), "demo"
+        )
+        assert topic.id is not None
+        await topics.accept(topic.id, "demo")
+        for neighbour in neighbours[: rules.cosign_threshold]:
+            await topics.cosign(topic.id, neighbour, "demo")
+        await MeetingService(uow, rules, zone, before).add_to_agenda(
+            meeting.code, topic.id, 30, "demo"
+        )
+        polls = PollService(uow, held + timedelta(minutes=30))
+        poll = await polls.open(
+            PollSpec(question=topic.title, topic_id=topic.id, meeting_code=meeting.code),
+            li,
+            Platform.WEB.value,
+            "group:main",
+            "demo",
+            in_group=True,
+        )
+        assert poll.id is not None
+        for index, neighbour in enumerate([*neighbours, zhang, wang]):
+            await polls.cast(poll.id, neighbour, 1 if index % 7 else 2, "demo")
+        closed = await PollService(uow, held + timedelta(hours=1)).close(poll.id, "demo")
+        after = held + timedelta(hours=2)
+        await OutcomeService(uow, after).publish_minutes(meeting, "demo")
+        assert closed.decision is not None and closed.decision.id is not None
+        decision = closed.decision.id
+        outcomes = OutcomeService(uow, held + timedelta(days=1))
+        due = (held + timedelta(days=30)).astimezone(zone).date().isoformat()
+        await outcomes.assign(decision, wang.name, due, "demo")
+        progress_at = min(held + timedelta(days=5), now - timedelta(hours=1))
+        await OutcomeService(uow, progress_at).progress(decision, STORY_PROGRESS, "demo")
+
+
+async def seed_demo_community(
+    uow_factory: UnitOfWorkFactory, rules: ConsultationRules, zone: ZoneInfo, now: datetime
+) -> str | None:
+    """What ``yishi demo`` seeds on a new database: the register, this month's topic and
+    consultation day, and last month's story. The meeting's code; None when the
+    database already had its community."""
+    if not await seed_demo(uow_factory, now):
+        return None
+    quiet = UnitOfWorkFactory(uow_factory.sessions)  # what is seeded happened before
+    code = await seed_consultation_demo(quiet, rules, zone, now)
+    await seed_demo_story(quiet, rules, zone, now)
+    return code

@@ -2,9 +2,12 @@
 without login: an index (``/public/``), each meeting, and each decision.
 
 Server-rendered HTML, every value escaped. A meeting's page shows the meeting, the agenda,
-attendance as counts, the committee members' names, the discussion notes once
-the minutes are published, each decision with its tally, progress and 评议 —
-and no other personal data (no proposer, no voter, no phone).
+attendance as counts (saying how many were signed up by a grid worker, 代办), the
+committee members' names, the discussion notes once the minutes are published,
+each decision with its tally, progress and 评议, and how many households the
+meeting's notices (a decision page: the poll's result) actually reached
+(consultation.notice_reach) — and no other personal data (no proposer, no voter,
+no phone, no list of who was reached).
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from pathlib import Path
 from aiohttp import web
 
 from consultation.ids import decision_ref, topic_ref
+from consultation.notice_reach import NoticeReach, Reach
 from consultation.outcomes import DECISION_STATUS_ZH, DecisionView, Minutes, OutcomeService
 from kernel.context import Community
 from kernel.texts import t
+from notices.assisted import of_which
 from notices.common import date_text
 from notices.polls import tally_lines
 from storage.meetings import Meeting, MeetingRepository
@@ -52,6 +57,17 @@ def decision_state(decision: Decision) -> str:
     if not decision.passed:
         return "未通过，无需落实"
     return DECISION_STATUS_ZH.get(decision.status, decision.status)
+
+
+def reach_html(key: str, reach: Reach) -> str:
+    """Proof of notice in one line: the figure, what it counts, the groups apart."""
+    groups = t("public.reach_groups", groups=reach.groups) if reach.groups else ""
+    figure = t(key, reached=reach.reached, eligible=reach.eligible)
+    how = t("public.reach_how") + groups
+    return (
+        f'<p class="reach"><strong>{escape(figure)}</strong> '
+        f'<span class="muted">（{escape(how)}）</span></p>'
+    )
 
 
 class PublicPages:
@@ -88,7 +104,8 @@ class PublicPages:
             if meeting is None:
                 return self._page("未找到", f"<p>没有找到协商议事日 {escape(code)}。</p>", 404)
             minutes = await OutcomeService(uow, self.clock()).minutes(meeting)
-        return self._page(f"协商议事日 {code}", self.render(minutes))
+            reach = await NoticeReach(uow).meeting(meeting.code)
+        return self._page(f"协商议事日 {code}", self.render(minutes, reach))
 
     async def index(self, _request: web.Request) -> web.Response:
         """Every consultation day and every decision, newest first: where a resident
@@ -143,6 +160,7 @@ class PublicPages:
                 ref = escape(request.match_info["ref"])
                 return self._page("未找到", f"<p>没有找到决议 {ref}。</p>", 404)
             view = await OutcomeService(uow, self.clock()).view(decision)
+            reach = await NoticeReach(uow).poll_result(view.poll) if view.poll else None
             meeting = (
                 await uow.get(MeetingRepository).get(decision.meeting_id)
                 if decision.meeting_id
@@ -157,12 +175,12 @@ class PublicPages:
         body = (
             f"<h1>{escape(self.community.name)} 决议 {decision_ref(decision.id or 0)}</h1>"
             + back
-            + self.decision_html(view)
+            + self.decision_html(view, reach)
             + '<p><a href="/public/">居务公开首页</a></p>'
         )
         return self._page(f"决议 {decision_ref(decision.id or 0)}", body)
 
-    def render(self, minutes: Minutes) -> str:
+    def render(self, minutes: Minutes, reach: Reach | None = None) -> str:
         zone, meeting = self.community.zone, minutes.meeting
         published = meeting.minutes_published_at is not None
         parts = [
@@ -170,12 +188,20 @@ class PublicPages:
             f"<p>时间：{escape(date_text(meeting.starts_at, zone))}"
             f"　地点：{escape(meeting.place)}</p>",
             f"<p>协商委员：{escape('、'.join(minutes.committee) or '—')}</p>",
-            f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人；"
-            f"签到 {minutes.attended} 人</p>",
+            f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人"
+            f"{escape(of_which(minutes.signed_up_assisted))}；签到 {minutes.attended} 人</p>",
         ]
-        if not published:
+        if minutes.cancelled_because is not None:
+            said = t("public.cancelled", reason=minutes.cancelled_because or "—")
+            parts.insert(1, f'<p class="cancelled"><strong>{escape(said)}</strong></p>')
+        if reach is not None:
+            parts.append(reach_html("public.reach_meeting", reach))
+        if not published and minutes.cancelled_because is None:
             parts.append('<p class="muted">会议纪要尚未发布。</p>')
-        parts.append("<h2>议程</h2><ol>")
+        parts.append("<h2>议程</h2>")
+        if not minutes.agenda:
+            parts.append(f'<p class="muted">{escape(t("public.agenda_empty"))}</p>')
+        parts.append("<ol>")
         for item, topic in minutes.agenda:
             notes = (
                 f"<br><span>讨论要点：{escape(item.notes)}</span>"
@@ -193,8 +219,9 @@ class PublicPages:
             parts.append(self.decision_html(view))
         return "\n".join(parts)
 
-    def decision_html(self, view: DecisionView) -> str:
-        """One decision: its vote's tally, how it is being carried out, its 评议."""
+    def decision_html(self, view: DecisionView, reach: Reach | None = None) -> str:
+        """One decision: its vote's tally (and, on its own page, how many households its
+        result reached), how it is being carried out, its 评议."""
         zone = self.community.zone
         parts: list[str] = []
         decision = view.decision
@@ -208,6 +235,8 @@ class PublicPages:
         if view.poll is not None and view.tally is not None:
             lines = tally_lines(view.poll, view.tally)
             parts.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>")
+        if reach is not None:
+            parts.append(reach_html("public.reach_result", reach))
         state = decision_state(decision)
         owner = f"，负责人 {escape(decision.owner)}" if decision.owner else ""
         due = f"，期限 {escape(decision.due_date)}" if decision.due_date else ""

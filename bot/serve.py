@@ -11,7 +11,7 @@ import socket
 from aiohttp import web
 
 from bot.app import Yishi, build_web_app
-from bot.demo import seed_consultation_demo, seed_demo
+from bot.demo import seed_demo_community
 from bot.logs import AccessLog, access_logger
 
 log = logging.getLogger("yishi.serve")
@@ -57,12 +57,12 @@ async def serve(
     (a worker of ``--workers N``, see bot/workers.py; its parent prints the banner).
     """
     await yishi.prepare_database()
-    if demo and await seed_demo(yishi.uow, yishi.clock()):
-        log.info("demo community seeded")
-        code = await seed_consultation_demo(
+    if demo:
+        code = await seed_demo_community(
             yishi.uow, yishi.settings.consultation.rules(), yishi.community.zone, yishi.clock()
         )
-        log.info("demo consultation day seeded", extra={"meeting": code})
+        if code is not None:
+            log.info("demo community seeded", extra={"meeting": code})
     settings = yishi.settings
     app = build_web_app(yishi)
     runner = web.AppRunner(

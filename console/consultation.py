@@ -21,9 +21,11 @@ from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
 from consultation.meetings import MODE_ZH, MeetingService
 from consultation.outcomes import DECISION_STATUS_ZH, OutcomeService, parse_due
+from consultation.participation import participants
 from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
 from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
+from notices.assisted import marked
 from storage.meetings import Meeting, MeetingRepository
 from storage.models import Resident
 from storage.outcomes import DecisionRepository
@@ -292,6 +294,7 @@ class ConsultationPages:
         agenda = await repo.agenda(meeting.id)
         invites = await repo.invites(meeting.id)
         signups = await repo.signups(meeting.id, status=None)
+        people = await participants(visit.uow, signups)
         qualified = [tp for tp in await visit.uow.get(TopicRepository).with_status("qualified")]
         return self.desk.render(
             visit,
@@ -310,12 +313,12 @@ class ConsultationPages:
                 "signups": [
                     {
                         "id": r.id,
-                        "name": r.name,
+                        "name": marked(person),
                         "mode": MODE_ZH.get(s.mode, s.mode),
                         "status": "已报名" if s.status == "signed" else "已取消",
                         "checked_in": self.local(s.checked_in_at) if s.checked_in_at else "",
                     }
-                    for s, r in signups
+                    for (s, r), person in zip(signups, people, strict=True)
                 ],
                 "qualified": [(tp.id, topic_ref(tp.id or 0), tp.title) for tp in qualified],
                 "published": meeting.minutes_published_at is not None,

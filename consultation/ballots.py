@@ -143,6 +143,8 @@ class Tally:
     rule_met: bool
     tie: bool
     winner: int | None
+    #: Further counts stored with the result: ``assisted``, the votes cast for a
+    #: resident by a grid worker or moderator (代办).
     extra: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -183,6 +185,7 @@ class Tally:
             "winner": self.winner,
             "passed": self.passed,
             "outcome": self.outcome,
+            **self.extra,
         }
 
 

@@ -265,6 +265,70 @@ class PollClosed(Event):
         return f"poll.close:P{self.poll.id}"
 
 
+# ---- 代办 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistRecorded(Event):
+    """A grid worker or moderator recorded something for a resident who asked by phone
+    or in person (代办): the resident is asked to confirm it or undo it."""
+
+    #: ``cosign``, ``signup`` or ``vote``: what the button's words and the undo act on.
+    kind: str = ""
+    ref: str
+    title: str
+    resident_id: int
+    assistant_id: int
+    assistant_name: str
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"assist.record:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CosignAssisted(AssistRecorded):
+    """附议 for the resident."""
+
+    kind: str = "cosign"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignupAssisted(AssistRecorded):
+    """报名 for the resident, ``mode`` onsite or online."""
+
+    kind: str = "signup"
+    mode: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoteAssisted(AssistRecorded):
+    """A named vote for the resident: ``mask`` over ``poll``'s options."""
+
+    kind: str = "vote"
+    poll: Poll
+    mask: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssistUndone(Event):
+    """The resident undid what was recorded for them: whoever assisted is told."""
+
+    kind: str
+    ref: str
+    title: str
+    resident_id: int
+    resident_name: str
+    assistant_id: int
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        return f"assist.undo:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
+
+
 # ---- 议事日 ----------------------------------------------------------------------------
 
 

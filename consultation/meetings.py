@@ -10,6 +10,8 @@ announced once, to the groups and to those signed up.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +21,7 @@ from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import meeting_code, topic_ref
 from consultation.meeting_rule import next_occurrence, occurrence
+from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
@@ -49,6 +52,34 @@ class MeetingView:
     @property
     def seats_left(self) -> int:
         return max(0, self.meeting.capacity - self.onsite)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePreview:
+    """What 改期 or 取消议事日 will send, and to how many, shown before the moderator
+    confirms: both reach every group chat at once."""
+
+    meeting: Meeting
+    starts_at: datetime
+    place: str
+    groups: int
+    signed_up: int
+    #: The month the meeting moves into when it is not the month its code names
+    #: (M202701 moved into December), and another meeting already in that month.
+    new_month: str | None = None
+    clash: str | None = None
+
+    @property
+    def stamp(self) -> str:
+        """The meeting as the preview saw it (time, place, how many told): a confirmation
+        made on an older preview is asked again instead of carried out."""
+        seen = f"{self.meeting.starts_at.isoformat()}|{self.meeting.place}|{self.signed_up}"
+        return "v" + hashlib.sha256(seen.encode()).hexdigest()[:6]
+
+
+def cancel_reason(text: str) -> str:
+    """The reason residents read: "原因：台风预警" and "台风预警" alike give 台风预警."""
+    return re.sub(r"^(?:原因|因为)\s*[:：]?\s*", "", text.strip())[:500]
 
 
 def sign_up_open(meeting: Meeting, now: datetime) -> bool:
@@ -195,11 +226,18 @@ class MeetingService:
         return invited
 
     async def sign_up(
-        self, resident: Resident, mode: str, code: str | None, actor: str, switch: bool = False
+        self,
+        resident: Resident,
+        mode: str,
+        code: str | None,
+        actor: str,
+        switch: bool = False,
+        assisted_by: Resident | None = None,
     ) -> tuple[Meeting, str]:
         """Sign up, or switch mode when ``switch`` says the resident agreed to: returns the
         meeting and ``new``/``switched``/``same``, or ``ask_switch`` (signed up the other
-        way; nothing changed)."""
+        way; nothing changed). ``assisted_by``: a grid worker or moderator signs the
+        resident up for them (代办); the resident's own sign-up makes it theirs."""
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
@@ -220,8 +258,14 @@ class MeetingService:
         if signup is None:
             signup = MeetingSignup(meeting_id=meeting.id, resident_id=resident.id)
         signup.mode, signup.status, signup.signed_up_at = mode, "signed", self.now
+        signup.assisted_by = assisted_by.id if assisted_by is not None else None
+        signup.assisted_at = self.now if assisted_by is not None else None
+        signup.assist_confirmed_at = None
         await self.meetings.save(signup)
-        await self._audit(actor, f"signup_{outcome}", meeting.code, resident=resident.id, mode=mode)
+        extra = {"assisted_by": signup.assisted_by} if assisted_by is not None else {}
+        await self._audit(
+            actor, f"signup_{outcome}", meeting.code, resident=resident.id, mode=mode, **extra
+        )
         return meeting, outcome
 
     async def withdraw(self, resident: Resident, code: str | None, actor: str) -> Meeting:
@@ -243,6 +287,15 @@ class MeetingService:
         await self.meetings.save(signup)
         await self._audit(actor, "signup_withdrawn", meeting.code, resident=resident.id)
         return meeting
+
+    async def signup_list(self, code: str | None) -> tuple[Meeting, list[tuple[Participant, str]]]:
+        """报名名单: who is signed up and how (onsite/online), those signed up by someone
+        else marked."""
+        meeting = await self.get(code)
+        assert meeting.id is not None
+        rows = await self.meetings.signups(meeting.id)
+        people = await participants(self.uow, rows)
+        return meeting, [(p, s.mode) for p, (s, _) in zip(people, rows, strict=True)]
 
     async def check_in(
         self, resident: Resident, code: str | None, actor: str
@@ -274,17 +327,55 @@ class MeetingService:
             raise MeetingError("over", code=meeting.code)
         return meeting
 
-    async def move(
-        self, code: str, starts_at: datetime, place: str | None, actor: str
-    ) -> tuple[Meeting, MeetingChange]:
-        """改期: a new time (and/or place). Its announcements follow; the change is announced."""
+    async def _movable(
+        self, code: str, starts_at: datetime, place: str | None
+    ) -> tuple[Meeting, str]:
         meeting = await self._changeable(code)
-        assert meeting.id is not None
         new_place = (place or "").strip()[:120] or meeting.place
         if starts_at <= self.now:
             raise MeetingError("move_in_past", code=meeting.code)
         if starts_at == meeting.starts_at and new_place == meeting.place:
             raise MeetingError("move_same", code=meeting.code)
+        return meeting, new_place
+
+    async def _preview(self, meeting: Meeting, starts_at: datetime, place: str) -> ChangePreview:
+        assert meeting.id is not None
+        signed_up = sum((await self.meetings.signup_counts(meeting.id)).values())
+        groups = len(self.rules.group_chats())
+        local = starts_at.astimezone(self.zone)
+        if meeting_code(starts_at, self.zone) == meeting.code:
+            return ChangePreview(meeting, starts_at, place, groups, signed_up)
+        clash = await self.meetings.by_code(meeting_code(starts_at, self.zone))
+        return ChangePreview(
+            meeting,
+            starts_at,
+            place,
+            groups,
+            signed_up,
+            new_month=f"{local.year}年{local.month}月",
+            clash=clash.code if clash is not None and clash.status != "cancelled" else None,
+        )
+
+    async def preview_move(
+        self, code: str, starts_at: datetime, place: str | None
+    ) -> ChangePreview:
+        """What :meth:`move` would announce, checked as it would be, changing nothing."""
+        meeting, new_place = await self._movable(code, starts_at, place)
+        return await self._preview(meeting, starts_at, new_place)
+
+    async def preview_cancel(self, code: str, reason: str) -> ChangePreview:
+        """What :meth:`cancel` would announce, checked as it would be, changing nothing."""
+        meeting = await self._changeable(code)
+        if not cancel_reason(reason):
+            raise MeetingError("reason_required", code=meeting.code)
+        return await self._preview(meeting, meeting.starts_at, meeting.place)
+
+    async def move(
+        self, code: str, starts_at: datetime, place: str | None, actor: str
+    ) -> tuple[Meeting, MeetingChange]:
+        """改期: a new time (and/or place). Its announcements follow; the change is announced."""
+        meeting, new_place = await self._movable(code, starts_at, place)
+        assert meeting.id is not None
         change = await self._record_change(meeting, "moved", actor, starts_at, new_place)
         before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
         meeting.starts_at, meeting.place = starts_at, new_place
@@ -329,7 +420,7 @@ class MeetingService:
         """取消: with a reason residents are told; announcements stop, the cancellation goes out."""
         meeting = await self._changeable(code)
         assert meeting.id is not None
-        reason = reason.strip()[:500]
+        reason = cancel_reason(reason)
         if not reason:
             raise MeetingError("reason_required", code=meeting.code)
         change = await self._record_change(

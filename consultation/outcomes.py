@@ -16,6 +16,7 @@ from consultation.ballots import PassRule, PollKind, Tally
 from consultation.errors import DomainError
 from consultation.ids import decision_ref
 from consultation.roles import Role
+from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
 from storage.polls import Poll, PollRepository
@@ -53,6 +54,10 @@ class Minutes:
     attended: int
     agenda: list[tuple[AgendaItem, Topic]]
     decisions: list[DecisionView] = field(default_factory=list)
+    #: Why it was cancelled, when it was (the page must say so before anything else).
+    cancelled_because: str | None = None
+    #: Of those signed up, how many a grid worker or moderator signed up for them (代办).
+    signed_up_assisted: int = 0
 
 
 def stored_tally(poll: Poll) -> Tally | None:
@@ -72,6 +77,7 @@ def stored_tally(poll: Poll) -> Tally | None:
         rule_met=bool(poll.result["rule_met"]),
         tie=bool(poll.result["tie"]),
         winner=poll.result["winner"],
+        extra={"assisted": int(poll.result.get("assisted", 0))},
     )
 
 
@@ -100,6 +106,17 @@ class OutcomeService:
             raise OutcomeError("not_found", ref=decision_ref(decision_id))
         return found
 
+    async def _to_carry_out(self, decision_id: int) -> Decision:
+        """A decision that is still to be carried out: passed, and not yet done. A poll
+        that failed, tied or missed its quorum decided nothing, so there is nothing to
+        follow up (its page says 未通过，无需落实)."""
+        decision = await self.get(decision_id)
+        if not decision.passed:
+            raise OutcomeError("not_passed", ref=decision_ref(decision_id))
+        if decision.status == "done":
+            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        return decision
+
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
         await self.uow.audit.record(
             actor,
@@ -111,9 +128,7 @@ class OutcomeService:
         )
 
     async def assign(self, decision_id: int, owner: str, due: str | None, actor: str) -> Decision:
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         decision.owner, decision.due_date = owner[:64], due
         decision.status = "in_progress"
         await self.decisions.save(decision)
@@ -121,9 +136,7 @@ class OutcomeService:
         return decision
 
     async def progress(self, decision_id: int, note: str, actor: str) -> Decision:
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         assert decision.id is not None
         await self.decisions.save(
             DecisionUpdate(decision_id=decision.id, note=note[:1000], actor=actor, at=self.now)
@@ -138,9 +151,7 @@ class OutcomeService:
 
     async def done(self, decision_id: int, actor: str) -> ev.DecisionCarriedOut:
         """Mark carried out; the proposer, co-signers and attendees are asked for a 评议."""
-        decision = await self.get(decision_id)
-        if decision.status == "done":
-            raise OutcomeError("already_done", ref=decision_ref(decision_id))
+        decision = await self._to_carry_out(decision_id)
         decision.status, decision.done_at = "done", self.now
         await self.decisions.save(decision)
         await self._audit(actor, "decision_done", decision)
@@ -206,9 +217,16 @@ class OutcomeService:
             ),
             attended=sum(1 for s, _ in signups if s.checked_in_at is not None),
             agenda=await meetings.agenda(meeting.id),
+            signed_up_assisted=sum(
+                1 for s, _ in signups if s.status == "signed" and s.assisted_by is not None
+            ),
         )
         for decision in await self.decisions.for_meeting(meeting.id):
             result.decisions.append(await self.view(decision))
+        if meeting.status == "cancelled":
+            changes = await self.uow.get(MeetingChangeRepository).of_meeting(meeting.id)
+            reasons = [c.reason or "" for c in changes if c.kind == "cancelled"]
+            result.cancelled_because = reasons[-1] if reasons else ""
         return result
 
     async def publish_minutes(self, meeting: Meeting, actor: str) -> Minutes:

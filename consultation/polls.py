@@ -29,6 +29,7 @@ from consultation.ballots import (
 )
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
+from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meetings import MeetingRepository
@@ -328,28 +329,60 @@ class PollService:
         return poll
 
     async def cast(
-        self, poll_id: int, resident: Resident, mask: int, actor: str, channel: str = "chat"
+        self,
+        poll_id: int,
+        resident: Resident,
+        mask: int,
+        actor: str,
+        channel: str = "chat",
+        assisted_by: Resident | None = None,
     ) -> CastOutcome:
-        """One vote; it may be changed until close (the last one counts), in chat."""
+        """One vote; it may be changed until close (the last one counts), in chat.
+
+        ``assisted_by``: a grid worker or moderator casts it for the resident (代办), under
+        the resident's own eligibility; never in an anonymous poll (a ballot someone else
+        cast can't be secret), never over the resident's own vote."""
         assert resident.id is not None
         poll = await self._locked_open(poll_id)
+        if assisted_by is not None and poll.anonymous:
+            raise PollError("anonymous_assist", ref=poll_ref(poll_id))
         key = await self.voter_key(poll, resident)
         await self.check_choice(poll, mask)
+        helper = assisted_by.id if assisted_by is not None else None
         if poll.anonymous:
             status = await self._cast_sealed(poll_id, key, resident.id, mask, channel)
         else:
-            status = await self.polls.cast_named(poll_id, key, resident.id, mask, channel, self.now)
+            status = await self.polls.cast_named(
+                poll_id, key, resident.id, mask, channel, self.now, helper
+            )
         if status == "refused":
             existing = await self.polls.voter(poll_id, key)
             if existing is not None and existing.channel == "paper":
                 raise PollError("paper_stands", ref=poll_ref(poll_id))
             if existing is not None and existing.resident_id != resident.id:
                 raise PollError("household_voted", ref=poll_ref(poll_id))
+            if helper is not None:
+                raise PollError("own_vote_stands", ref=poll_ref(poll_id), name=resident.name)
             if poll.anonymous:
                 raise PollError("anonymous_final", ref=poll_ref(poll_id))
             raise PollError("already_voted", ref=poll_ref(poll_id))
+        if helper is not None:  # the choice is on the voter's row; the log says who cast it
+            await self._audit(
+                actor, "vote_assisted", poll, resident=resident.id, assisted_by=helper
+            )
         self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome(status, poll)
+
+    async def withdraw(self, poll_id: int, resident: Resident, actor: str) -> Poll:
+        """Take a named vote back while the poll is open (an assisted vote the resident
+        undoes); once it has closed the vote is in the result and stays."""
+        assert resident.id is not None
+        poll = await self._locked_open(poll_id)
+        if poll.anonymous or not await self.polls.remove_voter(poll_id, resident.id):
+            raise PollError("not_voted", ref=poll_ref(poll_id))
+        await self._audit(actor, "vote_withdrawn", poll, resident=resident.id)
+        self.uow.record(ev.PollProgressed(poll=poll))
+        return poll
 
     async def _cast_sealed(
         self, poll_id: int, key: str, resident_id: int, mask: int, channel: str
@@ -412,7 +445,7 @@ class PollService:
         counts = await self.polls.mask_counts(poll)
         if poll.anonymous and poll.status == "open":
             counts = await self._count_sealed(poll, counts)
-        return tally(
+        counted = tally(
             counts,
             kind=PollKind(poll.kind),
             options=poll.options,
@@ -420,6 +453,9 @@ class PollService:
             quorum_pct=poll.quorum_pct,
             rule=PassRule(poll.pass_rule),
         )
+        if poll.anonymous:  # nobody votes for anyone in a secret ballot
+            return counted
+        return replace(counted, extra={"assisted": await self.polls.assisted_count(poll.id or 0)})
 
     async def set_hidden(self, poll_id: int, hide: bool, actor: str) -> Poll:
         """Hide results until close; once voting has started it cannot be switched off."""
@@ -550,11 +586,12 @@ class PollService:
             total[mask] = total.get(mask, 0) + 1
         return total
 
-    async def participants(self, poll: Poll) -> list[str]:
-        """Who took part; for anonymous polls only after close."""
+    async def participants(self, poll: Poll) -> list[Participant]:
+        """Who took part (those voted for by someone else marked, 代办); for anonymous
+        polls only after close."""
         if poll.anonymous and poll.status == "open":
             raise PollError("participants_after_close", ref=poll_ref(poll.id or 0))
-        return [r.name for _, r in await self.polls.participants(poll.id or 0)]
+        return await participants(self.uow, await self.polls.participants(poll.id or 0))
 
     async def non_voters(self, poll: Poll) -> list[int]:
         """Eligible residents whose vote (or household's) is not in yet: reminder targets."""

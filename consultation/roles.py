@@ -27,6 +27,14 @@ ROLE_NAMES_ZH: dict[Role, str] = {
 }
 
 
+#: Who may co-sign a topic (附议): verified residents.
+COSIGNERS: frozenset[Role] = frozenset({Role.RESIDENT})
+#: Who may sign up for a consultation day and vote (the poll's electorate narrows it).
+PARTICIPANTS: frozenset[Role] = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+#: Who may record a co-sign, sign-up or named vote for a resident who asked (代办).
+ASSISTANTS: frozenset[Role] = frozenset({Role.GRID_WORKER, Role.MODERATOR})
+
+
 def effective_roles(granted: Iterable[str], *, bound: bool, verified: bool) -> frozenset[Role]:
     """Every role a person acts with: staff roles as granted, plus resident when verified."""
     roles = {Role(r) for r in granted if r in Role._value2member_map_}

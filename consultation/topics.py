@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from consultation import events as ev
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
-from consultation.ids import topic_ref
+from consultation.ids import find_ref, topic_ref
+from consultation.participation import Participant, participants
+from consultation.schedule import TimedEvent
 from consultation.screening import ScreenHint, screen
 from storage.models import Resident
 from storage.topics import Topic, TopicRepository
@@ -33,6 +35,39 @@ _LEAD = re.compile(
     r"[:：,，\s]*"
 )
 _BUILDING = re.compile(r"(\d{1,3})\s*(?:号楼|栋|幢)")
+
+
+class TopicThresholds:
+    """A co-sign threshold lowered in the configuration qualifies the topics that
+    already reach it (T2 at 2 co-signatures stayed off every agenda when 10 became 2).
+
+    A :class:`~consultation.schedule.TimedEventSource`: every rebuild of the schedule
+    (start-up, which reads the configuration, included) finds those topics, and the
+    scheduler fires each once, as if the last co-signature had just arrived."""
+
+    kinds: tuple[str, ...] = ("topic.qualify",)
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        threshold = self.rules.cosign_threshold
+        return [
+            TimedEvent(
+                key=f"topic.qualify:{threshold}:{topic_ref(topic.id or 0)}",
+                kind="topic.qualify",
+                ref=topic_ref(topic.id or 0),
+                due_at=now,
+            )
+            for topic in await uow.get(TopicRepository).accepted_reaching(threshold)
+        ]
+
+    async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
+        topic_id = find_ref(event.ref, "T")
+        if topic_id is not None:
+            await TopicService(uow, self.rules, now).requalify(topic_id, "scheduler")
 
 
 class TopicError(DomainError):
@@ -176,8 +211,11 @@ class TopicService:
         self.uow.record(ev.TopicMerged(topic=topic, into=target))
         return topic, target
 
-    async def cosign(self, topic_id: int, resident: Resident, actor: str) -> CosignResult:
-        """Add a 附议; at the threshold the topic qualifies (once)."""
+    async def cosign(
+        self, topic_id: int, resident: Resident, actor: str, assisted_by: Resident | None = None
+    ) -> CosignResult:
+        """Add a 附议 (``assisted_by`` a grid worker or moderator for the resident, 代办,
+        under the same rules); at the threshold the topic qualifies (once)."""
         assert resident.id is not None
         topic = await self.topics.get_for_update(topic_id)
         if topic is None:
@@ -193,34 +231,77 @@ class TopicService:
         if topic.proposer_id == resident.id:
             raise TopicError("own_topic", ref=topic_ref(topic_id))
         key = signer_key(resident, self.rules.cosign_per_household)
-        if not await self.topics.cosign(topic_id, resident.id, key):
+        helper = assisted_by.id if assisted_by is not None else None
+        if not await self.topics.cosign(topic_id, resident.id, key, helper, self.now):
             other = await self.topics.signer_of(topic_id, key)
             code = "already" if other == resident.id else "household_already"
             raise TopicError(code, ref=topic_ref(topic_id))
         await self.uow.session.refresh(topic)
-        qualified_now = False
-        if topic.status == "accepted" and topic.cosign_count >= self.rules.cosign_threshold:
-            await self._change(
-                topic, "qualified", actor, "topic_qualified", cosigns=topic.cosign_count
-            )
-            qualified_now = True
-            self.uow.record(
-                ev.TopicQualified(
-                    topic=topic,
-                    count=topic.cosign_count,
-                    supporters=await self.audience(topic),
-                    by=resident.id,
-                )
-            )
+        qualified_now = await self._qualify_if_reached(topic, actor, by=resident.id)
+        after: dict[str, object] = {"count": topic.cosign_count}
+        if assisted_by is not None:
+            after.update(resident=resident.id, assisted_by=helper, at=self.now.isoformat())
+        await self.uow.audit.record(
+            actor, "topic_cosigned", "topic", topic_ref(topic_id), None, after
+        )
+        return CosignResult(topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold)
+
+    async def withdraw_cosign(self, topic_id: int, resident: Resident, actor: str) -> Topic:
+        """Take a 附议 back; a topic that qualified and is now short goes back to collecting
+        (one already on an agenda or decided stays where it is)."""
+        assert resident.id is not None
+        topic = await self.topics.get_for_update(topic_id)
+        if topic is None:
+            raise TopicError("not_found", ref=topic_ref(topic_id))
+        if not await self.topics.remove_cosign(topic_id, resident.id):
+            raise TopicError("not_cosigned", ref=topic_ref(topic_id))
+        await self.uow.session.refresh(topic)
         await self.uow.audit.record(
             actor,
-            "topic_cosigned",
+            "topic_cosign_withdrawn",
             "topic",
             topic_ref(topic_id),
             None,
-            {"count": topic.cosign_count},
+            {"count": topic.cosign_count, "resident": resident.id, "at": self.now.isoformat()},
         )
-        return CosignResult(topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold)
+        if topic.status == "qualified" and topic.cosign_count < self.rules.cosign_threshold:
+            await self._change(
+                topic, "accepted", actor, "topic_unqualified", cosigns=topic.cosign_count
+            )
+        return topic
+
+    async def cosign_list(self, topic_id: int) -> tuple[Topic, list[Participant]]:
+        """附议名单: who co-signed, in order, those signed for by someone else marked."""
+        topic = await self.get(topic_id)
+        return topic, await participants(self.uow, await self.topics.cosign_list(topic_id))
+
+    async def _qualify_if_reached(self, topic: Topic, actor: str, by: int | None) -> bool:
+        """At the threshold a topic collecting co-signatures qualifies, once; its
+        supporters (but not ``by``, answered directly) and the moderators are told."""
+        if topic.status != "accepted" or topic.cosign_count < self.rules.cosign_threshold:
+            return False
+        await self._change(
+            topic,
+            "qualified",
+            actor,
+            "topic_qualified",
+            cosigns=topic.cosign_count,
+            threshold=self.rules.cosign_threshold,
+        )
+        self.uow.record(
+            ev.TopicQualified(
+                topic=topic,
+                count=topic.cosign_count,
+                supporters=await self.audience(topic),
+                by=by,
+            )
+        )
+        return True
+
+    async def requalify(self, topic_id: int, actor: str) -> bool:
+        """The threshold as configured now, applied to a topic that may reach it."""
+        topic = await self.topics.get_for_update(topic_id)
+        return topic is not None and await self._qualify_if_reached(topic, actor, by=None)
 
     async def audience(self, topic: Topic) -> list[int]:
         """Proposer and co-signers: who is told when the topic moves on."""

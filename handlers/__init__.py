@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from consultation.config import ConsultationRules
 from consultation.ticket_parsing import Catalogue
+from handlers.assisted import AssistAnswerHandler, AssistHandler
 from handlers.bind import (
     BindHandler,
     IssueBindCodeHandler,
@@ -63,6 +64,8 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         MeetingAdminHandler(rules),
         PollAdminHandler(rules),
         OutcomeAdminHandler(rules),
+        AssistHandler(rules),
+        AssistAnswerHandler(rules),
         PollStatusHandler(),
         ProposeTopicHandler(rules),
         SecondTopicHandler(rules),
@@ -82,8 +85,9 @@ def default_handlers(
     rating, evaluation = TicketRatingHandler(tickets), EvaluateHandler()
     # Both answer "满意" inside their own conversations; outside one, FeedbackHandler picks.
     rating.intents = evaluation.intents = ()
-    return [
-        HelpHandler(),
+    helper = HelpHandler()
+    handlers = [
+        helper,
         *ticket_handlers(tickets),
         *consultation_handlers(rules or ConsultationRules()),
         rating,
@@ -100,3 +104,6 @@ def default_handlers(
         NluLabelHandler(),
         EverydayHandler(faq),
     ]
+    # 帮助's staff sections list what the router accepts: the same declarations.
+    helper.commands = [command for handler in handlers for command in handler.grammar]
+    return handlers

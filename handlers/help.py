@@ -13,7 +13,7 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 
 #: The staff help's sections, in order (each command names its own).
-SECTIONS = ("工作台", "诉求", "绑定", "议题", "议事日", "通知", "投票", "落实", "教我听懂")
+SECTIONS = ("工作台", "诉求", "绑定", "议题", "议事日", "通知", "投票", "代办", "落实", "教我听懂")
 
 
 class HelpHandler(Handler):

@@ -17,10 +17,16 @@ from zoneinfo import ZoneInfo
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
-from consultation.meetings import MODE_ZH, MeetingError, MeetingService
+from consultation.meetings import (
+    MODE_ZH,
+    ChangePreview,
+    MeetingError,
+    MeetingService,
+    cancel_reason,
+)
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
-from consultation.roles import Role
+from consultation.roles import PARTICIPANTS, Role
 from consultation.topics import TopicService
 from kernel.commands import Arg, Command, meeting, ref, rest, word
 from kernel.context import Context
@@ -29,6 +35,7 @@ from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
+from notices.assisted import marked, of_which_in
 from notices.common import date_text, refusal
 from notices.meetings import PUBLIC_PATH, meeting_info
 
@@ -99,7 +106,7 @@ class JoinMeetingHandler(Handler):
             ("改为线上", ("改成线上", "改为线上参加")),
         )
     )
-    required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+    required_roles = PARTICIPANTS
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
@@ -171,8 +178,8 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
-def _admin(verb: str, action: str, *args: Arg) -> Command:
-    return Command(verb, action, args, roles=MODERATOR, section="议事日")
+def _admin(verb: str, action: str, *args: Arg, listed: bool = True) -> Command:
+    return Command(verb, action, args, roles=MODERATOR, section="议事日", listed=listed)
 
 
 class MeetingAdminHandler(Handler):
@@ -190,6 +197,7 @@ class MeetingAdminHandler(Handler):
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
         _admin("邀请", "invite", meeting()),
+        _admin("报名名单", "signups", meeting(optional=True)),
         _admin("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
         _admin(
             "记录",
@@ -201,6 +209,11 @@ class MeetingAdminHandler(Handler):
         _admin("发布纪要", "minutes", meeting(optional=True)),
         _admin("改期", "move", meeting(), rest("when", "12月12日 09:30 [地点：…]", optional=False)),
         _admin("取消议事日", "cancel", meeting(), rest("reason", "原因")),
+        # The buttons under the previews: 改期 and 取消议事日 reach every group at once.
+        _admin(
+            "确认改期", "confirm_move", meeting(), rest("when", "…", optional=False), listed=False
+        ),
+        _admin("确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False),
     )
     required_roles = MODERATOR
 
@@ -264,6 +277,26 @@ class MeetingAdminHandler(Handler):
             )
         ]
 
+    async def signups(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        """报名名单 M202612: who comes and how, those signed up by a grid worker marked 代办."""
+        found, people = await self._service(ctx).signup_list(code)
+        if not people:
+            return [Reply(t("meeting.signups_none", code=found.code))]
+        lines = [f"{marked(p)}｜{MODE_ZH[mode]}" for p, mode in people]
+        onsite = sum(1 for _, mode in people if mode == "onsite")
+        return [
+            Reply(
+                t(
+                    "meeting.signups_list",
+                    code=found.code,
+                    onsite=onsite,
+                    online=len(people) - onsite,
+                    assisted=of_which_in([p for p, _ in people]),
+                    names="\n".join(lines),
+                )
+            )
+        ]
+
     async def check_in_for(self, ctx: Context, code: str | None, who: str) -> Sequence[Reply]:
         person = await resolve_person(ctx, who)
         if isinstance(person, Reply):
@@ -282,40 +315,135 @@ class MeetingAdminHandler(Handler):
         await OutcomeService(ctx.uow, ctx.now).publish_minutes(found, ctx.user.actor)
         return [Reply(t("meeting.minutes_published", url=PUBLIC_PATH.format(code=found.code)))]
 
-    async def cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
+    async def cancel(
+        self, ctx: Context, code: str, reason: str | None, changed: bool = False
+    ) -> Sequence[Reply]:
+        """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
+        why = cancel_reason(reason or "")
+        preview = await self._service(ctx).preview_cancel(code, why)
+        text = t(
+            "meeting.cancel_preview",
+            code=preview.meeting.code,
+            when=date_text(preview.starts_at, ctx.community.zone, ctx.now),
+            reason=why,
+            **_reach(preview),
+        )
+        data = f"确认取消议事日 {preview.meeting.code} {preview.stamp} {why}"
+        return [
+            Reply(
+                t("meeting.preview_changed") + text if changed else text,
+                buttons=(Button(t("meeting.b_confirm_cancel"), data),),
+            )
+        ]
+
+    async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
-        cancelled, _ = await service.cancel(code, reason or "", ctx.user.actor)
+        stamp, why = _stamped(reason or "")
+        if stamp and stamp != (await service.preview_cancel(code, why)).stamp:
+            return await self.cancel(ctx, code, why, changed=True)
+        cancelled, _ = await service.cancel(code, why, ctx.user.actor)
         view = await service.view(cancelled.code)
         return [
             Reply(
                 t(
                     "meeting.cancelled",
                     code=cancelled.code,
-                    when=date_text(cancelled.starts_at, ctx.community.zone),
+                    when=date_text(cancelled.starts_at, ctx.community.zone, ctx.now),
                     count=view.onsite + view.online,
                 )
             )
         ]
 
-    async def move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
-        """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them."""
-        service = self._service(ctx)
+    async def _new_place_and_time(
+        self, ctx: Context, code: str, when: str
+    ) -> tuple[datetime, str | None] | None:
+        """改期's words (12月12日 09:30, 下周六上午9点半, 地点：…) → the new start and place."""
         place_match = _PLACE.search(when)
         place = place_match.group(1).strip() if place_match else None
         when_text = when[: place_match.start()] if place_match else when
-        current = await service.get(code)
-        zone = ctx.community.zone
-        starts = new_start(when_text, current.starts_at, ctx.now, zone)
+        current = await self._service(ctx).get(code)
+        starts = new_start(when_text, current.starts_at, ctx.now, ctx.community.zone)
         if starts is None and not place:
+            return None
+        return starts or current.starts_at, place
+
+    async def move(
+        self, ctx: Context, code: str, when: str, changed: bool = False
+    ) -> Sequence[Reply]:
+        """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them; the
+        preview says the new time in full, what goes to how many, and waits for 确认改期."""
+        wanted = await self._new_place_and_time(ctx, code, when)
+        if wanted is None:
             return [Reply(t("meeting.syntax_move"))]
-        moved, _ = await service.move(code, starts or current.starts_at, place, ctx.user.actor)
+        preview = await self._service(ctx).preview_move(code, *wanted)
+        zone, meeting_ = ctx.community.zone, preview.meeting
+        local = preview.starts_at.astimezone(zone)
+        exact = f"{local:%Y年%m月%d日 %H:%M}"
+        if preview.place != meeting_.place:
+            exact += f" 地点：{preview.place}"
+        month = ""
+        if preview.new_month:
+            month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
+            if preview.clash:
+                month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
+        text = t(
+            "meeting.move_preview",
+            code=meeting_.code,
+            old_when=date_text(meeting_.starts_at, zone, ctx.now),
+            when=date_text(preview.starts_at, zone, ctx.now),
+            place=preview.place,
+            month=month,
+            **_reach(preview),
+        )
+        data = f"确认改期 {meeting_.code} {preview.stamp} {exact}"
+        return [
+            Reply(
+                t("meeting.preview_changed") + text if changed else text,
+                buttons=(Button(t("meeting.b_confirm_move"), data),),
+            )
+        ]
+
+    async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
+        stamp, when = _stamped(when)
+        wanted = await self._new_place_and_time(ctx, code, when)
+        if wanted is None:
+            return [Reply(t("meeting.syntax_move"))]
+        if stamp:
+            try:
+                current = (await self._service(ctx).preview_move(code, *wanted)).stamp
+            except MeetingError as exc:
+                if exc.code != "move_same":
+                    raise
+                return [Reply(t("meeting.already_moved", code=code))]  # tapped twice
+            if stamp != current:
+                return await self.move(ctx, code, when, changed=True)
+        try:
+            moved, _ = await self._service(ctx).move(code, *wanted, ctx.user.actor)
+        except MeetingError as exc:
+            if exc.code != "move_same":
+                raise
+            return [Reply(t("meeting.already_moved", code=code))]  # 确认改期 tapped twice
         return [
             Reply(
                 t(
                     "meeting.moved",
                     code=moved.code,
-                    when=date_text(moved.starts_at, zone),
+                    when=date_text(moved.starts_at, ctx.community.zone, ctx.now),
                     place=moved.place,
                 )
             )
         ]
+
+
+_STAMP = re.compile(r"^(v[0-9a-f]{6})\s*")
+
+
+def _stamped(text: str) -> tuple[str | None, str]:
+    """A confirmation's words: the preview's stamp (see ChangePreview.stamp), if the
+    button carried one, and the rest."""
+    found = _STAMP.match(text.strip())
+    return (found.group(1), text.strip()[found.end() :]) if found else (None, text)
+
+
+def _reach(preview: ChangePreview) -> dict[str, object]:
+    return {"groups": preview.groups, "signed_up": preview.signed_up}

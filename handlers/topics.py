@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.recurring import OfferOutcome, RecurringError, RecurringProblems
-from consultation.roles import Role
+from consultation.roles import COSIGNERS, Role
 from consultation.topics import TopicDraft, TopicError, TopicService, draft_from_message
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
@@ -22,6 +22,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from notices.assisted import names, of_which_in
 from notices.common import refusal
 from notices.topics import screening_hint
 
@@ -29,7 +30,7 @@ FLOW = "topic"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
 #: "继续" after the word about a kept draft: show where it stands.
 GO_ON = ("继续",)
-NEED_VERIFIED = frozenset({Role.RESIDENT})
+NEED_VERIFIED = COSIGNERS
 MODERATOR = frozenset({Role.MODERATOR})
 
 
@@ -158,6 +159,7 @@ class TopicModerationHandler(Handler):
 
     grammar = (
         Command("待审议题", "pending", roles=MODERATOR, section="议题"),
+        Command("附议名单", "cosigners", (ref("T", "topic"),), roles=MODERATOR, section="议题"),
         Command(
             "审核",
             "screen",
@@ -207,6 +209,15 @@ class TopicModerationHandler(Handler):
             return [Reply(t("topic.pending_none"))]
         lines = "\n".join(f"{topic_ref(x.id or 0)} {x.title}｜{screening_hint(x)}" for x in pending)
         return [Reply(t("topic.pending_list", topics=lines))]
+
+    async def cosigners(self, ctx: Context, topic: int) -> Sequence[Reply]:
+        """附议名单 T12: who co-signed, those signed for by a grid worker marked 代办."""
+        found, people = await self._service(ctx).cosign_list(topic)
+        label, title = topic_ref(topic), found.title
+        if not people:
+            return [Reply(t("topic.cosigns_none", ref=label, title=title))]
+        listed = {"count": len(people), "assisted": of_which_in(people), "names": names(people)}
+        return [Reply(t("topic.cosigns_list", ref=label, title=title, **listed))]
 
     async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
         """审核 T12 通过 · 审核 T12 驳回 理由."""

@@ -17,7 +17,7 @@ from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
 from consultation.polls import Poll, PollError, PollService, parse_poll_command
-from consultation.roles import Role
+from consultation.roles import PARTICIPANTS, Role
 from handlers.meetings import resolve_person
 from kernel.commands import Arg, Command, ref, rest, word
 from kernel.context import Context
@@ -25,6 +25,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
+from notices.assisted import names, of_which_in
 from notices.common import refusal
 from notices.polls import (
     choice_label,
@@ -55,7 +56,7 @@ class VoteHandler(Handler):
 
     intents = (Intent.VOTE,)
     phrases = (VOTE_PATTERN,)
-    required_roles = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+    required_roles = PARTICIPANTS
     #: What the router records for the message: the word "vote", never the choice.
     record_as = Intent.VOTE.value
 
@@ -87,8 +88,9 @@ class VoteHandler(Handler):
 
 class PollStatusHandler(Handler):
     """投票情况 P3: turnout, and the counts unless hidden until close · 参与名单 P3: who took
-    part (names, never choices), for moderators only; for an anonymous poll only after
-    close, so turnout can't be watched vote by vote."""
+    part (names, never choices; those voted for by someone else marked 代办), for
+    moderators only; for an anonymous poll only after close, so turnout can't be watched
+    vote by vote."""
 
     grammar = (
         Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),
@@ -118,10 +120,11 @@ class PollStatusHandler(Handler):
         service = poll_service(ctx)
         try:
             found = await service.get(poll)
-            names = await service.participants(found)
+            people = await service.participants(found)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        return [Reply(t("poll.participants", ref=poll_ref(poll), names="、".join(names) or "—"))]
+        listed = {"names": names(people), "assisted": of_which_in(people)}
+        return [Reply(t("poll.participants", ref=poll_ref(poll), **listed))]
 
 
 def _admin(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:

@@ -151,6 +151,8 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
             quorum_state=t("poll.met" if tally.quorum_met else "poll.not_met"),
         )
     )
+    if tally.extra.get("assisted"):
+        lines.append(t("poll.result_assisted", count=tally.extra["assisted"]))
     lines.append(
         t(
             "poll.result_rule",

@@ -8,7 +8,17 @@ from zoneinfo import ZoneInfo
 from consultation.config import ConsultationRules
 from consultation.events import Event
 from consultation.ticket_parsing import Catalogue
-from notices import binding, digests, meetings, outcomes, polls, recurring, tickets, topics
+from notices import (
+    assisted,
+    binding,
+    digests,
+    meetings,
+    outcomes,
+    polls,
+    recurring,
+    tickets,
+    topics,
+)
 from notices.dispatch import Route, Table
 
 
@@ -28,6 +38,7 @@ def dispatch_table(
         outcomes.routes(),
         binding.routes(),
         digests.routes(zone),
+        assisted.routes(zone),
     ):
         for event_type, routes in part.items():
             table.setdefault(event_type, []).extend(routes)

@@ -83,6 +83,10 @@ class MeetingSignup(SQLModel, table=True):
     status: str = Field(default="signed", max_length=12)
     signed_up_at: datetime = utc_field()
     checked_in_at: datetime | None = utc_field(nullable=True)
+    #: 代办: who signed the resident up for them, when, and when the resident confirmed.
+    assisted_by: int | None = Field(default=None)
+    assisted_at: datetime | None = utc_field(nullable=True)
+    assist_confirmed_at: datetime | None = utc_field(nullable=True)
 
 
 # The consultation-day view (议事日是哪天) is among the most asked questions; its
@@ -280,7 +284,9 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
     meetings = (await uow.session.exec(stmt)).all()
     ids = [m.id for m in meetings if m.id is not None]
     agendas: dict[int, list[str]] = {i: [] for i in ids}
-    counts: dict[int, dict[str, int]] = {i: {"onsite": 0, "online": 0, "attended": 0} for i in ids}
+    counts: dict[int, dict[str, int]] = {
+        i: {"onsite": 0, "online": 0, "attended": 0, "assisted": 0} for i in ids
+    }
     if ids:
         items = (
             select(AgendaItem.meeting_id, AgendaItem.topic_id)
@@ -290,12 +296,14 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
         for meeting_id, topic_id in (await uow.session.exec(items)).all():
             agendas[meeting_id].append(f"T{topic_id}")
         checked_in = col(MeetingSignup.checked_in_at).is_not(None)
+        assisted = col(MeetingSignup.assisted_by).is_not(None)
         tally = (
             sa_select(
                 col(MeetingSignup.meeting_id),
                 col(MeetingSignup.mode),
                 col(MeetingSignup.status),
                 checked_in,
+                assisted,
                 func.count(),
             )
             .where(col(MeetingSignup.meeting_id).in_(ids))
@@ -304,11 +312,15 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
                 col(MeetingSignup.mode),
                 col(MeetingSignup.status),
                 checked_in,
+                assisted,
             )
         )
-        for meeting_id, mode, status, attended, n in (await uow.session.execute(tally)).all():
+        grouped = (await uow.session.execute(tally)).all()
+        for meeting_id, mode, status, attended, by_other, n in grouped:
             if status == "signed" and mode in ("onsite", "online"):
                 counts[meeting_id][mode] += int(n)
+                if by_other:
+                    counts[meeting_id]["assisted"] += int(n)
             if attended:
                 counts[meeting_id]["attended"] += int(n)
     rows = [

@@ -74,6 +74,11 @@ class PollVoter(SQLModel, table=True):
     choice_mask: int | None = Field(default=None)
     entered_by: int | None = Field(default=None)
     cast_at: datetime | None = utc_field(nullable=True)
+    #: 代办 (named polls only): who cast it for the resident, when, and when the resident
+    #: confirmed it was their wish (it stays marked assisted).
+    assisted_by: int | None = Field(default=None)
+    assisted_at: datetime | None = utc_field(nullable=True)
+    assist_confirmed_at: datetime | None = utc_field(nullable=True)
 
 
 class PollBallot(SQLModel, table=True):
@@ -149,25 +154,73 @@ class PollRepository(Repository):
         return (await self.session.exec(stmt)).first()
 
     async def cast_named(
-        self, poll_id: int, voter_key: str, resident_id: int, mask: int, channel: str, now: datetime
+        self,
+        poll_id: int,
+        voter_key: str,
+        resident_id: int,
+        mask: int,
+        channel: str,
+        now: datetime,
+        assisted_by: int | None = None,
     ) -> str:
         """Insert or change a named vote: ``new``, ``changed`` or ``refused`` (paper stands,
-        or another member of the household cast it)."""
-        if await self._insert_voter(poll_id, voter_key, resident_id, channel, mask, now):
+        another member of the household cast it, or — for a vote cast for the resident
+        (``assisted_by``, 代办) — the resident's own vote stands). The resident's own
+        change makes an assisted vote theirs; an assisted change needs confirming again."""
+        if await self._insert_voter(
+            poll_id, voter_key, resident_id, channel, mask, now, assisted_by
+        ):
             return "new"
         if channel != "chat":
             return "refused"
+        conditions = [
+            col(PollVoter.poll_id) == poll_id,
+            col(PollVoter.voter_key) == voter_key,
+            col(PollVoter.resident_id) == resident_id,
+            col(PollVoter.channel) == "chat",
+        ]
+        if assisted_by is not None:
+            conditions.append(col(PollVoter.assisted_by).is_not(None))
         changed = await self.session.execute(
             update(PollVoter)
-            .where(
-                col(PollVoter.poll_id) == poll_id,
-                col(PollVoter.voter_key) == voter_key,
-                col(PollVoter.resident_id) == resident_id,
-                col(PollVoter.channel) == "chat",
+            .where(*conditions)
+            .values(
+                choice_mask=mask,
+                cast_at=now,
+                assisted_by=assisted_by,
+                assisted_at=now if assisted_by is not None else None,
+                assist_confirmed_at=None,
             )
-            .values(choice_mask=mask, cast_at=now)
         )
         return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
+
+    async def voter_of(self, poll_id: int, resident_id: int) -> PollVoter | None:
+        stmt = select(PollVoter).where(
+            PollVoter.poll_id == poll_id, PollVoter.resident_id == resident_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def save_voter(self, voter: PollVoter) -> None:
+        self.session.add(voter)
+        await self.session.flush()
+
+    async def remove_voter(self, poll_id: int, resident_id: int) -> bool:
+        """Withdraw a named vote; False when there was none."""
+        removed = await self.session.execute(
+            delete(PollVoter).where(
+                col(PollVoter.poll_id) == poll_id, col(PollVoter.resident_id) == resident_id
+            )
+        )
+        return int(getattr(removed, "rowcount", 0) or 0) == 1
+
+    async def assisted_count(self, poll_id: int) -> int:
+        """How many of the votes were cast for the resident by someone else (代办)."""
+        stmt = (
+            select(func.count())
+            .select_from(PollVoter)
+            .where(PollVoter.poll_id == poll_id, col(PollVoter.assisted_by).is_not(None))
+        )
+        return int((await self.session.exec(stmt)).one())
 
     async def lock_open(self, poll_id: int) -> tuple[str, datetime | None] | None:
         """The poll's status and deadline, read under a share lock (PostgreSQL): a vote
@@ -195,6 +248,7 @@ class PollRepository(Repository):
         channel: str,
         mask: int | None,
         cast_at: datetime | None,
+        assisted_by: int | None = None,
     ) -> bool:
         """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
         inserted = await self.session.execute(
@@ -206,6 +260,8 @@ class PollRepository(Repository):
                 channel=channel,
                 choice_mask=mask,
                 cast_at=cast_at,
+                assisted_by=assisted_by,
+                assisted_at=cast_at if assisted_by is not None else None,
             )
             .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
             .returning(PollVoter.id)
@@ -389,6 +445,7 @@ async def _export_votes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
                     }
             continue
         for vote, resident in await repo.participants(poll.id):
+            helper = await uow.residents.get(vote.assisted_by) if vote.assisted_by else None
             yield {
                 "poll": f"P{poll.id}",
                 "choice": _choices(vote.choice_mask or 0, poll.options),
@@ -396,4 +453,8 @@ async def _export_votes(uow: UnitOfWork) -> AsyncIterator[dict[str, Any]]:
                 "voter_id": resident.id,
                 "channel": vote.channel,
                 "cast_at": iso(vote.cast_at),
+                # 代办: cast for the resident by a grid worker or moderator.
+                "assisted_by": helper.name if helper is not None else None,
+                "assisted_at": iso(vote.assisted_at),
+                "assist_confirmed_at": iso(vote.assist_confirmed_at),
             }

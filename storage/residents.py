@@ -49,6 +49,13 @@ class ResidentRepository(Repository):
         # A grid worker of two grids holds the role twice: listed once.
         return (await self.session.exec(stmt.distinct().order_by(col(Resident.id)))).all()
 
+    async def grid_of(self, resident: Resident) -> int | None:
+        """The grid a resident lives in (their building's), None when the register doesn't say."""
+        if resident.building_id is None:
+            return None
+        building = await self.session.get(Building, resident.building_id)
+        return building.grid_id if building is not None else None
+
     async def grid_by_code(self, code: str) -> Grid | None:
         return (await self.session.exec(select(Grid).where(Grid.code == code))).first()
 

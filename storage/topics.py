@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, update
+from sqlalchemy import JSON, Column, UniqueConstraint, delete, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
+from storage.models import Resident
 from storage.repository import Repository, insert_for
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -44,6 +45,11 @@ class TopicCosign(SQLModel, table=True):
     resident_id: int = Field(foreign_key="residents.id")
     signer_key: str = Field(max_length=80)
     created_at: datetime = utc_field()
+    #: 代办: who recorded it for the resident (a grid worker or moderator), when, and
+    #: when the resident confirmed it was their wish (it stays marked assisted).
+    assisted_by: int | None = Field(default=None)
+    assisted_at: datetime | None = utc_field(nullable=True)
+    assist_confirmed_at: datetime | None = utc_field(nullable=True)
 
 
 class TopicRepository(Repository):
@@ -72,15 +78,26 @@ class TopicRepository(Repository):
     async def all(self) -> Sequence[Topic]:
         return (await self.session.exec(select(Topic).order_by(col(Topic.id)))).all()
 
-    async def cosign(self, topic_id: int, resident_id: int, signer_key: str) -> bool:
-        """Record a co-signature; False when this signer (or household) already signed."""
+    async def cosign(
+        self,
+        topic_id: int,
+        resident_id: int,
+        signer_key: str,
+        assisted_by: int | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record a co-signature (``assisted_by`` someone for the resident, 代办); False
+        when this signer (or household) already signed."""
+        now = at or utcnow()
         stmt = (
             insert_for(self.session, TopicCosign)
             .values(
                 topic_id=topic_id,
                 resident_id=resident_id,
                 signer_key=signer_key,
-                created_at=utcnow(),
+                created_at=now,
+                assisted_by=assisted_by,
+                assisted_at=now if assisted_by is not None else None,
             )
             .on_conflict_do_nothing(index_elements=["topic_id", "signer_key"])
             .returning(TopicCosign.id)
@@ -94,9 +111,53 @@ class TopicRepository(Repository):
             )
         return added
 
+    async def cosign_of(self, topic_id: int, resident_id: int) -> TopicCosign | None:
+        stmt = select(TopicCosign).where(
+            TopicCosign.topic_id == topic_id, TopicCosign.resident_id == resident_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def save_cosign(self, cosign: TopicCosign) -> None:
+        self.session.add(cosign)
+        await self.session.flush()
+
+    async def remove_cosign(self, topic_id: int, resident_id: int) -> bool:
+        """Withdraw a resident's co-signature; False when there was none."""
+        removed = await self.session.execute(
+            delete(TopicCosign).where(
+                col(TopicCosign.topic_id) == topic_id, col(TopicCosign.resident_id) == resident_id
+            )
+        )
+        if int(getattr(removed, "rowcount", 0) or 0) != 1:
+            return False
+        await self.session.execute(
+            update(Topic)
+            .where(col(Topic.id) == topic_id)
+            .values(cosign_count=Topic.cosign_count - 1)
+        )
+        return True
+
+    async def cosign_list(self, topic_id: int) -> list[tuple[TopicCosign, Resident]]:
+        """Who co-signed, in order of signing (附议名单)."""
+        stmt = (
+            select(TopicCosign, Resident)
+            .join(Resident, col(Resident.id) == col(TopicCosign.resident_id))
+            .where(TopicCosign.topic_id == topic_id)
+            .order_by(col(TopicCosign.id))
+        )
+        return [(c, r) for c, r in (await self.session.exec(stmt)).all()]
+
     async def cosigners(self, topic_id: int) -> list[int]:
         stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)
         return list((await self.session.exec(stmt)).all())
+
+    async def accepted_reaching(self, threshold: int) -> Sequence[Topic]:
+        """Topics still collecting co-signatures that already have ``threshold`` of them
+        (after the threshold was lowered in the configuration)."""
+        stmt = select(Topic).where(
+            col(Topic.status) == "accepted", col(Topic.cosign_count) >= threshold
+        )
+        return (await self.session.exec(stmt.order_by(col(Topic.id)))).all()
 
     async def signer_of(self, topic_id: int, signer_key: str) -> int | None:
         stmt = select(TopicCosign.resident_id).where(
@@ -115,6 +176,17 @@ ACCEPTED_TOPIC_STATUSES = ("accepted", "qualified", "scheduled", "decided")
 async def _topic_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
     stmt = select(Topic).where(col(Topic.id) > after).order_by(col(Topic.id)).limit(size)
     topics = (await uow.session.exec(stmt)).all()
+    assisted: dict[int, int] = {}
+    if topics:
+        counted = (
+            select(TopicCosign.topic_id, func.count())
+            .where(
+                col(TopicCosign.topic_id).in_([t.id for t in topics]),
+                col(TopicCosign.assisted_by).is_not(None),
+            )
+            .group_by(col(TopicCosign.topic_id))
+        )
+        assisted = {int(i): int(n) for i, n in (await uow.session.exec(counted)).all()}
     rows = [
         {
             "topic": f"T{topic.id}",
@@ -123,6 +195,7 @@ async def _topic_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row]
             "status": topic.status,
             "proposer_id": topic.proposer_id,
             "cosigns": topic.cosign_count,
+            "cosigns_assisted": assisted.get(topic.id or 0, 0),
             "buildings": topic.buildings,
             "screen_hint": topic.screen_hint.get("verdict") if topic.screen_hint else None,
             "reason": topic.reason,

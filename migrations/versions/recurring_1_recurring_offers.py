@@ -2,7 +2,7 @@
 an index for counting a category's tickets in a building lately
 
 Revision ID: recurring_1
-Revises: consents_1
+Revises: assisted_1
 Create Date: 2026-12-05 08:00:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision: str = "recurring_1"
-down_revision: str | None = "consents_1"
+down_revision: str | None = "assisted_1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

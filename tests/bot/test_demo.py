@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Yishi
-from bot.demo import seed_consultation_demo, seed_demo
+from bot.app import Yishi, build_web_app
+from bot.demo import seed_demo, seed_demo_community
 from kernel.intents import KeywordClassifier
 from storage.models import Push
 from tests.conftest import Clock, make_settings
+from tests.kit import Town
 
 # Wednesday 2 December 2026, 10:00 in Shanghai: a day after November's report was
 # due, three days before the consultation day (Saturday 5 December), so four days
@@ -33,8 +35,7 @@ async def test_a_fresh_demo_has_no_late_delivery_notices(
     bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
     try:
         # What `yishi demo` does on a new database, then the scheduler's first tick.
-        assert await seed_demo(bot.uow, clock())
-        code = await seed_consultation_demo(
+        code = await seed_demo_community(
             bot.uow, bot.settings.consultation.rules(), bot.community.zone, clock()
         )
         await bot.scheduler.tick()
@@ -94,3 +95,27 @@ def test_the_demo_account_has_the_community_menu() -> None:
         "url": "https://demo.example.org/public/",
     }
     assert left_out == []
+
+
+async def test_the_demo_tells_the_whole_loop(sqlite_url: str, clock: Clock) -> None:
+    """A newcomer finds last month's consultation day held, its vote passed and its
+    decision being carried out on 居务公开, and this month's topic one 附议 short."""
+    clock.now = DEC_2
+    bot = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    try:
+        await seed_demo_community(
+            bot.uow, bot.settings.consultation.rules(), bot.community.zone, clock()
+        )
+        assert await _pushes(bot) == [], "past events tell nobody again"
+        town = Town(bot, clock)
+        async with TestClient(TestServer(build_web_app(bot))) as web:
+            listing = await (await web.get("/public/")).text()
+            meeting = await (await web.get("/public/meetings/M202611")).text()
+        assert "M202611" in listing and "落实中" in listing, listing
+        assert "楼道" in meeting and "通过" in meeting and "王网格员" in meeting, meeting
+        qualified = await town.liu.says("附议 T1")
+        assert "10" in qualified and ("已满" in qualified or "议程" in qualified), qualified.text
+        [told] = await town.li.receives()
+        assert "可以安排进议程" in told.text, told.text
+    finally:
+        await bot.stop()

@@ -118,7 +118,10 @@ async def test_moving_within_the_day_moves_what_is_ahead_and_resends_nothing(
             "meeting.announce:M202612:20261205:7d"
         ]
         clock.now = datetime(2026, 11, 29, 2, 0, tzinfo=UTC)
-        [reply] = await say(bot, "改期 M202612 12月5日 14:00", sender="li")
+        [preview] = await say(bot, "改期 M202612 12月5日 14:00", sender="li")
+        assert "1 个居民群和已报名的 1 位居民" in preview.text, preview.text
+        assert await _at(bot, clock, clock.now) == [], "nothing is sent before 确认改期"
+        [reply] = await say(bot, preview.buttons[0].data, sender="li")
         assert reply.text.startswith("已将 M202612 改到 12月05日 14:00")
         assert len(await _at(bot, clock, clock.now)) == 1  # the change notice, at once
         assert await _at(bot, clock, clock.now + timedelta(minutes=1)) == []
@@ -162,7 +165,8 @@ async def test_moving_to_another_day_announces_the_change_once_and_starts_again(
     try:
         await _at(bot, clock, DEC_5 - timedelta(days=7))
         clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
-        [reply] = await say(bot, "改期 M202612 12月6日 地点：社区活动室", sender="li")
+        [preview] = await say(bot, "改期 M202612 12月6日 地点：社区活动室", sender="li")
+        [reply] = await say(bot, preview.buttons[0].data, sender="li")
         assert reply.text.startswith("已将 M202612 改到 12月06日 09:30，社区活动室")
         await _at(bot, clock, clock.now)
         dec_6 = DEC_5 + timedelta(days=1)
@@ -199,7 +203,10 @@ async def test_cancelling_drops_the_announcements_and_says_so_once_even_after_a_
     quiet = Yishi(yishi.settings, clock=clock)
     [bare] = await say(quiet, "取消议事日 M202612", sender="li")
     assert "原因" in bare.text
-    [reply] = await say(quiet, "取消议事日 M202612 原因：台风预警", sender="li")
+    [preview] = await say(quiet, "取消议事日 M202612 原因：台风预警", sender="li")
+    assert "原因：台风预警" in preview.text and "已报名的 1 位居民" in preview.text
+    assert [b.label for b in preview.buttons] == ["确认取消"]
+    [reply] = await say(quiet, preview.buttons[0].data, sender="li")
     assert reply.text.startswith("已取消 M202612（原定 12月05日 09:30）")
     assert "1 位居民" in reply.text
     await quiet.stop()
@@ -218,6 +225,7 @@ async def test_cancelling_drops_the_announcements_and_says_so_once_even_after_a_
         texts = await _group(again)
         assert len(texts) == 2 and texts[1].startswith("【协商议事日取消】")
         assert "原因：台风预警" in texts[1] and "系统恢复后补发" in texts[1]
+        assert "原因：原因" not in texts[1], "the reason as written, said once"
         zhang = await _private(again, "zhang")
         assert len([t for t in zhang if t.startswith("【协商议事日取消】")]) == 1
         assert not [t for t in zhang if t.startswith("【参会提醒】")]

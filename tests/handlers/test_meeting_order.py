@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Yishi
+from bot.app import Yishi, build_web_app
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from tests.conftest import Clock, make_settings
@@ -91,3 +92,128 @@ async def test_a_meeting_that_is_over_offers_no_sign_up(town: Town) -> None:
     town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
     info = await town.liu.says("议事日 M202612")
     assert "报名已截止" in info and info.labels == [], info.text
+
+
+async def test_a_move_across_months_says_what_goes_to_how_many_and_waits(town: Town) -> None:
+    """改期 M202701 下周六 used to move January's meeting into December and tell everyone
+    at once: now the moderator reads the new date in full, the month it lands in, the
+    meeting already there and how many will be told, and confirms."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    await town.liu.says("报名 M202701")
+    await town.scheduler_runs()
+    await town.group.new()
+    preview = await town.li.says("改期 M202701 下周六上午9点半")
+    assert "12月12日 09:30" in preview and "2027年01月02日" in preview, preview.text
+    assert "会改到2026年12月开" in preview and "已经有议事日 M202612" in preview, preview.text
+    assert "1 个居民群和已报名的 1 位居民" in preview, preview.text
+    assert preview.labels == ["确认改期"]
+    await town.scheduler_runs()
+    assert await town.group.new() == [] and await town.liu.receives() == []
+    stranger = await town.liu.taps("确认改期", preview)
+    assert "已将" not in stranger, stranger.text
+    info = await town.liu.says("议事日 M202701")
+    assert "2027年01月02日" in info, "nothing moved before the moderator confirmed"
+
+    moved = await town.li.taps("确认改期", preview)
+    assert "已将 M202701 改到 12月12日 09:30" in moved, moved.text
+    again = await town.li.taps("确认改期", preview)
+    assert "已经改好了" in again, again.text
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text.startswith("【协商议事日改期】M202701"), notice.text
+    assert [r.text for r in await town.liu.receives()] == [notice.text]
+
+
+async def test_cancelling_a_meeting_waits_for_the_confirmation(town: Town) -> None:
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    preview = await town.li.says("取消议事日 M202612 原因：台风预警")
+    assert "原因：台风预警。" in preview and "已报名的 1 位居民" in preview, preview.text
+    assert "报名成功" in await town.zhang.says("报名"), "still open until confirmed"
+    asked = await town.li.taps("确认取消", preview)
+    assert "情况有变" in asked and "已报名的 2 位居民" in asked, asked.text
+    done = await town.li.taps("确认取消", asked)
+    assert "已取消 M202612" in done and "2 位居民" in done, done.text
+    again = await town.li.taps("确认取消", preview)
+    assert "已经取消了" in again, again.text
+
+
+async def test_a_lowered_threshold_qualifies_topics_that_reach_it(
+    sqlite_url: str, clock: Clock
+) -> None:
+    """T1 at 2 co-signatures stayed off every agenda when 10 became 2: after the restart
+    that reads the new configuration it qualifies, once, as if the last 附议 had come."""
+    strict = Yishi(make_settings(sqlite_url), classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(strict.uow, clock())
+    town = Town(strict, clock)
+    await town.li.says("创建议事日")
+    await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    for person in (town.liu, town.chen):
+        assert "已附议 T1" in await person.says("附议 T1")
+    refused = await town.li.says("议程 M202612 T1 30分钟")
+    assert "第 1 项" not in refused, refused.text
+    await strict.stop()
+
+    lowered = make_settings(sqlite_url, consultation={"cosign_threshold": 2})
+    bot = Yishi(lowered, classifier=KeywordClassifier(), clock=clock)
+    town = Town(bot, clock)
+    try:
+        await town.zhang.receives(), await town.li.receives()
+        await town.scheduler_runs()  # the leader's first rebuild reads the new threshold
+        [told] = await town.li.receives()
+        assert "T1" in told.text and "可以安排进议程" in told.text, told.text
+        assert any("将列入下一次协商议事日议程" in r.text for r in await town.zhang.receives())
+        await town.later(minutes=5)
+        await bot.scheduler.rebuild()
+        assert await town.li.receives() == [], "once"
+        placed = await town.li.says("议程 M202612 T1 30分钟")
+        assert "第 1 项" in placed, placed.text
+        async with bot.uow() as uow:
+            [entry] = [
+                a
+                for a in await uow.audit.for_entity("topic", "T1")
+                if a.action == "topic_qualified"
+            ]
+        assert entry.actor == "scheduler" and entry.after and entry.after["threshold"] == 2
+    finally:
+        await bot.stop()
+
+
+async def test_a_confirmation_made_on_an_older_preview_is_asked_again(town: Town) -> None:
+    """确认取消 tapped after the meeting moved, or 确认改期 after more people signed up,
+    would tell what the moderator never saw: the preview comes again with today's figures."""
+    await town.li.says("创建议事日")
+    cancel = await town.li.says("取消议事日 M202612 台风")
+    move = await town.li.says("改期 M202612 12月12日 09:30")
+    await town.li.taps("确认改期", move)
+    stale = await town.li.taps("确认取消", cancel)
+    assert "情况有变" in stale and "12月12日 09:30" in stale, stale.text
+    info = await town.liu.says("议事日 M202612")
+    assert "已取消" not in info and "报名已截止" not in info, "still on: it was not cancelled"
+
+    again = await town.li.says("改期 M202612 12月19日 09:30")
+    await town.liu.says("报名 M202612")
+    asked = await town.li.taps("确认改期", again)
+    assert "情况有变" in asked and "已报名的 1 位居民" in asked, asked.text
+    moved = await town.li.taps("确认改期", asked)
+    assert "已将 M202612 改到 12月19日 09:30" in moved, moved.text
+    stale_again = await town.li.taps("确认取消", stale)
+    assert "情况有变" in stale_again and "12月19日" in stale_again, stale_again.text
+    done = await town.li.taps("确认取消", stale_again)
+    assert "已取消 M202612" in done, done.text
+
+
+async def test_a_cancelled_meetings_public_page_says_so_first(town: Town) -> None:
+    """A resident opening the meeting's 居务公开 link must not turn up on the day."""
+    await town.li.says("创建议事日")
+    preview = await town.li.says("取消议事日 M202612 台风预警")
+    await town.li.taps("确认取消", preview)
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        page = await (await web.get("/public/meetings/M202612")).text()
+    head = page[: page.index("时间：")]
+    assert "本次议事日已取消" in head and "原因：台风预警" in head, page
+    assert "会议纪要尚未发布" not in page

@@ -301,7 +301,8 @@ class WebChatAdapter:
             raise json_error(400, "text must be a string")
         message_id = body.get("message_id") or uuid.uuid4().hex
         message_id = _clean_id(str(message_id), "message_id")
-        payload = await self._converse(request, sender_id, chat_id, text, message_id)
+        tap = body.get("tap") is True
+        payload = await self._converse(request, sender_id, chat_id, text, message_id, tap=tap)
         return json_reply({"message_id": message_id, "replies": payload})
 
     async def _post_photo(self, request: web.Request) -> web.Response:
@@ -332,11 +333,19 @@ class WebChatAdapter:
         text: str,
         message_id: str,
         photo: str | None = None,
+        *,
+        tap: bool = False,
     ) -> list[dict[str, Any]]:
         """Hand a message to the router, show it in the group, keep it in the history;
-        the replies. A photo is shown as the locale's [照片] with its link."""
+        the replies. A photo is shown as the locale's [照片] with its link.
+
+        A ``tap`` on a button in a group (a vote under a poll, 报名 under an announcement)
+        is between the person and the bot, as a Telegram callback is: the group never
+        sees it nor the answer, and the group's history does not keep it — a vote tapped
+        in the group must not show the neighbours who voted what."""
         shown = t("media.web_photo") if photo else text
         is_group = chat_id.startswith(GROUP_PREFIX)
+        private_tap = is_group and tap
         message = Inbound(
             platform=self.platform,
             chat_id=chat_id,
@@ -348,9 +357,11 @@ class WebChatAdapter:
             sent_at=utcnow(),
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
-            addressed=not is_group or any(n in text for n in BOT_NAMES),
+            addressed=not is_group or tap or any(n in text for n in BOT_NAMES),
             source=request.remote,
         )
+        if private_tap:
+            return [r.as_json() for r in await self.router.handle(message)]
         if is_group:
             await self.hub.deliver(
                 chat_id,

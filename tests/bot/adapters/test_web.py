@@ -262,3 +262,22 @@ async def test_a_persona_switched_through_another_process_is_obeyed(
     finally:
         await here.close()
         await there.close()
+
+
+async def test_a_vote_tapped_in_the_group_stays_between_voter_and_bot(chat: WebChat) -> None:
+    """A tap on a poll's button in the group is the voter's alone (as a Telegram callback
+    is): the neighbours neither see '投票 P1 赞成' nor the answer, live or in the history."""
+    opened = await chat.say("li", "开启投票 是否更换物业 匿名", chat_id="group:main")
+    assert any("P1" in text for text in opened), opened
+    ws = await (await chat.as_("liu")).ws()
+    answer = await chat.say("zhang", "投票 P1 赞成", chat_id="group:main", tap=True)
+    assert any("P1" in text for text in answer), answer
+    await chat.say("zhang", "投完了", chat_id="group:main")  # typed: the group sees it
+    event = await asyncio.wait_for(ws.receive_json(), 5)
+    assert (event["type"], event["text"]) == ("group_message", "投完了"), event
+    await ws.close()
+    _, history = await (await chat.as_("liu")).history("group:main")
+    said = [str(entry["text"]) for entry in history["entries"]]
+    assert "投完了" in said and not [x for x in said if x.startswith("投票") or "已投出" in x], said
+    progress = await chat.say("li", "投票情况 P1")
+    assert any("1" in text for text in progress), progress

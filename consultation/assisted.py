@@ -1,0 +1,357 @@
+"""代办 — assisted participation: a grid worker or a moderator records a co-sign, a sign-up
+or a named vote for a resident who asked by phone or in person.
+
+Nothing here is a second set of rules: the resident must be verified and eligible
+exactly as if they acted themselves (the same role sets as the chat commands, the same
+services with their checks), and the record only says who assisted and when. Who may
+assist: moderators, and grid workers of the resident's grid (any grid worker when the
+register doesn't say which grid the resident lives in). A secret ballot can't be cast
+by someone else, so anonymous polls refuse it.
+
+The resident is asked to confirm (it stays marked assisted) or undo it — undone exactly
+as their own withdrawal would be, and the assistant is told. Both act on the sender's
+own record only, so nobody else can confirm or undo it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from consultation import events as ev
+from consultation.ballot_box import BallotKeys
+from consultation.config import ConsultationRules
+from consultation.errors import DomainError
+from consultation.ids import poll_ref, topic_ref
+from consultation.meetings import MeetingError, MeetingService
+from consultation.polls import PollError, PollService
+from consultation.roles import (
+    ASSISTANTS,
+    COSIGNERS,
+    PARTICIPANTS,
+    Role,
+    allowed,
+    effective_roles,
+)
+from consultation.topics import TopicService
+from storage.meetings import MeetingRepository, MeetingSignup
+from storage.models import Resident
+from storage.polls import PollRepository, PollVoter
+from storage.topics import TopicCosign, TopicRepository
+from storage.unit_of_work import UnitOfWork
+
+#: A record that can be assisted: a co-sign, a sign-up or a named vote.
+AssistedRow = TopicCosign | MeetingSignup | PollVoter
+
+#: What can be assisted, by the letter of its reference (T3, M202612, P2).
+KIND_OF_LETTER = {"T": "cosign", "M": "signup", "P": "vote"}
+
+
+class AssistError(DomainError):
+    """A refused 代办 (``assist_error.<code>`` in the catalogue)."""
+
+    section = "assist_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Assisted:
+    """What was recorded: ``status`` is ``new``, ``changed`` or ``same`` (already so)."""
+
+    ref: str
+    title: str
+    resident: Resident
+    status: str
+    #: Co-signs: how many now, of how many needed.
+    count: int = 0
+    threshold: int = 0
+    #: Sign-ups: the meeting's start.
+    starts_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The resident confirmed or undid: what, and who had assisted."""
+
+    kind: str
+    ref: str
+    title: str
+    assistant_id: int
+    assistant_name: str
+
+
+class AssistService:
+    """Records for residents, and their confirmation or undoing."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        rules: ConsultationRules,
+        zone: ZoneInfo,
+        now: datetime,
+        ballots: BallotKeys | None = None,
+    ) -> None:
+        self.uow, self.rules, self.zone, self.now = uow, rules, zone, now
+        self.ballots = ballots
+
+    # ---- who may assist whom -------------------------------------------------------------
+
+    async def _check(
+        self,
+        assistant: Resident,
+        roles: frozenset[Role],
+        resident: Resident,
+        needs: frozenset[Role],
+    ) -> None:
+        """The assistant may assist this resident, and the resident may do this themselves."""
+        assert assistant.id is not None and resident.id is not None
+        if not allowed(roles, ASSISTANTS):
+            raise AssistError("not_staff")
+        if assistant.id == resident.id:
+            raise AssistError("self")
+        if Role.MODERATOR not in roles:
+            grid = await self.uow.residents.grid_of(resident)
+            mine = {
+                r.grid_id
+                for r in await self.uow.residents.roles_of(assistant.id)
+                if r.role == Role.GRID_WORKER.value
+            }
+            if grid is not None and grid not in mine:
+                raise AssistError("not_your_grid", name=resident.name)
+        granted = [r.role for r in await self.uow.residents.roles_of(resident.id)]
+        own = effective_roles(granted, bound=True, verified=resident.verified)
+        if not allowed(own, needs):
+            raise AssistError("not_verified", name=resident.name)
+
+    # ---- recording -----------------------------------------------------------------------
+
+    async def cosign(
+        self,
+        topic_id: int,
+        resident: Resident,
+        assistant: Resident,
+        roles: frozenset[Role],
+        actor: str,
+    ) -> Assisted:
+        """附议 for the resident, under the co-sign rules."""
+        await self._check(assistant, roles, resident, COSIGNERS)
+        assert resident.id is not None and assistant.id is not None
+        ref = topic_ref(topic_id)
+        existing = await self.uow.get(TopicRepository).cosign_of(topic_id, resident.id)
+        if existing is not None:
+            topic = await TopicService(self.uow, self.rules, self.now).get(topic_id)
+            if existing.assisted_by is None:
+                raise AssistError("own_cosign", name=resident.name, ref=ref)
+            return Assisted(
+                ref, topic.title, resident, "same", topic.cosign_count, self.rules.cosign_threshold
+            )
+        result = await TopicService(self.uow, self.rules, self.now).cosign(
+            topic_id, resident, actor, assisted_by=assistant
+        )
+        self.uow.record(
+            ev.CosignAssisted(
+                ref=ref,
+                title=result.topic.title,
+                resident_id=resident.id,
+                assistant_id=assistant.id,
+                assistant_name=assistant.name,
+                at=self.now,
+            )
+        )
+        return Assisted(ref, result.topic.title, resident, "new", result.count, result.threshold)
+
+    async def sign_up(
+        self,
+        code: str | None,
+        mode: str,
+        resident: Resident,
+        assistant: Resident,
+        roles: frozenset[Role],
+        actor: str,
+    ) -> Assisted:
+        """报名 for the resident (现场 or 线上); a sign-up they made themselves stands."""
+        await self._check(assistant, roles, resident, PARTICIPANTS)
+        assert resident.id is not None and assistant.id is not None
+        service = MeetingService(self.uow, self.rules, self.zone, self.now)
+        meeting = await service.get(code)
+        assert meeting.id is not None
+        existing = await self.uow.get(MeetingRepository).signup(meeting.id, resident.id)
+        if existing is not None and existing.status == "signed":
+            if existing.assisted_by is None:
+                raise AssistError("own_signup", name=resident.name, code=meeting.code)
+            if existing.mode == mode:
+                return Assisted(meeting.code, "", resident, "same", starts_at=meeting.starts_at)
+        meeting, outcome = await service.sign_up(
+            resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
+        )
+        self.uow.record(
+            ev.SignupAssisted(
+                ref=meeting.code,
+                title="",
+                resident_id=resident.id,
+                assistant_id=assistant.id,
+                assistant_name=assistant.name,
+                at=self.now,
+                mode=mode,
+                starts_at=meeting.starts_at,
+            )
+        )
+        status = "changed" if outcome == "switched" else "new"
+        return Assisted(meeting.code, "", resident, status, starts_at=meeting.starts_at)
+
+    async def vote(
+        self,
+        poll_id: int,
+        mask: int,
+        resident: Resident,
+        assistant: Resident,
+        roles: frozenset[Role],
+        actor: str,
+    ) -> Assisted:
+        """A named vote for the resident; anonymous polls refuse (a ballot someone else
+        cast can't be secret)."""
+        polls = PollService(self.uow, self.now, self.ballots)
+        poll = await polls.get(poll_id)
+        ref = poll_ref(poll_id)
+        if poll.anonymous:
+            raise AssistError("anonymous", ref=ref, name=resident.name)
+        await self._check(assistant, roles, resident, PARTICIPANTS)
+        assert resident.id is not None and assistant.id is not None
+        existing = await self.uow.get(PollRepository).voter_of(poll_id, resident.id)
+        if (
+            existing is not None
+            and existing.assisted_by is not None
+            and existing.choice_mask == mask
+            and polls.is_open(poll)
+        ):
+            return Assisted(ref, poll.question, resident, "same")
+        outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
+        self.uow.record(
+            ev.VoteAssisted(
+                ref=ref,
+                title=poll.question,
+                resident_id=resident.id,
+                assistant_id=assistant.id,
+                assistant_name=assistant.name,
+                at=self.now,
+                poll=poll,
+                mask=mask,
+            )
+        )
+        return Assisted(ref, poll.question, resident, outcome.status)
+
+    # ---- the resident's answer -------------------------------------------------------------
+
+    async def confirm(self, ref: str, resident: Resident, actor: str) -> Answered:
+        """确认: it was the resident's wish; it stays marked assisted."""
+        ref = ref.upper()
+        kind, found = await self._own_record(ref, resident)
+        record, title = found
+        if record.assist_confirmed_at is None:
+            record.assist_confirmed_at = self.now
+            await self._save(record)
+            await self._audit(actor, "assist_confirmed", kind, ref, resident)
+        assert record.assisted_by is not None
+        return await self._answered(kind, ref, title, record.assisted_by)
+
+    async def undo(self, ref: str, resident: Resident, actor: str) -> Answered:
+        """撤销: taken back exactly as the resident's own withdrawal would be; the assistant
+        is told. A vote in a closed poll is in the result and stays."""
+        ref = ref.upper()
+        kind, found = await self._own_record(ref, resident)
+        record, title = found
+        assert record.assisted_by is not None and resident.id is not None
+        number = int(ref[1:])
+        if kind == "cosign":
+            await TopicService(self.uow, self.rules, self.now).withdraw_cosign(
+                number, resident, actor
+            )
+        elif kind == "signup":
+            try:
+                await MeetingService(self.uow, self.rules, self.zone, self.now).withdraw(
+                    resident, ref, actor
+                )
+            except MeetingError as exc:
+                raise AssistError("already_undone", ref=ref) from exc
+        else:
+            try:
+                await PollService(self.uow, self.now, self.ballots).withdraw(
+                    number, resident, actor
+                )
+            except PollError as exc:
+                if exc.code == "closed":
+                    raise AssistError("poll_closed", ref=ref) from exc
+                raise
+        await self._audit(
+            actor, "assist_undone", kind, ref, resident, assisted_by=record.assisted_by
+        )
+        self.uow.record(
+            ev.AssistUndone(
+                kind=kind,
+                ref=ref,
+                title=title,
+                resident_id=resident.id,
+                resident_name=resident.name,
+                assistant_id=record.assisted_by,
+                at=self.now,
+            )
+        )
+        return await self._answered(kind, ref, title, record.assisted_by)
+
+    async def _answered(self, kind: str, ref: str, title: str, assistant_id: int) -> Answered:
+        helper = await self.uow.residents.get(assistant_id)
+        name = helper.name if helper is not None else f"#{assistant_id}"
+        return Answered(kind, ref, title, assistant_id, name)
+
+    async def _own_record(
+        self, ref: str, resident: Resident
+    ) -> tuple[str, tuple[AssistedRow, str]]:
+        """The sender's own assisted record named by ``ref`` (T3, M202612, P2), and its title."""
+        kind = KIND_OF_LETTER.get(ref[:1].upper())
+        if kind is None or resident.id is None:
+            raise AssistError("nothing", ref=ref)
+        ref = ref.upper()
+        found: tuple[AssistedRow, str] | None = None
+        if kind == "cosign":
+            topic = await self.uow.get(TopicRepository).get(int(ref[1:]))
+            cosign = await self.uow.get(TopicRepository).cosign_of(int(ref[1:]), resident.id)
+            if topic is not None and cosign is not None:
+                found = cosign, topic.title
+        elif kind == "signup":
+            meeting = await self.uow.get(MeetingRepository).by_code(ref)
+            signup = (
+                await self.uow.get(MeetingRepository).signup(meeting.id, resident.id)
+                if meeting is not None and meeting.id is not None
+                else None
+            )
+            if signup is not None and signup.status == "signed":
+                found = signup, ""
+        else:
+            poll = await self.uow.get(PollRepository).get(int(ref[1:]))
+            voter = await self.uow.get(PollRepository).voter_of(int(ref[1:]), resident.id)
+            if poll is not None and voter is not None:
+                found = voter, poll.question
+        if found is None or found[0].assisted_by is None:
+            raise AssistError("nothing", ref=ref)
+        return kind, found
+
+    async def _save(self, record: AssistedRow) -> None:
+        if isinstance(record, TopicCosign):
+            await self.uow.get(TopicRepository).save_cosign(record)
+        elif isinstance(record, MeetingSignup):
+            await self.uow.get(MeetingRepository).save(record)
+        else:
+            await self.uow.get(PollRepository).save_voter(record)
+
+    async def _audit(
+        self, actor: str, action: str, kind: str, ref: str, resident: Resident, **after: object
+    ) -> None:
+        entity = {"cosign": "topic", "signup": "meeting", "vote": "poll"}[kind]
+        await self.uow.audit.record(
+            actor,
+            action,
+            entity,
+            ref,
+            None,
+            {"resident": resident.id, "at": self.now.isoformat(), **after},
+        )

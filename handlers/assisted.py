@@ -1,0 +1,167 @@
+"""代办: a grid worker or moderator records a co-sign, sign-up or named vote for a resident
+who asked by phone or in person; the resident confirms (确认代办 T3) or undoes it (撤销代办 T3).
+
+Staff commands: ``代办 附议 T3 刘大爷`` · ``代办 报名 [M202612] 刘大爷 [线上]`` ·
+``代办 投票 P2 赞成 刘大爷`` (``代办`` alone shows all three). The resident's buttons send
+``确认代办 T3`` / ``撤销代办 T3``: each acts on the sender's own record only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from consultation.assisted import AssistError, AssistService
+from consultation.ballots import PollKind, parse_vote
+from consultation.config import ConsultationRules
+from consultation.meetings import MODE_ZH
+from consultation.roles import ASSISTANTS
+from handlers.meetings import resolve_person
+from handlers.votes import poll_service
+from kernel.commands import Command, meeting, ref, word
+from kernel.context import Context
+from kernel.handler import Handler
+from kernel.messages import Reply
+from kernel.texts import t
+from notices.common import date_text
+from notices.polls import choice_label, running_count
+
+SECTION = "代办"
+#: A reference the answer buttons carry: a topic, a poll or a meeting.
+_REF = r"(?i)[TP]\d{1,9}|M\d{6}"
+_ONLINE = ("线上", "在线", "网上")
+
+
+class AssistHandler(Handler):
+    """代办 附议 · 代办 报名 · 代办 投票 (grid workers and moderators)."""
+
+    grammar = (
+        Command("代办", "usage", roles=ASSISTANTS, listed=False),
+        Command(
+            "代办 附议",
+            "cosign",
+            (ref("T", "topic", bare=True), word("who", "刘大爷")),
+            aliases=("代办附议",),
+            roles=ASSISTANTS,
+            section=SECTION,
+        ),
+        Command(
+            "代办 报名",
+            "sign_up",
+            (
+                meeting(optional=True),
+                word("who", "刘大爷"),
+                word("mode", "线上", optional=True, pattern="线上|在线|网上|现场"),
+            ),
+            aliases=("代办报名", "代办 线上报名", "代办线上报名", "代办 现场报名", "代办现场报名"),
+            roles=ASSISTANTS,
+            section=SECTION,
+        ),
+        Command(
+            "代办 投票",
+            "vote",
+            (ref("P", "poll"), word("choice", "赞成"), word("who", "刘大爷")),
+            aliases=("代办投票",),
+            roles=ASSISTANTS,
+            section=SECTION,
+        ),
+    )
+    required_roles = ASSISTANTS
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    def _service(self, ctx: Context) -> AssistService:
+        return AssistService(
+            ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
+        )
+
+    async def usage(self, ctx: Context) -> Sequence[Reply]:
+        return [Reply(t("assist.usage"))]
+
+    async def cosign(self, ctx: Context, topic: int, who: str) -> Sequence[Reply]:
+        person = await resolve_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        me = ctx.user.resident
+        assert me is not None
+        done = await self._service(ctx).cosign(topic, person, me, ctx.user.roles, ctx.user.actor)
+        key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
+        values = {"count": done.count, "threshold": done.threshold}
+        return [Reply(t(key, name=person.name, ref=done.ref, title=done.title, **values))]
+
+    async def sign_up(
+        self, ctx: Context, code: str | None, who: str, mode: str | None
+    ) -> Sequence[Reply]:
+        person = await resolve_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        me = ctx.user.resident
+        assert me is not None
+        verb = ctx.command.verb if ctx.command is not None else ""
+        online = (mode or "") in _ONLINE or any(w in verb for w in _ONLINE)
+        kind = "online" if online else "onsite"
+        done = await self._service(ctx).sign_up(
+            code, kind, person, me, ctx.user.roles, ctx.user.actor
+        )
+        key = {"same": "assist.signed_up_same", "changed": "assist.signed_up_changed"}.get(
+            done.status, "assist.signed_up"
+        )
+        assert done.starts_at is not None
+        when = date_text(done.starts_at, ctx.community.zone, ctx.now)
+        return [Reply(t(key, name=person.name, ref=done.ref, when=when, mode=MODE_ZH[kind]))]
+
+    async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
+        service = poll_service(ctx)
+        found = await service.get(poll)
+        kind = PollKind(found.kind)
+        parsed = parse_vote(choice, kind, found.options, found.max_choices)
+        if not parsed.ok and parse_vote(who, kind, found.options, found.max_choices).ok:
+            choice, who = who, choice  # 代办 投票 P2 刘大爷 赞成: the order 录入纸质票 takes
+            parsed = parse_vote(choice, kind, found.options, found.max_choices)
+        person = await resolve_person(ctx, who)
+        if isinstance(person, Reply):
+            return [person]
+        if not parsed.ok:
+            raise AssistError("bad_choice", choice=choice)
+        me = ctx.user.resident
+        assert me is not None
+        done = await self._service(ctx).vote(
+            poll, parsed.mask, person, me, ctx.user.roles, ctx.user.actor
+        )
+        key = {"same": "assist.voted_same", "changed": "assist.voted_changed"}.get(
+            done.status, "assist.voted"
+        )
+        progress = await running_count(service, found)
+        label = choice_label(found, parsed.mask)
+        return [Reply(t(key, name=person.name, ref=done.ref, choice=label, progress=progress))]
+
+
+class AssistAnswerHandler(Handler):
+    """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only."""
+
+    grammar = (
+        Command("确认代办", "confirm", (word("ref", "T3", pattern=_REF),), listed=False),
+        Command("撤销代办", "undo", (word("ref", "T3", pattern=_REF),), listed=False),
+    )
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    def _service(self, ctx: Context) -> AssistService:
+        return AssistService(
+            ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
+        )
+
+    async def confirm(self, ctx: Context, ref: str) -> Sequence[Reply]:
+        me = ctx.user.resident
+        if me is None:
+            raise AssistError("nothing", ref=ref.upper())
+        done = await self._service(ctx).confirm(ref, me, ctx.user.actor)
+        return [Reply(t("assist.confirmed", ref=done.ref, assistant=done.assistant_name))]
+
+    async def undo(self, ctx: Context, ref: str) -> Sequence[Reply]:
+        me = ctx.user.resident
+        if me is None:
+            raise AssistError("nothing", ref=ref.upper())
+        done = await self._service(ctx).undo(ref, me, ctx.user.actor)
+        return [Reply(t(f"assist.undone_{done.kind}", ref=done.ref, assistant=done.assistant_name))]

@@ -1,0 +1,101 @@
+"""代办: the resident is asked to confirm what was recorded for them, the assistant hears
+of an undo, and every list and count says what was assisted, in the same words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from consultation import events as ev
+from consultation.audiences import Audience, Person
+from consultation.meetings import MODE_ZH
+from consultation.participation import Participant, assisted_count
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.common import date_text
+from notices.dispatch import Notify, Route, Table
+from notices.polls import choice_label
+
+
+def marked(person: Participant) -> str:
+    """``张阿姨`` or ``张阿姨（王网格员代办，待本人确认）``."""
+    if person.assisted_by is None:
+        return person.name
+    state = t("assist.state_confirmed" if person.confirmed else "assist.state_pending")
+    return t("assist.marked", name=person.name, assistant=person.assisted_by, state=state)
+
+
+def names(people: Sequence[Participant]) -> str:
+    return "、".join(marked(p) for p in people) or "—"
+
+
+def of_which(count: int) -> str:
+    """``（其中代办 1 人）`` after a count, or nothing when none was assisted."""
+    return t("assist.of_which", count=count) if count else ""
+
+
+def of_which_in(people: Sequence[Participant]) -> str:
+    return of_which(assisted_count(people))
+
+
+def answer_buttons(ref: str) -> tuple[Button, ...]:
+    """确认 / 撤销: the sender's own record named by ``ref`` (nobody else's)."""
+    return (
+        Button(t("assist.b_confirm"), f"确认代办 {ref}"),
+        Button(t("assist.b_undo"), f"撤销代办 {ref}"),
+    )
+
+
+def _to_resident(event: ev.AssistRecorded) -> list[Audience]:
+    return [Person(event.resident_id)]
+
+
+def routes(zone: ZoneInfo) -> Table:
+    """The 代办 rows of the dispatch table."""
+
+    def cosign(event: ev.CosignAssisted, _a: Audience) -> Reply:
+        text = t(
+            "assist.push_cosign", assistant=event.assistant_name, ref=event.ref, title=event.title
+        )
+        return Reply(text, buttons=answer_buttons(event.ref))
+
+    def signup(event: ev.SignupAssisted, _a: Audience) -> Reply:
+        text = t(
+            "assist.push_signup",
+            assistant=event.assistant_name,
+            ref=event.ref,
+            when=date_text(event.starts_at, zone, event.at),
+            mode=MODE_ZH.get(event.mode, event.mode),
+        )
+        return Reply(text, buttons=answer_buttons(event.ref))
+
+    def vote(event: ev.VoteAssisted, _a: Audience) -> Reply:
+        text = t(
+            "assist.push_vote",
+            assistant=event.assistant_name,
+            ref=event.ref,
+            title=event.title,
+            choice=choice_label(event.poll, event.mask),
+        )
+        return Reply(text, buttons=answer_buttons(event.ref))
+
+    def undone(event: ev.AssistUndone, _a: Audience) -> Reply:
+        return Reply(
+            t(
+                f"assist.told_{event.kind}",
+                name=event.resident_name,
+                ref=event.ref,
+                title=event.title,
+            )
+        )
+
+    table: dict[type[ev.Event], Sequence[Route[Any]]] = {
+        ev.CosignAssisted: [Notify[ev.CosignAssisted](_to_resident, cosign)],
+        ev.SignupAssisted: [Notify[ev.SignupAssisted](_to_resident, signup)],
+        ev.VoteAssisted: [Notify[ev.VoteAssisted](_to_resident, vote)],
+        ev.AssistUndone: [
+            Notify[ev.AssistUndone](lambda e: [Person(e.assistant_id)], undone),
+        ],
+    }
+    return table

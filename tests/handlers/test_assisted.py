@@ -1,0 +1,246 @@
+"""代办 — assisted participation (issue 18): a grid worker records a co-sign, a sign-up or a
+named vote for a resident who asked by phone or in person; the resident is asked to
+confirm or undo it; it is marked assisted wherever it shows.
+
+The demo's grids: 张阿姨 lives in 王网格员's grid (G01), 刘大爷 and 小陈 (unverified) in
+赵网格员's (G02); 李书记 is a moderator.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from bot.public import PublicPages
+from consultation.outcomes import OutcomeService
+from storage.exports import Rules, export_kind
+from storage.meetings import MeetingRepository
+from storage.polls import PollRepository
+from tests.kit import Town
+
+
+async def _export(town: Town, kind: str) -> list[dict[str, Any]]:
+    out = io.StringIO()
+    await export_kind(town.bot.uow, kind, "jsonl", out, Rules())
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+async def _topic_open_for_cosigning(town: Town) -> None:
+    """陈委员 proposes T1 and 李书记 accepts it."""
+    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
+    await town.chen.says("确认提交")
+    accepted = await town.li.says("审核 T1 通过")
+    assert "T1 已通过审核" in accepted, accepted.text
+
+
+async def _audit(town: Town, entity: str, ref: str) -> list[tuple[str, str, dict[str, Any]]]:
+    async with town.bot.uow() as uow:
+        rows = await uow.audit.for_entity(entity, ref)
+        return [(r.actor, r.action, dict(r.after or {})) for r in rows]
+
+
+async def test_an_assisted_vote_confirmed_is_counted_once_and_marked(town_on_both: Town) -> None:
+    town = town_on_both
+    await town.li.says("开启投票 小区是否加装电梯")
+    await town.zhang.receives()  # the poll's opening notice
+
+    cast = await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    assert "已替张阿姨在 P1 投了“赞成”（代办）" in cast and "已投 1/" in cast, cast.text
+    [asked] = await town.zhang.receives()
+    assert asked.text == (
+        "王网格员替您在表决 P1《小区是否加装电梯》中投了“赞成”。"
+        "是您的意思请点“确认”，不是请点“撤销”。"
+    )
+    assert [b.label for b in asked.buttons] == ["确认", "撤销"]
+    confirmed = await town.zhang.taps("确认", asked)
+    assert "已确认 P1 是您的意思" in confirmed and "王网格员代办" in confirmed, confirmed.text
+
+    assert "已记录" in await town.liu.says("投票 P1 反对")
+    named = await town.li.says("参与名单 P1")
+    assert (
+        named.text == "P1 参与投票的有（其中代办 1 人）：张阿姨（王网格员代办，本人已确认）、刘大爷"
+    )
+
+    closed = await town.li.says("结束投票 P1")
+    assert "赞成：1 票" in closed and "反对：1 票" in closed, closed.text
+    assert "投票 2/" in closed and "其中代办 1 人" in closed, closed.text
+    async with town.bot.uow() as uow:
+        poll = await uow.get(PollRepository).get(1)
+        assert poll is not None and poll.result is not None
+        assert poll.result["voters"] == 2 and poll.result["assisted"] == 1
+        decision_views = [
+            await OutcomeService(uow, town.clock()).view(d) for d in await _decisions(uow)
+        ]
+    page = PublicPages(town.bot.uow, town.bot.community, town.clock).decision_html(
+        decision_views[0]
+    )
+    assert "其中代办 1 人" in page, page
+
+    votes = {row["voter"]: row for row in await _export(town, "votes")}
+    assert votes["张阿姨"]["assisted_by"] == "王网格员" and votes["张阿姨"]["choice"] == "赞成"
+    assert votes["张阿姨"]["assist_confirmed_at"] is not None
+    assert votes["刘大爷"]["assisted_by"] is None
+
+    actions = [(actor, action) for actor, action, _ in await _audit(town, "poll", "P1")]
+    assert ("resident:5", "vote_assisted") in actions  # 王网格员 cast it
+    assert ("resident:1", "assist_confirmed") in actions  # 张阿姨 confirmed it
+
+    await town.wang.receives()  # the poll's opening and result notices
+    too_late = await town.zhang.taps("撤销", asked)
+    assert "P1 已经结束" in too_late and "不能撤销" in too_late, too_late.text
+    assert await town.wang.receives() == [], "nothing was undone, nobody is told"
+
+
+async def _decisions(uow: Any) -> list[Any]:
+    from storage.outcomes import DecisionRepository
+
+    return list(await uow.get(DecisionRepository).newest(5))
+
+
+async def test_an_assisted_co_sign_undone_is_removed_and_the_grid_worker_told(town: Town) -> None:
+    await _topic_open_for_cosigning(town)
+    await town.wang.receives()  # nothing of the topic's is his; clear the inbox anyway
+
+    signed = await town.wang.says("代办 附议 T1 张阿姨")
+    assert "已替张阿姨附议 T1" in signed and "（代办），目前 1/" in signed, signed.text
+    listed = await town.li.says("附议名单 T1")
+    assert "附议 1 人（其中代办 1 人）" in listed, listed.text
+    assert "张阿姨（王网格员代办，待本人确认）" in listed, listed.text
+    assert (await _export(town, "topics"))[0]["cosigns_assisted"] == 1
+
+    [asked] = await town.zhang.receives()
+    assert asked.text.startswith("王网格员替您附议了议题 T1《")
+    assert "是您的意思请点“确认”，不是请点“撤销”。" in asked.text
+    undone = await town.zhang.taps("撤销", asked)
+    assert "已撤销 T1 的附议，也告诉了王网格员" in undone, undone.text
+    [told] = await town.wang.receives()
+    assert told.text.startswith("张阿姨撤销了您代办的附议（议题 T1《"), told.text
+
+    assert "还没有人附议" in await town.li.says("附议名单 T1")
+    [topic] = await _export(town, "topics")
+    assert topic["cosigns"] == 0 and topic["cosigns_assisted"] == 0
+    actions = await _audit(town, "topic", "T1")
+    withdrawn = [a for a in actions if a[1] == "topic_cosign_withdrawn"]
+    assert withdrawn and withdrawn[0][0] == "resident:1", actions  # by 张阿姨 herself
+    assert any(a[1] == "assist_undone" and a[2]["assisted_by"] == 5 for a in actions)
+
+    again = await town.zhang.taps("撤销", asked)
+    assert "没有找到别人替您代办 T1 的记录" in again, again.text
+    own = await town.zhang.says("附议 T1")  # her own co-sign, as ever
+    assert "已附议 T1" in own, own.text
+
+
+async def test_an_assisted_sign_up_is_marked_in_the_list_and_on_the_public_page(
+    town_on_both: Town,
+) -> None:
+    town = town_on_both
+    await town.li.says("创建议事日")
+    signed = await town.wang.says("代办 报名 张阿姨 线上")
+    assert "已替张阿姨报名 M202612（12月05日 09:30，线上参加，代办）" in signed, signed.text
+    [asked] = await town.zhang.receives()
+    assert asked.text == (
+        "王网格员替您报名了协商议事日 M202612（12月05日 09:30，线上参加）。"
+        "是您的意思请点“确认”，不是请点“撤销”。"
+    )
+    assert "已确认" in await town.zhang.taps("确认", asked)
+    assert "报名成功" in await town.liu.says("报名")
+
+    listed = await town.li.says("报名名单 M202612")
+    assert "现场 1 人，线上 1 人（其中代办 1 人）" in listed, listed.text
+    assert "张阿姨（王网格员代办，本人已确认）｜线上" in listed and "刘大爷｜现场" in listed
+
+    async with town.bot.uow() as uow:
+        meeting = await uow.get(MeetingRepository).by_code("M202612")
+        assert meeting is not None
+        minutes = await OutcomeService(uow, town.clock()).minutes(meeting)
+    page = PublicPages(town.bot.uow, town.bot.community, town.clock).render(minutes)
+    assert "报名：现场 1 人，线上 1 人（其中代办 1 人）" in page, page
+    [row] = await _export(town, "meetings")
+    assert (row["onsite"], row["online"], row["assisted"]) == (1, 1, 1)
+
+
+async def test_an_anonymous_poll_refuses_assistance(town: Town) -> None:
+    await town.li.says("开启投票 是否同意养犬公约 匿名")
+    await town.zhang.receives()
+    refused = await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    assert "P1 是匿名投票" in refused and "不能代办" in refused, refused.text
+    assert await town.zhang.receives() == []
+    status = await town.li.says("投票情况 P1")
+    assert "已投 0/" in status, status.text
+
+
+async def test_a_resident_cannot_assist(town: Town) -> None:
+    await _topic_open_for_cosigning(town)
+    for who in (town.zhang, town.chen):  # a resident, a committee member
+        refused = await who.says("代办 附议 T1 刘大爷")
+        assert "需要" in refused and "网格员" in refused and "身份" in refused, refused.text
+    assert "还没有人附议" in await town.li.says("附议名单 T1")
+    assert await town.liu.receives() == []
+
+
+async def test_an_unverified_resident_is_not_assisted_nor_one_of_another_grid(
+    town: Town,
+) -> None:
+    await _topic_open_for_cosigning(town)
+    unverified = await town.zhao.says("代办 附议 T1 小陈")
+    assert "小陈还没有完成居民身份认证" in unverified, unverified.text
+    elsewhere = await town.wang.says("代办 附议 T1 刘大爷")  # 刘大爷 lives in G02
+    assert "刘大爷不在您负责的网格" in elsewhere, elsewhere.text
+    assert "还没有人附议" in await town.li.says("附议名单 T1")
+    by_moderator = await town.li.says("代办 附议 T1 刘大爷")  # moderators serve every grid
+    assert "已替刘大爷附议 T1" in by_moderator, by_moderator.text
+
+
+async def test_only_that_resident_can_confirm_or_undo(town: Town) -> None:
+    await _topic_open_for_cosigning(town)
+    await town.wang.says("代办 附议 T1 张阿姨")
+    [asked] = await town.zhang.receives()
+    for label in ("撤销", "确认"):
+        refused = await town.liu.taps(label, asked)  # 刘大爷 taps a forwarded button
+        assert "没有找到别人替您代办 T1 的记录" in refused, refused.text
+    listed = await town.li.says("附议名单 T1")
+    assert "张阿姨（王网格员代办，待本人确认）" in listed, listed.text
+    assert await town.wang.receives() == []
+
+
+async def test_the_same_assistance_twice_counts_once(town: Town) -> None:
+    await _topic_open_for_cosigning(town)
+    await town.wang.says("代办 附议 T1 张阿姨")
+    twice = await town.wang.says("代办 附议 T1 张阿姨")
+    assert "不会重复计数" in twice and "1/" in twice, twice.text
+    assert (await _export(town, "topics"))[0]["cosigns"] == 1
+
+    await town.li.says("开启投票 小区是否加装电梯")
+    await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    again = await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    assert "只计一票" in again, again.text
+    assert "已投 1/" in await town.li.says("投票情况 P1")
+    pushes = [r.text for r in await town.zhang.receives()]
+    assert sum("替您附议" in p for p in pushes) == 1 and sum("替您在表决" in p for p in pushes) == 1
+
+
+async def test_an_assisted_vote_undone_before_close_is_withdrawn(town: Town) -> None:
+    await town.li.says("开启投票 小区是否加装电梯")
+    await town.zhao.receives()  # the poll's opening notice
+    await town.zhao.says("代办 投票 P1 反对 刘大爷")
+    asked = (await town.liu.receives())[-1]
+    assert "赵网格员替您在表决 P1" in asked.text, asked.text
+    undone = await town.liu.taps("撤销", asked)
+    assert "已撤销 P1 的这张票" in undone, undone.text
+    [told] = await town.zhao.receives()
+    assert told.text.startswith("刘大爷撤销了您代办的投票（表决 P1《小区是否加装电梯》）")
+    assert "已投 0/" in await town.li.says("投票情况 P1")
+    own = await town.liu.says("投票 P1 赞成")
+    assert "已记录" in own, own.text
+
+
+async def test_the_grid_workers_help_shows_how_to_assist(town: Town) -> None:
+    shown = await town.wang.says("帮助")
+    assert (
+        "代办：代办 附议 T3 刘大爷｜代办 报名 [M202612] 刘大爷 [线上]｜代办 投票 P3 赞成 刘大爷"
+        in shown
+    ), shown.text
+    usage = await town.wang.says("代办")
+    assert "代办 投票 P2 赞成 刘大爷" in usage and "匿名投票不能代办" in usage, usage.text
+    assert "代办" not in await town.zhang.says("帮助")
