@@ -138,6 +138,11 @@ class MeetingService:
             raise MeetingError("not_found" if code else "none_scheduled", code=code or "")
         return meeting
 
+    async def next_ahead(self) -> Meeting | None:
+        """Today's meeting or the next one, unless it was cancelled."""
+        found = await self.meetings.current(self.now)
+        return found if found is not None and found.status != "cancelled" else None
+
     async def view(self, code: str | None = None) -> MeetingView:
         """What 议事日是哪天 shows (read-only: the meeting may be a copy)."""
         meeting = await self.meetings.current_copy(self.now) if code is None else None

@@ -82,8 +82,17 @@ class PollSpec:
     closes_at: datetime | None = None
     topic_id: int | None = None
     meeting_code: str | None = None
+    #: Said on purpose (单独表决): not a decision of any consultation day.
+    standalone: bool = False
+
+    @property
+    def has_home(self) -> bool:
+        """Tied to a topic or a meeting, or said to stand alone: nothing to ask."""
+        return self.topic_id is not None or self.meeting_code is not None or self.standalone
 
 
+#: What a moderator says of a poll that belongs to no consultation day.
+STANDALONE_WORDS = ("单独表决", "不属于议事日")
 _KV = re.compile(r"(选项|多选|范围|法定人数|法定|通过|截止)\s*[:：]\s*")
 _DEADLINE = re.compile(
     r"截止\s*[:：]\s*(?:(\d{4})[-/年])?(?:(\d{1,2})[-/月](\d{1,2})日?\s*)?(\d{1,2})[:：点](\d{2})?分?"
@@ -131,6 +140,8 @@ def parse_poll_command(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
                 spec = replace(spec, topic_id=int(token[1:]))
             elif re.fullmatch(r"[Mm]\d{6}", token):
                 spec = replace(spec, meeting_code=token.upper())
+            elif token in STANDALONE_WORDS:
+                spec = replace(spec, standalone=True)
             else:
                 words.append(token)
             continue

@@ -16,17 +16,24 @@ from collections.abc import Sequence
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
-from consultation.polls import Poll, PollError, PollService, parse_poll_command
+from consultation.meetings import MeetingService
+from consultation.polls import (
+    STANDALONE_WORDS,
+    Poll,
+    PollError,
+    PollService,
+    parse_poll_command,
+)
 from consultation.roles import PARTICIPANTS, Role
 from handlers.meetings import resolve_person
 from kernel.commands import Arg, Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import names, of_which_in
-from notices.common import refusal
+from notices.common import date_text, refusal
 from notices.polls import (
     choice_label,
     example,
@@ -140,8 +147,8 @@ class PollAdminHandler(Handler):
             "open",
             rest(
                 "spec",
-                "问题或T12 [选项:甲/乙] [多选:2] [范围:居民|每户|委员|到会] [匿名] [法定:60%] "
-                "[通过:过半|三分之二|全体过半] [截止:12-06 18:00] [隐藏结果]",
+                "问题或T12 [M202612|单独表决] [选项:甲/乙] [多选:2] [范围:居民|每户|委员|到会] "
+                "[匿名] [法定:60%] [通过:过半|三分之二|全体过半] [截止:12-06 18:00] [隐藏结果]",
             ),
             aliases=("发起投票", "开始投票"),
         ),
@@ -166,8 +173,30 @@ class PollAdminHandler(Handler):
         if not spec:
             return [Reply(t("poll.syntax_open"))]
         zone, msg = ctx.community.zone, ctx.message
+        parsed = parse_poll_command(spec, ctx.now, zone)
+        if not parsed.has_home:
+            ahead = await MeetingService(ctx.uow, self.rules, zone, ctx.now).next_ahead()
+            if ahead is not None:  # a decision belongs to its consultation day: ask
+                return [
+                    Reply(
+                        t(
+                            "poll.ask_meeting",
+                            code=ahead.code,
+                            when=date_text(ahead.starts_at, zone, ctx.now),
+                        ),
+                        buttons=(
+                            Button(
+                                t("poll.b_of_meeting", code=ahead.code),
+                                f"开启投票 {spec} {ahead.code}",
+                            ),
+                            Button(
+                                t("poll.b_standalone"), f"开启投票 {spec} {STANDALONE_WORDS[0]}"
+                            ),
+                        ),
+                    )
+                ]
         poll = await poll_service(ctx).open(
-            parse_poll_command(spec, ctx.now, zone),
+            parsed,
             ctx.user.resident,
             msg.platform,
             msg.chat_id,

@@ -77,10 +77,26 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A choice button; pressing it sends ``data`` back as the user's text."""
+    """A choice button; pressing it sends ``data`` back as the user's text.
+
+    ``private``: pressed in a group, it stays between the person and the bot, as a
+    Telegram callback does (a vote, a sign-up): the group sees neither the press nor
+    the answer. Buttons that act for the group (a moderator opening a poll there) are not.
+    """
 
     label: str
     data: str
+    private: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.label, "data": self.data}
+        if self.private:
+            out["private"] = True
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Button:
+        return cls(str(data["label"]), str(data["data"]), bool(data.get("private", False)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +126,7 @@ class Reply:
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "text": self.text,
-            "buttons": [{"label": b.label, "data": b.data} for b in self.buttons],
+            "buttons": [b.as_json() for b in self.buttons],
             "mentions": list(self.mentions),
             "chat_id": self.chat_id,
         }
@@ -126,7 +142,7 @@ class Reply:
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
             text=str(data.get("text", "")),
-            buttons=tuple(Button(str(b["label"]), str(b["data"])) for b in data.get("buttons", [])),
+            buttons=tuple(Button.from_json(b) for b in data.get("buttons", [])),
             mentions=tuple(str(m) for m in data.get("mentions", [])),
             chat_id=data.get("chat_id"),
             edit_key=data.get("edit_key"),

@@ -42,8 +42,8 @@ def of_which_in(people: Sequence[Participant]) -> str:
 def answer_buttons(ref: str) -> tuple[Button, ...]:
     """确认 / 撤销: the sender's own record named by ``ref`` (nobody else's)."""
     return (
-        Button(t("assist.b_confirm"), f"确认代办 {ref}"),
-        Button(t("assist.b_undo"), f"撤销代办 {ref}"),
+        Button(t("assist.b_confirm"), f"确认代办 {ref}", private=True),
+        Button(t("assist.b_undo"), f"撤销代办 {ref}", private=True),
     )
 
 

@@ -47,8 +47,8 @@ def meeting_info(view: MeetingView, zone: ZoneInfo, now: datetime) -> Reply:
     if not sign_up_open(meeting, now):
         return Reply(text + "\n" + t("meeting.info_closed"))
     buttons = (
-        Button(t("meeting.button_onsite"), f"报名 {meeting.code}"),
-        Button(t("meeting.button_online"), f"线上报名 {meeting.code}"),
+        Button(t("meeting.button_onsite"), f"报名 {meeting.code}", private=True),
+        Button(t("meeting.button_online"), f"线上报名 {meeting.code}", private=True),
     )
     return Reply(text, buttons=buttons)
 
@@ -111,8 +111,8 @@ def decision_line(decision_id: int, text: str, view: Any) -> str:
 
 def _signup_buttons(meeting: Meeting) -> tuple[Button, ...]:
     return (
-        Button(t("notice.button_onsite"), f"报名 {meeting.code}"),
-        Button(t("notice.button_online"), f"线上报名 {meeting.code}"),
+        Button(t("notice.button_onsite"), f"报名 {meeting.code}", private=True),
+        Button(t("notice.button_online"), f"线上报名 {meeting.code}", private=True),
     )
 
 

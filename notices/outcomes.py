@@ -29,8 +29,8 @@ def _evaluate(event: ev.DecisionCarriedOut, _a: Audience) -> Reply:
     return Reply(
         t("outcome.evaluate_push", ref=ref, text=event.decision.text),
         buttons=(
-            Button(t("outcome.satisfied_button"), f"评议 {ref} 满意"),
-            Button(t("outcome.unsatisfied_button"), f"评议 {ref} 不满意"),
+            Button(t("outcome.satisfied_button"), f"评议 {ref} 满意", private=True),
+            Button(t("outcome.unsatisfied_button"), f"评议 {ref} 不满意", private=True),
         ),
     )
 

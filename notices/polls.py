@@ -50,11 +50,12 @@ def choice_label(poll: Poll, mask: int) -> str:
 def poll_buttons(poll: Poll) -> tuple[Button, ...]:
     ref = poll_ref(poll.id or 0)
     if tuple(poll.options) == YES_NO_OPTIONS:
-        return tuple(Button(o, f"投票 {ref} {o}") for o in poll.options)
+        return tuple(Button(o, f"投票 {ref} {o}", private=True) for o in poll.options)
     if poll.kind == "multi":
         return ()
     return tuple(
-        Button(option_label(poll, i), f"投票 {ref} {LETTERS[i]}") for i in range(len(poll.options))
+        Button(option_label(poll, i), f"投票 {ref} {LETTERS[i]}", private=True)
+        for i in range(len(poll.options))
     )
 
 

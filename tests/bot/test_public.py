@@ -91,7 +91,9 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
     await say(yishi, "办结 D1", sender="li")
     await say(yishi, "评议 D1 满意", sender="zhang")
     await say(yishi, "评议 D1 不满意", sender="liu")
-    await say(yishi, "开启投票 是否同意在小区里养鸡", sender="li", chat="group:main", group=True)
+    await say(
+        yishi, "开启投票 是否同意在小区里养鸡 单独表决", sender="li", chat="group:main", group=True
+    )
     await say(yishi, "结束投票 P2", sender="li", chat="group:main", group=True)
     server = TestServer(build_web_app(yishi), host="127.0.0.1", port=0)
     await server.start_server()

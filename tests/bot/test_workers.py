@@ -240,7 +240,7 @@ async def test_one_delivery_to_both_workers_has_one_effect(
 
 
 async def _open_poll(chat: WebChat, words: str) -> int:
-    [opened, *_] = await chat.say("li", f"开启投票 {words}", chat_id="group:main")
+    [opened, *_] = await chat.say("li", f"开启投票 {words} 单独表决", chat_id="group:main")
     found = re.search(r"P(\d+)", opened)
     assert found, opened
     return int(found.group(1))

@@ -47,3 +47,29 @@ async def test_a_passed_vote_is_carried_out(town: Town) -> None:
     assert "没有通过" not in done, done.text
     again = await town.li.says(f"进展 {ref} 又换了一盏")
     assert "已经落实完毕" in again, again.text
+
+
+async def test_a_poll_outside_a_meeting_asks_where_it_belongs(town: Town) -> None:
+    """A decision belongs to its consultation day: a poll opened with neither a topic nor
+    a meeting, while one is ahead, asks; the answer ties it (or says it stands alone)."""
+    await town.li.says("创建议事日")
+    asked = await town.li.says("开启投票 小区是否加装电梯")
+    assert "M202612" in asked and "P1" not in asked, asked.text
+    assert asked.labels == ["属于 M202612", "单独表决"]
+    opened = await town.li.taps("属于 M202612", asked)
+    assert "【表决 P1】小区是否加装电梯" in opened, opened.text
+    alone = await town.li.says("开启投票 是否同意在小区里养鸡 单独表决")
+    assert "【表决 P2】是否同意在小区里养鸡" in alone, alone.text
+    tied = await town.li.says("开启投票 是否同意更换路灯 M202612")
+    assert "【表决 P3】" in tied, tied.text
+    async with town.bot.uow() as uow:
+        rows = await uow.session.execute(
+            text("SELECT p.id, m.code FROM polls p LEFT JOIN meetings m ON m.id = p.meeting_id")
+        )
+        homes = dict(rows.all())
+    assert homes == {1: "M202612", 2: None, 3: "M202612"}
+
+
+async def test_a_poll_with_no_meeting_ahead_opens_at_once(town: Town) -> None:
+    opened = await town.li.says("开启投票 小区是否加装电梯")
+    assert "【表决 P1】" in opened, opened.text

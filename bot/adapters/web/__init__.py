@@ -301,8 +301,10 @@ class WebChatAdapter:
             raise json_error(400, "text must be a string")
         message_id = body.get("message_id") or uuid.uuid4().hex
         message_id = _clean_id(str(message_id), "message_id")
-        tap = body.get("tap") is True
-        payload = await self._converse(request, sender_id, chat_id, text, message_id, tap=tap)
+        private = body.get("private") is True
+        payload = await self._converse(
+            request, sender_id, chat_id, text, message_id, private=private
+        )
         return json_reply({"message_id": message_id, "replies": payload})
 
     async def _post_photo(self, request: web.Request) -> web.Response:
@@ -334,18 +336,19 @@ class WebChatAdapter:
         message_id: str,
         photo: str | None = None,
         *,
-        tap: bool = False,
+        private: bool = False,
     ) -> list[dict[str, Any]]:
         """Hand a message to the router, show it in the group, keep it in the history;
         the replies. A photo is shown as the locale's [照片] with its link.
 
-        A ``tap`` on a button in a group (a vote under a poll, 报名 under an announcement)
-        is between the person and the bot, as a Telegram callback is: the group never
-        sees it nor the answer, and the group's history does not keep it — a vote tapped
-        in the group must not show the neighbours who voted what."""
+        A ``private`` button pressed in a group (a vote under a poll, 报名 under an
+        announcement: see kernel.messages.Button) is between the person and the bot, as
+        a Telegram callback is: the group never sees it nor the answer, and the group's
+        history does not keep it — a vote tapped in the group must not show the
+        neighbours who voted what."""
         shown = t("media.web_photo") if photo else text
         is_group = chat_id.startswith(GROUP_PREFIX)
-        private_tap = is_group and tap
+        private_tap = is_group and private
         message = Inbound(
             platform=self.platform,
             chat_id=chat_id,
@@ -357,7 +360,7 @@ class WebChatAdapter:
             sent_at=utcnow(),
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
-            addressed=not is_group or tap or any(n in text for n in BOT_NAMES),
+            addressed=not is_group or private or any(n in text for n in BOT_NAMES),
             source=request.remote,
         )
         if private_tap:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.adapters.port import MessageTransaction, PlatformStore
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 
 #: A vote button's data names its poll: 投票 P3 赞成.
@@ -107,9 +107,7 @@ def _bot(reply: dict[str, Any], push: bool) -> dict[str, Any]:
     return {
         "kind": "bot",
         "text": str(reply.get("text", "")),
-        "buttons": [
-            {"label": str(b["label"]), "data": str(b["data"])} for b in reply.get("buttons", [])
-        ],
+        "buttons": [Button.from_json(b).as_json() for b in reply.get("buttons", [])],
         "push": push,
     }
 

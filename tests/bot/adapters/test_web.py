@@ -267,10 +267,15 @@ async def test_a_persona_switched_through_another_process_is_obeyed(
 async def test_a_vote_tapped_in_the_group_stays_between_voter_and_bot(chat: WebChat) -> None:
     """A tap on a poll's button in the group is the voter's alone (as a Telegram callback
     is): the neighbours neither see '投票 P1 赞成' nor the answer, live or in the history."""
-    opened = await chat.say("li", "开启投票 是否更换物业 匿名", chat_id="group:main")
-    assert any("P1" in text for text in opened), opened
+    status, body = await chat.post(
+        "li", text="开启投票 是否更换物业 匿名 单独表决", chat_id="group:main"
+    )
+    opened_replies = body["replies"]
+    assert status == 200 and "P1" in opened_replies[0]["text"], body
     ws = await (await chat.as_("liu")).ws()
-    answer = await chat.say("zhang", "投票 P1 赞成", chat_id="group:main", tap=True)
+    [button] = [b for r in opened_replies for b in r["buttons"] if b["label"] == "赞成"]
+    assert button["private"] is True, "the poll's buttons say their press is private"
+    answer = await chat.say("zhang", button["data"], chat_id="group:main", private=True)
     assert any("P1" in text for text in answer), answer
     await chat.say("zhang", "投完了", chat_id="group:main")  # typed: the group sees it
     event = await asyncio.wait_for(ws.receive_json(), 5)

@@ -57,7 +57,7 @@ function renderEntry(entry) {
       const bar = document.createElement("div"); bar.className = "buttons";
       for (const b of entry.buttons) {
         const btn = document.createElement("button"); btn.type = "button"; btn.textContent = b.label;
-        btn.addEventListener("click", () => send(b.data, true));
+        btn.addEventListener("click", () => send(b.data, b.private === true));
         bar.appendChild(btn);
       }
       body.appendChild(bar);
@@ -103,13 +103,13 @@ function botEntry(reply, push) {
   return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push };
 }
 
-// tap: a button pressed; in a group it stays between this person and the bot.
-async function send(text, tap = false) {
+// private: a button (a vote, a sign-up) whose press in a group stays between this person and the bot.
+async function send(text, private_ = false) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
   addEntry(chatId, { kind: "me", name: state.me.name, text });
   // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
-  const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID(), tap };
+  const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID(), private: private_ };
   try {
     const resp = await postJson("/api/messages", body);
     const data = await resp.json();
