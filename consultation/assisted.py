@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.ballot_box import BallotKeys
+from consultation.binding import push_route
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import poll_ref, topic_ref
@@ -67,6 +68,9 @@ class Assisted:
     threshold: int = 0
     #: Sign-ups: the meeting's start.
     starts_at: datetime | None = None
+    #: The resident has an account a push can reach: else nobody can ask them in chat,
+    #: and the assistant confirms with them by phone or in person.
+    reachable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +127,12 @@ class AssistService:
         if not allowed(own, needs):
             raise AssistError("not_verified", name=resident.name)
 
+    async def _reachable(self, resident: Resident) -> bool:
+        """A push can reach the resident: they have a bound chat account. Someone without
+        one (a neighbour who only phones) is asked by the assistant, by phone or in person."""
+        assert resident.id is not None
+        return bool((await push_route(self.uow, resident.id)).accounts)
+
     # ---- recording -----------------------------------------------------------------------
 
     async def cosign(
@@ -158,7 +168,15 @@ class AssistService:
                 at=self.now,
             )
         )
-        return Assisted(ref, result.topic.title, resident, "new", result.count, result.threshold)
+        return Assisted(
+            ref,
+            result.topic.title,
+            resident,
+            "new",
+            result.count,
+            result.threshold,
+            reachable=await self._reachable(resident),
+        )
 
     async def sign_up(
         self,
@@ -197,7 +215,14 @@ class AssistService:
             )
         )
         status = "changed" if outcome == "switched" else "new"
-        return Assisted(meeting.code, "", resident, status, starts_at=meeting.starts_at)
+        return Assisted(
+            meeting.code,
+            "",
+            resident,
+            status,
+            starts_at=meeting.starts_at,
+            reachable=await self._reachable(resident),
+        )
 
     async def vote(
         self,
@@ -238,7 +263,8 @@ class AssistService:
                 mask=mask,
             )
         )
-        return Assisted(ref, poll.question, resident, outcome.status)
+        reachable = await self._reachable(resident)
+        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
 
     # ---- the resident's answer -------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consultation.assisted import AssistError, AssistService
+from consultation.assisted import Assisted, AssistError, AssistService
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.meetings import MODE_ZH
@@ -29,6 +29,12 @@ SECTION = "代办"
 #: A reference the answer buttons carry: a topic, a poll or a meeting.
 _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
+
+
+def _ask(done: Assisted) -> str:
+    """Who asks the resident to confirm: the push, or the assistant when none can reach them."""
+    key = "assist.ask_in_chat" if done.reachable else "assist.ask_by_phone"
+    return t(key, name=done.resident.name)
 
 
 class AssistHandler(Handler):
@@ -86,7 +92,7 @@ class AssistHandler(Handler):
         assert me is not None
         done = await self._service(ctx).cosign(topic, person, me, ctx.user.roles, ctx.user.actor)
         key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
-        values = {"count": done.count, "threshold": done.threshold}
+        values = {"count": done.count, "threshold": done.threshold, "ask": _ask(done)}
         return [Reply(t(key, name=person.name, ref=done.ref, title=done.title, **values))]
 
     async def sign_up(
@@ -108,7 +114,10 @@ class AssistHandler(Handler):
         )
         assert done.starts_at is not None
         when = date_text(done.starts_at, ctx.community.zone, ctx.now)
-        return [Reply(t(key, name=person.name, ref=done.ref, when=when, mode=MODE_ZH[kind]))]
+        mode_zh = MODE_ZH[kind]
+        return [
+            Reply(t(key, name=person.name, ref=done.ref, when=when, mode=mode_zh, ask=_ask(done)))
+        ]
 
     async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
         service = poll_service(ctx)
@@ -133,7 +142,8 @@ class AssistHandler(Handler):
         )
         progress = await running_count(service, found)
         label = choice_label(found, parsed.mask)
-        return [Reply(t(key, name=person.name, ref=done.ref, choice=label, progress=progress))]
+        values = {"choice": label, "progress": progress, "ask": _ask(done)}
+        return [Reply(t(key, name=person.name, ref=done.ref, **values))]
 
 
 class AssistAnswerHandler(Handler):

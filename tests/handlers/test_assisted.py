@@ -12,8 +12,10 @@ import io
 import json
 from typing import Any
 
+from bot.demo import DEMO_NEIGHBOURS
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
+from consultation.residents import rows_from, save_row
 from storage.exports import Rules, export_kind
 from storage.meetings import MeetingRepository
 from storage.polls import PollRepository
@@ -244,3 +246,35 @@ async def test_the_grid_workers_help_shows_how_to_assist(town: Town) -> None:
     usage = await town.wang.says("代办")
     assert "代办 投票 P2 赞成 刘大爷" in usage and "匿名投票不能代办" in usage, usage.text
     assert "代办" not in await town.zhang.says("帮助")
+
+
+async def _neighbour_without_a_chat(town: Town) -> str:
+    """周奶奶 of the demo's register: verified, in 王网格员's grid, no chat account."""
+    header, first = DEMO_NEIGHBOURS.splitlines()[:2]
+    async with town.bot.uow() as uow:
+        [row] = rows_from([header, first])
+        resident, _ = await save_row(uow, row, actor="test")
+    return resident.name
+
+
+async def test_a_resident_without_a_chat_is_confirmed_with_by_phone(town: Town) -> None:
+    """周奶奶 has no chat account: no push can ask her, so the assistant is told to
+    confirm with her by phone or in person, and no push is promised."""
+    name = await _neighbour_without_a_chat(town)
+    await town.li.says("创建议事日")
+    signed = await town.wang.says(f"代办 报名 M202612 {name} 线上")
+    assert signed.text == (
+        "已替周奶奶报名 M202612（12月05日 09:30，线上参加，代办）。"
+        "周奶奶没有绑定聊天账号，收不到确认消息，请打电话或当面跟周奶奶本人确认一下。"
+    ), signed.text
+    assert "已请" not in signed
+
+    await _topic_open_for_cosigning(town)
+    cosigned = await town.wang.says(f"代办 附议 T1 {name}")
+    assert "请打电话或当面跟周奶奶本人确认" in cosigned and "已请" not in cosigned, cosigned.text
+    await town.li.says("开启投票 小区是否加装电梯")
+    voted = await town.wang.says(f"代办 投票 P1 赞成 {name}")
+    assert "请打电话或当面跟周奶奶本人确认" in voted and "已请" not in voted, voted.text
+
+    reachable = await town.wang.says("代办 报名 M202612 张阿姨")
+    assert "已请张阿姨本人确认。" in reachable, reachable.text
