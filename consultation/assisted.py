@@ -23,7 +23,7 @@ from consultation import events as ev
 from consultation.ballot_box import BallotKeys
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
-from consultation.errors import DomainError
+from consultation.errors import DomainError, on_behalf_of
 from consultation.ids import poll_ref, topic_ref
 from consultation.meetings import MeetingError, MeetingService
 from consultation.polls import PollError, PollService
@@ -155,9 +155,10 @@ class AssistService:
             return Assisted(
                 ref, topic.title, resident, "same", topic.cosign_count, self.rules.cosign_threshold
             )
-        result = await TopicService(self.uow, self.rules, self.now).cosign(
-            topic_id, resident, actor, assisted_by=assistant
-        )
+        with on_behalf_of(resident.name):
+            result = await TopicService(self.uow, self.rules, self.now).cosign(
+                topic_id, resident, actor, assisted_by=assistant
+            )
         self.uow.record(
             ev.CosignAssisted(
                 ref=ref,
@@ -199,9 +200,10 @@ class AssistService:
                 raise AssistError("own_signup", name=resident.name, code=meeting.code)
             if existing.mode == mode:
                 return Assisted(meeting.code, "", resident, "same", starts_at=meeting.starts_at)
-        meeting, outcome = await service.sign_up(
-            resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
-        )
+        with on_behalf_of(resident.name):
+            meeting, outcome = await service.sign_up(
+                resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
+            )
         self.uow.record(
             ev.SignupAssisted(
                 ref=meeting.code,
@@ -250,7 +252,8 @@ class AssistService:
             and polls.is_open(poll)
         ):
             return Assisted(ref, poll.question, resident, "same")
-        outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
+        with on_behalf_of(resident.name):
+            outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
         self.uow.record(
             ev.VoteAssisted(
                 ref=ref,

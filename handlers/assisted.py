@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from consultation.assisted import Assisted, AssistError, AssistService
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
+from consultation.errors import DomainError
 from consultation.meetings import MODE_ZH
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
@@ -21,7 +22,7 @@ from kernel.commands import Command, meeting, ref, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
-from kernel.texts import t
+from kernel.texts import catalog, t
 from notices.common import date_text
 from notices.polls import choice_label, running_count
 
@@ -80,6 +81,14 @@ class AssistHandler(Handler):
         return AssistService(
             ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
         )
+
+    def refusal(self, exc: DomainError) -> str:
+        """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”):
+        the catalogue's ``assisted`` variant of the line, where the line says 您."""
+        key = f"{exc.section}.assisted.{exc.code}"
+        if exc.acting_for is not None and key in catalog():
+            return t(key, **{**exc.values, "name": exc.acting_for})
+        return super().refusal(exc)
 
     async def usage(self, ctx: Context) -> Sequence[Reply]:
         return [Reply(t("assist.usage"))]

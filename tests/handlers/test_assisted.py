@@ -278,3 +278,23 @@ async def test_a_resident_without_a_chat_is_confirmed_with_by_phone(town: Town) 
 
     reachable = await town.wang.says("代办 报名 M202612 张阿姨")
     assert "已请张阿姨本人确认。" in reachable, reachable.text
+
+
+async def test_refusals_met_while_assisting_name_the_resident(town: Town) -> None:
+    """The shared services' refusals say 您 to whoever acts; acting for 陈委员 or 张大爷,
+    王网格员 is told about them, by name."""
+    await _topic_open_for_cosigning(town)  # 陈委员's own topic
+    own = await town.wang.says("代办 附议 T1 陈委员")
+    assert own.text == "T1 是陈委员自己提的议题，不用再附议啦。", own.text
+    mine = await town.chen.says("附议 T1")  # said to the proposer, it stays 您
+    assert mine.text == "T1 是您自己提的议题，不用再附议啦。", mine.text
+
+    header = DEMO_NEIGHBOURS.splitlines()[0]
+    async with town.bot.uow() as uow:  # 张阿姨's household: 3号楼2单元301
+        [row] = rows_from([header, "张大爷,13800000199,3号楼,2单元,301,G01,第一网格,是,,"])
+        await save_row(uow, row, actor="test")
+    await town.li.says("开启投票 小区是否加装电梯 范围:每户")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    household = await town.wang.says("代办 投票 P1 反对 张大爷")
+    assert household.text == "张大爷家里已经有人投过 P1 了（每户一票）。", household.text
+    assert "您" not in household
