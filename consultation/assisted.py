@@ -36,6 +36,7 @@ from consultation.roles import (
     effective_roles,
 )
 from consultation.topics import TopicService
+from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import MeetingRepository, MeetingSignup
 from storage.models import Resident
 from storage.polls import PollRepository, PollVoter
@@ -276,6 +277,7 @@ class AssistService:
         ref = ref.upper()
         kind, found = await self._own_record(ref, resident)
         record, title = found
+        await self._not_cancelled(kind, ref)
         if record.assist_confirmed_at is None:
             record.assist_confirmed_at = self.now
             await self._save(record)
@@ -289,6 +291,7 @@ class AssistService:
         ref = ref.upper()
         kind, found = await self._own_record(ref, resident)
         record, title = found
+        await self._not_cancelled(kind, ref)
         assert record.assisted_by is not None and resident.id is not None
         number = int(ref[1:])
         if kind == "cosign":
@@ -326,6 +329,20 @@ class AssistService:
             )
         )
         return await self._answered(kind, ref, title, record.assisted_by)
+
+    async def _not_cancelled(self, kind: str, ref: str) -> None:
+        """A sign-up for a meeting cancelled since is neither confirmed nor undone: the
+        resident is told it was cancelled, and why."""
+        if kind != "signup":
+            return
+        meeting = await self.uow.get(MeetingRepository).by_code(ref)
+        if meeting is None or meeting.id is None or meeting.status != "cancelled":
+            return
+        changes = await self.uow.get(MeetingChangeRepository).of_meeting(meeting.id)
+        reasons = [c.reason for c in changes if c.kind == "cancelled" and c.reason]
+        if reasons:
+            raise AssistError("meeting_cancelled", ref=ref, reason=reasons[-1])
+        raise AssistError("meeting_cancelled_no_reason", ref=ref)
 
     async def _answered(self, kind: str, ref: str, title: str, assistant_id: int) -> Answered:
         helper = await self.uow.residents.get(assistant_id)

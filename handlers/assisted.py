@@ -176,7 +176,8 @@ class AssistAnswerHandler(Handler):
         if me is None:
             raise AssistError("nothing", ref=ref.upper())
         done = await self._service(ctx).confirm(ref, me, ctx.user.actor)
-        return [Reply(t("assist.confirmed", ref=done.ref, assistant=done.assistant_name))]
+        key = f"assist.confirmed_{done.kind}"
+        return [Reply(t(key, ref=done.ref, assistant=done.assistant_name))]
 
     async def undo(self, ctx: Context, ref: str) -> Sequence[Reply]:
         me = ctx.user.resident

@@ -56,7 +56,9 @@ async def test_an_assisted_vote_confirmed_is_counted_once_and_marked(town_on_bot
     )
     assert [b.label for b in asked.buttons] == ["确认", "撤销"]
     confirmed = await town.zhang.taps("确认", asked)
-    assert "已确认 P1 是您的意思" in confirmed and "王网格员代办" in confirmed, confirmed.text
+    assert confirmed.text == (
+        "好的，已确认 P1 的这张票是您本人的意思，谢谢！（记录上仍注明由王网格员代办。）"
+    ), confirmed.text
 
     assert "已记录" in await town.liu.says("投票 P1 反对")
     named = await town.li.says("参与名单 P1")
@@ -145,7 +147,8 @@ async def test_an_assisted_sign_up_is_marked_in_the_list_and_on_the_public_page(
         "王网格员替您报名了协商议事日 M202612（12月05日 09:30，线上参加）。"
         "是您的意思请点“确认”，不是请点“撤销”。"
     )
-    assert "已确认" in await town.zhang.taps("确认", asked)
+    confirmed = await town.zhang.taps("确认", asked)
+    assert confirmed.text.startswith("好的，已确认报名 M202612 是您本人的意思"), confirmed.text
     assert "报名成功" in await town.liu.says("报名")
 
     listed = await town.li.says("报名名单 M202612")
@@ -298,3 +301,22 @@ async def test_refusals_met_while_assisting_name_the_resident(town: Town) -> Non
     household = await town.wang.says("代办 投票 P1 反对 张大爷")
     assert household.text == "张大爷家里已经有人投过 P1 了（每户一票）。", household.text
     assert "您" not in household
+
+
+async def test_confirming_a_sign_up_for_a_cancelled_meeting_says_it_was_cancelled(
+    town: Town,
+) -> None:
+    await town.li.says("创建议事日")
+    await town.wang.says("代办 报名 M202612 张阿姨 线上")
+    [asked] = await town.zhang.receives()
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    await town.wang.receives()
+
+    tapped = await town.zhang.taps("确认", asked)
+    assert tapped.text == (
+        "M202612 这次议事日已经取消了（原因：台风），报名不用再确认。下次议事日另行通知。"
+    ), tapped.text
+    undone = await town.zhang.taps("撤销", asked)
+    assert "已经取消了（原因：台风）" in undone, undone.text
+    assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
