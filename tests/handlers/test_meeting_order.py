@@ -217,3 +217,28 @@ async def test_a_cancelled_meetings_public_page_says_so_first(town: Town) -> Non
     head = page[: page.index("时间：")]
     assert "本次议事日已取消" in head and "原因：台风预警" in head, page
     assert "会议纪要尚未发布" not in page
+
+
+async def test_this_months_meeting_cancelled_is_said_before_the_next_one(town: Town) -> None:
+    """这个月议事日是哪天 after December's meeting was cancelled answered with January's
+    as if December's had never been: now it says December's was cancelled, and why."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    alone = await town.liu.says("这个月议事日是哪天")
+    assert alone.text.startswith(
+        "12月的议事日 M202612 已取消（原因：台风）。下一次协商议事日还没排定"
+    ), alone.text
+
+    await town.li.says("创建议事日 2027-01")
+    asked = await town.liu.says("这个月议事日是哪天")
+    first, rest = asked.text.split("\n", 1)
+    assert first == "12月的议事日 M202612 已取消（原因：台风），下一次是 2027年01月02日 09:30：", (
+        first
+    )
+    assert rest.startswith("【协商议事日 M202701】"), rest
+    assert asked.labels == ["报名（现场）", "线上参加"]
+    town.clock.now = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)  # a new month: nothing skipped
+    later = await town.liu.says("这个月议事日是哪天")
+    assert later.text.startswith("【协商议事日 M202701】"), later.text
