@@ -87,6 +87,10 @@ class ChangePreview:
     #: (M202701 moved into December), and another meeting already in that month.
     new_month: str | None = None
     clash: str | None = None
+    #: Another meeting (not cancelled) that starts at the very same time, and whether
+    #: it is at the same place too: the preview warns before anyone is told.
+    same_time: str | None = None
+    same_place: bool = False
 
     @property
     def stamp(self) -> str:
@@ -382,8 +386,20 @@ class MeetingService:
         signed_up = sum((await self.meetings.signup_counts(meeting.id)).values())
         groups = len(self.rules.group_chats())
         local = starts_at.astimezone(self.zone)
+        together = await self.meetings.at_time(starts_at, besides=meeting.id)
+        same_place = [m for m in together if m.place == place]
+        others = same_place or list(together)
+        same_time = others[0].code if others else None
         if meeting_code(starts_at, self.zone) == meeting.code:
-            return ChangePreview(meeting, starts_at, place, groups, signed_up)
+            return ChangePreview(
+                meeting,
+                starts_at,
+                place,
+                groups,
+                signed_up,
+                same_time=same_time,
+                same_place=bool(same_place),
+            )
         clash = await self.meetings.by_code(meeting_code(starts_at, self.zone))
         return ChangePreview(
             meeting,
@@ -393,6 +409,8 @@ class MeetingService:
             signed_up,
             new_month=f"{local.year}年{local.month}月",
             clash=clash.code if clash is not None and clash.status != "cancelled" else None,
+            same_time=same_time,
+            same_place=bool(same_place),
         )
 
     async def preview_move(

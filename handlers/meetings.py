@@ -387,7 +387,7 @@ class MeetingAdminHandler(Handler):
         month = ""
         if preview.new_month:
             month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
-            if preview.clash:
+            if preview.clash and preview.clash != preview.same_time:
                 month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
         text = t(
             "meeting.move_preview",
@@ -398,6 +398,15 @@ class MeetingAdminHandler(Handler):
             month=month,
             **_reach(preview),
         )
+        if preview.same_time:
+            key = "meeting.move_same_slot" if preview.same_place else "meeting.move_same_time"
+            warning = t(
+                key,
+                other=preview.same_time,
+                when=date_text(preview.starts_at, zone, ctx.now),
+                place=preview.place,
+            )
+            text = f"{warning}\n{text}"
         data = f"确认改期 {meeting_.code} {preview.stamp} {exact}"
         return [
             Reply(

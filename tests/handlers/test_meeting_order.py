@@ -242,3 +242,26 @@ async def test_this_months_meeting_cancelled_is_said_before_the_next_one(town: T
     town.clock.now = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)  # a new month: nothing skipped
     later = await town.liu.says("这个月议事日是哪天")
     assert later.text.startswith("【协商议事日 M202701】"), later.text
+
+
+async def test_a_move_onto_another_meetings_time_and_place_is_warned_of(town: Town) -> None:
+    """改期 M202701 下周六上午9点半 landed exactly on M202612's time and place with no word
+    of it: the preview now says so first."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    await town.li.taps("确认改期", await town.li.says("改期 M202612 12月12日 09:30"))
+
+    preview = await town.li.says("改期 M202701 下周六上午9点半")
+    first = preview.text.split("\n", 1)[0]
+    assert first == (
+        "⚠️ 注意：M202612 也定在 12月12日 09:30、社区党群服务中心议事厅，时间和地点完全重合。"
+        "请换个时间或地点，或者先调整 M202612。"
+    ), preview.text
+    assert "已经有议事日 M202612" not in preview, "said once"
+    assert preview.labels == ["确认改期"]
+
+    elsewhere = await town.li.says("改期 M202701 下周六上午9点半 地点：社区活动室")
+    assert elsewhere.text.startswith("⚠️ 注意：M202612 也定在 12月12日 09:30（地点不同）")
+    apart = await town.li.says("改期 M202701 下周六下午3点")
+    assert "⚠️" not in apart and "已经有议事日 M202612" in apart, apart.text
