@@ -165,7 +165,7 @@ async def test_a_lowered_threshold_qualifies_topics_that_reach_it(
         await town.zhang.receives(), await town.li.receives()
         await town.scheduler_runs()  # the leader's first rebuild reads the new threshold
         [told] = await town.li.receives()
-        assert "T1" in told.text and "可以安排进议程" in told.text, told.text
+        assert "T1" in told.text and "可以安排进 M202612 的议程" in told.text, told.text
         assert any("将列入下一次协商议事日议程" in r.text for r in await town.zhang.receives())
         await town.later(minutes=5)
         await bot.scheduler.rebuild()
@@ -265,3 +265,33 @@ async def test_a_move_onto_another_meetings_time_and_place_is_warned_of(town: To
     assert elsewhere.text.startswith("⚠️ 注意：M202612 也定在 12月12日 09:30（地点不同）")
     apart = await town.li.says("改期 M202701 下周六下午3点")
     assert "⚠️" not in apart and "已经有议事日 M202612" in apart, apart.text
+
+
+async def test_the_moderator_is_told_which_meeting_a_qualified_topic_can_join(
+    low_bar: Town,
+) -> None:
+    """The push said “议程 M编号 T1 20分钟”: it names the next meeting, with a button."""
+    town = low_bar
+    for ref, text in (
+        ("T1", "3号楼停车位太少，建议把东侧空地改成停车位"),
+        ("T2", "小区需要加装充电桩"),
+    ):
+        await town.zhang.says(f"我想提个议题：{text}")
+        await town.zhang.says("确认提交")
+        await town.li.says(f"审核 {ref} 通过")
+    await town.li.receives()
+
+    await town.liu.says("附议 T1")  # no meeting yet
+    [told] = await town.li.receives()
+    assert told.text.endswith(
+        "可以安排进议程了。下一次议事日还没创建：先发“创建议事日”，"
+        "再按回复里的编号发“议程 M编号 T1 20分钟”。"
+    ), told.text
+
+    await town.li.says("创建议事日")
+    await town.liu.says("附议 T2")
+    [told] = await town.li.receives()
+    assert told.text.endswith("可以安排进 M202612 的议程：议程 M202612 T2 20分钟"), told.text
+    assert told.buttons[0].label == "排进 M202612 议程"
+    placed = await town.li.taps("排进 M202612 议程", told)
+    assert "排进 M202612 议程第 1 项" in placed, placed.text
