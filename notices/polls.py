@@ -15,7 +15,7 @@ from consultation import events as ev
 from consultation.audiences import Audience, Chat, People
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.config import ConsultationRules
-from consultation.ids import poll_ref
+from consultation.ids import decision_ref, poll_ref
 from consultation.polls import PollService, Turnout
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
@@ -173,6 +173,8 @@ def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Re
     lines += tally_lines(poll, closed.tally)
     if closed.participants and poll.anonymous:
         lines.append(t("poll.result_participants", names="、".join(closed.participants)))
+    if closed.decision is not None and closed.decision.id is not None:
+        lines.append(t("poll.result_decision", ref=decision_ref(closed.decision.id)))
     if late and poll.closes_at is not None:
         lines.append(t("poll.result_late", when=date_text(poll.closes_at, zone)))
     return Reply("\n".join(lines))
