@@ -21,6 +21,7 @@ from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
 from notices.common import date_text
 from notices.dispatch import Dispatcher, Notify, Route, Table
+from storage.outcomes import Decision
 from storage.polls import Poll
 from storage.unit_of_work import UnitOfWork
 
@@ -177,6 +178,23 @@ def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Re
         lines.append(t("poll.result_decision", ref=decision_ref(closed.decision.id)))
     if late and poll.closes_at is not None:
         lines.append(t("poll.result_late", when=date_text(poll.closes_at, zone)))
+    return Reply("\n".join(lines))
+
+
+def poll_final(poll: Poll, tally: Tally, decision: Decision | None) -> Reply:
+    """投票情况 of a closed poll: the result as published, with its conclusion and the
+    decision it recorded."""
+    lines = [
+        t(
+            "poll.status_closed",
+            ref=poll_ref(poll.id or 0),
+            question=poll.question,
+            state=t("poll.state_closed"),
+        )
+    ]
+    lines += tally_lines(poll, tally)
+    if decision is not None and decision.id is not None:
+        lines.append(t("poll.result_decision", ref=decision_ref(decision.id)))
     return Reply("\n".join(lines))
 
 
