@@ -295,3 +295,23 @@ async def test_the_moderator_is_told_which_meeting_a_qualified_topic_can_join(
     assert told.buttons[0].label == "排进 M202612 议程"
     placed = await town.li.taps("排进 M202612 议程", told)
     assert "排进 M202612 议程第 1 项" in placed, placed.text
+
+
+async def test_the_cancellation_notice_reads_naturally(town: Town) -> None:
+    """It read “原定12月05日 09:30在…召开的M202612协商议事日取消”: cramped, and no 已."""
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    await town.scheduler_runs()
+    await town.group.new()
+    await town.liu.receives()
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text == (
+        "【协商议事日取消】原定 12月05日 09:30 在社区党群服务中心议事厅"
+        "召开的协商议事日 M202612 已取消。\n"
+        "原因：台风\n"
+        "已报名的居民不用再来了，下次议事日另行通知。给大家带来不便，请谅解。"
+    ), notice.text
+    assert [r.text for r in await town.liu.receives()] == [notice.text]
