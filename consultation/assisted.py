@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.ballot_box import BallotKeys
+from consultation.binding import push_route
 from consultation.config import ConsultationRules
-from consultation.errors import DomainError
+from consultation.errors import DomainError, on_behalf_of
 from consultation.ids import poll_ref, topic_ref
 from consultation.meetings import MeetingError, MeetingService
 from consultation.polls import PollError, PollService
@@ -35,6 +36,7 @@ from consultation.roles import (
     effective_roles,
 )
 from consultation.topics import TopicService
+from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import MeetingRepository, MeetingSignup
 from storage.models import Resident
 from storage.polls import PollRepository, PollVoter
@@ -67,6 +69,9 @@ class Assisted:
     threshold: int = 0
     #: Sign-ups: the meeting's start.
     starts_at: datetime | None = None
+    #: The resident has an account a push can reach: else nobody can ask them in chat,
+    #: and the assistant confirms with them by phone or in person.
+    reachable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,12 @@ class AssistService:
         if not allowed(own, needs):
             raise AssistError("not_verified", name=resident.name)
 
+    async def _reachable(self, resident: Resident) -> bool:
+        """A push can reach the resident: they have a bound chat account. Someone without
+        one (a neighbour who only phones) is asked by the assistant, by phone or in person."""
+        assert resident.id is not None
+        return bool((await push_route(self.uow, resident.id)).accounts)
+
     # ---- recording -----------------------------------------------------------------------
 
     async def cosign(
@@ -145,9 +156,10 @@ class AssistService:
             return Assisted(
                 ref, topic.title, resident, "same", topic.cosign_count, self.rules.cosign_threshold
             )
-        result = await TopicService(self.uow, self.rules, self.now).cosign(
-            topic_id, resident, actor, assisted_by=assistant
-        )
+        with on_behalf_of(resident.name):
+            result = await TopicService(self.uow, self.rules, self.now).cosign(
+                topic_id, resident, actor, assisted_by=assistant
+            )
         self.uow.record(
             ev.CosignAssisted(
                 ref=ref,
@@ -158,7 +170,15 @@ class AssistService:
                 at=self.now,
             )
         )
-        return Assisted(ref, result.topic.title, resident, "new", result.count, result.threshold)
+        return Assisted(
+            ref,
+            result.topic.title,
+            resident,
+            "new",
+            result.count,
+            result.threshold,
+            reachable=await self._reachable(resident),
+        )
 
     async def sign_up(
         self,
@@ -181,9 +201,10 @@ class AssistService:
                 raise AssistError("own_signup", name=resident.name, code=meeting.code)
             if existing.mode == mode:
                 return Assisted(meeting.code, "", resident, "same", starts_at=meeting.starts_at)
-        meeting, outcome = await service.sign_up(
-            resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
-        )
+        with on_behalf_of(resident.name):
+            meeting, outcome = await service.sign_up(
+                resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
+            )
         self.uow.record(
             ev.SignupAssisted(
                 ref=meeting.code,
@@ -197,7 +218,14 @@ class AssistService:
             )
         )
         status = "changed" if outcome == "switched" else "new"
-        return Assisted(meeting.code, "", resident, status, starts_at=meeting.starts_at)
+        return Assisted(
+            meeting.code,
+            "",
+            resident,
+            status,
+            starts_at=meeting.starts_at,
+            reachable=await self._reachable(resident),
+        )
 
     async def vote(
         self,
@@ -225,7 +253,8 @@ class AssistService:
             and polls.is_open(poll)
         ):
             return Assisted(ref, poll.question, resident, "same")
-        outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
+        with on_behalf_of(resident.name):
+            outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
         self.uow.record(
             ev.VoteAssisted(
                 ref=ref,
@@ -238,7 +267,8 @@ class AssistService:
                 mask=mask,
             )
         )
-        return Assisted(ref, poll.question, resident, outcome.status)
+        reachable = await self._reachable(resident)
+        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
 
     # ---- the resident's answer -------------------------------------------------------------
 
@@ -247,6 +277,7 @@ class AssistService:
         ref = ref.upper()
         kind, found = await self._own_record(ref, resident)
         record, title = found
+        await self._not_cancelled(kind, ref)
         if record.assist_confirmed_at is None:
             record.assist_confirmed_at = self.now
             await self._save(record)
@@ -260,6 +291,7 @@ class AssistService:
         ref = ref.upper()
         kind, found = await self._own_record(ref, resident)
         record, title = found
+        await self._not_cancelled(kind, ref)
         assert record.assisted_by is not None and resident.id is not None
         number = int(ref[1:])
         if kind == "cosign":
@@ -297,6 +329,20 @@ class AssistService:
             )
         )
         return await self._answered(kind, ref, title, record.assisted_by)
+
+    async def _not_cancelled(self, kind: str, ref: str) -> None:
+        """A sign-up for a meeting cancelled since is neither confirmed nor undone: the
+        resident is told it was cancelled, and why."""
+        if kind != "signup":
+            return
+        meeting = await self.uow.get(MeetingRepository).by_code(ref)
+        if meeting is None or meeting.id is None or meeting.status != "cancelled":
+            return
+        changes = await self.uow.get(MeetingChangeRepository).of_meeting(meeting.id)
+        reasons = [c.reason for c in changes if c.kind == "cancelled" and c.reason]
+        if reasons:
+            raise AssistError("meeting_cancelled", ref=ref, reason=reasons[-1])
+        raise AssistError("meeting_cancelled_no_reason", ref=ref)
 
     async def _answered(self, kind: str, ref: str, title: str, assistant_id: int) -> Answered:
         helper = await self.uow.residents.get(assistant_id)

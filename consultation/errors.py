@@ -3,9 +3,16 @@
 Services raise a subclass naming their section of the catalogue (``poll_error``,
 ``meeting_error`` …); a handler whose command raises one answers with that sentence
 (kernel.handler.Handler.run), so a refusal is phrased the same way wherever it comes from.
+
+A refusal met while acting for someone else (代办: a grid worker co-signs for 张阿姨)
+carries who it was for (:attr:`DomainError.acting_for`), so the answer can name them
+instead of saying "您" to the assistant.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class DomainError(Exception):
@@ -17,3 +24,16 @@ class DomainError(Exception):
         super().__init__(code)
         self.code = code
         self.values = values
+        #: The resident the refused action was for, when someone acted for them (代办).
+        self.acting_for: str | None = None
+
+
+@contextmanager
+def on_behalf_of(name: str) -> Iterator[None]:
+    """Refusals raised inside are marked as met while acting for ``name``."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.acting_for is None:
+            exc.acting_for = name
+        raise

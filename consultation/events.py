@@ -187,6 +187,8 @@ class TopicQualified(TopicChanged):
     count: int
     supporters: Sequence[int]
     by: int | None = None
+    #: The next scheduled meeting's code (its agenda can take the topic), if any.
+    next_meeting: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

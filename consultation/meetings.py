@@ -55,6 +55,25 @@ class MeetingView:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A meeting cancelled this month (or since), before the next one: 议事日是哪天
+    says so first, with why, instead of silently naming the next one."""
+
+    code: str
+    starts_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ahead:
+    """What 议事日是哪天 answers: the next meeting (None when none is scheduled) and the
+    one cancelled before it, if any."""
+
+    view: MeetingView | None
+    skipped: Skipped | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangePreview:
     """What 改期 or 取消议事日 will send, and to how many, shown before the moderator
     confirms: both reach every group chat at once."""
@@ -68,6 +87,10 @@ class ChangePreview:
     #: (M202701 moved into December), and another meeting already in that month.
     new_month: str | None = None
     clash: str | None = None
+    #: Another meeting (not cancelled) that starts at the very same time, and whether
+    #: it is at the same place too: the preview warns before anyone is told.
+    same_time: str | None = None
+    same_place: bool = False
 
     @property
     def stamp(self) -> str:
@@ -154,6 +177,26 @@ class MeetingService:
         return MeetingView(
             meeting, await self.meetings.agenda(meeting.id), onsite, sum(counts.values()) - onsite
         )
+
+    async def ahead(self) -> Ahead:
+        """The next meeting, and the meeting cancelled before it since this month began
+        (12月的议事日已取消, 下一次是…)."""
+        try:
+            view: MeetingView | None = await self.view()
+        except MeetingError as exc:
+            if exc.code != "none_scheduled":
+                raise
+            view = None
+        local = self.now.astimezone(self.zone)
+        month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        until = view.meeting.starts_at if view is not None else None
+        cancelled = await self.meetings.cancelled_between(month_start, until)
+        if cancelled is None or cancelled.id is None:
+            return Ahead(view, None)
+        changes = await self.uow.get(MeetingChangeRepository).of_meeting(cancelled.id)
+        reasons = [c.reason for c in changes if c.kind == "cancelled" and c.reason]
+        skipped = Skipped(cancelled.code, cancelled.starts_at, reasons[-1] if reasons else "")
+        return Ahead(view, skipped)
 
     async def add_to_agenda(
         self, code: str, topic_id: int, minutes: int, actor: str, position: int | None = None
@@ -348,8 +391,20 @@ class MeetingService:
         signed_up = sum((await self.meetings.signup_counts(meeting.id)).values())
         groups = len(self.rules.group_chats())
         local = starts_at.astimezone(self.zone)
+        together = await self.meetings.at_time(starts_at, besides=meeting.id)
+        same_place = [m for m in together if m.place == place]
+        others = same_place or list(together)
+        same_time = others[0].code if others else None
         if meeting_code(starts_at, self.zone) == meeting.code:
-            return ChangePreview(meeting, starts_at, place, groups, signed_up)
+            return ChangePreview(
+                meeting,
+                starts_at,
+                place,
+                groups,
+                signed_up,
+                same_time=same_time,
+                same_place=bool(same_place),
+            )
         clash = await self.meetings.by_code(meeting_code(starts_at, self.zone))
         return ChangePreview(
             meeting,
@@ -359,6 +414,8 @@ class MeetingService:
             signed_up,
             new_month=f"{local.year}年{local.month}月",
             clash=clash.code if clash is not None and clash.status != "cancelled" else None,
+            same_time=same_time,
+            same_place=bool(same_place),
         )
 
     async def preview_move(

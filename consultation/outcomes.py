@@ -112,10 +112,22 @@ class OutcomeService:
         follow up (its page says 未通过，无需落实)."""
         decision = await self.get(decision_id)
         if not decision.passed:
-            raise OutcomeError("not_passed", ref=decision_ref(decision_id))
+            raise OutcomeError(await self._why_nothing(decision), ref=decision_ref(decision_id))
         if decision.status == "done":
             raise OutcomeError("already_done", ref=decision_ref(decision_id))
         return decision
+
+    async def _why_nothing(self, decision: Decision) -> str:
+        """Why a decision has nothing to carry out, said as its poll ended (the stored
+        tally): ``not_passed`` (voted down), or void — ``void_no_quorum``, ``void_tie``,
+        ``void_no_votes``."""
+        poll = (
+            await self.uow.get(PollRepository).get(decision.poll_id) if decision.poll_id else None
+        )
+        tally = stored_tally(poll) if poll is not None else None
+        if tally is None or tally.outcome in ("failed", "passed"):
+            return "not_passed"
+        return f"void_{tally.outcome}"
 
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
         await self.uow.audit.record(

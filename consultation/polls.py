@@ -29,6 +29,7 @@ from consultation.ballots import (
 )
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
+from consultation.outcomes import stored_tally
 from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
@@ -450,6 +451,16 @@ class PollService:
         return Turnout(
             await self.polls.turnout(poll.id), await self.electorate_size(poll), poll.quorum_pct
         )
+
+    async def final(self, poll: Poll) -> tuple[Tally, Decision | None] | None:
+        """A closed poll's result as it was published at close, and the decision it
+        recorded; None while the poll is open (or closed without a stored result)."""
+        if self.is_open(poll) or poll.id is None:
+            return None
+        result = stored_tally(poll)
+        if result is None:
+            return None
+        return result, await self.uow.get(DecisionRepository).for_poll(poll.id)
 
     async def tally(self, poll: Poll, electorate: int | None = None) -> Tally:
         size = electorate if electorate is not None else await self.electorate_size(poll)

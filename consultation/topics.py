@@ -13,6 +13,7 @@ from consultation.ids import find_ref, topic_ref
 from consultation.participation import Participant, participants
 from consultation.schedule import TimedEvent
 from consultation.screening import ScreenHint, screen
+from storage.meetings import MeetingRepository
 from storage.models import Resident
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
@@ -288,12 +289,14 @@ class TopicService:
             cosigns=topic.cosign_count,
             threshold=self.rules.cosign_threshold,
         )
+        ahead = await self.uow.get(MeetingRepository).upcoming(self.now, limit=1)
         self.uow.record(
             ev.TopicQualified(
                 topic=topic,
                 count=topic.cosign_count,
                 supporters=await self.audience(topic),
                 by=by,
+                next_meeting=ahead[0].code if ahead else None,
             )
         )
         return True

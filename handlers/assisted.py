@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consultation.assisted import AssistError, AssistService
+from consultation.assisted import Assisted, AssistError, AssistService
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
+from consultation.errors import DomainError
 from consultation.meetings import MODE_ZH
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
@@ -21,7 +22,7 @@ from kernel.commands import Command, meeting, ref, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
-from kernel.texts import t
+from kernel.texts import catalog, t
 from notices.common import date_text
 from notices.polls import choice_label, running_count
 
@@ -29,6 +30,12 @@ SECTION = "代办"
 #: A reference the answer buttons carry: a topic, a poll or a meeting.
 _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
+
+
+def _ask(done: Assisted) -> str:
+    """Who asks the resident to confirm: the push, or the assistant when none can reach them."""
+    key = "assist.ask_in_chat" if done.reachable else "assist.ask_by_phone"
+    return t(key, name=done.resident.name)
 
 
 class AssistHandler(Handler):
@@ -75,6 +82,14 @@ class AssistHandler(Handler):
             ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
         )
 
+    def refusal(self, exc: DomainError) -> str:
+        """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”):
+        the catalogue's ``assisted`` variant of the line, where the line says 您."""
+        key = f"{exc.section}.assisted.{exc.code}"
+        if exc.acting_for is not None and key in catalog():
+            return t(key, **{**exc.values, "name": exc.acting_for})
+        return super().refusal(exc)
+
     async def usage(self, ctx: Context) -> Sequence[Reply]:
         return [Reply(t("assist.usage"))]
 
@@ -86,7 +101,7 @@ class AssistHandler(Handler):
         assert me is not None
         done = await self._service(ctx).cosign(topic, person, me, ctx.user.roles, ctx.user.actor)
         key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
-        values = {"count": done.count, "threshold": done.threshold}
+        values = {"count": done.count, "threshold": done.threshold, "ask": _ask(done)}
         return [Reply(t(key, name=person.name, ref=done.ref, title=done.title, **values))]
 
     async def sign_up(
@@ -108,7 +123,10 @@ class AssistHandler(Handler):
         )
         assert done.starts_at is not None
         when = date_text(done.starts_at, ctx.community.zone, ctx.now)
-        return [Reply(t(key, name=person.name, ref=done.ref, when=when, mode=MODE_ZH[kind]))]
+        mode_zh = MODE_ZH[kind]
+        return [
+            Reply(t(key, name=person.name, ref=done.ref, when=when, mode=mode_zh, ask=_ask(done)))
+        ]
 
     async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
         service = poll_service(ctx)
@@ -133,7 +151,8 @@ class AssistHandler(Handler):
         )
         progress = await running_count(service, found)
         label = choice_label(found, parsed.mask)
-        return [Reply(t(key, name=person.name, ref=done.ref, choice=label, progress=progress))]
+        values = {"choice": label, "progress": progress, "ask": _ask(done)}
+        return [Reply(t(key, name=person.name, ref=done.ref, **values))]
 
 
 class AssistAnswerHandler(Handler):
@@ -157,7 +176,8 @@ class AssistAnswerHandler(Handler):
         if me is None:
             raise AssistError("nothing", ref=ref.upper())
         done = await self._service(ctx).confirm(ref, me, ctx.user.actor)
-        return [Reply(t("assist.confirmed", ref=done.ref, assistant=done.assistant_name))]
+        key = f"assist.confirmed_{done.kind}"
+        return [Reply(t(key, ref=done.ref, assistant=done.assistant_name))]
 
     async def undo(self, ctx: Context, ref: str) -> Sequence[Reply]:
         me = ctx.user.resident

@@ -37,7 +37,7 @@ from kernel.texts import t
 from nlu.slots import parse_date, parse_time
 from notices.assisted import marked, of_which_in
 from notices.common import date_text, refusal
-from notices.meetings import PUBLIC_PATH, meeting_info
+from notices.meetings import PUBLIC_PATH, meeting_ahead, meeting_info
 
 MODERATOR = frozenset({Role.MODERATOR})
 _MONTH = r"\d{4}\s*[-年/]\s*\d{1,2}月?"
@@ -77,18 +77,21 @@ class MeetingInfoHandler(Handler):
         self.rules = rules
 
     async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
+        zone = ctx.community.zone
+        code = (
+            code
+            or find_meeting_code(ctx.text)
+            or meeting_code_for_month_words(ctx.text, ctx.now, zone)
+        )
+        service = _service(ctx, self.rules)
+        if code is None:  # the next one ahead, after any cancelled before it
+            ahead = await service.ahead()
+            return [meeting_ahead(ahead, describe_rule(self.rules.meeting), zone, ctx.now)]
         try:
-            code = (
-                code
-                or find_meeting_code(ctx.text)
-                or meeting_code_for_month_words(ctx.text, ctx.now, ctx.community.zone)
-            )
-            view = await _service(ctx, self.rules).view(code)
+            view = await service.view(code)
         except MeetingError as exc:
-            if exc.code == "none_scheduled":
-                return [Reply(t("meeting.none_scheduled", rule=describe_rule(self.rules.meeting)))]
             return [refusal("meeting_error", exc.code, exc.values)]
-        return [meeting_info(view, ctx.community.zone, ctx.now)]
+        return [meeting_info(view, zone, ctx.now)]
 
 
 class JoinMeetingHandler(Handler):
@@ -384,7 +387,7 @@ class MeetingAdminHandler(Handler):
         month = ""
         if preview.new_month:
             month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
-            if preview.clash:
+            if preview.clash and preview.clash != preview.same_time:
                 month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
         text = t(
             "meeting.move_preview",
@@ -395,6 +398,15 @@ class MeetingAdminHandler(Handler):
             month=month,
             **_reach(preview),
         )
+        if preview.same_time:
+            key = "meeting.move_same_slot" if preview.same_place else "meeting.move_same_time"
+            warning = t(
+                key,
+                other=preview.same_time,
+                when=date_text(preview.starts_at, zone, ctx.now),
+                place=preview.place,
+            )
+            text = f"{warning}\n{text}"
         data = f"确认改期 {meeting_.code} {preview.stamp} {exact}"
         return [
             Reply(

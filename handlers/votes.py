@@ -38,6 +38,7 @@ from notices.polls import (
     choice_label,
     example,
     option_label,
+    poll_final,
     poll_opened,
     poll_result,
     running_count,
@@ -110,6 +111,9 @@ class PollStatusHandler(Handler):
             found = await service.pick_open_poll(ctx.message.chat_id, poll)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
+        final = await service.final(found)
+        if final is not None:
+            return [poll_final(found, *final)]
         state = t("poll.state_open" if service.is_open(found) else "poll.state_closed")
         return [
             Reply(

@@ -193,14 +193,23 @@ def parse(command: Command, text: str) -> Parsed | None:
 
 
 def staff_help(commands: list[Command], role: Role, sections: tuple[str, ...]) -> list[str]:
-    """``投票：开启投票 …｜结束投票 P3｜…`` per section, for the commands ``role`` may use."""
+    """``投票：开启投票 …｜结束投票 P3｜…`` per section, for the commands ``role`` may use.
+    A command that is its section's name (工作台) is the line's head, not said twice
+    (“工作台：工作台”)."""
     lines = []
     for section in sections:
-        usages = [
-            c.usage
-            for c in commands
-            if c.section == section and c.listed and c.roles is not None and role in c.roles
-        ]
-        if usages:
-            lines.append(f"{section}：" + "｜".join(dict.fromkeys(usages)))
+        usages = list(
+            dict.fromkeys(
+                c.usage
+                for c in commands
+                if c.section == section and c.listed and c.roles is not None and role in c.roles
+            )
+        )
+        if not usages:
+            continue
+        others = [u for u in usages if u != section]
+        if len(others) == len(usages):
+            lines.append(f"{section}：" + "｜".join(others))
+        else:
+            lines.append("｜".join([section, *others]))
     return lines

@@ -89,8 +89,12 @@ class Handler:
         try:
             replies: Sequence[Reply] = await action(ctx, **parsed.values)
         except DomainError as exc:
-            return [Reply(t(f"{exc.section}.{exc.code}", **exc.values))]
+            return [Reply(self.refusal(exc))]
         return replies
+
+    def refusal(self, exc: DomainError) -> str:
+        """The sentence that says why the domain refused (``section.code``)."""
+        return t(f"{exc.section}.{exc.code}", **exc.values)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         """A message inside this handler's :attr:`flow`."""

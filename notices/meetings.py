@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from consultation import events as ev
 from consultation.audiences import Audience, CommunityGroups, People, Person
 from consultation.ids import decision_ref, topic_ref
-from consultation.meetings import MeetingView, sign_up_open
+from consultation.meetings import Ahead, MeetingView, Skipped, sign_up_open
 from consultation.outcomes import Minutes
 from kernel.messages import Button, Reply
 from kernel.texts import t
@@ -26,6 +26,34 @@ from storage.unit_of_work import UnitOfWork
 
 #: A meeting's public page (居务公开).
 PUBLIC_PATH = "/public/meetings/{code}"
+
+
+def skipped_text(skipped: Skipped, zone: ZoneInfo, now: datetime) -> str:
+    """``12月的议事日 M202612 已取消（原因：台风）``."""
+    local = skipped.starts_at.astimezone(zone)
+    same_year = local.year == now.astimezone(zone).year
+    month = f"{local.month}月" if same_year else f"{local.year}年{local.month}月"
+    key = "meeting.skipped" if skipped.reason else "meeting.skipped_no_reason"
+    return t(key, month=month, code=skipped.code, reason=skipped.reason)
+
+
+def meeting_ahead(ahead: Ahead, rule: str, zone: ZoneInfo, now: datetime) -> Reply:
+    """议事日是哪天: the next meeting, said after the one cancelled before it, if any."""
+    if ahead.view is None:
+        nothing = t("meeting.none_scheduled", rule=rule)
+        if ahead.skipped is None:
+            return Reply(nothing)
+        said = skipped_text(ahead.skipped, zone, now)
+        return Reply(t("meeting.skipped_none", skipped=said, none=nothing))
+    info = meeting_info(ahead.view, zone, now)
+    if ahead.skipped is None:
+        return info
+    first = t(
+        "meeting.skipped_next",
+        skipped=skipped_text(ahead.skipped, zone, now),
+        when=date_text(ahead.view.meeting.starts_at, zone, now),
+    )
+    return Reply(f"{first}\n{info.text}", buttons=info.buttons)
 
 
 def meeting_info(view: MeetingView, zone: ZoneInfo, now: datetime) -> Reply:

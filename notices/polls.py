@@ -15,12 +15,13 @@ from consultation import events as ev
 from consultation.audiences import Audience, Chat, People
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.config import ConsultationRules
-from consultation.ids import poll_ref
+from consultation.ids import decision_ref, poll_ref
 from consultation.polls import PollService, Turnout
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
 from notices.common import date_text
 from notices.dispatch import Dispatcher, Notify, Route, Table
+from storage.outcomes import Decision
 from storage.polls import Poll
 from storage.unit_of_work import UnitOfWork
 
@@ -174,8 +175,27 @@ def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Re
     lines += tally_lines(poll, closed.tally)
     if closed.participants and poll.anonymous:
         lines.append(t("poll.result_participants", names="、".join(closed.participants)))
+    if closed.decision is not None and closed.decision.id is not None:
+        lines.append(t("poll.result_decision", ref=decision_ref(closed.decision.id)))
     if late and poll.closes_at is not None:
         lines.append(t("poll.result_late", when=date_text(poll.closes_at, zone)))
+    return Reply("\n".join(lines))
+
+
+def poll_final(poll: Poll, tally: Tally, decision: Decision | None) -> Reply:
+    """投票情况 of a closed poll: the result as published, with its conclusion and the
+    decision it recorded."""
+    lines = [
+        t(
+            "poll.status_closed",
+            ref=poll_ref(poll.id or 0),
+            question=poll.question,
+            state=t("poll.state_closed"),
+        )
+    ]
+    lines += tally_lines(poll, tally)
+    if decision is not None and decision.id is not None:
+        lines.append(t("poll.result_decision", ref=decision_ref(decision.id)))
     return Reply("\n".join(lines))
 
 

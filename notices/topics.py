@@ -58,12 +58,17 @@ def _accepted(event: ev.TopicAccepted, _a: Audience) -> Reply:
 
 
 def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:
-    key = (
-        "topic.qualified_moderator"
-        if isinstance(audience, Moderators)
-        else "topic.qualified_notice"
+    values = {"ref": _ref(event), "title": event.topic.title, "count": event.count}
+    if not isinstance(audience, Moderators):
+        return Reply(t("topic.qualified_notice", **values))
+    code = event.next_meeting
+    if code is None:
+        return Reply(t("topic.qualified_moderator_no_meeting", **values))
+    command = f"议程 {code} {values['ref']} 20分钟"
+    return Reply(
+        t("topic.qualified_moderator", code=code, command=command, **values),
+        buttons=(Button(t("topic.b_schedule", code=code), command),),
     )
-    return Reply(t(key, ref=_ref(event), title=event.topic.title, count=event.count))
 
 
 def routes() -> Table:

@@ -164,6 +164,25 @@ class MeetingRepository(Repository):
         )
         return (await self.session.exec(stmt)).all()
 
+    async def cancelled_between(self, start: datetime, end: datetime | None) -> Meeting | None:
+        """The latest cancelled meeting that was to start in [start, end) (no end: any
+        time from ``start``)."""
+        stmt = select(Meeting).where(col(Meeting.starts_at) >= start, Meeting.status == "cancelled")
+        if end is not None:
+            stmt = stmt.where(col(Meeting.starts_at) < end)
+        stmt = stmt.order_by(col(Meeting.starts_at).desc()).limit(1)
+        found: Meeting | None = (await self.session.exec(stmt)).first()
+        return found
+
+    async def at_time(self, starts_at: datetime, besides: int) -> Sequence[Meeting]:
+        """Meetings not cancelled that start exactly at ``starts_at``, other than ``besides``."""
+        stmt = select(Meeting).where(
+            col(Meeting.starts_at) == starts_at,
+            Meeting.status != "cancelled",
+            col(Meeting.id) != besides,
+        )
+        return (await self.session.exec(stmt.order_by(col(Meeting.id)))).all()
+
     async def starting_between(
         self, start: datetime, end: datetime, *, page: int = 40
     ) -> AsyncIterator[Sequence[MeetingTimes]]:

@@ -116,6 +116,6 @@ async def test_the_demo_tells_the_whole_loop(sqlite_url: str, clock: Clock) -> N
         qualified = await town.liu.says("附议 T1")
         assert "10" in qualified and ("已满" in qualified or "议程" in qualified), qualified.text
         [told] = await town.li.receives()
-        assert "可以安排进议程" in told.text, told.text
+        assert "可以安排进 M202612 的议程：议程 M202612 T1 20分钟" in told.text, told.text
     finally:
         await bot.stop()

@@ -12,8 +12,10 @@ import io
 import json
 from typing import Any
 
+from bot.demo import DEMO_NEIGHBOURS
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
+from consultation.residents import rows_from, save_row
 from storage.exports import Rules, export_kind
 from storage.meetings import MeetingRepository
 from storage.polls import PollRepository
@@ -54,7 +56,9 @@ async def test_an_assisted_vote_confirmed_is_counted_once_and_marked(town_on_bot
     )
     assert [b.label for b in asked.buttons] == ["确认", "撤销"]
     confirmed = await town.zhang.taps("确认", asked)
-    assert "已确认 P1 是您的意思" in confirmed and "王网格员代办" in confirmed, confirmed.text
+    assert confirmed.text == (
+        "好的，已确认 P1 的这张票是您本人的意思，谢谢！（记录上仍注明由王网格员代办。）"
+    ), confirmed.text
 
     assert "已记录" in await town.liu.says("投票 P1 反对")
     named = await town.li.says("参与名单 P1")
@@ -143,7 +147,8 @@ async def test_an_assisted_sign_up_is_marked_in_the_list_and_on_the_public_page(
         "王网格员替您报名了协商议事日 M202612（12月05日 09:30，线上参加）。"
         "是您的意思请点“确认”，不是请点“撤销”。"
     )
-    assert "已确认" in await town.zhang.taps("确认", asked)
+    confirmed = await town.zhang.taps("确认", asked)
+    assert confirmed.text.startswith("好的，已确认报名 M202612 是您本人的意思"), confirmed.text
     assert "报名成功" in await town.liu.says("报名")
 
     listed = await town.li.says("报名名单 M202612")
@@ -244,3 +249,74 @@ async def test_the_grid_workers_help_shows_how_to_assist(town: Town) -> None:
     usage = await town.wang.says("代办")
     assert "代办 投票 P2 赞成 刘大爷" in usage and "匿名投票不能代办" in usage, usage.text
     assert "代办" not in await town.zhang.says("帮助")
+
+
+async def _neighbour_without_a_chat(town: Town) -> str:
+    """周奶奶 of the demo's register: verified, in 王网格员's grid, no chat account."""
+    header, first = DEMO_NEIGHBOURS.splitlines()[:2]
+    async with town.bot.uow() as uow:
+        [row] = rows_from([header, first])
+        resident, _ = await save_row(uow, row, actor="test")
+    return resident.name
+
+
+async def test_a_resident_without_a_chat_is_confirmed_with_by_phone(town: Town) -> None:
+    """周奶奶 has no chat account: no push can ask her, so the assistant is told to
+    confirm with her by phone or in person, and no push is promised."""
+    name = await _neighbour_without_a_chat(town)
+    await town.li.says("创建议事日")
+    signed = await town.wang.says(f"代办 报名 M202612 {name} 线上")
+    assert signed.text == (
+        "已替周奶奶报名 M202612（12月05日 09:30，线上参加，代办）。"
+        "周奶奶没有绑定聊天账号，收不到确认消息，请打电话或当面跟周奶奶本人确认一下。"
+    ), signed.text
+    assert "已请" not in signed
+
+    await _topic_open_for_cosigning(town)
+    cosigned = await town.wang.says(f"代办 附议 T1 {name}")
+    assert "请打电话或当面跟周奶奶本人确认" in cosigned and "已请" not in cosigned, cosigned.text
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    voted = await town.wang.says(f"代办 投票 P1 赞成 {name}")
+    assert "请打电话或当面跟周奶奶本人确认" in voted and "已请" not in voted, voted.text
+
+    reachable = await town.wang.says("代办 报名 M202612 张阿姨")
+    assert "已请张阿姨本人确认。" in reachable, reachable.text
+
+
+async def test_refusals_met_while_assisting_name_the_resident(town: Town) -> None:
+    """The shared services' refusals say 您 to whoever acts; acting for 陈委员 or 张大爷,
+    王网格员 is told about them, by name."""
+    await _topic_open_for_cosigning(town)  # 陈委员's own topic
+    own = await town.wang.says("代办 附议 T1 陈委员")
+    assert own.text == "T1 是陈委员自己提的议题，不用再附议啦。", own.text
+    mine = await town.chen.says("附议 T1")  # said to the proposer, it stays 您
+    assert mine.text == "T1 是您自己提的议题，不用再附议啦。", mine.text
+
+    header = DEMO_NEIGHBOURS.splitlines()[0]
+    async with town.bot.uow() as uow:  # 张阿姨's household: 3号楼2单元301
+        [row] = rows_from([header, "张大爷,13800000199,3号楼,2单元,301,G01,第一网格,是,,"])
+        await save_row(uow, row, actor="test")
+    await town.li.says("开启投票 小区是否加装电梯 范围:每户")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    household = await town.wang.says("代办 投票 P1 反对 张大爷")
+    assert household.text == "张大爷家里已经有人投过 P1 了（每户一票）。", household.text
+    assert "您" not in household
+
+
+async def test_confirming_a_sign_up_for_a_cancelled_meeting_says_it_was_cancelled(
+    town: Town,
+) -> None:
+    await town.li.says("创建议事日")
+    await town.wang.says("代办 报名 M202612 张阿姨 线上")
+    [asked] = await town.zhang.receives()
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    await town.wang.receives()
+
+    tapped = await town.zhang.taps("确认", asked)
+    assert tapped.text == (
+        "M202612 这次议事日已经取消了（原因：台风），报名不用再确认。下次议事日另行通知。"
+    ), tapped.text
+    undone = await town.zhang.taps("撤销", asked)
+    assert "已经取消了（原因：台风）" in undone, undone.text
+    assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"

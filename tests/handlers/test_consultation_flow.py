@@ -61,7 +61,7 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     assert "第 1 项" in agenda.text
     [invited] = await say(yishi, "邀请 M202612", sender="li")
     assert "委员 1 人" in invited.text, invited.text
-    assert any("诚邀您参加M202612" in x for x in await pushes_to(yishi, "chen"))
+    assert any("诚邀您参加协商议事日 M202612" in x for x in await pushes_to(yishi, "chen"))
     assert any("涉及您所在楼栋" in x for x in await pushes_to(yishi, "zhang"))
     # Residents see the meeting and sign up (onsite / online) and can withdraw.
     [info] = await say(yishi, "这个月议事日是哪天", sender="liu")

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import text
 
-from tests.kit import Town
+from tests.kit import Speaker, Town
 
 
 async def _decide(town: Town, question: str, vote: str) -> str:
@@ -73,3 +73,38 @@ async def test_a_poll_outside_a_meeting_asks_where_it_belongs(town: Town) -> Non
 async def test_a_poll_with_no_meeting_ahead_opens_at_once(town: Town) -> None:
     opened = await town.li.says("开启投票 小区是否加装电梯")
     assert "【表决 P1】" in opened, opened.text
+
+
+async def _closed(town: Town, spec: str, *votes: tuple[Speaker, str]) -> str:
+    opened = await town.li.says(f"开启投票 {spec}")
+    poll = re.search(r"P\d+", opened.text)
+    assert poll, opened.text
+    for person, choice in votes:
+        assert "已记录" in await person.says(f"投票 {poll.group(0)} {choice}")
+    return (await town.li.says(f"结束投票 {poll.group(0)}")).text
+
+
+async def test_a_void_vote_is_refused_as_what_it_was_and_its_result_names_the_decision(
+    town: Town,
+) -> None:
+    """落实 D2 said “D2 的表决没有通过” of a poll that missed its quorum or tied: it was
+    void, not voted down. And the result never said which D to 落实."""
+    no_quorum = await _closed(town, "是否同意更换路灯 法定:100%", (town.zhang, "赞成"))
+    assert "未达到法定人数" in no_quorum and no_quorum.endswith("决议编号 D1"), no_quorum
+    tie = await _closed(town, "是否同意养鸡 法定:0%", (town.zhang, "赞成"), (town.liu, "反对"))
+    assert "平票" in tie and tie.endswith("决议编号 D2"), tie
+    nobody = await _closed(town, "是否同意拆围墙 法定:0%")
+    assert "无人投票" in nobody and nobody.endswith("决议编号 D3"), nobody
+    passed = await _closed(town, "是否同意装充电桩 法定:0%", (town.zhang, "赞成"))
+    assert "通过" in passed and passed.endswith("决议编号 D4"), passed
+
+    refusals = {
+        "D1": "D1 的表决投票人数未达到法定人数，表决无效，没有形成决定，不用落实。",
+        "D2": "D2 的表决是平票，没有形成决定，不用落实。",
+        "D3": "D3 的表决无人投票，没有形成决定，不用落实。",
+    }
+    for ref, said in refusals.items():
+        refused = await town.li.says(f"落实 {ref} 负责人 王网格员 期限 2026-12-31")
+        assert refused.text == said, refused.text
+    assigned = await town.li.says("落实 D4 负责人 王网格员 期限 2026-12-31")
+    assert "D4 已指定负责人 王网格员" in assigned, assigned.text

@@ -165,7 +165,7 @@ async def test_a_lowered_threshold_qualifies_topics_that_reach_it(
         await town.zhang.receives(), await town.li.receives()
         await town.scheduler_runs()  # the leader's first rebuild reads the new threshold
         [told] = await town.li.receives()
-        assert "T1" in told.text and "可以安排进议程" in told.text, told.text
+        assert "T1" in told.text and "可以安排进 M202612 的议程" in told.text, told.text
         assert any("将列入下一次协商议事日议程" in r.text for r in await town.zhang.receives())
         await town.later(minutes=5)
         await bot.scheduler.rebuild()
@@ -217,3 +217,101 @@ async def test_a_cancelled_meetings_public_page_says_so_first(town: Town) -> Non
     head = page[: page.index("时间：")]
     assert "本次议事日已取消" in head and "原因：台风预警" in head, page
     assert "会议纪要尚未发布" not in page
+
+
+async def test_this_months_meeting_cancelled_is_said_before_the_next_one(town: Town) -> None:
+    """这个月议事日是哪天 after December's meeting was cancelled answered with January's
+    as if December's had never been: now it says December's was cancelled, and why."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    alone = await town.liu.says("这个月议事日是哪天")
+    assert alone.text.startswith(
+        "12月的议事日 M202612 已取消（原因：台风）。下一次协商议事日还没排定"
+    ), alone.text
+
+    await town.li.says("创建议事日 2027-01")
+    asked = await town.liu.says("这个月议事日是哪天")
+    first, rest = asked.text.split("\n", 1)
+    assert first == "12月的议事日 M202612 已取消（原因：台风），下一次是 2027年01月02日 09:30：", (
+        first
+    )
+    assert rest.startswith("【协商议事日 M202701】"), rest
+    assert asked.labels == ["报名（现场）", "线上参加"]
+    town.clock.now = datetime(2027, 1, 1, 2, 0, tzinfo=UTC)  # a new month: nothing skipped
+    later = await town.liu.says("这个月议事日是哪天")
+    assert later.text.startswith("【协商议事日 M202701】"), later.text
+
+
+async def test_a_move_onto_another_meetings_time_and_place_is_warned_of(town: Town) -> None:
+    """改期 M202701 下周六上午9点半 landed exactly on M202612's time and place with no word
+    of it: the preview now says so first."""
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    await town.li.says("创建议事日")
+    await town.li.says("创建议事日 2027-01")
+    await town.li.taps("确认改期", await town.li.says("改期 M202612 12月12日 09:30"))
+
+    preview = await town.li.says("改期 M202701 下周六上午9点半")
+    first = preview.text.split("\n", 1)[0]
+    assert first == (
+        "⚠️ 注意：M202612 也定在 12月12日 09:30、社区党群服务中心议事厅，时间和地点完全重合。"
+        "请换个时间或地点，或者先调整 M202612。"
+    ), preview.text
+    assert "已经有议事日 M202612" not in preview, "said once"
+    assert preview.labels == ["确认改期"]
+
+    elsewhere = await town.li.says("改期 M202701 下周六上午9点半 地点：社区活动室")
+    assert elsewhere.text.startswith("⚠️ 注意：M202612 也定在 12月12日 09:30（地点不同）")
+    apart = await town.li.says("改期 M202701 下周六下午3点")
+    assert "⚠️" not in apart and "已经有议事日 M202612" in apart, apart.text
+
+
+async def test_the_moderator_is_told_which_meeting_a_qualified_topic_can_join(
+    low_bar: Town,
+) -> None:
+    """The push said “议程 M编号 T1 20分钟”: it names the next meeting, with a button."""
+    town = low_bar
+    for ref, text in (
+        ("T1", "3号楼停车位太少，建议把东侧空地改成停车位"),
+        ("T2", "小区需要加装充电桩"),
+    ):
+        await town.zhang.says(f"我想提个议题：{text}")
+        await town.zhang.says("确认提交")
+        await town.li.says(f"审核 {ref} 通过")
+    await town.li.receives()
+
+    await town.liu.says("附议 T1")  # no meeting yet
+    [told] = await town.li.receives()
+    assert told.text.endswith(
+        "可以安排进议程了。下一次议事日还没创建：先发“创建议事日”，"
+        "再按回复里的编号发“议程 M编号 T1 20分钟”。"
+    ), told.text
+
+    await town.li.says("创建议事日")
+    await town.liu.says("附议 T2")
+    [told] = await town.li.receives()
+    assert told.text.endswith("可以安排进 M202612 的议程：议程 M202612 T2 20分钟"), told.text
+    assert told.buttons[0].label == "排进 M202612 议程"
+    placed = await town.li.taps("排进 M202612 议程", told)
+    assert "排进 M202612 议程第 1 项" in placed, placed.text
+
+
+async def test_the_cancellation_notice_reads_naturally(town: Town) -> None:
+    """It read “原定12月05日 09:30在…召开的M202612协商议事日取消”: cramped, and no 已."""
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    await town.scheduler_runs()
+    await town.group.new()
+    await town.liu.receives()
+    preview = await town.li.says("取消议事日 M202612 台风")
+    await town.li.taps("确认取消", preview)
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text == (
+        "【协商议事日取消】原定 12月05日 09:30 在社区党群服务中心议事厅"
+        "召开的协商议事日 M202612 已取消。\n"
+        "原因：台风\n"
+        "已报名的居民不用再来了，下次议事日另行通知。给大家带来不便，请谅解。"
+    ), notice.text
+    assert [r.text for r in await town.liu.receives()] == [notice.text]

@@ -48,3 +48,21 @@ async def test_timed_close_of_a_telegram_poll_queues_the_final_edit(town: Town) 
     assert result["text"].startswith("【表决结果 P") and "edit_key" not in result
     assert live["edit_key"] == f"poll:P{poll.id}" and live["buttons"] == []
     assert "投票已结束" in live["text"] and "赞成：0 票" in live["text"]
+
+
+async def test_the_status_of_a_closed_poll_is_its_final_result(town: Town) -> None:
+    """投票情况 P1 after close said “当前：…” with no conclusion: now it is the result."""
+    await town.li.says("开启投票 小区是否加装电梯 法定:0%")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    assert "已记录" in await town.liu.says("投票 P1 赞成")
+    assert "已记录" in await town.chen.says("投票 P1 反对")
+    running = await town.zhang.says("投票情况 P1")
+    assert "（进行中）" in running and "当前：" in running, running.text
+    await town.li.says("结束投票 P1")
+
+    final = await town.zhang.says("投票情况 P1")
+    lines = final.text.split("\n")
+    assert lines[0] == "P1“小区是否加装电梯”（已结束），最终结果：", final.text
+    assert "赞成：2 票（66.7%）" in lines and "反对：1 票（33.3%）" in lines, final.text
+    assert lines[-2:] == ["结论：✅ 通过", "决议编号 D1"], final.text
+    assert "当前：" not in final
