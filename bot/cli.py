@@ -447,7 +447,7 @@ def _menu_api(settings: Settings, platform: str, http: HttpClient, store: Platfo
 def _menu(config_path: Path | None, platform: str, *, publish: bool) -> NoReturn:
     """Publish the configured menu (or not), read back what the platform shows, print it
     and whether it is the configured one: exit 0 when it is, 1 when not."""
-    from bot.adapters.menu import describe, menu_keys, publish_menu, render
+    from bot.adapters.menu import create_body, describe, menu_keys, publish_menu
     from bot.adapters.outbound import HttpClient, OutboundError
     from bot.adapters.port import PlatformStore
     from bot.adapters.wechat.api import WechatApiError
@@ -458,7 +458,7 @@ def _menu(config_path: Path | None, platform: str, *, publish: bool) -> NoReturn
     missing = [f"{platform}.{key}" for key in needed if not getattr(section, key)]
     if missing:
         _fail(f"config error: {', '.join(missing)} needed to reach the platform")
-    body, left_out = render(section.menu, settings.web.public_url)
+    body, left_out = create_body(section.menu, settings.web.public_url)
     keys = menu_keys(section.menu)
     for note in left_out:
         click.echo(f"left out: {note}", err=True)

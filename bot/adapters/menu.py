@@ -153,7 +153,7 @@ def menu_keys(entries: Menu) -> dict[str, str]:
     return {menu_key(item.send): item.send for item in items if item.send}
 
 
-def render(entries: Menu, public_url: str) -> tuple[dict[str, Any], list[str]]:
+def create_body(entries: Menu, public_url: str) -> tuple[dict[str, Any], list[str]]:
     """The body of ``/cgi-bin/menu/create``, and a note for each entry left out: a page
     given as a path needs ``[web] public_url`` (WeChat opens only full addresses)."""
     left_out: list[str] = []
@@ -191,7 +191,7 @@ def _plain(button: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in button.items() if k in ("type", "name", "key", "url")}
 
 
-def normalise(body: dict[str, Any]) -> dict[str, Any]:
+def as_create_body(body: dict[str, Any]) -> dict[str, Any]:
     """A menu as create's body, whichever way the platform wrote it."""
     buttons = body.get("button") or []
     return {"button": [_plain(b) for b in buttons if isinstance(b, dict)]}
@@ -201,7 +201,7 @@ def from_selfmenu(answer: dict[str, Any]) -> dict[str, Any]:
     """WeChat's ``get_current_selfmenu_info`` as create's body (empty when the menu is off)."""
     if not answer.get("is_menu_open"):
         return {"button": []}
-    return normalise(answer.get("selfmenu_info") or {})
+    return as_create_body(answer.get("selfmenu_info") or {})
 
 
 def describe(body: dict[str, Any], keys: dict[str, str]) -> list[str]:
@@ -220,7 +220,7 @@ def describe(body: dict[str, Any], keys: dict[str, str]) -> list[str]:
         return f"{indent}{name} → {does}"
 
     lines: list[str] = []
-    for button in normalise(body)["button"]:
+    for button in as_create_body(body)["button"]:
         if "sub_button" in button:
             lines.append(f"  {button['name']}")
             lines.extend(line(sub, "      ") for sub in button["sub_button"])
@@ -241,4 +241,4 @@ async def publish_menu(api: MenuApi, body: dict[str, Any] | None) -> dict[str, A
     """Create the menu (when ``body`` is given), then read back what the platform shows."""
     if body is not None:
         await api.create_menu(body)
-    return normalise(await api.current_menu())
+    return as_create_body(await api.current_menu())

@@ -81,13 +81,13 @@ def test_the_demo_community_has_a_duty_phone_and_its_own_faq() -> None:
 def test_the_demo_account_has_the_community_menu() -> None:
     """反映问题 · 我的诉求 · 议事日 (tapped through WeChat in tests/bot/adapters/test_menu.py);
     居务公开 opens the demo's own /public/ page once it has a public address."""
-    from bot.adapters.menu import DEFAULT_MENU, render
+    from bot.adapters.menu import DEFAULT_MENU, create_body
     from bot.cli import _demo_settings
     from bot.config import Settings
 
     demo = _demo_settings(Settings(web={"public_url": "https://demo.example.org"}))
     assert demo.wechat.menu == DEFAULT_MENU
-    body, left_out = render(demo.wechat.menu, demo.web.public_url)
+    body, left_out = create_body(demo.wechat.menu, demo.web.public_url)
     assert [b["name"] for b in body["button"]] == ["反映问题", "我的诉求", "议事日"]
     assert body["button"][2]["sub_button"][-1] == {
         "type": "view",

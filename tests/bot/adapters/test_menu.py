@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from bot.adapters.menu import DEFAULT_MENU, DEFAULT_STAFF_MENU, menu_key, menu_keys, render
+from bot.adapters.menu import DEFAULT_MENU, DEFAULT_STAFF_MENU, create_body, menu_key, menu_keys
 from bot.adapters.outbound import HttpClient
 from bot.adapters.port import PlatformStore
 from bot.adapters.wechat.api import WechatApi, WechatApiError
@@ -25,15 +25,9 @@ from bot.config import ConfigError, load_settings
 from bot.demo import seed_consultation_demo, seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.texts import t
+from tests.bot.adapters.callbacks_support import call, code_for, inbound_count, post, read
+from tests.bot.adapters.conftest import LiveClock, wechat_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
-from tests.bot.adapters.test_wechat import (
-    LiveClock,
-    call,
-    code_for,
-    inbound_count,
-    wechat_settings,
-)
-from tests.bot.adapters.test_wecom import post, read
 from tests.conftest import make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -151,7 +145,7 @@ def test_keys_are_stable_short_and_one_per_text() -> None:
 
 
 def test_a_page_given_as_a_path_is_linked_on_public_url_or_left_out() -> None:
-    linked, none_left = render(DEFAULT_MENU, "https://yishi.example.org/")
+    linked, none_left = create_body(DEFAULT_MENU, "https://yishi.example.org/")
     assert none_left == []
     [_, _, day] = linked["button"]
     assert day["name"] == "议事日" and len(day["sub_button"]) == 4
@@ -165,7 +159,7 @@ def test_a_page_given_as_a_path_is_linked_on_public_url_or_left_out() -> None:
         "name": "反映问题",
         "key": menu_key("我要反映问题"),
     }
-    bare, left_out = render(DEFAULT_MENU, "")
+    bare, left_out = create_body(DEFAULT_MENU, "")
     assert [b["name"] for b in bare["button"][2]["sub_button"]] == [
         "议事日时间",
         "我要报名",
@@ -286,7 +280,7 @@ async def test_the_stand_in_refuses_a_menu_as_wechat_does(
             await api.create_menu(body)
         assert info.value.errcode == errcode
         assert fake.menus.wechat is None
-        good, _ = render(DEFAULT_MENU, "https://yishi.example.org")
+        good, _ = create_body(DEFAULT_MENU, "https://yishi.example.org")
         await api.create_menu(good)
         assert await api.current_menu() == good
     finally:
@@ -404,7 +398,7 @@ async def test_publish_then_show_the_wechat_menu(
     assert "议事日时间 → sends “议事日安排”" in out
     assert "居务公开 → opens https://yishi.example.org/public/" in out
     assert out.rstrip().endswith("matches the configuration")
-    assert fake.menus.wechat == render(DEFAULT_MENU, "https://yishi.example.org")[0]
+    assert fake.menus.wechat == create_body(DEFAULT_MENU, "https://yishi.example.org")[0]
 
     # Someone changes it in WeChat's own backend: show says so, and what was meant.
     fake.menus.wechat = {
@@ -429,7 +423,7 @@ async def test_publish_then_show_the_wecom_menu(
     code, out, err = await yishi_async("wecom", "menu", "publish", "--config", config, cwd=tmp_path)
     assert code == 0, err
     assert "我的任务 → sends “我的任务”" in out and "matches the configuration" in out
-    assert fake.menus.wecom[str(AGENT)] == render(DEFAULT_STAFF_MENU, "")[0]
+    assert fake.menus.wecom[str(AGENT)] == create_body(DEFAULT_STAFF_MENU, "")[0]
     assert fake.menus.wechat is None
     code, out, _ = await yishi_async("wecom", "menu", "show", "--config", config, cwd=tmp_path)
     assert code == 0 and "matches the configuration" in out

@@ -26,29 +26,20 @@ from bot.adapters.wechat import xml as wxml
 from bot.adapters.wechat.crypto import CryptoError, MessageCrypt
 from bot.app import Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
-from consultation.binding import issue_code, push_to_person
+from consultation.binding import push_to_person
 from handlers import default_handlers
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound, Reply
 from storage.models import InboundMessage
-from storage.people import PeopleRepository
 from storage.platforms import CallbackRecord, PlatformRepository, SignatureNonce
 from storage.tickets import TicketRepository
 from storage.types import utcnow
+from tests.bot.adapters.callbacks_support import call, code_for, inbound_count
 from tests.bot.adapters.conftest import Bot, LiveClock, SlowHandler, wechat_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt
 from tests.conftest import Clock, make_settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
-
-
-async def call(
-    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any], *, safe: bool = True
-) -> tuple[int, str, dict[str, str]]:
-    """One callback as WeChat sends it: signed afresh (a retry too), encrypted in safe mode."""
-    query, body = fake.callback(fields, safe=safe)
-    resp = await client.post("/wechat", params=query, data=body)
-    return resp.status, await resp.text(), query
 
 
 async def ask(
@@ -59,18 +50,6 @@ async def ask(
     if body == "success":
         return body
     return fake.read_reply(body, query)["Content"]
-
-
-async def inbound_count(bot: Yishi) -> int:
-    async with bot.uow() as uow:
-        return int((await uow.session.exec(select(func.count()).select_from(InboundMessage))).one())
-
-
-async def code_for(bot: Yishi, name: str) -> str:
-    async with bot.uow() as uow:
-        [person] = await uow.get(PeopleRepository).by_name(name)
-        assert person.id is not None
-        return await issue_code(uow, person.id, "test", bot.clock())
 
 
 def answers(fake: FakeWechat, user: str) -> list[dict[str, Any]]:

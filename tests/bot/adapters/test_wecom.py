@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -24,7 +23,8 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Button, Reply
 from storage.models import InboundMessage
 from storage.platforms import PlatformRepository
-from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml, sha1_sign
+from tests.bot.adapters.callbacks_support import corp_crypt, post, read, signed
+from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 TICKET = "R20261122-0007"
@@ -82,42 +82,6 @@ def make_bot(
         return bot, adapter, await aiohttp_client(build_web_app(bot))
 
     return make
-
-
-def corp_crypt(fake: FakeWechat) -> WxCrypt:
-    return WxCrypt(fake.token, fake.encoding_aes_key, fake.corp_id)
-
-
-def signed(
-    fake: FakeWechat, encrypted: str, *, at: float | None = None, nonce: str | None = None
-) -> dict[str, str]:
-    """The query WeCom signs a request with: its clock's timestamp, a fresh nonce."""
-    ts = str(int(time.time() if at is None else at))
-    nonce = nonce or str(secrets.randbelow(10**10))
-    return {
-        "msg_signature": sha1_sign(fake.token, ts, nonce, encrypted),
-        "timestamp": ts,
-        "nonce": nonce,
-    }
-
-
-async def post(
-    client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any]
-) -> tuple[int, str]:
-    encrypted = corp_crypt(fake).encrypt(message_xml(fields))
-    outer = message_xml({"ToUserName": fake.corp_id, "AgentID": "1000002", "Encrypt": encrypted})
-    resp = await client.post("/wecom", params=signed(fake, encrypted), data=outer.encode())
-    return resp.status, await resp.text()
-
-
-def read(fake: FakeWechat, body: str) -> dict[str, str]:
-    from tests.bot.adapters.fakes.wechat_server import parse_xml
-
-    outer = parse_xml(body)
-    assert outer["MsgSignature"] == sha1_sign(
-        fake.token, outer["TimeStamp"], outer["Nonce"], outer["Encrypt"]
-    )
-    return parse_xml(corp_crypt(fake).decrypt(outer["Encrypt"]))
 
 
 async def test_encrypted_url_check(
