@@ -18,12 +18,10 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -95,23 +93,15 @@ class WechatSender:
 
     records_deliveries = True
 
-    def __init__(
-        self,
-        api: WechatApi,
-        store: PlatformStore,
-        settings: WechatSettings,
-        *,
-        clock: Callable[[], datetime],
-        zone: ZoneInfo,
-        offer: ConsentOffer,
-    ) -> None:
-        self.api = api
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.window = timedelta(hours=settings.cs_window_hours)
-        self.notices = SubscribeNotices(api, store, settings, clock=clock, zone=zone)
+    def __init__(self, notices: SubscribeNotices, offer: ConsentOffer) -> None:
+        """Over the API, store, settings and clock its fallback, ``notices``, sends with."""
+        self.notices = notices
         self.offer = offer
+        self.api = notices.api
+        self.store = notices.store
+        self.settings = notices.settings
+        self.clock = notices.clock
+        self.window = timedelta(hours=self.settings.cs_window_hours)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """A push (a late answer, a notice): the consent offer rides along when due."""
@@ -218,14 +208,10 @@ class WechatAdapter(SignedCallbackAdapter):
         self.base_url = base_url or "http://localhost"
         self.consent_offer = ConsentOffer(store, settings, self.base_url)
         self.subscribe_page = SubscribePage(self.api, settings, self.base_url)
-        self.sender = WechatSender(
-            self.api,
-            store,
-            settings,
-            clock=router.clock,
-            zone=router.community.zone,
-            offer=self.consent_offer,
+        notices = SubscribeNotices(
+            self.api, store, settings, clock=router.clock, zone=router.community.zone
         )
+        self.sender = WechatSender(notices, self.consent_offer)
         #: The configured menu's CLICK keys → the text each tap sends.
         self.menu = menu_keys(settings.menu)
         self._serve(router, store, settings, passive_ok=self._passive_fits, touch_contacts=True)
