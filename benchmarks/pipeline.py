@@ -39,8 +39,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -138,6 +138,40 @@ async def open_sessions(http: aiohttp.ClientSession, base: str, count: int) -> l
     return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
+@dataclass
+class Chats:
+    """Web-chat senders on one HTTP session, each with its own browser session."""
+
+    session: aiohttp.ClientSession
+    base: str
+    headers: list[dict[str, str]]
+    #: Tells this run's message ids from an earlier run's on the same database.
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
+
+    async def post(self, index: int, text: str, message_id: str) -> bool:
+        """Sender ``index`` says ``text``; whether it was answered (200)."""
+        body = {"text": text, "message_id": message_id}
+        async with self.session.post(
+            self.base + "/api/messages", json=body, headers=self.headers[index]
+        ) as resp:
+            await resp.read()
+            return resp.status == 200
+
+    @staticmethod
+    def texts(index: int) -> Iterator[str]:
+        """What sender ``index`` says, over and over (each sender starts elsewhere)."""
+        return itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
+
+
+@contextlib.asynccontextmanager
+async def chats(base: str, senders: int) -> AsyncIterator[Chats]:
+    """``senders`` people with their sessions open, before the clock starts."""
+    connector = aiohttp.TCPConnector(limit=senders + 10)
+    jar = aiohttp.DummyCookieJar()  # each sender sends its own cookie
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
+        yield Chats(session, base, await open_sessions(session, base, senders))
+
+
 class Probe(Protocol):
     """Something read around the measured part of a run (benchmarks/postgres.py: CPU)."""
 
@@ -150,24 +184,15 @@ async def drive(base: str, senders: int, messages: int, probe: Probe | None = No
     """``senders`` concurrent people, each sending its share of ``messages`` one after another."""
     latencies: list[float] = []
     errors = 0
-    connector = aiohttp.TCPConnector(limit=senders + 10)
-    run = uuid.uuid4().hex[:6]
-    jar = aiohttp.DummyCookieJar()  # each sender sends its own cookie
-    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
-        headers = await open_sessions(session, base, senders)
+    async with chats(base, senders) as chat:
 
         async def sender(index: int, count: int) -> None:
             nonlocal errors
-            texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
+            texts = chat.texts(index)
             for n in range(count):
-                body = {"text": next(texts), "message_id": f"{run}-{index}-{n}"}
                 started = time.perf_counter()
-                async with session.post(
-                    base + "/api/messages", json=body, headers=headers[index]
-                ) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        errors += 1
+                if not await chat.post(index, next(texts), f"{chat.run}-{index}-{n}"):
+                    errors += 1
                 latencies.append(time.perf_counter() - started)
 
         share = max(1, messages // senders)
@@ -221,21 +246,13 @@ async def drive_open(
     latencies: list[float] = []
     errors = 0
     period = senders / rate  # each sender's gap between messages
-    connector = aiohttp.TCPConnector(limit=senders + 10)
-    run = uuid.uuid4().hex[:6]
-    jar = aiohttp.DummyCookieJar()  # each sender sends its own cookie
-    async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as session:
-        headers = await open_sessions(session, base, senders)
+    async with chats(base, senders) as chat:
+        run = chat.run
 
         async def post(index: int, text: str, message_id: str) -> None:
             nonlocal errors
-            body = {"text": text, "message_id": message_id}
-            async with session.post(
-                base + "/api/messages", json=body, headers=headers[index]
-            ) as resp:
-                await resp.read()
-                if resp.status != 200:
-                    errors += 1
+            if not await chat.post(index, text, message_id):
+                errors += 1
 
         async def first_contact(index: int) -> float:
             started = time.perf_counter()
@@ -248,7 +265,7 @@ async def drive_open(
         start = time.perf_counter() + 0.2
 
         async def sender(index: int) -> None:
-            texts = itertools.cycle(TEXTS[index % len(TEXTS) :] + TEXTS[: index % len(TEXTS)])
+            texts = chat.texts(index)
             scheduled = start + period * index / senders  # staggered, then every period
             n = 0
             while scheduled < start + seconds:
@@ -313,17 +330,22 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_load_options(parser: argparse.ArgumentParser, rate: float) -> None:
+    """The load a web-chat benchmark offers (this one's, benchmarks/postgres.py's)."""
+    parser.add_argument("--levels", default="1,50,200")
     parser.add_argument(
         "--messages", type=int, default=4000, help="messages per round (500 at 1 sender)"
     )
-    parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
-    parser.add_argument("--levels", default="1,50,200")
     parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds per level")
-    parser.add_argument("--rate", type=float, default=1000, help="open-loop messages/s offered")
+    parser.add_argument("--rate", type=float, default=rate, help="open-loop messages/s offered")
     parser.add_argument("--open-senders", type=int, default=200)
     parser.add_argument("--open-seconds", type=float, default=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file)")
+    add_load_options(parser, rate=1000)
     parser.add_argument(
         "--log-level",
         default="WARNING",

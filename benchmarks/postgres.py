@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pipeline import (  # a sibling script, not a package
     Round,
+    add_load_options,
     drive,
     drive_open,
     free_port,
@@ -312,14 +313,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", default="1,2", help="worker counts to compare (0: one process on SQLite)"
     )
-    parser.add_argument("--levels", default="1,50,200")
-    parser.add_argument(
-        "--messages", type=int, default=4000, help="messages per round (500 at 1 sender)"
-    )
-    parser.add_argument("--rounds", type=int, default=3, help="closed-loop rounds per level")
-    parser.add_argument("--rate", type=float, default=600, help="open-loop messages/s offered")
-    parser.add_argument("--open-senders", type=int, default=200)
-    parser.add_argument("--open-seconds", type=float, default=10)
+    add_load_options(parser, rate=600)
     parser.add_argument(
         "--pool-size",
         type=int,

@@ -142,30 +142,15 @@ def demo(config_path: Path | None, workers: int | None) -> None:
 @click.option("--ready-fd", type=int, required=True)
 @click.option("--lifeline-fd", type=int, required=True)
 @click.option("--demo", is_flag=True)
-def worker(
-    config_path: Path | None,
-    workers: int,
-    slot: int,
-    socket_fd: int,
-    ready_fd: int,
-    lifeline_fd: int,
-    demo: bool,
-) -> None:
-    """One of ``--workers N``, started by its parent on the parent's socket."""
+def worker(config_path: Path | None, demo: bool, **inherited: int) -> None:
+    """One of ``--workers N``, started by its parent on the parent's socket (``inherited``:
+    the options above, handed to :func:`bot.workers.serve_worker` as they are)."""
     import bot.app  # noqa: F401  (before logging is set up, as run does: Alembic's import lines)
     from bot.workers import serve_worker
 
     settings = _settings(config_path)
     _run_on_database(
-        serve_worker(
-            _demo_settings(settings) if demo else settings,
-            workers=workers,
-            slot=slot,
-            socket_fd=socket_fd,
-            ready_fd=ready_fd,
-            lifeline_fd=lifeline_fd,
-            demo=demo,
-        ),
+        serve_worker(_demo_settings(settings) if demo else settings, demo=demo, **inherited),
         settings,
     )
 

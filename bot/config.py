@@ -192,16 +192,13 @@ class SubscribeTemplate(_Section):
         return "all" in self.notices or family in self.notices
 
 
-class WechatSettings(_Section):
-    """WeChat Official Account callback and API."""
+class SignedCallbackSettings(_Section):
+    """What a platform that calls us with signed callbacks (WeChat, WeCom) is set with:
+    ``bot/adapters/callbacks.py`` reads these."""
 
-    enabled: bool = False
     token: str = ""
     encoding_aes_key: str = ""
-    app_id: str = ""
-    app_secret: str = ""
-    api_base_url: str = "https://api.weixin.qq.com"
-    #: WeChat gives up after 5 s; answer passively within this budget, else push.
+    #: The platform gives up after 5 s; answer passively within this budget, else push.
     reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
     #: A callback's signed timestamp must be this close to our clock (either way);
     #: each signed (timestamp, nonce) is accepted once.
@@ -210,6 +207,15 @@ class WechatSettings(_Section):
     #: handled by a sweep once it is this old.
     recover_after_seconds: float = Field(default=30.0, ge=5.0, le=3600.0)
     max_body_bytes: int = Field(default=65_536, ge=1024)
+
+
+class WechatSettings(SignedCallbackSettings):
+    """WeChat Official Account callback and API."""
+
+    enabled: bool = False
+    app_id: str = ""
+    app_secret: str = ""
+    api_base_url: str = "https://api.weixin.qq.com"
     #: Customer-service messages are allowed this long after the user's last message …
     cs_window_hours: int = Field(default=48, ge=1, le=48)
     #: … and at most this many per window.
@@ -269,21 +275,14 @@ class TelegramSettings(_Section):
         return self
 
 
-class WecomSettings(_Section):
+class WecomSettings(SignedCallbackSettings):
     """WeCom (企业微信) app callback and pushes for staff; group robots for announcements."""
 
     enabled: bool = False
     corp_id: str = ""
     agent_id: int = 0
     secret: str = ""
-    token: str = ""
-    encoding_aes_key: str = ""
     api_base_url: str = "https://qyapi.weixin.qq.com"
-    reply_deadline_seconds: float = Field(default=4.0, gt=0, le=4.8)
-    #: As for [wechat]: signatures fresh within this many seconds, each used once.
-    signature_max_age_seconds: int = Field(default=300, ge=10, le=3600)
-    recover_after_seconds: float = Field(default=30.0, ge=5.0, le=3600.0)
-    max_body_bytes: int = Field(default=65_536, ge=1024)
     #: Group robots by name → webhook URL (…/cgi-bin/webhook/send?key=…).
     robot_webhooks: dict[str, str] = Field(default_factory=dict)
     #: A robot may post 20 messages a minute.

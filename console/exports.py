@@ -13,7 +13,29 @@ from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
+from consultation.ticket_parsing import STATUS_ZH
 from storage.exports import neutralise
+from storage.tickets import Ticket
+
+#: The columns a ticket's row starts with in every export (诉求's CSV, the month's 台账).
+TICKET_COLUMNS = ("编号", "类别", "紧急", "状态", "网格", "地点")
+
+
+def ticket_place(ticket: Ticket) -> str:
+    """Building, unit, room and spot as one place ("" when none was given)."""
+    return "".join(p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p)
+
+
+def ticket_cells(ticket: Ticket, grids: dict[int, str], *, nowhere: str = "") -> list[str]:
+    """The cells under :data:`TICKET_COLUMNS` (``nowhere``: the place when none was given)."""
+    return [
+        ticket.number,
+        ticket.category,
+        "是" if ticket.urgent else "",
+        STATUS_ZH.get(ticket.status, ticket.status),
+        grids.get(ticket.grid_id or -1, "社区直办"),
+        ticket_place(ticket) or nowhere,
+    ]
 
 
 def safe_cell(value: object) -> str:

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from sqlmodel import col, select
 
 from console.desk import MODERATOR, Desk, Visit
-from console.exports import safe_cell
+from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, poll_ref, topic_ref
@@ -169,12 +169,7 @@ class ReportPages:
         _header(
             sheet,
             [
-                "编号",
-                "类别",
-                "紧急",
-                "状态",
-                "网格",
-                "地点",
+                *TICKET_COLUMNS,
                 "问题",
                 "反映人",
                 "处理人",
@@ -204,12 +199,7 @@ class ReportPages:
             _row(
                 sheet,
                 [
-                    tk.number,
-                    tk.category,
-                    "是" if tk.urgent else "",
-                    STATUS_ZH.get(tk.status, tk.status),
-                    grids.get(tk.grid_id or -1, "社区直办"),
-                    "".join(p for p in (tk.building, tk.unit, tk.room, tk.spot) if p),
+                    *ticket_cells(tk, grids),
                     tk.description,
                     "（保密）" if secret else (tk.reporter_name or "居民"),
                     holder.name if holder else "",

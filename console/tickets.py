@@ -19,6 +19,7 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 
 from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
+from console.exports import TICKET_COLUMNS, ticket_cells, ticket_place
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Actor, TicketError, TicketService
@@ -145,10 +146,7 @@ class TicketPages:
             "urgent": ticket.urgent,
             "status": STATUS_ZH.get(ticket.status, ticket.status),
             "grid": grids.get(ticket.grid_id or -1, "社区直办"),
-            "place": "".join(
-                p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p
-            )
-            or "—",
+            "place": ticket_place(ticket) or "—",
             "summary": ticket.description[:40],
             "received": self.local(ticket.received_at),
             "due": self.local(ticket.resolution_due_at),
@@ -181,34 +179,12 @@ class TicketPages:
 
         wanted = self._filter(visit)
         grids = await self.grids(visit)
-        rows = [self.row(visit, tk, grids) for tk in await self.tickets(visit, wanted)]
-        header = [
-            "编号",
-            "类别",
-            "紧急",
-            "状态",
-            "网格",
-            "地点",
-            "摘要",
-            "受理时间",
-            "办结时限",
-            "时效",
-        ]
-        body = [
-            [
-                r["number"],
-                r["category"],
-                "是" if r["urgent"] else "",
-                r["status"],
-                r["grid"],
-                r["place"],
-                r["summary"],
-                r["received"],
-                r["due"],
-                r["light_zh"],
-            ]
-            for r in rows
-        ]
+        header = [*TICKET_COLUMNS, "摘要", "受理时间", "办结时限", "时效"]
+        body = []
+        for tk in await self.tickets(visit, wanted):
+            r = self.row(visit, tk, grids)
+            lead = ticket_cells(tk, grids, nowhere="—")
+            body.append([*lead, r["summary"], r["received"], r["due"], r["light_zh"]])
         return csv_response("tickets.csv", header, body)
 
     async def _visible(self, visit: Visit, number: str) -> Ticket:

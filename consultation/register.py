@@ -7,6 +7,7 @@ phone only masked). Bulk loading is :mod:`consultation.residents`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from consultation.events import ResidentVerified
 from storage.models import Resident
@@ -39,15 +40,7 @@ async def verify(uow: UnitOfWork, resident_id: int, actor: str) -> Resident:
     if person.verified:
         raise RegisterError(f"{person.name} 已经认证过了。")
     person.verified = True
-    await uow.residents.add(person)
-    await uow.audit.record(
-        actor,
-        "resident_verified",
-        "resident",
-        str(resident_id),
-        {"verified": False},
-        {"verified": True},
-    )
+    await _changed(uow, person, actor, "resident_verified", {"verified": False}, {"verified": True})
     uow.record(ResidentVerified(resident_id=resident_id, name=person.name))
     return person
 
@@ -71,13 +64,19 @@ async def move(uow: UnitOfWork, resident_id: int, place: Address, actor: str) ->
     }
     person.building_id, person.unit, person.room = building.id, unit, room
     person.household = household
-    await uow.residents.add(person)
-    await uow.audit.record(
-        actor,
-        "resident_moved",
-        "resident",
-        str(resident_id),
-        before,
-        {"building_id": building.id, "unit": unit, "room": room, "household": household},
-    )
+    after = {"building_id": building.id, "unit": unit, "room": room, "household": household}
+    await _changed(uow, person, actor, "resident_moved", before, after)
     return person
+
+
+async def _changed(
+    uow: UnitOfWork,
+    person: Resident,
+    actor: str,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+) -> None:
+    """Keep the resident as changed, and the change in the audit log."""
+    await uow.residents.add(person)
+    await uow.audit.record(actor, action, "resident", str(person.id), before, after)

@@ -41,30 +41,23 @@ class TicketTimers:
             data = {"step": step, "round": r}
             events.append(TimedEvent(key, kind, n, due, stale_at=stale, data=data))
 
-        unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
-        if unaccepted and ticket.level == "grid" and ticket.response_escalated_at is None:
-            if ticket.response_warned_at is None:
+        def deadline(step: str, due: datetime, warned: datetime | None) -> None:
+            """The holder warned ahead of ``due`` (unless already), then the escalation at it."""
+            if warned is None:
                 # A warning is useless once its deadline passed: the escalation says it all.
                 add(
                     "ticket.warn",
-                    "response",
-                    rule.warn_at(
-                        ticket.category, ticket.urgent, "response", ticket.response_due_at
-                    ),
-                    ticket.response_due_at,
+                    step,
+                    rule.warn_at(ticket.category, ticket.urgent, step, due),
+                    due,
                 )
-            add("ticket.escalate", "response", ticket.response_due_at)
+            add("ticket.escalate", step, due)
+
+        unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
+        if unaccepted and ticket.level == "grid" and ticket.response_escalated_at is None:
+            deadline("response", ticket.response_due_at, ticket.response_warned_at)
         if ticket.status in OPEN_STATUSES and ticket.resolution_escalated_at is None:
-            if ticket.resolution_warned_at is None:
-                add(
-                    "ticket.warn",
-                    "resolution",
-                    rule.warn_at(
-                        ticket.category, ticket.urgent, "resolution", ticket.resolution_due_at
-                    ),
-                    ticket.resolution_due_at,
-                )
-            add("ticket.escalate", "resolution", ticket.resolution_due_at)
+            deadline("resolution", ticket.resolution_due_at, ticket.resolution_warned_at)
         if ticket.status == "resolved" and ticket.rating_due_at is not None:
             add("ticket.autoclose", "rating", ticket.rating_due_at)
         return events

@@ -39,6 +39,28 @@ from storage.unit_of_work import UnitOfWork
 HOLDING = ("assigned", "in_progress", "escalated")
 
 
+@dataclass(frozen=True, slots=True)
+class TicketMove:
+    """One of a ticket's state changes: its history action, the statuses it may be made
+    from, and the event it records."""
+
+    action: str
+    allowed: tuple[str, ...]
+    event: type[ev.TicketChanged]
+
+
+PROGRESS = TicketMove("progress", HOLDING, ev.TicketProgressed)
+RESOLVE = TicketMove("resolved", HOLDING, ev.TicketResolved)
+HAND_UP = TicketMove("handed_up", HOLDING, ev.TicketHandedUp)
+GIVE_BACK = TicketMove("returned", HOLDING, ev.TicketReturned)
+EXTEND = TicketMove("extended", HOLDING, ev.TicketExtended)
+REASSIGN = TicketMove("reassigned", OPEN_STATUSES, ev.TicketReassigned)
+SEND_TO_DEPARTMENT = TicketMove("sent_to_department", OPEN_STATUSES, ev.TicketSentToDepartment)
+RATE = TicketMove("rated", ("resolved",), ev.TicketRated)
+REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
+MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
+
+
 class TicketError(Exception):
     """A refused ticket operation; ``code`` names the reason for the handler to phrase."""
 
@@ -291,19 +313,9 @@ class TicketService:
         self, number: str, worker: Actor, note: str, now: datetime
     ) -> ev.TicketChanged:
         """处理中, with a note the resident sees."""
-        ticket = await self._held(number, worker)
-        if not note:
-            raise TicketError("note_required", number=number)
-        return await self._move(
-            ticket,
-            worker,
-            "progress",
-            ("assigned", "in_progress", "escalated"),
-            now,
-            note=note,
-            values={"status": "in_progress" if ticket.status != "escalated" else "escalated"},
-            event=ev.TicketProgressed,
-        )
+        ticket = await self._explained(number, worker, note, "note_required")
+        values = {"status": "in_progress" if ticket.status != "escalated" else "escalated"}
+        return await self._move(ticket, worker, PROGRESS, now, values, note=note)
 
     async def resolve(
         self, number: str, worker: Actor, note: str, photo: str | None, now: datetime
@@ -312,73 +324,43 @@ class TicketService:
         ticket = await self._held(number, worker)
         if not note and not photo:
             raise TicketError("note_required", number=number)
-        photos = [*ticket.photos, photo] if photo else ticket.photos
-        due = now + timedelta(hours=self.catalogue.rating_timeout_hours)
+        values = {
+            "status": "resolved",
+            "resolved_at": now,
+            "rating_due_at": now + timedelta(hours=self.catalogue.rating_timeout_hours),
+            "photos": [*ticket.photos, photo] if photo else ticket.photos,
+        }
+        data = {"photo": photo} if photo else None
         return await self._move(
-            ticket,
-            worker,
-            "resolved",
-            HOLDING,
-            now,
-            note=note or "（见照片）",
-            values={
-                "status": "resolved",
-                "resolved_at": now,
-                "rating_due_at": due,
-                "photos": photos,
-            },
-            event=ev.TicketResolved,
-            data={"photo": photo} if photo else None,
+            ticket, worker, RESOLVE, now, values, note=note or "（见照片）", data=data
         )
 
     async def hand_up(
         self, number: str, worker: Actor, reason: str, now: datetime
     ) -> ev.TicketChanged:
         """上报: the grid can't handle it; the community's moderators take it over."""
-        ticket = await self._held(number, worker)
-        if not reason:
-            raise TicketError("reason_required", number=number)
-        return await self._move(
-            ticket,
-            worker,
-            "handed_up",
-            HOLDING,
-            now,
-            note=reason,
-            values={
-                "status": "escalated",
-                "level": "community",
-                "holder_id": None,
-                "dispatched": True,
-            },
-            event=ev.TicketHandedUp,
-        )
+        ticket = await self._explained(number, worker, reason)
+        values = {
+            "status": "escalated",
+            "level": "community",
+            "holder_id": None,
+            "dispatched": True,
+        }
+        return await self._move(ticket, worker, HAND_UP, now, values, note=reason)
 
     async def give_back(
         self, number: str, worker: Actor, reason: str, now: datetime
     ) -> ev.TicketChanged:
         """退单: back to the grid's pool, only with a reason the resident sees."""
-        ticket = await self._held(number, worker)
-        if not reason:
-            raise TicketError("reason_required", number=number)
-        return await self._move(
-            ticket,
-            worker,
-            "returned",
-            HOLDING,
-            now,
-            note=reason,
-            values={"status": "received", "holder_id": None},
-            event=ev.TicketReturned,
-        )
+        ticket = await self._explained(number, worker, reason)
+        values = {"status": "received", "holder_id": None}
+        return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason)
 
     async def extend(
         self, number: str, worker: Actor, hours: float, reason: str, now: datetime
     ) -> ev.TicketChanged:
         """延期: a later resolution deadline, only with a reason the resident sees."""
-        ticket = await self._held(number, worker)
-        if not reason:
-            raise TicketError("reason_required", number=number)
+        ticket = await self._explained(number, worker, reason)
         hours = max(1.0, min(hours, 24.0 * 30))
         new_due = self.deadlines.after(
             ticket.category,
@@ -386,22 +368,15 @@ class TicketService:
             max(ticket.resolution_due_at, now),
             timedelta(hours=hours),
         )
+        values = {
+            "resolution_due_at": new_due,
+            "deadline_round": ticket.deadline_round + 1,
+            "resolution_warned_at": None,
+            "resolution_escalated_at": None,
+            "extensions": ticket.extensions + 1,
+        }
         return await self._move(
-            ticket,
-            worker,
-            "extended",
-            HOLDING,
-            now,
-            note=reason,
-            values={
-                "resolution_due_at": new_due,
-                "deadline_round": ticket.deadline_round + 1,
-                "resolution_warned_at": None,
-                "resolution_escalated_at": None,
-                "extensions": ticket.extensions + 1,
-            },
-            event=ev.TicketExtended,
-            data={"hours": hours},
+            ticket, worker, EXTEND, now, values, note=reason, data={"hours": hours}
         )
 
     async def reassign(
@@ -429,12 +404,10 @@ class TicketService:
         return await self._move(
             ticket,
             by,
-            "reassigned",
-            OPEN_STATUSES,
+            REASSIGN,
             now,
+            values,
             note=reason or None,
-            values=values,
-            event=ev.TicketReassigned,
             data={"to": target.name},
             worker_id=to_worker,
         )
@@ -449,20 +422,19 @@ class TicketService:
             raise TicketError("reason_required", number=number)
         ticket = await self._get(number)
         department = self.catalogue.get(ticket.category).department
+        values = {
+            "status": "escalated",
+            "level": "department",
+            "department": department,
+            "dispatched": True,
+        }
         return await self._move(
             ticket,
             by,
-            "sent_to_department",
-            OPEN_STATUSES,
+            SEND_TO_DEPARTMENT,
             now,
+            values,
             note=reason,
-            values={
-                "status": "escalated",
-                "level": "department",
-                "department": department,
-                "dispatched": True,
-            },
-            event=ev.TicketSentToDepartment,
             data={"department": department},
         )
 
@@ -479,50 +451,31 @@ class TicketService:
             raise TicketError("not_yours", number=number)
         if ticket.status != "resolved":
             raise TicketError("not_resolved", number=number, status=ticket.status)
+        rated = {"rating": rating, "rating_comment": comment}
         if rating != "不满意":
+            closed = {**rated, "status": "closed", "closed_at": now}
             return await self._move(
-                ticket,
-                rater,
-                "rated",
-                ("resolved",),
-                now,
-                note=comment,
-                values={
-                    "status": "closed",
-                    "rating": rating,
-                    "rating_comment": comment,
-                    "closed_at": now,
-                },
-                event=ev.TicketRated,
-                data={"rating": rating},
+                ticket, rater, RATE, now, closed, note=comment, data={"rating": rating}
             )
         response_due, resolution_due = self.deadlines.due(ticket.category, ticket.urgent, now)
+        reopened = {
+            **rated,
+            "status": "reopened",
+            "holder_id": None,
+            "resolved_at": None,
+            "rating_due_at": None,
+            "reopen_count": ticket.reopen_count + 1,
+            "level": "grid" if ticket.grid_id is not None else "community",
+            "response_due_at": response_due,
+            "resolution_due_at": resolution_due,
+            "deadline_round": ticket.deadline_round + 1,
+            "response_warned_at": None,
+            "response_escalated_at": None,
+            "resolution_warned_at": None,
+            "resolution_escalated_at": None,
+        }
         return await self._move(
-            ticket,
-            rater,
-            "reopened",
-            ("resolved",),
-            now,
-            note=comment,
-            values={
-                "status": "reopened",
-                "rating": rating,
-                "rating_comment": comment,
-                "holder_id": None,
-                "resolved_at": None,
-                "rating_due_at": None,
-                "reopen_count": ticket.reopen_count + 1,
-                "level": "grid" if ticket.grid_id is not None else "community",
-                "response_due_at": response_due,
-                "resolution_due_at": resolution_due,
-                "deadline_round": ticket.deadline_round + 1,
-                "response_warned_at": None,
-                "response_escalated_at": None,
-                "resolution_warned_at": None,
-                "resolution_escalated_at": None,
-            },
-            event=ev.TicketReopened,
-            data={"rating": rating},
+            ticket, rater, REOPEN, now, reopened, note=comment, data={"rating": rating}
         )
 
     async def comment(self, number: str, rater: Actor, comment: str, now: datetime) -> None:
@@ -600,17 +553,8 @@ class TicketService:
             await self.repo.follow(
                 target.id, follower.platform, follower.user_id, follower.resident_id
             )
-        merged = await self._move(
-            dup,
-            by,
-            "merged",
-            OPEN_STATUSES,
-            now,
-            note=into,
-            values={"status": "closed", "duplicate_of": into, "closed_at": now, "holder_id": None},
-            event=ev.TicketMerged,
-            data={"into": into},
-        )
+        values = {"status": "closed", "duplicate_of": into, "closed_at": now, "holder_id": None}
+        merged = await self._move(dup, by, MERGE, now, values, note=into, data={"into": into})
         await self._event(
             target, by, "merged_in", target.status, target.status, now, note=duplicate
         )
@@ -748,6 +692,16 @@ class TicketService:
             raise TicketError("not_holder", number=number)
         return ticket
 
+    async def _explained(
+        self, number: str, worker: Actor, why: str | None, missing: str = "reason_required"
+    ) -> Ticket:
+        """The ticket its holder (or a moderator) acts on, refused (``missing``) without
+        the note or reason the resident will see."""
+        ticket = await self._held(number, worker)
+        if not why:
+            raise TicketError(missing, number=number)
+        return ticket
+
     def _is_reporter(self, ticket: Ticket, person: Actor) -> bool:
         if person.resident_id is not None and ticket.reporter_resident_id == person.resident_id:
             return True
@@ -815,12 +769,10 @@ class TicketService:
         self,
         ticket: Ticket,
         actor: Actor,
-        action: str,
-        allowed: Sequence[str],
+        move: TicketMove,
         now: datetime,
-        *,
         values: dict[str, Any],
-        event: type[ev.TicketChanged],
+        *,
         note: str | None = None,
         data: dict[str, Any] | None = None,
         **fields: Any,
@@ -828,15 +780,15 @@ class TicketService:
         """A conditional state change, its history row, and the event about it."""
         assert ticket.id is not None
         before = ticket.status
-        if not await self.repo.transition(ticket.id, allowed, values):
+        if not await self.repo.transition(ticket.id, move.allowed, values):
             raise TicketError("wrong_status", number=ticket.number, status=before)
         await self.repo.refresh(ticket)
         history = await self._event(
-            ticket, actor, action, before, ticket.status, now, note=note, data=data
+            ticket, actor, move.action, before, ticket.status, now, note=note, data=data
         )
         holder = await self._name(ticket.holder_id) if ticket.holder_id else None
         return self._recorded(
-            event,
+            move.event,
             ticket,
             history,
             note=note,

@@ -14,13 +14,11 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from storage.models import Push
 from storage.platforms import CallbackRecord, PlatformContact, SignatureNonce
-from storage.repository import DriverRepository
+from storage.repository import DriverRepository, dialect_insert, insert_or_nothing
 from storage.sqlite_fast import compiled
 from storage.types import UTCDateTime
 
@@ -30,12 +28,8 @@ Touch = tuple[str, datetime, datetime]
 
 @cache
 def _nonce_insert(dialect: str) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(SignatureNonce)
-        .on_conflict_do_nothing(index_elements=["platform", "stamp", "nonce"])
-        .returning(col(SignatureNonce.id))
-    )
+    unique = ("platform", "stamp", "nonce")
+    return insert_or_nothing(dialect, SignatureNonce, unique, col(SignatureNonce.id))
 
 
 @cache
@@ -87,8 +81,7 @@ def _contact_touch(dialect: str) -> Any:
     PostgreSQL takes :data:`_PG_CONTACT_TOUCH`.)"""
     if dialect == "postgresql":
         return _PG_CONTACT_TOUCH
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(PlatformContact).values(
+    stmt = dialect_insert(dialect, PlatformContact).values(
         platform=bindparam("platform"),
         user_id=bindparam("user_id"),
         last_inbound_at=bindparam("now"),

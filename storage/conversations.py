@@ -7,22 +7,19 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from storage.models import (
     ConversationState,
 )
-from storage.repository import DriverRepository
+from storage.repository import DriverRepository, dialect_insert
 from storage.types import utcnow
 
 
 @cache
 def _conversation_upsert(dialect: str) -> Any:
     """INSERT … ON CONFLICT (platform, chat, user) DO UPDATE, built once per dialect."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(ConversationState)
+    stmt = dialect_insert(dialect, ConversationState)
     changed = ("flow", "step", "data", "expires_at", "updated_at")
     return stmt.on_conflict_do_update(
         index_elements=["platform", "chat_id", "user_id"],

@@ -13,8 +13,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel, col, select, update
 
 from storage.models import (
@@ -22,7 +20,7 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
-from storage.repository import DriverRepository, Repository
+from storage.repository import DriverRepository, Repository, insert_or_nothing
 from storage.types import utc_field, utcnow
 
 
@@ -69,10 +67,7 @@ class WebSessionRepository(Repository):
 @cache
 def _introduce_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING of a new (unbound) identity, built once per dialect."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(PlatformIdentity).on_conflict_do_nothing(
-        index_elements=["platform", "platform_user_id"]
-    )
+    return insert_or_nothing(dialect, PlatformIdentity, ("platform", "platform_user_id"))
 
 
 class IdentityRepository(DriverRepository):

@@ -11,8 +11,6 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, literal, literal_column
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 
 from storage.models import (
@@ -23,7 +21,7 @@ from storage.models import (
     RoleAssignment,
 )
 from storage.readonly import columns_of, copy_of
-from storage.repository import DriverRepository
+from storage.repository import DriverRepository, insert_or_nothing
 from storage.sqlite_fast import compiled
 from storage.types import json_value, utcnow
 
@@ -88,12 +86,8 @@ def _snapshot_statement(dialect: str = "sqlite") -> Any:
 @cache
 def _record_statement(dialect: str) -> Any:
     """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once per dialect."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return (
-        insert(InboundMessage)
-        .on_conflict_do_nothing(index_elements=["platform", "sender_id", "platform_message_id"])
-        .returning(col(InboundMessage.id))
-    )
+    unique = ("platform", "sender_id", "platform_message_id")
+    return insert_or_nothing(dialect, InboundMessage, unique, col(InboundMessage.id))
 
 
 @dataclass(frozen=True, slots=True)

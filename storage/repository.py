@@ -4,7 +4,7 @@ path the router's hot statements take on SQLite."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -15,11 +15,24 @@ from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
-    """INSERT for the session's dialect (both support ON CONFLICT, which the portable
-    ``insert()`` lacks); every repository's upserts go through here."""
-    dialect = session.sync_session.get_bind().dialect.name
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """INSERT for ``dialect`` (both support ON CONFLICT, which the portable ``insert()``
+    lacks); every repository's upserts go through here."""
     return pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """:func:`dialect_insert` for the session's dialect."""
+    return dialect_insert(session.sync_session.get_bind().dialect.name, table)
+
+
+def insert_or_nothing(
+    dialect: str, table: Any, unique: Sequence[str], returning: Any | None = None
+) -> Any:
+    """INSERT … ON CONFLICT (``unique``) DO NOTHING, with RETURNING ``returning`` (a
+    column: a row that was already there returns none) when given."""
+    stmt = dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=list(unique))
+    return stmt if returning is None else stmt.returning(returning)
 
 
 class Repository:

@@ -34,6 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.adapters.port import CallbackTransaction, MessageTransaction, PlatformStore, Touch
+from bot.config import SignedCallbackSettings
 from bot.router import Router
 from kernel.messages import ChatType, Inbound, Link, Location, Reply
 
@@ -465,13 +466,40 @@ async def read_bounded(request: web.Request, limit: int) -> bytes:
 
 class SignedCallbackAdapter:
     """What a platform that calls us with signed callbacks (WeChat, WeCom) shares: its
-    path (GET checks the URL, POST brings messages), a :class:`CallbackRunner` started and
-    drained with the server, its counts and health, and refusals that are counted."""
+    path (GET checks the URL, POST brings messages), the signature's query checked and
+    spent, the body read within its limit, a message handled and counted, a
+    :class:`CallbackRunner` started and drained with the server, its counts and health,
+    and refusals that are counted."""
 
     #: ``/wechat``, ``/wecom``.
     path: str
+    platform: str
+    guard: SignatureGuard
     runner: CallbackRunner
     counts: dict[str, int]
+    body_limit: int
+
+    def _serve(
+        self,
+        router: Router,
+        store: PlatformStore,
+        settings: SignedCallbackSettings,
+        **options: Any,
+    ) -> None:
+        """The signature guard, the runner (``options``: its own, e.g. ``passive_ok``)
+        and the counts, as ``settings`` sets them."""
+        self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
+        self.runner = CallbackRunner(
+            router,
+            store,
+            self.platform,
+            self.guard,
+            deadline_seconds=settings.reply_deadline_seconds,
+            recover_after_seconds=settings.recover_after_seconds,
+            **options,
+        )
+        self.body_limit = settings.max_body_bytes
+        self.counts = {"received": 0, "rejected": 0}
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get(self.path, self._verify_url)
@@ -499,6 +527,51 @@ class SignedCallbackAdapter:
         if status == 403:
             return web.HTTPForbidden(text=reason)
         return web.HTTPBadRequest(text=reason)
+
+    def _signed(self, request: web.Request, signature: str) -> tuple[str, Signed]:
+        """The query's ``signature`` parameter and its (timestamp, nonce), fresh and not
+        yet spent; else a 4xx to raise. What it signs is the platform's to check."""
+        q = request.query
+        sig = q.get(signature)
+        if not sig:
+            raise self._refuse(400, f"missing {signature}, timestamp or nonce")
+        try:
+            return sig, self.guard.check(q.get("timestamp"), q.get("nonce"))
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+
+    async def _spend(self, signed: Signed) -> None:
+        """A URL check's signature, spent alone (a replayed one is a 4xx)."""
+        try:
+            await self.runner.spend(signed)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+
+    async def _body(self, request: web.Request) -> bytes:
+        """The request's body, refused (413, counted) beyond ``max_body_bytes``."""
+        try:
+            return await read_bounded(request, self.body_limit)
+        except BodyTooLarge:
+            self.counts["rejected"] += 1
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=self.body_limit, actual_size=request.content_length or 0
+            ) from None
+
+    async def _answered(
+        self, fields: dict[str, str], signed: Signed, arrived: float
+    ) -> list[Reply]:
+        """The replies to a message that names its sender and type, counted as received."""
+        if not fields.get("FromUserName") or not fields.get("MsgType"):
+            raise self._refuse(400, "FromUserName and MsgType are required")
+        try:
+            replies = await self._handle(fields, signed, arrived)
+        except Refused as exc:
+            raise self._refuse(exc.status, exc.reason) from None
+        self.counts["received"] += 1
+        return replies
+
+    async def _handle(self, fields: dict[str, str], signed: Signed, arrived: float) -> list[Reply]:
+        raise NotImplementedError
 
     async def _verify_url(self, request: web.Request) -> web.Response:
         raise NotImplementedError

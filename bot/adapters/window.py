@@ -11,7 +11,6 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 
 class SlidingWindow:
@@ -52,10 +51,5 @@ class SlidingWindow:
     async def __aenter__(self) -> None:
         await self.acquire()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
+    async def __aexit__(self, *_exc_info: object) -> None:
+        return None  # a slot once taken stays taken, whatever happened inside

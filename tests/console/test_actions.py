@@ -108,6 +108,27 @@ def test_csv_cells_that_excel_would_run_are_neutralised() -> None:
     assert lines == ['"\'=HYPERLINK(""http://x"",""点我"")"', "'+1", "'-2", "'@SUM(A1)", "正常"]
 
 
+def test_a_tickets_lead_cells_stand_under_the_shared_columns() -> None:
+    """诉求's CSV and the month's 台账 start a ticket's row with the same cells; only what
+    an empty place shows differs."""
+    from console.exports import TICKET_COLUMNS, ticket_cells
+    from storage.tickets import Ticket
+
+    ticket = Ticket(number="R20261122-0007", category="路灯", urgent=True, status="assigned")
+    ticket.grid_id, ticket.building, ticket.room = 2, "3号楼", "201"
+    cells = ticket_cells(ticket, {2: "一网格"})
+    assert dict(zip(TICKET_COLUMNS, cells, strict=True)) == {
+        "编号": "R20261122-0007",
+        "类别": "路灯",
+        "紧急": "是",
+        "状态": "已分派",
+        "网格": "一网格",
+        "地点": "3号楼201",
+    }
+    ticket.grid_id = ticket.building = ticket.room = None
+    assert ticket_cells(ticket, {}, nowhere="—")[4:] == ["社区直办", "—"]
+
+
 async def test_the_moderator_sees_a_kept_photo_on_the_ticket_page(
     town: Town, as_li: Browserless, served: object
 ) -> None:

@@ -18,23 +18,16 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.adapters.callbacks import (
-    BodyTooLarge,
-    CallbackRunner,
-    Refused,
-    SignatureGuard,
     Signed,
     SignedCallbackAdapter,
-    read_bounded,
 )
 from bot.adapters.menu import menu_keys
 from bot.adapters.outbound import HttpClient, OutboundError
@@ -100,23 +93,15 @@ class WechatSender:
 
     records_deliveries = True
 
-    def __init__(
-        self,
-        api: WechatApi,
-        store: PlatformStore,
-        settings: WechatSettings,
-        *,
-        clock: Callable[[], datetime],
-        zone: ZoneInfo,
-        offer: ConsentOffer,
-    ) -> None:
-        self.api = api
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.window = timedelta(hours=settings.cs_window_hours)
-        self.notices = SubscribeNotices(api, store, settings, clock=clock, zone=zone)
+    def __init__(self, notices: SubscribeNotices, offer: ConsentOffer) -> None:
+        """Over the API, store, settings and clock its fallback, ``notices``, sends with."""
+        self.notices = notices
         self.offer = offer
+        self.api = notices.api
+        self.store = notices.store
+        self.settings = notices.settings
+        self.clock = notices.clock
+        self.window = timedelta(hours=self.settings.cs_window_hours)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """A push (a late answer, a notice): the consent offer rides along when due."""
@@ -223,28 +208,13 @@ class WechatAdapter(SignedCallbackAdapter):
         self.base_url = base_url or "http://localhost"
         self.consent_offer = ConsentOffer(store, settings, self.base_url)
         self.subscribe_page = SubscribePage(self.api, settings, self.base_url)
-        self.sender = WechatSender(
-            self.api,
-            store,
-            settings,
-            clock=router.clock,
-            zone=router.community.zone,
-            offer=self.consent_offer,
+        notices = SubscribeNotices(
+            self.api, store, settings, clock=router.clock, zone=router.community.zone
         )
+        self.sender = WechatSender(notices, self.consent_offer)
         #: The configured menu's CLICK keys → the text each tap sends.
         self.menu = menu_keys(settings.menu)
-        self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
-        self.runner = CallbackRunner(
-            router,
-            store,
-            self.platform,
-            self.guard,
-            deadline_seconds=settings.reply_deadline_seconds,
-            recover_after_seconds=settings.recover_after_seconds,
-            passive_ok=self._passive_fits,
-            touch_contacts=True,
-        )
-        self.counts = {"received": 0, "rejected": 0}
+        self._serve(router, store, settings, passive_ok=self._passive_fits, touch_contacts=True)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -261,24 +231,13 @@ class WechatAdapter(SignedCallbackAdapter):
     # -- HTTP ----------------------------------------------------------------------------
     def _check_url_signature(self, request: web.Request) -> Signed:
         """The URL signature, fresh and right (not yet spent); else a 4xx to raise."""
-        q = request.query
-        sig = q.get("signature")
-        if not sig:
-            raise self._refuse(400, "missing signature, timestamp or nonce")
-        try:
-            signed = self.guard.check(q.get("timestamp"), q.get("nonce"))
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
-        if not check_signature(sig, self.settings.token, q["timestamp"], signed.nonce):
+        sig, signed = self._signed(request, "signature")
+        if not check_signature(sig, self.settings.token, request.query["timestamp"], signed.nonce):
             raise self._refuse(403, "bad signature")
         return signed
 
     async def _verify_url(self, request: web.Request) -> web.Response:
-        signed = self._check_url_signature(request)
-        try:
-            await self.runner.spend(signed)
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
+        await self._spend(self._check_url_signature(request))
         return web.Response(text=request.query.get("echostr", ""))
 
     async def _callback(self, request: web.Request) -> web.Response:
@@ -288,13 +247,7 @@ class WechatAdapter(SignedCallbackAdapter):
         if self.crypt is not None and not safe:
             # Safe mode: WeChat encrypts every message; a plaintext one is not WeChat's.
             raise self._refuse(403, "safe mode: only encrypted messages are accepted")
-        try:
-            body = await read_bounded(request, self.settings.max_body_bytes)
-        except BodyTooLarge:
-            self.counts["rejected"] += 1
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
-            ) from None
+        body = await self._body(request)
         try:
             fields = xml.read_fields(body, limit=self.settings.max_body_bytes)
             if safe:
@@ -303,13 +256,7 @@ class WechatAdapter(SignedCallbackAdapter):
             raise self._refuse(400, str(exc)) from None
         except CryptoError as exc:
             raise self._refuse(403, f"decryption failed: {exc}") from None
-        if not fields.get("FromUserName") or not fields.get("MsgType"):
-            raise self._refuse(400, "FromUserName and MsgType are required")
-        try:
-            replies = await self._handle(fields, signed, arrived)
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
-        self.counts["received"] += 1
+        replies = await self._answered(fields, signed, arrived)
         if not replies:
             return web.Response(text=SUCCESS)
         return self._passive(replies, fields, safe=safe, nonce=signed.nonce)

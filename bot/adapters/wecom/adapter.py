@@ -21,13 +21,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.adapters.callbacks import (
-    BodyTooLarge,
-    CallbackRunner,
-    Refused,
-    SignatureGuard,
     Signed,
     SignedCallbackAdapter,
-    read_bounded,
 )
 from bot.adapters.menu import menu_keys
 from bot.adapters.outbound import HttpClient, OutboundError
@@ -198,16 +193,7 @@ class WecomAdapter(SignedCallbackAdapter):
         self.sender = WecomSender(self.api, self.robots, store)
         #: The configured menu's CLICK keys → the text each tap sends.
         self.menu = menu_keys(settings.menu)
-        self.guard = SignatureGuard(self.platform, settings.signature_max_age_seconds, router.clock)
-        self.runner = CallbackRunner(
-            router,
-            store,
-            self.platform,
-            self.guard,
-            deadline_seconds=settings.reply_deadline_seconds,
-            recover_after_seconds=settings.recover_after_seconds,
-        )
-        self.counts = {"received": 0, "rejected": 0}
+        self._serve(router, store, settings)
 
     def health(self) -> dict[str, Any]:
         return {
@@ -218,15 +204,8 @@ class WecomAdapter(SignedCallbackAdapter):
 
     def _query(self, request: web.Request) -> tuple[str, str, Signed]:
         """msg_signature, the raw timestamp and the fresh (timestamp, nonce); else a 4xx."""
-        q = request.query
-        sig = q.get("msg_signature")
-        if not sig:
-            raise self._refuse(400, "missing msg_signature, timestamp or nonce")
-        try:
-            signed = self.guard.check(q.get("timestamp"), q.get("nonce"))
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
-        return sig, q["timestamp"], signed
+        sig, signed = self._signed(request, "msg_signature")
+        return sig, request.query["timestamp"], signed
 
     def _open(self, sig: str, ts: str, signed: Signed, encrypted: str) -> str:
         if not encrypted or not self.crypt.verify(sig, ts, signed.nonce, encrypted):
@@ -239,37 +218,19 @@ class WecomAdapter(SignedCallbackAdapter):
     async def _verify_url(self, request: web.Request) -> web.Response:
         sig, ts, signed = self._query(request)
         echoed = self._open(sig, ts, signed, request.query.get("echostr", ""))
-        try:
-            await self.runner.spend(signed)
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
+        await self._spend(signed)
         return web.Response(text=echoed)
 
     async def _callback(self, request: web.Request) -> web.Response:
         arrived = asyncio.get_running_loop().time()
         sig, ts, signed = self._query(request)
+        body = await self._body(request)
         try:
-            body = await read_bounded(request, self.settings.max_body_bytes)
             outer = xml.read_fields(body, limit=self.settings.max_body_bytes)
-        except BodyTooLarge:
-            self.counts["rejected"] += 1
-            raise web.HTTPRequestEntityTooLarge(
-                max_size=self.settings.max_body_bytes, actual_size=request.content_length or 0
-            ) from None
-        except xml.XmlError as exc:
-            self.counts["rejected"] += 1
-            raise web.HTTPBadRequest(text=str(exc)) from None
-        try:
             fields = xml.read_fields(self._open(sig, ts, signed, outer.get("Encrypt", "")).encode())
         except xml.XmlError as exc:
             raise self._refuse(400, str(exc)) from None
-        if not fields.get("FromUserName") or not fields.get("MsgType"):
-            raise self._refuse(400, "FromUserName and MsgType are required")
-        try:
-            replies = await self._handle(fields, signed, arrived)
-        except Refused as exc:
-            raise self._refuse(exc.status, exc.reason) from None
-        self.counts["received"] += 1
+        replies = await self._answered(fields, signed, arrived)
         if not replies:
             return web.Response(text="")
         return self._passive(replies, fields, signed.nonce)
