@@ -258,6 +258,10 @@ class PollService:
             meeting_id = meeting.id
         if not question:
             raise PollError("no_question")
+        for running in await self.polls.open_polls():  # 开启投票 (or its button) sent twice
+            same = (running.question, running.meeting_id, running.electorate)
+            if same == (question[:300], meeting_id, spec.electorate.value):
+                raise PollError("already_open", ref=poll_ref(running.id or 0), question=question)
         if spec.electorate is Electorate.ATTENDEES and meeting_id is None:
             raise PollError("attendees_need_meeting")
         poll = await self.polls.add(

@@ -188,8 +188,10 @@ class TopicService:
         return topic
 
     async def reject(self, topic_id: int, reason: str, actor: str) -> Topic:
+        """Only a topic awaiting screening: one already accepted stays accepted (an old
+        驳回 button under a card its moderator had answered 通过 must change nothing)."""
         topic = await self.get(topic_id)
-        if topic.status not in ("proposed", "accepted"):
+        if topic.status != "proposed":
             raise TopicError(
                 "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
             )

@@ -14,7 +14,13 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.recurring import OfferOutcome, RecurringError, RecurringProblems
 from consultation.roles import COSIGNERS, Role
-from consultation.topics import TopicDraft, TopicError, TopicService, draft_from_message
+from consultation.topics import (
+    TOPIC_STATUS_ZH,
+    TopicDraft,
+    TopicError,
+    TopicService,
+    draft_from_message,
+)
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -102,18 +108,41 @@ class ProposeTopicHandler(Handler):
         return [Reply(t("topic.filed", ref=topic_ref(topic.id or 0)))]
 
 
+_BARE_REF = re.compile(r"[Tt]\d{1,9}")
+
+
 class SecondTopicHandler(Handler):
     """附议 T12 (or the intent without a number: list what is open for co-signing)."""
 
     intents = (Intent.SECOND_TOPIC,)
     grammar = (Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),)
+    #: "T1" alone asks about the topic (it used to co-sign it).
+    phrases = (_BARE_REF.pattern,)
     required_roles = NEED_VERIFIED
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        return await self.cosign(ctx, find_ref(ctx.text, "T"))
+        topic_id = find_ref(ctx.text, "T")
+        if topic_id is not None and _BARE_REF.fullmatch(ctx.text.strip()):
+            return await self.status(ctx, topic_id)  # "T1" asks about it, it doesn't sign
+        return await self.cosign(ctx, topic_id)
+
+    async def status(self, ctx: Context, topic_id: int) -> Sequence[Reply]:
+        """A topic as it stands, with 附议 offered while it collects co-signatures."""
+        topic = await TopicService(ctx.uow, self.rules, ctx.now).get(topic_id)
+        ref = topic_ref(topic_id)
+        values = {"ref": ref, "title": topic.title, "status": TOPIC_STATUS_ZH[topic.status]}
+        if topic.status != "accepted":
+            return [Reply(t("topic.status", **values))]
+        need = self.rules.cosign_threshold
+        return [
+            Reply(
+                t("topic.status_collecting", count=topic.cosign_count, need=need, **values),
+                buttons=(Button(f"附议 {ref}", f"附议 {ref}", private=True),),
+            )
+        ]
 
     async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import text
 
-from tests.kit import Speaker, Town
+from tests.kit import Answer, Speaker, Town
 
 
 async def _decide(town: Town, question: str, vote: str) -> str:
@@ -108,3 +108,24 @@ async def test_a_void_vote_is_refused_as_what_it_was_and_its_result_names_the_de
         assert refused.text == said, refused.text
     assigned = await town.li.says("落实 D4 负责人 王网格员 期限 2026-12-31")
     assert "D4 已指定负责人 王网格员" in assigned, assigned.text
+
+
+async def test_an_old_reject_button_leaves_an_accepted_topic_alone(town: Town) -> None:
+    """驳回 under a card already answered 通过 had rejected the topic, unasked and for good."""
+    await town.zhang.says("我想提个议题：小区里装几个电动车充电桩，现在大家都拉线充电")
+    await town.zhang.says("确认提交")
+    [card] = [r for r in await town.li.receives() if "驳回" in Answer([r]).labels]
+    assert "通过审核" in await town.li.taps("通过", card)
+    stale = await town.li.taps("驳回", card)
+    assert "不能再审核" in stale and "已驳回" not in stale, stale.text
+    status = await town.liu.says("T1")
+    assert "正在征集附议" in status and status.labels == ["附议 T1"], status.text
+    assert "已附议" not in status, "asking about T1 does not co-sign it"
+
+
+async def test_the_same_poll_opened_twice_is_one_poll(town: Town) -> None:
+    await town.li.says("创建议事日")
+    asked = await town.li.says("开启投票 小区是否加装电梯")
+    opened = await town.li.taps("属于 M202612", asked)
+    again = await town.li.taps("属于 M202612", asked)
+    assert "P1" in opened and "已经在进行了" in again and "P2" not in again, again.text

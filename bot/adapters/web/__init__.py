@@ -390,10 +390,13 @@ class WebChatAdapter:
         )
         replies = await self.router.handle(message, within=history)
         payload = [r.as_json() for r in replies]
-        if is_group and payload:
+        # Only what was said to the group is shown to its members (a vote's receipt goes
+        # to the voter's own chat).
+        shown_to_group = [p for p in payload if p.get("chat_id") in (None, chat_id)]
+        if is_group and shown_to_group:
             await self.hub.deliver(
                 chat_id,
-                {"type": "bot_replies", "chat_id": chat_id, "replies": payload},
+                {"type": "bot_replies", "chat_id": chat_id, "replies": shown_to_group},
                 skip=sender_id,
             )
         return payload
