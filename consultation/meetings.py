@@ -395,25 +395,19 @@ class MeetingService:
         same_place = [m for m in together if m.place == place]
         others = same_place or list(together)
         same_time = others[0].code if others else None
-        if meeting_code(starts_at, self.zone) == meeting.code:
-            return ChangePreview(
-                meeting,
-                starts_at,
-                place,
-                groups,
-                signed_up,
-                same_time=same_time,
-                same_place=bool(same_place),
-            )
-        clash = await self.meetings.by_code(meeting_code(starts_at, self.zone))
+        new_month = clash = None
+        if meeting_code(starts_at, self.zone) != meeting.code:  # it leaves its own month
+            new_month = f"{local.year}年{local.month}月"
+            there = await self.meetings.by_code(meeting_code(starts_at, self.zone))
+            clash = there.code if there is not None and there.status != "cancelled" else None
         return ChangePreview(
             meeting,
             starts_at,
             place,
             groups,
             signed_up,
-            new_month=f"{local.year}年{local.month}月",
-            clash=clash.code if clash is not None and clash.status != "cancelled" else None,
+            new_month=new_month,
+            clash=clash,
             same_time=same_time,
             same_place=bool(same_place),
         )
