@@ -390,8 +390,8 @@ class WebChatAdapter:
         )
         replies = await self.router.handle(message, within=history)
         payload = [r.as_json() for r in replies]
-        # Only what was said to the group is shown to its members (a vote's receipt goes
-        # to the voter's own chat).
+        # Only what was said to the group is shown to its members (a reply addressed to
+        # someone's own chat stays there).
         shown_to_group = [p for p in payload if p.get("chat_id") in (None, chat_id)]
         if is_group and shown_to_group:
             await self.hub.deliver(
