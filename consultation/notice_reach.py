@@ -12,26 +12,17 @@ counted as a group, not as households: who is in a group is not in the register.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from consultation.ballots import Electorate
 from consultation.meetings import MeetingEvents
 from consultation.polls import WORKPLACE_ROLES
-from storage.notice_reach import NoticeReachRepository
+from storage.notice_reach import NoticeReachRepository, Reach
 from storage.polls import Poll
 from storage.unit_of_work import UnitOfWork
 
+__all__ = ["MEETING_NOTICES", "NoticeReach", "Reach", "meeting_causes", "poll_result_causes"]
+
 #: The kinds of notice about a meeting (each push's key starts ``<kind>:<code>:``).
 MEETING_NOTICES: tuple[str, ...] = (*MeetingEvents.kinds, "meeting.invite")
-
-
-@dataclass(frozen=True, slots=True)
-class Reach:
-    """Households reached of those eligible, and the group chats a notice reached."""
-
-    reached: int
-    eligible: int
-    groups: int
 
 
 def meeting_causes(code: str) -> tuple[str, ...]:
@@ -63,5 +54,4 @@ class NoticeReach:
         return await self._of(poll_result_causes(poll.id))
 
     async def _of(self, causes: tuple[str, ...]) -> Reach:
-        counts = await self.repo.counts(causes, WORKPLACE_ROLES)
-        return Reach(reached=counts.reached, eligible=counts.eligible, groups=counts.groups)
+        return await self.repo.counts(causes, WORKPLACE_ROLES)

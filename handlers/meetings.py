@@ -420,17 +420,11 @@ class MeetingAdminHandler(Handler):
         wanted = await self._new_place_and_time(ctx, code, when)
         if wanted is None:
             return [Reply(t("meeting.syntax_move"))]
-        if stamp:
-            try:
-                current = (await self._service(ctx).preview_move(code, *wanted)).stamp
-            except MeetingError as exc:
-                if exc.code != "move_same":
-                    raise
-                return [Reply(t("meeting.already_moved", code=code))]  # tapped twice
-            if stamp != current:
-                return await self.move(ctx, code, when, changed=True)
+        service = self._service(ctx)
         try:
-            moved, _ = await self._service(ctx).move(code, *wanted, ctx.user.actor)
+            if stamp and stamp != (await service.preview_move(code, *wanted)).stamp:
+                return await self.move(ctx, code, when, changed=True)
+            moved, _ = await service.move(code, *wanted, ctx.user.actor)
         except MeetingError as exc:
             if exc.code != "move_same":
                 raise

@@ -24,7 +24,7 @@ from storage.repository import Repository
 
 
 @dataclass(frozen=True, slots=True)
-class ReachCounts:
+class Reach:
     """Households in the register, households a notice reached, group chats it reached."""
 
     eligible: int
@@ -44,14 +44,12 @@ def household_key() -> object:
 class NoticeReachRepository(Repository):
     """Counts over the outbox joined with the register; nothing here names a person."""
 
-    async def counts(
-        self, causes: Sequence[str], workplace_roles: Collection[str] = ()
-    ) -> ReachCounts:
+    async def counts(self, causes: Sequence[str], workplace_roles: Collection[str] = ()) -> Reach:
         """For the pushes whose key starts with one of ``causes``: the eligible households
         (verified, living here), those reached by a delivered push, and the group chats
         (no person's account) a push was delivered to — one query, whatever the size."""
         if not causes:
-            return ReachCounts(0, 0, 0)
+            return Reach(0, 0, 0)
         key = household_key()
         eligible = and_(col(Resident.verified).is_(True), lives_here_clause(workplace_roles))
         about = or_(*(col(Push.dedupe_key).startswith(c, autoescape=True) for c in causes))
@@ -73,4 +71,4 @@ class NoticeReachRepository(Repository):
         chat = col(Push.platform) + literal(":") + col(Push.chat_id)
         groups = select(func.count(func.distinct(chat))).where(delivered, ~person).scalar_subquery()
         row = (await self.session.execute(select(households, reached, groups))).one()
-        return ReachCounts(int(row[0]), int(row[1]), int(row[2]))
+        return Reach(int(row[0]), int(row[1]), int(row[2]))
