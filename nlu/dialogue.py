@@ -212,8 +212,10 @@ def from_english(text: str) -> str | None:
     """The Chinese the bot understands for a message written in English ("Hello, the
     elevator in building 5 is broken" → "5号楼电梯坏了"), or None when the message is not
     English or names nothing the map knows."""
+    if _HAN.search(text):  # most messages: Chinese, whatever normalising would change
+        return None
     body = normalize(text)
-    if _HAN.search(body) or len(_LATIN.findall(body)) < 2:
+    if len(_LATIN.findall(body)) < 2:
         return None
     place = ""
     if found := _BUILDING.search(body):
