@@ -37,7 +37,7 @@ def load_ballot_keys(settings: PollSettings) -> BallotKeys:
 def read_or_create(path: Path) -> str:
     """The secret in ``path``; a new random one (mode 0600) if there is none yet."""
     try:
-        return _read(path)
+        return _read_secret_file(path)
     except FileNotFoundError:
         pass
     fresh = secrets.token_hex(SECRET_BYTES)
@@ -55,7 +55,7 @@ def read_or_create(path: Path) -> str:
         try:
             os.link(temp, path)  # fails if another process got there first: use theirs
         except FileExistsError:
-            return _read(path)
+            return _read_secret_file(path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -63,7 +63,7 @@ def read_or_create(path: Path) -> str:
     return fresh
 
 
-def _read(path: Path) -> str:
+def _read_secret_file(path: Path) -> str:
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         log.warning("the ballot secret file is readable by others", extra={"path": str(path)})

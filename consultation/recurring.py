@@ -134,7 +134,7 @@ class RecurringProblems:
             SYSTEM,
             "recurring_offered",
             "recurring_offer",
-            _ref(offer),
+            _offer_ref(offer),
             None,
             {"status": "open", "tickets": numbers, "at": now.isoformat()},
         )
@@ -183,7 +183,7 @@ class RecurringProblems:
             actor,
             "recurring_accepted",
             "recurring_offer",
-            _ref(offer),
+            _offer_ref(offer),
             {"status": "open"},
             {"status": "accepted", "topic": topic_ref(topic.id), "at": now.isoformat()},
         )
@@ -204,7 +204,7 @@ class RecurringProblems:
             actor,
             "recurring_declined",
             "recurring_offer",
-            _ref(offer),
+            _offer_ref(offer),
             {"status": "open"},
             {"status": "declined", "at": now.isoformat()},
         )
@@ -261,5 +261,5 @@ def _quote(ticket: Ticket) -> str:
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
 
 
-def _ref(offer: RecurringOffer) -> str:
+def _offer_ref(offer: RecurringOffer) -> str:
     return f"O{offer.id}"

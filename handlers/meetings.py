@@ -181,7 +181,7 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
-def _admin(verb: str, action: str, *args: Arg, listed: bool = True) -> Command:
+def _meeting_command(verb: str, action: str, *args: Arg, listed: bool = True) -> Command:
     return Command(verb, action, args, roles=MODERATOR, section="议事日", listed=listed)
 
 
@@ -190,8 +190,10 @@ class MeetingAdminHandler(Handler):
     moving and cancelling."""
 
     grammar = (
-        _admin("创建议事日", "create", word("month", "2026-12", optional=True, pattern=_MONTH)),
-        _admin(
+        _meeting_command(
+            "创建议事日", "create", word("month", "2026-12", optional=True, pattern=_MONTH)
+        ),
+        _meeting_command(
             "议程",
             "agenda",
             meeting(),
@@ -199,24 +201,28 @@ class MeetingAdminHandler(Handler):
             word("minutes", "20分钟", optional=True, pattern=r"\d{1,3}(?:分钟?)?"),
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
-        _admin("邀请", "invite", meeting()),
-        _admin("报名名单", "signups", meeting(optional=True)),
-        _admin("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
-        _admin(
+        _meeting_command("邀请", "invite", meeting()),
+        _meeting_command("报名名单", "signups", meeting(optional=True)),
+        _meeting_command("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
+        _meeting_command(
             "记录",
             "note",
             meeting(),
             ref("T", "topic", example="T12"),
             rest("text", "讨论要点…", optional=False),
         ),
-        _admin("发布纪要", "minutes", meeting(optional=True)),
-        _admin("改期", "move", meeting(), rest("when", "12月12日 09:30 [地点：…]", optional=False)),
-        _admin("取消议事日", "cancel", meeting(), rest("reason", "原因")),
+        _meeting_command("发布纪要", "minutes", meeting(optional=True)),
+        _meeting_command(
+            "改期", "move", meeting(), rest("when", "12月12日 09:30 [地点：…]", optional=False)
+        ),
+        _meeting_command("取消议事日", "cancel", meeting(), rest("reason", "原因")),
         # The buttons under the previews: 改期 and 取消议事日 reach every group at once.
-        _admin(
+        _meeting_command(
             "确认改期", "confirm_move", meeting(), rest("when", "…", optional=False), listed=False
         ),
-        _admin("确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False),
+        _meeting_command(
+            "确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False
+        ),
     )
     required_roles = MODERATOR
 

@@ -38,7 +38,7 @@ def verdict_of(text: str) -> bool | None:
     return None
 
 
-def _admin(verb: str, action: str, *args: Arg) -> Command:
+def _decision_command(verb: str, action: str, *args: Arg) -> Command:
     return Command(verb, action, args, roles=MODERATOR, section="落实")
 
 
@@ -46,14 +46,16 @@ class OutcomeAdminHandler(Handler):
     """落实 · 进展 · 办结: the moderator follows a decision until it is carried out."""
 
     grammar = (
-        _admin(
+        _decision_command(
             "落实",
             "assign",
             ref("D", "decision"),
             rest("assignment", "负责人 王网格员 期限 2026-12-31", optional=False),
         ),
-        _admin("进展", "progress", ref("D", "decision"), rest("note", "……", optional=False)),
-        _admin("办结", "done", ref("D", "decision")),
+        _decision_command(
+            "进展", "progress", ref("D", "decision"), rest("note", "……", optional=False)
+        ),
+        _decision_command("办结", "done", ref("D", "decision")),
     )
     required_roles = MODERATOR
 

@@ -59,7 +59,7 @@ def error_reply(exc: TicketError) -> Reply:
     return Reply(t(f"ticket.{exc.code}", **info))
 
 
-def _pct(value: float | None) -> str:
+def _rate(value: float | None) -> str:
     return t("ticket.rate_none") if value is None else f"{value * 100:.1f}%"
 
 
@@ -417,9 +417,9 @@ class ModeratorTicketHandler(_TicketHandler):
                 dispatched=total.dispatched,
                 resolved=total.resolved,
                 rated=total.rated,
-                response=_pct(total.response_rate),
-                resolution=_pct(total.resolution_rate),
-                satisfaction=_pct(total.satisfaction_rate),
+                response=_rate(total.response_rate),
+                resolution=_rate(total.resolution_rate),
+                satisfaction=_rate(total.satisfaction_rate),
             )
         )
         lines.append(t("ticket.stats_by_grid"))
@@ -437,6 +437,6 @@ class ModeratorTicketHandler(_TicketHandler):
             dispatched=row.dispatched,
             resolved=row.resolved,
             rated=row.rated,
-            resolution=_pct(row.resolution_rate),
-            satisfaction=_pct(row.satisfaction_rate),
+            resolution=_rate(row.resolution_rate),
+            satisfaction=_rate(row.satisfaction_rate),
         )

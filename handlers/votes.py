@@ -138,7 +138,7 @@ class PollStatusHandler(Handler):
         return [Reply(t("poll.participants", ref=poll_ref(poll), **listed))]
 
 
-def _admin(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
+def _poll_command(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
     return Command(verb, action, args, aliases=aliases, roles=MODERATOR, section="投票")
 
 
@@ -146,7 +146,7 @@ class PollAdminHandler(Handler):
     """开启投票 · 结束投票 · 录入纸质票 · 提醒投票 · 隐藏结果 / 公开结果."""
 
     grammar = (
-        _admin(
+        _poll_command(
             "开启投票",
             "open",
             rest(
@@ -156,17 +156,17 @@ class PollAdminHandler(Handler):
             ),
             aliases=("发起投票", "开始投票"),
         ),
-        _admin("结束投票", "close", ref("P", "poll")),
-        _admin(
+        _poll_command("结束投票", "close", ref("P", "poll")),
+        _poll_command(
             "录入纸质票",
             "paper",
             ref("P", "poll"),
             word("who", "刘大爷"),
             rest("choice", "赞成", optional=False),
         ),
-        _admin("提醒投票", "remind", ref("P", "poll")),
-        _admin("隐藏结果", "hide", ref("P", "poll")),
-        _admin("公开结果", "show", ref("P", "poll")),
+        _poll_command("提醒投票", "remind", ref("P", "poll")),
+        _poll_command("隐藏结果", "hide", ref("P", "poll")),
+        _poll_command("公开结果", "show", ref("P", "poll")),
     )
     required_roles = MODERATOR
 

@@ -129,7 +129,7 @@ def progress_line(poll: Poll, progress: Turnout, tally: Tally | None = None) -> 
     return t("poll.progress_with_counts", counts=counts, **values)
 
 
-def _pct(value: float) -> str:
+def _one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
 
@@ -139,7 +139,7 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
             "poll.result_line",
             option=option_label(poll, i),
             count=count,
-            pct=_pct(tally.pct(i)),
+            pct=_one_decimal(tally.pct(i)),
         )
         for i, count in enumerate(tally.counts)
     ]
@@ -148,7 +148,7 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
             "poll.result_turnout",
             voters=tally.voters,
             electorate=tally.electorate,
-            turnout=_pct(tally.turnout_pct),
+            turnout=_one_decimal(tally.turnout_pct),
             quorum=tally.quorum_pct,
             quorum_state=t("poll.met" if tally.quorum_met else "poll.not_met"),
         )

@@ -25,7 +25,7 @@ def screening_hint(topic: Topic) -> str:
     return t("topic.hint_unclear")
 
 
-def _ref(event: ev.TopicChanged) -> str:
+def _topic_ref(event: ev.TopicChanged) -> str:
     return topic_ref(event.topic.id or 0)
 
 
@@ -34,7 +34,7 @@ def _proposer(event: ev.TopicChanged) -> list[Audience]:
 
 
 def _proposed(event: ev.TopicProposed, _a: Audience) -> Reply:
-    topic, ref = event.topic, _ref(event)
+    topic, ref = event.topic, _topic_ref(event)
     return Reply(
         t(
             "topic.moderator_new",
@@ -52,13 +52,13 @@ def _proposed(event: ev.TopicProposed, _a: Audience) -> Reply:
 
 
 def _accepted(event: ev.TopicAccepted, _a: Audience) -> Reply:
-    ref = _ref(event)
+    ref = _topic_ref(event)
     text = t("topic.accepted_proposer", ref=ref, title=event.topic.title, threshold=event.threshold)
     return Reply(text, buttons=(Button(f"附议 {ref}", f"附议 {ref}", private=True),))
 
 
 def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:
-    values = {"ref": _ref(event), "title": event.topic.title, "count": event.count}
+    values = {"ref": _topic_ref(event), "title": event.topic.title, "count": event.count}
     if not isinstance(audience, Moderators):
         return Reply(t("topic.qualified_notice", **values))
     code = event.next_meeting
@@ -82,7 +82,7 @@ def routes() -> Table:
                 lambda e, _a: Reply(
                     t(
                         "topic.rejected_proposer",
-                        ref=_ref(e),
+                        ref=_topic_ref(e),
                         title=e.topic.title,
                         reason=e.topic.reason,
                     )
@@ -95,7 +95,7 @@ def routes() -> Table:
                 lambda e, _a: Reply(
                     t(
                         "topic.merged_proposer",
-                        ref=_ref(e),
+                        ref=_topic_ref(e),
                         into=topic_ref(e.into.id or 0),
                         title=e.into.title,
                     )

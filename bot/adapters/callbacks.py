@@ -303,7 +303,7 @@ class _Delivery:
         """Queue what cannot go back passively; once this returns, an answer decided
         passive is not turned late (the commit is under way)."""
         self.recorded_here = True
-        own, others = _split(replies, self.message.chat_id)
+        own, others = _own_chat_and_others(replies, self.message.chat_id)
         kept = self.state == "late" or self.kept is not None
         if self.state == "late" or not self.runner.passive_ok(own):
             push, kind = replies, ANSWER_PUSHED  # the answer itself goes as pushes
@@ -344,7 +344,7 @@ class _Delivery:
             raise error
         if self.state == "late":
             return []
-        own, _others = _split(task.result(), self.message.chat_id)
+        own, _others = _own_chat_and_others(task.result(), self.message.chat_id)
         if not own or not self.runner.passive_ok(own):
             return []
         if not self.recorded_here and await self._answered_by_push():
@@ -412,7 +412,7 @@ async def _finished(task: asyncio.Future[Any], budget: float) -> bool:
     return task.done()
 
 
-def _split(replies: list[Reply], chat_id: str) -> tuple[list[Reply], list[Reply]]:
+def _own_chat_and_others(replies: list[Reply], chat_id: str) -> tuple[list[Reply], list[Reply]]:
     """Replies to the message's own chat, and those to other chats (always pushed)."""
     own = [r for r in replies if r.chat_id in (None, chat_id)]
     return own, [r for r in replies if r.chat_id not in (None, chat_id)]

@@ -65,7 +65,7 @@ PLACES = [
 ]
 
 
-def _split(items: list[str], split: str) -> list[str]:
+def _for_split(items: list[str], split: str) -> list[str]:
     """Every fourth non-empty item is held out; small pools are shared."""
     blanks = [i for i in items if not i]
     full = [i for i in items if i]
@@ -83,8 +83,8 @@ def _cn_number(n: int) -> str:
     return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
 
 
-def _location(rng: random.Random, split: str) -> str:
-    places = _split(PLACES, split)
+def _random_place(rng: random.Random, split: str) -> str:
+    places = _for_split(PLACES, split)
     b, u, r = rng.randint(1, 32), rng.randint(1, 6), rng.randint(1, 18) * 100 + rng.randint(1, 4)
     forms = [
         f"{b}号楼",
@@ -127,7 +127,7 @@ def _meeting(rng: random.Random, split: str) -> str:
 
 
 GENERATED: dict[str, Callable[[random.Random, str], str]] = {
-    "loc": _location,
+    "loc": _random_place,
     "ticket": _ticket,
     "topic": _topic,
     "poll": _poll,
@@ -142,7 +142,7 @@ def fill(template: str, rng: random.Random, split: str) -> str:
         name = match.group(1)
         if name in GENERATED:
             return GENERATED[name](rng, split)
-        return rng.choice(_split(POOLS[name], split))
+        return rng.choice(_for_split(POOLS[name], split))
 
     return _PLACEHOLDER.sub(one, template)
 

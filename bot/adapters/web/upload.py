@@ -27,9 +27,9 @@ async def read_upload(request: web.Request, max_bytes: int) -> tuple[dict[str, s
         if not isinstance(part, BodyPartReader):
             raise json_error(400, "nested multipart is not accepted")
         if part.name == "photo":
-            data = await _read(part, max_bytes)
+            data = await _read_limited(part, max_bytes)
         elif part.name in ("chat_id", "message_id"):
-            fields[part.name] = (await _read(part, FIELD_BYTES, field=True)).decode(
+            fields[part.name] = (await _read_limited(part, FIELD_BYTES, field=True)).decode(
                 errors="replace"
             )
         else:
@@ -39,7 +39,7 @@ async def read_upload(request: web.Request, max_bytes: int) -> tuple[dict[str, s
     return fields, data
 
 
-async def _read(part: BodyPartReader, limit: int, *, field: bool = False) -> bytes:
+async def _read_limited(part: BodyPartReader, limit: int, *, field: bool = False) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while chunk := await part.read_chunk(64 * 1024):
