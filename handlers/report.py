@@ -22,7 +22,7 @@ from consultation.ticket_parsing import (
     read_message,
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
-from handlers.tickets import actor_of, error_reply
+from handlers.tickets import actor_of
 from kernel.commands import Command
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -33,7 +33,17 @@ from kernel.texts import t
 from nlu.dialogue import emergency_kind, is_question
 from nlu.lexicon import describes_problem
 from nlu.normalize import normalize
-from notices.tickets import status_zh, summary
+from notices.ticket_views import (
+    FILE_ANYWAY,
+    FOLLOW_PREFIX,
+    category_question,
+    draft_confirmation,
+    duplicate_offer,
+    emergency_where,
+    error_reply,
+    filed_reply,
+    updates_question,
+)
 
 FLOW = "report"
 CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
@@ -42,7 +52,6 @@ YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
 #: After filing, a typed "确认" within this long means the same draft again.
 FILED_WINDOW = timedelta(minutes=10)
-FOLLOW_PREFIX = "关注 "
 #: What the draft asks for next, in whatever order is missing (see ReportHandler._next);
 #: each may move to any other, and 确认 files it (the conversation then starts "filed").
 COLLECTING = (
@@ -55,7 +64,6 @@ COLLECTING = (
     "duplicate",
     "confirm",
 )
-FILE_ANYWAY = "继续提交"
 #: "继续" after the word about a kept draft: show where it stands.
 GO_ON = ("继续",)
 _ANSWERS: dict[str, tuple[str, ...]] = {
@@ -264,13 +272,13 @@ class ReportHandler(Handler):
         ticket = view.ticket
         if not ticket.urgent or ticket.status in ("resolved", "closed"):
             return None
-        return {"number": ticket.number, "where": await self._where(service, ticket.grid_id)}
+        where = emergency_where(await self._grid(service, ticket.grid_id))
+        return {"number": ticket.number, "where": where}
 
     @staticmethod
-    async def _where(service: TicketService, grid_id: int | None) -> str:
-        if grid_id is None:
-            return t("emergency.where_community")
-        return t("emergency.where_grid", grid=await service.grid_name(grid_id))
+    async def _grid(service: TicketService, grid_id: int | None) -> str | None:
+        """The name of the grid a ticket went to (None: to the community's moderators)."""
+        return None if grid_id is None else await service.grid_name(grid_id)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv, text = ctx.conversation, ctx.text
@@ -283,7 +291,7 @@ class ReportHandler(Handler):
             conv.data["photos"] = [*conv.data.get("photos", []), ctx.message.image_url]
             conv.changed = True
             if step == "confirm":
-                return [self._confirmation(conv.data)]
+                return [draft_confirmation(_draft_of(conv.data))]
             return [Reply(t("ticket.photo_added", count=len(conv.data["photos"])))]
         if ctx.message.location is not None and not text:
             label = self._take_location(ctx)
@@ -293,7 +301,7 @@ class ReportHandler(Handler):
         if ctx.message.link is not None and not text:
             self._take_link(ctx)
             if step == "confirm":
-                return [Reply(t("ticket.link_added")), self._confirmation(conv.data)]
+                return [Reply(t("ticket.link_added")), draft_confirmation(_draft_of(conv.data))]
             return [Reply(t("ticket.link_added")), *await self._next(ctx)]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
@@ -316,7 +324,7 @@ class ReportHandler(Handler):
             elif text in NO_WORDS or text.startswith("不"):
                 conv.advance("collect", wants_updates=False)
             else:
-                return [self._updates_question()]
+                return [updates_question()]
             return await self._next(ctx)
         if step == "ask_category":
             chosen = text if text in self.catalogue.names else None
@@ -324,7 +332,7 @@ class ReportHandler(Handler):
                 self._absorb(ctx, text)
                 chosen = conv.data.get("category")
             if chosen is None:
-                return [self._category_question()]
+                return [category_question(self.catalogue.names)]
             conv.data["category"] = chosen
             conv.changed = True
             return await self._next(ctx)
@@ -384,7 +392,7 @@ class ReportHandler(Handler):
             return [Reply(t("ticket.ask_description"))]
         if data.get("category") is None:
             conv.advance("ask_category")
-            return [self._category_question()]
+            return [category_question(self.catalogue.names)]
         if data.get("place") is None or _place(data).empty:
             home = self._home(ctx)
             if home is None:
@@ -394,7 +402,7 @@ class ReportHandler(Handler):
             data["place"] = _store_place(home)
         if not ctx.user.bound and "wants_updates" not in data:
             conv.advance("ask_updates")
-            return [self._updates_question()]
+            return [updates_question()]
         category = self.catalogue.get(data["category"])
         for question in category.questions:
             if question not in data["details"]:
@@ -405,32 +413,13 @@ class ReportHandler(Handler):
             found = await service.find_duplicate(data["category"], _place(data), ctx.now)
             if found is not None:
                 conv.advance("duplicate", duplicate=found.number)
-                return [self._duplicate_offer(ctx, found)]
+                own = (found.reporter_platform, found.reporter_user_id) == (
+                    ctx.message.platform,
+                    ctx.message.sender_id,
+                )
+                return [duplicate_offer(found, own)]
         conv.advance("confirm")
-        return [self._confirmation(data)]
-
-    @staticmethod
-    def _duplicate_offer(ctx: Context, found: Ticket) -> Reply:
-        """An open ticket like the draft: a neighbour's is offered to follow; her own is
-        named as hers (nothing to follow), with its progress a tap away."""
-        own = (found.reporter_platform, found.reporter_user_id) == (
-            ctx.message.platform,
-            ctx.message.sender_id,
-        )
-        first = (
-            Button(t("ticket.progress_button"), found.number)
-            if own
-            else Button(t("ticket.follow_button"), f"{FOLLOW_PREFIX}{found.number}")
-        )
-        return Reply(
-            t(
-                "ticket.duplicate_own" if own else "ticket.duplicate",
-                number=found.number,
-                summary=summary(found),
-                status=status_zh(found.status),
-            ),
-            buttons=(first, Button(t("ticket.file_anyway_button"), FILE_ANYWAY)),
-        )
+        return [draft_confirmation(_draft_of(data))]
 
     def _home(self, ctx: Context) -> Place | None:
         resident = ctx.user.resident
@@ -438,41 +427,6 @@ class ReportHandler(Handler):
             return None
         parsed = read_message(resident.household, self.catalogue).place
         return None if parsed.empty else parsed
-
-    def _category_question(self) -> Reply:
-        return Reply(
-            t("ticket.ask_category"),
-            buttons=tuple(Button(name, name) for name in self.catalogue.names),
-        )
-
-    @staticmethod
-    def _updates_question() -> Reply:
-        return Reply(
-            t("ticket.ask_updates"),
-            buttons=(
-                Button(t("ticket.updates_yes"), t("ticket.updates_yes")),
-                Button(t("ticket.updates_no"), t("ticket.updates_no")),
-            ),
-        )
-
-    def _confirmation(self, data: dict[str, Any]) -> Reply:
-        details = "".join(f"\n{q}{a}" for q, a in data.get("details", {}).items())
-        photos = data.get("photos", [])
-        extra = details + (t("ticket.photos_line", count=len(photos)) if photos else "")
-        return Reply(
-            t(
-                "ticket.confirm",
-                category=data["category"],
-                urgent=t("ticket.urgent_mark") if data.get("urgent") else "",
-                location=_place(data).label() or "未说明",
-                description=data["description"],
-                extra=extra,
-            ),
-            buttons=(
-                Button(t("ticket.confirm_button"), "确认提交"),
-                Button(t("ticket.cancel_button"), "取消"),
-            ),
-        )
 
     async def _follow(self, ctx: Context, number: str) -> Sequence[Reply]:
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
@@ -496,25 +450,14 @@ class ReportHandler(Handler):
     async def _file(self, ctx: Context) -> tuple[str, str]:
         """File the draft now: its number and, for an urgent one, whom it went to."""
         ticket, _created, service = await self._filed(ctx)
-        return ticket.number, await self._where(service, ticket.grid_id)
+        return ticket.number, emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         ticket, created, service = await self._filed(ctx)
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
-        if not ticket.wants_updates:
-            return [Reply(t("ticket.filed_quiet", number=ticket.number))]
-        if ticket.grid_id is not None:
-            where = t("ticket.where_grid", grid=await service.grid_name(ticket.grid_id))
-        else:
-            where = t("ticket.where_community")
-        if ticket.urgent:
-            return [Reply(t("ticket.filed_urgent", number=ticket.number, where=where))]
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
-        hours = response.total_seconds() / 3600
-        span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
-        filed = t("ticket.filed", number=ticket.number, where=where, response=span)
-        return [Reply(filed, offers_notices="ticket")]
+        return [filed_reply(ticket, await self._grid(service, ticket.grid_id), response)]
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

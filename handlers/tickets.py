@@ -18,7 +18,7 @@ from consultation.ticket_parsing import (
     parse_period,
     rating_word,
 )
-from consultation.tickets import Actor, StatRow, Ticket, TicketError, TicketService
+from consultation.tickets import Actor, Ticket, TicketError, TicketService
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -26,7 +26,15 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from notices.tickets import RATING_FLOW, action_zh, clock_text, location_of, status_zh, summary
+from notices.ticket_views import (
+    error_reply,
+    my_tickets,
+    statistics_table,
+    task_list,
+    ticket_listing,
+    ticket_status,
+)
+from notices.tickets import RATING_FLOW, clock_text
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
@@ -49,20 +57,6 @@ def actor_of(ctx: Context) -> Actor:
     )
 
 
-def error_reply(exc: TicketError) -> Reply:
-    """A refused operation in plain words."""
-    info = dict(exc.info)
-    if "status" in info:
-        info["status"] = status_zh(str(info["status"]))
-    info.setdefault("number", "")
-    info.setdefault("holder", "其他网格员")
-    return Reply(t(f"ticket.{exc.code}", **info))
-
-
-def _rate(value: float | None) -> str:
-    return t("ticket.rate_none") if value is None else f"{value * 100:.1f}%"
-
-
 class _TicketHandler(Handler):
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()
@@ -83,61 +77,21 @@ class TicketStatusHandler(_TicketHandler):
         if number is not None:
             return [await self._view(ctx, number)]
         if ctx.text.startswith(("我的诉求", "/tickets", "查诉求")):
-            return [self._list(ctx, await service.mine(me))]
+            return [my_tickets(await service.mine(me))]
         found = await service.search_mine(me, ctx.text)
         if found is not None:
             return [await self._view(ctx, found.number)]
         mine = await service.mine(me)
         if len(mine) == 1:
             return [await self._view(ctx, mine[0].number)]
-        return [self._list(ctx, mine)] if mine else [Reply(t("ticket.mine_empty"))]
+        return [my_tickets(mine)]
 
     async def _view(self, ctx: Context, number: str) -> Reply:
         try:
             view = await self.service(ctx).view(number, actor_of(ctx))
         except TicketError as exc:
             return error_reply(exc)
-        tk = view.ticket
-        last = "—"
-        if view.last_at is not None:
-            note = f"：{view.last_note}" if view.last_note else ""
-            last = t(
-                "ticket.status_last",
-                at=clock_text(view.last_at, ctx.community.zone),
-                action=action_zh(view.last_action or ""),
-                note=note,
-            )
-        return Reply(
-            t(
-                "ticket.status",
-                number=tk.number,
-                category=tk.category,
-                status=status_zh(tk.status),
-                location=location_of(tk),
-                description=tk.description,
-                holder=view.holder_name or t("ticket.status_nobody"),
-                last=last,
-            )
-        )
-
-    @staticmethod
-    def _list(ctx: Context, tickets: Sequence[object]) -> Reply:
-        rows = [tk for tk in tickets if isinstance(tk, Ticket)]
-        if not rows:
-            return Reply(t("ticket.mine_empty"))
-        lines = [t("ticket.mine_header")]
-        lines += [
-            t(
-                "ticket.status_line",
-                number=tk.number,
-                category=tk.category,
-                status=status_zh(tk.status),
-                summary=summary(tk),
-            )
-            for tk in rows
-        ]
-        lines.append(t("ticket.mine_footer"))
-        return Reply("\n".join(lines))
+        return ticket_status(view, ctx.community.zone)
 
 
 class TicketRatingHandler(_TicketHandler):
@@ -233,7 +187,8 @@ class GridWorkerHandler(_TicketHandler):
         return await self._act(ctx, action, number, note or "", ctx.message.image_url)
 
     async def tasks(self, ctx: Context) -> Sequence[Reply]:
-        return [await self._tasks(ctx)]
+        tickets = await self.service(ctx).tasks(actor_of(ctx))
+        return [task_list(tickets, ctx.community.zone)]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
@@ -313,24 +268,6 @@ class GridWorkerHandler(_TicketHandler):
         event = await service.reassign(number, actor_of(ctx), int(parts[0]), reason, ctx.now)
         return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
 
-    async def _tasks(self, ctx: Context) -> Reply:
-        tickets = await self.service(ctx).tasks(actor_of(ctx))
-        if not tickets:
-            return Reply(t("ticket.tasks_empty"))
-        lines = [t("ticket.tasks_header", count=len(tickets))]
-        lines += [
-            t(
-                "ticket.task_line",
-                number=tk.number,
-                status=status_zh(tk.status),
-                category=tk.category,
-                location=location_of(tk),
-                due=clock_text(tk.resolution_due_at, ctx.community.zone),
-            )
-            for tk in tickets
-        ]
-        return Reply("\n".join(lines))
-
 
 class ModeratorTicketHandler(_TicketHandler):
     """诉求统计 [period], 超期诉求, 所有诉求, 合并诉求 R… R…."""
@@ -375,24 +312,10 @@ class ModeratorTicketHandler(_TicketHandler):
         return [listing]
 
     async def _listing(self, ctx: Context, header: str, tickets: list[Ticket]) -> Reply:
-        """One line per ticket: number, status, level, category, place, holder, deadline."""
-        service = self.service(ctx)
-        lines = [header]
-        for tk in tickets:
-            view = await service.view(tk.number, actor_of(ctx))
-            lines.append(
-                t(
-                    "ticket.overdue_line",
-                    number=tk.number,
-                    status=status_zh(tk.status),
-                    level=t(f"ticket.level_{tk.level}"),
-                    category=tk.category,
-                    location=location_of(tk),
-                    holder=view.holder_name or "—",
-                    due=clock_text(tk.resolution_due_at, ctx.community.zone),
-                )
-            )
-        return Reply("\n".join(lines))
+        """One line per ticket, with who holds it."""
+        service, me = self.service(ctx), actor_of(ctx)
+        held = [(tk, (await service.view(tk.number, me)).holder_name) for tk in tickets]
+        return ticket_listing(header, held, ctx.community.zone)
 
     async def merge(self, ctx: Context, duplicate: str, into: str) -> Sequence[Reply]:
         try:
@@ -405,38 +328,4 @@ class ModeratorTicketHandler(_TicketHandler):
         today = ctx.now.astimezone(ctx.community.zone).date()
         start, end, label = parse_period(period or "", today)
         stats = await self.service(ctx).statistics(start, end, ctx.now)
-        lines = [t("ticket.stats_header", community=ctx.community.name, period=label)]
-        if stats.total.received == 0:
-            lines.append(t("ticket.stats_empty"))
-            return [Reply("\n".join(lines))]
-        total = stats.total
-        lines.append(
-            t(
-                "ticket.stats_total",
-                received=total.received,
-                dispatched=total.dispatched,
-                resolved=total.resolved,
-                rated=total.rated,
-                response=_rate(total.response_rate),
-                resolution=_rate(total.resolution_rate),
-                satisfaction=_rate(total.satisfaction_rate),
-            )
-        )
-        lines.append(t("ticket.stats_by_grid"))
-        lines += [self._line(row.grid, row) for row in stats.by_grid]
-        lines.append(t("ticket.stats_by_category"))
-        lines += [self._line(row.category, row) for row in stats.by_category]
-        return [Reply("\n".join(lines))]
-
-    @staticmethod
-    def _line(name: str, row: StatRow) -> str:
-        return t(
-            "ticket.stats_line",
-            name=name,
-            received=row.received,
-            dispatched=row.dispatched,
-            resolved=row.resolved,
-            rated=row.rated,
-            resolution=_rate(row.resolution_rate),
-            satisfaction=_rate(row.satisfaction_rate),
-        )
+        return [statistics_table(stats, ctx.community.name, label)]

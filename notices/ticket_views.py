@@ -1,0 +1,224 @@
+"""诉求 as the replies show them: a ticket's status, the lists, the statistics table, and
+the report draft's questions. The handlers ask the ticket service; these say what it
+answered, in the same words as the pushed notices (:mod:`notices.tickets`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta, tzinfo
+
+from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.tickets import action_zh, clock_text, location_of, status_zh, summary
+from storage.tickets import Ticket
+
+#: What the duplicate offer's and the draft's buttons send back.
+FOLLOW_PREFIX = "关注 "
+FILE_ANYWAY = "继续提交"
+
+
+def error_reply(exc: TicketError) -> Reply:
+    """A refused operation in plain words."""
+    info = dict(exc.info)
+    if "status" in info:
+        info["status"] = status_zh(str(info["status"]))
+    info.setdefault("number", "")
+    info.setdefault("holder", "其他网格员")
+    return Reply(t(f"ticket.{exc.code}", **info))
+
+
+def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
+    """One ticket as its reporter asks after it: where it stands and its last step."""
+    tk = view.ticket
+    last = "—"
+    if view.last_at is not None:
+        note = f"：{view.last_note}" if view.last_note else ""
+        last = t(
+            "ticket.status_last",
+            at=clock_text(view.last_at, zone),
+            action=action_zh(view.last_action or ""),
+            note=note,
+        )
+    return Reply(
+        t(
+            "ticket.status",
+            number=tk.number,
+            category=tk.category,
+            status=status_zh(tk.status),
+            location=location_of(tk),
+            description=tk.description,
+            holder=view.holder_name or t("ticket.status_nobody"),
+            last=last,
+        )
+    )
+
+
+def my_tickets(tickets: Sequence[Ticket]) -> Reply:
+    """我的诉求: one line a ticket."""
+    if not tickets:
+        return Reply(t("ticket.mine_empty"))
+    lines = [t("ticket.mine_header")]
+    lines += [
+        t(
+            "ticket.status_line",
+            number=tk.number,
+            category=tk.category,
+            status=status_zh(tk.status),
+            summary=summary(tk),
+        )
+        for tk in tickets
+    ]
+    lines.append(t("ticket.mine_footer"))
+    return Reply("\n".join(lines))
+
+
+def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
+    """我的任务: a grid worker's open tickets with their deadlines."""
+    if not tickets:
+        return Reply(t("ticket.tasks_empty"))
+    lines = [t("ticket.tasks_header", count=len(tickets))]
+    lines += [
+        t(
+            "ticket.task_line",
+            number=tk.number,
+            status=status_zh(tk.status),
+            category=tk.category,
+            location=location_of(tk),
+            due=clock_text(tk.resolution_due_at, zone),
+        )
+        for tk in tickets
+    ]
+    return Reply("\n".join(lines))
+
+
+def ticket_listing(header: str, held: Sequence[tuple[Ticket, str | None]], zone: tzinfo) -> Reply:
+    """The moderator's lists, one line per ticket and its holder's name: number, status,
+    level, category, place, holder, deadline."""
+    lines = [header]
+    lines += [
+        t(
+            "ticket.overdue_line",
+            number=tk.number,
+            status=status_zh(tk.status),
+            level=t(f"ticket.level_{tk.level}"),
+            category=tk.category,
+            location=location_of(tk),
+            holder=holder or "—",
+            due=clock_text(tk.resolution_due_at, zone),
+        )
+        for tk, holder in held
+    ]
+    return Reply("\n".join(lines))
+
+
+def _rate(value: float | None) -> str:
+    return t("ticket.rate_none") if value is None else f"{value * 100:.1f}%"
+
+
+def _figures(row: StatRow) -> dict[str, object]:
+    """The counts and rates every line of the statistics table shows."""
+    return {
+        "received": row.received,
+        "dispatched": row.dispatched,
+        "resolved": row.resolved,
+        "rated": row.rated,
+        "resolution": _rate(row.resolution_rate),
+        "satisfaction": _rate(row.satisfaction_rate),
+    }
+
+
+def statistics_table(stats: Statistics, community: str, period: str) -> Reply:
+    """诉求统计: the period's total (with the on-time response rate), then by grid and by
+    category."""
+    lines = [t("ticket.stats_header", community=community, period=period)]
+    total = stats.total
+    if total.received == 0:
+        lines.append(t("ticket.stats_empty"))
+        return Reply("\n".join(lines))
+    lines.append(t("ticket.stats_total", response=_rate(total.response_rate), **_figures(total)))
+    lines.append(t("ticket.stats_by_grid"))
+    lines += [t("ticket.stats_line", name=row.grid, **_figures(row)) for row in stats.by_grid]
+    lines.append(t("ticket.stats_by_category"))
+    lines += [
+        t("ticket.stats_line", name=row.category, **_figures(row)) for row in stats.by_category
+    ]
+    return Reply("\n".join(lines))
+
+
+def duplicate_offer(found: Ticket, own: bool) -> Reply:
+    """An open ticket like the draft: a neighbour's is offered to follow; the resident's
+    own is named as hers (nothing to follow), with its progress a tap away."""
+    first = (
+        Button(t("ticket.progress_button"), found.number)
+        if own
+        else Button(t("ticket.follow_button"), f"{FOLLOW_PREFIX}{found.number}")
+    )
+    return Reply(
+        t(
+            "ticket.duplicate_own" if own else "ticket.duplicate",
+            number=found.number,
+            summary=summary(found),
+            status=status_zh(found.status),
+        ),
+        buttons=(first, Button(t("ticket.file_anyway_button"), FILE_ANYWAY)),
+    )
+
+
+def category_question(categories: Sequence[str]) -> Reply:
+    return Reply(
+        t("ticket.ask_category"),
+        buttons=tuple(Button(name, name) for name in categories),
+    )
+
+
+def updates_question() -> Reply:
+    return Reply(
+        t("ticket.ask_updates"),
+        buttons=(
+            Button(t("ticket.updates_yes"), t("ticket.updates_yes")),
+            Button(t("ticket.updates_no"), t("ticket.updates_no")),
+        ),
+    )
+
+
+def draft_confirmation(draft: TicketDraft) -> Reply:
+    """The draft as it will be filed, with 确认提交 and 取消."""
+    details = "".join(f"\n{q}{a}" for q, a in draft.details.items())
+    photos = draft.photos
+    extra = details + (t("ticket.photos_line", count=len(photos)) if photos else "")
+    return Reply(
+        t(
+            "ticket.confirm",
+            category=draft.category,
+            urgent=t("ticket.urgent_mark") if draft.urgent else "",
+            location=draft.place.label() or "未说明",
+            description=draft.description,
+            extra=extra,
+        ),
+        buttons=(
+            Button(t("ticket.confirm_button"), "确认提交"),
+            Button(t("ticket.cancel_button"), "取消"),
+        ),
+    )
+
+
+def filed_reply(ticket: Ticket, grid: str | None, response: timedelta) -> Reply:
+    """Filed: the number, whom it went to (the grid, or the community when it has none)
+    and, unless urgent, how soon someone answers."""
+    if not ticket.wants_updates:
+        return Reply(t("ticket.filed_quiet", number=ticket.number))
+    where = t("ticket.where_grid", grid=grid) if grid is not None else t("ticket.where_community")
+    if ticket.urgent:
+        return Reply(t("ticket.filed_urgent", number=ticket.number, where=where))
+    hours = response.total_seconds() / 3600
+    span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
+    filed = t("ticket.filed", number=ticket.number, where=where, response=span)
+    return Reply(filed, offers_notices="ticket")
+
+
+def emergency_where(grid: str | None) -> str:
+    """Whom an urgent ticket went to, as the emergency reply says it."""
+    if grid is None:
+        return t("emergency.where_community")
+    return t("emergency.where_grid", grid=grid)
