@@ -18,8 +18,6 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
 from consultation.meetings import (
-    MODE_ZH,
-    ChangePreview,
     MeetingError,
     MeetingService,
     cancel_reason,
@@ -32,11 +30,22 @@ from kernel.commands import Arg, Command, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
-from notices.assisted import marked, of_which_in
-from notices.common import date_text, refusal
+from notices.common import refusal
+from notices.meeting_views import (
+    agenda_set,
+    cancel_preview,
+    cancelled,
+    invitations,
+    meeting_created,
+    move_preview,
+    moved,
+    signup_reply,
+    signup_roll,
+    which_signup,
+)
 from notices.meetings import PUBLIC_PATH, meeting_ahead, meeting_info
 
 MODERATOR = frozenset({Role.MODERATOR})
@@ -134,36 +143,9 @@ class JoinMeetingHandler(Handler):
             meeting, outcome = await service.sign_up(resident, mode, code, actor, switch=switch)
         except MeetingError as exc:
             if exc.code == "which_signup":
-                codes = str(exc.values["codes"]).split("、")
-                buttons = tuple(Button(f"取消 {c}", f"取消报名 {c}") for c in codes)
-                return [Reply(t("meeting_error.which_signup", **exc.values), buttons=buttons)]
+                return [which_signup(exc.values)]
             return [refusal("meeting_error", exc.code, exc.values)]
-        values = {
-            "code": meeting.code,
-            "when": date_text(meeting.starts_at, zone),
-            "place": meeting.place,
-            "mode": MODE_ZH[mode],
-        }
-        if outcome == "same":
-            return [Reply(t("meeting.same", **values))]
-        if outcome == "switched":
-            return [Reply(t("meeting.switched", **values))]
-        if outcome == "ask_switch":
-            other = "onsite" if mode == "online" else "online"
-            verb = "改为线上" if mode == "online" else "改为现场"
-            return [
-                Reply(
-                    t("meeting.ask_switch", current=MODE_ZH[other], **values),
-                    buttons=(
-                        Button(t("meeting.b_switch", mode=MODE_ZH[mode]), f"{verb} {meeting.code}"),
-                    ),
-                )
-            ]
-        return [
-            Reply(
-                t("meeting.signed_up_online" if mode == "online" else "meeting.signed_up", **values)
-            )
-        ]
+        return [signup_reply(meeting, mode, outcome, zone)]
 
 
 _PLACE = re.compile(r"(?:地点|改在|地址)\s*[:：]?\s*(.+)$", re.DOTALL)
@@ -239,17 +221,7 @@ class MeetingAdminHandler(Handler):
             created = await service.create(year, number, actor)
         else:
             created = await service.create_next(actor)
-        return [
-            Reply(
-                t(
-                    "meeting.created",
-                    code=created.code,
-                    when=date_text(created.starts_at, ctx.community.zone),
-                    place=created.place,
-                    capacity=created.capacity,
-                )
-            )
-        ]
+        return [meeting_created(created, ctx.community.zone)]
 
     async def agenda(
         self, ctx: Context, code: str, topic: int, minutes: str | None, position: str | None
@@ -258,53 +230,16 @@ class MeetingAdminHandler(Handler):
         at = int(re.sub(r"\D", "", position)) if position else None
         item = await self._service(ctx).add_to_agenda(code, topic, length, ctx.user.actor, at)
         found = await TopicService(ctx.uow, self.rules, ctx.now).get(topic)
-        return [
-            Reply(
-                t(
-                    "meeting.agenda_set",
-                    ref=topic_ref(topic),
-                    title=found.title,
-                    code=code,
-                    position=item.position,
-                    minutes=length,
-                )
-            )
-        ]
+        return [agenda_set(code, topic, found.title, item.position, length)]
 
     async def invite(self, ctx: Context, code: str) -> Sequence[Reply]:
         invited = await self._service(ctx).invite(code, ctx.user.actor)
-        committee = sum(1 for _, r in invited if r == "committee")
-        return [
-            Reply(
-                t(
-                    "meeting.invited",
-                    code=code,
-                    count=len(invited),
-                    committee=committee,
-                    stakeholders=len(invited) - committee,
-                )
-            )
-        ]
+        return [invitations(code, [role for _, role in invited])]
 
     async def signups(self, ctx: Context, code: str | None) -> Sequence[Reply]:
         """报名名单 M202612: who comes and how, those signed up by a grid worker marked 代办."""
         found, people = await self._service(ctx).signup_list(code)
-        if not people:
-            return [Reply(t("meeting.signups_none", code=found.code))]
-        lines = [f"{marked(p)}｜{MODE_ZH[mode]}" for p, mode in people]
-        onsite = sum(1 for _, mode in people if mode == "onsite")
-        return [
-            Reply(
-                t(
-                    "meeting.signups_list",
-                    code=found.code,
-                    onsite=onsite,
-                    online=len(people) - onsite,
-                    assisted=of_which_in([p for p, _ in people]),
-                    names="\n".join(lines),
-                )
-            )
-        ]
+        return [signup_roll(found, people)]
 
     async def check_in_for(self, ctx: Context, code: str | None, who: str) -> Sequence[Reply]:
         person = await resolve_person(ctx, who)
@@ -330,38 +265,16 @@ class MeetingAdminHandler(Handler):
         """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
         why = cancel_reason(reason or "")
         preview = await self._service(ctx).preview_cancel(code, why)
-        text = t(
-            "meeting.cancel_preview",
-            code=preview.meeting.code,
-            when=date_text(preview.starts_at, ctx.community.zone, ctx.now),
-            reason=why,
-            **_reach(preview),
-        )
-        data = f"确认取消议事日 {preview.meeting.code} {preview.stamp} {why}"
-        return [
-            Reply(
-                t("meeting.preview_changed") + text if changed else text,
-                buttons=(Button(t("meeting.b_confirm_cancel"), data),),
-            )
-        ]
+        return [cancel_preview(preview, why, ctx.community.zone, ctx.now, changed)]
 
     async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
         stamp, why = _stamped(reason or "")
         if stamp and stamp != (await service.preview_cancel(code, why)).stamp:
             return await self.cancel(ctx, code, why, changed=True)
-        cancelled, _ = await service.cancel(code, why, ctx.user.actor)
-        view = await service.view(cancelled.code)
-        return [
-            Reply(
-                t(
-                    "meeting.cancelled",
-                    code=cancelled.code,
-                    when=date_text(cancelled.starts_at, ctx.community.zone, ctx.now),
-                    count=view.onsite + view.online,
-                )
-            )
-        ]
+        done, _ = await service.cancel(code, why, ctx.user.actor)
+        view = await service.view(done.code)
+        return [cancelled(done, view.onsite + view.online, ctx.community.zone, ctx.now)]
 
     async def _new_place_and_time(
         self, ctx: Context, code: str, when: str
@@ -385,41 +298,7 @@ class MeetingAdminHandler(Handler):
         if wanted is None:
             return [Reply(t("meeting.syntax_move"))]
         preview = await self._service(ctx).preview_move(code, *wanted)
-        zone, meeting_ = ctx.community.zone, preview.meeting
-        local = preview.starts_at.astimezone(zone)
-        exact = f"{local:%Y年%m月%d日 %H:%M}"
-        if preview.place != meeting_.place:
-            exact += f" 地点：{preview.place}"
-        month = ""
-        if preview.new_month:
-            month = t("meeting.move_month", code=meeting_.code, month=preview.new_month)
-            if preview.clash and preview.clash != preview.same_time:
-                month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
-        text = t(
-            "meeting.move_preview",
-            code=meeting_.code,
-            old_when=date_text(meeting_.starts_at, zone, ctx.now),
-            when=date_text(preview.starts_at, zone, ctx.now),
-            place=preview.place,
-            month=month,
-            **_reach(preview),
-        )
-        if preview.same_time:
-            key = "meeting.move_same_slot" if preview.same_place else "meeting.move_same_time"
-            warning = t(
-                key,
-                other=preview.same_time,
-                when=date_text(preview.starts_at, zone, ctx.now),
-                place=preview.place,
-            )
-            text = f"{warning}\n{text}"
-        data = f"确认改期 {meeting_.code} {preview.stamp} {exact}"
-        return [
-            Reply(
-                t("meeting.preview_changed") + text if changed else text,
-                buttons=(Button(t("meeting.b_confirm_move"), data),),
-            )
-        ]
+        return [move_preview(preview, ctx.community.zone, ctx.now, changed)]
 
     async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
         stamp, when = _stamped(when)
@@ -430,21 +309,12 @@ class MeetingAdminHandler(Handler):
         try:
             if stamp and stamp != (await service.preview_move(code, *wanted)).stamp:
                 return await self.move(ctx, code, when, changed=True)
-            moved, _ = await service.move(code, *wanted, ctx.user.actor)
+            done, _ = await service.move(code, *wanted, ctx.user.actor)
         except MeetingError as exc:
             if exc.code != "move_same":
                 raise
             return [Reply(t("meeting.already_moved", code=code))]  # 确认改期 tapped twice
-        return [
-            Reply(
-                t(
-                    "meeting.moved",
-                    code=moved.code,
-                    when=date_text(moved.starts_at, ctx.community.zone, ctx.now),
-                    place=moved.place,
-                )
-            )
-        ]
+        return [moved(done, ctx.community.zone, ctx.now)]
 
 
 _STAMP = re.compile(r"^(v[0-9a-f]{6})\s*")
@@ -455,7 +325,3 @@ def _stamped(text: str) -> tuple[str | None, str]:
     button carried one, and the rest."""
     found = _STAMP.match(text.strip())
     return (found.group(1), text.strip()[found.end() :]) if found else (None, text)
-
-
-def _reach(preview: ChangePreview) -> dict[str, object]:
-    return {"groups": preview.groups, "signed_up": preview.signed_up}
