@@ -23,6 +23,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import actor_of
+from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -46,7 +47,6 @@ from notices.ticket_views import (
 )
 
 FLOW = "report"
-CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
 START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修", "我要反映", "投诉"})
 YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要", "通知我", "嗯"})
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
@@ -64,8 +64,6 @@ COLLECTING = (
     "duplicate",
     "confirm",
 )
-#: "继续" after the word about a kept draft: show where it stands.
-GO_ON = ("继续",)
 _ANSWERS: dict[str, tuple[str, ...]] = {
     "confirm": (*sorted(CONFIRM_WORDS), *GO_ON),
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),

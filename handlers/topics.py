@@ -12,30 +12,34 @@ from collections.abc import Sequence
 
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
-from consultation.recurring import OfferOutcome, RecurringError, RecurringProblems
+from consultation.recurring import RecurringError, RecurringProblems
 from consultation.roles import COSIGNERS, Role
 from consultation.topics import (
-    TOPIC_STATUS_ZH,
     TopicDraft,
     TopicError,
     TopicService,
     draft_from_message,
 )
+from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
-from notices.assisted import names, of_which_in
 from notices.common import refusal
-from notices.topics import screening_hint
+from notices.topic_views import (
+    cosign_choices,
+    cosign_receipt,
+    cosigner_roll,
+    offer_decided,
+    pending_topics,
+    topic_draft,
+    topic_standing,
+)
 
 FLOW = "topic"
-CONFIRM_WORDS = frozenset({"确认提交", "确认", "提交", "是", "是的", "对", "好", "好的", "ok"})
-#: "继续" after the word about a kept draft: show where it stands.
-GO_ON = ("继续",)
 NEED_VERIFIED = COSIGNERS
 MODERATOR = frozenset({Role.MODERATOR})
 
@@ -65,7 +69,7 @@ class ProposeTopicHandler(Handler):
             ctx.conversation.start(FLOW, "describe")
             return [Reply(t("topic.ask"))]
         ctx.conversation.start(FLOW, "confirm", title=draft.title, description=draft.description)
-        return [self._confirm(draft)]
+        return [topic_draft(draft)]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv = ctx.conversation
@@ -75,27 +79,13 @@ class ProposeTopicHandler(Handler):
             if conv.step == "describe":
                 return [Reply(t("topic.ask"))]
             title, description = conv.data.get("title", ""), conv.data.get("description", "")
-            return [self._confirm(TopicDraft(str(title), str(description)))]
+            return [topic_draft(TopicDraft(str(title), str(description)))]
         draft = draft_from_message(ctx.text)
         if draft is None:
-            return [
-                Reply(
-                    t(
-                        "topic.too_short"
-                        if conv.step == "describe"
-                        else "topic.not_understood_confirm"
-                    )
-                )
-            ]
+            key = "topic.too_short" if conv.step == "describe" else "topic.not_understood_confirm"
+            return [Reply(t(key))]
         conv.advance("confirm", title=draft.title, description=draft.description)
-        return [self._confirm(draft)]
-
-    @staticmethod
-    def _confirm(draft: TopicDraft) -> Reply:
-        return Reply(
-            t("topic.confirm", title=draft.title, description=draft.description),
-            buttons=(Button(t("topic.confirm_button"), "确认提交"), Button("取消", "取消")),
-        )
+        return [topic_draft(draft)]
 
     async def _file(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
@@ -132,55 +122,19 @@ class SecondTopicHandler(Handler):
     async def status(self, ctx: Context, topic_id: int) -> Sequence[Reply]:
         """A topic as it stands, with 附议 offered while it collects co-signatures."""
         topic = await TopicService(ctx.uow, self.rules, ctx.now).get(topic_id)
-        ref = topic_ref(topic_id)
-        values = {"ref": ref, "title": topic.title, "status": TOPIC_STATUS_ZH[topic.status]}
-        if topic.status != "accepted":
-            return [Reply(t("topic.status", **values))]
-        need = self.rules.cosign_threshold
-        return [
-            Reply(
-                t("topic.status_collecting", count=topic.cosign_count, need=need, **values),
-                buttons=(Button(f"附议 {ref}", f"附议 {ref}", private=True),),
-            )
-        ]
+        return [topic_standing(topic, self.rules.cosign_threshold)]
 
     async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)
-        topic_id = topic
-        if topic_id is None:
+        if topic is None:
             open_topics = await service.list("accepted")
-            if not open_topics:
-                return [Reply(t("topic.none_to_cosign"))]
-            need = self.rules.cosign_threshold
-            lines = "\n".join(
-                f"{topic_ref(x.id or 0)} {x.title}（{x.cosign_count}/{need}）"
-                for x in open_topics[:10]
-            )
-            buttons = tuple(
-                Button(f"附议 {topic_ref(x.id or 0)}", f"附议 {topic_ref(x.id or 0)}")
-                for x in open_topics[:5]
-            )
-            return [Reply(t("topic.which_to_cosign", topics=lines), buttons=buttons)]
+            return [cosign_choices(open_topics, self.rules.cosign_threshold)]
         assert ctx.user.resident is not None
         try:
-            result = await service.cosign(topic_id, ctx.user.resident, ctx.user.actor)
+            result = await service.cosign(topic, ctx.user.resident, ctx.user.actor)
         except TopicError as exc:
             return [refusal("topic_error", exc.code, exc.values)]
-        signed = result.topic
-        ref = topic_ref(signed.id or 0)
-        if not result.qualified_now:
-            return [
-                Reply(
-                    t(
-                        "topic.cosigned",
-                        ref=ref,
-                        title=signed.title,
-                        count=result.count,
-                        threshold=result.threshold,
-                    )
-                )
-            ]
-        return [Reply(t("topic.cosigned_qualified", ref=ref, count=result.count))]
+        return [cosign_receipt(result)]
 
 
 class TopicModerationHandler(Handler):
@@ -234,19 +188,12 @@ class TopicModerationHandler(Handler):
 
     async def pending(self, ctx: Context) -> Sequence[Reply]:
         pending = await self._service(ctx).list("proposed")
-        if not pending:
-            return [Reply(t("topic.pending_none"))]
-        lines = "\n".join(f"{topic_ref(x.id or 0)} {x.title}｜{screening_hint(x)}" for x in pending)
-        return [Reply(t("topic.pending_list", topics=lines))]
+        return [pending_topics(pending)]
 
     async def cosigners(self, ctx: Context, topic: int) -> Sequence[Reply]:
         """附议名单 T12: who co-signed, those signed for by a grid worker marked 代办."""
         found, people = await self._service(ctx).cosign_list(topic)
-        label, title = topic_ref(topic), found.title
-        if not people:
-            return [Reply(t("topic.cosigns_none", ref=label, title=title))]
-        listed = {"count": len(people), "assisted": of_which_in(people), "names": names(people)}
-        return [Reply(t("topic.cosigns_list", ref=label, title=title, **listed))]
+        return [cosigner_roll(found, people)]
 
     async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
         """审核 T12 通过 · 审核 T12 驳回 理由."""
@@ -276,7 +223,7 @@ class TopicModerationHandler(Handler):
         if ctx.user.resident is None:
             raise RecurringError("no_resident")
         done = await self._recurring(ctx).accept(number, ctx.user.resident, ctx.user.actor, ctx.now)
-        return [self._decided(done)]
+        return [offer_decided(done)]
 
     async def not_from_tickets(self, ctx: Context, number: str) -> Sequence[Reply]:
         """暂不提交: the offer is closed, recorded with who and when."""
@@ -285,18 +232,4 @@ class TopicModerationHandler(Handler):
         )
         if done.decided_now:
             return [Reply(t("recurring.declined"))]
-        return [self._decided(done)]
-
-    @staticmethod
-    def _decided(done: OfferOutcome) -> Reply:
-        """What a tap made, or what an earlier one had (a second tap changes nothing)."""
-        offer, topic = done.offer, done.topic
-        who = offer.decided_by_name or ""
-        if topic is None:
-            return Reply(t("recurring.declined_before", who=who))
-        ref = topic_ref(topic.id or 0)
-        if not done.decided_now:
-            return Reply(t("recurring.accepted_before", who=who, ref=ref))
-        return Reply(
-            t("recurring.accepted", ref=ref, title=topic.title, tickets="、".join(offer.tickets))
-        )
+        return [offer_decided(done)]

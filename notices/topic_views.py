@@ -1,0 +1,101 @@
+"""议题 as the replies show them: a draft to confirm, a topic's standing, the lists to
+co-sign and to screen, a co-signature's receipt, and a recurring problem's offer decided."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from consultation.ids import topic_ref
+from consultation.participation import Participant
+from consultation.recurring import OfferOutcome
+from consultation.topics import TOPIC_STATUS_ZH, CosignResult, TopicDraft
+from kernel.messages import Button, Reply
+from kernel.texts import t
+from notices.assisted import names, of_which_in
+from notices.topics import screening_hint
+from storage.topics import Topic
+
+
+def _ref(topic: Topic) -> str:
+    return topic_ref(topic.id or 0)
+
+
+def _cosign_button(ref: str, private: bool = False) -> Button:
+    return Button(f"附议 {ref}", f"附议 {ref}", private=private)
+
+
+def topic_draft(draft: TopicDraft) -> Reply:
+    """The proposal as it will be filed, with 确认提交 and 取消."""
+    return Reply(
+        t("topic.confirm", title=draft.title, description=draft.description),
+        buttons=(Button(t("topic.confirm_button"), "确认提交"), Button("取消", "取消")),
+    )
+
+
+def topic_standing(topic: Topic, need: int) -> Reply:
+    """A topic as it stands, with 附议 offered while it collects co-signatures."""
+    ref = _ref(topic)
+    values = {"ref": ref, "title": topic.title, "status": TOPIC_STATUS_ZH[topic.status]}
+    if topic.status != "accepted":
+        return Reply(t("topic.status", **values))
+    return Reply(
+        t("topic.status_collecting", count=topic.cosign_count, need=need, **values),
+        buttons=(_cosign_button(ref, private=True),),
+    )
+
+
+def cosign_choices(open_topics: Sequence[Topic], need: int) -> Reply:
+    """附议 without a number: what is open for co-signing (ten listed, five buttons)."""
+    if not open_topics:
+        return Reply(t("topic.none_to_cosign"))
+    lines = "\n".join(f"{_ref(x)} {x.title}（{x.cosign_count}/{need}）" for x in open_topics[:10])
+    buttons = tuple(_cosign_button(_ref(x)) for x in open_topics[:5])
+    return Reply(t("topic.which_to_cosign", topics=lines), buttons=buttons)
+
+
+def cosign_receipt(result: CosignResult) -> Reply:
+    """Counted; and when this signature was the one it needed, qualified."""
+    signed, ref = result.topic, _ref(result.topic)
+    if result.qualified_now:
+        return Reply(t("topic.cosigned_qualified", ref=ref, count=result.count))
+    return Reply(
+        t(
+            "topic.cosigned",
+            ref=ref,
+            title=signed.title,
+            count=result.count,
+            threshold=result.threshold,
+        )
+    )
+
+
+def pending_topics(pending: Sequence[Topic]) -> Reply:
+    """待审议题: each with its 六议六不议 pre-screen."""
+    if not pending:
+        return Reply(t("topic.pending_none"))
+    lines = "\n".join(f"{_ref(x)} {x.title}｜{screening_hint(x)}" for x in pending)
+    return Reply(t("topic.pending_list", topics=lines))
+
+
+def cosigner_roll(topic: Topic, people: Sequence[Participant]) -> Reply:
+    """附议名单: who co-signed, those signed for by a grid worker marked 代办."""
+    label, title = _ref(topic), topic.title
+    if not people:
+        return Reply(t("topic.cosigns_none", ref=label, title=title))
+    listed = {"count": len(people), "assisted": of_which_in(people), "names": names(people)}
+    return Reply(t("topic.cosigns_list", ref=label, title=title, **listed))
+
+
+def offer_decided(done: OfferOutcome) -> Reply:
+    """What a tap on a recurring problem's offer made, or what an earlier one had (a
+    second tap changes nothing)."""
+    offer, topic = done.offer, done.topic
+    who = offer.decided_by_name or ""
+    if topic is None:
+        return Reply(t("recurring.declined_before", who=who))
+    ref = _ref(topic)
+    if not done.decided_now:
+        return Reply(t("recurring.accepted_before", who=who, ref=ref))
+    return Reply(
+        t("recurring.accepted", ref=ref, title=topic.title, tickets="、".join(offer.tickets))
+    )
