@@ -18,8 +18,6 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_ref, poll_ref
 from consultation.meetings import MeetingService
 from consultation.polls import (
-    STANDALONE_WORDS,
-    Poll,
     PollError,
     PollService,
     parse_poll_command,
@@ -30,14 +28,11 @@ from kernel.commands import Arg, Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
-from notices.assisted import names, of_which_in
-from notices.common import date_text, refusal
+from notices.common import refusal
+from notices.poll_views import bad_vote, participant_roll, poll_state, vote_receipt, which_home
 from notices.polls import (
-    choice_label,
-    example,
-    option_label,
     poll_final,
     poll_opened,
     poll_result,
@@ -50,13 +45,6 @@ MODERATOR = frozenset({Role.MODERATOR})
 def poll_service(ctx: Context) -> PollService:
     """The poll service for this message, with the keys anonymous ballots are sealed with."""
     return PollService(ctx.uow, ctx.now, ctx.community.ballots)
-
-
-def _bad_vote(poll: Poll) -> Reply:
-    options = "、".join(option_label(poll, i) for i in range(len(poll.options)))
-    return Reply(
-        t("poll.bad_vote", ref=poll_ref(poll.id or 0), options=options, example=example(poll))
-    )
 
 
 class VoteHandler(Handler):
@@ -80,18 +68,12 @@ class VoteHandler(Handler):
             if not parsed.ok:
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
-                return [_bad_vote(poll)]
+                return [bad_vote(poll)]
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        ref, progress = poll_ref(poll.id or 0), await running_count(service, poll)
         changed = outcome.status == "changed"
-        if poll.anonymous:  # the receipt is stored for redelivery: no choice in it
-            key = "poll.anonymous_changed" if changed else "poll.anonymous_cast"
-            return [Reply(t(key, ref=ref, progress=progress))]
-        key = "poll.changed" if changed else "poll.cast"
-        choice = choice_label(poll, parsed.mask)
-        return [Reply(t(key, ref=ref, choice=choice, progress=progress))]
+        return [vote_receipt(poll, parsed.mask, changed, await running_count(service, poll))]
 
 
 class PollStatusHandler(Handler):
@@ -114,18 +96,8 @@ class PollStatusHandler(Handler):
         final = await service.final(found)
         if final is not None:
             return [poll_final(found, *final)]
-        state = t("poll.state_open" if service.is_open(found) else "poll.state_closed")
-        return [
-            Reply(
-                t(
-                    "poll.status",
-                    ref=poll_ref(found.id or 0),
-                    question=found.question,
-                    state=state,
-                    progress=await running_count(service, found),
-                )
-            )
-        ]
+        progress = await running_count(service, found)
+        return [poll_state(found, service.is_open(found), progress)]
 
     async def participants(self, ctx: Context, poll: int) -> Sequence[Reply]:
         service = poll_service(ctx)
@@ -134,8 +106,7 @@ class PollStatusHandler(Handler):
             people = await service.participants(found)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        listed = {"names": names(people), "assisted": of_which_in(people)}
-        return [Reply(t("poll.participants", ref=poll_ref(poll), **listed))]
+        return [participant_roll(poll, people)]
 
 
 def _poll_command(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
@@ -181,24 +152,7 @@ class PollAdminHandler(Handler):
         if not parsed.has_home:
             ahead = await MeetingService(ctx.uow, self.rules, zone, ctx.now).next_ahead()
             if ahead is not None:  # a decision belongs to its consultation day: ask
-                return [
-                    Reply(
-                        t(
-                            "poll.ask_meeting",
-                            code=ahead.code,
-                            when=date_text(ahead.starts_at, zone, ctx.now),
-                        ),
-                        buttons=(
-                            Button(
-                                t("poll.b_of_meeting", code=ahead.code),
-                                f"开启投票 {spec} {ahead.code}",
-                            ),
-                            Button(
-                                t("poll.b_standalone"), f"开启投票 {spec} {STANDALONE_WORDS[0]}"
-                            ),
-                        ),
-                    )
-                ]
+                return [which_home(spec, ahead, zone, ctx.now)]
         poll = await poll_service(ctx).open(
             parsed,
             ctx.user.resident,
@@ -218,7 +172,7 @@ class PollAdminHandler(Handler):
             return [person]
         parsed = parse_vote(choice, PollKind(found.kind), found.options, found.max_choices)
         if not parsed.ok:
-            return [_bad_vote(found)]
+            return [bad_vote(found)]
         await service.paper(poll, person, parsed.mask, ctx.user.actor)
         progress = await running_count(service, found)
         return [
