@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consultation.assisted import Assisted, AssistError, AssistService
+from consultation.assisted import AssistError, AssistService
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
-from consultation.meetings import MODE_ZH
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
 from handlers.votes import poll_service
-from kernel.commands import Command, meeting, ref, word
+from kernel.commands import Arg, Command, meeting, ref, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
-from kernel.texts import catalog, t
-from notices.common import date_text
+from kernel.texts import t
+from notices.assisted import assisted_refusal, cosign_recorded, signup_recorded, vote_recorded
 from notices.polls import choice_label, running_count
 
 SECTION = "代办"
@@ -32,10 +31,13 @@ _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
 
 
-def _ask(done: Assisted) -> str:
-    """Who asks the resident to confirm: the push, or the assistant when none can reach them."""
-    key = "assist.ask_in_chat" if done.reachable else "assist.ask_by_phone"
-    return t(key, name=done.resident.name)
+def _assist_command(verb: str, action: str, *args: Arg, aliases: tuple[str, ...]) -> Command:
+    return Command(verb, action, args, aliases=aliases, roles=ASSISTANTS, section=SECTION)
+
+
+def _assist_service(ctx: Context, rules: ConsultationRules) -> AssistService:
+    zone, ballots = ctx.community.zone, ctx.community.ballots
+    return AssistService(ctx.uow, rules, zone, ctx.now, ballots)
 
 
 class AssistHandler(Handler):
@@ -43,33 +45,28 @@ class AssistHandler(Handler):
 
     grammar = (
         Command("代办", "usage", roles=ASSISTANTS, listed=False),
-        Command(
+        _assist_command(
             "代办 附议",
             "cosign",
-            (ref("T", "topic", bare=True), word("who", "刘大爷")),
+            ref("T", "topic", bare=True),
+            word("who", "刘大爷"),
             aliases=("代办附议",),
-            roles=ASSISTANTS,
-            section=SECTION,
         ),
-        Command(
+        _assist_command(
             "代办 报名",
             "sign_up",
-            (
-                meeting(optional=True),
-                word("who", "刘大爷"),
-                word("mode", "线上", optional=True, pattern="线上|在线|网上|现场"),
-            ),
+            meeting(optional=True),
+            word("who", "刘大爷"),
+            word("mode", "线上", optional=True, pattern="线上|在线|网上|现场"),
             aliases=("代办报名", "代办 线上报名", "代办线上报名", "代办 现场报名", "代办现场报名"),
-            roles=ASSISTANTS,
-            section=SECTION,
         ),
-        Command(
+        _assist_command(
             "代办 投票",
             "vote",
-            (ref("P", "poll"), word("choice", "赞成"), word("who", "刘大爷")),
+            ref("P", "poll"),
+            word("choice", "赞成"),
+            word("who", "刘大爷"),
             aliases=("代办投票",),
-            roles=ASSISTANTS,
-            section=SECTION,
         ),
     )
     required_roles = ASSISTANTS
@@ -78,17 +75,12 @@ class AssistHandler(Handler):
         self.rules = rules
 
     def _service(self, ctx: Context) -> AssistService:
-        return AssistService(
-            ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
-        )
+        return _assist_service(ctx, self.rules)
 
     def refusal(self, exc: DomainError) -> str:
         """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”):
         the catalogue's ``assisted`` variant of the line, where the line says 您."""
-        key = f"{exc.section}.assisted.{exc.code}"
-        if exc.acting_for is not None and key in catalog():
-            return t(key, **{**exc.values, "name": exc.acting_for})
-        return super().refusal(exc)
+        return assisted_refusal(exc) or super().refusal(exc)
 
     async def usage(self, ctx: Context) -> Sequence[Reply]:
         return [Reply(t("assist.usage"))]
@@ -100,9 +92,7 @@ class AssistHandler(Handler):
         me = ctx.user.resident
         assert me is not None
         done = await self._service(ctx).cosign(topic, person, me, ctx.user.roles, ctx.user.actor)
-        key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
-        values = {"count": done.count, "threshold": done.threshold, "ask": _ask(done)}
-        return [Reply(t(key, name=person.name, ref=done.ref, title=done.title, **values))]
+        return [cosign_recorded(done)]
 
     async def sign_up(
         self, ctx: Context, code: str | None, who: str, mode: str | None
@@ -118,15 +108,7 @@ class AssistHandler(Handler):
         done = await self._service(ctx).sign_up(
             code, kind, person, me, ctx.user.roles, ctx.user.actor
         )
-        key = {"same": "assist.signed_up_same", "changed": "assist.signed_up_changed"}.get(
-            done.status, "assist.signed_up"
-        )
-        assert done.starts_at is not None
-        when = date_text(done.starts_at, ctx.community.zone, ctx.now)
-        mode_zh = MODE_ZH[kind]
-        return [
-            Reply(t(key, name=person.name, ref=done.ref, when=when, mode=mode_zh, ask=_ask(done)))
-        ]
+        return [signup_recorded(done, kind, ctx.community.zone, ctx.now)]
 
     async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
         service = poll_service(ctx)
@@ -146,13 +128,8 @@ class AssistHandler(Handler):
         done = await self._service(ctx).vote(
             poll, parsed.mask, person, me, ctx.user.roles, ctx.user.actor
         )
-        key = {"same": "assist.voted_same", "changed": "assist.voted_changed"}.get(
-            done.status, "assist.voted"
-        )
         progress = await running_count(service, found)
-        label = choice_label(found, parsed.mask)
-        values = {"choice": label, "progress": progress, "ask": _ask(done)}
-        return [Reply(t(key, name=person.name, ref=done.ref, **values))]
+        return [vote_recorded(done, choice_label(found, parsed.mask), progress)]
 
 
 class AssistAnswerHandler(Handler):
@@ -167,9 +144,7 @@ class AssistAnswerHandler(Handler):
         self.rules = rules
 
     def _service(self, ctx: Context) -> AssistService:
-        return AssistService(
-            ctx.uow, self.rules, ctx.community.zone, ctx.now, ctx.community.ballots
-        )
+        return _assist_service(ctx, self.rules)
 
     async def confirm(self, ctx: Context, ref: str) -> Sequence[Reply]:
         me = ctx.user.resident

@@ -19,6 +19,7 @@ from kernel.handler import Handler
 from kernel.intents import INTENT_LABELS, Intent
 from kernel.messages import Reply
 from kernel.texts import t
+from notices.learning import intent_name, samples_to_label, unknown_intent
 
 LIST_SIZE = 10
 
@@ -79,52 +80,29 @@ class NluLabelHandler(Handler):
     required_roles = MODERATOR
 
     async def listing(self, ctx: Context) -> Sequence[Reply]:
-        return [await self._list(ctx)]
+        samples, total = await LearningService(ctx.uow, ctx.now).pending(LIST_SIZE)
+        return [samples_to_label(samples, total, ctx.community.zone)]
 
     async def label(self, ctx: Context, sample: str, intent: str) -> Sequence[Reply]:
         """``标注 12 反映问题`` or ``标注 #12 report_issue`` (the list shows #12)."""
-        return [await self._label(ctx, int(sample.lstrip("#")), intent)]
+        meaning, sample_id = parse_intent(intent), int(sample.lstrip("#"))
+        if meaning is None:
+            return [unknown_intent(intent)]
+        learning = LearningService(ctx.uow, ctx.now)
+        found = await learning.label(sample_id, meaning.value, ctx.user.actor)
+        if found is None:
+            return [Reply(t("nlu_label.no_such", id=sample_id))]
+        name = intent_name(meaning)
+        return [Reply(t("nlu_label.done", id=sample_id, text=found.text, intent=name))]
 
     async def teach(self, ctx: Context, sentence: str) -> Sequence[Reply]:
         text, _, word = sentence.rpartition(" ")
         if not text.strip():
             return [Reply(t("nlu_label.usage"))]
-        return [await self._teach(ctx, text.strip(), word)]
-
-    async def _list(self, ctx: Context) -> Reply:
-        samples, total = await LearningService(ctx.uow, ctx.now).pending(LIST_SIZE)
-        if not samples:
-            return Reply(t("nlu_label.none"))
-        lines = [t("nlu_label.header", shown=len(samples), total=total)]
-        for s in samples:
-            guess = t(f"intent.{s.predicted}") if s.predicted in INTENT_LABELS else "—"
-            when = s.created_at.astimezone(ctx.community.zone).strftime("%m-%d %H:%M")
-            lines.append(
-                t("nlu_label.item", id=s.id, text=s.text, guess=guess, p=round(s.confidence * 100))
-                + f"（{when}）"
-            )
-        lines.append(t("nlu_label.how"))
-        return Reply("\n".join(lines))
-
-    async def _label(self, ctx: Context, sample_id: int, word: str) -> Reply:
-        intent = parse_intent(word)
-        if intent is None:
-            return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
+        meaning = parse_intent(word)
+        if meaning is None:
+            return [unknown_intent(word)]
         learning = LearningService(ctx.uow, ctx.now)
-        sample = await learning.label(sample_id, intent.value, ctx.user.actor)
-        if sample is None:
-            return Reply(t("nlu_label.no_such", id=sample_id))
-        name = t(f"intent.{intent.value}")
-        return Reply(t("nlu_label.done", id=sample_id, text=sample.text, intent=name))
-
-    async def _teach(self, ctx: Context, text: str, word: str) -> Reply:
-        intent = parse_intent(word)
-        if intent is None:
-            return Reply(t("nlu_label.unknown_intent", word=word, names=_names()))
-        sample = await LearningService(ctx.uow, ctx.now).teach(text, intent.value, ctx.user.actor)
-        name = t(f"intent.{intent.value}")
-        return Reply(t("nlu_label.taught", id=sample.id, text=sample.text, intent=name))
-
-
-def _names() -> str:
-    return "、".join(t(f"intent.{i.value}") for i in Intent)
+        taught = await learning.teach(text.strip(), meaning.value, ctx.user.actor)
+        name = intent_name(meaning)
+        return [Reply(t("nlu_label.taught", id=taught.id, text=taught.text, intent=name))]

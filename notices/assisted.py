@@ -4,15 +4,18 @@ of an undo, and every list and count says what was assisted, in the same words."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.assisted import Assisted
 from consultation.audiences import Audience, Person
+from consultation.errors import DomainError
 from consultation.meetings import MODE_ZH
 from consultation.participation import Participant, assisted_count
 from kernel.messages import Button, Reply
-from kernel.texts import t
+from kernel.texts import catalog, t
 from notices.common import date_text
 from notices.dispatch import Notify, Route, Table
 from notices.polls import choice_label
@@ -45,6 +48,47 @@ def answer_buttons(ref: str) -> tuple[Button, ...]:
         Button(t("assist.b_confirm"), f"确认代办 {ref}", private=True),
         Button(t("assist.b_undo"), f"撤销代办 {ref}", private=True),
     )
+
+
+def assisted_refusal(exc: DomainError) -> str | None:
+    """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”): the
+    catalogue's ``assisted`` variant of the line, where the line says 您 (None: none)."""
+    key = f"{exc.section}.assisted.{exc.code}"
+    if exc.acting_for is not None and key in catalog():
+        return t(key, **{**exc.values, "name": exc.acting_for})
+    return None
+
+
+def _ask(done: Assisted) -> str:
+    """Who asks the resident to confirm: the push, or the assistant when none can reach them."""
+    key = "assist.ask_in_chat" if done.reachable else "assist.ask_by_phone"
+    return t(key, name=done.resident.name)
+
+
+def _recorded(key: str, done: Assisted, **values: object) -> Reply:
+    """The assistant's receipt, with the resident's name and who asks them to confirm."""
+    return Reply(t(key, name=done.resident.name, ref=done.ref, ask=_ask(done), **values))
+
+
+def cosign_recorded(done: Assisted) -> Reply:
+    key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
+    return _recorded(key, done, title=done.title, count=done.count, threshold=done.threshold)
+
+
+def signup_recorded(done: Assisted, mode: str, zone: ZoneInfo, now: datetime) -> Reply:
+    key = {"same": "assist.signed_up_same", "changed": "assist.signed_up_changed"}.get(
+        done.status, "assist.signed_up"
+    )
+    assert done.starts_at is not None
+    when = date_text(done.starts_at, zone, now)
+    return _recorded(key, done, when=when, mode=MODE_ZH[mode])
+
+
+def vote_recorded(done: Assisted, choice: str, progress: str) -> Reply:
+    key = {"same": "assist.voted_same", "changed": "assist.voted_changed"}.get(
+        done.status, "assist.voted"
+    )
+    return _recorded(key, done, choice=choice, progress=progress)
 
 
 def _to_resident(event: ev.AssistRecorded) -> list[Audience]:
