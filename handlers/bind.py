@@ -22,10 +22,10 @@ from kernel.context import Context, Units
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import t
+from notices.binding import code_issued
 
 log = logging.getLogger("yishi.bind")
 
-HOURS = int(CODE_TTL.total_seconds() // 3600)
 #: Eight digits (six from before codes grew: they still work until they expire).
 CODE = re.compile(r"(?<!\d)(\d{8}|\d{6})(?!\d)")
 RESIDENT_ID = re.compile(r"#\s*(\d+)")
@@ -104,10 +104,7 @@ class IssueBindCodeHandler(Handler):
             return [person]
         assert person.id is not None
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
-        issued = t("bind.issued", name=person.name, code=code, hours=HOURS)
-        if not person.verified:
-            issued += "\n" + t("bind.issued_unverified", name=person.name)
-        return [Reply(issued, secret=True)]
+        return [code_issued(person.name, code, person.verified)]
 
 
 class VerifyHandler(Handler):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from consultation.binding import EVERYWHERE, PreferenceError, PushRoute, set_push_preference
+from consultation.binding import EVERYWHERE, PreferenceError, set_push_preference
 from consultation.binding import push_route as route_of
 from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
-from kernel.messages import Button, Reply
+from kernel.messages import Reply
 from kernel.texts import t
+from notices.binding import platform_name, route_buttons, route_text
 
 #: How residents name the platforms; longer names first ("企业微信" before "微信").
 PLATFORM_WORDS = (
@@ -56,21 +57,6 @@ def platforms_named(text: str) -> list[str]:
     return found
 
 
-def _name(platform: str) -> str:
-    return t(f"notify.platform.{platform}")
-
-
-def describe_route(route: PushRoute) -> str:
-    """The person's current route as a sentence."""
-    names = [_name(p) for p, _chat in route.accounts]
-    if route.everywhere:
-        return t("notify.now_all", platforms="、".join(names))
-    first, rest = names[0], "、".join(names[1:])
-    key = "notify.now_chosen" if route.chosen else "notify.now_default"
-    then = t("notify.then", others=rest) if rest else ""
-    return t(key, first=first, then=then)
-
-
 class NotifyPreferenceHandler(Handler):
     """Sets or shows where this person's pushes go."""
 
@@ -91,23 +77,12 @@ class NotifyPreferenceHandler(Handler):
             route = await route_of(ctx.uow, resident.id)
             if not route.accounts:
                 return [Reply(t("notify.unbound"))]
-            return [
-                Reply(describe_route(route) + "\n" + t("notify.how"), buttons=self._buttons(route))
-            ]
+            return [Reply(route_text(route) + "\n" + t("notify.how"), buttons=route_buttons(route))]
         else:
             route = await route_of(ctx.uow, resident.id)
-            return [Reply(t("notify.ask"), buttons=self._buttons(route))]
+            return [Reply(t("notify.ask"), buttons=route_buttons(route))]
         try:
             route = await set_push_preference(ctx.uow, resident.id, wanted, ctx.user.actor)
         except PreferenceError as exc:
-            return [Reply(t(f"notify.{exc.code}", platform=_name(exc.platform or "")))]
-        return [Reply(t("notify.saved") + describe_route(route))]
-
-    def _buttons(self, route: PushRoute) -> tuple[Button, ...]:
-        platforms = list(dict.fromkeys(p for p, _chat in route.accounts))
-        choices = [
-            Button(t("notify.to", platform=_name(p)), f"通知发到{_name(p)}") for p in platforms
-        ]
-        if len(platforms) > 1:
-            choices.append(Button(t("notify.to_all"), "通知都发"))
-        return tuple(choices)
+            return [Reply(t(f"notify.{exc.code}", platform=platform_name(exc.platform or "")))]
+        return [Reply(t("notify.saved") + route_text(route))]

@@ -22,7 +22,7 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import refusal
-from notices.outcomes import EVALUATION_FLOW
+from notices.outcomes import EVALUATION_FLOW, decision_assigned, evaluation_thanks
 
 FLOW = EVALUATION_FLOW
 MODERATOR = frozenset({Role.MODERATOR})
@@ -70,8 +70,7 @@ class OutcomeAdminHandler(Handler):
         who, when = found.group(1), found.group(2)
         due = parse_due(when, ctx.now.astimezone(ctx.community.zone).date())
         await OutcomeService(ctx.uow, ctx.now).assign(decision, who, due, ctx.user.actor)
-        due_text = t("outcome.due", due=due) if due else ""
-        return [Reply(t("outcome.assigned", ref=decision_ref(decision), owner=who, due=due_text))]
+        return [decision_assigned(decision, who, due)]
 
     async def progress(self, ctx: Context, decision: int, note: str) -> Sequence[Reply]:
         await OutcomeService(ctx.uow, ctx.now).progress(decision, note, ctx.user.actor)
@@ -120,12 +119,4 @@ class EvaluateHandler(Handler):
             )
         except OutcomeError as exc:
             return [refusal("outcome_error", exc.code, exc.values)]
-        return [
-            Reply(
-                t(
-                    "outcome.thanks",
-                    ref=decision_ref(decision_id),
-                    verdict="满意" if verdict else "不满意",
-                )
-            )
-        ]
+        return [evaluation_thanks(decision_id, verdict)]

@@ -19,21 +19,14 @@ from kernel.context import Context
 from kernel.flows import Flow, Step
 from kernel.handler import Handler, Reading
 from kernel.messages import Reply
-from kernel.texts import catalog, t
+from kernel.texts import t
 from notices.common import date_text
+from notices.timetable import describe_event, upcoming
 
 FLOW = "schedule"
 MODERATOR = frozenset({Role.MODERATOR})
 LIST_DAYS = 14
 SHOWN = 20
-
-
-def describe_event(event: TimedEvent) -> str:
-    """What a moderator reads for an event: its kind in Chinese and the object it is for."""
-    label = catalog().get(f"schedule.kinds.{event.kind}", event.kind)
-    slot = event.key.rsplit(":", 1)[-1]
-    extra = f"（{slot}）" if slot not in (event.ref, "") and slot != event.kind else ""
-    return f"{label} {event.ref}{extra}"
 
 
 class ScheduleHandler(Handler):
@@ -77,18 +70,8 @@ class ScheduleHandler(Handler):
         if not events:
             ctx.conversation.end()
             return [Reply(t("schedule.list_empty", days=LIST_DAYS))]
-        zone = ctx.community.zone
-        lines = [t("schedule.list_header")]
-        for number, event in enumerate(events[:SHOWN], start=1):
-            when = date_text(event.due_at, zone)
-            lines.append(
-                t("schedule.list_item", number=number, when=when, what=describe_event(event))
-            )
-        if len(events) > SHOWN:
-            lines.append(t("schedule.list_more", count=len(events) - SHOWN))
-        lines.append(t("schedule.list_footer"))
         ctx.conversation.start(FLOW, "listed")
-        return [Reply("\n".join(lines))]
+        return [upcoming(events, SHOWN, ctx.community.zone)]
 
     async def _find(self, ctx: Context, ref: str) -> TimedEvent:
         """By key, or by number in the current list (the order :meth:`_list` shows)."""

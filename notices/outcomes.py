@@ -1,4 +1,5 @@
-"""结果: who is told what as a decision is carried out."""
+"""结果: who is told what as a decision is carried out, and what the moderator and
+the evaluating resident are answered."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ from storage.unit_of_work import UnitOfWork
 #: The conversation that makes a resident's next "满意" their 评议 of a decision.
 EVALUATION_FLOW = "evaluate"
 EVALUATION_WINDOW = timedelta(days=7)
+
+
+def decision_assigned(decision: int, owner: str, due: str | None) -> Reply:
+    """落实 answered: who carries the decision out, and by when if a date was given."""
+    due_text = t("outcome.due", due=due) if due else ""
+    return Reply(t("outcome.assigned", ref=decision_ref(decision), owner=owner, due=due_text))
+
+
+def evaluation_thanks(decision: int, satisfied: bool) -> Reply:
+    verdict = "满意" if satisfied else "不满意"
+    return Reply(t("outcome.thanks", ref=decision_ref(decision), verdict=verdict))
 
 
 def _progress(event: ev.DecisionProgressed, _a: Audience) -> Reply:
