@@ -34,17 +34,7 @@ from kernel.texts import t
 from nlu.dialogue import emergency_kind, is_question
 from nlu.lexicon import describes_problem
 from nlu.normalize import normalize
-from notices.ticket_views import (
-    FILE_ANYWAY,
-    FOLLOW_PREFIX,
-    category_question,
-    draft_confirmation,
-    duplicate_offer,
-    emergency_where,
-    error_reply,
-    filed_reply,
-    updates_question,
-)
+from notices import ticket_views as views
 
 FLOW = "report"
 START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修", "我要反映", "投诉"})
@@ -72,7 +62,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
         "关注它",
         "要",
         "好",
-        FILE_ANYWAY,
+        views.FILE_ANYWAY,
         *sorted(NO_WORDS),
         *sorted(CONFIRM_WORDS),
         *GO_ON,
@@ -270,7 +260,7 @@ class ReportHandler(Handler):
         ticket = view.ticket
         if not ticket.urgent or ticket.status in ("resolved", "closed"):
             return None
-        where = emergency_where(await self._grid(service, ticket.grid_id))
+        where = views.emergency_where(await self._grid(service, ticket.grid_id))
         return {"number": ticket.number, "where": where}
 
     @staticmethod
@@ -289,7 +279,7 @@ class ReportHandler(Handler):
             conv.data["photos"] = [*conv.data.get("photos", []), ctx.message.image_url]
             conv.changed = True
             if step == "confirm":
-                return [draft_confirmation(_draft_of(conv.data))]
+                return [self._confirmation(conv.data)]
             return [Reply(t("ticket.photo_added", count=len(conv.data["photos"])))]
         if ctx.message.location is not None and not text:
             label = self._take_location(ctx)
@@ -299,7 +289,10 @@ class ReportHandler(Handler):
         if ctx.message.link is not None and not text:
             self._take_link(ctx)
             if step == "confirm":
-                return [Reply(t("ticket.link_added")), draft_confirmation(_draft_of(conv.data))]
+                return [
+                    Reply(t("ticket.link_added")),
+                    self._confirmation(conv.data),
+                ]
             return [Reply(t("ticket.link_added")), *await self._next(ctx)]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
@@ -308,12 +301,16 @@ class ReportHandler(Handler):
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
-            if text.startswith(FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
+            if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
                 return await self._follow(ctx, number or conv.data.get("duplicate", ""))
             conv.data["duplicate_declined"] = True
             conv.changed = True
             # 确认 here means "mine is another one, file it": shown for confirmation.
-            if text != FILE_ANYWAY and text not in NO_WORDS and text.lower() not in CONFIRM_WORDS:
+            if (
+                text != views.FILE_ANYWAY
+                and text not in NO_WORDS
+                and text.lower() not in CONFIRM_WORDS
+            ):
                 self._absorb(ctx, text, correction=True)
             return await self._next(ctx)
         if step == "ask_updates":
@@ -322,7 +319,7 @@ class ReportHandler(Handler):
             elif text in NO_WORDS or text.startswith("不"):
                 conv.advance("collect", wants_updates=False)
             else:
-                return [updates_question()]
+                return [views.updates_question()]
             return await self._next(ctx)
         if step == "ask_category":
             chosen = text if text in self.catalogue.names else None
@@ -330,7 +327,7 @@ class ReportHandler(Handler):
                 self._absorb(ctx, text)
                 chosen = conv.data.get("category")
             if chosen is None:
-                return [category_question(self.catalogue.names)]
+                return [views.category_question(self.catalogue.names)]
             conv.data["category"] = chosen
             conv.changed = True
             return await self._next(ctx)
@@ -390,7 +387,7 @@ class ReportHandler(Handler):
             return [Reply(t("ticket.ask_description"))]
         if data.get("category") is None:
             conv.advance("ask_category")
-            return [category_question(self.catalogue.names)]
+            return [views.category_question(self.catalogue.names)]
         if data.get("place") is None or _place(data).empty:
             home = self._home(ctx)
             if home is None:
@@ -400,7 +397,7 @@ class ReportHandler(Handler):
             data["place"] = _store_place(home)
         if not ctx.user.bound and "wants_updates" not in data:
             conv.advance("ask_updates")
-            return [updates_question()]
+            return [views.updates_question()]
         category = self.catalogue.get(data["category"])
         for question in category.questions:
             if question not in data["details"]:
@@ -415,9 +412,9 @@ class ReportHandler(Handler):
                     ctx.message.platform,
                     ctx.message.sender_id,
                 )
-                return [duplicate_offer(found, own)]
+                return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
-        return [draft_confirmation(_draft_of(data))]
+        return [self._confirmation(data)]
 
     def _home(self, ctx: Context) -> Place | None:
         resident = ctx.user.resident
@@ -426,13 +423,17 @@ class ReportHandler(Handler):
         parsed = read_message(resident.household, self.catalogue).place
         return None if parsed.empty else parsed
 
+    @staticmethod
+    def _confirmation(data: dict[str, Any]) -> Reply:
+        return views.draft_confirmation(_draft_of(data))
+
     async def _follow(self, ctx: Context, number: str) -> Sequence[Reply]:
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
         ctx.conversation.end()
         try:
             ticket = await service.follow(number, actor_of(ctx))
         except TicketError as exc:
-            return [error_reply(exc)]
+            return [views.error_reply(exc)]
         return [Reply(t("ticket.followed", number=ticket.number))]
 
     async def _filed(self, ctx: Context) -> tuple[Ticket, bool, TicketService]:
@@ -448,14 +449,14 @@ class ReportHandler(Handler):
     async def _file(self, ctx: Context) -> tuple[str, str]:
         """File the draft now: its number and, for an urgent one, whom it went to."""
         ticket, _created, service = await self._filed(ctx)
-        return ticket.number, emergency_where(await self._grid(service, ticket.grid_id))
+        return ticket.number, views.emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
         ticket, created, service = await self._filed(ctx)
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
-        return [filed_reply(ticket, await self._grid(service, ticket.grid_id), response)]
+        return [views.filed_reply(ticket, await self._grid(service, ticket.grid_id), response)]
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

@@ -26,14 +26,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from notices.ticket_views import (
-    error_reply,
-    my_tickets,
-    statistics_table,
-    task_list,
-    ticket_listing,
-    ticket_status,
-)
+from notices import ticket_views as views
 from notices.tickets import RATING_FLOW, clock_text
 
 ACTION_FLOW = "ticket_action"
@@ -77,21 +70,21 @@ class TicketStatusHandler(_TicketHandler):
         if number is not None:
             return [await self._view(ctx, number)]
         if ctx.text.startswith(("我的诉求", "/tickets", "查诉求")):
-            return [my_tickets(await service.mine(me))]
+            return [views.my_tickets(await service.mine(me))]
         found = await service.search_mine(me, ctx.text)
         if found is not None:
             return [await self._view(ctx, found.number)]
         mine = await service.mine(me)
         if len(mine) == 1:
             return [await self._view(ctx, mine[0].number)]
-        return [my_tickets(mine)]
+        return [views.my_tickets(mine)]
 
     async def _view(self, ctx: Context, number: str) -> Reply:
         try:
             view = await self.service(ctx).view(number, actor_of(ctx))
         except TicketError as exc:
-            return error_reply(exc)
-        return ticket_status(view, ctx.community.zone)
+            return views.error_reply(exc)
+        return views.ticket_status(view, ctx.community.zone)
 
 
 class TicketRatingHandler(_TicketHandler):
@@ -134,7 +127,7 @@ class TicketRatingHandler(_TicketHandler):
             try:
                 await self.service(ctx).comment(number, actor_of(ctx), ctx.text, ctx.now)
             except TicketError as exc:
-                return [error_reply(exc)]
+                return [views.error_reply(exc)]
             return [Reply(t("ticket.comment_saved"))]
         rating = rating_word(ctx.text)
         if rating is None:
@@ -147,7 +140,7 @@ class TicketRatingHandler(_TicketHandler):
             await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
             ctx.conversation.end()
-            return [error_reply(exc)]
+            return [views.error_reply(exc)]
         if comment:
             ctx.conversation.end()
             return [Reply(t("ticket.comment_saved"))]
@@ -188,7 +181,7 @@ class GridWorkerHandler(_TicketHandler):
 
     async def tasks(self, ctx: Context) -> Sequence[Reply]:
         tickets = await self.service(ctx).tasks(actor_of(ctx))
-        return [task_list(tickets, ctx.community.zone)]
+        return [views.task_list(tickets, ctx.community.zone)]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
@@ -251,7 +244,7 @@ class GridWorkerHandler(_TicketHandler):
                 event = await service.extend(number, me, float(hours), rest, now)
                 done = "done_extend"
         except TicketError as exc:
-            return [error_reply(exc)]
+            return [views.error_reply(exc)]
         due = clock_text(event.ticket.resolution_due_at, ctx.community.zone)
         return [Reply(t(f"ticket.{done}", number=number, due=due))]
 
@@ -315,17 +308,17 @@ class ModeratorTicketHandler(_TicketHandler):
         """One line per ticket, with who holds it."""
         service, me = self.service(ctx), actor_of(ctx)
         held = [(tk, (await service.view(tk.number, me)).holder_name) for tk in tickets]
-        return ticket_listing(header, held, ctx.community.zone)
+        return views.ticket_listing(header, held, ctx.community.zone)
 
     async def merge(self, ctx: Context, duplicate: str, into: str) -> Sequence[Reply]:
         try:
             await self.service(ctx).merge(duplicate, into, actor_of(ctx), ctx.now)
         except TicketError as exc:
-            return [error_reply(exc)]
+            return [views.error_reply(exc)]
         return [Reply(t("ticket.merged", duplicate=duplicate, into=into))]
 
     async def statistics(self, ctx: Context, period: str | None) -> Sequence[Reply]:
         today = ctx.now.astimezone(ctx.community.zone).date()
         start, end, label = parse_period(period or "", today)
         stats = await self.service(ctx).statistics(start, end, ctx.now)
-        return [statistics_table(stats, ctx.community.name, label)]
+        return [views.statistics_table(stats, ctx.community.name, label)]

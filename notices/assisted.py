@@ -95,34 +95,27 @@ def _to_resident(event: ev.AssistRecorded) -> list[Audience]:
     return [Person(event.resident_id)]
 
 
+def _asked(event: ev.AssistRecorded, key: str, **values: object) -> Reply:
+    """The resident is told who recorded what for them, and asked to confirm or undo it."""
+    text = t(key, assistant=event.assistant_name, ref=event.ref, **values)
+    return Reply(text, buttons=answer_buttons(event.ref))
+
+
 def routes(zone: ZoneInfo) -> Table:
     """The 代办 rows of the dispatch table."""
 
     def cosign(event: ev.CosignAssisted, _a: Audience) -> Reply:
-        text = t(
-            "assist.push_cosign", assistant=event.assistant_name, ref=event.ref, title=event.title
-        )
-        return Reply(text, buttons=answer_buttons(event.ref))
+        return _asked(event, "assist.push_cosign", title=event.title)
 
     def signup(event: ev.SignupAssisted, _a: Audience) -> Reply:
-        text = t(
-            "assist.push_signup",
-            assistant=event.assistant_name,
-            ref=event.ref,
-            when=date_text(event.starts_at, zone, event.at),
-            mode=MODE_ZH.get(event.mode, event.mode),
+        when = date_text(event.starts_at, zone, event.at)
+        return _asked(
+            event, "assist.push_signup", when=when, mode=MODE_ZH.get(event.mode, event.mode)
         )
-        return Reply(text, buttons=answer_buttons(event.ref))
 
     def vote(event: ev.VoteAssisted, _a: Audience) -> Reply:
-        text = t(
-            "assist.push_vote",
-            assistant=event.assistant_name,
-            ref=event.ref,
-            title=event.title,
-            choice=choice_label(event.poll, event.mask),
-        )
-        return Reply(text, buttons=answer_buttons(event.ref))
+        choice = choice_label(event.poll, event.mask)
+        return _asked(event, "assist.push_vote", title=event.title, choice=choice)
 
     def undone(event: ev.AssistUndone, _a: Audience) -> Reply:
         return Reply(

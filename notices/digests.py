@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,7 +54,8 @@ def monthly_report_text(
     consultation: ConsultationFigures | None,
     late_note: str | None,
 ) -> str:
-    """The monthly report: the previous month's ticket and consultation figures."""
+    """The monthly report: the previous month's ticket and consultation figures (each
+    line's placeholders are its figures' field names)."""
     lines = [t("schedule.report_header", year=month.year, month=month.month)]
     if tickets is not None:
         satisfied = (
@@ -61,29 +63,9 @@ def monthly_report_text(
             if tickets.satisfied_percent is not None
             else ""
         )
-        lines.append(
-            t(
-                "schedule.report_tickets",
-                received=tickets.received,
-                dispatched=tickets.dispatched,
-                resolved=tickets.resolved,
-                fed_back=tickets.fed_back,
-                escalated=tickets.escalated,
-                open=tickets.open_at_end,
-                satisfied=satisfied,
-            )
-        )
+        lines.append(t("schedule.report_tickets", **asdict(tickets), satisfied=satisfied))
     if consultation is not None:
-        lines.append(
-            t(
-                "schedule.report_consultation",
-                meetings=consultation.meetings_held,
-                proposed=consultation.topics_proposed,
-                accepted=consultation.topics_accepted,
-                polls=consultation.polls_closed,
-                outcomes=consultation.outcomes_published,
-            )
-        )
+        lines.append(t("schedule.report_consultation", **asdict(consultation)))
     if tickets is None and consultation is None:
         lines.append(t("schedule.report_no_figures"))
     if late_note:

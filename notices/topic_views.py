@@ -55,18 +55,11 @@ def cosign_choices(open_topics: Sequence[Topic], need: int) -> Reply:
 
 def cosign_receipt(result: CosignResult) -> Reply:
     """Counted; and when this signature was the one it needed, qualified."""
-    signed, ref = result.topic, _ref(result.topic)
+    values = {"ref": _ref(result.topic), "count": result.count}
     if result.qualified_now:
-        return Reply(t("topic.cosigned_qualified", ref=ref, count=result.count))
-    return Reply(
-        t(
-            "topic.cosigned",
-            ref=ref,
-            title=signed.title,
-            count=result.count,
-            threshold=result.threshold,
-        )
-    )
+        return Reply(t("topic.cosigned_qualified", **values))
+    title, threshold = result.topic.title, result.threshold
+    return Reply(t("topic.cosigned", title=title, threshold=threshold, **values))
 
 
 def pending_topics(pending: Sequence[Topic]) -> Reply:
