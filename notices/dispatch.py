@@ -66,18 +66,13 @@ class Also(Generic[E]):
 Table = Mapping[type[Event], Sequence[Route[Any]]]
 
 
+@dataclass(frozen=True)
 class Dispatcher:
     """The unit of work's publisher: runs each event's routes from :data:`Table`."""
 
-    def __init__(
-        self,
-        table: Table,
-        resolver: AudienceResolver,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.table = table
-        self.resolver = resolver
-        self.clock = clock
+    table: Table
+    resolver: AudienceResolver
+    clock: Callable[[], datetime] = utcnow
 
     async def __call__(self, uow: UnitOfWork, events: list[Any]) -> None:
         for event in events:
