@@ -16,8 +16,9 @@ from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
+from handlers.staff import Section
 from handlers.votes import poll_service
-from kernel.commands import Arg, Command, meeting, ref, word
+from kernel.commands import Command, meeting, ref, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
@@ -25,14 +26,12 @@ from kernel.texts import t
 from notices.assisted import assisted_refusal, cosign_recorded, signup_recorded, vote_recorded
 from notices.polls import choice_label, running_count
 
-SECTION = "代办"
 #: A reference the answer buttons carry: a topic, a poll or a meeting.
 _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
 
 
-def _assist_command(verb: str, action: str, *args: Arg, aliases: tuple[str, ...]) -> Command:
-    return Command(verb, action, args, aliases=aliases, roles=ASSISTANTS, section=SECTION)
+_assist_command = Section("代办", ASSISTANTS).command
 
 
 def _assist_service(ctx: Context, rules: ConsultationRules) -> AssistService:

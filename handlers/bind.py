@@ -16,7 +16,7 @@ from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, red
 from consultation.events import BindQrReady
 from consultation.register import RegisterError, verify
 from consultation.residents import Resident, people_named
-from consultation.roles import Role
+from handlers.staff import Section
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
 from kernel.handler import Handler
@@ -29,7 +29,7 @@ log = logging.getLogger("yishi.bind")
 #: Eight digits (six from before codes grew: they still work until they expire).
 CODE = re.compile(r"(?<!\d)(\d{8}|\d{6})(?!\d)")
 RESIDENT_ID = re.compile(r"#\s*(\d+)")
-MODERATOR = frozenset({Role.MODERATOR})
+_binding_command = Section("绑定").command
 
 
 class WelcomeHandler(Handler):
@@ -86,14 +86,7 @@ class IssueBindCodeHandler(Handler):
     """“生成绑定码 张阿姨” or “生成绑定码 #12” (moderators)."""
 
     grammar = (
-        Command(
-            "生成绑定码",
-            "issue",
-            (rest("who", "张阿姨"),),
-            aliases=("/bindcode",),
-            roles=MODERATOR,
-            section="绑定",
-        ),
+        _binding_command("生成绑定码", "issue", rest("who", "张阿姨"), aliases=("/bindcode",)),
     )
 
     async def issue(self, ctx: Context, who: str | None) -> Sequence[Reply]:
@@ -112,13 +105,8 @@ class VerifyHandler(Handler):
     checked, so they may co-sign, sign up and vote."""
 
     grammar = (
-        Command(
-            "认证",
-            "verify",
-            (rest("who", "张阿姨", optional=False),),
-            aliases=("认证居民",),
-            roles=MODERATOR,
-            section="绑定",
+        _binding_command(
+            "认证", "verify", rest("who", "张阿姨", optional=False), aliases=("认证居民",)
         ),
     )
 
@@ -158,13 +146,8 @@ class IssueBindQrHandler(Handler):
     """
 
     grammar = (
-        Command(
-            "生成绑定二维码",
-            "issue_qr",
-            (rest("who", "张阿姨"),),
-            aliases=("绑定二维码", "/bindqr"),
-            roles=MODERATOR,
-            section="绑定",
+        _binding_command(
+            "生成绑定二维码", "issue_qr", rest("who", "张阿姨"), aliases=("绑定二维码", "/bindqr")
         ),
     )
 

@@ -24,9 +24,10 @@ from consultation.meetings import (
 )
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
-from consultation.roles import PARTICIPANTS, Role
+from consultation.roles import PARTICIPANTS
 from consultation.topics import TopicService
-from kernel.commands import Arg, Command, meeting, ref, rest, word
+from handlers.staff import MODERATOR, Section
+from kernel.commands import Command, meeting, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -48,7 +49,6 @@ from notices.meeting_views import (
 )
 from notices.meetings import PUBLIC_PATH, meeting_ahead, meeting_info
 
-MODERATOR = frozenset({Role.MODERATOR})
 _MONTH = r"\d{4}\s*[-年/]\s*\d{1,2}月?"
 
 
@@ -163,8 +163,7 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
-def _meeting_command(verb: str, action: str, *args: Arg, listed: bool = True) -> Command:
-    return Command(verb, action, args, roles=MODERATOR, section="议事日", listed=listed)
+_meeting_command = Section("议事日").command
 
 
 class MeetingAdminHandler(Handler):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consultation.learning import LearningService
-from consultation.roles import Role
-from kernel.commands import Command, rest, word
+from handlers.staff import MODERATOR, Section
+from kernel.commands import rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import INTENT_LABELS, Intent
@@ -45,8 +45,7 @@ INTENT_NAMES: dict[str, Intent] = {
     "闲聊": Intent.OTHER,
 }
 
-MODERATOR = frozenset({Role.MODERATOR})
-SECTION = "教我听懂"
+_teaching_command = Section("教我听懂").command
 
 
 def parse_intent(word: str) -> Intent | None:
@@ -61,20 +60,12 @@ class NluLabelHandler(Handler):
     """Lists kept messages and records a moderator's labels, with who and when."""
 
     grammar = (
-        Command("待标注", "listing", roles=MODERATOR, section=SECTION),
-        Command(
-            "标注",
-            "label",
-            (word("sample", "12", pattern=r"#?\d{1,9}"), word("intent", "反映问题")),
-            roles=MODERATOR,
-            section=SECTION,
+        _teaching_command("待标注", "listing"),
+        _teaching_command(
+            "标注", "label", word("sample", "12", pattern=r"#?\d{1,9}"), word("intent", "反映问题")
         ),
-        Command(
-            "标注",
-            "teach",
-            (rest("sentence", "有人把车停在盲道上 反映问题", optional=False),),
-            roles=MODERATOR,
-            section=SECTION,
+        _teaching_command(
+            "标注", "teach", rest("sentence", "有人把车停在盲道上 反映问题", optional=False)
         ),
     )
     required_roles = MODERATOR

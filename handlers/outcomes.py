@@ -14,7 +14,8 @@ from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, parse_due
 from consultation.roles import Role
-from kernel.commands import Arg, Command, ref, rest, word
+from handlers.staff import MODERATOR, Section
+from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
 from kernel.handler import Handler
@@ -25,7 +26,6 @@ from notices.common import refusal
 from notices.outcomes import EVALUATION_FLOW, decision_assigned, evaluation_thanks
 
 FLOW = EVALUATION_FLOW
-MODERATOR = frozenset({Role.MODERATOR})
 _ASSIGN = re.compile(r"(?:负责人|由)?\s*(\S+)\s*(?:期限|截止|完成时间)?\s*(.*)", re.DOTALL)
 
 
@@ -38,8 +38,7 @@ def verdict_of(text: str) -> bool | None:
     return None
 
 
-def _decision_command(verb: str, action: str, *args: Arg) -> Command:
-    return Command(verb, action, args, roles=MODERATOR, section="落实")
+_decision_command = Section("落实").command
 
 
 class OutcomeAdminHandler(Handler):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable, UnknownEvent
+from handlers.staff import MODERATOR
 from kernel.commands import Command, word
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -24,7 +24,6 @@ from notices.common import date_text
 from notices.timetable import describe_event, upcoming
 
 FLOW = "schedule"
-MODERATOR = frozenset({Role.MODERATOR})
 LIST_DAYS = 14
 SHOWN = 20
 

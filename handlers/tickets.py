@@ -19,6 +19,7 @@ from consultation.ticket_parsing import (
     rating_word,
 )
 from consultation.tickets import Actor, Ticket, TicketError, TicketService
+from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.flows import Flow, Step
@@ -33,7 +34,8 @@ ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
 ACTION_WORDS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
-MODERATOR = frozenset({Role.MODERATOR})
+_ticket_command = Section("诉求").command
+_worker_command = Section("诉求", STAFF).command
 #: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
 LISTED = 30
 
@@ -157,7 +159,7 @@ class GridWorkerHandler(_TicketHandler):
 
     grammar = (
         *(
-            Command(verb, "act", (ticket(), rest("note", example)), roles=STAFF, section="诉求")
+            _worker_command(verb, "act", ticket(), rest("note", example))
             for verb, example in (
                 ("接单", ""),
                 ("处理中", "进展说明"),
@@ -168,7 +170,7 @@ class GridWorkerHandler(_TicketHandler):
                 ("延期", "24小时 原因"),
             )
         ),
-        Command("我的任务", "tasks", aliases=("/tasks",), roles=STAFF, section="诉求"),
+        _worker_command("我的任务", "tasks", aliases=("/tasks",)),
     )
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
     flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
@@ -266,24 +268,10 @@ class ModeratorTicketHandler(_TicketHandler):
     """诉求统计 [period], 超期诉求, 所有诉求, 合并诉求 R… R…."""
 
     grammar = (
-        Command(
-            "诉求统计", "statistics", (rest("period", "本月"),), roles=MODERATOR, section="诉求"
-        ),
-        Command("超期诉求", "overdue", roles=MODERATOR, section="诉求"),
-        Command(
-            "所有诉求",
-            "open_tickets",
-            aliases=("全部诉求", "诉求列表", "在办诉求"),
-            roles=MODERATOR,
-            section="诉求",
-        ),
-        Command(
-            "合并诉求",
-            "merge",
-            (ticket("duplicate"), ticket("into")),
-            roles=MODERATOR,
-            section="诉求",
-        ),
+        _ticket_command("诉求统计", "statistics", rest("period", "本月")),
+        _ticket_command("超期诉求", "overdue"),
+        _ticket_command("所有诉求", "open_tickets", aliases=("全部诉求", "诉求列表", "在办诉求")),
+        _ticket_command("合并诉求", "merge", ticket("duplicate"), ticket("into")),
     )
     required_roles = MODERATOR
 

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from consultation.config import ConsultationRules
 from consultation.ids import find_ref, topic_ref
 from consultation.recurring import RecurringError, RecurringProblems
-from consultation.roles import COSIGNERS, Role
+from consultation.roles import COSIGNERS
 from consultation.topics import (
     TopicDraft,
     TopicError,
     TopicService,
     draft_from_message,
 )
+from handlers.staff import MODERATOR, Section
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
@@ -41,7 +42,6 @@ from notices.topic_views import (
 
 FLOW = "topic"
 NEED_VERIFIED = COSIGNERS
-MODERATOR = frozenset({Role.MODERATOR})
 
 
 class ProposeTopicHandler(Handler):
@@ -137,46 +137,28 @@ class SecondTopicHandler(Handler):
         return [cosign_receipt(result)]
 
 
+_topic_command = Section("议题").command
+
+
 class TopicModerationHandler(Handler):
     """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题 · 转为议题 R… · 暂不转议题 R…."""
 
     grammar = (
-        Command("待审议题", "pending", roles=MODERATOR, section="议题"),
-        Command("附议名单", "cosigners", (ref("T", "topic"),), roles=MODERATOR, section="议题"),
-        Command(
-            "审核",
-            "screen",
-            (ref("T", "topic"), rest("verdict", "通过")),
-            roles=MODERATOR,
-            section="议题",
+        _topic_command("待审议题", "pending"),
+        _topic_command("附议名单", "cosigners", ref("T", "topic")),
+        _topic_command("审核", "screen", ref("T", "topic"), rest("verdict", "通过")),
+        _topic_command(
+            "驳回", "reject", ref("T", "topic"), rest("reason", "理由…", optional=False)
         ),
-        Command(
-            "驳回",
-            "reject",
-            (ref("T", "topic"), rest("reason", "理由…", optional=False)),
-            roles=MODERATOR,
-            section="议题",
-        ),
-        Command(
+        _topic_command(
             "合并",
             "merge",
-            (
-                ref("T", "topic"),
-                word("to", "到", pattern="到|进|入|至", optional=True),
-                ref("T", "into", example="T5"),
-            ),
-            roles=MODERATOR,
-            section="议题",
+            ref("T", "topic"),
+            word("to", "到", pattern="到|进|入|至", optional=True),
+            ref("T", "into", example="T5"),
         ),
-        Command("转为议题", "from_tickets", (ticket(),), roles=MODERATOR, section="议题"),
-        Command(
-            "暂不转议题",
-            "not_from_tickets",
-            (ticket(),),
-            roles=MODERATOR,
-            section="议题",
-            listed=False,
-        ),
+        _topic_command("转为议题", "from_tickets", ticket()),
+        _topic_command("暂不转议题", "not_from_tickets", ticket(), listed=False),
     )
     required_roles = MODERATOR
 

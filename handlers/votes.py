@@ -22,9 +22,10 @@ from consultation.polls import (
     PollService,
     parse_poll_command,
 )
-from consultation.roles import PARTICIPANTS, Role
+from consultation.roles import PARTICIPANTS
 from handlers.meetings import resolve_person
-from kernel.commands import Arg, Command, ref, rest, word
+from handlers.staff import MODERATOR, Section
+from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
@@ -38,8 +39,6 @@ from notices.polls import (
     poll_result,
     running_count,
 )
-
-MODERATOR = frozenset({Role.MODERATOR})
 
 
 def poll_service(ctx: Context) -> PollService:
@@ -109,8 +108,7 @@ class PollStatusHandler(Handler):
         return [participant_roll(poll, people)]
 
 
-def _poll_command(verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = ()) -> Command:
-    return Command(verb, action, args, aliases=aliases, roles=MODERATOR, section="投票")
+_poll_command = Section("投票").command
 
 
 class PollAdminHandler(Handler):
