@@ -35,16 +35,7 @@ from handlers.votes import (
     VoteHandler,
 )
 from kernel.handler import Handler
-from kernel.intents import Intent
 from nlu.faq import Faq
-
-CONSULTATION_INTENTS = (
-    Intent.PROPOSE_TOPIC,
-    Intent.SECOND_TOPIC,
-    Intent.JOIN_MEETING,
-    Intent.MEETING_INFO,
-    Intent.VOTE,
-)
 
 
 def ticket_handlers(tickets: Catalogue | None) -> list[Handler]:

@@ -200,15 +200,13 @@ class ReportHandler(Handler):
         """Danger to life: what to do at once, and the report filed urgent now (the grid's
         workers and the moderators are pushed as it commits), whatever step was open."""
         kind = label.split(":", 1)[1]
-        advice = t(f"emergency.{kind}")
-        if ctx.community.duty_phone:
-            advice += t("emergency.duty", phone=ctx.community.duty_phone)
+        advice = views.emergency_advice(kind, ctx.community.duty_phone)
         conv, text = ctx.conversation, ctx.text
         service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
         if conv.flow == FLOW and conv.step == "filed":
             before = await self._urgent_just_filed(ctx, service)
             if before is not None:
-                return [Reply(advice), Reply(t("emergency.filed_before", **before))]
+                return [advice, Reply(t("emergency.filed_before", **before))]
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text):
@@ -228,7 +226,7 @@ class ReportHandler(Handler):
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
-        replies = [Reply(advice), Reply(t("emergency.filed", number=number, where=where))]
+        replies = [advice, Reply(t("emergency.filed", number=number, where=where))]
         if kept is not None:
             conv.start(FLOW, "collect", **kept)
             replies.append(Reply(t("ticket.kept")))

@@ -217,6 +217,15 @@ def filed_reply(ticket: Ticket, grid: str | None, response: timedelta) -> Reply:
     return Reply(filed, offers_notices="ticket")
 
 
+def emergency_advice(kind: str, duty_phone: str) -> Reply:
+    """What to do at once in danger to life (``fire``, ``trapped``, ``hurt``), and the
+    community's duty phone when it has one."""
+    advice = t(f"emergency.{kind}")
+    if duty_phone:
+        advice += t("emergency.duty", phone=duty_phone)
+    return Reply(advice)
+
+
 def emergency_where(grid: str | None) -> str:
     """Whom an urgent ticket went to, as the emergency reply says it."""
     if grid is None:
