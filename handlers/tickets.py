@@ -28,7 +28,7 @@ from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices import ticket_views as views
-from notices.tickets import RATING_FLOW, clock_text
+from notices.tickets import RATING_FLOW
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
@@ -207,13 +207,6 @@ class GridWorkerHandler(_TicketHandler):
         hours: object = None,
     ) -> Sequence[Reply]:
         service, me, now = self.service(ctx), actor_of(ctx), ctx.now
-        asks = {
-            "处理中": "ask_note_progress",
-            "办结": "ask_note_resolve",
-            "上报": "ask_reason_hand_up",
-            "退单": "ask_reason_return",
-            "延期": "ask_reason_extend",
-        }
         try:
             if action == "接单":
                 await service.accept(number, me, now)
@@ -231,24 +224,22 @@ class GridWorkerHandler(_TicketHandler):
                 ctx.conversation.start(
                     ACTION_FLOW, "note", action=action, number=number, hours=hours
                 )
-                return [Reply(t(f"ticket.{asks[action]}"))]
+                return [views.note_asked(action)]
             if action == "处理中":
-                event, done = await service.progress(number, me, rest, now), "done_progress"
+                event = await service.progress(number, me, rest, now)
             elif action == "办结":
                 event = await service.resolve(number, me, rest, photo, now)
-                done = "done_resolve"
             elif action == "上报":
-                event, done = await service.hand_up(number, me, rest, now), "done_hand_up"
+                event = await service.hand_up(number, me, rest, now)
             elif action == "退单":
-                event, done = await service.give_back(number, me, rest, now), "done_return"
+                event = await service.give_back(number, me, rest, now)
             else:
                 assert isinstance(hours, int | float)
                 event = await service.extend(number, me, float(hours), rest, now)
-                done = "done_extend"
         except TicketError as exc:
             return [views.error_reply(exc)]
-        due = clock_text(event.ticket.resolution_due_at, ctx.community.zone)
-        return [Reply(t(f"ticket.{done}", number=number, due=due))]
+        due = event.ticket.resolution_due_at
+        return [views.action_done(action, number, due, ctx.community.zone)]
 
     async def _reassign(self, ctx: Context, number: str, rest: str) -> Sequence[Reply]:
         service = self.service(ctx)

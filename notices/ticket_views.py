@@ -5,7 +5,7 @@ answered, in the same words as the pushed notices (:mod:`notices.tickets`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
 from kernel.messages import Button, Reply
@@ -110,6 +110,26 @@ def ticket_listing(header: str, held: Sequence[tuple[Ticket, str | None]], zone:
         for tk, holder in held
     ]
     return Reply("\n".join(lines))
+
+
+#: Each worker action that takes a note (or a reason): what is asked when it is missing,
+#: and what the worker is told once it is done.
+_NOTED_ACTIONS = {
+    "处理中": ("ticket.ask_note_progress", "ticket.done_progress"),
+    "办结": ("ticket.ask_note_resolve", "ticket.done_resolve"),
+    "上报": ("ticket.ask_reason_hand_up", "ticket.done_hand_up"),
+    "退单": ("ticket.ask_reason_return", "ticket.done_return"),
+    "延期": ("ticket.ask_reason_extend", "ticket.done_extend"),
+}
+
+
+def note_asked(action: str) -> Reply:
+    return Reply(t(_NOTED_ACTIONS[action][0]))
+
+
+def action_done(action: str, number: str, due: datetime | None, zone: tzinfo) -> Reply:
+    """Done, and the ticket's resolution deadline as it now stands."""
+    return Reply(t(_NOTED_ACTIONS[action][1], number=number, due=clock_text(due, zone)))
 
 
 def _rate(value: float | None) -> str:
