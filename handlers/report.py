@@ -15,19 +15,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from consultation.ticket_parsing import (
-    Catalogue,
     Place,
-    default_catalogue,
     find_ticket_number,
     read_message,
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
-from handlers.tickets import actor_of
+from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command
 from kernel.context import Context
 from kernel.flows import Flow, Step
-from kernel.handler import Handler, NotForThisFlow, Reading
+from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
@@ -83,7 +81,7 @@ def _store_place(place: Place) -> dict[str, str | None]:
     return {"building": place.building, "unit": place.unit, "room": place.room, "spot": place.spot}
 
 
-class ReportHandler(Handler):
+class ReportHandler(TicketHandler):
     """Fills the draft from free text, photos and shared locations; files on confirmation."""
 
     intents = (Intent.REPORT_ISSUE,)
@@ -102,9 +100,6 @@ class ReportHandler(Handler):
     )
     #: An emergency is recognised before anything else, whatever step a dialogue is in.
     claims_first = True
-
-    def __init__(self, catalogue: Catalogue | None = None) -> None:
-        self.catalogue = catalogue or default_catalogue()
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         text = ctx.text
@@ -202,7 +197,7 @@ class ReportHandler(Handler):
         kind = label.split(":", 1)[1]
         advice = views.emergency_advice(kind, ctx.community.duty_phone)
         conv, text = ctx.conversation, ctx.text
-        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        service = self.service(ctx)
         if conv.flow == FLOW and conv.step == "filed":
             before = await self._urgent_just_filed(ctx, service)
             if before is not None:
@@ -402,7 +397,7 @@ class ReportHandler(Handler):
                 conv.advance(f"question:{question}")
                 return [Reply(question)]
         if not data.get("duplicate_declined"):
-            service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+            service = self.service(ctx)
             found = await service.find_duplicate(data["category"], _place(data), ctx.now)
             if found is not None:
                 conv.advance("duplicate", duplicate=found.number)
@@ -426,7 +421,7 @@ class ReportHandler(Handler):
         return views.draft_confirmation(_draft_of(data))
 
     async def _follow(self, ctx: Context, number: str) -> Sequence[Reply]:
-        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        service = self.service(ctx)
         ctx.conversation.end()
         try:
             ticket = await service.follow(number, actor_of(ctx))
@@ -439,7 +434,7 @@ class ReportHandler(Handler):
         the ticket, whether this call created it, and the service that did."""
         data = dict(ctx.conversation.data)
         ctx.conversation.end()
-        service = TicketService(ctx.uow, self.catalogue, ctx.community.zone)
+        service = self.service(ctx)
         ticket, created = await service.file(_draft_of(data), actor_of(ctx), ctx.now)
         ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
         return ticket, created, service

@@ -32,7 +32,6 @@ from notices.tickets import RATING_FLOW
 
 ACTION_FLOW = "ticket_action"
 SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
-ACTION_WORDS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 _ticket_command = Section("诉求").command
 _worker_command = Section("诉求", STAFF).command
@@ -52,7 +51,9 @@ def actor_of(ctx: Context) -> Actor:
     )
 
 
-class _TicketHandler(Handler):
+class TicketHandler(Handler):
+    """A handler of tickets: the community's catalogue, and the ticket service of a message."""
+
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or default_catalogue()
 
@@ -60,7 +61,7 @@ class _TicketHandler(Handler):
         return TicketService(ctx.uow, self.catalogue, ctx.community.zone)
 
 
-class TicketStatusHandler(_TicketHandler):
+class TicketStatusHandler(TicketHandler):
     """我的诉求, a ticket number, or "我反映的路灯怎么样了"."""
 
     intents = (Intent.QUERY_STATUS,)
@@ -89,7 +90,7 @@ class TicketStatusHandler(_TicketHandler):
         return views.ticket_status(view, ctx.community.zone)
 
 
-class TicketRatingHandler(_TicketHandler):
+class TicketRatingHandler(TicketHandler):
     """满意 / 基本满意 / 不满意: context first (the ticket the bot just asked about)."""
 
     intents: tuple[Intent, ...] = (Intent.FEEDBACK,)
@@ -154,7 +155,7 @@ class TicketRatingHandler(_TicketHandler):
 _HOURS = re.compile(r"(\d{1,3})\s*(?:小时|h|H)?")
 
 
-class GridWorkerHandler(_TicketHandler):
+class GridWorkerHandler(TicketHandler):
     """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务."""
 
     grammar = (
@@ -255,7 +256,7 @@ class GridWorkerHandler(_TicketHandler):
         return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
 
 
-class ModeratorTicketHandler(_TicketHandler):
+class ModeratorTicketHandler(TicketHandler):
     """诉求统计 [period], 超期诉求, 所有诉求, 合并诉求 R… R…."""
 
     grammar = (
