@@ -84,9 +84,11 @@ def json(name: str, *, null: bool = False) -> Column:
     return Column(name, sa.JSON, null)
 
 
-def reference(name: str, table: str, *, null: bool = False, index: bool = False) -> Column:
+def reference(
+    name: str, table: str, *, null: bool = False, unique: bool = False, index: bool = False
+) -> Column:
     """The ``id`` of a row of ``table`` (a foreign key)."""
-    return Column(name, sa.Integer, null, references=table, index=index)
+    return Column(name, sa.Integer, null, references=table, unique=unique, index=index)
 
 
 class Table:
@@ -146,3 +148,8 @@ def drop(*tables: Table) -> None:
         for name, _ in reversed(table.index_list()):
             op.drop_index(name, table_name=table.name)
         op.drop_table(table.name)
+
+
+def new_tables(*tables: Table) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A revision's ``upgrade`` and ``downgrade`` when all it does is add ``tables``."""
+    return lambda: create(*tables), lambda: drop(*tables)

@@ -6,8 +6,6 @@ Revises: consents_1
 Create Date: 2026-12-04 08:00:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,8 +13,6 @@ import storage.types
 
 revision: str = "assisted_1"
 down_revision: str | None = "consents_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 TABLES = ("topic_cosigns", "meeting_signups", "poll_voters")
 

@@ -20,7 +20,6 @@ Create Date: 2026-11-25 10:00:00.000000
 
 import re
 import secrets
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
@@ -30,8 +29,6 @@ import storage.types
 
 revision: str = "identities_1"
 down_revision: str | None = "platforms_4"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _LEGACY = re.compile(r"w-[0-9a-f]{32}")
 _MAP = "_legacy_web_ids"

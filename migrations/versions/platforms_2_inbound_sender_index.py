@@ -5,14 +5,10 @@ Revises: meeting_changes_1
 Create Date: 2026-11-23 10:00:00.000000
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
 revision: str = "platforms_2"
 down_revision: str | None = "meeting_changes_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -12,8 +12,6 @@ Revises: tickets_3
 Create Date: 2026-12-02 10:00:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -22,8 +20,6 @@ import storage.types
 
 revision: str = "platforms_4"
 down_revision: str | None = "tickets_3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 #: Gives SQLite's unnamed unique constraints a name batch mode can drop them by.
 _NAMES = {"uq": "uq_%(table_name)s_%(column_0_N_name)s"}

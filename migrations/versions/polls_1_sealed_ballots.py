@@ -14,7 +14,6 @@ Create Date: 2026-11-25 10:00:00.000000
 """
 
 import re
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
@@ -24,8 +23,6 @@ import storage.types
 
 revision: str = "polls_1"
 down_revision: str | None = "identities_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # The vote words the old router recorded as "command:<first word>" (frozen here).
 _VOTE_WORD = re.compile(

@@ -6,8 +6,6 @@ Revises: assisted_1
 Create Date: 2026-12-05 08:00:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -16,8 +14,6 @@ import storage.types
 
 revision: str = "recurring_1"
 down_revision: str | None = "assisted_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -5,8 +5,6 @@ Revises: platforms_2
 Create Date: 2026-11-22 17:37:58.518173
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -15,8 +13,6 @@ import storage.types
 
 revision: str = "tickets_2"
 down_revision: str | None = "platforms_2"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

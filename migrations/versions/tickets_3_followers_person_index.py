@@ -5,14 +5,10 @@ Revises: platforms_3
 Create Date: 2026-11-22 21:00:00.000000
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
 revision: str = "tickets_3"
 down_revision: str | None = "platforms_3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
