@@ -133,6 +133,25 @@ class Table:
         own = [(f"ix_{self.name}_{c.name}", (c.name,)) for c in self.columns if c.index]
         return sorted((name, list(columns)) for name, columns in [*own, *self.indexes.items()])
 
+    def index(self, name: str) -> list[str]:
+        """The columns of the index ``name``."""
+        return dict(self.index_list())[name]
+
+
+class Index:
+    """An index a revision adds to a table that is already there."""
+
+    def __init__(self, name: str, table: str, *columns: str) -> None:
+        self.name = name
+        self.table = table
+        self.columns = list(columns)
+
+    def create(self) -> None:
+        op.create_index(self.name, self.table, self.columns, unique=False)
+
+    def drop(self) -> None:
+        op.drop_index(self.name, table_name=self.table)
+
 
 def create(*tables: Table) -> None:
     """Create the tables in order (a table after those it refers to), each with its indexes."""

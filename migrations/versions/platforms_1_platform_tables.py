@@ -10,6 +10,16 @@ from migrations import columns as col
 revision: str = "platforms_1"
 down_revision: str | None = "deliberation_1"
 
+#: Replaced in platforms_4, whose downgrade brings this one back.
+CALLBACKS = col.Table(
+    "platform_callbacks",
+    col.string("platform", 16),
+    col.string("key", 191),
+    col.string("state", 16),
+    col.json("reply", null=True),
+    col.timestamp("created_at", index=True),
+    unique=[("platform", "key")],
+)
 
 upgrade, downgrade = col.new_tables(
     col.Table(
@@ -18,15 +28,7 @@ upgrade, downgrade = col.new_tables(
         col.string("data", 4096),
         col.timestamp("created_at"),
     ),
-    col.Table(
-        "platform_callbacks",
-        col.string("platform", 16),
-        col.string("key", 191),
-        col.string("state", 16),
-        col.json("reply", null=True),
-        col.timestamp("created_at", index=True),
-        unique=[("platform", "key")],
-    ),
+    CALLBACKS,
     col.Table(
         "platform_contacts",
         col.string("platform", 16),
