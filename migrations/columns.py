@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlalchemy.schema import SchemaItem
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -51,7 +52,7 @@ def string(
     """A ``str`` field of at most ``length`` characters (VARCHAR)."""
     return Column(
         name,
-        lambda: sqlmodel.sql.sqltypes.AutoString(length=length),
+        lambda: AutoString(length=length),
         null,
         unique=unique,
         index=index,
@@ -114,7 +115,7 @@ class Table:
         self.unique = tuple(unique)
         self.indexes = dict(indexes or {})
 
-    def schema_items(self) -> list[sa.SchemaItem]:
+    def schema_items(self) -> list[SchemaItem]:
         """Columns, then foreign keys by column, the primary key, unique keys by columns."""
         keys = sorted([*self.unique, *((c.name,) for c in self.columns if c.unique)])
         return [
