@@ -1,11 +1,13 @@
 """The columns, keys and indexes the revision scripts create, each said once.
 
-A revision describes its tables with these builders (``string("code", 32, unique=True)``
-reads like the model's field) and creates and drops them with :func:`create` and
-:func:`drop`. They render exactly what Alembic's autogenerate wrote when the revisions
-spelled every column out: the same types and nullability, an ``id`` key first, foreign
-keys ordered by column, then the unique keys, then each table's indexes. A revision's
-effect must never change, so never change what a builder renders: add a new one.
+A revision (``from migrations import columns as col``) describes its tables with these
+builders, ``col.string("code", 32, unique=True)`` reading like the model's field, and
+creates and drops them with :func:`create` and :func:`drop`, or takes both steps from
+:func:`new_tables` when adding tables is all it does; :class:`Index` is an index added
+to a table already there. They render exactly what Alembic's autogenerate wrote when
+the revisions spelled every column out: the same types and nullability, an ``id`` key
+first, foreign keys ordered by column, then the unique keys, then each table's indexes.
+A revision's effect must never change, so never change what a builder renders: add one.
 """
 
 from __future__ import annotations
