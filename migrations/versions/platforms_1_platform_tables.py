@@ -1,7 +1,7 @@
 """platform tables
 
 Revision ID: platforms_1
-Revises: 0001
+Revises: deliberation_1
 Create Date: 2026-11-22 17:06:16.429980
 """
 
