@@ -6,40 +6,31 @@ Revises: consents_1
 Create Date: 2026-12-04 08:00:00.000000
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
 from alembic import op
 
-import storage.types
+from migrations import columns as col
 
 revision: str = "assisted_1"
 down_revision: str | None = "consents_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 TABLES = ("topic_cosigns", "meeting_signups", "poll_voters")
+#: Who recorded it for the resident, when, and when the resident confirmed it.
+ASSISTANCE = (
+    col.integer("assisted_by", null=True),
+    col.timestamp("assisted_at", null=True),
+    col.timestamp("assist_confirmed_at", null=True),
+)
 
 
 def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("assisted_by", sa.Integer(), nullable=True))
-            batch_op.add_column(
-                sa.Column("assisted_at", storage.types.UTCDateTime(timezone=True), nullable=True)
-            )
-            batch_op.add_column(
-                sa.Column(
-                    "assist_confirmed_at",
-                    storage.types.UTCDateTime(timezone=True),
-                    nullable=True,
-                )
-            )
+            for column in ASSISTANCE:
+                batch_op.add_column(column.build())
 
 
 def downgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column("assist_confirmed_at")
-            batch_op.drop_column("assisted_at")
-            batch_op.drop_column("assisted_by")
+            for column in reversed(ASSISTANCE):
+                batch_op.drop_column(column.name)

@@ -20,35 +20,30 @@ Create Date: 2026-11-25 10:00:00.000000
 
 import re
 import secrets
-from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import storage.types
+from migrations import columns as col
 
 revision: str = "identities_1"
 down_revision: str | None = "platforms_4"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 _LEGACY = re.compile(r"w-[0-9a-f]{32}")
 _MAP = "_legacy_web_ids"
 
 
+WEB_SESSIONS = col.Table(
+    "web_sessions",
+    col.string("token_hash", 64, unique=True),
+    col.string("public_id", 128, unique=True),
+    col.string("persona", 128, null=True),
+    col.timestamp("created_at"),
+)
+
+
 def upgrade() -> None:
-    op.create_table(
-        "web_sessions",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("public_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("persona", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("public_id"),
-        sa.UniqueConstraint("token_hash"),
-    )
+    col.create(WEB_SESSIONS)
     retire_legacy_web_identities(op.get_bind())
 
 
@@ -114,4 +109,4 @@ def retire_legacy_web_identities(conn: sa.Connection) -> int:
 
 
 def downgrade() -> None:
-    op.drop_table("web_sessions")
+    col.drop(WEB_SESSIONS)

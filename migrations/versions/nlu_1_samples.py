@@ -5,39 +5,22 @@ Revises: console_1
 Create Date: 2026-12-02 18:00:00.000000
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-import sqlmodel
-from alembic import op
-
-import storage.types
+from migrations import columns as col
 
 revision: str = "nlu_1"
 down_revision: str | None = "console_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
-    op.create_table(
+upgrade, downgrade = col.new_tables(
+    col.Table(
         "nlu_samples",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("text", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("predicted", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("confidence", sa.Float(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("labelled_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("labelled_at", storage.types.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("ix_nlu_samples_created_at", "nlu_samples", ["created_at"], unique=False)
-    op.create_index("ix_nlu_samples_label", "nlu_samples", ["label"], unique=False)
-
-
-def downgrade() -> None:
-    op.drop_index("ix_nlu_samples_label", table_name="nlu_samples")
-    op.drop_index("ix_nlu_samples_created_at", table_name="nlu_samples")
-    op.drop_table("nlu_samples")
+        col.timestamp("created_at", index=True),
+        col.string("text", 500),
+        col.string("predicted", 32),
+        col.real("confidence"),
+        col.string("reason", 32),
+        col.string("label", 32, null=True, index=True),
+        col.string("labelled_by", 64, null=True),
+        col.timestamp("labelled_at", null=True),
+    ),
+)

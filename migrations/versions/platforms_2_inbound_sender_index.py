@@ -5,21 +5,11 @@ Revises: meeting_changes_1
 Create Date: 2026-11-23 10:00:00.000000
 """
 
-from collections.abc import Sequence
-
-from alembic import op
+from migrations import columns as col
 
 revision: str = "platforms_2"
 down_revision: str | None = "meeting_changes_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
+BY_SENDER = col.Index("ix_inbound_messages_sender", "inbound_messages", "platform", "sender_id")
 
-def upgrade() -> None:
-    op.create_index(
-        "ix_inbound_messages_sender", "inbound_messages", ["platform", "sender_id"], unique=False
-    )
-
-
-def downgrade() -> None:
-    op.drop_index("ix_inbound_messages_sender", table_name="inbound_messages")
+upgrade, downgrade = BY_SENDER.create, BY_SENDER.drop

@@ -12,18 +12,15 @@ Revises: tickets_3
 Create Date: 2026-12-02 10:00:00.000000
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
-import storage.types
+from migrations import columns as col
+from migrations.versions import platforms_1_platform_tables as platforms_1
+from migrations.versions import platforms_2_inbound_sender_index as platforms_2
 
 revision: str = "platforms_4"
 down_revision: str | None = "tickets_3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 #: Gives SQLite's unnamed unique constraints a name batch mode can drop them by.
 _NAMES = {"uq": "uq_%(table_name)s_%(column_0_N_name)s"}
@@ -46,60 +43,36 @@ def _rekey(old: list[str], new: list[str]) -> None:
         batch_op.create_unique_constraint(f"uq_inbound_messages_{'_'.join(new)}", new)
 
 
-def _callbacks_table(*columns: sa.Column, key: list[str]) -> None:  # type: ignore[type-arg]
-    op.create_table(
-        "platform_callbacks",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        *columns,
-        sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint(*key),
-    )
-    op.create_index(
-        "ix_platform_callbacks_created_at", "platform_callbacks", ["created_at"], unique=False
-    )
+#: platform_callbacks keeps only the messages acknowledged before they were handled.
+CALLBACKS = col.Table(
+    "platform_callbacks",
+    col.string("platform", 16),
+    col.string("sender_id", 128),
+    col.string("key", 128),
+    col.json("message"),
+    col.timestamp("created_at", index=True),
+    unique=[("platform", "sender_id", "key")],
+)
+NONCES = col.Table(
+    "platform_nonces",
+    col.string("platform", 16),
+    col.Column("stamp", sa.BigInteger),
+    col.string("nonce", 64),
+    unique=[("platform", "stamp", "nonce")],
+)
 
 
 def upgrade() -> None:
     _rekey(OLD_KEY, NEW_KEY)
-    op.drop_index("ix_inbound_messages_sender", table_name="inbound_messages")
-
-    op.drop_index("ix_platform_callbacks_created_at", table_name="platform_callbacks")
-    op.drop_table("platform_callbacks")
-    _callbacks_table(
-        sa.Column("sender_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("message", sa.JSON(), nullable=False),
-        key=["platform", "sender_id", "key"],
-    )
-
-    op.create_table(
-        "platform_nonces",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("stamp", sa.BigInteger(), nullable=False),
-        sa.Column("nonce", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("platform", "stamp", "nonce"),
-    )
+    platforms_2.BY_SENDER.drop()
+    col.drop(platforms_1.CALLBACKS)
+    col.create(CALLBACKS, NONCES)
 
 
 def downgrade() -> None:
-    op.drop_table("platform_nonces")
-
-    op.drop_index("ix_platform_callbacks_created_at", table_name="platform_callbacks")
-    op.drop_table("platform_callbacks")
-    _callbacks_table(
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=191), nullable=False),
-        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("reply", sa.JSON(), nullable=True),
-        key=["platform", "key"],
-    )
-
-    op.create_index(
-        "ix_inbound_messages_sender", "inbound_messages", ["platform", "sender_id"], unique=False
-    )
+    col.drop(CALLBACKS, NONCES)
+    col.create(platforms_1.CALLBACKS)
+    platforms_2.BY_SENDER.create()
     # Two senders' messages with one id cannot share the old key: keep the first.
     op.execute(
         "DELETE FROM inbound_messages WHERE id NOT IN "

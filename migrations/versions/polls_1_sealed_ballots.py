@@ -14,18 +14,15 @@ Create Date: 2026-11-25 10:00:00.000000
 """
 
 import re
-from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
+from migrations import columns as col
 
 revision: str = "polls_1"
 down_revision: str | None = "identities_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # The vote words the old router recorded as "command:<first word>" (frozen here).
 _VOTE_WORD = re.compile(
@@ -35,17 +32,17 @@ _VOTE_WORD = re.compile(
 )
 
 
+BALLOTS = col.Table(
+    "poll_ballots",
+    col.string("slot", 64),
+    col.reference("poll_id", "polls", index=True),
+    col.Column("sealed", lambda: sa.LargeBinary(length=64)),
+    key="slot",
+)
+
+
 def upgrade() -> None:
-    op.create_table(
-        "poll_ballots",
-        sa.Column("slot", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("poll_id", sa.Integer(), nullable=False),
-        sa.Column("sealed", sa.LargeBinary(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["poll_id"], ["polls.id"]),
-        sa.PrimaryKeyConstraint("slot"),
-    )
-    with op.batch_alter_table("poll_ballots", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_poll_ballots_poll_id"), ["poll_id"], unique=False)
+    col.create(BALLOTS)
     with op.batch_alter_table("poll_voters", schema=None) as batch_op:
         batch_op.alter_column(
             "cast_at", existing_type=storage.types.UTCDateTime(timezone=True), nullable=True
@@ -77,6 +74,4 @@ def downgrade() -> None:
         batch_op.alter_column(
             "cast_at", existing_type=storage.types.UTCDateTime(timezone=True), nullable=False
         )
-    with op.batch_alter_table("poll_ballots", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_poll_ballots_poll_id"))
-    op.drop_table("poll_ballots")
+    col.drop(BALLOTS)

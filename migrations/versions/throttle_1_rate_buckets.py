@@ -5,28 +5,19 @@ Revises: polls_1
 Create Date: 2026-11-25 12:00:00.000000
 """
 
-from collections.abc import Sequence
-
-import sqlalchemy as sa
-import sqlmodel
-from alembic import op
+from migrations import columns as col
 
 revision: str = "throttle_1"
 down_revision: str | None = "polls_1"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
-    op.create_table(
+upgrade, downgrade = col.new_tables(
+    col.Table(
         "rate_buckets",
-        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=191), nullable=False),
-        sa.Column("tokens", sa.Float(), nullable=False),
-        sa.Column("stamp", sa.Float(), nullable=False),
-        sa.Column("locked_at", sa.Float(), nullable=True),
-        sa.PrimaryKeyConstraint("key"),
-    )
-
-
-def downgrade() -> None:
-    op.drop_table("rate_buckets")
+        col.string("key", 191),
+        col.real("tokens"),
+        col.real("stamp"),
+        col.real("locked_at", null=True),
+        key="key",
+    ),
+)

@@ -5,21 +5,11 @@ Revises: platforms_3
 Create Date: 2026-11-22 21:00:00.000000
 """
 
-from collections.abc import Sequence
-
-from alembic import op
+from migrations import columns as col
 
 revision: str = "tickets_3"
 down_revision: str | None = "platforms_3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
+BY_PERSON = col.Index("ix_ticket_followers_person", "ticket_followers", "platform", "user_id")
 
-def upgrade() -> None:
-    op.create_index(
-        "ix_ticket_followers_person", "ticket_followers", ["platform", "user_id"], unique=False
-    )
-
-
-def downgrade() -> None:
-    op.drop_index("ix_ticket_followers_person", table_name="ticket_followers")
+upgrade, downgrade = BY_PERSON.create, BY_PERSON.drop
