@@ -10,15 +10,16 @@ handler.
 
 Each event names its ``key``: the stable identity of this happening (a ticket's
 history row, a poll's closing), from which every push's de-duplication key is
-derived, so a retried job or a second process never sends it twice.
+derived, so a retried job or a second process never sends it twice. A class
+declares it as ``key_format``, a template filled from the event's fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from consultation.ballots import Tally
 from storage.meetings import Meeting
@@ -40,9 +41,13 @@ class Event:
 
     late: bool = False
 
+    #: The key, formatted from the event's fields: ``"poll.open:P{poll.id}"`` reads
+    #: ``f"poll.open:P{self.poll.id}"``. Each event class declares its own.
+    key_format: ClassVar[str]
+
     @property
     def key(self) -> str:
-        raise NotImplementedError
+        return self.key_format.format_map({f.name: getattr(self, f.name) for f in fields(self)})
 
     @property
     def family(self) -> str:
@@ -64,9 +69,7 @@ class TicketChanged(Event):
     note: str | None = None
     holder_name: str | None = None
 
-    @property
-    def key(self) -> str:
-        return f"ticket:{self.history_id}"
+    key_format: ClassVar[str] = "ticket:{history_id}"
 
 
 class TicketFiled(TicketChanged):
@@ -201,9 +204,7 @@ class RecurringProblemOffered(Event):
     days: int
     reopen_count: int = 0
 
-    @property
-    def key(self) -> str:
-        return f"recurring:O{self.offer.id}"
+    key_format: ClassVar[str] = "recurring:O{offer.id}"
 
 
 # ---- 表决 ------------------------------------------------------------------------------
@@ -217,9 +218,7 @@ class PollOpened(Event):
     electorate: Sequence[int]
     opened_in_group: bool = False
 
-    @property
-    def key(self) -> str:
-        return f"poll.open:P{self.poll.id}"
+    key_format: ClassVar[str] = "poll.open:P{poll.id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,9 +228,7 @@ class PollProgressed(Event):
 
     poll: Poll
 
-    @property
-    def key(self) -> str:
-        return f"poll.live:P{self.poll.id}"
+    key_format: ClassVar[str] = "poll.live:P{poll.id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,9 +239,7 @@ class PollReminded(Event):
     residents: Sequence[int]
     stamp: str
 
-    @property
-    def key(self) -> str:
-        return f"poll.remind:P{self.poll.id}:{self.stamp}"
+    key_format: ClassVar[str] = "poll.remind:P{poll.id}:{stamp}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -262,9 +257,7 @@ class PollClosed(Event):
     closed_in: tuple[str, str] | None = None
     closed_by: int | None = None
 
-    @property
-    def key(self) -> str:
-        return f"poll.close:P{self.poll.id}"
+    key_format: ClassVar[str] = "poll.close:P{poll.id}"
 
 
 # ---- 代办 ------------------------------------------------------------------------------
@@ -284,9 +277,7 @@ class AssistRecorded(Event):
     assistant_name: str
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"assist.record:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
+    key_format: ClassVar[str] = "assist.record:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -326,9 +317,7 @@ class AssistUndone(Event):
     assistant_id: int
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"assist.undo:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
+    key_format: ClassVar[str] = "assist.undo:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"
 
 
 # ---- 议事日 ----------------------------------------------------------------------------
@@ -341,9 +330,7 @@ class MeetingAnnounced(Event):
     view: MeetingView
     timed_key: str
 
-    @property
-    def key(self) -> str:
-        return self.timed_key
+    key_format: ClassVar[str] = "{timed_key}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -354,9 +341,7 @@ class MeetingReminderDue(Event):
     modes: dict[int, str]
     timed_key: str
 
-    @property
-    def key(self) -> str:
-        return self.timed_key
+    key_format: ClassVar[str] = "{timed_key}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -369,9 +354,7 @@ class MeetingMoved(Event):
     old_place: str
     signed_up: Sequence[int]
 
-    @property
-    def key(self) -> str:
-        return f"meeting.moved:{self.view.meeting.code}:{self.change_id}"
+    key_format: ClassVar[str] = "meeting.moved:{view.meeting.code}:{change_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -383,9 +366,7 @@ class MeetingCancelled(Event):
     reason: str
     signed_up: Sequence[int]
 
-    @property
-    def key(self) -> str:
-        return f"meeting.cancelled:{self.view.meeting.code}:{self.change_id}"
+    key_format: ClassVar[str] = "meeting.cancelled:{view.meeting.code}:{change_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -395,9 +376,7 @@ class MeetingInvited(Event):
     meeting: Meeting
     invitees: Sequence[tuple[int, str, str]]  # (resident id, name, reason)
 
-    @property
-    def key(self) -> str:
-        return f"meeting.invite:{self.meeting.code}"
+    key_format: ClassVar[str] = "meeting.invite:{meeting.code}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -406,9 +385,7 @@ class MinutesPublished(Event):
 
     minutes: Minutes
 
-    @property
-    def key(self) -> str:
-        return f"minutes:{self.minutes.meeting.code}"
+    key_format: ClassVar[str] = "minutes:{minutes.meeting.code}"
 
 
 # ---- 结果 ------------------------------------------------------------------------------
@@ -422,9 +399,7 @@ class DecisionProgressed(Event):
     note: str
     stamp: str
 
-    @property
-    def key(self) -> str:
-        return f"decision.progress:D{self.decision.id}:{self.stamp}"
+    key_format: ClassVar[str] = "decision.progress:D{decision.id}:{stamp}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -434,9 +409,7 @@ class DecisionCarriedOut(Event):
     decision: Decision
     residents: Sequence[int] = field(default_factory=tuple)
 
-    @property
-    def key(self) -> str:
-        return f"decision.evaluate:D{self.decision.id}"
+    key_format: ClassVar[str] = "decision.evaluate:D{decision.id}"
 
 
 # ---- 绑定 ------------------------------------------------------------------------------
@@ -453,9 +426,7 @@ class BindQrReady(Event):
     name: str
     image_url: str | None
 
-    @property
-    def key(self) -> str:
-        return f"bindqr:{self.code}"
+    key_format: ClassVar[str] = "bindqr:{code}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -465,9 +436,7 @@ class ResidentVerified(Event):
     resident_id: int
     name: str
 
-    @property
-    def key(self) -> str:
-        return f"verified:{self.resident_id}"
+    key_format: ClassVar[str] = "verified:{resident_id}"
 
 
 # ---- 日程 ------------------------------------------------------------------------------
@@ -482,9 +451,7 @@ class GridDigestDue(Event):
     due_at: datetime
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"{self.timed_key}:{self.worker.resident_id}"
+    key_format: ClassVar[str] = "{timed_key}:{worker.resident_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -498,6 +465,4 @@ class MonthlyReportDue(Event):
     timed_key: str
     due_at: datetime
 
-    @property
-    def key(self) -> str:
-        return self.timed_key
+    key_format: ClassVar[str] = "{timed_key}"
