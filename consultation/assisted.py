@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
@@ -160,16 +161,7 @@ class AssistService:
             result = await TopicService(self.uow, self.rules, self.now).cosign(
                 topic_id, resident, actor, assisted_by=assistant
             )
-        self.uow.record(
-            ev.CosignAssisted(
-                ref=ref,
-                title=result.topic.title,
-                resident_id=resident.id,
-                assistant_id=assistant.id,
-                assistant_name=assistant.name,
-                at=self.now,
-            )
-        )
+        self._recorded(ev.CosignAssisted, ref, result.topic.title, resident, assistant)
         return Assisted(
             ref,
             result.topic.title,
@@ -205,17 +197,14 @@ class AssistService:
             meeting, outcome = await service.sign_up(
                 resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
             )
-        self.uow.record(
-            ev.SignupAssisted(
-                ref=meeting.code,
-                title="",
-                resident_id=resident.id,
-                assistant_id=assistant.id,
-                assistant_name=assistant.name,
-                at=self.now,
-                mode=mode,
-                starts_at=meeting.starts_at,
-            )
+        self._recorded(
+            ev.SignupAssisted,
+            meeting.code,
+            "",
+            resident,
+            assistant,
+            mode=mode,
+            starts_at=meeting.starts_at,
         )
         status = "changed" if outcome == "switched" else "new"
         return Assisted(
@@ -255,20 +244,35 @@ class AssistService:
             return Assisted(ref, poll.question, resident, "same")
         with on_behalf_of(resident.name):
             outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
+        self._recorded(
+            ev.VoteAssisted, ref, poll.question, resident, assistant, poll=poll, mask=mask
+        )
+        reachable = await self._reachable(resident)
+        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
+
+    def _recorded(
+        self,
+        event: type[ev.AssistRecorded],
+        ref: str,
+        title: str,
+        resident: Resident,
+        assistant: Resident,
+        **own: Any,
+    ) -> None:
+        """Records the event that asks the resident to confirm or undo; ``own`` holds the
+        fields of its kind (a sign-up's mode, a vote's choices)."""
+        assert resident.id is not None and assistant.id is not None
         self.uow.record(
-            ev.VoteAssisted(
+            event(
                 ref=ref,
-                title=poll.question,
+                title=title,
                 resident_id=resident.id,
                 assistant_id=assistant.id,
                 assistant_name=assistant.name,
                 at=self.now,
-                poll=poll,
-                mask=mask,
+                **own,
             )
         )
-        reachable = await self._reachable(resident)
-        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
 
     # ---- the resident's answer -------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from consultation import events as ev
+from consultation.ids import actor_ref
 from consultation.roles import Role
 from consultation.ticket_parsing import (
     RATINGS,
@@ -93,9 +94,7 @@ class Actor:
 
     @property
     def ref(self) -> str:
-        if self.resident_id is not None:
-            return f"resident:{self.resident_id}"
-        return f"{self.platform}:{self.user_id}"
+        return actor_ref(self.resident_id, self.platform, self.user_id)
 
     @property
     def is_moderator(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation.ballot_box import BallotKeys
+from consultation.ids import actor_ref
 from consultation.roles import Role
 from kernel.commands import Parsed
 from kernel.intents import NluResult
@@ -44,9 +45,8 @@ class User:
     @property
     def actor(self) -> str:
         """How the audit log names this person."""
-        if self.resident is not None:
-            return f"resident:{self.resident.id}"
-        return f"{self.platform}:{self.platform_user_id}"
+        resident_id = self.resident.id if self.resident is not None else None
+        return actor_ref(resident_id, self.platform, self.platform_user_id)
 
     @property
     def name(self) -> str:
