@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.ballot_box import BallotKeys
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
@@ -397,11 +398,6 @@ class AssistService:
         self, actor: str, action: str, kind: str, ref: str, resident: Resident, **after: object
     ) -> None:
         entity = {"cosign": "topic", "signup": "meeting", "vote": "poll"}[kind]
-        await self.uow.audit.record(
-            actor,
-            action,
-            entity,
-            ref,
-            None,
-            {"resident": resident.id, "at": self.now.isoformat(), **after},
+        await audit_change(
+            self.uow, self.now, actor, action, entity, ref, resident=resident.id, **after
         )

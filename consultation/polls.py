@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import (
     LETTERS,
@@ -218,13 +219,9 @@ class PollService:
         return self._ballots
 
     async def _audit(self, actor: str, action: str, poll: Poll, **after: object) -> None:
-        await self.uow.audit.record(
-            actor,
-            action,
-            "poll",
-            poll_ref(poll.id or 0),
-            None,
-            {"status": poll.status, "at": self.now.isoformat(), **after},
+        ref = poll_ref(poll.id or 0)
+        await audit_change(
+            self.uow, self.now, actor, action, "poll", ref, status=poll.status, **after
         )
 
     async def get(self, poll_id: int) -> Poll:
@@ -439,13 +436,14 @@ class PollService:
             )
         if not ok:
             raise PollError("paper_already", ref=poll_ref(poll_id), name=resident.name)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "paper_ballot_entered",
             "poll",
             poll_ref(poll_id),
-            None,
-            {"voter": resident.name, "at": self.now.isoformat()},
+            voter=resident.name,
         )
         self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome("new", poll)
@@ -581,25 +579,26 @@ class PollService:
             before = topic.status
             topic.status, topic.updated_at = "decided", self.now
             await topics.save(topic)
-            await self.uow.audit.record(
+            await audit_change(
+                self.uow,
+                self.now,
                 actor,
                 "topic_decided",
                 "topic",
                 topic_ref(topic.id or 0),
                 {"status": before},
-                {
-                    "status": "decided",
-                    "decision": decision_ref(decision.id or 0),
-                    "at": self.now.isoformat(),
-                },
+                status="decided",
+                decision=decision_ref(decision.id or 0),
             )
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "decision_recorded",
             "decision",
             decision_ref(decision.id or 0),
-            None,
-            {"passed": decision.passed, "poll": poll_ref(poll.id or 0), "at": self.now.isoformat()},
+            passed=decision.passed,
+            poll=poll_ref(poll.id or 0),
         )
         return decision
 

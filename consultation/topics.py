@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import find_ref, topic_ref
@@ -130,14 +131,16 @@ class TopicService:
     async def _record(
         self, actor: str, action: str, topic: Topic, before: str | None, **extra: object
     ) -> None:
-        after: dict[str, object] = {"status": topic.status, "at": self.now.isoformat(), **extra}
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             action,
             "topic",
             topic_ref(topic.id or 0),
             {"status": before} if before else None,
-            after,
+            status=topic.status,
+            **extra,
         )
 
     def hint(self, text: str) -> ScreenHint:
@@ -259,13 +262,15 @@ class TopicService:
         if not await self.topics.remove_cosign(topic_id, resident.id):
             raise TopicError("not_cosigned", ref=topic_ref(topic_id))
         await self.uow.session.refresh(topic)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "topic_cosign_withdrawn",
             "topic",
             topic_ref(topic_id),
-            None,
-            {"count": topic.cosign_count, "resident": resident.id, "at": self.now.isoformat()},
+            count=topic.cosign_count,
+            resident=resident.id,
         )
         if topic.status == "qualified" and topic.cosign_count < self.rules.cosign_threshold:
             await self._change(
