@@ -14,7 +14,7 @@ from datetime import date, datetime
 from consultation import events as ev
 from consultation.audit import audit_change
 from consultation.ballots import PassRule, PollKind, Tally
-from consultation.errors import DomainError
+from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref
 from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
@@ -102,10 +102,8 @@ class OutcomeService:
         self.decisions = uow.get(DecisionRepository)
 
     async def get(self, decision_id: int) -> Decision:
-        found = await self.decisions.get(decision_id)
-        if found is None:
-            raise OutcomeError("not_found", ref=decision_ref(decision_id))
-        return found
+        refusal = OutcomeError("not_found", ref=decision_ref(decision_id))
+        return or_refuse(await self.decisions.get(decision_id), refusal)
 
     async def _to_carry_out(self, decision_id: int) -> Decision:
         """A decision that is still to be carried out: passed, and not yet done. A poll

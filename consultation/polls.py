@@ -28,7 +28,7 @@ from consultation.ballots import (
     options_for,
     tally,
 )
-from consultation.errors import DomainError
+from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.outcomes import stored_tally
 from consultation.participation import Participant, participants
@@ -225,10 +225,9 @@ class PollService:
         )
 
     async def get(self, poll_id: int) -> Poll:
-        poll = await self.polls.get(poll_id)
-        if poll is None:
-            raise PollError("not_found", ref=poll_ref(poll_id))
-        return poll
+        return or_refuse(
+            await self.polls.get(poll_id), PollError("not_found", ref=poll_ref(poll_id))
+        )
 
     async def open(
         self,

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from consultation import events as ev
+from consultation.errors import or_refuse
 from consultation.ids import actor_ref
 from consultation.roles import Role
 from consultation.ticket_parsing import (
@@ -649,10 +650,7 @@ class TicketService:
     # ---- helpers ---------------------------------------------------------------------
 
     async def _get(self, number: str) -> Ticket:
-        ticket = await self.repo.by_number(number)
-        if ticket is None:
-            raise TicketError("not_found", number=number)
-        return ticket
+        return or_refuse(await self.repo.by_number(number), TicketError("not_found", number=number))
 
     async def _name(self, resident_id: int | None) -> str | None:
         if resident_id is None:

@@ -141,13 +141,7 @@ class Context:
         """
         self.after_commit.append(work)
 
-    async def audit(
-        self,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """Record a state change with who and when."""
-        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id, before, after)
+    async def audit(self, action: str, entity_type: str, entity_id: str) -> None:
+        """Record what the sender did, with who and when (the services record the state
+        changes they make, with before and after, themselves)."""
+        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id)
