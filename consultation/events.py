@@ -56,6 +56,16 @@ class Event:
         return self.key.split(":", 1)[0].split(".", 1)[0]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fired(Event):
+    """Base of the events a timetable entry fires (:mod:`consultation.timetable`): the
+    entry's key, claimed once, is the event's."""
+
+    timed_key: str
+
+    key_format: ClassVar[str] = "{timed_key}"
+
+
 # ---- 诉求 ------------------------------------------------------------------------------
 
 
@@ -324,47 +334,45 @@ class AssistUndone(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingAnnounced(Event):
+class MeetingAnnounced(Fired):
     """A scheduled announcement of the meeting to the community's groups."""
 
     view: MeetingView
-    timed_key: str
-
-    key_format: ClassVar[str] = "{timed_key}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingReminderDue(Event):
+class MeetingReminderDue(Fired):
     """The reminder to everyone signed up, ``modes`` their resident id → 现场/线上."""
 
     view: MeetingView
     modes: dict[int, str]
-    timed_key: str
-
-    key_format: ClassVar[str] = "{timed_key}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingMoved(Event):
-    """改期: the groups and everyone signed up hear the new time and place."""
+class MeetingChanged(Event):
+    """Base of a change to a scheduled meeting (``change_id`` its record): the groups and
+    everyone ``signed_up`` hear it."""
 
     view: MeetingView
     change_id: int
+    signed_up: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingMoved(MeetingChanged):
+    """改期: the new time and place."""
+
     old_when: datetime
     old_place: str
-    signed_up: Sequence[int]
 
     key_format: ClassVar[str] = "meeting.moved:{view.meeting.code}:{change_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingCancelled(Event):
-    """取消议事日: the groups and everyone signed up hear why."""
+class MeetingCancelled(MeetingChanged):
+    """取消议事日: and why."""
 
-    view: MeetingView
-    change_id: int
     reason: str
-    signed_up: Sequence[int]
 
     key_format: ClassVar[str] = "meeting.cancelled:{view.meeting.code}:{change_id}"
 
@@ -443,11 +451,10 @@ class ResidentVerified(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GridDigestDue(Event):
-    """Morning: a grid worker's open tasks, oldest first."""
+class GridDigestDue(Fired):
+    """Morning: a grid worker's open tasks, oldest first (one event a worker)."""
 
     worker: WorkerTasks
-    timed_key: str
     due_at: datetime
     at: datetime
 
@@ -455,14 +462,11 @@ class GridDigestDue(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MonthlyReportDue(Event):
+class MonthlyReportDue(Fired):
     """The first of the month: last month's figures for the moderators."""
 
     month: date
     tickets: TicketFigures | None
     consultation: ConsultationFigures | None
     moderators: Sequence[int]
-    timed_key: str
     due_at: datetime
-
-    key_format: ClassVar[str] = "{timed_key}"
