@@ -11,7 +11,7 @@ handler.
 Each event names its ``key``: the stable identity of this happening (a ticket's
 history row, a poll's closing), from which every push's de-duplication key is
 derived, so a retried job or a second process never sends it twice. A class
-declares it as ``key_format``, a template filled from the event's fields.
+names it in its class statement, a template filled from the event's fields.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, dataclass_transform
 
 from consultation.ballots import Tally
 from storage.meetings import Meeting
@@ -35,15 +35,26 @@ if TYPE_CHECKING:
     from consultation.outcomes import Minutes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
-    """Base of every domain event; ``late`` marks one a paused scheduler fires late."""
+    """Base of every domain event; ``late`` marks one a paused scheduler fires late.
+
+    Each subclass is a frozen dataclass of keyword-only fields, and its class statement
+    names its key: ``class PollOpened(Event, key="poll.open:P{poll.id}")``.
+    """
 
     late: bool = False
 
-    #: The key, formatted from the event's fields: ``"poll.open:P{poll.id}"`` reads
-    #: ``f"poll.open:P{self.poll.id}"``. Each event class declares its own.
+    #: The key's template, filled from the event's fields: ``"poll.open:P{poll.id}"``
+    #: reads ``f"poll.open:P{self.poll.id}"``.
     key_format: ClassVar[str]
+
+    def __init_subclass__(cls, key: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if key is not None:
+            cls.key_format = key
+        dataclass(frozen=True, kw_only=True)(cls)
 
     @property
     def key(self) -> str:
@@ -56,21 +67,17 @@ class Event:
         return self.key.split(":", 1)[0].split(".", 1)[0]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fired(Event):
+class Fired(Event, key="{timed_key}"):
     """Base of the events a timetable entry fires (:mod:`consultation.timetable`): the
     entry's key, claimed once, is the event's."""
 
     timed_key: str
 
-    key_format: ClassVar[str] = "{timed_key}"
-
 
 # ---- 诉求 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TicketChanged(Event):
+class TicketChanged(Event, key="ticket:{history_id}"):
     """A ticket moved; ``history_id`` is its history row (one event per row)."""
 
     ticket: Ticket
@@ -78,8 +85,6 @@ class TicketChanged(Event):
     actor_name: str | None = None
     note: str | None = None
     holder_name: str | None = None
-
-    key_format: ClassVar[str] = "ticket:{history_id}"
 
 
 class TicketFiled(TicketChanged):
@@ -114,7 +119,6 @@ class TicketExtended(TicketChanged):
     """延期: a later resolution deadline, with a reason."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketReassigned(TicketChanged):
     """转派: to ``worker_id``."""
 
@@ -156,7 +160,6 @@ class TicketEscalatedToDepartment(TicketChanged):
 # ---- 议题 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicChanged(Event):
     """A topic's life cycle moved."""
 
@@ -167,14 +170,12 @@ class TopicChanged(Event):
         return f"topic.{type(self).__name__}:T{self.topic.id}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicProposed(TopicChanged):
     """A resident proposed it: the moderators screen it."""
 
     proposer_name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicAccepted(TopicChanged):
     """Screened in: it collects co-signatures until ``threshold``."""
 
@@ -185,14 +186,12 @@ class TopicRejected(TopicChanged):
     """Screened out, with the reason the proposer sees."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicMerged(TopicChanged):
     """Merged into ``into``."""
 
     into: Topic
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicQualified(TopicChanged):
     """Enough co-signatures: it may go on an agenda. ``supporters`` hear it (but not
     ``by``, who just co-signed and is answered directly)."""
@@ -204,8 +203,7 @@ class TopicQualified(TopicChanged):
     next_meeting: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecurringProblemOffered(Event):
+class RecurringProblemOffered(Event, key="recurring:O{offer.id}"):
     """A problem keeps coming back (one category in one building ``offer.tickets``
     times within ``days``, or one ticket reopened ``reopen_count`` times): the
     moderators are offered a topic draft citing the tickets."""
@@ -214,46 +212,34 @@ class RecurringProblemOffered(Event):
     days: int
     reopen_count: int = 0
 
-    key_format: ClassVar[str] = "recurring:O{offer.id}"
-
 
 # ---- 表决 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollOpened(Event):
+class PollOpened(Event, key="poll.open:P{poll.id}"):
     """A poll opened; ``electorate`` is who may vote (resident ids)."""
 
     poll: Poll
     electorate: Sequence[int]
     opened_in_group: bool = False
 
-    key_format: ClassVar[str] = "poll.open:P{poll.id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollProgressed(Event):
+class PollProgressed(Event, key="poll.live:P{poll.id}"):
     """A vote or paper ballot came in, or the results were hidden or shown: the running
     count may be shown again. Names no voter and no choice."""
 
     poll: Poll
 
-    key_format: ClassVar[str] = "poll.live:P{poll.id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollReminded(Event):
+class PollReminded(Event, key="poll.remind:P{poll.id}:{stamp}"):
     """A moderator asked to remind those who haven't voted (``stamp`` tells reminders apart)."""
 
     poll: Poll
     residents: Sequence[int]
     stamp: str
 
-    key_format: ClassVar[str] = "poll.remind:P{poll.id}:{stamp}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollClosed(Event):
+class PollClosed(Event, key="poll.close:P{poll.id}"):
     """A poll closed (by a moderator or at its time): the result, the decision it made,
     who took part (names only; anonymous polls never say who chose what), and who
     could vote — everyone who could vote hears the result."""
@@ -267,14 +253,11 @@ class PollClosed(Event):
     closed_in: tuple[str, str] | None = None
     closed_by: int | None = None
 
-    key_format: ClassVar[str] = "poll.close:P{poll.id}"
-
 
 # ---- 代办 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssistRecorded(Event):
+class AssistRecorded(Event, key="assist.record:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"):
     """A grid worker or moderator recorded something for a resident who asked by phone
     or in person (代办): the resident is asked to confirm it or undo it."""
 
@@ -287,17 +270,13 @@ class AssistRecorded(Event):
     assistant_name: str
     at: datetime
 
-    key_format: ClassVar[str] = "assist.record:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CosignAssisted(AssistRecorded):
     """附议 for the resident."""
 
     kind: str = "cosign"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SignupAssisted(AssistRecorded):
     """报名 for the resident, ``mode`` onsite or online."""
 
@@ -306,7 +285,6 @@ class SignupAssisted(AssistRecorded):
     starts_at: datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class VoteAssisted(AssistRecorded):
     """A named vote for the resident: ``mask`` over ``poll``'s options."""
 
@@ -315,8 +293,7 @@ class VoteAssisted(AssistRecorded):
     mask: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssistUndone(Event):
+class AssistUndone(Event, key="assist.undo:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"):
     """The resident undid what was recorded for them: whoever assisted is told."""
 
     kind: str
@@ -327,20 +304,16 @@ class AssistUndone(Event):
     assistant_id: int
     at: datetime
 
-    key_format: ClassVar[str] = "assist.undo:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"
-
 
 # ---- 议事日 ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MeetingAnnounced(Fired):
     """A scheduled announcement of the meeting to the community's groups."""
 
     view: MeetingView
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MeetingReminderDue(Fired):
     """The reminder to everyone signed up, ``modes`` their resident id → 现场/线上."""
 
@@ -348,7 +321,6 @@ class MeetingReminderDue(Fired):
     modes: dict[int, str]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MeetingChanged(Event):
     """Base of a change to a scheduled meeting (``change_id`` its record): the groups and
     everyone ``signed_up`` hear it."""
@@ -358,73 +330,54 @@ class MeetingChanged(Event):
     signed_up: Sequence[int]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingMoved(MeetingChanged):
+class MeetingMoved(MeetingChanged, key="meeting.moved:{view.meeting.code}:{change_id}"):
     """改期: the new time and place."""
 
     old_when: datetime
     old_place: str
 
-    key_format: ClassVar[str] = "meeting.moved:{view.meeting.code}:{change_id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingCancelled(MeetingChanged):
+class MeetingCancelled(MeetingChanged, key="meeting.cancelled:{view.meeting.code}:{change_id}"):
     """取消议事日: and why."""
 
     reason: str
 
-    key_format: ClassVar[str] = "meeting.cancelled:{view.meeting.code}:{change_id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingInvited(Event):
+class MeetingInvited(Event, key="meeting.invite:{meeting.code}"):
     """邀请 (7+X): each invitee with why — ``committee`` or ``stakeholder:T12``."""
 
     meeting: Meeting
     invitees: Sequence[tuple[int, str, str]]  # (resident id, name, reason)
 
-    key_format: ClassVar[str] = "meeting.invite:{meeting.code}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MinutesPublished(Event):
+class MinutesPublished(Event, key="minutes:{minutes.meeting.code}"):
     """发布纪要: the minutes go to the community's groups and the public page."""
 
     minutes: Minutes
-
-    key_format: ClassVar[str] = "minutes:{minutes.meeting.code}"
 
 
 # ---- 结果 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DecisionProgressed(Event):
+class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
     """进展: a step in carrying a decision out, told to the groups."""
 
     decision: Decision
     note: str
     stamp: str
 
-    key_format: ClassVar[str] = "decision.progress:D{decision.id}:{stamp}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DecisionCarriedOut(Event):
+class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
     """办结: those concerned are asked for their 评议."""
 
     decision: Decision
     residents: Sequence[int] = field(default_factory=tuple)
 
-    key_format: ClassVar[str] = "decision.evaluate:D{decision.id}"
-
 
 # ---- 绑定 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BindQrReady(Event):
+class BindQrReady(Event, key="bindqr:{code}"):
     """The QR code a moderator asked for (生成绑定二维码) is made — or WeChat failed and
     the plain code stands in: the moderator's chat gets it."""
 
@@ -434,34 +387,25 @@ class BindQrReady(Event):
     name: str
     image_url: str | None
 
-    key_format: ClassVar[str] = "bindqr:{code}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResidentVerified(Event):
+class ResidentVerified(Event, key="verified:{resident_id}"):
     """A moderator verified a resident (认证): they are told what they can do now."""
 
     resident_id: int
     name: str
 
-    key_format: ClassVar[str] = "verified:{resident_id}"
-
 
 # ---- 日程 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GridDigestDue(Fired):
+class GridDigestDue(Fired, key="{timed_key}:{worker.resident_id}"):
     """Morning: a grid worker's open tasks, oldest first (one event a worker)."""
 
     worker: WorkerTasks
     due_at: datetime
     at: datetime
 
-    key_format: ClassVar[str] = "{timed_key}:{worker.resident_id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class MonthlyReportDue(Fired):
     """The first of the month: last month's figures for the moderators."""
 
