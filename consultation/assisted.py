@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.ballot_box import BallotKeys
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
@@ -160,16 +162,7 @@ class AssistService:
             result = await TopicService(self.uow, self.rules, self.now).cosign(
                 topic_id, resident, actor, assisted_by=assistant
             )
-        self.uow.record(
-            ev.CosignAssisted(
-                ref=ref,
-                title=result.topic.title,
-                resident_id=resident.id,
-                assistant_id=assistant.id,
-                assistant_name=assistant.name,
-                at=self.now,
-            )
-        )
+        self._recorded(ev.CosignAssisted, ref, result.topic.title, resident, assistant)
         return Assisted(
             ref,
             result.topic.title,
@@ -205,17 +198,14 @@ class AssistService:
             meeting, outcome = await service.sign_up(
                 resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
             )
-        self.uow.record(
-            ev.SignupAssisted(
-                ref=meeting.code,
-                title="",
-                resident_id=resident.id,
-                assistant_id=assistant.id,
-                assistant_name=assistant.name,
-                at=self.now,
-                mode=mode,
-                starts_at=meeting.starts_at,
-            )
+        self._recorded(
+            ev.SignupAssisted,
+            meeting.code,
+            "",
+            resident,
+            assistant,
+            mode=mode,
+            starts_at=meeting.starts_at,
         )
         status = "changed" if outcome == "switched" else "new"
         return Assisted(
@@ -255,20 +245,35 @@ class AssistService:
             return Assisted(ref, poll.question, resident, "same")
         with on_behalf_of(resident.name):
             outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
+        self._recorded(
+            ev.VoteAssisted, ref, poll.question, resident, assistant, poll=poll, mask=mask
+        )
+        reachable = await self._reachable(resident)
+        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
+
+    def _recorded(
+        self,
+        event: type[ev.AssistRecorded],
+        ref: str,
+        title: str,
+        resident: Resident,
+        assistant: Resident,
+        **own: Any,
+    ) -> None:
+        """Records the event that asks the resident to confirm or undo; ``own`` holds the
+        fields of its kind (a sign-up's mode, a vote's choices)."""
+        assert resident.id is not None and assistant.id is not None
         self.uow.record(
-            ev.VoteAssisted(
+            event(
                 ref=ref,
-                title=poll.question,
+                title=title,
                 resident_id=resident.id,
                 assistant_id=assistant.id,
                 assistant_name=assistant.name,
                 at=self.now,
-                poll=poll,
-                mask=mask,
+                **own,
             )
         )
-        reachable = await self._reachable(resident)
-        return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
 
     # ---- the resident's answer -------------------------------------------------------------
 
@@ -393,11 +398,6 @@ class AssistService:
         self, actor: str, action: str, kind: str, ref: str, resident: Resident, **after: object
     ) -> None:
         entity = {"cosign": "topic", "signup": "meeting", "vote": "poll"}[kind]
-        await self.uow.audit.record(
-            actor,
-            action,
-            entity,
-            ref,
-            None,
-            {"resident": resident.id, "at": self.now.isoformat(), **after},
+        await audit_change(
+            self.uow, self.now, actor, action, entity, ref, resident=resident.id, **after
         )

@@ -10,7 +10,8 @@ the platforms they prefer (:func:`consultation.binding.push_to_person`); a chat
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import ClassVar, dataclass_transform
 
 from consultation.config import ConsultationRules
 from consultation.roles import Role
@@ -18,79 +19,74 @@ from storage.tickets import DepartmentRepository, Ticket, TicketRepository
 from storage.unit_of_work import UnitOfWork
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass_transform(frozen_default=True)
+@dataclass(frozen=True)
 class Audience:
-    """Base: ``name`` goes into each push's de-duplication key."""
+    """Base: ``name`` goes into each push's de-duplication key.
+
+    Each subclass is a frozen dataclass. Its name is its class's, lower-cased, unless
+    its class statement gives a template: ``class Person(Audience, name="person{resident_id}")``.
+    """
+
+    name_format: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, name: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.name_format = name
+        dataclass(frozen=True)(cls)
 
     @property
     def name(self) -> str:
-        return type(self).__name__.lower()
+        if self.name_format is None:
+            return type(self).__name__.lower()
+        return self.name_format.format_map({f.name: getattr(self, f.name) for f in fields(self)})
 
 
-@dataclass(frozen=True, slots=True)
 class Reporter(Audience):
     """Whoever reported ``ticket`` (if they asked for updates) and everyone following it."""
 
     ticket: Ticket
 
 
-@dataclass(frozen=True, slots=True)
 class GridWorkers(Audience):
     """The grid workers of one grid."""
 
     grid_id: int
 
 
-@dataclass(frozen=True, slots=True)
 class Moderators(Audience):
     """The community's moderators (社区工作者)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Person(Audience):
+class Person(Audience, name="person{resident_id}"):
     """One resident (a ticket's holder, a topic's proposer, a re-assigned worker)."""
 
     resident_id: int
 
-    @property
-    def name(self) -> str:
-        return f"person{self.resident_id}"
 
-
-@dataclass(frozen=True, slots=True)
-class People(Audience):
+class People(Audience, name="{label}"):
     """Several residents (a poll's electorate, those signed up for a meeting)."""
 
     resident_ids: Sequence[int] = field(default_factory=tuple)
     label: str = "people"
 
-    @property
-    def name(self) -> str:
-        return self.label
 
-
-@dataclass(frozen=True, slots=True)
 class DepartmentContacts(Audience):
     """The contacts registered for a department (职能部门)."""
 
     department: str
 
 
-@dataclass(frozen=True, slots=True)
 class CommunityGroups(Audience):
     """The community's group chats (``[consultation] announce_chats``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Chat(Audience):
+class Chat(Audience, name="chat:{platform}:{chat_id}"):
     """One chat as it is (the group a poll was opened in)."""
 
     platform: str
     chat_id: str
-
-    @property
-    def name(self) -> str:
-        return f"chat:{self.platform}:{self.chat_id}"
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from consultation.audit import audit_change
 from storage.models import Resident
 from storage.platforms import BindError, PlatformRepository
 from storage.throttle import Limit, ThrottleRepository
@@ -129,9 +130,7 @@ async def redeem(
     except BindError:
         for key, limit, emptied in taken:
             if emptied and await throttle.mark_locked(key, stamp, limit.period):
-                await uow.audit.record(
-                    account, "bind_locked", "bind_limit", key, None, {"at": now.isoformat()}
-                )
+                await audit_change(uow, now, account, "bind_locked", "bind_limit", key)
         raise BindError("unknown") from None  # bad, used or expired: one answer
     for key, limit, _ in taken:
         await throttle.give_back(key, limit)

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class DomainError(Exception):
@@ -37,3 +40,10 @@ def on_behalf_of(name: str) -> Iterator[None]:
         if exc.acting_for is None:
             exc.acting_for = name
         raise
+
+
+def or_refuse(item: T | None, refusal: Exception) -> T:
+    """``item`` as looked up, or ``refusal`` when nothing was there (a wrong number)."""
+    if item is None:
+        raise refusal
+    return item

@@ -10,15 +10,16 @@ handler.
 
 Each event names its ``key``: the stable identity of this happening (a ticket's
 history row, a poll's closing), from which every push's de-duplication key is
-derived, so a retried job or a second process never sends it twice.
+derived, so a retried job or a second process never sends it twice. A class
+names it in its class statement, a template filled from the event's fields.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, dataclass_transform
 
 from consultation.ballots import Tally
 from storage.meetings import Meeting
@@ -34,15 +35,30 @@ if TYPE_CHECKING:
     from consultation.outcomes import Minutes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass_transform(frozen_default=True, kw_only_default=True)
+@dataclass(frozen=True, kw_only=True)
 class Event:
-    """Base of every domain event; ``late`` marks one a paused scheduler fires late."""
+    """Base of every domain event; ``late`` marks one a paused scheduler fires late.
+
+    Each subclass is a frozen dataclass of keyword-only fields, and its class statement
+    names its key: ``class PollOpened(Event, key="poll.open:P{poll.id}")``.
+    """
 
     late: bool = False
 
+    #: The key's template, filled from the event's fields: ``"poll.open:P{poll.id}"``
+    #: reads ``f"poll.open:P{self.poll.id}"``.
+    key_format: ClassVar[str]
+
+    def __init_subclass__(cls, key: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if key is not None:
+            cls.key_format = key
+        dataclass(frozen=True, kw_only=True)(cls)
+
     @property
     def key(self) -> str:
-        raise NotImplementedError
+        return self.key_format.format_map({f.name: getattr(self, f.name) for f in fields(self)})
 
     @property
     def family(self) -> str:
@@ -51,11 +67,17 @@ class Event:
         return self.key.split(":", 1)[0].split(".", 1)[0]
 
 
+class Fired(Event, key="{timed_key}"):
+    """Base of the events a timetable entry fires (:mod:`consultation.timetable`): the
+    entry's key, claimed once, is the event's."""
+
+    timed_key: str
+
+
 # ---- 诉求 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TicketChanged(Event):
+class TicketChanged(Event, key="ticket:{history_id}"):
     """A ticket moved; ``history_id`` is its history row (one event per row)."""
 
     ticket: Ticket
@@ -63,10 +85,6 @@ class TicketChanged(Event):
     actor_name: str | None = None
     note: str | None = None
     holder_name: str | None = None
-
-    @property
-    def key(self) -> str:
-        return f"ticket:{self.history_id}"
 
 
 class TicketFiled(TicketChanged):
@@ -101,7 +119,6 @@ class TicketExtended(TicketChanged):
     """延期: a later resolution deadline, with a reason."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TicketReassigned(TicketChanged):
     """转派: to ``worker_id``."""
 
@@ -143,7 +160,6 @@ class TicketEscalatedToDepartment(TicketChanged):
 # ---- 议题 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicChanged(Event):
     """A topic's life cycle moved."""
 
@@ -154,14 +170,12 @@ class TopicChanged(Event):
         return f"topic.{type(self).__name__}:T{self.topic.id}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicProposed(TopicChanged):
     """A resident proposed it: the moderators screen it."""
 
     proposer_name: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicAccepted(TopicChanged):
     """Screened in: it collects co-signatures until ``threshold``."""
 
@@ -172,14 +186,12 @@ class TopicRejected(TopicChanged):
     """Screened out, with the reason the proposer sees."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicMerged(TopicChanged):
     """Merged into ``into``."""
 
     into: Topic
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class TopicQualified(TopicChanged):
     """Enough co-signatures: it may go on an agenda. ``supporters`` hear it (but not
     ``by``, who just co-signed and is answered directly)."""
@@ -191,8 +203,7 @@ class TopicQualified(TopicChanged):
     next_meeting: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RecurringProblemOffered(Event):
+class RecurringProblemOffered(Event, key="recurring:O{offer.id}"):
     """A problem keeps coming back (one category in one building ``offer.tickets``
     times within ``days``, or one ticket reopened ``reopen_count`` times): the
     moderators are offered a topic draft citing the tickets."""
@@ -201,54 +212,34 @@ class RecurringProblemOffered(Event):
     days: int
     reopen_count: int = 0
 
-    @property
-    def key(self) -> str:
-        return f"recurring:O{self.offer.id}"
-
 
 # ---- 表决 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollOpened(Event):
+class PollOpened(Event, key="poll.open:P{poll.id}"):
     """A poll opened; ``electorate`` is who may vote (resident ids)."""
 
     poll: Poll
     electorate: Sequence[int]
     opened_in_group: bool = False
 
-    @property
-    def key(self) -> str:
-        return f"poll.open:P{self.poll.id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollProgressed(Event):
+class PollProgressed(Event, key="poll.live:P{poll.id}"):
     """A vote or paper ballot came in, or the results were hidden or shown: the running
     count may be shown again. Names no voter and no choice."""
 
     poll: Poll
 
-    @property
-    def key(self) -> str:
-        return f"poll.live:P{self.poll.id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollReminded(Event):
+class PollReminded(Event, key="poll.remind:P{poll.id}:{stamp}"):
     """A moderator asked to remind those who haven't voted (``stamp`` tells reminders apart)."""
 
     poll: Poll
     residents: Sequence[int]
     stamp: str
 
-    @property
-    def key(self) -> str:
-        return f"poll.remind:P{self.poll.id}:{self.stamp}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollClosed(Event):
+class PollClosed(Event, key="poll.close:P{poll.id}"):
     """A poll closed (by a moderator or at its time): the result, the decision it made,
     who took part (names only; anonymous polls never say who chose what), and who
     could vote — everyone who could vote hears the result."""
@@ -262,16 +253,11 @@ class PollClosed(Event):
     closed_in: tuple[str, str] | None = None
     closed_by: int | None = None
 
-    @property
-    def key(self) -> str:
-        return f"poll.close:P{self.poll.id}"
-
 
 # ---- 代办 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssistRecorded(Event):
+class AssistRecorded(Event, key="assist.record:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"):
     """A grid worker or moderator recorded something for a resident who asked by phone
     or in person (代办): the resident is asked to confirm it or undo it."""
 
@@ -284,19 +270,13 @@ class AssistRecorded(Event):
     assistant_name: str
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"assist.record:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CosignAssisted(AssistRecorded):
     """附议 for the resident."""
 
     kind: str = "cosign"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class SignupAssisted(AssistRecorded):
     """报名 for the resident, ``mode`` onsite or online."""
 
@@ -305,7 +285,6 @@ class SignupAssisted(AssistRecorded):
     starts_at: datetime
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class VoteAssisted(AssistRecorded):
     """A named vote for the resident: ``mask`` over ``poll``'s options."""
 
@@ -314,8 +293,7 @@ class VoteAssisted(AssistRecorded):
     mask: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AssistUndone(Event):
+class AssistUndone(Event, key="assist.undo:{kind}:{ref}:{resident_id}:{at:%Y%m%d%H%M%S%f}"):
     """The resident undid what was recorded for them: whoever assisted is told."""
 
     kind: str
@@ -326,124 +304,80 @@ class AssistUndone(Event):
     assistant_id: int
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"assist.undo:{self.kind}:{self.ref}:{self.resident_id}:{self.at:%Y%m%d%H%M%S%f}"
-
 
 # ---- 议事日 ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingAnnounced(Event):
+class MeetingAnnounced(Fired):
     """A scheduled announcement of the meeting to the community's groups."""
 
     view: MeetingView
-    timed_key: str
-
-    @property
-    def key(self) -> str:
-        return self.timed_key
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingReminderDue(Event):
+class MeetingReminderDue(Fired):
     """The reminder to everyone signed up, ``modes`` their resident id → 现场/线上."""
 
     view: MeetingView
     modes: dict[int, str]
-    timed_key: str
-
-    @property
-    def key(self) -> str:
-        return self.timed_key
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingMoved(Event):
-    """改期: the groups and everyone signed up hear the new time and place."""
+class MeetingChanged(Event):
+    """Base of a change to a scheduled meeting (``change_id`` its record): the groups and
+    everyone ``signed_up`` hear it."""
 
     view: MeetingView
     change_id: int
+    signed_up: Sequence[int]
+
+
+class MeetingMoved(MeetingChanged, key="meeting.moved:{view.meeting.code}:{change_id}"):
+    """改期: the new time and place."""
+
     old_when: datetime
     old_place: str
-    signed_up: Sequence[int]
-
-    @property
-    def key(self) -> str:
-        return f"meeting.moved:{self.view.meeting.code}:{self.change_id}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingCancelled(Event):
-    """取消议事日: the groups and everyone signed up hear why."""
+class MeetingCancelled(MeetingChanged, key="meeting.cancelled:{view.meeting.code}:{change_id}"):
+    """取消议事日: and why."""
 
-    view: MeetingView
-    change_id: int
     reason: str
-    signed_up: Sequence[int]
-
-    @property
-    def key(self) -> str:
-        return f"meeting.cancelled:{self.view.meeting.code}:{self.change_id}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MeetingInvited(Event):
+class MeetingInvited(Event, key="meeting.invite:{meeting.code}"):
     """邀请 (7+X): each invitee with why — ``committee`` or ``stakeholder:T12``."""
 
     meeting: Meeting
     invitees: Sequence[tuple[int, str, str]]  # (resident id, name, reason)
 
-    @property
-    def key(self) -> str:
-        return f"meeting.invite:{self.meeting.code}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MinutesPublished(Event):
+class MinutesPublished(Event, key="minutes:{minutes.meeting.code}"):
     """发布纪要: the minutes go to the community's groups and the public page."""
 
     minutes: Minutes
-
-    @property
-    def key(self) -> str:
-        return f"minutes:{self.minutes.meeting.code}"
 
 
 # ---- 结果 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DecisionProgressed(Event):
+class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
     """进展: a step in carrying a decision out, told to the groups."""
 
     decision: Decision
     note: str
     stamp: str
 
-    @property
-    def key(self) -> str:
-        return f"decision.progress:D{self.decision.id}:{self.stamp}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DecisionCarriedOut(Event):
+class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
     """办结: those concerned are asked for their 评议."""
 
     decision: Decision
     residents: Sequence[int] = field(default_factory=tuple)
 
-    @property
-    def key(self) -> str:
-        return f"decision.evaluate:D{self.decision.id}"
-
 
 # ---- 绑定 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BindQrReady(Event):
+class BindQrReady(Event, key="bindqr:{code}"):
     """The QR code a moderator asked for (生成绑定二维码) is made — or WeChat failed and
     the plain code stands in: the moderator's chat gets it."""
 
@@ -453,51 +387,30 @@ class BindQrReady(Event):
     name: str
     image_url: str | None
 
-    @property
-    def key(self) -> str:
-        return f"bindqr:{self.code}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ResidentVerified(Event):
+class ResidentVerified(Event, key="verified:{resident_id}"):
     """A moderator verified a resident (认证): they are told what they can do now."""
 
     resident_id: int
     name: str
 
-    @property
-    def key(self) -> str:
-        return f"verified:{self.resident_id}"
-
 
 # ---- 日程 ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GridDigestDue(Event):
-    """Morning: a grid worker's open tasks, oldest first."""
+class GridDigestDue(Fired, key="{timed_key}:{worker.resident_id}"):
+    """Morning: a grid worker's open tasks, oldest first (one event a worker)."""
 
     worker: WorkerTasks
-    timed_key: str
     due_at: datetime
     at: datetime
 
-    @property
-    def key(self) -> str:
-        return f"{self.timed_key}:{self.worker.resident_id}"
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MonthlyReportDue(Event):
+class MonthlyReportDue(Fired):
     """The first of the month: last month's figures for the moderators."""
 
     month: date
     tickets: TicketFigures | None
     consultation: ConsultationFigures | None
     moderators: Sequence[int]
-    timed_key: str
     due_at: datetime
-
-    @property
-    def key(self) -> str:
-        return self.timed_key

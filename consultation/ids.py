@@ -9,6 +9,13 @@ from zoneinfo import ZoneInfo
 _REF = re.compile(r"(?<![A-Za-z0-9])([TPDM])\s*(\d{1,9})(?!\d)", re.IGNORECASE)
 
 
+def actor_ref(resident_id: int | None, platform: str, user_id: str) -> str:
+    """How the audit log names a person: by resident record when bound, else by account."""
+    if resident_id is not None:
+        return f"resident:{resident_id}"
+    return f"{platform}:{user_id}"
+
+
 def topic_ref(topic_id: int) -> str:
     return f"T{topic_id}"
 

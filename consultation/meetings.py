@@ -14,9 +14,11 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import meeting_code, topic_ref
@@ -121,10 +123,16 @@ class MeetingService:
         self.meetings = uow.get(MeetingRepository)
         self.people = uow.get(PeopleRepository)
 
-    async def _audit(self, actor: str, action: str, code: str, **after: object) -> None:
-        await self.uow.audit.record(
-            actor, action, "meeting", code, None, {"at": self.now.isoformat(), **after}
-        )
+    async def _audit(
+        self,
+        actor: str,
+        action: str,
+        code: str,
+        before: dict[str, Any] | None = None,
+        /,
+        **after: object,
+    ) -> None:
+        await audit_change(self.uow, self.now, actor, action, "meeting", code, before, **after)
 
     async def create(self, year: int, month: int, actor: str) -> Meeting:
         """This month's meeting by the rule; refused when it exists."""
@@ -230,13 +238,16 @@ class MeetingService:
         before = topic.status
         topic.status, topic.meeting_id, topic.updated_at = "scheduled", meeting.id, self.now
         await topics.save(topic)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "topic_scheduled",
             "topic",
             topic_ref(topic_id),
             {"status": before},
-            {"status": "scheduled", "meeting": meeting.code, "at": self.now.isoformat()},
+            status="scheduled",
+            meeting=meeting.code,
         )
         await self._audit(
             actor,
@@ -436,13 +447,13 @@ class MeetingService:
         before = {"starts_at": meeting.starts_at.isoformat(), "place": meeting.place}
         meeting.starts_at, meeting.place = starts_at, new_place
         await self.meetings.save(meeting)
-        await self.uow.audit.record(
+        await self._audit(
             actor,
             "meeting_moved",
-            "meeting",
             meeting.code,
             before,
-            {"starts_at": starts_at.isoformat(), "place": new_place, "at": self.now.isoformat()},
+            starts_at=starts_at.isoformat(),
+            place=new_place,
         )
         return meeting, change
 
@@ -484,13 +495,13 @@ class MeetingService:
         )
         meeting.status = "cancelled"
         await self.meetings.save(meeting)
-        await self.uow.audit.record(
+        await self._audit(
             actor,
             "meeting_cancelled",
-            "meeting",
             meeting.code,
             {"status": "scheduled"},
-            {"status": "cancelled", "reason": reason, "at": self.now.isoformat()},
+            status="cancelled",
+            reason=reason,
         )
         return meeting, change
 
@@ -662,11 +673,6 @@ class MeetingEvents:
                         late=late,
                     )
                 )
-        await uow.audit.record(
-            "scheduler",
-            event.kind,
-            "meeting",
-            meeting.code,
-            None,
-            {"key": event.key, "late": late, "at": now.isoformat()},
+        await audit_change(
+            uow, now, "scheduler", event.kind, "meeting", meeting.code, key=event.key, late=late
         )

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.ballots import PassRule, PollKind, Tally
-from consultation.errors import DomainError
+from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref
 from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
@@ -101,10 +102,8 @@ class OutcomeService:
         self.decisions = uow.get(DecisionRepository)
 
     async def get(self, decision_id: int) -> Decision:
-        found = await self.decisions.get(decision_id)
-        if found is None:
-            raise OutcomeError("not_found", ref=decision_ref(decision_id))
-        return found
+        refusal = OutcomeError("not_found", ref=decision_ref(decision_id))
+        return or_refuse(await self.decisions.get(decision_id), refusal)
 
     async def _to_carry_out(self, decision_id: int) -> Decision:
         """A decision that is still to be carried out: passed, and not yet done. A poll
@@ -130,13 +129,9 @@ class OutcomeService:
         return f"void_{tally.outcome}"
 
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
-        await self.uow.audit.record(
-            actor,
-            action,
-            "decision",
-            decision_ref(decision.id or 0),
-            None,
-            {"status": decision.status, "at": self.now.isoformat(), **after},
+        ref = decision_ref(decision.id or 0)
+        await audit_change(
+            self.uow, self.now, actor, action, "decision", ref, status=decision.status, **after
         )
 
     async def assign(self, decision_id: int, owner: str, due: str | None, actor: str) -> Decision:
@@ -250,9 +245,7 @@ class OutcomeService:
         meeting.minutes_published_at = self.now
         meeting.status = "held"
         await self.uow.get(MeetingRepository).save(meeting)
-        await self.uow.audit.record(
-            actor, "minutes_published", "meeting", meeting.code, None, {"at": self.now.isoformat()}
-        )
+        await audit_change(self.uow, self.now, actor, "minutes_published", "meeting", meeting.code)
         minutes = await self.minutes(meeting)
         self.uow.record(ev.MinutesPublished(minutes=minutes))
         return minutes

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import (
     LETTERS,
@@ -27,7 +28,7 @@ from consultation.ballots import (
     options_for,
     tally,
 )
-from consultation.errors import DomainError
+from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.outcomes import stored_tally
 from consultation.participation import Participant, participants
@@ -218,20 +219,15 @@ class PollService:
         return self._ballots
 
     async def _audit(self, actor: str, action: str, poll: Poll, **after: object) -> None:
-        await self.uow.audit.record(
-            actor,
-            action,
-            "poll",
-            poll_ref(poll.id or 0),
-            None,
-            {"status": poll.status, "at": self.now.isoformat(), **after},
+        ref = poll_ref(poll.id or 0)
+        await audit_change(
+            self.uow, self.now, actor, action, "poll", ref, status=poll.status, **after
         )
 
     async def get(self, poll_id: int) -> Poll:
-        poll = await self.polls.get(poll_id)
-        if poll is None:
-            raise PollError("not_found", ref=poll_ref(poll_id))
-        return poll
+        return or_refuse(
+            await self.polls.get(poll_id), PollError("not_found", ref=poll_ref(poll_id))
+        )
 
     async def open(
         self,
@@ -439,13 +435,14 @@ class PollService:
             )
         if not ok:
             raise PollError("paper_already", ref=poll_ref(poll_id), name=resident.name)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "paper_ballot_entered",
             "poll",
             poll_ref(poll_id),
-            None,
-            {"voter": resident.name, "at": self.now.isoformat()},
+            voter=resident.name,
         )
         self.uow.record(ev.PollProgressed(poll=poll))
         return CastOutcome("new", poll)
@@ -581,25 +578,26 @@ class PollService:
             before = topic.status
             topic.status, topic.updated_at = "decided", self.now
             await topics.save(topic)
-            await self.uow.audit.record(
+            await audit_change(
+                self.uow,
+                self.now,
                 actor,
                 "topic_decided",
                 "topic",
                 topic_ref(topic.id or 0),
                 {"status": before},
-                {
-                    "status": "decided",
-                    "decision": decision_ref(decision.id or 0),
-                    "at": self.now.isoformat(),
-                },
+                status="decided",
+                decision=decision_ref(decision.id or 0),
             )
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "decision_recorded",
             "decision",
             decision_ref(decision.id or 0),
-            None,
-            {"passed": decision.passed, "poll": poll_ref(poll.id or 0), "at": self.now.isoformat()},
+            passed=decision.passed,
+            poll=poll_ref(poll.id or 0),
         )
         return decision
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.confidentiality import Confidentiality
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
@@ -130,13 +131,15 @@ class RecurringProblems:
         )
         if offer is None:
             return None  # this cluster's offer is still open: not offered twice
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            now,
             SYSTEM,
             "recurring_offered",
             "recurring_offer",
             _offer_ref(offer),
-            None,
-            {"status": "open", "tickets": numbers, "at": now.isoformat()},
+            status="open",
+            tickets=numbers,
         )
         self.uow.record(
             ev.RecurringProblemOffered(
@@ -179,13 +182,16 @@ class RecurringProblems:
         )
         assert topic.id is not None
         await self.offers.link_topic(offer.id, topic.id)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            now,
             actor,
             "recurring_accepted",
             "recurring_offer",
             _offer_ref(offer),
             {"status": "open"},
-            {"status": "accepted", "topic": topic_ref(topic.id), "at": now.isoformat()},
+            status="accepted",
+            topic=topic_ref(topic.id),
         )
         found = await self.offers.get(offer.id)
         assert found is not None
@@ -200,13 +206,15 @@ class RecurringProblems:
         name = who.name if who is not None else actor
         if not await self.offers.decide(offer.id, "declined", actor, name, now):
             return await self._already(offer.id)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            now,
             actor,
             "recurring_declined",
             "recurring_offer",
             _offer_ref(offer),
             {"status": "open"},
-            {"status": "declined", "at": now.isoformat()},
+            status="declined",
         )
         found = await self.offers.get(offer.id)
         assert found is not None

@@ -17,6 +17,8 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from consultation import events as ev
+from consultation.errors import or_refuse
+from consultation.ids import actor_ref
 from consultation.roles import Role
 from consultation.ticket_parsing import (
     RATINGS,
@@ -93,9 +95,7 @@ class Actor:
 
     @property
     def ref(self) -> str:
-        if self.resident_id is not None:
-            return f"resident:{self.resident_id}"
-        return f"{self.platform}:{self.user_id}"
+        return actor_ref(self.resident_id, self.platform, self.user_id)
 
     @property
     def is_moderator(self) -> bool:
@@ -650,10 +650,7 @@ class TicketService:
     # ---- helpers ---------------------------------------------------------------------
 
     async def _get(self, number: str) -> Ticket:
-        ticket = await self.repo.by_number(number)
-        if ticket is None:
-            raise TicketError("not_found", number=number)
-        return ticket
+        return or_refuse(await self.repo.by_number(number), TicketError("not_found", number=number))
 
     async def _name(self, resident_id: int | None) -> str | None:
         if resident_id is None:

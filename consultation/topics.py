@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from consultation import events as ev
+from consultation.audit import audit_change
 from consultation.config import ConsultationRules
-from consultation.errors import DomainError
+from consultation.errors import DomainError, or_refuse
 from consultation.ids import find_ref, topic_ref
 from consultation.participation import Participant, participants
 from consultation.schedule import TimedEvent
@@ -130,14 +131,16 @@ class TopicService:
     async def _record(
         self, actor: str, action: str, topic: Topic, before: str | None, **extra: object
     ) -> None:
-        after: dict[str, object] = {"status": topic.status, "at": self.now.isoformat(), **extra}
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             action,
             "topic",
             topic_ref(topic.id or 0),
             {"status": before} if before else None,
-            after,
+            status=topic.status,
+            **extra,
         )
 
     def hint(self, text: str) -> ScreenHint:
@@ -162,10 +165,9 @@ class TopicService:
         return topic
 
     async def get(self, topic_id: int) -> Topic:
-        topic = await self.topics.get(topic_id)
-        if topic is None:
-            raise TopicError("not_found", ref=topic_ref(topic_id))
-        return topic
+        return or_refuse(
+            await self.topics.get(topic_id), TopicError("not_found", ref=topic_ref(topic_id))
+        )
 
     async def _change(
         self, topic: Topic, status: str, actor: str, action: str, **extra: object
@@ -220,9 +222,8 @@ class TopicService:
         """Add a 附议 (``assisted_by`` a grid worker or moderator for the resident, 代办,
         under the same rules); at the threshold the topic qualifies (once)."""
         assert resident.id is not None
-        topic = await self.topics.get_for_update(topic_id)
-        if topic is None:
-            raise TopicError("not_found", ref=topic_ref(topic_id))
+        refusal = TopicError("not_found", ref=topic_ref(topic_id))
+        topic = or_refuse(await self.topics.get_for_update(topic_id), refusal)
         if topic.status == "merged" and topic.merged_into_id:
             raise TopicError(
                 "merged", ref=topic_ref(topic_id), into=topic_ref(topic.merged_into_id)
@@ -253,19 +254,20 @@ class TopicService:
         """Take a 附议 back; a topic that qualified and is now short goes back to collecting
         (one already on an agenda or decided stays where it is)."""
         assert resident.id is not None
-        topic = await self.topics.get_for_update(topic_id)
-        if topic is None:
-            raise TopicError("not_found", ref=topic_ref(topic_id))
+        refusal = TopicError("not_found", ref=topic_ref(topic_id))
+        topic = or_refuse(await self.topics.get_for_update(topic_id), refusal)
         if not await self.topics.remove_cosign(topic_id, resident.id):
             raise TopicError("not_cosigned", ref=topic_ref(topic_id))
         await self.uow.session.refresh(topic)
-        await self.uow.audit.record(
+        await audit_change(
+            self.uow,
+            self.now,
             actor,
             "topic_cosign_withdrawn",
             "topic",
             topic_ref(topic_id),
-            None,
-            {"count": topic.cosign_count, "resident": resident.id, "at": self.now.isoformat()},
+            count=topic.cosign_count,
+            resident=resident.id,
         )
         if topic.status == "qualified" and topic.cosign_count < self.rules.cosign_threshold:
             await self._change(

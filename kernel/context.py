@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation.ballot_box import BallotKeys
+from consultation.ids import actor_ref
 from consultation.roles import Role
 from kernel.commands import Parsed
 from kernel.intents import NluResult
@@ -44,9 +45,8 @@ class User:
     @property
     def actor(self) -> str:
         """How the audit log names this person."""
-        if self.resident is not None:
-            return f"resident:{self.resident.id}"
-        return f"{self.platform}:{self.platform_user_id}"
+        resident_id = self.resident.id if self.resident is not None else None
+        return actor_ref(resident_id, self.platform, self.platform_user_id)
 
     @property
     def name(self) -> str:
@@ -141,13 +141,7 @@ class Context:
         """
         self.after_commit.append(work)
 
-    async def audit(
-        self,
-        action: str,
-        entity_type: str,
-        entity_id: str,
-        before: dict[str, Any] | None = None,
-        after: dict[str, Any] | None = None,
-    ) -> None:
-        """Record a state change with who and when."""
-        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id, before, after)
+    async def audit(self, action: str, entity_type: str, entity_id: str) -> None:
+        """Record what the sender did, with who and when (the services record the state
+        changes they make, with before and after, themselves)."""
+        await self.uow.audit.record(self.user.actor, action, entity_type, entity_id)
