@@ -38,6 +38,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import SchedulerSettings
+from bot.tasks import cancel_and_wait
 from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable
 from storage.scheduler import SchedulerLeaseRepository
@@ -130,11 +131,8 @@ class SchedulerService:
             self._aps.shutdown(wait=False)
             self._aps = None
         self._plan.clear()
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresh_task
-            self._refresh_task = None
+        await cancel_and_wait(self._refresh_task)
+        self._refresh_task = None
         if self.leader:
             try:
                 async with self.uow_factory() as uow:
