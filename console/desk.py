@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -81,28 +81,20 @@ def done(path: str, message: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{path}?{urlencode({'msg': message})}")
 
 
+@dataclass(eq=False)
 class Desk:
     """Route registration with the workbench's rules, shared by every page module."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        zone: ZoneInfo,
-        clock: Callable[[], datetime],
-        *,
-        on_commit: Callable[[], None] | None = None,
-        secure_cookie: bool = False,
-        community: str = "",
-    ) -> None:
-        self.uow = uow
-        self.zone = zone
-        self.clock = clock
-        self.on_commit = on_commit
-        self.secure_cookie = secure_cookie
-        self.community = community
-        #: (method, path) of every route, for the CSRF sweep and the docs.
-        self.routes: list[tuple[str, str]] = []
-        self._app: web.Application | None = None
+    uow: UnitOfWorkFactory
+    zone: ZoneInfo
+    clock: Callable[[], datetime]
+    _: KW_ONLY
+    on_commit: Callable[[], None] | None = None
+    secure_cookie: bool = False
+    community: str = ""
+    #: (method, path) of every route, for the CSRF sweep and the docs.
+    routes: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _app: web.Application | None = field(default=None, init=False)
 
     def bind(self, app: web.Application) -> None:
         self._app = app
