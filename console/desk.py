@@ -106,14 +106,17 @@ class Desk:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
     def get(self, path: str, view: View, roles: frozenset[Role] = ALL_STAFF) -> None:
-        assert self._app is not None
-        self._app.router.add_get(PREFIX + path, self._wrap(view, roles, change=False))
-        self.routes.append(("GET", PREFIX + path))
+        self.route("GET", path, view, roles)
 
     def post(self, path: str, view: View, roles: frozenset[Role] = MODERATOR) -> None:
+        self.route("POST", path, view, roles)
+
+    def route(self, method: str, path: str, view: View, roles: frozenset[Role]) -> None:
+        """``view`` at ``PREFIX + path`` for ``roles``; a POST is a change (CSRF, Origin)."""
         assert self._app is not None
-        self._app.router.add_post(PREFIX + path, self._wrap(view, roles, change=True))
-        self.routes.append(("POST", PREFIX + path))
+        change = method == "POST"
+        self._app.router.add_route(method, PREFIX + path, self._wrap(view, roles, change=change))
+        self.routes.append((method, PREFIX + path))
 
     def _wrap(
         self, view: View, roles: frozenset[Role], *, change: bool

@@ -25,7 +25,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from console.desk import MODERATOR, Desk, Visit
 from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
-from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
@@ -83,13 +82,12 @@ async def consultation_within(
     )
 
 
+@dataclass(eq=False)
 class ReportPages:
     """``/console/reports``, ``/console/reports/YYYY-MM`` and ``/console/reports/YYYY-MM.xlsx``."""
 
-    def __init__(self, desk: Desk, catalogue: Catalogue, rules: ConsultationRules) -> None:
-        self.desk = desk
-        self.catalogue = catalogue
-        self.rules = rules
+    desk: Desk
+    catalogue: Catalogue
 
     def add_routes(self) -> None:
         self.desk.get("/reports", self.index, MODERATOR)
