@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
+from dataclasses import asdict
 from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -532,17 +533,8 @@ class TicketCategorySettings(_Section):
 def _default_categories() -> list[TicketCategorySettings]:
     from consultation.ticket_parsing import DEFAULT_CATEGORIES
 
-    return [
-        TicketCategorySettings(
-            name=c.name,
-            keywords=list(c.keywords),
-            response_hours=c.response_hours,
-            resolution_hours=c.resolution_hours,
-            questions=list(c.questions),
-            department=c.department,
-        )
-        for c in DEFAULT_CATEGORIES
-    ]
+    # The same fields by the same names: the shipped categories, as settings.
+    return [TicketCategorySettings.model_validate(asdict(c)) for c in DEFAULT_CATEGORIES]
 
 
 def _default_urgent_words() -> list[str]:

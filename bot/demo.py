@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from consultation.config import ConsultationRules
@@ -105,23 +106,10 @@ async def seed_consultation_demo(
         return meeting.code
 
 
-#: Neighbours of the demo, verified, without a chat of their own: with them a topic can
-#: reach the co-sign threshold and a vote can meet its quorum, as in a real community.
-DEMO_NEIGHBOURS = """\
-name,phone,building,unit,room,grid,grid_name,verified,roles,department
-周奶奶,13800000101,1号楼,2单元,201,G01,第一网格,是,,
-吴师傅,13800000102,1号楼,3单元,402,G01,第一网格,是,,
-郑老师,13800000103,2号楼,2单元,301,G01,第一网格,是,,
-冯大姐,13800000104,2号楼,3单元,102,G01,第一网格,是,,
-陈阿婆,13800000105,3号楼,1单元,502,G01,第一网格,是,,
-褚先生,13800000106,4号楼,1单元,201,G01,第一网格,是,,
-卫阿姨,13800000107,4号楼,2单元,602,G01,第一网格,是,,
-蒋大爷,13800000108,5号楼,2单元,301,G02,第二网格,是,,
-沈女士,13800000109,6号楼,1单元,101,G02,第二网格,是,,
-韩师傅,13800000110,7号楼,1单元,402,G02,第二网格,是,,
-杨大妈,13800000111,8号楼,1单元,201,G02,第二网格,是,,
-朱先生,13800000112,8号楼,2单元,502,G02,第二网格,是,,
-"""
+#: Neighbours of the demo (a CSV as the register imports it), verified, without a chat of
+#: their own: with them a topic can reach the co-sign threshold and a vote can meet its
+#: quorum, as in a real community.
+DEMO_NEIGHBOURS = Path(__file__).with_name("demo_neighbours.csv").read_text(encoding="utf-8")
 
 STORY_TOPIC = "楼道里堆放杂物太多，有消防隐患，建议统一清理并定期检查"
 STORY_PROGRESS = "1-4号楼楼道已清理完毕，5-8号楼本周内完成"

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -193,25 +194,19 @@ class Watch:
         self.registry = CollectorRegistry(auto_describe=True)
         for metric in _PROCESS_METRICS:
             self.registry.register(metric)
-        self.backlog = Gauge(
-            "yishi_push_backlog",
-            "Pushes waiting to be delivered (counted up to 10,000)",
-            registry=self.registry,
+        gauge = partial(Gauge, registry=self.registry)
+        self.backlog = gauge(
+            "yishi_push_backlog", "Pushes waiting to be delivered (counted up to 10,000)"
         )
-        self.oldest = Gauge(
-            "yishi_push_oldest_due_seconds",
-            "How long the longest-waiting push has been due",
-            registry=self.registry,
+        self.oldest = gauge(
+            "yishi_push_oldest_due_seconds", "How long the longest-waiting push has been due"
         )
-        self.leader = Gauge(
-            "yishi_scheduler_leader",
-            "1 when this process runs the scheduler (holds its lease)",
-            registry=self.registry,
+        self.leader = gauge(
+            "yishi_scheduler_leader", "1 when this process runs the scheduler (holds its lease)"
         )
-        self.lag = Gauge(
+        self.lag = gauge(
             "yishi_scheduler_lag_seconds",
             "How late the latest scheduled send went out, after its due time",
-            registry=self.registry,
         )
 
     async def read(self) -> HealthReading:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -70,20 +71,15 @@ def reach_html(key: str, reach: Reach) -> str:
     )
 
 
+@dataclass(eq=False)
 class PublicPages:
     """``GET /public/``, ``/public/meetings/{code}`` and ``/public/decisions/{ref}``;
     plugs into the one aiohttp app like an adapter."""
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        community: Community,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.community = community
-        #: The bot's clock (a test's own), for what is ahead and what is past.
-        self.clock = clock
+    uow_factory: Callable[[], UnitOfWork]
+    community: Community
+    #: The bot's clock (a test's own), for what is ahead and what is past.
+    clock: Callable[[], datetime] = utcnow
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/public/", self.index)

@@ -24,6 +24,7 @@ from typing import Protocol
 from aiolimiter import AsyncLimiter
 
 from bot.config import PushSettings
+from bot.tasks import cancel_and_wait
 from consultation.binding import FALLBACK
 from kernel.messages import Reply
 from storage.models import Push
@@ -120,11 +121,7 @@ class PushService:
     async def stop(self) -> None:
         """Stop; of the batch in flight, what was sent is settled and what was not is
         given back (see :meth:`deliver_due`)."""
-        if self._task is None:
-            return
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
         self._task = None
 
     async def _loop(self) -> None:

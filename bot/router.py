@@ -15,7 +15,7 @@ import re
 import time
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -169,32 +169,22 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
+@dataclass(eq=False)
 class Router:
     """Routes one :class:`Inbound` to a handler and returns the replies for its chat."""
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        classifier: IntentClassifier,
-        registry: HandlerRegistry,
-        community: Community,
-        *,
-        max_text_chars: int = 2000,
-        clock: Callable[[], datetime] = utcnow,
-        on_commit: Callable[..., None] | None = None,
-        on_handled: Callable[[str, str | None, float], None] | None = None,
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.classifier = classifier
-        self.registry = registry
-        self.community = community
-        self.max_text_chars = max_text_chars
-        self.clock = clock
-        self.on_commit = on_commit
-        #: Told (platform, intent, seconds) of each message, for metrics; the intent is
-        #: "duplicate" for a redelivery and "error" for a message whose handler failed.
-        self.on_handled = on_handled
-        self._later: set[asyncio.Task[None]] = set()
+    uow_factory: Callable[[], UnitOfWork]
+    classifier: IntentClassifier
+    registry: HandlerRegistry
+    community: Community
+    _: KW_ONLY
+    max_text_chars: int = 2000
+    clock: Callable[[], datetime] = utcnow
+    on_commit: Callable[..., None] | None = None
+    #: Told (platform, intent, seconds) of each message, for metrics; the intent is
+    #: "duplicate" for a redelivery and "error" for a message whose handler failed.
+    on_handled: Callable[[str, str | None, float], None] | None = None
+    _later: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 
     async def handle(self, message: Inbound, within: Within | None = None) -> list[Reply]:
         """Handle ``message`` once; a redelivery returns the first delivery's replies.

@@ -28,6 +28,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -38,6 +39,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import SchedulerSettings
+from bot.tasks import cancel_and_wait
 from consultation.schedule import TimedEvent
 from consultation.timetable import Outcome, Timetable
 from storage.scheduler import SchedulerLeaseRepository
@@ -55,6 +57,7 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+@dataclass(eq=False)
 class SchedulerService:
     """Leader election, timers and firing; drivable by a controllable clock in tests.
 
@@ -62,28 +65,21 @@ class SchedulerService:
     the clock; in production APScheduler calls the same methods.
     """
 
-    def __init__(
-        self,
-        uow_factory: Callable[[], UnitOfWork],
-        timetable: Timetable,
-        settings: SchedulerSettings,
-        *,
-        zone: ZoneInfo,
-        clock: Callable[[], datetime] = utcnow,
-        holder: str | None = None,
-        on_fired: Callable[[], None] | None = None,
-        debounce_seconds: float = 1.0,
-    ) -> None:
-        self.uow_factory = uow_factory
-        self.timetable = timetable
-        self.settings = settings
-        self.zone = zone
-        self.clock = clock
-        self.holder = holder or default_holder()
-        self.on_fired = on_fired
-        self.debounce_seconds = debounce_seconds
-        self.lease_ttl = timedelta(seconds=settings.lease_seconds)
-        self.horizon = timedelta(hours=settings.horizon_hours)
+    uow_factory: Callable[[], UnitOfWork]
+    timetable: Timetable
+    settings: SchedulerSettings
+    _: KW_ONLY
+    zone: ZoneInfo
+    clock: Callable[[], datetime] = utcnow
+    #: This process's name on the lease.
+    holder: str = field(default_factory=default_holder)
+    on_fired: Callable[[], None] | None = None
+    debounce_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        """Its working state: the lease, the plan ahead, the failures and the locks."""
+        self.lease_ttl = timedelta(seconds=self.settings.lease_seconds)
+        self.horizon = timedelta(hours=self.settings.horizon_hours)
         self.leader = False
         self._lease_until: datetime | None = None
         self._failures: dict[str, int] = {}
@@ -130,11 +126,8 @@ class SchedulerService:
             self._aps.shutdown(wait=False)
             self._aps = None
         self._plan.clear()
-        if self._refresh_task is not None:
-            self._refresh_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresh_task
-            self._refresh_task = None
+        await cancel_and_wait(self._refresh_task)
+        self._refresh_task = None
         if self.leader:
             try:
                 async with self.uow_factory() as uow:

@@ -68,8 +68,8 @@ class Workbench:
             OverviewPage(self.desk, catalogue, tickets),
             tickets,
             ConsultationPages(self.desk, rules),
-            RegisterPages(self.desk, timetable, uow),
-            ReportPages(self.desk, catalogue, rules),
+            RegisterPages(self.desk, timetable),
+            ReportPages(self.desk, catalogue),
             LearningPages(self.desk),
         ]
 

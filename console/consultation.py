@@ -7,12 +7,13 @@ from the same events when the request's unit of work commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from aiohttp import web
 
-from console.desk import ActionRefused, Desk, Visit, done
+from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import csv_response
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
@@ -56,51 +57,43 @@ def explain(exc: DomainError) -> str:
         return f"操作未完成（{exc.code}）。"
 
 
-DOMAIN_ERRORS = (DomainError,)
-
-
+@dataclass(eq=False)
 class ConsultationPages:
     """``/console/topics``, ``/meetings``, ``/polls``, ``/decisions`` and their forms."""
 
-    def __init__(self, desk: Desk, rules: ConsultationRules) -> None:
-        self.desk = desk
-        self.rules = rules
+    desk: Desk
+    rules: ConsultationRules
 
     def add_routes(self) -> None:
-        d = self.desk
-        from console.desk import MODERATOR
-
-        for path, view in (
-            ("/topics", self.topics),
-            ("/topics.csv", self.topics_csv),
-            ("/meetings", self.meetings),
-            ("/meetings.csv", self.meetings_csv),
-            ("/meetings/{code}", self.meeting),
-            ("/polls", self.polls),
-            ("/polls.csv", self.polls_csv),
-            ("/polls/{id}", self.poll),
-            ("/decisions", self.decisions),
-            ("/decisions.csv", self.decisions_csv),
+        """Every page and form of consultation is the moderators' alone."""
+        for method, path, view in (
+            ("GET", "/topics", self.topics),
+            ("GET", "/topics.csv", self.topics_csv),
+            ("GET", "/meetings", self.meetings),
+            ("GET", "/meetings.csv", self.meetings_csv),
+            ("GET", "/meetings/{code}", self.meeting),
+            ("GET", "/polls", self.polls),
+            ("GET", "/polls.csv", self.polls_csv),
+            ("GET", "/polls/{id}", self.poll),
+            ("GET", "/decisions", self.decisions),
+            ("GET", "/decisions.csv", self.decisions_csv),
+            ("POST", "/topics/{id}/accept", self.topic_accept),
+            ("POST", "/topics/{id}/reject", self.topic_reject),
+            ("POST", "/topics/{id}/merge", self.topic_merge),
+            ("POST", "/meetings/create", self.meeting_create),
+            ("POST", "/meetings/{code}/agenda", self.meeting_agenda),
+            ("POST", "/meetings/{code}/invite", self.meeting_invite),
+            ("POST", "/meetings/{code}/checkin", self.meeting_checkin),
+            ("POST", "/meetings/{code}/notes", self.meeting_notes),
+            ("POST", "/meetings/{code}/minutes", self.meeting_minutes),
+            ("POST", "/polls/open", self.poll_open),
+            ("POST", "/polls/{id}/close", self.poll_close),
+            ("POST", "/polls/{id}/paper", self.poll_paper),
+            ("POST", "/decisions/{id}/assign", self.decision_assign),
+            ("POST", "/decisions/{id}/progress", self.decision_progress),
+            ("POST", "/decisions/{id}/done", self.decision_done),
         ):
-            d.get(path, view, MODERATOR)
-        for path, view in (
-            ("/topics/{id}/accept", self.topic_accept),
-            ("/topics/{id}/reject", self.topic_reject),
-            ("/topics/{id}/merge", self.topic_merge),
-            ("/meetings/create", self.meeting_create),
-            ("/meetings/{code}/agenda", self.meeting_agenda),
-            ("/meetings/{code}/invite", self.meeting_invite),
-            ("/meetings/{code}/checkin", self.meeting_checkin),
-            ("/meetings/{code}/notes", self.meeting_notes),
-            ("/meetings/{code}/minutes", self.meeting_minutes),
-            ("/polls/open", self.poll_open),
-            ("/polls/{id}/close", self.poll_close),
-            ("/polls/{id}/paper", self.poll_paper),
-            ("/decisions/{id}/assign", self.decision_assign),
-            ("/decisions/{id}/progress", self.decision_progress),
-            ("/decisions/{id}/done", self.decision_done),
-        ):
-            d.post(path, view)
+            self.desk.route(method, path, view, MODERATOR)
 
     def local(self, moment: datetime | None) -> str:
         return self.desk.local(moment)
@@ -116,7 +109,7 @@ class ConsultationPages:
     async def _guard(self, back: str, call: Any) -> Any:
         try:
             return await call
-        except DOMAIN_ERRORS as exc:
+        except DomainError as exc:
             raise ActionRefused(explain(exc), back) from exc
 
     def _id(self, visit: Visit) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -81,28 +81,20 @@ def done(path: str, message: str) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(f"{path}?{urlencode({'msg': message})}")
 
 
+@dataclass(eq=False)
 class Desk:
     """Route registration with the workbench's rules, shared by every page module."""
 
-    def __init__(
-        self,
-        uow: UnitOfWorkFactory,
-        zone: ZoneInfo,
-        clock: Callable[[], datetime],
-        *,
-        on_commit: Callable[[], None] | None = None,
-        secure_cookie: bool = False,
-        community: str = "",
-    ) -> None:
-        self.uow = uow
-        self.zone = zone
-        self.clock = clock
-        self.on_commit = on_commit
-        self.secure_cookie = secure_cookie
-        self.community = community
-        #: (method, path) of every route, for the CSRF sweep and the docs.
-        self.routes: list[tuple[str, str]] = []
-        self._app: web.Application | None = None
+    uow: UnitOfWorkFactory
+    zone: ZoneInfo
+    clock: Callable[[], datetime]
+    _: KW_ONLY
+    on_commit: Callable[[], None] | None = None
+    secure_cookie: bool = False
+    community: str = ""
+    #: (method, path) of every route, for the CSRF sweep and the docs.
+    routes: list[tuple[str, str]] = field(default_factory=list, init=False)
+    _app: web.Application | None = field(default=None, init=False)
 
     def bind(self, app: web.Application) -> None:
         self._app = app
@@ -114,14 +106,17 @@ class Desk:
         return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
     def get(self, path: str, view: View, roles: frozenset[Role] = ALL_STAFF) -> None:
-        assert self._app is not None
-        self._app.router.add_get(PREFIX + path, self._wrap(view, roles, change=False))
-        self.routes.append(("GET", PREFIX + path))
+        self.route("GET", path, view, roles)
 
     def post(self, path: str, view: View, roles: frozenset[Role] = MODERATOR) -> None:
+        self.route("POST", path, view, roles)
+
+    def route(self, method: str, path: str, view: View, roles: frozenset[Role]) -> None:
+        """``view`` at ``PREFIX + path`` for ``roles``; a POST is a change (CSRF, Origin)."""
         assert self._app is not None
-        self._app.router.add_post(PREFIX + path, self._wrap(view, roles, change=True))
-        self.routes.append(("POST", PREFIX + path))
+        change = method == "POST"
+        self._app.router.add_route(method, PREFIX + path, self._wrap(view, roles, change=change))
+        self.routes.append((method, PREFIX + path))
 
     def _wrap(
         self, view: View, roles: frozenset[Role], *, change: bool

@@ -6,6 +6,8 @@ The chat's 待标注 / 标注 over the same :class:`consultation.learning.Learni
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from aiohttp import web
 
 from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
@@ -22,11 +24,11 @@ def intent_choices() -> list[tuple[str, str]]:
     return [(i.value, t(f"intent.{i.value}")) for i in Intent]
 
 
+@dataclass(eq=False)
 class LearningPages:
     """``/console/nlu``: the list and one label at a time."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    desk: Desk
 
     def add_routes(self) -> None:
         self.desk.get("/nlu", self.pending, MODERATOR)

@@ -8,6 +8,7 @@ The figures are :meth:`TicketService.statistics` — the very numbers the chat's
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -68,13 +69,13 @@ async def month_statistics(service: TicketService, first: date, now: datetime) -
     return await service.statistics(first, add_months(first, 1), now)
 
 
+@dataclass(eq=False)
 class OverviewPage:
     """``/console/`` and ``/console/overview.csv``."""
 
-    def __init__(self, desk: Desk, catalogue: Catalogue, tickets: TicketPages) -> None:
-        self.desk = desk
-        self.catalogue = catalogue
-        self.tickets = tickets
+    desk: Desk
+    catalogue: Catalogue
+    tickets: TicketPages
 
     def add_routes(self) -> None:
         self.desk.get("/", self.page)

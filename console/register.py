@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -25,19 +26,17 @@ from consultation.roles import ROLE_NAMES_ZH, Role
 from consultation.timetable import Outcome, Timetable, UnknownEvent
 from kernel.texts import catalog
 from storage.models import Building, Grid, PlatformIdentity, Resident, RoleAssignment
-from storage.unit_of_work import UnitOfWorkFactory
 
 PLATFORM_ZH = {"web": "网页", "wechat": "微信", "wecom": "企业微信", "telegram": "Telegram"}
 NOTICE_DAYS = 14
 
 
+@dataclass(eq=False)
 class RegisterPages:
     """``/console/residents`` (+ one record, import, bind codes) and ``/console/notices``."""
 
-    def __init__(self, desk: Desk, timetable: Timetable, units: UnitOfWorkFactory) -> None:
-        self.desk = desk
-        self.timetable = timetable
-        self.units = units
+    desk: Desk
+    timetable: Timetable
 
     def add_routes(self) -> None:
         d = self.desk

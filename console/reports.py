@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from console.desk import MODERATOR, Desk, Visit
 from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
-from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.outcomes import DECISION_STATUS_ZH
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
@@ -35,6 +37,7 @@ from storage.polls import Poll
 from storage.tickets import Ticket, TicketRepository
 from storage.topics import Topic
 
+_Row = TypeVar("_Row", bound=SQLModel)
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STAT_HEADER = ["名称", "收集", "分理", "办结", "反馈", "按时响应率", "按时办结率", "满意率"]
@@ -53,13 +56,38 @@ def stat_line(name: str, row: StatRow) -> list[Any]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ConsultationRecords:
+    """The month's consultation records: what the report counts and the workbook lists."""
+
+    topics: Sequence[Topic]
+    meetings: Sequence[Meeting]
+    polls: Sequence[Poll]
+    decisions: Sequence[Decision]
+
+
+async def consultation_within(
+    session: AsyncSession, lo: datetime, hi: datetime
+) -> ConsultationRecords:
+    """Topics raised, meetings held, polls opened and decisions made in [lo, hi)."""
+
+    async def within(model: type[_Row], at: Any) -> Sequence[_Row]:
+        return (await session.exec(select(model).where(col(at) >= lo, col(at) < hi))).all()
+
+    return ConsultationRecords(
+        await within(Topic, Topic.created_at),
+        await within(Meeting, Meeting.starts_at),
+        await within(Poll, Poll.opened_at),
+        await within(Decision, Decision.created_at),
+    )
+
+
+@dataclass(eq=False)
 class ReportPages:
     """``/console/reports``, ``/console/reports/YYYY-MM`` and ``/console/reports/YYYY-MM.xlsx``."""
 
-    def __init__(self, desk: Desk, catalogue: Catalogue, rules: ConsultationRules) -> None:
-        self.desk = desk
-        self.catalogue = catalogue
-        self.rules = rules
+    desk: Desk
+    catalogue: Catalogue
 
     def add_routes(self) -> None:
         self.desk.get("/reports", self.index, MODERATOR)
@@ -94,30 +122,7 @@ class ReportPages:
     async def printable(self, visit: Visit) -> web.StreamResponse:
         first = self._month(visit)
         stats = await self.statistics(visit, first)
-        lo, hi = self._bounds(first)
-        session = visit.uow.session
-        topics = (
-            await session.exec(
-                select(Topic).where(col(Topic.created_at) >= lo, col(Topic.created_at) < hi)
-            )
-        ).all()
-        meetings = (
-            await session.exec(
-                select(Meeting).where(col(Meeting.starts_at) >= lo, col(Meeting.starts_at) < hi)
-            )
-        ).all()
-        polls = (
-            await session.exec(
-                select(Poll).where(col(Poll.opened_at) >= lo, col(Poll.opened_at) < hi)
-            )
-        ).all()
-        decisions = (
-            await session.exec(
-                select(Decision).where(
-                    col(Decision.created_at) >= lo, col(Decision.created_at) < hi
-                )
-            )
-        ).all()
+        held = await consultation_within(visit.uow.session, *self._bounds(first))
         return self.desk.render(
             visit,
             "report.html",
@@ -128,13 +133,13 @@ class ReportPages:
                 "by_grid": [stat_line(r.grid, r) for r in stats.by_grid],
                 "by_category": [stat_line(r.category, r) for r in stats.by_category],
                 "header": STAT_HEADER,
-                "topics": len(topics),
+                "topics": len(held.topics),
                 "topics_accepted": sum(
-                    1 for tp in topics if tp.status not in ("proposed", "rejected")
+                    1 for tp in held.topics if tp.status not in ("proposed", "rejected")
                 ),
-                "meetings": [m.code for m in meetings],
-                "polls": len(polls),
-                "decisions": len(decisions),
+                "meetings": [m.code for m in held.meetings],
+                "polls": len(held.polls),
+                "decisions": len(held.decisions),
             },
         )
 
@@ -242,7 +247,7 @@ class ReportPages:
         figures.append(["按类别"])
         for r in stats.by_category:
             figures.append(stat_line(r.category, r))
-        await self._consultation(visit, book, lo, hi)
+        self._consultation(book, await consultation_within(session, lo, hi))
         for ws in book.worksheets:
             for column in ws.columns:
                 letter = column[0].column_letter
@@ -250,84 +255,63 @@ class ReportPages:
                 ws.column_dimensions[letter].width = min(60, max(8, width * 1.6))
         return book
 
-    async def _consultation(self, visit: Visit, book: Workbook, lo: datetime, hi: datetime) -> None:
-        session = visit.uow.session
-        topics = book.create_sheet("议题")
-        _header(topics, ["编号", "标题", "状态", "附议", "理由", "提出时间"])
-        for tp in (
-            await session.exec(
-                select(Topic).where(col(Topic.created_at) >= lo, col(Topic.created_at) < hi)
-            )
-        ).all():
-            _row(
-                topics,
-                [
-                    topic_ref(tp.id or 0),
-                    tp.title,
-                    TOPIC_STATUS_ZH.get(tp.status, tp.status),
-                    tp.cosign_count,
-                    tp.reason or "",
-                    self.local(tp.created_at),
-                ],
-            )
-        meetings = book.create_sheet("议事日")
-        _header(meetings, ["编号", "时间", "地点", "状态", "纪要发布"])
-        for m in (
-            await session.exec(
-                select(Meeting).where(col(Meeting.starts_at) >= lo, col(Meeting.starts_at) < hi)
-            )
-        ).all():
-            _row(
-                meetings,
-                [
-                    m.code,
-                    self.local(m.starts_at),
-                    m.place,
-                    m.status,
-                    self.local(m.minutes_published_at),
-                ],
-            )
-        polls = book.create_sheet("表决")
-        _header(polls, ["编号", "问题", "状态", "匿名", "投票人数", "应投人数", "结果"])
-        for p in (
-            await session.exec(
-                select(Poll).where(col(Poll.opened_at) >= lo, col(Poll.opened_at) < hi)
-            )
-        ).all():
-            result = p.result or {}
-            shown = p.status != "open"
-            _row(
-                polls,
-                [
-                    poll_ref(p.id or 0),
-                    p.question,
-                    "进行中" if p.status == "open" else "已结束",
-                    "是" if p.anonymous else "否",
-                    result.get("voters", "") if shown else "",
-                    p.electorate_size,
-                    ("通过" if result.get("passed") else "未通过") if shown and result else "",
-                ],
-            )
-        decisions = book.create_sheet("决议")
-        _header(decisions, ["编号", "决议", "是否通过", "状态", "负责人", "期限"])
-        for d in (
-            await session.exec(
-                select(Decision).where(
-                    col(Decision.created_at) >= lo, col(Decision.created_at) < hi
-                )
-            )
-        ).all():
-            _row(
-                decisions,
-                [
-                    decision_ref(d.id or 0),
-                    d.text,
-                    "通过" if d.passed else "未通过",
-                    DECISION_STATUS_ZH.get(d.status, d.status),
-                    d.owner or "",
-                    d.due_date or "",
-                ],
-            )
+    def _consultation(self, book: Workbook, held: ConsultationRecords) -> None:
+        """The sheets 议题, 议事日, 表决 and 决议: a row a record of the month."""
+        topics = [
+            [
+                topic_ref(tp.id or 0),
+                tp.title,
+                TOPIC_STATUS_ZH.get(tp.status, tp.status),
+                tp.cosign_count,
+                tp.reason or "",
+                self.local(tp.created_at),
+            ]
+            for tp in held.topics
+        ]
+        _sheet(book, "议题", ["编号", "标题", "状态", "附议", "理由", "提出时间"], topics)
+        meetings = [
+            [m.code, self.local(m.starts_at), m.place, m.status, self.local(m.minutes_published_at)]
+            for m in held.meetings
+        ]
+        _sheet(book, "议事日", ["编号", "时间", "地点", "状态", "纪要发布"], meetings)
+        polls = [_poll_cells(p) for p in held.polls]
+        _sheet(
+            book, "表决", ["编号", "问题", "状态", "匿名", "投票人数", "应投人数", "结果"], polls
+        )
+        decisions = [
+            [
+                decision_ref(d.id or 0),
+                d.text,
+                "通过" if d.passed else "未通过",
+                DECISION_STATUS_ZH.get(d.status, d.status),
+                d.owner or "",
+                d.due_date or "",
+            ]
+            for d in held.decisions
+        ]
+        _sheet(book, "决议", ["编号", "决议", "是否通过", "状态", "负责人", "期限"], decisions)
+
+
+def _poll_cells(p: Poll) -> list[Any]:
+    """A poll's row: how many voted and the result once it has closed, none while open."""
+    result = p.result or {}
+    shown = p.status != "open"
+    return [
+        poll_ref(p.id or 0),
+        p.question,
+        "进行中" if p.status == "open" else "已结束",
+        "是" if p.anonymous else "否",
+        result.get("voters", "") if shown else "",
+        p.electorate_size,
+        ("通过" if result.get("passed") else "未通过") if shown and result else "",
+    ]
+
+
+def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
+    ws = book.create_sheet(title)
+    _header(ws, header)
+    for values in rows:
+        _row(ws, values)
 
 
 def _header(ws: Any, names: list[str], row: int | None = None) -> None:

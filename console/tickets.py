@@ -256,11 +256,13 @@ class TicketPages:
     # ---- changing ----------------------------------------------------------------------
 
     async def _act(self, visit: Visit, what: str, call: Any) -> web.StreamResponse:
+        """``call(service, number, me)``: the change, made by the worker on this page."""
         number = visit.request.match_info["number"]
         back = f"/console/tickets/{number}"
         await self._visible(visit, number)
         try:
-            await call(TicketService(visit.uow, self.catalogue, self.desk.zone), number)
+            service = TicketService(visit.uow, self.catalogue, self.desk.zone)
+            await call(service, number, staff_actor(visit.staff))
         except TicketError as exc:
             info: dict[str, Any] = {"number": number, "holder": "其他网格员", **exc.info}
             if "status" in info:
@@ -276,46 +278,40 @@ class TicketPages:
                 "请选择网格员。", f"/console/tickets/{visit.request.match_info['number']}"
             )
         reason = visit.arg("reason")
-        me = staff_actor(visit.staff)
         return await self._act(
-            visit,
-            "已分派。",
-            lambda s, n: s.reassign(n, me, worker, reason, visit.now),
+            visit, "已分派。", lambda s, n, me: s.reassign(n, me, worker, reason, visit.now)
         )
 
     async def escalate(self, visit: Visit) -> web.StreamResponse:
         reason = visit.arg("reason")
-        me = staff_actor(visit.staff)
         return await self._act(
-            visit, "已转职能部门。", lambda s, n: s.send_to_department(n, me, reason, visit.now)
+            visit, "已转职能部门。", lambda s, n, me: s.send_to_department(n, me, reason, visit.now)
         )
 
     async def merge(self, visit: Visit) -> web.StreamResponse:
         """标记重复: this ticket is a duplicate of another; its people follow that one."""
         into = visit.arg("into").upper()
-        me = staff_actor(visit.staff)
         return await self._act(
             visit,
             f"已标记为 {into} 的重复诉求并合并。",
-            lambda s, n: s.merge(n, into, me, visit.now),
+            lambda s, n, me: s.merge(n, into, me, visit.now),
         )
 
     async def accept(self, visit: Visit) -> web.StreamResponse:
-        me = staff_actor(visit.staff)
-        return await self._act(visit, "已接单。", lambda s, n: s.accept(n, me, visit.now))
+        return await self._act(visit, "已接单。", lambda s, n, me: s.accept(n, me, visit.now))
 
     async def progress(self, visit: Visit) -> web.StreamResponse:
         note = visit.arg("note")
-        me = staff_actor(visit.staff)
         return await self._act(
-            visit, "进展已记录。", lambda s, n: s.progress(n, me, note, visit.now)
+            visit, "进展已记录。", lambda s, n, me: s.progress(n, me, note, visit.now)
         )
 
     async def resolve(self, visit: Visit) -> web.StreamResponse:
         note = visit.arg("note")
-        me = staff_actor(visit.staff)
         return await self._act(
-            visit, "已办结，等待居民评价。", lambda s, n: s.resolve(n, me, note, None, visit.now)
+            visit,
+            "已办结，等待居民评价。",
+            lambda s, n, me: s.resolve(n, me, note, None, visit.now),
         )
 
 

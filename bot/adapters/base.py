@@ -6,7 +6,9 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from bot.adapters.port import PlatformStore
 from bot.push import Sender
+from kernel.messages import Reply
 
 
 class Adapter(Protocol):
@@ -29,3 +31,18 @@ class Adapter(Protocol):
 
     def health(self) -> dict[str, Any]:
         """State for ``GET /healthz``."""
+
+
+class RecordingSender:
+    """A sender that writes its own ``push_deliveries`` rows (see :class:`~bot.push.Sender`):
+    it knows the route each push took (customer service, subscription notice, robot)."""
+
+    records_deliveries = True
+    #: The platform its records are filed under.
+    platform: str
+    store: PlatformStore
+
+    async def _record(
+        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
+    ) -> None:
+        await self.store.record_delivery(self.platform, chat_id, via, ok, detail, reply.text)

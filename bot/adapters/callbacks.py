@@ -570,6 +570,22 @@ class SignedCallbackAdapter:
         self.counts["received"] += 1
         return replies
 
+    def _message(
+        self, sender: str, key: str, text: str, sent_at: datetime, **extra: Any
+    ) -> Inbound:
+        """What ``sender`` wrote to us (``extra``: its photo, place or link): these
+        platforms call back with one person's own messages, never a group's."""
+        return Inbound(
+            platform=self.platform,
+            chat_id=sender,
+            chat_type=ChatType.PRIVATE,
+            sender_id=sender,
+            message_id=key,
+            text=text,
+            sent_at=sent_at,
+            **extra,
+        )
+
     async def _handle(self, fields: dict[str, str], signed: Signed, arrived: float) -> list[Reply]:
         raise NotImplementedError
 

@@ -145,3 +145,32 @@ async def test_the_moderator_sees_a_kept_photo_on_the_ticket_page(
     assert status == 200 and f'<img src="{link}"' in page
     shown = await as_li.client.get(URL(link).path)
     assert shown.status == 200 and await shown.read() == png
+
+
+async def test_a_ticket_accepted_progressed_and_resolved_in_the_workbench(
+    town: Town, as_li: Browserless
+) -> None:
+    draft = await town.zhang.says("5号楼门口垃圾好几天没人清了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.zhang.receives()
+    for action, said, fields in (
+        ("accept", "已接单", {}),
+        ("progress", "进展已记录", {"note": "已联系保洁"}),
+        ("resolve", "已办结", {"note": "已清运"}),
+    ):
+        status, page = await as_li.post(f"/console/tickets/{number}/{action}", **fields)
+        assert status == 200 and said in page, (action, page)
+    status, page = await as_li.page(f"/console/tickets/{number}")
+    assert "已联系保洁" in page and "已清运" in page
+    assert any(number in p.text for p in await town.zhang.receives())
+
+
+async def test_the_workbook_lists_the_months_topics(town: Town, as_li: Browserless) -> None:
+    draft = await town.zhang.says("我想提个议题：小区停车位太少，建议在3号楼旁边增设停车位")
+    await town.zhang.taps("确认提交", draft) if "确认" in draft.text else None
+    response = await as_li.client.get("/console/reports/2026-11.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    rows = list(book["议题"].iter_rows(values_only=True))
+    assert rows[0] == ("编号", "标题", "状态", "附议", "理由", "提出时间")
+    assert len(rows) == 2 and "停车位" in str(rows[1][1]), rows
+    assert [c.value for c in book["表决"][1]][:2] == ["编号", "问题"]

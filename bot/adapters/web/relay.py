@@ -26,6 +26,7 @@ import orjson
 from sqlalchemy.engine import URL
 
 from bot.http import json_bytes
+from bot.tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from bot.adapters.web import WebHub
@@ -61,11 +62,8 @@ class PgRelay:
             self._task = asyncio.create_task(self._listen(), name="web-relay")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _listen(self) -> None:
         """Stay subscribed; after a lost connection, subscribe again."""

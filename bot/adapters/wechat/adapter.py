@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from bot.adapters.base import RecordingSender
 from bot.adapters.callbacks import (
     Signed,
     SignedCallbackAdapter,
@@ -46,7 +47,7 @@ from bot.config import WechatSettings
 from bot.media import MediaRefused, MediaStore
 from bot.push import PermanentPushError
 from bot.router import Router
-from kernel.messages import Button, ChatType, Inbound, Link, Location, Platform, Reply
+from kernel.messages import Button, Link, Location, Platform, Reply
 from kernel.texts import t
 
 log = logging.getLogger("yishi.wechat")
@@ -88,10 +89,10 @@ def render_text(reply: Reply) -> str:
     return reply.text + "\n" + "  ".join(links)
 
 
-class WechatSender:
+class WechatSender(RecordingSender):
     """Pushes through the customer-service API within the 48-hour window, else falls back."""
 
-    records_deliveries = True
+    platform = Platform.WECHAT.value
 
     def __init__(self, notices: SubscribeNotices, offer: ConsentOffer) -> None:
         """Over the API, store, settings and clock its fallback, ``notices``, sends with."""
@@ -163,11 +164,6 @@ class WechatSender:
         await self._record(chat_id, "subscribe_notice", False, refused, reply)
         # The push service hands it to the person's next account, in their order.
         raise PermanentPushError(f"{why}; {refused}")
-
-    async def _record(
-        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
-    ) -> None:
-        await self.store.record_delivery(Platform.WECHAT, chat_id, via, ok, detail, reply.text)
 
 
 class WechatAdapter(SignedCallbackAdapter):
@@ -333,25 +329,15 @@ class WechatAdapter(SignedCallbackAdapter):
         if text is None:  # answered as it is, with no effect to keep
             await self.runner.spend(signed)
             return [Reply(extra.get("answer", t("wechat.unsupported")))]
-        message = Inbound(
-            platform=self.platform,
-            chat_id=openid,
-            chat_type=ChatType.PRIVATE,
-            sender_id=openid,
-            message_id=key,
-            text=text,
-            sent_at=_sent_at(fields),
-            image_url=extra.get("image_url"),
-            location=extra.get("location"),
-            link=extra.get("link"),
-        )
+        message = self._message(openid, key, text, _sent_at(fields), **extra)
         replies = await self.runner.deliver(message, signed, arrived=arrived)
         return await self.consent_offer.add(openid, replies)
 
     async def _text_of(
         self, fields: dict[str, str], msg_type: str, event: str
     ) -> tuple[str | None, dict[str, Any]]:
-        """The message as text for the router (None: answer ``extra['answer']`` directly)."""
+        """The message as text for the router, and what else it carries (``image_url``,
+        ``location`` or ``link``); None: answer ``extra['answer']`` directly."""
         if msg_type == "text":
             menu_id = fields.get("bizmsgmenuid")
             if menu_id:

@@ -17,7 +17,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
@@ -66,23 +66,16 @@ def consent_changes(
     return changes
 
 
+@dataclass(eq=False)
 class SubscribeNotices:
     """Sends a push as a subscription notice when, and only when, the person agreed."""
 
-    def __init__(
-        self,
-        api: WechatApi,
-        store: PlatformStore,
-        settings: WechatSettings,
-        *,
-        clock: Callable[[], datetime],
-        zone: ZoneInfo,
-    ) -> None:
-        self.api = api
-        self.store = store
-        self.settings = settings
-        self.clock = clock
-        self.zone = zone
+    api: WechatApi
+    store: PlatformStore
+    settings: WechatSettings
+    _: KW_ONLY
+    clock: Callable[[], datetime]
+    zone: ZoneInfo
 
     def carriers(self, reply: Reply) -> list[SubscribeTemplate]:
         """The configured templates that may carry this notice."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.adapters.base import RecordingSender
 from bot.adapters.callbacks import (
     Signed,
     SignedCallbackAdapter,
@@ -34,7 +35,7 @@ from bot.adapters.window import SlidingWindow
 from bot.config import WecomSettings
 from bot.push import PermanentPushError
 from bot.router import Router
-from kernel.messages import ChatType, Inbound, Platform, Reply
+from kernel.messages import Platform, Reply
 from kernel.texts import t
 
 log = logging.getLogger("yishi.wecom")
@@ -148,10 +149,10 @@ class WecomRobots:
         return sum(1 for r in results if r is None)
 
 
-class WecomSender:
+class WecomSender(RecordingSender):
     """App messages to staff by WeCom user id; ``robot:<name>`` chats go to a group robot."""
 
-    records_deliveries = True
+    platform = Platform.WECOM.value
 
     def __init__(self, api: WecomApi, robots: WecomRobots, store: PlatformStore) -> None:
         self.api = api
@@ -169,11 +170,6 @@ class WecomSender:
             await self._record(chat_id, via, False, str(exc), reply)
             raise
         await self._record(chat_id, via, True, None, reply)
-
-    async def _record(
-        self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply
-    ) -> None:
-        await self.store.record_delivery(Platform.WECOM, chat_id, via, ok, detail, reply.text)
 
 
 class WecomAdapter(SignedCallbackAdapter):
@@ -270,13 +266,5 @@ class WecomAdapter(SignedCallbackAdapter):
         key = fields.get("MsgId") or ":".join(
             (event, fields.get("CreateTime", ""), fields.get("TaskId", ""))
         )
-        message = Inbound(
-            platform=self.platform,
-            chat_id=user,
-            chat_type=ChatType.PRIVATE,
-            sender_id=user,
-            message_id=key,
-            text=text,
-            sent_at=utcnow(),
-        )
+        message = self._message(user, key, text, utcnow())
         return await self.runner.deliver(message, signed, arrived=arrived)
