@@ -166,7 +166,7 @@ def routes(community: str, zone: ZoneInfo) -> Table:
             text += "\n" + t("notice.announce_late")
         return Reply(text, buttons=_signup_buttons(view.meeting) if buttons else ())
 
-    def groups_and_signed_up(event: ev.MeetingMoved | ev.MeetingCancelled) -> list[Audience]:
+    def groups_and_signed_up(event: ev.MeetingChanged) -> list[Audience]:
         return [CommunityGroups(), People(event.signed_up, "signed_up")]
 
     def invited(event: ev.MeetingInvited) -> list[Audience]:
