@@ -449,6 +449,9 @@ class TicketService:
         ticket = await self._get(number)
         if not self._is_reporter(ticket, rater):
             raise TicketError("not_yours", number=number)
+        if ticket.status == "closed" and ticket.rating is not None:
+            # An old rating button under the same push, tapped after the first answer.
+            raise TicketError("already_rated", number=number, rating=ticket.rating)
         if ticket.status != "resolved":
             raise TicketError("not_resolved", number=number, status=ticket.status)
         rated = {"rating": rating, "rating_comment": comment}

@@ -81,8 +81,11 @@ async def test_whole_life_with_reopening(yishi: Yishi, clock: Clock) -> None:
 
     await say(yishi, f"接单 {number}", "wang")
     await say(yishi, f"办结 {number} 换了整套灯具", "wang")
-    [thanks] = await say(yishi, (await pushes(yishi, "zhang"))[-1].buttons[0].data)
+    rate_again = (await pushes(yishi, "zhang"))[-1]
+    [thanks] = await say(yishi, rate_again.buttons[0].data)
     assert "谢谢" in thanks.text
+    [late] = await say(yishi, rate_again.buttons[2].data)  # the old 不满意, tapped after
+    assert late.text == f"{number} 您已经评价过了（满意），谢谢！问题要是又出现了，直接再跟我说。"
     tk = await ticket(yishi, number)
     assert tk.status == "closed" and tk.rating == "满意"
 
