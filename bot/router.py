@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from kernel.commands import Command, MissingArguments, Parsed, parse
 from kernel.context import Community, Context, Conversation, Later, User
+from kernel.flows import DROPPED
 from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
@@ -419,16 +420,18 @@ class Router:
         conv = ctx.conversation
         owner = self._owner(ctx)
         step = conv.step
-        if (
-            owner is not None
-            and owner.flow is not None
-            and text.lower() in owner.flow.answers(step)
-        ):
-            return await self._resumed(owner, ctx)
+        flow = owner.flow if owner is not None else None
+        if flow is not None and text.lower() in flow.answers(step):
+            if step == DROPPED and flow.dropped is not None:
+                conv.end()
+                return [Reply(t(flow.dropped))], "dropped"
+            return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
-            settled = owner is not None and owner.flow is not None and owner.flow.settled(step)
-            had = conv.active and not settled
-            conv.end()
+            had = conv.active and not (flow is not None and flow.settled(step))
+            if had and flow is not None and flow.dropped is not None:
+                conv.drop()
+            else:
+                conv.end()
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
         command = self.registry.command_for(text)

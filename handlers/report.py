@@ -97,6 +97,7 @@ class ReportHandler(TicketHandler):
         ),
         starts=("collect", "filed"),
         kept="ticket.kept",
+        dropped="ticket.dropped_confirmed",
     )
     #: An emergency is recognised before anything else, whatever step a dialogue is in.
     claims_first = True

@@ -56,6 +56,7 @@ class ProposeTopicHandler(Handler):
         ),
         starts=("describe", "confirm"),
         kept="topic.kept",
+        dropped="topic.dropped_confirmed",
     )
     phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
     required_roles = NEED_VERIFIED

@@ -18,6 +18,7 @@ from consultation.ballot_box import BallotKeys
 from consultation.ids import actor_ref
 from consultation.roles import Role
 from kernel.commands import Parsed
+from kernel.flows import DROPPED
 from kernel.intents import NluResult
 from kernel.messages import Inbound
 from storage.models import Resident
@@ -87,6 +88,11 @@ class Conversation:
 
     def end(self) -> None:
         self.flow, self.step, self.data, self.changed = None, None, {}, True
+
+    def drop(self) -> None:
+        """取消 of a draft whose flow keeps its :data:`~kernel.flows.DROPPED` step: what
+        was filled in is thrown away; only the flow's name is kept."""
+        self.step, self.data, self.changed = DROPPED, {}, True
 
 
 @dataclass(slots=True)

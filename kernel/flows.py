@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The step a draft is kept at after 取消 (see :attr:`Flow.dropped`).
+DROPPED = "dropped"
+
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -54,10 +57,17 @@ class Flow:
     #: The locale key of the word added when a message is answered as itself while this
     #: flow waits (its unsettled steps are kept); None: the flow is closed instead.
     kept: str | None = None
+    #: The locale key said to a draft's confirmation (an old 确认提交 tapped) after 取消:
+    #: the flow is kept at the settled step :data:`DROPPED`, which takes the words its
+    #: ``confirm`` step took, so the tap is told the draft was withdrawn instead of
+    #: being routed as a new message. None: 取消 ends the flow.
+    dropped: str | None = None
 
     def step(self, name: str | None) -> Step | None:
         if name is None:
             return None
+        if name == DROPPED and self.dropped is not None:
+            return Step(DROPPED, settled=True, answers=self.answers("confirm"))
         return next((s for s in self.steps if s.matches(name)), None)
 
     def expects(self, name: str | None) -> str | None:

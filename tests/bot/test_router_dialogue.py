@@ -74,6 +74,27 @@ async def test_cancelling_in_the_words_people_use(town: Town, words: str) -> Non
     assert "还没有" in await town.liu.says("我的诉求") or "暂无" in await town.liu.says("我的诉求")
 
 
+async def test_an_old_confirmation_after_cancelling_is_told_nothing_was_filed(town: Town) -> None:
+    await town.liu.says("2号楼电梯坏了")
+    draft = await town.liu.says("2单元，停在5楼不动")
+    assert "确认提交" in draft.labels
+    assert (await town.liu.says("算了不说了")).text == "好的，已取消。"
+    late = await town.liu.taps("确认提交", draft)
+    assert late.text == "这份草稿刚才已经取消了，没有提交。还要反映的话，直接说是什么问题就行。"
+    assert "还没有" in await town.liu.says("我的诉求")
+    # Only the one late confirmation: after it, 确认 is a message like any other.
+    assert "草稿刚才已经取消" not in await town.liu.says("确认提交")
+
+
+async def test_a_topic_draft_cancelled_then_confirmed_is_not_filed(town: Town) -> None:
+    draft = await town.zhang.says("我想提个议题：小区东门加装夜间照明，晚上回家太黑")
+    assert "确认提交" in draft.labels
+    assert (await town.zhang.says("算了")).text == "好的，已取消。"
+    late = await town.zhang.taps("确认提交", draft)
+    assert late.text == "这份议题草稿刚才已经取消了，没有提交。想再提的话，直接说议题就行。"
+    assert "当前没有进行中的事项" in await town.zhang.says("取消")
+
+
 async def test_a_new_report_mid_draft_gets_its_own_draft(town: Town) -> None:
     await town.liu.says("2号楼电梯坏了")
     new = await town.liu.says("小区东门那边垃圾堆了三天没人清理，臭死了")
