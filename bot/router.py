@@ -421,10 +421,13 @@ class Router:
         owner = self._owner(ctx)
         step = conv.step
         flow = owner.flow if owner is not None else None
+        if step == DROPPED and flow is not None:
+            # A withdrawn draft only recognises its old confirmation; all else is new.
+            conv.end()
+            if text.lower() in flow.answers(step):
+                return [Reply(t(flow.dropped or "router.cancelled"))], "dropped"
+            owner = flow = step = None
         if flow is not None and text.lower() in flow.answers(step):
-            if step == DROPPED and flow.dropped is not None:
-                conv.end()
-                return [Reply(t(flow.dropped))], "dropped"
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
             had = conv.active and not (flow is not None and flow.settled(step))
@@ -657,8 +660,7 @@ class Router:
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
         if not allowed(ctx.user.roles, handler.required_roles):
             return [self._refused(handler.required_roles)]
-        replies = await (handler.resume(ctx) if resume else handler.handle(ctx))
-        return list(replies)
+        return list(await handler.answer(ctx, resume=resume))
 
     async def _command(self, handler: Handler, parsed: Parsed, ctx: Context) -> list[Reply]:
         roles = parsed.command.roles if parsed.command.roles is not None else handler.required_roles

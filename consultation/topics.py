@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -320,3 +321,8 @@ class TopicService:
 
     async def list(self, *statuses: str) -> list[Topic]:
         return list(await self.topics.with_status(*statuses))
+
+    async def proposed_by(self, resident: Resident, limit: int = 10) -> Sequence[Topic]:
+        """我提的议题: a resident's own, newest first, whatever became of them."""
+        assert resident.id is not None
+        return await self.topics.proposed_by(resident.id, limit)

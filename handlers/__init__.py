@@ -28,7 +28,12 @@ from handlers.tickets import (
     TicketRatingHandler,
     TicketStatusHandler,
 )
-from handlers.topics import ProposeTopicHandler, SecondTopicHandler, TopicModerationHandler
+from handlers.topics import (
+    ProposeTopicHandler,
+    SecondTopicHandler,
+    TopicListHandler,
+    TopicModerationHandler,
+)
 from handlers.votes import (
     PollAdminHandler,
     PollStatusHandler,
@@ -59,6 +64,7 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         AssistAnswerHandler(rules),
         PollStatusHandler(),
         ProposeTopicHandler(rules),
+        TopicListHandler(rules),
         SecondTopicHandler(rules),
         MeetingInfoHandler(rules),
         JoinMeetingHandler(rules),

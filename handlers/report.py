@@ -35,7 +35,12 @@ from nlu.normalize import normalize
 from notices import ticket_views as views
 
 FLOW = "report"
-START_WORDS = frozenset({"我要反映问题", "反映问题", "报修", "我要报修", "我要反映", "投诉"})
+#: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
+#: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
+START = re.compile(
+    r"(?:你好|您好)?[，,\s]*(?:我|我们)?(?:想|要|想要|需要)?"
+    r"(?:反映|反应|报修|投诉|报)(?:一下|一个|个|些|下)?(?:问题|事情?|情况)?[。！!~～]*"
+)
 YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要", "通知我", "嗯"})
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
 #: After filing, a typed "确认" within this long means the same draft again.
@@ -89,6 +94,7 @@ class ReportHandler(TicketHandler):
     # The menu's "反映问题" button says this: a tap starts a report directly, never
     # via the classifier (which is unsure of a sentence with no problem in it).
     grammar = (Command("我要反映问题", "handle", listed=False),)
+    phrases = (START.pattern,)
     flow = Flow(
         FLOW,
         (
@@ -116,7 +122,7 @@ class ReportHandler(TicketHandler):
             ctx.conversation.advance("ask_description")
             no = Button(t("ticket.place_offer_no"), "取消")
             return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
-        if text not in START_WORDS:
+        if not START.fullmatch(text):
             self._absorb(ctx, text)
         replies = list(await self._next(ctx))
         if pending:

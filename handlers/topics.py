@@ -38,6 +38,7 @@ from notices.topic_views import (
     pending_topics,
     topic_draft,
     topic_standing,
+    topics_overview,
 )
 
 FLOW = "topic"
@@ -100,6 +101,26 @@ class ProposeTopicHandler(Handler):
 
 
 _BARE_REF = re.compile(r"[Tt]\d{1,9}")
+
+
+class TopicListHandler(Handler):
+    """议题列表 · 我的议题 · 有哪些议题: what is open for 附议, and the sender's own topics
+    (these used to start a proposal titled "我的议题")."""
+
+    phrases = (
+        r"(?:看看|查看|查一下|看一下|(?:现在|最近|目前)?(?:有哪些|有什么|的)|我的|我提的|我提过的)?"
+        r"议题(?:列表|清单|情况|进展|有哪些|有什么)?[吗呢啊？?]*",
+    )
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = TopicService(ctx.uow, self.rules, ctx.now)
+        resident = ctx.user.resident
+        mine = await service.proposed_by(resident) if resident is not None else []
+        open_topics = await service.list("accepted")
+        return [topics_overview(open_topics, mine, self.rules.cosign_threshold)]
 
 
 class SecondTopicHandler(Handler):

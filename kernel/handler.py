@@ -92,6 +92,15 @@ class Handler:
             return [Reply(self.refusal(exc))]
         return replies
 
+    async def answer(self, ctx: Context, *, resume: bool) -> Sequence[Reply]:
+        """A message routed by phrase or intent (:meth:`handle`) or inside the flow
+        (:meth:`resume`); a refusal of the domain is answered as :meth:`run` answers it
+        ("T9" of a topic that doesn't exist is told so, not "系统开小差")."""
+        try:
+            return await (self.resume(ctx) if resume else self.handle(ctx))
+        except DomainError as exc:
+            return [Reply(self.refusal(exc))]
+
     def refusal(self, exc: DomainError) -> str:
         """The sentence that says why the domain refused (``section.code``)."""
         return t(f"{exc.section}.{exc.code}", **exc.values)

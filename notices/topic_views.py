@@ -48,9 +48,29 @@ def cosign_choices(open_topics: Sequence[Topic], need: int) -> Reply:
     """附议 without a number: what is open for co-signing (ten listed, five buttons)."""
     if not open_topics:
         return Reply(t("topic.none_to_cosign"))
-    lines = "\n".join(f"{_ref(x)} {x.title}（{x.cosign_count}/{need}）" for x in open_topics[:10])
     buttons = tuple(_cosign_button(_ref(x)) for x in open_topics[:5])
-    return Reply(t("topic.which_to_cosign", topics=lines), buttons=buttons)
+    return Reply(t("topic.which_to_cosign", topics=_listed(open_topics, need)), buttons=buttons)
+
+
+def topics_overview(open_topics: Sequence[Topic], mine: Sequence[Topic], need: int) -> Reply:
+    """议题列表 / 我的议题: what is open for co-signing, and the sender's own topics."""
+    parts = [
+        t("topic.overview_open", topics=_listed(open_topics, need))
+        if open_topics
+        else t("topic.overview_none_open")
+    ]
+    if open_topics:
+        parts.append(t("topic.overview_hint"))
+    if mine:
+        own = "\n".join(f"{_ref(x)} {x.title}（{TOPIC_STATUS_ZH[x.status]}）" for x in mine)
+        parts.append(t("topic.overview_mine", topics=own))
+    buttons = tuple(_cosign_button(_ref(x), private=True) for x in open_topics[:5])
+    return Reply("\n\n".join(parts), buttons=buttons)
+
+
+def _listed(open_topics: Sequence[Topic], need: int) -> str:
+    """Ten topics open for co-signing, each with its count of the threshold."""
+    return "\n".join(f"{_ref(x)} {x.title}（{x.cosign_count}/{need}）" for x in open_topics[:10])
 
 
 def cosign_receipt(result: CosignResult) -> Reply:

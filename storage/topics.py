@@ -75,6 +75,16 @@ class TopicRepository(Repository):
         stmt = select(Topic).where(col(Topic.status).in_(statuses)).order_by(col(Topic.id))
         return (await self.session.exec(stmt)).all()
 
+    async def proposed_by(self, resident_id: int, limit: int) -> Sequence[Topic]:
+        """A resident's own topics, newest first."""
+        stmt = (
+            select(Topic)
+            .where(Topic.proposer_id == resident_id)
+            .order_by(col(Topic.id).desc())
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def all(self) -> Sequence[Topic]:
         return (await self.session.exec(select(Topic).order_by(col(Topic.id)))).all()
 

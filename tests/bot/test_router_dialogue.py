@@ -228,3 +228,27 @@ async def test_signing_up_mid_draft_is_a_sign_up_and_the_draft_is_kept(town: Tow
     assert "议事日" in signed and "草稿还在" in signed, signed.text
     back = await town.liu.says("继续")
     assert "问题：2号楼电梯坏了" in back and "线上参加" not in back
+
+
+@pytest.mark.parametrize(
+    "words", ["我想反应个问题", "我要反映一下情况", "您好，我想反映个问题", "报修", "我要投诉"]
+)
+async def test_asking_to_report_starts_by_asking_what(town: Town, words: str) -> None:
+    """反应 for 反映 is what pinyin input gives; the request itself is no description."""
+    assert (await town.liu.says(words)).text == "好的，请简单说说是什么问题？"
+    draft = await town.liu.says("3号楼楼道灯坏了")
+    assert "问题：3号楼楼道灯坏了" in draft and words not in draft
+
+
+async def test_after_cancelling_a_draft_the_next_message_is_new(town: Town) -> None:
+    await town.zhang.says("我想提个议题")
+    assert (await town.zhang.says("算了")).text == "好的，已取消。"
+    draft = await town.zhang.says("我想提个议题：东侧空地改成停车位")
+    assert "标题：东侧空地改成停车位" in draft
+    await town.liu.says("2号楼电梯坏了")
+    await town.liu.says("不说了")
+    asked = await town.liu.says("我要反应一下问题")
+    assert asked.text == "好的，请简单说说是什么问题？"
+    await town.liu.says("算了")
+    again = await town.liu.says("3号楼楼道灯坏了")  # the classifier's report, not a phrase
+    assert "问题：3号楼楼道灯坏了" in again and "超时" not in again
