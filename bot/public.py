@@ -30,7 +30,7 @@ from notices.assisted import of_which
 from notices.common import date_text
 from notices.polls import tally_lines
 from storage.meetings import Meeting, MeetingRepository
-from storage.outcomes import Decision, DecisionRepository
+from storage.outcomes import DecisionRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -53,11 +53,27 @@ def meeting_state(meeting: Meeting, now: datetime) -> str:
     return "即将召开" if meeting.starts_at > now else "已召开"
 
 
-def decision_state(decision: Decision) -> str:
+def verdict(view: DecisionView) -> str:
+    """What the vote came to, said as what it was: passed, failed, or void (nobody voted,
+    too few voted, a tie) — a void vote is no 未通过, it decided nothing."""
+    if view.tally is not None:
+        return view.tally.outcome
+    return "passed" if view.decision.passed else "failed"
+
+
+def verdict_html(view: DecisionView) -> str:
+    """The verdict as a coloured word: green passed, red failed, grey void."""
+    outcome = verdict(view)
+    css = outcome if outcome in ("passed", "failed") else "void"
+    return f'<span class="{css}">{escape(t(f"public.verdict_{outcome}"))}</span>'
+
+
+def decision_state(view: DecisionView) -> str:
     """How a decision is being carried out; one that did not pass has nothing to do."""
-    if not decision.passed:
-        return "未通过，无需落实"
-    return DECISION_STATUS_ZH.get(decision.status, decision.status)
+    outcome = verdict(view)
+    if outcome != "passed":
+        return t("public.nothing_to_carry_out" if outcome == "failed" else "public.void_nothing")
+    return DECISION_STATUS_ZH.get(view.decision.status, view.decision.status)
 
 
 def reach_html(key: str, reach: Reach) -> str:
@@ -136,9 +152,8 @@ class PublicPages:
             at = f"（{escape(where)}）" if where else ""
             parts.append(
                 f'<li><a href="/public/decisions/{ref}">{ref} {escape(d.text)}</a>{at} '
-                f'<span class="{"passed" if d.passed else "failed"}">'
-                f"{'通过' if d.passed else '未通过'}</span>｜"
-                f"落实：{escape(decision_state(d))}｜"
+                f"{verdict_html(view)}｜"
+                f"落实：{escape(decision_state(view))}｜"
                 f"评议：满意 {view.satisfied}，不满意 {view.unsatisfied}</li>"
             )
         parts.append("</ul>")
@@ -221,19 +236,17 @@ class PublicPages:
         zone = self.community.zone
         parts: list[str] = []
         decision = view.decision
-        verdict = "passed" if decision.passed else "failed"
         parts.append(
             f'<section class="decision" id="{decision_ref(decision.id or 0)}">'
             f"<h3>{decision_ref(decision.id or 0)} {escape(decision.text)} "
-            f'<span class="{verdict}">'
-            f"{'通过' if decision.passed else '未通过'}</span></h3>"
+            f"{verdict_html(view)}</h3>"
         )
         if view.poll is not None and view.tally is not None:
             lines = tally_lines(view.poll, view.tally)
             parts.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>")
         if reach is not None:
             parts.append(reach_html("public.reach_result", reach))
-        state = decision_state(decision)
+        state = decision_state(view)
         owner = f"，负责人 {escape(decision.owner)}" if decision.owner else ""
         due = f"，期限 {escape(decision.due_date)}" if decision.due_date else ""
         parts.append(f"<p>落实情况：{escape(state)}{owner}{due}</p>")

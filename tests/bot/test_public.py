@@ -108,7 +108,12 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 body = await page.inner_text("body")
                 assert "居务公开" in body and "M202612" in body and "即将召开" in body
                 assert "是否同意更换路灯" in body and "通过" in body
-                assert "是否同意在小区里养鸡" in body and "未通过" in body
+                # Nobody voted on the chickens: void, said so in grey, not a red 未通过.
+                assert "是否同意在小区里养鸡" in body and "无效：无人投票" in body
+                assert "未形成决定，无需落实" in body and "未通过" not in body
+                void = page.locator("li:has-text('是否同意在小区里养鸡') span.void")
+                grey = await void.evaluate("e => getComputedStyle(e).color")
+                assert grey == "rgb(119, 119, 119)"
                 assert "刘大爷" not in body and "张阿姨" not in body
                 wide = await page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= size[0], f"{name}: the page scrolls sideways ({wide}px)"
