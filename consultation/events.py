@@ -213,6 +213,16 @@ class RecurringProblemOffered(Event, key="recurring:O{offer.id}"):
     reopen_count: int = 0
 
 
+class RecurringProblemAccepted(Event, key="recurring.accepted:O{offer.id}"):
+    """提交初审: the residents who reported the cited tickets hear that their problem
+    became topic ``topic`` — each with their own ticket numbers (``reporters``: resident
+    id, numbers), never who else reported."""
+
+    offer: RecurringOffer
+    topic: Topic
+    reporters: Sequence[tuple[int, tuple[str, ...]]] = ()
+
+
 # ---- 表决 ------------------------------------------------------------------------------
 
 

@@ -8,8 +8,9 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from consultation import events as ev
-from consultation.audiences import Audience, Moderators
+from consultation.audiences import Audience, Moderators, Person
 from consultation.config import ConsultationRules
+from consultation.ids import topic_ref
 from consultation.recurring import RecurringProblems
 from consultation.ticket_parsing import Catalogue
 from kernel.messages import Button, Reply
@@ -50,6 +51,20 @@ def _offer(event: ev.RecurringProblemOffered, _a: Audience) -> Reply:
     )
 
 
+def _reporters(event: ev.RecurringProblemAccepted) -> list[Audience]:
+    return [Person(rid) for rid, _numbers in event.reporters]
+
+
+def _their_problem(event: ev.RecurringProblemAccepted, audience: Audience) -> Reply | None:
+    """To one reporter: their own tickets, the topic they became, what happens next."""
+    assert isinstance(audience, Person)
+    numbers = dict(event.reporters).get(audience.resident_id, ())
+    ref = topic_ref(event.topic.id or 0)
+    return Reply(
+        t("recurring.reporter_told", numbers="、".join(numbers), ref=ref, title=event.topic.title)
+    )
+
+
 def routes(catalogue: Catalogue, rules: ConsultationRules, zone: tzinfo) -> Table:
     """The rows that check tickets for recurring problems and offer them as topics."""
 
@@ -67,6 +82,9 @@ def routes(catalogue: Catalogue, rules: ConsultationRules, zone: tzinfo) -> Tabl
         ev.TicketReopened: [Also(reopened)],
         ev.RecurringProblemOffered: [
             Notify[ev.RecurringProblemOffered](lambda e: [Moderators()], _offer)
+        ],
+        ev.RecurringProblemAccepted: [
+            Notify[ev.RecurringProblemAccepted](_reporters, _their_problem)
         ],
     }
     return table

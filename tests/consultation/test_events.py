@@ -47,6 +47,10 @@ CASES: list[tuple[ev.Event, str]] = [
     ],
     *[(c(topic=TOPIC, **kw), f"topic.{c.__name__}:T12") for c, kw in _TOPIC_EVENTS.items()],
     (ev.RecurringProblemOffered(offer=SimpleNamespace(id=8), days=30), "recurring:O8"),
+    (
+        ev.RecurringProblemAccepted(offer=SimpleNamespace(id=8), topic=SimpleNamespace(id=3)),
+        "recurring.accepted:O8",
+    ),
     (ev.PollOpened(poll=POLL, electorate=()), "poll.open:P3"),
     (ev.PollProgressed(poll=POLL), "poll.live:P3"),
     (ev.PollReminded(poll=POLL, residents=(), stamp="20261122"), "poll.remind:P3:20261122"),

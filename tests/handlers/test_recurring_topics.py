@@ -125,6 +125,16 @@ async def test_three_reports_in_one_building_become_a_topic_in_screening(
     assert topic.proposer_id == await resident_id(town, "李书记")
     assert topic.buildings == ["5号楼"], "the building's residents are its stakeholders"
 
+    # Those who reported are told, each of their own tickets only.
+    title = topic.title
+    told = [p.text for p in await town.liu.receives() if "整理成议题" in p.text]
+    assert told == [
+        f"您反映的 {numbers[0]}、{numbers[2]} 这类问题反复出现，社区已整理成议题 "
+        f"{ref.group(0)}“{title}”，正在初审。初审通过后邻居们可以附议，够人数就拿到协商议事日上商量解决。"
+    ]
+    [told_zhang] = [p.text for p in await town.zhang.receives() if "整理成议题" in p.text]
+    assert numbers[1] in told_zhang and numbers[0] not in told_zhang
+
     # Screened as usual.
     screened = await town.li.taps("通过", card)
     assert f"{ref.group(0)} 已通过审核" in screened, screened.text
