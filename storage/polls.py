@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.exports import register
 from storage.meetings import MeetingSignup
 from storage.models import Resident, RoleAssignment
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository, insert_for
 from storage.types import iso, utc_field
 from storage.unit_of_work import UnitOfWork
 
@@ -116,27 +116,15 @@ def lives_here_clause(workplace_roles: Collection[str]) -> Any:
     )
 
 
-class PollRepository(Repository):
+class PollRepository(TableRepository[Poll]):
     """Polls, participation and tallies; the unique keys are the integrity."""
 
-    async def add(self, poll: Poll) -> Poll:
-        self.session.add(poll)
-        await self.session.flush()
-        return poll
-
-    async def get(self, poll_id: int) -> Poll | None:
-        return await self.session.get(Poll, poll_id)
-
-    async def save(self, poll: Poll) -> None:
-        self.session.add(poll)
-        await self.session.flush()
-
-    async def all(self) -> Sequence[Poll]:
-        return (await self.session.exec(select(Poll).order_by(col(Poll.id)))).all()
+    table = Poll
+    #: A changed voter row is saved like any other.
+    save_voter = TableRepository.save
 
     async def open_polls(self) -> Sequence[Poll]:
-        stmt = select(Poll).where(Poll.status == "open").order_by(col(Poll.id))
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(Poll, status="open")
 
     async def close_if_open(self, poll_id: int, now: datetime) -> bool:
         """Mark closed; False when someone else closed it first."""
@@ -148,10 +136,7 @@ class PollRepository(Repository):
         return int(getattr(result, "rowcount", 0) or 0) == 1
 
     async def voter(self, poll_id: int, voter_key: str) -> PollVoter | None:
-        stmt = select(PollVoter).where(
-            PollVoter.poll_id == poll_id, PollVoter.voter_key == voter_key
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(PollVoter, poll_id=poll_id, voter_key=voter_key)
 
     async def cast_named(
         self,
@@ -195,14 +180,7 @@ class PollRepository(Repository):
         return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
 
     async def voter_of(self, poll_id: int, resident_id: int) -> PollVoter | None:
-        stmt = select(PollVoter).where(
-            PollVoter.poll_id == poll_id, PollVoter.resident_id == resident_id
-        )
-        return (await self.session.exec(stmt)).first()
-
-    async def save_voter(self, voter: PollVoter) -> None:
-        self.session.add(voter)
-        await self.session.flush()
+        return await self._first(PollVoter, poll_id=poll_id, resident_id=resident_id)
 
     async def remove_voter(self, poll_id: int, resident_id: int) -> bool:
         """Withdraw a named vote; False when there was none."""
@@ -320,13 +298,7 @@ class PollRepository(Repository):
         return int((await self.session.exec(stmt)).one())
 
     async def participants(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
-        stmt = (
-            select(PollVoter, Resident)
-            .join(Resident, col(Resident.id) == col(PollVoter.resident_id))
-            .where(PollVoter.poll_id == poll_id)
-            .order_by(col(Resident.id))
-        )
-        return [(v, r) for v, r in (await self.session.exec(stmt)).all()]
+        return await self._with_residents(PollVoter, col(Resident.id), poll_id=poll_id)
 
     async def voted_resident_ids(self, poll_id: int) -> set[int]:
         stmt = select(PollVoter.resident_id).where(PollVoter.poll_id == poll_id)
@@ -393,12 +365,7 @@ class PollRepository(Repository):
         return found
 
     async def tallies(self, poll_id: int) -> Sequence[PollTally]:
-        stmt = (
-            select(PollTally)
-            .where(PollTally.poll_id == poll_id)
-            .order_by(col(PollTally.choice_mask))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PollTally, col(PollTally.choice_mask), poll_id=poll_id)
 
 
 @register("polls")

@@ -1,16 +1,19 @@
-"""What every repository shares: its session, the dialect's INSERT, and the driver
-path the router's hot statements take on SQLite."""
+"""What every repository shares: its session, the queries most of them ask, the
+dialect's INSERT, and the driver path the router's hot statements take on SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Resident
 from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 
@@ -35,9 +38,71 @@ def insert_or_nothing(
     return stmt if returning is None else stmt.returning(returning)
 
 
+T = TypeVar("T", bound=SQLModel)
+
+
 class Repository:
+    """SQL about some tables, on the unit of work's session."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _store(self, row: T) -> T:
+        """Add ``row`` (new or changed) and write it now: its id and defaults are set."""
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def _first(self, table: type[T], /, **equal: Any) -> T | None:
+        """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
+        return (await self.session.exec(select(table).filter_by(**equal))).first()
+
+    async def _rows(self, table: type[T], /, order: Any = None, **equal: Any) -> Sequence[T]:
+        """The ``table`` rows whose columns hold the values ``equal`` names, by ``order``
+        (a column; by default the id, the order they were added in)."""
+        stmt = select(table).filter_by(**equal).order_by(_id_or(table, order))
+        return (await self.session.exec(stmt)).all()
+
+    async def _with_residents(
+        self, table: type[T], /, order: Any = None, **equal: Any
+    ) -> list[tuple[T, Resident]]:
+        """:meth:`_rows`, each with the resident its ``resident_id`` names (a row naming
+        none is left out)."""
+        stmt = (
+            select(table, Resident)
+            .filter_by(**equal)
+            .join(Resident, col(Resident.id) == _column(table, "resident_id"))
+            .order_by(_id_or(table, order))
+        )
+        return [(row, resident) for row, resident in (await self.session.exec(stmt)).all()]
+
+
+def _column(table: type[SQLModel], name: str) -> Any:
+    return inspect(table).columns[name]
+
+
+def _id_or(table: type[SQLModel], order: Any) -> Any:
+    return _column(table, "id") if order is None else order
+
+
+class TableRepository(Repository, Generic[T]):
+    """A repository around one table, ``table``: its rows added, by id, all of them."""
+
+    table: type[T]
+
+    async def add(self, row: T) -> T:
+        return await self._store(row)
+
+    async def get(self, row_id: int) -> T | None:
+        return await self.session.get(self.table, row_id)
+
+    async def save(self, row: SQLModel) -> None:
+        """Write a changed row (of this table or another this repository keeps) now."""
+        await self._store(row)
+
+    async def all(self) -> Sequence[T]:
+        """Every row, in the order they were added."""
+        return await self._rows(self.table)
 
 
 class DriverRepository(Repository):

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository, insert_for
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -52,31 +52,20 @@ class TopicCosign(SQLModel, table=True):
     assist_confirmed_at: datetime | None = utc_field(nullable=True)
 
 
-class TopicRepository(Repository):
+class TopicRepository(TableRepository[Topic]):
     """Topics and their co-signatures."""
 
-    async def add(self, topic: Topic) -> Topic:
-        self.session.add(topic)
-        await self.session.flush()
-        return topic
-
-    async def get(self, topic_id: int) -> Topic | None:
-        return await self.session.get(Topic, topic_id)
+    table = Topic
+    #: A changed co-signature is saved like any other row.
+    save_cosign = TableRepository.save
 
     async def get_for_update(self, topic_id: int) -> Topic | None:
         stmt = select(Topic).where(Topic.id == topic_id).with_for_update()
         return (await self.session.exec(stmt)).first()
 
-    async def save(self, topic: Topic) -> None:
-        self.session.add(topic)
-        await self.session.flush()
-
     async def with_status(self, *statuses: str) -> Sequence[Topic]:
         stmt = select(Topic).where(col(Topic.status).in_(statuses)).order_by(col(Topic.id))
         return (await self.session.exec(stmt)).all()
-
-    async def all(self) -> Sequence[Topic]:
-        return (await self.session.exec(select(Topic).order_by(col(Topic.id)))).all()
 
     async def cosign(
         self,
@@ -112,14 +101,7 @@ class TopicRepository(Repository):
         return added
 
     async def cosign_of(self, topic_id: int, resident_id: int) -> TopicCosign | None:
-        stmt = select(TopicCosign).where(
-            TopicCosign.topic_id == topic_id, TopicCosign.resident_id == resident_id
-        )
-        return (await self.session.exec(stmt)).first()
-
-    async def save_cosign(self, cosign: TopicCosign) -> None:
-        self.session.add(cosign)
-        await self.session.flush()
+        return await self._first(TopicCosign, topic_id=topic_id, resident_id=resident_id)
 
     async def remove_cosign(self, topic_id: int, resident_id: int) -> bool:
         """Withdraw a resident's co-signature; False when there was none."""
@@ -139,13 +121,7 @@ class TopicRepository(Repository):
 
     async def cosign_list(self, topic_id: int) -> list[tuple[TopicCosign, Resident]]:
         """Who co-signed, in order of signing (附议名单)."""
-        stmt = (
-            select(TopicCosign, Resident)
-            .join(Resident, col(Resident.id) == col(TopicCosign.resident_id))
-            .where(TopicCosign.topic_id == topic_id)
-            .order_by(col(TopicCosign.id))
-        )
-        return [(c, r) for c, r in (await self.session.exec(stmt)).all()]
+        return await self._with_residents(TopicCosign, topic_id=topic_id)
 
     async def cosigners(self, topic_id: int) -> list[int]:
         stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)
