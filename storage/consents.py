@@ -107,10 +107,7 @@ class ConsentRepository(Repository):
         )
 
     async def of(self, platform: str, user_id: str) -> Sequence[NoticeConsent]:
-        stmt = select(NoticeConsent).where(
-            NoticeConsent.platform == platform, NoticeConsent.user_id == user_id
-        )
-        return (await self.session.exec(stmt.order_by(col(NoticeConsent.id)))).all()
+        return await self._rows(NoticeConsent, platform=platform, user_id=user_id)
 
     @staticmethod
     def _row(platform: str, user_id: str, template_id: str) -> ColumnElement[bool]:

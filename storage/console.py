@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.repository import Repository
 from storage.types import utc_field
 
 
@@ -41,16 +41,11 @@ class ConsoleSession(SQLModel, table=True):
     revoked_at: datetime | None = utc_field(nullable=True)
 
 
-class ConsoleRepository:
+class ConsoleRepository(Repository):
     """All SQL about links and sessions."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
     async def add_link(self, link: ConsoleLink) -> ConsoleLink:
-        self.session.add(link)
-        await self.session.flush()
-        return link
+        return await self._store(link)
 
     async def use_link(self, token_hash: str, now: datetime) -> int | None:
         """Mark the link used if it is unused and unexpired: its resident, else None."""
@@ -69,13 +64,10 @@ class ConsoleRepository:
         return int(found) if found is not None else None
 
     async def link(self, token_hash: str) -> ConsoleLink | None:
-        stmt = select(ConsoleLink).where(ConsoleLink.token_hash == token_hash)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(ConsoleLink, token_hash=token_hash)
 
     async def add_session(self, row: ConsoleSession) -> ConsoleSession:
-        self.session.add(row)
-        await self.session.flush()
-        return row
+        return await self._store(row)
 
     async def live_session(self, session_hash: str, now: datetime) -> ConsoleSession | None:
         stmt = select(ConsoleSession).where(

@@ -159,8 +159,7 @@ class PlatformRepository(Repository):
     # -- access tokens -----------------------------------------------------------------
     async def token(self, name: str, now: datetime) -> PlatformToken | None:
         """The stored token when it is still valid at ``now``."""
-        stmt = select(PlatformToken).where(PlatformToken.name == name)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(PlatformToken, name=name)
         if found is None or found.expires_at <= now:
             return None
         return found
@@ -204,8 +203,7 @@ class PlatformRepository(Repository):
 
     async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
         """Spend the code atomically and return its resident id; raise :class:`BindError`."""
-        stmt = select(BindCode).where(BindCode.code_hash == code_hash)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(BindCode, code_hash=code_hash)
         if found is None:
             raise BindError("unknown")
         if found.used_at is not None:
@@ -277,10 +275,7 @@ class PlatformRepository(Repository):
         await self.session.execute(stmt)
 
     async def contact(self, platform: str, user_id: str) -> PlatformContact | None:
-        stmt = select(PlatformContact).where(
-            PlatformContact.platform == platform, PlatformContact.user_id == user_id
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(PlatformContact, platform=platform, user_id=user_id)
 
     async def take_window_slot(
         self, platform: str, user_id: str, now: datetime, window: timedelta, quota: int
@@ -318,8 +313,7 @@ class PlatformRepository(Repository):
         )
 
     async def callback_data(self, key: str) -> str | None:
-        stmt = select(CallbackData).where(CallbackData.key == key)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(CallbackData, key=key)
         return found.data if found is not None else None
 
     # -- live messages ---------------------------------------------------------------
@@ -374,17 +368,11 @@ class PlatformRepository(Repository):
         )
 
     async def deliveries(self, platform: str, chat_id: str) -> Sequence[PushDelivery]:
-        stmt = (
-            select(PushDelivery)
-            .where(PushDelivery.platform == platform, PushDelivery.chat_id == chat_id)
-            .order_by(col(PushDelivery.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PushDelivery, platform=platform, chat_id=chat_id)
 
     async def preference(self, resident_id: int) -> list[str] | None:
         """The stored order of platforms (or ``["all"]``); None when never set."""
-        stmt = select(PushPreference).where(PushPreference.resident_id == resident_id)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(PushPreference, resident_id=resident_id)
         return list(found.platforms) if found is not None else None
 
     async def set_preference(self, resident_id: int, platforms: list[str]) -> None:

@@ -98,8 +98,7 @@ class ScheduledSendRepository(Repository):
         return found
 
     async def get(self, key: str) -> ScheduledSend | None:
-        stmt = select(ScheduledSend).where(ScheduledSend.key == key)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(ScheduledSend, key=key)
 
     async def for_key_prefix(self, prefix: str) -> Sequence[ScheduledSend]:
         stmt = (
