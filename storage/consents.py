@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, UniqueConstraint, and_, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.audit import AuditRepository
-from storage.repository import Repository, insert_for
+from storage.repository import Repository
 from storage.types import utc_field
 
 
@@ -54,10 +54,13 @@ class ConsentRepository(Repository):
         why: str,
     ) -> bool:
         """Apply one reported change; False when this stamp was applied before."""
-        await self.session.execute(
-            insert_for(self.session, NoticeConsent)
-            .values(platform=platform, user_id=user_id, template_id=template_id, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["platform", "user_id", "template_id"])
+        await self._insert_new(
+            NoticeConsent,
+            ("platform", "user_id", "template_id"),
+            platform=platform,
+            user_id=user_id,
+            template_id=template_id,
+            updated_at=now,
         )
         uses = col(NoticeConsent.uses_left) + (1 if once else 0) if accepted else 0
         result = await self.session.execute(

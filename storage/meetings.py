@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repository import TableRepository, insert_for
+from storage.repository import TableRepository
 from storage.topics import Topic
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -226,15 +226,14 @@ class MeetingRepository(TableRepository[Meeting]):
         return await self._first(AgendaItem, meeting_id=meeting_id, topic_id=topic_id)
 
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
-        stmt = (
-            insert_for(self.session, MeetingInvite)
-            .values(
-                meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
-            )
-            .on_conflict_do_nothing(index_elements=["meeting_id", "resident_id"])
-            .returning(MeetingInvite.id)
+        return await self._insert_new(
+            MeetingInvite,
+            ("meeting_id", "resident_id"),
+            meeting_id=meeting_id,
+            resident_id=resident_id,
+            reason=reason,
+            created_at=utcnow(),
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
 
     async def invites(self, meeting_id: int) -> list[tuple[MeetingInvite, Resident]]:
         return await self._with_residents(MeetingInvite, meeting_id=meeting_id)

@@ -187,19 +187,15 @@ class PlatformRepository(Repository):
     async def add_bind_code(
         self, code_hash: str, resident_id: int, issued_by: str, expires_at: datetime
     ) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, BindCode)
-            .values(
-                code_hash=code_hash,
-                resident_id=resident_id,
-                issued_by=issued_by,
-                created_at=utcnow(),
-                expires_at=expires_at,
-            )
-            .on_conflict_do_nothing(index_elements=["code_hash"])
-            .returning(BindCode.id)
+        return await self._insert_new(
+            BindCode,
+            ("code_hash",),
+            code_hash=code_hash,
+            resident_id=resident_id,
+            issued_by=issued_by,
+            created_at=utcnow(),
+            expires_at=expires_at,
         )
-        return result.scalar_one_or_none() is not None
 
     async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
         """Spend the code atomically and return its resident id; raise :class:`BindError`."""
@@ -224,12 +220,14 @@ class PlatformRepository(Repository):
         self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
     ) -> None:
         """Keep a message about to be acknowledged unhandled (idempotent)."""
-        await self.session.execute(
-            insert_for(self.session, CallbackRecord)
-            .values(
-                platform=platform, sender_id=sender_id, key=key, message=message, created_at=now
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "sender_id", "key"])
+        await self._insert_new(
+            CallbackRecord,
+            ("platform", "sender_id", "key"),
+            platform=platform,
+            sender_id=sender_id,
+            key=key,
+            message=message,
+            created_at=now,
         )
 
     async def late_callbacks(
@@ -306,11 +304,7 @@ class PlatformRepository(Repository):
 
     # -- long button data --------------------------------------------------------------
     async def save_callback_data(self, key: str, data: str) -> None:
-        await self.session.execute(
-            insert_for(self.session, CallbackData)
-            .values(key=key, data=data, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        await self._insert_new(CallbackData, ("key",), key=key, data=data, created_at=utcnow())
 
     async def callback_data(self, key: str) -> str | None:
         found = await self._first(CallbackData, key=key)

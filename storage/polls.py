@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.exports import register
 from storage.meetings import MeetingSignup
 from storage.models import Resident, RoleAssignment
-from storage.repository import TableRepository, insert_for
+from storage.repository import TableRepository, assistance, insert_for
 from storage.types import iso, utc_field
 from storage.unit_of_work import UnitOfWork
 
@@ -172,8 +172,7 @@ class PollRepository(TableRepository[Poll]):
             .values(
                 choice_mask=mask,
                 cast_at=now,
-                assisted_by=assisted_by,
-                assisted_at=now if assisted_by is not None else None,
+                **assistance(assisted_by, now),
                 assist_confirmed_at=None,
             )
         )
@@ -229,22 +228,17 @@ class PollRepository(TableRepository[Poll]):
         assisted_by: int | None = None,
     ) -> bool:
         """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
-        inserted = await self.session.execute(
-            insert_for(self.session, PollVoter)
-            .values(
-                poll_id=poll_id,
-                voter_key=voter_key,
-                resident_id=resident_id,
-                channel=channel,
-                choice_mask=mask,
-                cast_at=cast_at,
-                assisted_by=assisted_by,
-                assisted_at=cast_at if assisted_by is not None else None,
-            )
-            .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
-            .returning(PollVoter.id)
+        return await self._insert_new(
+            PollVoter,
+            ("poll_id", "voter_key"),
+            poll_id=poll_id,
+            voter_key=voter_key,
+            resident_id=resident_id,
+            channel=channel,
+            choice_mask=mask,
+            cast_at=cast_at,
+            **assistance(assisted_by, cast_at),
         )
-        return inserted.scalar_one_or_none() is not None
 
     async def add_ballot(self, poll_id: int, slot: str, sealed: bytes) -> None:
         await self.session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import inspect
@@ -53,6 +54,18 @@ class Repository:
         await self.session.flush()
         return row
 
+    async def _insert_new(
+        self, table: type[SQLModel], unique: Sequence[str], /, **values: Any
+    ) -> bool:
+        """INSERT ``values`` into ``table`` unless a row with the same ``unique`` columns is
+        there already (ON CONFLICT DO NOTHING: the database decides): True if it was new."""
+        result = await self.session.execute(
+            insert_for(self.session, table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=list(unique))
+        )
+        return int(getattr(result, "rowcount", 0) or 0) == 1
+
     async def _first(self, table: type[T], /, **equal: Any) -> T | None:
         """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
         return (await self.session.exec(select(table).filter_by(**equal))).first()
@@ -83,6 +96,12 @@ def _column(table: type[SQLModel], name: str) -> Any:
 
 def _id_or(table: type[SQLModel], order: Any) -> Any:
     return _column(table, "id") if order is None else order
+
+
+def assistance(by: int | None, at: datetime | None) -> dict[str, Any]:
+    """The 代办 columns of a row recorded for a resident by someone else (``by``, a grid
+    worker or moderator; None: the resident's own), at ``at``."""
+    return {"assisted_by": by, "assisted_at": at if by is not None else None}
 
 
 class TableRepository(Repository, Generic[T]):

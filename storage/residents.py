@@ -13,7 +13,7 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
-from storage.repository import TableRepository, insert_for
+from storage.repository import TableRepository
 
 
 class ResidentRepository(TableRepository[Resident]):
@@ -25,10 +25,12 @@ class ResidentRepository(TableRepository[Resident]):
         return await self._rows(RoleAssignment, resident_id=resident_id)
 
     async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
-        await self.session.execute(
-            insert_for(self.session, RoleAssignment)
-            .values(resident_id=resident_id, role=role, grid_id=grid_id)
-            .on_conflict_do_nothing(index_elements=["resident_id", "role", "grid_id"])
+        await self._insert_new(
+            RoleAssignment,
+            ("resident_id", "role", "grid_id"),
+            resident_id=resident_id,
+            role=role,
+            grid_id=grid_id,
         )
 
     async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, delete, literal, update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository, insert_for
+from storage.repository import Repository
 
 
 class RateBucket(SQLModel, table=True):
@@ -59,10 +59,8 @@ class ThrottleRepository(Repository):
 
     async def take(self, key: str, limit: Limit, now: float) -> Taken | None:
         """One token from ``key``'s bucket, or None when it has less than one."""
-        await self.session.execute(
-            insert_for(self.session, RateBucket)
-            .values(key=key, tokens=float(limit.capacity), stamp=now)
-            .on_conflict_do_nothing(index_elements=["key"])
+        await self._insert_new(
+            RateBucket, ("key",), key=key, tokens=float(limit.capacity), stamp=now
         )
         level = self._level(limit, now)
         result = await self.session.execute(

@@ -33,7 +33,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repository import Repository, insert_for
+from storage.repository import Repository
 from storage.types import utc_field, utcnow
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
@@ -252,12 +252,12 @@ class DepartmentRepository(Repository):
     """Which residents answer for which department."""
 
     async def add_member(self, department: str, resident_id: int) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, DepartmentMember)
-            .values(department=department, resident_id=resident_id)
-            .on_conflict_do_nothing(index_elements=["department", "resident_id"])
+        return await self._insert_new(
+            DepartmentMember,
+            ("department", "resident_id"),
+            department=department,
+            resident_id=resident_id,
         )
-        return _rowcount(result) == 1
 
     async def members(self, department: str) -> list[int]:
         stmt = select(DepartmentMember.resident_id).where(DepartmentMember.department == department)
@@ -301,11 +301,7 @@ class TicketRepository(Repository):
 
     async def next_sequence(self, day: str) -> int:
         """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
-        await self.session.execute(
-            insert_for(self.session, TicketCounter)
-            .values(day=day, last=0)
-            .on_conflict_do_nothing(index_elements=["day"])
-        )
+        await self._insert_new(TicketCounter, ("day",), day=day, last=0)
         result = await self.session.execute(
             update(TicketCounter)
             .where(col(TicketCounter.day) == day)
@@ -426,18 +422,15 @@ class TicketRepository(Repository):
     async def follow(
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, TicketFollower)
-            .values(
-                ticket_id=ticket_id,
-                platform=platform,
-                user_id=user_id,
-                resident_id=resident_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["ticket_id", "platform", "user_id"])
+        return await self._insert_new(
+            TicketFollower,
+            ("ticket_id", "platform", "user_id"),
+            ticket_id=ticket_id,
+            platform=platform,
+            user_id=user_id,
+            resident_id=resident_id,
+            created_at=utcnow(),
         )
-        return _rowcount(result) == 1
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return await self._rows(TicketFollower, ticket_id=ticket_id)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
-from storage.repository import TableRepository, insert_for
+from storage.repository import TableRepository, assistance
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -78,20 +78,15 @@ class TopicRepository(TableRepository[Topic]):
         """Record a co-signature (``assisted_by`` someone for the resident, 代办); False
         when this signer (or household) already signed."""
         now = at or utcnow()
-        stmt = (
-            insert_for(self.session, TopicCosign)
-            .values(
-                topic_id=topic_id,
-                resident_id=resident_id,
-                signer_key=signer_key,
-                created_at=now,
-                assisted_by=assisted_by,
-                assisted_at=now if assisted_by is not None else None,
-            )
-            .on_conflict_do_nothing(index_elements=["topic_id", "signer_key"])
-            .returning(TopicCosign.id)
+        added = await self._insert_new(
+            TopicCosign,
+            ("topic_id", "signer_key"),
+            topic_id=topic_id,
+            resident_id=resident_id,
+            signer_key=signer_key,
+            created_at=now,
+            **assistance(assisted_by, now),
         )
-        added = (await self.session.execute(stmt)).scalar_one_or_none() is not None
         if added:
             await self.session.execute(
                 update(Topic)
