@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, UniqueConstraint, and_, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.audit import AuditRepository
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 from storage.types import utc_field
 
 
@@ -69,7 +69,7 @@ class ConsentRepository(Repository):
             .where(col(NoticeConsent.last_change) != stamp)
             .values(accepted=accepted, uses_left=uses, last_change=stamp, updated_at=now)
         )
-        if getattr(result, "rowcount", 0) != 1:
+        if rowcount(result) != 1:
             return False
         await AuditRepository(self.session).record(
             f"{platform}:{user_id}",
@@ -97,7 +97,7 @@ class ConsentRepository(Repository):
                 .where(where, col(NoticeConsent.uses_left) > 0)
                 .values(uses_left=col(NoticeConsent.uses_left) - 1)
             )
-            if getattr(result, "rowcount", 0) == 1:
+            if rowcount(result) == 1:
                 return template_id
         return None
 

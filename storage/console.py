@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 from storage.types import utc_field
 
 
@@ -86,7 +86,7 @@ class ConsoleRepository(Repository):
             )
             .values(revoked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def revoke_all(self, resident_id: int, now: datetime) -> int:
         """Every open session of one person (their role was taken away, a lost phone)."""
@@ -98,4 +98,4 @@ class ConsoleRepository(Repository):
             )
             .values(revoked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import Building
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 from storage.types import utc_field
 
 MAX_TEXT = 500
@@ -134,5 +134,5 @@ class NluSampleRepository(Repository):
         removed = 0
         for statement in statements:
             result: Any = await self.session.execute(statement)
-            removed += int(result.rowcount or 0)
+            removed += rowcount(result)
         return removed

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, delete, func, update
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import InboundMessage, PlatformIdentity
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, insert_for, rowcount
 from storage.types import utc_field, utcnow
 
 
@@ -177,11 +177,7 @@ class PlatformRepository(Repository):
 
     async def expire_token(self, name: str, value: str) -> None:
         """Forget ``value`` (the platform said it expired) unless another process replaced it."""
-        await self.session.execute(
-            delete(PlatformToken).where(
-                col(PlatformToken.name) == name, col(PlatformToken.value) == value
-            )
-        )
+        await self._delete(PlatformToken, name=name, value=value)
 
     # -- bind codes --------------------------------------------------------------------
     async def add_bind_code(
@@ -211,7 +207,7 @@ class PlatformRepository(Repository):
             .where(col(BindCode.id) == found.id, col(BindCode.used_at).is_(None))
             .values(used_at=now, used_by=used_by)
         )
-        if getattr(result, "rowcount", 0) != 1:
+        if rowcount(result) != 1:
             raise BindError("used")
         return found.resident_id
 
@@ -243,13 +239,7 @@ class PlatformRepository(Repository):
         return (await self.session.exec(stmt)).all()
 
     async def drop_late(self, platform: str, sender_id: str, key: str) -> None:
-        await self.session.execute(
-            delete(CallbackRecord).where(
-                col(CallbackRecord.platform) == platform,
-                col(CallbackRecord.sender_id) == sender_id,
-                col(CallbackRecord.key) == key,
-            )
-        )
+        await self._delete(CallbackRecord, platform=platform, sender_id=sender_id, key=key)
 
     # -- customer-service window -------------------------------------------------------
     async def touch_contact(
@@ -290,7 +280,7 @@ class PlatformRepository(Repository):
             )
             .values(sent_in_window=col(PlatformContact.sent_in_window) + 1)
         )
-        return getattr(result, "rowcount", 0) == 1
+        return rowcount(result) == 1
 
     async def close_window(self, platform: str, user_id: str, quota: int) -> None:
         """The platform said the quota is spent (45047): stop trying until the user writes."""

@@ -19,13 +19,13 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, delete, func, update
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import register
 from storage.meetings import MeetingSignup
 from storage.models import Resident, RoleAssignment
-from storage.repository import TableRepository, assistance, insert_for
+from storage.repository import TableRepository, assistance, insert_for, rowcount
 from storage.types import iso, utc_field
 from storage.unit_of_work import UnitOfWork
 
@@ -133,7 +133,7 @@ class PollRepository(TableRepository[Poll]):
             .where(col(Poll.id) == poll_id, col(Poll.status) == "open")
             .values(status="closed", closed_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def voter(self, poll_id: int, voter_key: str) -> PollVoter | None:
         return await self._first(PollVoter, poll_id=poll_id, voter_key=voter_key)
@@ -176,19 +176,14 @@ class PollRepository(TableRepository[Poll]):
                 assist_confirmed_at=None,
             )
         )
-        return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
+        return "changed" if rowcount(changed) == 1 else "refused"
 
     async def voter_of(self, poll_id: int, resident_id: int) -> PollVoter | None:
         return await self._first(PollVoter, poll_id=poll_id, resident_id=resident_id)
 
     async def remove_voter(self, poll_id: int, resident_id: int) -> bool:
         """Withdraw a named vote; False when there was none."""
-        removed = await self.session.execute(
-            delete(PollVoter).where(
-                col(PollVoter.poll_id) == poll_id, col(PollVoter.resident_id) == resident_id
-            )
-        )
-        return int(getattr(removed, "rowcount", 0) or 0) == 1
+        return await self._delete(PollVoter, poll_id=poll_id, resident_id=resident_id) == 1
 
     async def assisted_count(self, poll_id: int) -> int:
         """How many of the votes were cast for the resident by someone else (代办)."""
@@ -253,7 +248,7 @@ class PollRepository(TableRepository[Poll]):
             .where(col(PollBallot.poll_id) == poll_id, col(PollBallot.slot) == slot)
             .values(sealed=sealed)
         )
-        return int(getattr(changed, "rowcount", 0) or 0) == 1
+        return rowcount(changed) == 1
 
     async def sealed_ballots(self, poll_id: int) -> list[tuple[str, bytes]]:
         """Every sealed ballot of the poll, in slot order (which says nothing of time)."""
@@ -266,11 +261,11 @@ class PollRepository(TableRepository[Poll]):
 
     async def publish_counts(self, poll_id: int, counts: dict[int, int]) -> None:
         """Write the anonymous poll's counts once and delete its sealed ballots."""
-        await self.session.execute(delete(PollTally).where(col(PollTally.poll_id) == poll_id))
+        await self._delete(PollTally, poll_id=poll_id)
         for mask in sorted(counts):
             self.session.add(PollTally(poll_id=poll_id, choice_mask=mask, votes=counts[mask]))
         await self.session.flush()
-        await self.session.execute(delete(PollBallot).where(col(PollBallot.poll_id) == poll_id))
+        await self._delete(PollBallot, poll_id=poll_id)
 
     async def mask_counts(self, poll: Poll) -> dict[int, int]:
         """choice mask → votes: the published (or, from before sealed ballots, running)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, delete, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
@@ -64,7 +64,11 @@ class Repository:
             .values(**values)
             .on_conflict_do_nothing(index_elements=list(unique))
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
+
+    async def _delete(self, table: type[SQLModel], /, **equal: Any) -> int:
+        """DELETE the ``table`` rows whose columns hold the values ``equal`` names: how many."""
+        return rowcount(await self.session.execute(delete(table).filter_by(**equal)))
 
     async def _first(self, table: type[T], /, **equal: Any) -> T | None:
         """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
@@ -88,6 +92,17 @@ class Repository:
             .order_by(_id_or(table, order))
         )
         return [(row, resident) for row, resident in (await self.session.exec(stmt)).all()]
+
+
+def delete_by_params(table: type[SQLModel], *names: str) -> Any:
+    """DELETE FROM ``table`` WHERE each column of ``names`` equals the bound parameter of
+    its name: built once, run with the values (see :meth:`DriverRepository._write`)."""
+    return delete(table).where(*(_column(table, name) == bindparam(name) for name in names))
+
+
+def rowcount(result: Any) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (0 when the driver cannot say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _column(table: type[SQLModel], name: str) -> Any:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 from storage.types import UTCDateTime
 
 
@@ -123,14 +123,14 @@ class SchedulerLeaseRepository(Repository):
             .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
             .values(expires_at=expires)
         )
-        if getattr(renewed, "rowcount", 0) == 1:
+        if rowcount(renewed) == 1:
             return True
         taken: Any = await self.session.execute(
             update(SchedulerLease)
             .where(col(SchedulerLease.name) == name, col(SchedulerLease.expires_at) <= now)
             .values(holder=holder, expires_at=expires, acquired_at=now)
         )
-        if getattr(taken, "rowcount", 0) == 1:
+        if rowcount(taken) == 1:
             return True
         return await self._insert_new(
             SchedulerLease, ("name",), name=name, holder=holder, expires_at=expires, acquired_at=now

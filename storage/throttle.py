@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, delete, literal, update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 
 
 class RateBucket(SQLModel, table=True):
@@ -95,7 +95,7 @@ class ThrottleRepository(Repository):
             )
             .values(locked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def wait(self, key: str, limit: Limit, now: float) -> float:
         """Seconds until the bucket holds a whole token again (0 if it does)."""
@@ -118,5 +118,5 @@ class ThrottleRepository(Repository):
                     | (col(RateBucket.locked_at) < now - limit.period),
                 )
             )
-            removed += int(getattr(result, "rowcount", 0) or 0)
+            removed += rowcount(result)
         return removed

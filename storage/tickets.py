@@ -33,7 +33,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 from storage.types import utc_field, utcnow
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
@@ -270,10 +270,6 @@ class DepartmentRepository(Repository):
         return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
 
 
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 @cache
 def _of_reporter(limit: int) -> Any:
     """Built once (我的诉求 is asked often): filed by this account, by this resident
@@ -368,7 +364,7 @@ class TicketRepository(Repository):
             )
             .values(holder_id=holder_id, updated_at=utcnow(), **values)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             return False
         await self.restamp(ticket_id)
         return True
@@ -382,7 +378,7 @@ class TicketRepository(Repository):
             .where(col(Ticket.id) == ticket_id, col(Ticket.status).in_(list(allowed)))
             .values(updated_at=utcnow(), **values)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             return False
         await self.restamp(ticket_id)
         return True
@@ -402,7 +398,7 @@ class TicketRepository(Repository):
             )
             .values({marker: now})
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     async def add_event(self, event: TicketEvent) -> TicketEvent:
         return await self._store(event)

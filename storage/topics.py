@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, delete, func, update
+from sqlalchemy import JSON, Column, UniqueConstraint, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
@@ -100,12 +100,7 @@ class TopicRepository(TableRepository[Topic]):
 
     async def remove_cosign(self, topic_id: int, resident_id: int) -> bool:
         """Withdraw a resident's co-signature; False when there was none."""
-        removed = await self.session.execute(
-            delete(TopicCosign).where(
-                col(TopicCosign.topic_id) == topic_id, col(TopicCosign.resident_id) == resident_id
-            )
-        )
-        if int(getattr(removed, "rowcount", 0) or 0) != 1:
+        if await self._delete(TopicCosign, topic_id=topic_id, resident_id=resident_id) != 1:
             return False
         await self.session.execute(
             update(Topic)
