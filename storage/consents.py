@@ -56,7 +56,6 @@ class ConsentRepository(Repository):
         """Apply one reported change; False when this stamp was applied before."""
         await self._insert_new(
             NoticeConsent,
-            ("platform", "user_id", "template_id"),
             platform=platform,
             user_id=user_id,
             template_id=template_id,

@@ -228,7 +228,6 @@ class MeetingRepository(TableRepository[Meeting]):
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
         return await self._insert_new(
             MeetingInvite,
-            ("meeting_id", "resident_id"),
             meeting_id=meeting_id,
             resident_id=resident_id,
             reason=reason,

@@ -185,7 +185,6 @@ class PlatformRepository(Repository):
     ) -> bool:
         return await self._insert_new(
             BindCode,
-            ("code_hash",),
             code_hash=code_hash,
             resident_id=resident_id,
             issued_by=issued_by,
@@ -218,7 +217,6 @@ class PlatformRepository(Repository):
         """Keep a message about to be acknowledged unhandled (idempotent)."""
         await self._insert_new(
             CallbackRecord,
-            ("platform", "sender_id", "key"),
             platform=platform,
             sender_id=sender_id,
             key=key,
@@ -294,7 +292,7 @@ class PlatformRepository(Repository):
 
     # -- long button data --------------------------------------------------------------
     async def save_callback_data(self, key: str, data: str) -> None:
-        await self._insert_new(CallbackData, ("key",), key=key, data=data, created_at=utcnow())
+        await self._insert_new(CallbackData, key=key, data=data, created_at=utcnow())
 
     async def callback_data(self, key: str) -> str | None:
         found = await self._first(CallbackData, key=key)

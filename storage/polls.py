@@ -225,7 +225,6 @@ class PollRepository(TableRepository[Poll]):
         """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
         return await self._insert_new(
             PollVoter,
-            ("poll_id", "voter_key"),
             poll_id=poll_id,
             voter_key=voter_key,
             resident_id=resident_id,

@@ -54,17 +54,11 @@ class Repository:
         await self.session.flush()
         return row
 
-    async def _insert_new(
-        self, table: type[SQLModel], unique: Sequence[str], /, **values: Any
-    ) -> bool:
-        """INSERT ``values`` into ``table`` unless a row with the same ``unique`` columns is
-        there already (ON CONFLICT DO NOTHING: the database decides): True if it was new."""
-        result = await self.session.execute(
-            insert_for(self.session, table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=list(unique))
-        )
-        return rowcount(result) == 1
+    async def _insert_new(self, table: type[SQLModel], /, **values: Any) -> bool:
+        """INSERT ``values`` into ``table`` unless the row would repeat one of the table's
+        unique keys (ON CONFLICT DO NOTHING: the database decides): True if it was new."""
+        stmt = insert_for(self.session, table).values(**values).on_conflict_do_nothing()
+        return rowcount(await self.session.execute(stmt)) == 1
 
     async def _delete(self, table: type[SQLModel], /, **equal: Any) -> int:
         """DELETE the ``table`` rows whose columns hold the values ``equal`` names: how many."""

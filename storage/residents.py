@@ -25,13 +25,7 @@ class ResidentRepository(TableRepository[Resident]):
         return await self._rows(RoleAssignment, resident_id=resident_id)
 
     async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
-        await self._insert_new(
-            RoleAssignment,
-            ("resident_id", "role", "grid_id"),
-            resident_id=resident_id,
-            role=role,
-            grid_id=grid_id,
-        )
+        await self._insert_new(RoleAssignment, resident_id=resident_id, role=role, grid_id=grid_id)
 
     async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:
         stmt = (

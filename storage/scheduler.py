@@ -68,7 +68,6 @@ class ScheduledSendRepository(Repository):
         """Record ``key``; False when it was already recorded (sent, dropped or cancelled)."""
         return await self._insert_new(
             ScheduledSend,
-            ("key",),
             key=key,
             kind=kind,
             ref=ref,
@@ -133,7 +132,7 @@ class SchedulerLeaseRepository(Repository):
         if rowcount(taken) == 1:
             return True
         return await self._insert_new(
-            SchedulerLease, ("name",), name=name, holder=holder, expires_at=expires, acquired_at=now
+            SchedulerLease, name=name, holder=holder, expires_at=expires, acquired_at=now
         )
 
     async def release(self, name: str, holder: str, now: datetime) -> None:

@@ -253,10 +253,7 @@ class DepartmentRepository(Repository):
 
     async def add_member(self, department: str, resident_id: int) -> bool:
         return await self._insert_new(
-            DepartmentMember,
-            ("department", "resident_id"),
-            department=department,
-            resident_id=resident_id,
+            DepartmentMember, department=department, resident_id=resident_id
         )
 
     async def members(self, department: str) -> list[int]:
@@ -297,7 +294,7 @@ class TicketRepository(Repository):
 
     async def next_sequence(self, day: str) -> int:
         """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
-        await self._insert_new(TicketCounter, ("day",), day=day, last=0)
+        await self._insert_new(TicketCounter, day=day, last=0)
         result = await self.session.execute(
             update(TicketCounter)
             .where(col(TicketCounter.day) == day)
@@ -420,7 +417,6 @@ class TicketRepository(Repository):
     ) -> bool:
         return await self._insert_new(
             TicketFollower,
-            ("ticket_id", "platform", "user_id"),
             ticket_id=ticket_id,
             platform=platform,
             user_id=user_id,

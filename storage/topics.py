@@ -80,7 +80,6 @@ class TopicRepository(TableRepository[Topic]):
         now = at or utcnow()
         added = await self._insert_new(
             TopicCosign,
-            ("topic_id", "signer_key"),
             topic_id=topic_id,
             resident_id=resident_id,
             signer_key=signer_key,
