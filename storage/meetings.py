@@ -215,7 +215,7 @@ class MeetingRepository(TableRepository[Meeting]):
 
     async def all(self) -> Sequence[Meeting]:
         """Every meeting, the earliest first."""
-        return await self._rows(Meeting, col(Meeting.starts_at))
+        return await self._rows(Meeting, order=col(Meeting.starts_at))
 
     async def agenda(self, meeting_id: int) -> list[tuple[AgendaItem, Topic]]:
         """The agenda in order, as read-only copies (see storage.readonly)."""

@@ -286,7 +286,7 @@ class PollRepository(TableRepository[Poll]):
         return int((await self.session.exec(stmt)).one())
 
     async def participants(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
-        return await self._with_residents(PollVoter, col(Resident.id), poll_id=poll_id)
+        return await self._with_residents(PollVoter, order=col(Resident.id), poll_id=poll_id)
 
     async def voted_resident_ids(self, poll_id: int) -> set[int]:
         stmt = select(PollVoter.resident_id).where(PollVoter.poll_id == poll_id)
@@ -353,7 +353,7 @@ class PollRepository(TableRepository[Poll]):
         return found
 
     async def tallies(self, poll_id: int) -> Sequence[PollTally]:
-        return await self._rows(PollTally, col(PollTally.choice_mask), poll_id=poll_id)
+        return await self._rows(PollTally, order=col(PollTally.choice_mask), poll_id=poll_id)
 
 
 @register("polls")

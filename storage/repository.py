@@ -68,14 +68,14 @@ class Repository:
         """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
         return (await self.session.exec(select(table).filter_by(**equal))).first()
 
-    async def _rows(self, table: type[T], /, order: Any = None, **equal: Any) -> Sequence[T]:
+    async def _rows(self, table: type[T], /, *, order: Any = None, **equal: Any) -> Sequence[T]:
         """The ``table`` rows whose columns hold the values ``equal`` names, by ``order``
         (a column; by default the id, the order they were added in)."""
         stmt = select(table).filter_by(**equal).order_by(_id_or(table, order))
         return (await self.session.exec(stmt)).all()
 
     async def _with_residents(
-        self, table: type[T], /, order: Any = None, **equal: Any
+        self, table: type[T], /, *, order: Any = None, **equal: Any
     ) -> list[tuple[T, Resident]]:
         """:meth:`_rows`, each with the resident its ``resident_id`` names (a row naming
         none is left out)."""
