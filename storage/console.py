@@ -9,6 +9,7 @@ here, not in a process, so any worker process serves any request.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
@@ -78,24 +79,18 @@ class ConsoleRepository(Repository):
         return (await self.session.exec(stmt)).first()
 
     async def revoke(self, session_hash: str, now: datetime) -> bool:
-        result = await self.session.execute(
-            update(ConsoleSession)
-            .where(
-                col(ConsoleSession.session_hash) == session_hash,
-                col(ConsoleSession.revoked_at).is_(None),
-            )
-            .values(revoked_at=now)
-        )
-        return rowcount(result) == 1
+        return await self._revoke(now, session_hash=session_hash) == 1
 
     async def revoke_all(self, resident_id: int, now: datetime) -> int:
         """Every open session of one person (their role was taken away, a lost phone)."""
+        return await self._revoke(now, resident_id=resident_id)
+
+    async def _revoke(self, now: datetime, **equal: Any) -> int:
+        """End, at ``now``, the open sessions whose columns hold ``equal``: how many."""
         result = await self.session.execute(
             update(ConsoleSession)
-            .where(
-                col(ConsoleSession.resident_id) == resident_id,
-                col(ConsoleSession.revoked_at).is_(None),
-            )
+            .where(col(ConsoleSession.revoked_at).is_(None))
+            .filter_by(**equal)
             .values(revoked_at=now)
         )
         return rowcount(result)

@@ -9,7 +9,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
-from storage.repository import TableRepository, insert_for
+from storage.repository import TableRepository
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -74,14 +74,12 @@ class DecisionRepository(TableRepository[Decision]):
         return await self._rows(DecisionUpdate, decision_id=decision_id)
 
     async def evaluate(self, decision_id: int, resident_id: int, satisfied: bool) -> None:
-        stmt = insert_for(self.session, DecisionEvaluation).values(
-            decision_id=decision_id, resident_id=resident_id, satisfied=satisfied, at=utcnow()
+        await self._upsert(
+            DecisionEvaluation,
+            {"decision_id": decision_id, "resident_id": resident_id},
+            satisfied=satisfied,
+            at=utcnow(),
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["decision_id", "resident_id"],
-            set_={"satisfied": satisfied, "at": utcnow()},
-        )
-        await self.session.execute(stmt)
 
     async def evaluation_counts(self, decision_id: int) -> tuple[int, int]:
         stmt = (

@@ -18,7 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import InboundMessage, PlatformIdentity
-from storage.repository import Repository, insert_for, rowcount
+from storage.repository import Repository, rowcount
 from storage.types import utc_field, utcnow
 
 
@@ -165,15 +165,9 @@ class PlatformRepository(Repository):
         return found
 
     async def save_token(self, name: str, value: str, expires_at: datetime) -> None:
-        stmt = (
-            insert_for(self.session, PlatformToken)
-            .values(name=name, value=value, expires_at=expires_at, updated_at=utcnow())
-            .on_conflict_do_update(
-                index_elements=["name"],
-                set_={"value": value, "expires_at": expires_at, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            PlatformToken, {"name": name}, value=value, expires_at=expires_at, updated_at=utcnow()
         )
-        await self.session.execute(stmt)
 
     async def expire_token(self, name: str, value: str) -> None:
         """Forget ``value`` (the platform said it expired) unless another process replaced it."""
@@ -244,21 +238,13 @@ class PlatformRepository(Repository):
         self, platform: str, user_id: str, now: datetime, *, subscribed: bool = True
     ) -> None:
         """The user wrote (or subscribed): the window reopens and its count restarts."""
-        stmt = (
-            insert_for(self.session, PlatformContact)
-            .values(
-                platform=platform,
-                user_id=user_id,
-                last_inbound_at=now,
-                sent_in_window=0,
-                subscribed=subscribed,
-            )
-            .on_conflict_do_update(
-                index_elements=["platform", "user_id"],
-                set_={"last_inbound_at": now, "sent_in_window": 0, "subscribed": subscribed},
-            )
+        await self._upsert(
+            PlatformContact,
+            {"platform": platform, "user_id": user_id},
+            last_inbound_at=now,
+            sent_in_window=0,
+            subscribed=subscribed,
         )
-        await self.session.execute(stmt)
 
     async def contact(self, platform: str, user_id: str) -> PlatformContact | None:
         return await self._first(PlatformContact, platform=platform, user_id=user_id)
@@ -318,21 +304,12 @@ class PlatformRepository(Repository):
     async def save_live_message(
         self, platform: str, chat_id: str, key: str, message_id: str
     ) -> None:
-        stmt = (
-            insert_for(self.session, LiveMessage)
-            .values(
-                platform=platform,
-                chat_id=chat_id,
-                key=key,
-                message_id=message_id,
-                updated_at=utcnow(),
-            )
-            .on_conflict_do_update(
-                index_elements=["platform", "chat_id", "key"],
-                set_={"message_id": message_id, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            LiveMessage,
+            {"platform": platform, "chat_id": chat_id, "key": key},
+            message_id=message_id,
+            updated_at=utcnow(),
         )
-        await self.session.execute(stmt)
 
     # -- deliveries and preferences ----------------------------------------------------
     async def record_delivery(
@@ -358,15 +335,9 @@ class PlatformRepository(Repository):
         return list(found.platforms) if found is not None else None
 
     async def set_preference(self, resident_id: int, platforms: list[str]) -> None:
-        stmt = (
-            insert_for(self.session, PushPreference)
-            .values(resident_id=resident_id, platforms=platforms, updated_at=utcnow())
-            .on_conflict_do_update(
-                index_elements=["resident_id"],
-                set_={"platforms": platforms, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            PushPreference, {"resident_id": resident_id}, platforms=platforms, updated_at=utcnow()
         )
-        await self.session.execute(stmt)
 
     async def accounts_by_recency(
         self, resident_id: int

@@ -60,6 +60,14 @@ class Repository:
         stmt = insert_for(self.session, table).values(**values).on_conflict_do_nothing()
         return rowcount(await self.session.execute(stmt)) == 1
 
+    async def _upsert(self, table: type[SQLModel], key: dict[str, Any], /, **values: Any) -> None:
+        """Set ``values`` on the ``table`` row whose unique ``key`` columns hold the values
+        ``key`` gives, inserting that row if there is none (ON CONFLICT (key) DO UPDATE)."""
+        stmt = insert_for(self.session, table).values(**key, **values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=list(key), set_=values)
+        )
+
     async def _delete(self, table: type[SQLModel], /, **equal: Any) -> int:
         """DELETE the ``table`` rows whose columns hold the values ``equal`` names: how many."""
         return rowcount(await self.session.execute(delete(table).filter_by(**equal)))
