@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import Building
@@ -112,8 +112,7 @@ class NluSampleRepository(Repository):
         return (await self.session.exec(stmt.order_by(col(NluSample.id)))).all()
 
     async def count_unlabelled(self) -> int:
-        stmt = select(func.count()).select_from(NluSample).where(col(NluSample.label).is_(None))
-        return int((await self.session.exec(stmt)).one())
+        return await self._count(NluSample, col(NluSample.label).is_(None))
 
     async def building_names(self) -> list[str]:
         """Names of the register's buildings (金桂苑1栋, 3号楼), for the community dictionary."""

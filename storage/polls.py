@@ -187,12 +187,9 @@ class PollRepository(TableRepository[Poll]):
 
     async def assisted_count(self, poll_id: int) -> int:
         """How many of the votes were cast for the resident by someone else (代办)."""
-        stmt = (
-            select(func.count())
-            .select_from(PollVoter)
-            .where(PollVoter.poll_id == poll_id, col(PollVoter.assisted_by).is_not(None))
+        return await self._count(
+            PollVoter, col(PollVoter.assisted_by).is_not(None), poll_id=poll_id
         )
-        return int((await self.session.exec(stmt)).one())
 
     async def lock_open(self, poll_id: int) -> tuple[str, datetime | None] | None:
         """The poll's status and deadline, read under a share lock (PostgreSQL): a vote
@@ -282,8 +279,7 @@ class PollRepository(TableRepository[Poll]):
         return {int(m): int(n) for m, n in (await self.session.exec(stmt)).all() if m is not None}
 
     async def turnout(self, poll_id: int) -> int:
-        stmt = select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll_id)
-        return int((await self.session.exec(stmt)).one())
+        return await self._count(PollVoter, poll_id=poll_id)
 
     async def participants(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
         return await self._with_residents(PollVoter, order=col(Resident.id), poll_id=poll_id)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, delete, inspect
+from sqlalchemy import bindparam, delete, func, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import SQLModel, col, select
@@ -81,6 +81,11 @@ class Repository:
         (a column; by default the id, the order they were added in)."""
         stmt = select(table).filter_by(**equal).order_by(_id_or(table, order))
         return (await self.session.exec(stmt)).all()
+
+    async def _count(self, table: type[SQLModel], /, *where: Any, **equal: Any) -> int:
+        """How many ``table`` rows meet ``where`` and hold the values ``equal`` names."""
+        stmt = select(func.count()).select_from(table).where(*where).filter_by(**equal)
+        return int((await self.session.exec(stmt)).one())
 
     async def _with_residents(
         self, table: type[T], /, *, order: Any = None, **equal: Any

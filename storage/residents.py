@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage.models import (
@@ -78,4 +77,4 @@ class ResidentRepository(TableRepository[Resident]):
         return (await self.session.exec(stmt)).first()
 
     async def count(self) -> int:
-        return int((await self.session.exec(select(func.count(col(Resident.id))))).one())
+        return await self._count(Resident)
