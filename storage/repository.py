@@ -39,6 +39,23 @@ def insert_or_nothing(
     return stmt if returning is None else stmt.returning(returning)
 
 
+def delete_by_params(table: type[SQLModel], *names: str) -> Any:
+    """DELETE FROM ``table`` WHERE each column of ``names`` equals the bound parameter of
+    its name: built once, run with the values (see :meth:`DriverRepository._write`)."""
+    return delete(table).where(*(_column(table, name) == bindparam(name) for name in names))
+
+
+def rowcount(result: Any) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (0 when the driver cannot say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def assistance(by: int | None, at: datetime | None) -> dict[str, Any]:
+    """The 代办 columns of a row recorded for a resident by someone else (``by``, a grid
+    worker or moderator; None: the resident's own), at ``at``."""
+    return {"assisted_by": by, "assisted_at": at if by is not None else None}
+
+
 T = TypeVar("T", bound=SQLModel)
 
 
@@ -101,29 +118,12 @@ class Repository:
         return [(row, resident) for row, resident in (await self.session.exec(stmt)).all()]
 
 
-def delete_by_params(table: type[SQLModel], *names: str) -> Any:
-    """DELETE FROM ``table`` WHERE each column of ``names`` equals the bound parameter of
-    its name: built once, run with the values (see :meth:`DriverRepository._write`)."""
-    return delete(table).where(*(_column(table, name) == bindparam(name) for name in names))
-
-
-def rowcount(result: Any) -> int:
-    """How many rows an INSERT, UPDATE or DELETE changed (0 when the driver cannot say)."""
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
 def _column(table: type[SQLModel], name: str) -> Any:
     return inspect(table).columns[name]
 
 
 def _id_or(table: type[SQLModel], order: Any) -> Any:
     return _column(table, "id") if order is None else order
-
-
-def assistance(by: int | None, at: datetime | None) -> dict[str, Any]:
-    """The 代办 columns of a row recorded for a resident by someone else (``by``, a grid
-    worker or moderator; None: the resident's own), at ``at``."""
-    return {"assisted_by": by, "assisted_at": at if by is not None else None}
 
 
 class TableRepository(Repository, Generic[T]):
