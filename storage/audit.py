@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlmodel import col, select
-
 from storage.models import (
     AuditEntry,
 )
@@ -37,9 +35,4 @@ class AuditRepository(Repository):
         )
 
     async def for_entity(self, entity_type: str, entity_id: str) -> Sequence[AuditEntry]:
-        stmt = (
-            select(AuditEntry)
-            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
-            .order_by(col(AuditEntry.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(AuditEntry, entity_type=entity_type, entity_id=entity_id)

@@ -18,7 +18,12 @@ from sqlmodel import col
 
 from storage.models import Push
 from storage.platforms import CallbackRecord, PlatformContact, SignatureNonce
-from storage.repository import DriverRepository, dialect_insert, insert_or_nothing
+from storage.repository import (
+    DriverRepository,
+    delete_by_params,
+    dialect_insert,
+    insert_or_nothing,
+)
 from storage.sqlite_fast import compiled
 from storage.types import UTCDateTime
 
@@ -106,11 +111,7 @@ def _contact_touch(dialect: str) -> Any:
 
 @cache
 def _late_delete(dialect: str = "sqlite") -> Any:
-    return delete(CallbackRecord).where(
-        col(CallbackRecord.platform) == bindparam("platform"),
-        col(CallbackRecord.sender_id) == bindparam("sender_id"),
-        col(CallbackRecord.key) == bindparam("key"),
-    )
+    return delete_by_params(CallbackRecord, "platform", "sender_id", "key")
 
 
 class CallbackRepository(DriverRepository):

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, UniqueConstraint, and_, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.audit import AuditRepository
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, rowcount
 from storage.types import utc_field
 
 
@@ -54,10 +54,12 @@ class ConsentRepository(Repository):
         why: str,
     ) -> bool:
         """Apply one reported change; False when this stamp was applied before."""
-        await self.session.execute(
-            insert_for(self.session, NoticeConsent)
-            .values(platform=platform, user_id=user_id, template_id=template_id, updated_at=now)
-            .on_conflict_do_nothing(index_elements=["platform", "user_id", "template_id"])
+        await self._insert_new(
+            NoticeConsent,
+            platform=platform,
+            user_id=user_id,
+            template_id=template_id,
+            updated_at=now,
         )
         uses = col(NoticeConsent.uses_left) + (1 if once else 0) if accepted else 0
         result = await self.session.execute(
@@ -66,7 +68,7 @@ class ConsentRepository(Repository):
             .where(col(NoticeConsent.last_change) != stamp)
             .values(accepted=accepted, uses_left=uses, last_change=stamp, updated_at=now)
         )
-        if getattr(result, "rowcount", 0) != 1:
+        if rowcount(result) != 1:
             return False
         await AuditRepository(self.session).record(
             f"{platform}:{user_id}",
@@ -94,7 +96,7 @@ class ConsentRepository(Repository):
                 .where(where, col(NoticeConsent.uses_left) > 0)
                 .values(uses_left=col(NoticeConsent.uses_left) - 1)
             )
-            if getattr(result, "rowcount", 0) == 1:
+            if rowcount(result) == 1:
                 return template_id
         return None
 
@@ -107,10 +109,7 @@ class ConsentRepository(Repository):
         )
 
     async def of(self, platform: str, user_id: str) -> Sequence[NoticeConsent]:
-        stmt = select(NoticeConsent).where(
-            NoticeConsent.platform == platform, NoticeConsent.user_id == user_id
-        )
-        return (await self.session.exec(stmt.order_by(col(NoticeConsent.id)))).all()
+        return await self._rows(NoticeConsent, platform=platform, user_id=user_id)
 
     @staticmethod
     def _row(platform: str, user_id: str, template_id: str) -> ColumnElement[bool]:

@@ -9,11 +9,12 @@ here, not in a process, so any worker process serves any request.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.repository import Repository, rowcount
 from storage.types import utc_field
 
 
@@ -41,16 +42,11 @@ class ConsoleSession(SQLModel, table=True):
     revoked_at: datetime | None = utc_field(nullable=True)
 
 
-class ConsoleRepository:
+class ConsoleRepository(Repository):
     """All SQL about links and sessions."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
     async def add_link(self, link: ConsoleLink) -> ConsoleLink:
-        self.session.add(link)
-        await self.session.flush()
-        return link
+        return await self._store(link)
 
     async def use_link(self, token_hash: str, now: datetime) -> int | None:
         """Mark the link used if it is unused and unexpired: its resident, else None."""
@@ -69,13 +65,10 @@ class ConsoleRepository:
         return int(found) if found is not None else None
 
     async def link(self, token_hash: str) -> ConsoleLink | None:
-        stmt = select(ConsoleLink).where(ConsoleLink.token_hash == token_hash)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(ConsoleLink, token_hash=token_hash)
 
     async def add_session(self, row: ConsoleSession) -> ConsoleSession:
-        self.session.add(row)
-        await self.session.flush()
-        return row
+        return await self._store(row)
 
     async def live_session(self, session_hash: str, now: datetime) -> ConsoleSession | None:
         stmt = select(ConsoleSession).where(
@@ -86,24 +79,18 @@ class ConsoleRepository:
         return (await self.session.exec(stmt)).first()
 
     async def revoke(self, session_hash: str, now: datetime) -> bool:
-        result = await self.session.execute(
-            update(ConsoleSession)
-            .where(
-                col(ConsoleSession.session_hash) == session_hash,
-                col(ConsoleSession.revoked_at).is_(None),
-            )
-            .values(revoked_at=now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return await self._revoke(now, session_hash=session_hash) == 1
 
     async def revoke_all(self, resident_id: int, now: datetime) -> int:
         """Every open session of one person (their role was taken away, a lost phone)."""
+        return await self._revoke(now, resident_id=resident_id)
+
+    async def _revoke(self, now: datetime, **equal: Any) -> int:
+        """End, at ``now``, the open sessions whose columns hold ``equal``: how many."""
         result = await self.session.execute(
             update(ConsoleSession)
-            .where(
-                col(ConsoleSession.resident_id) == resident_id,
-                col(ConsoleSession.revoked_at).is_(None),
-            )
+            .where(col(ConsoleSession.revoked_at).is_(None))
+            .filter_by(**equal)
             .values(revoked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return rowcount(result)

@@ -6,13 +6,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, delete
-from sqlmodel import col, select
+from sqlmodel import select
 
 from storage.models import (
     ConversationState,
 )
-from storage.repository import DriverRepository, dialect_insert
+from storage.repository import DriverRepository, delete_by_params, dialect_insert
 from storage.types import utcnow
 
 
@@ -30,11 +29,7 @@ def _conversation_upsert(dialect: str) -> Any:
 @cache
 def _conversation_delete(dialect: str = "sqlite") -> Any:
     """The same DELETE on every database (the argument fits :meth:`DriverRepository._write`)."""
-    return delete(ConversationState).where(
-        col(ConversationState.platform) == bindparam("platform"),
-        col(ConversationState.chat_id) == bindparam("chat_id"),
-        col(ConversationState.user_id) == bindparam("user_id"),
-    )
+    return delete_by_params(ConversationState, "platform", "chat_id", "user_id")
 
 
 class ConversationRepository(DriverRepository):

@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from storage.models import ConversationState, InboundMessage
 from storage.platforms import CallbackRecord
-from storage.repository import Repository
+from storage.repository import Repository, rowcount
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,4 +81,4 @@ class HousekeepingRepository(Repository):
 
     async def _count(self, statement: Any) -> int:
         result: Any = await self.session.execute(statement)
-        return int(result.rowcount or 0)
+        return rowcount(result)

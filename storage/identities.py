@@ -46,14 +46,12 @@ class WebSessionRepository(Repository):
     """Web chat sessions, found by the hash of their credential."""
 
     async def open(self, token_hash: str, public_id: str, now: datetime) -> WebSession:
-        session = WebSession(token_hash=token_hash, public_id=public_id, created_at=now)
-        self.session.add(session)
-        await self.session.flush()
-        return session
+        return await self._store(
+            WebSession(token_hash=token_hash, public_id=public_id, created_at=now)
+        )
 
     async def find(self, token_hash: str) -> WebSession | None:
-        stmt = select(WebSession).where(WebSession.token_hash == token_hash)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(WebSession, token_hash=token_hash)
 
     async def act_as(self, token_hash: str, persona: str | None) -> None:
         """The demo's switcher: this session now speaks as ``persona`` (None: as itself)."""
@@ -103,19 +101,11 @@ class IdentityRepository(DriverRepository):
     async def bind(self, platform: str, user_id: str, resident_id: int) -> PlatformIdentity:
         identity = await self.ensure(platform, user_id)
         identity.resident_id = resident_id
-        self.session.add(identity)
-        await self.session.flush()
-        return identity
+        return await self._store(identity)
 
     async def directory(self, platform: str) -> list[dict[str, Any]]:
         """Bound accounts on ``platform`` with names and roles (the web chat's switcher)."""
-        stmt = (
-            select(PlatformIdentity, Resident)
-            .join(Resident, col(Resident.id) == col(PlatformIdentity.resident_id))
-            .where(PlatformIdentity.platform == platform)
-            .order_by(col(PlatformIdentity.id))
-        )
-        rows = (await self.session.exec(stmt)).all()
+        rows = await self._with_residents(PlatformIdentity, platform=platform)
         roles: dict[int, list[str]] = {}
         ids = [r.id for _, r in rows if r.id is not None]
         if ids:
@@ -146,5 +136,4 @@ class IdentityRepository(DriverRepository):
         return (await self.session.exec(stmt)).first()
 
     async def for_resident(self, resident_id: int) -> Sequence[PlatformIdentity]:
-        stmt = select(PlatformIdentity).where(PlatformIdentity.resident_id == resident_id)
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PlatformIdentity, resident_id=resident_id)

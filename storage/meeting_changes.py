@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.meetings import Meeting
-from storage.repository import Repository
+from storage.repository import TableRepository
 from storage.types import UTCDateTime
 
 
@@ -41,21 +41,13 @@ class MeetingChange(SQLModel, table=True):
     notice_until: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-class MeetingChangeRepository(Repository):
+class MeetingChangeRepository(TableRepository[MeetingChange]):
     """History of moves and cancellations, and the latest change per meeting."""
 
-    async def add(self, change: MeetingChange) -> MeetingChange:
-        self.session.add(change)
-        await self.session.flush()
-        return change
+    table = MeetingChange
 
     async def of_meeting(self, meeting_id: int) -> Sequence[MeetingChange]:
-        stmt = (
-            select(MeetingChange)
-            .where(MeetingChange.meeting_id == meeting_id)
-            .order_by(col(MeetingChange.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(MeetingChange, meeting_id=meeting_id)
 
     async def latest(self, meeting_ids: Sequence[int]) -> dict[int, MeetingChange]:
         """Each meeting's most recent change (one query for all of them)."""

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository
 from storage.topics import Topic
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -137,23 +137,13 @@ def _signup_counts() -> Any:
     )
 
 
-class MeetingRepository(Repository):
+class MeetingRepository(TableRepository[Meeting]):
     """Meetings, agendas, invitations, sign-ups and attendance."""
 
-    async def add(self, meeting: Meeting) -> Meeting:
-        self.session.add(meeting)
-        await self.session.flush()
-        return meeting
+    table = Meeting
 
     async def by_code(self, code: str) -> Meeting | None:
-        return (await self.session.exec(select(Meeting).where(Meeting.code == code))).first()
-
-    async def get(self, meeting_id: int) -> Meeting | None:
-        return await self.session.get(Meeting, meeting_id)
-
-    async def save(self, obj: Any) -> None:
-        self.session.add(obj)
-        await self.session.flush()
+        return await self._first(Meeting, code=code)
 
     async def upcoming(self, now: datetime, limit: int = 3) -> Sequence[Meeting]:
         stmt = (
@@ -224,7 +214,8 @@ class MeetingRepository(Repository):
         return copy_of(Meeting, rows[0], "m_") if rows else None
 
     async def all(self) -> Sequence[Meeting]:
-        return (await self.session.exec(select(Meeting).order_by(col(Meeting.starts_at)))).all()
+        """Every meeting, the earliest first."""
+        return await self._rows(Meeting, order=col(Meeting.starts_at))
 
     async def agenda(self, meeting_id: int) -> list[tuple[AgendaItem, Topic]]:
         """The agenda in order, as read-only copies (see storage.readonly)."""
@@ -232,36 +223,22 @@ class MeetingRepository(Repository):
         return [(copy_of(AgendaItem, r, "a_"), copy_of(Topic, r, "t_")) for r in rows]
 
     async def agenda_item(self, meeting_id: int, topic_id: int) -> AgendaItem | None:
-        stmt = select(AgendaItem).where(
-            AgendaItem.meeting_id == meeting_id, AgendaItem.topic_id == topic_id
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(AgendaItem, meeting_id=meeting_id, topic_id=topic_id)
 
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
-        stmt = (
-            insert_for(self.session, MeetingInvite)
-            .values(
-                meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
-            )
-            .on_conflict_do_nothing(index_elements=["meeting_id", "resident_id"])
-            .returning(MeetingInvite.id)
+        return await self._insert_new(
+            MeetingInvite,
+            meeting_id=meeting_id,
+            resident_id=resident_id,
+            reason=reason,
+            created_at=utcnow(),
         )
-        return (await self.session.execute(stmt)).scalar_one_or_none() is not None
 
     async def invites(self, meeting_id: int) -> list[tuple[MeetingInvite, Resident]]:
-        stmt = (
-            select(MeetingInvite, Resident)
-            .join(Resident, col(Resident.id) == col(MeetingInvite.resident_id))
-            .where(MeetingInvite.meeting_id == meeting_id)
-            .order_by(col(MeetingInvite.id))
-        )
-        return [(i, r) for i, r in (await self.session.exec(stmt)).all()]
+        return await self._with_residents(MeetingInvite, meeting_id=meeting_id)
 
     async def signup(self, meeting_id: int, resident_id: int) -> MeetingSignup | None:
-        stmt = select(MeetingSignup).where(
-            MeetingSignup.meeting_id == meeting_id, MeetingSignup.resident_id == resident_id
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(MeetingSignup, meeting_id=meeting_id, resident_id=resident_id)
 
     async def signed_up_ahead(self, resident_id: int, now: datetime) -> Sequence[Meeting]:
         """The meetings not yet begun (nor cancelled) this resident is signed up for."""

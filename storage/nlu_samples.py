@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import Building
-from storage.repository import Repository
+from storage.repository import TableRepository, rowcount
 from storage.types import utc_field
 
 MAX_TEXT = 500
@@ -55,8 +55,10 @@ class NluSample(SQLModel, table=True):
     labelled_at: datetime | None = utc_field(nullable=True)
 
 
-class NluSampleRepository(Repository):
+class NluSampleRepository(TableRepository[NluSample]):
     """Keeping, listing, labelling and purging kept messages."""
+
+    table = NluSample
 
     async def keep(
         self, text: str, predicted: str, confidence: float, reason: str, now: datetime
@@ -69,9 +71,7 @@ class NluSampleRepository(Repository):
             confidence=round(confidence, 4),
             reason=reason,
         )
-        self.session.add(sample)
-        await self.session.flush()
-        return sample
+        return await self._store(sample)
 
     async def teach(self, text: str, label: str, by: str, now: datetime) -> NluSample:
         """A moderator's own example, labelled as it is stored."""
@@ -84,9 +84,7 @@ class NluSampleRepository(Repository):
             labelled_by=by,
             labelled_at=now,
         )
-        self.session.add(sample)
-        await self.session.flush()
-        return sample
+        return await self._store(sample)
 
     async def unlabelled(self, limit: int = 10) -> Sequence[NluSample]:
         """The most recent unlabelled messages, newest first."""
@@ -98,13 +96,9 @@ class NluSampleRepository(Repository):
         )
         return (await self.session.exec(stmt)).all()
 
-    async def get(self, sample_id: int) -> NluSample | None:
-        return await self.session.get(NluSample, sample_id)
-
     async def label(self, sample: NluSample, label: str, by: str, now: datetime) -> None:
         sample.label, sample.labelled_by, sample.labelled_at = label, by, now
-        self.session.add(sample)
-        await self.session.flush()
+        await self._store(sample)
 
     async def labelled(self) -> Sequence[NluSample]:
         """Every labelled message, oldest first (the community's training data)."""
@@ -112,8 +106,7 @@ class NluSampleRepository(Repository):
         return (await self.session.exec(stmt.order_by(col(NluSample.id)))).all()
 
     async def count_unlabelled(self) -> int:
-        stmt = select(func.count()).select_from(NluSample).where(col(NluSample.label).is_(None))
-        return int((await self.session.exec(stmt)).one())
+        return await self._count(NluSample, col(NluSample.label).is_(None))
 
     async def building_names(self) -> list[str]:
         """Names of the register's buildings (金桂苑1栋, 3号楼), for the community dictionary."""
@@ -134,5 +127,5 @@ class NluSampleRepository(Repository):
         removed = 0
         for statement in statements:
             result: Any = await self.session.execute(statement)
-            removed += int(result.rowcount or 0)
+            removed += rowcount(result)
         return removed

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -55,55 +54,32 @@ class DecisionEvaluation(SQLModel, table=True):
     at: datetime = utc_field()
 
 
-class DecisionRepository(Repository):
+class DecisionRepository(TableRepository[Decision]):
     """Decisions, their progress and their evaluations."""
 
-    async def add(self, decision: Decision) -> Decision:
-        self.session.add(decision)
-        await self.session.flush()
-        return decision
-
-    async def get(self, decision_id: int) -> Decision | None:
-        return await self.session.get(Decision, decision_id)
-
-    async def save(self, obj: Any) -> None:
-        self.session.add(obj)
-        await self.session.flush()
+    table = Decision
 
     async def for_poll(self, poll_id: int) -> Decision | None:
-        return (
-            await self.session.exec(select(Decision).where(Decision.poll_id == poll_id))
-        ).first()
+        return await self._first(Decision, poll_id=poll_id)
 
     async def for_meeting(self, meeting_id: int) -> Sequence[Decision]:
-        stmt = select(Decision).where(Decision.meeting_id == meeting_id).order_by(col(Decision.id))
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(Decision, meeting_id=meeting_id)
 
     async def newest(self, limit: int) -> Sequence[Decision]:
         """The latest ``limit`` decisions, newest first (居务公开's index)."""
         stmt = select(Decision).order_by(col(Decision.id).desc()).limit(limit)
         return (await self.session.exec(stmt)).all()
 
-    async def all(self) -> Sequence[Decision]:
-        return (await self.session.exec(select(Decision).order_by(col(Decision.id)))).all()
-
     async def updates(self, decision_id: int) -> Sequence[DecisionUpdate]:
-        stmt = (
-            select(DecisionUpdate)
-            .where(DecisionUpdate.decision_id == decision_id)
-            .order_by(col(DecisionUpdate.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(DecisionUpdate, decision_id=decision_id)
 
     async def evaluate(self, decision_id: int, resident_id: int, satisfied: bool) -> None:
-        stmt = insert_for(self.session, DecisionEvaluation).values(
-            decision_id=decision_id, resident_id=resident_id, satisfied=satisfied, at=utcnow()
+        await self._upsert(
+            DecisionEvaluation,
+            {"decision_id": decision_id, "resident_id": resident_id},
+            satisfied=satisfied,
+            at=utcnow(),
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["decision_id", "resident_id"],
-            set_={"satisfied": satisfied, "at": utcnow()},
-        )
-        await self.session.execute(stmt)
 
     async def evaluation_counts(self, decision_id: int) -> tuple[int, int]:
         stmt = (

@@ -30,8 +30,7 @@ class PeopleRepository(Repository):
         return (await self.session.exec(stmt)).all()
 
     async def by_name(self, name: str) -> Sequence[Resident]:
-        stmt = select(Resident).where(Resident.name == name).order_by(col(Resident.id))
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(Resident, name=name)
 
     async def in_buildings(self, names: Sequence[str]) -> Sequence[Resident]:
         from storage.models import Building
@@ -52,5 +51,4 @@ class PeopleRepository(Repository):
         return list((await self.session.exec(select(Building.name))).all())
 
     async def chats_of(self, resident_id: int) -> Sequence[PlatformIdentity]:
-        stmt = select(PlatformIdentity).where(PlatformIdentity.resident_id == resident_id)
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PlatformIdentity, resident_id=resident_id)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, delete, func, update
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.models import InboundMessage, PlatformIdentity
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, rowcount
 from storage.types import utc_field, utcnow
 
 
@@ -159,53 +159,36 @@ class PlatformRepository(Repository):
     # -- access tokens -----------------------------------------------------------------
     async def token(self, name: str, now: datetime) -> PlatformToken | None:
         """The stored token when it is still valid at ``now``."""
-        stmt = select(PlatformToken).where(PlatformToken.name == name)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(PlatformToken, name=name)
         if found is None or found.expires_at <= now:
             return None
         return found
 
     async def save_token(self, name: str, value: str, expires_at: datetime) -> None:
-        stmt = (
-            insert_for(self.session, PlatformToken)
-            .values(name=name, value=value, expires_at=expires_at, updated_at=utcnow())
-            .on_conflict_do_update(
-                index_elements=["name"],
-                set_={"value": value, "expires_at": expires_at, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            PlatformToken, {"name": name}, value=value, expires_at=expires_at, updated_at=utcnow()
         )
-        await self.session.execute(stmt)
 
     async def expire_token(self, name: str, value: str) -> None:
         """Forget ``value`` (the platform said it expired) unless another process replaced it."""
-        await self.session.execute(
-            delete(PlatformToken).where(
-                col(PlatformToken.name) == name, col(PlatformToken.value) == value
-            )
-        )
+        await self._delete(PlatformToken, name=name, value=value)
 
     # -- bind codes --------------------------------------------------------------------
     async def add_bind_code(
         self, code_hash: str, resident_id: int, issued_by: str, expires_at: datetime
     ) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, BindCode)
-            .values(
-                code_hash=code_hash,
-                resident_id=resident_id,
-                issued_by=issued_by,
-                created_at=utcnow(),
-                expires_at=expires_at,
-            )
-            .on_conflict_do_nothing(index_elements=["code_hash"])
-            .returning(BindCode.id)
+        return await self._insert_new(
+            BindCode,
+            code_hash=code_hash,
+            resident_id=resident_id,
+            issued_by=issued_by,
+            created_at=utcnow(),
+            expires_at=expires_at,
         )
-        return result.scalar_one_or_none() is not None
 
     async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
         """Spend the code atomically and return its resident id; raise :class:`BindError`."""
-        stmt = select(BindCode).where(BindCode.code_hash == code_hash)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(BindCode, code_hash=code_hash)
         if found is None:
             raise BindError("unknown")
         if found.used_at is not None:
@@ -217,7 +200,7 @@ class PlatformRepository(Repository):
             .where(col(BindCode.id) == found.id, col(BindCode.used_at).is_(None))
             .values(used_at=now, used_by=used_by)
         )
-        if getattr(result, "rowcount", 0) != 1:
+        if rowcount(result) != 1:
             raise BindError("used")
         return found.resident_id
 
@@ -226,12 +209,13 @@ class PlatformRepository(Repository):
         self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
     ) -> None:
         """Keep a message about to be acknowledged unhandled (idempotent)."""
-        await self.session.execute(
-            insert_for(self.session, CallbackRecord)
-            .values(
-                platform=platform, sender_id=sender_id, key=key, message=message, created_at=now
-            )
-            .on_conflict_do_nothing(index_elements=["platform", "sender_id", "key"])
+        await self._insert_new(
+            CallbackRecord,
+            platform=platform,
+            sender_id=sender_id,
+            key=key,
+            message=message,
+            created_at=now,
         )
 
     async def late_callbacks(
@@ -247,40 +231,23 @@ class PlatformRepository(Repository):
         return (await self.session.exec(stmt)).all()
 
     async def drop_late(self, platform: str, sender_id: str, key: str) -> None:
-        await self.session.execute(
-            delete(CallbackRecord).where(
-                col(CallbackRecord.platform) == platform,
-                col(CallbackRecord.sender_id) == sender_id,
-                col(CallbackRecord.key) == key,
-            )
-        )
+        await self._delete(CallbackRecord, platform=platform, sender_id=sender_id, key=key)
 
     # -- customer-service window -------------------------------------------------------
     async def touch_contact(
         self, platform: str, user_id: str, now: datetime, *, subscribed: bool = True
     ) -> None:
         """The user wrote (or subscribed): the window reopens and its count restarts."""
-        stmt = (
-            insert_for(self.session, PlatformContact)
-            .values(
-                platform=platform,
-                user_id=user_id,
-                last_inbound_at=now,
-                sent_in_window=0,
-                subscribed=subscribed,
-            )
-            .on_conflict_do_update(
-                index_elements=["platform", "user_id"],
-                set_={"last_inbound_at": now, "sent_in_window": 0, "subscribed": subscribed},
-            )
+        await self._upsert(
+            PlatformContact,
+            {"platform": platform, "user_id": user_id},
+            last_inbound_at=now,
+            sent_in_window=0,
+            subscribed=subscribed,
         )
-        await self.session.execute(stmt)
 
     async def contact(self, platform: str, user_id: str) -> PlatformContact | None:
-        stmt = select(PlatformContact).where(
-            PlatformContact.platform == platform, PlatformContact.user_id == user_id
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(PlatformContact, platform=platform, user_id=user_id)
 
     async def take_window_slot(
         self, platform: str, user_id: str, now: datetime, window: timedelta, quota: int
@@ -297,7 +264,7 @@ class PlatformRepository(Repository):
             )
             .values(sent_in_window=col(PlatformContact.sent_in_window) + 1)
         )
-        return getattr(result, "rowcount", 0) == 1
+        return rowcount(result) == 1
 
     async def close_window(self, platform: str, user_id: str, quota: int) -> None:
         """The platform said the quota is spent (45047): stop trying until the user writes."""
@@ -311,15 +278,10 @@ class PlatformRepository(Repository):
 
     # -- long button data --------------------------------------------------------------
     async def save_callback_data(self, key: str, data: str) -> None:
-        await self.session.execute(
-            insert_for(self.session, CallbackData)
-            .values(key=key, data=data, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        await self._insert_new(CallbackData, key=key, data=data, created_at=utcnow())
 
     async def callback_data(self, key: str) -> str | None:
-        stmt = select(CallbackData).where(CallbackData.key == key)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(CallbackData, key=key)
         return found.data if found is not None else None
 
     # -- live messages ---------------------------------------------------------------
@@ -342,21 +304,12 @@ class PlatformRepository(Repository):
     async def save_live_message(
         self, platform: str, chat_id: str, key: str, message_id: str
     ) -> None:
-        stmt = (
-            insert_for(self.session, LiveMessage)
-            .values(
-                platform=platform,
-                chat_id=chat_id,
-                key=key,
-                message_id=message_id,
-                updated_at=utcnow(),
-            )
-            .on_conflict_do_update(
-                index_elements=["platform", "chat_id", "key"],
-                set_={"message_id": message_id, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            LiveMessage,
+            {"platform": platform, "chat_id": chat_id, "key": key},
+            message_id=message_id,
+            updated_at=utcnow(),
         )
-        await self.session.execute(stmt)
 
     # -- deliveries and preferences ----------------------------------------------------
     async def record_delivery(
@@ -374,29 +327,17 @@ class PlatformRepository(Repository):
         )
 
     async def deliveries(self, platform: str, chat_id: str) -> Sequence[PushDelivery]:
-        stmt = (
-            select(PushDelivery)
-            .where(PushDelivery.platform == platform, PushDelivery.chat_id == chat_id)
-            .order_by(col(PushDelivery.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PushDelivery, platform=platform, chat_id=chat_id)
 
     async def preference(self, resident_id: int) -> list[str] | None:
         """The stored order of platforms (or ``["all"]``); None when never set."""
-        stmt = select(PushPreference).where(PushPreference.resident_id == resident_id)
-        found = (await self.session.exec(stmt)).first()
+        found = await self._first(PushPreference, resident_id=resident_id)
         return list(found.platforms) if found is not None else None
 
     async def set_preference(self, resident_id: int, platforms: list[str]) -> None:
-        stmt = (
-            insert_for(self.session, PushPreference)
-            .values(resident_id=resident_id, platforms=platforms, updated_at=utcnow())
-            .on_conflict_do_update(
-                index_elements=["resident_id"],
-                set_={"platforms": platforms, "updated_at": utcnow()},
-            )
+        await self._upsert(
+            PushPreference, {"resident_id": resident_id}, platforms=platforms, updated_at=utcnow()
         )
-        await self.session.execute(stmt)
 
     async def accounts_by_recency(
         self, resident_id: int

@@ -19,13 +19,13 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, delete, func, update
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import register
 from storage.meetings import MeetingSignup
 from storage.models import Resident, RoleAssignment
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository, assistance, insert_for, rowcount
 from storage.types import iso, utc_field
 from storage.unit_of_work import UnitOfWork
 
@@ -116,27 +116,15 @@ def lives_here_clause(workplace_roles: Collection[str]) -> Any:
     )
 
 
-class PollRepository(Repository):
+class PollRepository(TableRepository[Poll]):
     """Polls, participation and tallies; the unique keys are the integrity."""
 
-    async def add(self, poll: Poll) -> Poll:
-        self.session.add(poll)
-        await self.session.flush()
-        return poll
-
-    async def get(self, poll_id: int) -> Poll | None:
-        return await self.session.get(Poll, poll_id)
-
-    async def save(self, poll: Poll) -> None:
-        self.session.add(poll)
-        await self.session.flush()
-
-    async def all(self) -> Sequence[Poll]:
-        return (await self.session.exec(select(Poll).order_by(col(Poll.id)))).all()
+    table = Poll
+    #: A changed voter row is saved like any other.
+    save_voter = TableRepository.save
 
     async def open_polls(self) -> Sequence[Poll]:
-        stmt = select(Poll).where(Poll.status == "open").order_by(col(Poll.id))
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(Poll, status="open")
 
     async def close_if_open(self, poll_id: int, now: datetime) -> bool:
         """Mark closed; False when someone else closed it first."""
@@ -145,13 +133,10 @@ class PollRepository(Repository):
             .where(col(Poll.id) == poll_id, col(Poll.status) == "open")
             .values(status="closed", closed_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def voter(self, poll_id: int, voter_key: str) -> PollVoter | None:
-        stmt = select(PollVoter).where(
-            PollVoter.poll_id == poll_id, PollVoter.voter_key == voter_key
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._first(PollVoter, poll_id=poll_id, voter_key=voter_key)
 
     async def cast_named(
         self,
@@ -187,40 +172,24 @@ class PollRepository(Repository):
             .values(
                 choice_mask=mask,
                 cast_at=now,
-                assisted_by=assisted_by,
-                assisted_at=now if assisted_by is not None else None,
+                **assistance(assisted_by, now),
                 assist_confirmed_at=None,
             )
         )
-        return "changed" if int(getattr(changed, "rowcount", 0) or 0) == 1 else "refused"
+        return "changed" if rowcount(changed) == 1 else "refused"
 
     async def voter_of(self, poll_id: int, resident_id: int) -> PollVoter | None:
-        stmt = select(PollVoter).where(
-            PollVoter.poll_id == poll_id, PollVoter.resident_id == resident_id
-        )
-        return (await self.session.exec(stmt)).first()
-
-    async def save_voter(self, voter: PollVoter) -> None:
-        self.session.add(voter)
-        await self.session.flush()
+        return await self._first(PollVoter, poll_id=poll_id, resident_id=resident_id)
 
     async def remove_voter(self, poll_id: int, resident_id: int) -> bool:
         """Withdraw a named vote; False when there was none."""
-        removed = await self.session.execute(
-            delete(PollVoter).where(
-                col(PollVoter.poll_id) == poll_id, col(PollVoter.resident_id) == resident_id
-            )
-        )
-        return int(getattr(removed, "rowcount", 0) or 0) == 1
+        return await self._delete(PollVoter, poll_id=poll_id, resident_id=resident_id) == 1
 
     async def assisted_count(self, poll_id: int) -> int:
         """How many of the votes were cast for the resident by someone else (代办)."""
-        stmt = (
-            select(func.count())
-            .select_from(PollVoter)
-            .where(PollVoter.poll_id == poll_id, col(PollVoter.assisted_by).is_not(None))
+        return await self._count(
+            PollVoter, col(PollVoter.assisted_by).is_not(None), poll_id=poll_id
         )
-        return int((await self.session.exec(stmt)).one())
 
     async def lock_open(self, poll_id: int) -> tuple[str, datetime | None] | None:
         """The poll's status and deadline, read under a share lock (PostgreSQL): a vote
@@ -251,22 +220,16 @@ class PollRepository(Repository):
         assisted_by: int | None = None,
     ) -> bool:
         """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
-        inserted = await self.session.execute(
-            insert_for(self.session, PollVoter)
-            .values(
-                poll_id=poll_id,
-                voter_key=voter_key,
-                resident_id=resident_id,
-                channel=channel,
-                choice_mask=mask,
-                cast_at=cast_at,
-                assisted_by=assisted_by,
-                assisted_at=cast_at if assisted_by is not None else None,
-            )
-            .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
-            .returning(PollVoter.id)
+        return await self._insert_new(
+            PollVoter,
+            poll_id=poll_id,
+            voter_key=voter_key,
+            resident_id=resident_id,
+            channel=channel,
+            choice_mask=mask,
+            cast_at=cast_at,
+            **assistance(assisted_by, cast_at),
         )
-        return inserted.scalar_one_or_none() is not None
 
     async def add_ballot(self, poll_id: int, slot: str, sealed: bytes) -> None:
         await self.session.execute(
@@ -281,7 +244,7 @@ class PollRepository(Repository):
             .where(col(PollBallot.poll_id) == poll_id, col(PollBallot.slot) == slot)
             .values(sealed=sealed)
         )
-        return int(getattr(changed, "rowcount", 0) or 0) == 1
+        return rowcount(changed) == 1
 
     async def sealed_ballots(self, poll_id: int) -> list[tuple[str, bytes]]:
         """Every sealed ballot of the poll, in slot order (which says nothing of time)."""
@@ -294,11 +257,11 @@ class PollRepository(Repository):
 
     async def publish_counts(self, poll_id: int, counts: dict[int, int]) -> None:
         """Write the anonymous poll's counts once and delete its sealed ballots."""
-        await self.session.execute(delete(PollTally).where(col(PollTally.poll_id) == poll_id))
+        await self._delete(PollTally, poll_id=poll_id)
         for mask in sorted(counts):
             self.session.add(PollTally(poll_id=poll_id, choice_mask=mask, votes=counts[mask]))
         await self.session.flush()
-        await self.session.execute(delete(PollBallot).where(col(PollBallot.poll_id) == poll_id))
+        await self._delete(PollBallot, poll_id=poll_id)
 
     async def mask_counts(self, poll: Poll) -> dict[int, int]:
         """choice mask → votes: the published (or, from before sealed ballots, running)
@@ -316,17 +279,10 @@ class PollRepository(Repository):
         return {int(m): int(n) for m, n in (await self.session.exec(stmt)).all() if m is not None}
 
     async def turnout(self, poll_id: int) -> int:
-        stmt = select(func.count()).select_from(PollVoter).where(PollVoter.poll_id == poll_id)
-        return int((await self.session.exec(stmt)).one())
+        return await self._count(PollVoter, poll_id=poll_id)
 
     async def participants(self, poll_id: int) -> list[tuple[PollVoter, Resident]]:
-        stmt = (
-            select(PollVoter, Resident)
-            .join(Resident, col(Resident.id) == col(PollVoter.resident_id))
-            .where(PollVoter.poll_id == poll_id)
-            .order_by(col(Resident.id))
-        )
-        return [(v, r) for v, r in (await self.session.exec(stmt)).all()]
+        return await self._with_residents(PollVoter, order=col(Resident.id), poll_id=poll_id)
 
     async def voted_resident_ids(self, poll_id: int) -> set[int]:
         stmt = select(PollVoter.resident_id).where(PollVoter.poll_id == poll_id)
@@ -393,12 +349,7 @@ class PollRepository(Repository):
         return found
 
     async def tallies(self, poll_id: int) -> Sequence[PollTally]:
-        stmt = (
-            select(PollTally)
-            .where(PollTally.poll_id == poll_id)
-            .order_by(col(PollTally.choice_mask))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(PollTally, order=col(PollTally.choice_mask), poll_id=poll_id)
 
 
 @register("polls")

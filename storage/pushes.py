@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from storage.models import (
     Push,
 )
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, insert_for, rowcount
 from storage.types import utcnow
 
 
@@ -64,7 +64,7 @@ class PushRepository(Repository):
             .where(col(Push.dedupe_key) == dedupe_key, col(Push.status) == "pending")
             .values(payload=payload)
         )
-        if getattr(pending, "rowcount", 0) == 1:
+        if rowcount(pending) == 1:
             return
         await self.session.execute(
             update(Push).where(col(Push.dedupe_key) == dedupe_key).values(dedupe_key=None)
@@ -90,7 +90,7 @@ class PushRepository(Repository):
                 .where(col(Push.id) == push.id, col(Push.attempts) == push.attempts)
                 .values(status="sending", attempts=push.attempts + 1, next_attempt_at=now + lease)
             )
-            if getattr(result, "rowcount", 0) == 1:
+            if rowcount(result) == 1:
                 claimed.append(push)  # the UPDATE synchronised status and attempts in session
         return claimed
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, insert_for, rowcount
 from storage.tickets import Ticket
 from storage.types import UTCDateTime
 
@@ -97,7 +97,7 @@ class RecurringOfferRepository(Repository):
                 topic_id=topic_id,
             )
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def link_topic(self, offer_id: int, topic_id: int) -> None:
         await self.session.execute(

@@ -1,16 +1,20 @@
-"""What every repository shares: its session, the dialect's INSERT, and the driver
-path the router's hot statements take on SQLite."""
+"""What every repository shares: its session, the queries most of them ask, the
+dialect's INSERT, and the driver path the router's hot statements take on SQLite."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 
+from sqlalchemy import bindparam, delete, func, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.models import Resident
 from storage.sqlite_fast import compiled
 from storage.sqlite_session import InlineSession
 
@@ -35,9 +39,111 @@ def insert_or_nothing(
     return stmt if returning is None else stmt.returning(returning)
 
 
+def delete_by_params(table: type[SQLModel], *names: str) -> Any:
+    """DELETE FROM ``table`` WHERE each column of ``names`` equals the bound parameter of
+    its name: built once, run with the values (see :meth:`DriverRepository._write`)."""
+    return delete(table).where(*(_column(table, name) == bindparam(name) for name in names))
+
+
+def rowcount(result: Any) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (0 when the driver cannot say)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def assistance(by: int | None, at: datetime | None) -> dict[str, Any]:
+    """The 代办 columns of a row recorded for a resident by someone else (``by``, a grid
+    worker or moderator; None: the resident's own), at ``at``."""
+    return {"assisted_by": by, "assisted_at": at if by is not None else None}
+
+
+T = TypeVar("T", bound=SQLModel)
+
+
 class Repository:
+    """SQL about some tables, on the unit of work's session."""
+
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _store(self, row: T) -> T:
+        """Add ``row`` (new or changed) and write it now: its id and defaults are set."""
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def _insert_new(self, table: type[SQLModel], /, **values: Any) -> bool:
+        """INSERT ``values`` into ``table`` unless the row would repeat one of the table's
+        unique keys (ON CONFLICT DO NOTHING: the database decides): True if it was new."""
+        stmt = insert_for(self.session, table).values(**values).on_conflict_do_nothing()
+        return rowcount(await self.session.execute(stmt)) == 1
+
+    async def _upsert(self, table: type[SQLModel], key: dict[str, Any], /, **values: Any) -> None:
+        """Set ``values`` on the ``table`` row whose unique ``key`` columns hold the values
+        ``key`` gives, inserting that row if there is none (ON CONFLICT (key) DO UPDATE)."""
+        stmt = insert_for(self.session, table).values(**key, **values)
+        await self.session.execute(
+            stmt.on_conflict_do_update(index_elements=list(key), set_=values)
+        )
+
+    async def _delete(self, table: type[SQLModel], /, **equal: Any) -> int:
+        """DELETE the ``table`` rows whose columns hold the values ``equal`` names: how many."""
+        return rowcount(await self.session.execute(delete(table).filter_by(**equal)))
+
+    async def _first(self, table: type[T], /, **equal: Any) -> T | None:
+        """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
+        return (await self.session.exec(select(table).filter_by(**equal))).first()
+
+    async def _rows(self, table: type[T], /, *, order: Any = None, **equal: Any) -> Sequence[T]:
+        """The ``table`` rows whose columns hold the values ``equal`` names, by ``order``
+        (a column; by default the id, the order they were added in)."""
+        stmt = select(table).filter_by(**equal).order_by(_id_or(table, order))
+        return (await self.session.exec(stmt)).all()
+
+    async def _count(self, table: type[SQLModel], /, *where: Any, **equal: Any) -> int:
+        """How many ``table`` rows meet ``where`` and hold the values ``equal`` names."""
+        stmt = select(func.count()).select_from(table).where(*where).filter_by(**equal)
+        return int((await self.session.exec(stmt)).one())
+
+    async def _with_residents(
+        self, table: type[T], /, *, order: Any = None, **equal: Any
+    ) -> list[tuple[T, Resident]]:
+        """:meth:`_rows`, each with the resident its ``resident_id`` names (a row naming
+        none is left out)."""
+        stmt = (
+            select(table, Resident)
+            .filter_by(**equal)
+            .join(Resident, col(Resident.id) == _column(table, "resident_id"))
+            .order_by(_id_or(table, order))
+        )
+        return [(row, resident) for row, resident in (await self.session.exec(stmt)).all()]
+
+
+def _column(table: type[SQLModel], name: str) -> Any:
+    return inspect(table).columns[name]
+
+
+def _id_or(table: type[SQLModel], order: Any) -> Any:
+    return _column(table, "id") if order is None else order
+
+
+class TableRepository(Repository, Generic[T]):
+    """A repository around one table, ``table``: its rows added, by id, all of them."""
+
+    table: type[T]
+
+    async def add(self, row: T) -> T:
+        return await self._store(row)
+
+    async def get(self, row_id: int) -> T | None:
+        return await self.session.get(self.table, row_id)
+
+    async def save(self, row: SQLModel) -> None:
+        """Write a changed row (of this table or another this repository keeps) now."""
+        await self._store(row)
+
+    async def all(self) -> Sequence[T]:
+        """Every row, in the order they were added."""
+        return await self._rows(self.table)
 
 
 class DriverRepository(Repository):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from storage.models import (
@@ -13,30 +12,19 @@ from storage.models import (
     Resident,
     RoleAssignment,
 )
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository
 
 
-class ResidentRepository(Repository):
+class ResidentRepository(TableRepository[Resident]):
     """Residents, buildings, grids and roles."""
 
-    async def get(self, resident_id: int) -> Resident | None:
-        return await self.session.get(Resident, resident_id)
-
-    async def add(self, resident: Resident) -> Resident:
-        self.session.add(resident)
-        await self.session.flush()
-        return resident
+    table = Resident
 
     async def roles_of(self, resident_id: int) -> Sequence[RoleAssignment]:
-        stmt = select(RoleAssignment).where(RoleAssignment.resident_id == resident_id)
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(RoleAssignment, resident_id=resident_id)
 
     async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
-        await self.session.execute(
-            insert_for(self.session, RoleAssignment)
-            .values(resident_id=resident_id, role=role, grid_id=grid_id)
-            .on_conflict_do_nothing(index_elements=["resident_id", "role", "grid_id"])
-        )
+        await self._insert_new(RoleAssignment, resident_id=resident_id, role=role, grid_id=grid_id)
 
     async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:
         stmt = (
@@ -57,26 +45,21 @@ class ResidentRepository(Repository):
         return building.grid_id if building is not None else None
 
     async def grid_by_code(self, code: str) -> Grid | None:
-        return (await self.session.exec(select(Grid).where(Grid.code == code))).first()
+        return await self._first(Grid, code=code)
 
     async def ensure_grid(self, code: str, name: str | None = None) -> Grid:
         grid = await self.grid_by_code(code)
         if grid is None:
-            grid = Grid(code=code, name=name or code)
-            self.session.add(grid)
-            await self.session.flush()
+            grid = await self._store(Grid(code=code, name=name or code))
         return grid
 
     async def building_by_name(self, name: str) -> Building | None:
-        stmt = select(Building).where(Building.name == name)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(Building, name=name)
 
     async def ensure_building(self, name: str, grid_id: int | None) -> Building:
         building = await self.building_by_name(name)
         if building is None:
-            building = Building(name=name, grid_id=grid_id)
-            self.session.add(building)
-            await self.session.flush()
+            building = await self._store(Building(name=name, grid_id=grid_id))
         elif grid_id is not None and building.grid_id != grid_id:
             building.grid_id = grid_id
             self.session.add(building)
@@ -94,4 +77,4 @@ class ResidentRepository(Repository):
         return (await self.session.exec(stmt)).first()
 
     async def count(self) -> int:
-        return int((await self.session.exec(select(func.count(col(Resident.id))))).one())
+        return await self._count(Resident)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, rowcount
 from storage.types import UTCDateTime
 
 
@@ -66,24 +66,18 @@ class ScheduledSendRepository(Repository):
         note: str | None = None,
     ) -> bool:
         """Record ``key``; False when it was already recorded (sent, dropped or cancelled)."""
-        stmt = (
-            insert_for(self.session, ScheduledSend)
-            .values(
-                key=key,
-                kind=kind,
-                ref=ref,
-                status=status,
-                due_at=due_at,
-                recorded_at=now,
-                late=late,
-                actor=actor,
-                note=note,
-            )
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(ScheduledSend.id)
+        return await self._insert_new(
+            ScheduledSend,
+            key=key,
+            kind=kind,
+            ref=ref,
+            status=status,
+            due_at=due_at,
+            recorded_at=now,
+            late=late,
+            actor=actor,
+            note=note,
         )
-        result = await self.session.execute(stmt)
-        return result.scalar_one_or_none() is not None
 
     async def recorded(self, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` already have a record (in chunks: SQLite caps bound parameters)."""
@@ -98,8 +92,7 @@ class ScheduledSendRepository(Repository):
         return found
 
     async def get(self, key: str) -> ScheduledSend | None:
-        stmt = select(ScheduledSend).where(ScheduledSend.key == key)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(ScheduledSend, key=key)
 
     async def for_key_prefix(self, prefix: str) -> Sequence[ScheduledSend]:
         stmt = (
@@ -129,22 +122,18 @@ class SchedulerLeaseRepository(Repository):
             .where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
             .values(expires_at=expires)
         )
-        if getattr(renewed, "rowcount", 0) == 1:
+        if rowcount(renewed) == 1:
             return True
         taken: Any = await self.session.execute(
             update(SchedulerLease)
             .where(col(SchedulerLease.name) == name, col(SchedulerLease.expires_at) <= now)
             .values(holder=holder, expires_at=expires, acquired_at=now)
         )
-        if getattr(taken, "rowcount", 0) == 1:
+        if rowcount(taken) == 1:
             return True
-        inserted = await self.session.execute(
-            insert_for(self.session, SchedulerLease)
-            .values(name=name, holder=holder, expires_at=expires, acquired_at=now)
-            .on_conflict_do_nothing(index_elements=["name"])
-            .returning(SchedulerLease.name)
+        return await self._insert_new(
+            SchedulerLease, name=name, holder=holder, expires_at=expires, acquired_at=now
         )
-        return inserted.scalar_one_or_none() is not None
 
     async def release(self, name: str, holder: str, now: datetime) -> None:
         """Give the lease up at once (a clean stop), so a standby need not wait it out."""

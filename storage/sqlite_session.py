@@ -233,6 +233,19 @@ class SqliteLane:
             self._connection = None
 
 
+def _on_turn(name: str) -> Any:
+    """:class:`InlineSession`'s ``name``: take the lane's turn, then run the synchronous
+    session's method of that name (``AsyncSession``'s signature, awaited)."""
+
+    async def on_turn(self: InlineSession, *args: Any, **kwargs: Any) -> Any:
+        await self.take_turn()
+        return getattr(self.sync_session, name)(*args, **kwargs)
+
+    on_turn.__name__ = name
+    on_turn.__qualname__ = f"InlineSession.{name}"
+    return on_turn
+
+
 class InlineSession(AsyncSession):
     """``AsyncSession``'s API over a synchronous session on :class:`SqliteLane`.
 
@@ -285,37 +298,15 @@ class InlineSession(AsyncSession):
         await self.take_turn()
         return self._lane.begin()
 
-    async def exec(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.exec(*args, **kwargs)
-
-    async def execute(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.execute(*args, **kwargs)
-
-    async def scalar(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.scalar(*args, **kwargs)
-
-    async def scalars(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.scalars(*args, **kwargs)
-
-    async def get(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.get(*args, **kwargs)
-
-    async def refresh(self, *args: Any, **kwargs: Any) -> None:
-        await self.take_turn()
-        self.sync_session.refresh(*args, **kwargs)
-
-    async def delete(self, instance: object) -> None:
-        await self.take_turn()
-        self.sync_session.delete(instance)
-
-    async def merge(self, *args: Any, **kwargs: Any) -> Any:
-        await self.take_turn()
-        return self.sync_session.merge(*args, **kwargs)
+    # What may touch the database: the lane's turn first, then the ORM session's method.
+    exec = _on_turn("exec")
+    execute = _on_turn("execute")
+    scalar = _on_turn("scalar")
+    scalars = _on_turn("scalars")
+    get = _on_turn("get")
+    refresh = _on_turn("refresh")
+    delete = _on_turn("delete")
+    merge = _on_turn("merge")
 
     async def flush(self, objects: Any = None) -> None:
         if self._orm is None:

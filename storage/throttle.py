@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import case, delete, literal, update
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.repository import Repository, insert_for
+from storage.repository import Repository, rowcount
 
 
 class RateBucket(SQLModel, table=True):
@@ -59,11 +59,7 @@ class ThrottleRepository(Repository):
 
     async def take(self, key: str, limit: Limit, now: float) -> Taken | None:
         """One token from ``key``'s bucket, or None when it has less than one."""
-        await self.session.execute(
-            insert_for(self.session, RateBucket)
-            .values(key=key, tokens=float(limit.capacity), stamp=now)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        await self._insert_new(RateBucket, key=key, tokens=float(limit.capacity), stamp=now)
         level = self._level(limit, now)
         result = await self.session.execute(
             update(RateBucket)
@@ -97,7 +93,7 @@ class ThrottleRepository(Repository):
             )
             .values(locked_at=now)
         )
-        return int(getattr(result, "rowcount", 0) or 0) == 1
+        return rowcount(result) == 1
 
     async def wait(self, key: str, limit: Limit, now: float) -> float:
         """Seconds until the bucket holds a whole token again (0 if it does)."""
@@ -120,5 +116,5 @@ class ThrottleRepository(Repository):
                     | (col(RateBucket.locked_at) < now - limit.period),
                 )
             )
-            removed += int(getattr(result, "rowcount", 0) or 0)
+            removed += rowcount(result)
         return removed

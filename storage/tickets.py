@@ -30,11 +30,10 @@ from sqlalchemy import (
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, SQLModel, col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
-from storage.repository import insert_for
+from storage.repository import Repository, rowcount
 from storage.types import utc_field, utcnow
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
@@ -249,19 +248,13 @@ class DepartmentMember(SQLModel, table=True):
     resident_id: int = Field(foreign_key="residents.id", index=True)
 
 
-class DepartmentRepository:
+class DepartmentRepository(Repository):
     """Which residents answer for which department."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
     async def add_member(self, department: str, resident_id: int) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, DepartmentMember)
-            .values(department=department, resident_id=resident_id)
-            .on_conflict_do_nothing(index_elements=["department", "resident_id"])
+        return await self._insert_new(
+            DepartmentMember, department=department, resident_id=resident_id
         )
-        return _rowcount(result) == 1
 
     async def members(self, department: str) -> list[int]:
         stmt = select(DepartmentMember.resident_id).where(DepartmentMember.department == department)
@@ -272,10 +265,6 @@ class DepartmentRepository:
             DepartmentMember.resident_id == resident_id
         )
         return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @cache
@@ -300,19 +289,12 @@ def _of_reporter(limit: int) -> Any:
     )
 
 
-class TicketRepository:
+class TicketRepository(Repository):
     """All SQL about tickets."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def next_sequence(self, day: str) -> int:
         """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
-        await self.session.execute(
-            insert_for(self.session, TicketCounter)
-            .values(day=day, last=0)
-            .on_conflict_do_nothing(index_elements=["day"])
-        )
+        await self._insert_new(TicketCounter, day=day, last=0)
         result = await self.session.execute(
             update(TicketCounter)
             .where(col(TicketCounter.day) == day)
@@ -331,14 +313,12 @@ class TicketRepository:
         await self.session.execute(stmt.execution_options(synchronize_session=False))
 
     async def add(self, ticket: Ticket) -> Ticket:
-        self.session.add(ticket)
-        await self.session.flush()
+        await self._store(ticket)
         await self.restamp(ticket.id)
         return ticket
 
     async def by_number(self, number: str) -> Ticket | None:
-        stmt = select(Ticket).where(Ticket.number == number)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(Ticket, number=number)
 
     async def lock_draft(self, draft_id: str) -> None:
         """Hold the draft until this transaction ends, so that a second 确认提交 of the same
@@ -352,8 +332,7 @@ class TicketRepository:
             )
 
     async def by_draft(self, draft_id: str) -> Ticket | None:
-        stmt = select(Ticket).where(Ticket.draft_id == draft_id)
-        return (await self.session.exec(stmt)).first()
+        return await self._first(Ticket, draft_id=draft_id)
 
     async def refresh(self, ticket: Ticket) -> Ticket:
         await self.session.refresh(ticket)
@@ -361,8 +340,7 @@ class TicketRepository:
 
     async def save(self, ticket: Ticket) -> None:
         ticket.updated_at = utcnow()
-        self.session.add(ticket)
-        await self.session.flush()
+        await self._store(ticket)
         await self.restamp(ticket.id)
 
     async def claim(
@@ -383,7 +361,7 @@ class TicketRepository:
             )
             .values(holder_id=holder_id, updated_at=utcnow(), **values)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             return False
         await self.restamp(ticket_id)
         return True
@@ -397,7 +375,7 @@ class TicketRepository:
             .where(col(Ticket.id) == ticket_id, col(Ticket.status).in_(list(allowed)))
             .values(updated_at=utcnow(), **values)
         )
-        if _rowcount(result) != 1:
+        if rowcount(result) != 1:
             return False
         await self.restamp(ticket_id)
         return True
@@ -417,20 +395,13 @@ class TicketRepository:
             )
             .values({marker: now})
         )
-        return _rowcount(result) == 1
+        return rowcount(result) == 1
 
     async def add_event(self, event: TicketEvent) -> TicketEvent:
-        self.session.add(event)
-        await self.session.flush()
-        return event
+        return await self._store(event)
 
     async def history(self, ticket_id: int) -> Sequence[TicketEvent]:
-        stmt = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket_id)
-            .order_by(col(TicketEvent.id))
-        )
-        return (await self.session.exec(stmt)).all()
+        return await self._rows(TicketEvent, ticket_id=ticket_id)
 
     async def last_event(self, ticket_id: int) -> TicketEvent | None:
         stmt = (
@@ -444,22 +415,17 @@ class TicketRepository:
     async def follow(
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
-        result = await self.session.execute(
-            insert_for(self.session, TicketFollower)
-            .values(
-                ticket_id=ticket_id,
-                platform=platform,
-                user_id=user_id,
-                resident_id=resident_id,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["ticket_id", "platform", "user_id"])
+        return await self._insert_new(
+            TicketFollower,
+            ticket_id=ticket_id,
+            platform=platform,
+            user_id=user_id,
+            resident_id=resident_id,
+            created_at=utcnow(),
         )
-        return _rowcount(result) == 1
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
-        stmt = select(TicketFollower).where(TicketFollower.ticket_id == ticket_id)
-        return (await self.session.exec(stmt.order_by(col(TicketFollower.id)))).all()
+        return await self._rows(TicketFollower, ticket_id=ticket_id)
 
     async def is_follower(self, ticket_id: int, platform: str, user_id: str) -> bool:
         stmt = select(TicketFollower.id).where(

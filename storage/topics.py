@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint, delete, func, update
+from sqlalchemy import JSON, Column, UniqueConstraint, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
-from storage.repository import Repository, insert_for
+from storage.repository import TableRepository, assistance
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -52,24 +52,16 @@ class TopicCosign(SQLModel, table=True):
     assist_confirmed_at: datetime | None = utc_field(nullable=True)
 
 
-class TopicRepository(Repository):
+class TopicRepository(TableRepository[Topic]):
     """Topics and their co-signatures."""
 
-    async def add(self, topic: Topic) -> Topic:
-        self.session.add(topic)
-        await self.session.flush()
-        return topic
-
-    async def get(self, topic_id: int) -> Topic | None:
-        return await self.session.get(Topic, topic_id)
+    table = Topic
+    #: A changed co-signature is saved like any other row.
+    save_cosign = TableRepository.save
 
     async def get_for_update(self, topic_id: int) -> Topic | None:
         stmt = select(Topic).where(Topic.id == topic_id).with_for_update()
         return (await self.session.exec(stmt)).first()
-
-    async def save(self, topic: Topic) -> None:
-        self.session.add(topic)
-        await self.session.flush()
 
     async def with_status(self, *statuses: str) -> Sequence[Topic]:
         stmt = select(Topic).where(col(Topic.status).in_(statuses)).order_by(col(Topic.id))
@@ -85,9 +77,6 @@ class TopicRepository(Repository):
         )
         return (await self.session.exec(stmt)).all()
 
-    async def all(self) -> Sequence[Topic]:
-        return (await self.session.exec(select(Topic).order_by(col(Topic.id)))).all()
-
     async def cosign(
         self,
         topic_id: int,
@@ -99,20 +88,14 @@ class TopicRepository(Repository):
         """Record a co-signature (``assisted_by`` someone for the resident, 代办); False
         when this signer (or household) already signed."""
         now = at or utcnow()
-        stmt = (
-            insert_for(self.session, TopicCosign)
-            .values(
-                topic_id=topic_id,
-                resident_id=resident_id,
-                signer_key=signer_key,
-                created_at=now,
-                assisted_by=assisted_by,
-                assisted_at=now if assisted_by is not None else None,
-            )
-            .on_conflict_do_nothing(index_elements=["topic_id", "signer_key"])
-            .returning(TopicCosign.id)
+        added = await self._insert_new(
+            TopicCosign,
+            topic_id=topic_id,
+            resident_id=resident_id,
+            signer_key=signer_key,
+            created_at=now,
+            **assistance(assisted_by, now),
         )
-        added = (await self.session.execute(stmt)).scalar_one_or_none() is not None
         if added:
             await self.session.execute(
                 update(Topic)
@@ -122,23 +105,11 @@ class TopicRepository(Repository):
         return added
 
     async def cosign_of(self, topic_id: int, resident_id: int) -> TopicCosign | None:
-        stmt = select(TopicCosign).where(
-            TopicCosign.topic_id == topic_id, TopicCosign.resident_id == resident_id
-        )
-        return (await self.session.exec(stmt)).first()
-
-    async def save_cosign(self, cosign: TopicCosign) -> None:
-        self.session.add(cosign)
-        await self.session.flush()
+        return await self._first(TopicCosign, topic_id=topic_id, resident_id=resident_id)
 
     async def remove_cosign(self, topic_id: int, resident_id: int) -> bool:
         """Withdraw a resident's co-signature; False when there was none."""
-        removed = await self.session.execute(
-            delete(TopicCosign).where(
-                col(TopicCosign.topic_id) == topic_id, col(TopicCosign.resident_id) == resident_id
-            )
-        )
-        if int(getattr(removed, "rowcount", 0) or 0) != 1:
+        if await self._delete(TopicCosign, topic_id=topic_id, resident_id=resident_id) != 1:
             return False
         await self.session.execute(
             update(Topic)
@@ -149,13 +120,7 @@ class TopicRepository(Repository):
 
     async def cosign_list(self, topic_id: int) -> list[tuple[TopicCosign, Resident]]:
         """Who co-signed, in order of signing (附议名单)."""
-        stmt = (
-            select(TopicCosign, Resident)
-            .join(Resident, col(Resident.id) == col(TopicCosign.resident_id))
-            .where(TopicCosign.topic_id == topic_id)
-            .order_by(col(TopicCosign.id))
-        )
-        return [(c, r) for c, r in (await self.session.exec(stmt)).all()]
+        return await self._with_residents(TopicCosign, topic_id=topic_id)
 
     async def cosigners(self, topic_id: int) -> list[int]:
         stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)

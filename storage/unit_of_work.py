@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -31,6 +31,21 @@ R = TypeVar("R")
 #: Turns a batch of events into their effects (pushes) inside ``uow``'s transaction;
 #: events it records in turn are published in the next round.
 Publisher = Callable[["UnitOfWork", list[Any]], Awaitable[None]]
+
+
+class _Framework(Generic[R]):
+    """A framework repository as an attribute of every unit of work: ``uow.inbound``
+    is ``uow.get(InboundRepository)``."""
+
+    def __init__(self, repository: type[R]) -> None:
+        self.repository = repository
+
+    @overload
+    def __get__(self, uow: None, owner: type[UnitOfWork]) -> _Framework[R]: ...
+    @overload
+    def __get__(self, uow: UnitOfWork, owner: type[UnitOfWork]) -> R: ...
+    def __get__(self, uow: UnitOfWork | None, owner: type[UnitOfWork]) -> R | _Framework[R]:
+        return self if uow is None else uow.get(self.repository)
 
 
 class UnitOfWork:
@@ -114,29 +129,12 @@ class UnitOfWork:
         return self
 
     # The framework's repositories, made (like any other, see get) when first used.
-    @property
-    def inbound(self) -> InboundRepository:
-        return self.get(InboundRepository)
-
-    @property
-    def identities(self) -> IdentityRepository:
-        return self.get(IdentityRepository)
-
-    @property
-    def residents(self) -> ResidentRepository:
-        return self.get(ResidentRepository)
-
-    @property
-    def conversations(self) -> ConversationRepository:
-        return self.get(ConversationRepository)
-
-    @property
-    def audit(self) -> AuditRepository:
-        return self.get(AuditRepository)
-
-    @property
-    def pushes(self) -> PushRepository:
-        return self.get(PushRepository)
+    inbound = _Framework(InboundRepository)
+    identities = _Framework(IdentityRepository)
+    residents = _Framework(ResidentRepository)
+    conversations = _Framework(ConversationRepository)
+    audit = _Framework(AuditRepository)
+    pushes = _Framework(PushRepository)
 
     async def __aexit__(
         self,
