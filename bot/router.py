@@ -386,6 +386,10 @@ class Router:
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
         message = ctx.message
+        if ctx.conversation.step == DROPPED:
+            late = self._withdrawn(ctx, text)
+            if late is not None:
+                return late
         shared = message.location is not None or message.link is not None
         if not text and ctx.conversation.active and (message.image_url or shared):
             # A photo, a location or a link is an answer inside a flow (a report's draft).
@@ -411,6 +415,17 @@ class Router:
             text = english
         return await self._understood(ctx, text)
 
+    def _withdrawn(self, ctx: Context, text: str) -> tuple[list[Reply], str] | None:
+        """A draft withdrawn with 算了 (:attr:`Flow.dropped`) recognises only its old
+        confirmation, once; anything else — a new report, a location, a photo — is a new
+        message, with the draft gone."""
+        owner = self._owner(ctx)
+        flow = owner.flow if owner is not None else None
+        ctx.conversation.end()
+        if flow is not None and flow.dropped is not None and text.lower() in flow.answers(DROPPED):
+            return [Reply(t(flow.dropped))], "dropped"
+        return None
+
     async def _understood(self, ctx: Context, text: str) -> tuple[list[Reply], str | None]:
         """One rule for every message, inside a dialogue or not: it is understood on its
         own first, and reaches the open dialogue only when recognised as belonging to it
@@ -421,17 +436,11 @@ class Router:
         owner = self._owner(ctx)
         step = conv.step
         flow = owner.flow if owner is not None else None
-        if step == DROPPED and flow is not None:
-            # A withdrawn draft only recognises its old confirmation; all else is new.
-            conv.end()
-            if text.lower() in flow.answers(step):
-                return [Reply(t(flow.dropped or "router.cancelled"))], "dropped"
-            owner = flow = step = None
         if flow is not None and text.lower() in flow.answers(step):
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
             had = conv.active and not (flow is not None and flow.settled(step))
-            if had and flow is not None and flow.dropped is not None:
+            if had and flow is not None and flow.drops(step):
                 conv.drop()
             else:
                 conv.end()

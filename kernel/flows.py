@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The step a draft is kept at after 取消 (see :attr:`Flow.dropped`).
+#: The step a draft is kept at after 取消 (see :attr:`Flow.dropped`), and the words it
+#: takes: those of the draft's 确认提交 button, not a "好的" said to "已取消".
 DROPPED = "dropped"
+SUBMIT_WORDS = ("确认提交", "确认", "提交")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +59,22 @@ class Flow:
     #: The locale key of the word added when a message is answered as itself while this
     #: flow waits (its unsettled steps are kept); None: the flow is closed instead.
     kept: str | None = None
-    #: The locale key said to a draft's confirmation (an old 确认提交 tapped) after 取消:
-    #: the flow is kept at the settled step :data:`DROPPED`, which takes the words its
-    #: ``confirm`` step took, so the tap is told the draft was withdrawn instead of
-    #: being routed as a new message. None: 取消 ends the flow.
+    #: The locale key said to a draft's confirmation (an old 确认提交 tapped) after 取消
+    #: at its ``confirm`` step: the flow is kept at the settled step :data:`DROPPED`,
+    #: which takes :data:`SUBMIT_WORDS`, so the tap is told the draft was withdrawn
+    #: instead of being routed as a new message. None: 取消 ends the flow.
     dropped: str | None = None
+
+    def drops(self, step: str | None) -> bool:
+        """Whether 取消 at ``step`` keeps the draft at :data:`DROPPED`: a confirmation
+        (and its 确认提交 button) was the last thing shown."""
+        return self.dropped is not None and step == "confirm"
 
     def step(self, name: str | None) -> Step | None:
         if name is None:
             return None
         if name == DROPPED and self.dropped is not None:
-            return Step(DROPPED, settled=True, answers=self.answers("confirm"))
+            return Step(DROPPED, settled=True, answers=SUBMIT_WORDS)
         return next((s for s in self.steps if s.matches(name)), None)
 
     def expects(self, name: str | None) -> str | None:

@@ -51,7 +51,7 @@ def _offer(event: ev.RecurringProblemOffered, _a: Audience) -> Reply:
     )
 
 
-def _reporters(event: ev.RecurringProblemAccepted) -> list[Audience]:
+def _reporters_told(event: ev.RecurringProblemAccepted) -> list[Audience]:
     return [Person(rid) for rid, _numbers in event.reporters]
 
 
@@ -84,7 +84,7 @@ def routes(catalogue: Catalogue, rules: ConsultationRules, zone: tzinfo) -> Tabl
             Notify[ev.RecurringProblemOffered](lambda e: [Moderators()], _offer)
         ],
         ev.RecurringProblemAccepted: [
-            Notify[ev.RecurringProblemAccepted](_reporters, _their_problem)
+            Notify[ev.RecurringProblemAccepted](_reporters_told, _their_problem)
         ],
     }
     return table

@@ -252,3 +252,11 @@ async def test_after_cancelling_a_draft_the_next_message_is_new(town: Town) -> N
     await town.liu.says("算了")
     again = await town.liu.says("3号楼楼道灯坏了")  # the classifier's report, not a phrase
     assert "问题：3号楼楼道灯坏了" in again and "超时" not in again
+
+
+async def test_a_yes_to_cancelled_is_no_late_confirmation(town: Town) -> None:
+    draft = await town.liu.says("2号楼电梯坏了，2单元停在5楼不动")
+    assert "确认提交" in draft.labels
+    await town.liu.says("算了")
+    assert "草稿" not in await town.liu.says("好的")  # said to "好的，已取消。"
+    assert "草稿" not in await town.liu.says("确认提交"), "the marker went with the 好的"
