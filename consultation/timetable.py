@@ -24,7 +24,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from consultation.schedule import TimedEvent, TimedEventSource
-from storage.scheduler import ScheduledSendRepository
+from storage.scheduler import ScheduledSend, ScheduledSendRepository
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.schedule")
@@ -255,14 +255,16 @@ async def _claim(
     late: bool = False,
     note: str | None = None,
 ) -> bool:
-    return await uow.get(ScheduledSendRepository).claim(
+    """Record what became of ``event``; False if its key was recorded already."""
+    send = ScheduledSend(
         key=event.key,
         kind=event.kind,
         ref=event.ref,
         due_at=event.due_at,
         status=status,
-        now=now,
+        recorded_at=now,
         actor=actor,
         late=late,
         note=note,
     )
+    return await uow.get(ScheduledSendRepository).claim(send)
