@@ -88,6 +88,24 @@ def daily_events(
     return [daily_event(kind, day, at, zone, useful_for) for day in days]
 
 
+class DailySource:
+    """What a source firing one event a day shares (its dataclass holds the fields): its
+    one kind (``kinds[0]``) at ``at`` local in ``zone``, worth doing ``useful_for`` after."""
+
+    kinds: tuple[str, ...]
+    zone: ZoneInfo
+    at: time
+    useful_for: timedelta
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        return daily_events(self.kinds[0], self.at, self.zone, self.useful_for, now, horizon)
+
+    def event_for(self, day: date) -> TimedEvent:
+        return daily_event(self.kinds[0], day, self.at, self.zone, self.useful_for)
+
+
 def monthly_occurrences(
     day_of_month: int, at: time, zone: ZoneInfo, start: datetime, end: datetime
 ) -> Iterator[date]:
