@@ -49,7 +49,12 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from benchmarks.pipeline import free_port, generator_collector_off, wait_healthy  # noqa: E402
+from benchmarks.pipeline import (  # noqa: E402
+    each_round,
+    free_port,
+    generator_collector_off,
+    wait_healthy,
+)
 from tests.bot.adapters.fakes.wechat_server import FakeWechat  # noqa: E402
 
 OPENIDS = 2000
@@ -316,12 +321,11 @@ def callbacks(args: argparse.Namespace) -> None:
     )
     for senders in levels:
         y, e = results["yishi"][senders], results["echo"][senders]
-        paired = [a / b for a, b in zip(y["throughputs"], e["throughputs"], strict=True)]
         print(
             f"{senders:>7} {y['throughput']:>8.0f} {y['p50_ms']:>7.1f} {y['p99_ms']:>7.1f} "
             f"{y['cpu_ms']:>7.2f} {e['throughput']:>7.0f} {e['p99_ms']:>7.1f} {e['cpu_ms']:>7.2f} "
             f"{y['throughput'] / e['throughput']:>6.2f} "
-            f"{f'{min(paired):.2f}-{max(paired):.2f}':>11} {y['failed']:>6} {y['acknowledged']:>5}"
+            f"{each_round(y, e):>11} {y['failed']:>6} {y['acknowledged']:>5}"
         )
     if 50 in results["yishi"]:
         y, e = results["yishi"][50], results["echo"][50]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from consultation.binding import LIMITS
 from consultation.schedule import TimedEvent
-from consultation.timetable import daily_events
+from consultation.timetable import DailySource
 from storage.housekeeping import HousekeepingRepository
 from storage.nlu_samples import NluSampleRepository
 from storage.throttle import ThrottleRepository
@@ -29,7 +29,7 @@ PURGE_KIND = "housekeeping.purge"
 
 
 @dataclass
-class HousekeepingSource:
+class HousekeepingSource(DailySource):
     """Every night at ``at`` (local), records older than ``keep`` are purged.
 
     One event per day (``housekeeping.purge:2026-11-23``). A purge missed by
@@ -43,11 +43,6 @@ class HousekeepingSource:
     at: time = time(3, 30)
     useful_for: timedelta = timedelta(hours=2)
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
-
-    async def upcoming(
-        self, uow: UnitOfWork, now: datetime, horizon: timedelta
-    ) -> list[TimedEvent]:
-        return daily_events(PURGE_KIND, self.at, self.zone, self.useful_for, now, horizon)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep

@@ -29,7 +29,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from types import TracebackType
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -134,24 +133,10 @@ class CountingUnitOfWork(UnitOfWork):
     BEGIN IMMEDIATE, the group COMMIT), which SQLAlchemy never saw (what it saw reaches
     here wrapped in its own exception classes, already counted)."""
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        _count_driver_error(exc)
-        try:
-            await super().__aexit__(exc_type, exc, tb)
-        except sqlite3.Error as failed:
-            _count_driver_error(failed)
-            raise
-
-
-def _count_driver_error(exc: BaseException | None) -> None:
-    if isinstance(exc, sqlite3.Error) and not getattr(exc, "_yishi_counted", False):
-        setattr(exc, "_yishi_counted", True)  # noqa: B010
-        DATABASE_ERRORS.labels(type(exc).__name__).inc()
+    def failed(self, exc: BaseException) -> None:
+        if isinstance(exc, sqlite3.Error) and not getattr(exc, "_yishi_counted", False):
+            setattr(exc, "_yishi_counted", True)  # noqa: B010
+            DATABASE_ERRORS.labels(type(exc).__name__).inc()
 
 
 class CountingUnitOfWorkFactory(UnitOfWorkFactory):

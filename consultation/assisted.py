@@ -59,6 +59,16 @@ class AssistError(DomainError):
 
 
 @dataclass(frozen=True, slots=True)
+class OnBehalf:
+    """Who records (``assistant``, holding ``roles``, acting as ``actor``) for whom."""
+
+    resident: Resident
+    assistant: Resident
+    roles: frozenset[Role]
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
 class Assisted:
     """What was recorded: ``status`` is ``new``, ``changed`` or ``same`` (already so)."""
 
@@ -103,14 +113,9 @@ class AssistService:
 
     # ---- who may assist whom -------------------------------------------------------------
 
-    async def _check(
-        self,
-        assistant: Resident,
-        roles: frozenset[Role],
-        resident: Resident,
-        needs: frozenset[Role],
-    ) -> None:
+    async def _check(self, act: OnBehalf, needs: frozenset[Role]) -> None:
         """The assistant may assist this resident, and the resident may do this themselves."""
+        resident, assistant, roles = act.resident, act.assistant, act.roles
         assert assistant.id is not None and resident.id is not None
         if not allowed(roles, ASSISTANTS):
             raise AssistError("not_staff")
@@ -138,17 +143,11 @@ class AssistService:
 
     # ---- recording -----------------------------------------------------------------------
 
-    async def cosign(
-        self,
-        topic_id: int,
-        resident: Resident,
-        assistant: Resident,
-        roles: frozenset[Role],
-        actor: str,
-    ) -> Assisted:
+    async def cosign(self, topic_id: int, act: OnBehalf) -> Assisted:
         """附议 for the resident, under the co-sign rules."""
-        await self._check(assistant, roles, resident, COSIGNERS)
-        assert resident.id is not None and assistant.id is not None
+        await self._check(act, COSIGNERS)
+        resident = act.resident
+        assert resident.id is not None
         ref = topic_ref(topic_id)
         existing = await self.uow.get(TopicRepository).cosign_of(topic_id, resident.id)
         if existing is not None:
@@ -160,9 +159,9 @@ class AssistService:
             )
         with on_behalf_of(resident.name):
             result = await TopicService(self.uow, self.rules, self.now).cosign(
-                topic_id, resident, actor, assisted_by=assistant
+                topic_id, resident, act.actor, assisted_by=act.assistant
             )
-        self._recorded(ev.CosignAssisted, ref, result.topic.title, resident, assistant)
+        self._recorded(ev.CosignAssisted, ref, result.topic.title, act)
         return Assisted(
             ref,
             result.topic.title,
@@ -173,18 +172,11 @@ class AssistService:
             reachable=await self._reachable(resident),
         )
 
-    async def sign_up(
-        self,
-        code: str | None,
-        mode: str,
-        resident: Resident,
-        assistant: Resident,
-        roles: frozenset[Role],
-        actor: str,
-    ) -> Assisted:
+    async def sign_up(self, code: str | None, mode: str, act: OnBehalf) -> Assisted:
         """报名 for the resident (现场 or 线上); a sign-up they made themselves stands."""
-        await self._check(assistant, roles, resident, PARTICIPANTS)
-        assert resident.id is not None and assistant.id is not None
+        await self._check(act, PARTICIPANTS)
+        resident = act.resident
+        assert resident.id is not None
         service = MeetingService(self.uow, self.rules, self.zone, self.now)
         meeting = await service.get(code)
         assert meeting.id is not None
@@ -196,16 +188,10 @@ class AssistService:
                 return Assisted(meeting.code, "", resident, "same", starts_at=meeting.starts_at)
         with on_behalf_of(resident.name):
             meeting, outcome = await service.sign_up(
-                resident, mode, meeting.code, actor, switch=True, assisted_by=assistant
+                resident, mode, meeting.code, act.actor, switch=True, assisted_by=act.assistant
             )
         self._recorded(
-            ev.SignupAssisted,
-            meeting.code,
-            "",
-            resident,
-            assistant,
-            mode=mode,
-            starts_at=meeting.starts_at,
+            ev.SignupAssisted, meeting.code, "", act, mode=mode, starts_at=meeting.starts_at
         )
         status = "changed" if outcome == "switched" else "new"
         return Assisted(
@@ -217,24 +203,17 @@ class AssistService:
             reachable=await self._reachable(resident),
         )
 
-    async def vote(
-        self,
-        poll_id: int,
-        mask: int,
-        resident: Resident,
-        assistant: Resident,
-        roles: frozenset[Role],
-        actor: str,
-    ) -> Assisted:
+    async def vote(self, poll_id: int, mask: int, act: OnBehalf) -> Assisted:
         """A named vote for the resident; anonymous polls refuse (a ballot someone else
         cast can't be secret)."""
+        resident = act.resident
         polls = PollService(self.uow, self.now, self.ballots)
         poll = await polls.get(poll_id)
         ref = poll_ref(poll_id)
         if poll.anonymous:
             raise AssistError("anonymous", ref=ref, name=resident.name)
-        await self._check(assistant, roles, resident, PARTICIPANTS)
-        assert resident.id is not None and assistant.id is not None
+        await self._check(act, PARTICIPANTS)
+        assert resident.id is not None
         existing = await self.uow.get(PollRepository).voter_of(poll_id, resident.id)
         if (
             existing is not None
@@ -244,10 +223,10 @@ class AssistService:
         ):
             return Assisted(ref, poll.question, resident, "same")
         with on_behalf_of(resident.name):
-            outcome = await polls.cast(poll_id, resident, mask, actor, assisted_by=assistant)
-        self._recorded(
-            ev.VoteAssisted, ref, poll.question, resident, assistant, poll=poll, mask=mask
-        )
+            outcome = await polls.cast(
+                poll_id, resident, mask, act.actor, assisted_by=act.assistant
+            )
+        self._recorded(ev.VoteAssisted, ref, poll.question, act, poll=poll, mask=mask)
         reachable = await self._reachable(resident)
         return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
 
@@ -256,12 +235,12 @@ class AssistService:
         event: type[ev.AssistRecorded],
         ref: str,
         title: str,
-        resident: Resident,
-        assistant: Resident,
+        act: OnBehalf,
         **own: Any,
     ) -> None:
         """Records the event that asks the resident to confirm or undo; ``own`` holds the
         fields of its kind (a sign-up's mode, a vote's choices)."""
+        resident, assistant = act.resident, act.assistant
         assert resident.id is not None and assistant.id is not None
         self.uow.record(
             event(

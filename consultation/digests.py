@@ -18,8 +18,7 @@ from zoneinfo import ZoneInfo
 from consultation import events as ev
 from consultation.schedule import TimedEvent
 from consultation.timetable import (
-    daily_event,
-    daily_events,
+    DailySource,
     local_to_utc,
     monthly_occurrences,
     previous_month,
@@ -98,7 +97,7 @@ class ConsultationFiguresQuery(Protocol):
 
 
 @dataclass
-class GridDigestSource:
+class GridDigestSource(DailySource):
     """Every morning at ``at`` (local), each grid worker gets their open tasks, oldest first.
 
     One event per day (``digest.grid:2026-11-23``); each worker's push carries
@@ -111,14 +110,6 @@ class GridDigestSource:
     at: time = time(8, 30)
     useful_for: timedelta = timedelta(hours=12)
     kinds: tuple[str, ...] = field(default=(DIGEST_KIND,))
-
-    async def upcoming(
-        self, uow: UnitOfWork, now: datetime, horizon: timedelta
-    ) -> list[TimedEvent]:
-        return daily_events(DIGEST_KIND, self.at, self.zone, self.useful_for, now, horizon)
-
-    def event_for(self, day: date) -> TimedEvent:
-        return daily_event(DIGEST_KIND, day, self.at, self.zone, self.useful_for)
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         for worker in await self.tasks.open_tasks_by_worker(uow, now):

@@ -24,7 +24,7 @@ from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from consultation.schedule import TimedEvent, TimedEventSource
-from storage.scheduler import ScheduledSendRepository
+from storage.scheduler import ScheduledSend, ScheduledSendRepository
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.schedule")
@@ -86,6 +86,24 @@ def daily_events(
     doing) to ``horizon`` ahead."""
     days = daily_occurrences(at, zone, now - useful_for, now + horizon)
     return [daily_event(kind, day, at, zone, useful_for) for day in days]
+
+
+class DailySource:
+    """What a source firing one event a day shares (its dataclass holds the fields): its
+    one kind (``kinds[0]``) at ``at`` local in ``zone``, worth doing ``useful_for`` after."""
+
+    kinds: tuple[str, ...]
+    zone: ZoneInfo
+    at: time
+    useful_for: timedelta
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        return daily_events(self.kinds[0], self.at, self.zone, self.useful_for, now, horizon)
+
+    def event_for(self, day: date) -> TimedEvent:
+        return daily_event(self.kinds[0], day, self.at, self.zone, self.useful_for)
 
 
 def monthly_occurrences(
@@ -255,14 +273,16 @@ async def _claim(
     late: bool = False,
     note: str | None = None,
 ) -> bool:
-    return await uow.get(ScheduledSendRepository).claim(
+    """Record what became of ``event``; False if its key was recorded already."""
+    send = ScheduledSend(
         key=event.key,
         kind=event.kind,
         ref=event.ref,
         due_at=event.due_at,
         status=status,
-        now=now,
+        recorded_at=now,
         actor=actor,
         late=late,
         note=note,
     )
+    return await uow.get(ScheduledSendRepository).claim(send)

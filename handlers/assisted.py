@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consultation.assisted import AssistError, AssistService
+from consultation.assisted import AssistError, AssistService, OnBehalf
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
@@ -37,6 +37,16 @@ _assist_command = Section("代办", ASSISTANTS).command
 def _assist_service(ctx: Context, rules: ConsultationRules) -> AssistService:
     zone, ballots = ctx.community.zone, ctx.community.ballots
     return AssistService(ctx.uow, rules, zone, ctx.now, ballots)
+
+
+async def _on_behalf(ctx: Context, who: str) -> OnBehalf | Reply:
+    """The sender acting for the resident ``who`` names (a reply when nobody fits)."""
+    person = await resolve_person(ctx, who)
+    if isinstance(person, Reply):
+        return person
+    me = ctx.user.resident
+    assert me is not None
+    return OnBehalf(person, me, ctx.user.roles, ctx.user.actor)
 
 
 class AssistHandler(Handler):
@@ -85,28 +95,21 @@ class AssistHandler(Handler):
         return [Reply(t("assist.usage"))]
 
     async def cosign(self, ctx: Context, topic: int, who: str) -> Sequence[Reply]:
-        person = await resolve_person(ctx, who)
-        if isinstance(person, Reply):
-            return [person]
-        me = ctx.user.resident
-        assert me is not None
-        done = await self._service(ctx).cosign(topic, person, me, ctx.user.roles, ctx.user.actor)
-        return [cosign_recorded(done)]
+        act = await _on_behalf(ctx, who)
+        if isinstance(act, Reply):
+            return [act]
+        return [cosign_recorded(await self._service(ctx).cosign(topic, act))]
 
     async def sign_up(
         self, ctx: Context, code: str | None, who: str, mode: str | None
     ) -> Sequence[Reply]:
-        person = await resolve_person(ctx, who)
-        if isinstance(person, Reply):
-            return [person]
-        me = ctx.user.resident
-        assert me is not None
+        act = await _on_behalf(ctx, who)
+        if isinstance(act, Reply):
+            return [act]
         verb = ctx.command.verb if ctx.command is not None else ""
         online = (mode or "") in _ONLINE or any(w in verb for w in _ONLINE)
         kind = "online" if online else "onsite"
-        done = await self._service(ctx).sign_up(
-            code, kind, person, me, ctx.user.roles, ctx.user.actor
-        )
+        done = await self._service(ctx).sign_up(code, kind, act)
         return [signup_recorded(done, kind, ctx.community.zone, ctx.now)]
 
     async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
@@ -117,16 +120,12 @@ class AssistHandler(Handler):
         if not parsed.ok and parse_vote(who, kind, found.options, found.max_choices).ok:
             choice, who = who, choice  # 代办 投票 P2 刘大爷 赞成: the order 录入纸质票 takes
             parsed = parse_vote(choice, kind, found.options, found.max_choices)
-        person = await resolve_person(ctx, who)
-        if isinstance(person, Reply):
-            return [person]
+        act = await _on_behalf(ctx, who)
+        if isinstance(act, Reply):
+            return [act]
         if not parsed.ok:
             raise AssistError("bad_choice", choice=choice)
-        me = ctx.user.resident
-        assert me is not None
-        done = await self._service(ctx).vote(
-            poll, parsed.mask, person, me, ctx.user.roles, ctx.user.actor
-        )
+        done = await self._service(ctx).vote(poll, parsed.mask, act)
         progress = await running_count(service, found)
         return [vote_recorded(done, choice_label(found, parsed.mask), progress)]
 

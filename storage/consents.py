@@ -54,12 +54,10 @@ class ConsentRepository(Repository):
         why: str,
     ) -> bool:
         """Apply one reported change; False when this stamp was applied before."""
-        await self._insert_new(
-            NoticeConsent,
-            platform=platform,
-            user_id=user_id,
-            template_id=template_id,
-            updated_at=now,
+        await self._add_new(
+            NoticeConsent(
+                platform=platform, user_id=user_id, template_id=template_id, updated_at=now
+            )
         )
         uses = col(NoticeConsent.uses_left) + (1 if once else 0) if accepted else 0
         result = await self.session.execute(

@@ -226,12 +226,10 @@ class MeetingRepository(TableRepository[Meeting]):
         return await self._first(AgendaItem, meeting_id=meeting_id, topic_id=topic_id)
 
     async def invite(self, meeting_id: int, resident_id: int, reason: str) -> bool:
-        return await self._insert_new(
-            MeetingInvite,
-            meeting_id=meeting_id,
-            resident_id=resident_id,
-            reason=reason,
-            created_at=utcnow(),
+        return await self._add_new(
+            MeetingInvite(
+                meeting_id=meeting_id, resident_id=resident_id, reason=reason, created_at=utcnow()
+            )
         )
 
     async def invites(self, meeting_id: int) -> list[tuple[MeetingInvite, Resident]]:

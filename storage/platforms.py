@@ -177,13 +177,14 @@ class PlatformRepository(Repository):
     async def add_bind_code(
         self, code_hash: str, resident_id: int, issued_by: str, expires_at: datetime
     ) -> bool:
-        return await self._insert_new(
-            BindCode,
-            code_hash=code_hash,
-            resident_id=resident_id,
-            issued_by=issued_by,
-            created_at=utcnow(),
-            expires_at=expires_at,
+        return await self._add_new(
+            BindCode(
+                code_hash=code_hash,
+                resident_id=resident_id,
+                issued_by=issued_by,
+                created_at=utcnow(),
+                expires_at=expires_at,
+            )
         )
 
     async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
@@ -209,13 +210,10 @@ class PlatformRepository(Repository):
         self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
     ) -> None:
         """Keep a message about to be acknowledged unhandled (idempotent)."""
-        await self._insert_new(
-            CallbackRecord,
-            platform=platform,
-            sender_id=sender_id,
-            key=key,
-            message=message,
-            created_at=now,
+        await self._add_new(
+            CallbackRecord(
+                platform=platform, sender_id=sender_id, key=key, message=message, created_at=now
+            )
         )
 
     async def late_callbacks(
@@ -278,7 +276,7 @@ class PlatformRepository(Repository):
 
     # -- long button data --------------------------------------------------------------
     async def save_callback_data(self, key: str, data: str) -> None:
-        await self._insert_new(CallbackData, key=key, data=data, created_at=utcnow())
+        await self._add_new(CallbackData(key=key, data=data, created_at=utcnow()))
 
     async def callback_data(self, key: str) -> str | None:
         found = await self._first(CallbackData, key=key)

@@ -220,15 +220,16 @@ class PollRepository(TableRepository[Poll]):
         assisted_by: int | None = None,
     ) -> bool:
         """One voter row, unless ``voter_key`` has one for this poll: True if inserted."""
-        return await self._insert_new(
-            PollVoter,
-            poll_id=poll_id,
-            voter_key=voter_key,
-            resident_id=resident_id,
-            channel=channel,
-            choice_mask=mask,
-            cast_at=cast_at,
-            **assistance(assisted_by, cast_at),
+        return await self._add_new(
+            PollVoter(
+                poll_id=poll_id,
+                voter_key=voter_key,
+                resident_id=resident_id,
+                channel=channel,
+                choice_mask=mask,
+                cast_at=cast_at,
+                **assistance(assisted_by, cast_at),
+            )
         )
 
     async def add_ballot(self, poll_id: int, slot: str, sealed: bytes) -> None:

@@ -71,10 +71,13 @@ class Repository:
         await self.session.flush()
         return row
 
-    async def _insert_new(self, table: type[SQLModel], /, **values: Any) -> bool:
-        """INSERT ``values`` into ``table`` unless the row would repeat one of the table's
-        unique keys (ON CONFLICT DO NOTHING: the database decides): True if it was new."""
-        stmt = insert_for(self.session, table).values(**values).on_conflict_do_nothing()
+    async def _add_new(self, row: SQLModel) -> bool:
+        """INSERT ``row`` unless it would repeat one of its table's unique keys (ON CONFLICT
+        DO NOTHING: the database decides): True if it was new. Only the fields the row was
+        built with are written (the table's defaults fill the rest); ``row`` itself is not
+        added to the session, so it gets no id."""
+        values = row.model_dump(exclude_unset=True)
+        stmt = insert_for(self.session, type(row)).values(**values).on_conflict_do_nothing()
         return rowcount(await self.session.execute(stmt)) == 1
 
     async def _upsert(self, table: type[SQLModel], key: dict[str, Any], /, **values: Any) -> None:

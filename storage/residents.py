@@ -24,7 +24,7 @@ class ResidentRepository(TableRepository[Resident]):
         return await self._rows(RoleAssignment, resident_id=resident_id)
 
     async def grant(self, resident_id: int, role: str, grid_id: int | None = None) -> None:
-        await self._insert_new(RoleAssignment, resident_id=resident_id, role=role, grid_id=grid_id)
+        await self._add_new(RoleAssignment(resident_id=resident_id, role=role, grid_id=grid_id))
 
     async def with_role(self, role: str, grid_id: int | None = None) -> Sequence[Resident]:
         stmt = (

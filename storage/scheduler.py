@@ -52,32 +52,10 @@ class SchedulerLease(SQLModel, table=True):
 class ScheduledSendRepository(Repository):
     """Claims event keys; the database's unique index decides who fires."""
 
-    async def claim(
-        self,
-        *,
-        key: str,
-        kind: str,
-        ref: str,
-        due_at: datetime,
-        status: str,
-        now: datetime,
-        actor: str,
-        late: bool = False,
-        note: str | None = None,
-    ) -> bool:
-        """Record ``key``; False when it was already recorded (sent, dropped or cancelled)."""
-        return await self._insert_new(
-            ScheduledSend,
-            key=key,
-            kind=kind,
-            ref=ref,
-            status=status,
-            due_at=due_at,
-            recorded_at=now,
-            late=late,
-            actor=actor,
-            note=note,
-        )
+    async def claim(self, send: ScheduledSend) -> bool:
+        """Record ``send``; False when its key was already recorded (sent, dropped or
+        cancelled): the caller must not fire."""
+        return await self._add_new(send)
 
     async def recorded(self, keys: Iterable[str]) -> set[str]:
         """Which of ``keys`` already have a record (in chunks: SQLite caps bound parameters)."""
@@ -131,8 +109,8 @@ class SchedulerLeaseRepository(Repository):
         )
         if rowcount(taken) == 1:
             return True
-        return await self._insert_new(
-            SchedulerLease, name=name, holder=holder, expires_at=expires, acquired_at=now
+        return await self._add_new(
+            SchedulerLease(name=name, holder=holder, expires_at=expires, acquired_at=now)
         )
 
     async def release(self, name: str, holder: str, now: datetime) -> None:

@@ -59,7 +59,7 @@ class ThrottleRepository(Repository):
 
     async def take(self, key: str, limit: Limit, now: float) -> Taken | None:
         """One token from ``key``'s bucket, or None when it has less than one."""
-        await self._insert_new(RateBucket, key=key, tokens=float(limit.capacity), stamp=now)
+        await self._add_new(RateBucket(key=key, tokens=float(limit.capacity), stamp=now))
         level = self._level(limit, now)
         result = await self.session.execute(
             update(RateBucket)

@@ -252,9 +252,7 @@ class DepartmentRepository(Repository):
     """Which residents answer for which department."""
 
     async def add_member(self, department: str, resident_id: int) -> bool:
-        return await self._insert_new(
-            DepartmentMember, department=department, resident_id=resident_id
-        )
+        return await self._add_new(DepartmentMember(department=department, resident_id=resident_id))
 
     async def members(self, department: str) -> list[int]:
         stmt = select(DepartmentMember.resident_id).where(DepartmentMember.department == department)
@@ -294,7 +292,7 @@ class TicketRepository(Repository):
 
     async def next_sequence(self, day: str) -> int:
         """The day's next number: one atomic UPDATE … RETURNING on the day's counter row."""
-        await self._insert_new(TicketCounter, day=day, last=0)
+        await self._add_new(TicketCounter(day=day, last=0))
         result = await self.session.execute(
             update(TicketCounter)
             .where(col(TicketCounter.day) == day)
@@ -415,13 +413,14 @@ class TicketRepository(Repository):
     async def follow(
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
-        return await self._insert_new(
-            TicketFollower,
-            ticket_id=ticket_id,
-            platform=platform,
-            user_id=user_id,
-            resident_id=resident_id,
-            created_at=utcnow(),
+        return await self._add_new(
+            TicketFollower(
+                ticket_id=ticket_id,
+                platform=platform,
+                user_id=user_id,
+                resident_id=resident_id,
+                created_at=utcnow(),
+            )
         )
 
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:

@@ -88,13 +88,14 @@ class TopicRepository(TableRepository[Topic]):
         """Record a co-signature (``assisted_by`` someone for the resident, 代办); False
         when this signer (or household) already signed."""
         now = at or utcnow()
-        added = await self._insert_new(
-            TopicCosign,
-            topic_id=topic_id,
-            resident_id=resident_id,
-            signer_key=signer_key,
-            created_at=now,
-            **assistance(assisted_by, now),
+        added = await self._add_new(
+            TopicCosign(
+                topic_id=topic_id,
+                resident_id=resident_id,
+                signer_key=signer_key,
+                created_at=now,
+                **assistance(assisted_by, now),
+            )
         )
         if added:
             await self.session.execute(

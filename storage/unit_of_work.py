@@ -142,8 +142,21 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if exc is not None:
+            self.failed(exc)
         try:
-            if exc_type is None:
+            await self._end(commit=exc_type is None)
+        except BaseException as error:
+            self.failed(error)
+            raise
+
+    def failed(self, exc: BaseException) -> None:
+        """What ended this unit of work in error: its body's exception, or one its commit,
+        rollback or close raised. Nothing here; a subclass may count it (bot.metrics)."""
+
+    async def _end(self, *, commit: bool) -> None:
+        try:
+            if commit:
                 await self.commit()
             else:
                 await self.rollback()

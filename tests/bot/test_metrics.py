@@ -191,7 +191,7 @@ async def test_how_late_the_schedule_and_the_pushes_run(
 ) -> None:
     from datetime import timedelta
 
-    from storage.scheduler import ScheduledSendRepository
+    from storage.scheduler import ScheduledSend, ScheduledSendRepository
 
     bot, client = served
     now = bot.clock()
@@ -213,7 +213,15 @@ async def test_how_late_the_schedule_and_the_pushes_run(
             ("c", "dropped", now - timedelta(days=3), now),  # too late to send: not a lag
         ):
             await sends.claim(
-                key=key, kind="t", ref=key, due_at=due, status=status, now=recorded, actor="t"
+                ScheduledSend(
+                    key=key,
+                    kind="t",
+                    ref=key,
+                    due_at=due,
+                    status=status,
+                    recorded_at=recorded,
+                    actor="t",
+                )
             )
         await uow.pushes.enqueue(
             "web", "wang", Reply("x").as_json(), now=now - timedelta(minutes=2)

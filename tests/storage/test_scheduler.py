@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.engine import create_engine, session_factory
-from storage.scheduler import ScheduledSendRepository, SchedulerLeaseRepository
+from storage.scheduler import ScheduledSend, ScheduledSendRepository, SchedulerLeaseRepository
 from storage.unit_of_work import UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
@@ -23,13 +23,15 @@ async def test_a_key_is_claimed_once_even_concurrently(db_url: str) -> None:
     async def claim(factory: UnitOfWorkFactory) -> bool:
         async with factory() as uow:
             return await uow.get(ScheduledSendRepository).claim(
-                key="meeting.announce:M1:7d",
-                kind="meeting.announce",
-                ref="M1",
-                due_at=NOW,
-                status="sent",
-                now=NOW,
-                actor="t",
+                ScheduledSend(
+                    key="meeting.announce:M1:7d",
+                    kind="meeting.announce",
+                    ref="M1",
+                    due_at=NOW,
+                    status="sent",
+                    recorded_at=NOW,
+                    actor="t",
+                )
             )
 
     results = await asyncio.gather(*(claim(f) for f in factories))
