@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from kernel.commands import Command, MissingArguments, Parsed, parse
 from kernel.context import Community, Context, Conversation, Later, User
-from kernel.flows import DROPPED
+from kernel.flows import DROPPED, SUBMIT_WORDS
 from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
@@ -459,6 +459,13 @@ class Router:
         if phrase is not None:
             answered = self._run(phrase, ctx, resume=False)
             return await self._aside(ctx, owner, answered, phrase.record_as or "phrase")
+        if owner is None and conv.flow != CLARIFY_FLOW:
+            # A draft's 确认提交 or 继续 with no draft open (filed, cancelled, expired), or
+            # 都不是 to a question already answered: said so, never a "您是想" question.
+            if text.lower() in (*SUBMIT_WORDS, "继续"):
+                return [Reply(t("router.no_draft"), buttons=_HELP_BUTTONS)], "no_draft"
+            if text == t("router.neither"):
+                return [Reply(t("router.say_again"))], "clarify:none"
         if text.startswith("/"):
             return [Reply(t("router.unknown_command", command=text.split()[0]))], None
 
@@ -582,7 +589,8 @@ class Router:
             # Asking keeps the message in the conversation to run it once chosen; a
             # message that may be a vote is its choice, so it is never kept: say how.
             return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
-        if decision.action is Action.ASK and options:
+        if decision.action is Action.ASK and options and options != [Intent.HELP]:
+            # (A lone 看看能做什么 is no question: the answer below offers it anyway.)
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
         return [Reply(t("router.didnt_understand"), buttons=_HELP_BUTTONS)], result.intent.value
 

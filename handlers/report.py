@@ -29,7 +29,7 @@ from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from nlu.dialogue import emergency_kind, is_question
+from nlu.dialogue import emergency_kind, is_question, same_danger
 from nlu.lexicon import describes_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
@@ -211,7 +211,7 @@ class ReportHandler(TicketHandler):
                 return [advice, Reply(t("emergency.filed_before", **before))]
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
-        if drafting and self._same_problem(conv.data, text):
+        if drafting and self._same_problem(conv.data, text, kind):
             earlier = str(conv.data["description"])
             self._absorb(ctx, text)
             conv.data["description"] = f"{earlier}；{text}"[:500]
@@ -230,14 +230,18 @@ class ReportHandler(TicketHandler):
         number, where = await self._file(ctx)
         replies = [advice, Reply(t("emergency.filed", number=number, where=where))]
         if kept is not None:
-            conv.start(FLOW, "collect", **kept)
+            # The emergency just split off is another problem, not the draft's duplicate.
+            conv.start(FLOW, "collect", **kept, split_from=number)
             replies.append(Reply(t("ticket.kept")))
         return replies
 
-    def _same_problem(self, data: dict[str, Any], text: str) -> bool:
-        """Does an emergency said during a draft belong to it? Not when it names another
-        building or another kind of problem (a corridor light in 3号楼, then people
-        trapped in 2号楼's lift): two problems are two tickets."""
+    def _same_problem(self, data: dict[str, Any], text: str, kind: str) -> bool:
+        """Does an emergency said during a draft belong to it? Only when the draft speaks
+        of what the danger is about (a lift, then people trapped in it), and names no other
+        building or kind of problem (a street light, then people trapped in a lift: two
+        problems are two tickets, the urgent one filed alone with its own place)."""
+        if not same_danger(kind, str(data.get("description", ""))):
+            return False
         slots = read_message(text, self.catalogue)
         drafted = _place(data)
         if slots.place.building and drafted.building and slots.place.building != drafted.building:
@@ -406,7 +410,7 @@ class ReportHandler(TicketHandler):
         if not data.get("duplicate_declined"):
             service = self.service(ctx)
             found = await service.find_duplicate(data["category"], _place(data), ctx.now)
-            if found is not None:
+            if found is not None and found.number != data.get("split_from"):
                 conv.advance("duplicate", duplicate=found.number)
                 own = (found.reporter_platform, found.reporter_user_id) == (
                     ctx.message.platform,

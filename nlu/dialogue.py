@@ -94,6 +94,25 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+#: What each kind of danger is about: an emergency said during a draft belongs to it only
+#: when the draft speaks of the same thing (a lift draft, then people trapped in it).
+_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "lift": ("电梯",),
+    "trapped": ("电梯", "门", "锁", "屋", "房"),
+    "gas": ("煤气", "燃气", "天然气", "液化气", "气味"),
+    "fire": ("火", "烟", "烧"),
+    "electric": ("电线", "电箱", "插座", "漏电", "线路", "配电", "开关", "电表"),
+    "hurt": ("摔", "跌", "伤", "晕", "老人", "孩子"),
+    "flood": ("水", "管", "漏", "淹"),
+}
+
+
+def same_danger(kind: str, draft: str) -> bool:
+    """Does the draft ``draft`` speak of what an emergency of ``kind`` is about?"""
+    body = normalize(draft)
+    return any(word in body for word in _SUBJECTS.get(kind, ()))
+
+
 def emergency_kind(text: str) -> str | None:
     """The kind of danger ``text`` reports ("lift", "trapped", "gas", "fire", "electric",
     "hurt", "flood"), or None. Words, not a model: a missed emergency costs a life."""

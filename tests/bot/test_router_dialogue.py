@@ -259,4 +259,20 @@ async def test_a_yes_to_cancelled_is_no_late_confirmation(town: Town) -> None:
     assert "确认提交" in draft.labels
     await town.liu.says("算了")
     assert "草稿" not in await town.liu.says("好的")  # said to "好的，已取消。"
-    assert "草稿" not in await town.liu.says("确认提交"), "the marker went with the 好的"
+    late = await town.liu.says("确认提交")
+    assert "刚才已经取消" not in late, "the marker went with the 好的"
+
+
+async def test_people_trapped_in_a_lift_during_a_street_light_draft_is_filed_alone(
+    town: Town,
+) -> None:
+    """No building named: the draft about a street light has nothing to do with a lift
+    (the walk had filed "3号楼路灯坏了；电梯里有人被困住了" as one ticket, in 3号楼)."""
+    draft = await town.zhang.says("3号楼路灯坏了")
+    assert "请确认" in draft
+    urgent = await town.zhang.says("电梯里有人被困住了")
+    assert "96333" in urgent and "草稿还在" in urgent, urgent.text
+    async with town.bot.uow() as uow:
+        [ticket] = await uow.get(TicketRepository).of_reporter("web", "zhang", None)
+    assert ticket.urgent and ticket.description == "电梯里有人被困住了"
+    assert "路灯" in await town.zhang.says("继续")

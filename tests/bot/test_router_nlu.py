@@ -112,3 +112,13 @@ async def test_a_rating_button_rates_whatever_dialogue_came_between(bot: Yishi) 
     async with bot.uow() as uow:
         found = await uow.get(TicketRepository).by_number(number)
     assert found is not None and found.status == "closed"
+
+
+@pytest.mark.parametrize("words", ["确认提交", "提交", "继续"])
+async def test_a_confirmation_with_no_draft_is_told_so_not_asked(bot: Yishi, words: str) -> None:
+    """An old 确认提交 tapped after the draft was filed or dropped: no "您是想：" question
+    with 看看能做什么 as its only choice (the walk looped on it)."""
+    [reply] = await say(bot, words, sender="zhang")
+    assert reply.text.startswith("现在没有待确认的草稿了"), reply.text
+    [again] = await say(bot, "都不是", sender="zhang")
+    assert again.text.startswith("好的，麻烦您换个说法再说一次"), again.text
