@@ -254,7 +254,9 @@ class RecurringProblems:
             day = ticket.received_at.astimezone(self.zone)
             where = "".join(p for p in (ticket.building, ticket.unit) if p)
             spot = f"，{ticket.spot}" if ticket.spot else ""
-            lines.append(f"{i}. {ticket.number}（{day:%m月%d日}，{where}{spot}）：{_quote(ticket)}")
+            lines.append(
+                f"{i}. {ticket.number}（{day.month}月{day.day}日，{where}{spot}）：{_quote(ticket)}"
+            )
         if len(tickets) > QUOTED:
             lines.append(f"……共{len(tickets)}件")
         lines.append(closing)

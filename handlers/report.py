@@ -460,7 +460,8 @@ class ReportHandler(TicketHandler):
         if not created:
             return [Reply(t("ticket.already_filed", number=ticket.number))]
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
-        return [views.filed_reply(ticket, await self._grid(service, ticket.grid_id), response)]
+        grid = await self._grid(service, ticket.grid_id)
+        return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

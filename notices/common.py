@@ -8,13 +8,19 @@ from kernel.messages import Reply
 from kernel.texts import t
 
 
-def date_text(when: datetime, zone: tzinfo, now: datetime | None = None) -> str:
-    """A meeting's or deadline's time as residents read it: ``12月05日 09:30``, with the
-    year (``2027年01月02日 09:30``) when ``now`` is given and it is another year."""
+def day_text(when: datetime, zone: tzinfo, *, year: bool = False) -> str:
+    """A day as people write it: ``12月5日`` (``2027年1月2日`` with the year)."""
     local = when.astimezone(zone)
-    if now is not None and now.astimezone(zone).year != local.year:
-        return f"{local:%Y年%m月%d日 %H:%M}"
-    return f"{local:%m月%d日 %H:%M}"
+    day = f"{local.month}月{local.day}日"
+    return f"{local.year}年{day}" if year else day
+
+
+def date_text(when: datetime, zone: tzinfo, now: datetime | None = None) -> str:
+    """A meeting's or deadline's time as residents read it: ``12月5日 09:30``, with the
+    year (``2027年1月2日 09:30``) when ``now`` is given and it is another year."""
+    local = when.astimezone(zone)
+    other_year = now is not None and now.astimezone(zone).year != local.year
+    return f"{day_text(local, zone, year=other_year)} {local:%H:%M}"
 
 
 def refusal(section: str, code: str, values: dict[str, object]) -> Reply:

@@ -13,6 +13,7 @@ from consultation.audiences import Audience, People, Person
 from consultation.digests import ConsultationFigures, TicketFigures, WorkerTasks
 from kernel.messages import Reply
 from kernel.texts import t
+from notices.common import date_text
 from notices.dispatch import Notify, Route, Table
 
 
@@ -75,7 +76,7 @@ def monthly_report_text(
 
 def late_line(due_at: datetime, zone: ZoneInfo) -> str:
     """The line a late message starts with, naming when it was due."""
-    return t("schedule.late_note", due=due_at.astimezone(zone).strftime("%m月%d日 %H:%M"))
+    return t("schedule.late_note", due=date_text(due_at, zone))
 
 
 def routes(zone: ZoneInfo) -> Table:

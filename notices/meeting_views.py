@@ -14,7 +14,7 @@ from consultation.participation import Participant
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import marked, of_which_in
-from notices.common import date_text
+from notices.common import date_text, day_text
 from storage.meetings import Meeting
 
 #: What each way of taking part is switched to with.
@@ -146,7 +146,7 @@ def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed:
     """改期: the new time in full, what goes to how many, any clash, and 确认改期."""
     meeting = preview.meeting
     local = preview.starts_at.astimezone(zone)
-    exact = f"{local:%Y年%m月%d日 %H:%M}"
+    exact = f"{day_text(local, zone, year=True)} {local:%H:%M}"
     if preview.place != meeting.place:
         exact += f" 地点：{preview.place}"
     month = ""

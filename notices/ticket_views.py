@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, tzinfo
 from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from notices.common import date_text
 from notices.tickets import action_zh, clock_text, location_of, status_zh, summary
 from storage.tickets import Ticket
 
@@ -223,14 +224,21 @@ def draft_confirmation(draft: TicketDraft) -> Reply:
     )
 
 
-def filed_reply(ticket: Ticket, grid: str | None, response: timedelta) -> Reply:
+def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzinfo) -> Reply:
     """Filed: the number, whom it went to (the grid, or the community when it has none)
-    and, unless urgent, how soon someone answers."""
+    and, unless urgent, how soon someone answers: "4 小时内" when the ticket's own deadline
+    is that, else the deadline (it counts working time: filed in the evening or across
+    the lunch break, "4 小时" would promise what nobody is on duty to keep)."""
     if not ticket.wants_updates:
         return Reply(t("ticket.filed_quiet", number=ticket.number))
     where = t("ticket.where_grid", grid=grid) if grid is not None else t("ticket.where_community")
     if ticket.urgent:
         return Reply(t("ticket.filed_urgent", number=ticket.number, where=where))
+    due = ticket.response_due_at
+    if due is not None and due - ticket.received_at > response + timedelta(minutes=1):
+        when = date_text(due, zone)
+        filed = t("ticket.filed_by", number=ticket.number, where=where, due=when)
+        return Reply(filed, offers_notices="ticket")
     hours = response.total_seconds() / 3600
     span = f"{hours:g} 小时" if hours >= 1 else f"{int(response.total_seconds() // 60)} 分钟"
     filed = t("ticket.filed", number=ticket.number, where=where, response=span)

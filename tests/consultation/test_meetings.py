@@ -122,12 +122,12 @@ async def test_moving_within_the_day_moves_what_is_ahead_and_resends_nothing(
         assert "1 个居民群和已报名的 1 位居民" in preview.text, preview.text
         assert await _at(bot, clock, clock.now) == [], "nothing is sent before 确认改期"
         [reply] = await say(bot, preview.buttons[0].data, sender="li")
-        assert reply.text.startswith("已将 M202612 改到 12月05日 14:00")
+        assert reply.text.startswith("已将 M202612 改到 12月5日 14:00")
         assert len(await _at(bot, clock, clock.now)) == 1  # the change notice, at once
         assert await _at(bot, clock, clock.now + timedelta(minutes=1)) == []
         moved = (await _group(bot))[1]
         assert moved.startswith("【协商议事日改期】M202612")
-        assert "原定：12月05日 09:30" in moved and "改为：12月05日 14:00" in moved
+        assert "原定：12月5日 09:30" in moved and "改为：12月5日 14:00" in moved
         assert "补发" not in moved
         assert [t for t in await _private(bot, "zhang") if "改期" in t] == [moved]
 
@@ -139,7 +139,7 @@ async def test_moving_within_the_day_moves_what_is_ahead_and_resends_nothing(
             "meeting.remind:M202612:20261205",
         ]
         texts = await _group(bot)
-        assert len(texts) == 3 and "12月05日 14:00" in texts[2]
+        assert len(texts) == 3 and "12月5日 14:00" in texts[2]
         assert await _at(bot, clock, DEC_5 + timedelta(hours=2, minutes=30)) == [
             "meeting.announce:M202612:20261205:2h"
         ]
@@ -167,7 +167,7 @@ async def test_moving_to_another_day_announces_the_change_once_and_starts_again(
         clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)
         [preview] = await say(bot, "改期 M202612 12月6日 地点：社区活动室", sender="li")
         [reply] = await say(bot, preview.buttons[0].data, sender="li")
-        assert reply.text.startswith("已将 M202612 改到 12月06日 09:30，社区活动室")
+        assert reply.text.startswith("已将 M202612 改到 12月6日 09:30，社区活动室")
         await _at(bot, clock, clock.now)
         dec_6 = DEC_5 + timedelta(days=1)
         # The new date's 7d slot (29 Nov) had passed when it moved: the change notice covers it.
@@ -186,9 +186,9 @@ async def test_moving_to_another_day_announces_the_change_once_and_starts_again(
             "【协商议事日通知】M202612",
             "【协商议事日通知】M202612",
         ]
-        assert "12月06日 09:30" in texts[2] and "社区活动室" in texts[3]
+        assert "12月6日 09:30" in texts[2] and "社区活动室" in texts[3]
         reminders = [t for t in await _private(bot, "zhang") if t.startswith("【参会提醒】")]
-        assert len(reminders) == 1 and "12月06日 09:30" in reminders[0]
+        assert len(reminders) == 1 and "12月6日 09:30" in reminders[0]
     finally:
         await bot.stop()
 
@@ -207,7 +207,7 @@ async def test_cancelling_drops_the_announcements_and_says_so_once_even_after_a_
     assert "原因：台风预警" in preview.text and "已报名的 1 位居民" in preview.text
     assert [b.label for b in preview.buttons] == ["确认取消"]
     [reply] = await say(quiet, preview.buttons[0].data, sender="li")
-    assert reply.text.startswith("已取消 M202612（原定 12月05日 09:30）")
+    assert reply.text.startswith("已取消 M202612（原定 12月5日 09:30）")
     assert "1 位居民" in reply.text
     await quiet.stop()
 

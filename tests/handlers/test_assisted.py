@@ -141,10 +141,10 @@ async def test_an_assisted_sign_up_is_marked_in_the_list_and_on_the_public_page(
     town = town_on_both
     await town.li.says("创建议事日")
     signed = await town.wang.says("代办 报名 张阿姨 线上")
-    assert "已替张阿姨报名 M202612（12月05日 09:30，线上参加，代办）" in signed, signed.text
+    assert "已替张阿姨报名 M202612（12月5日 09:30，线上参加，代办）" in signed, signed.text
     [asked] = await town.zhang.receives()
     assert asked.text == (
-        "王网格员替您报名了协商议事日 M202612（12月05日 09:30，线上参加）。"
+        "王网格员替您报名了协商议事日 M202612（12月5日 09:30，线上参加）。"
         "是您的意思请点“确认”，不是请点“撤销”。"
     )
     confirmed = await town.zhang.taps("确认", asked)
@@ -267,7 +267,7 @@ async def test_a_resident_without_a_chat_is_confirmed_with_by_phone(town: Town) 
     await town.li.says("创建议事日")
     signed = await town.wang.says(f"代办 报名 M202612 {name} 线上")
     assert signed.text == (
-        "已替周奶奶报名 M202612（12月05日 09:30，线上参加，代办）。"
+        "已替周奶奶报名 M202612（12月5日 09:30，线上参加，代办）。"
         "周奶奶没有绑定聊天账号，收不到确认消息，请打电话或当面跟周奶奶本人确认一下。"
     ), signed.text
     assert "已请" not in signed

@@ -56,7 +56,7 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     assert "已经附议过" in again.text
     # The moderator creates the meeting by rule and builds the agenda.
     [created] = await say(yishi, "创建议事日", sender="li")
-    assert "M202612" in created.text and "12月05日 09:30" in created.text
+    assert "M202612" in created.text and "12月5日 09:30" in created.text
     [agenda] = await say(yishi, "议程 M202612 T1 30分钟", sender="li")
     assert "第 1 项" in agenda.text
     [invited] = await say(yishi, "邀请 M202612", sender="li")

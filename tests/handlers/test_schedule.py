@@ -25,11 +25,11 @@ async def test_moderator_lists_cancels_and_sends_now(yishi: Yishi, clock: Clock)
         assert listing.text.splitlines()[:4] == [
             "接下来的通知：",
             "1. 11月28日 09:30  议事会通知 M202612（7d）",
-            "2. 12月04日 09:30  议事会通知 M202612（1d）",
-            "3. 12月05日 07:30  议事会通知 M202612（2h）",
+            "2. 12月4日 09:30  议事会通知 M202612（1d）",
+            "3. 12月5日 07:30  议事会通知 M202612（2h）",
         ]
         [cancelled] = await say(bot, "取消通知 2", sender="li")
-        assert cancelled.text == "已取消：议事会通知 M202612（1d）（原定12月04日 09:30）。"
+        assert cancelled.text == "已取消：议事会通知 M202612（1d）（原定12月4日 09:30）。"
         [sent] = await say(bot, "立即发送 1", sender="li")
         assert sent.text == "已发出：议事会通知 M202612（7d）（原定11月28日 09:30）。"
         assert await group_texts(bot.uow) == ["M202612 议事会通知（提前7d）"]
@@ -50,7 +50,7 @@ async def test_moderator_lists_cancels_and_sends_now(yishi: Yishi, clock: Clock)
             "resident:"
         )
         [listing] = await say(bot, "/notices", sender="li")
-        assert listing.text.splitlines()[1] == "1. 12月05日 07:30  议事会通知 M202612（2h）"
+        assert listing.text.splitlines()[1] == "1. 12月5日 07:30  议事会通知 M202612（2h）"
     finally:
         await bot.stop()
 
@@ -107,10 +107,10 @@ async def test_numbers_typed_cold_refer_to_the_current_list(yishi: Yishi, clock:
     try:
         # Without listing first, and without a space: number 2 is the 1d announcement.
         [cancelled] = await say(bot, "取消通知2", sender="li")
-        assert cancelled.text == "已取消：议事会通知 M202612（1d）（原定12月04日 09:30）。"
+        assert cancelled.text == "已取消：议事会通知 M202612（1d）（原定12月4日 09:30）。"
         # The list is now 7d, 2h: number 2 is the 2h one, cold again.
         [sent] = await say(bot, "立即发送 2", sender="li")
-        assert sent.text == "已发出：议事会通知 M202612（2h）（原定12月05日 07:30）。"
+        assert sent.text == "已发出：议事会通知 M202612（2h）（原定12月5日 07:30）。"
         assert source.fired == [("meeting.announce:M202612:2h", False)]
         [listing] = await say(bot, "接下来的通知", sender="li")
         assert listing.text.splitlines()[1:2] == ["1. 11月28日 09:30  议事会通知 M202612（7d）"]

@@ -3,13 +3,19 @@ moderator (li), with the controllable clock driving both escalation steps."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
 from bot.app import Yishi
+from bot.demo import seed_demo
 from consultation.roles import Role
+from kernel.intents import KeywordClassifier
 from kernel.messages import Location
 from storage.tickets import Ticket, TicketRepository
-from tests.conftest import Clock
+from tests.conftest import Clock, make_settings
 from tests.kit import TICKET_NUMBER as NUMBER
-from tests.kit import pushes, say
+from tests.kit import Town, pushes, say
 
 
 async def ticket(yishi: Yishi, number: str) -> Ticket:
@@ -416,3 +422,36 @@ async def test_her_own_report_is_not_offered_to_her_as_someone_elses(yishi: Yish
     assert [b.label for b in again.buttons] == ["查看进度", "不是同一件事，继续提交"]
     [status, *_] = await say(yishi, again.buttons[0].data)
     assert number in status.text
+
+
+@pytest.mark.parametrize(
+    ("local", "promise"),
+    [
+        # Monday 13:30 in Shanghai: the category's 4 working hours end at 17:30.
+        (datetime(2026, 11, 23, 5, 30, tzinfo=UTC), "4 小时内会有人接单"),
+        # Monday 10:00: the lunch break is no working time.
+        (datetime(2026, 11, 23, 2, 0, tzinfo=UTC), "按工作时间算，最晚 11月23日 15:30 前"),
+        # Monday 18:15, after work: the next working day's, not "4 小时" (the walk's case).
+        (datetime(2026, 11, 23, 10, 15, tzinfo=UTC), "最晚 11月24日 14:00 前会有人接单"),
+        # Sunday morning: Monday's.
+        (datetime(2026, 11, 22, 2, 0, tzinfo=UTC), "最晚 11月23日 14:00 前会有人接单"),
+    ],
+)
+async def test_the_promise_on_filing_is_the_tickets_own_deadline(
+    sqlite_url: str, local: datetime, promise: str
+) -> None:
+    """On working time, as `yishi run` counts it (the suite's other tests count plain
+    hours): 08:30–12:00 and 13:30–17:30 on China's working days."""
+    clock = Clock(local)
+    working = {"working_hours": ["08:30-12:00", "13:30-17:30"]}
+    bot = Yishi(
+        make_settings(sqlite_url, tickets=working), classifier=KeywordClassifier(), clock=clock
+    )
+    await seed_demo(bot.uow, clock())
+    town = Town(bot, clock)
+    try:
+        draft = await town.liu.says("3号楼2单元楼道灯坏了")
+        filed = await town.liu.taps("确认提交", draft)
+        assert promise in filed, filed.text
+    finally:
+        await bot.stop()
