@@ -120,7 +120,10 @@ class TopicListHandler(Handler):
         resident = ctx.user.resident
         mine = await service.proposed_by(resident) if resident is not None else []
         open_topics = await service.list("accepted")
-        return [topics_overview(open_topics, mine, self.rules.cosign_threshold)]
+        own_first = "我" in ctx.text  # 我的议题 / 我提的议题: their own come first
+        viewer = resident.id if resident is not None else None
+        need = self.rules.cosign_threshold
+        return [topics_overview(open_topics, mine, need, viewer, own_first=own_first)]
 
 
 class SecondTopicHandler(Handler):
@@ -144,7 +147,8 @@ class SecondTopicHandler(Handler):
     async def status(self, ctx: Context, topic_id: int) -> Sequence[Reply]:
         """A topic as it stands, with 附议 offered while it collects co-signatures."""
         topic = await TopicService(ctx.uow, self.rules, ctx.now).get(topic_id)
-        return [topic_standing(topic, self.rules.cosign_threshold)]
+        viewer = ctx.user.resident.id if ctx.user.resident is not None else None
+        return [topic_standing(topic, self.rules.cosign_threshold, viewer)]
 
     async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)

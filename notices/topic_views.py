@@ -32,12 +32,15 @@ def topic_draft(draft: TopicDraft) -> Reply:
     )
 
 
-def topic_standing(topic: Topic, need: int) -> Reply:
-    """A topic as it stands, with 附议 offered while it collects co-signatures."""
+def topic_standing(topic: Topic, need: int, viewer: int | None) -> Reply:
+    """A topic as it stands, with 附议 offered while it collects co-signatures — except to
+    its proposer (``viewer``), who is told the count instead."""
     ref = _ref(topic)
     values = {"ref": ref, "title": topic.title, "status": TOPIC_STATUS_ZH[topic.status]}
     if topic.status != "accepted":
         return Reply(t("topic.status", **values))
+    if topic.proposer_id == viewer:
+        return Reply(t("topic.status_own", count=topic.cosign_count, need=need, **values))
     return Reply(
         t("topic.status_collecting", count=topic.cosign_count, need=need, **values),
         buttons=(_cosign_button(ref, private=True),),
@@ -52,19 +55,30 @@ def cosign_choices(open_topics: Sequence[Topic], need: int) -> Reply:
     return Reply(t("topic.which_to_cosign", topics=_listed(open_topics, need)), buttons=buttons)
 
 
-def topics_overview(open_topics: Sequence[Topic], mine: Sequence[Topic], need: int) -> Reply:
-    """议题列表 / 我的议题: what is open for co-signing, and the sender's own topics."""
+def topics_overview(
+    open_topics: Sequence[Topic],
+    mine: Sequence[Topic],
+    need: int,
+    viewer: int | None,
+    *,
+    own_first: bool,
+) -> Reply:
+    """议题列表 / 我的议题: what is open for co-signing, and the sender's (``viewer``'s)
+    own topics, first when they asked for theirs. Buttons only for neighbours' topics."""
+    theirs = [x for x in open_topics if x.proposer_id != viewer]
     parts = [
         t("topic.overview_open", topics=_listed(open_topics, need))
         if open_topics
         else t("topic.overview_none_open")
     ]
-    if open_topics:
+    if theirs:
         parts.append(t("topic.overview_hint"))
     if mine:
         own = "\n".join(f"{_ref(x)} {x.title}（{TOPIC_STATUS_ZH[x.status]}）" for x in mine)
-        parts.append(t("topic.overview_mine", topics=own))
-    buttons = tuple(_cosign_button(_ref(x), private=True) for x in open_topics[:5])
+        parts.insert(0 if own_first else len(parts), t("topic.overview_mine", topics=own))
+    elif own_first:
+        parts.insert(0, t("topic.overview_mine_none"))
+    buttons = tuple(_cosign_button(_ref(x), private=True) for x in theirs[:5])
     return Reply("\n\n".join(parts), buttons=buttons)
 
 

@@ -54,7 +54,7 @@ def _proposed(event: ev.TopicProposed, _a: Audience) -> Reply:
 def _accepted(event: ev.TopicAccepted, _a: Audience) -> Reply:
     ref = _topic_ref(event)
     text = t("topic.accepted_proposer", ref=ref, title=event.topic.title, threshold=event.threshold)
-    return Reply(text, buttons=(Button(f"附议 {ref}", f"附议 {ref}", private=True),))
+    return Reply(text)  # no 附议 button: a proposer can't co-sign their own
 
 
 def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:

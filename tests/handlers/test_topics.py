@@ -13,20 +13,22 @@ async def test_asking_for_topics_lists_them_and_never_files_one(town: Town) -> N
     await town.zhang.says("确认提交")
     await town.li.says("审核 T1 通过")
 
+    [approved] = [p for p in await town.zhang.receives() if "已通过审核" in p.text]
+    assert approved.buttons == (), "she can't co-sign her own: no 附议 button"
     mine = await town.zhang.says("我的议题")
-    assert "正在征集附议的议题：\nT1 小区东门加装夜间照明（0/10）" in mine
-    assert (
+    assert mine.text.startswith(
         "您提的议题：\nT2 东侧空地改成停车位（待审核）\nT1 小区东门加装夜间照明（征集附议中）"
-        in mine
-    )
-    assert mine.labels == ["附议 T1"]
+    ), mine.text
+    assert "正在征集附议的议题：\nT1 小区东门加装夜间照明（0/10）" in mine
+    assert mine.labels == [], "no 附议 button for her own topic"
+    own = await town.zhang.says("T1")
+    assert own.text.startswith("您提的议题 T1") and own.labels == []
     for asked in ("议题列表", "有哪些议题", "看看议题", "议题", "现在有什么议题？"):
         listed = await town.liu.says(asked)
-        assert "T1 小区东门加装夜间照明（0/10）" in listed, asked
-        assert "您提的议题" not in listed and "T2" not in listed, (
-            "others' pending topics stay private"
-        )
-    assert "请确认您的议题" not in await town.liu.says("我的议题")
+        assert listed.text.startswith("正在征集附议的议题：\nT1 小区东门加装夜间照明（0/10）")
+        assert "您提的议题" not in listed and "T2" not in listed, asked
+        assert listed.labels == ["附议 T1"]
+    assert (await town.liu.says("我的议题")).text.startswith("您还没有提过议题。")
     signed = await town.liu.taps("附议 T1", listed)
     assert signed.text == "已附议 T1“小区东门加装夜间照明”，目前 1/10 人。谢谢支持！"
 
