@@ -263,7 +263,9 @@ class ModeratorTicketHandler(TicketHandler):
         _ticket_command("诉求统计", "statistics", rest("period", "本月")),
         _ticket_command("超期诉求", "overdue"),
         _ticket_command("所有诉求", "open_tickets", aliases=("全部诉求", "诉求列表", "在办诉求")),
-        _ticket_command("合并诉求", "merge", ticket("duplicate"), ticket("into")),
+        _ticket_command(
+            "合并诉求", "merge", ticket("duplicate", example="R20261122-0009"), ticket("into")
+        ),
     )
     required_roles = MODERATOR
 

@@ -56,8 +56,8 @@ def meeting(name: str = "code", *, optional: bool = False) -> Arg:
     return Arg(name, Kind.MEETING, "M202612", optional=optional)
 
 
-def ticket(name: str = "number", *, optional: bool = False) -> Arg:
-    return Arg(name, Kind.TICKET, "R20261122-0007", optional=optional)
+def ticket(name: str = "number", *, optional: bool = False, example: str = "R20261122-0007") -> Arg:
+    return Arg(name, Kind.TICKET, example, optional=optional)
 
 
 def word(name: str, example: str, *, optional: bool = False, pattern: str | None = None) -> Arg:
