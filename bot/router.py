@@ -471,7 +471,8 @@ class Router:
 
         for claimant in self.registry.urgent:  # danger first, whatever step
             if (urgent := claimant.claims(text)) is not None:
-                return list(await claimant.claimed(ctx, urgent)), urgent
+                # Another dialogue left untouched (a topic draft) is kept with its note.
+                return await self._aside(ctx, owner, claimant.claimed(ctx, urgent), urgent)
         kind = owner.flow.expects(step) if owner is not None and owner.flow is not None else None
         if kind is not None and interpret_in_context(text, kind) is not None:
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command
-from kernel.context import Context
+from kernel.context import Context, Conversation
 from kernel.flows import Flow, Step
 from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
@@ -74,7 +74,13 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: The category an emergency is filed under when the words name none.
-EMERGENCY_CATEGORY = {"fire": "治安消防", "trapped": "治安消防", "hurt": "其他"}
+EMERGENCY_CATEGORY = {
+    "fire": "治安消防",
+    "gas": "治安消防",
+    "electric": "治安消防",
+    "trapped": "治安消防",
+    "hurt": "其他",
+}
 
 
 def _place(data: dict[str, Any]) -> Place:
@@ -201,9 +207,18 @@ class ReportHandler(TicketHandler):
     async def claimed(self, ctx: Context, label: str) -> Sequence[Reply]:
         """Danger to life: what to do at once, and the report filed urgent now (the grid's
         workers and the moderators are pushed as it commits), whatever step was open."""
+        conv = ctx.conversation
+        if conv.active and conv.flow != FLOW:
+            # Another dialogue is open (a topic draft): the emergency is filed on a
+            # conversation of its own, and the router keeps that dialogue with its note.
+            ctx.conversation = Conversation()
+            try:
+                return await self.claimed(ctx, label)
+            finally:
+                ctx.conversation = conv
         kind = label.split(":", 1)[1]
         advice = views.emergency_advice(kind, ctx.community.duty_phone)
-        conv, text = ctx.conversation, ctx.text
+        text = ctx.text
         service = self.service(ctx)
         if conv.flow == FLOW and conv.step == "filed":
             before = await self._urgent_just_filed(ctx, service)
@@ -306,7 +321,12 @@ class ReportHandler(TicketHandler):
         if step == "duplicate":
             number = find_ticket_number(text)
             if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
-                return await self._follow(ctx, number or conv.data.get("duplicate", ""))
+                offered = str(conv.data.get("duplicate", ""))
+                if number and number != offered:
+                    # Only the ticket the bot offered can be followed here: another number
+                    # typed at this prompt would let anyone follow (and read) any ticket.
+                    return [views.error_reply(TicketError("not_yours", number=number))]
+                return await self._follow(ctx, offered)
             conv.data["duplicate_declined"] = True
             conv.changed = True
             # 确认 here means "mine is another one, file it": shown for confirmation.

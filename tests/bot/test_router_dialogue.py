@@ -276,3 +276,17 @@ async def test_people_trapped_in_a_lift_during_a_street_light_draft_is_filed_alo
         [ticket] = await uow.get(TicketRepository).of_reporter("web", "zhang", None)
     assert ticket.urgent and ticket.description == "电梯里有人被困住了"
     assert "路灯" in await town.zhang.says("继续")
+
+
+async def test_an_emergency_during_a_topic_draft_keeps_the_draft(town: Town) -> None:
+    """The walk's topic vanished: 燃气味很大 mid-proposal filed the gas and lost the topic."""
+    draft = await town.zhang.says("我想提个议题：楼下广场舞太吵，晚上九点以后还在跳")
+    assert "请确认您的议题" in draft
+    urgent = await town.zhang.says("燃气味很大")
+    assert "已按紧急诉求受理" in urgent and "议题草稿还在" in urgent, urgent.text
+    async with town.bot.uow() as uow:
+        [gas] = await uow.get(TicketRepository).of_reporter("web", "zhang", None)
+    assert gas.urgent and gas.category == "治安消防"
+    back = await town.zhang.says("继续")
+    assert "请确认您的议题" in back and "广场舞" in back
+    assert "议题 T1 已提交" in await town.zhang.taps("确认提交", back)

@@ -455,3 +455,19 @@ async def test_the_promise_on_filing_is_the_tickets_own_deadline(
         assert promise in filed, filed.text
     finally:
         await bot.stop()
+
+
+async def test_only_the_offered_ticket_can_be_followed_at_the_duplicate_prompt(
+    town: Town,
+) -> None:
+    """The walk followed 张阿姨's emergency (and read her room) by typing its number at
+    another ticket's duplicate prompt."""
+    hers = (await town.zhang.taps("确认提交", await town.zhang.says("5号楼门口垃圾堆了三天"))).ticket
+    lamp = (await town.liu.taps("确认提交", await town.liu.says("3号楼2单元楼道灯坏了"))).ticket
+    offer = await town.chen.says("3号楼2单元楼道灯坏了")
+    assert lamp in offer, offer.text
+    refused = await town.chen.says(f"关注 {hers}")
+    assert refused.text == f"编号 {hers} 不是您反映或关注的诉求，您看不到也不能评价它。"
+    assert "不是您反映或关注" in await town.chen.says(hers), "still not hers to read"
+    followed = await town.chen.says(f"关注 {lamp}")
+    assert followed.text.startswith(f"好的，已关注 {lamp}")
