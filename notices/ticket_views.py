@@ -63,7 +63,7 @@ def my_tickets(tickets: Sequence[Ticket]) -> Reply:
     lines += [
         t(
             "ticket.status_line",
-            number=tk.number,
+            number=_marked(tk),
             category=tk.category,
             status=status_zh(tk.status),
             summary=summary(tk),
@@ -74,6 +74,11 @@ def my_tickets(tickets: Sequence[Ticket]) -> Reply:
     return Reply("\n".join(lines))
 
 
+def _marked(ticket: Ticket) -> str:
+    """A ticket's number in a list, marked （紧急） as its task card is when urgent."""
+    return ticket.number + (t("ticket.urgent_mark") if ticket.urgent else "")
+
+
 def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
     """我的任务: a grid worker's open tickets with their deadlines."""
     if not tickets:
@@ -82,7 +87,7 @@ def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
     lines += [
         t(
             "ticket.task_line",
-            number=tk.number,
+            number=_marked(tk),
             status=status_zh(tk.status),
             category=tk.category,
             location=location_of(tk),
@@ -100,7 +105,7 @@ def ticket_listing(header: str, held: Sequence[tuple[Ticket, str | None]], zone:
     lines += [
         t(
             "ticket.overdue_line",
-            number=tk.number,
+            number=_marked(tk),
             status=status_zh(tk.status),
             level=t(f"ticket.level_{tk.level}"),
             category=tk.category,

@@ -29,6 +29,8 @@ async def test_people_trapped_in_the_lift_added_to_a_draft_is_urgent_at_once(tow
     again = await town.liu.says("电梯里有个老人出不来")
     assert "96333" in again and number in again
     assert await town.wang.receives() == []
+    assert f"{number}（紧急）" in await town.liu.says("我的诉求"), "urgent marked in lists"
+    assert f"{number}（紧急）" in await town.wang.says("我的任务")
 
 
 async def test_an_emergency_about_another_place_is_its_own_ticket_and_the_draft_waits(
