@@ -462,7 +462,9 @@ async def test_only_the_offered_ticket_can_be_followed_at_the_duplicate_prompt(
 ) -> None:
     """The walk followed 张阿姨's emergency (and read her room) by typing its number at
     another ticket's duplicate prompt."""
-    hers = (await town.zhang.taps("确认提交", await town.zhang.says("5号楼门口垃圾堆了三天"))).ticket
+    hers = (
+        await town.zhang.taps("确认提交", await town.zhang.says("5号楼门口垃圾堆了三天"))
+    ).ticket
     lamp = (await town.liu.taps("确认提交", await town.liu.says("3号楼2单元楼道灯坏了"))).ticket
     offer = await town.chen.says("3号楼2单元楼道灯坏了")
     assert lamp in offer, offer.text
