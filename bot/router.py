@@ -439,11 +439,17 @@ class Router:
         if flow is not None and text.lower() in flow.answers(step):
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
-            had = conv.active and not (flow is not None and flow.settled(step))
+            settled = flow is not None and flow.settled(step)
+            had = conv.active and not settled
+            # 取消 just after filing: the ticket goes on, and saying only "nothing is open"
+            # read as if it were not being handled.
+            filed = str(conv.data.get("number", "")) if settled else ""
             if had and flow is not None and flow.drops(step):
                 conv.drop()
             else:
                 conv.end()
+            if filed:
+                return [Reply(t("router.cancel_after_filing", number=filed))], "cancel"
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
         command = self.registry.command_for(text)
