@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -201,6 +202,36 @@ def classify_category(text: str, catalogue: Catalogue) -> str | None:
         if best is None or score > best:
             best, chosen = score, category.name
     return chosen
+
+
+#: Characters that say how a thing is, not what it is (坏了, 不亮了, 的): left out when two
+#: reports are compared for what they are about.
+_FILLER = frozenset("了的吗呢啊吧呀么还又也很太都有是在好几天")
+_PLACE_WORDS = re.compile(r"\d+|号楼|单元|楼层|室|号")
+
+
+def same_subject(one: str, other: str, keywords: Sequence[str] = ()) -> bool:
+    """Do two reports speak of the same thing? They name the same thing of their
+    category's ``keywords`` (灯, 电梯: not 坏了, which says how it is), or share a pair of
+    adjacent characters that is neither a place nor filler ("楼道灯坏了" and "楼道灯不亮"
+    share 楼道; "路灯坏了" and "电梯里有人被困住了" share nothing). A report with too few
+    characters to tell is taken to match, as before this check."""
+    if any(k in one and k in other for k in keywords if k and not _FILLER & set(k)):
+        return True
+    a, b = _subject_pairs(one), _subject_pairs(other)
+    return not a or not b or bool(a & b)
+
+
+def _subject_pairs(text: str) -> set[str]:
+    body = _PLACE_WORDS.sub(" ", text)
+    return {
+        body[i : i + 2]
+        for i in range(len(body) - 1)
+        if "\u4e00" <= body[i] <= "\u9fff"
+        and "\u4e00" <= body[i + 1] <= "\u9fff"
+        and body[i] not in _FILLER
+        and body[i + 1] not in _FILLER
+    }
 
 
 def is_urgent(text: str, catalogue: Catalogue) -> bool:

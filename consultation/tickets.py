@@ -25,6 +25,7 @@ from consultation.ticket_parsing import (
     Catalogue,
     Place,
     local_day,
+    same_subject,
     ticket_number,
 )
 from consultation.worktime import Deadlines
@@ -201,12 +202,19 @@ class TicketService:
 
     # ---- reporting -------------------------------------------------------------------
 
-    async def find_duplicate(self, category: str, place: Place, now: datetime) -> Ticket | None:
-        """An open ticket of the same category at the same place within the window."""
+    async def find_duplicate(
+        self, category: str, place: Place, description: str, now: datetime
+    ) -> Ticket | None:
+        """An open ticket of the same category at the same place within the window, about
+        the same thing (:func:`same_subject`: a corridor light is no lift's duplicate)."""
         if not self.catalogue.confidentiality.may_merge(category) or place.empty:
             return None
         since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
-        return await self.repo.find_open_near(category, place.building, place.spot, since)
+        near = await self.repo.open_near(category, place.building, place.spot, since)
+        keywords = self.catalogue.get(category).keywords
+        return next(
+            (tk for tk in near if same_subject(tk.description, description, keywords)), None
+        )
 
     async def grid_for(self, place: Place, reporter: Actor) -> int | None:
         """Building → grid; a named place falls back to the reporter's own building's grid."""

@@ -429,7 +429,9 @@ class ReportHandler(TicketHandler):
                 return [Reply(question)]
         if not data.get("duplicate_declined"):
             service = self.service(ctx)
-            found = await service.find_duplicate(data["category"], _place(data), ctx.now)
+            found = await service.find_duplicate(
+                data["category"], _place(data), str(data.get("description", "")), ctx.now
+            )
             if found is not None and found.number != data.get("split_from"):
                 conv.advance("duplicate", duplicate=found.number)
                 own = (found.reporter_platform, found.reporter_user_id) == (

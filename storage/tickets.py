@@ -434,21 +434,23 @@ class TicketRepository(Repository):
         )
         return (await self.session.exec(stmt)).first() is not None
 
-    async def find_open_near(
+    async def open_near(
         self,
         category: str,
         building: str | None,
         spot: str | None,
         since: datetime,
-    ) -> Ticket | None:
-        """The newest open ticket of ``category`` at the same building or spot since ``since``."""
+        limit: int = 5,
+    ) -> Sequence[Ticket]:
+        """The newest open tickets of ``category`` at the same building or spot since
+        ``since``, newest first."""
         place = []
         if building:
             place.append(col(Ticket.building) == building)
         if spot:
             place.append(col(Ticket.spot) == spot)
         if not place:
-            return None
+            return []
         stmt = (
             select(Ticket)
             .where(
@@ -459,9 +461,9 @@ class TicketRepository(Repository):
                 or_(*place),
             )
             .order_by(col(Ticket.id).desc())
-            .limit(1)
+            .limit(limit)
         )
-        return (await self.session.exec(stmt)).first()
+        return (await self.session.exec(stmt)).all()
 
     async def of_reporter(
         self, platform: str, user_id: str, resident_id: int | None, limit: int = 20

@@ -292,3 +292,13 @@ async def test_an_emergency_during_a_topic_draft_keeps_the_draft(town: Town) -> 
     back = await town.zhang.says("继续")
     assert "请确认您的议题" in back and "广场舞" in back
     assert "议题 T1 已提交" in await town.zhang.taps("确认提交", back)
+
+
+async def test_a_lift_emergency_is_no_duplicate_of_a_later_corridor_light(town: Town) -> None:
+    """Both 公共设施 in 3号楼: the light used to be told “您已经反映过 R…（电梯里…）”."""
+    urgent = await town.zhang.says("3号楼电梯里有人被困住了")
+    lift = urgent.ticket
+    draft = await town.liu.says("3号楼楼道灯坏了")
+    assert "请确认" in draft and lift not in draft, draft.text
+    same = await town.chen.says("3号楼电梯坏了，按了没反应")
+    assert lift in same and "已有人反映" in same, same.text

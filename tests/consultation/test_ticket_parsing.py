@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from consultation.ticket_parsing import (
     Place,
     classify_category,
@@ -13,6 +15,7 @@ from consultation.ticket_parsing import (
     parse_period,
     parse_place,
     rating_word,
+    same_subject,
     ticket_number,
 )
 
@@ -54,3 +57,28 @@ def test_periods_and_ratings() -> None:
     assert rating_word("不满意，还是坏的") == "不满意"
     assert rating_word("基本满意 R20261122-0001") == "基本满意"
     assert rating_word("满意") == "满意" and rating_word("你好") is None
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("3号楼楼道灯坏了", "3号楼2单元楼道灯不亮了", True),
+        ("6号楼电梯坏了", "6号楼电梯按钮坏了", True),
+        ("3号楼电梯坏了", "电梯里有人被困住了", True),
+        ("5号楼门口垃圾堆了三天", "5号楼垃圾没人清理", True),
+        ("3号楼楼道灯坏了", "电梯里有人被困住了", False),
+        ("路灯坏了", "井盖坏了", False),
+        ("燃气味很大", "3号楼楼到灯坏了", False),
+        # One character names it: the category's keyword (灯), not its 坏了.
+        ("3号楼楼道灯坏了", "3号楼的灯不亮了", True),
+        ("3号楼电梯坏了", "3号楼井盖坏了", False),
+    ],
+)
+def test_two_reports_are_about_the_same_thing_when_they_name_it(
+    one: str, other: str, same: bool
+) -> None:
+    """What the duplicate check asks besides category and place: a corridor light in
+    3号楼 is no duplicate of people trapped in 3号楼's lift (both 公共设施)."""
+    keywords = CAT.get("公共设施").keywords
+    assert same_subject(one, other, keywords) is same
+    assert same_subject(other, one, keywords) is same
