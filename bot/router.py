@@ -422,7 +422,7 @@ class Router:
         owner = self._owner(ctx)
         flow = owner.flow if owner is not None else None
         ctx.conversation.end()
-        if flow is not None and flow.dropped is not None and text.lower() in flow.answers(DROPPED):
+        if flow is not None and flow.dropped is not None and text.lower() in SUBMIT_WORDS:
             return [Reply(t(flow.dropped))], "dropped"
         return None
 

@@ -60,9 +60,9 @@ class Flow:
     #: flow waits (its unsettled steps are kept); None: the flow is closed instead.
     kept: str | None = None
     #: The locale key said to a draft's confirmation (an old 确认提交 tapped) after 取消
-    #: at its ``confirm`` step: the flow is kept at the settled step :data:`DROPPED`,
-    #: which takes :data:`SUBMIT_WORDS`, so the tap is told the draft was withdrawn
-    #: instead of being routed as a new message. None: 取消 ends the flow.
+    #: at its ``confirm`` step: the conversation is kept at :data:`DROPPED`, where the
+    #: router answers :data:`SUBMIT_WORDS` with it once, so the tap is told the draft was
+    #: withdrawn instead of being routed as a new message. None: 取消 ends the flow.
     dropped: str | None = None
 
     def drops(self, step: str | None) -> bool:
@@ -73,8 +73,6 @@ class Flow:
     def step(self, name: str | None) -> Step | None:
         if name is None:
             return None
-        if name == DROPPED and self.dropped is not None:
-            return Step(DROPPED, settled=True, answers=SUBMIT_WORDS)
         return next((s for s in self.steps if s.matches(name)), None)
 
     def expects(self, name: str | None) -> str | None:
