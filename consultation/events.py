@@ -192,7 +192,18 @@ class TopicMerged(TopicChanged):
     into: Topic
 
 
-class TopicQualified(TopicChanged):
+class TopicThresholdCrossed(TopicChanged):
+    """A topic reached its co-sign threshold, or fell short of it again. ``round`` counts
+    how often it had fallen short before, so each crossing is told anew."""
+
+    round: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"{super().key}#{self.round}" if self.round else super().key
+
+
+class TopicQualified(TopicThresholdCrossed):
     """Enough co-signatures: it may go on an agenda. ``supporters`` hear it (but not
     ``by``, who just co-signed and is answered directly)."""
 
@@ -201,6 +212,15 @@ class TopicQualified(TopicChanged):
     by: int | None = None
     #: The next scheduled meeting's code (its agenda can take the topic), if any.
     next_meeting: str | None = None
+
+
+class TopicUnqualified(TopicThresholdCrossed):
+    """A co-sign was taken back (an assisted one undone) and a qualified topic is short
+    again: whoever heard it qualify hears that it no longer does."""
+
+    count: int
+    threshold: int
+    supporters: Sequence[int]
 
 
 class RecurringProblemOffered(Event, key="recurring:O{offer.id}"):

@@ -271,10 +271,25 @@ class TopicService:
             resident=resident.id,
         )
         if topic.status == "qualified" and topic.cosign_count < self.rules.cosign_threshold:
+            round_ = await self._times_short_again(topic) + 1
             await self._change(
                 topic, "accepted", actor, "topic_unqualified", cosigns=topic.cosign_count
             )
+            self.uow.record(
+                ev.TopicUnqualified(
+                    topic=topic,
+                    count=topic.cosign_count,
+                    threshold=self.rules.cosign_threshold,
+                    supporters=await self.audience(topic),
+                    round=round_,
+                )
+            )
         return topic
+
+    async def _times_short_again(self, topic: Topic) -> int:
+        """How often the topic has gone back from qualified to collecting."""
+        entries = await self.uow.audit.for_entity("topic", topic_ref(topic.id or 0))
+        return sum(1 for e in entries if e.action == "topic_unqualified")
 
     async def cosign_list(self, topic_id: int) -> tuple[Topic, list[Participant]]:
         """附议名单: who co-signed, in order, those signed for by someone else marked."""
@@ -302,6 +317,7 @@ class TopicService:
                 supporters=await self.audience(topic),
                 by=by,
                 next_meeting=ahead[0].code if ahead else None,
+                round=await self._times_short_again(topic),
             )
         )
         return True

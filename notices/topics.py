@@ -71,6 +71,18 @@ def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:
     )
 
 
+def _unqualified(event: ev.TopicUnqualified, audience: Audience) -> Reply:
+    values = {
+        "ref": _topic_ref(event),
+        "title": event.topic.title,
+        "count": event.count,
+        "short": event.threshold - event.count,
+    }
+    if isinstance(audience, Moderators):
+        return Reply(t("topic.unqualified_moderator", **values))
+    return Reply(t("topic.unqualified_notice", **values))
+
+
 def routes() -> Table:
     """The topics' rows of the dispatch table."""
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
@@ -109,6 +121,12 @@ def routes() -> Table:
                     Moderators(),
                 ],
                 _qualified,
+            )
+        ],
+        ev.TopicUnqualified: [
+            Notify[ev.TopicUnqualified](
+                lambda e: [People(e.supporters, "supporters"), Moderators()],
+                _unqualified,
             )
         ],
     }

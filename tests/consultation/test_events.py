@@ -46,6 +46,14 @@ CASES: list[tuple[ev.Event, str]] = [
         for c in _TICKET_EVENTS
     ],
     *[(c(topic=TOPIC, **kw), f"topic.{c.__name__}:T12") for c, kw in _TOPIC_EVENTS.items()],
+    (
+        ev.TopicQualified(topic=TOPIC, count=10, supporters=(), round=2),
+        "topic.TopicQualified:T12#2",
+    ),
+    (
+        ev.TopicUnqualified(topic=TOPIC, count=9, threshold=10, supporters=(), round=1),
+        "topic.TopicUnqualified:T12#1",
+    ),
     (ev.RecurringProblemOffered(offer=SimpleNamespace(id=8), days=30), "recurring:O8"),
     (
         ev.RecurringProblemAccepted(offer=SimpleNamespace(id=8), topic=SimpleNamespace(id=3)),
@@ -124,7 +132,7 @@ def test_key(event: ev.Event, key: str) -> None:
 
 def test_every_event_is_pinned() -> None:
     pinned = {type(event) for event, _ in CASES}
-    bases = {ev.Event, ev.Fired, ev.MeetingChanged}
+    bases = {ev.Event, ev.Fired, ev.MeetingChanged, ev.TopicThresholdCrossed}
     defined = {
         c for c in vars(ev).values() if inspect.isclass(c) and issubclass(c, ev.Event)
     } - bases

@@ -12,13 +12,16 @@ import io
 import json
 from typing import Any
 
-from bot.demo import DEMO_NEIGHBOURS
+from bot.app import Yishi
+from bot.demo import DEMO_NEIGHBOURS, seed_demo
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
 from consultation.residents import rows_from, save_row
+from kernel.intents import KeywordClassifier
 from storage.exports import Rules, export_kind
 from storage.meetings import MeetingRepository
 from storage.polls import PollRepository
+from tests.conftest import Clock, make_settings
 from tests.kit import Town
 
 
@@ -320,3 +323,44 @@ async def test_confirming_a_sign_up_for_a_cancelled_meeting_says_it_was_cancelle
     undone = await town.zhang.taps("撤销", asked)
     assert "已经取消了（原因：台风）" in undone, undone.text
     assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
+
+
+async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_who_heard(
+    sqlite_url: str, clock: Clock
+) -> None:
+    """One co-sign qualifies the topic; the assisted one that did is undone: the proposer
+    and the moderators, told it qualified, are told it no longer does; signed again, it
+    is told again."""
+    settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
+    bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    await seed_demo(bot.uow, clock())
+    town = Town(bot, clock)
+    try:
+        await town.li.says("创建议事日")
+        await _topic_open_for_cosigning(town)
+        await town.chen.receives()
+        await town.li.receives()
+
+        signed = await town.wang.says("代办 附议 T1 张阿姨")
+        assert "（代办）" in signed, signed.text
+        [heard] = await town.chen.receives()
+        assert "附议已满 1 人" in heard.text, heard.text
+        assert any("附议已满 1 人" in r.text for r in await town.li.receives())
+
+        [asked] = await town.zhang.receives()
+        await town.zhang.taps("撤销", asked)
+        [corrected] = await town.chen.receives()
+        assert corrected.text == (
+            "更正：议题 T1“3号楼东侧空地改成停车位”有一份附议撤回了，"
+            "现在 0 人，还差 1 人，暂时还不能列入议事日议程。请邻居们继续发“附议 T1”支持。"
+        )
+        [told] = [r for r in await town.li.receives() if r.text.startswith("更正")]
+        assert "还差 1 人，暂不能排进议程" in told.text, told.text
+        refused = await town.li.says("议程 M202612 T1 20分钟")
+        assert "还没有达到附议人数" in refused, refused.text
+
+        await town.wang.says("代办 附议 T1 张阿姨")
+        [again] = await town.chen.receives()
+        assert "附议已满 1 人" in again.text, again.text
+    finally:
+        await bot.stop()
