@@ -23,6 +23,12 @@ def date_text(when: datetime, zone: tzinfo, now: datetime | None = None) -> str:
     return f"{day_text(local, zone, year=other_year)} {local:%H:%M}"
 
 
+def titled(title: str, name: str) -> str:
+    """A name with its title in front, as people say it (网格员王小明), unless the name
+    already ends with it — the demo's 王网格员 is not 网格员王网格员."""
+    return name if not name or name.endswith(title) else f"{title}{name}"
+
+
 def refusal(section: str, code: str, values: dict[str, object]) -> Reply:
     """A domain error's catalogue sentence (``topic_error.not_found`` …)."""
     return Reply(t(f"{section}.{code}", **values))

@@ -23,6 +23,7 @@ from consultation.audiences import (
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
+from notices.common import titled
 from notices.dispatch import Also, Dispatcher, Notify, Route, Table
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
@@ -143,6 +144,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 "note": event.note or "",
                 "actor": event.actor_name or "",
                 "holder": event.holder_name or "",
+                "worker": titled("网格员", event.holder_name or event.actor_name or ""),
                 "summary": summary(tk),
                 "due": clock_text(tk.resolution_due_at, zone),
                 "into": event.note or "",
@@ -163,6 +165,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 key,
                 number=n,
                 actor=event.actor_name or "",
+                worker=titled("网格员", event.actor_name or ""),
                 note=event.note or "",
                 due=clock_text(tk.resolution_due_at, zone),
                 category=tk.category,

@@ -58,7 +58,7 @@ async def test_whole_life_with_reopening(yishi: Yishi, clock: Clock) -> None:
     [ok] = await say(yishi, task.buttons[0].data, "wang")
     assert "已接单" in ok.text
     told = await pushes(yishi, "zhang")
-    assert "王网格员" in told[-1].text and "接单" in told[-1].text
+    assert "已由王网格员接单" in told[-1].text, "not 网格员王网格员: the title is in the name"
 
     [ask] = await say(yishi, f"处理中 {number}", "wang")
     assert "进展" in ask.text
@@ -283,7 +283,8 @@ async def test_hand_up_and_reassign(yishi: Yishi) -> None:
     number = await file_ticket(yishi, "3号楼下水管漏水")
     await say(yishi, f"接单 {number}", "wang")
     await say(yishi, f"上报 {number} 需要物业和住建一起处理", "wang")
-    assert "需要物业和住建" in (await pushes(yishi, "li"))[-1].text
+    handed_up = (await pushes(yishi, "li"))[-1].text
+    assert "王网格员上报社区：需要物业和住建一起处理" in handed_up and "网格员王" not in handed_up
     [pick] = await say(yishi, f"转派 {number}", "li")
     zhao = next(b for b in pick.buttons if b.label == "赵网格员")
     [done] = await say(yishi, zhao.data, "li")
