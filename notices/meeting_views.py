@@ -155,8 +155,9 @@ def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed:
         if preview.clash and preview.clash != preview.same_time:
             month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
     when = date_text(preview.starts_at, zone, now)
+    place_only = preview.starts_at == meeting.starts_at  # 地点改为…（时间不变）
     text = t(
-        "meeting.move_preview",
+        "meeting.move_place_preview" if place_only else "meeting.move_preview",
         code=meeting.code,
         old_when=date_text(meeting.starts_at, zone, now),
         when=when,
@@ -172,6 +173,8 @@ def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed:
     return _awaiting(text, changed, "meeting.b_confirm_move", data)
 
 
-def moved(meeting: Meeting, zone: ZoneInfo, now: datetime) -> Reply:
+def moved(meeting: Meeting, old_start: datetime, zone: ZoneInfo, now: datetime) -> Reply:
+    """确认改期 done: the new time and place, or only the place when the time stays."""
     when = date_text(meeting.starts_at, zone, now)
-    return Reply(t("meeting.moved", code=meeting.code, when=when, place=meeting.place))
+    key = "meeting.moved_place" if old_start == meeting.starts_at else "meeting.moved"
+    return Reply(t(key, code=meeting.code, when=when, place=meeting.place))

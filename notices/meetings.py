@@ -210,7 +210,7 @@ def routes(community: str, zone: ZoneInfo) -> Table:
             Notify[ev.MeetingMoved](
                 groups_and_signed_up,
                 lambda e, _a: notice(
-                    "meeting_moved",
+                    "meeting_moved" if e.old_when != e.view.meeting.starts_at else "place_moved",
                     e,
                     e.view,
                     buttons=True,

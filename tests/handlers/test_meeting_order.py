@@ -315,3 +315,39 @@ async def test_the_cancellation_notice_reads_naturally(town: Town) -> None:
         "已报名的居民不用再来了，下次议事日另行通知。给大家带来不便，请谅解。"
     ), notice.text
     assert [r.text for r in await town.liu.receives()] == [notice.text]
+
+
+async def test_a_day_or_time_that_does_not_exist_is_refused_by_name(town: Town) -> None:
+    """改期 to 12月32日 was “时间和地点都没有变化” (the day unread, the old one kept), and to
+    12月12日 25:00 a preview at 09:30: each is now refused, saying what is wrong."""
+    await town.li.says("创建议事日")
+    for words, said in (
+        ("12月32日 09:30", "12月32日不是有效的日期（12月只有31天）"),
+        ("明年2月30日 09:30", "明年2月30日不是有效的日期（2027年2月只有28天）"),
+        ("12月12日 25:00", "“25:00”不是有效的时间"),
+    ):
+        refused = await town.li.says(f"改期 M202612 {words}")
+        assert refused.text.startswith(said), refused.text
+        assert refused.labels == [], "nothing to confirm"
+    preview = await town.li.says("改期 M202612 12/12 9:30")
+    assert "要把 M202612 从 12月5日 09:30 改到 12月12日 09:30" in preview, preview.text
+    assert preview.labels == ["确认改期"]
+
+
+async def test_a_new_place_alone_reads_as_a_new_place(town: Town) -> None:
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    await town.scheduler_runs()
+    preview = await town.li.says("改期 M202612 地点：3号楼活动室")
+    assert preview.text.startswith(
+        "要把 M202612 的地点改为 3号楼活动室（时间不变：12月5日 09:30）。"
+    ), preview.text
+    done = await town.li.taps("确认改期", preview)
+    assert done.text.startswith(
+        "已将 M202612 的地点改为 3号楼活动室（时间不变：12月5日 09:30）。"
+    ), done.text
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text.startswith(
+        "【协商议事日换地点】M202612\n时间不变：12月5日 09:30\n地点改为：3号楼活动室（原定"
+    ), notice.text
