@@ -273,8 +273,9 @@ class MeetingAdminHandler(Handler):
         if stamp and stamp != (await service.preview_cancel(code, why)).stamp:
             return await self.cancel(ctx, code, why, changed=True)
         done, _ = await service.cancel(code, why, ctx.user.actor)
-        view = await service.view(done.code)
-        return [cancelled(done, view.onsite + view.online, ctx.community.zone, ctx.now)]
+        assert done.id is not None
+        signed, invited = await service.told_privately(done.id)
+        return [cancelled(done, len(signed), len(invited), ctx.community.zone, ctx.now)]
 
     async def _new_place_and_time(
         self, ctx: Context, code: str, when: str

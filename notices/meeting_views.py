@@ -109,7 +109,9 @@ def signup_roll(meeting: Meeting, people: Sequence[tuple[Participant, str]]) -> 
 
 
 def _reach(preview: ChangePreview) -> dict[str, object]:
-    return {"groups": preview.groups, "signed_up": preview.signed_up}
+    """How many are told: the groups, those signed up, and those invited who are not."""
+    invited = t("meeting.and_invited", count=preview.invited) if preview.invited else ""
+    return {"groups": preview.groups, "signed_up": preview.signed_up, "invited": invited}
 
 
 def _awaiting(text: str, changed: bool, button: str, data: str) -> Reply:
@@ -137,9 +139,11 @@ def cancel_preview(
     return _awaiting(text, changed, "meeting.b_confirm_cancel", data)
 
 
-def cancelled(meeting: Meeting, told: int, zone: ZoneInfo, now: datetime) -> Reply:
+def cancelled(meeting: Meeting, told: int, invited: int, zone: ZoneInfo, now: datetime) -> Reply:
+    """确认取消 done: told ``told`` signed up and ``invited`` invited who were not."""
     when = date_text(meeting.starts_at, zone, now)
-    return Reply(t("meeting.cancelled", code=meeting.code, when=when, count=told))
+    also = t("meeting.and_invited", count=invited) if invited else ""
+    return Reply(t("meeting.cancelled", code=meeting.code, when=when, count=told, invited=also))
 
 
 def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed: bool) -> Reply:
