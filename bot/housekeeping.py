@@ -11,7 +11,7 @@ many.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,14 @@ class HousekeepingSource(DailySource):
     at: time = time(3, 30)
     useful_for: timedelta = timedelta(hours=2)
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
+
+    async def upcoming(
+        self, uow: UnitOfWork, now: datetime, horizon: timedelta
+    ) -> list[TimedEvent]:
+        """Each night's purge: a chore nobody is told of, not one of the moderators'
+        notices (接下来的通知 neither lists it nor lets it be cancelled)."""
+        events = await super().upcoming(uow, now, horizon)
+        return [replace(e, notice=False) for e in events]
 
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep

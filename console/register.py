@@ -23,7 +23,7 @@ from consultation.binding import issue_code
 from consultation.register import Address, RegisterError, move, verify
 from consultation.residents import REQUIRED, ImportReport, RowError, parse_row, save_row
 from consultation.roles import ROLE_NAMES_ZH, Role
-from consultation.timetable import Outcome, Timetable, UnknownEvent
+from consultation.timetable import Outcome, Timetable, UnknownEvent, short_number
 from kernel.texts import catalog
 from storage.models import Building, Grid, PlatformIdentity, Resident, RoleAssignment
 
@@ -205,17 +205,17 @@ class RegisterPages:
     # ---- 通知 --------------------------------------------------------------------------
 
     async def _events(self, visit: Visit) -> list[dict[str, Any]]:
-        events = await self.timetable.upcoming(visit.uow, visit.now, timedelta(days=NOTICE_DAYS))
+        events = await self.timetable.notices(visit.uow, visit.now, timedelta(days=NOTICE_DAYS))
         kinds = catalog()
         return [
             {
-                "n": n,
+                "n": short_number(e.key),
                 "key": e.key,
                 "kind": kinds.get(f"schedule.kinds.{e.kind}", e.kind),
                 "ref": e.ref,
                 "when": e.due_at.astimezone(self.desk.zone).strftime("%Y-%m-%d %H:%M"),
             }
-            for n, e in enumerate(events, start=1)
+            for e in events
         ]
 
     async def notices(self, visit: Visit) -> web.StreamResponse:
@@ -227,7 +227,7 @@ class RegisterPages:
         rows = await self._events(visit)
         return csv_response(
             "notices.csv",
-            ["序号", "时间", "内容", "对象", "键"],
+            ["编号", "时间", "内容", "对象", "键"],
             [[r["n"], r["when"], r["kind"], r["ref"], r["key"]] for r in rows],
         )
 

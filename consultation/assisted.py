@@ -10,13 +10,16 @@ by someone else, so anonymous polls refuse it.
 
 The resident is asked to confirm (it stays marked assisted) or undo it — undone exactly
 as their own withdrawal would be, and the assistant is told. Both act on the sender's
-own record only, so nobody else can confirm or undo it.
+own record only, so nobody else can confirm or undo it, and only on the 代办 the card
+was sent for (:func:`card_stamp`): a card of an earlier 代办 of the same thing, undone
+or replaced since, is told so and changes nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,6 +53,14 @@ AssistedRow = TopicCosign | MeetingSignup | PollVoter
 
 #: What can be assisted, by the letter of its reference (T3, M202612, P2).
 KIND_OF_LETTER = {"T": "cosign", "M": "signup", "P": "vote"}
+
+
+def card_stamp(assisted_at: datetime | None) -> str:
+    """The identity of one 代办, carried by its card's buttons (``v3f2a1c``): derived
+    from when it was recorded, so a new 代办 of the same thing (after an undo, or another
+    way of taking part) gets a new one and the old card's buttons no longer act."""
+    seen = assisted_at.astimezone(UTC).isoformat() if assisted_at is not None else ""
+    return "v" + hashlib.sha256(f"assist|{seen}".encode()).hexdigest()[:6]
 
 
 class AssistError(DomainError):
@@ -256,10 +267,13 @@ class AssistService:
 
     # ---- the resident's answer -------------------------------------------------------------
 
-    async def confirm(self, ref: str, resident: Resident, actor: str) -> Answered:
-        """确认: it was the resident's wish; it stays marked assisted."""
+    async def confirm(
+        self, ref: str, resident: Resident, actor: str, card: str | None = None
+    ) -> Answered:
+        """确认: it was the resident's wish; it stays marked assisted. ``card``: the stamp
+        the tapped card carries (None: typed by hand, the current 代办)."""
         ref = ref.upper()
-        kind, found = await self._own_record(ref, resident)
+        kind, found = await self._own_record(ref, resident, card)
         record, title = found
         await self._not_cancelled(kind, ref)
         if record.assist_confirmed_at is None:
@@ -269,11 +283,14 @@ class AssistService:
         assert record.assisted_by is not None
         return await self._answered(kind, ref, title, record.assisted_by)
 
-    async def undo(self, ref: str, resident: Resident, actor: str) -> Answered:
+    async def undo(
+        self, ref: str, resident: Resident, actor: str, card: str | None = None
+    ) -> Answered:
         """撤销: taken back exactly as the resident's own withdrawal would be; the assistant
-        is told. A vote in a closed poll is in the result and stays."""
+        is told. A vote in a closed poll is in the result and stays. ``card`` as for
+        :meth:`confirm`."""
         ref = ref.upper()
-        kind, found = await self._own_record(ref, resident)
+        kind, found = await self._own_record(ref, resident, card)
         record, title = found
         await self._not_cancelled(kind, ref)
         assert record.assisted_by is not None and resident.id is not None
@@ -334,9 +351,10 @@ class AssistService:
         return Answered(kind, ref, title, assistant_id, name)
 
     async def _own_record(
-        self, ref: str, resident: Resident
+        self, ref: str, resident: Resident, card: str | None = None
     ) -> tuple[str, tuple[AssistedRow, str]]:
-        """The sender's own assisted record named by ``ref`` (T3, M202612, P2), and its title."""
+        """The sender's own assisted record named by ``ref`` (T3, M202612, P2), and its title;
+        with ``card``, only the 代办 that card was sent for (else ``superseded``)."""
         kind = KIND_OF_LETTER.get(ref[:1].upper())
         if kind is None or resident.id is None:
             raise AssistError("nothing", ref=ref)
@@ -363,6 +381,11 @@ class AssistService:
                 found = voter, poll.question
         if found is None or found[0].assisted_by is None:
             raise AssistError("nothing", ref=ref)
+        record = found[0]
+        if card is not None and card.lower() != card_stamp(record.assisted_at):
+            helper = await self.uow.residents.get(found[0].assisted_by)
+            key = "superseded_confirmed" if record.assist_confirmed_at else "superseded"
+            raise AssistError(key, ref=ref, assistant=helper.name if helper else "")
         return kind, found
 
     async def _save(self, record: AssistedRow) -> None:

@@ -352,12 +352,14 @@ class MeetingReminderDue(Fired):
 
 
 class MeetingChanged(Event):
-    """Base of a change to a scheduled meeting (``change_id`` its record): the groups and
-    everyone ``signed_up`` hear it."""
+    """Base of a change to a scheduled meeting (``change_id`` its record): the groups,
+    everyone ``signed_up`` and everyone ``invited`` (邀请, 7+X) not signed up hear it —
+    each person once."""
 
     view: MeetingView
     change_id: int
     signed_up: Sequence[int]
+    invited: Sequence[int] = ()
 
 
 class MeetingMoved(MeetingChanged, key="meeting.moved:{view.meeting.code}:{change_id}"):

@@ -5,7 +5,7 @@ announcements to the community's groups 7 days, 1 day and 2 hours ahead, and a
 reminder to everyone signed up — all derived from the meeting row, so moving a
 meeting (:meth:`MeetingService.move`) moves them and cancelling it
 (:meth:`MeetingService.cancel`) drops them. Each move or cancellation is
-announced once, to the groups and to those signed up.
+announced once, to the groups, to those signed up and to those invited (7+X).
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ class ChangePreview:
     place: str
     groups: int
     signed_up: int
+    #: Those invited (邀请, 7+X) and not signed up: told privately too.
+    invited: int = 0
     #: The month the meeting moves into when it is not the month its code names
     #: (M202701 moved into December), and another meeting already in that month.
     new_month: str | None = None
@@ -397,9 +399,21 @@ class MeetingService:
             raise MeetingError("move_same", code=meeting.code)
         return meeting, new_place
 
+    async def told_privately(self, meeting_id: int) -> tuple[list[int], list[int]]:
+        """Who hears of a move or a cancellation in private: those signed up, and those
+        invited (7+X) who are not — nobody twice."""
+        signed = [p.id for _, p in await self.meetings.signups(meeting_id) if p.id is not None]
+        invited = [
+            p.id
+            for _, p in await self.meetings.invites(meeting_id)
+            if p.id is not None and p.id not in signed
+        ]
+        return signed, invited
+
     async def _preview(self, meeting: Meeting, starts_at: datetime, place: str) -> ChangePreview:
         assert meeting.id is not None
-        signed_up = sum((await self.meetings.signup_counts(meeting.id)).values())
+        signed, invited = await self.told_privately(meeting.id)
+        signed_up = len(signed)
         groups = len(self.rules.group_chats())
         local = starts_at.astimezone(self.zone)
         together = await self.meetings.at_time(starts_at, besides=meeting.id)
@@ -417,6 +431,7 @@ class MeetingService:
             place,
             groups,
             signed_up,
+            invited=len(invited),
             new_month=new_month,
             clash=clash,
             same_time=same_time,
@@ -650,8 +665,7 @@ class MeetingEvents:
             if change is None or change.id is None:
                 return
             assert meeting.id is not None
-            people = [p.id for _, p in await uow.get(MeetingRepository).signups(meeting.id)]
-            signed_up = [i for i in people if i is not None]
+            signed_up, invited = await service.told_privately(meeting.id)
             if change.kind == "cancelled":
                 uow.record(
                     ev.MeetingCancelled(
@@ -659,6 +673,7 @@ class MeetingEvents:
                         change_id=change.id,
                         reason=change.reason or "",
                         signed_up=signed_up,
+                        invited=invited,
                         late=late,
                     )
                 )
@@ -670,6 +685,7 @@ class MeetingEvents:
                         old_when=change.old_starts_at,
                         old_place=change.old_place,
                         signed_up=signed_up,
+                        invited=invited,
                         late=late,
                     )
                 )

@@ -26,6 +26,8 @@ class TimedEvent:
     ``meeting.announce:M202612:7d`` or ``ticket.escalate:R20261122-0007:response``.
     ``stale_at``: past this moment the event is no longer useful (an announcement
     for a meeting that has begun) and is dropped and logged instead of fired late.
+    ``notice``: someone is told something when it fires; False for the framework's own
+    chores (the nightly purge), which the moderators' list of notices leaves out.
     """
 
     key: str
@@ -34,6 +36,7 @@ class TimedEvent:
     due_at: datetime
     stale_at: datetime | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    notice: bool = True
 
 
 class TimedEventSource(Protocol):

@@ -15,6 +15,7 @@ zone whatever the server's clock says.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -157,6 +158,22 @@ class UnknownEvent(LookupError):
     code = "unknown_event"
 
 
+class AmbiguousNumber(LookupError):
+    """Two upcoming notices share a number (rare: four digits from their keys); they are
+    named by their keys instead."""
+
+    def __init__(self, events: Sequence[TimedEvent]) -> None:
+        super().__init__(", ".join(e.key for e in events))
+        self.events = list(events)
+
+
+def short_number(key: str) -> int:
+    """An event's number in 接下来的通知 (four digits, from its key): the same event
+    keeps it whatever is added, sent or cancelled around it, so a number typed twice
+    names the same event twice."""
+    return 1000 + int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % 9000
+
+
 class Timetable:
     """All sources, one view: what is due, and firing each key once."""
 
@@ -204,18 +221,38 @@ class Timetable:
         """Events whose time has come (``due_at <= now``) and that nobody recorded yet."""
         return [e for e in await self.upcoming(uow, now, timedelta(seconds=1)) if e.due_at <= now]
 
+    async def notices(self, uow: UnitOfWork, now: datetime, horizon: timedelta) -> list[TimedEvent]:
+        """The upcoming events someone is told of — what moderators list, cancel and send
+        now; the framework's chores (the nightly purge) are left out."""
+        return [e for e in await self.upcoming(uow, now, horizon) if e.notice]
+
     async def find(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta, ref: str
     ) -> TimedEvent:
-        """The upcoming event named by its key or by its number in the listing (1-based)."""
-        events = await self.upcoming(uow, now, horizon)
+        """The upcoming notice named by its key or by its number (:func:`short_number`);
+        :class:`AmbiguousNumber` when two share the number."""
         wanted = ref.strip()
-        if wanted.isdigit() and 1 <= int(wanted) <= len(events):
-            return events[int(wanted) - 1]
-        for event in events:
-            if event.key == wanted:
-                return event
-        raise UnknownEvent(wanted)
+        found = [
+            e
+            for e in await self.notices(uow, now, horizon)
+            if e.key == wanted or (wanted.isdigit() and short_number(e.key) == int(wanted))
+        ]
+        if len(found) > 1:
+            raise AmbiguousNumber(found)
+        if not found:
+            raise UnknownEvent(wanted)
+        return found[0]
+
+    async def settled(self, uow: UnitOfWork, ref: str, since: datetime) -> ScheduledSend | None:
+        """What became of the event named by key or number, recorded since ``since`` (sent,
+        cancelled, dropped): a number typed again is answered with what it already did."""
+        sends, wanted = uow.get(ScheduledSendRepository), ref.strip()
+        if not wanted.isdigit():
+            return await sends.get(wanted)
+        number = int(wanted)
+        return next(
+            (s for s in await sends.recorded_since(since) if short_number(s.key) == number), None
+        )
 
     async def fire(
         self,

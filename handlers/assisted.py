@@ -3,7 +3,9 @@ who asked by phone or in person; the resident confirms (确认代办 T3) or undo
 
 Staff commands: ``代办 附议 T3 刘大爷`` · ``代办 报名 [M202612] 刘大爷 [线上]`` ·
 ``代办 投票 P2 赞成 刘大爷`` (``代办`` alone shows all three). The resident's buttons send
-``确认代办 T3`` / ``撤销代办 T3``: each acts on the sender's own record only.
+``确认代办 T3 v3f2a1c`` / ``撤销代办 T3 v3f2a1c``: each acts on the sender's own record
+only, and only on the 代办 its card was sent for (the stamp; typed without one, on the
+current 代办).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from notices.polls import choice_label, running_count
 #: A reference the answer buttons carry: a topic, a poll or a meeting.
 _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
+#: The stamp of the 代办 a card was sent for (consultation.assisted.card_stamp).
+_CARD = r"(?i)v[0-9a-f]{6}"
 
 
 _assist_command = Section("代办", ASSISTANTS).command
@@ -134,8 +138,18 @@ class AssistAnswerHandler(Handler):
     """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only."""
 
     grammar = (
-        Command("确认代办", "confirm", (word("ref", "T3", pattern=_REF),), listed=False),
-        Command("撤销代办", "undo", (word("ref", "T3", pattern=_REF),), listed=False),
+        Command(
+            "确认代办",
+            "confirm",
+            (word("ref", "T3", pattern=_REF), word("card", "", optional=True, pattern=_CARD)),
+            listed=False,
+        ),
+        Command(
+            "撤销代办",
+            "undo",
+            (word("ref", "T3", pattern=_REF), word("card", "", optional=True, pattern=_CARD)),
+            listed=False,
+        ),
     )
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -144,17 +158,17 @@ class AssistAnswerHandler(Handler):
     def _service(self, ctx: Context) -> AssistService:
         return _assist_service(ctx, self.rules)
 
-    async def confirm(self, ctx: Context, ref: str) -> Sequence[Reply]:
+    async def confirm(self, ctx: Context, ref: str, card: str | None) -> Sequence[Reply]:
         me = ctx.user.resident
         if me is None:
             raise AssistError("nothing", ref=ref.upper())
-        done = await self._service(ctx).confirm(ref, me, ctx.user.actor)
+        done = await self._service(ctx).confirm(ref, me, ctx.user.actor, card)
         key = f"assist.confirmed_{done.kind}"
         return [Reply(t(key, ref=done.ref, assistant=done.assistant_name))]
 
-    async def undo(self, ctx: Context, ref: str) -> Sequence[Reply]:
+    async def undo(self, ctx: Context, ref: str, card: str | None) -> Sequence[Reply]:
         me = ctx.user.resident
         if me is None:
             raise AssistError("nothing", ref=ref.upper())
-        done = await self._service(ctx).undo(ref, me, ctx.user.actor)
+        done = await self._service(ctx).undo(ref, me, ctx.user.actor, card)
         return [Reply(t(f"assist.undone_{done.kind}", ref=done.ref, assistant=done.assistant_name))]

@@ -33,7 +33,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
-from nlu.slots import parse_date, parse_time
+from nlu.slots import WhenError, written_when
 from notices.common import refusal
 from notices.meeting_views import (
     agenda_set,
@@ -152,10 +152,11 @@ _PLACE = re.compile(r"(?:地点|改在|地址)\s*[:：]?\s*(.+)$", re.DOTALL)
 
 
 def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> datetime | None:
-    """ "12月12日 09:30" / "12月12日" / "下午3点" → the new start; what is not said stays."""
+    """ "12月12日 09:30" / "12/12 9:30" / "12月12日" / "下午3点" → the new start; what is
+    not said stays. A day or time that does not exist (12月32日, 25:00) raises
+    :class:`WhenError`: it is not said, but it is not "the same" either."""
     local_start = current.astimezone(zone)
-    day = parse_date(text, now.astimezone(zone).date())
-    clock = parse_time(text)
+    day, clock = written_when(text, now.astimezone(zone).date())
     if day is None and clock is None:
         return None
     return datetime.combine(
@@ -272,20 +273,25 @@ class MeetingAdminHandler(Handler):
         if stamp and stamp != (await service.preview_cancel(code, why)).stamp:
             return await self.cancel(ctx, code, why, changed=True)
         done, _ = await service.cancel(code, why, ctx.user.actor)
-        view = await service.view(done.code)
-        return [cancelled(done, view.onsite + view.online, ctx.community.zone, ctx.now)]
+        assert done.id is not None
+        signed, invited = await service.told_privately(done.id)
+        return [cancelled(done, len(signed), len(invited), ctx.community.zone, ctx.now)]
 
     async def _new_place_and_time(
         self, ctx: Context, code: str, when: str
-    ) -> tuple[datetime, str | None] | None:
-        """改期's words (12月12日 09:30, 下周六上午9点半, 地点：…) → the new start and place."""
+    ) -> tuple[datetime, str | None] | Reply:
+        """改期's words (12月12日 09:30, 下周六上午9点半, 地点：…) → the new start and place,
+        or the reply that says what is wrong with them."""
         place_match = _PLACE.search(when)
         place = place_match.group(1).strip() if place_match else None
         when_text = when[: place_match.start()] if place_match else when
         current = await self._service(ctx).get(code)
-        starts = new_start(when_text, current.starts_at, ctx.now, ctx.community.zone)
+        try:
+            starts = new_start(when_text, current.starts_at, ctx.now, ctx.community.zone)
+        except WhenError as exc:
+            return Reply(t(f"meeting.bad_{exc.code}", written=exc.written, why=exc.why, code=code))
         if starts is None and not place:
-            return None
+            return Reply(t("meeting.syntax_move"))
         return starts or current.starts_at, place
 
     async def move(
@@ -294,26 +300,26 @@ class MeetingAdminHandler(Handler):
         """改期 M202612 12月12日 09:30 [地点：…]: day and time as people write them; the
         preview says the new time in full, what goes to how many, and waits for 确认改期."""
         wanted = await self._new_place_and_time(ctx, code, when)
-        if wanted is None:
-            return [Reply(t("meeting.syntax_move"))]
+        if isinstance(wanted, Reply):
+            return [wanted]
         preview = await self._service(ctx).preview_move(code, *wanted)
         return [move_preview(preview, ctx.community.zone, ctx.now, changed)]
 
     async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
         stamp, when = _stamped(when)
         wanted = await self._new_place_and_time(ctx, code, when)
-        if wanted is None:
-            return [Reply(t("meeting.syntax_move"))]
+        if isinstance(wanted, Reply):
+            return [wanted]
         service = self._service(ctx)
         try:
             if stamp and stamp != (await service.preview_move(code, *wanted)).stamp:
                 return await self.move(ctx, code, when, changed=True)
-            done, _ = await service.move(code, *wanted, ctx.user.actor)
+            done, change = await service.move(code, *wanted, ctx.user.actor)
         except MeetingError as exc:
             if exc.code != "move_same":
                 raise
             return [Reply(t("meeting.already_moved", code=code))]  # 确认改期 tapped twice
-        return [moved(done, ctx.community.zone, ctx.now)]
+        return [moved(done, change.old_starts_at, ctx.community.zone, ctx.now)]
 
 
 _STAMP = re.compile(r"^(v[0-9a-f]{6})\s*")

@@ -1,9 +1,11 @@
-"""接下来的通知: moderators see the timed messages coming up, cancel one or send one now.
+"""接下来的通知: moderators see the notices coming up, cancel one or send one now.
 
-Numbers refer to the current list, recomputed each time in its one order (due
-time, then key), so "取消通知 2" typed cold — without listing first — means the
-same line "接下来的通知" would show as 2 now; each reply names the event it acted
-on. Keys (``meeting.announce:M202612:20261205:7d``) work too.
+Each notice has its own number, four digits from its key
+(:func:`consultation.timetable.short_number`), not its place in the list: "取消通知
+4821" sent twice names the same notice twice, and the second time is told it was
+already cancelled; each reply names the notice it acted on. Keys
+(``meeting.announce:M202612:20261205:7d``) work too. The framework's chores (the
+nightly purge) are no notice: neither listed nor cancellable here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from consultation.schedule import TimedEvent
-from consultation.timetable import Outcome, Timetable, UnknownEvent
+from consultation.timetable import AmbiguousNumber, Outcome, Timetable, UnknownEvent
 from handlers.staff import MODERATOR
 from kernel.commands import Command, word
 from kernel.context import Context
@@ -21,11 +23,13 @@ from kernel.handler import Handler, Reading
 from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import date_text
-from notices.timetable import describe_event, upcoming
+from notices.timetable import ambiguous, describe_event, settled, upcoming
 
 FLOW = "schedule"
 LIST_DAYS = 14
 SHOWN = 20
+#: A notice's number in the list (or its key).
+_WHICH = word("which", "编号")
 
 
 class ScheduleHandler(Handler):
@@ -33,10 +37,8 @@ class ScheduleHandler(Handler):
 
     grammar = (
         Command("接下来的通知", "listing", aliases=("通知安排", "/notices"), section="通知"),
-        Command(
-            "取消通知", "cancel", (word("which", "2"),), aliases=("/cancel_notice",), section="通知"
-        ),
-        Command("立即发送", "send", (word("which", "2"),), aliases=("/send_now",), section="通知"),
+        Command("取消通知", "cancel", (_WHICH,), aliases=("/cancel_notice",), section="通知"),
+        Command("立即发送", "send", (_WHICH,), aliases=("/send_now",), section="通知"),
     )
     flow = Flow(FLOW, (Step("listed"),), starts=("listed",))
     required_roles = MODERATOR
@@ -65,24 +67,32 @@ class ScheduleHandler(Handler):
         return await self._act(ctx, "send", which)
 
     async def listing(self, ctx: Context) -> Sequence[Reply]:
-        events = await self.timetable.upcoming(ctx.uow, ctx.now, self.horizon)
+        events = await self.timetable.notices(ctx.uow, ctx.now, self.horizon)
         if not events:
             ctx.conversation.end()
             return [Reply(t("schedule.list_empty", days=LIST_DAYS))]
         ctx.conversation.start(FLOW, "listed")
         return [upcoming(events, SHOWN, ctx.community.zone)]
 
-    async def _find(self, ctx: Context, ref: str) -> TimedEvent:
-        """By key, or by number in the current list (the order :meth:`_list` shows)."""
-        return await self.timetable.find(ctx.uow, ctx.now, self.horizon, ref)
+    async def _find(self, ctx: Context, ref: str) -> TimedEvent | Reply:
+        """By key or number; else what already became of it, or that there is none."""
+        zone = ctx.community.zone
+        try:
+            return await self.timetable.find(ctx.uow, ctx.now, self.horizon, ref)
+        except AmbiguousNumber as exc:
+            return ambiguous(ref, exc.events, zone)
+        except UnknownEvent:
+            record = await self.timetable.settled(ctx.uow, ref, ctx.now - self.horizon)
+            if record is None:
+                return Reply(t("schedule.unknown", ref=ref))
+            return settled(record, zone)
 
     async def _act(self, ctx: Context, verb: str, ref: str) -> Sequence[Reply]:
         if not ref:
             return [Reply(t("schedule.need_ref"))]
-        try:
-            event = await self._find(ctx, ref)
-        except UnknownEvent:
-            return [Reply(t("schedule.unknown", ref=ref))]
+        event = await self._find(ctx, ref)
+        if isinstance(event, Reply):
+            return [event]
         what, when = describe_event(event), date_text(event.due_at, ctx.community.zone)
         if verb == "cancel":
             if not await self.timetable.cancel(ctx.uow, event, ctx.now, ctx.user.actor):
@@ -94,4 +104,7 @@ class ScheduleHandler(Handler):
         if outcome is Outcome.ALREADY:
             return [Reply(t("schedule.already"))]
         await ctx.audit("schedule_sent_now", "scheduled_event", event.key)
-        return [Reply(t("schedule.sent_now", what=what, when=when))]
+        # Sent ahead of its time, it is not sent again at that time (a meeting's reminder
+        # on the day included): said plainly, so nobody waits for it.
+        key = "schedule.sent_early" if event.due_at > ctx.now else "schedule.sent_now"
+        return [Reply(t(key, what=what, when=when))]

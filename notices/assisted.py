@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
-from consultation.assisted import Assisted
+from consultation.assisted import Assisted, card_stamp
 from consultation.audiences import Audience, Person
 from consultation.errors import DomainError
 from consultation.meetings import MODE_ZH
@@ -42,11 +42,13 @@ def of_which_in(people: Sequence[Participant]) -> str:
     return of_which(assisted_count(people))
 
 
-def answer_buttons(ref: str) -> tuple[Button, ...]:
-    """确认 / 撤销: the sender's own record named by ``ref`` (nobody else's)."""
+def answer_buttons(ref: str, at: datetime) -> tuple[Button, ...]:
+    """确认 / 撤销: the sender's own record named by ``ref`` (nobody else's), the 代办
+    recorded ``at`` only (its stamp: an older card's buttons don't act on a newer one)."""
+    stamp = card_stamp(at)
     return (
-        Button(t("assist.b_confirm"), f"确认代办 {ref}", private=True),
-        Button(t("assist.b_undo"), f"撤销代办 {ref}", private=True),
+        Button(t("assist.b_confirm"), f"确认代办 {ref} {stamp}", private=True),
+        Button(t("assist.b_undo"), f"撤销代办 {ref} {stamp}", private=True),
     )
 
 
@@ -98,7 +100,7 @@ def _to_resident(event: ev.AssistRecorded) -> list[Audience]:
 def _asked(event: ev.AssistRecorded, key: str, **values: object) -> Reply:
     """The resident is told who recorded what for them, and asked to confirm or undo it."""
     text = t(key, assistant=event.assistant_name, ref=event.ref, **values)
-    return Reply(text, buttons=answer_buttons(event.ref))
+    return Reply(text, buttons=answer_buttons(event.ref, event.at))
 
 
 def routes(zone: ZoneInfo) -> Table:

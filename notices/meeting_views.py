@@ -109,7 +109,9 @@ def signup_roll(meeting: Meeting, people: Sequence[tuple[Participant, str]]) -> 
 
 
 def _reach(preview: ChangePreview) -> dict[str, object]:
-    return {"groups": preview.groups, "signed_up": preview.signed_up}
+    """How many are told: the groups, those signed up, and those invited who are not."""
+    invited = t("meeting.and_invited", count=preview.invited) if preview.invited else ""
+    return {"groups": preview.groups, "signed_up": preview.signed_up, "invited": invited}
 
 
 def _awaiting(text: str, changed: bool, button: str, data: str) -> Reply:
@@ -137,9 +139,11 @@ def cancel_preview(
     return _awaiting(text, changed, "meeting.b_confirm_cancel", data)
 
 
-def cancelled(meeting: Meeting, told: int, zone: ZoneInfo, now: datetime) -> Reply:
+def cancelled(meeting: Meeting, told: int, invited: int, zone: ZoneInfo, now: datetime) -> Reply:
+    """确认取消 done: told ``told`` signed up and ``invited`` invited who were not."""
     when = date_text(meeting.starts_at, zone, now)
-    return Reply(t("meeting.cancelled", code=meeting.code, when=when, count=told))
+    also = t("meeting.and_invited", count=invited) if invited else ""
+    return Reply(t("meeting.cancelled", code=meeting.code, when=when, count=told, invited=also))
 
 
 def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed: bool) -> Reply:
@@ -155,8 +159,9 @@ def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed:
         if preview.clash and preview.clash != preview.same_time:
             month += t("meeting.move_clash", month=preview.new_month, other=preview.clash)
     when = date_text(preview.starts_at, zone, now)
+    place_only = preview.starts_at == meeting.starts_at  # 地点改为…（时间不变）
     text = t(
-        "meeting.move_preview",
+        "meeting.move_place_preview" if place_only else "meeting.move_preview",
         code=meeting.code,
         old_when=date_text(meeting.starts_at, zone, now),
         when=when,
@@ -172,6 +177,8 @@ def move_preview(preview: ChangePreview, zone: ZoneInfo, now: datetime, changed:
     return _awaiting(text, changed, "meeting.b_confirm_move", data)
 
 
-def moved(meeting: Meeting, zone: ZoneInfo, now: datetime) -> Reply:
+def moved(meeting: Meeting, old_start: datetime, zone: ZoneInfo, now: datetime) -> Reply:
+    """确认改期 done: the new time and place, or only the place when the time stays."""
     when = date_text(meeting.starts_at, zone, now)
-    return Reply(t("meeting.moved", code=meeting.code, when=when, place=meeting.place))
+    key = "meeting.moved_place" if old_start == meeting.starts_at else "meeting.moved"
+    return Reply(t(key, code=meeting.code, when=when, place=meeting.place))

@@ -1,7 +1,8 @@
 """议事日: how meetings and minutes are phrased, and who is told what as one nears or moves.
 
-Announcements go to the community's groups; reminders, moves and cancellations
-also to everyone signed up; invitations (7+X) to each invitee.
+Announcements go to the community's groups; reminders to everyone signed up;
+moves and cancellations to the groups, to everyone signed up and to everyone invited
+(7+X), each person once; invitations (7+X) to each invitee.
 """
 
 from __future__ import annotations
@@ -166,8 +167,18 @@ def routes(community: str, zone: ZoneInfo) -> Table:
             text += "\n" + t("notice.announce_late")
         return Reply(text, buttons=_signup_buttons(view.meeting) if buttons else ())
 
-    def groups_and_signed_up(event: ev.MeetingChanged) -> list[Audience]:
-        return [CommunityGroups(), People(event.signed_up, "signed_up")]
+    def groups_and_people(event: ev.MeetingChanged) -> list[Audience]:
+        """The groups, those signed up, and those invited who are not (nobody twice)."""
+        return [
+            CommunityGroups(),
+            People(event.signed_up, "signed_up"),
+            People(event.invited, "invited"),
+        ]
+
+    def offers_sign_up(audience: Audience) -> bool:
+        """报名 buttons under a change: for the groups and those invited, not for those
+        already signed up (their sign-up stands)."""
+        return not (isinstance(audience, People) and audience.label == "signed_up")
 
     def invited(event: ev.MeetingInvited) -> list[Audience]:
         return [Person(rid) for rid, _name, _why in event.invitees]
@@ -208,12 +219,12 @@ def routes(community: str, zone: ZoneInfo) -> Table:
         ev.MeetingReminderDue: [Reminders(notice)],
         ev.MeetingMoved: [
             Notify[ev.MeetingMoved](
-                groups_and_signed_up,
-                lambda e, _a: notice(
-                    "meeting_moved",
+                groups_and_people,
+                lambda e, a: notice(
+                    "meeting_moved" if e.old_when != e.view.meeting.starts_at else "place_moved",
                     e,
                     e.view,
-                    buttons=True,
+                    buttons=offers_sign_up(a),
                     old_when=date_text(e.old_when, zone),
                     old_place=e.old_place,
                 ),
@@ -221,7 +232,7 @@ def routes(community: str, zone: ZoneInfo) -> Table:
         ],
         ev.MeetingCancelled: [
             Notify[ev.MeetingCancelled](
-                groups_and_signed_up,
+                groups_and_people,
                 lambda e, _a: notice(
                     "meeting_cancelled", e, e.view, buttons=False, reason=e.reason
                 ),

@@ -80,6 +80,15 @@ class ScheduledSendRepository(Repository):
         )
         return (await self.session.exec(stmt)).all()
 
+    async def recorded_since(self, since: datetime) -> Sequence[ScheduledSend]:
+        """Every record made since ``since``, the newest first."""
+        stmt = (
+            select(ScheduledSend)
+            .where(col(ScheduledSend.recorded_at) >= since)
+            .order_by(col(ScheduledSend.id).desc())
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def recent(self, limit: int = 50) -> Sequence[ScheduledSend]:
         stmt = select(ScheduledSend).order_by(col(ScheduledSend.id).desc()).limit(limit)
         return (await self.session.exec(stmt)).all()

@@ -17,7 +17,14 @@ from nlu.slots.ids import parse_ids
 from nlu.slots.location import PLACES, parse_location
 from nlu.slots.rating import RATING_WORDS, parse_rating
 from nlu.slots.vote import parse_vote_choice
-from nlu.slots.when import DEFAULT_TZ, parse_date, parse_datetime, parse_time
+from nlu.slots.when import (
+    DEFAULT_TZ,
+    WhenError,
+    parse_date,
+    parse_datetime,
+    parse_time,
+    written_when,
+)
 
 __all__ = [
     "CATEGORY_KEYWORDS",
@@ -25,6 +32,7 @@ __all__ = [
     "OTHER_CATEGORY",
     "PLACES",
     "RATING_WORDS",
+    "WhenError",
     "extract_slots",
     "parse_category",
     "parse_date",
@@ -34,6 +42,7 @@ __all__ = [
     "parse_rating",
     "parse_time",
     "parse_vote_choice",
+    "written_when",
 ]
 
 

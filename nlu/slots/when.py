@@ -180,3 +180,68 @@ def parse_datetime(
         return {}
     when = datetime.combine(day or current.date(), clock or time(0, 0), tzinfo=zone)
     return {"datetime": when.isoformat(), "date_only": clock is None}
+
+
+class WhenError(ValueError):
+    """A day or time written out that does not exist (12月32日, 明年2月30日, 25:00):
+    ``written`` as it was written, ``code`` ``date`` or ``time``, ``why`` in words
+    (12月只有31天) for a day."""
+
+    def __init__(self, code: str, written: str, why: str = "") -> None:
+        super().__init__(f"{code}: {written}")
+        self.code, self.written, self.why = code, written, why
+
+
+_YEAR_WORDS = {"今年": 0, "明年": 1, "后年": 2, "去年": -1}
+_WRITTEN_DAY = re.compile(
+    rf"(?:(\d{{4}})\s*年\s*|(今年|明年|后年|去年)\s*)?{_N}\s*月\s*{_N}\s*(?:日|号)?"
+)
+_NUMBER_DAY = re.compile(
+    r"(?<![\d:：])(?:(\d{4})\s*[-/.]\s*)?(\d{1,2})\s*[-/]\s*(\d{1,2})(?![\d:：])"
+)
+_WRITTEN_CLOCK = re.compile(rf"{_PERIOD}\s*(\d{{1,2}})\s*[:：]\s*(\d{{2}})|{_CLOCK.pattern}")
+
+
+def _written_day(text: str, today: date) -> date | None:
+    """A day written with its month (12月12日, 明年2月3日, 12/12, 2026-12-12); one
+    without a year is the next such day from ``today``. :class:`WhenError` when it
+    does not exist."""
+    found = _WRITTEN_DAY.search(text)
+    if found:
+        year_digits, year_word, month_text, day_text = found.groups()
+        month, day = to_int(month_text), to_int(day_text)
+    elif found := _NUMBER_DAY.search(text):
+        year_digits, year_word = found.group(1), None
+        month, day = int(found.group(2)), int(found.group(3))
+    else:
+        return None
+    written = found.group(0).strip()
+    if not month or not 1 <= month <= 12:
+        raise WhenError("date", written, f"一年只有12个月，没有{month}月")
+    if year_digits:
+        year = int(year_digits)
+    elif year_word:
+        year = today.year + _YEAR_WORDS[year_word]
+    else:
+        year = today.year if (month, day or 0) >= (today.month, today.day) else today.year + 1
+    last = calendar.monthrange(year, month)[1]
+    if not day or not 1 <= day <= last:
+        said = f"{year}年{month}月" if (year_digits or year_word or month == 2) else f"{month}月"
+        raise WhenError("date", written, f"{said}只有{last}天")
+    return date(year, month, day)
+
+
+def written_when(text: str, today: date) -> tuple[date | None, time | None]:
+    """The day and the time a moderator writes for a meeting (改期): 12月12日 09:30,
+    12/12 9:30, 明年1月9日, 下周六上午9点半. Unlike :func:`parse_date` and
+    :func:`parse_time`, which read what a resident may mean and pass over the rest, a
+    day or time written out that does not exist is refused (:class:`WhenError`)
+    instead of being left out — else the meeting's own day or time would silently
+    stand in for it."""
+    day = _written_day(text, today) or parse_date(text, today)
+    clock = None
+    if found := _WRITTEN_CLOCK.search(text):
+        clock = parse_time(found.group(0))
+        if clock is None:
+            raise WhenError("time", found.group(0).strip())
+    return day, clock

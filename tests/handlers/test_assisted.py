@@ -364,3 +364,60 @@ async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_wh
         assert "附议已满 1 人" in again.text, again.text
     finally:
         await bot.stop()
+
+
+async def test_an_old_cards_buttons_leave_a_newer_assisted_sign_up_alone(town: Town) -> None:
+    """Undone, then assisted again and confirmed: the first card's 撤销 (and 确认) are of
+    the first 代办, and undo nothing of the second."""
+    await town.li.says("创建议事日")
+    await town.wang.says("代办 报名 张阿姨 线上")
+    [first] = await town.zhang.receives()
+    assert "已撤销 M202612 的报名" in await town.zhang.taps("撤销", first)
+    town.clock.advance(hours=2)  # she calls back: she does want to take part
+    await town.wang.says("代办 报名 张阿姨 线上")
+    [second] = await town.zhang.receives()
+    assert first.buttons[1].data != second.buttons[1].data
+    confirmed = await town.zhang.taps("确认", second)
+    assert confirmed.text.startswith("好的，已确认报名 M202612"), confirmed.text
+    await town.wang.receives()
+
+    old = await town.zhang.taps("撤销", first)
+    assert old.text == (
+        "这是之前一次代办的消息，已经作废，没有做任何改动。"
+        "M202612 现在的代办（王网格员办的）您已经确认过了。"
+    ), old.text
+    assert "已撤销" not in await town.zhang.taps("确认", first)
+    listed = await town.li.says("报名名单 M202612")
+    assert "张阿姨（王网格员代办，本人已确认）｜线上" in listed, listed.text
+    assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
+    again = await town.zhang.taps("确认", second)  # the card of the current 代办 still acts
+    assert again.text.startswith("好的，已确认报名 M202612"), again.text
+
+
+async def test_an_old_card_of_a_co_sign_or_a_vote_acts_on_its_own_only(town: Town) -> None:
+    await _topic_open_for_cosigning(town)
+    await town.wang.says("代办 附议 T1 张阿姨")
+    [first] = await town.zhang.receives()
+    await town.zhang.taps("撤销", first)
+    town.clock.advance(minutes=30)
+    await town.wang.says("代办 附议 T1 张阿姨")
+    [second] = await town.zhang.receives()
+    old = await town.zhang.taps("确认", first)
+    assert old.text == (
+        "这是之前一次代办的消息，已经作废，没有做任何改动。"
+        "王网格员后来又替您代办了 T1，请在最新的那条消息里点“确认”或“撤销”。"
+    ), old.text
+    assert "张阿姨（王网格员代办，待本人确认）" in await town.li.says("附议名单 T1")
+    assert "已撤销 T1 的附议" in await town.zhang.taps("撤销", second)
+
+    await town.li.says("开启投票 小区是否加装电梯")
+    await town.zhang.receives()
+    await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    [yes] = await town.zhang.receives()
+    town.clock.advance(minutes=10)  # she meant 反对: 王网格员 changes it for her
+    await town.wang.says("代办 投票 P1 反对 张阿姨")
+    [no] = await town.zhang.receives()
+    stale = await town.zhang.taps("撤销", yes)
+    assert "已经作废，没有做任何改动" in stale, stale.text
+    assert "已投 1/" in await town.li.says("投票情况 P1")
+    assert "已确认 P1 的这张票" in await town.zhang.taps("确认", no)

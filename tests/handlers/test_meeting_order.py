@@ -315,3 +315,73 @@ async def test_the_cancellation_notice_reads_naturally(town: Town) -> None:
         "已报名的居民不用再来了，下次议事日另行通知。给大家带来不便，请谅解。"
     ), notice.text
     assert [r.text for r in await town.liu.receives()] == [notice.text]
+
+
+async def test_a_day_or_time_that_does_not_exist_is_refused_by_name(town: Town) -> None:
+    """改期 to 12月32日 was “时间和地点都没有变化” (the day unread, the old one kept), and to
+    12月12日 25:00 a preview at 09:30: each is now refused, saying what is wrong."""
+    await town.li.says("创建议事日")
+    for words, said in (
+        ("12月32日 09:30", "12月32日不是有效的日期（12月只有31天）"),
+        ("明年2月30日 09:30", "明年2月30日不是有效的日期（2027年2月只有28天）"),
+        ("12月12日 25:00", "“25:00”不是有效的时间"),
+    ):
+        refused = await town.li.says(f"改期 M202612 {words}")
+        assert refused.text.startswith(said), refused.text
+        assert refused.labels == [], "nothing to confirm"
+    preview = await town.li.says("改期 M202612 12/12 9:30")
+    assert "要把 M202612 从 12月5日 09:30 改到 12月12日 09:30" in preview, preview.text
+    assert preview.labels == ["确认改期"]
+
+
+async def test_a_new_place_alone_reads_as_a_new_place(town: Town) -> None:
+    await town.li.says("创建议事日")
+    await town.liu.says("报名")
+    await town.scheduler_runs()
+    preview = await town.li.says("改期 M202612 地点：3号楼活动室")
+    assert preview.text.startswith(
+        "要把 M202612 的地点改为 3号楼活动室（时间不变：12月5日 09:30）。"
+    ), preview.text
+    done = await town.li.taps("确认改期", preview)
+    assert done.text.startswith(
+        "已将 M202612 的地点改为 3号楼活动室（时间不变：12月5日 09:30）。"
+    ), done.text
+    await town.scheduler_runs()
+    [notice] = await town.group.new()
+    assert notice.text.startswith(
+        "【协商议事日换地点】M202612\n时间不变：12月5日 09:30\n地点改为：3号楼活动室（原定"
+    ), notice.text
+
+
+async def test_those_invited_hear_of_a_move_and_a_cancellation_once_each(town: Town) -> None:
+    """邀请 tells the 7+X privately; a move or a cancellation went only to the groups and
+    those signed up, so an invited member who had not signed up heard nothing. Now they
+    are told too, once even when also signed up; those signed up get no 报名 buttons."""
+    await town.li.says("创建议事日")
+    invited = await town.li.says("邀请 M202612")
+    assert "委员 1 人" in invited, invited.text  # 陈委员
+    await town.liu.says("报名")
+    [invitation] = await town.chen.receives()
+    assert invitation.text.startswith("【邀请】陈委员您好"), invitation.text
+    await town.scheduler_runs()
+
+    preview = await town.li.says("改期 M202612 12月12日 09:30")
+    assert "已报名的 1 位居民，还有受邀参加的 1 位。" in preview, preview.text
+    await town.li.taps("确认改期", preview)
+    await town.scheduler_runs()
+    [moved] = await town.chen.receives()
+    assert moved.text.startswith("【协商议事日改期】M202612"), moved.text
+    assert [b.label for b in moved.buttons] == ["报名（现场）", "线上参加"]  # not signed up
+    [told] = await town.liu.receives()
+    assert told.text == moved.text and told.buttons == (), "signed up: no 报名 buttons"
+
+    assert "报名成功" in await town.chen.says("报名")  # invited and now signed up too
+    preview = await town.li.says("取消议事日 M202612 台风预警")
+    assert "已报名的 2 位居民。" not in preview and "已报名的 2 位居民，" in preview, preview.text
+    assert "受邀" not in preview, "陈委员 is counted once, as signed up"
+    done = await town.li.taps("确认取消", preview)
+    assert "已报名的 2 位居民，原定" in done, done.text
+    await town.scheduler_runs()
+    [cancelled] = await town.chen.receives()
+    assert cancelled.text.startswith("【协商议事日取消】"), cancelled.text
+    assert [r.text[:9] for r in await town.liu.receives()] == ["【协商议事日取消】"]

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from nlu.normalize import normalize
-from nlu.slots import parse_datetime
+from nlu.slots import WhenError, parse_datetime, written_when
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 28, 10, 0, tzinfo=SH)  # Monday
@@ -71,3 +71,39 @@ def test_other_zone() -> None:
 @pytest.mark.parametrize("text", ["3号楼漏水", "麻烦快一点处理", "提三点建议", "你好"])
 def test_no_false_dates(text: str) -> None:
     assert parse_datetime(text, NOW, SH) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "clock"),
+    [
+        ("12/12 9:30", (2027, 12, 12), (9, 30)),  # 12月12日 is past on 12月28日: next year's
+        ("1/9 9:30", (2027, 1, 9), (9, 30)),
+        ("2027-01-09 14:30", (2027, 1, 9), (14, 30)),
+        ("明年12月5日", (2027, 12, 5), None),
+        ("12月30日 下午3点", (2026, 12, 30), (15, 0)),
+        ("下周六上午9点半", (2027, 1, 9), (9, 30)),
+    ],
+)
+def test_a_written_day_and_time_for_a_meeting(
+    text: str, day: tuple[int, int, int], clock: tuple[int, int] | None
+) -> None:
+    found = written_when(text, NOW.date())
+    assert found == (date(*day), time(*clock) if clock else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "written", "why"),
+    [
+        ("12月32日 09:30", "date", "12月32日", "12月只有31天"),
+        ("明年2月30日", "date", "明年2月30日", "2027年2月只有28天"),
+        ("13月1日", "date", "13月1日", "一年只有12个月，没有13月"),
+        ("12/12 25:00", "time", "25:00", ""),
+        ("12月30日 9点70分", "time", "9点70分", ""),
+    ],
+)
+def test_a_day_or_time_that_does_not_exist_is_an_error(
+    text: str, code: str, written: str, why: str
+) -> None:
+    with pytest.raises(WhenError) as raised:
+        written_when(text, NOW.date())
+    assert (raised.value.code, raised.value.written, raised.value.why) == (code, written, why)
