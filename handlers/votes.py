@@ -71,8 +71,8 @@ class VoteHandler(Handler):
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        changed = outcome.status == "changed"
-        return [vote_receipt(poll, parsed.mask, changed, await running_count(service, poll))]
+        progress = await running_count(service, poll)
+        return [vote_receipt(poll, parsed.mask, outcome.status, progress)]
 
 
 class PollStatusHandler(Handler):
