@@ -218,6 +218,12 @@ def _stands(existing: PollVoter | None, resident_id: int, mask: int) -> bool:
     )
 
 
+def decides(result: Tally) -> bool:
+    """Whether a closed poll's result is a decision: it passed or was voted down. Void
+    (nobody voted, too few for the quorum, a tie) is no decision."""
+    return result.outcome in ("passed", "failed")
+
+
 class PollService:
     """Polls end to end; the caller's transaction holds every step."""
 
@@ -546,9 +552,12 @@ class PollService:
         poll.result = result.as_json()
         await self.polls.save(poll)
         await self._audit(actor, "poll_closed", poll, result=poll.result)
-        # Every vote's outcome is a decision on the record (居务公开), passed or not,
-        # whether it was taken on a topic, at a consultation day or on its own.
-        decision = await self._decide(poll, result, actor)
+        # A vote that passed or failed is a decision on the record (居务公开), whether it
+        # was taken on a topic, at a consultation day or on its own. A void one (nobody
+        # voted, too few, a tie) decided nothing: it gets no decision number, nothing to
+        # carry out or evaluate; the poll and its stored result say what happened, and
+        # a topic it was about stays where it was, to be put to the vote again.
+        decision = await self._decide(poll, result, actor) if decides(result) else None
         names = [r.name for _, r in await self.polls.participants(poll_id)]
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(
