@@ -54,6 +54,9 @@ class VoteHandler(Handler):
     required_roles = PARTICIPANTS
     #: What the router records for the message: the word "vote", never the choice.
     record_as = Intent.VOTE.value
+    #: The receipt (or why not) is the voter's alone: a vote typed in the group is
+    #: answered privately, as a tap on the poll's button is.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         service = poll_service(ctx)

@@ -70,3 +70,31 @@ async def test_an_anonymous_vote_cast_again_says_neither_changed_nor_the_same(
 
     closed = await town.li.says("结束投票 P1")
     assert "赞成：0 票" in closed and "反对：2 票" in closed, closed.text
+
+
+async def test_a_vote_typed_in_the_group_is_answered_to_the_voter_alone(town: Town) -> None:
+    """“反对” typed in the residents' group was answered in the group: everyone saw the
+    receipt (a named poll's says the choice). Now it is for the voter alone, as a tap on
+    the poll's button already was; the group hears nothing of it."""
+    await town.li.says("开启投票 是否同意养犬公约 法定:0%", in_group=True)
+    await town.group.new()
+    typed = await town.zhang.says("反对", in_group=True)
+    assert typed.private and "已记录您对 P1 的投票：反对" in typed, typed
+    again = await town.zhang.says("投票 P1 反对", in_group=True, addressed=True)
+    assert again.private and "已经投过「反对」" in again, again
+    refused = await town.xiaochen.says("赞成", in_group=True)  # not verified: told privately
+    assert refused.private and "认证居民身份" in refused, refused
+    assert await town.group.new() == []
+
+    await town.li.says("开启投票 是否同意更换物业 匿名 法定:0%", in_group=True)
+    await town.group.new()
+    secret = await town.liu.says("投票 P2 赞成", in_group=True)
+    assert secret.private and "匿名票已投出" in secret and "赞成" not in secret, secret
+    assert await town.group.new() == []
+    draft = await town.wang.says("@议事通 3号楼2单元的楼道灯坏了", in_group=True, addressed=True)
+    assert "请确认" in draft or "确认提交" in draft.text, draft.text
+    await town.group.new()
+    aside = await town.wang.says("投票 P2 反对", in_group=True)
+    assert aside.private and "草稿还在" in aside, "the draft's word goes with the receipt"
+    status = await town.zhang.says("投票情况 P1", in_group=True, addressed=True)
+    assert not status.private, "what the poll stands at is the group's to see"
