@@ -382,7 +382,7 @@ class WebChatAdapter:
         )
         handled = await self.router.handle(message, within=history)
         replies = addressed(handled, sender_id, is_group)
-        if is_group and not answered_alone(replies, sender_id):
+        if is_group and not answered_alone(replies):
             await self.hub.deliver(
                 chat_id,
                 {

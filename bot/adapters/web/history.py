@@ -37,10 +37,10 @@ def addressed(replies: Sequence[Reply], sender_id: str, in_group: bool) -> list[
     ]
 
 
-def answered_alone(replies: Sequence[Reply], sender_id: str) -> bool:
-    """Every reply (as :func:`addressed`) went to the sender's own chat: the message was
-    between them and the bot, like a private button's press."""
-    return bool(replies) and all(r.chat_id == sender_id for r in replies)
+def answered_alone(replies: Sequence[Reply]) -> bool:
+    """Every reply was for the sender alone (a vote's receipt): the message was between
+    them and the bot, like a private button's press — and its words are the choice."""
+    return bool(replies) and all(r.private for r in replies)
 
 
 def kept_reply(reply: Reply) -> dict[str, Any]:
@@ -81,10 +81,12 @@ class KeptInHistory:
         await self._keep(uow, replies)
 
     async def _keep(self, uow: MessageTransaction, replies: list[Reply]) -> None:
-        """The message and the replies, each in its chat; a message in the group answered
-        for the sender alone (a vote typed there) is not kept in the group."""
+        """The message and the replies, each in its chat. A message answered for the
+        sender alone (a vote typed, in the group or in private) is not kept: its words are
+        the choice, which must not sit next to the voter (an anonymous poll's secret),
+        and the group never saw it; its receipt is kept in the sender's own chat."""
+        alone = answered_alone(replies)
         replies = addressed(replies, self.sender_id, self.in_group)
-        alone = self.in_group and answered_alone(replies, self.sender_id)
         lines: list[tuple[str, str | None, str, dict[str, Any]]] = [] if alone else list(self.said)
         for reply in replies:
             kept = kept_reply(reply)
