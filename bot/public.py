@@ -1,5 +1,7 @@
 """居务公开: the public pages of the consultation days and their decisions, readable
-without login: an index (``/public/``), each meeting, and each decision.
+without login: an index (``/public/``), each meeting, each decision, and each vote that
+decided nothing (``/public/polls/P3``: void, said why, with no decision number and
+nothing to carry out or evaluate).
 
 Server-rendered HTML, every value escaped. A meeting's page shows the meeting, the agenda,
 attendance as counts (saying how many were signed up by a grid worker, 代办), the
@@ -21,21 +23,30 @@ from pathlib import Path
 
 from aiohttp import web
 
-from consultation.ids import decision_ref, topic_ref
+from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.notice_reach import NoticeReach, Reach
-from consultation.outcomes import DECISION_STATUS_ZH, DecisionView, Minutes, OutcomeService
+from consultation.outcomes import (
+    DECISION_STATUS_ZH,
+    DecisionView,
+    Minutes,
+    OutcomeService,
+    VoidVote,
+    stored_tally,
+)
 from kernel.context import Community
 from kernel.texts import t
 from notices.assisted import of_which
 from notices.common import date_text
-from notices.polls import tally_lines
+from notices.polls import tally_lines, verdict_words
 from storage.meetings import Meeting, MeetingRepository
 from storage.outcomes import DecisionRepository
+from storage.polls import PollRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
 _CODE = re.compile(r"M\d{6}")
 _DECISION = re.compile(r"D(\d{1,9})")
+_POLL = re.compile(r"P(\d{1,9})")
 #: How many meetings and decisions the index lists (newest first).
 INDEX_MEETINGS = 24
 INDEX_DECISIONS = 50
@@ -61,18 +72,27 @@ def verdict(view: DecisionView) -> str:
     return "passed" if view.decision.passed else "failed"
 
 
-def verdict_html(view: DecisionView) -> str:
-    """The verdict as a coloured word: green passed, red failed, grey void."""
-    outcome = verdict(view)
+def outcome_html(outcome: str) -> str:
+    """What a vote came to as a coloured word: green passed, red failed, grey void."""
     css = outcome if outcome in ("passed", "failed") else "void"
-    return f'<span class="{css}">{escape(t(f"public.verdict_{outcome}"))}</span>'
+    return f'<span class="{css}">{escape(verdict_words(outcome))}</span>'
+
+
+def verdict_html(view: DecisionView) -> str:
+    """The decision's verdict as a coloured word."""
+    return outcome_html(verdict(view))
+
+
+def is_void(outcome: str) -> bool:
+    """Nobody voted, too few, a tie: nothing decided, nothing to carry out or evaluate."""
+    return outcome not in ("passed", "failed")
 
 
 def decision_state(view: DecisionView) -> str:
     """How a decision is being carried out; one that did not pass has nothing to do."""
     outcome = verdict(view)
     if outcome != "passed":
-        return t("public.nothing_to_carry_out" if outcome == "failed" else "public.void_nothing")
+        return t("public.void_nothing" if is_void(outcome) else "public.nothing_to_carry_out")
     return DECISION_STATUS_ZH.get(view.decision.status, view.decision.status)
 
 
@@ -87,10 +107,14 @@ def reach_html(key: str, reach: Reach) -> str:
     )
 
 
+async def _meeting_of(uow: UnitOfWork, meeting_id: int | None) -> Meeting | None:
+    return await uow.get(MeetingRepository).get(meeting_id) if meeting_id else None
+
+
 @dataclass(eq=False)
 class PublicPages:
-    """``GET /public/``, ``/public/meetings/{code}`` and ``/public/decisions/{ref}``;
-    plugs into the one aiohttp app like an adapter."""
+    """``GET /public/``, ``/public/meetings/{code}``, ``/public/decisions/{ref}`` and
+    ``/public/polls/{ref}``; plugs into the one aiohttp app like an adapter."""
 
     uow_factory: Callable[[], UnitOfWork]
     community: Community
@@ -102,6 +126,7 @@ class PublicPages:
         app.router.add_get("/public", self.index)
         app.router.add_get("/public/meetings/{code}", self.meeting)
         app.router.add_get("/public/decisions/{ref}", self.decision)
+        app.router.add_get("/public/polls/{ref}", self.void_vote)
         app.router.add_get("/public/style.css", self.stylesheet)
 
     async def stylesheet(self, _request: web.Request) -> web.FileResponse:
@@ -129,6 +154,7 @@ class PublicPages:
             service = OutcomeService(uow, now)
             newest = await uow.get(DecisionRepository).newest(INDEX_DECISIONS)
             views = [await service.view(d) for d in newest]
+            voids = await service.void_votes(limit=INDEX_DECISIONS)
             codes = {m.id: m.code for m in every}
         zone = self.community.zone
         parts = [f"<h1>{escape(self.community.name)} 居务公开</h1>", "<h2>协商议事日</h2>"]
@@ -150,13 +176,36 @@ class PublicPages:
             ref = decision_ref(d.id or 0)
             where = codes.get(d.meeting_id) if d.meeting_id else None
             at = f"（{escape(where)}）" if where else ""
+            evaluated = (
+                ""
+                if is_void(verdict(view))
+                else f"｜评议：满意 {view.satisfied}，不满意 {view.unsatisfied}"
+            )
             parts.append(
                 f'<li><a href="/public/decisions/{ref}">{ref} {escape(d.text)}</a>{at} '
                 f"{verdict_html(view)}｜"
-                f"落实：{escape(decision_state(view))}｜"
-                f"评议：满意 {view.satisfied}，不满意 {view.unsatisfied}</li>"
+                f"落实：{escape(decision_state(view))}{evaluated}</li>"
             )
         parts.append("</ul>")
+        if voids:
+            parts.append(f"<h2>{escape(t('public.void_votes'))}</h2>")
+            parts.append(f'<p class="muted">{escape(t("public.void_votes_note"))}</p>')
+            parts.append('<ul class="index">')
+            for void in voids:
+                ref = poll_ref(void.poll.id or 0)
+                where = codes.get(void.poll.meeting_id) if void.poll.meeting_id else None
+                at = f"（{escape(where)}）" if where else ""
+                turnout = t(
+                    "public.void_turnout",
+                    voters=void.tally.voters,
+                    electorate=void.tally.electorate,
+                    quorum=void.tally.quorum_pct,
+                )
+                parts.append(
+                    f'<li><a href="/public/polls/{ref}">{ref} {escape(void.poll.question)}</a>'
+                    f"{at} {outcome_html(void.tally.outcome)}｜{escape(turnout)}</li>"
+                )
+            parts.append("</ul>")
         return self._page("居务公开", "\n".join(parts))
 
     async def decision(self, request: web.Request) -> web.Response:
@@ -172,11 +221,12 @@ class PublicPages:
                 return self._page("未找到", f"<p>没有找到决议 {ref}。</p>", 404)
             view = await OutcomeService(uow, self.clock()).view(decision)
             reach = await NoticeReach(uow).poll_result(view.poll) if view.poll else None
-            meeting = (
-                await uow.get(MeetingRepository).get(decision.meeting_id)
-                if decision.meeting_id
-                else None
-            )
+            meeting = await _meeting_of(uow, decision.meeting_id)
+        title = f"决议 {decision_ref(decision.id or 0)}"
+        return self._record_page(title, meeting, self.decision_html(view, reach))
+
+    def _record_page(self, title: str, meeting: Meeting | None, record: str) -> web.Response:
+        """A decision's or a void vote's own page: the meeting it was taken at, if any."""
         back = (
             f'<p><a href="/public/meetings/{escape(meeting.code)}">协商议事日 '
             f"{escape(meeting.code)}</a></p>"
@@ -184,12 +234,49 @@ class PublicPages:
             else ""
         )
         body = (
-            f"<h1>{escape(self.community.name)} 决议 {decision_ref(decision.id or 0)}</h1>"
+            f"<h1>{escape(self.community.name)} {escape(title)}</h1>"
             + back
-            + self.decision_html(view, reach)
+            + record
             + '<p><a href="/public/">居务公开首页</a></p>'
         )
-        return self._page(f"决议 {decision_ref(decision.id or 0)}", body)
+        return self._page(title, body)
+
+    async def void_vote(self, request: web.Request) -> web.Response:
+        """A closed poll that decided nothing: its tally (which says why) and how many
+        households its result reached, under the poll's own number. A poll that did
+        decide is its decision's page."""
+        found = _POLL.fullmatch(request.match_info["ref"].upper())
+        if found is None:
+            return self._page("参数错误", "<p>表决编号格式应为 P3。</p>", status=400)
+        poll_id = int(found.group(1))
+        async with self.uow_factory() as uow:
+            decision = await uow.get(DecisionRepository).for_poll(poll_id)
+            if decision is not None:
+                raise web.HTTPFound(f"/public/decisions/{decision_ref(decision.id or 0)}")
+            poll = await uow.get(PollRepository).get(poll_id)
+            tally = stored_tally(poll) if poll is not None and poll.status == "closed" else None
+            if poll is None or tally is None:
+                ref = escape(request.match_info["ref"])
+                return self._page("未找到", f"<p>没有找到已结束的表决 {ref}。</p>", 404)
+            reach = await NoticeReach(uow).poll_result(poll)
+            meeting = await _meeting_of(uow, poll.meeting_id)
+        title = f"表决 {poll_ref(poll_id)}"
+        return self._record_page(title, meeting, self.void_html(VoidVote(poll, tally), reach))
+
+    def void_html(self, void: VoidVote, reach: Reach | None = None) -> str:
+        """A vote that decided nothing: its tally and why, no decision number, nothing
+        to carry out or evaluate."""
+        ref = poll_ref(void.poll.id or 0)
+        lines = tally_lines(void.poll, void.tally)
+        parts = [
+            f'<section class="decision" id="{ref}">'
+            f"<h3>表决 {ref} {escape(void.poll.question)} {outcome_html(void.tally.outcome)}</h3>",
+            "<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>",
+        ]
+        if reach is not None:
+            parts.append(reach_html("public.reach_result", reach))
+        parts.append(f"<p>{escape(t('public.void_no_decision'))}</p></section>")
+        return "\n".join(parts)
 
     def render(self, minutes: Minutes, reach: Reach | None = None) -> str:
         zone, meeting = self.community.zone, minutes.meeting
@@ -224,10 +311,12 @@ class PublicPages:
                 f"（{item.minutes_alloc} 分钟）{notes}</li>"
             )
         parts.append("</ol><h2>决议</h2>")
-        if not minutes.decisions:
+        if not minutes.decisions and not minutes.void_votes:
             parts.append(f'<p class="muted">{escape(t("minutes.no_decisions"))}</p>')
         for view in minutes.decisions:
             parts.append(self.decision_html(view))
+        for void in minutes.void_votes:
+            parts.append(self.void_html(void))
         return "\n".join(parts)
 
     def decision_html(self, view: DecisionView, reach: Reach | None = None) -> str:
@@ -259,10 +348,12 @@ class PublicPages:
                 )
                 + "</ul>"
             )
-        parts.append(
-            f'<p class="evaluation">居民评议：满意 {view.satisfied} 人，'
-            f"不满意 {view.unsatisfied} 人</p></section>"
-        )
+        if not is_void(verdict(view)):  # a void vote decided nothing to evaluate
+            parts.append(
+                f'<p class="evaluation">居民评议：满意 {view.satisfied} 人，'
+                f"不满意 {view.unsatisfied} 人</p>"
+            )
+        parts.append("</section>")
         return "\n".join(parts)
 
     @staticmethod

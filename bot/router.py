@@ -88,6 +88,14 @@ def _kept(reply: Reply) -> dict[str, Any]:
     return reply.as_json()
 
 
+def _said_by(handler: Handler, replies: Sequence[Reply]) -> list[Reply]:
+    """``handler``'s answers, for the sender alone where it says so
+    (:attr:`Handler.answers_privately`: a vote's receipt, even typed in the group)."""
+    if not handler.answers_privately:
+        return list(replies)
+    return [replace(r, private=True) for r in replies]
+
+
 class HandlerRegistry:
     """Which handler answers which command, phrase, flow and intent."""
 
@@ -547,8 +555,9 @@ class Router:
         declared = owner.flow
         if declared.settled(step):
             conv.end()
-        elif declared.kept is not None:
-            replies.append(Reply(t(declared.kept, **_words(conv.data))))
+        elif declared.kept is not None:  # said as the answer is: privately with a vote's
+            alone = bool(replies) and all(r.private for r in replies)
+            replies.append(Reply(t(declared.kept, **_words(conv.data)), private=alone))
         elif declared.expects(step) is None:
             conv.end()
         return replies, label
@@ -683,15 +692,15 @@ class Router:
 
     async def _run(self, handler: Handler, ctx: Context, *, resume: bool) -> list[Reply]:
         if not allowed(ctx.user.roles, handler.required_roles):
-            return [self._refused(handler.required_roles)]
-        return list(await handler.answer(ctx, resume=resume))
+            return _said_by(handler, [self._refused(handler.required_roles)])
+        return _said_by(handler, await handler.answer(ctx, resume=resume))
 
     async def _command(self, handler: Handler, parsed: Parsed, ctx: Context) -> list[Reply]:
         roles = parsed.command.roles if parsed.command.roles is not None else handler.required_roles
         if not allowed(ctx.user.roles, roles):
-            return [self._refused(roles)]
+            return _said_by(handler, [self._refused(roles)])
         ctx.command = parsed
-        return list(await handler.run(ctx, parsed))
+        return _said_by(handler, await handler.run(ctx, parsed))
 
     def _check_moves(self, ctx: Context) -> None:
         """Every move the handlers made is one their flow declares (kernel.flows)."""

@@ -45,6 +45,15 @@ class DecisionView:
 
 
 @dataclass(slots=True)
+class VoidVote:
+    """A closed poll that decided nothing (nobody voted, too few, a tie): on the record
+    with its tally, which says why, under no decision number."""
+
+    poll: Poll
+    tally: Tally
+
+
+@dataclass(slots=True)
 class Minutes:
     """会议纪要: everything the group post and the public page show."""
 
@@ -59,6 +68,8 @@ class Minutes:
     cancelled_because: str | None = None
     #: Of those signed up, how many a grid worker or moderator signed up for them (代办).
     signed_up_assisted: int = 0
+    #: The meeting's polls that decided nothing (no decision number: said apart).
+    void_votes: list[VoidVote] = field(default_factory=list)
 
 
 def stored_tally(poll: Poll) -> Tally | None:
@@ -206,6 +217,14 @@ class OutcomeService:
             no,
         )
 
+    async def void_votes(
+        self, meeting_id: int | None = None, limit: int | None = None
+    ) -> list[VoidVote]:
+        """Closed polls that decided nothing, newest first (one meeting's, if named)."""
+        polls = await self.decisions.undecided_polls(meeting_id, limit)
+        found = [(poll, stored_tally(poll)) for poll in polls]
+        return [VoidVote(poll, tally) for poll, tally in found if tally is not None]
+
     async def minutes(self, meeting: Meeting) -> Minutes:
         assert meeting.id is not None
         meetings = self.uow.get(MeetingRepository)
@@ -230,6 +249,7 @@ class OutcomeService:
         )
         for decision in await self.decisions.for_meeting(meeting.id):
             result.decisions.append(await self.view(decision))
+        result.void_votes = list(reversed(await self.void_votes(meeting.id)))
         if meeting.status == "cancelled":
             changes = await self.uow.get(MeetingChangeRepository).of_meeting(meeting.id)
             reasons = [c.reason or "" for c in changes if c.kind == "cancelled"]

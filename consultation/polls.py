@@ -38,7 +38,7 @@ from storage.meetings import MeetingRepository
 from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository
 from storage.polls import Poll as Poll  # the domain's poll, for the layers above
-from storage.polls import PollRepository
+from storage.polls import PollRepository, PollVoter
 from storage.topics import TopicRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -179,7 +179,10 @@ def parse_poll_command(text: str, now: datetime, zone: ZoneInfo) -> PollSpec:
 
 @dataclass(frozen=True, slots=True)
 class CastOutcome:
-    """``new`` or ``changed``; ``poll`` for phrasing the reply."""
+    """``new``, ``changed`` or ``same`` (a named vote cast again as it stands: nothing
+    was written); ``poll`` for phrasing the reply. An anonymous poll's vote cast again is
+    ``changed`` whatever it chose: telling apart a repeat from a change would make what is
+    stored of the exchange (its reply) depend on the choice."""
 
     status: str
     poll: Poll
@@ -201,6 +204,24 @@ def lives_here(resident: Resident, roles: set[str]) -> bool:
     """Staff and departments are not residents unless they live here (a room or a
     household in the register); everyone else verified is."""
     return bool(resident.room or resident.household) or not roles & WORKPLACE_ROLES
+
+
+def _stands(existing: PollVoter | None, resident_id: int, mask: int) -> bool:
+    """The resident's own named vote in chat, already for ``mask``: casting it again
+    changes nothing (one cast for them, 代办, becomes theirs: that is a change)."""
+    return (
+        existing is not None
+        and existing.resident_id == resident_id
+        and existing.channel == "chat"
+        and existing.assisted_by is None
+        and existing.choice_mask == mask
+    )
+
+
+def decides(result: Tally) -> bool:
+    """Whether a closed poll's result is a decision: it passed or was voted down. Void
+    (nobody voted, too few for the quorum, a tie) is no decision."""
+    return result.outcome in ("passed", "failed")
 
 
 class PollService:
@@ -369,6 +390,8 @@ class PollService:
             )
         if status == "refused":
             existing = await self.polls.voter(poll_id, key)
+            if helper is None and _stands(existing, resident.id, mask):
+                return CastOutcome("same", poll)  # nothing changed: no event either
             if existing is not None and existing.channel == "paper":
                 raise PollError("paper_stands", ref=poll_ref(poll_id))
             if existing is not None and existing.resident_id != resident.id:
@@ -529,9 +552,12 @@ class PollService:
         poll.result = result.as_json()
         await self.polls.save(poll)
         await self._audit(actor, "poll_closed", poll, result=poll.result)
-        # Every vote's outcome is a decision on the record (居务公开), passed or not,
-        # whether it was taken on a topic, at a consultation day or on its own.
-        decision = await self._decide(poll, result, actor)
+        # A vote that passed or failed is a decision on the record (居务公开), whether it
+        # was taken on a topic, at a consultation day or on its own. A void one (nobody
+        # voted, too few, a tie) decided nothing: it gets no decision number, nothing to
+        # carry out or evaluate; the poll and its stored result say what happened, and
+        # a topic it was about stays where it was, to be put to the vote again.
+        decision = await self._decide(poll, result, actor) if decides(result) else None
         names = [r.name for _, r in await self.polls.participants(poll_id)]
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(

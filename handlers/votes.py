@@ -54,6 +54,9 @@ class VoteHandler(Handler):
     required_roles = PARTICIPANTS
     #: What the router records for the message: the word "vote", never the choice.
     record_as = Intent.VOTE.value
+    #: The receipt (or why not) is the voter's alone: a vote typed in the group is
+    #: answered privately, as a tap on the poll's button is.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         service = poll_service(ctx)
@@ -71,8 +74,8 @@ class VoteHandler(Handler):
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
-        changed = outcome.status == "changed"
-        return [vote_receipt(poll, parsed.mask, changed, await running_count(service, poll))]
+        progress = await running_count(service, poll)
+        return [vote_receipt(poll, parsed.mask, outcome.status, progress)]
 
 
 class PollStatusHandler(Handler):

@@ -54,6 +54,10 @@ class Handler:
     #: records ``command:`` and the first word. A vote sets "vote": its words are the
     #: choice, which must never sit next to the sender.
     record_as: str | None = None
+    #: Its answers (and the router's refusal for it) are for the sender alone
+    #: (:attr:`Reply.private`): a message typed in a group is answered in the sender's own
+    #: chat and the group is shown neither. A vote sets it: its receipt is the voter's.
+    answers_privately: bool = False
 
     #: :meth:`claims` is asked before the open dialogue's typed answers (an emergency
     #: beats a rating); otherwise after them ("好的" to a yes/no is the answer).

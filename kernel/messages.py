@@ -122,6 +122,13 @@ class Reply:
     #: Later notices of this family the person may want (a report just filed:
     #: "ticket"); a platform that needs consent to push later asks for it here.
     offers_notices: str | None = None
+    #: For the sender alone (a vote's receipt): answering a message typed in a group,
+    #: the adapter says it in the sender's own chat with the bot, and the group is shown
+    #: neither the message nor the answer where the adapter relays the group (the web
+    #: chat); where the platform can't write to the sender first (Telegram, before they
+    #: have started a chat with the bot) the group gets a line saying only that. A
+    #: button pressed in a group is between the person and the bot anyway.
+    private: bool = False
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -136,6 +143,8 @@ class Reply:
             out["about"] = self.about
         if self.offers_notices is not None:
             out["offers_notices"] = self.offers_notices
+        if self.private:
+            out["private"] = True
         return out
 
     @classmethod
@@ -148,4 +157,5 @@ class Reply:
             edit_key=data.get("edit_key"),
             about=data.get("about"),
             offers_notices=data.get("offers_notices"),
+            private=bool(data.get("private", False)),
         )

@@ -14,15 +14,17 @@ from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.audiences import Audience, CommunityGroups, People, Person
-from consultation.ids import decision_ref, topic_ref
+from consultation.ballots import Tally
+from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.meetings import Ahead, MeetingView, Skipped, sign_up_open
 from consultation.outcomes import Minutes
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.common import date_text
 from notices.dispatch import Dispatcher, Notify, Route, Table
-from notices.polls import option_label
+from notices.polls import option_label, verdict_words
 from storage.meetings import Meeting
+from storage.polls import Poll
 from storage.unit_of_work import UnitOfWork
 
 #: A meeting's public page (居务公开).
@@ -109,31 +111,42 @@ def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -
         if item.notes:
             lines.append(t("minutes.notes", notes=item.notes.replace("\n", "；")))
     lines.append(t("minutes.decisions"))
-    if not minutes.decisions:
+    if not minutes.decisions and not minutes.void_votes:
         lines.append(t("minutes.no_decisions"))
     for view in minutes.decisions:
         lines.append(decision_line(view.decision.id or 0, view.decision.text, view))
+    for void in minutes.void_votes:
+        lines.append(
+            t(
+                "minutes.void_vote",
+                ref=poll_ref(void.poll.id or 0),
+                text=void.poll.question,
+                verdict=verdict_words(void.tally.outcome),
+                tally=_tally_text(void.poll, void.tally),
+            )
+        )
     lines.append(t("minutes.public", url=url))
     return "\n".join(lines)
 
 
+def _tally_text(poll: Poll, tally: Tally) -> str:
+    counts = "，".join(f"{option_label(poll, i)} {c}" for i, c in enumerate(tally.counts))
+    return t("minutes.tally", counts=counts, voters=tally.voters, electorate=tally.electorate)
+
+
 def decision_line(decision_id: int, text: str, view: Any) -> str:
+    """A decision in the minutes; one recorded for a void vote before void votes got no
+    number says what it was (无效：未达法定人数), not 未通过."""
     tally_text = ""
+    verdict = t("minutes.passed" if view.decision.passed else "minutes.failed")
     if view.tally is not None and view.poll is not None:
-        counts = "，".join(
-            f"{option_label(view.poll, i)} {c}" for i, c in enumerate(view.tally.counts)
-        )
-        tally_text = t(
-            "minutes.tally",
-            counts=counts,
-            voters=view.tally.voters,
-            electorate=view.tally.electorate,
-        )
+        tally_text = _tally_text(view.poll, view.tally)
+        verdict = verdict_words(view.tally.outcome)
     return t(
         "minutes.decision",
         ref=decision_ref(decision_id),
         text=text,
-        verdict=t("minutes.passed" if view.decision.passed else "minutes.failed"),
+        verdict=verdict,
         tally=tally_text,
     )
 

@@ -29,14 +29,17 @@ def bad_vote(poll: Poll) -> Reply:
     return Reply(t("poll.bad_vote", ref=_poll_label(poll), options=options, example=example(poll)))
 
 
-def vote_receipt(poll: Poll, mask: int, changed: bool, progress: str) -> Reply:
-    """Counted (or replaced); an anonymous poll's receipt never repeats the choice, as
-    the router stores replies for redelivery."""
+def vote_receipt(poll: Poll, mask: int, status: str, progress: str) -> Reply:
+    """Counted, replaced, or (``same``) already so: nothing changed. An anonymous poll's
+    receipt never repeats the choice, as the router stores replies for redelivery; cast
+    again, it says neither "changed" nor "the same", which would depend on the choice."""
     ref = _poll_label(poll)
     if poll.anonymous:
-        key = "poll.anonymous_changed" if changed else "poll.anonymous_cast"
+        key = "poll.anonymous_cast" if status == "new" else "poll.anonymous_again"
         return Reply(t(key, ref=ref, progress=progress))
-    key = "poll.changed" if changed else "poll.cast"
+    if status == "same":
+        return Reply(t("poll.same", ref=ref, choice=choice_label(poll, mask)))
+    key = "poll.changed" if status == "changed" else "poll.cast"
     return Reply(t(key, ref=ref, choice=choice_label(poll, mask), progress=progress))
 
 

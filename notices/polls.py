@@ -169,6 +169,12 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
     return lines
 
 
+def verdict_words(outcome: str) -> str:
+    """What a vote came to in a word or two (:attr:`Tally.outcome`): 通过, 未通过, or
+    void and why (无效：未达法定人数)."""
+    return t(f"poll.verdict_{outcome}")
+
+
 def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Reply:
     poll = closed.poll
     lines = [t("poll.result_header", ref=poll_ref(poll.id or 0), question=poll.question)]

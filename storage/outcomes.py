@@ -9,6 +9,7 @@ from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
+from storage.polls import Poll
 from storage.repository import TableRepository
 from storage.types import iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -68,6 +69,20 @@ class DecisionRepository(TableRepository[Decision]):
     async def newest(self, limit: int) -> Sequence[Decision]:
         """The latest ``limit`` decisions, newest first (居务公开's index)."""
         stmt = select(Decision).order_by(col(Decision.id).desc()).limit(limit)
+        return (await self.session.exec(stmt)).all()
+
+    async def undecided_polls(
+        self, meeting_id: int | None = None, limit: int | None = None
+    ) -> Sequence[Poll]:
+        """Closed polls that recorded no decision (void: nobody voted, too few, a tie),
+        newest first; only one meeting's when ``meeting_id`` is given."""
+        decided = select(Decision.poll_id).where(col(Decision.poll_id).is_not(None))
+        stmt = select(Poll).where(col(Poll.status) == "closed", col(Poll.id).not_in(decided))
+        if meeting_id is not None:
+            stmt = stmt.where(col(Poll.meeting_id) == meeting_id)
+        stmt = stmt.order_by(col(Poll.id).desc())
+        if limit is not None:
+            stmt = stmt.limit(limit)
         return (await self.session.exec(stmt)).all()
 
     async def updates(self, decision_id: int) -> Sequence[DecisionUpdate]:

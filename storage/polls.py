@@ -150,7 +150,8 @@ class PollRepository(TableRepository[Poll]):
     ) -> str:
         """Insert or change a named vote: ``new``, ``changed`` or ``refused`` (paper stands,
         another member of the household cast it, or — for a vote cast for the resident
-        (``assisted_by``, 代办) — the resident's own vote stands). The resident's own
+        (``assisted_by``, 代办) — the resident's own vote stands; also the resident's own
+        vote cast again as it already stands, which changes nothing). The resident's own
         change makes an assisted vote theirs; an assisted change needs confirming again."""
         if await self._insert_voter(
             poll_id, voter_key, resident_id, channel, mask, now, assisted_by
@@ -166,6 +167,10 @@ class PollRepository(TableRepository[Poll]):
         ]
         if assisted_by is not None:
             conditions.append(col(PollVoter.assisted_by).is_not(None))
+        else:  # the resident's own vote again, as it stands: nothing to change
+            conditions.append(
+                (col(PollVoter.choice_mask) != mask) | col(PollVoter.assisted_by).is_not(None)
+            )
         changed = await self.session.execute(
             update(PollVoter)
             .where(*conditions)

@@ -98,6 +98,12 @@ class Answer:
         assert found, f"no ticket number in: {self.text!r}"
         return found.group(0)
 
+    @property
+    def private(self) -> bool:
+        """Said to the sender alone (Reply.private): a message typed in the group is
+        answered in the sender's own chat, and the group is shown neither."""
+        return bool(self.replies) and all(r.private for r in self.replies)
+
     def button(self, label: str) -> str:
         """The data a tap on ``label`` sends."""
         for reply in self.replies:

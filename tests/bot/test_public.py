@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Yishi, build_web_app
 from bot.config import PushSettings
@@ -15,7 +15,7 @@ from kernel.messages import Reply
 from tests.browser import CHROMIUM as CHROMIUM_PATH
 from tests.browser import CHROMIUM_ARGS as ARGS
 from tests.conftest import Clock
-from tests.kit import say
+from tests.kit import Town, say
 
 CHROMIUM = str(CHROMIUM_PATH)
 HAVE_CHROMIUM = CHROMIUM_PATH.exists()
@@ -67,8 +67,9 @@ async def test_public_meeting_page_in_chromium(yishi: Yishi, clock: Clock) -> No
 @pytest.mark.browser
 async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, clock: Clock) -> None:
     """居务公开 starts at /public/: the consultation days and every decision with its
-    vote, its progress and 评议 — also a poll decided outside a meeting — and the meeting's
-    page with its decided poll and how many households its notices reached, on a phone too."""
+    vote, its progress and 评议, and apart the votes that decided nothing — one taken outside
+    a meeting — and the meeting's page with its decided poll and how many households its
+    notices reached, on a phone too."""
     if not HAVE_CHROMIUM:
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
     playwright = pytest.importorskip("playwright.async_api")
@@ -108,9 +109,11 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 body = await page.inner_text("body")
                 assert "居务公开" in body and "M202612" in body and "即将召开" in body
                 assert "是否同意更换路灯" in body and "通过" in body
-                # Nobody voted on the chickens: void, said so in grey, not a red 未通过.
+                # Nobody voted on the chickens: void, said so in grey, not a red 未通过,
+                # among the votes that decided nothing (no decision number).
                 assert "是否同意在小区里养鸡" in body and "无效：无人投票" in body
-                assert "未形成决定，无需落实" in body and "未通过" not in body
+                assert "未形成决定的表决" in body and "未通过" not in body
+                assert "D2" not in body
                 void = page.locator("li:has-text('是否同意在小区里养鸡') span.void")
                 grey = await void.evaluate("e => getComputedStyle(e).color")
                 assert grey == "rgb(119, 119, 119)"
@@ -118,11 +121,13 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 wide = await page.evaluate("document.documentElement.scrollWidth")
                 assert wide <= size[0], f"{name}: the page scrolls sideways ({wide}px)"
                 await page.screenshot(path=str(SHOTS / f"index-{name}.png"), full_page=True)
-                # The undecided poll's decision has a page of its own: no meeting to sit on.
+                # The undecided poll has a page of its own (no meeting to sit on), under
+                # its poll's number: nothing to carry out, nothing to evaluate.
                 await page.click("text=是否同意在小区里养鸡")
                 body = await page.inner_text("body")
-                assert "无人投票，未形成决定" in body and "落实情况" in body
-                assert "居民评议：满意 0 人" in body
+                assert "表决 P2" in body and "无人投票，未形成决定" in body
+                assert "未形成决议，不编决议号，无需落实和评议" in body
+                assert "居民评议" not in body and "落实情况" not in body
                 await page.screenshot(path=str(SHOTS / f"decision-{name}.png"), full_page=True)
                 # The meeting: its decided poll, the tally, the follow-up, 评议, and proof
                 # of notice — the reminders that arrived, by household, and the group post.
@@ -144,3 +149,39 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
             await browser.close()
     finally:
         await server.close()
+
+
+async def test_a_void_vote_is_said_void_and_why_with_no_decision_number(town: Town) -> None:
+    """A vote that missed its quorum was listed as decision D1 with 落实 and 评议 lines:
+    it decided nothing. It is said apart, under its poll's number, with why."""
+    await town.li.says("创建议事日")
+    await town.li.says("开启投票 是否同意更换路灯 M202612 法定:100%")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    await town.li.says("结束投票 P1")
+    await town.li.says("开启投票 是否同意装充电桩 M202612 法定:0%")
+    assert "已记录" in await town.zhang.says("投票 P2 赞成")
+    assert "决议编号 D1" in await town.li.says("结束投票 P2")
+    town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # after the meeting
+    assert "纪要已发布" in await town.li.says("发布纪要 M202612")
+    [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
+    assert "D1 是否同意装充电桩：通过" in minutes, minutes
+    void_line = "表决 P1 是否同意更换路灯：无效：未达法定人数（赞成 1，反对 0，弃权 0；投票 1/5）"
+    assert f"{void_line}，未形成决议" in minutes, minutes
+
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        index = await (await web.get("/public/")).text()
+        listed, void = index.split("未形成决定的表决", 1)
+        assert "D1 是否同意装充电桩" in listed and "更换路灯" not in listed
+        assert "P1 是否同意更换路灯" in void and "无效：未达法定人数" in void
+        [entry] = [line for line in void.splitlines() if "P1 是否同意更换路灯" in line]
+        assert "投票 1/5，法定人数 100%" in entry and "评议" not in entry, entry
+        meeting = await (await web.get("/public/meetings/M202612")).text()
+        assert "表决 P1 是否同意更换路灯" in meeting and "未形成决议，不编决议号" in meeting
+        assert meeting.count("居民评议") == 1 and "D2" not in meeting
+        page = await web.get("/public/polls/P1")
+        body = await page.text()
+        assert page.status == 200 and "赞成：1 票" in body and "未达到法定人数" in body
+        assert "评议" not in body.replace("无需落实和评议", "") and "决议编号" not in body
+        decided = await web.get("/public/polls/P2", allow_redirects=False)
+        assert decided.status == 302 and decided.headers["Location"] == "/public/decisions/D1"
+        assert (await web.get("/public/polls/P9")).status == 404

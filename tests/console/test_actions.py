@@ -174,3 +174,24 @@ async def test_the_workbook_lists_the_months_topics(town: Town, as_li: Browserle
     assert rows[0] == ("编号", "标题", "状态", "附议", "理由", "提出时间")
     assert len(rows) == 2 and "停车位" in str(rows[1][1]), rows
     assert [c.value for c in book["表决"][1]][:2] == ["编号", "问题"]
+
+
+async def test_only_a_decision_that_passed_is_offered_for_carrying_out(
+    town: Town, as_li: Browserless
+) -> None:
+    """落实 forms (负责人, 进展, 已落实) stood under a decision voted down, whose every form
+    the service then refused; a void vote is no decision at all."""
+    for poll, question, vote in (
+        ("P1", "是否同意更换路灯", "赞成"),
+        ("P2", "是否同意养鸡", "反对"),
+    ):
+        await town.li.says(f"开启投票 {question} 法定:0%")
+        assert "已记录" in await town.zhang.says(vote)
+        assert "决议编号" in await town.li.says(f"结束投票 {poll}")
+    await town.li.says("开启投票 是否同意拆围墙 法定:0%")
+    await town.li.says("结束投票 P3")
+    status, page = await as_li.page("/console/decisions")
+    assert status == 200 and "D1 是否同意更换路灯" in page and "D2 是否同意养鸡" in page
+    assert "拆围墙" not in page, "a void vote decided nothing"
+    assert 'action="/console/decisions/1/assign"' in page
+    assert "/console/decisions/2/" not in page, "nothing to carry out after 未通过"

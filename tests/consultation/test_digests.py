@@ -154,7 +154,7 @@ async def test_monthly_report_reaches_moderators_on_the_first_at_0900(
         assert text.splitlines() == [
             "【2026年11月工作月报】",
             "诉求：收集657件，分理36件，办结621件，反馈621件，上报5件；月底未办结36件，满意率96%。",
-            "议事：召开议事会1次，收到议题6个、受理4个，结束表决3项，公布结果2项。",
+            "议事：召开议事会1次，收到议题6个、受理4个，结束表决3项，形成决议2项。",
         ]
         for other in ("zhang", "wang", "chen"):
             assert await _texts(bot, other) == []

@@ -165,11 +165,11 @@ async def test_monthly_report_on_the_first_at_0900_with_last_months_real_figures
         # 分理 3: b handed up, c and d sent on by the timers (d's resolution deadline
         # passed while the scheduler was away and fired at the catch-up). Escalations
         # count by when they happened (b, c in November). Open at the end: b, c, d and
-        # October's.
+        # October's. The one poll closed had no voter: void, no decision.
         assert reports[0].splitlines() == [
             "【2026年11月工作月报】",
             "诉求：收集4件，分理3件，办结1件，反馈1件，上报2件；月底未办结4件，满意率100%。",
-            "议事：召开议事会1次，收到议题2个、受理1个，结束表决1项，公布结果1项。",
+            "议事：召开议事会1次，收到议题2个、受理1个，结束表决1项，形成决议0项。",
         ]
         for other in ("zhang", "wang", "chen"):
             assert not [t for t in await _texts(bot, other) if "工作月报" in t]

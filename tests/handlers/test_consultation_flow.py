@@ -170,7 +170,7 @@ async def test_anonymous_vote_in_chat_can_be_changed_and_stores_no_choice(yishi:
     [cast] = await say(yishi, "反对", mid="anon-1")
     assert "匿名票已投出" in cast.text and "反对" not in cast.text
     [changed] = await say(yishi, "赞成", mid="anon-2")
-    assert "已改票" in changed.text and "赞成" not in changed.text
+    assert "以最后一次的选择为准" in changed.text and "赞成" not in changed.text
     # The stored replies and intents of this voter's messages never carry the choice.
     async with yishi.uow() as uow:
         for mid in ("anon-1", "anon-2"):

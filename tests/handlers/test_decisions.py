@@ -6,6 +6,8 @@ import re
 
 from sqlalchemy import text
 
+from bot.public import PublicPages
+from consultation.outcomes import OutcomeService
 from tests.kit import Answer, Speaker, Town
 
 
@@ -84,20 +86,54 @@ async def _closed(town: Town, spec: str, *votes: tuple[Speaker, str]) -> str:
     return (await town.li.says(f"结束投票 {poll.group(0)}")).text
 
 
-async def test_a_void_vote_is_refused_as_what_it_was_and_its_result_names_the_decision(
+async def test_a_void_vote_gets_no_decision_number_and_nothing_to_carry_out(town: Town) -> None:
+    """A poll that missed its quorum, tied or had no voter was given a 决议编号 (D1…) like
+    one that decided something, and its result said which D to 落实. It decided nothing:
+    its result names no decision, the numbers go on from the votes that decided."""
+    no_quorum = await _closed(town, "是否同意更换路灯 法定:100%", (town.zhang, "赞成"))
+    assert "未达到法定人数" in no_quorum and "决议编号" not in no_quorum, no_quorum
+    tie = await _closed(town, "是否同意养鸡 法定:0%", (town.zhang, "赞成"), (town.liu, "反对"))
+    assert "平票" in tie and "决议编号" not in tie, tie
+    nobody = await _closed(town, "是否同意拆围墙 法定:0%")
+    assert "无人投票" in nobody and "决议编号" not in nobody, nobody
+    passed = await _closed(town, "是否同意装充电桩 法定:0%", (town.zhang, "赞成"))
+    assert "通过" in passed and passed.endswith("决议编号 D1"), passed
+    failed = await _closed(town, "是否同意砍树 法定:0%", (town.zhang, "反对"))
+    assert "未通过" in failed and failed.endswith("决议编号 D2"), failed
+
+    # Everyone who could vote was told the void results without a number too.
+    results = [r.text for r in await town.liu.receives() if "【表决结果" in r.text]
+    assert len(results) == 5 and sum("决议编号" in r for r in results) == 2, results
+    status = await town.zhang.says("投票情况 P1")
+    assert "未达到法定人数" in status and "决议编号" not in status, status.text
+
+    assigned = await town.li.says("落实 D1 负责人 王网格员 期限 2026-12-31")
+    assert "D1 已指定负责人 王网格员" in assigned, assigned.text
+    assert "没有找到决议 D3" in await town.li.says("落实 D3 负责人 王网格员")
+    async with town.bot.uow() as uow:
+        rows = await uow.session.execute(text("SELECT id, poll_id FROM decisions ORDER BY id"))
+        assert rows.all() == [(1, 4), (2, 5)]
+
+
+async def test_a_void_vote_numbered_before_keeps_its_number_and_is_refused_as_void(
     town: Town,
 ) -> None:
-    """落实 D2 said “D2 的表决没有通过” of a poll that missed its quorum or tied: it was
-    void, not voted down. And the result never said which D to 落实."""
-    no_quorum = await _closed(town, "是否同意更换路灯 法定:100%", (town.zhang, "赞成"))
-    assert "未达到法定人数" in no_quorum and no_quorum.endswith("决议编号 D1"), no_quorum
-    tie = await _closed(town, "是否同意养鸡 法定:0%", (town.zhang, "赞成"), (town.liu, "反对"))
-    assert "平票" in tie and tie.endswith("决议编号 D2"), tie
-    nobody = await _closed(town, "是否同意拆围墙 法定:0%")
-    assert "无人投票" in nobody and nobody.endswith("决议编号 D3"), nobody
+    """Before void votes went without a number, each got a decision: it keeps its number
+    (residents were told it) and 落实 of it says why there is nothing to do."""
+    await _closed(town, "是否同意更换路灯 法定:100%", (town.zhang, "赞成"))
+    await _closed(town, "是否同意养鸡 法定:0%", (town.zhang, "赞成"), (town.liu, "反对"))
+    await _closed(town, "是否同意拆围墙 法定:0%")
+    async with town.bot.uow() as uow:  # the rows the earlier close wrote
+        for poll in (1, 2, 3):
+            await uow.session.execute(
+                text(
+                    "INSERT INTO decisions (id, poll_id, text, passed, status, created_at)"
+                    " VALUES (:id, :id, '', false, 'decided', '2026-12-05 02:00:00')"
+                ),
+                {"id": poll},
+            )
     passed = await _closed(town, "是否同意装充电桩 法定:0%", (town.zhang, "赞成"))
-    assert "通过" in passed and passed.endswith("决议编号 D4"), passed
-
+    assert passed.endswith("决议编号 D4"), "the numbers go on after the kept ones"
     refusals = {
         "D1": "D1 的表决投票人数未达到法定人数，表决无效，没有形成决定，不用落实。",
         "D2": "D2 的表决是平票，没有形成决定，不用落实。",
@@ -106,8 +142,11 @@ async def test_a_void_vote_is_refused_as_what_it_was_and_its_result_names_the_de
     for ref, said in refusals.items():
         refused = await town.li.says(f"落实 {ref} 负责人 王网格员 期限 2026-12-31")
         assert refused.text == said, refused.text
-    assigned = await town.li.says("落实 D4 负责人 王网格员 期限 2026-12-31")
-    assert "D4 已指定负责人 王网格员" in assigned, assigned.text
+    async with town.bot.uow() as uow:  # 居务公开 offers it no 评议
+        outcomes = OutcomeService(uow, town.clock())
+        view = await outcomes.view(await outcomes.get(1))
+    page = PublicPages(town.bot.uow, town.bot.community, town.clock).decision_html(view)
+    assert "无效：未达法定人数" in page and "评议" not in page, page
 
 
 async def test_an_old_reject_button_leaves_an_accepted_topic_alone(town: Town) -> None:
@@ -129,3 +168,18 @@ async def test_the_same_poll_opened_twice_is_one_poll(town: Town) -> None:
     opened = await town.li.taps("属于 M202612", asked)
     again = await town.li.taps("属于 M202612", asked)
     assert "P1" in opened and "已经在进行了" in again and "P2" not in again, again.text
+
+
+async def test_a_topic_put_to_a_void_vote_is_not_decided(town: Town) -> None:
+    """A topic whose vote missed its quorum became 已表决 under a decision that decided
+    nothing; it stays where it was, to be put to the vote again."""
+    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
+    await town.chen.says("确认提交")
+    assert "T1 已通过审核" in await town.li.says("审核 T1 通过")
+    void = await _closed(town, "T1 法定:100%", (town.zhang, "赞成"))
+    assert "未达到法定人数" in void, void
+    status = await town.liu.says("T1")
+    assert "已表决" not in status and "正在征集附议" in status, status.text
+    passed = await _closed(town, "T1 法定:0%", (town.zhang, "赞成"))
+    assert passed.endswith("决议编号 D1"), passed
+    assert "已表决" in await town.liu.says("T1")

@@ -306,7 +306,14 @@ class TelegramAdapter:
         edit_target = message if query is not None and live is None else None
         for reply in replies:
             chat_id = reply.chat_id or str(chat.id)
-            if live is not None and is_group and chat_id == str(chat.id) and not reply.buttons:
+            # For the sender alone (a vote's receipt) in a group: a press gets it as its
+            # alert, a typed message in the sender's own chat.
+            alone = reply.private and is_group and reply.chat_id is None
+            if alone and query is None:
+                await self._say_privately(str(user.id), str(chat.id), reply, user.full_name)
+                continue
+            hidden = (live is not None or alone) and is_group and chat_id == str(chat.id)
+            if hidden and not reply.buttons:
                 notes.append(reply.text)
                 continue
             if edit_target is not None and reply.buttons and chat_id == str(chat.id):
@@ -318,6 +325,28 @@ class TelegramAdapter:
             except TelegramError as exc:
                 log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
                 await self.record(chat_id, "bot_api", False, str(exc), reply)
+
+    async def _say_privately(self, user_id: str, group_id: str, reply: Reply, name: str) -> None:
+        """A reply for the sender alone to a message typed in a group, in their own chat
+        (a private chat's id is the user's). Telegram lets a bot write there only once the
+        person has started a chat with it: if it refuses, the group is told only that the
+        answer could not reach them privately — never what it said."""
+        try:
+            await self.send_reply(user_id, reply)
+            return
+        except (Forbidden, BadRequest) as exc:
+            log.info("private reply refused", extra={"chat_id": user_id, "error": str(exc)})
+            await self.record(user_id, "bot_api", False, str(exc), reply)
+        except TelegramError as exc:
+            log.warning("reply not sent", extra={"chat_id": user_id, "error": str(exc)})
+            await self.record(user_id, "bot_api", False, str(exc), reply)
+            return
+        instead = Reply(t("router.private_unreachable", name=name))
+        try:
+            await self.send_reply(group_id, instead)
+        except TelegramError as exc:
+            log.warning("reply not sent", extra={"chat_id": group_id, "error": str(exc)})
+            await self.record(group_id, "bot_api", False, str(exc), instead)
 
     async def _keep_photo(self, file_id: str) -> tuple[str | None, str | None]:
         """The kept copy's link, or the sentence saying why the photo was not kept."""

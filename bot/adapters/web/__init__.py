@@ -21,7 +21,7 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
-from bot.adapters.web.history import KeptInHistory, conversation
+from bot.adapters.web.history import KeptInHistory, addressed, answered_alone, conversation
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE_MAX_AGE,
@@ -345,7 +345,11 @@ class WebChatAdapter:
         announcement: see kernel.messages.Button) is between the person and the bot, as
         a Telegram callback is: the group never sees it nor the answer, and the group's
         history does not keep it — a vote tapped in the group must not show the
-        neighbours who voted what."""
+        neighbours who voted what. A message typed in the group that the bot answers
+        for the sender alone (kernel.messages.Reply.private: a vote typed there) is
+        the same: the answer goes to the sender's own chat, and the message is neither
+        shown to the group nor kept in its history — so the group is told once the
+        message is handled, not before."""
         shown = t("media.web_photo") if photo else text
         is_group = chat_id.startswith(GROUP_PREFIX)
         private_tap = is_group and private
@@ -365,7 +369,20 @@ class WebChatAdapter:
         )
         if private_tap:
             return [r.as_json() for r in await self.router.handle(message)]
-        if is_group:
+        # Kept with the message, in its transaction: a retry already handled is not
+        # said again in the history.
+        history = KeptInHistory(
+            self.store,
+            chat_id,
+            sender_id,
+            shown,
+            {"photo": photo} if photo else None,
+            self.router.clock(),
+            in_group=is_group,
+        )
+        handled = await self.router.handle(message, within=history)
+        replies = addressed(handled, sender_id, is_group)
+        if is_group and not answered_alone(replies):
             await self.hub.deliver(
                 chat_id,
                 {
@@ -378,17 +395,6 @@ class WebChatAdapter:
                 },
                 skip=sender_id,
             )
-        # Kept with the message, in its transaction: a retry already handled is not
-        # said again in the history.
-        history = KeptInHistory(
-            self.store,
-            chat_id,
-            sender_id,
-            shown,
-            {"photo": photo} if photo else None,
-            self.router.clock(),
-        )
-        replies = await self.router.handle(message, within=history)
         payload = [r.as_json() for r in replies]
         # Only what was said to the group is shown to its members (a reply addressed to
         # someone's own chat stays there).

@@ -11,7 +11,8 @@ nobody taps a closed poll.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +24,23 @@ from kernel.texts import t
 _VOTE = re.compile(r"^投票 P(\d+)\b")
 #: At the same instant (one transaction): the chat's lines in their order, then pushes.
 _LINE, _PUSH = 0, 1
+
+
+def addressed(replies: Sequence[Reply], sender_id: str, in_group: bool) -> list[Reply]:
+    """The replies where the web chat says them: one for the sender alone
+    (:attr:`Reply.private`) answering a message in a group goes to the sender's own chat,
+    whose id is the sender's."""
+    if not in_group:
+        return list(replies)
+    return [
+        replace(r, chat_id=sender_id) if r.private and r.chat_id is None else r for r in replies
+    ]
+
+
+def answered_alone(replies: Sequence[Reply]) -> bool:
+    """Every reply was for the sender alone (a vote's receipt): the message was between
+    them and the bot, like a private button's press — and its words are the choice."""
+    return bool(replies) and all(r.private for r in replies)
 
 
 def kept_reply(reply: Reply) -> dict[str, Any]:
@@ -45,8 +63,11 @@ class KeptInHistory:
         shown: str,
         payload: dict[str, Any] | None,
         at: datetime,
+        *,
+        in_group: bool = False,
     ) -> None:
         self.store, self.chat_id, self.at = store, chat_id, at
+        self.sender_id, self.in_group = sender_id, in_group
         said = shown.strip()
         self.said = [(chat_id, sender_id, shown, payload or {})] if said else []
 
@@ -60,7 +81,13 @@ class KeptInHistory:
         await self._keep(uow, replies)
 
     async def _keep(self, uow: MessageTransaction, replies: list[Reply]) -> None:
-        lines: list[tuple[str, str | None, str, dict[str, Any]]] = list(self.said)
+        """The message and the replies, each in its chat. A message answered for the
+        sender alone (a vote typed, in the group or in private) is not kept: its words are
+        the choice, which must not sit next to the voter (an anonymous poll's secret),
+        and the group never saw it; its receipt is kept in the sender's own chat."""
+        alone = answered_alone(replies)
+        replies = addressed(replies, self.sender_id, self.in_group)
+        lines: list[tuple[str, str | None, str, dict[str, Any]]] = [] if alone else list(self.said)
         for reply in replies:
             kept = kept_reply(reply)
             lines.append((reply.chat_id or self.chat_id, None, kept["text"], kept))

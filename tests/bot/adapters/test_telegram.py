@@ -26,6 +26,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Button, Reply
 from storage.people import PeopleRepository
 from storage.platforms import PlatformRepository
+from storage.polls import PollRepository
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.bot.adapters.webchat import Browser
 from tests.conftest import Clock, make_settings
@@ -407,6 +408,30 @@ async def test_poll_message_is_edited_in_place_as_votes_arrive_from_everywhere(
     [_, result] = group_sends(fake)  # the announcement, then the result as before
     assert result["text"].startswith("【表决结果 P1】")
     assert len(fake.sent("answerCallbackQuery")) == 3
+
+
+async def test_a_vote_typed_in_the_group_is_answered_privately_or_not_at_all_there(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """“@议事通 反对” typed in the group was answered in the group, so every member saw
+    the receipt. It goes to the voter's own chat; for one the bot can't write to first
+    (never started a chat with it) the group is told only that, never the choice."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    await open_poll(client, fake, "是否更换物业 匿名")
+    before = len(group_sends(fake))
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 反对", user_id=ZHANG, group=True))
+    [receipt] = [s for s in fake.sent() if s["chat_id"] == ZHANG]
+    assert "匿名票已投出" in receipt["text"] and "反对" not in receipt["text"]
+    assert len(group_sends(fake)) == before, "the group is told nothing"
+
+    fake.unreachable.add(WANG)
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 赞成", user_id=WANG, group=True))
+    [instead] = group_sends(fake)[before:]
+    assert "私聊" in instead["text"] and "赞成" not in instead["text"], instead
+    assert "匿名" not in instead["text"] and "已投出" not in instead["text"]
+    async with bot.uow() as uow:
+        assert await uow.get(PollRepository).turnout(1) == 2, "both votes counted"
 
 
 async def test_hidden_results_poll_edits_show_turnout_only(

@@ -286,3 +286,30 @@ async def test_a_vote_tapped_in_the_group_stays_between_voter_and_bot(chat: WebC
     assert "投完了" in said and not [x for x in said if x.startswith("投票") or "已投出" in x], said
     progress = await chat.say("li", "投票情况 P1")
     assert any("1" in text for text in progress), progress
+
+
+async def test_a_vote_typed_in_the_group_is_answered_to_the_voter_alone(chat: WebChat) -> None:
+    """“反对” typed in the group was shown to every neighbour and answered there, and the
+    group's history kept it next to the voter. Now it is between the voter and the bot,
+    as a tap is: the receipt goes to the voter's own chat and the group sees nothing."""
+    status, _ = await chat.post(
+        "li", text="开启投票 是否更换物业 匿名 单独表决", chat_id="group:main"
+    )
+    assert status == 200
+    ws = await (await chat.as_("liu")).ws()
+    status, answer = await chat.post("zhang", text="反对", chat_id="group:main")
+    [receipt] = answer["replies"]
+    assert status == 200 and receipt["chat_id"] == "zhang", answer
+    assert "匿名票已投出" in receipt["text"] and "反对" not in receipt["text"]
+    await chat.say("zhang", "大家好", chat_id="group:main")  # not a vote: the group sees it
+    event = await asyncio.wait_for(ws.receive_json(), 5)
+    assert (event["type"], event["text"]) == ("group_message", "大家好"), event
+    await ws.close()
+    for who in ("liu", "zhang"):
+        _, group = await (await chat.as_(who)).history("group:main")
+        said = [str(entry["text"]) for entry in group["entries"]]
+        assert "大家好" in said and "反对" not in said, said
+        assert not [x for x in said if "已投出" in x], said
+    _, own = await (await chat.as_("zhang")).history()
+    mine = [str(entry["text"]) for entry in own["entries"]]
+    assert any("匿名票已投出" in x for x in mine) and "反对" not in mine, mine

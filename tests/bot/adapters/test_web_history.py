@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import text
 
+from bot.app import YISHI_KEY
 from handlers.help import HelpHandler
 from kernel.texts import t
 from tests.bot.adapters.webchat import Browser, WebChat
@@ -101,3 +103,27 @@ async def test_a_message_whose_handler_crashed_is_kept_with_the_apology(
     await zhang.post(text="帮助", message_id="m1")  # the retry gets the same answer
     _, body = await zhang.history("zhang")
     assert said(body["entries"]) == [("me", "帮助"), ("bot", apology.splitlines()[0])]
+
+
+async def test_a_vote_typed_in_private_is_not_kept_next_to_the_voter(
+    chat: WebChat, client: TestClient[Any, Any]
+) -> None:
+    """The private history kept “反对” as 张阿姨's line: in an anonymous poll, a row that
+    names the voter beside the choice, for anyone who reads the table. A vote's words
+    are not kept (as a tap on its button never was); its receipt is."""
+    await chat.say("li", "开启投票 是否更换物业 匿名 单独表决", chat_id=GROUP)
+    zhang = await chat.as_("zhang")
+    [receipt] = await zhang.say("反对")
+    assert "匿名票已投出" in receipt
+    await zhang.say("帮助")
+    _, body = await zhang.history()
+    assert said(body["entries"])[0] == ("bot", receipt.splitlines()[0]), body["entries"]
+    assert ("me", "帮助") in said(body["entries"])
+    bot = client.server.app[YISHI_KEY]
+    async with bot.uow() as uow:
+        rows = await uow.session.execute(
+            text("SELECT chat_id, sender_id, text FROM web_chat_lines")
+        )
+        kept = rows.all()
+    hers = [line for chat_id, who, line in kept if "zhang" in (chat_id, who)]
+    assert hers and not [line for line in hers if "反对" in line], hers

@@ -116,6 +116,11 @@ async function send(text, private_ = false) {
     if (resp.status === 409) { addEntry(chatId, { kind: "system", text: "您在另一个标签页换了身份，请刷新本页再发。" }); return; }
     if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "发送失败" }); return; }
     for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
+    // A vote typed in the group is answered privately, and the group is not shown it.
+    if (chatId === state.group && !private_ && data.replies.length
+        && data.replies.every((r) => r.chat_id && r.chat_id !== chatId)) {
+      addEntry(chatId, { kind: "system", text: "这条只有您和议事通看得到，回复在“议事通（私聊）”里。" });
+    }
   } catch (err) {
     addEntry(chatId, { kind: "system", text: "网络不通，请稍后再试" });
   }

@@ -49,6 +49,8 @@ class FakeTelegram:
     lost: set[int] = field(default_factory=set)
     #: Files users sent (a photo's bytes by its file_id), for getFile and /file/bot….
     files: dict[str, bytes] = field(default_factory=dict)
+    #: Users who never started a chat with the bot: it may not write to them first.
+    unreachable: set[int] = field(default_factory=set)
 
     @property
     def base_url(self) -> str:
@@ -161,6 +163,15 @@ class FakeTelegram:
             )
         if method != "getUpdates":
             self.calls.append(Call(method, params, time.monotonic()))
+        if method == "sendMessage" and int(params.get("chat_id", 0)) in self.unreachable:
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot can't initiate conversation with a user",
+                },
+                status=403,
+            )
         refusal = self._refuse_edit(params) if method == "editMessageText" else None
         if refusal is not None:
             return web.json_response(
