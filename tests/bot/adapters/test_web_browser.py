@@ -407,3 +407,64 @@ async def test_the_grid_worker_opens_the_reported_photo_from_the_card(server: st
             assert shown.status == 200 and await shown.body() == PNG
         finally:
             await browser.close()
+
+
+@pytest.mark.loops("push")
+async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
+    sqlite_url: str, clock: Clock
+) -> None:
+    """王网格员's tab stays open while the server stops and starts again on the same
+    port: it says it is reconnecting, comes back by itself, and the task 张阿姨 files
+    after the restart arrives without a reload."""
+    import os
+    import signal
+
+    from playwright.async_api import async_playwright
+
+    port = free_port()
+    settings = make_settings(sqlite_url, web={"port": port})
+    url = f"http://127.0.0.1:{port}/"
+
+    async def start() -> asyncio.Task[None]:
+        ready = asyncio.Event()
+        yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
+        task = asyncio.create_task(serve(yishi, demo=True, ready=ready))
+        await asyncio.wait_for(ready.wait(), 30)
+        return task
+
+    async def stop(task: asyncio.Task[None]) -> None:
+        os.kill(os.getpid(), signal.SIGINT)  # serve() stops on SIGINT like the real command
+        await asyncio.wait_for(task, 30)
+
+    running = await start()
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                worker = await browser.new_page()
+                await worker.goto(url)
+                await worker.wait_for_selector("#person option", state="attached")
+                await worker.select_option("#person", "wang")
+                await worker.wait_for_selector("body[data-speaker=wang]", state="attached")
+
+                await stop(running)
+                await worker.locator(".system", has_text="正在重新连接").wait_for(timeout=10_000)
+                running = await start()
+
+                resident = await browser.new_page()
+                await resident.goto(url)
+                await resident.wait_for_selector("#person option", state="attached")
+                await resident.select_option("#person", "zhang")
+                await resident.wait_for_selector("body[data-speaker=zhang]", state="attached")
+                for text in ("东门垃圾没人清", "确认提交"):
+                    await resident.fill("#input", text)
+                    await resident.click("#send")
+                    await resident.wait_for_timeout(300)
+                push = worker.locator(".bubble.push", has_text="东门垃圾没人清")
+                await push.wait_for(timeout=15_000)
+                assert await worker.locator(".system", has_text="正在重新连接").count() == 0
+            finally:
+                await browser.close()
+    finally:
+        if not running.done():
+            await stop(running)

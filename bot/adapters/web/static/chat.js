@@ -142,28 +142,52 @@ async function sendPhoto(file) {
   }
 }
 
+// The WebSocket comes back by itself after a restart or a lost connection (1 s, 2 s, …
+// up to 30 s apart), and then both chats are read again from the server, so nothing
+// pushed while it was away is missed.
+let reconnects = 0;
 function connect() {
-  if (state.ws) state.ws.close();
+  if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${proto}://${location.host}/api/ws`);
+  ws.onopen = () => { if (reconnects > 0) resync(); reconnects = 0; };
   ws.onmessage = (ev) => {
     const event = JSON.parse(ev.data);
     if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
     else if (event.type === "group_message") addEntry(event.chat_id, { kind: "other", name: event.sender_name, text: event.text, photo: event.photo });
     else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
   };
+  ws.onclose = () => {
+    if (state.ws !== ws) return;
+    if (reconnects === 0) addEntry(state.chat, { kind: "system", text: "连接断开了，正在重新连接…" });
+    const delay = Math.min(30000, 1000 * 2 ** reconnects);
+    reconnects += 1;
+    setTimeout(() => { if (state.ws === ws) connect(); }, delay);
+  };
   state.ws = ws;
 }
 
 // The conversation is kept on the server: a reload or a persona switch shows it again.
-async function loadHistory(chatId) {
+async function fetchHistory(chatId) {
   const resp = await fetch(`/api/history?chat_id=${encodeURIComponent(chatId)}`);
-  if (!resp.ok) return;
+  if (!resp.ok) return null;
   const data = await resp.json();
-  const entries = data.entries.map((e) => e.kind === "bot" ? botEntry(e, e.push)
+  return data.entries.map((e) => e.kind === "bot" ? botEntry(e, e.push)
     : e.kind === "me" ? { kind: "me", name: state.me.name, text: e.text, photo: e.photo }
     : { kind: "other", name: e.name, text: e.text, photo: e.photo });
-  state.logs[chatId] = entries.concat(log(chatId));
+}
+
+async function loadHistory(chatId) {
+  const entries = await fetchHistory(chatId);
+  if (entries) state.logs[chatId] = entries.concat(log(chatId));
+}
+
+// Back after a break: the server's history replaces what this page shows.
+async function resync() {
+  const ids = [state.me.user_id, state.group];
+  const found = await Promise.all(ids.map(fetchHistory));
+  ids.forEach((id, i) => { if (found[i]) state.logs[id] = found[i]; });
+  openChat(state.chat);
 }
 
 function postJson(path, body) {
