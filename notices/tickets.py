@@ -23,6 +23,7 @@ from consultation.audiences import (
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
+from notices.common import date_text
 from notices.dispatch import Also, Dispatcher, Notify, Route, Table
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
@@ -46,10 +47,11 @@ def summary(ticket: Ticket, limit: int = 14) -> str:
 
 
 def clock_text(moment: datetime | None, zone: tzinfo) -> str:
-    """A deadline as a task card shows it: ``12-05 18:00``."""
+    """A ticket's time (a deadline, its last update) as every reply writes a date, on the
+    community's clock: ``12月5日 18:00`` (:func:`notices.common.date_text`)."""
     if moment is None:
         return "—"
-    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+    return date_text(moment, zone)
 
 
 def status_zh(status: str) -> str:

@@ -474,3 +474,25 @@ async def test_only_the_offered_ticket_can_be_followed_at_the_duplicate_prompt(
     assert "不是您反映或关注" in await town.chen.says(hers), "still not hers to read"
     followed = await town.chen.says(f"关注 {lamp}")
     assert followed.text.startswith(f"好的，已关注 {lamp}")
+
+
+async def test_ticket_times_are_written_as_dates_on_the_communitys_clock(town: Town) -> None:
+    """Every time a ticket shows reads as replies write dates (12月3日 00:35), on the
+    community's clock: 00:35 on 3 December in Shanghai is still 2 December in UTC."""
+    town.clock.now = datetime(2026, 12, 2, 16, 35, tzinfo=UTC)
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    [card] = await town.wang.receives()
+    assert "接单时限：12月3日 04:35；办结时限：12月6日 00:35" in card.text, card.text
+    status = await town.zhang.says(number)
+    assert "最近更新：12月3日 00:35 已受理" in status, status.text
+    tasks = await town.wang.says("我的任务")
+    assert "办结时限 12月6日 00:35" in tasks, tasks.text
+    town.clock.advance(minutes=20)
+    accepted = await town.wang.taps("接单", card)
+    assert number in accepted
+    done = await town.wang.says(f"延期 {number} 要等配件，晚两天")
+    assert f"{number} 已延期到 12月7日 00:35。" in done, done.text
+    assert "12月3日 00:55 延期" in await town.zhang.says(number)
+    listing = await town.li.says("在办诉求")
+    assert "处理人：王网格员｜办结时限 12月7日 00:35" in listing, listing.text
