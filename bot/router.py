@@ -430,7 +430,10 @@ class Router:
         owner = self._owner(ctx)
         step = conv.step
         flow = owner.flow if owner is not None else None
-        if flow is not None and text.lower() in flow.answers(step):
+        meant = flow.answer(step, text) if flow is not None else None
+        if meant is not None:
+            if meant != text.lower():  # a button's word typed with a slip: the word itself
+                ctx.message = replace(ctx.message, text=meant)
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
             settled = flow is not None and flow.settled(step)

@@ -65,7 +65,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
     "duplicate": (
         "关注",
-        "关注它",
+        views.FOLLOW,
         "要",
         "好",
         views.FILE_ANYWAY,
@@ -73,6 +73,12 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
         *sorted(CONFIRM_WORDS),
         *GO_ON,
     ),
+}
+#: The words the draft's confirmation and the duplicate prompt offer (their buttons, and
+#: at the prompt the 确认提交 people type to go on): typed with a slip, still those words.
+_BUTTONS: dict[str, tuple[str, ...]] = {
+    "confirm": (views.CONFIRM,),
+    "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
@@ -107,7 +113,15 @@ class ReportHandler(TicketHandler):
     flow = Flow(
         FLOW,
         (
-            *(Step(s, then=COLLECTING, answers=_ANSWERS.get(s, GO_ON)) for s in COLLECTING),
+            *(
+                Step(
+                    s,
+                    then=COLLECTING,
+                    answers=_ANSWERS.get(s, GO_ON),
+                    buttons=_BUTTONS.get(s, ()),
+                )
+                for s in COLLECTING
+            ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
         ),
         starts=("collect", "filed"),
@@ -340,7 +354,7 @@ class ReportHandler(TicketHandler):
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
-            if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
+            if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", views.FOLLOW, "要", "好"):
                 offered = str(conv.data.get("duplicate", ""))
                 if number and number != offered:
                     # Only the ticket the bot offered can be followed here: another number

@@ -496,3 +496,41 @@ async def test_ticket_times_are_written_as_dates_on_the_communitys_clock(town: T
     assert "12月3日 00:55 延期" in await town.zhang.says(number)
     listing = await town.li.says("在办诉求")
     assert "处理人：王网格员｜办结时限 12月7日 00:35" in listing, listing.text
+
+
+@pytest.mark.parametrize("typed", ["确人提交", "确认体交"])
+async def test_a_typo_of_the_confirm_button_files_the_draft_not_the_typo(
+    town: Town, typed: str
+) -> None:
+    """Typed with one character wrong, 确认提交 is still the button: the draft is filed as
+    written, instead of "问题：确人提交"."""
+    draft = await town.liu.says("5号楼2单元楼道灯坏了")
+    assert "请确认" in draft, draft.text
+    filed = await town.liu.says(typed)
+    assert "已受理，诉求编号" in filed, filed.text
+    async with town.bot.uow() as uow:
+        [tk] = await uow.get(TicketRepository).of_reporter("web", "liu", None)
+    assert tk.description == "5号楼2单元楼道灯坏了"
+
+
+async def test_a_typo_at_the_duplicate_prompt_is_the_button_it_misses(town: Town) -> None:
+    """At "已有人反映 R…，要关注它吗？" a near miss of a word the prompt offers (确人提交,
+    关注他) is that word (which words, and which near misses: tests/kernel/test_flows.py)."""
+    number = (await town.zhang.taps("确认提交", await town.zhang.says("3号楼楼道灯坏了"))).ticket
+    offer = await town.chen.says("3号楼楼道灯坏了，晚上黑乎乎的")
+    assert f"已有人反映 {number}" in offer, offer.text
+    draft = await town.chen.says("确人提交")  # mine is another one: shown to confirm
+    assert "问题：3号楼楼道灯坏了，晚上黑乎乎的" in draft and "确认提交" in draft.labels, draft.text
+    assert "确人" not in draft.text
+
+    offer = await town.liu.says("3号楼楼道灯不亮了")
+    assert f"已有人反映 {number}" in offer, offer.text
+    followed = await town.liu.says("关注他")
+    assert followed.text == f"好的，已关注 {number}，有进展会通知您。"
+
+
+async def test_a_typo_of_the_topic_drafts_confirm_files_the_topic(town: Town) -> None:
+    draft = await town.zhang.says("我想提个议题：楼下广场舞太吵，晚上九点以后还在跳")
+    assert "请确认您的议题" in draft, draft.text
+    filed = await town.zhang.says("确认提角")
+    assert "议题 T1 已提交" in filed, filed.text
