@@ -461,6 +461,9 @@ class TicketService:
         if ticket.status == "closed" and ticket.rating is not None:
             # An old rating button under the same push, tapped after the first answer.
             raise TicketError("already_rated", number=number, rating=ticket.rating)
+        if ticket.status == "closed":
+            # Tapped after the rating time: archived unrated (not "已评价").
+            raise TicketError("rating_closed", number=number)
         if ticket.status != "resolved":
             raise TicketError("not_resolved", number=number, status=ticket.status)
         rated = {"rating": rating, "rating_comment": comment}

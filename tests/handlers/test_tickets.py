@@ -11,7 +11,7 @@ from bot.app import Yishi
 from bot.demo import seed_demo
 from consultation.roles import Role
 from kernel.intents import KeywordClassifier
-from kernel.messages import Location
+from kernel.messages import Location, Reply
 from storage.tickets import Ticket, TicketRepository
 from tests.conftest import Clock, make_settings
 from tests.kit import TICKET_NUMBER as NUMBER
@@ -534,3 +534,53 @@ async def test_a_typo_of_the_topic_drafts_confirm_files_the_topic(town: Town) ->
     assert "请确认您的议题" in draft, draft.text
     filed = await town.zhang.says("确认提角")
     assert "议题 T1 已提交" in filed, filed.text
+
+
+async def resolved_ticket(town: Town) -> tuple[str, Reply]:
+    """张阿姨's corridor light, resolved by 王网格员: its number and the rating question."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.wang.says(f"接单 {number}")
+    await town.wang.says(f"办结 {number} 已更换灯泡")
+    [ask] = [p for p in await town.zhang.receives() if "请您评价" in p.text]
+    return number, ask
+
+
+@pytest.mark.parametrize("nothing", ["没有", "没了", "不用了", "没有了，谢谢"])
+async def test_no_comment_after_a_rating_gets_a_closing_word(town: Town, nothing: str) -> None:
+    number, ask = await resolved_ticket(town)
+    rated = await town.zhang.taps("满意", ask)
+    assert f"{number} 已归档" in rated and "没有的话发“没有”" in rated, rated.text
+    closing = await town.zhang.says(nothing)
+    assert closing.text == "好的，谢谢！", closing.text
+
+
+async def test_a_late_tap_after_the_rating_time_is_answered_and_so_is_no_comment(
+    town: Town,
+) -> None:
+    """The rating question went unanswered and the ticket was archived unrated; a tap on
+    its old 满意 button days later was told "目前是“已评价”，办结后才能评价" and its "没有"
+    got "没太明白"."""
+    number, ask = await resolved_ticket(town)
+    await town.later(hours=73)
+    assert any("您未评价" in p.text for p in await town.zhang.receives())
+    late = await town.zhang.taps("满意", ask)
+    assert late.text == (
+        f"{number} 已经过了评价时间，自动归档了，这次不用再评价。问题要是还在，直接跟我说就行。"
+    ), late.text
+    closing = await town.zhang.says("没有")
+    assert closing.text == "好的，谢谢！", closing.text
+    # The problem back after all: a report of its own, not a comment on the archived one.
+    again = await town.zhang.taps("不满意", ask)
+    assert "已经过了评价时间" in again
+    report = await town.zhang.says("3号楼2单元的楼道灯又坏了")
+    assert "请确认" in report or "您已经反映过" in report, report.text
+
+
+async def test_a_second_tap_after_rating_is_answered_and_so_is_no_comment(town: Town) -> None:
+    number, ask = await resolved_ticket(town)
+    await town.zhang.taps("满意", ask)
+    assert (await town.zhang.says("没有")).text == "好的，谢谢！"
+    twice = await town.zhang.taps("基本满意", ask)
+    assert f"{number} 您已经评价过了（满意）" in twice, twice.text
+    assert (await town.zhang.says("不用了")).text == "好的，谢谢！"
