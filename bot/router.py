@@ -31,7 +31,7 @@ from nlu.context import interpret_in_context, parse_confirm
 from nlu.dialogue import from_english, is_cancel, is_question
 from nlu.normalize import normalize as nlu_normalize
 from nlu.policy import Action, Verdict, decide
-from storage.faults import StorageUnavailable, is_outage
+from storage.faults import StorageUnavailable, fault_name, is_outage
 from storage.inbound import MessageSnapshot
 from storage.nlu_samples import NluSampleRepository
 from storage.types import utcnow
@@ -72,12 +72,6 @@ class Within(Protocol):
 def unavailable_reply() -> Reply:
     """What a resident is told while the database is down: nothing was saved, send again."""
     return Reply(t("router.unavailable"))
-
-
-def _fault(exc: BaseException) -> str:
-    """A short, credential-free description of a database fault for the log."""
-    orig = getattr(exc, "orig", None)
-    return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
 
 
 def _kept(reply: Reply) -> dict[str, Any]:
@@ -209,9 +203,9 @@ class Router:
                 raise
             log.warning(
                 "database unavailable",
-                extra={"platform": message.platform, "error": _fault(exc)},
+                extra={"platform": message.platform, "error": fault_name(exc)},
             )
-            raise StorageUnavailable(_fault(exc)) from exc
+            raise StorageUnavailable(fault_name(exc)) from exc
 
     async def _handle(self, message: Inbound, within: Within | None) -> list[Reply]:
         started = time.perf_counter()
@@ -444,7 +438,10 @@ class Router:
         owner = self._owner(ctx)
         step = conv.step
         flow = owner.flow if owner is not None else None
-        if flow is not None and text.lower() in flow.answers(step):
+        meant = flow.answer(step, text) if flow is not None else None
+        if meant is not None:
+            if meant != text.lower():  # a button's word typed with a slip: the word itself
+                ctx.message = replace(ctx.message, text=meant)
             return await self._resumed(owner, ctx)  # type: ignore[arg-type]
         if is_cancel(text):
             settled = flow is not None and flow.settled(step)

@@ -133,6 +133,14 @@ class TicketReopened(TicketChanged):
     """不满意: back to the grid, deadlines restarted."""
 
 
+class TicketPlaceCorrected(TicketChanged):
+    """The reporter said where it really is (an emergency filed at their home address):
+    ``old_location`` was recorded before; ``old_grid_id`` had it when it moved grids."""
+
+    old_location: str = ""
+    old_grid_id: int | None = None
+
+
 class TicketMerged(TicketChanged):
     """Closed as a duplicate of ``note`` (the ticket it was merged into)."""
 

@@ -348,6 +348,17 @@ def parse_place(text: str) -> Place:
     return Place(building, unit, room, spot)
 
 
+#: A place a correction says it is *not* at ("不在3号楼", "不是3号楼"): up to the next
+#: punctuation or the 在/是 that says where it is instead.
+_NOT_THERE = re.compile(r"(?:不在|不是)[^，,。；;！!？?\s在是]*")
+
+
+def corrected_place(text: str) -> Place:
+    """The place a correction names: where it says the problem is, not where it says it
+    isn't ("不在3号楼，在5号楼" and "不是3号楼是5号楼" are both 5号楼)."""
+    return parse_place(_NOT_THERE.sub(" ", text))
+
+
 _TICKET = re.compile(r"R\s*-?\s*(\d{8})\s*-\s*(\d{1,6})", re.IGNORECASE)
 
 

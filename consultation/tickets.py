@@ -62,6 +62,7 @@ SEND_TO_DEPARTMENT = TicketMove("sent_to_department", OPEN_STATUSES, ev.TicketSe
 RATE = TicketMove("rated", ("resolved",), ev.TicketRated)
 REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
+PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
 
 
 class TicketError(Exception):
@@ -460,6 +461,9 @@ class TicketService:
         if ticket.status == "closed" and ticket.rating is not None:
             # An old rating button under the same push, tapped after the first answer.
             raise TicketError("already_rated", number=number, rating=ticket.rating)
+        if ticket.status == "closed":
+            # Tapped after the rating time: archived unrated (not "已评价").
+            raise TicketError("rating_closed", number=number)
         if ticket.status != "resolved":
             raise TicketError("not_resolved", number=number, status=ticket.status)
         rated = {"rating": rating, "rating_comment": comment}
@@ -498,6 +502,41 @@ class TicketService:
         await self.repo.save(ticket)
         await self._event(
             ticket, rater, "commented", ticket.status, ticket.status, now, note=comment[:500]
+        )
+
+    async def correct_place(
+        self, number: str, reporter: Actor, place: Place, now: datetime
+    ) -> ev.TicketChanged | None:
+        """The reporter says where it really is (an emergency was filed at their home
+        address): the ticket's place is changed and recorded; while nobody has taken it,
+        it moves to the new place's grid. None when it names the place already recorded."""
+        ticket = await self._get(number)
+        if not self._is_reporter(ticket, reporter):
+            raise TicketError("not_yours", number=number)
+        before = Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
+        if place == before:
+            return None
+        values: dict[str, Any] = {
+            "building": place.building,
+            "unit": place.unit,
+            "room": place.room,
+            "spot": place.spot,
+        }
+        old_grid = ticket.grid_id
+        if ticket.holder_id is None and ticket.status in ("received", "reopened"):
+            grid_id = await self.grid_for(place, reporter)
+            values["grid_id"] = grid_id
+            values["level"] = "grid" if grid_id is not None else "community"
+        moved = "grid_id" in values and values["grid_id"] != old_grid
+        return await self._move(
+            ticket,
+            reporter,
+            PLACE,
+            now,
+            values,
+            data={"from": before.label(), "to": place.label()},
+            old_location=before.label(),
+            old_grid_id=old_grid if moved else None,
         )
 
     async def view(self, number: str, asker: Actor) -> StatusView:

@@ -16,6 +16,7 @@ from typing import Any
 
 from consultation.ticket_parsing import (
     Place,
+    corrected_place,
     find_ticket_number,
     read_message,
 )
@@ -30,7 +31,7 @@ from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.dialogue import emergency_kind, is_question, same_danger
-from nlu.lexicon import describes_problem
+from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
 
@@ -45,6 +46,8 @@ YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
 #: After filing, a typed "确认" within this long means the same draft again.
 FILED_WINDOW = timedelta(minutes=10)
+#: After an emergency filed with no place named, where it is may be said this long after.
+PLACE_WINDOW = timedelta(minutes=30)
 #: What the draft asks for next, in whatever order is missing (see ReportHandler._next);
 #: each may move to any other, and 确认 files it (the conversation then starts "filed").
 COLLECTING = (
@@ -62,7 +65,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
     "duplicate": (
         "关注",
-        "关注它",
+        views.FOLLOW,
         "要",
         "好",
         views.FILE_ANYWAY,
@@ -70,6 +73,12 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
         *sorted(CONFIRM_WORDS),
         *GO_ON,
     ),
+}
+#: The words the draft's confirmation and the duplicate prompt offer (their buttons, and
+#: at the prompt the 确认提交 people type to go on): typed with a slip, still those words.
+_BUTTONS: dict[str, tuple[str, ...]] = {
+    "confirm": (views.CONFIRM,),
+    "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
@@ -104,7 +113,15 @@ class ReportHandler(TicketHandler):
     flow = Flow(
         FLOW,
         (
-            *(Step(s, then=COLLECTING, answers=_ANSWERS.get(s, GO_ON)) for s in COLLECTING),
+            *(
+                Step(
+                    s,
+                    then=COLLECTING,
+                    answers=_ANSWERS.get(s, GO_ON),
+                    buttons=_BUTTONS.get(s, ()),
+                )
+                for s in COLLECTING
+            ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
         ),
         starts=("collect", "filed"),
@@ -223,7 +240,9 @@ class ReportHandler(TicketHandler):
         if conv.flow == FLOW and conv.step == "filed":
             before = await self._urgent_just_filed(ctx, service)
             if before is not None:
-                return [advice, Reply(t("emergency.filed_before", **before))]
+                again = [advice, Reply(t("emergency.filed_before", **before))]
+                # Said again with the place ("5号楼电梯里有人被困"): the place is corrected.
+                return [*again, *await self._place_told(ctx, service, danger=kind)]
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text, kind):
@@ -239,11 +258,26 @@ class ReportHandler(TicketHandler):
         data["urgent"] = True
         if not data.get("category"):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
-        if data.get("place") is None or _place(data).empty:
+        home: Place | None = None
+        guessed = data.get("place") is None or _place(data).empty
+        if guessed:  # filed at once at the resident's home (or nowhere yet), and said so
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
-        replies = [advice, Reply(t("emergency.filed", number=number, where=where))]
+        lines = [t("emergency.filed", number=number, where=where)]
+        if guessed and kept is None:
+            # The next message may say where it really is (see _place_told).
+            lines.append(
+                t("emergency.place_guessed", place=home.label())
+                if home is not None
+                else t("emergency.place_unknown")
+            )
+            conv.data["place_asked"] = True
+            conv.changed = True
+        elif guessed and home is not None:
+            # A draft waits and takes the next message as its own: the place is only said.
+            lines.append(t("emergency.place_home", place=home.label()))
+        replies = [advice, Reply("\n".join(lines))]
         if kept is not None:
             # The emergency just split off is another problem, not the draft's duplicate.
             conv.start(FLOW, "collect", **kept, split_from=number)
@@ -291,7 +325,7 @@ class ReportHandler(TicketHandler):
         conv, text = ctx.conversation, ctx.text
         step = conv.step or ""
         if step == "filed":
-            return self._after_filing(ctx)
+            return await self._after_filing(ctx)
         if text in GO_ON:
             return await self._next(ctx)
         if ctx.message.image_url and not text:
@@ -320,7 +354,7 @@ class ReportHandler(TicketHandler):
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
-            if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", "关注它", "要", "好"):
+            if text.startswith(views.FOLLOW_PREFIX) or text in ("关注", views.FOLLOW, "要", "好"):
                 offered = str(conv.data.get("duplicate", ""))
                 if number and number != offered:
                     # Only the ticket the bot offered can be followed here: another number
@@ -368,16 +402,63 @@ class ReportHandler(TicketHandler):
         ctx.conversation.end()
         return [Reply(t("router.expired"))]
 
-    @staticmethod
-    def _after_filing(ctx: Context) -> Sequence[Reply]:
+    async def _after_filing(self, ctx: Context) -> Sequence[Reply]:
         """A fresh "确认" shortly after filing (a double tap, a late second thought) is
-        answered with the number; anything else is routed as a new message."""
+        answered with the number; where it really is, after an emergency filed at the
+        resident's home, corrects the ticket's place; anything else is routed as a new
+        message."""
         data = ctx.conversation.data
         filed_at = datetime.fromisoformat(str(data.get("filed_at")))
         fresh = ctx.now - filed_at <= FILED_WINDOW
         if fresh and ctx.text.lower() in CONFIRM_WORDS:
             return [Reply(t("ticket.already_filed", number=data.get("number", "")))]
+        told = await self._place_told(ctx, self.service(ctx))
+        if told:
+            return told
         raise NotForThisFlow
+
+    async def _place_told(
+        self, ctx: Context, service: TicketService, danger: str | None = None
+    ) -> list[Reply]:
+        """After an emergency filed with no place named ("地点先按您登记的住址…记下了"),
+        a message saying where it is ("在5号楼", "不在3号楼，是5号楼的电梯", or the
+        emergency said again with its place: ``danger`` is its kind) puts that place on
+        the ticket (recorded in its history and the audit log; the grid is told).
+        Nothing (an empty list) for a message that names no place, or another problem."""
+        data, text = ctx.conversation.data, ctx.text
+        filed_at = datetime.fromisoformat(str(data.get("filed_at")))
+        if not data.get("place_asked") or ctx.now - filed_at > PLACE_WINDOW:
+            return []
+        place = corrected_place(text)
+        if place.empty or (danger is None and names_problem(normalize(text))):
+            return []
+        number = str(data.get("number", ""))
+        try:
+            ticket = (await service.view(number, actor_of(ctx))).ticket
+            category = read_message(text, self.catalogue).category
+            if category not in (None, ticket.category):
+                return []  # another problem at that place: a report of its own
+            if danger is not None and not same_danger(danger, ticket.description):
+                return []  # another emergency: not where the first one is
+            if ticket.status in ("resolved", "closed"):
+                return []
+            recorded = Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
+            if place == Place(building=recorded.building):
+                place = recorded  # "在5号楼" of 5号楼2单元: no less precise than it was
+            changed = await service.correct_place(number, actor_of(ctx), place, ctx.now)
+        except TicketError:
+            return []
+        if changed is None:  # the place it has: said so, unless it was the danger said again
+            same = Reply(t("emergency.place_same", number=number, place=place.label()))
+            return [] if danger is not None else [same]
+        ticket = changed.ticket
+        if changed.holder_name:
+            where = t("emergency.where_holder", holder=changed.holder_name)
+        else:
+            where = views.emergency_where(await self._grid(service, ticket.grid_id))
+        return [
+            Reply(t("emergency.place_corrected", number=number, place=place.label(), where=where))
+        ]
 
     def _absorb(
         self, ctx: Context, text: str, *, correction: bool = False, describing: bool = False

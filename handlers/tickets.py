@@ -23,15 +23,15 @@ from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.flows import Flow, Step
-from kernel.handler import Handler
+from kernel.handler import Handler, NotForThisFlow
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from nlu.dialogue import NOTHING_MORE, says_nothing_more
 from notices import ticket_views as views
 from notices.tickets import RATING_FLOW
 
 ACTION_FLOW = "ticket_action"
-SKIP_WORDS = frozenset({"没有", "跳过", "不用", "没了", "无", "算了"})
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 _ticket_command = Section("诉求").command
 _worker_command = Section("诉求", STAFF).command
@@ -101,8 +101,12 @@ class TicketRatingHandler(TicketHandler):
     flow = Flow(
         RATING_FLOW,
         # The comment is optional: a message that is no comment (a ticket number, a thanks)
-        # is answered as itself and the flow closed.
-        (Step("rating", then=("comment",), expects="rating"), Step("comment", settled=True)),
+        # is answered as itself and the flow closed. Saying there is none ("没有", "不用了":
+        # not a cancel here) gets a closing word.
+        (
+            Step("rating", then=("comment",), expects="rating"),
+            Step("comment", settled=True, answers=tuple(sorted(NOTHING_MORE))),
+        ),
         starts=("rating", "comment"),
     )
 
@@ -124,9 +128,12 @@ class TicketRatingHandler(TicketHandler):
         conv = ctx.conversation
         number = find_ticket_number(ctx.text) or str(conv.data.get("number", ""))
         if conv.step == "comment":
+            unrated = bool(conv.data.get("unrated"))
             conv.end()
-            if ctx.text in SKIP_WORDS:
+            if says_nothing_more(ctx.text):
                 return [Reply(t("ticket.comment_skipped"))]
+            if unrated:  # archived without a rating: nothing to comment on, a new message
+                raise NotForThisFlow
             try:
                 await self.service(ctx).comment(number, actor_of(ctx), ctx.text, ctx.now)
             except TicketError as exc:
@@ -143,6 +150,11 @@ class TicketRatingHandler(TicketHandler):
             await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
             ctx.conversation.end()
+            if exc.code in ("already_rated", "rating_closed"):
+                # A late tap on an old button: its answer invites a word back as a rating
+                # does, so "没有" (or a comment, on a rated one) is understood next.
+                unrated = exc.code == "rating_closed"
+                ctx.conversation.start(RATING_FLOW, "comment", number=number, unrated=unrated)
             return [views.error_reply(exc)]
         if comment:
             ctx.conversation.end()

@@ -24,7 +24,7 @@ from handlers.staff import MODERATOR, Section
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
-from kernel.flows import Flow, Step
+from kernel.flows import SUBMIT_WORDS, Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
@@ -53,7 +53,12 @@ class ProposeTopicHandler(Handler):
         FLOW,
         (
             Step("describe", then=("confirm",), answers=GO_ON),
-            Step("confirm", expects="confirm", answers=(*sorted(CONFIRM_WORDS), *GO_ON)),
+            Step(
+                "confirm",
+                expects="confirm",
+                answers=(*sorted(CONFIRM_WORDS), *GO_ON),
+                buttons=(SUBMIT_WORDS[0],),  # the draft's 确认提交, typed with a slip too
+            ),
         ),
         starts=("describe", "confirm"),
         kept="topic.kept",

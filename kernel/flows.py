@@ -37,11 +37,23 @@ class Step:
     #: Words this step takes as its answer whatever else they could mean ("不用了" to
     #: "要通知您进展吗？" is a no, not a cancel; "继续" after a word about a kept draft).
     answers: tuple[str, ...] = ()
+    #: The words this step offers to be tapped or typed (its buttons: 确认提交, 关注它): one
+    #: typed with one character wrong is still that word (see :meth:`Flow.answer`). Only
+    #: these: a near miss of a yes/no word may mean its opposite (不需要, 还需要).
+    buttons: tuple[str, ...] = ()
 
     def matches(self, step: str) -> bool:
         if self.name.endswith("*"):
             return step.startswith(self.name[:-1])
         return step == self.name
+
+
+def near_miss(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` with one character wrong (a slip of pinyin input: 确人提交,
+    确认体交): the same length, three characters or more, one position differing."""
+    if len(word) < 3 or len(typed) != len(word):
+        return False
+    return sum(a != b for a, b in zip(typed, word, strict=True)) == 1
 
 
 class FlowError(Exception):
@@ -82,6 +94,19 @@ class Flow:
     def answers(self, name: str | None) -> tuple[str, ...]:
         found = self.step(name)
         return found.answers if found is not None else ()
+
+    def answer(self, name: str | None, text: str) -> str | None:
+        """The word of step ``name`` that ``text`` is: one it takes as its answer, or the
+        one button word it misses by a character (:func:`near_miss`: "确人提交" is
+        确认提交); None when it is neither."""
+        found = self.step(name)
+        if found is None:
+            return None
+        typed = text.lower()
+        if typed in found.answers:
+            return typed
+        near = [word for word in found.buttons if near_miss(typed, word)]
+        return near[0] if len(near) == 1 else None
 
     def settled(self, name: str | None) -> bool:
         found = self.step(name)

@@ -45,6 +45,20 @@ CANCEL_PHRASES = frozenset(
 )
 
 
+#: Nothing more to add, as people say it to "想补充意见可以直接说" (the whole message).
+NOTHING_MORE = frozenset(
+    {"没有", "没有了", "没了", "不用了", "不用", "没什么", "没啥", "无", "跳过", "算了", "就这样"}
+)
+_THANKS_TAIL = re.compile(r"(?:谢谢|谢了|多谢)(?:你|您|啦|了)?$")
+
+
+def says_nothing_more(text: str) -> bool:
+    """True when the whole message says there is nothing to add ("没有", "不用了",
+    "没有了，谢谢"), so a closing word answers it, not "您的意见已记下"."""
+    body = squeeze(text)
+    return body in NOTHING_MORE or _THANKS_TAIL.sub("", body) in NOTHING_MORE
+
+
 def squeeze(text: str) -> str:
     """The words of ``text`` without punctuation, spaces and emoji (normalized)."""
     return _EMOJI.sub("", _FILLER.sub("", normalize(text)))

@@ -364,6 +364,11 @@ _PROBLEM = _KINDS[0][1]
 _PLACE = _KINDS[1][1]
 
 
+def names_problem(text: str) -> bool:
+    """A problem word (坏, 不亮, 漏 …) anywhere in ``text`` (normalized text)."""
+    return bool(_PROBLEM.search(text))
+
+
 def describes_problem(text: str) -> bool:
     """Something wrong in a place: a problem word and a place word (normalized text)."""
     return bool(_PROBLEM.search(text) and _PLACE.search(text))

@@ -32,7 +32,7 @@ def digest_text(worker: WorkerTasks, now: datetime, zone: ZoneInfo, late_note: s
         where = f"（{task.location}）" if task.location else ""
         due = ""
         if task.due_at is not None:
-            due = t("schedule.digest_due", due=task.due_at.astimezone(zone).strftime("%m-%d %H:%M"))
+            due = t("schedule.digest_due", due=date_text(task.due_at, zone))
         lines.append(
             t(
                 "schedule.digest_item",

@@ -5,12 +5,15 @@ maps each event type to its handlers; here the handlers are *routes*, run by the
 unit of work just before it commits (the outbox pattern: a push exists exactly
 when its cause was committed). A :class:`Notify` route names an audience and a
 sentence; an :class:`Also` route does something that is not a push (open the
-rating conversation after 办结).
+rating conversation after 办结); an :class:`Apart` route is one its cause must not
+depend on (the recurring-problem check as a ticket is filed): it runs in a SAVEPOINT,
+and if it fails its work is undone and logged while the cause is committed as usual.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +23,7 @@ from consultation.audiences import Audience, AudienceResolver
 from consultation.binding import push_to_person
 from consultation.events import Event
 from kernel.messages import Reply
+from storage.faults import fault_name, is_outage
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -60,6 +64,40 @@ class Also(Generic[E]):
 
     async def run(self, uow: UnitOfWork, event: E, bus: Dispatcher) -> None:
         await self.effect(uow, event, bus.clock())
+
+
+@dataclass(frozen=True)
+class Apart(Generic[E]):
+    """A consequence that is not a push and that its cause must not depend on: a resident's
+    report is filed even when a check run on it fails. Run in a SAVEPOINT; on failure its
+    statements and events are undone and the failure is logged by the event's key (a
+    ticket's number), the error's type and the line it came through, never its message
+    (a database error quotes the statement's values)."""
+
+    effect: Callable[[UnitOfWork, E, datetime], Awaitable[None]]
+
+    async def run(self, uow: UnitOfWork, event: E, bus: Dispatcher) -> None:
+        try:
+            async with uow.savepoint():
+                await self.effect(uow, event, bus.clock())
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # nothing can be committed now: the message itself fails
+            log.warning(
+                "a consequence failed and was undone; its cause is kept",
+                extra={
+                    "event": event.key,
+                    "effect": getattr(self.effect, "__qualname__", "?"),
+                    "error": fault_name(exc),
+                    "at": _where(exc),
+                },
+            )
+
+
+def _where(exc: BaseException) -> str:
+    """The innermost line of our own code the exception came through (``file.py:123``)."""
+    ours = [f for f in traceback.extract_tb(exc.__traceback__) if "-packages" not in f.filename]
+    return f"{ours[-1].filename.rsplit('/', 1)[-1]}:{ours[-1].lineno}" if ours else ""
 
 
 #: Event type → its routes, in order. Types are matched exactly (no inheritance).

@@ -15,7 +15,7 @@ from consultation.recurring import RecurringProblems
 from consultation.ticket_parsing import Catalogue
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from notices.dispatch import Also, Notify, Route, Table
+from notices.dispatch import Apart, Notify, Route, Table
 from storage.unit_of_work import UnitOfWork
 
 
@@ -78,8 +78,10 @@ def routes(catalogue: Catalogue, rules: ConsultationRules, zone: tzinfo) -> Tabl
         await problems(uow).after_reopened(event.ticket, now)
 
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
-        ev.TicketFiled: [Also(filed)],
-        ev.TicketReopened: [Also(reopened)],
+        # A report (perhaps someone trapped in a lift) or a rating is kept even if the
+        # check fails: it runs apart, in a savepoint, and a failure is only logged.
+        ev.TicketFiled: [Apart(filed)],
+        ev.TicketReopened: [Apart(reopened)],
         ev.RecurringProblemOffered: [
             Notify[ev.RecurringProblemOffered](lambda e: [Moderators()], _offer)
         ],

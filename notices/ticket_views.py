@@ -14,9 +14,12 @@ from notices.common import date_text
 from notices.tickets import action_zh, clock_text, location_of, status_zh, summary
 from storage.tickets import Ticket
 
-#: What the duplicate offer's and the draft's buttons send back.
+#: What the duplicate offer's and the draft's buttons send back, and (FOLLOW) the follow
+#: button's word as people type it.
 FOLLOW_PREFIX = "关注 "
+FOLLOW = "关注它"
 FILE_ANYWAY = "继续提交"
+CONFIRM = "确认提交"
 
 
 def error_reply(exc: TicketError) -> Reply:
@@ -223,7 +226,7 @@ def draft_confirmation(draft: TicketDraft) -> Reply:
             extra=extra,
         ),
         buttons=(
-            Button(t("ticket.confirm_button"), "确认提交"),
+            Button(t("ticket.confirm_button"), CONFIRM),
             Button(t("ticket.cancel_button"), "取消"),
         ),
     )

@@ -23,7 +23,7 @@ from consultation.audiences import (
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
-from notices.common import titled
+from notices.common import date_text, titled
 from notices.dispatch import Also, Dispatcher, Notify, Route, Table
 from storage.tickets import Ticket
 from storage.unit_of_work import UnitOfWork
@@ -47,10 +47,11 @@ def summary(ticket: Ticket, limit: int = 14) -> str:
 
 
 def clock_text(moment: datetime | None, zone: tzinfo) -> str:
-    """A deadline as a task card shows it: ``12-05 18:00``."""
+    """A ticket's time (a deadline, its last update) as every reply writes a date, on the
+    community's clock: ``12月5日 18:00`` (:func:`notices.common.date_text`)."""
     if moment is None:
         return "—"
-    return moment.astimezone(zone).strftime("%m-%d %H:%M")
+    return date_text(moment, zone)
 
 
 def status_zh(status: str) -> str:
@@ -274,8 +275,21 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             buttons=(Button(t("ticket.b_accept"), f"接单 {e.ticket.number}"),),
         ),
     )
+
+    def place_card(event: ev.TicketPlaceCorrected, _a: Audience) -> Reply:
+        note = t("ticket.place_note", old=event.old_location or "未说明")
+        return task_card(event.ticket, "place", zone, note)
+
+    place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_place, place_card)
+    place_moved = Notify[ev.TicketPlaceCorrected](
+        lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
+        lambda e, _a: Reply(
+            t("ticket.s_place_moved", number=e.ticket.number, location=location_of(e.ticket))
+        ),
+    )
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.TicketFiled: [card("")],
+        ev.TicketPlaceCorrected: [place_corrected, place_moved],
         ev.TicketAccepted: [to_reporter("ticket.n_accepted")],
         ev.TicketProgressed: [to_reporter("ticket.n_progress")],
         ev.TicketResolved: [
@@ -330,6 +344,16 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     if isinstance(event, ev.TicketReturned):
         return [GridWorkers(ticket.grid_id), Moderators()] if ticket.grid_id else [Moderators()]
     return [first]
+
+
+def _told_of_place(event: ev.TicketPlaceCorrected) -> list[Audience]:
+    """Who gets the card with the corrected place: whoever holds it, else the grid it is
+    in now (or the moderators); the moderators too when it is urgent, as when filed."""
+    ticket = event.ticket
+    first = _holder(ticket) or [_grid_or_moderators(ticket)]
+    if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
+        return [*first, Moderators()]
+    return first
 
 
 class ToDepartment:

@@ -78,3 +78,10 @@ def is_outage(exc: BaseException) -> bool:
             ]
         )
     return False
+
+
+def fault_name(exc: BaseException) -> str:
+    """A short description of a database fault for the log: the exception's type and
+    its driver's, never its message (which quotes statements, values and credentials)."""
+    orig = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")

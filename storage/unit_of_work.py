@@ -9,7 +9,8 @@ exactly when its cause was committed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar, overload
 
@@ -87,6 +88,23 @@ class UnitOfWork:
     def record(self, event: Any) -> None:
         """Something happened that people must hear about; published at commit."""
         self.events.append(event)
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """Work the rest of the transaction must not depend on (a check run as a ticket is
+        filed): if it raises, its statements are rolled back to a SAVEPOINT (SQLAlchemy's
+        ``begin_nested``) and the events it recorded are dropped, and the exception goes
+        on to the caller, who may carry on with the transaction as it was before."""
+        recorded = len(self.events)
+        session = self.session
+        if isinstance(session, InlineSession):
+            await session.take_turn()  # the SAVEPOINT is a statement on the lane
+        try:
+            async with session.begin_nested():
+                yield
+        except BaseException:
+            del self.events[recorded:]
+            raise
 
     async def publish(self) -> None:
         """Hand the recorded events to the publisher, round by round, until none are left.

@@ -77,7 +77,7 @@ def test_digest_lists_tasks_oldest_first_with_age_and_deadline() -> None:
     text = digest_text(worker, now, ZONE, None)
     assert text.splitlines() == [
         "王网格员，早上好！您目前有2件待办任务（先受理的在前）：",
-        "1. R1 楼道灯坏了（3号楼），已3天，请于11-24 08:30前办结",
+        "1. R1 楼道灯坏了（3号楼），已3天，请于11月24日 08:30前办结",
         "2. R2 东门积水，今天受理",
     ]
 

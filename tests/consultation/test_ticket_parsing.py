@@ -9,6 +9,7 @@ import pytest
 from consultation.ticket_parsing import (
     Place,
     classify_category,
+    corrected_place,
     default_catalogue,
     find_ticket_number,
     is_urgent,
@@ -41,6 +42,14 @@ def test_places() -> None:
     assert parse_place("路灯不亮").empty
     assert Place("3号楼", "2单元").merged(Place(building="5号楼")) == Place("5号楼")
     assert Place("3号楼", "2单元", "301").label() == "3号楼2单元301室"
+
+
+def test_a_correction_names_where_it_is_not_where_it_is_not() -> None:
+    assert corrected_place("不在3号楼，在5号楼") == Place("5号楼")
+    assert corrected_place("不是3号楼是5号楼2单元") == Place("5号楼", "2单元")
+    assert corrected_place("在5号楼，不是3号楼") == Place("5号楼")
+    assert corrected_place("是5号楼的电梯") == Place("5号楼")
+    assert corrected_place("不在3号楼").empty
 
 
 def test_ticket_numbers() -> None:

@@ -69,7 +69,7 @@ async def test_warnings_and_both_escalations_fire_once_through_the_scheduler(
 
         wang = [t for t in await _texts(bot, "wang") if t.startswith("【提醒】")]
         assert len(wang) == 2
-        assert "还没有人接单" in wang[0] and "11-23 13:00" in wang[0]
+        assert "还没有人接单" in wang[0] and "11月23日 13:00" in wang[0]
         assert "办结时限" in wang[1]
         li = await _texts(bot, "li")
         assert len([t for t in li if t.startswith("【超时未接单】")]) == 1
@@ -117,7 +117,7 @@ async def test_down_past_a_warning_and_its_escalation_only_the_escalation_goes_o
         [moderators] = [t for t in await _texts(second, "li") if t.startswith("【超时未接单】")]
         assert "系统恢复后补发" in moderators
         [resident] = [t for t in await _texts(second, "zhang") if "已上报社区督办" in t]
-        assert "系统恢复后补发，原定 11-23 13:00" in resident
+        assert "系统恢复后补发，原定 11月23日 13:00" in resident
         await second.stop()
 
         # Down again across the resolution warning and deadline; a third process takes over.

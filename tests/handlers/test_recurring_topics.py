@@ -345,3 +345,69 @@ def test_the_example_configuration_documents_the_defaults() -> None:
         assert getattr(example, key) == ConsultationSettings.model_fields[key].default, key
     with pytest.raises(ValueError, match="at least 2"):
         ConsultationSettings(recurring_ticket_count=1)
+
+
+# ---- the check never costs a report ------------------------------------------------------
+
+
+async def broken_offers(town: Town) -> None:
+    """The offers table refuses every row (a trigger): the recurring check fails inside the
+    transaction that files the third ticket, as a bug or a bad row would make it fail."""
+    async with town.bot.uow() as uow:
+        if town.bot.settings.storage.url.startswith("sqlite"):
+            await uow.session.execute(
+                text(
+                    "CREATE TRIGGER refuse_offers BEFORE INSERT ON recurring_offers "
+                    "BEGIN SELECT RAISE(ABORT, 'recurring offers are broken'); END"
+                )
+            )
+            return
+        await uow.session.execute(
+            text(
+                "CREATE FUNCTION refuse_offers() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'recurring offers are broken'; END $$ LANGUAGE plpgsql"
+            )
+        )
+        await uow.session.execute(
+            text(
+                "CREATE TRIGGER refuse_offers BEFORE INSERT ON recurring_offers "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_offers()"
+            )
+        )
+
+
+async def test_a_failing_recurring_check_still_files_the_report(
+    town_on_both: Town, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The check runs as the ticket is filed; if it fails, the resident's report is filed
+    and answered as usual, the grid worker gets the task, and the failure is logged
+    without the resident's words, name or phone."""
+    town = town_on_both
+    await broken_offers(town)
+    await report(town.liu, "5号楼1单元楼道灯坏了，晚上黑乎乎的")
+    town.clock.advance(days=12)
+    await report(town.zhang, "5号楼门口的路灯不亮了")
+    town.clock.advance(days=15)
+    await town.zhao.receives()
+    draft = await town.liu.says("5号楼2单元楼道灯又不亮了，电话13923456789")
+    filed = await town.liu.taps("确认提交", draft)
+    number = filed.ticket
+    assert filed.text.startswith(f"已受理，诉求编号 {number}。已推送给第二网格"), filed.text
+    async with town.bot.uow() as uow:
+        found = await uow.session.execute(
+            text("SELECT id FROM tickets WHERE number = :n"), {"n": number}
+        )
+        ticket_id = found.scalar_one()  # the report is filed
+    [task] = [p for p in await town.zhao.receives() if number in p.text]
+    assert "楼道灯又不亮了" in task.text
+    assert not [p for p in await town.li.receives() if "议题" in p.text], "no offer made"
+    assert await offers(town) == []
+    [failed] = [r for r in caplog.records if r.name == "yishi.notices" and r.levelname != "INFO"]
+    logged = failed.getMessage() + str(failed.__dict__)
+    assert failed.__dict__["event"] == f"ticket:{ticket_id}", logged  # which ticket
+    assert re.fullmatch(r"\w+\.py:\d+", failed.__dict__["at"]), logged  # and where it failed
+    for personal in ("楼道灯", "刘大爷", "13923456789", "6789"):
+        assert personal not in logged, logged
+    # The next report is filed too (the failure left nothing half done behind).
+    town.clock.advance(days=1)
+    assert await report(town.zhang, "5号楼3单元楼道灯也坏了")

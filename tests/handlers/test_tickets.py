@@ -11,7 +11,7 @@ from bot.app import Yishi
 from bot.demo import seed_demo
 from consultation.roles import Role
 from kernel.intents import KeywordClassifier
-from kernel.messages import Location
+from kernel.messages import Location, Reply
 from storage.tickets import Ticket, TicketRepository
 from tests.conftest import Clock, make_settings
 from tests.kit import TICKET_NUMBER as NUMBER
@@ -475,3 +475,113 @@ async def test_only_the_offered_ticket_can_be_followed_at_the_duplicate_prompt(
     assert "不是您反映或关注" in await town.chen.says(hers), "still not hers to read"
     followed = await town.chen.says(f"关注 {lamp}")
     assert followed.text.startswith(f"好的，已关注 {lamp}")
+
+
+async def test_ticket_times_are_written_as_dates_on_the_communitys_clock(town: Town) -> None:
+    """Every time a ticket shows reads as replies write dates (12月3日 00:35), on the
+    community's clock: 00:35 on 3 December in Shanghai is still 2 December in UTC."""
+    town.clock.now = datetime(2026, 12, 2, 16, 35, tzinfo=UTC)
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    [card] = await town.wang.receives()
+    assert "接单时限：12月3日 04:35；办结时限：12月6日 00:35" in card.text, card.text
+    status = await town.zhang.says(number)
+    assert "最近更新：12月3日 00:35 已受理" in status, status.text
+    tasks = await town.wang.says("我的任务")
+    assert "办结时限 12月6日 00:35" in tasks, tasks.text
+    town.clock.advance(minutes=20)
+    accepted = await town.wang.taps("接单", card)
+    assert number in accepted
+    done = await town.wang.says(f"延期 {number} 要等配件，晚两天")
+    assert f"{number} 已延期到 12月7日 00:35。" in done, done.text
+    assert "12月3日 00:55 延期" in await town.zhang.says(number)
+    listing = await town.li.says("在办诉求")
+    assert "处理人：王网格员｜办结时限 12月7日 00:35" in listing, listing.text
+
+
+@pytest.mark.parametrize("typed", ["确人提交", "确认体交"])
+async def test_a_typo_of_the_confirm_button_files_the_draft_not_the_typo(
+    town: Town, typed: str
+) -> None:
+    """Typed with one character wrong, 确认提交 is still the button: the draft is filed as
+    written, instead of "问题：确人提交"."""
+    draft = await town.liu.says("5号楼2单元楼道灯坏了")
+    assert "请确认" in draft, draft.text
+    filed = await town.liu.says(typed)
+    assert "已受理，诉求编号" in filed, filed.text
+    async with town.bot.uow() as uow:
+        [tk] = await uow.get(TicketRepository).of_reporter("web", "liu", None)
+    assert tk.description == "5号楼2单元楼道灯坏了"
+
+
+async def test_a_typo_at_the_duplicate_prompt_is_the_button_it_misses(town: Town) -> None:
+    """At "已有人反映 R…，要关注它吗？" a near miss of a word the prompt offers (确人提交,
+    关注他) is that word (which words, and which near misses: tests/kernel/test_flows.py)."""
+    number = (await town.zhang.taps("确认提交", await town.zhang.says("3号楼楼道灯坏了"))).ticket
+    offer = await town.chen.says("3号楼楼道灯坏了，晚上黑乎乎的")
+    assert f"已有人反映 {number}" in offer, offer.text
+    draft = await town.chen.says("确人提交")  # mine is another one: shown to confirm
+    assert "问题：3号楼楼道灯坏了，晚上黑乎乎的" in draft and "确认提交" in draft.labels, draft.text
+    assert "确人" not in draft.text
+
+    offer = await town.liu.says("3号楼楼道灯不亮了")
+    assert f"已有人反映 {number}" in offer, offer.text
+    followed = await town.liu.says("关注他")
+    assert followed.text == f"好的，已关注 {number}，有进展会通知您。"
+
+
+async def test_a_typo_of_the_topic_drafts_confirm_files_the_topic(town: Town) -> None:
+    draft = await town.zhang.says("我想提个议题：楼下广场舞太吵，晚上九点以后还在跳")
+    assert "请确认您的议题" in draft, draft.text
+    filed = await town.zhang.says("确认提角")
+    assert "议题 T1 已提交" in filed, filed.text
+
+
+async def resolved_ticket(town: Town) -> tuple[str, Reply]:
+    """张阿姨's corridor light, resolved by 王网格员: its number and the rating question."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    await town.wang.says(f"接单 {number}")
+    await town.wang.says(f"办结 {number} 已更换灯泡")
+    [ask] = [p for p in await town.zhang.receives() if "请您评价" in p.text]
+    return number, ask
+
+
+@pytest.mark.parametrize("nothing", ["没有", "没了", "不用了", "没有了，谢谢"])
+async def test_no_comment_after_a_rating_gets_a_closing_word(town: Town, nothing: str) -> None:
+    number, ask = await resolved_ticket(town)
+    rated = await town.zhang.taps("满意", ask)
+    assert f"{number} 已归档" in rated and "没有的话发“没有”" in rated, rated.text
+    closing = await town.zhang.says(nothing)
+    assert closing.text == "好的，谢谢！", closing.text
+
+
+async def test_a_late_tap_after_the_rating_time_is_answered_and_so_is_no_comment(
+    town: Town,
+) -> None:
+    """The rating question went unanswered and the ticket was archived unrated; a tap on
+    its old 满意 button days later was told "目前是“已评价”，办结后才能评价" and its "没有"
+    got "没太明白"."""
+    number, ask = await resolved_ticket(town)
+    await town.later(hours=73)
+    assert any("您未评价" in p.text for p in await town.zhang.receives())
+    late = await town.zhang.taps("满意", ask)
+    assert late.text == (
+        f"{number} 已经过了评价时间，自动归档了，这次不用再评价。问题要是还在，直接跟我说就行。"
+    ), late.text
+    closing = await town.zhang.says("没有")
+    assert closing.text == "好的，谢谢！", closing.text
+    # The problem back after all: a report of its own, not a comment on the archived one.
+    again = await town.zhang.taps("不满意", ask)
+    assert "已经过了评价时间" in again
+    report = await town.zhang.says("3号楼2单元的楼道灯又坏了")
+    assert "请确认" in report or "您已经反映过" in report, report.text
+
+
+async def test_a_second_tap_after_rating_is_answered_and_so_is_no_comment(town: Town) -> None:
+    number, ask = await resolved_ticket(town)
+    await town.zhang.taps("满意", ask)
+    assert (await town.zhang.says("没有")).text == "好的，谢谢！"
+    twice = await town.zhang.taps("基本满意", ask)
+    assert f"{number} 您已经评价过了（满意）" in twice, twice.text
+    assert (await town.zhang.says("不用了")).text == "好的，谢谢！"

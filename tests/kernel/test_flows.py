@@ -50,6 +50,31 @@ def test_a_wildcard_step_stands_for_each_of_its_kind() -> None:
     flow.check("question:哪一层", "question:几点")
 
 
+def test_a_button_word_typed_with_one_slip_is_that_word_and_nothing_else_is() -> None:
+    flow = Flow(
+        "d",
+        (
+            Step(
+                "offer",
+                answers=("关注它", "继续提交", "确认提交", "不需要", "好"),
+                buttons=("关注它", "继续提交", "确认提交"),
+            ),
+            Step("twins", buttons=("确认提交", "确认提价")),
+        ),
+    )
+    assert flow.answer("offer", "好") == "好"  # a word the step takes, as it is
+    assert flow.answer("offer", "确人提交") == "确认提交"
+    assert flow.answer("offer", "确认体交") == "确认提交"
+    assert flow.answer("offer", "关注他") == "关注它"
+    assert flow.answer("offer", "继续提价") == "继续提交"
+    assert flow.answer("offer", "确定提价") is None, "two characters off"
+    assert flow.answer("offer", "确认提交吧") is None, "another length"
+    assert flow.answer("offer", "还需要") is None, "an answer that is no button: 不需要 ≠ 还需要"
+    assert flow.answer("offer", "坏") is None
+    assert flow.answer("twins", "确认提么") is None, "as near to two words: neither"
+    assert flow.answer("nowhere", "确人提交") is None
+
+
 class _Sloppy(Handler):
     """Starts its flow, then jumps somewhere the flow does not declare."""
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.dialogue import emergency_kind, from_english, is_cancel, is_question, small_talk
+from nlu.dialogue import (
+    emergency_kind,
+    from_english,
+    is_cancel,
+    is_question,
+    says_nothing_more,
+    small_talk,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +100,10 @@ def test_english() -> None:
     assert from_english("Thank you!") == "谢谢"
     assert from_english("3号楼 light broken") is None  # Chinese is read as it is
     assert from_english("ok") is None
+
+
+def test_nothing_more_to_add_in_the_words_people_use() -> None:
+    for text in ("没有", "没了", "不用了", "没有了，谢谢", "没有。", "就这样", "算了"):
+        assert says_nothing_more(text), text
+    for text in ("没有修好", "灯还是不亮", "谢谢", "没有人来"):
+        assert not says_nothing_more(text), text
