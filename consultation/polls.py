@@ -532,13 +532,11 @@ class PollService:
         # Every vote's outcome is a decision on the record (居务公开), passed or not,
         # whether it was taken on a topic, at a consultation day or on its own.
         decision = await self._decide(poll, result, actor)
-        names = [r.name for _, r in await self.polls.participants(poll_id)]
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(
             poll=poll,
             tally=result,
             decision=decision,
-            participants=names,
             electorate=electorate,
             closed_in=closed_in,
             closed_by=closed_by,
