@@ -104,3 +104,31 @@ async def test_an_anonymous_result_names_nobody_wherever_it_goes(town: Town) -> 
         assert "参与" not in text and not any(n in text for n in voters.values()), text
     roll = await town.li.says("参与名单 P1")
     assert all(n in roll for n in voters.values()), roll.text
+
+
+async def test_an_anonymous_receipt_never_names_the_choice_even_in_the_group(
+    town: Town,
+) -> None:
+    """A vote typed in the group is answered where it was typed (who sees the answer is
+    the router's and the adapters' business); whatever was chosen, in whatever words, the
+    answer reads the same but for the turnout, so it names no choice."""
+    await town.li.says("开启投票 停车位怎么分 匿名 选项:东侧空地/地下车库/暂不增设", in_group=True)
+    await town.li.says("开启投票 是否同意养犬公约 匿名", in_group=True)
+    words = {
+        "zhang": "投票 P1 东侧空地",
+        "liu": "P1 投2",
+        "chen": "投票 P1 C",
+        "wang": "投票 P2 赞成",
+        "zhao": "P2 反对",
+        "xiaochen": "投票 P2 弃权",  # not verified: refused, and says nothing of it either
+    }
+    answers = {
+        who: (await town.person(who).says(w, in_group=True)).text for who, w in words.items()
+    }
+    options = ("东侧空地", "地下车库", "暂不增设", "A.", "B.", "C.", "赞成", "反对", "弃权")
+    for who, answer in answers.items():
+        assert not any(o in answer for o in options), (who, answer)
+    cast = [answer for who, answer in answers.items() if who != "xiaochen"]
+    assert all("匿名票已投出" in answer for answer in cast), cast
+    receipts = {answer.rsplit("\n", 1)[0] for answer in cast}  # without the turnout
+    assert len(receipts) == 2, receipts  # one sentence per poll, whatever was chosen
