@@ -135,11 +135,13 @@ async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
     assert "不能" in refused[0], refused
 
     _, mine = await zhang.history("zhang")
-    [kept] = [e["text"] for e in mine["entries"] if e["kind"] == "me"]
-    assert kept == "（投票内容不保存）", mine
+    kept = [e["text"] for e in mine["entries"] if e["kind"] == "me"]
+    assert set(kept) <= {"（投票内容不保存）"}, mine  # or not kept at all
     _, group = await zhang.history(GROUP)
     assert "我赞成" not in json.dumps(group, ensure_ascii=False), group
     _, moderator = await chat.browsers["li"].history("li")
+    entries = [(e["kind"], e["text"]) for e in moderator["entries"]]
+    assert entries[0] == entries[2] == ("me", "（投票内容不保存）"), entries
     assert "王网格员 赞成" not in json.dumps(moderator, ensure_ascii=False), moderator
 
     voters = {"zhang": "张阿姨", "liu": "刘大爷", "wang": "王网格员", "zhao": "赵网格员"}
