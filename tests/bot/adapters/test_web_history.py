@@ -117,7 +117,7 @@ async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
     [opened] = await chat.say("li", "开启投票 是否同意养犬公约 匿名", chat_id=GROUP)
     assert "【表决 P1】" in opened, opened
     zhang = await chat.as_("zhang")
-    status, tapped = await zhang.post(text="投票 P1 赞成", chat_id=GROUP, private=True)
+    status, tapped = await zhang.post(text="投票 P1 反对", chat_id=GROUP, private=True)
     assert status == 200 and "匿名票已投出" in tapped["replies"][0]["text"], tapped
     status, tapped = await chat.post("liu", text="投票 P1 反对", private=True)  # own chat
     assert status == 200 and "匿名票已投出" in tapped["replies"][0]["text"], tapped
@@ -127,7 +127,7 @@ async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
     }
     for who, replies in cast.items():
         assert "匿名票已投出" in replies[0], (who, replies)
-    changed = await zhang.say("反对")
+    changed = await zhang.say("赞成")
     assert "最后一次" in changed[0], changed
     entered = await chat.say("li", "录入纸质票 P1 王网格员 赞成")
     assert "已录入 王网格员 的纸质票" in entered[0], entered
@@ -148,7 +148,8 @@ async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
     voters["chen"] = "陈委员"
     for when in ("open", "closed"):
         if when == "closed":
-            await chat.say("li", "结束投票 P1", chat_id=GROUP)
+            [result] = await chat.say("li", "结束投票 P1", chat_id=GROUP)
+            assert "赞成：3 票" in result and "决议编号 D1" in result, result
             page = await client.get("/public/decisions/D1")
             published = await page.text()
             assert page.status == 200 and "养犬公约" in published
