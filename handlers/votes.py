@@ -64,10 +64,10 @@ class VoteHandler(Handler):
         ctx.secret_ballot = True  # until the poll it is for is known to be a named one
         try:
             poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
-            ctx.secret_ballot = poll.anonymous
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)
+            ctx.secret_ballot = poll.anonymous  # a named poll's vote is on the record
             if not parsed.ok:
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
