@@ -483,39 +483,6 @@ async def test_a_burst_of_votes_is_one_edit_showing_the_latest_count(
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
 
 
-async def test_a_photo_is_fetched_kept_and_reaches_the_grid_worker(
-    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
-) -> None:
-    """getFile, then the download: the report keeps the stored copy, not the file id."""
-    bot, _adapter, client = await make_bot()
-    fake.files["AgACphoto"] = JPEG
-    await deliver(client, fake.message("楼道灯坏了"))
-    assert await deliver(client, fake.photo("AgACphoto")) == 200
-    assert "照片收到了" in fake.sent()[-1]["text"]
-    await deliver(client, fake.message("3号楼"))
-    assert "通知您" in fake.sent()[-1]["text"]  # whether to send news of the ticket
-    await deliver(client, fake.message("不用了"))
-    assert "照片：1 张" in fake.sent()[-1]["text"]  # the draft
-    await deliver(client, fake.message("确认提交"))
-    assert "已受理" in fake.sent()[-1]["text"], [s["text"] for s in fake.sent()]
-    async with bot.uow() as uow:
-        [card] = [p.payload["text"] for p in await uow.pushes.for_chat("web", "wang")]
-    found = re.search(r"https?://\S+(/media/[0-9a-f]{32}\.jpg)", card)
-    assert found and "AgAC" not in card, card
-    shown = await client.get(found.group(1))
-    assert await shown.read() == JPEG
-    assert [c.method for c in fake.calls].count("getFile") == 1
-
-
-async def test_a_telegram_file_that_is_no_photo_is_refused(
-    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
-) -> None:
-    _bot, _adapter, client = await make_bot()
-    fake.files["AgACgif"] = b"GIF89a" + bytes(64)
-    assert await deliver(client, fake.photo("AgACgif")) == 200
-    assert "不是照片" in fake.sent()[-1]["text"]
-
-
 async def test_anonymous_taps_and_words_leave_no_choice_beside_the_voter(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram, sqlite_url: str
 ) -> None:
@@ -551,3 +518,36 @@ async def test_anonymous_taps_and_words_leave_no_choice_beside_the_voter(
     ids = {str(ZHANG), str(WANG)}
     leaks = choices_beside_voters(rows, ids, names, resident_ids)
     assert leaks == [], "\n".join(map(str, leaks))
+
+
+async def test_a_photo_is_fetched_kept_and_reaches_the_grid_worker(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """getFile, then the download: the report keeps the stored copy, not the file id."""
+    bot, _adapter, client = await make_bot()
+    fake.files["AgACphoto"] = JPEG
+    await deliver(client, fake.message("楼道灯坏了"))
+    assert await deliver(client, fake.photo("AgACphoto")) == 200
+    assert "照片收到了" in fake.sent()[-1]["text"]
+    await deliver(client, fake.message("3号楼"))
+    assert "通知您" in fake.sent()[-1]["text"]  # whether to send news of the ticket
+    await deliver(client, fake.message("不用了"))
+    assert "照片：1 张" in fake.sent()[-1]["text"]  # the draft
+    await deliver(client, fake.message("确认提交"))
+    assert "已受理" in fake.sent()[-1]["text"], [s["text"] for s in fake.sent()]
+    async with bot.uow() as uow:
+        [card] = [p.payload["text"] for p in await uow.pushes.for_chat("web", "wang")]
+    found = re.search(r"https?://\S+(/media/[0-9a-f]{32}\.jpg)", card)
+    assert found and "AgAC" not in card, card
+    shown = await client.get(found.group(1))
+    assert await shown.read() == JPEG
+    assert [c.method for c in fake.calls].count("getFile") == 1
+
+
+async def test_a_telegram_file_that_is_no_photo_is_refused(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    _bot, _adapter, client = await make_bot()
+    fake.files["AgACgif"] = b"GIF89a" + bytes(64)
+    assert await deliver(client, fake.photo("AgACgif")) == 200
+    assert "不是照片" in fake.sent()[-1]["text"]

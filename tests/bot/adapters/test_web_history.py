@@ -91,21 +91,6 @@ async def test_a_workbench_link_is_shown_once_and_never_in_the_history(chat: Web
     assert token.group(1) not in json.dumps(body) and "不再重复显示" in kept
 
 
-async def test_a_message_whose_handler_crashed_is_kept_with_the_apology(
-    chat: WebChat, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async def broken(*_args: Any, **_kwargs: Any) -> Any:
-        raise RuntimeError("a bug in the help handler")
-
-    monkeypatch.setattr(HelpHandler, "handle", broken)
-    zhang = await chat.as_("zhang")
-    [apology] = await zhang.say("帮助", message_id="m1")
-    assert apology == t("router.error")
-    await zhang.post(text="帮助", message_id="m1")  # the retry gets the same answer
-    _, body = await zhang.history("zhang")
-    assert said(body["entries"]) == [("me", "帮助"), ("bot", apology.splitlines()[0])]
-
-
 async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
     chat: WebChat, client: TestClient[Any, Any], sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -179,3 +164,18 @@ async def test_an_anonymous_vote_whose_handler_crashed_keeps_no_words(
     assert apology == t("router.error")
     _, body = await liu.history("liu")
     assert said(body["entries"]) == [("me", "（投票内容不保存）"), ("bot", apology)]
+
+
+async def test_a_message_whose_handler_crashed_is_kept_with_the_apology(
+    chat: WebChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug in the help handler")
+
+    monkeypatch.setattr(HelpHandler, "handle", broken)
+    zhang = await chat.as_("zhang")
+    [apology] = await zhang.say("帮助", message_id="m1")
+    assert apology == t("router.error")
+    await zhang.post(text="帮助", message_id="m1")  # the retry gets the same answer
+    _, body = await zhang.history("zhang")
+    assert said(body["entries"]) == [("me", "帮助"), ("bot", apology.splitlines()[0])]
