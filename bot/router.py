@@ -236,6 +236,8 @@ class Router:
             try:
                 replies, intent = await self._dispatch(ctx)
                 self._check_moves(ctx)
+                if ctx.secret_ballot:  # what keeps the exchange must not keep its words
+                    replies = [replace(r, ballot=True) for r in replies]
             except Exception as exc:
                 if is_outage(exc):
                     raise  # not the handler's fault, and nothing can be recorded
@@ -261,7 +263,7 @@ class Router:
                 await uow.rollback()
         if undone == "failed":
             self._handled(message, "error", started)
-            return await self._record_failure(message, within)
+            return await self._record_failure(message, within, ballot=ctx.secret_ballot)
         if undone == "raced":
             return await self._stored_reply(message)
         self._committed(uow)
@@ -333,10 +335,13 @@ class Router:
             for p in pushes
         ]
 
-    async def _record_failure(self, message: Inbound, within: Within | None) -> list[Reply]:
+    async def _record_failure(
+        self, message: Inbound, within: Within | None, *, ballot: bool = False
+    ) -> list[Reply]:
         """A handler crashed: its effects are rolled back, but the delivery is recorded
-        so a retry does not run it again with the same bad luck."""
-        replies = [Reply(t("router.error"))]
+        so a retry does not run it again with the same bad luck (a secret ballot's
+        words, ``ballot``, not kept with it either)."""
+        replies = [Reply(t("router.error"), ballot=ballot)]
         async with self.uow_factory() as uow:
             fresh = await uow.inbound.record(
                 message.platform,
@@ -601,6 +606,7 @@ class Router:
         if decision.action is Action.ASK and Intent.VOTE in options:
             # Asking keeps the message in the conversation to run it once chosen; a
             # message that may be a vote is its choice, so it is never kept: say how.
+            ctx.secret_ballot = True
             return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
         if decision.action is Action.ASK and options and options != [Intent.HELP]:
             # (A lone 看看能做什么 is no question: the answer below offers it anyway.)

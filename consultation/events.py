@@ -279,13 +279,14 @@ class PollReminded(Event, key="poll.remind:P{poll.id}:{stamp}"):
 
 class PollClosed(Event, key="poll.close:P{poll.id}"):
     """A poll closed (by a moderator or at its time): the result, the decision it made,
-    who took part (names only; anonymous polls never say who chose what), and who
-    could vote — everyone who could vote hears the result."""
+    and who could vote — everyone who could vote hears the result. It names nobody who
+    took part: a result goes to the groups, everyone's chat and 居务公开, and beside the
+    counts (all for one option, or one's own choice known) names would tell who chose
+    what; 参与名单 is the moderators' (handlers.votes)."""
 
     poll: Poll
     tally: Tally
     decision: Decision | None = None
-    participants: Sequence[str] = ()
     electorate: Sequence[int] = ()
     #: The chat the closing command came from (it gets the result as the reply), and who.
     closed_in: tuple[str, str] | None = None

@@ -444,7 +444,9 @@ class PollService:
         return "changed" if await self.polls.replace_ballot(poll_id, slot, sealed) else "refused"
 
     async def paper(self, poll_id: int, resident: Resident, mask: int, actor: str) -> CastOutcome:
-        """A paper ballot entered by a moderator; refused when the voter already voted."""
+        """A paper ballot entered by a moderator; refused when the voter already voted
+        (in an anonymous poll without saying how or when: participation is for 参与名单,
+        after close)."""
         poll = await self._locked_open(poll_id)
         key = await self.voter_key(poll, resident)
         await self.check_choice(poll, mask)
@@ -457,7 +459,10 @@ class PollService:
                 == "new"
             )
         if not ok:
-            raise PollError("paper_already", ref=poll_ref(poll_id), name=resident.name)
+            # Refusing tells the moderator this one voter (or household) is counted: they
+            # must not take the paper. An anonymous poll's refusal says no more than that.
+            code = "paper_counted" if poll.anonymous else "paper_already"
+            raise PollError(code, ref=poll_ref(poll_id), name=resident.name)
         await audit_change(
             self.uow,
             self.now,
@@ -558,13 +563,11 @@ class PollService:
         # carry out or evaluate; the poll and its stored result say what happened, and
         # a topic it was about stays where it was, to be put to the vote again.
         decision = await self._decide(poll, result, actor) if decides(result) else None
-        names = [r.name for _, r in await self.polls.participants(poll_id)]
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(
             poll=poll,
             tally=result,
             decision=decision,
-            participants=names,
             electorate=electorate,
             closed_in=closed_in,
             closed_by=closed_by,

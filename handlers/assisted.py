@@ -119,6 +119,7 @@ class AssistHandler(Handler):
     async def vote(self, ctx: Context, poll: int, choice: str, who: str) -> Sequence[Reply]:
         service = poll_service(ctx)
         found = await service.get(poll)
+        ctx.secret_ballot = found.anonymous  # refused below, but the words name a choice
         kind = PollKind(found.kind)
         parsed = parse_vote(choice, kind, found.options, found.max_choices)
         if not parsed.ok and parse_vote(who, kind, found.options, found.max_choices).ok:

@@ -5,8 +5,10 @@ Moderator commands: ``开启投票 …`` (see ``poll.syntax_open``) · ``结束�
 ``录入纸质票 P3 刘大爷 赞成`` · ``提醒投票 P3`` · ``隐藏结果 P3`` / ``公开结果 P3``.
 
 Anonymous polls: the receipt never repeats the choice (the router stores replies
-for redelivery), no conversation holds it, and nothing is logged about it; a
-changed vote replaces the voter's own sealed ballot (consultation.ballot_box).
+for redelivery), no conversation holds it, and nothing is logged about it; the
+message is marked a secret ballot (``Context.secret_ballot``), so the web chat's
+history keeps no words of it either; a changed vote replaces the voter's own sealed
+ballot (consultation.ballot_box).
 """
 
 from __future__ import annotations
@@ -62,11 +64,13 @@ class VoteHandler(Handler):
         service = poll_service(ctx)
         resident = ctx.user.resident
         assert resident is not None
+        ctx.secret_ballot = True  # until the poll it is for is known to be a named one
         try:
             poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)
+            ctx.secret_ballot = poll.anonymous  # a named poll's vote is on the record
             if not parsed.ok:
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
@@ -168,6 +172,7 @@ class PollAdminHandler(Handler):
     async def paper(self, ctx: Context, poll: int, who: str, choice: str) -> Sequence[Reply]:
         service = poll_service(ctx)
         found = await service.get(poll)
+        ctx.secret_ballot = found.anonymous  # the words name the voter and the choice
         person = await resolve_person(ctx, who)
         if isinstance(person, Reply):
             return [person]

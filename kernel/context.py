@@ -131,6 +131,10 @@ class Context:
     after_commit: list[Later] = field(default_factory=list)
     #: The command the message was read as (None for phrases, flows and intents).
     command: Parsed | None = None
+    #: The message is (or may be) a secret ballot: its words name a choice of an
+    #: anonymous poll. The handler that knows says so; the router marks the replies
+    #: (:attr:`~kernel.messages.Reply.ballot`), and nothing keeps the words with the sender.
+    secret_ballot: bool = False
 
     @property
     def text(self) -> str:

@@ -116,6 +116,11 @@ class Reply:
     #: It carries a credential (a bind code, a workbench link): sent once, never kept
     #: in the record of the message (a redelivery gets a sentence saying so instead).
     secret: bool = False
+    #: It answers a secret ballot (a vote or a paper ballot of an anonymous poll, or
+    #: words that may be one): what the person said names a choice, so whatever keeps
+    #: the exchange (the web chat's history) keeps a sentence instead of those words.
+    #: Its own text never names the choice (notices.poll_views.vote_receipt).
+    ballot: bool = False
     #: What the notice is about (the domain event's family: "ticket", "meeting", …):
     #: a platform that needs the person's consent per kind of notice picks by it.
     about: str | None = None

@@ -179,8 +179,6 @@ def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Re
     poll = closed.poll
     lines = [t("poll.result_header", ref=poll_ref(poll.id or 0), question=poll.question)]
     lines += tally_lines(poll, closed.tally)
-    if closed.participants and poll.anonymous:
-        lines.append(t("poll.result_participants", names="、".join(closed.participants)))
     if closed.decision is not None and closed.decision.id is not None:
         lines.append(t("poll.result_decision", ref=decision_ref(closed.decision.id)))
     if late and poll.closes_at is not None:

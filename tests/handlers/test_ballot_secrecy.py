@@ -3,7 +3,8 @@ and the logs — on SQLite and on PostgreSQL (where also transaction ids and old
 versions are read).
 
 The scenario votes through the chat in every form (bare words, buttons, ``投票 P1 反对``,
-``P1 弃权``, a changed vote, a paper ballot) and runs twice with the choices permuted
+``P1 弃权``, a changed vote, a paper ballot), the web chat keeping its history as it
+does, and runs twice with the choices permuted
 among the voters (the same result). Whatever the database or the log keeps that
 depends on who chose what differs between the two runs; apart from the sealed
 ballots (random by design) everything must be equal: every row of every table, the
@@ -27,10 +28,13 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import storage.schema  # noqa: F401  (every table)
+from bot.adapters.port import PlatformStore
+from bot.adapters.web.history import KeptInHistory
 from bot.app import Yishi
 from bot.demo import DEMO_PEOPLE, seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound
+from storage.web_chat import WebChatRepository
 from tests import conftest
 from tests.conftest import Clock, make_settings
 
@@ -123,12 +127,20 @@ async def run_scenario(
             await _freeze_vacuum(bot)
             holder = await _hold_row_versions(bot)
         count = 0
+        web = PlatformStore(bot.uow)
 
         async def say(sender: str, words: str, **kw: Any) -> str:
             nonlocal count
             count += 1
             clock.advance(seconds=1)
-            replies = await bot.router.handle(inbound(sender, words, f"m{count}", clock, **kw))
+            message = inbound(sender, words, f"m{count}", clock, **kw)
+            # A web chat message is kept in the chat's history as the web adapter keeps it.
+            kept = (
+                KeptInHistory(web, message.chat_id, message.sender_id, words, None, clock())
+                if message.platform == "web"
+                else None
+            )
+            replies = await bot.router.handle(message, within=kept)
             return "\n".join(r.text for r in replies)
 
         caplog.clear()
@@ -420,11 +432,15 @@ async def test_an_unsure_vote_is_never_kept_to_ask_about(sqlite_url: str, clock:
     try:
         await seed_demo(bot.uow)
         await bot.router.handle(inbound("li", "开启投票 是否同意养犬公约 匿名", "o1", clock))
-        [hint] = await bot.router.handle(inbound("zhang", words, "v1", clock))
+        kept = KeptInHistory(PlatformStore(bot.uow), "zhang", "zhang", words, None, clock())
+        [hint] = await bot.router.handle(inbound("zhang", words, "v1", clock), within=kept)
         assert "赞成" in hint.text and not hint.buttons
         async with bot.uow() as uow:
             assert await uow.conversations.get("web", "zhang", "zhang", clock()) is None
             stored = await uow.inbound.get("web", "zhang", "v1")
+            lines = await uow.get(WebChatRepository).recent("zhang")
         assert stored is not None and words not in str(stored.reply)
+        # Nor in the web chat's history: the words may be the choice.
+        assert [line.text for line in lines if line.sender_id] == ["（投票内容不保存）"]
     finally:
         await bot.stop()

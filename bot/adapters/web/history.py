@@ -5,7 +5,8 @@ and the pushes sent to it (kept through the adapters' port), in the order they
 happened. Nothing in it names a sender's id: the reader's own lines are ``me``, the
 others' carry the name the group shows. A poll's vote buttons are served only while
 the poll is open, so someone who opens the group later can still vote with a tap and
-nobody taps a closed poll.
+nobody taps a closed poll. The words of a secret ballot (an anonymous poll's vote,
+``Reply.ballot``) are kept as a sentence saying they are not.
 """
 
 from __future__ import annotations
@@ -75,10 +76,19 @@ class KeptInHistory:
         return None
 
     async def recorded(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        self._seal(replies)
         await self._keep(uow, replies)
 
     async def failed(self, uow: MessageTransaction, replies: list[Reply]) -> None:
+        self._seal(replies)
         await self._keep(uow, replies)
+
+    def _seal(self, replies: list[Reply]) -> None:
+        """A secret ballot (:attr:`Reply.ballot`): its words name a choice, never kept
+        with their sender; the line says so instead."""
+        if any(reply.ballot for reply in replies):
+            not_kept = t("router.ballot_not_kept")
+            self.said = [(chat, who, not_kept, {}) for chat, who, _, _ in self.said]
 
     async def _keep(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         """The message and the replies, each in its chat. A message answered for the

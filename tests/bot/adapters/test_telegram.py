@@ -27,6 +27,7 @@ from kernel.messages import Button, Reply
 from storage.people import PeopleRepository
 from storage.platforms import PlatformRepository
 from storage.polls import PollRepository
+from tests.bot.adapters.ballot_support import choices_beside_voters, every_row
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.bot.adapters.webchat import Browser
 from tests.conftest import Clock, make_settings
@@ -505,6 +506,43 @@ async def test_a_burst_of_votes_is_one_edit_showing_the_latest_count(
 
 #: A JPEG's first bytes and some data: what a phone's photo begins with.
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 4
+
+
+async def test_anonymous_taps_and_words_leave_no_choice_beside_the_voter(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram, sqlite_url: str
+) -> None:
+    """Telegram votes in an anonymous poll: a tap on the group's poll, a tap in a private
+    chat (a reminder's button), words typed privately, a changed vote. Read by someone
+    with the whole database afterwards, no row naming a voter carries a choice."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    poll_id = await open_poll(client, fake, "是否同意养犬公约 匿名")
+    await deliver(client, fake.press("投票 P1 赞成", as_message(fake, poll_id), user_id=ZHANG))
+    assert "匿名票已投出" in fake.sent("answerCallbackQuery")[-1]["text"]
+    reminder = {
+        "message_id": 9001,
+        "date": int(time.time()),
+        "chat": {"id": WANG, "type": "private", "first_name": "王"},
+        "from": {"id": 7000001, "is_bot": True, "first_name": "议事通"},
+        "text": "【投票提醒】P1“是否同意养犬公约”还没收到您的票。",
+    }
+    await deliver(client, fake.press("投票 P1 反对", reminder, user_id=WANG))
+    await deliver(client, fake.message("P1 弃权", user_id=WANG))  # changed, in words
+    await deliver(client, fake.message("反对", user_id=ZHANG))  # changed in her own chat
+    receipts = [s["text"] for s in fake.sent() if s["chat_id"] in (ZHANG, WANG)]
+    assert len(receipts) == 3 and all("P1" in r for r in receipts), receipts
+    await deliver(
+        client, fake.message(f"@{BOT_USERNAME} 结束投票 P1", user_id=MODERATOR, group=True)
+    )
+    final = await settled(bot, fake, poll_id)
+    assert "反对：1 票" in final and "弃权：1 票" in final, final
+
+    rows = every_row(sqlite_url)
+    names = {"张阿姨", "王网格员"}
+    resident_ids = {r["id"] for r in rows["residents"] if r["name"] in names}
+    ids = {str(ZHANG), str(WANG)}
+    leaks = choices_beside_voters(rows, ids, names, resident_ids)
+    assert leaks == [], "\n".join(map(str, leaks))
 
 
 async def test_a_photo_is_fetched_kept_and_reaches_the_grid_worker(

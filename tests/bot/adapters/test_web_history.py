@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -11,8 +12,10 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 
 from bot.app import YISHI_KEY
+from consultation.polls import PollService
 from handlers.help import HelpHandler
 from kernel.texts import t
+from tests.bot.adapters.ballot_support import CHOICES, choices_beside_voters, every_row
 from tests.bot.adapters.webchat import Browser, WebChat
 
 GROUP = "group:main"
@@ -88,6 +91,81 @@ async def test_a_workbench_link_is_shown_once_and_never_in_the_history(chat: Web
     _, body = await li.history()
     [kept] = [e["text"] for e in body["entries"] if e["kind"] == "bot"]
     assert token.group(1) not in json.dumps(body) and "不再重复显示" in kept
+
+
+async def test_an_anonymous_vote_leaves_no_choice_beside_the_voter(
+    chat: WebChat, client: TestClient[Any, Any], sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The history kept what a voter said in their own chat, with their id — (liu,
+    "投票 P1 反对") — and the moderator's 录入纸质票 P1 王网格员 赞成: anyone with the
+    database read who chose what in an anonymous poll. A secret ballot's words are kept
+    as a sentence; an attacker reading every table finds no choice beside a voter."""
+    caplog.set_level(logging.DEBUG)
+    [opened] = await chat.say("li", "开启投票 是否同意养犬公约 匿名", chat_id=GROUP)
+    assert "【表决 P1】" in opened, opened
+    zhang = await chat.as_("zhang")
+    status, tapped = await zhang.post(text="投票 P1 反对", chat_id=GROUP, private=True)
+    assert status == 200 and "匿名票已投出" in tapped["replies"][0]["text"], tapped
+    status, tapped = await chat.post("liu", text="投票 P1 反对", private=True)  # own chat
+    assert status == 200 and "匿名票已投出" in tapped["replies"][0]["text"], tapped
+    cast = {
+        "zhao": await chat.say("zhao", "P1 弃权"),
+        "chen": await chat.say("chen", "我赞成", chat_id=GROUP),  # typed in the group
+    }
+    for who, replies in cast.items():
+        assert "匿名票已投出" in replies[0], (who, replies)
+    changed = await zhang.say("赞成")
+    assert "最后一次" in changed[0], changed
+    entered = await chat.say("li", "录入纸质票 P1 王网格员 赞成")
+    assert "已录入 王网格员 的纸质票" in entered[0], entered
+    refused = await chat.say("li", "录入纸质票 P1 刘大爷 反对")
+    assert "不能" in refused[0], refused
+
+    _, mine = await zhang.history("zhang")
+    kept = [e["text"] for e in mine["entries"] if e["kind"] == "me"]
+    assert set(kept) <= {"（投票内容不保存）"}, mine  # or not kept at all
+    _, group = await zhang.history(GROUP)
+    assert "我赞成" not in json.dumps(group, ensure_ascii=False), group
+    _, moderator = await chat.browsers["li"].history("li")
+    entries = [(e["kind"], e["text"]) for e in moderator["entries"]]
+    assert entries[0] == entries[2] == ("me", "（投票内容不保存）"), entries
+    assert "王网格员 赞成" not in json.dumps(moderator, ensure_ascii=False), moderator
+
+    voters = {"zhang": "张阿姨", "liu": "刘大爷", "wang": "王网格员", "zhao": "赵网格员"}
+    voters["chen"] = "陈委员"
+    for when in ("open", "closed"):
+        if when == "closed":
+            [result] = await chat.say("li", "结束投票 P1", chat_id=GROUP)
+            assert "赞成：3 票" in result and "决议编号 D1" in result, result
+            page = await client.get("/public/decisions/D1")
+            published = await page.text()
+            assert page.status == 200 and "养犬公约" in published
+            assert not any(n in published for n in voters.values()), published
+        rows = every_row(sqlite_url)
+        resident_ids = {r["id"] for r in rows["residents"] if r["name"] in voters.values()}
+        assert len(resident_ids) == len(voters)
+        leaks = choices_beside_voters(rows, voters.keys(), voters.values(), resident_ids)
+        assert leaks == [], (when, leaks)
+    for record in caplog.records:
+        line = f"{record.getMessage()} {record.__dict__}"
+        assert not any(c in line for c in CHOICES), line
+
+
+async def test_an_anonymous_vote_whose_handler_crashed_keeps_no_words(
+    chat: WebChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept with the apology, a crashed vote's words would still name the choice."""
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("a bug while sealing the ballot")
+
+    await chat.say("li", "开启投票 是否同意养犬公约 匿名", chat_id=GROUP)
+    monkeypatch.setattr(PollService, "cast", broken)
+    liu = await chat.as_("liu")
+    [apology] = await liu.say("投票 P1 反对")
+    assert apology == t("router.error")
+    _, body = await liu.history("liu")
+    assert said(body["entries"]) == [("me", "（投票内容不保存）"), ("bot", apology)]
 
 
 async def test_a_message_whose_handler_crashed_is_kept_with_the_apology(
