@@ -29,6 +29,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
+from nlu.stance import disagrees, explicit_cosign
 from notices.common import refusal
 from notices.topic_views import (
     cosign_choices,
@@ -139,16 +140,25 @@ class SecondTopicHandler(Handler):
         self.rules = rules
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
+        """A sentence that names a topic co-signs it only when it says so in so many words
+        (我附议T3, 支持T3); "T3这个议题我不太赞同" or "T3" alone is told how T3 stands."""
         topic_id = find_ref(ctx.text, "T")
-        if topic_id is not None and _BARE_REF.fullmatch(ctx.text.strip()):
-            return await self.status(ctx, topic_id)  # "T1" asks about it, it doesn't sign
-        return await self.cosign(ctx, topic_id)
+        if topic_id is None or explicit_cosign(ctx.text):
+            return await self.cosign(ctx, topic_id)
+        return await self.status(ctx, topic_id, disagreeing=disagrees(ctx.text))
 
-    async def status(self, ctx: Context, topic_id: int) -> Sequence[Reply]:
-        """A topic as it stands, with 附议 offered while it collects co-signatures."""
+    async def status(
+        self, ctx: Context, topic_id: int, *, disagreeing: bool = False
+    ) -> Sequence[Reply]:
+        """A topic as it stands, with 附议 offered while it collects co-signatures; to
+        someone who disagrees, that nothing was signed and where to say so instead."""
         topic = await TopicService(ctx.uow, self.rules, ctx.now).get(topic_id)
         viewer = ctx.user.resident.id if ctx.user.resident is not None else None
-        return [topic_standing(topic, self.rules.cosign_threshold, viewer)]
+        standing = topic_standing(topic, self.rules.cosign_threshold, viewer)
+        if not disagreeing:
+            return [standing]
+        note = t("topic.not_cosigned_disagreeing", ref=topic_ref(topic_id))
+        return [Reply(f"{note}\n{standing.text}")]
 
     async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)

@@ -14,7 +14,9 @@ committee, 孙科长 ``sun`` department) in the web chat; ``town.group`` is the 
 group chat. Everything goes through the router as a real message would (commands, the
 classifier, conversations, the unit of work and its events); pushes are read from the
 outbox the push service would send from. Fixtures: ``town`` (SQLite file) and
-``town_on_both`` (SQLite and PostgreSQL).
+``town_on_both`` (SQLite and PostgreSQL), both with the keyword classifier; ``model_town``
+understands with the trained Chinese model, as the demo does (for free sentences such as
+"T3这个议题我不太赞同").
 """
 
 from __future__ import annotations

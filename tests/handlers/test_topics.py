@@ -35,3 +35,26 @@ async def test_asking_for_topics_lists_them_and_never_files_one(town: Town) -> N
 
 async def test_a_topic_number_that_does_not_exist_is_said_so(town: Town) -> None:
     assert (await town.liu.says("T9")).text == "没有找到议题 T9，请核对编号。"
+
+
+async def test_a_sentence_that_names_a_topic_signs_only_when_it_says_so(model_town: Town) -> None:
+    town = model_town
+    await town.zhang.says("我想提个议题：小区东门加装夜间照明，晚上回家太黑")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+
+    disagreeing = await town.chen.says("T1这个议题我不太赞同")
+    assert disagreeing.text.startswith("明白，没有为您附议 T1。"), disagreeing.text
+    assert "目前 0/10 人" in disagreeing and disagreeing.labels == []
+    for said in ("我不支持T1", "反对T1这个议题", "这个T1我觉得没必要"):
+        answer = await town.chen.says(said)
+        assert "已附议" not in answer and "没有为您附议 T1" in answer, (said, answer.text)
+    mentioned = await town.chen.says("T1这个议题怎么样了")
+    assert mentioned.text.startswith("议题 T1“小区东门加装夜间照明”：正在征集附议，目前 0/10 人")
+    assert mentioned.labels == ["附议 T1"], "others may still co-sign with the button"
+
+    signed = await town.chen.says("我附议T1")
+    assert signed.text == "已附议 T1“小区东门加装夜间照明”，目前 1/10 人。谢谢支持！"
+    assert "目前 2/10 人" in await town.liu.says("支持T1")
+    roll = await town.li.says("附议名单 T1")
+    assert "附议 2 人" in roll and "陈委员" in roll and "刘大爷" in roll, roll.text
