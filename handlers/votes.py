@@ -23,6 +23,7 @@ from consultation.polls import (
     parse_poll_command,
 )
 from consultation.roles import PARTICIPANTS
+from consultation.vote_target import VoteTargets
 from handlers.meetings import resolve_person
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, ref, rest, word
@@ -32,7 +33,14 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import refusal
-from notices.poll_views import bad_vote, participant_roll, poll_state, vote_receipt, which_home
+from notices.poll_views import (
+    bad_vote,
+    participant_roll,
+    poll_state,
+    vote_on_topic,
+    vote_receipt,
+    which_home,
+)
 from notices.polls import (
     poll_final,
     poll_opened,
@@ -60,7 +68,10 @@ class VoteHandler(Handler):
         resident = ctx.user.resident
         assert resident is not None
         try:
-            poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
+            named, topic = find_ref(ctx.text, "P"), find_ref(ctx.text, "T")
+            if named is None and topic is not None:  # "我反对T3": never another poll's vote
+                return [vote_on_topic(topic, await VoteTargets(service).on_topic(topic))]
+            poll = await service.pick_open_poll(ctx.message.chat_id, named)
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)

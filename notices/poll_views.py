@@ -14,7 +14,7 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import names, of_which_in
 from notices.common import date_text
-from notices.polls import choice_label, example, option_label
+from notices.polls import choice_label, example, option_label, poll_buttons
 from storage.meetings import Meeting
 from storage.polls import Poll
 
@@ -69,4 +69,27 @@ def which_home(spec: str, ahead: Meeting, zone: ZoneInfo, now: datetime) -> Repl
             Button(t("poll.b_of_meeting", code=ahead.code), f"开启投票 {spec} {ahead.code}"),
             Button(t("poll.b_standalone"), f"开启投票 {spec} {STANDALONE_WORDS[0]}"),
         ),
+    )
+
+
+def vote_on_topic(topic: int, polls: Sequence[Poll]) -> Reply:
+    """Vote words that name a topic, not a poll ("我反对T3"): nothing is counted. Its
+    open poll is offered with its buttons (the same whatever was said, so nothing kept
+    of an anonymous poll's exchange depends on the choice); no poll: what 附议 is for."""
+    ref = f"T{topic}"
+    if not polls:
+        return Reply(t("vote_check.topic_no_poll", ref=ref), buttons=(Button(ref, ref),))
+    if len(polls) > 1:
+        refs = "、".join(_poll_label(p) for p in polls)
+        return Reply(t("vote_check.topic_polls", ref=ref, polls=refs))
+    [poll] = polls
+    return Reply(
+        t(
+            "vote_check.topic_poll",
+            ref=ref,
+            poll=_poll_label(poll),
+            question=poll.question,
+            example=f"投票 {_poll_label(poll)} {example(poll)}",
+        ),
+        buttons=poll_buttons(poll),
     )
