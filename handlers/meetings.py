@@ -34,6 +34,7 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from nlu.slots import parse_date, parse_time
+from nlu.slots.numerals import NUM, to_int
 from notices.common import refusal
 from notices.meeting_views import (
     agenda_set,
@@ -163,6 +164,26 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
+#: An agenda item's length as moderators write it: 20 · 20分钟 · 二十分钟 · 半小时 · 1个半小时.
+_LENGTH = re.compile(
+    rf"(?:(?P<minutes>{NUM})(?:分钟?)?)|(?:(?P<hours>{NUM}|半)个?(?P<half>半)?(?:小时|钟头))"
+)
+
+
+def agenda_minutes(said: str) -> int | None:
+    """The minutes ``said`` (matched by ``_LENGTH``) stands for; None when it is none."""
+    found = _LENGTH.fullmatch(said)
+    if found is None:
+        return None
+    if found.group("minutes"):
+        return to_int(found.group("minutes"))
+    hours = found.group("hours")
+    whole = 0 if hours == "半" else to_int(hours)
+    if whole is None:
+        return None
+    return whole * 60 + (30 if hours == "半" or found.group("half") else 0)
+
+
 _meeting_command = Section("议事日").command
 
 
@@ -179,7 +200,7 @@ class MeetingAdminHandler(Handler):
             "agenda",
             meeting(),
             ref("T", "topic", example="T12"),
-            word("minutes", "20分钟", optional=True, pattern=r"\d{1,3}(?:分钟?)?"),
+            word("minutes", "20分钟", optional=True, pattern=_LENGTH.pattern),
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
         _meeting_command("邀请", "invite", meeting()),
@@ -225,7 +246,10 @@ class MeetingAdminHandler(Handler):
     async def agenda(
         self, ctx: Context, code: str, topic: int, minutes: str | None, position: str | None
     ) -> Sequence[Reply]:
-        length = int(re.sub(r"\D", "", minutes)) if minutes else 20
+        length = agenda_minutes(minutes) if minutes else 20
+        if length is None:
+            usage = ctx.command.command.usage if ctx.command is not None else "议程"
+            return [Reply(t("router.usage_not_understood", usage=usage))]
         at = int(re.sub(r"\D", "", position)) if position else None
         item = await self._service(ctx).add_to_agenda(code, topic, length, ctx.user.actor, at)
         found = await TopicService(ctx.uow, self.rules, ctx.now).get(topic)

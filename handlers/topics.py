@@ -174,6 +174,8 @@ class SecondTopicHandler(Handler):
 
 
 _topic_command = Section("议题").command
+#: 审核 T12's verdicts that accept: nothing (审核 T12), 通过 and the like.
+_ACCEPTING = re.compile(r"(?:审核)?(?:通过|同意|可以|ok|好的?)?(?:了|吧)?", re.IGNORECASE)
 
 
 class TopicModerationHandler(Handler):
@@ -214,10 +216,13 @@ class TopicModerationHandler(Handler):
         return [cosigner_roll(found, people)]
 
     async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
-        """审核 T12 通过 · 审核 T12 驳回 理由."""
+        """审核 T12 通过 · 审核 T12 驳回 理由. Any other word is not taken for 通过 ("审核 T3
+        通不过" used to accept T3): the usage, and nothing done."""
         verdict = verdict or ""
         if verdict.startswith(("驳回", "不通过")):
             return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
+        if not _ACCEPTING.fullmatch(verdict.strip(" 。.!！~～")):
+            return [Reply(t("topic.screen_not_understood", ref=topic_ref(topic)))]
         await self._service(ctx).accept(topic, ctx.user.actor)
         threshold = self.rules.cosign_threshold
         return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic), threshold=threshold))]

@@ -136,7 +136,7 @@ class PollAdminHandler(Handler):
             ),
             aliases=("发起投票", "开始投票"),
         ),
-        _poll_command("结束投票", "close", ref("P", "poll")),
+        _poll_command("结束投票", "close", ref("P", "poll", bare=True)),
         _poll_command(
             "录入纸质票",
             "paper",
@@ -144,9 +144,9 @@ class PollAdminHandler(Handler):
             word("who", "刘大爷"),
             rest("choice", "赞成", optional=False),
         ),
-        _poll_command("提醒投票", "remind", ref("P", "poll")),
-        _poll_command("隐藏结果", "hide", ref("P", "poll")),
-        _poll_command("公开结果", "show", ref("P", "poll")),
+        _poll_command("提醒投票", "remind", ref("P", "poll", bare=True)),
+        _poll_command("隐藏结果", "hide", ref("P", "poll", bare=True)),
+        _poll_command("公开结果", "show", ref("P", "poll", bare=True)),
     )
     required_roles = MODERATOR
 
