@@ -35,11 +35,13 @@ from kernel.texts import t
 from notices.common import refusal
 from notices.poll_views import (
     bad_vote,
+    change_vote,
     participant_roll,
     poll_state,
     vote_on_topic,
     vote_receipt,
     which_home,
+    which_poll,
 )
 from notices.polls import (
     poll_final,
@@ -69,9 +71,16 @@ class VoteHandler(Handler):
         assert resident is not None
         try:
             named, topic = find_ref(ctx.text, "P"), find_ref(ctx.text, "T")
+            targets = VoteTargets(service)
             if named is None and topic is not None:  # "我反对T3": never another poll's vote
-                return [vote_on_topic(topic, await VoteTargets(service).on_topic(topic))]
-            poll = await service.pick_open_poll(ctx.message.chat_id, named)
+                return [vote_on_topic(topic, await targets.on_topic(topic))]
+            only = None
+            if named is None:
+                in_play = await targets.in_play(resident, ctx.message.chat_id)
+                if in_play.only is None and (in_play.ended or in_play.open):
+                    return [which_poll(in_play.open, in_play.ended)]  # more than one in play
+                only = in_play.only
+            poll = only or await service.pick_open_poll(ctx.message.chat_id, named)
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)
@@ -79,6 +88,9 @@ class VoteHandler(Handler):
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
                 return [bad_vote(poll)]
+            standing = await targets.own_vote(poll, resident) if named is None else None
+            if standing is not None and (poll.anonymous or standing.choice_mask != parsed.mask):
+                return [change_vote(poll, standing.choice_mask, parsed.mask)]  # ask first
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]

@@ -31,3 +31,40 @@ async def test_naming_a_topic_is_no_vote_on_another_poll(model_town: Town) -> No
     voted = await town.chen.taps("反对", asked)
     assert voted.text.startswith("已记录您对 P2 的投票：反对。")
     assert "已投 0/" in await town.li.says("投票情况 P1")
+
+
+async def test_a_bare_choice_never_changes_a_vote_or_picks_a_poll_silently(
+    model_town: Town,
+) -> None:
+    town = model_town
+    assert "【表决 P1】" in await town.li.says("开启投票 要不要修车棚 单独表决")
+    first = await town.chen.says("赞成")
+    assert first.text.startswith("已记录您对 P1 的投票：赞成。"), "a first vote, the only poll"
+    again = await town.chen.says("反对")
+    assert again.text == (
+        "您在 P1 投的是「赞成」，要改成「反对」吗？要改请点下面的按钮；不改的话不用回复。"
+    )
+    assert "赞成 1，反对 0" in await town.li.says("投票情况 P1")
+    changed = await town.chen.taps("改成反对", again)
+    assert changed.text.startswith("已改票，P1 以您最后一次的选择为准：反对。")
+
+    assert "【表决 P2】" in await town.li.says("开启投票 要不要签养犬公约 单独表决 匿名")
+    assert "已投出" in await town.liu.says("投票 P2 反对")
+    two = await town.zhang.says("赞成")
+    assert two.text.startswith("现在有几个投票在进行：P1、P2。这句话还没有算作投票")
+    assert (await town.li.says("结束投票 P1")).text.startswith("【表决结果 P1】")
+    assert "P1 已经结束了" in await town.liu.says("投票 P1 赞成")
+    late = await town.liu.says("赞成")
+    assert late.text.startswith(
+        "P1 已经结束了，不能再投。您是要对 P2“要不要签养犬公约”投票吗？这句话还没有算作投票"
+    ), late.text
+    assert late.text.endswith("请点 P2 表决消息下的按钮，或回复“投票 P2”加您的选择。")
+    assert late.labels == [], "an anonymous poll's exchange names no option"
+
+    await town.later(hours=25)  # P1 is no longer in play: only his own P2 vote is
+    over = await town.liu.says("赞成")
+    assert over.text.startswith("您已经投过 P2 了。这是匿名投票，这里不显示您投了什么")
+    assert over.labels == []
+    assert "已投出" in await town.zhang.says("投票 P2 弃权")
+    result = await town.li.says("结束投票 P2")
+    assert "赞成：0 票" in result and "反对：1 票" in result and "弃权：1 票" in result, result.text
