@@ -21,6 +21,11 @@ _COSIGN = re.compile(
     rf"{_WHO}{_COSIGN_VERB}(?:议题)?{_REF}{_POLITE}"
     rf"|{_REF}(?:这个议题|议题|这个)?{_WHO}{_COSIGN_VERB}{_POLITE}"
 )
+_WITHDRAW = re.compile(
+    r"(?:取消|撤回|撤销|收回|撤掉|去掉)(?:我的|我)?(?:对)?(?:t\d{1,9})?(?:的)?附议"
+    r"|不(?:想|要|再)?附议(?:t\d{1,9})?了"
+    r"|附议(?:t\d{1,9})?(?:我)?(?:要|想)?(?:取消|撤回|撤销|收回)"
+)
 #: Not agreeing, in the words people use (不太赞同, 不怎么同意, 反对, 没必要 …).
 _DISAGREE = re.compile(
     r"(?:不|没)(?:太|大|怎么|是很|很|咋)?(?:赞同|同意|赞成|支持|认同|认可|看好|附议)"
@@ -33,6 +38,11 @@ def explicit_cosign(text: str) -> bool:
     """The message asks to co-sign the topic it names, in so many words, unnegated."""
     body = squeeze(text)
     return bool(_COSIGN.fullmatch(body)) and not _NEGATION.search(body)
+
+
+def withdraws_cosign(text: str) -> bool:
+    """The message takes a co-signature back (取消附议 T3, 我不附议T3了, 撤回对T3的附议)."""
+    return bool(_WITHDRAW.search(squeeze(text)))
 
 
 def disagrees(text: str) -> bool:

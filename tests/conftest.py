@@ -209,16 +209,20 @@ async def model_town(
 ) -> AsyncIterator[Town]:
     """The demo community understood by the trained model, as residents meet it: for
     sentences the keyword stand-in reads differently (see tests/kit.py)."""
-    async for found in _town(sqlite_url, clock, trained_classifier):
+    async for found in town_with(sqlite_url, clock, trained_classifier):
         yield found
 
 
-async def _town(
-    url: str, clock: Clock, classifier: IntentClassifier | None = None
+async def town_with(
+    url: str, clock: Clock, classifier: IntentClassifier | None = None, **sections: dict[str, Any]
 ) -> AsyncIterator[Town]:
+    """The demo community on ``url`` with a test's own settings sections (a lower co-sign
+    threshold: ``consultation={"cosign_threshold": 2}``) and classifier (the keyword one
+    by default), for a fixture: ``async for found in town_with(...): yield found``."""
     from bot.demo import seed_demo
 
-    bot = Yishi(make_settings(url), classifier=classifier or KeywordClassifier(), clock=clock)
+    settings = make_settings(url, **sections)
+    bot = Yishi(settings, classifier=classifier or KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow, clock())
     yield Town(bot, clock)
     await bot.stop()
@@ -227,14 +231,14 @@ async def _town(
 @pytest.fixture
 async def town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community in the web chat, on a SQLite file (see tests/kit.py)."""
-    async for found in _town(sqlite_url, clock):
+    async for found in town_with(sqlite_url, clock):
         yield found
 
 
 @pytest.fixture
 async def town_on_both(db_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community, once on SQLite and once on PostgreSQL."""
-    async for found in _town(db_url, clock):
+    async for found in town_with(db_url, clock):
         yield found
 
 

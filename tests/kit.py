@@ -233,5 +233,16 @@ class Town:
         return list(await self.bot.scheduler.run_due())
 
 
+async def accepted_topic(town: Town, title: str = "小区东门加装夜间照明，晚上回家太黑") -> str:
+    """张阿姨 proposes a topic and 李书记 accepts it, so it collects co-signatures: its
+    reference (T1 on a fresh town)."""
+    await town.zhang.says(f"我想提个议题：{title}")
+    filed = await town.zhang.says("确认提交")
+    found = re.search(r"T\d+", filed.text)
+    assert found, filed.text
+    assert "已通过审核" in await town.li.says(f"审核 {found.group(0)} 通过")
+    return found.group(0)
+
+
 def texts(replies: Sequence[Reply]) -> list[str]:
     return [r.text for r in replies]

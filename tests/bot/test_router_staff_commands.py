@@ -8,10 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import Yishi
-from bot.demo import seed_demo
 from kernel.intents import IntentClassifier
-from tests.conftest import Clock, make_settings
+from tests.conftest import Clock, town_with
 from tests.kit import Town
 
 
@@ -20,11 +18,9 @@ async def town(
     sqlite_url: str, clock: Clock, trained_classifier: IntentClassifier
 ) -> AsyncIterator[Town]:
     """The demo community with the trained model; two co-signs qualify a topic."""
-    settings = make_settings(sqlite_url, consultation={"cosign_threshold": 2})
-    bot = Yishi(settings, classifier=trained_classifier, clock=clock)
-    await seed_demo(bot.uow, clock())
-    yield Town(bot, clock)
-    await bot.stop()
+    rules = {"cosign_threshold": 2}
+    async for found in town_with(sqlite_url, clock, trained_classifier, consultation=rules):
+        yield found
 
 
 async def test_a_mistyped_staff_command_gets_its_usage_and_does_nothing(town: Town) -> None:

@@ -4,18 +4,12 @@ counted silently. With the trained model, as residents meet it."""
 
 from __future__ import annotations
 
-from tests.kit import Town
-
-
-async def accepted_topic(town: Town, title: str) -> None:
-    await town.zhang.says(f"我想提个议题：{title}")
-    await town.zhang.says("确认提交")
-    assert "已通过审核" in await town.li.says("审核 T1 通过")
+from tests.kit import Town, accepted_topic
 
 
 async def test_naming_a_topic_is_no_vote_on_another_poll(model_town: Town) -> None:
     town = model_town
-    await accepted_topic(town, "小区东门加装夜间照明，晚上回家太黑")
+    await accepted_topic(town)
     assert "【表决 P1】" in await town.li.says("开启投票 要不要修车棚 单独表决")
 
     against = await town.chen.says("我反对T1")

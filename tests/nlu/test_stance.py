@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlu.stance import disagrees, explicit_cosign
+from nlu.stance import disagrees, explicit_cosign, withdraws_cosign
 
 
 @pytest.mark.parametrize(
@@ -46,3 +46,10 @@ def test_anything_else_that_names_a_topic_is_no_cosign(text: str) -> None:
 )
 def test_disagreement(text: str) -> None:
     assert disagrees(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["取消附议 T3", "撤回对T3的附议", "我不附议T3了", "T3的附议我要撤回", "撤销附议"]
+)
+def test_withdrawing(text: str) -> None:
+    assert withdraws_cosign(text)
