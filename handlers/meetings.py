@@ -41,6 +41,7 @@ from notices.meeting_views import (
     cancel_preview,
     cancelled,
     invitations,
+    leave_offer,
     meeting_created,
     move_preview,
     moved,
@@ -104,6 +105,35 @@ class MeetingInfoHandler(Handler):
         return [meeting_info(view, zone, ctx.now)]
 
 
+#: Not coming after all, as people say it: "我不去了" · "我去不了了，取消吧" · "那天来不了了".
+NOT_COMING = re.compile(
+    r"(?:议事日|那天|这次|开会)?(?:我|俺)?(?:就|还是|可能|恐怕|临时)?(?:有事)?[，,]?"
+    r"(?:不去了|去不了了?|不能去了|来不了了?|不来了|参加不了了?|不参加了|不能参加了)"
+    r"(?:[，,。！!\s]*(?:那就|就)?(?:取消吧|取消报名吧?|帮我取消(?:报名)?吧?|取消掉吧?|退了吧?))?"
+    r"[。！!~～]*"
+)
+
+
+async def offer_to_withdraw(ctx: Context, rules: ConsultationRules) -> Reply:
+    """Someone not coming: the sign-up to cancel, with a button (asked, never done)."""
+    resident = ctx.user.resident
+    signups = await _service(ctx, rules).signups_ahead(resident) if resident else []
+    return leave_offer(signups, ctx.community.zone)
+
+
+class LeaveMeetingHandler(Handler):
+    """ "我不去了" from someone signed up: offers 取消报名 for that meeting (it used to be
+    read as a vote or the start of a report)."""
+
+    phrases = (NOT_COMING.pattern,)
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return [await offer_to_withdraw(ctx, self.rules)]
+
+
 class JoinMeetingHandler(Handler):
     """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
 
@@ -132,9 +162,11 @@ class JoinMeetingHandler(Handler):
         text, actor = ctx.text, ctx.user.actor
         zone = ctx.community.zone
         try:
-            if text.startswith("取消报名") or "不去了" in text:
+            if text.startswith("取消报名"):
                 meeting = await service.withdraw(resident, code, actor)
                 return [Reply(t("meeting.withdrawn", code=meeting.code))]
+            if "不去" in text or NOT_COMING.search(text):  # a sentence: asked first
+                return [await offer_to_withdraw(ctx, self.rules)]
             if text.startswith("签到"):
                 meeting, fresh = await service.check_in(resident, code, actor)
                 key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
