@@ -82,3 +82,23 @@ class VoteTargets:
         if found is None or found.resident_id != resident.id or found.channel != "chat":
             return None
         return found
+
+    async def ballots_of(
+        self, resident: Resident, named: int | None
+    ) -> list[tuple[Poll, PollVoter]]:
+        """The polls ``resident`` took part in — ``named``, else those open or ended within
+        :data:`RECENTLY_ENDED` — each with the participation row their vote is on (a
+        household's vote may be another member's)."""
+        service = self.service
+        if named is not None:
+            polls = [await service.get(named)]
+        else:
+            since = service.now - RECENTLY_ENDED
+            polls = [*await service.polls.open_polls(), *await service.polls.closed_since(since)]
+        found = []
+        for poll in polls:
+            key = await self._key(poll, resident)
+            voter = await service.polls.voter(poll.id or 0, key) if key else None
+            if voter is not None:
+                found.append((poll, voter))
+        return found

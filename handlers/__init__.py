@@ -40,6 +40,7 @@ from handlers.topics import (
     TopicModerationHandler,
 )
 from handlers.votes import (
+    OwnVoteHandler,
     PollAdminHandler,
     PollStatusHandler,
     VoteHandler,
@@ -68,6 +69,7 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         AssistHandler(rules),
         AssistAnswerHandler(rules),
         PollStatusHandler(),
+        OwnVoteHandler(),
         ProposeTopicHandler(rules),
         TopicListHandler(rules),
         SecondTopicHandler(rules),

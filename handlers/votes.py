@@ -36,6 +36,7 @@ from notices.common import refusal
 from notices.poll_views import (
     bad_vote,
     change_vote,
+    own_votes,
     participant_roll,
     poll_state,
     vote_on_topic,
@@ -96,6 +97,29 @@ class VoteHandler(Handler):
             return [refusal("poll_error", exc.code, exc.values)]
         changed = outcome.status == "changed"
         return [vote_receipt(poll, parsed.mask, changed, await running_count(service, poll))]
+
+
+class OwnVoteHandler(Handler):
+    """我投的是什么 · P3我投的是什么: a named poll's choice as recorded; an anonymous poll's
+    only that they took part (it used to be read as a vote choice)."""
+
+    phrases = (
+        r"(?:查一?下|请问|想问一?下)?(?:P\s*\d+\s*)?(?:我|俺)(?:在\s*P\s*\d+\s*)?"
+        r"(?:上次|刚才|之前)?(?:投|选)(?:的|了)(?:票)?(?:是)?(?:什么|啥|哪个|哪一个|哪项)(?:票)?"
+        r"(?:来着)?[？?吗呢啊呀]*",
+    )
+    required_roles = PARTICIPANTS
+    record_as = "own_vote"
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = poll_service(ctx)
+        resident = ctx.user.resident
+        assert resident is not None and resident.id is not None
+        try:
+            ballots = await VoteTargets(service).ballots_of(resident, find_ref(ctx.text, "P"))
+        except PollError as exc:
+            return [refusal("poll_error", exc.code, exc.values)]
+        return [own_votes(ballots, resident.id, service.is_open)]
 
 
 class PollStatusHandler(Handler):

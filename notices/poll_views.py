@@ -3,7 +3,7 @@ who took part, and the question a poll with no consultation day asks first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from notices.assisted import names, of_which_in
 from notices.common import date_text
 from notices.polls import choice_label, example, option_label, poll_buttons
 from storage.meetings import Meeting
-from storage.polls import Poll
+from storage.polls import Poll, PollVoter
 
 
 def _poll_label(poll: Poll) -> str:
@@ -139,3 +139,30 @@ def change_vote(poll: Poll, standing: int | None, wanted: int) -> Reply:
         t("vote_check.change_named", ref=ref, old=old, new=new),
         buttons=(Button(t("vote_check.b_change", new=new), f"投票 {ref} {said}", private=True),),
     )
+
+
+def own_votes(
+    ballots: Sequence[tuple[Poll, PollVoter]], resident: int, is_open: Callable[[Poll], bool]
+) -> Reply:
+    """我投的是什么: a named poll's choice as recorded; an anonymous poll's never (the
+    system keeps only that they took part; the choice is sealed, shown to nobody, and
+    the sealed ballots are destroyed once counted)."""
+    if not ballots:
+        return Reply(t("vote_check.own_none"))
+    lines = []
+    for poll, voter in ballots:
+        values = {"ref": _poll_label(poll), "question": poll.question}
+        still = is_open(poll)
+        if voter.resident_id != resident:
+            lines.append(t("vote_check.own_household", **values))
+        elif poll.anonymous:
+            closed = "closed" if poll.status == "closed" else "counting"  # past its deadline
+            lines.append(t(f"vote_check.own_anonymous_{'open' if still else closed}", **values))
+        else:
+            choice = choice_label(poll, voter.choice_mask or 0)
+            how = t("vote_check.own_paper") if voter.channel == "paper" else ""
+            how += t("vote_check.own_assisted") if voter.assisted_by is not None else ""
+            lines.append(t("vote_check.own_named", choice=choice, how=how, **values))
+            if still and voter.channel == "chat":
+                lines[-1] += t("vote_check.own_can_change")
+    return Reply("\n".join(lines))

@@ -62,3 +62,28 @@ async def test_a_bare_choice_never_changes_a_vote_or_picks_a_poll_silently(
     assert "已投出" in await town.zhang.says("投票 P2 弃权")
     result = await town.li.says("结束投票 P2")
     assert "赞成：0 票" in result and "反对：1 票" in result and "弃权：1 票" in result, result.text
+
+
+async def test_asking_what_one_voted_says_only_what_the_system_keeps(model_town: Town) -> None:
+    town = model_town
+    assert "【表决 P1】" in await town.li.says("开启投票 要不要修车棚 单独表决")
+    assert "【表决 P2】" in await town.li.says("开启投票 要不要签养犬公约 单独表决 匿名")
+    await town.liu.says("投票 P1 赞成")
+    await town.liu.says("投票 P2 反对")
+
+    mine = await town.liu.says("我投的是什么")
+    assert mine.text.splitlines() == [
+        "您在 P1“要不要修车棚”投的是「赞成」。截止前可以改票。",
+        "P2“要不要签养犬公约”是匿名投票：系统只记下您已经投过，您的选择是加密保存的，"
+        "不会显示给任何人，包括您自己，所以这里查不到。截止前可以重新投，以最后一次为准。",
+    ]
+    one = await town.liu.says("P2我投的是什么？")
+    assert one.text.startswith("P2“要不要签养犬公约”是匿名投票") and "反对" not in one
+    assert (await town.chen.says("我投了什么")).text.startswith("您最近没有投过票。")
+
+    await town.li.says("结束投票 P2")
+    closed = await town.liu.says("P2我投的是什么")
+    assert closed.text == (
+        "P2“要不要签养犬公约”是匿名投票：系统只记下您投过票；投票结束时已经计票，"
+        "加密的选票随即销毁，查不到您投了什么。"
+    )
