@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
-from kernel.commands import Command, MissingArguments, Parsed, parse
+from kernel.commands import Command, MissingArguments, Parsed, parse, verb_meant
 from kernel.context import Community, Context, Conversation, Later, User
 from kernel.flows import DROPPED, SUBMIT_WORDS
 from kernel.handler import Handler, NotForThisFlow, Reading
@@ -141,6 +141,26 @@ class HandlerRegistry:
             if parsed is not None and (best is None or len(parsed.verb) > len(best[1].verb)):
                 best = handler, parsed
         return best or missing
+
+    def staff_command_meant(self, text: str, roles: frozenset[Role]) -> list[Command]:
+        """The staff commands (of the longest verb) ``text`` starts with, followed by
+        arguments that didn't parse: a moderator's mistyped command is still that
+        command, answered with its usage, never read as a co-sign or a vote. Only those
+        the sender may use; commands that take no arguments are left out (what follows
+        them is a sentence)."""
+        best: list[Command] = []
+        longest = 0
+        for command, _ in self.by_initial.get(text.strip()[:1].lower(), ()):
+            staff = command.roles is not None and Role.RESIDENT not in command.roles
+            if not staff or not command.args or not allowed(roles, command.roles):
+                continue
+            verb = verb_meant(command, text)
+            if verb is None or len(verb) < longest:
+                continue
+            if len(verb) > longest:
+                best, longest = [], len(verb)
+            best.append(command)
+        return best
 
     def phrase_for(self, text: str) -> Handler | None:
         stripped = text.strip()
@@ -467,6 +487,12 @@ class Router:
             if not allowed(ctx.user.roles, command.roles):
                 return [self._refused(command.roles)], f"command:{command.verb}"
             return [Reply(t("router.usage", usage=command.usage))], f"command:{command.verb}"
+        if command is None and (
+            misparsed := self.registry.staff_command_meant(text, ctx.user.roles)
+        ):
+            usages = "｜".join(dict.fromkeys(c.usage for c in misparsed))
+            label = f"command:{misparsed[0].verb}"
+            return [Reply(t("router.usage_not_understood", usage=usages))], label
         if command is not None:
             handler, parsed = command
             label = handler.record_as or f"command:{parsed.command.verb}"

@@ -349,6 +349,15 @@ class MeetingService:
         await self._audit(actor, "signup_withdrawn", meeting.code, resident=resident.id)
         return meeting
 
+    async def signups_ahead(self, resident: Resident) -> list[tuple[Meeting, str]]:
+        """The meetings ahead ``resident`` is signed up for, each with how (onsite/online)."""
+        assert resident.id is not None
+        found = []
+        for meeting in await self.meetings.signed_up_ahead(resident.id, self.now):
+            signup = await self.meetings.signup(meeting.id or 0, resident.id)
+            found.append((meeting, signup.mode if signup is not None else "onsite"))
+        return found
+
     async def signup_list(self, code: str | None) -> tuple[Meeting, list[tuple[Participant, str]]]:
         """报名名单: who is signed up and how (onsite/online), those signed up by someone
         else marked."""

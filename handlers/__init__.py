@@ -16,7 +16,12 @@ from handlers.chat import EverydayHandler
 from handlers.console_link import ConsoleLinkHandler
 from handlers.feedback import FeedbackHandler
 from handlers.help import HelpHandler
-from handlers.meetings import JoinMeetingHandler, MeetingAdminHandler, MeetingInfoHandler
+from handlers.meetings import (
+    JoinMeetingHandler,
+    LeaveMeetingHandler,
+    MeetingAdminHandler,
+    MeetingInfoHandler,
+)
 from handlers.nlu_labels import NluLabelHandler
 from handlers.notify import NotifyPreferenceHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
@@ -35,6 +40,7 @@ from handlers.topics import (
     TopicModerationHandler,
 )
 from handlers.votes import (
+    OwnVoteHandler,
     PollAdminHandler,
     PollStatusHandler,
     VoteHandler,
@@ -63,11 +69,13 @@ def consultation_handlers(rules: ConsultationRules) -> list[Handler]:
         AssistHandler(rules),
         AssistAnswerHandler(rules),
         PollStatusHandler(),
+        OwnVoteHandler(),
         ProposeTopicHandler(rules),
         TopicListHandler(rules),
         SecondTopicHandler(rules),
         MeetingInfoHandler(rules),
         JoinMeetingHandler(rules),
+        LeaveMeetingHandler(rules),
         VoteHandler(),
     ]
 

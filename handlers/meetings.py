@@ -34,12 +34,14 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from nlu.slots import WhenError, written_when
+from nlu.slots.numerals import NUM, to_int
 from notices.common import refusal
 from notices.meeting_views import (
     agenda_set,
     cancel_preview,
     cancelled,
     invitations,
+    leave_offer,
     meeting_created,
     move_preview,
     moved,
@@ -103,6 +105,35 @@ class MeetingInfoHandler(Handler):
         return [meeting_info(view, zone, ctx.now)]
 
 
+#: Not coming after all, as people say it: "我不去了" · "我去不了了，取消吧" · "那天来不了了".
+NOT_COMING = re.compile(
+    r"(?:议事日|那天|这次|开会)?(?:我|俺)?(?:就|还是|可能|恐怕|临时)?(?:有事)?[，,]?"
+    r"(?:不去了|去不了了?|不能去了|来不了了?|不来了|参加不了了?|不参加了|不能参加了)"
+    r"(?:[，,。！!\s]*(?:那就|就)?(?:取消吧|取消报名吧?|帮我取消(?:报名)?吧?|取消掉吧?|退了吧?))?"
+    r"[。！!~～]*"
+)
+
+
+async def offer_to_withdraw(ctx: Context, rules: ConsultationRules) -> Reply:
+    """Someone not coming: the sign-up to cancel, with a button (asked, never done)."""
+    resident = ctx.user.resident
+    signups = await _service(ctx, rules).signups_ahead(resident) if resident else []
+    return leave_offer(signups, ctx.community.zone)
+
+
+class LeaveMeetingHandler(Handler):
+    """ "我不去了" from someone signed up: offers 取消报名 for that meeting (it used to be
+    read as a vote or the start of a report)."""
+
+    phrases = (NOT_COMING.pattern,)
+
+    def __init__(self, rules: ConsultationRules) -> None:
+        self.rules = rules
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return [await offer_to_withdraw(ctx, self.rules)]
+
+
 class JoinMeetingHandler(Handler):
     """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
 
@@ -131,9 +162,11 @@ class JoinMeetingHandler(Handler):
         text, actor = ctx.text, ctx.user.actor
         zone = ctx.community.zone
         try:
-            if text.startswith("取消报名") or "不去了" in text:
+            if text.startswith("取消报名"):
                 meeting = await service.withdraw(resident, code, actor)
                 return [Reply(t("meeting.withdrawn", code=meeting.code))]
+            if "不去" in text or NOT_COMING.search(text):  # a sentence: asked first
+                return [await offer_to_withdraw(ctx, self.rules)]
             if text.startswith("签到"):
                 meeting, fresh = await service.check_in(resident, code, actor)
                 key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
@@ -164,6 +197,26 @@ def new_start(text: str, current: datetime, now: datetime, zone: ZoneInfo) -> da
     ).astimezone(UTC)
 
 
+#: An agenda item's length as moderators write it: 20 · 20分钟 · 二十分钟 · 半小时 · 1个半小时.
+_LENGTH = re.compile(
+    rf"(?:(?P<minutes>{NUM})(?:分钟?)?)|(?:(?P<hours>{NUM}|半)个?(?P<half>半)?(?:小时|钟头))"
+)
+
+
+def agenda_minutes(said: str) -> int | None:
+    """The minutes ``said`` (matched by ``_LENGTH``) stands for; None when it is none."""
+    found = _LENGTH.fullmatch(said)
+    if found is None:
+        return None
+    if found.group("minutes"):
+        return to_int(found.group("minutes"))
+    hours = found.group("hours")
+    whole = 0 if hours == "半" else to_int(hours)
+    if whole is None:
+        return None
+    return whole * 60 + (30 if hours == "半" or found.group("half") else 0)
+
+
 _meeting_command = Section("议事日").command
 
 
@@ -180,7 +233,7 @@ class MeetingAdminHandler(Handler):
             "agenda",
             meeting(),
             ref("T", "topic", example="T12"),
-            word("minutes", "20分钟", optional=True, pattern=r"\d{1,3}(?:分钟?)?"),
+            word("minutes", "20分钟", optional=True, pattern=_LENGTH.pattern),
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
         _meeting_command("邀请", "invite", meeting()),
@@ -226,7 +279,10 @@ class MeetingAdminHandler(Handler):
     async def agenda(
         self, ctx: Context, code: str, topic: int, minutes: str | None, position: str | None
     ) -> Sequence[Reply]:
-        length = int(re.sub(r"\D", "", minutes)) if minutes else 20
+        length = agenda_minutes(minutes) if minutes else 20
+        if length is None:
+            usage = ctx.command.command.usage if ctx.command is not None else "议程"
+            return [Reply(t("router.usage_not_understood", usage=usage))]
         at = int(re.sub(r"\D", "", position)) if position else None
         item = await self._service(ctx).add_to_agenda(code, topic, length, ctx.user.actor, at)
         found = await TopicService(ctx.uow, self.rules, ctx.now).get(topic)

@@ -15,6 +15,7 @@ from consultation.ids import find_ref, topic_ref
 from consultation.recurring import RecurringError, RecurringProblems
 from consultation.roles import COSIGNERS
 from consultation.topics import (
+    TOPIC_STATUS_ZH,
     TopicDraft,
     TopicError,
     TopicService,
@@ -29,10 +30,12 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
+from nlu.stance import disagrees, explicit_cosign, withdraws_cosign
 from notices.common import refusal
 from notices.topic_views import (
     cosign_choices,
     cosign_receipt,
+    cosign_withdrawn,
     cosigner_roll,
     offer_decided,
     pending_topics,
@@ -135,7 +138,16 @@ class SecondTopicHandler(Handler):
     """附议 T12 (or the intent without a number: list what is open for co-signing)."""
 
     intents = (Intent.SECOND_TOPIC,)
-    grammar = (Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),)
+    grammar = (
+        Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),
+        Command(
+            "取消附议",
+            "withdraw",
+            (ref("T", "topic", bare=True),),
+            aliases=("撤回附议", "撤销附议"),
+            listed=False,
+        ),
+    )
     #: "T1" alone asks about the topic (it used to co-sign it).
     phrases = (_BARE_REF.pattern,)
     required_roles = NEED_VERIFIED
@@ -144,16 +156,27 @@ class SecondTopicHandler(Handler):
         self.rules = rules
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
+        """A sentence that names a topic co-signs it only when it says so in so many words
+        (我附议T3, 支持T3); "T3这个议题我不太赞同" or "T3" alone is told how T3 stands."""
         topic_id = find_ref(ctx.text, "T")
-        if topic_id is not None and _BARE_REF.fullmatch(ctx.text.strip()):
-            return await self.status(ctx, topic_id)  # "T1" asks about it, it doesn't sign
-        return await self.cosign(ctx, topic_id)
+        if topic_id is not None and withdraws_cosign(ctx.text):  # 我不附议T3了
+            return await self.withdraw(ctx, topic_id)
+        if topic_id is None or explicit_cosign(ctx.text):
+            return await self.cosign(ctx, topic_id)
+        return await self.status(ctx, topic_id, disagreeing=disagrees(ctx.text))
 
-    async def status(self, ctx: Context, topic_id: int) -> Sequence[Reply]:
-        """A topic as it stands, with 附议 offered while it collects co-signatures."""
+    async def status(
+        self, ctx: Context, topic_id: int, *, disagreeing: bool = False
+    ) -> Sequence[Reply]:
+        """A topic as it stands, with 附议 offered while it collects co-signatures; to
+        someone who disagrees, that nothing was signed and where to say so instead."""
         topic = await TopicService(ctx.uow, self.rules, ctx.now).get(topic_id)
         viewer = ctx.user.resident.id if ctx.user.resident is not None else None
-        return [topic_standing(topic, self.rules.cosign_threshold, viewer)]
+        standing = topic_standing(topic, self.rules.cosign_threshold, viewer)
+        if not disagreeing:
+            return [standing]
+        note = t("topic.not_cosigned_disagreeing", ref=topic_ref(topic_id))
+        return [Reply(f"{note}\n{standing.text}")]
 
     async def cosign(self, ctx: Context, topic: int | None) -> Sequence[Reply]:
         service = TopicService(ctx.uow, self.rules, ctx.now)
@@ -167,8 +190,32 @@ class SecondTopicHandler(Handler):
             return [refusal("topic_error", exc.code, exc.values)]
         return [cosign_receipt(result)]
 
+    async def withdraw(self, ctx: Context, topic: int) -> Sequence[Reply]:
+        """取消附议 T3: the co-signature taken back (audited) while the topic still collects
+        them; once it is on an agenda or decided, it stays. A topic that falls short goes
+        back to collecting (those who heard it qualify are told by the service's event)."""
+        assert ctx.user.resident is not None
+        service = TopicService(ctx.uow, self.rules, ctx.now)
+        try:
+            before = await service.get(topic)
+            if before.status not in WITHDRAWABLE:
+                status = TOPIC_STATUS_ZH[before.status]
+                raise TopicError("withdraw_too_late", ref=topic_ref(topic), status=status)
+            was = before.status
+            after = await service.withdraw_cosign(topic, ctx.user.resident, ctx.user.actor)
+        except TopicError as exc:
+            return [refusal("topic_error", exc.code, exc.values)]
+        short = was == "qualified" and after.status == "accepted"
+        return [cosign_withdrawn(after, self.rules.cosign_threshold, short=short)]
+
+
+#: While a topic collects co-signatures (or has just enough), a co-signature may be taken
+#: back; on an agenda or decided, what it was qualified with stays.
+WITHDRAWABLE = frozenset({"accepted", "qualified"})
 
 _topic_command = Section("议题").command
+#: 审核 T12's verdicts that accept: nothing (审核 T12), 通过 and the like.
+_ACCEPTING = re.compile(r"(?:审核)?(?:通过|同意|可以|ok|好的?)?(?:了|吧)?", re.IGNORECASE)
 
 
 class TopicModerationHandler(Handler):
@@ -209,10 +256,13 @@ class TopicModerationHandler(Handler):
         return [cosigner_roll(found, people)]
 
     async def screen(self, ctx: Context, topic: int, verdict: str | None) -> Sequence[Reply]:
-        """审核 T12 通过 · 审核 T12 驳回 理由."""
+        """审核 T12 通过 · 审核 T12 驳回 理由. Any other word is not taken for 通过 ("审核 T3
+        通不过" used to accept T3): the usage, and nothing done."""
         verdict = verdict or ""
         if verdict.startswith(("驳回", "不通过")):
             return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
+        if not _ACCEPTING.fullmatch(verdict.strip(" 。.!！~～")):
+            return [Reply(t("topic.screen_not_understood", ref=topic_ref(topic)))]
         await self._service(ctx).accept(topic, ctx.user.actor)
         threshold = self.rules.cosign_threshold
         return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic), threshold=threshold))]

@@ -25,6 +25,7 @@ from consultation.polls import (
     parse_poll_command,
 )
 from consultation.roles import PARTICIPANTS
+from consultation.vote_target import VoteTargets
 from handlers.meetings import resolve_person
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, ref, rest, word
@@ -34,7 +35,17 @@ from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
 from notices.common import refusal
-from notices.poll_views import bad_vote, participant_roll, poll_state, vote_receipt, which_home
+from notices.poll_views import (
+    bad_vote,
+    change_vote,
+    own_votes,
+    participant_roll,
+    poll_state,
+    vote_on_topic,
+    vote_receipt,
+    which_home,
+    which_poll,
+)
 from notices.polls import (
     poll_final,
     poll_opened,
@@ -66,7 +77,17 @@ class VoteHandler(Handler):
         assert resident is not None
         ctx.secret_ballot = True  # until the poll it is for is known to be a named one
         try:
-            poll = await service.pick_open_poll(ctx.message.chat_id, find_ref(ctx.text, "P"))
+            named, topic = find_ref(ctx.text, "P"), find_ref(ctx.text, "T")
+            targets = VoteTargets(service)
+            if named is None and topic is not None:  # "我反对T3": never another poll's vote
+                return [vote_on_topic(topic, await targets.on_topic(topic))]
+            only = None
+            if named is None:
+                in_play = await targets.in_play(resident, ctx.message.chat_id)
+                if in_play.only is None and (in_play.ended or in_play.open):
+                    return [which_poll(in_play.open, in_play.ended)]  # more than one in play
+                only = in_play.only
+            poll = only or await service.pick_open_poll(ctx.message.chat_id, named)
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
             parsed = parse_vote(ctx.text, PollKind(poll.kind), poll.options, poll.max_choices)
@@ -75,11 +96,37 @@ class VoteHandler(Handler):
                 if parsed.error is not None and parsed.error.value in ("too_many", "one_only"):
                     return [refusal("poll_error", parsed.error.value, {"max": poll.max_choices})]
                 return [bad_vote(poll)]
+            standing = await targets.own_vote(poll, resident) if named is None else None
+            if standing is not None and (poll.anonymous or standing.choice_mask != parsed.mask):
+                return [change_vote(poll, standing.choice_mask, parsed.mask)]  # ask first
             outcome = await service.cast(poll.id or 0, resident, parsed.mask, ctx.user.actor)
         except PollError as exc:
             return [refusal("poll_error", exc.code, exc.values)]
         progress = await running_count(service, poll)
         return [vote_receipt(poll, parsed.mask, outcome.status, progress)]
+
+
+class OwnVoteHandler(Handler):
+    """我投的是什么 · P3我投的是什么: a named poll's choice as recorded; an anonymous poll's
+    only that they took part (it used to be read as a vote choice)."""
+
+    phrases = (
+        r"(?:查一?下|请问|想问一?下)?(?:P\s*\d+\s*)?(?:我|俺)(?:在\s*P\s*\d+\s*)?"
+        r"(?:上次|刚才|之前)?(?:投|选)(?:的|了)(?:票)?(?:是)?(?:什么|啥|哪个|哪一个|哪项)(?:票)?"
+        r"(?:来着)?[？?吗呢啊呀]*",
+    )
+    required_roles = PARTICIPANTS
+    record_as = "own_vote"
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        service = poll_service(ctx)
+        resident = ctx.user.resident
+        assert resident is not None and resident.id is not None
+        try:
+            ballots = await VoteTargets(service).ballots_of(resident, find_ref(ctx.text, "P"))
+        except PollError as exc:
+            return [refusal("poll_error", exc.code, exc.values)]
+        return [own_votes(ballots, resident.id, service.is_open)]
 
 
 class PollStatusHandler(Handler):
@@ -132,7 +179,7 @@ class PollAdminHandler(Handler):
             ),
             aliases=("发起投票", "开始投票"),
         ),
-        _poll_command("结束投票", "close", ref("P", "poll")),
+        _poll_command("结束投票", "close", ref("P", "poll", bare=True)),
         _poll_command(
             "录入纸质票",
             "paper",
@@ -140,9 +187,9 @@ class PollAdminHandler(Handler):
             word("who", "刘大爷"),
             rest("choice", "赞成", optional=False),
         ),
-        _poll_command("提醒投票", "remind", ref("P", "poll")),
-        _poll_command("隐藏结果", "hide", ref("P", "poll")),
-        _poll_command("公开结果", "show", ref("P", "poll")),
+        _poll_command("提醒投票", "remind", ref("P", "poll", bare=True)),
+        _poll_command("隐藏结果", "hide", ref("P", "poll", bare=True)),
+        _poll_command("公开结果", "show", ref("P", "poll", bare=True)),
     )
     required_roles = MODERATOR
 

@@ -168,6 +168,21 @@ def _strip_verb(command: Command, text: str) -> tuple[str, str] | None:
     return None
 
 
+#: What may follow a verb for the message to be meant as the command: a space or a colon,
+#: or an argument run on (结束投票5, 驳回T3); not a word ("办结了吗", "邀请大家来").
+_ARGUMENTS_FOLLOW = re.compile(r"[\s:：,，]|[A-Za-z]?\s?\d")
+
+
+def verb_meant(command: Command, text: str) -> str | None:
+    """The verb of ``command`` that ``text`` starts with, followed by what would be its
+    arguments, whether or not they parse ("议程 M202612 T3 二十分钟"); None otherwise."""
+    stripped, lowered = text.strip(), text.strip().lower()
+    for verb, verb_lower in _longest_first(command.verbs):
+        if lowered.startswith(verb_lower) and _ARGUMENTS_FOLLOW.match(stripped, len(verb)):
+            return verb
+    return None
+
+
 def parse(command: Command, text: str) -> Parsed | None:
     """``text`` as ``command`` (all of it), None when it isn't; raises
     :class:`MissingArguments` when it is the verb with required arguments missing."""

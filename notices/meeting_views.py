@@ -51,6 +51,21 @@ def which_signup(values: dict[str, object]) -> Reply:
     return Reply(t("meeting_error.which_signup", **values), buttons=buttons)
 
 
+def leave_offer(signups: Sequence[tuple[Meeting, str]], zone: ZoneInfo) -> Reply:
+    """ "我不去了": the sign-up it would cancel and a button to, never cancelled unasked;
+    several: which; none: said so."""
+    if not signups:
+        return Reply(t("meeting.leave_none"))
+    if len(signups) > 1:
+        return which_signup({"codes": "、".join(m.code for m, _ in signups)})
+    [(meeting, mode)] = signups
+    when, how = date_text(meeting.starts_at, zone), MODE_ZH[mode]
+    return Reply(
+        t("meeting.leave_confirm", code=meeting.code, when=when, mode=how),
+        buttons=(Button(t("meeting.b_withdraw"), f"取消报名 {meeting.code}"),),
+    )
+
+
 def meeting_created(meeting: Meeting, zone: ZoneInfo) -> Reply:
     return Reply(
         t(

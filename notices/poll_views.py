@@ -3,10 +3,11 @@ who took part, and the question a poll with no consultation day asks first."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from consultation.ballots import LETTERS, YES_NO_OPTIONS
 from consultation.ids import poll_ref
 from consultation.participation import Participant
 from consultation.polls import STANDALONE_WORDS
@@ -14,9 +15,9 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import names, of_which_in
 from notices.common import date_text
-from notices.polls import choice_label, example, option_label
+from notices.polls import choice_label, example, option_label, poll_buttons
 from storage.meetings import Meeting
-from storage.polls import Poll
+from storage.polls import Poll, PollVoter
 
 
 def _poll_label(poll: Poll) -> str:
@@ -73,3 +74,98 @@ def which_home(spec: str, ahead: Meeting, zone: ZoneInfo, now: datetime) -> Repl
             Button(t("poll.b_standalone"), f"开启投票 {spec} {STANDALONE_WORDS[0]}"),
         ),
     )
+
+
+def _offered(poll: Poll) -> tuple[str, tuple[Button, ...]]:
+    """How to vote in ``poll`` from here: its buttons and an example; for an anonymous
+    poll neither names an option (nothing kept with a voter's exchange may), so it says
+    how in words and points to the poll's own message."""
+    ref = _poll_label(poll)
+    if poll.anonymous:
+        return t("vote_check.how_anonymous", ref=ref), ()
+    return t("vote_check.how", example=f"投票 {ref} {example(poll)}"), poll_buttons(poll)
+
+
+def vote_on_topic(topic: int, polls: Sequence[Poll]) -> Reply:
+    """Vote words that name a topic, not a poll ("我反对T3"): nothing is counted. Its
+    open poll is offered (the same reply whatever was said); no poll: what 附议 is for."""
+    ref = f"T{topic}"
+    if not polls:
+        return Reply(t("vote_check.topic_no_poll", ref=ref), buttons=(Button(ref, ref),))
+    if len(polls) > 1:
+        refs = "、".join(_poll_label(p) for p in polls)
+        return Reply(t("vote_check.topic_polls", ref=ref, polls=refs))
+    [poll] = polls
+    how, buttons = _offered(poll)
+    text = t("vote_check.topic_poll", ref=ref, poll=_poll_label(poll), question=poll.question)
+    return Reply(f"{text}{how}", buttons=buttons)
+
+
+def which_poll(open_polls: Sequence[Poll], ended: Sequence[Poll]) -> Reply:
+    """Bare vote words with more than one poll in play for the person: nothing counted.
+    The one open poll is offered beside the ended ones; several open are named. (The
+    reply is the same whatever was said.)"""
+    ended_refs = "、".join(_poll_label(p) for p in ended)
+    if not open_polls:
+        if len(ended) == 1:
+            return Reply(t("poll_error.closed", ref=ended_refs))
+        return Reply(t("vote_check.all_ended", ended=ended_refs))
+    if len(open_polls) > 1:
+        refs = "、".join(_poll_label(p) for p in open_polls)
+        also = t("vote_check.also_ended", ended=ended_refs) if ended else ""
+        return Reply(t("vote_check.which", polls=refs, ended=also))
+    [poll] = open_polls
+    how, buttons = _offered(poll)
+    text = t(
+        "vote_check.ended_and_open",
+        ended=ended_refs,
+        poll=_poll_label(poll),
+        question=poll.question,
+    )
+    return Reply(f"{text}{how}", buttons=buttons)
+
+
+def change_vote(poll: Poll, standing: int | None, wanted: int) -> Reply:
+    """Bare vote words over a vote already cast: asked before it is changed. A named
+    poll says both choices and offers the change; an anonymous one says neither (its
+    exchange must not depend on the choice, nor name an option) and says how to change."""
+    ref = _poll_label(poll)
+    if poll.anonymous or standing is None:
+        return Reply(t("vote_check.change_anonymous", ref=ref))
+    new = choice_label(poll, wanted)
+    if tuple(poll.options) == YES_NO_OPTIONS:
+        said = new
+    else:
+        said = "".join(LETTERS[i] for i in range(len(poll.options)) if wanted >> i & 1)
+    old = choice_label(poll, standing)
+    return Reply(
+        t("vote_check.change_named", ref=ref, old=old, new=new),
+        buttons=(Button(t("vote_check.b_change", new=new), f"投票 {ref} {said}", private=True),),
+    )
+
+
+def own_votes(
+    ballots: Sequence[tuple[Poll, PollVoter]], resident: int, is_open: Callable[[Poll], bool]
+) -> Reply:
+    """我投的是什么: a named poll's choice as recorded; an anonymous poll's never (the
+    system keeps only that they took part; the choice is sealed, shown to nobody, and
+    the sealed ballots are destroyed once counted)."""
+    if not ballots:
+        return Reply(t("vote_check.own_none"))
+    lines = []
+    for poll, voter in ballots:
+        values = {"ref": _poll_label(poll), "question": poll.question}
+        still = is_open(poll)
+        if voter.resident_id != resident:
+            lines.append(t("vote_check.own_household", **values))
+        elif poll.anonymous:
+            closed = "closed" if poll.status == "closed" else "counting"  # past its deadline
+            lines.append(t(f"vote_check.own_anonymous_{'open' if still else closed}", **values))
+        else:
+            choice = choice_label(poll, voter.choice_mask or 0)
+            how = t("vote_check.own_paper") if voter.channel == "paper" else ""
+            how += t("vote_check.own_assisted") if voter.assisted_by is not None else ""
+            lines.append(t("vote_check.own_named", choice=choice, how=how, **values))
+            if still and voter.channel == "chat":
+                lines[-1] += t("vote_check.own_can_change")
+    return Reply("\n".join(lines))

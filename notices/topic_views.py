@@ -96,6 +96,15 @@ def cosign_receipt(result: CosignResult) -> Reply:
     return Reply(t("topic.cosigned", title=title, threshold=threshold, **values))
 
 
+def cosign_withdrawn(topic: Topic, threshold: int, *, short: bool) -> Reply:
+    """取消附议: taken back, the count now; and when that left a qualified topic short,
+    that it collects co-signatures again."""
+    key = "topic.cosign_withdrawn_short" if short else "topic.cosign_withdrawn"
+    return Reply(
+        t(key, ref=_ref(topic), title=topic.title, count=topic.cosign_count, threshold=threshold)
+    )
+
+
 def pending_topics(pending: Sequence[Topic]) -> Reply:
     """待审议题: each with its 六议六不议 pre-screen."""
     if not pending:

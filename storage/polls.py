@@ -126,6 +126,15 @@ class PollRepository(TableRepository[Poll]):
     async def open_polls(self) -> Sequence[Poll]:
         return await self._rows(Poll, status="open")
 
+    async def closed_since(self, since: datetime) -> Sequence[Poll]:
+        """Polls closed at or after ``since``, in the order they were opened."""
+        stmt = (
+            select(Poll)
+            .where(col(Poll.status) == "closed", col(Poll.closed_at) >= since)
+            .order_by(col(Poll.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def close_if_open(self, poll_id: int, now: datetime) -> bool:
         """Mark closed; False when someone else closed it first."""
         result = await self.session.execute(

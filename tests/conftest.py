@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Yishi
 from bot.config import Settings
-from kernel.intents import KeywordClassifier
+from kernel.intents import IntentClassifier, KeywordClassifier
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from tests.kit import Town
@@ -195,10 +195,34 @@ async def yishi(sqlite_url: str, clock: Clock) -> AsyncIterator[Yishi]:
     await bot.stop()
 
 
-async def _town(url: str, clock: Clock) -> AsyncIterator[Town]:
+@pytest.fixture(scope="session")
+def trained_classifier() -> IntentClassifier:
+    """The shipped Chinese model, loaded once: what ``yishi demo`` and ``yishi run`` use."""
+    from nlu import load_classifier
+
+    return load_classifier()
+
+
+@pytest.fixture
+async def model_town(
+    sqlite_url: str, clock: Clock, trained_classifier: IntentClassifier
+) -> AsyncIterator[Town]:
+    """The demo community understood by the trained model, as residents meet it: for
+    sentences the keyword stand-in reads differently (see tests/kit.py)."""
+    async for found in town_with(sqlite_url, clock, trained_classifier):
+        yield found
+
+
+async def town_with(
+    url: str, clock: Clock, classifier: IntentClassifier | None = None, **sections: dict[str, Any]
+) -> AsyncIterator[Town]:
+    """The demo community on ``url`` with a test's own settings sections (a lower co-sign
+    threshold: ``consultation={"cosign_threshold": 2}``) and classifier (the keyword one
+    by default), for a fixture: ``async for found in town_with(...): yield found``."""
     from bot.demo import seed_demo
 
-    bot = Yishi(make_settings(url), classifier=KeywordClassifier(), clock=clock)
+    settings = make_settings(url, **sections)
+    bot = Yishi(settings, classifier=classifier or KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow, clock())
     yield Town(bot, clock)
     await bot.stop()
@@ -207,14 +231,14 @@ async def _town(url: str, clock: Clock) -> AsyncIterator[Town]:
 @pytest.fixture
 async def town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community in the web chat, on a SQLite file (see tests/kit.py)."""
-    async for found in _town(sqlite_url, clock):
+    async for found in town_with(sqlite_url, clock):
         yield found
 
 
 @pytest.fixture
 async def town_on_both(db_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community, once on SQLite and once on PostgreSQL."""
-    async for found in _town(db_url, clock):
+    async for found in town_with(db_url, clock):
         yield found
 
 

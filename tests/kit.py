@@ -14,7 +14,9 @@ committee, 孙科长 ``sun`` department) in the web chat; ``town.group`` is the 
 group chat. Everything goes through the router as a real message would (commands, the
 classifier, conversations, the unit of work and its events); pushes are read from the
 outbox the push service would send from. Fixtures: ``town`` (SQLite file) and
-``town_on_both`` (SQLite and PostgreSQL).
+``town_on_both`` (SQLite and PostgreSQL), both with the keyword classifier; ``model_town``
+understands with the trained Chinese model, as the demo does (for free sentences such as
+"T3这个议题我不太赞同").
 """
 
 from __future__ import annotations
@@ -235,6 +237,17 @@ class Town:
     async def scheduler_runs(self) -> list[str]:
         await self.bot.scheduler.tick()
         return list(await self.bot.scheduler.run_due())
+
+
+async def accepted_topic(town: Town, title: str = "小区东门加装夜间照明，晚上回家太黑") -> str:
+    """张阿姨 proposes a topic and 李书记 accepts it, so it collects co-signatures: its
+    reference (T1 on a fresh town)."""
+    await town.zhang.says(f"我想提个议题：{title}")
+    filed = await town.zhang.says("确认提交")
+    found = re.search(r"T\d+", filed.text)
+    assert found, filed.text
+    assert "已通过审核" in await town.li.says(f"审核 {found.group(0)} 通过")
+    return found.group(0)
 
 
 def texts(replies: Sequence[Reply]) -> list[str]:

@@ -44,7 +44,8 @@ CHOICES = ("赞成", "反对", "弃权")
 
 # Who votes how (the form is the voter's), and the choices of the two runs: the same
 # result (赞成 2, 反对 3, 弃权 1), each voter's choice different between the runs.
-# zhao changes the vote; sun votes on paper, entered by the moderator.
+# zhao changes the vote (the bare word is asked about, the button changes it); sun votes on
+# paper, entered by the moderator.
 FORMS = {
     "zhang": "{c}",
     "liu": "投票 P1 {c}",  # a button's data
@@ -168,6 +169,8 @@ async def run_scenario(
                     )
                 else:
                     run.replies.append(await say(who, form.format(c=choice)))
+                if who == "zhao" and round_ == 1:  # the bare word over a vote is asked:
+                    run.replies.append(await say(who, f"投票 P1 {choice}"))  # the button
         run.replies.append(await say("zhang", "投票情况 P1"))
         run.open_dump = await dump(bot, postgres)
         run.raw_open = await raw_tuples(bot, _wall_tables(run.open_dump)) if postgres else []

@@ -87,9 +87,13 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     assert "只限到会签到" in outsider.text
     [voted] = await say(yishi, "投票 P1 赞成", sender="liu")
     assert "赞成" in voted.text and "已投 1/2" in voted.text
-    [changed] = await say(yishi, "反对", sender="liu")
+    # A bare word over a vote already cast is asked about; the button changes it.
+    [asked] = await say(yishi, "反对", sender="liu")
+    assert asked.text.startswith("您在 P1 投的是「赞成」，要改成「反对」吗？")
+    [changed] = await say(yishi, asked.buttons[0].data, sender="liu")
     assert "已改票" in changed.text
-    [back] = await say(yishi, "同意", sender="liu")
+    [asked] = await say(yishi, "同意", sender="liu")
+    [back] = await say(yishi, asked.buttons[0].data, sender="liu")
     assert "赞成" in back.text
     [paper] = await say(yishi, "录入纸质票 P1 陈委员 赞成", sender="li")
     assert "已录入 陈委员" in paper.text and "已投 2/2" in paper.text
@@ -169,11 +173,14 @@ async def test_anonymous_vote_in_chat_can_be_changed_and_stores_no_choice(yishi:
     assert "匿名投票" in opened.text and "截止前可以改票" in opened.text
     [cast] = await say(yishi, "反对", mid="anon-1")
     assert "匿名票已投出" in cast.text and "反对" not in cast.text
-    [changed] = await say(yishi, "赞成", mid="anon-2")
-    assert "以最后一次的选择为准" in changed.text and "赞成" not in changed.text
+    # The bare word over her vote is asked about, saying nothing of either choice.
+    [asked] = await say(yishi, "赞成", mid="anon-2")
+    assert asked.text.startswith("您已经投过 P1 了。这是匿名投票") and "赞成" not in asked.text
+    [changed] = await say(yishi, "投票 P1 赞成", mid="anon-3")
+    assert "最后一次的选择为准" in changed.text and "赞成" not in changed.text
     # The stored replies and intents of this voter's messages never carry the choice.
     async with yishi.uow() as uow:
-        for mid in ("anon-1", "anon-2"):
+        for mid in ("anon-1", "anon-2", "anon-3"):
             stored = await uow.inbound.get("web", "zhang", mid)
             assert stored is not None and stored.intent == "vote"
             assert "反对" not in str(stored.reply) and "赞成" not in str(stored.reply)

@@ -1,0 +1,104 @@
+"""Which poll words are for when they name none — and when to ask rather than count.
+
+A vote is counted, so words are taken as one only for the poll they clearly mean:
+
+- "我反对T3" names a topic: it is never a vote on some other poll that happens to be
+  open, and even on T3's own poll it is asked about first (a tap on the poll's button);
+- a bare 赞成 counts at once only as a first vote on the one poll the person can vote
+  in. With several polls in play for them (another open, or one that ended lately
+  without their vote: a late 赞成 meant for it) it asks which; over a vote they already
+  cast it asks before changing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from consultation.polls import Poll, PollError, PollService
+from storage.models import Resident
+from storage.polls import PollVoter
+
+#: A poll that ended this recently, that the person could vote in and didn't, is still in
+#: play for them: a bare 赞成 may be a late vote meant for it.
+RECENTLY_ENDED = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class InPlay:
+    """The polls a person's bare vote words could be meant for."""
+
+    #: Open polls they may vote in (those of the chat the words came from, when it has any).
+    open: list[Poll] = field(default_factory=list)
+    #: Polls ended lately that they could have voted in and didn't.
+    ended: list[Poll] = field(default_factory=list)
+
+    @property
+    def only(self) -> Poll | None:
+        """The one poll the words can only mean; None when that must be asked."""
+        return self.open[0] if len(self.open) == 1 and not self.ended else None
+
+
+class VoteTargets:
+    """The polls a message's words could be meant for, read through the poll service."""
+
+    def __init__(self, service: PollService) -> None:
+        self.service = service
+
+    async def on_topic(self, topic_id: int) -> list[Poll]:
+        """The open polls taken on a topic (usually one), oldest first."""
+        return [
+            poll
+            for poll in await self.service.polls.open_polls()
+            if poll.topic_id == topic_id and self.service.is_open(poll)
+        ]
+
+    async def _key(self, poll: Poll, resident: Resident) -> str | None:
+        """The key ``resident`` votes under in ``poll``; None when they may not vote in it."""
+        try:
+            return await self.service.voter_key(poll, resident)
+        except PollError:
+            return None
+
+    async def in_play(self, resident: Resident, chat_id: str) -> InPlay:
+        """Open polls ``resident`` may vote in, and those ended lately without their vote."""
+        service = self.service
+        running = list(await service.polls.open_polls())
+        live = [p for p in running if service.is_open(p) and await self._key(p, resident)]
+        here = [p for p in live if p.chat_id == chat_id]
+        ended = []
+        past = [p for p in running if not service.is_open(p)]  # its close not yet run
+        for poll in [*past, *await service.polls.closed_since(service.now - RECENTLY_ENDED)]:
+            key = await self._key(poll, resident)
+            if key is not None and await service.polls.voter(poll.id or 0, key) is None:
+                ended.append(poll)
+        return InPlay(here or live, ended)
+
+    async def own_vote(self, poll: Poll, resident: Resident) -> PollVoter | None:
+        """The vote ``resident`` cast in the chat in ``poll`` (theirs alone: not a paper
+        ballot, not another member of the household's), if any."""
+        key = await self._key(poll, resident)
+        found = await self.service.polls.voter(poll.id or 0, key) if key else None
+        if found is None or found.resident_id != resident.id or found.channel != "chat":
+            return None
+        return found
+
+    async def ballots_of(
+        self, resident: Resident, named: int | None
+    ) -> list[tuple[Poll, PollVoter]]:
+        """The polls ``resident`` took part in — ``named``, else those open or ended within
+        :data:`RECENTLY_ENDED` — each with the participation row their vote is on (a
+        household's vote may be another member's)."""
+        service = self.service
+        if named is not None:
+            polls = [await service.get(named)]
+        else:
+            since = service.now - RECENTLY_ENDED
+            polls = [*await service.polls.open_polls(), *await service.polls.closed_since(since)]
+        found = []
+        for poll in polls:
+            key = await self._key(poll, resident)
+            voter = await service.polls.voter(poll.id or 0, key) if key else None
+            if voter is not None:
+                found.append((poll, voter))
+        return found
