@@ -133,7 +133,7 @@ async def test_a_ticket_number_after_rating_shows_the_ticket(town: Town) -> None
 
 async def test_a_stale_moderator_list_does_not_eat_the_next_message(town: Town) -> None:
     listed = await town.li.says("接下来的通知")
-    assert "取消通知 序号" in listed
+    assert "取消通知 编号" in listed
     answer = await town.li.says("所有诉求")
     assert "已退出通知管理" not in answer
     assert "请再发一次" not in answer

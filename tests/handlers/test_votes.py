@@ -30,7 +30,7 @@ async def test_the_same_choice_again_is_said_to_stand_and_changes_nothing(town: 
     town.clock.advance(minutes=10)
     tapped = await town.zhang.taps("赞成", invited)
     assert tapped.text == (
-        "您在 P1 已经投过「赞成」了，不用重复投。截止前想改，直接回复新的选择就行。"
+        "您在 P1 已经投过「赞成」了，不用重复投。截止前还可以改票。"
     )
     typed = await town.zhang.says("赞成")
     assert "已经投过「赞成」" in typed and "已改票" not in typed, typed.text
@@ -38,7 +38,9 @@ async def test_the_same_choice_again_is_said_to_stand_and_changes_nothing(town: 
     status = await town.zhang.says("投票情况 P1")
     assert "已投 1/" in status and "赞成 1，反对 0" in status, status.text
 
-    changed = await town.zhang.says("反对")
+    asked = await town.zhang.says("反对")  # a bare word over her vote is asked about
+    assert "要改成「反对」吗" in asked, asked.text
+    changed = await town.zhang.taps("改成反对", asked)
     assert "已改票" in changed and "反对" in changed, changed.text
     status = await town.zhang.says("投票情况 P1")
     assert "已投 1/" in status and "赞成 0，反对 1" in status, status.text
@@ -55,8 +57,8 @@ async def test_an_anonymous_vote_cast_again_says_neither_changed_nor_the_same(
     assert "匿名票已投出" in await town.zhang.says("反对")
     assert "匿名票已投出" in await town.liu.says("赞成")
 
-    repeated = await town.zhang.says("反对", mid="zhang-again")
-    changed = await town.liu.says("反对", mid="liu-again")
+    repeated = await town.zhang.says("投票 P1 反对", mid="zhang-again")
+    changed = await town.liu.says("投票 P1 反对", mid="liu-again")
     assert repeated.text == changed.text, "a repeat and a change read the same"
     assert "已改票" not in repeated and "以最后一次的选择为准" in repeated, repeated.text
     assert "反对" not in repeated and "赞成" not in repeated, repeated.text
