@@ -71,3 +71,38 @@ async def test_tasks_notes_ratings_and_lists_typed_in_the_group_go_to_the_one_as
     said = "\n".join(r.text for r in await town.group.new())
     for secret in (number, "邻里纠纷", "3号楼2单元", "楼道灯", "拖椅子"):
         assert secret not in said, said
+
+
+async def test_a_problem_reported_in_the_group_is_drafted_in_the_reporters_own_chat(
+    town: Town,
+) -> None:
+    """“@议事通 3号楼楼道灯坏了” in the group put the draft — with the reporter's address —
+    in front of every neighbour, and a 邻里纠纷 was drafted there in public. The draft now
+    goes to the reporter alone and the dialogue goes on in their own chat."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了", in_group=True, addressed=True)
+    assert draft.private and "确认提交" in draft.labels, draft.text
+    filed = await town.zhang.taps("确认提交", draft)
+    assert "已受理" in filed, filed.text
+
+    asked = await town.liu.says(DISPUTE, in_group=True, addressed=True)
+    assert asked.private and "保密" in asked, asked.text
+    confirm = await town.liu.says("3号楼2单元401室")
+    assert "邻里纠纷" in confirm and "确认提交" in confirm.labels, confirm.text
+    assert "已受理" in await town.liu.taps("确认提交", confirm)
+    assert await town.group.new() == []
+
+
+async def test_an_emergency_said_in_the_group_tells_everyone_what_to_do_and_only_the_sender_where(
+    town: Town,
+) -> None:
+    """Danger said in the group: what to do at once (96333, 119) is for everyone there;
+    the ticket filed at the sender's home address is for the sender alone."""
+    answer = await town.liu.says("电梯里有人被困住了", in_group=True)
+    advice, *filed = answer.replies
+    assert not advice.private and "96333" in advice.text, advice
+    assert filed and all(r.private for r in filed), filed
+    assert "5号楼" in "\n".join(r.text for r in filed), filed
+    assert "5号楼" not in advice.text and "R2026" not in advice.text, advice
+    told = await town.liu.says("不在5号楼，是3号楼的电梯")  # in his own chat, where it went
+    assert "3号楼" in told and "R2026" in told, told.text
+    assert [r for r in await town.group.new() if "5号楼" in r.text] == []
