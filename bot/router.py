@@ -388,6 +388,10 @@ class Router:
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
         message = ctx.message
+        if message.is_group and message.card_of not in (None, message.sender_id):
+            # A neighbour's card in the group (a draft's 确认提交, a category, 是的/不是):
+            # its buttons are the neighbour's; the tapper is told so alone, nothing moves.
+            return [Reply(t("router.not_your_card"), private=True)], "not_your_card"
         if ctx.conversation.step == DROPPED:
             late = self._withdrawn(ctx, text)
             if late is not None:

@@ -351,3 +351,22 @@ async def test_my_tickets_asked_in_the_group_are_answered_in_my_own_chat(
     _, own = await (await chat.as_("liu")).history()
     mine = "\n".join(str(entry["text"]) for entry in own["entries"])
     assert mine.count(number) >= 3, mine
+
+
+async def test_a_card_in_the_group_answers_only_to_whom_it_was_for(chat: WebChat) -> None:
+    """A neighbour pressing a button of someone else's card in the group got “现在没有待确认
+    的草稿了” posted to the group, or his press taken as his own. The card names whom it
+    answered; a press by anyone else is answered to him alone and changes nothing."""
+    status, answer = await chat.post("zhang", text="@议事通 呜啦啦哇", chat_id="group:main")
+    [card] = answer["replies"]
+    assert status == 200 and card["buttons"] and card.get("for") == "zhang", answer
+    data = card["buttons"][0]["data"]
+    status, answer = await chat.post("liu", text=data, chat_id="group:main", card_of="zhang")
+    [told] = answer["replies"]
+    assert status == 200 and told["chat_id"] == "liu" and "别人的消息" in told["text"], answer
+    _, group = await (await chat.as_("zhang")).history("group:main")
+    said = [str(entry["text"]) for entry in group["entries"]]
+    assert not [x for x in said if "别人的消息" in x or "草稿" in x], said
+    assert [e.get("for") for e in group["entries"] if e.get("buttons")] == ["zhang"], group
+    mine = await chat.post("zhang", text=data, chat_id="group:main", card_of="zhang")
+    assert not [r for r in mine[1]["replies"] if "别人的消息" in r["text"]], mine
