@@ -276,7 +276,7 @@ class Router:
                 # Not fresh: a concurrent delivery of the same message committed first.
                 undone = None if fresh else "raced"
             if undone is None:
-                await self._save_conversation(ctx)
+                await self._save_conversation(ctx, replies)
                 if within is not None:
                     await within.recorded(uow, replies)
             else:
@@ -413,6 +413,10 @@ class Router:
     async def _dispatch(self, ctx: Context) -> tuple[list[Reply], str | None]:
         text = ctx.text
         message = ctx.message
+        if message.is_group and message.card_of not in (None, message.sender_id):
+            # A neighbour's card in the group (a draft's 确认提交, a category, 是的/不是):
+            # its buttons are the neighbour's; the tapper is told so alone, nothing moves.
+            return [Reply(t("router.not_your_card"), private=True)], "not_your_card"
         if ctx.conversation.step == DROPPED:
             late = self._withdrawn(ctx, text)
             if late is not None:
@@ -738,7 +742,11 @@ class Router:
             if owner is not None and owner.flow is not None:
                 owner.flow.check(before, after)
 
-    async def _save_conversation(self, ctx: Context) -> None:
+    async def _save_conversation(self, ctx: Context, replies: Sequence[Reply]) -> None:
+        """Keep the dialogue where it goes on: in the chat of the message, except one
+        begun in a group and answered for the sender alone (a draft with their address, a
+        worker's note asked for): its next answer comes in the sender's own chat, whose
+        id is theirs on every platform with groups (web chat, Telegram)."""
         conv = ctx.conversation
         if not conv.changed:
             return
@@ -746,7 +754,11 @@ class Router:
         if conv.flow is None or conv.step is None:
             await ctx.uow.conversations.clear(msg.platform, msg.chat_id, msg.sender_id)
             return
+        chat_id = msg.chat_id
+        if msg.is_group and any(r.private and r.chat_id is None for r in replies):
+            await ctx.uow.conversations.clear(msg.platform, msg.chat_id, msg.sender_id)
+            chat_id = msg.sender_id
         expires = ctx.now + self.community.conversation_ttl
         await ctx.uow.conversations.save(
-            msg.platform, msg.chat_id, msg.sender_id, conv.flow, conv.step, conv.data, expires
+            msg.platform, chat_id, msg.sender_id, conv.flow, conv.step, conv.data, expires
         )

@@ -23,6 +23,9 @@ class FeedbackHandler(Handler):
     """Routes ``feedback``: a named decision (D3) is evaluated, else the ticket is rated."""
 
     intents = (Intent.FEEDBACK,)
+    #: A rating of one's ticket, or an evaluation of a decision, is the sender's own:
+    #: typed in the group ("满意"), it is answered in their own chat.
+    answers_privately = True
 
     def __init__(self, tickets: TicketRatingHandler, evaluations: EvaluateHandler) -> None:
         self.tickets = tickets

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,6 +131,10 @@ class ReportHandler(TicketHandler):
     )
     #: An emergency is recognised before anything else, whatever step a dialogue is in.
     claims_first = True
+    #: A draft shows the reporter's address and problem (a 邻里纠纷 names the neighbour):
+    #: said in the group, the report is drafted in the reporter's own chat, where the
+    #: dialogue then goes on, and the group is shown neither.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         text = ctx.text
@@ -223,14 +228,23 @@ class ReportHandler(TicketHandler):
 
     async def claimed(self, ctx: Context, label: str) -> Sequence[Reply]:
         """Danger to life: what to do at once, and the report filed urgent now (the grid's
-        workers and the moderators are pushed as it commits), whatever step was open."""
+        workers and the moderators are pushed as it commits), whatever step was open.
+        Said in the group, what to do at once is for everyone there; the ticket filed,
+        with its place, is for the sender alone."""
+        first, *rest = await self._emergency(ctx, label)
+        if not ctx.message.is_group:
+            return [first, *rest]
+        return [first, *(replace(r, private=True) for r in rest)]
+
+    async def _emergency(self, ctx: Context, label: str) -> list[Reply]:
+        """What to do at once (always first), then the ticket filed and where it went."""
         conv = ctx.conversation
         if conv.active and conv.flow != FLOW:
             # Another dialogue is open (a topic draft): the emergency is filed on a
             # conversation of its own, and the router keeps that dialogue with its note.
             ctx.conversation = Conversation()
             try:
-                return await self.claimed(ctx, label)
+                return await self._emergency(ctx, label)
             finally:
                 ctx.conversation = conv
         kind = label.split(":", 1)[1]

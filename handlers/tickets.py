@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from consultation.roles import Role
 from consultation.ticket_parsing import (
@@ -66,6 +67,9 @@ class TicketStatusHandler(TicketHandler):
 
     intents = (Intent.QUERY_STATUS,)
     grammar = (Command("我的诉求", "handle", aliases=("/tickets", "查诉求"), listed=False),)
+    #: A person's tickets and a ticket's details (category, place, what was said) are
+    #: theirs: asked in the group, they are answered in the asker's own chat.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         service, me = self.service(ctx), actor_of(ctx)
@@ -109,6 +113,8 @@ class TicketRatingHandler(TicketHandler):
         ),
         starts=("rating", "comment"),
     )
+    #: A rating names the ticket and what the resident thought of it: theirs alone.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         number = find_ticket_number(ctx.text)
@@ -188,6 +194,9 @@ class GridWorkerHandler(TicketHandler):
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
     flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
     required_roles = STAFF
+    #: A worker's tasks list residents' places and problems; an action names the ticket:
+    #: typed in the group, answered in the worker's own chat.
+    answers_privately = True
 
     async def act(self, ctx: Context, number: str, note: str | None) -> Sequence[Reply]:
         assert ctx.command is not None
@@ -286,20 +295,23 @@ class ModeratorTicketHandler(TicketHandler):
         tickets = await service.overdue(ctx.now)
         if not tickets:
             return [Reply(t("ticket.overdue_empty"))]
-        return [await self._listing(ctx, t("ticket.overdue_header", count=len(tickets)), tickets)]
+        header = t("ticket.overdue_header", count=len(tickets))
+        return [replace(await self._listing(ctx, header, tickets), private=True)]
 
     async def open_tickets(self, ctx: Context) -> Sequence[Reply]:
         tickets = await self.service(ctx).open_tickets(LISTED)
         if not tickets:
             return [Reply(t("ticket.open_empty"))]
         header = t("ticket.open_header", count=len(tickets))
-        listing = await self._listing(ctx, header, tickets)
+        listing = replace(await self._listing(ctx, header, tickets), private=True)
         if len(tickets) == LISTED:
-            return [listing, Reply(t("ticket.open_more", count=LISTED))]
+            return [listing, Reply(t("ticket.open_more", count=LISTED), private=True)]
         return [listing]
 
     async def _listing(self, ctx: Context, header: str, tickets: list[Ticket]) -> Reply:
-        """One line per ticket, with who holds it."""
+        """One line per ticket, with who holds it. It names residents' places and
+        problems: its callers mark it for the moderator alone (asked in the group, it is
+        answered in their own chat); 诉求统计's counts and 合并诉求 stay where asked."""
         service, me = self.service(ctx), actor_of(ctx)
         held = [(tk, (await service.view(tk.number, me)).holder_name) for tk in tickets]
         return views.ticket_listing(header, held, ctx.community.zone)

@@ -69,6 +69,10 @@ class Inbound:
     #: Where the request came from when the platform lets us know (a web client's
     #: address): what limits guessing by anyone who can make up new accounts.
     source: str | None = None
+    #: A button pressed in a group on a card that answered someone (their sender id),
+    #: where the platform says so (the web chat): the card's buttons are theirs alone,
+    #: and a press by anyone else changes nothing.
+    card_of: str | None = None
 
     @property
     def is_group(self) -> bool:

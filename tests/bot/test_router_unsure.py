@@ -99,10 +99,26 @@ async def test_a_new_request_instead_of_an_answer_is_routed_afresh(bot: Yishi) -
 async def test_in_a_group_a_likely_report_is_confirmed_not_ignored(bot: Yishi) -> None:
     [question] = await say(bot, GROUP_REPORT, chat="group:main", group=True)
     assert question.text == "您是要反映这个问题吗？"
-    await say(bot, "是的", chat="group:main", group=True)
+    [draft] = await say(bot, "是的", chat="group:main", group=True)
+    assert draft.private, "the draft (with her address) is hers alone"
     async with bot.uow() as uow:
-        state = await uow.conversations.get("web", "group:main", "zhang", bot.clock())
-    assert state is not None and state.flow == "report"
+        assert await uow.conversations.get("web", "group:main", "zhang", bot.clock()) is None
+        state = await uow.conversations.get("web", "zhang", "zhang", bot.clock())
+    assert state is not None and state.flow == "report", "it goes on in her own chat"
+
+
+async def test_a_neighbour_pressing_her_card_in_the_group_is_told_so_alone(bot: Yishi) -> None:
+    """刘大爷 pressed 是的 on the question the group was shown for 张阿姨's message: he
+    got "现在没有待确认的草稿了" in the group, or had his press taken as his own. The
+    card's buttons are hers: he is told so privately, and her question still waits."""
+    await say(bot, GROUP_REPORT, chat="group:main", group=True)
+    [told] = await say(bot, "是的", "liu", group=True, card_of="zhang")
+    assert told.private and "别人的消息" in told.text, told
+    async with bot.uow() as uow:
+        assert await uow.conversations.get("web", "group:main", "liu", bot.clock()) is None
+        assert await uow.conversations.get("web", "liu", "liu", bot.clock()) is None
+    [draft] = await say(bot, "是的", "zhang", group=True, card_of="zhang")
+    assert draft.private and "哪一类" in draft.text, draft
 
 
 async def test_an_unsure_request_that_is_no_problem_asks_between_two(bot: Yishi) -> None:

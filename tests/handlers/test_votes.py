@@ -93,10 +93,11 @@ async def test_a_vote_typed_in_the_group_is_answered_to_the_voter_alone(town: To
     secret = await town.liu.says("投票 P2 赞成", in_group=True)
     assert secret.private and "匿名票已投出" in secret and "赞成" not in secret, secret
     assert await town.group.new() == []
-    draft = await town.wang.says("@议事通 3号楼2单元的楼道灯坏了", in_group=True, addressed=True)
-    assert "请确认" in draft or "确认提交" in draft.text, draft.text
-    await town.group.new()
+    draft = await town.wang.says("3号楼2单元的楼道灯坏了", in_group=True, addressed=True)
+    assert draft.private and "确认提交" in draft.labels, "drafted in his own chat"
     aside = await town.wang.says("投票 P2 反对", in_group=True)
-    assert aside.private and "草稿还在" in aside, "the draft's word goes with the receipt"
+    assert aside.private and "草稿" not in aside, "no draft waits in the group"
+    assert "请确认" in await town.wang.says("继续"), "the draft waits in his own chat"
+    assert await town.group.new() == []
     status = await town.zhang.says("投票情况 P1", in_group=True, addressed=True)
     assert not status.private, "what the poll stands at is the group's to see"

@@ -21,7 +21,13 @@ from aiohttp import WSMsgType, web
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
-from bot.adapters.web.history import KeptInHistory, addressed, answered_alone, conversation
+from bot.adapters.web.history import (
+    KeptInHistory,
+    addressed,
+    answered_alone,
+    card_for,
+    conversation,
+)
 from bot.adapters.web.relay import PgRelay
 from bot.adapters.web.sessions import (
     COOKIE_MAX_AGE,
@@ -302,8 +308,15 @@ class WebChatAdapter:
         message_id = body.get("message_id") or uuid.uuid4().hex
         message_id = _clean_id(str(message_id), "message_id")
         private = body.get("private") is True
+        card_of = body.get("card_of")
         payload = await self._converse(
-            request, sender_id, chat_id, text, message_id, private=private
+            request,
+            sender_id,
+            chat_id,
+            text,
+            message_id,
+            private=private,
+            card_of=card_of if isinstance(card_of, str) and card_of else None,
         )
         return json_reply({"message_id": message_id, "replies": payload})
 
@@ -337,9 +350,12 @@ class WebChatAdapter:
         photo: str | None = None,
         *,
         private: bool = False,
+        card_of: str | None = None,
     ) -> list[dict[str, Any]]:
         """Hand a message to the router, show it in the group, keep it in the history;
-        the replies. A photo is shown as the locale's [照片] with its link.
+        the replies. A photo is shown as the locale's [照片] with its link. A button
+        pressed in the group on a card that answered someone (``card_of``, the card's
+        "for") is the router's to refuse to anyone else.
 
         A ``private`` button pressed in a group (a vote under a poll, 报名 under an
         announcement: see kernel.messages.Button) is between the person and the bot, as
@@ -366,6 +382,7 @@ class WebChatAdapter:
             sender_name=None,
             addressed=not is_group or private or any(n in text for n in BOT_NAMES),
             source=request.remote,
+            card_of=card_of if is_group else None,
         )
         if private_tap:
             return [r.as_json() for r in await self.router.handle(message)]
@@ -395,7 +412,10 @@ class WebChatAdapter:
                 },
                 skip=sender_id,
             )
-        payload = [r.as_json() for r in replies]
+        payload = [
+            card_for(r.as_json(), sender_id) if is_group and r.chat_id is None else r.as_json()
+            for r in replies
+        ]
         # Only what was said to the group is shown to its members (a reply addressed to
         # someone's own chat stays there).
         shown_to_group = [p for p in payload if p.get("chat_id") in (None, chat_id)]

@@ -44,6 +44,16 @@ def answered_alone(replies: Sequence[Reply]) -> bool:
     return bool(replies) and all(r.private for r in replies)
 
 
+def card_for(shown: dict[str, Any], sender_id: str) -> dict[str, Any]:
+    """A reply shown in a group, answering ``sender_id``: a card whose buttons act for
+    them (a draft's 确认提交, 是的/不是) names them ("for"), and a press by anyone else is
+    sent with ``card_of`` and refused; buttons anyone may press (a poll's votes,
+    :attr:`Button.private`) name nobody."""
+    if any(not b.get("private") for b in shown.get("buttons", ())):
+        return {**shown, "for": sender_id}
+    return shown
+
+
 def kept_reply(reply: Reply) -> dict[str, Any]:
     """What the chat keeps of a reply: one carrying a credential is shown once, never kept."""
     if reply.secret:
@@ -100,6 +110,8 @@ class KeptInHistory:
         lines: list[tuple[str, str | None, str, dict[str, Any]]] = [] if alone else list(self.said)
         for reply in replies:
             kept = kept_reply(reply)
+            if self.in_group and reply.chat_id in (None, self.chat_id):
+                kept = card_for(kept, self.sender_id)
             lines.append((reply.chat_id or self.chat_id, None, kept["text"], kept))
         await self.store.joining(uow).keep_lines(lines, self.at)
 
@@ -146,6 +158,7 @@ def _bot(reply: dict[str, Any], push: bool) -> dict[str, Any]:
         "text": str(reply.get("text", "")),
         "buttons": [Button.from_json(b).as_json() for b in reply.get("buttons", [])],
         "push": push,
+        **({"for": str(reply["for"])} if reply.get("for") else {}),
     }
 
 

@@ -31,6 +31,7 @@ from tests.bot.adapters.ballot_support import choices_beside_voters, every_row
 from tests.bot.adapters.fakes.telegram_server import BOT_USERNAME, FakeTelegram
 from tests.bot.adapters.webchat import Browser
 from tests.conftest import Clock, make_settings
+from tests.kit import TICKET_NUMBER
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 SECRET = "webhook-s3cret"
@@ -162,13 +163,16 @@ async def test_webhook_checks_the_secret_and_the_body(
 async def test_group_report_addressed_to_the_bot(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
 ) -> None:
+    """A problem reported in the group is drafted in the reporter's own chat (the draft
+    shows their address): the questions, the presses and the ticket are there, and the
+    group is sent nothing."""
     _bot, _adapter, client = await make_bot()
     await deliver(client, fake.message("今天天气真好", group=True))
     assert fake.sent() == []  # not addressed, nothing to say
     await deliver(client, fake.message(f"@{BOT_USERNAME} 3号楼2单元楼道灯坏了", group=True))
     for _step in range(6):  # answer the flow's questions: press the first offered button
         last = latest(fake)
-        assert last["chat_id"] == -100123
+        assert last["chat_id"] == 42
         if "已受理" in last["text"]:
             break
         keyboard = last.get("reply_markup") or {"inline_keyboard": []}
@@ -176,9 +180,10 @@ async def test_group_report_addressed_to_the_bot(
         if buttons:
             await deliver(client, fake.press(buttons[0]["callback_data"], confirm_message(fake)))
         else:
-            await deliver(client, fake.message(f"@{BOT_USERNAME} 3号楼2单元", group=True))
+            await deliver(client, fake.message("3号楼2单元"))
     assert "已受理" in latest(fake)["text"] and "R20" in latest(fake)["text"]
     assert fake.sent("answerCallbackQuery")
+    assert [s for s in fake.sent() if s["chat_id"] == -100123] == []
 
 
 def latest(fake: FakeTelegram) -> dict[str, Any]:
@@ -191,7 +196,11 @@ def confirm_message(fake: FakeTelegram) -> dict[str, Any]:
     return {
         "message_id": 555,
         "date": int(time.time()),
-        "chat": {"id": last["chat_id"], "type": "supergroup", "title": "群"},
+        "chat": {
+            "id": last["chat_id"],
+            "type": "supergroup" if int(last["chat_id"]) < 0 else "private",
+            "title": "群",
+        },
         "from": {"id": 7000001, "is_bot": True, "first_name": "议事通"},
         "text": last["text"],
     }
@@ -433,6 +442,32 @@ async def test_a_vote_typed_in_the_group_is_answered_privately_or_not_at_all_the
     assert "匿名" not in instead["text"] and "已投出" not in instead["text"]
     async with bot.uow() as uow:
         assert await uow.get(PollRepository).turnout(1) == 2, "both votes counted"
+
+
+async def test_my_tickets_asked_in_the_group_go_to_my_own_chat_or_nowhere(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """“@议事通 我的诉求” in the group showed the group the resident's tickets. They go
+    to her own chat; a worker the bot can't write to first gets his 我的任务 nowhere, and
+    the group only a line saying it went privately."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    await deliver(client, fake.message("3号楼2单元的楼道灯坏了好几天了", user_id=ZHANG))
+    await deliver(client, fake.message("确认提交", user_id=ZHANG))
+    filed = [s["text"] for s in fake.sent() if s["chat_id"] == ZHANG]
+    found = TICKET_NUMBER.search("\n".join(filed))
+    assert found, filed
+    number, before = found.group(0), len(fake.sent())
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 我的诉求", user_id=ZHANG, group=True))
+    [mine] = fake.sent()[before:]
+    assert mine["chat_id"] == ZHANG and number in mine["text"], mine
+
+    fake.unreachable.add(WANG)
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 我的任务", user_id=WANG, group=True))
+    [instead] = [s for s in group_sends(fake) if s not in fake.sent()[:before]]
+    assert "私聊" in instead["text"], instead
+    said = "\n".join(s["text"] for s in group_sends(fake))
+    assert number not in said and "楼道灯" not in said and "3号楼" not in said, said
 
 
 async def test_hidden_results_poll_edits_show_turnout_only(

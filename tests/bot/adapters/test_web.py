@@ -13,8 +13,10 @@ from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.platforms import PlatformRepository
+from storage.web_chat import WebChatRepository
 from tests.bot.adapters.webchat import Browser, ClientFactory, WebChat
 from tests.conftest import Clock, make_settings
+from tests.kit import TICKET_NUMBER
 
 
 async def test_healthz_reports_database_and_adapters(client: TestClient[Any, Any]) -> None:
@@ -313,3 +315,58 @@ async def test_a_vote_typed_in_the_group_is_answered_to_the_voter_alone(chat: We
     _, own = await (await chat.as_("zhang")).history()
     mine = [str(entry["text"]) for entry in own["entries"]]
     assert any("匿名票已投出" in x for x in mine) and "反对" not in mine, mine
+
+
+async def test_my_tickets_asked_in_the_group_are_answered_in_my_own_chat(
+    client: TestClient[Any, Any], chat: WebChat
+) -> None:
+    """刘大爷 typed “@议事通 我的诉求” in the group and every member saw his 邻里纠纷 and
+    its detail with his address, kept in the group's history. Now the answer is in his
+    own chat; the group is shown neither his message nor the answer, and keeps none."""
+    await chat.say("liu", "楼上邻居家漏水漏到我家，找他好几次了都不管，天天半夜拖椅子")
+    await chat.say("liu", "3号楼2单元401室")
+    [filed] = await chat.say("liu", "确认提交")
+    found = TICKET_NUMBER.search(filed)
+    assert found, filed
+    number = found.group(0)
+    ws = await (await chat.as_("zhang")).ws()
+    for asked in ("@议事通 我的诉求", f"@议事通 {number}"):
+        status, answer = await chat.post("liu", text=asked, chat_id="group:main")
+        assert status == 200 and answer["replies"], answer
+        assert all(r["chat_id"] == "liu" for r in answer["replies"]), answer
+        assert any("邻里纠纷" in r["text"] for r in answer["replies"]), answer
+    await chat.say("liu", "大家早上好", chat_id="group:main")
+    event = await asyncio.wait_for(ws.receive_json(), 5)
+    assert (event["type"], event["text"]) == ("group_message", "大家早上好"), event
+    await ws.close()
+    _, group = await (await chat.as_("zhang")).history("group:main")
+    shown = "\n".join(str(entry["text"]) for entry in group["entries"])
+    bot = client.server.app[YISHI_KEY]
+    assert isinstance(bot, Yishi)
+    async with bot.uow() as uow:
+        lines = await uow.get(WebChatRepository).recent("group:main")
+    kept = "\n".join(f"{line.text} {line.payload}" for line in lines)
+    for secret in (number, "邻里纠纷", "漏水", "拖椅子", "401", "5号楼", "我的诉求"):
+        assert secret not in shown and secret not in kept, (secret, kept)
+    _, own = await (await chat.as_("liu")).history()
+    mine = "\n".join(str(entry["text"]) for entry in own["entries"])
+    assert mine.count(number) >= 3, mine
+
+
+async def test_a_card_in_the_group_answers_only_to_whom_it_was_for(chat: WebChat) -> None:
+    """A neighbour pressing a button of someone else's card in the group got “现在没有待确认
+    的草稿了” posted to the group, or his press taken as his own. The card names whom it
+    answered; a press by anyone else is answered to him alone and changes nothing."""
+    status, answer = await chat.post("zhang", text="@议事通 呜啦啦哇", chat_id="group:main")
+    [card] = answer["replies"]
+    assert status == 200 and card["buttons"] and card.get("for") == "zhang", answer
+    data = card["buttons"][0]["data"]
+    status, answer = await chat.post("liu", text=data, chat_id="group:main", card_of="zhang")
+    [told] = answer["replies"]
+    assert status == 200 and told["chat_id"] == "liu" and "别人的消息" in told["text"], answer
+    _, group = await (await chat.as_("zhang")).history("group:main")
+    said = [str(entry["text"]) for entry in group["entries"]]
+    assert not [x for x in said if "别人的消息" in x or "草稿" in x], said
+    assert [e.get("for") for e in group["entries"] if e.get("buttons")] == ["zhang"], group
+    mine = await chat.post("zhang", text=data, chat_id="group:main", card_of="zhang")
+    assert not [r for r in mine[1]["replies"] if "别人的消息" in r["text"]], mine

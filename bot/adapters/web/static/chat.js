@@ -57,7 +57,7 @@ function renderEntry(entry) {
       const bar = document.createElement("div"); bar.className = "buttons";
       for (const b of entry.buttons) {
         const btn = document.createElement("button"); btn.type = "button"; btn.textContent = b.label;
-        btn.addEventListener("click", () => send(b.data, b.private === true));
+        btn.addEventListener("click", () => send(b.data, b.private === true, entry.for));
         bar.appendChild(btn);
       }
       body.appendChild(bar);
@@ -100,16 +100,19 @@ function openChat(chatId) {
 }
 
 function botEntry(reply, push) {
-  return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push };
+  // for: in the group, whom the card answered (its buttons are theirs alone).
+  return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push, for: reply.for };
 }
 
 // private: a button (a vote, a sign-up) whose press in a group stays between this person and the bot.
-async function send(text, private_ = false) {
+// cardOf: the person a group card answered, for a press on its buttons (the server refuses anyone else).
+async function send(text, private_ = false, cardOf = undefined) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
   addEntry(chatId, { kind: "me", name: state.me.name, text });
   // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
   const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID(), private: private_ };
+  if (cardOf && chatId === state.group) body.card_of = cardOf;
   try {
     const resp = await postJson("/api/messages", body);
     const data = await resp.json();
