@@ -34,6 +34,7 @@ from nlu.dialogue import emergency_kind, is_question, same_danger
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
+from notices.tickets import summary
 
 FLOW = "report"
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
@@ -237,18 +238,25 @@ class ReportHandler(TicketHandler):
         advice = views.emergency_advice(kind, ctx.community.duty_phone)
         text = ctx.text
         service = self.service(ctx)
+        earlier: Ticket | None = None
         if conv.flow == FLOW and conv.step == "filed":
-            before = await self._urgent_just_filed(ctx, service)
-            if before is not None:
-                again = [advice, Reply(t("emergency.filed_before", **before))]
-                # Said again with the place ("5号楼电梯里有人被困"): the place is corrected.
-                return [*again, *await self._place_told(ctx, service, danger=kind)]
+            earlier = await self._urgent_just_filed(ctx, service)
+            if earlier is not None and same_danger(kind, earlier.description):
+                # Said again with the place ("5号楼电梯里有人被困"): the place is corrected;
+                # else what it adds ("我孙子在里面") goes to the ticket and its holder.
+                told = await self._place_told(ctx, service, danger=kind)
+                if told:
+                    where = await self._where_now(service, earlier)
+                    before = t("emergency.filed_before", number=earlier.number, where=where)
+                    return [advice, Reply(before), *told]
+                return [advice, await self._noted(ctx, service, earlier)]
+            # Another danger (smoke after people trapped in the lift): its own urgent ticket.
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text, kind):
-            earlier = str(conv.data["description"])
+            said = str(conv.data["description"])
             self._absorb(ctx, text)
-            conv.data["description"] = f"{earlier}；{text}"[:500]
+            conv.data["description"] = f"{said}；{text}"[:500]
         else:
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
@@ -260,12 +268,26 @@ class ReportHandler(TicketHandler):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
         home: Place | None = None
         guessed = data.get("place") is None or _place(data).empty
-        if guessed:  # filed at once at the resident's home (or nowhere yet), and said so
+        if guessed and earlier is not None:  # "楼道里也冒烟了": where the first one is
+            data["place"] = _store_place(_ticket_place(earlier))
+        elif guessed:  # filed at once at the resident's home (or nowhere yet), and said so
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
         lines = [t("emergency.filed", number=number, where=where)]
-        if guessed and kept is None:
+        if earlier is not None:
+            # Both are being handled, and the resident is told so, with where each is.
+            at = _ticket_place(earlier).label()
+            if guessed:
+                lines.append(t("emergency.place_earlier", number=earlier.number, place=at))
+                conv.data["place_asked"] = True
+                conv.changed = True
+            where_then = await self._where_now(service, earlier)
+            lines.append(
+                t("emergency.also_earlier", number=earlier.number, summary=summary(earlier))
+                + t("emergency.on_the_way", where=where_then)
+            )
+        elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
             lines.append(
                 t("emergency.place_guessed", place=home.label())
@@ -299,12 +321,12 @@ class ReportHandler(TicketHandler):
         return not (slots.category and category and slots.category != category)
 
     async def _urgent_just_filed(
-        self, ctx: Context, service: TicketService
-    ) -> dict[str, str] | None:
-        """The ticket this chat filed minutes ago, if it is urgent and still open."""
+        self, ctx: Context, service: TicketService, within: timedelta = FILED_WINDOW
+    ) -> Ticket | None:
+        """The ticket this chat filed ``within`` ago, if it is urgent and still open."""
         data = ctx.conversation.data
         filed_at = datetime.fromisoformat(str(data.get("filed_at")))
-        if ctx.now - filed_at > FILED_WINDOW:
+        if ctx.now - filed_at > within:
             return None
         try:
             view = await service.view(str(data.get("number", "")), actor_of(ctx))
@@ -313,8 +335,24 @@ class ReportHandler(TicketHandler):
         ticket = view.ticket
         if not ticket.urgent or ticket.status in ("resolved", "closed"):
             return None
-        where = views.emergency_where(await self._grid(service, ticket.grid_id))
-        return {"number": ticket.number, "where": where}
+        return ticket
+
+    async def _where_now(self, service: TicketService, ticket: Ticket) -> str:
+        """Who has a ticket now, as a reply says it: its holder, else its grid's workers
+        (or the community's)."""
+        if ticket.holder_id is not None:
+            holder = await service.holder_name(ticket)
+            if holder:
+                return t("emergency.where_holder", holder=holder)
+        return views.emergency_where(await self._grid(service, ticket.grid_id))
+
+    async def _noted(self, ctx: Context, service: TicketService, ticket: Ticket) -> Reply:
+        """What the resident said next about an open ticket is added to it (its history,
+        the audit log, a card to whoever holds it or was sent it); the reply says so."""
+        noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
+        where = await self._where_now(service, noted)
+        key = "emergency.noted" if noted.urgent else "ticket.noted"
+        return Reply(t(key, number=noted.number, where=where))
 
     @staticmethod
     async def _grid(service: TicketService, grid_id: int | None) -> str | None:
@@ -412,10 +450,29 @@ class ReportHandler(TicketHandler):
         fresh = ctx.now - filed_at <= FILED_WINDOW
         if fresh and ctx.text.lower() in CONFIRM_WORDS:
             return [Reply(t("ticket.already_filed", number=data.get("number", "")))]
-        told = await self._place_told(ctx, self.service(ctx))
+        service = self.service(ctx)
+        told = await self._place_told(ctx, service)
         if told:
             return told
+        urgent = await self._urgent_just_filed(ctx, service, PLACE_WINDOW)
+        if urgent is not None and self._adds_to(urgent, ctx.text):
+            # "快来人啊 我孙子在里面" just after people trapped in the lift: more about it,
+            # answered with what to do again and added to the ticket, never "没明白".
+            kind = emergency_kind(urgent.description) or "trapped"
+            advice = views.emergency_advice(kind, ctx.community.duty_phone)
+            return [advice, await self._noted(ctx, service, urgent)]
         raise NotForThisFlow
+
+    def _adds_to(self, ticket: Ticket, text: str) -> bool:
+        """Does ``text`` say more about ``ticket`` rather than report something else (a
+        problem word, another category, another building)?"""
+        if names_problem(normalize(text)):
+            return False
+        slots = read_message(text, self.catalogue)
+        if slots.category not in (None, ticket.category):
+            return False
+        building = slots.place.building
+        return building is None or building == ticket.building
 
     async def _place_told(
         self, ctx: Context, service: TicketService, danger: str | None = None
@@ -442,7 +499,7 @@ class ReportHandler(TicketHandler):
                 return []  # another emergency: not where the first one is
             if ticket.status in ("resolved", "closed"):
                 return []
-            recorded = Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
+            recorded = _ticket_place(ticket)
             if place == Place(building=recorded.building):
                 place = recorded  # "在5号楼" of 5号楼2单元: no less precise than it was
             changed = await service.correct_place(number, actor_of(ctx), place, ctx.now)
@@ -565,6 +622,10 @@ class ReportHandler(TicketHandler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+
+
+def _ticket_place(ticket: Ticket) -> Place:
+    return Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

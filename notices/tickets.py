@@ -280,7 +280,11 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         note = t("ticket.place_note", old=event.old_location or "未说明")
         return task_card(event.ticket, "place", zone, note)
 
-    place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_place, place_card)
+    place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
+    noted = Notify[ev.TicketNoted](
+        _told_of_change,
+        lambda e, _a: task_card(e.ticket, "noted", zone, t("ticket.noted_note", note=e.note)),
+    )
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
         lambda e, _a: Reply(
@@ -290,6 +294,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.TicketFiled: [card("")],
         ev.TicketPlaceCorrected: [place_corrected, place_moved],
+        ev.TicketNoted: [noted],
         ev.TicketAccepted: [to_reporter("ticket.n_accepted")],
         ev.TicketProgressed: [to_reporter("ticket.n_progress")],
         ev.TicketResolved: [
@@ -346,9 +351,10 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     return [first]
 
 
-def _told_of_place(event: ev.TicketPlaceCorrected) -> list[Audience]:
-    """Who gets the card with the corrected place: whoever holds it, else the grid it is
-    in now (or the moderators); the moderators too when it is urgent, as when filed."""
+def _told_of_change(event: ev.TicketChanged) -> list[Audience]:
+    """Who gets the card with what the resident corrected or added: whoever holds it, else
+    the grid it is in now (or the moderators); the moderators too when it is urgent, as
+    when filed."""
     ticket = event.ticket
     first = _holder(ticket) or [_grid_or_moderators(ticket)]
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):

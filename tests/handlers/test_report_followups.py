@@ -1,0 +1,74 @@
+"""What residents say after a report — while the draft is open, or just after filing —
+is kept: an emergency of another kind is its own urgent ticket, more about the same one
+goes to that ticket and its holder, a detail is added to the draft (never put in place of
+what was said), and a bare 嗯 or 👍 is never taken for a description or a confirmation."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from storage.tickets import Ticket, TicketRepository
+from tests.kit import Town
+
+
+async def tickets_of(town: Town, who: str) -> list[Ticket]:
+    async with town.bot.uow() as uow:
+        found = await uow.get(TicketRepository).of_reporter("web", who, None)
+    return sorted(found, key=lambda tk: tk.number)
+
+
+# ---- 1. a second emergency ------------------------------------------------------------------
+
+
+async def test_a_different_emergency_after_the_first_is_its_own_urgent_ticket(
+    town: Town,
+) -> None:
+    """The walk: smoke said after people trapped in the lift got "R…0001 已按紧急处理" —
+    a ticket about the lift only; nobody was told about the fire."""
+    lift = await town.chen.says("6号楼电梯里有人被困住了")
+    first = lift.ticket
+    await town.zhao.receives()
+    await town.li.receives()
+
+    smoke = await town.chen.says("楼道里也冒烟了，好像着火了")
+    second = smoke.ticket
+    assert second != first and "119" in smoke and "湿毛巾" in smoke, smoke.text
+    assert f"已按紧急诉求受理，编号 {second}" in smoke
+    assert f"您刚才报的 {first}（6号楼电梯里有人被困住了）也在照常处理" in smoke, smoke.text
+    assert f"地点先按刚才 {first} 的位置 6号楼 记下了" in smoke
+    (fire,) = [tk for tk in await tickets_of(town, "chen") if tk.number == second]
+    assert fire.urgent and fire.building == "6号楼" and "冒烟" in fire.description
+    [card] = await town.zhao.receives()
+    assert card.text.startswith(f"【新诉求】{second}（紧急）") and "冒烟" in card.text
+    assert any(second in p.text for p in await town.li.receives()), "the community too"
+
+
+async def test_more_about_the_same_emergency_goes_to_its_ticket_and_its_holder(
+    town: Town,
+) -> None:
+    """The walk: "快来人啊 我孙子在里面" just after the lift got "抱歉，我没太明白"."""
+    town.bot.router.community.duty_phone = "0551-6288 0000"
+    lift = await town.liu.says("6号楼电梯里有人被困住了")
+    number = lift.ticket
+    await town.zhao.receives()
+    await town.li.receives()
+    await town.zhao.says(f"接单 {number}")
+
+    more = await town.liu.says("快来人啊 我孙子在里面")
+    assert "没太明白" not in more.text
+    assert "96333" in more and "120" in more and "社区值班电话：0551-6288 0000" in more
+    assert f"您说的已补充到 {number}，网格员赵网格员和社区都已收到，正在赶过去" in more, more.text
+    [update] = await town.zhao.receives()
+    assert update.text.startswith(f"【居民补充】{number}（紧急）"), update.text
+    assert "居民刚补充：快来人啊 我孙子在里面" in update.text
+    assert any(number in p.text and "我孙子" in p.text for p in await town.li.receives())
+    [ticket] = await tickets_of(town, "liu")
+    assert ticket.description == "6号楼电梯里有人被困住了"
+    async with town.bot.uow() as uow:
+        rows = await uow.session.execute(
+            text("SELECT actor, after FROM audit_log WHERE action = 'ticket_noted'")
+        )
+        [(actor, after)] = rows.all()
+    assert actor.startswith("resident:") and "我孙子在里面" in str(after)
+    detail = await town.liu.says(number)
+    assert "居民补充情况" in detail or "我孙子" in detail, detail.text
