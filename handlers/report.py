@@ -30,7 +30,13 @@ from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from nlu.dialogue import emergency_kind, is_question, same_danger
+from nlu.dialogue import (
+    emergency_kind,
+    is_bare_ack,
+    is_question,
+    no_longer_needed,
+    same_danger,
+)
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
@@ -83,6 +89,23 @@ _BUTTONS: dict[str, tuple[str, ...]] = {
 }
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
+#: "就在我们楼后面", "在东门那边": where it is, said on its own.
+_WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
+_OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
+#: What the draft's, the duplicate prompt's and the follow buttons send: never a description.
+_BUTTON_WORDS = frozenset(
+    {
+        views.CONFIRM,
+        views.FOLLOW,
+        views.FILE_ANYWAY,
+        "不是同一件事，继续提交",
+        "查看进度",
+        "确认",
+        "提交",
+        "取消",
+        *GO_ON,
+    }
+)
 #: The category an emergency is filed under when the words name none.
 EMERGENCY_CATEGORY = {
     "fire": "治安消防",
@@ -209,6 +232,8 @@ class ReportHandler(TicketHandler):
         data = conv.data
         if conv.step == "filed" or not data.get("description") or CORRECTION.match(text):
             return Reading.ANSWER
+        if no_longer_needed(text):
+            return Reading.ANSWER
         asking = conv.step in ("collect", "confirm", "duplicate")
         if asking and is_question(text) and not describes_problem(normalize(text)):
             return Reading.ELSEWHERE
@@ -254,9 +279,7 @@ class ReportHandler(TicketHandler):
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text, kind):
-            said = str(conv.data["description"])
-            self._absorb(ctx, text)
-            conv.data["description"] = f"{said}；{text}"[:500]
+            self._absorb(ctx, text)  # added to what the draft says
         else:
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
@@ -385,10 +408,14 @@ class ReportHandler(TicketHandler):
                     self._confirmation(conv.data),
                 ]
             return [Reply(t("ticket.link_added")), *await self._next(ctx)]
+        if no_longer_needed(text):
+            # "门已经修好了，不用来了": nothing to file; said so, not asked the category.
+            conv.end()
+            return [Reply(t("ticket.not_needed"))]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
                 return await self._submit(ctx)
-            self._absorb(ctx, text, correction=True)
+            self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
@@ -407,7 +434,7 @@ class ReportHandler(TicketHandler):
                 and text not in NO_WORDS
                 and text.lower() not in CONFIRM_WORDS
             ):
-                self._absorb(ctx, text, correction=True)
+                self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "ask_updates":
             if text in YES_WORDS or text.startswith("要"):
@@ -433,7 +460,7 @@ class ReportHandler(TicketHandler):
             conv.changed = True
             return await self._next(ctx)
         if step in ("ask_description", "ask_location", "collect"):
-            self._absorb(ctx, text, describing=step == "ask_description")
+            self._absorb(ctx, text)
             if step == "ask_location" and conv.data.get("place") is None:
                 conv.data["place"] = _store_place(Place(spot=text[:64]))
             return await self._next(ctx)
@@ -517,28 +544,43 @@ class ReportHandler(TicketHandler):
             Reply(t("emergency.place_corrected", number=number, place=place.label(), where=where))
         ]
 
-    def _absorb(
-        self, ctx: Context, text: str, *, correction: bool = False, describing: bool = False
-    ) -> None:
-        """Merge what ``text`` says into the draft."""
+    def _absorb(self, ctx: Context, text: str) -> None:
+        """Merge what ``text`` says into the draft. The description is only ever added to
+        (a fuller statement of it, "电梯" then "电梯坏了", takes its place): a place said
+        goes to the place, a button's word or a bare 嗯/要/👍 to nothing."""
         data = ctx.conversation.data
+        if self._says_nothing(text):
+            return
+        if text in self.catalogue.names:  # a category's button, tapped at any step
+            data["category"] = text
+            ctx.conversation.changed = True
+            return
         slots = read_message(text, self.catalogue)
         if slots.category:
             data["category"] = slots.category
         data["urgent"] = bool(data.get("urgent")) or slots.urgent
+        problem = names_problem(normalize(text))
+        where = _WHERE.fullmatch(text.strip())
+        if slots.place.empty and not slots.place.unit and where and not problem:
+            # "就在我们楼后面": a spot by the building the draft is at.
+            spot = _OURS.sub("", where.group(1))[:64]
+            slots.place = Place(building=_place(data).building, spot=spot)
         if not slots.place.empty or slots.place.unit:
             data["place"] = _store_place(_place(data).merged(slots.place))
         place_only = (
             slots.category is None
             and not slots.urgent
-            and not slots.place.empty
-            and len(text) <= len(slots.place.label()) + 4
+            and not problem
+            and (not slots.place.empty or bool(slots.place.unit))
         )
-        fresh = not data.get("description") and not place_only
-        rewording = correction and not place_only and not slots.category
-        if describing or fresh or rewording:
-            data["description"] = text[:500]
+        if not place_only:
+            data["description"] = _added(str(data.get("description") or ""), text)
         ctx.conversation.changed = True
+
+    def _says_nothing(self, text: str) -> bool:
+        """A bare yes (嗯, 要, 👍) or an old button's word (继续提交, 关注它): nothing for
+        the draft's description."""
+        return is_bare_ack(text) or text in _BUTTON_WORDS
 
     async def _next(self, ctx: Context) -> Sequence[Reply]:
         """Ask for the first missing thing, or show the draft."""
@@ -622,6 +664,16 @@ class ReportHandler(TicketHandler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+
+
+def _added(said: str, text: str) -> str:
+    """The description with ``text`` added: the fuller of the two when one holds the
+    other ("电梯" and "电梯坏了"), else both."""
+    if not said or said in text:
+        return text[:500]
+    if text in said:
+        return said
+    return f"{said}；{text}"[:500]
 
 
 def _ticket_place(ticket: Ticket) -> Place:

@@ -7,6 +7,7 @@ dispatch table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -80,8 +81,16 @@ def rating_buttons(number: str) -> tuple[Button, ...]:
     )
 
 
+def detail_line(question: str, answer: str) -> str:
+    """A category's question and its answer as a line of its own, named by the question
+    ("对方是几号楼几室？（我们会为您保密）" → "对方是几号楼几室：就楼上 202"), so the
+    answer reads as that field, never as part of the problem."""
+    label = re.sub(r"（[^）]*）|\([^)]*\)", "", question).rstrip("？?：: ")
+    return f"\n{label}：{answer}"
+
+
 def extra_lines(ticket: Ticket) -> str:
-    lines = [f"\n{q}{a}" for q, a in ticket.details.items()]
+    lines = [detail_line(q, a) for q, a in ticket.details.items()]
     if ticket.photos:
         lines.append(t("ticket.photos_line", count=len(ticket.photos)))
         # The kept photos' links (bot/media.py), for the worker to open on the phone.

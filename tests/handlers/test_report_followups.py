@@ -72,3 +72,67 @@ async def test_more_about_the_same_emergency_goes_to_its_ticket_and_its_holder(
     assert actor.startswith("resident:") and "我孙子在里面" in str(after)
     detail = await town.liu.says(number)
     assert "居民补充情况" in detail or "我孙子" in detail, detail.text
+
+
+# ---- 2 and 3. what is said next is added to the draft -----------------------------------------
+
+
+async def test_a_place_said_after_the_card_goes_to_the_place_not_the_problem(town: Town) -> None:
+    """The walk: 下水道堵了 → 环境卫生 → 就在我们楼后面 was filed as 问题：就在我们楼后面."""
+    await town.zhang.says("下水道堵了")
+    await town.zhang.says("环境卫生")
+    card = await town.zhang.says("就在我们楼后面")
+    assert "问题：下水道堵了\n" in card and "位置：3号楼后面" in card, card.text
+    await town.zhang.taps("确认提交", card)
+    [ticket] = await tickets_of(town, "zhang")
+    assert ticket.description == "下水道堵了" and ticket.spot == "后面"
+
+
+async def test_a_bare_yes_or_an_old_button_is_never_the_problem(town: Town) -> None:
+    """The walk had 问题：要, and 问题：继续提交 from an old duplicate prompt's button."""
+    await town.zhang.says("我想反映个问题")
+    asked = await town.zhang.says("要")
+    assert "是什么问题" in asked and "问题：要" not in asked, asked.text
+    card = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    assert "问题：3号楼2单元的楼道灯坏了好几天了\n" in card
+    again = await town.zhang.says("继续提交")  # an older 不是同一件事，继续提交 tapped
+    assert "问题：3号楼2单元的楼道灯坏了好几天了\n" in again, again.text
+
+
+async def test_the_answer_to_a_categorys_question_is_its_own_line(town: Town) -> None:
+    """The walk read 问题：楼上邻居家漏水…不理\\n对方是几号楼几室？（我们会为您保密）就楼上 202."""
+    await town.chen.says("楼上邻居家漏水，找他好几次都不理")
+    asked = await town.chen.says("邻里纠纷")
+    assert "对方是几号楼几室" in asked, asked.text
+    card = await town.chen.says("就楼上 202")
+    assert "问题：楼上邻居家漏水，找他好几次都不理\n对方是几号楼几室：就楼上 202" in card, card.text
+    await town.chen.taps("确认提交", card)
+    [ticket] = await tickets_of(town, "chen")
+    assert ticket.description == "楼上邻居家漏水，找他好几次都不理"
+    assert list(ticket.details.values()) == ["就楼上 202"]
+
+
+async def test_a_fuller_statement_or_a_detail_is_added_never_dropped(town: Town) -> None:
+    """The walk: 电梯 → 电梯坏了 left 问题：电梯; 臭得很 after the place was dropped unsaid."""
+    await town.liu.says("我想反映个问题")
+    await town.liu.says("电梯")
+    card = await town.liu.says("电梯坏了")
+    assert "问题：电梯坏了\n" in card, card.text
+    await town.liu.says("取消")
+    await town.zhang.says("下水道堵了")
+    await town.zhang.says("环境卫生")
+    await town.zhang.says("就在2单元门口")
+    card = await town.zhang.says("臭得很")
+    assert "问题：下水道堵了；臭得很\n" in card and "2单元" in card, card.text
+
+
+async def test_a_corrected_place_then_never_mind_ends_the_draft(town: Town) -> None:
+    """The walk: 哦不对，是8号楼 became the problem; 门已经修好了，不用来了 asked the category."""
+    await town.chen.says("下水道堵了")
+    await town.chen.says("环境卫生")
+    card = await town.chen.says("哦不对，是8号楼")
+    assert "位置：8号楼" in card and "问题：下水道堵了\n" in card, card.text
+    done = await town.chen.says("门已经修好了，不用来了")
+    assert done.text == "好的，那这条就不提交了。以后有事随时找我。"
+    assert await tickets_of(town, "chen") == []
+    assert "确认提交" not in (await town.chen.says("确认提交")).labels
