@@ -31,6 +31,7 @@ from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.dialogue import (
+    BARE_ACKS,
     emergency_kind,
     is_bare_ack,
     is_question,
@@ -68,7 +69,9 @@ COLLECTING = (
     "confirm",
 )
 _ANSWERS: dict[str, tuple[str, ...]] = {
-    "confirm": (*sorted(CONFIRM_WORDS), *GO_ON),
+    # A bare 👍/好/嗯 at the card is asked about (never taken for small talk, leaving the
+    # resident to think it was filed): see ReportHandler._asked_to_submit.
+    "confirm": (*sorted(CONFIRM_WORDS), *GO_ON, *sorted(BARE_ACKS), "👍", "👌"),
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
     "duplicate": (
         "关注",
@@ -415,6 +418,12 @@ class ReportHandler(TicketHandler):
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
                 return await self._submit(ctx)
+            if is_bare_ack(text):
+                if conv.data.get("asked_submit"):  # a yes to "要提交这条吗？"
+                    return await self._submit(ctx)
+                conv.data["asked_submit"] = True
+                conv.changed = True
+                return [views.submit_question()]
             self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "duplicate":

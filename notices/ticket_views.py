@@ -218,6 +218,17 @@ def updates_question() -> Reply:
     )
 
 
+def submit_question() -> Reply:
+    """A bare 👍 or 好 at the draft's card: it is not filed yet, and asked once."""
+    return Reply(
+        t("ticket.submit_question"),
+        buttons=(
+            Button(t("ticket.confirm_button"), CONFIRM),
+            Button(t("ticket.cancel_button"), "取消"),
+        ),
+    )
+
+
 def draft_confirmation(draft: TicketDraft) -> Reply:
     """The draft as it will be filed, with 确认提交 and 取消."""
     details = "".join(detail_line(q, a) for q, a in draft.details.items())

@@ -136,3 +136,20 @@ async def test_a_corrected_place_then_never_mind_ends_the_draft(town: Town) -> N
     assert done.text == "好的，那这条就不提交了。以后有事随时找我。"
     assert await tickets_of(town, "chen") == []
     assert "确认提交" not in (await town.chen.says("确认提交")).labels
+
+
+# ---- 5. a bare 👍 at the card -------------------------------------------------------------------
+
+
+async def test_a_thumbs_up_at_the_card_is_asked_about_not_taken_for_thanks(town: Town) -> None:
+    """The walk: 👍 and 嗯 at the card got "收到您的心意啦"/"好的。有事随时找我。" and the
+    resident believed it was filed."""
+    await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    asked = await town.zhang.says("👍")
+    assert asked.text == "这条还没有提交。要提交这条吗？", asked.text
+    assert asked.labels == ["确认提交", "取消"]
+    assert await tickets_of(town, "zhang") == []
+    filed = await town.zhang.says("嗯")  # the answer to "要提交这条吗？"
+    assert "已受理" in filed and filed.ticket, filed.text
+    [ticket] = await tickets_of(town, "zhang")
+    assert ticket.description == "3号楼2单元的楼道灯坏了好几天了"
