@@ -42,6 +42,7 @@ from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
 from notices.tickets import summary
+from storage.tickets import OPEN_STATUSES
 
 FLOW = "report"
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
@@ -150,8 +151,11 @@ class ReportHandler(TicketHandler):
                 for s in COLLECTING
             ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
+            # Following an open ticket (关注它, or told it is one's own): more said about
+            # it next is added to it (see ReportHandler._followed).
+            Step("followed", settled=True),
         ),
-        starts=("collect", "filed"),
+        starts=("collect", "filed", "followed"),
         kept="ticket.kept",
         dropped="ticket.dropped_confirmed",
     )
@@ -233,7 +237,8 @@ class ReportHandler(TicketHandler):
         names nothing of the draft is routed as itself."""
         conv, text = ctx.conversation, ctx.text
         data = conv.data
-        if conv.step == "filed" or not data.get("description") or CORRECTION.match(text):
+        settled = conv.step in ("filed", "followed")
+        if settled or not data.get("description") or CORRECTION.match(text):
             return Reading.ANSWER
         if no_longer_needed(text):
             return Reading.ANSWER
@@ -390,6 +395,8 @@ class ReportHandler(TicketHandler):
         step = conv.step or ""
         if step == "filed":
             return await self._after_filing(ctx)
+        if step == "followed":
+            return await self._followed(ctx)
         if text in GO_ON:
             return await self._next(ctx)
         if ctx.message.image_url and not text:
@@ -435,6 +442,11 @@ class ReportHandler(TicketHandler):
                     # typed at this prompt would let anyone follow (and read) any ticket.
                     return [views.error_reply(TicketError("not_yours", number=number))]
                 return await self._follow(ctx, offered)
+            offered = str(conv.data.get("duplicate", ""))
+            if not self._says_nothing(text) and text not in NO_WORDS:
+                noted = await self._noted_on_own(ctx, offered)
+                if noted is not None:  # "有新情况直接发给我": so it is added to that one
+                    return noted
             conv.data["duplicate_declined"] = True
             conv.changed = True
             # 确认 here means "mine is another one, file it": shown for confirmation.
@@ -649,7 +661,53 @@ class ReportHandler(TicketHandler):
             ticket = await service.follow(number, actor_of(ctx))
         except TicketError as exc:
             return [views.error_reply(exc)]
+        self._following(ctx, ticket.number)
         return [Reply(t("ticket.followed", number=ticket.number))]
+
+    @staticmethod
+    def _following(ctx: Context, number: str) -> None:
+        ctx.conversation.end()
+        ctx.conversation.start(FLOW, "followed", number=number, filed_at=ctx.now.isoformat())
+
+    async def _noted_on_own(self, ctx: Context, number: str) -> list[Reply] | None:
+        """At the prompt "您已经反映过 R…，有新情况直接发给我": a detail about it is added
+        to that ticket (None when it is not the resident's own or says something else)."""
+        service = self.service(ctx)
+        try:
+            ticket = (await service.view(number, actor_of(ctx))).ticket
+        except TicketError:
+            return None
+        mine = (ticket.reporter_platform, ticket.reporter_user_id) == (
+            ctx.message.platform,
+            ctx.message.sender_id,
+        )
+        if not mine or not self._about(ticket, ctx.text):
+            return None
+        reply = await self._noted(ctx, service, ticket)
+        self._following(ctx, ticket.number)
+        return [reply]
+
+    async def _followed(self, ctx: Context) -> Sequence[Reply]:
+        """Just after following a ticket (or being told it is one's own): what is said
+        about it is added to it as a note; anything else is routed as a new message."""
+        data = ctx.conversation.data
+        since = datetime.fromisoformat(str(data.get("filed_at")))
+        service = self.service(ctx)
+        if ctx.now - since <= PLACE_WINDOW and not self._says_nothing(ctx.text):
+            try:
+                ticket = (await service.view(str(data.get("number", "")), actor_of(ctx))).ticket
+            except TicketError:
+                raise NotForThisFlow from None
+            if ticket.status in OPEN_STATUSES and self._about(ticket, ctx.text):
+                return [await self._noted(ctx, service, ticket)]
+        raise NotForThisFlow
+
+    def _about(self, ticket: Ticket, text: str) -> bool:
+        """Could ``text`` be more about ``ticket`` (no other category, no other building)?"""
+        slots = read_message(text, self.catalogue)
+        if slots.category not in (None, ticket.category):
+            return False
+        return slots.place.building in (None, ticket.building)
 
     async def _filed(self, ctx: Context) -> tuple[Ticket, bool, TicketService]:
         """File the conversation's draft (the conversation then remembers it as "filed"):

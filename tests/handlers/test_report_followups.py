@@ -153,3 +153,37 @@ async def test_a_thumbs_up_at_the_card_is_asked_about_not_taken_for_thanks(town:
     assert "已受理" in filed and filed.ticket, filed.text
     [ticket] = await tickets_of(town, "zhang")
     assert ticket.description == "3号楼2单元的楼道灯坏了好几天了"
+
+
+# ---- 4. after "有新情况直接发给我" and after 关注它 ----------------------------------------------
+
+
+async def test_more_after_the_own_duplicate_prompt_is_added_to_that_ticket(town: Town) -> None:
+    """The walk: the prompt says "有新情况直接发给我", and the next message became a new
+    draft in place of the old one."""
+    filed = await town.zhang.taps("确认提交", await town.zhang.says("3号楼电梯坏了"))
+    number = filed.ticket
+    await town.wang.receives()
+    offer = await town.zhang.says("3号楼电梯坏了，按了没反应")
+    assert "有新情况直接发给我" in offer and number in offer, offer.text
+    more = await town.zhang.says("晚上黑乎乎的我老伴差点摔了，赶紧来人修")
+    assert more.text == f"好的，您说的已补充到 {number}，已告诉第一网格的网格员。", more.text
+    [update] = await town.wang.receives()
+    assert update.text.startswith(f"【居民补充】{number}") and "老伴差点摔了" in update.text
+    assert len(await tickets_of(town, "zhang")) == 1
+    again = await town.zhang.says("今天还是不动")
+    assert number in again and "补充" in again, again.text
+
+
+async def test_more_after_following_a_neighbours_ticket_is_added_to_it(town: Town) -> None:
+    filed = await town.zhang.taps("确认提交", await town.zhang.says("3号楼电梯坏了"))
+    number = filed.ticket
+    await town.wang.receives()
+    offer = await town.liu.says("3号楼电梯坏了，按了没反应")
+    followed = await town.liu.taps("关注它", offer)
+    assert f"已关注 {number}" in followed
+    more = await town.liu.says("晚上黑乎乎的我老伴差点摔了，赶紧来人修")
+    assert f"您说的已补充到 {number}" in more, more.text
+    [update] = await town.wang.receives()
+    assert "老伴差点摔了" in update.text
+    assert [tk.number for tk in await tickets_of(town, "liu")] == [number], "no new one"
