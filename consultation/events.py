@@ -141,6 +141,11 @@ class TicketPlaceCorrected(TicketChanged):
     old_grid_id: int | None = None
 
 
+class TicketNoted(TicketChanged):
+    """The reporter (or a follower) told more about an open ticket ("快来人啊 我孙子在
+    里面", "我老伴差点摔了"): ``note`` is what they said."""
+
+
 class TicketMerged(TicketChanged):
     """Closed as a duplicate of ``note`` (the ticket it was merged into)."""
 

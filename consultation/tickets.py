@@ -63,6 +63,7 @@ RATE = TicketMove("rated", ("resolved",), ev.TicketRated)
 REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
 PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
+NOTE = TicketMove("noted", OPEN_STATUSES, ev.TicketNoted)
 
 
 class TicketError(Exception):
@@ -279,6 +280,10 @@ class TicketService:
     async def grid_name(self, grid_id: int | None) -> str:
         names = await self.repo.grid_names()
         return names.get(grid_id, "") if grid_id is not None else ""
+
+    async def holder_name(self, ticket: Ticket) -> str | None:
+        """The name of the worker who holds ``ticket`` (None when nobody does)."""
+        return await self._name(ticket.holder_id) if ticket.holder_id else None
 
     async def workers(self) -> Sequence[Resident]:
         """The community's grid workers (转派 offers them), each once."""
@@ -503,6 +508,18 @@ class TicketService:
         await self._event(
             ticket, rater, "commented", ticket.status, ticket.status, now, note=comment[:500]
         )
+
+    async def add_note(self, number: str, person: Actor, note: str, now: datetime) -> Ticket:
+        """More said about an open ticket by its reporter or a follower: kept in its
+        history and the audit log, and whoever holds it (else its grid; the moderators too
+        when urgent) is told. Nothing is changed but that record."""
+        ticket = await self._get(number)
+        assert ticket.id is not None
+        mine = self._is_reporter(ticket, person)
+        if not mine and not await self.repo.is_follower(ticket.id, person.platform, person.user_id):
+            raise TicketError("not_yours", number=number)
+        event = await self._move(ticket, person, NOTE, now, {}, note=note[:500])
+        return event.ticket
 
     async def correct_place(
         self, number: str, reporter: Actor, place: Place, now: datetime

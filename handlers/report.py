@@ -31,10 +31,19 @@ from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
-from nlu.dialogue import emergency_kind, is_question, same_danger
+from nlu.dialogue import (
+    BARE_ACKS,
+    emergency_kind,
+    is_bare_ack,
+    is_question,
+    no_longer_needed,
+    same_danger,
+)
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
+from notices.tickets import summary
+from storage.tickets import OPEN_STATUSES
 
 FLOW = "report"
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
@@ -62,7 +71,9 @@ COLLECTING = (
     "confirm",
 )
 _ANSWERS: dict[str, tuple[str, ...]] = {
-    "confirm": (*sorted(CONFIRM_WORDS), *GO_ON),
+    # A bare 👍/好/嗯 at the card is asked about (never taken for small talk, leaving the
+    # resident to think it was filed): see ReportHandler._asked_to_submit.
+    "confirm": (*sorted(CONFIRM_WORDS), *GO_ON, *sorted(BARE_ACKS), "👍", "👌"),
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
     "duplicate": (
         "关注",
@@ -83,6 +94,23 @@ _BUTTONS: dict[str, tuple[str, ...]] = {
 }
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
+#: "就在我们楼后面", "在东门那边": where it is, said on its own.
+_WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
+_OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
+#: What the draft's, the duplicate prompt's and the follow buttons send: never a description.
+_BUTTON_WORDS = frozenset(
+    {
+        views.CONFIRM,
+        views.FOLLOW,
+        views.FILE_ANYWAY,
+        "不是同一件事，继续提交",
+        "查看进度",
+        "确认",
+        "提交",
+        "取消",
+        *GO_ON,
+    }
+)
 #: The category an emergency is filed under when the words name none.
 EMERGENCY_CATEGORY = {
     "fire": "治安消防",
@@ -124,8 +152,11 @@ class ReportHandler(TicketHandler):
                 for s in COLLECTING
             ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
+            # Following an open ticket (关注它, or told it is one's own): more said about
+            # it next is added to it (see ReportHandler._followed).
+            Step("followed", settled=True),
         ),
-        starts=("collect", "filed"),
+        starts=("collect", "filed", "followed"),
         kept="ticket.kept",
         dropped="ticket.dropped_confirmed",
     )
@@ -211,7 +242,10 @@ class ReportHandler(TicketHandler):
         names nothing of the draft is routed as itself."""
         conv, text = ctx.conversation, ctx.text
         data = conv.data
-        if conv.step == "filed" or not data.get("description") or CORRECTION.match(text):
+        settled = conv.step in ("filed", "followed")
+        if settled or not data.get("description") or CORRECTION.match(text):
+            return Reading.ANSWER
+        if no_longer_needed(text):
             return Reading.ANSWER
         asking = conv.step in ("collect", "confirm", "duplicate")
         if asking and is_question(text) and not describes_problem(normalize(text)):
@@ -251,18 +285,23 @@ class ReportHandler(TicketHandler):
         advice = views.emergency_advice(kind, ctx.community.duty_phone)
         text = ctx.text
         service = self.service(ctx)
+        earlier: Ticket | None = None
         if conv.flow == FLOW and conv.step == "filed":
-            before = await self._urgent_just_filed(ctx, service)
-            if before is not None:
-                again = [advice, Reply(t("emergency.filed_before", **before))]
-                # Said again with the place ("5号楼电梯里有人被困"): the place is corrected.
-                return [*again, *await self._place_told(ctx, service, danger=kind)]
+            earlier = await self._urgent_just_filed(ctx, service)
+            if earlier is not None and same_danger(kind, earlier.description):
+                # Said again with the place ("5号楼电梯里有人被困"): the place is corrected;
+                # else what it adds ("我孙子在里面") goes to the ticket and its holder.
+                told = await self._place_told(ctx, service, danger=kind)
+                if told:
+                    where = await self._where_now(service, earlier)
+                    before = t("emergency.filed_before", number=earlier.number, where=where)
+                    return [advice, Reply(before), *told]
+                return [advice, await self._noted(ctx, service, earlier)]
+            # Another danger (smoke after people trapped in the lift): its own urgent ticket.
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text, kind):
-            earlier = str(conv.data["description"])
-            self._absorb(ctx, text)
-            conv.data["description"] = f"{earlier}；{text}"[:500]
+            self._absorb(ctx, text)  # added to what the draft says
         else:
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
@@ -274,12 +313,26 @@ class ReportHandler(TicketHandler):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
         home: Place | None = None
         guessed = data.get("place") is None or _place(data).empty
-        if guessed:  # filed at once at the resident's home (or nowhere yet), and said so
+        if guessed and earlier is not None:  # "楼道里也冒烟了": where the first one is
+            data["place"] = _store_place(_ticket_place(earlier))
+        elif guessed:  # filed at once at the resident's home (or nowhere yet), and said so
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
         lines = [t("emergency.filed", number=number, where=where)]
-        if guessed and kept is None:
+        if earlier is not None:
+            # Both are being handled, and the resident is told so, with where each is.
+            at = _ticket_place(earlier).label()
+            if guessed:
+                lines.append(t("emergency.place_earlier", number=earlier.number, place=at))
+                conv.data["place_asked"] = True
+                conv.changed = True
+            where_then = await self._where_now(service, earlier)
+            lines.append(
+                t("emergency.also_earlier", number=earlier.number, summary=summary(earlier))
+                + t("emergency.on_the_way", where=where_then)
+            )
+        elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
             lines.append(
                 t("emergency.place_guessed", place=home.label())
@@ -313,12 +366,12 @@ class ReportHandler(TicketHandler):
         return not (slots.category and category and slots.category != category)
 
     async def _urgent_just_filed(
-        self, ctx: Context, service: TicketService
-    ) -> dict[str, str] | None:
-        """The ticket this chat filed minutes ago, if it is urgent and still open."""
+        self, ctx: Context, service: TicketService, within: timedelta = FILED_WINDOW
+    ) -> Ticket | None:
+        """The ticket this chat filed ``within`` ago, if it is urgent and still open."""
         data = ctx.conversation.data
         filed_at = datetime.fromisoformat(str(data.get("filed_at")))
-        if ctx.now - filed_at > FILED_WINDOW:
+        if ctx.now - filed_at > within:
             return None
         try:
             view = await service.view(str(data.get("number", "")), actor_of(ctx))
@@ -327,8 +380,24 @@ class ReportHandler(TicketHandler):
         ticket = view.ticket
         if not ticket.urgent or ticket.status in ("resolved", "closed"):
             return None
-        where = views.emergency_where(await self._grid(service, ticket.grid_id))
-        return {"number": ticket.number, "where": where}
+        return ticket
+
+    async def _where_now(self, service: TicketService, ticket: Ticket) -> str:
+        """Who has a ticket now, as a reply says it: its holder, else its grid's workers
+        (or the community's)."""
+        if ticket.holder_id is not None:
+            holder = await service.holder_name(ticket)
+            if holder:
+                return t("emergency.where_holder", holder=holder)
+        return views.emergency_where(await self._grid(service, ticket.grid_id))
+
+    async def _noted(self, ctx: Context, service: TicketService, ticket: Ticket) -> Reply:
+        """What the resident said next about an open ticket is added to it (its history,
+        the audit log, a card to whoever holds it or was sent it); the reply says so."""
+        noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
+        where = await self._where_now(service, noted)
+        key = "emergency.noted" if noted.urgent else "ticket.noted"
+        return Reply(t(key, number=noted.number, where=where))
 
     @staticmethod
     async def _grid(service: TicketService, grid_id: int | None) -> str | None:
@@ -340,6 +409,8 @@ class ReportHandler(TicketHandler):
         step = conv.step or ""
         if step == "filed":
             return await self._after_filing(ctx)
+        if step == "followed":
+            return await self._followed(ctx)
         if text in GO_ON:
             return await self._next(ctx)
         if ctx.message.image_url and not text:
@@ -361,10 +432,20 @@ class ReportHandler(TicketHandler):
                     self._confirmation(conv.data),
                 ]
             return [Reply(t("ticket.link_added")), *await self._next(ctx)]
+        if no_longer_needed(text):
+            # "门已经修好了，不用来了": nothing to file; said so, not asked the category.
+            conv.end()
+            return [Reply(t("ticket.not_needed"))]
         if step == "confirm":
             if text.lower() in CONFIRM_WORDS:
                 return await self._submit(ctx)
-            self._absorb(ctx, text, correction=True)
+            if is_bare_ack(text):
+                if conv.data.get("asked_submit"):  # a yes to "要提交这条吗？"
+                    return await self._submit(ctx)
+                conv.data["asked_submit"] = True
+                conv.changed = True
+                return [views.submit_question()]
+            self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
@@ -375,6 +456,11 @@ class ReportHandler(TicketHandler):
                     # typed at this prompt would let anyone follow (and read) any ticket.
                     return [views.error_reply(TicketError("not_yours", number=number))]
                 return await self._follow(ctx, offered)
+            offered = str(conv.data.get("duplicate", ""))
+            if not self._says_nothing(text) and text not in NO_WORDS:
+                noted = await self._noted_on_own(ctx, offered)
+                if noted is not None:  # "有新情况直接发给我": so it is added to that one
+                    return noted
             conv.data["duplicate_declined"] = True
             conv.changed = True
             # 确认 here means "mine is another one, file it": shown for confirmation.
@@ -383,7 +469,7 @@ class ReportHandler(TicketHandler):
                 and text not in NO_WORDS
                 and text.lower() not in CONFIRM_WORDS
             ):
-                self._absorb(ctx, text, correction=True)
+                self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "ask_updates":
             if text in YES_WORDS or text.startswith("要"):
@@ -409,7 +495,7 @@ class ReportHandler(TicketHandler):
             conv.changed = True
             return await self._next(ctx)
         if step in ("ask_description", "ask_location", "collect"):
-            self._absorb(ctx, text, describing=step == "ask_description")
+            self._absorb(ctx, text)
             if step == "ask_location" and conv.data.get("place") is None:
                 conv.data["place"] = _store_place(Place(spot=text[:64]))
             return await self._next(ctx)
@@ -426,10 +512,29 @@ class ReportHandler(TicketHandler):
         fresh = ctx.now - filed_at <= FILED_WINDOW
         if fresh and ctx.text.lower() in CONFIRM_WORDS:
             return [Reply(t("ticket.already_filed", number=data.get("number", "")))]
-        told = await self._place_told(ctx, self.service(ctx))
+        service = self.service(ctx)
+        told = await self._place_told(ctx, service)
         if told:
             return told
+        urgent = await self._urgent_just_filed(ctx, service, PLACE_WINDOW)
+        if urgent is not None and self._adds_to(urgent, ctx.text):
+            # "快来人啊 我孙子在里面" just after people trapped in the lift: more about it,
+            # answered with what to do again and added to the ticket, never "没明白".
+            kind = emergency_kind(urgent.description) or "trapped"
+            advice = views.emergency_advice(kind, ctx.community.duty_phone)
+            return [advice, await self._noted(ctx, service, urgent)]
         raise NotForThisFlow
+
+    def _adds_to(self, ticket: Ticket, text: str) -> bool:
+        """Does ``text`` say more about ``ticket`` rather than report something else (a
+        problem word, another category, another building)?"""
+        if names_problem(normalize(text)):
+            return False
+        slots = read_message(text, self.catalogue)
+        if slots.category not in (None, ticket.category):
+            return False
+        building = slots.place.building
+        return building is None or building == ticket.building
 
     async def _place_told(
         self, ctx: Context, service: TicketService, danger: str | None = None
@@ -456,7 +561,7 @@ class ReportHandler(TicketHandler):
                 return []  # another emergency: not where the first one is
             if ticket.status in ("resolved", "closed"):
                 return []
-            recorded = Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
+            recorded = _ticket_place(ticket)
             if place == Place(building=recorded.building):
                 place = recorded  # "在5号楼" of 5号楼2单元: no less precise than it was
             changed = await service.correct_place(number, actor_of(ctx), place, ctx.now)
@@ -474,28 +579,43 @@ class ReportHandler(TicketHandler):
             Reply(t("emergency.place_corrected", number=number, place=place.label(), where=where))
         ]
 
-    def _absorb(
-        self, ctx: Context, text: str, *, correction: bool = False, describing: bool = False
-    ) -> None:
-        """Merge what ``text`` says into the draft."""
+    def _absorb(self, ctx: Context, text: str) -> None:
+        """Merge what ``text`` says into the draft. The description is only ever added to
+        (a fuller statement of it, "电梯" then "电梯坏了", takes its place): a place said
+        goes to the place, a button's word or a bare 嗯/要/👍 to nothing."""
         data = ctx.conversation.data
+        if self._says_nothing(text):
+            return
+        if text in self.catalogue.names:  # a category's button, tapped at any step
+            data["category"] = text
+            ctx.conversation.changed = True
+            return
         slots = read_message(text, self.catalogue)
         if slots.category:
             data["category"] = slots.category
         data["urgent"] = bool(data.get("urgent")) or slots.urgent
+        problem = names_problem(normalize(text))
+        where = _WHERE.fullmatch(text.strip())
+        if slots.place.empty and not slots.place.unit and where and not problem:
+            # "就在我们楼后面": a spot by the building the draft is at.
+            spot = _OURS.sub("", where.group(1))[:64]
+            slots.place = Place(building=_place(data).building, spot=spot)
         if not slots.place.empty or slots.place.unit:
             data["place"] = _store_place(_place(data).merged(slots.place))
         place_only = (
             slots.category is None
             and not slots.urgent
-            and not slots.place.empty
-            and len(text) <= len(slots.place.label()) + 4
+            and not problem
+            and (not slots.place.empty or bool(slots.place.unit))
         )
-        fresh = not data.get("description") and not place_only
-        rewording = correction and not place_only and not slots.category
-        if describing or fresh or rewording:
-            data["description"] = text[:500]
+        if not place_only:
+            data["description"] = _added(str(data.get("description") or ""), text)
         ctx.conversation.changed = True
+
+    def _says_nothing(self, text: str) -> bool:
+        """A bare yes (嗯, 要, 👍) or an old button's word (继续提交, 关注它): nothing for
+        the draft's description."""
+        return is_bare_ack(text) or text in _BUTTON_WORDS
 
     async def _next(self, ctx: Context) -> Sequence[Reply]:
         """Ask for the first missing thing, or show the draft."""
@@ -555,7 +675,53 @@ class ReportHandler(TicketHandler):
             ticket = await service.follow(number, actor_of(ctx))
         except TicketError as exc:
             return [views.error_reply(exc)]
+        self._following(ctx, ticket.number)
         return [Reply(t("ticket.followed", number=ticket.number))]
+
+    @staticmethod
+    def _following(ctx: Context, number: str) -> None:
+        ctx.conversation.end()
+        ctx.conversation.start(FLOW, "followed", number=number, filed_at=ctx.now.isoformat())
+
+    async def _noted_on_own(self, ctx: Context, number: str) -> list[Reply] | None:
+        """At the prompt "您已经反映过 R…，有新情况直接发给我": a detail about it is added
+        to that ticket (None when it is not the resident's own or says something else)."""
+        service = self.service(ctx)
+        try:
+            ticket = (await service.view(number, actor_of(ctx))).ticket
+        except TicketError:
+            return None
+        mine = (ticket.reporter_platform, ticket.reporter_user_id) == (
+            ctx.message.platform,
+            ctx.message.sender_id,
+        )
+        if not mine or not self._about(ticket, ctx.text):
+            return None
+        reply = await self._noted(ctx, service, ticket)
+        self._following(ctx, ticket.number)
+        return [reply]
+
+    async def _followed(self, ctx: Context) -> Sequence[Reply]:
+        """Just after following a ticket (or being told it is one's own): what is said
+        about it is added to it as a note; anything else is routed as a new message."""
+        data = ctx.conversation.data
+        since = datetime.fromisoformat(str(data.get("filed_at")))
+        service = self.service(ctx)
+        if ctx.now - since <= PLACE_WINDOW and not self._says_nothing(ctx.text):
+            try:
+                ticket = (await service.view(str(data.get("number", "")), actor_of(ctx))).ticket
+            except TicketError:
+                raise NotForThisFlow from None
+            if ticket.status in OPEN_STATUSES and self._about(ticket, ctx.text):
+                return [await self._noted(ctx, service, ticket)]
+        raise NotForThisFlow
+
+    def _about(self, ticket: Ticket, text: str) -> bool:
+        """Could ``text`` be more about ``ticket`` (no other category, no other building)?"""
+        slots = read_message(text, self.catalogue)
+        if slots.category not in (None, ticket.category):
+            return False
+        return slots.place.building in (None, ticket.building)
 
     async def _filed(self, ctx: Context) -> tuple[Ticket, bool, TicketService]:
         """File the conversation's draft (the conversation then remembers it as "filed"):
@@ -579,6 +745,20 @@ class ReportHandler(TicketHandler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+
+
+def _added(said: str, text: str) -> str:
+    """The description with ``text`` added: the fuller of the two when one holds the
+    other ("电梯" and "电梯坏了"), else both."""
+    if not said or said in text:
+        return text[:500]
+    if text in said:
+        return said
+    return f"{said}；{text}"[:500]
+
+
+def _ticket_place(ticket: Ticket) -> Place:
+    return Place(ticket.building, ticket.unit, ticket.room, ticket.spot)
 
 
 def _draft_of(data: dict[str, Any]) -> TicketDraft:

@@ -59,6 +59,53 @@ def says_nothing_more(text: str) -> bool:
     return body in NOTHING_MORE or _THANKS_TAIL.sub("", body) in NOTHING_MORE
 
 
+#: A bare yes or acknowledgement (嗯, 要, 好, 对, 是的, 👍): it answers, it says nothing.
+BARE_ACKS = frozenset(
+    {
+        "嗯",
+        "嗯嗯",
+        "要",
+        "好",
+        "好的",
+        "好滴",
+        "对",
+        "对的",
+        "对对",
+        "是",
+        "是的",
+        "行",
+        "可以",
+        "ok",
+        "okay",
+        "收到",
+        "没问题",
+        "哦",
+        "噢",
+        "知道了",
+    }
+)
+#: "门已经修好了，不用来了": what was about to be reported needs nobody any more.
+_NO_LONGER_NEEDED = re.compile(
+    r"(?:已经|都|早就?)(?:修好|弄好|好|解决|处理好|没事|不漏|亮)了"
+    r"|不用(?:来|修|管|报|处理)了|不需要(?:来|修|处理)了|别来了"
+)
+
+
+def is_bare_ack(text: str) -> bool:
+    """True when the whole message is a yes or an acknowledgement (嗯, 要, 好的, 👍):
+    never a problem's description, never a confirmation unasked."""
+    body = squeeze(text)
+    if not body:
+        return bool(_EMOJI.search(normalize(text)))
+    return body in BARE_ACKS or (body[:1] * len(body) == body and body[:1] in BARE_ACKS)
+
+
+def no_longer_needed(text: str) -> bool:
+    """True when the message says the problem is gone or nobody need come ("已经修好了",
+    "不用来了")."""
+    return bool(_NO_LONGER_NEEDED.search(normalize(text)))
+
+
 def squeeze(text: str) -> str:
     """The words of ``text`` without punctuation, spaces and emoji (normalized)."""
     return _EMOJI.sub("", _FILLER.sub("", normalize(text)))

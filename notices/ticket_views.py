@@ -11,7 +11,14 @@ from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, T
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.common import date_text
-from notices.tickets import action_zh, clock_text, location_of, status_zh, summary
+from notices.tickets import (
+    action_zh,
+    clock_text,
+    detail_line,
+    location_of,
+    status_zh,
+    summary,
+)
 from storage.tickets import Ticket
 
 #: What the duplicate offer's and the draft's buttons send back, and (FOLLOW) the follow
@@ -211,9 +218,20 @@ def updates_question() -> Reply:
     )
 
 
+def submit_question() -> Reply:
+    """A bare 👍 or 好 at the draft's card: it is not filed yet, and asked once."""
+    return Reply(
+        t("ticket.submit_question"),
+        buttons=(
+            Button(t("ticket.confirm_button"), CONFIRM),
+            Button(t("ticket.cancel_button"), "取消"),
+        ),
+    )
+
+
 def draft_confirmation(draft: TicketDraft) -> Reply:
     """The draft as it will be filed, with 确认提交 and 取消."""
-    details = "".join(f"\n{q}{a}" for q, a in draft.details.items())
+    details = "".join(detail_line(q, a) for q, a in draft.details.items())
     photos = draft.photos
     extra = details + (t("ticket.photos_line", count=len(photos)) if photos else "")
     return Reply(

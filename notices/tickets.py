@@ -7,6 +7,7 @@ dispatch table.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -80,8 +81,16 @@ def rating_buttons(number: str) -> tuple[Button, ...]:
     )
 
 
+def detail_line(question: str, answer: str) -> str:
+    """A category's question and its answer as a line of its own, named by the question
+    ("对方是几号楼几室？（我们会为您保密）" → "对方是几号楼几室：就楼上 202"), so the
+    answer reads as that field, never as part of the problem."""
+    label = re.sub(r"（[^）]*）|\([^)]*\)", "", question).rstrip("？?：: ")
+    return f"\n{label}：{answer}"
+
+
 def extra_lines(ticket: Ticket) -> str:
-    lines = [f"\n{q}{a}" for q, a in ticket.details.items()]
+    lines = [detail_line(q, a) for q, a in ticket.details.items()]
     if ticket.photos:
         lines.append(t("ticket.photos_line", count=len(ticket.photos)))
         # The kept photos' links (bot/media.py), for the worker to open on the phone.
@@ -280,7 +289,11 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         note = t("ticket.place_note", old=event.old_location or "未说明")
         return task_card(event.ticket, "place", zone, note)
 
-    place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_place, place_card)
+    place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
+    noted = Notify[ev.TicketNoted](
+        _told_of_change,
+        lambda e, _a: task_card(e.ticket, "noted", zone, t("ticket.noted_note", note=e.note)),
+    )
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
         lambda e, _a: Reply(
@@ -290,6 +303,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.TicketFiled: [card("")],
         ev.TicketPlaceCorrected: [place_corrected, place_moved],
+        ev.TicketNoted: [noted],
         ev.TicketAccepted: [to_reporter("ticket.n_accepted")],
         ev.TicketProgressed: [to_reporter("ticket.n_progress")],
         ev.TicketResolved: [
@@ -346,9 +360,10 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     return [first]
 
 
-def _told_of_place(event: ev.TicketPlaceCorrected) -> list[Audience]:
-    """Who gets the card with the corrected place: whoever holds it, else the grid it is
-    in now (or the moderators); the moderators too when it is urgent, as when filed."""
+def _told_of_change(event: ev.TicketChanged) -> list[Audience]:
+    """Who gets the card with what the resident corrected or added: whoever holds it, else
+    the grid it is in now (or the moderators); the moderators too when it is urgent, as
+    when filed."""
     ticket = event.ticket
     first = _holder(ticket) or [_grid_or_moderators(ticket)]
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
