@@ -29,9 +29,7 @@ async def test_the_same_choice_again_is_said_to_stand_and_changes_nothing(town: 
 
     town.clock.advance(minutes=10)
     tapped = await town.zhang.taps("赞成", invited)
-    assert tapped.text == (
-        "您在 P1 已经投过「赞成」了，不用重复投。截止前还可以改票。"
-    )
+    assert tapped.text == ("您在 P1 已经投过「赞成」了，不用重复投。截止前还可以改票。")
     typed = await town.zhang.says("赞成")
     assert "已经投过「赞成」" in typed and "已改票" not in typed, typed.text
     assert await _cast_at(town, "张阿姨") == cast_at, "nothing was written"
