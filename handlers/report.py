@@ -174,6 +174,10 @@ class ReportHandler(TicketHandler):
             link = ctx.message.link
             return [Reply(t("ticket.link_outside", title=link.title or link.url))]
         pending = self._pending(ctx)
+        if pending and ctx.conversation.step == "confirm" and START.fullmatch(text):
+            # "我想反映个问题" over a finished card: the card is not thrown away unasked.
+            submit = Button(t("ticket.confirm_button"), "确认提交")
+            return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
         if not text and ctx.message.location is not None:
             # A location shared outside a dialogue: offer to report a problem there.

@@ -187,3 +187,19 @@ async def test_more_after_following_a_neighbours_ticket_is_added_to_it(town: Tow
     [update] = await town.wang.receives()
     assert "老伴差点摔了" in update.text
     assert [tk.number for tk in await tickets_of(town, "liu")] == [number], "no new one"
+
+
+async def test_starting_over_a_finished_card_asks_before_putting_it_down(town: Town) -> None:
+    """The walk: 刘大爷 had a complete card for the street light open and typed
+    “我想反映个问题”; the card was put down unasked (“…我先替您放下了”)."""
+    card = await town.liu.says("8号楼门口的路灯不亮了")
+    assert "请确认" in card, card.text
+    asked = await town.liu.says("我想反映个问题")
+    assert "“8号楼门口的路灯不亮了”还没提交" in asked and "放下了" not in asked, asked.text
+    filed = await town.liu.taps("确认提交", asked)
+    assert filed.ticket and "路灯" in (await tickets_of(town, "liu"))[0].description
+
+    await town.liu.says("6号楼门口的垃圾桶满了")
+    await town.liu.says("我想反映个问题")
+    other = await town.liu.says("小区东门的井盖松了，踩上去晃")
+    assert "“6号楼门口的垃圾桶满了”还没提交" in other and "井盖" in other, other.text
