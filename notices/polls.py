@@ -31,6 +31,8 @@ ELECTORATE_ZH = {
     Electorate.COMMITTEE.value: "协商委员会委员",
     Electorate.ATTENDEES.value: "到会签到人员",
 }
+#: Electorates narrower than the community's residents.
+RESTRICTED = frozenset({Electorate.COMMITTEE.value, Electorate.ATTENDEES.value})
 RULE_ZH = {
     PassRule.MAJORITY.value: "过半数（超过投票数的一半）",
     PassRule.TWO_THIRDS.value: "三分之二（不少于投票数的三分之二）",
@@ -66,7 +68,9 @@ def example(poll: Poll) -> str:
     return "选A和C" if poll.kind == "multi" else "投2"
 
 
-def poll_opened(poll: Poll, zone: ZoneInfo) -> Reply:
+def poll_opened(poll: Poll, zone: ZoneInfo, *, watching: bool = False) -> Reply:
+    """The announcement; ``watching``: as shown to those who can't vote in it (the
+    residents' group of a committee-only poll), with no buttons."""
     options = "\n".join(option_label(poll, i) for i in range(len(poll.options)))
     if poll.kind == "multi":
         options += f"\n（可多选，最多 {poll.max_choices} 项）"
@@ -89,8 +93,10 @@ def poll_opened(poll: Poll, zone: ZoneInfo) -> Reply:
             else t("poll.no_deadline")
         ),
         hidden=t("poll.hidden_note") if poll.hide_results else "",
-        example=example(poll),
+        how=t("poll.watch_only") if watching else t("poll.how_to_vote", example=example(poll)),
     )
+    if watching:
+        return Reply(text)
     return Reply(text, buttons=poll_buttons(poll), edit_key=live_key(poll))
 
 
@@ -146,6 +152,8 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
     lines.append(
         t(
             "poll.result_turnout",
+            # Only some could vote: said, so "1/1" reads as what it was.
+            who=f"{ELECTORATE_ZH[poll.electorate]}" if poll.electorate in RESTRICTED else "",
             voters=tally.voters,
             electorate=tally.electorate,
             turnout=_one_decimal(tally.turnout_pct),
@@ -201,6 +209,11 @@ def poll_final(poll: Poll, tally: Tally, decision: Decision | None) -> Reply:
     if decision is not None and decision.id is not None:
         lines.append(t("poll.result_decision", ref=decision_ref(decision.id)))
     return Reply("\n".join(lines))
+
+
+def _only_watches(poll: Poll, audience: Audience) -> bool:
+    """A community group shown a committee-only poll: its residents can't vote in it."""
+    return poll.electorate == Electorate.COMMITTEE.value and isinstance(audience, Chat)
 
 
 def _elsewhere(
@@ -288,7 +301,10 @@ def routes(rules: ConsultationRules, zone: ZoneInfo) -> Table:
 
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.PollOpened: [
-            Notify[ev.PollOpened](opened_to, lambda e, _a: poll_opened(e.poll, zone)),
+            Notify[ev.PollOpened](
+                opened_to,
+                lambda e, a: poll_opened(e.poll, zone, watching=_only_watches(e.poll, a)),
+            ),
         ],
         ev.PollProgressed: [LiveCount(zone)],
         ev.PollReminded: [

@@ -132,3 +132,18 @@ async def test_an_anonymous_receipt_never_names_the_choice_even_in_the_group(
     assert all("匿名票已投出" in answer for answer in cast), cast
     receipts = {answer.rsplit("\n", 1)[0] for answer in cast}  # without the turnout
     assert len(receipts) == 2, receipts  # one sentence per poll, whatever was chosen
+
+
+async def test_a_committee_poll_is_shown_to_the_group_with_nothing_to_tap(town: Town) -> None:
+    """The walk: a committee-only poll reached the residents' group with vote buttons;
+    张阿姨's tap was refused. The group now sees it without buttons, and the result says
+    whose votes the 1/1 counts."""
+    await town.li.says("开启投票 停车收费标准 范围:委员 法定:0%")
+    posted = [r for r in await town.group.new() if "停车收费标准" in r.text]
+    assert posted and posted[0].buttons == (), posted
+    assert "只由协商委员会委员投票" in posted[0].text and "请点按钮" not in posted[0].text
+    [invited] = [r for r in await town.chen.receives() if "停车收费标准" in r.text]
+    assert invited.buttons, "the committee member can vote"
+    await town.chen.taps("赞成", invited)
+    closed = await town.li.says("结束投票 P1")
+    assert "协商委员会委员投票 1/" in closed, closed.text
