@@ -214,8 +214,11 @@ class TicketService:
         since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
         near = await self.repo.open_near(category, place.building, place.spot, since)
         keywords = self.catalogue.get(category).keywords
+        # Another unit of the building is another stairwell: its light is not this one.
+        units = [tk for tk in near if not (place.unit and tk.unit and tk.unit != place.unit)]
+        units.sort(key=lambda tk: tk.unit != place.unit)  # the same unit first
         return next(
-            (tk for tk in near if same_subject(tk.description, description, keywords)), None
+            (tk for tk in units if same_subject(tk.description, description, keywords)), None
         )
 
     async def grid_for(self, place: Place, reporter: Actor) -> int | None:

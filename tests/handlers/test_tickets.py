@@ -585,3 +585,16 @@ async def test_a_second_tap_after_rating_is_answered_and_so_is_no_comment(town: 
     twice = await town.zhang.taps("基本满意", ask)
     assert f"{number} 您已经评价过了（满意）" in twice, twice.text
     assert (await town.zhang.says("不用了")).text == "好的，谢谢！"
+
+
+async def test_another_units_light_is_not_offered_as_the_same_problem(town: Town) -> None:
+    """The walk: 刘大爷's “3号楼2单元楼道的灯晚上一直不亮” was offered R…0001, the
+    light of 3号楼1单元 — another stairwell, another light."""
+    first = await town.zhang.says("3号楼1单元楼道灯坏了")
+    one = (await town.zhang.taps("确认提交", first)).ticket
+    second = await town.liu.says("3号楼2单元楼道的灯晚上一直不亮")
+    assert "已有人反映" not in second and "请确认" in second, second.text
+    two = (await town.liu.taps("确认提交", second)).ticket
+    assert two and two != one
+    third = await town.chen.says("3号楼2单元的楼道灯不亮了")
+    assert f"已有人反映 {two}" in third and one not in third, third.text
