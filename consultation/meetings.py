@@ -274,8 +274,12 @@ class MeetingService:
         for name in self.rules.committee_members:
             wanted.extend((r, "committee") for r in await self.people.by_name(name))
         for _, topic in await self.meetings.agenda(meeting.id):
+            ref = topic_ref(topic.id or 0)
+            proposer = await self.uow.residents.get(topic.proposer_id)
+            if proposer is not None:  # first, so that is the reason they read
+                wanted.append((proposer, f"proposer:{ref}"))
             for person in await self.people.in_buildings(topic.buildings):
-                wanted.append((person, f"stakeholder:{topic_ref(topic.id or 0)}"))
+                wanted.append((person, f"stakeholder:{ref}"))
         invited: list[tuple[Resident, str]] = []
         for person, reason in wanted:
             assert person.id is not None

@@ -513,11 +513,9 @@ class PollService:
         poll = await self.get(poll_id)
         if poll.status != "open":
             raise PollError("closed", ref=poll_ref(poll_id))
-        if (
-            not hide
-            and poll.hide_results
-            and (poll.anonymous or await self.polls.turnout(poll_id) > 0)
-        ):
+        if not hide and poll.hide_results and poll.anonymous:
+            raise PollError("hide_locked_anonymous", ref=poll_ref(poll_id))
+        if not hide and poll.hide_results and await self.polls.turnout(poll_id) > 0:
             raise PollError("hide_locked", ref=poll_ref(poll_id))
         poll.hide_results = hide
         await self.polls.save(poll)

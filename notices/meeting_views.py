@@ -94,6 +94,8 @@ def agenda_set(code: str, topic: int, title: str, position: int, minutes: int) -
 def invitations(code: str, roles: Sequence[str]) -> Reply:
     """邀请: how many were invited, committee members and stakeholders (7+X)."""
     committee = roles.count("committee")
+    if not roles:
+        return Reply(t("meeting.invited_none", code=code))
     return Reply(
         t(
             "meeting.invited",

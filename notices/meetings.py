@@ -200,11 +200,8 @@ def routes(community: str, zone: ZoneInfo) -> Table:
         assert isinstance(audience, Person)
         for rid, name, reason in event.invitees:
             if rid == audience.resident_id:
-                why = (
-                    t("meeting.why_committee")
-                    if reason == "committee"
-                    else t("meeting.why_stakeholder", ref=reason.split(":", 1)[1])
-                )
+                kind, _, ref = reason.partition(":")
+                why = t(f"meeting.why_{kind}", ref=ref)
                 meeting = event.meeting
                 return Reply(
                     t(

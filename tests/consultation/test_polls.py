@@ -183,6 +183,11 @@ async def test_hidden_results_cannot_be_revealed_once_voting_started(
         with pytest.raises(PollError) as locked:
             await PollService(uow, NOW, KEYS).set_hidden(poll_id, False, "moderator")
     assert locked.value.code == "hide_locked"
+    secret = await open_poll(uowf, PollSpec("Q2", hide_results=True, anonymous=True))
+    async with uowf() as uow:
+        with pytest.raises(PollError) as anonymous:
+            await PollService(uow, NOW, KEYS).set_hidden(secret, False, "moderator")
+    assert anonymous.value.code == "hide_locked_anonymous"
 
 
 async def test_anonymous_poll_keeps_no_link_between_voter_and_choice(

@@ -62,7 +62,11 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     [invited] = await say(yishi, "邀请 M202612", sender="li")
     assert "委员 1 人" in invited.text, invited.text
     assert any("诚邀您参加协商议事日 M202612" in x for x in await pushes_to(yishi, "chen"))
-    assert any("涉及您所在楼栋" in x for x in await pushes_to(yishi, "zhang"))
+    # 张阿姨 proposed T1: she is invited as its proposer, not as a neighbour of it.
+    [asked] = [x for x in await pushes_to(yishi, "zhang") if "诚邀您" in x]
+    assert "议题 T1 是您提的" in asked and "涉及您所在楼栋" not in asked, asked
+    [again] = await say(yishi, "邀请 M202612", sender="li")
+    assert again.text == "M202612 该邀请的人都已经邀请过了，这次没有新增。"
     # Residents see the meeting and sign up (onsite / online) and can withdraw.
     [info] = await say(yishi, "这个月议事日是哪天", sender="liu")
     assert "M202612" in info.text and "T1" in info.text
