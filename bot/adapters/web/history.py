@@ -102,10 +102,10 @@ class KeptInHistory:
 
     async def _keep(self, uow: MessageTransaction, replies: list[Reply]) -> None:
         """The message and the replies, each in its chat. A message answered for the
-        sender alone (a vote typed, in the group or in private) is not kept: its words are
-        the choice, which must not sit next to the voter (an anonymous poll's secret),
-        and the group never saw it; its receipt is kept in the sender's own chat."""
-        alone = answered_alone(replies)
+        sender alone in a group (a vote typed there, 我的诉求) is not kept there: the group
+        never saw it; the answer is kept in the sender's own chat. A secret ballot's words
+        are sealed wherever they were typed (:meth:`_seal`)."""
+        alone = self.in_group and answered_alone(replies)
         replies = addressed(replies, self.sender_id, self.in_group)
         lines: list[tuple[str, str | None, str, dict[str, Any]]] = [] if alone else list(self.said)
         for reply in replies:

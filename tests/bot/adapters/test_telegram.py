@@ -563,7 +563,8 @@ async def test_anonymous_taps_and_words_leave_no_choice_beside_the_voter(
     }
     await deliver(client, fake.press("投票 P1 反对", reminder, user_id=WANG))
     await deliver(client, fake.message("P1 弃权", user_id=WANG))  # changed, in words
-    await deliver(client, fake.message("反对", user_id=ZHANG))  # changed in her own chat
+    # changed in her own chat (a bare word over a cast vote is asked about, not counted)
+    await deliver(client, fake.message("投票 P1 反对", user_id=ZHANG))
     receipts = [s["text"] for s in fake.sent() if s["chat_id"] in (ZHANG, WANG)]
     assert len(receipts) == 3 and all("P1" in r for r in receipts), receipts
     await deliver(
