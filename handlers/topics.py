@@ -118,6 +118,11 @@ class TopicListHandler(Handler):
     phrases = (
         r"(?:看看|查看|查一下|看一下|(?:现在|最近|目前)?(?:有哪些|有什么|的)|我的|我提的|我提过的)?"
         r"议题(?:列表|清单|情况|进展|有哪些|有什么)?[吗呢啊？?]*",
+        # 最近有什么议题可以附议 · 有什么可以附议的 · 可以附议的议题有哪些 (the model
+        # took these for 帮助)
+        r"(?:现在|最近|目前)?有?(?:什么|哪些|哪个)(?:议题)?(?:可以|能|要|需要)附议的?(?:议题)?"
+        r"[吗呢啊？?]*",
+        r"(?:现在|最近|目前)?(?:可以|能)附议的(?:议题)?(?:有哪些|有什么|是哪些)?[吗呢啊？?]*",
     )
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -138,8 +143,10 @@ class SecondTopicHandler(Handler):
     """附议 T12 (or the intent without a number: list what is open for co-signing)."""
 
     intents = (Intent.SECOND_TOPIC,)
+    #: A bare 附议 lists what is open for co-signing, with buttons (it used to be told
+    #: only "请这样发：附议 T3").
     grammar = (
-        Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),
+        Command("附议", "cosign", (ref("T", "topic", bare=True, optional=True),), listed=False),
         Command(
             "取消附议",
             "withdraw",
@@ -265,7 +272,17 @@ class TopicModerationHandler(Handler):
             return [Reply(t("topic.screen_not_understood", ref=topic_ref(topic)))]
         await self._service(ctx).accept(topic, ctx.user.actor)
         threshold = self.rules.cosign_threshold
-        return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic), threshold=threshold))]
+        grouped = t("topic.accepted_grouped") if self.rules.group_chats() else ""
+        return [
+            Reply(
+                t(
+                    "topic.accepted_moderator",
+                    ref=topic_ref(topic),
+                    threshold=threshold,
+                    grouped=grouped,
+                )
+            )
+        ]
 
     async def reject(self, ctx: Context, topic: int, reason: str) -> Sequence[Reply]:
         reason = reason.strip(" ：:，,")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from consultation import events as ev
-from consultation.audiences import Audience, Moderators, People, Person
+from consultation.audiences import Audience, CommunityGroups, Moderators, People, Person
 from consultation.ids import topic_ref
 from kernel.messages import Button, Reply
 from kernel.texts import t
@@ -57,6 +57,16 @@ def _accepted(event: ev.TopicAccepted, _a: Audience) -> Reply:
     return Reply(text)  # no 附议 button: a proposer can't co-sign their own
 
 
+def _open_for_cosign(event: ev.TopicAccepted, _a: Audience) -> Reply | None:
+    """The residents' groups hear that a topic is open for co-signing, with the button;
+    one that qualified on acceptance (a threshold of 0) has nothing to ask for."""
+    if event.topic.status != "accepted":
+        return None
+    ref = _topic_ref(event)
+    text = t("topic.open_for_cosign", ref=ref, title=event.topic.title, threshold=event.threshold)
+    return Reply(text, buttons=(Button(f"附议 {ref}", f"附议 {ref}", private=True),))
+
+
 def _qualified(event: ev.TopicQualified, audience: Audience) -> Reply:
     values = {"ref": _topic_ref(event), "title": event.topic.title, "count": event.count}
     if not isinstance(audience, Moderators):
@@ -87,7 +97,10 @@ def routes() -> Table:
     """The topics' rows of the dispatch table."""
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.TopicProposed: [Notify[ev.TopicProposed](lambda e: [Moderators()], _proposed)],
-        ev.TopicAccepted: [Notify[ev.TopicAccepted](_proposer, _accepted)],
+        ev.TopicAccepted: [
+            Notify[ev.TopicAccepted](_proposer, _accepted),
+            Notify[ev.TopicAccepted](lambda e: [CommunityGroups()], _open_for_cosign),
+        ],
         ev.TopicRejected: [
             Notify[ev.TopicRejected](
                 _proposer,

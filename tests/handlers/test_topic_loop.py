@@ -18,3 +18,47 @@ async def test_a_vote_on_a_topic_asks_about_the_proposal_in_plain_words(town: To
     opened = await town.li.says("开启投票 T1")
     first = opened.text.splitlines()[0]
     assert first == "【表决 P1】是否同意议题 T1《小区东门加装夜间照明》的提议？", first
+
+
+async def test_the_residents_group_hears_once_that_a_topic_is_open_for_cosigning(
+    town: Town,
+) -> None:
+    await _proposed(town)
+    accepted = await town.li.says("审核 T1 通过")
+    assert "居民群已发征集附议的通知" in accepted, accepted.text
+    [call] = await town.group.new()
+    assert call.text == (
+        "【征集附议】议题 T1“小区东门加装夜间照明”已通过审核，满 10 人附议就能上协商议事日。"
+        "支持的邻居请点“附议 T1”。"
+    )
+    [button] = call.buttons
+    assert (button.label, button.data, button.private) == ("附议 T1", "附议 T1", True)
+    signed = await town.liu.taps("附议 T1", call, in_group=True)
+    assert "已附议 T1" in signed, signed.text
+    again = await town.li.says("审核 T1 通过")  # the card's old button, tapped again
+    assert "T1" in again and "已通过审核，进入附议" not in again.text, again.text
+    assert await town.group.new() == [], "the call is posted once"
+
+
+async def test_a_bare_cosign_lists_what_is_open_with_buttons(town: Town) -> None:
+    await _proposed(town)
+    await town.li.says("审核 T1 通过")
+    listed = await town.liu.says("附议")
+    assert "T1 小区东门加装夜间照明（0/10）" in listed, listed.text
+    assert listed.labels == ["附议 T1"]
+    signed = await town.liu.taps("附议 T1", listed)
+    assert signed.text.startswith("已附议 T1"), signed.text
+
+
+async def test_asking_what_can_be_cosigned_lists_the_open_topics(model_town: Town) -> None:
+    """As the demo understands it (the trained model read these as 帮助)."""
+    town = model_town
+    await _proposed(town)
+    await town.li.says("审核 T1 通过")
+    for asked in ("最近有什么议题可以附议", "有什么可以附议的", "可以附议的议题有哪些？"):
+        listed = await town.liu.says(asked)
+        assert listed.text.startswith("正在征集附议的议题：\nT1 小区东门加装夜间照明（0/10）"), (
+            asked,
+            listed.text,
+        )
+        assert listed.labels == ["附议 T1"], asked
