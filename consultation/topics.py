@@ -178,12 +178,18 @@ class TopicService:
         await self.topics.save(topic)
         await self._record(actor, action, topic, before, **extra)
 
-    async def accept(self, topic_id: int, actor: str) -> Topic:
+    async def screening(self, topic_id: int) -> Topic:
+        """The topic, if it still awaits screening: an old 通过/驳回 button under a card
+        another moderator (or this one) has answered changes nothing, and is told so."""
         topic = await self.get(topic_id)
         if topic.status != "proposed":
             raise TopicError(
                 "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
             )
+        return topic
+
+    async def accept(self, topic_id: int, actor: str) -> Topic:
+        topic = await self.screening(topic_id)
         await self._change(topic, "accepted", actor, "topic_accepted")
         self.uow.record(ev.TopicAccepted(topic=topic, threshold=self.rules.cosign_threshold))
         if topic.cosign_count >= self.rules.cosign_threshold:
@@ -193,11 +199,7 @@ class TopicService:
     async def reject(self, topic_id: int, reason: str, actor: str) -> Topic:
         """Only a topic awaiting screening: one already accepted stays accepted (an old
         驳回 button under a card its moderator had answered 通过 must change nothing)."""
-        topic = await self.get(topic_id)
-        if topic.status != "proposed":
-            raise TopicError(
-                "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
-            )
+        topic = await self.screening(topic_id)
         if not reason.strip():
             raise TopicError("reason_required")
         topic.reason = reason.strip()[:500]

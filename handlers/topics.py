@@ -45,6 +45,8 @@ from notices.topic_views import (
 )
 
 FLOW = "topic"
+#: The 【新议题】 card's 驳回 asks for the reason: the moderator's next message is it.
+REJECT_FLOW = "topic_reject"
 NEED_VERIFIED = COSIGNERS
 
 
@@ -232,9 +234,7 @@ class TopicModerationHandler(Handler):
         _topic_command("待审议题", "pending"),
         _topic_command("附议名单", "cosigners", ref("T", "topic")),
         _topic_command("审核", "screen", ref("T", "topic"), rest("verdict", "通过")),
-        _topic_command(
-            "驳回", "reject", ref("T", "topic"), rest("reason", "理由…", optional=False)
-        ),
+        _topic_command("驳回", "reject", ref("T", "topic"), rest("reason", "理由…")),
         _topic_command(
             "合并",
             "merge",
@@ -245,6 +245,9 @@ class TopicModerationHandler(Handler):
         _topic_command("转为议题", "from_tickets", ticket()),
         _topic_command("暂不转议题", "not_from_tickets", ticket(), listed=False),
     )
+    #: 驳回 T12 without a reason (the card's button): the reason is asked for, and the
+    #: next message is it; 算了 cancels and the topic still awaits screening.
+    flow = Flow(REJECT_FLOW, (Step("reason"),), starts=("reason",))
     required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -284,12 +287,22 @@ class TopicModerationHandler(Handler):
             )
         ]
 
-    async def reject(self, ctx: Context, topic: int, reason: str) -> Sequence[Reply]:
-        reason = reason.strip(" ：:，,")
+    async def reject(self, ctx: Context, topic: int, reason: str | None) -> Sequence[Reply]:
+        """驳回 T12 理由; without one (one tap used to reject with a fixed reason, whatever
+        the pre-screen said) the reason is asked for, once the topic still awaits screening."""
+        reason = (reason or "").strip(" ：:，,")
         if not reason:
-            return [Reply(t("topic.need_reason"))]
+            await self._service(ctx).screening(topic)
+            ctx.conversation.start(REJECT_FLOW, "reason", topic=topic)
+            return [Reply(t("topic.ask_reject_reason", ref=topic_ref(topic)))]
         await self._service(ctx).reject(topic, reason, ctx.user.actor)
         return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic)))]
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        """The reason asked for by :meth:`reject`."""
+        topic = int(ctx.conversation.data.get("topic", 0))
+        ctx.conversation.end()
+        return await self.reject(ctx, topic, ctx.text)
 
     async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
         await self._service(ctx).merge(topic, into, ctx.user.actor)

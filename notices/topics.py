@@ -46,7 +46,7 @@ def _proposed(event: ev.TopicProposed, _a: Audience) -> Reply:
         ),
         buttons=(
             Button("通过", f"审核 {ref} 通过"),
-            Button("驳回", f"驳回 {ref} 不属于社区协商事项"),
+            Button("驳回", f"驳回 {ref}"),  # asks for the reason the proposer will read
         ),
     )
 

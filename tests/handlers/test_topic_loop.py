@@ -62,3 +62,30 @@ async def test_asking_what_can_be_cosigned_lists_the_open_topics(model_town: Tow
             listed.text,
         )
         assert listed.labels == ["附议 T1"], asked
+
+
+async def test_the_reject_button_asks_for_the_reason_the_proposer_reads(town: Town) -> None:
+    await _proposed(town)
+    [card] = await town.li.receives()
+    assert "预审提示：属于协商事项" in card.text
+    asked = await town.li.taps("驳回", card)
+    assert asked.text == "请说一下驳回 T1 的理由，提议人会看到（不驳回了就发“算了”）：", asked.text
+    assert not [p for p in await town.zhang.receives() if "没有通过审核" in p.text]
+    done = await town.li.says("东门照明属于物业维修范围，已转物业处理")
+    assert done.text == "T1 已驳回，理由已告知提议人。", done.text
+    [told] = [p for p in await town.zhang.receives() if "没有通过审核" in p.text]
+    assert "理由：东门照明属于物业维修范围，已转物业处理" in told.text, told.text
+
+
+async def test_cancelling_the_reason_leaves_the_topic_to_screen(town: Town) -> None:
+    await _proposed(town)
+    [card] = await town.li.receives()
+    await town.li.taps("驳回", card)
+    cancelled = await town.li.says("算了")
+    assert "取消" in cancelled, cancelled.text
+    assert "T1 小区东门加装夜间照明" in await town.li.says("待审议题")
+    accepted = await town.li.taps("通过", card)
+    assert accepted.text.startswith("T1 已通过审核"), accepted.text
+    late = await town.li.taps("驳回", card)  # the old button under an accepted topic
+    assert "请说一下驳回" not in late and "征集附议中" in late, late.text
+    assert "T1 已驳回" not in await town.li.says("不属于协商事项"), "no reason is still awaited"
