@@ -189,17 +189,29 @@ class TopicProposed(TopicChanged):
     proposer_name: str
 
 
-class TopicAccepted(TopicChanged):
+class TopicScreened(TopicChanged):
+    """A moderator screened a topic (accepted, rejected or merged it). ``by`` is the
+    moderator (resident id): a proposer who screened their own topic (one drawn from
+    tickets is proposed by the moderator who tapped 提交初审) is not told of their own
+    act. ``reporters``: for a topic drawn from tickets, the residents who reported them
+    with the numbers of their own tickets (never who else reported), as
+    :class:`RecurringProblemAccepted` told them."""
+
+    by: int | None = None
+    reporters: Sequence[tuple[int, tuple[str, ...]]] = ()
+
+
+class TopicAccepted(TopicScreened):
     """Screened in: it collects co-signatures until ``threshold``."""
 
     threshold: int
 
 
-class TopicRejected(TopicChanged):
+class TopicRejected(TopicScreened):
     """Screened out, with the reason the proposer sees."""
 
 
-class TopicMerged(TopicChanged):
+class TopicMerged(TopicScreened):
     """Merged into ``into``."""
 
     into: Topic

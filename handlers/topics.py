@@ -39,6 +39,9 @@ from notices.topic_views import (
     cosigner_roll,
     offer_decided,
     pending_topics,
+    reject_reason_asked,
+    screened,
+    told_whom,
     topic_draft,
     topic_standing,
     topics_overview,
@@ -227,6 +230,11 @@ _topic_command = Section("议题").command
 _ACCEPTING = re.compile(r"(?:审核)?(?:通过|同意|可以|ok|好的?)?(?:了|吧)?", re.IGNORECASE)
 
 
+def _me(ctx: Context) -> int | None:
+    """The moderator who acts, as a resident (None when not bound to one)."""
+    return ctx.user.resident.id if ctx.user.resident is not None else None
+
+
 class TopicModerationHandler(Handler):
     """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题 · 转为议题 R… · 暂不转议题 R…."""
 
@@ -273,30 +281,24 @@ class TopicModerationHandler(Handler):
             return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
         if not _ACCEPTING.fullmatch(verdict.strip(" 。.!！~～")):
             return [Reply(t("topic.screen_not_understood", ref=topic_ref(topic)))]
-        await self._service(ctx).accept(topic, ctx.user.actor)
+        accepted = await self._service(ctx).accept(topic, ctx.user.actor, _me(ctx))
         threshold = self.rules.cosign_threshold
         grouped = t("topic.accepted_grouped") if self.rules.group_chats() else ""
         return [
-            Reply(
-                t(
-                    "topic.accepted_moderator",
-                    ref=topic_ref(topic),
-                    threshold=threshold,
-                    grouped=grouped,
-                )
-            )
+            screened("topic.accepted_moderator", accepted, threshold=threshold, grouped=grouped)
         ]
 
     async def reject(self, ctx: Context, topic: int, reason: str | None) -> Sequence[Reply]:
         """驳回 T12 理由; without one (one tap used to reject with a fixed reason, whatever
         the pre-screen said) the reason is asked for, once the topic still awaits screening."""
-        reason = (reason or "").strip(" ：:，,")
+        reason, service, me = (reason or "").strip(" ：:，,"), self._service(ctx), _me(ctx)
         if not reason:
-            await self._service(ctx).screening(topic)
+            found = await service.screening(topic)
+            reporters = await service.reporters(found, me, found.proposer_id)
             ctx.conversation.start(REJECT_FLOW, "reason", topic=topic)
-            return [Reply(t("topic.ask_reject_reason", ref=topic_ref(topic)))]
-        await self._service(ctx).reject(topic, reason, ctx.user.actor)
-        return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic)))]
+            return [reject_reason_asked(found, told_whom(found, me, len(reporters)))]
+        rejected = await service.reject(topic, reason, ctx.user.actor, me)
+        return [screened("topic.rejected_moderator", rejected, told="topic.told_reason")]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         """The reason asked for by :meth:`reject`."""
@@ -305,8 +307,8 @@ class TopicModerationHandler(Handler):
         return await self.reject(ctx, topic, ctx.text)
 
     async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
-        await self._service(ctx).merge(topic, into, ctx.user.actor)
-        return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]
+        merged = await self._service(ctx).merge(topic, into, ctx.user.actor, _me(ctx))
+        return [screened("topic.merged_moderator", merged, into=topic_ref(into))]
 
     def _recurring(self, ctx: Context) -> RecurringProblems:
         return RecurringProblems(ctx.uow, self.rules, ctx.community.zone)

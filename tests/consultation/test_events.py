@@ -34,6 +34,7 @@ _TICKET_EVENTS = [
 _TOPIC_EVENTS = {
     ev.TopicChanged: {},
     ev.TopicProposed: {"proposer_name": "张阿姨"},
+    ev.TopicScreened: {"by": 3, "reporters": ((5, ("R20261122-0001",)),)},
     ev.TopicAccepted: {"threshold": 10},
     ev.TopicRejected: {},
     ev.TopicMerged: {"into": TOPIC},

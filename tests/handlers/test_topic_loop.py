@@ -72,7 +72,7 @@ async def test_the_reject_button_asks_for_the_reason_the_proposer_reads(town: To
     assert asked.text == "请说一下驳回 T1 的理由，提议人会看到（不驳回了就发“算了”）：", asked.text
     assert not [p for p in await town.zhang.receives() if "没有通过审核" in p.text]
     done = await town.li.says("东门照明属于物业维修范围，已转物业处理")
-    assert done.text == "T1 已驳回，理由已告知提议人。", done.text
+    assert done.text == "T1 已驳回。理由已告知提议人。", done.text
     [told] = [p for p in await town.zhang.receives() if "没有通过审核" in p.text]
     assert "理由：东门照明属于物业维修范围，已转物业处理" in told.text, told.text
 
