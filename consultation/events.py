@@ -417,6 +417,18 @@ class MinutesPublished(Event, key="minutes:{minutes.meeting.code}"):
 # ---- 结果 ------------------------------------------------------------------------------
 
 
+class DecisionAssigned(Event, key="decision.assign:D{decision.id}:{stamp}"):
+    """落实: the owner (``owner_id``, when the register knows them) is told what to carry
+    out, by when, and how to report progress; the proposer of ``topic`` hears who carries
+    it out. ``by``, the moderator who assigned it, is told neither (he was answered)."""
+
+    decision: Decision
+    owner_id: int | None
+    topic: Topic | None = None
+    by: int | None = None
+    stamp: str
+
+
 class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
     """进展: a step in carrying a decision out, told to the groups."""
 
