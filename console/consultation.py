@@ -195,7 +195,8 @@ class ConsultationPages:
     async def topic_accept(self, visit: Visit) -> web.StreamResponse:
         topic_id = self._id(visit)
         await self._guard(
-            "/console/topics", self._topics(visit).accept(topic_id, visit.staff.actor)
+            "/console/topics",
+            self._topics(visit).accept(topic_id, visit.staff.actor, visit.staff.id),
         )
         return done("/console/topics", f"{topic_ref(topic_id)} 已通过审核，开始征集附议。")
 
@@ -203,7 +204,8 @@ class ConsultationPages:
         topic_id = self._id(visit)
         reason = visit.arg("reason")
         await self._guard(
-            "/console/topics", self._topics(visit).reject(topic_id, reason, visit.staff.actor)
+            "/console/topics",
+            self._topics(visit).reject(topic_id, reason, visit.staff.actor, visit.staff.id),
         )
         return done("/console/topics", f"{topic_ref(topic_id)} 已驳回，理由已告知提议人。")
 
@@ -214,7 +216,7 @@ class ConsultationPages:
             raise ActionRefused("请填写要合并到的议题编号，如 T3。", "/console/topics")
         await self._guard(
             "/console/topics",
-            self._topics(visit).merge(topic_id, int(into), visit.staff.actor),
+            self._topics(visit).merge(topic_id, int(into), visit.staff.actor, visit.staff.id),
         )
         return done("/console/topics", f"{topic_ref(topic_id)} 已合并到 T{into}。")
 

@@ -189,17 +189,29 @@ class TopicProposed(TopicChanged):
     proposer_name: str
 
 
-class TopicAccepted(TopicChanged):
+class TopicScreened(TopicChanged):
+    """A moderator screened a topic (accepted, rejected or merged it). ``by`` is the
+    moderator (resident id): a proposer who screened their own topic (one drawn from
+    tickets is proposed by the moderator who tapped 提交初审) is not told of their own
+    act. ``reporters``: for a topic drawn from tickets, the residents who reported them
+    with the numbers of their own tickets (never who else reported), as
+    :class:`RecurringProblemAccepted` told them."""
+
+    by: int | None = None
+    reporters: Sequence[tuple[int, tuple[str, ...]]] = ()
+
+
+class TopicAccepted(TopicScreened):
     """Screened in: it collects co-signatures until ``threshold``."""
 
     threshold: int
 
 
-class TopicRejected(TopicChanged):
+class TopicRejected(TopicScreened):
     """Screened out, with the reason the proposer sees."""
 
 
-class TopicMerged(TopicChanged):
+class TopicMerged(TopicScreened):
     """Merged into ``into``."""
 
     into: Topic
@@ -403,6 +415,18 @@ class MinutesPublished(Event, key="minutes:{minutes.meeting.code}"):
 
 
 # ---- 结果 ------------------------------------------------------------------------------
+
+
+class DecisionAssigned(Event, key="decision.assign:D{decision.id}:{stamp}"):
+    """落实: the owner (``owner_id``, when the register knows them) is told what to carry
+    out, by when, and how to report progress; the proposer of ``topic`` hears who carries
+    it out. ``by``, the moderator who assigned it, is told neither (he was answered)."""
+
+    decision: Decision
+    owner_id: int | None
+    topic: Topic | None = None
+    by: int | None = None
+    stamp: str
 
 
 class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):

@@ -20,6 +20,7 @@ from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
+from storage.people import PeopleRepository
 from storage.polls import Poll, PollRepository
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
@@ -70,6 +71,15 @@ class Minutes:
     signed_up_assisted: int = 0
     #: The meeting's polls that decided nothing (no decision number: said apart).
     void_votes: list[VoidVote] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    """落实 done: its event, and how many residents of the register bear the owner's name
+    (1: that one is told; 0 or several: nobody, and the moderator is asked to tell them)."""
+
+    event: ev.DecisionAssigned
+    named: int
 
 
 def stored_tally(poll: Poll) -> Tally | None:
@@ -145,15 +155,46 @@ class OutcomeService:
             self.uow, self.now, actor, action, "decision", ref, status=decision.status, **after
         )
 
-    async def assign(self, decision_id: int, owner: str, due: str | None, actor: str) -> Decision:
+    async def assign(
+        self, decision_id: int, owner: str, due: str | None, actor: str, by: int | None = None
+    ) -> Assignment:
+        """落实: ``owner`` (a name) carries it out, by ``due``. The owner is found in the
+        register by name (only when exactly one resident has it) and told, and so is the
+        topic's proposer; ``by`` is the moderator who assigned it."""
         decision = await self._to_carry_out(decision_id)
-        decision.owner, decision.due_date = owner[:64], due
+        named = await self.uow.get(PeopleRepository).by_name(owner[:64])
+        owner_id = named[0].id if len(named) == 1 else None
+        decision.owner, decision.owner_id, decision.due_date = owner[:64], owner_id, due
         decision.status = "in_progress"
         await self.decisions.save(decision)
-        await self._audit(actor, "decision_assigned", decision, owner=owner, due=due)
-        return decision
+        await self._audit(
+            actor, "decision_assigned", decision, owner=owner, owner_id=owner_id, due=due
+        )
+        topic = None
+        if decision.topic_id is not None:
+            topic = await self.uow.get(TopicRepository).get(decision.topic_id)
+        assigned = ev.DecisionAssigned(
+            decision=decision,
+            owner_id=owner_id,
+            topic=topic,
+            by=by,
+            stamp=self.now.strftime("%Y%m%d%H%M%S"),
+        )
+        self.uow.record(assigned)
+        return Assignment(assigned, len(named))
 
-    async def progress(self, decision_id: int, note: str, actor: str) -> Decision:
+    async def owner_progress(
+        self, decision_id: int, note: str, actor: str, resident_id: int | None
+    ) -> Decision:
+        """进展 by the decision's owner (not a moderator): only on their own decision."""
+        decision = await self.get(decision_id)
+        if resident_id is None or decision.owner_id != resident_id:
+            raise OutcomeError("not_owner", ref=decision_ref(decision_id))
+        return await self.progress(decision_id, note, actor, by_owner=True)
+
+    async def progress(
+        self, decision_id: int, note: str, actor: str, *, by_owner: bool = False
+    ) -> Decision:
         decision = await self._to_carry_out(decision_id)
         assert decision.id is not None
         await self.decisions.save(
@@ -162,7 +203,8 @@ class OutcomeService:
         if decision.status == "decided":
             decision.status = "in_progress"
             await self.decisions.save(decision)
-        await self._audit(actor, "decision_progress", decision, note=note[:200])
+        owned = {"by_owner": True} if by_owner else {}
+        await self._audit(actor, "decision_progress", decision, note=note[:200], **owned)
         stamp = self.now.strftime("%Y%m%d%H%M%S")
         self.uow.record(ev.DecisionProgressed(decision=decision, note=note, stamp=stamp))
         return decision

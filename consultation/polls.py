@@ -95,6 +95,11 @@ class PollSpec:
 
 #: What a moderator says of a poll that belongs to no consultation day.
 STANDALONE_WORDS = ("单独表决", "不属于议事日")
+#: The question of a vote opened on a topic without one of its own (开启投票 T1): the
+#: proposal put to the vote, not its title read as a question ("是否同意：停车位太少").
+#: The title in 《》, as 附议名单 and 代办 write a topic's: the question itself is quoted
+#: “…” wherever it is cited (P2“是否同意议题 T1《…》的提议？”).
+TOPIC_QUESTION = "是否同意议题 {ref}《{title}》的提议？"
 _KV = re.compile(r"(选项|多选|范围|法定人数|法定|通过|截止)\s*[:：]\s*")
 _DEADLINE = re.compile(
     r"截止\s*[:：]\s*(?:(\d{4})[-/年])?(?:(\d{1,2})[-/月](\d{1,2})日?\s*)?(\d{1,2})[:：点](\d{2})?分?"
@@ -266,7 +271,9 @@ class PollService:
             topic = await self.uow.get(TopicRepository).get(spec.topic_id)
             if topic is None:
                 raise PollError("topic_not_found", ref=topic_ref(spec.topic_id))
-            question = question or f"是否同意：{topic.title}"
+            question = question or TOPIC_QUESTION.format(
+                ref=topic_ref(spec.topic_id), title=topic.title
+            )
             meeting_id = topic.meeting_id
         if spec.meeting_code:
             meeting = await self.uow.get(MeetingRepository).by_code(spec.meeting_code)

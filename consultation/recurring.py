@@ -32,7 +32,7 @@ from consultation.confidentiality import Confidentiality
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import topic_ref
-from consultation.topics import TITLE_MAX, TopicDraft, TopicService
+from consultation.topics import TITLE_MAX, TopicDraft, TopicService, ticket_reporters
 from storage.models import Resident
 from storage.nlu_samples import mask_personal
 from storage.recurring import RecurringOffer, RecurringOfferRepository
@@ -196,7 +196,9 @@ class RecurringProblems:
         found = await self.offers.get(offer.id)
         assert found is not None
         self.uow.record(
-            ev.RecurringProblemAccepted(offer=found, topic=topic, reporters=_reporters(tickets))
+            ev.RecurringProblemAccepted(
+                offer=found, topic=topic, reporters=ticket_reporters(tickets)
+            )
         )
         return OfferOutcome(found, topic, True)
 
@@ -272,15 +274,6 @@ def _quote(ticket: Ticket) -> str:
     """A ticket's words as a topic may show them: phone and ID numbers masked, cut short."""
     text = mask_personal(" ".join(ticket.description.split()))
     return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
-
-
-def _reporters(tickets: Sequence[Ticket]) -> tuple[tuple[int, tuple[str, ...]], ...]:
-    """Each reporting resident with the numbers of their own tickets, in ticket order."""
-    numbers: dict[int, list[str]] = {}
-    for ticket in tickets:
-        if ticket.reporter_resident_id is not None:
-            numbers.setdefault(ticket.reporter_resident_id, []).append(ticket.number)
-    return tuple((rid, tuple(own)) for rid, own in numbers.items())
 
 
 def _offer_ref(offer: RecurringOffer) -> str:

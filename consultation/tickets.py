@@ -33,6 +33,7 @@ from storage.models import Resident
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
+    DepartmentRepository,
     TicketEvent,
     TicketRepository,
 )
@@ -59,6 +60,10 @@ GIVE_BACK = TicketMove("returned", HOLDING, ev.TicketReturned)
 EXTEND = TicketMove("extended", HOLDING, ev.TicketExtended)
 REASSIGN = TicketMove("reassigned", OPEN_STATUSES, ev.TicketReassigned)
 SEND_TO_DEPARTMENT = TicketMove("sent_to_department", OPEN_STATUSES, ev.TicketSentToDepartment)
+#: What a department's contact may do to a ticket sent to their department (部门报到):
+#: tell the resident how it goes (处理中) and resolve it (办结). Taking, handing up,
+#: returning, extending and reassigning stay with the grid and the community.
+DEPARTMENT_MOVES = (PROGRESS, RESOLVE)
 RATE = TicketMove("rated", ("resolved",), ev.TicketRated)
 REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
@@ -330,7 +335,7 @@ class TicketService:
         self, number: str, worker: Actor, note: str, now: datetime
     ) -> ev.TicketChanged:
         """处理中, with a note the resident sees."""
-        ticket = await self._explained(number, worker, note, "note_required")
+        ticket = await self._explained(number, worker, note, "note_required", PROGRESS)
         values = {"status": "in_progress" if ticket.status != "escalated" else "escalated"}
         return await self._move(ticket, worker, PROGRESS, now, values, note=note)
 
@@ -338,7 +343,7 @@ class TicketService:
         self, number: str, worker: Actor, note: str, photo: str | None, now: datetime
     ) -> ev.TicketChanged:
         """办结: the resident is asked to rate; no answer in time closes it unrated."""
-        ticket = await self._held(number, worker)
+        ticket = await self._held(number, worker, RESOLVE)
         if not note and not photo:
             raise TicketError("note_required", number=number)
         values = {
@@ -601,6 +606,16 @@ class TicketService:
         ]
         return list(await self.repo.tasks_of(worker.resident_id, grids))
 
+    async def department_tasks(self, contact: Actor) -> list[Ticket]:
+        """我的任务 of a department's contact: the open tickets sent to their department(s),
+        the longest waiting first."""
+        if contact.resident_id is None:
+            return []
+        departments = await self.uow.get(DepartmentRepository).departments_of(contact.resident_id)
+        if not departments:
+            return []
+        return list(await self.repo.sent_to_departments(departments))
+
     async def overdue(self, now: datetime) -> list[Ticket]:
         return list(await self.repo.overdue(now))
 
@@ -746,25 +761,42 @@ class TicketService:
         if ticket.grid_id is not None and ticket.grid_id not in grids:
             raise TicketError("other_grid", number=ticket.number)
 
-    async def may_act(self, number: str, worker: Actor) -> Ticket:
-        """The ticket, if ``worker`` may act on it (its holder or a moderator): checked
-        before a note or reason is asked for, so the answer is not refused after."""
-        return await self._held(number, worker)
+    async def may_act(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
+        """The ticket, if ``worker`` may ``move`` it (its holder or a moderator; for 处理中
+        and 办结 also its department's contact): checked before a note or reason is asked
+        for, so the answer is not refused after."""
+        return await self._held(number, worker, move)
 
-    async def _held(self, number: str, worker: Actor) -> Ticket:
+    async def _held(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
         ticket = await self._get(number)
-        if worker.resident_id is None or (
-            ticket.holder_id != worker.resident_id and not worker.is_moderator
-        ):
+        if worker.resident_id is None:
             raise TicketError("not_holder", number=number)
-        return ticket
+        if ticket.holder_id == worker.resident_id or worker.is_moderator:
+            return ticket
+        if move in DEPARTMENT_MOVES and await self._sent_to(ticket, worker):
+            return ticket
+        raise TicketError("not_holder", number=number)
+
+    async def _sent_to(self, ticket: Ticket, person: Actor) -> bool:
+        """Whether ``ticket`` was escalated to a department ``person`` answers for."""
+        if person.resident_id is None or Role.DEPARTMENT not in person.roles:
+            return False
+        if ticket.level != "department" or not ticket.department:
+            return False
+        theirs = await self.uow.get(DepartmentRepository).departments_of(person.resident_id)
+        return ticket.department in theirs
 
     async def _explained(
-        self, number: str, worker: Actor, why: str | None, missing: str = "reason_required"
+        self,
+        number: str,
+        worker: Actor,
+        why: str | None,
+        missing: str = "reason_required",
+        move: TicketMove | None = None,
     ) -> Ticket:
         """The ticket its holder (or a moderator) acts on, refused (``missing``) without
         the note or reason the resident will see."""
-        ticket = await self._held(number, worker)
+        ticket = await self._held(number, worker, move)
         if not why:
             raise TicketError(missing, number=number)
         return ticket
@@ -780,6 +812,8 @@ class TicketService:
     async def _may_see(self, ticket: Ticket, person: Actor) -> bool:
         assert ticket.id is not None
         if self._is_reporter(ticket, person) or person.is_moderator:
+            return True
+        if await self._sent_to(ticket, person):
             return True
         if person.resident_id is not None and Role.GRID_WORKER in person.roles:
             if ticket.holder_id == person.resident_id:

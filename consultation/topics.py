@@ -17,6 +17,8 @@ from consultation.schedule import TimedEvent
 from consultation.screening import ScreenHint, screen
 from storage.meetings import MeetingRepository
 from storage.models import Resident
+from storage.recurring import RecurringOfferRepository
+from storage.tickets import Ticket
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -114,6 +116,15 @@ def signer_key(resident: Resident, per_household: bool) -> str:
     return f"r:{resident.id}"
 
 
+def ticket_reporters(tickets: Sequence[Ticket]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Each reporting resident with the numbers of their own tickets, in ticket order."""
+    numbers: dict[int, list[str]] = {}
+    for ticket in tickets:
+        if ticket.reporter_resident_id is not None:
+            numbers.setdefault(ticket.reporter_resident_id, []).append(ticket.number)
+    return tuple((rid, tuple(own)) for rid, own in numbers.items())
+
+
 @dataclass(frozen=True, slots=True)
 class CosignResult:
     topic: Topic
@@ -178,34 +189,69 @@ class TopicService:
         await self.topics.save(topic)
         await self._record(actor, action, topic, before, **extra)
 
-    async def accept(self, topic_id: int, actor: str) -> Topic:
+    async def screening(self, topic_id: int) -> Topic:
+        """The topic, if it still awaits screening: an old 通过/驳回 button under a card
+        another moderator (or this one) has answered changes nothing, and is told so."""
         topic = await self.get(topic_id)
         if topic.status != "proposed":
             raise TopicError(
                 "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
             )
-        await self._change(topic, "accepted", actor, "topic_accepted")
-        self.uow.record(ev.TopicAccepted(topic=topic, threshold=self.rules.cosign_threshold))
-        if topic.cosign_count >= self.rules.cosign_threshold:
-            await self._change(topic, "qualified", actor, "topic_qualified")
         return topic
 
-    async def reject(self, topic_id: int, reason: str, actor: str) -> Topic:
+    async def reporters(
+        self, topic: Topic, *leave_out: int | None
+    ) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """For a topic drawn from tickets (提交初审 on a recurring problem): who reported
+        them, each with the numbers of their own tickets; none for a resident's proposal."""
+        assert topic.id is not None
+        offers = self.uow.get(RecurringOfferRepository)
+        numbers = [n for offer in await offers.of_topic(topic.id) for n in offer.tickets]
+        if not numbers:
+            return ()
+        found = ticket_reporters(await offers.tickets(numbers))
+        return tuple((rid, own) for rid, own in found if rid not in leave_out)
+
+    async def _told_reporters(
+        self, topic: Topic, by: int | None
+    ) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """A screening event's ``reporters``: neither the moderator who acted nor the
+        proposer (who hears as proposer) is told as a reporter as well."""
+        return await self.reporters(topic, by, topic.proposer_id)
+
+    async def accept(self, topic_id: int, actor: str, by: int | None = None) -> ev.TopicAccepted:
+        """通过: it collects co-signatures (``by``: the moderator, a resident id)."""
+        topic = await self.screening(topic_id)
+        await self._change(topic, "accepted", actor, "topic_accepted")
+        accepted = ev.TopicAccepted(
+            topic=topic,
+            threshold=self.rules.cosign_threshold,
+            by=by,
+            reporters=await self._told_reporters(topic, by),
+        )
+        self.uow.record(accepted)
+        if topic.cosign_count >= self.rules.cosign_threshold:
+            await self._change(topic, "qualified", actor, "topic_qualified")
+        return accepted
+
+    async def reject(
+        self, topic_id: int, reason: str, actor: str, by: int | None = None
+    ) -> ev.TopicRejected:
         """Only a topic awaiting screening: one already accepted stays accepted (an old
         驳回 button under a card its moderator had answered 通过 must change nothing)."""
-        topic = await self.get(topic_id)
-        if topic.status != "proposed":
-            raise TopicError(
-                "not_pending", ref=topic_ref(topic_id), status=TOPIC_STATUS_ZH[topic.status]
-            )
+        topic = await self.screening(topic_id)
         if not reason.strip():
             raise TopicError("reason_required")
         topic.reason = reason.strip()[:500]
         await self._change(topic, "rejected", actor, "topic_rejected", reason=topic.reason)
-        self.uow.record(ev.TopicRejected(topic=topic))
-        return topic
+        reporters = await self._told_reporters(topic, by)
+        rejected = ev.TopicRejected(topic=topic, by=by, reporters=reporters)
+        self.uow.record(rejected)
+        return rejected
 
-    async def merge(self, topic_id: int, into_id: int, actor: str) -> tuple[Topic, Topic]:
+    async def merge(
+        self, topic_id: int, into_id: int, actor: str, by: int | None = None
+    ) -> ev.TopicMerged:
         topic, target = await self.get(topic_id), await self.get(into_id)
         if topic_id == into_id:
             raise TopicError("merge_self")
@@ -214,8 +260,10 @@ class TopicService:
         topic.merged_into_id = into_id
         topic.reason = f"与{topic_ref(into_id)}合并"
         await self._change(topic, "merged", actor, "topic_merged", into=topic_ref(into_id))
-        self.uow.record(ev.TopicMerged(topic=topic, into=target))
-        return topic, target
+        reporters = await self._told_reporters(topic, by)
+        merged = ev.TopicMerged(topic=topic, into=target, by=by, reporters=reporters)
+        self.uow.record(merged)
+        return merged
 
     async def cosign(
         self, topic_id: int, resident: Resident, actor: str, assisted_by: Resident | None = None

@@ -51,7 +51,9 @@ class OutcomeAdminHandler(Handler):
             ref("D", "decision"),
             rest("assignment", "负责人 王网格员 期限 2026-12-31", optional=False),
         ),
-        _decision_command(
+        # A decision's owner (a grid worker, a department, a resident) reports on their
+        # own: the handler checks whose decision it is.
+        Section("落实", frozenset(Role)).command(
             "进展", "progress", ref("D", "decision"), rest("note", "……", optional=False)
         ),
         _decision_command("办结", "done", ref("D", "decision")),
@@ -68,11 +70,18 @@ class OutcomeAdminHandler(Handler):
             return [Reply(t("outcome.syntax"))]
         who, when = found.group(1), found.group(2)
         due = parse_due(when, ctx.now.astimezone(ctx.community.zone).date())
-        await OutcomeService(ctx.uow, ctx.now).assign(decision, who, due, ctx.user.actor)
-        return [decision_assigned(decision, who, due)]
+        me = ctx.user.resident.id if ctx.user.resident is not None else None
+        done = await OutcomeService(ctx.uow, ctx.now).assign(decision, who, due, ctx.user.actor, me)
+        return [decision_assigned(done)]
 
     async def progress(self, ctx: Context, decision: int, note: str) -> Sequence[Reply]:
-        await OutcomeService(ctx.uow, ctx.now).progress(decision, note, ctx.user.actor)
+        """进展 D3 …: a moderator's, or the decision's owner's on their own decision."""
+        service = OutcomeService(ctx.uow, ctx.now)
+        if ctx.user.has(Role.MODERATOR):
+            await service.progress(decision, note, ctx.user.actor)
+        else:
+            me = ctx.user.resident.id if ctx.user.resident is not None else None
+            await service.owner_progress(decision, note, ctx.user.actor, me)
         return [Reply(t("outcome.progress", ref=decision_ref(decision)))]
 
     async def done(self, ctx: Context, decision: int) -> Sequence[Reply]:

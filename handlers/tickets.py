@@ -19,7 +19,14 @@ from consultation.ticket_parsing import (
     parse_period,
     rating_word,
 )
-from consultation.tickets import Actor, Ticket, TicketError, TicketService
+from consultation.tickets import (
+    PROGRESS,
+    RESOLVE,
+    Actor,
+    Ticket,
+    TicketError,
+    TicketService,
+)
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
@@ -34,8 +41,14 @@ from notices.tickets import RATING_FLOW
 
 ACTION_FLOW = "ticket_action"
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
+#: Who may use 处理中, 办结 and 我的任务: the staff, and a department's contacts on the
+#: tickets sent to their department (consultation.tickets.DEPARTMENT_MOVES).
+WITH_DEPARTMENTS = STAFF | {Role.DEPARTMENT}
 _ticket_command = Section("诉求").command
 _worker_command = Section("诉求", STAFF).command
+_department_command = Section("诉求", WITH_DEPARTMENTS).command
+#: The verbs a department's contact may use, and the move each makes.
+_DEPARTMENT_VERBS = {"处理中": PROGRESS, "办结": RESOLVE}
 #: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
 LISTED = 30
 
@@ -178,7 +191,9 @@ class GridWorkerHandler(TicketHandler):
 
     grammar = (
         *(
-            _worker_command(verb, "act", ticket(), rest("note", example))
+            (_department_command if verb in _DEPARTMENT_VERBS else _worker_command)(
+                verb, "act", ticket(), rest("note", example)
+            )
             for verb, example in (
                 ("接单", ""),
                 ("处理中", "进展说明"),
@@ -189,11 +204,11 @@ class GridWorkerHandler(TicketHandler):
                 ("延期", "24小时 原因"),
             )
         ),
-        _worker_command("我的任务", "tasks", aliases=("/tasks",)),
+        _department_command("我的任务", "tasks", aliases=("/tasks",)),
     )
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
     flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
-    required_roles = STAFF
+    required_roles = WITH_DEPARTMENTS
     #: A worker's tasks list residents' places and problems; an action names the ticket:
     #: typed in the group, answered in the worker's own chat.
     answers_privately = True
@@ -204,8 +219,15 @@ class GridWorkerHandler(TicketHandler):
         return await self._act(ctx, action, number, note or "", ctx.message.image_url)
 
     async def tasks(self, ctx: Context) -> Sequence[Reply]:
-        tickets = await self.service(ctx).tasks(actor_of(ctx))
-        return [views.task_list(tickets, ctx.community.zone)]
+        """A grid worker's (or moderator's) tasks; a department contact's tickets sent to
+        the department (both, for someone who is both)."""
+        service, me, zone = self.service(ctx), actor_of(ctx), ctx.community.zone
+        replies = []
+        if ctx.user.has(*STAFF):
+            replies.append(views.task_list(await service.tasks(me), zone))
+        if ctx.user.has(Role.DEPARTMENT):
+            replies += views.department_tasks(await service.department_tasks(me), zone, ctx.now)
+        return replies
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)
@@ -242,7 +264,7 @@ class GridWorkerHandler(TicketHandler):
             if not rest and not (action == "办结" and photo):
                 # Refuses unknown or foreign numbers, and a ticket this worker may not
                 # act on, before asking for a note it would then refuse.
-                await service.may_act(number, me)
+                await service.may_act(number, me, _DEPARTMENT_VERBS.get(action))
                 ctx.conversation.start(
                     ACTION_FLOW, "note", action=action, number=number, hours=hours
                 )

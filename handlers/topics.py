@@ -39,12 +39,17 @@ from notices.topic_views import (
     cosigner_roll,
     offer_decided,
     pending_topics,
+    reject_reason_asked,
+    screened,
+    told_whom,
     topic_draft,
     topic_standing,
     topics_overview,
 )
 
 FLOW = "topic"
+#: The 【新议题】 card's 驳回 asks for the reason: the moderator's next message is it.
+REJECT_FLOW = "topic_reject"
 NEED_VERIFIED = COSIGNERS
 
 
@@ -118,6 +123,11 @@ class TopicListHandler(Handler):
     phrases = (
         r"(?:看看|查看|查一下|看一下|(?:现在|最近|目前)?(?:有哪些|有什么|的)|我的|我提的|我提过的)?"
         r"议题(?:列表|清单|情况|进展|有哪些|有什么)?[吗呢啊？?]*",
+        # 最近有什么议题可以附议 · 有什么可以附议的 · 可以附议的议题有哪些 (the model
+        # took these for 帮助)
+        r"(?:现在|最近|目前)?有?(?:什么|哪些|哪个)(?:议题)?(?:可以|能|要|需要)附议的?(?:议题)?"
+        r"[吗呢啊？?]*",
+        r"(?:现在|最近|目前)?(?:可以|能)附议的(?:议题)?(?:有哪些|有什么|是哪些)?[吗呢啊？?]*",
     )
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -138,8 +148,10 @@ class SecondTopicHandler(Handler):
     """附议 T12 (or the intent without a number: list what is open for co-signing)."""
 
     intents = (Intent.SECOND_TOPIC,)
+    #: A bare 附议 lists what is open for co-signing, with buttons (it used to be told
+    #: only "请这样发：附议 T3").
     grammar = (
-        Command("附议", "cosign", (ref("T", "topic", bare=True),), listed=False),
+        Command("附议", "cosign", (ref("T", "topic", bare=True, optional=True),), listed=False),
         Command(
             "取消附议",
             "withdraw",
@@ -218,6 +230,11 @@ _topic_command = Section("议题").command
 _ACCEPTING = re.compile(r"(?:审核)?(?:通过|同意|可以|ok|好的?)?(?:了|吧)?", re.IGNORECASE)
 
 
+def _me(ctx: Context) -> int | None:
+    """The moderator who acts, as a resident (None when not bound to one)."""
+    return ctx.user.resident.id if ctx.user.resident is not None else None
+
+
 class TopicModerationHandler(Handler):
     """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题 · 转为议题 R… · 暂不转议题 R…."""
 
@@ -225,9 +242,7 @@ class TopicModerationHandler(Handler):
         _topic_command("待审议题", "pending"),
         _topic_command("附议名单", "cosigners", ref("T", "topic")),
         _topic_command("审核", "screen", ref("T", "topic"), rest("verdict", "通过")),
-        _topic_command(
-            "驳回", "reject", ref("T", "topic"), rest("reason", "理由…", optional=False)
-        ),
+        _topic_command("驳回", "reject", ref("T", "topic"), rest("reason", "理由…")),
         _topic_command(
             "合并",
             "merge",
@@ -238,6 +253,9 @@ class TopicModerationHandler(Handler):
         _topic_command("转为议题", "from_tickets", ticket()),
         _topic_command("暂不转议题", "not_from_tickets", ticket(), listed=False),
     )
+    #: 驳回 T12 without a reason (the card's button): the reason is asked for, and the
+    #: next message is it; 算了 cancels and the topic still awaits screening.
+    flow = Flow(REJECT_FLOW, (Step("reason"),), starts=("reason",))
     required_roles = MODERATOR
 
     def __init__(self, rules: ConsultationRules) -> None:
@@ -263,20 +281,34 @@ class TopicModerationHandler(Handler):
             return await self.reject(ctx, topic, re.sub(r"^(?:驳回|不通过)", "", verdict))
         if not _ACCEPTING.fullmatch(verdict.strip(" 。.!！~～")):
             return [Reply(t("topic.screen_not_understood", ref=topic_ref(topic)))]
-        await self._service(ctx).accept(topic, ctx.user.actor)
+        accepted = await self._service(ctx).accept(topic, ctx.user.actor, _me(ctx))
         threshold = self.rules.cosign_threshold
-        return [Reply(t("topic.accepted_moderator", ref=topic_ref(topic), threshold=threshold))]
+        grouped = t("topic.accepted_grouped") if self.rules.group_chats() else ""
+        return [
+            screened("topic.accepted_moderator", accepted, threshold=threshold, grouped=grouped)
+        ]
 
-    async def reject(self, ctx: Context, topic: int, reason: str) -> Sequence[Reply]:
-        reason = reason.strip(" ：:，,")
+    async def reject(self, ctx: Context, topic: int, reason: str | None) -> Sequence[Reply]:
+        """驳回 T12 理由; without one (one tap used to reject with a fixed reason, whatever
+        the pre-screen said) the reason is asked for, once the topic still awaits screening."""
+        reason, service, me = (reason or "").strip(" ：:，,"), self._service(ctx), _me(ctx)
         if not reason:
-            return [Reply(t("topic.need_reason"))]
-        await self._service(ctx).reject(topic, reason, ctx.user.actor)
-        return [Reply(t("topic.rejected_moderator", ref=topic_ref(topic)))]
+            found = await service.screening(topic)
+            reporters = await service.reporters(found, me, found.proposer_id)
+            ctx.conversation.start(REJECT_FLOW, "reason", topic=topic)
+            return [reject_reason_asked(found, told_whom(found, me, len(reporters)))]
+        rejected = await service.reject(topic, reason, ctx.user.actor, me)
+        return [screened("topic.rejected_moderator", rejected, told="topic.told_reason")]
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        """The reason asked for by :meth:`reject`."""
+        topic = int(ctx.conversation.data.get("topic", 0))
+        ctx.conversation.end()
+        return await self.reject(ctx, topic, ctx.text)
 
     async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
-        await self._service(ctx).merge(topic, into, ctx.user.actor)
-        return [Reply(t("topic.merged_moderator", ref=topic_ref(topic), into=topic_ref(into)))]
+        merged = await self._service(ctx).merge(topic, into, ctx.user.actor, _me(ctx))
+        return [screened("topic.merged_moderator", merged, into=topic_ref(into))]
 
     def _recurring(self, ctx: Context) -> RecurringProblems:
         return RecurringProblems(ctx.uow, self.rules, ctx.community.zone)

@@ -18,6 +18,7 @@ _STAFF_PARTS = (
     (Role.MODERATOR, "help.moderator"),
     (Role.GRID_WORKER, "help.grid_worker"),
     (Role.COMMITTEE, "help.committee"),
+    (Role.DEPARTMENT, "help.department"),
 )
 
 
@@ -27,7 +28,7 @@ def help_reply(community: str, user: User, commands: Sequence[Command]) -> Reply
     parts = [t("help.header", community=community), t("help.guest")]
     if user.has(Role.RESIDENT):
         parts.append(t("help.resident"))
-    elif not user.has(Role.MODERATOR, Role.GRID_WORKER, Role.COMMITTEE):
+    elif not user.has(Role.MODERATOR, Role.GRID_WORKER, Role.COMMITTEE, Role.DEPARTMENT):
         parts.append(t("help.unverified"))
     for role, key in _STAFF_PARTS:
         if user.has(role):

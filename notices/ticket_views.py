@@ -14,6 +14,7 @@ from notices.common import date_text
 from notices.tickets import (
     action_zh,
     clock_text,
+    department_buttons,
     detail_line,
     location_of,
     status_zh,
@@ -26,6 +27,8 @@ from storage.tickets import Ticket
 FOLLOW_PREFIX = "关注 "
 FOLLOW = "关注它"
 FILE_ANYWAY = "继续提交"
+#: How many tickets a department's 我的任务 shows as cards with buttons (the 工作台 has all).
+DEPARTMENT_LISTED = 10
 CONFIRM = "确认提交"
 
 
@@ -106,6 +109,31 @@ def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
         for tk in tickets
     ]
     return Reply("\n".join(lines))
+
+
+def department_tasks(tickets: Sequence[Ticket], zone: tzinfo, now: datetime) -> list[Reply]:
+    """我的任务 of a department's contact: the tickets sent to the department, the longest
+    waiting first, each with the buttons a department may use (处理中, 办结); urgent and
+    overdue ones marked. Never the reporter: a department sees the problem, not who
+    reported it (a neighbour dispute's complainant above all)."""
+    if not tickets:
+        return [Reply(t("ticket.department_tasks_empty"))]
+    replies = [Reply(t("ticket.department_tasks_header", count=len(tickets)))]
+    for tk in tickets[:DEPARTMENT_LISTED]:
+        overdue = t("ticket.overdue_mark") if tk.resolution_due_at <= now else ""
+        line = t(
+            "ticket.department_task_line",
+            number=_marked(tk) + overdue,
+            status=status_zh(tk.status),
+            category=tk.category,
+            location=location_of(tk),
+            summary=summary(tk, 30),
+            due=clock_text(tk.resolution_due_at, zone),
+        )
+        replies.append(Reply(line, buttons=department_buttons(tk.number)))
+    if len(tickets) > DEPARTMENT_LISTED:
+        replies.append(Reply(t("ticket.department_tasks_more", count=DEPARTMENT_LISTED)))
+    return replies
 
 
 def ticket_listing(header: str, held: Sequence[tuple[Ticket, str | None]], zone: tzinfo) -> Reply:

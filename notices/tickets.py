@@ -74,6 +74,14 @@ def task_buttons(number: str) -> tuple[Button, ...]:
     )
 
 
+def department_buttons(number: str) -> tuple[Button, ...]:
+    """What a department's contact may do to a ticket sent to them (DEPARTMENT_MOVES)."""
+    return (
+        Button(t("ticket.b_progress"), f"处理中 {number}"),
+        Button(t("ticket.b_resolve"), f"办结 {number}"),
+    )
+
+
 def rating_buttons(number: str) -> tuple[Button, ...]:
     return tuple(
         Button(t(key), f"{t(key)} {number}")
@@ -392,7 +400,8 @@ class ToDepartment:
         )
         if event.late:
             text += t("ticket.late", due=clock_text(tk.resolution_due_at, self.zone))
-        if department and await bus.tell(uow, event, DepartmentContacts(department), Reply(text)):
+        card = Reply(text, buttons=department_buttons(tk.number))
+        if department and await bus.tell(uow, event, DepartmentContacts(department), card):
             return
         missing = t(
             "ticket.s_no_department_contact",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consultation import events as ev
 from consultation.ids import topic_ref
 from consultation.participation import Participant
 from consultation.recurring import OfferOutcome
@@ -103,6 +104,31 @@ def cosign_withdrawn(topic: Topic, threshold: int, *, short: bool) -> Reply:
     return Reply(
         t(key, ref=_ref(topic), title=topic.title, count=topic.cosign_count, threshold=threshold)
     )
+
+
+def told_whom(topic: Topic, by: int | None, reporters: int) -> str:
+    """Who hears of a screening by ``by``: the proposer unless it is ``by`` (a topic
+    drawn from tickets is proposed by a moderator), and the tickets' ``reporters``."""
+    whom = [t("topic.told_proposer")] if topic.proposer_id != by else []
+    if reporters:
+        whom.append(t("topic.told_reporters", count=reporters))
+    return "和".join(whom)
+
+
+def screened(
+    key: str, event: ev.TopicScreened, told: str = "topic.told", **values: object
+) -> Reply:
+    """A moderator's 通过 / 驳回 / 合并 answered: what it did, and who was told of it."""
+    whom = told_whom(event.topic, event.by, len(event.reporters))
+    said = t(told, whom=whom) if whom else ""
+    return Reply(t(key, ref=_ref(event.topic), told=said, **values))
+
+
+def reject_reason_asked(topic: Topic, whom: str) -> Reply:
+    """驳回 without a reason: the reason is asked for, saying who will read it."""
+    if whom:
+        return Reply(t("topic.ask_reject_reason", ref=_ref(topic), whom=whom))
+    return Reply(t("topic.ask_reject_reason_kept", ref=_ref(topic)))
 
 
 def pending_topics(pending: Sequence[Topic]) -> Reply:

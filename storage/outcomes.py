@@ -26,6 +26,9 @@ class Decision(SQLModel, table=True):
     text: str = Field(max_length=1000)
     passed: bool = Field(default=False)
     owner: str | None = Field(default=None, max_length=64)
+    #: The owner as a resident, when the register has exactly one of that name: they are
+    #: told, and may report progress (进展) on this decision.
+    owner_id: int | None = Field(default=None)
     due_date: str | None = Field(default=None, max_length=10)
     status: str = Field(default="decided", max_length=16)
     created_at: datetime = utc_field()

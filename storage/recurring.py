@@ -99,6 +99,15 @@ class RecurringOfferRepository(Repository):
         )
         return rowcount(result) == 1
 
+    async def of_topic(self, topic_id: int) -> Sequence[RecurringOffer]:
+        """The offers turned into topic ``topic_id`` (its source tickets), oldest first."""
+        stmt = (
+            select(RecurringOffer)
+            .where(col(RecurringOffer.topic_id) == topic_id)
+            .order_by(col(RecurringOffer.id))
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def link_topic(self, offer_id: int, topic_id: int) -> None:
         await self.session.execute(
             update(RecurringOffer)

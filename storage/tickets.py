@@ -526,6 +526,23 @@ class TicketRepository(Repository):
         )
         return int((await self.session.exec(stmt)).one() or 0)
 
+    async def sent_to_departments(
+        self, departments: Sequence[str], limit: int = 30
+    ) -> Sequence[Ticket]:
+        """Open tickets escalated to one of ``departments`` (部门报到), the longest waiting
+        first."""
+        stmt = (
+            select(Ticket)
+            .where(
+                col(Ticket.status).in_(OPEN_STATUSES),
+                col(Ticket.level) == "department",
+                col(Ticket.department).in_(list(departments)),
+            )
+            .order_by(col(Ticket.received_at), col(Ticket.id))
+            .limit(limit)
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def open_oldest(self, limit: int = 30) -> Sequence[Ticket]:
         """Open tickets (duplicates left out), the longest waiting first."""
         stmt = (

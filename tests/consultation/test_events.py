@@ -34,6 +34,7 @@ _TICKET_EVENTS = [
 _TOPIC_EVENTS = {
     ev.TopicChanged: {},
     ev.TopicProposed: {"proposer_name": "张阿姨"},
+    ev.TopicScreened: {"by": 3, "reporters": ((5, ("R20261122-0001",)),)},
     ev.TopicAccepted: {"threshold": 10},
     ev.TopicRejected: {},
     ev.TopicMerged: {"into": TOPIC},
@@ -98,6 +99,10 @@ CASES: list[tuple[ev.Event, str]] = [
     ),
     (ev.MeetingInvited(meeting=MEETING, invitees=()), "meeting.invite:M202611"),
     (ev.MinutesPublished(minutes=SimpleNamespace(meeting=MEETING)), "minutes:M202611"),
+    (
+        ev.DecisionAssigned(decision=DECISION, owner_id=9, stamp="20261122020304"),
+        "decision.assign:D4:20261122020304",
+    ),
     (ev.DecisionProgressed(decision=DECISION, note="", stamp="s1"), "decision.progress:D4:s1"),
     (ev.DecisionCarriedOut(decision=DECISION), "decision.evaluate:D4"),
     (

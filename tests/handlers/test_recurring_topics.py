@@ -156,6 +156,70 @@ async def test_three_reports_in_one_building_become_a_topic_in_screening(
     assert row.tickets == numbers and row.topic_id == topic.id
 
 
+# ---- what became of it: the reporters hear, the moderator is no proposer to himself -------
+
+
+async def _topic_from_lamps(town: Town) -> tuple[list[str], str, Reply]:
+    """Three lamps in 5号楼 put to screening by 李书记: the tickets, the topic's number,
+    and its 【新议题】 card; everyone's pushes so far are read."""
+    numbers = await three_lamps(town)
+    done = await town.li.taps("提交初审", offer_in(await town.li.receives()))
+    ref = TOPIC.search(done.text)
+    assert ref, done.text
+    [card] = [p for p in await town.li.receives() if f"【新议题 {ref.group(0)}】" in p.text]
+    await town.liu.receives()
+    await town.zhang.receives()
+    return numbers, ref.group(0), card
+
+
+async def test_the_reporters_hear_that_their_topic_was_rejected_and_why(town: Town) -> None:
+    numbers, ref, card = await _topic_from_lamps(town)
+    asked = await town.li.taps("驳回", card)
+    assert "反映这些诉求的 2 位居民会看到" in asked and "提议人" not in asked, asked.text
+    done = await town.li.says("属于物业维修范围，已交物业统一更换")
+    assert done.text == f"{ref} 已驳回。理由已告知反映这些诉求的 2 位居民。", done.text
+    [told] = [p.text for p in await town.liu.receives() if ref in p.text]
+    assert told.startswith(f"您反映的 {numbers[0]}、{numbers[2]} 整理成的议题 {ref}“"), told
+    assert "没有通过初审，理由：属于物业维修范围，已交物业统一更换。" in told, told
+    assert numbers[1] not in told and "张阿姨" not in told, "never who else reported"
+    [told_zhang] = [p.text for p in await town.zhang.receives() if ref in p.text]
+    assert numbers[1] in told_zhang and numbers[0] not in told_zhang and "刘大爷" not in told_zhang
+    own = [p.text for p in await town.li.receives() if "您提的议题" in p.text]
+    assert own == [], "李书记 proposed it only formally: no notice of his own act"
+
+
+async def test_the_reporters_hear_that_their_topic_collects_cosignatures(town: Town) -> None:
+    numbers, ref, card = await _topic_from_lamps(town)
+    accepted = await town.li.taps("通过", card)
+    assert accepted.text == (
+        f"{ref} 已通过审核，进入附议阶段（需 10 人附议）。"
+        "已通知反映这些诉求的 2 位居民。居民群已发征集附议的通知。"
+    ), accepted.text
+    [told] = [p for p in await town.liu.receives() if ref in p.text]
+    assert told.text.startswith(f"您反映的 {numbers[0]}、{numbers[2]} 整理成的议题 {ref}“")
+    assert "已通过初审，正在征集附议" in told.text and numbers[1] not in told.text
+    signed = await town.liu.taps(f"附议 {ref}", told)
+    assert signed.text.startswith(f"已附议 {ref}"), signed.text
+    assert not [p for p in await town.li.receives() if "您提的议题" in p.text]
+
+
+async def test_the_reporters_hear_that_their_topic_was_merged(town: Town) -> None:
+    numbers, ref, _card = await _topic_from_lamps(town)
+    await town.chen.says("我想提个议题：5号楼楼道灯老是坏，建议统一换成声控灯")
+    await town.chen.says("确认提交")
+    other = f"T{int(ref[1:]) + 1}"
+    await town.li.says(f"审核 {other} 通过")
+    await town.chen.receives()
+    merged = await town.li.says(f"合并 {ref} 到 {other}")
+    assert merged.text == f"{ref} 已并入 {other}。已通知反映这些诉求的 2 位居民。", merged.text
+    [told] = [p for p in await town.zhang.receives() if ref in p.text]
+    assert told.text.startswith(f"您反映的 {numbers[1]} 整理成的议题 {ref} 与 {other}“")
+    assert [b.data for b in told.buttons] == [f"附议 {other}"]
+    assert [p.text for p in await town.liu.receives() if ref in p.text]
+    assert not [p for p in await town.chen.receives() if ref in p.text], "not a reporter"
+    assert not [p for p in await town.li.receives() if "您提的议题" in p.text]
+
+
 # ---- offered once ----------------------------------------------------------------------
 
 

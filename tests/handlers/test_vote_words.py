@@ -20,7 +20,9 @@ async def test_naming_a_topic_is_no_vote_on_another_poll(model_town: Town) -> No
     assert "【表决 P2】" in await town.li.says("开启投票 T1 单独表决")
     for said in ("我反对T1", "T1我不同意", "赞成T1"):
         asked = await town.chen.says(said)
-        assert asked.text.startswith("您说的是议题 T1，它正在表决：P2“是否同意：小区东门"), said
+        assert asked.text.startswith(
+            "您说的是议题 T1，它正在表决：P2“是否同意议题 T1《小区东门加装夜间照明》的提议？”"
+        ), said
         assert "这句话还没有算作投票" in asked and asked.labels == ["赞成", "反对", "弃权"]
     voted = await town.chen.taps("反对", asked)
     assert voted.text.startswith("已记录您对 P2 的投票：反对。")

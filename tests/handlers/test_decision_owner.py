@@ -1,0 +1,88 @@
+"""落实 names who carries a decision out: they are told what, by when and how to report,
+the topic's proposer hears who carries it out, and the owner reports progress on their
+own decision (only theirs)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import text
+
+from tests.kit import Town
+
+
+async def _passed(town: Town, opening: str) -> str:
+    """李书记 opens ``opening``, four neighbours vote 赞成, he closes it: the decision (D…)."""
+    opened = await town.li.says(opening)
+    poll = re.search(r"P\d+", opened.text)
+    assert poll, opened.text
+    for person in (town.zhang, town.liu, town.wang, town.chen):
+        await person.says("赞成")
+    closed = await town.li.says(f"结束投票 {poll.group(0)}")
+    decision = re.search(r"D\d+", closed.text)
+    assert decision and "通过" in closed, closed.text
+    return decision.group(0)
+
+
+async def _decided_topic(town: Town) -> str:
+    """张阿姨's topic T1, accepted, voted through: its decision."""
+    await town.zhang.says("我想提个议题：小区东门加装夜间照明，晚上回家太黑")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    return await _passed(town, "开启投票 T1")
+
+
+async def test_the_owner_is_told_and_the_proposer_hears_who_carries_it_out(town: Town) -> None:
+    ref = await _decided_topic(town)
+    for person in (town.li, town.wang, town.zhang):
+        await person.receives()
+    assigned = await town.li.says(f"落实 {ref} 负责人 王网格员 期限 2026-12-31")
+    assert assigned.text == (
+        f"{ref} 已指定负责人 王网格员，期限 2026-12-31，进入落实阶段。已通知负责人和提议人。"
+    ), assigned.text
+    [task] = await town.wang.receives()
+    assert task.text == (
+        f"【落实任务】决议 {ref}“是否同意议题 T1《小区东门加装夜间照明》的提议？”由您负责落实，"
+        f"期限 2026年12月31日。有进展请发“进展 {ref} ……”，比如“进展 {ref} 已联系施工队”，"
+        "会在居民群公布；全部办完请告诉社区工作者办结。"
+    ), task.text
+    [told] = await town.zhang.receives()
+    assert told.text == (
+        f"您提的议题 T1“小区东门加装夜间照明”形成的决议 {ref} 已安排落实："
+        "由王网格员负责，期限 2026年12月31日。有进展会在居民群公布。"
+    ), told.text
+    assert await town.li.receives() == [], "the moderator was answered, not pushed"
+
+
+async def test_an_owner_not_in_the_register_is_left_to_the_moderator(town: Town) -> None:
+    ref = await _decided_topic(town)
+    await town.zhang.receives()
+    assigned = await town.li.says(f"落实 {ref} 负责人 物业公司 期限 12月31日")
+    assert "名册里没有叫“物业公司”的人，没有发通知，请另行告知负责人。" in assigned, assigned.text
+    assert "已通知提议人。" in assigned, assigned.text
+    assert [p for p in await town.zhang.receives() if "由物业公司负责" in p.text]
+
+
+async def test_the_owner_reports_progress_on_his_own_decision_only(town: Town) -> None:
+    mine = await _decided_topic(town)
+    await town.li.says(f"落实 {mine} 负责人 王网格员 期限 2026-12-31")
+    theirs = await _passed(town, "开启投票 是否同意更换小区路灯")
+    await town.li.says(f"落实 {theirs} 负责人 赵网格员")
+    await town.group.new()
+
+    reported = await town.wang.says(f"进展 {mine} 已联系施工队，下周安装")
+    assert reported.text == f"已记录 {mine} 的进展。", reported.text
+    [shown] = await town.group.new()
+    assert f"【决议进展 {mine}】" in shown.text and "已联系施工队，下周安装" in shown.text
+    for who, ref in ((town.wang, theirs), (town.zhao, mine), (town.zhang, mine)):
+        refused = await who.says(f"进展 {ref} 已经办好了")
+        assert refused.text.startswith(f"{ref} 的负责人不是您。"), refused.text
+    assert await town.group.new() == [], "nobody else's progress was published"
+    async with town.bot.uow() as uow:
+        rows = await uow.session.execute(
+            text("SELECT actor, after FROM audit_log WHERE action = 'decision_progress'")
+        )
+        [(actor, after)] = rows.all()
+        wang = await uow.session.execute(text("SELECT id FROM residents WHERE name = '王网格员'"))
+        wang_id = wang.scalar_one()
+    assert actor == f"resident:{wang_id}" and "by_owner" in str(after), (actor, after)
