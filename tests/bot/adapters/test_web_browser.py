@@ -4,6 +4,8 @@ under the Content-Security-Policy, and a page of another origin can't act in it.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.app import build_yishi
+from bot.config import Settings
 from bot.serve import serve
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
@@ -29,26 +32,27 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-async def server(sqlite_url: str, clock: Clock) -> AsyncIterator[str]:
-    """``yishi demo`` in-process on a free port (the same serve() the command uses)."""
-    port = free_port()
-    settings = make_settings(sqlite_url, web={"port": port})
+async def start_demo(settings: Settings, clock: Clock) -> asyncio.Task[None]:
+    """``yishi demo`` in-process (the same serve() the command uses), once it listens."""
     ready = asyncio.Event()
-    task = asyncio.create_task(
-        serve(
-            build_yishi(settings, classifier=KeywordClassifier(), clock=clock),
-            demo=True,
-            ready=ready,
-        )
-    )
+    yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    task = asyncio.create_task(serve(yishi, demo=True, ready=ready))
     await asyncio.wait_for(ready.wait(), 30)
-    yield f"http://127.0.0.1:{port}/"
-    import os
-    import signal
+    return task
 
+
+async def stop_demo(task: asyncio.Task[None]) -> None:
     os.kill(os.getpid(), signal.SIGINT)  # serve() stops on SIGINT like the real command
     await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def server(sqlite_url: str, clock: Clock) -> AsyncIterator[str]:
+    """The demo on a free port."""
+    port = free_port()
+    task = await start_demo(make_settings(sqlite_url, web={"port": port}), clock)
+    yield f"http://127.0.0.1:{port}/"
+    await stop_demo(task)
 
 
 async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
@@ -416,27 +420,13 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
     """王网格员's tab stays open while the server stops and starts again on the same
     port: it says it is reconnecting, comes back by itself, and the task 张阿姨 files
     after the restart arrives without a reload."""
-    import os
-    import signal
-
     from playwright.async_api import async_playwright
 
     port = free_port()
     settings = make_settings(sqlite_url, web={"port": port})
     url = f"http://127.0.0.1:{port}/"
 
-    async def start() -> asyncio.Task[None]:
-        ready = asyncio.Event()
-        yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
-        task = asyncio.create_task(serve(yishi, demo=True, ready=ready))
-        await asyncio.wait_for(ready.wait(), 30)
-        return task
-
-    async def stop(task: asyncio.Task[None]) -> None:
-        os.kill(os.getpid(), signal.SIGINT)  # serve() stops on SIGINT like the real command
-        await asyncio.wait_for(task, 30)
-
-    running = await start()
+    running = await start_demo(settings, clock)
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -447,9 +437,9 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
                 await worker.select_option("#person", "wang")
                 await worker.wait_for_selector("body[data-speaker=wang]", state="attached")
 
-                await stop(running)
+                await stop_demo(running)
                 await worker.locator(".system", has_text="正在重新连接").wait_for(timeout=10_000)
-                running = await start()
+                running = await start_demo(settings, clock)
 
                 resident = await browser.new_page()
                 await resident.goto(url)
@@ -467,4 +457,4 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
                 await browser.close()
     finally:
         if not running.done():
-            await stop(running)
+            await stop_demo(running)
