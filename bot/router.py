@@ -180,6 +180,11 @@ def _words(data: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
 
 
+def _alone(replies: Sequence[Reply]) -> bool:
+    """Every reply is for the sender alone: a word added to them is too."""
+    return bool(replies) and all(r.private for r in replies)
+
+
 def normalise(text: str) -> str:
     """Fold full-width digits and letters (３号楼 → 3号楼) and drop control characters.
 
@@ -580,16 +585,24 @@ class Router:
         closed (settled or free-text steps, which would take the next message)."""
         conv = ctx.conversation
         flow, step, moves = conv.flow, conv.step, len(conv.moves)
+        before = _words(conv.data)
         replies = list(await answering)
         untouched = conv.flow == flow and conv.step == step and len(conv.moves) == moves
-        if owner is None or owner.flow is None or not untouched or not conv.active:
+        if owner is None or owner.flow is None:
             return replies, label
         declared = owner.flow
+        replaced = conv.active and conv.flow != flow and step != DROPPED
+        drafted = before.get("description") or before.get("title")
+        if replaced and drafted and declared.put_down and not declared.settled(step):
+            # Another dialogue took the draft's place (a report typed over a topic card):
+            # the draft is put down with a word, not lost unsaid.
+            replies.append(Reply(t(declared.put_down, **before), private=_alone(replies)))
+        if not untouched or not conv.active:
+            return replies, label
         if declared.settled(step):
             conv.end()
         elif declared.kept is not None:  # said as the answer is: privately with a vote's
-            alone = bool(replies) and all(r.private for r in replies)
-            replies.append(Reply(t(declared.kept, **_words(conv.data)), private=alone))
+            replies.append(Reply(t(declared.kept, **_words(conv.data)), private=_alone(replies)))
         elif declared.expects(step) is None:
             conv.end()
         return replies, label

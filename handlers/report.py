@@ -158,6 +158,7 @@ class ReportHandler(TicketHandler):
         ),
         starts=("collect", "filed", "followed"),
         kept="ticket.kept",
+        put_down="ticket.put_down",
         dropped="ticket.dropped_confirmed",
     )
     #: An emergency is recognised before anything else, whatever step a dialogue is in.

@@ -70,6 +70,7 @@ class ProposeTopicHandler(Handler):
         ),
         starts=("describe", "confirm"),
         kept="topic.kept",
+        put_down="topic.put_down",
         dropped="topic.dropped_confirmed",
     )
     phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)

@@ -76,6 +76,9 @@ class Flow:
     #: router answers :data:`SUBMIT_WORDS` with it once, so the tap is told the draft was
     #: withdrawn instead of being routed as a new message. None: 取消 ends the flow.
     dropped: str | None = None
+    #: The locale key said when a message started another dialogue in this one's place
+    #: while it was a draft (its unsettled steps): the draft is not dropped unsaid.
+    put_down: str | None = None
 
     def drops(self, step: str | None) -> bool:
         """Whether 取消 at ``step`` keeps the draft at :data:`DROPPED`: a confirmation

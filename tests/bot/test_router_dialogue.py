@@ -306,3 +306,24 @@ async def test_a_lift_emergency_is_no_duplicate_of_a_later_corridor_light(town: 
     assert "请确认" in draft and lift not in draft, draft.text
     same = await town.chen.says("3号楼电梯坏了，按了没反应")
     assert lift in same and "已有人反映" in same, same.text
+
+
+async def test_a_draft_another_dialogue_takes_the_place_of_is_put_down_with_a_word(
+    town: Town,
+) -> None:
+    """The last walk: 刘大爷's topic card, then a problem typed: the report's card came and
+    the topic draft was gone without a word (its old 确认提交 then filed the report)."""
+    topic = await town.liu.says("我想提个议题：楼下加装休息长椅")
+    assert "确认提交" in topic.labels, topic.text
+    report = await town.liu.says("9号楼门口的垃圾桶满了没人清")
+    assert "请确认" in report, report.text
+    assert "议题草稿“楼下加装休息长椅”还没提交，先放下了" in report, report.text
+
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    assert "请确认" in draft
+    proposed = await town.zhang.says("我想提个议题：小区里装几个电动车充电桩")
+    assert "诉求“3号楼2单元的楼道灯坏了好几天了”还没提交，先放下了" in proposed, proposed.text
+
+    await town.zhang.says("取消")  # withdrawn, not put down: nothing more said of it
+    again = await town.zhang.says("3号楼2单元的楼道灯坏了好几天了")
+    assert "先放下了" not in again, again.text
