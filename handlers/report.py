@@ -178,6 +178,9 @@ class ReportHandler(TicketHandler):
         if pending and ctx.conversation.step == "confirm" and START.fullmatch(text):
             # "我想反映个问题" over a finished card: the card is not thrown away unasked.
             submit = Button(t("ticket.confirm_button"), "确认提交")
+            # The card is asked about again at its own step: this answer is the draft's,
+            # so the router adds no "草稿还在" note of other instructions under it.
+            ctx.conversation.advance("confirm")
             return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
         if not text and ctx.message.location is not None:

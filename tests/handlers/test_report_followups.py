@@ -196,6 +196,7 @@ async def test_starting_over_a_finished_card_asks_before_putting_it_down(town: T
     assert "请确认" in card, card.text
     asked = await town.liu.says("我想反映个问题")
     assert "“8号楼门口的路灯不亮了”还没提交" in asked and "放下了" not in asked, asked.text
+    assert len(asked) == 1 and "草稿还在" not in asked, "one answer, not two sets of steps"
     filed = await town.liu.taps("确认提交", asked)
     assert filed.ticket and "路灯" in (await tickets_of(town, "liu"))[0].description
 
