@@ -1,9 +1,4 @@
-"""framework tables
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-22 16:54:37.874659
-"""
+"""framework tables"""
 
 from migrations import columns as col
 

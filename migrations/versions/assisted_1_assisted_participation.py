@@ -1,9 +1,5 @@
 """assisted: who recorded a co-sign, sign-up or named vote for a resident (代办), when,
 and when the resident confirmed it
-
-Revision ID: assisted_1
-Revises: consents_1
-Create Date: 2026-12-04 08:00:00.000000
 """
 
 from alembic import op

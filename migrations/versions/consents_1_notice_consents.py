@@ -1,9 +1,4 @@
-"""consents: who agreed to which subscription-notice template (platform_notice_consents)
-
-Revision ID: consents_1
-Revises: media_1
-Create Date: 2026-12-03 08:00:00.000000
-"""
+"""consents: who agreed to which subscription-notice template (platform_notice_consents)"""
 
 from migrations import columns as col
 

@@ -1,9 +1,4 @@
-"""console: one-time 工作台 login links and the sessions they open (hashes only)
-
-Revision ID: console_1
-Revises: throttle_1
-Create Date: 2026-12-02 17:00:00.000000
-"""
+"""console: one-time 工作台 login links and the sessions they open (hashes only)"""
 
 from migrations import columns as col
 

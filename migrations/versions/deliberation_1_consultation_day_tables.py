@@ -1,9 +1,4 @@
-"""consultation day tables
-
-Revision ID: deliberation_1
-Revises: tickets_1
-Create Date: 2026-11-22 17:05:19.740094
-"""
+"""consultation day tables"""
 
 from migrations import columns as col
 

@@ -12,10 +12,6 @@ such value must be taken as known to others. They are retired, not carried over:
   holds it), and a browser that still sends the old cookie gets a new identity.
   A resident who had bound a browser binds again with a code (roles belong to the
   resident and come back with the binding).
-
-Revision ID: identities_1
-Revises: platforms_4
-Create Date: 2026-11-25 10:00:00.000000
 """
 
 import re

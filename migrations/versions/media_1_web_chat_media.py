@@ -1,9 +1,4 @@
-"""media: the web chat's lines (web_chat_lines)
-
-Revision ID: media_1
-Revises: nlu_1
-Create Date: 2026-12-02 22:30:00.000000
-"""
+"""media: the web chat's lines (web_chat_lines)"""
 
 import sqlalchemy as sa
 

@@ -1,9 +1,4 @@
-"""meeting changes: the history of 改期 and 取消 the scheduler announces
-
-Revision ID: meeting_changes_1
-Revises: scheduler_1
-Create Date: 2026-11-22 17:37:48.696953
-"""
+"""meeting changes: the history of 改期 and 取消 the scheduler announces"""
 
 from migrations import columns as col
 

@@ -1,9 +1,4 @@
-"""nlu: messages kept for the community to label (nlu_samples)
-
-Revision ID: nlu_1
-Revises: console_1
-Create Date: 2026-12-02 18:00:00.000000
-"""
+"""nlu: messages kept for the community to label (nlu_samples)"""
 
 from migrations import columns as col
 

@@ -1,10 +1,6 @@
 """outcomes: a decision's owner as a resident of the register (落实's 负责人), so the owner
 is told and may report progress on it; filled for decisions whose owner's name is one
 resident's
-
-Revision ID: outcomes_1
-Revises: recurring_1
-Create Date: 2026-12-10 09:00:00.000000
 """
 
 from alembic import op

@@ -1,9 +1,4 @@
-"""platform tables
-
-Revision ID: platforms_1
-Revises: deliberation_1
-Create Date: 2026-11-22 17:06:16.429980
-"""
+"""platform tables"""
 
 from migrations import columns as col
 

@@ -1,9 +1,4 @@
-"""platforms: index inbound messages by sender (most recently used platform first)
-
-Revision ID: platforms_2
-Revises: meeting_changes_1
-Create Date: 2026-11-23 10:00:00.000000
-"""
+"""platforms: index inbound messages by sender (most recently used platform first)"""
 
 from migrations import columns as col
 

@@ -1,9 +1,4 @@
-"""platforms: live messages the bot edits in place (a poll's running count)
-
-Revision ID: platforms_3
-Revises: tickets_2
-Create Date: 2026-11-24 10:00:00.000000
-"""
+"""platforms: live messages the bot edits in place (a poll's running count)"""
 
 from migrations import columns as col
 

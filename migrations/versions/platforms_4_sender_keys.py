@@ -6,10 +6,6 @@ key's leading columns replace ``ix_inbound_messages_sender``. ``platform_callbac
 no longer claims every callback: it keeps only messages acknowledged before they
 were handled, with the message itself (its old rows were transient claims and are
 dropped). ``platform_nonces`` holds the signed (timestamp, nonce) pairs already used.
-
-Revision ID: platforms_4
-Revises: tickets_3
-Create Date: 2026-12-02 10:00:00.000000
 """
 
 import sqlalchemy as sa

@@ -7,10 +7,6 @@ voter to a choice is removed: pending confirmations holding the choice
 (``conversation_states`` of the old ``anon_vote`` flow) and vote words recorded
 as the intent of a message (``command:反对`` → ``vote``). Counters of anonymous
 polls still open stay; the tally adds them to the sealed ballots at close.
-
-Revision ID: polls_1
-Revises: identities_1
-Create Date: 2026-11-25 10:00:00.000000
 """
 
 import re

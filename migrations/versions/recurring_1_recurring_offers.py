@@ -1,9 +1,5 @@
 """recurring offers: problems that keep coming back, offered to the moderators as topics;
 an index for counting a category's tickets in a building lately
-
-Revision ID: recurring_1
-Revises: assisted_1
-Create Date: 2026-12-05 08:00:00.000000
 """
 
 from migrations import columns as col

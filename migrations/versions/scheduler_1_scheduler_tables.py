@@ -1,9 +1,4 @@
-"""scheduler tables
-
-Revision ID: scheduler_1
-Revises: platforms_1
-Create Date: 2026-11-22 17:05:29.554180
-"""
+"""scheduler tables"""
 
 from migrations import columns as col
 

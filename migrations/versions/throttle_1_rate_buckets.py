@@ -1,9 +1,4 @@
-"""throttle: token buckets that limit failed bind attempts (per account, source, overall)
-
-Revision ID: throttle_1
-Revises: polls_1
-Create Date: 2026-11-25 12:00:00.000000
-"""
+"""throttle: token buckets that limit failed bind attempts (per account, source, overall)"""
 
 from migrations import columns as col
 

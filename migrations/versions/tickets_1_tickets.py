@@ -1,9 +1,4 @@
-"""tickets
-
-Revision ID: tickets_1
-Revises: 0001
-Create Date: 2026-11-22 17:11:46.841254
-"""
+"""tickets"""
 
 from migrations import columns as col
 

@@ -1,9 +1,4 @@
-"""ticket statistics columns (plain SUMs over one covering index) and department members
-
-Revision ID: tickets_2
-Revises: platforms_2
-Create Date: 2026-11-22 17:37:58.518173
-"""
+"""ticket statistics columns (plain SUMs over one covering index) and department members"""
 
 import sqlalchemy as sa
 from alembic import op

@@ -1,9 +1,4 @@
-"""tickets: index followers by person (我的诉求 reads what someone follows)
-
-Revision ID: tickets_3
-Revises: platforms_3
-Create Date: 2026-11-22 21:00:00.000000
-"""
+"""tickets: index followers by person (我的诉求 reads what someone follows)"""
 
 from migrations import columns as col
 
