@@ -32,7 +32,6 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,9 +43,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import aiohttp
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+
+from tests.browser import free_port  # noqa: E402
+from tests.run_support import wait_healthy  # noqa: E402
+
 # Each sender cycles through: a command, free text (classifier) about the meeting, the
 # menu's report button (starts a report), cancelling it, free text about their tickets
 # and free text about the next meeting. Half the messages go through the classifier.
@@ -99,26 +104,6 @@ def generator_collector_off() -> Iterator[None]:
     finally:
         gc.enable()
         gc.unfreeze()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wait_healthy(base: str, patience: float = 60) -> None:
-    deadline = time.monotonic() + patience
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(base + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError(f"{base} did not become healthy")
 
 
 #: The web chat's session cookie and CSRF header (bot/adapters/web/sessions.py).

@@ -51,11 +51,12 @@ from pipeline import (  # a sibling script, not a package
     add_load_options,
     drive,
     drive_open,
-    free_port,
     generator_collector_off,
     summarise,
-    wait_healthy,
 )
+
+from tests.browser import free_port  # pipeline put the repository on sys.path
+from tests.run_support import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 PG = "postgresql://postgres@127.0.0.1:5432/test"

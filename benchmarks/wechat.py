@@ -49,13 +49,10 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from benchmarks.pipeline import (  # noqa: E402
-    each_round,
-    free_port,
-    generator_collector_off,
-    wait_healthy,
-)
+from benchmarks.pipeline import each_round, generator_collector_off  # noqa: E402
 from tests.bot.adapters.fakes.wechat_server import FakeWechat  # noqa: E402
+from tests.browser import free_port  # noqa: E402
+from tests.run_support import run_config, wait_healthy  # noqa: E402
 
 OPENIDS = 2000
 SERVER_CORE, CLIENT_CORE = 1, 0
@@ -97,23 +94,18 @@ web.run_app(app, host="127.0.0.1", port=PORT, print=None, access_log=None, loop=
 
 
 def yishi_config(url: str, port: int, fake: FakeWechat) -> str:
-    return f"""
-[storage]
-url = "{url}"
-[web]
-host = "127.0.0.1"
-port = {port}
-[log]
-level = "WARNING"
-format = "text"
-[wechat]
+    return run_config(
+        url,
+        port,
+        f"""[wechat]
 enabled = true
 token = "{fake.token}"
 encoding_aes_key = "{fake.encoding_aes_key}"
 app_id = "{fake.app_id}"
 app_secret = "{fake.app_secret}"
 api_base_url = "http://127.0.0.1:9"
-"""
+""",
+    )
 
 
 @dataclass
@@ -292,7 +284,7 @@ def callbacks(args: argparse.Namespace) -> None:
         "echo": (f"http://127.0.0.1:{echo_port}/wechat", echo.pid),
     }
     try:
-        asyncio.run(wait_healthy(f"http://127.0.0.1:{port}", patience=120))
+        asyncio.run(wait_healthy(f"http://127.0.0.1:{port}", 120, yishi, tmp / "y.log"))
         asyncio.run(wait_healthy(f"http://127.0.0.1:{echo_port}"))
         inbound_us, reply_us = crypto_and_xml_cost(fake)
         with generator_collector_off():

@@ -36,6 +36,7 @@ from storage.unit_of_work import UnitOfWorkFactory
 from tests.bot.adapters.fakes.telegram_server import FakeTelegram
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
 from tests.browser import free_port
+from tests.run_support import run_config, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = 200  # of each platform
@@ -46,16 +47,10 @@ TIMEOUT = aiohttp.ClientTimeout(total=5)  # WeChat's patience
 
 
 def config(db_url: str, port: int, wechat: FakeWechat, telegram: FakeTelegram) -> str:
-    return f"""
-[storage]
-url = "{db_url}"
-[web]
-host = "127.0.0.1"
-port = {port}
-[log]
-level = "WARNING"
-format = "text"
-[scheduler]
+    return run_config(
+        db_url,
+        port,
+        f"""[scheduler]
 enabled = false
 [wechat]
 enabled = true
@@ -72,7 +67,8 @@ base_url = "{telegram.base_url}"
 mode = "webhook"
 webhook_secret = "{SECRET}"
 global_per_second = 10000.0
-"""
+""",
+    )
 
 
 @dataclass
@@ -94,20 +90,8 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
 
-    async def healthy(self, patience: float = 90.0) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + patience
-        async with aiohttp.ClientSession() as session:
-            while loop.time() < deadline:
-                assert self.proc is not None and self.proc.poll() is None, self.log.read_text()
-                try:
-                    async with session.get(f"http://127.0.0.1:{self.port}/healthz") as resp:
-                        if resp.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"yishi run not healthy:\n{self.log.read_text()[-3000:]}")
+    async def healthy(self) -> None:
+        await wait_healthy(f"http://127.0.0.1:{self.port}", 90.0, self.proc, self.log)
 
     def kill(self) -> None:
         assert self.proc is not None
