@@ -314,10 +314,11 @@ def start(cmd: list[str], env: dict[str, str], log: Any) -> subprocess.Popen[byt
     return subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes], patience: float = 15.0) -> None:
+    """A server asked to stop; killed if it has not within ``patience`` seconds."""
     proc.terminate()
     try:
-        proc.wait(15)
+        proc.wait(patience)
     except subprocess.TimeoutExpired:
         proc.kill()
 

@@ -52,6 +52,7 @@ from pipeline import (  # a sibling script, not a package
     drive,
     drive_open,
     generator_collector_off,
+    stop,
     summarise,
 )
 
@@ -193,11 +194,7 @@ async def start_config(workers: int, pg: str, logs: Path, pool_size: int) -> Con
 
 
 async def stop_config(config: Config) -> None:
-    config.proc.terminate()
-    try:
-        config.proc.wait(60)
-    except subprocess.TimeoutExpired:
-        config.proc.kill()
+    stop(config.proc, 60)
     if config.workers:
         await config.admin.execute(f'DROP DATABASE IF EXISTS "{config.database}" WITH (FORCE)')
     await config.admin.close()

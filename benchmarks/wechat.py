@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
 
 import aiohttp  # noqa: E402
 
-from benchmarks.pipeline import each_round, generator_collector_off  # noqa: E402
+from benchmarks.pipeline import each_round, generator_collector_off, stop  # noqa: E402
 from tests.bot.adapters.fakes.wechat_server import FakeWechat  # noqa: E402
 from tests.browser import free_port  # noqa: E402
 from tests.run_support import run_config, wait_healthy  # noqa: E402
@@ -249,14 +249,6 @@ def start(cmd: list[str], log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
 def callbacks(args: argparse.Namespace) -> None:
     fake = FakeWechat()
     levels = [int(x) for x in args.levels.split(",")]
@@ -290,8 +282,8 @@ def callbacks(args: argparse.Namespace) -> None:
         with generator_collector_off():
             results = asyncio.run(compare(servers, fake, levels, args.messages, args.rounds))
     finally:
-        stop(echo)
-        stop(yishi)
+        stop(echo, 20)
+        stop(yishi, 20)
         if yishi.returncode not in (0, -15):
             print((tmp / "y.log").read_text()[-2000:], file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
