@@ -40,7 +40,8 @@ LONG = "评价 R20261122-0007 非常满意，处理及时，网格员态度很�
 
 class TallyHandler(Handler):
     """A test-only count: each press answers with the tally and the same buttons again
-    (the pressed message is edited; real polls use live messages, tested below)."""
+    (the pressed message is edited; real polls use live messages, tested below). Its
+    buttons are anyone's to press, as a poll's are (:attr:`Button.private`)."""
 
     grammar = (Command("/vote", "handle"), Command("计数", "handle", (rest("choice", "赞成"),)))
     tally: ClassVar[dict[str, int]] = {}
@@ -49,8 +50,9 @@ class TallyHandler(Handler):
         if choice:
             self.tally[choice] = self.tally.get(choice, 0) + 1
         counts = " ".join(f"{k}{self.tally.get(k, 0)}" for k in ("赞成", "反对", "弃权"))
-        buttons = tuple(Button(k, f"计数 {k}") for k in ("赞成", "反对", "弃权"))
-        return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, Button("评价", LONG)))]
+        buttons = tuple(Button(k, f"计数 {k}", private=True) for k in ("赞成", "反对", "弃权"))
+        rate = Button("评价", LONG, private=True)
+        return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, rate))]
 
 
 class RatingEcho(Handler):
@@ -662,3 +664,18 @@ async def test_a_neighbour_pressing_her_card_in_the_group_is_told_so_and_nothing
     asked = fake.sent("answerCallbackQuery")[-1]
     assert "什么问题" in asked["text"] and "别人" not in asked["text"], asked
     assert await dialogues_of(bot, ZHANG) == ["report"]
+
+
+async def test_a_card_whose_buttons_are_anyones_stays_everyones(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """A count 张阿姨 brought up in the group (buttons anyone may press, as a poll's
+    votes or 附议) is no one's card: 刘大爷's press counts."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    await deliver(client, fake.message("/vote", user_id=ZHANG, group=True))
+    [card] = group_sends(fake)
+    [card_id] = [m for m, (text, _) in fake.shown.items() if text == card["text"]]
+    await deliver(client, fake.press("计数 赞成", as_message(fake, card_id), user_id=LIU))
+    assert fake.shown[card_id][0] == "P1 加装电梯：赞成1 反对0 弃权0"
+    assert not fake.sent("answerCallbackQuery")[-1].get("text")
