@@ -323,7 +323,7 @@ class TelegramAdapter:
                 notes.append(reply.text)
                 continue
             if edit_target is not None and reply.buttons and chat_id == str(chat.id):
-                shown: str | None = await self._edit(edit_target, reply)
+                shown = await self._edit(edit_target, reply)
                 edit_target = None
             else:
                 try:
@@ -332,7 +332,7 @@ class TelegramAdapter:
                     log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
                     await self.record(chat_id, "bot_api", False, str(exc), reply)
                     continue
-            if is_group and chat_id == str(chat.id) and shown is not None:
+            if is_group and chat_id == str(chat.id):
                 await self._own_card(chat_id, shown, reply, str(user.id), pressed)
 
     async def _own_card(
@@ -472,9 +472,9 @@ class TelegramAdapter:
         self.counts["edited"] += 1
         return True
 
-    async def _edit(self, message: Message, reply: Reply) -> str | None:
+    async def _edit(self, message: Message, reply: Reply) -> str:
         """A button press whose answer carries buttons again (a live tally) edits in place:
-        the id of the message that shows it (None: it could not be sent anew either)."""
+        the id of the message that shows it (a new one where the edit was refused)."""
         markup = await self._keyboard(reply.buttons)
         chat_id = str(message.chat_id)
         try:
