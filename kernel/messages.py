@@ -69,9 +69,10 @@ class Inbound:
     #: Where the request came from when the platform lets us know (a web client's
     #: address): what limits guessing by anyone who can make up new accounts.
     source: str | None = None
-    #: A button pressed in a group on a card that answered someone (their sender id),
-    #: where the platform says so (the web chat): the card's buttons are theirs alone,
-    #: and a press by anyone else changes nothing.
+    #: A button pressed in a group on a card that answered someone (their sender id,
+    #: :attr:`Reply.for_asker`), as the adapter knows it (the web chat's page says so,
+    #: Telegram keeps it by message id): the card's buttons are theirs alone, and a press
+    #: by anyone else changes nothing.
     card_of: str | None = None
 
     @property
@@ -138,6 +139,15 @@ class Reply:
     #: have started a chat with the bot) the group gets a line saying only that. A
     #: button pressed in a group is between the person and the bot anyway.
     private: bool = False
+
+    @property
+    def for_asker(self) -> bool:
+        """Shown in a group in answer to someone, its buttons are theirs alone (a draft's
+        确认提交, 是的/不是, a rating): an adapter remembers whom such a card answered and
+        passes it as :attr:`Inbound.card_of` when it is pressed, and the router refuses
+        anyone else. A card whose buttons are all :attr:`Button.private` (a poll's votes,
+        报名) acts for whoever presses it, so it is nobody's."""
+        return any(not b.private for b in self.buttons)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -2,11 +2,12 @@
 
 Tables that grow with messages and are only useful for a short time: the
 delivery record (``inbound_messages``: de-duplication and the reply a retry gets
-again), kept WeChat/WeCom callbacks (``platform_callbacks``: messages acknowledged
-before they were handled, normally deleted once handled; an old one is a leftover)
-and conversation state whose time ran out (``conversation_states``: a report draft
-left half-way holds what the resident typed). Keeping them for ever costs disk and
-holds residents' words longer than the bot needs them.
+again), whom the bot's cards in a group answered (``platform_card_owners``: a card
+that old is no longer pressed), kept WeChat/WeCom callbacks (``platform_callbacks``:
+messages acknowledged before they were handled, normally deleted once handled; an old
+one is a leftover) and conversation state whose time ran out (``conversation_states``:
+a report draft left half-way holds what the resident typed). Keeping them for ever
+costs disk and holds residents' words longer than the bot needs them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from storage.models import ConversationState, InboundMessage
-from storage.platforms import CallbackRecord
+from storage.platforms import CallbackRecord, CardOwner
 from storage.repository import Repository, rowcount
 
 
@@ -31,6 +32,7 @@ class PurgeCounts:
     messages: int
     callbacks: int
     conversations: int
+    cards: int
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -42,8 +44,9 @@ class HousekeepingRepository(Repository):
     async def purge(
         self, *, messages_before: datetime, now: datetime, limit: int = 20_000
     ) -> PurgeCounts:
-        """Delivery and callback records received before ``messages_before`` (at most
-        ``limit`` of each, oldest first), and conversations expired by ``now``.
+        """Delivery and callback records received before ``messages_before`` and the
+        owners of cards sent before then (at most ``limit`` of each, oldest first), and
+        conversations expired by ``now``.
 
         Each sender's latest delivery record is kept whatever its age: it is how
         the push service knows the platform a resident last wrote on. The limit
@@ -70,13 +73,21 @@ class HousekeepingRepository(Repository):
             .order_by(col(CallbackRecord.created_at))
             .limit(limit)
         )
+        old_cards = (
+            select(col(CardOwner.id))
+            .where(col(CardOwner.sent_at) < messages_before)
+            .order_by(col(CardOwner.sent_at))
+            .limit(limit)
+        )
         messages = delete(InboundMessage).where(col(InboundMessage.id).in_(old_messages))
         callbacks = delete(CallbackRecord).where(col(CallbackRecord.id).in_(old_callbacks))
+        cards = delete(CardOwner).where(col(CardOwner.id).in_(old_cards))
         conversations = delete(ConversationState).where(col(ConversationState.expires_at) <= now)
         return PurgeCounts(
             messages=await self._count(messages),
             callbacks=await self._count(callbacks),
             conversations=await self._count(conversations),
+            cards=await self._count(cards),
         )
 
     async def _count(self, statement: Any) -> int:

@@ -135,6 +135,21 @@ class LiveMessage(SQLModel, table=True):
     updated_at: datetime = utc_field()
 
 
+class CardOwner(SQLModel, table=True):
+    """Whom a card the bot sent in a group answered, by the platform's message id: its
+    buttons are theirs alone (a press by anyone else changes nothing). Kept while
+    messages are (``[storage] message_log_days``), then purged with them."""
+
+    __tablename__ = "platform_card_owners"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    message_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=128)
+    sent_at: datetime = utc_field(index=True)
+
+
 class PushPreference(SQLModel, table=True):
     """The platforms a resident prefers pushes on, most preferred first."""
 
@@ -308,6 +323,27 @@ class PlatformRepository(Repository):
             message_id=message_id,
             updated_at=utcnow(),
         )
+
+    # -- cards that answered someone in a group ---------------------------------------
+    async def card_owner(self, platform: str, chat_id: str, message_id: str) -> str | None:
+        """Whom the card with this platform id answered, if it answered someone."""
+        stmt = select(CardOwner.owner_id).where(
+            CardOwner.platform == platform,
+            CardOwner.chat_id == chat_id,
+            CardOwner.message_id == message_id,
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def save_card_owner(
+        self, platform: str, chat_id: str, message_id: str, owner_id: str | None, now: datetime
+    ) -> None:
+        """The card now answers ``owner_id``; None: nobody (edited into a card anyone
+        may press)."""
+        key = {"platform": platform, "chat_id": chat_id, "message_id": message_id}
+        if owner_id is None:
+            await self._delete(CardOwner, **key)
+        else:
+            await self._upsert(CardOwner, key, owner_id=owner_id, sent_at=now)
 
     # -- deliveries and preferences ----------------------------------------------------
     async def record_delivery(

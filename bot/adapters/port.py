@@ -1,16 +1,16 @@
 """The platform adapters' one way to storage: what they keep, asked for by intention.
 
 The adapters (web chat, WeChat, WeCom, Telegram, the callback runner) keep a few
-things of their own: delivery records, button data, live messages, the customer-service
-window, access tokens, kept late callbacks, spent signature nonces, web sessions. They
-ask :class:`PlatformStore` for them, never a repository or the unit-of-work factory, so
-a change to the tables touches this module and not five adapters (import-linter checks
-it: ``bot.adapters`` imports ``storage`` only here). Each method is one transaction of
-its own. A callback's writes that must commit with something else (its nonce, its
-sender's contact, its late answer's pushes) go through :class:`CallbackTransaction`:
-inside its message's transaction (:meth:`PlatformStore.joining`), or in one of their
-own when no message is handled (:meth:`PlatformStore.transaction`: a signature spent
-alone, an unfollow).
+things of their own: delivery records, button data, live messages, whom a card in a
+group answered, the customer-service window, access tokens, kept late callbacks, spent
+signature nonces, web sessions. They ask :class:`PlatformStore` for them, never a
+repository or the unit-of-work factory, so a change to the tables touches this module
+and not five adapters (import-linter checks it: ``bot.adapters`` imports ``storage``
+only here). Each method is one transaction of its own. A callback's writes that must
+commit with something else (its nonce, its sender's contact, its late answer's pushes)
+go through :class:`CallbackTransaction`: inside its message's transaction
+(:meth:`PlatformStore.joining`), or in one of their own when no message is handled
+(:meth:`PlatformStore.transaction`: a signature spent alone, an unfollow).
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ class ChatView:
     lines: list[ChatLine]
     pushes: list[ChatLine]
     open_polls: set[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Pressed:
+    """The message a button was pressed on: a live message (its key), or a card that
+    answered someone in a group (their id, :attr:`kernel.messages.Inbound.card_of`)."""
+
+    message_id: str
+    live_key: str | None
+    card_of: str | None
 
 
 class CallbackTransaction:
@@ -232,10 +242,26 @@ class PlatformStore:
         async with self._uow() as uow:
             return await uow.get(PlatformRepository).live_message(platform, chat_id, key)
 
-    async def live_key_of(self, platform: str, chat_id: str, message_id: str) -> str | None:
-        """The key of the live message with this platform id, if it is one."""
+    async def pressed(self, platform: str, chat_id: str, message_id: str) -> Pressed:
+        """What the message with this platform id is, when one of its buttons is pressed:
+        the live message it is (its key), or the card that answered someone (whom)."""
         async with self._uow() as uow:
-            return await uow.get(PlatformRepository).live_key_of(platform, chat_id, message_id)
+            repo = uow.get(PlatformRepository)
+            live = await repo.live_key_of(platform, chat_id, message_id)
+            owner = (
+                None if live is not None else await repo.card_owner(platform, chat_id, message_id)
+            )
+            return Pressed(message_id, live, owner)
+
+    async def save_card_owner(
+        self, platform: str, chat_id: str, message_id: str, owner_id: str | None, now: datetime
+    ) -> None:
+        """The card the bot shows in a group as this message answers ``owner_id`` (its
+        buttons are theirs alone); None: it answers nobody (any more)."""
+        async with self._uow() as uow:
+            await uow.get(PlatformRepository).save_card_owner(
+                platform, chat_id, message_id, owner_id, now
+            )
 
     async def save_live_message(
         self, platform: str, chat_id: str, key: str, message_id: str

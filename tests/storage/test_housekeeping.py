@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from storage.housekeeping import HousekeepingRepository, PurgeCounts
 from storage.models import ConversationState, InboundMessage
-from storage.platforms import CallbackRecord
+from storage.platforms import CallbackRecord, CardOwner
 from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 NOW = datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
@@ -44,7 +44,7 @@ async def test_purge_keeps_recent_messages_and_each_senders_latest(
     assert counts.messages == 3
 
 
-async def test_purge_removes_expired_conversations_and_old_callbacks(
+async def test_purge_removes_expired_conversations_old_callbacks_and_card_owners(
     seeded: UnitOfWorkFactory,
 ) -> None:
     async with seeded() as uow:
@@ -58,14 +58,21 @@ async def test_purge_removes_expired_conversations_and_old_callbacks(
             uow.session.add(
                 CallbackRecord(platform="wechat", sender_id="o1", key=key, created_at=at)
             )
+            uow.session.add(
+                CardOwner(
+                    platform="telegram", chat_id="-1", message_id=key, owner_id="42", sent_at=at
+                )
+            )
     async with seeded() as uow:
         counts = await uow.get(HousekeepingRepository).purge(messages_before=CUTOFF, now=NOW)
     async with seeded() as uow:
         users = (await uow.session.exec(select(ConversationState.user_id))).all()
         keys = (await uow.session.exec(select(CallbackRecord.key))).all()
-    assert counts == PurgeCounts(messages=0, callbacks=1, conversations=1)
+        cards = (await uow.session.exec(select(CardOwner.message_id))).all()
+    assert counts == PurgeCounts(messages=0, callbacks=1, conversations=1, cards=1)
     assert users == ["li"]
     assert keys == ["new"]
+    assert cards == ["new"]
 
 
 async def test_purge_leaves_a_redelivered_recent_message_a_duplicate(

@@ -36,7 +36,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.adapters.callbacks import BodyTooLarge, read_bounded
-from bot.adapters.port import MessageTransaction, PlatformStore, is_outage, utcnow
+from bot.adapters.port import MessageTransaction, PlatformStore, Pressed, is_outage, utcnow
 from bot.adapters.telegram.limiter import TelegramLimiter
 from bot.adapters.wechat.adapter import button_key
 from bot.config import TelegramSettings
@@ -256,10 +256,13 @@ class TelegramAdapter:
         user = update.effective_user
         if message is None or user is None or update.effective_chat is None:
             return
-        live = None
         on = query.message if query is not None else None
-        if on is not None:
-            live = await self.store.live_key_of(self.platform, str(on.chat.id), str(on.message_id))
+        pressed = (
+            await self.store.pressed(self.platform, str(on.chat.id), str(on.message_id))
+            if on is not None
+            else None
+        )
+        live = pressed.live_key if pressed is not None else None
         chat = update.effective_chat
         is_group = chat.type in ("group", "supergroup")
         if query is not None:
@@ -291,6 +294,9 @@ class TelegramAdapter:
             image_url=image_url,
             location=location,
             addressed=addressed,
+            # A card that answered someone else: the router refuses the press, and its
+            # answer (for the presser alone) is the press's alert.
+            card_of=pressed.card_of if pressed is not None and is_group else None,
         )
         first = _FirstRecord()
         replies = await self.router.handle(inbound, within=first)
@@ -317,14 +323,39 @@ class TelegramAdapter:
                 notes.append(reply.text)
                 continue
             if edit_target is not None and reply.buttons and chat_id == str(chat.id):
-                await self._edit(edit_target, reply)
+                shown = await self._edit(edit_target, reply)
                 edit_target = None
-                continue
-            try:
-                await self.send_reply(chat_id, reply)
-            except TelegramError as exc:
-                log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
-                await self.record(chat_id, "bot_api", False, str(exc), reply)
+            else:
+                try:
+                    shown = await self.send_reply(chat_id, reply)
+                except TelegramError as exc:
+                    log.warning("reply not sent", extra={"chat_id": chat_id, "error": str(exc)})
+                    await self.record(chat_id, "bot_api", False, str(exc), reply)
+                    continue
+            if is_group and chat_id == str(chat.id):
+                await self._own_card(chat_id, shown, reply, str(user.id), pressed)
+
+    async def _own_card(
+        self,
+        chat_id: str,
+        message_id: str,
+        reply: Reply,
+        asker: str,
+        pressed: Pressed | None,
+    ) -> None:
+        """A card shown in the group in answer to ``asker`` (:attr:`Reply.for_asker`) is
+        theirs: its message id is kept with them, so a neighbour's press on it later — on
+        any process, after a restart — is refused. A card the press edited into one
+        anyone may press is nobody's any more."""
+        owner = asker if reply.for_asker else None
+        was_owned = (
+            pressed is not None and pressed.card_of is not None and pressed.message_id == message_id
+        )
+        if owner is None and not was_owned:
+            return
+        await self.store.save_card_owner(
+            self.platform, chat_id, message_id, owner, self.router.clock()
+        )
 
     async def _say_privately(self, user_id: str, group_id: str, reply: Reply, name: str) -> None:
         """A reply for the sender alone to a message typed in a group, in their own chat
@@ -405,20 +436,22 @@ class TelegramAdapter:
             return InlineKeyboardMarkup([[r[0] for r in rows]])
         return InlineKeyboardMarkup(rows)
 
-    async def send_reply(self, chat_id: str, reply: Reply) -> None:
-        """Send ``reply``; one with an ``edit_key`` edits the live message it names, if any."""
+    async def send_reply(self, chat_id: str, reply: Reply) -> str:
+        """Send ``reply``; one with an ``edit_key`` edits the live message it names, if any.
+        The id of the message that shows it."""
         markup = await self._keyboard(reply.buttons)
         key = reply.edit_key
         if key is not None:
             found = await self.store.live_message(self.platform, chat_id, key)
             if found is not None and await self._edit_live(chat_id, int(found), reply, markup):
-                return
+                return found
         sent: Message = await self.limiter.run(
             chat_id, lambda: self.bot.send_message(chat_id, reply.text, reply_markup=markup)
         )
         self.counts["sent"] += 1
         if key is not None:
             await self.store.save_live_message(self.platform, chat_id, key, str(sent.message_id))
+        return str(sent.message_id)
 
     async def _edit_live(
         self, chat_id: str, message_id: int, reply: Reply, markup: InlineKeyboardMarkup | None
@@ -439,8 +472,9 @@ class TelegramAdapter:
         self.counts["edited"] += 1
         return True
 
-    async def _edit(self, message: Message, reply: Reply) -> None:
-        """A button press whose answer carries buttons again (a live tally) edits in place."""
+    async def _edit(self, message: Message, reply: Reply) -> str:
+        """A button press whose answer carries buttons again (a live tally) edits in place:
+        the id of the message that shows it (a new one where the edit was refused)."""
         markup = await self._keyboard(reply.buttons)
         chat_id = str(message.chat_id)
         try:
@@ -456,7 +490,8 @@ class TelegramAdapter:
             self.counts["edited"] += 1
         except BadRequest as exc:  # "message is not modified", too old to edit, …
             log.info("edit refused; sending anew", extra={"error": str(exc)})
-            await self.send_reply(chat_id, reply)
+            return await self.send_reply(chat_id, reply)
+        return str(message.message_id)
 
     async def record(
         self, chat_id: str, via: str, ok: bool, detail: str | None, reply: Reply

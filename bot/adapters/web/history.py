@@ -48,8 +48,8 @@ def card_for(shown: dict[str, Any], sender_id: str) -> dict[str, Any]:
     """A reply shown in a group, answering ``sender_id``: a card whose buttons act for
     them (a draft's 确认提交, 是的/不是) names them ("for"), and a press by anyone else is
     sent with ``card_of`` and refused; buttons anyone may press (a poll's votes,
-    :attr:`Button.private`) name nobody."""
-    if any(not b.get("private") for b in shown.get("buttons", ())):
+    :attr:`Button.private`) name nobody (:attr:`Reply.for_asker`, as Telegram decides)."""
+    if Reply.from_json(shown).for_asker:
         return {**shown, "for": sender_id}
     return shown
 

@@ -40,7 +40,8 @@ LONG = "评价 R20261122-0007 非常满意，处理及时，网格员态度很�
 
 class TallyHandler(Handler):
     """A test-only count: each press answers with the tally and the same buttons again
-    (the pressed message is edited; real polls use live messages, tested below)."""
+    (the pressed message is edited; real polls use live messages, tested below). Its
+    buttons are anyone's to press, as a poll's are (:attr:`Button.private`)."""
 
     grammar = (Command("/vote", "handle"), Command("计数", "handle", (rest("choice", "赞成"),)))
     tally: ClassVar[dict[str, int]] = {}
@@ -49,8 +50,9 @@ class TallyHandler(Handler):
         if choice:
             self.tally[choice] = self.tally.get(choice, 0) + 1
         counts = " ".join(f"{k}{self.tally.get(k, 0)}" for k in ("赞成", "反对", "弃权"))
-        buttons = tuple(Button(k, f"计数 {k}") for k in ("赞成", "反对", "弃权"))
-        return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, Button("评价", LONG)))]
+        buttons = tuple(Button(k, f"计数 {k}", private=True) for k in ("赞成", "反对", "弃权"))
+        rate = Button("评价", LONG, private=True)
+        return [Reply(f"P1 加装电梯：{counts}", buttons=(*buttons, rate))]
 
 
 class RatingEcho(Handler):
@@ -313,13 +315,18 @@ async def test_polling_mode_receives_and_answers(
 # -- live poll messages: the real 表决 handlers, votes from every platform -------------------
 
 GROUP = -100123
-MODERATOR, ZHANG, WANG = 9, 1, 2
+MODERATOR, ZHANG, WANG, LIU = 9, 1, 2, 3
 
 
 async def bind_telegram(bot: Yishi) -> None:
-    """Telegram accounts of the demo's moderator and two residents."""
+    """Telegram accounts of the demo's moderator, a grid worker and two residents."""
     async with bot.uow() as uow:
-        for user_id, name in ((MODERATOR, "李书记"), (ZHANG, "张阿姨"), (WANG, "王网格员")):
+        for user_id, name in (
+            (MODERATOR, "李书记"),
+            (ZHANG, "张阿姨"),
+            (WANG, "王网格员"),
+            (LIU, "刘大爷"),
+        ):
             [person] = await uow.get(PeopleRepository).by_name(name)
             assert person.id is not None
             await uow.identities.bind("telegram", str(user_id), person.id)
@@ -612,3 +619,63 @@ async def test_a_telegram_file_that_is_no_photo_is_refused(
     fake.files["AgACgif"] = b"GIF89a" + bytes(64)
     assert await deliver(client, fake.photo("AgACgif")) == 200
     assert "不是照片" in fake.sent()[-1]["text"]
+
+
+async def dialogues_of(bot: Yishi, user_id: int) -> list[str | None]:
+    """The dialogues ``user_id`` has open on Telegram, in the group or their own chat."""
+    async with bot.uow() as uow:
+        found = [
+            await uow.conversations.get("telegram", chat, str(user_id), bot.clock())
+            for chat in (str(GROUP), str(user_id))
+        ]
+    return [state.flow for state in found if state is not None]
+
+
+async def test_a_neighbour_pressing_her_card_in_the_group_is_told_so_and_nothing_moves(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """刘大爷 pressed 反映问题 on the card the group was shown for 张阿姨's message: his
+    press was taken as his own (a report begun in his name). The card is hers, also
+    after the bot restarts: he gets an alert saying so, nothing is sent and nothing
+    changes; her own press still works."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    await deliver(client, fake.message(f"@{BOT_USERNAME} 呜啦啦哇", user_id=ZHANG, group=True))
+    [card] = group_sends(fake)
+    [card_id] = [m for m, (text, _) in fake.shown.items() if text == card["text"]]
+    buttons = {
+        b["text"]: b["callback_data"]
+        for row in card["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    report = buttons["反映问题"]
+
+    await client.close()  # a restart: what the card is, is kept in the database
+    bot, _adapter, client = await make_bot()
+    before = len(fake.sent())
+    await deliver(client, fake.press(report, as_message(fake, card_id), user_id=LIU, name="刘"))
+    alert = fake.sent("answerCallbackQuery")[-1]
+    assert alert["show_alert"] is True and "别人的消息" in alert["text"], alert
+    assert fake.sent()[before:] == [] and fake.sent("editMessageText") == []
+    assert await dialogues_of(bot, LIU) == [], "no report begun in his name"
+    assert fake.shown[card_id][0] == card["text"]
+
+    await deliver(client, fake.press(report, as_message(fake, card_id), user_id=ZHANG))
+    asked = fake.sent("answerCallbackQuery")[-1]
+    assert "什么问题" in asked["text"] and "别人" not in asked["text"], asked
+    assert await dialogues_of(bot, ZHANG) == ["report"]
+
+
+async def test_a_card_whose_buttons_are_anyones_stays_everyones(
+    make_bot: Callable[..., Awaitable[Bot]], fake: FakeTelegram
+) -> None:
+    """A count 张阿姨 brought up in the group (buttons anyone may press, as a poll's
+    votes or 附议) is no one's card: 刘大爷's press counts."""
+    bot, _adapter, client = await make_bot()
+    await bind_telegram(bot)
+    await deliver(client, fake.message("/vote", user_id=ZHANG, group=True))
+    [card] = group_sends(fake)
+    [card_id] = [m for m, (text, _) in fake.shown.items() if text == card["text"]]
+    await deliver(client, fake.press("计数 赞成", as_message(fake, card_id), user_id=LIU))
+    assert fake.shown[card_id][0] == "P1 加装电梯：赞成1 反对0 弃权0"
+    assert not fake.sent("answerCallbackQuery")[-1].get("text")
