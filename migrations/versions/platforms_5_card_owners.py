@@ -1,8 +1,4 @@
 """platforms: whom each card the bot sent in a group answered (its buttons are theirs)
-
-Revision ID: platforms_5
-Revises: outcomes_1
-Create Date: 2026-12-03 15:00:00.000000
 """
 
 from migrations import columns as col
