@@ -522,6 +522,7 @@ class Router:
             if current is conv:  # it can be taken up again where it was
                 again = stamped(TAKE_UP, aside[2].get(DRAFT_ID))
                 buttons = (Button(t("router.take_up"), again),)
+                lines.append(t("router.take_up_hint"))
         else:
             lines.append(t("router.card_gone"))
         if current is not conv:

@@ -36,6 +36,15 @@ CARD_WORDS = (SUBMIT_WORDS[0], "取消", TAKE_UP)
 _CARD_TAP = re.compile(rf"({'|'.join(CARD_WORDS)})\s+({CARD_STAMP})", re.IGNORECASE)
 
 
+_STAMP_TAIL = re.compile(rf"\s+{CARD_STAMP}$", re.IGNORECASE)
+
+
+def without_stamp(text: str) -> str:
+    """A card's button as the person who pressed it reads it back (a chat's history): its
+    words without the stamp it carries (``确认提交 v3f2a1c`` is 确认提交; a 代办 card's too)."""
+    return _STAMP_TAIL.sub("", text)
+
+
 def draft_stamp(draft_id: Any) -> str | None:
     """The stamp of the draft ``draft_id`` names (None: no draft)."""
     return card_stamp_of(f"draft|{draft_id}") if draft_id else None

@@ -42,7 +42,7 @@ async def test_an_old_report_card_neither_files_nor_cancels_the_topic_in_its_pla
     old = await town.zhang.taps("确认提交", report)
     assert old.text == (
         "这张是您刚才先放下的诉求“3号楼2单元的楼道灯坏了好几天了”，它还没提交，这次也没有做任何改动。"
-        "要接着填它，点“回到这份草稿”。您现在的草稿还在，要提交请点最新那张卡片上的“确认提交”。"
+        "想接着写这份，就点“回到这份草稿”。您现在的草稿还在，要提交请点最新那张卡片上的“确认提交”。"
     ), old.text
     cancelled = await town.zhang.taps("取消", report)
     assert "没有做任何改动" in cancelled and "已取消" not in cancelled, cancelled.text
@@ -119,3 +119,22 @@ async def test_confirming_in_the_group_a_draft_waiting_in_private_says_where_it_
     assert "已受理" in filed, filed.text
     after = await town.zhang.says("确认提交", in_group=True, addressed=True)
     assert "私聊里" not in after, after.text  # filed: nothing waits any more
+
+
+async def test_a_topic_card_in_the_group_put_down_by_a_report_in_private_files_nothing(
+    town: Town,
+) -> None:
+    """刘大爷's topic card in the group, then a problem said there (drafted in his own
+    chat): the old card tapped in the group files neither, says where his draft waits and
+    shows nothing of the report there."""
+    topic = await town.liu.says("我想提个议题：楼下加装休息长椅", in_group=True, addressed=True)
+    assert "确认提交" in topic.labels and not topic.private, topic.text
+    report = await town.liu.says("9号楼门口的垃圾桶满了没人清", in_group=True, addressed=True)
+    assert report.private and "请确认" in report, report.text
+    old = await town.liu.taps("确认提交", topic, in_group=True)
+    assert "先放下的议题草稿“楼下加装休息长椅”" in old and "私聊里" in old, old.text
+    assert "垃圾桶" not in old and "回到这份草稿" not in old, old.text
+    assert not old.labels and not old.private
+    assert await _tickets(town, "liu") == 0
+    assert "议题 T" not in await town.liu.says("我的议题")
+    assert "已受理" in await town.liu.taps("确认提交", report)
