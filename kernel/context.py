@@ -97,7 +97,7 @@ class Conversation:
 
     def put_aside(self, flow: str, step: str | None, data: dict[str, Any]) -> None:
         """Remember the draft this conversation took the place of (a topic card, then a
-        problem typed): its old card is then told what became of it (:attr:`set_aside`)."""
+        problem typed): its old card is then told what became of it (:meth:`set_aside`)."""
         kept = {k: v for k, v in data.items() if k != PUT_DOWN}  # one, not a chain
         self.data[PUT_DOWN] = {"flow": flow, "step": step, "data": kept}
         self.changed = True
