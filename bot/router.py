@@ -181,7 +181,7 @@ def _words(data: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
 
 
-def _draft_of(conv: Conversation) -> dict[str, Any]:
+def _draft_kept(conv: Conversation) -> dict[str, Any]:
     """A copy of what a conversation's draft holds, without the draft it put aside (one
     is remembered, not a chain of them)."""
     return {k: v for k, v in copy.deepcopy(conv.data).items() if k != PUT_DOWN}
@@ -542,7 +542,7 @@ class Router:
         if aside is None or owner is None or current is None or current.flow is None:
             return None
         flow, step, data = aside
-        was_flow, was_step, kept = conv.flow or "", conv.step, _draft_of(conv)
+        was_flow, was_step, kept = conv.flow or "", conv.step, _draft_kept(conv)
         waiting, put_down = self._waiting(conv), current.flow.put_down
         conv.restore(flow, step, data)
         ctx.message = replace(ctx.message, text=TAKE_UP)
@@ -682,7 +682,7 @@ class Router:
         closed (settled or free-text steps, which would take the next message)."""
         conv = ctx.conversation
         flow, step, moves = conv.flow, conv.step, len(conv.moves)
-        data = _draft_of(conv)
+        data = _draft_kept(conv)
         before = _words(data)
         replies = list(await answering)
         untouched = conv.flow == flow and conv.step == step and len(conv.moves) == moves
