@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import re
 import time
@@ -21,8 +22,8 @@ from typing import Any, Protocol
 
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
 from kernel.commands import Command, MissingArguments, Parsed, parse, verb_meant
-from kernel.context import Community, Context, Conversation, Later, User
-from kernel.flows import DROPPED, SUBMIT_WORDS
+from kernel.context import PUT_DOWN, Community, Context, Conversation, Later, User
+from kernel.flows import DRAFT_ID, DROPPED, SUBMIT_WORDS, TAKE_UP, card_tap, stamped
 from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent, IntentClassifier, NluResult
 from kernel.messages import Button, Inbound, Reply
@@ -178,6 +179,12 @@ _FULL_WIDTH_ALNUM = {
 def _words(data: dict[str, Any]) -> dict[str, str]:
     """A conversation's values as text for a locale line ({number} of a rating)."""
     return {k: str(v) for k, v in data.items() if isinstance(v, str | int)}
+
+
+def _draft_kept(conv: Conversation) -> dict[str, Any]:
+    """A copy of what a conversation's draft holds, without the draft it put aside (one
+    is remembered, not a chain of them)."""
+    return {k: v for k, v in copy.deepcopy(conv.data).items() if k != PUT_DOWN}
 
 
 def _alone(replies: Sequence[Reply]) -> bool:
@@ -422,6 +429,18 @@ class Router:
             # A neighbour's card in the group (a draft's 确认提交, a category, 是的/不是):
             # its buttons are the neighbour's; the tapper is told so alone, nothing moves.
             return [Reply(t("router.not_your_card"), private=True)], "not_your_card"
+        tap = card_tap(text)
+        if tap is not None:
+            # A draft card's button carries its draft's stamp: it acts on that draft only.
+            word, card = tap
+            taken = await self._taken_up(ctx, card) if word == TAKE_UP else None
+            if taken is not None:
+                return taken, "taken_up"
+            stale = await self._stale_card(ctx, card)
+            if stale is not None:
+                return stale, "stale_card"
+            ctx.message = replace(message, text=word)
+            text = word
         if ctx.conversation.step == DROPPED:
             late = self._withdrawn(ctx, text)
             if late is not None:
@@ -461,6 +480,80 @@ class Router:
         if flow is not None and flow.dropped is not None and text.lower() in SUBMIT_WORDS:
             return [Reply(t(flow.dropped))], "dropped"
         return None
+
+    async def _draft_elsewhere(self, ctx: Context) -> Conversation | None:
+        """For a message in a group, where the sender has no dialogue: the draft waiting
+        for them in their own chat with the bot (a report said in the group is drafted
+        there, :attr:`Handler.answers_privately`), if one does; else None."""
+        message = ctx.message
+        if not message.is_group or ctx.conversation.active:
+            return None
+        state = await ctx.uow.conversations.get(
+            message.platform, message.sender_id, message.sender_id, ctx.now
+        )
+        if state is None:
+            return None
+        found = Conversation(flow=state.flow, step=state.step, data=dict(state.data))
+        return found if self._waiting(found) else None
+
+    def _waiting(self, conv: Conversation) -> bool:
+        """Is ``conv`` a draft waiting to be confirmed (not filed, withdrawn or settled)?"""
+        owner = self.registry.flows.get(conv.flow or "")
+        declared = owner.flow if owner is not None else None
+        if declared is None or declared.put_down is None or conv.card is None:
+            return False
+        return conv.step != DROPPED and not declared.settled(conv.step)
+
+    async def _stale_card(self, ctx: Context, card: str) -> list[Reply] | None:
+        """A draft card's button (``确认提交 v3f2a1c``) whose draft is not the one open — put
+        down for another, filed, withdrawn: said so, and nothing changes (the open draft
+        is not filed or cancelled by it). None: the card is the open draft's own, or no
+        dialogue is open (a plain 确认提交 is answered then)."""
+        conv = ctx.conversation
+        current = conv if conv.active else await self._draft_elsewhere(ctx)
+        if current is None or current.card == card:
+            return None
+        lines: list[str] = []
+        buttons: tuple[Button, ...] = ()
+        aside = current.set_aside(card)
+        owner = self.registry.flows.get(aside[0]) if aside is not None else None
+        if aside is not None and owner is not None and owner.flow and owner.flow.put_down_tapped:
+            lines.append(t(owner.flow.put_down_tapped, **_words(aside[2])))
+            if current is conv:  # it can be taken up again where it was
+                again = stamped(TAKE_UP, aside[2].get(DRAFT_ID))
+                buttons = (Button(t("router.take_up"), again),)
+                lines.append(t("router.take_up_hint"))
+        else:
+            lines.append(t("router.card_gone"))
+        if current is not conv:
+            lines.append(t("router.draft_in_private"))
+        elif self._waiting(conv):
+            lines.append(t("router.card_current"))
+        return [Reply("".join(lines), buttons=buttons)]
+
+    async def _taken_up(self, ctx: Context, card: str) -> list[Reply] | None:
+        """回到这份草稿 under an old card's answer (``继续 v3f2a1c``): the draft put down
+        is taken up again where it was, and the one open in its place is put down in turn
+        with a word (its card then offers the same). None: no such draft here."""
+        conv = ctx.conversation
+        aside = conv.set_aside(card) if conv.active and conv.card != card else None
+        owner = self.registry.flows.get(aside[0]) if aside is not None else None
+        current = self.registry.flows.get(conv.flow or "")
+        if aside is None or owner is None or current is None or current.flow is None:
+            return None
+        flow, step, data = aside
+        was_flow, was_step, kept = conv.flow or "", conv.step, _draft_kept(conv)
+        waiting, put_down = self._waiting(conv), current.flow.put_down
+        conv.restore(flow, step, data)
+        ctx.message = replace(ctx.message, text=TAKE_UP)
+        resumed = await self._resume(owner, ctx)
+        if resumed is None:
+            return None
+        replies = resumed[0]
+        if waiting and put_down is not None:
+            conv.put_aside(was_flow, was_step, kept)
+            replies.append(Reply(t(put_down, **_words(kept)), private=_alone(replies)))
+        return replies
 
     async def _understood(self, ctx: Context, text: str) -> tuple[list[Reply], str | None]:
         """One rule for every message, inside a dialogue or not: it is understood on its
@@ -514,6 +607,10 @@ class Router:
             # A draft's 确认提交 or 继续 with no draft open (filed, cancelled, expired), or
             # 都不是 to a question already answered: said so, never a "您是想" question.
             if text.lower() in (*SUBMIT_WORDS, "继续"):
+                if await self._draft_elsewhere(ctx) is not None:
+                    # Typed in the group, the draft waits in the sender's own chat: said
+                    # so, and nothing of what it says is shown to the group.
+                    return [Reply(t("router.draft_in_private"))], "draft_elsewhere"
                 return [Reply(t("router.no_draft"), buttons=_HELP_BUTTONS)], "no_draft"
             if text == t("router.neither"):
                 return [Reply(t("router.say_again"))], "clarify:none"
@@ -585,7 +682,8 @@ class Router:
         closed (settled or free-text steps, which would take the next message)."""
         conv = ctx.conversation
         flow, step, moves = conv.flow, conv.step, len(conv.moves)
-        before = _words(conv.data)
+        data = _draft_kept(conv)
+        before = _words(data)
         replies = list(await answering)
         untouched = conv.flow == flow and conv.step == step and len(conv.moves) == moves
         if owner is None or owner.flow is None:
@@ -595,8 +693,11 @@ class Router:
         drafted = before.get("description") or before.get("title")
         if replaced and drafted and declared.put_down and not declared.settled(step):
             # Another dialogue took the draft's place (a report typed over a topic card):
-            # the draft is put down with a word, not lost unsaid.
+            # the draft is put down with a word, not lost unsaid, and its old card is
+            # told so if tapped (_stale_card).
             replies.append(Reply(t(declared.put_down, **before), private=_alone(replies)))
+            if flow is not None:
+                conv.put_aside(flow, step, data)
         if not untouched or not conv.active:
             return replies, label
         if declared.settled(step):

@@ -17,7 +17,6 @@ or replaced since, is told so and changes nothing.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,7 @@ from consultation.ballot_box import BallotKeys
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError, on_behalf_of
-from consultation.ids import poll_ref, topic_ref
+from consultation.ids import card_stamp_of, poll_ref, topic_ref
 from consultation.meetings import MeetingError, MeetingService
 from consultation.polls import PollError, PollService
 from consultation.roles import (
@@ -60,7 +59,7 @@ def card_stamp(assisted_at: datetime | None) -> str:
     from when it was recorded, so a new 代办 of the same thing (after an undo, or another
     way of taking part) gets a new one and the old card's buttons no longer act."""
     seen = assisted_at.astimezone(UTC).isoformat() if assisted_at is not None else ""
-    return "v" + hashlib.sha256(f"assist|{seen}".encode()).hexdigest()[:6]
+    return card_stamp_of(f"assist|{seen}")
 
 
 class AssistError(DomainError):

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+#: A card's stamp as its buttons carry it after their word (``确认代办 T3 v3f2a1c``,
+#: ``确认提交 v3f2a1c``): which 代办 or draft the card was sent for (:func:`card_stamp_of`).
+CARD_STAMP = r"v[0-9a-f]{6}"
 
 _REF = re.compile(r"(?<![A-Za-z0-9])([TPDM])\s*(\d{1,9})(?!\d)", re.IGNORECASE)
 
@@ -14,6 +19,13 @@ def actor_ref(resident_id: int | None, platform: str, user_id: str) -> str:
     if resident_id is not None:
         return f"resident:{resident_id}"
     return f"{platform}:{user_id}"
+
+
+def card_stamp_of(identity: str) -> str:
+    """The stamp of the one thing a card was sent for (``v3f2a1c``), from what identifies
+    it: short to carry in a button's words, and a card of something replaced since (a
+    new 代办, another draft) no longer acts on what took its place."""
+    return "v" + hashlib.sha256(identity.encode()).hexdigest()[:6]
 
 
 def topic_ref(topic_id: int) -> str:

@@ -16,6 +16,7 @@ from consultation.assisted import AssistError, AssistService, OnBehalf
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
+from consultation.ids import CARD_STAMP
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
 from handlers.staff import Section
@@ -32,7 +33,7 @@ from notices.polls import choice_label, running_count
 _REF = r"(?i)[TP]\d{1,9}|M\d{6}"
 _ONLINE = ("线上", "在线", "网上")
 #: The stamp of the 代办 a card was sent for (consultation.assisted.card_stamp).
-_CARD = r"(?i)v[0-9a-f]{6}"
+_CARD = rf"(?i){CARD_STAMP}"
 
 
 _assist_command = Section("代办", ASSISTANTS).command

@@ -26,7 +26,7 @@ from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command
 from kernel.context import Context, Conversation
-from kernel.flows import Flow, Step
+from kernel.flows import Flow, Step, stamped
 from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
@@ -159,6 +159,7 @@ class ReportHandler(TicketHandler):
         starts=("collect", "filed", "followed"),
         kept="ticket.kept",
         put_down="ticket.put_down",
+        put_down_tapped="ticket.put_down_tapped",
         dropped="ticket.dropped_confirmed",
     )
     #: An emergency is recognised before anything else, whatever step a dialogue is in.
@@ -175,14 +176,20 @@ class ReportHandler(TicketHandler):
             link = ctx.message.link
             return [Reply(t("ticket.link_outside", title=link.title or link.url))]
         pending = self._pending(ctx)
+        was = (ctx.conversation.step, dict(ctx.conversation.data))
         if pending and ctx.conversation.step == "confirm" and START.fullmatch(text):
             # "我想反映个问题" over a finished card: the card is not thrown away unasked.
-            submit = Button(t("ticket.confirm_button"), "确认提交")
+            submit = Button(
+                t("ticket.confirm_button"),
+                stamped(views.CONFIRM, ctx.conversation.data["draft_id"]),
+            )
             # The card is asked about again at its own step: this answer is the draft's,
             # so the router adds no "草稿还在" note of other instructions under it.
             ctx.conversation.advance("confirm")
             return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
+        if pending:  # its old card is told so if tapped, and can take it up again
+            ctx.conversation.put_aside(FLOW, was[0], was[1])
         if not text and ctx.message.location is not None:
             # A location shared outside a dialogue: offer to report a problem there.
             label = self._take_location(ctx)
@@ -452,7 +459,7 @@ class ReportHandler(TicketHandler):
                     return await self._submit(ctx)
                 conv.data["asked_submit"] = True
                 conv.changed = True
-                return [views.submit_question()]
+                return [views.submit_question(str(conv.data["draft_id"]))]
             self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "duplicate":
@@ -738,7 +745,14 @@ class ReportHandler(TicketHandler):
         ctx.conversation.end()
         service = self.service(ctx)
         ticket, created = await service.file(_draft_of(data), actor_of(ctx), ctx.now)
-        ctx.conversation.start(FLOW, "filed", number=ticket.number, filed_at=ctx.now.isoformat())
+        # Its card still known as its own: tapped again, told the number, nothing else.
+        ctx.conversation.start(
+            FLOW,
+            "filed",
+            number=ticket.number,
+            filed_at=ctx.now.isoformat(),
+            draft_id=data["draft_id"],
+        )
         return ticket, created, service
 
     async def _file(self, ctx: Context) -> tuple[str, str]:

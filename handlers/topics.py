@@ -8,6 +8,7 @@ recurring problem (:mod:`consultation.recurring`): ``转为议题 R…`` · ``�
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 
 from consultation.config import ConsultationRules
@@ -25,7 +26,7 @@ from handlers.staff import MODERATOR, Section
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command, ref, rest, ticket, word
 from kernel.context import Context
-from kernel.flows import SUBMIT_WORDS, Flow, Step
+from kernel.flows import DRAFT_ID, SUBMIT_WORDS, Flow, Step
 from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
@@ -71,6 +72,7 @@ class ProposeTopicHandler(Handler):
         starts=("describe", "confirm"),
         kept="topic.kept",
         put_down="topic.put_down",
+        put_down_tapped="topic.put_down_tapped",
         dropped="topic.dropped_confirmed",
     )
     phrases = (r"(?:我(?:想|要)?)?提(?:一?个)?议题.*",)
@@ -81,11 +83,14 @@ class ProposeTopicHandler(Handler):
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         draft = draft_from_message(ctx.text)
+        draft_id = uuid.uuid4().hex  # its card's buttons act on this draft only
         if draft is None:
-            ctx.conversation.start(FLOW, "describe")
+            ctx.conversation.start(FLOW, "describe", draft_id=draft_id)
             return [Reply(t("topic.ask"))]
-        ctx.conversation.start(FLOW, "confirm", title=draft.title, description=draft.description)
-        return [topic_draft(draft)]
+        ctx.conversation.start(
+            FLOW, "confirm", draft_id=draft_id, title=draft.title, description=draft.description
+        )
+        return [topic_draft(draft, draft_id)]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv = ctx.conversation
@@ -95,13 +100,14 @@ class ProposeTopicHandler(Handler):
             if conv.step == "describe":
                 return [Reply(t("topic.ask"))]
             title, description = conv.data.get("title", ""), conv.data.get("description", "")
-            return [topic_draft(TopicDraft(str(title), str(description)))]
+            draft_id = str(conv.data.get(DRAFT_ID, ""))
+            return [topic_draft(TopicDraft(str(title), str(description)), draft_id)]
         draft = draft_from_message(ctx.text)
         if draft is None:
             key = "topic.too_short" if conv.step == "describe" else "topic.not_understood_confirm"
             return [Reply(t(key))]
         conv.advance("confirm", title=draft.title, description=draft.description)
-        return [topic_draft(draft)]
+        return [topic_draft(draft, str(conv.data.get(DRAFT_ID, "")))]
 
     async def _file(self, ctx: Context) -> Sequence[Reply]:
         data = dict(ctx.conversation.data)

@@ -18,7 +18,7 @@ from consultation.ballot_box import BallotKeys
 from consultation.ids import actor_ref
 from consultation.roles import Role
 from kernel.commands import Parsed
-from kernel.flows import DROPPED
+from kernel.flows import DRAFT_ID, DROPPED, draft_stamp
 from kernel.intents import NluResult
 from kernel.messages import Inbound
 from storage.models import Resident
@@ -59,6 +59,10 @@ class User:
         return any(r in self.roles for r in roles)
 
 
+#: Where a conversation keeps the draft it took the place of (:meth:`Conversation.put_aside`).
+PUT_DOWN = "put_down"
+
+
 @dataclass(slots=True)
 class Conversation:
     """This user's multi-turn state in this chat. Changes are saved by the router."""
@@ -75,6 +79,11 @@ class Conversation:
     def active(self) -> bool:
         return self.flow is not None
 
+    @property
+    def card(self) -> str | None:
+        """The stamp the card of this conversation's draft carries (None: no draft)."""
+        return draft_stamp(self.data.get(DRAFT_ID))
+
     def start(self, flow: str, step: str, **data: Any) -> None:
         self.moves.append((flow, None, step))
         self.flow, self.step, self.data, self.changed = flow, step, dict(data), True
@@ -86,13 +95,37 @@ class Conversation:
         self.data.update(data)
         self.changed = True
 
+    def put_aside(self, flow: str, step: str | None, data: dict[str, Any]) -> None:
+        """Remember the draft this conversation took the place of (a topic card, then a
+        problem typed): its old card is then told what became of it (:meth:`set_aside`)."""
+        kept = {k: v for k, v in data.items() if k != PUT_DOWN}  # one, not a chain
+        self.data[PUT_DOWN] = {"flow": flow, "step": step, "data": kept}
+        self.changed = True
+
+    def set_aside(self, card: str) -> tuple[str, str | None, dict[str, Any]] | None:
+        """The flow, step and data of the draft put aside here whose card carries ``card``."""
+        found = self.data.get(PUT_DOWN)
+        if not isinstance(found, dict) or not isinstance(found.get("data"), dict):
+            return None
+        if draft_stamp(found["data"].get(DRAFT_ID)) != card:
+            return None
+        step = found.get("step")
+        return str(found.get("flow")), str(step) if step else None, found["data"]
+
+    def restore(self, flow: str, step: str | None, data: dict[str, Any]) -> None:
+        """Take up again a draft put aside (:meth:`put_aside`) where it was: no move of its
+        flow, the state it had."""
+        self.flow, self.step, self.data, self.changed = flow, step, dict(data), True
+
     def end(self) -> None:
         self.flow, self.step, self.data, self.changed = None, None, {}, True
 
     def drop(self) -> None:
         """取消 of a draft whose flow keeps its :data:`~kernel.flows.DROPPED` step: what
-        was filled in is thrown away; only the flow's name is kept."""
-        self.step, self.data, self.changed = DROPPED, {}, True
+        was filled in is thrown away; only the flow's name is kept, and the draft's id, so
+        its old card is still known as its own."""
+        kept = {DRAFT_ID: self.data[DRAFT_ID]} if DRAFT_ID in self.data else {}
+        self.step, self.data, self.changed = DROPPED, kept, True
 
 
 @dataclass(slots=True)

@@ -15,12 +15,52 @@ question a category asks).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
+
+from consultation.ids import CARD_STAMP, card_stamp_of
 
 #: The step a draft is kept at after 取消 (see :attr:`Flow.dropped`), and the words it
 #: takes: those of the draft's 确认提交 button, not a "好的" said to "已取消".
 DROPPED = "dropped"
 SUBMIT_WORDS = ("确认提交", "确认", "提交")
+#: Where a draft keeps its id (set when it starts, kept while it is edited, filed or
+#: withdrawn): its card's buttons carry the stamp of it (:func:`draft_stamp`).
+DRAFT_ID = "draft_id"
+#: A put-down draft's button that takes it up again (``继续 v3f2a1c``).
+TAKE_UP = "继续"
+#: The words a draft's card carries its stamp with (``确认提交 v3f2a1c``, ``取消 v3f2a1c``),
+#: as a 代办 card's buttons do (consultation.assisted.card_stamp).
+CARD_WORDS = (SUBMIT_WORDS[0], "取消", TAKE_UP)
+_CARD_TAP = re.compile(rf"({'|'.join(CARD_WORDS)})\s+({CARD_STAMP})", re.IGNORECASE)
+
+
+_STAMP_TAIL = re.compile(rf"\s+{CARD_STAMP}$", re.IGNORECASE)
+
+
+def without_stamp(text: str) -> str:
+    """A card's button as the person who pressed it reads it back (a chat's history): its
+    words without the stamp it carries (``确认提交 v3f2a1c`` is 确认提交; a 代办 card's too)."""
+    return _STAMP_TAIL.sub("", text)
+
+
+def draft_stamp(draft_id: Any) -> str | None:
+    """The stamp of the draft ``draft_id`` names (None: no draft)."""
+    return card_stamp_of(f"draft|{draft_id}") if draft_id else None
+
+
+def stamped(word: str, draft_id: Any) -> str:
+    """What a draft card's button ``word`` sends: the word and the draft's stamp, so an
+    old card acts on its own draft only (:func:`card_tap`); just the word without one."""
+    stamp = draft_stamp(draft_id)
+    return f"{word} {stamp}" if stamp else word
+
+
+def card_tap(text: str) -> tuple[str, str] | None:
+    """A draft card's button pressed (``确认提交 v3f2a1c``): its word and stamp; else None."""
+    found = _CARD_TAP.fullmatch(text.strip())
+    return (found.group(1), found.group(2).lower()) if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +119,9 @@ class Flow:
     #: The locale key said when a message started another dialogue in this one's place
     #: while it was a draft (its unsettled steps): the draft is not dropped unsaid.
     put_down: str | None = None
+    #: The locale key said when that put-down draft's old card is tapped (its 确认提交):
+    #: nothing is filed, neither it nor the draft that took its place.
+    put_down_tapped: str | None = None
 
     def drops(self, step: str | None) -> bool:
         """Whether 取消 at ``step`` keeps the draft at :data:`DROPPED`: a confirmation

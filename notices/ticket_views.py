@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
+from kernel.flows import stamped
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.common import date_text
@@ -246,15 +247,18 @@ def updates_question() -> Reply:
     )
 
 
-def submit_question() -> Reply:
-    """A bare 👍 or 好 at the draft's card: it is not filed yet, and asked once."""
-    return Reply(
-        t("ticket.submit_question"),
-        buttons=(
-            Button(t("ticket.confirm_button"), CONFIRM),
-            Button(t("ticket.cancel_button"), "取消"),
-        ),
+def draft_buttons(draft_id: str) -> tuple[Button, ...]:
+    """确认提交 and 取消 of the draft ``draft_id`` only: its stamp goes with them, so the
+    card acts on no draft that takes its place (kernel.flows.card_tap)."""
+    return (
+        Button(t("ticket.confirm_button"), stamped(CONFIRM, draft_id)),
+        Button(t("ticket.cancel_button"), stamped("取消", draft_id)),
     )
+
+
+def submit_question(draft_id: str) -> Reply:
+    """A bare 👍 or 好 at the draft's card: it is not filed yet, and asked once."""
+    return Reply(t("ticket.submit_question"), buttons=draft_buttons(draft_id))
 
 
 def draft_confirmation(draft: TicketDraft) -> Reply:
@@ -271,10 +275,7 @@ def draft_confirmation(draft: TicketDraft) -> Reply:
             description=draft.description,
             extra=extra,
         ),
-        buttons=(
-            Button(t("ticket.confirm_button"), CONFIRM),
-            Button(t("ticket.cancel_button"), "取消"),
-        ),
+        buttons=draft_buttons(draft.draft_id),
     )
 
 

@@ -10,6 +10,7 @@ from consultation.ids import topic_ref
 from consultation.participation import Participant
 from consultation.recurring import OfferOutcome
 from consultation.topics import TOPIC_STATUS_ZH, CosignResult, TopicDraft
+from kernel.flows import stamped
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import names, of_which_in
@@ -25,11 +26,13 @@ def _cosign_button(ref: str, private: bool = False) -> Button:
     return Button(f"附议 {ref}", f"附议 {ref}", private=private)
 
 
-def topic_draft(draft: TopicDraft) -> Reply:
-    """The proposal as it will be filed, with 确认提交 and 取消."""
+def topic_draft(draft: TopicDraft, draft_id: str) -> Reply:
+    """The proposal as it will be filed, with 确认提交 and 取消 of this draft only (its
+    stamp goes with them: the card acts on no draft that takes its place)."""
+    submit = Button(t("topic.confirm_button"), stamped("确认提交", draft_id))
     return Reply(
         t("topic.confirm", title=draft.title, description=draft.description),
-        buttons=(Button(t("topic.confirm_button"), "确认提交"), Button("取消", "取消")),
+        buttons=(submit, Button("取消", stamped("取消", draft_id))),
     )
 
 

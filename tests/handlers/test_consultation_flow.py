@@ -37,8 +37,10 @@ async def test_topic_from_proposal_to_evaluation(sqlite_url: str) -> None:
 async def _walk(yishi: Yishi, clock: Clock) -> None:
     # Resident proposes; the bot confirms title and description.
     [confirm] = await say(yishi, "我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
-    assert "3号楼停车位太少" in confirm.text and "确认提交" in [b.data for b in confirm.buttons]
-    [filed] = await say(yishi, "确认提交")
+    assert "3号楼停车位太少" in confirm.text and "确认提交" in [b.label for b in confirm.buttons]
+    # The button carries the draft's stamp (its card acts on this draft only).
+    [submit] = [b.data for b in confirm.buttons if b.label == "确认提交"]
+    [filed] = await say(yishi, submit)
     assert "T1" in filed.text
     # The moderator gets the pre-screen hint and buttons whose data is the command.
     [note] = await pushes_to(yishi, "li")

@@ -41,6 +41,7 @@ from bot.adapters.web.upload import read_upload
 from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_reply
 from bot.media import MediaRefused, MediaStore
 from bot.router import Router
+from kernel.flows import without_stamp
 from kernel.messages import ChatType, Inbound, Platform, Reply
 from kernel.texts import t
 
@@ -366,7 +367,7 @@ class WebChatAdapter:
         the same: the answer goes to the sender's own chat, and the message is neither
         shown to the group nor kept in its history — so the group is told once the
         message is handled, not before."""
-        shown = t("media.web_photo") if photo else text
+        shown = t("media.web_photo") if photo else without_stamp(text)
         is_group = chat_id.startswith(GROUP_PREFIX)
         private_tap = is_group and private
         message = Inbound(

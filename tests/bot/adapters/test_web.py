@@ -370,3 +370,23 @@ async def test_a_card_in_the_group_answers_only_to_whom_it_was_for(chat: WebChat
     assert [e.get("for") for e in group["entries"] if e.get("buttons")] == ["zhang"], group
     mine = await chat.post("zhang", text=data, chat_id="group:main", card_of="zhang")
     assert not [r for r in mine[1]["replies"] if "别人的消息" in r["text"]], mine
+
+
+async def test_an_old_draft_card_pressed_in_the_web_chat_acts_on_its_own_draft(
+    chat: WebChat,
+) -> None:
+    """The last walk, in the browser: 刘大爷's topic card, a problem typed, and the old
+    card's 确认提交 filed the report. It files nothing now, and the chat keeps the press as
+    the button's words, without the stamp it carries."""
+    _, topic = await chat.post("liu", text="我想提个议题：楼下加装休息长椅")
+    [card] = topic["replies"]
+    submit = next(b["data"] for b in card["buttons"] if b["label"] == "确认提交")
+    assert submit.startswith("确认提交 v"), card
+    _, report = await chat.post("liu", text="9号楼门口的垃圾桶满了没人清")
+    assert any("先放下了" in r["text"] for r in report["replies"]), report
+    status, old = await chat.post("liu", text=submit)
+    told = "\n".join(r["text"] for r in old["replies"])
+    assert status == 200 and "先放下的议题草稿" in told and "已受理" not in told, old
+    _, own = await (await chat.as_("liu")).history()
+    pressed = [e["text"] for e in own["entries"] if e["kind"] == "me"]
+    assert pressed[-1] == "确认提交", pressed

@@ -72,6 +72,14 @@ async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
             # The bot's choice buttons are real buttons that send their text.
             await page.locator(".buttons button", has_text="反映问题").first.click()
             await page.locator(".row.bot .bubble", has_text="什么问题").wait_for(timeout=10_000)
+            await page.fill("#input", "东门的垃圾桶满了没人清")
+            await page.click("#send")
+            await page.locator(".row.bot .bubble", has_text="请确认").wait_for(timeout=10_000)
+            # A draft's 确认提交 carries its draft's stamp; the press reads as the button.
+            await page.locator(".buttons button", has_text="确认提交").last.click()
+            await page.locator(".row.bot .bubble", has_text="已受理").wait_for(timeout=10_000)
+            pressed = await page.locator(".row.me .bubble").last.inner_text()
+            assert pressed == "确认提交", pressed
             await page.screenshot(path=str(tmp_path / "webchat.png"))
         finally:
             await browser.close()

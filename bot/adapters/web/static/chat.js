@@ -109,7 +109,8 @@ function botEntry(reply, push) {
 async function send(text, private_ = false, cardOf = undefined) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
-  addEntry(chatId, { kind: "me", name: state.me.name, text });
+  // A card's button is shown as its words, without the stamp it carries ("确认提交 v3f2a1c").
+  addEntry(chatId, { kind: "me", name: state.me.name, text: text.replace(/\s+v[0-9a-f]{6}$/i, "") });
   // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
   const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID(), private: private_ };
   if (cardOf && chatId === state.group) body.card_of = cardOf;
