@@ -43,6 +43,8 @@ async def test_a_department_reports_and_resolves_its_tickets_in_the_workbench(
     assert status == 200 and "进展已记录" in page, page
     [told] = [p for p in await town.liu.receives() if "已安排环卫车明早清运" in p.text]
     assert "孙科长" in told.text
+    heard = [p.text for p in await town.zhao.receives() if p.text.startswith("【部门进展】")]
+    assert heard == [f"【部门进展】{rubbish} 街道环卫所孙科长：已安排环卫车明早清运"], heard
     status, page = await sun.post(f"/console/tickets/{rubbish}/resolve", note="已清运，门口已冲洗")
     assert status == 200 and "已办结" in page, page
     assert [p for p in await town.liu.receives() if f"{rubbish} 已办结" in p.text]
