@@ -21,12 +21,18 @@ from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
 from consultation.meetings import MODE_ZH, MeetingService
-from consultation.outcomes import DECISION_STATUS_ZH, OutcomeService, parse_due
+from consultation.outcomes import (
+    DECISION_STATUS_ZH,
+    OutcomeService,
+    outside_register,
+    parse_due,
+)
 from consultation.participation import participants
 from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
 from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from notices.assisted import marked
+from notices.outcomes import decision_assigned
 from notices.topic_views import screened
 from storage.meetings import Meeting, MeetingRepository
 from storage.models import Resident
@@ -682,13 +688,18 @@ class ConsultationPages:
         owner = visit.arg("owner")
         if not owner:
             raise ActionRefused("请填写负责人。", "/console/decisions")
+        owner, outside = outside_register(owner)
+        outside = outside or visit.arg("outside") == "on"
         today = visit.now.astimezone(self.desk.zone).date()
         due = parse_due(visit.arg("due"), today) if visit.arg("due") else None
-        await self._guard(
+        service = OutcomeService(visit.uow, visit.now)
+        assigned = await self._guard(
             "/console/decisions",
-            OutcomeService(visit.uow, visit.now).assign(decision, owner, due, visit.staff.actor),
+            service.assign(
+                decision, owner, due, visit.staff.actor, visit.staff.id, outside=outside
+            ),
         )
-        return done("/console/decisions", f"{decision_ref(decision)} 已指定负责人。")
+        return done("/console/decisions", decision_assigned(assigned).text)
 
     async def decision_progress(self, visit: Visit) -> web.StreamResponse:
         decision = self._id(visit)
