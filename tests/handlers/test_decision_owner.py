@@ -115,12 +115,13 @@ async def test_a_mistyped_owner_is_offered_the_names_alike_and_nothing_changes(
 
 
 async def test_namesakes_are_listed_apart_and_the_one_meant_is_picked_by_number(
-    town: Town,
+    town_on_both: Town,
 ) -> None:
     """Three 王芳 in the register: where each lives tells two apart; the two of 3号楼2单元
     are told apart by their masked phones. Nobody is picked until the moderator says which."""
     from consultation.residents import rows_from, save_row
 
+    town = town_on_both
     ref = await _decided_topic(town)
     await town.zhang.receives()
     async with town.bot.uow() as uow:
