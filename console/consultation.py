@@ -21,12 +21,19 @@ from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
 from consultation.meetings import MODE_ZH, MeetingService
-from consultation.outcomes import DECISION_STATUS_ZH, OutcomeService, parse_due
+from consultation.outcomes import (
+    DECISION_STATUS_ZH,
+    OutcomeService,
+    outside_register,
+    parse_due,
+)
 from consultation.participation import participants
 from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
 from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from notices.assisted import marked
+from notices.outcomes import decision_assigned
+from notices.topic_views import screened
 from storage.meetings import Meeting, MeetingRepository
 from storage.models import Resident
 from storage.outcomes import DecisionRepository
@@ -192,33 +199,51 @@ class ConsultationPages:
     def _topics(self, visit: Visit) -> TopicService:
         return TopicService(visit.uow, self.rules, visit.now)
 
+    # Each screening is answered as in chat (notices.topic_views.screened): who was told,
+    # only when true — not the proposer when the moderator is the proposer, nor one with no
+    # account to reach, who is named so the moderator tells them otherwise.
+
     async def topic_accept(self, visit: Visit) -> web.StreamResponse:
         topic_id = self._id(visit)
-        await self._guard(
+        accepted = await self._guard(
             "/console/topics",
             self._topics(visit).accept(topic_id, visit.staff.actor, visit.staff.id),
         )
-        return done("/console/topics", f"{topic_ref(topic_id)} 已通过审核，开始征集附议。")
+        grouped = t("topic.accepted_grouped") if self.rules.group_chats() else ""
+        said = await screened(
+            visit.uow,
+            "topic.accepted_moderator",
+            accepted,
+            threshold=self.rules.cosign_threshold,
+            grouped=grouped,
+        )
+        return done("/console/topics", said.text)
 
     async def topic_reject(self, visit: Visit) -> web.StreamResponse:
         topic_id = self._id(visit)
         reason = visit.arg("reason")
-        await self._guard(
+        rejected = await self._guard(
             "/console/topics",
             self._topics(visit).reject(topic_id, reason, visit.staff.actor, visit.staff.id),
         )
-        return done("/console/topics", f"{topic_ref(topic_id)} 已驳回，理由已告知提议人。")
+        said = await screened(
+            visit.uow, "topic.rejected_moderator", rejected, told="topic.told_reason"
+        )
+        return done("/console/topics", said.text)
 
     async def topic_merge(self, visit: Visit) -> web.StreamResponse:
         topic_id = self._id(visit)
         into = visit.arg("into").upper().lstrip("T")
         if not into.isdigit():
             raise ActionRefused("请填写要合并到的议题编号，如 T3。", "/console/topics")
-        await self._guard(
+        merged = await self._guard(
             "/console/topics",
             self._topics(visit).merge(topic_id, int(into), visit.staff.actor, visit.staff.id),
         )
-        return done("/console/topics", f"{topic_ref(topic_id)} 已合并到 T{into}。")
+        said = await screened(
+            visit.uow, "topic.merged_moderator", merged, into=topic_ref(int(into))
+        )
+        return done("/console/topics", said.text)
 
     # ---- 议事日 ------------------------------------------------------------------------
 
@@ -663,13 +688,18 @@ class ConsultationPages:
         owner = visit.arg("owner")
         if not owner:
             raise ActionRefused("请填写负责人。", "/console/decisions")
+        owner, outside = outside_register(owner)
+        outside = outside or visit.arg("outside") == "on"
         today = visit.now.astimezone(self.desk.zone).date()
         due = parse_due(visit.arg("due"), today) if visit.arg("due") else None
-        await self._guard(
+        service = OutcomeService(visit.uow, visit.now)
+        assigned = await self._guard(
             "/console/decisions",
-            OutcomeService(visit.uow, visit.now).assign(decision, owner, due, visit.staff.actor),
+            service.assign(
+                decision, owner, due, visit.staff.actor, visit.staff.id, outside=outside
+            ),
         )
-        return done("/console/decisions", f"{decision_ref(decision)} 已指定负责人。")
+        return done("/console/decisions", decision_assigned(assigned).text)
 
     async def decision_progress(self, visit: Visit) -> web.StreamResponse:
         decision = self._id(visit)

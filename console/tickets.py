@@ -22,7 +22,7 @@ from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import TICKET_COLUMNS, ticket_cells, ticket_place
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
-from consultation.tickets import Actor, TicketError, TicketService
+from consultation.tickets import PROGRESS, RESOLVE, Actor, TicketError, TicketMove, TicketService
 from consultation.workbench import Staff
 from consultation.worktime import LIGHT_ZH, Deadlines
 from kernel.texts import t
@@ -101,8 +101,11 @@ class TicketPages:
         d.post("/tickets/{number}/merge", self.merge)
         staff = frozenset({Role.MODERATOR, Role.GRID_WORKER})
         d.post("/tickets/{number}/accept", self.accept, staff)
-        d.post("/tickets/{number}/progress", self.progress, staff)
-        d.post("/tickets/{number}/resolve", self.resolve, staff)
+        # 部门报到: a department's contact may also say how it goes and resolve it, on the
+        # tickets sent to their department (the domain's DEPARTMENT_MOVES, as in chat).
+        reporting = staff | {Role.DEPARTMENT}
+        d.post("/tickets/{number}/progress", self.progress, reporting)
+        d.post("/tickets/{number}/resolve", self.resolve, reporting)
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -219,6 +222,8 @@ class TicketPages:
         holder = people.get(ticket.holder_id or -1)
         workers = await visit.uow.residents.with_role(Role.GRID_WORKER.value)
         open_now = ticket.status in STATUS_OPEN
+        service = TicketService(visit.uow, self.catalogue, self.desk.zone)
+        may_report = open_now and await self._may(service, ticket.number, visit.staff, PROGRESS)
         return self.desk.render(
             visit,
             "ticket.html",
@@ -240,6 +245,7 @@ class TicketPages:
                 "resolution_due": self.local(ticket.resolution_due_at),
                 "department": self.catalogue.get(ticket.category).department,
                 "mine": ticket.holder_id == visit.staff.id,
+                "may_report": may_report,
                 "can_accept": open_now
                 and ticket.holder_id is None
                 and visit.staff.has(Role.GRID_WORKER, Role.MODERATOR),
@@ -253,15 +259,37 @@ class TicketPages:
             return "（保密）"
         return name or actor
 
+    @staticmethod
+    async def _may(service: TicketService, number: str, staff: Staff, move: TicketMove) -> bool:
+        """Whether ``staff`` may ``move`` the ticket: the domain's rule (its holder, a
+        moderator, or the contact of the department it was sent to), asked, not copied."""
+        try:
+            await service.may_act(number, staff_actor(staff), move)
+        except TicketError:
+            return False
+        return True
+
     # ---- changing ----------------------------------------------------------------------
 
-    async def _act(self, visit: Visit, what: str, call: Any) -> web.StreamResponse:
-        """``call(service, number, me)``: the change, made by the worker on this page."""
+    async def _act(
+        self, visit: Visit, what: str, call: Any, move: TicketMove | None = None
+    ) -> web.StreamResponse:
+        """``call(service, number, me)``: the change, made by the worker on this page.
+
+        A department's contact holds no grid: a form of theirs names a ticket sent to
+        their department, or it was not made by this workbench's page (another
+        department's ticket, one taken back by the community) and is refused outright."""
         number = visit.request.match_info["number"]
         back = f"/console/tickets/{number}"
         await self._visible(visit, number)
+        service = TicketService(visit.uow, self.catalogue, self.desk.zone)
+        staff = visit.staff
+        department_only = staff.has(Role.DEPARTMENT) and not staff.has(
+            Role.MODERATOR, Role.GRID_WORKER
+        )
+        if department_only and (move is None or not await self._may(service, number, staff, move)):
+            raise web.HTTPForbidden(text=f"诉求 {number} 没有转到您的部门，不能办理。")
         try:
-            service = TicketService(visit.uow, self.catalogue, self.desk.zone)
             await call(service, number, staff_actor(visit.staff))
         except TicketError as exc:
             info: dict[str, Any] = {"number": number, "holder": "其他网格员", **exc.info}
@@ -303,7 +331,7 @@ class TicketPages:
     async def progress(self, visit: Visit) -> web.StreamResponse:
         note = visit.arg("note")
         return await self._act(
-            visit, "进展已记录。", lambda s, n, me: s.progress(n, me, note, visit.now)
+            visit, "进展已记录。", lambda s, n, me: s.progress(n, me, note, visit.now), PROGRESS
         )
 
     async def resolve(self, visit: Visit) -> web.StreamResponse:
@@ -312,6 +340,7 @@ class TicketPages:
             visit,
             "已办结，等待居民评价。",
             lambda s, n, me: s.resolve(n, me, note, None, visit.now),
+            RESOLVE,
         )
 
 

@@ -85,6 +85,9 @@ class TicketChanged(Event, key="ticket:{history_id}"):
     actor_name: str | None = None
     note: str | None = None
     holder_name: str | None = None
+    #: The department whose contact made this move (处理中, 办结 on a ticket sent to
+    #: them), when it was not the ticket's holder: the holder has to hear of it.
+    by_department: str | None = None
 
 
 class TicketFiled(TicketChanged):

@@ -7,7 +7,9 @@ public page always agree with the database.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -16,9 +18,11 @@ from consultation.audit import audit_change
 from consultation.ballots import PassRule, PollKind, Tally
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref
+from consultation.residents import mask_phone, people_named
 from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import AgendaItem, Meeting, MeetingRepository
+from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
 from storage.people import PeopleRepository
 from storage.polls import Poll, PollRepository
@@ -75,11 +79,28 @@ class Minutes:
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """落实 done: its event, and how many residents of the register bear the owner's name
-    (1: that one is told; 0 or several: nobody, and the moderator is asked to tell them)."""
+    """落实 done: its event, and how many residents of the register it names as the owner
+    (1: that one is told; 0: an owner outside the register, 名册外, told otherwise)."""
 
     event: ev.DecisionAssigned
     named: int
+
+
+#: Said after an owner's name, “落实 D3 负责人 物业公司 名册外”: the owner is outside the
+#: register (a company, an office), so nobody there is looked up or told.
+OUTSIDE_REGISTER = "名册外"
+_OUTSIDE = re.compile(rf"\s*[（(]?{OUTSIDE_REGISTER}[）)]?\s*")
+#: How alike a typed name must be to a register's name to be offered (difflib's ratio),
+#: the closest first: 王网格 → 王网格员 (0.86), 王网格圆 → 王网格员 (0.75), 汪芳 → 王芳
+#: (0.5, one of two characters); 小王 → 王网格员 (0.33) is not.
+SIMILAR_NAMES = 0.5
+
+
+def outside_register(*parts: str) -> tuple[str, bool]:
+    """``("物业公司（名册外）",)`` → ``("物业公司", True)``: the first part without the
+    marker, and whether any part carried it."""
+    marked = any(_OUTSIDE.search(p) for p in parts if p)
+    return _OUTSIDE.sub("", parts[0]).strip() if parts else "", marked
 
 
 def stored_tally(poll: Poll) -> Tally | None:
@@ -156,15 +177,29 @@ class OutcomeService:
         )
 
     async def assign(
-        self, decision_id: int, owner: str, due: str | None, actor: str, by: int | None = None
+        self,
+        decision_id: int,
+        owner: str,
+        due: str | None,
+        actor: str,
+        by: int | None = None,
+        *,
+        outside: bool = False,
     ) -> Assignment:
-        """落实: ``owner`` (a name) carries it out, by ``due``. The owner is found in the
-        register by name (only when exactly one resident has it) and told, and so is the
-        topic's proposer; ``by`` is the moderator who assigned it."""
+        """落实: ``owner`` carries it out, by ``due``; ``by`` is the moderator who assigned it.
+
+        ``owner`` names one resident of the register (``王网格员``, or ``#12`` among
+        namesakes), who is told, and so is the topic's proposer. A name nobody has (a typo)
+        or several have is refused with the candidates, and nothing changes: a wrong owner
+        would get the task, or the right one never hear of it. An owner outside the
+        register (``outside``: 物业公司) is recorded by name and told by the moderator."""
         decision = await self._to_carry_out(decision_id)
-        named = await self.uow.get(PeopleRepository).by_name(owner[:64])
-        owner_id = named[0].id if len(named) == 1 else None
-        decision.owner, decision.owner_id, decision.due_date = owner[:64], owner_id, due
+        owner = owner.strip()[:64]
+        owner_id: int | None = None
+        if not outside:
+            person = await self._owner(decision_id, owner)
+            owner, owner_id = person.name, person.id
+        decision.owner, decision.owner_id, decision.due_date = owner, owner_id, due
         decision.status = "in_progress"
         await self.decisions.save(decision)
         await self._audit(
@@ -181,7 +216,48 @@ class OutcomeService:
             stamp=self.now.strftime("%Y%m%d%H%M%S"),
         )
         self.uow.record(assigned)
-        return Assignment(assigned, len(named))
+        return Assignment(assigned, 0 if outside else 1)
+
+    async def _owner(self, decision_id: int, owner: str) -> Resident:
+        """The one resident ``owner`` names, or the refusal listing whom it might mean."""
+        ref = decision_ref(decision_id)
+        named = await people_named(self.uow, owner)
+        if len(named) == 1:
+            return named[0]
+        people = self.uow.get(PeopleRepository)
+        if named:
+            listed = await self._candidates(named)
+            raise OutcomeError(
+                "owner_ambiguous", ref=ref, owner=owner, count=len(named), candidates=listed
+            )
+        names = await people.names()
+        alike = difflib.get_close_matches(owner, set(names.values()), n=5, cutoff=SIMILAR_NAMES)
+        found = await people.by_ids([rid for rid, name in names.items() if name in alike])
+        close = sorted(found, key=lambda p: (alike.index(p.name), p.id or 0))[:5]
+        if close:
+            listed = await self._candidates(close)
+            raise OutcomeError("owner_similar", ref=ref, owner=owner, candidates=listed)
+        raise OutcomeError("owner_unknown", ref=ref, owner=owner)
+
+    async def _candidates(self, people: Sequence[Resident]) -> str:
+        """``#12 王芳（3号楼2单元）、#15 王芳（5号楼1单元）``: each with the number that picks
+        them, where they live, and the masked phone only where that is not enough."""
+        homes = await self.uow.get(PeopleRepository).homes([p.id for p in people if p.id])
+        seen: dict[str, int] = {}
+        for p in people:
+            key = f"{p.name}{homes.get(p.id or 0, '')}"
+            seen[key] = seen.get(key, 0) + 1
+        labels = []
+        for p in people:
+            home = homes.get(p.id or 0, "")
+            parts = [home] if home else []
+            if seen[f"{p.name}{home}"] > 1 or not home:
+                phone = p.phone_masked or mask_phone(p.phone)
+                if phone:
+                    parts.append(phone)
+            where = f"（{'，'.join(parts)}）" if parts else ""
+            labels.append(f"#{p.id} {p.name}{where}")
+        return "、".join(labels)
 
     async def owner_progress(
         self, decision_id: int, note: str, actor: str, resident_id: int | None

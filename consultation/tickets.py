@@ -337,7 +337,10 @@ class TicketService:
         """处理中, with a note the resident sees."""
         ticket = await self._explained(number, worker, note, "note_required", PROGRESS)
         values = {"status": "in_progress" if ticket.status != "escalated" else "escalated"}
-        return await self._move(ticket, worker, PROGRESS, now, values, note=note)
+        department = await self._as_department(ticket, worker)
+        return await self._move(
+            ticket, worker, PROGRESS, now, values, note=note, by_department=department
+        )
 
     async def resolve(
         self, number: str, worker: Actor, note: str, photo: str | None, now: datetime
@@ -353,8 +356,16 @@ class TicketService:
             "photos": [*ticket.photos, photo] if photo else ticket.photos,
         }
         data = {"photo": photo} if photo else None
+        department = await self._as_department(ticket, worker)
         return await self._move(
-            ticket, worker, RESOLVE, now, values, note=note or "（见照片）", data=data
+            ticket,
+            worker,
+            RESOLVE,
+            now,
+            values,
+            note=note or "（见照片）",
+            data=data,
+            by_department=department,
         )
 
     async def hand_up(
@@ -785,6 +796,13 @@ class TicketService:
             return False
         theirs = await self.uow.get(DepartmentRepository).departments_of(person.resident_id)
         return ticket.department in theirs
+
+    async def _as_department(self, ticket: Ticket, actor: Actor) -> str | None:
+        """The department ``actor`` moves ``ticket`` for (its contact, not its holder), so
+        the grid worker still holding it is told what the department did."""
+        if ticket.holder_id is not None and ticket.holder_id == actor.resident_id:
+            return None
+        return ticket.department if await self._sent_to(ticket, actor) else None
 
     async def _explained(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
-from consultation.outcomes import OutcomeError, OutcomeService, parse_due
+from consultation.outcomes import OutcomeError, OutcomeService, outside_register, parse_due
 from consultation.roles import Role
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, ref, rest, word
@@ -64,14 +64,16 @@ class OutcomeAdminHandler(Handler):
         self.rules = rules
 
     async def assign(self, ctx: Context, decision: int, assignment: str) -> Sequence[Reply]:
-        """落实 D3 负责人 王网格员 期限 2026-12-31 (负责人/期限 may be left out)."""
+        """落实 D3 负责人 王网格员 期限 2026-12-31 (负责人/期限 may be left out); among
+        namesakes ``#12``; an owner outside the register ``物业公司 名册外``."""
         found = _ASSIGN.fullmatch(assignment)
         if found is None:
             return [Reply(t("outcome.syntax"))]
-        who, when = found.group(1), found.group(2)
-        due = parse_due(when, ctx.now.astimezone(ctx.community.zone).date())
+        who, outside = outside_register(found.group(1), found.group(2))
+        due = parse_due(found.group(2), ctx.now.astimezone(ctx.community.zone).date())
         me = ctx.user.resident.id if ctx.user.resident is not None else None
-        done = await OutcomeService(ctx.uow, ctx.now).assign(decision, who, due, ctx.user.actor, me)
+        service = OutcomeService(ctx.uow, ctx.now)
+        done = await service.assign(decision, who, due, ctx.user.actor, me, outside=outside)
         return [decision_assigned(done)]
 
     async def progress(self, ctx: Context, decision: int, note: str) -> Sequence[Reply]:

@@ -42,7 +42,7 @@ from notices.topic_views import (
     pending_topics,
     reject_reason_asked,
     screened,
-    told_whom,
+    told_parts,
     topic_draft,
     topic_standing,
     topics_overview,
@@ -292,7 +292,9 @@ class TopicModerationHandler(Handler):
         threshold = self.rules.cosign_threshold
         grouped = t("topic.accepted_grouped") if self.rules.group_chats() else ""
         return [
-            screened("topic.accepted_moderator", accepted, threshold=threshold, grouped=grouped)
+            await screened(
+                ctx.uow, "topic.accepted_moderator", accepted, threshold=threshold, grouped=grouped
+            )
         ]
 
     async def reject(self, ctx: Context, topic: int, reason: str | None) -> Sequence[Reply]:
@@ -303,9 +305,13 @@ class TopicModerationHandler(Handler):
             found = await service.screening(topic)
             reporters = await service.reporters(found, me, found.proposer_id)
             ctx.conversation.start(REJECT_FLOW, "reason", topic=topic)
-            return [reject_reason_asked(found, told_whom(found, me, len(reporters)))]
+            whom, _missed = await told_parts(ctx.uow, found, me, [rid for rid, _ in reporters])
+            return [reject_reason_asked(found, whom)]
         rejected = await service.reject(topic, reason, ctx.user.actor, me)
-        return [screened("topic.rejected_moderator", rejected, told="topic.told_reason")]
+        done = await screened(
+            ctx.uow, "topic.rejected_moderator", rejected, told="topic.told_reason"
+        )
+        return [done]
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         """The reason asked for by :meth:`reject`."""
@@ -315,7 +321,7 @@ class TopicModerationHandler(Handler):
 
     async def merge(self, ctx: Context, topic: int, to: str | None, into: int) -> Sequence[Reply]:
         merged = await self._service(ctx).merge(topic, into, ctx.user.actor, _me(ctx))
-        return [screened("topic.merged_moderator", merged, into=topic_ref(into))]
+        return [await screened(ctx.uow, "topic.merged_moderator", merged, into=topic_ref(into))]
 
     def _recurring(self, ctx: Context) -> RecurringProblems:
         return RecurringProblems(ctx.uow, self.rules, ctx.community.zone)

@@ -69,7 +69,7 @@ def _to_proposer(event: ev.DecisionAssigned, _a: Audience) -> Reply:
 
 def decision_assigned(done: Assignment) -> Reply:
     """落实 answered: who carries the decision out, by when if a date was given, and who
-    was told — or that the owner is not in the register and must be told otherwise."""
+    was told — or that the owner is outside the register (名册外) and must be told otherwise."""
     event = done.event
     decision = event.decision
     whom = [t("outcome.told_owner")] if _owner_told(event) else []
@@ -78,8 +78,7 @@ def decision_assigned(done: Assignment) -> Reply:
     told = t("outcome.told", whom="和".join(whom)) if whom else ""
     owner = decision.owner or ""
     if event.owner_id is None:
-        key = "outcome.owner_unknown" if done.named == 0 else "outcome.owner_ambiguous"
-        told += t(key, owner=owner, count=done.named)
+        told += t("outcome.owner_outside", owner=owner)
     ref = decision_ref(decision.id or 0)
     # The date as the moderator typed it (2026-12-31); the pushes say 2026年12月31日.
     due = t("outcome.due", due=decision.due_date) if decision.due_date else ""

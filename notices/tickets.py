@@ -297,6 +297,21 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         note = t("ticket.place_note", old=event.old_location or "未说明")
         return task_card(event.ticket, "place", zone, note)
 
+    def department_did(key: str) -> Notify[ev.TicketChanged]:
+        """The worker holding a ticket hears what its department did to it (部门报到): a
+        short line, no task card (there is nothing left for him to take)."""
+
+        def say(event: ev.TicketChanged, _a: Audience) -> Reply:
+            values = {
+                "number": event.ticket.number,
+                "department": event.by_department or "",
+                "actor": event.actor_name or "",
+                "note": event.note or "",
+            }
+            return Reply(t(key, **values))
+
+        return Notify(_holder_of_department_move, say)
+
     place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
     noted = Notify[ev.TicketNoted](
         _told_of_change,
@@ -313,10 +328,14 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         ev.TicketPlaceCorrected: [place_corrected, place_moved],
         ev.TicketNoted: [noted],
         ev.TicketAccepted: [to_reporter("ticket.n_accepted")],
-        ev.TicketProgressed: [to_reporter("ticket.n_progress")],
+        ev.TicketProgressed: [
+            to_reporter("ticket.n_progress"),
+            department_did("ticket.s_department_progress"),
+        ],
         ev.TicketResolved: [
             Notify(lambda e: [Reporter(e.ticket)], resolved_to_reporter),
             Also(await_rating),
+            department_did("ticket.s_department_resolved"),
         ],
         ev.TicketHandedUp: [
             staff([Moderators()], "ticket.s_handed_up", ("ticket.b_reassign", "转派")),
@@ -366,6 +385,13 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     if isinstance(event, ev.TicketReturned):
         return [GridWorkers(ticket.grid_id), Moderators()] if ticket.grid_id else [Moderators()]
     return [first]
+
+
+def _holder_of_department_move(event: ev.TicketChanged) -> list[Audience]:
+    """The ticket's holder, when a department's contact (not he) moved it."""
+    if event.by_department is None:
+        return []
+    return _holder(event.ticket)
 
 
 def _told_of_change(event: ev.TicketChanged) -> list[Audience]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from consultation import events as ev
+from consultation.binding import push_route
 from consultation.ids import topic_ref
 from consultation.participation import Participant
 from consultation.recurring import OfferOutcome
@@ -16,6 +17,7 @@ from kernel.texts import t
 from notices.assisted import names, of_which_in
 from notices.topics import screening_hint
 from storage.topics import Topic
+from storage.unit_of_work import UnitOfWork
 
 
 def _ref(topic: Topic) -> str:
@@ -109,21 +111,43 @@ def cosign_withdrawn(topic: Topic, threshold: int, *, short: bool) -> Reply:
     )
 
 
-def told_whom(topic: Topic, by: int | None, reporters: int) -> str:
-    """Who hears of a screening by ``by``: the proposer unless it is ``by`` (a topic
-    drawn from tickets is proposed by a moderator), and the tickets' ``reporters``."""
-    whom = [t("topic.told_proposer")] if topic.proposer_id != by else []
-    if reporters:
-        whom.append(t("topic.told_reporters", count=reporters))
-    return "和".join(whom)
+async def _reachable(uow: UnitOfWork, resident_id: int) -> bool:
+    """Whether a push to this person goes anywhere: the dispatch table queues one only
+    to a bound account (:func:`consultation.binding.push_to_person`)."""
+    return bool((await push_route(uow, resident_id)).accounts)
 
 
-def screened(
-    key: str, event: ev.TopicScreened, told: str = "topic.told", **values: object
+async def told_parts(
+    uow: UnitOfWork, topic: Topic, by: int | None, reporters: Sequence[int]
+) -> tuple[str, str]:
+    """Who hears of a screening by ``by``, and who should but can't: the proposer unless
+    it is ``by`` (a topic drawn from tickets is proposed by a moderator), and the
+    tickets' ``reporters``; each only when an account of theirs can be reached."""
+    told: list[str] = []
+    missed: list[str] = []
+    if topic.proposer_id != by:
+        reached = await _reachable(uow, topic.proposer_id)
+        (told if reached else missed).append(t("topic.told_proposer"))
+    reached_reporters = [rid for rid in reporters if await _reachable(uow, rid)]
+    if reached_reporters:
+        told.append(t("topic.told_reporters", count=len(reached_reporters)))
+    if len(reached_reporters) < len(reporters):
+        gone = len(reporters) - len(reached_reporters)
+        missed.append(t("topic.told_reporters", count=gone))
+    return "和".join(told), "和".join(missed)
+
+
+async def screened(
+    uow: UnitOfWork, key: str, event: ev.TopicScreened, told: str = "topic.told", **values: object
 ) -> Reply:
-    """A moderator's 通过 / 驳回 / 合并 answered: what it did, and who was told of it."""
-    whom = told_whom(event.topic, event.by, len(event.reporters))
+    """A moderator's 通过 / 驳回 / 合并 answered (in chat and in the 工作台): what it did,
+    who was told of it — never the proposer when the moderator is the proposer — and who
+    could not be told, to be told otherwise."""
+    reporters = [rid for rid, _numbers in event.reporters]
+    whom, missed = await told_parts(uow, event.topic, event.by, reporters)
     said = t(told, whom=whom) if whom else ""
+    if missed:
+        said += t("topic.not_reached", whom=missed)
     return Reply(t(key, ref=_ref(event.topic), told=said, **values))
 
 

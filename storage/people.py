@@ -32,6 +32,25 @@ class PeopleRepository(Repository):
     async def by_name(self, name: str) -> Sequence[Resident]:
         return await self._rows(Resident, name=name)
 
+    async def names(self) -> dict[int, str]:
+        """Every resident's name by id (two columns: a register of thousands is small)."""
+        rows = (await self.session.exec(select(Resident.id, Resident.name))).all()
+        return {rid: name for rid, name in rows if rid is not None}
+
+    async def homes(self, ids: Sequence[int]) -> dict[int, str]:
+        """Where each of ``ids`` lives, as the register says it: ``3号楼2单元``."""
+        from storage.models import Building
+
+        if not ids:
+            return {}
+        stmt = (
+            select(Resident.id, Building.name, Resident.unit)
+            .join(Building, col(Building.id) == col(Resident.building_id))
+            .where(col(Resident.id).in_(ids))
+        )
+        rows = (await self.session.exec(stmt)).all()
+        return {rid: f"{building}{unit or ''}" for rid, building, unit in rows if rid is not None}
+
     async def in_buildings(self, names: Sequence[str]) -> Sequence[Resident]:
         from storage.models import Building
 

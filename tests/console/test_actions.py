@@ -195,3 +195,32 @@ async def test_only_a_decision_that_passed_is_offered_for_carrying_out(
     assert "拆围墙" not in page, "a void vote decided nothing"
     assert 'action="/console/decisions/1/assign"' in page
     assert "/console/decisions/2/" not in page, "nothing to carry out after 未通过"
+
+
+async def test_a_decisions_owner_is_one_person_of_the_register_or_said_to_be_outside(
+    town: Town, as_li: Browserless
+) -> None:
+    """落实 in the 工作台 follows the chat's rule: a typo is refused with the names alike and
+    nothing changes; the owner picked by number is told; 物业公司 goes in as 名册外."""
+    await town.li.says("开启投票 是否同意更换路灯 法定:0%")
+    await town.zhang.says("赞成")
+    await town.li.says("结束投票 P1")
+    await town.li.says("开启投票 是否同意清理楼道 法定:0%")
+    await town.zhang.says("赞成")
+    await town.li.says("结束投票 P2")
+    await town.wang.receives()
+    wang = await _resident_id(town, "王网格员")
+
+    status, page = await as_li.post("/console/decisions/1/assign", owner="王网格圆")
+    assert status == 200 and f"名字相近的有：#{wang} 王网格员（1号楼1单元）" in page, page
+    assert "· 负责人" not in page and "落实中" not in page, "nothing changed"
+    assert await town.wang.receives() == []
+
+    status, page = await as_li.post("/console/decisions/1/assign", owner=f"#{wang}")
+    assert status == 200 and "D1 已指定负责人 王网格员，进入落实阶段。已通知负责人。" in page, page
+    [task] = await town.wang.receives()
+    assert task.text.startswith("【落实任务】决议 D1")
+
+    status, page = await as_li.post("/console/decisions/2/assign", owner="物业公司", outside="on")
+    assert status == 200 and "“物业公司”不在居民名册里，没有给负责人发通知，请另行告知。" in page
+    assert "· 负责人 物业公司" in page

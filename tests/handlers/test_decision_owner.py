@@ -54,13 +54,102 @@ async def test_the_owner_is_told_and_the_proposer_hears_who_carries_it_out(town:
     assert await town.li.receives() == [], "the moderator was answered, not pushed"
 
 
-async def test_an_owner_not_in_the_register_is_left_to_the_moderator(town: Town) -> None:
+async def test_an_owner_outside_the_register_is_left_to_the_moderator(town: Town) -> None:
+    """物业公司 is nobody in the register: said so with 名册外, it is recorded by name, the
+    proposer hears who carries it out, and the moderator is asked to tell the company."""
     ref = await _decided_topic(town)
     await town.zhang.receives()
-    assigned = await town.li.says(f"落实 {ref} 负责人 物业公司 期限 12月31日")
-    assert "名册里没有叫“物业公司”的人，没有发通知，请另行告知负责人。" in assigned, assigned.text
-    assert "已通知提议人。" in assigned, assigned.text
+    assigned = await town.li.says(f"落实 {ref} 负责人 物业公司 名册外 期限 12月31日")
+    assert assigned.text == (
+        f"{ref} 已指定负责人 物业公司，期限 2026-12-31，进入落实阶段。"
+        "已通知提议人。“物业公司”不在居民名册里，没有给负责人发通知，请另行告知。"
+    ), assigned.text
     assert [p for p in await town.zhang.receives() if "由物业公司负责" in p.text]
+
+
+async def _unchanged(town: Town, ref: str) -> None:
+    """The decision is as the vote left it: no owner, nobody told, nothing audited."""
+    async with town.bot.uow() as uow:
+        row = await uow.session.execute(
+            text("SELECT status, owner, owner_id FROM decisions WHERE id = :id"),
+            {"id": int(ref[1:])},
+        )
+        assert tuple(row.one()) == ("decided", None, None)
+        audited = await uow.session.execute(
+            text("SELECT count(*) FROM audit_log WHERE action = 'decision_assigned'")
+        )
+        assert audited.scalar_one() == 0
+
+
+async def test_a_mistyped_owner_is_offered_the_names_alike_and_nothing_changes(
+    town: Town,
+) -> None:
+    ref = await _decided_topic(town)
+    for person in (town.wang, town.zhang):
+        await person.receives()
+    typo = await town.li.says(f"落实 {ref} 负责人 王网格圆 期限 2026-12-31")
+    async with town.bot.uow() as uow:
+        found = await uow.session.execute(
+            text("SELECT name, id FROM residents WHERE name IN ('王网格员', '赵网格员')")
+        )
+        ids = {name: rid for name, rid in found.all()}
+    wang_id, zhao_id = ids["王网格员"], ids["赵网格员"]
+    assert typo.text == (
+        "名册里没有叫“王网格圆”的人，没有指定负责人。"
+        f"名字相近的有：#{wang_id} 王网格员（1号楼1单元）、#{zhao_id} 赵网格员（6号楼2单元）。"
+        f"是其中一位的话请用编号指定，比如“落实 {ref} 负责人 #编号”；"
+        "负责人不在名册里（比如物业公司）的话，在名字后面加“名册外”："
+        f"落实 {ref} 负责人 王网格圆 名册外。"
+    ), typo.text
+    nobody = await town.li.says(f"落实 {ref} 负责人 钱师傅")
+    assert nobody.text.startswith("名册里没有叫“钱师傅”的人，没有指定负责人。请核对名字"), (
+        nobody.text
+    )
+    await _unchanged(town, ref)
+    assert await town.wang.receives() == [] and await town.zhang.receives() == []
+
+    picked = await town.li.says(f"落实 {ref} 负责人 #{wang_id} 期限 2026-12-31")
+    assert picked.text.startswith(f"{ref} 已指定负责人 王网格员，"), picked.text
+    [task] = await town.wang.receives()
+    assert task.text.startswith(f"【落实任务】决议 {ref}"), task.text
+
+
+async def test_namesakes_are_listed_apart_and_the_one_meant_is_picked_by_number(
+    town_on_both: Town,
+) -> None:
+    """Three 王芳 in the register: where each lives tells two apart; the two of 3号楼2单元
+    are told apart by their masked phones. Nobody is picked until the moderator says which."""
+    from consultation.residents import rows_from, save_row
+
+    town = town_on_both
+    ref = await _decided_topic(town)
+    await town.zhang.receives()
+    async with town.bot.uow() as uow:
+        rows = rows_from(
+            [
+                "name,phone,building,unit,room,verified",
+                "王芳,13811112222,3号楼,2单元,101,是",
+                "王芳,13933334444,5号楼,1单元,202,是",
+                "王芳,13755556666,3号楼,2单元,402,是",
+            ]
+        )
+        ids = [(await save_row(uow, row, actor="test"))[0].id for row in rows]
+    asked = await town.li.says(f"落实 {ref} 负责人 王芳")
+    a, b, c = ids
+    assert asked.text == (
+        f"名册里有 3 位“王芳”：#{a} 王芳（3号楼2单元，138****2222）、#{b} 王芳（5号楼1单元）、"
+        f"#{c} 王芳（3号楼2单元，137****6666）。没有指定负责人，请用编号再指定一次，"
+        f"比如“落实 {ref} 负责人 #编号”。"
+    ), asked.text
+    assert "13811112222" not in asked.text
+    await _unchanged(town, ref)
+    picked = await town.li.says(f"落实 {ref} 负责人 #{b}")
+    assert picked.text.startswith(f"{ref} 已指定负责人 王芳，进入落实阶段。"), picked.text
+    async with town.bot.uow() as uow:
+        row = await uow.session.execute(
+            text("SELECT owner, owner_id FROM decisions WHERE id = :id"), {"id": int(ref[1:])}
+        )
+        assert tuple(row.one()) == ("王芳", b)
 
 
 async def test_the_owner_reports_progress_on_his_own_decision_only(town: Town) -> None:

@@ -77,3 +77,28 @@ async def test_the_help_of_a_department_says_what_it_can_do(town: Town) -> None:
         helped
     ), helped.text
     assert "【职能部门】" not in await town.wang.says("帮助")
+
+
+async def test_the_grid_worker_holding_a_ticket_hears_what_the_department_did(
+    town: Town,
+) -> None:
+    """赵网格员 took 刘大爷's rubbish, it went past its limit to 街道环卫所: what 孙科长 says
+    and does to it reaches 赵网格员 too, in a short line; his own moves don't echo back."""
+    rubbish = await _filed(town.liu, "5号楼门口垃圾好几天没人清了")
+    await town.zhao.says(f"接单 {rubbish}")
+    await town.zhao.says(f"处理中 {rubbish} 联系了保洁，人手不够")
+    await town.later(hours=73)
+    assert not [p for p in await town.zhao.receives() if "【部门进展】" in p.text], "his own"
+    await town.sun.receives()  # 【部门报到】
+
+    await town.sun.says(f"处理中 {rubbish} 已安排环卫车明早清运")
+    [heard] = await town.zhao.receives()
+    assert heard.text == f"【部门进展】{rubbish} 街道环卫所孙科长：已安排环卫车明早清运", heard.text
+    assert not heard.buttons
+
+    await town.sun.says(f"办结 {rubbish} 已清运，门口已冲洗")
+    [heard] = await town.zhao.receives()
+    assert heard.text == (
+        f"【部门办结】{rubbish} 已由街道环卫所孙科长办结：已清运，门口已冲洗。已请居民评价。"
+    ), heard.text
+    assert await town.sun.receives() == [], "the department is answered, not pushed"

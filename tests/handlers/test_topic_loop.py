@@ -89,3 +89,20 @@ async def test_cancelling_the_reason_leaves_the_topic_to_screen(town: Town) -> N
     late = await town.li.taps("驳回", card)  # the old button under an accepted topic
     assert "请说一下驳回" not in late and "征集附议中" in late, late.text
     assert "T1 已驳回" not in await town.li.says("不属于协商事项"), "no reason is still awaited"
+
+
+async def test_a_reject_says_so_when_the_proposer_cannot_be_reached(town: Town) -> None:
+    """张阿姨's only account was unbound after she proposed: 驳回 says nobody could be told
+    instead of “理由已告知提议人”, so 李书记 calls her."""
+    from sqlalchemy import text
+
+    await _proposed(town)
+    async with town.bot.uow() as uow:
+        await uow.session.execute(
+            text(
+                "UPDATE platform_identities SET resident_id = NULL WHERE platform_user_id = 'zhang'"
+            )
+        )
+        await uow.commit()
+    done = await town.li.says("驳回 T1 东门照明属于物业维修范围")
+    assert done.text == "T1 已驳回。提议人没有绑定聊天账号，消息发不到，请另行告知。", done.text
