@@ -14,13 +14,16 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.adapters.port import CopySeal, PlatformStore
 from bot.adapters.wechat import WechatAdapter
 from bot.app import Yishi
+from consultation.ballot_box import BallotKeys
 from storage.engine import sqlite_file
 from storage.platforms import CallbackRecord
 from tests.bot.adapters.callbacks_support import call, code_for
@@ -110,3 +113,22 @@ async def test_a_late_vote_leaves_no_words_beside_its_sender(
     if postgres:
         assert b'"sealed"' in raw  # what is left of the kept copies: sealed
     assert b"oZhang" in raw  # the sender is there; her words are not
+
+
+async def test_a_kept_copy_opens_only_under_its_secret_and_place(yishi: Yishi) -> None:
+    """The copy is bound to its secret and to its sender and message: read with another
+    ballot secret, or moved to another sender's row, it does not open (the sweep then
+    logs it unreadable); a copy kept before sealing is read as it was."""
+    ours = CopySeal(BallotKeys(b"a" * 32).key_for("platform_callbacks"))
+    other = CopySeal(BallotKeys(b"b" * 32).key_for("platform_callbacks"))
+    message = {"text": VOTE, "sender_id": "oZhang"}
+    sealed = ours.seal("wechat", "oZhang", "4", message)
+    assert VOTE not in str(sealed)
+    assert ours.open("wechat", "oZhang", "4", sealed) == message
+    assert other.open("wechat", "oZhang", "4", sealed) == {}
+    assert ours.open("wechat", "oWang", "4", sealed) == {}
+    assert ours.open("wechat", "oZhang", "4", message) == message  # from before sealing
+    store = PlatformStore(yishi.uow, seal=ours)
+    await store.hold_late("wechat", "oZhang", "4", message, yishi.clock())
+    [late] = await store.late_callbacks("wechat", yishi.clock() + timedelta(seconds=1))
+    assert late.message == message
