@@ -359,11 +359,15 @@ def _workbench(yishi: Yishi) -> Any:
 
 def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     """A :class:`Yishi` with every adapter the settings enable."""
-    from bot.adapters.port import PlatformStore
+    from bot.adapters.port import CopySeal, PlatformStore
     from bot.adapters.web import WebChatAdapter
 
     yishi = Yishi(settings, **kwargs)
-    store = PlatformStore(yishi.uow)  # the adapters' one way to storage
+    ballots = yishi.community.ballots
+    # The adapters' one way to storage; a slow callback's kept copy (maybe a typed
+    # anonymous vote) is sealed under the ballot secret.
+    seal = CopySeal(ballots.key_for("platform_callbacks")) if ballots is not None else None
+    store = PlatformStore(yishi.uow, seal=seal)
     if settings.web.enabled:
         yishi.add_adapter(
             WebChatAdapter(

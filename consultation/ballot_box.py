@@ -46,6 +46,7 @@ class BallotKeys:
             raise ValueError(f"the ballot secret needs at least {SECRET_BYTES} bytes")
         self._slot_key = self._derive(secret, b"slot")
         self._seal_key = self._derive(secret, b"seal")
+        self._other_key = self._derive(secret, b"other")
         self._ciphers: dict[int, AESGCM] = {}
 
     @staticmethod
@@ -58,6 +59,11 @@ class BallotKeys:
             key = hmac.new(self._seal_key, b"poll:%d" % poll_id, hashlib.sha256).digest()
             cipher = self._ciphers[poll_id] = AESGCM(key)
         return cipher
+
+    def key_for(self, purpose: str) -> bytes:
+        """A 32-byte key of its own for something else that must be as unreadable as a
+        ballot without the secret (a kept callback that may carry a typed vote)."""
+        return self._derive(self._other_key, purpose.encode())
 
     def slot(self, poll_id: int, voter_key: str) -> str:
         """Where this voter's ballot lives in this poll (64 hex characters)."""

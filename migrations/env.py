@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 import storage.schema  # noqa: F401  (every aggregate's tables on SQLModel.metadata)
 from storage.engine import async_url, create_engine
+from storage.migrate import include_for
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -26,9 +27,11 @@ def _url() -> str:
 
 
 def _configure(connection: Connection | None = None, **kw: Any) -> None:
+    dialect = connection.dialect.name if connection is not None else kw["url"].split(":")[0]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=include_for(dialect.split("+")[0]),
         render_as_batch=True,  # SQLite can only ALTER through table copies
         compare_type=True,
         **kw,

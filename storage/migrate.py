@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +19,18 @@ import migrations
 log = logging.getLogger("yishi.storage")
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
+
+
+def include_for(dialect: str) -> Callable[..., bool]:
+    """Alembic's ``include_object`` for comparing the models with a ``dialect`` database:
+    an index the models declare for another backend only (``Index.ddl_if``, like the
+    outbox's PostgreSQL pattern index) is not expected there."""
+
+    def include(obj: Any, _name: Any, _type: Any, _reflected: bool, _compare_to: Any) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 def alembic_config(url: str) -> Config:

@@ -138,6 +138,16 @@ class Push(SQLModel, table=True):
     then delivered by the push service under rate limits, with retries."""
 
     __tablename__ = "pushes"
+    # Proof of notice counts a cause's pushes by key prefix (LIKE 'cause:%'); on
+    # PostgreSQL with a linguistic collation only a pattern_ops index serves that
+    # (migration pushes_1). SQLite has none.
+    __table_args__ = (
+        Index(
+            "ix_pushes_dedupe_key_pattern",
+            "dedupe_key",
+            postgresql_ops={"dedupe_key": "varchar_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, max_length=191, unique=True)
     platform: str = Field(max_length=16)

@@ -342,6 +342,13 @@ class _Delivery:
             # Refused (a replayed signature), or the database failed: nothing was kept,
             # and an error answer makes the platform retry.
             raise error
+        if self.kept is not None and self.state == "answering":
+            # Answered passively, but a copy was being kept meanwhile and may have been
+            # written after the answer's commit (on SQLite it waits for it): the message
+            # is handled, so its words are not left waiting for a sweep (dropped after
+            # the answer goes back).
+            drop = self.runner._drop(self.message.sender_id, self.message.message_id)
+            self.runner.track(asyncio.ensure_future(drop))
         if self.state == "late":
             return []
         own, _others = _own_chat_and_others(task.result(), self.message.chat_id)

@@ -15,11 +15,16 @@ go through :class:`CallbackTransaction`: inside its message's transaction
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from storage.callbacks import CallbackRepository, Touch
 from storage.consents import ConsentRepository
@@ -27,7 +32,7 @@ from storage.faults import StorageUnavailable, is_outage
 from storage.identities import IdentityRepository, WebSessionRepository
 from storage.platforms import PlatformRepository
 from storage.polls import PollRepository
-from storage.types import utcnow
+from storage.types import json_text, json_value, utcnow
 from storage.unit_of_work import UnitOfWork
 from storage.web_chat import WebChatRepository
 
@@ -39,6 +44,7 @@ __all__ = [
     "CallbackTransaction",
     "ChatLine",
     "ChatView",
+    "CopySeal",
     "LateCallback",
     "MessageTransaction",
     "PlatformStore",
@@ -174,11 +180,66 @@ class CallbackTransaction:
         await self._uow.get(WebChatRepository).add(lines, at)
 
 
-class PlatformStore:
-    """The adapters' storage port, built once in the wiring from the unit-of-work factory."""
+class CopySeal:
+    """Seals the message a slow callback keeps until it is handled.
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork]) -> None:
+    The kept copy holds what the person typed, and that may be an anonymous vote
+    (``投票 P3 赞成``) beside its sender. Deleting the row once handled is not enough
+    for someone holding the database files: SQLite's write-ahead log keeps the page
+    the row was written to until the log is overwritten, and PostgreSQL keeps the
+    dead row version until vacuum and the insert in its WAL (and in any WAL archive).
+    So the copy is written only sealed (AES-GCM, a random nonce, the platform, sender
+    and message id as associated data), under a key derived from the server's ballot
+    secret, which is never in the database: whatever old bytes remain say no more
+    than a sealed ballot does.
+    """
+
+    _NONCE = 12
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    @staticmethod
+    def _bound(platform: str, sender_id: str, key: str) -> bytes:
+        return f"{platform}\x00{sender_id}\x00{key}".encode()
+
+    def seal(
+        self, platform: str, sender_id: str, key: str, message: dict[str, Any]
+    ) -> dict[str, Any]:
+        nonce = os.urandom(self._NONCE)
+        body = self._aead.encrypt(
+            nonce, json_text(message).encode(), self._bound(platform, sender_id, key)
+        )
+        return {"sealed": base64.b64encode(nonce + body).decode()}
+
+    def open(self, platform: str, sender_id: str, key: str, kept: dict[str, Any]) -> dict[str, Any]:
+        """The message inside ``kept``; a copy from before sealing as it is; ``{}`` (which
+        the sweep logs as unreadable) when it does not open under this secret."""
+        sealed = kept.get("sealed")
+        if not isinstance(sealed, str):
+            return kept
+        try:
+            raw = base64.b64decode(sealed)
+            plain = self._aead.decrypt(
+                raw[: self._NONCE], raw[self._NONCE :], self._bound(platform, sender_id, key)
+            )
+        except (InvalidTag, ValueError):
+            return {}
+        opened = json_value(plain)
+        return opened if isinstance(opened, dict) else {}
+
+
+class PlatformStore:
+    """The adapters' storage port, built once in the wiring from the unit-of-work factory.
+
+    With ``seal`` (the wiring always gives one), messages kept for a late answer are
+    stored sealed (see :class:`CopySeal`)."""
+
+    def __init__(
+        self, uow_factory: Callable[[], UnitOfWork], *, seal: CopySeal | None = None
+    ) -> None:
         self._uow = uow_factory
+        self._seal = seal
 
     # -- callbacks -----------------------------------------------------------------------
     def joining(self, uow: MessageTransaction) -> CallbackTransaction:
@@ -196,12 +257,21 @@ class PlatformStore:
         """Messages acknowledged unhandled and kept since before ``before``, oldest first."""
         async with self._uow() as uow:
             kept = await uow.get(PlatformRepository).late_callbacks(platform, before)
+        if self._seal is None:
             return [LateCallback(k.sender_id, k.key, k.message) for k in kept]
+        return [
+            LateCallback(
+                k.sender_id, k.key, self._seal.open(platform, k.sender_id, k.key, k.message)
+            )
+            for k in kept
+        ]
 
     async def hold_late(
         self, platform: str, sender_id: str, key: str, message: dict[str, Any], now: datetime
     ) -> None:
-        """Keep a message about to be acknowledged unhandled."""
+        """Keep a message about to be acknowledged unhandled (sealed)."""
+        if self._seal is not None:
+            message = self._seal.seal(platform, sender_id, key, message)
         async with self._uow() as uow:
             await uow.get(PlatformRepository).hold_late(platform, sender_id, key, message, now)
 

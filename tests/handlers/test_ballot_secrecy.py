@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ from bot.app import Yishi
 from bot.demo import DEMO_PEOPLE, seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.messages import ChatType, Inbound
+from storage.engine import sqlite_file
 from storage.web_chat import WebChatRepository
 from tests import conftest
 from tests.conftest import Clock, make_settings
@@ -85,6 +87,7 @@ class Run:
     sealed_lengths: set[int] = field(default_factory=set)
     result: dict[str, Any] = field(default_factory=dict)
     people: dict[str, int] = field(default_factory=dict)
+    file_counts: dict[str, int] = field(default_factory=dict)
 
 
 def inbound(sender: str, text_: str, mid: str, clock: Clock, **kw: Any) -> Inbound:
@@ -186,6 +189,8 @@ async def run_scenario(
             poll["result"] if isinstance(poll["result"], dict) else json.loads(poll["result"])
         )
         run.log = [_log_line(r) for r in caplog.records]
+        if not postgres:
+            run.file_counts = file_counts(url)
         if holder is not None:
             await holder.close()
     finally:
@@ -224,6 +229,9 @@ async def test_anonymous_votes_leave_no_link_between_voter_and_choice(
     assert a.closed_dump == b.closed_dump
     assert a.log == b.log and a.log
     assert a.raw_open == b.raw_open and a.raw_closed == b.raw_closed
+    # SQLite: the database file and its write-ahead log, read raw (deleted rows and old
+    # page images included), hold each typed vote's words as often in both runs.
+    assert a.file_counts == b.file_counts
     # Sealed ballots: one per voter while open, all the same length, none after close.
     assert len(a.open_dump["poll_ballots"]) == 6 and a.sealed_lengths == b.sealed_lengths
     assert len(a.sealed_lengths) == 1 and not a.closed_dump["poll_ballots"]
@@ -235,6 +243,22 @@ async def test_anonymous_votes_leave_no_link_between_voter_and_choice(
 
 
 # -- reading everything an operator can read ----------------------------------------------
+
+
+def file_counts(url: str) -> dict[str, int]:
+    """How often each way of typing each choice occurs in the SQLite file and its log, as
+    an operator copying them finds them after a checkpoint of the kind SQLite runs by
+    itself (PASSIVE: the log keeps its old page images). A choice kept anywhere beside
+    who typed it makes these differ between the runs."""
+    path = sqlite_file(url)
+    assert path is not None
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    wal = Path(f"{path}-wal")
+    raw = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    typed = {f.format(c=c) for f in FORMS.values() if f != "paper" for c in CHOICES}
+    typed |= {f"{DEMO_PEOPLE['sun']} {c}" for c in CHOICES}  # the paper ballot's words
+    return {words: raw.count(words.encode()) for words in sorted(typed)}
 
 
 async def dump(bot: Yishi, postgres: bool) -> dict[str, list[dict[str, Any]]]:

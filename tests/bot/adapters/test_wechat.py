@@ -328,15 +328,15 @@ async def test_a_late_message_left_by_a_crash_is_handled_by_the_sweep(
     late = fake.text("oLate", "慢慢来", 2)
     if db_url.startswith("sqlite"):
         # One process's SQLite connection is busy with the slow handler until it commits,
-        # so a crash after the acknowledgement leaves what this writes: the kept copy only.
-        async with bot.uow() as uow:
-            await uow.get(PlatformRepository).hold_late(
-                "wechat",
-                "oLate",
-                "2",
-                {**_kept(late), "sent_at": now_clock().isoformat()},
-                now_clock(),
-            )
+        # so a crash after the acknowledgement leaves what this writes: the kept copy only
+        # (through the adapter's own port: sealed, as it keeps it).
+        await wechat.runner.store.hold_late(
+            "wechat",
+            "oLate",
+            "2",
+            {**_kept(late), "sent_at": now_clock().isoformat()},
+            now_clock(),
+        )
     else:
         status, body, _ = await call(client, fake, late)
         assert status == 200 and body == "success"
@@ -346,6 +346,7 @@ async def test_a_late_message_left_by_a_crash_is_handled_by_the_sweep(
     async with bot.uow() as uow:
         kept = (await uow.session.exec(select(CallbackRecord))).all()
     assert [(k.sender_id, k.key) for k in kept] == [("oLate", "2")]
+    assert list(kept[0].message) == ["sealed"]  # the next process opens it with the secret
     assert await inbound_count(bot) == 0 and answers(fake, "oLate") == []
 
     restarted, client2, wechat2 = await process(2.0)  # a new process, the same database
