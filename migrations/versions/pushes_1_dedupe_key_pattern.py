@@ -18,7 +18,7 @@ Create Date: 2026-12-03 15:40:00.000000
 from alembic import op
 
 revision: str = "pushes_1"
-down_revision: str | None = "outcomes_1"
+down_revision: str | None = "platforms_5"
 
 NAME = "ix_pushes_dedupe_key_pattern"
 
