@@ -1,5 +1,4 @@
-"""platforms: whom each card the bot sent in a group answered (its buttons are theirs)
-"""
+"""platforms: whom each card the bot sent in a group answered (its buttons are theirs)"""
 
 from migrations import columns as col
 
