@@ -108,7 +108,7 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 assert response is not None and response.status == 200
                 body = await page.inner_text("body")
                 assert "居务公开" in body and "M202612" in body and "即将召开" in body
-                assert "是否同意更换路灯" in body and "通过" in body
+                assert "D1 同意更换路灯" in body and "通过" in body
                 # Nobody voted on the chickens: void, said so in grey, not a red 未通过,
                 # among the votes that decided nothing (no decision number).
                 assert "是否同意在小区里养鸡" in body and "无效：无人投票" in body
@@ -135,7 +135,8 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 await page.click("a[href='/public/meetings/M202612']")
                 body = await page.inner_text("body")
                 assert "已通知 2/5 户" in body and "另已在 1 个居民群发布" in body
-                assert "是否同意更换路灯" in body and "赞成：3 票" in body
+                assert "D1 同意更换路灯" in body and "表决事项：是否同意更换路灯" in body
+                assert "赞成：3 票" in body
                 assert "落实情况：已落实，负责人 王网格员，期限 2026-12-31" in body
                 assert "已联系施工队" in body and "居民评议：满意 1 人，不满意 1 人" in body
                 assert "刘大爷" not in body and "张阿姨" not in body
@@ -164,14 +165,14 @@ async def test_a_void_vote_is_said_void_and_why_with_no_decision_number(town: To
     town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # after the meeting
     assert "纪要已发布" in await town.li.says("发布纪要 M202612")
     [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
-    assert "D1 是否同意装充电桩：通过" in minutes, minutes
+    assert "D1 同意装充电桩：通过" in minutes, minutes
     void_line = "表决 P1 是否同意更换路灯：无效：未达法定人数（赞成 1，反对 0，弃权 0；投票 1/5）"
     assert f"{void_line}，未形成决议" in minutes, minutes
 
     async with TestClient(TestServer(build_web_app(town.bot))) as web:
         index = await (await web.get("/public/")).text()
         listed, void = index.split("未形成决定的表决", 1)
-        assert "D1 是否同意装充电桩" in listed and "更换路灯" not in listed
+        assert "D1 同意装充电桩" in listed and "更换路灯" not in listed
         assert "P1 是否同意更换路灯" in void and "无效：未达法定人数" in void
         [entry] = [line for line in void.splitlines() if "P1 是否同意更换路灯" in line]
         assert "投票 1/5，法定人数 100%" in entry and "评议" not in entry, entry
