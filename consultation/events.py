@@ -308,6 +308,8 @@ class PollClosed(Event, key="poll.close:P{poll.id}"):
     #: The chat the closing command came from (it gets the result as the reply), and who.
     closed_in: tuple[str, str] | None = None
     closed_by: int | None = None
+    #: The topic a void vote was about, sent back to wait for an agenda (its reason says why).
+    requeued: Topic | None = None
 
 
 # ---- 代办 ------------------------------------------------------------------------------

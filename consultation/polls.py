@@ -38,7 +38,7 @@ from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository
 from storage.polls import Poll as Poll  # the domain's poll, for the layers above
 from storage.polls import PollRepository, PollVoter
-from storage.topics import TopicRepository
+from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 ELECTORATE_WORDS = {
@@ -567,11 +567,12 @@ class PollService:
         # carry out or evaluate; the poll and its stored result say what happened, and
         # a topic it was about goes back to wait for a consultation day's agenda, to be
         # put to the vote again.
+        requeued = None
         if decides(result):
             decision = await self._decide(poll, result, actor)
         else:
             decision = None
-            await self._requeue(poll, result, actor)
+            requeued = await self._requeue(poll, result, actor)
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(
             poll=poll,
@@ -581,6 +582,7 @@ class PollService:
             closed_in=closed_in,
             closed_by=closed_by,
             late=late,
+            requeued=requeued,
         )
         self.uow.record(closed)
         return closed
@@ -594,7 +596,7 @@ class PollService:
         self.uow.record(reminded)
         return reminded
 
-    async def _requeue(self, poll: Poll, result: Tally, actor: str) -> None:
+    async def _requeue(self, poll: Poll, result: Tally, actor: str) -> Topic | None:
         """A void vote on a topic decided nothing about it: a topic on an agenda (or
         qualified and voted on) goes back to 已达附议人数, off the meeting that is past,
         saying why (its reason), so the next consultation day's agenda can take it and
@@ -604,11 +606,11 @@ class PollService:
         topics = self.uow.get(TopicRepository)
         topic = await topics.get(poll.topic_id or 0)
         if topic is None or topic.status not in ("scheduled", "qualified"):
-            return
+            return None
         before, meeting_id = topic.status, topic.meeting_id
         meeting = await self.uow.get(MeetingRepository).get(meeting_id) if meeting_id else None
         if meeting is not None and meeting.status != "cancelled" and meeting.starts_at > self.now:
-            return  # on the agenda of a consultation day still ahead: it is voted on there
+            return None  # on the agenda of a consultation day still ahead: voted on there
         why = VOID_WHY_ZH.get(result.outcome, result.outcome)
         topic.reason = f"{poll_ref(poll.id or 0)} 表决{why}，未形成决定，待列入议程重新表决"
         topic.status, topic.meeting_id, topic.updated_at = "qualified", None, self.now
@@ -626,6 +628,7 @@ class PollService:
             outcome=result.outcome,
             reason=topic.reason,
         )
+        return topic
 
     async def _decide(self, poll: Poll, result: Tally, actor: str) -> Decision:
         topics = self.uow.get(TopicRepository)

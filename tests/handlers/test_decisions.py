@@ -224,7 +224,11 @@ async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
     await _on_the_agenda_and_met(town)
     await town.li.says("开启投票 T1 法定:100%")
     assert "已记录" in await town.zhang.says("投票 P1 赞成")
-    assert "未达到法定人数" in await town.li.says("结束投票 P1")
+    closed = await town.li.says("结束投票 P1")
+    assert "未达到法定人数" in closed and "决议编号" not in closed, closed.text
+    back = "议题 T1《3号楼东侧空地改成停车位》回到待列入议程，之后的议事日再表决。"
+    assert closed.text.endswith(back), closed.text
+    assert any(back in r.text for r in await town.liu.receives()), "those who could vote too"
 
     status = await town.liu.says("T1")
     assert status.text == (
