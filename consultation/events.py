@@ -429,6 +429,8 @@ class DecisionAssigned(Event, key="decision.assign:D{decision.id}:{stamp}"):
     topic: Topic | None = None
     by: int | None = None
     stamp: str
+    #: The decision as decided (a row stored with its question as text, read as decided).
+    wording: str = ""
 
 
 class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
@@ -437,6 +439,7 @@ class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
     decision: Decision
     note: str
     stamp: str
+    wording: str = ""
 
 
 class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
@@ -444,6 +447,7 @@ class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
 
     decision: Decision
     residents: Sequence[int] = field(default_factory=tuple)
+    wording: str = ""
 
 
 # ---- 绑定 ------------------------------------------------------------------------------

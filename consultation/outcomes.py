@@ -212,6 +212,13 @@ class OutcomeService:
             return "not_passed"
         return f"void_{tally.outcome}"
 
+    async def wording(self, decision: Decision) -> str:
+        """The decision as decided, for what the pushes say of it (:func:`decision_wording`)."""
+        poll = (
+            await self.uow.get(PollRepository).get(decision.poll_id) if decision.poll_id else None
+        )
+        return decision_wording(decision, poll, stored_tally(poll) if poll else None)
+
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
         ref = decision_ref(decision.id or 0)
         await audit_change(
@@ -242,6 +249,7 @@ class OutcomeService:
             topic=topic,
             by=by,
             stamp=self.now.strftime("%Y%m%d%H%M%S"),
+            wording=await self.wording(decision),
         )
         self.uow.record(assigned)
         return Assignment(assigned, len(named))
@@ -269,7 +277,10 @@ class OutcomeService:
         owned = {"by_owner": True} if by_owner else {}
         await self._audit(actor, "decision_progress", decision, note=note[:200], **owned)
         stamp = self.now.strftime("%Y%m%d%H%M%S")
-        self.uow.record(ev.DecisionProgressed(decision=decision, note=note, stamp=stamp))
+        wording = await self.wording(decision)
+        self.uow.record(
+            ev.DecisionProgressed(decision=decision, note=note, stamp=stamp, wording=wording)
+        )
         return decision
 
     async def done(self, decision_id: int, actor: str) -> ev.DecisionCarriedOut:
@@ -287,7 +298,9 @@ class OutcomeService:
                 audience.update(await topics.cosigners(decision.topic_id))
         if decision.meeting_id is not None:
             audience.update(await self.uow.get(MeetingRepository).attendees(decision.meeting_id))
-        done = ev.DecisionCarriedOut(decision=decision, residents=sorted(audience))
+        done = ev.DecisionCarriedOut(
+            decision=decision, residents=sorted(audience), wording=await self.wording(decision)
+        )
         self.uow.record(done)
         return done
 

@@ -263,3 +263,21 @@ async def test_a_tied_vote_the_scheduler_closes_puts_the_topic_back_too(one_cosi
     assert "已达附议人数" in status and "P1 表决平票，未形成决定" in status, status.text
     [(actor, _, after)] = await _requeued(town)
     assert actor == "scheduler" and after["outcome"] == "tie"
+
+
+async def test_a_decision_stored_as_its_question_is_told_as_decided_when_carried_out(
+    town: Town,
+) -> None:
+    """A decision recorded when its text was its poll's question told its owner “决议 D1
+    “是否同意更换路灯”由您负责落实”. The row stays; what is said reads as decided."""
+    ref = await _decide(town, "是否同意更换路灯", "赞成")
+    async with town.bot.uow() as uow:  # as an earlier version stored it
+        await uow.session.execute(text("UPDATE decisions SET text = '是否同意更换路灯'"))
+    await town.wang.receives()
+    await town.li.says(f"落实 {ref} 负责人 王网格员 期限 2026-12-31")
+    told = [r.text for r in await town.wang.receives() if "【落实任务】" in r.text]
+    assert told and f"决议 {ref}“同意更换路灯”由您负责落实" in told[0], told
+    await town.group.new()
+    await town.li.says(f"进展 {ref} 已联系施工队")
+    posted = [p.text for p in await town.group.new() if "【决议进展" in p.text]
+    assert posted and posted[0].startswith(f"【决议进展 {ref}】同意更换路灯\n"), posted
