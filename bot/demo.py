@@ -172,7 +172,7 @@ async def seed_demo_story(
         )
         polls = PollService(uow, held + timedelta(minutes=30))
         poll = await polls.open(
-            PollSpec(question=topic.title, topic_id=topic.id, meeting_code=meeting.code),
+            PollSpec(question="", topic_id=topic.id, meeting_code=meeting.code),
             li,
             Platform.WEB.value,
             "group:main",

@@ -33,6 +33,7 @@ from consultation.outcomes import (
     VoidVote,
     stored_tally,
 )
+from consultation.topics import TOPIC_STATUS_ZH
 from kernel.context import Community
 from kernel.texts import t
 from notices.assisted import of_which
@@ -41,6 +42,7 @@ from notices.polls import tally_lines, verdict_words
 from storage.meetings import Meeting, MeetingRepository
 from storage.outcomes import DecisionRepository
 from storage.polls import PollRepository
+from storage.topics import TopicRepository
 from storage.types import utcnow
 from storage.unit_of_work import UnitOfWork
 
@@ -67,9 +69,7 @@ def meeting_state(meeting: Meeting, now: datetime) -> str:
 def verdict(view: DecisionView) -> str:
     """What the vote came to, said as what it was: passed, failed, or void (nobody voted,
     too few voted, a tie) — a void vote is no 未通过, it decided nothing."""
-    if view.tally is not None:
-        return view.tally.outcome
-    return "passed" if view.decision.passed else "failed"
+    return view.outcome
 
 
 def outcome_html(outcome: str) -> str:
@@ -182,7 +182,7 @@ class PublicPages:
                 else f"｜评议：满意 {view.satisfied}，不满意 {view.unsatisfied}"
             )
             parts.append(
-                f'<li><a href="/public/decisions/{ref}">{ref} {escape(d.text)}</a>{at} '
+                f'<li><a href="/public/decisions/{ref}">{ref} {escape(view.wording)}</a>{at} '
                 f"{verdict_html(view)}｜"
                 f"落实：{escape(decision_state(view))}{evaluated}</li>"
             )
@@ -260,8 +260,10 @@ class PublicPages:
                 return self._page("未找到", f"<p>没有找到已结束的表决 {ref}。</p>", 404)
             reach = await NoticeReach(uow).poll_result(poll)
             meeting = await _meeting_of(uow, poll.meeting_id)
+            topic = await uow.get(TopicRepository).get(poll.topic_id) if poll.topic_id else None
         title = f"表决 {poll_ref(poll_id)}"
-        return self._record_page(title, meeting, self.void_html(VoidVote(poll, tally), reach))
+        void = VoidVote(poll, tally, topic)
+        return self._record_page(title, meeting, self.void_html(void, reach))
 
     def void_html(self, void: VoidVote, reach: Reach | None = None) -> str:
         """A vote that decided nothing: its tally and why, no decision number, nothing
@@ -275,7 +277,18 @@ class PublicPages:
         ]
         if reach is not None:
             parts.append(reach_html("public.reach_result", reach))
-        parts.append(f"<p>{escape(t('public.void_no_decision'))}</p></section>")
+        parts.append(f"<p>{escape(t('public.void_no_decision'))}</p>")
+        if void.topic is not None:  # where the topic it was about stands now
+            topic = void.topic
+            key = "public.void_topic_again" if topic.status == "qualified" else "public.void_topic"
+            said = t(
+                key,
+                ref=topic_ref(topic.id or 0),
+                title=topic.title,
+                status=TOPIC_STATUS_ZH.get(topic.status, topic.status),
+            )
+            parts.append(f"<p>{escape(said)}</p>")
+        parts.append("</section>")
         return "\n".join(parts)
 
     def render(self, minutes: Minutes, reach: Reach | None = None) -> str:
@@ -327,9 +340,12 @@ class PublicPages:
         decision = view.decision
         parts.append(
             f'<section class="decision" id="{decision_ref(decision.id or 0)}">'
-            f"<h3>{decision_ref(decision.id or 0)} {escape(decision.text)} "
+            f"<h3>{decision_ref(decision.id or 0)} {escape(view.wording)} "
             f"{verdict_html(view)}</h3>"
         )
+        if view.question is not None and view.question != view.wording:
+            asked = t("public.question", question=view.question)
+            parts.append(f'<p class="muted">{escape(asked)}</p>')
         if view.poll is not None and view.tally is not None:
             lines = tally_lines(view.poll, view.tally)
             parts.append("<ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>")

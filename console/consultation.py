@@ -26,6 +26,7 @@ from consultation.outcomes import (
     OutcomeService,
     outside_register,
     parse_due,
+    stored_tally,
 )
 from consultation.participation import participants
 from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
@@ -33,6 +34,7 @@ from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from notices.assisted import marked
 from notices.outcomes import decision_assigned
+from notices.polls import verdict_words
 from notices.topic_views import screened
 from storage.meetings import Meeting, MeetingRepository
 from storage.models import Resident
@@ -646,9 +648,17 @@ class ConsultationPages:
                 {
                     "id": decision.id,
                     "ref": decision_ref(decision.id or 0),
-                    "text": decision.text,
-                    "passed": decision.passed,
-                    "status": DECISION_STATUS_ZH.get(decision.status, decision.status),
+                    "text": view.wording,
+                    "question": view.question if view.question != view.wording else "",
+                    "passed": view.outcome == "passed",
+                    "outcome": view.outcome,
+                    "verdict": verdict_words(view.outcome),
+                    "void": view.outcome not in ("passed", "failed"),
+                    "status": (
+                        "未形成决定"
+                        if view.outcome not in ("passed", "failed")
+                        else DECISION_STATUS_ZH.get(decision.status, decision.status)
+                    ),
                     "done": decision.status == "done",
                     "owner": decision.owner or "",
                     "due": decision.due_date or "",
@@ -666,12 +676,24 @@ class ConsultationPages:
         rows = await self._decision_rows(visit)
         return csv_response(
             "decisions.csv",
-            ["编号", "决议", "是否通过", "状态", "负责人", "期限", "最新进展", "满意", "不满意"],
+            [
+                "编号",
+                "决议",
+                "表决事项",
+                "是否通过",
+                "状态",
+                "负责人",
+                "期限",
+                "最新进展",
+                "满意",
+                "不满意",
+            ],
             [
                 [
                     r["ref"],
                     r["text"],
-                    "通过" if r["passed"] else "未通过",
+                    r["question"],
+                    r["verdict"],
                     r["status"],
                     r["owner"],
                     r["due"],
@@ -731,7 +753,8 @@ def poll_tally_lines(poll: Poll, live: Any) -> list[str]:
         counts = poll.result.get("counts", [])
         options = poll.result.get("options", poll.options)
         lines = [f"{o}：{c}" for o, c in zip(options, counts, strict=False)]
-        lines.append("通过" if poll.result.get("passed") else "未通过")
+        tally = stored_tally(poll)  # a void vote is 无效/平票, not 未通过
+        lines.append(verdict_words(tally.outcome) if tally is not None else "")
         return lines
     if live is None:
         return []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
@@ -26,10 +26,16 @@ from console.desk import MODERATOR, Desk, Visit
 from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
 from consultation.ids import decision_ref, poll_ref, topic_ref
-from consultation.outcomes import DECISION_STATUS_ZH
+from consultation.outcomes import (
+    DECISION_STATUS_ZH,
+    decision_outcome,
+    decision_wording,
+    stored_tally,
+)
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import Statistics, StatRow, TicketService
 from consultation.topics import TOPIC_STATUS_ZH
+from notices.polls import verdict_words
 from notices.tickets import action_zh
 from storage.meetings import Meeting
 from storage.outcomes import Decision
@@ -64,6 +70,16 @@ class ConsultationRecords:
     meetings: Sequence[Meeting]
     polls: Sequence[Poll]
     decisions: Sequence[Decision]
+    #: The decisions' polls by id (a decision's poll may have opened the month before):
+    #: what each vote came to, so one recorded for a void vote is said void.
+    decision_polls: dict[int, Poll] = field(default_factory=dict)
+
+    def decided(self, decision: Decision) -> tuple[str, str]:
+        """The decision's words as decided and what its vote came to (a void one, made
+        before void votes got no decision, is 无效/平票, not 未通过)."""
+        poll = self.decision_polls.get(decision.poll_id or -1)
+        tally = stored_tally(poll) if poll is not None else None
+        return decision_wording(decision, poll, tally), decision_outcome(decision, tally)
 
 
 async def consultation_within(
@@ -74,11 +90,15 @@ async def consultation_within(
     async def within(model: type[_Row], at: Any) -> Sequence[_Row]:
         return (await session.exec(select(model).where(col(at) >= lo, col(at) < hi))).all()
 
+    decisions = await within(Decision, Decision.created_at)
+    ids = [d.poll_id for d in decisions if d.poll_id is not None]
+    polls = (await session.exec(select(Poll).where(col(Poll.id).in_(ids)))).all() if ids else []
     return ConsultationRecords(
         await within(Topic, Topic.created_at),
         await within(Meeting, Meeting.starts_at),
         await within(Poll, Poll.opened_at),
-        await within(Decision, Decision.created_at),
+        decisions,
+        {p.id: p for p in polls if p.id is not None},
     )
 
 
@@ -139,7 +159,9 @@ class ReportPages:
                 ),
                 "meetings": [m.code for m in held.meetings],
                 "polls": len(held.polls),
-                "decisions": len(held.decisions),
+                "decisions": sum(
+                    1 for d in held.decisions if held.decided(d)[1] in ("passed", "failed")
+                ),
             },
         )
 
@@ -278,17 +300,20 @@ class ReportPages:
         _sheet(
             book, "表决", ["编号", "问题", "状态", "匿名", "投票人数", "应投人数", "结果"], polls
         )
-        decisions = [
-            [
-                decision_ref(d.id or 0),
-                d.text,
-                "通过" if d.passed else "未通过",
-                DECISION_STATUS_ZH.get(d.status, d.status),
-                d.owner or "",
-                d.due_date or "",
-            ]
-            for d in held.decisions
-        ]
+        decisions = []
+        for d in held.decisions:
+            wording, outcome = held.decided(d)
+            decided = outcome in ("passed", "failed")
+            decisions.append(
+                [
+                    decision_ref(d.id or 0),
+                    wording,
+                    verdict_words(outcome),
+                    DECISION_STATUS_ZH.get(d.status, d.status) if decided else "未形成决定",
+                    d.owner or "",
+                    d.due_date or "",
+                ]
+            )
         _sheet(book, "决议", ["编号", "决议", "是否通过", "状态", "负责人", "期限"], decisions)
 
 
@@ -296,6 +321,7 @@ def _poll_cells(p: Poll) -> list[Any]:
     """A poll's row: how many voted and the result once it has closed, none while open."""
     result = p.result or {}
     shown = p.status != "open"
+    tally = stored_tally(p) if shown else None
     return [
         poll_ref(p.id or 0),
         p.question,
@@ -303,7 +329,7 @@ def _poll_cells(p: Poll) -> list[Any]:
         "是" if p.anonymous else "否",
         result.get("voters", "") if shown else "",
         p.electorate_size,
-        ("通过" if result.get("passed") else "未通过") if shown and result else "",
+        verdict_words(tally.outcome) if tally is not None else "",
     ]
 
 

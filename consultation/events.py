@@ -311,6 +311,8 @@ class PollClosed(Event, key="poll.close:P{poll.id}"):
     #: The chat the closing command came from (it gets the result as the reply), and who.
     closed_in: tuple[str, str] | None = None
     closed_by: int | None = None
+    #: The topic a void vote was about, sent back to wait for an agenda (its reason says why).
+    requeued: Topic | None = None
 
 
 # ---- 代办 ------------------------------------------------------------------------------
@@ -430,6 +432,8 @@ class DecisionAssigned(Event, key="decision.assign:D{decision.id}:{stamp}"):
     topic: Topic | None = None
     by: int | None = None
     stamp: str
+    #: The decision as decided (a row stored with its question as text, read as decided).
+    wording: str = ""
 
 
 class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
@@ -438,6 +442,7 @@ class DecisionProgressed(Event, key="decision.progress:D{decision.id}:{stamp}"):
     decision: Decision
     note: str
     stamp: str
+    wording: str = ""
 
 
 class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
@@ -445,6 +450,7 @@ class DecisionCarriedOut(Event, key="decision.evaluate:D{decision.id}"):
 
     decision: Decision
     residents: Sequence[int] = field(default_factory=tuple)
+    wording: str = ""
 
 
 # ---- 绑定 ------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from typing import Any
 
 import storage.schema  # noqa: F401  (registers every aggregate's exports)
 from consultation.confidentiality import Confidentiality
+from consultation.outcomes import decision_outcome, decision_wording, stored_tally
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
+from storage.outcomes import DecisionPage, DecisionRepository
 from storage.tickets import TicketPage, TicketRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -87,6 +89,51 @@ async def export_tickets(units: Units, rules: Rules) -> AsyncIterator[Row]:
         grids.update(await repo.grid_names())
         found = await repo.export_page(after, size)
         return ticket_rows(found, grids, rule), last_id([t.id for t in found.tickets], size)
+
+    async for row in in_pages(units, page):
+        yield row
+
+
+def outcome_rows(page: DecisionPage) -> list[Row]:
+    """One row per decision. ``outcome`` is what its vote came to (``passed``,
+    ``failed``, or void: ``no_votes``, ``no_quorum``, ``tie``) — a decision recorded for
+    a void vote before void votes got none is said void, not a bare ``passed: false``;
+    ``text`` reads as what was decided, ``question`` is what was put to the vote."""
+    rows: list[Row] = []
+    for d in page.decisions:
+        poll = page.polls.get(d.poll_id or -1)
+        tally = stored_tally(poll) if poll is not None else None
+        outcome = decision_outcome(d, tally)
+        rows.append(
+            {
+                "decision": f"D{d.id}",
+                "topic": f"T{d.topic_id}" if d.topic_id else None,
+                "poll": f"P{d.poll_id}" if d.poll_id else None,
+                "text": decision_wording(d, poll, tally),
+                "question": poll.question if poll is not None else None,
+                "outcome": outcome,
+                "decided": outcome in ("passed", "failed"),
+                "passed": outcome == "passed",
+                "owner": d.owner,
+                "due_date": d.due_date,
+                "status": d.status,
+                "done_at": _iso(d.done_at),
+                "progress": page.notes.get(d.id or -1, []),
+                "satisfied": page.evaluations.get((d.id or -1, True), 0),
+                "unsatisfied": page.evaluations.get((d.id or -1, False), 0),
+            }
+        )
+    return rows
+
+
+@register_paged("outcomes")
+async def export_outcomes(units: Units, _rules: Rules) -> AsyncIterator[Row]:
+    """Every decision with its progress, 评议 and what its vote came to: four queries a
+    page of decisions."""
+
+    async def page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
+        found = await uow.get(DecisionRepository).export_page(after, size)
+        return outcome_rows(found), last_id([d.id for d in found.decisions], size)
 
     async for row in in_pages(units, page):
         yield row

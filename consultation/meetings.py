@@ -239,6 +239,8 @@ class MeetingService:
         await self.meetings.save(item)
         before = topic.status
         topic.status, topic.meeting_id, topic.updated_at = "scheduled", meeting.id, self.now
+        if before == "qualified":  # why it waited (a void vote) is past once it is on one
+            topic.reason = None
         await topics.save(topic)
         await audit_change(
             self.uow,

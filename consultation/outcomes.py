@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from consultation import events as ev
 from consultation.audit import audit_change
-from consultation.ballots import PassRule, PollKind, Tally
+from consultation.ballots import LETTERS, PassRule, PollKind, Tally
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref
 from consultation.residents import mask_phone, people_named
@@ -30,6 +30,8 @@ from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}
+#: Why a vote decided nothing (:attr:`Tally.outcome`), as a topic's reason says it.
+VOID_WHY_ZH = {"no_votes": "无人投票", "no_quorum": "投票人数未达到法定人数", "tie": "平票"}
 
 
 class OutcomeError(DomainError):
@@ -48,6 +50,23 @@ class DecisionView:
     satisfied: int
     unsatisfied: int
 
+    @property
+    def outcome(self) -> str:
+        """What its vote came to (:attr:`Tally.outcome`): a decision recorded for a void
+        vote before void votes got none is void, not 未通过."""
+        return decision_outcome(self.decision, self.tally)
+
+    @property
+    def wording(self) -> str:
+        """The decision as what was decided (同意议题 T1《…》的提议), also for one
+        recorded when a decision's text was its poll's question."""
+        return decision_wording(self.decision, self.poll, self.tally)
+
+    @property
+    def question(self) -> str | None:
+        """表决事项: the question put to the vote, when there was a poll."""
+        return self.poll.question if self.poll is not None else None
+
 
 @dataclass(slots=True)
 class VoidVote:
@@ -56,6 +75,8 @@ class VoidVote:
 
     poll: Poll
     tally: Tally
+    #: The topic it was about, as it stands now (back waiting for an agenda).
+    topic: Topic | None = None
 
 
 @dataclass(slots=True)
@@ -124,6 +145,48 @@ def stored_tally(poll: Poll) -> Tally | None:
     )
 
 
+def decision_outcome(decision: Decision, tally: Tally | None) -> str:
+    """``passed``, ``failed`` or void (``no_votes``, ``no_quorum``, ``tie``): the poll's
+    stored result when there is one, else the decision's own flag."""
+    if tally is not None:
+        return tally.outcome
+    return "passed" if decision.passed else "failed"
+
+
+def decided_text(poll: Poll, tally: Tally) -> str:
+    """What a vote decided, as a decision reads (minutes, 居务公开, 落实), not the question
+    it answered: 是否同意议题 T1《…》的提议？ passed is 同意议题 T1《…》的提议, voted down
+    不同意议题 T1《…》的提议; an options poll's is the option chosen. A void vote decided
+    nothing: its question stays as it was asked."""
+    question = poll.question.strip()
+    bare = question.rstrip("？?。.")
+    outcome = tally.outcome
+    if outcome not in ("passed", "failed"):
+        return question
+    if tally.kind is not PollKind.YESNO:
+        if tally.winner is not None and outcome == "passed":
+            return f"{bare}：选定 {LETTERS[tally.winner]}.{tally.options[tally.winner]}"
+        return f"{bare}：没有方案获得通过"
+    if "是否" in bare:
+        return bare.replace("是否", "" if outcome == "passed" else "不", 1)
+    return f"{'同意' if outcome == 'passed' else '不同意'}：{bare}"
+
+
+def decision_wording(decision: Decision, poll: Poll | None, tally: Tally | None) -> str:
+    """The decision's text to show. One recorded before decisions were worded (its text
+    is the poll's question, or question：A.选项) reads as what was decided, derived from
+    its poll's stored result; the stored row is left as it is."""
+    if poll is None or tally is None:
+        return decision.text
+    legacy = {poll.question[:1000]}
+    if tally.winner is not None and tally.kind is not PollKind.YESNO:
+        chosen = f"{LETTERS[tally.winner]}.{tally.options[tally.winner]}"
+        legacy.add(f"{poll.question}：{chosen}"[:1000])
+    if decision.text not in legacy:
+        return decision.text
+    return decided_text(poll, tally)
+
+
 def parse_due(text: str, today: date) -> str | None:
     """ "2026-12-31" / "12月31日" / "12-31" → ISO date (None when absent or invalid)."""
     found = re.search(r"(?:(\d{4})[-/年])?(\d{1,2})[-/月](\d{1,2})日?", text)
@@ -170,6 +233,13 @@ class OutcomeService:
             return "not_passed"
         return f"void_{tally.outcome}"
 
+    async def wording(self, decision: Decision) -> str:
+        """The decision as decided, for what the pushes say of it (:func:`decision_wording`)."""
+        poll = (
+            await self.uow.get(PollRepository).get(decision.poll_id) if decision.poll_id else None
+        )
+        return decision_wording(decision, poll, stored_tally(poll) if poll else None)
+
     async def _audit(self, actor: str, action: str, decision: Decision, **after: object) -> None:
         ref = decision_ref(decision.id or 0)
         await audit_change(
@@ -214,6 +284,7 @@ class OutcomeService:
             topic=topic,
             by=by,
             stamp=self.now.strftime("%Y%m%d%H%M%S"),
+            wording=await self.wording(decision),
         )
         self.uow.record(assigned)
         return Assignment(assigned, 0 if outside else 1)
@@ -282,7 +353,10 @@ class OutcomeService:
         owned = {"by_owner": True} if by_owner else {}
         await self._audit(actor, "decision_progress", decision, note=note[:200], **owned)
         stamp = self.now.strftime("%Y%m%d%H%M%S")
-        self.uow.record(ev.DecisionProgressed(decision=decision, note=note, stamp=stamp))
+        wording = await self.wording(decision)
+        self.uow.record(
+            ev.DecisionProgressed(decision=decision, note=note, stamp=stamp, wording=wording)
+        )
         return decision
 
     async def done(self, decision_id: int, actor: str) -> ev.DecisionCarriedOut:
@@ -300,7 +374,9 @@ class OutcomeService:
                 audience.update(await topics.cosigners(decision.topic_id))
         if decision.meeting_id is not None:
             audience.update(await self.uow.get(MeetingRepository).attendees(decision.meeting_id))
-        done = ev.DecisionCarriedOut(decision=decision, residents=sorted(audience))
+        done = ev.DecisionCarriedOut(
+            decision=decision, residents=sorted(audience), wording=await self.wording(decision)
+        )
         self.uow.record(done)
         return done
 
@@ -340,8 +416,14 @@ class OutcomeService:
     ) -> list[VoidVote]:
         """Closed polls that decided nothing, newest first (one meeting's, if named)."""
         polls = await self.decisions.undecided_polls(meeting_id, limit)
-        found = [(poll, stored_tally(poll)) for poll in polls]
-        return [VoidVote(poll, tally) for poll, tally in found if tally is not None]
+        topics = self.uow.get(TopicRepository)
+        found = []
+        for poll in polls:
+            tally = stored_tally(poll)
+            if tally is not None:
+                topic = await topics.get(poll.topic_id) if poll.topic_id else None
+                found.append(VoidVote(poll, tally, topic))
+        return found
 
     async def minutes(self, meeting: Meeting) -> Minutes:
         assert meeting.id is not None

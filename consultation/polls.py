@@ -19,7 +19,6 @@ from consultation import events as ev
 from consultation.audit import audit_change
 from consultation.ballot_box import BallotError, BallotKeys
 from consultation.ballots import (
-    LETTERS,
     MAX_OPTIONS,
     Electorate,
     PassRule,
@@ -30,7 +29,7 @@ from consultation.ballots import (
 )
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
-from consultation.outcomes import stored_tally
+from consultation.outcomes import VOID_WHY_ZH, decided_text, stored_tally
 from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
@@ -39,7 +38,7 @@ from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository
 from storage.polls import Poll as Poll  # the domain's poll, for the layers above
 from storage.polls import PollRepository, PollVoter
-from storage.topics import TopicRepository
+from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 ELECTORATE_WORDS = {
@@ -566,8 +565,14 @@ class PollService:
         # was taken on a topic, at a consultation day or on its own. A void one (nobody
         # voted, too few, a tie) decided nothing: it gets no decision number, nothing to
         # carry out or evaluate; the poll and its stored result say what happened, and
-        # a topic it was about stays where it was, to be put to the vote again.
-        decision = await self._decide(poll, result, actor) if decides(result) else None
+        # a topic it was about goes back to wait for a consultation day's agenda, to be
+        # put to the vote again.
+        requeued = None
+        if decides(result):
+            decision = await self._decide(poll, result, actor)
+        else:
+            decision = None
+            requeued = await self._requeue(poll, result, actor)
         electorate = [p.id for p in await self._electorate(poll) if p.id is not None]
         closed = ev.PollClosed(
             poll=poll,
@@ -577,6 +582,7 @@ class PollService:
             closed_in=closed_in,
             closed_by=closed_by,
             late=late,
+            requeued=requeued,
         )
         self.uow.record(closed)
         return closed
@@ -590,13 +596,45 @@ class PollService:
         self.uow.record(reminded)
         return reminded
 
+    async def _requeue(self, poll: Poll, result: Tally, actor: str) -> Topic | None:
+        """A void vote on a topic decided nothing about it: a topic on an agenda (or
+        qualified and voted on) goes back to 已达附议人数, off the meeting that is past,
+        saying why (its reason), so the next consultation day's agenda can take it and
+        whoever asks about it is not told it is still 已列入议程. Audited with who and
+        when; a topic in any other state (decided on by another vote, still collecting)
+        stays where it is."""
+        topics = self.uow.get(TopicRepository)
+        topic = await topics.get(poll.topic_id or 0)
+        if topic is None or topic.status not in ("scheduled", "qualified"):
+            return None
+        before, meeting_id = topic.status, topic.meeting_id
+        meeting = await self.uow.get(MeetingRepository).get(meeting_id) if meeting_id else None
+        if meeting is not None and meeting.status != "cancelled" and meeting.starts_at > self.now:
+            return None  # on the agenda of a consultation day still ahead: voted on there
+        why = VOID_WHY_ZH.get(result.outcome, result.outcome)
+        topic.reason = f"{poll_ref(poll.id or 0)} 表决{why}，未形成决定，待列入议程重新表决"
+        topic.status, topic.meeting_id, topic.updated_at = "qualified", None, self.now
+        await topics.save(topic)
+        await audit_change(
+            self.uow,
+            self.now,
+            actor,
+            "topic_requeued",
+            "topic",
+            topic_ref(topic.id or 0),
+            {"status": before, "meeting": meeting.code if meeting else None},
+            status=topic.status,
+            poll=poll_ref(poll.id or 0),
+            outcome=result.outcome,
+            reason=topic.reason,
+        )
+        return topic
+
     async def _decide(self, poll: Poll, result: Tally, actor: str) -> Decision:
         topics = self.uow.get(TopicRepository)
         topic = await topics.get(poll.topic_id or 0)
         decisions = self.uow.get(DecisionRepository)
-        text = poll.question
-        if result.kind is not PollKind.YESNO and result.winner is not None:
-            text = f"{poll.question}：{LETTERS[result.winner]}.{result.options[result.winner]}"
+        text = decided_text(poll, result)
         decision = await decisions.add(
             Decision(
                 meeting_id=poll.meeting_id,

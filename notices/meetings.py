@@ -114,7 +114,7 @@ def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -
     if not minutes.decisions and not minutes.void_votes:
         lines.append(t("minutes.no_decisions"))
     for view in minutes.decisions:
-        lines.append(decision_line(view.decision.id or 0, view.decision.text, view))
+        lines.append(decision_line(view.decision.id or 0, view.wording, view))
     for void in minutes.void_votes:
         lines.append(
             t(

@@ -49,7 +49,8 @@ def _proposer_told(event: ev.DecisionAssigned) -> list[Audience]:
 def _to_owner(event: ev.DecisionAssigned, _a: Audience) -> Reply:
     decision = event.decision
     ref = decision_ref(decision.id or 0)
-    return Reply(t("outcome.owner_push", ref=ref, text=decision.text, due=_due(decision.due_date)))
+    text = event.wording or decision.text
+    return Reply(t("outcome.owner_push", ref=ref, text=text, due=_due(decision.due_date)))
 
 
 def _to_proposer(event: ev.DecisionAssigned, _a: Audience) -> Reply:
@@ -92,13 +93,14 @@ def evaluation_thanks(decision: int, satisfied: bool) -> Reply:
 
 def _progress(event: ev.DecisionProgressed, _a: Audience) -> Reply:
     ref = decision_ref(event.decision.id or 0)
-    return Reply(t("outcome.progress_push", ref=ref, text=event.decision.text, note=event.note))
+    text = event.wording or event.decision.text
+    return Reply(t("outcome.progress_push", ref=ref, text=text, note=event.note))
 
 
 def _evaluate(event: ev.DecisionCarriedOut, _a: Audience) -> Reply:
     ref = decision_ref(event.decision.id or 0)
     return Reply(
-        t("outcome.evaluate_push", ref=ref, text=event.decision.text),
+        t("outcome.evaluate_push", ref=ref, text=event.wording or event.decision.text),
         buttons=(
             Button(t("outcome.satisfied_button"), f"评议 {ref} 满意", private=True),
             Button(t("outcome.unsatisfied_button"), f"评议 {ref} 不满意", private=True),

@@ -15,7 +15,7 @@ from consultation import events as ev
 from consultation.audiences import Audience, Chat, People
 from consultation.ballots import LETTERS, YES_NO_OPTIONS, Electorate, PassRule, Tally
 from consultation.config import ConsultationRules
-from consultation.ids import decision_ref, poll_ref
+from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.polls import PollService, Turnout
 from kernel.messages import EDITS_IN_PLACE, Button, Reply
 from kernel.texts import t
@@ -189,6 +189,9 @@ def poll_result(closed: ev.PollClosed, zone: ZoneInfo, late: bool = False) -> Re
     lines += tally_lines(poll, closed.tally)
     if closed.decision is not None and closed.decision.id is not None:
         lines.append(t("poll.result_decision", ref=decision_ref(closed.decision.id)))
+    if closed.requeued is not None:  # the topic waits for an agenda again
+        topic = closed.requeued
+        lines.append(t("poll.result_requeued", ref=topic_ref(topic.id or 0), title=topic.title))
     if late and poll.closes_at is not None:
         lines.append(t("poll.result_late", when=date_text(poll.closes_at, zone)))
     return Reply("\n".join(lines))

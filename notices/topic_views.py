@@ -43,6 +43,8 @@ def topic_standing(topic: Topic, need: int, viewer: int | None) -> Reply:
     its proposer (``viewer``), who is told the count instead."""
     ref = _ref(topic)
     values = {"ref": ref, "title": topic.title, "status": TOPIC_STATUS_ZH[topic.status]}
+    if topic.status == "qualified" and topic.reason:  # back from a void vote, saying why
+        return Reply(t("topic.status_requeued", reason=topic.reason, **values))
     if topic.status != "accepted":
         return Reply(t("topic.status", **values))
     if topic.proposer_id == viewer:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func
 from sqlmodel import Field, SQLModel, col, select
 
-from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.polls import Poll
 from storage.repository import TableRepository
-from storage.types import iso, utc_field, utcnow
-from storage.unit_of_work import UnitOfWork
+from storage.types import utc_field, utcnow
 
 
 class Decision(SQLModel, table=True):
@@ -58,6 +57,16 @@ class DecisionEvaluation(SQLModel, table=True):
     at: datetime = utc_field()
 
 
+@dataclass(slots=True)
+class DecisionPage:
+    """A page of the outcomes export: the decisions and what each row needs."""
+
+    decisions: list[Decision]
+    notes: dict[int, list[str]]
+    evaluations: dict[tuple[int, bool], int]
+    polls: dict[int, Poll]
+
+
 class DecisionRepository(TableRepository[Decision]):
     """Decisions, their progress and their evaluations."""
 
@@ -88,6 +97,35 @@ class DecisionRepository(TableRepository[Decision]):
             stmt = stmt.limit(limit)
         return (await self.session.exec(stmt)).all()
 
+    async def export_page(self, after: int, size: int) -> DecisionPage:
+        """A page of decisions with their progress notes, evaluation counts and polls:
+        four queries, whatever the page holds."""
+        stmt = select(Decision).where(col(Decision.id) > after).order_by(col(Decision.id))
+        decisions = list((await self.session.exec(stmt.limit(size))).all())
+        ids = [d.id for d in decisions if d.id is not None]
+        page = DecisionPage(decisions, {i: [] for i in ids}, {}, {})
+        if not ids:
+            return page
+        updates = (
+            select(DecisionUpdate)
+            .where(col(DecisionUpdate.decision_id).in_(ids))
+            .order_by(col(DecisionUpdate.id))
+        )
+        for update in (await self.session.exec(updates)).all():
+            page.notes[update.decision_id].append(update.note)
+        tally = (
+            select(DecisionEvaluation.decision_id, DecisionEvaluation.satisfied, func.count())
+            .where(col(DecisionEvaluation.decision_id).in_(ids))
+            .group_by(col(DecisionEvaluation.decision_id), col(DecisionEvaluation.satisfied))
+        )
+        for decision_id, satisfied, n in (await self.session.exec(tally)).all():
+            page.evaluations[(decision_id, bool(satisfied))] = int(n)
+        poll_ids = [d.poll_id for d in decisions if d.poll_id is not None]
+        if poll_ids:
+            polls = select(Poll).where(col(Poll.id).in_(poll_ids))
+            page.polls.update({p.id: p for p in (await self.session.exec(polls)).all() if p.id})
+        return page
+
     async def updates(self, decision_id: int) -> Sequence[DecisionUpdate]:
         return await self._rows(DecisionUpdate, decision_id=decision_id)
 
@@ -107,50 +145,3 @@ class DecisionRepository(TableRepository[Decision]):
         )
         counts = {bool(s): int(n) for s, n in (await self.session.exec(stmt)).all()}
         return counts.get(True, 0), counts.get(False, 0)
-
-
-async def _outcome_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Row], int | None]:
-    """A page of decisions with their progress notes and evaluation counts: three queries."""
-    stmt = select(Decision).where(col(Decision.id) > after).order_by(col(Decision.id))
-    decisions = (await uow.session.exec(stmt.limit(size))).all()
-    ids = [d.id for d in decisions if d.id is not None]
-    notes: dict[int, list[str]] = {i: [] for i in ids}
-    counts: dict[tuple[int, bool], int] = {}
-    if ids:
-        updates = (
-            select(DecisionUpdate)
-            .where(col(DecisionUpdate.decision_id).in_(ids))
-            .order_by(col(DecisionUpdate.id))
-        )
-        for update in (await uow.session.exec(updates)).all():
-            notes[update.decision_id].append(update.note)
-        tally = (
-            select(DecisionEvaluation.decision_id, DecisionEvaluation.satisfied, func.count())
-            .where(col(DecisionEvaluation.decision_id).in_(ids))
-            .group_by(col(DecisionEvaluation.decision_id), col(DecisionEvaluation.satisfied))
-        )
-        for decision_id, satisfied, n in (await uow.session.exec(tally)).all():
-            counts[(decision_id, bool(satisfied))] = int(n)
-    rows = [
-        {
-            "decision": f"D{d.id}",
-            "topic": f"T{d.topic_id}" if d.topic_id else None,
-            "poll": f"P{d.poll_id}" if d.poll_id else None,
-            "text": d.text,
-            "passed": d.passed,
-            "owner": d.owner,
-            "due_date": d.due_date,
-            "status": d.status,
-            "done_at": iso(d.done_at),
-            "progress": notes.get(d.id or -1, []),
-            "satisfied": counts.get((d.id or -1, True), 0),
-            "unsatisfied": counts.get((d.id or -1, False), 0),
-        }
-        for d in decisions
-    ]
-    return rows, last_id(ids, size)
-
-
-@register_paged("outcomes")
-def _export_outcomes(units: Units, _rules: Rules) -> AsyncIterator[Row]:
-    return in_pages(units, _outcome_page)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text as sql
 
 from bot.app import Yishi, build_web_app
 from bot.config import PushSettings
@@ -14,7 +17,7 @@ from bot.push import PermanentPushError, PushService
 from kernel.messages import Reply
 from tests.browser import CHROMIUM as CHROMIUM_PATH
 from tests.browser import CHROMIUM_ARGS as ARGS
-from tests.conftest import Clock
+from tests.conftest import Clock, town_with
 from tests.kit import Town, say
 
 CHROMIUM = str(CHROMIUM_PATH)
@@ -108,7 +111,7 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 assert response is not None and response.status == 200
                 body = await page.inner_text("body")
                 assert "居务公开" in body and "M202612" in body and "即将召开" in body
-                assert "是否同意更换路灯" in body and "通过" in body
+                assert "D1 同意更换路灯" in body and "通过" in body
                 # Nobody voted on the chickens: void, said so in grey, not a red 未通过,
                 # among the votes that decided nothing (no decision number).
                 assert "是否同意在小区里养鸡" in body and "无效：无人投票" in body
@@ -135,7 +138,8 @@ async def test_public_index_and_a_decision_on_desktop_and_phone(yishi: Yishi, cl
                 await page.click("a[href='/public/meetings/M202612']")
                 body = await page.inner_text("body")
                 assert "已通知 2/5 户" in body and "另已在 1 个居民群发布" in body
-                assert "是否同意更换路灯" in body and "赞成：3 票" in body
+                assert "D1 同意更换路灯" in body and "表决事项：是否同意更换路灯" in body
+                assert "赞成：3 票" in body
                 assert "落实情况：已落实，负责人 王网格员，期限 2026-12-31" in body
                 assert "已联系施工队" in body and "居民评议：满意 1 人，不满意 1 人" in body
                 assert "刘大爷" not in body and "张阿姨" not in body
@@ -164,14 +168,14 @@ async def test_a_void_vote_is_said_void_and_why_with_no_decision_number(town: To
     town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # after the meeting
     assert "纪要已发布" in await town.li.says("发布纪要 M202612")
     [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
-    assert "D1 是否同意装充电桩：通过" in minutes, minutes
+    assert "D1 同意装充电桩：通过" in minutes, minutes
     void_line = "表决 P1 是否同意更换路灯：无效：未达法定人数（赞成 1，反对 0，弃权 0；投票 1/5）"
     assert f"{void_line}，未形成决议" in minutes, minutes
 
     async with TestClient(TestServer(build_web_app(town.bot))) as web:
         index = await (await web.get("/public/")).text()
         listed, void = index.split("未形成决定的表决", 1)
-        assert "D1 是否同意装充电桩" in listed and "更换路灯" not in listed
+        assert "D1 同意装充电桩" in listed and "更换路灯" not in listed
         assert "P1 是否同意更换路灯" in void and "无效：未达法定人数" in void
         [entry] = [line for line in void.splitlines() if "P1 是否同意更换路灯" in line]
         assert "投票 1/5，法定人数 100%" in entry and "评议" not in entry, entry
@@ -185,3 +189,63 @@ async def test_a_void_vote_is_said_void_and_why_with_no_decision_number(town: To
         decided = await web.get("/public/polls/P2", allow_redirects=False)
         assert decided.status == 302 and decided.headers["Location"] == "/public/decisions/D1"
         assert (await web.get("/public/polls/P9")).status == 404
+
+
+@pytest.fixture
+async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community where one co-signature qualifies a topic."""
+    async for found in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
+        yield found
+
+
+async def test_decisions_read_as_decided_and_a_void_votes_topic_says_where_it_stands(
+    one_cosign: Town,
+) -> None:
+    """Minutes and /public/decisions/D1 read “是否同意议题 T1《…》的提议？” as a decision:
+    the question. A decision reads as what was decided (同意… / 不同意… / the option
+    chosen), its question kept as 表决事项 — also a row recorded before, whose text is
+    the question. A void vote's page says where its topic stands now."""
+    town = one_cosign
+    await town.li.says("创建议事日")
+    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
+    await town.chen.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    await town.liu.says("附议 T1")
+    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    for spec, vote in (
+        ("T1 法定:100%", "赞成"),  # P1: too few, void; T1 goes back
+        ("T1 M202612 法定:0%", "赞成"),  # P2 → D1, put again at the meeting
+        ("停车位改造方案 M202612 选项:地面划线/立体车库 法定:0%", "A"),  # P3 → D2
+        ("是否同意砍树 M202612 法定:0%", "反对"),  # P4 → D3
+    ):
+        opened = await town.li.says(f"开启投票 {spec}")
+        ref = re.search(r"P\d+", opened.text)
+        assert ref, opened.text
+        assert "已记录" in await town.zhang.says(f"投票 {ref.group(0)} {vote}")
+        await town.li.says(f"结束投票 {ref.group(0)}")
+        if ref.group(0) == "P1":
+            async with TestClient(TestServer(build_web_app(town.bot))) as web:
+                void = await (await web.get("/public/polls/P1")).text()
+            topic_now = (
+                "议题 T1《3号楼东侧空地改成停车位》现在：已达附议人数，等待列入以后议事日的议程"
+            )
+            assert topic_now in void, void
+    async with town.bot.uow() as uow:  # D3 as an earlier version worded it: the question
+        await uow.session.execute(sql("UPDATE decisions SET text = '是否同意砍树' WHERE id = 3"))
+    town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)
+    await town.li.says("发布纪要 M202612")
+    [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
+    decided = "D1 同意议题 T1《3号楼东侧空地改成停车位》的提议：通过"
+    assert decided in minutes and "D2 停车位改造方案：选定 A.地面划线：通过" in minutes
+    assert "D3 不同意砍树：未通过" in minutes, minutes
+    assert not [line for line in minutes.splitlines() if line.startswith("D") and "是否" in line]
+
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        d1 = await (await web.get("/public/decisions/D1")).text()
+        d3 = await (await web.get("/public/decisions/D3")).text()
+        index = await (await web.get("/public/")).text()
+    assert "D1 同意议题 T1《3号楼东侧空地改成停车位》的提议" in d1, d1
+    assert "表决事项：是否同意议题 T1《3号楼东侧空地改成停车位》的提议？" in d1
+    assert "D3 不同意砍树" in d3 and "表决事项：是否同意砍树" in d3, d3
+    assert "D2 停车位改造方案：选定 A.地面划线" in index and "D3 不同意砍树" in index

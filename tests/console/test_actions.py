@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import re
 
 from openpyxl import load_workbook
+from sqlalchemy import text as sql
 
 from tests.console.conftest import Browserless
 from tests.kit import Town
@@ -191,7 +193,7 @@ async def test_only_a_decision_that_passed_is_offered_for_carrying_out(
     await town.li.says("开启投票 是否同意拆围墙 法定:0%")
     await town.li.says("结束投票 P3")
     status, page = await as_li.page("/console/decisions")
-    assert status == 200 and "D1 是否同意更换路灯" in page and "D2 是否同意养鸡" in page
+    assert status == 200 and "D1 同意更换路灯" in page and "D2 不同意养鸡" in page
     assert "拆围墙" not in page, "a void vote decided nothing"
     assert 'action="/console/decisions/1/assign"' in page
     assert "/console/decisions/2/" not in page, "nothing to carry out after 未通过"
@@ -224,3 +226,43 @@ async def test_a_decisions_owner_is_one_person_of_the_register_or_said_to_be_out
     status, page = await as_li.post("/console/decisions/2/assign", owner="物业公司", outside="on")
     assert status == 200 and "“物业公司”不在居民名册里，没有给负责人发通知，请另行告知。" in page
     assert "· 负责人 物业公司" in page
+
+
+async def test_an_old_void_decision_reads_void_in_the_workbench_its_csv_and_the_workbook(
+    town: Town, as_li: Browserless
+) -> None:
+    """A decision recorded for a vote that missed its quorum, before void votes got none,
+    read 未通过 in 落实, its CSV and the month's workbook, like one voted down. It decided
+    nothing: each says 无效：未达法定人数, as 居务公开 does, with nothing to carry out."""
+    await town.li.says("开启投票 是否同意更换路灯 法定:100%")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    assert "未达到法定人数" in await town.li.says("结束投票 P1")
+    async with town.bot.uow() as uow:  # the row an earlier version wrote for it
+        await uow.session.execute(
+            sql(
+                "INSERT INTO decisions (id, poll_id, text, passed, status, created_at)"
+                " VALUES (1, 1, '是否同意更换路灯', false, 'decided', '2026-11-22 02:00:00')"
+            )
+        )
+    await town.li.says("开启投票 是否同意养鸡 法定:0%")
+    assert "已记录" in await town.zhang.says("投票 P2 反对")
+    assert "决议编号 D2" in await town.li.says("结束投票 P2")
+
+    status, page = await as_li.page("/console/decisions")
+    d1 = page[page.index("D1 ") :]
+    assert status == 200 and "无效：未达法定人数" in d1 and "未通过" not in d1, d1
+    assert "未形成决定" in d1 and "/console/decisions/1/" not in page
+    assert "D2 不同意养鸡" in page and "表决事项：是否同意养鸡" in page
+
+    response = await as_li.client.get("/console/decisions.csv")
+    rows = {r[0]: r for r in csv.reader(io.StringIO((await response.text()).lstrip("\ufeff")))}
+    assert rows["D1"][3] == "无效：未达法定人数" and rows["D1"][4] == "未形成决定", rows["D1"]
+    assert rows["D2"][1:4] == ["不同意养鸡", "是否同意养鸡", "未通过"], rows["D2"]
+
+    response = await as_li.client.get("/console/reports/2026-11.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    decisions = {r[0]: r for r in book["决议"].iter_rows(values_only=True)}
+    assert decisions["D1"][2:4] == ("无效：未达法定人数", "未形成决定"), decisions["D1"]
+    assert decisions["D2"][1:3] == ("不同意养鸡", "未通过"), decisions["D2"]
+    polls = {r[0]: r for r in book["表决"].iter_rows(values_only=True)}
+    assert polls["P1"][-1] == "无效：未达法定人数" and polls["P2"][-1] == "未通过"

@@ -1,17 +1,20 @@
 """The ticket export: what the configured confidentiality rule withholds, and a bounded
-number of queries however many tickets there are (on SQLite and PostgreSQL)."""
+number of queries however many tickets there are (on SQLite and PostgreSQL); the
+outcomes export: what each decision's vote came to, and the decision as decided."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 import consultation.exports  # noqa: F401  (registers the tickets export)
 from bot.demo import seed_demo
@@ -20,6 +23,7 @@ from storage.engine import create_engine, session_factory
 from storage.exports import KINDS, PAGE_SIZE, Rules, export_kind
 from storage.tickets import Ticket, TicketEvent
 from storage.unit_of_work import UnitOfWorkFactory
+from tests.kit import Town
 
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
 
@@ -130,3 +134,46 @@ async def test_queries_per_page_not_per_ticket(units: UnitOfWorkFactory, db_url:
     # Per page: grid names, tickets, their events, their people = 4; three pages.
     assert len(selects) <= 4 * 3, statements
     assert set(KINDS) >= {"tickets"}
+
+
+async def _closed(town: Town, spec: str, *votes: tuple[str, str]) -> None:
+    """李书记 opens a poll, each (who, choice) votes, he closes it."""
+    opened = await town.li.says(f"开启投票 {spec}")
+    found = re.search(r"P\d+", opened.text)
+    assert found, opened.text
+    for who, choice in votes:
+        assert "已记录" in await town.person(who).says(f"投票 {found.group(0)} {choice}")
+    assert "结论" in await town.li.says(f"结束投票 {found.group(0)}")
+
+
+async def test_the_outcomes_export_says_a_void_decision_void_and_a_decision_as_decided(
+    town: Town,
+) -> None:
+    """A decision recorded for a vote that missed its quorum (before void votes got none)
+    was exported as ``passed: false`` beside the ones voted down, and every decision's
+    text was its poll's question. Now each row says what its vote came to and reads as
+    what was decided; the stored rows are not rewritten."""
+    await _closed(town, "是否同意更换路灯 法定:100%", ("zhang", "赞成"))  # P1: void
+    async with town.bot.uow() as uow:  # the row an earlier version wrote for it
+        await uow.session.execute(
+            text(
+                "INSERT INTO decisions (id, poll_id, text, passed, status, created_at)"
+                " VALUES (1, 1, '是否同意更换路灯', false, 'decided', '2026-11-22 02:00:00')"
+            )
+        )
+    await _closed(town, "是否同意装充电桩 法定:0%", ("zhang", "赞成"))  # P2 → D2
+    await _closed(town, "是否同意砍树 法定:0%", ("zhang", "反对"))  # P3 → D3
+    async with town.bot.uow() as uow:  # D3 as an earlier version worded it: the question
+        await uow.session.execute(text("UPDATE decisions SET text = '是否同意砍树' WHERE id = 3"))
+
+    out = io.StringIO()
+    await export_kind(town.bot.uow, "outcomes", "csv", out, Rules())
+    rows = {r["decision"]: r for r in csv.DictReader(io.StringIO(out.getvalue()))}
+    assert rows["D1"]["outcome"] == "no_quorum" and rows["D1"]["decided"] == "False"
+    assert rows["D1"]["text"] == "是否同意更换路灯", "a void vote decided nothing to word"
+    assert (rows["D2"]["outcome"], rows["D2"]["text"]) == ("passed", "同意装充电桩")
+    assert (rows["D3"]["outcome"], rows["D3"]["text"]) == ("failed", "不同意砍树")
+    assert rows["D3"]["question"] == "是否同意砍树" and rows["D3"]["decided"] == "True"
+    async with town.bot.uow() as uow:
+        stored = await uow.session.execute(text("SELECT text FROM decisions WHERE id = 3"))
+        assert stored.scalar_one() == "是否同意砍树", "history is read, not rewritten"

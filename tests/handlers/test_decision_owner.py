@@ -42,7 +42,7 @@ async def test_the_owner_is_told_and_the_proposer_hears_who_carries_it_out(town:
     ), assigned.text
     [task] = await town.wang.receives()
     assert task.text == (
-        f"【落实任务】决议 {ref}“是否同意议题 T1《小区东门加装夜间照明》的提议？”由您负责落实，"
+        f"【落实任务】决议 {ref}“同意议题 T1《小区东门加装夜间照明》的提议”由您负责落实，"
         f"期限 2026年12月31日。有进展请发“进展 {ref} ……”，比如“进展 {ref} 已联系施工队”，"
         "会在居民群公布；全部办完请告诉社区工作者办结。"
     ), task.text

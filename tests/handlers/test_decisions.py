@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text
 
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
+from tests.conftest import Clock, town_with
 from tests.kit import Answer, Speaker, Town
 
 
@@ -183,3 +187,97 @@ async def test_a_topic_put_to_a_void_vote_is_not_decided(town: Town) -> None:
     passed = await _closed(town, "T1 法定:0%", (town.zhang, "赞成"))
     assert passed.endswith("决议编号 D1"), passed
     assert "已表决" in await town.liu.says("T1")
+
+
+@pytest.fixture
+async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community where one co-signature qualifies a topic."""
+    async for found in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
+        yield found
+
+
+async def _on_the_agenda_and_met(town: Town) -> None:
+    """T1 (陈委员's) qualifies, goes on M202612's agenda, and the meeting begins."""
+    await town.li.says("创建议事日")
+    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
+    await town.chen.says("确认提交")
+    assert "T1 已通过审核" in await town.li.says("审核 T1 通过")
+    await town.liu.says("附议 T1")
+    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+
+
+async def _requeued(town: Town) -> list[tuple[str, dict[str, object], dict[str, object]]]:
+    async with town.bot.uow() as uow:
+        entries = await uow.audit.for_entity("topic", "T1")
+    found = [e for e in entries if e.action == "topic_requeued"]
+    return [(e.actor, e.before or {}, e.after or {}) for e in found]
+
+
+async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
+    one_cosign: Town,
+) -> None:
+    """T1's vote at M202612 missed its quorum: no decision, and T1 still read 已列入议程
+    of a meeting that was over. It goes back to wait for an agenda, saying why, and the
+    next consultation day takes it."""
+    town = one_cosign
+    await _on_the_agenda_and_met(town)
+    await town.li.says("开启投票 T1 法定:100%")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    closed = await town.li.says("结束投票 P1")
+    assert "未达到法定人数" in closed and "决议编号" not in closed, closed.text
+    back = "议题 T1《3号楼东侧空地改成停车位》回到待列入议程，之后的议事日再表决。"
+    assert closed.text.endswith(back), closed.text
+    assert any(back in r.text for r in await town.liu.receives()), "those who could vote too"
+
+    status = await town.liu.says("T1")
+    assert status.text == (
+        "议题 T1“3号楼东侧空地改成停车位”：已达附议人数。"
+        "P1 表决投票人数未达到法定人数，未形成决定，待列入议程重新表决。"
+    ), status.text
+    [(actor, before, after)] = await _requeued(town)
+    async with town.bot.uow() as uow:
+        entries = await uow.audit.for_entity("poll", "P1")
+    [closer] = [e.actor for e in entries if e.action == "poll_closed"]
+    assert actor == closer != "scheduler", "who: the moderator who closed the poll"
+    assert before == {"status": "scheduled", "meeting": "M202612"}
+    assert after["status"] == "qualified" and after["outcome"] == "no_quorum"
+    assert after["at"] == "2026-12-05T02:00:00+00:00", "when, on the service's clock"
+
+    await town.li.says("创建议事日 2027-01")
+    assert "排进 M202701 议程" in await town.li.says("议程 M202701 T1 30分钟")
+    again = await town.liu.says("T1")
+    assert again.text == "议题 T1“3号楼东侧空地改成停车位”：已列入议程。", again.text
+
+
+async def test_a_tied_vote_the_scheduler_closes_puts_the_topic_back_too(one_cosign: Town) -> None:
+    """Whoever closes the poll — here the scheduler at its time — the topic goes back."""
+    town = one_cosign
+    await _on_the_agenda_and_met(town)
+    await town.scheduler_runs()  # the leader, before the poll's time
+    await town.li.says("开启投票 T1 法定:0% 截止:12-05 12:00")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    assert "已记录" in await town.wang.says("投票 P1 反对")
+    assert "poll.close:P1" in await town.later(hours=3)
+    status = await town.liu.says("T1")
+    assert "已达附议人数" in status and "P1 表决平票，未形成决定" in status, status.text
+    [(actor, _, after)] = await _requeued(town)
+    assert actor == "scheduler" and after["outcome"] == "tie"
+
+
+async def test_a_decision_stored_as_its_question_is_told_as_decided_when_carried_out(
+    town: Town,
+) -> None:
+    """A decision recorded when its text was its poll's question told its owner “决议 D1
+    “是否同意更换路灯”由您负责落实”. The row stays; what is said reads as decided."""
+    ref = await _decide(town, "是否同意更换路灯", "赞成")
+    async with town.bot.uow() as uow:  # as an earlier version stored it
+        await uow.session.execute(text("UPDATE decisions SET text = '是否同意更换路灯'"))
+    await town.wang.receives()
+    await town.li.says(f"落实 {ref} 负责人 王网格员 期限 2026-12-31")
+    told = [r.text for r in await town.wang.receives() if "【落实任务】" in r.text]
+    assert told and f"决议 {ref}“同意更换路灯”由您负责落实" in told[0], told
+    await town.group.new()
+    await town.li.says(f"进展 {ref} 已联系施工队")
+    posted = [p.text for p in await town.group.new() if "【决议进展" in p.text]
+    assert posted and posted[0].startswith(f"【决议进展 {ref}】同意更换路灯\n"), posted
