@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 
 from aiohttp import web
 
+from consultation.confidentiality import Shown
 from consultation.ticket_parsing import STATUS_ZH
+from kernel.texts import t
 from storage.exports import neutralise
 from storage.tickets import Ticket
 
@@ -21,20 +23,25 @@ from storage.tickets import Ticket
 TICKET_COLUMNS = ("编号", "类别", "紧急", "状态", "网格", "地点")
 
 
-def ticket_place(ticket: Ticket) -> str:
-    """Building, unit, room and spot as one place ("" when none was given)."""
-    return "".join(p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p)
+def ticket_place(shown: Shown) -> str:
+    """Building, unit, room and spot as one place ("" when none was given), as the
+    confidentiality rule lets the reader see it (:meth:`Confidentiality.shown`)."""
+    place = "".join(p for p in (shown.building, shown.unit, shown.room, shown.spot) if p)
+    return place + t("ticket.room_withheld") if shown.room_withheld else place
 
 
-def ticket_cells(ticket: Ticket, grids: dict[int, str], *, nowhere: str = "") -> list[str]:
-    """The cells under :data:`TICKET_COLUMNS` (``nowhere``: the place when none was given)."""
+def ticket_cells(
+    ticket: Ticket, shown: Shown, grids: dict[int, str], *, nowhere: str = ""
+) -> list[str]:
+    """The cells under :data:`TICKET_COLUMNS` (``nowhere``: the place when none was given;
+    ``shown``: the ticket as the rule lets the export's reader see it)."""
     return [
         ticket.number,
         ticket.category,
         "是" if ticket.urgent else "",
         STATUS_ZH.get(ticket.status, ticket.status),
         grids.get(ticket.grid_id or -1, "社区直办"),
-        ticket_place(ticket) or nowhere,
+        ticket_place(shown) or nowhere,
     ]
 
 

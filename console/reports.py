@@ -25,6 +25,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from console.desk import MODERATOR, Desk, Visit
 from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
+from consultation.confidentiality import Viewer
 from consultation.ids import decision_ref, poll_ref, topic_ref
 from consultation.outcomes import (
     DECISION_STATUS_ZH,
@@ -218,17 +219,19 @@ class ReportPages:
                 .order_by(col(Ticket.id))
             )
         ).all()
+        rule = self.catalogue.confidentiality
         for tk in tickets:
             assert tk.id is not None
-            secret = self.catalogue.confidentiality.covers(tk.category)
+            # The 台账 is a document that travels: the rule's RECORD view of each ticket.
+            shown = rule.shown(tk, Viewer.RECORD)
             people = await repo.residents([i for i in (tk.holder_id,) if i is not None])
             holder = people.get(tk.holder_id or -1)
             _row(
                 sheet,
                 [
-                    *ticket_cells(tk, grids),
+                    *ticket_cells(tk, shown, grids),
                     tk.description,
-                    "（保密）" if secret else (tk.reporter_name or "居民"),
+                    shown.reporter or "居民",
                     holder.name if holder else "",
                     tk.department or "",
                     self.local(tk.received_at),
@@ -241,9 +244,7 @@ class ReportPages:
                 ],
             )
             for e in await repo.history(tk.id):
-                who = e.actor_name or e.actor
-                if secret and e.action in ("filed", "rated", "reopened", "commented"):
-                    who = "（保密）"
+                who = rule.actor(tk.category, e.action, e.actor_name or e.actor, Viewer.RECORD)
                 _row(
                     history,
                     [

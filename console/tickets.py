@@ -4,8 +4,10 @@ Each action is the chat's own service call (:class:`TicketService`), so it is
 audited the same way and its notices follow from its event when the request's
 unit of work commits. Who sees what: moderators every ticket; grid workers the
 tickets of their grids and those they hold; department contacts those sent to
-their department. A confidential category's reporter (a neighbour dispute) is
-shown to moderators only.
+their department. A confidential category (a neighbour dispute) is shown as the one
+rule says (:mod:`consultation.confidentiality`): whole to moderators (and to its
+reporter); to the others handling it without the complainant's name and room; the CSV
+as any export.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlmodel import col, select
 
 from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import TICKET_COLUMNS, ticket_cells, ticket_place
+from consultation.confidentiality import Shown, Viewer
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import PROGRESS, RESOLVE, Actor, TicketError, TicketMove, TicketService
@@ -75,12 +78,6 @@ def scope(staff: Staff) -> Any:
     if staff.departments:
         parts.append(col(Ticket.department).in_(list(staff.departments)))
     return or_(*parts) if parts else col(Ticket.id) < 0
-
-
-def may_see_reporter(staff: Staff, ticket: Ticket, catalogue: Catalogue) -> bool:
-    """A confidential category's complainant is shown to moderators only (the other party
-    of a neighbour dispute may be a grid worker or a department's contact)."""
-    return staff.moderator or not catalogue.confidentiality.covers(ticket.category)
 
 
 class TicketPages:
@@ -141,6 +138,11 @@ class TicketPages:
         rows = (await visit.uow.session.exec(select(Grid).order_by(col(Grid.id)))).all()
         return {g.id: g.name for g in rows if g.id is not None}
 
+    def shown(self, visit: Visit, ticket: Ticket) -> Shown:
+        """The ticket as the signed-in worker may see it (the confidentiality rule)."""
+        viewer = visit.staff.viewer(ticket.reporter_resident_id)
+        return self.catalogue.confidentiality.shown(ticket, viewer)
+
     def row(self, visit: Visit, ticket: Ticket, grids: dict[int, str]) -> dict[str, Any]:
         light = self.deadlines.light(ticket, visit.now)
         return {
@@ -149,7 +151,7 @@ class TicketPages:
             "urgent": ticket.urgent,
             "status": STATUS_ZH.get(ticket.status, ticket.status),
             "grid": grids.get(ticket.grid_id or -1, "社区直办"),
-            "place": ticket_place(ticket) or "—",
+            "place": ticket_place(self.shown(visit, ticket)) or "—",
             "summary": ticket.description[:40],
             "received": self.local(ticket.received_at),
             "due": self.local(ticket.resolution_due_at),
@@ -184,9 +186,10 @@ class TicketPages:
         grids = await self.grids(visit)
         header = [*TICKET_COLUMNS, "摘要", "受理时间", "办结时限", "时效"]
         body = []
+        rule = self.catalogue.confidentiality
         for tk in await self.tickets(visit, wanted):
             r = self.row(visit, tk, grids)
-            lead = ticket_cells(tk, grids, nowhere="—")
+            lead = ticket_cells(tk, rule.shown(tk, Viewer.RECORD), grids, nowhere="—")
             body.append([*lead, r["summary"], r["received"], r["due"], r["light_zh"]])
         return csv_response("tickets.csv", header, body)
 
@@ -208,10 +211,13 @@ class TicketPages:
         assert ticket.id is not None
         repo = visit.uow.get(TicketRepository)
         grids = await self.grids(visit)
+        viewer = visit.staff.viewer(ticket.reporter_resident_id)
+        rule = self.catalogue.confidentiality
+        shown = rule.shown(ticket, viewer)
         history = [
             {
                 "at": self.local(e.at),
-                "who": self._who(visit, ticket, e.actor, e.actor_name, e.action),
+                "who": rule.actor(ticket.category, e.action, e.actor_name or e.actor, viewer),
                 "action": action_zh(e.action),
                 "status": STATUS_ZH.get(e.to_status or "", ""),
                 "note": e.note or "",
@@ -232,12 +238,8 @@ class TicketPages:
                 "row": self.row(visit, ticket, grids),
                 "history": history,
                 "holder": holder.name if holder else "—",
-                "reporter": ticket.reporter_name or "居民"
-                if may_see_reporter(visit.staff, ticket, self.catalogue)
-                else "（保密）",
-                "details": ticket.details
-                if may_see_reporter(visit.staff, ticket, self.catalogue)
-                else {},
+                "reporter": shown.reporter or "居民",
+                "details": shown.details,
                 "photos": [p for p in ticket.photos if p.startswith(("https://", "http://", "/"))],
                 "workers": [(w.id, w.name) for w in workers],
                 "open": open_now,
@@ -251,13 +253,6 @@ class TicketPages:
                 and visit.staff.has(Role.GRID_WORKER, Role.MODERATOR),
             },
         )
-
-    def _who(self, visit: Visit, ticket: Ticket, actor: str, name: str | None, action: str) -> str:
-        if action in ("filed", "rated", "reopened", "commented") and not may_see_reporter(
-            visit.staff, ticket, self.catalogue
-        ):
-            return "（保密）"
-        return name or actor
 
     @staticmethod
     async def _may(service: TicketService, number: str, staff: Staff, move: TicketMove) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import ClassVar, dataclass_transform
 
+from consultation.confidentiality import Viewer
 from consultation.config import ConsultationRules
 from consultation.roles import Role
 from storage.tickets import DepartmentRepository, Ticket, TicketRepository
@@ -87,6 +88,18 @@ class Chat(Audience, name="chat:{platform}:{chat_id}"):
 
     platform: str
     chat_id: str
+
+
+def viewer_of(audience: Audience) -> Viewer:
+    """How a push to ``audience`` may show a confidential ticket: the moderators and the
+    reporter see it whole; anyone else (a grid's workers, a holder, a department's
+    contacts) as the people handling it. A holder who is also a moderator gets the
+    handler's card: a push names no role, and 工作台 shows them the rest."""
+    if isinstance(audience, Moderators):
+        return Viewer.MODERATOR
+    if isinstance(audience, Reporter):
+        return Viewer.REPORTER
+    return Viewer.HANDLER
 
 
 @dataclass(slots=True)

@@ -39,6 +39,9 @@ class OpenTask:
     received_at: datetime
     location: str | None = None
     due_at: datetime | None = None
+    #: The complainant's room number was left out of ``location`` (a confidential
+    #: category, :mod:`consultation.confidentiality`).
+    room_withheld: bool = False
 
 
 @dataclass(frozen=True, slots=True)

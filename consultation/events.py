@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, ClassVar, dataclass_transform
 
 from consultation.ballots import Tally
+from consultation.ticket_parsing import Place
 from storage.meetings import Meeting
 from storage.outcomes import Decision
 from storage.polls import Poll
@@ -138,9 +139,9 @@ class TicketReopened(TicketChanged):
 
 class TicketPlaceCorrected(TicketChanged):
     """The reporter said where it really is (an emergency filed at their home address):
-    ``old_location`` was recorded before; ``old_grid_id`` had it when it moved grids."""
+    ``old_place`` was recorded before; ``old_grid_id`` had it when it moved grids."""
 
-    old_location: str = ""
+    old_place: Place = Place()
     old_grid_id: int | None = None
 
 

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import storage.schema  # noqa: F401  (registers every aggregate's exports)
-from consultation.confidentiality import Confidentiality
+from consultation.confidentiality import Confidentiality, Viewer
 from consultation.outcomes import decision_outcome, decision_wording, stored_tally
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.outcomes import DecisionPage, DecisionRepository
@@ -32,6 +32,7 @@ def ticket_rows(page: TicketPage, grids: dict[int, str], rule: Confidentiality) 
         reporter = page.people.get(ticket.reporter_resident_id or -1)
         holder = page.people.get(ticket.holder_id or -1)
         category = ticket.category
+        shown = rule.shown(ticket, Viewer.RECORD)
         rows.append(
             {
                 "number": ticket.number,
@@ -41,7 +42,7 @@ def ticket_rows(page: TicketPage, grids: dict[int, str], rule: Confidentiality) 
                 "level": ticket.level,
                 "grid": grids.get(ticket.grid_id or -1),
                 "location": "".join(
-                    p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p
+                    p for p in (shown.building, shown.unit, shown.room, shown.spot) if p
                 ),
                 "description": ticket.description,
                 "reporter": rule.complainant(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from consultation.confidentiality import Shown, Viewer
 from consultation.digests import (
     ConsultationFigures,
     OpenTask,
@@ -34,8 +35,8 @@ def _summary(ticket: Ticket) -> str:
     return f"{ticket.category}：{text}"
 
 
-def _location(ticket: Ticket) -> str | None:
-    return "".join(p for p in (ticket.building, ticket.unit, ticket.room, ticket.spot) if p) or None
+def _location(shown: Shown) -> str | None:
+    return "".join(p for p in (shown.building, shown.unit, shown.room, shown.spot) if p) or None
 
 
 class TicketQueries:
@@ -49,6 +50,7 @@ class TicketQueries:
     async def open_tasks_by_worker(self, uow: UnitOfWork, now: datetime) -> list[WorkerTasks]:
         """Every grid worker with the open tickets they hold or that wait in their grids."""
         repo = uow.get(TicketRepository)
+        rule = self.catalogue.confidentiality
         seen: set[int] = set()
         result: list[WorkerTasks] = []
         for worker in await uow.residents.with_role(Role.GRID_WORKER.value):
@@ -61,15 +63,19 @@ class TicketQueries:
                 if r.role == Role.GRID_WORKER.value and r.grid_id is not None
             ]
             tickets = await repo.open_tasks(worker.id, grids, self.per_worker)
+            # Each place as the grid worker may see it (a confidential complainant's room
+            # withheld: consultation.confidentiality).
+            shown = [rule.shown(t, Viewer.HANDLER) for t in tickets]
             tasks = [
                 OpenTask(
                     number=t.number,
                     summary=_summary(t),
                     received_at=t.received_at,
-                    location=_location(t),
+                    location=_location(place),
                     due_at=t.resolution_due_at,
+                    room_withheld=place.room_withheld,
                 )
-                for t in tickets
+                for t, place in zip(tickets, shown, strict=True)
             ]
             result.append(WorkerTasks(worker.id, worker.name, tasks))
         return result

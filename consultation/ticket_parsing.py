@@ -348,6 +348,45 @@ def parse_place(text: str) -> Place:
     return Place(building, unit, room, spot)
 
 
+#: A category's question asking where someone lives ("对方是几号楼几室？"): its answer
+#: names a home (the other party's), never where the problem is reported from.
+_ASKS_HOME = re.compile(r"几号楼|几栋|几幢|几室|几单元|门牌|哪栋|哪一户|哪户|住哪")
+#: A room number said alone ("202", "就楼上 202", "502的", "5-2-502"): three or four
+#: digits that are no time, year, date, sum or count ("晚上11点", "2020年", "300块").
+_BARE_ROOM = re.compile(
+    r"(?<![\d.:：])(?:\d{1,3}-\d{1,2}-)?(\d{3,4})(?![\d.:：%]|\s*(?:点|年|月|日|号(?![楼房])|分|秒|天"
+    r"|周|小时|元|块|次|个|人|米|斤|公斤|岁|万|千|百|平|层|遍))"
+)
+#: "不知道", "不清楚他家几号", "说不准": the resident can't say where the other party lives.
+_DONT_KNOW = re.compile(
+    r"^(?:我|这个)?(?:也)?(?:不知道|不清楚|不晓得|不确定|不记得|记不清|说不准|说不清|"
+    r"不太清楚|不太确定|搞不清|不方便说|不想说|跳过)"
+)
+
+
+def asks_for_home(question: str) -> bool:
+    """Whether a category's question asks where someone lives (the other party of a
+    neighbour dispute): its answer must name a home, and goes to that question."""
+    return bool(_ASKS_HOME.search(question))
+
+
+def names_home(text: str) -> bool:
+    """Whether ``text`` names a home: a building, a unit or a room ("5号楼2单元502",
+    "就楼上 202", "是6号楼的"). "好几个月了 晚上11点以后" names none."""
+    place = parse_place(text)
+    return bool(place.building or place.unit or place.room or names_room(text))
+
+
+def names_room(text: str) -> bool:
+    """Whether ``text`` says a room number (alone, or after a building and unit)."""
+    return bool(parse_place(text).room or _BARE_ROOM.search(text))
+
+
+def cannot_say(text: str) -> bool:
+    """ "不知道", "不清楚": the resident can't say (a question is then not asked again)."""
+    return bool(_DONT_KNOW.match(text.strip()))
+
+
 #: A place a correction says it is *not* at ("不在3号楼", "不是3号楼"): up to the next
 #: punctuation or the 在/是 that says where it is instead.
 _NOT_THERE = re.compile(r"(?:不在|不是)[^，,。；;！!？?\s在是]*")

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from consultation import events as ev
+from consultation.confidentiality import Shown, Viewer
 from consultation.errors import or_refuse
 from consultation.ids import actor_ref
 from consultation.roles import Role
@@ -129,13 +130,15 @@ class TicketDraft:
 
 @dataclass(frozen=True, slots=True)
 class StatusView:
-    """What "我的诉求 / R… 怎么样了" answers."""
+    """What "我的诉求 / R… 怎么样了" answers; ``shown``: the ticket's reporter, place and
+    details as the asker may see them (the confidentiality rule)."""
 
     ticket: Ticket
     holder_name: str | None
     last_action: str | None
     last_note: str | None
     last_at: datetime | None
+    shown: Shown
 
 
 @dataclass(slots=True)
@@ -571,7 +574,7 @@ class TicketService:
             now,
             values,
             data={"from": before.label(), "to": place.label()},
-            old_location=before.label(),
+            old_place=before,
             old_grid_id=old_grid if moved else None,
         )
 
@@ -589,7 +592,19 @@ class TicketService:
             last.action if last else None,
             last.note if last else None,
             last.at if last else None,
+            self.shown(ticket, asker),
         )
+
+    def viewer(self, ticket: Ticket, person: Actor) -> Viewer:
+        """Who ``person`` is to ``ticket`` for the confidentiality rule: its reporter, a
+        moderator, or someone handling it (a grid worker, a department's contact)."""
+        if self._is_reporter(ticket, person):
+            return Viewer.REPORTER
+        return Viewer.MODERATOR if person.is_moderator else Viewer.HANDLER
+
+    def shown(self, ticket: Ticket, person: Actor) -> Shown:
+        """``ticket``'s reporter, place and details as ``person`` may see them."""
+        return self.catalogue.confidentiality.shown(ticket, self.viewer(ticket, person))
 
     async def mine(self, asker: Actor) -> list[Ticket]:
         return list(await self.repo.of_reporter(asker.platform, asker.user_id, asker.resident_id))

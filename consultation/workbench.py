@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from consultation.confidentiality import Viewer
 from consultation.roles import Role, effective_roles
 from storage.console import ConsoleLink, ConsoleRepository, ConsoleSession
 from storage.models import Resident
@@ -67,6 +68,15 @@ class Staff:
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)
+
+    def viewer(self, reporter_resident_id: int | None) -> Viewer:
+        """Who this worker is to a ticket reported by ``reporter_resident_id``, for the
+        confidentiality rule: a moderator, its reporter, or someone handling it."""
+        if self.moderator:
+            return Viewer.MODERATOR
+        if reporter_resident_id == self.id:
+            return Viewer.REPORTER
+        return Viewer.HANDLER
 
 
 async def staff_of(uow: UnitOfWork, resident_id: int) -> Staff | None:

@@ -17,8 +17,12 @@ from typing import Any
 
 from consultation.ticket_parsing import (
     Place,
+    asks_for_home,
+    cannot_say,
     corrected_place,
     find_ticket_number,
+    names_home,
+    names_room,
     read_message,
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
@@ -97,6 +101,8 @@ CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|�
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
 _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
+#: A room said of one's own home ("我家是102"): where the problem is, not the other party.
+_OWN_HOME = re.compile(r"我家|我们家|我住|我是|本人")
 #: What the draft's, the duplicate prompt's and the follow buttons send: never a description.
 _BUTTON_WORDS = frozenset(
     {
@@ -460,7 +466,8 @@ class ReportHandler(TicketHandler):
                 conv.data["asked_submit"] = True
                 conv.changed = True
                 return [views.submit_question(str(conv.data["draft_id"]))]
-            self._absorb(ctx, text)
+            if not self._other_party_told(ctx):
+                self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "duplicate":
             number = find_ticket_number(text)
@@ -506,6 +513,8 @@ class ReportHandler(TicketHandler):
             return await self._next(ctx)
         if step.startswith("question:"):
             question = step.split(":", 1)[1]
+            if asks_for_home(question):
+                return await self._home_answered(ctx, question)
             conv.data["details"][question] = text[:200]
             conv.changed = True
             return await self._next(ctx)
@@ -627,6 +636,49 @@ class ReportHandler(TicketHandler):
             data["description"] = _added(str(data.get("description") or ""), text)
         ctx.conversation.changed = True
 
+    async def _home_answered(self, ctx: Context, question: str) -> Sequence[Reply]:
+        """The answer to a question asking where someone lives ("对方是几号楼几室？"):
+        a building, unit or room is that answer (never the draft's place: that is the
+        complainant's); "不知道" is kept as said and not asked again; anything else
+        ("好几个月了 晚上11点以后") joins the problem, never lost, and the question is
+        asked once more, then left unanswered."""
+        conv, text = ctx.conversation, ctx.text
+        data = conv.data
+        conv.changed = True
+        if names_home(text) or cannot_say(text):
+            data["details"][question] = text[:200]
+            return await self._next(ctx)
+        if not self._says_nothing(text):
+            data["description"] = _added(str(data.get("description") or ""), text)
+        again = data.setdefault("asked_again", [])
+        if question not in again:
+            again.append(question)
+            return [Reply(t("ticket.ask_place_again", question=question))]
+        data.setdefault("unanswered", []).append(question)
+        return await self._next(ctx)
+
+    def _other_party_told(self, ctx: Context) -> bool:
+        """At the card, after the draft asked where the other party lives: a room said
+        ("是5号楼2单元502的") is the other party's, not where the complainant is (only
+        "我家是…" moves the draft's place). What else it says joins the problem."""
+        data, text = ctx.conversation.data, ctx.text
+        category = self.catalogue.get(str(data.get("category")))
+        asked = [
+            q
+            for q in category.questions
+            if asks_for_home(q) and (q in data["details"] or q in data.get("unanswered", []))
+        ]
+        if not asked or not names_room(text) or _OWN_HOME.search(text):
+            return False
+        question = asked[0]
+        data["details"][question] = text[:200]
+        if question in data.get("unanswered", []):
+            data["unanswered"].remove(question)
+        if names_problem(normalize(text)):
+            data["description"] = _added(str(data.get("description") or ""), text)
+        ctx.conversation.changed = True
+        return True
+
     def _says_nothing(self, text: str) -> bool:
         """A bare yes (嗯, 要, 👍) or an old button's word (继续提交, 关注它): nothing for
         the draft's description."""
@@ -654,7 +706,7 @@ class ReportHandler(TicketHandler):
             return [views.updates_question()]
         category = self.catalogue.get(data["category"])
         for question in category.questions:
-            if question not in data["details"]:
+            if question not in data["details"] and question not in data.get("unanswered", ()):
                 conv.advance(f"question:{question}")
                 return [Reply(question)]
         if not data.get("duplicate_declined"):

@@ -224,9 +224,11 @@ class GridWorkerHandler(TicketHandler):
         service, me, zone = self.service(ctx), actor_of(ctx), ctx.community.zone
         replies = []
         if ctx.user.has(*STAFF):
-            replies.append(views.task_list(await service.tasks(me), zone))
+            tasks = [(tk, service.shown(tk, me)) for tk in await service.tasks(me)]
+            replies.append(views.task_list(tasks, zone))
         if ctx.user.has(Role.DEPARTMENT):
-            replies += views.department_tasks(await service.department_tasks(me), zone, ctx.now)
+            sent = [(tk, service.shown(tk, me)) for tk in await service.department_tasks(me)]
+            replies += views.department_tasks(sent, zone, ctx.now)
         return replies
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
@@ -335,7 +337,7 @@ class ModeratorTicketHandler(TicketHandler):
         problems: its callers mark it for the moderator alone (asked in the group, it is
         answered in their own chat); 诉求统计's counts and 合并诉求 stay where asked."""
         service, me = self.service(ctx), actor_of(ctx)
-        held = [(tk, (await service.view(tk.number, me)).holder_name) for tk in tickets]
+        held = [await service.view(tk.number, me) for tk in tickets]
         return views.ticket_listing(header, held, ctx.community.zone)
 
     async def merge(self, ctx: Context, duplicate: str, into: str) -> Sequence[Reply]:

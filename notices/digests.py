@@ -29,7 +29,8 @@ def digest_text(worker: WorkerTasks, now: datetime, zone: ZoneInfo, late_note: s
     for index, task in enumerate(tasks, start=1):
         days = _age_days(task.received_at, now, zone)
         age = t("schedule.age_today") if days == 0 else t("schedule.age_days", days=days)
-        where = f"（{task.location}）" if task.location else ""
+        place = (task.location or "") + (t("ticket.room_withheld") if task.room_withheld else "")
+        where = f"（{place}）" if place else ""
         due = ""
         if task.due_at is not None:
             due = t("schedule.digest_due", due=date_text(task.due_at, zone))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
+from consultation.confidentiality import Shown
 from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
 from kernel.flows import stamped
 from kernel.messages import Button, Reply
@@ -61,7 +62,7 @@ def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
             number=tk.number,
             category=tk.category,
             status=status_zh(tk.status),
-            location=location_of(tk),
+            location=location_of(view.shown),
             description=tk.description,
             holder=view.holder_name or t("ticket.status_nobody"),
             last=last,
@@ -93,8 +94,9 @@ def _marked(ticket: Ticket) -> str:
     return ticket.number + (t("ticket.urgent_mark") if ticket.urgent else "")
 
 
-def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
-    """我的任务: a grid worker's open tickets with their deadlines."""
+def task_list(tickets: Sequence[tuple[Ticket, Shown]], zone: tzinfo) -> Reply:
+    """我的任务: a grid worker's open tickets with their deadlines, each as the worker may
+    see it (:meth:`TicketService.shown`)."""
     if not tickets:
         return Reply(t("ticket.tasks_empty"))
     lines = [t("ticket.tasks_header", count=len(tickets))]
@@ -104,15 +106,17 @@ def task_list(tickets: Sequence[Ticket], zone: tzinfo) -> Reply:
             number=_marked(tk),
             status=status_zh(tk.status),
             category=tk.category,
-            location=location_of(tk),
+            location=location_of(shown),
             due=clock_text(tk.resolution_due_at, zone),
         )
-        for tk in tickets
+        for tk, shown in tickets
     ]
     return Reply("\n".join(lines))
 
 
-def department_tasks(tickets: Sequence[Ticket], zone: tzinfo, now: datetime) -> list[Reply]:
+def department_tasks(
+    tickets: Sequence[tuple[Ticket, Shown]], zone: tzinfo, now: datetime
+) -> list[Reply]:
     """我的任务 of a department's contact: the tickets sent to the department, the longest
     waiting first, each with the buttons a department may use (处理中, 办结); urgent and
     overdue ones marked. Never the reporter: a department sees the problem, not who
@@ -120,14 +124,14 @@ def department_tasks(tickets: Sequence[Ticket], zone: tzinfo, now: datetime) -> 
     if not tickets:
         return [Reply(t("ticket.department_tasks_empty"))]
     replies = [Reply(t("ticket.department_tasks_header", count=len(tickets)))]
-    for tk in tickets[:DEPARTMENT_LISTED]:
+    for tk, shown in tickets[:DEPARTMENT_LISTED]:
         overdue = t("ticket.overdue_mark") if tk.resolution_due_at <= now else ""
         line = t(
             "ticket.department_task_line",
             number=_marked(tk) + overdue,
             status=status_zh(tk.status),
             category=tk.category,
-            location=location_of(tk),
+            location=location_of(shown),
             summary=summary(tk, 30),
             due=clock_text(tk.resolution_due_at, zone),
         )
@@ -137,22 +141,22 @@ def department_tasks(tickets: Sequence[Ticket], zone: tzinfo, now: datetime) -> 
     return replies
 
 
-def ticket_listing(header: str, held: Sequence[tuple[Ticket, str | None]], zone: tzinfo) -> Reply:
+def ticket_listing(header: str, held: Sequence[StatusView], zone: tzinfo) -> Reply:
     """The moderator's lists, one line per ticket and its holder's name: number, status,
-    level, category, place, holder, deadline."""
+    level, category, place (as the asker may see it), holder, deadline."""
     lines = [header]
     lines += [
         t(
             "ticket.overdue_line",
-            number=_marked(tk),
-            status=status_zh(tk.status),
-            level=t(f"ticket.level_{tk.level}"),
-            category=tk.category,
-            location=location_of(tk),
-            holder=holder or "—",
-            due=clock_text(tk.resolution_due_at, zone),
+            number=_marked(view.ticket),
+            status=status_zh(view.ticket.status),
+            level=t(f"ticket.level_{view.ticket.level}"),
+            category=view.ticket.category,
+            location=location_of(view.shown),
+            holder=view.holder_name or "—",
+            due=clock_text(view.ticket.resolution_due_at, zone),
         )
-        for tk, holder in held
+        for view in held
     ]
     return Reply("\n".join(lines))
 

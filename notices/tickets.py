@@ -20,7 +20,9 @@ from consultation.audiences import (
     Moderators,
     Person,
     Reporter,
+    viewer_of,
 )
+from consultation.confidentiality import Confidentiality, Shown, Viewer
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
@@ -33,12 +35,16 @@ from storage.unit_of_work import UnitOfWork
 RATING_FLOW = "ticket_rating"
 
 
-def location_of(ticket: Ticket) -> str:
-    parts = "".join(p for p in (ticket.building, ticket.unit) if p)
-    if ticket.room:
-        parts += f"{ticket.room}室"
-    if ticket.spot:
-        parts += ticket.spot
+def location_of(shown: Shown) -> str:
+    """A ticket's place as a message says it, from what the confidentiality rule lets
+    its reader see (:meth:`Confidentiality.shown`): a withheld room is said to be."""
+    parts = "".join(p for p in (shown.building, shown.unit) if p)
+    if shown.room:
+        parts += f"{shown.room}室"
+    if shown.spot:
+        parts += shown.spot
+    if shown.room_withheld:
+        parts += t("ticket.room_withheld")
     return parts or "未说明"
 
 
@@ -97,8 +103,8 @@ def detail_line(question: str, answer: str) -> str:
     return f"\n{label}：{answer}"
 
 
-def extra_lines(ticket: Ticket) -> str:
-    lines = [detail_line(q, a) for q, a in ticket.details.items()]
+def extra_lines(ticket: Ticket, shown: Shown) -> str:
+    lines = [detail_line(q, a) for q, a in shown.details.items()]
     if ticket.photos:
         lines.append(t("ticket.photos_line", count=len(ticket.photos)))
         # The kept photos' links (bot/media.py), for the worker to open on the phone.
@@ -110,8 +116,9 @@ def _openable(photo: str) -> bool:
     return photo.startswith(("https://", "http://"))
 
 
-def task_card(ticket: Ticket, title: str, zone: tzinfo, extra: str = "") -> Reply:
-    """The task card a grid worker gets, with its five buttons."""
+def task_card(ticket: Ticket, shown: Shown, title: str, zone: tzinfo, extra: str = "") -> Reply:
+    """The task card a grid worker gets, with its five buttons; ``shown``: the ticket as
+    its reader may see it (a confidential complainant's name and room withheld)."""
     return Reply(
         t(
             "ticket.task",
@@ -119,10 +126,10 @@ def task_card(ticket: Ticket, title: str, zone: tzinfo, extra: str = "") -> Repl
             number=ticket.number,
             urgent=t("ticket.urgent_mark") if ticket.urgent else "",
             category=ticket.category,
-            location=location_of(ticket),
+            location=location_of(shown),
             description=ticket.description,
-            extra=extra_lines(ticket) + extra,
-            reporter=ticket.reporter_name or "居民",
+            extra=extra_lines(ticket, shown) + extra,
+            reporter=shown.reporter or "居民",
             response_due=clock_text(ticket.response_due_at, zone),
             resolution_due=clock_text(ticket.resolution_due_at, zone),
         ),
@@ -139,7 +146,12 @@ def _holder(ticket: Ticket) -> list[Audience]:
 
 
 def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
-    """The tickets' rows of the dispatch table."""
+    """The tickets' rows of the dispatch table. Whatever names a ticket's place or
+    reporter reads it through the confidentiality rule, for the audience it goes to."""
+    rule = catalogue.confidentiality
+
+    def shown(ticket: Ticket, audience: Audience) -> Shown:
+        return rule.shown(ticket, viewer_of(audience))
 
     def late(event: ev.TicketChanged, due: datetime) -> str:
         return t("ticket.late", due=clock_text(due, zone)) if event.late else ""
@@ -148,9 +160,9 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         """Staff get the task card (``new`` for the grid, ``community`` for moderators)."""
 
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
-            shown = title or ("new" if isinstance(audience, GridWorkers) else "community")
+            title_of = title or ("new" if isinstance(audience, GridWorkers) else "community")
             note = t(extra, note=event.note or "—", actor=event.actor_name or "") if extra else ""
-            return task_card(event.ticket, shown, zone, note)
+            return task_card(event.ticket, shown(event.ticket, audience), title_of, zone, note)
 
         return Notify(lambda e: _staff_for(e), say)
 
@@ -176,7 +188,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     def staff(
         audience: list[Audience] | None, key: str, *buttons: tuple[str, str]
     ) -> Notify[ev.TicketChanged]:
-        def say(event: ev.TicketChanged, _audience: Audience) -> Reply:
+        def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
             n = tk.number
             text = t(
@@ -187,7 +199,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 note=event.note or "",
                 due=clock_text(tk.resolution_due_at, zone),
                 category=tk.category,
-                location=location_of(tk),
+                location=location_of(shown(tk, audience)),
                 department=event.note or "",
                 description=tk.description,
             )
@@ -232,13 +244,13 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     def escalated_staff(
         key: str, due_of: str, *buttons: tuple[str, str]
     ) -> Notify[ev.TicketChanged]:
-        def say(event: ev.TicketChanged, _a: Audience) -> Reply:
+        def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
             text = t(
                 key,
                 number=tk.number,
                 category=tk.category,
-                location=location_of(tk),
+                location=location_of(shown(tk, audience)),
                 department=event.note or "",
                 description=tk.description,
             )
@@ -265,7 +277,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     )
     reassigned_card = Notify[ev.TicketReassigned](
         lambda e: [Person(e.worker_id)],
-        lambda e, _a: task_card(e.ticket, "reassigned", zone),
+        lambda e, a: task_card(e.ticket, shown(e.ticket, a), "reassigned", zone),
     )
     warn_resolution = Notify[ev.TicketResolutionWarned](
         lambda e: _holder(e.ticket) or [_grid_or_moderators(e.ticket)],
@@ -293,9 +305,10 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         ),
     )
 
-    def place_card(event: ev.TicketPlaceCorrected, _a: Audience) -> Reply:
-        note = t("ticket.place_note", old=event.old_location or "未说明")
-        return task_card(event.ticket, "place", zone, note)
+    def place_card(event: ev.TicketPlaceCorrected, audience: Audience) -> Reply:
+        old = rule.place(event.ticket.category, event.old_place, viewer_of(audience))
+        note = t("ticket.place_note", old=location_of(old))
+        return task_card(event.ticket, shown(event.ticket, audience), "place", zone, note)
 
     def department_did(key: str) -> Notify[ev.TicketChanged]:
         """The worker holding a ticket hears what its department did to it (部门报到): a
@@ -315,12 +328,18 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
     noted = Notify[ev.TicketNoted](
         _told_of_change,
-        lambda e, _a: task_card(e.ticket, "noted", zone, t("ticket.noted_note", note=e.note)),
+        lambda e, a: task_card(
+            e.ticket, shown(e.ticket, a), "noted", zone, t("ticket.noted_note", note=e.note)
+        ),
     )
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
-        lambda e, _a: Reply(
-            t("ticket.s_place_moved", number=e.ticket.number, location=location_of(e.ticket))
+        lambda e, a: Reply(
+            t(
+                "ticket.s_place_moved",
+                number=e.ticket.number,
+                location=location_of(shown(e.ticket, a)),
+            )
         ),
     )
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
@@ -363,11 +382,11 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             escalated_to_reporter("ticket.n_escalated_response", "response_due_at"),
         ],
         ev.TicketSentToDepartment: [
-            ToDepartment(zone, "ticket.s_sent_to_department"),
+            ToDepartment(zone, rule, "ticket.s_sent_to_department"),
             to_reporter("ticket.n_sent_to_department"),
         ],
         ev.TicketEscalatedToDepartment: [
-            ToDepartment(zone),
+            ToDepartment(zone, rule),
             escalated_staff("ticket.s_escalated_resolution", "resolution_due_at"),
             escalated_to_reporter("ticket.n_escalated_resolution", "resolution_due_at"),
         ],
@@ -409,8 +428,11 @@ class ToDepartment:
     """Escalated past the community: the department's registered contacts get it; with
     none registered, the moderators are told to call the department and register one."""
 
-    def __init__(self, zone: tzinfo, key: str = "ticket.s_escalated_resolution") -> None:
+    def __init__(
+        self, zone: tzinfo, rule: Confidentiality, key: str = "ticket.s_escalated_resolution"
+    ) -> None:
         self.zone = zone
+        self.rule = rule
         self.key = key
 
     async def run(self, uow: UnitOfWork, event: ev.TicketChanged, bus: Dispatcher) -> None:
@@ -420,7 +442,7 @@ class ToDepartment:
             self.key,
             number=tk.number,
             category=tk.category,
-            location=location_of(tk),
+            location=location_of(self.rule.shown(tk, Viewer.HANDLER)),
             department=department,
             description=tk.description,
         )

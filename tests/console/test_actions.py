@@ -69,7 +69,46 @@ async def test_grid_workers_see_their_grid_and_a_dispute_complainant_stays_hidde
     status, page = await wang.page(f"/console/tickets/{filed.ticket}")
     assert status == 200 and "王网格员" in page
     assert "张阿姨" not in page and "（保密）" in page
-    assert "4号楼1单元502" not in page  # the other party's address stays with the moderators
+    # The other party's room is where the worker goes to settle it (the one rule,
+    # consultation/confidentiality.py): shown, as in his task card; the complainant's not.
+    assert "4号楼1单元502" in page
+
+
+async def test_a_disputes_complainant_is_neither_named_nor_placed_for_the_grid_worker(
+    town: Town, served: object, as_li: Browserless
+) -> None:
+    """The tester: 赵网格员's 工作台 showed 反映人 （保密） but 地点 5号楼1单元102 —
+    刘大爷's own flat. Every page and the CSV a worker gets now show the building and unit
+    only; the moderator still sees it whole."""
+    from tests.console.conftest import login_with, token_in
+
+    await town.liu.says("楼上邻居家漏水漏到我家了 找他好几次都不管")
+    filed = await town.liu.taps("确认提交", await town.liu.says("5号楼1单元202"))
+    number = filed.ticket
+    status, page = await as_li.page(f"/console/tickets/{number}")
+    assert status == 200 and "刘大爷" in page and "5号楼1单元102" in page
+    # The month's 台账 is a document that travels: withheld even in the moderator's copy.
+    response = await as_li.client.get("/console/reports/2026-11.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    [row] = [r for r in book["诉求"].iter_rows(values_only=True) if r[0] == number]
+    assert "5号楼1单元（门牌号保密）" in row and "（保密）" in row, row
+    cells = [
+        str(c)
+        for sheet in ("诉求", "诉求记录")
+        for r in book[sheet].iter_rows(values_only=True)
+        for c in r
+    ]
+    assert not any(w in c for c in cells for w in ("刘大爷", "单元102", "102室", "单元202"))
+    zhao = await login_with(served, token_in((await town.zhao.says("工作台")).text))  # type: ignore[arg-type]
+    status, page = await zhao.page(f"/console/tickets/{number}")
+    assert status == 200 and "邻里纠纷" in page and "5号楼1单元（门牌号保密）" in page, page
+    assert "刘大爷" not in page and "单元102" not in page and "102室" not in page
+    assert "5号楼1单元202" in page  # the other party: where he goes
+    for path in ("/console/tickets", "/console/tickets.csv", "/console/"):
+        status, listed = await zhao.page(path)
+        assert status == 200 and "单元102" not in listed and "刘大爷" not in listed, path
+    status, listed = await zhao.page("/console/tickets")
+    assert number in listed and "5号楼1单元（门牌号保密）" in listed
 
 
 async def test_the_months_workbook_totals_equal_the_chats_statistics(
@@ -114,11 +153,13 @@ def test_a_tickets_lead_cells_stand_under_the_shared_columns() -> None:
     """诉求's CSV and the month's 台账 start a ticket's row with the same cells; only what
     an empty place shows differs."""
     from console.exports import TICKET_COLUMNS, ticket_cells
+    from consultation.confidentiality import Confidentiality, Viewer
     from storage.tickets import Ticket
 
+    rule = Confidentiality()
     ticket = Ticket(number="R20261122-0007", category="路灯", urgent=True, status="assigned")
     ticket.grid_id, ticket.building, ticket.room = 2, "3号楼", "201"
-    cells = ticket_cells(ticket, {2: "一网格"})
+    cells = ticket_cells(ticket, rule.shown(ticket, Viewer.RECORD), {2: "一网格"})
     assert dict(zip(TICKET_COLUMNS, cells, strict=True)) == {
         "编号": "R20261122-0007",
         "类别": "路灯",
@@ -127,8 +168,14 @@ def test_a_tickets_lead_cells_stand_under_the_shared_columns() -> None:
         "网格": "一网格",
         "地点": "3号楼201",
     }
+    ticket.category = "邻里纠纷"  # confidential: the complainant's room is withheld
+    cells = ticket_cells(ticket, rule.shown(ticket, Viewer.RECORD), {2: "一网格"})
+    assert cells[5] == "3号楼（门牌号保密）"
     ticket.grid_id = ticket.building = ticket.room = None
-    assert ticket_cells(ticket, {}, nowhere="—")[4:] == ["社区直办", "—"]
+    assert ticket_cells(ticket, rule.shown(ticket, Viewer.RECORD), {}, nowhere="—")[4:] == [
+        "社区直办",
+        "—",
+    ]
 
 
 async def test_the_moderator_sees_a_kept_photo_on_the_ticket_page(

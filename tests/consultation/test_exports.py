@@ -51,6 +51,9 @@ async def _file(
                 draft_id=f"d{category}{i}",
                 category=category,
                 description=f"第{i}件：楼道灯坏了",
+                building="3号楼",
+                unit="2单元",
+                room="301",
                 reporter_resident_id=zhang.id,
                 reporter_platform="web",
                 reporter_user_id="zhang",
@@ -113,8 +116,11 @@ async def test_a_configured_confidential_category_is_withheld(units: UnitOfWorkF
     assert hidden["reporter"] == WITHHELD and hidden["reporter_phone"] is None
     assert [e["actor"] for e in hidden["history"]] == [WITHHELD, "王网格员"]
     assert "张阿姨" not in json.dumps(hidden, ensure_ascii=False)
+    # Her room names her household as surely as her name: the building and unit stay.
+    assert hidden["location"] == "3号楼2单元" and "301" not in json.dumps(hidden)
     shown = next(r for r in rows if r["category"] == "公共设施")
     assert shown["reporter"] == "张阿姨" and shown["reporter_phone"] == "138****5678"
+    assert shown["location"] == "3号楼2单元301"
 
 
 async def test_the_export_needs_the_rule_it_applies(units: UnitOfWorkFactory) -> None:

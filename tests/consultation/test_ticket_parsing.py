@@ -8,11 +8,14 @@ import pytest
 
 from consultation.ticket_parsing import (
     Place,
+    asks_for_home,
+    cannot_say,
     classify_category,
     corrected_place,
     default_catalogue,
     find_ticket_number,
     is_urgent,
+    names_home,
     parse_period,
     parse_place,
     rating_word,
@@ -91,3 +94,30 @@ def test_two_reports_are_about_the_same_thing_when_they_name_it(
     keywords = CAT.get("公共设施").keywords
     assert same_subject(one, other, keywords) is same
     assert same_subject(other, one, keywords) is same
+
+
+@pytest.mark.parametrize(
+    ("answer", "home"),
+    [
+        ("5号楼1单元202", True),
+        ("是5号楼2单元502的", True),
+        ("就楼上 202", True),
+        ("202", True),
+        ("5-2-502", True),
+        ("是6号楼的", True),
+        ("好几个月了 晚上11点以后", False),
+        ("2020年就开始了", False),
+        ("花了300块", False),
+        ("就是楼上那家", False),
+    ],
+)
+def test_the_answer_to_where_the_other_party_lives_names_a_home(answer: str, home: bool) -> None:
+    """“对方是几号楼几室？” is answered by a building, unit or room, never by a time or a sum."""
+    assert asks_for_home("对方是几号楼几室？（我们会为您保密）")
+    assert not asks_for_home("这个声音持续多久了？一般在什么时段？")
+    assert names_home(answer) is home
+
+
+@pytest.mark.parametrize("answer", ["不知道", "我也不清楚", "不知道他家几号", "不方便说"])
+def test_not_knowing_is_an_answer(answer: str) -> None:
+    assert cannot_say(answer)
