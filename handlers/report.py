@@ -302,7 +302,8 @@ class ReportHandler(TicketHandler):
                 told = await self._place_told(ctx, service, danger=kind)
                 if told:
                     where = await self._where_now(service, earlier)
-                    before = t("emergency.filed_before", number=earlier.number, where=where)
+                    key = _if_taken("emergency.filed_before", earlier)
+                    before = t(key, number=earlier.number, where=where)
                     return [advice, Reply(before), *told]
                 return [advice, await self._noted(ctx, service, earlier)]
             # Another danger (smoke after people trapped in the lift): its own urgent ticket.
@@ -338,7 +339,7 @@ class ReportHandler(TicketHandler):
             where_then = await self._where_now(service, earlier)
             lines.append(
                 t("emergency.also_earlier", number=earlier.number, summary=summary(earlier))
-                + t("emergency.on_the_way", where=where_then)
+                + t(_if_taken("emergency.on_the_way", earlier), where=where_then)
             )
         elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
@@ -404,7 +405,7 @@ class ReportHandler(TicketHandler):
         the audit log, a card to whoever holds it or was sent it); the reply says so."""
         noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
         where = await self._where_now(service, noted)
-        key = "emergency.noted" if noted.urgent else "ticket.noted"
+        key = _if_taken("emergency.noted", noted) if noted.urgent else "ticket.noted"
         return Reply(t(key, number=noted.number, where=where))
 
     @staticmethod
@@ -753,6 +754,12 @@ class ReportHandler(TicketHandler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+
+
+def _if_taken(key: str, ticket: Ticket) -> str:
+    """``key`` when a worker holds the ticket ("正在赶过去" is then true), else its
+    ``_waiting`` line: notified, nobody has taken it yet."""
+    return key if ticket.holder_id is not None else f"{key}_waiting"
 
 
 def _added(said: str, text: str) -> str:
