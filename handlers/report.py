@@ -305,7 +305,11 @@ class ReportHandler(TicketHandler):
                     key = _if_taken("emergency.filed_before", earlier)
                     before = t(key, number=earlier.number, where=where)
                     return [advice, Reply(before), *told]
-                return [advice, await self._noted(ctx, service, earlier)]
+                noted = await self._noted(ctx, service, earlier)
+                # The filing's dialogue stays open (the router closes a settled step a
+                # message was answered beside): sent a third time, it is still this ticket.
+                conv.advance("filed")
+                return [advice, noted]
             # Another danger (smoke after people trapped in the lift): its own urgent ticket.
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")

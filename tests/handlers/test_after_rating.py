@@ -163,3 +163,16 @@ async def test_the_walks_new_problem_with_the_trained_model(model_town: Town, pr
     draft = await model_town.liu.says(problem)
     assert "请确认" in draft and f"问题：{problem}" in draft, draft.text
     assert "commented" not in await events_of(model_town, number)
+
+
+async def test_a_new_problem_instead_of_a_rating_is_a_report_and_the_buttons_still_rate(
+    town: Town,
+) -> None:
+    """At the rating question a new problem is no "请点满意…": it starts its report, and
+    the question's buttons still rate the ticket afterwards."""
+    number, ask = await resolved_for_liu(town)
+    draft = await town.liu.says("8号楼楼下的健身器材坏了")
+    assert "请点“满意”" not in draft.text and "请确认" in draft, draft.text
+    await town.liu.says("取消")
+    rated = await town.liu.taps("满意", ask)
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text

@@ -220,6 +220,11 @@ async def test_an_emergency_sent_twice_before_anyone_took_it_claims_nobody_is_on
     assert number in again and "已通知" in again and "还在等人接单" in again, again.text
     assert "正在赶过去" not in again.text and "都已收到" not in again.text
     assert len(await tickets_of(town, "liu")) == 1
+    # A third time, after 赵网格员 took it: still that ticket, and now he is on the way.
+    await town.zhao.says(f"接单 {number}")
+    third = await town.liu.says("6号楼电梯困人了快来")
+    assert number in third and "网格员赵网格员" in third and "正在赶过去" in third, third.text
+    assert len(await tickets_of(town, "liu")) == 1
 
 
 async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way(
