@@ -315,9 +315,14 @@ class ReportHandler(TicketHandler):
                 told = await self._place_told(ctx, service, danger=kind)
                 if told:
                     where = await self._where_now(service, earlier)
-                    before = t("emergency.filed_before", number=earlier.number, where=where)
+                    key = _if_taken("emergency.filed_before", earlier)
+                    before = t(key, number=earlier.number, where=where)
                     return [advice, Reply(before), *told]
-                return [advice, await self._noted(ctx, service, earlier)]
+                noted = await self._noted(ctx, service, earlier)
+                # The filing's dialogue stays open (the router closes a settled step a
+                # message was answered beside): sent a third time, it is still this ticket.
+                conv.advance("filed")
+                return [advice, noted]
             # Another danger (smoke after people trapped in the lift): its own urgent ticket.
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
@@ -351,7 +356,7 @@ class ReportHandler(TicketHandler):
             where_then = await self._where_now(service, earlier)
             lines.append(
                 t("emergency.also_earlier", number=earlier.number, summary=summary(earlier))
-                + t("emergency.on_the_way", where=where_then)
+                + t(_if_taken("emergency.on_the_way", earlier), where=where_then)
             )
         elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
@@ -417,7 +422,7 @@ class ReportHandler(TicketHandler):
         the audit log, a card to whoever holds it or was sent it); the reply says so."""
         noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
         where = await self._where_now(service, noted)
-        key = "emergency.noted" if noted.urgent else "ticket.noted"
+        key = _if_taken("emergency.noted", noted) if noted.urgent else "ticket.noted"
         return Reply(t(key, number=noted.number, where=where))
 
     @staticmethod
@@ -819,6 +824,12 @@ class ReportHandler(TicketHandler):
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+
+
+def _if_taken(key: str, ticket: Ticket) -> str:
+    """``key`` when a worker holds the ticket ("正在赶过去" is then true), else its
+    ``_waiting`` line: notified, nobody has taken it yet."""
+    return key if ticket.holder_id is not None else f"{key}_waiting"
 
 
 def _added(said: str, text: str) -> str:

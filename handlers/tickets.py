@@ -31,13 +31,17 @@ from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
 from kernel.flows import Flow, Step
-from kernel.handler import Handler, NotForThisFlow
+from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
 from kernel.texts import t
+from nlu.comment import AfterRating, after_rating
+from nlu.context import residual
 from nlu.dialogue import NOTHING_MORE, says_nothing_more
+from nlu.normalize import normalize
+from nlu.slots import parse_rating
 from notices import ticket_views as views
-from notices.tickets import RATING_FLOW
+from notices.tickets import RATING_FLOW, rating_buttons
 
 ACTION_FLOW = "ticket_action"
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
@@ -51,6 +55,34 @@ _department_command = Section("诉求", WITH_DEPARTMENTS).command
 _DEPARTMENT_VERBS = {"处理中": PROGRESS, "办结": RESOLVE}
 #: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
 LISTED = 30
+#: The rating a resident's words say (nlu.slots.rating), as the ticket keeps it.
+RATINGS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+#: The answers to "是对 R… 的补充意见，还是新的问题？" (the buttons' words, and as typed).
+AS_COMMENT = ("补充意见", "是补充意见", "是意见", "意见")
+AS_NEW = ("新问题", "是新问题", "新的问题", "新建议", "是新的", "新的")
+
+
+def read_rating(text: str) -> str | None:
+    """满意 / 基本满意 / 不满意, from a button's word or the resident's own words
+    (挺好的 → 满意, 还行吧 → 基本满意, 没修好 → 不满意: nlu.slots.rating); None when
+    the words say no rating."""
+    exact = rating_word(text)
+    if exact is not None:
+        return exact
+    found = parse_rating(normalize(text)).get("rating")
+    return RATINGS.get(str(found)) if found is not None else None
+
+
+def comment_in(text: str, number: str, rating: str) -> str | None:
+    """What a rating message says besides the rating ("满意 师傅很负责" → 师傅很负责;
+    "挺好的 就是慢了点" whole, its reservation being the point), or None when it is only
+    the rating (满意, 还行吧, 修好了 谢谢)."""
+    said = text.replace(number, "").strip()
+    if not residual(normalize(said), "rating"):
+        return None
+    if said.startswith(rating):
+        said = said[len(rating) :]
+    return said.strip(" ，,：:。") or None
 
 
 def actor_of(ctx: Context) -> Actor:
@@ -122,16 +154,31 @@ class TicketRatingHandler(TicketHandler):
         # not a cancel here) gets a closing word.
         (
             Step("rating", then=("comment",), expects="rating"),
-            Step("comment", settled=True, answers=tuple(sorted(NOTHING_MORE))),
+            Step("comment", then=("which",), settled=True, answers=tuple(sorted(NOTHING_MORE))),
+            # Not sure the word after the rating is about it: asked, its text kept.
+            Step("which", answers=(*AS_COMMENT, *AS_NEW), buttons=(AS_COMMENT[0], AS_NEW[0])),
         ),
         starts=("rating", "comment"),
     )
     #: A rating names the ticket and what the resident thought of it: theirs alone.
     answers_privately = True
 
+    def reads(self, ctx: Context) -> Reading:
+        """After the rating, a new problem or proposal is no comment on the archived
+        ticket: it is handled as if nothing were open (nobody would read it there)."""
+        conv = ctx.conversation
+        if conv.step == "which":  # only its answers belong to it (Step.answers)
+            return Reading.ELSEWHERE
+        if conv.step != "comment" or says_nothing_more(ctx.text):
+            return Reading.ANSWER
+        complaining = bool(conv.data.get("complaining"))
+        if after_rating(ctx.text, complaining=complaining) is AfterRating.NEW:
+            return Reading.ELSEWHERE
+        return Reading.ANSWER
+
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         number = find_ticket_number(ctx.text)
-        rating = rating_word(ctx.text)
+        rating = read_rating(ctx.text)
         if number is None:
             resolved = [
                 tk for tk in await self.service(ctx).mine(actor_of(ctx)) if tk.status == "resolved"
@@ -140,31 +187,52 @@ class TicketRatingHandler(TicketHandler):
                 return [Reply(t("ticket.nothing_to_rate"))]
             number = resolved[0].number
         if rating is None:
-            return [Reply(t("ticket.rate_hint", number=number))]
+            return [_rate_hint(number)]
         return await self._rate(ctx, number, rating)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         conv = ctx.conversation
         number = find_ticket_number(ctx.text) or str(conv.data.get("number", ""))
+        if conv.step == "which":
+            return await self._which(ctx, number)
         if conv.step == "comment":
             unrated = bool(conv.data.get("unrated"))
-            conv.end()
+            complaining = bool(conv.data.get("complaining"))
             if says_nothing_more(ctx.text):
+                conv.end()
                 return [Reply(t("ticket.comment_skipped"))]
             if unrated:  # archived without a rating: nothing to comment on, a new message
+                conv.end()
                 raise NotForThisFlow
-            try:
-                await self.service(ctx).comment(number, actor_of(ctx), ctx.text, ctx.now)
-            except TicketError as exc:
-                return [views.error_reply(exc)]
-            return [Reply(t("ticket.comment_saved"))]
-        rating = rating_word(ctx.text)
+            if after_rating(ctx.text, complaining=complaining) is AfterRating.UNSURE:
+                conv.advance("which", said=ctx.text)
+                return [_comment_or_new(ctx.text, number)]
+            conv.end()
+            return await self._comment(ctx, number, ctx.text)
+        rating = read_rating(ctx.text)
         if rating is None:
-            return [Reply(t("ticket.rate_hint", number=number))]
+            return [_rate_hint(number)]
         return await self._rate(ctx, number, rating)
 
+    async def _which(self, ctx: Context, number: str) -> Sequence[Reply]:
+        """The answer to "补充意见，还是新问题？": the kept words go to the ticket as its
+        comment, or are handled as a new message (as if nothing were open)."""
+        said = str(ctx.conversation.data.get("said", ""))
+        ctx.conversation.end()
+        if ctx.text.lower() in AS_COMMENT:
+            return await self._comment(ctx, number, said)
+        ctx.message = replace(ctx.message, text=said)
+        raise NotForThisFlow
+
+    async def _comment(self, ctx: Context, number: str, said: str) -> Sequence[Reply]:
+        try:
+            await self.service(ctx).comment(number, actor_of(ctx), said, ctx.now)
+        except TicketError as exc:
+            return [views.error_reply(exc)]
+        return [Reply(t("ticket.comment_saved"))]
+
     async def _rate(self, ctx: Context, number: str, rating: str) -> Sequence[Reply]:
-        comment = ctx.text[len(rating) :].replace(number, "").strip(" ，,：:") or None
+        comment = comment_in(ctx.text, number, rating)
         try:
             await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
@@ -177,10 +245,23 @@ class TicketRatingHandler(TicketHandler):
             return [views.error_reply(exc)]
         if comment:
             ctx.conversation.end()
-            return [Reply(t("ticket.comment_saved"))]
-        ctx.conversation.start(RATING_FLOW, "comment", number=number)
-        key = "ticket.reopened" if rating == "不满意" else "ticket.rated"
+            key = "ticket.reopened_noted" if rating == "不满意" else "ticket.rated_noted"
+            return [Reply(t(key, number=number, rating=rating, comment=comment))]
+        complaining = rating == "不满意"
+        ctx.conversation.start(RATING_FLOW, "comment", number=number, complaining=complaining)
+        key = "ticket.reopened" if complaining else "ticket.rated"
         return [Reply(t(key, number=number, rating=rating))]
+
+
+def _rate_hint(number: str) -> Reply:
+    """No rating in the words: asked again, with the three buttons to tap."""
+    return Reply(t("ticket.rate_hint", number=number), buttons=rating_buttons(number))
+
+
+def _comment_or_new(said: str, number: str) -> Reply:
+    """Not sure a word after the rating is about the ticket: asked, never guessed."""
+    buttons = (Button(AS_COMMENT[0], AS_COMMENT[0]), Button(AS_NEW[0], AS_NEW[0]))
+    return Reply(t("ticket.comment_or_new", said=said, number=number), buttons=buttons)
 
 
 _HOURS = re.compile(r"(\d{1,3})\s*(?:小时|h|H)?")

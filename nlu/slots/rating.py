@@ -76,8 +76,36 @@ FIXED_WORDS = (
     "挪走了",
     "整好咗",
 )
+# A reservation about how it went (挺好的 就是慢了点): everyday praise with one is 基本满意, and
+# said alone to the rating question it is 基本满意 too. It is also what the resident
+# wants noted, so it is no rating word to strip: it stays the comment.
+RESERVATION_WORDS = (
+    "慢了点",
+    "慢了些",
+    "慢了一点",
+    "有点慢",
+    "有些慢",
+    "稍微慢",
+    "太慢",
+    "比较慢",
+    "晚了点",
+    "来得晚",
+    "来晚了",
+    "等了好久",
+    "等了半天",
+    "拖了好久",
+    "拖了几天",
+    "不太及时",
+    "不够及时",
+)
 THANKS_WORDS = ("谢谢", "感谢", "多谢", "谢了", "谢啦", "辛苦了", "辛苦", "唔该", "太感谢")
 
+# A fix word with 不/没 before it says the opposite: "东门路灯不亮了" is no "亮了".
+_FIXED = re.compile(
+    "(?<![不没])(?:"
+    + "|".join(re.escape(w) for w in sorted(FIXED_WORDS, key=len, reverse=True))
+    + ")"
+)
 _STARS = re.compile(rf"({NUM})\s*(?:颗|个)?\s*星")
 _SCORE = re.compile(r"(\d{1,3}(?:\.\d)?)\s*分|(满)\s*分")
 
@@ -90,7 +118,8 @@ def _from_score(score: float, scale: int) -> str:
 def parse_rating(text: str) -> dict[str, object]:
     """{"rating": satisfied|basic|unsatisfied, "score"?, "score_max"?} or {}.
 
-    An explicit word wins over a number ("5星 但是不满意" is unsatisfied).
+    An explicit word wins over a number ("5星 但是不满意" is unsatisfied); a reservation
+    (就是慢了点) makes praise 基本满意.
     """
     score: int | float | None = None
     scale = 5
@@ -115,6 +144,10 @@ def parse_rating(text: str) -> dict[str, object]:
         rating = _from_score(float(score), scale)
     if rating is None:
         rating = _inferred(text)
+    reserved = any(w in text for w in RESERVATION_WORDS)
+    if reserved and (rating is None or (rating == "satisfied" and is_weak(text))):
+        rating = "basic"  # "满意，就是慢了点" keeps its 满意: the resident said it
+
     if rating is None:
         return {}
     found: dict[str, object] = {"rating": rating}
@@ -127,7 +160,7 @@ def _inferred(text: str) -> str | None:
     """A rating read from how the resident describes the fix, or None."""
     if any(w in text for w in NOT_FIXED_WORDS):
         return "unsatisfied"
-    if any(w in text for w in FIXED_WORDS):
+    if _FIXED.search(text):
         return "satisfied"
     return None
 

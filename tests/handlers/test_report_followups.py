@@ -204,3 +204,36 @@ async def test_starting_over_a_finished_card_asks_before_putting_it_down(town: T
     await town.liu.says("我想反映个问题")
     other = await town.liu.says("小区东门的井盖松了，踩上去晃")
     assert "“6号楼门口的垃圾桶满了”还没提交" in other and "井盖" in other, other.text
+
+
+async def test_an_emergency_sent_twice_before_anyone_took_it_claims_nobody_is_on_the_way(
+    town: Town,
+) -> None:
+    """The walk: "2号楼电梯困人了快来" sent twice in a row was told "…都已收到，正在赶过去"
+    while nobody had taken the ticket. It is told who was notified and that it waits to
+    be taken; the advice and the duty phone come first as before."""
+    town.bot.router.community.duty_phone = "0551-6288 0000"
+    first = await town.liu.says("6号楼电梯困人了快来")
+    number = first.ticket
+    again = await town.liu.says("6号楼电梯困人了快来")
+    assert "96333" in again and "社区值班电话：0551-6288 0000" in again, again.text
+    assert number in again and "已通知" in again and "还在等人接单" in again, again.text
+    assert "正在赶过去" not in again.text and "都已收到" not in again.text
+    assert len(await tickets_of(town, "liu")) == 1
+    # A third time, after 赵网格员 took it: still that ticket, and now he is on the way.
+    await town.zhao.says(f"接单 {number}")
+    third = await town.liu.says("6号楼电梯困人了快来")
+    assert number in third and "网格员赵网格员" in third and "正在赶过去" in third, third.text
+    assert len(await tickets_of(town, "liu")) == 1
+
+
+async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way(
+    town: Town,
+) -> None:
+    """Once 赵网格员 took the ticket, "正在赶过去" is true, and said with who."""
+    number = (await town.liu.says("6号楼电梯困人了快来")).ticket
+    await town.zhao.says(f"接单 {number}")
+    again = await town.liu.says("6号楼电梯困人了快来")
+    assert number in again and "网格员赵网格员" in again and "正在赶过去" in again, again.text
+    assert "还在等人接单" not in again.text
+    assert len(await tickets_of(town, "liu")) == 1

@@ -27,6 +27,13 @@ from nlu.slots import parse_rating
         ("满分👍", {"rating": "satisfied", "score": 10, "score_max": 10}),
         ("5星，但是不满意", {"rating": "unsatisfied", "score": 5, "score_max": 5}),
         ("谢谢", {}),
+        # A reservation makes everyday praise 基本满意; an explicit 满意 stands.
+        ("挺好的 就是慢了点", {"rating": "basic"}),
+        ("就是慢了点", {"rating": "basic"}),
+        ("满意，就是慢了点", {"rating": "satisfied"}),
+        ("修好了 谢谢", {"rating": "satisfied"}),
+        # 不亮了 is no 亮了: a problem, not a fix.
+        ("东门路灯不亮了", {}),
     ],
 )
 def test_parse_rating(text: str, expected: dict[str, object]) -> None:

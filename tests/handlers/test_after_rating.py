@@ -1,0 +1,178 @@
+"""After a rating: a new problem is a new problem, natural words rate, nothing is lost.
+
+The tester's walk: 赵网格员 closed 刘大爷's ticket, 刘大爷 tapped 满意, was invited to
+add a comment, and typed a new problem — which was filed as a comment on the archived
+ticket, nobody told. And "挺好的 就是慢了点" at the rating question was not understood.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from storage.tickets import TicketRepository
+from tests.kit import Answer, Town
+
+
+async def resolved_for_liu(town: Town) -> tuple[str, Answer]:
+    """刘大爷's rubbish heap, resolved by 赵网格员 (第二网格): its number and the question."""
+    draft = await town.liu.says("5号楼1单元门口堆了好多垃圾没人清")
+    number = (await town.liu.taps("确认提交", draft)).ticket
+    await town.later(hours=1)  # the filing's own dialogue is over
+    await town.zhao.says(f"接单 {number}")
+    await town.zhao.says(f"办结 {number} 已清运")
+    [ask] = [p for p in await town.liu.receives() if "请您评价" in p.text]
+    return number, Answer([ask])
+
+
+async def events_of(town: Town, number: str) -> list[str]:
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+        assert tk is not None
+        return [e.action for e in await uow.get(TicketRepository).history(tk.id)]
+
+
+async def rated_by_liu(town: Town, rating: str) -> tuple[str, Answer]:
+    number, ask = await resolved_for_liu(town)
+    rated = await town.liu.taps(rating, ask)
+    assert number in rated and "没有的话发“没有”" in rated, rated.text
+    return number, rated
+
+
+@pytest.mark.parametrize(
+    ("rating", "problem"),
+    [("满意", "8号楼楼下的健身器材坏了"), ("基本满意", "3号楼门口的井盖坏了 有个洞")],
+)
+async def test_a_new_problem_right_after_rating_starts_its_own_report(
+    town: Town, rating: str, problem: str
+) -> None:
+    """The walk: it got "您的意见已记下，谢谢！" and was a comment on the archived ticket."""
+    number, _ = await rated_by_liu(town, rating)
+    draft = await town.liu.says(problem)
+    assert "您的意见已记下" not in draft.text
+    assert "请确认" in draft and f"问题：{problem}" in draft, draft.text
+    assert "确认提交" in draft.labels
+    filed = await town.liu.taps("确认提交", draft)
+    assert filed.ticket != number
+    tasks = await town.wang.receives() + await town.zhao.receives()
+    assert any(filed.ticket in p.text for p in tasks), "its grid's workers are pushed"
+    assert "commented" not in await events_of(town, number)
+
+
+async def test_a_proposal_right_after_rating_starts_a_topic_draft(model_town: Town) -> None:
+    """The walk: "我有个建议 小区能不能建个老年食堂" was kept as a comment on R…."""
+    town = model_town
+    number, _ = await rated_by_liu(town, "满意")
+    draft = await town.liu.says("我有个建议 小区能不能建个老年食堂")
+    assert "您的意见已记下" not in draft.text
+    assert "议题" in draft and "老年食堂" in draft, draft.text
+    assert "commented" not in await events_of(town, number)
+
+
+@pytest.mark.parametrize("comment", ["师傅态度很好", "就是慢了点"])
+async def test_a_word_about_the_repair_stays_its_comment(town: Town, comment: str) -> None:
+    number, _ = await rated_by_liu(town, "满意")
+    saved = await town.liu.says(comment)
+    assert saved.text == "您的意见已记下，谢谢！", saved.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+        assert tk is not None
+        history = await uow.get(TicketRepository).history(tk.id)
+    assert [e.note for e in history if e.action == "commented"] == [comment]
+
+
+async def test_unsure_after_rating_is_asked_and_either_answer_is_kept(town: Town) -> None:
+    """ "建议下次早点来" may be about the repair or a new matter: asked with buttons, and
+    the words go where the resident says — never dropped, never guessed."""
+    number, _ = await rated_by_liu(town, "满意")
+    asked = await town.liu.says("建议下次早点来")
+    assert f"是对 {number} 的补充意见" in asked and asked.labels == ["补充意见", "新问题"]
+    assert "commented" not in await events_of(town, number)
+    saved = await town.liu.taps("补充意见", asked)
+    assert saved.text == "您的意见已记下，谢谢！", saved.text
+    assert "commented" in await events_of(town, number)
+
+
+async def test_unsure_after_rating_answered_new_is_handled_as_new(town: Town) -> None:
+    number, _ = await rated_by_liu(town, "满意")
+    asked = await town.liu.says("楼道灯还是不亮")  # this ticket's light, or another?
+    assert asked.labels == ["补充意见", "新问题"], asked.text
+    new = await town.liu.taps("新问题", asked)
+    assert "您的意见已记下" not in new.text and "楼道灯还是不亮" in new, new.text
+    assert "commented" not in await events_of(town, number)
+
+
+async def test_after_unsatisfied_what_is_wrong_is_the_comment(town: Town) -> None:
+    """不满意 asks "哪里不满意？": the answer, naming what is still wrong, is its comment."""
+    number, _ = await rated_by_liu(town, "不满意")
+    said = await town.liu.says("门口的垃圾还是没清干净")
+    assert said.text == "您的意见已记下，谢谢！", said.text
+    assert "commented" in await events_of(town, number)
+
+
+@pytest.mark.parametrize(
+    ("words", "rating", "comment"),
+    [
+        ("挺好的 就是慢了点", "基本满意", "挺好的 就是慢了点"),
+        ("还行吧", "基本满意", None),
+        ("修好了 谢谢", "满意", None),
+        ("很好，师傅很负责", "满意", "很好，师傅很负责"),
+        ("没修好 门口还是一堆", "不满意", "没修好 门口还是一堆"),
+        ("满意 清得很干净", "满意", "清得很干净"),
+    ],
+)
+async def test_a_rating_in_the_residents_own_words_is_understood(
+    town: Town, words: str, rating: str, comment: str | None
+) -> None:
+    """The walk: "挺好的 就是慢了点", "还行吧", "修好了 谢谢" got "请点“满意”…"."""
+    number, _ask = await resolved_for_liu(town)
+    answer = await town.liu.says(words)
+    assert "请点" not in answer.text, answer.text
+    said = "没让您满意" if rating == "不满意" else f"谢谢您的评价（{rating}）"
+    assert said in answer and number in answer, answer.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and tk.rating == rating and tk.rating_comment == comment
+    if comment is None:  # only the rating said: a comment is still invited
+        assert "想补充意见可以直接说" in answer or "可以说说哪里不满意" in answer, answer.text
+    else:
+        assert comment in answer, answer.text
+
+
+async def test_no_rating_in_the_words_is_asked_again_with_the_buttons(town: Town) -> None:
+    number, _ask = await resolved_for_liu(town)
+    hint = await town.liu.says("师傅来过了")
+    assert f"评价 {number}" in hint and hint.labels == ["满意", "基本满意", "不满意"], hint.text
+
+
+@pytest.mark.parametrize(
+    ("words", "rating"),
+    [("挺好的 就是慢了点", "基本满意"), ("还行吧", "基本满意"), ("修好了 谢谢", "满意")],
+)
+async def test_the_walks_words_rate_with_the_trained_model(
+    model_town: Town, words: str, rating: str
+) -> None:
+    """As the demo understands (the trained model), the tester's own words."""
+    number, _ask = await resolved_for_liu(model_town)
+    answer = await model_town.liu.says(words)
+    assert f"谢谢您的评价（{rating}）" in answer and number in answer, answer.text
+
+
+@pytest.mark.parametrize("problem", ["8号楼楼下的健身器材坏了", "3号楼门口的井盖坏了 有个洞"])
+async def test_the_walks_new_problem_with_the_trained_model(model_town: Town, problem: str) -> None:
+    number, _ = await rated_by_liu(model_town, "满意")
+    draft = await model_town.liu.says(problem)
+    assert "请确认" in draft and f"问题：{problem}" in draft, draft.text
+    assert "commented" not in await events_of(model_town, number)
+
+
+async def test_a_new_problem_instead_of_a_rating_is_a_report_and_the_buttons_still_rate(
+    town: Town,
+) -> None:
+    """At the rating question a new problem is no "请点满意…": it starts its report, and
+    the question's buttons still rate the ticket afterwards."""
+    number, ask = await resolved_for_liu(town)
+    draft = await town.liu.says("8号楼楼下的健身器材坏了")
+    assert "请点“满意”" not in draft.text and "请确认" in draft, draft.text
+    await town.liu.says("取消")
+    rated = await town.liu.taps("满意", ask)
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
