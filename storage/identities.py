@@ -135,5 +135,16 @@ class IdentityRepository(DriverRepository):
         )
         return (await self.session.exec(stmt)).first()
 
+    async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` are bound to a resident (one query, whatever their number)."""
+        if not user_ids:
+            return set()
+        stmt = select(PlatformIdentity.platform_user_id).where(
+            PlatformIdentity.platform == platform,
+            col(PlatformIdentity.platform_user_id).in_(list(user_ids)),
+            col(PlatformIdentity.resident_id).is_not(None),
+        )
+        return set((await self.session.exec(stmt)).all())
+
     async def for_resident(self, resident_id: int) -> Sequence[PlatformIdentity]:
         return await self._rows(PlatformIdentity, resident_id=resident_id)
