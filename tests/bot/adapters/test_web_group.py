@@ -18,11 +18,13 @@ from sqlmodel import select
 
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
+from bot.media import LocalBlobs
 from consultation.binding import issue_code
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.models import Resident
 from storage.web_chat import WebChatRepository
+from tests.bot.adapters.test_web_photos import PNG, upload
 from tests.bot.adapters.webchat import Browser, ClientFactory
 from tests.conftest import Clock, make_settings
 
@@ -104,6 +106,10 @@ async def test_a_visitor_neither_reads_nor_posts_in_the_residents_group(
     listening = await visitor.ws()
     status, body = await visitor.post(chat_id=GROUP, text=SPAM)
     assert status == 403 and "绑定" in body["error"], body
+    status, body = await upload(visitor, PNG, chat_id=GROUP)
+    assert status == 403 and "绑定" in body["error"], body
+    blobs = bot_of(client).media.blobs
+    assert isinstance(blobs, LocalBlobs) and not list(blobs.directory.glob("*")), "not kept"
 
     # The page shows the group locked, with that line; a resident's is open.
     assert me["bound"] is False and "绑定" in me["group_locked"]
