@@ -360,7 +360,7 @@ def _workbench(yishi: Yishi) -> Any:
 def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
     """A :class:`Yishi` with every adapter the settings enable."""
     from bot.adapters.port import CopySeal, PlatformStore
-    from bot.adapters.web import WebChatAdapter
+    from bot.adapters.web import WebChatAdapter, web_groups
 
     yishi = Yishi(settings, **kwargs)
     ballots = yishi.community.ballots
@@ -377,6 +377,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
                 trusted_proxies=settings.web.trusted_proxies,
                 allowed_origins=settings.web.allowed_origins,
                 media=yishi.media,
+                groups=web_groups(settings.consultation.announce_chats),
             )
         )
 

@@ -54,6 +54,8 @@ __all__ = [
     "push_route",
     "push_to_person",
     "redeem",
+    "remember_updates",
+    "remembered_updates",
     "set_push_preference",
 ]
 
@@ -255,3 +257,27 @@ async def set_push_preference(
         {"platforms": platforms},
     )
     return await push_route(uow, resident_id)
+
+
+async def remembered_updates(uow: UnitOfWork, platform: str, user_id: str) -> bool | None:
+    """What an account not bound to a resident answered to "处理进展要通知您吗？" when it
+    last reported (None: never asked): its next report goes by it instead of asking."""
+    return await uow.identities.updates_wanted(platform, user_id)
+
+
+async def remember_updates(
+    uow: UnitOfWork, platform: str, user_id: str, wanted: bool, actor: str, now: datetime
+) -> None:
+    """Keep the account's answer with the account (audited when it changes)."""
+    before = await uow.identities.remember_updates(platform, user_id, wanted)
+    if before is not wanted:
+        await audit_change(
+            uow,
+            now,
+            actor,
+            "updates_preference_set",
+            "identity",
+            f"{platform}:{user_id}",
+            {"wants_updates": before},
+            wants_updates=wanted,
+        )

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from consultation.binding import remember_updates, remembered_updates
 from consultation.ticket_parsing import (
     Place,
     asks_for_home,
@@ -78,7 +79,8 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     # A bare 👍/好/嗯 at the card is asked about (never taken for small talk, leaving the
     # resident to think it was filed): see ReportHandler._asked_to_submit.
     "confirm": (*sorted(CONFIRM_WORDS), *GO_ON, *sorted(BARE_ACKS), "👍", "👌"),
-    "ask_updates": (*sorted(YES_WORDS | NO_WORDS), *GO_ON),
+    # 确认提交 typed at this question (as at the card it comes before) goes on.
+    "ask_updates": (*sorted(YES_WORDS | NO_WORDS | CONFIRM_WORDS), *GO_ON),
     "duplicate": (
         "关注",
         views.FOLLOW,
@@ -94,6 +96,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
 #: at the prompt the 确认提交 people type to go on): typed with a slip, still those words.
 _BUTTONS: dict[str, tuple[str, ...]] = {
     "confirm": (views.CONFIRM,),
+    "ask_updates": (t("ticket.updates_yes"), t("ticket.updates_no"), views.CONFIRM),
     "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
 #: A message that corrects the draft rather than starting another one.
@@ -500,11 +503,22 @@ class ReportHandler(TicketHandler):
             return await self._next(ctx)
         if step == "ask_updates":
             if text in YES_WORDS or text.startswith("要"):
-                conv.advance("collect", wants_updates=True)
+                wanted = True
             elif text in NO_WORDS or text.startswith("不"):
-                conv.advance("collect", wants_updates=False)
+                wanted = False
+            elif text.lower() in CONFIRM_WORDS or text in GO_ON:
+                # Going on without answering: this draft takes the default (notify), and
+                # nothing is remembered that the person did not say.
+                conv.advance("collect", wants_updates=True)
+                return await self._next(ctx)
             else:
                 return [views.updates_question()]
+            # Remembered with the account: its next report is not asked again.
+            message = ctx.message
+            await remember_updates(
+                ctx.uow, message.platform, message.sender_id, wanted, ctx.user.actor, ctx.now
+            )
+            conv.advance("collect", wants_updates=wanted)
             return await self._next(ctx)
         if step == "ask_category":
             chosen = text if text in self.catalogue.names else None
@@ -707,8 +721,13 @@ class ReportHandler(TicketHandler):
                 return [Reply(t(key))]
             data["place"] = _store_place(home)
         if not ctx.user.bound and "wants_updates" not in data:
-            conv.advance("ask_updates")
-            return [views.updates_question()]
+            message = ctx.message
+            remembered = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+            if remembered is None:
+                conv.advance("ask_updates")
+                return [views.updates_question()]
+            data["wants_updates"] = remembered  # what this account answered before
+            conv.changed = True
         category = self.catalogue.get(data["category"])
         for question in category.questions:
             if question not in data["details"] and question not in data.get("unanswered", ()):

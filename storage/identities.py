@@ -135,5 +135,32 @@ class IdentityRepository(DriverRepository):
         )
         return (await self.session.exec(stmt)).first()
 
+    async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` are bound to a resident (one query, whatever their number)."""
+        if not user_ids:
+            return set()
+        stmt = select(PlatformIdentity.platform_user_id).where(
+            PlatformIdentity.platform == platform,
+            col(PlatformIdentity.platform_user_id).in_(list(user_ids)),
+            col(PlatformIdentity.resident_id).is_not(None),
+        )
+        return set((await self.session.exec(stmt)).all())
+
+    async def updates_wanted(self, platform: str, user_id: str) -> bool | None:
+        """This account's remembered answer to "处理进展要通知您吗？" (None: none yet)."""
+        stmt = select(PlatformIdentity.wants_updates).where(
+            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        )
+        return (await self.session.exec(stmt)).first()
+
+    async def remember_updates(self, platform: str, user_id: str, wanted: bool) -> bool | None:
+        """Keep the account's answer; the one it replaces."""
+        identity = await self.ensure(platform, user_id)
+        before = identity.wants_updates
+        if before is not wanted:
+            identity.wants_updates = wanted
+            await self._store(identity)
+        return before
+
     async def for_resident(self, resident_id: int) -> Sequence[PlatformIdentity]:
         return await self._rows(PlatformIdentity, resident_id=resident_id)

@@ -76,6 +76,9 @@ class PlatformIdentity(SQLModel, table=True):
     resident_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
     display_name: str | None = Field(default=None, max_length=64)
     created_at: datetime = utc_field()
+    #: What this account answered to "处理进展要通知您吗？" when it reported a problem
+    #: unbound (None: never asked): its later reports go by it instead of asking again.
+    wants_updates: bool | None = Field(default=None)
 
 
 class ConversationState(SQLModel, table=True):

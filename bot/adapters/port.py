@@ -397,6 +397,11 @@ class PlatformStore:
         async with self._uow() as uow:
             return await uow.get(IdentityRepository).resident_name(platform, user_id)
 
+    async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
+        """Which of these accounts are bound to a resident (the web chat's group members)."""
+        async with self._uow() as uow:
+            return await uow.get(IdentityRepository).bound_among(platform, user_ids)
+
     async def find_web_session(self, token_hash: str) -> WebSessionFound | None:
         async with self._uow() as uow:
             found = await uow.get(WebSessionRepository).find(token_hash)

@@ -2,10 +2,13 @@
 
 Each browser has a session (:mod:`bot.adapters.web.sessions`): a secret credential
 in its cookie, and a public id that is its ``platform_user_id``, its private chat's
-id (as WeChat uses the openid) and what others see. The demo's group chat is
-``group:main``. Bot replies come back on the POST; pushes and other people's group
-messages arrive on the WebSocket. Requests that act are checked by
-:mod:`bot.adapters.web.guard` (JSON, same origin, CSRF token).
+id (as WeChat uses the openid) and what others see. The residents' group chat is
+``group:main`` (and any other web group ``[consultation] announce_chats`` names; no
+other group exists). The group is the residents': only a browser bound to a resident
+(``绑定``, or a demo persona) reads it, posts in it or is shown what is said there; an
+unbound visitor has the private chat with the bot. Bot replies come back on the POST;
+pushes and other people's group messages arrive on the WebSocket. Requests that act
+are checked by :mod:`bot.adapters.web.guard` (JSON, same origin, CSRF token).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import logging
 import uuid
 import weakref
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +86,17 @@ class WebSender:
         await self.store.record_delivery(Platform.WEB, chat_id, via, True, detail, reply.text)
 
 
-class WebHub:
-    """Open WebSockets by user; a group message reaches every user's tabs."""
+#: Which of these web accounts are members of the residents' group (bound to a resident).
+Members = Callable[[Sequence[str]], Awaitable[set[str]]]
 
-    def __init__(self) -> None:
+
+class WebHub:
+    """Open WebSockets by user; a group message reaches the tabs of the group's members
+    (``members``: asked at each delivery, so a browser bound a moment ago is in it)."""
+
+    def __init__(self, members: Members | None = None) -> None:
         self.sockets: dict[str, weakref.WeakSet[web.WebSocketResponse]] = {}
+        self.members = members
         #: With several worker processes: the other workers' tabs (see relay.py).
         self.relay: PgRelay | None = None
 
@@ -96,10 +106,14 @@ class WebHub:
     def remove(self, user_id: str, ws: web.WebSocketResponse) -> None:
         self.sockets.get(user_id, weakref.WeakSet()).discard(ws)
 
-    def _targets(self, chat_id: str) -> list[web.WebSocketResponse]:
-        if chat_id.startswith(GROUP_PREFIX):
-            return [ws for group in self.sockets.values() for ws in group]
-        return list(self.sockets.get(chat_id, ()))
+    async def _targets(self, chat_id: str) -> list[web.WebSocketResponse]:
+        if not chat_id.startswith(GROUP_PREFIX):
+            return list(self.sockets.get(chat_id, ()))
+        users = [user for user, tabs in self.sockets.items() if tabs]
+        if self.members is not None:
+            allowed = await self.members(users)
+            users = [user for user in users if user in allowed]
+        return [ws for user in users for ws in self.sockets.get(user, ())]
 
     async def deliver(self, chat_id: str, event: dict[str, Any], skip: str | None = None) -> int:
         """Show ``event`` to the chat's tabs, here and on the other workers; the tabs here."""
@@ -112,7 +126,7 @@ class WebHub:
     ) -> int:
         targets = [
             ws
-            for ws in self._targets(chat_id)
+            for ws in await self._targets(chat_id)
             if not ws.closed and (skip is None or ws not in self.sockets.get(skip, ()))
         ]
         data = json_bytes(event).decode()
@@ -122,6 +136,13 @@ class WebHub:
     @property
     def connections(self) -> int:
         return sum(len(s) for s in self.sockets.values())
+
+
+def web_groups(announce_chats: Sequence[str]) -> list[str]:
+    """The web chat's group chats the configuration names (``web:group:…`` entries of
+    ``[consultation] announce_chats``); ``group:main`` is always one."""
+    found = [entry.split(":", 1)[1] for entry in announce_chats if entry.startswith("web:")]
+    return [DEFAULT_GROUP, *(g for g in found if g.startswith(GROUP_PREFIX) and g != DEFAULT_GROUP)]
 
 
 def _clean_id(value: Any, field: str) -> str:
@@ -144,13 +165,16 @@ class WebChatAdapter:
         trusted_proxies: list[str] | None = None,
         allowed_origins: list[str] | None = None,
         media: MediaStore | None = None,
+        groups: Sequence[str] = (DEFAULT_GROUP,),
     ) -> None:
         self.router = router
         self.store = store
         #: Where uploaded photos are kept (None: the chat takes no photos).
         self.media = media
         self.personas = personas
-        self.hub = WebHub()
+        #: The group chats there are: any other ``group:…`` is refused (404).
+        self.groups = frozenset({DEFAULT_GROUP, *groups})
+        self.hub = WebHub(self._members)
         self.sender = WebSender(self.hub, store)
         self.proxies = TrustedProxies(trusted_proxies or [])
         self.guard = RequestGuard(self.proxies, allowed_origins or [])
@@ -210,14 +234,32 @@ class WebChatAdapter:
         name = await self.store.resident_name(self.platform, user_id)
         return name or t("web.visitor", tag=public_tag(user_id))
 
+    async def _members(self, user_ids: Sequence[str]) -> set[str]:
+        return await self.store.bound_among(self.platform, user_ids)
+
     async def _describe(self, session: Session) -> dict[str, Any]:
+        """Who this browser speaks as; ``bound``: a resident, so the group is theirs
+        (else ``group_locked`` is the line the page shows in the group's place)."""
+        resident = await self.store.resident_name(self.platform, session.speaker)
         return {
             "user_id": session.speaker,
-            "name": await self._name(session.speaker),
+            "name": resident or t("web.visitor", tag=public_tag(session.speaker)),
             "persona": session.persona,
             "personas": self.personas,
             "csrf_token": session.csrf_token,
+            "bound": resident is not None,
+            "group_locked": None if resident is not None else t("web.group_locked"),
         }
+
+    async def _group(self, session: Session, chat_id: str) -> str:
+        """A group chat may be read or written by its members only: a group the
+        configuration does not name is 404; a browser not bound to a resident gets 403
+        with the sentence telling how to 绑定 (the page shows it)."""
+        if chat_id not in self.groups:
+            raise json_error(404, "no such group")
+        if await self.store.resident_name(self.platform, session.speaker) is None:
+            raise json_error(403, t("web.group_locked"))
+        return chat_id
 
     async def _session(self, request: web.Request) -> web.Response:
         """This browser's session (a new one unless its cookie proves one): who it
@@ -274,6 +316,8 @@ class WebChatAdapter:
         if not group:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
+        if group:
+            chat_id = await self._group(session, chat_id)
         entries = await conversation(
             self.store, self.platform, chat_id, session.speaker, self._name
         )
@@ -301,7 +345,9 @@ class WebChatAdapter:
                 raise json_error(409, "this browser now speaks as someone else: reload the page")
             raise json_error(403, "sender_id must be this browser's own identity")
         chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
-        if not chat_id.startswith(GROUP_PREFIX):
+        if chat_id.startswith(GROUP_PREFIX):
+            chat_id = await self._group(session, chat_id)
+        else:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         text = body.get("text", "")
         if not isinstance(text, str):
@@ -330,7 +376,9 @@ class WebChatAdapter:
             raise json_error(404, "this server keeps no photos")
         form, data = await read_upload(request, self.media.max_bytes)
         chat_id = _clean_id(form.get("chat_id") or session.speaker, "chat_id")
-        if not chat_id.startswith(GROUP_PREFIX):
+        if chat_id.startswith(GROUP_PREFIX):
+            chat_id = await self._group(session, chat_id)
+        else:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         message_id = _clean_id(form.get("message_id") or uuid.uuid4().hex, "message_id")
         try:

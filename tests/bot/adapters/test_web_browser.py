@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
+from sqlmodel import select as select_model
 
 from bot.app import build_yishi
 from bot.config import Settings
 from bot.serve import serve
+from consultation.binding import issue_code
 from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
-from storage.models import InboundMessage
+from storage.models import InboundMessage, Resident
+from tests.bot.adapters.webchat import Browser
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.conftest import Clock, make_settings
 
@@ -466,3 +469,76 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
     finally:
         if not running.done():
             await stop_demo(running)
+
+
+async def test_a_visitor_sees_the_group_locked_until_bound(sqlite_url: str, clock: Clock) -> None:
+    """Under `yishi run` a new browser read and wrote the residents' group. Now the
+    group is shown locked, with the line on how to 绑定 and no way to type; the private
+    chat answers; after 绑定 in it the group opens without a reload, with what the
+    neighbours said, and the resident's words reach them."""
+    from playwright.async_api import async_playwright
+
+    port = free_port()
+    settings = make_settings(sqlite_url, web={"port": port, "demo_personas": False})
+    yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
+    ready = asyncio.Event()
+    running = asyncio.create_task(serve(yishi, demo=True, ready=ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    url = f"http://127.0.0.1:{port}/"
+
+    async def code_for(name: str) -> str:
+        async with yishi.uow() as uow:
+            found = await uow.session.exec(select_model(Resident).where(Resident.name == name))
+            resident = found.one()
+            assert resident.id is not None
+            return await issue_code(uow, resident.id, "cli", yishi.clock())
+
+    zhang = Browser(url)
+    try:
+        await zhang.open()
+        assert "张阿姨" in (await zhang.say(f"绑定 {await code_for('张阿姨')}"))[0]
+        await zhang.say("明天上午一起打扫楼道", chat_id="group:main")
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.goto(url)
+                await page.wait_for_selector("body[data-speaker]", state="attached")
+                group = page.locator("#chats li").nth(1)
+                assert "需绑定" in await group.inner_text()
+                await group.click()
+                locked = page.locator(".system.locked")
+                await locked.wait_for(timeout=10_000)
+                assert "绑定" in await locked.inner_text()
+                assert await page.locator("#input").is_disabled()
+                assert await page.locator("#send").is_disabled()
+                assert await page.locator("text=打扫楼道").count() == 0
+                await page.screenshot(path="/tmp/webchat-group-locked.png")
+
+                await page.locator("#chats li").first.click()  # the private chat works
+                await page.fill("#input", "帮助")
+                await page.click("#send")
+                await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+                await page.fill("#input", f"绑定 {await code_for('刘大爷')}")
+                await page.click("#send")
+                await page.locator(".row.bot .bubble", has_text="绑定成功").wait_for(timeout=10_000)
+                await page.locator("#chats li.locked").wait_for(state="detached", timeout=10_000)
+
+                await page.locator("#chats li").nth(1).click()
+                said = page.locator(".row.other", has_text="打扫楼道")
+                await said.wait_for(timeout=10_000)
+                assert await said.locator(".name").inner_text() == "张阿姨"
+                assert await page.locator(".system.locked").count() == 0
+                await page.fill("#input", "我也来，带扫帚")
+                await page.click("#send")
+                await page.locator(".row.me .bubble", has_text="带扫帚").wait_for(timeout=10_000)
+                assert await page.locator(".system").count() == 0, "no error under it"
+            finally:
+                await browser.close()
+        _, history = await zhang.history("group:main")
+        assert ("other", "刘大爷", "我也来，带扫帚") in [
+            (e["kind"], e.get("name"), e["text"]) for e in history["entries"]
+        ], history
+    finally:
+        await zhang.close()
+        await stop_demo(running)

@@ -65,14 +65,20 @@ def bot_of(client: TestClient[Any, Any]) -> Yishi:
     return bot
 
 
-async def make_moderator(client: TestClient[Any, Any], browser: Browser) -> None:
-    """The moderator 李书记 binds this browser with a code, as a real deployment does."""
+async def bind(client: TestClient[Any, Any], browser: Browser, name: str) -> None:
+    """The resident ``name`` binds this browser with a code, as a real deployment does
+    (the residents' group is open to bound residents only)."""
     bot = bot_of(client)
     async with bot.uow() as uow:
-        li = (await uow.session.exec(select(Resident).where(Resident.name == "李书记"))).one()
-        assert li.id is not None
-        code = await issue_code(uow, li.id, "cli", bot.clock())
-    assert "李书记" in (await browser.say(f"绑定 {code}"))[0]
+        found = (await uow.session.exec(select(Resident).where(Resident.name == name))).one()
+        assert found.id is not None
+        code = await issue_code(uow, found.id, "cli", bot.clock())
+    assert name in (await browser.say(f"绑定 {code}"))[0]
+
+
+async def make_moderator(client: TestClient[Any, Any], browser: Browser) -> None:
+    """The moderator 李书记 binds this browser with a code."""
+    await bind(client, browser, "李书记")
     assert "诉求统计" in (await browser.say("诉求统计"))[0]
 
 
@@ -88,12 +94,13 @@ async def next_event(ws: Any, kind: str) -> tuple[str, dict[str, Any]]:
 async def test_group_broadcast_does_not_hand_out_the_moderator_identity(
     client: TestClient[Any, Any], browsers: Callable[[], Browser]
 ) -> None:
-    """The takeover: a visitor watches the group, sees the moderator speak, and tries to
+    """The takeover: a resident in the group sees the moderator speak, and tries to
     become the moderator with whatever the group showed, or with a made-up cookie."""
     victim, attacker = browsers(), browsers()
     await victim.open()
     await make_moderator(client, victim)
     await attacker.open()
+    await bind(client, attacker, "刘大爷")
     ws = await attacker.ws()
 
     await victim.say("明天上午九点议事，请大家准时参加", chat_id=GROUP)
@@ -120,17 +127,19 @@ async def test_group_broadcast_does_not_hand_out_the_moderator_identity(
 async def test_a_name_the_browser_sends_is_not_shown(
     client: TestClient[Any, Any], browsers: Callable[[], Browser]
 ) -> None:
-    """A visitor claims to be 李书记; the group shows the server's name for it instead."""
+    """A resident claims to be 李书记; the group shows the server's name for it instead."""
     visitor, member = browsers(), browsers()
     me = await visitor.open()
+    await bind(client, visitor, "小陈")
     await member.open()
+    await bind(client, member, "刘大爷")
     ws = await member.ws()
     await visitor.say(
         "我是李书记，大家把身份证号发我", chat_id=GROUP, sender_name="李书记（社区工作者）"
     )
     raw, event = await next_event(ws, "group_message")
-    assert event["sender_name"] == f"居民·{me['user_id'][-4:]}"
-    assert "社区工作者" not in raw
+    assert event["sender_name"] == "小陈"
+    assert "社区工作者" not in raw and "李书记" not in event["sender_name"]
     await ws.close()
     async with bot_of(client).uow() as uow:
         identity = (
@@ -156,7 +165,8 @@ async def test_the_credential_is_never_logged_exported_or_stored(
     assert credential
     for said in ("帮助", "楼道灯坏了", "3号楼", "要", "确认提交"):
         await visitor.say(said)
-    await visitor.say("@议事通 帮助", chat_id=GROUP)
+    status, _ = await visitor.post(text="@议事通 帮助", chat_id=GROUP)
+    assert status == 403, "the residents' group is not a visitor's"
     await bot_of(client).router.settle_later()
 
     assert caplog.records, "the messages were logged"

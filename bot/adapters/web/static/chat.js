@@ -2,15 +2,17 @@
 // in the demo, switch between its people (the server records whom this browser speaks as).
 // The session cookie is HttpOnly: this page never sees it. What it holds is the CSRF token
 // that every request that acts must carry. No build step, no framework, no inline script.
+// The residents' group is for bound residents: to anyone else it shows, locked, the
+// server's line on how to 绑定 (the private chat with the bot works for everyone).
 "use strict";
-const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null, csrf: "", personas: false };
+const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null, csrf: "", personas: false, bound: true, locked: "" };
 const CSRF_HEADER = "X-Yishi-CSRF";
 const $ = (id) => document.getElementById(id);
 
 function chatsFor(me) {
   return [
     { id: me.user_id, title: "议事通（私聊）" },
-    { id: state.group, title: `${state.community}居民群` },
+    { id: state.group, title: `${state.community}居民群${state.bound ? "" : "（需绑定）"}` },
   ];
 }
 
@@ -39,7 +41,7 @@ function fillText(bubble, text, linked) {
 function renderEntry(entry) {
   const box = $("messages");
   if (entry.kind === "system") {
-    const div = document.createElement("div"); div.className = "system"; div.textContent = entry.text; box.appendChild(div);
+    const div = document.createElement("div"); div.className = entry.locked ? "system locked" : "system"; div.textContent = entry.text; box.appendChild(div);
   } else {
     const row = document.createElement("div");
     row.className = `row ${entry.kind}`;
@@ -74,6 +76,7 @@ function renderChats() {
   for (const c of chatsFor(state.me)) {
     const li = document.createElement("li"); li.textContent = c.title; li.dataset.chat = c.id;
     if (c.id === state.chat) li.classList.add("active");
+    if (c.id === state.group && !state.bound) li.classList.add("locked");
     if (state.unread[c.id]) { const b = document.createElement("span"); b.className = "badge"; b.textContent = state.unread[c.id]; li.appendChild(b); }
     li.addEventListener("click", () => openChat(c.id));
     ul.appendChild(li);
@@ -91,10 +94,13 @@ function openChat(chatId) {
   const c = chatsFor(state.me).find((x) => x.id === chatId);
   $("chat-title").textContent = c ? c.title : chatId;
   $("messages").innerHTML = "";
-  $("input").placeholder = chatId === state.group
-    ? "群里@议事通 提问，例如：@议事通 这个月议事日是哪天"
+  const locked = chatId === state.group && !state.bound;
+  for (const id of ["input", "send", "photo"]) $(id).disabled = locked;
+  $("input").placeholder = locked ? "绑定后才能在居民群发言"
+    : chatId === state.group ? "群里@议事通 提问，例如：@议事通 这个月议事日是哪天"
     : "输入消息，例如：帮助";
-  for (const e of log(chatId)) renderEntry(e);
+  if (locked) renderEntry({ kind: "system", text: state.locked, locked: true });
+  else for (const e of log(chatId)) renderEntry(e);
   renderChats();
   if (!matchMedia("(max-width: 640px)").matches) $("input").focus();
 }
@@ -120,6 +126,7 @@ async function send(text, private_ = false, cardOf = undefined) {
     if (resp.status === 409) { addEntry(chatId, { kind: "system", text: "您在另一个标签页换了身份，请刷新本页再发。" }); return; }
     if (!resp.ok) { addEntry(chatId, { kind: "system", text: data.error || "发送失败" }); return; }
     for (const r of data.replies) addEntry(r.chat_id || chatId, botEntry(r, false));
+    if (!state.bound) await refreshStanding();  // 绑定 just now opens the group
     // A vote typed in the group is answered privately, and the group is not shown it.
     if (chatId === state.group && !private_ && data.replies.length
         && data.replies.every((r) => r.chat_id && r.chat_id !== chatId)) {
@@ -188,7 +195,7 @@ async function loadHistory(chatId) {
 
 // Back after a break: the server's history replaces what this page shows.
 async function resync() {
-  const ids = [state.me.user_id, state.group];
+  const ids = state.bound ? [state.me.user_id, state.group] : [state.me.user_id];
   const found = await Promise.all(ids.map(fetchHistory));
   ids.forEach((id, i) => { if (found[i]) state.logs[id] = found[i]; });
   openChat(state.chat);
@@ -202,14 +209,33 @@ function postJson(path, body) {
   });
 }
 
+// Whether this browser speaks as a bound resident (the group is theirs) and, if not, the
+// server's line on how to 绑定, shown in the group's place.
+function setStanding(me) { state.bound = me.bound !== false; state.locked = me.group_locked || ""; }
+
+// After a private message while not bound: a 绑定 that just worked opens the group.
+async function refreshStanding() {
+  const resp = await fetch("/api/session");
+  if (!resp.ok) return;
+  const me = await resp.json();
+  if (!me.bound || me.user_id !== state.me.user_id) return;
+  setStanding(me);
+  state.me.name = me.name;
+  const option = [...$("person").options].find((o) => o.value === me.user_id);
+  if (option) option.textContent = me.name;
+  await loadHistory(state.group);
+  renderChats();
+}
+
 async function become(userId) {
   if (state.personas) {
     const resp = await postJson("/api/persona", { user_id: userId });
     if (!resp.ok) return;
+    setStanding(await resp.json());
   }
   state.me = state.people.find((p) => p.user_id === userId);
   state.logs = {}; state.unread = {};
-  await Promise.all([loadHistory(state.me.user_id), loadHistory(state.group)]);
+  await Promise.all([loadHistory(state.me.user_id), state.bound ? loadHistory(state.group) : null]);
   connect();
   openChat(state.me.user_id);
   document.body.dataset.speaker = userId;  // ready: whom the page now speaks as
@@ -222,6 +248,7 @@ async function init() {
   const data = await resp.json();
   state.community = data.community; state.group = data.group;
   state.csrf = data.me.csrf_token; state.personas = data.me.personas;
+  setStanding(data.me);
   state.people = data.people.length ? data.people : [{ user_id: data.me.user_id, name: data.me.name, roles: [] }];
   const select = $("person");
   for (const p of state.people) {

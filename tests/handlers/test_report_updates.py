@@ -1,0 +1,82 @@
+"""“处理进展要通知您吗？”: asked of someone not bound to a resident, once. The answer is
+kept with their account, so their next report goes by it; the words the question's
+buttons send, typed (with a slip) or 确认提交 typed there, act like the buttons.
+
+Transcripts on the demo community (tests/kit.py); the visitor is a web chat browser that
+never sent 绑定.
+"""
+
+from __future__ import annotations
+
+from storage.models import PlatformIdentity
+from tests.kit import Town
+
+QUESTION = "处理进展要通知您吗？"
+
+
+async def test_the_answer_is_remembered_for_the_next_report(town: Town) -> None:
+    """The tester's walk: 要，通知我 then 取消, and the next report asked again."""
+    visitor = town.person("w-5a1f0c3e9b2d7d95")
+    await visitor.says("楼道灯坏了")
+    asked = await visitor.says("3号楼")
+    assert QUESTION in asked and asked.labels == ["要，通知我", "不用了"], asked.text
+    card = await visitor.taps("要，通知我", asked)
+    assert "请确认" in card, card.text
+    assert "已取消" in await visitor.says("取消")
+
+    card = await visitor.says("东门的垃圾桶满了没人清")
+    assert QUESTION not in card and "请确认" in card, card.text
+    filed = await visitor.taps("确认提交", card)
+    assert "不接收通知" not in filed, filed.text
+    await town.wang.says(f"接单 {filed.ticket}")
+    told = await visitor.receives()
+    assert any(filed.ticket in p.text for p in told), [p.text for p in told]
+
+
+async def test_no_is_remembered_too_and_said_when_filed(town: Town) -> None:
+    visitor = town.person("w-00000000000000aa")
+    await visitor.says("楼道灯坏了")
+    asked = await visitor.says("3号楼")
+    await visitor.taps("不用了", asked)
+    first = await visitor.says("确认提交")
+    assert "您选择了不接收通知" in first, first.text
+
+    card = await visitor.says("5号楼门口的路灯不亮了")
+    assert QUESTION not in card and "请确认" in card, card.text
+    second = await visitor.says("确认提交")
+    assert "您选择了不接收通知" in second and second.ticket != first.ticket, second.text
+    await town.zhao.says(f"接单 {second.ticket}")
+    assert await visitor.receives() == []
+    async with town.bot.uow() as uow:
+        [entry] = await uow.audit.for_entity("identity", "web:w-00000000000000aa")
+        identity = await uow.identities.ensure("web", "w-00000000000000aa")
+    assert identity.wants_updates is False
+    assert entry.after is not None and entry.action == "updates_preference_set"
+    assert (entry.actor, entry.before, entry.after["wants_updates"]) == (
+        "web:w-00000000000000aa",
+        {"wants_updates": None},
+        False,
+    )
+
+
+async def test_typed_button_words_at_the_question_act_like_the_buttons(town: Town) -> None:
+    """确认提交 typed at the question asked it again; a button's word typed with one
+    character wrong was not understood."""
+    visitor = town.person("w-00000000000000bb")
+    await visitor.says("楼道灯坏了")
+    assert QUESTION in await visitor.says("3号楼")
+    card = await visitor.says("确认提交")
+    assert QUESTION not in card and "请确认" in card, card.text
+    filed = await visitor.says("确认提交")
+    assert "不接收通知" not in filed, filed.text
+    async with town.bot.uow() as uow:
+        identity = await uow.identities.ensure("web", "w-00000000000000bb")
+    assert identity.wants_updates is None, "going on is not an answer to remember"
+
+    await visitor.says("东门的垃圾桶满了没人清")
+    slipped = await visitor.says("耀，通知我")  # 要 typed as 耀 (yao)
+    assert QUESTION not in slipped and "请确认" in slipped, slipped.text
+    async with town.bot.uow() as uow:
+        identity = await uow.identities.ensure("web", "w-00000000000000bb")
+    assert identity.wants_updates is True
+    assert isinstance(identity, PlatformIdentity)
