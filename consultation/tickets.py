@@ -297,6 +297,31 @@ class TicketService:
         """The community's grid workers (转派 offers them), each once."""
         return await self.uow.residents.with_role(Role.GRID_WORKER.value)
 
+    async def workers_named(self, text: str) -> tuple[list[Resident], str, bool]:
+        """Who ``text`` (what follows ``转派 R…``) names first, and what it says after the
+        name: staff type the name shown on the buttons (王网格员, 王建国) or its start (王),
+        never a number. (workers, the rest, whether a name was meant): one worker is
+        found; several share the name; none — then ``meant`` says whether the first word
+        looked like a name (a 网格员 or a short word with a reason after it), so the rest
+        is the reason either way."""
+        text = text.strip()
+        workers = list(await self.workers())
+        whole = [w for w in workers if w.name and text.startswith(w.name)]
+        if whole:
+            longest = max(len(w.name) for w in whole)
+            named = [w for w in whole if len(w.name) == longest]
+            return named, text[longest:].strip(" ，,：:"), True
+        parts = text.split(maxsplit=1)
+        first = parts[0].rstrip("，,：:") if parts else ""
+        after = parts[1].strip() if len(parts) > 1 else ""
+        if not first:
+            return [], "", False
+        starting = [w for w in workers if w.name and w.name.startswith(first)]
+        if starting:
+            return starting, after, True
+        meant = first.endswith("网格员") or (len(first) <= 3 and bool(after))
+        return [], after if meant else text, meant
+
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
@@ -569,7 +594,7 @@ class TicketService:
         ticket = await self._get(number)
         assert ticket.id is not None
         if not await self._may_see(ticket, asker):
-            raise TicketError("not_yours", number=number)
+            raise await self._not_theirs(ticket, asker, "not_yours")
         last = await self.repo.last_event(ticket.id)
         holder = await self._name(ticket.holder_id) if ticket.holder_id else None
         return StatusView(
@@ -775,7 +800,32 @@ class TicketService:
             return ticket
         if move in DEPARTMENT_MOVES and await self._sent_to(ticket, worker):
             return ticket
-        raise TicketError("not_holder", number=number)
+        raise await self._not_theirs(ticket, worker, "not_holder")
+
+    async def _not_theirs(self, ticket: Ticket, person: Actor, otherwise: str) -> TicketError:
+        """Why a staff member may not see or act on ``ticket``, in staff terms: they handed
+        it on (to whom it went), or it is another grid's (which grid, never its reporter or
+        problem). A resident is told ``otherwise``, as is staff with neither."""
+        number = ticket.number
+        if person.resident_id is None or not person.roles & {Role.GRID_WORKER, Role.DEPARTMENT}:
+            return TicketError(otherwise, number=number)
+        assert ticket.id is not None
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+        handed = any(
+            e.actor == person.ref and e.action in ("reassigned", "handed_up", "returned")
+            for e in await self.repo.history(ticket.id)
+        )
+        if handed:
+            if holder:
+                return TicketError("handed_on", number=number, holder=holder)
+            return TicketError("handed_on_pool", number=number)
+        grids = await self._worker_grids(person.resident_id)
+        if Role.GRID_WORKER in person.roles and ticket.grid_id not in grids:
+            grid = await self.grid_name(ticket.grid_id) or "社区"
+            return TicketError("other_grid_held", number=number, grid=grid)
+        if Role.GRID_WORKER in person.roles or otherwise != "not_yours":
+            return TicketError("not_holder", number=number)
+        return TicketError("not_sent_here", number=number)
 
     async def _sent_to(self, ticket: Ticket, person: Actor) -> bool:
         """Whether ``ticket`` was escalated to a department ``person`` answers for."""
