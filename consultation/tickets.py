@@ -11,6 +11,7 @@ work; who is told what follows from the dispatch table (:mod:`notices.tickets`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -30,6 +31,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.worktime import Deadlines
 from storage.models import Resident
+from storage.people import PeopleRepository
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
@@ -41,6 +43,8 @@ from storage.tickets import Ticket as Ticket  # the domain's ticket, for the lay
 from storage.unit_of_work import UnitOfWork
 
 HOLDING = ("assigned", "in_progress", "escalated")
+#: A building by its number, as the register names them (1号楼 … 8号楼).
+_NUMBERED_BUILDING = re.compile(r"(\d{1,4})号楼")
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +229,21 @@ class TicketService:
         return next(
             (tk for tk in units if same_subject(tk.description, description, keywords)), None
         )
+
+    async def building_unknown(self, place: Place) -> list[int] | None:
+        """The community's numbered buildings, when ``place`` names one it does not have
+        (9号楼 where there are 1–8号楼): asked about rather than filed with no grid. None
+        when the building is known, not numbered, or no numbered building is configured."""
+        if not place.building:
+            return None
+        numbered = sorted(
+            int(found.group(1))
+            for name in await self.uow.get(PeopleRepository).building_names()
+            if (found := _NUMBERED_BUILDING.fullmatch(name or ""))
+        )
+        if not numbered or not _NUMBERED_BUILDING.fullmatch(place.building):
+            return None
+        return None if place.building in {f"{n}号楼" for n in numbered} else numbered
 
     async def grid_for(self, place: Place, reporter: Actor) -> int | None:
         """Building → grid; a named place falls back to the reporter's own building's grid."""
