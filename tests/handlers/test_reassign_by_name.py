@@ -4,6 +4,8 @@ may no longer act on a ticket are told so in staff terms, never as a resident.""
 
 from __future__ import annotations
 
+from bot.demo import DEMO_REGISTER
+from consultation.residents import rows_from, save_row
 from storage.tickets import TicketRepository
 from tests.kit import Town
 
@@ -81,3 +83,18 @@ async def test_another_grids_ticket_is_named_by_its_grid_only(town: Town) -> Non
     assert "不在您的网格" in looked and "第二网格" in looked, looked.text
     assert "您反映或关注" not in looked.text
     assert "楼道灯" not in looked.text and "刘大爷" not in looked.text
+
+
+async def test_a_name_two_workers_share_offers_those_two_with_the_reason(town: Town) -> None:
+    header = DEMO_REGISTER.splitlines()[0]
+    wang_jianguo = "王建国,13600001111,2号楼,1单元,102,G01,第一网格,是,grid_worker,"
+    async with town.bot.uow() as uow:
+        [row] = rows_from([header, wang_jianguo])
+        await save_row(uow, row, actor="test")
+    number = await _zhao_holds_a_ticket(town)
+    pick = await town.zhao.says(f"转派 {number} 王 灯归第一网格")
+    assert "不止一位" in pick and "灯归第一网格" in pick, pick.text
+    assert sorted(pick.labels) == ["王建国", "王网格员"], pick.labels
+    done = await town.zhao.taps("王建国", pick)
+    assert "已转派给王建国" in done, done.text
+    assert await _reassigned_notes(town, number) == ["灯归第一网格"]
