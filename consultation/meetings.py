@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -380,8 +380,9 @@ class MeetingService:
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
-        local_day = meeting.starts_at.astimezone(self.zone).date()
-        if self.now.astimezone(self.zone).date() != local_day:
+        if not self.day_come(meeting) or self._local_day(self.now) > self._local_day(
+            meeting.starts_at
+        ):
             raise MeetingError("not_today", code=meeting.code)
         signup = await self.meetings.signup(meeting.id, resident.id)
         if signup is None:
@@ -535,10 +536,24 @@ class MeetingService:
         )
         return meeting, change
 
+    def _local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def day_come(self, meeting: Meeting) -> bool:
+        """Whether what happens at a meeting may be done yet: its day has come on the
+        community's clock. 签到 and 记录 follow it (记录 also after the day, for notes
+        written up later); 发布纪要, the last of them, waits for the start itself."""
+        return self._local_day(self.now) >= self._local_day(meeting.starts_at)
+
     async def note(self, code: str, topic_id: int, text: str, actor: str) -> AgendaItem:
-        """The moderator's discussion notes for an agenda item (appended)."""
+        """The moderator's discussion notes for an agenda item (appended), from the
+        meeting's day on — not ahead of it, when there is nothing discussed to note."""
         meeting = await self.get(code)
         assert meeting.id is not None
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
+        if not self.day_come(meeting):
+            raise MeetingError("notes_too_early", code=meeting.code)
         item = await self.meetings.agenda_item(meeting.id, topic_id)
         if item is None:
             raise MeetingError("not_on_agenda", ref=topic_ref(topic_id), code=meeting.code)

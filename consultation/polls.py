@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
@@ -321,6 +321,23 @@ class PollService:
 
     async def electorate_size(self, poll: Poll) -> int:
         return await self.polls.electorate_size(poll.electorate, poll.meeting_id, WORKPLACE_ROLES)
+
+    async def closed_polls(self) -> list[Poll]:
+        """Every closed poll with its published result, the latest closed first
+        (投票结果 without a number shows the first and names the others)."""
+        closed = await self.polls.closed_since(datetime(2000, 1, 1, tzinfo=UTC))
+        with_result = [p for p in closed if stored_tally(p) is not None]
+        return sorted(with_result, key=lambda p: (p.closed_at or p.opened_at, p.id or 0))[::-1]
+
+    async def may_vote(self, poll: Poll, resident: Resident | None) -> bool:
+        """Whether ``resident`` may vote in ``poll`` now (its buttons are for them)."""
+        if resident is None or not self.is_open(poll):
+            return False
+        try:
+            await self.voter_key(poll, resident)
+        except PollError:
+            return False
+        return True
 
     def is_open(self, poll: Poll) -> bool:
         return poll.status == "open" and (poll.closes_at is None or self.now < poll.closes_at)

@@ -270,6 +270,12 @@ _PLACES = (
     "围墙",
 )
 _NEAR_PLACE = re.compile(r"([\u4e00-\u9fff]{1,6}(?:门口|旁边|附近|路口|路|街|巷))")
+#: Where by a building (or its unit) a problem is, said right after it: 6号楼门口,
+#: 3号楼2单元的楼下, 5栋后面. Kept as the ticket's spot, so the worker knows where to look.
+BY_BUILDING = re.compile(
+    r"\s*的?\s*(门口|门前|大门口|楼下|楼前|楼后|楼顶|天台|后面|前面|旁边|附近|对面|侧面|拐角"
+    r"|东侧|西侧|南侧|北侧|东边|西边|南边|北边)"
+)
 
 
 def _number(raw: str) -> int:
@@ -337,8 +343,10 @@ def parse_place(text: str) -> Place:
         found_room = _ROOM.search(rest)
         if found_room:
             room = found_room.group(1)
+        elif by := BY_BUILDING.match(rest):
+            spot = by.group(1)
     for name in _PLACES:
-        if name in text:
+        if spot is None and name in text:
             spot = name
             break
     if spot is None and building is None:

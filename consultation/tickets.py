@@ -11,6 +11,7 @@ work; who is told what follows from the dispatch table (:mod:`notices.tickets`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
@@ -31,6 +32,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.worktime import Deadlines
 from storage.models import Resident
+from storage.people import PeopleRepository
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
@@ -42,6 +44,8 @@ from storage.tickets import Ticket as Ticket  # the domain's ticket, for the lay
 from storage.unit_of_work import UnitOfWork
 
 HOLDING = ("assigned", "in_progress", "escalated")
+#: A building by its number, as the register names them (1号楼 … 8号楼).
+_NUMBERED_BUILDING = re.compile(r"(\d{1,4})号楼")
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +233,21 @@ class TicketService:
             (tk for tk in units if same_subject(tk.description, description, keywords)), None
         )
 
+    async def building_unknown(self, place: Place) -> list[int] | None:
+        """The community's numbered buildings, when ``place`` names one it does not have
+        (9号楼 where there are 1–8号楼): asked about rather than filed with no grid. None
+        when the building is known, not numbered, or no numbered building is configured."""
+        if not place.building:
+            return None
+        numbered = sorted(
+            int(found.group(1))
+            for name in await self.uow.get(PeopleRepository).building_names()
+            if (found := _NUMBERED_BUILDING.fullmatch(name or ""))
+        )
+        if not numbered or not _NUMBERED_BUILDING.fullmatch(place.building):
+            return None
+        return None if place.building in {f"{n}号楼" for n in numbered} else numbered
+
     async def grid_for(self, place: Place, reporter: Actor) -> int | None:
         """Building → grid; a named place falls back to the reporter's own building's grid."""
         if place.building:
@@ -299,6 +318,31 @@ class TicketService:
     async def workers(self) -> Sequence[Resident]:
         """The community's grid workers (转派 offers them), each once."""
         return await self.uow.residents.with_role(Role.GRID_WORKER.value)
+
+    async def workers_named(self, text: str) -> tuple[list[Resident], str, bool]:
+        """Who ``text`` (what follows ``转派 R…``) names first, and what it says after the
+        name: staff type the name shown on the buttons (王网格员, 王建国) or its start (王),
+        never a number. (workers, the rest, whether a name was meant): one worker is
+        found; several share the name; none — then ``meant`` says whether the first word
+        looked like a name (a 网格员 or a short word with a reason after it), so the rest
+        is the reason either way."""
+        text = text.strip()
+        workers = list(await self.workers())
+        whole = [w for w in workers if w.name and text.startswith(w.name)]
+        if whole:
+            longest = max(len(w.name) for w in whole)
+            named = [w for w in whole if len(w.name) == longest]
+            return named, text[longest:].strip(" ，,：:"), True
+        parts = text.split(maxsplit=1)
+        first = parts[0].rstrip("，,：:") if parts else ""
+        after = parts[1].strip() if len(parts) > 1 else ""
+        if not first:
+            return [], "", False
+        starting = [w for w in workers if w.name and w.name.startswith(first)]
+        if starting:
+            return starting, after, True
+        meant = first.endswith("网格员") or (len(first) <= 3 and bool(after))
+        return [], after if meant else text, meant
 
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
@@ -583,7 +627,7 @@ class TicketService:
         ticket = await self._get(number)
         assert ticket.id is not None
         if not await self._may_see(ticket, asker):
-            raise TicketError("not_yours", number=number)
+            raise await self._not_theirs(ticket, asker, "not_yours")
         last = await self.repo.last_event(ticket.id)
         holder = await self._name(ticket.holder_id) if ticket.holder_id else None
         return StatusView(
@@ -801,7 +845,32 @@ class TicketService:
             return ticket
         if move in DEPARTMENT_MOVES and await self._sent_to(ticket, worker):
             return ticket
-        raise TicketError("not_holder", number=number)
+        raise await self._not_theirs(ticket, worker, "not_holder")
+
+    async def _not_theirs(self, ticket: Ticket, person: Actor, otherwise: str) -> TicketError:
+        """Why a staff member may not see or act on ``ticket``, in staff terms: they handed
+        it on (to whom it went), or it is another grid's (which grid, never its reporter or
+        problem). A resident is told ``otherwise``, as is staff with neither."""
+        number = ticket.number
+        if person.resident_id is None or not person.roles & {Role.GRID_WORKER, Role.DEPARTMENT}:
+            return TicketError(otherwise, number=number)
+        assert ticket.id is not None
+        holder = await self._name(ticket.holder_id) if ticket.holder_id else None
+        handed = any(
+            e.actor == person.ref and e.action in ("reassigned", "handed_up", "returned")
+            for e in await self.repo.history(ticket.id)
+        )
+        if handed:
+            if holder:
+                return TicketError("handed_on", number=number, holder=holder)
+            return TicketError("handed_on_pool", number=number)
+        grids = await self._worker_grids(person.resident_id)
+        if Role.GRID_WORKER in person.roles and ticket.grid_id not in grids:
+            grid = await self.grid_name(ticket.grid_id) or "社区"
+            return TicketError("other_grid_held", number=number, grid=grid)
+        if Role.GRID_WORKER in person.roles or otherwise != "not_yours":
+            return TicketError("not_holder", number=number)
+        return TicketError("not_sent_here", number=number)
 
     async def _sent_to(self, ticket: Ticket, person: Actor) -> bool:
         """Whether ``ticket`` was escalated to a department ``person`` answers for."""

@@ -538,6 +538,8 @@ class ReportHandler(TicketHandler):
             conv.changed = True
             return await self._next(ctx)
         if step in ("ask_description", "ask_location", "collect"):
+            if step == "ask_location" and conv.data.get("asked_building") and text.isdigit():
+                text = f"{int(text)}号楼"  # "几号楼？" — "6"
             self._absorb(ctx, text)
             if step == "ask_location" and conv.data.get("place") is None:
                 conv.data["place"] = _store_place(Place(spot=text[:64]))
@@ -720,6 +722,9 @@ class ReportHandler(TicketHandler):
                 key = "ticket.ask_location" if ctx.user.bound else "ticket.ask_location_guest"
                 return [Reply(t(key))]
             data["place"] = _store_place(home)
+        asked = await self._building_asked(ctx)
+        if asked is not None:
+            return [asked]
         if not ctx.user.bound and "wants_updates" not in data:
             message = ctx.message
             remembered = await remembered_updates(ctx.uow, message.platform, message.sender_id)
@@ -747,6 +752,30 @@ class ReportHandler(TicketHandler):
                 return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
         return [self._confirmation(data)]
+
+    async def _building_asked(self, ctx: Context) -> Reply | None:
+        """A building the community doesn't have (9号楼 of 1–8号楼) is asked about once,
+        its spot (门口) kept for the answer; said again, it stands as said."""
+        conv = ctx.conversation
+        data = conv.data
+        place = _place(data)
+        if place.building is None:
+            return None
+        if place.spot is None and data.get("held_spot"):
+            place = replace(place, spot=str(data["held_spot"]))
+            data["place"] = _store_place(place)
+            conv.changed = True
+        data.pop("held_spot", None)
+        if data.get("asked_building") == place.building:
+            return None
+        numbers = await self.service(ctx).building_unknown(place)
+        if numbers is None:
+            return None
+        data["asked_building"] = place.building
+        data["held_spot"] = place.spot
+        data["place"] = None
+        conv.advance("ask_location")
+        return Reply(t("ticket.ask_building", buildings=views.building_range(numbers)))
 
     def _home(self, ctx: Context) -> Place | None:
         resident = ctx.user.resident

@@ -21,6 +21,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.tickets import (
     PROGRESS,
+    REASSIGN,
     RESOLVE,
     Actor,
     Ticket,
@@ -280,7 +281,7 @@ class GridWorkerHandler(TicketHandler):
                 ("处理中", "进展说明"),
                 ("办结", "处理结果"),
                 ("上报", "原因"),
-                ("转派", "网格员编号 原因"),
+                ("转派", "王网格员 原因"),
                 ("退单", "原因"),
                 ("延期", "24小时 原因"),
             )
@@ -369,16 +370,38 @@ class GridWorkerHandler(TicketHandler):
         return [views.action_done(action, number, due, ctx.community.zone)]
 
     async def _reassign(self, ctx: Context, number: str, rest: str) -> Sequence[Reply]:
-        service = self.service(ctx)
-        await service.view(number, actor_of(ctx))
+        """转派 R… [网格员 原因]: the worker by the name on the buttons (or the number the
+        buttons send), and the reason, which goes with the ticket to its new holder. With
+        no worker, an unknown one or several of that name, the buttons are offered and
+        each carries the reason, so a tap loses nothing."""
+        service, me = self.service(ctx), actor_of(ctx)
+        await service.may_act(number, me, REASSIGN)
         parts = rest.split(maxsplit=1)
-        if not parts or not parts[0].isdigit():
-            workers = await service.workers()
-            me = ctx.user.resident.id if ctx.user.resident else None
-            buttons = tuple(Button(w.name, f"转派 {number} {w.id}") for w in workers if w.id != me)
-            return [Reply(t("ticket.pick_worker", number=number), buttons=buttons)]
-        reason = parts[1] if len(parts) > 1 else ""
-        event = await service.reassign(number, actor_of(ctx), int(parts[0]), reason, ctx.now)
+        if parts and parts[0].isdigit():
+            reason = parts[1] if len(parts) > 1 else ""
+            return await self._reassign_to(ctx, number, int(parts[0]), reason)
+        named, reason, meant = await service.workers_named(rest)
+        if len(named) == 1 and named[0].id is not None:
+            return await self._reassign_to(ctx, number, named[0].id, reason)
+        mine = ctx.user.resident.id if ctx.user.resident else None
+        offered = named or [w for w in await service.workers() if w.id != mine]
+        name = rest[: len(rest) - len(reason)].strip(" ，,：:") if reason else rest.strip()
+        if named:
+            text = t("ticket.pick_worker_which", number=number, name=name)
+        elif meant:
+            text = t("ticket.pick_worker_named", number=number, name=name)
+        else:
+            text = t("ticket.pick_worker", number=number)
+        if reason:
+            text += t("ticket.pick_worker_reason", reason=reason)
+        tail = f" {reason}" if reason else ""
+        buttons = tuple(Button(w.name, f"转派 {number} {w.id}{tail}") for w in offered)
+        return [Reply(text, buttons=buttons)]
+
+    async def _reassign_to(
+        self, ctx: Context, number: str, worker: int, reason: str
+    ) -> Sequence[Reply]:
+        event = await self.service(ctx).reassign(number, actor_of(ctx), worker, reason, ctx.now)
         return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
 
 

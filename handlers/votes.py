@@ -14,6 +14,7 @@ ballot (consultation.ballot_box).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from consultation.ballots import VOTE_PATTERN, PollKind, parse_vote
 from consultation.config import ConsultationRules
@@ -38,6 +39,7 @@ from notices.common import refusal
 from notices.poll_views import (
     bad_vote,
     change_vote,
+    earlier_results,
     own_votes,
     participant_roll,
     poll_state,
@@ -137,8 +139,43 @@ class PollStatusHandler(Handler):
 
     grammar = (
         Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),
+        Command("投票结果", "results", (ref("P", "poll", optional=True),), aliases=("表决结果",)),
         Command("参与名单", "participants", (ref("P", "poll"),), roles=MODERATOR, listed=False),
     )
+    #: A poll's number alone ("P4", "P4？"): that poll, as the asker may see it.
+    phrases = (r"\s*P\s*\d{1,9}\s*[？?。.]?\s*",)
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        """P4 typed alone: an open poll the asker may vote in is shown with its buttons;
+        one they may not, with how it stands; a closed one with its result."""
+        number = find_ref(ctx.text, "P")
+        assert number is not None
+        service = poll_service(ctx)
+        try:
+            found = await service.get(number)
+        except PollError as exc:
+            return [refusal("poll_error", exc.code, exc.values)]
+        if await service.may_vote(found, ctx.user.resident):
+            card = poll_opened(found, ctx.community.zone)
+            return [replace(card, edit_key=None)]
+        return await self.status(ctx, number)
+
+    async def results(self, ctx: Context, poll: int | None) -> Sequence[Reply]:
+        """投票结果 [P3]: that poll's result, or the latest closed one's with the others
+        named, so a resident finds what was decided without knowing its number."""
+        if poll is not None:
+            return await self.status(ctx, poll)
+        service = poll_service(ctx)
+        closed = await service.closed_polls()
+        if not closed:
+            return [Reply(t("poll.no_results"))]
+        latest = closed[0]
+        final = await service.final(latest)
+        assert final is not None
+        replies = [poll_final(latest, *final)]
+        if len(closed) > 1:
+            replies.append(earlier_results(closed[1:]))
+        return replies
 
     async def status(self, ctx: Context, poll: int | None) -> Sequence[Reply]:
         service = poll_service(ctx)

@@ -58,6 +58,12 @@ def poll_state(poll: Poll, is_open: bool, progress: str) -> Reply:
     )
 
 
+def earlier_results(polls: Sequence[Poll], shown: int = 5) -> Reply:
+    """投票结果's line under the latest result: the earlier closed polls by number."""
+    listed = "、".join(f"{poll_ref(p.id or 0)}“{p.question}”" for p in polls[:shown])
+    return Reply(t("poll.earlier_results", polls=listed, example=poll_ref(polls[0].id or 0)))
+
+
 def participant_roll(poll: int, people: Sequence[Participant]) -> Reply:
     """参与名单: names, never choices; those voted for by someone else marked 代办."""
     listed = {"names": names(people), "assisted": of_which_in(people)}

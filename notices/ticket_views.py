@@ -34,6 +34,13 @@ DEPARTMENT_LISTED = 10
 CONFIRM = "确认提交"
 
 
+def building_range(numbers: list[int]) -> str:
+    """The community's buildings as people say them: 1–8号楼, or 1、2、5号楼 with gaps."""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}–{numbers[-1]}号楼"
+    return "、".join(str(n) for n in numbers) + "号楼"
+
+
 def error_reply(exc: TicketError) -> Reply:
     """A refused operation in plain words."""
     info = dict(exc.info)

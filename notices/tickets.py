@@ -277,7 +277,13 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     )
     reassigned_card = Notify[ev.TicketReassigned](
         lambda e: [Person(e.worker_id)],
-        lambda e, a: task_card(e.ticket, shown(e.ticket, a), "reassigned", zone),
+        lambda e, a: task_card(
+            e.ticket,
+            shown(e.ticket, a),
+            "reassigned",
+            zone,
+            t("ticket.reassigned_note", actor=e.actor_name or "", note=e.note) if e.note else "",
+        ),
     )
     warn_resolution = Notify[ev.TicketResolutionWarned](
         lambda e: _holder(e.ticket) or [_grid_or_moderators(e.ticket)],

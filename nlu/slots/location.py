@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from consultation.ticket_parsing import BY_BUILDING
 from nlu.slots.numerals import CN_NUM, to_int
 
 # Longest first, so that 地下车库 wins over 车库.
@@ -70,7 +71,8 @@ def _num(token: str) -> str | None:
 
 
 def parse_location(text: str) -> dict[str, str]:
-    """{"building", "unit", "room", "place"} — whichever the text names."""
+    """{"building", "unit", "room", "place"} — whichever the text names; the place may be
+    where by the building it is (6号楼门口 → building 6, place 门口)."""
     found: dict[str, str] = {}
     if m := _DASHED.search(text):
         found.update(building=str(int(m.group(1))), unit=str(int(m.group(2))), room=m.group(3))
@@ -79,12 +81,14 @@ def parse_location(text: str) -> dict[str, str]:
             value = m.group(2).upper() if m.group(2) else _num(m.group(1))
             if value:
                 found["building"] = value
+            if by := BY_BUILDING.match(text, m.end()):
+                found["place"] = by.group(1)
         if (m := _UNIT.search(text)) and (value := _num(m.group(1))):
             found["unit"] = value
         if m := _ROOM_AFTER_UNIT.search(text) or _ROOM.search(text):
             found["room"] = m.group(1)
     for place in PLACES:
-        if place in text:
+        if "place" not in found and place in text:
             found["place"] = place
             break
     return found

@@ -53,6 +53,26 @@ async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: To
     assert "已经结束" in late, late.text
 
 
+async def test_notes_wait_for_the_meeting_day_as_sign_in_does(low_bar: Town) -> None:
+    """记录 two days ahead was taken while 签到 and 发布纪要 were refused: now all three
+    wait for the meeting; on the day the notes are kept."""
+    town = low_bar
+    await town.li.says("创建议事日")
+    await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
+    await town.zhang.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    await town.liu.says("附议 T1")
+    assert "第 1 项" in await town.li.says("议程 M202612 T1 30分钟")
+    town.clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # two days before
+    assert "不在今天" in await town.li.says("签到 M202612 刘大爷")
+    assert "还没开始" in await town.li.says("发布纪要 M202612")
+    early = await town.li.says("记录 M202612 T1 大家同意东侧空地改建")
+    assert "还没开始" in early and "已记录" not in early, early.text
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    noted = await town.li.says("记录 M202612 T1 大家同意东侧空地改建")
+    assert "已记录 T1" in noted, noted.text
+
+
 async def test_a_second_sign_up_asks_before_switching(town: Town) -> None:
     await town.li.says("创建议事日")
     onsite = await town.liu.says("报名")

@@ -29,7 +29,7 @@ from nlu.context import interpret_in_context, parse_confirm
         ("我赞成加装电梯", "vote", Intent.VOTE, {"choice": "yes"}),
         ("挺不错的", "rating", Intent.FEEDBACK, {"rating": "satisfied"}),
         ("非常满意，师傅很负责", "rating", Intent.FEEDBACK, {"rating": "satisfied"}),
-        ("就在3号楼楼下", "location", Intent.REPORT_ISSUE, {"building": "3"}),
+        ("就在3号楼楼下", "location", Intent.REPORT_ISSUE, {"building": "3", "place": "楼下"}),
         ("好的", "confirm", Intent.OTHER, {"confirm": True}),
         ("对对对", "confirm", Intent.OTHER, {"confirm": True}),
         ("是的👌", "confirm", Intent.OTHER, {"confirm": True}),
