@@ -47,10 +47,10 @@ from nlu.dialogue import (
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
-from notices.tickets import summary
+from notices.tickets import REPORT_FLOW, summary
 from storage.tickets import OPEN_STATUSES
 
-FLOW = "report"
+FLOW = REPORT_FLOW
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
 #: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
 START = re.compile(
