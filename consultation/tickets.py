@@ -353,6 +353,28 @@ class TicketService:
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
         return ticket
 
+    async def notify_again(self, person: Actor, now: datetime) -> list[Ticket]:
+        """开启通知 after 不用了: the tickets this account filed quiet and still open (not
+        archived) are told of their progress from now on, each change in its history and
+        the audit log. The ones turned on (none: nothing was off)."""
+        turned: list[Ticket] = []
+        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
+            own = (copy.reporter_platform, copy.reporter_user_id) == (
+                person.platform,
+                person.user_id,
+            )
+            if not own or copy.wants_updates or copy.status == "closed":
+                continue
+            ticket = await self._get(copy.number)
+            ticket.wants_updates = True
+            await self.repo.save(ticket)
+            data = {"wants_updates": True}
+            await self._event(
+                ticket, person, "updates_on", ticket.status, ticket.status, now, data=data
+            )
+            turned.append(ticket)
+        return turned
+
     # ---- grid workers ----------------------------------------------------------------
 
     async def accept(self, number: str, worker: Actor, now: datetime) -> ev.TicketAccepted:
