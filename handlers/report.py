@@ -613,8 +613,12 @@ class ReportHandler(TicketHandler):
         except TicketError:
             return []
         if changed is None:  # the place it has: said so, unless it was the danger said again
-            same = Reply(t("emergency.place_same", number=number, place=place.label()))
-            return [] if danger is not None else [same]
+            if danger is not None:
+                return []
+            # "已经在处理了" only once a worker took it (as the emergency said again).
+            key = _if_taken("emergency.place_same", ticket)
+            where = await self._where_now(service, ticket)
+            return [Reply(t(key, number=number, place=place.label(), where=where))]
         ticket = changed.ticket
         if changed.holder_name:
             where = t("emergency.where_holder", holder=changed.holder_name)
