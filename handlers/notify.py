@@ -116,6 +116,8 @@ class UpdatesOnHandler(TicketHandler):
         ),
     )
     phrases = _ON
+    #: The reply names the person's tickets: said in the group, answered in their own chat.
+    answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         message = ctx.message

@@ -133,3 +133,12 @@ async def test_the_button_under_the_quiet_filing_switches_them_on(town: Town) ->
 
 async def test_help_says_how_to_switch_notices_on(town: Town) -> None:
     assert "开启通知" in await town.person("w-00000000000000ee").says("帮助")
+
+
+async def test_switching_notices_on_in_the_group_is_answered_privately(town: Town) -> None:
+    """The answer names the sender's tickets: never shown to the group."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    on = await town.zhang.says("开启通知", in_group=True, addressed=True)
+    assert on.private and "通知本来就是开着的" in on, on.text
+    assert number not in on.text
