@@ -24,8 +24,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.models import Resident
 from storage.web_chat import WebChatRepository
-from tests.bot.adapters.test_web_photos import PNG, upload
-from tests.bot.adapters.webchat import Browser, ClientFactory
+from tests.bot.adapters.webchat import PNG, Browser, ClientFactory, upload
 from tests.conftest import Clock, make_settings
 
 GROUP = "group:main"

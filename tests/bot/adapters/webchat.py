@@ -115,3 +115,21 @@ class WebChat:
     async def close(self) -> None:
         for browser in self.browsers.values():
             await browser.close()
+
+
+#: A small PNG (its signature, then bytes), for the photo upload tests.
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+async def upload(
+    browser: Browser, data: bytes, *, token: bool = True, **fields: str
+) -> tuple[int, dict[str, Any]]:
+    """Posts a photo as the page does (multipart, with the CSRF header unless ``token``
+    is off): the status and the JSON answer."""
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    form.add_field("photo", data, filename="IMG_0001.jpg", content_type="image/jpeg")
+    headers = browser.headers() if token else {}
+    async with browser.http.post(browser.url("/api/photos"), data=form, headers=headers) as resp:
+        return resp.status, await resp.json()
