@@ -106,6 +106,16 @@ def no_longer_needed(text: str) -> bool:
     return bool(_NO_LONGER_NEEDED.search(normalize(text)))
 
 
+#: Said of an emergency just reported: it is over, or never was ("误报了", "人出来了").
+_ALL_CLEAR = re.compile(r"误报|报错了|搞错了|没事了|(?:人|都|已经)(?:被救)?出来了|救出来了")
+
+
+def all_clear(text: str) -> bool:
+    """True when the message says the danger just reported is over or was a false alarm:
+    told to whoever handles it, never filed or advised about again."""
+    return bool(_ALL_CLEAR.search(normalize(text))) or no_longer_needed(text)
+
+
 def squeeze(text: str) -> str:
     """The words of ``text`` without punctuation, spaces and emoji (normalized)."""
     return _EMOJI.sub("", _FILLER.sub("", normalize(text)))
