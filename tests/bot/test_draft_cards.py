@@ -19,7 +19,7 @@ async def test_an_old_topic_card_does_not_file_the_report_that_took_its_place(
     """The last walk: 刘大爷's topic card, a problem typed, then the old card's 确认提交
     filed the report."""
     topic = await town.liu.says("我想提个议题：楼下加装休息长椅")
-    report = await town.liu.says("9号楼门口的垃圾桶满了没人清")
+    report = await town.liu.says("7号楼门口的垃圾桶满了没人清")
     assert "请确认" in report and "先放下了" in report, report.text
     old = await town.liu.taps("确认提交", topic)
     assert "R2" not in old.text and "已受理" not in old.text, old.text
@@ -129,7 +129,7 @@ async def test_a_topic_card_in_the_group_put_down_by_a_report_in_private_files_n
     shows nothing of the report there."""
     topic = await town.liu.says("我想提个议题：楼下加装休息长椅", in_group=True, addressed=True)
     assert "确认提交" in topic.labels and not topic.private, topic.text
-    report = await town.liu.says("9号楼门口的垃圾桶满了没人清", in_group=True, addressed=True)
+    report = await town.liu.says("7号楼门口的垃圾桶满了没人清", in_group=True, addressed=True)
     assert report.private and "请确认" in report, report.text
     old = await town.liu.taps("确认提交", topic, in_group=True)
     assert "先放下的议题草稿“楼下加装休息长椅”" in old and "私聊里" in old, old.text

@@ -382,7 +382,7 @@ async def test_an_old_draft_card_pressed_in_the_web_chat_acts_on_its_own_draft(
     [card] = topic["replies"]
     submit = next(b["data"] for b in card["buttons"] if b["label"] == "确认提交")
     assert submit.startswith("确认提交 v"), card
-    _, report = await chat.post("liu", text="9号楼门口的垃圾桶满了没人清")
+    _, report = await chat.post("liu", text="7号楼门口的垃圾桶满了没人清")
     assert any("先放下了" in r["text"] for r in report["replies"]), report
     status, old = await chat.post("liu", text=submit)
     told = "\n".join(r["text"] for r in old["replies"])
