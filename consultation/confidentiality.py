@@ -190,9 +190,8 @@ class Confidentiality:
         correction) as ``viewer`` may see it: without the room when confidential."""
         if self.sees_all(category, viewer):
             return Shown(None, where.building, where.unit, where.room, where.spot)
-        return Shown(
-            None, where.building, where.unit, None, where.spot, room_withheld=bool(where.room)
-        )
+        spot = _masked(where.spot, _room_masks(where.room), None) if where.spot else None
+        return Shown(None, where.building, where.unit, None, spot, room_withheld=bool(where.room))
 
     def complainant(self, category: str | None, name: str | None) -> str | None:
         """The complainant's name as an export or page shows it."""
