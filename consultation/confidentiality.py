@@ -154,7 +154,14 @@ class Confidentiality:
         return viewer in _SEE_ALL or not self.covers(category)
 
     def shown(self, ticket: TicketLike, viewer: Viewer) -> Shown:
-        """The ticket's reporter, place and details as ``viewer`` may see them."""
+        """The ticket's reporter, place, description and details as ``viewer`` may see
+        them. For a handler or a record of a confidential ticket, the complainant's room
+        is withheld in his words too (:meth:`Shown.said`): the ticket's room in digits
+        (102, 102室, 5号楼102, 5-102, 5号楼1单元102), a room he introduces as his own
+        (我家是…, 我住…, 我是…的) and his name. It can't catch a home described in words
+        (五号楼一零二, 楼上那家的楼下就是我), nor a room of his neither on the ticket nor
+        introduced as his (the rule reads the ticket, not the register); and it over-
+        withholds the other party's room when it has the same number as his."""
         details = {str(q): str(a) for q, a in ticket.details.items()}
         description = ticket.description or ""
         if self.sees_all(ticket.category, viewer):

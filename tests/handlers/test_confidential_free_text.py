@@ -40,6 +40,13 @@ async def test_my_home_said_in_the_other_partys_answer_is_my_place_not_theirs(
     assert f"{ASKED}：他家就是楼上" in task.text, task.text
 
 
+async def test_the_neighbours_room_said_from_my_home_stays_theirs(town: Town) -> None:
+    """就是我家楼上502: 502 is the neighbour's (said from his home), not 刘大爷's."""
+    await town.liu.says("楼上邻居家漏水漏到我家了 找他好几次都不管")
+    card = await town.liu.says("就是我家楼上502")
+    assert f"{ASKED}：就是我家楼上502" in card and "位置：5号楼1单元102室" in card, card.text
+
+
 async def test_a_self_introduction_in_the_problem_is_withheld_from_the_worker(
     model_town: Town,
 ) -> None:
