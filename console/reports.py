@@ -230,7 +230,7 @@ class ReportPages:
                 sheet,
                 [
                     *ticket_cells(tk, shown, grids),
-                    tk.description,
+                    shown.description,
                     shown.reporter or "居民",
                     holder.name if holder else "",
                     tk.department or "",
@@ -253,7 +253,7 @@ class ReportPages:
                         action_zh(e.action),
                         who,
                         STATUS_ZH.get(e.to_status or "", ""),
-                        e.note or "",
+                        shown.said(e.note),
                     ],
                 )
         stats = await self.statistics(visit, first)

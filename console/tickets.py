@@ -152,7 +152,7 @@ class TicketPages:
             "status": STATUS_ZH.get(ticket.status, ticket.status),
             "grid": grids.get(ticket.grid_id or -1, "社区直办"),
             "place": ticket_place(self.shown(visit, ticket)) or "—",
-            "summary": ticket.description[:40],
+            "summary": self.shown(visit, ticket).description[:40],
             "received": self.local(ticket.received_at),
             "due": self.local(ticket.resolution_due_at),
             "light": light or "none",
@@ -220,7 +220,7 @@ class TicketPages:
                 "who": rule.actor(ticket.category, e.action, e.actor_name or e.actor, viewer),
                 "action": action_zh(e.action),
                 "status": STATUS_ZH.get(e.to_status or "", ""),
-                "note": e.note or "",
+                "note": shown.said(e.note),
             }
             for e in await repo.history(ticket.id)
         ]
@@ -240,6 +240,7 @@ class TicketPages:
                 "holder": holder.name if holder else "—",
                 "reporter": shown.reporter or "居民",
                 "details": shown.details,
+                "description": shown.description,
                 "photos": [p for p in ticket.photos if p.startswith(("https://", "http://", "/"))],
                 "workers": [(w.id, w.name) for w in workers],
                 "open": open_now,

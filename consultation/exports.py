@@ -44,7 +44,7 @@ def ticket_rows(page: TicketPage, grids: dict[int, str], rule: Confidentiality) 
                 "location": "".join(
                     p for p in (shown.building, shown.unit, shown.room, shown.spot) if p
                 ),
-                "description": ticket.description,
+                "description": shown.description,
                 "reporter": rule.complainant(
                     category, reporter.name if reporter else ticket.reporter_name
                 ),
@@ -59,7 +59,9 @@ def ticket_rows(page: TicketPage, grids: dict[int, str], rule: Confidentiality) 
                 "accepted_at": _iso(ticket.accepted_at),
                 "resolved_at": _iso(ticket.resolved_at),
                 "rating": ticket.rating,
-                "rating_comment": ticket.rating_comment,
+                "rating_comment": shown.said(ticket.rating_comment)
+                if ticket.rating_comment
+                else ticket.rating_comment,
                 "reopen_count": ticket.reopen_count,
                 "duplicate_of": ticket.duplicate_of,
                 "history": [
@@ -69,7 +71,7 @@ def ticket_rows(page: TicketPage, grids: dict[int, str], rule: Confidentiality) 
                         "action": e.action,
                         "from": e.from_status,
                         "to": e.to_status,
-                        "note": e.note,
+                        "note": shown.said(e.note) if e.note else e.note,
                     }
                     for e in page.history.get(ticket.id, [])
                 ],

@@ -28,8 +28,8 @@ from storage.unit_of_work import UnitOfWork
 SUMMARY_CHARS = 24
 
 
-def _summary(ticket: Ticket) -> str:
-    text = " ".join(ticket.description.split())
+def _summary(ticket: Ticket, shown: Shown) -> str:
+    text = " ".join(shown.description.split())
     if len(text) > SUMMARY_CHARS:
         text = text[: SUMMARY_CHARS - 1] + "…"
     return f"{ticket.category}：{text}"
@@ -69,7 +69,7 @@ class TicketQueries:
             tasks = [
                 OpenTask(
                     number=t.number,
-                    summary=_summary(t),
+                    summary=_summary(t, place),
                     received_at=t.received_at,
                     location=_location(place),
                     due_at=t.resolution_due_at,

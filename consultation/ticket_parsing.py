@@ -269,7 +269,25 @@ _PLACES = (
     "主干道",
     "围墙",
 )
-_NEAR_PLACE = re.compile(r"([\u4e00-\u9fff]{1,6}(?:门口|旁边|附近|路口|路|街|巷))")
+_NEAR_PLACE = re.compile(r"([\u4e00-\u9fff]{1,6}(门口|旁边|附近|路口|路|街|巷))")
+#: What ends a place's name read backwards from 门口/旁边: a pronoun, a verb of the
+#: sentence, a word of time ("他家狗天天在我门口": no place, only 我门口 and a clause).
+_NOT_A_NAME = re.compile(r".*[我你他她它们家在的了是有把被往到从就都也还又老总天过停堆放拉抽]")
+
+
+def _near_place(text: str) -> str | None:
+    """ "超市门口", "幸福路路口": a named place a problem is by. The words before 门口 must
+    name something (a shop, a road), not be the rest of a sentence: "在我家门口" and
+    "他家狗天天在我门口" name no place (the draft asks, or takes the home)."""
+    for near in _NEAR_PLACE.finditer(text):
+        found = near.group(1)
+        suffix = near.group(2)
+        name = _NOT_A_NAME.sub("", found[: -len(suffix)])
+        if len(name) >= (1 if suffix in ("路", "街", "巷") else 2):
+            return name + suffix
+    return None
+
+
 #: Where by a building (or its unit) a problem is, said right after it: 6号楼门口,
 #: 3号楼2单元的楼下, 5栋后面. Kept as the ticket's spot, so the worker knows where to look.
 BY_BUILDING = re.compile(
@@ -350,9 +368,7 @@ def parse_place(text: str) -> Place:
             spot = name
             break
     if spot is None and building is None:
-        near = _NEAR_PLACE.search(text)
-        if near:
-            spot = near.group(1)
+        spot = _near_place(text)
     return Place(building, unit, room, spot)
 
 

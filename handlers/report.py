@@ -109,6 +109,24 @@ _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
 #: A room said of one's own home ("我家是102"): where the problem is, not the other party.
 _OWN_HOME = re.compile(r"我家|我们家|我住|我是|本人")
+#: Where one sentence's clauses part: "我家是5号楼302 他家就是楼上".
+_CLAUSES = re.compile(r"[\s，,。；;！!]+")
+#: A clause giving one's own home: "我家是5号楼302", "我住5-302", "我是5号楼102的"; not
+#: "我家楼上502" (the neighbour's, said from one's home).
+_MY_HOME_IS = re.compile(
+    r"(?:我家|我们家|我住|我是|本人)(?:是|在|住)?(?:在)?\s*[\d一二三四五六七八九十]"
+)
+
+
+def _own_home_split(text: str) -> tuple[str, str]:
+    """An answer's clauses that give the complainant's own home ("我家是5号楼302",
+    "我住5-302"), and the rest of what it says (the other party's)."""
+    clauses = [c for c in _CLAUSES.split(text) if c]
+    own = [c for c in clauses if _MY_HOME_IS.search(c) and names_home(c)]
+    rest = [c for c in clauses if c not in own]
+    return " ".join(own), " ".join(rest)
+
+
 #: What the draft's, the duplicate prompt's and the follow buttons send: never a description.
 _BUTTON_WORDS = frozenset(
     {
@@ -717,6 +735,15 @@ class ReportHandler(TicketHandler):
         conv, text = ctx.conversation, ctx.text
         data = conv.data
         conv.changed = True
+        own, text = _own_home_split(text)
+        if own:
+            # "我家是5号楼302 他家就是楼上": his own home is the draft's place (as
+            # "我家是…" is at the card), never 对方 (a worker would read it there).
+            self._absorb(ctx, own)
+            if not text:
+                return [Reply(t("ticket.ask_place_again", question=question))]
+            data["details"][question] = text[:200]
+            return await self._next(ctx)
         if names_home(text) or cannot_say(text):
             data["details"][question] = text[:200]
             return await self._next(ctx)

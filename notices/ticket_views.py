@@ -56,7 +56,7 @@ def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
     tk = view.ticket
     last = "—"
     if view.last_at is not None:
-        note = f"：{view.last_note}" if view.last_note else ""
+        note = f"：{view.shown.said(view.last_note)}" if view.last_note else ""
         last = t(
             "ticket.status_last",
             at=clock_text(view.last_at, zone),
@@ -70,7 +70,7 @@ def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
             category=tk.category,
             status=status_zh(tk.status),
             location=location_of(view.shown),
-            description=tk.description,
+            description=view.shown.description,
             holder=view.holder_name or t("ticket.status_nobody"),
             last=last,
         )
@@ -139,7 +139,7 @@ def department_tasks(
             status=status_zh(tk.status),
             category=tk.category,
             location=location_of(shown),
-            summary=summary(tk, 30),
+            summary=summary(tk, 30, shown),
             due=clock_text(tk.resolution_due_at, zone),
         )
         replies.append(Reply(line, buttons=department_buttons(tk.number)))

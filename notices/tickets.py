@@ -53,8 +53,9 @@ def location_of(shown: Shown) -> str:
     return parts or "未说明"
 
 
-def summary(ticket: Ticket, limit: int = 14) -> str:
-    text = ticket.description.replace("\n", " ")
+def summary(ticket: Ticket, limit: int = 14, shown: Shown | None = None) -> str:
+    """The start of a ticket's description; ``shown``: as its reader may see it."""
+    text = (shown.description if shown is not None else ticket.description).replace("\n", " ")
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -132,7 +133,7 @@ def task_card(ticket: Ticket, shown: Shown, title: str, zone: tzinfo, extra: str
             urgent=t("ticket.urgent_mark") if ticket.urgent else "",
             category=ticket.category,
             location=location_of(shown),
-            description=ticket.description,
+            description=shown.description,
             extra=extra_lines(ticket, shown) + extra,
             reporter=shown.reporter or "居民",
             response_due=clock_text(ticket.response_due_at, zone),
@@ -146,6 +147,13 @@ def _after_filing(flow: str, step: str, data: dict[str, Any], number: str) -> bo
     """Is this conversation only the window after ``number`` was filed (or followed),
     which a fix within the half hour would otherwise keep the rating question from?"""
     return flow == REPORT_FLOW and step in AFTER_FILING and data.get("number") == number
+
+
+def _noted_card(event: ev.TicketNoted, shown: Shown, zone: tzinfo) -> Reply:
+    """The task card again with what the complainant added (his room withheld from a
+    confidential ticket's handler, as in the description)."""
+    note = t("ticket.noted_note", note=shown.said(event.note))
+    return task_card(event.ticket, shown, "noted", zone, note)
 
 
 def _grid_or_moderators(ticket: Ticket) -> Audience:
@@ -172,8 +180,13 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             title_of = title or ("new" if isinstance(audience, GridWorkers) else "community")
-            note = t(extra, note=event.note or "—", actor=event.actor_name or "") if extra else ""
-            return task_card(event.ticket, shown(event.ticket, audience), title_of, zone, note)
+            seen = shown(event.ticket, audience)
+            note = (
+                t(extra, note=seen.said(event.note) or "—", actor=event.actor_name or "")
+                if extra
+                else ""
+            )
+            return task_card(event.ticket, seen, title_of, zone, note)
 
         return Notify(lambda e: _staff_for(e), say)
 
@@ -202,17 +215,18 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
             n = tk.number
+            seen = shown(tk, audience)
             text = t(
                 key,
                 number=n,
                 actor=event.actor_name or "",
                 worker=titled("网格员", event.actor_name or ""),
-                note=event.note or "",
+                note=seen.said(event.note),
                 due=clock_text(tk.resolution_due_at, zone),
                 category=tk.category,
-                location=location_of(shown(tk, audience)),
+                location=location_of(seen),
                 department=event.note or "",
-                description=tk.description,
+                description=seen.description,
             )
             return Reply(
                 text, buttons=tuple(Button(t(label), f"{verb} {n}") for label, verb in buttons)
@@ -259,13 +273,14 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     ) -> Notify[ev.TicketChanged]:
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
+            seen = shown(tk, audience)
             text = t(
                 key,
                 number=tk.number,
                 category=tk.category,
-                location=location_of(shown(tk, audience)),
+                location=location_of(seen),
                 department=event.note or "",
-                description=tk.description,
+                description=seen.description,
             )
             btns = tuple(Button(t(label), f"{verb} {tk.number}") for label, verb in buttons)
             return Reply(text + late(event, getattr(tk, due_of)), buttons=btns)
@@ -347,9 +362,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
     noted = Notify[ev.TicketNoted](
         _told_of_change,
-        lambda e, a: task_card(
-            e.ticket, shown(e.ticket, a), "noted", zone, t("ticket.noted_note", note=e.note)
-        ),
+        lambda e, a: _noted_card(e, shown(e.ticket, a), zone),
     )
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
@@ -457,13 +470,14 @@ class ToDepartment:
     async def run(self, uow: UnitOfWork, event: ev.TicketChanged, bus: Dispatcher) -> None:
         tk = event.ticket
         department = tk.department or event.note or ""
+        seen = self.rule.shown(tk, Viewer.HANDLER)
         text = t(
             self.key,
             number=tk.number,
             category=tk.category,
-            location=location_of(self.rule.shown(tk, Viewer.HANDLER)),
+            location=location_of(seen),
             department=department,
-            description=tk.description,
+            description=seen.description,
         )
         if event.late:
             text += t("ticket.late", due=clock_text(tk.resolution_due_at, self.zone))

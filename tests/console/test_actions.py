@@ -313,3 +313,26 @@ async def test_an_old_void_decision_reads_void_in_the_workbench_its_csv_and_the_
     assert decisions["D2"][1:3] == ("不同意养鸡", "未通过"), decisions["D2"]
     polls = {r[0]: r for r in book["表决"].iter_rows(values_only=True)}
     assert polls["P1"][-1] == "无效：未达法定人数" and polls["P2"][-1] == "未通过"
+
+
+async def test_the_complainants_own_room_in_his_words_stays_off_the_workers_page(
+    town: Town, served: object, as_li: Browserless
+) -> None:
+    """The tester: 我是5号楼102的老刘 … showed word for word in 问题 on 赵网格员's 工作台,
+    with 位置 masked. His page and list withhold the room there too; 李主任 reads it."""
+    from tests.console.conftest import login_with, token_in
+
+    said = "我是5号楼102的老刘 楼上邻居家漏水漏到我家了 找他好几次都不管"
+    await town.liu.says(said)
+    filed = await town.liu.taps("确认提交", await town.liu.says("我家是5号楼102 他家就是楼上"))
+    number = filed.ticket
+    status, page = await as_li.page(f"/console/tickets/{number}")
+    assert status == 200 and said in page, page
+    zhao = await login_with(served, token_in((await town.zhao.says("工作台")).text))  # type: ignore[arg-type]
+    status, page = await zhao.page(f"/console/tickets/{number}")
+    assert status == 200 and "漏水" in page and "他家就是楼上" in page, page
+    assert "102" not in page and "老刘" not in page and "刘大爷" not in page
+    assert "我是（门牌号保密）的（保密）" in page, page
+    for path in ("/console/tickets", "/console/tickets.csv"):
+        status, listed = await zhao.page(path)
+        assert status == 200 and number in listed and "102" not in listed, (path, listed)
