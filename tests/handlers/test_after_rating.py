@@ -118,6 +118,9 @@ async def test_after_unsatisfied_what_is_wrong_is_the_comment(town: Town) -> Non
         ("很好，师傅很负责", "满意", "很好，师傅很负责"),
         ("没修好 门口还是一堆", "不满意", "没修好 门口还是一堆"),
         ("满意 清得很干净", "满意", "清得很干净"),
+        # The walk: each got "这属于哪一类问题？", a new draft, the ticket left unrated.
+        ("修得太马虎了 一下雨又堵", "不满意", "修得太马虎了 一下雨又堵"),
+        ("太慢了 等了好几天才来修", "不满意", "太慢了 等了好几天才来修"),
     ],
 )
 async def test_a_rating_in_the_residents_own_words_is_understood(
