@@ -179,3 +179,23 @@ async def test_a_new_problem_instead_of_a_rating_is_a_report_and_the_buttons_sti
     await town.liu.says("取消")
     rated = await town.liu.taps("满意", ask)
     assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+
+
+async def test_a_rating_tap_while_a_draft_waits_rates_and_keeps_the_draft(town: Town) -> None:
+    """The walk: a tap on 满意 with a report draft open answered "先放下了；需要的话再说
+    一次" and threw the draft away; its 确认提交 then became a comment on the rated one."""
+    number, ask = await resolved_for_liu(town)
+    draft = await town.liu.says("8号楼楼下的健身器材坏了")
+    assert "请确认" in draft, draft.text
+    rated = await town.liu.taps("满意", ask)
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+    assert "先放下" not in rated.text and "草稿还在" in rated, rated.text
+    assert "想补充意见" not in rated.text, "the next message is the draft's"
+    filed = await town.liu.taps("确认提交", draft)
+    assert "已受理" in filed and filed.ticket != number, filed.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+        new = await uow.get(TicketRepository).by_number(filed.ticket)
+    assert tk is not None and tk.rating == "满意"
+    assert new is not None and new.description == "8号楼楼下的健身器材坏了"
+    assert "commented" not in await events_of(town, number)
