@@ -17,6 +17,7 @@ from typing import Any
 
 from consultation.binding import remember_updates, remembered_updates
 from consultation.ticket_parsing import (
+    DraftSlots,
     Place,
     asks_for_home,
     cannot_say,
@@ -99,6 +100,13 @@ _BUTTONS: dict[str, tuple[str, ...]] = {
     "ask_updates": (t("ticket.updates_yes"), t("ticket.updates_no"), views.CONFIRM),
     "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
+#: A bare no or a verdict ("不用", "还行"): an answer to no question the draft asked,
+#: nothing for its description.
+_BARE_ASIDES = frozenset(
+    {*NO_WORDS, "还行", "还好", "一般", "还可以", "凑合", "没有", "没了", "行吧"}
+)
+#: Words that add another matter ("9号楼的路灯也不亮了", "另外…"), not correct this one.
+_ANOTHER_MATTER = re.compile(r"也|另外|还有|顺便|不过|再说")
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
@@ -278,7 +286,23 @@ class ReportHandler(TicketHandler):
         drafted = data.get("category")
         if slots.category and drafted and slots.category != drafted and len(text) >= 8:
             return Reading.FRESH
+        if self._elsewhere(data, text, slots):
+            return Reading.FRESH
         return Reading.ANSWER
+
+    @staticmethod
+    def _elsewhere(data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A problem in another building, said as another matter ("还行 不过9号楼的路灯也
+        不亮了" at a 4号楼 扶手 draft's category question): a report of its own, never
+        merged into this draft (which it would move there). "在6号楼 扶手松了" with no
+        other category nor word of another matter stays a correction of the place."""
+        at, there = _place(data).building, slots.place.building
+        if at is None or there is None or at == there:
+            return False
+        if not describes_problem(normalize(text)):
+            return False
+        other_kind = slots.category is not None and slots.category != data.get("category")
+        return other_kind or bool(_ANOTHER_MATTER.search(text))
 
     def claims(self, text: str) -> str | None:
         kind = emergency_kind(text)
@@ -703,7 +727,8 @@ class ReportHandler(TicketHandler):
     def _says_nothing(self, text: str) -> bool:
         """A bare yes (嗯, 要, 👍) or an old button's word (继续提交, 关注它): nothing for
         the draft's description."""
-        return is_bare_ack(text) or text in _BUTTON_WORDS
+        bare = text.strip(" ，,。.！!~～")
+        return is_bare_ack(text) or text in _BUTTON_WORDS or bare in _BARE_ASIDES
 
     async def _next(self, ctx: Context) -> Sequence[Reply]:
         """Ask for the first missing thing, or show the draft."""

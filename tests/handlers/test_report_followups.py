@@ -237,3 +237,35 @@ async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way
     assert number in again and "网格员赵网格员" in again and "正在赶过去" in again, again.text
     assert "还在等人接单" not in again.text
     assert len(await tickets_of(town, "liu")) == 1
+
+
+async def test_a_problem_in_another_building_is_not_merged_into_the_draft(
+    model_town: Town,
+) -> None:
+    """The walk: at a 4号楼 扶手 draft's category question, "还行 不过9号楼的路灯也不亮了"
+    joined the draft and moved it to 9号楼 (问题 "4号楼的楼道扶手松了；不用；还行 不过9号楼
+    的路灯也不亮了"). Another matter elsewhere starts its own draft; the first is put down
+    with a word, never merged."""
+    town = model_town
+    asked = await town.liu.says("4号楼的楼道扶手松了")
+    assert "这属于哪一类问题" in asked, asked.text
+    other = await town.liu.says("还行 不过6号楼的路灯也不亮了")
+    assert "“4号楼的楼道扶手松了”还没提交" in other, other.text
+    assert "位置：6号楼" in other and "扶手" not in other.text.split("还没提交", 1)[1], other.text
+    filed = await town.liu.taps("确认提交", other)
+    assert "已受理" in filed, filed.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(filed.ticket)
+    assert tk is not None and tk.building == "6号楼" and "扶手" not in tk.description
+
+
+async def test_a_bare_no_or_a_verdict_is_never_the_problem(model_town: Town) -> None:
+    """The walk's description had "不用" in it: said at the category question, a bare 不用
+    or 还行 answers nothing the draft asked, and the question is asked again."""
+    town = model_town
+    await town.liu.says("4号楼的楼道扶手松了")
+    for bare in ("不用", "还行"):
+        again = await town.liu.says(bare)
+        assert "这属于哪一类问题" in again, again.text
+    card = await town.liu.says("公共设施")
+    assert "问题：4号楼的楼道扶手松了\n" in card.text, card.text
