@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from consultation.audiences import DepartmentContacts, Person
 from consultation.binding import remember_updates, remembered_updates
 from consultation.ticket_parsing import (
     DraftSlots,
@@ -48,7 +49,7 @@ from nlu.dialogue import (
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
-from notices.tickets import summary
+from notices.tickets import summary, told_of_change
 from storage.tickets import OPEN_STATUSES
 
 FLOW = "report"
@@ -436,12 +437,16 @@ class ReportHandler(TicketHandler):
         return ticket
 
     async def _where_now(self, service: TicketService, ticket: Ticket) -> str:
-        """Who has a ticket now, as a reply says it: its holder, else its grid's workers
-        (or the community's)."""
-        if ticket.holder_id is not None:
+        """Who has a ticket now, as a reply says it: whom the notice of a change goes to
+        (notices.tickets.told_of_change) — its holder, else the department it was sent
+        to, else its grid's workers (or the community's)."""
+        first = told_of_change(ticket)[0]
+        if isinstance(first, Person):
             holder = await service.holder_name(ticket)
             if holder:
                 return t("emergency.where_holder", holder=holder)
+        if isinstance(first, DepartmentContacts):
+            return t("ticket.where_department", department=first.department)
         return views.emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _noted(self, ctx: Context, service: TicketService, ticket: Ticket) -> Reply:

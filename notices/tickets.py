@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -332,12 +333,15 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         return Notify(_holder_of_department_move, say)
 
     place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
-    noted = Notify[ev.TicketNoted](
-        _told_of_change,
-        lambda e, a: task_card(
-            e.ticket, shown(e.ticket, a), "noted", zone, t("ticket.noted_note", note=e.note)
-        ),
-    )
+
+    def noted_card(event: ev.TicketNoted, audience: Audience) -> Reply:
+        note = t("ticket.noted_note", note=event.note)
+        card = task_card(event.ticket, shown(event.ticket, audience), "noted", zone, note)
+        if isinstance(audience, DepartmentContacts):  # what a department may do to it
+            return replace(card, buttons=department_buttons(event.ticket.number))
+        return card
+
+    noted = Notify[ev.TicketNoted](_told_of_change, noted_card)
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
         lambda e, a: Reply(
@@ -420,14 +424,27 @@ def _holder_of_department_move(event: ev.TicketChanged) -> list[Audience]:
 
 
 def _told_of_change(event: ev.TicketChanged) -> list[Audience]:
+    return told_of_change(event.ticket)
+
+
+def told_of_change(ticket: Ticket) -> list[Audience]:
     """Who gets the card with what the resident corrected or added: whoever holds it, else
-    the grid it is in now (or the moderators); the moderators too when it is urgent, as
-    when filed."""
-    ticket = event.ticket
-    first = _holder(ticket) or [_grid_or_moderators(ticket)]
+    the department it was sent to (its contacts, and the moderators who sent it or call
+    one without contacts), else the grid it is in now (or the moderators); the moderators
+    too when it is urgent, as when filed. The resident's reply names the first of them
+    (handlers.report), so it says who was really told."""
+    first = _holder(ticket) or _department_of(ticket) or [_grid_or_moderators(ticket)]
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
         return [*first, Moderators()]
     return first
+
+
+def _department_of(ticket: Ticket) -> list[Audience]:
+    """A ticket at a department (吹哨, or past its resolution limit): nobody in the grid
+    has it, its department does."""
+    if ticket.level != "department" or not ticket.department:
+        return []
+    return [DepartmentContacts(ticket.department), Moderators()]
 
 
 class ToDepartment:

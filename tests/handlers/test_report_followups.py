@@ -5,10 +5,22 @@ what was said), and a bare 嗯 or 👍 is never taken for a description or a con
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from sqlalchemy import text
 
 from storage.tickets import Ticket, TicketRepository
+from tests.conftest import Clock, town_with
 from tests.kit import Town
+
+
+@pytest.fixture
+async def long_memory_town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """A report said again is offered as a duplicate for 10 days (past every limit)."""
+    rules = {"working_hours": [], "duplicate_window_hours": 240}
+    async for found in town_with(sqlite_url, clock, tickets=rules):
+        yield found
 
 
 async def tickets_of(town: Town, who: str) -> list[Ticket]:
@@ -269,3 +281,27 @@ async def test_a_bare_no_or_a_verdict_is_never_the_problem(model_town: Town) -> 
         assert "这属于哪一类问题" in again, again.text
     card = await town.liu.says("公共设施")
     assert "问题：4号楼的楼道扶手松了\n" in card.text, card.text
+
+
+async def test_more_about_a_ticket_at_a_department_says_the_department_was_told(
+    long_memory_town: Town,
+) -> None:
+    """The walk: "7号楼门口的垃圾桶臭得不行" was added to a ticket sent to a department,
+    nobody in the grid holding it, and the reply said "已告诉第二网格的网格员". The card
+    goes to the department (孙科长, 街道环卫所), and the reply says so."""
+    town = long_memory_town
+    draft = await town.liu.says("7号楼门口的垃圾桶满了没人清")
+    number = (await town.liu.taps("确认提交", draft)).ticket
+    await town.later(hours=73)  # never taken, past its resolution limit: to 街道环卫所
+    for worker in (town.sun, town.wang, town.zhao):
+        await worker.receives()
+    offered = await town.liu.says("7号楼门口的垃圾桶满了没人清")
+    assert f"您已经反映过 {number}" in offered, offered.text
+    noted = await town.liu.says("7号楼门口的垃圾桶臭得不行")
+    assert f"已补充到 {number}，已告诉负责处理的街道环卫所" in noted, noted.text
+    assert "网格员" not in noted.text, noted.text
+    [card] = [r for r in await town.sun.receives() if number in r.text]
+    assert "7号楼门口的垃圾桶臭得不行" in card.text
+    assert [b.label for b in card.buttons] == ["处理中", "办结"], "what a department may do"
+    workers = await town.wang.receives() + await town.zhao.receives()
+    assert not [r for r in workers if "臭得不行" in r.text], "nobody in the grid holds it"
