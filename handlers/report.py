@@ -108,6 +108,11 @@ _BARE_ASIDES = frozenset(
 )
 #: Words that add another matter ("9号楼的路灯也不亮了", "另外…"), not correct this one.
 _ANOTHER_MATTER = re.compile(r"也|另外|还有|顺便|不过|再说")
+#: A verdict said before another matter ("还行 不过9号楼的路灯也不亮了"): not its problem.
+_LEAD_ASIDE = re.compile(
+    r"^(?:还行|还好|一般|还可以|凑合|不用了?)"
+    r"(?:[\s，,。！!]+(?:不过|但是|可是)?|不过|但是|可是)[\s，,]*"
+)
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
@@ -215,7 +220,7 @@ class ReportHandler(TicketHandler):
             no = Button(t("ticket.place_offer_no"), "取消")
             return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
         if not START.fullmatch(text):
-            self._absorb(ctx, text)
+            self._absorb(ctx, _LEAD_ASIDE.sub("", text) or text)
         replies = list(await self._next(ctx))
         if pending:
             # A second report while a draft waited: the old one is put down with a word.
