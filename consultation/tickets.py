@@ -12,7 +12,7 @@ work; who is told what follows from the dispatch table (:mod:`notices.tickets`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -45,6 +45,9 @@ from storage.unit_of_work import UnitOfWork
 
 HOLDING = ("assigned", "in_progress", "escalated")
 #: A building by its number, as the register names them (1号楼 … 8号楼).
+#: An emergency said again by its reporter this long after the first, while that urgent
+#: ticket is open, is the same emergency (the lift still stuck, told again after "取消").
+EMERGENCY_REPEAT_WINDOW = timedelta(hours=4)
 _NUMBERED_BUILDING = re.compile(r"(\d{1,4})号楼")
 
 
@@ -233,6 +236,27 @@ class TicketService:
             (tk for tk in units if same_subject(tk.description, description, keywords)), None
         )
 
+    async def ongoing_emergency(
+        self, reporter: Actor, same_kind: Callable[[Ticket], bool], now: datetime
+    ) -> Ticket | None:
+        """The reporter's own urgent ticket, still open and filed within
+        :data:`EMERGENCY_REPEAT_WINDOW`, of the kind ``same_kind`` tells (the words'
+        reading is the nlu's): the emergency said again is that one, not a new one, however
+        much was said in between. Newest first; None when there is none."""
+        since = now - EMERGENCY_REPEAT_WINDOW
+        return next(
+            (
+                tk
+                for tk in await self.mine(reporter)
+                if tk.urgent
+                and tk.status in OPEN_STATUSES
+                and self._is_reporter(tk, reporter)
+                and tk.received_at >= since
+                and same_kind(tk)
+            ),
+            None,
+        )
+
     async def building_unknown(self, place: Place) -> list[int] | None:
         """The community's numbered buildings, when ``place`` names one it does not have
         (9号楼 where there are 1–8号楼): asked about rather than filed with no grid. None
@@ -352,6 +376,28 @@ class TicketService:
         await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
         return ticket
+
+    async def notify_again(self, person: Actor, now: datetime) -> list[Ticket]:
+        """开启通知 after 不用了: the tickets this account filed quiet and still open (not
+        archived) are told of their progress from now on, each change in its history and
+        the audit log. The ones turned on (none: nothing was off)."""
+        turned: list[Ticket] = []
+        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
+            own = (copy.reporter_platform, copy.reporter_user_id) == (
+                person.platform,
+                person.user_id,
+            )
+            if not own or copy.wants_updates or copy.status == "closed":
+                continue
+            ticket = await self._get(copy.number)
+            ticket.wants_updates = True
+            await self.repo.save(ticket)
+            data = {"wants_updates": True}
+            await self._event(
+                ticket, person, "updates_on", ticket.status, ticket.status, now, data=data
+            )
+            turned.append(ticket)
+        return turned
 
     # ---- grid workers ----------------------------------------------------------------
 

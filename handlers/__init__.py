@@ -23,7 +23,7 @@ from handlers.meetings import (
     MeetingInfoHandler,
 )
 from handlers.nlu_labels import NluLabelHandler
-from handlers.notify import NotifyPreferenceHandler
+from handlers.notify import NotifyPreferenceHandler, UpdatesOnHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.report import ReportHandler
 from handlers.schedule import ScheduleHandler
@@ -104,6 +104,7 @@ def default_handlers(
         IssueBindCodeHandler(),
         VerifyHandler(),
         NotifyPreferenceHandler(),
+        UpdatesOnHandler(tickets),
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
         NluLabelHandler(),

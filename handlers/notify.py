@@ -10,8 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from consultation.binding import EVERYWHERE, PreferenceError, set_push_preference
+from consultation.binding import (
+    EVERYWHERE,
+    PreferenceError,
+    remember_updates,
+    remembered_updates,
+    set_push_preference,
+)
 from consultation.binding import push_route as route_of
+from handlers.tickets import TicketHandler, actor_of
 from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
@@ -44,6 +51,16 @@ _PATTERNS = (
     r"(?:以后|今后)?的?(?:通知|提醒)(?:都|全都|全部|统统)(?:发|推送|送)(?:吧|过来|给我)?[。！!]?",
     r"(?:我的)?(?:通知|提醒)(?:都)?(?:发到|发在|发)?(?:哪里|哪儿|哪)(?:了|呢)?[?？]?",
     r"通知设置",
+)
+
+
+#: 开启通知 in people's words ("我要接收通知", "还是通知我吧", "恢复提醒"); never the bare
+#: "通知我" the report's own question takes as its answer.
+_ON = (
+    r"(?:我|请)?(?:还是|重新|再)?(?:要|想|想要|需要)?(?:重新|再)?"
+    r"(?:开启|打开|开通|恢复|接收|接受|收)(?:一下)?(?:处理)?(?:进展|进度)?的?(?:通知|提醒)"
+    r"(?:吧|了|啦)?[。！!~～]*",
+    r"(?:那|那就)?还是(?:要)?通知我吧?[。！!~～]*",
 )
 
 
@@ -86,3 +103,30 @@ class NotifyPreferenceHandler(Handler):
         except PreferenceError as exc:
             return [Reply(t(f"notify.{exc.code}", platform=platform_name(exc.platform or "")))]
         return [Reply(t("notify.saved") + route_text(route))]
+
+
+class UpdatesOnHandler(TicketHandler):
+    """开启通知: whoever answered 不用了 to "处理进展要通知您吗？" switches the notices back
+    on — kept with the account (its next report is not asked again) and on its tickets
+    still open, each change audited."""
+
+    grammar = (
+        Command(
+            "开启通知", "handle", aliases=("打开通知", "接收通知", "/updates_on"), listed=False
+        ),
+    )
+    phrases = _ON
+    #: The reply names the person's tickets: said in the group, answered in their own chat.
+    answers_privately = True
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        message = ctx.message
+        before = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+        await remember_updates(
+            ctx.uow, message.platform, message.sender_id, True, ctx.user.actor, ctx.now
+        )
+        turned = await self.service(ctx).notify_again(actor_of(ctx), ctx.now)
+        if turned:
+            numbers = "、".join(tk.number for tk in turned)
+            return [Reply(t("notify.updates_on_tickets", numbers=numbers))]
+        return [Reply(t("notify.updates_already" if before is not False else "notify.updates_on"))]

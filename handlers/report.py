@@ -40,19 +40,22 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.dialogue import (
     BARE_ACKS,
+    all_clear,
     emergency_kind,
     is_bare_ack,
+    is_cancel,
     is_question,
     no_longer_needed,
     same_danger,
+    squeeze,
 )
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
-from notices.tickets import summary, told_of_change
+from notices.tickets import REPORT_FLOW, summary, told_of_change
 from storage.tickets import OPEN_STATUSES
 
-FLOW = "report"
+FLOW = REPORT_FLOW
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
 #: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
 START = re.compile(
@@ -357,6 +360,9 @@ class ReportHandler(TicketHandler):
                 conv.advance("filed")
                 return [advice, noted]
             # Another danger (smoke after people trapped in the lift): its own urgent ticket.
+        repeated = await self._repeated(ctx, service, kind)
+        if repeated is not None:
+            return [advice, *repeated]
         kept: dict[str, Any] | None = None
         drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
         if drafting and self._same_problem(conv.data, text, kind):
@@ -409,6 +415,37 @@ class ReportHandler(TicketHandler):
             conv.start(FLOW, "collect", **kept, split_from=number)
             replies.append(Reply(t("ticket.kept")))
         return replies
+
+    async def _repeated(
+        self, ctx: Context, service: TicketService, kind: str
+    ) -> list[Reply] | None:
+        """The same emergency said again ("取消" or "我的诉求" in between, or long after the
+        filing's dialogue closed): while the sender's urgent ticket of this kind is open and
+        recent (TicketService.ongoing_emergency), it is added to that ticket (its history,
+        the audit log, its holder or grid) and never filed again; its place stays the
+        first one's. A lift in another building named is another lift: None, filed anew."""
+        named = read_message(ctx.text, self.catalogue).place.building
+
+        def same(ticket: Ticket) -> bool:
+            if emergency_kind(ticket.description) != kind:
+                return False
+            return named is None or ticket.building in (None, named)
+
+        ongoing = await service.ongoing_emergency(actor_of(ctx), same, ctx.now)
+        if ongoing is None:
+            return None
+        noted = await self._noted(ctx, service, ongoing)
+        conv = ctx.conversation
+        if not conv.active or (conv.flow == FLOW and conv.step == "filed"):
+            # What is said next ("我孙子在里面") goes to this ticket too, as after filing.
+            conv.start(
+                FLOW,
+                "filed",
+                draft_id=ongoing.draft_id,
+                number=ongoing.number,
+                filed_at=ctx.now.isoformat(),
+            )
+        return [noted]
 
     def _same_problem(self, data: dict[str, Any], text: str, kind: str) -> bool:
         """Does an emergency said during a draft belong to it? Only when the draft speaks
@@ -596,6 +633,16 @@ class ReportHandler(TicketHandler):
         if told:
             return told
         urgent = await self._urgent_just_filed(ctx, service, PLACE_WINDOW)
+        if urgent is not None and (squeeze(ctx.text) in NO_WORDS or is_cancel(ctx.text)):
+            # "不用" just after an emergency: it is not withdrawn by chat, nor is the word
+            # added to the ticket; how to say it was a false alarm is told.
+            where = await self._where_now(service, urgent)
+            return [Reply(t("emergency.not_withdrawn", number=urgent.number, where=where))]
+        if urgent is not None and all_clear(ctx.text):
+            # "误报了" / "人出来了": told to whoever handles it, without the advice again.
+            noted = await service.add_note(urgent.number, actor_of(ctx), ctx.text, ctx.now)
+            where = await self._where_now(service, noted)
+            return [Reply(t("emergency.all_clear", number=noted.number, where=where))]
         if urgent is not None and self._adds_to(urgent, ctx.text):
             # "快来人啊 我孙子在里面" just after people trapped in the lift: more about it,
             # answered with what to do again and added to the ticket, never "没明白".
@@ -647,8 +694,12 @@ class ReportHandler(TicketHandler):
         except TicketError:
             return []
         if changed is None:  # the place it has: said so, unless it was the danger said again
-            same = Reply(t("emergency.place_same", number=number, place=place.label()))
-            return [] if danger is not None else [same]
+            if danger is not None:
+                return []
+            # "已经在处理了" only once a worker took it (as the emergency said again).
+            key = _if_taken("emergency.place_same", ticket)
+            where = await self._where_now(service, ticket)
+            return [Reply(t(key, number=number, place=place.label(), where=where))]
         ticket = changed.ticket
         if changed.holder_name:
             where = t("emergency.where_holder", holder=changed.holder_name)

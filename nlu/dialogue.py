@@ -106,6 +106,16 @@ def no_longer_needed(text: str) -> bool:
     return bool(_NO_LONGER_NEEDED.search(normalize(text)))
 
 
+#: Said of an emergency just reported: it is over, or never was ("误报了", "人出来了").
+_ALL_CLEAR = re.compile(r"误报|报错了|搞错了|没事了|(?:人|都|已经)(?:被救)?出来了|救出来了")
+
+
+def all_clear(text: str) -> bool:
+    """True when the message says the danger just reported is over or was a false alarm:
+    told to whoever handles it, never filed or advised about again."""
+    return bool(_ALL_CLEAR.search(normalize(text))) or no_longer_needed(text)
+
+
 def squeeze(text: str) -> str:
     """The words of ``text`` without punctuation, spaces and emoji (normalized)."""
     return _EMOJI.sub("", _FILLER.sub("", normalize(text)))
@@ -126,9 +136,12 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "lift",
         re.compile(
-            r"电梯.{0,8}(?:困|关|卡|出不来|被困|停在半|下不来)"
+            # Only a person in it: a lift that sticks or breaks ("电梯老是卡住", "电梯门
+            # 关不上") is an ordinary 电梯 report, drafted and confirmed as any other.
+            r"电梯.{0,12}(?:困|关在|关里|被关|出不来|下不来|有人在里"
+            r"|里面?还?有人(?=$|[，。！!？?,.\s~～]|呢|啊|呀|快|被|困|出不|下不|没出)"
+            r"|[人我孩娃子妈爸爷奶婆公他她老宝].{0,2}在里[面头边])"
             r"|(?:困|关|卡)(?:了|住了?)?.{0,4}在?电梯"
-            r"|电梯.{0,12}(?:困人|被困)"
         ),
     ),
     ("trapped", re.compile(r"困人|被困|困住了|锁在.{0,4}(?:里|屋)")),

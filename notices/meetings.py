@@ -121,8 +121,7 @@ def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -
                 "minutes.void_vote",
                 ref=poll_ref(void.poll.id or 0),
                 text=void.poll.question,
-                verdict=verdict_words(void.tally.outcome),
-                tally=_tally_text(void.poll, void.tally),
+                verdict=_void_verdict(void.poll, void.tally),
             )
         )
     lines.append(t("minutes.public", url=url))
@@ -134,14 +133,25 @@ def _tally_text(poll: Poll, tally: Tally) -> str:
     return t("minutes.tally", counts=counts, voters=tally.voters, electorate=tally.electorate)
 
 
+def _void_verdict(poll: Poll, tally: Tally) -> str:
+    """A void vote's result as the minutes say it: "无效（未达法定人数；赞成 1，…；投票
+    1/5）" — never "…？：无效：未达法定人数" (a question, then two colons)."""
+    counts = "，".join(f"{option_label(poll, i)} {c}" for i, c in enumerate(tally.counts))
+    said = t("minutes.void_tally", counts=counts, voters=tally.voters, electorate=tally.electorate)
+    return t(f"minutes.void_{tally.outcome}", tally=said)
+
+
 def decision_line(decision_id: int, text: str, view: Any) -> str:
     """A decision in the minutes; one recorded for a void vote before void votes got no
-    number says what it was (无效：未达法定人数), not 未通过."""
+    number says what it was (无效（未达法定人数；…）), not 未通过."""
     tally_text = ""
     verdict = t("minutes.passed" if view.decision.passed else "minutes.failed")
     if view.tally is not None and view.poll is not None:
-        tally_text = _tally_text(view.poll, view.tally)
-        verdict = verdict_words(view.tally.outcome)
+        if view.tally.outcome in ("passed", "failed"):
+            tally_text = _tally_text(view.poll, view.tally)
+            verdict = verdict_words(view.tally.outcome)
+        else:  # void: what, why and the tally in one pair of brackets
+            verdict = _void_verdict(view.poll, view.tally)
     return t(
         "minutes.decision",
         ref=decision_ref(decision_id),

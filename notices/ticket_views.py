@@ -296,7 +296,9 @@ def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzi
     is that, else the deadline (it counts working time: filed in the evening or across
     the lunch break, "4 小时" would promise what nobody is on duty to keep)."""
     if not ticket.wants_updates:
-        return Reply(t("ticket.filed_quiet", number=ticket.number))
+        # 不用了 can be taken back: one tap (or "开启通知") switches them on.
+        on = t("notify.b_updates_on")
+        return Reply(t("ticket.filed_quiet", number=ticket.number), buttons=(Button(on, on),))
     where = t("ticket.where_grid", grid=grid) if grid is not None else t("ticket.where_community")
     if ticket.urgent:
         return Reply(t("ticket.filed_urgent", number=ticket.number, where=where))

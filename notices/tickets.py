@@ -25,6 +25,7 @@ from consultation.audiences import (
 )
 from consultation.confidentiality import Confidentiality, Shown, Viewer
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
+from kernel.context import PUT_DOWN
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
 from notices.common import date_text, titled
@@ -34,6 +35,10 @@ from storage.unit_of_work import UnitOfWork
 
 #: The conversation that makes a resident's next "满意" the rating of their ticket.
 RATING_FLOW = "ticket_rating"
+#: The report's dialogue (handlers/report.py), and its steps that only follow a ticket
+#: already filed ("有新情况直接发给我"): no draft in them to lose.
+REPORT_FLOW = "report"
+AFTER_FILING = ("filed", "followed")
 
 
 def location_of(shown: Shown) -> str:
@@ -138,6 +143,12 @@ def task_card(ticket: Ticket, shown: Shown, title: str, zone: tzinfo, extra: str
     )
 
 
+def _after_filing(flow: str, step: str, data: dict[str, Any], number: str) -> bool:
+    """Is this conversation only the window after ``number`` was filed (or followed),
+    which a fix within the half hour would otherwise keep the rating question from?"""
+    return flow == REPORT_FLOW and step in AFTER_FILING and data.get("number") == number
+
+
 def _grid_or_moderators(ticket: Ticket) -> Audience:
     return GridWorkers(ticket.grid_id) if ticket.grid_id is not None else Moderators()
 
@@ -227,12 +238,14 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             return
         platform, user = ticket.reporter_platform, ticket.reporter_user_id
         state = await uow.conversations.get(platform, user, user, now)
+        data: dict[str, Any] = {"number": ticket.number}
         if state is not None and state.flow != RATING_FLOW:
-            return  # in the middle of something else; the buttons still work
+            if not _after_filing(state.flow, state.step, state.data, ticket.number):
+                return  # in the middle of something else; the buttons still work
+            if PUT_DOWN in state.data:  # a draft it had put down: its old card still told
+                data[PUT_DOWN] = state.data[PUT_DOWN]
         expires = now + timedelta(hours=catalogue.rating_timeout_hours)
-        await uow.conversations.save(
-            platform, user, user, RATING_FLOW, "rating", {"number": ticket.number}, expires
-        )
+        await uow.conversations.save(platform, user, user, RATING_FLOW, "rating", data, expires)
 
     def escalated_to_reporter(key: str, due_of: str) -> Notify[ev.TicketChanged]:
         def say(event: ev.TicketChanged, _a: Audience) -> Reply:

@@ -315,7 +315,7 @@ async def test_a_draft_another_dialogue_takes_the_place_of_is_put_down_with_a_wo
     the topic draft was gone without a word (its old 确认提交 then filed the report)."""
     topic = await town.liu.says("我想提个议题：楼下加装休息长椅")
     assert "确认提交" in topic.labels, topic.text
-    report = await town.liu.says("9号楼门口的垃圾桶满了没人清")
+    report = await town.liu.says("7号楼门口的垃圾桶满了没人清")
     assert "请确认" in report, report.text
     assert "议题草稿“楼下加装休息长椅”还没提交，先放下了" in report, report.text
 

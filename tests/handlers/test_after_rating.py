@@ -199,3 +199,45 @@ async def test_a_rating_tap_while_a_draft_waits_rates_and_keeps_the_draft(town: 
     assert tk is not None and tk.rating == "满意"
     assert new is not None and new.description == "8号楼楼下的健身器材坏了"
     assert "commented" not in await events_of(town, number)
+
+
+async def fixed_within_the_hour(town: Town) -> tuple[str, Answer]:
+    """刘大爷's rubbish heap cleared twenty minutes after he filed it: the filing's own
+    dialogue ("有新情况直接发给我") is still open when the 办结 notice comes."""
+    draft = await town.liu.says("5号楼1单元门口堆了好多垃圾没人清")
+    number = (await town.liu.taps("确认提交", draft)).ticket
+    await town.later(minutes=20)  # within the filing's window (30 minutes)
+    await town.zhao.says(f"接单 {number}")
+    await town.zhao.says(f"办结 {number} 已清运")
+    [ask] = [p for p in await town.liu.receives() if "请您评价" in p.text]
+    return number, Answer([ask])
+
+
+@pytest.mark.parametrize(("words", "rating"), [("满意", "满意"), ("挺好的 就是慢了点", "基本满意")])
+async def test_a_ticket_fixed_soon_after_filing_is_rated_in_words(
+    town: Town, words: str, rating: str
+) -> None:
+    """The walk: a lamp fixed twenty minutes after it was reported; "挺好的 就是慢了点"
+    then was not taken as the rating (the filing's dialogue kept the question shut)."""
+    number, _ask = await fixed_within_the_hour(town)
+    answer = await town.liu.says(words)
+    assert f"谢谢您的评价（{rating}）" in answer and number in answer, answer.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and tk.rating == rating
+
+
+async def test_a_draft_being_written_when_the_ticket_is_fixed_is_not_lost(town: Town) -> None:
+    """In the middle of a second report when the first is fixed: the draft stays where it
+    was (its next answer fills it), and the notice's buttons still rate the first."""
+    draft = await town.liu.says("5号楼1单元门口堆了好多垃圾没人清")
+    number = (await town.liu.taps("确认提交", draft)).ticket
+    await town.later(minutes=5)
+    asked = await town.liu.says("健身器材坏了")
+    await town.zhao.says(f"接单 {number}")
+    await town.zhao.says(f"办结 {number} 已清运")
+    [ask] = [p for p in await town.liu.receives() if "请您评价" in p.text]
+    card = await town.liu.says("8号楼楼下")
+    assert "请确认" in card and "8号楼" in card and "健身器材" in card, (asked.text, card.text)
+    rated = await town.liu.taps("满意", Answer([ask]))
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text

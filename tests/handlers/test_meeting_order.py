@@ -36,8 +36,8 @@ async def test_minutes_wait_for_the_meeting_to_begin(town: Town) -> None:
     assert "已发布" in published or "/public/meetings/M202612" in published, published.text
 
 
-async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: Town) -> None:
-    town = low_bar
+async def _on_the_agenda(town: Town) -> None:
+    """张阿姨's T1, accepted and co-signed, is item 1 of M202612's agenda."""
     await town.li.says("创建议事日")
     await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
     await town.zhang.says("确认提交")
@@ -45,6 +45,11 @@ async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: To
     await town.liu.says("附议 T1")
     first = await town.li.says("议程 M202612 T1 30分钟")
     assert "第 1 项" in first, first.text
+
+
+async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: Town) -> None:
+    town = low_bar
+    await _on_the_agenda(town)
     await town.li.says("创建议事日 2027-01")
     second = await town.li.says("议程 M202701 T1 30分钟")
     assert "已经列入 M202612 的议程" in second, second.text
@@ -57,12 +62,7 @@ async def test_notes_wait_for_the_meeting_day_as_sign_in_does(low_bar: Town) -> 
     """记录 two days ahead was taken while 签到 and 发布纪要 were refused: now all three
     wait for the meeting; on the day the notes are kept."""
     town = low_bar
-    await town.li.says("创建议事日")
-    await town.zhang.says("我想提个议题：3号楼停车位太少，建议把东侧空地改成停车位")
-    await town.zhang.says("确认提交")
-    await town.li.says("审核 T1 通过")
-    await town.liu.says("附议 T1")
-    assert "第 1 项" in await town.li.says("议程 M202612 T1 30分钟")
+    await _on_the_agenda(town)
     town.clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # two days before
     assert "不在今天" in await town.li.says("签到 M202612 刘大爷")
     assert "还没开始" in await town.li.says("发布纪要 M202612")

@@ -122,12 +122,32 @@ async def test_an_emergency_filed_at_home_says_so_and_a_place_said_next_corrects
     assert "5号楼2单元" in str(after)
     # Saying it again changes nothing; another problem there is a report of its own.
     same = await town.zhang.says("就是5号楼2单元")
-    assert same.text == f"好的，{number} 的地点就是 5号楼2单元，已经在处理了。"
+    assert same.text == (
+        f"好的，{number} 的地点就是 5号楼2单元，已通知第二网格的网格员，还在等人接单，"
+        "有人接单会马上告诉您。"
+    ), same.text
     other = await town.zhang.says("5号楼门口路灯坏了")
     assert "请确认" in other and "路灯" in other, other.text
     assert (await zhangs_ticket(town)).building == "5号楼"
     detail = await town.zhang.says(number)
     assert "位置：5号楼2单元" in detail and "居民更正地点" in detail, detail.text
+
+
+async def test_the_place_confirmed_says_who_has_it_or_that_it_waits_to_be_taken(
+    town: Town,
+) -> None:
+    """ "地点就是 …，已经在处理了" was said while nobody had taken the ticket. Before a
+    worker takes it: who was told, and that it waits; after: who has it."""
+    number = (await town.zhang.says("电梯里有人被困住了")).ticket
+    waiting = await town.zhang.says("就是3号楼2单元301室")
+    assert waiting.text == (
+        f"好的，{number} 的地点就是 3号楼2单元301室，已通知第一网格的网格员，还在等人接单，"
+        "有人接单会马上告诉您。"
+    ), waiting.text
+    await town.wang.says(f"接单 {number}")
+    taken = await town.zhang.says("对，就是3号楼2单元301室")
+    assert f"{number} 的地点就是 3号楼2单元301室" in taken, taken.text
+    assert "王网格员已经在处理了" in taken and "等人接单" not in taken.text, taken.text
 
 
 async def test_the_emergency_said_again_with_its_place_corrects_it(town: Town) -> None:

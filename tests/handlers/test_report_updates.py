@@ -80,3 +80,65 @@ async def test_typed_button_words_at_the_question_act_like_the_buttons(town: Tow
         identity = await uow.identities.ensure("web", "w-00000000000000bb")
     assert identity.wants_updates is True
     assert isinstance(identity, PlatformIdentity)
+
+
+async def quiet_visitor(town: Town, who: str) -> str:
+    """A visitor who answered 不用了 and filed 3号楼's lamp: the ticket's number."""
+    visitor = town.person(who)
+    await visitor.says("楼道灯坏了")
+    asked = await visitor.says("3号楼")
+    await visitor.taps("不用了", asked)
+    filed = await visitor.says("确认提交")
+    assert "您选择了不接收通知" in filed and filed.labels == ["开启通知"], filed.text
+    return filed.ticket
+
+
+async def test_notices_switched_back_on_in_words_reach_the_open_ticket(town: Town) -> None:
+    """Once 不用了, there was no way back: "我要接收通知" was not understood. Now it is
+    kept with the account and on the ticket still open, audited, and said in one line."""
+    who = "w-00000000000000cc"
+    number = await quiet_visitor(town, who)
+    visitor = town.person(who)
+    on = await visitor.says("我要接收通知")
+    assert on.text == f"好的，已开启通知，{number} 和以后反映的问题有进展都会发给您。", on.text
+    await town.wang.says(f"接单 {number}")
+    told = await visitor.receives()
+    assert any(number in p.text for p in told), [p.text for p in told]
+
+    card = await visitor.says("东门的垃圾桶满了没人清")
+    assert QUESTION not in card and "请确认" in card, card.text
+    filed = await visitor.says("确认提交")
+    assert "不接收通知" not in filed, filed.text
+    async with town.bot.uow() as uow:
+        kept = await uow.audit.for_entity("identity", f"web:{who}")
+        on_ticket = await uow.audit.for_entity("ticket", number)
+    assert [e.after["wants_updates"] for e in kept if e.after] == [False, True]
+    assert [e.actor for e in on_ticket if e.action == "ticket_updates_on"] == [f"web:{who}"]
+
+
+async def test_the_button_under_the_quiet_filing_switches_them_on(town: Town) -> None:
+    who = "w-00000000000000dd"
+    visitor = town.person(who)
+    await visitor.says("楼道灯坏了")
+    asked = await visitor.says("3号楼")
+    await visitor.taps("不用了", asked)
+    filed = await visitor.says("确认提交")
+    on = await visitor.taps("开启通知", filed)
+    assert "已开启通知" in on and filed.ticket in on, on.text
+    again = await visitor.says("开启通知")
+    assert again.text == "通知本来就是开着的，您反映的问题有进展会发给您。", again.text
+    await town.wang.says(f"接单 {filed.ticket}")
+    assert any(filed.ticket in p.text for p in await visitor.receives())
+
+
+async def test_help_says_how_to_switch_notices_on(town: Town) -> None:
+    assert "开启通知" in await town.person("w-00000000000000ee").says("帮助")
+
+
+async def test_switching_notices_on_in_the_group_is_answered_privately(town: Town) -> None:
+    """The answer names the sender's tickets: never shown to the group."""
+    draft = await town.zhang.says("3号楼2单元的楼道灯坏了")
+    number = (await town.zhang.taps("确认提交", draft)).ticket
+    on = await town.zhang.says("开启通知", in_group=True, addressed=True)
+    assert on.private and "通知本来就是开着的" in on, on.text
+    assert number not in on.text

@@ -22,7 +22,7 @@ from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
 from storage.types import utcnow
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
-from tests.bot.adapters.webchat import ClientFactory, WebChat
+from tests.bot.adapters.webchat import Browser, ClientFactory, WebChat
 from tests.conftest import Clock, make_settings
 
 
@@ -41,6 +41,20 @@ async def client(
     bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow)
     yield await aiohttp_client(build_web_app(bot))
+
+
+@pytest.fixture
+async def browsers(client: TestClient[Any, Any]) -> AsyncIterator[Callable[[], Browser]]:
+    """New browsers on the chat, each with a cookie jar of its own."""
+    opened: list[Browser] = []
+
+    def new() -> Browser:
+        opened.append(Browser(client.make_url("/")))
+        return opened[-1]
+
+    yield new
+    for browser in opened:
+        await browser.close()
 
 
 @pytest.fixture

@@ -9,23 +9,19 @@ Real HTTP on loopback, each browser with its own cookies (tests/bot/adapters/web
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlmodel import select
 
-from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
+from bot.app import build_web_app, build_yishi
 from bot.demo import seed_demo
 from bot.media import LocalBlobs
-from consultation.binding import issue_code
 from kernel.intents import KeywordClassifier
 from kernel.messages import Reply
-from storage.models import Resident
 from storage.web_chat import WebChatRepository
-from tests.bot.adapters.test_web_photos import PNG, upload
-from tests.bot.adapters.webchat import Browser, ClientFactory
+from tests.bot.adapters.webchat import PNG, Browser, ClientFactory, bind, bot_of, code_for, upload
 from tests.conftest import Clock, make_settings
 
 GROUP = "group:main"
@@ -47,37 +43,9 @@ async def client(
     return await aiohttp_client(build_web_app(bot))
 
 
-@pytest.fixture
-async def browsers(client: TestClient[Any, Any]) -> AsyncIterator[Callable[[], Browser]]:
-    opened: list[Browser] = []
-
-    def new() -> Browser:
-        opened.append(Browser(client.make_url("/")))
-        return opened[-1]
-
-    yield new
-    for browser in opened:
-        await browser.close()
-
-
-def bot_of(client: TestClient[Any, Any]) -> Yishi:
-    bot = client.server.app[YISHI_KEY]
-    assert isinstance(bot, Yishi)
-    return bot
-
-
-async def code_for(client: TestClient[Any, Any], name: str) -> str:
-    """A moderator's bind code for the resident ``name``."""
-    bot = bot_of(client)
-    async with bot.uow() as uow:
-        found = (await uow.session.exec(select(Resident).where(Resident.name == name))).one()
-        assert found.id is not None
-        return await issue_code(uow, found.id, "cli", bot.clock())
-
-
 async def resident(client: TestClient[Any, Any], browser: Browser, name: str) -> Browser:
     await browser.open()
-    assert name in (await browser.say(f"绑定 {await code_for(client, name)}"))[0]
+    await bind(client, browser, name)
     return browser
 
 

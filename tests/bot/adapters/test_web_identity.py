@@ -20,13 +20,12 @@ from aiohttp.test_utils import TestClient
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
+from bot.app import build_web_app, build_yishi
 from bot.cli import main
 from bot.demo import seed_demo
-from consultation.binding import issue_code
 from kernel.intents import KeywordClassifier
-from storage.models import PlatformIdentity, Resident
-from tests.bot.adapters.webchat import Browser
+from storage.models import PlatformIdentity
+from tests.bot.adapters.webchat import Browser, bind, bot_of
 from tests.conftest import Clock, make_settings
 from tests.storage.scan import cells_containing
 
@@ -43,37 +42,6 @@ async def client(
     bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow)
     yield await aiohttp_client(build_web_app(bot))
-
-
-@pytest.fixture
-async def browsers(client: TestClient[Any, Any]) -> AsyncIterator[Callable[[], Browser]]:
-    """New browsers on the chat, each with a cookie jar of its own."""
-    opened: list[Browser] = []
-
-    def new() -> Browser:
-        opened.append(Browser(client.make_url("/")))
-        return opened[-1]
-
-    yield new
-    for browser in opened:
-        await browser.close()
-
-
-def bot_of(client: TestClient[Any, Any]) -> Yishi:
-    bot = client.server.app[YISHI_KEY]
-    assert isinstance(bot, Yishi)
-    return bot
-
-
-async def bind(client: TestClient[Any, Any], browser: Browser, name: str) -> None:
-    """The resident ``name`` binds this browser with a code, as a real deployment does
-    (the residents' group is open to bound residents only)."""
-    bot = bot_of(client)
-    async with bot.uow() as uow:
-        found = (await uow.session.exec(select(Resident).where(Resident.name == name))).one()
-        assert found.id is not None
-        code = await issue_code(uow, found.id, "cli", bot.clock())
-    assert name in (await browser.say(f"绑定 {code}"))[0]
 
 
 async def make_moderator(client: TestClient[Any, Any], browser: Browser) -> None:

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 from yarl import URL
 
 from bot.app import YISHI_KEY, Yishi
 from bot.media import LocalBlobs, S3Blobs
-from tests.bot.adapters.webchat import Browser, WebChat
+from tests.bot.adapters.webchat import PNG, WebChat, upload
 
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 MAX = 8192
 
 
@@ -37,18 +35,6 @@ def kept_files(client: TestClient[Any, Any]) -> list[str]:
     assert isinstance(blobs, S3Blobs)
     listed = blobs.client.list_objects_v2(Bucket=blobs.bucket)
     return [item["Key"] for item in listed.get("Contents", [])]
-
-
-async def upload(
-    browser: Browser, data: bytes, *, token: bool = True, **fields: str
-) -> tuple[int, dict[str, Any]]:
-    form = aiohttp.FormData()
-    for name, value in fields.items():
-        form.add_field(name, value)
-    form.add_field("photo", data, filename="IMG_0001.jpg", content_type="image/jpeg")
-    headers = browser.headers() if token else {}
-    async with browser.http.post(browser.url("/api/photos"), data=form, headers=headers) as resp:
-        return resp.status, await resp.json()
 
 
 async def test_a_photo_in_a_report_reaches_the_grid_worker(

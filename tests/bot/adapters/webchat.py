@@ -13,9 +13,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from sqlmodel import select
 from yarl import URL
 
 from bot.adapters.web.sessions import CSRF_HEADER, SESSION_COOKIE
+from bot.app import YISHI_KEY, Yishi
+from consultation.binding import issue_code
+from storage.models import Resident
 
 #: pytest-aiohttp's ``aiohttp_client``: an app in, a client on a loopback server out.
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
@@ -115,3 +119,43 @@ class WebChat:
     async def close(self) -> None:
         for browser in self.browsers.values():
             await browser.close()
+
+
+#: A small PNG (its signature, then bytes), for the photo upload tests.
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+
+
+async def upload(
+    browser: Browser, data: bytes, *, token: bool = True, **fields: str
+) -> tuple[int, dict[str, Any]]:
+    """Posts a photo as the page does (multipart, with the CSRF header unless ``token``
+    is off): the status and the JSON answer."""
+    form = aiohttp.FormData()
+    for name, value in fields.items():
+        form.add_field(name, value)
+    form.add_field("photo", data, filename="IMG_0001.jpg", content_type="image/jpeg")
+    headers = browser.headers() if token else {}
+    async with browser.http.post(browser.url("/api/photos"), data=form, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+def bot_of(client: TestClient[Any, Any]) -> Yishi:
+    """The bot behind a served web chat."""
+    bot = client.server.app[YISHI_KEY]
+    assert isinstance(bot, Yishi)
+    return bot
+
+
+async def code_for(client: TestClient[Any, Any], name: str) -> str:
+    """A bind code for the resident ``name``, issued as a moderator's ``yishi`` would."""
+    bot = bot_of(client)
+    async with bot.uow() as uow:
+        found = (await uow.session.exec(select(Resident).where(Resident.name == name))).one()
+        assert found.id is not None
+        return await issue_code(uow, found.id, "cli", bot.clock())
+
+
+async def bind(client: TestClient[Any, Any], browser: Browser, name: str) -> None:
+    """The resident ``name`` binds this browser with a code, as a real deployment does
+    (the residents' group is open to bound residents only)."""
+    assert name in (await browser.say(f"绑定 {await code_for(client, name)}"))[0]
