@@ -160,6 +160,18 @@ async def test_the_walks_words_rate_with_the_trained_model(
     assert f"谢谢您的评价（{rating}）" in answer and number in answer, answer.text
 
 
+@pytest.mark.parametrize("words", ["修得太马虎了 一下雨又堵", "太慢了 等了好几天才来修"])
+async def test_the_walks_complaints_rate_unsatisfied_with_the_trained_model(
+    model_town: Town, words: str
+) -> None:
+    """As the demo understands: a complaint about the work at the rating question is 不满意,
+    the words its comment, and no "这属于哪一类问题？"."""
+    number, _ask = await resolved_for_liu(model_town)
+    answer = await model_town.liu.says(words)
+    assert "这属于哪一类问题" not in answer.text, answer.text
+    assert f"抱歉没让您满意。{number} 已重新交给网格处理" in answer and words in answer, answer.text
+
+
 @pytest.mark.parametrize("problem", ["8号楼楼下的健身器材坏了", "3号楼门口的井盖坏了 有个洞"])
 async def test_the_walks_new_problem_with_the_trained_model(model_town: Town, problem: str) -> None:
     number, _ = await rated_by_liu(model_town, "满意")
