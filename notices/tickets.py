@@ -328,7 +328,8 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     def place_card(event: ev.TicketPlaceCorrected, audience: Audience) -> Reply:
         old = rule.place(event.ticket.category, event.old_place, viewer_of(audience))
         note = t("ticket.place_note", old=location_of(old))
-        return task_card(event.ticket, shown(event.ticket, audience), "place", zone, note)
+        card = task_card(event.ticket, shown(event.ticket, audience), "place", zone, note)
+        return _for_department(card, event.ticket, audience)
 
     def department_did(key: str) -> Notify[ev.TicketChanged]:
         """The worker holding a ticket hears what its department did to it (部门报到): a
@@ -350,9 +351,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     def noted_card(event: ev.TicketNoted, audience: Audience) -> Reply:
         note = t("ticket.noted_note", note=event.note)
         card = task_card(event.ticket, shown(event.ticket, audience), "noted", zone, note)
-        if isinstance(audience, DepartmentContacts):  # what a department may do to it
-            return replace(card, buttons=department_buttons(event.ticket.number))
-        return card
+        return _for_department(card, event.ticket, audience)
 
     noted = Notify[ev.TicketNoted](_told_of_change, noted_card)
     place_moved = Notify[ev.TicketPlaceCorrected](
@@ -450,6 +449,14 @@ def told_of_change(ticket: Ticket) -> list[Audience]:
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
         return [*first, Moderators()]
     return first
+
+
+def _for_department(card: Reply, ticket: Ticket, audience: Audience) -> Reply:
+    """A task card as a department's contact gets it: with what a department may do to
+    it (处理中, 办结), not a grid worker's 接单/上报."""
+    if isinstance(audience, DepartmentContacts):
+        return replace(card, buttons=department_buttons(ticket.number))
+    return card
 
 
 def _department_of(ticket: Ticket) -> list[Audience]:
