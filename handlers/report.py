@@ -15,8 +15,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from consultation.audiences import DepartmentContacts, Person
 from consultation.binding import remember_updates, remembered_updates
 from consultation.ticket_parsing import (
+    DraftSlots,
     Place,
     asks_for_home,
     cannot_say,
@@ -50,7 +52,7 @@ from nlu.dialogue import (
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
 from notices import ticket_views as views
-from notices.tickets import REPORT_FLOW, summary
+from notices.tickets import REPORT_FLOW, summary, told_of_change
 from storage.tickets import OPEN_STATUSES
 
 FLOW = REPORT_FLOW
@@ -102,6 +104,18 @@ _BUTTONS: dict[str, tuple[str, ...]] = {
     "ask_updates": (t("ticket.updates_yes"), t("ticket.updates_no"), views.CONFIRM),
     "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
+#: A bare no or a verdict ("不用", "还行"): an answer to no question the draft asked,
+#: nothing for its description.
+_BARE_ASIDES = frozenset(
+    {*NO_WORDS, "还行", "还好", "一般", "还可以", "凑合", "没有", "没了", "行吧"}
+)
+#: Words that add another matter ("9号楼的路灯也不亮了", "另外…"), not correct this one.
+_ANOTHER_MATTER = re.compile(r"也|另外|还有|顺便|不过|再说")
+#: A verdict said before another matter ("还行 不过9号楼的路灯也不亮了"): not its problem.
+_LEAD_ASIDE = re.compile(
+    r"^(?:还行|还好|一般|还可以|凑合|不用了?)"
+    r"(?:[\s，,。！!]+(?:不过|但是|可是)?|不过|但是|可是)[\s，,]*"
+)
 #: A message that corrects the draft rather than starting another one.
 CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
@@ -227,7 +241,7 @@ class ReportHandler(TicketHandler):
             no = Button(t("ticket.place_offer_no"), "取消")
             return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
         if not START.fullmatch(text):
-            self._absorb(ctx, text)
+            self._absorb(ctx, _LEAD_ASIDE.sub("", text) or text)
         replies = list(await self._next(ctx))
         if pending:
             # A second report while a draft waited: the old one is put down with a word.
@@ -299,7 +313,23 @@ class ReportHandler(TicketHandler):
         drafted = data.get("category")
         if slots.category and drafted and slots.category != drafted and len(text) >= 8:
             return Reading.FRESH
+        if self._elsewhere(data, text, slots):
+            return Reading.FRESH
         return Reading.ANSWER
+
+    @staticmethod
+    def _elsewhere(data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A problem in another building, said as another matter ("还行 不过9号楼的路灯也
+        不亮了" at a 4号楼 扶手 draft's category question): a report of its own, never
+        merged into this draft (which it would move there). "在6号楼 扶手松了" with no
+        other category nor word of another matter stays a correction of the place."""
+        at, there = _place(data).building, slots.place.building
+        if at is None or there is None or at == there:
+            return False
+        if not describes_problem(normalize(text)):
+            return False
+        other_kind = slots.category is not None and slots.category != data.get("category")
+        return other_kind or bool(_ANOTHER_MATTER.search(text))
 
     def claims(self, text: str) -> str | None:
         kind = emergency_kind(text)
@@ -467,12 +497,16 @@ class ReportHandler(TicketHandler):
         return ticket
 
     async def _where_now(self, service: TicketService, ticket: Ticket) -> str:
-        """Who has a ticket now, as a reply says it: its holder, else its grid's workers
-        (or the community's)."""
-        if ticket.holder_id is not None:
+        """Who has a ticket now, as a reply says it: whom the notice of a change goes to
+        (notices.tickets.told_of_change) — its holder, else the department it was sent
+        to, else its grid's workers (or the community's)."""
+        first = told_of_change(ticket)[0]
+        if isinstance(first, Person):
             holder = await service.holder_name(ticket)
             if holder:
                 return t("emergency.where_holder", holder=holder)
+        if isinstance(first, DepartmentContacts):
+            return t("ticket.where_department", department=first.department)
         return views.emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _noted(self, ctx: Context, service: TicketService, ticket: Ticket) -> Reply:
@@ -781,7 +815,8 @@ class ReportHandler(TicketHandler):
     def _says_nothing(self, text: str) -> bool:
         """A bare yes (嗯, 要, 👍) or an old button's word (继续提交, 关注它): nothing for
         the draft's description."""
-        return is_bare_ack(text) or text in _BUTTON_WORDS
+        bare = text.strip(" ，,。.！!~～")
+        return is_bare_ack(text) or text in _BUTTON_WORDS or bare in _BARE_ASIDES
 
     async def _next(self, ctx: Context) -> Sequence[Reply]:
         """Ask for the first missing thing, or show the draft."""

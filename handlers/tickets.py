@@ -31,7 +31,7 @@ from consultation.tickets import (
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, rest, ticket
 from kernel.context import Context
-from kernel.flows import Flow, Step
+from kernel.flows import DROPPED, Flow, Step
 from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent
 from kernel.messages import Button, Reply
@@ -189,6 +189,10 @@ class TicketRatingHandler(TicketHandler):
             number = resolved[0].number
         if rating is None:
             return [_rate_hint(number)]
+        if _draft_waits(ctx):
+            # A tap on a rating button is a one-shot answer about another ticket: the
+            # draft the resident is filling in stays as it was (the router says so).
+            return await self._rate(ctx, number, rating, draft_waits=True)
         return await self._rate(ctx, number, rating)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:
@@ -232,11 +236,15 @@ class TicketRatingHandler(TicketHandler):
             return [views.error_reply(exc)]
         return [Reply(t("ticket.comment_saved"))]
 
-    async def _rate(self, ctx: Context, number: str, rating: str) -> Sequence[Reply]:
+    async def _rate(
+        self, ctx: Context, number: str, rating: str, *, draft_waits: bool = False
+    ) -> Sequence[Reply]:
         comment = comment_in(ctx.text, number, rating)
         try:
             await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
+            if draft_waits:  # the draft is no late button's to close
+                return [views.error_reply(exc)]
             ctx.conversation.end()
             if exc.code in ("already_rated", "rating_closed"):
                 # A late tap on an old button: its answer invites a word back as a rating
@@ -245,13 +253,28 @@ class TicketRatingHandler(TicketHandler):
                 ctx.conversation.start(RATING_FLOW, "comment", number=number, unrated=unrated)
             return [views.error_reply(exc)]
         if comment:
-            ctx.conversation.end()
+            if not draft_waits:
+                ctx.conversation.end()
             key = "ticket.reopened_noted" if rating == "不满意" else "ticket.rated_noted"
             return [Reply(t(key, number=number, rating=rating, comment=comment))]
         complaining = rating == "不满意"
+        if draft_waits:  # no comment invited: the next message is the draft's
+            key = "ticket.reopened_draft_waits" if complaining else "ticket.rated_draft_waits"
+            return [Reply(t(key, number=number, rating=rating))]
         ctx.conversation.start(RATING_FLOW, "comment", number=number, complaining=complaining)
         key = "ticket.reopened" if complaining else "ticket.rated"
         return [Reply(t(key, number=number, rating=rating))]
+
+
+def _draft_waits(ctx: Context) -> bool:
+    """Whether another dialogue's draft (a report, a topic) is being filled in: one with
+    a card, neither filed (its ``filed`` step) nor put down with 取消."""
+    conv = ctx.conversation
+    return (
+        conv.flow not in (None, RATING_FLOW)
+        and conv.card is not None
+        and conv.step not in ("filed", DROPPED)
+    )
 
 
 def _rate_hint(number: str) -> Reply:

@@ -17,7 +17,7 @@ from nlu.normalize import normalize
 from nlu.slots import parse_ids, parse_location, parse_rating, parse_vote_choice
 from nlu.slots.ids import MEETING_RE, POLL_RE, TICKET_RE, TOPIC_RE
 from nlu.slots.location import LOCATION_PATTERNS
-from nlu.slots.rating import RATING_PATTERNS, is_inferred, is_weak
+from nlu.slots.rating import COMPLAINTS, RATING_PATTERNS, is_inferred, is_weak
 from nlu.slots.vote import VOTE_PATTERNS
 
 Expected = Literal["vote", "rating", "location", "confirm"]
@@ -135,6 +135,9 @@ def interpret_in_context(text: str, expected: str) -> NluResult | None:
     limit = MAX_RESIDUAL[expected]
     if expected == "rating" and is_inferred(normalized):
         limit = INFERRED_RATING_RESIDUAL
+        # A complaint about the work is the answer, however it is put: "修得太马虎了
+        # 一下雨又堵" leaves only 修得太一下雨 (its words stay the rating's comment).
+        rest = residual(COMPLAINTS.sub("", normalized), expected)
     elif expected == "rating" and is_weak(normalized):
         limit = WEAK_RATING_RESIDUAL
     if len(rest) > limit:

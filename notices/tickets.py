@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -342,7 +343,8 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     def place_card(event: ev.TicketPlaceCorrected, audience: Audience) -> Reply:
         old = rule.place(event.ticket.category, event.old_place, viewer_of(audience))
         note = t("ticket.place_note", old=location_of(old))
-        return task_card(event.ticket, shown(event.ticket, audience), "place", zone, note)
+        card = task_card(event.ticket, shown(event.ticket, audience), "place", zone, note)
+        return _for_department(card, event.ticket, audience)
 
     def department_did(key: str) -> Notify[ev.TicketChanged]:
         """The worker holding a ticket hears what its department did to it (部门报到): a
@@ -362,7 +364,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
     place_corrected = Notify[ev.TicketPlaceCorrected](_told_of_change, place_card)
     noted = Notify[ev.TicketNoted](
         _told_of_change,
-        lambda e, a: _noted_card(e, shown(e.ticket, a), zone),
+        lambda e, a: _for_department(_noted_card(e, shown(e.ticket, a), zone), e.ticket, a),
     )
     place_moved = Notify[ev.TicketPlaceCorrected](
         lambda e: [GridWorkers(e.old_grid_id)] if e.old_grid_id is not None else [],
@@ -446,14 +448,35 @@ def _holder_of_department_move(event: ev.TicketChanged) -> list[Audience]:
 
 
 def _told_of_change(event: ev.TicketChanged) -> list[Audience]:
+    return told_of_change(event.ticket)
+
+
+def told_of_change(ticket: Ticket) -> list[Audience]:
     """Who gets the card with what the resident corrected or added: whoever holds it, else
-    the grid it is in now (or the moderators); the moderators too when it is urgent, as
-    when filed."""
-    ticket = event.ticket
-    first = _holder(ticket) or [_grid_or_moderators(ticket)]
+    the department it was sent to (its contacts, and the moderators who sent it or call
+    one without contacts), else the grid it is in now (or the moderators); the moderators
+    too when it is urgent, as when filed. The resident's reply names the first of them
+    (handlers.report), so it says who was really told."""
+    first = _holder(ticket) or _department_of(ticket) or [_grid_or_moderators(ticket)]
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
         return [*first, Moderators()]
     return first
+
+
+def _for_department(card: Reply, ticket: Ticket, audience: Audience) -> Reply:
+    """A task card as a department's contact gets it: with what a department may do to
+    it (处理中, 办结), not a grid worker's 接单/上报."""
+    if isinstance(audience, DepartmentContacts):
+        return replace(card, buttons=department_buttons(ticket.number))
+    return card
+
+
+def _department_of(ticket: Ticket) -> list[Audience]:
+    """A ticket at a department (吹哨, or past its resolution limit): nobody in the grid
+    has it, its department does."""
+    if ticket.level != "department" or not ticket.department:
+        return []
+    return [DepartmentContacts(ticket.department), Moderators()]
 
 
 class ToDepartment:

@@ -98,6 +98,31 @@ RESERVATION_WORDS = (
     "不太及时",
     "不够及时",
 )
+# Complaints about how the work was done (修得太马虎, 一下雨又堵, 等了好几天才来): said to
+# the rating question they are 不满意, read only when no rating word, star or score
+# says otherwise. Like a reservation, they are what the resident wants noted: no rating
+# word to strip, they stay the comment (and may run longer than a bare rating).
+COMPLAINT_WORDS = (
+    "马虎",
+    "草率",
+    "敷衍",
+    "糊弄",
+    "应付",
+    "太慢",
+    "慢死了",
+    "又堵",
+    "又坏",
+    "又漏",
+    "又不亮",
+    "又不行",
+    "没修好",
+    "没弄好",
+    "等了好几天",
+    "拖了好几天",
+    "好几天才",
+    "好久才",
+    "半天才",
+)
 THANKS_WORDS = ("谢谢", "感谢", "多谢", "谢了", "谢啦", "辛苦了", "辛苦", "唔该", "太感谢")
 
 # A fix word with 不/没 before it says the opposite: "东门路灯不亮了" is no "亮了".
@@ -158,7 +183,7 @@ def parse_rating(text: str) -> dict[str, object]:
 
 def _inferred(text: str) -> str | None:
     """A rating read from how the resident describes the fix, or None."""
-    if any(w in text for w in NOT_FIXED_WORDS):
+    if any(w in text for w in (*NOT_FIXED_WORDS, *COMPLAINT_WORDS)):
         return "unsatisfied"
     if _FIXED.search(text):
         return "satisfied"
@@ -169,6 +194,11 @@ def is_inferred(text: str) -> bool:
     """True when the rating comes only from words about the fix (修好了, 还是漏)."""
     return not any(w in text for _, words in RATING_WORDS for w in words) and bool(_inferred(text))
 
+
+#: Complaint words, taken out before a rating answer's length is judged (not from its comment).
+COMPLAINTS = re.compile(
+    "|".join(re.escape(w) for w in sorted(COMPLAINT_WORDS, key=len, reverse=True))
+)
 
 # What a rating answer consists of, for the context-first residual check.
 RATING_PATTERNS: tuple[re.Pattern[str], ...] = (

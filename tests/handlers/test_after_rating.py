@@ -118,6 +118,9 @@ async def test_after_unsatisfied_what_is_wrong_is_the_comment(town: Town) -> Non
         ("很好，师傅很负责", "满意", "很好，师傅很负责"),
         ("没修好 门口还是一堆", "不满意", "没修好 门口还是一堆"),
         ("满意 清得很干净", "满意", "清得很干净"),
+        # The walk: each got "这属于哪一类问题？", a new draft, the ticket left unrated.
+        ("修得太马虎了 一下雨又堵", "不满意", "修得太马虎了 一下雨又堵"),
+        ("太慢了 等了好几天才来修", "不满意", "太慢了 等了好几天才来修"),
     ],
 )
 async def test_a_rating_in_the_residents_own_words_is_understood(
@@ -157,6 +160,18 @@ async def test_the_walks_words_rate_with_the_trained_model(
     assert f"谢谢您的评价（{rating}）" in answer and number in answer, answer.text
 
 
+@pytest.mark.parametrize("words", ["修得太马虎了 一下雨又堵", "太慢了 等了好几天才来修"])
+async def test_the_walks_complaints_rate_unsatisfied_with_the_trained_model(
+    model_town: Town, words: str
+) -> None:
+    """As the demo understands: a complaint about the work at the rating question is 不满意,
+    the words its comment, and no "这属于哪一类问题？"."""
+    number, _ask = await resolved_for_liu(model_town)
+    answer = await model_town.liu.says(words)
+    assert "这属于哪一类问题" not in answer.text, answer.text
+    assert f"抱歉没让您满意。{number} 已重新交给网格处理" in answer and words in answer, answer.text
+
+
 @pytest.mark.parametrize("problem", ["8号楼楼下的健身器材坏了", "3号楼门口的井盖坏了 有个洞"])
 async def test_the_walks_new_problem_with_the_trained_model(model_town: Town, problem: str) -> None:
     number, _ = await rated_by_liu(model_town, "满意")
@@ -176,6 +191,26 @@ async def test_a_new_problem_instead_of_a_rating_is_a_report_and_the_buttons_sti
     await town.liu.says("取消")
     rated = await town.liu.taps("满意", ask)
     assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+
+
+async def test_a_rating_tap_while_a_draft_waits_rates_and_keeps_the_draft(town: Town) -> None:
+    """The walk: a tap on 满意 with a report draft open answered "先放下了；需要的话再说
+    一次" and threw the draft away; its 确认提交 then became a comment on the rated one."""
+    number, ask = await resolved_for_liu(town)
+    draft = await town.liu.says("8号楼楼下的健身器材坏了")
+    assert "请确认" in draft, draft.text
+    rated = await town.liu.taps("满意", ask)
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+    assert "先放下" not in rated.text and "草稿还在" in rated, rated.text
+    assert "想补充意见" not in rated.text, "the next message is the draft's"
+    filed = await town.liu.taps("确认提交", draft)
+    assert "已受理" in filed and filed.ticket != number, filed.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+        new = await uow.get(TicketRepository).by_number(filed.ticket)
+    assert tk is not None and tk.rating == "满意"
+    assert new is not None and new.description == "8号楼楼下的健身器材坏了"
+    assert "commented" not in await events_of(town, number)
 
 
 async def fixed_within_the_hour(town: Town) -> tuple[str, Answer]:

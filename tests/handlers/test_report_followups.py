@@ -5,10 +5,22 @@ what was said), and a bare 嗯 or 👍 is never taken for a description or a con
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import pytest
 from sqlalchemy import text
 
 from storage.tickets import Ticket, TicketRepository
+from tests.conftest import Clock, town_with
 from tests.kit import Town
+
+
+@pytest.fixture
+async def long_memory_town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """A report said again is offered as a duplicate for 10 days (past every limit)."""
+    rules = {"working_hours": [], "duplicate_window_hours": 240}
+    async for found in town_with(sqlite_url, clock, tickets=rules):
+        yield found
 
 
 async def tickets_of(town: Town, who: str) -> list[Ticket]:
@@ -237,3 +249,59 @@ async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way
     assert number in again and "网格员赵网格员" in again and "正在赶过去" in again, again.text
     assert "还在等人接单" not in again.text
     assert len(await tickets_of(town, "liu")) == 1
+
+
+async def test_a_problem_in_another_building_is_not_merged_into_the_draft(
+    model_town: Town,
+) -> None:
+    """The walk: at a 4号楼 扶手 draft's category question, "还行 不过9号楼的路灯也不亮了"
+    joined the draft and moved it to 9号楼 (问题 "4号楼的楼道扶手松了；不用；还行 不过9号楼
+    的路灯也不亮了"). Another matter elsewhere starts its own draft; the first is put down
+    with a word, never merged."""
+    town = model_town
+    asked = await town.liu.says("4号楼的楼道扶手松了")
+    assert "这属于哪一类问题" in asked, asked.text
+    other = await town.liu.says("还行 不过6号楼的路灯也不亮了")
+    assert "“4号楼的楼道扶手松了”还没提交" in other, other.text
+    assert "位置：6号楼" in other and "问题：6号楼的路灯也不亮了\n" in other, other.text
+    filed = await town.liu.taps("确认提交", other)
+    assert "已受理" in filed, filed.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(filed.ticket)
+    assert tk is not None and tk.building == "6号楼" and "扶手" not in tk.description
+
+
+async def test_a_bare_no_or_a_verdict_is_never_the_problem(model_town: Town) -> None:
+    """The walk's description had "不用" in it: said at the category question, a bare 不用
+    or 还行 answers nothing the draft asked, and the question is asked again."""
+    town = model_town
+    await town.liu.says("4号楼的楼道扶手松了")
+    for bare in ("不用", "还行"):
+        again = await town.liu.says(bare)
+        assert "这属于哪一类问题" in again, again.text
+    card = await town.liu.says("公共设施")
+    assert "问题：4号楼的楼道扶手松了\n" in card.text, card.text
+
+
+async def test_more_about_a_ticket_at_a_department_says_the_department_was_told(
+    long_memory_town: Town,
+) -> None:
+    """The walk: "7号楼门口的垃圾桶臭得不行" was added to a ticket sent to a department,
+    nobody in the grid holding it, and the reply said "已告诉第二网格的网格员". The card
+    goes to the department (孙科长, 街道环卫所), and the reply says so."""
+    town = long_memory_town
+    draft = await town.liu.says("7号楼门口的垃圾桶满了没人清")
+    number = (await town.liu.taps("确认提交", draft)).ticket
+    await town.later(hours=73)  # never taken, past its resolution limit: to 街道环卫所
+    for worker in (town.sun, town.wang, town.zhao):
+        await worker.receives()
+    offered = await town.liu.says("7号楼门口的垃圾桶满了没人清")
+    assert f"您已经反映过 {number}" in offered, offered.text
+    noted = await town.liu.says("7号楼门口的垃圾桶臭得不行")
+    assert f"已补充到 {number}，已告诉负责处理的街道环卫所" in noted, noted.text
+    assert "网格员" not in noted.text, noted.text
+    [card] = [r for r in await town.sun.receives() if number in r.text]
+    assert "7号楼门口的垃圾桶臭得不行" in card.text
+    assert [b.label for b in card.buttons] == ["处理中", "办结"], "what a department may do"
+    workers = await town.wang.receives() + await town.zhao.receives()
+    assert not [r for r in workers if "臭得不行" in r.text], "nobody in the grid holds it"
