@@ -251,15 +251,17 @@ class WebChatAdapter:
             "group_locked": None if resident is not None else t("web.group_locked"),
         }
 
-    async def _group(self, session: Session, chat_id: str) -> str:
+    async def _member(self, session: Session, chat_id: str) -> str:
         """A group chat may be read or written by its members only: a group the
         configuration does not name is 404; a browser not bound to a resident gets 403
-        with the sentence telling how to 绑定 (the page shows it)."""
+        with the sentence telling how to 绑定 (the page shows it). The member's name, as
+        the group shows them."""
         if chat_id not in self.groups:
             raise json_error(404, "no such group")
-        if await self.store.resident_name(self.platform, session.speaker) is None:
+        name = await self.store.resident_name(self.platform, session.speaker)
+        if name is None:
             raise json_error(403, t("web.group_locked"))
-        return chat_id
+        return name
 
     async def _session(self, request: web.Request) -> web.Response:
         """This browser's session (a new one unless its cookie proves one): who it
@@ -317,7 +319,7 @@ class WebChatAdapter:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         chat_id = _clean_id(chat_id, "chat_id")
         if group:
-            chat_id = await self._group(session, chat_id)
+            await self._member(session, chat_id)
         entries = await conversation(
             self.store, self.platform, chat_id, session.speaker, self._name
         )
@@ -345,8 +347,9 @@ class WebChatAdapter:
                 raise json_error(409, "this browser now speaks as someone else: reload the page")
             raise json_error(403, "sender_id must be this browser's own identity")
         chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
+        member: str | None = None  # the name the group shows the sender by
         if chat_id.startswith(GROUP_PREFIX):
-            chat_id = await self._group(session, chat_id)
+            member = await self._member(session, chat_id)
         else:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         text = body.get("text", "")
@@ -364,6 +367,7 @@ class WebChatAdapter:
             message_id,
             private=private,
             card_of=card_of if isinstance(card_of, str) and card_of else None,
+            member=member,
         )
         return json_reply({"message_id": message_id, "replies": payload})
 
@@ -376,8 +380,9 @@ class WebChatAdapter:
             raise json_error(404, "this server keeps no photos")
         form, data = await read_upload(request, self.media.max_bytes)
         chat_id = _clean_id(form.get("chat_id") or session.speaker, "chat_id")
+        member: str | None = None  # the name the group shows the sender by
         if chat_id.startswith(GROUP_PREFIX):
-            chat_id = await self._group(session, chat_id)
+            member = await self._member(session, chat_id)
         else:
             chat_id = self._own_chat(session, chat_id, "chat_id")
         message_id = _clean_id(form.get("message_id") or uuid.uuid4().hex, "message_id")
@@ -386,7 +391,9 @@ class WebChatAdapter:
         except MediaRefused as refused:
             status = {"too_big": 413, "not_image": 415}.get(refused.reason, 503)
             raise json_error(status, t(f"media.{refused.reason}")) from None
-        payload = await self._converse(request, session.speaker, chat_id, "", message_id, link)
+        payload = await self._converse(
+            request, session.speaker, chat_id, "", message_id, link, member=member
+        )
         return json_reply({"message_id": message_id, "photo": link, "replies": payload})
 
     async def _converse(
@@ -400,9 +407,11 @@ class WebChatAdapter:
         *,
         private: bool = False,
         card_of: str | None = None,
+        member: str | None = None,
     ) -> list[dict[str, Any]]:
         """Hand a message to the router, show it in the group, keep it in the history;
-        the replies. A photo is shown as the locale's [照片] with its link. A button
+        the replies. A photo is shown as the locale's [照片] with its link; ``member``: the
+        name the group shows the sender by, read when the group was checked. A button
         pressed in the group on a card that answered someone (``card_of``, the card's
         "for") is the router's to refuse to anyone else.
 
@@ -455,7 +464,7 @@ class WebChatAdapter:
                     "type": "group_message",
                     "chat_id": chat_id,
                     "sender_id": sender_id,
-                    "sender_name": await self._name(sender_id),
+                    "sender_name": member or await self._name(sender_id),
                     "text": shown,
                     **({"photo": photo} if photo else {}),
                 },
