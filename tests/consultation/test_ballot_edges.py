@@ -12,10 +12,8 @@ from consultation.ballots import (
     parse_vote,
     quorum_met,
     rule_met,
-    tally,
 )
-
-ABC = ("东侧空地", "地下车库", "路边划线")
+from tests.consultation.tally_support import ABC, count
 
 
 @pytest.mark.parametrize(
@@ -63,14 +61,7 @@ def test_options_named_by_number_among_several() -> None:
 
 
 def test_a_yes_no_poll_that_passes_names_yes_the_winner() -> None:
-    result = tally(
-        {0b001: 3, 0b010: 1},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=10,
-        quorum_pct=0,
-        rule=PassRule.MAJORITY,
-    )
+    result = count({0b001: 3, 0b010: 1}, electorate=10)
     assert result.kind is PollKind.YESNO
     assert (result.tie, result.rule_met, result.passed, result.winner) == (False, True, True, 0)
     assert result.as_json() == {
@@ -92,14 +83,7 @@ def test_a_yes_no_poll_that_passes_names_yes_the_winner() -> None:
 
 
 def test_a_yes_no_poll_that_fails_has_no_winner() -> None:
-    result = tally(
-        {0b001: 1, 0b010: 3},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=10,
-        quorum_pct=0,
-        rule=PassRule.MAJORITY,
-    )
+    result = count({0b001: 1, 0b010: 3}, electorate=10)
     assert (result.tie, result.rule_met, result.passed, result.winner) == (
         False,
         False,
@@ -109,9 +93,9 @@ def test_a_yes_no_poll_that_fails_has_no_winner() -> None:
 
 
 def test_a_poll_nobody_voted_in() -> None:
-    for kind, options in ((PollKind.YESNO, ()), (PollKind.SINGLE, ABC)):
+    for kind in (PollKind.YESNO, PollKind.SINGLE):
         for rule in PassRule:
-            result = tally({}, kind=kind, options=options, electorate=10, quorum_pct=0, rule=rule)
+            result = count({}, kind=kind, electorate=10, rule=rule)
             assert (result.voters, result.tie, result.rule_met, result.winner) == (
                 0,
                 False,  # 0 : 0 is nobody voting, not a tie
@@ -123,10 +107,9 @@ def test_a_poll_nobody_voted_in() -> None:
 
 
 def test_one_vote_can_decide_a_choice_poll() -> None:
-    result = tally(
+    result = count(
         {0b010: 1},
         kind=PollKind.SINGLE,
-        options=ABC,
         electorate=1,
         quorum_pct=100,
         rule=PassRule.ELIGIBLE_MAJORITY,
@@ -142,50 +125,20 @@ def test_one_vote_can_decide_a_choice_poll() -> None:
 def test_boundaries_of_quorum_turnout_and_two_thirds() -> None:
     assert not quorum_met(0, 10, 1) and not quorum_met(100, 101, 100)
     assert not rule_met(0, 0, 10, PassRule.TWO_THIRDS) and rule_met(1, 1, 10, PassRule.TWO_THIRDS)
-    one_in_three = tally(
-        {0b001: 1},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=3,
-        quorum_pct=0,
-        rule=PassRule.MAJORITY,
-    )
+    one_in_three = count({0b001: 1}, electorate=3)
     assert one_in_three.as_json()["turnout_pct"] == 33.3
 
 
 def test_one_vote_each_at_the_top_is_a_tie() -> None:
-    result = tally(
-        {0b001: 1, 0b010: 1},
-        kind=PollKind.SINGLE,
-        options=ABC,
-        electorate=2,
-        quorum_pct=0,
-        rule=PassRule.MAJORITY,
-    )
+    result = count({0b001: 1, 0b010: 1}, kind=PollKind.SINGLE, electorate=2)
     assert (result.tie, result.winner, result.passed) == (True, None, False)
 
 
 def test_no_votes_and_a_missed_quorum_are_said_as_what_they_are() -> None:
     """Nobody voting is not a tie, and a quorum missed is not a vote lost."""
-    nobody = tally(
-        {}, kind=PollKind.YESNO, options=(), electorate=10, quorum_pct=0, rule=PassRule.MAJORITY
-    )
+    nobody = count({}, electorate=10)
     assert (nobody.tie, nobody.passed, nobody.outcome) == (False, False, "no_votes")
-    few = tally(
-        {0b001: 2},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=10,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    few = count({0b001: 2}, electorate=10, quorum_pct=50)
     assert (few.rule_met, few.passed, few.outcome) == (True, False, "no_quorum")
-    even = tally(
-        {0b001: 2, 0b010: 2},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=10,
-        quorum_pct=0,
-        rule=PassRule.MAJORITY,
-    )
+    even = count({0b001: 2, 0b010: 2}, electorate=10)
     assert (even.tie, even.outcome) == (True, "tie")

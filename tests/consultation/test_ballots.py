@@ -12,10 +12,8 @@ from consultation.ballots import (
     parse_vote,
     quorum_met,
     rule_met,
-    tally,
 )
-
-ABC = ("东侧空地", "地下车库", "路边划线")
+from tests.consultation.tally_support import ABC, count
 
 
 @pytest.mark.parametrize(
@@ -73,60 +71,18 @@ def test_pass_rules(
 
 
 def test_yes_no_tie_and_abstentions() -> None:
-    tie = tally(
-        {1: 5, 2: 5},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=10,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    tie = count({1: 5, 2: 5}, electorate=10, quorum_pct=50)
     assert tie.tie and not tie.passed and tie.counts == (5, 5, 0)
-    abstain = tally(
-        {1: 5, 2: 3, 4: 3},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=20,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    abstain = count({1: 5, 2: 3, 4: 3}, electorate=20, quorum_pct=50)
     assert abstain.quorum_met and not abstain.rule_met, "abstentions count as cast"
-    low = tally(
-        {1: 5},
-        kind=PollKind.YESNO,
-        options=(),
-        electorate=20,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    low = count({1: 5}, electorate=20, quorum_pct=50)
     assert low.rule_met and not low.quorum_met and not low.passed
 
 
 def test_choice_poll_winner_and_tie_at_the_top() -> None:
-    won = tally(
-        {1: 6, 2: 3, 4: 1},
-        kind=PollKind.SINGLE,
-        options=ABC,
-        electorate=10,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    won = count({1: 6, 2: 3, 4: 1}, kind=PollKind.SINGLE, electorate=10, quorum_pct=50)
     assert won.passed and won.winner == 0 and won.pct(0) == 60.0
-    tied = tally(
-        {1: 4, 2: 4, 4: 2},
-        kind=PollKind.SINGLE,
-        options=ABC,
-        electorate=10,
-        quorum_pct=50,
-        rule=PassRule.MAJORITY,
-    )
+    tied = count({1: 4, 2: 4, 4: 2}, kind=PollKind.SINGLE, electorate=10, quorum_pct=50)
     assert tied.tie and tied.winner is None and not tied.passed
-    multi = tally(
-        {0b101: 3, 0b011: 2},
-        kind=PollKind.MULTI,
-        options=ABC,
-        electorate=5,
-        quorum_pct=0,
-        rule=PassRule.TWO_THIRDS,
-    )
+    multi = count({0b101: 3, 0b011: 2}, kind=PollKind.MULTI, electorate=5, rule=PassRule.TWO_THIRDS)
     assert multi.counts == (5, 2, 3) and multi.voters == 5 and multi.winner == 0
