@@ -59,7 +59,9 @@ async def post(
     client: TestClient[Any, Any], fake: FakeWechat, fields: dict[str, Any]
 ) -> tuple[int, str]:
     encrypted = corp_crypt(fake).encrypt(message_xml(fields))
-    outer = message_xml({"ToUserName": fake.corp_id, "AgentID": "1000002", "Encrypt": encrypted})
+    outer = message_xml(
+        {"ToUserName": fake.corp_id, "AgentID": str(fake.agent_id), "Encrypt": encrypted}
+    )
     resp = await client.post("/wecom", params=signed(fake, encrypted), data=outer.encode())
     return resp.status, await resp.text()
 

@@ -122,6 +122,20 @@ def wechat_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
     }
 
 
+def wecom_settings(fake: FakeWechat, **more: Any) -> dict[str, Any]:
+    """The [wecom] section that points the bot at the fake server, as its app."""
+    return {
+        "enabled": True,
+        "corp_id": fake.corp_id,
+        "agent_id": fake.agent_id,
+        "secret": fake.corp_secret,
+        "token": fake.token,
+        "encoding_aes_key": fake.encoding_aes_key,
+        "api_base_url": fake.url,
+        **more,
+    }
+
+
 @pytest.fixture
 def make_bot(
     sqlite_url: str, fake: FakeWechat, now_clock: Clock, aiohttp_client: ClientFactory

@@ -7,13 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.adapters.menu import DEFAULT_MENU, DEFAULT_STAFF_MENU, create_body, menu_key, menu_keys
@@ -26,21 +23,13 @@ from bot.demo import seed_consultation_demo, seed_demo
 from kernel.intents import KeywordClassifier
 from kernel.texts import t
 from tests.bot.adapters.callbacks_support import call, code_for, inbound_count, post, read
-from tests.bot.adapters.conftest import LiveClock, wechat_settings
+from tests.bot.adapters.conftest import LiveClock, wechat_settings, wecom_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat
+from tests.bot.adapters.webchat import ClientFactory
 from tests.conftest import make_settings
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 ROOT = Path(__file__).resolve().parents[3]
 QUIZ = "我想确认一下"
-AGENT = 1000002
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWechat]:
-    platform = await FakeWechat().start()
-    yield platform
-    await platform.close()
 
 
 Bot = tuple[Yishi, TestClient[Any, Any]]
@@ -52,15 +41,7 @@ async def served(sqlite_url: str, fake: FakeWechat, aiohttp_client: ClientFactor
     settings = make_settings(
         sqlite_url,
         wechat=wechat_settings(fake),
-        wecom={
-            "enabled": True,
-            "corp_id": fake.corp_id,
-            "agent_id": AGENT,
-            "secret": fake.corp_secret,
-            "token": fake.token,
-            "encoding_aes_key": fake.encoding_aes_key,
-            "api_base_url": fake.url,
-        },
+        wecom=wecom_settings(fake),
     )
     clock = LiveClock()
     bot = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
@@ -100,20 +81,17 @@ class Wecom:
         self.client, self.fake, self.user = client, fake, user
 
     async def _send(self, fields: dict[str, Any]) -> str:
-        base = {"ToUserName": self.fake.corp_id, "FromUserName": self.user, "AgentID": AGENT}
+        base = {
+            "ToUserName": self.fake.corp_id,
+            "FromUserName": self.user,
+            "AgentID": self.fake.agent_id,
+        }
         status, body = await post(self.client, self.fake, {**base, **fields})
         assert status == 200, body
         return read(self.fake, body)["Content"]
 
     async def says(self, text: str) -> str:
-        return await self._send(
-            {
-                "CreateTime": int(time.time()),
-                "MsgType": "text",
-                "Content": text,
-                "MsgId": next(self.ids),
-            }
-        )
+        return await self._send(self.fake.wecom_text(self.user, text, next(self.ids)))
 
     async def taps(self, key: str) -> str:
         return await self._send(
@@ -374,7 +352,7 @@ def _config(tmp_path: Path, sqlite_url: str, fake: FakeWechat, **wechat: str) ->
         '[web]\npublic_url = "https://yishi.example.org"\n'
         f'[wechat]\napi_base_url = "{fake.url}"\n{lines}\n'
         f'[wecom]\napi_base_url = "{fake.url}"\ncorp_id = "{fake.corp_id}"\n'
-        f'secret = "{fake.corp_secret}"\nagent_id = {AGENT}\n',
+        f'secret = "{fake.corp_secret}"\nagent_id = {fake.agent_id}\n',
         encoding="utf-8",
     )
     return str(path)
@@ -423,7 +401,7 @@ async def test_publish_then_show_the_wecom_menu(
     code, out, err = await yishi_async("wecom", "menu", "publish", "--config", config, cwd=tmp_path)
     assert code == 0, err
     assert "我的任务 → sends “我的任务”" in out and "matches the configuration" in out
-    assert fake.menus.wecom[str(AGENT)] == create_body(DEFAULT_STAFF_MENU, "")[0]
+    assert fake.menus.wecom[str(fake.agent_id)] == create_body(DEFAULT_STAFF_MENU, "")[0]
     assert fake.menus.wechat is None
     code, out, _ = await yishi_async("wecom", "menu", "show", "--config", config, cwd=tmp_path)
     assert code == 0 and "matches the configuration" in out

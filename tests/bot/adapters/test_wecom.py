@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlmodel import func, select
 
@@ -24,9 +23,11 @@ from kernel.messages import Button, Reply
 from storage.models import InboundMessage
 from storage.platforms import PlatformRepository
 from tests.bot.adapters.callbacks_support import corp_crypt, post, read, signed
+from tests.bot.adapters.conftest import wecom_settings
 from tests.bot.adapters.fakes.wechat_server import FakeWechat, WxCrypt, message_xml
+from tests.bot.adapters.webchat import ClientFactory
+from tests.conftest import make_settings
 
-ClientFactory = Callable[[web.Application], Awaitable[TestClient[Any, Any]]]
 TICKET = "R20261122-0007"
 
 
@@ -41,13 +42,6 @@ class AcceptTask(Handler):
         ]
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeWechat]:
-    platform = await FakeWechat().start()
-    yield platform
-    await platform.close()
-
-
 Bot = tuple[Yishi, WecomAdapter, TestClient[Any, Any]]
 
 
@@ -55,24 +49,10 @@ Bot = tuple[Yishi, WecomAdapter, TestClient[Any, Any]]
 def make_bot(
     sqlite_url: str, fake: FakeWechat, aiohttp_client: ClientFactory
 ) -> Callable[..., Awaitable[Bot]]:
-    from tests.conftest import make_settings
-
     async def make(**wecom: Any) -> Bot:
+        robots = {f"群{n}": f"{fake.url}/cgi-bin/webhook/send?key=k{n}" for n in range(3)}
         settings = make_settings(
-            sqlite_url,
-            wecom={
-                "enabled": True,
-                "corp_id": fake.corp_id,
-                "agent_id": 1000002,
-                "secret": fake.corp_secret,
-                "token": fake.token,
-                "encoding_aes_key": fake.encoding_aes_key,
-                "api_base_url": fake.url,
-                "robot_webhooks": {
-                    f"群{n}": f"{fake.url}/cgi-bin/webhook/send?key=k{n}" for n in range(3)
-                },
-                **wecom,
-            },
+            sqlite_url, wecom=wecom_settings(fake, robot_webhooks=robots, **wecom)
         )
         bot = build_yishi(
             settings, classifier=KeywordClassifier(), handlers=[*default_handlers(), AcceptTask()]
@@ -102,15 +82,7 @@ async def test_staff_text_gets_an_encrypted_passive_reply(
     make_bot: Callable[..., Awaitable[Bot]], fake: FakeWechat
 ) -> None:
     _bot, _adapter, client = await make_bot()
-    fields = {
-        "ToUserName": fake.corp_id,
-        "FromUserName": "WangWu",
-        "CreateTime": int(time.time()),
-        "MsgType": "text",
-        "Content": "帮助",
-        "MsgId": 1234567,
-        "AgentID": 1000002,
-    }
+    fields = fake.wecom_text("WangWu", "帮助", 1234567)
     status, body = await post(client, fake, fields)
     assert status == 200
     reply = read(fake, body)
@@ -132,15 +104,7 @@ async def test_stale_and_replayed_signatures_are_refused(
     assert (await client.get("/wecom", params=fresh)).status == 200
     assert (await client.get("/wecom", params=fresh)).status == 403  # replayed
 
-    fields = {
-        "ToUserName": fake.corp_id,
-        "FromUserName": "WangWu",
-        "CreateTime": int(time.time()),
-        "MsgType": "text",
-        "Content": "帮助",
-        "MsgId": 7654321,
-        "AgentID": 1000002,
-    }
+    fields = fake.wecom_text("WangWu", "帮助", 7654321)
     encrypted = crypt.encrypt(message_xml(fields))
     outer = message_xml({"ToUserName": fake.corp_id, "Encrypt": encrypted}).encode()
     old = signed(fake, encrypted, at=1_600_000_000)
@@ -171,7 +135,7 @@ async def test_task_card_button_press(
     await bot.push.drain()
     [sent] = [s.body for s in fake.sent if s.path == "wecom"]
     card = sent["template_card"]
-    assert sent["msgtype"] == "template_card" and sent["agentid"] == 1000002
+    assert sent["msgtype"] == "template_card" and sent["agentid"] == fake.agent_id
     assert card["card_type"] == "button_interaction"
     assert card["main_title"]["title"] == f"【新任务】{TICKET}"
     assert [b["key"] for b in card["button_list"]] == [f"认领 {TICKET}", f"转交 {TICKET}"]
@@ -184,7 +148,7 @@ async def test_task_card_button_press(
         "EventKey": card["button_list"][0]["key"],
         "TaskId": card["task_id"],
         "CardType": "button_interaction",
-        "AgentID": 1000002,
+        "AgentID": fake.agent_id,
     }
     status, body = await post(client, fake, press)
     assert status == 200 and read(fake, body)["Content"] == f"WangWu 已认领：{TICKET}"

@@ -109,6 +109,7 @@ class FakeWechat:
     cs_quota: int = 100
     corp_id: str = "ww0123456789abcdef"
     corp_secret: str = "corp-s3cret"
+    agent_id: int = 1000002  # the corp's app the bot runs as (WeCom's AgentID)
     robot_per_minute: int = 20
     robot_window: float = 60.0
     sent: list[Sent] = field(default_factory=list)
@@ -407,6 +408,14 @@ class FakeWechat:
             "Content": content,
             "MsgId": msg_id,
             **extra,
+        }
+
+    def wecom_text(self, user: str, content: str, msg_id: int) -> dict[str, str | int]:
+        """A text a corp member sends the app (WeCom): :meth:`text` to the corp's app."""
+        return {
+            **self.text(user, content, msg_id),
+            "ToUserName": self.corp_id,
+            "AgentID": self.agent_id,
         }
 
     def event(
