@@ -8,14 +8,14 @@ import os
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlmodel import select as select_model
 
-from bot.app import build_yishi
+from bot.app import Yishi, build_yishi
 from bot.config import Settings
 from bot.serve import serve
 from consultation.binding import issue_code
@@ -23,8 +23,12 @@ from kernel.intents import KeywordClassifier
 from storage.engine import create_engine
 from storage.models import InboundMessage, Resident
 from tests.bot.adapters.webchat import Browser
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser import CHROMIUM, chromium, free_port
 from tests.conftest import Clock, make_settings
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser as Chromium
+    from playwright.async_api import BrowserContext, Page
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,13 +39,16 @@ pytestmark = [
 ]
 
 
-async def start_demo(settings: Settings, clock: Clock) -> asyncio.Task[None]:
+async def serve_demo(yishi: Yishi) -> asyncio.Task[None]:
     """``yishi demo`` in-process (the same serve() the command uses), once it listens."""
     ready = asyncio.Event()
-    yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
     task = asyncio.create_task(serve(yishi, demo=True, ready=ready))
     await asyncio.wait_for(ready.wait(), 30)
     return task
+
+
+async def start_demo(settings: Settings, clock: Clock) -> asyncio.Task[None]:
+    return await serve_demo(build_yishi(settings, classifier=KeywordClassifier(), clock=clock))
 
 
 async def stop_demo(task: asyncio.Task[None]) -> None:
@@ -58,60 +65,66 @@ async def server(sqlite_url: str, clock: Clock) -> AsyncIterator[str]:
     await stop_demo(task)
 
 
-async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
-    from playwright.async_api import async_playwright
+# What a person does on the chat page, as the tests below say it.
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page()
-            await page.goto(server)
-            await page.wait_for_selector("#person option", state="attached")
-            await page.fill("#input", "帮助")
-            await page.click("#send")
-            bot_bubble = page.locator(".row.bot .bubble").last
-            await bot_bubble.wait_for(timeout=10_000)
-            assert "反映问题" in await bot_bubble.inner_text()
-            # The bot's choice buttons are real buttons that send their text.
-            await page.locator(".buttons button", has_text="反映问题").first.click()
-            await page.locator(".row.bot .bubble", has_text="什么问题").wait_for(timeout=10_000)
-            await page.fill("#input", "东门的垃圾桶满了没人清")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble", has_text="请确认").wait_for(timeout=10_000)
-            # A draft's 确认提交 carries its draft's stamp; the press reads as the button.
-            await page.locator(".buttons button", has_text="确认提交").last.click()
-            await page.locator(".row.bot .bubble", has_text="已受理").wait_for(timeout=10_000)
-            pressed = await page.locator(".row.me .bubble").last.inner_text()
-            assert pressed == "确认提交", pressed
-            await page.screenshot(path=str(tmp_path / "webchat.png"))
-        finally:
-            await browser.close()
+
+async def open_chat(browser: Chromium | BrowserContext, url: str) -> Page:
+    """A new tab on the chat, once it has the demo's people to speak as."""
+    page = await browser.new_page()
+    await page.goto(url)
+    await page.wait_for_selector("#person option", state="attached")
+    return page
+
+
+async def speak_as(page: Page, persona: str) -> None:
+    """The demo's switcher: the tab speaks as ``persona`` once it says it is ready."""
+    await page.select_option("#person", persona)
+    await page.wait_for_selector(f"body[data-speaker={persona}]", state="attached")
+
+
+async def send(page: Page, text: str) -> None:
+    await page.fill("#input", text)
+    await page.click("#send")
+
+
+async def bot_says(page: Page, text: str) -> None:
+    """Waits for the bot's bubble that holds ``text``."""
+    await page.locator(".row.bot .bubble", has_text=text).wait_for(timeout=10_000)
+
+
+async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
+    async with chromium() as browser:
+        page = await open_chat(browser, server)
+        await send(page, "帮助")
+        bot_bubble = page.locator(".row.bot .bubble").last
+        await bot_bubble.wait_for(timeout=10_000)
+        assert "反映问题" in await bot_bubble.inner_text()
+        # The bot's choice buttons are real buttons that send their text.
+        await page.locator(".buttons button", has_text="反映问题").first.click()
+        await bot_says(page, "什么问题")
+        await send(page, "东门的垃圾桶满了没人清")
+        await bot_says(page, "请确认")
+        # A draft's 确认提交 carries its draft's stamp; the press reads as the button.
+        await page.locator(".buttons button", has_text="确认提交").last.click()
+        await bot_says(page, "已受理")
+        pressed = await page.locator(".row.me .bubble").last.inner_text()
+        assert pressed == "确认提交", pressed
+        await page.screenshot(path=str(tmp_path / "webchat.png"))
 
 
 @pytest.mark.loops("push")  # the push arrives by itself, as in production
 async def test_switching_to_the_grid_worker_shows_pushes(server: str) -> None:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page()
-            await page.goto(server)
-            await page.wait_for_selector("#person option", state="attached")
-            await page.select_option("#person", "wang")
-            await page.wait_for_timeout(200)
-            resident = await browser.new_page()
-            await resident.goto(server)
-            await resident.wait_for_selector("#person option", state="attached")
-            for text in ("垃圾没人清", "东门", "确认提交"):
-                await resident.fill("#input", text)
-                await resident.click("#send")
-                await resident.wait_for_timeout(150)
-            push = page.locator(".bubble.push", has_text="垃圾没人清")
-            await push.wait_for(timeout=10_000)
-            assert "张阿姨" in await push.inner_text()
-        finally:
-            await browser.close()
+    async with chromium() as browser:
+        page = await open_chat(browser, server)
+        await speak_as(page, "wang")
+        await page.wait_for_timeout(200)  # its socket opens
+        resident = await open_chat(browser, server)
+        for text in ("垃圾没人清", "东门", "确认提交"):
+            await send(resident, text)
+            await resident.wait_for_timeout(150)
+        push = page.locator(".bubble.push", has_text="垃圾没人清")
+        await push.wait_for(timeout=10_000)
+        assert "张阿姨" in await push.inner_text()
 
 
 #: Records every CSP violation the page reports (an init script runs outside the CSP).
@@ -128,7 +141,7 @@ async def test_the_chat_works_under_its_content_security_policy(
 ) -> None:
     """Private chat, the persona switcher, the group and pushes all work with no
     inline script or style: no CSP violation, no console error."""
-    from playwright.async_api import ConsoleMessage, async_playwright
+    from playwright.async_api import ConsoleMessage
 
     complaints: list[str] = []
 
@@ -136,46 +149,38 @@ async def test_the_chat_works_under_its_content_security_policy(
         if message.type in ("error", "warning"):
             complaints.append(message.text)
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1000, "height": 700})
-            await context.add_init_script(WATCH_CSP)
-            page = await context.new_page()
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: complaints.append(str(error)))
-            response = await page.goto(server)
-            assert response is not None
-            assert "script-src 'self'" in (await response.all_headers())["content-security-policy"]
-            await page.wait_for_selector("#person option", state="attached")
-            await page.select_option("#person", "zhang")
-            await page.fill("#input", "帮助")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
+    async with chromium() as browser:
+        context = await browser.new_context(viewport={"width": 1000, "height": 700})
+        await context.add_init_script(WATCH_CSP)
+        page = await context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: complaints.append(str(error)))
+        response = await page.goto(server)
+        assert response is not None
+        assert "script-src 'self'" in (await response.all_headers())["content-security-policy"]
+        await page.wait_for_selector("#person option", state="attached")
+        await speak_as(page, "zhang")
+        await send(page, "帮助")
+        await bot_says(page, "反映问题")
 
-            other_browser = await browser.new_context()  # another person's browser
-            await other_browser.add_init_script(WATCH_CSP)
-            neighbour = await other_browser.new_page()
-            neighbour.on("console", on_console)
-            await neighbour.goto(server)
-            await neighbour.wait_for_selector("#person option", state="attached")
-            await neighbour.select_option("#person", "liu")
-            await neighbour.wait_for_timeout(200)
+        other_browser = await browser.new_context()  # another person's browser
+        await other_browser.add_init_script(WATCH_CSP)
+        other_browser.on("console", on_console)
+        neighbour = await open_chat(other_browser, server)
+        await speak_as(neighbour, "liu")
+        await neighbour.wait_for_timeout(200)  # its socket opens
 
-            await page.locator("#chats li").nth(1).click()  # the group
-            await page.fill("#input", "@议事通 这个月议事日是哪天")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
-            await neighbour.locator("#chats li").nth(1).click()
-            said = neighbour.locator(".row.other", has_text="这个月议事日是哪天")
-            await said.wait_for(timeout=10_000)
-            assert await said.locator(".name").inner_text() == "张阿姨", "the server's name"
-            await page.screenshot(path=str(tmp_path / "webchat-csp.png"))
-            await neighbour.screenshot(path=str(tmp_path / "webchat-group.png"))
-            for tab in (page, neighbour):
-                assert await tab.evaluate("window.__violations") == []
-        finally:
-            await browser.close()
+        await page.locator("#chats li").nth(1).click()  # the group
+        await send(page, "@议事通 这个月议事日是哪天")
+        await page.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
+        await neighbour.locator("#chats li").nth(1).click()
+        said = neighbour.locator(".row.other", has_text="这个月议事日是哪天")
+        await said.wait_for(timeout=10_000)
+        assert await said.locator(".name").inner_text() == "张阿姨", "the server's name"
+        await page.screenshot(path=str(tmp_path / "webchat-csp.png"))
+        await neighbour.screenshot(path=str(tmp_path / "webchat-group.png"))
+        for tab in (page, neighbour):
+            assert await tab.evaluate("window.__violations") == []
     assert not [c for c in complaints if "Content Security Policy" in c or "Refused" in c]
     assert complaints == []
 
@@ -253,26 +258,17 @@ async def evil_site(server: str) -> AsyncIterator[str]:
 async def test_a_page_on_another_port_can_neither_post_nor_listen_as_the_visitor(
     server: str, evil_site: str, sqlite_url: str
 ) -> None:
-    from playwright.async_api import async_playwright
+    async with chromium() as browser:
+        context = await browser.new_context()
+        chat = await open_chat(context, server)  # the visitor has the chat open: the cookie is set
+        await send(chat, "帮助")
+        await chat.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
+        before = await inbound_count(sqlite_url)
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context()
-            chat = await context.new_page()
-            await chat.goto(server)  # the visitor has the chat open: the cookie is set
-            await chat.wait_for_selector("#person option", state="attached")
-            await chat.fill("#input", "帮助")
-            await chat.click("#send")
-            await chat.locator(".row.bot .bubble").last.wait_for(timeout=10_000)
-            before = await inbound_count(sqlite_url)
-
-            evil = await context.new_page()
-            await evil.goto(evil_site)
-            await evil.wait_for_function("window.results !== undefined", timeout=15_000)
-            results: dict[str, Any] = await evil.evaluate("window.results")
-        finally:
-            await browser.close()
+        evil = await context.new_page()
+        await evil.goto(evil_site)
+        await evil.wait_for_function("window.results !== undefined", timeout=15_000)
+        results: dict[str, Any] = await evil.evaluate("window.results")
     assert results["ws"] == "refused", results
     assert results["json"] == "error", "the JSON post needs CORS, which the chat never grants"
     assert await inbound_count(sqlite_url) == before, "the cross-origin post was handled"
@@ -312,116 +308,90 @@ def fits(layout: dict[str, Any]) -> None:
 async def test_a_reload_on_a_phone_shows_the_history_and_fits(server: str) -> None:
     """At 390×844: the chat list folds away behind ☰, nothing scrolls sideways, 发送 is
     on screen; after a reload both the private chat and the group show what was said."""
-    from playwright.async_api import async_playwright
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            phone = await browser.new_context(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True
-            )
-            page = await phone.new_page()
-            await page.goto(server)
-            await page.wait_for_selector("#person option", state="attached")
-            layout = await page.evaluate(PHONE_LAYOUT)
-            fits(layout)
-            assert layout["sidebar"] <= 0, "the chat list is folded away"
-            await page.click("#menu")
-            await page.select_option("#person", "zhang")
-            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
-            await page.click("#menu")
-            await page.locator("#chats li").first.click()  # the private chat
-            await page.fill("#input", "帮助")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
-            await page.set_input_files(
-                "#photo", files=[{"name": "楼道.png", "mimeType": "image/png", "buffer": PNG}]
-            )
-            await page.locator(".row.me .bubble img").wait_for(timeout=10_000)
+    async def shoot(page: Page, name: str) -> None:
+        await page.wait_for_timeout(300)  # the list slides in 0.2 s
+        await page.screenshot(path=f"/tmp/webchat-phone-{name}.png")
 
-            await page.click("#menu")
-            await page.locator("#chats li").nth(1).click()  # the group
-            await page.fill("#input", "明天上午一起打扫楼道，欢迎参加")
-            await page.click("#send")
-            await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
-            await page.wait_for_timeout(300)  # the list slides in 0.2 s
-            await page.screenshot(path="/tmp/webchat-phone-before.png")
+    async with chromium() as browser:
+        phone = await browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, has_touch=True
+        )
+        page = await open_chat(phone, server)
+        layout = await page.evaluate(PHONE_LAYOUT)
+        fits(layout)
+        assert layout["sidebar"] <= 0, "the chat list is folded away"
+        await page.click("#menu")
+        await speak_as(page, "zhang")
+        await page.click("#menu")
+        await page.locator("#chats li").first.click()  # the private chat
+        await send(page, "帮助")
+        await bot_says(page, "反映问题")
+        await page.set_input_files(
+            "#photo", files=[{"name": "楼道.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        await page.locator(".row.me .bubble img").wait_for(timeout=10_000)
 
-            await page.reload()
-            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
-            mine = page.locator(".row.me .bubble", has_text="帮助")
-            await mine.wait_for(timeout=10_000)
-            await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
-            assert await page.locator(".row.bot .buttons button").count() > 0
-            photo = page.locator(".row.me .bubble img")
-            await photo.wait_for(timeout=10_000)
-            assert await photo.evaluate("img => img.complete && img.naturalWidth") == 120
-            fits(await page.evaluate(PHONE_LAYOUT))
-            await page.wait_for_timeout(300)  # the list slides in 0.2 s
-            await page.screenshot(path="/tmp/webchat-phone-reloaded.png")
-            await page.click("#menu")
-            await page.wait_for_timeout(300)  # the list slides in 0.2 s
-            await page.screenshot(path="/tmp/webchat-phone-list.png")
-            await page.locator("#chats li").nth(1).click()
-            await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
-            fits(await page.evaluate(PHONE_LAYOUT))
-            await page.wait_for_timeout(300)  # the list slides in 0.2 s
-            await page.screenshot(path="/tmp/webchat-phone-group.png")
+        await page.click("#menu")
+        await page.locator("#chats li").nth(1).click()  # the group
+        await send(page, "明天上午一起打扫楼道，欢迎参加")
+        await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
+        await shoot(page, "before")
 
-            neighbour = await (await browser.new_context()).new_page()  # opens it later
-            await neighbour.goto(server)
-            await neighbour.wait_for_selector("#person option", state="attached")
-            await neighbour.select_option("#person", "liu")
-            await neighbour.wait_for_selector("body[data-speaker=liu]", state="attached")
-            await neighbour.locator("#chats li").nth(1).click()
-            said = neighbour.locator(".row.other", has_text="打扫楼道")
-            await said.wait_for(timeout=10_000)
-            assert await said.locator(".name").inner_text() == "张阿姨"
-        finally:
-            await browser.close()
+        await page.reload()
+        await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
+        mine = page.locator(".row.me .bubble", has_text="帮助")
+        await mine.wait_for(timeout=10_000)
+        await bot_says(page, "反映问题")
+        assert await page.locator(".row.bot .buttons button").count() > 0
+        photo = page.locator(".row.me .bubble img")
+        await photo.wait_for(timeout=10_000)
+        assert await photo.evaluate("img => img.complete && img.naturalWidth") == 120
+        fits(await page.evaluate(PHONE_LAYOUT))
+        await shoot(page, "reloaded")
+        await page.click("#menu")
+        await shoot(page, "list")
+        await page.locator("#chats li").nth(1).click()
+        await page.locator(".row.me .bubble", has_text="打扫楼道").wait_for(timeout=10_000)
+        fits(await page.evaluate(PHONE_LAYOUT))
+        await shoot(page, "group")
+
+        neighbour = await open_chat(await browser.new_context(), server)  # opens it later
+        await speak_as(neighbour, "liu")
+        await neighbour.locator("#chats li").nth(1).click()
+        said = neighbour.locator(".row.other", has_text="打扫楼道")
+        await said.wait_for(timeout=10_000)
+        assert await said.locator(".name").inner_text() == "张阿姨"
 
 
 async def test_the_grid_worker_opens_the_reported_photo_from_the_card(server: str) -> None:
     """The card's photo link is a tap (查看照片) that opens the kept photo; a look-alike
     link a resident typed, repeated in the bot's words, stays text."""
-    from playwright.async_api import async_playwright
+    async with chromium() as browser:
+        page = await open_chat(await browser.new_context(), server)
+        await speak_as(page, "zhang")
+        await send(page, "3号楼电梯按钮坏了")
+        await bot_says(page, "请确认")
+        await page.set_input_files(
+            "#photo", files=[{"name": "电梯.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        await page.locator(".row.bot .bubble", has_text="照片").last.wait_for(timeout=10_000)
+        await send(page, "确认提交")
+        await bot_says(page, "已受理")
+        fake = f"{server.rstrip('/')}/media/{'0' * 32}.png".replace("127.0.0.1", "evil.test")
+        await send(page, f"2号楼楼道灯坏了，照片在这 {fake}")
+        echoed = page.locator(".row.bot .bubble", has_text="evil.test")
+        await echoed.last.wait_for(timeout=10_000)  # the draft repeats what she wrote
+        assert await echoed.locator("a").count() == 0, "a look-alike link stays text"
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = await (await browser.new_context()).new_page()
-            await page.goto(server)
-            await page.wait_for_selector("#person option", state="attached")
-            await page.select_option("#person", "zhang")
-            await page.wait_for_selector("body[data-speaker=zhang]", state="attached")
-            await page.fill("#input", "3号楼电梯按钮坏了")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble", has_text="请确认").wait_for(timeout=10_000)
-            await page.set_input_files(
-                "#photo", files=[{"name": "电梯.png", "mimeType": "image/png", "buffer": PNG}]
-            )
-            await page.locator(".row.bot .bubble", has_text="照片").last.wait_for(timeout=10_000)
-            await page.fill("#input", "确认提交")
-            await page.click("#send")
-            await page.locator(".row.bot .bubble", has_text="已受理").wait_for(timeout=10_000)
-            fake = f"{server.rstrip('/')}/media/{'0' * 32}.png".replace("127.0.0.1", "evil.test")
-            await page.fill("#input", f"2号楼楼道灯坏了，照片在这 {fake}")
-            await page.click("#send")
-            echoed = page.locator(".row.bot .bubble", has_text="evil.test")
-            await echoed.last.wait_for(timeout=10_000)  # the draft repeats what she wrote
-            assert await echoed.locator("a").count() == 0, "a look-alike link stays text"
-
-            await page.select_option("#person", "wang")
-            await page.wait_for_selector("body[data-speaker=wang]", state="attached")
-            await page.locator("#chats li").first.click()
-            link = page.locator(".row.bot .bubble a.photo-link", has_text="查看照片")
-            await link.wait_for(timeout=10_000)
-            href = await link.get_attribute("href")
-            assert href is not None and "/media/" in href
-            shown = await page.request.get(href)
-            assert shown.status == 200 and await shown.body() == PNG
-        finally:
-            await browser.close()
+        await speak_as(page, "wang")
+        await page.locator("#chats li").first.click()
+        link = page.locator(".row.bot .bubble a.photo-link", has_text="查看照片")
+        await link.wait_for(timeout=10_000)
+        href = await link.get_attribute("href")
+        assert href is not None and "/media/" in href
+        shown = await page.request.get(href)
+        assert shown.status == 200 and await shown.body() == PNG
 
 
 @pytest.mark.loops("push")
@@ -431,41 +401,28 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
     """王网格员's tab stays open while the server stops and starts again on the same
     port: it says it is reconnecting, comes back by itself, and the task 张阿姨 files
     after the restart arrives without a reload."""
-    from playwright.async_api import async_playwright
-
     port = free_port()
     settings = make_settings(sqlite_url, web={"port": port})
     url = f"http://127.0.0.1:{port}/"
 
     running = await start_demo(settings, clock)
     try:
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                worker = await browser.new_page()
-                await worker.goto(url)
-                await worker.wait_for_selector("#person option", state="attached")
-                await worker.select_option("#person", "wang")
-                await worker.wait_for_selector("body[data-speaker=wang]", state="attached")
+        async with chromium() as browser:
+            worker = await open_chat(browser, url)
+            await speak_as(worker, "wang")
 
-                await stop_demo(running)
-                await worker.locator(".system", has_text="正在重新连接").wait_for(timeout=10_000)
-                running = await start_demo(settings, clock)
+            await stop_demo(running)
+            await worker.locator(".system", has_text="正在重新连接").wait_for(timeout=10_000)
+            running = await start_demo(settings, clock)
 
-                resident = await browser.new_page()
-                await resident.goto(url)
-                await resident.wait_for_selector("#person option", state="attached")
-                await resident.select_option("#person", "zhang")
-                await resident.wait_for_selector("body[data-speaker=zhang]", state="attached")
-                for text in ("东门垃圾没人清", "确认提交"):
-                    await resident.fill("#input", text)
-                    await resident.click("#send")
-                    await resident.wait_for_timeout(300)
-                push = worker.locator(".bubble.push", has_text="东门垃圾没人清")
-                await push.wait_for(timeout=15_000)
-                assert await worker.locator(".system", has_text="正在重新连接").count() == 0
-            finally:
-                await browser.close()
+            resident = await open_chat(browser, url)
+            await speak_as(resident, "zhang")
+            for text in ("东门垃圾没人清", "确认提交"):
+                await send(resident, text)
+                await resident.wait_for_timeout(300)
+            push = worker.locator(".bubble.push", has_text="东门垃圾没人清")
+            await push.wait_for(timeout=15_000)
+            assert await worker.locator(".system", has_text="正在重新连接").count() == 0
     finally:
         if not running.done():
             await stop_demo(running)
@@ -476,14 +433,10 @@ async def test_a_visitor_sees_the_group_locked_until_bound(sqlite_url: str, cloc
     group is shown locked, with the line on how to 绑定 and no way to type; the private
     chat answers; after 绑定 in it the group opens without a reload, with what the
     neighbours said, and the resident's words reach them."""
-    from playwright.async_api import async_playwright
-
     port = free_port()
     settings = make_settings(sqlite_url, web={"port": port, "demo_personas": False})
     yishi = build_yishi(settings, classifier=KeywordClassifier(), clock=clock)
-    ready = asyncio.Event()
-    running = asyncio.create_task(serve(yishi, demo=True, ready=ready))
-    await asyncio.wait_for(ready.wait(), 30)
+    running = await serve_demo(yishi)
     url = f"http://127.0.0.1:{port}/"
 
     async def code_for(name: str) -> str:
@@ -498,43 +451,36 @@ async def test_a_visitor_sees_the_group_locked_until_bound(sqlite_url: str, cloc
         await zhang.open()
         assert "张阿姨" in (await zhang.say(f"绑定 {await code_for('张阿姨')}"))[0]
         await zhang.say("明天上午一起打扫楼道", chat_id="group:main")
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = await browser.new_page()
-                await page.goto(url)
-                await page.wait_for_selector("body[data-speaker]", state="attached")
-                group = page.locator("#chats li").nth(1)
-                assert "需绑定" in await group.inner_text()
-                await group.click()
-                locked = page.locator(".system.locked")
-                await locked.wait_for(timeout=10_000)
-                assert "绑定" in await locked.inner_text()
-                assert await page.locator("#input").is_disabled()
-                assert await page.locator("#send").is_disabled()
-                assert await page.locator("text=打扫楼道").count() == 0
-                await page.screenshot(path="/tmp/webchat-group-locked.png")
+        async with chromium() as browser:
+            page = await browser.new_page()
+            await page.goto(url)
+            await page.wait_for_selector("body[data-speaker]", state="attached")
+            group = page.locator("#chats li").nth(1)
+            assert "需绑定" in await group.inner_text()
+            await group.click()
+            locked = page.locator(".system.locked")
+            await locked.wait_for(timeout=10_000)
+            assert "绑定" in await locked.inner_text()
+            assert await page.locator("#input").is_disabled()
+            assert await page.locator("#send").is_disabled()
+            assert await page.locator("text=打扫楼道").count() == 0
+            await page.screenshot(path="/tmp/webchat-group-locked.png")
 
-                await page.locator("#chats li").first.click()  # the private chat works
-                await page.fill("#input", "帮助")
-                await page.click("#send")
-                await page.locator(".row.bot .bubble", has_text="反映问题").wait_for(timeout=10_000)
-                await page.fill("#input", f"绑定 {await code_for('刘大爷')}")
-                await page.click("#send")
-                await page.locator(".row.bot .bubble", has_text="绑定成功").wait_for(timeout=10_000)
-                await page.locator("#chats li.locked").wait_for(state="detached", timeout=10_000)
+            await page.locator("#chats li").first.click()  # the private chat works
+            await send(page, "帮助")
+            await bot_says(page, "反映问题")
+            await send(page, f"绑定 {await code_for('刘大爷')}")
+            await bot_says(page, "绑定成功")
+            await page.locator("#chats li.locked").wait_for(state="detached", timeout=10_000)
 
-                await page.locator("#chats li").nth(1).click()
-                said = page.locator(".row.other", has_text="打扫楼道")
-                await said.wait_for(timeout=10_000)
-                assert await said.locator(".name").inner_text() == "张阿姨"
-                assert await page.locator(".system.locked").count() == 0
-                await page.fill("#input", "我也来，带扫帚")
-                await page.click("#send")
-                await page.locator(".row.me .bubble", has_text="带扫帚").wait_for(timeout=10_000)
-                assert await page.locator(".system").count() == 0, "no error under it"
-            finally:
-                await browser.close()
+            await page.locator("#chats li").nth(1).click()
+            said = page.locator(".row.other", has_text="打扫楼道")
+            await said.wait_for(timeout=10_000)
+            assert await said.locator(".name").inner_text() == "张阿姨"
+            assert await page.locator(".system.locked").count() == 0
+            await send(page, "我也来，带扫帚")
+            await page.locator(".row.me .bubble", has_text="带扫帚").wait_for(timeout=10_000)
+            assert await page.locator(".system").count() == 0, "no error under it"
         _, history = await zhang.history("group:main")
         assert ("other", "刘大爷", "我也来，带扫帚") in [
             (e["kind"], e.get("name"), e["text"]) for e in history["entries"]
