@@ -10,7 +10,8 @@ back exactly as ``_requeue`` does it, with the same reason and the same audit en
 by ``migration:topics_1`` at the time of the upgrade. Such a topic is one that:
 
 * is ``scheduled`` on a meeting that began before the upgrade and was not cancelled
-  (a cancelled one gives its topics back itself; one ahead will vote on it there);
+  (one ahead will vote on it there; a topic on a cancelled meeting's agenda is free
+  to go on another one, ``MeetingService`` allows it, and is left to that);
 * has a closed poll about it (``polls.topic_id``), the latest of which closed void;
 * has no poll about it that decided (passed or voted down) — a void vote is read from
   the poll's stored result the way the code reads it now (``stored_tally``,
