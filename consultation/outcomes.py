@@ -17,7 +17,7 @@ from consultation import events as ev
 from consultation.audit import audit_change
 from consultation.ballots import LETTERS, PassRule, PollKind, Tally
 from consultation.errors import DomainError, or_refuse
-from consultation.ids import decision_ref
+from consultation.ids import decision_ref, poll_ref
 from consultation.residents import mask_phone, people_named
 from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
@@ -32,6 +32,14 @@ from storage.unit_of_work import UnitOfWork
 DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}
 #: Why a vote decided nothing (:attr:`Tally.outcome`), as a topic's reason says it.
 VOID_WHY_ZH = {"no_votes": "无人投票", "no_quorum": "投票人数未达到法定人数", "tie": "平票"}
+
+
+def requeue_reason(poll_id: int, outcome: str) -> str:
+    """A topic's reason once a void vote (``outcome``, :attr:`Tally.outcome`) sent it back
+    to wait for an agenda: P3 表决平票，未形成决定，待列入议程重新表决. Also what the
+    ``topics_1`` migration writes for topics left on a past meeting before this."""
+    why = VOID_WHY_ZH.get(outcome, outcome)
+    return f"{poll_ref(poll_id)} 表决{why}，未形成决定，待列入议程重新表决"
 
 
 class OutcomeError(DomainError):

@@ -29,7 +29,7 @@ from consultation.ballots import (
 )
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
-from consultation.outcomes import VOID_WHY_ZH, decided_text, stored_tally
+from consultation.outcomes import decided_text, requeue_reason, stored_tally
 from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
@@ -628,8 +628,7 @@ class PollService:
         meeting = await self.uow.get(MeetingRepository).get(meeting_id) if meeting_id else None
         if meeting is not None and meeting.status != "cancelled" and meeting.starts_at > self.now:
             return None  # on the agenda of a consultation day still ahead: voted on there
-        why = VOID_WHY_ZH.get(result.outcome, result.outcome)
-        topic.reason = f"{poll_ref(poll.id or 0)} 表决{why}，未形成决定，待列入议程重新表决"
+        topic.reason = requeue_reason(poll.id or 0, result.outcome)
         topic.status, topic.meeting_id, topic.updated_at = "qualified", None, self.now
         await topics.save(topic)
         await audit_change(

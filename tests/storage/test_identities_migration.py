@@ -6,93 +6,26 @@ fresh public id everywhere it was stored, is unbound, and opens nothing any more
 
 from __future__ import annotations
 
-import asyncio
 import re
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, Table, select
-from sqlalchemy.engine import make_url
 
 from bot.adapters.web.sessions import LEGACY_COOKIE, SESSION_COOKIE
 from bot.app import build_web_app, build_yishi
 from kernel.intents import KeywordClassifier
-from storage.engine import create_engine
 from storage.migrate import alembic_config
 from tests.bot.adapters.webchat import Browser
-from tests.conftest import PG_URL, _asyncpg_dsn, make_settings
+from tests.conftest import make_settings
+from tests.storage.migration_support import insert, migrate, rows
 from tests.storage.scan import cells_containing
 
 LEGACY = "w-" + "5e" * 16
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(
-    request: pytest.FixtureRequest, tmp_path: Any, _pg_reason: str | None
-) -> Iterator[str]:
-    """An empty database (SQLite file or a new PostgreSQL database), not migrated."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    if _pg_reason:
-        pytest.skip(_pg_reason)
-    import asyncpg
-
-    name = f"yishi_t_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(_asyncpg_dsn(PG_URL))
-        await conn.execute(sql)
-        await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def migrate(url: str, revision: str) -> None:
-    engine = create_engine(url)
-    cfg = alembic_config(str(engine.url))
-
-    def run(connection: Any) -> None:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
-
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(run)
-    finally:
-        await engine.dispose()
-
-
-async def rows(url: str, table: str, **where: Any) -> list[dict[str, Any]]:
-    engine = create_engine(url)
-    try:
-        async with engine.connect() as conn:
-            found = await conn.run_sync(lambda c: Table(table, MetaData(), autoload_with=c))
-            stmt = select(found).where(*(found.c[k] == v for k, v in where.items()))
-            return [dict(r._mapping) for r in await conn.execute(stmt)]
-    finally:
-        await engine.dispose()
-
-
-async def insert(url: str, table: str, *values: dict[str, Any]) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            found = await conn.run_sync(lambda c: Table(table, MetaData(), autoload_with=c))
-            await conn.execute(found.insert(), list(values))
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture
