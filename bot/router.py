@@ -83,12 +83,16 @@ def _kept(reply: Reply) -> dict[str, Any]:
     return reply.as_json()
 
 
-def _said_by(handler: Handler, replies: Sequence[Reply]) -> list[Reply]:
-    """``handler``'s answers, for the sender alone where it says so
-    (:attr:`Handler.answers_privately`: a vote's receipt, even typed in the group)."""
-    if not handler.answers_privately:
-        return list(replies)
-    return [replace(r, private=True) for r in replies]
+def _said_by(
+    handler: Handler, replies: Sequence[Reply], command: Command | None = None
+) -> list[Reply]:
+    """``handler``'s answers, for the sender alone where it or the command says so
+    (:attr:`Handler.answers_privately`: a vote's receipt, even typed in the group;
+    :attr:`Command.private`: a list naming residents). A reply carrying a credential (a
+    bind code, a login link) is always for the sender alone: typed in a group, the group
+    must never see it, on any platform."""
+    alone = handler.answers_privately or (command is not None and command.private)
+    return [replace(r, private=True) if alone or r.secret else r for r in replies]
 
 
 class HandlerRegistry:
@@ -845,9 +849,9 @@ class Router:
     async def _command(self, handler: Handler, parsed: Parsed, ctx: Context) -> list[Reply]:
         roles = parsed.command.roles if parsed.command.roles is not None else handler.required_roles
         if not allowed(ctx.user.roles, roles):
-            return _said_by(handler, [self._refused(roles)])
+            return _said_by(handler, [self._refused(roles)], parsed.command)
         ctx.command = parsed
-        return _said_by(handler, await handler.run(ctx, parsed))
+        return _said_by(handler, await handler.run(ctx, parsed), parsed.command)
 
     def _check_moves(self, ctx: Context) -> None:
         """Every move the handlers made is one their flow declares (kernel.flows)."""

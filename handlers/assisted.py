@@ -84,6 +84,8 @@ class AssistHandler(Handler):
         ),
     )
     required_roles = ASSISTANTS
+    #: It names the resident and, for a vote, their choice: never for the group.
+    answers_privately = True
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules

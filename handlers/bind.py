@@ -109,6 +109,8 @@ class VerifyHandler(Handler):
             "认证", "verify", rest("who", "张阿姨", optional=False), aliases=("认证居民",)
         ),
     )
+    #: It names a resident of the register: the moderator's business, not the group's.
+    answers_privately = True
 
     async def verify(self, ctx: Context, who: str) -> Sequence[Reply]:
         person = await find_person(ctx, who)

@@ -237,7 +237,7 @@ class MeetingAdminHandler(Handler):
             word("position", "第1项", optional=True, pattern=r"第\d+项"),
         ),
         _meeting_command("邀请", "invite", meeting()),
-        _meeting_command("报名名单", "signups", meeting(optional=True)),
+        _meeting_command("报名名单", "signups", meeting(optional=True), private=True),
         _meeting_command("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
         _meeting_command(
             "记录",

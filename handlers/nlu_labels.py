@@ -69,6 +69,8 @@ class NluLabelHandler(Handler):
         ),
     )
     required_roles = MODERATOR
+    #: Kept messages are residents' own words: shown to the moderator alone.
+    answers_privately = True
 
     async def listing(self, ctx: Context) -> Sequence[Reply]:
         samples, total = await LearningService(ctx.uow, ctx.now).pending(LIST_SIZE)

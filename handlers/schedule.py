@@ -42,6 +42,8 @@ class ScheduleHandler(Handler):
     )
     flow = Flow(FLOW, (Step("listed"),), starts=("listed",))
     required_roles = MODERATOR
+    #: The schedule names tickets and residents' business: the moderator's own.
+    answers_privately = True
 
     def __init__(self, timetable: Timetable | None = None) -> None:
         self.timetable = timetable or Timetable()

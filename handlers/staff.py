@@ -19,7 +19,13 @@ class Section:
     roles: frozenset[Role] = MODERATOR
 
     def command(
-        self, verb: str, action: str, *args: Arg, aliases: tuple[str, ...] = (), listed: bool = True
+        self,
+        verb: str,
+        action: str,
+        *args: Arg,
+        aliases: tuple[str, ...] = (),
+        listed: bool = True,
+        private: bool = False,
     ) -> Command:
         """A command of this section: its verb, the handler's method, its arguments."""
-        return Command(verb, action, args, aliases, self.roles, self.name, listed)
+        return Command(verb, action, args, aliases, self.roles, self.name, listed, private)

@@ -246,8 +246,8 @@ class TopicModerationHandler(Handler):
     """审核 T12 通过 · 驳回 T12 理由 · 合并 T12 到 T5 · 待审议题 · 转为议题 R… · 暂不转议题 R…."""
 
     grammar = (
-        _topic_command("待审议题", "pending"),
-        _topic_command("附议名单", "cosigners", ref("T", "topic")),
+        _topic_command("待审议题", "pending", private=True),
+        _topic_command("附议名单", "cosigners", ref("T", "topic"), private=True),
         _topic_command("审核", "screen", ref("T", "topic"), rest("verdict", "通过")),
         _topic_command("驳回", "reject", ref("T", "topic"), rest("reason", "理由…")),
         _topic_command(

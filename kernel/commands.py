@@ -84,6 +84,10 @@ class Command:
     roles: frozenset[Role] | None = None
     section: str = ""
     listed: bool = True
+    #: Its answer is for the asker alone (:attr:`Reply.private`): typed in a group, it
+    #: comes in their own chat and the group sees neither (a list naming residents, a
+    #: vote cast for someone, the schedule of notices).
+    private: bool = False
 
     @property
     def verbs(self) -> tuple[str, ...]:

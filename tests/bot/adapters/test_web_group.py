@@ -9,6 +9,7 @@ Real HTTP on loopback, each browser with its own cookies (tests/bot/adapters/web
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -141,3 +142,52 @@ async def test_only_the_configured_groups_exist(
     assert status == 403, body
     async with bot_of(client).uow() as uow:
         assert await uow.get(WebChatRepository).recent("group:fake") == []
+
+
+async def test_staff_business_typed_in_the_group_is_answered_to_the_staff_member_alone(
+    client: TestClient[Any, Any], browsers: Callable[[], Browser]
+) -> None:
+    """The staff walk: 李书记's `@议事通 生成绑定码 刘大爷` typed in the residents' group
+    reached every open tab live — “刘大爷的绑定码：52251343” — and a fresh browser then
+    bound as 刘大爷 and voted as him. A 代办 vote showed the group how 张阿姨 voted, and
+    the lists of who signed up or co-signed named residents there. Now a credential, a
+    vote cast for someone and the staff's lists come in the staff member's own chat; the
+    group's tabs and its history see neither the command nor the answer."""
+    li = await resident(client, browsers(), "李书记")
+    wang = await resident(client, browsers(), "王网格员")
+    zhang = await resident(client, browsers(), "张阿姨")
+    watching = await zhang.ws()
+
+    status, answer = await li.post(chat_id=GROUP, text="@议事通 生成绑定码 刘大爷")
+    assert status == 200, answer
+    issued = [r for r in answer["replies"] if "绑定码" in r["text"]]
+    assert issued and all(r.get("chat_id") == li.me["user_id"] for r in issued), answer
+    code = issued[0]["text"].split("：")[1][:8]
+    assert code.isdigit(), issued
+
+    opened = " ".join(await li.say("开启投票 小区是否加装电梯 单独表决"))
+    poll = re.search(r"P\d+", opened)
+    assert poll, opened
+    status, answer = await wang.post(
+        chat_id=GROUP, text=f"@议事通 代办 投票 {poll.group(0)} 赞成 张阿姨"
+    )
+    assert status == 200 and "赞成" in str(answer["replies"]), answer
+    assert all(r.get("chat_id") == wang.me["user_id"] for r in answer["replies"]), answer
+    for command in ("@议事通 报名名单", "@议事通 认证 刘大爷", "@议事通 接下来的通知"):
+        status, answer = await li.post(chat_id=GROUP, text=command)
+        assert status == 200 and answer["replies"], (command, answer)
+        assert all(r.get("chat_id") == li.me["user_id"] for r in answer["replies"]), answer
+
+    # Up to what is said next in the group, the tab was shown nothing of the staff's
+    # business (the poll's card waits in the outbox, not drained here).
+    await li.say("大家好", chat_id=GROUP)
+    shown = [await next_event(watching)]
+    while shown[-1].get("text") != "大家好":
+        shown.append(await next_event(watching))
+    assert [e["type"] for e in shown] == ["group_message"], shown
+    _, group = await zhang.history(GROUP)
+    kept = str(group["entries"])
+    assert code not in kept and "代办" not in kept and "绑定码" not in kept, kept
+    said = [str(e["text"]) for e in group["entries"]]
+    assert "大家好" in said and not [s for s in said if "张阿姨" in s or "刘大爷" in s], said
+    await watching.close()
