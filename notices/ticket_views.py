@@ -258,6 +258,15 @@ def updates_question() -> Reply:
     )
 
 
+def building_check(place: str) -> Reply:
+    """ "问题是在5号楼吗？": a building the words seemed to name ("5号电梯") and were not
+    read as, asked about before anything is taken for it (never the reporter's home)."""
+    yes, no = t("ticket.building_check_yes"), t("ticket.building_check_no")
+    return Reply(
+        t("ticket.building_check", place=place), buttons=(Button(yes, yes), Button(no, no))
+    )
+
+
 def draft_buttons(draft_id: str) -> tuple[Button, ...]:
     """确认提交 and 取消 of the draft ``draft_id`` only: its stamp goes with them, so the
     card acts on no draft that takes its place (kernel.flows.card_tap)."""
