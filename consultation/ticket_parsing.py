@@ -214,8 +214,9 @@ def same_subject(one: str, other: str, keywords: Sequence[str] = ()) -> bool:
     """Do two reports speak of the same thing? They name the same thing of their
     category's ``keywords`` (灯, 电梯: not 坏了, which says how it is), or share a pair of
     adjacent characters that is neither a place nor filler ("楼道灯坏了" and "楼道灯不亮"
-    share 楼道; "路灯坏了" and "电梯里有人被困住了" share nothing). A report with too few
-    characters to tell is taken to match, as before this check."""
+    share 楼道; "路灯坏了" and "电梯里有人被困住了" share nothing; "门口的井盖" and "门口的
+    路灯杆" share only where they are). A report with too few characters to tell is taken
+    to match, as before this check."""
     if any(k in one and k in other for k in keywords if k and not _FILLER & set(k)):
         return True
     a, b = _subject_pairs(one), _subject_pairs(other)
@@ -223,7 +224,7 @@ def same_subject(one: str, other: str, keywords: Sequence[str] = ()) -> bool:
 
 
 def _subject_pairs(text: str) -> set[str]:
-    body = _PLACE_WORDS.sub(" ", text)
+    body = _SPOT_WORDS.sub(" ", _PLACE_WORDS.sub(" ", text))
     return {
         body[i : i + 2]
         for i in range(len(body) - 1)
@@ -297,10 +298,14 @@ def _near_place(text: str) -> str | None:
 
 #: Where by a building (or its unit) a problem is, said right after it: 6号楼门口,
 #: 3号楼2单元的楼下, 5栋后面. Kept as the ticket's spot, so the worker knows where to look.
-BY_BUILDING = re.compile(
-    r"\s*的?\s*(门口|门前|大门口|楼下|楼前|楼后|楼顶|天台|后面|前面|旁边|附近|对面|侧面|拐角"
-    r"|东侧|西侧|南侧|北侧|东边|西边|南边|北边)"
+_BY_WORDS = (
+    "门口|门前|大门口|楼下|楼前|楼后|楼顶|天台|后面|前面|旁边|附近|对面|侧面|拐角"
+    "|东侧|西侧|南侧|北侧|东边|西边|南边|北边"
 )
+BY_BUILDING = re.compile(rf"\s*的?\s*({_BY_WORDS})")
+#: Where a thing is, not what it is: left out when two reports are compared for what
+#: they are about (4号楼门口的井盖 and 6号楼门口的路灯杆 share 门口, and nothing else).
+_SPOT_WORDS = re.compile("|".join((_BY_WORDS, *_PLACES, "路口")))
 
 
 def _number(raw: str) -> int:

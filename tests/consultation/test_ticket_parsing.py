@@ -134,6 +134,11 @@ def test_periods_and_ratings() -> None:
         # One character names it: the category's keyword (灯), not its 坏了.
         ("3号楼楼道灯坏了", "3号楼的灯不亮了", True),
         ("3号楼电梯坏了", "3号楼井盖坏了", False),
+        # Where it is is no subject: 门口, 东门 say where, not what.
+        ("4号楼门口的井盖被人挪开了", "6号楼门口的路灯杆歪了", False),
+        ("6号楼门口的路灯杆歪了", "2号楼门口的路面塌了一个坑", False),
+        ("东门旁边的路面塌了", "东门旁边的路灯不亮", False),
+        ("6号楼门口的路灯杆歪了", "6号楼门口那根路灯杆歪得厉害", True),
     ],
 )
 def test_two_reports_are_about_the_same_thing_when_they_name_it(
