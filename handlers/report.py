@@ -49,6 +49,7 @@ from nlu.dialogue import (
     no_longer_needed,
     same_danger,
     squeeze,
+    without_greeting,
 )
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
@@ -777,7 +778,9 @@ class ReportHandler(TicketHandler):
             and (not slots.place.empty or bool(slots.place.unit))
         )
         if not place_only:
-            data["description"] = _added(str(data.get("description") or ""), text)
+            # "你好 我们楼…": the greeting is no part of the problem.
+            said = without_greeting(text)
+            data["description"] = _added(str(data.get("description") or ""), said)
         ctx.conversation.changed = True
 
     async def _home_answered(self, ctx: Context, question: str) -> Sequence[Reply]:

@@ -249,6 +249,23 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
 _POSITIVE_EMOJI = re.compile(r"[👍👌🙏❤️💐🌹😊🙂😄😀👏🤝✌️💪🌸🥰😁☺]")
 
 
+#: Greetings and fillers before what someone has to say ("你好 我们楼…", "在吗？请问…"):
+#: not part of a problem's description.
+_LEADING_GREETING = re.compile(
+    r"^(?:\s*(?:(?:网格员|社区|书记|物业)?(?:你好|您好)|你们好|您们好|大家好|在吗|在不在|有人吗"
+    r"|请问(?:一下)?|麻烦问(?:一)?下|麻烦(?:您|你)?(?:一)?下|打扰(?:一)?下|打扰了|哈喽|嗨"
+    r"|喂+(?=[\s,，.。!！~～])|(?:hi|hello)(?![a-z]))(?:呀|啊)?[\s,，.。!！~～?？、]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """``text`` without the greetings and fillers it starts with ("你好 我们楼7号楼…" →
+    "我们楼7号楼…"); the text as it was when it is nothing else."""
+    rest = _LEADING_GREETING.sub("", text)
+    return rest if rest.strip() else text
+
+
 def small_talk(text: str) -> str | None:
     """ "greeting", "thanks", "praise", "ack", "bye" or "emoji" when the whole message is
     a pleasantry (你好, 谢谢你们！, 👍), else None."""

@@ -12,6 +12,7 @@ from nlu.dialogue import (
     is_question,
     says_nothing_more,
     small_talk,
+    without_greeting,
 )
 
 
@@ -126,3 +127,21 @@ def test_nothing_more_to_add_in_the_words_people_use() -> None:
         assert says_nothing_more(text), text
     for text in ("没有修好", "灯还是不亮", "谢谢", "没有人来"):
         assert not says_nothing_more(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("你好 我们楼7号楼1单元的楼道窗户玻璃碎了", "我们楼7号楼1单元的楼道窗户玻璃碎了"),
+        ("您好，在吗？5号楼电梯坏了", "5号楼电梯坏了"),
+        ("请问一下 东门的灯什么时候修", "东门的灯什么时候修"),
+        ("麻烦问一下，东门的灯坏了", "东门的灯坏了"),
+        ("网格员你好！灯坏了", "灯坏了"),
+        ("喂，灯坏了", "灯坏了"),
+        ("喂猫的人太多了", "喂猫的人太多了"),
+        ("麻烦你们看看5号楼的灯", "麻烦你们看看5号楼的灯"),
+        ("你好", "你好"),
+    ],
+)
+def test_greetings_before_what_is_said_are_left_out(text: str, rest: str) -> None:
+    assert without_greeting(text) == rest
