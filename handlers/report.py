@@ -377,7 +377,7 @@ class ReportHandler(TicketHandler):
                 if told:
                     where = await self._where_now(service, earlier)
                     key = _if_taken("emergency.filed_before", earlier)
-                    before = t(key, number=earlier.number, where=where)
+                    before = views.emergency_told(key, earlier.number, where)
                     return [advice, Reply(before), *told]
                 noted = await self._noted(ctx, service, earlier)
                 # The filing's dialogue stays open (the router closes a settled step a
@@ -417,7 +417,13 @@ class ReportHandler(TicketHandler):
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
-        lines = [t("emergency.filed", number=number, where=where)]
+        if ctx.user.bound:
+            lines = [views.emergency_told("emergency.filed", number, where)]
+        else:
+            # Nobody has this person's name or phone: no "会马上联系您".
+            phone = ctx.community.duty_phone
+            call = t("emergency.guest_call", phone=phone) if phone else ""
+            lines = [views.emergency_told("emergency.filed_guest", number, where, call=call)]
         if earlier is not None:
             # Both are being handled, and the resident is told so, with where each is.
             at = _ticket_place(earlier).label()
@@ -533,7 +539,7 @@ class ReportHandler(TicketHandler):
         noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
         where = await self._where_now(service, noted)
         key = _if_taken("emergency.noted", noted) if noted.urgent else "ticket.noted"
-        return Reply(t(key, number=noted.number, where=where))
+        return Reply(views.emergency_told(key, noted.number, where))
 
     @staticmethod
     async def _grid(service: TicketService, grid_id: int | None) -> str | None:

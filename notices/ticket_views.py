@@ -310,7 +310,8 @@ def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzi
         return Reply(t("ticket.filed_quiet", number=ticket.number), buttons=(Button(on, on),))
     where = t("ticket.where_grid", grid=grid) if grid is not None else t("ticket.where_community")
     if ticket.urgent:
-        return Reply(t("ticket.filed_urgent", number=ticket.number, where=where))
+        whom = emergency_whom(emergency_where(grid))
+        return Reply(t("ticket.filed_urgent", number=ticket.number, whom=whom))
     due = ticket.response_due_at
     if due is not None and due - ticket.received_at > response + timedelta(minutes=1):
         when = date_text(due, zone)
@@ -336,3 +337,26 @@ def emergency_where(grid: str | None) -> str:
     if grid is None:
         return t("emergency.where_community")
     return t("emergency.where_grid", grid=grid)
+
+
+def emergency_whom(where: str) -> str:
+    """Who was told of an urgent ticket: ``where`` and the community's moderators
+    ("第一网格的网格员和社区"), or the community alone when ``where`` is the community's
+    own people — never "社区工作者和社区"."""
+    if where == t("emergency.where_community"):
+        return t("emergency.whom_community")
+    return t("emergency.whom_both", where=where)
+
+
+def emergency_received(where: str) -> str:
+    """ "第一网格的网格员和社区都已收到", or "社区已收到" (see :func:`emergency_whom`)."""
+    if where == t("emergency.where_community"):
+        return t("emergency.received_community")
+    return t("emergency.received_both", where=where)
+
+
+def emergency_told(key: str, number: str, where: str, **values: str) -> str:
+    """The line ``key`` about ticket ``number`` that went to ``where``, whom it names
+    said as the emergency lines say it (``{where}``, ``{whom}``, ``{received}``)."""
+    whom, received = emergency_whom(where), emergency_received(where)
+    return t(key, number=number, where=where, whom=whom, received=received, **values)
