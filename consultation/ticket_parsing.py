@@ -214,8 +214,9 @@ def same_subject(one: str, other: str, keywords: Sequence[str] = ()) -> bool:
     """Do two reports speak of the same thing? They name the same thing of their
     category's ``keywords`` (灯, 电梯: not 坏了, which says how it is), or share a pair of
     adjacent characters that is neither a place nor filler ("楼道灯坏了" and "楼道灯不亮"
-    share 楼道; "路灯坏了" and "电梯里有人被困住了" share nothing). A report with too few
-    characters to tell is taken to match, as before this check."""
+    share 楼道; "路灯坏了" and "电梯里有人被困住了" share nothing; "门口的井盖" and "门口的
+    路灯杆" share only where they are). A report with too few characters to tell is taken
+    to match, as before this check."""
     if any(k in one and k in other for k in keywords if k and not _FILLER & set(k)):
         return True
     a, b = _subject_pairs(one), _subject_pairs(other)
@@ -223,7 +224,7 @@ def same_subject(one: str, other: str, keywords: Sequence[str] = ()) -> bool:
 
 
 def _subject_pairs(text: str) -> set[str]:
-    body = _PLACE_WORDS.sub(" ", text)
+    body = _SPOT_WORDS.sub(" ", _PLACE_WORDS.sub(" ", text))
     return {
         body[i : i + 2]
         for i in range(len(body) - 1)
@@ -242,7 +243,14 @@ def is_urgent(text: str, catalogue: Catalogue) -> bool:
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS.update({"六": 6, "七": 7, "八": 8, "九": 9, "十": 10})
 _NUM = r"(\d{1,4}|[一二两三四五六七八九十]{1,3})"
-_BUILDING = re.compile(_NUM + r"\s*(?:号楼|栋|幢|号楼栋)")
+#: How people write a building's number: 5号楼, 5栋, 5幢, 5#楼, 5#, 5号 before a unit
+#: (5号2单元); and 楼 as pinyin input often gives it — 5号搂, 5号娄, 5号篓, 5号喽 (not at the
+#: end of a clause: "明天就5号喽" is a date), 5号lou.
+BUILDING_WORD = (
+    r"(?:号\s*(?:楼|搂|娄|篓|(?i:lou)|喽(?![\s，,。.!！?？~～…]|$))|栋|幢|[#＃]\s*楼?"
+    r"|号(?=\s*\d{1,2}\s*单元))"
+)
+_BUILDING = re.compile(_NUM + r"\s*" + BUILDING_WORD + r"|(?<![A-Za-z])([A-Ha-h])\s*座")
 _UNIT = re.compile(_NUM + r"\s*单元")
 _ROOM = re.compile(r"(\d{3,4})\s*(?:室|房|号房)?(?!\d)")
 _PLACES = (
@@ -290,10 +298,14 @@ def _near_place(text: str) -> str | None:
 
 #: Where by a building (or its unit) a problem is, said right after it: 6号楼门口,
 #: 3号楼2单元的楼下, 5栋后面. Kept as the ticket's spot, so the worker knows where to look.
-BY_BUILDING = re.compile(
-    r"\s*的?\s*(门口|门前|大门口|楼下|楼前|楼后|楼顶|天台|后面|前面|旁边|附近|对面|侧面|拐角"
-    r"|东侧|西侧|南侧|北侧|东边|西边|南边|北边)"
+_BY_WORDS = (
+    "门口|门前|大门口|楼下|楼前|楼后|楼顶|天台|后面|前面|旁边|附近|对面|侧面|拐角"
+    "|东侧|西侧|南侧|北侧|东边|西边|南边|北边"
 )
+BY_BUILDING = re.compile(rf"\s*的?\s*({_BY_WORDS})")
+#: Where a thing is, not what it is: left out when two reports are compared for what
+#: they are about (4号楼门口的井盖 and 6号楼门口的路灯杆 share 门口, and nothing else).
+_SPOT_WORDS = re.compile("|".join((_BY_WORDS, *_PLACES, "路口")))
 
 
 def _number(raw: str) -> int:
@@ -351,7 +363,8 @@ def parse_place(text: str) -> Place:
     found = _BUILDING.search(text)
     rest = text
     if found:
-        building = f"{_number(found.group(1))}号楼"
+        number = found.group(1)
+        building = f"{_number(number)}号楼" if number else f"{found.group(2).upper()}座"
         rest = text[found.end() :]
     found_unit = _UNIT.search(rest)
     if found_unit:
@@ -370,6 +383,30 @@ def parse_place(text: str) -> Place:
     if spot is None and building is None:
         spot = _near_place(text)
     return Place(building, unit, room, spot)
+
+
+#: A number and 号 where a building would be, in a form not read as one: "5号电梯",
+#: "五号的电梯", "5号门口", "5号lo" (a slip of 楼 not known). Not a date ("12月5号电梯…"),
+#: nor 5号线, 5号门, 502号门口 (a room's door): those say nothing of a building.
+_LIKE_BUILDING = re.compile(
+    r"(?<!\d)(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*号\s*(?:的\s*)?(?=电梯|门口|门前|单元门|楼道|那栋|这栋|那幢|这幢|[A-Za-z])"
+)
+_DATE_BEFORE = re.compile(r"(?:月|星期|礼拜|周)\s*$")
+
+
+def unread_building(text: str) -> Place | None:
+    """The building ``text`` seems to name but :func:`parse_place` could not read ("5号电梯
+    坏了" → 5号楼), with the spot by it: to be asked about ("是5号楼吗？"), never replaced by
+    the reporter's home. None when a building was read or nothing looks like one."""
+    if parse_place(text).building:
+        return None
+    for found in _LIKE_BUILDING.finditer(text):
+        if _DATE_BEFORE.search(text, 0, found.start()):
+            continue
+        rest = text[found.end() :]
+        by = BY_BUILDING.match(rest)
+        return Place(f"{_number(found.group(1))}号楼", spot=by.group(1) if by else None)
+    return None
 
 
 #: A category's question asking where someone lives ("对方是几号楼几室？"): its answer

@@ -27,6 +27,7 @@ from consultation.ticket_parsing import (
     names_home,
     names_room,
     read_message,
+    unread_building,
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import TicketHandler, actor_of
@@ -48,6 +49,7 @@ from nlu.dialogue import (
     no_longer_needed,
     same_danger,
     squeeze,
+    without_greeting,
 )
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
@@ -64,6 +66,9 @@ START = re.compile(
 )
 YES_WORDS = frozenset({"要", "要，通知我", "好", "好的", "是", "需要", "通知我", "嗯"})
 NO_WORDS = frozenset({"不用了", "不用", "不要", "不需要", "否", "算了吧"})
+#: The answers to "问题是在5号楼吗？" (a building the words seemed to name, not read).
+THERE_YES = frozenset({"是", "是的", "是啊", "对", "对的", "对啊", "嗯", "嗯嗯", "没错", "好"})
+THERE_NO = frozenset({"不是", "不是的", "不对", "错了", "不在"})
 #: After filing, a typed "确认" within this long means the same draft again.
 FILED_WINDOW = timedelta(minutes=10)
 #: After an emergency filed with no place named, where it is may be said this long after.
@@ -75,6 +80,7 @@ COLLECTING = (
     "ask_description",
     "ask_category",
     "ask_location",
+    "check_building",
     "ask_updates",
     "question:*",
     "duplicate",
@@ -86,6 +92,7 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
     "confirm": (*sorted(CONFIRM_WORDS), *GO_ON, *sorted(BARE_ACKS), "👍", "👌"),
     # 确认提交 typed at this question (as at the card it comes before) goes on.
     "ask_updates": (*sorted(YES_WORDS | NO_WORDS | CONFIRM_WORDS), *GO_ON),
+    "check_building": (*sorted(THERE_YES | THERE_NO), *GO_ON),
     "duplicate": (
         "关注",
         views.FOLLOW,
@@ -370,7 +377,7 @@ class ReportHandler(TicketHandler):
                 if told:
                     where = await self._where_now(service, earlier)
                     key = _if_taken("emergency.filed_before", earlier)
-                    before = t(key, number=earlier.number, where=where)
+                    before = views.emergency_told(key, earlier.number, where)
                     return [advice, Reply(before), *told]
                 noted = await self._noted(ctx, service, earlier)
                 # The filing's dialogue stays open (the router closes a settled step a
@@ -395,14 +402,28 @@ class ReportHandler(TicketHandler):
         if not data.get("category"):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
         home: Place | None = None
+        named = unread_building(str(data.get("description", "")))
         guessed = data.get("place") is None or _place(data).empty
         if guessed and earlier is not None:  # "楼道里也冒烟了": where the first one is
             data["place"] = _store_place(_ticket_place(earlier))
+        elif guessed and named is not None:
+            # "5号电梯里有人被困": filed at once at the building it seems to name (said so,
+            # to be corrected), never at the reporter's home; one the community doesn't
+            # have is filed with no place and asked about.
+            if await service.building_unknown(named) is not None:
+                named = Place()
+            data["place"] = _store_place(named)
         elif guessed:  # filed at once at the resident's home (or nowhere yet), and said so
             home = self._home(ctx)
             data["place"] = _store_place(home or Place())
         number, where = await self._file(ctx)
-        lines = [t("emergency.filed", number=number, where=where)]
+        if ctx.user.bound:
+            lines = [views.emergency_told("emergency.filed", number, where)]
+        else:
+            # Nobody has this person's name or phone: no "会马上联系您".
+            phone = ctx.community.duty_phone
+            call = t("emergency.guest_call", phone=phone) if phone else ""
+            lines = [views.emergency_told("emergency.filed_guest", number, where, call=call)]
         if earlier is not None:
             # Both are being handled, and the resident is told so, with where each is.
             at = _ticket_place(earlier).label()
@@ -417,15 +438,18 @@ class ReportHandler(TicketHandler):
             )
         elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
-            lines.append(
-                t("emergency.place_guessed", place=home.label())
-                if home is not None
-                else t("emergency.place_unknown")
-            )
+            if named is not None and not named.empty:
+                lines.append(t("emergency.place_named", place=named.label()))
+            elif home is not None:
+                lines.append(t("emergency.place_guessed", place=home.label()))
+            else:
+                lines.append(t("emergency.place_unknown"))
             conv.data["place_asked"] = True
             conv.changed = True
-        elif guessed and home is not None:
+        elif guessed and named is not None and not named.empty:
             # A draft waits and takes the next message as its own: the place is only said.
+            lines.append(t("emergency.place_named_only", place=named.label()))
+        elif guessed and home is not None:
             lines.append(t("emergency.place_home", place=home.label()))
         replies = [advice, Reply("\n".join(lines))]
         if kept is not None:
@@ -515,7 +539,7 @@ class ReportHandler(TicketHandler):
         noted = await service.add_note(ticket.number, actor_of(ctx), ctx.text, ctx.now)
         where = await self._where_now(service, noted)
         key = _if_taken("emergency.noted", noted) if noted.urgent else "ticket.noted"
-        return Reply(t(key, number=noted.number, where=where))
+        return Reply(views.emergency_told(key, noted.number, where))
 
     @staticmethod
     async def _grid(service: TicketService, grid_id: int | None) -> str | None:
@@ -626,8 +650,11 @@ class ReportHandler(TicketHandler):
             conv.data["details"][question] = text[:200]
             conv.changed = True
             return await self._next(ctx)
+        if step == "check_building":
+            return await self._building_checked(ctx)
         if step in ("ask_description", "ask_location", "collect"):
-            if step == "ask_location" and conv.data.get("asked_building") and text.isdigit():
+            asked = conv.data.get("asked_building") or conv.data.get("building_guess")
+            if step == "ask_location" and asked and text.isdigit():
                 text = f"{int(text)}号楼"  # "几号楼？" — "6"
             self._absorb(ctx, text)
             if step == "ask_location" and conv.data.get("place") is None:
@@ -757,7 +784,9 @@ class ReportHandler(TicketHandler):
             and (not slots.place.empty or bool(slots.place.unit))
         )
         if not place_only:
-            data["description"] = _added(str(data.get("description") or ""), text)
+            # "你好 我们楼…": the greeting is no part of the problem.
+            said = without_greeting(text)
+            data["description"] = _added(str(data.get("description") or ""), said)
         ctx.conversation.changed = True
 
     async def _home_answered(self, ctx: Context, question: str) -> Sequence[Reply]:
@@ -829,7 +858,13 @@ class ReportHandler(TicketHandler):
             conv.advance("ask_category")
             return [views.category_question(self.catalogue.names)]
         if data.get("place") is None or _place(data).empty:
-            home = self._home(ctx)
+            guess = unread_building(str(data["description"]))
+            if guess is not None and not data.get("building_guess"):
+                # "5号电梯坏了": a building said in a way not read is asked about, never
+                # replaced by the reporter's home.
+                conv.advance("check_building", building_guess=_store_place(guess))
+                return [views.building_check(guess.label())]
+            home = None if data.get("building_guess") else self._home(ctx)
             if home is None:
                 conv.advance("ask_location")
                 key = "ticket.ask_location" if ctx.user.bound else "ticket.ask_location_guest"
@@ -865,6 +900,29 @@ class ReportHandler(TicketHandler):
                 return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
         return [self._confirmation(data)]
+
+    async def _building_checked(self, ctx: Context) -> Sequence[Reply]:
+        """The answer to "问题是在5号楼吗？": 是 takes that building; 不是, or words that
+        name no place, ask where it is (never the reporter's home); a place said is taken
+        ("不是5号楼，是6号楼": where it is, not where it isn't)."""
+        conv, text = ctx.conversation, ctx.text
+        data = conv.data
+        said = squeeze(text)
+        if said in THERE_YES:
+            data["place"] = data["building_guess"]
+            conv.changed = True
+            return await self._next(ctx)
+        if text.isdigit():
+            text = f"{int(text)}号楼"
+        if said not in THERE_NO:
+            place = corrected_place(text)
+            self._absorb(ctx, text)
+            if not place.empty:
+                data["place"] = _store_place(place)
+                return await self._next(ctx)
+        data["place"] = None
+        conv.advance("ask_location")
+        return [Reply(t("ticket.ask_which_building"))]
 
     async def _building_asked(self, ctx: Context) -> Reply | None:
         """A building the community doesn't have (9号楼 of 1–8号楼) is asked about once,

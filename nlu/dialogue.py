@@ -154,6 +154,27 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     (
+        # Something overhead about to fall on people: a broken window's glass, a loose
+        # sign or air-conditioner unit ("怕掉下来砸到人"). A window that won't shut is not.
+        "falling",
+        re.compile(
+            r"(?:玻璃|窗户|窗框|窗子|广告牌|招牌|灯箱|空调外机|外机|空调|瓷砖|外墙|墙砖"
+            r"|雨棚|遮阳棚|花盆|铁皮|吊顶|灯罩|防盗窗)"
+            r".{0,16}(?:快掉|要掉|会掉|掉下来|掉下去|往下掉|坠落|坠下|砸到|砸着|砸人|砸伤"
+            r"|摇摇欲坠)|高空坠物"
+        ),
+    ),
+    (
+        # An open manhole: its cover gone or moved. A cover that rattles (井盖响) is not.
+        "manhole",
+        re.compile(
+            r"井盖.{0,8}(?:没了|没有了|不见了|丢了|被偷|偷走|被人?(?:挪|移|掀|搬|撬|拿|偷)"
+            r"|(?:挪|移|掀|撬|搬)(?:开|走)|打开了|敞着|没盖好|没盖上|缺了|碎了|塌了"
+            r"|陷下去|掉下去|翻了|破了)"
+            r"|(?:没有|没|缺了?|少了?)个?井盖|井口.{0,4}(?:敞|露|没盖)|掉进.{0,4}井"
+        ),
+    ),
+    (
         "hurt",
         re.compile(
             r"(?:摔|跌)(?:倒|伤|下来|了一跤)|晕倒|昏倒|昏迷|受伤|流血|出血|起不来|不省人事|没气|坠落|高空抛物.{0,4}砸"
@@ -176,6 +197,8 @@ _SUBJECTS: dict[str, tuple[str, ...]] = {
     "gas": ("煤气", "燃气", "天然气", "液化气", "气味"),
     "fire": ("火", "烟", "烧"),
     "electric": ("电线", "电箱", "插座", "漏电", "线路", "配电", "开关", "电表"),
+    "falling": ("玻璃", "窗", "广告牌", "招牌", "空调", "外机", "瓷砖", "墙皮", "雨棚", "掉", "砸"),
+    "manhole": ("井盖", "井口"),
     "hurt": ("摔", "跌", "伤", "晕", "老人", "孩子"),
     "flood": ("水", "管", "漏", "淹"),
 }
@@ -189,7 +212,8 @@ def same_danger(kind: str, draft: str) -> bool:
 
 def emergency_kind(text: str) -> str | None:
     """The kind of danger ``text`` reports ("lift", "trapped", "gas", "fire", "electric",
-    "hurt", "flood"), or None. Words, not a model: a missed emergency costs a life."""
+    "falling", "manhole", "hurt", "flood"), or None. Words, not a model: a missed
+    emergency costs a life."""
     body = normalize(text)
     if len(body) > 300:
         body = body[:300]
@@ -223,6 +247,23 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("bye", re.compile(r"再见|拜拜|bye|晚安")),
 )
 _POSITIVE_EMOJI = re.compile(r"[👍👌🙏❤️💐🌹😊🙂😄😀👏🤝✌️💪🌸🥰😁☺]")
+
+
+#: Greetings and fillers before what someone has to say ("你好 我们楼…", "在吗？请问…"):
+#: not part of a problem's description.
+_LEADING_GREETING = re.compile(
+    r"^(?:\s*(?:(?:网格员|社区|书记|物业)?(?:你好|您好)|你们好|您们好|大家好|在吗|在不在|有人吗"
+    r"|请问(?:一下)?|麻烦问(?:一)?下|麻烦(?:您|你)?(?:一)?下|打扰(?:一)?下|打扰了|哈喽|嗨"
+    r"|喂+(?=[\s,，.。!！~～])|(?:hi|hello)(?![a-z]))(?:呀|啊)?[\s,，.。!！~～?？、]*)+",
+    re.IGNORECASE,
+)
+
+
+def without_greeting(text: str) -> str:
+    """``text`` without the greetings and fillers it starts with ("你好 我们楼7号楼…" →
+    "我们楼7号楼…"); the text as it was when it is nothing else."""
+    rest = _LEADING_GREETING.sub("", text)
+    return rest if rest.strip() else text
 
 
 def small_talk(text: str) -> str | None:

@@ -258,6 +258,15 @@ def updates_question() -> Reply:
     )
 
 
+def building_check(place: str) -> Reply:
+    """ "问题是在5号楼吗？": a building the words seemed to name ("5号电梯") and were not
+    read as, asked about before anything is taken for it (never the reporter's home)."""
+    yes, no = t("ticket.building_check_yes"), t("ticket.building_check_no")
+    return Reply(
+        t("ticket.building_check", place=place), buttons=(Button(yes, yes), Button(no, no))
+    )
+
+
 def draft_buttons(draft_id: str) -> tuple[Button, ...]:
     """确认提交 and 取消 of the draft ``draft_id`` only: its stamp goes with them, so the
     card acts on no draft that takes its place (kernel.flows.card_tap)."""
@@ -301,7 +310,8 @@ def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzi
         return Reply(t("ticket.filed_quiet", number=ticket.number), buttons=(Button(on, on),))
     where = t("ticket.where_grid", grid=grid) if grid is not None else t("ticket.where_community")
     if ticket.urgent:
-        return Reply(t("ticket.filed_urgent", number=ticket.number, where=where))
+        whom = emergency_whom(emergency_where(grid))
+        return Reply(t("ticket.filed_urgent", number=ticket.number, whom=whom))
     due = ticket.response_due_at
     if due is not None and due - ticket.received_at > response + timedelta(minutes=1):
         when = date_text(due, zone)
@@ -327,3 +337,26 @@ def emergency_where(grid: str | None) -> str:
     if grid is None:
         return t("emergency.where_community")
     return t("emergency.where_grid", grid=grid)
+
+
+def emergency_whom(where: str) -> str:
+    """Who was told of an urgent ticket: ``where`` and the community's moderators
+    ("第一网格的网格员和社区"), or the community alone when ``where`` is the community's
+    own people — never "社区工作者和社区"."""
+    if where == t("emergency.where_community"):
+        return t("emergency.whom_community")
+    return t("emergency.whom_both", where=where)
+
+
+def emergency_received(where: str) -> str:
+    """ "第一网格的网格员和社区都已收到", or "社区已收到" (see :func:`emergency_whom`)."""
+    if where == t("emergency.where_community"):
+        return t("emergency.received_community")
+    return t("emergency.received_both", where=where)
+
+
+def emergency_told(key: str, number: str, where: str, **values: str) -> str:
+    """The line ``key`` about ticket ``number`` that went to ``where``, whom it names
+    said as the emergency lines say it (``{where}``, ``{whom}``, ``{received}``)."""
+    whom, received = emergency_whom(where), emergency_received(where)
+    return t(key, number=number, where=where, whom=whom, received=received, **values)

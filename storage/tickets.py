@@ -442,14 +442,14 @@ class TicketRepository(Repository):
         since: datetime,
         limit: int = 5,
     ) -> Sequence[Ticket]:
-        """The newest open tickets of ``category`` at the same building or spot since
-        ``since``, newest first."""
-        place = []
+        """The newest open tickets of ``category`` at the same place since ``since``,
+        newest first: in ``building`` when one is named (4号楼门口 is not 6号楼门口),
+        else at ``spot`` with no building (东门)."""
         if building:
-            place.append(col(Ticket.building) == building)
-        if spot:
-            place.append(col(Ticket.spot) == spot)
-        if not place:
+            place = col(Ticket.building) == building
+        elif spot:
+            place = and_(col(Ticket.spot) == spot, col(Ticket.building).is_(None))
+        else:
             return []
         stmt = (
             select(Ticket)
@@ -458,7 +458,7 @@ class TicketRepository(Repository):
                 col(Ticket.status).in_(OPEN_STATUSES),
                 col(Ticket.received_at) >= since,
                 col(Ticket.duplicate_of).is_(None),
-                or_(*place),
+                place,
             )
             .order_by(col(Ticket.id).desc())
             .limit(limit)

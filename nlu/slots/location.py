@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from consultation.ticket_parsing import BY_BUILDING
+from consultation.ticket_parsing import BUILDING_WORD, BY_BUILDING
 from nlu.slots.numerals import CN_NUM, to_int
 
 # Longest first, so that 地下车库 wins over 车库.
@@ -59,7 +59,7 @@ PLACES: tuple[str, ...] = tuple(
 )
 _N = rf"(\d{{1,3}}|{CN_NUM})"
 _DASHED = re.compile(r"(?<![\d\-])(\d{1,3})-(\d{1,2})-(\d{3,4})(?![\d\-])")
-_BUILDING = re.compile(rf"{_N}\s*(?:号楼|号院|栋|幢|#楼|#|号(?=\s*\d{{1,2}}\s*单元))|([a-h])\s*座")
+_BUILDING = re.compile(rf"{_N}\s*(?:号院|{BUILDING_WORD})|([a-h])\s*座")
 _UNIT = re.compile(rf"{_N}\s*单元")
 _ROOM_AFTER_UNIT = re.compile(r"单元\s*(\d{3,4})(?!\d)")
 _ROOM = re.compile(r"(?<!\d)(\d{3,4})\s*(?:室|房|号房)")

@@ -21,6 +21,7 @@ from consultation.ticket_parsing import (
     rating_word,
     same_subject,
     ticket_number,
+    unread_building,
 )
 
 CAT = default_catalogue()
@@ -45,6 +46,55 @@ def test_places() -> None:
     assert parse_place("路灯不亮").empty
     assert Place("3号楼", "2单元").merged(Place(building="5号楼")) == Place("5号楼")
     assert Place("3号楼", "2单元", "301").label() == "3号楼2单元301室"
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        *("5号楼", "5号搂", "5号娄", "5号篓", "5号喽", "5号lou", "5号LOU", "5号 楼", "5 号楼"),
+        *("5#楼", "5#", "5＃楼", "5栋", "5幢", "五号楼", "５号楼"),
+    ],
+)
+def test_the_ways_people_write_a_building(said: str) -> None:
+    """Pinyin input gives 搂/娄/篓/喽 for 楼 (lóu), or leaves it as lou."""
+    assert parse_place(f"{said}电梯坏了 一直响").building == "5号楼"
+    assert parse_place(f"{said}门口的路灯坏了") == Place("5号楼", spot="门口")
+
+
+def test_a_building_before_its_unit_and_a_lettered_one() -> None:
+    assert parse_place("5号2单元电梯坏了") == Place("5号楼", "2单元")
+    assert parse_place("5# 2单元301") == Place("5号楼", "2单元", "301")
+    assert parse_place("B座电梯坏了").building == "B座"
+
+
+@pytest.mark.parametrize("text", ["明天就5号喽", "明天就5号喽，电梯修好没", "十二月五号开会"])
+def test_a_date_is_no_building(text: str) -> None:
+    assert parse_place(text).building is None
+    assert unread_building(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "building"),
+    [
+        ("5号电梯坏了", Place("5号楼")),
+        ("五号的电梯坏了", Place("5号楼")),
+        ("5号门口的路灯坏了", Place("5号楼", spot="门口")),
+        ("5号lo电梯坏了", Place("5号楼")),
+        ("12月5号电梯坏了", None),
+        ("上个月 5号电梯就坏了", None),
+        ("坐5号线", None),
+        ("5号门坏了", None),
+        ("1201号门口堆了东西", None),
+        ("5号楼电梯坏了", None),
+        ("5号搂电梯坏了", None),
+        ("电梯坏了", None),
+    ],
+)
+def test_a_building_the_words_seem_to_name_but_do_not_read_as(
+    text: str, building: Place | None
+) -> None:
+    """To be asked about ("是5号楼吗？"), never replaced by the reporter's home."""
+    assert unread_building(text) == building
 
 
 def test_a_correction_names_where_it_is_not_where_it_is_not() -> None:
@@ -84,6 +134,11 @@ def test_periods_and_ratings() -> None:
         # One character names it: the category's keyword (灯), not its 坏了.
         ("3号楼楼道灯坏了", "3号楼的灯不亮了", True),
         ("3号楼电梯坏了", "3号楼井盖坏了", False),
+        # Where it is is no subject: 门口, 东门 say where, not what.
+        ("4号楼门口的井盖被人挪开了", "6号楼门口的路灯杆歪了", False),
+        ("6号楼门口的路灯杆歪了", "2号楼门口的路面塌了一个坑", False),
+        ("东门旁边的路面塌了", "东门旁边的路灯不亮", False),
+        ("6号楼门口的路灯杆歪了", "6号楼门口那根路灯杆歪得厉害", True),
     ],
 )
 def test_two_reports_are_about_the_same_thing_when_they_name_it(

@@ -12,6 +12,7 @@ from nlu.dialogue import (
     is_question,
     says_nothing_more,
     small_talk,
+    without_greeting,
 )
 
 
@@ -52,6 +53,14 @@ def test_a_report_with_a_cancel_word_in_it_is_no_cancel(text: str) -> None:
         ("电线冒火花了", "electric"),
         ("楼下有个老人摔倒了起不来", "hurt"),
         ("水管爆了，水一直往屋里灌", "flood"),
+        ("7号楼1单元的楼道窗户玻璃碎了 怕掉下来砸到人", "falling"),
+        ("东门的广告牌松了 快掉下来了", "falling"),
+        ("空调外机松了 随时会掉", "falling"),
+        ("外墙瓷砖掉下来了，差点砸到人", "falling"),
+        ("4号楼门口的井盖被人挪开了", "manhole"),
+        ("小区东边井盖没了", "manhole"),
+        ("路边少了个井盖", "manhole"),
+        ("楼上高空抛物砸到车了", "hurt"),
     ],
 )
 def test_emergencies(text: str, kind: str) -> None:
@@ -60,7 +69,18 @@ def test_emergencies(text: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2号楼电梯坏了", "3号楼2单元的楼道灯坏了好几天了", "电梯什么时候修好", "东门垃圾没人清"],
+    [
+        "2号楼电梯坏了",
+        "3号楼2单元的楼道灯坏了好几天了",
+        "电梯什么时候修好",
+        "东门垃圾没人清",
+        # An ordinary 井盖 or window report: nothing about to fall, no open hole.
+        "5号楼门口的井盖一踩就响",
+        "东门门口的井盖松了",
+        "窗户关不上",
+        "楼道窗户玻璃碎了",
+        "楼道里的墙皮一块一块掉下来，地上都是白粉",
+    ],
 )
 def test_everyday_problems_are_no_emergency(text: str) -> None:
     assert emergency_kind(text) is None
@@ -107,3 +127,21 @@ def test_nothing_more_to_add_in_the_words_people_use() -> None:
         assert says_nothing_more(text), text
     for text in ("没有修好", "灯还是不亮", "谢谢", "没有人来"):
         assert not says_nothing_more(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("你好 我们楼7号楼1单元的楼道窗户玻璃碎了", "我们楼7号楼1单元的楼道窗户玻璃碎了"),
+        ("您好，在吗？5号楼电梯坏了", "5号楼电梯坏了"),
+        ("请问一下 东门的灯什么时候修", "东门的灯什么时候修"),
+        ("麻烦问一下，东门的灯坏了", "东门的灯坏了"),
+        ("网格员你好！灯坏了", "灯坏了"),
+        ("喂，灯坏了", "灯坏了"),
+        ("喂猫的人太多了", "喂猫的人太多了"),
+        ("麻烦你们看看5号楼的灯", "麻烦你们看看5号楼的灯"),
+        ("你好", "你好"),
+    ],
+)
+def test_greetings_before_what_is_said_are_left_out(text: str, rest: str) -> None:
+    assert without_greeting(text) == rest
