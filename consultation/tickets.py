@@ -399,6 +399,29 @@ class TicketService:
             turned.append(ticket)
         return turned
 
+    async def notify_less(self, person: Actor, now: datetime) -> list[Ticket]:
+        """关闭通知: the tickets this account filed and still open (not archived) are no
+        longer told of their progress, each change in its history and the audit log; an
+        urgent one keeps its notices (whoever reported a danger hears how it goes). The
+        ones turned off (none: nothing was on)."""
+        turned: list[Ticket] = []
+        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
+            own = (copy.reporter_platform, copy.reporter_user_id) == (
+                person.platform,
+                person.user_id,
+            )
+            if not own or not copy.wants_updates or copy.urgent or copy.status == "closed":
+                continue
+            ticket = await self._get(copy.number)
+            ticket.wants_updates = False
+            await self.repo.save(ticket)
+            data = {"wants_updates": False}
+            await self._event(
+                ticket, person, "updates_off", ticket.status, ticket.status, now, data=data
+            )
+            turned.append(ticket)
+        return turned
+
     # ---- grid workers ----------------------------------------------------------------
 
     async def accept(self, number: str, worker: Actor, now: datetime) -> ev.TicketAccepted:
