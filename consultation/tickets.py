@@ -27,6 +27,7 @@ from consultation.ticket_parsing import (
     Catalogue,
     Place,
     local_day,
+    other_place,
     same_subject,
     ticket_number,
 )
@@ -632,6 +633,15 @@ class TicketService:
         return await self._move(
             ticket, rater, REOPEN, now, reopened, note=comment, data={"rating": rating}
         )
+
+    async def said_elsewhere(self, number: str, rater: Actor, said: Place) -> bool:
+        """Whether ``said`` is another place than the one of ``rater``'s ticket ``number``
+        (a new problem named at the rating question, not this ticket's rating); False for
+        a ticket not theirs, which :meth:`rate` refuses."""
+        ticket = await self._get(number)
+        if not self._is_reporter(ticket, rater):
+            return False
+        return other_place(said, Place(ticket.building, ticket.unit, ticket.room, ticket.spot))
 
     async def comment(self, number: str, rater: Actor, comment: str, now: datetime) -> None:
         """An optional comment after the rating, kept with the rating."""

@@ -17,6 +17,7 @@ from consultation.ticket_parsing import (
     default_catalogue,
     find_ticket_number,
     parse_period,
+    parse_place,
     rating_word,
 )
 from consultation.tickets import (
@@ -41,6 +42,7 @@ from nlu.context import residual
 from nlu.dialogue import NOTHING_MORE, says_nothing_more
 from nlu.normalize import normalize
 from nlu.slots import parse_rating
+from nlu.slots.rating import is_weak
 from notices import ticket_views as views
 from notices.tickets import RATING_FLOW, rating_buttons
 
@@ -217,7 +219,22 @@ class TicketRatingHandler(TicketHandler):
         rating = read_rating(ctx.text)
         if rating is None:
             return [_rate_hint(number)]
+        if await self._new_problem(ctx, number):
+            # Routed as a new message (a report draft); the question's buttons still rate.
+            raise NotForThisFlow
         return await self._rate(ctx, number, rating)
+
+    async def _new_problem(self, ctx: Context, number: str) -> bool:
+        """Words about a fix that name another place than the rated ticket's ("8号楼的下水道
+        又堵了" when 5号楼's rubbish heap was asked about): a new problem there, not this
+        ticket's 不满意. The same place ("5号楼的下水道又堵了"), or none, is about this
+        ticket; a rating said outright (不满意, 差评, stars) is a rating wherever it points."""
+        if not is_weak(normalize(ctx.text)):
+            return False
+        said = parse_place(ctx.text)
+        if said.empty:
+            return False
+        return await self.service(ctx).said_elsewhere(number, actor_of(ctx), said)
 
     async def _which(self, ctx: Context, number: str) -> Sequence[Reply]:
         """The answer to "补充意见，还是新问题？": the kept words go to the ticket as its
