@@ -334,3 +334,23 @@ async def test_a_bit_slow_alone_is_basically_satisfied_with_the_trained_model(
     model_town: Town,
 ) -> None:
     await a_bit_slow(model_town)
+
+
+@pytest.mark.parametrize("rating", ["满意", "不满意"])
+async def test_a_problem_in_another_place_after_the_rating_is_a_new_report(
+    town: Town, rating: str
+) -> None:
+    """After the rating too: "8号楼的下水道又堵了" was asked about (补充意见 or 新问题?) after
+    满意, and after 不满意's "哪里不满意？" kept as the heap's comment."""
+    number, _ = await rated_by_liu(town, rating)
+    draft = await town.liu.says("8号楼的下水道又堵了")
+    assert "补充意见" not in draft.labels and "您的意见已记下" not in draft.text, draft.text
+    assert "请确认" in draft or "这属于哪一类问题" in draft, draft.text
+    assert "commented" not in await events_of(town, number)
+
+
+async def test_the_same_place_after_unsatisfied_is_still_the_comment(town: Town) -> None:
+    number, _ = await rated_by_liu(town, "不满意")
+    said = await town.liu.says("5号楼的下水道又堵了")
+    assert said.text == "您的意见已记下，谢谢！", said.text
+    assert "commented" in await events_of(town, number)
