@@ -847,15 +847,13 @@ class ReportHandler(TicketHandler):
         asked = await self._building_asked(ctx)
         if asked is not None:
             return [asked]
-        if "wants_updates" not in data:
-            # What this account answered before, or said since (关闭通知 / 开启通知); only
-            # someone not bound to a resident is asked when it never said.
+        if not ctx.user.bound and "wants_updates" not in data:
             message = ctx.message
             remembered = await remembered_updates(ctx.uow, message.platform, message.sender_id)
-            if remembered is None and not ctx.user.bound:
+            if remembered is None:
                 conv.advance("ask_updates")
                 return [views.updates_question()]
-            data["wants_updates"] = remembered is not False
+            data["wants_updates"] = remembered  # what this account answered before
             conv.changed = True
         category = self.catalogue.get(data["category"])
         for question in category.questions:
@@ -971,6 +969,13 @@ class ReportHandler(TicketHandler):
         """File the conversation's draft (the conversation then remembers it as "filed"):
         the ticket, whether this call created it, and the service that did."""
         data = dict(ctx.conversation.data)
+        if not data.get("urgent"):
+            # What the account said last goes: 关闭通知 / 开启通知 said while the draft
+            # waited (a bound resident's too, who is never asked) counts for it.
+            message = ctx.message
+            remembered = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+            if remembered is not None:
+                data["wants_updates"] = remembered
         ctx.conversation.end()
         service = self.service(ctx)
         ticket, created = await service.file(_draft_of(data), actor_of(ctx), ctx.now)

@@ -175,16 +175,29 @@ async def test_help_says_how_to_turn_them_off_and_on(town: Town) -> None:
 
 
 async def test_a_draft_that_turns_out_a_danger_is_followed(town: Town) -> None:
-    """A report begun after 关闭通知 (filed quiet, as said) becomes an emergency: the
+    """A report begun after 关闭通知 (to be filed quiet, as said) becomes an emergency: the
     urgent ticket is followed up all the same."""
-    await town.zhang.says("关闭通知")
-    card = await town.zhang.says("3号楼的电梯坏了")
-    assert "请确认" in card, card.text
-    danger = await town.zhang.says("电梯里有人被困住了")
+    visitor = town.person("w-0000000000000f04")
+    await visitor.says("关闭通知")
+    card = await visitor.says("3号楼的电梯坏了")
+    assert "请确认" in card and QUESTION not in card, card.text
+    danger = await visitor.says("电梯里有人被困住了")
     number = danger.ticket
     async with town.bot.uow() as uow:
         tk = await uow.get(TicketRepository).by_number(number)
     assert tk is not None and tk.urgent and "电梯坏了" in tk.description, tk
-    await town.zhang.receives()
+    await visitor.receives()
     await town.wang.says(f"接单 {number}")
-    assert any(number in p.text for p in await town.zhang.receives())
+    assert any(number in p.text for p in await visitor.receives())
+
+
+async def test_said_while_a_draft_waits_it_counts_for_that_draft(town: Town) -> None:
+    """关闭通知 said beside a draft (its card shown): the draft, filed next, is quiet too —
+    the reply said "以后反映的问题不再推送进展"."""
+    card = await town.zhang.says("3号楼2单元的楼道灯坏了")
+    off = await town.zhang.says("不要再通知我了")
+    assert off.text.startswith(OFF) and "草稿还在" in off, off.text
+    filed = await town.zhang.taps("确认提交", card)
+    assert "您选择了不接收通知" in filed, filed.text
+    await town.wang.says(f"接单 {filed.ticket}")
+    assert await town.zhang.receives() == []
