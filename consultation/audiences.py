@@ -50,6 +50,12 @@ class Reporter(Audience):
     ticket: Ticket
 
 
+class Rater(Reporter, name="reporter"):
+    """Whoever reported ``ticket``, asked to rate it now it is finished even when they take
+    no progress notices (不用了, 关闭通知: a rating question is none), and everyone
+    following it. Its pushes are keyed as a :class:`Reporter`'s."""
+
+
 class GridWorkers(Audience):
     """The grid workers of one grid."""
 
@@ -122,7 +128,7 @@ class AudienceResolver:
 
     async def resolve(self, uow: UnitOfWork, audience: Audience) -> Targets:
         if isinstance(audience, Reporter):
-            return await self._reporter(uow, audience.ticket)
+            return await self._reporter(uow, audience.ticket, isinstance(audience, Rater))
         if isinstance(audience, GridWorkers):
             return Targets(people=await _with_role(uow, Role.GRID_WORKER, audience.grid_id))
         if isinstance(audience, Moderators):
@@ -141,9 +147,9 @@ class AudienceResolver:
         raise TypeError(f"no resolution for {audience!r}")
 
     @staticmethod
-    async def _reporter(uow: UnitOfWork, ticket: Ticket) -> Targets:
+    async def _reporter(uow: UnitOfWork, ticket: Ticket, rating: bool = False) -> Targets:
         accounts: list[tuple[str, str]] = []
-        if ticket.wants_updates:
+        if ticket.wants_updates or rating:
             accounts.append((ticket.reporter_platform, ticket.reporter_user_id))
         assert ticket.id is not None
         for follower in await uow.get(TicketRepository).followers(ticket.id):

@@ -409,6 +409,25 @@ def unread_building(text: str) -> Place | None:
     return None
 
 
+def other_place(said: Place, at: Place) -> bool:
+    """Whether ``said`` (a place a message names) is another place than ``at`` (a
+    ticket's): another building, another unit, a building for a ticket at a spot, or a
+    named spot the ticket is not at ("东门" for 5号楼门口's). A message that names no place
+    is about no other one."""
+    if said.unit and at.unit and said.unit != at.unit:
+        return True  # "2单元门口又堵了" for 1单元's: another unit (of the same building)
+    if said.building:
+        return said.building != at.building
+    if not said.spot:
+        return False
+    if not at.spot:
+        return True
+    if said.spot == at.spot:
+        return False
+    # A ticket at a spot of its own (东门, 小区门口): the same when one names the other.
+    return bool(at.building) or not (said.spot in at.spot or at.spot in said.spot)
+
+
 #: A category's question asking where someone lives ("对方是几号楼几室？"): its answer
 #: names a home (the other party's), never where the problem is reported from.
 _ASKS_HOME = re.compile(r"几号楼|几栋|几幢|几室|几单元|门牌|哪栋|哪一户|哪户|住哪")

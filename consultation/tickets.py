@@ -27,6 +27,7 @@ from consultation.ticket_parsing import (
     Catalogue,
     Place,
     local_day,
+    other_place,
     same_subject,
     ticket_number,
 )
@@ -399,6 +400,29 @@ class TicketService:
             turned.append(ticket)
         return turned
 
+    async def notify_less(self, person: Actor, now: datetime) -> list[Ticket]:
+        """关闭通知: the tickets this account filed and still open (not archived) are no
+        longer told of their progress, each change in its history and the audit log; an
+        urgent one keeps its notices (whoever reported a danger hears how it goes). The
+        ones turned off (none: nothing was on)."""
+        turned: list[Ticket] = []
+        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
+            own = (copy.reporter_platform, copy.reporter_user_id) == (
+                person.platform,
+                person.user_id,
+            )
+            if not own or not copy.wants_updates or copy.urgent or copy.status == "closed":
+                continue
+            ticket = await self._get(copy.number)
+            ticket.wants_updates = False
+            await self.repo.save(ticket)
+            data = {"wants_updates": False}
+            await self._event(
+                ticket, person, "updates_off", ticket.status, ticket.status, now, data=data
+            )
+            turned.append(ticket)
+        return turned
+
     # ---- grid workers ----------------------------------------------------------------
 
     async def accept(self, number: str, worker: Actor, now: datetime) -> ev.TicketAccepted:
@@ -609,6 +633,15 @@ class TicketService:
         return await self._move(
             ticket, rater, REOPEN, now, reopened, note=comment, data={"rating": rating}
         )
+
+    async def said_elsewhere(self, number: str, rater: Actor, said: Place) -> bool:
+        """Whether ``said`` is another place than the one of ``rater``'s ticket ``number``
+        (a new problem named at the rating question, not this ticket's rating); False for
+        a ticket not theirs, which :meth:`rate` refuses."""
+        ticket = await self._get(number)
+        if not self._is_reporter(ticket, rater):
+            return False
+        return other_place(said, Place(ticket.building, ticket.unit, ticket.room, ticket.spot))
 
     async def comment(self, number: str, rater: Actor, comment: str, now: datetime) -> None:
         """An optional comment after the rating, kept with the rating."""

@@ -23,7 +23,7 @@ from handlers.meetings import (
     MeetingInfoHandler,
 )
 from handlers.nlu_labels import NluLabelHandler
-from handlers.notify import NotifyPreferenceHandler, UpdatesOnHandler
+from handlers.notify import NotifyPreferenceHandler, UpdatesOffHandler, UpdatesOnHandler
 from handlers.outcomes import EvaluateHandler, OutcomeAdminHandler
 from handlers.report import ReportHandler
 from handlers.schedule import ScheduleHandler
@@ -105,6 +105,7 @@ def default_handlers(
         VerifyHandler(),
         NotifyPreferenceHandler(),
         UpdatesOnHandler(tickets),
+        UpdatesOffHandler(tickets),
         ScheduleHandler(),
         console or ConsoleLinkHandler(),
         NluLabelHandler(),

@@ -19,10 +19,11 @@ from consultation.binding import (
 )
 from consultation.binding import push_route as route_of
 from handlers.tickets import TicketHandler, actor_of
+from handlers.words import UPDATES_OFF, UPDATES_ON
 from kernel.commands import Command, rest
 from kernel.context import Context
 from kernel.handler import Handler
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.binding import platform_name, route_buttons, route_text
 
@@ -51,16 +52,6 @@ _PATTERNS = (
     r"(?:以后|今后)?的?(?:通知|提醒)(?:都|全都|全部|统统)(?:发|推送|送)(?:吧|过来|给我)?[。！!]?",
     r"(?:我的)?(?:通知|提醒)(?:都)?(?:发到|发在|发)?(?:哪里|哪儿|哪)(?:了|呢)?[?？]?",
     r"通知设置",
-)
-
-
-#: 开启通知 in people's words ("我要接收通知", "还是通知我吧", "恢复提醒"); never the bare
-#: "通知我" the report's own question takes as its answer.
-_ON = (
-    r"(?:我|请)?(?:还是|重新|再)?(?:要|想|想要|需要)?(?:重新|再)?"
-    r"(?:开启|打开|开通|恢复|接收|接受|收)(?:一下)?(?:处理)?(?:进展|进度)?的?(?:通知|提醒)"
-    r"(?:吧|了|啦)?[。！!~～]*",
-    r"(?:那|那就)?还是(?:要)?通知我吧?[。！!~～]*",
 )
 
 
@@ -115,7 +106,7 @@ class UpdatesOnHandler(TicketHandler):
             "开启通知", "handle", aliases=("打开通知", "接收通知", "/updates_on"), listed=False
         ),
     )
-    phrases = _ON
+    phrases = UPDATES_ON
     #: The reply names the person's tickets: said in the group, answered in their own chat.
     answers_privately = True
 
@@ -130,3 +121,38 @@ class UpdatesOnHandler(TicketHandler):
             numbers = "、".join(tk.number for tk in turned)
             return [Reply(t("notify.updates_on_tickets", numbers=numbers))]
         return [Reply(t("notify.updates_already" if before is not False else "notify.updates_on"))]
+
+
+class UpdatesOffHandler(TicketHandler):
+    """关闭通知 ("不要再通知我了", "别给我发通知了", "不用通知我"): the progress notices of this
+    account's reports stop — kept with the account (its next report is filed quiet, not
+    asked) and on its tickets still open, each change audited, as 开启通知 turns them on.
+    An urgent ticket keeps its notices (a danger is always followed up), and a finished
+    ticket's rating question is still asked: it is no progress notice."""
+
+    grammar = (
+        Command(
+            "关闭通知",
+            "handle",
+            aliases=("关掉通知", "停止通知", "不接收通知", "/updates_off"),
+            listed=False,
+        ),
+    )
+    phrases = UPDATES_OFF
+    #: The reply names the person's tickets: said in the group, answered in their own chat.
+    answers_privately = True
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        message = ctx.message
+        before = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+        await remember_updates(
+            ctx.uow, message.platform, message.sender_id, False, ctx.user.actor, ctx.now
+        )
+        turned = await self.service(ctx).notify_less(actor_of(ctx), ctx.now)
+        on = t("notify.b_updates_on")
+        buttons = (Button(on, on),)
+        if turned:
+            numbers = "、".join(tk.number for tk in turned)
+            return [Reply(t("notify.updates_off_tickets", numbers=numbers), buttons=buttons)]
+        key = "notify.updates_already_off" if before is False else "notify.updates_off"
+        return [Reply(t(key), buttons=buttons)]

@@ -31,7 +31,7 @@ from consultation.ticket_parsing import (
 )
 from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import TicketHandler, actor_of
-from handlers.words import CONFIRM_WORDS, GO_ON
+from handlers.words import CONFIRM_WORDS, GO_ON, UPDATES_OFF, UPDATES_ON, updates_said
 from kernel.commands import Command
 from kernel.context import Context, Conversation
 from kernel.flows import Flow, Step, stamped
@@ -111,6 +111,9 @@ _BUTTONS: dict[str, tuple[str, ...]] = {
     "ask_updates": (t("ticket.updates_yes"), t("ticket.updates_no"), views.CONFIRM),
     "duplicate": (views.FOLLOW, views.FILE_ANYWAY, views.CONFIRM),
 }
+#: The question's answer in the person's words ("不用通知我", "别给我发通知了", "还是通知我吧",
+#: 关闭通知 typed): its no or yes, never 关闭通知/开启通知 said beside the draft.
+_PHRASES: dict[str, tuple[str, ...]] = {"ask_updates": (*UPDATES_OFF, *UPDATES_ON)}
 #: A bare no or a verdict ("不用", "还行"): an answer to no question the draft asked,
 #: nothing for its description.
 _BARE_ASIDES = frozenset(
@@ -199,6 +202,7 @@ class ReportHandler(TicketHandler):
                     then=COLLECTING,
                     answers=_ANSWERS.get(s, GO_ON),
                     buttons=_BUTTONS.get(s, ()),
+                    phrases=_PHRASES.get(s, ()),
                 )
                 for s in COLLECTING
             ),
@@ -399,6 +403,8 @@ class ReportHandler(TicketHandler):
             self._absorb(ctx, text)
         data = conv.data
         data["urgent"] = True
+        # Whoever reports a danger is told how it goes, even after 关闭通知 or 不用了.
+        data["wants_updates"] = True
         if not data.get("category"):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
         home: Place | None = None
@@ -615,7 +621,10 @@ class ReportHandler(TicketHandler):
                 self._absorb(ctx, text)
             return await self._next(ctx)
         if step == "ask_updates":
-            if text in YES_WORDS or text.startswith("要"):
+            said = updates_said(text)
+            if said is not None:
+                wanted = said
+            elif text in YES_WORDS or text.startswith("要"):
                 wanted = True
             elif text in NO_WORDS or text.startswith("不"):
                 wanted = False
@@ -1018,6 +1027,13 @@ class ReportHandler(TicketHandler):
         """File the conversation's draft (the conversation then remembers it as "filed"):
         the ticket, whether this call created it, and the service that did."""
         data = dict(ctx.conversation.data)
+        if not data.get("urgent"):
+            # What the account said last goes: 关闭通知 / 开启通知 said while the draft
+            # waited (a bound resident's too, who is never asked) counts for it.
+            message = ctx.message
+            remembered = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+            if remembered is not None:
+                data["wants_updates"] = remembered
         ctx.conversation.end()
         service = self.service(ctx)
         ticket, created = await service.file(_draft_of(data), actor_of(ctx), ctx.now)

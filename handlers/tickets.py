@@ -14,9 +14,12 @@ from dataclasses import replace
 from consultation.roles import Role
 from consultation.ticket_parsing import (
     Catalogue,
+    Place,
     default_catalogue,
     find_ticket_number,
+    other_place,
     parse_period,
+    parse_place,
     rating_word,
 )
 from consultation.tickets import (
@@ -41,6 +44,7 @@ from nlu.context import residual
 from nlu.dialogue import NOTHING_MORE, says_nothing_more
 from nlu.normalize import normalize
 from nlu.slots import parse_rating
+from nlu.slots.rating import is_weak
 from notices import ticket_views as views
 from notices.tickets import RATING_FLOW, rating_buttons
 
@@ -173,7 +177,8 @@ class TicketRatingHandler(TicketHandler):
         if conv.step != "comment" or says_nothing_more(ctx.text):
             return Reading.ANSWER
         complaining = bool(conv.data.get("complaining"))
-        if after_rating(ctx.text, complaining=complaining) is AfterRating.NEW:
+        elsewhere = _names_other_place(ctx.text, conv.data.get("place"))
+        if after_rating(ctx.text, complaining=complaining, elsewhere=elsewhere) is AfterRating.NEW:
             return Reading.ELSEWHERE
         return Reading.ANSWER
 
@@ -217,7 +222,22 @@ class TicketRatingHandler(TicketHandler):
         rating = read_rating(ctx.text)
         if rating is None:
             return [_rate_hint(number)]
+        if await self._new_problem(ctx, number):
+            # Routed as a new message (a report draft); the question's buttons still rate.
+            raise NotForThisFlow
         return await self._rate(ctx, number, rating)
+
+    async def _new_problem(self, ctx: Context, number: str) -> bool:
+        """Words about a fix that name another place than the rated ticket's ("8号楼的下水道
+        又堵了" when 5号楼's rubbish heap was asked about): a new problem there, not this
+        ticket's 不满意. The same place ("5号楼的下水道又堵了"), or none, is about this
+        ticket; a rating said outright (不满意, 差评, stars) is a rating wherever it points."""
+        if not is_weak(normalize(ctx.text)):
+            return False
+        said = parse_place(ctx.text)
+        if said.empty:
+            return False
+        return await self.service(ctx).said_elsewhere(number, actor_of(ctx), said)
 
     async def _which(self, ctx: Context, number: str) -> Sequence[Reply]:
         """The answer to "补充意见，还是新问题？": the kept words go to the ticket as its
@@ -241,7 +261,7 @@ class TicketRatingHandler(TicketHandler):
     ) -> Sequence[Reply]:
         comment = comment_in(ctx.text, number, rating)
         try:
-            await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
+            rated = await self.service(ctx).rate(number, actor_of(ctx), rating, comment, ctx.now)
         except TicketError as exc:
             if draft_waits:  # the draft is no late button's to close
                 return [views.error_reply(exc)]
@@ -261,7 +281,11 @@ class TicketRatingHandler(TicketHandler):
         if draft_waits:  # no comment invited: the next message is the draft's
             key = "ticket.reopened_draft_waits" if complaining else "ticket.rated_draft_waits"
             return [Reply(t(key, number=number, rating=rating))]
-        ctx.conversation.start(RATING_FLOW, "comment", number=number, complaining=complaining)
+        tk = rated.ticket  # where it is: a problem said next somewhere else is a new one
+        place = [tk.building, tk.unit, tk.room, tk.spot]
+        ctx.conversation.start(
+            RATING_FLOW, "comment", number=number, complaining=complaining, place=place
+        )
         key = "ticket.reopened" if complaining else "ticket.rated"
         return [Reply(t(key, number=number, rating=rating))]
 
@@ -275,6 +299,15 @@ def _draft_waits(ctx: Context) -> bool:
         and conv.card is not None
         and conv.step not in ("filed", DROPPED)
     )
+
+
+def _names_other_place(text: str, kept: object) -> bool:
+    """Whether ``text`` names another place than the rated ticket's, ``kept`` with the
+    comment's conversation ([building, unit, room, spot]; none kept: no other)."""
+    if not isinstance(kept, list) or len(kept) != 4:
+        return False
+    at = Place(*(str(v) if v else None for v in kept))
+    return other_place(parse_place(text), at)
 
 
 def _rate_hint(number: str) -> Reply:

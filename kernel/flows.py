@@ -81,6 +81,9 @@ class Step:
     #: typed with one character wrong is still that word (see :meth:`Flow.answer`). Only
     #: these: a near miss of a yes/no word may mean its opposite (不需要, 还需要).
     buttons: tuple[str, ...] = ()
+    #: Ways of saying an answer in the person's own words (regular expressions, each the
+    #: whole message): "不用通知我" to "要通知您进展吗？" is its no, not 关闭通知 said aside.
+    phrases: tuple[str, ...] = ()
 
     def matches(self, step: str) -> bool:
         if self.name.endswith("*"):
@@ -142,14 +145,17 @@ class Flow:
         return found.answers if found is not None else ()
 
     def answer(self, name: str | None, text: str) -> str | None:
-        """The word of step ``name`` that ``text`` is: one it takes as its answer, or the
-        one button word it misses by a character (:func:`near_miss`: "确人提交" is
-        确认提交); None when it is neither."""
+        """The word of step ``name`` that ``text`` is: one it takes as its answer (or says
+        in one of its :attr:`Step.phrases`: then the text itself), or the one button word
+        it misses by a character (:func:`near_miss`: "确人提交" is 确认提交); None when it
+        is neither."""
         found = self.step(name)
         if found is None:
             return None
         typed = text.lower()
         if typed in found.answers:
+            return typed
+        if any(re.fullmatch(p, typed.strip()) for p in found.phrases):
             return typed
         near = [word for word in found.buttons if near_miss(typed, word)]
         return near[0] if len(near) == 1 else None

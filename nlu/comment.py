@@ -16,6 +16,7 @@ from enum import StrEnum
 from nlu.dialogue import squeeze
 from nlu.lexicon import describes_problem, names_problem
 from nlu.normalize import normalize
+from nlu.slots.rating import parse_rating
 
 #: Opening a proposal of one's own: never a word about the repair just rated.
 PROPOSAL_OPENERS = re.compile(
@@ -62,12 +63,16 @@ class AfterRating(StrEnum):
     UNSURE = "unsure"
 
 
-def after_rating(text: str, *, complaining: bool = False) -> AfterRating:
+def after_rating(text: str, *, complaining: bool = False, elsewhere: bool = False) -> AfterRating:
     """Read a message typed after a ticket was rated. ``complaining``: the rating was
     不满意 and the resident was asked what is wrong, so a problem without a place of its
-    own is the answer (their comment), not a new report."""
+    own is the answer (their comment), not a new report. ``elsewhere``: the words name
+    another place than the rated ticket's, so a problem in them ("8号楼的下水道又堵了",
+    又 and all) is a new one there."""
     body = squeeze(normalize(text))
     if PROPOSAL_OPENERS.search(body):
+        return AfterRating.NEW
+    if elsewhere and (names_problem(body) or parse_rating(body).get("rating") == "unsatisfied"):
         return AfterRating.NEW
     about = any(w in body for w in ABOUT_THE_REPAIR)
     if describes_problem(body):

@@ -20,6 +20,7 @@ from consultation.audiences import (
     GridWorkers,
     Moderators,
     Person,
+    Rater,
     Reporter,
     viewer_of,
 )
@@ -246,10 +247,9 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         return Reply(text, buttons=rating_buttons(tk.number))
 
     async def await_rating(uow: UnitOfWork, event: ev.TicketResolved, now: datetime) -> None:
-        """Make the reporter's next "满意" in private chat the rating of this ticket."""
+        """Make the reporter's next "满意" in private chat the rating of this ticket (asked
+        of a reporter who takes no progress notices too: see :class:`Rater`)."""
         ticket = event.ticket
-        if not ticket.wants_updates:
-            return
         platform, user = ticket.reporter_platform, ticket.reporter_user_id
         state = await uow.conversations.get(platform, user, user, now)
         data: dict[str, Any] = {"number": ticket.number}
@@ -386,7 +386,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             department_did("ticket.s_department_progress"),
         ],
         ev.TicketResolved: [
-            Notify(lambda e: [Reporter(e.ticket)], resolved_to_reporter),
+            Notify(lambda e: [Rater(e.ticket)], resolved_to_reporter),
             Also(await_rating),
             department_did("ticket.s_department_resolved"),
         ],

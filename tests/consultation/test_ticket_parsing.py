@@ -16,6 +16,7 @@ from consultation.ticket_parsing import (
     find_ticket_number,
     is_urgent,
     names_home,
+    other_place,
     parse_period,
     parse_place,
     rating_word,
@@ -176,3 +177,26 @@ def test_the_answer_to_where_the_other_party_lives_names_a_home(answer: str, hom
 @pytest.mark.parametrize("answer", ["不知道", "我也不清楚", "不知道他家几号", "不方便说"])
 def test_not_knowing_is_an_answer(answer: str) -> None:
     assert cannot_say(answer)
+
+
+@pytest.mark.parametrize(
+    ("said", "other"),
+    [
+        ("8号楼的下水道又堵了", True),  # another building
+        ("5号楼的下水道又堵了", False),  # the same building
+        ("5号楼2单元又堵了", True),  # another unit of it
+        ("1单元门口又堵了", False),
+        ("东门的路灯又不亮了", True),  # a named spot the ticket is not at
+        ("下水道又堵了", False),  # no place: about no other one
+    ],
+)
+def test_another_place_than_a_tickets(said: str, other: bool) -> None:
+    at = Place("5号楼", "1单元", None, "门口")
+    assert other_place(parse_place(said), at) is other
+
+
+def test_a_ticket_at_a_spot_is_the_same_spot_named_again() -> None:
+    at = Place(spot="东门")
+    assert not other_place(parse_place("东门的灯又不亮了"), at)
+    assert other_place(parse_place("3号楼的灯又不亮了"), at)
+    assert other_place(parse_place("地下车库的灯又不亮了"), at)

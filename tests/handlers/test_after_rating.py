@@ -253,3 +253,104 @@ async def test_a_draft_being_written_when_the_ticket_is_fixed_is_not_lost(town: 
     assert "请确认" in card and "8号楼" in card and "健身器材" in card, (asked.text, card.text)
     rated = await town.liu.taps("满意", Answer([ask]))
     assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+
+
+# ---- a problem somewhere else, said at the rating question ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "problem", ["8号楼的下水道又堵了", "东门的路灯又不亮了", "5号楼2单元又堵了", "2单元门口又堵了"]
+)
+async def test_a_problem_in_another_place_at_the_rating_question_is_a_new_report(
+    town: Town, problem: str
+) -> None:
+    """The walk: asked to rate 5号楼1单元's rubbish heap, 刘大爷 typed "8号楼的下水道又堵了":
+    it was 不满意 on the rubbish heap, reopened to its grid, and 8号楼 never reported. A
+    problem in another place starts its own draft; the question's buttons still rate."""
+    number, ask = await resolved_for_liu(town)
+    draft = await town.liu.says(problem)
+    assert "没让您满意" not in draft.text, draft.text
+    if "这属于哪一类问题" in draft:  # 下水道: the draft asks its category first
+        draft = await town.liu.taps(draft.labels[0], draft)
+    assert "请确认" in draft and f"问题：{problem}" in draft, draft.text
+    filed = await town.liu.taps("确认提交", draft)
+    assert "已受理" in filed and filed.ticket != number, filed.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and (tk.status, tk.rating) == ("resolved", None)
+    rated = await town.liu.taps("满意", ask)
+    assert f"谢谢您的评价（满意）！{number} 已归档" in rated, rated.text
+
+
+@pytest.mark.parametrize(
+    "words", ["5号楼的下水道又堵了", "5号楼1单元门口还是没清", "门口又堵了 修得太马虎"]
+)
+async def test_the_same_place_again_at_the_rating_question_is_unsatisfied(
+    town: Town, words: str
+) -> None:
+    """About the rated ticket's own place (or none), "又堵了" says the fix did not hold:
+    不满意, its words the comment."""
+    number, _ask = await resolved_for_liu(town)
+    answer = await town.liu.says(words)
+    assert f"抱歉没让您满意。{number} 已重新交给网格处理" in answer and words in answer, answer.text
+    async with town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and (tk.rating, tk.rating_comment) == ("不满意", words)
+
+
+async def test_a_rating_said_outright_stays_a_rating_wherever_it_points(town: Town) -> None:
+    number, _ask = await resolved_for_liu(town)
+    answer = await town.liu.says("不满意 8号楼那边也没清")
+    assert f"抱歉没让您满意。{number}" in answer, answer.text
+
+
+async def test_the_walks_other_place_with_the_trained_model(model_town: Town) -> None:
+    number, _ask = await resolved_for_liu(model_town)
+    draft = await model_town.liu.says("8号楼的下水道又堵了")
+    assert "没让您满意" not in draft.text, draft.text
+    assert "请确认" in draft or "这属于哪一类问题" in draft, draft.text
+    same = await model_town.liu.says("取消")
+    assert "取消" in same.text, same.text
+    async with model_town.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and tk.rating is None
+
+
+async def a_bit_slow(here: Town) -> None:
+    """ "有点慢" alone is a reservation (nlu/slots/rating.py): 基本满意, its words kept."""
+    number, _ask = await resolved_for_liu(here)
+    answer = await here.liu.says("有点慢")
+    assert f"谢谢您的评价（基本满意）！{number}" in answer and "有点慢" in answer, answer.text
+    async with here.bot.uow() as uow:
+        tk = await uow.get(TicketRepository).by_number(number)
+    assert tk is not None and (tk.rating, tk.rating_comment) == ("基本满意", "有点慢")
+
+
+async def test_a_bit_slow_alone_is_basically_satisfied(town: Town) -> None:
+    await a_bit_slow(town)
+
+
+async def test_a_bit_slow_alone_is_basically_satisfied_with_the_trained_model(
+    model_town: Town,
+) -> None:
+    await a_bit_slow(model_town)
+
+
+@pytest.mark.parametrize("rating", ["满意", "不满意"])
+async def test_a_problem_in_another_place_after_the_rating_is_a_new_report(
+    town: Town, rating: str
+) -> None:
+    """After the rating too: "8号楼的下水道又堵了" was asked about (补充意见 or 新问题?) after
+    满意, and after 不满意's "哪里不满意？" kept as the heap's comment."""
+    number, _ = await rated_by_liu(town, rating)
+    draft = await town.liu.says("8号楼的下水道又堵了")
+    assert "补充意见" not in draft.labels and "您的意见已记下" not in draft.text, draft.text
+    assert "请确认" in draft or "这属于哪一类问题" in draft, draft.text
+    assert "commented" not in await events_of(town, number)
+
+
+async def test_the_same_place_after_unsatisfied_is_still_the_comment(town: Town) -> None:
+    number, _ = await rated_by_liu(town, "不满意")
+    said = await town.liu.says("5号楼的下水道又堵了")
+    assert said.text == "您的意见已记下，谢谢！", said.text
+    assert "commented" in await events_of(town, number)

@@ -37,3 +37,13 @@ def test_after_a_rating(text: str, expected: AfterRating) -> None:
 )
 def test_after_unsatisfied_what_is_wrong_is_the_answer(text: str, expected: AfterRating) -> None:
     assert after_rating(text, complaining=True) is expected
+
+
+@pytest.mark.parametrize("complaining", [False, True])
+def test_a_problem_in_another_place_is_new_even_said_with_again(complaining: bool) -> None:
+    """ "又堵了" speaks of the repair, but not in another place than the rated ticket's."""
+    text = "8号楼的下水道又堵了"
+    assert after_rating(text, complaining=complaining, elsewhere=True) is AfterRating.NEW
+    assert after_rating(text, complaining=complaining) is not AfterRating.NEW
+    # No problem in the words: a comment wherever it points.
+    assert after_rating("8号楼的师傅也很好", elsewhere=True) is AfterRating.COMMENT
