@@ -152,7 +152,7 @@ class TicketPages:
             "status": STATUS_ZH.get(ticket.status, ticket.status),
             "grid": grids.get(ticket.grid_id or -1, "社区直办"),
             "place": ticket_place(self.shown(visit, ticket)) or "—",
-            "summary": self.shown(visit, ticket).description[:40],
+            "summary": self.shown(visit, ticket).brief(40),
             "received": self.local(ticket.received_at),
             "due": self.local(ticket.resolution_due_at),
             "light": light or "none",
@@ -188,9 +188,11 @@ class TicketPages:
         body = []
         rule = self.catalogue.confidentiality
         for tk in await self.tickets(visit, wanted):
+            # A CSV travels: every cell from the rule's RECORD view, as the 台账's.
             r = self.row(visit, tk, grids)
-            lead = ticket_cells(tk, rule.shown(tk, Viewer.RECORD), grids, nowhere="—")
-            body.append([*lead, r["summary"], r["received"], r["due"], r["light_zh"]])
+            shown = rule.shown(tk, Viewer.RECORD)
+            lead = ticket_cells(tk, shown, grids, nowhere="—")
+            body.append([*lead, shown.brief(40), r["received"], r["due"], r["light_zh"]])
         return csv_response("tickets.csv", header, body)
 
     async def _visible(self, visit: Visit, number: str) -> Ticket:
