@@ -45,6 +45,14 @@ def mask_personal(text: str) -> str:
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
 
 
+def without_personal(text: str) -> str:
+    """``text`` with its mobile, landline and ID-card numbers blanked out (a space each):
+    what reads a place must not take a phone's last four digits for a room."""
+    for pattern in (_ID_CARD, _MOBILE, _LANDLINE):
+        text = pattern.sub(" ", text)
+    return text
+
+
 class NluSample(SQLModel, table=True):
     """One kept message: what the model said, why it was kept, and its label if any."""
 
