@@ -241,6 +241,15 @@ class Confidentiality:
         )
         return _said_whole(seen)
 
+    def recorded(self, ticket: TicketLike, reader: Viewer) -> Shown:
+        """The ticket as a document ``reader`` downloads shows it (the 工作台's CSV): the
+        RECORD view, or for a department's contact their own (the place and words as a
+        record withholds them, and never who reported: in the words of an ordinary
+        ticket too)."""
+        return self.shown(
+            ticket, Viewer.DEPARTMENT if reader is Viewer.DEPARTMENT else Viewer.RECORD
+        )
+
     def numbers_masked(self, category: str | None, viewer: Viewer) -> bool:
         """Whether ``viewer`` reads phone and ID numbers in a ticket's words masked: in a
         record and for a department always; for a grid worker in a confidential ticket
