@@ -64,7 +64,7 @@ _OWN_ROOM = re.compile(
     r"((?:我家|我们家|我住|我是|本人)(?:是|在|住)?(?:在)?\s*)"
     + _BEFORE_ROOM
     + r"\d{2,4}"
-    + r"(?!\d|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
+    + r"(?![\d*]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
 )
 #: "我是（门牌号保密）的老刘": a name after a self-introduction, short.
 _OWN_NAME = re.compile(r"(我是\S{0,12}?的)(?:老|小|阿)[\u4e00-\u9fff]")
@@ -145,8 +145,8 @@ class Shown:
         """Free text of the complainant's (a note, a corrected place, a rating's comment)
         as this viewer may read it: his room and name withheld when confidential, phone
         and ID numbers masked when the viewer may not read them."""
-        text = _masked(text or "", self.masks, self.name)
-        return mask_personal(text) if self.numbers_masked else text
+        text = mask_personal(text or "") if self.numbers_masked else text or ""
+        return _masked(text, self.masks, self.name)
 
     def brief(self, limit: int | None = None) -> str:
         """The description as a list shows it (a line of the 工作台, of 我的任务):
@@ -319,7 +319,7 @@ def _room_masks(room: str | None) -> tuple[re.Pattern[str], ...]:
         r"(?<![\d.:：])"
         + _BEFORE_ROOM
         + re.escape(digits)
-        + r"(?![\d.:：]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
+        + r"(?![\d.:：*]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
     )
     return (_OWN_ROOM, ticket_room)
 

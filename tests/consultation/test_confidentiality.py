@@ -65,6 +65,16 @@ def test_a_disputes_numbers_are_masked_for_all_but_moderator_and_complainant(
         assert RULE.shown(ticket, whole).description == SAID
 
 
+@pytest.mark.parametrize(
+    "said", ["我是138-1234-5678", "我是138 1234 5678", "我是301的 138 1234 5678"]
+)
+def test_a_masked_number_is_not_read_as_a_room(said: str) -> None:
+    """A number after 我是 is masked as a number, not half of it taken for his room."""
+    shown = RULE.shown(_Ticket(category="邻里纠纷", description=said), Viewer.HANDLER)
+    assert MASKED in shown.description and "（门牌号保密）*" not in shown.description
+    assert "1234" not in shown.description, shown.description
+
+
 def test_a_department_is_not_told_who_reported() -> None:
     shown = RULE.shown(_Ticket(), Viewer.DEPARTMENT)
     assert shown.reporter == WITHHELD and "刘大爷" not in shown.description
