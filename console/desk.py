@@ -7,10 +7,17 @@ the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``) and, w
 the browser sends one, an ``Origin`` of this site. A view gets a :class:`Visit`
 and runs inside one unit of work; what it changes commits (with its events, hence
 its pushes) when it returns, or rolls back when it raises.
+
+The outcome a change reports (:func:`done`: "已分派。") is shown once on the page it
+redirects to, and only when the redirect came from this session: the wrapper seals
+the message with the session's key (:func:`flash_seal`), and a page shows a ``msg``
+whose seal does not match as nothing. A forwarded link can't make the 工作台 say words
+of its sender's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -22,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
+from yarl import URL
 
 from consultation.roles import Role
 from consultation.workbench import Staff, csrf_for, session_staff
@@ -77,8 +85,36 @@ View = Callable[[Visit], Awaitable[web.StreamResponse]]
 
 
 def done(path: str, message: str) -> web.HTTPSeeOther:
-    """After a change: back to a page, with the outcome said once (Post/Redirect/Get)."""
+    """After a change: back to a page, with the outcome said once (Post/Redirect/Get).
+    The desk seals the message for the session it was said to (:func:`_sealed`)."""
     return web.HTTPSeeOther(f"{path}?{urlencode({'msg': message})}")
+
+
+def flash_seal(csrf: str, message: str) -> str:
+    """The seal of an outcome said to the session whose CSRF token is ``csrf``."""
+    key = csrf.encode()
+    return hmac.new(key, f"yishi-console-flash:{message}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _sealed(response: web.StreamResponse, csrf: str) -> web.StreamResponse:
+    """A redirect of :func:`done`'s with its message sealed for this session."""
+    if not csrf or not isinstance(response, web.HTTPSeeOther):
+        return response
+    location = URL(response.location)
+    message = location.query.get("msg")
+    if message is None:
+        return response
+    return web.HTTPSeeOther(str(location.update_query(seal=flash_seal(csrf, message))))
+
+
+def flash(request: web.Request, csrf: str) -> str:
+    """The outcome a page says: the ``msg`` of its address when this session's own
+    change put it there (sealed), else nothing."""
+    message = request.query.get("msg", "")
+    seal = request.query.get("seal", "")
+    if not message or not hmac.compare_digest(seal.encode(), flash_seal(csrf, message).encode()):
+        return ""
+    return message
 
 
 @dataclass(eq=False)
@@ -133,6 +169,7 @@ class Desk:
                     posted = await request.post()
                     form = {k: v for k, v in posted.items() if isinstance(v, str)}
             now = self.clock()
+            csrf = ""
             try:
                 async with self.uow() as uow:
                     staff = await session_staff(uow, token, now)
@@ -151,6 +188,7 @@ class Desk:
                     response = await view(visit)
             except ActionRefused as refused:
                 response = done(refused.back, refused.message)
+            response = _sealed(response, csrf)
             if change and self.on_commit is not None:
                 self.on_commit()
             if isinstance(response, web.HTTPException):
@@ -174,7 +212,7 @@ class Desk:
         base = {
             "staff": visit.staff,
             "csrf": visit.csrf,
-            "msg": visit.request.query.get("msg", ""),
+            "msg": flash(visit.request, visit.csrf),
             "path": visit.request.path,
             "community": self.community,
             "zone": self.zone,

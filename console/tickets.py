@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import or_
@@ -22,7 +23,7 @@ from sqlmodel import col, select
 
 from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import TICKET_COLUMNS, ticket_cells, ticket_place
-from consultation.confidentiality import Shown, Viewer
+from consultation.confidentiality import Shown
 from consultation.roles import Role
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from consultation.tickets import PROGRESS, RESOLVE, Actor, TicketError, TicketMove, TicketService
@@ -152,7 +153,7 @@ class TicketPages:
             "status": STATUS_ZH.get(ticket.status, ticket.status),
             "grid": grids.get(ticket.grid_id or -1, "社区直办"),
             "place": ticket_place(self.shown(visit, ticket)) or "—",
-            "summary": self.shown(visit, ticket).description[:40],
+            "summary": self.shown(visit, ticket).brief(40),
             "received": self.local(ticket.received_at),
             "due": self.local(ticket.resolution_due_at),
             "light": light or "none",
@@ -175,7 +176,10 @@ class TicketPages:
                 "statuses": STATUS_ZH,
                 "categories": self.catalogue.names,
                 "wanted": wanted,
-                "query": visit.request.query_string,
+                # The filters, for the CSV link (never the page's status line).
+                "query": urlencode(
+                    {k: v for k, v in visit.request.query.items() if k not in ("msg", "seal")}
+                ),
             },
         )
 
@@ -188,9 +192,11 @@ class TicketPages:
         body = []
         rule = self.catalogue.confidentiality
         for tk in await self.tickets(visit, wanted):
+            # A CSV travels: every cell from the rule's view of a document, as the 台账's.
             r = self.row(visit, tk, grids)
-            lead = ticket_cells(tk, rule.shown(tk, Viewer.RECORD), grids, nowhere="—")
-            body.append([*lead, r["summary"], r["received"], r["due"], r["light_zh"]])
+            shown = rule.recorded(tk, visit.staff.viewer(tk.reporter_resident_id))
+            lead = ticket_cells(tk, shown, grids, nowhere="—")
+            body.append([*lead, shown.brief(40), r["received"], r["due"], r["light_zh"]])
         return csv_response("tickets.csv", header, body)
 
     async def _visible(self, visit: Visit, number: str) -> Ticket:

@@ -99,12 +99,15 @@ class Chat(Audience, name="chat:{platform}:{chat_id}"):
 def viewer_of(audience: Audience) -> Viewer:
     """How a push to ``audience`` may show a confidential ticket: the moderators and the
     reporter see it whole; anyone else (a grid's workers, a holder, a department's
-    contacts) as the people handling it. A holder who is also a moderator gets the
-    handler's card: a push names no role, and 工作台 shows them the rest."""
+    contacts) as the people handling it, a department's contacts never told who reported
+    it. A holder who is also a moderator gets the handler's card: a push names no role,
+    and 工作台 shows them the rest."""
     if isinstance(audience, Moderators):
         return Viewer.MODERATOR
     if isinstance(audience, Reporter):
         return Viewer.REPORTER
+    if isinstance(audience, DepartmentContacts):
+        return Viewer.DEPARTMENT
     return Viewer.HANDLER
 
 

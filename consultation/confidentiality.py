@@ -27,15 +27,29 @@ for each kind of :class:`Viewer` (:meth:`Confidentiality.shown`):
   phone, who filed or rated it, the room and the other party's address;
 - a confidential ticket is never merged with another one as a duplicate, and nobody
   else can follow it (either would show one resident another's complaint).
+
+Phone and ID numbers people type into their words (电话13812345678, 138-1234-5678, 座机
+0571-88886666, an 18-digit ID number) are masked (``138****5678``) in what anyone but
+those who see the ticket whole reads: always in a record (an export, the 台账, a CSV) and
+in a list (:meth:`Shown.brief`: the 工作台's lines, a department's 我的任务), for a
+department's contact, and in a confidential ticket for everyone but a moderator and the
+complainant. The grid worker handling an ordinary ticket reads them: a resident who
+writes "电话…，请联系我" left it for him to call.
+
+A department's contact (:attr:`Viewer.DEPARTMENT`) sees the problem, never who reported
+it, as chat has always shown it: no reporter, no complainant's name in the words or the
+history; the place as the grid worker sees it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Protocol
+
+from storage.nlu_samples import mask_personal
 
 #: The categories confidential when the configuration names none.
 DEFAULT_CONFIDENTIAL: tuple[str, ...] = ("邻里纠纷",)
@@ -50,7 +64,7 @@ _OWN_ROOM = re.compile(
     r"((?:我家|我们家|我住|我是|本人)(?:是|在|住)?(?:在)?\s*)"
     + _BEFORE_ROOM
     + r"\d{2,4}"
-    + r"(?!\d|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
+    + r"(?![\d*]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
 )
 #: "我是（门牌号保密）的老刘": a name after a self-introduction, short.
 _OWN_NAME = re.compile(r"(我是\S{0,12}?的)(?:老|小|阿)[\u4e00-\u9fff]")
@@ -66,13 +80,17 @@ class Viewer(Enum):
 
     MODERATOR = "moderator"
     REPORTER = "reporter"
-    #: A grid worker or a department's contact handling the ticket.
+    #: A grid worker handling the ticket (or the holder of a task pushed to him).
     HANDLER = "handler"
+    #: A department's contact the ticket was sent to: the problem, never who reported it.
+    DEPARTMENT = "department"
     #: An export, a report, a CSV: a document that leaves the screen.
     RECORD = "record"
 
 
 _SEE_ALL = frozenset({Viewer.MODERATOR, Viewer.REPORTER})
+#: Who reads the details a draft asked for (对方是几号楼几室): the people handling it.
+_HANDLING = frozenset({Viewer.HANDLER, Viewer.DEPARTMENT})
 
 
 class PlaceLike(Protocol):
@@ -120,11 +138,28 @@ class Shown:
     #: What in the complainant's words names him or his room (none when seen whole).
     masks: tuple[re.Pattern[str], ...] = ()
     name: str | None = None
+    #: Whether phone and ID numbers in the words are masked for this viewer.
+    numbers_masked: bool = False
 
     def said(self, text: str | None) -> str:
-        """Free text of the complainant's (a note, a corrected place) as this viewer
-        may read it: his room and name withheld when confidential."""
-        return _masked(text or "", self.masks, self.name)
+        """Free text of the complainant's (a note, a corrected place, a rating's comment)
+        as this viewer may read it: his room and name withheld when confidential, phone
+        and ID numbers masked when the viewer may not read them."""
+        text = mask_personal(text or "") if self.numbers_masked else text or ""
+        return _masked(text, self.masks, self.name)
+
+    def brief(self, limit: int | None = None) -> str:
+        """The description as a list shows it (a line of the 工作台, of 我的任务):
+        :func:`brief` of what this viewer may read."""
+        return brief(self.description, limit)
+
+
+def brief(text: str, limit: int | None = None) -> str:
+    """A ticket's words as a list or a summary line shows them, to anyone: on one line,
+    phone and ID numbers masked, cut to ``limit`` characters. A list is read over a
+    shoulder and copied out whole; the ticket's own page has the rest."""
+    text = mask_personal(" ".join(text.split()))
+    return text if limit is None or len(text) <= limit else text[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,12 +185,18 @@ class Confidentiality:
         return not self.covers(category)
 
     def sees_all(self, category: str | None, viewer: Viewer) -> bool:
-        """Whether ``viewer`` sees a ticket of ``category`` as it was filed."""
+        """Whether ``viewer`` sees a ticket of ``category``'s place and details as they
+        were filed (a department still without who reported it, and numbers masked:
+        :meth:`shown`)."""
         return viewer in _SEE_ALL or not self.covers(category)
 
     def shown(self, ticket: TicketLike, viewer: Viewer) -> Shown:
         """The ticket's reporter, place, description and details as ``viewer`` may see
-        them. For a handler or a record of a confidential ticket, the complainant's room
+        them. Phone and ID numbers in the words are masked for a record, a department's
+        contact, and anyone but a moderator or the complainant when confidential (the
+        grid worker on an ordinary ticket may need to call the number a resident left);
+        a department's contact is never told who reported it, by name or in the history.
+        For a handler or a record of a confidential ticket, the complainant's room
         is withheld in his words too (:meth:`Shown.said`): the ticket's room in digits
         (102, 102室, 5号楼102, 5-102, 5号楼1单元102), a room he introduces as his own
         (我家是…, 我住…, 我是…的) and his name. It can't catch a home described in words
@@ -164,40 +205,73 @@ class Confidentiality:
         withholds the other party's room when it has the same number as his."""
         details = {str(q): str(a) for q, a in ticket.details.items()}
         description = ticket.description or ""
+        numbers = self.numbers_masked(ticket.category, viewer)
         if self.sees_all(ticket.category, viewer):
-            return Shown(
-                ticket.reporter_name,
+            # An ordinary ticket: a department still reads neither the reporter's name
+            # (in the field or in his words) nor a number he typed.
+            unnamed = viewer is Viewer.DEPARTMENT
+            name = ticket.reporter_name if unnamed else None
+            seen = Shown(
+                WITHHELD if unnamed else ticket.reporter_name,
                 ticket.building,
                 ticket.unit,
                 ticket.room,
                 ticket.spot,
                 details,
                 description=description,
+                name=name,
+                numbers_masked=numbers,
             )
+            return _said_whole(seen)
         place = self.place(ticket.category, ticket, viewer)
         masks = _room_masks(ticket.room)
         name = ticket.reporter_name
-        return Shown(
+        seen = Shown(
             WITHHELD,
             place.building,
             place.unit,
             place.room,
             place.spot,
-            {q: _masked(a, masks, name) for q, a in details.items()}
-            if viewer is Viewer.HANDLER
-            else {},
+            details if viewer in _HANDLING else {},
             place.room_withheld,
-            _masked(description, masks, name),
+            description,
             masks,
             name,
+            numbers,
         )
+        return _said_whole(seen)
+
+    def recorded(self, ticket: TicketLike, reader: Viewer) -> Shown:
+        """The ticket as a document ``reader`` downloads shows it (the 工作台's CSV): the
+        RECORD view, or for a department's contact their own (the place and words as a
+        record withholds them, and never who reported: in the words of an ordinary
+        ticket too)."""
+        return self.shown(
+            ticket, Viewer.DEPARTMENT if reader is Viewer.DEPARTMENT else Viewer.RECORD
+        )
+
+    def numbers_masked(self, category: str | None, viewer: Viewer) -> bool:
+        """Whether ``viewer`` reads phone and ID numbers in a ticket's words masked: in a
+        record and for a department always; for a grid worker in a confidential ticket
+        (a number names the complainant as surely as his room); never for a moderator or
+        the reporter."""
+        if viewer in _SEE_ALL:
+            return False
+        return viewer is not Viewer.HANDLER or self.covers(category)
 
     def place(self, category: str | None, where: PlaceLike, viewer: Viewer) -> Shown:
         """A place of a ticket of ``category`` (its own, or where it was before a
         correction) as ``viewer`` may see it: without the room when confidential."""
         if self.sees_all(category, viewer):
-            return Shown(None, where.building, where.unit, where.room, where.spot)
-        spot = _masked(where.spot, _room_masks(where.room), None) if where.spot else None
+            spot = where.spot
+            if spot and self.numbers_masked(category, viewer):
+                spot = mask_personal(spot)
+            return Shown(None, where.building, where.unit, where.room, spot)
+        spot = (
+            mask_personal(_masked(where.spot, _room_masks(where.room), None))
+            if where.spot
+            else None
+        )
         return Shown(None, where.building, where.unit, None, spot, room_withheld=bool(where.room))
 
     def complainant(self, category: str | None, name: str | None) -> str | None:
@@ -215,10 +289,24 @@ class Confidentiality:
         name: str | None,
         viewer: Viewer = Viewer.RECORD,
     ) -> str | None:
-        """Who did ``action`` in the ticket's history, as ``viewer`` may see it."""
-        if not self.sees_all(category, viewer) and action in _COMPLAINANT_ACTIONS:
+        """Who did ``action`` in the ticket's history, as ``viewer`` may see it: never the
+        complainant to anyone handling a confidential ticket, nor the reporter (or a
+        follower commenting) to a department."""
+        if action in _COMPLAINANT_ACTIONS and (
+            not self.sees_all(category, viewer) or viewer is Viewer.DEPARTMENT
+        ):
             return WITHHELD
         return name
+
+
+def _said_whole(seen: Shown) -> Shown:
+    """``seen`` with its description and details read through :meth:`Shown.said` (room,
+    name and numbers withheld as its viewer may read them)."""
+    return replace(
+        seen,
+        description=seen.said(seen.description),
+        details={q: seen.said(a) for q, a in seen.details.items()},
+    )
 
 
 def _room_masks(room: str | None) -> tuple[re.Pattern[str], ...]:
@@ -231,7 +319,7 @@ def _room_masks(room: str | None) -> tuple[re.Pattern[str], ...]:
         r"(?<![\d.:：])"
         + _BEFORE_ROOM
         + re.escape(digits)
-        + r"(?![\d.:：]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
+        + r"(?![\d.:：*]|\s*(?:号楼|栋|幢|单元|号院))(?:\s*(?:室|号|房))?"
     )
     return (_OWN_ROOM, ticket_room)
 
@@ -239,7 +327,7 @@ def _room_masks(room: str | None) -> tuple[re.Pattern[str], ...]:
 def _masked(text: str, masks: tuple[re.Pattern[str], ...], name: str | None) -> str:
     """``text`` with what ``masks`` find (rooms) and the complainant's name withheld."""
     if not masks:
-        return text
+        return text.replace(name, WITHHELD) if name and len(name) >= 2 else text
     for mask in masks:
         if mask is _OWN_ROOM:
             text = mask.sub(lambda m: m.group(1) + ROOM_WITHHELD, text)

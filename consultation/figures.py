@@ -29,7 +29,7 @@ SUMMARY_CHARS = 24
 
 
 def _summary(ticket: Ticket, shown: Shown) -> str:
-    text = " ".join(shown.description.split())
+    text = shown.brief()
     if len(text) > SUMMARY_CHARS:
         text = text[: SUMMARY_CHARS - 1] + "…"
     return f"{ticket.category}：{text}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from consultation.confidentiality import Confidentiality
+from storage.nlu_samples import without_personal
 
 #: Ticket statuses (the export contract) and how residents see them.
 STATUS_ZH: dict[str, str] = {
@@ -252,7 +253,7 @@ BUILDING_WORD = (
 )
 _BUILDING = re.compile(_NUM + r"\s*" + BUILDING_WORD + r"|(?<![A-Za-z])([A-Ha-h])\s*座")
 _UNIT = re.compile(_NUM + r"\s*单元")
-_ROOM = re.compile(r"(\d{3,4})\s*(?:室|房|号房)?(?!\d)")
+_ROOM = re.compile(r"(?<![\d.:：])(\d{3,4})\s*(?:室|房|号房)?(?!\d)")
 _PLACES = (
     "东门",
     "西门",
@@ -358,7 +359,9 @@ class Place:
 
 
 def parse_place(text: str) -> Place:
-    """Building, unit and room ("3号楼2单元301"), or a named place ("东门")."""
+    """Building, unit and room ("3号楼2单元301"), or a named place ("东门"); never digits
+    of a phone or ID number ("3号楼2单元，电话13812345678" names no room)."""
+    text = without_personal(text)
     building = unit = room = spot = None
     found = _BUILDING.search(text)
     rest = text
@@ -459,7 +462,7 @@ def names_home(text: str) -> bool:
 
 def names_room(text: str) -> bool:
     """Whether ``text`` says a room number (alone, or after a building and unit)."""
-    return bool(parse_place(text).room or _BARE_ROOM.search(text))
+    return bool(parse_place(text).room or _BARE_ROOM.search(without_personal(text)))
 
 
 def cannot_say(text: str) -> bool:

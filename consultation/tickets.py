@@ -720,10 +720,15 @@ class TicketService:
 
     def viewer(self, ticket: Ticket, person: Actor) -> Viewer:
         """Who ``person`` is to ``ticket`` for the confidentiality rule: its reporter, a
-        moderator, or someone handling it (a grid worker, a department's contact)."""
+        moderator, a department's contact (who is never told who reported it), or a grid
+        worker handling it."""
         if self._is_reporter(ticket, person):
             return Viewer.REPORTER
-        return Viewer.MODERATOR if person.is_moderator else Viewer.HANDLER
+        if person.is_moderator:
+            return Viewer.MODERATOR
+        if Role.DEPARTMENT in person.roles and Role.GRID_WORKER not in person.roles:
+            return Viewer.DEPARTMENT
+        return Viewer.HANDLER
 
     def shown(self, ticket: Ticket, person: Actor) -> Shown:
         """``ticket``'s reporter, place and details as ``person`` may see them."""

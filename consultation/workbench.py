@@ -71,11 +71,15 @@ class Staff:
 
     def viewer(self, reporter_resident_id: int | None) -> Viewer:
         """Who this worker is to a ticket reported by ``reporter_resident_id``, for the
-        confidentiality rule: a moderator, its reporter, or someone handling it."""
+        confidentiality rule: a moderator, its reporter, a department's contact (who sees
+        only tickets sent to the department: the problem, never who reported it), or a
+        grid worker handling it. The same as in chat (``TicketService.viewer``)."""
         if self.moderator:
             return Viewer.MODERATOR
         if reporter_resident_id == self.id:
             return Viewer.REPORTER
+        if not self.has(Role.GRID_WORKER):
+            return Viewer.DEPARTMENT
         return Viewer.HANDLER
 
 

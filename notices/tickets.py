@@ -24,7 +24,7 @@ from consultation.audiences import (
     Reporter,
     viewer_of,
 )
-from consultation.confidentiality import Confidentiality, Shown, Viewer
+from consultation.confidentiality import Confidentiality, Shown, Viewer, brief
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.context import PUT_DOWN
 from kernel.messages import Button, Reply
@@ -56,8 +56,10 @@ def location_of(shown: Shown) -> str:
 
 
 def summary(ticket: Ticket, limit: int = 14, shown: Shown | None = None) -> str:
-    """The start of a ticket's description; ``shown``: as its reader may see it."""
-    text = (shown.description if shown is not None else ticket.description).replace("\n", " ")
+    """The start of a ticket's description, as a list line or a summary shows it (phone
+    and ID numbers masked: :func:`consultation.confidentiality.brief`); ``shown``: as its
+    reader may see it."""
+    text = brief(shown.description if shown is not None else ticket.description)
     return text if len(text) <= limit else text[:limit] + "…"
 
 
@@ -493,7 +495,7 @@ class ToDepartment:
     async def run(self, uow: UnitOfWork, event: ev.TicketChanged, bus: Dispatcher) -> None:
         tk = event.ticket
         department = tk.department or event.note or ""
-        seen = self.rule.shown(tk, Viewer.HANDLER)
+        seen = self.rule.shown(tk, Viewer.DEPARTMENT)
         text = t(
             self.key,
             number=tk.number,

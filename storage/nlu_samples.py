@@ -28,16 +28,29 @@ from storage.types import utc_field
 
 MAX_TEXT = 500
 
-_MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+#: A dash or space between a number's groups, as people type them (half or full width).
+_SEP = r"[\s\-－—]?"
+#: A mainland mobile, with or without +86/86 before it: 138 1234 5678, +86-138-1234-5678.
+_MOBILE = re.compile(
+    r"(?<!\d)((?:\+?86)?" + _SEP + r")?(1[3-9]\d)" + _SEP + r"(\d{4})" + _SEP + r"(\d{4})(?!\d)"
+)
 _ID_CARD = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})[\s-]?(\d{3,4})(\d{4})(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})" + _SEP + r"(\d{3,4})" + _SEP + r"(\d{4})(?!\d)")
 
 
 def mask_personal(text: str) -> str:
     """Mask mobile, landline and ID-card numbers: 13812345678 → 138****5678."""
     text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
     return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+
+
+def without_personal(text: str) -> str:
+    """``text`` with its mobile, landline and ID-card numbers blanked out (a space each):
+    what reads a place must not take a phone's last four digits for a room."""
+    for pattern in (_ID_CARD, _MOBILE, _LANDLINE):
+        text = pattern.sub(" ", text)
+    return text
 
 
 class NluSample(SQLModel, table=True):

