@@ -178,6 +178,10 @@ async def redeem(
     taken.append((OVERALL, overall, took.emptied))
     code_hash = hash_code(code.strip())
     resident_id = await repo.live_bind_code(code_hash, now)
+    if resident_id is None:  # spent already, by this very account (确认改绑 twice)?
+        spent = await repo.spent_by(code_hash, account)
+        if spent is not None and spent == await uow.identities.resident_of(platform, user_id):
+            resident_id = spent
     resident = None if resident_id is None else await uow.residents.get(resident_id)
     if resident is None or resident.id is None:
         for key, limit, emptied in taken:

@@ -209,6 +209,11 @@ class PlatformRepository(Repository):
             return None
         return found.resident_id
 
+    async def spent_by(self, code_hash: str, used_by: str) -> int | None:
+        """The resident of a code ``used_by`` spent itself (a button pressed twice)."""
+        found = await self._first(BindCode, code_hash=code_hash, used_by=used_by)
+        return None if found is None or found.used_at is None else found.resident_id
+
     async def live_bind_codes(self, now: datetime) -> int:
         """How many codes could be redeemed right now (unused, unexpired)."""
         stmt = select(func.count()).where(

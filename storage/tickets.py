@@ -267,16 +267,29 @@ class DepartmentRepository(Repository):
 
 @cache
 def _of_reporter(limit: int) -> Any:
-    """Built once (我的诉求 is asked often): filed by this account, by this resident
-    (a NULL resident matches nothing), or followed by this account."""
+    """Built once (我的诉求 is asked often): filed or followed by this resident (a NULL
+    resident matches nothing), or by this account while it was bound to nobody. What the
+    account did as a resident stays with that resident when it is bound to another."""
     platform: Any = bindparam("platform")
     user_id: Any = bindparam("user_id")
+    resident_id: Any = bindparam("resident_id")
     followed = select(TicketFollower.ticket_id).where(
-        col(TicketFollower.platform) == platform, col(TicketFollower.user_id) == user_id
+        or_(
+            and_(
+                col(TicketFollower.platform) == platform,
+                col(TicketFollower.user_id) == user_id,
+                col(TicketFollower.resident_id).is_(None),
+            ),
+            col(TicketFollower.resident_id) == resident_id,
+        )
     )
     mine = or_(
-        and_(col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id),
-        col(Ticket.reporter_resident_id) == bindparam("resident_id"),
+        and_(
+            col(Ticket.reporter_platform) == platform,
+            col(Ticket.reporter_user_id) == user_id,
+            col(Ticket.reporter_resident_id).is_(None),
+        ),
+        col(Ticket.reporter_resident_id) == resident_id,
         col(Ticket.id).in_(followed),
     )
     return (
@@ -426,12 +439,21 @@ class TicketRepository(Repository):
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return await self._rows(TicketFollower, ticket_id=ticket_id)
 
-    async def is_follower(self, ticket_id: int, platform: str, user_id: str) -> bool:
-        stmt = select(TicketFollower.id).where(
-            TicketFollower.ticket_id == ticket_id,
-            TicketFollower.platform == platform,
-            TicketFollower.user_id == user_id,
+    async def is_follower(
+        self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
+    ) -> bool:
+        """Followed by this resident, or by this account while it was bound to nobody."""
+        by_account = and_(
+            col(TicketFollower.platform) == platform,
+            col(TicketFollower.user_id) == user_id,
+            col(TicketFollower.resident_id).is_(None),
         )
+        who = (
+            by_account
+            if resident_id is None
+            else or_(by_account, col(TicketFollower.resident_id) == resident_id)
+        )
+        stmt = select(TicketFollower.id).where(TicketFollower.ticket_id == ticket_id, who)
         return (await self.session.exec(stmt)).first() is not None
 
     async def open_near(
