@@ -123,9 +123,9 @@ SYSTEM = Actor(platform="system", user_id="scheduler", name="系统")
 
 def is_reporter(ticket: Ticket, platform: str, user_id: str, resident_id: int | None) -> bool:
     """Whether the ticket is this person's own: filed as their resident record, or by their
-    account while it was bound to nobody. A ticket filed as a resident stays theirs when
+    account (a bound account: as nobody). A ticket filed as a resident stays theirs when
     the account that filed it is bound to someone else (改绑)."""
-    if ticket.reporter_resident_id is not None:
+    if resident_id is not None and ticket.reporter_resident_id is not None:
         return ticket.reporter_resident_id == resident_id
     return (ticket.reporter_platform, ticket.reporter_user_id) == (platform, user_id)
 
