@@ -67,7 +67,18 @@ async def test_a_bound_account_is_asked_before_it_is_bound_to_someone_else(
     assert number in "\n".join(await new_phone.say("我的诉求"))
     assert "漏水" in "\n".join(await new_phone.say(number))
 
+    # Its progress is told to 张阿姨's new phone, not to the phone that is 小陈's now.
+    li = browsers()
+    await li.open()
+    await li.act_as("li")
+    said = "\n".join(await li.say(f"接单 {number}") + await li.say(f"处理中 {number} 已联系物业"))
     bot = bot_of(client)
+    async with bot.uow() as uow:
+        to_old = await uow.pushes.for_chat("web", phone.me["user_id"])
+        to_new = await uow.pushes.for_chat("web", new_phone.me["user_id"])
+    assert not [p for p in to_old if number in str(p.payload)], said
+    assert [p for p in to_new if "已联系物业" in str(p.payload)], (said, to_new)
+
     account = f"web:{phone.me['user_id']}"
     async with bot.uow() as uow:
         entries = await uow.audit.for_entity("platform_account", account)
