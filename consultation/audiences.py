@@ -151,13 +151,31 @@ class AudienceResolver:
 
     @staticmethod
     async def _reporter(uow: UnitOfWork, ticket: Ticket, rating: bool = False) -> Targets:
+        """The account that filed it (when it wants updates, or for the rating question)
+        and the followers' accounts; but an account bound to another person since (改绑)
+        no longer hears of what its former person did: that person is reached by their
+        own route instead."""
         accounts: list[tuple[str, str]] = []
+        people: list[int] = []
+
+        async def add(platform: str, user_id: str, resident_id: int | None) -> None:
+            bound = (
+                None if resident_id is None else await uow.identities.resident_of(platform, user_id)
+            )
+            if bound != resident_id:
+                assert resident_id is not None
+                people.append(resident_id)
+                return
+            accounts.append((platform, user_id))
+
         if ticket.wants_updates or rating:
-            accounts.append((ticket.reporter_platform, ticket.reporter_user_id))
+            await add(
+                ticket.reporter_platform, ticket.reporter_user_id, ticket.reporter_resident_id
+            )
         assert ticket.id is not None
         for follower in await uow.get(TicketRepository).followers(ticket.id):
-            accounts.append((follower.platform, follower.user_id))
-        return Targets(chats=list(dict.fromkeys(accounts)))
+            await add(follower.platform, follower.user_id, follower.resident_id)
+        return Targets(people=list(dict.fromkeys(people)), chats=list(dict.fromkeys(accounts)))
 
 
 async def _with_role(uow: UnitOfWork, role: Role, grid_id: int | None = None) -> list[int]:

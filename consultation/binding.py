@@ -5,13 +5,16 @@ stored, so a leaked database does not hand out accounts. Guessing is throttled
 where it comes from and as a whole: failed attempts empty token buckets per
 platform account, per source (a web client's address) and for the whole
 community (:mod:`storage.throttle`, in the database, so the limits hold across
-processes). A bad, used or expired code gets one answer, so a guesser learns
-nothing about which codes exist. Failures are counted, not audited one by one;
-a lock-out is one audit entry.
+processes). Only the community-wide bucket refuses a right code: the account's
+and the source's slow a guesser down, but a resident sharing the guesser's
+address (a NAT, the reverse proxy) still binds with the code they were given. A
+bad, used or expired code gets one answer, so a guesser learns nothing about
+which codes exist. Failures are counted, not audited one by one; a lock-out is
+one audit entry.
 
-What that buys, at most (README, "Guarantees"): the community-wide bucket lets
-through 100 failed attempts an hour, so a code lives through at most ~2,500
-guesses among 90,000,000 codes.
+What that buys, at most (README, "Bind codes can't be guessed in practice"): the
+community-wide bucket lets through 375 / N wrong codes an hour while N codes are
+live, so the chance that guessing finds any of them stays under 1 in 10,000 a day.
 """
 
 from __future__ import annotations
@@ -33,17 +36,41 @@ from storage.unit_of_work import UnitOfWork
 CODE_TTL = timedelta(hours=24)
 CODE_DIGITS = 8
 HOUR = 3600.0
-#: Failed bind attempts allowed, refilled over an hour: per platform account, per
-#: source (a web client's address), and for everyone together.
+#: How many codes there are: eight digits, no leading zero.
+CODE_SPACE = 9 * 10 ** (CODE_DIGITS - 1)
+#: The chance, per day, that wrong guesses from everywhere together hit any live code.
+#: Each checked wrong guess hits one of N live codes with chance N / CODE_SPACE, so
+#: G guesses an hour give 24·G·N / 9e7 a day; at most 1e-4 means G ≤ 375 / N:
+#: 375 an hour with one live code, 37 with ten, 7 with fifty.
+RISK_PER_DAY = 1e-4
+WRONG_PER_HOUR_TIMES_CODES = RISK_PER_DAY * CODE_SPACE / 24  # = 375
+#: Wrong codes an account (a web chat session) or a source address may send before being
+#: told to wait, refilled over the period. Friction, not the defence: sessions are free
+#: and a 小区 behind one NAT or proxy is one address, so a right code still binds past
+#: them. 5 typos, then one try every 3 minutes; 20 from an address, then one every 3.
 LIMITS: dict[str, Limit] = {
-    "bind:account:": Limit(5, HOUR),
+    "bind:account:": Limit(5, 15 * 60),
     "bind:source:": Limit(20, HOUR),
-    "bind:all": Limit(100, HOUR),
 }
+#: The key of the community-wide bucket of wrong guesses (its limit: :func:`overall_limit`).
+OVERALL = "bind:all"
+
+
+def overall_limit(live_codes: int) -> Limit:
+    """The community-wide bucket of wrong guesses, for ``live_codes`` codes in use: at most
+    375 / N an hour (so under 1e-4 a day of any code being guessed), as a bucket holding
+    up to an hour's worth (at least one guess, then refilled as slowly as that needs)."""
+    per_hour = WRONG_PER_HOUR_TIMES_CODES / max(1, live_codes)
+    capacity = max(1, math.floor(per_hour))
+    return Limit(capacity, HOUR * capacity / per_hour)
+
 
 __all__ = [
+    "CODE_SPACE",
     "EVERYWHERE",
     "FALLBACK",
+    "LIMITS",
+    "OVERALL",
     "BindError",
     "Bound",
     "PreferenceError",
@@ -51,6 +78,7 @@ __all__ = [
     "Throttled",
     "hash_code",
     "issue_code",
+    "overall_limit",
     "push_route",
     "push_to_person",
     "redeem",
@@ -82,8 +110,14 @@ async def issue_code(
 
 @dataclass(frozen=True, slots=True)
 class Bound:
+    """The code's ``resident``. ``already``: the account was theirs before (the code is
+    left unused). ``current``: the account is someone else's and nothing was changed:
+    the person is asked first, and binds with ``rebind=True``."""
+
     resident: Resident
     already: bool
+    current: Resident | None = None
+    rebound_from: int | None = None
 
 
 class Throttled(BindError):
@@ -94,6 +128,10 @@ class Throttled(BindError):
         self.minutes = minutes
 
 
+def _minutes(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
 async def redeem(
     uow: UnitOfWork,
     code: str,
@@ -101,51 +139,95 @@ async def redeem(
     user_id: str,
     now: datetime,
     source: str | None = None,
+    rebind: bool = False,
 ) -> Bound:
     """Bind the platform account to the code's resident; :class:`BindError` says why not.
 
-    Every attempt first takes a token from each bucket (the community's, the
-    source's, the account's); one that finds a bucket empty is refused with the
-    wait (:class:`Throttled`) and takes nothing. A good code gives its tokens
-    back: only failures count.
+    Every attempt takes a token from the account's and the source's buckets and from
+    the community's; a good code gives them back: only wrong ones count. The account's
+    and the source's buckets only slow a guesser down: past them a wrong code is
+    answered with the wait (:class:`Throttled`), but a right one still binds, for a
+    resident behind the same NAT or proxy as a guesser. The community's bucket is the
+    defence (:func:`overall_limit`): when it is empty no code is checked at all.
+
+    An account bound to someone else is not re-bound unless ``rebind``: the result
+    names who it is now (``current``) and the code stays unused. Re-bound, the account
+    loses what it had as that person: its conversations (drafts among them) end.
     """
     account = f"{platform}:{user_id}"
-    buckets = [("bind:all", LIMITS["bind:all"])]
+    soft = [(f"bind:account:{account}", LIMITS["bind:account:"])]
     if source:
-        buckets.append((f"bind:source:{source}", LIMITS["bind:source:"]))
-    buckets.append((f"bind:account:{account}", LIMITS["bind:account:"]))
+        soft.append((f"bind:source:{source}", LIMITS["bind:source:"]))
     throttle = uow.get(ThrottleRepository)
+    repo = uow.get(PlatformRepository)
     stamp = now.timestamp()
     taken: list[tuple[str, Limit, bool]] = []
-    for key, limit in buckets:
+    over: list[tuple[str, Limit]] = []
+    for key, limit in soft:
         took = await throttle.take(key, limit, stamp)
         if took is None:
-            for back, back_limit, _ in taken:
-                await throttle.give_back(back, back_limit)
-            wait = await throttle.wait(key, limit, stamp)
-            raise Throttled(max(1, math.ceil(wait / 60)))
-        taken.append((key, limit, took.emptied))
-    identity = await uow.identities.ensure(platform, user_id)
-    repo = uow.get(PlatformRepository)
-    try:
-        resident_id = await repo.use_bind_code(hash_code(code.strip()), account, now)
-    except BindError:
+            over.append((key, limit))
+        else:
+            taken.append((key, limit, took.emptied))
+    overall = overall_limit(await repo.live_bind_codes(now))
+    took = await throttle.take(OVERALL, overall, stamp)
+    if took is None:
+        for key, limit, _ in taken:
+            await throttle.give_back(key, limit)
+        raise Throttled(_minutes(await throttle.wait(OVERALL, overall, stamp)))
+    taken.append((OVERALL, overall, took.emptied))
+    code_hash = hash_code(code.strip())
+    resident_id = await repo.live_bind_code(code_hash, now)
+    if resident_id is None:  # spent already, by this very account (确认改绑 twice)?
+        spent = await repo.spent_by(code_hash, account)
+        if spent is not None and spent == await uow.identities.resident_of(platform, user_id):
+            resident_id = spent
+    resident = None if resident_id is None else await uow.residents.get(resident_id)
+    if resident is None or resident.id is None:
         for key, limit, emptied in taken:
             if emptied and await throttle.mark_locked(key, stamp, limit.period):
                 await audit_change(uow, now, account, "bind_locked", "bind_limit", key)
-        raise BindError("unknown") from None  # bad, used or expired: one answer
+        if over:
+            waits = [await throttle.wait(key, limit, stamp) for key, limit in over]
+            raise Throttled(_minutes(max(waits)))
+        raise BindError("unknown")  # bad, used or expired: one answer
     for key, limit, _ in taken:
         await throttle.give_back(key, limit)
-    resident = await uow.residents.get(resident_id)
-    if resident is None:
-        raise BindError("unknown")
-    already = identity.resident_id == resident_id
-    before = {"resident_id": identity.resident_id}
-    await uow.identities.bind(platform, user_id, resident_id)
-    await uow.audit.record(
-        account, "bound", "platform_account", account, before, {"resident_id": resident_id}
+    identity = await uow.identities.ensure(platform, user_id)
+    before = identity.resident_id
+    if before == resident.id:
+        return Bound(resident=resident, already=True)
+    if before is not None and not rebind:
+        current = await uow.residents.get(before)
+        if current is not None:
+            return Bound(resident=resident, already=False, current=current)
+    try:
+        await repo.use_bind_code(code_hash, account, now)
+    except BindError:
+        raise BindError("unknown") from None  # spent by a simultaneous attempt
+    await uow.identities.bind(platform, user_id, resident.id)
+    if before is None:
+        await uow.audit.record(
+            account,
+            "bound",
+            "platform_account",
+            account,
+            {"resident_id": None},
+            {"resident_id": resident.id},
+        )
+        return Bound(resident=resident, already=False)
+    await uow.conversations.forget_user(platform, user_id)
+    await audit_change(
+        uow,
+        now,
+        account,
+        "rebound",
+        "platform_account",
+        account,
+        {"resident_id": before},
+        resident_id=resident.id,
     )
-    return Bound(resident=resident, already=already)
+    return Bound(resident=resident, already=False, rebound_from=before)
 
 
 # -- where pushes go -------------------------------------------------------------------

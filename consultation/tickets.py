@@ -122,6 +122,15 @@ class Actor:
 SYSTEM = Actor(platform="system", user_id="scheduler", name="系统")
 
 
+def is_reporter(ticket: Ticket, platform: str, user_id: str, resident_id: int | None) -> bool:
+    """Whether the ticket is this person's own: filed as their resident record, or by their
+    account (a bound account: as nobody). A ticket filed as a resident stays theirs when
+    the account that filed it is bound to someone else (改绑)."""
+    if resident_id is not None and ticket.reporter_resident_id is not None:
+        return ticket.reporter_resident_id == resident_id
+    return (ticket.reporter_platform, ticket.reporter_user_id) == (platform, user_id)
+
+
 @dataclass(slots=True)
 class TicketDraft:
     """What the resident has told us so far; ``draft_id`` makes filing idempotent."""
@@ -383,12 +392,9 @@ class TicketService:
         archived) are told of their progress from now on, each change in its history and
         the audit log. The ones turned on (none: nothing was off)."""
         turned: list[Ticket] = []
-        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
-            own = (copy.reporter_platform, copy.reporter_user_id) == (
-                person.platform,
-                person.user_id,
-            )
-            if not own or copy.wants_updates or copy.status == "closed":
+        mine = await self.repo.of_reporter(person.platform, person.user_id, person.resident_id)
+        for copy in mine:
+            if not self._is_reporter(copy, person) or copy.wants_updates or copy.status == "closed":
                 continue
             ticket = await self._get(copy.number)
             ticket.wants_updates = True
@@ -661,7 +667,9 @@ class TicketService:
         ticket = await self._get(number)
         assert ticket.id is not None
         mine = self._is_reporter(ticket, person)
-        if not mine and not await self.repo.is_follower(ticket.id, person.platform, person.user_id):
+        if not mine and not await self.repo.is_follower(
+            ticket.id, person.platform, person.user_id, person.resident_id
+        ):
             raise TicketError("not_yours", number=number)
         event = await self._move(ticket, person, NOTE, now, {}, note=note[:500])
         return event.ticket
@@ -988,12 +996,7 @@ class TicketService:
         return ticket
 
     def _is_reporter(self, ticket: Ticket, person: Actor) -> bool:
-        if person.resident_id is not None and ticket.reporter_resident_id == person.resident_id:
-            return True
-        return (ticket.reporter_platform, ticket.reporter_user_id) == (
-            person.platform,
-            person.user_id,
-        )
+        return is_reporter(ticket, person.platform, person.user_id, person.resident_id)
 
     async def _may_see(self, ticket: Ticket, person: Actor) -> bool:
         assert ticket.id is not None
@@ -1006,7 +1009,9 @@ class TicketService:
                 return True
             if ticket.grid_id in await self._worker_grids(person.resident_id):
                 return True
-        return await self.repo.is_follower(ticket.id, person.platform, person.user_id)
+        return await self.repo.is_follower(
+            ticket.id, person.platform, person.user_id, person.resident_id
+        )
 
     async def _event(
         self,

@@ -20,7 +20,7 @@ from handlers.staff import Section
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
 from kernel.handler import Handler
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.binding import code_issued
 
@@ -41,8 +41,13 @@ class WelcomeHandler(Handler):
         return [Reply(t("bind.welcome", community=ctx.community.name))]
 
 
+#: What the ask calls the account: "这个微信已绑定为张阿姨".
+_ACCOUNT = {"wechat": "微信", "wecom": "企业微信账号", "telegram": "Telegram账号"}
+
+
 class BindHandler(Handler):
-    """“绑定 48392051” / “/bind 48392051”."""
+    """“绑定 48392051” / “/bind 48392051”; an account bound to someone else is asked first
+    (确认改绑 / 取消, the buttons carrying the code)."""
 
     grammar = (
         Command(
@@ -52,23 +57,66 @@ class BindHandler(Handler):
             aliases=("/bind",),
             listed=False,
         ),
+        Command(
+            "确认改绑",
+            "rebind",
+            (word("code", "48392051", optional=True, pattern=r"\d{4,8}"),),
+            listed=False,
+        ),
+        Command(
+            "取消改绑",
+            "keep",
+            (word("code", "48392051", optional=True, pattern=r"\d{4,8}"),),
+            listed=False,
+        ),
     )
 
     async def bind(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        return await self._redeem(ctx, code, rebind=False)
+
+    async def rebind(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        return await self._redeem(ctx, code, rebind=True)
+
+    async def keep(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        """取消: nothing changes, and the code stays unused."""
+        msg = ctx.message
+        name = await ctx.uow.identities.resident_name(msg.platform, msg.sender_id)
+        if name is None:
+            return [Reply(t("bind.ask_code"))]
+        return [Reply(t("bind.rebind_kept", name=name))]
+
+    async def _redeem(self, ctx: Context, code: str | None, rebind: bool) -> Sequence[Reply]:
         found = CODE.search(code or "")
         if found is None:
             return [Reply(t("bind.ask_code"))]
         msg = ctx.message
+        digits = found.group(1)
         try:
             bound = await redeem(
-                ctx.uow, found.group(1), msg.platform, msg.sender_id, ctx.now, msg.source
+                ctx.uow, digits, msg.platform, msg.sender_id, ctx.now, msg.source, rebind
             )
         except Throttled as exc:
             return [Reply(t("bind.too_many", minutes=exc.minutes))]
         except BindError as exc:
             return [Reply(t(f"bind.{exc.code}"))]
+        name = bound.resident.name
+        if bound.current is not None:
+            text = t(
+                "bind.rebind_ask",
+                account=_ACCOUNT.get(msg.platform, "账号"),
+                current=bound.current.name,
+                name=name,
+            )
+            buttons = (
+                Button(t("bind.b_rebind"), f"确认改绑 {digits}", private=True),
+                Button(t("bind.b_keep"), f"取消改绑 {digits}", private=True),
+            )
+            return [Reply(text, buttons=buttons, secret=True)]
+        if bound.rebound_from is not None:
+            ctx.conversation.end()
+            return [Reply(t("bind.rebound", name=name))]
         key = "bind.already" if bound.already else "bind.done"
-        return [Reply(t(key, name=bound.resident.name))]
+        return [Reply(t(key, name=name))]
 
 
 async def find_person(ctx: Context, who: str) -> Resident | Reply:

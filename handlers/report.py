@@ -29,7 +29,13 @@ from consultation.ticket_parsing import (
     read_message,
     unread_building,
 )
-from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
+from consultation.tickets import (
+    Ticket,
+    TicketDraft,
+    TicketError,
+    TicketService,
+    is_reporter,
+)
 from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON, UPDATES_OFF, UPDATES_ON, updates_said
 from kernel.commands import Command
@@ -902,10 +908,8 @@ class ReportHandler(TicketHandler):
             )
             if found is not None and found.number != data.get("split_from"):
                 conv.advance("duplicate", duplicate=found.number)
-                own = (found.reporter_platform, found.reporter_user_id) == (
-                    ctx.message.platform,
-                    ctx.message.sender_id,
-                )
+                me = actor_of(ctx)
+                own = is_reporter(found, me.platform, me.user_id, me.resident_id)
                 return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
         return [self._confirmation(data)]
@@ -991,10 +995,8 @@ class ReportHandler(TicketHandler):
             ticket = (await service.view(number, actor_of(ctx))).ticket
         except TicketError:
             return None
-        mine = (ticket.reporter_platform, ticket.reporter_user_id) == (
-            ctx.message.platform,
-            ctx.message.sender_id,
-        )
+        me = actor_of(ctx)
+        mine = is_reporter(ticket, me.platform, me.user_id, me.resident_id)
         if not mine or not self._about(ticket, ctx.text):
             return None
         reply = await self._noted(ctx, service, ticket)

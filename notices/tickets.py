@@ -253,6 +253,9 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         of a reporter who takes no progress notices too: see :class:`Rater`)."""
         ticket = event.ticket
         platform, user = ticket.reporter_platform, ticket.reporter_user_id
+        owner = ticket.reporter_resident_id
+        if owner is not None and await uow.identities.resident_of(platform, user) != owner:
+            return  # the account is someone else's now (改绑): not theirs to rate
         state = await uow.conversations.get(platform, user, user, now)
         data: dict[str, Any] = {"number": ticket.number}
         if state is not None and state.flow != RATING_FLOW:

@@ -6,7 +6,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from storage.models import (
     ConversationState,
@@ -75,3 +76,12 @@ class ConversationRepository(DriverRepository):
     async def clear(self, platform: str, chat_id: str, user_id: str) -> None:
         params = {"platform": platform, "chat_id": chat_id, "user_id": user_id}
         await self._write(_conversation_delete, params)
+
+    async def forget_user(self, platform: str, user_id: str) -> None:
+        """End every conversation of this account, in every chat (its drafts too)."""
+        await self.session.execute(
+            delete(ConversationState).where(
+                col(ConversationState.platform) == platform,
+                col(ConversationState.user_id) == user_id,
+            )
+        )

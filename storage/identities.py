@@ -135,6 +135,13 @@ class IdentityRepository(DriverRepository):
         )
         return (await self.session.exec(stmt)).first()
 
+    async def resident_of(self, platform: str, user_id: str) -> int | None:
+        """The id of the resident this account is bound to (None: unbound or unknown)."""
+        stmt = select(PlatformIdentity.resident_id).where(
+            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        )
+        return (await self.session.exec(stmt)).first()
+
     async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
         """Which of ``user_ids`` are bound to a resident (one query, whatever their number)."""
         if not user_ids:

@@ -202,6 +202,25 @@ class PlatformRepository(Repository):
             )
         )
 
+    async def live_bind_code(self, code_hash: str, now: datetime) -> int | None:
+        """The resident of an unused, unexpired code (the code stays unused); else None."""
+        found = await self._first(BindCode, code_hash=code_hash)
+        if found is None or found.used_at is not None or found.expires_at <= now:
+            return None
+        return found.resident_id
+
+    async def spent_by(self, code_hash: str, used_by: str) -> int | None:
+        """The resident of a code ``used_by`` spent itself (a button pressed twice)."""
+        found = await self._first(BindCode, code_hash=code_hash, used_by=used_by)
+        return None if found is None or found.used_at is None else found.resident_id
+
+    async def live_bind_codes(self, now: datetime) -> int:
+        """How many codes could be redeemed right now (unused, unexpired)."""
+        stmt = select(func.count()).where(
+            col(BindCode.used_at).is_(None), col(BindCode.expires_at) > now
+        )
+        return int((await self.session.exec(stmt)).one())
+
     async def use_bind_code(self, code_hash: str, used_by: str, now: datetime) -> int:
         """Spend the code atomically and return its resident id; raise :class:`BindError`."""
         found = await self._first(BindCode, code_hash=code_hash)

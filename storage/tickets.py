@@ -265,18 +265,40 @@ class DepartmentRepository(Repository):
         return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
 
 
+def _by(platform: Any, user_id: Any, resident: Any, resident_id: Any, bound: bool) -> Any:
+    """Rows of this person: their resident's (``resident`` is the row's resident column),
+    or their account's. A bound account's own rows are only those written as nobody's:
+    what it did as another resident (before 改绑) stays with that resident."""
+    account = and_(platform, user_id)
+    if not bound:
+        return account
+    return or_(and_(account, col(resident).is_(None)), col(resident) == resident_id)
+
+
 @cache
-def _of_reporter(limit: int) -> Any:
-    """Built once (我的诉求 is asked often): filed by this account, by this resident
-    (a NULL resident matches nothing), or followed by this account."""
+def _of_reporter(limit: int, bound: bool = True) -> Any:
+    """Built once (我的诉求 is asked often): filed or followed by this person (see
+    :func:`_by`)."""
     platform: Any = bindparam("platform")
     user_id: Any = bindparam("user_id")
+    resident_id: Any = bindparam("resident_id")
     followed = select(TicketFollower.ticket_id).where(
-        col(TicketFollower.platform) == platform, col(TicketFollower.user_id) == user_id
+        _by(
+            col(TicketFollower.platform) == platform,
+            col(TicketFollower.user_id) == user_id,
+            TicketFollower.resident_id,
+            resident_id,
+            bound,
+        )
     )
     mine = or_(
-        and_(col(Ticket.reporter_platform) == platform, col(Ticket.reporter_user_id) == user_id),
-        col(Ticket.reporter_resident_id) == bindparam("resident_id"),
+        _by(
+            col(Ticket.reporter_platform) == platform,
+            col(Ticket.reporter_user_id) == user_id,
+            Ticket.reporter_resident_id,
+            resident_id,
+            bound,
+        ),
         col(Ticket.id).in_(followed),
     )
     return (
@@ -426,12 +448,18 @@ class TicketRepository(Repository):
     async def followers(self, ticket_id: int) -> Sequence[TicketFollower]:
         return await self._rows(TicketFollower, ticket_id=ticket_id)
 
-    async def is_follower(self, ticket_id: int, platform: str, user_id: str) -> bool:
-        stmt = select(TicketFollower.id).where(
-            TicketFollower.ticket_id == ticket_id,
-            TicketFollower.platform == platform,
-            TicketFollower.user_id == user_id,
+    async def is_follower(
+        self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
+    ) -> bool:
+        """Followed by this person (see :func:`_by`)."""
+        who = _by(
+            col(TicketFollower.platform) == platform,
+            col(TicketFollower.user_id) == user_id,
+            TicketFollower.resident_id,
+            resident_id,
+            resident_id is not None,
         )
+        stmt = select(TicketFollower.id).where(TicketFollower.ticket_id == ticket_id, who)
         return (await self.session.exec(stmt)).first() is not None
 
     async def open_near(
@@ -470,8 +498,10 @@ class TicketRepository(Repository):
     ) -> Sequence[Ticket]:
         """A person's own tickets and those they follow, newest first (read-only copies,
         see storage.readonly: a list to show; change a ticket through :meth:`get`)."""
-        params = {"platform": platform, "user_id": user_id, "resident_id": resident_id}
-        rows = await fetch_all(self.session, _of_reporter(limit), params)
+        params: dict[str, Any] = {"platform": platform, "user_id": user_id}
+        if resident_id is not None:
+            params["resident_id"] = resident_id
+        rows = await fetch_all(self.session, _of_reporter(limit, resident_id is not None), params)
         return [copy_of(Ticket, r, "t_") for r in rows]
 
     async def tasks_of(self, worker_id: int, grid_ids: Sequence[int]) -> Sequence[Ticket]:

@@ -546,7 +546,8 @@ async def test_subscribe_by_community_qr_code_binds(
         client, fake, fake.event("oLiu", "subscribe", 2000, EventKey=f"qrscene_bind_{code}")
     )
     assert status == 200 and "绑定成功" in fake.read_reply(body, query)["Content"]
-    assert "用过" in await ask(client, fake, "oLiu", f"绑定 {code}", 2001)  # single-use
+    assert "已经绑定过了" in await ask(client, fake, "oLiu", f"绑定 {code}", 2001)  # his own
+    assert "用过" in await ask(client, fake, "oOther", f"绑定 {code}", 2002)  # single-use
 
 
 async def moderator_says(bot: Yishi, text: str) -> str:
