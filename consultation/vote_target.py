@@ -10,7 +10,8 @@ A vote is counted, so words are taken as one only for the poll they clearly mean
   cast it asks before changing it.
 - the polls in play are those the words fit (:func:`consultation.ballots.fits`): "投2",
   "B" or "西门" answer a poll of options, not a yes/no poll (whose card asks for 赞成),
-  and "西门" only a poll with that option; when they fit none, all are.
+  and "西门" only a poll with that option; when they fit none, all are. With an
+  anonymous poll in play only the words' form counts, never the option they name.
 - words that say they change a vote ("我改主意了，反对") are for the one open poll the
   person voted in, when there is one.
 """
@@ -48,7 +49,15 @@ class InPlay:
 
     def meant_by(self, text: str) -> InPlay:
         """Those of the polls ``text`` fits (open ones it fits none of stay: it is asked
-        about, or told it is no choice of theirs); all of them when it fits none."""
+        about, or told it is no choice of theirs); all of them when it fits none.
+
+        With an anonymous poll among them, only the form of the words counts (赞成/反对/
+        弃权, or anything else for a poll of options), never which option they name:
+        whether the vote is counted or asked about — an answer that is kept — must not
+        depend on the secret choice ("西门" counted where "投2" would be asked)."""
+        if any(p.anonymous for p in (*self.open, *self.ended)):
+            yes_no = fits(text, PollKind.YESNO, ())
+            return self.narrowed(lambda poll: (poll.kind == PollKind.YESNO.value) == yes_no)
         return self.narrowed(lambda poll: words_fit(text, poll))
 
     def narrowed(self, keep: Callable[[Poll], bool]) -> InPlay:

@@ -31,3 +31,17 @@ def test_an_option_only_one_open_poll_offers_is_for_that_poll() -> None:
     assert both.meant_by("西门").only is gates
     assert both.meant_by("投2").only is None, "B of either"
     assert both.meant_by("投3").only is gates, "only P2 has a C"
+
+
+def test_with_an_anonymous_poll_in_play_only_the_form_of_the_words_counts() -> None:
+    """Whether a vote is counted or asked about is kept with the message: it must not
+    depend on which option of a secret ballot the words name."""
+    sheds = _poll(1, "single", ["北门", "南门"])
+    gates = _poll(2, "single", ["东门", "西门", "地库"])
+    gates.anonymous = True
+    both = InPlay([sheds, gates])
+    for words in ("西门", "投2", "投3", "C"):
+        assert both.meant_by(words).open == [sheds, gates], words
+    late = InPlay([gates], [_poll(3)])  # a yes/no poll ended lately: not answered by "西门"
+    assert late.meant_by("西门").only is gates and late.meant_by("投3").only is gates
+    assert late.meant_by("赞成").ended == [late.ended[0]]

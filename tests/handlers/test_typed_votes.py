@@ -169,3 +169,20 @@ async def test_my_vote_is_answered_as_what_did_i_vote(model_town: Town) -> None:
     for said in ("我的投票", "我的投票呢？", "查一下我的投票记录"):
         mine = await town.zhang.says(said)
         assert mine.text == "您在 P1“充电桩装在哪里”投的是「C.地库」。截止前可以改票。", said
+
+
+async def test_with_a_secret_ballot_in_play_the_answer_never_depends_on_the_option(
+    model_town: Town,
+) -> None:
+    """With P1 (北门/南门) and an anonymous P2 (东门/西门/地库) open, "西门" fits P2 only and
+    "投2" both: counting one and asking about the other would keep, with the message, a
+    hint of the secret choice. Both are asked the same way; nothing is counted."""
+    town = model_town
+    await town.li.says("开启投票 车棚建在哪里 单独表决 选项:北门/南门")
+    await town.li.says(CHARGERS + " 匿名")
+    answers = [await town.zhang.says(said) for said in ("西门", "投2", "投3", "我选地库")]
+    assert {a.text for a in answers} == {answers[0].text}, [a.text for a in answers]
+    assert answers[0].text.startswith("现在有几个投票在进行：P1、P2。这句话还没有算作投票。")
+    assert all(r.ballot for a in answers for r in a), "kept as “（投票内容不保存）”"
+    assert "已投 0/" in await town.li.says("投票情况 P1")
+    assert "已投 0/" in await town.li.says("投票情况 P2")
