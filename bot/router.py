@@ -118,6 +118,9 @@ class HandlerRegistry:
         for command, handler in self.grammar:
             for initial in dict.fromkeys(verb[:1].lower() for verb in command.verbs):
                 self.by_initial.setdefault(initial, []).append((command, handler))
+        #: Handlers that recognise a fresh message by what is stored (an open poll's
+        #: option typed alone), asked before the classifier (:meth:`Handler.recognises`).
+        self.recognisers = [h for h in handlers if type(h).recognises is not Handler.recognises]
         #: Where a location or link shared outside a dialogue goes (None: nowhere).
         self.shared_taker = next((h for h in handlers if h.takes_shared), None)
         claiming = [h for h in handlers if type(h).claims is not Handler.claims]
@@ -719,6 +722,10 @@ class Router:
             ctx.nlu = NluResult(text=text, intent=Intent.QUERY_STATUS, confidence=1.0)
             handler = self.registry.intents[Intent.QUERY_STATUS]
             return await self._run(handler, ctx, resume=False), Intent.QUERY_STATUS.value
+        for recogniser in self.registry.recognisers:  # "西门" while a poll offers it
+            if await recogniser.recognises(ctx):
+                label = recogniser.record_as or "recognised"
+                return await self._run(recogniser, ctx, resume=False), label
         result = self.classifier.classify(text, slots=False)  # routing reads no slots
         ctx.nlu = result
         decision = decide(result, addressed=ctx.message.addressed, in_group=ctx.message.is_group)

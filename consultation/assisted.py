@@ -43,7 +43,7 @@ from consultation.topics import TopicService
 from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import MeetingRepository, MeetingSignup
 from storage.models import Resident
-from storage.polls import PollRepository, PollVoter
+from storage.polls import Poll, PollRepository, PollVoter
 from storage.topics import TopicCosign, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -94,6 +94,16 @@ class Assisted:
     #: The resident has an account a push can reach: else nobody can ask them in chat,
     #: and the assistant confirms with them by phone or in person.
     reachable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PendingVote:
+    """A vote cast for the resident (代办) in an open poll, not yet confirmed by them."""
+
+    poll: Poll
+    mask: int
+    assistant_name: str
+    assisted_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +275,24 @@ class AssistService:
         )
 
     # ---- the resident's answer -------------------------------------------------------------
+
+    async def pending_votes(self, resident: Resident) -> list[PendingVote]:
+        """The votes someone cast for ``resident`` in polls still open that they have not
+        confirmed (what "不是我投的" can be about), oldest poll first."""
+        if resident.id is None:
+            return []
+        polls = PollService(self.uow, self.now, self.ballots)
+        found = []
+        for poll in await self.uow.get(PollRepository).open_polls():
+            if not polls.is_open(poll) or poll.id is None:
+                continue
+            voter = await self.uow.get(PollRepository).voter_of(poll.id, resident.id)
+            if voter is None or voter.assisted_by is None or voter.assist_confirmed_at:
+                continue
+            helper = await self.uow.residents.get(voter.assisted_by)
+            name = helper.name if helper is not None else ""
+            found.append(PendingVote(poll, voter.choice_mask or 0, name, voter.assisted_at))
+        return found
 
     async def confirm(
         self, ref: str, resident: Resident, actor: str, card: str | None = None

@@ -50,7 +50,13 @@ _NO = ("不同意", "不赞成", "不支持", "反对", "no")
 _YES = ("赞成", "同意", "支持", "yes", "👍")
 _ABSTAIN = ("弃权",)
 _PREFIX = re.compile(r"^\s*(?:投票|表决)?\s*(?:P\s*\d+)?\s*[:：,，]?\s*", re.IGNORECASE)
-_CHOICE_PREFIX = re.compile(r"^(?:我)?(?:投|选|选择|投给)\s*")
+#: Who is choosing and how firmly, before the choice ("我还是选东门吧", "我改主意了，投B").
+_CHOICE_PREFIX = re.compile(
+    r"^(?:我|俺)?(?:改主意了|改变主意了|想了想|那|就|还是|也|想|要|决定)*[,，、]?\s*"
+    r"(?:(?:我|俺)?(?:就|还是|也|想|要|决定)*(?:改成|改为|改投|换成|投给|选择|投|选)\s*)?"
+)
+#: What people end a short choice with ("东门吧", "B。", "地库好了").
+_CHOICE_SUFFIX = re.compile(r"(?:吧|了|啊|呀|哈|哦|嗯|好了|就行|就好)*[。.!！~～]*$")
 _SPLIT = re.compile(r"[\s,，、和与及跟/&+]+")
 
 
@@ -81,9 +87,13 @@ def parse_vote(
             if any(w in lowered for w in words):
                 return ParsedVote(1 << index)
     choices = options_for(kind, options)
-    body = _CHOICE_PREFIX.sub("", body)
+    if body in choices:  # an option typed as it is named, whatever words it holds
+        return ParsedVote(1 << choices.index(body))
+    body = _CHOICE_SUFFIX.sub("", _CHOICE_PREFIX.sub("", body, count=1)).strip()
     if not body:
         return ParsedVote(error=VoteError.EMPTY)
+    if body in choices:  # "我还是选东门吧": an option's whole name, even with 和 or / in it
+        return ParsedVote(1 << choices.index(body))
     picked: list[int] = []
     for token in (p for p in _SPLIT.split(body) if p):
         token = token.removesuffix("项").removeprefix("第").removeprefix("选项")
@@ -107,6 +117,17 @@ def parse_vote(
     for i in unique:
         mask |= 1 << i
     return ParsedVote(mask)
+
+
+def fits(text: str, kind: PollKind, options: Sequence[str], max_choices: int = 1) -> bool:
+    """``text`` is a choice in the form ``kind``'s poll asks for: 赞成/反对/弃权 for a
+    yes/no poll (its card asks for those, so "投2" or "B" is not meant for it), else one
+    of its options by name, letter or number, as many as it takes. Which polls bare
+    words can be meant for (:mod:`consultation.vote_target`)."""
+    if kind is PollKind.YESNO:
+        body = _PREFIX.sub("", text.strip(), count=1).lower()
+        return any(w in body for words in (_NO, _ABSTAIN, _YES) for w in words)
+    return parse_vote(text, kind, options, max_choices).ok
 
 
 def looks_like_vote(text: str) -> bool:

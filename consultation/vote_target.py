@@ -8,13 +8,22 @@ A vote is counted, so words are taken as one only for the poll they clearly mean
   in. With several polls in play for them (another open, or one that ended lately
   without their vote: a late 赞成 meant for it) it asks which; over a vote they already
   cast it asks before changing it.
+- the polls in play are those the words fit (:func:`consultation.ballots.fits`): "投2",
+  "B" or "西门" answer a poll of options, not a yes/no poll (whose card asks for 赞成),
+  and "西门" only a poll with that option; when they fit none, all are. With an
+  anonymous poll in play only the words' form counts, never the option they name.
+- words that say they change a vote ("我改主意了，反对") are for the one open poll the
+  person voted in, when there is one.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from consultation.ballots import PollKind, fits
 from consultation.polls import Poll, PollError, PollService
 from storage.models import Resident
 from storage.polls import PollVoter
@@ -37,6 +46,34 @@ class InPlay:
     def only(self) -> Poll | None:
         """The one poll the words can only mean; None when that must be asked."""
         return self.open[0] if len(self.open) == 1 and not self.ended else None
+
+    def meant_by(self, text: str) -> InPlay:
+        """Those of the polls ``text`` fits (open ones it fits none of stay: it is asked
+        about, or told it is no choice of theirs); all of them when it fits none.
+
+        With an anonymous poll among them, only the form of the words counts (赞成/反对/
+        弃权, or anything else for a poll of options), never which option they name:
+        whether the vote is counted or asked about — an answer that is kept — must not
+        depend on the secret choice ("西门" counted where "投2" would be asked)."""
+        if any(p.anonymous for p in (*self.open, *self.ended)):
+            yes_no = fits(text, PollKind.YESNO, ())
+            return self.narrowed(lambda poll: (poll.kind == PollKind.YESNO.value) == yes_no)
+        return self.narrowed(lambda poll: words_fit(text, poll))
+
+    def narrowed(self, keep: Callable[[Poll], bool]) -> InPlay:
+        kept = InPlay([p for p in self.open if keep(p)], [p for p in self.ended if keep(p)])
+        if not kept.open and not kept.ended:
+            return self
+        return InPlay(kept.open or self.open, kept.ended)
+
+
+#: Words that say a vote already cast is being changed.
+CHANGING = re.compile(r"改主意|改变主意|改成|改为|改投|改票|换成|重新投|重投")
+
+
+def words_fit(text: str, poll: Poll) -> bool:
+    """``text`` is a choice in the form ``poll`` asks for (:func:`consultation.ballots.fits`)."""
+    return fits(text, PollKind(poll.kind), poll.options, poll.max_choices)
 
 
 class VoteTargets:

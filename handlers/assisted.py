@@ -10,6 +10,7 @@ current 代办).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from consultation.assisted import AssistError, AssistService, OnBehalf
@@ -26,7 +27,14 @@ from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Reply
 from kernel.texts import t
-from notices.assisted import assisted_refusal, cosign_recorded, signup_recorded, vote_recorded
+from nlu.dialogue import squeeze
+from notices.assisted import (
+    assisted_refusal,
+    cosign_recorded,
+    not_mine,
+    signup_recorded,
+    vote_recorded,
+)
 from notices.polls import choice_label, running_count
 
 #: A reference the answer buttons carry: a topic, a poll or a meeting.
@@ -138,8 +146,21 @@ class AssistHandler(Handler):
         return [vote_recorded(done, choice_label(found, parsed.mask), progress)]
 
 
+#: "Someone voted for me, and it wasn't my wish", as people say it (squeezed: no spaces or
+#: punctuation): 我没让他帮我投 · 不是我投的 · 不是我的意思 · 我没叫人替我投票.
+_NOT_MINE = re.compile(
+    r"(?:没|没有|并没有|从没|从来没)(?:让|叫|请|要|找|托)(?:他|她|人|别人|谁|网格员|你们|他们)?"
+    r"(?:帮|替|给|代)?(?:我)?(?:投|投票|代投|代办|选)"
+    r"|不是我(?:本人|自己)?(?:投|选|要投|要选)的"
+    r"|不是我(?:本人|自己)?的意思"
+)
+#: The longest message read so (a longer one says more than that, and is read as itself).
+_NOT_MINE_CHARS = 30
+
+
 class AssistAnswerHandler(Handler):
-    """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only."""
+    """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only; and
+    "不是我投的" while a vote cast for them waits for their word: 撤销 offered for it."""
 
     grammar = (
         Command(
@@ -161,6 +182,21 @@ class AssistAnswerHandler(Handler):
 
     def _service(self, ctx: Context) -> AssistService:
         return _assist_service(ctx, self.rules)
+
+    async def recognises(self, ctx: Context) -> bool:
+        """ "不是我投的" is about a vote cast for the sender only while one waits for their
+        word (else it is read as itself, as before)."""
+        body = squeeze(ctx.text)
+        resident = ctx.user.resident
+        if resident is None or len(body) > _NOT_MINE_CHARS or not _NOT_MINE.search(body):
+            return False
+        return bool(await self._service(ctx).pending_votes(resident))
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        """Asked, not undone at once: the card's own 确认/撤销 (an 撤销 for each of several)."""
+        resident = ctx.user.resident
+        assert resident is not None
+        return [not_mine(await self._service(ctx).pending_votes(resident))]
 
     async def confirm(self, ctx: Context, ref: str, card: str | None) -> Sequence[Reply]:
         me = ctx.user.resident

@@ -25,8 +25,8 @@ from consultation.polls import (
     PollService,
     parse_poll_command,
 )
-from consultation.roles import PARTICIPANTS
-from consultation.vote_target import VoteTargets
+from consultation.roles import PARTICIPANTS, allowed
+from consultation.vote_target import CHANGING, VoteTargets, words_fit
 from handlers.meetings import resolve_person
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, ref, rest, word
@@ -35,6 +35,7 @@ from kernel.handler import Handler
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
+from nlu.dialogue import is_question
 from notices.common import refusal
 from notices.poll_views import (
     bad_vote,
@@ -54,6 +55,9 @@ from notices.polls import (
     poll_result,
     running_count,
 )
+
+#: The longest message read as an option typed alone ("我还是选地下车库吧").
+MAX_CHOICE_CHARS = 20
 
 
 def poll_service(ctx: Context) -> PollService:
@@ -85,10 +89,14 @@ class VoteHandler(Handler):
                 return [vote_on_topic(topic, await targets.on_topic(topic))]
             only = None
             if named is None:
-                in_play = await targets.in_play(resident, ctx.message.chat_id)
-                if in_play.only is None and (in_play.ended or in_play.open):
-                    return [which_poll(in_play.open, in_play.ended)]  # more than one in play
+                # "投2", "西门": the polls these words answer ("投2" is no poll's number).
+                in_play = (await targets.in_play(resident, ctx.message.chat_id)).meant_by(ctx.text)
                 only = in_play.only
+                if only is None and CHANGING.search(ctx.text):  # "我改主意了，反对"
+                    voted = [p for p in in_play.open if await targets.own_vote(p, resident)]
+                    only = voted[0] if len(voted) == 1 else None
+                if only is None and (in_play.ended or in_play.open):
+                    return [which_poll(in_play.open, in_play.ended)]  # more than one in play
             poll = only or await service.pick_open_poll(ctx.message.chat_id, named)
             if not service.is_open(poll):
                 raise PollError("closed", ref=poll_ref(poll.id or 0))
@@ -107,15 +115,38 @@ class VoteHandler(Handler):
         progress = await running_count(service, poll)
         return [vote_receipt(poll, parsed.mask, outcome.status, progress)]
 
+    async def recognises(self, ctx: Context) -> bool:
+        """An option of a poll of options the sender may vote in, typed alone or nearly
+        ("西门", "B", "投西门", "我还是选东门吧"): a vote, not a report about the west gate.
+        Only words said to the bot (not a neighbour's chatter in the group) and short."""
+        resident = ctx.user.resident
+        text = ctx.text
+        if not ctx.message.addressed or len(text) > MAX_CHOICE_CHARS or resident is None:
+            return False
+        if not allowed(ctx.user.roles, PARTICIPANTS) or find_ref(text, "T") is not None:
+            return False
+        if is_question(text):  # "西门几点关？" asks, it does not choose
+            return False
+        service = poll_service(ctx)
+        for poll in await service.polls.open_copies():  # one cheap SELECT, usually empty
+            if poll.kind == PollKind.YESNO.value or not words_fit(text, poll):
+                continue
+            if await service.may_vote(poll, resident):
+                return True
+        return False
+
 
 class OwnVoteHandler(Handler):
-    """我投的是什么 · P3我投的是什么: a named poll's choice as recorded; an anonymous poll's
-    only that they took part (it used to be read as a vote choice)."""
+    """我投的是什么 · P3我投的是什么 · 我的投票: a named poll's choice as recorded; an anonymous
+    poll's only that they took part (it used to be read as a vote choice)."""
 
     phrases = (
         r"(?:查一?下|请问|想问一?下)?(?:P\s*\d+\s*)?(?:我|俺)(?:在\s*P\s*\d+\s*)?"
         r"(?:上次|刚才|之前)?(?:投|选)(?:的|了)(?:票)?(?:是)?(?:什么|啥|哪个|哪一个|哪项)(?:票)?"
         r"(?:来着)?[？?吗呢啊呀]*",
+        # 我的投票 · 查一下我的投票记录: asked as 我投了什么 is (it was read as a vote).
+        r"(?:查一?下|看一?下|请问|想问一?下)?(?:P\s*\d+\s*)?(?:我|俺)的(?:投票|选票|票)"
+        r"(?:记录|情况)?(?:呢|是什么|是啥)?[？?吗呢啊呀]*",
     )
     required_roles = PARTICIPANTS
     record_as = "own_vote"

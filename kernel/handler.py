@@ -76,6 +76,12 @@ class Handler:
         """Answer a message :meth:`claims` recognised."""
         raise NotImplementedError
 
+    async def recognises(self, ctx: Context) -> bool:
+        """Outside any dialogue and before the classifier: the message is this handler's
+        by what is stored now (an open poll's option typed alone, "西门"), not by its
+        words alone. Asked only of handlers that override it; they keep it cheap."""
+        return False
+
     def reads(self, ctx: Context) -> Reading:
         """Inside this handler's flow, what a free-text message is (not a command, not a
         cancel, not claimed by anyone, not a typed answer): by default part of it."""

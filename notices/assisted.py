@@ -9,9 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
-from consultation.assisted import Assisted, card_stamp
+from consultation.assisted import Assisted, PendingVote, card_stamp
 from consultation.audiences import Audience, Person
 from consultation.errors import DomainError
+from consultation.ids import poll_ref
 from consultation.meetings import MODE_ZH
 from consultation.participation import Participant, assisted_count
 from kernel.messages import Button, Reply
@@ -42,7 +43,7 @@ def of_which_in(people: Sequence[Participant]) -> str:
     return of_which(assisted_count(people))
 
 
-def answer_buttons(ref: str, at: datetime) -> tuple[Button, ...]:
+def answer_buttons(ref: str, at: datetime | None) -> tuple[Button, ...]:
     """确认 / 撤销: the sender's own record named by ``ref`` (nobody else's), the 代办
     recorded ``at`` only (its stamp: an older card's buttons don't act on a newer one)."""
     stamp = card_stamp(at)
@@ -50,6 +51,30 @@ def answer_buttons(ref: str, at: datetime) -> tuple[Button, ...]:
         Button(t("assist.b_confirm"), f"确认代办 {ref} {stamp}", private=True),
         Button(t("assist.b_undo"), f"撤销代办 {ref} {stamp}", private=True),
     )
+
+
+def not_mine(pending: Sequence[PendingVote]) -> Reply:
+    """ "不是我投的" with votes cast for the resident awaiting their word: asked, with the
+    card's own buttons (one) or an 撤销 for each (several); nothing undone unasked."""
+    if len(pending) == 1:
+        [vote] = pending
+        ref = poll_ref(vote.poll.id or 0)
+        text = t(
+            "assist.not_mine_one",
+            assistant=vote.assistant_name,
+            ref=ref,
+            title=vote.poll.question,
+            choice=choice_label(vote.poll, vote.mask),
+        )
+        return Reply(text, buttons=answer_buttons(ref, vote.assisted_at))
+    lines, buttons = [], []
+    for vote in pending:
+        ref = poll_ref(vote.poll.id or 0)
+        values = {"ref": ref, "title": vote.poll.question, "assistant": vote.assistant_name}
+        lines.append(t("assist.not_mine_line", choice=choice_label(vote.poll, vote.mask), **values))
+        undo = f"撤销代办 {ref} {card_stamp(vote.assisted_at)}"
+        buttons.append(Button(t("assist.b_undo_ref", ref=ref), undo, private=True))
+    return Reply(t("assist.not_mine_several", lines="\n".join(lines)), buttons=tuple(buttons))
 
 
 def assisted_refusal(exc: DomainError) -> str | None:

@@ -15,7 +15,7 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.assisted import names, of_which_in
 from notices.common import date_text
-from notices.polls import choice_label, example, option_label, poll_buttons
+from notices.polls import choice_label, command_example, example, option_label, poll_buttons
 from storage.meetings import Meeting
 from storage.polls import Poll, PollVoter
 
@@ -89,7 +89,7 @@ def _offered(poll: Poll) -> tuple[str, tuple[Button, ...]]:
     ref = _poll_label(poll)
     if poll.anonymous:
         return t("vote_check.how_anonymous", ref=ref), ()
-    return t("vote_check.how", example=f"投票 {ref} {example(poll)}"), poll_buttons(poll)
+    return t("vote_check.how", example=command_example(poll)), poll_buttons(poll)
 
 
 def vote_on_topic(topic: int, polls: Sequence[Poll]) -> Reply:
@@ -119,7 +119,9 @@ def which_poll(open_polls: Sequence[Poll], ended: Sequence[Poll]) -> Reply:
     if len(open_polls) > 1:
         refs = "、".join(_poll_label(p) for p in open_polls)
         also = t("vote_check.also_ended", ended=ended_refs) if ended else ""
-        return Reply(t("vote_check.which", polls=refs, ended=also))
+        said = t("vote_check.which", polls=refs, ended=also, example=command_example(open_polls[0]))
+        # Each poll's button shows its card with its options: nothing here names one.
+        return Reply(said, buttons=tuple(_shown(p) for p in open_polls))
     [poll] = open_polls
     how, buttons = _offered(poll)
     text = t(
@@ -129,6 +131,13 @@ def which_poll(open_polls: Sequence[Poll], ended: Sequence[Poll]) -> Reply:
         question=poll.question,
     )
     return Reply(f"{text}{how}", buttons=buttons)
+
+
+def _shown(poll: Poll) -> Button:
+    """A button that shows ``poll``'s card (its number: the card, with its buttons)."""
+    ref = _poll_label(poll)
+    question = poll.question if len(poll.question) <= 10 else f"{poll.question[:9]}…"
+    return Button(t("vote_check.b_which", ref=ref, question=question), ref, private=True)
 
 
 def change_vote(poll: Poll, standing: int | None, wanted: int) -> Reply:

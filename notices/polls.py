@@ -68,6 +68,15 @@ def example(poll: Poll) -> str:
     return "选A和C" if poll.kind == "multi" else "投2"
 
 
+def command_example(poll: Poll) -> str:
+    """A whole vote naming ``poll``, as one would type it: ``投票 P4 B`` (not ``投票 P4 投2``)."""
+    if tuple(poll.options) == YES_NO_OPTIONS:
+        choice = "赞成"
+    else:
+        choice = "A和C" if poll.kind == "multi" else LETTERS[min(1, len(poll.options) - 1)]
+    return f"投票 {poll_ref(poll.id or 0)} {choice}"
+
+
 def poll_opened(poll: Poll, zone: ZoneInfo, *, watching: bool = False) -> Reply:
     """The announcement; ``watching``: as shown to those who can't vote in it (the
     residents' group of a committee-only poll), with no buttons."""

@@ -8,6 +8,7 @@ from consultation.ballots import (
     PassRule,
     PollKind,
     VoteError,
+    fits,
     looks_like_vote,
     parse_vote,
     quorum_met,
@@ -86,3 +87,35 @@ def test_choice_poll_winner_and_tie_at_the_top() -> None:
     assert tied.tie and tied.winner is None and not tied.passed
     multi = count({0b101: 3, 0b011: 2}, kind=PollKind.MULTI, electorate=5, rule=PassRule.TWO_THIRDS)
     assert multi.counts == (5, 2, 3) and multi.voters == 5 and multi.winner == 0
+
+
+GATES = ("东门", "西门", "地库")
+
+
+@pytest.mark.parametrize(
+    ("text", "mask"),
+    [
+        ("西门", 2),
+        ("投西门", 2),
+        ("我选地库", 4),
+        ("我还是选东门吧", 1),
+        ("我改主意了，投B", 2),
+        ("地库吧", 4),
+        ("选择C", 4),
+        ("我就选B吧", 2),
+    ],
+)
+def test_a_choice_in_the_words_people_say_it(text: str, mask: int) -> None:
+    assert parse_vote(text, PollKind.SINGLE, GATES).mask == mask
+
+
+def test_words_fit_a_poll_only_in_the_form_it_asks_for() -> None:
+    """A yes/no poll's card asks for 赞成/反对/弃权: "投2" or "B" is an option poll's answer."""
+    for text in ("赞成", "我改主意了，反对", "弃权"):
+        assert fits(text, PollKind.YESNO, ()), text
+        assert not fits(text, PollKind.SINGLE, GATES), text
+    for text in ("投2", "B", "西门", "我还是选东门吧"):
+        assert not fits(text, PollKind.YESNO, ()), text
+        assert fits(text, PollKind.SINGLE, GATES), text
+    assert not fits("西门", PollKind.SINGLE, ("北门", "南门"))
+    assert not fits("投3", PollKind.SINGLE, ("北门", "南门"))

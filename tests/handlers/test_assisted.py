@@ -22,7 +22,7 @@ from storage.exports import Rules, export_kind
 from storage.meetings import MeetingRepository
 from storage.polls import PollRepository
 from tests.conftest import Clock, make_settings
-from tests.kit import Town
+from tests.kit import Answer, Town
 
 
 async def _export(town: Town, kind: str) -> list[dict[str, Any]]:
@@ -412,3 +412,48 @@ async def test_an_old_card_of_a_co_sign_or_a_vote_acts_on_its_own_only(town: Tow
     assert "已经作废，没有做任何改动" in stale, stale.text
     assert "已投 1/" in await town.li.says("投票情况 P1")
     assert "已确认 P1 的这张票" in await town.zhang.taps("确认", no)
+
+
+async def test_not_my_vote_under_an_assisted_card_offers_to_undo_it(town: Town) -> None:
+    """Under "王网格员替您…投了“A.东门”…不是请点“撤销”", “我没让他帮我投” was answered
+    “没看懂您的选择。P1 的选项是…”."""
+    assert "不是我投的" not in (await town.zhang.says("不是我投的")).text  # nothing to undo
+    await town.li.says("开启投票 充电桩装在哪里 单独表决 选项:东门/西门/地库")
+    await town.zhang.receives()
+    cast = await town.wang.says("代办 投票 P1 A 张阿姨")
+    assert "已替张阿姨在 P1 投了“A.东门”（代办）" in cast, cast.text
+    [card] = await town.zhang.receives()
+    assert card.text.endswith("是您的意思请点“确认”，不是请点“撤销”。")
+    await town.wang.receives()
+
+    for said in ("我没让他帮我投", "不是我投的", "这不是我的意思"):
+        asked = await town.zhang.says(said)
+        assert asked.text.startswith(
+            "王网格员替您在表决 P1《充电桩装在哪里》中投了“A.东门”。不是您的意思的话请点“撤销”"
+        ), (said, asked.text)
+        assert asked.labels == ["确认", "撤销"]
+        assert asked.button("撤销") == Answer([card]).button("撤销"), "the card's own 撤销"
+    assert "已投 1/" in await town.li.says("投票情况 P1"), "nothing undone unasked"
+    undone = await town.zhang.taps("撤销", asked)
+    assert undone.text.startswith("已撤销 P1 的这张票，也告诉了王网格员。"), undone.text
+    [told] = await town.wang.receives()
+    assert "张阿姨撤销了您代办的投票" in told.text
+    assert "已投 0/" in await town.li.says("投票情况 P1")
+
+    # Two votes cast for her wait for her word: an 撤销 for each, nothing undone unasked.
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    town.clock.advance(minutes=10)
+    await town.wang.says("代办 投票 P1 B 张阿姨")
+    await town.wang.says("代办 投票 P2 赞成 张阿姨")
+    both = await town.zhang.says("不是我的意思")
+    assert both.text.startswith("有几张票是别人替您投的，还等您确认：\n"), both.text
+    assert "P1《充电桩装在哪里》：王网格员替您投了“B.西门”" in both
+    assert "P2《小区是否加装电梯》：王网格员替您投了“赞成”" in both
+    assert both.labels == ["撤销 P1", "撤销 P2"]
+    assert "已撤销 P2 的这张票" in await town.zhang.taps("撤销 P2", both)
+    assert "已投 1/" in await town.li.says("投票情况 P1")
+    assert "已投 0/" in await town.li.says("投票情况 P2")
+    [p1_card] = [r for r in await town.zhang.receives() if "“B.西门”" in r.text]
+    assert "已确认 P1 的这张票" in await town.zhang.taps("确认", p1_card)
+    after = await town.zhang.says("不是我的意思")  # nothing waits for her word now
+    assert "王网格员替您" not in after and "撤销" not in after.labels, after.text
