@@ -56,6 +56,9 @@ from notices.tickets import REPORT_FLOW, summary, told_of_change
 from storage.tickets import OPEN_STATUSES
 
 FLOW = REPORT_FLOW
+#: Where a draft carries the problems said before it while their drafts waited ("4号楼灯
+#: 坏了" then "5号楼灯坏了"): each its step and data, filed with it or taken up after it.
+EARLIER = "earlier"
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
 #: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
 START = re.compile(
@@ -111,6 +114,8 @@ _BARE_ASIDES = frozenset(
 )
 #: Words that add another matter ("9号楼的路灯也不亮了", "另外…"), not correct this one.
 _ANOTHER_MATTER = re.compile(r"也|另外|还有|顺便|不过|再说")
+#: The word a second problem starts with ("还有6号楼门口的垃圾桶满了"): not its problem.
+_LEAD_MATTER = re.compile(r"^(?:还有|另外|顺便说一下|顺便|再说)[\s，,、]*")
 #: A verdict said before another matter ("还行 不过9号楼的路灯也不亮了"): not its problem.
 _LEAD_ASIDE = re.compile(
     r"^(?:还行|还好|一般|还可以|凑合|不用了?)"
@@ -232,7 +237,16 @@ class ReportHandler(TicketHandler):
             ctx.conversation.advance("confirm")
             return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
-        if pending:  # its old card is told so if tapped, and can take it up again
+        second = bool(pending) and not START.fullmatch(text)
+        if second:
+            # A second problem while a draft waits ("4号楼灯坏了" then "5号楼灯坏了"): two
+            # tickets, never one merged nor one dropped. The first is carried with this
+            # draft: at the card both are shown and one 确认提交 files both (or, not yet
+            # complete, it is taken up again once this one is filed).
+            earlier = list(was[1].pop(EARLIER, []))
+            earlier.append({"step": was[0], "data": was[1]})
+            ctx.conversation.data[EARLIER] = earlier
+        elif pending:  # its old card is told so if tapped, and can take it up again
             ctx.conversation.put_aside(FLOW, was[0], was[1])
         if not text and ctx.message.location is not None:
             # A location shared outside a dialogue: offer to report a problem there.
@@ -241,10 +255,16 @@ class ReportHandler(TicketHandler):
             no = Button(t("ticket.place_offer_no"), "取消")
             return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
         if not START.fullmatch(text):
-            self._absorb(ctx, _LEAD_ASIDE.sub("", text) or text)
+            said = _LEAD_ASIDE.sub("", text) or text
+            self._absorb(ctx, (_LEAD_MATTER.sub("", said) or said) if second else said)
         replies = list(await self._next(ctx))
+        conv = ctx.conversation
+        if second:
+            if conv.step == "confirm" and _ready(conv.data):
+                return replies  # the card of both says so itself
+            return [Reply(t("ticket.second_matter", description=pending[:40])), *replies]
         if pending:
-            # A second report while a draft waited: the old one is put down with a word.
+            # "我想反映个问题" while a draft waited: the old one is put down with a word.
             return [Reply(t("ticket.replaced", description=pending[:40])), *replies]
         return replies
 
@@ -317,19 +337,23 @@ class ReportHandler(TicketHandler):
             return Reading.FRESH
         return Reading.ANSWER
 
-    @staticmethod
-    def _elsewhere(data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
-        """A problem in another building, said as another matter ("还行 不过9号楼的路灯也
-        不亮了" at a 4号楼 扶手 draft's category question): a report of its own, never
-        merged into this draft (which it would move there). "在6号楼 扶手松了" with no
-        other category nor word of another matter stays a correction of the place."""
+    def _elsewhere(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A problem stated in another building ("5号楼灯坏了" at a 4号楼 灯 card, "还行
+        不过9号楼的路灯也不亮了" at its category question): a second problem, never merged
+        into this draft (which it would move there). A correction looks like one ("是5号
+        楼", "改成5号楼", or a bare "5号楼": :data:`CORRECTION`, or no problem said). A
+        neighbour dispute's other party lives elsewhere: "他家在6号楼 天天吵" is the
+        same matter, unless said as another one ("另外", "也")."""
         at, there = _place(data).building, slots.place.building
         if at is None or there is None or at == there:
             return False
         if not describes_problem(normalize(text)):
             return False
         other_kind = slots.category is not None and slots.category != data.get("category")
-        return other_kind or bool(_ANOTHER_MATTER.search(text))
+        if other_kind or _ANOTHER_MATTER.search(text):
+            return True
+        drafted = self.catalogue.get(str(data.get("category"))) if data.get("category") else None
+        return drafted is None or not any(asks_for_home(q) for q in drafted.questions)
 
     def claims(self, text: str) -> str | None:
         kind = emergency_kind(text)
@@ -864,6 +888,9 @@ class ReportHandler(TicketHandler):
                 )
                 return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
+        ready = _ready(data)
+        if ready:  # "您说了两件事": both on one card, one 确认提交 files both
+            return [views.drafts_confirmation([*map(_draft_of, ready), _draft_of(data)])]
         return [self._confirmation(data)]
 
     async def _building_asked(self, ctx: Context) -> Reply | None:
@@ -979,12 +1006,33 @@ class ReportHandler(TicketHandler):
         return ticket.number, views.emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
+        data = ctx.conversation.data
+        ready = _ready(data)
+        waiting = [e for e in data.get(EARLIER, ()) if e.get("step") != "confirm"]
+        replies: list[Reply] = []
+        service = self.service(ctx)
+        for first in ready:  # the problems said before this one, shown on its card
+            filed, created = await service.file(_draft_of(first), actor_of(ctx), ctx.now)
+            replies.append(await self._filed_reply(ctx, service, filed, created))
         ticket, created, service = await self._filed(ctx)
+        replies.append(await self._filed_reply(ctx, service, ticket, created))
+        if waiting:
+            # A problem said before this one that still lacks an answer: taken up now.
+            later = waiting[0]
+            ctx.conversation.start(FLOW, "collect", **later["data"], **{EARLIER: waiting[1:]})
+            said = str(later["data"].get("description") or "")[:40]
+            replies.append(Reply(t("ticket.back_to_earlier", description=said)))
+            replies.extend(await self._next(ctx))
+        return replies
+
+    async def _filed_reply(
+        self, ctx: Context, service: TicketService, ticket: Ticket, created: bool
+    ) -> Reply:
         if not created:
-            return [Reply(t("ticket.already_filed", number=ticket.number))]
+            return Reply(t("ticket.already_filed", number=ticket.number))
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
-        return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+        return views.filed_reply(ticket, grid, response, ctx.community.zone)
 
 
 def _if_taken(key: str, ticket: Ticket) -> str:
@@ -1001,6 +1049,12 @@ def _added(said: str, text: str) -> str:
     if text in said:
         return said
     return f"{said}；{text}"[:500]
+
+
+def _ready(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The drafts of problems said before this one whose cards were complete: filed with
+    it by its 确认提交 (see ReportHandler.handle)."""
+    return [e["data"] for e in data.get(EARLIER, ()) if e.get("step") == "confirm"]
 
 
 def _ticket_place(ticket: Ticket) -> Place:
