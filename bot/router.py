@@ -41,7 +41,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger("yishi.router")
 
 #: A message that is only an identifier (R20261122-0007, M202612, T3, P2): never a detail.
-BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}\s?-\s?\d{1,4})\s*")
+#: (A dash other than "-" between its parts, or a space: "r20261204 0001", as typed.)
+BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}(?:\s?[-‐‑‒–—−]\s?|\s+)\d{1,4})\s*")
 CLARIFY_FLOW = "router.clarify"
 #: Requests no draft takes as a detail: signing up, voting, co-signing, meeting dates,
 #: help. (A suggestion, "建议装个感应灯", or a "满意" can be a report's detail.)
@@ -173,6 +174,9 @@ _FULL_WIDTH_ALNUM = {
     **{0xFF21 + i: ord("A") + i for i in range(26)},
     **{0xFF41 + i: ord("a") + i for i in range(26)},
     0x3000: ord(" "),
+    # The full-width hyphen (Ｒ２０２６１２０４－０００１ in a Chinese IME's 全角 mode):
+    # its NFKC form, so a ticket number typed so is that number, as 附议Ｔ３ is T3.
+    0xFF0D: ord("-"),
 }
 
 
@@ -193,7 +197,7 @@ def _alone(replies: Sequence[Reply]) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Fold full-width digits and letters (３号楼 → 3号楼) and drop control characters.
+    """Fold full-width digits, letters and hyphens (３号楼 → 3号楼) and drop control characters.
 
     Chinese punctuation (，。？) is kept as typed: the text is what residents see
     again in drafts, tickets and minutes.

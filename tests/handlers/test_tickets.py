@@ -598,3 +598,31 @@ async def test_another_units_light_is_not_offered_as_the_same_problem(town: Town
     assert two and two != one
     third = await town.chen.says("3号楼2单元的楼道灯不亮了")
     assert f"已有人反映 {two}" in third and one not in third, third.text
+
+
+def _full_width(text: str) -> str:
+    """As a Chinese IME types it in 全角 mode: Ｒ２０２６１１２２－０００１."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+async def test_a_ticket_number_typed_full_width_or_with_a_space_is_that_ticket(
+    town: Town,
+) -> None:
+    """The walk: Ｒ２０２６１２０４－０００１ showed her newest ticket, no word of it.
+    The full-width hyphen was not folded as its digits were."""
+    first = (await town.zhang.taps("确认提交", await town.zhang.says("4号楼灯坏了"))).ticket
+    await town.zhang.taps("确认提交", await town.zhang.says("6号楼门口垃圾满了"))
+    for typed in (
+        _full_width(first),
+        f"查询 {_full_width(first)}",
+        first.lower().replace("-", " "),
+    ):
+        shown = await town.zhang.says(typed)
+        assert shown.text.startswith(f"{first}（公共设施）"), (typed, shown.text)
+        assert "垃圾" not in shown, shown.text
+
+
+async def test_a_ticket_number_typed_wrong_is_never_another_ticket(town: Town) -> None:
+    await town.zhang.taps("确认提交", await town.zhang.says("4号楼灯坏了"))
+    shown = await town.zhang.says("查询 R2026112-01")
+    assert "没认出来" in shown and "4号楼" not in shown, shown.text
