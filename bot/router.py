@@ -458,7 +458,8 @@ class Router:
                 if resumed is not None:
                     return resumed
         taker = self.registry.shared_taker
-        if not text and shared and taker is not None and message.addressed:
+        if not text and (shared or message.image_url) and taker is not None and message.addressed:
+            # A photo sent before the words: kept with the report it asks to be described.
             return await self._run(taker, ctx, resume=False), "shared"
         if not text:
             if message.image_url:

@@ -137,6 +137,26 @@ _MY_HOME_IS = re.compile(
 )
 
 
+#: A building, unit or room as typed ("3号楼402", "5栋2单元", "B座"): the place's words.
+_PLACE_WORDS = re.compile(
+    r"[\d一二三四五六七八九十两]+\s*(?:号楼|号|栋|幢|座|单元|室|楼|层)?|[A-Za-z]+座?"
+)
+#: Words around a place that say nothing of what happened ("就在…那边", "是…的").
+_PLACE_FILLER = re.compile(
+    r"就|在|是|的|那边|这边|那里|这里|旁边|附近|对面|门口|楼下|楼上|我们|咱们|我家|那个|这个"
+    r"|位置|地方|里面|里|边|呢|啊|吧|了|哦|噢|嗯|哈"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _says_what_happened(text: str, place: Place) -> bool:
+    """Does ``text`` say more than where ("3号楼402的老王天天在楼道里骂人": 老王天天骂人),
+    not only a place with its filler ("是5号楼1单元202的", "东门那边")?"""
+    rest = text.replace(place.spot, "") if place.spot else text
+    rest = _PLACE_FILLER.sub("", _PLACE_WORDS.sub("", rest))
+    return len(_CJK.findall(rest)) >= 4
+
+
 def _own_home_split(text: str) -> tuple[str, str]:
     """An answer's clauses that give the complainant's own home ("我家是5号楼302",
     "我住5-302"), and the rest of what it says (the other party's)."""
@@ -237,7 +257,7 @@ class ReportHandler(TicketHandler):
             ctx.conversation.advance("confirm")
             return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
-        second = bool(pending) and not START.fullmatch(text)
+        second = bool(pending) and bool(text) and not START.fullmatch(text)
         if second:
             # A second problem while a draft waits ("4号楼灯坏了" then "5号楼灯坏了"): two
             # tickets, never one merged nor one dropped. The first is carried with this
@@ -248,6 +268,11 @@ class ReportHandler(TicketHandler):
             ctx.conversation.data[EARLIER] = earlier
         elif pending:  # its old card is told so if tapped, and can take it up again
             ctx.conversation.put_aside(FLOW, was[0], was[1])
+        if not text and ctx.message.image_url and ctx.message.location is None:
+            # A photo sent first, the words to come: it goes with the report they describe.
+            ctx.conversation.data["photos"] = [ctx.message.image_url]
+            ctx.conversation.advance("ask_description")
+            return [Reply(t("ticket.photo_first"))]
         if not text and ctx.message.location is not None:
             # A location shared outside a dialogue: offer to report a problem there.
             label = self._take_location(ctx)
@@ -779,6 +804,9 @@ class ReportHandler(TicketHandler):
             and not slots.urgent
             and not problem
             and (not slots.place.empty or bool(slots.place.unit))
+            # "3号楼402的老王天天在楼道里骂人" says what happened, in words the lexicon
+            # has no problem word for: the problem, not just a place.
+            and (bool(data.get("description")) or not _says_what_happened(text, slots.place))
         )
         if not place_only:
             data["description"] = _added(str(data.get("description") or ""), text)
@@ -798,19 +826,22 @@ class ReportHandler(TicketHandler):
             # "我家是5号楼302 他家就是楼上": his own home is the draft's place (as
             # "我家是…" is at the card), never 对方 (a worker would read it there).
             self._absorb(ctx, own)
-            if not text:
-                return [Reply(t("ticket.ask_place_again", question=question))]
+            if not text:  # (his home went to the draft's place, nothing to the problem)
+                return [Reply(t("ticket.ask_place_only", question=question))]
             data["details"][question] = text[:200]
             return await self._next(ctx)
         if names_home(text) or cannot_say(text):
             data["details"][question] = text[:200]
             return await self._next(ctx)
-        if not self._says_nothing(text):
+        noted = not self._says_nothing(text)
+        if noted:
             data["description"] = _added(str(data.get("description") or ""), text)
         again = data.setdefault("asked_again", [])
         if question not in again:
             again.append(question)
-            return [Reply(t("ticket.ask_place_again", question=question))]
+            # "这句我先记在问题里了" only when it was (not of a bare 嗯 or 还行).
+            key = "ticket.ask_place_again" if noted else "ticket.ask_place_only"
+            return [Reply(t(key, question=question))]
         data.setdefault("unanswered", []).append(question)
         return await self._next(ctx)
 

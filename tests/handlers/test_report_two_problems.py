@@ -89,3 +89,15 @@ async def test_cancel_at_the_card_of_both_files_neither(model_town: Town) -> Non
     assert "两件事" in both, both.text
     await town.liu.taps("取消", both)
     assert await tickets_of(town, "liu") == []
+
+
+async def test_a_photo_sent_before_the_words_goes_with_the_report(model_town: Town) -> None:
+    """The walk: a photo, then "这是4号楼门口的井盖，被人挪开了": the ticket had no photo."""
+    town = model_town
+    photo = await town.zhang.says("", image="https://img.example/well.jpg")
+    assert "图片" in photo and "一起提交" in photo, photo.text
+    card = await town.zhang.says("这是4号楼门口的井盖，被人挪开了")
+    assert "位置：4号楼门口" in card and "照片：1 张" in card, card.text
+    await town.zhang.taps("确认提交", card)
+    [ticket] = await tickets_of(town, "zhang")
+    assert ticket.photos == ["https://img.example/well.jpg"]
