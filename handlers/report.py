@@ -121,8 +121,12 @@ _LEAD_ASIDE = re.compile(
     r"^(?:还行|还好|一般|还可以|凑合|不用了?)"
     r"(?:[\s，,。！!]+(?:不过|但是|可是)?|不过|但是|可是)[\s，,]*"
 )
-#: A message that corrects the draft rather than starting another one.
-CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
+#: A message that corrects the draft rather than starting another one ("是5号楼",
+#: "地点是5号楼", "说错了，是5号楼的灯").
+CORRECTION = re.compile(
+    r"^(?:不是|不对|是|应该是|改成|改为|改到|更正|其实是|准确说"
+    r"|(?:地点|位置|地方|地址)(?:是|在|应该是|改成|改为)|(?:说|写|打)错了)"
+)
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
 _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")

@@ -101,3 +101,17 @@ async def test_a_photo_sent_before_the_words_goes_with_the_report(model_town: To
     await town.zhang.taps("确认提交", card)
     [ticket] = await tickets_of(town, "zhang")
     assert ticket.photos == ["https://img.example/well.jpg"]
+
+
+async def test_a_correction_said_in_words_is_a_correction(model_town: Town) -> None:
+    """A correction said in words ("地点是5号楼", "说错了，是6号楼的灯坏了") corrects the
+    card: never a second problem."""
+    town = model_town
+    await town.liu.says("4号楼灯坏了")
+    moved = await town.liu.says("地点是5号楼")
+    assert "位置：5号楼" in moved and "两件事" not in moved, moved.text
+    moved = await town.liu.says("说错了，是6号楼的灯坏了")
+    assert "位置：6号楼" in moved and "两件事" not in moved, moved.text
+    await town.liu.taps("确认提交", moved)
+    [ticket] = await tickets_of(town, "liu")
+    assert ticket.building == "6号楼"

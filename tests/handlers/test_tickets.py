@@ -249,12 +249,13 @@ async def test_bad_input_changes_nothing(yishi: Yishi) -> None:
     [empty] = await say(yishi, "")
     [long] = await say(yishi, "灯" * 10_000)
     [photo] = await say(yishi, "", image_url="https://img.example/2.jpg")
-    [unknown] = await say(yishi, "R20261122-0999")
+    # (The photo started a draft, kept for its words: the answer says it waits.)
+    [unknown, kept] = await say(yishi, "R20261122-0999")
     [foreign] = await say(yishi, number, "liu")
     [worker_foreign] = await say(yishi, f"接单 {number}", "zhao")
     [resident_worker] = await say(yishi, f"接单 {number}", "liu")
     assert "没有输入" in empty.text and "有点长" in long.text and "图片" in photo.text
-    assert "没有找到" in unknown.text
+    assert "没有找到" in unknown.text and "草稿还在" in kept.text
     assert "不是您反映" in foreign.text
     assert "不属于您负责的网格" in worker_foreign.text
     assert "网格员" in resident_worker.text
