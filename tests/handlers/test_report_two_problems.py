@@ -115,3 +115,23 @@ async def test_a_correction_said_in_words_is_a_correction(model_town: Town) -> N
     await town.liu.taps("确认提交", moved)
     [ticket] = await tickets_of(town, "liu")
     assert ticket.building == "6号楼"
+
+
+async def test_a_first_problem_at_the_duplicate_prompt_is_offered_again_after(
+    model_town: Town,
+) -> None:
+    """The first draft waited at "已有人反映 R…，要关注它吗？" when the second was said: once
+    the second is filed, the first is back at that question, not lost."""
+    town = model_town
+    await town.liu.taps("确认提交", await town.liu.says("5号楼灯坏了"))
+    offered = await town.zhang.says("5号楼1单元的楼道灯不亮了")
+    assert "要关注它吗" in offered, offered.text
+    second = await town.zhang.says("还有6号楼门口的垃圾桶满了没人倒")
+    assert "“5号楼1单元的楼道灯不亮了”也还在" in second, second.text
+    assert "问题：6号楼门口的垃圾桶满了没人倒\n" in second, second.text
+    filed = await town.zhang.taps("确认提交", second)
+    assert "已受理" in filed and "要关注它吗" in filed, filed.text
+    followed = await town.zhang.taps("关注它", filed)
+    assert "已关注" in followed, followed.text
+    filed_by_her = [tk for tk in await tickets_of(town, "zhang") if tk.reporter_user_id == "zhang"]
+    assert [tk.building for tk in filed_by_her] == ["6号楼"], "the 5号楼 one is followed"
