@@ -520,6 +520,14 @@ class Router:
             return None
         lines: list[str] = []
         buttons: tuple[Button, ...] = ()
+        carried = current.carried(card)
+        if carried is not None:
+            # Said before the draft now open, it waits with it (on its card, or asked
+            # about once that one is filed): nothing changes.
+            lines.append(t("router.card_carried", **_words(carried)))
+            if current is not conv:
+                lines.append(t("router.draft_in_private"))
+            return [Reply("".join(lines))]
         aside = current.set_aside(card)
         owner = self.registry.flows.get(aside[0]) if aside is not None else None
         if aside is not None and owner is not None and owner.flow and owner.flow.put_down_tapped:

@@ -32,7 +32,7 @@ from consultation.tickets import Ticket, TicketDraft, TicketError, TicketService
 from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON
 from kernel.commands import Command
-from kernel.context import Context, Conversation
+from kernel.context import CARRIED, Context, Conversation
 from kernel.flows import Flow, Step, stamped
 from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
@@ -58,7 +58,7 @@ from storage.tickets import OPEN_STATUSES
 FLOW = REPORT_FLOW
 #: Where a draft carries the problems said before it while their drafts waited ("4号楼灯
 #: 坏了" then "5号楼灯坏了"): each its step and data, filed with it or taken up after it.
-EARLIER = "earlier"
+EARLIER = CARRIED
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
 #: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
 START = re.compile(

@@ -98,7 +98,8 @@ async def test_a_report_typed_over_a_report_leaves_the_old_card_acting_on_nothin
     # Another problem: both on one card (tests/handlers/test_report_two_problems.py).
     assert "两件事" in bins and "楼道灯" in bins, bins.text
     old = await town.zhang.taps("确认提交", lights)
-    assert "没有做任何改动" in old and "最新那张卡片" in old, old.text
+    assert "“3号楼2单元的楼道灯坏了好几天了”还没提交" in old, old.text
+    assert "一起记着" in old and "没有做任何改动" in old, old.text
     assert await _tickets(town, "zhang") == 0
     assert (await town.zhang.taps("确认提交", bins)).text.count("已受理") == 2
 
