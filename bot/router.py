@@ -41,7 +41,8 @@ from storage.unit_of_work import UnitOfWork
 log = logging.getLogger("yishi.router")
 
 #: A message that is only an identifier (R20261122-0007, M202612, T3, P2): never a detail.
-BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}\s?-\s?\d{1,4})\s*")
+#: (A dash other than "-" between its parts, or a space: "r20261204 0001", as typed.)
+BARE_ID = re.compile(r"\s*(?:[Rr]\s?20\d{6}(?:\s?[-‐‑‒–—−]\s?|\s+)\d{1,4})\s*")
 CLARIFY_FLOW = "router.clarify"
 #: Requests no draft takes as a detail: signing up, voting, co-signing, meeting dates,
 #: help. (A suggestion, "建议装个感应灯", or a "满意" can be a report's detail.)
@@ -180,6 +181,9 @@ _FULL_WIDTH_ALNUM = {
     **{0xFF21 + i: ord("A") + i for i in range(26)},
     **{0xFF41 + i: ord("a") + i for i in range(26)},
     0x3000: ord(" "),
+    # The full-width hyphen (Ｒ２０２６１２０４－０００１ in a Chinese IME's 全角 mode):
+    # its NFKC form, so a ticket number typed so is that number, as 附议Ｔ３ is T3.
+    0xFF0D: ord("-"),
 }
 
 
@@ -200,7 +204,7 @@ def _alone(replies: Sequence[Reply]) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Fold full-width digits and letters (３号楼 → 3号楼) and drop control characters.
+    """Fold full-width digits, letters and hyphens (３号楼 → 3号楼) and drop control characters.
 
     Chinese punctuation (，。？) is kept as typed: the text is what residents see
     again in drafts, tickets and minutes.
@@ -461,7 +465,8 @@ class Router:
                 if resumed is not None:
                     return resumed
         taker = self.registry.shared_taker
-        if not text and shared and taker is not None and message.addressed:
+        if not text and (shared or message.image_url) and taker is not None and message.addressed:
+            # A photo sent before the words: kept with the report it asks to be described.
             return await self._run(taker, ctx, resume=False), "shared"
         if not text:
             if message.image_url:
@@ -522,6 +527,14 @@ class Router:
             return None
         lines: list[str] = []
         buttons: tuple[Button, ...] = ()
+        carried = current.carried(card)
+        if carried is not None:
+            # Said before the draft now open, it waits with it (on its card, or asked
+            # about once that one is filed): nothing changes.
+            lines.append(t("router.card_carried", **_words(carried)))
+            if current is not conv:
+                lines.append(t("router.draft_in_private"))
+            return [Reply("".join(lines))]
         aside = current.set_aside(card)
         owner = self.registry.flows.get(aside[0]) if aside is not None else None
         if aside is not None and owner is not None and owner.flow and owner.flow.put_down_tapped:

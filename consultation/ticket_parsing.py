@@ -481,7 +481,11 @@ def corrected_place(text: str) -> Place:
     return parse_place(_NOT_THERE.sub(" ", text))
 
 
-_TICKET = re.compile(r"R\s*-?\s*(\d{8})\s*-\s*(\d{1,6})", re.IGNORECASE)
+#: R20261122-0007, with any dash ("–", "－" folded or not) or a space ("r20261122 0007").
+_TICKET = re.compile(r"R\s*-?\s*(\d{8})(?:\s*[-‐‑‒–—−－]\s*|\s+)(\d{1,6})(?![0-9])", re.IGNORECASE)
+#: Something typed as a ticket number that is none (R2026120, "R20261204—"): never
+#: answered with another ticket.
+LOOKS_LIKE_TICKET = re.compile(r"(?<![A-Za-z])R\s*-?\s*20\d{3,}", re.IGNORECASE)
 
 
 def ticket_number(day: date, sequence: int) -> str:

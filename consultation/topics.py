@@ -89,12 +89,17 @@ class TopicDraft:
     description: str
 
 
+#: Where a proposal's first sentence ends: a comma or a stop, but not the point of a
+#: decimal ("限高从2.2米提高到2.5米", "1.5万元").
+_TITLE_END = re.compile(r"[，,。!！？?；;\n]|(?<!\d)\.|\.(?!\d)")
+
+
 def draft_from_message(text: str) -> TopicDraft | None:
     """ "我想提个议题：小区停车位太少，…" → title and description (None when empty)."""
     body = _LEAD.sub("", text.strip()).strip()
     if len(body) < 4:
         return None
-    first = re.split(r"[，,。.!！？?；;\n]", body, maxsplit=1)[0].strip() or body
+    first = _TITLE_END.split(body, maxsplit=1)[0].strip() or body
     title = first if len(first) <= TITLE_MAX else first[: TITLE_MAX - 1] + "…"
     return TopicDraft(title=title, description=body)
 

@@ -39,7 +39,7 @@ from consultation.tickets import (
 from handlers.tickets import TicketHandler, actor_of
 from handlers.words import CONFIRM_WORDS, GO_ON, UPDATES_OFF, UPDATES_ON, updates_said
 from kernel.commands import Command
-from kernel.context import Context, Conversation
+from kernel.context import CARRIED, Context, Conversation
 from kernel.flows import Flow, Step, stamped
 from kernel.handler import NotForThisFlow, Reading
 from kernel.intents import Intent
@@ -64,6 +64,9 @@ from notices.tickets import REPORT_FLOW, summary, told_of_change
 from storage.tickets import OPEN_STATUSES
 
 FLOW = REPORT_FLOW
+#: Where a draft carries the problems said before it while their drafts waited ("4号楼灯
+#: 坏了" then "5号楼灯坏了"): each its step and data, filed with it or taken up after it.
+EARLIER = CARRIED
 #: Asking to report without saying what ("我想反映个问题", "要报修", and 反应 typed for
 #: 反映, as pinyin input often gives it): the draft starts by asking what the problem is.
 START = re.compile(
@@ -127,13 +130,19 @@ _BARE_ASIDES = frozenset(
 )
 #: Words that add another matter ("9号楼的路灯也不亮了", "另外…"), not correct this one.
 _ANOTHER_MATTER = re.compile(r"也|另外|还有|顺便|不过|再说")
+#: The word a second problem starts with ("还有6号楼门口的垃圾桶满了"): not its problem.
+_LEAD_MATTER = re.compile(r"^(?:还有|另外|顺便说一下|顺便|再说)[\s，,、]*")
 #: A verdict said before another matter ("还行 不过9号楼的路灯也不亮了"): not its problem.
 _LEAD_ASIDE = re.compile(
     r"^(?:还行|还好|一般|还可以|凑合|不用了?)"
     r"(?:[\s，,。！!]+(?:不过|但是|可是)?|不过|但是|可是)[\s，,]*"
 )
-#: A message that corrects the draft rather than starting another one.
-CORRECTION = re.compile(r"^(?:不是|不对|是|应该是|改成|改为|更正|其实是|准确说)")
+#: A message that corrects the draft rather than starting another one ("是5号楼",
+#: "地点是5号楼", "说错了，是5号楼的灯").
+CORRECTION = re.compile(
+    r"^(?:不是|不对|是|应该是|改成|改为|改到|更正|其实是|准确说"
+    r"|(?:地点|位置|地方|地址)(?:是|在|应该是|改成|改为)|(?:说|写|打)错了)"
+)
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
 _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
@@ -146,6 +155,26 @@ _CLAUSES = re.compile(r"[\s，,。；;！!]+")
 _MY_HOME_IS = re.compile(
     r"(?:我家|我们家|我住|我是|本人)(?:是|在|住)?(?:在)?\s*[\d一二三四五六七八九十]"
 )
+
+
+#: A building, unit or room as typed ("3号楼402", "5栋2单元", "B座"): the place's words.
+_PLACE_WORDS = re.compile(
+    r"[\d一二三四五六七八九十两]+\s*(?:号楼|号|栋|幢|座|单元|室|楼|层)?|[A-Za-z]+座?"
+)
+#: Words around a place that say nothing of what happened ("就在…那边", "是…的").
+_PLACE_FILLER = re.compile(
+    r"就|在|是|的|那边|这边|那里|这里|旁边|附近|对面|门口|楼下|楼上|我们|咱们|我家|那个|这个"
+    r"|位置|地方|里面|里|边|呢|啊|吧|了|哦|噢|嗯|哈"
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _says_what_happened(text: str, place: Place) -> bool:
+    """Does ``text`` say more than where ("3号楼402的老王天天在楼道里骂人": 老王天天骂人),
+    not only a place with its filler ("是5号楼1单元202的", "东门那边")?"""
+    rest = text.replace(place.spot, "") if place.spot else text
+    rest = _PLACE_FILLER.sub("", _PLACE_WORDS.sub("", rest))
+    return len(_CJK.findall(rest)) >= 4
 
 
 def _own_home_split(text: str) -> tuple[str, str]:
@@ -249,8 +278,22 @@ class ReportHandler(TicketHandler):
             ctx.conversation.advance("confirm")
             return [Reply(t("ticket.pending_first", description=pending[:40]), buttons=(submit,))]
         self._start(ctx)
-        if pending:  # its old card is told so if tapped, and can take it up again
+        second = bool(pending) and bool(text) and not START.fullmatch(text)
+        if second:
+            # A second problem while a draft waits ("4号楼灯坏了" then "5号楼灯坏了"): two
+            # tickets, never one merged nor one dropped. The first is carried with this
+            # draft: at the card both are shown and one 确认提交 files both (or, not yet
+            # complete, it is taken up again once this one is filed).
+            earlier = list(was[1].pop(EARLIER, []))
+            earlier.append({"step": was[0], "data": was[1]})
+            ctx.conversation.data[EARLIER] = earlier
+        elif pending:  # its old card is told so if tapped, and can take it up again
             ctx.conversation.put_aside(FLOW, was[0], was[1])
+        if not text and ctx.message.image_url and ctx.message.location is None:
+            # A photo sent first, the words to come: it goes with the report they describe.
+            ctx.conversation.data["photos"] = [ctx.message.image_url]
+            ctx.conversation.advance("ask_description")
+            return [Reply(t("ticket.photo_first"))]
         if not text and ctx.message.location is not None:
             # A location shared outside a dialogue: offer to report a problem there.
             label = self._take_location(ctx)
@@ -258,10 +301,16 @@ class ReportHandler(TicketHandler):
             no = Button(t("ticket.place_offer_no"), "取消")
             return [Reply(t("ticket.place_offer", label=label), buttons=(no,))]
         if not START.fullmatch(text):
-            self._absorb(ctx, _LEAD_ASIDE.sub("", text) or text)
+            said = _LEAD_ASIDE.sub("", text) or text
+            self._absorb(ctx, (_LEAD_MATTER.sub("", said) or said) if second else said)
         replies = list(await self._next(ctx))
+        conv = ctx.conversation
+        if second:
+            if conv.step == "confirm" and _ready(conv.data):
+                return replies  # the card of both says so itself
+            return [Reply(t("ticket.second_matter", description=pending[:40])), *replies]
         if pending:
-            # A second report while a draft waited: the old one is put down with a word.
+            # "我想反映个问题" while a draft waited: the old one is put down with a word.
             return [Reply(t("ticket.replaced", description=pending[:40])), *replies]
         return replies
 
@@ -334,19 +383,23 @@ class ReportHandler(TicketHandler):
             return Reading.FRESH
         return Reading.ANSWER
 
-    @staticmethod
-    def _elsewhere(data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
-        """A problem in another building, said as another matter ("还行 不过9号楼的路灯也
-        不亮了" at a 4号楼 扶手 draft's category question): a report of its own, never
-        merged into this draft (which it would move there). "在6号楼 扶手松了" with no
-        other category nor word of another matter stays a correction of the place."""
+    def _elsewhere(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A problem stated in another building ("5号楼灯坏了" at a 4号楼 灯 card, "还行
+        不过9号楼的路灯也不亮了" at its category question): a second problem, never merged
+        into this draft (which it would move there). A correction looks like one ("是5号
+        楼", "改成5号楼", or a bare "5号楼": :data:`CORRECTION`, or no problem said). A
+        neighbour dispute's other party lives elsewhere: "他家在6号楼 天天吵" is the
+        same matter, unless said as another one ("另外", "也")."""
         at, there = _place(data).building, slots.place.building
         if at is None or there is None or at == there:
             return False
         if not describes_problem(normalize(text)):
             return False
         other_kind = slots.category is not None and slots.category != data.get("category")
-        return other_kind or bool(_ANOTHER_MATTER.search(text))
+        if other_kind or _ANOTHER_MATTER.search(text):
+            return True
+        drafted = self.catalogue.get(str(data.get("category"))) if data.get("category") else None
+        return drafted is None or not any(asks_for_home(q) for q in drafted.questions)
 
     def claims(self, text: str) -> str | None:
         kind = emergency_kind(text)
@@ -797,6 +850,9 @@ class ReportHandler(TicketHandler):
             and not slots.urgent
             and not problem
             and (not slots.place.empty or bool(slots.place.unit))
+            # "3号楼402的老王天天在楼道里骂人" says what happened, in words the lexicon
+            # has no problem word for: the problem, not just a place.
+            and (bool(data.get("description")) or not _says_what_happened(text, slots.place))
         )
         if not place_only:
             # "你好 我们楼…": the greeting is no part of the problem.
@@ -818,19 +874,22 @@ class ReportHandler(TicketHandler):
             # "我家是5号楼302 他家就是楼上": his own home is the draft's place (as
             # "我家是…" is at the card), never 对方 (a worker would read it there).
             self._absorb(ctx, own)
-            if not text:
-                return [Reply(t("ticket.ask_place_again", question=question))]
+            if not text:  # (his home went to the draft's place, nothing to the problem)
+                return [Reply(t("ticket.ask_place_only", question=question))]
             data["details"][question] = text[:200]
             return await self._next(ctx)
         if names_home(text) or cannot_say(text):
             data["details"][question] = text[:200]
             return await self._next(ctx)
-        if not self._says_nothing(text):
+        noted = not self._says_nothing(text)
+        if noted:
             data["description"] = _added(str(data.get("description") or ""), text)
         again = data.setdefault("asked_again", [])
         if question not in again:
             again.append(question)
-            return [Reply(t("ticket.ask_place_again", question=question))]
+            # "这句我先记在问题里了" only when it was (not of a bare 嗯 or 还行).
+            key = "ticket.ask_place_again" if noted else "ticket.ask_place_only"
+            return [Reply(t(key, question=question))]
         data.setdefault("unanswered", []).append(question)
         return await self._next(ctx)
 
@@ -912,6 +971,9 @@ class ReportHandler(TicketHandler):
                 own = is_reporter(found, me.platform, me.user_id, me.resident_id)
                 return [views.duplicate_offer(found, own)]
         conv.advance("confirm")
+        ready = _ready(data)
+        if ready:  # "您说了两件事": both on one card, one 确认提交 files both
+            return [views.drafts_confirmation([*map(_draft_of, ready), _draft_of(data)])]
         return [self._confirmation(data)]
 
     async def _building_checked(self, ctx: Context) -> Sequence[Reply]:
@@ -1055,12 +1117,33 @@ class ReportHandler(TicketHandler):
         return ticket.number, views.emergency_where(await self._grid(service, ticket.grid_id))
 
     async def _submit(self, ctx: Context) -> Sequence[Reply]:
+        data = ctx.conversation.data
+        ready = _ready(data)
+        waiting = [e for e in data.get(EARLIER, ()) if e.get("step") != "confirm"]
+        replies: list[Reply] = []
+        service = self.service(ctx)
+        for first in ready:  # the problems said before this one, shown on its card
+            filed, created = await service.file(_draft_of(first), actor_of(ctx), ctx.now)
+            replies.append(await self._filed_reply(ctx, service, filed, created))
         ticket, created, service = await self._filed(ctx)
+        replies.append(await self._filed_reply(ctx, service, ticket, created))
+        if waiting:
+            # A problem said before this one that still lacks an answer: taken up now.
+            later = waiting[0]
+            ctx.conversation.start(FLOW, "collect", **later["data"], **{EARLIER: waiting[1:]})
+            said = str(later["data"].get("description") or "")[:40]
+            replies.append(Reply(t("ticket.back_to_earlier", description=said)))
+            replies.extend(await self._next(ctx))
+        return replies
+
+    async def _filed_reply(
+        self, ctx: Context, service: TicketService, ticket: Ticket, created: bool
+    ) -> Reply:
         if not created:
-            return [Reply(t("ticket.already_filed", number=ticket.number))]
+            return Reply(t("ticket.already_filed", number=ticket.number))
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
-        return [views.filed_reply(ticket, grid, response, ctx.community.zone)]
+        return views.filed_reply(ticket, grid, response, ctx.community.zone)
 
 
 def _if_taken(key: str, ticket: Ticket) -> str:
@@ -1077,6 +1160,12 @@ def _added(said: str, text: str) -> str:
     if text in said:
         return said
     return f"{said}；{text}"[:500]
+
+
+def _ready(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The drafts of problems said before this one whose cards were complete: filed with
+    it by its 确认提交 (see ReportHandler.handle)."""
+    return [e["data"] for e in data.get(EARLIER, ()) if e.get("step") == "confirm"]
 
 
 def _ticket_place(ticket: Ticket) -> Place:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from consultation.roles import Role
 from consultation.ticket_parsing import (
+    LOOKS_LIKE_TICKET,
     Catalogue,
     Place,
     default_catalogue,
@@ -126,6 +127,9 @@ class TicketStatusHandler(TicketHandler):
         number = find_ticket_number(ctx.text)
         if number is not None:
             return [await self._view(ctx, number)]
+        if LOOKS_LIKE_TICKET.search(ctx.text):
+            # A number typed wrong is never answered with another ticket (her newest).
+            return [Reply(t("ticket.number_unclear"))]
         if ctx.text.startswith(("我的诉求", "/tickets", "查诉求")):
             return [views.my_tickets(await service.mine(me))]
         found = await service.search_mine(me, ctx.text)

@@ -124,7 +124,7 @@ class MissingArguments(Exception):
 _REF = {p: re.compile(rf"{p}\s*(\d{{1,9}})(?![0-9])", re.IGNORECASE) for p in "PTDM"}
 _BARE_REF = {p: re.compile(rf"{p}?\s*(\d{{1,9}})(?![0-9])", re.IGNORECASE) for p in "PTDM"}
 _MEETING = re.compile(r"M\d{6}(?![0-9])", re.IGNORECASE)
-_TICKET = re.compile(r"R\s*-?\s*(20\d{6})\s*-\s*(\d{1,6})(?![0-9])", re.IGNORECASE)
+_TICKET = re.compile(r"R\s*-?\s*(20\d{6})\s*[-‐‑‒–—−]\s*(\d{1,6})(?![0-9])", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _NUMBER = re.compile(r"\d{1,9}(?![0-9])")
 

@@ -61,6 +61,10 @@ class User:
 
 #: Where a conversation keeps the draft it took the place of (:meth:`Conversation.put_aside`).
 PUT_DOWN = "put_down"
+#: Where a draft carries the drafts said before it that wait with it (a report's second
+#: problem: "4号楼灯坏了" then "5号楼灯坏了"), each ``{"step": …, "data": …}``: their old
+#: cards are told where they went (:meth:`Conversation.carried`).
+CARRIED = "earlier"
 
 
 @dataclass(slots=True)
@@ -111,6 +115,15 @@ class Conversation:
             return None
         step = found.get("step")
         return str(found.get("flow")), str(step) if step else None, found["data"]
+
+    def carried(self, card: str) -> dict[str, Any] | None:
+        """The data of a draft carried in this one (:data:`CARRIED`) whose card carries
+        ``card``; None when it carries none such."""
+        for found in self.data.get(CARRIED, ()):
+            data = found.get("data") if isinstance(found, dict) else None
+            if isinstance(data, dict) and draft_stamp(data.get(DRAFT_ID)) == card:
+                return data
+        return None
 
     def restore(self, flow: str, step: str | None, data: dict[str, Any]) -> None:
         """Take up again a draft put aside (:meth:`put_aside`) where it was: no move of its

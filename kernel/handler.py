@@ -62,7 +62,7 @@ class Handler:
     #: :meth:`claims` is asked before the open dialogue's typed answers (an emergency
     #: beats a rating); otherwise after them ("好的" to a yes/no is the answer).
     claims_first: bool = False
-    #: A shared location or link with no words, outside any dialogue, reaches
+    #: A shared location or link (or a photo) with no words, outside any dialogue, reaches
     #: :meth:`handle` of the first handler that says so (a report offers to start there).
     takes_shared: bool = False
 

@@ -41,6 +41,10 @@ CANCEL_PHRASES = frozenset(
         "取消了",
         "不提交了",
         "先不提交了",
+        # The topic card's own words: "…不提了就发“取消”".
+        "不提了",
+        "先不提了",
+        "算了不提了",
     }
 )
 

@@ -299,6 +299,35 @@ def draft_confirmation(draft: TicketDraft) -> Reply:
     )
 
 
+_MARKS = "①②③④⑤⑥⑦⑧⑨⑩"
+_COUNTS = {2: "两", 3: "三", 4: "四", 5: "五"}
+
+
+def drafts_confirmation(drafts: Sequence[TicketDraft]) -> Reply:
+    """Several problems said one after another ("4号楼灯坏了", "5号楼灯坏了"): each as it
+    will be filed, one ticket each, under one 确认提交 (the last draft's card)."""
+    items = []
+    for mark, draft in zip(_MARKS, drafts, strict=False):
+        details = "".join(detail_line(q, a) for q, a in draft.details.items())
+        photos = t("ticket.photos_line", count=len(draft.photos)) if draft.photos else ""
+        items.append(
+            t(
+                "ticket.confirm_item",
+                mark=mark,
+                category=draft.category,
+                urgent=t("ticket.urgent_mark") if draft.urgent else "",
+                location=draft.place.label() or "未说明",
+                description=draft.description,
+                extra=details + photos,
+            )
+        )
+    count = _COUNTS.get(len(drafts), str(len(drafts)))
+    return Reply(
+        t("ticket.confirm_many", count=count, items="\n".join(items)),
+        buttons=draft_buttons(drafts[-1].draft_id),
+    )
+
+
 def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzinfo) -> Reply:
     """Filed: the number, whom it went to (the grid, or the community when it has none)
     and, unless urgent, how soon someone answers: "4 小时内" when the ticket's own deadline

@@ -7,6 +7,8 @@ moderator dialogue, a grid worker's reason, small talk, everyday questions, Engl
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storage.tickets import TicketRepository
@@ -102,13 +104,15 @@ async def test_a_topic_draft_cancelled_then_confirmed_is_not_filed(town: Town) -
 async def test_a_new_report_mid_draft_gets_its_own_draft(town: Town) -> None:
     await town.liu.says("2号楼电梯坏了")
     new = await town.liu.says("小区东门那边垃圾堆了三天没人清理，臭死了")
-    assert "“2号楼电梯坏了”还没提交" in new
-    assert "类别：环境卫生" in new and "位置：东门" in new
+    assert "两件事" in new and "问题：2号楼电梯坏了\n" in new, new.text
+    assert "类别：环境卫生｜位置：东门" in new, new.text
     assert "问题：小区东门那边垃圾堆了三天没人清理，臭死了" in new
-    assert "电梯" not in new.text.split("下面是新的这条：")[1]
     filed = await town.liu.says("确认提交")
-    view = await town.liu.says(filed.ticket)
+    first, second = re.findall(r"R\d{8}-\d{4}", filed.text)
+    view = await town.liu.says(second)
     assert "垃圾" in view and "电梯" not in view
+    view = await town.liu.says(first)
+    assert "电梯" in view and "垃圾" not in view
 
 
 async def test_a_correction_stays_in_the_draft(town: Town) -> None:

@@ -68,3 +68,24 @@ async def test_a_room_answered_at_once_is_the_other_partys(town: Town) -> None:
     await town.liu.says("楼上邻居家漏水漏到我家了 找他好几次都不管")
     card = await town.liu.says("就楼上 202")
     assert f"{ASKED}：就楼上 202" in card and "位置：5号楼1单元102室" in card, card.text
+
+
+async def test_a_complaint_that_says_what_happened_is_the_problem(model_town: Town) -> None:
+    """The walk: "3号楼402的老王天天在楼道里骂人" was asked "请简单说说是什么问题？" and the
+    card said only 问题：他骂人. What happened is the problem; only what is missing is asked."""
+    town = model_town
+    asked = await town.zhang.says("3号楼402的老王天天在楼道里骂人")
+    assert "是什么问题" not in asked and "哪一类" in asked, asked.text
+    other = await town.zhang.says("邻里纠纷")
+    assert ASKED in other, other.text
+    card = await town.zhang.says("就是3号楼402")
+    assert "问题：3号楼402的老王天天在楼道里骂人" in card, card.text
+
+
+async def test_noted_in_the_problem_is_said_only_when_it_was(model_town: Town) -> None:
+    """The walk: "这句我先记在问题里了" was said of a bare 还行, which went nowhere."""
+    town = model_town
+    asked = await town.liu.says("楼上邻居天天半夜蹦迪 吵得睡不着")
+    assert ASKED in asked, asked.text
+    bare = await town.liu.says("还行")
+    assert ASKED in bare and "记在问题里" not in bare, bare.text

@@ -249,12 +249,13 @@ async def test_bad_input_changes_nothing(yishi: Yishi) -> None:
     [empty] = await say(yishi, "")
     [long] = await say(yishi, "灯" * 10_000)
     [photo] = await say(yishi, "", image_url="https://img.example/2.jpg")
-    [unknown] = await say(yishi, "R20261122-0999")
+    # (The photo started a draft, kept for its words: the answer says it waits.)
+    [unknown, kept] = await say(yishi, "R20261122-0999")
     [foreign] = await say(yishi, number, "liu")
     [worker_foreign] = await say(yishi, f"接单 {number}", "zhao")
     [resident_worker] = await say(yishi, f"接单 {number}", "liu")
     assert "没有输入" in empty.text and "有点长" in long.text and "图片" in photo.text
-    assert "没有找到" in unknown.text
+    assert "没有找到" in unknown.text and "草稿还在" in kept.text
     assert "不是您反映" in foreign.text
     assert "不属于您负责的网格" in worker_foreign.text
     assert "网格员" in resident_worker.text
@@ -598,3 +599,31 @@ async def test_another_units_light_is_not_offered_as_the_same_problem(town: Town
     assert two and two != one
     third = await town.chen.says("3号楼2单元的楼道灯不亮了")
     assert f"已有人反映 {two}" in third and one not in third, third.text
+
+
+def _full_width(text: str) -> str:
+    """As a Chinese IME types it in 全角 mode: Ｒ２０２６１１２２－０００１."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+async def test_a_ticket_number_typed_full_width_or_with_a_space_is_that_ticket(
+    town: Town,
+) -> None:
+    """The walk: Ｒ２０２６１２０４－０００１ showed her newest ticket, no word of it.
+    The full-width hyphen was not folded as its digits were."""
+    first = (await town.zhang.taps("确认提交", await town.zhang.says("4号楼灯坏了"))).ticket
+    await town.zhang.taps("确认提交", await town.zhang.says("6号楼门口垃圾满了"))
+    for typed in (
+        _full_width(first),
+        f"查询 {_full_width(first)}",
+        first.lower().replace("-", " "),
+    ):
+        shown = await town.zhang.says(typed)
+        assert shown.text.startswith(f"{first}（公共设施）"), (typed, shown.text)
+        assert "垃圾" not in shown, shown.text
+
+
+async def test_a_ticket_number_typed_wrong_is_never_another_ticket(town: Town) -> None:
+    await town.zhang.taps("确认提交", await town.zhang.says("4号楼灯坏了"))
+    shown = await town.zhang.says("查询 R2026112-01")
+    assert "没认出来" in shown and "4号楼" not in shown, shown.text

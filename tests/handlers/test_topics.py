@@ -106,3 +106,21 @@ async def test_taking_back_the_co_signature_that_qualified_a_topic(small_town: T
     late = await town.liu.says("取消附议 T1")
     assert late.text.startswith("T1 现在是“已列入议程”，附议不能再撤回了。")
     assert "附议 2 人" in await town.li.says("附议名单 T1")
+
+
+async def test_a_decimal_point_does_not_end_the_title(town: Town) -> None:
+    """The walk: "把地库入口限高从2.2米提高到2.5米，…" was titled "把地库入口限高从2"."""
+    card = await town.zhang.says("我想提个议题：把地库入口限高从2.2米提高到2.5米，现在SUV都进不去")
+    assert "标题：把地库入口限高从2.2米提高到2.5米\n" in card, card.text
+    card = await town.zhang.says("维修基金拿出1.5万元修补东门路面. 坑太多了")
+    assert "标题：维修基金拿出1.5万元修补东门路面\n" in card, card.text
+
+
+async def test_the_cards_own_words_cancel_it(town: Town) -> None:
+    """The walk: 不提了 at a topic card was answered "…不提了就发“取消”" (the bot's own
+    words, topic.not_understood_confirm): it cancels, as 算了 does."""
+    card = await town.zhang.says("我想提个议题：小区东门加装夜间照明，晚上回家太黑")
+    gone = await town.zhang.says("不提了")
+    assert gone.text == "好的，已取消。", gone.text
+    late = await town.zhang.taps("确认提交", card)
+    assert "T1" not in late, late.text
