@@ -79,6 +79,28 @@ PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
 NOTE = TicketMove("noted", OPEN_STATUSES, ev.TicketNoted)
 
 
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """延期's amount as the worker wrote it: ``count`` of ``unit`` — ``hour``, ``day``
+    (天/日), ``workday`` (工作日) or ``week`` (周/星期). It counts as a ticket's time limits
+    do (:class:`consultation.worktime.Deadlines`): each 24 h is one working day on working
+    time, so 3天 and 3个工作日 are both three working days, and a week is five of them;
+    on the plain clock (urgent tickets) a day is 24 h and a week seven days."""
+
+    count: int
+    unit: str
+
+    #: The longest extension at once, on either clock.
+    MAX = timedelta(days=30)
+
+    def limit(self, plain: bool) -> timedelta:
+        if self.unit == "hour":
+            return timedelta(hours=self.count)
+        if self.unit == "week":
+            return timedelta(days=self.count * (7 if plain else 5))
+        return timedelta(days=self.count)
+
+
 class TicketError(Exception):
     """A refused ticket operation; ``code`` names the reason for the handler to phrase."""
 
@@ -483,16 +505,16 @@ class TicketService:
         return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason)
 
     async def extend(
-        self, number: str, worker: Actor, hours: float, reason: str, now: datetime
+        self, number: str, worker: Actor, amount: Extension, reason: str, now: datetime
     ) -> ev.TicketChanged:
-        """延期: a later resolution deadline, only with a reason the resident sees."""
+        """延期: a later resolution deadline by ``amount``, only with a reason the resident
+        sees; at most :attr:`Extension.MAX` at once."""
         ticket = await self._explained(number, worker, reason)
-        hours = max(1.0, min(hours, 24.0 * 30))
+        limit = amount.limit(self.deadlines.plain(ticket.category, ticket.urgent))
+        if amount.count < 1 or limit > Extension.MAX:
+            raise TicketError("extend_too_long", number=number)
         new_due = self.deadlines.after(
-            ticket.category,
-            ticket.urgent,
-            max(ticket.resolution_due_at, now),
-            timedelta(hours=hours),
+            ticket.category, ticket.urgent, max(ticket.resolution_due_at, now), limit
         )
         values = {
             "resolution_due_at": new_due,
@@ -501,9 +523,8 @@ class TicketService:
             "resolution_escalated_at": None,
             "extensions": ticket.extensions + 1,
         }
-        return await self._move(
-            ticket, worker, EXTEND, now, values, note=reason, data={"hours": hours}
-        )
+        data = {"hours": limit.total_seconds() / 3600, "count": amount.count, "unit": amount.unit}
+        return await self._move(ticket, worker, EXTEND, now, values, note=reason, data=data)
 
     async def reassign(
         self, number: str, by: Actor, to_worker: int, reason: str, now: datetime

@@ -492,8 +492,8 @@ async def test_ticket_times_are_written_as_dates_on_the_communitys_clock(town: T
     town.clock.advance(minutes=20)
     accepted = await town.wang.taps("接单", card)
     assert number in accepted
-    done = await town.wang.says(f"延期 {number} 要等配件，晚两天")
-    assert f"{number} 已延期到 12月7日 00:35。" in done, done.text
+    done = await town.wang.says(f"延期 {number} 1天 要等配件")
+    assert f"{number} 已延期 1 天，新的办结时限：12月7日 00:35。" in done, done.text
     assert "12月3日 00:55 延期" in await town.zhang.says(number)
     listing = await town.li.says("在办诉求")
     assert "处理人：王网格员｜办结时限 12月7日 00:35" in listing, listing.text

@@ -88,7 +88,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
     recount from the tickets' own columns, at several moments."""
     from bot.demo import seed_demo
     from consultation.ticket_parsing import Place, default_catalogue
-    from consultation.tickets import Actor, TicketDraft, TicketError, TicketService
+    from consultation.tickets import Actor, Extension, TicketDraft, TicketError, TicketService
 
     engine = create_engine(db_url)
     factory = UnitOfWorkFactory(session_factory(engine))
@@ -132,7 +132,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
                         elif step == "hand_up":
                             await service.hand_up(number, li, "需要社区协调", now)
                         elif step == "extend":
-                            await service.extend(number, li, 24, "等配件", now)
+                            await service.extend(number, li, Extension(1, "day"), "等配件", now)
                         else:
                             await service.timed("escalate_resolution", number, 0, now, False)
                     except TicketError:

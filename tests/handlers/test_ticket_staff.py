@@ -1,0 +1,92 @@
+"""What a staff walk found in the grid workers' commands: 延期 read in days and weeks,
+退单 to someone else, 转派 by button telling who and why, and stale buttons refused."""
+
+from __future__ import annotations
+
+from storage.tickets import Ticket, TicketRepository
+from tests.kit import Town
+
+
+async def _ticket(town: Town, number: str) -> Ticket:
+    async with town.bot.uow() as uow:
+        found = await uow.get(TicketRepository).by_number(number)
+    assert found is not None
+    return found
+
+
+async def _filed(town: Town, text: str = "3号楼2单元楼道灯坏了好几天了") -> str:
+    """张阿姨 (3号楼, 第一网格) reports; 王网格员 gets the card."""
+    await town.zhang.says(text)
+    filed = await town.zhang.says("确认提交")
+    if "通知您" in filed:
+        filed = await town.zhang.says("要")
+    await town.wang.receives()
+    return filed.ticket
+
+
+async def _wang_holds(town: Town) -> str:
+    number = await _filed(town)
+    assert "已接单" in await town.wang.says(f"接单 {number}")
+    await town.zhang.receives()
+    return number
+
+
+async def test_an_extension_in_days_adds_days_and_keeps_the_unit_out_of_the_reason(
+    town: Town,
+) -> None:
+    number = await _wang_holds(town)
+    before = (await _ticket(town, number)).resolution_due_at
+    done = await town.wang.says(f"延期 {number} 3天 等配件")
+    assert "已延期 3 天" in done and "新的办结时限" in done, done.text
+    after = (await _ticket(town, number)).resolution_due_at
+    assert (after - before).days >= 3, "three (working) days, not three hours"
+    [told] = await town.zhang.receives()
+    assert "原因：等配件" in told.text and "天" not in told.text.split("原因：")[1].split("。")[0]
+
+
+async def test_working_days_hours_and_weeks_are_read(town: Town) -> None:
+    number = await _wang_holds(town)
+    due = (await _ticket(town, number)).resolution_due_at
+    for typed, said, at_least in (
+        ("8小时 等电工", "已延期 8 小时", 0),
+        ("2个工作日 等物业", "已延期 2 个工作日", 2),
+        ("一周 等厂家", "已延期 1 周", 7),
+    ):
+        done = await town.wang.says(f"延期 {number} {typed}")
+        assert said in done, done.text
+        later = (await _ticket(town, number)).resolution_due_at
+        assert later > due and (later - due).days >= at_least, typed
+        due = later
+
+
+async def test_an_unreadable_amount_gets_the_usage_and_changes_nothing(town: Town) -> None:
+    number = await _wang_holds(town)
+    due = (await _ticket(town, number)).resolution_due_at
+    for typed in ("3x 等配件", "0天 等配件", "等配件要3天"):
+        refused = await town.wang.says(f"延期 {number} {typed}")
+        assert f"请写延期多久，如“延期 {number} 3天 等配件”" in refused, refused.text
+    assert (await _ticket(town, number)).resolution_due_at == due
+    assert await town.zhang.receives() == []
+
+
+async def test_a_reason_without_an_amount_is_asked_how_long_not_given_a_day(town: Town) -> None:
+    number = await _wang_holds(town)
+    due = (await _ticket(town, number)).resolution_due_at
+    asked = await town.wang.says(f"延期 {number} 等配件")
+    assert "延期多久" in asked, asked.text
+    assert (await _ticket(town, number)).resolution_due_at == due
+    done = await town.wang.says("2天")
+    assert "已延期 2 天" in done, done.text
+    [told] = await town.zhang.receives()
+    assert "原因：等配件。" in told.text
+
+
+async def test_the_extend_button_asks_how_long_and_why(town: Town) -> None:
+    number = await _wang_holds(town)
+    asked = await town.wang.says(f"延期 {number}")
+    assert "延期多久，为什么" in asked, asked.text
+    done = await town.wang.says("3天 等厂家配件")
+    assert "已延期 3 天" in done, done.text
+    asked = await town.wang.says(f"延期 {number} 5小时")
+    assert "原因" in asked
+    assert "已延期 5 小时" in await town.wang.says("电工下午才到")
