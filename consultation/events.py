@@ -116,7 +116,10 @@ class TicketHandedUp(TicketChanged):
 
 
 class TicketReturned(TicketChanged):
-    """退单: back to the grid's pool."""
+    """退单: back to the grid's pool — its ``others``, the grid's workers but the one who
+    returned it; with none, to the community (the ticket's level says so)."""
+
+    others: tuple[int, ...] = ()
 
 
 class TicketExtended(TicketChanged):

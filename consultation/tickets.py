@@ -499,10 +499,20 @@ class TicketService:
     async def give_back(
         self, number: str, worker: Actor, reason: str, now: datetime
     ) -> ev.TicketChanged:
-        """退单: back to the grid's pool, only with a reason the resident sees."""
+        """退单: back to the grid's pool, only with a reason the resident sees. It goes to the
+        grid's other workers, never back to the one returning it; a grid with nobody else
+        (or no grid) hands it to the community's moderators."""
         ticket = await self._explained(number, worker, reason)
-        values = {"status": "received", "holder_id": None}
-        return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason)
+        others: tuple[int, ...] = ()
+        if ticket.grid_id is not None:
+            grid = await self.uow.residents.with_role(Role.GRID_WORKER.value, ticket.grid_id)
+            others = tuple(
+                dict.fromkeys(w.id for w in grid if w.id is not None and w.id != worker.resident_id)
+            )
+        values: dict[str, Any] = {"status": "received", "holder_id": None}
+        if not others:
+            values["level"] = "community"
+        return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason, others=others)
 
     async def extend(
         self, number: str, worker: Actor, amount: Extension, reason: str, now: datetime

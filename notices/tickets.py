@@ -19,6 +19,7 @@ from consultation.audiences import (
     DepartmentContacts,
     GridWorkers,
     Moderators,
+    People,
     Person,
     Reporter,
     viewer_of,
@@ -430,13 +431,15 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
 def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     """Who gets the task card: the grid (or the moderators when it has none); an urgent new
-    ticket also the moderators; a returned one the grid and the moderators."""
+    ticket also the moderators; a returned one the grid's other workers (or the
+    moderators when it has none)."""
     ticket = event.ticket
     first = _grid_or_moderators(ticket)
     if isinstance(event, ev.TicketFiled) and ticket.urgent and ticket.grid_id is not None:
         return [first, Moderators()]
     if isinstance(event, ev.TicketReturned):
-        return [GridWorkers(ticket.grid_id), Moderators()] if ticket.grid_id else [Moderators()]
+        # Never back to the worker who returned it: the grid's others, else the community.
+        return [People(event.others, label="grid_others")] if event.others else [Moderators()]
     return [first]
 
 

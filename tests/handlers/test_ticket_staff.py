@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from bot.demo import DEMO_REGISTER
+from consultation.residents import rows_from, save_row
 from storage.tickets import Ticket, TicketRepository
 from tests.kit import Town
 
@@ -29,6 +31,18 @@ async def _wang_holds(town: Town) -> str:
     assert "已接单" in await town.wang.says(f"接单 {number}")
     await town.zhang.receives()
     return number
+
+
+async def _second_worker_in_the_first_grid(town: Town) -> None:
+    """王建国, a second grid worker of 第一网格, chatting on the web as ``jianguo``."""
+    header = DEMO_REGISTER.splitlines()[0]
+    row = "王建国,13600001111,2号楼,1单元,102,G01,第一网格,是,grid_worker,"
+    async with town.bot.uow() as uow:
+        [parsed] = rows_from([header, row])
+        resident, _ = await save_row(uow, parsed, actor="test")
+        identity = await uow.identities.ensure("web", "jianguo", "王建国")
+        identity.resident_id = resident.id
+        uow.session.add(identity)
 
 
 async def test_an_extension_in_days_adds_days_and_keeps_the_unit_out_of_the_reason(
@@ -90,3 +104,30 @@ async def test_the_extend_button_asks_how_long_and_why(town: Town) -> None:
     asked = await town.wang.says(f"延期 {number} 5小时")
     assert "原因" in asked
     assert "已延期 5 小时" in await town.wang.says("电工下午才到")
+
+
+async def test_the_grids_only_worker_returns_it_to_the_community_with_the_reason(
+    town: Town,
+) -> None:
+    number = await _wang_holds(town)
+    await town.li.receives()
+    done = await town.wang.says(f"退单 {number} 不是我们网格的事")
+    assert "已退单" in done, done.text
+    assert await town.wang.receives() == [], "never back to the worker who returned it"
+    [card] = await town.li.receives()
+    assert "【退单待接】" in card.text and number in card.text
+    assert "王网格员退单，原因：不是我们网格的事" in card.text, card.text
+    assert (await _ticket(town, number)).level == "community"
+
+
+async def test_a_returned_ticket_goes_to_the_grids_other_workers(town: Town) -> None:
+    await _second_worker_in_the_first_grid(town)
+    number = await _wang_holds(town)
+    await town.li.receives()
+    await town.jianguo.receives()
+    await town.wang.says(f"退单 {number} 我这周在外培训")
+    assert await town.wang.receives() == []
+    [card] = await town.jianguo.receives()
+    assert "【退单待接】" in card.text and "原因：我这周在外培训" in card.text
+    assert await town.li.receives() == [], "the grid still has someone to take it"
+    assert "已接单" in await town.jianguo.taps("接单", card)
