@@ -132,6 +132,14 @@ class TicketReassigned(TicketChanged):
     worker_id: int
 
 
+class TicketFollowedUp(TicketChanged):
+    """A line said right after a move, for whoever holds the ticket now: the reason of a
+    转派 made by a tap (``kind`` ``reassign``), the resident's words after 不满意
+    (``reopen``)."""
+
+    kind: str = "reassign"
+
+
 class TicketRated(TicketChanged):
     """满意 / 基本满意: closed with the resident's rating."""
 

@@ -77,6 +77,7 @@ REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
 PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
 NOTE = TicketMove("noted", OPEN_STATUSES, ev.TicketNoted)
+REASSIGN_REASON = TicketMove("reassign_reason", OPEN_STATUSES, ev.TicketFollowedUp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +391,17 @@ class TicketService:
         meant = first.endswith("网格员") or (len(first) <= 3 and bool(after))
         return [], after if meant else text, meant
 
+    async def not_a_worker(self, text: str) -> str | None:
+        """The name ``text`` (what follows ``转派 R…``) starts with, when it is someone of
+        the register who is no grid worker (陈委员): never read as the reason."""
+        words = text.strip().split(maxsplit=1)
+        first = words[0].rstrip("，,：:") if words else ""
+        if not first:
+            return None
+        people = await self.uow.get(PeopleRepository).by_name(first)
+        workers = {w.id for w in await self.workers()}
+        return first if people and not any(p.id in workers for p in people) else None
+
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
@@ -547,6 +559,8 @@ class TicketService:
         target = workers.get(to_worker)
         if target is None:
             raise TicketError("unknown_worker", number=number)
+        if ticket.holder_id == to_worker and ticket.status in OPEN_STATUSES:
+            raise TicketError("already_with", number=number, holder=target.name)
         grids = [
             r.grid_id
             for r in await self.uow.residents.roles_of(to_worker)
@@ -567,6 +581,24 @@ class TicketService:
             note=reason or None,
             data={"to": target.name},
             worker_id=to_worker,
+        )
+
+    async def reassign_reason(
+        self, number: str, by: Actor, reason: str, now: datetime
+    ) -> ev.TicketChanged:
+        """The reason of a 转派 made by a tap, said right after it: kept in the history and
+        sent to the worker who has the ticket now, as a line of its own. Only its sender,
+        and only while that 转派 is the ticket's last one and it still holds it."""
+        ticket = await self._get(number)
+        assert ticket.id is not None
+        last = next(
+            (e for e in reversed(await self.repo.history(ticket.id)) if e.action == "reassigned"),
+            None,
+        )
+        if last is None or last.actor != by.ref or ticket.holder_id is None or not reason:
+            raise TicketError("not_holder", number=number)
+        return await self._move(
+            ticket, by, REASSIGN_REASON, now, {}, note=reason[:500], kind="reassign"
         )
 
     async def send_to_department(

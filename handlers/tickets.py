@@ -46,10 +46,14 @@ from notices import ticket_views as views
 from notices.tickets import RATING_FLOW, rating_buttons
 
 ACTION_FLOW = "ticket_action"
+#: The button under "已转派给…" that says no reason follows.
+NO_REASON = "不填了"
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 #: Who may use 处理中, 办结 and 我的任务: the staff, and a department's contacts on the
 #: tickets sent to their department (consultation.tickets.DEPARTMENT_MOVES).
 WITH_DEPARTMENTS = STAFF | {Role.DEPARTMENT}
+#: The flow's action after a 转派 with no reason: the next words are its reason.
+REASON_AFTER = "转派原因"
 _ticket_command = Section("诉求").command
 _worker_command = Section("诉求", STAFF).command
 _department_command = Section("诉求", WITH_DEPARTMENTS).command
@@ -368,7 +372,8 @@ class GridWorkerHandler(TicketHandler):
         _department_command("我的任务", "tasks", aliases=("/tasks",)),
     )
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
-    flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
+    #: After a 转派 with no reason, the reason may follow (or 不填了).
+    flow = Flow(ACTION_FLOW, (Step("note", answers=(NO_REASON,)),), starts=("note",))
     required_roles = WITH_DEPARTMENTS
     #: A worker's tasks list residents' places and problems; an action names the ticket:
     #: typed in the group, answered in the worker's own chat.
@@ -420,6 +425,8 @@ class GridWorkerHandler(TicketHandler):
                 return [Reply(t("ticket.accepted", number=number))]
             if action == "转派":
                 return await self._reassign(ctx, number, rest)
+            if action == REASON_AFTER:
+                return await self._reassign_reason(ctx, number, rest)
             if action == "延期":
                 return await self._extend(ctx, number, rest, kept)
             if not rest and not (action == "办结" and photo):
@@ -488,7 +495,11 @@ class GridWorkerHandler(TicketHandler):
         mine = ctx.user.resident.id if ctx.user.resident else None
         offered = named or [w for w in await service.workers() if w.id != mine]
         name = rest[: len(rest) - len(reason)].strip(" ，,：:") if reason else rest.strip()
-        if named:
+        other = None if named else await service.not_a_worker(rest)
+        if other is not None:
+            text = t("ticket.not_a_worker", number=number, name=other)
+            reason = rest.strip()[len(other) :].strip(" ，,：:")
+        elif named:
             text = t("ticket.pick_worker_which", number=number, name=name)
         elif meant:
             text = t("ticket.pick_worker_named", number=number, name=name)
@@ -503,8 +514,24 @@ class GridWorkerHandler(TicketHandler):
     async def _reassign_to(
         self, ctx: Context, number: str, worker: int, reason: str
     ) -> Sequence[Reply]:
+        """Reassigned at once. With no reason (a tap on a name), one may follow in a word
+        or be skipped with 不填了: nothing waits for it, so a worker on the move who taps
+        and pockets the phone has still handed the ticket on."""
         event = await self.service(ctx).reassign(number, actor_of(ctx), worker, reason, ctx.now)
-        return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
+        holder = event.holder_name or ""
+        done = t("ticket.done_reassign", number=number, holder=holder)
+        if reason:
+            return [Reply(done)]
+        ctx.conversation.start(ACTION_FLOW, "note", action=REASON_AFTER, number=number)
+        offer = t("ticket.reassign_reason_offer", holder=holder)
+        return [Reply(done + offer, buttons=(Button(t("ticket.b_no_reason"), NO_REASON),))]
+
+    async def _reassign_reason(self, ctx: Context, number: str, said: str) -> Sequence[Reply]:
+        """The words after a reasonless 转派: its reason, sent on to the new holder."""
+        if not said or said == NO_REASON or says_nothing_more(said):
+            return [Reply(t("ticket.reassign_reason_skipped"))]
+        event = await self.service(ctx).reassign_reason(number, actor_of(ctx), said, ctx.now)
+        return [Reply(t("ticket.reassign_reason_sent", holder=event.holder_name or ""))]
 
 
 class ModeratorTicketHandler(TicketHandler):

@@ -312,7 +312,21 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             shown(e.ticket, a),
             "reassigned",
             zone,
-            t("ticket.reassigned_note", actor=e.actor_name or "", note=e.note) if e.note else "",
+            # Who sent it always; why, when it was said with the name (a tap's reason
+            # follows as a line of its own: TicketFollowedUp).
+            t("ticket.reassigned_by", actor=e.actor_name or "")
+            + (t("ticket.reassigned_why", note=e.note) if e.note else ""),
+        ),
+    )
+    followed_up = Notify[ev.TicketFollowedUp](
+        lambda e: _holder(e.ticket) or told_of_change(e.ticket),
+        lambda e, a: Reply(
+            t(
+                f"ticket.s_follow_up_{e.kind}",
+                number=e.ticket.number,
+                actor=e.actor_name or "",
+                note=shown(e.ticket, a).said(e.note),
+            )
         ),
     )
     warn_resolution = Notify[ev.TicketResolutionWarned](
@@ -404,6 +418,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             staff([Moderators()], "ticket.s_extended"),
         ],
         ev.TicketReassigned: [reassigned_card, to_reporter("ticket.n_reassigned")],
+        ev.TicketFollowedUp: [followed_up],
         ev.TicketRated: [rated],
         ev.TicketReopened: [card("reopened", "ticket.reopened_note")],
         ev.TicketMerged: [to_reporter("ticket.n_merged")],

@@ -131,3 +131,44 @@ async def test_a_returned_ticket_goes_to_the_grids_other_workers(town: Town) -> 
     assert "【退单待接】" in card.text and "原因：我这周在外培训" in card.text
     assert await town.li.receives() == [], "the grid still has someone to take it"
     assert "已接单" in await town.jianguo.taps("接单", card)
+
+
+async def test_a_reassign_by_tap_says_who_sent_it_and_the_reason_follows(town: Town) -> None:
+    number = await _wang_holds(town)
+    await town.zhao.receives()
+    [card] = [r for r in await town.wang.says(f"转派 {number}")]
+    done = await town.wang.taps("赵网格员", card)
+    assert "已转派给赵网格员" in done and "不填了" in done.labels, done.text
+    [task] = await town.zhao.receives()
+    assert "【转派给您】" in task.text and "王网格员转派给您" in task.text, task.text
+    assert "已转给赵网格员" in await town.wang.says("他们网格的电工今天在")
+    [line] = await town.zhao.receives()
+    assert line.text == f"【转派原因】{number} 王网格员：他们网格的电工今天在", line.text
+
+
+async def test_no_reason_after_a_tap_sends_nothing_more(town: Town) -> None:
+    number = await _wang_holds(town)
+    pick = await town.wang.says(f"转派 {number}")
+    done = await town.wang.taps("赵网格员", pick)
+    [task] = await town.zhao.receives()
+    assert "王网格员转派给您" in task.text
+    assert "好的" in await town.wang.taps("不填了", done)
+    assert await town.zhao.receives() == []
+
+
+async def test_the_same_reassign_twice_is_told_and_sends_nothing(town: Town) -> None:
+    number = await _wang_holds(town)
+    await town.li.says(f"转派 {number} 赵网格员 请处理")
+    await town.zhao.receives()
+    await town.zhang.receives()
+    again = await town.li.says(f"转派 {number} 赵网格员 请处理")
+    assert again.text == f"{number} 已经在赵网格员手上了。", again.text
+    assert await town.zhao.receives() == [] and await town.zhang.receives() == []
+
+
+async def test_a_person_who_is_no_grid_worker_is_not_taken_for_the_reason(town: Town) -> None:
+    number = await _wang_holds(town)
+    pick = await town.wang.says(f"转派 {number} 陈委员")
+    assert pick.text.startswith("陈委员不是网格员"), pick.text
+    assert "赵网格员" in pick.labels and all("陈委员" not in b for b in (pick.button("赵网格员"),))
+    assert (await _ticket(town, number)).holder_id is not None
