@@ -77,6 +77,7 @@ REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
 PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
 NOTE = TicketMove("noted", OPEN_STATUSES, ev.TicketNoted)
+REOPEN_REASON = TicketMove("commented", OPEN_STATUSES, ev.TicketFollowedUp)
 REASSIGN_REASON = TicketMove("reassign_reason", OPEN_STATUSES, ev.TicketFollowedUp)
 
 
@@ -653,14 +654,18 @@ class TicketService:
                 ticket, rater, RATE, now, closed, note=comment, data={"rating": rating}
             )
         response_due, resolution_due = self.deadlines.due(ticket.category, ticket.urgent, now)
+        # Resolved at a department (部门报到): back to that department, which may act on it
+        # again (an escalated ticket); else back to the grid (or the community).
+        at_department = ticket.level == "department" and bool(ticket.department)
+        level = "grid" if ticket.grid_id is not None else "community"
         reopened = {
             **rated,
-            "status": "reopened",
+            "status": "escalated" if at_department else "reopened",
             "holder_id": None,
             "resolved_at": None,
             "rating_due_at": None,
             "reopen_count": ticket.reopen_count + 1,
-            "level": "grid" if ticket.grid_id is not None else "community",
+            "level": "department" if at_department else level,
             "response_due_at": response_due,
             "resolution_due_at": resolution_due,
             "deadline_round": ticket.deadline_round + 1,
@@ -680,6 +685,12 @@ class TicketService:
             raise TicketError("not_yours", number=number)
         ticket.rating_comment = comment[:500]
         await self.repo.save(ticket)
+        if ticket.rating == "不满意" and ticket.status in OPEN_STATUSES:
+            # Why the resident is not satisfied: whoever has the reopened ticket now is told.
+            await self._move(
+                ticket, rater, REOPEN_REASON, now, {}, note=comment[:500], kind="reopen"
+            )
+            return
         await self._event(
             ticket, rater, "commented", ticket.status, ticket.status, now, note=comment[:500]
         )

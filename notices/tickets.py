@@ -183,12 +183,16 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             title_of = title or ("new" if isinstance(audience, GridWorkers) else "community")
             seen = shown(event.ticket, audience)
+            # A note's own line when there is none ("居民评价不满意", its reason to follow).
+            key = extra if event.note or f"{extra}_none" not in catalog() else f"{extra}_none"
             note = (
-                t(extra, note=seen.said(event.note) or "—", actor=event.actor_name or "")
+                t(key, note=seen.said(event.note) or "—", actor=event.actor_name or "")
                 if extra
                 else ""
             )
-            return task_card(event.ticket, seen, title_of, zone, note)
+            return _for_department(
+                task_card(event.ticket, seen, title_of, zone, note), event.ticket, audience
+            )
 
         return Notify(lambda e: _staff_for(e), say)
 
@@ -452,6 +456,8 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     first = _grid_or_moderators(ticket)
     if isinstance(event, ev.TicketFiled) and ticket.urgent and ticket.grid_id is not None:
         return [first, Moderators()]
+    if isinstance(event, ev.TicketReopened) and _department_of(ticket):
+        return _department_of(ticket)  # back to the department that resolved it
     if isinstance(event, ev.TicketReturned):
         # Never back to the worker who returned it: the grid's others, else the community.
         return [People(event.others, label="grid_others")] if event.others else [Moderators()]

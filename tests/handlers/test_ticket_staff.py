@@ -172,3 +172,26 @@ async def test_a_person_who_is_no_grid_worker_is_not_taken_for_the_reason(town: 
     assert pick.text.startswith("陈委员不是网格员"), pick.text
     assert "赵网格员" in pick.labels and all("陈委员" not in b for b in (pick.button("赵网格员"),))
     assert (await _ticket(town, number)).holder_id is not None
+
+
+async def test_unsatisfied_with_a_departments_work_goes_back_to_it_with_the_reason(
+    town: Town,
+) -> None:
+    await town.liu.says("5号楼门口垃圾好几天没人清了")
+    number = (await town.liu.says("确认提交")).ticket
+    await town.zhao.says(f"接单 {number}")
+    await town.later(hours=73)  # past the resolution limit: sent to 街道环卫所 (孙科长)
+    await town.sun.receives()
+    await town.li.receives()
+    assert "已办结" in await town.sun.says(f"办结 {number} 已清运")
+    await town.liu.receives()
+    reopened = await town.liu.says(f"不满意 {number}")
+    assert "已重新交办" in reopened, reopened.text
+    [card] = await town.sun.receives()
+    assert "【重新处理】" in card.text and "—" not in card.text, card.text
+    assert [b.label for b in card.buttons] == ["处理中", "办结"], "a department's two moves"
+    assert [p for p in await town.li.receives() if "【重新处理】" in p.text]
+    await town.liu.says("门口还是很脏，没冲洗")
+    [line] = await town.sun.receives()
+    assert line.text == f"【居民不满意的原因】{number}：门口还是很脏，没冲洗", line.text
+    assert "进展" in await town.sun.says(f"处理中 {number}")

@@ -83,7 +83,8 @@ async def test_whole_life_with_reopening(yishi: Yishi, clock: Clock) -> None:
     tk = await ticket(yishi, number)
     assert tk.status == "reopened" and tk.reopen_count == 1 and tk.holder_id is None
     assert tk.rating_comment == "灯还是一闪一闪的"
-    assert "重新处理" in (await pushes(yishi, "wang"))[-1].text
+    *_, card, reason = await pushes(yishi, "wang")
+    assert "重新处理" in card.text and reason.text.endswith("：灯还是一闪一闪的"), reason.text
 
     await say(yishi, f"接单 {number}", "wang")
     await say(yishi, f"办结 {number} 换了整套灯具", "wang")
