@@ -657,6 +657,13 @@ class TicketService:
         # Resolved at a department (部门报到): back to that department, which may act on it
         # again (an escalated ticket); else back to the grid (or the community).
         at_department = ticket.level == "department" and bool(ticket.department)
+        # The round that ends here keeps its on-time outcome for the statistics: the new
+        # deadlines below would otherwise make a late first round look on time.
+        accepted, resolved = ticket.accepted_at, ticket.resolved_at
+        missed_response = (
+            accepted > ticket.response_due_at if accepted else now > ticket.response_due_at
+        )
+        missed_resolution = resolved is None or resolved > ticket.resolution_due_at
         level = "grid" if ticket.grid_id is not None else "community"
         reopened = {
             **rated,
@@ -666,6 +673,8 @@ class TicketService:
             "rating_due_at": None,
             "reopen_count": ticket.reopen_count + 1,
             "level": "department" if at_department else level,
+            "missed_response": int(bool(ticket.missed_response) or missed_response),
+            "missed_resolution": int(bool(ticket.missed_resolution) or missed_resolution),
             "response_due_at": response_due,
             "resolution_due_at": resolution_due,
             "deadline_round": ticket.deadline_round + 1,

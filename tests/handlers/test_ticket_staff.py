@@ -195,3 +195,31 @@ async def test_unsatisfied_with_a_departments_work_goes_back_to_it_with_the_reas
     [line] = await town.sun.receives()
     assert line.text == f"【居民不满意的原因】{number}：门口还是很脏，没冲洗", line.text
     assert "进展" in await town.sun.says(f"处理中 {number}")
+
+
+async def test_a_reopened_ticket_that_missed_both_limits_still_counts_as_late(
+    town: Town,
+) -> None:
+    number = await _filed(town)
+    await town.later(hours=5)  # past the 4 h response limit: escalated to the community
+    assert "已接单" in await town.wang.says(f"接单 {number}")
+    await town.later(hours=73)  # past the resolution limit too
+    assert "已办结" in await town.wang.says(f"办结 {number} 换好了")
+    await town.zhang.says(f"不满意 {number}")
+    assert "已办结" in await town.li.says(f"办结 {number} 整套灯具换了")
+    await town.zhang.says(f"满意 {number}")
+    stats = await town.li.says("诉求统计 2026-11")
+    assert "办结 1 件" in stats, stats.text
+    assert "按时响应率 0.0%，按时办结率 0.0%" in stats, stats.text
+
+
+async def test_a_reopened_ticket_still_open_past_a_missed_limit_is_counted_late(
+    town: Town,
+) -> None:
+    number = await _filed(town)
+    assert "已接单" in await town.wang.says(f"接单 {number}")
+    await town.later(hours=80)  # resolved late
+    assert "已办结" in await town.wang.says(f"办结 {number} 换好了")
+    await town.zhang.says(f"不满意 {number}")
+    stats = await town.li.says("诉求统计 2026-11")
+    assert "按时响应率 100.0%，按时办结率 0.0%" in stats, stats.text

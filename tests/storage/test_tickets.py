@@ -72,10 +72,11 @@ def _recount(tickets: list[Ticket], now: datetime) -> dict[tuple[int | None, str
             t.dispatched,
             resolved is not None,
             t.rating in ("满意", "基本满意", "不满意"),
-            accepted is not None or t.response_due_at <= now,
-            accepted is not None and accepted <= t.response_due_at,
-            resolved is not None or t.resolution_due_at <= now,
-            resolved is not None and resolved <= t.resolution_due_at,
+            # A limit an earlier round missed (before a reopening) stays missed.
+            accepted is not None or t.response_due_at <= now or bool(t.missed_response),
+            accepted is not None and accepted <= t.response_due_at and not t.missed_response,
+            resolved is not None or t.resolution_due_at <= now or bool(t.missed_resolution),
+            resolved is not None and resolved <= t.resolution_due_at and not t.missed_resolution,
             t.rating in ("满意", "基本满意"),
         )
         for i, flag in enumerate(flags):
