@@ -962,9 +962,21 @@ class TicketService:
 
     async def may_act(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
         """The ticket, if ``worker`` may ``move`` it (its holder or a moderator; for 处理中
-        and 办结 also its department's contact): checked before a note or reason is asked
-        for, so the answer is not refused after."""
-        return await self._held(number, worker, move)
+        and 办结 also its department's contact), and if ``move`` can still be made (a stale
+        button on a closed ticket is refused at its first tap): checked before a note or
+        reason is asked for, so the answer is not refused after."""
+        ticket = await self._held(number, worker, move)
+        if move is not None and ticket.status not in move.allowed:
+            raise self._cannot(ticket)
+        return ticket
+
+    @staticmethod
+    def _cannot(ticket: Ticket) -> TicketError:
+        """Why a move can't be made from ``ticket``'s status: resolved or archived, said
+        so (its problem again is the resident's to report), else the status."""
+        if ticket.status in ("resolved", "closed") and not ticket.duplicate_of:
+            return TicketError("already_closed", number=ticket.number)
+        return TicketError("wrong_status", number=ticket.number, status=ticket.status)
 
     async def _held(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
         ticket = await self._get(number)
@@ -1113,7 +1125,8 @@ class TicketService:
         assert ticket.id is not None
         before = ticket.status
         if not await self.repo.transition(ticket.id, move.allowed, values):
-            raise TicketError("wrong_status", number=ticket.number, status=before)
+            await self.repo.refresh(ticket)
+            raise self._cannot(ticket)
         await self.repo.refresh(ticket)
         history = await self._event(
             ticket, actor, move.action, before, ticket.status, now, note=note, data=data

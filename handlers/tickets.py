@@ -20,6 +20,9 @@ from consultation.ticket_parsing import (
     rating_word,
 )
 from consultation.tickets import (
+    EXTEND,
+    GIVE_BACK,
+    HAND_UP,
     PROGRESS,
     REASSIGN,
     RESOLVE,
@@ -59,6 +62,9 @@ _worker_command = Section("诉求", STAFF).command
 _department_command = Section("诉求", WITH_DEPARTMENTS).command
 #: The verbs a department's contact may use, and the move each makes.
 _DEPARTMENT_VERBS = {"处理中": PROGRESS, "办结": RESOLVE}
+#: Every noted verb's move: a ticket it can no longer make is refused before a note is
+#: asked for (a stale button on a closed ticket).
+_MOVES = {**_DEPARTMENT_VERBS, "上报": HAND_UP, "退单": GIVE_BACK, "延期": EXTEND}
 #: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
 LISTED = 30
 #: The rating a resident's words say (nlu.slots.rating), as the ticket keeps it.
@@ -432,7 +438,7 @@ class GridWorkerHandler(TicketHandler):
             if not rest and not (action == "办结" and photo):
                 # Refuses unknown or foreign numbers, and a ticket this worker may not
                 # act on, before asking for a note it would then refuse.
-                await service.may_act(number, me, _DEPARTMENT_VERBS.get(action))
+                await service.may_act(number, me, _MOVES.get(action))
                 ctx.conversation.start(ACTION_FLOW, "note", action=action, number=number)
                 return [views.note_asked(action)]
             if action == "处理中":
@@ -463,7 +469,7 @@ class GridWorkerHandler(TicketHandler):
         reason = reason or str(kept.get("reason") or "")
         service, me = self.service(ctx), actor_of(ctx)
         if amount is None or not reason:
-            await service.may_act(number, me)
+            await service.may_act(number, me, EXTEND)
             held = {"count": amount.count, "unit": amount.unit} if amount else {}
             ctx.conversation.start(
                 ACTION_FLOW, "note", action="延期", number=number, reason=reason, **held

@@ -223,3 +223,20 @@ async def test_a_reopened_ticket_still_open_past_a_missed_limit_is_counted_late(
     await town.zhang.says(f"不满意 {number}")
     stats = await town.li.says("诉求统计 2026-11")
     assert "按时响应率 100.0%，按时办结率 0.0%" in stats, stats.text
+
+
+async def test_stale_buttons_on_a_closed_ticket_are_refused_at_the_first_tap(town: Town) -> None:
+    await town.zhang.says("3号楼2单元楼道灯坏了好几天了")
+    await town.zhang.says("确认提交")
+    [card] = await town.wang.receives()
+    number = (await town.wang.taps("接单", card)).ticket
+    assert "已办结" in await town.wang.says(f"办结 {number} 换好了")
+    await town.zhang.says(f"满意 {number}")
+    closed = f"{number} 已办结。问题又出现的话，请居民重新反映。"
+    for label in ("上报", "转派", "处理中", "延期"):
+        tapped = await town.wang.says(f"{label} {number}")
+        assert tapped.text == closed, (label, tapped.text)
+        assert not tapped.labels, "no names to pick"
+    typed = await town.wang.says(f"上报 {number} 需要物业处理")
+    assert typed.text == closed, typed.text
+    assert await town.li.receives() == []
