@@ -145,7 +145,8 @@ class TicketRated(TicketChanged):
 
 
 class TicketReopened(TicketChanged):
-    """不满意: back to the grid, deadlines restarted."""
+    """不满意: back to the grid (or to the department that resolved it), deadlines
+    restarted."""
 
 
 class TicketPlaceCorrected(TicketChanged):

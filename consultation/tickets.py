@@ -633,7 +633,8 @@ class TicketService:
     async def rate(
         self, number: str, rater: Actor, rating: str, comment: str | None, now: datetime
     ) -> ev.TicketChanged:
-        """满意 / 基本满意 close it; 不满意 reopens it to the same grid (and is counted)."""
+        """满意 / 基本满意 close it; 不满意 reopens it (and is counted): to the department
+        it was at when resolved, else to the same grid (or the community)."""
         if rating not in RATINGS:
             raise TicketError("bad_rating", number=number)
         ticket = await self._get(number)
