@@ -116,7 +116,10 @@ class TicketHandedUp(TicketChanged):
 
 
 class TicketReturned(TicketChanged):
-    """退单: back to the grid's pool."""
+    """退单: back to the grid's pool — its ``others``, the grid's workers but the one who
+    returned it; with none, to the community (the ticket's level says so)."""
+
+    others: tuple[int, ...] = ()
 
 
 class TicketExtended(TicketChanged):
@@ -129,12 +132,21 @@ class TicketReassigned(TicketChanged):
     worker_id: int
 
 
+class TicketFollowedUp(TicketChanged):
+    """A line said right after a move, for whoever holds the ticket now: the reason of a
+    转派 made by a tap (``kind`` ``reassign``), the resident's words after 不满意
+    (``reopen``)."""
+
+    kind: str = "reassign"
+
+
 class TicketRated(TicketChanged):
     """满意 / 基本满意: closed with the resident's rating."""
 
 
 class TicketReopened(TicketChanged):
-    """不满意: back to the grid, deadlines restarted."""
+    """不满意: back to the grid (or to the department that resolved it), deadlines
+    restarted."""
 
 
 class TicketPlaceCorrected(TicketChanged):

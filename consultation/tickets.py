@@ -78,6 +78,30 @@ REOPEN = TicketMove("reopened", ("resolved",), ev.TicketReopened)
 MERGE = TicketMove("merged", OPEN_STATUSES, ev.TicketMerged)
 PLACE = TicketMove("place_corrected", OPEN_STATUSES, ev.TicketPlaceCorrected)
 NOTE = TicketMove("noted", OPEN_STATUSES, ev.TicketNoted)
+REOPEN_REASON = TicketMove("commented", OPEN_STATUSES, ev.TicketFollowedUp)
+REASSIGN_REASON = TicketMove("reassign_reason", OPEN_STATUSES, ev.TicketFollowedUp)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """延期's amount as the worker wrote it: ``count`` of ``unit`` — ``hour``, ``day``
+    (天/日), ``workday`` (工作日) or ``week`` (周/星期). It counts as a ticket's time limits
+    do (:class:`consultation.worktime.Deadlines`): each 24 h is one working day on working
+    time, so 3天 and 3个工作日 are both three working days, and a week is five of them;
+    on the plain clock (urgent tickets) a day is 24 h and a week seven days."""
+
+    count: int
+    unit: str
+
+    #: The longest extension at once, on either clock.
+    MAX = timedelta(days=30)
+
+    def limit(self, plain: bool) -> timedelta:
+        if self.unit == "hour":
+            return timedelta(hours=self.count)
+        if self.unit == "week":
+            return timedelta(days=self.count * (7 if plain else 5))
+        return timedelta(days=self.count)
 
 
 class TicketError(Exception):
@@ -378,6 +402,17 @@ class TicketService:
         meant = first.endswith("网格员") or (len(first) <= 3 and bool(after))
         return [], after if meant else text, meant
 
+    async def not_a_worker(self, text: str) -> str | None:
+        """The name ``text`` (what follows ``转派 R…``) starts with, when it is someone of
+        the register who is no grid worker (陈委员): never read as the reason."""
+        words = text.strip().split(maxsplit=1)
+        first = words[0].rstrip("，,：:") if words else ""
+        if not first:
+            return None
+        people = await self.uow.get(PeopleRepository).by_name(first)
+        workers = {w.id for w in await self.workers()}
+        return first if people and not any(p.id in workers for p in people) else None
+
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
@@ -507,22 +542,32 @@ class TicketService:
     async def give_back(
         self, number: str, worker: Actor, reason: str, now: datetime
     ) -> ev.TicketChanged:
-        """退单: back to the grid's pool, only with a reason the resident sees."""
+        """退单: back to the grid's pool, only with a reason the resident sees. It goes to the
+        grid's other workers, never back to the one returning it; a grid with nobody else
+        (or no grid) hands it to the community's moderators."""
         ticket = await self._explained(number, worker, reason)
-        values = {"status": "received", "holder_id": None}
-        return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason)
+        others: tuple[int, ...] = ()
+        if ticket.grid_id is not None:
+            grid = await self.uow.residents.with_role(Role.GRID_WORKER.value, ticket.grid_id)
+            others = tuple(
+                dict.fromkeys(w.id for w in grid if w.id is not None and w.id != worker.resident_id)
+            )
+        values: dict[str, Any] = {"status": "received", "holder_id": None}
+        if not others:
+            values["level"] = "community"
+        return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason, others=others)
 
     async def extend(
-        self, number: str, worker: Actor, hours: float, reason: str, now: datetime
+        self, number: str, worker: Actor, amount: Extension, reason: str, now: datetime
     ) -> ev.TicketChanged:
-        """延期: a later resolution deadline, only with a reason the resident sees."""
+        """延期: a later resolution deadline by ``amount``, only with a reason the resident
+        sees; at most :attr:`Extension.MAX` at once."""
         ticket = await self._explained(number, worker, reason)
-        hours = max(1.0, min(hours, 24.0 * 30))
+        limit = amount.limit(self.deadlines.plain(ticket.category, ticket.urgent))
+        if amount.count < 1 or limit > Extension.MAX:
+            raise TicketError("extend_too_long", number=number)
         new_due = self.deadlines.after(
-            ticket.category,
-            ticket.urgent,
-            max(ticket.resolution_due_at, now),
-            timedelta(hours=hours),
+            ticket.category, ticket.urgent, max(ticket.resolution_due_at, now), limit
         )
         values = {
             "resolution_due_at": new_due,
@@ -531,9 +576,8 @@ class TicketService:
             "resolution_escalated_at": None,
             "extensions": ticket.extensions + 1,
         }
-        return await self._move(
-            ticket, worker, EXTEND, now, values, note=reason, data={"hours": hours}
-        )
+        data = {"hours": limit.total_seconds() / 3600, "count": amount.count, "unit": amount.unit}
+        return await self._move(ticket, worker, EXTEND, now, values, note=reason, data=data)
 
     async def reassign(
         self, number: str, by: Actor, to_worker: int, reason: str, now: datetime
@@ -546,6 +590,8 @@ class TicketService:
         target = workers.get(to_worker)
         if target is None:
             raise TicketError("unknown_worker", number=number)
+        if ticket.holder_id == to_worker and ticket.status in OPEN_STATUSES:
+            raise TicketError("already_with", number=number, holder=target.name)
         grids = [
             r.grid_id
             for r in await self.uow.residents.roles_of(to_worker)
@@ -566,6 +612,24 @@ class TicketService:
             note=reason or None,
             data={"to": target.name},
             worker_id=to_worker,
+        )
+
+    async def reassign_reason(
+        self, number: str, by: Actor, reason: str, now: datetime
+    ) -> ev.TicketChanged:
+        """The reason of a 转派 made by a tap, said right after it: kept in the history and
+        sent to the worker who has the ticket now, as a line of its own. Only its sender,
+        and only while that 转派 is the ticket's last one and it still holds it."""
+        ticket = await self._get(number)
+        assert ticket.id is not None
+        last = next(
+            (e for e in reversed(await self.repo.history(ticket.id)) if e.action == "reassigned"),
+            None,
+        )
+        if last is None or last.actor != by.ref or ticket.holder_id is None or not reason:
+            raise TicketError("not_holder", number=number)
+        return await self._move(
+            ticket, by, REASSIGN_REASON, now, {}, note=reason[:500], kind="reassign"
         )
 
     async def send_to_department(
@@ -599,7 +663,8 @@ class TicketService:
     async def rate(
         self, number: str, rater: Actor, rating: str, comment: str | None, now: datetime
     ) -> ev.TicketChanged:
-        """满意 / 基本满意 close it; 不满意 reopens it to the same grid (and is counted)."""
+        """满意 / 基本满意 close it; 不满意 reopens it (and is counted): to the department
+        it was at when resolved, else to the same grid (or the community)."""
         if rating not in RATINGS:
             raise TicketError("bad_rating", number=number)
         ticket = await self._get(number)
@@ -620,14 +685,27 @@ class TicketService:
                 ticket, rater, RATE, now, closed, note=comment, data={"rating": rating}
             )
         response_due, resolution_due = self.deadlines.due(ticket.category, ticket.urgent, now)
+        # Resolved at a department (部门报到): back to that department, which may act on it
+        # again (an escalated ticket); else back to the grid (or the community).
+        at_department = ticket.level == "department" and bool(ticket.department)
+        # The round that ends here keeps its on-time outcome for the statistics: the new
+        # deadlines below would otherwise make a late first round look on time.
+        accepted, resolved = ticket.accepted_at, ticket.resolved_at
+        missed_response = (
+            accepted > ticket.response_due_at if accepted else now > ticket.response_due_at
+        )
+        missed_resolution = resolved is None or resolved > ticket.resolution_due_at
+        level = "grid" if ticket.grid_id is not None else "community"
         reopened = {
             **rated,
-            "status": "reopened",
+            "status": "escalated" if at_department else "reopened",
             "holder_id": None,
             "resolved_at": None,
             "rating_due_at": None,
             "reopen_count": ticket.reopen_count + 1,
-            "level": "grid" if ticket.grid_id is not None else "community",
+            "level": "department" if at_department else level,
+            "missed_response": int(bool(ticket.missed_response) or missed_response),
+            "missed_resolution": int(bool(ticket.missed_resolution) or missed_resolution),
             "response_due_at": response_due,
             "resolution_due_at": resolution_due,
             "deadline_round": ticket.deadline_round + 1,
@@ -656,6 +734,12 @@ class TicketService:
             raise TicketError("not_yours", number=number)
         ticket.rating_comment = comment[:500]
         await self.repo.save(ticket)
+        if ticket.rating == "不满意" and ticket.status in OPEN_STATUSES:
+            # Why the resident is not satisfied: whoever has the reopened ticket now is told.
+            await self._move(
+                ticket, rater, REOPEN_REASON, now, {}, note=comment[:500], kind="reopen"
+            )
+            return
         await self._event(
             ticket, rater, "commented", ticket.status, ticket.status, now, note=comment[:500]
         )
@@ -925,9 +1009,21 @@ class TicketService:
 
     async def may_act(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
         """The ticket, if ``worker`` may ``move`` it (its holder or a moderator; for 处理中
-        and 办结 also its department's contact): checked before a note or reason is asked
-        for, so the answer is not refused after."""
-        return await self._held(number, worker, move)
+        and 办结 also its department's contact), and if ``move`` can still be made (a stale
+        button on a closed ticket is refused at its first tap): checked before a note or
+        reason is asked for, so the answer is not refused after."""
+        ticket = await self._held(number, worker, move)
+        if move is not None and ticket.status not in move.allowed:
+            raise self._cannot(ticket)
+        return ticket
+
+    @staticmethod
+    def _cannot(ticket: Ticket) -> TicketError:
+        """Why a move can't be made from ``ticket``'s status: resolved or archived, said
+        so (its problem again is the resident's to report), else the status."""
+        if ticket.status in ("resolved", "closed") and not ticket.duplicate_of:
+            return TicketError("already_closed", number=ticket.number)
+        return TicketError("wrong_status", number=ticket.number, status=ticket.status)
 
     async def _held(self, number: str, worker: Actor, move: TicketMove | None = None) -> Ticket:
         ticket = await self._get(number)
@@ -1073,7 +1169,8 @@ class TicketService:
         assert ticket.id is not None
         before = ticket.status
         if not await self.repo.transition(ticket.id, move.allowed, values):
-            raise TicketError("wrong_status", number=ticket.number, status=before)
+            await self.repo.refresh(ticket)
+            raise self._cannot(ticket)
         await self.repo.refresh(ticket)
         history = await self._event(
             ticket, actor, move.action, before, ticket.status, now, note=note, data=data

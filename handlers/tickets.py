@@ -24,10 +24,14 @@ from consultation.ticket_parsing import (
     rating_word,
 )
 from consultation.tickets import (
+    EXTEND,
+    GIVE_BACK,
+    HAND_UP,
     PROGRESS,
     REASSIGN,
     RESOLVE,
     Actor,
+    Extension,
     Ticket,
     TicketError,
     TicketService,
@@ -50,15 +54,22 @@ from notices import ticket_views as views
 from notices.tickets import RATING_FLOW, rating_buttons
 
 ACTION_FLOW = "ticket_action"
+#: The button under "已转派给…" that says no reason follows.
+NO_REASON = "不填了"
 STAFF = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 #: Who may use 处理中, 办结 and 我的任务: the staff, and a department's contacts on the
 #: tickets sent to their department (consultation.tickets.DEPARTMENT_MOVES).
 WITH_DEPARTMENTS = STAFF | {Role.DEPARTMENT}
+#: The flow's action after a 转派 with no reason: the next words are its reason.
+REASON_AFTER = "转派原因"
 _ticket_command = Section("诉求").command
 _worker_command = Section("诉求", STAFF).command
 _department_command = Section("诉求", WITH_DEPARTMENTS).command
 #: The verbs a department's contact may use, and the move each makes.
 _DEPARTMENT_VERBS = {"处理中": PROGRESS, "办结": RESOLVE}
+#: Every noted verb's move: a ticket it can no longer make is refused before a note is
+#: asked for (a stale button on a closed ticket).
+_MOVES = {**_DEPARTMENT_VERBS, "上报": HAND_UP, "退单": GIVE_BACK, "延期": EXTEND}
 #: How many open tickets 所有诉求 lists in chat (the 工作台 lists them all).
 LISTED = 30
 #: The rating a resident's words say (nlu.slots.rating), as the ticket keeps it.
@@ -325,7 +336,62 @@ def _comment_or_new(said: str, number: str) -> Reply:
     return Reply(t("ticket.comment_or_new", said=said, number=number), buttons=buttons)
 
 
-_HOURS = re.compile(r"(\d{1,3})\s*(?:小时|h|H)?")
+#: 延期's amount at the start of what follows the number: 3天, 2个工作日, 8小时, 一周, 24.
+_AMOUNT = re.compile(
+    r"(?P<count>\d{1,3}|[一二两三四五六七八九十]{1,3})\s*个?\s*"
+    r"(?P<unit>小时|钟头|[hH]|工作日|天|日|周|星期|礼拜)?"
+)
+_UNITS = {
+    "小时": "hour",
+    "钟头": "hour",
+    "h": "hour",
+    "H": "hour",
+    "天": "day",
+    "日": "day",
+    "工作日": "workday",
+    "周": "week",
+    "星期": "week",
+    "礼拜": "week",
+}
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: Something that looks like an amount anywhere in the words ("等配件要3天"): no reason alone.
+_ANY_AMOUNT = re.compile(
+    r"\d|[一二两三四五六七八九十]\s*个?\s*(?:小时|钟头|工作日|天|周|星期|礼拜)"
+)
+
+
+def _count(word: str) -> int | None:
+    """3, 十, 十二, 二十: a count as a worker types it (None past what people write)."""
+    if word.isdigit():
+        return int(word)
+    if word == "十":
+        return 10
+    tens, sep, ones = word.partition("十")
+    if not sep:
+        return _DIGITS.get(word) if len(word) == 1 else None
+    high = _DIGITS.get(tens, 0) if tens else 1
+    low = _DIGITS.get(ones, 0) if ones else 0
+    if (tens and tens not in _DIGITS) or (ones and ones not in _DIGITS):
+        return None
+    return high * 10 + low
+
+
+def read_extension(text: str) -> tuple[Extension | None, str] | None:
+    """What follows ``延期 R…``: (the amount, or None when none is written; the reason).
+    A number alone is hours (延期 R… 24); None when an amount is there but unreadable
+    (3x, 0天, 三 without a unit) — never guessed, and its unit never left in the reason."""
+    text = text.strip()
+    found = _AMOUNT.match(text)
+    if found is None:
+        return (None, text) if not _ANY_AMOUNT.search(text) else None
+    count = _count(found.group("count"))
+    unit = found.group("unit")
+    after = text[found.end() :]
+    if unit is None and (not found.group("count").isdigit() or after[:1] not in ("", " ")):
+        return None
+    if count is None or count < 1:
+        return None
+    return Extension(count, _UNITS[unit or "h"]), after.strip(" ，,：:。")
 
 
 class GridWorkerHandler(TicketHandler):
@@ -343,13 +409,14 @@ class GridWorkerHandler(TicketHandler):
                 ("上报", "原因"),
                 ("转派", "王网格员 原因"),
                 ("退单", "原因"),
-                ("延期", "24小时 原因"),
+                ("延期", "3天 原因"),
             )
         ),
         _department_command("我的任务", "tasks", aliases=("/tasks",)),
     )
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
-    flow = Flow(ACTION_FLOW, (Step("note"),), starts=("note",))
+    #: After a 转派 with no reason, the reason may follow (or 不填了).
+    flow = Flow(ACTION_FLOW, (Step("note", answers=(NO_REASON,)),), starts=("note",))
     required_roles = WITH_DEPARTMENTS
     #: A worker's tasks list residents' places and problems; an action names the ticket:
     #: typed in the group, answered in the worker's own chat.
@@ -382,7 +449,7 @@ class GridWorkerHandler(TicketHandler):
             str(data.get("number")),
             ctx.text,
             ctx.message.image_url,
-            hours=data.get("hours"),
+            kept=data,
         )
 
     async def _act(
@@ -392,7 +459,7 @@ class GridWorkerHandler(TicketHandler):
         number: str,
         rest: str,
         photo: str | None,
-        hours: object = None,
+        kept: dict[str, object] | None = None,
     ) -> Sequence[Reply]:
         service, me, now = self.service(ctx), actor_of(ctx), ctx.now
         try:
@@ -401,17 +468,15 @@ class GridWorkerHandler(TicketHandler):
                 return [Reply(t("ticket.accepted", number=number))]
             if action == "转派":
                 return await self._reassign(ctx, number, rest)
-            if action == "延期" and hours is None:
-                found = _HOURS.match(rest)
-                hours = int(found.group(1)) if found else 24
-                rest = rest[found.end() :].strip() if found else rest
+            if action == REASON_AFTER:
+                return await self._reassign_reason(ctx, number, rest)
+            if action == "延期":
+                return await self._extend(ctx, number, rest, kept)
             if not rest and not (action == "办结" and photo):
                 # Refuses unknown or foreign numbers, and a ticket this worker may not
                 # act on, before asking for a note it would then refuse.
-                await service.may_act(number, me, _DEPARTMENT_VERBS.get(action))
-                ctx.conversation.start(
-                    ACTION_FLOW, "note", action=action, number=number, hours=hours
-                )
+                await service.may_act(number, me, _MOVES.get(action))
+                ctx.conversation.start(ACTION_FLOW, "note", action=action, number=number)
                 return [views.note_asked(action)]
             if action == "处理中":
                 event = await service.progress(number, me, rest, now)
@@ -419,15 +484,42 @@ class GridWorkerHandler(TicketHandler):
                 event = await service.resolve(number, me, rest, photo, now)
             elif action == "上报":
                 event = await service.hand_up(number, me, rest, now)
-            elif action == "退单":
-                event = await service.give_back(number, me, rest, now)
             else:
-                assert isinstance(hours, int | float)
-                event = await service.extend(number, me, float(hours), rest, now)
+                event = await service.give_back(number, me, rest, now)
         except TicketError as exc:
             return [views.error_reply(exc)]
         due = event.ticket.resolution_due_at
         return [views.action_done(action, number, due, ctx.community.zone)]
+
+    async def _extend(
+        self, ctx: Context, number: str, rest: str, kept: dict[str, object] | None
+    ) -> Sequence[Reply]:
+        """延期 R… 3天 等配件: how long and why, both needed; what is missing is asked for
+        (what was given kept), an unreadable amount answered with the usage."""
+        read = read_extension(rest)
+        if read is None:
+            return [Reply(t("ticket.extend_usage", number=number))]
+        amount, reason = read
+        kept = kept or {}
+        if amount is None and isinstance(kept.get("count"), int):
+            amount = Extension(int(str(kept["count"])), str(kept.get("unit")))
+        reason = reason or str(kept.get("reason") or "")
+        service, me = self.service(ctx), actor_of(ctx)
+        if amount is None or not reason:
+            await service.may_act(number, me, EXTEND)
+            held = {"count": amount.count, "unit": amount.unit} if amount else {}
+            ctx.conversation.start(
+                ACTION_FLOW, "note", action="延期", number=number, reason=reason, **held
+            )
+            if amount is None:
+                key = "ticket.ask_extend_amount" if reason else "ticket.ask_extend"
+                return [Reply(t(key, number=number))]
+            return [views.note_asked("延期")]
+        event = await service.extend(number, me, amount, reason, ctx.now)
+        tk = event.ticket
+        plain = service.deadlines.plain(tk.category, tk.urgent)
+        due, zone = tk.resolution_due_at, ctx.community.zone
+        return [views.extension_done(number, amount, plain, due, zone)]
 
     async def _reassign(self, ctx: Context, number: str, rest: str) -> Sequence[Reply]:
         """转派 R… [网格员 原因]: the worker by the name on the buttons (or the number the
@@ -446,7 +538,11 @@ class GridWorkerHandler(TicketHandler):
         mine = ctx.user.resident.id if ctx.user.resident else None
         offered = named or [w for w in await service.workers() if w.id != mine]
         name = rest[: len(rest) - len(reason)].strip(" ，,：:") if reason else rest.strip()
-        if named:
+        other = None if named else await service.not_a_worker(rest)
+        if other is not None:
+            text = t("ticket.not_a_worker", number=number, name=other)
+            reason = rest.strip()[len(other) :].strip(" ，,：:")
+        elif named:
             text = t("ticket.pick_worker_which", number=number, name=name)
         elif meant:
             text = t("ticket.pick_worker_named", number=number, name=name)
@@ -461,8 +557,24 @@ class GridWorkerHandler(TicketHandler):
     async def _reassign_to(
         self, ctx: Context, number: str, worker: int, reason: str
     ) -> Sequence[Reply]:
+        """Reassigned at once. With no reason (a tap on a name), one may follow in a word
+        or be skipped with 不填了: nothing waits for it, so a worker on the move who taps
+        and pockets the phone has still handed the ticket on."""
         event = await self.service(ctx).reassign(number, actor_of(ctx), worker, reason, ctx.now)
-        return [Reply(t("ticket.done_reassign", number=number, holder=event.holder_name or ""))]
+        holder = event.holder_name or ""
+        done = t("ticket.done_reassign", number=number, holder=holder)
+        if reason:
+            return [Reply(done)]
+        ctx.conversation.start(ACTION_FLOW, "note", action=REASON_AFTER, number=number)
+        offer = t("ticket.reassign_reason_offer", holder=holder)
+        return [Reply(done + offer, buttons=(Button(t("ticket.b_no_reason"), NO_REASON),))]
+
+    async def _reassign_reason(self, ctx: Context, number: str, said: str) -> Sequence[Reply]:
+        """The words after a reasonless 转派: its reason, sent on to the new holder."""
+        if not said or said == NO_REASON or says_nothing_more(said):
+            return [Reply(t("ticket.reassign_reason_skipped"))]
+        event = await self.service(ctx).reassign_reason(number, actor_of(ctx), said, ctx.now)
+        return [Reply(t("ticket.reassign_reason_sent", holder=event.holder_name or ""))]
 
 
 class ModeratorTicketHandler(TicketHandler):

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from consultation.confidentiality import Shown
-from consultation.tickets import Statistics, StatRow, StatusView, TicketDraft, TicketError
+from consultation.tickets import (
+    Extension,
+    Statistics,
+    StatRow,
+    StatusView,
+    TicketDraft,
+    TicketError,
+)
 from kernel.flows import stamped
 from kernel.messages import Button, Reply
 from kernel.texts import t
@@ -186,6 +193,17 @@ def note_asked(action: str) -> Reply:
 def action_done(action: str, number: str, due: datetime | None, zone: tzinfo) -> Reply:
     """Done, and the ticket's resolution deadline as it now stands."""
     return Reply(t(_NOTED_ACTIONS[action][1], number=number, due=clock_text(due, zone)))
+
+
+def extension_done(
+    number: str, amount: Extension, plain: bool, due: datetime, zone: tzinfo
+) -> Reply:
+    """延期 done: how much was added (on working time, said so) and the new deadline."""
+    added = t(f"ticket.extend_{amount.unit}", count=amount.count)
+    basis = "" if plain else t("ticket.extend_working")
+    return Reply(
+        t("ticket.done_extend", number=number, added=added + basis, due=clock_text(due, zone))
+    )
 
 
 def _rate(value: float | None) -> str:

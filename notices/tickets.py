@@ -19,6 +19,7 @@ from consultation.audiences import (
     DepartmentContacts,
     GridWorkers,
     Moderators,
+    People,
     Person,
     Rater,
     Reporter,
@@ -185,12 +186,16 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             title_of = title or ("new" if isinstance(audience, GridWorkers) else "community")
             seen = shown(event.ticket, audience)
+            # A note's own line when there is none ("居民评价不满意", its reason to follow).
+            key = extra if event.note or f"{extra}_none" not in catalog() else f"{extra}_none"
             note = (
-                t(extra, note=seen.said(event.note) or "—", actor=event.actor_name or "")
+                t(key, note=seen.said(event.note) or "—", actor=event.actor_name or "")
                 if extra
                 else ""
             )
-            return task_card(event.ticket, seen, title_of, zone, note)
+            return _for_department(
+                task_card(event.ticket, seen, title_of, zone, note), event.ticket, audience
+            )
 
         return Notify(lambda e: _staff_for(e), say)
 
@@ -316,7 +321,21 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             shown(e.ticket, a),
             "reassigned",
             zone,
-            t("ticket.reassigned_note", actor=e.actor_name or "", note=e.note) if e.note else "",
+            # Who sent it always; why, when it was said with the name (a tap's reason
+            # follows as a line of its own: TicketFollowedUp).
+            t("ticket.reassigned_by", actor=e.actor_name or "")
+            + (t("ticket.reassigned_why", note=e.note) if e.note else ""),
+        ),
+    )
+    followed_up = Notify[ev.TicketFollowedUp](
+        lambda e: _holder(e.ticket) or told_of_change(e.ticket),
+        lambda e, a: Reply(
+            t(
+                f"ticket.s_follow_up_{e.kind}",
+                number=e.ticket.number,
+                actor=e.actor_name or "",
+                note=shown(e.ticket, a).said(e.note),
+            )
         ),
     )
     warn_resolution = Notify[ev.TicketResolutionWarned](
@@ -408,6 +427,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             staff([Moderators()], "ticket.s_extended"),
         ],
         ev.TicketReassigned: [reassigned_card, to_reporter("ticket.n_reassigned")],
+        ev.TicketFollowedUp: [followed_up],
         ev.TicketRated: [rated],
         ev.TicketReopened: [card("reopened", "ticket.reopened_note")],
         ev.TicketMerged: [to_reporter("ticket.n_merged")],
@@ -435,13 +455,17 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
 def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     """Who gets the task card: the grid (or the moderators when it has none); an urgent new
-    ticket also the moderators; a returned one the grid and the moderators."""
+    ticket also the moderators; a returned one the grid's other workers (or the
+    moderators when it has none)."""
     ticket = event.ticket
     first = _grid_or_moderators(ticket)
     if isinstance(event, ev.TicketFiled) and ticket.urgent and ticket.grid_id is not None:
         return [first, Moderators()]
+    if isinstance(event, ev.TicketReopened) and _department_of(ticket):
+        return _department_of(ticket)  # back to the department that resolved it
     if isinstance(event, ev.TicketReturned):
-        return [GridWorkers(ticket.grid_id), Moderators()] if ticket.grid_id else [Moderators()]
+        # Never back to the worker who returned it: the grid's others, else the community.
+        return [People(event.others, label="grid_others")] if event.others else [Moderators()]
     return [first]
 
 

@@ -154,6 +154,10 @@ class Ticket(SQLModel, table=True):
     rating_comment: str | None = Field(default=None, max_length=500)
     reopen_count: int = Field(default=0)
     extensions: int = Field(default=0)
+    #: 1 when an earlier round (before a 不满意 reopened it, with new deadlines) missed
+    #: its response or resolution limit: the statistics keep counting it as late.
+    missed_response: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    missed_resolution: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = utc_field()
     # Derived by TicketRepository.restamp from the columns above; never set by hand.
     st_dispatched: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -177,21 +181,40 @@ def _stamp_values() -> dict[str, Any]:
     """The derived statistics columns as SQL over the ticket's own columns."""
     accepted, resolved = col(Ticket.accepted_at), col(Ticket.resolved_at)
     rating = col(Ticket.rating)
+    # A limit an earlier round missed stays missed, whatever the reopened round does; a
+    # reopened ticket still open past such a limit is due (and late) already.
+    missed_response = col(Ticket.missed_response) != 0
+    missed_resolution = col(Ticket.missed_resolution) != 0
+    received = col(Ticket.received_at)
     return {
         "st_dispatched": _flag(col(Ticket.dispatched).is_(True)),
         "st_accepted": _flag(accepted.is_not(None)),
         "st_responded_on_time": _flag(
-            and_(accepted.is_not(None), accepted <= col(Ticket.response_due_at))
+            and_(
+                accepted.is_not(None),
+                accepted <= col(Ticket.response_due_at),
+                ~missed_response,
+            )
         ),
         "st_resolved": _flag(resolved.is_not(None)),
         "st_resolved_on_time": _flag(
-            and_(resolved.is_not(None), resolved <= col(Ticket.resolution_due_at))
+            and_(
+                resolved.is_not(None),
+                resolved <= col(Ticket.resolution_due_at),
+                ~missed_resolution,
+            )
         ),
         "st_rated": _flag(rating.in_(RATED)),
         "st_satisfied": _flag(rating.in_(SATISFIED)),
-        "st_response_open_due": case((accepted.is_(None), col(Ticket.response_due_at)), else_=None),
+        "st_response_open_due": case(
+            (and_(accepted.is_(None), missed_response), received),
+            (accepted.is_(None), col(Ticket.response_due_at)),
+            else_=None,
+        ),
         "st_resolution_open_due": case(
-            (resolved.is_(None), col(Ticket.resolution_due_at)), else_=None
+            (and_(resolved.is_(None), missed_resolution), received),
+            (resolved.is_(None), col(Ticket.resolution_due_at)),
+            else_=None,
         ),
     }
 

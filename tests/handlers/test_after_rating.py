@@ -169,7 +169,7 @@ async def test_the_walks_complaints_rate_unsatisfied_with_the_trained_model(
     number, _ask = await resolved_for_liu(model_town)
     answer = await model_town.liu.says(words)
     assert "这属于哪一类问题" not in answer.text, answer.text
-    assert f"抱歉没让您满意。{number} 已重新交给网格处理" in answer and words in answer, answer.text
+    assert f"抱歉没让您满意。{number} 已重新交办" in answer and words in answer, answer.text
 
 
 @pytest.mark.parametrize("problem", ["8号楼楼下的健身器材坏了", "3号楼门口的井盖坏了 有个洞"])

@@ -83,7 +83,8 @@ async def test_whole_life_with_reopening(yishi: Yishi, clock: Clock) -> None:
     tk = await ticket(yishi, number)
     assert tk.status == "reopened" and tk.reopen_count == 1 and tk.holder_id is None
     assert tk.rating_comment == "灯还是一闪一闪的"
-    assert "重新处理" in (await pushes(yishi, "wang"))[-1].text
+    *_, card, reason = await pushes(yishi, "wang")
+    assert "重新处理" in card.text and reason.text.endswith("：灯还是一闪一闪的"), reason.text
 
     await say(yishi, f"接单 {number}", "wang")
     await say(yishi, f"办结 {number} 换了整套灯具", "wang")
@@ -493,8 +494,8 @@ async def test_ticket_times_are_written_as_dates_on_the_communitys_clock(town: T
     town.clock.advance(minutes=20)
     accepted = await town.wang.taps("接单", card)
     assert number in accepted
-    done = await town.wang.says(f"延期 {number} 要等配件，晚两天")
-    assert f"{number} 已延期到 12月7日 00:35。" in done, done.text
+    done = await town.wang.says(f"延期 {number} 1天 要等配件")
+    assert f"{number} 已延期 1 天，新的办结时限：12月7日 00:35。" in done, done.text
     assert "12月3日 00:55 延期" in await town.zhang.says(number)
     listing = await town.li.says("在办诉求")
     assert "处理人：王网格员｜办结时限 12月7日 00:35" in listing, listing.text

@@ -72,10 +72,11 @@ def _recount(tickets: list[Ticket], now: datetime) -> dict[tuple[int | None, str
             t.dispatched,
             resolved is not None,
             t.rating in ("满意", "基本满意", "不满意"),
-            accepted is not None or t.response_due_at <= now,
-            accepted is not None and accepted <= t.response_due_at,
-            resolved is not None or t.resolution_due_at <= now,
-            resolved is not None and resolved <= t.resolution_due_at,
+            # A limit an earlier round missed (before a reopening) stays missed.
+            accepted is not None or t.response_due_at <= now or bool(t.missed_response),
+            accepted is not None and accepted <= t.response_due_at and not t.missed_response,
+            resolved is not None or t.resolution_due_at <= now or bool(t.missed_resolution),
+            resolved is not None and resolved <= t.resolution_due_at and not t.missed_resolution,
             t.rating in ("满意", "基本满意"),
         )
         for i, flag in enumerate(flags):
@@ -88,7 +89,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
     recount from the tickets' own columns, at several moments."""
     from bot.demo import seed_demo
     from consultation.ticket_parsing import Place, default_catalogue
-    from consultation.tickets import Actor, TicketDraft, TicketError, TicketService
+    from consultation.tickets import Actor, Extension, TicketDraft, TicketError, TicketService
 
     engine = create_engine(db_url)
     factory = UnitOfWorkFactory(session_factory(engine))
@@ -132,7 +133,7 @@ async def test_statistics_match_a_straight_recount(db_url: str) -> None:
                         elif step == "hand_up":
                             await service.hand_up(number, li, "需要社区协调", now)
                         elif step == "extend":
-                            await service.extend(number, li, 24, "等配件", now)
+                            await service.extend(number, li, Extension(1, "day"), "等配件", now)
                         else:
                             await service.timed("escalate_resolution", number, 0, now, False)
                     except TicketError:
