@@ -7,7 +7,7 @@ from alembic import op
 from migrations import columns as col
 
 revision: str = "tickets_4"
-down_revision: str | None = "identities_2"
+down_revision: str | None = "topics_1"
 
 MISSED = (col.counter("missed_response"), col.counter("missed_resolution"))
 
