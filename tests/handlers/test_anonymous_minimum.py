@@ -22,6 +22,7 @@ from bot.app import build_web_app
 from bot.demo import DEMO_NEIGHBOURS
 from consultation.residents import rows_from, save_row
 from storage.models import Push
+from tests.conftest import Clock, town_with
 from tests.kit import Town
 
 WITHHELD = "参与 1 人，不足 5 人，为保护匿名不公布各选项票数"
@@ -144,3 +145,24 @@ async def test_the_poll_card_of_an_anonymous_poll_never_shows_running_counts(
     reminded = await town.li.says("提醒投票 P1")
     assert reminded.text.startswith("已提醒 ") and "张阿姨" not in reminded, reminded.text
     assert "刘大爷" not in reminded and "陈委员" not in reminded, reminded.text
+
+
+async def test_the_minimum_is_the_configs_whoever_closes(sqlite_url: str, clock: Clock) -> None:
+    """``[polls] anonymous_min_votes = 3``: three votes publish their counts, closed by the
+    moderator or by the scheduler at the poll's time."""
+    async for town in town_with(sqlite_url, clock, polls={"anonymous_min_votes": 3}):
+        await town.scheduler_runs()
+        await town.li.says("开启投票 是否同意养犬公约 单独表决 匿名 法定:0%", in_group=True)
+        await town.li.says("开启投票 是否同意更换门禁 单独表决 匿名 截止:18:00", in_group=True)
+        for who in ("zhang", "liu", "chen"):
+            assert "匿名票已投出" in await town.person(who).says("投票 P1 反对")
+            assert "匿名票已投出" in await town.person(who).says("投票 P2 赞成")
+        closed = await town.li.says("结束投票 P1", in_group=True)
+        assert "反对：3 票（100.0%）" in closed, closed.text
+        assert "poll.close:P2" in await town.later(hours=9)
+        async with town.bot.uow() as uow:
+            pushed = [
+                p["text"] for p in (await uow.session.execute(select(Push.payload))).scalars()
+            ]
+        [*_, result] = [p for p in pushed if "【表决结果 P2】" in p]
+        assert "赞成：3 票（100.0%）" in result, result
