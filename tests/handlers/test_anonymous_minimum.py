@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -166,3 +167,24 @@ async def test_the_minimum_is_the_configs_whoever_closes(sqlite_url: str, clock:
             ]
         [*_, result] = [p for p in pushed if "【表决结果 P2】" in p]
         assert "赞成：3 票（100.0%）" in result, result
+
+
+async def test_the_minutes_and_the_meetings_page_say_too_few_without_counts(town: Town) -> None:
+    """An anonymous vote of a consultation day with one vote: the minutes and 居务公开's
+    meeting page list it apart, void, saying how many took part — no count per option."""
+    await town.li.says("创建议事日")
+    await town.li.says("开启投票 是否撤换现任物业公司 M202612 匿名 法定:0%")
+    assert "匿名票已投出" in await town.zhang.says("投票 P1 反对")
+    await town.li.says("结束投票 P1")
+    town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # after the meeting
+    assert "纪要已发布" in await town.li.says("发布纪要 M202612")
+    [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
+    line = (
+        "P1 表决事项：是否撤换现任物业公司 结果：无效（匿名投票参与人数太少，不公布票数；"
+        "参与 1 人，不足 5 人；应投 5），未形成决议"
+    )
+    assert line in minutes and not COUNT.search(minutes), minutes
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        meeting = await (await web.get("/public/meetings/M202612")).text()
+    assert "表决 P1 是否撤换现任物业公司" in meeting and WITHHELD in meeting, meeting
+    assert not COUNT.search(meeting), meeting
