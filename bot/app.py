@@ -157,6 +157,7 @@ class Yishi:
             zone=settings.zone,
             conversation_ttl=timedelta(minutes=settings.bot.conversation_ttl_minutes),
             ballots=load_ballot_keys(settings.polls),
+            anonymous_min_votes=settings.polls.anonymous_min_votes,
             duty_phone=settings.community.duty_phone,
         )
         self.push = PushService(self.uow, {}, settings.push, clock=clock)
@@ -176,7 +177,7 @@ class Yishi:
             if timed_sources is not None
             else [
                 MeetingEvents(rules, settings.zone),
-                PollEvents(self.community.ballots),
+                PollEvents(self.community.ballots, self.community.anonymous_min_votes),
                 TopicThresholds(rules),
                 self.ticket_timers,
                 *default_timed_sources(

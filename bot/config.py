@@ -499,6 +499,10 @@ class PollSettings(_Section):
 
     ballot_secret: str = Field(default="", repr=False)
     ballot_secret_file: str = ""
+    #: The fewest votes an anonymous poll's per-option counts are published with; below
+    #: it the result says only how many took part and decides nothing. At least 3: with
+    #: 2, each voter could read the other's choice off any split result.
+    anonymous_min_votes: int = Field(default=5, ge=3, le=1000)
 
     @field_validator("ballot_secret")
     @classmethod

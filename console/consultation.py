@@ -750,13 +750,17 @@ def poll_options(poll: Poll) -> list[str]:
 def poll_tally_lines(poll: Poll, live: Any) -> list[str]:
     """The tally as lines: the stored result once closed, the live one while open."""
     if poll.status != "open" and poll.result:
-        counts = poll.result.get("counts", [])
+        tally = stored_tally(poll)  # a void vote is 无效/平票, not 未通过
+        counts = poll.result.get("counts") or []  # None: withheld (anonymous, too few)
         options = poll.result.get("options", poll.options)
         lines = [f"{o}：{c}" for o, c in zip(options, counts, strict=False)]
-        tally = stored_tally(poll)  # a void vote is 无效/平票, not 未通过
+        if tally is not None and tally.withheld:
+            lines.append(
+                t("poll.result_withheld", voters=tally.voters, minimum=tally.withheld_below)
+            )
         lines.append(verdict_words(tally.outcome) if tally is not None else "")
         return lines
-    if live is None:
+    if live is None or poll.anonymous or getattr(live, "withheld", False):
         return []
     return [f"{o}：{c}" for o, c in zip(live.options, live.counts, strict=False)]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 YES_NO_OPTIONS: tuple[str, ...] = ("赞成", "反对", "弃权")
@@ -167,6 +167,15 @@ class Tally:
     #: Further counts stored with the result: ``assisted``, the votes cast for a
     #: resident by a grid worker or moderator (代办).
     extra: dict[str, int] = field(default_factory=dict)
+    #: An anonymous poll with fewer votes than this (the minimum then in force) publishes
+    #: participation only: ``counts`` are zeros, nothing is won, tied or met, and the
+    #: counts were never stored (:func:`withhold_counts`). 0: the counts are published.
+    withheld_below: int = 0
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the per-option counts were withheld to protect the secret ballot."""
+        return self.withheld_below > 0
 
     @property
     def passed(self) -> bool:
@@ -175,9 +184,13 @@ class Tally:
     @property
     def outcome(self) -> str:
         """What the result is, said as what it is: ``no_votes`` (nobody voted),
-        ``no_quorum`` (too few voted for it to count), ``tie``, ``passed`` or ``failed``."""
+        ``no_quorum`` (too few voted for it to count), ``tie``, ``passed`` or ``failed``;
+        ``too_few``: an anonymous poll with fewer votes than the published minimum, whose
+        counts would tell who chose what (void too, whatever the quorum)."""
         if self.voters == 0:
             return "no_votes"
+        if self.withheld:
+            return "too_few"
         if not self.quorum_met:
             return "no_quorum"
         if self.tie:
@@ -192,9 +205,11 @@ class Tally:
         return 100.0 * self.counts[index] / self.voters if self.voters else 0.0
 
     def as_json(self) -> dict[str, object]:
+        below = {"withheld_below": self.withheld_below} if self.withheld else {}
         return {
             "options": list(self.options),
-            "counts": list(self.counts),
+            # Withheld counts are stored as nothing at all, not as zeros.
+            "counts": None if self.withheld else list(self.counts),
             "voters": self.voters,
             "electorate": self.electorate,
             "turnout_pct": round(self.turnout_pct, 1),
@@ -206,8 +221,23 @@ class Tally:
             "winner": self.winner,
             "passed": self.passed,
             "outcome": self.outcome,
+            **below,
             **self.extra,
         }
+
+
+def withhold_counts(result: Tally, minimum: int) -> Tally:
+    """``result`` as an anonymous poll with fewer than ``minimum`` votes publishes it:
+    participation (voters, electorate, quorum) only. Zeros stand for the counts, and
+    nothing derived from them survives (no winner, no tie, no rule met)."""
+    return replace(
+        result,
+        counts=(0,) * len(result.counts),
+        rule_met=False,
+        tie=False,
+        winner=None,
+        withheld_below=minimum,
+    )
 
 
 def quorum_met(voters: int, electorate: int, quorum_pct: int) -> bool:

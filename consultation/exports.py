@@ -98,8 +98,8 @@ async def export_tickets(units: Units, rules: Rules) -> AsyncIterator[Row]:
 
 
 def outcome_rows(page: DecisionPage) -> list[Row]:
-    """One row per decision. ``outcome`` is what its vote came to (``passed``,
-    ``failed``, or void: ``no_votes``, ``no_quorum``, ``tie``) — a decision recorded for
+    """One row per decision. ``outcome`` is what its vote came to (``passed``, ``failed``,
+    or void: ``no_votes``, ``no_quorum``, ``tie``, ``too_few``) — a decision recorded for
     a void vote before void votes got none is said void, not a bare ``passed: false``;
     ``text`` reads as what was decided, ``question`` is what was put to the vote."""
     rows: list[Row] = []

@@ -31,7 +31,12 @@ from storage.unit_of_work import UnitOfWork
 
 DECISION_STATUS_ZH = {"decided": "已决议", "in_progress": "落实中", "done": "已落实"}
 #: Why a vote decided nothing (:attr:`Tally.outcome`), as a topic's reason says it.
-VOID_WHY_ZH = {"no_votes": "无人投票", "no_quorum": "投票人数未达到法定人数", "tie": "平票"}
+VOID_WHY_ZH = {
+    "no_votes": "无人投票",
+    "no_quorum": "投票人数未达到法定人数",
+    "tie": "平票",
+    "too_few": "匿名投票参与人数太少、不公布票数",
+}
 
 
 def requeue_reason(poll_id: int, outcome: str) -> str:
@@ -136,10 +141,10 @@ def stored_tally(poll: Poll) -> Tally | None:
     """A closed poll's result as a :class:`Tally` (recomputed from its stored counts)."""
     if not poll.result:
         return None
-    counts = poll.result["counts"]
+    counts = poll.result["counts"]  # None: withheld (an anonymous poll with too few votes)
     return Tally(
         options=tuple(poll.options),
-        counts=tuple(int(c) for c in counts),
+        counts=tuple(int(c) for c in counts) if counts is not None else (0,) * len(poll.options),
         voters=int(poll.result["voters"]),
         electorate=int(poll.result["electorate"]),
         quorum_pct=poll.quorum_pct,
@@ -150,12 +155,13 @@ def stored_tally(poll: Poll) -> Tally | None:
         tie=bool(poll.result["tie"]),
         winner=poll.result["winner"],
         extra={"assisted": int(poll.result.get("assisted", 0))},
+        withheld_below=int(poll.result.get("withheld_below", 0)),
     )
 
 
 def decision_outcome(decision: Decision, tally: Tally | None) -> str:
-    """``passed``, ``failed`` or void (``no_votes``, ``no_quorum``, ``tie``): the poll's
-    stored result when there is one, else the decision's own flag."""
+    """``passed``, ``failed`` or void (``no_votes``, ``no_quorum``, ``tie``, ``too_few``):
+    the poll's stored result when there is one, else the decision's own flag."""
     if tally is not None:
         return tally.outcome
     return "passed" if decision.passed else "failed"

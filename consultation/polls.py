@@ -26,6 +26,7 @@ from consultation.ballots import (
     Tally,
     options_for,
     tally,
+    withhold_counts,
 )
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
@@ -59,6 +60,12 @@ RULE_WORDS = {
     "全体过半": PassRule.ELIGIBLE_MAJORITY,
     "应投过半": PassRule.ELIGIBLE_MAJORITY,
 }
+
+
+#: The fewest votes an anonymous poll's per-option counts are published with (``[polls]
+#: anonymous_min_votes``): below it one vote, or a unanimous few, would be read off the
+#: counts by whoever knows who took part, so the result says only how many took part.
+ANONYMOUS_MIN_VOTES = 5
 
 
 class PollError(DomainError):
@@ -224,17 +231,26 @@ def _stands(existing: PollVoter | None, resident_id: int, mask: int) -> bool:
 
 def decides(result: Tally) -> bool:
     """Whether a closed poll's result is a decision: it passed or was voted down. Void
-    (nobody voted, too few for the quorum, a tie) is no decision."""
+    (nobody voted, too few for the quorum, a tie, an anonymous poll with too few votes to
+    publish) is no decision."""
     return result.outcome in ("passed", "failed")
 
 
 class PollService:
     """Polls end to end; the caller's transaction holds every step."""
 
-    def __init__(self, uow: UnitOfWork, now: datetime, ballots: BallotKeys | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        now: datetime,
+        ballots: BallotKeys | None = None,
+        anonymous_min: int = ANONYMOUS_MIN_VOTES,
+    ) -> None:
         self.uow, self.now = uow, now
         self.polls = uow.get(PollRepository)
         self._ballots = ballots
+        #: Below this many votes an anonymous poll's counts are withheld, never stored.
+        self.anonymous_min = anonymous_min
 
     @property
     def ballots(self) -> BallotKeys:
@@ -515,21 +531,28 @@ class PollService:
         return result, await self.uow.get(DecisionRepository).for_poll(poll.id)
 
     async def tally(self, poll: Poll, electorate: int | None = None) -> Tally:
+        """The counts as they stand. An open anonymous poll's ballots are not opened for
+        it: its tally is participation only (nothing shows per-option running counts of
+        a secret ballot, whatever asks)."""
         size = electorate if electorate is not None else await self.electorate_size(poll)
-        counts = await self.polls.mask_counts(poll)
         if poll.anonymous and poll.status == "open":
-            counts = await self._count_sealed(poll, counts)
-        counted = tally(
-            counts,
-            kind=PollKind(poll.kind),
-            options=poll.options,
-            electorate=size,
-            quorum_pct=poll.quorum_pct,
-            rule=PassRule(poll.pass_rule),
-        )
+            turnout = await self.polls.turnout(poll.id or 0)
+            return withhold_counts(self._count(poll, {0: turnout}, size), self.anonymous_min)
+        counted = self._count(poll, await self.polls.mask_counts(poll), size)
         if poll.anonymous:  # nobody votes for anyone in a secret ballot
             return counted
         return replace(counted, extra={"assisted": await self.polls.assisted_count(poll.id or 0)})
+
+    @staticmethod
+    def _count(poll: Poll, counts: dict[int, int], electorate: int) -> Tally:
+        return tally(
+            counts,
+            kind=PollKind(poll.kind),
+            options=poll.options,
+            electorate=electorate,
+            quorum_pct=poll.quorum_pct,
+            rule=PassRule(poll.pass_rule),
+        )
 
     async def set_hidden(self, poll_id: int, hide: bool, actor: str) -> Poll:
         """Hide results until close; once voting has started it cannot be switched off."""
@@ -569,12 +592,20 @@ class PollService:
             raise PollError("already_closed", ref=poll_ref(poll_id))
         if poll.anonymous:
             # Every accepted vote is committed now (votes hold the poll until they
-            # commit, and closing waited for them): count them all, publish the counts
-            # once, and delete the sealed ballots.
+            # commit, and closing waited for them): count them all in memory, publish
+            # the counts once — only when enough voted that nobody's choice can be read
+            # off them; fewer, and they are stored nowhere — and delete the sealed ballots.
             counts = await self._count_sealed(poll, await self.polls.mask_counts(poll))
-            await self.polls.publish_counts(poll_id, counts)
-        await self.uow.session.refresh(poll)
-        result = await self.tally(poll)
+            voters = sum(counts.values())
+            few = 0 < voters < self.anonymous_min
+            await self.polls.publish_counts(poll_id, {} if few else counts)
+            await self.uow.session.refresh(poll)
+            result = self._count(poll, counts, await self.electorate_size(poll))
+            if few:
+                result = withhold_counts(result, self.anonymous_min)
+        else:
+            await self.uow.session.refresh(poll)
+            result = await self.tally(poll)
         poll.result = result.as_json()
         await self.polls.save(poll)
         await self._audit(actor, "poll_closed", poll, result=poll.result)
@@ -699,10 +730,11 @@ class PollService:
         return total
 
     async def participants(self, poll: Poll) -> list[Participant]:
-        """Who took part (those voted for by someone else marked, 代办); for anonymous
-        polls only after close."""
-        if poll.anonymous and poll.status == "open":
-            raise PollError("participants_after_close", ref=poll_ref(poll.id or 0))
+        """Who took part (those voted for by someone else marked, 代办); never for an
+        anonymous poll: names beside its counts tell choices (a unanimous result, or one
+        voter told apart by the others), and its quorum needs only the count."""
+        if poll.anonymous:
+            raise PollError("participants_anonymous", ref=poll_ref(poll.id or 0))
         return await participants(self.uow, await self.polls.participants(poll.id or 0))
 
     async def non_voters(self, poll: Poll) -> list[int]:
@@ -745,8 +777,11 @@ class PollEvents:
 
     kinds: tuple[str, ...] = ("poll.close",)
 
-    def __init__(self, ballots: BallotKeys | None = None) -> None:
+    def __init__(
+        self, ballots: BallotKeys | None = None, anonymous_min: int = ANONYMOUS_MIN_VOTES
+    ) -> None:
         self.ballots = ballots
+        self.anonymous_min = anonymous_min
 
     async def upcoming(
         self, uow: UnitOfWork, now: datetime, horizon: timedelta
@@ -767,7 +802,8 @@ class PollEvents:
         if poll_id is None:
             return
         try:
-            await PollService(uow, now, self.ballots).close(poll_id, "scheduler", late=late)
+            service = PollService(uow, now, self.ballots, self.anonymous_min)
+            await service.close(poll_id, "scheduler", late=late)
         except PollError as exc:
             if exc.code == "ballots_unreadable":  # a wrong secret: loud, and tried again
                 raise RuntimeError(f"{event.ref}: sealed ballots do not open") from exc

@@ -62,7 +62,8 @@ MAX_CHOICE_CHARS = 20
 
 def poll_service(ctx: Context) -> PollService:
     """The poll service for this message, with the keys anonymous ballots are sealed with."""
-    return PollService(ctx.uow, ctx.now, ctx.community.ballots)
+    community = ctx.community
+    return PollService(ctx.uow, ctx.now, community.ballots, community.anonymous_min_votes)
 
 
 class VoteHandler(Handler):
@@ -165,8 +166,8 @@ class OwnVoteHandler(Handler):
 class PollStatusHandler(Handler):
     """投票情况 P3: turnout, and the counts unless hidden until close · 参与名单 P3: who took
     part (names, never choices; those voted for by someone else marked 代办), for
-    moderators only; for an anonymous poll only after close, so turnout can't be watched
-    vote by vote."""
+    moderators only; never for an anonymous poll (its count only: names beside a
+    unanimous or a small result would tell who chose what)."""
 
     grammar = (
         Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),

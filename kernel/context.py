@@ -150,6 +150,9 @@ class Community:
     conversation_ttl: timedelta
     #: The keys anonymous ballots are sealed with (from ``[polls] ballot_secret``).
     ballots: BallotKeys | None = None
+    #: Below this many votes an anonymous poll's counts are withheld (``[polls]
+    #: anonymous_min_votes``).
+    anonymous_min_votes: int = 5
     #: The community's duty phone (``[community] duty_phone``), told in an emergency.
     duty_phone: str = ""
 

@@ -136,6 +136,14 @@ def _tally_text(poll: Poll, tally: Tally) -> str:
 def _void_verdict(poll: Poll, tally: Tally) -> str:
     """A void vote's result as the minutes say it: "无效（未达法定人数；赞成 1，…；投票
     1/5）" — never "…？：无效：未达法定人数" (a question, then two colons)."""
+    if tally.withheld:  # an anonymous poll with too few votes: participation only
+        said = t(
+            "minutes.void_withheld",
+            voters=tally.voters,
+            minimum=tally.withheld_below,
+            electorate=tally.electorate,
+        )
+        return t(f"minutes.void_{tally.outcome}", tally=said)
     counts = "，".join(f"{option_label(poll, i)} {c}" for i, c in enumerate(tally.counts))
     said = t("minutes.void_tally", counts=counts, voters=tally.voters, electorate=tally.electorate)
     return t(f"minutes.void_{tally.outcome}", tally=said)

@@ -138,7 +138,7 @@ def progress_line(poll: Poll, progress: Turnout, tally: Tally | None = None) -> 
         "electorate": progress.electorate,
         "quorum": progress.quorum_pct,
     }
-    if tally is None or poll.hide_results:
+    if tally is None or poll.hide_results or poll.anonymous or tally.withheld:
         return t("poll.progress", **values)
     counts = "，".join(f"{option_label(poll, i)} {c}" for i, c in enumerate(tally.counts))
     return t("poll.progress_with_counts", counts=counts, **values)
@@ -149,6 +149,12 @@ def _one_decimal(value: float) -> str:
 
 
 def tally_lines(poll: Poll, tally: Tally) -> list[str]:
+    if tally.withheld:  # an anonymous poll with too few votes: how many took part, no more
+        return [
+            t("poll.result_withheld", voters=tally.voters, minimum=tally.withheld_below),
+            _turnout_line(poll, tally),
+            t("poll.result_too_few"),
+        ]
     lines = [
         t(
             "poll.result_line",
@@ -158,18 +164,7 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
         )
         for i, count in enumerate(tally.counts)
     ]
-    lines.append(
-        t(
-            "poll.result_turnout",
-            # Only some could vote: said, so "1/1" reads as what it was.
-            who=f"{ELECTORATE_ZH[poll.electorate]}" if poll.electorate in RESTRICTED else "",
-            voters=tally.voters,
-            electorate=tally.electorate,
-            turnout=_one_decimal(tally.turnout_pct),
-            quorum=tally.quorum_pct,
-            quorum_state=t("poll.met" if tally.quorum_met else "poll.not_met"),
-        )
-    )
+    lines.append(_turnout_line(poll, tally))
     if tally.extra.get("assisted"):
         lines.append(t("poll.result_assisted", count=tally.extra["assisted"]))
     lines.append(
@@ -184,6 +179,19 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
         winner = f"：{option_label(poll, tally.winner)}"
     lines.append(t(f"poll.result_{tally.outcome}", winner=winner))
     return lines
+
+
+def _turnout_line(poll: Poll, tally: Tally) -> str:
+    return t(
+        "poll.result_turnout",
+        # Only some could vote: said, so "1/1" reads as what it was.
+        who=f"{ELECTORATE_ZH[poll.electorate]}" if poll.electorate in RESTRICTED else "",
+        voters=tally.voters,
+        electorate=tally.electorate,
+        turnout=_one_decimal(tally.turnout_pct),
+        quorum=tally.quorum_pct,
+        quorum_state=t("poll.met" if tally.quorum_met else "poll.not_met"),
+    )
 
 
 def verdict_words(outcome: str) -> str:

@@ -59,6 +59,8 @@ def test_yishi_config_variable_names_the_file(
         ),
         ('[telegram]\nmode = "carrier-pigeon"\n', "config error: telegram.mode:"),
         ("[web]\nprot = 80\n", "config error: web.prot: unknown key"),
+        # Two votes would let each voter read the other's choice off a split result.
+        ("[polls]\nanonymous_min_votes = 2\n", "config error: polls.anonymous_min_votes:"),
         ("[nonsense]\nx = 1\n", "config error: nonsense: unknown key"),
         ("[web\n", "is not valid TOML"),
         ("[wechat]\nenabled = true\n", "config error: wechat: token, app_id, app_secret required"),

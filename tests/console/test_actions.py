@@ -336,3 +336,28 @@ async def test_the_complainants_own_room_in_his_words_stays_off_the_workers_page
     for path in ("/console/tickets", "/console/tickets.csv"):
         status, listed = await zhao.page(path)
         assert status == 200 and number in listed and "102" not in listed, (path, listed)
+
+
+async def test_an_anonymous_poll_with_too_few_votes_shows_no_count_in_the_workbench(
+    town: Town, as_li: Browserless
+) -> None:
+    """One vote in an anonymous poll: its page, the list, its CSV and the month's workbook
+    say how many took part and that it is void — no count per option (the stored result
+    has none to show, and none is read from anywhere else)."""
+    await town.li.says("开启投票 是否撤换现任物业公司 单独表决 匿名", in_group=True)
+    assert "匿名票已投出" in await town.zhang.says("投票 P1 反对")
+    async with town.bot.uow() as uow:  # as if opened before 匿名 forced hiding its results
+        await uow.session.execute(sql("UPDATE polls SET hide_results = false"))
+    for path in ("/console/polls", "/console/polls/1"):  # open: participation only
+        status, page = await as_li.page(path)
+        assert status == 200 and not re.search(r"(赞成|反对|弃权)\s*[：:]\s*\d", page), page
+    await town.li.says("结束投票 P1", in_group=True)
+    for path in ("/console/polls/1", "/console/polls", "/console/polls.csv"):
+        status, page = await as_li.page(path)
+        assert status == 200 and "参与 1 人，不足 5 人" in page, (path, page)
+        assert "无效：参与人数太少，不公布票数" in page, (path, page)
+        assert not re.search(r"(赞成|反对|弃权)\s*[：:]\s*\d", page), (path, page)
+    response = await as_li.client.get("/console/reports/2026-11.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    [row] = [r for r in book["表决"].iter_rows(values_only=True) if r[0] == "P1"]
+    assert row[-1] == "无效：参与人数太少，不公布票数" and row[4] == 1, row

@@ -24,6 +24,9 @@ from storage.unit_of_work import UnitOfWork, UnitOfWorkFactory
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 KEYS = BallotKeys(b"test-ballot-secret-" + b"0" * 32)
 SH = ZoneInfo("Asia/Shanghai")
+#: The anonymous minimum set to 1: the sealed-ballot tests below count two or three
+#: ballots, fewer than an anonymous poll publishes (see tests/handlers/test_anonymous_minimum.py).
+COUNT_ALL = 1
 
 
 async def make_people(uow_factory: UnitOfWorkFactory, n: int, **kw: object) -> list[Resident]:
@@ -286,7 +289,7 @@ async def test_anonymous_household_and_paper_rules_hold_for_sealed_ballots(
     assert await cast(uowf, poll_id, changer, 4) == "new"
     assert await cast(uowf, poll_id, changer, 2) == "changed"
     async with uowf() as uow:
-        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+        closed = await PollService(uow, NOW, KEYS, COUNT_ALL).close(poll_id, "moderator")
     assert closed.tally.counts == (1, 2, 0) and closed.tally.voters == 3
 
 
@@ -300,10 +303,10 @@ async def test_a_wrong_ballot_secret_leaves_the_poll_open_and_uncounted(
     other = BallotKeys(b"another-secret-entirely-" + b"1" * 32)
     async with uowf() as uow:
         with pytest.raises(PollError) as unreadable:
-            await PollService(uow, NOW, other).close(poll_id, "moderator")
+            await PollService(uow, NOW, other, COUNT_ALL).close(poll_id, "moderator")
     assert unreadable.value.code == "ballots_unreadable"
     async with uowf() as uow:
-        service = PollService(uow, NOW, KEYS)
+        service = PollService(uow, NOW, KEYS, COUNT_ALL)
         assert (await service.get(poll_id)).status == "open"
         closed = await service.close(poll_id, "moderator")
     assert closed.tally.counts == (2, 1, 0)
@@ -326,7 +329,7 @@ async def test_closing_while_a_vote_is_in_flight_counts_it(uowf: UnitOfWorkFacto
 
     async def close() -> ev.PollClosed:
         async with uowf() as uow:
-            return await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+            return await PollService(uow, NOW, KEYS, COUNT_ALL).close(poll_id, "moderator")
 
     async with uowf() as vote:
         await PollService(vote, NOW, KEYS).cast(poll_id, late, 2, "resident")
@@ -367,5 +370,5 @@ async def test_counters_from_before_sealed_ballots_are_added_at_close(
     assert final.value.code == "anonymous_final"
     assert await cast(uowf, poll_id, new_voter, 2) == "new"
     async with uowf() as uow:
-        closed = await PollService(uow, NOW, KEYS).close(poll_id, "moderator")
+        closed = await PollService(uow, NOW, KEYS, COUNT_ALL).close(poll_id, "moderator")
     assert closed.tally.counts == (0, 2, 0) and closed.tally.voters == 2
