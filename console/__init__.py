@@ -67,7 +67,7 @@ class Workbench:
         self.pages: list[Any] = [
             OverviewPage(self.desk, catalogue, tickets),
             tickets,
-            ConsultationPages(self.desk, rules),
+            ConsultationPages(self.desk, rules, community.ballots, community.anonymous_min_votes),
             RegisterPages(self.desk, timetable),
             ReportPages(self.desk, catalogue),
             LearningPages(self.desk),

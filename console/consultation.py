@@ -15,6 +15,7 @@ from aiohttp import web
 
 from console.desk import MODERATOR, ActionRefused, Desk, Visit, done
 from console.exports import csv_response
+from consultation.ballot_box import BallotKeys
 from consultation.ballots import Electorate, PassRule, PollKind
 from consultation.binding import push_route
 from consultation.config import ConsultationRules
@@ -29,7 +30,7 @@ from consultation.outcomes import (
     stored_tally,
 )
 from consultation.participation import participants
-from consultation.polls import WORKPLACE_ROLES, PollService, PollSpec
+from consultation.polls import ANONYMOUS_MIN_VOTES, WORKPLACE_ROLES, PollService, PollSpec
 from consultation.topics import TOPIC_STATUS_ZH, TopicService
 from kernel.texts import t
 from notices.assisted import marked
@@ -72,6 +73,13 @@ class ConsultationPages:
 
     desk: Desk
     rules: ConsultationRules
+    #: The ballot keys and the anonymity minimum the chat's poll service has: closing an
+    #: anonymous poll or entering its paper ballot here counts the same sealed ballots.
+    ballots: BallotKeys | None = None
+    anonymous_min_votes: int = ANONYMOUS_MIN_VOTES
+
+    def _polls(self, visit: Visit) -> PollService:
+        return PollService(visit.uow, visit.now, self.ballots, self.anonymous_min_votes)
 
     def add_routes(self) -> None:
         """Every page and form of consultation is the moderators' alone."""
@@ -424,7 +432,7 @@ class ConsultationPages:
 
     async def _poll_rows(self, visit: Visit) -> list[dict[str, Any]]:
         repo = visit.uow.get(PollRepository)
-        service = PollService(visit.uow, visit.now)
+        service = self._polls(visit)
         rows = []
         for poll in sorted(await repo.all(), key=lambda p: -(p.id or 0)):
             assert poll.id is not None
@@ -538,7 +546,7 @@ class ConsultationPages:
         platform, chat = await self._opened_in(visit)
         poll = await self._guard(
             back,
-            PollService(visit.uow, visit.now).open(
+            self._polls(visit).open(
                 spec,
                 visit.staff.resident,
                 platform,
@@ -613,9 +621,7 @@ class ConsultationPages:
         back = f"/console/polls/{poll.id}"
         await self._guard(
             back,
-            PollService(visit.uow, visit.now).close(
-                poll.id or 0, visit.staff.actor, closed_by=visit.staff.id
-            ),
+            self._polls(visit).close(poll.id or 0, visit.staff.actor, closed_by=visit.staff.id),
         )
         return done(back, f"{poll_ref(poll.id or 0)} 已结束，结果已公布。")
 
@@ -631,7 +637,7 @@ class ConsultationPages:
                 mask |= 1 << int(raw)
         await self._guard(
             back,
-            PollService(visit.uow, visit.now).paper(poll.id or 0, person, mask, visit.staff.actor),
+            self._polls(visit).paper(poll.id or 0, person, mask, visit.staff.actor),
         )
         return done(back, f"已录入 {person.name} 的纸质票。")
 
