@@ -270,6 +270,8 @@ class MeetingService:
         """
         meeting = await self.get(code)
         assert meeting.id is not None
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
         wanted: list[tuple[Resident, str]] = [
             (r, "committee") for r in await self.uow.residents.with_role(Role.COMMITTEE.value)
         ]

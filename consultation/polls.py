@@ -279,6 +279,13 @@ class PollService:
             if meeting is None:
                 raise PollError("meeting_not_found", code=spec.meeting_code)
             meeting_id = meeting.id
+        if meeting_id is not None:
+            home = await self.uow.get(MeetingRepository).get(meeting_id)
+            if home is not None and home.status == "cancelled":
+                if not (spec.standalone and spec.meeting_code is None):
+                    # A cancelled day decides nothing: no poll is filed under it.
+                    raise PollError("meeting_cancelled", code=home.code)
+                meeting_id = None  # 开启投票 T1 单独表决, T1 left on a cancelled day's agenda
         if not question:
             raise PollError("no_question")
         for running in await self.polls.open_polls():  # 开启投票 (or its button) sent twice
