@@ -109,6 +109,17 @@ def cancel_reason(text: str) -> str:
     return re.sub(r"^(?:原因|因为)\s*[:：]?\s*", "", text.strip())[:500]
 
 
+#: A meeting's status as the 工作台 and the 台账 say it.
+MEETING_STATUS_ZH = {"scheduled": "待召开", "held": "已召开", "cancelled": "已取消"}
+
+
+def meeting_status_zh(meeting: Meeting, now: datetime) -> str:
+    """待召开 / 已召开 / 已取消: a scheduled meeting whose start has passed was held."""
+    if meeting.status == "scheduled" and meeting.starts_at <= now:
+        return MEETING_STATUS_ZH["held"]
+    return MEETING_STATUS_ZH.get(meeting.status, meeting.status)
+
+
 def sign_up_open(meeting: Meeting, now: datetime) -> bool:
     """Sign-up stays open until four hours after the start (latecomers), never for a
     cancelled meeting."""
