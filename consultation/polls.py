@@ -27,6 +27,7 @@ from consultation.ballots import (
     options_for,
     tally,
 )
+from consultation.binding import push_route
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.outcomes import VOID_WHY_ZH, decided_text, stored_tally
@@ -536,7 +537,25 @@ class PollService:
         )
         if poll.anonymous:  # nobody votes for anyone in a secret ballot
             return counted
-        return replace(counted, extra={"assisted": await self.polls.assisted_count(poll.id or 0)})
+        return replace(counted, extra=await self._assisted(poll))
+
+    async def _assisted(self, poll: Poll) -> dict[str, int]:
+        """The 代办 votes: how many, how many the resident confirmed, and how many of the
+        rest could not be asked (no chat account a push reaches)."""
+        confirmed = unreachable = total = 0
+        for voter, person in await self.polls.participants(poll.id or 0):
+            if voter.assisted_by is None:
+                continue
+            total += 1
+            if voter.assist_confirmed_at is not None:
+                confirmed += 1
+            elif person.id is None or not (await push_route(self.uow, person.id)).accounts:
+                unreachable += 1
+        return {
+            "assisted": total,
+            "assisted_confirmed": confirmed,
+            "assisted_unreachable": unreachable,
+        }
 
     async def set_hidden(self, poll_id: int, hide: bool, actor: str) -> Poll:
         """Hide results until close; once voting has started it cannot be switched off."""
