@@ -223,7 +223,15 @@ class MeetingService:
         self, code: str, topic_id: int, minutes: int, actor: str, position: int | None = None
     ) -> AgendaItem:
         """Put a qualified topic on the agenda of a meeting still ahead; its status becomes
-        ``scheduled``. A topic sits on one agenda at a time."""
+        ``scheduled``. A topic sits on one agenda at a time; once the meeting has begun
+        (its day, after its start) the agenda is fixed."""
+        found = await self.get(code)
+        if (
+            found.status == "scheduled"
+            and found.starts_at <= self.now
+            and self._local_day(self.now) == self._local_day(found.starts_at)
+        ):
+            raise MeetingError("agenda_started", code=found.code, ref=topic_ref(topic_id))
         meeting = await self._changeable(code)
         topics = self.uow.get(TopicRepository)
         topic = await topics.get(topic_id)

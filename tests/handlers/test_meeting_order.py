@@ -430,3 +430,24 @@ async def test_a_cancelled_meeting_takes_no_vote_and_no_invitation(low_bar: Town
 
     invited = await town.li.says("邀请 M202612")
     assert invited.text == "M202612 已经取消了。", invited.text
+
+
+async def test_meeting_day_words_say_what_is_so(low_bar: Town) -> None:
+    """Under way, 议程 said the meeting was over; 签到 刘大爷 said 您; 报名 promised a
+    reminder the day before a meeting already begun."""
+    town = low_bar
+    await _on_the_agenda(town)
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00, under way
+    fixed = await town.li.says("议程 M202612 T1 20分钟")
+    assert fixed.text == "M202612 已经开始，议程不能再改；T1 可以排进下一次议事日。", fixed.text
+
+    assert "签到成功" in await town.liu.says("签到")
+    again = await town.li.says("签到 刘大爷")
+    assert again.text == "刘大爷已经签过到了。", again.text
+
+    late = await town.zhang.says("报名")
+    assert "报名成功" in late and "已经开始了" in late, late.text
+    assert "会前一天会提醒您" not in late, late.text
+
+    town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
+    assert "已经结束" in await town.li.says("议程 M202612 T1 20分钟")
