@@ -21,7 +21,7 @@ from consultation.binding import push_route
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
-from consultation.meetings import MODE_ZH, MeetingService
+from consultation.meetings import MEETING_STATUS_ZH, MODE_ZH, MeetingService
 from consultation.outcomes import (
     DECISION_STATUS_ZH,
     OutcomeService,
@@ -272,9 +272,7 @@ class ConsultationPages:
                     "when": self.local(m.starts_at),
                     "day": m.starts_at.astimezone(self.desk.zone).date(),
                     "place": m.place,
-                    "status": {"scheduled": "待召开", "held": "已召开", "cancelled": "已取消"}.get(
-                        m.status, m.status
-                    ),
+                    "status": MEETING_STATUS_ZH.get(m.status, m.status),
                     "onsite": counts.get("onsite", 0),
                     "online": counts.get("online", 0),
                     "capacity": m.capacity,

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlmodel import SQLModel, col, select
+from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from console.desk import MODERATOR, Desk, Visit
@@ -27,6 +27,7 @@ from console.exports import TICKET_COLUMNS, safe_cell, ticket_cells
 from console.overview import add_months, pct
 from consultation.confidentiality import Viewer
 from consultation.ids import decision_ref, poll_ref, topic_ref
+from consultation.meetings import meeting_status_zh
 from consultation.outcomes import (
     DECISION_STATUS_ZH,
     decision_outcome,
@@ -38,9 +39,10 @@ from consultation.tickets import Statistics, StatRow, TicketService
 from consultation.topics import TOPIC_STATUS_ZH
 from notices.polls import verdict_words
 from notices.tickets import action_zh
+from storage.meeting_changes import MeetingChange
 from storage.meetings import Meeting
 from storage.outcomes import Decision
-from storage.polls import Poll
+from storage.polls import Poll, PollVoter
 from storage.tickets import Ticket, TicketRepository
 from storage.topics import Topic
 
@@ -74,6 +76,24 @@ class ConsultationRecords:
     #: The decisions' polls by id (a decision's poll may have opened the month before):
     #: what each vote came to, so one recorded for a void vote is said void.
     decision_polls: dict[int, Poll] = field(default_factory=dict)
+    #: Why each cancelled meeting of the month was cancelled, by code ("" when not said).
+    cancel_reasons: dict[str, str] = field(default_factory=dict)
+    #: How many have voted so far in each poll still open, by id.
+    turnout: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def held(self) -> list[Meeting]:
+        """The month's meetings not cancelled."""
+        return [m for m in self.meetings if m.status != "cancelled"]
+
+    @property
+    def cancelled(self) -> list[str]:
+        """The month's cancelled meetings: ``M202612，台风预警`` (the code alone, no reason)."""
+        return [
+            "，".join(filter(None, (m.code, self.cancel_reasons.get(m.code, ""))))
+            for m in self.meetings
+            if m.status == "cancelled"
+        ]
 
     def decided(self, decision: Decision) -> tuple[str, str]:
         """The decision's words as decided and what its vote came to (a void one, made
@@ -94,12 +114,36 @@ async def consultation_within(
     decisions = await within(Decision, Decision.created_at)
     ids = [d.poll_id for d in decisions if d.poll_id is not None]
     polls = (await session.exec(select(Poll).where(col(Poll.id).in_(ids)))).all() if ids else []
+    meetings = await within(Meeting, Meeting.starts_at)
+    reasons: dict[str, str] = {}
+    for m in meetings:
+        if m.status != "cancelled":
+            continue
+        changes = await session.exec(
+            select(MeetingChange)
+            .where(MeetingChange.meeting_id == m.id, MeetingChange.kind == "cancelled")
+            .order_by(col(MeetingChange.at))
+        )
+        said = [c.reason for c in changes.all() if c.reason]
+        reasons[m.code] = said[-1] if said else ""
+    opened = await within(Poll, Poll.opened_at)
+    running = [p.id for p in opened if p.status == "open" and p.id is not None]
+    turnout: dict[int, int] = {}
+    if running:
+        counted = await session.exec(
+            select(PollVoter.poll_id, func.count())
+            .where(col(PollVoter.poll_id).in_(running))
+            .group_by(col(PollVoter.poll_id))
+        )
+        turnout = {int(pid): int(n) for pid, n in counted.all()}
     return ConsultationRecords(
         await within(Topic, Topic.created_at),
-        await within(Meeting, Meeting.starts_at),
-        await within(Poll, Poll.opened_at),
+        meetings,
+        opened,
         decisions,
         {p.id: p for p in polls if p.id is not None},
+        reasons,
+        turnout,
     )
 
 
@@ -158,7 +202,8 @@ class ReportPages:
                 "topics_accepted": sum(
                     1 for tp in held.topics if tp.status not in ("proposed", "rejected")
                 ),
-                "meetings": [m.code for m in held.meetings],
+                "meetings": [m.code for m in held.held],
+                "cancelled": held.cancelled,
                 "polls": len(held.polls),
                 "decisions": sum(
                     1 for d in held.decisions if held.decided(d)[1] in ("passed", "failed")
@@ -270,7 +315,7 @@ class ReportPages:
         figures.append(["按类别"])
         for r in stats.by_category:
             figures.append(stat_line(r.category, r))
-        self._consultation(book, await consultation_within(session, lo, hi))
+        self._consultation(book, await consultation_within(session, lo, hi), visit.now)
         for ws in book.worksheets:
             for column in ws.columns:
                 letter = column[0].column_letter
@@ -278,7 +323,7 @@ class ReportPages:
                 ws.column_dimensions[letter].width = min(60, max(8, width * 1.6))
         return book
 
-    def _consultation(self, book: Workbook, held: ConsultationRecords) -> None:
+    def _consultation(self, book: Workbook, held: ConsultationRecords, now: datetime) -> None:
         """The sheets 议题, 议事日, 表决 and 决议: a row a record of the month."""
         topics = [
             [
@@ -293,11 +338,17 @@ class ReportPages:
         ]
         _sheet(book, "议题", ["编号", "标题", "状态", "附议", "理由", "提出时间"], topics)
         meetings = [
-            [m.code, self.local(m.starts_at), m.place, m.status, self.local(m.minutes_published_at)]
+            [
+                m.code,
+                self.local(m.starts_at),
+                m.place,
+                meeting_status_zh(m, now),
+                self.local(m.minutes_published_at),
+            ]
             for m in held.meetings
         ]
         _sheet(book, "议事日", ["编号", "时间", "地点", "状态", "纪要发布"], meetings)
-        polls = [_poll_cells(p) for p in held.polls]
+        polls = [_poll_cells(p, held.turnout) for p in held.polls]
         _sheet(
             book, "表决", ["编号", "问题", "状态", "匿名", "投票人数", "应投人数", "结果"], polls
         )
@@ -318,8 +369,8 @@ class ReportPages:
         _sheet(book, "决议", ["编号", "决议", "是否通过", "状态", "负责人", "期限"], decisions)
 
 
-def _poll_cells(p: Poll) -> list[Any]:
-    """A poll's row: how many voted and the result once it has closed, none while open."""
+def _poll_cells(p: Poll, turnout: dict[int, int]) -> list[Any]:
+    """A poll's row: how many voted (so far, while open) and the result once it has closed."""
     result = p.result or {}
     shown = p.status != "open"
     tally = stored_tally(p) if shown else None
@@ -328,7 +379,7 @@ def _poll_cells(p: Poll) -> list[Any]:
         p.question,
         "进行中" if p.status == "open" else "已结束",
         "是" if p.anonymous else "否",
-        result.get("voters", "") if shown else "",
+        result.get("voters", "") if shown else turnout.get(p.id or 0, 0),
         p.electorate_size,
         verdict_words(tally.outcome) if tally is not None else "",
     ]

@@ -169,6 +169,7 @@ class AssistService:
         resident = act.resident
         assert resident.id is not None
         ref = topic_ref(topic_id)
+        await self._not_withdrawn("cosign", ref, resident)
         existing = await self.uow.get(TopicRepository).cosign_of(topic_id, resident.id)
         if existing is not None:
             topic = await TopicService(self.uow, self.rules, self.now).get(topic_id)
@@ -200,6 +201,7 @@ class AssistService:
         service = MeetingService(self.uow, self.rules, self.zone, self.now)
         meeting = await service.get(code)
         assert meeting.id is not None
+        await self._not_withdrawn("signup", meeting.code, resident)
         existing = await self.uow.get(MeetingRepository).signup(meeting.id, resident.id)
         if existing is not None and existing.status == "signed":
             if existing.assisted_by is None:
@@ -234,14 +236,13 @@ class AssistService:
             raise AssistError("anonymous", ref=ref, name=resident.name)
         await self._check(act, PARTICIPANTS)
         assert resident.id is not None
+        await self._not_withdrawn("vote", ref, resident)
         existing = await self.uow.get(PollRepository).voter_of(poll_id, resident.id)
-        if (
-            existing is not None
-            and existing.assisted_by is not None
-            and existing.choice_mask == mask
-            and polls.is_open(poll)
-        ):
-            return Assisted(ref, poll.question, resident, "same")
+        if existing is not None and existing.assisted_by is not None and polls.is_open(poll):
+            if existing.choice_mask == mask:
+                return Assisted(ref, poll.question, resident, "same")
+            # A 代办 vote is changed by the resident only, never by whoever assisted.
+            raise AssistError("vote_change", ref=ref, name=resident.name)
         with on_behalf_of(resident.name):
             outcome = await polls.cast(
                 poll_id, resident, mask, act.actor, assisted_by=act.assistant
@@ -249,6 +250,16 @@ class AssistService:
         self._recorded(ev.VoteAssisted, ref, poll.question, act, poll=poll, mask=mask)
         reachable = await self._reachable(resident)
         return Assisted(ref, poll.question, resident, outcome.status, reachable=reachable)
+
+    async def _not_withdrawn(self, kind: str, ref: str, resident: Resident) -> None:
+        """A resident who undid (撤销) a 代办 of this topic, meeting or poll said it was not
+        their wish: nobody assists them in it again, they act themselves."""
+        entity = {"cosign": "topic", "signup": "meeting", "vote": "poll"}[kind]
+        for entry in await self.uow.audit.for_entity(entity, ref):
+            if entry.action == "assist_undone" and (entry.after or {}).get("resident") == (
+                resident.id
+            ):
+                raise AssistError(f"withdrawn_{kind}", name=resident.name, ref=ref)
 
     def _recorded(
         self,
@@ -320,6 +331,13 @@ class AssistService:
         kind, found = await self._own_record(ref, resident, card)
         record, title = found
         await self._not_cancelled(kind, ref)
+        if record.assist_confirmed_at is not None:
+            if kind == "vote":
+                polls = PollService(self.uow, self.now, self.ballots)
+                if not polls.is_open(await polls.get(int(ref[1:]))):
+                    raise AssistError("poll_closed", ref=ref)  # in the result: it stays
+            # Confirmed as their own: taken back only as their own is (取消附议 …).
+            raise AssistError(f"confirmed_{kind}", ref=ref)
         assert record.assisted_by is not None and resident.id is not None
         number = int(ref[1:])
         if kind == "cosign":

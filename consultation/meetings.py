@@ -109,6 +109,17 @@ def cancel_reason(text: str) -> str:
     return re.sub(r"^(?:原因|因为)\s*[:：]?\s*", "", text.strip())[:500]
 
 
+#: A meeting's status as the 工作台 and the 台账 say it.
+MEETING_STATUS_ZH = {"scheduled": "待召开", "held": "已召开", "cancelled": "已取消"}
+
+
+def meeting_status_zh(meeting: Meeting, now: datetime) -> str:
+    """待召开 / 已召开 / 已取消: a scheduled meeting whose start has passed was held."""
+    if meeting.status == "scheduled" and meeting.starts_at <= now:
+        return MEETING_STATUS_ZH["held"]
+    return MEETING_STATUS_ZH.get(meeting.status, meeting.status)
+
+
 def sign_up_open(meeting: Meeting, now: datetime) -> bool:
     """Sign-up stays open until four hours after the start (latecomers), never for a
     cancelled meeting."""
@@ -212,7 +223,15 @@ class MeetingService:
         self, code: str, topic_id: int, minutes: int, actor: str, position: int | None = None
     ) -> AgendaItem:
         """Put a qualified topic on the agenda of a meeting still ahead; its status becomes
-        ``scheduled``. A topic sits on one agenda at a time."""
+        ``scheduled``. A topic sits on one agenda at a time; once the meeting has begun
+        (its day, after its start) the agenda is fixed."""
+        found = await self.get(code)
+        if (
+            found.status == "scheduled"
+            and found.starts_at <= self.now
+            and self._local_day(self.now) == self._local_day(found.starts_at)
+        ):
+            raise MeetingError("agenda_started", code=found.code, ref=topic_ref(topic_id))
         meeting = await self._changeable(code)
         topics = self.uow.get(TopicRepository)
         topic = await topics.get(topic_id)
@@ -270,6 +289,8 @@ class MeetingService:
         """
         meeting = await self.get(code)
         assert meeting.id is not None
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
         wanted: list[tuple[Resident, str]] = [
             (r, "committee") for r in await self.uow.residents.with_role(Role.COMMITTEE.value)
         ]

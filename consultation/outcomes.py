@@ -154,7 +154,10 @@ def stored_tally(poll: Poll) -> Tally | None:
         rule_met=bool(poll.result["rule_met"]),
         tie=bool(poll.result["tie"]),
         winner=poll.result["winner"],
-        extra={"assisted": int(poll.result.get("assisted", 0))},
+        extra={
+            key: int(poll.result.get(key, 0))
+            for key in ("assisted", "assisted_confirmed", "assisted_unreachable")
+        },
         withheld_below=int(poll.result.get("withheld_below", 0)),
     )
 

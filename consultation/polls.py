@@ -28,6 +28,7 @@ from consultation.ballots import (
     tally,
     withhold_counts,
 )
+from consultation.binding import push_route
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.outcomes import decided_text, requeue_reason, stored_tally
@@ -295,6 +296,13 @@ class PollService:
             if meeting is None:
                 raise PollError("meeting_not_found", code=spec.meeting_code)
             meeting_id = meeting.id
+        if meeting_id is not None:
+            home = await self.uow.get(MeetingRepository).get(meeting_id)
+            if home is not None and home.status == "cancelled":
+                if not (spec.standalone and spec.meeting_code is None):
+                    # A cancelled day decides nothing: no poll is filed under it.
+                    raise PollError("meeting_cancelled", code=home.code)
+                meeting_id = None  # 开启投票 T1 单独表决, T1 left on a cancelled day's agenda
         if not question:
             raise PollError("no_question")
         for running in await self.polls.open_polls():  # 开启投票 (or its button) sent twice
@@ -541,7 +549,25 @@ class PollService:
         counted = self._count(poll, await self.polls.mask_counts(poll), size)
         if poll.anonymous:  # nobody votes for anyone in a secret ballot
             return counted
-        return replace(counted, extra={"assisted": await self.polls.assisted_count(poll.id or 0)})
+        return replace(counted, extra=await self._assisted(poll))
+
+    async def _assisted(self, poll: Poll) -> dict[str, int]:
+        """The 代办 votes: how many, how many the resident confirmed, and how many of the
+        rest could not be asked (no chat account a push reaches)."""
+        confirmed = unreachable = total = 0
+        for voter, person in await self.polls.participants(poll.id or 0):
+            if voter.assisted_by is None:
+                continue
+            total += 1
+            if voter.assist_confirmed_at is not None:
+                confirmed += 1
+            elif person.id is None or not (await push_route(self.uow, person.id)).accounts:
+                unreachable += 1
+        return {
+            "assisted": total,
+            "assisted_confirmed": confirmed,
+            "assisted_unreachable": unreachable,
+        }
 
     @staticmethod
     def _count(poll: Poll, counts: dict[int, int], electorate: int) -> Tally:

@@ -178,7 +178,7 @@ class JoinMeetingHandler(Handler):
             if exc.code == "which_signup":
                 return [which_signup(exc.values)]
             return [refusal("meeting_error", exc.code, exc.values)]
-        return [signup_reply(meeting, mode, outcome, zone)]
+        return [signup_reply(meeting, mode, outcome, zone, ctx.now)]
 
 
 _PLACE = re.compile(r"(?:地点|改在|地址)\s*[:：]?\s*(.+)$", re.DOTALL)
@@ -303,7 +303,7 @@ class MeetingAdminHandler(Handler):
             return [person]
         meeting_, fresh = await self._service(ctx).check_in(person, code, ctx.user.actor)
         if not fresh:
-            return [Reply(t("meeting.already_checked_in"))]
+            return [Reply(t("meeting.already_checked_in_other", name=person.name))]
         return [Reply(t("meeting.checked_in_other", name=person.name, code=meeting_.code))]
 
     async def note(self, ctx: Context, code: str, topic: int, text: str) -> Sequence[Reply]:

@@ -21,9 +21,12 @@ from storage.meetings import Meeting
 _SWITCH_VERB = {"online": "改为线上", "onsite": "改为现场"}
 
 
-def signup_reply(meeting: Meeting, mode: str, outcome: str, zone: ZoneInfo) -> Reply:
+def signup_reply(
+    meeting: Meeting, mode: str, outcome: str, zone: ZoneInfo, now: datetime | None = None
+) -> Reply:
     """报名 / 线上报名 answered: signed up, already so, switched, or asked to switch (the
-    resident is signed up the other way)."""
+    resident is signed up the other way). Once the meeting has begun (``now``), no
+    reminder before it is promised."""
     values = {
         "code": meeting.code,
         "when": date_text(meeting.starts_at, zone),
@@ -41,6 +44,8 @@ def signup_reply(meeting: Meeting, mode: str, outcome: str, zone: ZoneInfo) -> R
         )
         return Reply(t("meeting.ask_switch", current=MODE_ZH[other], **values), buttons=(switch,))
     key = "meeting.signed_up_online" if mode == "online" else "meeting.signed_up"
+    if now is not None and now >= meeting.starts_at:
+        key += "_started"
     return Reply(t(key, **values))
 
 

@@ -144,6 +144,20 @@ def progress_line(poll: Poll, progress: Turnout, tally: Tally | None = None) -> 
     return t("poll.progress_with_counts", counts=counts, **values)
 
 
+def assisted_line(extra: dict[str, int]) -> str:
+    """其中代办 2 人，1 人本人已确认，1 人无法联系本人确认: what each 代办 vote came to."""
+    count = extra.get("assisted", 0)
+    confirmed = extra.get("assisted_confirmed", 0)
+    unreachable = extra.get("assisted_unreachable", 0)
+    shares = (
+        ("confirmed", confirmed),
+        ("pending", count - confirmed - unreachable),
+        ("unreachable", unreachable),
+    )
+    parts = "".join("，" + t(f"poll.result_assisted_{key}", count=n) for key, n in shares if n > 0)
+    return t("poll.result_assisted", count=count, parts=parts)
+
+
 def _one_decimal(value: float) -> str:
     return f"{value:.1f}"
 
@@ -166,7 +180,7 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
     ]
     lines.append(_turnout_line(poll, tally))
     if tally.extra.get("assisted"):
-        lines.append(t("poll.result_assisted", count=tally.extra["assisted"]))
+        lines.append(assisted_line(tally.extra))
     lines.append(
         t(
             "poll.result_rule",

@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import re
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 from sqlalchemy import text as sql
@@ -381,3 +382,36 @@ async def test_an_anonymous_poll_takes_a_paper_ballot_and_closes_in_the_workbenc
     assert status == 200 and "P1 已结束" in page, page
     assert "参与 2 人，不足 5 人" in page and not re.search(r"(赞成|反对)\s*[：:]\s*\d", page)
     assert "参与 2 人" in str(await town.zhang.says("P1"))
+
+
+async def test_the_months_report_counts_a_cancelled_meeting_as_cancelled(
+    town: Town, as_li: Browserless
+) -> None:
+    """M202612 cancelled for the typhoon was counted in 召开议事日 and its sheet said
+    "cancelled"; a poll still open had no 投票人数."""
+    signed_in_at = town.clock.now
+    town.clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # December's poll
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    await town.li.says("创建议事日")
+    preview = await town.li.says("取消议事日 M202612 台风预警")
+    assert "已取消 M202612" in await town.li.taps("确认取消", preview)
+    town.clock.now = signed_in_at  # the workbench session is of that day
+
+    status, page = await as_li.page("/console/reports/2026-12")
+    assert status == 200, page[:2000]
+    assert "召开议事日 0 次；取消 1 次（M202612，台风预警）" in page, page
+
+    response = await as_li.client.get("/console/reports/2026-12.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    meetings = {row[0]: row[3] for row in book["议事日"].iter_rows(min_row=2, values_only=True)}
+    assert meetings == {"M202612": "已取消"}, meetings
+    [poll] = list(book["表决"].iter_rows(min_row=2, values_only=True))
+    assert poll[0] == "P1" and poll[2] == "进行中" and poll[4] == 1, poll
+
+    async with town.bot.uow() as uow:
+        await uow.session.execute(sql("UPDATE meetings SET status = 'scheduled'"))
+    response = await as_li.client.get("/console/reports/2026-12.xlsx")
+    book = load_workbook(io.BytesIO(await response.read()))
+    [row] = list(book["议事日"].iter_rows(min_row=2, values_only=True))
+    assert row[3] == "待召开", row

@@ -320,8 +320,8 @@ async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_wh
     sqlite_url: str, clock: Clock
 ) -> None:
     """One co-sign qualifies the topic; the assisted one that did is undone: the proposer
-    and the moderators, told it qualified, are told it no longer does; signed again, it
-    is told again."""
+    and the moderators, told it qualified, are told it no longer does; signed again (by
+    her, since she undid the 代办), it is told again."""
     settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
     bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow, clock())
@@ -350,68 +350,39 @@ async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_wh
         refused = await town.li.says("议程 M202612 T1 20分钟")
         assert "还没有达到附议人数" in refused, refused.text
 
-        await town.wang.says("代办 附议 T1 张阿姨")
+        assert "已撤销过代办" in await town.wang.says("代办 附议 T1 张阿姨")
+        await town.zhang.says("附议 T1")
         [again] = await town.chen.receives()
         assert "附议已满 1 人" in again.text, again.text
     finally:
         await bot.stop()
 
 
-async def test_an_old_cards_buttons_leave_a_newer_assisted_sign_up_alone(town: Town) -> None:
-    """Undone, then assisted again and confirmed: the first card's 撤销 (and 确认) are of
-    the first 代办, and undo nothing of the second."""
-    await town.li.says("创建议事日")
-    await town.wang.says("代办 报名 张阿姨 线上")
-    [first] = await town.zhang.receives()
-    assert "已撤销 M202612 的报名" in await town.zhang.taps("撤销", first)
-    town.clock.advance(hours=2)  # she calls back: she does want to take part
-    await town.wang.says("代办 报名 张阿姨 线上")
-    [second] = await town.zhang.receives()
-    assert first.buttons[1].data != second.buttons[1].data
-    confirmed = await town.zhang.taps("确认", second)
-    assert confirmed.text.startswith("好的，已确认报名 M202612"), confirmed.text
-    await town.wang.receives()
-
-    old = await town.zhang.taps("撤销", first)
-    assert old.text == (
-        "这是之前一次代办的消息，已经作废，没有做任何改动。"
-        "M202612 现在的代办（王网格员办的）您已经确认过了。"
-    ), old.text
-    assert "已撤销" not in await town.zhang.taps("确认", first)
-    listed = await town.li.says("报名名单 M202612")
-    assert "张阿姨（王网格员代办，本人已确认）｜线上" in listed, listed.text
-    assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
-    again = await town.zhang.taps("确认", second)  # the card of the current 代办 still acts
-    assert again.text.startswith("好的，已确认报名 M202612"), again.text
-
-
 async def test_an_old_card_of_a_co_sign_or_a_vote_acts_on_its_own_only(town: Town) -> None:
+    """A 代办 undone is not done again by proxy, and a 代办 vote is changed by the
+    resident only: a card's buttons act on the 代办 they were sent for, and the resident's
+    own act since is not theirs to undo."""
     await _topic_open_for_cosigning(town)
     await town.wang.says("代办 附议 T1 张阿姨")
     [first] = await town.zhang.receives()
     await town.zhang.taps("撤销", first)
     town.clock.advance(minutes=30)
-    await town.wang.says("代办 附议 T1 张阿姨")
-    [second] = await town.zhang.receives()
+    assert "已撤销过代办" in await town.wang.says("代办 附议 T1 张阿姨")
+    await town.zhang.says("附议 T1")
     old = await town.zhang.taps("确认", first)
-    assert old.text == (
-        "这是之前一次代办的消息，已经作废，没有做任何改动。"
-        "王网格员后来又替您代办了 T1，请在最新的那条消息里点“确认”或“撤销”。"
-    ), old.text
-    assert "张阿姨（王网格员代办，待本人确认）" in await town.li.says("附议名单 T1")
-    assert "已撤销 T1 的附议" in await town.zhang.taps("撤销", second)
+    assert "没有找到别人替您代办 T1 的记录" in old, old.text
+    assert "附议 1 人" in await town.li.says("附议名单 T1")
 
     await town.li.says("开启投票 小区是否加装电梯")
     await town.zhang.receives()
     await town.wang.says("代办 投票 P1 赞成 张阿姨")
     [yes] = await town.zhang.receives()
-    town.clock.advance(minutes=10)  # she meant 反对: 王网格员 changes it for her
-    await town.wang.says("代办 投票 P1 反对 张阿姨")
-    [no] = await town.zhang.receives()
+    town.clock.advance(minutes=10)  # she meant 反对: she changes it herself
+    assert "不能改票" in await town.wang.says("代办 投票 P1 反对 张阿姨")
+    assert "已改票" in await town.zhang.says("投票 P1 反对")
     stale = await town.zhang.taps("撤销", yes)
-    assert "已经作废，没有做任何改动" in stale, stale.text
+    assert "已撤销" not in stale, stale.text
     assert "已投 1/" in await town.li.says("投票情况 P1")
-    assert "已确认 P1 的这张票" in await town.zhang.taps("确认", no)
 
 
 async def test_not_my_vote_under_an_assisted_card_offers_to_undo_it(town: Town) -> None:
@@ -457,3 +428,94 @@ async def test_not_my_vote_under_an_assisted_card_offers_to_undo_it(town: Town) 
     assert "已确认 P1 的这张票" in await town.zhang.taps("确认", p1_card)
     after = await town.zhang.says("不是我的意思")  # nothing waits for her word now
     assert "王网格员替您" not in after and "撤销" not in after.labels, after.text
+
+
+async def test_an_old_cards_buttons_leave_a_newer_own_sign_up_alone(town: Town) -> None:
+    """Undone, then she signs up herself (no second 代办 after an undo): the first card's
+    撤销 (and 确认) are of the first 代办, and undo nothing of hers."""
+    await town.li.says("创建议事日")
+    await town.wang.says("代办 报名 张阿姨 线上")
+    [first] = await town.zhang.receives()
+    assert "已撤销 M202612 的报名" in await town.zhang.taps("撤销", first)
+    town.clock.advance(hours=2)  # she does want to take part after all
+    refused = await town.wang.says("代办 报名 张阿姨 线上")
+    assert refused.text == "张阿姨已撤销过代办，请本人报名。", refused.text
+    assert "报名成功" in await town.zhang.says("线上报名")
+    await town.wang.receives()
+
+    for label in ("撤销", "确认"):
+        old = await town.zhang.taps(label, first)
+        assert "没有找到别人替您代办 M202612 的记录" in old, old.text
+    listed = await town.li.says("报名名单 M202612")
+    assert "张阿姨｜线上" in listed and "代办" not in listed, listed.text
+    assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
+
+
+async def test_once_a_resident_undid_a_proxy_nobody_assists_him_there_again(town: Town) -> None:
+    """刘大爷 tapped 撤销 on 赵网格员's vote: a second 代办 vote for him counted at once.
+    Now, in that poll, that topic and that meeting, he acts himself."""
+    await _topic_open_for_cosigning(town)
+    await town.li.says("创建议事日")
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    for command in ("代办 投票 P1 反对 刘大爷", "代办 附议 T1 刘大爷", "代办 报名 M202612 刘大爷"):
+        await town.zhao.says(command)
+        asked = (await town.liu.receives())[-1]
+        assert "撤销" in [b.label for b in asked.buttons], asked.text
+        assert "已撤销" in await town.liu.taps("撤销", asked)
+
+    again = await town.zhao.says("代办 投票 P1 赞成 刘大爷")
+    assert again.text == "刘大爷已撤销过代办，请本人投票。", again.text
+    assert "已投 0/" in await town.li.says("投票情况 P1")
+    cosign = await town.zhao.says("代办 附议 T1 刘大爷")
+    assert cosign.text == "刘大爷已撤销过代办，请本人附议。", cosign.text
+    signup = await town.li.says("代办 报名 M202612 刘大爷")  # a moderator neither
+    assert signup.text == "刘大爷已撤销过代办，请本人报名。", signup.text
+    assert await town.liu.receives() == [], "nobody asked him again"
+    assert "已记录" in await town.liu.says("投票 P1 赞成"), "he votes himself"
+
+
+async def test_a_proxy_cannot_change_a_vote_and_the_result_says_who_confirmed(town: Town) -> None:
+    """王网格员 flipped 周奶奶's 代办 vote (she has no chat), and the result said every 代办
+    vote had been put to its resident."""
+    name = await _neighbour_without_a_chat(town)
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    assert "已替" in await town.wang.says(f"代办 投票 P1 赞成 {name}")
+    flipped = await town.wang.says(f"代办 投票 P1 反对 {name}")
+    assert flipped.text == ("周奶奶在 P1 的票是代办投的，代办人不能改票；要改请周奶奶本人来投。"), (
+        flipped.text
+    )
+    await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    [asked] = [r for r in await town.zhang.receives() if r.buttons and "替您" in r.text]
+    await town.zhang.taps("确认", asked)
+    await town.zhao.says("代办 投票 P1 反对 刘大爷")  # asked, not answered
+
+    closed = await town.li.says("结束投票 P1")
+    assert "赞成：2 票" in closed and "反对：1 票" in closed, closed.text
+    assert (
+        "其中代办 3 人，1 人本人已确认，1 人已请本人确认、尚未回复，1 人无法联系本人确认" in closed
+    ), closed.text
+    assert "已请本人确认）" not in closed
+    results = await town.li.says("投票结果 P1")  # read back from the stored result
+    assert "1 人无法联系本人确认" in results, results.text
+
+
+async def test_undo_after_confirm_changes_nothing(town: Town) -> None:
+    """张阿姨 confirmed 王网格员's co-sign; the same card's 撤销 then withdrew it and told
+    him it was not her wish. Now it points to 取消附议 and changes nothing."""
+    await _topic_open_for_cosigning(town)
+    await town.wang.receives()
+    await town.wang.says("代办 附议 T1 张阿姨")
+    [asked] = await town.zhang.receives()
+    assert "已确认" in await town.zhang.taps("确认", asked)
+    undone = await town.zhang.taps("撤销", asked)
+    assert undone.text == "您已确认过；想取消附议请发“取消附议 T1”。", undone.text
+    assert await town.wang.receives() == [], "the grid worker is told nothing"
+    assert "附议 1 人" in await town.li.says("附议名单 T1")
+
+    await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    await town.wang.says("代办 投票 P1 赞成 张阿姨")
+    [card] = [r for r in await town.zhang.receives() if r.buttons and "替您" in r.text]
+    await town.zhang.taps("确认", card)
+    kept = await town.zhang.taps("撤销", card)
+    assert "您已确认过" in kept and "投票 P1" in kept, kept.text
+    assert "已投 1/" in await town.li.says("投票情况 P1")

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import Yishi, build_web_app
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
+from storage.polls import PollRepository
 from tests.conftest import Clock, make_settings
 from tests.kit import Town
 
@@ -405,3 +406,48 @@ async def test_those_invited_hear_of_a_move_and_a_cancellation_once_each(town: T
     [cancelled] = await town.chen.receives()
     assert cancelled.text.startswith("【协商议事日取消】"), cancelled.text
     assert [r.text[:9] for r in await town.liu.receives()] == ["【协商议事日取消】"]
+
+
+async def test_a_cancelled_meeting_takes_no_vote_and_no_invitation(low_bar: Town) -> None:
+    """After 取消议事日 M202612, 开启投票 T1 M202612 filed a poll under the cancelled day
+    and 邀请 M202612 said everyone had been invited: both now say it was cancelled."""
+    town = low_bar
+    await _on_the_agenda(town)
+    preview = await town.li.says("取消议事日 M202612 台风预警")
+    assert "已取消 M202612" in await town.li.taps("确认取消", preview)
+
+    refused = await town.li.says("开启投票 T1 M202612")
+    assert refused.text == "M202612 已经取消了；要单独表决请发 开启投票 … 单独表决", refused.text
+    bare = await town.li.says("开启投票 T1")  # T1 still sits on the cancelled day's agenda
+    assert "M202612 已经取消了" in bare, bare.text
+    async with town.bot.uow() as uow:
+        assert await uow.get(PollRepository).open_polls() == [], "no poll was filed"
+    alone = await town.li.says("开启投票 T1 单独表决")
+    assert "P1" in alone, alone.text
+    async with town.bot.uow() as uow:
+        [poll] = await uow.get(PollRepository).open_polls()
+        assert poll.meeting_id is None, "standalone: not filed under the cancelled day"
+
+    invited = await town.li.says("邀请 M202612")
+    assert invited.text == "M202612 已经取消了。", invited.text
+
+
+async def test_meeting_day_words_say_what_is_so(low_bar: Town) -> None:
+    """Under way, 议程 said the meeting was over; 签到 刘大爷 said 您; 报名 promised a
+    reminder the day before a meeting already begun."""
+    town = low_bar
+    await _on_the_agenda(town)
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00, under way
+    fixed = await town.li.says("议程 M202612 T1 20分钟")
+    assert fixed.text == "M202612 已经开始，议程不能再改；T1 可以排进下一次议事日。", fixed.text
+
+    assert "签到成功" in await town.liu.says("签到")
+    again = await town.li.says("签到 刘大爷")
+    assert again.text == "刘大爷已经签过到了。", again.text
+
+    late = await town.zhang.says("报名")
+    assert "报名成功" in late and "已经开始了" in late, late.text
+    assert "会前一天会提醒您" not in late, late.text
+
+    town.clock.now = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)  # the day after
+    assert "已经结束" in await town.li.says("议程 M202612 T1 20分钟")
