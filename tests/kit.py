@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from bot.app import Yishi
 from kernel.messages import ChatType, Inbound, Location, Reply
+from storage.tickets import Ticket, TicketRepository
 from storage.types import utcnow
 
 GROUP = "group:main"
@@ -237,6 +238,12 @@ class Town:
     async def scheduler_runs(self) -> list[str]:
         await self.bot.scheduler.tick()
         return list(await self.bot.scheduler.run_due())
+
+    async def tickets_of(self, who: str, platform: str = "web") -> list[Ticket]:
+        """The tickets ``who`` filed from their own chat, by number."""
+        async with self.bot.uow() as uow:
+            found = await uow.get(TicketRepository).of_reporter(platform, who, None)
+        return sorted(found, key=lambda tk: tk.number)
 
 
 async def accepted_topic(town: Town, title: str = "小区东门加装夜间照明，晚上回家太黑") -> str:

@@ -24,7 +24,7 @@ from bot.demo import DEMO_NEIGHBOURS
 from consultation.residents import rows_from, save_row
 from storage.models import Push
 from tests.conftest import Clock, town_with
-from tests.handlers.test_decisions import _on_the_agenda_and_met, _requeued
+from tests.handlers.agenda_support import on_the_agenda_and_met, requeued
 from tests.kit import Town
 
 WITHHELD = "参与 1 人，不足 5 人，为保护匿名不公布各选项票数"
@@ -197,7 +197,7 @@ async def test_a_topics_anonymous_vote_with_too_few_votes_sends_it_back_to_wait(
     """T1's anonymous vote at M202612 with two votes decided nothing: T1 goes back to
     已达附议人数 by the void-vote path, saying why, and the audit says ``too_few``."""
     async for town in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
-        await _on_the_agenda_and_met(town)
+        await on_the_agenda_and_met(town)
         await town.li.says("开启投票 T1 匿名 法定:0%")
         for who in ("zhang", "liu"):
             assert "匿名票已投出" in await town.person(who).says("投票 P1 赞成")
@@ -206,5 +206,5 @@ async def test_a_topics_anonymous_vote_with_too_few_votes_sends_it_back_to_wait(
         assert "T1《3号楼东侧空地改成停车位》回到待列入议程" in closed, closed.text
         status = await town.liu.says("T1")
         assert "已达附议人数" in status and "匿名投票参与人数太少" in status, status.text
-        [(_, before, after)] = await _requeued(town)
+        [(_, before, after)] = await requeued(town)
         assert before["status"] == "scheduled" and after["outcome"] == "too_few", after

@@ -411,21 +411,25 @@ async def test_not_my_vote_under_an_assisted_card_offers_to_undo_it(town: Town) 
     assert "张阿姨撤销了您代办的投票" in told.text
     assert "已投 0/" in await town.li.says("投票情况 P1")
 
-    # Two votes cast for her wait for her word: an 撤销 for each, nothing undone unasked.
+    # Undone, P1 takes no second 代办 for her. Two votes cast for her in other polls wait
+    # for her word: an 撤销 for each, nothing undone unasked.
+    refused = await town.wang.says("代办 投票 P1 B 张阿姨")
+    assert "张阿姨已撤销过代办" in refused, refused.text
     await town.li.says("开启投票 小区是否加装电梯 单独表决")
+    await town.li.says("开启投票 快递柜放在哪里 单独表决 选项:东门/西门")
     town.clock.advance(minutes=10)
-    await town.wang.says("代办 投票 P1 B 张阿姨")
     await town.wang.says("代办 投票 P2 赞成 张阿姨")
+    await town.wang.says("代办 投票 P3 B 张阿姨")
     both = await town.zhang.says("不是我的意思")
     assert both.text.startswith("有几张票是别人替您投的，还等您确认：\n"), both.text
-    assert "P1《充电桩装在哪里》：王网格员替您投了“B.西门”" in both
     assert "P2《小区是否加装电梯》：王网格员替您投了“赞成”" in both
-    assert both.labels == ["撤销 P1", "撤销 P2"]
+    assert "P3《快递柜放在哪里》：王网格员替您投了“B.西门”" in both
+    assert both.labels == ["撤销 P2", "撤销 P3"]
     assert "已撤销 P2 的这张票" in await town.zhang.taps("撤销 P2", both)
-    assert "已投 1/" in await town.li.says("投票情况 P1")
     assert "已投 0/" in await town.li.says("投票情况 P2")
-    [p1_card] = [r for r in await town.zhang.receives() if "“B.西门”" in r.text]
-    assert "已确认 P1 的这张票" in await town.zhang.taps("确认", p1_card)
+    assert "已投 1/" in await town.li.says("投票情况 P3")
+    [p3_card] = [r for r in await town.zhang.receives() if "“B.西门”" in r.text]
+    assert "已确认 P3 的这张票" in await town.zhang.taps("确认", p3_card)
     after = await town.zhang.says("不是我的意思")  # nothing waits for her word now
     assert "王网格员替您" not in after and "撤销" not in after.labels, after.text
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +11,7 @@ from sqlalchemy import text
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
 from tests.conftest import Clock, town_with
+from tests.handlers.agenda_support import on_the_agenda_and_met, requeued
 from tests.kit import Answer, Speaker, Town
 
 
@@ -196,24 +196,6 @@ async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
         yield found
 
 
-async def _on_the_agenda_and_met(town: Town) -> None:
-    """T1 (陈委员's) qualifies, goes on M202612's agenda, and the meeting begins."""
-    await town.li.says("创建议事日")
-    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
-    await town.chen.says("确认提交")
-    assert "T1 已通过审核" in await town.li.says("审核 T1 通过")
-    await town.liu.says("附议 T1")
-    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
-    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
-
-
-async def _requeued(town: Town) -> list[tuple[str, dict[str, object], dict[str, object]]]:
-    async with town.bot.uow() as uow:
-        entries = await uow.audit.for_entity("topic", "T1")
-    found = [e for e in entries if e.action == "topic_requeued"]
-    return [(e.actor, e.before or {}, e.after or {}) for e in found]
-
-
 async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
     one_cosign: Town,
 ) -> None:
@@ -221,7 +203,7 @@ async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
     of a meeting that was over. It goes back to wait for an agenda, saying why, and the
     next consultation day takes it."""
     town = one_cosign
-    await _on_the_agenda_and_met(town)
+    await on_the_agenda_and_met(town)
     await town.li.says("开启投票 T1 法定:100%")
     assert "已记录" in await town.zhang.says("投票 P1 赞成")
     closed = await town.li.says("结束投票 P1")
@@ -235,7 +217,7 @@ async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
         "议题 T1“3号楼东侧空地改成停车位”：已达附议人数。"
         "P1 表决投票人数未达到法定人数，未形成决定，待列入议程重新表决。"
     ), status.text
-    [(actor, before, after)] = await _requeued(town)
+    [(actor, before, after)] = await requeued(town)
     async with town.bot.uow() as uow:
         entries = await uow.audit.for_entity("poll", "P1")
     [closer] = [e.actor for e in entries if e.action == "poll_closed"]
@@ -253,7 +235,7 @@ async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(
 async def test_a_tied_vote_the_scheduler_closes_puts_the_topic_back_too(one_cosign: Town) -> None:
     """Whoever closes the poll — here the scheduler at its time — the topic goes back."""
     town = one_cosign
-    await _on_the_agenda_and_met(town)
+    await on_the_agenda_and_met(town)
     await town.scheduler_runs()  # the leader, before the poll's time
     await town.li.says("开启投票 T1 法定:0% 截止:12-05 12:00")
     assert "已记录" in await town.zhang.says("投票 P1 赞成")
@@ -261,7 +243,7 @@ async def test_a_tied_vote_the_scheduler_closes_puts_the_topic_back_too(one_cosi
     assert "poll.close:P1" in await town.later(hours=3)
     status = await town.liu.says("T1")
     assert "已达附议人数" in status and "P1 表决平票，未形成决定" in status, status.text
-    [(actor, _, after)] = await _requeued(town)
+    [(actor, _, after)] = await requeued(town)
     assert actor == "scheduler" and after["outcome"] == "tie"
 
 

@@ -8,14 +8,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from nlu.dialogue import emergency_kind
-from storage.tickets import Ticket, TicketRepository
 from tests.kit import Town
-
-
-async def tickets_of(town: Town, who: str) -> list[Ticket]:
-    async with town.bot.uow() as uow:
-        found = await uow.get(TicketRepository).of_reporter("web", who, None)
-    return sorted(found, key=lambda tk: tk.number)
 
 
 async def notes_audited(town: Town) -> list[str]:
@@ -58,7 +51,7 @@ async def test_the_same_emergency_after_cancel_or_my_tickets_goes_to_the_first_t
     [pushed] = await town.wang.receives()
     assert "人还困在里面" in pushed.text
 
-    [ticket] = await tickets_of(town, "chen")
+    [ticket] = await town.tickets_of("chen")
     assert ticket.number == number and ticket.building == "3号楼" and ticket.room is None
     assert ticket.description == "3号楼电梯里有人被困住了"
     noted = await notes_audited(town)
@@ -75,7 +68,7 @@ async def test_the_same_emergency_again_before_anyone_took_it_says_it_waits(
     again = await town.liu.says("6号楼电梯困人了快来")
     assert f"您说的已补充到 {number}" in again and "还在等人接单" in again, again.text
     assert "正在赶过去" not in again.text
-    assert len(await tickets_of(town, "liu")) == 1
+    assert len(await town.tickets_of("liu")) == 1
 
 
 async def test_another_lift_or_the_same_one_hours_later_is_its_own_ticket(town: Town) -> None:
@@ -89,7 +82,7 @@ async def test_another_lift_or_the_same_one_hours_later_is_its_own_ticket(town: 
     await town.later(hours=5)
     later = await town.liu.says("6号楼电梯困人了快来")
     assert later.ticket not in (first, other.ticket) and "已按紧急诉求受理" in later
-    assert len(await tickets_of(town, "liu")) == 3
+    assert len(await town.tickets_of("liu")) == 3
 
 
 async def test_no_thanks_just_after_an_emergency_neither_withdraws_nor_adds_to_it(
@@ -110,7 +103,7 @@ async def test_no_thanks_just_after_an_emergency_neither_withdraws_nor_adds_to_i
     assert f"已补充到 {number}" in false_alarm and "96333" not in false_alarm.text
     [told] = await town.zhao.receives()
     assert number in told.text and "误报了" in told.text
-    [ticket] = await tickets_of(town, "liu")
+    [ticket] = await town.tickets_of("liu")
     assert ticket.status == "received", "still for a worker to check and close"
 
 
@@ -151,7 +144,7 @@ async def test_a_lift_that_keeps_sticking_is_drafted_as_an_ordinary_report(
     card = await town.zhang.says("5号楼电梯老是卡住")
     assert "请确认" in card and "5号楼" in card, card.text
     assert "96333" not in card.text and "紧急" not in card.text
-    assert await tickets_of(town, "zhang") == []
+    assert await town.tickets_of("zhang") == []
     filed = await town.zhang.taps("确认提交", card)
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.number == filed.ticket and not ticket.urgent and ticket.category == "公共设施"

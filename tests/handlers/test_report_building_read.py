@@ -9,14 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from storage.tickets import Ticket, TicketRepository
 from tests.kit import Town
-
-
-async def tickets_of(town: Town, who: str) -> list[Ticket]:
-    async with town.bot.uow() as uow:
-        found = await uow.get(TicketRepository).of_reporter("web", who, None)
-    return sorted(found, key=lambda tk: tk.number)
 
 
 async def grid_name(town: Town, grid_id: int | None) -> str:
@@ -33,7 +26,7 @@ async def test_the_walk_a_lift_in_5号搂_is_filed_at_5号楼_to_its_grid(town: 
     urgent = await town.zhang.says("电梯里有人被困住了")
     assert "96333" in urgent and "已按紧急诉求受理" in urgent, urgent.text
     assert "第二网格的网格员" in urgent and "登记的住址" not in urgent.text, urgent.text
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert (ticket.building, ticket.urgent) == ("5号楼", True)
     assert await grid_name(town, ticket.grid_id) == "第二网格"
     [task] = await town.zhao.receives()
@@ -58,7 +51,7 @@ async def test_a_building_not_read_is_asked_about_and_yes_takes_it(town: Town) -
     card = await town.zhang.taps("是", asked)
     assert "位置：5号楼\n" in card.text and "问题：5号电梯坏了" in card.text, card.text
     filed = await town.zhang.taps("确认提交", card)
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.number == filed.ticket and ticket.building == "5号楼"
     assert await grid_name(town, ticket.grid_id) == "第二网格"
 
@@ -95,7 +88,7 @@ async def test_an_emergency_in_a_building_not_read_is_filed_there_and_said(town:
     urgent = await town.zhang.says("5号电梯里有人被困住了")
     assert "地点先按 5号楼 记下了，如果不是5号楼，请马上告诉我在哪儿。" in urgent, urgent.text
     assert "登记的住址" not in urgent.text and "第二网格的网格员" in urgent, urgent.text
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.building == "5号楼" and await grid_name(town, ticket.grid_id) == "第二网格"
     assert await town.wang.receives() == []
     corrected = await town.zhang.says("不是5号楼，在6号楼")
@@ -106,5 +99,5 @@ async def test_an_emergency_in_a_building_the_community_lacks_asks_where(town: T
     urgent = await town.zhang.says("12号电梯里有人被困住了")
     assert "还不知道具体在哪儿，请马上告诉我在几号楼几单元" in urgent, urgent.text
     assert "登记的住址" not in urgent.text
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert (ticket.building, ticket.room) == (None, None)

@@ -6,13 +6,7 @@ pushed; a 井盖 that only rattles is still an ordinary report."""
 
 from __future__ import annotations
 
-from storage.tickets import Ticket, TicketRepository
 from tests.kit import Town
-
-
-async def tickets_of(town: Town, who: str) -> list[Ticket]:
-    async with town.bot.uow() as uow:
-        return list(await uow.get(TicketRepository).of_reporter("web", who, None))
 
 
 async def test_glass_about_to_fall_on_people_is_filed_urgent_with_advice(town: Town) -> None:
@@ -21,7 +15,7 @@ async def test_glass_about_to_fall_on_people_is_filed_urgent_with_advice(town: T
     assert first.text.startswith("高空坠物危险：别靠近、绕开走，能的话拉个警戒"), first.text
     assert "已按紧急诉求受理" in filed.text and "第二网格的网格员" in filed.text, filed.text
     assert "请确认" not in urgent.text
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert (ticket.building, ticket.unit, ticket.urgent) == ("7号楼", "1单元", True)
     assert ticket.category == "公共设施"
     [task] = await town.zhao.receives()
@@ -34,7 +28,7 @@ async def test_a_manhole_cover_moved_is_filed_urgent_with_advice(model_town: Tow
     urgent = await town.liu.says("4号楼门口的井盖被人挪开了")
     assert urgent.text.startswith("井盖缺失：别靠近井口"), urgent.text
     assert "已按紧急诉求受理" in urgent and "第一网格的网格员" in urgent, urgent.text
-    [ticket] = await tickets_of(town, "liu")
+    [ticket] = await town.tickets_of("liu")
     assert (ticket.building, ticket.spot, ticket.urgent) == ("4号楼", "门口", True)
     [task] = await town.wang.receives()
     assert task.text.startswith(f"【新诉求】{ticket.number}（紧急）"), task.text
@@ -44,4 +38,4 @@ async def test_a_manhole_cover_that_rattles_is_an_ordinary_report(model_town: To
     town = model_town
     card = await town.liu.says("5号楼门口的井盖一踩就响，晚上吵得睡不着")
     assert "请确认" in card and "井盖缺失" not in card.text, card.text
-    assert await tickets_of(town, "liu") == []
+    assert await town.tickets_of("liu") == []

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from storage.tickets import Ticket, TicketRepository
+from storage.tickets import TicketRepository
 from tests.conftest import Clock, town_with
 from tests.kit import Town
 
@@ -21,12 +21,6 @@ async def long_memory_town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]
     rules = {"working_hours": [], "duplicate_window_hours": 240}
     async for found in town_with(sqlite_url, clock, tickets=rules):
         yield found
-
-
-async def tickets_of(town: Town, who: str) -> list[Ticket]:
-    async with town.bot.uow() as uow:
-        found = await uow.get(TicketRepository).of_reporter("web", who, None)
-    return sorted(found, key=lambda tk: tk.number)
 
 
 # ---- 1. a second emergency ------------------------------------------------------------------
@@ -48,7 +42,7 @@ async def test_a_different_emergency_after_the_first_is_its_own_urgent_ticket(
     assert f"已按紧急诉求受理，编号 {second}" in smoke
     assert f"您刚才报的 {first}（6号楼电梯里有人被困住了）也在照常处理" in smoke, smoke.text
     assert f"地点先按刚才 {first} 的位置 6号楼 记下了" in smoke
-    (fire,) = [tk for tk in await tickets_of(town, "chen") if tk.number == second]
+    (fire,) = [tk for tk in await town.tickets_of("chen") if tk.number == second]
     assert fire.urgent and fire.building == "6号楼" and "冒烟" in fire.description
     [card] = await town.zhao.receives()
     assert card.text.startswith(f"【新诉求】{second}（紧急）") and "冒烟" in card.text
@@ -74,7 +68,7 @@ async def test_more_about_the_same_emergency_goes_to_its_ticket_and_its_holder(
     assert update.text.startswith(f"【居民补充】{number}（紧急）"), update.text
     assert "居民刚补充：快来人啊 我孙子在里面" in update.text
     assert any(number in p.text and "我孙子" in p.text for p in await town.li.receives())
-    [ticket] = await tickets_of(town, "liu")
+    [ticket] = await town.tickets_of("liu")
     assert ticket.description == "6号楼电梯里有人被困住了"
     async with town.bot.uow() as uow:
         rows = await uow.session.execute(
@@ -96,7 +90,7 @@ async def test_a_place_said_after_the_card_goes_to_the_place_not_the_problem(tow
     card = await town.zhang.says("就在我们楼后面")
     assert "问题：下水道堵了\n" in card and "位置：3号楼后面" in card, card.text
     await town.zhang.taps("确认提交", card)
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.description == "下水道堵了" and ticket.spot == "后面"
 
 
@@ -119,7 +113,7 @@ async def test_the_answer_to_a_categorys_question_is_its_own_line(town: Town) ->
     card = await town.chen.says("就楼上 202")
     assert "问题：楼上邻居家漏水，找他好几次都不理\n对方是几号楼几室：就楼上 202" in card, card.text
     await town.chen.taps("确认提交", card)
-    [ticket] = await tickets_of(town, "chen")
+    [ticket] = await town.tickets_of("chen")
     assert ticket.description == "楼上邻居家漏水，找他好几次都不理"
     assert list(ticket.details.values()) == ["就楼上 202"]
 
@@ -146,7 +140,7 @@ async def test_a_corrected_place_then_never_mind_ends_the_draft(town: Town) -> N
     assert "位置：8号楼" in card and "问题：下水道堵了\n" in card, card.text
     done = await town.chen.says("门已经修好了，不用来了")
     assert done.text == "好的，那这条就不提交了。以后有事随时找我。"
-    assert await tickets_of(town, "chen") == []
+    assert await town.tickets_of("chen") == []
     assert "确认提交" not in (await town.chen.says("确认提交")).labels
 
 
@@ -160,10 +154,10 @@ async def test_a_thumbs_up_at_the_card_is_asked_about_not_taken_for_thanks(town:
     asked = await town.zhang.says("👍")
     assert asked.text == "这条还没有提交。要提交这条吗？", asked.text
     assert asked.labels == ["确认提交", "取消"]
-    assert await tickets_of(town, "zhang") == []
+    assert await town.tickets_of("zhang") == []
     filed = await town.zhang.says("嗯")  # the answer to "要提交这条吗？"
     assert "已受理" in filed and filed.ticket, filed.text
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.description == "3号楼2单元的楼道灯坏了好几天了"
 
 
@@ -182,7 +176,7 @@ async def test_more_after_the_own_duplicate_prompt_is_added_to_that_ticket(town:
     assert more.text == f"好的，您说的已补充到 {number}，已告诉第一网格的网格员。", more.text
     [update] = await town.wang.receives()
     assert update.text.startswith(f"【居民补充】{number}") and "老伴差点摔了" in update.text
-    assert len(await tickets_of(town, "zhang")) == 1
+    assert len(await town.tickets_of("zhang")) == 1
     again = await town.zhang.says("今天还是不动")
     assert number in again and "补充" in again, again.text
 
@@ -198,7 +192,7 @@ async def test_more_after_following_a_neighbours_ticket_is_added_to_it(town: Tow
     assert f"您说的已补充到 {number}" in more, more.text
     [update] = await town.wang.receives()
     assert "老伴差点摔了" in update.text
-    assert [tk.number for tk in await tickets_of(town, "liu")] == [number], "no new one"
+    assert [tk.number for tk in await town.tickets_of("liu")] == [number], "no new one"
 
 
 async def test_starting_over_a_finished_card_asks_before_putting_it_down(town: Town) -> None:
@@ -210,7 +204,7 @@ async def test_starting_over_a_finished_card_asks_before_putting_it_down(town: T
     assert "“8号楼门口的路灯不亮了”还没提交" in asked and "放下" not in asked, asked.text
     assert len(asked) == 1 and "草稿还在" not in asked, "one answer, not two sets of steps"
     filed = await town.liu.taps("确认提交", asked)
-    assert filed.ticket and "路灯" in (await tickets_of(town, "liu"))[0].description
+    assert filed.ticket and "路灯" in (await town.tickets_of("liu"))[0].description
 
     await town.liu.says("6号楼门口的垃圾桶满了")
     await town.liu.says("我想反映个问题")
@@ -233,12 +227,12 @@ async def test_an_emergency_sent_twice_before_anyone_took_it_claims_nobody_is_on
     assert "96333" in again and "社区值班电话：0551-6288 0000" in again, again.text
     assert number in again and "已通知" in again and "还在等人接单" in again, again.text
     assert "正在赶过去" not in again.text and "都已收到" not in again.text
-    assert len(await tickets_of(town, "liu")) == 1
+    assert len(await town.tickets_of("liu")) == 1
     # A third time, after 赵网格员 took it: still that ticket, and now he is on the way.
     await town.zhao.says(f"接单 {number}")
     third = await town.liu.says("6号楼电梯困人了快来")
     assert number in third and "网格员赵网格员" in third and "正在赶过去" in third, third.text
-    assert len(await tickets_of(town, "liu")) == 1
+    assert len(await town.tickets_of("liu")) == 1
 
 
 async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way(
@@ -250,7 +244,7 @@ async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way
     again = await town.liu.says("6号楼电梯困人了快来")
     assert number in again and "网格员赵网格员" in again and "正在赶过去" in again, again.text
     assert "还在等人接单" not in again.text
-    assert len(await tickets_of(town, "liu")) == 1
+    assert len(await town.tickets_of("liu")) == 1
 
 
 async def test_a_problem_in_another_building_is_not_merged_into_the_draft(

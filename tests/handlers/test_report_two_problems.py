@@ -4,14 +4,7 @@
 
 from __future__ import annotations
 
-from storage.tickets import Ticket, TicketRepository
 from tests.kit import Town
-
-
-async def tickets_of(town: Town, who: str) -> list[Ticket]:
-    async with town.bot.uow() as uow:
-        found = await uow.get(TicketRepository).of_reporter("web", who, None)
-    return sorted(found, key=lambda tk: tk.number)
 
 
 async def test_a_problem_at_another_building_is_a_second_ticket_not_a_correction(
@@ -27,7 +20,7 @@ async def test_a_problem_at_another_building_is_a_second_ticket_not_a_correction
     assert "4号楼灯坏了；" not in both.text, "never merged into one description"
     filed = await town.liu.taps("确认提交", both)
     assert filed.text.count("已受理") == 2, filed.text
-    [four, five] = await tickets_of(town, "liu")
+    [four, five] = await town.tickets_of("liu")
     assert (four.building, four.description) == ("4号楼", "4号楼灯坏了")
     assert (five.building, five.description) == ("5号楼", "5号楼灯坏了")
     assert four.grid_id != five.grid_id, "each goes to its own building's grid"
@@ -42,7 +35,7 @@ async def test_a_correction_still_moves_the_card(model_town: Town) -> None:
     moved = await town.liu.says("6号楼")
     assert "位置：6号楼" in moved and "两件事" not in moved, moved.text
     await town.liu.taps("确认提交", moved)
-    [ticket] = await tickets_of(town, "liu")
+    [ticket] = await town.tickets_of("liu")
     assert ticket.building == "6号楼"
 
 
@@ -56,7 +49,7 @@ async def test_another_matter_said_with_haiyou_keeps_the_first(model_town: Town)
     assert "问题：5号楼1单元的楼道灯不亮了" in both, both.text
     assert "问题：6号楼门口的垃圾桶满了没人倒" in both, both.text
     await town.zhang.taps("确认提交", both)
-    places = [(tk.building, tk.category) for tk in await tickets_of(town, "zhang")]
+    places = [(tk.building, tk.category) for tk in await town.tickets_of("zhang")]
     assert places == [("5号楼", "公共设施"), ("6号楼", "环境卫生")]
 
 
@@ -77,7 +70,7 @@ async def test_a_first_problem_still_asked_about_is_taken_up_after_the_second(
     card = await town.liu.says("公共设施")
     assert "位置：4号楼" in card and "问题：4号楼的楼道扶手松了\n" in card, card.text
     await town.liu.taps("确认提交", card)
-    six, four = await tickets_of(town, "liu")
+    six, four = await town.tickets_of("liu")
     assert (four.building, six.building) == ("4号楼", "6号楼")
     assert "扶手" not in six.description and "路灯" not in four.description
 
@@ -88,7 +81,7 @@ async def test_cancel_at_the_card_of_both_files_neither(model_town: Town) -> Non
     both = await town.liu.says("8号楼灯坏了")
     assert "两件事" in both, both.text
     await town.liu.taps("取消", both)
-    assert await tickets_of(town, "liu") == []
+    assert await town.tickets_of("liu") == []
 
 
 async def test_a_photo_sent_before_the_words_goes_with_the_report(model_town: Town) -> None:
@@ -99,7 +92,7 @@ async def test_a_photo_sent_before_the_words_goes_with_the_report(model_town: To
     card = await town.zhang.says("这是4号楼门口的井盖，被人挪开了")
     assert "位置：4号楼门口" in card and "照片：1 张" in card, card.text
     await town.zhang.taps("确认提交", card)
-    [ticket] = await tickets_of(town, "zhang")
+    [ticket] = await town.tickets_of("zhang")
     assert ticket.photos == ["https://img.example/well.jpg"]
 
 
@@ -113,7 +106,7 @@ async def test_a_correction_said_in_words_is_a_correction(model_town: Town) -> N
     moved = await town.liu.says("说错了，是6号楼的灯坏了")
     assert "位置：6号楼" in moved and "两件事" not in moved, moved.text
     await town.liu.taps("确认提交", moved)
-    [ticket] = await tickets_of(town, "liu")
+    [ticket] = await town.tickets_of("liu")
     assert ticket.building == "6号楼"
 
 
@@ -133,5 +126,5 @@ async def test_a_first_problem_at_the_duplicate_prompt_is_offered_again_after(
     assert "已受理" in filed and "要关注它吗" in filed, filed.text
     followed = await town.zhang.taps("关注它", filed)
     assert "已关注" in followed, followed.text
-    filed_by_her = [tk for tk in await tickets_of(town, "zhang") if tk.reporter_user_id == "zhang"]
+    filed_by_her = [tk for tk in await town.tickets_of("zhang") if tk.reporter_user_id == "zhang"]
     assert [tk.building for tk in filed_by_her] == ["6号楼"], "the 5号楼 one is followed"
