@@ -1,0 +1,77 @@
+"""A complaint about a member of staff (投诉网格员/社区工作人员) is its own confidential kind.
+
+Filed like any report it would go to the grid's workers — the worker complained about
+among them, with the complainant's name, free to 办结 it. So a report that names a
+member of staff (a grid worker's or moderator's name from the register, 王网格员 /
+李书记 as people say it, or 网格员 / 工作人员 / 社区干部 / 书记 …) *and* complains
+about them (投诉 / 举报, or conduct: 态度差, 凶, 不作为, 推诿, 吃拿卡要 …) is filed as
+:data:`STAFF_COMPLAINT`: in no grid, confidential (:mod:`consultation.confidentiality`),
+to the moderators only, never to a moderator it names. "网格员说明天来修" is no complaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: The category a complaint about staff is filed as (always confidential).
+STAFF_COMPLAINT = "投诉工作人员"
+#: The ticket detail naming whom it is about (moderators read it on the card).
+ACCUSED = "被投诉人"
+#: Staff as people call them (a surname before a title names one: 王网格员, 李书记).
+TITLES = ("网格员", "书记", "主任", "社工", "干部")
+STAFF_WORDS = ("网格员", "工作人员", "社区干部", "居委会干部", "书记", "社区主任", "社工")
+#: Words that make a mention of staff a complaint.
+COMPLAINT_WORDS = ("投诉", "举报")
+CONDUCT_WORDS = (
+    "态度差",
+    "态度太差",
+    "态度不好",
+    "态度恶劣",
+    "态度很差",
+    "凶我",
+    "凶人",
+    "很凶",
+    "太凶",
+    "骂我",
+    "骂人",
+    "吼我",
+    "不作为",
+    "推诿",
+    "推脱",
+    "踢皮球",
+    "吃拿卡要",
+    "收红包",
+    "收好处",
+    "要好处",
+    "刁难",
+    "爱答不理",
+    "不耐烦",
+    "敷衍",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    """A grid worker or moderator from the register, as a complaint may name them."""
+
+    resident_id: int
+    name: str
+
+    def named_in(self, text: str) -> bool:
+        if not self.name:
+            return False
+        if self.name in text:
+            return True
+        return any(f"{self.name[0]}{title}" in text for title in TITLES)
+
+
+def accused_in(text: str, staff: Iterable[StaffMember]) -> list[StaffMember] | None:
+    """Whom ``text`` complains about: the staff it names (possibly none, when it says
+    only 网格员 or 工作人员), or None when it is no complaint about staff."""
+    named = [s for s in staff if s.named_in(text)]
+    if not named and not any(w in text for w in STAFF_WORDS):
+        return None
+    if not any(w in text for w in COMPLAINT_WORDS + CONDUCT_WORDS):
+        return None
+    return named
