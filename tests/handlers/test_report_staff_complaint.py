@@ -77,3 +77,12 @@ async def test_a_complaint_about_the_only_moderator_reaches_nobody_and_says_whom
     assert await town.li.receives() == []
     assert await town.wang.receives() == []
     assert await town.zhao.receives() == []
+
+
+@pytest.mark.parametrize("said", ["转人工", "找人工", "人工客服", "我要找真人"])
+async def test_asking_for_a_person_names_the_duty_phone_and_the_grid_worker(
+    phone_town: Town, said: str
+) -> None:
+    answer = await phone_town.zhang.says(said)
+    assert "没太明白" not in answer and "赵网格员" not in answer, answer.text
+    assert "0562-1234567" in answer and "王网格员" in answer, answer.text
