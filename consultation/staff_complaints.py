@@ -11,8 +11,9 @@ to the moderators only, never to a moderator it names. "网格员说明天来修
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 #: The category a complaint about staff is filed as (always confidential).
 STAFF_COMPLAINT = "投诉工作人员"
@@ -75,3 +76,9 @@ def accused_in(text: str, staff: Iterable[StaffMember]) -> list[StaffMember] | N
     if not any(w in text for w in COMPLAINT_WORDS + CONDUCT_WORDS):
         return None
     return named
+
+
+def accused_of(details: Mapping[str, Any]) -> frozenset[str]:
+    """The names a filed complaint about staff is about (its ``被投诉人`` detail)."""
+    named = str(details.get(ACCUSED) or "")
+    return frozenset(n for n in named.split("、") if n)

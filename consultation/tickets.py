@@ -22,7 +22,13 @@ from consultation.confidentiality import Shown, Viewer
 from consultation.errors import or_refuse
 from consultation.ids import actor_ref
 from consultation.roles import Role
-from consultation.staff_complaints import ACCUSED, STAFF_COMPLAINT, StaffMember, accused_in
+from consultation.staff_complaints import (
+    ACCUSED,
+    STAFF_COMPLAINT,
+    StaffMember,
+    accused_in,
+    accused_of,
+)
 from consultation.ticket_parsing import (
     RATINGS,
     Catalogue,
@@ -351,7 +357,7 @@ class TicketService:
 
     async def complaint_handlers(self, ticket: Ticket) -> int:
         """How many moderators a complaint about staff reaches (none it names)."""
-        named = set(str(ticket.details.get(ACCUSED, "")).split("、"))
+        named = accused_of(ticket.details)
         moderators = await self.uow.residents.with_role(Role.MODERATOR.value)
         return len({m.id for m in moderators if m.name not in named})
 
@@ -911,6 +917,8 @@ class TicketService:
         ticket = await self._get(number)
         if worker.resident_id is None:
             raise TicketError("not_holder", number=number)
+        if worker.name in accused_of(ticket.details):  # complained about: not his to move
+            raise TicketError("not_holder", number=number)
         if ticket.holder_id == worker.resident_id or worker.is_moderator:
             return ticket
         if move in DEPARTMENT_MOVES and await self._sent_to(ticket, worker):
@@ -983,7 +991,11 @@ class TicketService:
 
     async def _may_see(self, ticket: Ticket, person: Actor) -> bool:
         assert ticket.id is not None
-        if self._is_reporter(ticket, person) or person.is_moderator:
+        if self._is_reporter(ticket, person):
+            return True
+        if person.name in accused_of(ticket.details):  # a complaint about him: not his
+            return False
+        if person.is_moderator:
             return True
         if await self._sent_to(ticket, person):
             return True

@@ -25,7 +25,7 @@ from consultation.audiences import (
     viewer_of,
 )
 from consultation.confidentiality import Confidentiality, Shown, Viewer
-from consultation.staff_complaints import ACCUSED
+from consultation.staff_complaints import accused_of
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.context import PUT_DOWN
 from kernel.messages import Button, Reply
@@ -162,8 +162,8 @@ def _noted_card(event: ev.TicketNoted, shown: Shown, zone: tzinfo) -> Reply:
 def _moderators(ticket: Ticket) -> Moderators:
     """The moderators who may hear of ``ticket``: all, but those a complaint about staff
     names (consultation.staff_complaints)."""
-    named = str(ticket.details.get(ACCUSED) or "")
-    return ModeratorsBesides(tuple(named.split("、"))) if named else Moderators()
+    named = accused_of(ticket.details)
+    return ModeratorsBesides(tuple(sorted(named))) if named else Moderators()
 
 
 def _grid_or_moderators(ticket: Ticket) -> Audience:

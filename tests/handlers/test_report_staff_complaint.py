@@ -77,6 +77,12 @@ async def test_a_complaint_about_the_only_moderator_reaches_nobody_and_says_whom
     assert await town.li.receives() == []
     assert await town.wang.receives() == []
     assert await town.zhao.receives() == []
+    number = await _number(filed.text)
+    looked = await town.li.says(number)
+    assert "张阿姨" not in looked and "推诿" not in looked, looked.text
+    done = await town.li.says(f"办结 {number} 已处理")
+    assert "张阿姨" not in done and "已办结" not in done, done.text
+    assert await town.zhang.receives() == []
 
 
 @pytest.mark.parametrize("said", ["转人工", "找人工", "人工客服", "我要找真人"])
