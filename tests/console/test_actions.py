@@ -336,3 +336,21 @@ async def test_the_complainants_own_room_in_his_words_stays_off_the_workers_page
     for path in ("/console/tickets", "/console/tickets.csv"):
         status, listed = await zhao.page(path)
         assert status == 200 and number in listed and "102" not in listed, (path, listed)
+
+
+async def test_a_complaint_about_a_grid_worker_is_not_on_his_workbench(
+    town: Town, served: object, as_li: Browserless
+) -> None:
+    """投诉工作人员 is in no grid: the worker it names finds it neither on the list nor by
+    its address; the moderator sees it whole."""
+    from tests.console.conftest import login_with, token_in
+
+    draft = await town.zhang.says("3号楼2单元楼道灯坏了，王网格员态度太差还凶我")
+    filed = await town.zhang.taps("确认提交", draft)
+    status, page = await as_li.page(f"/console/tickets/{filed.ticket}")
+    assert status == 200 and "张阿姨" in page and "投诉工作人员" in page
+    wang = await login_with(served, token_in((await town.wang.says("工作台")).text))  # type: ignore[arg-type]
+    status, page = await wang.page("/console/tickets")
+    assert status == 200 and filed.ticket not in page
+    status, page = await wang.page(f"/console/tickets/{filed.ticket}")
+    assert "张阿姨" not in page and "态度太差" not in page, (status, page[:300])
