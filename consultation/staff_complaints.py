@@ -11,6 +11,7 @@ to the moderators only, never to a moderator it names. "网格员说明天来修
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,13 +70,46 @@ class StaffMember:
 
 def accused_in(text: str, staff: Iterable[StaffMember]) -> list[StaffMember] | None:
     """Whom ``text`` complains about: the staff it names (possibly none, when it says
-    only 网格员 or 工作人员), or None when it is no complaint about staff."""
-    named = [s for s in staff if s.named_in(text)]
-    if not named and not any(w in text for w in STAFF_WORDS):
-        return None
-    if not any(w in text for w in COMPLAINT_WORDS + CONDUCT_WORDS):
-        return None
-    return named
+    only 网格员 or 工作人员), or None when it is no complaint about staff. One clause must
+    say it: 投诉/举报 just before the staff it names (投诉王网格员, 举报一下社区干部), or a
+    word of conduct after them (王网格员态度太差, 网格员叫他修灯他还凶我) — so "楼上
+    邻居骂人，网格员来调解过" and "我要投诉楼上邻居，网格员也说管不了" are not."""
+    people = list(staff)
+    named = [s for s in people if s.named_in(text)]
+    for clause in _CLAUSES.split(text):
+        starts = _mentions(clause, people)
+        if not starts:
+            continue
+        if any(_complaint_before(clause, at) for at, _end in starts):
+            return named
+        if any(w in clause[end:] for _at, end in starts for w in CONDUCT_WORDS):
+            return named
+    return None
+
+
+_CLAUSES = re.compile(r"[，,。.！!？?；;\s]+")
+
+
+def _mentions(clause: str, staff: list[StaffMember]) -> list[tuple[int, int]]:
+    """Where ``clause`` mentions staff: (start, end) of each name, 王网格员, or 网格员."""
+    words = list(STAFF_WORDS)
+    for person in staff:
+        if person.name:
+            words.append(person.name)
+            words += [f"{person.name[0]}{title}" for title in TITLES]
+    found: list[tuple[int, int]] = []
+    for word in words:
+        at = clause.find(word)
+        while at >= 0:
+            found.append((at, at + len(word)))
+            at = clause.find(word, at + 1)
+    return found
+
+
+def _complaint_before(clause: str, at: int) -> bool:
+    """投诉 or 举报 at most a few characters before a mention (投诉你们的网格员)."""
+    before = clause[max(0, at - 8) : at]
+    return any(w in before for w in COMPLAINT_WORDS)
 
 
 def accused_of(details: Mapping[str, Any]) -> frozenset[str]:
