@@ -66,6 +66,13 @@ class Moderators(Audience):
     """The community's moderators (社区工作者)."""
 
 
+class ModeratorsBesides(Moderators, name="moderators"):
+    """The moderators but those a complaint about staff names (by name, as the ticket's
+    ``被投诉人`` says): the person complained about never gets it, moderator or not."""
+
+    names: tuple[str, ...] = ()
+
+
 class Person(Audience, name="person{resident_id}"):
     """One resident (a ticket's holder, a topic's proposer, a re-assigned worker)."""
 
@@ -134,6 +141,10 @@ class AudienceResolver:
             return await self._reporter(uow, audience.ticket, isinstance(audience, Rater))
         if isinstance(audience, GridWorkers):
             return Targets(people=await _with_role(uow, Role.GRID_WORKER, audience.grid_id))
+        if isinstance(audience, ModeratorsBesides):
+            people = await uow.residents.with_role(Role.MODERATOR.value)
+            ids = [p.id for p in people if p.id is not None and p.name not in audience.names]
+            return Targets(people=list(dict.fromkeys(ids)))
         if isinstance(audience, Moderators):
             return Targets(people=await _with_role(uow, Role.MODERATOR))
         if isinstance(audience, Person):

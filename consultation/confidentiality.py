@@ -25,6 +25,7 @@ for each kind of :class:`Viewer` (:meth:`Confidentiality.shown`):
   nor is a room of his that is neither on the ticket nor introduced as his own;
 - an export, a report or a CSV (a document that travels) withholds the name, the
   phone, who filed or rated it, the room and the other party's address;
+- a complaint about a member of staff (:data:`STAFF_COMPLAINT`) is always confidential;
 - a confidential ticket is never merged with another one as a duplicate, and nobody
   else can follow it (either would show one resident another's complaint).
 
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Protocol
 
+from consultation.staff_complaints import STAFF_COMPLAINT
 from storage.nlu_samples import mask_personal
 
 #: The categories confidential when the configuration names none.
@@ -173,8 +175,9 @@ class Confidentiality:
         return cls(frozenset(c.strip() for c in categories if c.strip()))
 
     def covers(self, category: str | None) -> bool:
-        """Whether tickets of ``category`` are confidential."""
-        return category is not None and category in self.categories
+        """Whether tickets of ``category`` are confidential: a complaint about staff
+        always is, whatever the configuration lists (:mod:`consultation.staff_complaints`)."""
+        return category is not None and (category in self.categories or category == STAFF_COMPLAINT)
 
     def may_merge(self, category: str) -> bool:
         """Whether a new report may be merged into an open ticket as its duplicate."""

@@ -22,6 +22,13 @@ from consultation.confidentiality import Shown, Viewer
 from consultation.errors import or_refuse
 from consultation.ids import actor_ref
 from consultation.roles import Role
+from consultation.staff_complaints import (
+    ACCUSED,
+    STAFF_COMPLAINT,
+    StaffMember,
+    accused_in,
+    accused_of,
+)
 from consultation.ticket_parsing import (
     RATINGS,
     Catalogue,
@@ -260,6 +267,8 @@ class TicketService:
         the same thing (:func:`same_subject`: a corridor light is no lift's duplicate)."""
         if not self.catalogue.confidentiality.may_merge(category) or place.empty:
             return None
+        if accused_in(description, await self.staff()) is not None:
+            return None  # a complaint about staff is nobody else's report to follow
         since = now - timedelta(hours=self.catalogue.duplicate_window_hours)
         near = await self.repo.open_near(category, place.building, place.spot, since)
         keywords = self.catalogue.get(category).keywords
@@ -330,8 +339,14 @@ class TicketService:
         if existing is not None:
             return existing, False
         category = self.catalogue.get(draft.category).name
+        details = dict(draft.details)
+        accused = accused_in(draft.description, await self.staff())
+        if accused is not None:  # a complaint about staff: the community's, in no grid
+            category = STAFF_COMPLAINT
+            if accused:
+                details[ACCUSED] = "、".join(s.name for s in accused)
         response_due, resolution_due = self.deadlines.due(category, draft.urgent, now)
-        grid_id = await self.grid_for(draft.place, reporter)
+        grid_id = None if accused is not None else await self.grid_for(draft.place, reporter)
         day = local_day(now, self.zone)
         sequence = await self.repo.next_sequence(f"{day:%Y%m%d}")
         ticket = await self.repo.add(
@@ -347,7 +362,7 @@ class TicketService:
                 unit=draft.place.unit,
                 room=draft.place.room,
                 spot=draft.place.spot,
-                details=dict(draft.details),
+                details=details,
                 photos=list(draft.photos),
                 reporter_resident_id=reporter.resident_id,
                 reporter_platform=reporter.platform,
@@ -364,6 +379,21 @@ class TicketService:
         history = await self._event(ticket, reporter, "filed", None, "received", now)
         self.uow.record(ev.TicketFiled(ticket=ticket, history_id=history))
         return ticket, True
+
+    async def staff(self) -> list[StaffMember]:
+        """The grid workers and moderators a complaint may name, each once."""
+        people: dict[int, StaffMember] = {}
+        for role in (Role.GRID_WORKER, Role.MODERATOR):
+            for person in await self.uow.residents.with_role(role.value):
+                if person.id is not None and person.name:
+                    people[person.id] = StaffMember(person.id, person.name)
+        return list(people.values())
+
+    async def complaint_handlers(self, ticket: Ticket) -> int:
+        """How many moderators a complaint about staff reaches (none it names)."""
+        named = accused_of(ticket.details)
+        moderators = await self.uow.residents.with_role(Role.MODERATOR.value)
+        return len({m.id for m in moderators if m.name not in named})
 
     async def grid_name(self, grid_id: int | None) -> str:
         names = await self.repo.grid_names()
@@ -1029,6 +1059,8 @@ class TicketService:
         ticket = await self._get(number)
         if worker.resident_id is None:
             raise TicketError("not_holder", number=number)
+        if worker.name in accused_of(ticket.details):  # complained about: not his to move
+            raise TicketError("not_holder", number=number)
         if ticket.holder_id == worker.resident_id or worker.is_moderator:
             return ticket
         if move in DEPARTMENT_MOVES and await self._sent_to(ticket, worker):
@@ -1096,7 +1128,11 @@ class TicketService:
 
     async def _may_see(self, ticket: Ticket, person: Actor) -> bool:
         assert ticket.id is not None
-        if self._is_reporter(ticket, person) or person.is_moderator:
+        if self._is_reporter(ticket, person):
+            return True
+        if person.name in accused_of(ticket.details):  # a complaint about him: not his
+            return False
+        if person.is_moderator:
             return True
         if await self._sent_to(ticket, person):
             return True

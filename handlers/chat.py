@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from consultation.roles import Role
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.messages import Button, Reply
@@ -41,4 +42,21 @@ class EverydayHandler(Handler):
             return [Reply(t("smalltalk.neutral_emoji"), buttons=_HELP)]
         if kind == "greeting":
             return [Reply(t("smalltalk.greeting"), buttons=_HELP)]
+        if kind == "human":
+            return [await _people(ctx)]
         return [Reply(t(f"smalltalk.{kind}"))]
+
+
+async def _people(ctx: Context) -> Reply:
+    """转人工: the people behind the bot — the community office's duty phone and the
+    resident's own 网格员 by name (their phone is the register's, never told)."""
+    phone = ctx.community.duty_phone
+    office = t("smalltalk.human_phone", phone=phone) if phone else t("smalltalk.human_office")
+    resident = ctx.user.resident
+    grid = await ctx.uow.residents.grid_of(resident) if resident is not None else None
+    workers = (
+        await ctx.uow.residents.with_role(Role.GRID_WORKER.value, grid) if grid is not None else []
+    )
+    names = "、".join(w.name for w in workers if w.name)
+    worker = t("smalltalk.human_worker", names=names) if names else t("smalltalk.human_no_worker")
+    return Reply(t("smalltalk.human", office=office, worker=worker), buttons=_HELP)

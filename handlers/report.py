@@ -17,6 +17,7 @@ from typing import Any
 
 from consultation.audiences import DepartmentContacts, Person
 from consultation.binding import remember_updates, remembered_updates
+from consultation.staff_complaints import STAFF_COMPLAINT
 from consultation.ticket_parsing import (
     DraftSlots,
     Place,
@@ -1141,6 +1142,9 @@ class ReportHandler(TicketHandler):
     ) -> Reply:
         if not created:
             return Reply(t("ticket.already_filed", number=ticket.number))
+        if ticket.category == STAFF_COMPLAINT:  # the moderators', never the one it is about
+            handlers = await service.complaint_handlers(ticket)
+            return views.staff_complaint_filed(ticket, handlers, ctx.community.duty_phone)
         response, _ = self.catalogue.limits(ticket.category, ticket.urgent)
         grid = await self._grid(service, ticket.grid_id)
         return views.filed_reply(ticket, grid, response, ctx.community.zone)

@@ -249,6 +249,13 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("ack", re.compile(r"好的?|好滴|嗯+|哦+|噢+|知道了|明白了?|收到|了解|行|ok|okay|可以|没问题")),
     ("bye", re.compile(r"再见|拜拜|bye|晚安")),
+    (
+        "human",
+        re.compile(
+            r"(?:我要|我想|请|帮我)?(?:转|找|接|要)(?:个|一下)?(?:人工|真人)(?:客服|服务)?"
+            r"|人工(?:客服|服务)?|真人(?:客服)?|(?:有没有|有)真人(?:吗|不)?"
+        ),
+    ),
 )
 _POSITIVE_EMOJI = re.compile(r"[👍👌🙏❤️💐🌹😊🙂😄😀👏🤝✌️💪🌸🥰😁☺]")
 
@@ -272,7 +279,8 @@ def without_greeting(text: str) -> str:
 
 def small_talk(text: str) -> str | None:
     """ "greeting", "thanks", "praise", "ack", "bye" or "emoji" when the whole message is
-    a pleasantry (你好, 谢谢你们！, 👍), else None."""
+    a pleasantry (你好, 谢谢你们！, 👍), "human" when it asks for a person (转人工,
+    我要找真人), else None."""
     raw = normalize(text)
     body = squeeze(text)
     if not body:

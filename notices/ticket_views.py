@@ -370,6 +370,19 @@ def filed_reply(ticket: Ticket, grid: str | None, response: timedelta, zone: tzi
     return Reply(filed, offers_notices="ticket")
 
 
+def staff_complaint_filed(ticket: Ticket, handlers: int, duty_phone: str) -> Reply:
+    """Filed, a complaint about staff: it went to the community's moderators but the one
+    complained about — or, with none other, nobody, and the resident is told whom to call."""
+    if handlers:
+        return Reply(t("ticket.filed_staff_complaint", number=ticket.number))
+    phone = (
+        t("ticket.staff_complaint_phone", phone=duty_phone)
+        if duty_phone
+        else t("ticket.staff_complaint_no_phone")
+    )
+    return Reply(t("ticket.filed_staff_complaint_nobody", number=ticket.number, phone=phone))
+
+
 def emergency_advice(kind: str, duty_phone: str) -> Reply:
     """What to do at once in danger to life (``fire``, ``trapped``, ``hurt``), and the
     community's duty phone when it has one."""

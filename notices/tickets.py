@@ -19,6 +19,7 @@ from consultation.audiences import (
     DepartmentContacts,
     GridWorkers,
     Moderators,
+    ModeratorsBesides,
     People,
     Person,
     Rater,
@@ -26,6 +27,7 @@ from consultation.audiences import (
     viewer_of,
 )
 from consultation.confidentiality import Confidentiality, Shown, Viewer, brief
+from consultation.staff_complaints import accused_of
 from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.context import PUT_DOWN
 from kernel.messages import Button, Reply
@@ -161,8 +163,15 @@ def _noted_card(event: ev.TicketNoted, shown: Shown, zone: tzinfo) -> Reply:
     return task_card(event.ticket, shown, "noted", zone, note)
 
 
+def _moderators(ticket: Ticket) -> Moderators:
+    """The moderators who may hear of ``ticket``: all, but those a complaint about staff
+    names (consultation.staff_complaints)."""
+    named = accused_of(ticket.details)
+    return ModeratorsBesides(tuple(sorted(named))) if named else Moderators()
+
+
 def _grid_or_moderators(ticket: Ticket) -> Audience:
-    return GridWorkers(ticket.grid_id) if ticket.grid_id is not None else Moderators()
+    return GridWorkers(ticket.grid_id) if ticket.grid_id is not None else _moderators(ticket)
 
 
 def _holder(ticket: Ticket) -> list[Audience]:
@@ -241,7 +250,12 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 text, buttons=tuple(Button(t(label), f"{verb} {n}") for label, verb in buttons)
             )
 
-        return Notify(lambda e: audience if audience is not None else _holder(e.ticket), say)
+        def who(event: ev.TicketChanged) -> list[Audience]:
+            if audience is None:
+                return _holder(event.ticket)
+            return [_moderators(event.ticket) if type(a) is Moderators else a for a in audience]
+
+        return Notify(who, say)
 
     def resolved_to_reporter(event: ev.TicketResolved, _a: Audience) -> Reply:
         tk = event.ticket
@@ -298,8 +312,8 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
         def who(event: ev.TicketChanged) -> list[Audience]:
             if isinstance(event, ev.TicketEscalatedToDepartment):
-                return [Moderators(), *_holder(event.ticket)]
-            return [Moderators()]
+                return [_moderators(event.ticket), *_holder(event.ticket)]
+            return [_moderators(event.ticket)]
 
         return Notify(who, say)
 
@@ -460,12 +474,14 @@ def _staff_for(event: ev.TicketChanged) -> list[Audience]:
     ticket = event.ticket
     first = _grid_or_moderators(ticket)
     if isinstance(event, ev.TicketFiled) and ticket.urgent and ticket.grid_id is not None:
-        return [first, Moderators()]
+        return [first, _moderators(ticket)]
     if isinstance(event, ev.TicketReopened) and _department_of(ticket):
         return _department_of(ticket)  # back to the department that resolved it
     if isinstance(event, ev.TicketReturned):
         # Never back to the worker who returned it: the grid's others, else the community.
-        return [People(event.others, label="grid_others")] if event.others else [Moderators()]
+        if event.others:
+            return [People(event.others, label="grid_others")]
+        return [_moderators(ticket)]
     return [first]
 
 
@@ -488,7 +504,7 @@ def told_of_change(ticket: Ticket) -> list[Audience]:
     (handlers.report), so it says who was really told."""
     first = _holder(ticket) or _department_of(ticket) or [_grid_or_moderators(ticket)]
     if ticket.urgent and not any(isinstance(a, Moderators) for a in first):
-        return [*first, Moderators()]
+        return [*first, _moderators(ticket)]
     return first
 
 
@@ -505,7 +521,7 @@ def _department_of(ticket: Ticket) -> list[Audience]:
     has it, its department does."""
     if ticket.level != "department" or not ticket.department:
         return []
-    return [DepartmentContacts(ticket.department), Moderators()]
+    return [DepartmentContacts(ticket.department), _moderators(ticket)]
 
 
 class ToDepartment:

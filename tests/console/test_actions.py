@@ -415,3 +415,21 @@ async def test_the_months_report_counts_a_cancelled_meeting_as_cancelled(
     book = load_workbook(io.BytesIO(await response.read()))
     [row] = list(book["议事日"].iter_rows(min_row=2, values_only=True))
     assert row[3] == "待召开", row
+
+
+async def test_a_complaint_about_a_grid_worker_is_not_on_his_workbench(
+    town: Town, served: object, as_li: Browserless
+) -> None:
+    """投诉工作人员 is in no grid: the worker it names finds it neither on the list nor by
+    its address; the moderator sees it whole."""
+    from tests.console.conftest import login_with, token_in
+
+    draft = await town.zhang.says("3号楼2单元楼道灯坏了，王网格员态度太差还凶我")
+    filed = await town.zhang.taps("确认提交", draft)
+    status, page = await as_li.page(f"/console/tickets/{filed.ticket}")
+    assert status == 200 and "张阿姨" in page and "投诉工作人员" in page
+    wang = await login_with(served, token_in((await town.wang.says("工作台")).text))  # type: ignore[arg-type]
+    status, page = await wang.page("/console/tickets")
+    assert status == 200 and filed.ticket not in page
+    status, page = await wang.page(f"/console/tickets/{filed.ticket}")
+    assert "张阿姨" not in page and "态度太差" not in page, (status, page[:300])
