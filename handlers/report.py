@@ -457,9 +457,13 @@ class ReportHandler(TicketHandler):
         if drafting and self._same_problem(conv.data, text, kind):
             self._absorb(ctx, text)  # added to what the draft says
         else:
+            # A photo sent first, the words not said yet: it shows this danger.
+            waiting = conv.flow == FLOW and conv.step != "filed" and not drafting
+            shown = list(conv.data.get("photos", [])) if waiting else []
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
             self._start(ctx)
+            conv.data["photos"] = shown
             self._absorb(ctx, text)
         data = conv.data
         data["urgent"] = True

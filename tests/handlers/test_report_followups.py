@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from storage.tickets import TicketRepository
 from tests.conftest import Clock, town_with
 from tests.kit import Town
 
@@ -245,26 +244,6 @@ async def test_an_emergency_sent_again_after_it_was_taken_says_who_is_on_the_way
     assert number in again and "网格员赵网格员" in again and "正在赶过去" in again, again.text
     assert "还在等人接单" not in again.text
     assert len(await town.tickets_of("liu")) == 1
-
-
-async def test_a_problem_in_another_building_is_not_merged_into_the_draft(
-    model_town: Town,
-) -> None:
-    """The walk: at a 4号楼 扶手 draft's category question, "还行 不过9号楼的路灯也不亮了"
-    joined the draft and moved it to 9号楼 (问题 "4号楼的楼道扶手松了；不用；还行 不过9号楼
-    的路灯也不亮了"). Another matter elsewhere starts its own draft; the first is kept
-    for after it, never merged."""
-    town = model_town
-    asked = await town.liu.says("4号楼的楼道扶手松了")
-    assert "这属于哪一类问题" in asked, asked.text
-    other = await town.liu.says("还行 不过6号楼的路灯也不亮了")
-    assert "“4号楼的楼道扶手松了”也还在" in other, other.text
-    assert "位置：6号楼" in other and "问题：6号楼的路灯也不亮了\n" in other, other.text
-    filed = await town.liu.taps("确认提交", other)
-    assert "已受理" in filed, filed.text
-    async with town.bot.uow() as uow:
-        tk = await uow.get(TicketRepository).by_number(filed.ticket)
-    assert tk is not None and tk.building == "6号楼" and "扶手" not in tk.description
 
 
 async def test_a_bare_no_or_a_verdict_is_never_the_problem(model_town: Town) -> None:

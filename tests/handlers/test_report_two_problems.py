@@ -56,8 +56,9 @@ async def test_another_matter_said_with_haiyou_keeps_the_first(model_town: Town)
 async def test_a_first_problem_still_asked_about_is_taken_up_after_the_second(
     model_town: Town,
 ) -> None:
-    """At the 扶手 draft's category question, "还行 不过6号楼的路灯也不亮了" is its own
-    draft; once it is filed, the first is taken up again where it was."""
+    """The walk: at a 4号楼 扶手 draft's category question, "还行 不过9号楼的路灯也不亮了"
+    joined the draft and moved it to 9号楼. It is its own draft, never merged; once it is
+    filed, the first is taken up again where it was."""
     town = model_town
     asked = await town.liu.says("4号楼的楼道扶手松了")
     assert "这属于哪一类问题" in asked, asked.text
@@ -85,15 +86,22 @@ async def test_cancel_at_the_card_of_both_files_neither(model_town: Town) -> Non
 
 
 async def test_a_photo_sent_before_the_words_goes_with_the_report(model_town: Town) -> None:
-    """The walk: a photo, then "这是4号楼门口的井盖，被人挪开了": the ticket had no photo."""
+    """The walk: a photo, then "这是4号楼门口的井盖，被人挪开了": the ticket had no photo.
+    An open manhole is now an emergency, filed at once: the photo goes with it too."""
     town = model_town
-    photo = await town.zhang.says("", image="https://img.example/well.jpg")
+    photo = await town.zhang.says("", image="https://img.example/bins.jpg")
     assert "图片" in photo and "一起提交" in photo, photo.text
-    card = await town.zhang.says("这是4号楼门口的井盖，被人挪开了")
+    card = await town.zhang.says("这是4号楼门口的垃圾桶，好几天没人清了")
     assert "位置：4号楼门口" in card and "照片：1 张" in card, card.text
     await town.zhang.taps("确认提交", card)
     [ticket] = await town.tickets_of("zhang")
-    assert ticket.photos == ["https://img.example/well.jpg"]
+    assert ticket.photos == ["https://img.example/bins.jpg"]
+
+    await town.liu.says("", image="https://img.example/well.jpg")
+    urgent = await town.liu.says("这是4号楼门口的井盖，被人挪开了")
+    assert "已按紧急诉求受理" in urgent, urgent.text
+    [well] = await town.tickets_of("liu")
+    assert well.urgent and well.photos == ["https://img.example/well.jpg"]
 
 
 async def test_a_correction_said_in_words_is_a_correction(model_town: Town) -> None:
