@@ -215,6 +215,20 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in folded if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
 
 
+#: The bot's name said without an @ at the start of a group message ("议事通 报名名单",
+#: "议事通，附议 T3"): many people write the name rather than a real mention.
+_BY_NAME = re.compile(r"^\s*(?:议事通|小助手)\s*[,，:：、]?\s*")
+
+
+def _called_by_name(text: str) -> str | None:
+    """The message without the bot's name it starts with, or None: said that way in a
+    group it is addressed to the bot as an @ is, and the name is not content."""
+    found = _BY_NAME.match(text)
+    if found is None or found.end() == len(text):
+        return None
+    return text[found.end() :]
+
+
 @dataclass(eq=False)
 class Router:
     """Routes one :class:`Inbound` to a handler and returns the replies for its chat."""
@@ -253,7 +267,9 @@ class Router:
     async def _handle(self, message: Inbound, within: Within | None) -> list[Reply]:
         started = time.perf_counter()
         text = normalise(message.text)
-        if text != message.text:
+        if message.is_group and (named := _called_by_name(text)) is not None:
+            message = replace(message, text=named, addressed=True)
+        elif text != message.text:
             message = replace(message, text=text)
         # What to do once the transaction is over, when the handler's work is not kept:
         # "failed" (record the failure) or "raced" (another delivery won; use its reply).

@@ -106,3 +106,20 @@ async def test_an_emergency_said_in_the_group_tells_everyone_what_to_do_and_only
     told = await town.liu.says("不在5号楼，是3号楼的电梯")  # in his own chat, where it went
     assert "3号楼" in told and "R2026" in told, told.text
     assert [r for r in await town.group.new() if "5号楼" in r.text] == []
+
+
+async def test_the_bots_name_without_an_at_addresses_it_in_the_group(town: Town) -> None:
+    """The third walk: "议事通 报名名单" in the group (the name typed, no @) signed 李书记
+    up for the meeting, and "议事通 代办 报名 张阿姨 线上" signed up 王网格员 himself, both
+    announced to the group: the name was read as part of the words. Said first, it
+    addresses the bot as an @ does."""
+    await town.li.says("创建议事日")
+    listing = await town.li.says("议事通 报名名单", in_group=True, addressed=False)
+    assert listing.private and "报名成功" not in listing, listing.text
+    assert "报名" in listing.text and "您已经报过名" not in listing, listing.text
+    assisted = await town.wang.says("议事通，代办 报名 张阿姨 线上", in_group=True, addressed=False)
+    assert assisted.private and "张阿姨" in assisted, assisted.text
+    signed = await town.liu.says("议事通：报名", in_group=True, addressed=False)
+    assert "报名成功" in signed, signed.text
+    # The name alone says nothing to act on.
+    assert not (await town.zhang.says("议事通", in_group=True, addressed=False)).replies
