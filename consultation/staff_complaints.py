@@ -50,7 +50,15 @@ CONDUCT_WORDS = (
     "爱答不理",
     "不耐烦",
     "敷衍",
+    "乱收费",
+    "乱收钱",
+    "不接电话",
+    "不理人",
+    "不管事",
+    "不办事",
 )
+#: 投诉/举报 pointing back at staff named in an earlier clause ("…，我要投诉他").
+_AT_THEM = re.compile(r"(?:投诉|举报)(?:一下)?(?:他们|他|她|此人|这个人|这人)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +80,19 @@ def accused_in(text: str, staff: Iterable[StaffMember]) -> list[StaffMember] | N
     """Whom ``text`` complains about: the staff it names (possibly none, when it says
     only 网格员 or 工作人员), or None when it is no complaint about staff. One clause must
     say it: 投诉/举报 just before the staff it names (投诉王网格员, 举报一下社区干部), or a
-    word of conduct after them (王网格员态度太差, 网格员叫他修灯他还凶我) — so "楼上
+    word of conduct after them (王网格员态度太差, 网格员叫他修灯他还凶我), or 投诉他 after a
+    clause that names them (赵网格员天天不接电话，我要投诉他) — so "楼上
     邻居骂人，网格员来调解过" and "我要投诉楼上邻居，网格员也说管不了" are not."""
     people = list(staff)
     named = [s for s in people if s.named_in(text)]
+    mentioned = False
     for clause in _CLAUSES.split(text):
         starts = _mentions(clause, people)
         if not starts:
+            if mentioned and _AT_THEM.search(clause):
+                return named  # "赵网格员天天不接电话，我要投诉他"
             continue
+        mentioned = True
         if any(_complaint_before(clause, at) for at, _end in starts):
             return named
         if any(w in clause[end:] for _at, end in starts for w in CONDUCT_WORDS):

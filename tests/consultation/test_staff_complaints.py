@@ -19,6 +19,9 @@ STAFF = [StaffMember(1, "王网格员"), StaffMember(2, "李书记"), StaffMembe
         ("赵网格员不作为，灯坏了一个月", ["赵建国"]),
         ("投诉一下你们的网格员", []),
         ("社区工作人员态度很差，办个证明推来推去", []),
+        # The third walk: the complaint said after the name, pointing back at him.
+        ("赵网格员天天不接电话，我要投诉他", ["赵建国"]),
+        ("王网格员乱收费，举报他", ["王网格员"]),
     ],
 )
 def test_a_complaint_about_staff_names_whom_it_is_about(text: str, names: list[str]) -> None:
@@ -36,6 +39,7 @@ def test_a_complaint_about_staff_names_whom_it_is_about(text: str, names: list[s
         "我要投诉楼上邻居，网格员也说管不了",
         "物业保安态度太差",
         "谢谢王网格员，很负责",
+        "楼上邻居天天吵，我要投诉他",
     ],
 )
 def test_a_mention_of_staff_that_complains_of_nobody_of_them_is_not(text: str) -> None:
