@@ -292,7 +292,7 @@ async def test_the_same_place_again_at_the_rating_question_is_unsatisfied(
     不满意, its words the comment."""
     number, _ask = await resolved_for_liu(town)
     answer = await town.liu.says(words)
-    assert f"抱歉没让您满意。{number} 已重新交给网格处理" in answer and words in answer, answer.text
+    assert f"抱歉没让您满意。{number} 已重新交办" in answer and words in answer, answer.text
     async with town.bot.uow() as uow:
         tk = await uow.get(TicketRepository).by_number(number)
     assert tk is not None and (tk.rating, tk.rating_comment) == ("不满意", words)
