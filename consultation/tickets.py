@@ -456,41 +456,42 @@ class TicketService:
         """开启通知 after 不用了: the tickets this account filed quiet and still open (not
         archived) are told of their progress from now on, each change in its history and
         the audit log. The ones turned on (none: nothing was off)."""
-        turned: list[Ticket] = []
         mine = await self.repo.of_reporter(person.platform, person.user_id, person.resident_id)
-        for copy in mine:
-            if not self._is_reporter(copy, person) or copy.wants_updates or copy.status == "closed":
-                continue
-            ticket = await self._get(copy.number)
-            ticket.wants_updates = True
-            await self.repo.save(ticket)
-            data = {"wants_updates": True}
-            await self._event(
-                ticket, person, "updates_on", ticket.status, ticket.status, now, data=data
-            )
-            turned.append(ticket)
-        return turned
+        quiet = [
+            c
+            for c in mine
+            if self._is_reporter(c, person) and not c.wants_updates and c.status != "closed"
+        ]
+        return await self._set_updates(quiet, person, True, now)
 
     async def notify_less(self, person: Actor, now: datetime) -> list[Ticket]:
         """关闭通知: the tickets this account filed and still open (not archived) are no
         longer told of their progress, each change in its history and the audit log; an
         urgent one keeps its notices (whoever reported a danger hears how it goes). The
         ones turned off (none: nothing was on)."""
+        account = (person.platform, person.user_id)
+        told = [
+            c
+            for c in await self.repo.of_reporter(person.platform, person.user_id, None)
+            if (c.reporter_platform, c.reporter_user_id) == account
+            and c.wants_updates
+            and not c.urgent
+            and c.status != "closed"
+        ]
+        return await self._set_updates(told, person, False, now)
+
+    async def _set_updates(
+        self, copies: list[Ticket], person: Actor, on: bool, now: datetime
+    ) -> list[Ticket]:
+        """Progress notices on or off for these tickets, each change recorded."""
         turned: list[Ticket] = []
-        for copy in await self.repo.of_reporter(person.platform, person.user_id, None):
-            own = (copy.reporter_platform, copy.reporter_user_id) == (
-                person.platform,
-                person.user_id,
-            )
-            if not own or not copy.wants_updates or copy.urgent or copy.status == "closed":
-                continue
+        for copy in copies:
             ticket = await self._get(copy.number)
-            ticket.wants_updates = False
+            ticket.wants_updates = on
             await self.repo.save(ticket)
-            data = {"wants_updates": False}
-            await self._event(
-                ticket, person, "updates_off", ticket.status, ticket.status, now, data=data
-            )
+            action = "updates_on" if on else "updates_off"
+            data = {"wants_updates": on}
+            await self._event(ticket, person, action, ticket.status, ticket.status, now, data=data)
             turned.append(ticket)
         return turned
 

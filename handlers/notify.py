@@ -96,6 +96,16 @@ class NotifyPreferenceHandler(Handler):
         return [Reply(t("notify.saved") + route_text(route))]
 
 
+async def _switched(ctx: Context, on: bool) -> bool | None:
+    """Keep the account's choice (its next report goes by it, audited); what it was."""
+    message = ctx.message
+    before = await remembered_updates(ctx.uow, message.platform, message.sender_id)
+    await remember_updates(
+        ctx.uow, message.platform, message.sender_id, on, ctx.user.actor, ctx.now
+    )
+    return before
+
+
 class UpdatesOnHandler(TicketHandler):
     """开启通知: whoever answered 不用了 to "处理进展要通知您吗？" switches the notices back
     on — kept with the account (its next report is not asked again) and on its tickets
@@ -111,11 +121,7 @@ class UpdatesOnHandler(TicketHandler):
     answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        message = ctx.message
-        before = await remembered_updates(ctx.uow, message.platform, message.sender_id)
-        await remember_updates(
-            ctx.uow, message.platform, message.sender_id, True, ctx.user.actor, ctx.now
-        )
+        before = await _switched(ctx, True)
         turned = await self.service(ctx).notify_again(actor_of(ctx), ctx.now)
         if turned:
             numbers = "、".join(tk.number for tk in turned)
@@ -143,11 +149,7 @@ class UpdatesOffHandler(TicketHandler):
     answers_privately = True
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        message = ctx.message
-        before = await remembered_updates(ctx.uow, message.platform, message.sender_id)
-        await remember_updates(
-            ctx.uow, message.platform, message.sender_id, False, ctx.user.actor, ctx.now
-        )
+        before = await _switched(ctx, False)
         turned = await self.service(ctx).notify_less(actor_of(ctx), ctx.now)
         on = t("notify.b_updates_on")
         buttons = (Button(on, on),)
