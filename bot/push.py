@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -237,7 +237,8 @@ class PushService:
             async with self._limiter(push.platform):
                 if leaving is not None and push.id is not None:
                     leaving.add(push.id)
-                await sender.send(push.chat_id, Reply.from_json(push.payload))
+                reply = Reply.from_json(push.payload)
+                await sender.send(push.chat_id, replace(reply, ref=f"p{push.id}"))
         except PermanentPushError as exc:
             log.warning("push undeliverable", extra={"push_id": push.id, "error": str(exc)})
             return _Outcome("failed", str(exc)[:500], None, recorded=recorded)

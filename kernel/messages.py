@@ -139,6 +139,9 @@ class Reply:
     #: have started a chat with the bot) the group gets a line saying only that. A
     #: button pressed in a group is between the person and the bot anyway.
     private: bool = False
+    #: The outbox entry a push was sent from (set by the push sender): a page that reads
+    #: its history and hears the same push live shows it once.
+    ref: str | None = None
 
     @property
     def for_asker(self) -> bool:
@@ -164,6 +167,8 @@ class Reply:
             out["offers_notices"] = self.offers_notices
         if self.private:
             out["private"] = True
+        if self.ref is not None:
+            out["ref"] = self.ref
         return out
 
     @classmethod
@@ -177,4 +182,5 @@ class Reply:
             about=data.get("about"),
             offers_notices=data.get("offers_notices"),
             private=bool(data.get("private", False)),
+            ref=data.get("ref"),
         )

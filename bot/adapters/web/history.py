@@ -142,8 +142,9 @@ async def conversation(
         if line.sender_id is not None and line.payload.get("photo"):
             entry["photo"] = str(line.payload["photo"])
         entries.append((line.at, _LINE, line.order, entry))
-    for push in view.pushes:
-        entries.append((push.at, _PUSH, push.order, _bot(push.payload, True)))
+    for push in view.pushes:  # ref: the same push heard live is shown once (chat.js)
+        entry = {**_bot(push.payload, True), "ref": f"p{push.order}"}
+        entries.append((push.at, _PUSH, push.order, entry))
     entries.sort(key=lambda e: e[:3])
     shown = [e[3] for e in entries][-limit:]
     for entry in shown:

@@ -4,6 +4,7 @@ under the Content-Security-Policy, and a page of another origin can't act in it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -116,15 +117,90 @@ async def test_help_in_the_browser(server: str, tmp_path: Path) -> None:
 async def test_switching_to_the_grid_worker_shows_pushes(server: str) -> None:
     async with chromium() as browser:
         page = await open_chat(browser, server)
-        await speak_as(page, "wang")
-        await page.wait_for_timeout(200)  # its socket opens
+        await speak_as(page, "wang")  # ready once its socket is open
         resident = await open_chat(browser, server)
-        for text in ("垃圾没人清", "东门", "确认提交"):
+        for text in ("垃圾没人清", "东门", "确认提交"):  # typed without waiting: sent in turn
             await send(resident, text)
-            await resident.wait_for_timeout(150)
         push = page.locator(".bubble.push", has_text="垃圾没人清")
         await push.wait_for(timeout=10_000)
         assert "张阿姨" in await push.inner_text()
+
+
+async def switch_with_history_held(
+    browser: Chromium, server: str, persona: str, *, read_before_release: bool
+) -> tuple[Page, asyncio.Event]:
+    """A tab that switches to ``persona`` while its history is held back until the
+    returned event is set: read at once and delivered late (``read_before_release``),
+    or read only once released."""
+    page = await open_chat(browser, server)
+    await page.wait_for_selector("body[data-speaker]", state="attached")  # the first persona
+    release = asyncio.Event()
+
+    async def hold(route: Any) -> None:
+        if read_before_release:
+            response = await route.fetch()  # the history as it is now
+            await release.wait()
+            await route.fulfill(response=response)
+        else:
+            await release.wait()
+            await route.continue_()
+
+    await page.route("**/api/history*", hold)
+    await page.select_option("#person", persona)
+    return page, release
+
+
+@pytest.mark.loops("push")
+@pytest.mark.parametrize("read_before_release", [True, False], ids=["history-first", "push-first"])
+async def test_a_push_sent_while_the_page_reads_its_history_is_shown_once(
+    server: str, read_before_release: bool
+) -> None:
+    """王网格员 opens the chat just as 张阿姨's report is filed: the task reaches the tab
+    whether the history it reads was taken before the push (the page read its history
+    before opening its socket, and missed it) or after (it is in the history and heard
+    live: shown once)."""
+    async with chromium() as browser:
+        watcher = await open_chat(browser, server)  # 王网格员's other tab, already live
+        await speak_as(watcher, "wang")
+        late, release = await switch_with_history_held(
+            browser, server, "wang", read_before_release=read_before_release
+        )
+        resident = await open_chat(browser, server)
+        for text in ("东门垃圾没人清", "确认提交"):
+            await send(resident, text)
+        await watcher.locator(".bubble.push", has_text="东门垃圾没人清").wait_for(timeout=10_000)
+        release.set()
+        await late.wait_for_selector("body[data-speaker=wang]", state="attached")
+        assert await late.locator(".bubble.push", has_text="东门垃圾没人清").count() == 1
+
+
+async def test_messages_typed_before_the_answer_are_read_in_order(server: str) -> None:
+    """张阿姨 types 东门 and, before its answer comes back on a slow line, 确认提交: the
+    second leaves only once the first is answered, so the bot reads the place first and
+    the report is filed there (sent at once, 确认提交 overtook 东门)."""
+    async with chromium() as browser:
+        resident = await open_chat(browser, server)
+        await send(resident, "垃圾没人清")
+        await bot_says(resident, "请确认")
+        next_sent = asyncio.Event()
+        slowed: list[str] = []
+
+        async def slow_line(route: Any) -> None:
+            if not slowed:  # 东门: held until 确认提交 is sent, or a second at most
+                slowed.append(route.request.post_data or "")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(next_sent.wait(), 1)
+            else:
+                next_sent.set()
+            await route.continue_()
+
+        await resident.route("**/api/messages", slow_line)
+        await send(resident, "东门")
+        await send(resident, "确认提交")
+        await bot_says(resident, "已受理")
+        assert "东门" in slowed[0]
+        said = await resident.locator(".row.bot .bubble").all_inner_texts()
+        assert "位置：东门" in said[-2] and said[-1].startswith("已受理"), said
 
 
 #: Records every CSP violation the page reports (an init script runs outside the CSP).
@@ -167,8 +243,7 @@ async def test_the_chat_works_under_its_content_security_policy(
         await other_browser.add_init_script(WATCH_CSP)
         other_browser.on("console", on_console)
         neighbour = await open_chat(other_browser, server)
-        await speak_as(neighbour, "liu")
-        await neighbour.wait_for_timeout(200)  # its socket opens
+        await speak_as(neighbour, "liu")  # ready once its socket is open
 
         await page.locator("#chats li").nth(1).click()  # the group
         await send(page, "@议事通 这个月议事日是哪天")
@@ -419,7 +494,6 @@ async def test_an_open_tab_gets_pushes_again_after_the_server_restarts(
             await speak_as(resident, "zhang")
             for text in ("东门垃圾没人清", "确认提交"):
                 await send(resident, text)
-                await resident.wait_for_timeout(300)
             push = worker.locator(".bubble.push", has_text="东门垃圾没人清")
             await push.wait_for(timeout=15_000)
             assert await worker.locator(".system", has_text="正在重新连接").count() == 0

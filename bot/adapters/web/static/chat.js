@@ -107,12 +107,17 @@ function openChat(chatId) {
 
 function botEntry(reply, push) {
   // for: in the group, whom the card answered (its buttons are theirs alone).
-  return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push, for: reply.for };
+  // ref: the outbox entry a push came from, the same in the history and live.
+  return { kind: "bot", name: "议事通", text: reply.text, buttons: reply.buttons, push, for: reply.for, ref: reply.ref };
 }
+
+// Messages leave one after another, each once the last is answered: typed quickly
+// ("东门", then "确认提交" before the first is answered), the bot reads them in order.
+let outgoing = Promise.resolve();
 
 // private: a button (a vote, a sign-up) whose press in a group stays between this person and the bot.
 // cardOf: the person a group card answered, for a press on its buttons (the server refuses anyone else).
-async function send(text, private_ = false, cardOf = undefined) {
+function send(text, private_ = false, cardOf = undefined) {
   text = text.trim(); if (!text) return;
   const chatId = state.chat;
   // A card's button is shown as its words, without the stamp it carries ("确认提交 v3f2a1c").
@@ -120,6 +125,10 @@ async function send(text, private_ = false, cardOf = undefined) {
   // sender_id: who this tab shows; the server refuses (409) if another tab switched persona.
   const body = { sender_id: state.me.user_id, chat_id: chatId, text, message_id: crypto.randomUUID(), private: private_ };
   if (cardOf && chatId === state.group) body.card_of = cardOf;
+  outgoing = outgoing.then(() => deliver(chatId, body, private_));
+}
+
+async function deliver(chatId, body, private_) {
   try {
     const resp = await postJson("/api/messages", body);
     const data = await resp.json();
@@ -156,12 +165,15 @@ async function sendPhoto(file) {
 // The WebSocket comes back by itself after a restart or a lost connection (1 s, 2 s, …
 // up to 30 s apart), and then both chats are read again from the server, so nothing
 // pushed while it was away is missed.
+// connect() resolves once the socket is open (or has failed: the page works without it).
 let reconnects = 0;
 function connect() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); }
   const proto = location.protocol === "https:" ? "wss" : "ws";
   const ws = new WebSocket(`${proto}://${location.host}/api/ws`);
-  ws.onopen = () => { if (reconnects > 0) resync(); reconnects = 0; };
+  let opened;
+  const open = new Promise((resolve) => { opened = resolve; setTimeout(resolve, 5000); });
+  ws.onopen = () => { if (reconnects > 0) resync(); reconnects = 0; opened(); };
   ws.onmessage = (ev) => {
     const event = JSON.parse(ev.data);
     if (event.type === "push") addEntry(event.chat_id, botEntry(event.reply, true));
@@ -169,6 +181,7 @@ function connect() {
     else if (event.type === "bot_replies") for (const r of event.replies) addEntry(event.chat_id, botEntry(r, false));
   };
   ws.onclose = () => {
+    opened();
     if (state.ws !== ws) return;
     if (reconnects === 0) addEntry(state.chat, { kind: "system", text: "连接断开了，正在重新连接…" });
     const delay = Math.min(30000, 1000 * 2 ** reconnects);
@@ -176,6 +189,7 @@ function connect() {
     setTimeout(() => { if (state.ws === ws) connect(); }, delay);
   };
   state.ws = ws;
+  return open;
 }
 
 // The conversation is kept on the server: a reload or a persona switch shows it again.
@@ -188,16 +202,25 @@ async function fetchHistory(chatId) {
     : { kind: "other", name: e.name, text: e.text, photo: e.photo });
 }
 
-async function loadHistory(chatId) {
-  const entries = await fetchHistory(chatId);
-  if (entries) state.logs[chatId] = entries.concat(log(chatId));
+// The server's history of these chats replaces what the page shows, followed by what was
+// heard live while it was read; a push both in the history and heard live (the same ref)
+// is shown once. Read with the socket open, nothing pushed meanwhile is missed.
+async function reload(ids) {
+  const since = ids.map((id) => log(id).length);
+  const found = await Promise.all(ids.map(fetchHistory));
+  ids.forEach((id, i) => {
+    if (!found[i]) return;
+    const known = new Set(found[i].map((e) => e.ref).filter(Boolean));
+    const live = log(id).slice(since[i]).filter((e) => !e.ref || !known.has(e.ref));
+    state.logs[id] = found[i].concat(live);
+  });
 }
+
+function ownChats() { return state.bound ? [state.me.user_id, state.group] : [state.me.user_id]; }
 
 // Back after a break: the server's history replaces what this page shows.
 async function resync() {
-  const ids = state.bound ? [state.me.user_id, state.group] : [state.me.user_id];
-  const found = await Promise.all(ids.map(fetchHistory));
-  ids.forEach((id, i) => { if (found[i]) state.logs[id] = found[i]; });
+  await reload(ownChats());
   openChat(state.chat);
 }
 
@@ -223,7 +246,7 @@ async function refreshStanding() {
   state.me.name = me.name;
   const option = [...$("person").options].find((o) => o.value === me.user_id);
   if (option) option.textContent = me.name;
-  await loadHistory(state.group);
+  await reload([state.group]);
   renderChats();
 }
 
@@ -234,11 +257,13 @@ async function become(userId) {
     setStanding(await resp.json());
   }
   state.me = state.people.find((p) => p.user_id === userId);
-  state.logs = {}; state.unread = {};
-  await Promise.all([loadHistory(state.me.user_id), state.bound ? loadHistory(state.group) : null]);
-  connect();
+  // Nothing can be typed until the page is live again (openChat opens the composer).
+  for (const id of ["input", "send", "photo"]) $(id).disabled = true;
+  state.logs = {}; state.unread = {}; reconnects = 0;
+  await connect();  // first: a push sent while the history is read is heard
+  await reload(ownChats());
   openChat(state.me.user_id);
-  document.body.dataset.speaker = userId;  // ready: whom the page now speaks as
+  document.body.dataset.speaker = userId;  // ready: whom the page speaks as, live
 }
 
 const ROLE_ZH = { moderator: "社区工作者", grid_worker: "网格员", committee: "协商委员" };
