@@ -29,7 +29,7 @@ from consultation.ballots import (
     withhold_counts,
 )
 from consultation.binding import push_route
-from consultation.errors import DomainError, or_refuse
+from consultation.errors import DomainError, on_behalf_of, or_refuse
 from consultation.ids import decision_ref, find_ref, poll_ref, topic_ref
 from consultation.outcomes import decided_text, requeue_reason, stored_tally
 from consultation.participation import Participant, participants
@@ -495,7 +495,8 @@ class PollService:
         (in an anonymous poll without saying how or when: participation is for 参与名单,
         after close)."""
         poll = await self._locked_open(poll_id)
-        key = await self.voter_key(poll, resident)
+        with on_behalf_of(resident.name):  # “小陈还没有完成居民身份认证”, not “您”
+            key = await self.voter_key(poll, resident)
         await self.check_choice(poll, mask)
         assert resident.id is not None
         if poll.anonymous:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from consultation.assisted import AssistError, AssistService, OnBehalf
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
-from consultation.errors import DomainError
 from consultation.ids import CARD_STAMP
 from consultation.roles import ASSISTANTS
 from handlers.meetings import resolve_person
@@ -29,7 +28,6 @@ from kernel.messages import Reply
 from kernel.texts import t
 from nlu.dialogue import squeeze
 from notices.assisted import (
-    assisted_refusal,
     cosign_recorded,
     not_mine,
     signup_recorded,
@@ -100,11 +98,6 @@ class AssistHandler(Handler):
 
     def _service(self, ctx: Context) -> AssistService:
         return _assist_service(ctx, self.rules)
-
-    def refusal(self, exc: DomainError) -> str:
-        """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”):
-        the catalogue's ``assisted`` variant of the line, where the line says 您."""
-        return assisted_refusal(exc) or super().refusal(exc)
 
     async def usage(self, ctx: Context) -> Sequence[Reply]:
         return [Reply(t("assist.usage"))]

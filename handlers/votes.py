@@ -255,6 +255,7 @@ class PollAdminHandler(Handler):
             ref("P", "poll"),
             word("who", "刘大爷"),
             rest("choice", "赞成", optional=False),
+            private=True,  # it names the voter and, for a while, the choice
         ),
         _poll_command("提醒投票", "remind", ref("P", "poll", bare=True)),
         _poll_command("隐藏结果", "hide", ref("P", "poll", bare=True)),

@@ -12,7 +12,7 @@ from kernel.context import Context
 from kernel.flows import Flow
 from kernel.intents import Intent
 from kernel.messages import Reply
-from kernel.texts import t
+from kernel.texts import catalog, t
 
 
 class NotForThisFlow(Exception):
@@ -112,7 +112,12 @@ class Handler:
             return [Reply(self.refusal(exc))]
 
     def refusal(self, exc: DomainError) -> str:
-        """The sentence that says why the domain refused (``section.code``)."""
+        """The sentence that says why the domain refused (``section.code``); one met
+        acting for a resident (代办, a paper ballot) names them with the catalogue's
+        ``assisted`` variant where the line says 您 (“T1 是张阿姨自己提的议题”)."""
+        assisted = f"{exc.section}.assisted.{exc.code}"
+        if exc.acting_for is not None and assisted in catalog():
+            return t(assisted, **{**exc.values, "name": exc.acting_for})
         return t(f"{exc.section}.{exc.code}", **exc.values)
 
     async def resume(self, ctx: Context) -> Sequence[Reply]:

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 from consultation import events as ev
 from consultation.assisted import Assisted, PendingVote, card_stamp
 from consultation.audiences import Audience, Person
-from consultation.errors import DomainError
 from consultation.ids import poll_ref
 from consultation.meetings import MODE_ZH
 from consultation.participation import Participant, assisted_count
 from kernel.messages import Button, Reply
-from kernel.texts import catalog, t
+from kernel.texts import t
 from notices.common import date_text
 from notices.dispatch import Notify, Route, Table
 from notices.polls import choice_label
@@ -75,15 +74,6 @@ def not_mine(pending: Sequence[PendingVote]) -> Reply:
         undo = f"撤销代办 {ref} {card_stamp(vote.assisted_at)}"
         buttons.append(Button(t("assist.b_undo_ref", ref=ref), undo, private=True))
     return Reply(t("assist.not_mine_several", lines="\n".join(lines)), buttons=tuple(buttons))
-
-
-def assisted_refusal(exc: DomainError) -> str | None:
-    """A refusal met acting for a resident names them (“T1 是张阿姨自己提的议题”): the
-    catalogue's ``assisted`` variant of the line, where the line says 您 (None: none)."""
-    key = f"{exc.section}.assisted.{exc.code}"
-    if exc.acting_for is not None and key in catalog():
-        return t(key, **{**exc.values, "name": exc.acting_for})
-    return None
 
 
 def _ask(done: Assisted) -> str:

@@ -465,7 +465,7 @@ class WebChatAdapter:
                     "chat_id": chat_id,
                     "sender_id": sender_id,
                     "sender_name": member or await self._name(sender_id),
-                    "text": shown,
+                    "text": history.words,
                     **({"photo": photo} if photo else {}),
                 },
                 skip=sender_id,

@@ -82,6 +82,12 @@ class KeptInHistory:
         said = shown.strip()
         self.said = [(chat_id, sender_id, shown, payload or {})] if said else []
 
+    @property
+    def words(self) -> str:
+        """The message as the chat keeps it (a secret ballot's words sealed): what the
+        group's open tabs are shown live, the same as its history."""
+        return self.said[0][2] if self.said else ""
+
     async def opened(self, uow: MessageTransaction) -> None:
         return None
 

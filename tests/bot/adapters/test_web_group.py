@@ -191,3 +191,34 @@ async def test_staff_business_typed_in_the_group_is_answered_to_the_staff_member
     said = [str(e["text"]) for e in group["entries"]]
     assert "大家好" in said and not [s for s in said if "张阿姨" in s or "刘大爷" in s], said
     await watching.close()
+
+
+async def test_a_paper_ballot_entered_in_the_group_reaches_nobody_else(
+    client: TestClient[Any, Any], browsers: Callable[[], Browser]
+) -> None:
+    """The walk: 李书记 typed `录入纸质票 P1 刘大爷 反对` in the residents' group during an
+    anonymous poll, and every member's open tab was shown it live (the group's history
+    kept “（投票内容不保存）”, so whoever checked later thought nothing had leaked),
+    with the bot's public “已录入 刘大爷 的纸质票”. Now the entry is answered in his own
+    chat and the group's tabs are shown nothing of it, live or kept."""
+    li = await resident(client, browsers(), "李书记")
+    zhang = await resident(client, browsers(), "张阿姨")
+    watching = await zhang.ws()
+    opened = " ".join(await li.say("开启投票 是否同意养犬公约 单独表决 匿名"))
+    poll = re.search(r"P\d+", opened)
+    assert poll, opened
+
+    status, answer = await li.post(
+        chat_id=GROUP, text=f"@议事通 录入纸质票 {poll.group(0)} 刘大爷 反对"
+    )
+    assert status == 200 and "已录入 刘大爷 的纸质票" in str(answer["replies"]), answer
+    assert all(r.get("chat_id") == li.me["user_id"] for r in answer["replies"]), answer
+
+    await li.say("大家好", chat_id=GROUP)
+    shown = [await next_event(watching)]
+    while shown[-1].get("text") != "大家好":
+        shown.append(await next_event(watching))
+    assert [e["type"] for e in shown] == ["group_message"], shown
+    _, group = await zhang.history(GROUP)
+    assert "刘大爷" not in str(group["entries"]), group
+    await watching.close()
