@@ -46,7 +46,7 @@ from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_rep
 from bot.media import MediaRefused, MediaStore
 from bot.router import Router
 from kernel.flows import without_stamp
-from kernel.messages import ChatType, Inbound, Platform, Reply
+from kernel.messages import BOT_NAMES, ChatType, Inbound, Platform, Reply
 from kernel.texts import t
 
 log = logging.getLogger("yishi.web")
@@ -54,13 +54,14 @@ log = logging.getLogger("yishi.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 GROUP_PREFIX = "group:"
 DEFAULT_GROUP = "group:main"
-BOT_NAMES = ("@议事通", "@小助手", "@bot")
+#: "@议事通" in the group addresses the bot (its names are kernel.messages.BOT_NAMES).
+MENTIONS = tuple(f"@{name}" for name in BOT_NAMES)
 MAX_ID = 128
 
 
 def _without_mentions(text: str) -> str:
     """ "@议事通 楼下吵" is about 楼下吵: the mention addresses the bot, it isn't content."""
-    for name in BOT_NAMES:
+    for name in MENTIONS:
         text = text.replace(name, " ")
     return text.strip()
 
@@ -438,7 +439,7 @@ class WebChatAdapter:
             sent_at=utcnow(),
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
-            addressed=not is_group or private or any(n in text for n in BOT_NAMES),
+            addressed=not is_group or private or any(n in text for n in MENTIONS),
             source=request.remote,
             card_of=card_of if is_group else None,
         )

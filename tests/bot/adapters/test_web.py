@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
-from kernel.messages import Reply
+from kernel.messages import BOT_NAMES, Reply
 from storage.platforms import PlatformRepository
 from storage.web_chat import WebChatRepository
 from tests.bot.adapters.webchat import Browser, ClientFactory, WebChat
@@ -200,6 +200,15 @@ async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(chat: WebC
     assert quiet["replies"] == []
     _, asked = await chat.post("liu", chat_id="group:main", text="@议事通 帮助")
     assert "反映问题" in asked["replies"][0]["text"], "'@议事通 帮助' is the help command"
+
+
+@pytest.mark.parametrize("name", BOT_NAMES)
+async def test_each_of_the_bots_names_addresses_it_in_the_group(chat: WebChat, name: str) -> None:
+    """The bot's names are one list: each, as an @ or typed bare at the start of a group
+    message, gets the help that '帮助' asks for, and is not read as part of the words."""
+    for said in (f"@{name} 帮助", f"{name}，帮助"):
+        _, asked = await chat.post("liu", chat_id="group:main", text=said)
+        assert "反映问题" in asked["replies"][0]["text"], said
 
 
 async def test_outside_the_demo_a_browser_speaks_only_as_itself(
