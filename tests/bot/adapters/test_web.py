@@ -69,7 +69,7 @@ async def test_a_tab_left_behind_by_a_persona_switch_is_told_not_obeyed(
         await browser.act_as("zhang")
         await browser.act_as("liu")  # in another tab
         status, body = await browser.post(sender_id="zhang", text="楼道灯坏了")
-        assert status == 409 and "reload" in body["error"]
+        assert status == 409 and "刷新" in body["error"]
         status, body = await browser.post(sender_id="liu", text="帮助")
         assert status == 200 and "反映问题" in body["replies"][0]["text"]
     finally:
