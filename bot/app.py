@@ -380,6 +380,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
                 allowed_origins=settings.web.allowed_origins,
                 media=yishi.media,
                 groups=web_groups(settings.consultation.announce_chats),
+                site=settings.web.base_url,
             )
         )
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from yarl import URL
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
@@ -167,6 +168,7 @@ class WebChatAdapter:
         allowed_origins: list[str] | None = None,
         media: MediaStore | None = None,
         groups: Sequence[str] = (DEFAULT_GROUP,),
+        site: str = "",
     ) -> None:
         self.router = router
         self.store = store
@@ -180,6 +182,9 @@ class WebChatAdapter:
         self.proxies = TrustedProxies(trusted_proxies or [])
         self.guard = RequestGuard(self.proxies, allowed_origins or [])
         self.sessions = WebSessions(store, router.clock)
+        #: Where people reach this server (``[web] public_url``): the page makes links in
+        #: the bot's words to it taps (the 工作台 login link), besides links to itself.
+        self.site = str(URL(site).origin()) if site else ""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
@@ -271,16 +276,34 @@ class WebChatAdapter:
         return self._with_cookie(request, session, json_reply(await self._describe(session)))
 
     async def _people(self, request: web.Request) -> web.Response:
-        """The demo's people to switch between, or (outside the demo) just this browser."""
+        """The demo's people to switch between, or (outside the demo) just this browser.
+
+        The demo's list ends with this browser itself, a visitor bound to no resident
+        (``visitor``), to see what a stranger sees; a new browser starts as the first
+        person (``new``). ``site``: the public address links in the bot's words may go to.
+        """
         session = await self.sessions.ensure(request)
         me = await self._describe(session)
         body: dict[str, Any] = {
             "community": self.router.community.name,
             "group": DEFAULT_GROUP,
             "me": me,
+            "new": session.fresh,
+            "site": self.site,
         }
         if self.personas:
-            body["people"] = await self.router.directory(self.platform)
+            people = await self.router.directory(self.platform)
+            if session.public_id not in {p["user_id"] for p in people}:
+                people.append(
+                    {
+                        "user_id": session.public_id,
+                        "name": t("web.visitor_persona"),
+                        "verified": None,
+                        "roles": [],
+                        "visitor": True,
+                    }
+                )
+            body["people"] = people
         else:
             body["people"] = [
                 {"user_id": me["user_id"], "name": me["name"], "verified": None, "roles": []}

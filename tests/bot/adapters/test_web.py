@@ -51,6 +51,39 @@ async def test_index_and_people(client: TestClient[Any, Any]) -> None:
     assert "phone" not in names["zhang"]
 
 
+async def test_the_demos_people_end_with_an_unbound_visitor(
+    client: TestClient[Any, Any],
+) -> None:
+    """The demo's 「我是」 offers this browser itself, bound to no resident, last: as it,
+    the private chat answers and the residents' group is closed, saying how to 绑定."""
+    browser = Browser(client.make_url("/"))
+    try:
+        async with browser.http.get(browser.url("/api/people")) as resp:
+            people = await resp.json()
+        assert people["new"] is True, "a new browser: the page starts it as the first person"
+        visitor = people["people"][-1]
+        assert visitor == {
+            "user_id": people["me"]["user_id"],
+            "name": "访客（未绑定）",
+            "verified": None,
+            "roles": [],
+            "visitor": True,
+        }
+        assert not any(p.get("visitor") for p in people["people"][:-1])
+        browser.token = people["me"]["csrf_token"]
+        await browser.act_as("zhang")
+        await browser.act_as(None)  # the visitor
+        assert browser.me["bound"] is False and browser.me["name"].startswith("居民·")
+        assert "反映问题" in (await browser.say("帮助"))[0]
+        status, body = await browser.post(chat_id="group:main", text="大家好")
+        assert status == 403 and "绑定" in body["error"]
+        async with browser.http.get(browser.url("/api/people")) as resp:
+            again = await resp.json()
+        assert again["new"] is False and again["me"]["user_id"] == visitor["user_id"]
+    finally:
+        await browser.close()
+
+
 async def test_help_reply_comes_back_on_the_post(chat: WebChat) -> None:
     status, body = await chat.post("zhang", text="帮助")
     assert status == 200
