@@ -93,6 +93,8 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
                 response.headers[name] = refused.headers[name]
         return response
     except Exception:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            raise  # the socket may be open already: no HTTP answer can follow
         log.exception("unhandled error on the web chat's API", extra={"path": request.path})
         return json_reply({"error": t("web.errors.server")}, status=500)
 
