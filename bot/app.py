@@ -22,7 +22,7 @@ from bot.adapters.outbound import HttpClient
 from bot.ballot_secret import load_ballot_keys
 from bot.config import NluSettings, Settings
 from bot.housekeeping import HousekeepingSource
-from bot.http import add_security_headers, json_reply
+from bot.http import add_security_headers, api_errors, json_reply
 from bot.media import MediaStore
 from bot.metrics import (
     CONTENT_TYPE,
@@ -320,6 +320,7 @@ async def _metrics(request: web.Request) -> web.Response:
 def build_web_app(yishi: Yishi) -> web.Application:
     """The one aiohttp application: health, then every adapter's routes."""
     app = web.Application(client_max_size=yishi.settings.web.max_body_bytes)
+    app.middlewares.append(api_errors)  # /api/: every refusal {"error": <Chinese>}
     app.middlewares.append(storage_outage)  # a database outage: 503, JSON or a Chinese page
     app[YISHI_KEY] = yishi
     app.on_response_prepare.append(add_security_headers)
@@ -379,6 +380,7 @@ def build_yishi(settings: Settings, **kwargs: Any) -> Yishi:
                 allowed_origins=settings.web.allowed_origins,
                 media=yishi.media,
                 groups=web_groups(settings.consultation.announce_chats),
+                site=settings.web.base_url,
             )
         )
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from typing import Any
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from kernel.texts import t
+
+log = logging.getLogger("yishi.http")
 
 
 def json_bytes(data: Any) -> bytes:
@@ -26,7 +32,7 @@ async def json_body(request: web.Request) -> Any:
     try:
         return orjson.loads(await request.read())
     except orjson.JSONDecodeError:
-        raise json_error(400, "body must be JSON") from None
+        raise json_error(400, t("web.errors.bad_request")) from None
 
 
 class _TooLarge(web.HTTPClientError):
@@ -50,6 +56,47 @@ def json_error(status: int, message: str) -> web.HTTPException:
     return _ERRORS[status](
         text=json_bytes({"error": message}).decode(), content_type="application/json"
     )
+
+
+#: aiohttp's own refusals on the web chat's API (no such route, a wrong method, a body
+#: over ``[web] max_body_bytes``), by status: the sentence the page shows for each.
+_API_REFUSALS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "not_allowed",
+    413: "too_long",
+    415: "bad_request",
+}
+#: Headers of a refusal that a client still needs when its body is replaced.
+_KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """On ``/api/``, whatever is refused is ``{"error": <a short Chinese sentence>}`` with
+    its status, as the web chat's page expects and shows: the handlers' own refusals
+    (:func:`json_error`) pass as they are; aiohttp's plain-text ones (404, 405, 413 …)
+    get the catalogue's sentence for their status; a bug is a 500 saying so (its
+    traceback logged). Outermost, so a database outage is still answered as such."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as refused:
+        if refused.status < 400 or refused.content_type == "application/json":
+            raise
+        other = "server" if refused.status >= 500 else "bad_request"
+        sentence = t(f"web.errors.{_API_REFUSALS.get(refused.status, other)}")
+        response = json_reply({"error": sentence}, status=refused.status)
+        for name in _KEPT_HEADERS:
+            if name in refused.headers:
+                response.headers[name] = refused.headers[name]
+        return response
+    except Exception:
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            raise  # the socket may be open already: no HTTP answer can follow
+        log.exception("unhandled error on the web chat's API", extra={"path": request.path})
+        return json_reply({"error": t("web.errors.server")}, status=500)
 
 
 #: Sent with every response of the one app. The pages load their scripts and styles

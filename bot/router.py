@@ -26,7 +26,7 @@ from kernel.context import PUT_DOWN, Community, Context, Conversation, Later, Us
 from kernel.flows import DRAFT_ID, DROPPED, SUBMIT_WORDS, TAKE_UP, card_tap, stamped
 from kernel.handler import Handler, NotForThisFlow, Reading
 from kernel.intents import Intent, IntentClassifier, NluResult
-from kernel.messages import Button, Inbound, Reply
+from kernel.messages import BOT_NAMES, Button, Inbound, Reply
 from kernel.texts import t
 from nlu.context import interpret_in_context, parse_confirm
 from nlu.dialogue import from_english, is_cancel, is_question
@@ -217,7 +217,7 @@ def normalise(text: str) -> str:
 
 #: The bot's name said without an @ at the start of a group message ("议事通 报名名单",
 #: "议事通，附议 T3"): many people write the name rather than a real mention.
-_BY_NAME = re.compile(r"^\s*(?:议事通|小助手)\s*[,，:：、]?\s*")
+_BY_NAME = re.compile(rf"^\s*(?:{'|'.join(map(re.escape, BOT_NAMES))})\s*[,，:：、]?\s*")
 
 
 def _called_by_name(text: str) -> str | None:

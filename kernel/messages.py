@@ -23,6 +23,11 @@ class Platform(StrEnum):
 EDITS_IN_PLACE = frozenset({Platform.TELEGRAM.value})
 
 
+#: What the bot is called in a group: an @ with one of these (the web chat's "@议事通"), or
+#: the name typed bare at the start of a message ("议事通，附议 T3"), addresses it.
+BOT_NAMES = ("议事通", "小助手")
+
+
 class ChatType(StrEnum):
     PRIVATE = "private"
     GROUP = "group"

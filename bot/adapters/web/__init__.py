@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from yarl import URL
 
 from bot.adapters.port import PlatformStore, utcnow
 from bot.adapters.web.guard import RequestGuard
@@ -46,7 +47,7 @@ from bot.http import TrustedProxies, json_body, json_bytes, json_error, json_rep
 from bot.media import MediaRefused, MediaStore
 from bot.router import Router
 from kernel.flows import without_stamp
-from kernel.messages import ChatType, Inbound, Platform, Reply
+from kernel.messages import BOT_NAMES, ChatType, Inbound, Platform, Reply
 from kernel.texts import t
 
 log = logging.getLogger("yishi.web")
@@ -54,13 +55,14 @@ log = logging.getLogger("yishi.web")
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 GROUP_PREFIX = "group:"
 DEFAULT_GROUP = "group:main"
-BOT_NAMES = ("@议事通", "@小助手", "@bot")
+#: "@议事通" in the group addresses the bot (its names are kernel.messages.BOT_NAMES).
+MENTIONS = tuple(f"@{name}" for name in BOT_NAMES)
 MAX_ID = 128
 
 
 def _without_mentions(text: str) -> str:
     """ "@议事通 楼下吵" is about 楼下吵: the mention addresses the bot, it isn't content."""
-    for name in BOT_NAMES:
+    for name in MENTIONS:
         text = text.replace(name, " ")
     return text.strip()
 
@@ -145,9 +147,9 @@ def web_groups(announce_chats: Sequence[str]) -> list[str]:
     return [DEFAULT_GROUP, *(g for g in found if g.startswith(GROUP_PREFIX) and g != DEFAULT_GROUP)]
 
 
-def _clean_id(value: Any, field: str) -> str:
+def _clean_id(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID:
-        raise json_error(400, f"{field} must be a non-empty string of at most {MAX_ID} characters")
+        raise json_error(400, t("web.errors.bad_request"))
     return value.strip()
 
 
@@ -166,6 +168,7 @@ class WebChatAdapter:
         allowed_origins: list[str] | None = None,
         media: MediaStore | None = None,
         groups: Sequence[str] = (DEFAULT_GROUP,),
+        site: str = "",
     ) -> None:
         self.router = router
         self.store = store
@@ -179,6 +182,9 @@ class WebChatAdapter:
         self.proxies = TrustedProxies(trusted_proxies or [])
         self.guard = RequestGuard(self.proxies, allowed_origins or [])
         self.sessions = WebSessions(store, router.clock)
+        #: Where people reach this server (``[web] public_url``): the page makes links in
+        #: the bot's words to it taps (the 工作台 login link), besides links to itself.
+        self.site = str(URL(site).origin()) if site else ""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._index)
@@ -257,7 +263,7 @@ class WebChatAdapter:
         with the sentence telling how to 绑定 (the page shows it). The member's name, as
         the group shows them."""
         if chat_id not in self.groups:
-            raise json_error(404, "no such group")
+            raise json_error(404, t("web.errors.no_such_group"))
         name = await self.store.resident_name(self.platform, session.speaker)
         if name is None:
             raise json_error(403, t("web.group_locked"))
@@ -270,16 +276,34 @@ class WebChatAdapter:
         return self._with_cookie(request, session, json_reply(await self._describe(session)))
 
     async def _people(self, request: web.Request) -> web.Response:
-        """The demo's people to switch between, or (outside the demo) just this browser."""
+        """The demo's people to switch between, or (outside the demo) just this browser.
+
+        The demo's list ends with this browser itself, a visitor bound to no resident
+        (``visitor``), to see what a stranger sees; a new browser starts as the first
+        person (``new``). ``site``: the public address links in the bot's words may go to.
+        """
         session = await self.sessions.ensure(request)
         me = await self._describe(session)
         body: dict[str, Any] = {
             "community": self.router.community.name,
             "group": DEFAULT_GROUP,
             "me": me,
+            "new": session.fresh,
+            "site": self.site,
         }
         if self.personas:
-            body["people"] = await self.router.directory(self.platform)
+            people = await self.router.directory(self.platform)
+            if session.public_id not in {p["user_id"] for p in people}:
+                people.append(
+                    {
+                        "user_id": session.public_id,
+                        "name": t("web.visitor_persona"),
+                        "verified": None,
+                        "roles": [],
+                        "visitor": True,
+                    }
+                )
+            body["people"] = people
         else:
             body["people"] = [
                 {"user_id": me["user_id"], "name": me["name"], "verified": None, "roles": []}
@@ -291,20 +315,20 @@ class WebChatAdapter:
         found = await self.sessions.current(request, fresh=True)
         session = self.guard.check_write(request, found)
         if not self.personas:
-            raise json_error(403, "choosing a persona is only for the demo")
+            raise json_error(403, t("web.errors.not_demo"))
         body = await json_body(request)
         chosen = body.get("user_id") if isinstance(body, dict) else None
         if chosen is not None:
             people = await self.router.directory(self.platform)
             if chosen not in {p["user_id"] for p in people}:
-                raise json_error(400, "user_id must be one of the demo's people (or null)")
+                raise json_error(400, t("web.errors.unknown_person"))
         session = await self.sessions.act_as(session, chosen)
         return json_reply(await self._describe(session))
 
-    def _own_chat(self, session: Session, claimed: Any, field: str) -> str:
+    def _own_chat(self, session: Session, claimed: Any) -> str:
         """A private chat is the speaker's own: naming someone else's is refused."""
         if claimed not in (None, session.speaker):
-            raise json_error(403, f"{field} must be your own private chat or a group")
+            raise json_error(403, t("web.errors.not_your_chat"))
         return session.speaker
 
     # -- chat -------------------------------------------------------------------
@@ -314,10 +338,10 @@ class WebChatAdapter:
         group = chat_id is not None and chat_id.startswith(GROUP_PREFIX)
         session = await self.sessions.current(request, expect=None if group else chat_id)
         if session is None:
-            raise json_error(403, "open the chat page first (it gives this browser an identity)")
+            raise json_error(403, t("web.errors.stale_page"))
         if not group:
-            chat_id = self._own_chat(session, chat_id, "chat_id")
-        chat_id = _clean_id(chat_id, "chat_id")
+            chat_id = self._own_chat(session, chat_id)
+        chat_id = _clean_id(chat_id)
         if group:
             await self._member(session, chat_id)
         entries = await conversation(
@@ -335,7 +359,7 @@ class WebChatAdapter:
         self.guard.refuse_other_origins(request)
         body = await json_body(request)
         if not isinstance(body, dict):
-            raise json_error(400, "body must be a JSON object")
+            raise json_error(400, t("web.errors.bad_request"))
         claimed = body.get("sender_id")
         found = await self.sessions.current(
             request, expect=claimed if isinstance(claimed, str) else None
@@ -344,19 +368,19 @@ class WebChatAdapter:
         sender_id = session.speaker
         if body.get("sender_id") not in (None, sender_id):
             if self.personas:  # a tab that still shows the persona another tab left
-                raise json_error(409, "this browser now speaks as someone else: reload the page")
-            raise json_error(403, "sender_id must be this browser's own identity")
-        chat_id = _clean_id(body.get("chat_id", sender_id), "chat_id")
+                raise json_error(409, t("web.errors.switched"))
+            raise json_error(403, t("web.errors.not_you"))
+        chat_id = _clean_id(body.get("chat_id", sender_id))
         member: str | None = None  # the name the group shows the sender by
         if chat_id.startswith(GROUP_PREFIX):
             member = await self._member(session, chat_id)
         else:
-            chat_id = self._own_chat(session, chat_id, "chat_id")
+            chat_id = self._own_chat(session, chat_id)
         text = body.get("text", "")
         if not isinstance(text, str):
-            raise json_error(400, "text must be a string")
+            raise json_error(400, t("web.errors.bad_request"))
         message_id = body.get("message_id") or uuid.uuid4().hex
-        message_id = _clean_id(str(message_id), "message_id")
+        message_id = _clean_id(str(message_id))
         private = body.get("private") is True
         card_of = body.get("card_of")
         payload = await self._converse(
@@ -377,15 +401,15 @@ class WebChatAdapter:
         the photo message it is. A refused file gets a sentence the page shows."""
         session = self.guard.check_upload(request, await self.sessions.current(request))
         if self.media is None:
-            raise json_error(404, "this server keeps no photos")
+            raise json_error(404, t("web.errors.no_photos"))
         form, data = await read_upload(request, self.media.max_bytes)
-        chat_id = _clean_id(form.get("chat_id") or session.speaker, "chat_id")
+        chat_id = _clean_id(form.get("chat_id") or session.speaker)
         member: str | None = None  # the name the group shows the sender by
         if chat_id.startswith(GROUP_PREFIX):
             member = await self._member(session, chat_id)
         else:
-            chat_id = self._own_chat(session, chat_id, "chat_id")
-        message_id = _clean_id(form.get("message_id") or uuid.uuid4().hex, "message_id")
+            chat_id = self._own_chat(session, chat_id)
+        message_id = _clean_id(form.get("message_id") or uuid.uuid4().hex)
         try:
             link = await self.media.save(data)
         except MediaRefused as refused:
@@ -438,7 +462,7 @@ class WebChatAdapter:
             sent_at=utcnow(),
             # The name others see is the server's (_name), never one the browser sends.
             sender_name=None,
-            addressed=not is_group or private or any(n in text for n in BOT_NAMES),
+            addressed=not is_group or private or any(n in text for n in MENTIONS),
             source=request.remote,
             card_of=card_of if is_group else None,
         )
@@ -488,7 +512,7 @@ class WebChatAdapter:
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         found = await self.sessions.current(request, fresh=True)
         session = self.guard.check_socket(request, found)
-        user_id = self._own_chat(session, request.query.get("user"), "user")
+        user_id = self._own_chat(session, request.query.get("user"))
         ws = web.WebSocketResponse(heartbeat=30)
         await ws.prepare(request)
         self.hub.add(user_id, ws)

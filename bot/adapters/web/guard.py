@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.adapters.web.sessions import CSRF_HEADER, Session
+from bot.adapters.web.sessions import Session
 from bot.http import TrustedProxies, json_error
+from kernel.texts import t
 
 
 class RequestGuard:
@@ -39,11 +40,11 @@ class RequestGuard:
     @staticmethod
     def require_json(request: web.BaseRequest) -> None:
         if request.content_type != "application/json":
-            raise json_error(415, "body must be JSON (Content-Type: application/json)")
+            raise json_error(415, t("web.errors.bad_request"))
 
     def refuse_other_origins(self, request: web.BaseRequest) -> None:
         if self.origin_allowed(request) is False:
-            raise json_error(403, "requests from other sites are refused")
+            raise json_error(403, t("web.errors.other_site"))
 
     def check_write(self, request: web.BaseRequest, session: Session | None) -> Session:
         """A request that acts: JSON, from this origin if it says, with the session's token."""
@@ -55,18 +56,18 @@ class RequestGuard:
         from this origin if it says, and the token header, which no other site can set."""
         self.refuse_other_origins(request)
         if session is None:
-            raise json_error(403, "open the chat page first (it gives this browser an identity)")
+            raise json_error(403, t("web.errors.stale_page"))
         if not session.carries_token(request):
-            raise json_error(403, f"the {CSRF_HEADER} header must carry this session's token")
+            raise json_error(403, t("web.errors.stale_page"))
         return session
 
     def check_socket(self, request: web.BaseRequest, session: Session | None) -> Session:
         """A WebSocket handshake: this origin (browsers), or the token (scripts)."""
         allowed = self.origin_allowed(request)
         if allowed is False:
-            raise json_error(403, "WebSocket connections from other sites are refused")
+            raise json_error(403, t("web.errors.other_site"))
         if session is None:
-            raise json_error(403, "open the chat page first (it gives this browser an identity)")
+            raise json_error(403, t("web.errors.stale_page"))
         if allowed is None and not session.carries_token(request):
-            raise json_error(403, f"without Origin, the {CSRF_HEADER} header is required")
+            raise json_error(403, t("web.errors.stale_page"))
         return session

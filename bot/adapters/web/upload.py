@@ -19,13 +19,13 @@ FIELD_BYTES = 256
 async def read_upload(request: web.Request, max_bytes: int) -> tuple[dict[str, str], bytes]:
     """The form's short fields and the ``photo`` part's bytes."""
     if request.content_type != "multipart/form-data":
-        raise json_error(415, "send the photo as multipart/form-data (field: photo)")
+        raise json_error(415, t("web.errors.no_photo"))
     reader = await request.multipart()
     fields: dict[str, str] = {}
     data: bytes | None = None
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
-            raise json_error(400, "nested multipart is not accepted")
+            raise json_error(400, t("web.errors.no_photo"))
         if part.name == "photo":
             data = await _read_limited(part, max_bytes)
         elif part.name in ("chat_id", "message_id"):
@@ -33,9 +33,9 @@ async def read_upload(request: web.Request, max_bytes: int) -> tuple[dict[str, s
                 errors="replace"
             )
         else:
-            raise json_error(400, f"unexpected field {part.name!r}")
+            raise json_error(400, t("web.errors.no_photo"))
     if not data:
-        raise json_error(400, "the form has no photo (field: photo)")
+        raise json_error(400, t("web.errors.no_photo"))
     return fields, data
 
 
@@ -46,7 +46,7 @@ async def _read_limited(part: BodyPartReader, limit: int, *, field: bool = False
         size += len(chunk)
         if size > limit:
             if field:
-                raise json_error(400, f"{part.name} is too long")
+                raise json_error(400, t("web.errors.bad_request"))
             raise json_error(413, t("media.too_big"))
         chunks.append(chunk)
     return b"".join(chunks)

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import YISHI_KEY, Yishi, build_web_app, build_yishi
 from bot.demo import seed_demo
 from kernel.intents import KeywordClassifier
-from kernel.messages import Reply
+from kernel.messages import BOT_NAMES, Reply
 from storage.platforms import PlatformRepository
 from storage.web_chat import WebChatRepository
 from tests.bot.adapters.webchat import Browser, ClientFactory, WebChat
@@ -51,6 +51,39 @@ async def test_index_and_people(client: TestClient[Any, Any]) -> None:
     assert "phone" not in names["zhang"]
 
 
+async def test_the_demos_people_end_with_an_unbound_visitor(
+    client: TestClient[Any, Any],
+) -> None:
+    """The demo's 「我是」 offers this browser itself, bound to no resident, last: as it,
+    the private chat answers and the residents' group is closed, saying how to 绑定."""
+    browser = Browser(client.make_url("/"))
+    try:
+        async with browser.http.get(browser.url("/api/people")) as resp:
+            people = await resp.json()
+        assert people["new"] is True, "a new browser: the page starts it as the first person"
+        visitor = people["people"][-1]
+        assert visitor == {
+            "user_id": people["me"]["user_id"],
+            "name": "访客（未绑定）",
+            "verified": None,
+            "roles": [],
+            "visitor": True,
+        }
+        assert not any(p.get("visitor") for p in people["people"][:-1])
+        browser.token = people["me"]["csrf_token"]
+        await browser.act_as("zhang")
+        await browser.act_as(None)  # the visitor
+        assert browser.me["bound"] is False and browser.me["name"].startswith("居民·")
+        assert "反映问题" in (await browser.say("帮助"))[0]
+        status, body = await browser.post(chat_id="group:main", text="大家好")
+        assert status == 403 and "绑定" in body["error"]
+        async with browser.http.get(browser.url("/api/people")) as resp:
+            again = await resp.json()
+        assert again["new"] is False and again["me"]["user_id"] == visitor["user_id"]
+    finally:
+        await browser.close()
+
+
 async def test_help_reply_comes_back_on_the_post(chat: WebChat) -> None:
     status, body = await chat.post("zhang", text="帮助")
     assert status == 200
@@ -69,7 +102,7 @@ async def test_a_tab_left_behind_by_a_persona_switch_is_told_not_obeyed(
         await browser.act_as("zhang")
         await browser.act_as("liu")  # in another tab
         status, body = await browser.post(sender_id="zhang", text="楼道灯坏了")
-        assert status == 409 and "reload" in body["error"]
+        assert status == 409 and "刷新" in body["error"]
         status, body = await browser.post(sender_id="liu", text="帮助")
         assert status == 200 and "反映问题" in body["replies"][0]["text"]
     finally:
@@ -200,6 +233,15 @@ async def test_a_mention_addresses_the_bot_and_is_not_read_as_content(chat: WebC
     assert quiet["replies"] == []
     _, asked = await chat.post("liu", chat_id="group:main", text="@议事通 帮助")
     assert "反映问题" in asked["replies"][0]["text"], "'@议事通 帮助' is the help command"
+
+
+@pytest.mark.parametrize("name", BOT_NAMES)
+async def test_each_of_the_bots_names_addresses_it_in_the_group(chat: WebChat, name: str) -> None:
+    """The bot's names are one list: each, as an @ or typed bare at the start of a group
+    message, gets the help that '帮助' asks for, and is not read as part of the words."""
+    for said in (f"@{name} 帮助", f"{name}，帮助"):
+        _, asked = await chat.post("liu", chat_id="group:main", text=said)
+        assert "反映问题" in asked["replies"][0]["text"], said
 
 
 async def test_outside_the_demo_a_browser_speaks_only_as_itself(

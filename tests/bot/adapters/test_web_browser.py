@@ -562,3 +562,92 @@ async def test_a_visitor_sees_the_group_locked_until_bound(sqlite_url: str, cloc
     finally:
         await zhang.close()
         await stop_demo(running)
+
+
+async def test_the_moderators_workbench_link_is_a_tap_that_opens_it(server: str) -> None:
+    """李书记's `工作台` in the web chat: the login link in the bot's answer was plain
+    text to copy; now it is a link, and a tap opens the 工作台 logged in."""
+    async with chromium() as browser:
+        context = await browser.new_context()
+        page = await open_chat(context, server)
+        await speak_as(page, "li")
+        await send(page, "工作台")
+        link = page.locator(".row.bot .bubble a.link", has_text="/console/login")
+        await link.wait_for(timeout=10_000)
+        href = await link.get_attribute("href")
+        assert href is not None and href.startswith(f"{server}console/login?token="), href
+        assert await link.inner_text() == href, "the address is shown as it was sent"
+        async with context.expect_page() as opened:
+            await link.click()
+        desk = await opened.value
+        await desk.wait_for_load_state()
+        assert desk.url.startswith(f"{server}console") and "login" not in desk.url, desk.url
+        assert await desk.locator("text=退出").count() > 0, "logged in (退出 is there)"
+
+
+async def test_only_links_to_this_site_are_taps_and_no_script_runs(
+    sqlite_url: str, clock: Clock
+) -> None:
+    """Words the bot repeats from a resident (her draft) can't make a script run: markup
+    stays text, a `javascript:` address is no link, nor an address elsewhere; an address
+    of this site, or of the public address the server is configured with, is a link."""
+    port = free_port()
+    public = "https://yishi.example.org"
+    settings = make_settings(sqlite_url, web={"port": port, "public_url": public})
+    running = await start_demo(settings, clock)
+    url = f"http://127.0.0.1:{port}/"
+    dialogs: list[str] = []
+    try:
+        async with chromium() as browser:
+            page = await open_chat(await browser.new_context(), url)
+            page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+            await page.evaluate("window.__pwned = false")
+            await speak_as(page, "zhang")
+            said = (
+                "3号楼电梯坏了 javascript:window.__pwned=true;alert(1) "
+                '<img src=x onerror="window.__pwned=true"> '
+                "<a href=javascript:alert(2)>点我</a> "
+                "javascript://%0aalert(3)//http://evil.test/x "
+                f"看这里 {url}public/ 还有 {public}/public/，以及 http://evil.test/public/"
+            )
+            await send(page, said)
+            echoed = page.locator(".row.bot .bubble", has_text="evil.test")
+            await echoed.last.wait_for(timeout=10_000)
+            bubble = echoed.last
+            hrefs = await bubble.locator("a").evaluate_all("links => links.map(a => a.href)")
+            assert hrefs == [f"{url}public/", f"{public}/public/"], hrefs
+            assert await bubble.locator("img").count() == 0
+            assert "<img src=x" in await bubble.inner_text(), "the markup is shown as text"
+            await page.wait_for_timeout(300)
+            assert await page.evaluate("window.__pwned") is False
+            assert dialogs == []
+    finally:
+        await stop_demo(running)
+
+
+async def test_a_visitor_in_the_demo_sees_what_a_stranger_sees(server: str) -> None:
+    """The demo's 「我是」 offers 访客（未绑定）, this browser bound to no resident: the
+    group is locked with how to 绑定, the private chat answers; the choice holds over a
+    reload, and 张阿姨 is one choice away again."""
+    async with chromium() as browser:
+        page = await open_chat(await browser.new_context(), server)
+        await page.wait_for_selector("body[data-speaker]", state="attached")
+        first = await page.evaluate("document.body.dataset.speaker")
+        assert not first.startswith("w-"), "a new browser starts as the demo's first person"
+        await page.select_option("#person", label="访客（未绑定）")
+        await page.wait_for_selector('body[data-speaker^="w-"]', state="attached")
+        group = page.locator("#chats li").nth(1)
+        assert "需绑定" in await group.inner_text()
+        await send(page, "帮助")
+        await bot_says(page, "反映问题")
+        mine = page.locator(".row.me").last
+        assert (await mine.locator(".name").inner_text()).startswith("居民·")
+        await group.click()
+        await page.locator(".system.locked", has_text="绑定").wait_for(timeout=10_000)
+        assert await page.locator("#input").is_disabled()
+
+        await page.reload()
+        await page.wait_for_selector('body[data-speaker^="w-"]', state="attached")
+        assert "需绑定" in await page.locator("#chats li").nth(1).inner_text()
+        await speak_as(page, "zhang")
+        assert "需绑定" not in await page.locator("#chats li").nth(1).inner_text()

@@ -93,7 +93,6 @@ async def test_only_json_is_accepted(client: TestClient[Any, Any], victim: Brows
     plain = await send(victim, data='{"text": "帮助"}', **token, **{"Content-Type": "text/plain"})
     form = await send(victim, data={"text": "帮助"}, **token)
     assert plain[0] == form[0] == 415
-    assert "application/json" in plain[1]
     assert await handled(client, victim) == 0
     assert (await send(victim, json={"text": "帮助"}, **token))[0] == 200
 
@@ -103,7 +102,7 @@ async def test_a_cross_origin_post_is_refused_and_a_same_origin_one_works(
 ) -> None:
     token = {CSRF_HEADER: victim.token}
     status, body = await send(victim, json={"text": "帮助"}, Origin=other_origin(client), **token)
-    assert status == 403 and "other sites" in body
+    assert status == 403 and "别的网站" in body
     status, _ = await send(victim, json={"text": "帮助"}, Origin="null", **token)
     assert status == 403, "a sandboxed page's opaque origin"
     assert await handled(client, victim) == 0

@@ -5,7 +5,7 @@
 // The residents' group is for bound residents: to anyone else it shows, locked, the
 // server's line on how to 绑定 (the private chat with the bot works for everyone).
 "use strict";
-const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null, csrf: "", personas: false, bound: true, locked: "" };
+const state = { people: [], me: null, chat: null, group: "group:main", community: "", logs: {}, unread: {}, ws: null, csrf: "", personas: false, bound: true, locked: "", sites: [location.origin] };
 const CSRF_HEADER = "X-Yishi-CSRF";
 const $ = (id) => document.getElementById(id);
 
@@ -23,17 +23,33 @@ function addEntry(chatId, entry) {
   if (chatId === state.chat) renderEntry(entry); else { state.unread[chatId] = (state.unread[chatId] || 0) + 1; renderChats(); }
 }
 
-// A kept photo's link in the bot's words (a grid worker's card) opens the photo. Only
-// links to this server's /media/ are made links: a look-alike typed by someone is text.
-const PHOTO_LINK = /https?:\/\/[^\s/]+\/media\/[0-9a-f]{32}\.(?:jpg|png|webp)/g;
+// Addresses in the bot's words are taps (the 工作台 login link; a kept photo's link on a
+// grid worker's card reads 查看照片). Only http(s) addresses of this site, or of the
+// public address the server gives (state.sites), become links: any other address, a
+// look-alike typed by someone, a javascript: or data: one, stays text. The words go in
+// as text nodes and each link is an element built here: nothing is parsed as HTML.
+const LINK = /https?:\/\/[A-Za-z0-9.:\[\]-]+(?:[/?#][A-Za-z0-9\-._~%!$&'()*+,;=:@/?#]*)?/g;
+const PHOTO_PATH = /^\/media\/[0-9a-f]{32}\.(?:jpg|png|webp)$/;
+
+function ownLink(address) {
+  let url;
+  try { url = new URL(address); } catch (err) { return null; }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  if (url.username || url.password || !state.sites.includes(url.origin)) return null;
+  return url;
+}
+
 function fillText(bubble, text, linked) {
   let at = 0;
-  for (const m of linked ? text.matchAll(PHOTO_LINK) : []) {
-    if (new URL(m[0]).origin !== location.origin) continue;
+  for (const m of linked ? text.matchAll(LINK) : []) {
+    const address = m[0].replace(/[.,;:!?'")\]]+$/, "");  // the sentence's, not the link's
+    const url = ownLink(address);
+    if (!url) continue;
     bubble.append(document.createTextNode(text.slice(at, m.index)));
-    const a = document.createElement("a"); a.href = m[0]; a.target = "_blank"; a.rel = "noopener";
-    a.className = "photo-link"; a.textContent = "查看照片";
-    bubble.append(a); at = m.index + m[0].length;
+    const a = document.createElement("a"); a.href = url.href; a.target = "_blank"; a.rel = "noopener noreferrer";
+    const photo = PHOTO_PATH.test(url.pathname) && !url.search;
+    a.className = photo ? "photo-link" : "link"; a.textContent = photo ? "查看照片" : address;
+    bubble.append(a); at = m.index + address.length;
   }
   bubble.append(document.createTextNode(text.slice(at)));
 }
@@ -251,12 +267,17 @@ async function refreshStanding() {
 }
 
 async function become(userId) {
+  const person = state.people.find((p) => p.user_id === userId);
+  let name = person.name;
   if (state.personas) {
-    const resp = await postJson("/api/persona", { user_id: userId });
+    // The visitor is this browser itself, bound to no resident (null: no persona).
+    const resp = await postJson("/api/persona", { user_id: person.visitor ? null : userId });
     if (!resp.ok) return;
-    setStanding(await resp.json());
+    const me = await resp.json();
+    setStanding(me);
+    name = me.name;  // how its own words are signed (a visitor: 居民·1a2b)
   }
-  state.me = state.people.find((p) => p.user_id === userId);
+  state.me = { ...person, name };
   // Nothing can be typed until the page is live again (openChat opens the composer).
   for (const id of ["input", "send", "photo"]) $(id).disabled = true;
   state.logs = {}; state.unread = {}; reconnects = 0;
@@ -273,6 +294,7 @@ async function init() {
   const data = await resp.json();
   state.community = data.community; state.group = data.group;
   state.csrf = data.me.csrf_token; state.personas = data.me.personas;
+  if (data.site && !state.sites.includes(data.site)) state.sites.push(data.site);
   setStanding(data.me);
   state.people = data.people.length ? data.people : [{ user_id: data.me.user_id, name: data.me.name, roles: [] }];
   const select = $("person");
@@ -289,7 +311,9 @@ async function init() {
   $("menu").addEventListener("click", () => showList(!$("app").classList.contains("list-open")));
   $("messages").addEventListener("click", () => showList(false));
   $("composer").addEventListener("submit", (ev) => { ev.preventDefault(); const v = $("input").value; $("input").value = ""; send(v); });
-  const current = state.people.find((p) => p.user_id === data.me.user_id) || state.people[0];
+  // A new browser starts as the demo's first person; one that chose the visitor stays it.
+  const found = state.people.find((p) => p.user_id === data.me.user_id);
+  const current = found && !(found.visitor && data.new) ? found : state.people[0];
   select.value = current.user_id;
   await become(current.user_id);
 }
