@@ -33,6 +33,18 @@ REPORT_CHANCE = 0.15
 GROUP_REPORT_CHANCE = 0.3
 """The same in a group when the bot is not addressed: a little more evidence first."""
 
+GROUP_REPLIES = frozenset({Intent.VOTE, Intent.SECOND_TOPIC, Intent.JOIN_MEETING})
+"""What a neighbour says in the group without @ and is taken at their word: a short
+answer to the bot's own card (赞成, 附议T3, 我也报名). Anything else unaddressed is the
+neighbours' conversation ("还没有呢 急死了", a moderator's "请大家踊跃参加"): the bot
+keeps out of it, but for a problem, which it offers to take (above)."""
+
+GROUP_REPLY_CHARS = 12
+"""At most this many characters (punctuation and spaces aside) make such an answer."""
+
+_TO_OTHERS = ("大家", "各位", "你们", "邻居们")
+"""Words that speak to the neighbours, not for oneself."""
+
 
 class Action(StrEnum):
     ACT = "act"
@@ -77,7 +89,7 @@ def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Verdict:
     chance = report_chance(result)
     problem = describes_problem(normalize(result.text))
     if in_group and not addressed:
-        if result.intent is not Intent.OTHER and result.confidence >= GROUP_ACT_THRESHOLD:
+        if result.confidence >= GROUP_ACT_THRESHOLD and _answers_a_card(result):
             return Verdict(Action.ACT, result.intent)
         if (result.intent is Intent.REPORT_ISSUE and result.confidence >= 0.5) or (
             problem and chance >= GROUP_REPORT_CHANCE
@@ -90,3 +102,11 @@ def decide(result: NluResult, *, addressed: bool, in_group: bool) -> Verdict:
     if result.intent is Intent.REPORT_ISSUE or (problem and chance >= REPORT_CHANCE):
         return Verdict(Action.ASK_REPORT, Intent.REPORT_ISSUE)
     return Verdict(Action.ASK, result.intent, _top_two(result))
+
+
+def _answers_a_card(result: NluResult) -> bool:
+    """A short 赞成 / 附议T3 / 我也报名 said for oneself, not words to the neighbours."""
+    if result.intent not in GROUP_REPLIES:
+        return False
+    words = "".join(ch for ch in result.text if ch.isalnum())
+    return len(words) <= GROUP_REPLY_CHARS and not any(w in result.text for w in _TO_OTHERS)

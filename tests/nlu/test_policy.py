@@ -35,9 +35,39 @@ def test_group_not_addressed_and_not_sure_stays_quiet(p: float) -> None:
     assert d.action is Action.STAY_QUIET
 
 
-def test_group_not_addressed_but_sure_acts() -> None:
-    d = decide(_result(Intent.REPORT_ISSUE, 0.97), addressed=False, in_group=True)
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [(Intent.VOTE, "赞成"), (Intent.SECOND_TOPIC, "附议T3"), (Intent.JOIN_MEETING, "我也报名")],
+)
+def test_group_not_addressed_but_a_sure_answer_to_a_card_acts(intent: Intent, text: str) -> None:
+    d = decide(_result(intent, 0.97, text=text), addressed=False, in_group=True)
     assert d.action is Action.ACT
+
+
+@pytest.mark.parametrize(
+    ("intent", "text"),
+    [
+        (Intent.QUERY_STATUS, "还没有呢 急死了"),  # a neighbour answering a neighbour
+        (Intent.QUERY_STATUS, "我家那个事还没人管呢"),
+        (Intent.JOIN_MEETING, "大家好，明天上午九点半开议事会，请大家踊跃参加"),
+        (Intent.JOIN_MEETING, "我们家明天都去参加那个议事会，你们去不去"),
+        (Intent.MEETING_INFO, "明天开会吗"),
+    ],
+)
+def test_group_talk_between_neighbours_is_theirs_however_sure_the_model(
+    intent: Intent, text: str
+) -> None:
+    """The walk: an unaddressed “还没有呢 急死了” (about a lost cat) sent 张阿姨 her ticket
+    list and hid her answer from the group; the moderator's announcement signed him up
+    and the bot contradicted him in front of everyone. Only a short answer for oneself
+    to the bot's card is acted on unaddressed."""
+    d = decide(_result(intent, 0.99, text=text), addressed=False, in_group=True)
+    assert d.action is Action.STAY_QUIET
+
+
+def test_group_not_addressed_a_sure_problem_is_offered_not_filed() -> None:
+    d = decide(_result(Intent.REPORT_ISSUE, 0.97), addressed=False, in_group=True)
+    assert d.action is Action.ASK_REPORT
 
 
 def test_group_small_talk_is_never_answered() -> None:
