@@ -794,9 +794,10 @@ class Router:
         ]
         if decision.action is Action.ASK and Intent.VOTE in options:
             # Asking keeps the message in the conversation to run it once chosen; a
-            # message that may be a vote is its choice, so it is never kept: say how.
+            # message that may be a vote is its choice, so it is never kept: say how —
+            # to the sender alone, as a vote's answer is ("B" typed in the group).
             ctx.secret_ballot = True
-            return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
+            return [Reply(t("router.vote_hint"), private=True)], f"ask:{result.intent.value}"
         if decision.action is Action.ASK and options and options != [Intent.HELP]:
             # (A lone 看看能做什么 is no question: the answer below offers it anyway.)
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"
