@@ -16,10 +16,17 @@ is answered to the sender alone.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.kit import Answer, Town
 
 CHARGERS = "开启投票 充电桩装在哪里 单独表决 选项:东门/西门/地库"
 SHEDS = "开启投票 车棚建在哪里 单独表决 选项:北门/南门"
+
+
+#: Where the words are typed: the residents' group (addressed to the bot), or the
+#: person's private chat with it.
+WHERE = pytest.mark.parametrize("in_group", [True, False], ids=["group", "private"])
 
 
 def to_sender_alone(answer: Answer) -> None:
@@ -60,19 +67,23 @@ async def test_a_typed_option_in_the_group_goes_to_the_poll_that_has_it(
     assert "已投 1/" in await town.li.says("投票情况 P1"), "P1 has wang's 赞成 only"
 
 
-async def test_a_yes_no_poll_takes_only_yes_no_and_abstain(model_town: Town) -> None:
-    """With only the yes/no poll open, “投2” is no 反对: it is said what the poll takes."""
+@WHERE
+async def test_a_yes_no_poll_takes_only_yes_no_and_abstain(
+    model_town: Town, in_group: bool
+) -> None:
+    """With only the yes/no poll open, “投2” was counted as its 反对: now it is said
+    what the poll takes, and nothing is counted."""
     town = model_town
     await town.li.says("开启投票 要不要修车棚 单独表决", in_group=True)
-    for said, in_group in (("投2", True), ("投2", False)):
-        answer = await town.zhang.says(said, in_group=in_group, addressed=True)
-        assert answer.text.startswith("没看懂您的选择。P1 的选项是：赞成、反对、弃权。"), said
-        to_sender_alone(answer)
-    maybe = await town.zhang.says("B", in_group=True, addressed=True)  # a vote, perhaps
-    assert maybe.text.startswith("没太明白您的意思。如果是投票"), maybe.text
-    to_sender_alone(maybe)
+    answer = await town.zhang.says("投2", in_group=in_group, addressed=True)
+    assert answer.text.startswith("没看懂您的选择。P1 的选项是：赞成、反对、弃权。"), answer.text
+    to_sender_alone(answer)
     assert "已投 0/" in await town.li.says("投票情况 P1")
-    against = await town.zhang.says("我反对", in_group=True, addressed=True)
+    if in_group:
+        maybe = await town.zhang.says("B", in_group=True, addressed=True)  # a vote, perhaps
+        assert maybe.text.startswith("没太明白您的意思。如果是投票"), maybe.text
+        to_sender_alone(maybe)
+    against = await town.zhang.says("我反对", in_group=in_group, addressed=True)
     assert against.text.startswith("已记录您对 P1 的投票：反对。"), against.text
     to_sender_alone(against)
 
@@ -107,10 +118,11 @@ async def test_two_open_polls_that_both_take_the_words_are_asked_about(
     assert "已投 0/" in await town.li.says("投票情况 P3")
 
 
+@WHERE
 async def test_a_poll_ended_lately_matters_only_when_no_open_poll_takes_the_words(
-    model_town: Town,
+    model_town: Town, in_group: bool
 ) -> None:
-    """P1 (北门/南门) closed an hour ago without 张阿姨's vote: “投1” and “东门” were asked
+    """P1 (北门/南门) closed an hour ago without their votes: “投1” and “东门” were asked
     about (“P1 已经结束了 … 您是要对 P2 投票吗？”) though the open P2 takes them."""
     town = model_town
     await town.li.says(SHEDS + " 匿名")
@@ -118,14 +130,11 @@ async def test_a_poll_ended_lately_matters_only_when_no_open_poll_takes_the_word
     await town.later(hours=1)
     await town.li.says(CHARGERS)
 
-    first = await town.zhang.says("投1")
-    assert first.text.startswith("已记录您对 P2 的投票：A.东门。"), first.text
-    named = await town.liu.says("东门")
-    assert named.text.startswith("已记录您对 P2 的投票：A.东门。"), named.text
-    in_group = await town.chen.says("投2", in_group=True, addressed=True)
-    assert in_group.text.startswith("已记录您对 P2 的投票：B.西门。"), in_group.text
-    to_sender_alone(in_group)
-    assert "A.东门 2，B.西门 1" in await town.li.says("投票情况 P2")
+    for who, said, choice in (("zhang", "投1", "A.东门"), ("liu", "东门", "A.东门")):
+        voted = await town.person(who).says(said, in_group=in_group, addressed=True)
+        assert voted.text.startswith(f"已记录您对 P2 的投票：{choice}。"), (said, voted.text)
+        to_sender_alone(voted)
+    assert "A.东门 2，B.西门 0" in await town.li.says("投票情况 P2")
 
 
 async def test_words_only_a_poll_ended_lately_takes_are_asked_about(model_town: Town) -> None:
@@ -176,11 +185,13 @@ async def test_the_participant_roll_is_the_askers_alone_whatever_its_arguments(
     to_sender_alone(secret)
 
 
-async def test_an_anonymous_poll_nobody_voted_in_shows_participation_only(town: Town) -> None:
+@WHERE
+async def test_an_anonymous_poll_nobody_voted_in_shows_participation_only(
+    town: Town, in_group: bool
+) -> None:
     """Closed with no vote it read “赞成：0 票（0.0%）” for each option, to the group and
     in 投票结果; now as an anonymous poll below the minimum does: who took part, no more."""
-    await town.li.says("开启投票 是否撤换现任物业公司 单独表决 匿名", in_group=True)
-    await town.li.says("开启投票 是否同意养犬公约 单独表决 匿名")
+    await town.li.says("开启投票 是否撤换现任物业公司 单独表决 匿名", in_group=in_group)
     await town.group.new()
 
     def participation_only(text: str) -> None:
@@ -188,13 +199,12 @@ async def test_an_anonymous_poll_nobody_voted_in_shows_participation_only(town: 
         assert "结论：无人投票，未形成决定" in text, text
         assert "0 票" not in text and "赞成：" not in text and "反对：" not in text, text
 
-    in_group = await town.li.says("结束投票 P1", in_group=True)
-    participation_only(in_group.text)
-    in_private = await town.li.says("结束投票 P2")
-    participation_only(in_private.text)
-    pushed = [r.text for r in await town.group.new() if "【表决结果 P2】" in r.text]
-    assert pushed, "the group hears P2's result"
+    closed = await town.li.says("结束投票 P1", in_group=in_group)
+    participation_only(closed.text)
+    pushed = [r.text for r in await town.group.new() if "【表决结果 P1】" in r.text]
+    if not in_group:
+        assert pushed, "the group hears the result"
     for text in pushed:
         participation_only(text)
-    for asked in ("投票结果 P1", "投票情况 P2"):
+    for asked in ("投票结果 P1", "投票情况 P1"):
         participation_only((await town.zhang.says(asked)).text)
