@@ -622,15 +622,20 @@ class Router:
 
         command = self.registry.command_for(text)
         if isinstance(command, Command):
+            # A command for the asker alone (a list naming residents) is so whatever
+            # its arguments: typed in the group, its usage and refusal come privately too.
+            label = f"command:{command.verb}"
             if not allowed(ctx.user.roles, command.roles):
-                return [self._refused(command.roles)], f"command:{command.verb}"
-            return [Reply(t("router.usage", usage=command.usage))], f"command:{command.verb}"
+                return [replace(self._refused(command.roles), private=command.private)], label
+            usage = Reply(t("router.usage", usage=command.usage), private=command.private)
+            return [usage], label
         if command is None and (
             misparsed := self.registry.staff_command_meant(text, ctx.user.roles)
         ):
             usages = "｜".join(dict.fromkeys(c.usage for c in misparsed))
             label = f"command:{misparsed[0].verb}"
-            return [Reply(t("router.usage_not_understood", usage=usages))], label
+            alone = any(c.private for c in misparsed)
+            return [Reply(t("router.usage_not_understood", usage=usages), private=alone)], label
         if command is not None:
             handler, parsed = command
             label = handler.record_as or f"command:{parsed.command.verb}"
@@ -789,9 +794,10 @@ class Router:
         ]
         if decision.action is Action.ASK and Intent.VOTE in options:
             # Asking keeps the message in the conversation to run it once chosen; a
-            # message that may be a vote is its choice, so it is never kept: say how.
+            # message that may be a vote is its choice, so it is never kept: say how —
+            # to the sender alone, as a vote's answer is ("B" typed in the group).
             ctx.secret_ballot = True
-            return [Reply(t("router.vote_hint"))], f"ask:{result.intent.value}"
+            return [Reply(t("router.vote_hint"), private=True)], f"ask:{result.intent.value}"
         if decision.action is Action.ASK and options and options != [Intent.HELP]:
             # (A lone 看看能做什么 is no question: the answer below offers it anyway.)
             return [self._ask(ctx, options)], f"ask:{result.intent.value}"

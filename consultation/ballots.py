@@ -79,13 +79,16 @@ def options_for(kind: PollKind, options: Sequence[str]) -> tuple[str, ...]:
 def parse_vote(
     text: str, kind: PollKind, options: Sequence[str], max_choices: int = 1
 ) -> ParsedVote:
-    """ "赞成" / "投2" / "选A和C" / "P3 反对" → a mask over ``options``."""
+    """ "赞成" / "投2" / "选A和C" / "P3 反对" → a mask over ``options``. A yes/no poll
+    takes 赞成, 反对 or 弃权 in words only: its card asks for them, and "投2" or "B" is a
+    poll of options' answer (it was counted as 反对 on the yes/no poll)."""
     body = _PREFIX.sub("", text.strip(), count=1).strip().rstrip("。.!！")
     if kind is PollKind.YESNO:
         lowered = body.lower()
         for words, index in ((_NO, 1), (_ABSTAIN, 2), (_YES, 0)):
             if any(w in lowered for w in words):
                 return ParsedVote(1 << index)
+        return ParsedVote(error=VoteError.EMPTY)
     choices = options_for(kind, options)
     if body in choices:  # an option typed as it is named, whatever words it holds
         return ParsedVote(1 << choices.index(body))
@@ -124,9 +127,6 @@ def fits(text: str, kind: PollKind, options: Sequence[str], max_choices: int = 1
     yes/no poll (its card asks for those, so "投2" or "B" is not meant for it), else one
     of its options by name, letter or number, as many as it takes. Which polls bare
     words can be meant for (:mod:`consultation.vote_target`)."""
-    if kind is PollKind.YESNO:
-        body = _PREFIX.sub("", text.strip(), count=1).lower()
-        return any(w in body for words in (_NO, _ABSTAIN, _YES) for w in words)
     return parse_vote(text, kind, options, max_choices).ok
 
 

@@ -622,9 +622,10 @@ class PollService:
             # commit, and closing waited for them): count them all in memory, publish
             # the counts once — only when enough voted that nobody's choice can be read
             # off them; fewer, and they are stored nowhere — and delete the sealed ballots.
+            # Nobody at all is fewer too: participation only, never a row of "0 票".
             counts = await self._count_sealed(poll, await self.polls.mask_counts(poll))
             voters = sum(counts.values())
-            few = 0 < voters < self.anonymous_min
+            few = voters < self.anonymous_min
             await self.polls.publish_counts(poll_id, {} if few else counts)
             await self.uow.session.refresh(poll)
             result = self._count(poll, counts, await self.electorate_size(poll))

@@ -4,14 +4,16 @@ A vote is counted, so words are taken as one only for the poll they clearly mean
 
 - "我反对T3" names a topic: it is never a vote on some other poll that happens to be
   open, and even on T3's own poll it is asked about first (a tap on the poll's button);
-- a bare 赞成 counts at once only as a first vote on the one poll the person can vote
-  in. With several polls in play for them (another open, or one that ended lately
-  without their vote: a late 赞成 meant for it) it asks which; over a vote they already
-  cast it asks before changing it.
 - the polls in play are those the words fit (:func:`consultation.ballots.fits`): "投2",
-  "B" or "西门" answer a poll of options, not a yes/no poll (whose card asks for 赞成),
+  "B" or "西门" answer a poll of options, never a yes/no poll (whose card asks for 赞成),
   and "西门" only a poll with that option; when they fit none, all are. With an
   anonymous poll in play only the words' form counts, never the option they name.
+  Wherever a poll was opened (the group, a moderator's own chat): its card is shown
+  everywhere, so the chat the words come from says nothing of which is meant.
+- words one open poll takes count at once as a first vote on it; two open polls that
+  both take them are asked about; over a vote already cast it asks before changing it.
+- a poll that ended lately without the person's vote (a late 赞成 meant for it) matters
+  only when no open poll takes the words: then it is asked about, never counted.
 - words that say they change a vote ("我改主意了，反对") are for the one open poll the
   person voted in, when there is one.
 """
@@ -37,7 +39,7 @@ RECENTLY_ENDED = timedelta(hours=24)
 class InPlay:
     """The polls a person's bare vote words could be meant for."""
 
-    #: Open polls they may vote in (those of the chat the words came from, when it has any).
+    #: Open polls they may vote in.
     open: list[Poll] = field(default_factory=list)
     #: Polls ended lately that they could have voted in and didn't.
     ended: list[Poll] = field(default_factory=list)
@@ -48,8 +50,8 @@ class InPlay:
         return self.open[0] if len(self.open) == 1 and not self.ended else None
 
     def meant_by(self, text: str) -> InPlay:
-        """Those of the polls ``text`` fits (open ones it fits none of stay: it is asked
-        about, or told it is no choice of theirs); all of them when it fits none.
+        """Those of the polls ``text`` fits (:meth:`narrowed`); all of them when it fits
+        none (it is asked about, or told it is no choice of theirs).
 
         With an anonymous poll among them, only the form of the words counts (赞成/反对/
         弃权, or anything else for a poll of options), never which option they name:
@@ -61,10 +63,14 @@ class InPlay:
         return self.narrowed(lambda poll: words_fit(text, poll))
 
     def narrowed(self, keep: Callable[[Poll], bool]) -> InPlay:
-        kept = InPlay([p for p in self.open if keep(p)], [p for p in self.ended if keep(p)])
-        if not kept.open and not kept.ended:
-            return self
-        return InPlay(kept.open or self.open, kept.ended)
+        """The open polls ``keep`` takes, when there are any: an open poll the words fit
+        is what they are for, whatever ended lately. Else the ended ones it takes, beside
+        every open poll (a late vote, asked about); else all of them."""
+        taking = [p for p in self.open if keep(p)]
+        if taking:
+            return InPlay(taking)
+        late = [p for p in self.ended if keep(p)]
+        return InPlay(self.open, late) if late else self
 
 
 #: Words that say a vote already cast is being changed.
@@ -97,19 +103,20 @@ class VoteTargets:
         except PollError:
             return None
 
-    async def in_play(self, resident: Resident, chat_id: str) -> InPlay:
-        """Open polls ``resident`` may vote in, and those ended lately without their vote."""
+    async def in_play(self, resident: Resident) -> InPlay:
+        """Open polls ``resident`` may vote in, and those ended lately without their vote.
+        Wherever each was opened: every poll's card is shown in the group and in the
+        voter's own chat, so the chat the words come from does not say which is meant."""
         service = self.service
         running = list(await service.polls.open_polls())
         live = [p for p in running if service.is_open(p) and await self._key(p, resident)]
-        here = [p for p in live if p.chat_id == chat_id]
         ended = []
         past = [p for p in running if not service.is_open(p)]  # its close not yet run
         for poll in [*past, *await service.polls.closed_since(service.now - RECENTLY_ENDED)]:
             key = await self._key(poll, resident)
             if key is not None and await service.polls.voter(poll.id or 0, key) is None:
                 ended.append(poll)
-        return InPlay(here or live, ended)
+        return InPlay(live, ended)
 
     async def own_vote(self, poll: Poll, resident: Resident) -> PollVoter | None:
         """The vote ``resident`` cast in the chat in ``poll`` (theirs alone: not a paper

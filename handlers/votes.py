@@ -91,7 +91,7 @@ class VoteHandler(Handler):
             only = None
             if named is None:
                 # "投2", "西门": the polls these words answer ("投2" is no poll's number).
-                in_play = (await targets.in_play(resident, ctx.message.chat_id)).meant_by(ctx.text)
+                in_play = (await targets.in_play(resident)).meant_by(ctx.text)
                 only = in_play.only
                 if only is None and CHANGING.search(ctx.text):  # "我改主意了，反对"
                     voted = [p for p in in_play.open if await targets.own_vote(p, resident)]
@@ -172,7 +172,14 @@ class PollStatusHandler(Handler):
     grammar = (
         Command("投票情况", "status", (ref("P", "poll", optional=True),), section="投票"),
         Command("投票结果", "results", (ref("P", "poll", optional=True),), aliases=("表决结果",)),
-        Command("参与名单", "participants", (ref("P", "poll"),), roles=MODERATOR, listed=False),
+        Command(
+            "参与名单",
+            "participants",
+            (ref("P", "poll"),),
+            roles=MODERATOR,
+            listed=False,
+            private=True,  # it names residents: typed in the group, never shown to it
+        ),
     )
     #: A poll's number alone ("P4", "P4？"): that poll, as the asker may see it.
     phrases = (r"\s*P\s*\d{1,9}\s*[？?。.]?\s*",)

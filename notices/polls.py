@@ -167,7 +167,7 @@ def tally_lines(poll: Poll, tally: Tally) -> list[str]:
         return [
             t("poll.result_withheld", voters=tally.voters, minimum=tally.withheld_below),
             _turnout_line(poll, tally),
-            t("poll.result_too_few"),
+            t(f"poll.result_{tally.outcome}", winner=""),  # too_few, or no_votes
         ]
     lines = [
         t(

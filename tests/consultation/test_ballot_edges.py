@@ -20,7 +20,6 @@ from tests.consultation.tally_support import ABC, count
     ("text", "kind", "mask"),
     [
         ("YES", PollKind.YESNO, 0b001),  # any case
-        ("投2", PollKind.YESNO, 0b010),  # a number on a yes/no poll: 赞成, 反对, 弃权
         ("我选B。", PollKind.SINGLE, 0b010),
     ],
 )
@@ -34,6 +33,10 @@ def test_more_ways_of_saying_a_choice(text: str, kind: PollKind, mask: int) -> N
     ("text", "kind", "max_choices", "error"),
     [
         ("投4", PollKind.SINGLE, 1, VoteError.OUT_OF_RANGE),  # one past the last option
+        # A yes/no poll takes 赞成/反对/弃权 in words: "投2" was its 反对, meant for a poll
+        # of options whose card had just been shown.
+        ("投2", PollKind.YESNO, 1, VoteError.EMPTY),
+        ("B", PollKind.YESNO, 1, VoteError.EMPTY),
         ("选", PollKind.SINGLE, 1, VoteError.EMPTY),
         ("选、", PollKind.SINGLE, 1, VoteError.EMPTY),
         ("选A和B", PollKind.SINGLE, 2, VoteError.ONE_ONLY),  # a single-choice poll stays single

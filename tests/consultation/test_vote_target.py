@@ -45,3 +45,14 @@ def test_with_an_anonymous_poll_in_play_only_the_form_of_the_words_counts() -> N
     late = InPlay([gates], [_poll(3)])  # a yes/no poll ended lately: not answered by "西门"
     assert late.meant_by("西门").only is gates and late.meant_by("投3").only is gates
     assert late.meant_by("赞成").ended == [late.ended[0]]
+
+
+def test_a_poll_ended_lately_matters_only_when_no_open_poll_takes_the_words() -> None:
+    """“投1” with P1 (北门/南门) ended lately and P2 open was asked about: P2 takes it."""
+    sheds = _poll(1, "single", ["北门", "南门", "西门"])
+    gates = _poll(2, "single", ["东门", "西门"])
+    late = InPlay([gates], [sheds])
+    for words in ("投1", "西门", "B"):
+        assert late.meant_by(words).only is gates, words
+    asked = late.meant_by("投3")  # P2 has no C: a late vote for P1, asked about
+    assert asked.open == [gates] and asked.ended == [sheds] and asked.only is None

@@ -130,17 +130,18 @@ async def test_several_polls_are_asked_about_with_buttons_and_a_natural_fix_up(
 
 
 async def test_a_poll_ended_lately_asks_with_a_fix_up_one_would_type(model_town: Town) -> None:
-    """“投2” may be late for an options poll just closed without the person's vote: asked,
-    offered the open poll's buttons and “投票 P2 B” (it said “投票 P2 投2”)."""
+    """“投4” may be late for an options poll just closed without the person's vote (the
+    open one has no 4th option): asked, offered the open poll's buttons and “投票 P2 B”
+    (it said “投票 P2 投4”). Words the open poll takes are its vote."""
     town = model_town
-    await town.li.says("开启投票 车棚建在哪里 单独表决 选项:北门/南门")
+    await town.li.says("开启投票 车棚建在哪里 单独表决 选项:北门/南门/东门/西门")
     await town.li.says("结束投票 P1")
     await town.li.says(CHARGERS)
-    asked = await town.zhang.says("投2")
+    asked = await town.zhang.says("投4")
     assert asked.text.startswith("P1 已经结束了，不能再投。您是要对 P2“充电桩装在哪里”投票吗？")
     assert asked.text.endswith("请点下面的按钮投票，或回复如“投票 P2 B”。"), asked.text
     assert asked.labels == ["A.东门", "B.西门", "C.地库"]
-    west = await town.zhang.says("投西门")  # P1 had no 西门: only P2 is meant
+    west = await town.zhang.says("投西门")  # P1's too, but P1 has ended: P2's vote
     assert west.text.startswith("已记录您对 P2 的投票：B.西门。"), west.text
 
 
