@@ -400,6 +400,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         """Nobody took it yet: the grid's workers are reminded (an emergency filed straight
         to the community: its moderators, who may take it or hand it to a worker)."""
         tk = event.ticket
+        verbs: tuple[tuple[str, str], ...]
         if tk.grid_id is None:
             text = warning("ticket.s_warn_response_community", tk.response_due_at, tk, audience)
             verbs = (("ticket.b_reassign", "转派"), ("ticket.b_accept", "接单"))
