@@ -520,7 +520,7 @@ class ReportHandler(TicketHandler):
             assert talked is not None
             if kept is not None:
                 # Where it is comes first: the next message may say it (see _place_told),
-                # so the draft is put down (its card still files it) rather than take it.
+                # so the draft is put down (its card can take it up again) rather than take it.
                 conv.put_aside(FLOW, kept_step, kept)
                 lines.append(t("ticket.put_down", description=str(kept["description"])[:40]))
                 kept = None

@@ -100,3 +100,19 @@ async def test_an_emergency_joining_a_draft_says_the_drafts_place(town: Town) ->
     assert "地点先按 5号楼 记下了，如果不是5号楼，请马上告诉我在哪儿。" in urgent, urgent.text
     [ticket] = await town.tickets_of("zhang")
     assert ticket.urgent and ticket.building == "5号楼"
+
+
+async def test_after_a_report_and_other_talk_the_building_reported_still_counts(
+    town: Town,
+) -> None:
+    """With "我的诉求" between, which closes the filing's dialogue, her report of a few minutes ago
+    is still what she was talking about."""
+    draft = await town.zhang.says("5号楼门口路灯坏了")
+    await town.zhang.taps("确认提交", draft)
+    assert "5号楼门口路灯坏了" in await town.zhang.says("我的诉求")
+    await town.later(minutes=5)
+    urgent = await town.zhang.says("电梯里有人被困住了")
+    assert ASKED in urgent, urgent.text
+    await town.later(minutes=40)
+    urgent = await town.zhang.says("楼道里冒烟了")
+    assert "地点先按您登记的住址 3号楼2单元301室 记下了" in urgent, "half an hour on: home"
