@@ -182,6 +182,11 @@ class TicketEscalatedToCommunity(TicketChanged):
     """Not accepted in time: the community's moderators take over."""
 
 
+class TicketResponseOverdue(TicketChanged):
+    """An urgent ticket filed straight to the community (no grid) still not taken at its
+    acceptance limit: its moderators are told again, nothing moves."""
+
+
 class TicketEscalatedToDepartment(TicketChanged):
     """Not resolved in time: sent to the department ``note`` ("社区吹哨、部门报到")."""
 

@@ -54,7 +54,12 @@ class TicketTimers:
             add("ticket.escalate", step, due)
 
         unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
-        if unaccepted and ticket.level == "grid" and ticket.response_escalated_at is None:
+        # An emergency filed straight to the community (no place said, or by someone with
+        # no address: no grid) is chased as one in a grid is: its moderators are reminded,
+        # then told again at the limit (TicketService.timed).
+        straight = ticket.urgent and ticket.grid_id is None and ticket.level == "community"
+        chased = ticket.level == "grid" or straight
+        if unaccepted and chased and ticket.response_escalated_at is None:
             deadline("response", ticket.response_due_at, ticket.response_warned_at)
         if ticket.status in OPEN_STATUSES and ticket.resolution_escalated_at is None:
             deadline("resolution", ticket.resolution_due_at, ticket.resolution_warned_at)

@@ -986,6 +986,11 @@ class TicketService:
             return self._recorded(
                 ev.TicketResolutionWarned, ticket, history, holder_name=holder, late=late
             )
+        if kind == "escalate_response" and ticket.grid_id is None:
+            # Filed straight to the community (an emergency with no place, or from someone
+            # with no address): nowhere higher to send it; its moderators are chased again.
+            history = await self._event(ticket, SYSTEM, "overdue_response", before, before, now)
+            return self._recorded(ev.TicketResponseOverdue, ticket, history, late=late)
         if kind == "escalate_response":
             ticket.status, ticket.level = "escalated", "community"
             await self.repo.save(ticket)

@@ -449,11 +449,16 @@ class ReportHandler(TicketHandler):
                 conv.advance("filed")
                 return [advice, noted]
             # Another danger (smoke after people trapped in the lift): its own urgent ticket.
-        repeated = await self._repeated(ctx, service, kind)
+        drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
+        # The building the reporter was just talking about ("5号楼门口路灯坏了" filed, or its
+        # draft open): an emergency with no place said is not put at their home, nor added
+        # to an older emergency at another building, without saying so.
+        talked = await self._talked_of(ctx, service, bool(drafting))
+        repeated, passed_over = await self._repeated(ctx, service, kind, talked)
         if repeated is not None:
             return [advice, *repeated]
         kept: dict[str, Any] | None = None
-        drafting = conv.flow == FLOW and conv.step != "filed" and conv.data.get("description")
+        kept_step = conv.step
         if drafting and self._same_problem(conv.data, text, kind):
             self._absorb(ctx, text)  # added to what the draft says
         else:
@@ -472,8 +477,11 @@ class ReportHandler(TicketHandler):
         if not data.get("category"):
             data["category"] = EMERGENCY_CATEGORY.get(kind, "公共设施")
         home: Place | None = None
+        elsewhere = False
         named = unread_building(str(data.get("description", "")))
         guessed = data.get("place") is None or _place(data).empty
+        # The draft it joined gave its place: said in the reply, as a guess is.
+        from_draft = not guessed and read_message(text, self.catalogue).place.empty
         if guessed and earlier is not None:  # "楼道里也冒烟了": where the first one is
             data["place"] = _store_place(_ticket_place(earlier))
         elif guessed and named is not None:
@@ -485,7 +493,9 @@ class ReportHandler(TicketHandler):
             data["place"] = _store_place(named)
         elif guessed:  # filed at once at the resident's home (or nowhere yet), and said so
             home = self._home(ctx)
-            data["place"] = _store_place(home or Place())
+            elsewhere = talked is not None and (home is None or home.building != talked.building)
+            # Just now about another building: filed there, and asked (never the home unsaid).
+            data["place"] = _store_place((talked if elsewhere else home) or Place())
         number, where = await self._file(ctx)
         if ctx.user.bound:
             lines = [views.emergency_told("emergency.filed", number, where)]
@@ -506,6 +516,25 @@ class ReportHandler(TicketHandler):
                 t("emergency.also_earlier", number=earlier.number, summary=summary(earlier))
                 + t(_if_taken("emergency.on_the_way", earlier), where=where_then)
             )
+        elif guessed and elsewhere:
+            assert talked is not None
+            if kept is not None:
+                # Where it is comes first: the next message may say it (see _place_told),
+                # so the draft is put down (its card can take it up again) rather than take it.
+                conv.put_aside(FLOW, kept_step, kept)
+                lines.append(t("ticket.put_down", description=str(kept["description"])[:40]))
+                kept = None
+            at = talked.label()
+            if home is not None:
+                lines.append(t("emergency.place_talked", place=at, home=home.label()))
+            else:
+                lines.append(t("emergency.place_talked_guest", place=at))
+            conv.data["place_asked"] = True
+            conv.changed = True
+        elif from_draft and kept is None:
+            lines.append(t("emergency.place_named", place=_place(data).label()))
+            conv.data["place_asked"] = True
+            conv.changed = True
         elif guessed and kept is None:
             # The next message may say where it really is (see _place_told).
             if named is not None and not named.empty:
@@ -521,6 +550,17 @@ class ReportHandler(TicketHandler):
             lines.append(t("emergency.place_named_only", place=named.label()))
         elif guessed and home is not None:
             lines.append(t("emergency.place_home", place=home.label()))
+        if passed_over is not None:
+            # An older emergency of this kind at another building: not added to unsaid.
+            at = _ticket_place(passed_over).label()
+            lines.append(
+                t(
+                    "emergency.also_before",
+                    number=passed_over.number,
+                    summary=summary(passed_over),
+                    place=at,
+                )
+            )
         replies = [advice, Reply("\n".join(lines))]
         if kept is not None:
             # The emergency just split off is another problem, not the draft's duplicate.
@@ -529,13 +569,16 @@ class ReportHandler(TicketHandler):
         return replies
 
     async def _repeated(
-        self, ctx: Context, service: TicketService, kind: str
-    ) -> list[Reply] | None:
+        self, ctx: Context, service: TicketService, kind: str, talked: Place | None
+    ) -> tuple[list[Reply] | None, Ticket | None]:
         """The same emergency said again ("取消" or "我的诉求" in between, or long after the
         filing's dialogue closed): while the sender's urgent ticket of this kind is open and
         recent (TicketService.ongoing_emergency), it is added to that ticket (its history,
         the audit log, its holder or grid) and never filed again; its place stays the
-        first one's. A lift in another building named is another lift: None, filed anew."""
+        first one's. A lift in another building named is another lift: (None, None), filed
+        anew. With no place said while the talk was just about another building
+        (``talked``), it is not added unsaid to that older one: (None, the older one), for
+        the reply to name it beside the new ticket."""
         named = read_message(ctx.text, self.catalogue).place.building
 
         def same(ticket: Ticket) -> bool:
@@ -545,7 +588,9 @@ class ReportHandler(TicketHandler):
 
         ongoing = await service.ongoing_emergency(actor_of(ctx), same, ctx.now)
         if ongoing is None:
-            return None
+            return None, None
+        if named is None and talked is not None and ongoing.building not in (None, talked.building):
+            return None, ongoing
         noted = await self._noted(ctx, service, ongoing)
         conv = ctx.conversation
         if not conv.active or (conv.flow == FLOW and conv.step == "filed"):
@@ -557,7 +602,35 @@ class ReportHandler(TicketHandler):
                 number=ongoing.number,
                 filed_at=ctx.now.isoformat(),
             )
-        return [noted]
+        return [noted], None
+
+    async def _talked_of(
+        self, ctx: Context, service: TicketService, drafting: bool
+    ) -> Place | None:
+        """The building the reporter was just talking about, where an emergency said with
+        no place may well be: the draft open in this chat (nothing when it names none),
+        else the ticket this chat just filed or followed, else the reporter's newest own
+        ticket of the last :data:`PLACE_WINDOW` (one reported in the group is drafted in
+        their own chat). None when there is none, or it names no building."""
+        conv = ctx.conversation
+        if drafting:
+            building = _place(conv.data).building
+            return Place(building=building) if building else None
+        since = ctx.now - PLACE_WINDOW
+        raw = conv.data.get("filed_at")
+        if conv.flow == FLOW and conv.step in ("filed", "followed") and raw:
+            at = datetime.fromisoformat(str(raw))
+            found = await service.repo.by_number(str(conv.data.get("number", "")))
+            if found is not None and at >= since:
+                return Place(building=found.building) if found.building else None
+        actor = actor_of(ctx)
+        for ticket in await service.mine(actor):
+            if not is_reporter(ticket, actor.platform, actor.user_id, actor.resident_id):
+                continue
+            if ticket.received_at < since:
+                return None
+            return Place(building=ticket.building) if ticket.building else None
+        return None
 
     def _same_problem(self, data: dict[str, Any], text: str, kind: str) -> bool:
         """Does an emergency said during a draft belong to it? Only when the draft speaks

@@ -32,6 +32,7 @@ from consultation.ticket_parsing import STATUS_ZH, Catalogue
 from kernel.context import PUT_DOWN
 from kernel.messages import Button, Reply
 from kernel.texts import catalog, t
+from nlu.dialogue import emergency_kind
 from notices.common import date_text, titled
 from notices.dispatch import Also, Dispatcher, Notify, Route, Table
 from storage.tickets import Ticket
@@ -64,6 +65,20 @@ def summary(ticket: Ticket, limit: int = 14, shown: Shown | None = None) -> str:
     reader may see it."""
     text = brief(shown.description if shown is not None else ticket.description)
     return text if len(text) <= limit else text[:limit] + "…"
+
+
+def urgent_what(ticket: Ticket, shown: Shown | None = None) -> str:
+    """What an urgent ticket is, as the first words of its reminders and escalations
+    say it: its kind of danger (电梯困人, 燃气泄漏 …), else the start of what the resident
+    said (``shown``: as its reader may see it)."""
+    kind = emergency_kind(ticket.description)
+    return t(f"emergency.what.{kind}") if kind else summary(ticket, 10, shown)
+
+
+def urgent_key(key: str, ticket: Ticket) -> str:
+    """``key``'s urgent wording for an urgent ticket ("【紧急·电梯困人】…"), when it has one."""
+    urgent = f"{key}_urgent"
+    return urgent if ticket.urgent and urgent in catalog() else key
 
 
 def clock_text(moment: datetime | None, zone: tzinfo) -> str:
@@ -300,8 +315,9 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             tk = event.ticket
             seen = shown(tk, audience)
             text = t(
-                key,
+                urgent_key(key, tk),
                 number=tk.number,
+                what=urgent_what(tk, seen),
                 category=tk.category,
                 location=location_of(seen),
                 department=event.note or "",
@@ -352,13 +368,26 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             )
         ),
     )
+
+    def warning(key: str, due: datetime, ticket: Ticket, audience: Audience) -> str:
+        """A reminder ahead of a deadline; an urgent ticket's says so first, and what it is."""
+        seen = shown(ticket, audience)
+        return t(
+            key,
+            number=ticket.number,
+            due=clock_text(due, zone),
+            what=urgent_what(ticket, seen),
+            location=location_of(seen),
+        )
+
     warn_resolution = Notify[ev.TicketResolutionWarned](
         lambda e: _holder(e.ticket) or [_grid_or_moderators(e.ticket)],
-        lambda e, _a: Reply(
-            t(
-                "ticket.s_warn_resolution",
-                number=e.ticket.number,
-                due=clock_text(e.ticket.resolution_due_at, zone),
+        lambda e, a: Reply(
+            warning(
+                urgent_key("ticket.s_warn_resolution", e.ticket),
+                e.ticket.resolution_due_at,
+                e.ticket,
+                a,
             ),
             buttons=(
                 Button(t("ticket.b_resolve"), f"办结 {e.ticket.number}"),
@@ -366,16 +395,24 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             ),
         ),
     )
+
+    def response_warning(event: ev.TicketResponseWarned, audience: Audience) -> Reply:
+        """Nobody took it yet: the grid's workers are reminded (an emergency filed straight
+        to the community: its moderators, who may take it or hand it to a worker)."""
+        tk = event.ticket
+        verbs: tuple[tuple[str, str], ...]
+        if tk.grid_id is None:
+            text = warning("ticket.s_warn_response_community", tk.response_due_at, tk, audience)
+            verbs = (("ticket.b_reassign", "转派"), ("ticket.b_accept", "接单"))
+        else:
+            key = urgent_key("ticket.s_warn_response", tk)
+            text = warning(key, tk.response_due_at, tk, audience)
+            verbs = (("ticket.b_accept", "接单"),)
+        buttons = tuple(Button(t(label), f"{verb} {tk.number}") for label, verb in verbs)
+        return Reply(text, buttons=buttons)
+
     warn_response = Notify[ev.TicketResponseWarned](
-        lambda e: [GridWorkers(e.ticket.grid_id)] if e.ticket.grid_id is not None else [],
-        lambda e, _a: Reply(
-            t(
-                "ticket.s_warn_response",
-                number=e.ticket.number,
-                due=clock_text(e.ticket.response_due_at, zone),
-            ),
-            buttons=(Button(t("ticket.b_accept"), f"接单 {e.ticket.number}"),),
-        ),
+        lambda e: [_grid_or_moderators(e.ticket)], response_warning
     )
 
     def place_card(event: ev.TicketPlaceCorrected, audience: Audience) -> Reply:
@@ -453,6 +490,12 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
                 "ticket.s_escalated_response", "response_due_at", ("ticket.b_reassign", "转派")
             ),
             escalated_to_reporter("ticket.n_escalated_response", "response_due_at"),
+        ],
+        ev.TicketResponseOverdue: [
+            escalated_staff(
+                "ticket.s_overdue_response", "response_due_at", ("ticket.b_reassign", "转派")
+            ),
+            escalated_to_reporter("ticket.n_overdue_response", "response_due_at"),
         ],
         ev.TicketSentToDepartment: [
             ToDepartment(zone, rule, "ticket.s_sent_to_department"),
@@ -540,8 +583,9 @@ class ToDepartment:
         department = tk.department or event.note or ""
         seen = self.rule.shown(tk, Viewer.DEPARTMENT)
         text = t(
-            self.key,
+            urgent_key(self.key, tk),
             number=tk.number,
+            what=urgent_what(tk, seen),
             category=tk.category,
             location=location_of(seen),
             department=department,
@@ -553,8 +597,9 @@ class ToDepartment:
         if department and await bus.tell(uow, event, DepartmentContacts(department), card):
             return
         missing = t(
-            "ticket.s_no_department_contact",
+            urgent_key("ticket.s_no_department_contact", tk),
             number=tk.number,
+            what=urgent_what(tk, seen),
             department=department or t("ticket.level_department"),
         )
         await bus.tell(uow, event, _NoContact(), Reply(missing))

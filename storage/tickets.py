@@ -69,6 +69,7 @@ class TicketTimes:
     status: str
     urgent: bool
     level: str
+    grid_id: int | None
     holder_id: int | None
     deadline_round: int
     response_due_at: datetime
