@@ -96,7 +96,7 @@ class BindHandler(Handler):
                 ctx.uow, digits, msg.platform, msg.sender_id, ctx.now, msg.source, rebind
             )
         except Throttled as exc:
-            return [Reply(t("bind.too_many", minutes=exc.minutes))]
+            return [Reply(t(f"bind.{exc.code}", minutes=exc.minutes))]
         except BindError as exc:
             return [Reply(t(f"bind.{exc.code}"))]
         name = bound.resident.name
