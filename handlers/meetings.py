@@ -30,7 +30,8 @@ from consultation.topics import TopicService
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, meeting, ref, rest, word
 from kernel.context import Context
-from kernel.handler import Handler
+from kernel.flows import card_flow
+from kernel.handler import Handler, Reading
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
@@ -305,14 +306,28 @@ class MeetingAdminHandler(Handler):
         _meeting_command(
             "确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False
         ),
+        # Typed alone with no preview open (said after something else, or expired).
+        _meeting_command("确认改期", "nothing_open", listed=False),
+        _meeting_command("确认取消议事日", "nothing_open", aliases=("确认取消",), listed=False),
     )
     required_roles = MODERATOR
+    #: The previews of 改期 and 取消议事日: their 确认 button typed does what the tap does
+    #: while the preview is the moderator's latest open card.
+    flow = card_flow("meeting.preview", "确认改期", "确认取消议事日", "确认取消")
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
     def _service(self, ctx: Context) -> MeetingService:
         return _service(ctx, self.rules)
+
+    def reads(self, ctx: Context) -> Reading:
+        """Under a preview, anything but its button's words is a message of its own (and
+        closes the preview: its button still works when tapped)."""
+        return Reading.ELSEWHERE
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        return await self.typed_tap(ctx)
 
     async def create(self, ctx: Context, month: str | None) -> Sequence[Reply]:
         service, actor = self._service(ctx), ctx.user.actor
@@ -368,7 +383,14 @@ class MeetingAdminHandler(Handler):
         """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
         why = cancel_reason(reason or "")
         preview = await self._service(ctx).preview_cancel(code, why)
-        return [cancel_preview(preview, why, ctx.community.zone, ctx.now, changed)]
+        shown = cancel_preview(preview, why, ctx.community.zone, ctx.now, changed)
+        return self.open_card(ctx, [shown])
+
+    async def nothing_open(self, ctx: Context) -> Sequence[Reply]:
+        """确认改期 / 确认取消 typed with no preview open: which to send first."""
+        assert ctx.command is not None
+        key = "move" if ctx.command.command.verb == "确认改期" else "cancel"
+        return [Reply(t(f"meeting.confirm_nothing_{key}"))]
 
     async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
@@ -406,7 +428,7 @@ class MeetingAdminHandler(Handler):
         if isinstance(wanted, Reply):
             return [wanted]
         preview = await self._service(ctx).preview_move(code, *wanted)
-        return [move_preview(preview, ctx.community.zone, ctx.now, changed)]
+        return self.open_card(ctx, [move_preview(preview, ctx.community.zone, ctx.now, changed)])
 
     async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
         stamp, when = _stamped(when)

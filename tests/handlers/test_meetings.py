@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.kit import Town
 
 
@@ -80,3 +82,47 @@ async def test_a_moderator_asking_for_the_list_is_never_signed_up(model_town: To
     resident = await town.zhang.says("看看报名名单")
     assert "报名成功" not in resident and "刘大爷" not in resident, resident.text
     assert "您还没有报名" in await town.zhang.says("我报名了吗")
+
+
+async def test_a_preview_confirmed_by_typing_its_button(model_town: Town) -> None:
+    """Typed, "确认改期" (and 确认取消) were answered "请这样发：确认改期 M202612 …": only the
+    buttons worked. Under the latest open preview the typed word does what its button
+    does; with none open (another request since), it says which to send first."""
+    town = model_town
+    assert "M202612" in await town.li.says("创建议事日")
+    assert "报名成功" in await town.zhang.says("报名")
+    preview = await town.li.says("改期 M202612 12月12日 09:30")
+    assert preview.labels == ["确认改期"]
+    moved = await town.li.says("确认改期")
+    assert moved.text.startswith("已将 M202612 改到 12月12日 09:30"), moved.text
+    await town.scheduler_runs()
+    assert any("12月12日" in p.text for p in await town.zhang.receives()), "residents told"
+    again = await town.li.says("确认改期")
+    assert again.text.startswith("现在没有等您确认的改期"), again.text
+
+    await town.li.says("改期 M202612 12月13日 09:30")
+    assert "张阿姨" in await town.li.says("报名名单")
+    late = await town.li.says("确认改期")
+    assert late.text.startswith("现在没有等您确认的改期"), "closed by the request since"
+    assert "12月12日" in await town.zhang.says("我报名了吗"), "nothing moved"
+
+    cancel = await town.li.says("取消议事日 M202612 下雨")
+    assert cancel.labels == ["确认取消"]
+    done = await town.li.says("确认取消")
+    assert done.text.startswith("已取消 M202612"), done.text
+
+
+async def test_a_rebind_confirmed_by_typing_its_button(model_town: Town) -> None:
+    """ "确认改绑" typed under the 改绑 question asked for the code again: it re-binds, as
+    the tap does; "取消" there keeps the account as it is."""
+    town = model_town
+    issued = await town.li.says("生成绑定码 刘大爷")
+    code = re.search(r"\d{8}", issued.text)
+    assert code, issued.text
+    asked = await town.zhang.says(f"绑定 {code.group(0)}")
+    assert asked.labels == ["确认改绑", "取消"], asked.text
+    kept = await town.zhang.says("取消")
+    assert kept.text == "好的，没有改绑，这里还是张阿姨的账号。", kept.text
+    await town.zhang.says(f"绑定 {code.group(0)}")
+    rebound = await town.zhang.says("确认改绑")
+    assert rebound.text.startswith("已改绑。您好，刘大爷"), rebound.text
