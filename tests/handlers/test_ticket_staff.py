@@ -253,6 +253,7 @@ async def test_a_worker_saying_on_my_way_takes_the_task_pushed_to_him(model_town
     assert (await _ticket(town, number)).status == "assigned"
     assert any(number in p.text for p in await town.zhang.receives()), "the resident is told"
     assert "没有等您接单的任务" in await town.wang.says("接单")
+    assert number in await town.wang.says("看看我的任务？"), "看看 and ？ around 我的任务"
     assert "已接单" not in await town.zhao.says("好的收到"), "another grid's worker takes nothing"
 
     first = await _filed(town, "1号楼门口的路灯不亮了")
