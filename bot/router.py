@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from consultation.roles import ROLE_NAMES_ZH, Role, allowed, effective_roles
-from kernel.commands import Command, MissingArguments, Parsed, parse, verb_meant
+from kernel.commands import Command, MissingArguments, Parsed, command_words, parse, verb_meant
 from kernel.context import PUT_DOWN, Community, Context, Conversation, Later, User
 from kernel.flows import DRAFT_ID, DROPPED, SUBMIT_WORDS, TAKE_UP, card_tap, stamped
 from kernel.handler import Handler, NotForThisFlow, Reading
@@ -621,6 +621,12 @@ class Router:
             return [Reply(t("router.cancelled" if had else "router.nothing_to_cancel"))], "cancel"
 
         command = self.registry.command_for(text)
+        if command is None and (plain := command_words(text)) != text:
+            # "报名名单？" · "看看报名名单": the command they are, never another (报名).
+            command = self.registry.command_for(plain)
+            if command is not None:
+                ctx.message = replace(ctx.message, text=plain)
+                text = plain
         if isinstance(command, Command):
             # A command for the asker alone (a list naming residents) is so whatever
             # its arguments: typed in the group, its usage and refusal come privately too.

@@ -121,10 +121,12 @@ class Bound:
 
 
 class Throttled(BindError):
-    """Too many failed attempts from here (or from everywhere): try again in ``minutes``."""
+    """Too many failed attempts: from here (``too_many``: the code was checked and is
+    wrong; a right one would have bound) or from everywhere (``busy``: no code was
+    checked; try again in ``minutes``)."""
 
-    def __init__(self, minutes: int) -> None:
-        super().__init__("too_many")
+    def __init__(self, minutes: int, *, checked: bool = True) -> None:
+        super().__init__("too_many" if checked else "busy")
         self.minutes = minutes
 
 
@@ -174,7 +176,7 @@ async def redeem(
     if took is None:
         for key, limit, _ in taken:
             await throttle.give_back(key, limit)
-        raise Throttled(_minutes(await throttle.wait(OVERALL, overall, stamp)))
+        raise Throttled(_minutes(await throttle.wait(OVERALL, overall, stamp)), checked=False)
     taken.append((OVERALL, overall, took.emptied))
     code_hash = hash_code(code.strip())
     resident_id = await repo.live_bind_code(code_hash, now)

@@ -883,6 +883,15 @@ class TicketService:
         ]
         return list(await self.repo.tasks_of(worker.resident_id, grids))
 
+    async def waiting(self, worker: Actor) -> list[Ticket]:
+        """The tasks waiting for ``worker`` to take them (接单): pushed to their grids,
+        nobody's yet, not merged into another."""
+        return [
+            tk
+            for tk in await self.tasks(worker)
+            if tk.holder_id is None and tk.status in UNACCEPTED and not tk.duplicate_of
+        ]
+
     async def department_tasks(self, contact: Actor) -> list[Ticket]:
         """我的任务 of a department's contact: the open tickets sent to their department(s),
         the longest waiting first."""

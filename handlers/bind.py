@@ -19,7 +19,8 @@ from consultation.residents import Resident, people_named
 from handlers.staff import Section
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
-from kernel.handler import Handler
+from kernel.flows import card_flow
+from kernel.handler import Handler, Reading
 from kernel.messages import Button, Reply
 from kernel.texts import t
 from notices.binding import code_issued
@@ -47,7 +48,8 @@ _ACCOUNT = {"wechat": "微信", "wecom": "企业微信账号", "telegram": "Tele
 
 class BindHandler(Handler):
     """“绑定 48392051” / “/bind 48392051”; an account bound to someone else is asked first
-    (确认改绑 / 取消, the buttons carrying the code)."""
+    (确认改绑 / 取消, the buttons carrying the code; typed, while that question is the
+    latest open, they do the same: :func:`~kernel.flows.card_flow`)."""
 
     grammar = (
         Command(
@@ -70,6 +72,15 @@ class BindHandler(Handler):
             listed=False,
         ),
     )
+    flow = card_flow("bind.rebind", "确认改绑", "取消改绑", "取消")
+
+    def reads(self, ctx: Context) -> Reading:
+        """Under the 改绑 question, anything but its buttons' words is a message of its own
+        (and closes the question)."""
+        return Reading.ELSEWHERE
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        return await self.typed_tap(ctx)
 
     async def bind(self, ctx: Context, code: str | None) -> Sequence[Reply]:
         return await self._redeem(ctx, code, rebind=False)
@@ -79,6 +90,7 @@ class BindHandler(Handler):
 
     async def keep(self, ctx: Context, code: str | None) -> Sequence[Reply]:
         """取消: nothing changes, and the code stays unused."""
+        ctx.conversation.end()
         msg = ctx.message
         name = await ctx.uow.identities.resident_name(msg.platform, msg.sender_id)
         if name is None:
@@ -96,7 +108,7 @@ class BindHandler(Handler):
                 ctx.uow, digits, msg.platform, msg.sender_id, ctx.now, msg.source, rebind
             )
         except Throttled as exc:
-            return [Reply(t("bind.too_many", minutes=exc.minutes))]
+            return [Reply(t(f"bind.{exc.code}", minutes=exc.minutes))]
         except BindError as exc:
             return [Reply(t(f"bind.{exc.code}"))]
         name = bound.resident.name
@@ -111,7 +123,7 @@ class BindHandler(Handler):
                 Button(t("bind.b_rebind"), f"确认改绑 {digits}", private=True),
                 Button(t("bind.b_keep"), f"取消改绑 {digits}", private=True),
             )
-            return [Reply(text, buttons=buttons, secret=True)]
+            return self.open_card(ctx, [Reply(text, buttons=buttons, secret=True)])
         if bound.rebound_from is not None:
             ctx.conversation.end()
             return [Reply(t("bind.rebound", name=name))]

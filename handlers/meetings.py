@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,12 +25,13 @@ from consultation.meetings import (
 )
 from consultation.outcomes import OutcomeService
 from consultation.residents import Resident, people_named
-from consultation.roles import PARTICIPANTS
+from consultation.roles import PARTICIPANTS, Role
 from consultation.topics import TopicService
 from handlers.staff import MODERATOR, Section
 from kernel.commands import Command, meeting, ref, rest, word
 from kernel.context import Context
-from kernel.handler import Handler
+from kernel.flows import card_flow
+from kernel.handler import Handler, Reading
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import t
@@ -47,6 +49,7 @@ from notices.meeting_views import (
     moved,
     signup_reply,
     signup_roll,
+    signup_status,
     which_signup,
 )
 from notices.meetings import PUBLIC_PATH, meeting_ahead, meeting_info
@@ -105,9 +108,12 @@ class MeetingInfoHandler(Handler):
         return [meeting_info(view, zone, ctx.now)]
 
 
-#: Not coming after all, as people say it: "我不去了" · "我去不了了，取消吧" · "那天来不了了".
+#: The meeting a "not coming" names by its day: "12号的会" · "5日的议事日".
+_DAY = r"(?P<day>\d{1,2})\s*[号日]"
+#: Not coming after all, as people say it: "我不去了" · "我去不了了，取消吧" · "那天来不了了" ·
+#: "12号的会我去不了了".
 NOT_COMING = re.compile(
-    r"(?:议事日|那天|这次|开会)?(?:我|俺)?(?:就|还是|可能|恐怕|临时)?(?:有事)?[，,]?"
+    rf"(?:{_DAY}的?)?(?:议事日|议事会|协商会|会议|会|那天|这次|开会)?(?:我|俺)?(?:就|还是|可能|恐怕|临时)?(?:有事)?[，,]?"
     r"(?:不去了|去不了了?|不能去了|来不了了?|不来了|参加不了了?|不参加了|不能参加了)"
     r"(?:[，,。！!\s]*(?:那就|就)?(?:取消吧|取消报名吧?|帮我取消(?:报名)?吧?|取消掉吧?|退了吧?))?"
     r"[。！!~～]*"
@@ -115,10 +121,17 @@ NOT_COMING = re.compile(
 
 
 async def offer_to_withdraw(ctx: Context, rules: ConsultationRules) -> Reply:
-    """Someone not coming: the sign-up to cancel, with a button (asked, never done)."""
+    """Someone not coming: the sign-up to cancel, with a button (asked, never done); of
+    several, the one on the day they name ("12号的会我去不了了"), if one is."""
     resident = ctx.user.resident
     signups = await _service(ctx, rules).signups_ahead(resident) if resident else []
-    return leave_offer(signups, ctx.community.zone)
+    zone = ctx.community.zone
+    named = NOT_COMING.fullmatch(ctx.text.strip())
+    if named is not None and named.group("day"):
+        day = int(named.group("day"))
+        on_day = [(m, w) for m, w in signups if m.starts_at.astimezone(zone).day == day]
+        signups = on_day or signups
+    return leave_offer(signups, zone)
 
 
 class LeaveMeetingHandler(Handler):
@@ -138,21 +151,49 @@ class JoinMeetingHandler(Handler):
     """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
 
     intents = (Intent.JOIN_MEETING,)
-    grammar = tuple(
-        Command(verb, "handle", (meeting(optional=True),), aliases=aliases, listed=False)
-        for verb, aliases in (
-            ("报名", ("现场报名",)),
-            ("线上报名", ("在线报名", "网上报名")),
-            ("取消报名", ()),
-            ("签到", ()),
-            ("改为现场", ("改成现场", "改为现场参加")),
-            ("改为线上", ("改成线上", "改为线上参加")),
-        )
+    grammar = (
+        *(
+            Command(verb, "handle", (meeting(optional=True),), aliases=aliases, listed=False)
+            for verb, aliases in (
+                ("报名", ("现场报名",)),
+                ("线上报名", ("在线报名", "网上报名")),
+                ("取消报名", ()),
+                ("签到", ()),
+                ("改为现场", ("改成现场", "改为现场参加")),
+                ("改为线上", ("改成线上", "改为线上参加")),
+            )
+        ),
+        Command(
+            "我报名了吗",
+            "status",
+            aliases=(
+                "我报名了没有",
+                "我报名了没",
+                "我报名了么",
+                "我报上名了吗",
+                "我报上名了没有",
+                "我有没有报名",
+                "我报没报名",
+                "我报名成功了吗",
+                "我报名成功了没有",
+            ),
+            listed=False,
+        ),
     )
     required_roles = PARTICIPANTS
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
+
+    async def status(self, ctx: Context) -> Sequence[Reply]:
+        """我报名了吗: whether (and how) the sender is signed up, and for which meeting."""
+        resident = ctx.user.resident
+        assert resident is not None
+        service = _service(ctx, self.rules)
+        signups = await service.signups_ahead(resident)
+        ahead = None if signups else (await service.ahead()).view
+        upcoming = ahead.meeting if ahead is not None else None
+        return [signup_status(signups, upcoming, ctx.community.zone)]
 
     async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         resident = ctx.user.resident
@@ -161,6 +202,13 @@ class JoinMeetingHandler(Handler):
         code = code or find_meeting_code(ctx.text)
         text, actor = ctx.text, ctx.user.actor
         zone = ctx.community.zone
+        if ctx.command is None and "名单" in text:
+            # "报名名单给我看看", read as a sign-up by its words: a list asked for, never
+            # a sign-up; the moderator's own (报名名单 is :attr:`Command.private`).
+            if not ctx.user.has(Role.MODERATOR):
+                return [Reply(t("meeting.roll_is_staff"))]
+            found, people = await service.signup_list(code)
+            return [replace(signup_roll(found, people), private=True)]
         try:
             if text.startswith("取消报名"):
                 meeting = await service.withdraw(resident, code, actor)
@@ -258,14 +306,28 @@ class MeetingAdminHandler(Handler):
         _meeting_command(
             "确认取消议事日", "confirm_cancel", meeting(), rest("reason", "原因"), listed=False
         ),
+        # Typed alone with no preview open (said after something else, or expired).
+        _meeting_command("确认改期", "nothing_open", listed=False),
+        _meeting_command("确认取消议事日", "nothing_open", aliases=("确认取消",), listed=False),
     )
     required_roles = MODERATOR
+    #: The previews of 改期 and 取消议事日: their 确认 button typed does what the tap does
+    #: while the preview is the moderator's latest open card.
+    flow = card_flow("meeting.preview", "确认改期", "确认取消议事日", "确认取消")
 
     def __init__(self, rules: ConsultationRules) -> None:
         self.rules = rules
 
     def _service(self, ctx: Context) -> MeetingService:
         return _service(ctx, self.rules)
+
+    def reads(self, ctx: Context) -> Reading:
+        """Under a preview, anything but its button's words is a message of its own (and
+        closes the preview: its button still works when tapped)."""
+        return Reading.ELSEWHERE
+
+    async def resume(self, ctx: Context) -> Sequence[Reply]:
+        return await self.typed_tap(ctx)
 
     async def create(self, ctx: Context, month: str | None) -> Sequence[Reply]:
         service, actor = self._service(ctx), ctx.user.actor
@@ -321,7 +383,14 @@ class MeetingAdminHandler(Handler):
         """取消议事日 M202612 原因: what will be sent to how many, and a button to confirm."""
         why = cancel_reason(reason or "")
         preview = await self._service(ctx).preview_cancel(code, why)
-        return [cancel_preview(preview, why, ctx.community.zone, ctx.now, changed)]
+        shown = cancel_preview(preview, why, ctx.community.zone, ctx.now, changed)
+        return self.open_card(ctx, [shown])
+
+    async def nothing_open(self, ctx: Context) -> Sequence[Reply]:
+        """确认改期 / 确认取消 typed with no preview open: which to send first."""
+        assert ctx.command is not None
+        key = "move" if ctx.command.command.verb == "确认改期" else "cancel"
+        return [Reply(t(f"meeting.confirm_nothing_{key}"))]
 
     async def confirm_cancel(self, ctx: Context, code: str, reason: str | None) -> Sequence[Reply]:
         service = self._service(ctx)
@@ -359,7 +428,7 @@ class MeetingAdminHandler(Handler):
         if isinstance(wanted, Reply):
             return [wanted]
         preview = await self._service(ctx).preview_move(code, *wanted)
-        return [move_preview(preview, ctx.community.zone, ctx.now, changed)]
+        return self.open_card(ctx, [move_preview(preview, ctx.community.zone, ctx.now, changed)])
 
     async def confirm_move(self, ctx: Context, code: str, when: str) -> Sequence[Reply]:
         stamp, when = _stamped(when)

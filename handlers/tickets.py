@@ -46,7 +46,7 @@ from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.comment import AfterRating, after_rating
 from nlu.context import residual
-from nlu.dialogue import NOTHING_MORE, says_nothing_more
+from nlu.dialogue import NOTHING_MORE, says_nothing_more, squeeze
 from nlu.normalize import normalize
 from nlu.slots import parse_rating
 from nlu.slots.rating import is_weak
@@ -394,8 +394,20 @@ def read_extension(text: str) -> tuple[Extension | None, str] | None:
     return Extension(count, _UNITS[unit or "h"]), after.strip(" ，,：:。")
 
 
+#: A grid worker acknowledging a task pushed to them, as they say it: "收到" · "好的收到" ·
+#: "收到，马上去" · "马上到" (read with no spaces or punctuation: :func:`squeeze`).
+ON_MY_WAY = re.compile(
+    r"(?:好的?|好嘞|行|嗯嗯?|ok)?"
+    r"(?:收到(?:了|啦)?(?:(?:我)?(?:马上|立刻|立即|这就|现在就?)(?:就)?(?:去|到|过去|赶过去|去处理|处理|出发))?"
+    r"|(?:我)?(?:马上|立刻|立即|这就)(?:就)?(?:去|到|过去|赶过去|去处理|出发))"
+    r"(?:了|啦|哈)?",
+    re.IGNORECASE,
+)
+
+
 class GridWorkerHandler(TicketHandler):
-    """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务."""
+    """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务; "收到，马上去" right after
+    a task is pushed takes it (接单), as 接单 with no number does."""
 
     grammar = (
         *(
@@ -412,6 +424,8 @@ class GridWorkerHandler(TicketHandler):
                 ("延期", "3天 原因"),
             )
         ),
+        # 接单 alone: the one task waiting is taken; of several, which is asked.
+        _worker_command("接单", "take_waiting", listed=False),
         _department_command("我的任务", "tasks", aliases=("/tasks",)),
     )
     #: 处理中/办结/上报/退单/延期 without a note: the next message is the note.
@@ -421,6 +435,25 @@ class GridWorkerHandler(TicketHandler):
     #: A worker's tasks list residents' places and problems; an action names the ticket:
     #: typed in the group, answered in the worker's own chat.
     answers_privately = True
+
+    async def recognises(self, ctx: Context) -> bool:
+        """ "收到，马上去" from a grid worker with a task waiting to be taken (else it is
+        read as itself, as before)."""
+        if not ctx.user.has(Role.GRID_WORKER) or not ON_MY_WAY.fullmatch(squeeze(ctx.text)):
+            return False
+        return bool(await self.service(ctx).waiting(actor_of(ctx)))
+
+    async def handle(self, ctx: Context) -> Sequence[Reply]:
+        return await self.take_waiting(ctx)
+
+    async def take_waiting(self, ctx: Context) -> Sequence[Reply]:
+        """The one task waiting for the sender is taken (接单); several: which, a button
+        each; none: said so."""
+        service, me = self.service(ctx), actor_of(ctx)
+        waiting = await service.waiting(me)
+        if len(waiting) == 1:
+            return await self._act(ctx, "接单", waiting[0].number, "", None)
+        return [views.waiting_tasks([(tk, service.shown(tk, me)) for tk in waiting])]
 
     async def act(self, ctx: Context, number: str, note: str | None) -> Sequence[Reply]:
         assert ctx.command is not None

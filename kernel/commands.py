@@ -177,6 +177,19 @@ def _strip_verb(command: Command, text: str) -> tuple[str, str] | None:
 _ARGUMENTS_FOLLOW = re.compile(r"[\s:：,，]|[A-Za-z]?\s?\d")
 
 
+#: Words around a command that don't change which command it is: 看看/查看/查一下 before it
+#: ("看看报名名单" is 报名名单, never 报名), punctuation at either end ("报名名单？").
+_LOOK = re.compile(r"^(?:请|麻烦)?(?:帮我|给我)?(?:看看|看一下|查看|查一下|查查)\s*[:：]?\s*")
+_EDGES = re.compile(r"^[\s，,。.！!？?~～…、]+|[\s，,。.！!？?~～…、]+$")
+
+
+def command_words(text: str) -> str:
+    """``text`` without what may surround a command and is not part of it (see ``_LOOK``
+    and ``_EDGES``): the router reads a message so when it is no command as typed."""
+    plain = _EDGES.sub("", text)
+    return _EDGES.sub("", _LOOK.sub("", plain))
+
+
 def verb_meant(command: Command, text: str) -> str | None:
     """The verb of ``command`` that ``text`` starts with, followed by what would be its
     arguments, whether or not they parse ("议程 M202612 T3 二十分钟"); None otherwise."""

@@ -16,10 +16,14 @@ question a category asks).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consultation.ids import CARD_STAMP, card_stamp_of
+
+if TYPE_CHECKING:
+    from kernel.messages import Button
 
 #: The step a draft is kept at after 取消 (see :attr:`Flow.dropped`), and the words it
 #: takes: those of the draft's 确认提交 button, not a "好的" said to "已取消".
@@ -180,3 +184,37 @@ class Flow:
             raise FlowError(f"{self.name}: no step {before!r}")
         if not any(Step(s).matches(after) for s in current.then):
             raise FlowError(f"{self.name}: {before!r} cannot move to {after!r}")
+
+
+#: The step of a card that waits for one of its buttons, tapped or typed (:func:`card_flow`).
+CARD = "card"
+#: Where a card's conversation keeps what each of its buttons sends, by the words typed.
+TAPS = "taps"
+#: Typed alone under a card, the word of its one button that confirms (确认改期, 确认改绑).
+CONFIRM = "确认"
+
+
+def card_flow(name: str, *words: str) -> Flow:
+    """A card whose buttons may be typed as well as tapped: while it is the sender's latest
+    open card, a button's words (its label or the verb it sends, 确认 for the one that
+    confirms, one character off still that word) do what the tap does. The handler keeps
+    the card with :meth:`Handler.open_card <kernel.handler.Handler.open_card>` and answers
+    the typed word with :meth:`~kernel.handler.Handler.typed_tap`; anything else said
+    closes it (the handler's :meth:`reads` says so)."""
+    return Flow(name, (Step(CARD, answers=(*words, CONFIRM), buttons=words),), starts=(CARD,))
+
+
+def card_taps(buttons: Iterable[Button]) -> dict[str, str]:
+    """What each of a card's buttons sends, by the words that may be typed for it: its
+    label ("取消"), the verb its data starts with (取消改绑), and 确认 for the one
+    confirming button."""
+    taps: dict[str, str] = {}
+    confirming: list[str] = []
+    for button in buttons:
+        taps.setdefault(button.label.lower(), button.data)
+        taps.setdefault(button.data.split(maxsplit=1)[0].lower(), button.data)
+        if button.label.startswith(CONFIRM):
+            confirming.append(button.data)
+    if len(confirming) == 1:
+        taps.setdefault(CONFIRM, confirming[0])
+    return taps

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from enum import StrEnum
 
 from consultation.errors import DomainError
 from consultation.roles import Role
-from kernel.commands import Command, Parsed
+from kernel.commands import Command, MissingArguments, Parsed, parse
 from kernel.context import Context
-from kernel.flows import Flow
+from kernel.flows import CARD, TAPS, Flow, card_taps
 from kernel.intents import Intent
 from kernel.messages import Reply
 from kernel.texts import catalog, t
@@ -123,3 +124,41 @@ class Handler:
     async def resume(self, ctx: Context) -> Sequence[Reply]:
         """A message inside this handler's :attr:`flow`."""
         return await self.handle(ctx)
+
+    def open_card(self, ctx: Context, replies: Sequence[Reply]) -> Sequence[Reply]:
+        """Keep ``replies``' buttons as the sender's latest open card (:attr:`flow` is a
+        :func:`~kernel.flows.card_flow`): their words typed do what a tap does. A draft
+        open in another dialogue is not put down for it: the buttons work, tapped."""
+        assert self.flow is not None
+        conv = ctx.conversation
+        if conv.active and conv.flow != self.flow.name and conv.card is not None:
+            return replies
+        buttons = [b for reply in replies for b in reply.buttons]
+        ctx.conversation.start(self.flow.name, CARD, **{TAPS: card_taps(buttons)})
+        return replies
+
+    async def typed_tap(self, ctx: Context) -> Sequence[Reply]:
+        """A button's word typed under the open card: what the button sends, run as the
+        command of :attr:`grammar` it is, exactly as the tap would be. A word the card has
+        no button for is no answer to it (:class:`NotForThisFlow`)."""
+        taps = ctx.conversation.data.get(TAPS)
+        ctx.conversation.end()
+        data = taps.get(ctx.text.strip().lower()) if isinstance(taps, dict) else None
+        parsed = self._parsed(str(data)) if data else None
+        if parsed is None:
+            raise NotForThisFlow
+        ctx.message = replace(ctx.message, text=str(data))
+        ctx.command = parsed
+        return await self.run(ctx, parsed)
+
+    def _parsed(self, text: str) -> Parsed | None:
+        """``text`` as one of this handler's commands (the longest verb), or None."""
+        best: Parsed | None = None
+        for command in self.grammar:
+            try:
+                found = parse(command, text)
+            except MissingArguments:
+                continue
+            if found is not None and (best is None or len(found.verb) > len(best.verb)):
+                best = found
+        return best

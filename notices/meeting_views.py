@@ -71,6 +71,34 @@ def leave_offer(signups: Sequence[tuple[Meeting, str]], zone: ZoneInfo) -> Reply
     )
 
 
+def signup_status(
+    signups: Sequence[tuple[Meeting, str]], upcoming: Meeting | None, zone: ZoneInfo
+) -> Reply:
+    """我报名了吗: the meetings ahead the resident is signed up for (and how); else the
+    next meeting, with 报名 and 线上报名 to tap; else that none is scheduled."""
+    if signups:
+        lines = [
+            t(
+                "meeting.status_line",
+                code=m.code,
+                when=date_text(m.starts_at, zone),
+                mode=MODE_ZH[how],
+            )
+            for m, how in signups
+        ]
+        return Reply(t("meeting.status_signed", lines="\n".join(lines)))
+    if upcoming is None:
+        return Reply(t("meeting.status_none"))
+    when = date_text(upcoming.starts_at, zone)
+    return Reply(
+        t("meeting.status_not_signed", code=upcoming.code, when=when, place=upcoming.place),
+        buttons=(
+            Button(t("meeting.b_sign_up"), f"报名 {upcoming.code}"),
+            Button(t("meeting.b_sign_up_online"), f"线上报名 {upcoming.code}"),
+        ),
+    )
+
+
 def meeting_created(meeting: Meeting, zone: ZoneInfo) -> Reply:
     return Reply(
         t(

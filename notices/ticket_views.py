@@ -128,6 +128,24 @@ def task_list(tickets: Sequence[tuple[Ticket, Shown]], zone: tzinfo) -> Reply:
     return Reply("\n".join(lines))
 
 
+def waiting_tasks(tickets: Sequence[tuple[Ticket, Shown]]) -> Reply:
+    """ "收到" or 接单 with several tasks waiting to be taken: which, a 接单 button each."""
+    if not tickets:
+        return Reply(t("ticket.waiting_none"))
+    lines = [
+        t("ticket.waiting_line", number=_marked(tk), category=tk.category, location=location_of(s))
+        for tk, s in tickets
+    ]
+    buttons = tuple(
+        Button(
+            t("ticket.b_accept_which", number=tk.number, category=tk.category), f"接单 {tk.number}"
+        )
+        for tk, _ in tickets
+    )
+    text = t("ticket.waiting_which", count=len(tickets), lines="\n".join(lines))
+    return Reply(text, buttons=buttons)
+
+
 def department_tasks(
     tickets: Sequence[tuple[Ticket, Shown]], zone: tzinfo, now: datetime
 ) -> list[Reply]:

@@ -100,7 +100,9 @@ async def test_notices_switched_back_on_in_words_reach_the_open_ticket(town: Tow
     number = await quiet_visitor(town, who)
     visitor = town.person(who)
     on = await visitor.says("我要接收通知")
-    assert on.text == f"好的，已开启通知，{number} 和以后反映的问题有进展都会发给您。", on.text
+    assert on.text == (
+        f"好的，已开启通知，{number} 和以后反映的问题有进展都会发给您。不想收的话发“关闭通知”。"
+    ), on.text
     await town.wang.says(f"接单 {number}")
     told = await visitor.receives()
     assert any(number in p.text for p in told), [p.text for p in told]
@@ -126,9 +128,27 @@ async def test_the_button_under_the_quiet_filing_switches_them_on(town: Town) ->
     on = await visitor.taps("开启通知", filed)
     assert "已开启通知" in on and filed.ticket in on, on.text
     again = await visitor.says("开启通知")
-    assert again.text == "通知本来就是开着的，您反映的问题有进展会发给您。", again.text
+    assert again.text == (
+        "通知本来就是开着的，您反映的问题有进展会发给您。不想收的话发“关闭通知”。"
+    ), again.text
     await town.wang.says(f"接单 {filed.ticket}")
     assert any(filed.ticket in p.text for p in await visitor.receives())
+
+
+async def test_switching_notices_on_says_how_to_switch_them_off(town: Town) -> None:
+    """开启通知 said what it did but not how to undo it: each of its answers names 关闭通知,
+    and that undoes it."""
+    who = "w-00000000000000ef"
+    visitor = town.person(who)
+    await visitor.says("我要接收通知")
+    first = await visitor.says("开启通知")
+    assert "不想收的话发“关闭通知”" in first, first.text
+    number = await quiet_visitor(town, "w-00000000000000f0")
+    quiet = town.person("w-00000000000000f0")
+    on = await quiet.says("开启通知")
+    assert number in on and "不想收的话发“关闭通知”" in on, on.text
+    off = await quiet.says("关闭通知")
+    assert "已关闭通知" in off, off.text
 
 
 async def test_help_says_how_to_switch_notices_on(town: Town) -> None:

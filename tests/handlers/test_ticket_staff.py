@@ -240,3 +240,36 @@ async def test_stale_buttons_on_a_closed_ticket_are_refused_at_the_first_tap(tow
     typed = await town.wang.says(f"上报 {number} 需要物业处理")
     assert typed.text == closed, typed.text
     assert await town.li.receives() == []
+
+
+async def test_a_worker_saying_on_my_way_takes_the_task_pushed_to_him(model_town: Town) -> None:
+    """ "收到，马上去" / "好的收到" / "马上到" right after a task card were "没太明白": with one
+    task waiting for him it is taken (接单); with several he is asked which, a button each;
+    接单 alone offers them the same way."""
+    town = model_town
+    number = await _filed(town)
+    taken = await town.wang.says("收到，马上去")
+    assert taken.text.startswith(f"已接单 {number}。"), taken.text
+    assert (await _ticket(town, number)).status == "assigned"
+    assert any(number in p.text for p in await town.zhang.receives()), "the resident is told"
+    assert "没有等您接单的任务" in await town.wang.says("接单")
+    assert number in await town.wang.says("看看我的任务？"), "看看 and ？ around 我的任务"
+    assert "已接单" not in await town.zhao.says("好的收到"), "another grid's worker takes nothing"
+
+    first = await _filed(town, "1号楼门口的路灯不亮了")
+    second = await _filed(town, "2号楼门口的垃圾没人清")
+    for said in ("好的收到", "接单"):
+        which = await town.wang.says(said)
+        assert which.text.startswith("有 2 件任务等着接单，您接哪一件？"), (said, which.text)
+        assert sorted(which.labels) == sorted([f"接单 {first}", f"接单 {second}"])
+        assert (await _ticket(town, first)).holder_id is None, "nothing taken unasked"
+    done = await town.wang.taps(f"接单 {second}", which)
+    assert done.text.startswith(f"已接单 {second}。"), done.text
+    last = await town.wang.says("马上到")
+    assert last.text.startswith(f"已接单 {first}。"), last.text
+
+
+async def test_a_resident_saying_got_it_takes_no_task(model_town: Town) -> None:
+    await _filed(model_town)
+    said = await model_town.zhang.says("好的收到")
+    assert "已接单" not in said and "只有" not in said, said.text
