@@ -62,15 +62,26 @@ def find_meeting_code(text: str) -> str | None:
 
 
 _MONTH_WORDS = {"上个月": -1, "上月": -1, "下个月": 1, "下月": 1}
+_CN_MONTHS = {m: i for i, m in enumerate("一二三四五六七八九十", start=1)}
+_CN_MONTHS |= {"十一": 11, "十二": 12}
+#: A month named by its number: "1月份那个会" · "一月的议事日" (not a day: "1月2日" names
+#: the month too, which is what is wanted).
+_MONTH_NUMBER = re.compile(r"(?<![\d.])(1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s*月")
 
 
 def meeting_code_for_month_words(text: str, now: datetime, zone: ZoneInfo) -> str | None:
     """``M…`` for 下个月/下月 or 上个月/上月 said in ``text`` (from the local month of
-    ``now``), so "下个月议事日是哪天" finds next month's meeting, not the next one ahead
-    (这个月 and 下次 mean the next one ahead, which needs no code)."""
+    ``now``), or a month named by number (1月份: this year's, or next year's once it
+    has passed), so "下个月议事日是哪天" finds next month's meeting, not the next one
+    ahead (这个月 and 下次 mean the next one ahead, which needs no code)."""
+    local = now.astimezone(zone)
     for word, shift in _MONTH_WORDS.items():
         if word in text:
-            local = now.astimezone(zone)
             index = local.year * 12 + local.month - 1 + shift
             return f"M{index // 12:04d}{index % 12 + 1:02d}"
+    if (named := _MONTH_NUMBER.search(text)) is not None:
+        word = named.group(1)
+        month = int(word) if word.isdigit() else _CN_MONTHS[word]
+        year = local.year + (1 if month < local.month else 0)
+        return f"M{year:04d}{month:02d}"
     return None

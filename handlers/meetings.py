@@ -199,9 +199,13 @@ class JoinMeetingHandler(Handler):
         resident = ctx.user.resident
         assert resident is not None
         service = _service(ctx, self.rules)
-        code = code or find_meeting_code(ctx.text)
-        text, actor = ctx.text, ctx.user.actor
         zone = ctx.community.zone
+        code = (
+            code
+            or find_meeting_code(ctx.text)
+            or meeting_code_for_month_words(ctx.text, ctx.now, zone)
+        )
+        text, actor = ctx.text, ctx.user.actor
         if ctx.command is None and "名单" in text:
             # "报名名单给我看看", read as a sign-up by its words: a list asked for, never
             # a sign-up; the moderator's own (报名名单 is :attr:`Command.private`).

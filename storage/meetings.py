@@ -98,7 +98,12 @@ def _current_meeting(copy: bool = False) -> Any:
     columns = columns_of(Meeting, "m_") if copy else [Meeting]
     return (
         select(*columns)
-        .where(col(Meeting.starts_at) >= bindparam("since"), col(Meeting.status) != "cancelled")
+        # A meeting whose minutes are out (held) is over, however recent: 下次 is the next.
+        .where(
+            col(Meeting.starts_at) >= bindparam("since"),
+            col(Meeting.status) != "cancelled",
+            col(Meeting.status) != "held",
+        )
         .order_by(col(Meeting.starts_at))
         .limit(1)
     )
