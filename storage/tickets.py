@@ -177,45 +177,36 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
+def _on_time(done: Any, due: Any, missed_before: Any) -> Any:
+    """1 when a stage (response, resolution) was done by its limit and no earlier round
+    of the ticket missed that limit (a miss stays a miss, whatever a reopened round does)."""
+    return _flag(and_(done.is_not(None), done <= due, ~missed_before))
+
+
+def _open_due(done: Any, due: Any, missed_before: Any, received: Any) -> Any:
+    """A stage's limit while it is not done, else NULL. An earlier round missed it: due
+    (and late) since the ticket came in, whatever the reopened round's limit says."""
+    return case((and_(done.is_(None), missed_before), received), (done.is_(None), due), else_=None)
+
+
 def _stamp_values() -> dict[str, Any]:
     """The derived statistics columns as SQL over the ticket's own columns."""
     accepted, resolved = col(Ticket.accepted_at), col(Ticket.resolved_at)
     rating = col(Ticket.rating)
-    # A limit an earlier round missed stays missed, whatever the reopened round does; a
-    # reopened ticket still open past such a limit is due (and late) already.
-    missed_response = col(Ticket.missed_response) != 0
-    missed_resolution = col(Ticket.missed_resolution) != 0
+    # Each stage: when it was done, its limit, and whether an earlier round missed it.
+    response = (accepted, col(Ticket.response_due_at), col(Ticket.missed_response) != 0)
+    resolution = (resolved, col(Ticket.resolution_due_at), col(Ticket.missed_resolution) != 0)
     received = col(Ticket.received_at)
     return {
         "st_dispatched": _flag(col(Ticket.dispatched).is_(True)),
         "st_accepted": _flag(accepted.is_not(None)),
-        "st_responded_on_time": _flag(
-            and_(
-                accepted.is_not(None),
-                accepted <= col(Ticket.response_due_at),
-                ~missed_response,
-            )
-        ),
+        "st_responded_on_time": _on_time(*response),
         "st_resolved": _flag(resolved.is_not(None)),
-        "st_resolved_on_time": _flag(
-            and_(
-                resolved.is_not(None),
-                resolved <= col(Ticket.resolution_due_at),
-                ~missed_resolution,
-            )
-        ),
+        "st_resolved_on_time": _on_time(*resolution),
         "st_rated": _flag(rating.in_(RATED)),
         "st_satisfied": _flag(rating.in_(SATISFIED)),
-        "st_response_open_due": case(
-            (and_(accepted.is_(None), missed_response), received),
-            (accepted.is_(None), col(Ticket.response_due_at)),
-            else_=None,
-        ),
-        "st_resolution_open_due": case(
-            (and_(resolved.is_(None), missed_resolution), received),
-            (resolved.is_(None), col(Ticket.resolution_due_at)),
-            else_=None,
-        ),
+        "st_response_open_due": _open_due(*response, received),
+        "st_resolution_open_due": _open_due(*resolution, received),
     }
 
 
