@@ -137,10 +137,9 @@ class IdentityRepository(DriverRepository):
 
     async def resident_of(self, platform: str, user_id: str) -> int | None:
         """The id of the resident this account is bound to (None: unbound or unknown)."""
-        stmt = select(PlatformIdentity.resident_id).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.resident_id, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
         """Which of ``user_ids`` are bound to a resident (one query, whatever their number)."""
@@ -155,10 +154,9 @@ class IdentityRepository(DriverRepository):
 
     async def updates_wanted(self, platform: str, user_id: str) -> bool | None:
         """This account's remembered answer to "处理进展要通知您吗？" (None: none yet)."""
-        stmt = select(PlatformIdentity.wants_updates).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.wants_updates, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def remember_updates(self, platform: str, user_id: str, wanted: bool) -> bool | None:
         """Keep the account's answer; the one it replaces."""

@@ -319,19 +319,15 @@ class PlatformRepository(Repository):
     # -- live messages ---------------------------------------------------------------
     async def live_message(self, platform: str, chat_id: str, key: str) -> str | None:
         """The platform's id of the live message ``key`` in this chat, if one was sent."""
-        stmt = select(LiveMessage.message_id).where(
-            LiveMessage.platform == platform, LiveMessage.chat_id == chat_id, LiveMessage.key == key
+        return await self._value(
+            LiveMessage.message_id, platform=platform, chat_id=chat_id, key=key
         )
-        return (await self.session.exec(stmt)).first()
 
     async def live_key_of(self, platform: str, chat_id: str, message_id: str) -> str | None:
         """The key of the live message with this platform id (a pressed poll), if it is one."""
-        stmt = select(LiveMessage.key).where(
-            LiveMessage.platform == platform,
-            LiveMessage.chat_id == chat_id,
-            LiveMessage.message_id == message_id,
+        return await self._value(
+            LiveMessage.key, platform=platform, chat_id=chat_id, message_id=message_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def save_live_message(
         self, platform: str, chat_id: str, key: str, message_id: str
@@ -346,12 +342,9 @@ class PlatformRepository(Repository):
     # -- cards that answered someone in a group ---------------------------------------
     async def card_owner(self, platform: str, chat_id: str, message_id: str) -> str | None:
         """Whom the card with this platform id answered, if it answered someone."""
-        stmt = select(CardOwner.owner_id).where(
-            CardOwner.platform == platform,
-            CardOwner.chat_id == chat_id,
-            CardOwner.message_id == message_id,
+        return await self._value(
+            CardOwner.owner_id, platform=platform, chat_id=chat_id, message_id=message_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def save_card_owner(
         self, platform: str, chat_id: str, message_id: str, owner_id: str | None, now: datetime
@@ -414,7 +407,6 @@ class PlatformRepository(Repository):
         return [(row[0], row[1]) for row in rows]
 
     async def resident_of(self, platform: str, user_id: str) -> int | None:
-        stmt = select(PlatformIdentity.resident_id).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.resident_id, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()

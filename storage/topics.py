@@ -136,10 +136,7 @@ class TopicRepository(TableRepository[Topic]):
         return (await self.session.exec(stmt.order_by(col(Topic.id)))).all()
 
     async def signer_of(self, topic_id: int, signer_key: str) -> int | None:
-        stmt = select(TopicCosign.resident_id).where(
-            TopicCosign.topic_id == topic_id, TopicCosign.signer_key == signer_key
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._value(TopicCosign.resident_id, topic_id=topic_id, signer_key=signer_key)
 
 
 #: Topic statuses that mean a moderator accepted it (it may have moved on since).
