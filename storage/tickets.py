@@ -279,42 +279,31 @@ class DepartmentRepository(Repository):
         return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
 
 
-def _by(platform: Any, user_id: Any, resident: Any, resident_id: Any, bound: bool) -> Any:
-    """Rows of this person: their resident's (``resident`` is the row's resident column),
-    or their account's. A bound account's own rows are only those written as nobody's:
-    what it did as another resident (before 改绑) stays with that resident."""
-    account = and_(platform, user_id)
-    if not bound:
+#: The columns that name a person on a row: the account (platform, user id) and the
+#: resident it was bound to when the row was written.
+_FOLLOWER = (TicketFollower.platform, TicketFollower.user_id, TicketFollower.resident_id)
+_REPORTER = (Ticket.reporter_platform, Ticket.reporter_user_id, Ticket.reporter_resident_id)
+
+
+def _by(person: tuple[Any, Any, Any], platform: Any, user_id: Any, resident_id: Any) -> Any:
+    """Rows whose ``person`` columns name this person: their resident's (None: an unbound
+    account), or their account's. A bound account's own rows are only those written as
+    nobody's: what it did as another resident (before 改绑) stays with that resident."""
+    platform_of, user_of, resident_of = (col(column) for column in person)
+    account = and_(platform_of == platform, user_of == user_id)
+    if resident_id is None:
         return account
-    return or_(and_(account, col(resident).is_(None)), col(resident) == resident_id)
+    return or_(and_(account, resident_of.is_(None)), resident_of == resident_id)
 
 
 @cache
 def _of_reporter(limit: int, bound: bool = True) -> Any:
     """Built once (我的诉求 is asked often): filed or followed by this person (see
     :func:`_by`)."""
-    platform: Any = bindparam("platform")
-    user_id: Any = bindparam("user_id")
-    resident_id: Any = bindparam("resident_id")
-    followed = select(TicketFollower.ticket_id).where(
-        _by(
-            col(TicketFollower.platform) == platform,
-            col(TicketFollower.user_id) == user_id,
-            TicketFollower.resident_id,
-            resident_id,
-            bound,
-        )
-    )
-    mine = or_(
-        _by(
-            col(Ticket.reporter_platform) == platform,
-            col(Ticket.reporter_user_id) == user_id,
-            Ticket.reporter_resident_id,
-            resident_id,
-            bound,
-        ),
-        col(Ticket.id).in_(followed),
-    )
+    resident_id: Any = bindparam("resident_id") if bound else None
+    who: tuple[Any, Any, Any] = (bindparam("platform"), bindparam("user_id"), resident_id)
+    followed = select(TicketFollower.ticket_id).where(_by(_FOLLOWER, *who))
+    mine = or_(_by(_REPORTER, *who), col(Ticket.id).in_(followed))
     return (
         sa_select(*columns_of(Ticket, "t_"))
         .where(mine)
@@ -466,13 +455,7 @@ class TicketRepository(Repository):
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
         """Followed by this person (see :func:`_by`)."""
-        who = _by(
-            col(TicketFollower.platform) == platform,
-            col(TicketFollower.user_id) == user_id,
-            TicketFollower.resident_id,
-            resident_id,
-            resident_id is not None,
-        )
+        who = _by(_FOLLOWER, platform, user_id, resident_id)
         stmt = select(TicketFollower.id).where(TicketFollower.ticket_id == ticket_id, who)
         return (await self.session.exec(stmt)).first() is not None
 
