@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, col, select, update
 
 from storage.models import (
     PlatformIdentity,
@@ -21,10 +21,10 @@ from storage.models import (
     RoleAssignment,
 )
 from storage.repository import DriverRepository, Repository, insert_or_nothing
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 
-class WebSession(SQLModel, table=True):
+class WebSession(Keyed, table=True):
     """One browser's session on the web chat.
 
     ``token_hash`` is the SHA-256 of the credential in the browser's cookie: the
@@ -35,7 +35,6 @@ class WebSession(SQLModel, table=True):
     """
 
     __tablename__ = "web_sessions"
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     public_id: str = Field(max_length=128, unique=True)
     persona: str | None = Field(default=None, max_length=128)

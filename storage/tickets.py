@@ -34,7 +34,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import Repository, rowcount
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
 UNACCEPTED = ("received", "reopened", "escalated")
@@ -92,7 +92,7 @@ class TicketCounter(SQLModel, table=True):
     last: int = Field(default=0)
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Keyed, table=True):
     """One resident's problem, from receipt to rating."""
 
     __tablename__ = "tickets"
@@ -114,7 +114,6 @@ class Ticket(SQLModel, table=True):
             "st_resolution_open_due",
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, max_length=16)
     draft_id: str = Field(unique=True, max_length=64)
     category: str = Field(max_length=32)
@@ -219,11 +218,10 @@ class TicketPage:
     people: dict[int, Resident]
 
 
-class TicketEvent(SQLModel, table=True):
+class TicketEvent(Keyed, table=True):
     """One change in a ticket's life: who, what, when, the note."""
 
     __tablename__ = "ticket_events"
-    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     at: datetime = utc_field()
     actor: str = Field(max_length=128)
@@ -235,7 +233,7 @@ class TicketEvent(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class TicketFollower(SQLModel, table=True):
+class TicketFollower(Keyed, table=True):
     """Someone who gets a ticket's updates besides its reporter (已有人反映 → 关注)."""
 
     __tablename__ = "ticket_followers"
@@ -244,7 +242,6 @@ class TicketFollower(SQLModel, table=True):
         # "我的诉求" looks up what a person follows: without it, a scan of every follow.
         Index("ix_ticket_followers_person", "platform", "user_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
@@ -252,12 +249,11 @@ class TicketFollower(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
-class DepartmentMember(SQLModel, table=True):
+class DepartmentMember(Keyed, table=True):
     """A person who answers for a department (职能部门) when a ticket is escalated to it."""
 
     __tablename__ = "department_members"
     __table_args__ = (UniqueConstraint("department", "resident_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     department: str = Field(max_length=64, index=True)
     resident_id: int = Field(foreign_key="residents.id", index=True)
 
