@@ -14,20 +14,19 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, UniqueConstraint, and_, update
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.audit import AuditRepository
 from storage.repository import Repository, rowcount
-from storage.types import utc_field
+from storage.types import Keyed, utc_field
 
 
-class NoticeConsent(SQLModel, table=True):
+class NoticeConsent(Keyed, table=True):
     """A person's standing with one template: agreed or not, and (one-time templates)
     how many notices their agreements still allow."""
 
     __tablename__ = "platform_notice_consents"
     __table_args__ = (UniqueConstraint("platform", "user_id", "template_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
     template_id: str = Field(max_length=128)

@@ -12,17 +12,16 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.repository import Repository, rowcount
-from storage.types import utc_field
+from storage.types import Keyed, utc_field
 
 
-class ConsoleLink(SQLModel, table=True):
+class ConsoleLink(Keyed, table=True):
     """A one-time login link: valid until ``expires_at``, used at most once."""
 
     __tablename__ = "console_links"
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     resident_id: int = Field(foreign_key="residents.id", index=True)
     created_at: datetime = utc_field()
@@ -30,11 +29,10 @@ class ConsoleLink(SQLModel, table=True):
     used_at: datetime | None = utc_field(nullable=True)
 
 
-class ConsoleSession(SQLModel, table=True):
+class ConsoleSession(Keyed, table=True):
     """A signed-in browser: expires, and is revoked on logout."""
 
     __tablename__ = "console_sessions"
-    id: int | None = Field(default=None, primary_key=True)
     session_hash: str = Field(unique=True, max_length=64)
     resident_id: int = Field(foreign_key="residents.id", index=True)
     created_at: datetime = utc_field()

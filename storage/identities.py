@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlmodel import Field, SQLModel, col, select, update
+from sqlmodel import Field, col, select, update
 
 from storage.models import (
     PlatformIdentity,
@@ -21,10 +21,10 @@ from storage.models import (
     RoleAssignment,
 )
 from storage.repository import DriverRepository, Repository, insert_or_nothing
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 
-class WebSession(SQLModel, table=True):
+class WebSession(Keyed, table=True):
     """One browser's session on the web chat.
 
     ``token_hash`` is the SHA-256 of the credential in the browser's cookie: the
@@ -35,7 +35,6 @@ class WebSession(SQLModel, table=True):
     """
 
     __tablename__ = "web_sessions"
-    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
     public_id: str = Field(max_length=128, unique=True)
     persona: str | None = Field(default=None, max_length=128)
@@ -137,10 +136,9 @@ class IdentityRepository(DriverRepository):
 
     async def resident_of(self, platform: str, user_id: str) -> int | None:
         """The id of the resident this account is bound to (None: unbound or unknown)."""
-        stmt = select(PlatformIdentity.resident_id).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.resident_id, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def bound_among(self, platform: str, user_ids: Sequence[str]) -> set[str]:
         """Which of ``user_ids`` are bound to a resident (one query, whatever their number)."""
@@ -155,10 +153,9 @@ class IdentityRepository(DriverRepository):
 
     async def updates_wanted(self, platform: str, user_id: str) -> bool | None:
         """This account's remembered answer to "处理进展要通知您吗？" (None: none yet)."""
-        stmt = select(PlatformIdentity.wants_updates).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.wants_updates, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def remember_updates(self, platform: str, user_id: str, wanted: bool) -> bool | None:
         """Keep the account's answer; the one it replaces."""

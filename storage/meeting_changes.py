@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.meetings import Meeting
 from storage.repository import TableRepository
-from storage.types import UTCDateTime
+from storage.types import Keyed, UTCDateTime
 
 
-class MeetingChange(SQLModel, table=True):
+class MeetingChange(Keyed, table=True):
     """One 改期 (``moved``) or 取消 (``cancelled``) of a meeting.
 
     ``notice_until``: the change is worth announcing until then (the new start of
@@ -28,7 +28,6 @@ class MeetingChange(SQLModel, table=True):
     """
 
     __tablename__ = "meeting_changes"
-    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True)
     kind: str = Field(max_length=16)
     at: datetime = Field(sa_type=UTCDateTime)

@@ -10,22 +10,21 @@ from typing import Any
 
 from sqlalchemy import UniqueConstraint, bindparam, func
 from sqlalchemy import select as sa_select
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import TableRepository
 from storage.topics import Topic
-from storage.types import iso, utc_field, utcnow
+from storage.types import Keyed, iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
 
-class Meeting(SQLModel, table=True):
+class Meeting(Keyed, table=True):
     """A 协商议事日, ``code`` like M202612."""
 
     __tablename__ = "meetings"
-    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=16)
     starts_at: datetime = utc_field(index=True)
     place: str = Field(max_length=120)
@@ -46,12 +45,11 @@ class MeetingTimes:
     created_at: datetime
 
 
-class AgendaItem(SQLModel, table=True):
+class AgendaItem(Keyed, table=True):
     """A topic on a meeting's agenda, with its slot and the moderator's discussion notes."""
 
     __tablename__ = "agenda_items"
     __table_args__ = (UniqueConstraint("meeting_id", "topic_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True)
     topic_id: int = Field(foreign_key="topics.id")
     position: int = Field(default=1)
@@ -59,24 +57,22 @@ class AgendaItem(SQLModel, table=True):
     notes: str = Field(default="", max_length=4000)
 
 
-class MeetingInvite(SQLModel, table=True):
+class MeetingInvite(Keyed, table=True):
     """An invitation of the 7+X: ``reason`` is ``committee`` or ``stakeholder:T12``."""
 
     __tablename__ = "meeting_invites"
     __table_args__ = (UniqueConstraint("meeting_id", "resident_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     reason: str = Field(max_length=40)
     created_at: datetime = utc_field()
 
 
-class MeetingSignup(SQLModel, table=True):
+class MeetingSignup(Keyed, table=True):
     """A resident's sign-up (现场 onsite / 线上 online), withdrawal and 签到."""
 
     __tablename__ = "meeting_signups"
     __table_args__ = (UniqueConstraint("meeting_id", "resident_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meetings.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     mode: str = Field(default="onsite", max_length=8)

@@ -11,30 +11,28 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from storage.types import utc_field
+from storage.types import Keyed, utc_field
 
 
-class Grid(SQLModel, table=True):
+class Grid(Keyed, table=True):
     """A 网格 of 300–500 households, served by one or more grid workers."""
 
     __tablename__ = "grids"
-    id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
     name: str = Field(max_length=64)
 
 
-class Building(SQLModel, table=True):
+class Building(Keyed, table=True):
     """A 楼栋, belonging to one grid."""
 
     __tablename__ = "buildings"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=64)
     grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
 
 
-class Resident(SQLModel, table=True):
+class Resident(Keyed, table=True):
     """A person the bot knows: resident, moderator, grid worker or committee member.
 
     ``phone`` is kept only for the moderator's own record; everything shown
@@ -42,7 +40,6 @@ class Resident(SQLModel, table=True):
     """
 
     __tablename__ = "residents"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64)
     phone: str | None = Field(default=None, max_length=32)
     phone_masked: str | None = Field(default=None, max_length=32)
@@ -54,23 +51,21 @@ class Resident(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
-class RoleAssignment(SQLModel, table=True):
+class RoleAssignment(Keyed, table=True):
     """A role held by a resident; grid workers carry the grid they serve."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (UniqueConstraint("resident_id", "role", "grid_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="residents.id", index=True)
     role: str = Field(max_length=32)
     grid_id: int | None = Field(default=None, foreign_key="grids.id", index=True)
 
 
-class PlatformIdentity(SQLModel, table=True):
+class PlatformIdentity(Keyed, table=True):
     """A platform account (WeChat openid, Telegram user id, web chat user) → resident."""
 
     __tablename__ = "platform_identities"
     __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     platform_user_id: str = Field(max_length=128)
     resident_id: int | None = Field(default=None, foreign_key="residents.id", index=True)
@@ -81,12 +76,11 @@ class PlatformIdentity(SQLModel, table=True):
     wants_updates: bool | None = Field(default=None)
 
 
-class ConversationState(SQLModel, table=True):
+class ConversationState(Keyed, table=True):
     """Where a multi-turn conversation stands, per user per chat; survives restarts."""
 
     __tablename__ = "conversation_states"
     __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=128)
     user_id: str = Field(max_length=128)
@@ -97,7 +91,7 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = utc_field()
 
 
-class InboundMessage(SQLModel, table=True):
+class InboundMessage(Keyed, table=True):
     """Every delivered message, once: the key makes a redelivery a no-op.
 
     The key is the platform, the **sender** and the platform's message id: a
@@ -111,7 +105,6 @@ class InboundMessage(SQLModel, table=True):
 
     __tablename__ = "inbound_messages"
     __table_args__ = (UniqueConstraint("platform", "sender_id", "platform_message_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     platform_message_id: str = Field(max_length=128)
     chat_id: str = Field(max_length=128)
@@ -121,12 +114,11 @@ class InboundMessage(SQLModel, table=True):
     received_at: datetime = utc_field(index=True)
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(Keyed, table=True):
     """Who changed what, when, with the state before and after."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     at: datetime = utc_field(index=True)
     actor: str = Field(max_length=128)
     action: str = Field(max_length=64)
@@ -136,7 +128,7 @@ class AuditEntry(SQLModel, table=True):
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class Push(SQLModel, table=True):
+class Push(Keyed, table=True):
     """An outbound message: written in the same transaction as its cause (outbox),
     then delivered by the push service under rate limits, with retries."""
 
@@ -151,7 +143,6 @@ class Push(SQLModel, table=True):
             postgresql_ops={"dedupe_key": "varchar_pattern_ops"},
         ).ddl_if(dialect="postgresql"),
     )
-    id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str | None = Field(default=None, max_length=191, unique=True)
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=128)

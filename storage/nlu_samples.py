@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.models import Building
 from storage.repository import TableRepository, rowcount
-from storage.types import utc_field
+from storage.types import Keyed, utc_field
 
 MAX_TEXT = 500
 
@@ -53,11 +53,10 @@ def without_personal(text: str) -> str:
     return text
 
 
-class NluSample(SQLModel, table=True):
+class NluSample(Keyed, table=True):
     """One kept message: what the model said, why it was kept, and its label if any."""
 
     __tablename__ = "nlu_samples"
-    id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = utc_field(index=True)
     text: str = Field(max_length=MAX_TEXT)
     predicted: str = Field(max_length=32)

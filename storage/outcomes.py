@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.polls import Poll
 from storage.repository import TableRepository
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 
-class Decision(SQLModel, table=True):
+class Decision(Keyed, table=True):
     """A 决议 on a topic, followed until carried out and evaluated (评议)."""
 
     __tablename__ = "decisions"
-    id: int | None = Field(default=None, primary_key=True)
     meeting_id: int | None = Field(default=None, foreign_key="meetings.id", index=True)
     topic_id: int | None = Field(default=None, foreign_key="topics.id")
     poll_id: int | None = Field(default=None, foreign_key="polls.id")
@@ -34,23 +33,21 @@ class Decision(SQLModel, table=True):
     done_at: datetime | None = utc_field(nullable=True)
 
 
-class DecisionUpdate(SQLModel, table=True):
+class DecisionUpdate(Keyed, table=True):
     """A progress note on a decision."""
 
     __tablename__ = "decision_updates"
-    id: int | None = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="decisions.id", index=True)
     note: str = Field(max_length=1000)
     actor: str = Field(max_length=128)
     at: datetime = utc_field()
 
 
-class DecisionEvaluation(SQLModel, table=True):
+class DecisionEvaluation(Keyed, table=True):
     """A resident's 评议 of a carried-out decision: 满意 / 不满意, once (last stands)."""
 
     __tablename__ = "decision_evaluations"
     __table_args__ = (UniqueConstraint("decision_id", "resident_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     decision_id: int = Field(foreign_key="decisions.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     satisfied: bool

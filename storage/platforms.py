@@ -15,29 +15,27 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint, and_, func, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.models import InboundMessage, PlatformIdentity
 from storage.repository import Repository, rowcount
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 
-class PlatformToken(SQLModel, table=True):
+class PlatformToken(Keyed, table=True):
     """A platform access token, shared by every process that talks to that platform."""
 
     __tablename__ = "platform_tokens"
-    id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=128, unique=True)
     value: str = Field(max_length=1024)
     expires_at: datetime = utc_field()
     updated_at: datetime = utc_field()
 
 
-class BindCode(SQLModel, table=True):
+class BindCode(Keyed, table=True):
     """A one-time code a moderator issues so a resident can bind a platform account."""
 
     __tablename__ = "bind_codes"
-    id: int | None = Field(default=None, primary_key=True)
     code_hash: str = Field(max_length=64, unique=True)
     resident_id: int = Field(foreign_key="residents.id", index=True)
     issued_by: str = Field(max_length=128)
@@ -47,7 +45,7 @@ class BindCode(SQLModel, table=True):
     used_by: str | None = Field(default=None, max_length=160)
 
 
-class CallbackRecord(SQLModel, table=True):
+class CallbackRecord(Keyed, table=True):
     """A platform callback acknowledged before it was handled (WeChat, WeCom).
 
     WeChat waits five seconds; a message whose handling takes longer is answered
@@ -62,7 +60,6 @@ class CallbackRecord(SQLModel, table=True):
 
     __tablename__ = "platform_callbacks"
     __table_args__ = (UniqueConstraint("platform", "sender_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     sender_id: str = Field(max_length=128)
     key: str = Field(max_length=128)
@@ -70,7 +67,7 @@ class CallbackRecord(SQLModel, table=True):
     created_at: datetime = utc_field(index=True)
 
 
-class SignatureNonce(SQLModel, table=True):
+class SignatureNonce(Keyed, table=True):
     """A (timestamp, nonce) pair a platform signed and we accepted: used once only.
 
     Kept while its timestamp is inside the freshness window (a request outside it
@@ -79,18 +76,16 @@ class SignatureNonce(SQLModel, table=True):
 
     __tablename__ = "platform_nonces"
     __table_args__ = (UniqueConstraint("platform", "stamp", "nonce"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     stamp: int = Field(sa_type=BigInteger)
     nonce: str = Field(max_length=64)
 
 
-class PlatformContact(SQLModel, table=True):
+class PlatformContact(Keyed, table=True):
     """When a user last wrote to us: WeChat's customer-service window opens from that."""
 
     __tablename__ = "platform_contacts"
     __table_args__ = (UniqueConstraint("platform", "user_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
     last_inbound_at: datetime = utc_field()
@@ -98,21 +93,19 @@ class PlatformContact(SQLModel, table=True):
     subscribed: bool = Field(default=True)
 
 
-class CallbackData(SQLModel, table=True):
+class CallbackData(Keyed, table=True):
     """Button data too long for a platform's limit (Telegram: 64 bytes), by short key."""
 
     __tablename__ = "platform_callback_data"
-    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=64, unique=True)
     data: str = Field(max_length=4096)
     created_at: datetime = utc_field()
 
 
-class PushDelivery(SQLModel, table=True):
+class PushDelivery(Keyed, table=True):
     """Where one push attempt went and whether it arrived (or why not)."""
 
     __tablename__ = "push_deliveries"
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16, index=True)
     chat_id: str = Field(max_length=128, index=True)
     via: str = Field(max_length=32)
@@ -122,12 +115,11 @@ class PushDelivery(SQLModel, table=True):
     at: datetime = utc_field(index=True)
 
 
-class LiveMessage(SQLModel, table=True):
+class LiveMessage(Keyed, table=True):
     """A message the bot keeps editing (a poll's running count), by its ``edit_key``."""
 
     __tablename__ = "platform_live_messages"
     __table_args__ = (UniqueConstraint("platform", "chat_id", "key"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=128)
     key: str = Field(max_length=64)
@@ -135,14 +127,13 @@ class LiveMessage(SQLModel, table=True):
     updated_at: datetime = utc_field()
 
 
-class CardOwner(SQLModel, table=True):
+class CardOwner(Keyed, table=True):
     """Whom a card the bot sent in a group answered, by the platform's message id: its
     buttons are theirs alone (a press by anyone else changes nothing). Kept while
     messages are (``[storage] message_log_days``), then purged with them."""
 
     __tablename__ = "platform_card_owners"
     __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     chat_id: str = Field(max_length=128)
     message_id: str = Field(max_length=64)
@@ -150,11 +141,10 @@ class CardOwner(SQLModel, table=True):
     sent_at: datetime = utc_field(index=True)
 
 
-class PushPreference(SQLModel, table=True):
+class PushPreference(Keyed, table=True):
     """The platforms a resident prefers pushes on, most preferred first."""
 
     __tablename__ = "push_preferences"
-    id: int | None = Field(default=None, primary_key=True)
     resident_id: int = Field(foreign_key="residents.id", unique=True)
     platforms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = utc_field()
@@ -319,19 +309,15 @@ class PlatformRepository(Repository):
     # -- live messages ---------------------------------------------------------------
     async def live_message(self, platform: str, chat_id: str, key: str) -> str | None:
         """The platform's id of the live message ``key`` in this chat, if one was sent."""
-        stmt = select(LiveMessage.message_id).where(
-            LiveMessage.platform == platform, LiveMessage.chat_id == chat_id, LiveMessage.key == key
+        return await self._value(
+            LiveMessage.message_id, platform=platform, chat_id=chat_id, key=key
         )
-        return (await self.session.exec(stmt)).first()
 
     async def live_key_of(self, platform: str, chat_id: str, message_id: str) -> str | None:
         """The key of the live message with this platform id (a pressed poll), if it is one."""
-        stmt = select(LiveMessage.key).where(
-            LiveMessage.platform == platform,
-            LiveMessage.chat_id == chat_id,
-            LiveMessage.message_id == message_id,
+        return await self._value(
+            LiveMessage.key, platform=platform, chat_id=chat_id, message_id=message_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def save_live_message(
         self, platform: str, chat_id: str, key: str, message_id: str
@@ -346,12 +332,9 @@ class PlatformRepository(Repository):
     # -- cards that answered someone in a group ---------------------------------------
     async def card_owner(self, platform: str, chat_id: str, message_id: str) -> str | None:
         """Whom the card with this platform id answered, if it answered someone."""
-        stmt = select(CardOwner.owner_id).where(
-            CardOwner.platform == platform,
-            CardOwner.chat_id == chat_id,
-            CardOwner.message_id == message_id,
+        return await self._value(
+            CardOwner.owner_id, platform=platform, chat_id=chat_id, message_id=message_id
         )
-        return (await self.session.exec(stmt)).first()
 
     async def save_card_owner(
         self, platform: str, chat_id: str, message_id: str, owner_id: str | None, now: datetime
@@ -414,7 +397,6 @@ class PlatformRepository(Repository):
         return [(row[0], row[1]) for row in rows]
 
     async def resident_of(self, platform: str, user_id: str) -> int | None:
-        stmt = select(PlatformIdentity.resident_id).where(
-            PlatformIdentity.platform == platform, PlatformIdentity.platform_user_id == user_id
+        return await self._value(
+            PlatformIdentity.resident_id, platform=platform, platform_user_id=user_id
         )
-        return (await self.session.exec(stmt)).first()

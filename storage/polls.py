@@ -28,15 +28,14 @@ from storage.meetings import MeetingSignup
 from storage.models import Resident, RoleAssignment
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import TableRepository, assistance, insert_for, rowcount
-from storage.types import iso, utc_field
+from storage.types import Keyed, iso, utc_field
 from storage.unit_of_work import UnitOfWork
 
 
-class Poll(SQLModel, table=True):
+class Poll(Keyed, table=True):
     """A 表决, ``P3``: kind, options, electorate, secrecy, quorum and pass rule."""
 
     __tablename__ = "polls"
-    id: int | None = Field(default=None, primary_key=True)
     question: str = Field(max_length=300)
     kind: str = Field(default="yesno", max_length=8)
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -59,7 +58,7 @@ class Poll(SQLModel, table=True):
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
-class PollVoter(SQLModel, table=True):
+class PollVoter(Keyed, table=True):
     """Who took part, once per (poll, voter key). Named polls also hold the choice and
     its time here (updated in place when changed); anonymous polls leave both empty."""
 
@@ -68,7 +67,6 @@ class PollVoter(SQLModel, table=True):
         UniqueConstraint("poll_id", "voter_key"),
         Index("ix_poll_voters_tally", "poll_id", "choice_mask"),
     )
-    id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="polls.id")
     voter_key: str = Field(max_length=80)
     resident_id: int = Field(foreign_key="residents.id")
@@ -93,12 +91,11 @@ class PollBallot(SQLModel, table=True):
     sealed: bytes = Field(sa_column=Column(LargeBinary(64), nullable=False))
 
 
-class PollTally(SQLModel, table=True):
+class PollTally(Keyed, table=True):
     """An anonymous poll's published counts, (poll, choice) → votes, written once at close."""
 
     __tablename__ = "poll_tallies"
     __table_args__ = (UniqueConstraint("poll_id", "choice_mask"),)
-    id: int | None = Field(default=None, primary_key=True)
     poll_id: int = Field(foreign_key="polls.id")
     choice_mask: int
     votes: int = Field(default=0)

@@ -15,14 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, update
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.repository import Repository, insert_for, rowcount
 from storage.tickets import Ticket
-from storage.types import UTCDateTime
+from storage.types import Keyed, UTCDateTime
 
 
-class RecurringOffer(SQLModel, table=True):
+class RecurringOffer(Keyed, table=True):
     """A recurring problem put to the moderators: which tickets, and what became of it.
 
     ``kind``: ``place`` (one category in one building, several times) or ``reopened``
@@ -31,7 +31,6 @@ class RecurringOffer(SQLModel, table=True):
     """
 
     __tablename__ = "recurring_offers"
-    id: int | None = Field(default=None, primary_key=True)
     cluster: str = Field(max_length=160, index=True)
     open_key: str | None = Field(default=None, max_length=160, unique=True)
     kind: str = Field(max_length=16)

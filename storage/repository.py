@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import bindparam, delete, func, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -57,6 +57,7 @@ def assistance(by: int | None, at: datetime | None) -> dict[str, Any]:
 
 
 T = TypeVar("T", bound=SQLModel)
+V = TypeVar("V")
 
 
 class Repository:
@@ -95,6 +96,13 @@ class Repository:
     async def _first(self, table: type[T], /, **equal: Any) -> T | None:
         """A ``table`` row whose columns hold the values ``equal`` names (None: no row)."""
         return (await self.session.exec(select(table).filter_by(**equal))).first()
+
+    async def _value(self, column: V, /, **equal: Any) -> V | None:
+        """``column`` (a ``Table.field``) of a row of its table whose columns hold the values
+        ``equal`` names (None: no row)."""
+        # A model's field reads as its value's type (str, int …), which select() is not typed for.
+        stmt = select(cast(Any, column)).filter_by(**equal)
+        return (await self.session.exec(stmt)).first()
 
     async def _rows(self, table: type[T], /, *, order: Any = None, **equal: Any) -> Sequence[T]:
         """The ``table`` rows whose columns hold the values ``equal`` names, by ``order``

@@ -16,10 +16,10 @@ from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.repository import Repository, rowcount
-from storage.types import UTCDateTime
+from storage.types import Keyed, UTCDateTime
 
 
-class ScheduledSend(SQLModel, table=True):
+class ScheduledSend(Keyed, table=True):
     """What became of one timed event: ``sent``, ``dropped`` (too late), ``cancelled``, ``failed``.
 
     Inserted in the same transaction as the event's effects, before them: only
@@ -27,7 +27,6 @@ class ScheduledSend(SQLModel, table=True):
     """
 
     __tablename__ = "scheduled_sends"
-    id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     kind: str = Field(max_length=64, index=True)
     ref: str = Field(max_length=64, index=True)

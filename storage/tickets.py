@@ -34,7 +34,7 @@ from sqlmodel import Field, SQLModel, col, select
 from storage.models import Resident
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import Repository, rowcount
-from storage.types import utc_field, utcnow
+from storage.types import Keyed, utc_field, utcnow
 
 OPEN_STATUSES = ("received", "assigned", "in_progress", "escalated", "reopened")
 UNACCEPTED = ("received", "reopened", "escalated")
@@ -93,7 +93,7 @@ class TicketCounter(SQLModel, table=True):
     last: int = Field(default=0)
 
 
-class Ticket(SQLModel, table=True):
+class Ticket(Keyed, table=True):
     """One resident's problem, from receipt to rating."""
 
     __tablename__ = "tickets"
@@ -115,7 +115,6 @@ class Ticket(SQLModel, table=True):
             "st_resolution_open_due",
         ),
     )
-    id: int | None = Field(default=None, primary_key=True)
     number: str = Field(unique=True, max_length=16)
     draft_id: str = Field(unique=True, max_length=64)
     category: str = Field(max_length=32)
@@ -178,45 +177,36 @@ def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
 
 
+def _on_time(done: Any, due: Any, missed_before: Any) -> Any:
+    """1 when a stage (response, resolution) was done by its limit and no earlier round
+    of the ticket missed that limit (a miss stays a miss, whatever a reopened round does)."""
+    return _flag(and_(done.is_not(None), done <= due, ~missed_before))
+
+
+def _open_due(done: Any, due: Any, missed_before: Any, received: Any) -> Any:
+    """A stage's limit while it is not done, else NULL. An earlier round missed it: due
+    (and late) since the ticket came in, whatever the reopened round's limit says."""
+    return case((and_(done.is_(None), missed_before), received), (done.is_(None), due), else_=None)
+
+
 def _stamp_values() -> dict[str, Any]:
     """The derived statistics columns as SQL over the ticket's own columns."""
     accepted, resolved = col(Ticket.accepted_at), col(Ticket.resolved_at)
     rating = col(Ticket.rating)
-    # A limit an earlier round missed stays missed, whatever the reopened round does; a
-    # reopened ticket still open past such a limit is due (and late) already.
-    missed_response = col(Ticket.missed_response) != 0
-    missed_resolution = col(Ticket.missed_resolution) != 0
+    # Each stage: when it was done, its limit, and whether an earlier round missed it.
+    response = (accepted, col(Ticket.response_due_at), col(Ticket.missed_response) != 0)
+    resolution = (resolved, col(Ticket.resolution_due_at), col(Ticket.missed_resolution) != 0)
     received = col(Ticket.received_at)
     return {
         "st_dispatched": _flag(col(Ticket.dispatched).is_(True)),
         "st_accepted": _flag(accepted.is_not(None)),
-        "st_responded_on_time": _flag(
-            and_(
-                accepted.is_not(None),
-                accepted <= col(Ticket.response_due_at),
-                ~missed_response,
-            )
-        ),
+        "st_responded_on_time": _on_time(*response),
         "st_resolved": _flag(resolved.is_not(None)),
-        "st_resolved_on_time": _flag(
-            and_(
-                resolved.is_not(None),
-                resolved <= col(Ticket.resolution_due_at),
-                ~missed_resolution,
-            )
-        ),
+        "st_resolved_on_time": _on_time(*resolution),
         "st_rated": _flag(rating.in_(RATED)),
         "st_satisfied": _flag(rating.in_(SATISFIED)),
-        "st_response_open_due": case(
-            (and_(accepted.is_(None), missed_response), received),
-            (accepted.is_(None), col(Ticket.response_due_at)),
-            else_=None,
-        ),
-        "st_resolution_open_due": case(
-            (and_(resolved.is_(None), missed_resolution), received),
-            (resolved.is_(None), col(Ticket.resolution_due_at)),
-            else_=None,
-        ),
+        "st_response_open_due": _open_due(*response, received),
+        "st_resolution_open_due": _open_due(*resolution, received),
     }
 
 
@@ -229,11 +219,10 @@ class TicketPage:
     people: dict[int, Resident]
 
 
-class TicketEvent(SQLModel, table=True):
+class TicketEvent(Keyed, table=True):
     """One change in a ticket's life: who, what, when, the note."""
 
     __tablename__ = "ticket_events"
-    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     at: datetime = utc_field()
     actor: str = Field(max_length=128)
@@ -245,7 +234,7 @@ class TicketEvent(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class TicketFollower(SQLModel, table=True):
+class TicketFollower(Keyed, table=True):
     """Someone who gets a ticket's updates besides its reporter (已有人反映 → 关注)."""
 
     __tablename__ = "ticket_followers"
@@ -254,7 +243,6 @@ class TicketFollower(SQLModel, table=True):
         # "我的诉求" looks up what a person follows: without it, a scan of every follow.
         Index("ix_ticket_followers_person", "platform", "user_id"),
     )
-    id: int | None = Field(default=None, primary_key=True)
     ticket_id: int = Field(foreign_key="tickets.id", index=True)
     platform: str = Field(max_length=16)
     user_id: str = Field(max_length=128)
@@ -262,12 +250,11 @@ class TicketFollower(SQLModel, table=True):
     created_at: datetime = utc_field()
 
 
-class DepartmentMember(SQLModel, table=True):
+class DepartmentMember(Keyed, table=True):
     """A person who answers for a department (职能部门) when a ticket is escalated to it."""
 
     __tablename__ = "department_members"
     __table_args__ = (UniqueConstraint("department", "resident_id"),)
-    id: int | None = Field(default=None, primary_key=True)
     department: str = Field(max_length=64, index=True)
     resident_id: int = Field(foreign_key="residents.id", index=True)
 
@@ -289,42 +276,31 @@ class DepartmentRepository(Repository):
         return list((await self.session.exec(stmt.order_by(col(DepartmentMember.id)))).all())
 
 
-def _by(platform: Any, user_id: Any, resident: Any, resident_id: Any, bound: bool) -> Any:
-    """Rows of this person: their resident's (``resident`` is the row's resident column),
-    or their account's. A bound account's own rows are only those written as nobody's:
-    what it did as another resident (before 改绑) stays with that resident."""
-    account = and_(platform, user_id)
-    if not bound:
+#: The columns that name a person on a row: the account (platform, user id) and the
+#: resident it was bound to when the row was written.
+_FOLLOWER = (TicketFollower.platform, TicketFollower.user_id, TicketFollower.resident_id)
+_REPORTER = (Ticket.reporter_platform, Ticket.reporter_user_id, Ticket.reporter_resident_id)
+
+
+def _by(person: tuple[Any, Any, Any], platform: Any, user_id: Any, resident_id: Any) -> Any:
+    """Rows whose ``person`` columns name this person: their resident's (None: an unbound
+    account), or their account's. A bound account's own rows are only those written as
+    nobody's: what it did as another resident (before 改绑) stays with that resident."""
+    platform_of, user_of, resident_of = (col(column) for column in person)
+    account = and_(platform_of == platform, user_of == user_id)
+    if resident_id is None:
         return account
-    return or_(and_(account, col(resident).is_(None)), col(resident) == resident_id)
+    return or_(and_(account, resident_of.is_(None)), resident_of == resident_id)
 
 
 @cache
 def _of_reporter(limit: int, bound: bool = True) -> Any:
     """Built once (我的诉求 is asked often): filed or followed by this person (see
     :func:`_by`)."""
-    platform: Any = bindparam("platform")
-    user_id: Any = bindparam("user_id")
-    resident_id: Any = bindparam("resident_id")
-    followed = select(TicketFollower.ticket_id).where(
-        _by(
-            col(TicketFollower.platform) == platform,
-            col(TicketFollower.user_id) == user_id,
-            TicketFollower.resident_id,
-            resident_id,
-            bound,
-        )
-    )
-    mine = or_(
-        _by(
-            col(Ticket.reporter_platform) == platform,
-            col(Ticket.reporter_user_id) == user_id,
-            Ticket.reporter_resident_id,
-            resident_id,
-            bound,
-        ),
-        col(Ticket.id).in_(followed),
-    )
+    resident_id: Any = bindparam("resident_id") if bound else None
+    who: tuple[Any, Any, Any] = (bindparam("platform"), bindparam("user_id"), resident_id)
+    followed = select(TicketFollower.ticket_id).where(_by(_FOLLOWER, *who))
+    mine = or_(_by(_REPORTER, *who), col(Ticket.id).in_(followed))
     return (
         sa_select(*columns_of(Ticket, "t_"))
         .where(mine)
@@ -476,13 +452,7 @@ class TicketRepository(Repository):
         self, ticket_id: int, platform: str, user_id: str, resident_id: int | None
     ) -> bool:
         """Followed by this person (see :func:`_by`)."""
-        who = _by(
-            col(TicketFollower.platform) == platform,
-            col(TicketFollower.user_id) == user_id,
-            TicketFollower.resident_id,
-            resident_id,
-            resident_id is not None,
-        )
+        who = _by(_FOLLOWER, platform, user_id, resident_id)
         stmt = select(TicketFollower.id).where(TicketFollower.ticket_id == ticket_id, who)
         return (await self.session.exec(stmt)).first() is not None
 

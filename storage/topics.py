@@ -7,20 +7,19 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint, func, update
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
 from storage.models import Resident
 from storage.repository import TableRepository, assistance
-from storage.types import iso, utc_field, utcnow
+from storage.types import Keyed, iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
 
 
-class Topic(SQLModel, table=True):
+class Topic(Keyed, table=True):
     """A 议题 proposed by a resident, screened by a moderator, co-signed by neighbours."""
 
     __tablename__ = "topics"
-    id: int | None = Field(default=None, primary_key=True)
     title: str = Field(max_length=120)
     description: str = Field(max_length=2000)
     proposer_id: int = Field(foreign_key="residents.id", index=True)
@@ -35,12 +34,11 @@ class Topic(SQLModel, table=True):
     updated_at: datetime = utc_field()
 
 
-class TopicCosign(SQLModel, table=True):
+class TopicCosign(Keyed, table=True):
     """One 附议: per resident, or per household when so configured (``signer_key``)."""
 
     __tablename__ = "topic_cosigns"
     __table_args__ = (UniqueConstraint("topic_id", "signer_key"),)
-    id: int | None = Field(default=None, primary_key=True)
     topic_id: int = Field(foreign_key="topics.id", index=True)
     resident_id: int = Field(foreign_key="residents.id")
     signer_key: str = Field(max_length=80)
@@ -136,10 +134,7 @@ class TopicRepository(TableRepository[Topic]):
         return (await self.session.exec(stmt.order_by(col(Topic.id)))).all()
 
     async def signer_of(self, topic_id: int, signer_key: str) -> int | None:
-        stmt = select(TopicCosign.resident_id).where(
-            TopicCosign.topic_id == topic_id, TopicCosign.signer_key == signer_key
-        )
-        return (await self.session.exec(stmt)).first()
+        return await self._value(TopicCosign.resident_id, topic_id=topic_id, signer_key=signer_key)
 
 
 #: Topic statuses that mean a moderator accepted it (it may have moved on since).

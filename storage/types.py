@@ -1,4 +1,4 @@
-"""Column types shared by the tables."""
+"""Column types shared by the tables, and the key most of them start with."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -69,6 +69,14 @@ def json_text(value: Any) -> str:
 
 #: Reads what :func:`json_text` (or ``json.dumps``, for older rows) wrote.
 json_value = orjson.loads
+
+
+class Keyed(SQLModel):
+    """A table whose rows the database numbers: ``id``, its integer primary key, comes
+    first (assigned on insert, so None until then). A table keyed by a natural value
+    (a day, a lease's name, a bucket's key, a ballot's slot) declares its own key."""
+
+    id: int | None = Field(default=None, primary_key=True)
 
 
 def utcnow() -> datetime:

@@ -15,18 +15,17 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, insert
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
 from storage.repository import DriverRepository
-from storage.types import utc_field
+from storage.types import Keyed, utc_field
 
 
-class WebChatLine(SQLModel, table=True):
+class WebChatLine(Keyed, table=True):
     """One message of a web chat: a person's (``sender_id``) or the bot's reply."""
 
     __tablename__ = "web_chat_lines"
     __table_args__ = (Index("ix_web_chat_lines_chat", "chat_id", "id"),)
-    id: int | None = Field(default=None, primary_key=True)
     chat_id: str = Field(max_length=128)
     sender_id: str | None = Field(default=None, max_length=128)
     text: str = Field(sa_column=Column(Text, nullable=False))

@@ -9,10 +9,6 @@ serves it. A range (``>= prefix AND < successor``) on the default index is no wa
 under such a collation the keys with a prefix are not one range of it. SQLite is
 unchanged (its LIKE is not served by an index either way, and its outbox is one
 community's).
-
-Revision ID: pushes_1
-Revises: outcomes_1
-Create Date: 2026-12-03 15:40:00.000000
 """
 
 from alembic import op
