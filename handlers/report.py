@@ -17,7 +17,7 @@ from typing import Any
 
 from consultation.audiences import DepartmentContacts, Person
 from consultation.binding import remember_updates, remembered_updates
-from consultation.staff_complaints import STAFF_COMPLAINT
+from consultation.staff_complaints import STAFF_COMPLAINT, STAFF_WORDS, accused_in
 from consultation.ticket_parsing import (
     DraftSlots,
     Place,
@@ -147,6 +147,13 @@ CORRECTION = re.compile(
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
 _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
+#: Words that speak of a person (the other party, a member of staff): what is said so
+#: belongs to a complaint about them (see ReportHandler._beside_complaint).
+_OF_SOMEONE = re.compile(
+    "|".join(
+        ("他", "她", "对方", "邻居", "那家", "那户", "这家", "这户", "隔壁", "对门", *STAFF_WORDS)
+    )
+)
 #: A room said of one's own home ("我家是102"): where the problem is, not the other party.
 _OWN_HOME = re.compile(r"我家|我们家|我住|我是|本人")
 #: Where one sentence's clauses part: "我家是5号楼302 他家就是楼上".
@@ -378,11 +385,34 @@ class ReportHandler(TicketHandler):
             return Reading.ELSEWHERE
         slots = read_message(text, self.catalogue)
         drafted = data.get("category")
+        # (What is said of the person a complaint is about stays in it: "他家还在楼道堆杂物".)
+        of_them = self._complaint(data) and _OF_SOMEONE.search(text) is not None
         if slots.category and drafted and slots.category != drafted and len(text) >= 8:
-            return Reading.FRESH
-        if self._elsewhere(data, text, slots):
+            return Reading.ANSWER if of_them else Reading.FRESH
+        if self._elsewhere(data, text, slots) or self._beside_complaint(data, text, slots):
             return Reading.FRESH
         return Reading.ANSWER
+
+    def _beside_complaint(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A complaint about a person (a 邻里纠纷, a complaint about staff) takes what is
+        said of that person ("他家装修也吵", "叫他修灯他还凶我"); a problem stated whole that
+        speaks of nobody ("3号楼楼道灯坏了" after "我要投诉王网格员…") is a second matter,
+        never folded into the complaint (where it would reach the moderators only, kept
+        confidential, and the light be fixed by nobody). Of a neighbour dispute, only a
+        problem of another kind."""
+        if not self._complaint(data):
+            return False
+        if slots.category is None or not describes_problem(normalize(text)):
+            return False
+        if not data.get("about_staff") and slots.category == data.get("category"):
+            return False
+        return not _OF_SOMEONE.search(text)
+
+    def _complaint(self, data: dict[str, Any]) -> bool:
+        """Is the draft a complaint about a person: about staff, or of a confidential
+        category (a 邻里纠纷)?"""
+        covered = self.catalogue.confidentiality.covers(data.get("category"))
+        return bool(data.get("about_staff")) or covered
 
     def _elsewhere(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
         """A problem stated in another building ("5号楼灯坏了" at a 4号楼 灯 card, "还行
@@ -933,6 +963,12 @@ class ReportHandler(TicketHandler):
         if not data.get("description"):
             conv.advance("ask_description")
             return [Reply(t("ticket.ask_description"))]
+        if not data.get("about_staff"):
+            # Filed as a complaint about staff (TicketService.file): what is said next of
+            # another problem is a second matter (_beside_complaint).
+            staff = await self.service(ctx).staff()
+            if accused_in(str(data["description"]), staff) is not None:
+                data["about_staff"] = True
         if data.get("category") is None:
             conv.advance("ask_category")
             return [views.category_question(self.catalogue.names)]
