@@ -83,6 +83,8 @@ THERE_NO = frozenset({"不是", "不是的", "不对", "错了", "不在"})
 FILED_WINDOW = timedelta(minutes=10)
 #: After an emergency filed with no place named, where it is may be said this long after.
 PLACE_WINDOW = timedelta(minutes=30)
+#: A photo posted in a group goes with the report its sender makes there this soon after.
+PHOTO_WINDOW = timedelta(minutes=10)
 #: What the draft asks for next, in whatever order is missing (see ReportHandler._next);
 #: each may move to any other, and 确认 files it (the conversation then starts "filed").
 COLLECTING = (
@@ -242,7 +244,7 @@ class ReportHandler(TicketHandler):
             *(
                 Step(
                     s,
-                    then=COLLECTING,
+                    then=(*COLLECTING, "photo") if s == "collect" else COLLECTING,
                     answers=_ANSWERS.get(s, GO_ON),
                     buttons=_BUTTONS.get(s, ()),
                     phrases=_PHRASES.get(s, ()),
@@ -250,6 +252,9 @@ class ReportHandler(TicketHandler):
                 for s in COLLECTING
             ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
+            # A photo posted in a group, kept quietly (nothing said to the group) for the
+            # report its sender makes there next (see ReportHandler._kept_photos).
+            Step("photo", settled=True, then=COLLECTING),
             # Following an open ticket (关注它, or told it is one's own): more said about
             # it next is added to it (see ReportHandler._followed).
             Step("followed", settled=True),
@@ -274,6 +279,7 @@ class ReportHandler(TicketHandler):
             link = ctx.message.link
             return [Reply(t("ticket.link_outside", title=link.title or link.url))]
         pending = self._pending(ctx)
+        photos = self._kept_photos(ctx)
         was = (ctx.conversation.step, dict(ctx.conversation.data))
         if pending and ctx.conversation.step == "confirm" and START.fullmatch(text):
             # "我想反映个问题" over a finished card: the card is not thrown away unasked.
@@ -297,9 +303,16 @@ class ReportHandler(TicketHandler):
             ctx.conversation.data[EARLIER] = earlier
         elif pending:  # its old card is told so if tapped, and can take it up again
             ctx.conversation.put_aside(FLOW, was[0], was[1])
+        if photos:  # posted in this group just before: it shows what this says
+            ctx.conversation.data["photos"] = photos
         if not text and ctx.message.image_url and ctx.message.location is None:
             # A photo sent first, the words to come: it goes with the report they describe.
-            ctx.conversation.data["photos"] = [ctx.message.image_url]
+            ctx.conversation.data["photos"] = [*photos, ctx.message.image_url]
+            if ctx.message.is_group:
+                # Posted in the group, it is the neighbours' to see: nothing is said there
+                # (nor privately, which would take the photo out of the group's view).
+                ctx.conversation.advance("photo", photo_at=ctx.now.isoformat())
+                return []
             ctx.conversation.advance("ask_description")
             return [Reply(t("ticket.photo_first"))]
         if not text and ctx.message.location is not None:
@@ -348,6 +361,18 @@ class ReportHandler(TicketHandler):
         ctx.conversation.changed = True
 
     @staticmethod
+    def _kept_photos(ctx: Context) -> list[str]:
+        """The photos this sender posted in this group within :data:`PHOTO_WINDOW`, kept
+        for the report they make next (the conversation at its ``photo`` step)."""
+        conv = ctx.conversation
+        if conv.flow != FLOW or conv.step != "photo":
+            return []
+        posted = datetime.fromisoformat(str(conv.data.get("photo_at")))
+        if ctx.now - posted > PHOTO_WINDOW:
+            return []
+        return [str(p) for p in conv.data.get("photos", [])]
+
+    @staticmethod
     def _pending(ctx: Context) -> str:
         """The description of an unfiled draft this chat holds ("" for none)."""
         conv = ctx.conversation
@@ -375,6 +400,10 @@ class ReportHandler(TicketHandler):
         names nothing of the draft is routed as itself."""
         conv, text = ctx.conversation, ctx.text
         data = conv.data
+        if conv.step == "photo":
+            # Words after a photo posted in the group: understood as themselves (a report
+            # takes the photo up, see handle; neighbours' chat is not the bot's).
+            return Reading.ELSEWHERE
         settled = conv.step in ("filed", "followed")
         if settled or not data.get("description") or CORRECTION.match(text):
             return Reading.ANSWER
@@ -490,6 +519,8 @@ class ReportHandler(TicketHandler):
             # A photo sent first, the words not said yet: it shows this danger.
             waiting = conv.flow == FLOW and conv.step != "filed" and not drafting
             shown = list(conv.data.get("photos", [])) if waiting else []
+            if conv.step == "photo":  # posted in the group: only just before
+                shown = self._kept_photos(ctx)
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
             self._start(ctx)
@@ -653,6 +684,13 @@ class ReportHandler(TicketHandler):
             return await self._after_filing(ctx)
         if step == "followed":
             return await self._followed(ctx)
+        if step == "photo":
+            if not (ctx.message.image_url and not text):
+                raise NotForThisFlow
+            # Another photo posted in the group: kept with the first, quietly.
+            photos = [*self._kept_photos(ctx), ctx.message.image_url]
+            conv.advance("photo", photos=photos, photo_at=ctx.now.isoformat())
+            return []
         if text in GO_ON:
             return await self._next(ctx)
         if ctx.message.image_url and not text:
