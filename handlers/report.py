@@ -1201,6 +1201,14 @@ class ReportHandler(TicketHandler):
         waiting = [e for e in data.get(EARLIER, ()) if e.get("step") != "confirm"]
         replies: list[Reply] = []
         service = self.service(ctx)
+        drafts = [*ready, data]
+        if not ctx.user.bound and not any(d.get("urgent") for d in drafts):
+            # Someone nobody knows files a few a day (an emergency always goes through).
+            source = ctx.message.source
+            if not await service.unbound_may_file(actor_of(ctx), source, len(drafts), ctx.now):
+                phone = ctx.community.duty_phone
+                call = t("ticket.unbound_limit_call", phone=phone) if phone else ""
+                return [Reply(t("ticket.unbound_limit", call=call))]
         for first in ready:  # the problems said before this one, shown on its card
             filed, created = await service.file(_draft_of(first), actor_of(ctx), ctx.now)
             replies.append(await self._filed_reply(ctx, service, filed, created))
