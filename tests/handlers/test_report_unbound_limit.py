@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text as sql
 
 from kernel.messages import ChatType, Inbound
 from tests.conftest import Clock, town_with
@@ -96,3 +97,21 @@ async def test_one_address_files_ten_a_day_across_fresh_sessions(town: Town) -> 
 async def test_a_bound_resident_is_never_capped(town: Town) -> None:
     for text in PROBLEMS:
         assert "已受理" in await _report(town, "zhang", text)
+
+
+async def test_the_nightly_purge_forgets_the_counts_once_refilled(town: Town) -> None:
+    for said in PROBLEMS[:3]:
+        await _report(town, "visitor", said, source="203.0.113.7")
+    assert await _buckets(town) == ["report:account:web:visitor", "report:source:203.0.113.7"]
+    await town.later(hours=18)  # the first night: the address's refilled, the account's not
+    assert await _buckets(town) == ["report:account:web:visitor"]
+    await town.later(hours=24)
+    assert await _buckets(town) == []
+
+
+async def _buckets(town: Town) -> list[str]:
+    async with town.bot.uow() as uow:
+        found = await uow.session.execute(
+            sql("SELECT key FROM rate_buckets WHERE key LIKE 'report:%' ORDER BY key")
+        )
+        return list(found.scalars())
