@@ -37,6 +37,7 @@ from bot.push import PushService
 from bot.router import HandlerRegistry, Router
 from bot.scheduler import SchedulerService
 from consultation.audiences import AudienceResolver
+from consultation.binding import LIMITS as BIND_LIMITS
 from consultation.digests import (
     ConsultationFiguresQuery,
     GridDigestSource,
@@ -49,6 +50,7 @@ from consultation.meetings import MeetingEvents
 from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
+from consultation.tickets import unbound_limits
 from consultation.timetable import Timetable, parse_clock
 from consultation.topics import TopicThresholds
 from handlers import default_handlers
@@ -128,6 +130,7 @@ def default_timed_sources(
                 keep=timedelta(days=settings.storage.message_log_days),
                 labels_keep=timedelta(days=settings.nlu.labels_keep_days),
                 at=parse_clock(config.housekeeping_time),
+                limits={**BIND_LIMITS, **unbound_limits(settings.tickets.catalogue())},
             )
         )
     return sources

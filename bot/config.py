@@ -570,6 +570,10 @@ class TicketSettings(_Section):
     building_coordinates: dict[str, tuple[float, float]] = Field(default_factory=dict)
     #: A location farther than this from every building names none.
     nearest_within_metres: float = Field(default=150.0, gt=0, le=5000)
+    #: Reports someone with no resident identity (not 绑定) may file a day, from one account
+    #: and from one address (a web client's); 0 = no cap. An emergency is never refused.
+    unbound_reports_per_day: int = Field(default=3, ge=0, le=1000)
+    unbound_reports_per_address_per_day: int = Field(default=10, ge=0, le=10000)
 
     def confidentiality(self) -> Confidentiality:
         """The one confidentiality rule (chat, exports and pages all read it)."""
@@ -617,6 +621,8 @@ class TicketSettings(_Section):
                 (name, lat, lon) for name, (lat, lon) in self.building_coordinates.items()
             ),
             nearest_within_metres=self.nearest_within_metres,
+            unbound_reports_per_day=self.unbound_reports_per_day,
+            unbound_reports_per_address_per_day=self.unbound_reports_per_address_per_day,
             confidentiality=self.confidentiality(),
             working_hours=parse_periods(self.working_hours),
             fallback=self.categories[-1].name

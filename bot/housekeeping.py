@@ -20,7 +20,7 @@ from consultation.schedule import TimedEvent
 from consultation.timetable import DailySource
 from storage.housekeeping import HousekeepingRepository
 from storage.nlu_samples import NluSampleRepository
-from storage.throttle import ThrottleRepository
+from storage.throttle import Limit, ThrottleRepository
 from storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("yishi.housekeeping")
@@ -42,6 +42,9 @@ class HousekeepingSource(DailySource):
     labels_keep: timedelta = timedelta(days=365)
     at: time = time(3, 30)
     useful_for: timedelta = timedelta(hours=2)
+    #: The rate buckets (by key prefix) whose refilled ones are forgotten: the bind
+    #: throttle's and any other limit's (an unbound reporter's filings).
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(LIMITS))
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
 
     async def upcoming(
@@ -55,7 +58,7 @@ class HousekeepingSource(DailySource):
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep
         counts = await uow.get(HousekeepingRepository).purge(messages_before=before, now=now)
-        buckets = await uow.get(ThrottleRepository).purge_full(now.timestamp(), LIMITS)
+        buckets = await uow.get(ThrottleRepository).purge_full(now.timestamp(), self.limits)
 
         samples = await uow.get(NluSampleRepository).purge(
             unlabelled_before=before, labelled_before=now - self.labels_keep

@@ -481,13 +481,23 @@ class Router:
                 if resumed is not None:
                     return resumed
         taker = self.registry.shared_taker
-        if not text and (shared or message.image_url) and taker is not None and message.addressed:
+        # A photo posted in a group, addressed or not, is the taker's to keep quietly for
+        # the report its sender may make next there (it says nothing to the group).
+        group_photo = message.is_group and bool(message.image_url) and not shared
+        if (
+            not text
+            and (shared or message.image_url)
+            and taker is not None
+            and (message.addressed or group_photo)
+        ):
             # A photo sent before the words: kept with the report it asks to be described.
             return await self._run(taker, ctx, resume=False), "shared"
         if not text:
+            if not message.addressed:  # the bot speaks in a group only when addressed
+                return [], None
             if message.image_url:
                 return [Reply(t("router.image_only"))], None
-            return ([Reply(t("router.empty"))] if ctx.message.addressed else []), None
+            return [Reply(t("router.empty"))], None
         if len(text) > self.max_text_chars:
             return [Reply(t("router.too_long", limit=self.max_text_chars))], None
 

@@ -74,6 +74,10 @@ class Catalogue:
     building_coordinates: tuple[tuple[str, float, float], ...] = ()
     #: A shared location farther than this from every building names no building.
     nearest_within_metres: float = 150.0
+    #: Reports a reporter with no resident identity may file a day, from one account and
+    #: from one address (0: no cap); emergencies are never counted.
+    unbound_reports_per_day: int = 3
+    unbound_reports_per_address_per_day: int = 10
 
     def nearest_building(self, latitude: float, longitude: float) -> str | None:
         """The configured building nearest to a shared location, if one is close enough

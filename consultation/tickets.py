@@ -41,6 +41,7 @@ from consultation.ticket_parsing import (
 from consultation.worktime import Deadlines
 from storage.models import Resident
 from storage.people import PeopleRepository
+from storage.throttle import Limit, ThrottleRepository
 from storage.tickets import (
     OPEN_STATUSES,
     UNACCEPTED,
@@ -57,6 +58,21 @@ HOLDING = ("assigned", "in_progress", "escalated")
 #: ticket is open, is the same emergency (the lift still stuck, told again after "取消").
 EMERGENCY_REPEAT_WINDOW = timedelta(hours=4)
 _NUMBERED_BUILDING = re.compile(r"(\d{1,4})号楼")
+#: The buckets (storage.throttle) an unbound reporter's filings are counted in, by account
+#: and by address, each refilled over a day (TicketService.unbound_may_file).
+UNBOUND_ACCOUNT = "report:account:"
+UNBOUND_SOURCE = "report:source:"
+DAY_SECONDS = 24 * 3600.0
+
+
+def unbound_limits(catalogue: Catalogue) -> dict[str, Limit]:
+    """The unbound reporters' limits by bucket prefix (``[tickets] unbound_reports_…``;
+    a cap of 0 is none), for the filing and the nightly purge of refilled buckets."""
+    caps = {
+        UNBOUND_ACCOUNT: catalogue.unbound_reports_per_day,
+        UNBOUND_SOURCE: catalogue.unbound_reports_per_address_per_day,
+    }
+    return {prefix: Limit(cap, DAY_SECONDS) for prefix, cap in caps.items() if cap > 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +275,34 @@ class TicketService:
         self.deadlines = Deadlines(catalogue, zone)
 
     # ---- reporting -------------------------------------------------------------------
+
+    async def unbound_may_file(
+        self, reporter: Actor, source: str | None, count: int, now: datetime
+    ) -> bool:
+        """May ``reporter`` file ``count`` more reports now? A resident (bound) always
+        may; someone nobody knows takes one token a report from their account's bucket
+        and their address's (``source``, where the platform tells it), refilled over a
+        day (``[tickets] unbound_reports_per_day``, ``…_per_address_per_day``). False,
+        with nothing taken, when either is short. The caller never asks it of an emergency."""
+        if reporter.resident_id is not None or count <= 0:
+            return True
+        limits = unbound_limits(self.catalogue)
+        buckets = []
+        if UNBOUND_ACCOUNT in limits:
+            account = f"{UNBOUND_ACCOUNT}{reporter.platform}:{reporter.user_id}"
+            buckets.append((account[:191], limits[UNBOUND_ACCOUNT]))
+        if source and UNBOUND_SOURCE in limits:
+            buckets.append((f"{UNBOUND_SOURCE}{source}"[:191], limits[UNBOUND_SOURCE]))
+        throttle = self.uow.get(ThrottleRepository)
+        taken: list[tuple[str, Limit]] = []
+        for key, limit in buckets:
+            for _ in range(count):
+                if await throttle.take(key, limit, now.timestamp()) is None:
+                    for back, its in taken:
+                        await throttle.give_back(back, its)
+                    return False
+                taken.append((key, limit))
+        return True
 
     async def find_duplicate(
         self, category: str, place: Place, description: str, now: datetime

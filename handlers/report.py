@@ -17,7 +17,7 @@ from typing import Any
 
 from consultation.audiences import DepartmentContacts, Person
 from consultation.binding import remember_updates, remembered_updates
-from consultation.staff_complaints import STAFF_COMPLAINT
+from consultation.staff_complaints import STAFF_COMPLAINT, STAFF_WORDS, accused_in
 from consultation.ticket_parsing import (
     DraftSlots,
     Place,
@@ -83,6 +83,8 @@ THERE_NO = frozenset({"不是", "不是的", "不对", "错了", "不在"})
 FILED_WINDOW = timedelta(minutes=10)
 #: After an emergency filed with no place named, where it is may be said this long after.
 PLACE_WINDOW = timedelta(minutes=30)
+#: A photo posted in a group goes with the report its sender makes there this soon after.
+PHOTO_WINDOW = timedelta(minutes=10)
 #: What the draft asks for next, in whatever order is missing (see ReportHandler._next);
 #: each may move to any other, and 确认 files it (the conversation then starts "filed").
 COLLECTING = (
@@ -147,6 +149,13 @@ CORRECTION = re.compile(
 #: "就在我们楼后面", "在东门那边": where it is, said on its own.
 _WHERE = re.compile(r"(?:哦|噢)?[，,]?(?:就|是|应该是)?在(.{2,16}?)[。！!~～]*")
 _OURS = re.compile(r"^(?:我们|咱们|我家|我)(?:这)?(?:栋|幢)?楼?")
+#: Words that speak of a person (the other party, a member of staff): what is said so
+#: belongs to a complaint about them (see ReportHandler._beside_complaint).
+_OF_SOMEONE = re.compile(
+    "|".join(
+        ("他", "她", "对方", "邻居", "那家", "那户", "这家", "这户", "隔壁", "对门", *STAFF_WORDS)
+    )
+)
 #: A room said of one's own home ("我家是102"): where the problem is, not the other party.
 _OWN_HOME = re.compile(r"我家|我们家|我住|我是|本人")
 #: Where one sentence's clauses part: "我家是5号楼302 他家就是楼上".
@@ -235,7 +244,7 @@ class ReportHandler(TicketHandler):
             *(
                 Step(
                     s,
-                    then=COLLECTING,
+                    then=(*COLLECTING, "photo") if s == "collect" else COLLECTING,
                     answers=_ANSWERS.get(s, GO_ON),
                     buttons=_BUTTONS.get(s, ()),
                     phrases=_PHRASES.get(s, ()),
@@ -243,6 +252,9 @@ class ReportHandler(TicketHandler):
                 for s in COLLECTING
             ),
             Step("filed", settled=True, answers=tuple(CONFIRM_WORDS)),
+            # A photo posted in a group, kept quietly (nothing said to the group) for the
+            # report its sender makes there next (see ReportHandler._kept_photos).
+            Step("photo", settled=True, then=COLLECTING),
             # Following an open ticket (关注它, or told it is one's own): more said about
             # it next is added to it (see ReportHandler._followed).
             Step("followed", settled=True),
@@ -267,6 +279,7 @@ class ReportHandler(TicketHandler):
             link = ctx.message.link
             return [Reply(t("ticket.link_outside", title=link.title or link.url))]
         pending = self._pending(ctx)
+        photos = self._kept_photos(ctx)
         was = (ctx.conversation.step, dict(ctx.conversation.data))
         if pending and ctx.conversation.step == "confirm" and START.fullmatch(text):
             # "我想反映个问题" over a finished card: the card is not thrown away unasked.
@@ -290,9 +303,16 @@ class ReportHandler(TicketHandler):
             ctx.conversation.data[EARLIER] = earlier
         elif pending:  # its old card is told so if tapped, and can take it up again
             ctx.conversation.put_aside(FLOW, was[0], was[1])
+        if photos:  # posted in this group just before: it shows what this says
+            ctx.conversation.data["photos"] = photos
         if not text and ctx.message.image_url and ctx.message.location is None:
             # A photo sent first, the words to come: it goes with the report they describe.
-            ctx.conversation.data["photos"] = [ctx.message.image_url]
+            ctx.conversation.data["photos"] = [*photos, ctx.message.image_url]
+            if ctx.message.is_group:
+                # Posted in the group, it is the neighbours' to see: nothing is said there
+                # (nor privately, which would take the photo out of the group's view).
+                ctx.conversation.advance("photo", photo_at=ctx.now.isoformat())
+                return []
             ctx.conversation.advance("ask_description")
             return [Reply(t("ticket.photo_first"))]
         if not text and ctx.message.location is not None:
@@ -341,6 +361,18 @@ class ReportHandler(TicketHandler):
         ctx.conversation.changed = True
 
     @staticmethod
+    def _kept_photos(ctx: Context) -> list[str]:
+        """The photos this sender posted in this group within :data:`PHOTO_WINDOW`, kept
+        for the report they make next (the conversation at its ``photo`` step)."""
+        conv = ctx.conversation
+        if conv.flow != FLOW or conv.step != "photo":
+            return []
+        posted = datetime.fromisoformat(str(conv.data.get("photo_at")))
+        if ctx.now - posted > PHOTO_WINDOW:
+            return []
+        return [str(p) for p in conv.data.get("photos", [])]
+
+    @staticmethod
     def _pending(ctx: Context) -> str:
         """The description of an unfiled draft this chat holds ("" for none)."""
         conv = ctx.conversation
@@ -368,6 +400,10 @@ class ReportHandler(TicketHandler):
         names nothing of the draft is routed as itself."""
         conv, text = ctx.conversation, ctx.text
         data = conv.data
+        if conv.step == "photo":
+            # Words after a photo posted in the group: understood as themselves (a report
+            # takes the photo up, see handle; neighbours' chat is not the bot's).
+            return Reading.ELSEWHERE
         settled = conv.step in ("filed", "followed")
         if settled or not data.get("description") or CORRECTION.match(text):
             return Reading.ANSWER
@@ -378,11 +414,34 @@ class ReportHandler(TicketHandler):
             return Reading.ELSEWHERE
         slots = read_message(text, self.catalogue)
         drafted = data.get("category")
+        # (What is said of the person a complaint is about stays in it: "他家还在楼道堆杂物".)
+        of_them = self._complaint(data) and _OF_SOMEONE.search(text) is not None
         if slots.category and drafted and slots.category != drafted and len(text) >= 8:
-            return Reading.FRESH
-        if self._elsewhere(data, text, slots):
+            return Reading.ANSWER if of_them else Reading.FRESH
+        if self._elsewhere(data, text, slots) or self._beside_complaint(data, text, slots):
             return Reading.FRESH
         return Reading.ANSWER
+
+    def _beside_complaint(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
+        """A complaint about a person (a 邻里纠纷, a complaint about staff) takes what is
+        said of that person ("他家装修也吵", "叫他修灯他还凶我"); a problem stated whole that
+        speaks of nobody ("3号楼楼道灯坏了" after "我要投诉王网格员…") is a second matter,
+        never folded into the complaint (where it would reach the moderators only, kept
+        confidential, and the light be fixed by nobody). Of a neighbour dispute, only a
+        problem of another kind."""
+        if not self._complaint(data):
+            return False
+        if slots.category is None or not describes_problem(normalize(text)):
+            return False
+        if not data.get("about_staff") and slots.category == data.get("category"):
+            return False
+        return not _OF_SOMEONE.search(text)
+
+    def _complaint(self, data: dict[str, Any]) -> bool:
+        """Is the draft a complaint about a person: about staff, or of a confidential
+        category (a 邻里纠纷)?"""
+        covered = self.catalogue.confidentiality.covers(data.get("category"))
+        return bool(data.get("about_staff")) or covered
 
     def _elsewhere(self, data: dict[str, Any], text: str, slots: DraftSlots) -> bool:
         """A problem stated in another building ("5号楼灯坏了" at a 4号楼 灯 card, "还行
@@ -465,6 +524,8 @@ class ReportHandler(TicketHandler):
             # A photo sent first, the words not said yet: it shows this danger.
             waiting = conv.flow == FLOW and conv.step != "filed" and not drafting
             shown = list(conv.data.get("photos", [])) if waiting else []
+            if conv.step == "photo":  # posted in the group: only just before
+                shown = self._kept_photos(ctx)
             if drafting:  # another problem: the emergency is filed alone, the draft waits
                 kept = dict(conv.data)
             self._start(ctx)
@@ -696,6 +757,13 @@ class ReportHandler(TicketHandler):
             return await self._after_filing(ctx)
         if step == "followed":
             return await self._followed(ctx)
+        if step == "photo":
+            if not (ctx.message.image_url and not text):
+                raise NotForThisFlow
+            # Another photo posted in the group: kept with the first, quietly.
+            photos = [*self._kept_photos(ctx), ctx.message.image_url]
+            conv.advance("photo", photos=photos, photo_at=ctx.now.isoformat())
+            return []
         if text in GO_ON:
             return await self._next(ctx)
         if ctx.message.image_url and not text:
@@ -1006,6 +1074,12 @@ class ReportHandler(TicketHandler):
         if not data.get("description"):
             conv.advance("ask_description")
             return [Reply(t("ticket.ask_description"))]
+        if not data.get("about_staff"):
+            # Filed as a complaint about staff (TicketService.file): what is said next of
+            # another problem is a second matter (_beside_complaint).
+            staff = await self.service(ctx).staff()
+            if accused_in(str(data["description"]), staff) is not None:
+                data["about_staff"] = True
         if data.get("category") is None:
             conv.advance("ask_category")
             return [views.category_question(self.catalogue.names)]
@@ -1200,6 +1274,14 @@ class ReportHandler(TicketHandler):
         waiting = [e for e in data.get(EARLIER, ()) if e.get("step") != "confirm"]
         replies: list[Reply] = []
         service = self.service(ctx)
+        drafts = [*ready, data]
+        if not ctx.user.bound and not any(d.get("urgent") for d in drafts):
+            # Someone nobody knows files a few a day (an emergency always goes through).
+            source = ctx.message.source
+            if not await service.unbound_may_file(actor_of(ctx), source, len(drafts), ctx.now):
+                phone = ctx.community.duty_phone
+                call = t("ticket.unbound_limit_call", phone=phone) if phone else ""
+                return [Reply(t("ticket.unbound_limit", call=call))]
         for first in ready:  # the problems said before this one, shown on its card
             filed, created = await service.file(_draft_of(first), actor_of(ctx), ctx.now)
             replies.append(await self._filed_reply(ctx, service, filed, created))

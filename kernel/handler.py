@@ -64,7 +64,8 @@ class Handler:
     #: beats a rating); otherwise after them ("好的" to a yes/no is the answer).
     claims_first: bool = False
     #: A shared location or link (or a photo) with no words, outside any dialogue, reaches
-    #: :meth:`handle` of the first handler that says so (a report offers to start there).
+    #: :meth:`handle` of the first handler that says so (a report offers to start there);
+    #: a photo posted in a group reaches it addressed or not, to be kept quietly.
     takes_shared: bool = False
 
     def claims(self, text: str) -> str | None:

@@ -77,3 +77,32 @@ async def test_what_is_no_photo_or_too_big_is_refused_and_not_kept(
     assert kept_files(client) == []
     _, mine = await zhang.history()
     assert mine["entries"] == []
+
+
+async def test_a_photo_posted_in_the_group_is_shown_there_unanswered_and_kept_for_the_report(
+    chat: WebChat,
+) -> None:
+    """The outside walk: a photo posted in the group got "收到图片了…" in front of
+    everyone, and the report "@议事通 这里垃圾堆了好几天" made next was filed without it.
+    Now the neighbours see the photo and no answer; the report, drafted in 张阿姨's own
+    chat, carries it to the grid worker."""
+    liu = await chat.as_("liu")
+    watching = await liu.ws()
+    zhang = await chat.as_("zhang")
+    status, body = await upload(zhang, PNG, chat_id="group:main")
+    assert status == 200, body
+    assert body["replies"] == [], "nothing said to a photo in the group"
+    link = body["photo"]
+    shown = await watching.receive_json(timeout=5)
+    assert (shown["type"], shown.get("photo")) == ("group_message", link), shown
+    status, body = await zhang.post(chat_id="group:main", text="@议事通 这里垃圾堆了好几天")
+    assert status == 200, body
+    [card] = body["replies"]
+    assert card["chat_id"] == "zhang" and "照片：1 张" in card["text"], card
+    assert "已受理" in (await zhang.say("确认提交"))[0]
+    _, wang = await (await chat.as_("wang")).history("wang")
+    [task] = [e["text"] for e in wang["entries"] if e.get("push")]
+    assert link in task, task
+    _, group = await liu.history("group:main")
+    assert [e.get("photo") for e in group["entries"]] == [link], group["entries"]
+    await watching.close()
