@@ -135,8 +135,21 @@ def is_cancel(text: str) -> bool:
 
 # ---- emergencies -----------------------------------------------------------------------
 
-#: Danger to life, by kind; each kind has its advice in the locale ([emergency]).
-_EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: Someone, as people name a person in danger ("有个小孩", "我妈", "个人"): a bare 人 only
+#: after 有 or 个, so "家人挂在阳台的腊肉" names nobody.
+_SOMEONE = (
+    r"(?:(?:有|个)人|小孩|孩子|小朋友|(?<!娃)娃(?!娃)|宝宝|儿子|女儿|孙子|孙女|外孙|老人|老太太|老头"
+    r"|大爷|大妈|奶奶|爷爷|阿姨|老伴|我妈|我爸|邻居)"
+)
+#: A window, its grille or a balcony: where someone caught or hanging may fall from.
+_LEDGE = r"(?:窗|防盗网|防护网|护栏|阳台|栏杆)"
+#: Not what someone hung there ("奶奶挂在阳台的衣服", "挂在窗户上的风铃").
+_NOT_HUNG_THING = r"(?![^，。,.!！?？]{0,3}的)"
+
+#: Danger to life, by kind; each kind has its advice in the locale ([emergency]). A kind
+#: may come twice: the first of its patterns that a message matches, unless the message
+#: also says what makes it ordinary (its third element: smoke from a 烧烤摊 is 环境).
+_EMERGENCIES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (
         "lift",
         re.compile(
@@ -144,18 +157,80 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             # 关不上") is an ordinary 电梯 report, drafted and confirmed as any other.
             r"电梯.{0,12}(?:困|关在|关里|被关|出不来|下不来|有人在里"
             r"|里面?还?有人(?=$|[，。！!？?,.\s~～]|呢|啊|呀|快|被|困|出不|下不|没出)"
-            r"|[人我孩娃子妈爸爷奶婆公他她老宝].{0,2}在里[面头边])"
-            r"|(?:困|关|卡)(?:了|住了?)?.{0,4}在?电梯"
+            r"|[人我孩娃子妈爸爷奶婆公他她老宝].{0,2}在里[面头边]"
+            # "电梯里好像还关着个人在喊呢", "电梯关着人了", "电梯关人了" (not "电梯关了人
+            # 都上不去": a lift shut down).
+            r"|关着(?:个|一个|几个|两个|俩)?(?:人|老人|小孩|孩子|娃)"
+            r"|关了(?:个|一个|几个|两个|俩)(?:人|老人|小孩|孩子|娃)|关了?人了"
+            # "有人在里面喊", "电梯停了里面有人在拍门" (not "有人叫外卖", "有人喊了物业").
+            r"|(?:有|个)人(?:还?在)?(?:里面?|里头)?在?(?:喊|叫)"
+            r"(?=救命|人|呢|啊|呀|$|[，。！!？?,.\s~～]|着|个不停)"
+            r"|(?:有|个)人.{0,4}(?:呼救|求救|拍门|敲门|砸门|叫救命|喊救命))"
+            r"|(?:困|关|卡)(?:了|住了?)?.{0,4}在?电梯",
+        ),
+        None,
+    ),
+    (
+        "trapped",
+        re.compile(
+            r"困人|被困|困住了|锁在.{0,4}(?:里|屋)"
+            # "里面还困着人呢", "里头好像关着个小孩" (said of the lift or room just named).
+            r"|里[面头边]?.{0,4}(?:关|困)着(?:个|一个|几个|两个|俩)?(?:人|老人|小孩|孩子|娃)"
+            # Caught or hanging at a window, its grille or a balcony: a fall ("有小孩卡在
+            # 防盗窗上了", "阳台外面挂着个孩子"); a kite or clothes there are nobody.
+            r"|" + _SOMEONE + r"(?:[还又都正被]|的?(?:头|脚|腿|手|胳膊|身子|半个身子|一只脚))?"
+            r"(?:卡|挂|悬|吊|夹)(?:在|住|到|着)?.{0,6}"
+            + _LEDGE
+            + _NOT_HUNG_THING
+            + r"|"
+            + _LEDGE
+            + r".{0,6}(?:卡|挂|悬|吊|夹)着(?:个|一个)?"
+            + _SOMEONE
+            + r"(?!的)"  # "阳台上挂着孩子的衣服"
+        ),
+        None,
+    ),
+    (
+        "gas",
+        re.compile(
+            r"(?:煤气|燃气|天然气|液化气).{0,6}(?:味|漏|泄)|闻到.{0,4}(?:煤气|燃气)"
+            # "煤气灶打不着火了闻着还有点味儿是不是漏气了".
+            r"|(?:煤气|燃气|天然气|液化气)[^。！!?？]{0,20}(?:漏气|有(?:点|股)?味|味儿|气味)"
+            # "一股气味，好像是煤气": a smell alone ("垃圾房一股气味") is no gas leak.
+            r"|(?:气味|味道|味儿).{0,6}(?:煤气|燃气|天然气|液化气)"
+        ),
+        None,
+    ),
+    # A fire said (不着火: "煤气灶打不着火"; a 火灾隐患 is a risk, reported as any other).
+    (
+        "fire",
+        re.compile(r"(?<![不没])着火|起火|失火|火灾(?!隐患)|烧起来|(?:烧|点)着了|火光|火苗|明火"),
+        None,
+    ),
+    (
+        # Smoke or a burning smell ("楼上家里在冒黑烟", "楼道里烟很大", "一股烧焦味"),
+        # unless it is a barbecue's, a cigarette's, a kitchen's, a boiler's or fireworks',
+        # or every day ("冒烟的烧烤摊", "锅炉房整夜冒黑烟": 环境). A fire said in words (着火,
+        # 火苗) is one whatever else is said.
+        "fire",
+        re.compile(
+            r"冒.{0,2}烟|浓烟|烟(?:很|好|太|特别|非常)?大|(?:好多|很多|全是|都是|一屋子|满屋)"
+            r"的?烟|烟雾(?!报警|探测|传感)|呛.{0,2}烟|烧焦的?(?:气?味|味道)|焦糊味"
+        ),
+        re.compile(
+            r"烤|烧考|撸串|油烟(?!机)|烟囱|锅炉|抽烟|吸烟|烟头|香烟|二手烟|烟民|炊烟|烟花|鞭炮|爆竹"
+            # Smoke every day is a nuisance, not a fire now ("锅炉房整夜冒黑烟").
+            r"|天天|每天|每晚|整夜|整晚|经常|老是|总是"
+            # Said of a report or a topic ("那个电梯烧焦味的诉求一直没人来", "烟雾报警器").
+            r"|诉求|议题"
         ),
     ),
-    ("trapped", re.compile(r"困人|被困|困住了|锁在.{0,4}(?:里|屋)")),
-    ("gas", re.compile(r"(?:煤气|燃气|天然气|液化气).{0,6}(?:味|漏|泄)|闻到.{0,4}(?:煤气|燃气)")),
-    ("fire", re.compile(r"着火|起火|失火|火灾|冒烟|烧起来|浓烟|火光")),
     (
         "electric",
         re.compile(
             r"漏电|触电|电线.{0,6}(?:冒火|火花|打火|烧)|(?:冒|打|出)火花|电箱.{0,4}(?:冒|烧|炸)"
         ),
+        None,
     ),
     (
         # Something overhead about to fall on people: a broken window's glass, a loose
@@ -167,6 +242,7 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r".{0,16}(?:快掉|要掉|会掉|掉下来|掉下去|往下掉|坠落|坠下|砸到|砸着|砸人|砸伤"
             r"|摇摇欲坠)|高空坠物"
         ),
+        None,
     ),
     (
         # An open manhole: its cover gone or moved. A cover that rattles (井盖响) is not.
@@ -177,18 +253,27 @@ _EMERGENCIES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|陷下去|掉下去|翻了|破了)"
             r"|(?:没有|没|缺了?|少了?)个?井盖|井口.{0,4}(?:敞|露|没盖)|掉进.{0,4}井"
         ),
+        None,
     ),
     (
+        # Hurt, or collapsed ("有人倒在地上", "我妈叫不醒了"): a bin fallen over or
+        # emptied ("垃圾桶倒在地上", "有人把剩饭倒在地上") is nobody.
         "hurt",
         re.compile(
             r"(?:摔|跌)(?:倒|伤|下来|了一跤)|晕倒|昏倒|昏迷|受伤|流血|出血|起不来|不省人事|没气|坠落|高空抛物.{0,4}砸"
+            r"|"
+            + _SOMEONE
+            + r"[^的把将，。,.!！?？;；]{0,6}(?:倒在地|倒地|躺在地上(?:不动|起不来))"
+            r"|(?:叫|喊|摇)不醒|(?:晕|昏)过去|没了?(?:呼吸|意识)(?!到)|抽搐"
         ),
+        None,
     ),
     (
         "flood",
         re.compile(
             r"(?:水管|管子).{0,4}(?:爆|裂)|爆管|(?:大水|水).{0,4}(?:灌|涌|冲)进|进水了|淹了|水漫"
         ),
+        None,
     ),
 )
 
@@ -214,6 +299,11 @@ def same_danger(kind: str, draft: str) -> bool:
     return any(word in body for word in _SUBJECTS.get(kind, ()))
 
 
+#: What people say around the words without meaning anything by it ("有个小孩啊 卡在
+#: 窗户上了", "电梯里呢 关着个人"): read past as well as with.
+_SPOKEN_FILLERS = re.compile(r"[\s啊呀呢嘛哦噢哎诶喂]+")
+
+
 def emergency_kind(text: str) -> str | None:
     """The kind of danger ``text`` reports ("lift", "trapped", "gas", "fire", "electric",
     "falling", "manhole", "hurt", "flood"), or None. Words, not a model: a missed
@@ -221,7 +311,13 @@ def emergency_kind(text: str) -> str | None:
     body = normalize(text)
     if len(body) > 300:
         body = body[:300]
-    return next((kind for kind, pattern in _EMERGENCIES if pattern.search(body)), None)
+    bare = _SPOKEN_FILLERS.sub("", body)
+    for kind, pattern, unless in _EMERGENCIES:
+        if unless is not None and unless.search(body):
+            continue
+        if pattern.search(body) or pattern.search(bare):
+            return kind
+    return None
 
 
 # ---- small talk --------------------------------------------------------------------------
