@@ -240,9 +240,18 @@ def statistics_table(stats: Statistics, community: str, period: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def duplicate_offer(found: Ticket, own: bool) -> Reply:
-    """An open ticket like the draft: a neighbour's is offered to follow; the resident's
-    own is named as hers (nothing to follow), with its progress a tap away."""
+def duplicate_offer(
+    found: Ticket, own: bool, shown: Shown | None = None, followable: bool = True
+) -> Reply:
+    """An open ticket like the draft: the resident's own is named as hers (nothing to
+    follow), with its progress a tap away; a neighbour's is offered to follow, quoted as a
+    follower reads it (``shown``: no room, no phone); a complaint about a neighbour
+    (``followable`` False) only said to be in hand, no number, no word of it."""
+    if not own and not followable:
+        return Reply(
+            t("ticket.duplicate_in_hand"),
+            buttons=(Button(t("ticket.file_anyway_button"), FILE_ANYWAY),),
+        )
     first = (
         Button(t("ticket.progress_button"), found.number)
         if own
@@ -252,7 +261,7 @@ def duplicate_offer(found: Ticket, own: bool) -> Reply:
         t(
             "ticket.duplicate_own" if own else "ticket.duplicate",
             number=found.number,
-            summary=summary(found),
+            summary=summary(found, shown=None if own else shown),
             status=status_zh(found.status),
         ),
         buttons=(first, Button(t("ticket.file_anyway_button"), FILE_ANYWAY)),
