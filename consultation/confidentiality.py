@@ -49,6 +49,12 @@ never who reported it, and the reporter's words with every room number in them w
 about a neighbour (:meth:`Confidentiality.about_neighbour`: 噪音扰民, 邻里纠纷, or words
 such as 楼上/楼下/隔壁/邻居) can't be followed at all (:meth:`Confidentiality.may_follow`):
 the one offered to follow it might be the household complained about.
+
+What a moderator types for the record (an agenda item's discussion notes, a decision's
+progress) is published: the group's 【会议纪要】, ``/public/`` readable without login, the
+exports. Phone and ID numbers in it are kept masked (:func:`for_the_record`), and he is
+told so when he types one (:func:`has_numbers`). A room number typed there is left as
+typed: the minutes may need to say where.
 """
 
 from __future__ import annotations
@@ -178,6 +184,17 @@ class Shown:
         """The description as a list shows it (a line of the 工作台, of 我的任务):
         :func:`brief` of what this viewer may read."""
         return brief(self.description, limit)
+
+
+def for_the_record(text: str) -> str:
+    """Free text typed for a public record (minutes' notes, a decision's progress) as it
+    is kept and shown: phone and ID numbers masked (``139****6789``)."""
+    return mask_personal(text)
+
+
+def has_numbers(text: str) -> bool:
+    """Whether ``text`` holds a phone or ID number :func:`for_the_record` would mask."""
+    return mask_personal(text) != text
 
 
 def brief(text: str, limit: int | None = None) -> str:
