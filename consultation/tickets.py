@@ -451,8 +451,8 @@ class TicketService:
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
-        if not self.may_follow(ticket):
-            raise TicketError("not_yours", number=number)
+        if not self.may_follow(ticket):  # said without its number: it may never have been shown
+            raise TicketError("not_followable")
         await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
         return ticket

@@ -38,6 +38,8 @@ async def test_a_noise_complaint_is_never_offered_to_a_neighbour_to_follow(
     for leak in (number, "302", "402", "蹦迪", "小陈"):
         assert leak not in offer.text, offer.text
     assert "关注它" not in offer.labels
+    yes = await town.liu.says("要")  # what 关注它 used to be answered with
+    assert number not in yes.text and "302" not in yes.text, yes.text
     # Nor by typing the follow button's words with the number (it was never shown, but
     # a number can be guessed): refused, and the ticket stays unreadable to him.
     refused = await town.liu.says(f"关注 {number}")
