@@ -4,7 +4,7 @@ answered, in the same words as the pushed notices (:mod:`notices.tickets`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from consultation.confidentiality import Shown
@@ -84,8 +84,9 @@ def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
     )
 
 
-def my_tickets(tickets: Sequence[Ticket]) -> Reply:
-    """我的诉求: one line a ticket."""
+def my_tickets(tickets: Sequence[Ticket], shown: Callable[[Ticket], Shown] | None = None) -> Reply:
+    """我的诉求: one line a ticket (those followed too); ``shown``: each as its reader may
+    see it (a followed one without the reporter's room or phone)."""
     if not tickets:
         return Reply(t("ticket.mine_empty"))
     lines = [t("ticket.mine_header")]
@@ -95,7 +96,7 @@ def my_tickets(tickets: Sequence[Ticket]) -> Reply:
             number=_marked(tk),
             category=tk.category,
             status=status_zh(tk.status),
-            summary=summary(tk),
+            summary=summary(tk, shown=shown(tk) if shown is not None else None),
         )
         for tk in tickets
     ]

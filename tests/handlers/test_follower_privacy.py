@@ -63,6 +63,8 @@ async def test_a_follower_reads_no_room_phone_or_name_of_the_reporter(model_town
     assert "7号楼1单元" in looked and "楼道灯" in looked, looked.text
     for leak in ("302", "13812345678", "小陈"):
         assert leak not in looked.text, looked.text
+    listed = await town.liu.says("我的诉求")
+    assert number in listed and "302" not in listed.text, listed.text
     # The worker's progress note reaches both; only the reporter reads it as written.
     [task] = await town.zhao.receives()
     await town.zhao.taps("接单", task)
