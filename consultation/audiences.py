@@ -45,15 +45,23 @@ class Audience:
 
 
 class Reporter(Audience):
-    """Whoever reported ``ticket`` (if they asked for updates) and everyone following it."""
+    """Whoever reported ``ticket`` (if they asked for updates); those following it are
+    :class:`Followers`, told the same as neighbours read it."""
 
     ticket: Ticket
 
 
 class Rater(Reporter, name="reporter"):
     """Whoever reported ``ticket``, asked to rate it now it is finished even when they take
-    no progress notices (不用了, 关闭通知: a rating question is none), and everyone
-    following it. Its pushes are keyed as a :class:`Reporter`'s."""
+    no progress notices (不用了, 关闭通知: a rating question is none). Its pushes are keyed
+    as a :class:`Reporter`'s."""
+
+
+class Followers(Audience):
+    """Everyone following ``ticket`` (关注它, or a duplicate merged into it) but its
+    reporter: neighbours, who read it as :attr:`Viewer.FOLLOWER` does (no room, no name)."""
+
+    ticket: Ticket
 
 
 class GridWorkers(Audience):
@@ -113,6 +121,8 @@ def viewer_of(audience: Audience) -> Viewer:
         return Viewer.MODERATOR
     if isinstance(audience, Reporter):
         return Viewer.REPORTER
+    if isinstance(audience, Followers):
+        return Viewer.FOLLOWER
     if isinstance(audience, DepartmentContacts):
         return Viewer.DEPARTMENT
     return Viewer.HANDLER
@@ -139,6 +149,8 @@ class AudienceResolver:
     async def resolve(self, uow: UnitOfWork, audience: Audience) -> Targets:
         if isinstance(audience, Reporter):
             return await self._reporter(uow, audience.ticket, isinstance(audience, Rater))
+        if isinstance(audience, Followers):
+            return await self._reporter(uow, audience.ticket, followers=True)
         if isinstance(audience, GridWorkers):
             return Targets(people=await _with_role(uow, Role.GRID_WORKER, audience.grid_id))
         if isinstance(audience, ModeratorsBesides):
@@ -161,11 +173,13 @@ class AudienceResolver:
         raise TypeError(f"no resolution for {audience!r}")
 
     @staticmethod
-    async def _reporter(uow: UnitOfWork, ticket: Ticket, rating: bool = False) -> Targets:
-        """The account that filed it (when it wants updates, or for the rating question)
-        and the followers' accounts; but an account bound to another person since (改绑)
-        no longer hears of what its former person did: that person is reached by their
-        own route instead."""
+    async def _reporter(
+        uow: UnitOfWork, ticket: Ticket, rating: bool = False, followers: bool = False
+    ) -> Targets:
+        """The account that filed it (when it wants updates, or for the rating question),
+        or (``followers``) the followers' accounts; but an account bound to another
+        person since (改绑) no longer hears of what its former person did: that person is
+        reached by their own route instead."""
         accounts: list[tuple[str, str]] = []
         people: list[int] = []
 
@@ -179,13 +193,14 @@ class AudienceResolver:
                 return
             accounts.append((platform, user_id))
 
-        if ticket.wants_updates or rating:
+        if followers:
+            assert ticket.id is not None
+            for follower in await uow.get(TicketRepository).followers(ticket.id):
+                await add(follower.platform, follower.user_id, follower.resident_id)
+        elif ticket.wants_updates or rating:
             await add(
                 ticket.reporter_platform, ticket.reporter_user_id, ticket.reporter_resident_id
             )
-        assert ticket.id is not None
-        for follower in await uow.get(TicketRepository).followers(ticket.id):
-            await add(follower.platform, follower.user_id, follower.resident_id)
         return Targets(people=list(dict.fromkeys(people)), chats=list(dict.fromkeys(accounts)))
 
 

@@ -40,6 +40,21 @@ writes "电话…，请联系我" left it for him to call.
 A department's contact (:attr:`Viewer.DEPARTMENT`) sees the problem, never who reported
 it, as chat has always shown it: no reporter, no complainant's name in the words or the
 history; the place as the grid worker sees it.
+
+A follower (:attr:`Viewer.FOLLOWER`: a resident who tapped 关注它 on someone else's
+ticket, or whose duplicate was merged into it) is a neighbour, not someone handling it: he
+sees the category, the building and unit without the room, the status and the progress,
+never who reported it, and the reporter's words with every room number in them withheld
+(his own, and the one he names: 楼上是402) and phone and ID numbers masked. A complaint
+about a neighbour (:meth:`Confidentiality.about_neighbour`: 噪音扰民, 邻里纠纷, or words
+such as 楼上/楼下/隔壁/邻居) can't be followed at all (:meth:`Confidentiality.may_follow`):
+the one offered to follow it might be the household complained about.
+
+What a moderator types for the record (an agenda item's discussion notes, a decision's
+progress) is published: the group's 【会议纪要】, ``/public/`` readable without login, the
+exports. Phone and ID numbers in it are kept masked (:func:`for_the_record`), and he is
+told so when he types one (:func:`has_numbers`). A room number typed there is left as
+typed: the minutes may need to say where.
 """
 
 from __future__ import annotations
@@ -70,6 +85,19 @@ _OWN_ROOM = re.compile(
 )
 #: "我是（门牌号保密）的老刘": a name after a self-introduction, short.
 _OWN_NAME = re.compile(r"(我是\S{0,12}?的)(?:老|小|阿)[\u4e00-\u9fff]")
+#: Categories whose complaint is, by its nature, about another household.
+NEIGHBOUR_CATEGORIES: frozenset[str] = frozenset({"噪音扰民", "邻里纠纷"})
+#: Words pointing at another household: 楼上那家, 隔壁邻居, 对门.
+_NEIGHBOUR_WORDS = re.compile(r"楼上|楼下|隔壁|邻居|对门|对面那家")
+#: Any room number typed (302, 302室, 7号楼1单元302, 5-302), for a follower's eyes; not a
+#: year, an amount or a time (2026年, 300元, 1200米).
+_ANY_ROOM = re.compile(
+    r"(?<![\d.:：*])"
+    + _BEFORE_ROOM
+    + r"\d{3,4}"
+    + r"(?![\d.:：*]|\s*(?:号楼|栋|幢|单元|号院|年|元|块|米|平|点|分|天|次|个|人|户|辆|%|％))"
+    + r"(?:\s*(?:室|号|房))?"
+)
 #: Ticket history actions whose actor is the complainant (a confidential ticket has no
 #: followers, so a note or a corrected place can only be theirs).
 _COMPLAINANT_ACTIONS = frozenset(
@@ -88,6 +116,8 @@ class Viewer(Enum):
     DEPARTMENT = "department"
     #: An export, a report, a CSV: a document that leaves the screen.
     RECORD = "record"
+    #: A resident following someone else's ticket (关注它): a neighbour, not staff.
+    FOLLOWER = "follower"
 
 
 _SEE_ALL = frozenset({Viewer.MODERATOR, Viewer.REPORTER})
@@ -156,6 +186,17 @@ class Shown:
         return brief(self.description, limit)
 
 
+def for_the_record(text: str) -> str:
+    """Free text typed for a public record (minutes' notes, a decision's progress) as it
+    is kept and shown: phone and ID numbers masked (``139****6789``)."""
+    return mask_personal(text)
+
+
+def has_numbers(text: str) -> bool:
+    """Whether ``text`` holds a phone or ID number :func:`for_the_record` would mask."""
+    return mask_personal(text) != text
+
+
 def brief(text: str, limit: int | None = None) -> str:
     """A ticket's words as a list or a summary line shows them, to anyone: on one line,
     phone and ID numbers masked, cut to ``limit`` characters. A list is read over a
@@ -183,14 +224,25 @@ class Confidentiality:
         """Whether a new report may be merged into an open ticket as its duplicate."""
         return not self.covers(category)
 
-    def may_follow(self, category: str) -> bool:
-        """Whether a resident other than the complainant may follow the ticket."""
-        return not self.covers(category)
+    def may_follow(self, ticket: TicketLike) -> bool:
+        """Whether a resident other than the complainant may follow the ticket (or be
+        offered to): never a confidential one, nor a complaint about a neighbour."""
+        return not self.covers(ticket.category) and not self.about_neighbour(ticket)
+
+    @staticmethod
+    def about_neighbour(ticket: TicketLike) -> bool:
+        """Whether ``ticket`` complains about another household: its category
+        (:data:`NEIGHBOUR_CATEGORIES`) or its words (楼上, 楼下, 隔壁, 邻居, 对门)."""
+        if ticket.category in NEIGHBOUR_CATEGORIES:
+            return True
+        return bool(_NEIGHBOUR_WORDS.search(ticket.description or ""))
 
     def sees_all(self, category: str | None, viewer: Viewer) -> bool:
         """Whether ``viewer`` sees a ticket of ``category``'s place and details as they
         were filed (a department still without who reported it, and numbers masked:
-        :meth:`shown`)."""
+        :meth:`shown`). A follower never does."""
+        if viewer is Viewer.FOLLOWER:
+            return False
         return viewer in _SEE_ALL or not self.covers(category)
 
     def shown(self, ticket: TicketLike, viewer: Viewer) -> Shown:
@@ -228,6 +280,8 @@ class Confidentiality:
             return _said_whole(seen)
         place = self.place(ticket.category, ticket, viewer)
         masks = _room_masks(ticket.room)
+        if viewer is Viewer.FOLLOWER:  # any room he names: his own, 楼上是402
+            masks = (*masks, _ANY_ROOM)
         name = ticket.reporter_name
         seen = Shown(
             WITHHELD,
@@ -270,11 +324,10 @@ class Confidentiality:
             if spot and self.numbers_masked(category, viewer):
                 spot = mask_personal(spot)
             return Shown(None, where.building, where.unit, where.room, spot)
-        spot = (
-            mask_personal(_masked(where.spot, _room_masks(where.room), None))
-            if where.spot
-            else None
-        )
+        masks = _room_masks(where.room)
+        if viewer is Viewer.FOLLOWER:
+            masks = (*masks, _ANY_ROOM)
+        spot = mask_personal(_masked(where.spot, masks, None)) if where.spot else None
         return Shown(None, where.building, where.unit, None, spot, room_withheld=bool(where.room))
 
     def complainant(self, category: str | None, name: str | None) -> str | None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from consultation import events as ev
 from consultation.audit import audit_change
+from consultation.confidentiality import for_the_record
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import meeting_code, topic_ref
@@ -568,7 +569,8 @@ class MeetingService:
 
     async def note(self, code: str, topic_id: int, text: str, actor: str) -> AgendaItem:
         """The moderator's discussion notes for an agenda item (appended), from the
-        meeting's day on — not ahead of it, when there is nothing discussed to note."""
+        meeting's day on — not ahead of it, when there is nothing discussed to note. Kept
+        with phone and ID numbers masked: they are published (:func:`for_the_record`)."""
         meeting = await self.get(code)
         assert meeting.id is not None
         if meeting.status == "cancelled":
@@ -578,7 +580,7 @@ class MeetingService:
         item = await self.meetings.agenda_item(meeting.id, topic_id)
         if item is None:
             raise MeetingError("not_on_agenda", ref=topic_ref(topic_id), code=meeting.code)
-        item.notes = (item.notes + "\n" + text.strip()).strip()[:4000]
+        item.notes = (item.notes + "\n" + for_the_record(text.strip())).strip()[:4000]
         await self.meetings.save(item)
         await self._audit(actor, "notes_added", meeting.code, topic=topic_ref(topic_id))
         return item

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from consultation import events as ev
 from consultation.audit import audit_change
 from consultation.ballots import LETTERS, PassRule, PollKind, Tally
+from consultation.confidentiality import for_the_record
 from consultation.errors import DomainError, or_refuse
 from consultation.ids import decision_ref, poll_ref
 from consultation.residents import mask_phone, people_named
@@ -361,6 +362,7 @@ class OutcomeService:
     ) -> Decision:
         decision = await self._to_carry_out(decision_id)
         assert decision.id is not None
+        note = for_the_record(note)  # published: the group, /public/decisions/D…
         await self.decisions.save(
             DecisionUpdate(decision_id=decision.id, note=note[:1000], actor=actor, at=self.now)
         )

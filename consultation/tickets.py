@@ -487,11 +487,16 @@ class TicketService:
         workers = {w.id for w in await self.workers()}
         return first if people and not any(p.id in workers for p in people) else None
 
+    def may_follow(self, ticket: Ticket) -> bool:
+        """Whether someone but its reporter may follow ``ticket`` (or be offered to):
+        never a confidential one nor a complaint about a neighbour (the rule's)."""
+        return self.catalogue.confidentiality.may_follow(ticket)
+
     async def follow(self, number: str, person: Actor) -> Ticket:
         ticket = await self._get(number)
         assert ticket.id is not None
-        if not self.catalogue.confidentiality.may_follow(ticket.category):
-            raise TicketError("not_yours", number=number)
+        if not self.may_follow(ticket):  # said without its number: it may never have been shown
+            raise TicketError("not_followable")
         await self.repo.follow(ticket.id, person.platform, person.user_id, person.resident_id)
         await self._event(ticket, person, "followed", ticket.status, ticket.status, None)
         return ticket
@@ -887,15 +892,18 @@ class TicketService:
 
     def viewer(self, ticket: Ticket, person: Actor) -> Viewer:
         """Who ``person`` is to ``ticket`` for the confidentiality rule: its reporter, a
-        moderator, a department's contact (who is never told who reported it), or a grid
-        worker handling it."""
+        moderator, a department's contact (who is never told who reported it), a grid
+        worker handling it, or anyone else (a resident following it, or offered to: a
+        neighbour, who never reads the reporter's room or name)."""
         if self._is_reporter(ticket, person):
             return Viewer.REPORTER
         if person.is_moderator:
             return Viewer.MODERATOR
-        if Role.DEPARTMENT in person.roles and Role.GRID_WORKER not in person.roles:
+        if Role.GRID_WORKER in person.roles:
+            return Viewer.HANDLER
+        if Role.DEPARTMENT in person.roles:
             return Viewer.DEPARTMENT
-        return Viewer.HANDLER
+        return Viewer.FOLLOWER
 
     def shown(self, ticket: Ticket, person: Actor) -> Shown:
         """``ticket``'s reporter, place and details as ``person`` may see them."""

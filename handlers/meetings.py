@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from consultation.confidentiality import for_the_record, has_numbers
 from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
@@ -374,7 +375,10 @@ class MeetingAdminHandler(Handler):
 
     async def note(self, ctx: Context, code: str, topic: int, text: str) -> Sequence[Reply]:
         await self._service(ctx).note(code, topic, text, ctx.user.actor)
-        return [Reply(t("meeting.noted", ref=topic_ref(topic)))]
+        said = t("meeting.noted", ref=topic_ref(topic))
+        if has_numbers(text):  # the minutes are published: say how they will read
+            said += t("record.numbers_masked", text=for_the_record(text.strip()))
+        return [Reply(said)]
 
     async def minutes(self, ctx: Context, code: str | None) -> Sequence[Reply]:
         found = await self._service(ctx).get(code)

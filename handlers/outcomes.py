@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from consultation.confidentiality import for_the_record, has_numbers
 from consultation.config import ConsultationRules
 from consultation.ids import decision_ref, find_ref
 from consultation.outcomes import OutcomeError, OutcomeService, outside_register, parse_due
@@ -84,7 +85,10 @@ class OutcomeAdminHandler(Handler):
         else:
             me = ctx.user.resident.id if ctx.user.resident is not None else None
             await service.owner_progress(decision, note, ctx.user.actor, me)
-        return [Reply(t("outcome.progress", ref=decision_ref(decision)))]
+        said = t("outcome.progress", ref=decision_ref(decision))
+        if has_numbers(note):  # published to the group and /public/: say how it reads
+            said += t("record.numbers_masked", text=for_the_record(note.strip()))
+        return [Reply(said)]
 
     async def done(self, ctx: Context, decision: int) -> Sequence[Reply]:
         done = await OutcomeService(ctx.uow, ctx.now).done(decision, ctx.user.actor)

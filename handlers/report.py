@@ -1121,7 +1121,8 @@ class ReportHandler(TicketHandler):
                 conv.advance("duplicate", duplicate=found.number)
                 me = actor_of(ctx)
                 own = is_reporter(found, me.platform, me.user_id, me.resident_id)
-                return [views.duplicate_offer(found, own)]
+                seen, followable = service.shown(found, me), service.may_follow(found)
+                return [views.duplicate_offer(found, own, seen, followable)]
         conv.advance("confirm")
         ready = _ready(data)
         if ready:  # "您说了两件事": both on one card, one 确认提交 files both

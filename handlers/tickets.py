@@ -142,14 +142,14 @@ class TicketStatusHandler(TicketHandler):
             # A number typed wrong is never answered with another ticket (her newest).
             return [Reply(t("ticket.number_unclear"))]
         if ctx.text.startswith(("我的诉求", "/tickets", "查诉求")):
-            return [views.my_tickets(await service.mine(me))]
+            return [views.my_tickets(await service.mine(me), lambda tk: service.shown(tk, me))]
         found = await service.search_mine(me, ctx.text)
         if found is not None:
             return [await self._view(ctx, found.number)]
         mine = await service.mine(me)
         if len(mine) == 1:
             return [await self._view(ctx, mine[0].number)]
-        return [views.my_tickets(mine)]
+        return [views.my_tickets(mine, lambda tk: service.shown(tk, me))]
 
     async def _view(self, ctx: Context, number: str) -> Reply:
         try:

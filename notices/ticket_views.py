@@ -4,7 +4,7 @@ answered, in the same words as the pushed notices (:mod:`notices.tickets`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from consultation.confidentiality import Shown
@@ -84,8 +84,9 @@ def ticket_status(view: StatusView, zone: tzinfo) -> Reply:
     )
 
 
-def my_tickets(tickets: Sequence[Ticket]) -> Reply:
-    """我的诉求: one line a ticket."""
+def my_tickets(tickets: Sequence[Ticket], shown: Callable[[Ticket], Shown] | None = None) -> Reply:
+    """我的诉求: one line a ticket (those followed too); ``shown``: each as its reader may
+    see it (a followed one without the reporter's room or phone)."""
     if not tickets:
         return Reply(t("ticket.mine_empty"))
     lines = [t("ticket.mine_header")]
@@ -95,7 +96,7 @@ def my_tickets(tickets: Sequence[Ticket]) -> Reply:
             number=_marked(tk),
             category=tk.category,
             status=status_zh(tk.status),
-            summary=summary(tk),
+            summary=summary(tk, shown=shown(tk) if shown is not None else None),
         )
         for tk in tickets
     ]
@@ -258,9 +259,18 @@ def statistics_table(stats: Statistics, community: str, period: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-def duplicate_offer(found: Ticket, own: bool) -> Reply:
-    """An open ticket like the draft: a neighbour's is offered to follow; the resident's
-    own is named as hers (nothing to follow), with its progress a tap away."""
+def duplicate_offer(
+    found: Ticket, own: bool, shown: Shown | None = None, followable: bool = True
+) -> Reply:
+    """An open ticket like the draft: the resident's own is named as hers (nothing to
+    follow), with its progress a tap away; a neighbour's is offered to follow, quoted as a
+    follower reads it (``shown``: no room, no phone); a complaint about a neighbour
+    (``followable`` False) only said to be in hand, no number, no word of it."""
+    if not own and not followable:
+        return Reply(
+            t("ticket.duplicate_in_hand"),
+            buttons=(Button(t("ticket.file_anyway_button"), FILE_ANYWAY),),
+        )
     first = (
         Button(t("ticket.progress_button"), found.number)
         if own
@@ -270,7 +280,7 @@ def duplicate_offer(found: Ticket, own: bool) -> Reply:
         t(
             "ticket.duplicate_own" if own else "ticket.duplicate",
             number=found.number,
-            summary=summary(found),
+            summary=summary(found, shown=None if own else shown),
             status=status_zh(found.status),
         ),
         buttons=(first, Button(t("ticket.file_anyway_button"), FILE_ANYWAY)),

@@ -17,6 +17,7 @@ from consultation import events as ev
 from consultation.audiences import (
     Audience,
     DepartmentContacts,
+    Followers,
     GridWorkers,
     Moderators,
     ModeratorsBesides,
@@ -178,6 +179,12 @@ def _noted_card(event: ev.TicketNoted, shown: Shown, zone: tzinfo) -> Reply:
     return task_card(event.ticket, shown, "noted", zone, note)
 
 
+def _told_of_progress(event: ev.TicketChanged) -> list[Audience]:
+    """Who hears of a ticket's progress: its reporter, and its followers as neighbours
+    read it (:attr:`Viewer.FOLLOWER`)."""
+    return [Reporter(event.ticket), Followers(event.ticket)]
+
+
 def _moderators(ticket: Ticket) -> Moderators:
     """The moderators who may hear of ``ticket``: all, but those a complaint about staff
     names (consultation.staff_complaints)."""
@@ -224,15 +231,16 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         return Notify(lambda e: _staff_for(e), say)
 
     def to_reporter(key: str, **fixed: str) -> Notify[ev.TicketChanged]:
-        def say(event: ev.TicketChanged, _audience: Audience) -> Reply:
+        def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
+            seen = shown(tk, audience)  # a follower reads no room, no phone, no name
             values = {
                 "number": tk.number,
-                "note": event.note or "",
+                "note": seen.said(event.note),
                 "actor": event.actor_name or "",
                 "holder": event.holder_name or "",
                 "worker": titled("网格员", event.holder_name or event.actor_name or ""),
-                "summary": summary(tk),
+                "summary": summary(tk, shown=seen),
                 "due": clock_text(tk.resolution_due_at, zone),
                 "into": event.note or "",
                 "department": tk.department or event.note or "",
@@ -240,7 +248,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             }
             return Reply(t(key, **values))
 
-        return Notify(lambda e: [Reporter(e.ticket)], say)
+        return Notify(_told_of_progress, say)
 
     def staff(
         audience: list[Audience] | None, key: str, *buttons: tuple[str, str]
@@ -272,12 +280,12 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
         return Notify(who, say)
 
-    def resolved_to_reporter(event: ev.TicketResolved, _a: Audience) -> Reply:
+    def resolved_to_reporter(event: ev.TicketResolved, audience: Audience) -> Reply:
         tk = event.ticket
         text = t(
             "ticket.rate_ask",
             number=tk.number,
-            note=event.note or "",
+            note=shown(tk, audience).said(event.note),
             holder=event.actor_name or "",
         )
         return Reply(text, buttons=rating_buttons(tk.number))
@@ -306,7 +314,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             text = t(key, number=tk.number, department=event.note or "")
             return Reply(text + late(event, getattr(tk, due_of)))
 
-        return Notify(lambda e: [Reporter(e.ticket)], say)
+        return Notify(_told_of_progress, say)
 
     def escalated_staff(
         key: str, due_of: str, *buttons: tuple[str, str]
@@ -461,7 +469,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             department_did("ticket.s_department_progress"),
         ],
         ev.TicketResolved: [
-            Notify(lambda e: [Rater(e.ticket)], resolved_to_reporter),
+            Notify(lambda e: [Rater(e.ticket), Followers(e.ticket)], resolved_to_reporter),
             Also(await_rating),
             department_did("ticket.s_department_resolved"),
         ],

@@ -253,3 +253,52 @@ async def test_decisions_read_as_decided_and_a_void_votes_topic_says_where_it_st
     assert "表决事项：是否同意议题 T1《3号楼东侧空地改成停车位》的提议？" in d1
     assert "D3 不同意砍树" in d3 and "表决事项：是否同意砍树" in d3, d3
     assert "D2 停车位改造方案：选定 A.地面划线" in index and "D3 不同意砍树" in index
+
+
+async def test_a_phone_typed_into_the_notes_is_masked_in_the_minutes_and_public_pages(
+    one_cosign: Town,
+) -> None:
+    """Found walking the demo: 李书记 recorded "刘大爷（电话13923456789…）说车位不够" and
+    发布纪要 put the whole number in the group's 【会议纪要】 and on /public/meetings/M202612,
+    which anyone reads without login. Phone and ID numbers in what a moderator types for
+    the record are kept masked, and he is told so when he types one."""
+    town = one_cosign
+    await town.li.says("创建议事日")
+    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
+    await town.chen.says("确认提交")
+    await town.li.says("审核 T1 通过")
+    await town.liu.says("附议 T1")
+    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
+    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    await town.li.says("开启投票 T1 M202612 法定:0%")
+    assert "已记录" in await town.zhang.says("投票 P1 赞成")
+    assert "D1" in await town.li.says("结束投票 P1")
+    town.clock.now = datetime(2026, 12, 5, 4, 0, tzinfo=UTC)  # after the meeting
+    noted = await town.li.says(
+        "记录 M202612 T1 刘大爷（电话13923456789，5号楼1单元102）说车位不够，"
+        "身份证110101199003071234"
+    )
+    assert "已记录" in noted and "139****6789" in noted, noted.text
+    assert "13923456789" not in noted.text
+    plain = await town.li.says("记录 M202612 T1 大家同意先划临时车位")
+    assert "已记录" in plain and "****" not in plain.text, plain.text
+    assert "纪要已发布" in await town.li.says("发布纪要 M202612")
+    [minutes] = [p.text for p in await town.group.new() if "【会议纪要】" in p.text]
+    assert "139****6789" in minutes and "临时车位" in minutes, minutes
+    assert "13923456789" not in minutes and "110101199003071234" not in minutes, minutes
+    assert "5号楼1单元102" in minutes  # a room typed for the record stays as typed
+    assert "已记录" in await town.li.says("进展 D1 施工队王师傅 13812345678 明天进场")
+    pushed = "\n".join(p.text for p in await town.group.new())
+    assert "138****5678" in pushed and "13812345678" not in pushed, pushed
+
+    async with TestClient(TestServer(build_web_app(town.bot))) as web:
+        for path in ("/public/meetings/M202612", "/public/decisions/D1"):
+            page = await web.get(path)
+            body = await page.text()
+            assert page.status == 200, path
+            for whole in ("13923456789", "110101199003071234", "13812345678"):
+                assert whole not in body, (path, whole)
+        meeting = await (await web.get("/public/meetings/M202612")).text()
+        assert "139****6789" in meeting and "临时车位" in meeting
+        decision = await (await web.get("/public/decisions/D1")).text()
+        assert "138****5678" in decision and "明天进场" in decision

@@ -82,3 +82,32 @@ def test_a_department_is_not_told_who_reported() -> None:
     assert RULE.actor("公共设施", "filed", "刘大爷", Viewer.DEPARTMENT) == WITHHELD
     assert RULE.actor("公共设施", "accepted", "王网格员", Viewer.DEPARTMENT) == "王网格员"
     assert RULE.shown(_Ticket(), Viewer.HANDLER).reporter == "刘大爷"
+
+
+def test_a_follower_reads_no_room_phone_or_name() -> None:
+    """A resident following someone else's ticket is a neighbour: the building and unit,
+    not the room; no room he names (楼上是402), no phone, no reporter."""
+    said = "我住3号楼2单元301 楼道灯坏了 502门口也不亮 电话13812345678 2026年修过一次"
+    shown = RULE.shown(_Ticket(description=said), Viewer.FOLLOWER)
+    assert (shown.building, shown.unit, shown.room) == ("3号楼", "2单元", None)
+    assert shown.reporter == WITHHELD and shown.details == {}
+    assert "301" not in shown.description and "502" not in shown.description
+    assert "13812345678" not in shown.description
+    assert "138****5678" in shown.description and "2026年" in shown.description
+    assert RULE.actor("公共设施", "filed", "刘大爷", Viewer.FOLLOWER) == WITHHELD
+
+
+@pytest.mark.parametrize(
+    ("category", "said", "followable"),
+    [
+        ("公共设施", "3号楼2单元楼道灯坏了", True),
+        ("噪音扰民", "晚上广场舞太吵", False),
+        ("邻里纠纷", "占用楼道堆杂物", False),
+        ("房屋维修", "楼上天天漏水到我家", False),
+        ("环境卫生", "隔壁邻居把垃圾堆在门口", False),
+    ],
+)
+def test_a_complaint_about_a_neighbour_is_never_followed(
+    category: str, said: str, followable: bool
+) -> None:
+    assert RULE.may_follow(_Ticket(category=category, description=said)) is followable
