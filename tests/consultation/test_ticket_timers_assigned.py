@@ -57,3 +57,15 @@ async def test_a_ticket_its_holder_took_and_handed_on_is_not_chased_for_the_resp
     await town.li.says(f"转派 {number} 王网格员 他离得近")
     fired = await town.later(minutes=35)
     assert not [k for k in fired if ":response:" in k], fired
+
+
+async def test_an_emergency_with_no_grid_given_to_a_worker_is_chased_until_he_takes_it(
+    town: Town,
+) -> None:
+    number = (await town.person("visitor").says("楼道里冒烟了")).ticket
+    await town.li.receives()
+    await town.li.says(f"转派 {number} 赵网格员")
+    await town.li.receives()
+    await town.later(minutes=30)
+    told = [p.text for p in await town.li.receives() if "超过接单时限" in p.text]
+    assert len(told) == 1 and "已转派给赵网格员" in told[0] and number in told[0], told
