@@ -413,10 +413,11 @@ NUMBER_FIRST = re.compile(
 )
 #: "R… 办好了 …" is its 办结, what follows the words its result.
 DONE = re.compile(
-    r"(?:已经?|都)?(?:办好|处理好|处理完|修好|弄好|搞定|办结|办完)(?:了|啦)?[\s,，:：。.!！]*"
+    r"(?:已经?|都)?(?:办好|处理好|处理完|修好|弄好|搞定|办结|办完)(?:了|啦)?"
+    r"(?:$|[\s,，:：。.!！]+)"
 )
 #: "R… 怎么样了" asks about the ticket (its status), it says nothing of its progress.
-ASKS = re.compile(r"[?？]|怎么样|怎样了|咋样|如何|进度|到哪|了没|没有?[?？]?$|吗$|呢$")
+ASKS = re.compile(r"[?？]|怎么样|怎样了|咋样|进度如何|进展如何|到哪了|了没有?$|吗[。.]?$")
 #: The verbs a number-first message may start its words with ("R… 上报 要物业配合").
 NUMBER_FIRST_VERBS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
 
