@@ -122,6 +122,9 @@ class HandlerRegistry:
         #: Handlers that recognise a fresh message by what is stored (an open poll's
         #: option typed alone), asked before the classifier (:meth:`Handler.recognises`).
         self.recognisers = [h for h in handlers if type(h).recognises is not Handler.recognises]
+        #: Handlers that read a message no command parses as one of their commands
+        #: written otherwise (:meth:`Handler.command_meant`).
+        self.rewriters = [h for h in handlers if type(h).command_meant is not Handler.command_meant]
         #: Where a location or link shared outside a dialogue goes (None: nowhere).
         self.shared_taker = next((h for h in handlers if h.takes_shared), None)
         claiming = [h for h in handlers if type(h).claims is not Handler.claims]
@@ -637,6 +640,15 @@ class Router:
             if command is not None:
                 ctx.message = replace(ctx.message, text=plain)
                 text = plain
+        if command is None:
+            for rewriter in self.registry.rewriters:
+                meant = await rewriter.command_meant(ctx)
+                found = self.registry.command_for(meant) if meant is not None else None
+                if meant is not None and isinstance(found, tuple):
+                    # "R… 办好了": the command it means, run as if typed so.
+                    ctx.message = replace(ctx.message, text=meant)
+                    text, command = meant, found
+                    break
         if isinstance(command, Command):
             # A command for the asker alone (a list naming residents) is so whatever
             # its arguments: typed in the group, its usage and refusal come privately too.

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, tzinfo
 
 from consultation.schedule import TimedEvent
 from consultation.ticket_parsing import Catalogue
-from consultation.tickets import TicketService
+from consultation.tickets import TicketService, awaits_acceptance, response_chased
 from consultation.worktime import Deadlines
-from storage.tickets import OPEN_STATUSES, UNACCEPTED, Ticket, TicketRepository, TicketTimes
+from storage.tickets import OPEN_STATUSES, Ticket, TicketRepository, TicketTimes
 from storage.unit_of_work import UnitOfWork
 
 LATE_AFTER = timedelta(minutes=5)
@@ -53,13 +53,13 @@ class TicketTimers:
                 )
             add("ticket.escalate", step, due)
 
-        unaccepted = ticket.status in UNACCEPTED and ticket.holder_id is None
-        # An emergency filed straight to the community (no place said, or by someone with
-        # no address: no grid) is chased as one in a grid is: its moderators are reminded,
-        # then told again at the limit (TicketService.timed).
-        straight = ticket.urgent and ticket.grid_id is None and ticket.level == "community"
-        chased = ticket.level == "grid" or straight
-        if unaccepted and chased and ticket.response_escalated_at is None:
+        # Waiting to be taken and chased (in a grid, or an emergency filed straight to the
+        # community: TicketService.timed); or given to a worker (分派/转派) before anybody
+        # took it: chased on until he takes it himself (接单).
+        waiting = ticket.holder_id is None and response_chased(ticket)
+        given = ticket.holder_id is not None
+        unaccepted = awaits_acceptance(ticket) and (waiting or given)
+        if unaccepted and ticket.response_escalated_at is None:
             deadline("response", ticket.response_due_at, ticket.response_warned_at)
         if ticket.status in OPEN_STATUSES and ticket.resolution_escalated_at is None:
             deadline("resolution", ticket.resolution_due_at, ticket.resolution_warned_at)

@@ -75,6 +75,22 @@ def unbound_limits(catalogue: Catalogue) -> dict[str, Limit]:
     return {prefix: Limit(cap, DAY_SECONDS) for prefix, cap in caps.items() if cap > 0}
 
 
+def response_chased(ticket: Ticket | Any) -> bool:
+    """Whether ``ticket``'s response limit (接单时限) is chased: a ticket in a grid, and an
+    emergency filed straight to the community (no place said, or by someone with no
+    address: no grid), whose moderators are reminded, then told again at the limit."""
+    straight = ticket.urgent and ticket.grid_id is None and ticket.level == "community"
+    return bool(ticket.level == "grid" or straight)
+
+
+def awaits_acceptance(ticket: Ticket | Any) -> bool:
+    """Whether nobody has taken ``ticket`` himself (接单) yet while it is open: unheld and
+    waiting, or given to a holder by someone else (分派/转派) who has not taken it."""
+    if ticket.holder_id is None:
+        return bool(ticket.status in UNACCEPTED)
+    return bool(ticket.awaiting_acceptance) and ticket.status in OPEN_STATUSES
+
+
 @dataclass(frozen=True, slots=True)
 class TicketMove:
     """One of a ticket's state changes: its history action, the statuses it may be made
@@ -551,12 +567,17 @@ class TicketService:
         ticket = await self._get(number)
         await self._check_worker(ticket, worker)
         assert ticket.id is not None and worker.resident_id is not None
-        if ticket.holder_id == worker.resident_id:
-            raise TicketError("already_yours", number=number)
         values: dict[str, Any] = {"status": "assigned"}
         if ticket.accepted_at is None:
             values["accepted_at"] = now
-        if not await self.repo.claim(ticket.id, worker.resident_id, UNACCEPTED, values):
+        if ticket.holder_id == worker.resident_id:
+            # Given to him (分派/转派): his 接单 is what stops the response limit.
+            if not ticket.awaiting_acceptance:
+                raise TicketError("already_yours", number=number)
+            if not await self.repo.take_given(ticket.id, worker.resident_id, HOLDING, values):
+                await self.repo.refresh(ticket)
+                raise self._cannot(ticket)
+        elif not await self.repo.claim(ticket.id, worker.resident_id, UNACCEPTED, values):
             await self.repo.refresh(ticket)
             if ticket.holder_id is not None:
                 holder = await self._name(ticket.holder_id)
@@ -574,7 +595,10 @@ class TicketService:
     ) -> ev.TicketChanged:
         """处理中, with a note the resident sees."""
         ticket = await self._explained(number, worker, note, "note_required", PROGRESS)
-        values = {"status": "in_progress" if ticket.status != "escalated" else "escalated"}
+        values = {
+            "status": "in_progress" if ticket.status != "escalated" else "escalated",
+            **self._taken_by(ticket, worker, now),
+        }
         department = await self._as_department(ticket, worker)
         return await self._move(
             ticket, worker, PROGRESS, now, values, note=note, by_department=department
@@ -592,6 +616,7 @@ class TicketService:
             "resolved_at": now,
             "rating_due_at": now + timedelta(hours=self.catalogue.rating_timeout_hours),
             "photos": [*ticket.photos, photo] if photo else ticket.photos,
+            **self._taken_by(ticket, worker, now),
         }
         data = {"photo": photo} if photo else None
         department = await self._as_department(ticket, worker)
@@ -615,6 +640,7 @@ class TicketService:
             "status": "escalated",
             "level": "community",
             "holder_id": None,
+            "awaiting_acceptance": 0,
             "dispatched": True,
         }
         return await self._move(ticket, worker, HAND_UP, now, values, note=reason)
@@ -632,7 +658,7 @@ class TicketService:
             others = tuple(
                 dict.fromkeys(w.id for w in grid if w.id is not None and w.id != worker.resident_id)
             )
-        values: dict[str, Any] = {"status": "received", "holder_id": None}
+        values: dict[str, Any] = {"status": "received", "holder_id": None, "awaiting_acceptance": 0}
         if not others:
             values["level"] = "community"
         return await self._move(ticket, worker, GIVE_BACK, now, values, note=reason, others=others)
@@ -677,8 +703,23 @@ class TicketService:
             for r in await self.uow.residents.roles_of(to_worker)
             if r.role == Role.GRID_WORKER.value and r.grid_id is not None
         ]
-        values: dict[str, Any] = {"holder_id": to_worker, "status": "assigned"}
-        if ticket.accepted_at is None:
+        # Given by someone else before anybody took it (分派): the worker still has to take
+        # it himself (接单), and its response limit runs on (reminded, then escalated).
+        given = to_worker != by.resident_id and (
+            (ticket.holder_id is not None and bool(ticket.awaiting_acceptance))
+            or (
+                ticket.holder_id is None
+                and ticket.status in UNACCEPTED
+                and response_chased(ticket)
+                and ticket.response_escalated_at is None
+            )
+        )
+        values: dict[str, Any] = {
+            "holder_id": to_worker,
+            "status": "assigned",
+            "awaiting_acceptance": int(given),
+        }
+        if ticket.accepted_at is None and not given:
             values["accepted_at"] = now
         if grids and ticket.grid_id not in grids:
             values["dispatched"] = True
@@ -780,6 +821,7 @@ class TicketService:
             **rated,
             "status": "escalated" if at_department else "reopened",
             "holder_id": None,
+            "awaiting_acceptance": 0,
             "resolved_at": None,
             "rating_due_at": None,
             "reopen_count": ticket.reopen_count + 1,
@@ -941,7 +983,9 @@ class TicketService:
         return [
             tk
             for tk in await self.tasks(worker)
-            if tk.holder_id is None and tk.status in UNACCEPTED and not tk.duplicate_of
+            if awaits_acceptance(tk)
+            and tk.holder_id in (None, worker.resident_id)
+            and not tk.duplicate_of
         ]
 
     async def department_tasks(self, contact: Actor) -> list[Ticket]:
@@ -1032,9 +1076,15 @@ class TicketService:
             history = await self._event(ticket, SYSTEM, "closed_unrated", "resolved", "closed", now)
             return self._recorded(ev.TicketClosedUnrated, ticket, history, late=late)
         marker, allowed = markers[kind]
-        if kind.endswith("response") and ticket.holder_id is not None:
-            return None
-        if not await self.repo.mark_once(ticket.id, marker, round_, allowed, now):
+        response = kind.endswith("response")
+        if response:
+            # Nobody took it himself yet: unheld, or given (分派/转派) and not taken.
+            if not awaits_acceptance(ticket):
+                return None
+            allowed = OPEN_STATUSES
+        if not await self.repo.mark_once(
+            ticket.id, marker, round_, allowed, now, unaccepted=response
+        ):
             return None
         before = ticket.status
         await self.repo.refresh(ticket)
@@ -1051,14 +1101,18 @@ class TicketService:
             # Filed straight to the community (an emergency with no place, or from someone
             # with no address): nowhere higher to send it; its moderators are chased again.
             history = await self._event(ticket, SYSTEM, "overdue_response", before, before, now)
-            return self._recorded(ev.TicketResponseOverdue, ticket, history, late=late)
+            return self._recorded(
+                ev.TicketResponseOverdue, ticket, history, holder_name=holder, late=late
+            )
         if kind == "escalate_response":
             ticket.status, ticket.level = "escalated", "community"
             await self.repo.save(ticket)
             history = await self._event(
                 ticket, SYSTEM, "escalated_response", before, "escalated", now
             )
-            return self._recorded(ev.TicketEscalatedToCommunity, ticket, history, late=late)
+            return self._recorded(
+                ev.TicketEscalatedToCommunity, ticket, history, holder_name=holder, late=late
+            )
         department = self.catalogue.get(ticket.category).department
         ticket.status, ticket.level = "escalated", "department"
         ticket.department, ticket.dispatched = department, True
@@ -1113,6 +1167,17 @@ class TicketService:
         if move is not None and ticket.status not in move.allowed:
             raise self._cannot(ticket)
         return ticket
+
+    @staticmethod
+    def _taken_by(ticket: Ticket, worker: Actor, now: datetime) -> dict[str, Any]:
+        """A ticket given to ``worker`` (分派/转派) that he moves himself (处理中, 办结) is
+        taken by him, as by 接单: its response limit stops."""
+        if not ticket.awaiting_acceptance or ticket.holder_id != worker.resident_id:
+            return {}
+        taken: dict[str, Any] = {"awaiting_acceptance": 0}
+        if ticket.accepted_at is None:
+            taken["accepted_at"] = now
+        return taken
 
     @staticmethod
     def _cannot(ticket: Ticket) -> TicketError:

@@ -405,6 +405,23 @@ ON_MY_WAY = re.compile(
 )
 
 
+#: A staff member's message that starts with a ticket number ("R20261204-0013 水阀已经关了"
+#: · "r20261204-0003 接单"): the number, and what follows it.
+NUMBER_FIRST = re.compile(
+    r"\s*(R\s*-?\s*20\d{6}\s*[-‐‑‒–—−]\s*\d{1,6})(?![0-9])[\s,，:：、。.]*(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+#: "R… 办好了 …" is its 办结, what follows the words its result.
+DONE = re.compile(
+    r"(?:已经?|都)?(?:办好|处理好|处理完|修好|弄好|搞定|办结|办完)(?:了|啦)?"
+    r"(?:$|[\s,，:：。.!！]+)"
+)
+#: "R… 怎么样了" asks about the ticket (its status), it says nothing of its progress.
+ASKS = re.compile(r"[?？]|怎么样|怎样了|咋样|进度如何|进展如何|到哪了|了没有?$|吗[。.]?$")
+#: The verbs a number-first message may start its words with ("R… 上报 要物业配合").
+NUMBER_FIRST_VERBS = ("接单", "处理中", "办结", "上报", "转派", "退单", "延期")
+
+
 class GridWorkerHandler(TicketHandler):
     """接单 / 处理中 / 办结 / 上报 / 转派 / 退单 / 延期 and 我的任务; "收到，马上去" right after
     a task is pushed takes it (接单), as 接单 with no number does."""
@@ -445,6 +462,36 @@ class GridWorkerHandler(TicketHandler):
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
         return await self.take_waiting(ctx)
+
+    async def command_meant(self, ctx: Context) -> str | None:
+        """A staff member's message that starts with the number of a ticket he can act on
+        is about that ticket, never a new report: "R… 接单" (or "收到马上去") is 接单,
+        "R… 办好了 阀门换了" 办结 with the rest as its result, "R… 上报 …" and the other
+        verbs themselves, anything else a progress note (处理中) the reporter is told. A
+        question about it ("R… 怎么样了") and a ticket he can't act on are left alone."""
+        found = NUMBER_FIRST.fullmatch(ctx.text)
+        if found is None or not ctx.user.has(*WITH_DEPARTMENTS):
+            return None
+        number, said = find_ticket_number(found.group(1)), found.group(2).strip()
+        if number is None or not said:
+            return None
+        verb = next((v for v in NUMBER_FIRST_VERBS if said.startswith(v)), None)
+        if verb is not None:
+            said = said[len(verb) :].lstrip(" ，,：:")
+        elif ON_MY_WAY.fullmatch(squeeze(said)):
+            verb, said = "接单", ""
+        elif ASKS.search(said):
+            return None
+        elif done := DONE.match(said):
+            verb, said = "办结", said[done.end() :]
+        else:
+            verb = "处理中"
+        if verb != "接单":
+            try:
+                await self.service(ctx).may_act(number, actor_of(ctx), _MOVES.get(verb))
+            except TicketError:
+                return None
+        return f"{verb} {number} {said}".strip()
 
     async def take_waiting(self, ctx: Context) -> Sequence[Reply]:
         """The one task waiting for the sender is taken (接单); several: which, a button

@@ -84,6 +84,14 @@ class Handler:
         words alone. Asked only of handlers that override it; they keep it cheap."""
         return False
 
+    async def command_meant(self, ctx: Context) -> str | None:
+        """The command of :attr:`grammar` a message is though not written as one (a grid
+        worker's "R… 办好了 阀门换了" is "办结 R… 阀门换了"): that command's text, which
+        the router then runs as typed; None when it is none. Asked, of handlers that
+        override it, of every message no command parses, in a dialogue or not: they
+        keep it cheap (the words first, the database only then)."""
+        return None
+
     def reads(self, ctx: Context) -> Reading:
         """Inside this handler's flow, what a free-text message is (not a command, not a
         cancel, not claimed by anyone, not a typed answer): by default part of it."""

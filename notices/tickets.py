@@ -322,9 +322,12 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         def say(event: ev.TicketChanged, audience: Audience) -> Reply:
             tk = event.ticket
             seen = shown(tk, audience)
+            # Given to a worker (分派/转派) who never took it: the moderators hear who.
+            given = due_of == "response_due_at" and tk.holder_id is not None
             text = t(
-                urgent_key(key, tk),
+                urgent_key(f"{key}_given" if given else key, tk),
                 number=tk.number,
+                holder=event.holder_name or "",
                 what=urgent_what(tk, seen),
                 category=tk.category,
                 location=location_of(seen),
@@ -406,10 +409,15 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
     def response_warning(event: ev.TicketResponseWarned, audience: Audience) -> Reply:
         """Nobody took it yet: the grid's workers are reminded (an emergency filed straight
-        to the community: its moderators, who may take it or hand it to a worker)."""
+        to the community: its moderators, who may take it or hand it to a worker); one
+        given to a worker (分派/转派) who has not taken it: he is."""
         tk = event.ticket
         verbs: tuple[tuple[str, str], ...]
-        if tk.grid_id is None:
+        if tk.holder_id is not None:  # given to him (分派/转派), not taken yet
+            key = urgent_key("ticket.s_warn_response_given", tk)
+            text = warning(key, tk.response_due_at, tk, audience)
+            verbs = (("ticket.b_accept", "接单"),)
+        elif tk.grid_id is None:
             text = warning("ticket.s_warn_response_community", tk.response_due_at, tk, audience)
             verbs = (("ticket.b_reassign", "转派"), ("ticket.b_accept", "接单"))
         else:
@@ -420,7 +428,7 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         return Reply(text, buttons=buttons)
 
     warn_response = Notify[ev.TicketResponseWarned](
-        lambda e: [_grid_or_moderators(e.ticket)], response_warning
+        lambda e: _holder(e.ticket) or [_grid_or_moderators(e.ticket)], response_warning
     )
 
     def place_card(event: ev.TicketPlaceCorrected, audience: Audience) -> Reply:

@@ -79,6 +79,7 @@ class TicketTimes:
     resolution_warned_at: datetime | None
     resolution_escalated_at: datetime | None
     rating_due_at: datetime | None
+    awaiting_acceptance: int
 
 
 #: Ids scanned per page, in pages: the database looks at no more than this many rows.
@@ -158,6 +159,9 @@ class Ticket(Keyed, table=True):
     #: its response or resolution limit: the statistics keep counting it as late.
     missed_response: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     missed_resolution: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: 1 while the holder was given the ticket by someone else (分派/转派) and has not
+    #: taken it himself (接单): its response limit still runs, as for one nobody holds.
+    awaiting_acceptance: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     updated_at: datetime = utc_field()
     # Derived by TicketRepository.restamp from the columns above; never set by hand.
     st_dispatched: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -171,6 +175,15 @@ class Ticket(Keyed, table=True):
     # becomes one comparison.
     st_response_open_due: datetime | None = utc_field(nullable=True)
     st_resolution_open_due: datetime | None = utc_field(nullable=True)
+
+
+def _unaccepted() -> Any:
+    """Nobody has taken the ticket himself: unheld and waiting to be taken, or given to a
+    holder (分派/转派) who has not taken it yet."""
+    waiting = and_(col(Ticket.holder_id).is_(None), col(Ticket.status).in_(UNACCEPTED))
+    return or_(
+        waiting, and_(col(Ticket.holder_id).is_not(None), col(Ticket.awaiting_acceptance) != 0)
+    )
 
 
 def _flag(condition: Any) -> Any:
@@ -401,21 +414,49 @@ class TicketRepository(Repository):
         return True
 
     async def mark_once(
-        self, ticket_id: int, marker: str, round_: int, allowed: Sequence[str], now: datetime
+        self,
+        ticket_id: int,
+        marker: str,
+        round_: int,
+        allowed: Sequence[str],
+        now: datetime,
+        *,
+        unaccepted: bool = False,
     ) -> bool:
-        """Set the timed-step marker column if unset (and still in ``round_``): fires once."""
+        """Set the timed-step marker column if unset (and still in ``round_``): fires once.
+        ``unaccepted``: only while nobody has taken the ticket himself (unheld, or given
+        to a holder who has not taken it: ``awaiting_acceptance``)."""
         column = getattr(Ticket, marker)
+        conditions = [
+            col(Ticket.id) == ticket_id,
+            column.is_(None),
+            col(Ticket.deadline_round) == round_,
+            col(Ticket.status).in_(list(allowed)),
+        ]
+        if unaccepted:
+            conditions.append(_unaccepted())
+        result = await self.session.execute(update(Ticket).where(*conditions).values({marker: now}))
+        return rowcount(result) == 1
+
+    async def take_given(
+        self, ticket_id: int, holder_id: int, allowed: Sequence[str], values: dict[str, Any]
+    ) -> bool:
+        """接单 of a ticket given to ``holder_id`` (分派/转派) and not yet taken by him: the
+        database decides against a simultaneous escalation or another 转派."""
         result = await self.session.execute(
             update(Ticket)
             .where(
                 col(Ticket.id) == ticket_id,
-                column.is_(None),
-                col(Ticket.deadline_round) == round_,
+                col(Ticket.holder_id) == holder_id,
+                col(Ticket.awaiting_acceptance) != 0,
                 col(Ticket.status).in_(list(allowed)),
             )
-            .values({marker: now})
+            .values(awaiting_acceptance=0, updated_at=utcnow(), **values)
         )
-        return rowcount(result) == 1
+        if rowcount(result) != 1:
+            return False
+        await self.restamp(ticket_id)
+        return True
 
     async def add_event(self, event: TicketEvent) -> TicketEvent:
         return await self._store(event)
@@ -585,7 +626,7 @@ class TicketRepository(Repository):
                 col(Ticket.status).in_(OPEN_STATUSES),
                 or_(
                     col(Ticket.resolution_due_at) <= now,
-                    and_(col(Ticket.holder_id).is_(None), col(Ticket.response_due_at) <= now),
+                    and_(_unaccepted(), col(Ticket.response_due_at) <= now),
                 ),
             )
             .order_by(col(Ticket.resolution_due_at))
@@ -603,8 +644,8 @@ class TicketRepository(Repository):
         soon = until + warn_lead_max
         due = or_(
             and_(
-                col(Ticket.status).in_(UNACCEPTED),
-                col(Ticket.holder_id).is_(None),
+                col(Ticket.status).in_(OPEN_STATUSES),
+                _unaccepted(),
                 col(Ticket.response_escalated_at).is_(None),
                 col(Ticket.response_due_at) <= soon,
             ),

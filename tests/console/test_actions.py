@@ -56,6 +56,25 @@ async def test_a_ticket_reassigned_in_the_workbench_reaches_the_new_worker(
     assert any(number in p.text for p in await town.zhang.receives())
 
 
+async def test_an_emergency_assigned_in_the_workbench_is_chased_until_the_worker_takes_it(
+    town: Town, as_li: Browserless
+) -> None:
+    number = (await town.xiaochen.says("🔥🔥7号楼3单元楼道里冒烟了！！")).ticket
+    await town.zhao.receives()
+    await town.li.receives()
+    zhao = await _resident_id(town, "赵网格员")
+    status, page = await as_li.post(f"/console/tickets/{number}/assign", worker=str(zhao))
+    assert status == 200 and "已分派" in page
+    [task] = await town.zhao.receives()
+    assert "转派给您" in task.text and "接单时限" in task.text
+    await town.later(minutes=25)
+    reminded = [p.text for p in await town.zhao.receives() if "还没有接单" in p.text]
+    assert len(reminded) == 1 and number in reminded[0], reminded
+    await town.later(minutes=5)
+    told = [p.text for p in await town.li.receives() if "超过接单时限" in p.text]
+    assert len(told) == 1 and "已转派给赵网格员" in told[0], told
+
+
 async def test_grid_workers_see_their_grid_and_a_dispute_complainant_stays_hidden(
     town: Town, served: object, as_li: Browserless
 ) -> None:

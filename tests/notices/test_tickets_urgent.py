@@ -101,6 +101,8 @@ async def test_an_emergency_with_no_grid_taken_in_time_is_not_chased(town: Town)
     await town.li.receives()
     await town.li.says(f"转派 {number} 赵网格员")
     await town.li.receives()
+    # Taken by the worker himself (接单): given to him, it would still be chased.
+    await town.zhao.says(f"接单 {number}")
     await town.later(minutes=40)
     assert about(number, await town.li.receives()) == []
     assert about(number, await town.zhao.receives())[0].text.startswith("【转派给您】")
