@@ -21,7 +21,13 @@ from consultation.binding import push_route
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
-from consultation.meetings import MEETING_STATUS_ZH, MODE_ZH, MeetingService
+from consultation.meetings import (
+    ATTENDED_ZH,
+    MEETING_STATUS_ZH,
+    MODE_ZH,
+    SIGNUP_STATUS_ZH,
+    MeetingService,
+)
 from consultation.outcomes import (
     DECISION_STATUS_ZH,
     OutcomeService,
@@ -342,9 +348,15 @@ class ConsultationPages:
                     {
                         "id": r.id,
                         "name": marked(person),
-                        "mode": MODE_ZH.get(s.mode, s.mode),
-                        "status": "已报名" if s.status == "signed" else "已取消",
-                        "checked_in": self.local(s.checked_in_at) if s.checked_in_at else "",
+                        # A walk-in signed up for nothing: no way of taking part to show.
+                        "mode": "—" if s.status == "walk_in" else MODE_ZH.get(s.mode, s.mode),
+                        "status": SIGNUP_STATUS_ZH.get(s.status, s.status),
+                        "checked_in": (
+                            f"{self.local(s.checked_in_at)}"
+                            f"（{ATTENDED_ZH.get(s.attended_as or 'onsite', '')}）"
+                            if s.checked_in_at
+                            else ""
+                        ),
                     }
                     for (s, r), person in zip(signups, people, strict=True)
                 ],
