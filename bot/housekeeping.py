@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation.binding import LIMITS
+from consultation.meetings import HALL_CODE_LIMITS
 from consultation.schedule import TimedEvent
 from consultation.timetable import DailySource
 from storage.housekeeping import HousekeepingRepository
@@ -55,7 +56,9 @@ class HousekeepingSource(DailySource):
     async def fire(self, uow: UnitOfWork, event: TimedEvent, now: datetime, late: bool) -> None:
         before = now - self.keep
         counts = await uow.get(HousekeepingRepository).purge(messages_before=before, now=now)
-        buckets = await uow.get(ThrottleRepository).purge_full(now.timestamp(), LIMITS)
+        buckets = await uow.get(ThrottleRepository).purge_full(
+            now.timestamp(), {**LIMITS, **HALL_CODE_LIMITS}
+        )
 
         samples = await uow.get(NluSampleRepository).purge(
             unlabelled_before=before, labelled_before=now - self.labels_keep

@@ -40,6 +40,7 @@ from storage.meetings import (
 )
 from storage.models import Resident
 from storage.people import PeopleRepository
+from storage.throttle import Limit, ThrottleRepository
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
@@ -51,6 +52,10 @@ ATTENDED_ZH = {ATTENDED_ONSITE: "现场", ATTENDED_ONLINE: "线上"}
 #: The hall's sign-in code (签到码): six digits, working from an hour before the start.
 HALL_CODE_DIGITS = 6
 HALL_CODE_EARLY = timedelta(hours=1)
+#: Wrong sign-in codes a resident may try per meeting: 5, then one every two minutes
+#: (a guesser gets a few hundred of the million codes while the meeting lasts).
+HALL_CODE_TRIES = "hallcode:"
+HALL_CODE_LIMITS: dict[str, Limit] = {HALL_CODE_TRIES: Limit(5, 10 * 60)}
 
 
 class MeetingError(DomainError):
@@ -447,9 +452,15 @@ class MeetingService:
         if pin is not None:
             if not self.hall_code_open(meeting):
                 raise MeetingError("code_closed", code=meeting.code)
+            throttle = self.uow.get(ThrottleRepository)
+            key = f"{HALL_CODE_TRIES}{meeting.code}:{resident.id}"
+            limit = HALL_CODE_LIMITS[HALL_CODE_TRIES]
+            if await throttle.take(key, limit, self.now.timestamp()) is None:
+                raise MeetingError("code_tries", code=meeting.code)
             kept = meeting.checkin_code or ""
             if not kept or not hmac.compare_digest(pin.encode(), kept.encode()):
                 raise MeetingError("wrong_code", code=meeting.code)
+            await throttle.give_back(key, limit)  # only wrong guesses count
             fresh = await self._attend(meeting, resident, ATTENDED_ONSITE, actor)
             return meeting, ATTENDED_ONSITE if fresh else "already"
         signup = await self.meetings.signup(meeting.id, resident.id)
