@@ -420,11 +420,12 @@ class MeetingService:
         people = await participants(self.uow, rows)
         return meeting, [(p, s.mode) for p, (s, _) in zip(people, rows, strict=True)]
 
-    def _checkin_day(self, meeting: Meeting) -> None:
+    def checkin_today(self, meeting: Meeting) -> bool:
         """签到 and its code belong to the meeting's day, and to no other."""
-        if not self.day_come(meeting) or self._local_day(self.now) > self._local_day(
-            meeting.starts_at
-        ):
+        return self._local_day(self.now) == self._local_day(meeting.starts_at)
+
+    def _checkin_day(self, meeting: Meeting) -> None:
+        if not self.checkin_today(meeting):
             raise MeetingError("not_today", code=meeting.code)
 
     async def check_in(

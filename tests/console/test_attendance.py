@@ -47,3 +47,24 @@ async def test_the_desk_and_the_page_tell_hall_from_home(town: Town, served: Tes
     assert "报名：现场 1 人，线上 1 人；签到：到会 2 人，线上参会 1 人" in page, page
     [minutes] = [r.text for r in await town.group.all() if "【会议纪要】" in r.text]
     assert "签到：到会 2 人，线上参会 1 人" in minutes, minutes
+
+
+async def test_the_desk_makes_and_shows_the_halls_code(town: Town, served: TestClient) -> None:
+    await town.li.says("创建议事日")
+    as_li = await login_with(served, token_in((await town.li.says("工作台")).text))
+    _, ahead = await as_li.page("/console/meetings/M202612")
+    assert "生成会场签到码" not in ahead and "会场签到码：" not in ahead  # not the day yet
+
+    town.clock.now = datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 on the day
+    as_li = await login_with(served, token_in((await town.li.says("工作台")).text))
+    _, before = await as_li.page("/console/meetings/M202612")
+    assert "生成会场签到码" in before
+    response = await as_li.client.post(
+        "/console/meetings/M202612/hallcode", data={"csrf": as_li.csrf}, allow_redirects=False
+    )
+    assert response.status == 303
+    html = await (await as_li.client.get(response.headers["Location"])).text()
+    shown = re.search(r"会场签到码：<strong>(\d{6})</strong>", html)
+    assert shown and shown[1] not in response.headers["Location"], html
+    assert "签到成功" in await town.zhao.says(f"签到 {shown[1]}")
+    assert shown[1] in (await town.li.says("签到码")).text  # the chat gives the same code
