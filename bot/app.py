@@ -46,7 +46,7 @@ from consultation.digests import (
     TicketFiguresQuery,
 )
 from consultation.figures import ConsultationQueries, TicketQueries
-from consultation.meetings import MeetingEvents
+from consultation.meetings import HALL_CODE_LIMITS, MeetingEvents
 from consultation.polls import PollEvents
 from consultation.schedule import TimedEventSource
 from consultation.ticket_timers import TicketTimers
@@ -130,7 +130,11 @@ def default_timed_sources(
                 keep=timedelta(days=settings.storage.message_log_days),
                 labels_keep=timedelta(days=settings.nlu.labels_keep_days),
                 at=parse_clock(config.housekeeping_time),
-                limits={**BIND_LIMITS, **unbound_limits(settings.tickets.catalogue())},
+                limits={
+                    **BIND_LIMITS,
+                    **HALL_CODE_LIMITS,
+                    **unbound_limits(settings.tickets.catalogue()),
+                },
             )
         )
     return sources

@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from consultation.binding import LIMITS
+from consultation.meetings import HALL_CODE_LIMITS
 from consultation.schedule import TimedEvent
 from consultation.timetable import DailySource
 from storage.housekeeping import HousekeepingRepository
@@ -44,7 +45,7 @@ class HousekeepingSource(DailySource):
     useful_for: timedelta = timedelta(hours=2)
     #: The rate buckets (by key prefix) whose refilled ones are forgotten: the bind
     #: throttle's and any other limit's (an unbound reporter's filings).
-    limits: dict[str, Limit] = field(default_factory=lambda: dict(LIMITS))
+    limits: dict[str, Limit] = field(default_factory=lambda: {**LIMITS, **HALL_CODE_LIMITS})
     kinds: tuple[str, ...] = field(default=(PURGE_KIND,))
 
     async def upcoming(

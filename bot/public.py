@@ -300,7 +300,8 @@ class PublicPages:
             f"　地点：{escape(meeting.place)}</p>",
             f"<p>协商委员：{escape('、'.join(minutes.committee) or '—')}</p>",
             f"<p>报名：现场 {minutes.signed_up_onsite} 人，线上 {minutes.signed_up_online} 人"
-            f"{escape(of_which(minutes.signed_up_assisted))}；签到 {minutes.attended} 人</p>",
+            f"{escape(of_which(minutes.signed_up_assisted))}；签到：到会 {minutes.attended} 人，"
+            f"线上参会 {minutes.attended_online} 人</p>",
         ]
         if minutes.cancelled_because is not None:
             said = t("public.cancelled", reason=minutes.cancelled_because or "—")

@@ -21,7 +21,14 @@ from consultation.binding import push_route
 from consultation.config import ConsultationRules
 from consultation.errors import DomainError
 from consultation.ids import decision_ref, meeting_code, poll_ref, topic_ref
-from consultation.meetings import MEETING_STATUS_ZH, MODE_ZH, MeetingService
+from consultation.meetings import (
+    ATTENDED_ZH,
+    MEETING_STATUS_ZH,
+    MODE_ZH,
+    SIGN_UP_LATE,
+    SIGNUP_STATUS_ZH,
+    MeetingService,
+)
 from consultation.outcomes import (
     DECISION_STATUS_ZH,
     OutcomeService,
@@ -101,6 +108,7 @@ class ConsultationPages:
             ("POST", "/meetings/{code}/agenda", self.meeting_agenda),
             ("POST", "/meetings/{code}/invite", self.meeting_invite),
             ("POST", "/meetings/{code}/checkin", self.meeting_checkin),
+            ("POST", "/meetings/{code}/hallcode", self.meeting_hall_code),
             ("POST", "/meetings/{code}/notes", self.meeting_notes),
             ("POST", "/meetings/{code}/minutes", self.meeting_minutes),
             ("POST", "/polls/open", self.poll_open),
@@ -324,11 +332,19 @@ class ConsultationPages:
         signups = await repo.signups(meeting.id, status=None)
         people = await participants(visit.uow, signups)
         qualified = [tp for tp in await visit.uow.get(TopicRepository).with_status("qualified")]
+        service = self._meetings(visit)
         return self.desk.render(
             visit,
             "meeting.html",
             {
                 "m": meeting,
+                # The sign-in code to show in the hall, while it works; on the day, a
+                # button makes one.
+                "hall_code": meeting.checkin_code if service.hall_code_open(meeting) else None,
+                "hall_code_until": self.local(meeting.starts_at + SIGN_UP_LATE),
+                "can_make_code": meeting.checkin_code is None
+                and meeting.status != "cancelled"
+                and service.checkin_today(meeting),
                 "when": self.local(meeting.starts_at),
                 "agenda": [(i, tp, topic_ref(tp.id or 0)) for i, tp in agenda],
                 "invites": [
@@ -342,9 +358,15 @@ class ConsultationPages:
                     {
                         "id": r.id,
                         "name": marked(person),
-                        "mode": MODE_ZH.get(s.mode, s.mode),
-                        "status": "已报名" if s.status == "signed" else "已取消",
-                        "checked_in": self.local(s.checked_in_at) if s.checked_in_at else "",
+                        # A walk-in signed up for nothing: no way of taking part to show.
+                        "mode": "—" if s.status == "walk_in" else MODE_ZH.get(s.mode, s.mode),
+                        "status": SIGNUP_STATUS_ZH.get(s.status, s.status),
+                        "checked_in": (
+                            f"{self.local(s.checked_in_at)}"
+                            f"（{ATTENDED_ZH.get(s.attended_as or 'onsite', '')}）"
+                            if s.checked_in_at
+                            else ""
+                        ),
                     }
                     for (s, r), person in zip(signups, people, strict=True)
                 ],
@@ -398,6 +420,13 @@ class ConsultationPages:
             back, self._meetings(visit).check_in(person, meeting.code, visit.staff.actor)
         )
         return done(back, f"{person.name} 已签到。" if fresh else f"{person.name} 之前已签到。")
+
+    async def meeting_hall_code(self, visit: Visit) -> web.StreamResponse:
+        """生成会场签到码: the page shows it (never the message, nor the address)."""
+        meeting = await self._meeting(visit)
+        back = f"/console/meetings/{meeting.code}"
+        await self._guard(back, self._meetings(visit).hall_code(meeting.code, visit.staff.actor))
+        return done(back, "已生成会场签到码，请在会场公布。")
 
     async def meeting_notes(self, visit: Visit) -> web.StreamResponse:
         meeting = await self._meeting(visit)

@@ -11,7 +11,9 @@ announced once, to the groups, to those signed up and to those invited (7+X).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -28,13 +30,33 @@ from consultation.participation import Participant, participants
 from consultation.roles import Role
 from consultation.schedule import TimedEvent
 from storage.meeting_changes import MeetingChange, MeetingChangeRepository
-from storage.meetings import AgendaItem, Meeting, MeetingRepository, MeetingSignup, MeetingTimes
+from storage.meetings import (
+    ATTENDED_ONLINE,
+    ATTENDED_ONSITE,
+    AgendaItem,
+    Meeting,
+    MeetingRepository,
+    MeetingSignup,
+    MeetingTimes,
+)
 from storage.models import Resident
 from storage.people import PeopleRepository
+from storage.throttle import Limit, ThrottleRepository
 from storage.topics import Topic, TopicRepository
 from storage.unit_of_work import UnitOfWork
 
 MODE_ZH = {"onsite": "现场", "online": "线上"}
+#: A sign-up's status as the 工作台 says it: a walk-in (签到 only) is no sign-up.
+SIGNUP_STATUS_ZH = {"signed": "已报名", "withdrawn": "已取消", "walk_in": "未报名"}
+#: Where someone attended, once signed in.
+ATTENDED_ZH = {ATTENDED_ONSITE: "现场", ATTENDED_ONLINE: "线上"}
+#: The hall's sign-in code (签到码): six digits, working from an hour before the start.
+HALL_CODE_DIGITS = 6
+HALL_CODE_EARLY = timedelta(hours=1)
+#: Wrong sign-in codes a resident may try per meeting: 5, then one every two minutes
+#: (a guesser gets a few hundred of the million codes while the meeting lasts).
+HALL_CODE_TRIES = "hallcode:"
+HALL_CODE_LIMITS: dict[str, Limit] = {HALL_CODE_TRIES: Limit(5, 10 * 60)}
 
 
 class MeetingError(DomainError):
@@ -121,10 +143,14 @@ def meeting_status_zh(meeting: Meeting, now: datetime) -> str:
     return MEETING_STATUS_ZH.get(meeting.status, meeting.status)
 
 
+#: Sign-up (and the hall's sign-in code) stays open this long after the start.
+SIGN_UP_LATE = timedelta(hours=4)
+
+
 def sign_up_open(meeting: Meeting, now: datetime) -> bool:
     """Sign-up stays open until four hours after the start (latecomers), never for a
     cancelled meeting."""
-    return meeting.status != "cancelled" and now < meeting.starts_at + timedelta(hours=4)
+    return meeting.status != "cancelled" and now < meeting.starts_at + SIGN_UP_LATE
 
 
 class MeetingService:
@@ -395,28 +421,101 @@ class MeetingService:
         people = await participants(self.uow, rows)
         return meeting, [(p, s.mode) for p, (s, _) in zip(people, rows, strict=True)]
 
+    def checkin_today(self, meeting: Meeting) -> bool:
+        """签到 and its code belong to the meeting's day, and to no other."""
+        return self._local_day(self.now) == self._local_day(meeting.starts_at)
+
+    def _checkin_day(self, meeting: Meeting) -> None:
+        if not self.checkin_today(meeting):
+            raise MeetingError("not_today", code=meeting.code)
+
     async def check_in(
         self, resident: Resident, code: str | None, actor: str
     ) -> tuple[Meeting, bool]:
-        """签到 on the day; walk-ins are signed up on the spot. False when already signed in."""
+        """签到 by the staff (the moderator's ``签到 刘大爷``, the 工作台): present in the
+        hall. Walk-ins are recorded as attending, not as signed up. False when already
+        signed in there."""
         assert resident.id is not None
         meeting = await self.get(code)
         assert meeting.id is not None
-        if not self.day_come(meeting) or self._local_day(self.now) > self._local_day(
-            meeting.starts_at
-        ):
-            raise MeetingError("not_today", code=meeting.code)
+        self._checkin_day(meeting)
+        return meeting, await self._attend(meeting, resident, ATTENDED_ONSITE, actor)
+
+    async def check_in_self(
+        self, resident: Resident, code: str | None, pin: str | None, actor: str
+    ) -> tuple[Meeting, str]:
+        """A resident's own 签到: with the hall's sign-in code, present in the hall
+        (``onsite``); bare, signed up 线上, attending online (``online``); otherwise
+        ``how`` (told how to sign in), or ``already``. A wrong or closed code raises."""
+        assert resident.id is not None
+        meeting = await self.get(code)
+        assert meeting.id is not None
+        self._checkin_day(meeting)
+        if pin is not None:
+            if not self.hall_code_open(meeting):
+                raise MeetingError("code_closed", code=meeting.code)
+            throttle = self.uow.get(ThrottleRepository)
+            key = f"{HALL_CODE_TRIES}{meeting.code}:{resident.id}"
+            limit = HALL_CODE_LIMITS[HALL_CODE_TRIES]
+            if await throttle.take(key, limit, self.now.timestamp()) is None:
+                raise MeetingError("code_tries", code=meeting.code)
+            kept = meeting.checkin_code or ""
+            if not kept or not hmac.compare_digest(pin.encode(), kept.encode()):
+                raise MeetingError("wrong_code", code=meeting.code)
+            await throttle.give_back(key, limit)  # only wrong guesses count
+            fresh = await self._attend(meeting, resident, ATTENDED_ONSITE, actor)
+            return meeting, ATTENDED_ONSITE if fresh else "already"
+        signup = await self.meetings.signup(meeting.id, resident.id)
+        if signup is not None and signup.checked_in_at is not None:
+            return meeting, "already"
+        if signup is None or signup.status != "signed" or signup.mode != "online":
+            return meeting, "how"
+        await self._attend(meeting, resident, ATTENDED_ONLINE, actor)
+        return meeting, ATTENDED_ONLINE
+
+    async def _attend(self, meeting: Meeting, resident: Resident, where: str, actor: str) -> bool:
+        """Record ``resident`` attending ``where``; present in the hall outranks online.
+        False when nothing changed."""
+        assert meeting.id is not None and resident.id is not None
         signup = await self.meetings.signup(meeting.id, resident.id)
         if signup is None:
             signup = MeetingSignup(
                 meeting_id=meeting.id, resident_id=resident.id, signed_up_at=self.now
             )
-        if signup.checked_in_at is not None:
-            return meeting, False
-        signup.status, signup.checked_in_at = "signed", self.now
+            signup.status = "walk_in"
+        elif signup.status != "signed":
+            signup.status = "walk_in"  # withdrawn, then came after all: no sign-up now
+        if signup.checked_in_at is not None and (signup.attended_as or ATTENDED_ONSITE) in (
+            where,
+            ATTENDED_ONSITE,
+        ):
+            return False
+        signup.checked_in_at, signup.attended_as = self.now, where
         await self.meetings.save(signup)
-        await self._audit(actor, "checked_in", meeting.code, resident=resident.id)
-        return meeting, True
+        await self._audit(actor, "checked_in", meeting.code, resident=resident.id, where=where)
+        return True
+
+    def hall_code_open(self, meeting: Meeting) -> bool:
+        """The sign-in code works during the meeting only: from an hour before its start
+        until sign-up closes (four hours after it)."""
+        return (
+            meeting.status != "cancelled"
+            and meeting.starts_at - HALL_CODE_EARLY <= self.now
+            and sign_up_open(meeting, self.now)
+        )
+
+    async def hall_code(self, code: str | None, actor: str) -> Meeting:
+        """签到码 M202612: the code to show in the hall, made when first asked for on the
+        meeting's day (the audit says it was made, never what it is)."""
+        meeting = await self.get(code)
+        if meeting.status == "cancelled":
+            raise MeetingError("cancelled", code=meeting.code)
+        self._checkin_day(meeting)
+        if meeting.checkin_code is None:
+            meeting.checkin_code = f"{secrets.randbelow(10**HALL_CODE_DIGITS):0{HALL_CODE_DIGITS}d}"
+            await self.meetings.save(meeting)
+            await self._audit(actor, "checkin_code_made", meeting.code)
+        return meeting
 
     async def _changeable(self, code: str) -> Meeting:
         meeting = await self.get(code)

@@ -22,7 +22,14 @@ from consultation.ids import decision_ref, poll_ref
 from consultation.residents import mask_phone, people_named
 from consultation.roles import Role
 from storage.meeting_changes import MeetingChangeRepository
-from storage.meetings import AgendaItem, Meeting, MeetingRepository
+from storage.meetings import (
+    ATTENDED_ONLINE,
+    ATTENDED_ONSITE,
+    AgendaItem,
+    Meeting,
+    MeetingRepository,
+    MeetingSignup,
+)
 from storage.models import Resident
 from storage.outcomes import Decision, DecisionRepository, DecisionUpdate
 from storage.people import PeopleRepository
@@ -106,6 +113,8 @@ class Minutes:
     decisions: list[DecisionView] = field(default_factory=list)
     #: Why it was cancelled, when it was (the page must say so before anything else).
     cancelled_because: str | None = None
+    #: Signed in online (signed up 线上); ``attended`` are those present in the hall.
+    attended_online: int = 0
     #: Of those signed up, how many a grid worker or moderator signed up for them (代办).
     signed_up_assisted: int = 0
     #: The meeting's polls that decided nothing (no decision number: said apart).
@@ -129,6 +138,12 @@ _OUTSIDE = re.compile(rf"\s*[（(]?{OUTSIDE_REGISTER}[）)]?\s*")
 #: the closest first: 王网格 → 王网格员 (0.86), 王网格圆 → 王网格员 (0.75), 汪芳 → 王芳
 #: (0.5, one of two characters); 小王 → 王网格员 (0.33) is not.
 SIMILAR_NAMES = 0.5
+
+
+def _attended(signup: MeetingSignup, where: str) -> bool:
+    """Signed in ``where`` (in the hall or online); sign-ins kept from before the two were
+    told apart were in the hall."""
+    return signup.checked_in_at is not None and (signup.attended_as or ATTENDED_ONSITE) == where
 
 
 def outside_register(*parts: str) -> tuple[str, bool]:
@@ -460,7 +475,8 @@ class OutcomeService:
             signed_up_online=sum(
                 1 for s, _ in signups if s.status == "signed" and s.mode == "online"
             ),
-            attended=sum(1 for s, _ in signups if s.checked_in_at is not None),
+            attended=sum(1 for s, _ in signups if _attended(s, ATTENDED_ONSITE)),
+            attended_online=sum(1 for s, _ in signups if _attended(s, ATTENDED_ONLINE)),
             agenda=await meetings.agenda(meeting.id),
             signed_up_assisted=sum(
                 1 for s, _ in signups if s.status == "signed" and s.assisted_by is not None

@@ -376,7 +376,9 @@ class PollService:
                 raise PollError("only_committee", ref=poll_ref(poll.id or 0))
             return f"r:{resident.id}"
         if electorate is Electorate.ATTENDEES:
-            attendees = await self.uow.get(MeetingRepository).attendees(poll.meeting_id or 0)
+            # 到会: present in the hall (signed in by the staff or with the hall's code)
+            meetings = self.uow.get(MeetingRepository)
+            attendees = await meetings.attendees(poll.meeting_id or 0, hall_only=True)
             if resident.id not in attendees:
                 raise PollError("only_attendees", ref=poll_ref(poll.id or 0))
             return f"r:{resident.id}"

@@ -1,10 +1,10 @@
 """协商议事日: when and where, sign-up (现场/线上), withdrawal and 签到; the moderator's set-up.
 
 Resident words: ``议事日安排`` / "这个月议事日是哪天" · ``报名`` · ``线上报名`` ·
-``取消报名`` · ``签到``. Moderator commands: ``创建议事日 [2026-12]`` ·
-``议程 M202612 T12 20分钟`` · ``邀请 M202612`` · ``签到 M202612 刘大爷`` ·
-``记录 M202612 T12 讨论要点…`` · ``发布纪要 M202612`` ·
-``改期 M202612 12月12日 09:30 [地点：…]`` · ``取消议事日 M202612 原因``.
+``取消报名`` · ``签到`` · ``签到 123456`` (the code shown in the hall). Moderator
+commands: ``创建议事日 [2026-12]`` · ``议程 M202612 T12 20分钟`` · ``邀请 M202612`` ·
+``签到 M202612 刘大爷`` · ``签到码 M202612`` · ``记录 M202612 T12 讨论要点…`` ·
+``发布纪要 M202612`` · ``改期 M202612 12月12日 09:30 [地点：…]`` · ``取消议事日 M202612 原因``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from consultation.config import ConsultationRules
 from consultation.ids import find_meeting_code, meeting_code_for_month_words, topic_ref
 from consultation.meeting_rule import describe_rule
 from consultation.meetings import (
+    HALL_CODE_EARLY,
+    SIGN_UP_LATE,
     MeetingError,
     MeetingService,
     cancel_reason,
@@ -148,6 +150,17 @@ class LeaveMeetingHandler(Handler):
         return [await offer_to_withdraw(ctx, self.rules)]
 
 
+#: The hall's sign-in code as typed after 签到 (never a resident's name).
+_PIN = r"\d{4,8}"
+#: What a resident's own 签到 came to, and what they are told.
+_CHECKED_IN = {
+    "onsite": "meeting.checked_in",
+    "online": "meeting.checked_in_online",
+    "already": "meeting.already_checked_in",
+    "how": "meeting.checkin_how",
+}
+
+
 class JoinMeetingHandler(Handler):
     """报名 (现场) · 线上报名 (微协商) · 取消报名 · 签到 on the day."""
 
@@ -159,10 +172,16 @@ class JoinMeetingHandler(Handler):
                 ("报名", ("现场报名",)),
                 ("线上报名", ("在线报名", "网上报名")),
                 ("取消报名", ()),
-                ("签到", ()),
                 ("改为现场", ("改成现场", "改为现场参加")),
                 ("改为线上", ("改成线上", "改为线上参加")),
             )
+        ),
+        # 签到 alone, or with the sign-in code shown in the hall (签到 123456).
+        Command(
+            "签到",
+            "check_in",
+            (meeting(optional=True), word("pin", "签到码", optional=True, pattern=_PIN)),
+            listed=False,
         ),
         Command(
             "我报名了吗",
@@ -196,6 +215,22 @@ class JoinMeetingHandler(Handler):
         upcoming = ahead.meeting if ahead is not None else None
         return [signup_status(signups, upcoming, ctx.community.zone)]
 
+    async def check_in(
+        self, ctx: Context, code: str | None = None, pin: str | None = None
+    ) -> Sequence[Reply]:
+        """A resident's own 签到: with the hall's code, present in the hall; bare, online
+        when signed up 线上; otherwise told how to sign in."""
+        resident = ctx.user.resident
+        assert resident is not None
+        service = _service(ctx, self.rules)
+        try:
+            meeting, outcome = await service.check_in_self(
+                resident, code or find_meeting_code(ctx.text), pin, ctx.user.actor
+            )
+        except MeetingError as exc:
+            return [refusal("meeting_error", exc.code, exc.values)]
+        return [Reply(t(_CHECKED_IN[outcome], code=meeting.code))]
+
     async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         resident = ctx.user.resident
         assert resident is not None
@@ -221,9 +256,7 @@ class JoinMeetingHandler(Handler):
             if "不去" in text or NOT_COMING.search(text):  # a sentence: asked first
                 return [await offer_to_withdraw(ctx, self.rules)]
             if text.startswith("签到"):
-                meeting, fresh = await service.check_in(resident, code, actor)
-                key = "meeting.checked_in" if fresh else "meeting.already_checked_in"
-                return [Reply(t(key, code=meeting.code))]
+                return await self.check_in(ctx, code)
             mode = "online" if ("线上" in text or "在线" in text or "网上" in text) else "onsite"
             switch = text.startswith(("改为", "改成"))
             meeting, outcome = await service.sign_up(resident, mode, code, actor, switch=switch)
@@ -291,7 +324,13 @@ class MeetingAdminHandler(Handler):
         ),
         _meeting_command("邀请", "invite", meeting()),
         _meeting_command("报名名单", "signups", meeting(optional=True), private=True),
-        _meeting_command("签到", "check_in_for", meeting(optional=True), word("who", "刘大爷")),
+        _meeting_command(
+            "签到",
+            "check_in_for",
+            meeting(optional=True),
+            word("who", "刘大爷", pattern=rf"(?!{_PIN}$)\S+"),  # 签到 123456 is the code
+        ),
+        _meeting_command("签到码", "hall_code", meeting(optional=True), private=True),
         _meeting_command(
             "记录",
             "note",
@@ -372,6 +411,22 @@ class MeetingAdminHandler(Handler):
         if not fresh:
             return [Reply(t("meeting.already_checked_in_other", name=person.name))]
         return [Reply(t("meeting.checked_in_other", name=person.name, code=meeting_.code))]
+
+    async def hall_code(self, ctx: Context, code: str | None) -> Sequence[Reply]:
+        """签到码 M202612: the code to show in the hall, and when it works."""
+        service = self._service(ctx)
+        found = await service.hall_code(code, ctx.user.actor)
+        zone = ctx.community.zone
+        opens = (found.starts_at - HALL_CODE_EARLY).astimezone(zone)
+        closes = (found.starts_at + SIGN_UP_LATE).astimezone(zone)
+        said = t(
+            "meeting.hall_code",
+            code=found.code,
+            pin=found.checkin_code or "",
+            opens=f"{opens:%H:%M}",
+            closes=f"{closes:%H:%M}",
+        )
+        return [Reply(said, private=True)]
 
     async def note(self, ctx: Context, code: str, topic: int, text: str) -> Sequence[Reply]:
         await self._service(ctx).note(code, topic, text, ctx.user.actor)

@@ -95,6 +95,7 @@ def render_minutes(minutes: Minutes, community: str, zone: ZoneInfo, url: str) -
             onsite=minutes.signed_up_onsite,
             online=minutes.signed_up_online,
             attended=minutes.attended,
+            attended_online=minutes.attended_online,
         ),
         t("minutes.agenda"),
     ]

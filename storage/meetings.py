@@ -32,6 +32,9 @@ class Meeting(Keyed, table=True):
     status: str = Field(default="scheduled", max_length=16)
     minutes_published_at: datetime | None = utc_field(nullable=True)
     created_at: datetime = utc_field()
+    #: The sign-in code shown in the hall (签到码): a resident's own 签到 with it counts as
+    #: present. Made on the meeting's day when first asked for; never logged.
+    checkin_code: str | None = Field(default=None, max_length=8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +71,16 @@ class MeetingInvite(Keyed, table=True):
     created_at: datetime = utc_field()
 
 
+#: How someone took part, once signed in: in the hall (confirmed by the staff or the
+#: hall's sign-in code) or online (signed up 线上, signed in from wherever they are).
+ATTENDED_ONSITE, ATTENDED_ONLINE = "onsite", "online"
+
+
 class MeetingSignup(Keyed, table=True):
-    """A resident's sign-up (现场 onsite / 线上 online), withdrawal and 签到."""
+    """A resident's sign-up (现场 onsite / 线上 online), withdrawal and 签到.
+
+    ``status`` is ``signed``, ``withdrawn``, or ``walk_in``: signed in without being
+    signed up (the row exists for the attendance only; it is no sign-up)."""
 
     __tablename__ = "meeting_signups"
     __table_args__ = (UniqueConstraint("meeting_id", "resident_id"),)
@@ -79,6 +90,9 @@ class MeetingSignup(Keyed, table=True):
     status: str = Field(default="signed", max_length=12)
     signed_up_at: datetime = utc_field()
     checked_in_at: datetime | None = utc_field(nullable=True)
+    #: Where they attended (:data:`ATTENDED_ONSITE` / :data:`ATTENDED_ONLINE`), with
+    #: ``checked_in_at``.
+    attended_as: str | None = Field(default=None, max_length=8)
     #: 代办: who signed the resident up for them, when, and when the resident confirmed.
     assisted_by: int | None = Field(default=None)
     assisted_at: datetime | None = utc_field(nullable=True)
@@ -266,10 +280,13 @@ class MeetingRepository(TableRepository[Meeting]):
         rows = await fetch_all(self.session, _signup_counts(), {"meeting_id": meeting_id})
         return {str(r["mode"]): int(r["n"]) for r in rows}
 
-    async def attendees(self, meeting_id: int) -> list[int]:
+    async def attendees(self, meeting_id: int, *, hall_only: bool = False) -> list[int]:
+        """Those signed in at the meeting; ``hall_only``: those present in the hall."""
         stmt = select(MeetingSignup.resident_id).where(
             MeetingSignup.meeting_id == meeting_id, col(MeetingSignup.checked_in_at).is_not(None)
         )
+        if hall_only:
+            stmt = stmt.where(MeetingSignup.attended_as == ATTENDED_ONSITE)
         return list((await self.session.exec(stmt)).all())
 
 
@@ -280,7 +297,8 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
     ids = [m.id for m in meetings if m.id is not None]
     agendas: dict[int, list[str]] = {i: [] for i in ids}
     counts: dict[int, dict[str, int]] = {
-        i: {"onsite": 0, "online": 0, "attended": 0, "assisted": 0} for i in ids
+        i: {"onsite": 0, "online": 0, "attended": 0, "attended_online": 0, "assisted": 0}
+        for i in ids
     }
     if ids:
         items = (
@@ -290,14 +308,14 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
         )
         for meeting_id, topic_id in (await uow.session.exec(items)).all():
             agendas[meeting_id].append(f"T{topic_id}")
-        checked_in = col(MeetingSignup.checked_in_at).is_not(None)
+        where = col(MeetingSignup.attended_as)
         assisted = col(MeetingSignup.assisted_by).is_not(None)
         tally = (
             sa_select(
                 col(MeetingSignup.meeting_id),
                 col(MeetingSignup.mode),
                 col(MeetingSignup.status),
-                checked_in,
+                where,
                 assisted,
                 func.count(),
             )
@@ -306,7 +324,7 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
                 col(MeetingSignup.meeting_id),
                 col(MeetingSignup.mode),
                 col(MeetingSignup.status),
-                checked_in,
+                where,
                 assisted,
             )
         )
@@ -316,8 +334,10 @@ async def _meeting_page(uow: UnitOfWork, after: int, size: int) -> tuple[list[Ro
                 counts[meeting_id][mode] += int(n)
                 if by_other:
                     counts[meeting_id]["assisted"] += int(n)
-            if attended:
+            if attended == ATTENDED_ONSITE:
                 counts[meeting_id]["attended"] += int(n)
+            elif attended == ATTENDED_ONLINE:
+                counts[meeting_id]["attended_online"] += int(n)
     rows = [
         {
             "meeting": meeting.code,

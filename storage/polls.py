@@ -24,7 +24,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint, func,
 from sqlmodel import Field, SQLModel, col, select
 
 from storage.exports import register
-from storage.meetings import MeetingSignup
+from storage.meetings import ATTENDED_ONSITE, MeetingSignup
 from storage.models import Resident, RoleAssignment
 from storage.readonly import columns_of, copy_of, fetch_all
 from storage.repository import TableRepository, assistance, insert_for, rowcount
@@ -338,6 +338,8 @@ class PollRepository(TableRepository[Poll]):
                     select(MeetingSignup.resident_id).where(
                         MeetingSignup.meeting_id == (meeting_id or 0),
                         col(MeetingSignup.checked_in_at).is_not(None),
+                        # present in the hall: signed in online is no 到会
+                        MeetingSignup.attended_as == ATTENDED_ONSITE,
                     )
                 )
             )

@@ -80,7 +80,9 @@ async def _walk(yishi: Yishi, clock: Clock) -> None:
     assert "报名成功" in signed_chen.text
     # The day: sign-in, a poll of the attendees, a paper ballot, the tally.
     clock.now = datetime(2026, 12, 5, 1, 20, tzinfo=UTC)  # 09:20 in Shanghai
-    [checked] = await say(yishi, "签到", sender="liu")
+    [code] = await say(yishi, "签到码 M202612", sender="li")  # shown in the hall
+    pin = code.text.split("签到码：")[1][:6]
+    [checked] = await say(yishi, f"签到 {pin}", sender="liu")
     assert "签到成功" in checked.text
     [other] = await say(yishi, "签到 M202612 陈委员", sender="li")
     assert "已为 陈委员 签到" in other.text

@@ -4,6 +4,7 @@ asks which (issue 18). Each reads as a conversation on the demo community."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -441,7 +442,9 @@ async def test_meeting_day_words_say_what_is_so(low_bar: Town) -> None:
     fixed = await town.li.says("议程 M202612 T1 20分钟")
     assert fixed.text == "M202612 已经开始，议程不能再改；T1 可以排进下一次议事日。", fixed.text
 
-    assert "签到成功" in await town.liu.says("签到")
+    # 刘大爷 signs himself in with the code shown in the hall (a bare 签到 is no 到会).
+    pin = re.search(r"签到码：(\d+)", (await town.li.says("签到码 M202612")).text)
+    assert pin and "签到成功" in await town.liu.says(f"签到 {pin[1]}")
     again = await town.li.says("签到 刘大爷")
     assert again.text == "刘大爷已经签过到了。", again.text
 
