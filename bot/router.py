@@ -676,6 +676,8 @@ class Router:
             # A draft's 确认提交 or 继续 with no draft open (filed, cancelled, expired), or
             # 都不是 to a question already answered: said so, never a "您是想" question.
             if text.lower() in (*SUBMIT_WORDS, "继续"):
+                if (recognised := await self._recognised(ctx)) is not None:
+                    return recognised  # 确认 under a 代办 waiting for the sender's word
                 if await self._draft_elsewhere(ctx) is not None:
                     # Typed in the group, the draft waits in the sender's own chat: said
                     # so, and nothing of what it says is shown to the group.
@@ -784,10 +786,8 @@ class Router:
             ctx.nlu = NluResult(text=text, intent=Intent.QUERY_STATUS, confidence=1.0)
             handler = self.registry.intents[Intent.QUERY_STATUS]
             return await self._run(handler, ctx, resume=False), Intent.QUERY_STATUS.value
-        for recogniser in self.registry.recognisers:  # "西门" while a poll offers it
-            if await recogniser.recognises(ctx):
-                label = recogniser.record_as or "recognised"
-                return await self._run(recogniser, ctx, resume=False), label
+        if (recognised := await self._recognised(ctx)) is not None:
+            return recognised
         result = self.classifier.classify(text, slots=False)  # routing reads no slots
         ctx.nlu = result
         decision = decide(result, addressed=ctx.message.addressed, in_group=ctx.message.is_group)
@@ -797,6 +797,15 @@ class Router:
         if decision.action is Action.ACT and chosen is not None:
             return await self._run(chosen, ctx, resume=False), result.intent.value
         return await self._unsure(ctx, result, decision)
+
+    async def _recognised(self, ctx: Context) -> tuple[list[Reply], str | None] | None:
+        """The answer of the first handler that recognises the message by what is stored
+        now ("西门" while a poll offers it), or None."""
+        for recogniser in self.registry.recognisers:
+            if await recogniser.recognises(ctx):
+                label = recogniser.record_as or "recognised"
+                return await self._run(recogniser, ctx, resume=False), label
+        return None
 
     async def _unsure(
         self, ctx: Context, result: NluResult, decision: Verdict

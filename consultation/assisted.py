@@ -39,7 +39,7 @@ from consultation.roles import (
     allowed,
     effective_roles,
 )
-from consultation.topics import TopicService
+from consultation.topics import CosignResult, TopicService
 from storage.meeting_changes import MeetingChangeRepository
 from storage.meetings import MeetingRepository, MeetingSignup
 from storage.models import Resident
@@ -94,16 +94,25 @@ class Assisted:
     #: The resident has an account a push can reach: else nobody can ask them in chat,
     #: and the assistant confirms with them by phone or in person.
     reachable: bool = True
+    #: Co-signs: the count reaches the threshold only with 代办 still waiting for their
+    #: resident's 确认, so the topic does not qualify until they confirm.
+    held: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class PendingVote:
-    """A vote cast for the resident (代办) in an open poll, not yet confirmed by them."""
+class Pending:
+    """A 代办 waiting for the resident's word: a co-sign on a topic still open, a sign-up
+    for a meeting ahead, or a vote in an open poll (``poll`` and its ``mask``)."""
 
-    poll: Poll
-    mask: int
+    kind: str
+    ref: str
+    title: str
     assistant_name: str
     assisted_at: datetime | None
+    poll: Poll | None = None
+    mask: int = 0
+    starts_at: datetime | None = None
+    mode: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +124,16 @@ class Answered:
     title: str
     assistant_id: int
     assistant_name: str
+
+
+def _held(result: CosignResult) -> bool:
+    """The threshold is reached only by counting unconfirmed 代办 co-signs."""
+    return (
+        not result.qualified_now
+        and result.awaiting > 0
+        and result.count >= result.threshold
+        and result.topic.status == "accepted"
+    )
 
 
 class AssistService:
@@ -191,6 +210,7 @@ class AssistService:
             result.count,
             result.threshold,
             reachable=await self._reachable(resident),
+            held=_held(result),
         )
 
     async def sign_up(self, code: str | None, mode: str, act: OnBehalf) -> Assisted:
@@ -287,23 +307,58 @@ class AssistService:
 
     # ---- the resident's answer -------------------------------------------------------------
 
-    async def pending_votes(self, resident: Resident) -> list[PendingVote]:
-        """The votes someone cast for ``resident`` in polls still open that they have not
-        confirmed (what "不是我投的" can be about), oldest poll first."""
+    async def pending(self, resident: Resident) -> list[Pending]:
+        """Every 代办 made for ``resident`` still waiting for their 确认 or 撤销 (what "不是我的
+        意思" or a typed 撤销 can be about): co-signs, sign-ups, then votes."""
         if resident.id is None:
             return []
+        found: list[Pending] = []
+        for cosign, topic in await self.uow.get(TopicRepository).awaiting_word_of(resident.id):
+            found.append(
+                Pending(
+                    "cosign",
+                    topic_ref(topic.id or 0),
+                    topic.title,
+                    await self._name_of(cosign.assisted_by),
+                    cosign.assisted_at,
+                )
+            )
+        meetings = self.uow.get(MeetingRepository)
+        for signup, meeting in await meetings.awaiting_word_of(resident.id, self.now):
+            found.append(
+                Pending(
+                    "signup",
+                    meeting.code,
+                    "",
+                    await self._name_of(signup.assisted_by),
+                    signup.assisted_at,
+                    starts_at=meeting.starts_at,
+                    mode=signup.mode,
+                )
+            )
         polls = PollService(self.uow, self.now, self.ballots)
-        found = []
         for poll in await self.uow.get(PollRepository).open_polls():
             if not polls.is_open(poll) or poll.id is None:
                 continue
             voter = await self.uow.get(PollRepository).voter_of(poll.id, resident.id)
             if voter is None or voter.assisted_by is None or voter.assist_confirmed_at:
                 continue
-            helper = await self.uow.residents.get(voter.assisted_by)
-            name = helper.name if helper is not None else ""
-            found.append(PendingVote(poll, voter.choice_mask or 0, name, voter.assisted_at))
+            found.append(
+                Pending(
+                    "vote",
+                    poll_ref(poll.id),
+                    poll.question,
+                    await self._name_of(voter.assisted_by),
+                    voter.assisted_at,
+                    poll=poll,
+                    mask=voter.choice_mask or 0,
+                )
+            )
         return found
+
+    async def _name_of(self, resident_id: int | None) -> str:
+        helper = await self.uow.residents.get(resident_id) if resident_id is not None else None
+        return helper.name if helper is not None else ""
 
     async def confirm(
         self, ref: str, resident: Resident, actor: str, card: str | None = None
@@ -318,6 +373,8 @@ class AssistService:
             record.assist_confirmed_at = self.now
             await self._save(record)
             await self._audit(actor, "assist_confirmed", kind, ref, resident)
+            if kind == "cosign":  # now it counts: the topic may reach its threshold
+                await TopicService(self.uow, self.rules, self.now).requalify(int(ref[1:]), actor)
         assert record.assisted_by is not None
         return await self._answered(kind, ref, title, record.assisted_by)
 

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from consultation.audit import audit_change
+from consultation.events import BoundElsewhere
 from storage.models import Resident
 from storage.platforms import BindError, PlatformRepository
 from storage.throttle import Limit, ThrottleRepository
@@ -76,6 +77,7 @@ __all__ = [
     "PreferenceError",
     "PushRoute",
     "Throttled",
+    "bound_accounts",
     "hash_code",
     "issue_code",
     "overall_limit",
@@ -142,6 +144,7 @@ async def redeem(
     now: datetime,
     source: str | None = None,
     rebind: bool = False,
+    phone: str = "",
 ) -> Bound:
     """Bind the platform account to the code's resident; :class:`BindError` says why not.
 
@@ -155,6 +158,9 @@ async def redeem(
     An account bound to someone else is not re-bound unless ``rebind``: the result
     names who it is now (``current``) and the code stays unused. Re-bound, the account
     loses what it had as that person: its conversations (drafts among them) end.
+
+    Bound, the accounts the person already had are told at once (:class:`BoundElsewhere`,
+    with ``phone`` to call if it wasn't them): a code given to someone else is noticed.
     """
     account = f"{platform}:{user_id}"
     soft = [(f"bind:account:{account}", LIMITS["bind:account:"])]
@@ -207,7 +213,18 @@ async def redeem(
         await repo.use_bind_code(code_hash, account, now)
     except BindError:
         raise BindError("unknown") from None  # spent by a simultaneous attempt
+    others = tuple(a for a in await bound_accounts(uow, resident.id) if a != (platform, user_id))
     await uow.identities.bind(platform, user_id, resident.id)
+    if others:
+        uow.record(
+            BoundElsewhere(
+                resident_id=resident.id,
+                account=account,
+                accounts=others,
+                stamp=now.isoformat(),
+                phone=phone,
+            )
+        )
     if before is None:
         await uow.audit.record(
             account,
@@ -230,6 +247,13 @@ async def redeem(
         resident_id=resident.id,
     )
     return Bound(resident=resident, already=False, rebound_from=before)
+
+
+async def bound_accounts(uow: UnitOfWork, resident_id: int) -> list[tuple[str, str]]:
+    """The person's bound accounts (platform, chat id), oldest binding first."""
+    accounts = await uow.get(PlatformRepository).accounts_by_recency(resident_id)
+    ordered = sorted(accounts, key=lambda item: item[0].id or 0)
+    return [(i.platform, i.platform_user_id) for i, _last in ordered]
 
 
 # -- where pushes go -------------------------------------------------------------------

@@ -485,6 +485,18 @@ class BindQrReady(Event, key="bindqr:{code}"):
     image_url: str | None
 
 
+class BoundElsewhere(Event, key="bound:{account}:{stamp}"):
+    """A person's identity was just bound to a new ``account``: each account they had
+    before (``accounts``: platform, chat id) is told at once, with whom to call if it
+    wasn't them (``phone``, the community's duty phone; empty: not configured)."""
+
+    resident_id: int
+    account: str
+    accounts: tuple[tuple[str, str], ...]
+    stamp: str
+    phone: str = ""
+
+
 class ResidentVerified(Event, key="verified:{resident_id}"):
     """A moderator verified a resident (认证): they are told what they can do now."""
 

@@ -31,6 +31,8 @@ ROLE_NAMES_ZH: dict[Role, str] = {
 COSIGNERS: frozenset[Role] = frozenset({Role.RESIDENT})
 #: Who may sign up for a consultation day and vote (the poll's electorate narrows it).
 PARTICIPANTS: frozenset[Role] = frozenset({Role.RESIDENT, Role.COMMITTEE, Role.MODERATOR})
+#: Staff: who has the 工作台. Their bind codes are issued there only, never in chat.
+STAFF: frozenset[Role] = frozenset({Role.MODERATOR, Role.GRID_WORKER, Role.DEPARTMENT})
 #: Who may record a co-sign, sign-up or named vote for a resident who asked (代办).
 ASSISTANTS: frozenset[Role] = frozenset({Role.GRID_WORKER, Role.MODERATOR})
 

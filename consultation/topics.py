@@ -136,6 +136,9 @@ class CosignResult:
     qualified_now: bool
     count: int
     threshold: int
+    #: Of ``count``, the 代办 co-signs still waiting for their resident's 确认: not
+    #: counted towards the threshold until confirmed.
+    awaiting: int = 0
 
 
 class TopicService:
@@ -302,7 +305,10 @@ class TopicService:
         await self.uow.audit.record(
             actor, "topic_cosigned", "topic", topic_ref(topic_id), None, after
         )
-        return CosignResult(topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold)
+        awaiting = await self.topics.awaiting_word(topic_id)
+        return CosignResult(
+            topic, qualified_now, topic.cosign_count, self.rules.cosign_threshold, awaiting
+        )
 
     async def withdraw_cosign(self, topic_id: int, resident: Resident, actor: str) -> Topic:
         """Take a 附议 back; a topic that qualified and is now short goes back to collecting
@@ -323,7 +329,8 @@ class TopicService:
             count=topic.cosign_count,
             resident=resident.id,
         )
-        if topic.status == "qualified" and topic.cosign_count < self.rules.cosign_threshold:
+        counted = topic.cosign_count - await self.topics.awaiting_word(topic_id)
+        if topic.status == "qualified" and counted < self.rules.cosign_threshold:
             round_ = await self._times_short_again(topic) + 1
             await self._change(
                 topic, "accepted", actor, "topic_unqualified", cosigns=topic.cosign_count
@@ -351,8 +358,13 @@ class TopicService:
 
     async def _qualify_if_reached(self, topic: Topic, actor: str, by: int | None) -> bool:
         """At the threshold a topic collecting co-signatures qualifies, once; its
-        supporters (but not ``by``, answered directly) and the moderators are told."""
+        supporters (but not ``by``, answered directly) and the moderators are told. A 代办
+        co-sign its resident has not confirmed yet does not count towards it (README,
+        "代办 and the threshold")."""
         if topic.status != "accepted" or topic.cosign_count < self.rules.cosign_threshold:
+            return False
+        awaiting = await self.topics.awaiting_word(topic.id or 0)
+        if topic.cosign_count - awaiting < self.rules.cosign_threshold:
             return False
         await self._change(
             topic,
@@ -376,7 +388,8 @@ class TopicService:
         return True
 
     async def requalify(self, topic_id: int, actor: str) -> bool:
-        """The threshold as configured now, applied to a topic that may reach it."""
+        """The threshold as configured now, applied to a topic that may reach it (also
+        when a 代办 co-sign is confirmed: now it counts)."""
         topic = await self.topics.get_for_update(topic_id)
         return topic is not None and await self._qualify_if_reached(topic, actor, by=None)
 

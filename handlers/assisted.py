@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from consultation.assisted import AssistError, AssistService, OnBehalf
+from consultation.assisted import AssistError, AssistService, OnBehalf, card_stamp
 from consultation.ballots import PollKind, parse_vote
 from consultation.config import ConsultationRules
 from consultation.ids import CARD_STAMP
@@ -32,6 +32,7 @@ from notices.assisted import (
     not_mine,
     signup_recorded,
     vote_recorded,
+    which_of,
 )
 from notices.polls import choice_label, running_count
 
@@ -139,21 +140,32 @@ class AssistHandler(Handler):
         return [vote_recorded(done, choice_label(found, parsed.mask), progress)]
 
 
-#: "Someone voted for me, and it wasn't my wish", as people say it (squeezed: no spaces or
-#: punctuation): 我没让他帮我投 · 不是我投的 · 不是我的意思 · 我没叫人替我投票.
+#: "Someone did this for me, and it wasn't my wish", as people say it (squeezed: no spaces
+#: or punctuation): 我没让他帮我投 · 我没让他附议 · 这不是我让办的啊 · 不是我的意思 · 不是.
 _NOT_MINE = re.compile(
     r"(?:没|没有|并没有|从没|从来没)(?:让|叫|请|要|找|托)(?:他|她|人|别人|谁|网格员|你们|他们)?"
-    r"(?:帮|替|给|代)?(?:我)?(?:投|投票|代投|代办|选)"
-    r"|不是我(?:本人|自己)?(?:投|选|要投|要选)的"
+    r"(?:帮|替|给|代)?(?:我)?(?:投|投票|代投|代办|办|选|附议|报名|报)"
+    r"|不是我(?:本人|自己)?(?:投|选|要投|要选|让办|让他办|叫他办|让|叫|办)的"
     r"|不是我(?:本人|自己)?的意思"
+    r"|^(?:这|那)?(?:不是|没有|不对|没让)(?:我|的)?(?:啊|呀|吧|哦|的)?$"
+    r"|^我没让(?:他|她)?$|^没让(?:他|她)(?:办)?$"
+)
+#: The card's own words typed, or "yes, it was my wish": 撤销 undoes, these confirm (one
+#: 代办 waiting; with several, which one is asked).
+_UNDO = re.compile(r"^(?:撤销|撤消|撤回|取消)(?:代办)?(?:吧|了)?$")
+_CONFIRM = re.compile(
+    r"^(?:确认|确定|是的|是|对|对的|对啊|没错|是我让的|是我让他办的|是我的意思|是我叫他办的)"
+    r"(?:啊|呀|吧|的)?$"
 )
 #: The longest message read so (a longer one says more than that, and is read as itself).
 _NOT_MINE_CHARS = 30
 
 
 class AssistAnswerHandler(Handler):
-    """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only; and
-    "不是我投的" while a vote cast for them waits for their word: 撤销 offered for it."""
+    """确认代办 T3 · 撤销代办 T3: the resident's answer, on their own record only; and, in
+    their private chat while a 代办 made for them waits for their word, that word in their
+    own: "不是我的意思" (the card's 确认/撤销 offered again, nothing undone unasked), a
+    typed 撤销 (undone) or 确认 · 是的 · 是我让的 (confirmed); with several waiting, which."""
 
     grammar = (
         Command(
@@ -176,20 +188,42 @@ class AssistAnswerHandler(Handler):
     def _service(self, ctx: Context) -> AssistService:
         return _assist_service(ctx, self.rules)
 
-    async def recognises(self, ctx: Context) -> bool:
-        """ "不是我投的" is about a vote cast for the sender only while one waits for their
-        word (else it is read as itself, as before)."""
+    @staticmethod
+    def _word(ctx: Context) -> str | None:
+        """``undo``, ``confirm`` or ``not_mine`` for a short private message that answers a
+        代办 in words (None: it says something else)."""
         body = squeeze(ctx.text)
+        if ctx.message.is_group or not body or len(body) > _NOT_MINE_CHARS:
+            return None
+        if _UNDO.match(body):
+            return "undo"
+        if _CONFIRM.match(body):
+            return "confirm"
+        return "not_mine" if _NOT_MINE.search(body) else None
+
+    async def recognises(self, ctx: Context) -> bool:
+        """Those words are about a 代办 only while one waits for the sender's word (else
+        they are read as themselves, as before)."""
         resident = ctx.user.resident
-        if resident is None or len(body) > _NOT_MINE_CHARS or not _NOT_MINE.search(body):
+        if resident is None or self._word(ctx) is None:
             return False
-        return bool(await self._service(ctx).pending_votes(resident))
+        return bool(await self._service(ctx).pending(resident))
 
     async def handle(self, ctx: Context) -> Sequence[Reply]:
-        """Asked, not undone at once: the card's own 确认/撤销 (an 撤销 for each of several)."""
         resident = ctx.user.resident
         assert resident is not None
-        return [not_mine(await self._service(ctx).pending_votes(resident))]
+        word = self._word(ctx)
+        pending = await self._service(ctx).pending(resident)
+        zone = ctx.community.zone
+        if word == "not_mine" or not pending:
+            return [not_mine(pending, zone, ctx.now)]
+        if len(pending) > 1:
+            return [which_of(pending, zone, ctx.now, undo=word == "undo")]
+        [item] = pending
+        stamp = card_stamp(item.assisted_at)
+        if word == "undo":
+            return await self.undo(ctx, item.ref, stamp)
+        return await self.confirm(ctx, item.ref, stamp)
 
     async def confirm(self, ctx: Context, ref: str, card: str | None) -> Sequence[Reply]:
         me = ctx.user.resident

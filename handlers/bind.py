@@ -12,10 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from consultation.binding import CODE_TTL, BindError, Throttled, issue_code, redeem
+from consultation.binding import (
+    CODE_TTL,
+    BindError,
+    Throttled,
+    bound_accounts,
+    issue_code,
+    redeem,
+)
 from consultation.events import BindQrReady
 from consultation.register import RegisterError, verify
 from consultation.residents import Resident, people_named
+from consultation.roles import ROLE_NAMES_ZH, STAFF, Role
 from handlers.staff import Section
 from kernel.commands import Command, rest, word
 from kernel.context import Context, Units
@@ -105,7 +113,14 @@ class BindHandler(Handler):
         digits = found.group(1)
         try:
             bound = await redeem(
-                ctx.uow, digits, msg.platform, msg.sender_id, ctx.now, msg.source, rebind
+                ctx.uow,
+                digits,
+                msg.platform,
+                msg.sender_id,
+                ctx.now,
+                msg.source,
+                rebind,
+                phone=ctx.community.duty_phone,
             )
         except Throttled as exc:
             return [Reply(t(f"bind.{exc.code}", minutes=exc.minutes))]
@@ -129,6 +144,17 @@ class BindHandler(Handler):
             return [Reply(t("bind.rebound", name=name))]
         key = "bind.already" if bound.already else "bind.done"
         return [Reply(t(key, name=name))]
+
+
+async def staff_refusal(ctx: Context, person: Resident) -> Reply | None:
+    """A staff member's code is issued in the 工作台 only (README, "Bind codes for staff"):
+    the reply saying so, or None for a resident."""
+    assert person.id is not None
+    held = [Role(r.role) for r in await ctx.uow.residents.roles_of(person.id) if r.role in STAFF]
+    if not held:
+        return None
+    role = "、".join(ROLE_NAMES_ZH[r] for r in sorted(held))
+    return Reply(t("bind.issue_staff", name=person.name, role=role))
 
 
 async def find_person(ctx: Context, who: str) -> Resident | Reply:
@@ -156,8 +182,12 @@ class IssueBindCodeHandler(Handler):
         if isinstance(person, Reply):
             return [person]
         assert person.id is not None
+        refused = await staff_refusal(ctx, person)
+        if refused is not None:
+            return [refused]
+        accounts = len(await bound_accounts(ctx.uow, person.id))
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
-        return [code_issued(person.name, code, person.verified)]
+        return [code_issued(person.name, code, person.verified, accounts)]
 
 
 class VerifyHandler(Handler):
@@ -225,6 +255,9 @@ class IssueBindQrHandler(Handler):
         if isinstance(person, Reply):
             return [person]
         assert person.id is not None
+        refused = await staff_refusal(ctx, person)
+        if refused is not None:
+            return [refused]
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now, CODE_TTL)
         ctx.later(
             QrDelivery(

@@ -9,9 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from consultation import events as ev
-from consultation.assisted import Assisted, PendingVote, card_stamp
+from consultation.assisted import Assisted, Pending, card_stamp
 from consultation.audiences import Audience, Person
-from consultation.ids import poll_ref
 from consultation.meetings import MODE_ZH
 from consultation.participation import Participant, assisted_count
 from kernel.messages import Button, Reply
@@ -52,28 +51,47 @@ def answer_buttons(ref: str, at: datetime | None) -> tuple[Button, ...]:
     )
 
 
-def not_mine(pending: Sequence[PendingVote]) -> Reply:
-    """ "不是我投的" with votes cast for the resident awaiting their word: asked, with the
-    card's own buttons (one) or an 撤销 for each (several); nothing undone unasked."""
+def _pending_values(item: Pending, zone: ZoneInfo, now: datetime) -> dict[str, object]:
+    """What a line or a question about one waiting 代办 names."""
+    values: dict[str, object] = {
+        "ref": item.ref,
+        "title": item.title,
+        "assistant": item.assistant_name,
+    }
+    if item.kind == "vote" and item.poll is not None:
+        values["choice"] = choice_label(item.poll, item.mask)
+    if item.kind == "signup" and item.starts_at is not None:
+        values["when"] = date_text(item.starts_at, zone, now)
+        values["mode"] = MODE_ZH.get(item.mode, item.mode)
+    return values
+
+
+def not_mine(pending: Sequence[Pending], zone: ZoneInfo, now: datetime) -> Reply:
+    """ "不是我的意思" with 代办 awaiting the resident's word: asked, with the card's own
+    buttons (one) or an 撤销 for each (several); nothing undone unasked."""
     if len(pending) == 1:
-        [vote] = pending
-        ref = poll_ref(vote.poll.id or 0)
-        text = t(
-            "assist.not_mine_one",
-            assistant=vote.assistant_name,
-            ref=ref,
-            title=vote.poll.question,
-            choice=choice_label(vote.poll, vote.mask),
-        )
-        return Reply(text, buttons=answer_buttons(ref, vote.assisted_at))
+        [item] = pending
+        text = t(f"assist.not_mine_{item.kind}", **_pending_values(item, zone, now))
+        return Reply(text, buttons=answer_buttons(item.ref, item.assisted_at))
+    return which_of(pending, zone, now, undo=True)
+
+
+def which_of(pending: Sequence[Pending], zone: ZoneInfo, now: datetime, *, undo: bool) -> Reply:
+    """Several 代办 await the resident's word and a bare 撤销 (``undo``) or 确认 came: a
+    line and a button each, for the one it is about."""
     lines, buttons = [], []
-    for vote in pending:
-        ref = poll_ref(vote.poll.id or 0)
-        values = {"ref": ref, "title": vote.poll.question, "assistant": vote.assistant_name}
-        lines.append(t("assist.not_mine_line", choice=choice_label(vote.poll, vote.mask), **values))
-        undo = f"撤销代办 {ref} {card_stamp(vote.assisted_at)}"
-        buttons.append(Button(t("assist.b_undo_ref", ref=ref), undo, private=True))
-    return Reply(t("assist.not_mine_several", lines="\n".join(lines)), buttons=tuple(buttons))
+    for item in pending:
+        lines.append(t(f"assist.line_{item.kind}", **_pending_values(item, zone, now)))
+        verb = "撤销代办" if undo else "确认代办"
+        label = t("assist.b_undo_ref" if undo else "assist.b_confirm_ref", ref=item.ref)
+        data = f"{verb} {item.ref} {card_stamp(item.assisted_at)}"
+        buttons.append(Button(label, data, private=True))
+    votes = all(item.kind == "vote" for item in pending)
+    key = "assist.not_mine_several" if votes else "assist.several"
+    tail = t("assist.several_confirm")
+    if undo:
+        tail = t("assist.several_undo_vote" if votes else "assist.several_undo")
+    return Reply(t(key, lines="\n".join(lines), tail=tail), buttons=tuple(buttons))
 
 
 def _ask(done: Assisted) -> str:
@@ -89,7 +107,10 @@ def _recorded(key: str, done: Assisted, **values: object) -> Reply:
 
 def cosign_recorded(done: Assisted) -> Reply:
     key = "assist.cosigned_same" if done.status == "same" else "assist.cosigned"
-    return _recorded(key, done, title=done.title, count=done.count, threshold=done.threshold)
+    reply = _recorded(key, done, title=done.title, count=done.count, threshold=done.threshold)
+    if done.held:
+        return Reply(reply.text + t("assist.cosigned_held", name=done.resident.name))
+    return reply
 
 
 def signup_recorded(done: Assisted, mode: str, zone: ZoneInfo, now: datetime) -> Reply:

@@ -16,10 +16,13 @@ from notices.dispatch import Notify, Route, Table
 HOURS = int(CODE_TTL.total_seconds() // 3600)
 
 
-def code_issued(name: str, code: str, verified: bool) -> Reply:
+def code_issued(name: str, code: str, verified: bool, accounts: int = 0) -> Reply:
     """The bind code for the moderator to pass on (secret: never stored for redelivery),
-    with a word when the resident still has to be verified."""
+    with a word when the person already uses the bot on ``accounts`` accounts (they will
+    be told when the code binds) and when the resident still has to be verified."""
     issued = t("bind.issued", name=name, code=code, hours=HOURS)
+    if accounts:
+        issued = t("bind.issued_bound", name=name, count=accounts) + "\n" + issued
     if not verified:
         issued += "\n" + t("bind.issued_unverified", name=name)
     return Reply(issued, secret=True)
@@ -70,10 +73,21 @@ def _verified(event: ev.ResidentVerified, _a: Audience) -> Reply:
     return Reply(t("bind.verified_push", name=event.name))
 
 
+def _bound_elsewhere(event: ev.BoundElsewhere, _a: Audience) -> Reply:
+    if event.phone:
+        return Reply(t("bind.bound_elsewhere", phone=event.phone))
+    return Reply(t("bind.bound_elsewhere_no_phone"))
+
+
+def _old_accounts(event: ev.BoundElsewhere) -> list[Audience]:
+    return [Chat(platform, chat_id) for platform, chat_id in event.accounts]
+
+
 def routes() -> Table:
     """The binding rows of the dispatch table."""
     table: dict[type[ev.Event], Sequence[Route[Any]]] = {
         ev.BindQrReady: [Notify[ev.BindQrReady](lambda e: [Chat(e.platform, e.chat_id)], _qr)],
+        ev.BoundElsewhere: [Notify[ev.BoundElsewhere](_old_accounts, _bound_elsewhere)],
         ev.ResidentVerified: [
             Notify[ev.ResidentVerified](lambda e: [Person(e.resident_id)], _verified)
         ],

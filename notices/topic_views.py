@@ -101,7 +101,10 @@ def cosign_receipt(result: CosignResult) -> Reply:
     if result.qualified_now:
         return Reply(t("topic.cosigned_qualified", **values))
     title, threshold = result.topic.title, result.threshold
-    return Reply(t("topic.cosigned", title=title, threshold=threshold, **values))
+    text = t("topic.cosigned", title=title, threshold=threshold, **values)
+    if result.awaiting and result.count >= threshold and result.topic.status == "accepted":
+        text += t("topic.cosigned_awaiting", awaiting=result.awaiting)
+    return Reply(text)
 
 
 def cosign_withdrawn(topic: Topic, threshold: int, *, short: bool) -> Reply:

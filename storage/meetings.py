@@ -253,6 +253,26 @@ class MeetingRepository(TableRepository[Meeting]):
     async def signup(self, meeting_id: int, resident_id: int) -> MeetingSignup | None:
         return await self._first(MeetingSignup, meeting_id=meeting_id, resident_id=resident_id)
 
+    async def awaiting_word_of(
+        self, resident_id: int, now: datetime
+    ) -> list[tuple[MeetingSignup, Meeting]]:
+        """The 代办 sign-ups made for this resident, for meetings not yet begun (nor
+        cancelled), that they have not confirmed, oldest 代办 first."""
+        stmt = (
+            select(MeetingSignup, Meeting)
+            .join(Meeting, col(Meeting.id) == col(MeetingSignup.meeting_id))
+            .where(
+                MeetingSignup.resident_id == resident_id,
+                MeetingSignup.status == "signed",
+                col(MeetingSignup.assisted_by).is_not(None),
+                col(MeetingSignup.assist_confirmed_at).is_(None),
+                col(Meeting.starts_at) > now,
+                Meeting.status != "cancelled",
+            )
+            .order_by(col(MeetingSignup.assisted_at), col(MeetingSignup.id))
+        )
+        return [(s, m) for s, m in (await self.session.exec(stmt)).all()]
+
     async def signed_up_ahead(self, resident_id: int, now: datetime) -> Sequence[Meeting]:
         """The meetings not yet begun (nor cancelled) this resident is signed up for."""
         stmt = (

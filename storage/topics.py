@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, UniqueConstraint, func, update
 from sqlmodel import Field, col, select
 
 from storage.exports import Row, Rules, Units, in_pages, last_id, register_paged
-from storage.models import Resident
+from storage.models import PlatformIdentity, Resident
 from storage.repository import TableRepository, assistance
 from storage.types import Keyed, iso, utc_field, utcnow
 from storage.unit_of_work import UnitOfWork
@@ -124,6 +124,36 @@ class TopicRepository(TableRepository[Topic]):
     async def cosigners(self, topic_id: int) -> list[int]:
         stmt = select(TopicCosign.resident_id).where(TopicCosign.topic_id == topic_id)
         return list((await self.session.exec(stmt)).all())
+
+    async def awaiting_word_of(self, resident_id: int) -> list[tuple[TopicCosign, Topic]]:
+        """The 代办 co-signs made for this resident that they have not confirmed, on
+        topics still collecting or counting them, oldest 代办 first."""
+        stmt = (
+            select(TopicCosign, Topic)
+            .join(Topic, col(Topic.id) == col(TopicCosign.topic_id))
+            .where(
+                TopicCosign.resident_id == resident_id,
+                col(TopicCosign.assisted_by).is_not(None),
+                col(TopicCosign.assist_confirmed_at).is_(None),
+                col(Topic.status).in_(("accepted", "qualified", "scheduled")),
+            )
+            .order_by(col(TopicCosign.assisted_at), col(TopicCosign.id))
+        )
+        return [(c, t) for c, t in (await self.session.exec(stmt)).all()]
+
+    async def awaiting_word(self, topic_id: int) -> int:
+        """How many of the topic's co-signs are 代办 that their resident, who has a chat
+        account to answer from, has not confirmed yet (README, "代办 and the threshold")."""
+        reachable = select(PlatformIdentity.id).where(
+            col(PlatformIdentity.resident_id) == col(TopicCosign.resident_id)
+        )
+        stmt = select(func.count()).where(
+            TopicCosign.topic_id == topic_id,
+            col(TopicCosign.assisted_by).is_not(None),
+            col(TopicCosign.assist_confirmed_at).is_(None),
+            reachable.exists(),
+        )
+        return int((await self.session.exec(stmt)).one())
 
     async def accepted_reaching(self, threshold: int) -> Sequence[Topic]:
         """Topics still collecting co-signatures that already have ``threshold`` of them

@@ -316,12 +316,13 @@ async def test_confirming_a_sign_up_for_a_cancelled_meeting_says_it_was_cancelle
     assert await town.wang.receives() == [], "nothing was undone: the assistant hears nothing"
 
 
-async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_who_heard(
+async def test_an_assisted_co_sign_counts_towards_the_threshold_once_confirmed(
     sqlite_url: str, clock: Clock
 ) -> None:
-    """One co-sign qualifies the topic; the assisted one that did is undone: the proposer
-    and the moderators, told it qualified, are told it no longer does; signed again (by
-    her, since she undid the 代办), it is told again."""
+    """王网格员's 代办 附议 was the one T1 needed: it qualified at once, before 张阿姨 had
+    said a word, and her 撤销 then had to unqualify it with a 更正 to all who heard. Now
+    an unconfirmed 代办 co-sign does not carry a topic over its threshold: undone, nobody
+    was told anything to correct; confirmed (是我让的), it counts and T1 qualifies."""
     settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
     bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
     await seed_demo(bot.uow, clock())
@@ -333,27 +334,24 @@ async def test_an_undone_co_sign_that_unqualifies_a_topic_is_corrected_to_all_wh
         await town.li.receives()
 
         signed = await town.wang.says("代办 附议 T1 张阿姨")
-        assert "（代办）" in signed, signed.text
-        [heard] = await town.chen.receives()
-        assert "附议已满 1 人" in heard.text, heard.text
-        assert any("附议已满 1 人" in r.text for r in await town.li.receives())
-
-        [asked] = await town.zhang.receives()
-        await town.zhang.taps("撤销", asked)
-        [corrected] = await town.chen.receives()
-        assert corrected.text == (
-            "更正：议题 T1“3号楼东侧空地改成停车位”有一份附议撤回了，"
-            "现在 0 人，还差 1 人，暂时还不能列入议事日议程。请邻居们继续发“附议 T1”支持。"
-        )
-        [told] = [r for r in await town.li.receives() if r.text.startswith("更正")]
-        assert "还差 1 人，暂不能排进议程" in told.text, told.text
+        assert "目前 1/1 人" in signed and "张阿姨确认后，这条附议才算进列入议程的人数" in signed
+        assert await town.chen.receives() == [], "not qualified on an unconfirmed 代办"
         refused = await town.li.says("议程 M202612 T1 20分钟")
         assert "还没有达到附议人数" in refused, refused.text
+        await town.zhang.receives()
+        undone = await town.zhang.says("撤销")
+        assert undone.text == "已撤销 T1 的附议，也告诉了王网格员。", undone.text
+        assert await town.chen.receives() == [], "nothing was announced, nothing to correct"
 
-        assert "已撤销过代办" in await town.wang.says("代办 附议 T1 张阿姨")
-        await town.zhang.says("附议 T1")
-        [again] = await town.chen.receives()
-        assert "附议已满 1 人" in again.text, again.text
+        liu = await town.li.says("代办 附议 T1 刘大爷")
+        assert "已替刘大爷附议 T1" in liu, liu.text
+        await town.li.receives()
+        await town.liu.receives()
+        confirmed = await town.liu.says("是我让的")
+        assert confirmed.text.startswith("好的，已确认附议 T1 是您本人的意思"), confirmed.text
+        [heard] = await town.chen.receives()
+        assert "附议已满 1 人" in heard.text, heard.text
+        assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 20分钟")
     finally:
         await bot.stop()
 

@@ -162,8 +162,9 @@ async def test_staff_business_typed_in_the_group_is_answered_to_the_staff_member
     assert status == 200, answer
     issued = [r for r in answer["replies"] if "绑定码" in r["text"]]
     assert issued and all(r.get("chat_id") == li.me["user_id"] for r in issued), answer
-    code = issued[0]["text"].split("：")[1][:8]
-    assert code.isdigit(), issued
+    found = re.search(r"\d{8}", issued[0]["text"])
+    assert found, issued
+    code = found.group(0)
 
     opened = " ".join(await li.say("开启投票 小区是否加装电梯 单独表决"))
     poll = re.search(r"P\d+", opened)

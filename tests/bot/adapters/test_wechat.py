@@ -726,6 +726,8 @@ async def test_push_outside_window_or_quota_falls_back_and_is_recorded(
         ghost = [(d.via, d.ok) for d in await repo.deliveries("wechat", "oGhost")]
         web_pushes = [p.payload["text"] for p in await uow.pushes.for_chat("web", "zhang")]
     assert sorted(zhang) == [("customer_service", True)] * 2 + [("forwarded:web", True)]
+    warned, *web_pushes = web_pushes  # her web chat heard first of the WeChat bind
+    assert warned.startswith("您的身份刚在另一个账号上绑定了"), warned
     assert web_pushes == list({"通知0", "通知1", "通知2"} - by_wechat)
     assert ghost == [("undelivered", False)]
 
@@ -932,7 +934,8 @@ async def test_without_consent_the_notice_goes_to_the_persons_other_account(
     # WeChat refused the first (43101): recorded as withdrawn, so the second isn't tried.
     assert vias.count(("subscribe_notice", False)) == 2 and vias.count(("forwarded:web", True)) == 2
     assert fake.subscribe_notices("oZhang") == [] and len(fake.refused_notices) == 1
-    assert on_web == ["R1 已办结", "R1 已回访"]
+    warned = "您的身份刚在另一个账号上绑定了。不是您本人操作的话，请马上联系社区工作者。"
+    assert on_web == ["R1 已办结", "R1 已回访", warned]  # the last: told of the WeChat bind
     async with bot.uow() as uow:
         trail = [
             e.action for e in await uow.audit.for_entity("notice_consent", f"wechat:oZhang:{ONCE}")
