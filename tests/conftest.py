@@ -236,6 +236,13 @@ async def town(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
 
 
 @pytest.fixture
+async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
+    """The demo community where one co-signature qualifies a topic."""
+    async for found in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
+        yield found
+
+
+@pytest.fixture
 async def town_on_both(db_url: str, clock: Clock) -> AsyncIterator[Town]:
     """The demo community, once on SQLite and once on PostgreSQL."""
     async for found in town_with(db_url, clock):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +16,8 @@ from bot.push import PermanentPushError, PushService
 from kernel.messages import Reply
 from tests.browser import CHROMIUM as CHROMIUM_PATH
 from tests.browser import CHROMIUM_ARGS as ARGS
-from tests.conftest import Clock, town_with
+from tests.conftest import Clock
+from tests.handlers.agenda_support import on_the_agenda_and_met
 from tests.kit import Town, say
 
 CHROMIUM = str(CHROMIUM_PATH)
@@ -195,13 +195,6 @@ async def test_a_void_vote_is_said_void_and_why_with_no_decision_number(town: To
         assert (await web.get("/public/polls/P9")).status == 404
 
 
-@pytest.fixture
-async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
-    """The demo community where one co-signature qualifies a topic."""
-    async for found in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
-        yield found
-
-
 async def test_decisions_read_as_decided_and_a_void_votes_topic_says_where_it_stands(
     one_cosign: Town,
 ) -> None:
@@ -210,13 +203,7 @@ async def test_decisions_read_as_decided_and_a_void_votes_topic_says_where_it_st
     chosen), its question kept as 表决事项 — also a row recorded before, whose text is
     the question. A void vote's page says where its topic stands now."""
     town = one_cosign
-    await town.li.says("创建议事日")
-    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
-    await town.chen.says("确认提交")
-    await town.li.says("审核 T1 通过")
-    await town.liu.says("附议 T1")
-    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
-    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    await on_the_agenda_and_met(town)  # T1 on M202612, 10:00 on the day
     for spec, vote in (
         ("T1 法定:100%", "赞成"),  # P1: too few, void; T1 goes back
         ("T1 M202612 法定:0%", "赞成"),  # P2 → D1, put again at the meeting
@@ -263,13 +250,7 @@ async def test_a_phone_typed_into_the_notes_is_masked_in_the_minutes_and_public_
     which anyone reads without login. Phone and ID numbers in what a moderator types for
     the record are kept masked, and he is told so when he types one."""
     town = one_cosign
-    await town.li.says("创建议事日")
-    await town.chen.says("我想提个议题：3号楼东侧空地改成停车位，晚上回来经常没地方停")
-    await town.chen.says("确认提交")
-    await town.li.says("审核 T1 通过")
-    await town.liu.says("附议 T1")
-    assert "排进 M202612 议程" in await town.li.says("议程 M202612 T1 30分钟")
-    town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00 on the day
+    await on_the_agenda_and_met(town)  # T1 on M202612, 10:00 on the day
     await town.li.says("开启投票 T1 M202612 法定:0%")
     assert "已记录" in await town.zhang.says("投票 P1 赞成")
     assert "D1" in await town.li.says("结束投票 P1")

@@ -6,30 +6,13 @@ from home). Each reads as a conversation on the demo community, on the meeting's
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
-
-from bot.app import Yishi
-from bot.demo import seed_demo
-from kernel.intents import KeywordClassifier
 from storage.audit import AuditRepository
-from tests.conftest import Clock, make_settings
 from tests.kit import Town
 
 #: 09:20 in Shanghai on the meeting's day (M202612 starts at 09:30).
 UNDER_WAY = datetime(2026, 12, 5, 1, 20, tzinfo=UTC)
-
-
-@pytest.fixture
-async def low_bar(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
-    """The demo community with one co-sign enough to qualify a topic."""
-    settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
-    bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow, clock())
-    yield Town(bot, clock)
-    await bot.stop()
 
 
 async def _meeting_with_t1(town: Town) -> None:
@@ -44,8 +27,8 @@ async def _meeting_with_t1(town: Town) -> None:
     assert "线上报名成功" in online, online.text
 
 
-async def test_a_bare_sign_in_from_home_is_no_vote_in_the_hall(low_bar: Town) -> None:
-    town = low_bar
+async def test_a_bare_sign_in_from_home_is_no_vote_in_the_hall(one_cosign: Town) -> None:
+    town = one_cosign
     await _meeting_with_t1(town)
     town.clock.now = UNDER_WAY
     assert "已为 刘大爷 签到" in await town.li.says("签到 刘大爷")
@@ -69,8 +52,8 @@ async def test_a_bare_sign_in_from_home_is_no_vote_in_the_hall(low_bar: Town) ->
     assert "已投 1/2" in voted, voted.text
 
 
-async def test_the_halls_code_makes_a_resident_present(low_bar: Town) -> None:
-    town = low_bar
+async def test_the_halls_code_makes_a_resident_present(one_cosign: Town) -> None:
+    town = one_cosign
     await _meeting_with_t1(town)
     early = await town.li.says("签到码 M202612")
     assert "不在今天" in early, early.text

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 
 from bot.public import PublicPages
 from consultation.outcomes import OutcomeService
-from tests.conftest import Clock, town_with
 from tests.handlers.agenda_support import on_the_agenda_and_met, requeued
 from tests.kit import Answer, Speaker, Town
 
@@ -187,13 +184,6 @@ async def test_a_topic_put_to_a_void_vote_is_not_decided(town: Town) -> None:
     passed = await _closed(town, "T1 法定:0%", (town.zhang, "赞成"))
     assert passed.endswith("决议编号 D1"), passed
     assert "已表决" in await town.liu.says("T1")
-
-
-@pytest.fixture
-async def one_cosign(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
-    """The demo community where one co-signature qualifies a topic."""
-    async for found in town_with(sqlite_url, clock, consultation={"cosign_threshold": 1}):
-        yield found
 
 
 async def test_a_topic_whose_vote_decided_nothing_waits_for_the_next_agenda(

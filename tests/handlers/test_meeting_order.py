@@ -5,10 +5,8 @@ asks which (issue 18). Each reads as a conversation on the demo community."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import Yishi, build_web_app
@@ -17,16 +15,6 @@ from kernel.intents import KeywordClassifier
 from storage.polls import PollRepository
 from tests.conftest import Clock, make_settings
 from tests.kit import Town
-
-
-@pytest.fixture
-async def low_bar(sqlite_url: str, clock: Clock) -> AsyncIterator[Town]:
-    """The demo community with one co-sign enough to qualify a topic."""
-    settings = make_settings(sqlite_url, consultation={"cosign_threshold": 1})
-    bot = Yishi(settings, classifier=KeywordClassifier(), clock=clock)
-    await seed_demo(bot.uow, clock())
-    yield Town(bot, clock)
-    await bot.stop()
 
 
 async def test_minutes_wait_for_the_meeting_to_begin(town: Town) -> None:
@@ -49,8 +37,8 @@ async def _on_the_agenda(town: Town) -> None:
     assert "第 1 项" in first, first.text
 
 
-async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: Town) -> None:
-    town = low_bar
+async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(one_cosign: Town) -> None:
+    town = one_cosign
     await _on_the_agenda(town)
     await town.li.says("创建议事日 2027-01")
     second = await town.li.says("议程 M202701 T1 30分钟")
@@ -60,10 +48,10 @@ async def test_a_topic_sits_on_one_agenda_and_none_after_the_meeting(low_bar: To
     assert "已经结束" in late, late.text
 
 
-async def test_notes_wait_for_the_meeting_day_as_sign_in_does(low_bar: Town) -> None:
+async def test_notes_wait_for_the_meeting_day_as_sign_in_does(one_cosign: Town) -> None:
     """记录 two days ahead was taken while 签到 and 发布纪要 were refused: now all three
     wait for the meeting; on the day the notes are kept."""
-    town = low_bar
+    town = one_cosign
     await _on_the_agenda(town)
     town.clock.now = datetime(2026, 12, 3, 2, 0, tzinfo=UTC)  # two days before
     assert "不在今天" in await town.li.says("签到 M202612 刘大爷")
@@ -290,10 +278,10 @@ async def test_a_move_onto_another_meetings_time_and_place_is_warned_of(town: To
 
 
 async def test_the_moderator_is_told_which_meeting_a_qualified_topic_can_join(
-    low_bar: Town,
+    one_cosign: Town,
 ) -> None:
     """The push said “议程 M编号 T1 20分钟”: it names the next meeting, with a button."""
-    town = low_bar
+    town = one_cosign
     for ref, text in (
         ("T1", "3号楼停车位太少，建议把东侧空地改成停车位"),
         ("T2", "小区需要加装充电桩"),
@@ -409,10 +397,10 @@ async def test_those_invited_hear_of_a_move_and_a_cancellation_once_each(town: T
     assert [r.text[:9] for r in await town.liu.receives()] == ["【协商议事日取消】"]
 
 
-async def test_a_cancelled_meeting_takes_no_vote_and_no_invitation(low_bar: Town) -> None:
+async def test_a_cancelled_meeting_takes_no_vote_and_no_invitation(one_cosign: Town) -> None:
     """After 取消议事日 M202612, 开启投票 T1 M202612 filed a poll under the cancelled day
     and 邀请 M202612 said everyone had been invited: both now say it was cancelled."""
-    town = low_bar
+    town = one_cosign
     await _on_the_agenda(town)
     preview = await town.li.says("取消议事日 M202612 台风预警")
     assert "已取消 M202612" in await town.li.taps("确认取消", preview)
@@ -433,10 +421,10 @@ async def test_a_cancelled_meeting_takes_no_vote_and_no_invitation(low_bar: Town
     assert invited.text == "M202612 已经取消了。", invited.text
 
 
-async def test_meeting_day_words_say_what_is_so(low_bar: Town) -> None:
+async def test_meeting_day_words_say_what_is_so(one_cosign: Town) -> None:
     """Under way, 议程 said the meeting was over; 签到 刘大爷 said 您; 报名 promised a
     reminder the day before a meeting already begun."""
-    town = low_bar
+    town = one_cosign
     await _on_the_agenda(town)
     town.clock.now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # 10:00, under way
     fixed = await town.li.says("议程 M202612 T1 20分钟")

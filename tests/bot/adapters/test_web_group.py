@@ -56,6 +56,15 @@ async def next_event(ws: Any) -> dict[str, Any]:
     return event
 
 
+async def shown_up_to(ws: Any, text: str) -> list[dict[str, Any]]:
+    """What a member's open tab was shown, up to the group message ``text``: whatever
+    came before it was shown too."""
+    shown = [await next_event(ws)]
+    while shown[-1].get("text") != text:
+        shown.append(await next_event(ws))
+    return shown
+
+
 async def test_a_visitor_neither_reads_nor_posts_in_the_residents_group(
     client: TestClient[Any, Any], browsers: Callable[[], Browser]
 ) -> None:
@@ -182,9 +191,7 @@ async def test_staff_business_typed_in_the_group_is_answered_to_the_staff_member
     # Up to what is said next in the group, the tab was shown nothing of the staff's
     # business (the poll's card waits in the outbox, not drained here).
     await li.say("大家好", chat_id=GROUP)
-    shown = [await next_event(watching)]
-    while shown[-1].get("text") != "大家好":
-        shown.append(await next_event(watching))
+    shown = await shown_up_to(watching, "大家好")
     assert [e["type"] for e in shown] == ["group_message"], shown
     _, group = await zhang.history(GROUP)
     kept = str(group["entries"])
@@ -216,9 +223,7 @@ async def test_a_paper_ballot_entered_in_the_group_reaches_nobody_else(
     assert all(r.get("chat_id") == li.me["user_id"] for r in answer["replies"]), answer
 
     await li.say("大家好", chat_id=GROUP)
-    shown = [await next_event(watching)]
-    while shown[-1].get("text") != "大家好":
-        shown.append(await next_event(watching))
+    shown = await shown_up_to(watching, "大家好")
     assert [e["type"] for e in shown] == ["group_message"], shown
     _, group = await zhang.history(GROUP)
     assert "刘大爷" not in str(group["entries"]), group
