@@ -95,11 +95,8 @@ class MeetingInfoHandler(Handler):
 
     async def handle(self, ctx: Context, code: str | None = None) -> Sequence[Reply]:
         zone = ctx.community.zone
-        code = (
-            code
-            or find_meeting_code(ctx.text)
-            or meeting_code_for_month_words(ctx.text, ctx.now, zone)
-        )
+        month = None if code else meeting_code_for_month_words(ctx.text, ctx.now, zone)
+        code = code or find_meeting_code(ctx.text) or month
         service = _service(ctx, self.rules)
         if code is None:  # the next one ahead, after any cancelled before it
             ahead = await service.ahead()
@@ -107,7 +104,14 @@ class MeetingInfoHandler(Handler):
         try:
             view = await service.view(code)
         except MeetingError as exc:
-            return [refusal("meeting_error", exc.code, exc.values)]
+            if exc.code != "not_found" or code != month:
+                return [refusal("meeting_error", exc.code, exc.values)]
+            # "下个月的议事日是哪天" before it is set: said so, and the next one ahead.
+            nearest = meeting_ahead(
+                await service.ahead(), describe_rule(self.rules.meeting), zone, ctx.now
+            )
+            unset = t("meeting.month_unset", month=int(code[-2:]))
+            return [replace(nearest, text=f"{unset}\n{nearest.text}")]
         return [meeting_info(view, zone, ctx.now)]
 
 

@@ -30,3 +30,12 @@ async def test_signing_up_for_next_month_after_the_days_one_is_held(town: Town) 
     assert "M202701" in answer and "已经报过名" not in answer, answer.text
     listed = await town.li.says("报名名单 M202701")
     assert "刘大爷" in listed, listed.text
+
+
+async def test_asking_about_a_month_not_yet_set_says_so_and_gives_the_next(town: Town) -> None:
+    """“1月的议事日是哪天” (or 下个月) before January's is set was answered “没有找到
+    议事日 M202701”, a code the resident never typed. (The town's clock is in November.)"""
+    assert "M202612" in await town.li.says("创建议事日")
+    answer = await town.liu.says("1月的议事日是哪天")
+    assert answer.text.startswith("1月的议事日还没安排"), answer.text
+    assert "M202612" in answer and "没有找到" not in answer, answer.text
