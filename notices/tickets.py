@@ -281,14 +281,17 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
         return Notify(who, say)
 
     def resolved_to_reporter(event: ev.TicketResolved, audience: Audience) -> Reply:
+        """The reporter is asked to rate; a follower is told, and how to say it isn't
+        done (a rating is the reporter's: a follower's 不满意 tap was refused)."""
         tk = event.ticket
-        text = t(
-            "ticket.rate_ask",
-            number=tk.number,
-            note=shown(tk, audience).said(event.note),
-            holder=event.actor_name or "",
-        )
-        return Reply(text, buttons=rating_buttons(tk.number))
+        values = {
+            "number": tk.number,
+            "note": shown(tk, audience).said(event.note),
+            "holder": event.actor_name or "",
+        }
+        if isinstance(audience, Followers):
+            return Reply(t("ticket.resolved_to_follower", **values))
+        return Reply(t("ticket.rate_ask", **values), buttons=rating_buttons(tk.number))
 
     async def await_rating(uow: UnitOfWork, event: ev.TicketResolved, now: datetime) -> None:
         """Make the reporter's next "满意" in private chat the rating of this ticket (asked

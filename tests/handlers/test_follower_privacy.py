@@ -75,3 +75,20 @@ async def test_a_follower_reads_no_room_phone_or_name_of_the_reporter(model_town
         assert leak not in heard, heard
     reporter_heard = "\n".join(r.text for r in await town.xiaochen.receives())
     assert "已联系302的住户" in reporter_heard, reporter_heard
+
+
+async def test_a_follower_is_told_it_is_done_and_not_asked_to_rate(model_town: Town) -> None:
+    """The walk: 张阿姨, following 刘大爷's ticket, was sent the rating question with its
+    buttons; her 不满意 tap answered “…不是您反映或关注的诉求”. A follower is told it is
+    done, and that the rating is the reporter's."""
+    town = model_town
+    number = await filed(town.xiaochen, LIGHT, "三天了")
+    offer = await offered(town.liu, "7号楼1单元的楼道灯不亮了", "三天了")
+    await town.liu.taps("关注它", offer)
+    [task] = await town.zhao.receives()
+    await town.zhao.taps("接单", task)
+    await town.zhao.says(f"办结 {number} 灯已换好")
+    [told] = [r for r in await town.liu.receives() if "已办结" in r.text]
+    assert "评价由反映人来做" in told.text and not told.buttons, told.text
+    [asked] = [r for r in await town.xiaochen.receives() if "已办结" in r.text]
+    assert "请您评价" in asked.text and asked.buttons, asked.text
