@@ -85,7 +85,20 @@ async def test_a_complaint_about_the_only_moderator_reaches_nobody_and_says_whom
     assert await town.zhang.receives() == []
 
 
-@pytest.mark.parametrize("said", ["转人工", "找人工", "人工客服", "我要找真人"])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "转人工",
+        "找人工",
+        "人工客服",
+        "我要找真人",
+        # The walk: the help menu, “问问您所在网格的网格员”, and a report's category question.
+        "我不会打字 能打电话吗",
+        "网格员电话多少",
+        "我们楼的网格员是谁",
+        "社区电话是多少？",
+    ],
+)
 async def test_asking_for_a_person_names_the_duty_phone_and_the_grid_worker(
     phone_town: Town, said: str
 ) -> None:
