@@ -266,6 +266,10 @@ class PollService:
             self.uow, self.now, actor, action, "poll", ref, status=poll.status, **after
         )
 
+    async def running(self) -> Sequence[Poll]:
+        """The polls open now, the oldest first."""
+        return await self.polls.open_polls()
+
     async def get(self, poll_id: int) -> Poll:
         return or_refuse(
             await self.polls.get(poll_id), PollError("not_found", ref=poll_ref(poll_id))

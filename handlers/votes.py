@@ -33,7 +33,7 @@ from kernel.commands import Command, ref, rest, word
 from kernel.context import Context
 from kernel.handler import Handler
 from kernel.intents import Intent
-from kernel.messages import Reply
+from kernel.messages import Button, Reply
 from kernel.texts import t
 from nlu.dialogue import is_question
 from notices.common import refusal
@@ -255,7 +255,7 @@ class PollAdminHandler(Handler):
             ),
             aliases=("发起投票", "开始投票"),
         ),
-        _poll_command("结束投票", "close", ref("P", "poll", bare=True)),
+        _poll_command("结束投票", "close", ref("P", "poll", bare=True, optional=True)),
         _poll_command(
             "录入纸质票",
             "paper",
@@ -309,7 +309,19 @@ class PollAdminHandler(Handler):
             Reply(t("poll.paper_entered", name=person.name, ref=poll_ref(poll), progress=progress))
         ]
 
-    async def close(self, ctx: Context, poll: int) -> Sequence[Reply]:
+    async def close(self, ctx: Context, poll: int | None = None) -> Sequence[Reply]:
+        if poll is None:  # which one: each open poll a button, never closed unasked
+            running = await poll_service(ctx).running()
+            if not running:
+                return [Reply(t("poll_error.none_open"))]
+            listed = "、".join(f"{poll_ref(p.id or 0)}“{p.question}”" for p in running)
+            buttons = tuple(
+                Button(
+                    t("poll.b_close", ref=poll_ref(p.id or 0)), f"结束投票 {poll_ref(p.id or 0)}"
+                )
+                for p in running
+            )
+            return [Reply(t("poll.close_which", polls=listed), buttons=buttons)]
         msg = ctx.message
         me = ctx.user.resident.id if ctx.user.resident else None
         closed = await poll_service(ctx).close(

@@ -39,7 +39,7 @@ async def test_a_mistyped_staff_command_gets_its_usage_and_does_nothing(town: To
         ("议程 M202612 T1 二十来分钟", "议程 M202612 T12 [20分钟] [第1项]"),
         ("驳回 1 理由不充分", "驳回 T3 [理由…]"),  # without one, it is asked for
         ("改期 12月12日 09:30", "改期 M202612 12月12日 09:30 [地点：…]"),
-        ("结束投票 第5个", "结束投票 P3"),
+        ("结束投票 第5个", "结束投票 [P3]"),
     ):
         answer = await town.li.says(typed)
         assert answer.text == f"这条指令没看懂，没有执行。请这样发：{usage}", (typed, answer.text)

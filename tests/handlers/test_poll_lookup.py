@@ -36,3 +36,17 @@ async def test_a_closed_poll_by_its_number_and_as_the_latest_result(town: Town) 
 async def test_results_before_any_poll_closed(town: Town) -> None:
     answer = await town.zhang.says("投票结果")
     assert "还没有结束的投票" in answer, answer.text
+
+
+async def test_closing_without_a_number_offers_the_open_polls(town: Town) -> None:
+    """The walk: 李书记's `@议事通 结束投票` in front of the group answered “请这样发：结束投票
+    P3”, naming a poll closed an hour before. It lists the open ones, each a button, and
+    closes nothing until one is pressed."""
+    assert "P1" in await town.li.says("开启投票 是否同意加装电梯 单独表决")
+    await town.li.says("开启投票 是否同意养犬公约 单独表决")
+    asked = await town.li.says("结束投票")
+    assert "P1“是否同意加装电梯”" in asked and "P2“是否同意养犬公约”" in asked, asked.text
+    assert asked.labels == ["结束 P1", "结束 P2"], asked.labels
+    assert "已投" in await town.zhang.says("投票 P2 赞成"), "nothing was closed"
+    closed = await town.li.taps("结束 P2", asked)
+    assert "【表决结果 P2】" in closed, closed.text
