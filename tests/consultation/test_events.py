@@ -111,6 +111,12 @@ CASES: list[tuple[ev.Event, str]] = [
     ),
     (ev.ResidentVerified(resident_id=5, name="张"), "verified:5"),
     (
+        ev.BoundElsewhere(
+            resident_id=5, account="web:1a2b", accounts=(("web", "zhang"),), stamp="s1"
+        ),
+        "bound:web:1a2b:s1",
+    ),
+    (
         ev.GridDigestDue(
             worker=SimpleNamespace(resident_id=9), timed_key="digest:20261122", due_at=AT, at=AT
         ),
