@@ -146,13 +146,17 @@ class BindHandler(Handler):
         return [Reply(t(key, name=name))]
 
 
-async def staff_refusal(ctx: Context, person: Resident) -> Reply | None:
-    """A staff member's code is issued in the 工作台 only (README, "Bind codes for staff"):
-    the reply saying so, or None for a resident."""
+async def code_holder(ctx: Context, who: str) -> Resident | Reply:
+    """The one resident ``who`` names, for whom a code may be issued in chat, or the reply
+    saying why not: none or several so named, or a member of staff, whose code is issued
+    in the 工作台 only (README, "Bind codes for staff")."""
+    person = await find_person(ctx, who)
+    if isinstance(person, Reply):
+        return person
     assert person.id is not None
     held = [Role(r.role) for r in await ctx.uow.residents.roles_of(person.id) if r.role in STAFF]
     if not held:
-        return None
+        return person
     role = "、".join(ROLE_NAMES_ZH[r] for r in sorted(held))
     return Reply(t("bind.issue_staff", name=person.name, role=role))
 
@@ -178,13 +182,10 @@ class IssueBindCodeHandler(Handler):
     async def issue(self, ctx: Context, who: str | None) -> Sequence[Reply]:
         if not who:
             return [Reply(t("bind.issue_ask"))]
-        person = await find_person(ctx, who)
+        person = await code_holder(ctx, who)
         if isinstance(person, Reply):
             return [person]
         assert person.id is not None
-        refused = await staff_refusal(ctx, person)
-        if refused is not None:
-            return [refused]
         accounts = len(await bound_accounts(ctx.uow, person.id))
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now)
         return [code_issued(person.name, code, person.verified, accounts)]
@@ -251,13 +252,10 @@ class IssueBindQrHandler(Handler):
             return [Reply(t("bind.qr_ask"))]
         if self.qrcodes is None:
             return [Reply(t("bind.qr_unavailable", who=who))]
-        person = await find_person(ctx, who)
+        person = await code_holder(ctx, who)
         if isinstance(person, Reply):
             return [person]
         assert person.id is not None
-        refused = await staff_refusal(ctx, person)
-        if refused is not None:
-            return [refused]
         code = await issue_code(ctx.uow, person.id, ctx.user.actor, ctx.now, CODE_TTL)
         ctx.later(
             QrDelivery(
