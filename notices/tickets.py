@@ -8,7 +8,7 @@ dispatch table.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -280,18 +280,17 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
 
         return Notify(who, say)
 
-    def resolved_to_reporter(event: ev.TicketResolved, audience: Audience) -> Reply:
-        """The reporter is asked to rate; a follower is told, and how to say it isn't
-        done (a rating is the reporter's: a follower's 不满意 tap was refused)."""
-        tk = event.ticket
-        values = {
-            "number": tk.number,
-            "note": shown(tk, audience).said(event.note),
-            "holder": event.actor_name or "",
-        }
-        if isinstance(audience, Followers):
-            return Reply(t("ticket.resolved_to_follower", **values))
-        return Reply(t("ticket.rate_ask", **values), buttons=rating_buttons(tk.number))
+    def resolved(key: str, buttons: bool) -> Callable[[ev.TicketResolved, Audience], Reply]:
+        """办结 told: the reporter asked to rate (``buttons``); a follower told, and how
+        to say it isn't done (a rating is the reporter's: a follower's tap was refused)."""
+
+        def say(event: ev.TicketResolved, audience: Audience) -> Reply:
+            tk = event.ticket
+            note = shown(tk, audience).said(event.note)
+            text = t(key, number=tk.number, note=note, holder=event.actor_name or "")
+            return Reply(text, buttons=rating_buttons(tk.number) if buttons else ())
+
+        return say
 
     async def await_rating(uow: UnitOfWork, event: ev.TicketResolved, now: datetime) -> None:
         """Make the reporter's next "满意" in private chat the rating of this ticket (asked
@@ -480,7 +479,8 @@ def routes(catalogue: Catalogue, zone: tzinfo) -> Table:
             department_did("ticket.s_department_progress"),
         ],
         ev.TicketResolved: [
-            Notify(lambda e: [Rater(e.ticket), Followers(e.ticket)], resolved_to_reporter),
+            Notify(lambda e: [Rater(e.ticket)], resolved("ticket.rate_ask", buttons=True)),
+            Notify(lambda e: [Followers(e.ticket)], resolved("ticket.resolved_to_follower", False)),
             Also(await_rating),
             department_did("ticket.s_department_resolved"),
         ],
